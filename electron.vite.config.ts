@@ -1,0 +1,43 @@
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'electron-vite';
+import { resolve } from 'node:path';
+
+const r = (p: string) => resolve(__dirname, p);
+
+export default defineConfig({
+  // Node side: the Electron main process, and the plain-Node entries (CLI,
+  // headless server, Bree job files) that share the same core chunks.
+  main: {
+    build: {
+      outDir: 'out/main',
+      externalizeDeps: true,
+      rollupOptions: {
+        input: {
+          index: r('electron/main/index.ts'),
+          cli: r('electron/cli/index.ts'),
+          'jobs/dispatcher': r('electron/jobs/dispatcher.ts'),
+        },
+        output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
+      },
+    },
+  },
+  // Bundled as CommonJS so it runs in a sandboxed renderer.
+  preload: {
+    build: {
+      outDir: 'out/preload',
+      externalizeDeps: false,
+      rollupOptions: {
+        input: { index: r('electron/preload/index.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: {
+    root: r('renderer'),
+    plugins: [react()],
+    build: {
+      outDir: r('out/renderer'),
+      rollupOptions: { input: r('renderer/index.html') },
+    },
+  },
+});

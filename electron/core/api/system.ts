@@ -1,0 +1,42 @@
+import { ApiError, systemOps } from '../../../shared/api';
+import { createBackup, listBackups } from '../backup';
+import type { Core } from '../core';
+import { settings } from '../db/schema';
+import type { HandlerMap } from './types';
+
+export function systemHandlers(core: Core): HandlerMap<keyof typeof systemOps> {
+  return {
+    'system.info': () => core.info(),
+    'secrets.list': async () => ({ backend: core.secrets.backend(), names: await core.secrets.list() }),
+    'secrets.set': async ({ name, value }) => {
+      core.log.redactValue(value);
+      await core.secrets.set(name, value);
+      core.log.info('secret stored', { name });
+      core.bus.emit('secrets.changed', { names: await core.secrets.list() });
+      return { ok: true as const };
+    },
+    'secrets.delete': async ({ name }) => {
+      const deleted = await core.secrets.delete(name);
+      if (deleted) core.log.info('secret deleted', { name });
+      core.bus.emit('secrets.changed', { names: await core.secrets.list() });
+      return { deleted };
+    },
+    'backups.list': () => ({ backups: listBackups(core.dataDir) }),
+    'backups.create': async () => {
+      const info = await createBackup(core.db, core.dataDir, { keep: core.setting('backup.keep', 10) });
+      core.log.info('backup created', { file: info.file, size: info.size });
+      core.bus.emit('backup.created', info);
+      return info;
+    },
+    'settings.get': () => {
+      const rows = core.orm.select().from(settings).all();
+      return { settings: Object.fromEntries(rows.map((r) => [r.key, r.value])) };
+    },
+    'settings.set': ({ key, value }) => {
+      if (value === undefined) throw new ApiError('invalid_input', 'value: required', [{ path: 'value', message: 'required' }]);
+      core.setSetting(key, value);
+      core.bus.emit('settings.changed', { key });
+      return { ok: true as const };
+    },
+  };
+}

@@ -1,0 +1,24 @@
+import { EventEmitter } from 'node:events';
+import type { EventName, EventPayload } from '../../shared/api';
+
+type AnyListener = (name: EventName, payload: unknown) => void;
+
+/** The core's push events (the contract's `events`), fanned out to every host. */
+export class EventBus {
+  private readonly ee = new EventEmitter();
+  constructor() {
+    this.ee.setMaxListeners(0);
+  }
+  emit<E extends EventName>(name: E, payload: EventPayload<E>): void {
+    this.ee.emit(name, payload);
+    this.ee.emit('*', name, payload);
+  }
+  on<E extends EventName>(name: E, cb: (payload: EventPayload<E>) => void): () => void {
+    this.ee.on(name, cb);
+    return () => this.ee.off(name, cb);
+  }
+  onAny(cb: AnyListener): () => void {
+    this.ee.on('*', cb);
+    return () => this.ee.off('*', cb);
+  }
+}

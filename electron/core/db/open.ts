@@ -1,0 +1,113 @@
+import Database from 'better-sqlite3';
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadMigrations, migrate, NewerSchemaError, schemaVersion } from './migrate';
+import * as schema from './schema';
+
+export type Orm = BetterSQLite3Database<typeof schema>;
+export type Sqlite = Database.Database;
+
+export const DB_FILE = 'baton.db';
+
+export class CorruptDatabaseError extends Error {
+  constructor(
+    readonly file: string,
+    readonly detail: string,
+    readonly newestBackup: string | null,
+  ) {
+    super(
+      `The database ${file} is damaged (${detail}). ` +
+        (newestBackup
+          ? `Restore the newest backup with: baton restore "${newestBackup}"`
+          : 'No backup was found in the data folder; move the file aside to start fresh.'),
+    );
+    this.name = 'CorruptDatabaseError';
+  }
+}
+
+const SQLITE_HEADER = 'SQLite format 3\0';
+
+/** True when the file starts with SQLite's header (an empty or missing file is not). */
+export function looksLikeSqlite(file: string): boolean {
+  if (!existsSync(file)) return false;
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(16);
+    const n = readSync(fd, buf, 0, 16, 0);
+    return n === 16 && buf.toString('latin1') === SQLITE_HEADER;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export interface OpenOptions {
+  /** Path of better-sqlite3's native addon built for another ABI (Electron). */
+  nativeBinding?: string | undefined;
+  migrationsDir: string;
+  /** Where to look for a backup to name when the file is damaged. */
+  newestBackup?: () => string | null;
+  readonly?: boolean;
+}
+
+export function configure(db: Sqlite): void {
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+}
+
+/**
+ * Open (creating if needed) the store: check it is SQLite and intact, refuse a
+ * newer schema, apply pending migrations. One connection per thread.
+ */
+export function openStore(dataDir: string, opts: OpenOptions): { db: Sqlite; orm: Orm; file: string; migrated: { from: number; to: number } } {
+  const file = join(dataDir, DB_FILE);
+  const existed = existsSync(file);
+  const backup = () => (opts.newestBackup ? opts.newestBackup() : null);
+  if (existed && !looksLikeSqlite(file) && readSize(file) > 0) {
+    throw new CorruptDatabaseError(file, 'not a SQLite database', backup());
+  }
+  let db: Sqlite;
+  try {
+    db = new Database(file, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {});
+  } catch (e) {
+    throw new CorruptDatabaseError(file, (e as Error).message, backup());
+  }
+  try {
+    configure(db);
+    if (existed) {
+      const check = db.pragma('quick_check', { simple: true }) as string;
+      if (check !== 'ok') throw new CorruptDatabaseError(file, `quick_check: ${check}`, backup());
+    }
+    const migrations = loadMigrations(opts.migrationsDir);
+    const found = schemaVersion(db);
+    if (found > migrations.length) throw new NewerSchemaError(found, migrations.length);
+    const migrated = migrate(db, migrations);
+    return { db, orm: drizzle(db, { schema }), file, migrated };
+  } catch (e) {
+    db.close();
+    if (e instanceof CorruptDatabaseError || e instanceof NewerSchemaError) throw e;
+    if (/malformed|not a database|corrupt/i.test((e as Error).message)) {
+      throw new CorruptDatabaseError(file, (e as Error).message, backup());
+    }
+    throw e;
+  }
+}
+
+/** Open an existing store in another thread (a Bree worker): no migration, same pragmas. */
+export function openWorkerStore(file: string, nativeBinding?: string): { db: Sqlite; orm: Orm } {
+  const db = new Database(file, nativeBinding ? { nativeBinding } : {});
+  configure(db);
+  return { db, orm: drizzle(db, { schema }) };
+}
+
+function readSize(file: string): number {
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(1);
+    return readSync(fd, buf, 0, 1, 0);
+  } finally {
+    closeSync(fd);
+  }
+}

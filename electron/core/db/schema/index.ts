@@ -1,0 +1,3 @@
+// Every table of the store. drizzle-kit reads this file to generate the SQL
+// migrations in resources/migrations (npm run db:generate).
+export * from './system';

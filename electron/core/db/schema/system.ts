@@ -1,0 +1,26 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+
+/** Non-secret settings, one JSON value per key. Secrets never go here. */
+export const settings = sqliteTable('settings', {
+  key: text('key').primaryKey(),
+  value: text('value', { mode: 'json' }).notNull(),
+  updatedAt: text('updated_at').notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`),
+});
+
+/**
+ * Append-only log of what happened (to contacts, deals, runs). KPIs are computed
+ * from it through indexes and rollups. Rows are never updated.
+ */
+export const events = sqliteTable(
+  'events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    at: text('at').notNull(),
+    type: text('type').notNull(),
+    subjectType: text('subject_type'),
+    subjectId: text('subject_id'),
+    data: text('data', { mode: 'json' }),
+  },
+  (t) => [index('events_type_at').on(t.type, t.at), index('events_subject').on(t.subjectType, t.subjectId, t.at)],
+);

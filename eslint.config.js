@@ -1,0 +1,49 @@
+// Lint rules, including the layer rules of docs/architecture.md: who may import whom.
+import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'crypto', 'child_process', 'http', 'https', 'net', 'url', 'worker_threads', 'events', 'stream', 'util', 'module', 'zlib', 'tls', 'dns'];
+
+const layer = (files, patterns, why) => ({
+  files,
+  rules: {
+    'no-restricted-imports': ['error', { patterns: patterns.map((group) => ({ group: [group], message: why })) }],
+  },
+});
+
+export default tseslint.config(
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'coverage/**', 'test-results/**', 'playwright-report/**', 'resources/**', '.electron-native/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+      'no-eval': 'error',
+      'no-new-func': 'error',
+    },
+  },
+  {
+    files: ['renderer/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+    plugins: { 'react-hooks': reactHooks },
+    rules: { 'react-hooks/rules-of-hooks': 'error', 'react-hooks/exhaustive-deps': 'warn' },
+  },
+  // shared/ is "std": pure TypeScript, no node, no DOM, no electron, nothing of the other layers.
+  layer(['shared/**/*.ts'], [...nodeBuiltins, 'electron', 'react', 'react-dom', '**/electron/**', '**/renderer/**'],
+    'shared/ is pure TypeScript: no node:, DOM, electron or other layers (docs/architecture.md).'),
+  // The Node layers never import electron or the renderer.
+  layer(['electron/core/**/*.ts', 'electron/jobs/**/*.ts', 'electron/server/**/*.ts', 'electron/cli/**/*.ts'],
+    ['electron', 'electron/*', '**/renderer/**', '**/main/**', '**/preload/**'],
+    'electron/core, jobs, server and cli run in plain Node: they never import electron, the main process, the preload or the renderer.'),
+  // The renderer talks to a transport; it imports shared/ and browser code only.
+  layer(['renderer/**/*.{ts,tsx}'], [...nodeBuiltins, 'electron', '**/electron/**'],
+    'renderer/ imports only shared/ and browser code; it reaches the core through the transport.'),
+  // The preload exposes named functions: electron and shared/ only.
+  layer(['electron/preload/**/*.ts'], ['**/core/**', '**/renderer/**', ...nodeBuiltins],
+    'the preload only bridges: electron and shared/ (docs/architecture.md).'),
+  layer(['electron/main/**/*.ts'], ['**/renderer/**'], 'electron/main never imports the renderer.'),
+);

@@ -1,0 +1,39 @@
+/**
+ * The one contract between the UI and the core. Every host (Electron IPC, the
+ * headless HTTP/WebSocket server, the CLI) serves exactly these operations and
+ * pushes exactly these events. Domain files in shared/contract/ declare them;
+ * this file joins them.
+ */
+import type { z } from 'zod';
+import { systemEvents, systemOps } from './contract/system';
+
+export * from './contract/base';
+export * from './contract/system';
+
+export const operations = {
+  ...systemOps,
+} as const;
+
+export const events = {
+  ...systemEvents,
+} as const;
+
+export type Operations = typeof operations;
+export type OpName = keyof Operations;
+export type OpInput<N extends OpName> = z.input<Operations[N]['input']>;
+export type OpOutput<N extends OpName> = z.output<Operations[N]['output']>;
+export type EventName = keyof typeof events;
+export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;
+
+export function isOpName(name: string): name is OpName {
+  return Object.prototype.hasOwnProperty.call(operations, name);
+}
+export function isEventName(name: string): name is EventName {
+  return Object.prototype.hasOwnProperty.call(events, name);
+}
+
+/** What a transport implements: the renderer's client and the CLI use it alike. */
+export interface Transport {
+  call<N extends OpName>(name: N, input: OpInput<N>): Promise<OpOutput<N>>;
+  on<E extends EventName>(event: E, cb: (payload: EventPayload<E>) => void): () => void;
+}

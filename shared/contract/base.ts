@@ -1,0 +1,85 @@
+import { z } from 'zod';
+
+/** One operation of the API: what it takes, what it gives back. */
+export interface OpDef<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
+  description: string;
+  input: I;
+  output: O;
+}
+
+export function op<I extends z.ZodType, O extends z.ZodType>(description: string, input: I, output: O): OpDef<I, O> {
+  return { description, input, output };
+}
+
+export const Empty = z.object({}).strict();
+export const Ok = z.object({ ok: z.literal(true) });
+
+export type ApiErrorCode =
+  | 'invalid_input'
+  | 'not_found'
+  | 'conflict'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'unavailable'
+  | 'internal';
+
+export const statusOf: Record<ApiErrorCode, number> = {
+  invalid_input: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  unavailable: 503,
+  internal: 500,
+};
+
+export interface ApiIssue {
+  path: string;
+  message: string;
+}
+
+/** The one error shape every host returns: `{ error: { code, message, issues? } }`. */
+export interface ApiErrorBody {
+  code: ApiErrorCode;
+  message: string;
+  issues?: ApiIssue[];
+}
+
+export class ApiError extends Error {
+  readonly code: ApiErrorCode;
+  readonly issues?: ApiIssue[];
+  constructor(code: ApiErrorCode, message: string, issues?: ApiIssue[]) {
+    super(message);
+    this.name = 'ApiError';
+    this.code = code;
+    if (issues) this.issues = issues;
+  }
+  get status(): number {
+    return statusOf[this.code];
+  }
+  toBody(): ApiErrorBody {
+    return this.issues ? { code: this.code, message: this.message, issues: this.issues } : { code: this.code, message: this.message };
+  }
+  static from(body: ApiErrorBody): ApiError {
+    return new ApiError(body.code, body.message, body.issues);
+  }
+}
+
+/** zod issues -> `[{ path: 'nodes.3.params.url', message }]`, the form every host reports. */
+export function issuesOf(error: z.ZodError): ApiIssue[] {
+  return error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message }));
+}
+
+export function describeIssues(issues: ApiIssue[]): string {
+  return issues.map((i) => `${i.path}: ${i.message}`).join('; ');
+}
+
+/** Parse or throw an ApiError('invalid_input') naming every field that is wrong. */
+export function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, what = 'input'): z.output<T> {
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    const issues = issuesOf(r.error);
+    throw new ApiError('invalid_input', `Invalid ${what}: ${describeIssues(issues)}`, issues);
+  }
+  return r.data;
+}
