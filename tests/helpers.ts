@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Core, type CoreOptions } from '../electron/core/core';
+import type { Core, CoreOptions } from '../electron/core/core';
+import { openBaton } from '../electron/core';
 import { EnvSecretStore } from '../electron/core/secrets';
 
 /** A fresh data folder under the OS temp dir; removed by the returned cleanup. */
@@ -13,7 +14,7 @@ export function tempDir(prefix = 'baton-test-'): { dir: string; cleanup: () => v
 /** A real Core on a real SQLite file in a temp folder, secrets from a private env. */
 export async function openTestCore(opts: Partial<CoreOptions> & { env?: NodeJS.ProcessEnv } = {}): Promise<{ core: Core; dir: string; cleanup: () => Promise<void> }> {
   const { dir, cleanup } = tempDir();
-  const core = await Core.open({
+  const core = await openBaton({
     dataDir: opts.dataDir ?? dir,
     host: opts.host ?? 'cli',
     secrets: opts.secrets ?? new EnvSecretStore(opts.env ?? {}, 'tests'),

@@ -22,6 +22,31 @@ import { resourcesDir } from './resources';
 import { createSecretStore, type SecretStore } from './secrets';
 import { VERSION } from './version';
 
+/** A request to a public route (webhooks, form capture, unsubscribe pages): no bearer token, own auth. */
+export interface PublicRequest {
+  method: string;
+  /** The path below the route's prefix, e.g. for /hooks/new-lead: "new-lead". */
+  path: string;
+  query: URLSearchParams;
+  headers: Record<string, string | undefined>;
+  body: Buffer;
+}
+export interface PublicResponse {
+  status: number;
+  /** JSON body, or `html` for a page. */
+  json?: unknown;
+  html?: string;
+  headers?: Record<string, string>;
+}
+export type PublicHandler = (req: PublicRequest) => Promise<PublicResponse> | PublicResponse;
+
+/** Something that runs while a host is up (the engine's worker pool, the IMAP poller …). */
+export interface Service {
+  name: string;
+  start(): void | Promise<void>;
+  stop(): void | Promise<void>;
+}
+
 export interface CoreOptions {
   dataDir: string;
   host: SystemInfo['host'];
@@ -42,6 +67,10 @@ export class Core {
   readonly startedAt = new Date().toISOString();
   private handlers: Partial<Record<OpName, Handler<OpName>>> = {};
   private closers: (() => void | Promise<void>)[] = [];
+  private services: Service[] = [];
+  private started = false;
+  /** Public HTTP routes by first path segment ("hooks", "u" …), mounted by the headless server. */
+  readonly publicRoutes = new Map<string, PublicHandler>();
 
   private constructor(
     readonly opts: CoreOptions,
@@ -73,6 +102,29 @@ export class Core {
   /** Add a domain's operations (engine, CRM, AI …). */
   register<K extends OpName>(map: HandlerMap<K>): void {
     for (const [name, h] of Object.entries(map)) this.handlers[name as OpName] = h as Handler<OpName>;
+  }
+
+  /** Mount a public route at /<prefix>/… on the headless server (no bearer token: the handler authenticates). */
+  registerPublicRoute(prefix: string, handler: PublicHandler): void {
+    this.publicRoutes.set(prefix, handler);
+  }
+
+  /** Add a background service; hosts call start() to run them (one-shot CLI commands do not). */
+  addService(service: Service): void {
+    this.services.push(service);
+    if (this.started) void service.start();
+  }
+
+  /** Start the background services (worker pool, schedulers). Called by `baton serve` and Electron main. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    for (const s of this.services) await s.start();
+    this.log.info('services started', { services: this.services.map((s) => s.name) });
+  }
+
+  get isStarted(): boolean {
+    return this.started;
   }
 
   /** Run when the core closes (stop workers, timers …), in reverse order. */
@@ -125,6 +177,16 @@ export class Core {
   }
 
   async close(): Promise<void> {
+    if (this.started) {
+      for (const s of [...this.services].reverse()) {
+        try {
+          await s.stop();
+        } catch (e) {
+          this.log.error('error while stopping a service', { service: s.name, error: e as Error });
+        }
+      }
+      this.started = false;
+    }
     for (const fn of this.closers.reverse()) {
       try {
         await fn();

@@ -1,0 +1,24 @@
+/**
+ * openBaton(): the one way every host gets a core with every domain registered.
+ * A domain (engine, CRM, AI …) is a function `(core) => void` that registers its
+ * operation handlers, public routes and services; add it to DOMAINS.
+ */
+import { Core, type CoreOptions } from './core';
+
+export type Domain = (core: Core) => void | Promise<void>;
+
+const DOMAINS: Domain[] = [];
+
+export async function openBaton(opts: CoreOptions): Promise<Core> {
+  const core = await Core.open(opts);
+  try {
+    for (const register of DOMAINS) await register(core);
+  } catch (e) {
+    await core.close();
+    throw e;
+  }
+  return core;
+}
+
+export { Core };
+export type { CoreOptions };
