@@ -1,1 +1,39 @@
-export {};
+/**
+ * The `baton` command. Each domain adds its commands in electron/cli/commands/<domain>.ts
+ * (`export function register(program: Command): void`) and is listed here.
+ */
+import { Command } from 'commander';
+import { VERSION } from '../core/version';
+import { reportError } from './context';
+
+export function buildProgram(): Command {
+  const program = new Command('baton')
+    .description('Baton: the local-first command center for a solo business operator.')
+    .version(VERSION)
+    .option('--data <dir>', 'data folder (default: $BATON_DATA_DIR or ~/.local/share/baton)')
+    .option('--json', 'machine-readable output')
+    .showHelpAfterError()
+    .exitOverride();
+  for (const register of COMMANDS) register(program);
+  return program;
+}
+
+const COMMANDS: ((program: Command) => void)[] = [];
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    const err = e as { code?: string; exitCode?: number };
+    if (typeof err.code === 'string' && err.code.startsWith('commander.')) {
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : (err.exitCode ?? 2);
+    }
+    return reportError(e, argv.includes('--json'));
+  }
+}
+
+// Run when loaded as the entry (bin/baton.js imports this file).
+const code = await main(process.argv.slice(2));
+if (!process.env.BATON_CLI_KEEP_ALIVE) process.exitCode = code;
