@@ -1,3 +1,4 @@
 // Every table of the store. drizzle-kit reads this file to generate the SQL
 // migrations in resources/migrations (npm run db:generate).
 export * from './system';
+export * from './crm';

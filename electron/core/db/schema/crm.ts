@@ -1,0 +1,134 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`;
+
+/** Companies, deduplicated on their (lower-case) web domain. */
+export const companies = sqliteTable(
+  'companies',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    name: text('name'),
+    domain: text('domain'),
+    custom: text('custom', { mode: 'json' }).notNull().default(sql`'{}'`),
+    createdAt: text('created_at').notNull().default(now),
+    updatedAt: text('updated_at').notNull().default(now),
+  },
+  (t) => [uniqueIndex('companies_domain').on(t.domain)],
+);
+
+/**
+ * Contacts. `email` is normalised (trimmed, lower-case) and unique among live
+ * rows (deleted_at IS NULL); a deleted or merged-away contact keeps its row.
+ */
+export const contacts = sqliteTable(
+  'contacts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    email: text('email').notNull(),
+    firstName: text('first_name'),
+    lastName: text('last_name'),
+    phone: text('phone'),
+    title: text('title'),
+    companyId: integer('company_id').references(() => companies.id, { onDelete: 'set null' }),
+    stage: text('stage').notNull().default('lead'),
+    source: text('source'),
+    utmSource: text('utm_source'),
+    utmMedium: text('utm_medium'),
+    utmCampaign: text('utm_campaign'),
+    utmTerm: text('utm_term'),
+    utmContent: text('utm_content'),
+    timeZone: text('time_zone'),
+    consent: text('consent').notNull().default('unknown'),
+    consentAt: text('consent_at'),
+    custom: text('custom', { mode: 'json' }).notNull().default(sql`'{}'`),
+    score: integer('score').notNull().default(0),
+    scoredAt: text('scored_at'),
+    lastActivityAt: text('last_activity_at'),
+    createdAt: text('created_at').notNull().default(now),
+    updatedAt: text('updated_at').notNull().default(now),
+    deletedAt: text('deleted_at'),
+    mergedInto: integer('merged_into'),
+  },
+  (t) => [
+    uniqueIndex('contacts_email_live').on(t.email).where(sql`deleted_at IS NULL`),
+    index('contacts_email').on(t.email),
+    index('contacts_created').on(t.createdAt),
+    index('contacts_stage').on(t.stage),
+    index('contacts_score').on(t.score),
+    index('contacts_activity').on(t.lastActivityAt),
+    index('contacts_company').on(t.companyId),
+  ],
+);
+
+export const contactTags = sqliteTable(
+  'contact_tags',
+  {
+    contactId: integer('contact_id')
+      .notNull()
+      .references(() => contacts.id, { onDelete: 'cascade' }),
+    tag: text('tag').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.contactId, t.tag] }), index('contact_tags_tag').on(t.tag, t.contactId)],
+);
+
+/** Lead-capture forms served at POST /forms/<slug>. */
+export const forms = sqliteTable('forms', {
+  slug: text('slug').primaryKey(),
+  name: text('name').notNull(),
+  /** form field name -> contact field (email, firstName, custom.plan …). */
+  fields: text('fields', { mode: 'json' }).notNull(),
+  tags: text('tags', { mode: 'json' }).notNull().default(sql`'[]'`),
+  source: text('source'),
+  createdAt: text('created_at').notNull().default(now),
+  updatedAt: text('updated_at').notNull().default(now),
+});
+
+/** Saved contact filters. */
+export const segments = sqliteTable('segments', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull().unique(),
+  description: text('description'),
+  filter: text('filter', { mode: 'json' }).notNull(),
+  createdAt: text('created_at').notNull().default(now),
+  updatedAt: text('updated_at').notNull().default(now),
+});
+
+/** Minimal deals (the pipeline comes later): enough for the funnel KPIs. */
+export const deals = sqliteTable(
+  'deals',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    contactId: integer('contact_id').references(() => contacts.id, { onDelete: 'set null' }),
+    companyId: integer('company_id').references(() => companies.id, { onDelete: 'set null' }),
+    title: text('title'),
+    stage: text('stage').notNull(),
+    value: real('value').notNull().default(0),
+    currency: text('currency').notNull().default('USD'),
+    openedAt: text('opened_at').notNull(),
+    wonAt: text('won_at'),
+    lostAt: text('lost_at'),
+    createdAt: text('created_at').notNull().default(now),
+    updatedAt: text('updated_at').notNull().default(now),
+  },
+  (t) => [index('deals_stage').on(t.stage), index('deals_opened').on(t.openedAt), index('deals_contact').on(t.contactId)],
+);
+
+/** Daily KPI rollup, refreshed incrementally from the events table (by event id). */
+export const kpiDaily = sqliteTable(
+  'kpi_daily',
+  {
+    day: text('day').notNull(),
+    metric: text('metric').notNull(),
+    dim: text('dim').notNull().default(''),
+    value: real('value').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.metric, t.dim, t.day] })],
+);
+
+/** CRM configuration and bookkeeping (scoring rules, rollup watermark). */
+export const crmState = sqliteTable('crm_state', {
+  key: text('key').primaryKey(),
+  value: text('value', { mode: 'json' }).notNull(),
+  updatedAt: text('updated_at').notNull().default(now),
+});
