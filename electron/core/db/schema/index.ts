@@ -2,3 +2,4 @@
 // migrations in resources/migrations (npm run db:generate).
 export * from './system';
 export * from './crm';
+export * from './triggers';
