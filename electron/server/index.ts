@@ -1,0 +1,420 @@
+/**
+ * The headless host: the contract over HTTP (POST /api/v1/<operation>, bearer
+ * token), push events over a WebSocket (/api/v1/events, token as subprotocol
+ * `baton.<token>`), the domains' public routes (/<prefix>/…, no token), and the
+ * built renderer at / with a strict CSP. Every request must name this server in
+ * its Host header (DNS-rebinding defence) and, when it carries an Origin, come
+ * from this server's own origin.
+ */
+import { existsSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { join } from 'node:path';
+import sirv from 'sirv';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { ApiError } from '../../shared/api';
+import type { Core, PublicResponse } from '../core/core';
+import { appRoot } from '../core/resources';
+import { allowedHosts, checkHostAndOrigin } from './guard';
+import { loadOrCreateToken, tokenMatches } from './token';
+
+export { isLoopback } from './guard';
+export { loadOrCreateToken, readToken, tokenFile } from './token';
+
+export const DEFAULT_PORT = 4717;
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+export const EVENTS_PATH = '/api/v1/events';
+const API_PREFIX = '/api/v1/';
+/** A WebSocket client that lets this much queue up is too slow and is dropped. */
+const MAX_WS_BUFFER = 8 * 1024 * 1024;
+
+export interface ServerOptions {
+  /** Interface to bind; 127.0.0.1 unless you mean to expose Baton. */
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** The built renderer (default: <app>/out/renderer). */
+  rendererDir?: string;
+  /** Extra Host names to accept (a reverse proxy or tunnel name), without port. */
+  allowHosts?: string[];
+  /** Largest request body in bytes (API and public routes). */
+  bodyLimit?: number;
+  /** Close the core when the server stops (default true). */
+  closeCore?: boolean;
+}
+
+export interface BatonServer {
+  /** http://host:port/ */
+  url: string;
+  host: string;
+  port: number;
+  /** Where the bearer token is kept (never print the token itself unasked). */
+  tokenFile: string;
+  /** The bearer token, for the host process itself (tests, `baton token`). */
+  token: string;
+  /** WebSocket clients connected right now. */
+  clientCount(): number;
+  /** Close WebSocket clients, the HTTP server, then the core. */
+  close(): Promise<void>;
+}
+
+interface ErrorBody {
+  code: string;
+  message: string;
+  issues?: { path: string; message: string }[];
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
+/** The renderer's policy: nothing inline, nothing from elsewhere; the WebSocket back to this host only. */
+export function rendererCsp(host: string): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    `connect-src 'self' ws://${host}`,
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+    "form-action 'self'",
+  ].join('; ');
+}
+
+/** Public HTML pages (unsubscribe, form thanks) may carry their own inline styles, never scripts. */
+const PUBLIC_HTML_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+function send(res: ServerResponse, status: number, body: string, headers: Record<string, string>): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Length': String(Buffer.byteLength(body)), ...headers });
+  res.end(body);
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
+  send(res, status, JSON.stringify(value), { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...headers });
+}
+
+function sendError(res: ServerResponse, status: number, error: ErrorBody, headers: Record<string, string> = {}): void {
+  sendJson(res, status, { error }, headers);
+}
+
+/** Read the body up to `limit` bytes; a larger one is a 413 before anything runs. */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? '0');
+  if (declared > limit) return Promise.reject(tooLarge(limit));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(tooLarge(limit));
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function tooLarge(limit: number): HttpError {
+  return new HttpError(413, 'too_large', `The request body is larger than ${Math.round(limit / 1024)} KiB.`);
+}
+
+function bearerOf(req: IncomingMessage): string | null {
+  const h = req.headers.authorization;
+  if (!h) return null;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
+  return m?.[1] ?? null;
+}
+
+function rejectUpgrade(socket: Socket, status: number, reason: string, error: ErrorBody): void {
+  const body = JSON.stringify({ error });
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+  socket.destroy();
+}
+
+/** True when a decoded path tries to leave its folder or smuggle separators. */
+function unsafePath(pathname: string): boolean {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(pathname);
+  } catch {
+    return true;
+  }
+  return decoded.includes('\0') || decoded.includes('\\') || decoded.split('/').some((seg) => seg === '..' || seg === '.');
+}
+
+export async function startServer(core: Core, opts: ServerOptions = {}): Promise<BatonServer> {
+  const bindHost = opts.host ?? '127.0.0.1';
+  const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const rendererDir = opts.rendererDir ?? join(appRoot(), 'out', 'renderer');
+  const { token, file: tokenFile, fixedMode } = loadOrCreateToken(core.dataDir);
+  if (fixedMode) core.log.warn('server token file was readable by others; its mode was set to 0600', { file: tokenFile });
+
+  let allowed = new Set<string>();
+  let assets: ReturnType<typeof sirv> | null = null;
+  const staticHandler = (): ReturnType<typeof sirv> | null => {
+    if (!assets && existsSync(join(rendererDir, 'index.html'))) {
+      assets = sirv(rendererDir, {
+        single: true,
+        dev: false,
+        etag: true,
+        dotfiles: false,
+        setHeaders: (res, pathname) => {
+          if (pathname.endsWith('.html')) res.setHeader('Cache-Control', 'no-cache');
+          else if (pathname.startsWith('/assets/')) res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+        },
+      });
+    }
+    return assets;
+  };
+
+  async function handleApi(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
+    if (req.method !== 'POST') {
+      sendError(res, 405, { code: 'method_not_allowed', message: `Use POST for ${pathname}.` }, { Allow: 'POST' });
+      return;
+    }
+    if (!tokenMatches(bearerOf(req), token)) {
+      sendError(
+        res,
+        401,
+        { code: 'unauthorized', message: `Missing or wrong bearer token. Send "Authorization: Bearer <token>"; the token is in ${tokenFile}.` },
+        { 'WWW-Authenticate': 'Bearer realm="baton"' },
+      );
+      return;
+    }
+    let name: string;
+    try {
+      name = decodeURIComponent(pathname.slice(API_PREFIX.length));
+    } catch {
+      name = pathname.slice(API_PREFIX.length);
+    }
+    const raw = await readBody(req, bodyLimit);
+    let input: unknown = {};
+    if (raw.length > 0) {
+      try {
+        input = JSON.parse(raw.toString('utf8'));
+      } catch (e) {
+        throw new ApiError('invalid_input', `The request body is not valid JSON (${(e as Error).message}).`, [
+          { path: '(root)', message: 'not valid JSON' },
+        ]);
+      }
+    }
+    const result = await core.call(name, input);
+    sendJson(res, 200, { result });
+  }
+
+  async function handlePublic(req: IncomingMessage, res: ServerResponse, url: URL, prefix: string): Promise<boolean> {
+    const handler = core.publicRoutes.get(prefix);
+    if (!handler) return false;
+    const body = await readBody(req, bodyLimit);
+    const headers: Record<string, string | undefined> = {};
+    for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    const out: PublicResponse = await handler({
+      method: req.method ?? 'GET',
+      path: url.pathname.slice(prefix.length + 2),
+      query: url.searchParams,
+      headers,
+      body,
+    });
+    const extra = out.headers ?? {};
+    if (out.html !== undefined) {
+      send(res, out.status, out.html, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': PUBLIC_HTML_CSP, 'Cache-Control': 'no-store', ...extra });
+    } else if (out.json !== undefined) {
+      sendJson(res, out.status, out.json, extra);
+    } else {
+      send(res, out.status, '', extra);
+    }
+    return true;
+  }
+
+  function handleStatic(req: IncomingMessage, res: ServerResponse, host: string): void {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      sendError(res, 405, { code: 'method_not_allowed', message: 'Only GET and HEAD are served here.' }, { Allow: 'GET, HEAD' });
+      return;
+    }
+    const handler = staticHandler();
+    if (!handler) {
+      send(res, 503, 'The Baton UI is not built. Run `npm run build`, then reload.\n', { 'Content-Type': 'text/plain; charset=utf-8' });
+      return;
+    }
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
+    res.setHeader('Content-Security-Policy', rendererCsp(host));
+    handler(req, res, () => send(res, 404, 'Not found\n', { 'Content-Type': 'text/plain; charset=utf-8' }));
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const host = req.headers.host ?? '';
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const [, first = ''] = url.pathname.split('/');
+    const isPublic = first !== 'api' && core.publicRoutes.has(first);
+    const guard = checkHostAndOrigin({ host: req.headers.host, origin: req.headers.origin }, allowed, { requireOriginMatch: !isPublic });
+    if (!guard.ok) {
+      sendError(res, 403, { code: 'forbidden', message: guard.message });
+      return;
+    }
+    if (unsafePath((req.url ?? '/').split('?')[0] ?? '/')) {
+      sendError(res, 400, { code: 'invalid_input', message: 'The path may not contain "..", "." segments, backslashes or NUL.' });
+      return;
+    }
+    if (url.pathname === '/api' || url.pathname.startsWith('/api/')) {
+      if (!url.pathname.startsWith(API_PREFIX) || url.pathname === EVENTS_PATH) {
+        sendError(res, url.pathname === EVENTS_PATH ? 426 : 404, {
+          code: 'not_found',
+          message: url.pathname === EVENTS_PATH ? `${EVENTS_PATH} is a WebSocket endpoint.` : `No API at ${url.pathname}; operations are at ${API_PREFIX}<operation>.`,
+        });
+        return;
+      }
+      await handleApi(req, res, url.pathname);
+      return;
+    }
+    if (isPublic && (await handlePublic(req, res, url, first))) return;
+    handleStatic(req, res, host);
+  }
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      if (e instanceof ApiError) {
+        sendError(res, e.status, e.toBody());
+      } else if (e instanceof HttpError) {
+        sendError(res, e.status, { code: e.code, message: e.message }, { Connection: 'close' });
+      } else {
+        core.log.error('request failed', { method: req.method, path: req.url?.split('?')[0], error: e as Error });
+        sendError(res, 500, { code: 'internal', message: `Internal error; details are in ${core.log.file ?? 'the log'}.` });
+      }
+    });
+  });
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 60_000;
+
+  // WebSocket: the same Host/Origin rules; the token arrives as subprotocol baton.<token>
+  // (browsers cannot set headers on a WebSocket), or as a bearer header from non-browser clients.
+  const offeredToken = (req: IncomingMessage): string | null => {
+    const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+    return offered.find((p) => p.startsWith('baton.') && tokenMatches(p.slice('baton.'.length), token)) ?? null;
+  };
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: 64 * 1024,
+    handleProtocols: (protocols) => [...protocols].find((p) => p.startsWith('baton.') && tokenMatches(p.slice('baton.'.length), token)) ?? false,
+  });
+  const clients = new Set<WebSocket>();
+
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const guard = checkHostAndOrigin({ host: req.headers.host, origin: req.headers.origin }, allowed);
+    if (!guard.ok) return rejectUpgrade(socket, 403, 'Forbidden', { code: 'forbidden', message: guard.message });
+    if (url.pathname !== EVENTS_PATH) return rejectUpgrade(socket, 404, 'Not Found', { code: 'not_found', message: `WebSocket events are at ${EVENTS_PATH}.` });
+    if (!offeredToken(req) && !tokenMatches(bearerOf(req), token)) {
+      return rejectUpgrade(socket, 401, 'Unauthorized', {
+        code: 'unauthorized',
+        message: `Missing or wrong token: offer the subprotocol "baton.<token>"; the token is in ${tokenFile}.`,
+      });
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      clients.add(ws);
+      const off = core.bus.onAny((event, payload) => {
+        if (ws.readyState !== ws.OPEN) return;
+        if (ws.bufferedAmount > MAX_WS_BUFFER) {
+          ws.terminate();
+          return;
+        }
+        ws.send(JSON.stringify({ event, payload }));
+      });
+      let alive = true;
+      ws.on('pong', () => (alive = true));
+      const ping = setInterval(() => {
+        if (!alive) return ws.terminate();
+        alive = false;
+        ws.ping();
+      }, 30_000);
+      ping.unref();
+      ws.on('message', () => {
+        /* the channel is one-way: calls go through POST /api/v1/<operation> */
+      });
+      ws.on('error', () => ws.terminate());
+      ws.on('close', () => {
+        clearInterval(ping);
+        off();
+        clients.delete(ws);
+      });
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? DEFAULT_PORT, bindHost, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  allowed = allowedHosts(bindHost, port, opts.allowHosts ?? []);
+  const urlHost = bindHost === '0.0.0.0' || bindHost === '::' ? '127.0.0.1' : bindHost.includes(':') ? `[${bindHost}]` : bindHost;
+  const url = `http://${urlHost}:${port}/`;
+  core.log.info('server listening', { url, tokenFile });
+
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    host: bindHost,
+    port,
+    token,
+    tokenFile,
+    clientCount: () => clients.size,
+    close: () =>
+      (closing ??= (async () => {
+        for (const ws of clients) ws.close(1001, 'Baton is stopping');
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(() => {
+            for (const ws of clients) ws.terminate();
+            resolve();
+          }, 1000);
+          t.unref();
+          const check = (): void => {
+            if (clients.size > 0) {
+              setTimeout(check, 10);
+              return;
+            }
+            clearTimeout(t);
+            resolve();
+          };
+          check();
+        });
+        wss.close();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+          setTimeout(() => server.closeAllConnections(), 2000).unref();
+        });
+        core.log.info('server stopped', { url });
+        if (opts.closeCore !== false) await core.close();
+      })()),
+  };
+}

@@ -1,0 +1,274 @@
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { Core } from '../electron/core/core';
+import { startServer, type BatonServer } from '../electron/server';
+import { openTestCore, tempDir } from './helpers';
+
+interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  json: () => any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+/** Raw HTTP so the test controls the Host header (fetch would not let it). */
+function http(
+  port: number,
+  path: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
+): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port, path, method: opts.method ?? 'GET', headers: { host: `127.0.0.1:${port}`, ...opts.headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: () => JSON.parse(text) });
+        });
+      },
+    );
+    req.on('error', reject);
+    if (opts.body !== undefined) req.write(opts.body);
+    req.end();
+  });
+}
+
+function api(s: BatonServer, op: string, body: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+  return http(s.port, `/api/v1/${op}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+}
+
+function connect(s: BatonServer, protocols: string[], headers: Record<string, string> = {}): Promise<{ ws: WebSocket; messages: unknown[] }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${s.port}/api/v1/events`, protocols, { headers });
+    const messages: unknown[] = [];
+    ws.on('message', (m) => messages.push(JSON.parse(String(m))));
+    ws.once('open', () => resolve({ ws, messages }));
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`status ${res.statusCode}`)));
+    ws.once('error', reject);
+  });
+}
+
+async function waitFor(cond: () => boolean, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('headless server', () => {
+  let core: Core;
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let server: BatonServer;
+  const ui = tempDir('baton-ui-');
+  const hookCalls: { method: string; path: string; body: string; q: string | null }[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(join(ui.dir, 'assets'));
+    writeFileSync(join(ui.dir, 'index.html'), '<!doctype html><html><head><script type="module" src="/assets/app.js"></script></head><body>Baton UI</body></html>');
+    writeFileSync(join(ui.dir, 'assets', 'app.js'), 'console.log("app")');
+    ({ core, dir, cleanup } = await openTestCore({ host: 'server' }));
+    core.registerPublicRoute('hooks', (req) => {
+      hookCalls.push({ method: req.method, path: req.path, body: req.body.toString('utf8'), q: req.query.get('q') });
+      if (req.path === 'page') return { status: 200, html: '<p>Thanks</p>' };
+      return { status: 202, json: { received: true } };
+    });
+    server = await startServer(core, { port: 0, rendererDir: ui.dir, closeCore: false, bodyLimit: 64 * 1024 });
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await cleanup?.();
+    ui.cleanup();
+  });
+
+  it('serves an operation: 200 with { result }', async () => {
+    const set = await api(server, 'settings.set', { key: 'ai.model', value: 'claude-x' });
+    expect(set.status).toBe(200);
+    expect(set.json()).toEqual({ result: { ok: true } });
+    const get = await api(server, 'settings.get', {});
+    expect(get.json().result.settings).toEqual({ 'ai.model': 'claude-x' });
+    expect(get.headers['cache-control']).toBe('no-store');
+  });
+
+  it('400 names the field and stores nothing; bad JSON is a 400 too', async () => {
+    const bad = await api(server, 'settings.set', { key: 'Bad Key', value: 1 });
+    expect(bad.status).toBe(400);
+    const body = bad.json();
+    expect(body.error.code).toBe('invalid_input');
+    expect(body.error.issues[0].path).toBe('key');
+    expect(Object.keys((await api(server, 'settings.get', {})).json().result.settings)).not.toContain('Bad Key');
+    const notJson = await http(server.port, '/api/v1/settings.get', { method: 'POST', headers: { authorization: `Bearer ${server.token}` }, body: '{nope' });
+    expect(notJson.status).toBe(400);
+    expect(notJson.json().error.message).toMatch(/not valid JSON/);
+  });
+
+  it('404 for an unknown operation and an unknown API path', async () => {
+    const r = await api(server, 'nope.nothing', {});
+    expect(r.status).toBe(404);
+    expect(r.json().error).toMatchObject({ code: 'not_found' });
+    expect((await api(server, '../v2/x', {})).status).toBe(400);
+    const v2 = await http(server.port, '/api/v2/system.info', { method: 'POST', headers: { authorization: `Bearer ${server.token}` } });
+    expect(v2.status).toBe(404);
+  });
+
+  it('401 without a token or with a wrong one, and the message says where the token is', async () => {
+    const none = await http(server.port, '/api/v1/system.info', { method: 'POST', body: '{}' });
+    expect(none.status).toBe(401);
+    expect(none.json().error.message).toContain(server.tokenFile);
+    expect(none.text).not.toContain(server.token);
+    const wrong = await api(server, 'system.info', {}, { authorization: `Bearer ${'x'.repeat(43)}` });
+    expect(wrong.status).toBe(401);
+    const almost = await api(server, 'system.info', {}, { authorization: `Bearer ${server.token.slice(0, -1)}` });
+    expect(almost.status).toBe(401);
+  });
+
+  it('403 for a foreign Host (DNS rebinding) or a foreign Origin, even with the token', async () => {
+    const host = await api(server, 'system.info', {}, { host: `evil.example:${server.port}` });
+    expect(host.status).toBe(403);
+    expect(host.json().error.code).toBe('forbidden');
+    const wrongPort = await api(server, 'system.info', {}, { host: `127.0.0.1:${server.port + 1}` });
+    expect(wrongPort.status).toBe(403);
+    const origin = await api(server, 'system.info', {}, { origin: 'http://evil.example' });
+    expect(origin.status).toBe(403);
+    const nullOrigin = await api(server, 'system.info', {}, { origin: 'null' });
+    expect(nullOrigin.status).toBe(403);
+    const ownOrigin = await api(server, 'system.info', {}, { origin: `http://localhost:${server.port}`, host: `localhost:${server.port}` });
+    expect(ownOrigin.status).toBe(200);
+    const staticFromEvil = await http(server.port, '/', { headers: { host: `attacker.example:${server.port}` } });
+    expect(staticFromEvil.status).toBe(403);
+  });
+
+  it('405 for other methods on the API, 413 for an oversized body', async () => {
+    const get = await http(server.port, '/api/v1/system.info', { headers: { authorization: `Bearer ${server.token}` } });
+    expect(get.status).toBe(405);
+    expect(get.headers.allow).toBe('POST');
+    const big = await api(server, 'settings.set', { key: 'big.value', value: 'x'.repeat(70 * 1024) });
+    expect(big.status).toBe(413);
+    expect((await api(server, 'settings.get', {})).json().result.settings['big.value']).toBeUndefined();
+  });
+
+  it('pushes core events over the WebSocket and removes the listener on close', async () => {
+    const { ws, messages } = await connect(server, [`baton.${server.token}`], { origin: `http://127.0.0.1:${server.port}` });
+    expect(ws.protocol).toBe(`baton.${server.token}`);
+    await api(server, 'settings.set', { key: 'ws.test', value: 1 });
+    await waitFor(() => messages.length > 0);
+    expect(messages[0]).toEqual({ event: 'settings.changed', payload: { key: 'ws.test' } });
+    expect(server.clientCount()).toBe(1);
+    ws.close();
+    await waitFor(() => server.clientCount() === 0);
+  });
+
+  it('refuses the WebSocket without a token, with a wrong one, from a foreign Origin or Host', async () => {
+    await expect(connect(server, [])).rejects.toThrow('status 401');
+    await expect(connect(server, ['baton.wrong'])).rejects.toThrow('status 401');
+    await expect(connect(server, [`baton.${server.token}`], { origin: 'http://evil.example' })).rejects.toThrow('status 403');
+    await expect(connect(server, [`baton.${server.token}`], { host: `rebind.example:${server.port}` })).rejects.toThrow('status 403');
+    expect(server.clientCount()).toBe(0);
+  });
+
+  it('serves the built renderer with a strict CSP and an SPA fallback', async () => {
+    const index = await http(server.port, '/');
+    expect(index.status).toBe(200);
+    expect(index.text).toContain('Baton UI');
+    expect(index.headers['content-type']).toMatch(/text\/html/);
+    const csp = String(index.headers['content-security-policy']);
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain(`connect-src 'self' ws://127.0.0.1:${server.port}`);
+    expect(csp).not.toContain('unsafe-inline');
+    expect(index.headers['x-content-type-options']).toBe('nosniff');
+    expect(index.headers['referrer-policy']).toBe('no-referrer');
+    const js = await http(server.port, '/assets/app.js');
+    expect(js.headers['content-type']).toMatch(/javascript/);
+    const deep = await http(server.port, '/approvals/42');
+    expect(deep.status).toBe(200);
+    expect(deep.text).toContain('Baton UI');
+  });
+
+  it('refuses directory traversal', async () => {
+    writeFileSync(join(dir, 'outside.txt'), 'SECRET-OUTSIDE');
+    for (const p of ['/../outside.txt', '/assets/../../outside.txt', '/%2e%2e/outside.txt', '/assets/%2e%2e%2f%2e%2e%2foutside.txt', '/..%5coutside.txt']) {
+      const r = await http(server.port, p);
+      expect(r.text, p).not.toContain('SECRET-OUTSIDE');
+      expect(r.status, p).toBe(400);
+    }
+  });
+
+  it('mounts public routes without a token but with the Host check', async () => {
+    const post = await http(server.port, '/hooks/new-lead?q=1', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: 'https://forms.example' },
+      body: '{"email":"a@b.c"}',
+    });
+    expect(post.status).toBe(202);
+    expect(post.json()).toEqual({ received: true });
+    expect(hookCalls.at(-1)).toEqual({ method: 'POST', path: 'new-lead', body: '{"email":"a@b.c"}', q: '1' });
+    const page = await http(server.port, '/hooks/page');
+    expect(page.headers['content-type']).toMatch(/text\/html/);
+    expect(String(page.headers['content-security-policy'])).toContain("default-src 'none'");
+    const rebound = await http(server.port, '/hooks/new-lead', { method: 'POST', headers: { host: `evil.example:${server.port}` }, body: '{}' });
+    expect(rebound.status).toBe(403);
+    const big = await http(server.port, '/hooks/new-lead', { method: 'POST', body: 'x'.repeat(65 * 1024) });
+    expect(big.status).toBe(413);
+  });
+});
+
+describe('server token and lifecycle', () => {
+  it('creates the token file with mode 0600, reuses it, and tightens a looser mode', async () => {
+    const { core, dir, cleanup } = await openTestCore({ host: 'server' });
+    try {
+      const first = await startServer(core, { port: 0, closeCore: false });
+      const file = join(dir, 'server-token');
+      expect(first.tokenFile).toBe(file);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(readFileSync(file, 'utf8').trim()).toBe(first.token);
+      expect(first.token.length).toBeGreaterThanOrEqual(40);
+      await first.close();
+      chmodSync(file, 0o644);
+      const second = await startServer(core, { port: 0, closeCore: false });
+      expect(second.token).toBe(first.token);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      await second.close();
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('says the UI is not built when the renderer folder is missing', async () => {
+    const { core, dir, cleanup } = await openTestCore({ host: 'server' });
+    try {
+      const s = await startServer(core, { port: 0, rendererDir: join(dir, 'no-ui'), closeCore: false });
+      const r = await http(s.port, '/');
+      expect(r.status).toBe(503);
+      expect(r.text).toMatch(/npm run build/);
+      await s.close();
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('stops gracefully: closes WebSocket clients, the port and the core', async () => {
+    const { core, cleanup } = await openTestCore({ host: 'server' });
+    try {
+      const s = await startServer(core, { port: 0 });
+      const { ws } = await connect(s, [`baton.${s.token}`]);
+      const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)));
+      await s.close();
+      expect(await closed).toBe(1001);
+      expect(core.db.open).toBe(false);
+      await expect(http(s.port, '/')).rejects.toThrow(/ECONNREFUSED/);
+    } finally {
+      await cleanup();
+    }
+  });
+});
