@@ -3,3 +3,4 @@
 export * from './system';
 export * from './crm';
 export * from './triggers';
+export * from './ai';
