@@ -1,13 +1,16 @@
 import Database from 'better-sqlite3';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { BackupInfo } from '../../shared/api';
 import { ApiError } from '../../shared/api';
 import { loadMigrations, schemaVersion } from './db/migrate';
 import { DB_FILE, looksLikeSqlite, type Sqlite } from './db/open';
+import { lockHolder } from './lock';
 
 export const BACKUP_DIR = 'backups';
 const PATTERN = /^baton-\d{8}-\d{6}-\d{3}\.sqlite$/;
+export const MAX_KEEP = 1000;
 
 export function backupDir(dataDir: string): string {
   return join(dataDir, BACKUP_DIR);
@@ -36,70 +39,184 @@ export function newestBackup(dataDir: string): string | null {
   return listBackups(dataDir)[0]?.file ?? null;
 }
 
+/** The setting backup.keep: a whole number from 1 to MAX_KEEP, else a clear invalid_input error. */
+export function checkKeep(keep: unknown): number {
+  if (typeof keep === 'number' && Number.isInteger(keep) && keep >= 1 && keep <= MAX_KEEP) return keep;
+  const message = `must be a whole number from 1 to ${MAX_KEEP} (found ${JSON.stringify(keep)})`;
+  throw new ApiError('invalid_input', `backup.keep ${message}; fix it with: baton settings set backup.keep 10. No backup was taken.`, [
+    { path: 'backup.keep', message },
+  ]);
+}
+
+function rmDb(file: string): void {
+  for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(file + suffix, { force: true });
+}
+
+/** Make a copy self-contained: fold any WAL into the file and switch it to rollback-journal mode. */
+function seal(file: string): void {
+  const db = new Database(file, { fileMustExist: true });
+  try {
+    db.pragma('journal_mode = DELETE');
+  } finally {
+    db.close();
+  }
+}
+
 /**
  * Online backup through SQLite's backup API (consistent while the app writes),
  * written to a temporary name and renamed, then rotated to keep the newest `keep`.
+ *
+ * A write from another connection (a Bree worker) restarts SQLite's backup; the
+ * step size doubles on every restart so a busy store still finishes (at worst in
+ * one step that holds a read lock for the whole copy).
  */
-export async function createBackup(db: Sqlite, dataDir: string, opts: { keep?: number; to?: string; now?: Date } = {}): Promise<BackupInfo> {
-  const keep = opts.keep ?? 10;
+export async function createBackup(db: Sqlite, dataDir: string, opts: { keep?: unknown; to?: string; now?: Date } = {}): Promise<BackupInfo & { restarts: number }> {
+  const keep = checkKeep(opts.keep ?? 10);
   const dir = backupDir(dataDir);
   mkdirSync(dir, { recursive: true });
-  let target = opts.to ?? join(dir, `baton-${stamp(opts.now ?? new Date())}.sqlite`);
-  if (!opts.to && existsSync(target)) target = join(dir, `baton-${stamp(new Date(Date.now() + 1))}.sqlite`);
+  let target = opts.to;
+  if (!target) {
+    let t = (opts.now ?? new Date()).getTime();
+    do target = join(dir, `baton-${stamp(new Date(t++))}.sqlite`);
+    while (existsSync(target));
+  }
   const tmp = `${target}.partial`;
-  rmSync(tmp, { force: true });
-  await db.backup(tmp);
-  renameSync(tmp, target);
+  rmDb(tmp);
+  let rate = 100;
+  let lastRemaining = Infinity;
+  let restarts = 0;
+  try {
+    await db.backup(tmp, {
+      progress: ({ remainingPages }) => {
+        if (remainingPages > lastRemaining) {
+          restarts++;
+          rate = Math.min(rate * 2, 0x7fffffff);
+        }
+        lastRemaining = remainingPages;
+        return rate;
+      },
+    });
+    seal(tmp);
+    renameSync(tmp, target);
+  } catch (e) {
+    rmDb(tmp);
+    throw e;
+  }
   if (!opts.to) for (const old of listBackups(dataDir).slice(keep)) rmSync(old.file, { force: true });
   const st = statSync(target);
-  return { file: target, size: st.size, createdAt: st.mtime.toISOString() };
+  return { file: target, size: st.size, createdAt: st.mtime.toISOString(), restarts };
 }
 
-/** Check that a file is an intact Baton database this version can open. Throws an ApiError saying why not. */
-export function validateBackupFile(file: string, migrationsDir: string): { schemaVersion: number } {
-  if (!existsSync(file)) throw new ApiError('invalid_input', `${file} does not exist.`);
-  if (!looksLikeSqlite(file)) throw new ApiError('invalid_input', `${file} is not a SQLite database; nothing was restored.`);
+/**
+ * Check a copy (which this function may modify: it is sealed into rollback-journal
+ * mode) is an intact Baton database this version can open. Throws an ApiError
+ * naming the original file and why.
+ */
+function inspectCopy(copy: string, shownAs: string, migrationsDir: string): { schemaVersion: number } {
   let db: Sqlite | undefined;
   try {
-    db = new Database(file, { readonly: true, fileMustExist: true });
+    db = new Database(copy, { fileMustExist: true });
     const check = db.pragma('integrity_check', { simple: true }) as string;
-    if (check !== 'ok') throw new ApiError('invalid_input', `${file} is damaged (integrity_check: ${check}); nothing was restored.`);
+    if (check !== 'ok') throw new ApiError('invalid_input', `${shownAs} is damaged (integrity_check: ${check}); nothing was restored.`);
     const v = schemaVersion(db);
     const latest = loadMigrations(migrationsDir).length;
-    if (v < 1) throw new ApiError('invalid_input', `${file} is a SQLite file but not a Baton database (no schema version); nothing was restored.`);
-    if (v > latest) throw new ApiError('invalid_input', `${file} was written by a newer Baton (schema ${v}; this one knows up to ${latest}); nothing was restored.`);
+    if (v < 1) throw new ApiError('invalid_input', `${shownAs} is a SQLite file but not a Baton database (no schema version); nothing was restored.`);
+    if (v > latest) throw new ApiError('invalid_input', `${shownAs} was written by a newer Baton (schema ${v}; this one knows up to ${latest}); nothing was restored. Install a newer Baton to use it.`);
     const has = db.prepare("select 1 from sqlite_master where type='table' and name='settings'").get();
-    if (!has) throw new ApiError('invalid_input', `${file} is not a Baton database (no settings table); nothing was restored.`);
+    if (!has) throw new ApiError('invalid_input', `${shownAs} is not a Baton database (no settings table); nothing was restored.`);
+    db.pragma('journal_mode = DELETE');
     return { schemaVersion: v };
   } catch (e) {
     if (e instanceof ApiError) throw e;
-    throw new ApiError('invalid_input', `${file} cannot be read as a database (${(e as Error).message}); nothing was restored.`);
+    throw new ApiError('invalid_input', `${shownAs} cannot be read as a Baton database (${(e as Error).message}); nothing was restored.`);
   } finally {
     db?.close();
   }
 }
 
+function checkSource(file: string): void {
+  if (!existsSync(file)) throw new ApiError('invalid_input', `${file} does not exist; nothing was restored.`);
+  if (!statSync(file).isFile()) throw new ApiError('invalid_input', `${file} is not a file; nothing was restored.`);
+  if (!looksLikeSqlite(file)) throw new ApiError('invalid_input', `${file} is not a SQLite database; nothing was restored.`);
+}
+
+/** Copy a database file (and its -wal, which may hold committed data) without touching the original. */
+function copyDb(from: string, to: string): void {
+  rmDb(to);
+  copyFileSync(from, to);
+  if (existsSync(`${from}-wal`)) copyFileSync(`${from}-wal`, `${to}-wal`);
+}
+
+/** Check that a file is an intact Baton database this version can open, without writing to it. Throws an ApiError saying why not. */
+export function validateBackupFile(file: string, migrationsDir: string): { schemaVersion: number } {
+  checkSource(file);
+  const dir = mkdtempSync(join(tmpdir(), 'baton-validate-'));
+  try {
+    const copy = join(dir, 'candidate.sqlite');
+    copyDb(file, copy);
+    return inspectCopy(copy, file, migrationsDir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /**
- * Replace the store with a backup. Baton must not be running on this data
- * folder. The current database is first backed up (so a restore can be undone),
- * then the validated copy is moved into place atomically.
+ * Replace the store with a backup. Refused while a Baton host (server, desktop
+ * app) holds the data folder's lock. The file is copied and validated first
+ * (the original is never written); then the current database is set aside
+ * (an online backup, or a raw copy when it is too damaged for that) so the
+ * restore can be undone; then the validated copy is renamed into place.
+ * Any refusal leaves the data folder as it was.
  */
 export async function restoreBackup(dataDir: string, file: string, migrationsDir: string): Promise<{ restored: string; safetyBackup: string | null }> {
-  validateBackupFile(file, migrationsDir);
-  const dbFile = join(dataDir, DB_FILE);
-  let safety: string | null = null;
-  if (existsSync(dbFile) && looksLikeSqlite(dbFile)) {
-    const cur = new Database(dbFile);
-    try {
-      safety = (await createBackup(cur, dataDir, { to: join(backupDir(dataDir), `pre-restore-${basename(file)}-${Date.now()}.sqlite`) })).file;
-    } finally {
-      cur.close();
-    }
+  const holder = lockHolder(dataDir);
+  if (holder) {
+    throw new ApiError('conflict', `Baton is running on ${dataDir} (pid ${holder}); stop it (close the app or the server) and restore again. Nothing was restored.`);
   }
+  checkSource(file);
   mkdirSync(dataDir, { recursive: true });
+  const dbFile = join(dataDir, DB_FILE);
   const tmp = `${dbFile}.restoring`;
-  copyFileSync(file, tmp);
-  for (const suffix of ['-wal', '-shm']) rmSync(dbFile + suffix, { force: true });
+  try {
+    copyDb(file, tmp);
+    inspectCopy(tmp, file, migrationsDir);
+  } catch (e) {
+    rmDb(tmp);
+    throw e;
+  }
+  let safety: string | null = null;
+  try {
+    safety = await setAside(dbFile, dataDir, file);
+  } catch (e) {
+    rmDb(tmp);
+    throw new ApiError('internal', `Could not save the current database before restoring (${(e as Error).message}); nothing was restored.`);
+  }
+  rmSync(`${dbFile}-wal`, { force: true });
+  rmSync(`${dbFile}-shm`, { force: true });
+  rmSync(`${dbFile}-journal`, { force: true });
   renameSync(tmp, dbFile);
   return { restored: dbFile, safetyBackup: safety };
+}
+
+/** Keep the current database (if any) in backups/pre-restore-… so a restore can be undone. */
+async function setAside(dbFile: string, dataDir: string, restoring: string): Promise<string | null> {
+  if (!existsSync(dbFile) || statSync(dbFile).size === 0) return null;
+  const base = join(backupDir(dataDir), `pre-restore-${basename(restoring).replace(/\.sqlite$/, '')}-${Date.now()}`);
+  mkdirSync(backupDir(dataDir), { recursive: true });
+  if (looksLikeSqlite(dbFile)) {
+    let cur: Sqlite | undefined;
+    try {
+      cur = new Database(dbFile, { fileMustExist: true });
+      if (cur.pragma('quick_check', { simple: true }) === 'ok') {
+        return (await createBackup(cur, dataDir, { to: `${base}.sqlite` })).file;
+      }
+    } catch {
+      /* too damaged for the backup API: keep the raw bytes below */
+    } finally {
+      cur?.close();
+    }
+  }
+  const raw = `${base}-damaged.sqlite`;
+  copyDb(dbFile, raw);
+  return raw;
 }

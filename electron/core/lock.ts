@@ -27,7 +27,15 @@ export function acquireLock(dataDir: string): () => void {
   const holder = lockHolder(dataDir);
   if (holder) throw new Error(`Baton is already running on ${dataDir} (pid ${holder}). Stop it first or use another --data folder.`);
   const file = join(dataDir, LOCK);
-  writeFileSync(file, String(process.pid));
+  try {
+    writeFileSync(file, String(process.pid), { flag: 'wx', mode: 0o600 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    // A lock file is there: a live holder (maybe one that won the race just now) wins; a stale one is replaced.
+    const again = lockHolder(dataDir);
+    if (again) throw new Error(`Baton is already running on ${dataDir} (pid ${again}). Stop it first or use another --data folder.`);
+    writeFileSync(file, String(process.pid), { mode: 0o600 });
+  }
   return () => {
     try {
       if (readFileSync(file, 'utf8').trim() === String(process.pid)) rmSync(file, { force: true });

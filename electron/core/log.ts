@@ -12,7 +12,28 @@ export interface Logger {
   readonly file: string | null;
 }
 
-const SECRET_KEY = /(secret|password|passwd|token|api[_-]?key|authorization|cookie)/i;
+/**
+ * Field names whose values are never written, whatever they hold. "token" counts
+ * (inputTokens, max_tokens, tokenCount) are usage numbers, not secrets.
+ */
+export const SECRET_KEY = /(secret|password|passwd|passphrase|token(?!s|_?count|_?usage|_?limit)|api[_-]?key|access[_-]?key|private[_-]?key|credential|authorization|cookie|bearer)/i;
+
+/**
+ * Every secret value the process has handled (the secret store registers each
+ * value it reads or writes). Every logger of the process redacts them, so a new
+ * Core or a module without a reference to the logger still cannot leak one.
+ */
+const processSecrets = new Set<string>();
+export function registerSecretValue(value: string | null | undefined): void {
+  if (value && value.length >= 4) processSecrets.add(value);
+}
+
+/** The forms a value takes in a log line: as is, inside JSON, inside a URL. */
+function variants(v: string): string[] {
+  const out = new Set([v, JSON.stringify(v).slice(1, -1), encodeURIComponent(v)]);
+  return [...out].filter((x) => x.length >= 4);
+}
+
 const order: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 export interface LoggerOptions {
@@ -30,25 +51,36 @@ export interface LoggerOptions {
  * secret store handed out, are replaced by [redacted] before writing.
  */
 export function createLogger(opts: LoggerOptions): Logger {
-  const maxBytes = opts.maxBytes ?? 5 * 1024 * 1024;
-  const keep = opts.keep ?? 5;
+  const maxBytes = Math.max(1024, opts.maxBytes ?? 5 * 1024 * 1024);
+  const keep = Math.max(1, Math.floor(opts.keep ?? 5));
   const min = order[opts.level ?? 'info'];
   const values = new Set<string>();
   const file = opts.dir ? join(opts.dir, 'baton.log') : null;
-  if (opts.dir) mkdirSync(opts.dir, { recursive: true });
+  if (opts.dir) mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
 
   const scrub = (s: string): string => {
     let out = s;
-    for (const v of values) if (v.length >= 4 && out.includes(v)) out = out.split(v).join('[redacted]');
+    for (const set of [values, processSecrets]) {
+      for (const v of set) for (const form of variants(v)) if (out.includes(form)) out = out.split(form).join('[redacted]');
+    }
     return out;
   };
   const clean = (v: unknown, depth = 0): unknown => {
     if (typeof v === 'string') return scrub(v);
-    if (v instanceof Error) return { name: v.name, message: scrub(v.message) };
-    if (!v || typeof v !== 'object' || depth > 5) return v;
+    if (typeof v === 'bigint') return v.toString();
+    if (typeof v === 'function' || typeof v === 'symbol') return `[${typeof v}]`;
+    if (v instanceof Error) {
+      const code = (v as NodeJS.ErrnoException).code;
+      return { name: v.name, message: scrub(v.message), ...(code ? { code: scrub(String(code)) } : {}) };
+    }
+    if (v instanceof Date) return Number.isNaN(v.getTime()) ? 'Invalid Date' : v.toISOString();
+    if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) return `[${v.byteLength} bytes]`;
+    if (!v || typeof v !== 'object') return v;
+    if (depth >= 6) return '[too deep]';
     if (Array.isArray(v)) return v.map((x) => clean(x, depth + 1));
+    const entries = v instanceof Map ? [...v.entries()].map(([k, x]) => [String(k), x] as const) : Object.entries(v);
     const o: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) o[k] = SECRET_KEY.test(k) ? '[redacted]' : clean(x, depth + 1);
+    for (const [k, x] of entries) o[scrub(k)] = SECRET_KEY.test(k) ? '[redacted]' : clean(x, depth + 1);
     return o;
   };
   const rotate = () => {
@@ -59,12 +91,12 @@ export function createLogger(opts: LoggerOptions): Logger {
   };
   const write = (level: Level, msg: string, fields?: Record<string, unknown>) => {
     if (order[level] < min) return;
-    const line = JSON.stringify({ t: new Date().toISOString(), level, msg: scrub(msg), ...(fields ? (clean(fields) as object) : {}) });
-    if (opts.echo) process.stderr.write(line + '\n');
-    if (!file) return;
     try {
+      const line = JSON.stringify({ t: new Date().toISOString(), level, msg: scrub(String(msg)), ...(fields ? (clean(fields) as object) : {}) });
+      if (opts.echo) process.stderr.write(line + '\n');
+      if (!file) return;
       rotate();
-      appendFileSync(file, line + '\n');
+      appendFileSync(file, line + '\n', { mode: 0o600 });
     } catch {
       /* logging must never take the app down */
     }
@@ -76,7 +108,7 @@ export function createLogger(opts: LoggerOptions): Logger {
     warn: (m, f) => write('warn', m, f),
     error: (m, f) => write('error', m, f),
     redactValue: (v) => {
-      if (v) values.add(v);
+      if (v && v.length >= 4) values.add(v);
     },
   };
 }

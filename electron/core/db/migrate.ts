@@ -41,36 +41,72 @@ export class NewerSchemaError extends Error {
   }
 }
 
+/** A migration failed; the whole upgrade was rolled back and the database is still at `from`. */
+export class MigrationError extends Error {
+  constructor(
+    readonly tag: string,
+    readonly from: number,
+    readonly detail: string,
+  ) {
+    super(
+      `Upgrading the database failed in migration ${tag}: ${detail}. ` +
+        `Nothing was changed: the database is still at schema version ${from}. Keep this Baton's previous version or restore a backup, and report the problem.`,
+    );
+    this.name = 'MigrationError';
+  }
+}
+
 export function schemaVersion(db: Database.Database): number {
   return db.pragma('user_version', { simple: true }) as number;
 }
 
+interface FkViolation {
+  table: string;
+  rowid: number | null;
+  parent: string;
+  fkid: number;
+}
+
 /**
- * Bring the database to the latest schema. Each migration runs in its own
- * transaction with foreign keys off (so drizzle-kit's table rebuilds cannot
- * cascade-delete rows), is checked with PRAGMA foreign_key_check before it
- * commits, and bumps PRAGMA user_version inside the same transaction.
+ * Bring the database to the latest schema. All pending migrations run in ONE
+ * immediate transaction (a second process opening the same file waits, then sees
+ * the new version and does nothing), with foreign keys off so drizzle-kit's table
+ * rebuilds (`__new_x` copy, drop, rename) cannot cascade-delete child rows. After
+ * each migration `PRAGMA foreign_key_check` must come back empty. Any failure rolls
+ * the whole upgrade back: `user_version` and every table stay as they were.
  */
 export function migrate(db: Database.Database, migrations: Migration[]): { from: number; to: number } {
-  const from = schemaVersion(db);
   const latest = migrations.length;
-  if (from > latest) throw new NewerSchemaError(from, latest);
-  if (from === latest) return { from, to: from };
+  const before = schemaVersion(db);
+  if (before > latest) throw new NewerSchemaError(before, latest);
+  if (before === latest) return { from: before, to: before };
   const fkWasOn = db.pragma('foreign_keys', { simple: true }) === 1;
   db.pragma('foreign_keys = OFF'); // only effective outside a transaction
   try {
-    for (const m of migrations.slice(from)) {
-      db.transaction(() => {
-        for (const s of m.statements) db.exec(s);
-        const broken = db.pragma('foreign_key_check') as unknown[];
-        if (broken.length > 0) {
-          throw new Error(`Migration ${m.tag} would leave ${broken.length} rows with broken foreign keys; nothing was changed.`);
+    return db
+      .transaction(() => {
+        // Re-read under the write lock: another process may have migrated meanwhile.
+        const from = schemaVersion(db);
+        if (from > latest) throw new NewerSchemaError(from, latest);
+        for (const m of migrations.slice(from)) {
+          m.statements.forEach((s, i) => {
+            try {
+              db.exec(s);
+            } catch (e) {
+              throw new MigrationError(m.tag, from, `statement ${i + 1} of ${m.statements.length} failed (${(e as Error).message})`);
+            }
+          });
+          const broken = db.pragma('foreign_key_check') as FkViolation[];
+          if (broken.length > 0) {
+            const pairs = [...new Set(broken.map((b) => `${b.table} -> ${b.parent}`))].join(', ');
+            throw new MigrationError(m.tag, from, `it would leave ${broken.length} row(s) with broken foreign keys (${pairs})`);
+          }
+          db.pragma(`user_version = ${m.version}`);
         }
-        db.pragma(`user_version = ${m.version}`);
-      })();
-    }
+        return { from, to: latest };
+      })
+      .immediate();
   } finally {
     if (fkWasOn) db.pragma('foreign_keys = ON');
   }
-  return { from, to: latest };
 }

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadMigrations, migrate, NewerSchemaError, schemaVersion } from './migrate';
+import { loadMigrations, migrate, MigrationError, NewerSchemaError, schemaVersion } from './migrate';
 import * as schema from './schema';
 
 export type Orm = BetterSQLite3Database<typeof schema>;
@@ -23,6 +23,20 @@ export class CorruptDatabaseError extends Error {
           : 'No backup was found in the data folder; move the file aside to start fresh.'),
     );
     this.name = 'CorruptDatabaseError';
+  }
+}
+
+/** A SQLite file that Baton did not create (no schema version, but tables of its own). */
+export class NotBatonDatabaseError extends Error {
+  constructor(
+    readonly file: string,
+    readonly tables: string[],
+  ) {
+    super(
+      `${file} is a SQLite database but not a Baton one (it has tables ${tables.slice(0, 5).join(', ')}${tables.length > 5 ? ' …' : ''} and no Baton schema version). ` +
+        'Baton left it untouched. Point Baton at another data folder (--data or BATON_DATA_DIR), or move the file aside.',
+    );
+    this.name = 'NotBatonDatabaseError';
   }
 }
 
@@ -75,7 +89,9 @@ export function openStore(dataDir: string, opts: OpenOptions): { db: Sqlite; orm
     throw new CorruptDatabaseError(file, (e as Error).message, backup());
   }
   try {
-    configure(db);
+    // Read-only checks first: a damaged, foreign or newer file is refused before
+    // anything (even the journal mode) is written to it.
+    db.pragma('busy_timeout = 5000');
     if (existed) {
       const check = db.pragma('quick_check', { simple: true }) as string;
       if (check !== 'ok') throw new CorruptDatabaseError(file, `quick_check: ${check}`, backup());
@@ -83,11 +99,16 @@ export function openStore(dataDir: string, opts: OpenOptions): { db: Sqlite; orm
     const migrations = loadMigrations(opts.migrationsDir);
     const found = schemaVersion(db);
     if (found > migrations.length) throw new NewerSchemaError(found, migrations.length);
+    if (found === 0) {
+      const tables = (db.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name").all() as { name: string }[]).map((r) => r.name);
+      if (tables.length > 0) throw new NotBatonDatabaseError(file, tables);
+    }
+    configure(db);
     const migrated = migrate(db, migrations);
     return { db, orm: drizzle(db, { schema }), file, migrated };
   } catch (e) {
     db.close();
-    if (e instanceof CorruptDatabaseError || e instanceof NewerSchemaError) throw e;
+    if (e instanceof CorruptDatabaseError || e instanceof NewerSchemaError || e instanceof NotBatonDatabaseError || e instanceof MigrationError) throw e;
     if (/malformed|not a database|corrupt/i.test((e as Error).message)) {
       throw new CorruptDatabaseError(file, (e as Error).message, backup());
     }

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { ApiError, type SecretBackend } from '../../../shared/api';
+import { registerSecretValue } from '../log';
 
 /** The port every secret goes through. Values never reach SQLite, logs, backups or the renderer. */
 export interface SecretStore {
@@ -27,7 +28,9 @@ export class EnvSecretStore implements SecretStore {
   }
   async get(name: string): Promise<string | null> {
     const v = this.env[ENV_PREFIX + name];
-    return v && v.length > 0 ? v : null;
+    if (!v || v.length === 0) return null;
+    registerSecretValue(v);
+    return v;
   }
   async set(name: string): Promise<void> {
     throw new ApiError(
@@ -63,18 +66,33 @@ export class KeychainSecretStore implements SecretStore {
   backend(): SecretBackend {
     return { kind: 'keychain', writable: true, detail: `OS keychain (service "${this.service}")` };
   }
-  get(name: string): Promise<string | null> {
-    return this.keytar.getPassword(this.service, name);
+  async get(name: string): Promise<string | null> {
+    const v = await this.guard('read', name, () => this.keytar.getPassword(this.service, name));
+    registerSecretValue(v);
+    return v;
   }
-  set(name: string, value: string): Promise<void> {
-    return this.keytar.setPassword(this.service, name, value);
+  async set(name: string, value: string): Promise<void> {
+    registerSecretValue(value);
+    await this.guard('store', name, () => this.keytar.setPassword(this.service, name, value));
   }
   delete(name: string): Promise<boolean> {
-    return this.keytar.deletePassword(this.service, name);
+    return this.guard('delete', name, () => this.keytar.deletePassword(this.service, name));
   }
   async list(): Promise<string[]> {
-    const creds = await this.keytar.findCredentials(this.service);
+    const creds = await this.guard('list', null, () => this.keytar.findCredentials(this.service));
+    for (const c of creds) registerSecretValue(c.password);
     return creds.map((c) => c.account).sort();
+  }
+  /** keytar's raw failures (locked keyring, daemon gone) become an `unavailable` ApiError a person can act on. */
+  private async guard<T>(what: string, name: string | null, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await withTimeout(fn(), 10_000, 'the keychain did not answer within 10 s');
+    } catch (e) {
+      throw new ApiError(
+        'unavailable',
+        `Could not ${what} ${name ? `the secret ${name}` : 'the secrets'} in the OS keychain: ${explainKeychainError((e as Error).message)}. Nothing was changed.`,
+      );
+    }
   }
 }
 
@@ -84,6 +102,7 @@ export function explainKeychainError(message: string): string {
   if (/Could not connect/i.test(message)) return 'the D-Bus session bus is not reachable';
   if (/org\.freedesktop\.secrets was not provided/i.test(message)) return 'no Secret Service is running (install gnome-keyring or KeePassXC)';
   if (/collection\/login|Object does not exist/i.test(message)) return 'the login keyring is locked or missing (unlock it)';
+  if (/libsecret.*cannot open shared object/i.test(message)) return 'the libsecret library is missing (install libsecret-1-0)';
   if (/Cannot find module|keytar/i.test(message)) return 'the keytar module is not installed (it needs libsecret-1-dev to build)';
   return message.split('\n')[0] ?? message;
 }
@@ -109,14 +128,20 @@ function loadKeytar(): Keytar {
  */
 export async function createSecretStore(opts: SecretStoreOptions = {}): Promise<SecretStore> {
   const env = opts.env ?? process.env;
-  const prefer = opts.prefer ?? ((env.BATON_SECRETS as 'auto' | 'keychain' | 'env' | undefined) || 'auto');
+  const prefer = opts.prefer ?? (env.BATON_SECRETS || 'auto');
+  if (prefer !== 'auto' && prefer !== 'keychain' && prefer !== 'env') {
+    throw new ApiError('invalid_input', `BATON_SECRETS must be auto, keychain or env (found "${prefer}"); fix the environment variable or unset it.`, [
+      { path: 'BATON_SECRETS', message: 'must be auto, keychain or env' },
+    ]);
+  }
   const service = opts.service ?? env.BATON_KEYCHAIN_SERVICE ?? 'baton';
   if (prefer === 'env') return new EnvSecretStore(env);
   let why: string;
   try {
     const keytar = opts.keytar === undefined ? loadKeytar() : opts.keytar;
     if (!keytar) throw new Error('Cannot find module keytar');
-    await withTimeout(keytar.findCredentials(service), 5000, 'the keychain did not answer within 5 s');
+    const creds = await withTimeout(keytar.findCredentials(service), 5000, 'the keychain did not answer within 5 s');
+    for (const c of creds) registerSecretValue(c.password);
     return new KeychainSecretStore(keytar, service);
   } catch (e) {
     why = `OS keychain unavailable: ${explainKeychainError((e as Error).message)}`;
