@@ -4,10 +4,11 @@
  * operation handlers, public routes and services; add it to DOMAINS.
  */
 import { Core, type CoreOptions } from './core';
+import { registerAi } from './ai';
 
 export type Domain = (core: Core) => void | Promise<void>;
 
-const DOMAINS: Domain[] = [];
+const DOMAINS: Domain[] = [registerAi];
 
 export async function openBaton(opts: CoreOptions): Promise<Core> {
   const core = await Core.open(opts);

@@ -1,0 +1,164 @@
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AiStepError, callClaude } from '../../electron/core/ai';
+import { apiKeyOf } from '../support/fake-anthropic';
+import { aiRig, type AiTestRig } from './setup';
+
+const ask = (rig: AiTestRig, extra: Partial<Parameters<typeof callClaude>[1]> = {}) =>
+  callClaude(rig.env, { system: 'You are terse.', messages: [{ role: 'user', content: 'Say hi' }], purpose: 'other', runId: 'run-1', nodeId: 'n1', ...extra });
+
+const fail = (p: Promise<unknown>) => p.then(() => { throw new Error('expected a failure'); }, (e: unknown) => e as AiStepError);
+
+describe('Claude client (real SDK against a local fake Messages API)', () => {
+  let rig: AiTestRig;
+  afterEach(async () => rig?.close());
+
+  it('sends the key from the secret store, the version header, model and max tokens from settings, and records usage and cost', async () => {
+    rig = await aiRig({ settings: { 'ai.maxTokens': 321 } });
+    rig.claude.push({ text: 'hi', usage: { input_tokens: 1000, output_tokens: 2000 } });
+    const a = await ask(rig);
+    expect(a.text).toBe('hi');
+    const req = rig.claude.requests[0]!;
+    expect(apiKeyOf(req.headers)).toBe(rig.key);
+    expect(req.headers['anthropic-version']).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(req.body.model).toBe('claude-sonnet-4-6');
+    expect(req.body.max_tokens).toBe(321);
+    expect(req.body.system).toBe('You are terse.');
+    // sonnet 4.6 default price: $3 in / $15 out per million tokens.
+    expect(a.costUsd).toBeCloseTo((1000 * 3 + 2000 * 15) / 1e6, 10);
+    const usage = await rig.core.call('ai.usage', { runId: 'run-1' });
+    expect(usage.totals).toEqual({ calls: 1, inputTokens: 1000, outputTokens: 2000, costUsd: 0.033 });
+    expect(usage.rows[0]).toMatchObject({ runId: 'run-1', nodeId: 'n1', model: 'claude-sonnet-4-6', purpose: 'other' });
+    // The key is never written to the log.
+    const log = readFileSync(rig.core.log.file!, 'utf8');
+    expect(log).not.toContain(rig.key);
+  });
+
+  it('a node model overrides the default; an edited price table is used; an unknown model is charged at the highest price and flagged', async () => {
+    rig = await aiRig({ settings: { 'ai.prices': { 'my-model': { inputPerMTok: 1, outputPerMTok: 2 } } } });
+    rig.claude.push({ text: 'a', usage: { input_tokens: 1_000_000, output_tokens: 1_000_000 } });
+    const a = await ask(rig, { model: 'my-model' });
+    expect(rig.claude.requests[0]!.body.model).toBe('my-model');
+    expect(a.costUsd).toBe(3);
+    rig.claude.push({ text: 'b', usage: { input_tokens: 1_000_000, output_tokens: 0 } });
+    const b = await ask(rig, { model: 'claude-future-9' });
+    expect(b.costUsd).toBe(15); // opus 4.1 input price, the highest in the table
+    const row = rig.core.db.prepare("select price_estimated from ai_usage where model = 'claude-future-9'").get() as { price_estimated: number };
+    expect(row.price_estimated).toBe(1);
+  });
+
+  it('missing key: a clear "add your Anthropic key in Settings" error that asks for a person, and no request is sent', async () => {
+    rig = await aiRig({ withKey: false });
+    const e = await fail(ask(rig));
+    expect(e).toBeInstanceOf(AiStepError);
+    expect(e.kind).toBe('missing_key');
+    expect(e.needsPerson).toBe(true);
+    expect(e.message).toContain('add your Anthropic key in Settings');
+    expect(rig.claude.requests).toHaveLength(0);
+  });
+
+  it('invalid key (401): invalid_key, needs a person, never echoes the key', async () => {
+    rig = await aiRig();
+    rig.claude.expectKey('some-other-' + 'key');
+    const e = await fail(ask(rig));
+    expect(e.kind).toBe('invalid_key');
+    expect(e.needsPerson).toBe(true);
+    expect(e.message).toMatch(/401/);
+    expect(e.message).not.toContain(rig.key);
+    expect((await rig.core.call('ai.usage', {})).totals.calls).toBe(0);
+  });
+
+  it('429: retryable with the server\'s retry-after; the SDK honours retry-after when it retries', async () => {
+    rig = await aiRig();
+    rig.claude.push({ status: 429, headers: { 'retry-after': '7' } });
+    const e = await fail(ask(rig));
+    expect(e.kind).toBe('rate_limited');
+    expect(e.retryable).toBe(true);
+    expect(e.retryAfterMs).toBe(7000);
+
+    rig.core.setSetting('ai.maxRetries', 1);
+    rig.claude.push({ status: 429, headers: { 'retry-after': '1' } }, { text: 'after the wait' });
+    const t0 = Date.now();
+    const a = await ask(rig);
+    expect(a.text).toBe('after the wait');
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(950);
+  });
+
+  it('529 overloaded: retryable; retried by the SDK when retries are allowed', async () => {
+    rig = await aiRig();
+    rig.claude.push({ status: 529 });
+    const e = await fail(ask(rig));
+    expect(e.kind).toBe('overloaded');
+    expect(e.retryable).toBe(true);
+    rig.core.setSetting('ai.maxRetries', 2);
+    rig.claude.push({ status: 529, headers: { 'retry-after-ms': '20' } }, { text: 'fine now' });
+    expect((await ask(rig)).text).toBe('fine now');
+  });
+
+  it('malformed answers: not JSON, or JSON that is not a message, are "malformed" and nothing is recorded', async () => {
+    rig = await aiRig();
+    rig.claude.push({ raw: '<html>proxy error</html>', contentType: 'application/json' });
+    expect((await fail(ask(rig))).kind).toBe('malformed');
+    rig.claude.push({ raw: '{"hello":"world"}' });
+    const e = await fail(ask(rig));
+    expect(e.kind).toBe('malformed');
+    expect(e.message).toMatch(/content|model|usage/);
+    expect((await rig.core.call('ai.usage', {})).totals.calls).toBe(0);
+  });
+
+  it('request timeout from settings', async () => {
+    rig = await aiRig({ settings: { 'ai.timeoutMs': 1000 } });
+    rig.claude.push({ delayMs: 2500, then: { text: 'late' } });
+    const e = await fail(ask(rig));
+    expect(e.kind).toBe('timeout');
+    expect(e.message).toContain('ai.timeoutMs');
+  });
+
+  it('a bad setting is an error naming the setting', async () => {
+    rig = await aiRig({ settings: { 'ai.maxTokens': -5 } });
+    const e = await fail(ask(rig));
+    expect(e.kind).toBe('settings');
+    expect(e.message).toContain('ai.maxTokens');
+    await expect(rig.core.call('ai.status', {})).rejects.toThrow(/ai\.maxTokens/);
+  });
+
+  it('daily cap: reaching it raises one escalation and an event; later calls wait (budget) without calling Claude', async () => {
+    rig = await aiRig({ settings: { 'ai.dailyCapUsd': 0.01 } });
+    const seen: unknown[] = [];
+    rig.core.bus.on('ai.capReached', (p) => seen.push(p));
+    rig.claude.respond(() => ({ text: 'x', usage: { input_tokens: 1000, output_tokens: 400 } })); // $0.009 each
+    await ask(rig);
+    expect(rig.escalations).toHaveLength(0);
+    await ask(rig); // $0.018 >= $0.01
+    expect(rig.escalations).toHaveLength(1);
+    expect(rig.escalations[0]!.detail).toContain('ai.dailyCapUsd');
+    expect(seen).toHaveLength(1);
+    const e = await fail(ask(rig));
+    expect(e.kind).toBe('budget');
+    expect(e.needsPerson).toBe(true);
+    expect(e.retryAfterMs).toBeGreaterThan(0);
+    expect(rig.claude.requests).toHaveLength(2);
+    expect(rig.escalations).toHaveLength(1);
+    const status = await rig.core.call('ai.status', {});
+    expect(status).toMatchObject({ capReached: true, dailyCapUsd: 0.01, keyPresent: true });
+    // Raising the cap lets AI steps continue.
+    rig.core.setSetting('ai.dailyCapUsd', 1);
+    expect((await ask(rig)).text).toBe('x');
+  });
+
+  it('ai.usage: totals, per day and per run; a bad range is refused', async () => {
+    rig = await aiRig();
+    rig.claude.respond(() => ({ text: 'x', usage: { input_tokens: 10, output_tokens: 20 } }));
+    await ask(rig, { runId: 'a' });
+    await ask(rig, { runId: 'a', nodeId: 'n2', purpose: 'review' });
+    await ask(rig, { runId: 'b' });
+    const u = await rig.core.call('ai.usage', {});
+    expect(u.totals).toMatchObject({ calls: 3, inputTokens: 30, outputTokens: 60 });
+    expect(u.byDay).toHaveLength(1);
+    expect(u.byRun.map((r) => [r.runId, r.calls])).toEqual([['b', 1], ['a', 2]]);
+    const a = await rig.core.call('ai.usage', { runId: 'a' });
+    expect(a.rows.map((r) => `${r.nodeId}/${r.purpose}`)).toEqual(['n1/other', 'n2/review']);
+    await expect(rig.core.call('ai.usage', { from: '2026-02-01', to: '2026-01-01' })).rejects.toMatchObject({ code: 'invalid_input' });
+    await expect(rig.core.call('ai.usage', { from: 'yesterday' })).rejects.toMatchObject({ code: 'invalid_input' });
+  });
+});
