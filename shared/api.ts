@@ -6,29 +6,20 @@
  */
 import type { z } from 'zod';
 import { systemEvents, systemOps } from './contract/system';
-import { engineEvents, engineOps } from './contract/engine';
 import { aiEvents, aiOps } from './contract/ai';
-import { crmEvents, crmOps } from './contract/crm';
 
 export * from './contract/base';
 export * from './contract/system';
-export * from './contract/engine';
-export * from './contract/workflow';
 export * from './contract/ai';
-export * from './contract/crm';
 
 export const operations = {
   ...systemOps,
-  ...engineOps,
   ...aiOps,
-  ...crmOps,
 } as const;
 
 export const events = {
   ...systemEvents,
-  ...engineEvents,
   ...aiEvents,
-  ...crmEvents,
 } as const;
 
 export type Operations = typeof operations;
