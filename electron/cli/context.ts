@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { ApiError } from '../../shared/api';
 import { openBaton, type Core } from '../core';
+import { NewerSchemaError } from '../core/db/migrate';
+import { CorruptDatabaseError } from '../core/db/open';
 import { resolveDataDir } from '../core/paths';
 
 /** Options every command accepts. */
@@ -43,11 +45,26 @@ export function print(cmd: Command, data: unknown, human: () => string): void {
   else process.stdout.write(human() + '\n');
 }
 
+/** Exit codes: 1 failed, 2 bad input, 3 database from a newer Baton, 4 damaged database. */
+export const EXIT = { failed: 1, invalidInput: 2, newerSchema: 3, corruptDatabase: 4 } as const;
+
 /** Map any error to a message on stderr (JSON with --json) and an exit code. */
 export function reportError(e: unknown, json: boolean): number {
-  const code = e instanceof CliExit ? e.code : e instanceof ApiError ? (e.code === 'invalid_input' ? 2 : 1) : 1;
-  const body =
-    e instanceof ApiError ? e.toBody() : { code: e instanceof CliExit ? 'failed' : 'error', message: (e as Error)?.message ?? String(e) };
+  let code: number;
+  let body: { code: string; message: string; issues?: unknown };
+  if (e instanceof NewerSchemaError) {
+    code = EXIT.newerSchema;
+    body = { code: 'newer_schema', message: e.message };
+  } else if (e instanceof CorruptDatabaseError) {
+    code = EXIT.corruptDatabase;
+    body = { code: 'corrupt_database', message: e.message };
+  } else if (e instanceof ApiError) {
+    code = e.code === 'invalid_input' ? EXIT.invalidInput : EXIT.failed;
+    body = e.toBody();
+  } else {
+    code = e instanceof CliExit ? e.code : EXIT.failed;
+    body = { code: e instanceof CliExit ? 'failed' : 'error', message: (e as Error)?.message ?? String(e) };
+  }
   if (json) process.stderr.write(JSON.stringify({ error: body }) + '\n');
   else process.stderr.write(`baton: ${body.message}\n`);
   return code;

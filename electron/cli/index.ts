@@ -4,6 +4,8 @@
  */
 import { Command } from 'commander';
 import { VERSION } from '../core/version';
+import { register as registerServe } from './commands/serve';
+import { register as registerSystem } from './commands/system';
 import { reportError } from './context';
 
 export function buildProgram(): Command {
@@ -18,13 +20,14 @@ export function buildProgram(): Command {
   return program;
 }
 
-const COMMANDS: ((program: Command) => void)[] = [];
+const COMMANDS: ((program: Command) => void)[] = [registerServe, registerSystem];
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return 0;
+    // A command that reports a problem without throwing (doctor) sets process.exitCode.
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     const err = e as { code?: string; exitCode?: number };
     if (typeof err.code === 'string' && err.code.startsWith('commander.')) {
