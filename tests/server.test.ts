@@ -1,10 +1,12 @@
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Core } from '../electron/core/core';
 import { startServer, type BatonServer } from '../electron/server';
+import { allowedHosts, checkHostAndOrigin, isLoopback } from '../electron/server/guard';
 import { openTestCore, tempDir } from './helpers';
 
 interface Reply {
@@ -267,6 +269,48 @@ describe('server token and lifecycle', () => {
       expect(await closed).toBe(1001);
       expect(core.db.open).toBe(false);
       await expect(http(s.port, '/')).rejects.toThrow(/ECONNREFUSED/);
+    } finally {
+      await cleanup();
+    }
+  });
+});
+
+describe('Host and Origin guard', () => {
+  it('accepts loopback names with the port, the bind address, extra names, and own origins only', () => {
+    const allowed = allowedHosts('127.0.0.1', 4717, ['baton.example.org']);
+    const ok = (host: string, origin?: string) => checkHostAndOrigin({ host, origin }, allowed).ok;
+    expect(ok('127.0.0.1:4717')).toBe(true);
+    expect(ok('LOCALHOST:4717')).toBe(true);
+    expect(ok('[::1]:4717')).toBe(true);
+    expect(ok('baton.example.org:4717', 'http://baton.example.org:4717')).toBe(true);
+    expect(ok('localhost')).toBe(false);
+    expect(ok('localhost:4718')).toBe(false);
+    expect(ok('127.0.0.1.nip.io:4717')).toBe(false);
+    expect(ok('127.0.0.1:4717', 'https://127.0.0.1:4717')).toBe(false);
+    expect(ok('127.0.0.1:4717', 'http://127.0.0.1:4717.evil.example')).toBe(false);
+    expect(checkHostAndOrigin({ host: '127.0.0.1:4717', origin: 'https://forms.example' }, allowed, { requireOriginMatch: false }).ok).toBe(true);
+  });
+
+  it("bound to every interface, also accepts this machine's own addresses", () => {
+    const own = Object.values(networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal);
+    const allowed = allowedHosts('0.0.0.0', 8080);
+    if (own) expect(allowed.has(`${own.address}:8080`)).toBe(true);
+    expect(allowed.has('0.0.0.0:8080')).toBe(false);
+    expect(allowedHosts('::1', 1).has('[::1]:1')).toBe(true);
+  });
+
+  it('tells loopback from network addresses', () => {
+    for (const h of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]']) expect(isLoopback(h), h).toBe(true);
+    for (const h of ['0.0.0.0', '::', '192.168.1.5', 'example.org']) expect(isLoopback(h), h).toBe(false);
+  });
+
+  it('a server started with allowHosts answers requests for that name (reverse proxy)', async () => {
+    const { core, cleanup } = await openTestCore({ host: 'server' });
+    try {
+      const s = await startServer(core, { port: 0, closeCore: false, allowHosts: ['baton.internal'] });
+      const r = await api(s, 'system.info', {}, { host: `baton.internal:${s.port}` });
+      expect(r.status).toBe(200);
+      await s.close();
     } finally {
       await cleanup();
     }

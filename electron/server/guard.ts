@@ -1,3 +1,5 @@
+import { networkInterfaces } from 'node:os';
+
 /**
  * DNS-rebinding and cross-site defence: a request is only served when its Host
  * header names this server (loopback names or the configured host, with the
@@ -7,7 +9,12 @@
 /** The Host header values this server answers to. */
 export function allowedHosts(bindHost: string, port: number, extra: string[] = []): Set<string> {
   const names = new Set(['127.0.0.1', 'localhost', '[::1]', ...extra.map(bracket)]);
-  if (bindHost && bindHost !== '0.0.0.0' && bindHost !== '::') names.add(bracket(bindHost));
+  if (bindHost === '0.0.0.0' || bindHost === '::') {
+    // Bound to every interface: this machine's own addresses name it too.
+    for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) if (!a.address.includes('%')) names.add(bracket(a.address));
+  } else if (bindHost) {
+    names.add(bracket(bindHost));
+  }
   const out = new Set<string>();
   for (const n of names) {
     const lower = n.toLowerCase();
