@@ -60,7 +60,9 @@ describe('backups', () => {
     const core = await open(data);
     fill(core.db, 20_000); // ~5 MB: the backup takes many steps
     const worker = openWorkerStore(join(data, DB_FILE));
-    cleanups.push(() => worker.db.close());
+    cleanups.push(() => {
+      worker.db.close();
+    });
     const before = count(join(data, DB_FILE));
     let writes = 0;
     let done = false;

@@ -1,0 +1,46 @@
+// The layer rules of docs/architecture.md are real: ESLint (the project's own
+// eslint.config.js, through its Node API) rejects a wrong import and accepts the allowed ones.
+import { ESLint } from 'eslint';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '..');
+const eslint = new ESLint({ cwd: root });
+
+async function restricted(filePath: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath: resolve(root, filePath) });
+  expect(result, `${filePath} is linted (not ignored)`).toBeDefined();
+  return result!.messages.filter((m) => m.ruleId === 'no-restricted-imports' && m.severity === 2).map((m) => m.message);
+}
+
+describe('layer rules (eslint no-restricted-imports)', () => {
+  const wrong: [string, string, RegExp][] = [
+    ['shared/x.ts', "import fs from 'node:fs';\nexport const a = fs;\n", /shared\/ is pure TypeScript/],
+    ['shared/contract/x.ts', "import { readFileSync } from 'fs';\nexport const a = readFileSync;\n", /shared\/ is pure TypeScript/],
+    ['shared/x.ts', "import { Core } from '../electron/core/core';\nexport type A = Core;\n", /shared\/ is pure TypeScript/],
+    ['electron/core/x.ts', "import { app } from 'electron';\nexport const a = app;\n", /plain Node/],
+    ['electron/core/engine/x.ts', "import { x } from '../../../renderer/src/x';\nexport const a = x;\n", /plain Node/],
+    ['electron/server/x.ts', "import { BrowserWindow } from 'electron';\nexport const a = BrowserWindow;\n", /plain Node/],
+    ['renderer/src/x.ts', "import x from '../../electron/core/core';\nexport const a = x;\n", /renderer\/ imports only shared\//],
+    ['renderer/src/x.ts', "import { ipcRenderer } from 'electron';\nexport const a = ipcRenderer;\n", /renderer\/ imports only shared\//],
+    ['renderer/src/x.tsx', "import path from 'node:path';\nexport const a = path;\n", /renderer\/ imports only shared\//],
+    ['electron/preload/x.ts', "import { Core } from '../core/core';\nexport type A = Core;\n", /the preload only bridges/],
+  ];
+  const first = (code: string) => code.split('\n')[0];
+  it.each(wrong.map(([file, code, why]) => [file, first(code), code, why] as const))('%s: %s is an error', async (file, _line, code, why) => {
+    const messages = await restricted(file, code);
+    expect(messages.length).toBeGreaterThan(0); // one per matching pattern
+    for (const m of messages) expect(m).toMatch(why);
+  });
+
+  const allowed: [string, string][] = [
+    ['shared/x.ts', "import { z } from 'zod';\nimport { ApiError } from './contract/base';\nexport const a = [z, ApiError];\n"],
+    ['electron/core/x.ts', "import { readFileSync } from 'node:fs';\nimport Database from 'better-sqlite3';\nimport { ApiError } from '../../shared/api';\nexport const a = [readFileSync, Database, ApiError];\n"],
+    ['renderer/src/x.ts', "import { ApiError } from '../../shared/api';\nimport { create } from 'zustand';\nexport const a = [ApiError, create];\n"],
+    ['electron/main/x.ts', "import { app } from 'electron';\nimport { openBaton } from '../core';\nexport const a = [app, openBaton];\n"],
+    ['electron/preload/x.ts', "import { contextBridge } from 'electron';\nimport type { OpName } from '../../shared/api';\nexport const a = contextBridge;\nexport type B = OpName;\n"],
+  ];
+  it.each(allowed.map(([file, code]) => [file, code] as const))('%s: allowed imports pass', async (file, code) => {
+    expect(await restricted(file, code)).toEqual([]);
+  });
+});
