@@ -6,19 +6,23 @@
  */
 import type { z } from 'zod';
 import { systemEvents, systemOps } from './contract/system';
+import { crmEvents, crmOps } from './contract/crm';
 import { aiEvents, aiOps } from './contract/ai';
 
 export * from './contract/base';
 export * from './contract/system';
+export * from './contract/crm';
 export * from './contract/ai';
 
 export const operations = {
   ...systemOps,
+  ...crmOps,
   ...aiOps,
 } as const;
 
 export const events = {
   ...systemEvents,
+  ...crmEvents,
   ...aiEvents,
 } as const;
 

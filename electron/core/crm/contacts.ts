@@ -1,0 +1,193 @@
+/** Contact operations: list/search, get, create, update, soft delete + restore, merge. */
+import { ApiError, stageRank, type Filter, type Stage } from '../../../shared/api';
+import type { Core } from '../core';
+import { dealsOf } from './deals';
+import { filterSql } from './filter';
+import { afterCommit } from './publish';
+import { explainScore, rescore } from './scoring';
+import { segmentFilter } from './segments';
+import { COLUMN_FIELDS, CONTACT_SELECT, FIELD_COLUMN, newPending, storeOf, toContact, valuesOf, type ContactRow } from './store';
+import { likeEscape, nowIso } from './util';
+
+const SORT_SQL: Record<string, string> = {
+  id: 'c.id',
+  email: 'c.email',
+  firstName: 'c.first_name',
+  lastName: 'c.last_name',
+  score: 'c.score',
+  stage: 'c.stage',
+  createdAt: 'c.created_at',
+  updatedAt: 'c.updated_at',
+  lastActivityAt: 'c.last_activity_at',
+};
+
+export interface ListInput {
+  search?: string | undefined;
+  filter?: Filter | undefined;
+  segmentId?: number | undefined;
+  sort?: { field: string; dir: 'asc' | 'desc' } | undefined;
+  offset: number;
+  limit: number;
+  deleted: boolean;
+}
+
+export function listContacts(core: Core, input: ListInput, now = new Date()) {
+  const where = [input.deleted ? 'c.deleted_at IS NOT NULL AND c.merged_into IS NULL' : 'c.deleted_at IS NULL'];
+  const params: unknown[] = [];
+  for (const f of [input.filter, input.segmentId !== undefined ? segmentFilter(core, input.segmentId) : undefined]) {
+    if (!f) continue;
+    const s = filterSql(f, now);
+    where.push(s.sql);
+    params.push(...s.params);
+  }
+  const q = input.search?.trim();
+  if (q) {
+    const like = `%${likeEscape(q)}%`;
+    where.push(`(c.email LIKE ? ESCAPE '\\' OR c.first_name LIKE ? ESCAPE '\\' OR c.last_name LIKE ? ESCAPE '\\' OR (c.first_name || ' ' || c.last_name) LIKE ? ESCAPE '\\')`);
+    params.push(like, like, like, like);
+  }
+  const w = where.join(' AND ');
+  const total = (core.db.prepare(`SELECT COUNT(*) AS n FROM contacts c LEFT JOIN companies co ON co.id = c.company_id WHERE ${w}`).get(...params) as { n: number }).n;
+  const sort = input.sort ? `${SORT_SQL[input.sort.field]} ${input.sort.dir === 'desc' ? 'DESC' : 'ASC'}, c.id ${input.sort.dir === 'desc' ? 'DESC' : 'ASC'}` : 'c.id ASC';
+  const rows = core.db.prepare(`${CONTACT_SELECT} WHERE ${w} ORDER BY ${sort} LIMIT ? OFFSET ?`).all(...params, input.limit, input.offset) as ContactRow[];
+  return { total, rows: rows.map(toContact) };
+}
+
+export function getContact(core: Core, id: number, timelineLimit = 100) {
+  const store = storeOf(core);
+  const contact = store.contact(id);
+  const timeline = (
+    store.stmt(`SELECT id, at, type, subject_id, data FROM events WHERE subject_type = 'contact' AND subject_id = ? ORDER BY at DESC, id DESC LIMIT ?`).all(String(id), timelineLimit) as {
+      id: number;
+      at: string;
+      type: string;
+      subject_id: string;
+      data: string | null;
+    }[]
+  ).map((e) => ({ id: e.id, at: e.at, type: e.type, contactId: Number(e.subject_id), data: e.data === null ? null : JSON.parse(e.data) }));
+  return { contact, score: explainScore(core, id), timeline, deals: dealsOf(core, id) };
+}
+
+export function createContact(core: Core, input: Record<string, unknown>) {
+  const store = storeOf(core);
+  const p = newPending();
+  const id = core.db.transaction(() => store.write(p, valuesOf(input), { mode: 'create', reason: 'manual' }).id)();
+  rescore(core, { ids: [id], pending: p });
+  afterCommit(core, p);
+  return store.contact(id);
+}
+
+export function updateContact(core: Core, input: { id: number; set: Record<string, unknown>; addTags?: string[] | undefined; removeTags?: string[] | undefined }) {
+  const store = storeOf(core);
+  const p = newPending();
+  const v = valuesOf(input.set);
+  v.tags = [...(v.tags ?? []), ...(input.addTags ?? [])];
+  v.removeTags = input.removeTags;
+  core.db.transaction(() => {
+    if (input.set.tags !== undefined) {
+      // `set.tags` replaces the tag list.
+      const keep = new Set(input.set.tags as string[]);
+      const cur = (store.stmt(`SELECT tag FROM contact_tags WHERE contact_id = ?`).all(input.id) as { tag: string }[]).map((r) => r.tag);
+      v.removeTags = [...(v.removeTags ?? []), ...cur.filter((t) => !keep.has(t))];
+    }
+    store.write(p, v, { mode: 'patch', id: input.id, reason: 'manual' });
+  })();
+  rescore(core, { ids: [input.id], pending: p });
+  afterCommit(core, p);
+  return store.contact(input.id);
+}
+
+const undoDays = (core: Core) => Number(core.setting('crm.undoWindowDays', 30));
+
+export function deleteContact(core: Core, id: number) {
+  const store = storeOf(core);
+  store.liveRow(id);
+  const at = nowIso();
+  store.stmt(`UPDATE contacts SET deleted_at = ?, updated_at = ? WHERE id = ?`).run(at, at, id);
+  core.bus.emit('crm.contact.changed', { contactId: id, change: 'deleted' });
+  return { id, deletedAt: at, restorableUntil: new Date(Date.parse(at) + undoDays(core) * 86_400_000).toISOString() };
+}
+
+export function restoreContact(core: Core, id: number, now = new Date()) {
+  const store = storeOf(core);
+  const r = store.row(id);
+  if (!r) throw new ApiError('not_found', `id: no contact with id ${id}.`, [{ path: 'id', message: 'no such contact' }]);
+  if (!r.deleted_at) return toContact(r);
+  if (r.merged_into) throw new ApiError('conflict', `id: contact ${id} was merged into contact ${r.merged_into}; a merge cannot be undone by restoring.`, [{ path: 'id', message: 'merged' }]);
+  const until = Date.parse(r.deleted_at) + undoDays(core) * 86_400_000;
+  if (now.getTime() > until)
+    throw new ApiError('conflict', `id: contact ${id} was deleted on ${r.deleted_at}; the undo window of ${undoDays(core)} days ended on ${new Date(until).toISOString()}.`, [{ path: 'id', message: 'undo window over' }]);
+  const other = store.byEmail(r.email);
+  if (other) throw new ApiError('conflict', `email: ${r.email} now belongs to contact ${other.id}; merge or change that contact before restoring.`, [{ path: 'email', message: 'already used by a live contact' }]);
+  store.stmt(`UPDATE contacts SET deleted_at = NULL, updated_at = ? WHERE id = ?`).run(now.toISOString(), id);
+  rescore(core, { ids: [id] });
+  core.bus.emit('crm.contact.changed', { contactId: id, change: 'restored' });
+  return store.contact(id);
+}
+
+/** Delete for good the contacts whose undo window is over (merged contacts stay as history). */
+export function purgeDeleted(core: Core, now = new Date()): number {
+  const cutoff = new Date(now.getTime() - undoDays(core) * 86_400_000).toISOString();
+  return storeOf(core).stmt(`DELETE FROM contacts WHERE deleted_at IS NOT NULL AND deleted_at < ? AND merged_into IS NULL`).run(cutoff).changes;
+}
+
+/** Merge `sourceId` into `targetId`: events, deals and tags move; empty fields are filled; the source is kept as merged. */
+export function mergeContacts(core: Core, targetId: number, sourceId: number) {
+  if (targetId === sourceId) throw new ApiError('invalid_input', 'sourceId: a contact cannot be merged into itself.', [{ path: 'sourceId', message: 'same as targetId' }]);
+  const store = storeOf(core);
+  const p = newPending();
+  const at = nowIso();
+  core.db.transaction(() => {
+    const t = store.liveRow(targetId, 'targetId');
+    const s = store.liveRow(sourceId, 'sourceId');
+    const sets: string[] = [];
+    const params: unknown[] = [];
+    for (const f of COLUMN_FIELDS) {
+      if (f === 'email' || f === 'stage' || f === 'consent') continue;
+      const col = FIELD_COLUMN[f];
+      const tv = (t as unknown as Record<string, unknown>)[col];
+      const sv = (s as unknown as Record<string, unknown>)[col];
+      if ((tv === null || tv === '') && sv !== null && sv !== '') {
+        sets.push(`${col} = ?`);
+        params.push(sv);
+      }
+    }
+    if (t.company_id === null && s.company_id !== null) {
+      sets.push('company_id = ?');
+      params.push(s.company_id);
+    }
+    if (t.consent === 'unknown' && s.consent !== 'unknown') {
+      sets.push('consent = ?', 'consent_at = ?');
+      params.push(s.consent, s.consent_at);
+    }
+    const custom = { ...JSON.parse(s.custom || '{}'), ...JSON.parse(t.custom || '{}') };
+    sets.push('custom = ?');
+    params.push(JSON.stringify(custom));
+    if ((s.last_activity_at ?? '') > (t.last_activity_at ?? '')) {
+      sets.push('last_activity_at = ?');
+      params.push(s.last_activity_at);
+    }
+    if (s.created_at < t.created_at) {
+      sets.push('created_at = ?');
+      params.push(s.created_at);
+    }
+    sets.push('updated_at = ?');
+    params.push(at);
+    core.db.prepare(`UPDATE contacts SET ${sets.join(', ')} WHERE id = ?`).run(...params, targetId);
+    store.stmt(`INSERT OR IGNORE INTO contact_tags (contact_id, tag) SELECT ?, tag FROM contact_tags WHERE contact_id = ?`).run(targetId, sourceId);
+    const moved = store.stmt(`UPDATE events SET subject_id = ? WHERE subject_type = 'contact' AND subject_id = ?`).run(String(targetId), String(sourceId)).changes;
+    const deals = store.stmt(`UPDATE deals SET contact_id = ? WHERE contact_id = ?`).run(targetId, sourceId).changes;
+    store.stmt(`UPDATE contacts SET deleted_at = ?, merged_into = ?, updated_at = ? WHERE id = ?`).run(at, targetId, at, sourceId);
+    store.recordEvent(p, 'contact.merged', targetId, at, { sourceId, sourceEmail: s.email, movedEvents: moved, movedDeals: deals });
+    const sStage = s.stage as Stage;
+    const tStage = t.stage as Stage;
+    if (sStage !== 'churned' && tStage !== 'churned' && stageRank(sStage) > stageRank(tStage)) {
+      store.stmt(`UPDATE contacts SET stage = ? WHERE id = ?`).run(sStage, targetId);
+      store.recordEvent(p, 'lifecycle.changed', targetId, at, { from: tStage, to: sStage, reason: 'merge' });
+    }
+  })();
+  p.changed.push({ contactId: targetId, change: 'merged' }, { contactId: sourceId, change: 'deleted' });
+  rescore(core, { ids: [targetId], pending: p });
+  afterCommit(core, p);
+  return store.contact(targetId);
+}

@@ -1,0 +1,334 @@
+/**
+ * CSV import (papaparse, streaming) and CSV/JSON export (streaming, keyset pages).
+ *
+ * Import: the header row names the columns; a mapping (given, or guessed from the
+ * header names) says which contact field each column fills. Rows are validated
+ * one by one; invalid rows are reported with their line number and reason while
+ * valid rows are written in transactions of BATCH rows (a failing batch is rolled
+ * back whole and replayed row by row, so a bad row never takes good ones with it
+ * and nothing is half-written). Contacts are matched on the normalised e-mail
+ * (also within the file), so importing the same file twice creates nothing new.
+ */
+import Papa from 'papaparse';
+import { once } from 'node:events';
+import { Readable, type Writable } from 'node:stream';
+import { ApiError, CONSENTS, EMAIL_RE, STAGES, isTimeZone, normaliseEmail, type ImportReport } from '../../../shared/api';
+import type { Core } from '../core';
+import { rescore } from './scoring';
+import { CONTACT_SELECT, newPending, storeOf, toContact, type ColumnField, type ContactRow, type ContactValues } from './store';
+
+export const BATCH = 1000;
+const MAX_ROW_CHARS = 1024 * 1024;
+const MAX_REPORTED = 1000;
+
+/** Fields a column can fill. */
+export const IMPORT_TARGETS = [
+  'email', 'firstName', 'lastName', 'fullName', 'phone', 'title', 'companyName', 'companyDomain', 'stage', 'source',
+  'utmSource', 'utmMedium', 'utmCampaign', 'utmTerm', 'utmContent', 'timeZone', 'consent', 'tags', 'custom',
+] as const;
+const isTarget = (t: string): boolean => (IMPORT_TARGETS as readonly string[]).includes(t) || /^custom\.[A-Za-z0-9_]{1,64}$/.test(t) || t === '';
+
+/** Header name (lower-case, letters and digits only) -> field, for the automatic mapping. */
+const AUTO: Record<string, string> = {
+  email: 'email', emailaddress: 'email', mail: 'email', email1: 'email', workemail: 'email',
+  firstname: 'firstName', first: 'firstName', givenname: 'firstName', fname: 'firstName', forename: 'firstName',
+  lastname: 'lastName', last: 'lastName', surname: 'lastName', familyname: 'lastName', lname: 'lastName',
+  name: 'fullName', fullname: 'fullName', contactname: 'fullName',
+  phone: 'phone', phonenumber: 'phone', telephone: 'phone', mobile: 'phone', tel: 'phone',
+  title: 'title', jobtitle: 'title', position: 'title', role: 'title',
+  company: 'companyName', companyname: 'companyName', organization: 'companyName', organisation: 'companyName', account: 'companyName',
+  domain: 'companyDomain', companydomain: 'companyDomain', website: 'companyDomain', companywebsite: 'companyDomain', url: 'companyDomain',
+  stage: 'stage', lifecyclestage: 'stage', lifecycle: 'stage',
+  source: 'source', leadsource: 'source',
+  utmsource: 'utmSource', utmmedium: 'utmMedium', utmcampaign: 'utmCampaign', utmterm: 'utmTerm', utmcontent: 'utmContent',
+  timezone: 'timeZone', tz: 'timeZone', timezoneiana: 'timeZone',
+  consent: 'consent', marketingconsent: 'consent', optin: 'consent', emailconsent: 'consent',
+  tags: 'tags', tag: 'tags', labels: 'tags',
+  custom: 'custom', customfields: 'custom',
+};
+
+export function autoMap(header: string[]): Record<string, string> {
+  const map: Record<string, string> = {};
+  const used = new Set<string>();
+  for (const h of header) {
+    const key = h.toLowerCase().replace(/[^a-z0-9]/g, '');
+    const target = AUTO[key];
+    if (target && !used.has(target)) {
+      map[h] = target;
+      used.add(target);
+    }
+  }
+  return map;
+}
+
+const CONSENT_WORDS: Record<string, (typeof CONSENTS)[number]> = {
+  yes: 'granted', y: 'granted', true: 'granted', '1': 'granted', granted: 'granted', 'opt-in': 'granted', optin: 'granted', subscribed: 'granted',
+  no: 'denied', n: 'denied', false: 'denied', '0': 'denied', denied: 'denied', 'opt-out': 'denied', optout: 'denied', unsubscribed: 'denied',
+  unknown: 'unknown',
+};
+
+const tzCache = new Map<string, boolean>();
+const validTz = (tz: string): boolean => {
+  let ok = tzCache.get(tz);
+  if (ok === undefined) {
+    ok = isTimeZone(tz);
+    tzCache.set(tz, ok);
+  }
+  return ok;
+};
+
+function normDomain(s: string): string | null {
+  const d = s.trim().toLowerCase().replace(/^https?:\/\//, '').replace(/^www\./, '').replace(/[/?#].*$/, '');
+  return /^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(d) ? d : null;
+}
+
+/** One CSV row -> contact values, or the reason it cannot be imported. */
+export function rowValues(cells: string[], columns: { index: number; target: string }[]): ContactValues | string {
+  const v: ContactValues = { fields: {} };
+  let fullName: string | undefined;
+  for (const { index, target } of columns) {
+    const raw = (cells[index] ?? '').trim();
+    if (raw === '') continue;
+    if (raw.length > 500 && target !== 'custom' && target !== 'tags') return `${target}: longer than 500 characters`;
+    switch (target) {
+      case 'email': {
+        const e = normaliseEmail(raw);
+        if (!EMAIL_RE.test(e) || e.length > 254) return `email: "${raw.slice(0, 80)}" is not a valid e-mail address`;
+        v.fields.email = e;
+        break;
+      }
+      case 'fullName':
+        fullName = raw;
+        break;
+      case 'companyName':
+        v.companyName = raw;
+        break;
+      case 'companyDomain': {
+        const d = normDomain(raw);
+        if (!d) return `companyDomain: "${raw.slice(0, 80)}" is not a domain (use example.com)`;
+        v.companyDomain = d;
+        break;
+      }
+      case 'stage': {
+        const s = raw.toLowerCase();
+        if (!(STAGES as readonly string[]).includes(s)) return `stage: "${raw.slice(0, 40)}" is not a stage (use one of ${STAGES.join(', ')})`;
+        v.fields.stage = s;
+        break;
+      }
+      case 'timeZone':
+        if (!validTz(raw)) return `timeZone: "${raw.slice(0, 60)}" is not an IANA time zone (use e.g. Europe/Berlin)`;
+        v.fields.timeZone = raw;
+        break;
+      case 'consent': {
+        const c = CONSENT_WORDS[raw.toLowerCase()];
+        if (!c) return `consent: "${raw.slice(0, 40)}" is not understood (use yes/no, granted/denied or unknown)`;
+        v.fields.consent = c;
+        break;
+      }
+      case 'tags': {
+        const tags = [...new Set(raw.split(/[,;|]/).map((t) => t.trim()).filter(Boolean))];
+        if (tags.some((t) => t.length > 64)) return 'tags: a tag is longer than 64 characters';
+        v.tags = tags;
+        break;
+      }
+      case 'custom': {
+        let obj: unknown;
+        try {
+          obj = JSON.parse(raw);
+        } catch {
+          return 'custom: not a JSON object';
+        }
+        if (!obj || typeof obj !== 'object' || Array.isArray(obj)) return 'custom: not a JSON object';
+        v.custom = { ...(v.custom ?? {}), ...(obj as Record<string, unknown>) };
+        break;
+      }
+      default:
+        if (target.startsWith('custom.')) v.custom = { ...(v.custom ?? {}), [target.slice(7)]: raw };
+        else v.fields[target as ColumnField] = raw;
+    }
+  }
+  if (!v.fields.email) return 'email: missing';
+  if (fullName && v.fields.firstName === undefined && v.fields.lastName === undefined) {
+    const i = fullName.lastIndexOf(' ');
+    if (i > 0) {
+      v.fields.firstName = fullName.slice(0, i).trim();
+      v.fields.lastName = fullName.slice(i + 1).trim();
+    } else v.fields.firstName = fullName;
+  }
+  return v;
+}
+
+function resolveMapping(header: string[], map: Record<string, string> | undefined): Record<string, string> {
+  const mapping = map ? { ...map } : autoMap(header);
+  const issues: { path: string; message: string }[] = [];
+  if (map) {
+    for (const [col, target] of Object.entries(map)) {
+      if (!header.includes(col)) issues.push({ path: `map.${col}`, message: `column "${col}" is not in the header (columns: ${header.join(', ')})` });
+      if (!isTarget(target)) issues.push({ path: `map.${col}`, message: `"${target}" is not a contact field (use one of ${IMPORT_TARGETS.join(', ')} or custom.<name>, or "" to skip)` });
+    }
+  }
+  const targets = Object.values(mapping).filter(Boolean);
+  const dup = targets.find((t, i) => targets.indexOf(t) !== i && !t.startsWith('custom'));
+  if (dup) issues.push({ path: 'map', message: `two columns map to ${dup}; map each field once` });
+  if (!targets.includes('email'))
+    issues.push({ path: 'map', message: `no column maps to email (columns: ${header.join(', ')}); name the e-mail column, e.g. --map '{"E-Mail Address":"email"}'` });
+  if (issues.length) throw new ApiError('invalid_input', `Cannot import: ${issues.map((i) => i.message).join('; ')}. Nothing was imported.`, issues);
+  return mapping;
+}
+
+/** Import CSV from a stream (a file) or a string. */
+export async function importCsv(core: Core, input: Readable | string, opts: { map?: Record<string, string> | undefined } = {}): Promise<ImportReport> {
+  const t0 = performance.now();
+  const store = storeOf(core);
+  const source = typeof input === 'string' ? Readable.from([input]) : input;
+  if (typeof input !== 'string') source.setEncoding('utf8');
+  const parser = Papa.parse(Papa.NODE_STREAM_INPUT, { header: false, skipEmptyLines: false }) as unknown as NodeJS.ReadWriteStream;
+  source.on('error', (e) => parser.emit('error', e));
+  source.pipe(parser as unknown as Writable);
+
+  const report: ImportReport = { rows: 0, created: 0, updated: 0, unchanged: 0, companiesCreated: 0, invalidCount: 0, invalid: [], mapping: {}, durationMs: 0 };
+  const invalid = (line: number, reason: string) => {
+    report.invalidCount++;
+    if (report.invalid.length < MAX_REPORTED) report.invalid.push({ line, reason });
+  };
+  let header: string[] | null = null;
+  let columns: { index: number; target: string }[] = [];
+  let line = 1;
+  let batch: { line: number; v: ContactValues }[] = [];
+  const touched = new Set<number>();
+  let touchedAll = false;
+  const stats = { companiesCreated: 0 };
+  const pending = newPending();
+
+  const writeRow = (r: { line: number; v: ContactValues }) => {
+    const res = store.write(pending, r.v, { mode: 'upsert', reason: 'import', stats });
+    if (res.created) report.created++;
+    else if (res.changed) report.updated++;
+    else report.unchanged++;
+    if (res.changed) {
+      if (touched.size < 500) touched.add(res.id);
+      else touchedAll = true;
+    }
+  };
+  const flush = () => {
+    if (batch.length === 0) return;
+    const rows = batch;
+    batch = [];
+    const before = { ...report, s: stats.companiesCreated };
+    try {
+      core.db.transaction(() => rows.forEach(writeRow))();
+    } catch {
+      // Roll back the whole batch, then replay it row by row (each in a savepoint) to find the bad row(s).
+      store.resetCompanyCache();
+      Object.assign(report, { created: before.created, updated: before.updated, unchanged: before.unchanged });
+      stats.companiesCreated = before.s;
+      core.db.transaction(() => {
+        for (const r of rows) {
+          try {
+            core.db.transaction(() => writeRow(r))();
+          } catch (e) {
+            store.resetCompanyCache();
+            invalid(r.line, (e as Error).message);
+          }
+        }
+      })();
+    }
+    pending.changed.length = 0;
+    pending.events.length = 0;
+  };
+
+  try {
+    await store.withCompanyCacheAsync(async () => {
+      for await (const cells of parser as AsyncIterable<string[]>) {
+        const rowLine = line;
+        let nl = 0;
+        let size = 0;
+        for (const c of cells) {
+          size += c.length;
+          for (let i = c.indexOf('\n'); i !== -1; i = c.indexOf('\n', i + 1)) nl++;
+        }
+        line += 1 + nl;
+        if (cells.length === 1 && cells[0]!.trim() === '') continue; // blank line
+        if (!header) {
+          header = cells.map((h, i) => (i === 0 ? h.replace(/^\uFEFF/, '') : h).trim());
+          const mapping = resolveMapping(header, opts.map);
+          report.mapping = Object.fromEntries(header.map((h) => [h, mapping[h] ?? '']));
+          columns = header.map((h, index) => ({ index, target: mapping[h] ?? '' })).filter((c) => c.target !== '');
+          continue;
+        }
+        report.rows++;
+        if (size > MAX_ROW_CHARS) {
+          invalid(rowLine, `the row is ${(size / 1024 / 1024).toFixed(1)} MB long; rows may be at most 1 MB`);
+          continue;
+        }
+        if (cells.length !== header.length) {
+          invalid(rowLine, `the row has ${cells.length} columns but the header has ${header.length}${cells.length > header.length ? ' (an unquoted comma?)' : ''}`);
+          continue;
+        }
+        if (cells.some((c) => c.includes('\uFFFD'))) {
+          invalid(rowLine, 'the row contains bytes that are not valid UTF-8 (save the file as UTF-8 and import it again)');
+          continue;
+        }
+        const v = rowValues(cells, columns);
+        if (typeof v === 'string') {
+          invalid(rowLine, v);
+          continue;
+        }
+        batch.push({ line: rowLine, v });
+        if (batch.length >= BATCH) flush();
+      }
+      flush();
+    });
+  } catch (e) {
+    source.destroy();
+    if (e instanceof ApiError) throw e;
+    throw new ApiError('internal', `The import stopped near line ${line}: ${(e as Error).message}. Rows before the last complete batch were imported; importing the file again finishes it without duplicates.`);
+  }
+  if (!header) throw new ApiError('invalid_input', 'The file is empty: it needs a header row naming the columns (e.g. email,firstName,lastName). Nothing was imported.', [{ path: 'csv', message: 'empty' }]);
+  report.companiesCreated = stats.companiesCreated;
+  if (report.created + report.updated > 0) rescore(core, touchedAll ? {} : { ids: [...touched] });
+  report.durationMs = Math.round(performance.now() - t0);
+  core.bus.emit('crm.contacts.imported', { created: report.created, updated: report.updated, invalidCount: report.invalidCount });
+  core.log.info('contacts imported', { rows: report.rows, created: report.created, updated: report.updated, invalid: report.invalidCount, ms: report.durationMs });
+  return report;
+}
+
+export const EXPORT_COLUMNS = [
+  'id', 'email', 'firstName', 'lastName', 'phone', 'title', 'companyName', 'companyDomain', 'stage', 'source',
+  'utmSource', 'utmMedium', 'utmCampaign', 'utmTerm', 'utmContent', 'timeZone', 'consent', 'tags', 'custom', 'score',
+  'lastActivityAt', 'createdAt', 'updatedAt',
+] as const;
+
+/** Stream every live contact as CSV (importable again) or a JSON array, 1,000 rows per page. */
+export async function exportContacts(core: Core, out: Writable, format: 'csv' | 'json'): Promise<number> {
+  const store = storeOf(core);
+  const write = async (s: string) => {
+    if (!out.write(s)) await once(out, 'drain');
+  };
+  let last = 0;
+  let n = 0;
+  if (format === 'csv') await write(Papa.unparse([EXPORT_COLUMNS as unknown as string[]]) + '\r\n');
+  else await write('[');
+  for (;;) {
+    const rows = store.stmt(`${CONTACT_SELECT} WHERE c.deleted_at IS NULL AND c.id > ? ORDER BY c.id LIMIT 1000`).all(last) as ContactRow[];
+    if (rows.length === 0) break;
+    last = rows[rows.length - 1]!.id;
+    const contacts = rows.map(toContact);
+    if (format === 'csv') {
+      const data = contacts.map((c) =>
+        EXPORT_COLUMNS.map((k) => {
+          const val = c[k];
+          if (k === 'tags') return (val as string[]).join(';');
+          if (k === 'custom') return Object.keys(val as object).length ? JSON.stringify(val) : '';
+          return val ?? '';
+        }),
+      );
+      await write(Papa.unparse(data, { header: false }) + '\r\n');
+    } else {
+      await write(contacts.map((c, i) => (n + i === 0 ? '\n' : ',\n') + JSON.stringify(c)).join(''));
+    }
+    n += rows.length;
+  }
+  if (format === 'json') await write(n ? '\n]\n' : ']\n');
+  return n;
+}

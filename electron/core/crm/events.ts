@@ -1,0 +1,188 @@
+/**
+ * Activity events on contacts (append-only rows of the `events` table), lead
+ * capture forms, and the public routes POST /forms/<slug> and POST /events.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import { ApiError, EventIngest, FormDef, describeIssues, issuesOf, parseOrThrow, type FormDef as FormDefT } from '../../../shared/api';
+import type { Core, PublicRequest, PublicResponse } from '../core';
+import { rowValues } from './csv';
+import { afterCommit } from './publish';
+import { rescore } from './scoring';
+import { newPending, storeOf } from './store';
+import { isoAt, nowIso } from './util';
+
+export const INGEST_KEY_SECRET = 'CRM_INGEST_KEY';
+
+type Ingest = z.output<typeof EventIngest>;
+
+/** Record events (all or nothing); an unknown e-mail creates the contact. */
+export function ingestEvents(core: Core, items: Ingest[], opts: { reason?: string } = {}): { ids: number[]; contactIds: number[] } {
+  const store = storeOf(core);
+  const p = newPending();
+  const ids: number[] = [];
+  const contactIds: number[] = [];
+  core.db.transaction(() => {
+    items.forEach((e, i) => {
+      let cid: number;
+      if (e.contactId !== undefined) cid = store.liveRow(e.contactId, `events.${i}.contactId`).id;
+      else {
+        const found = store.byEmail(e.email!);
+        cid = found ? found.id : store.write(p, { fields: { email: e.email!, source: opts.reason ?? 'event' } }, { mode: 'upsert', reason: opts.reason ?? 'event' }).id;
+      }
+      ids.push(store.recordEvent(p, e.type, cid, isoAt(e.at, `events.${i}.at`), e.data ?? null));
+      contactIds.push(cid);
+    });
+  })();
+  rescore(core, { ids: [...p.rescore], pending: p });
+  afterCommit(core, p);
+  return { ids, contactIds };
+}
+
+/* ---------- forms ---------- */
+
+const FORM_TARGETS = ['email', 'firstName', 'lastName', 'fullName', 'phone', 'title', 'companyName', 'companyDomain', 'timeZone', 'consent', 'tags'];
+
+export function saveForm(core: Core, input: FormDefT): FormDefT {
+  const def = parseOrThrow(FormDef, input, 'form');
+  const issues = Object.entries(def.fields)
+    .filter(([, t]) => !FORM_TARGETS.includes(t) && !/^custom\.[A-Za-z0-9_]{1,64}$/.test(t))
+    .map(([k, t]) => ({ path: `fields.${k}`, message: `"${t}" is not a contact field (use one of ${FORM_TARGETS.join(', ')} or custom.<name>)` }));
+  if (issues.length) throw new ApiError('invalid_input', `Invalid form: ${describeIssues(issues)}`, issues);
+  storeOf(core)
+    .stmt(
+      `INSERT INTO forms (slug, name, fields, tags, source, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT(slug) DO UPDATE SET name = excluded.name, fields = excluded.fields, tags = excluded.tags, source = excluded.source, updated_at = excluded.updated_at`,
+    )
+    .run(def.slug, def.name, JSON.stringify(def.fields), JSON.stringify(def.tags), def.source ?? null, nowIso());
+  return def;
+}
+
+interface FormRow {
+  slug: string;
+  name: string;
+  fields: string;
+  tags: string;
+  source: string | null;
+}
+const formOf = (r: FormRow): FormDefT => ({ slug: r.slug, name: r.name, fields: JSON.parse(r.fields), tags: JSON.parse(r.tags), source: r.source });
+
+export function listForms(core: Core): FormDefT[] {
+  return (storeOf(core).stmt(`SELECT * FROM forms ORDER BY slug`).all() as FormRow[]).map(formOf);
+}
+
+export function getForm(core: Core, slug: string): FormDefT | null {
+  const r = storeOf(core).stmt(`SELECT * FROM forms WHERE slug = ?`).get(slug) as FormRow | undefined;
+  return r ? formOf(r) : null;
+}
+
+/** A form submission: create or update the contact, tag it, record form.submitted. */
+export function submitForm(core: Core, slug: string, body: Record<string, unknown>): { contactId: number; created: boolean } {
+  const form = getForm(core, slug);
+  if (!form) throw new ApiError('not_found', `There is no form "${slug}".`);
+  const names = Object.keys(form.fields);
+  const cells = names.map((k) => (body[k] === undefined || body[k] === null ? '' : String(body[k])));
+  const v = rowValues(cells, names.map((k, index) => ({ index, target: form.fields[k]! })));
+  if (typeof v === 'string') {
+    const target = v.slice(0, v.indexOf(':'));
+    const field = names.find((k) => form.fields[k] === target) ?? target;
+    throw new ApiError('invalid_input', `${field}: ${v.slice(v.indexOf(':') + 1).trim()}. Nothing was stored.`, [{ path: field, message: v }]);
+  }
+  v.tags = [...new Set([...(v.tags ?? []), ...form.tags])];
+  const submitted: Record<string, string> = {};
+  for (const [k, val] of Object.entries(body)) if (val !== null && val !== undefined) submitted[k] = String(val).slice(0, 2000);
+  const store = storeOf(core);
+  const p = newPending();
+  let result = { contactId: 0, created: false };
+  core.db.transaction(() => {
+    const existing = store.byEmail(v.fields.email!);
+    if (!existing) v.fields.source = form.source ?? `form:${slug}`;
+    const w = store.write(p, v, { mode: 'upsert', reason: `form:${slug}` });
+    store.recordEvent(p, 'form.submitted', w.id, nowIso(), { form: slug, fields: submitted });
+    result = { contactId: w.id, created: w.created };
+  })();
+  rescore(core, { ids: [...p.rescore], pending: p });
+  afterCommit(core, p);
+  core.bus.emit('crm.form.submitted', { form: slug, ...result });
+  return result;
+}
+
+const MAX_BODY = 64 * 1024;
+
+function errorResponse(e: unknown): PublicResponse {
+  if (e instanceof ApiError) return { status: e.status, json: { error: e.toBody() } };
+  return { status: 500, json: { error: { code: 'internal', message: 'Internal error.' } } };
+}
+
+function parseBody(req: PublicRequest): Record<string, unknown> {
+  if (req.body.length > MAX_BODY) throw new ApiError('invalid_input', `The body is larger than ${MAX_BODY / 1024} KB.`);
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  const text = req.body.toString('utf8');
+  if (type === 'application/x-www-form-urlencoded') return Object.fromEntries(new URLSearchParams(text));
+  if (type === 'application/json' || type === '') {
+    let v: unknown;
+    try {
+      v = JSON.parse(text);
+    } catch {
+      throw new ApiError('invalid_input', 'The body is not valid JSON (send a JSON object or a urlencoded form).');
+    }
+    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new ApiError('invalid_input', 'The body must be a JSON object.');
+    return v as Record<string, unknown>;
+  }
+  throw new ApiError('invalid_input', `Unsupported content type ${type}; send application/json or application/x-www-form-urlencoded.`);
+}
+
+/** POST /forms/<slug>: public lead capture. */
+export function formsRoute(core: Core) {
+  return (req: PublicRequest): PublicResponse => {
+    try {
+      if (req.method !== 'POST') return { status: 405, json: { error: { code: 'invalid_input', message: 'Use POST.' } }, headers: { allow: 'POST' } };
+      const slug = req.path.replace(/^\/+|\/+$/g, '');
+      if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(slug)) throw new ApiError('not_found', `There is no form "${slug}".`);
+      if (!getForm(core, slug)) throw new ApiError('not_found', `There is no form "${slug}".`);
+      submitForm(core, slug, parseBody(req));
+      return { status: 200, json: { ok: true } };
+    } catch (e) {
+      if (!(e instanceof ApiError)) core.log.error('form submission failed', { error: e as Error });
+      return errorResponse(e);
+    }
+  };
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+export async function rotateIngestKey(core: Core): Promise<{ key: string; header: string }> {
+  const key = 'bik_' + randomBytes(24).toString('base64url');
+  core.log.redactValue(key);
+  await core.secrets.set(INGEST_KEY_SECRET, key);
+  core.bus.emit('secrets.changed', { names: await core.secrets.list() });
+  return { key, header: 'Authorization: Bearer <key> (or X-Baton-Key: <key>)' };
+}
+
+const EventsBody = z.union([z.object({ events: z.array(EventIngest).min(1).max(1000) }).strict(), EventIngest.transform((e) => ({ events: [e] }))]);
+
+/** POST /events: activity from a website or another tool, authenticated with the workspace ingest key. */
+export function eventsRoute(core: Core) {
+  return async (req: PublicRequest): Promise<PublicResponse> => {
+    try {
+      if (req.method !== 'POST') return { status: 405, json: { error: { code: 'invalid_input', message: 'Use POST.' } }, headers: { allow: 'POST' } };
+      if (req.path.replace(/^\/+|\/+$/g, '') !== '') throw new ApiError('not_found', 'Not found.');
+      const expected = await core.secrets.get(INGEST_KEY_SECRET);
+      if (!expected) throw new ApiError('unavailable', 'Event ingest is not set up: create a key with events.ingestKey.rotate (or set BATON_SECRET_CRM_INGEST_KEY).');
+      core.log.redactValue(expected);
+      const auth = req.headers['authorization'] ?? '';
+      const given = auth.toLowerCase().startsWith('bearer ') ? auth.slice(7).trim() : (req.headers['x-baton-key'] ?? '');
+      if (!given || !timingSafeEqual(digest(given), digest(expected))) throw new ApiError('unauthorized', 'Missing or wrong ingest key (Authorization: Bearer <key>).');
+      const r = EventsBody.safeParse(parseBody(req));
+      if (!r.success) {
+        const issues = issuesOf(r.error);
+        throw new ApiError('invalid_input', `Invalid events: ${describeIssues(issues)}. Nothing was stored.`, issues);
+      }
+      const out = ingestEvents(core, r.data.events, { reason: 'api' });
+      return { status: 200, json: { ok: true, ids: out.ids } };
+    } catch (e) {
+      if (!(e instanceof ApiError)) core.log.error('event ingest failed', { error: e as Error });
+      return errorResponse(e);
+    }
+  };
+}

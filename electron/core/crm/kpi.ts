@@ -1,0 +1,126 @@
+/**
+ * Funnel KPIs from a daily rollup (kpi_daily) of the events table, refreshed
+ * incrementally: each refresh folds in only the events with an id above the
+ * watermark (events are append-only, so ids only grow). Days are UTC.
+ *
+ * Metrics per day:
+ *   reached_lead / reached_mql / reached_sql / reached_customer — contacts that
+ *     entered the stage or a later one (from contact.created and lifecycle.changed;
+ *     a jump lead -> sql counts for mql too; moving to churned is not progress)
+ *   deals_won, revenue_won (dim = currency) — from deal.won events
+ */
+import type { KpiDashboard } from '../../../shared/api';
+import type { Core } from '../core';
+import { storeOf } from './store';
+import { stageRankSql } from './util';
+
+const FUNNEL = [
+  ['lead', 1],
+  ['mql', 2],
+  ['sql', 3],
+  ['customer', 5],
+] as const;
+
+function watermark(core: Core): number {
+  const r = storeOf(core).stmt(`SELECT value FROM crm_state WHERE key = 'kpi.watermark'`).get() as { value: string } | undefined;
+  return r ? Number(JSON.parse(r.value)) : 0;
+}
+
+/** Fold new events into kpi_daily. Returns how many events were read. */
+export function refreshRollup(core: Core): number {
+  const store = storeOf(core);
+  return core.db.transaction(() => {
+    const from = watermark(core);
+    const to = (store.stmt(`SELECT COALESCE(MAX(id), 0) AS m FROM events`).get() as { m: number }).m;
+    if (to <= from) return 0;
+    const fr = `CASE type WHEN 'contact.created' THEN -1 ELSE ${stageRankSql(`json_extract(data, '$.from')`)} END`;
+    const tr = stageRankSql(`json_extract(data, CASE type WHEN 'contact.created' THEN '$.stage' ELSE '$.to' END)`);
+    store
+      .stmt(
+        `INSERT INTO kpi_daily (day, metric, dim, value)
+         SELECT day, metric, dim, v FROM (
+           WITH s(name, r) AS (VALUES ${FUNNEL.map(([n, r]) => `('${n}', ${r})`).join(', ')}),
+           ev AS (SELECT substr(at, 1, 10) AS day, ${fr} AS fr, ${tr} AS tr FROM events
+                  WHERE id > ? AND id <= ? AND type IN ('contact.created', 'lifecycle.changed') AND subject_type = 'contact'
+                    AND COALESCE(json_extract(data, '$.reason'), '') != 'merge')
+           SELECT ev.day AS day, 'reached_' || s.name AS metric, '' AS dim, COUNT(*) AS v FROM ev JOIN s ON ev.fr < s.r AND s.r <= ev.tr GROUP BY 1, 2
+           UNION ALL
+           SELECT substr(at, 1, 10), 'deals_won', '', COUNT(*) FROM events WHERE id > ? AND id <= ? AND type = 'deal.won' GROUP BY 1
+           UNION ALL
+           SELECT substr(at, 1, 10), 'revenue_won', COALESCE(json_extract(data, '$.currency'), 'USD'), SUM(COALESCE(json_extract(data, '$.value'), 0))
+             FROM events WHERE id > ? AND id <= ? AND type = 'deal.won' GROUP BY 1, 3
+         ) WHERE true
+         ON CONFLICT (metric, dim, day) DO UPDATE SET value = value + excluded.value`,
+      )
+      .run(from, to, from, to, from, to);
+    store
+      .stmt(`INSERT INTO crm_state (key, value) VALUES ('kpi.watermark', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')`)
+      .run(JSON.stringify(to));
+    return to - from;
+  }).immediate();
+}
+
+const DAY = 86_400_000;
+const dayAdd = (d: string, n: number) => new Date(Date.parse(d + 'T00:00:00Z') + n * DAY).toISOString().slice(0, 10);
+const daysBetween = (a: string, b: string) => Math.round((Date.parse(b + 'T00:00:00Z') - Date.parse(a + 'T00:00:00Z')) / DAY);
+
+const pct = (a: number, b: number): number | null => (b > 0 ? Math.round((a / b) * 1000) / 10 : null);
+
+function numbers(core: Core, from: string, to: string): KpiDashboard['current'] {
+  const store = storeOf(core);
+  const sums = store
+    .stmt(`SELECT metric, dim, SUM(value) AS v FROM kpi_daily WHERE metric IN ('reached_lead', 'reached_mql', 'reached_sql', 'deals_won', 'revenue_won') AND day >= ? AND day <= ? GROUP BY metric, dim`)
+    .all(from, to) as { metric: string; dim: string; v: number }[];
+  const get = (m: string) => sums.filter((s) => s.metric === m).reduce((a, s) => a + s.v, 0);
+  const newLeads = get('reached_lead');
+  const reachedMql = get('reached_mql');
+  const reachedSql = get('reached_sql');
+  const dealsWon = get('deals_won');
+  const end = dayAdd(to, 1) + 'T00:00:00.000Z';
+  // Deals open at the end of the range, by their current stage (deals closed since then: "closed since").
+  const pipeline = store
+    .stmt(
+      `SELECT CASE WHEN (won_at IS NOT NULL OR lost_at IS NOT NULL) THEN 'closed since' ELSE stage END AS stage, currency, COUNT(*) AS count, SUM(value) AS value
+       FROM deals WHERE opened_at < ? AND (won_at IS NULL OR won_at >= ?) AND (lost_at IS NULL OR lost_at >= ?)
+       GROUP BY 1, 2 ORDER BY 1, 2`,
+    )
+    .all(end, end, end) as { stage: string; currency: string; count: number; value: number }[];
+  return {
+    newLeads,
+    reachedMql,
+    reachedSql,
+    dealsWon,
+    leadToMql: pct(reachedMql, newLeads),
+    mqlToSql: pct(reachedSql, reachedMql),
+    sqlToWon: pct(dealsWon, reachedSql),
+    revenueWon: sums.filter((s) => s.metric === 'revenue_won').map((s) => ({ currency: s.dim, value: Math.round(s.v * 100) / 100 })),
+    pipeline: pipeline.map((p) => ({ ...p, value: Math.round(p.value * 100) / 100 })),
+  };
+}
+
+function series(core: Core, from: string, to: string): { day: string; count: number }[] {
+  const rows = storeOf(core).stmt(`SELECT day, value FROM kpi_daily WHERE metric = 'reached_lead' AND dim = '' AND day >= ? AND day <= ?`).all(from, to) as {
+    day: string;
+    value: number;
+  }[];
+  const by = new Map(rows.map((r) => [r.day, r.value]));
+  const out: { day: string; count: number }[] = [];
+  for (let d = from; d <= to; d = dayAdd(d, 1)) out.push({ day: d, count: by.get(d) ?? 0 });
+  return out;
+}
+
+/** The dashboard for [from, to] (UTC days, inclusive) and the period of the same length just before it. */
+export function dashboard(core: Core, from: string, to: string): KpiDashboard {
+  const n = daysBetween(from, to) + 1;
+  const pFrom = dayAdd(from, -n);
+  const pTo = dayAdd(from, -1);
+  refreshRollup(core);
+  return {
+    range: { from, to },
+    previousRange: { from: pFrom, to: pTo },
+    current: numbers(core, from, to),
+    previous: numbers(core, pFrom, pTo),
+    newLeadsPerDay: series(core, from, to),
+    previousNewLeadsPerDay: series(core, pFrom, pTo),
+  };
+}

@@ -1,0 +1,218 @@
+/**
+ * Lead scoring: fit rules (field/tag conditions), behaviour rules (event
+ * conditions, repeatable with a cap, negative points allowed) and decay for
+ * inactivity. Scores are computed set-based in SQL for every contact at once;
+ * `explainScore` recomputes one contact rule by rule with the same formulas.
+ */
+import { ApiError, ScoringConfig, parseOrThrow, stageRank, type Stage } from '../../../shared/api';
+import type { Core } from '../core';
+import { conditionSql, eventWhereSql } from './filter';
+import { afterCommit } from './publish';
+import { newPending, storeOf, type Pending } from './store';
+import { daysAgoIso, nowIso } from './util';
+
+type Config = ScoringConfig;
+type BehaviorRule = Config['behavior'][number];
+
+export const DEFAULT_SCORING: Config = parseOrThrow(ScoringConfig, {
+  thresholds: { mql: 50, sql: 100 },
+  fit: [
+    { id: 'business-domain', label: 'Works at a known company', when: { kind: 'field', field: 'companyDomain', op: 'exists' }, points: 10 },
+    { id: 'has-title', label: 'Job title known', when: { kind: 'field', field: 'title', op: 'exists' }, points: 5 },
+    { id: 'consent', label: 'Marketing consent', when: { kind: 'field', field: 'consent', op: 'eq', value: 'granted' }, points: 5 },
+  ],
+  behavior: [
+    { id: 'opened', label: 'Opened an e-mail', event: 'email.opened', points: 2, repeatable: true, cap: 20, withinDays: 90 },
+    { id: 'clicked', label: 'Clicked in an e-mail', event: 'email.clicked', points: 5, repeatable: true, cap: 30, withinDays: 90 },
+    { id: 'replied', label: 'Replied to an e-mail', event: 'email.replied', points: 15, repeatable: true, cap: 30 },
+    { id: 'pricing', label: 'Visited the pricing page', event: 'page.visited', where: { path: 'url', op: 'contains', value: '/pricing' }, points: 10, repeatable: true, cap: 30, withinDays: 30 },
+    { id: 'form', label: 'Submitted a form', event: 'form.submitted', points: 20 },
+    { id: 'meeting', label: 'Booked a meeting', event: 'meeting.booked', points: 40 },
+    { id: 'unsubscribed', label: 'Unsubscribed', event: 'email.unsubscribed', points: -30 },
+    { id: 'bounced', label: 'E-mail bounced', event: 'email.bounced', points: -20 },
+    { id: 'complained', label: 'Marked as spam', event: 'email.complained', points: -50 },
+  ],
+  decay: { afterDays: 30, points: 10, everyDays: 30, max: 50 },
+});
+
+export function getScoring(core: Core): Config {
+  const row = storeOf(core).stmt(`SELECT value FROM crm_state WHERE key = 'scoring'`).get() as { value: string } | undefined;
+  if (!row) return DEFAULT_SCORING;
+  return parseOrThrow(ScoringConfig, JSON.parse(row.value), 'stored scoring rules');
+}
+
+function saveScoring(core: Core, config: Config): void {
+  storeOf(core)
+    .stmt(`INSERT INTO crm_state (key, value, updated_at) VALUES ('scoring', ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`)
+    .run(JSON.stringify(config), nowIso());
+}
+
+function behaviorCond(r: BehaviorRule, now: Date, params: unknown[]): string {
+  const parts = ['type = ?'];
+  params.push(r.event);
+  if (r.withinDays !== undefined) {
+    parts.push('at >= ?');
+    params.push(daysAgoIso(now, r.withinDays));
+  }
+  if (r.where) parts.push(eventWhereSql(r.where, params));
+  return parts.join(' AND ');
+}
+
+/** Points of a behaviour rule for n matching events (the SQL below uses the same formula). */
+export function behaviorPoints(r: BehaviorRule, n: number): number {
+  if (n <= 0) return 0;
+  if (!r.repeatable) return r.points;
+  const raw = n * r.points;
+  if (r.cap === undefined) return raw;
+  return r.points >= 0 ? Math.min(raw, r.cap) : Math.max(raw, -r.cap);
+}
+function behaviorPointsSql(r: BehaviorRule, n: string): string {
+  if (!r.repeatable) return `(CASE WHEN ${n} > 0 THEN ${r.points} ELSE 0 END)`;
+  if (r.cap === undefined) return `(${n} * ${r.points})`;
+  return r.points >= 0 ? `MIN(${n} * ${r.points}, ${r.cap})` : `MAX(${n} * ${r.points}, ${-r.cap})`;
+}
+
+export function decayPoints(d: Config['decay'], inactiveDays: number): number {
+  if (!d || inactiveDays < d.afterDays) return 0;
+  const p = d.points * (1 + Math.trunc((inactiveDays - d.afterDays) / d.everyDays));
+  return d.max === undefined ? p : Math.min(p, d.max);
+}
+function decaySql(d: Config['decay'], params: unknown[], now: Date): string {
+  if (!d) return '0';
+  params.push(now.toISOString(), now.toISOString());
+  const days = `(julianday(?) - julianday(COALESCE(c.last_activity_at, c.created_at)))`;
+  const p = `(${d.points} * (1 + CAST((${days} - ${d.afterDays}) / ${d.everyDays} AS INTEGER)))`;
+  // `days` appears twice: the first ? is for the CASE test, the second for the amount.
+  return `(CASE WHEN ${days} >= ${d.afterDays} THEN ${d.max === undefined ? p : `MIN(${p}, ${d.max})`} ELSE 0 END)`;
+}
+
+export interface RescoreResult {
+  rescored: number;
+  changed: number;
+  crossed: number;
+  durationMs: number;
+}
+
+/**
+ * Re-score every live contact (or only `ids`) in one transaction: compute all
+ * scores into a temp table with one statement, write the ones that changed,
+ * promote contacts whose score crossed the MQL/SQL threshold.
+ */
+export function rescore(core: Core, opts: { ids?: number[]; now?: Date; config?: Config; pending?: Pending } = {}): RescoreResult {
+  const t0 = performance.now();
+  const config = opts.config ?? getScoring(core);
+  const now = opts.now ?? new Date();
+  const at = now.toISOString();
+  const store = storeOf(core);
+  const db = core.db;
+  const ids = opts.ids && opts.ids.length <= 500 ? [...new Set(opts.ids)] : undefined;
+  if (ids && ids.length === 0) return { rescored: 0, changed: 0, crossed: 0, durationMs: 0 };
+
+  const params: unknown[] = [];
+  let cte = '';
+  const beh = config.behavior;
+  if (beh.length > 0) {
+    const cols = beh.map((r, i) => `SUM(${behaviorCond(r, now, params)}) AS r${i}`);
+    const types = [...new Set(beh.map((r) => r.event))];
+    params.push(...types);
+    let where = `subject_type = 'contact' AND type IN (${types.map(() => '?').join(', ')})`;
+    if (ids) {
+      where += ` AND subject_id IN (${ids.map(() => '?').join(', ')})`;
+      params.push(...ids.map(String));
+    }
+    cte = `WITH b AS MATERIALIZED (SELECT CAST(subject_id AS INTEGER) AS cid, ${cols.join(', ')} FROM events WHERE ${where} GROUP BY subject_id) `;
+  }
+  const terms: string[] = [];
+  for (const r of config.fit) terms.push(`(CASE WHEN ${conditionSql(r.when, now, params)} THEN ${r.points} ELSE 0 END)`);
+  beh.forEach((r, i) => terms.push(behaviorPointsSql(r, `COALESCE(b.r${i}, 0)`)));
+  const decay = decaySql(config.decay, params, now);
+  const total = `(${terms.length ? terms.join(' + ') : '0'}) - ${decay}`;
+  let where = 'c.deleted_at IS NULL';
+  if (ids) {
+    where += ` AND c.id IN (${ids.map(() => '?').join(', ')})`;
+    params.push(...ids);
+  }
+  const select = `${cte}SELECT c.id, c.score, CAST(${total} AS INTEGER), c.stage FROM contacts c LEFT JOIN companies co ON co.id = c.company_id ${beh.length ? 'LEFT JOIN b ON b.cid = c.id' : ''} WHERE ${where}`;
+
+  const T = config.thresholds;
+  const pending = opts.pending ?? newPending();
+  const crossings: { id: number; old: number; score: number; stage: Stage }[] = [];
+  const result = db.transaction(() => {
+    db.exec(`CREATE TEMP TABLE IF NOT EXISTS crm_scores (id INTEGER PRIMARY KEY, old INTEGER, score INTEGER, stage TEXT)`);
+    db.exec(`DELETE FROM temp.crm_scores`);
+    const rescored = db.prepare(`INSERT INTO temp.crm_scores (id, old, score, stage) ${select}`).run(...params).changes;
+    const crossRows = db
+      .prepare(
+        `SELECT id, old, score, stage FROM temp.crm_scores
+         WHERE (score >= ? AND old < ? AND stage IN ('subscriber', 'lead', 'mql'))
+            OR (score >= ? AND old < ? AND stage IN ('subscriber', 'lead'))`,
+      )
+      .all(T.sql, T.sql, T.mql, T.mql) as { id: number; old: number; score: number; stage: Stage }[];
+    crossings.push(...crossRows);
+    const changed = db
+      .prepare(`UPDATE contacts SET score = s.score, scored_at = ? FROM temp.crm_scores s WHERE contacts.id = s.id AND contacts.score != s.score`)
+      .run(at).changes;
+    for (const c of crossings) {
+      const to: Stage = c.score >= T.sql && c.old < T.sql ? 'sql' : 'mql';
+      if (stageRank(to) <= stageRank(c.stage)) continue;
+      store.promote(pending, c.id, c.stage, to, 'score', at, { score: c.score, threshold: to === 'sql' ? T.sql : T.mql });
+    }
+    db.exec(`DELETE FROM temp.crm_scores`);
+    return { rescored, changed };
+  })();
+  if (!opts.pending) afterCommit(core, pending);
+  const crossed = crossings.filter((c) => stageRank(c.score >= T.sql && c.old < T.sql ? 'sql' : 'mql') > stageRank(c.stage));
+  for (const c of crossed) {
+    const to: Stage = c.score >= T.sql && c.old < T.sql ? 'sql' : 'mql';
+    core.bus.emit('crm.score.crossed', { contactId: c.id, threshold: to as 'mql' | 'sql', score: c.score, from: c.stage, to });
+  }
+  return { ...result, crossed: crossed.length, durationMs: Math.round(performance.now() - t0) };
+}
+
+/** Replace the rules (validated) and re-score everyone. */
+export function setScoring(core: Core, input: unknown): RescoreResult & { config: Config } {
+  const config = parseOrThrow(ScoringConfig, input, 'scoring rules');
+  saveScoring(core, config);
+  const r = rescore(core, { config });
+  core.bus.emit('crm.scoring.changed', { rescored: r.rescored });
+  return { ...r, config };
+}
+
+/** One contact's score, rule by rule: what gave (or took) how many points, and when. */
+export function explainScore(core: Core, id: number, now = new Date(), config = getScoring(core)) {
+  const store = storeOf(core);
+  const row = store.row(id);
+  if (!row) throw new ApiError('not_found', `id: no contact with id ${id}.`);
+  const lines: { rule: string; label?: string; kind: 'fit' | 'behavior' | 'decay'; points: number; at: string | null; detail: string }[] = [];
+  const label = (l: string | undefined) => (l === undefined ? {} : { label: l });
+  for (const r of config.fit) {
+    const params: unknown[] = [];
+    const sql = conditionSql(r.when, now, params);
+    const m = core.db.prepare(`SELECT (${sql}) AS m FROM contacts c LEFT JOIN companies co ON co.id = c.company_id WHERE c.id = ?`).get(...params, id) as { m: number | null };
+    if (m.m) {
+      const what = r.when.kind === 'tag' ? `tag ${r.when.op === 'has' ? 'is' : 'is not'} "${r.when.tag}"` : `${r.when.field} ${r.when.op}${r.when.value !== undefined ? ' ' + JSON.stringify(r.when.value) : ''}`;
+      lines.push({ rule: r.id, ...label(r.label), kind: 'fit', points: r.points, at: row.updated_at, detail: `fit: ${what}` });
+    }
+  }
+  for (const r of config.behavior) {
+    const params: unknown[] = [];
+    const cond = behaviorCond(r, now, params);
+    const agg = core.db
+      .prepare(`SELECT COUNT(*) AS n, MIN(at) AS first, MAX(at) AS last FROM events WHERE subject_type = 'contact' AND subject_id = ? AND ${cond}`)
+      .get(String(id), ...params) as { n: number; first: string | null; last: string | null };
+    const pts = behaviorPoints(r, agg.n);
+    if (agg.n === 0) continue;
+    const capped = r.repeatable && r.cap !== undefined && Math.abs(agg.n * r.points) > r.cap;
+    const detail = r.repeatable
+      ? `${agg.n} × ${r.event} at ${r.points} each${capped ? `, capped at ${r.cap}` : ''}${r.withinDays ? ` (last ${r.withinDays} days)` : ''}`
+      : `${r.event}${agg.n > 1 ? ` (${agg.n} times, counted once)` : ''}${r.withinDays ? ` (last ${r.withinDays} days)` : ''}`;
+    lines.push({ rule: r.id, ...label(r.label), kind: 'behavior', points: pts, at: r.repeatable ? agg.last : agg.first, detail });
+  }
+  if (config.decay) {
+    const since = row.last_activity_at ?? row.created_at;
+    const days = (now.getTime() - new Date(since).getTime()) / 86_400_000;
+    const pts = decayPoints(config.decay, days);
+    if (pts > 0) lines.push({ rule: 'decay', kind: 'decay', points: -pts, at: now.toISOString(), detail: `no activity for ${Math.floor(days)} days (since ${since})` });
+  }
+  return { total: lines.reduce((s, l) => s + l.points, 0), scoredAt: now.toISOString(), lines };
+}

@@ -1,0 +1,398 @@
+/**
+ * The CRM store: prepared statements over contacts, companies, tags and the
+ * events table, and the one write path every entry (API, CSV import, forms,
+ * event ingest, merge) goes through. Callers wrap writes in a transaction and
+ * emit push events after it commits (see `Pending`).
+ */
+import type { Statement } from 'better-sqlite3';
+import { ApiError, normaliseEmail, stageRank, type Contact, type Stage } from '../../../shared/api';
+import type { Core } from '../core';
+import type { Sqlite } from '../db/open';
+import { emailDomain, isActivity, isFreeMail, nowIso } from './util';
+
+/** Contact fields stored in their own column: API name -> column. */
+export const FIELD_COLUMN = {
+  email: 'email',
+  firstName: 'first_name',
+  lastName: 'last_name',
+  phone: 'phone',
+  title: 'title',
+  stage: 'stage',
+  source: 'source',
+  utmSource: 'utm_source',
+  utmMedium: 'utm_medium',
+  utmCampaign: 'utm_campaign',
+  utmTerm: 'utm_term',
+  utmContent: 'utm_content',
+  timeZone: 'time_zone',
+  consent: 'consent',
+} as const;
+export type ColumnField = keyof typeof FIELD_COLUMN;
+export const COLUMN_FIELDS = Object.keys(FIELD_COLUMN) as ColumnField[];
+
+/** Normalised values for a write: undefined = leave alone, null = clear (patch mode only). */
+export interface ContactValues {
+  fields: Partial<Record<ColumnField, string | null>>;
+  companyName?: string | null | undefined;
+  companyDomain?: string | null | undefined;
+  tags?: string[] | undefined;
+  removeTags?: string[] | undefined;
+  custom?: Record<string, unknown> | undefined;
+}
+
+export interface ContactRow {
+  id: number;
+  email: string;
+  first_name: string | null;
+  last_name: string | null;
+  phone: string | null;
+  title: string | null;
+  company_id: number | null;
+  stage: string;
+  source: string | null;
+  utm_source: string | null;
+  utm_medium: string | null;
+  utm_campaign: string | null;
+  utm_term: string | null;
+  utm_content: string | null;
+  time_zone: string | null;
+  consent: string;
+  consent_at: string | null;
+  custom: string;
+  score: number;
+  scored_at: string | null;
+  last_activity_at: string | null;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+  merged_into: number | null;
+  company_name?: string | null;
+  company_domain?: string | null;
+  tags_json?: string | null;
+}
+
+export const CONTACT_SELECT = `SELECT c.*, co.name AS company_name, co.domain AS company_domain,
+  (SELECT json_group_array(tag) FROM contact_tags t WHERE t.contact_id = c.id) AS tags_json
+  FROM contacts c LEFT JOIN companies co ON co.id = c.company_id`;
+
+export function toContact(r: ContactRow): Contact {
+  const tags = r.tags_json ? (JSON.parse(r.tags_json) as string[]).sort() : [];
+  return {
+    id: r.id,
+    email: r.email,
+    firstName: r.first_name,
+    lastName: r.last_name,
+    phone: r.phone,
+    title: r.title,
+    companyId: r.company_id,
+    companyName: r.company_name ?? null,
+    companyDomain: r.company_domain ?? null,
+    stage: r.stage as Stage,
+    source: r.source,
+    utmSource: r.utm_source,
+    utmMedium: r.utm_medium,
+    utmCampaign: r.utm_campaign,
+    utmTerm: r.utm_term,
+    utmContent: r.utm_content,
+    timeZone: r.time_zone,
+    consent: r.consent as Contact['consent'],
+    consentAt: r.consent_at,
+    tags,
+    custom: JSON.parse(r.custom || '{}') as Record<string, unknown>,
+    score: r.score,
+    lastActivityAt: r.last_activity_at,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    deletedAt: r.deleted_at,
+    mergedInto: r.merged_into,
+  };
+}
+
+/** What to tell the world once the transaction has committed. */
+export interface Pending {
+  changed: { contactId: number; change: 'created' | 'updated' | 'deleted' | 'restored' | 'merged' }[];
+  events: { id: number; type: string; contactId: number; at: string; data: unknown }[];
+  /** Contacts whose score may have changed. */
+  rescore: Set<number>;
+}
+export const newPending = (): Pending => ({ changed: [], events: [], rescore: new Set() });
+
+export interface WriteResult {
+  id: number;
+  created: boolean;
+  changed: boolean;
+}
+
+/** Prepared statements, one set per connection. */
+export class CrmStore {
+  private cache = new Map<string, Statement>();
+  private companyCache: Map<string, number> | null = null;
+
+  constructor(readonly db: Sqlite) {}
+
+  stmt(sql: string): Statement {
+    let s = this.cache.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.cache.set(sql, s);
+    }
+    return s;
+  }
+
+  /** Keep company lookups in memory for the duration of a bulk job (import, seed). */
+  withCompanyCache<T>(fn: () => T): T {
+    this.companyCache = new Map();
+    try {
+      return fn();
+    } finally {
+      this.companyCache = null;
+    }
+  }
+
+  async withCompanyCacheAsync<T>(fn: () => Promise<T>): Promise<T> {
+    this.companyCache = new Map();
+    try {
+      return await fn();
+    } finally {
+      this.companyCache = null;
+    }
+  }
+
+  /** After a rollback: cached ids may name companies that no longer exist. */
+  resetCompanyCache(): void {
+    if (this.companyCache) this.companyCache = new Map();
+  }
+
+  row(id: number): ContactRow | undefined {
+    return this.stmt(`${CONTACT_SELECT} WHERE c.id = ?`).get(id) as ContactRow | undefined;
+  }
+
+  liveRow(id: number, field = 'id'): ContactRow {
+    const r = this.row(id);
+    if (!r || r.deleted_at) throw new ApiError('not_found', `${field}: no contact with id ${id}${r?.merged_into ? ` (it was merged into ${r.merged_into})` : r ? ' (it is deleted)' : ''}.`, [{ path: field, message: 'no such contact' }]);
+    return r;
+  }
+
+  contact(id: number): Contact {
+    const r = this.row(id);
+    if (!r) throw new ApiError('not_found', `id: no contact with id ${id}.`, [{ path: 'id', message: 'no such contact' }]);
+    return toContact(r);
+  }
+
+  byEmail(email: string): ContactRow | undefined {
+    return this.stmt(`SELECT * FROM contacts WHERE email = ? AND deleted_at IS NULL`).get(normaliseEmail(email)) as ContactRow | undefined;
+  }
+
+  /** The company for a name and/or domain: found by domain (or name when no domain is known), else created. */
+  resolveCompany(name: string | null | undefined, domain: string | null | undefined, email: string): { id: number | null; created: boolean } {
+    let d = domain ?? null;
+    const n = name?.trim() || null;
+    if (!d && n) {
+      const ed = emailDomain(email);
+      if (!isFreeMail(ed)) d = ed;
+    }
+    if (!d && !n) return { id: null, created: false };
+    const key = d ? `d:${d}` : `n:${n!.toLowerCase()}`;
+    const cached = this.companyCache?.get(key);
+    if (cached !== undefined) return { id: cached, created: false };
+    const found = (
+      d
+        ? this.stmt(`SELECT id, name FROM companies WHERE domain = ?`).get(d)
+        : this.stmt(`SELECT id, name FROM companies WHERE domain IS NULL AND lower(name) = lower(?) LIMIT 1`).get(n)
+    ) as { id: number; name: string | null } | undefined;
+    let id: number;
+    let created = false;
+    if (found) {
+      id = found.id;
+      if (!found.name && n) this.stmt(`UPDATE companies SET name = ?, updated_at = ? WHERE id = ?`).run(n, nowIso(), id);
+    } else {
+      id = Number(this.stmt(`INSERT INTO companies (name, domain) VALUES (?, ?)`).run(n, d).lastInsertRowid);
+      created = true;
+    }
+    this.companyCache?.set(key, id);
+    return { id, created };
+  }
+
+  recordEvent(p: Pending, type: string, contactId: number, at: string, data: unknown): number {
+    const id = Number(
+      this.stmt(`INSERT INTO events (at, type, subject_type, subject_id, data) VALUES (?, ?, 'contact', ?, ?)`).run(
+        at,
+        type,
+        String(contactId),
+        data === undefined || data === null ? null : JSON.stringify(data),
+      ).lastInsertRowid,
+    );
+    if (isActivity(type)) {
+      this.stmt(`UPDATE contacts SET last_activity_at = ? WHERE id = ? AND (last_activity_at IS NULL OR last_activity_at < ?)`).run(at, contactId, at);
+    }
+    p.events.push({ id, type, contactId, at, data });
+    p.rescore.add(contactId);
+    return id;
+  }
+
+  addTags(id: number, tags: string[]): number {
+    let n = 0;
+    for (const t of tags) n += this.stmt(`INSERT OR IGNORE INTO contact_tags (contact_id, tag) VALUES (?, ?)`).run(id, t).changes;
+    return n;
+  }
+
+  removeTags(id: number, tags: string[]): number {
+    let n = 0;
+    for (const t of tags) n += this.stmt(`DELETE FROM contact_tags WHERE contact_id = ? AND tag = ?`).run(id, t).changes;
+    return n;
+  }
+
+  /**
+   * The one write path. mode 'create' fails on a live duplicate e-mail;
+   * 'upsert' creates or fills/overwrites with the given (non-empty) values;
+   * 'patch' changes an existing contact (null clears a field).
+   */
+  write(
+    p: Pending,
+    v: ContactValues,
+    opts: { mode: 'create' | 'upsert' | 'patch'; id?: number; reason: string; at?: string; stats?: { companiesCreated: number } },
+  ): WriteResult {
+    const at = opts.at ?? nowIso();
+    let existing: ContactRow | undefined;
+    if (opts.mode === 'patch') existing = this.liveRow(opts.id!);
+    else {
+      const email = v.fields.email;
+      if (!email) throw new ApiError('invalid_input', 'email: required', [{ path: 'email', message: 'required' }]);
+      existing = this.byEmail(email);
+      if (existing && opts.mode === 'create')
+        throw new ApiError('conflict', `email: ${email} already belongs to contact ${existing.id}; update that contact or merge the two.`, [
+          { path: 'email', message: 'already used by a live contact' },
+        ]);
+    }
+
+    if (!existing) {
+      const f = v.fields;
+      const email = f.email!;
+      const company = this.resolveCompany(v.companyName, v.companyDomain, email);
+      if (company.created && opts.stats) opts.stats.companiesCreated++;
+      const stage = (f.stage ?? 'lead') as Stage;
+      const consent = f.consent ?? 'unknown';
+      const id = Number(
+        this.stmt(
+          `INSERT INTO contacts (email, first_name, last_name, phone, title, company_id, stage, source, utm_source, utm_medium, utm_campaign, utm_term, utm_content, time_zone, consent, consent_at, custom, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        ).run(
+          email,
+          f.firstName ?? null,
+          f.lastName ?? null,
+          f.phone ?? null,
+          f.title ?? null,
+          company.id,
+          stage,
+          f.source ?? null,
+          f.utmSource ?? null,
+          f.utmMedium ?? null,
+          f.utmCampaign ?? null,
+          f.utmTerm ?? null,
+          f.utmContent ?? null,
+          f.timeZone ?? null,
+          consent,
+          consent === 'unknown' ? null : at,
+          JSON.stringify(v.custom ?? {}),
+          at,
+          at,
+        ).lastInsertRowid,
+      );
+      if (v.tags?.length) this.addTags(id, v.tags);
+      this.recordEvent(p, 'contact.created', id, at, { stage, source: f.source ?? null, via: opts.reason });
+      p.changed.push({ contactId: id, change: 'created' });
+      return { id, created: true, changed: true };
+    }
+
+    // Update: only what differs.
+    const id = existing.id;
+    const sets: string[] = [];
+    const params: unknown[] = [];
+    for (const field of COLUMN_FIELDS) {
+      const val = v.fields[field];
+      if (val === undefined) continue;
+      if (val === null && opts.mode !== 'patch') continue;
+      if (field === 'email' && opts.mode !== 'patch') continue;
+      const col = FIELD_COLUMN[field];
+      const cur = (existing as unknown as Record<string, unknown>)[col];
+      if (cur === val) continue;
+      if (field === 'stage' && val === null) continue;
+      if (field === 'consent') {
+        sets.push('consent_at = ?');
+        params.push(val === 'unknown' ? null : at);
+      }
+      if (field === 'email') {
+        const other = this.byEmail(val!);
+        if (other && other.id !== id)
+          throw new ApiError('conflict', `email: ${val} already belongs to contact ${other.id}; merge the two contacts instead.`, [{ path: 'email', message: 'already used by a live contact' }]);
+      }
+      sets.push(`${col} = ?`);
+      params.push(val ?? (field === 'consent' ? 'unknown' : null));
+    }
+    if (v.companyName !== undefined || v.companyDomain !== undefined) {
+      const clear = opts.mode === 'patch' && (v.companyName === null || v.companyDomain === null) && !v.companyName && !v.companyDomain;
+      const company = clear ? { id: null, created: false } : this.resolveCompany(v.companyName, v.companyDomain, v.fields.email ?? existing.email);
+      if (company.created && opts.stats) opts.stats.companiesCreated++;
+      if ((company.id !== null || clear) && company.id !== existing.company_id) {
+        sets.push('company_id = ?');
+        params.push(company.id);
+      }
+    }
+    if (v.custom && Object.keys(v.custom).length > 0) {
+      const cur = JSON.parse(existing.custom || '{}') as Record<string, unknown>;
+      const next = { ...cur };
+      for (const [k, val] of Object.entries(v.custom)) {
+        if (val === null && opts.mode === 'patch') delete next[k];
+        else if (val !== null && val !== '') next[k] = val;
+      }
+      if (JSON.stringify(next) !== JSON.stringify(cur)) {
+        sets.push('custom = ?');
+        params.push(JSON.stringify(next));
+      }
+    }
+    let tagChanges = 0;
+    if (v.tags?.length) tagChanges += this.addTags(id, v.tags);
+    if (v.removeTags?.length) tagChanges += this.removeTags(id, v.removeTags);
+    if (sets.length === 0 && tagChanges === 0) return { id, created: false, changed: false };
+    sets.push('updated_at = ?');
+    params.push(at);
+    this.stmt(`UPDATE contacts SET ${sets.join(', ')} WHERE id = ?`).run(...params, id);
+    const newStage = v.fields.stage;
+    if (newStage && newStage !== existing.stage) {
+      this.recordEvent(p, 'lifecycle.changed', id, at, { from: existing.stage, to: newStage, reason: opts.reason });
+    }
+    p.changed.push({ contactId: id, change: 'updated' });
+    p.rescore.add(id);
+    return { id, created: false, changed: true };
+  }
+
+  /** Move a contact to a later stage (scoring); records lifecycle.changed. */
+  promote(p: Pending, id: number, from: Stage, to: Stage, reason: string, at: string, extra: Record<string, unknown> = {}): void {
+    if (stageRank(to) <= stageRank(from)) return;
+    this.stmt(`UPDATE contacts SET stage = ?, updated_at = ? WHERE id = ?`).run(to, at, id);
+    this.recordEvent(p, 'lifecycle.changed', id, at, { from, to, reason, ...extra });
+  }
+}
+
+const stores = new WeakMap<Sqlite, CrmStore>();
+export function storeOf(core: Core | { db: Sqlite }): CrmStore {
+  let s = stores.get(core.db);
+  if (!s) {
+    s = new CrmStore(core.db);
+    stores.set(core.db, s);
+  }
+  return s;
+}
+
+/** API input (parsed ContactFields, full or partial) -> values for `write`. */
+export function valuesOf(input: Partial<Record<string, unknown>>): ContactValues {
+  const fields: ContactValues['fields'] = {};
+  for (const f of COLUMN_FIELDS) if (input[f] !== undefined) fields[f] = input[f] as string | null;
+  return {
+    fields,
+    companyName: input.companyName as string | null | undefined,
+    companyDomain: input.companyDomain as string | null | undefined,
+    tags: input.tags as string[] | undefined,
+    custom: input.custom as Record<string, unknown> | undefined,
+  };
+}

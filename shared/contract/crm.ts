@@ -1,0 +1,481 @@
+/**
+ * CRM: contacts and companies, activity events, lead scoring, segments and
+ * funnel KPIs. See docs/crm.md.
+ */
+import { z } from 'zod';
+import { op } from './base';
+
+export const STAGES = ['subscriber', 'lead', 'mql', 'sql', 'opportunity', 'customer', 'churned'] as const;
+export const Stage = z.enum(STAGES, { error: `use one of ${STAGES.join(', ')}` });
+export type Stage = z.infer<typeof Stage>;
+/** Funnel order: a stage's rank; automatic promotion (scoring) only ever moves forward. */
+export const stageRank = (s: Stage): number => STAGES.indexOf(s);
+
+export const CONSENTS = ['unknown', 'granted', 'denied'] as const;
+export const Consent = z.enum(CONSENTS, { error: `use one of ${CONSENTS.join(', ')}` });
+
+/** Event types anyone may record (API, CLI, POST /events). */
+export const INGEST_EVENT_TYPES = [
+  'email.sent',
+  'email.opened',
+  'email.clicked',
+  'email.replied',
+  'email.bounced',
+  'email.complained',
+  'email.unsubscribed',
+  'page.visited',
+  'form.submitted',
+  'meeting.booked',
+  'purchase',
+  'custom',
+] as const;
+export const IngestEventType = z.enum(INGEST_EVENT_TYPES, { error: `use one of ${INGEST_EVENT_TYPES.join(', ')}` });
+/** Types Baton records itself on a contact's timeline. */
+export const SYSTEM_EVENT_TYPES = ['contact.created', 'contact.merged', 'lifecycle.changed', 'deal.opened', 'deal.won', 'deal.lost'] as const;
+export const EventType = z.enum([...INGEST_EVENT_TYPES, ...SYSTEM_EVENT_TYPES], {
+  error: `use one of ${[...INGEST_EVENT_TYPES, ...SYSTEM_EVENT_TYPES].join(', ')}`,
+});
+
+export function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return tz.length > 0;
+  } catch {
+    return false;
+  }
+}
+export const TimeZone = z.string().refine(isTimeZone, { error: 'use an IANA time zone such as Europe/Berlin or America/New_York' });
+
+/** Trimmed, lower-case; a plain shape check (one @, a dot in the domain, no spaces). */
+export const normaliseEmail = (s: string): string => s.trim().toLowerCase();
+export const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+export const Email = z
+  .string()
+  .transform(normaliseEmail)
+  .refine((s) => s.length <= 254 && EMAIL_RE.test(s), { error: 'use a valid e-mail address such as ada@example.com' });
+
+export const Tag = z.string().trim().min(1, 'a tag must not be empty').max(64, 'a tag has at most 64 characters');
+const Text = z.string().trim().max(500, 'at most 500 characters');
+const Domain = z
+  .string()
+  .transform((s) => s.trim().toLowerCase().replace(/^https?:\/\//, '').replace(/^www\./, '').replace(/\/.*$/, ''))
+  .refine((s) => /^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(s), { error: 'use a domain such as example.com' });
+const IsoTime = z.iso.datetime({ offset: true, error: 'use an ISO 8601 time such as 2025-03-01T09:30:00Z' });
+const Day = z.iso.date({ error: 'use a date such as 2025-03-01' });
+
+/** Writable contact fields (all optional except email on create). */
+export const ContactFields = z.object({
+  email: Email,
+  firstName: Text.nullish(),
+  lastName: Text.nullish(),
+  phone: Text.nullish(),
+  title: Text.nullish(),
+  companyName: Text.nullish(),
+  companyDomain: Domain.nullish(),
+  stage: Stage.optional(),
+  source: Text.nullish(),
+  utmSource: Text.nullish(),
+  utmMedium: Text.nullish(),
+  utmCampaign: Text.nullish(),
+  utmTerm: Text.nullish(),
+  utmContent: Text.nullish(),
+  timeZone: TimeZone.nullish(),
+  consent: Consent.optional(),
+  tags: z.array(Tag).max(100).optional(),
+  custom: z.record(z.string().regex(/^[A-Za-z0-9_]{1,64}$/, 'custom field names use letters, digits and _'), z.unknown()).optional(),
+});
+export type ContactFields = z.input<typeof ContactFields>;
+export const ContactCreate = ContactFields.strict();
+export const ContactPatch = ContactFields.partial().strict();
+
+export const Contact = z.object({
+  id: z.number().int(),
+  email: z.string(),
+  firstName: z.string().nullable(),
+  lastName: z.string().nullable(),
+  phone: z.string().nullable(),
+  title: z.string().nullable(),
+  companyId: z.number().int().nullable(),
+  companyName: z.string().nullable(),
+  companyDomain: z.string().nullable(),
+  stage: Stage,
+  source: z.string().nullable(),
+  utmSource: z.string().nullable(),
+  utmMedium: z.string().nullable(),
+  utmCampaign: z.string().nullable(),
+  utmTerm: z.string().nullable(),
+  utmContent: z.string().nullable(),
+  timeZone: z.string().nullable(),
+  consent: Consent,
+  consentAt: z.string().nullable(),
+  tags: z.array(z.string()),
+  custom: z.record(z.string(), z.unknown()),
+  score: z.number().int(),
+  lastActivityAt: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  deletedAt: z.string().nullable(),
+  mergedInto: z.number().int().nullable(),
+});
+export type Contact = z.infer<typeof Contact>;
+
+/* ---------- filters (segments and fit rules share them) ---------- */
+
+export const FILTER_FIELDS = [
+  'email',
+  'firstName',
+  'lastName',
+  'phone',
+  'title',
+  'stage',
+  'source',
+  'utmSource',
+  'utmMedium',
+  'utmCampaign',
+  'utmTerm',
+  'utmContent',
+  'timeZone',
+  'consent',
+  'score',
+  'createdAt',
+  'lastActivityAt',
+  'companyName',
+  'companyDomain',
+] as const;
+const FilterField = z.string().refine((f) => (FILTER_FIELDS as readonly string[]).includes(f) || /^custom\.[A-Za-z0-9_]{1,64}$/.test(f), {
+  error: `use one of ${FILTER_FIELDS.join(', ')} or custom.<name>`,
+});
+export const FIELD_OPS = ['eq', 'neq', 'contains', 'starts_with', 'ends_with', 'in', 'not_in', 'gt', 'gte', 'lt', 'lte', 'exists', 'not_exists'] as const;
+const Scalar = z.union([z.string(), z.number(), z.boolean()]);
+export const FieldCondition = z
+  .object({
+    kind: z.literal('field'),
+    field: FilterField,
+    op: z.enum(FIELD_OPS, { error: `use one of ${FIELD_OPS.join(', ')}` }),
+    value: z.union([Scalar, z.array(Scalar).max(1000)]).optional(),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const needsList = c.op === 'in' || c.op === 'not_in';
+    const needsNone = c.op === 'exists' || c.op === 'not_exists';
+    if (needsNone) return;
+    if (c.value === undefined) ctx.addIssue({ code: 'custom', path: ['value'], message: `operator ${c.op} needs a value` });
+    else if (needsList !== Array.isArray(c.value))
+      ctx.addIssue({ code: 'custom', path: ['value'], message: needsList ? `operator ${c.op} needs a list of values` : `operator ${c.op} needs a single value` });
+  });
+export const TagCondition = z.object({ kind: z.literal('tag'), op: z.enum(['has', 'has_not']), tag: Tag }).strict();
+/** A condition on a value in the event's data (e.g. page.visited with path starting with /pricing). */
+export const EventDataWhere = z
+  .object({
+    path: z.string().regex(/^[A-Za-z0-9_]{1,64}(\.[A-Za-z0-9_]{1,64}){0,4}$/, 'use a dotted data key such as url or form.slug'),
+    op: z.enum(['eq', 'contains', 'starts_with']).default('eq'),
+    value: Scalar,
+  })
+  .strict();
+export const EventCondition = z
+  .object({
+    kind: z.literal('event'),
+    type: EventType,
+    op: z.enum(['did', 'did_not']).default('did'),
+    withinDays: z.number().int().min(1).max(3650).optional(),
+    minCount: z.number().int().min(1).max(100000).default(1),
+    where: EventDataWhere.optional(),
+  })
+  .strict();
+/** No recorded activity (any event but system bookkeeping) for `days`. */
+export const InactiveCondition = z.object({ kind: z.literal('inactive'), days: z.number().int().min(1).max(3650) }).strict();
+export const Condition = z.discriminatedUnion('kind', [FieldCondition, TagCondition, EventCondition, InactiveCondition], {
+  error: 'each condition needs kind: field, tag, event or inactive',
+});
+export type Condition = z.infer<typeof Condition>;
+export const Filter = z
+  .object({ match: z.enum(['all', 'any']).default('all'), conditions: z.array(Condition).max(50, 'at most 50 conditions') })
+  .strict();
+export type Filter = z.infer<typeof Filter>;
+export type FilterInput = z.input<typeof Filter>;
+
+/* ---------- scoring ---------- */
+
+const RuleId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'use a short id of lower-case letters, digits, - and _');
+const Points = z.number().int().min(-1000).max(1000);
+export const FitRule = z
+  .object({ id: RuleId, label: z.string().max(200).optional(), when: z.discriminatedUnion('kind', [FieldCondition, TagCondition]), points: Points })
+  .strict();
+export const BehaviorRule = z
+  .object({
+    id: RuleId,
+    label: z.string().max(200).optional(),
+    event: EventType,
+    where: EventDataWhere.optional(),
+    points: Points,
+    /** Count every matching event (true) or only the first (false). */
+    repeatable: z.boolean().default(false),
+    /** Most points (in absolute value) this rule can give when repeatable. */
+    cap: z.number().int().min(1).max(100000).optional(),
+    withinDays: z.number().int().min(1).max(3650).optional(),
+  })
+  .strict();
+export const Decay = z
+  .object({
+    /** Days without activity before decay starts. */
+    afterDays: z.number().int().min(1).max(3650),
+    /** Points removed at afterDays and again every `everyDays`. */
+    points: z.number().int().min(1).max(1000),
+    everyDays: z.number().int().min(1).max(3650),
+    /** Most points decay can remove. */
+    max: z.number().int().min(1).max(100000).optional(),
+  })
+  .strict();
+export const ScoringConfig = z
+  .object({
+    thresholds: z.object({ mql: z.number().int(), sql: z.number().int() }).strict(),
+    fit: z.array(FitRule).max(200).default([]),
+    behavior: z.array(BehaviorRule).max(200).default([]),
+    decay: Decay.nullable().default(null),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.thresholds.sql <= c.thresholds.mql)
+      ctx.addIssue({ code: 'custom', path: ['thresholds', 'sql'], message: `the SQL threshold (${c.thresholds.sql}) must be above the MQL threshold (${c.thresholds.mql})` });
+    const seen = new Set<string>();
+    for (const [list, rules] of [['fit', c.fit], ['behavior', c.behavior]] as const)
+      rules.forEach((r, i) => {
+        if (seen.has(r.id)) ctx.addIssue({ code: 'custom', path: [list, i, 'id'], message: `rule id "${r.id}" is used twice; ids must be unique` });
+        seen.add(r.id);
+      });
+  });
+export type ScoringConfig = z.infer<typeof ScoringConfig>;
+export type ScoringConfigInput = z.input<typeof ScoringConfig>;
+
+export const ScoreLine = z.object({
+  rule: z.string(),
+  label: z.string().optional(),
+  kind: z.enum(['fit', 'behavior', 'decay']),
+  points: z.number().int(),
+  /** When it applied: the event's time, the contact's last update (fit) or the scoring time (decay). */
+  at: z.string().nullable(),
+  detail: z.string(),
+});
+export const ScoreExplanation = z.object({ total: z.number().int(), scoredAt: z.string(), lines: z.array(ScoreLine) });
+
+/* ---------- events ---------- */
+
+export const EventRecord = z.object({
+  id: z.number().int(),
+  at: z.string(),
+  type: z.string(),
+  contactId: z.number().int().nullable(),
+  data: z.unknown(),
+});
+export const EventIngest = z
+  .object({
+    contactId: z.number().int().positive().optional(),
+    email: Email.optional(),
+    type: IngestEventType,
+    at: IsoTime.optional(),
+    data: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict()
+  .refine((e) => e.contactId !== undefined || e.email !== undefined, { error: 'give contactId or email', path: ['email'] });
+export type EventIngest = z.input<typeof EventIngest>;
+
+/* ---------- import ---------- */
+
+export const ImportMap = z.record(z.string(), z.string());
+export const ImportReport = z.object({
+  rows: z.number().int(),
+  created: z.number().int(),
+  updated: z.number().int(),
+  unchanged: z.number().int(),
+  companiesCreated: z.number().int(),
+  invalidCount: z.number().int(),
+  /** The first 1,000 invalid rows: 1-based line number in the file and why. */
+  invalid: z.array(z.object({ line: z.number().int(), reason: z.string() })),
+  mapping: z.record(z.string(), z.string()),
+  durationMs: z.number(),
+});
+export type ImportReport = z.infer<typeof ImportReport>;
+
+/* ---------- forms, segments, deals, KPIs ---------- */
+
+export const FormDef = z
+  .object({
+    slug: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'use lower-case letters, digits and - (e.g. newsletter)'),
+    name: z.string().trim().min(1, 'give the form a name').max(200),
+    /** Form field name -> contact field: email, firstName, lastName, phone, title, companyName, companyDomain, timeZone, custom.<name>. */
+    fields: z.record(z.string().min(1).max(100), z.string()).refine((m) => Object.values(m).includes('email'), { error: 'map one form field to email' }),
+    tags: z.array(Tag).max(20).default([]),
+    source: z.string().max(100).nullish(),
+  })
+  .strict();
+export type FormDef = z.infer<typeof FormDef>;
+
+export const Segment = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  description: z.string().nullable(),
+  filter: Filter,
+  count: z.number().int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export const DEAL_STAGES = ['qualification', 'proposal', 'negotiation', 'won', 'lost'] as const;
+export const Deal = z.object({
+  id: z.number().int(),
+  contactId: z.number().int().nullable(),
+  companyId: z.number().int().nullable(),
+  title: z.string().nullable(),
+  stage: z.string(),
+  value: z.number(),
+  currency: z.string(),
+  openedAt: z.string(),
+  wonAt: z.string().nullable(),
+  lostAt: z.string().nullable(),
+});
+
+const DateRange = z
+  .object({ from: Day, to: Day })
+  .strict()
+  .refine((r) => r.from <= r.to, { error: 'from must be on or before to', path: ['to'] });
+const FunnelNumbers = z.object({
+  newLeads: z.number(),
+  reachedMql: z.number(),
+  reachedSql: z.number(),
+  dealsWon: z.number(),
+  leadToMql: z.number().nullable(),
+  mqlToSql: z.number().nullable(),
+  sqlToWon: z.number().nullable(),
+  revenueWon: z.array(z.object({ currency: z.string(), value: z.number() })),
+  pipeline: z.array(z.object({ stage: z.string(), count: z.number(), value: z.number(), currency: z.string() })),
+});
+export const KpiDashboard = z.object({
+  range: z.object({ from: z.string(), to: z.string() }),
+  previousRange: z.object({ from: z.string(), to: z.string() }),
+  current: FunnelNumbers,
+  previous: FunnelNumbers,
+  newLeadsPerDay: z.array(z.object({ day: z.string(), count: z.number() })),
+  previousNewLeadsPerDay: z.array(z.object({ day: z.string(), count: z.number() })),
+});
+export type KpiDashboard = z.infer<typeof KpiDashboard>;
+
+const Id = z.object({ id: z.number().int().positive() }).strict();
+const SortField = z.enum(['id', 'email', 'firstName', 'lastName', 'score', 'stage', 'createdAt', 'updatedAt', 'lastActivityAt']);
+
+export const crmOps = {
+  'contacts.list': op(
+    'Contacts page by page: filter (segment conditions), search (email or name), sort; total for a virtualised list.',
+    z
+      .object({
+        search: z.string().max(200).optional(),
+        filter: Filter.optional(),
+        segmentId: z.number().int().positive().optional(),
+        sort: z.object({ field: SortField, dir: z.enum(['asc', 'desc']).default('asc') }).strict().optional(),
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(1000).default(100),
+        deleted: z.boolean().default(false).describe('list soft-deleted contacts (restorable) instead of live ones'),
+      })
+      .strict(),
+    z.object({ total: z.number().int(), rows: z.array(Contact) }),
+  ),
+  'contacts.get': op(
+    'One contact with its score explanation and activity timeline (newest first).',
+    z.object({ id: z.number().int().positive(), timelineLimit: z.number().int().min(1).max(1000).default(100) }).strict(),
+    z.object({ contact: Contact, score: ScoreExplanation, timeline: z.array(EventRecord), deals: z.array(Deal) }),
+  ),
+  'contacts.create': op('Create a contact (the e-mail must not belong to a live contact).', ContactCreate, Contact),
+  'contacts.update': op(
+    'Change fields of a contact; addTags/removeTags edit tags without replacing them.',
+    z.object({ id: z.number().int().positive(), set: ContactPatch.default({}), addTags: z.array(Tag).optional(), removeTags: z.array(Tag).optional() }).strict(),
+    Contact,
+  ),
+  'contacts.delete': op('Soft-delete a contact; contacts.restore undoes it within the undo window.', Id, z.object({ id: z.number().int(), deletedAt: z.string(), restorableUntil: z.string() })),
+  'contacts.restore': op('Undo a delete (within the undo window, if the e-mail is still free).', Id, Contact),
+  'contacts.merge': op(
+    'Merge a duplicate into a contact: events, deals and tags move, empty fields are filled, the duplicate is kept as merged.',
+    z.object({ targetId: z.number().int().positive(), sourceId: z.number().int().positive() }).strict(),
+    Contact,
+  ),
+  'contacts.import': op(
+    'Import contacts from CSV text (header row; map = CSV column -> contact field, default: by header names).',
+    z.object({ csv: z.string().max(200 * 1024 * 1024), map: ImportMap.optional() }).strict(),
+    ImportReport,
+  ),
+  'companies.list': op(
+    'Companies with their number of contacts.',
+    z.object({ search: z.string().max(200).optional(), offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(1000).default(100) }).strict(),
+    z.object({ total: z.number().int(), rows: z.array(z.object({ id: z.number().int(), name: z.string().nullable(), domain: z.string().nullable(), contacts: z.number().int() })) }),
+  ),
+  'events.ingest': op(
+    'Record activity on contacts (by contactId or email; an unknown email creates the contact). Up to 1,000 events per call.',
+    z.object({ events: z.array(EventIngest).min(1).max(1000) }).strict(),
+    z.object({ ids: z.array(z.number().int()), contactIds: z.array(z.number().int()) }),
+  ),
+  'events.ingestKey.rotate': op(
+    'Create a new secret for POST /events (stored in the secret store; shown once).',
+    z.object({}).strict(),
+    z.object({ key: z.string(), header: z.string() }),
+  ),
+  'forms.list': op('Lead-capture forms (POST /forms/<slug>).', z.object({}).strict(), z.object({ forms: z.array(FormDef) })),
+  'forms.save': op('Create or replace a form.', FormDef, FormDef),
+  'forms.delete': op('Delete a form.', z.object({ slug: z.string() }).strict(), z.object({ deleted: z.boolean() })),
+  'scoring.rules.get': op('The lead-scoring rules and thresholds.', z.object({}).strict(), ScoringConfig),
+  'scoring.rules.set': op(
+    'Replace the lead-scoring rules (JSON, validated) and re-score every contact.',
+    z.object({ config: ScoringConfig }).strict(),
+    z.object({ config: ScoringConfig, rescored: z.number().int(), changed: z.number().int(), crossed: z.number().int(), durationMs: z.number() }),
+  ),
+  'scoring.rescore': op(
+    'Re-score every contact now (decay depends on the date).',
+    z.object({}).strict(),
+    z.object({ rescored: z.number().int(), changed: z.number().int(), crossed: z.number().int(), durationMs: z.number() }),
+  ),
+  'segments.list': op('Saved segments with live counts.', z.object({}).strict(), z.object({ segments: z.array(Segment) })),
+  'segments.save': op(
+    'Create (no id) or replace a segment.',
+    z.object({ id: z.number().int().positive().optional(), name: z.string().trim().min(1, 'give the segment a name').max(200), description: z.string().max(1000).nullish(), filter: Filter }).strict(),
+    Segment,
+  ),
+  'segments.delete': op('Delete a segment.', Id, z.object({ deleted: z.boolean() })),
+  'segments.count': op('Live count of contacts matching a filter (preview while editing).', z.object({ filter: Filter }).strict(), z.object({ count: z.number().int() })),
+  'deals.create': op(
+    'Open a deal (minimal; the pipeline comes later).',
+    z
+      .object({
+        contactId: z.number().int().positive().nullish(),
+        companyId: z.number().int().positive().nullish(),
+        title: z.string().max(200).nullish(),
+        stage: z.enum(DEAL_STAGES).default('qualification'),
+        value: z.number().min(0).default(0),
+        currency: z.string().regex(/^[A-Z]{3}$/, 'use a 3-letter currency code such as USD').default('USD'),
+        openedAt: IsoTime.optional(),
+      })
+      .strict(),
+    Deal,
+  ),
+  'deals.update': op(
+    'Move a deal to a stage (won/lost close it) or change its value.',
+    z.object({ id: z.number().int().positive(), stage: z.enum(DEAL_STAGES).optional(), value: z.number().min(0).optional(), at: IsoTime.optional() }).strict(),
+    Deal,
+  ),
+  'kpi.dashboard': op(
+    'Funnel KPIs for a date range (UTC days, inclusive) and the previous period of the same length.',
+    DateRange,
+    KpiDashboard,
+  ),
+  'kpi.refresh': op('Bring the daily KPI rollup up to date (normally automatic).', z.object({}).strict(), z.object({ events: z.number().int() })),
+} as const;
+
+export const crmEvents = {
+  'crm.contact.changed': z.object({
+    contactId: z.number().int(),
+    change: z.enum(['created', 'updated', 'deleted', 'restored', 'merged']),
+  }),
+  'crm.contacts.imported': z.object({ created: z.number().int(), updated: z.number().int(), invalidCount: z.number().int() }),
+  'crm.event.recorded': z.object({ id: z.number().int(), type: z.string(), contactId: z.number().int(), at: z.string() }),
+  'crm.score.crossed': z.object({ contactId: z.number().int(), threshold: z.enum(['mql', 'sql']), score: z.number().int(), from: Stage, to: Stage }),
+  'crm.form.submitted': z.object({ form: z.string(), contactId: z.number().int(), created: z.boolean() }),
+  'crm.scoring.changed': z.object({ rescored: z.number().int() }),
+  'crm.kpi.changed': z.object({ events: z.number().int() }),
+} as const;
+
