@@ -1,0 +1,82 @@
+import type { ComponentType } from 'react';
+import { signOut, usesToken, useSession } from './api/client';
+import { ConnectionStatus } from './components/ConnectionStatus';
+import { SignIn } from './components/SignIn';
+import { Approvals } from './pages/Approvals';
+import { Contacts } from './pages/Contacts';
+import { Dashboard } from './pages/Dashboard';
+import { Runs } from './pages/Runs';
+import { Settings } from './pages/Settings';
+import { Workflows } from './pages/Workflows';
+import { PAGES, hashOf, useNav, type PageId } from './api/nav';
+
+const VIEWS: Record<PageId, ComponentType> = {
+  dashboard: Dashboard,
+  approvals: Approvals,
+  workflows: Workflows,
+  runs: Runs,
+  contacts: Contacts,
+  settings: Settings,
+};
+
+const ICONS: Record<PageId, string> = {
+  dashboard: 'M3 13h8V3H3zm0 8h8v-6H3zm10 0h8V11h-8zm0-18v6h8V3z',
+  approvals: 'M9 16.2 4.8 12l-1.4 1.4L9 19 21 7l-1.4-1.4z',
+  workflows: 'M4 5h6v4H4zm10 0h6v4h-6zM9 15h6v4H9zM7 9v3h10V9h-2v1H9V9zm4 3h2v3h-2z',
+  runs: 'M8 5v14l11-7z',
+  contacts: 'M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zm0 2c-4 0-8 2-8 5v1h16v-1c0-3-4-5-8-5z',
+  settings: 'M19.4 13a7.5 7.5 0 0 0 0-2l2.1-1.6-2-3.5-2.5 1a7 7 0 0 0-1.7-1L15 3h-4l-.4 2.9a7 7 0 0 0-1.7 1l-2.5-1-2 3.5L6.6 11a7.5 7.5 0 0 0 0 2l-2.1 1.6 2 3.5 2.5-1a7 7 0 0 0 1.7 1L11 21h4l.4-2.9a7 7 0 0 0 1.7-1l2.5 1 2-3.5zM13 15.5a3.5 3.5 0 1 1 0-7 3.5 3.5 0 0 1 0 7z',
+};
+
+export function App() {
+  const status = useSession((s) => s.status);
+  const page = useNav((s) => s.page);
+  const go = useNav((s) => s.go);
+  if (status === 'signin') return <SignIn />;
+  const View = VIEWS[page];
+  return (
+    <div className="shell">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <aside className="sidebar">
+        <div className="brand">
+          <span className="brand-mark" aria-hidden="true" />
+          <span>Baton</span>
+        </div>
+        <nav aria-label="Main">
+          <ul>
+            {PAGES.map((p) => (
+              <li key={p.id}>
+                <a
+                  href={hashOf(p.id)}
+                  aria-current={p.id === page ? 'page' : undefined}
+                  onClick={(e) => {
+                    e.preventDefault();
+                    go(p.id);
+                  }}
+                >
+                  <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false">
+                    <path d={ICONS[p.id]} fill="currentColor" />
+                  </svg>
+                  {p.label}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div className="sidebar-foot">
+          <ConnectionStatus />
+          {usesToken() ? (
+            <button type="button" className="btn-link" onClick={() => signOut()}>
+              Sign out
+            </button>
+          ) : null}
+        </div>
+      </aside>
+      <main id="main" className="content" tabIndex={-1}>
+        <View key={page} />
+      </main>
+    </div>
+  );
+}

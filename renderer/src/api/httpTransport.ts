@@ -1,0 +1,186 @@
+/**
+ * The headless transport: operations as `POST /api/v1/<operation>` with a bearer
+ * token, push events over the WebSocket `/api/v1/events` (token as the
+ * subprotocol `baton.<token>`), reconnecting with backoff. No DOM types here so
+ * tests can run it in Node against real servers.
+ */
+import { events, isEventName, type EventName, type EventPayload, type OpInput, type OpName, type OpOutput, type Transport } from '../../../shared/api';
+import { backoffMs, type ConnEvent } from './connection';
+import { errorFromHttp, errorFromNetwork } from './errors';
+
+/** The part of the WebSocket API the client uses (browser WebSocket and the `ws` package both fit). */
+export interface WebSocketLike {
+  onopen: ((ev: unknown) => void) | null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  close(code?: number, reason?: string): void;
+}
+export type WebSocketCtor = new (url: string, protocols?: string | string[]) => WebSocketLike;
+
+export interface HttpTransportOptions {
+  /** e.g. http://127.0.0.1:4319 (no trailing slash needed). */
+  baseUrl: string;
+  token: string;
+  WebSocket: WebSocketCtor;
+  fetch?: typeof fetch;
+  /** Connection state changes (wire to connectionStore.dispatch). */
+  onConnection?: (e: ConnEvent) => void;
+  /** Called when the server rejects the token (HTTP 401). */
+  onUnauthorized?: () => void;
+  /** For tests: override the retry delay. */
+  backoff?: (failures: number) => number;
+}
+
+type Listener = (payload: unknown) => void;
+
+export const SUBPROTOCOL_PREFIX = 'baton.';
+
+export class HttpTransport implements Transport {
+  private readonly base: string;
+  private readonly listeners = new Map<string, Set<Listener>>();
+  private socket: WebSocketLike | null = null;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private failures = 0;
+  private stopped = true;
+
+  constructor(private readonly opts: HttpTransportOptions) {
+    this.base = opts.baseUrl.replace(/\/+$/, '');
+  }
+
+  async call<N extends OpName>(name: N, input: OpInput<N>): Promise<OpOutput<N>> {
+    const doFetch = this.opts.fetch ?? fetch;
+    let res: Response;
+    try {
+      res = await doFetch(`${this.base}/api/v1/${encodeURIComponent(name)}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${this.opts.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(input ?? {}),
+      });
+    } catch (e) {
+      throw errorFromNetwork(name, this.base, e);
+    }
+    let body: unknown = undefined;
+    try {
+      body = await res.json();
+    } catch {
+      // not JSON: described by the status below
+    }
+    if (res.ok && body && typeof body === 'object' && 'result' in body) return (body as { result: OpOutput<N> }).result;
+    if (res.status === 401) this.opts.onUnauthorized?.();
+    throw errorFromHttp(name, res.status, body);
+  }
+
+  on<E extends EventName>(event: E, cb: (payload: EventPayload<E>) => void): () => void {
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    const l = cb as Listener;
+    set.add(l);
+    return () => {
+      set.delete(l);
+    };
+  }
+
+  /** Open the event stream (and keep it open until stop()). */
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.connect();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const s = this.socket;
+    this.socket = null;
+    if (s) {
+      s.onclose = null;
+      s.close(1000, 'client stopped');
+    }
+    this.opts.onConnection?.({ type: 'closed' });
+  }
+
+  /** Retry now instead of waiting for the backoff (e.g. the browser came back online). */
+  retryNow(): void {
+    if (this.stopped || this.socket) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.connect();
+  }
+
+  get eventsUrl(): string {
+    return this.base.replace(/^http/, 'ws') + '/api/v1/events';
+  }
+
+  private connect(): void {
+    let ws: WebSocketLike;
+    try {
+      ws = new this.opts.WebSocket(this.eventsUrl, [SUBPROTOCOL_PREFIX + this.opts.token]);
+    } catch (e) {
+      this.scheduleRetry(e instanceof Error ? e.message : String(e));
+      return;
+    }
+    this.socket = ws;
+    let opened = false;
+    ws.onopen = () => {
+      opened = true;
+      this.failures = 0;
+      this.opts.onConnection?.({ type: 'open' });
+    };
+    ws.onmessage = (ev) => this.dispatch(ev.data);
+    ws.onerror = () => {
+      // onclose follows and handles the retry
+    };
+    ws.onclose = (ev) => {
+      if (this.socket !== ws) return;
+      this.socket = null;
+      if (this.stopped) return;
+      const why = opened ? `the event stream closed (code ${ev.code}${ev.reason ? `: ${ev.reason}` : ''})` : 'cannot open the event stream';
+      this.scheduleRetry(why);
+    };
+  }
+
+  private scheduleRetry(error: string): void {
+    this.failures += 1;
+    const delay = (this.opts.backoff ?? backoffMs)(this.failures);
+    this.opts.onConnection?.({ type: 'fail', error, retryAt: Date.now() + delay });
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (!this.stopped) this.connect();
+    }, delay);
+  }
+
+  private dispatch(data: unknown): void {
+    const msg = parseEventMessage(data);
+    if (!msg) return;
+    const set = this.listeners.get(msg.event);
+    if (!set) return;
+    for (const l of [...set]) {
+      try {
+        l(msg.payload);
+      } catch (e) {
+        console.error(`listener for ${msg.event} failed`, e);
+      }
+    }
+  }
+}
+
+/** `{ event, payload }` with a known event and a payload that matches its schema, else null. */
+export function parseEventMessage(data: unknown): { event: EventName; payload: unknown } | null {
+  let msg: unknown;
+  try {
+    msg = JSON.parse(typeof data === 'string' ? data : String(data));
+  } catch {
+    return null;
+  }
+  if (!msg || typeof msg !== 'object') return null;
+  const { event, payload } = msg as { event?: unknown; payload?: unknown };
+  if (typeof event !== 'string' || !isEventName(event)) return null;
+  const parsed = events[event].safeParse(payload);
+  if (!parsed.success) {
+    console.warn(`ignored a malformed ${event} event`);
+    return null;
+  }
+  return { event, payload: parsed.data };
+}
