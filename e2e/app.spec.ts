@@ -1,7 +1,17 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SECRET_NAME_RULE } from '../shared/api';
+import type { Page } from '@playwright/test';
 import { expect, openPage, test } from './fixtures';
+
+/** Grow the viewport to the page's height for the shot (fullPage captures distort the sticky sidebar). */
+async function shootWholePage(page: Page, path: string): Promise<void> {
+  const size = page.viewportSize() ?? { width: 1280, height: 860 };
+  const height = await page.locator('body').evaluate((b) => b.scrollHeight);
+  await page.setViewportSize({ width: size.width, height: Math.max(size.height, height) });
+  await page.screenshot({ path });
+  await page.setViewportSize(size);
+}
 
 const SHOTS = resolve(import.meta.dirname, 'screenshots');
 const PAGES = ['Dashboard', 'Approvals', 'Workflows', 'Runs', 'Contacts', 'Settings'];
@@ -86,7 +96,7 @@ test('a bad secret name shows the rule as you type; the read-only backend explai
   const error = app.getByRole('alert').filter({ hasText: 'Could not save the secret' });
   await expect(error).toContainText('BATON_SECRET_SMTP_PASS');
   mkdirSync(SHOTS, { recursive: true });
-  await app.screenshot({ path: join(SHOTS, 'settings-secret-errors.png'), fullPage: true });
+  await shootWholePage(app, join(SHOTS, 'settings-secret-errors.png'));
 });
 
 test('an API failure shows what failed and a Retry that recovers', async ({ app }) => {
@@ -134,7 +144,7 @@ test('screenshots of every page, light and dark', async ({ app }) => {
       await openPage(app, label);
       if (label === 'Settings') await expect(app.getByTestId('backup-row').first().or(app.getByTestId('no-backups'))).toBeVisible();
       if (label === 'Dashboard') await expect(app.getByText('Healthy')).toBeVisible();
-      await app.screenshot({ path: join(SHOTS, `${label.toLowerCase()}-${scheme}.png`), fullPage: true });
+      await shootWholePage(app, join(SHOTS, `${label.toLowerCase()}-${scheme}.png`));
     }
   }
 });
