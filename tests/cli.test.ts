@@ -130,6 +130,29 @@ describe('baton CLI', () => {
     expect(JSON.parse(viaEnv.stdout).dataDir).toBe(data);
   });
 
+  it('doctor does not fail when no OS keychain answers: it falls back to env and says why', async () => {
+    const data = fresh();
+    const env = cleanEnv();
+    delete env.BATON_SECRETS;
+    delete env.DISPLAY;
+    const r = await new Promise<Run>((res) => {
+      const child = spawn(process.execPath, [BIN, 'doctor', '--json', '--data', data], {
+        cwd: ROOT,
+        env: { ...env, DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(tmp.dir, 'no-bus')}` },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      child.on('close', (code) => res({ code, stdout, stderr }));
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.secretBackend.kind).toBe('env');
+    expect(report.secretBackend.detail).toMatch(/keychain unavailable/i);
+    expect(report.checks.find((c: { name: string }) => c.name === 'secrets').level).toBe('warn');
+  });
+
   it('secrets: set refuses the read-only env backend clearly, bad names and empty values; list shows env names only', async () => {
     const data = fresh();
     const value = 'val-' + 'ue-' + Math.random().toString(36).slice(2);

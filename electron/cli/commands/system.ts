@@ -11,6 +11,7 @@ import { NewerSchemaError } from '../../core/db/migrate';
 import { CorruptDatabaseError } from '../../core/db/open';
 import { acquireLock, lockHolder } from '../../core/lock';
 import { resourcesDir } from '../../core/resources';
+import { createSecretStore, EnvSecretStore, type SecretStore } from '../../core/secrets';
 import { VERSION } from '../../core/version';
 import { tokenFile } from '../../server';
 import { runningServer } from '../../server/runtime';
@@ -52,11 +53,22 @@ async function doctor(cmd: Command): Promise<void> {
     detail: holder ? `a Baton host is running on this folder (pid ${holder}${running ? `, serving ${running.url}` : ''})` : 'no Baton host is running on this folder',
   });
 
+  // The secret backend does not depend on the database: probe it on its own.
+  let secrets: SecretStore | undefined;
+  try {
+    secrets = await createSecretStore();
+    const b = secrets.backend();
+    checks.push({ name: 'secrets', level: b.kind === 'keychain' ? 'ok' : 'warn', detail: `${b.kind}: ${b.detail}` });
+  } catch (e) {
+    checks.push({ name: 'secrets', level: 'fail', detail: (e as Error).message });
+  }
+
   if (!existsSync(dataDir)) {
     checks.push({ name: 'database', level: 'info', detail: 'no database yet' });
   } else if (checks[0]?.level !== 'fail') {
     try {
-      const core = await openBaton({ dataDir, host: 'cli' });
+      // Without a usable secret store (reported above) the database is still checked.
+      const core = await openBaton({ dataDir, host: 'cli', secrets: secrets ?? new EnvSecretStore(process.env, 'doctor') });
       try {
         info = core.info();
       } finally {
@@ -68,8 +80,6 @@ async function doctor(cmd: Command): Promise<void> {
         level: schemaOk && info.integrity === 'ok' ? 'ok' : 'fail',
         detail: `${info.dbFile}: schema ${info.schemaVersion} of ${info.latestSchemaVersion}, integrity ${info.integrity}`,
       });
-      const b = info.secretBackend;
-      checks.push({ name: 'secrets', level: b.kind === 'keychain' ? 'ok' : 'warn', detail: `${b.kind}: ${b.detail}` });
     } catch (e) {
       if (e instanceof NewerSchemaError) exitCode = EXIT.newerSchema;
       else if (e instanceof CorruptDatabaseError) exitCode = EXIT.corruptDatabase;
@@ -105,7 +115,7 @@ async function doctor(cmd: Command): Promise<void> {
       schemaVersion: info?.schemaVersion ?? null,
       latestSchemaVersion: info?.latestSchemaVersion ?? null,
       integrity: info?.integrity ?? null,
-      secretBackend: info?.secretBackend ?? null,
+      secretBackend: secrets?.backend() ?? null,
       server: { running: holder !== null, pid: holder, url: running?.url ?? null },
       backups: backups.length,
       checks,
