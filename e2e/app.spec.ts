@@ -7,7 +7,7 @@ import { expect, openPage, test } from './fixtures';
 /** Grow the viewport to the page's height for the shot (fullPage captures distort the sticky sidebar). */
 async function shootWholePage(page: Page, path: string): Promise<void> {
   const size = page.viewportSize() ?? { width: 1280, height: 860 };
-  const height = await page.locator('body').evaluate((b) => b.scrollHeight);
+  const height = await page.locator('body').evaluate((b) => (b as unknown as { scrollHeight: number }).scrollHeight);
   await page.setViewportSize({ width: size.width, height: Math.max(size.height, height) });
   await page.screenshot({ path });
   await page.setViewportSize(size);
