@@ -159,7 +159,8 @@ export async function rotateIngestKey(core: Core): Promise<{ key: string; header
   return { key, header: 'Authorization: Bearer <key> (or X-Baton-Key: <key>)' };
 }
 
-const EventsBody = z.union([z.object({ events: z.array(EventIngest).min(1).max(1000) }).strict(), EventIngest.transform((e) => ({ events: [e] }))]);
+const EventsBatch = z.object({ events: z.array(EventIngest).min(1).max(1000) }).strict();
+const EventsOne = EventIngest.transform((e) => ({ events: [e] }));
 
 /** POST /events: activity from a website or another tool, authenticated with the workspace ingest key. */
 export function eventsRoute(core: Core) {
@@ -173,7 +174,8 @@ export function eventsRoute(core: Core) {
       const auth = req.headers['authorization'] ?? '';
       const given = auth.toLowerCase().startsWith('bearer ') ? auth.slice(7).trim() : (req.headers['x-baton-key'] ?? '');
       if (!given || !timingSafeEqual(digest(given), digest(expected))) throw new ApiError('unauthorized', 'Missing or wrong ingest key (Authorization: Bearer <key>).');
-      const r = EventsBody.safeParse(parseBody(req));
+      const body = parseBody(req);
+      const r = ('events' in body ? EventsBatch : EventsOne).safeParse(body);
       if (!r.success) {
         const issues = issuesOf(r.error);
         throw new ApiError('invalid_input', `Invalid events: ${describeIssues(issues)}. Nothing was stored.`, issues);

@@ -1,0 +1,109 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Core } from '../../electron/core/core';
+import { rescore } from '../../electron/core/crm/scoring';
+import { ApiError, type EventPayload, type ScoringConfigInput } from '../../shared/api';
+import { openTestCore } from '../helpers';
+
+let core: Core;
+let cleanup: () => Promise<void>;
+beforeEach(async () => {
+  ({ core, cleanup } = await openTestCore());
+});
+afterEach(async () => cleanup());
+
+const rules: ScoringConfigInput = {
+  thresholds: { mql: 30, sql: 60 },
+  fit: [
+    { id: 'ceo', label: 'Decision maker', when: { kind: 'field', field: 'title', op: 'contains', value: 'ceo' }, points: 15 },
+    { id: 'vip', when: { kind: 'tag', op: 'has', tag: 'vip' }, points: 5 },
+  ],
+  behavior: [
+    { id: 'opened', event: 'email.opened', points: 3, repeatable: true, cap: 9 },
+    { id: 'pricing', event: 'page.visited', where: { path: 'url', op: 'contains', value: '/pricing' }, points: 10 },
+    { id: 'meeting', event: 'meeting.booked', points: 40 },
+    { id: 'bounce', event: 'email.bounced', points: -5, repeatable: true, cap: 8 },
+  ],
+  decay: { afterDays: 30, points: 4, everyDays: 10, max: 10 },
+};
+
+const recent = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
+
+describe('lead scoring', () => {
+  it('validates rules with messages naming the field', async () => {
+    const e = (await core.call('scoring.rules.set', { config: { ...rules, thresholds: { mql: 50, sql: 40 } } }).catch((x: unknown) => x)) as ApiError;
+    expect(e.code).toBe('invalid_input');
+    expect(e.issues).toContainEqual({ path: 'config.thresholds.sql', message: 'the SQL threshold (40) must be above the MQL threshold (50)' });
+    const e2 = (await core.call('scoring.rules.set', { config: { ...rules, behavior: [{ id: 'x', event: 'email.teleported', points: 1 }] } }).catch((x: unknown) => x)) as ApiError;
+    expect(e2.issues?.[0]?.path).toBe('config.behavior.0.event');
+    const e3 = (await core.call('scoring.rules.set', { config: { ...rules, fit: [{ id: 'ceo', when: { kind: 'field', field: 'shoeSize', op: 'eq', value: 1 }, points: 1 }] } }).catch((x: unknown) => x)) as ApiError;
+    expect(e3.issues?.[0]?.path).toBe('config.fit.0.when.field');
+    expect((await core.call('scoring.rules.get', {})).thresholds).toEqual({ mql: 50, sql: 100 }); // defaults untouched
+  });
+
+  it('scores fit + capped repeatable + negative behaviour, explains every point, and promotes across thresholds once', async () => {
+    await core.call('scoring.rules.set', { config: rules });
+    const crossed: EventPayload<'crm.score.crossed'>[] = [];
+    core.bus.on('crm.score.crossed', (p) => crossed.push(p));
+    const c = await core.call('contacts.create', { email: 'ceo@acme.io', title: 'CEO', tags: ['vip'] });
+    expect(c.score).toBe(20);
+    const opened = [1, 2, 3, 4, 5].map((i) => ({ contactId: c.id, type: 'email.opened' as const, at: recent(100 - i) }));
+    await core.call('events.ingest', { events: [...opened, { contactId: c.id, type: 'email.bounced', at: recent(50) }] });
+    // 20 + min(5*3, 9) - 5 = 24
+    expect((await core.call('contacts.get', { id: c.id })).contact.score).toBe(24);
+    expect(crossed).toEqual([]);
+    await core.call('events.ingest', { events: [{ contactId: c.id, type: 'page.visited', at: recent(10), data: { url: 'https://acme.io/pricing?x=1' } }] });
+    expect(crossed).toEqual([{ contactId: c.id, threshold: 'mql', score: 34, from: 'lead', to: 'mql' }]);
+    await core.call('events.ingest', { events: [{ contactId: c.id, type: 'meeting.booked', at: recent(5) }] });
+    expect(crossed[1]).toEqual({ contactId: c.id, threshold: 'sql', score: 74, from: 'mql', to: 'sql' });
+
+    const g = await core.call('contacts.get', { id: c.id });
+    expect(g.contact.stage).toBe('sql');
+    expect(g.score.total).toBe(74);
+    expect(g.score.total).toBe(g.contact.score);
+    const byRule = Object.fromEntries(g.score.lines.map((l) => [l.rule, l]));
+    expect(byRule.ceo).toMatchObject({ kind: 'fit', points: 15, label: 'Decision maker' });
+    expect(byRule.vip!.points).toBe(5);
+    expect(byRule.opened).toMatchObject({ points: 9, at: opened[4]!.at });
+    expect(byRule.opened!.detail).toBe('5 × email.opened at 3 each, capped at 9');
+    expect(byRule.bounce!.points).toBe(-5);
+    expect(byRule.pricing!.points).toBe(10);
+    expect(byRule.meeting!.points).toBe(40);
+    const lifecycle = g.timeline.filter((e) => e.type === 'lifecycle.changed').map((e) => e.data);
+    expect(lifecycle).toEqual([
+      { from: 'mql', to: 'sql', reason: 'score', score: 74, threshold: 60 },
+      { from: 'lead', to: 'mql', reason: 'score', score: 34, threshold: 30 },
+    ]);
+
+    // re-scoring without change crosses nothing again
+    const r = await core.call('scoring.rescore', {});
+    expect(r).toMatchObject({ rescored: 1, changed: 0, crossed: 0 });
+  });
+
+  it('decays inactive contacts in steps up to the maximum', async () => {
+    await core.call('scoring.rules.set', { config: rules });
+    const c = await core.call('contacts.create', { email: 'quiet@acme.io', title: 'CEO' });
+    await core.call('events.ingest', { events: [{ contactId: c.id, type: 'meeting.booked', at: '2025-01-01T00:00:00Z' }] });
+    const at = (days: number) => new Date(Date.parse('2025-01-01T00:00:00Z') + days * 86_400_000);
+    const score = () => (core.db.prepare('SELECT score FROM contacts WHERE id = ?').get(c.id) as { score: number }).score;
+    rescore(core, { now: at(29) });
+    expect(score()).toBe(55);
+    rescore(core, { now: at(30) });
+    expect(score()).toBe(51);
+    rescore(core, { now: at(45) });
+    expect(score()).toBe(47);
+    rescore(core, { now: at(400) });
+    expect(score()).toBe(45);
+    const { explainScore } = await import('../../electron/core/crm/scoring');
+    const ex = explainScore(core, c.id, at(400));
+    expect(ex.total).toBe(45);
+    expect(ex.lines.find((l) => l.rule === 'decay')).toMatchObject({ points: -10, detail: 'no activity for 400 days (since 2025-01-01T00:00:00.000Z)' });
+  });
+
+  it('a rule change re-scores everyone and reports crossings', async () => {
+    for (let i = 0; i < 5; i++) await core.call('contacts.create', { email: `p${i}@acme.io`, title: i < 2 ? 'CEO' : 'Intern' });
+    await core.call('scoring.rules.set', { config: rules });
+    const r = await core.call('scoring.rules.set', { config: { ...rules, fit: [{ id: 'ceo', when: { kind: 'field', field: 'title', op: 'eq', value: 'CEO' }, points: 35 }] } });
+    expect(r).toMatchObject({ rescored: 5, changed: 2, crossed: 2 });
+    expect((await core.call('contacts.list', { filter: { match: 'all', conditions: [{ kind: 'field', field: 'stage', op: 'eq', value: 'mql' }] } })).total).toBe(2);
+  });
+});
