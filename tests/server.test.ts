@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
@@ -256,6 +256,30 @@ describe('server token and lifecycle', () => {
       await s.close();
     } finally {
       await cleanup();
+    }
+  });
+
+  it('serves a rebuilt renderer without a restart (new index.html, new hashed assets)', async () => {
+    const { core, cleanup } = await openTestCore({ host: 'server' });
+    const ui = tempDir('baton-ui-');
+    try {
+      const s = await startServer(core, { port: 0, rendererDir: ui.dir, closeCore: false });
+      expect((await http(s.port, '/')).status).toBe(503);
+      mkdirSync(join(ui.dir, 'assets'));
+      writeFileSync(join(ui.dir, 'index.html'), '<p>v1</p>');
+      expect((await http(s.port, '/')).text).toBe('<p>v1</p>');
+      const v2 = '<p>version two, longer</p><script src="/assets/new-abc.js"></script>';
+      writeFileSync(join(ui.dir, 'assets', 'new-abc.js'), 'window.v2 = 1;');
+      writeFileSync(join(ui.dir, 'index.html'), v2);
+      utimesSync(join(ui.dir, 'index.html'), new Date(), new Date(Date.now() + 5000));
+      const index = await http(s.port, '/');
+      expect(index.text).toBe(v2);
+      expect(Number(index.headers['content-length'])).toBe(Buffer.byteLength(v2));
+      expect((await http(s.port, '/assets/new-abc.js')).text).toBe('window.v2 = 1;');
+      await s.close();
+    } finally {
+      await cleanup();
+      ui.cleanup();
     }
   });
 

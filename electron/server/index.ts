@@ -6,7 +6,7 @@
  * its Host header (DNS-rebinding defence) and, when it carries an Origin, come
  * from this server's own origin.
  */
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
@@ -178,9 +178,19 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
   if (fixedMode) core.log.warn('server token file was readable by others; its mode was set to 0600', { file: tokenFile });
 
   let allowed = new Set<string>();
+  // sirv serves from a file list built when it is created (nothing outside it can be
+  // reached). A rebuild of the renderer changes index.html: then the list is rebuilt.
   let assets: ReturnType<typeof sirv> | null = null;
+  let builtAt = -1;
   const staticHandler = (): ReturnType<typeof sirv> | null => {
-    if (!assets && existsSync(join(rendererDir, 'index.html'))) {
+    let mtime: number;
+    try {
+      mtime = statSync(join(rendererDir, 'index.html')).mtimeMs;
+    } catch {
+      return null;
+    }
+    if (!assets || mtime !== builtAt) {
+      builtAt = mtime;
       assets = sirv(rendererDir, {
         single: true,
         dev: false,
