@@ -97,6 +97,11 @@ test('a bad secret name shows the rule as you type; the read-only backend explai
   await expect(error).toContainText('BATON_SECRET_SMTP_PASS');
   mkdirSync(SHOTS, { recursive: true });
   await shootWholePage(app, join(SHOTS, 'settings-secret-errors.png'));
+  // Delete asks first, and the environment backend says where the value really comes from.
+  await app.getByRole('button', { name: 'Delete DEMO_KEY' }).click();
+  await app.getByRole('button', { name: 'Delete', exact: true }).click();
+  await expect(app.getByRole('alert').filter({ hasText: 'Could not delete the secret' })).toContainText('BATON_SECRET_DEMO_KEY');
+  await expect(app.getByRole('list', { name: 'Stored secrets' })).toContainText('DEMO_KEY');
 });
 
 test('an API failure shows what failed and a Retry that recovers', async ({ app }) => {

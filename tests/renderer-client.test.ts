@@ -12,6 +12,7 @@ import { backoffMs, createConnectionStore, describeConnection, initialConnection
 import { errorFromHttp, errorFromNetwork, toApiError } from '../renderer/src/api/errors';
 import { HttpTransport, parseEventMessage, type WebSocketCtor } from '../renderer/src/api/httpTransport';
 import { IpcTransport } from '../renderer/src/api/ipcTransport';
+import { bridgeError } from '../electron/preload/bridge';
 import { boot, call, signIn, signOut, useSession, type StorageLike } from '../renderer/src/api/client';
 import { connectionStore } from '../renderer/src/api/connection';
 import { normalizeToken, takeHashToken, tokenProblem } from '../renderer/src/api/token';
@@ -57,6 +58,10 @@ describe('error mapping', () => {
     const plain = toApiError(new Error("Error invoking remote method 'baton:call': Error: disk full"));
     expect(plain.code).toBe('internal');
     expect(plain.message).toBe('disk full');
+    // what electron/preload's bridge rejects with (a plain object: it crosses contextBridge whole)
+    const fromBridge = toApiError(bridgeError({ code: 'invalid_input', message: 'Invalid name', issues: [{ path: 'name', message: 'rule' }] }));
+    expect(fromBridge).toBeInstanceOf(ApiError);
+    expect(fromBridge.toBody()).toEqual({ code: 'invalid_input', message: 'Invalid name', issues: [{ path: 'name', message: 'rule' }] });
     // an object with an unknown code is not trusted as an ApiError body
     expect(toApiError({ code: 'weird', message: 'm' }).code).toBe('internal');
   });
