@@ -6,22 +6,27 @@
  */
 import type { z } from 'zod';
 import { systemEvents, systemOps } from './contract/system';
+import { engineEvents, engineOps } from './contract/engine';
 import { crmEvents, crmOps } from './contract/crm';
 import { aiEvents, aiOps } from './contract/ai';
 
 export * from './contract/base';
 export * from './contract/system';
+export * from './contract/engine';
+export * from './contract/workflow';
 export * from './contract/crm';
 export * from './contract/ai';
 
 export const operations = {
   ...systemOps,
+  ...engineOps,
   ...crmOps,
   ...aiOps,
 } as const;
 
 export const events = {
   ...systemEvents,
+  ...engineEvents,
   ...crmEvents,
   ...aiEvents,
 } as const;

@@ -4,12 +4,13 @@
  * operation handlers, public routes and services; add it to DOMAINS.
  */
 import { Core, type CoreOptions } from './core';
+import { registerEngine } from './engine';
 import { crmDomain } from './crm';
 import { registerAi } from './ai';
 
 export type Domain = (core: Core) => void | Promise<void>;
 
-const DOMAINS: Domain[] = [crmDomain, registerAi];
+const DOMAINS: Domain[] = [registerEngine, crmDomain, registerAi];
 
 export async function openBaton(opts: CoreOptions): Promise<Core> {
   const core = await Core.open(opts);

@@ -1,1 +1,99 @@
-export {};
+/**
+ * Bree worker: the engine's dispatcher thread. Opens its own SQLite connection,
+ * then loops: fire due timers, claim a batch of ready steps, run them, commit
+ * them together, follow the chains; sleep until the next timer or a wake
+ * message. Push events and log lines go to the main thread.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { openWorkerStore } from '../core/db/open';
+import { Executor } from '../core/engine/executor';
+import type { FromWorker, ToWorker, WorkerData } from '../core/engine/pool';
+
+const wd = workerData as WorkerData;
+if (!parentPort) throw new Error('dispatcher.js runs as a Bree worker thread');
+const port = parentPort;
+const post = (m: FromWorker) => port.postMessage(m);
+
+const { db, orm } = openWorkerStore(wd.dbFile, wd.nativeBinding);
+let paused = wd.paused;
+let stopping = false;
+let wakeUp: (() => void) | null = null;
+const wake = () => {
+  const w = wakeUp;
+  wakeUp = null;
+  w?.();
+};
+let secretSeq = 0;
+const secretWaiters = new Map<number, (v: string | null) => void>();
+
+const exec = new Executor({
+  db,
+  orm,
+  workerId: wd.workerId,
+  clock: Date.now,
+  emit: (name, payload) => post({ type: 'bus', name, payload }),
+  secrets: {
+    get: (name) =>
+      new Promise((resolve) => {
+        const id = ++secretSeq;
+        secretWaiters.set(id, resolve);
+        post({ type: 'secret', id, name });
+      }),
+  },
+  log: {
+    info: (msg, fields) => post({ type: 'log', level: 'info', msg, ...(fields ? { fields } : {}) }),
+    warn: (msg, fields) => post({ type: 'log', level: 'warn', msg, ...(fields ? { fields } : {}) }),
+    error: (msg, fields) => post({ type: 'log', level: 'error', msg, ...(fields ? { fields } : {}) }),
+  },
+});
+
+port.on('message', (m: ToWorker | 'cancel') => {
+  if (m === 'cancel') {
+    stopping = true;
+    wake();
+  } else if (m.type === 'wake') wake();
+  else if (m.type === 'pause') {
+    paused = true;
+    wake();
+  } else if (m.type === 'resume') {
+    paused = false;
+    wake();
+  } else if (m.type === 'secret') {
+    secretWaiters.get(m.id)?.(m.value);
+    secretWaiters.delete(m.id);
+  }
+});
+
+async function main(): Promise<void> {
+  while (!stopping) {
+    let n = 0;
+    if (!paused) {
+      const before = exec.store.eventsInserted;
+      try {
+        n = await exec.pass();
+      } catch (e) {
+        post({ type: 'log', level: 'error', msg: 'engine worker pass failed', fields: { error: (e as Error).message } });
+      }
+      if (exec.store.eventsInserted !== before) post({ type: 'events' });
+    } else if (exec.hasCarry) exec.release();
+    if (stopping) break;
+    if (n > 0 || exec.hasCarry) {
+      await new Promise((r) => setImmediate(r));
+      continue;
+    }
+    const next = paused ? null : exec.store.nextTimerAt();
+    const delay = Math.max(0, Math.min(500, next === null ? 500 : next - Date.now()));
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, delay);
+      wakeUp = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  }
+  exec.release();
+  db.close();
+  port.postMessage('cancelled');
+}
+
+void main();

@@ -1,6 +1,7 @@
 // Every table of the store. drizzle-kit reads this file to generate the SQL
 // migrations in resources/migrations (npm run db:generate).
 export * from './system';
+export * from './engine';
 export * from './crm';
 export * from './triggers';
 export * from './ai';

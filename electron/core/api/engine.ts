@@ -1,0 +1,368 @@
+/** Handlers of shared/contract/engine.ts: workflows, runs, approvals, escalations, plans, learnings. */
+import { ApiError, type Approval, type EngineStatus, type Escalation, type RunSummary, type StepDetail } from '../../../shared/api';
+import type { Core } from '../core';
+import { compiled } from '../engine/compile';
+import type { Engine } from '../engine/engine';
+import { validateWorkflow } from '../engine/validate';
+import { exportWorkflow, importWorkflow, setEnabled, summaries } from '../engine/workflows';
+import type { HandlerMap } from './types';
+
+const P = (s: string | null | undefined): unknown => (s === null || s === undefined ? null : JSON.parse(s));
+
+type RunRow = {
+  id: string;
+  workflow_id: string;
+  version: number;
+  scope: string;
+  status: string;
+  phase: string | null;
+  input: string | null;
+  output: string | null;
+  error: string | null;
+  trigger: string;
+  subject: string | null;
+  parent_run_id: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  seq: number;
+  workflow_name: string | null;
+};
+
+function runSummary(r: RunRow): RunSummary {
+  return {
+    id: r.id,
+    workflowId: r.workflow_id,
+    workflowName: r.workflow_name ?? r.workflow_id,
+    version: r.version,
+    status: r.status as RunSummary['status'],
+    phase: r.phase as RunSummary['phase'],
+    trigger: P(r.trigger) as RunSummary['trigger'],
+    subject: r.subject,
+    parentRunId: r.parent_run_id,
+    error: P(r.error) as RunSummary['error'],
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+  };
+}
+
+type ApprovalRow = {
+  id: string;
+  run_id: string;
+  workflow_id: string;
+  node_id: string;
+  title: string;
+  payload: string | null;
+  confidence: number | null;
+  reason: string | null;
+  status: string;
+  decided_payload: string | null;
+  decided_by: string | null;
+  decided_at: string | null;
+  decision_reason: string | null;
+  expires_at: string | null;
+  created_at: string;
+};
+function approvalOut(a: ApprovalRow): Approval {
+  return {
+    id: a.id,
+    runId: a.run_id,
+    workflowId: a.workflow_id,
+    nodeId: a.node_id,
+    title: a.title,
+    payload: P(a.payload),
+    confidence: a.confidence,
+    reason: a.reason,
+    status: a.status as Approval['status'],
+    decidedPayload: P(a.decided_payload),
+    decidedBy: a.decided_by,
+    decidedAt: a.decided_at,
+    decisionReason: a.decision_reason,
+    expiresAt: a.expires_at,
+    createdAt: a.created_at,
+  };
+}
+type EscRow = { id: string; severity: string; title: string; detail: string; run_id: string | null; workflow_id: string | null; created_at: string; acknowledged_at: string | null; acknowledged_by: string | null };
+function escalationOut(e: EscRow): Escalation {
+  return {
+    id: e.id,
+    severity: e.severity as Escalation['severity'],
+    title: e.title,
+    detail: e.detail,
+    runId: e.run_id,
+    workflowId: e.workflow_id,
+    createdAt: e.created_at,
+    acknowledgedAt: e.acknowledged_at,
+    acknowledgedBy: e.acknowledged_by,
+  };
+}
+
+const RUN_SELECT = `SELECT r.*, w.name AS workflow_name FROM runs r LEFT JOIN workflows w ON w.id = r.workflow_id`;
+
+export function getRunSummary(core: Core, id: string): RunSummary {
+  const r = core.db.prepare(`${RUN_SELECT} WHERE r.id = ?`).get(id) as RunRow | undefined;
+  if (!r) throw new ApiError('not_found', `No run "${id}". List runs with: baton run list`);
+  return runSummary(r);
+}
+
+export function engineStatus(core: Core, engine: Engine): EngineStatus {
+  const db = core.db;
+  const counts = db.prepare(`SELECT status, COUNT(*) AS n FROM runs WHERE status IN ('queued','running','waiting') GROUP BY status`).all() as { status: string; n: number }[];
+  const c = (s: string) => counts.find((x) => x.status === s)?.n ?? 0;
+  const next = engine.store.nextTimerAt();
+  return {
+    paused: engine.paused,
+    mode: engine.mode,
+    workers: engine.mode === 'pool' ? (engine.pool?.size ?? 0) : engine.mode === 'inline' ? 1 : 0,
+    runs: { queued: c('queued'), running: c('running'), waiting: c('waiting') },
+    readySteps: engine.store.readyCount(),
+    timers: (db.prepare('SELECT COUNT(*) AS n FROM timers').get() as { n: number }).n,
+    nextTimerAt: next === null ? null : new Date(next).toISOString(),
+  };
+}
+
+export function engineHandlers(core: Core, engine: Engine): HandlerMap<
+  | 'workflows.list'
+  | 'workflows.get'
+  | 'workflows.import'
+  | 'workflows.validate'
+  | 'workflows.export'
+  | 'workflows.enable'
+  | 'workflows.disable'
+  | 'engine.status'
+  | 'engine.pauseAll'
+  | 'engine.resumeAll'
+  | 'runs.list'
+  | 'runs.get'
+  | 'runs.start'
+  | 'runs.cancel'
+  | 'runs.retry'
+  | 'runs.prune'
+  | 'approvals.list'
+  | 'approvals.get'
+  | 'approvals.decide'
+  | 'escalations.list'
+  | 'escalations.acknowledge'
+  | 'events.publish'
+  | 'plans.list'
+  | 'plans.add'
+  | 'learnings.list'
+  | 'learnings.add'
+> {
+  const db = core.db;
+  const wfExists = (id: string) => {
+    if (!db.prepare('SELECT 1 FROM workflows WHERE id = ?').get(id)) throw new ApiError('not_found', `No workflow "${id}".`);
+  };
+  const pending = () => (db.prepare(`SELECT COUNT(*) AS n FROM approvals WHERE status = 'pending'`).get() as { n: number }).n;
+  const approval = (id: string) => {
+    const a = db.prepare('SELECT * FROM approvals WHERE id = ?').get(id) as ApprovalRow | undefined;
+    if (!a) throw new ApiError('not_found', `No approval "${id}". List them with: baton approvals list`);
+    return approvalOut(a);
+  };
+  return {
+    'workflows.list': () => ({ workflows: summaries(db, engine.now()) }),
+    'workflows.get': ({ id }) => {
+      const [w] = summaries(db, engine.now(), id);
+      if (!w) throw new ApiError('not_found', `No workflow "${id}".`);
+      const versions = (db.prepare('SELECT version, created_at FROM workflow_versions WHERE workflow_id = ? ORDER BY version DESC').all(id) as { version: number; created_at: string }[]).map((v) => ({
+        version: v.version,
+        createdAt: v.created_at,
+      }));
+      return { workflow: w, definition: exportWorkflow(db, id), versions };
+    },
+    'workflows.import': ({ definition, enable }) => {
+      const r = importWorkflow(db, definition, enable === undefined ? {} : { enable });
+      if (r.changed) core.bus.emit('workflows.changed', { id: r.id });
+      return r;
+    },
+    'workflows.validate': ({ definition }) => {
+      const v = validateWorkflow(definition);
+      return { ok: v.ok, issues: v.issues };
+    },
+    'workflows.export': ({ id, version }) => ({ definition: exportWorkflow(db, id, version) }),
+    'workflows.enable': ({ id }) => {
+      setEnabled(db, id, true);
+      core.bus.emit('workflows.changed', { id });
+      return { id, enabled: true };
+    },
+    'workflows.disable': ({ id }) => {
+      setEnabled(db, id, false);
+      core.bus.emit('workflows.changed', { id });
+      return { id, enabled: false };
+    },
+    'engine.status': () => engineStatus(core, engine),
+    'engine.pauseAll': () => {
+      engine.setPaused(true);
+      return engineStatus(core, engine);
+    },
+    'engine.resumeAll': () => {
+      engine.setPaused(false);
+      return engineStatus(core, engine);
+    },
+    'runs.list': ({ workflow, status, from, to, limit, cursor }) => {
+      const where = [`r.scope = ''`];
+      const args: unknown[] = [];
+      if (workflow) {
+        where.push('r.workflow_id = ?');
+        args.push(workflow);
+      }
+      if (status) {
+        where.push('r.status = ?');
+        args.push(status);
+      }
+      if (from) {
+        where.push('r.seq >= ?');
+        args.push(Date.parse(from));
+      }
+      if (to) {
+        where.push('r.seq <= ?');
+        args.push(Date.parse(to));
+      }
+      if (cursor) {
+        const [seq, id] = cursor.split('~');
+        where.push('(r.seq < ? OR (r.seq = ? AND r.id < ?))');
+        args.push(Number(seq), Number(seq), id);
+      }
+      const rows = db.prepare(`${RUN_SELECT} WHERE ${where.join(' AND ')} ORDER BY r.seq DESC, r.id DESC LIMIT ?`).all(...args, limit + 1) as RunRow[];
+      const more = rows.length > limit;
+      const page = rows.slice(0, limit);
+      const lastRow = page[page.length - 1];
+      return { runs: page.map(runSummary), nextCursor: more && lastRow ? `${lastRow.seq}~${lastRow.id}` : null };
+    },
+    'runs.get': ({ id }) => {
+      const r = db.prepare(`${RUN_SELECT} WHERE r.id = ?`).get(id) as RunRow | undefined;
+      if (!r) throw new ApiError('not_found', `No run "${id}". List runs with: baton run list`);
+      let types = new Map<string, string>();
+      try {
+        types = new Map([...compiled(db, r.workflow_id, r.version, r.scope).nodes.values()].map((n) => [n.id, n.type]));
+      } catch {
+        /* definition gone: show ids only */
+      }
+      const steps = (
+        db.prepare('SELECT * FROM steps WHERE run_id = ? ORDER BY id').all(id) as {
+          id: number;
+          node_id: string;
+          status: string;
+          branch: string | null;
+          input: string | null;
+          output: string | null;
+          error: string | null;
+          attempts: number;
+          history: string | null;
+          created_at: string;
+          started_at: string | null;
+          finished_at: string | null;
+          waiting_for: string | null;
+        }[]
+      ).map(
+        (s): StepDetail => ({
+          id: s.id,
+          nodeId: s.node_id,
+          type: types.get(s.node_id) ?? 'unknown',
+          status: s.status as StepDetail['status'],
+          branch: s.branch,
+          input: P(s.input),
+          output: P(s.output),
+          error: P(s.error) as StepDetail['error'],
+          attempts: s.attempts,
+          history: (P(s.history) as StepDetail['history'] | null) ?? [],
+          createdAt: s.created_at,
+          startedAt: s.started_at,
+          finishedAt: s.finished_at,
+          waitingFor: s.status === 'waiting' ? s.waiting_for : null,
+        }),
+      );
+      return { ...runSummary(r), input: P(r.input), output: P(r.output), steps };
+    },
+    'runs.start': ({ workflow, input, idempotencyKey, subject }) =>
+      engine.startRun({
+        workflow,
+        input: input ?? {},
+        trigger: { type: core.opts.host === 'cli' ? 'cli' : 'manual' },
+        ...(idempotencyKey ? { idempotencyKey } : {}),
+        ...(subject ? { subject } : {}),
+      }),
+    'runs.cancel': ({ id }) => {
+      const before = getRunSummary(core, id);
+      if (!['queued', 'running', 'waiting'].includes(before.status)) throw new ApiError('conflict', `Run ${id} is already ${before.status}; only a queued, running or waiting run can be cancelled.`);
+      engine.store.cancelRun(id);
+      engine.wake();
+      return getRunSummary(core, id);
+    },
+    'runs.retry': ({ id }) => {
+      engine.store.retryRun(id);
+      engine.wake();
+      return getRunSummary(core, id);
+    },
+    'runs.prune': ({ olderThanDays }) => ({ deleted: engine.prune(olderThanDays) }),
+    'approvals.list': ({ status, limit }) => {
+      const rows = (status === 'all'
+        ? db.prepare('SELECT * FROM approvals ORDER BY created_at DESC LIMIT ?').all(limit)
+        : db.prepare('SELECT * FROM approvals WHERE status = ? ORDER BY created_at DESC LIMIT ?').all(status, limit)) as ApprovalRow[];
+      return { approvals: rows.map(approvalOut), pending: pending() };
+    },
+    'approvals.get': ({ id }) => approval(id),
+    'approvals.decide': ({ id, decision, payload, reason, by }) => {
+      const r = engine.decide(id, decision, { ...(payload !== undefined ? { payload } : {}), ...(reason ? { reason } : {}), ...(by ? { by } : {}) });
+      return { approval: approval(id), ...r };
+    },
+    'escalations.list': ({ acknowledged, limit }) => {
+      const rows = (acknowledged === undefined
+        ? db.prepare('SELECT * FROM escalations ORDER BY created_at DESC, id DESC LIMIT ?').all(limit)
+        : db.prepare(`SELECT * FROM escalations WHERE acknowledged_at IS ${acknowledged ? 'NOT NULL' : 'NULL'} ORDER BY created_at DESC, id DESC LIMIT ?`).all(limit)) as EscRow[];
+      const unack = (db.prepare('SELECT COUNT(*) AS n FROM escalations WHERE acknowledged_at IS NULL').get() as { n: number }).n;
+      return { escalations: rows.map(escalationOut), unacknowledged: unack };
+    },
+    'escalations.acknowledge': ({ id, by }) => {
+      const e = db.prepare('SELECT * FROM escalations WHERE id = ?').get(id) as EscRow | undefined;
+      if (!e) throw new ApiError('not_found', `No escalation "${id}". List them with: baton escalations list`);
+      if (!e.acknowledged_at) db.prepare('UPDATE escalations SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ?').run(new Date(engine.now()).toISOString(), by ?? 'operator', id);
+      return escalationOut(db.prepare('SELECT * FROM escalations WHERE id = ?').get(id) as EscRow);
+    },
+    'events.publish': async ({ type, data, subject }) => {
+      const eventId = engine.publish(type, data ?? null, subject);
+      const d = await engine.dispatchEvents();
+      return { eventId, startedRuns: d.startedRuns, resumedSteps: d.resumedSteps };
+    },
+    'plans.list': ({ workflow, runId, limit }) => {
+      const where: string[] = [];
+      const args: unknown[] = [];
+      if (workflow) {
+        where.push('workflow_id = ?');
+        args.push(workflow);
+      }
+      if (runId) {
+        where.push('run_id = ?');
+        args.push(runId);
+      }
+      const rows = db.prepare(`SELECT * FROM plans ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`).all(...args, limit) as {
+        id: number;
+        workflow_id: string;
+        run_id: string | null;
+        title: string;
+        content: string | null;
+        created_at: string;
+      }[];
+      return { plans: rows.map((p) => ({ id: p.id, workflowId: p.workflow_id, runId: p.run_id, title: p.title, content: P(p.content), createdAt: p.created_at })) };
+    },
+    'plans.add': ({ workflow, runId, title, content }) => {
+      wfExists(workflow);
+      const at = new Date(engine.now()).toISOString();
+      const r = db.prepare('INSERT INTO plans (workflow_id, run_id, title, content, created_at) VALUES (?, ?, ?, ?, ?)').run(workflow, runId ?? null, title, JSON.stringify(content ?? null), at);
+      return { id: Number(r.lastInsertRowid), workflowId: workflow, runId: runId ?? null, title, content: content ?? null, createdAt: at };
+    },
+    'learnings.list': ({ workflow, limit }) => {
+      const rows = (workflow
+        ? db.prepare('SELECT * FROM learnings WHERE workflow_id = ? ORDER BY id DESC LIMIT ?').all(workflow, limit)
+        : db.prepare('SELECT * FROM learnings ORDER BY id DESC LIMIT ?').all(limit)) as { id: number; workflow_id: string; run_id: string | null; text: string; tags: string; created_at: string }[];
+      return { learnings: rows.map((l) => ({ id: l.id, workflowId: l.workflow_id, runId: l.run_id, text: l.text, tags: JSON.parse(l.tags) as string[], createdAt: l.created_at })) };
+    },
+    'learnings.add': ({ workflow, runId, text, tags }) => {
+      wfExists(workflow);
+      const at = new Date(engine.now()).toISOString();
+      const r = db.prepare('INSERT INTO learnings (workflow_id, run_id, text, tags, created_at) VALUES (?, ?, ?, ?, ?)').run(workflow, runId ?? null, text, JSON.stringify(tags), at);
+      return { id: Number(r.lastInsertRowid), workflowId: workflow, runId: runId ?? null, text, tags, createdAt: at };
+    },
+  };
+}

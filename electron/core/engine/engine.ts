@@ -1,0 +1,396 @@
+/**
+ * The engine on a host's main thread: the store on the core's connection, the
+ * event dispatcher, approvals, the master switch, crash recovery, and either a
+ * Bree worker pool (hosts that serve) or an inline executor (tests, CLI --wait).
+ */
+import { availableParallelism } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Core } from '../core';
+import type { EventName } from '../../../shared/api';
+import { ApiError } from '../../../shared/api';
+import { compiled, loadDefinition } from './compile';
+import { compileExpression } from './expr';
+import { Executor } from './executor';
+import type { Resume } from './registry';
+import { EngineStore, type StartRunOptions, type StartRunResult } from './store';
+import { WorkerPool } from './pool';
+
+export interface DispatchResult {
+  processed: number;
+  startedRuns: string[];
+  resumedSteps: number;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export class Engine {
+  readonly instanceId = `i_${randomBytes(5).toString('hex')}`;
+  readonly store: EngineStore;
+  /** Main-thread executor (inline mode, drain()). */
+  readonly executor: Executor;
+  mode: 'off' | 'inline' | 'pool' = 'off';
+  pool: WorkerPool | null = null;
+  private clockFn: () => number = () => Date.now();
+  private loop: { timer: NodeJS.Timeout | null; running: boolean; stopped: boolean } | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private dispatching: Promise<DispatchResult> | null = null;
+  /** Options for the pool (tests point jobsDir at a copied build). */
+  poolOptions: { jobsDir?: string; workers?: number } = {};
+
+  constructor(readonly core: Core) {
+    const emit = (name: EventName, payload: unknown) => core.bus.emit(name, payload as never);
+    this.store = new EngineStore(core.db, () => this.clockFn(), emit);
+    this.executor = new Executor({
+      db: core.db,
+      orm: core.orm,
+      workerId: `${this.instanceId}:main`,
+      clock: () => this.clockFn(),
+      emit,
+      secrets: core.secrets,
+      log: core.log,
+    });
+  }
+
+  /** The engine's clock (ms since epoch). Tests inject a fake one. */
+  get clock(): () => number {
+    return this.clockFn;
+  }
+  set clock(fn: () => number) {
+    this.clockFn = fn;
+  }
+  now(): number {
+    return this.clockFn();
+  }
+
+  get paused(): boolean {
+    return this.core.setting<boolean>('engine.paused', false) === true;
+  }
+
+  setPaused(paused: boolean): void {
+    this.core.setSetting('engine.paused', paused);
+    this.pool?.broadcast({ type: paused ? 'pause' : 'resume' });
+    if (paused) this.executor.release();
+    this.wake();
+  }
+
+  // ---- lifecycle ---------------------------------------------------------
+
+  /** Start executing: a Bree pool (mode "pool") or the main thread (mode "inline"). */
+  async start(mode: 'inline' | 'pool'): Promise<void> {
+    if (this.mode !== 'off') return;
+    this.registerInstance();
+    this.recover();
+    this.heartbeat = setInterval(() => {
+      try {
+        this.core.db.prepare('UPDATE engine_instances SET heartbeat_at = ? WHERE id = ?').run(Date.now(), this.instanceId);
+        this.recover();
+        void this.dispatchEvents().catch((e: unknown) => this.core.log.error('event dispatch failed', { error: e as Error }));
+      } catch (e) {
+        this.core.log.error('engine heartbeat failed', { error: e as Error });
+      }
+    }, 2000);
+    this.heartbeat.unref();
+    if (mode === 'pool') {
+      const workers = this.poolOptions.workers ?? Number(this.core.setting('engine.workers', availableParallelism()));
+      this.pool = new WorkerPool(this, { workers: Math.max(1, Math.floor(workers) || 1), ...(this.poolOptions.jobsDir ? { jobsDir: this.poolOptions.jobsDir } : {}) });
+      await this.pool.start();
+      this.mode = 'pool';
+    } else {
+      this.mode = 'inline';
+      this.loop = { timer: null, running: false, stopped: false };
+      this.wake();
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+    if (this.loop) {
+      this.loop.stopped = true;
+      if (this.loop.timer) clearTimeout(this.loop.timer);
+      while (this.loop.running) await new Promise((r) => setTimeout(r, 5));
+      this.loop = null;
+    }
+    if (this.pool) {
+      await this.pool.stop();
+      this.pool = null;
+    }
+    if (this.mode !== 'off' && this.core.db.open) {
+      this.executor.release();
+      this.core.db.prepare('DELETE FROM engine_instances WHERE id = ?').run(this.instanceId);
+    }
+    this.mode = 'off';
+  }
+
+  private registerInstance(): void {
+    const now = Date.now();
+    this.core.db.prepare('INSERT OR REPLACE INTO engine_instances (id, pid, started_at, heartbeat_at) VALUES (?, ?, ?, ?)').run(this.instanceId, process.pid, now, now);
+  }
+
+  /** Steps claimed by dead engines (killed process, stale heartbeat) become ready again. */
+  recover(): number {
+    const rows = this.core.db.prepare('SELECT id, pid, heartbeat_at FROM engine_instances WHERE id <> ?').all(this.instanceId) as { id: string; pid: number; heartbeat_at: number }[];
+    let n = 0;
+    for (const r of rows) {
+      const dead = (r.pid !== process.pid && !alive(r.pid)) || r.heartbeat_at < Date.now() - 15_000;
+      if (!dead) continue;
+      this.store.tx(() => {
+        n += this.core.db.prepare(`UPDATE steps SET status = 'ready', claimed_by = NULL WHERE status = 'running' AND claimed_by LIKE ? || ':%'`).run(r.id).changes;
+        this.core.db.prepare('DELETE FROM engine_instances WHERE id = ?').run(r.id);
+      });
+    }
+    // Steps claimed by no known engine (a CLI --wait that was killed before registering …).
+    n += this.core.db
+      .prepare(`UPDATE steps SET status = 'ready', claimed_by = NULL WHERE status = 'running' AND (claimed_by IS NULL OR substr(claimed_by, 1, instr(claimed_by, ':') - 1) NOT IN (SELECT id FROM engine_instances))`)
+      .run().changes;
+    if (n) {
+      this.core.log.warn('recovered steps of a stopped engine', { steps: n });
+      this.wake();
+    }
+    return n;
+  }
+
+  /** New work exists: wake the workers / the inline loop. */
+  wake(): void {
+    if (this.pool) this.pool.wake();
+    if (this.loop && !this.loop.stopped) {
+      if (this.loop.timer) clearTimeout(this.loop.timer);
+      this.loop.timer = setTimeout(() => void this.inlineTick(), 0);
+    }
+  }
+
+  private async inlineTick(): Promise<void> {
+    const loop = this.loop;
+    if (!loop || loop.stopped || loop.running) return;
+    loop.running = true;
+    let didWork = 0;
+    try {
+      if (!this.paused) {
+        didWork = await this.executor.pass();
+        const d = await this.dispatchEvents();
+        didWork += d.processed;
+      }
+    } catch (e) {
+      this.core.log.error('engine pass failed', { error: e as Error });
+    } finally {
+      loop.running = false;
+    }
+    if (loop.stopped) return;
+    const next = this.store.nextTimerAt();
+    const delay = didWork || this.executor.hasCarry ? 0 : Math.max(0, Math.min(1000, next === null ? 1000 : next - this.now()));
+    loop.timer = setTimeout(() => void this.inlineTick(), delay);
+  }
+
+  /**
+   * Run everything that can run now on the main thread until nothing is ready:
+   * steps, due timers (by the engine clock) and events. For tests and CLI --wait.
+   */
+  async drain(maxPasses = 10_000): Promise<number> {
+    let total = 0;
+    for (let i = 0; i < maxPasses; i++) {
+      if (this.paused) return total;
+      const n = await this.executor.pass(10_000);
+      const d = await this.dispatchEvents();
+      total += n;
+      if (n === 0 && d.processed === 0 && this.store.readyCount() === 0) {
+        const next = this.store.nextTimerAt();
+        if (next === null || next > this.now()) return total;
+      }
+    }
+    return total;
+  }
+
+  // ---- runs and events -----------------------------------------------------
+
+  startRun(o: StartRunOptions): StartRunResult {
+    const r = this.store.tx(() => this.store.startRunTx(o));
+    if (!r.deduplicated) this.wake();
+    return r;
+  }
+
+  /** Append an event; the dispatcher starts matching workflows and resumes waiting steps. */
+  publish(type: string, data: unknown, subject?: { type: string; id: string }): number {
+    const id = this.store.tx(() => this.store.insertEvent(type, data, subject));
+    this.wake();
+    return id;
+  }
+
+  /** Process events past the cursor (serialised; a second caller waits for the running pass). */
+  async dispatchEvents(): Promise<DispatchResult> {
+    if (this.dispatching) await this.dispatching.catch(() => undefined);
+    this.dispatching = this.dispatchOnce();
+    try {
+      return await this.dispatching;
+    } finally {
+      this.dispatching = null;
+    }
+  }
+
+  private cursor(): number {
+    const row = this.core.db.prepare(`SELECT value FROM engine_state WHERE key = 'event_cursor'`).get() as { value: string } | undefined;
+    if (row) return Number(row.value);
+    const max = (this.core.db.prepare('SELECT COALESCE(MAX(id), 0) AS m FROM events').get() as { m: number }).m;
+    this.core.db.prepare(`INSERT OR IGNORE INTO engine_state (key, value) VALUES ('event_cursor', ?)`).run(String(max));
+    return Number((this.core.db.prepare(`SELECT value FROM engine_state WHERE key = 'event_cursor'`).get() as { value: string }).value);
+  }
+
+  private async dispatchOnce(): Promise<DispatchResult> {
+    const db = this.core.db;
+    const from = this.cursor();
+    const events = db.prepare('SELECT id, type, subject_type, subject_id, data FROM events WHERE id > ? ORDER BY id LIMIT 500').all(from) as {
+      id: number;
+      type: string;
+      subject_type: string | null;
+      subject_id: string | null;
+      data: string | null;
+    }[];
+    if (!events.length) return { processed: 0, startedRuns: [], resumedSteps: 0 };
+    const triggers = db.prepare(`SELECT id, current_version AS version, trigger_key AS key FROM workflows WHERE enabled = 1 AND trigger_type = 'event'`).all() as { id: string; version: number; key: string }[];
+    const starts: StartRunOptions[] = [];
+    const resumes: { stepId: number; resume: Resume }[] = [];
+    const waitStmt = db.prepare(`SELECT id, state FROM steps WHERE wait_event = ? AND status = 'waiting'`);
+    for (const ev of events) {
+      const event = { id: ev.id, type: ev.type, data: ev.data === null ? null : JSON.parse(ev.data), subject: ev.subject_type && ev.subject_id ? { type: ev.subject_type, id: ev.subject_id } : null };
+      for (const t of triggers) {
+        if (t.key !== ev.type) continue;
+        const def = loadDefinition(db, t.id, t.version);
+        const filter = def.trigger.type === 'event' ? def.trigger.filter : undefined;
+        if (filter && !(await this.test(filter, { event }))) continue;
+        starts.push({ workflow: t.id, input: event.data ?? {}, trigger: { type: 'event', detail: { eventId: ev.id, type: ev.type } }, idempotencyKey: `event:${ev.id}`, subject: event.subject?.id ?? null });
+      }
+      for (const w of waitStmt.all(ev.type) as { id: number; state: string | null }[]) {
+        const spec = (w.state ? (JSON.parse(w.state) as { ev?: { match: Record<string, unknown> | null; filter: string | null } }).ev : undefined) ?? { match: null, filter: null };
+        if (spec.match && !Object.entries(spec.match).every(([path, v]) => deepEqual(getPath(event, path), v))) continue;
+        if (spec.filter && !(await this.test(spec.filter, { event }))) continue;
+        if (resumes.some((r) => r.stepId === w.id)) continue;
+        resumes.push({ stepId: w.id, resume: { kind: 'event', event } });
+      }
+    }
+    const last = (events[events.length - 1] as { id: number }).id;
+    const startedRuns: string[] = [];
+    let resumedSteps = 0;
+    this.store.tx(() => {
+      const cur = Number((db.prepare(`SELECT value FROM engine_state WHERE key = 'event_cursor'`).get() as { value: string }).value);
+      if (cur !== from) return; // another dispatcher did this batch
+      for (const s of starts) {
+        try {
+          const r = this.store.startRunTx(s);
+          if (!r.deduplicated) startedRuns.push(r.runId);
+        } catch (e) {
+          this.core.log.error('event trigger could not start a run', { workflow: s.workflow, error: e as Error });
+        }
+      }
+      for (const r of resumes) {
+        const row = this.store.s.resumeStep.get(JSON.stringify(r.resume), r.stepId) as { run_id: string } | undefined;
+        if (row) {
+          resumedSteps++;
+          this.store.s.deleteStepTimers.run(r.stepId);
+          if (this.store.s.wakeRun.run(row.run_id).changes) {
+            const info = this.store.runInfo(row.run_id);
+            if (info) this.store.emitRun(row.run_id, info.workflowId, 'running');
+          }
+        }
+      }
+      db.prepare(`UPDATE engine_state SET value = ? WHERE key = 'event_cursor'`).run(String(last));
+    });
+    if (startedRuns.length || resumedSteps) this.wake();
+    return { processed: events.length, startedRuns, resumedSteps };
+  }
+
+  private async test(filter: string, scope: unknown): Promise<boolean> {
+    try {
+      return Boolean(await compileExpression(filter).evaluate(scope, this.clockFn));
+    } catch (e) {
+      this.core.log.warn('event filter failed', { filter, error: e as Error });
+      return false;
+    }
+  }
+
+  // ---- approvals -------------------------------------------------------------
+
+  decide(id: string, decision: 'approve' | 'reject', opts: { payload?: unknown; reason?: string; by?: string }): { alreadyDecided: boolean; message: string } {
+    const db = this.core.db;
+    const res = this.store.tx(() => {
+      const a = db.prepare('SELECT * FROM approvals WHERE id = ?').get(id) as
+        | { id: string; run_id: string; step_id: number; status: string; payload: string | null; decided_by: string | null; decided_at: string | null }
+        | undefined;
+      if (!a) throw new ApiError('not_found', `No approval "${id}". List them with: baton approvals list`);
+      if (a.status !== 'pending') {
+        const who = a.decided_by ? ` by ${a.decided_by}` : '';
+        return { alreadyDecided: true, message: `Approval ${id} was already ${a.status}${who} at ${a.decided_at}; this ${decision} was not applied.` };
+      }
+      const status = decision === 'approve' ? 'approved' : 'rejected';
+      const iso = this.store.nowIso;
+      const by = opts.by ?? 'operator';
+      const decidedPayload = decision === 'approve' && opts.payload !== undefined ? opts.payload : null;
+      db.prepare('UPDATE approvals SET status = ?, decided_payload = ?, decided_by = ?, decided_at = ?, decision_reason = ? WHERE id = ?').run(
+        status,
+        decidedPayload === null ? null : JSON.stringify(decidedPayload),
+        by,
+        iso,
+        opts.reason ?? null,
+        id,
+      );
+      const resume: Resume = {
+        kind: 'approval',
+        status,
+        payload: decidedPayload ?? (a.payload === null ? null : JSON.parse(a.payload)),
+        reason: opts.reason ?? null,
+        decidedBy: by,
+        decidedAt: iso,
+        approvalId: id,
+      };
+      this.store.s.deleteStepTimers.run(a.step_id);
+      const row = this.store.s.resumeStep.get(JSON.stringify(resume), a.step_id) as { run_id: string } | undefined;
+      if (row && this.store.s.wakeRun.run(row.run_id).changes) {
+        const info = this.store.runInfo(row.run_id);
+        if (info) this.store.emitRun(row.run_id, info.workflowId, 'running');
+      }
+      this.store.insertEvent('approval.decided', { approvalId: id, runId: a.run_id, status, decidedBy: by }, { type: 'approval', id });
+      this.store.emit('approval.decided', { id, runId: a.run_id, status, decidedBy: by, decidedAt: iso });
+      this.store.emit('approvals.count', { pending: (this.store.s.pendingApprovals.get() as { n: number }).n });
+      return { alreadyDecided: false, message: `Approval ${id} ${status}.` };
+    });
+    if (!res.alreadyDecided) this.wake();
+    return res;
+  }
+
+  /** Delete finished runs older than `days` (never an active run, nor a child of one). */
+  prune(days: number): number {
+    const cutoff = new Date(this.now() - days * 86_400_000).toISOString();
+    return this.store.tx(
+      () =>
+        this.core.db
+          .prepare(
+            `DELETE FROM runs WHERE status IN ('succeeded','failed','cancelled') AND finished_at < ?
+             AND NOT EXISTS (SELECT 1 FROM runs p WHERE p.id = runs.parent_run_id AND p.status IN ('queued','running','waiting'))`,
+          )
+          .run(cutoff).changes,
+    );
+  }
+
+  /** Compile a version now (import checks it runs). */
+  compile(workflowId: string, version: number): void {
+    compiled(this.core.db, workflowId, version);
+  }
+}
+
+function getPath(obj: unknown, path: string): unknown {
+  let cur = obj;
+  for (const k of path.split('.')) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[k];
+  }
+  return cur;
+}
+
+function deepEqual(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}

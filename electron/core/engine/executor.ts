@@ -1,0 +1,207 @@
+/**
+ * The executor: claims ready steps in batches, runs their nodes concurrently,
+ * commits all results in one transaction, and goes on with the successors it
+ * created (already claimed for it). The same code runs in each Bree worker and,
+ * for tests and `baton run start --wait`, on the main thread.
+ */
+import type { Orm, Sqlite } from '../db/open';
+import { compiled } from './compile';
+import { evaluateTemplate, compileExpression, ExpressionError } from './expr';
+import { NodeError, isSuspend, type NodeContext, type Suspend } from './registry';
+import { EngineStore, type ClaimedStep, type Effect, type Emit, type RunInfo, type StepOutcome, type StepResult } from './store';
+
+export interface ExecutorLog {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export interface ExecutorOptions {
+  db: Sqlite;
+  orm: Orm;
+  workerId: string;
+  clock: () => number;
+  emit: Emit;
+  secrets: { get(name: string): Promise<string | null> };
+  log: ExecutorLog;
+  batchSize?: number;
+}
+
+export class Executor {
+  readonly store: EngineStore;
+  private readonly runs = new Map<string, RunInfo>();
+  /** Successor steps already claimed for this executor, run first. */
+  private carry: ClaimedStep[] = [];
+  private readonly abort = new AbortController();
+  readonly batchSize: number;
+
+  constructor(private readonly o: ExecutorOptions) {
+    this.store = new EngineStore(o.db, () => this.o.clock(), o.emit);
+    this.batchSize = o.batchSize ?? 256;
+  }
+
+  set clock(fn: () => number) {
+    this.o.clock = fn;
+  }
+
+  get workerId(): string {
+    return this.o.workerId;
+  }
+
+  /**
+   * One pass: fire due timers, then claim and run ready steps (following the
+   * chains it creates) for at most `budgetMs`. Returns the number of steps run.
+   */
+  async pass(budgetMs = 250): Promise<number> {
+    this.store.fireTimers();
+    const t0 = Date.now();
+    let total = 0;
+    let queue = this.carry.length ? this.carry : this.store.claim(this.o.workerId, this.batchSize);
+    this.carry = [];
+    while (queue.length) {
+      const results = await Promise.all(queue.map((s) => this.execute(s)));
+      const chained = this.store.commit(results, this.o.workerId);
+      total += queue.length;
+      for (const r of results) if (r.outcome.kind !== 'suspend' && this.runs.size > 5000) this.runs.delete(r.run.id);
+      if (Date.now() - t0 > budgetMs) {
+        this.carry = chained;
+        break;
+      }
+      queue = chained.length >= this.batchSize ? chained : [...chained, ...this.store.claim(this.o.workerId, this.batchSize - chained.length)];
+    }
+    return total;
+  }
+
+  /** Hand claimed-but-unrun steps back (pause, stop). */
+  release(): void {
+    this.carry = [];
+    this.store.releaseClaims(this.o.workerId);
+  }
+
+  stop(): void {
+    this.abort.abort();
+  }
+
+  get hasCarry(): boolean {
+    return this.carry.length > 0;
+  }
+
+  private runInfo(id: string): RunInfo | undefined {
+    let r = this.runs.get(id);
+    if (!r) {
+      r = this.store.runInfo(id);
+      if (r) this.runs.set(id, r);
+    }
+    return r;
+  }
+
+  async execute(step: ClaimedStep): Promise<StepResult> {
+    const run = this.runInfo(step.runId) as RunInfo;
+    const effects: Effect[] = [];
+    const outcome = await this.outcome(step, run, effects);
+    return { step, run, outcome, effects, finishedAt: this.o.clock() };
+  }
+
+  private async outcome(step: ClaimedStep, run: RunInfo, effects: Effect[]): Promise<StepOutcome> {
+    try {
+      const cg = compiled(this.o.db, run.workflowId, run.version, run.scope);
+      const cn = cg.nodes.get(step.nodeId);
+      if (!cn) throw new NodeError(`node "${step.nodeId}" is not in version ${run.version} of ${run.workflowId}`, { retryable: false });
+      const clock = this.o.clock;
+      let stepsCache: Record<string, unknown> | undefined;
+      const steps = () => (stepsCache ??= this.store.stepOutputs(run.id));
+      const scope = () => ({
+        input: run.input,
+        prev: step.input,
+        run: { id: run.id, workflowId: run.workflowId, version: run.version, subject: run.subject, createdAt: run.createdAt },
+        ...(cn.usesSteps ? { steps: steps() } : {}),
+      });
+      const params = (cn.template.kind === 'static' ? cn.template.value : await evaluateTemplate(cn.template, scope(), clock)) as Record<string, unknown>;
+      const nodeState = (step.state as { v?: unknown } | null)?.v;
+      let outboxN = 0;
+      const ac = new AbortController();
+      const signal = AbortSignal.any([ac.signal, this.abort.signal]);
+      const ctx: NodeContext = {
+        run: { id: run.id, workflowId: run.workflowId, version: run.version, input: run.input, subject: run.subject, trigger: run.trigger, createdAt: run.createdAt },
+        node: { id: cn.id, type: cn.type, ...(cn.node.name ? { name: cn.node.name } : {}) },
+        step: { id: step.id },
+        params,
+        input: step.input,
+        attempt: step.attempts + 1,
+        previousAttempts: step.history as { attempt: number; error: { message: string } | null }[],
+        state: nodeState ?? null,
+        resume: step.resume,
+        now: clock,
+        signal,
+        secrets: this.o.secrets,
+        outbox: async (kind, request, send) => {
+          const key = outboxN === 0 ? `${run.id}:${cn.id}` : `${run.id}:${cn.id}:${outboxN}`;
+          outboxN++;
+          const s = this.store.s;
+          const row = s.outboxGet.get(key) as { status: string; response: string | null } | undefined;
+          if (row?.status === 'sent') return { ok: true, value: JSON.parse(row.response ?? 'null'), replayed: true };
+          if (!row) s.outboxInsert.run(key, run.id, cn.id, kind, JSON.stringify(request ?? null), this.store.nowIso);
+          s.outboxSending.run(key);
+          const r = await send(key);
+          s.outboxDone.run(r.ok ? 'sent' : 'failed', JSON.stringify(r.value ?? null), this.store.nowIso, key);
+          return { ...r, replayed: false };
+        },
+        escalate: (e) => void effects.push({ kind: 'escalation', ...e }),
+        publish: (e) => void effects.push({ kind: 'event', ...e }),
+        setPhase: (phase) => void effects.push({ kind: 'phase', phase }),
+        plans: {
+          add: (title, content) => void effects.push({ kind: 'plan', title, content }),
+          list: (limit = 10) =>
+            (this.o.db.prepare('SELECT title, content, created_at FROM plans WHERE workflow_id = ? ORDER BY id DESC LIMIT ?').all(run.workflowId, limit) as { title: string; content: string | null; created_at: string }[]).map(
+              (r) => ({ title: r.title, content: r.content === null ? null : JSON.parse(r.content), createdAt: r.created_at }),
+            ),
+        },
+        learnings: {
+          add: (text, tags = []) => void effects.push({ kind: 'learning', text, tags }),
+          list: (limit = 10) =>
+            (this.o.db.prepare('SELECT text, tags, created_at FROM learnings WHERE workflow_id = ? ORDER BY id DESC LIMIT ?').all(run.workflowId, limit) as { text: string; tags: string; created_at: string }[]).map(
+              (r) => ({ text: r.text, tags: JSON.parse(r.tags) as string[], createdAt: r.created_at }),
+            ),
+        },
+        children: () => this.store.childRuns(step.id, run.id),
+        suspend: (s) => ({ ...s, suspend: true }) as Suspend,
+        steps,
+        log: {
+          info: (m, f) => this.o.log.info(m, { runId: run.id, nodeId: cn.id, ...f }),
+          warn: (m, f) => this.o.log.warn(m, { runId: run.id, nodeId: cn.id, ...f }),
+          error: (m, f) => this.o.log.error(m, { runId: run.id, nodeId: cn.id, ...f }),
+        },
+        db: this.o.db,
+        orm: this.o.orm,
+        evaluate: (expression, sc) => compileExpression(expression).evaluate(sc, clock),
+      };
+      let timer: NodeJS.Timeout | undefined;
+      const work = Promise.resolve(cn.def.run(ctx));
+      const result = cn.timeoutMs
+        ? await Promise.race([
+            work,
+            new Promise<never>((_, rej) => {
+              timer = setTimeout(() => {
+                ac.abort();
+                rej(new NodeError(`the step took longer than its timeout (${cn.timeoutMs} ms)`, { code: 'timeout' }));
+              }, cn.timeoutMs);
+            }),
+          ]).finally(() => clearTimeout(timer))
+        : await work;
+      if (isSuspend(result)) return { kind: 'suspend', suspend: result };
+      const output = result.output === undefined ? null : result.output;
+      return { kind: 'done', output: JSON.stringify(output), outputValue: output, branch: result.branch ?? null };
+    } catch (e) {
+      if (e instanceof ExpressionError) {
+        return { kind: 'error', error: { message: e.message, code: 'expression', expression: e.expression, nodeId: step.nodeId, retryable: false } };
+      }
+      if (e instanceof NodeError) {
+        return {
+          kind: 'error',
+          error: { message: e.message, nodeId: step.nodeId, retryable: e.retryable, ...(e.code ? { code: e.code } : {}), ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}) },
+        };
+      }
+      return { kind: 'error', error: { message: (e as Error)?.message ?? String(e), nodeId: step.nodeId, retryable: true } };
+    }
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * The expression language: JSONata (https://jsonata.org). Chosen because it is
+ * a well-kept (IBM, 4M downloads/month) tree-walking interpreter that never
+ * evals or compiles user text to JavaScript, is made for querying and
+ * transforming JSON (what workflow data is), has conditionals, string, number,
+ * date and array functions, and reports errors with a code and a position.
+ *
+ * In node params, a string starting with "=" is an expression ("==" escapes a
+ * literal leading "="). Some params are expressions by nature (condition.if,
+ * switch.value, filters): those are written without "=".
+ */
+import jsonata from 'jsonata';
+
+export class ExpressionError extends Error {
+  constructor(
+    readonly expression: string,
+    readonly detail: string,
+    readonly position?: number,
+  ) {
+    super(`Expression "${expression}" failed: ${detail}`);
+    this.name = 'ExpressionError';
+  }
+}
+
+export interface Compiled {
+  src: string;
+  evaluate(scope: unknown, clock: () => number): Promise<unknown>;
+}
+
+const cache = new Map<string, Compiled>();
+
+/** Compile (cached) or throw ExpressionError with the parser's message and position. */
+export function compileExpression(src: string): Compiled {
+  const hit = cache.get(src);
+  if (hit) return hit;
+  let expr: jsonata.Expression;
+  try {
+    expr = jsonata(src);
+  } catch (e) {
+    const err = e as { message?: string; position?: number };
+    throw new ExpressionError(src, err.message ?? String(e), err.position);
+  }
+  const compiled: Compiled = {
+    src,
+    async evaluate(scope, clock) {
+      try {
+        const bindings = {
+          now: () => new Date(clock()).toISOString(),
+          millis: () => clock(),
+        };
+        const v = await expr.evaluate(scope, bindings);
+        return normalise(v);
+      } catch (e) {
+        if (e instanceof ExpressionError) throw e;
+        const err = e as { message?: string; position?: number };
+        throw new ExpressionError(src, err.message ?? String(e), err.position);
+      }
+    },
+  };
+  if (cache.size > 5000) cache.clear();
+  cache.set(src, compiled);
+  return compiled;
+}
+
+/** JSONata returns arrays with extra markers (sequence); make values plain JSON. */
+function normalise(v: unknown): unknown {
+  if (v === undefined || v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map(normalise);
+  if (typeof (v as { then?: unknown }).then === 'function') return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) out[k] = normalise(x);
+  return out;
+}
+
+export function isExpressionString(v: unknown): boolean {
+  return typeof v === 'string' && v.startsWith('=') && !v.startsWith('==');
+}
+
+/** A param tree with its expressions compiled once per definition version. */
+export type ParamTemplate =
+  | { kind: 'static'; value: unknown }
+  | { kind: 'expr'; expr: Compiled }
+  | { kind: 'array'; items: ParamTemplate[] }
+  | { kind: 'object'; entries: [string, ParamTemplate][] };
+
+/** Which params are expressions by nature, or must not be touched. Dotted paths from the params root. */
+export interface ParamSpec {
+  /** Expressions written without "=", evaluated with the other params (condition "if"). */
+  raw?: readonly string[];
+  /** Expressions kept as text and evaluated later by the node (wait "event.filter"): only their syntax is checked. */
+  deferred?: readonly string[];
+  /** Left exactly as written (forEach "body"). */
+  opaque?: readonly string[];
+}
+
+/**
+ * Compile params once per definition version. Throws ExpressionError naming the
+ * expression; `onError` lets the validator collect every error with its path instead.
+ */
+export function compileParams(
+  value: unknown,
+  spec: ParamSpec = {},
+  onError?: (path: string[], e: ExpressionError) => void,
+  path: string[] = [],
+): ParamTemplate {
+  const dotted = path.join('.');
+  if (spec.opaque?.includes(dotted)) return { kind: 'static', value };
+  const fail = (e: unknown): ParamTemplate => {
+    if (onError && e instanceof ExpressionError) {
+      onError(path, e);
+      return { kind: 'static', value: null };
+    }
+    throw e;
+  };
+  if (typeof value === 'string') {
+    if (spec.deferred?.includes(dotted)) {
+      try {
+        compileExpression(value);
+      } catch (e) {
+        return fail(e);
+      }
+      return { kind: 'static', value };
+    }
+    const isRaw = spec.raw?.includes(dotted) ?? false;
+    if (isRaw || isExpressionString(value)) {
+      try {
+        return { kind: 'expr', expr: compileExpression(isRaw ? value : value.slice(1)) };
+      } catch (e) {
+        return fail(e);
+      }
+    }
+    if (value.startsWith('==')) return { kind: 'static', value: value.slice(1) };
+    return { kind: 'static', value };
+  }
+  if (Array.isArray(value)) {
+    const items = value.map((v, i) => compileParams(v, spec, onError, [...path, String(i)]));
+    return items.every((t) => t.kind === 'static') ? { kind: 'static', value: items.map((t) => (t as { value: unknown }).value) } : { kind: 'array', items };
+  }
+  if (value && typeof value === 'object') {
+    const entries: [string, ParamTemplate][] = Object.entries(value).map(([k, v]) => [k, compileParams(v, spec, onError, [...path, k])]);
+    if (entries.every(([, t]) => t.kind === 'static')) {
+      return { kind: 'static', value: Object.fromEntries(entries.map(([k, t]) => [k, (t as { value: unknown }).value])) };
+    }
+    return { kind: 'object', entries };
+  }
+  return { kind: 'static', value };
+}
+
+export function templateUses(t: ParamTemplate, word: string): boolean {
+  switch (t.kind) {
+    case 'static':
+      return false;
+    case 'expr':
+      return t.expr.src.includes(word);
+    case 'array':
+      return t.items.some((x) => templateUses(x, word));
+    case 'object':
+      return t.entries.some(([, x]) => templateUses(x, word));
+  }
+}
+
+export async function evaluateTemplate(t: ParamTemplate, scope: unknown, clock: () => number): Promise<unknown> {
+  switch (t.kind) {
+    case 'static':
+      return t.value;
+    case 'expr':
+      return t.expr.evaluate(scope, clock);
+    case 'array': {
+      const out: unknown[] = [];
+      for (const x of t.items) out.push(await evaluateTemplate(x, scope, clock));
+      return out;
+    }
+    case 'object': {
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of t.entries) out[k] = await evaluateTemplate(x, scope, clock);
+      return out;
+    }
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * The worker pool: Bree (root: false, absolute job paths) running N long-lived
+ * dispatcher workers (out/main/jobs/dispatcher.js). Each claims ready steps in
+ * batches and commits them together; workers post push events, log lines and
+ * secret requests to the main thread, which re-emits events on core.bus.
+ */
+import Bree from 'bree';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Worker } from 'node:worker_threads';
+import type { EventName } from '../../../shared/api';
+import type { Engine } from './engine';
+
+export type ToWorker = { type: 'wake' } | { type: 'pause' } | { type: 'resume' } | { type: 'secret'; id: number; value: string | null };
+export type FromWorker =
+  | { type: 'bus'; name: EventName; payload: unknown }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; msg: string; fields?: Record<string, unknown> }
+  | { type: 'secret'; id: number; name: string }
+  | { type: 'events' };
+
+export interface WorkerData {
+  dbFile: string;
+  nativeBinding?: string;
+  workerId: string;
+  paused: boolean;
+}
+
+/** Where the built job files are: next to the built core (out/main/jobs), found from this module's own location. */
+export function defaultJobsDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates = [join(here, '..', 'jobs'), join(here, 'jobs'), resolve(here, '..', '..', '..', 'out', 'main', 'jobs')];
+  for (const c of candidates) if (existsSync(join(c, 'dispatcher.js'))) return c;
+  throw new Error(`The built worker file jobs/dispatcher.js was not found (looked in ${candidates.join(', ')}). Build first: npx electron-vite build`);
+}
+
+export class WorkerPool {
+  private bree: Bree | null = null;
+  private stopping = false;
+  private wakePending = false;
+  readonly jobsDir: string;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly opts: { workers: number; jobsDir?: string },
+  ) {
+    this.jobsDir = opts.jobsDir ?? defaultJobsDir();
+  }
+
+  get size(): number {
+    return this.opts.workers;
+  }
+
+  private workerId(i: number): string {
+    return `${this.engine.instanceId}:w${i}`;
+  }
+
+  async start(): Promise<void> {
+    const core = this.engine.core;
+    const path = join(this.jobsDir, 'dispatcher.js');
+    if (!existsSync(path)) throw new Error(`Worker file not found: ${path}. Build first: npx electron-vite build`);
+    const quiet = {
+      info: () => undefined,
+      warn: (...a: unknown[]) => core.log.warn('bree', { detail: String(a[0]) }),
+      error: (...a: unknown[]) => core.log.error('bree', { detail: String(a[0]) }),
+    };
+    const jobs = Array.from({ length: this.opts.workers }, (_, i) => ({
+      name: `engine-worker-${i}`,
+      path,
+      worker: {
+        workerData: {
+          dbFile: core.dbFile,
+          ...(core.opts.nativeBinding ? { nativeBinding: core.opts.nativeBinding } : {}),
+          workerId: this.workerId(i),
+          paused: this.engine.paused,
+        } satisfies WorkerData,
+      },
+    }));
+    this.bree = new Bree({
+      root: false,
+      jobs,
+      logger: quiet as never,
+      doRootCheck: false,
+      workerMessageHandler: ({ name, message }: { name: string; message: unknown }) => this.onMessage(name, message as FromWorker | string),
+      errorHandler: (error: unknown, meta: { name?: string }) => core.log.error('engine worker error', { worker: meta?.name, error: error as Error }),
+    } as never);
+    this.bree.on('worker deleted', (name: string) => this.onExit(name));
+    for (const j of jobs) await this.bree.run(j.name);
+  }
+
+  private onMessage(name: string, m: FromWorker | string): void {
+    if (typeof m !== 'object' || m === null) return;
+    const core = this.engine.core;
+    if (m.type === 'bus') core.bus.emit(m.name, m.payload as never);
+    else if (m.type === 'log') core.log[m.level](m.msg, { worker: name, ...m.fields });
+    else if (m.type === 'events') void this.engine.dispatchEvents().catch((e: unknown) => core.log.error('event dispatch failed', { error: e as Error }));
+    else if (m.type === 'secret') {
+      void core.secrets
+        .get(m.name)
+        .catch(() => null)
+        .then((value) => this.worker(name)?.postMessage({ type: 'secret', id: m.id, value } satisfies ToWorker));
+    }
+  }
+
+  private worker(name: string): Worker | undefined {
+    return (this.bree?.workers as Map<string, Worker> | undefined)?.get(name);
+  }
+
+  /** A worker died (crash, kill): hand its claimed steps back and start it again. */
+  private onExit(name: string): void {
+    const i = Number(name.split('-').pop());
+    const core = this.engine.core;
+    if (core.db.open) {
+      const n = this.engine.store.releaseClaims(this.workerId(i));
+      if (n) core.log.warn('engine worker stopped with claimed steps; handed back', { worker: name, steps: n });
+    }
+    if (this.stopping || !this.bree) return;
+    setTimeout(() => {
+      if (!this.stopping && this.bree && !this.worker(name)) void this.bree.run(name);
+    }, 100).unref();
+  }
+
+  /** Debounced: one wake message per tick to every worker. */
+  wake(): void {
+    if (this.wakePending) return;
+    this.wakePending = true;
+    setImmediate(() => {
+      this.wakePending = false;
+      this.broadcast({ type: 'wake' });
+    });
+  }
+
+  broadcast(msg: ToWorker): void {
+    for (const w of ((this.bree?.workers as Map<string, Worker> | undefined) ?? new Map<string, Worker>()).values()) w.postMessage(msg);
+  }
+
+  /** Test hook: kill one worker thread abruptly. */
+  async kill(index: number): Promise<void> {
+    await this.worker(`engine-worker-${index}`)?.terminate();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.bree) await this.bree.stop();
+    this.bree = null;
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * The node registry. A node type is one file in ./nodes exporting
+ * `defineNode({ type, params, branches?, run })`, plus one line in nodes/index.ts.
+ *
+ * run(ctx) returns `{ output, branch? }` (the step is done), or `ctx.suspend(...)`
+ * (the step waits for a time, an event, an approval or child runs, and run() is
+ * called again with ctx.resume set), or throws (NodeError says whether to retry).
+ */
+import type { z } from 'zod';
+import type { Orm, Sqlite } from '../db/open';
+import type { ParamSpec } from './expr';
+import type { RunPhase, Severity } from '../../../shared/contract/engine';
+
+export class NodeError extends Error {
+  readonly retryable: boolean;
+  readonly retryAfterMs: number | undefined;
+  readonly code: string | undefined;
+  constructor(message: string, opts: { retryable?: boolean; retryAfterMs?: number; code?: string } = {}) {
+    super(message);
+    this.name = 'NodeError';
+    this.retryable = opts.retryable ?? true;
+    this.retryAfterMs = opts.retryAfterMs;
+    this.code = opts.code;
+  }
+}
+
+/** The outcome of one execution of a node. */
+export type NodeResult = { output?: unknown; branch?: string } | Suspend;
+
+export interface Suspend {
+  readonly suspend: true;
+  /** Shown in the step timeline: "until 2025-01-01T08:00Z", "event contact.replied" … */
+  waitingFor: string;
+  /** ms epoch: resume with { kind: 'timer' } at this time. */
+  until?: number;
+  /** Resume with { kind: 'event', event } when a matching event is published. */
+  event?: { type: string; match?: Record<string, unknown>; filter?: string };
+  /** Create an approval item; resume with { kind: 'approval', … } when decided or expired (at `until`). */
+  approval?: { title: string; payload?: unknown; confidence?: number; reason?: string };
+  /** Start child runs; the step is woken (resume { kind: 'child' }) each time one finishes. */
+  children?: { workflow?: string; body?: true; input: unknown; key: string }[];
+  /** Saved with the step and handed back as ctx.state. */
+  state?: unknown;
+}
+
+export type Resume =
+  | { kind: 'timer' }
+  | { kind: 'event'; event: { id: number; type: string; data: unknown; subject: { type: string; id: string } | null } }
+  | { kind: 'approval'; status: 'approved' | 'rejected' | 'expired'; payload: unknown; reason: string | null; decidedBy: string | null; decidedAt: string; approvalId: string }
+  | { kind: 'child' };
+
+export interface ChildRunInfo {
+  id: string;
+  status: string;
+  input: unknown;
+  output: unknown;
+  error: { message: string } | null;
+}
+
+export interface NodeContext<P = Record<string, unknown>> {
+  run: { id: string; workflowId: string; version: number; input: unknown; subject: string | null; trigger: unknown; createdAt: string };
+  node: { id: string; type: string; name?: string };
+  step: { id: number };
+  /** Params with expressions evaluated. */
+  params: P;
+  /** Output of the predecessor (one), or { nodeId: output } after a join of several. */
+  input: unknown;
+  /** 1 for the first try. */
+  attempt: number;
+  /** Earlier tries of this step. */
+  previousAttempts: { attempt: number; error: { message: string } | null }[];
+  /** The node's saved state when resumed after ctx.suspend. */
+  state: unknown;
+  /** Why the node runs again after a suspend (undefined on the first run). */
+  resume: Resume | undefined;
+  /** Engine clock (injectable in tests). */
+  now(): number;
+  /** Aborted when the node's timeout elapses or the engine stops. */
+  signal: AbortSignal;
+  secrets: { get(name: string): Promise<string | null> };
+  /**
+   * A side effect, at most once per key: the key (run + node [+ n]) is stable across
+   * retries and crashes; send it to the receiver (Idempotency-Key, Message-ID).
+   * A recorded success is returned without sending again.
+   */
+  outbox<T>(kind: string, request: unknown, send: (key: string) => Promise<{ ok: boolean; value: T }>): Promise<{ ok: boolean; value: T; replayed: boolean }>;
+  /** Raised with the step's result (atomic with it). */
+  escalate(e: { severity: Severity; title: string; detail: string }): void;
+  /** Append a domain event with the step's result. */
+  publish(e: { type: string; data?: unknown; subject?: { type: string; id: string } }): void;
+  setPhase(phase: RunPhase): void;
+  plans: { add(title: string, content: unknown): void; list(limit?: number): { title: string; content: unknown; createdAt: string }[] };
+  learnings: { add(text: string, tags?: string[]): void; list(limit?: number): { text: string; tags: string[]; createdAt: string }[] };
+  /** Child runs started by this step (forEach, subworkflow). */
+  children(): ChildRunInfo[];
+  suspend(s: Omit<Suspend, 'suspend'>): Suspend;
+  /** Outputs of the run's finished steps by node id. */
+  steps(): Record<string, unknown>;
+  log: { info(msg: string, fields?: Record<string, unknown>): void; warn(msg: string, fields?: Record<string, unknown>): void; error(msg: string, fields?: Record<string, unknown>): void };
+  /** This thread's store, for nodes that read or write domain tables (CRM …). Writes here are not atomic with the step. */
+  db: Sqlite;
+  orm: Orm;
+  evaluate(expression: string, scope: unknown): Promise<unknown>;
+}
+
+export interface NodeDef<S extends z.ZodType = z.ZodType> {
+  type: string;
+  description: string;
+  /** zod schema of the params (wrap fields that may be expressions with `ex()` from ./nodes/util). */
+  params: S;
+  /** Outgoing branch names (static, or computed from the params, e.g. switch cases). "error" is always allowed. */
+  branches?: readonly string[] | ((params: z.output<S>) => string[]);
+  /** Which params are expressions without "=", evaluated later, or opaque. */
+  paramSpec?: ParamSpec;
+  /** Extra checks at import (forEach validates its body). */
+  validate?: (params: z.output<S>, report: (path: string, message: string) => void, validateGraph: (graph: unknown, pathPrefix: string) => void) => void;
+  /** A join node: how it waits for its incoming paths. */
+  join?: (params: z.output<S>) => 'all' | 'any' | 'first';
+  run(ctx: NodeContext<z.output<S>>): Promise<NodeResult> | NodeResult;
+}
+
+export function defineNode<S extends z.ZodType>(def: NodeDef<S>): NodeDef<S> {
+  return def;
+}
+
+const registry = new Map<string, NodeDef>();
+
+export function registerNodes(defs: NodeDef[]): void {
+  for (const d of defs) registry.set(d.type, d as NodeDef);
+}
+export function nodeType(type: string): NodeDef | undefined {
+  return registry.get(type);
+}
+export function nodeTypes(): string[] {
+  return [...registry.keys()].sort();
+}
+export function isSuspend(r: NodeResult): r is Suspend {
+  return (r as Suspend).suspend === true;
+}

@@ -1,0 +1,739 @@
+/**
+ * The engine's durable state transitions, all synchronous SQLite work in
+ * IMMEDIATE transactions with prepared statements. Used by the main thread and
+ * by every Bree worker (each with its own connection). Push events raised
+ * inside a transaction are sent only after it commits.
+ */
+import { randomBytes } from 'node:crypto';
+import { ApiError, type EventName, type RunError, type RunStatus, type RunTrigger } from '../../../shared/api';
+import { durationMs } from '../../../shared/contract/workflow';
+import type { Sqlite } from '../db/open';
+import { compiled, type CNode, type CompiledGraph } from './compile';
+import type { Resume, Suspend } from './registry';
+
+export type Emit = (name: EventName, payload: unknown) => void;
+
+export function newId(prefix: string): string {
+  return `${prefix}_${Date.now().toString(36)}${randomBytes(6).toString('hex')}`;
+}
+
+const J = (v: unknown): string => JSON.stringify(v === undefined ? null : v);
+const P = (s: string | null | undefined): unknown => (s === null || s === undefined ? null : JSON.parse(s));
+
+export interface StartRunOptions {
+  workflow: string;
+  input?: unknown;
+  trigger?: RunTrigger;
+  idempotencyKey?: string | undefined;
+  subject?: string | null | undefined;
+  parentRunId?: string;
+  parentStepId?: number;
+  /** forEach body runs: the body path and the parent's version. */
+  scope?: string;
+  version?: number;
+}
+export interface StartRunResult {
+  runId: string;
+  deduplicated: boolean;
+  status: RunStatus;
+}
+
+/** Immutable facts of a run, cached by executors. */
+export interface RunInfo {
+  id: string;
+  workflowId: string;
+  version: number;
+  scope: string;
+  input: unknown;
+  trigger: unknown;
+  subject: string | null;
+  createdAt: string;
+  parentRunId: string | null;
+}
+
+export interface ClaimedStep {
+  id: number;
+  runId: string;
+  nodeId: string;
+  input: unknown;
+  attempts: number;
+  history: unknown[];
+  state: unknown;
+  resume: Resume | undefined;
+  startedAt: number;
+}
+
+export type Effect =
+  | { kind: 'escalation'; severity: 'info' | 'warning' | 'critical'; title: string; detail: string }
+  | { kind: 'event'; type: string; data?: unknown; subject?: { type: string; id: string } }
+  | { kind: 'phase'; phase: string }
+  | { kind: 'plan'; title: string; content: unknown }
+  | { kind: 'learning'; text: string; tags: string[] };
+
+export interface StepError extends RunError {
+  retryable: boolean;
+  retryAfterMs?: number;
+}
+
+export type StepOutcome =
+  | { kind: 'done'; output: string; outputValue: unknown; branch: string | null }
+  | { kind: 'suspend'; suspend: Suspend }
+  | { kind: 'error'; error: StepError };
+
+export interface StepResult {
+  step: ClaimedStep;
+  run: RunInfo;
+  outcome: StepOutcome;
+  effects: Effect[];
+  finishedAt: number;
+}
+
+type StepRow = { id: number; node_id: string; status: string; branch: string | null; output: string | null };
+
+interface RunWork {
+  run: RunInfo;
+  cg: CompiledGraph;
+  steps?: Map<string, StepRow>;
+  madeActive: boolean;
+  failed: RunError | null;
+}
+
+const ACTIVE = "('ready','running','waiting')";
+
+export class EngineStore {
+  private pending: [EventName, unknown][] = [];
+  private depth = 0;
+  /** Counts events appended by this store (workers tell the main thread to dispatch). */
+  eventsInserted = 0;
+  readonly s;
+
+  constructor(
+    readonly db: Sqlite,
+    public clock: () => number,
+    private readonly emitNow: Emit,
+  ) {
+    const q = (sql: string) => db.prepare(sql);
+    this.s = {
+      wf: q('SELECT id, name, enabled, current_version AS version FROM workflows WHERE id = ?'),
+      runByIdem: q('SELECT id, status FROM runs WHERE workflow_id = ? AND idempotency_key = ?'),
+      runBySubject: q(`SELECT id, status FROM runs WHERE workflow_id = ? AND subject = ? AND scope = '' AND status IN ('queued','running','waiting') LIMIT 1`),
+      activeCount: q(`SELECT COUNT(*) AS n FROM runs WHERE workflow_id = ? AND scope = '' AND status IN ('running','waiting')`),
+      insertRun: q(`INSERT INTO runs (id, workflow_id, version, scope, status, input, trigger, subject, idempotency_key, parent_run_id, parent_step_id, created_at, seq)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      activate: q(`UPDATE runs SET status = 'running', started_at = ?, deadline = ? WHERE id = ?`),
+      insertStep: q(`INSERT OR IGNORE INTO steps (run_id, node_id, status, input, created_at, claimed_by, started_at, finished_at, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insertTimer: q('INSERT INTO timers (due_at, kind, run_id, step_id, payload) VALUES (?, ?, ?, ?, ?)'),
+      runInfo: q('SELECT id, workflow_id, version, scope, input, trigger, subject, created_at, parent_run_id FROM runs WHERE id = ?'),
+      runRow: q('SELECT * FROM runs WHERE id = ?'),
+      claim: q(`UPDATE steps SET status = 'running', claimed_by = ?, started_at = ?, wake = 0
+        WHERE id IN (SELECT id FROM steps WHERE status = 'ready' ORDER BY id LIMIT ?)
+        RETURNING id, run_id, node_id, input, attempts, history, state, resume`),
+      stepDone: q(`UPDATE steps SET status = ?, output = ?, branch = ?, error = ?, finished_at = ?, attempts = ?, history = ?, claimed_by = NULL, wait_event = NULL, waiting_for = NULL
+        WHERE id = ? AND status = 'running' AND claimed_by = ?`),
+      stepRetry: q(`UPDATE steps SET status = 'waiting', error = ?, attempts = ?, history = ?, waiting_for = ?, claimed_by = NULL, wait_event = NULL
+        WHERE id = ? AND status = 'running' AND claimed_by = ?`),
+      stepSuspend: q(`UPDATE steps SET status = CASE WHEN wake = 1 THEN 'ready' ELSE 'waiting' END, wake = 0, resume = CASE WHEN wake = 1 THEN '{"kind":"child"}' ELSE NULL END,
+        state = ?, wait_event = ?, waiting_for = ?, claimed_by = NULL WHERE id = ? AND status = 'running' AND claimed_by = ?`),
+      runSteps: q('SELECT id, node_id, status, branch, output FROM steps WHERE run_id = ?'),
+      runCounts: q(`SELECT COALESCE(SUM(status IN ('ready','running')), 0) AS busy, COALESCE(SUM(status = 'waiting'), 0) AS waiting FROM steps WHERE run_id = ?`),
+      setRunStatus: q(`UPDATE runs SET status = ? WHERE id = ? AND status IN ('running','waiting') AND status <> ?`),
+      wakeRun: q(`UPDATE runs SET status = 'running' WHERE id = ? AND status = 'waiting'`),
+      succeededOutputs: q(`SELECT node_id, output FROM steps WHERE run_id = ? AND status = 'succeeded'`),
+      finishRun: q(`UPDATE runs SET status = ?, output = ?, error = ?, finished_at = ? WHERE id = ? AND status IN ('queued','running','waiting')`),
+      deleteRunTimers: q('DELETE FROM timers WHERE run_id = ?'),
+      deleteStepTimers: q('DELETE FROM timers WHERE step_id = ?'),
+      cancelActiveSteps: q(`UPDATE steps SET status = 'cancelled', claimed_by = NULL, finished_at = ?, wait_event = NULL, waiting_for = NULL WHERE run_id = ? AND status IN ${ACTIVE}`),
+      cancelApprovals: q(`UPDATE approvals SET status = 'cancelled', decided_at = ? WHERE run_id = ? AND status = 'pending' RETURNING id`),
+      activeChildren: q(`SELECT id FROM runs WHERE parent_run_id = ? AND status IN ('queued','running','waiting')`),
+      wakeStep: q(`UPDATE steps SET wake = CASE WHEN status = 'running' THEN 1 ELSE wake END,
+        resume = CASE WHEN status = 'waiting' THEN '{"kind":"child"}' ELSE resume END,
+        status = CASE WHEN status = 'waiting' THEN 'ready' ELSE status END WHERE id = ? RETURNING run_id`),
+      queued: q(`SELECT id, input FROM runs WHERE workflow_id = ? AND scope = '' AND status = 'queued' ORDER BY seq LIMIT ?`),
+      insertEscalation: q(`INSERT OR IGNORE INTO escalations (id, severity, title, detail, run_id, workflow_id, key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+      insertEvent: q('INSERT INTO events (at, type, subject_type, subject_id, data) VALUES (?, ?, ?, ?, ?)'),
+      insertApproval: q(`INSERT INTO approvals (id, run_id, step_id, workflow_id, node_id, title, payload, confidence, reason, status, expires_at, created_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`),
+      deleteCancelledApproval: q(`DELETE FROM approvals WHERE step_id = ? AND status <> 'pending'`),
+      pendingApprovals: q(`SELECT COUNT(*) AS n FROM approvals WHERE status = 'pending'`),
+      dueTimers: q(`DELETE FROM timers WHERE id IN (SELECT id FROM timers WHERE due_at <= ? ORDER BY due_at LIMIT ?) RETURNING *`),
+      nextTimer: q('SELECT MIN(due_at) AS t FROM timers'),
+      resumeStep: q(`UPDATE steps SET status = 'ready', resume = ? WHERE id = ? AND status = 'waiting' RETURNING run_id`),
+      retryReady: q(`UPDATE steps SET status = 'ready' WHERE id = ? AND status = 'waiting' RETURNING run_id`),
+      expireApproval: q(`UPDATE approvals SET status = 'expired', decided_at = ? WHERE id = ? AND status = 'pending' RETURNING *`),
+      setPhase: q('UPDATE runs SET phase = ? WHERE id = ?'),
+      insertPlan: q('INSERT INTO plans (workflow_id, run_id, title, content, created_at) VALUES (?, ?, ?, ?, ?)'),
+      insertLearning: q('INSERT INTO learnings (workflow_id, run_id, text, tags, created_at) VALUES (?, ?, ?, ?, ?)'),
+      childRuns: q('SELECT id, status, input, output, error FROM runs WHERE parent_step_id = ? AND parent_run_id = ? ORDER BY seq'),
+      releaseClaims: q(`UPDATE steps SET status = 'ready', claimed_by = NULL WHERE status = 'running' AND claimed_by = ?`),
+      outboxGet: q('SELECT status, response, sends FROM outbox WHERE key = ?'),
+      outboxInsert: q(`INSERT OR IGNORE INTO outbox (key, run_id, node_id, kind, request, status, created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)`),
+      outboxSending: q('UPDATE outbox SET sends = sends + 1 WHERE key = ?'),
+      outboxDone: q('UPDATE outbox SET status = ?, response = ?, sent_at = ? WHERE key = ?'),
+      readyCount: q(`SELECT COUNT(*) AS n FROM steps WHERE status = 'ready'`),
+    };
+  }
+
+  get nowIso(): string {
+    return new Date(this.clock()).toISOString();
+  }
+
+  emit(name: EventName, payload: unknown): void {
+    if (this.depth > 0) this.pending.push([name, payload]);
+    else this.emitNow(name, payload);
+  }
+
+  /** An IMMEDIATE transaction (no lock upgrade deadlocks); events raised inside go out after the commit. */
+  tx<T>(fn: () => T): T {
+    if (this.depth > 0) {
+      this.depth++;
+      try {
+        return fn();
+      } finally {
+        this.depth--;
+      }
+    }
+    this.depth = 1;
+    let out: T;
+    try {
+      out = this.db.transaction(fn).immediate();
+    } catch (e) {
+      this.depth = 0;
+      this.pending = [];
+      throw e;
+    }
+    this.depth = 0;
+    const events = this.pending;
+    this.pending = [];
+    for (const [n, p] of events) this.emitNow(n, p);
+    return out;
+  }
+
+  // ---- runs -------------------------------------------------------------
+
+  startRunTx(o: StartRunOptions): StartRunResult {
+    const wf = this.s.wf.get(o.workflow) as { id: string; name: string; enabled: number; version: number } | undefined;
+    if (!wf) throw new ApiError('not_found', `No workflow "${o.workflow}". Import it first: baton workflow import FILE.json`);
+    const scope = o.scope ?? '';
+    const version = o.version ?? wf.version;
+    const cg = compiled(this.db, wf.id, version, scope);
+    const settings = cg.definition.settings;
+    if (o.idempotencyKey) {
+      const ex = this.s.runByIdem.get(wf.id, o.idempotencyKey) as { id: string; status: string } | undefined;
+      if (ex) return { runId: ex.id, deduplicated: true, status: ex.status as RunStatus };
+    }
+    if (o.subject && !settings.reenroll && !scope) {
+      const ex = this.s.runBySubject.get(wf.id, o.subject) as { id: string; status: string } | undefined;
+      if (ex) return { runId: ex.id, deduplicated: true, status: ex.status as RunStatus };
+    }
+    let status: RunStatus = 'running';
+    if (!scope && settings.concurrency !== undefined) {
+      const n = (this.s.activeCount.get(wf.id) as { n: number }).n;
+      if (n >= settings.concurrency) status = 'queued';
+    }
+    const now = this.clock();
+    const id = newId('r');
+    this.s.insertRun.run(id, wf.id, version, scope, status === 'queued' ? 'queued' : 'running', J(o.input ?? {}), J(o.trigger ?? { type: 'manual' }),
+      o.subject ?? null, o.idempotencyKey ?? null, o.parentRunId ?? null, o.parentStepId ?? null, new Date(now).toISOString(), now);
+    if (status === 'running') this.activate(id, cg, o.input ?? {}, now);
+    this.emit('run.updated', { id, workflowId: wf.id, status, phase: null, at: new Date(now).toISOString() });
+    return { runId: id, deduplicated: false, status };
+  }
+
+  private activate(runId: string, cg: CompiledGraph, input: unknown, now: number): void {
+    const t = cg.definition.settings.timeout;
+    const deadline = !cg.scope && t !== undefined ? now + durationMs(t) : null;
+    this.s.activate.run(new Date(now).toISOString(), deadline, runId);
+    const inputJson = J(input);
+    const iso = new Date(now).toISOString();
+    for (const e of cg.entries) this.s.insertStep.run(runId, e, 'ready', inputJson, iso, null, null, null, null);
+    if (deadline !== null) this.s.insertTimer.run(deadline, 'run_timeout', runId, null, null);
+  }
+
+  runInfo(id: string): RunInfo | undefined {
+    const r = this.s.runInfo.get(id) as
+      | { id: string; workflow_id: string; version: number; scope: string; input: string | null; trigger: string; subject: string | null; created_at: string; parent_run_id: string | null }
+      | undefined;
+    if (!r) return undefined;
+    return {
+      id: r.id,
+      workflowId: r.workflow_id,
+      version: r.version,
+      scope: r.scope,
+      input: P(r.input),
+      trigger: P(r.trigger),
+      subject: r.subject,
+      createdAt: r.created_at,
+      parentRunId: r.parent_run_id,
+    };
+  }
+
+  // ---- steps ------------------------------------------------------------
+
+  claim(workerId: string, limit: number): ClaimedStep[] {
+    const now = this.clock();
+    const rows = this.tx(() => this.s.claim.all(workerId, new Date(now).toISOString(), limit)) as {
+      id: number;
+      run_id: string;
+      node_id: string;
+      input: string | null;
+      attempts: number;
+      history: string | null;
+      state: string | null;
+      resume: string | null;
+    }[];
+    return rows.map((r) => ({
+      id: r.id,
+      runId: r.run_id,
+      nodeId: r.node_id,
+      input: P(r.input),
+      attempts: r.attempts,
+      history: (P(r.history) as unknown[] | null) ?? [],
+      state: P(r.state),
+      resume: (P(r.resume) as Resume | null) ?? undefined,
+      startedAt: now,
+    }));
+  }
+
+  releaseClaims(workerId: string): number {
+    return this.s.releaseClaims.run(workerId).changes;
+  }
+
+  /** Commit a batch of step results in one transaction. Returns successor steps claimed for `workerId` (run them next). */
+  commit(results: StepResult[], workerId: string): ClaimedStep[] {
+    return this.tx(() => {
+      const chained: ClaimedStep[] = [];
+      const work = new Map<string, RunWork>();
+      for (const r of results) {
+        let w = work.get(r.run.id);
+        if (!w) {
+          w = { run: r.run, cg: compiled(this.db, r.run.workflowId, r.run.version, r.run.scope), madeActive: false, failed: null };
+          work.set(r.run.id, w);
+        }
+        this.commitOne(r, w, workerId, chained);
+      }
+      for (const w of work.values()) this.settleRun(w);
+      return chained;
+    });
+  }
+
+  private commitOne(r: StepResult, w: RunWork, workerId: string, chained: ClaimedStep[]): void {
+    const { step, outcome } = r;
+    const cn = w.cg.nodes.get(step.nodeId);
+    if (!cn) return;
+    const iso = new Date(r.finishedAt).toISOString();
+    const attempt = { attempt: step.attempts + 1, startedAt: new Date(step.startedAt).toISOString(), finishedAt: iso, error: outcome.kind === 'error' ? strip(outcome.error) : null };
+    if (outcome.kind === 'done') {
+      const history = step.history.length ? J([...step.history, attempt]) : null;
+      const ch = this.s.stepDone.run('succeeded', outcome.output, outcome.branch, null, iso, step.attempts + 1, history, step.id, workerId).changes;
+      if (!ch) return;
+      this.applyEffects(r.effects, w.run);
+      this.noteStep(w, step.nodeId, { id: step.id, node_id: step.nodeId, status: 'succeeded', branch: outcome.branch, output: outcome.output });
+      this.advance(w, cn, { status: 'succeeded', branch: outcome.branch, output: outcome.outputValue, outputJson: outcome.output }, workerId, chained);
+      return;
+    }
+    if (outcome.kind === 'suspend') {
+      const s = outcome.suspend;
+      const state = J({ v: s.state ?? null, ...(s.event ? { ev: { match: s.event.match ?? null, filter: s.event.filter ?? null } } : {}) });
+      const ch = this.s.stepSuspend.run(state, s.event?.type ?? null, s.waitingFor, step.id, workerId).changes;
+      if (!ch) return;
+      this.applyEffects(r.effects, w.run);
+      if (s.approval) {
+        this.s.deleteCancelledApproval.run(step.id);
+        const id = newId('a');
+        const a = s.approval;
+        this.s.insertApproval.run(id, w.run.id, step.id, w.run.workflowId, step.nodeId, a.title, J(a.payload), a.confidence ?? null, a.reason ?? null,
+          s.until !== undefined ? new Date(s.until).toISOString() : null, iso);
+        if (s.until !== undefined) this.s.insertTimer.run(s.until, 'approval', w.run.id, step.id, J({ approvalId: id }));
+        this.emit('approval.created', { id, runId: w.run.id, workflowId: w.run.workflowId, title: a.title, createdAt: iso });
+        this.emit('approvals.count', { pending: (this.s.pendingApprovals.get() as { n: number }).n });
+      } else if (s.until !== undefined) {
+        this.s.insertTimer.run(s.until, 'resume', w.run.id, step.id, null);
+      }
+      for (const c of s.children ?? []) {
+        this.startRunTx({
+          workflow: c.workflow ?? w.run.workflowId,
+          ...(c.body ? { version: w.run.version, scope: w.run.scope ? `${w.run.scope}/${step.nodeId}` : step.nodeId } : {}),
+          input: c.input,
+          parentRunId: w.run.id,
+          parentStepId: step.id,
+          idempotencyKey: `child:${step.id}:${c.key}`,
+          trigger: { type: 'subworkflow', detail: { runId: w.run.id, nodeId: step.nodeId } },
+        });
+      }
+      this.noteStep(w, step.nodeId, { id: step.id, node_id: step.nodeId, status: 'waiting', branch: null, output: null });
+      return;
+    }
+    // error
+    const err = outcome.error;
+    const attempts = step.attempts + 1;
+    const history = J([...step.history, attempt]);
+    const retryable = err.retryable && !(err.code && cn.retry.nonRetryable.includes(err.code));
+    if (retryable && attempts < cn.retry.maxAttempts) {
+      const delay = err.retryAfterMs ?? backoff(cn, attempts);
+      const due = r.finishedAt + delay;
+      const ch = this.s.stepRetry.run(J(strip(err)), attempts, history, `retry ${attempts + 1}/${cn.retry.maxAttempts} at ${new Date(due).toISOString()}`, step.id, workerId).changes;
+      if (!ch) return;
+      this.s.insertTimer.run(due, 'retry', w.run.id, step.id, null);
+      this.noteStep(w, step.nodeId, { id: step.id, node_id: step.nodeId, status: 'waiting', branch: null, output: null });
+      return;
+    }
+    const errJson = J({ ...strip(err), nodeId: step.nodeId });
+    if (cn.hasErrorEdge) {
+      const out = { error: { ...strip(err), nodeId: step.nodeId } };
+      const ch = this.s.stepDone.run('failed', J(out), 'error', errJson, iso, attempts, history, step.id, workerId).changes;
+      if (!ch) return;
+      this.noteStep(w, step.nodeId, { id: step.id, node_id: step.nodeId, status: 'failed', branch: 'error', output: J(out) });
+      this.advance(w, cn, { status: 'failed', branch: 'error', output: out, outputJson: J(out) }, workerId, chained);
+      return;
+    }
+    const ch = this.s.stepDone.run('failed', null, null, errJson, iso, attempts, history, step.id, workerId).changes;
+    if (!ch) return;
+    this.noteStep(w, step.nodeId, { id: step.id, node_id: step.nodeId, status: 'failed', branch: null, output: null });
+    w.failed = { ...strip(err), nodeId: step.nodeId };
+  }
+
+  private noteStep(w: RunWork, nodeId: string, row: StepRow): void {
+    w.steps?.set(nodeId, row);
+  }
+
+  private loadSteps(w: RunWork): Map<string, StepRow> {
+    if (!w.steps) {
+      w.steps = new Map();
+      for (const r of this.s.runSteps.all(w.run.id) as StepRow[]) w.steps.set(r.node_id, r);
+    }
+    return w.steps;
+  }
+
+  /** Create the successors of a finished (or skipped) node whose incoming paths are resolved. */
+  private advance(w: RunWork, cn: CNode, src: { status: string; branch: string | null; output: unknown; outputJson: string | null }, workerId: string, chained: ClaimedStep[]): void {
+    if (w.failed) return;
+    const seen = new Set<string>();
+    for (const e of cn.outgoing) {
+      if (seen.has(e.to)) continue;
+      seen.add(e.to);
+      const tn = w.cg.nodes.get(e.to) as CNode;
+      if (tn.incoming.length === 1) {
+        if (edgeTaken(e.branch, src.status, src.branch)) this.createStep(w, tn, src.output, src.outputJson, workerId, chained);
+        else this.skip(w, tn, workerId, chained);
+        continue;
+      }
+      const steps = this.loadSteps(w);
+      if (steps.has(tn.id)) continue;
+      let taken = 0;
+      let unresolved = 0;
+      const inputs: Record<string, unknown> = {};
+      let first: { output: unknown; json: string | null } | null = null;
+      for (const ie of tn.incoming) {
+        const p = ie.from === cn.id ? { status: src.status, branch: src.branch, output: src.outputJson } : steps.get(ie.from);
+        if (!p || p.status === 'ready' || p.status === 'running' || p.status === 'waiting') {
+          unresolved++;
+          continue;
+        }
+        if (edgeTaken(ie.branch, p.status, p.branch)) {
+          taken++;
+          const val = ie.from === cn.id ? src.output : P(p.output);
+          inputs[ie.from] = val;
+          if (ie.from === cn.id) first = { output: src.output, json: src.outputJson };
+          else if (!first) first = { output: val, json: p.output };
+        }
+      }
+      const mode = tn.joinMode;
+      if (mode === 'any' || mode === 'first') {
+        if (taken > 0) {
+          const chosen = first ?? { output: null, json: null };
+          this.createStep(w, tn, chosen.output, chosen.json, workerId, chained);
+          if (mode === 'first') this.cancelAncestors(w, tn);
+        } else if (unresolved === 0) this.skip(w, tn, workerId, chained);
+        continue;
+      }
+      if (unresolved > 0) continue;
+      if (taken === 0) {
+        this.skip(w, tn, workerId, chained);
+        continue;
+      }
+      if (!tn.isJoinNode && taken === 1 && first) this.createStep(w, tn, first.output, first.json, workerId, chained);
+      else this.createStep(w, tn, inputs, null, workerId, chained);
+    }
+  }
+
+  private createStep(w: RunWork, tn: CNode, input: unknown, inputJson: string | null, workerId: string, chained: ClaimedStep[]): void {
+    const now = this.clock();
+    const iso = new Date(now).toISOString();
+    const r = this.s.insertStep.run(w.run.id, tn.id, 'running', inputJson ?? J(input), iso, workerId, iso, null, null);
+    if (!r.changes) return;
+    const id = Number(r.lastInsertRowid);
+    w.madeActive = true;
+    this.noteStep(w, tn.id, { id, node_id: tn.id, status: 'running', branch: null, output: null });
+    chained.push({ id, runId: w.run.id, nodeId: tn.id, input, attempts: 0, history: [], state: null, resume: undefined, startedAt: now });
+  }
+
+  private skip(w: RunWork, tn: CNode, workerId: string, chained: ClaimedStep[]): void {
+    const iso = this.nowIso;
+    const r = this.s.insertStep.run(w.run.id, tn.id, 'skipped', null, iso, null, null, iso, null);
+    if (!r.changes) return;
+    this.noteStep(w, tn.id, { id: Number(r.lastInsertRowid), node_id: tn.id, status: 'skipped', branch: null, output: null });
+    this.advance(w, tn, { status: 'skipped', branch: null, output: null, outputJson: null }, workerId, chained);
+  }
+
+  /** join mode "first": the other paths into the join stop (their steps become skipped). */
+  private cancelAncestors(w: RunWork, tn: CNode): void {
+    const anc = w.cg.ancestors(tn.id);
+    const steps = this.loadSteps(w);
+    for (const id of anc) {
+      const st = steps.get(id);
+      if (!st || !(st.status === 'ready' || st.status === 'running' || st.status === 'waiting')) continue;
+      this.db.prepare(`UPDATE steps SET status = 'skipped', claimed_by = NULL, finished_at = ?, error = ?, wait_event = NULL, waiting_for = NULL WHERE id = ?`)
+        .run(this.nowIso, J({ message: `stopped: join "${tn.id}" (first) went on with another path` }), st.id);
+      this.s.deleteStepTimers.run(st.id);
+      this.db.prepare(`UPDATE approvals SET status = 'cancelled', decided_at = ? WHERE step_id = ? AND status = 'pending'`).run(this.nowIso, st.id);
+      st.status = 'skipped';
+    }
+  }
+
+  private settleRun(w: RunWork): void {
+    if (w.failed) {
+      this.failRun(w.run.id, w.failed);
+      return;
+    }
+    if (w.madeActive) {
+      if (this.s.wakeRun.run(w.run.id).changes) this.emitRun(w.run.id, w.run.workflowId, 'running');
+      return;
+    }
+    const c = this.s.runCounts.get(w.run.id) as { busy: number; waiting: number };
+    if (c.busy + c.waiting === 0) {
+      this.finishRun(w.run.id, 'succeeded', null, w.cg);
+      return;
+    }
+    const status = c.busy > 0 ? 'running' : 'waiting';
+    if (this.s.setRunStatus.run(status, w.run.id, status).changes) this.emitRun(w.run.id, w.run.workflowId, status);
+  }
+
+  emitRun(id: string, workflowId: string, status: string): void {
+    this.emit('run.updated', { id, workflowId, status, at: this.nowIso });
+  }
+
+  /** Finish a run: output, timers, parent wake-up, queue promotion, failure escalation and error workflow. */
+  finishRun(runId: string, status: 'succeeded' | 'failed' | 'cancelled', error: RunError | null, cg?: CompiledGraph): boolean {
+    const run = this.s.runRow.get(runId) as { id: string; workflow_id: string; version: number; scope: string; status: string; parent_step_id: number | null; parent_run_id: string | null } | undefined;
+    if (!run || !['queued', 'running', 'waiting'].includes(run.status)) return false;
+    const g = cg ?? compiled(this.db, run.workflow_id, run.version, run.scope);
+    let output: unknown = null;
+    if (status === 'succeeded') {
+      const leaves = (this.s.succeededOutputs.all(runId) as { node_id: string; output: string | null }[]).filter((r) => g.nodes.get(r.node_id)?.leaf);
+      if (leaves.length === 1) output = P(leaves[0]?.output);
+      else if (leaves.length > 1) output = Object.fromEntries(leaves.map((l) => [l.node_id, P(l.output)]));
+    }
+    const iso = this.nowIso;
+    this.s.finishRun.run(status, J(output), error ? J(error) : null, iso, runId);
+    this.s.deleteRunTimers.run(runId);
+    if (status !== 'succeeded') {
+      this.s.cancelActiveSteps.run(iso, runId);
+      const cancelled = this.s.cancelApprovals.all(iso, runId) as { id: string }[];
+      if (cancelled.length) this.emit('approvals.count', { pending: (this.s.pendingApprovals.get() as { n: number }).n });
+      for (const c of this.s.activeChildren.all(runId) as { id: string }[]) this.finishRun(c.id, 'cancelled', { message: `parent run ${runId} ${status}` });
+    }
+    this.emitRun(runId, run.workflow_id, status);
+    if (run.parent_step_id !== null) {
+      const woke = this.s.wakeStep.get(run.parent_step_id) as { run_id: string } | undefined;
+      if (woke && this.s.wakeRun.run(woke.run_id).changes) this.emit('run.updated', { id: woke.run_id, workflowId: run.workflow_id, status: 'running', at: iso });
+    }
+    const settings = g.definition.settings;
+    if (!run.scope && settings.concurrency !== undefined) this.promoteQueued(run.workflow_id, settings.concurrency);
+    if (status === 'failed' && !run.scope && run.parent_run_id === null) {
+      const name = g.definition.name;
+      if (settings.escalateOnFailure !== 'none') {
+        this.raiseEscalation({
+          severity: settings.escalateOnFailure,
+          title: `Run of "${name}" failed`,
+          detail: `${error?.nodeId ? `Step ${error.nodeId}: ` : ''}${error?.message ?? 'failed'} (run ${runId})`,
+          runId,
+          workflowId: run.workflow_id,
+          key: `run-failed:${runId}`,
+        });
+      }
+      this.insertEvent('run.failed', { runId, workflowId: run.workflow_id, error }, { type: 'run', id: runId });
+      if (settings.errorWorkflow) {
+        try {
+          this.startRunTx({
+            workflow: settings.errorWorkflow,
+            input: { failedRun: { id: runId, workflowId: run.workflow_id, workflowName: name, error } },
+            trigger: { type: 'error', detail: { runId } },
+            idempotencyKey: `error:${runId}`,
+          });
+        } catch (e) {
+          this.raiseEscalation({
+            severity: 'critical',
+            title: `Error workflow "${settings.errorWorkflow}" could not start`,
+            detail: `${(e as Error).message} (for failed run ${runId} of ${run.workflow_id})`,
+            runId,
+            workflowId: run.workflow_id,
+            key: `error-wf:${runId}`,
+          });
+        }
+      }
+    }
+    return true;
+  }
+
+  private promoteQueued(workflowId: string, limit: number): void {
+    const active = (this.s.activeCount.get(workflowId) as { n: number }).n;
+    if (active >= limit) return;
+    for (const q of this.s.queued.all(workflowId, limit - active) as { id: string; input: string | null }[]) {
+      const info = this.runInfo(q.id) as RunInfo;
+      this.activate(q.id, compiled(this.db, info.workflowId, info.version, ''), info.input, this.clock());
+      this.emitRun(q.id, workflowId, 'running');
+    }
+  }
+
+  failRun(runId: string, error: RunError): boolean {
+    return this.finishRun(runId, 'failed', error);
+  }
+
+  cancelRun(runId: string): boolean {
+    return this.tx(() => this.finishRun(runId, 'cancelled', { message: 'cancelled', code: 'cancelled' }));
+  }
+
+  /** Failed or cancelled run: its failed and cancelled steps become ready again (finished steps are kept). */
+  retryRun(runId: string): void {
+    this.tx(() => {
+      const run = this.s.runRow.get(runId) as { status: string; workflow_id: string } | undefined;
+      if (!run) throw new ApiError('not_found', `No run "${runId}".`);
+      if (run.status !== 'failed' && run.status !== 'cancelled') {
+        throw new ApiError('conflict', `Run ${runId} is ${run.status}; only a failed or cancelled run can be retried.`);
+      }
+      const n = this.db
+        .prepare(`UPDATE steps SET status = 'ready', attempts = 0, error = NULL, state = NULL, resume = NULL, claimed_by = NULL, finished_at = NULL, wait_event = NULL, waiting_for = NULL
+          WHERE run_id = ? AND (status = 'cancelled' OR (status = 'failed' AND (branch IS NULL OR branch <> 'error')))`)
+        .run(runId).changes;
+      this.db.prepare(`UPDATE runs SET status = 'running', error = NULL, output = NULL, finished_at = NULL WHERE id = ?`).run(runId);
+      if (n === 0) {
+        // Nothing to redo (e.g. it failed before any step): start from the entry nodes.
+        const info = this.runInfo(runId) as RunInfo;
+        const cg = compiled(this.db, info.workflowId, info.version, info.scope);
+        for (const e of cg.entries) this.s.insertStep.run(runId, e, 'ready', J(info.input), this.nowIso, null, null, null, null);
+      }
+      this.emitRun(runId, run.workflow_id, 'running');
+    });
+  }
+
+  // ---- timers -----------------------------------------------------------
+
+  /** Fire due timers (at most `limit`), each atomically with its effect. */
+  fireTimers(limit = 500): number {
+    return this.tx(() => {
+      const rows = this.s.dueTimers.all(this.clock(), limit) as { id: number; kind: string; run_id: string; step_id: number | null; payload: string | null }[];
+      for (const t of rows) {
+        let runId: string | undefined;
+        if (t.kind === 'resume' && t.step_id !== null) {
+          runId = (this.s.resumeStep.get(J({ kind: 'timer' }), t.step_id) as { run_id: string } | undefined)?.run_id;
+        } else if (t.kind === 'retry' && t.step_id !== null) {
+          runId = (this.s.retryReady.get(t.step_id) as { run_id: string } | undefined)?.run_id;
+        } else if (t.kind === 'approval' && t.step_id !== null) {
+          const { approvalId } = P(t.payload) as { approvalId: string };
+          const a = this.s.expireApproval.get(this.nowIso, approvalId) as { id: string; run_id: string; payload: string | null; decided_at: string } | undefined;
+          if (a) {
+            const resume: Resume = { kind: 'approval', status: 'expired', payload: P(a.payload), reason: null, decidedBy: null, decidedAt: a.decided_at, approvalId: a.id };
+            runId = (this.s.resumeStep.get(J(resume), t.step_id) as { run_id: string } | undefined)?.run_id;
+            this.insertEvent('approval.decided', { approvalId: a.id, runId: a.run_id, status: 'expired' }, { type: 'approval', id: a.id });
+            this.emit('approval.decided', { id: a.id, runId: a.run_id, status: 'expired', decidedBy: null, decidedAt: a.decided_at });
+            this.emit('approvals.count', { pending: (this.s.pendingApprovals.get() as { n: number }).n });
+          }
+        } else if (t.kind === 'run_timeout') {
+          const info = this.runInfo(t.run_id);
+          const cg = info && compiled(this.db, info.workflowId, info.version, info.scope);
+          const limitText = cg?.definition.settings.timeout !== undefined ? String(cg.definition.settings.timeout) : '';
+          this.failRun(t.run_id, { message: `the run timed out (settings.timeout ${limitText})`, code: 'run_timeout' });
+        }
+        if (runId && this.s.wakeRun.run(runId).changes) {
+          const info = this.runInfo(runId);
+          if (info) this.emitRun(runId, info.workflowId, 'running');
+        }
+      }
+      return rows.length;
+    });
+  }
+
+  nextTimerAt(): number | null {
+    return (this.s.nextTimer.get() as { t: number | null }).t;
+  }
+
+  readyCount(): number {
+    return (this.s.readyCount.get() as { n: number }).n;
+  }
+
+  // ---- effects ----------------------------------------------------------
+
+  applyEffects(effects: Effect[], run: RunInfo): void {
+    const iso = this.nowIso;
+    effects.forEach((e, i) => {
+      if (e.kind === 'escalation') this.raiseEscalation({ ...e, runId: run.id, workflowId: run.workflowId, key: `node:${run.id}:${i}:${e.title}` });
+      else if (e.kind === 'event') this.insertEvent(e.type, e.data, e.subject);
+      else if (e.kind === 'phase') {
+        this.s.setPhase.run(e.phase, run.id);
+        this.emit('run.updated', { id: run.id, workflowId: run.workflowId, status: 'running', phase: e.phase, at: iso });
+      } else if (e.kind === 'plan') this.s.insertPlan.run(run.workflowId, run.id, e.title, J(e.content), iso);
+      else if (e.kind === 'learning') this.s.insertLearning.run(run.workflowId, run.id, e.text, J(e.tags), iso);
+    });
+  }
+
+  raiseEscalation(e: { severity: string; title: string; detail: string; runId?: string | null; workflowId?: string | null; key?: string }): string | null {
+    const id = newId('e');
+    const iso = this.nowIso;
+    const r = this.s.insertEscalation.run(id, e.severity, e.title, e.detail, e.runId ?? null, e.workflowId ?? null, e.key ?? null, iso);
+    if (!r.changes) return null;
+    this.emit('escalation.raised', {
+      id,
+      severity: e.severity,
+      title: e.title,
+      detail: e.detail,
+      createdAt: iso,
+      ...(e.runId ? { runId: e.runId } : {}),
+      ...(e.workflowId ? { workflowId: e.workflowId } : {}),
+    });
+    return id;
+  }
+
+  /** Append a domain event (the dispatcher starts/resumes runs from it after the commit). */
+  insertEvent(type: string, data: unknown, subject?: { type: string; id: string } | null): number {
+    const r = this.s.insertEvent.run(this.nowIso, type, subject?.type ?? null, subject?.id ?? null, J(data ?? null));
+    this.eventsInserted++;
+    return Number(r.lastInsertRowid);
+  }
+
+  childRuns(stepId: number, runId: string): { id: string; status: string; input: unknown; output: unknown; error: { message: string } | null }[] {
+    return (this.s.childRuns.all(stepId, runId) as { id: string; status: string; input: string | null; output: string | null; error: string | null }[]).map((r) => ({
+      id: r.id,
+      status: r.status,
+      input: P(r.input),
+      output: P(r.output),
+      error: P(r.error) as { message: string } | null,
+    }));
+  }
+
+  stepOutputs(runId: string): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const r of this.s.succeededOutputs.all(runId) as { node_id: string; output: string | null }[]) out[r.node_id] = P(r.output);
+    return out;
+  }
+}
+
+function strip(e: StepError): RunError {
+  const out: RunError = { message: e.message };
+  if (e.code) out.code = e.code;
+  if (e.nodeId) out.nodeId = e.nodeId;
+  if (e.expression) out.expression = e.expression;
+  return out;
+}
+
+function backoff(cn: CNode, attempts: number): number {
+  const r = cn.retry;
+  const d = Math.min(r.maxDelayMs, r.initialDelayMs * Math.pow(r.factor, attempts - 1));
+  return Math.round(r.jitter ? d / 2 + Math.random() * (d / 2) : d);
+}
+
+/** Is an edge with `branch` taken when its source ended with `status`/`srcBranch`? */
+export function edgeTaken(branch: string | undefined, status: string, srcBranch: string | null): boolean {
+  if (status === 'succeeded') return branch === undefined || branch === srcBranch;
+  if (status === 'failed') return srcBranch === 'error' && branch === 'error';
+  return false;
+}

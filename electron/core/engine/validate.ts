@@ -1,0 +1,173 @@
+/**
+ * validateWorkflow: the structural zod schema, then the rules that need the
+ * node registry and the expression language. Every issue names the path, the
+ * node id when there is one, and the rule broken.
+ */
+import { Cron } from 'croner';
+import type { z } from 'zod';
+import { Graph, WorkflowDefinition, type ValidationIssue } from '../../../shared/contract/workflow';
+import { compileExpression, compileParams, ExpressionError } from './expr';
+import { nodeType, nodeTypes } from './registry';
+import './nodes';
+
+export interface ValidationResult {
+  ok: boolean;
+  issues: ValidationIssue[];
+  /** The parsed definition (defaults applied) when ok. */
+  definition?: WorkflowDefinition;
+}
+
+function getAt(obj: unknown, path: PropertyKey[]): unknown {
+  let cur = obj;
+  for (const k of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[k as string];
+  }
+  return cur;
+}
+
+function zodIssues(err: z.ZodError, root: unknown, prefix: string, nodeIdAt?: (path: PropertyKey[]) => string | undefined): ValidationIssue[] {
+  return err.issues.map((i) => {
+    const path = [prefix, ...i.path.map(String)].filter(Boolean).join('.') || '(root)';
+    const missing = i.code === 'invalid_type' && i.path.length > 0 && getAt(root, i.path) === undefined;
+    const message = missing ? `missing required ${prefix.includes('params') ? 'parameter' : 'field'} "${String(i.path[i.path.length - 1])}"` : i.message;
+    const nodeId = nodeIdAt?.(i.path);
+    return nodeId ? { path, nodeId, message } : { path, message };
+  });
+}
+
+function exprMessage(e: ExpressionError): string {
+  return `bad expression "${e.expression}": ${e.detail}${e.position !== undefined ? ` (at character ${e.position})` : ''}`;
+}
+
+/** Check a graph (the workflow, or a forEach body) and report issues under `prefix`. */
+function validateGraph(graphIn: unknown, prefix: string, issues: ValidationIssue[]): void {
+  const parsed = Graph.safeParse(graphIn);
+  const nodesRaw = (graphIn as { nodes?: unknown[] } | null)?.nodes;
+  const nodeIdAt = (path: PropertyKey[]) => {
+    if (path[0] !== 'nodes' || typeof path[1] !== 'number' || !Array.isArray(nodesRaw)) return undefined;
+    const id = (nodesRaw[path[1]] as { id?: unknown } | undefined)?.id;
+    return typeof id === 'string' ? id : undefined;
+  };
+  const at = (p: string) => (prefix ? `${prefix}.${p}` : p);
+  if (!parsed.success) {
+    issues.push(...zodIssues(parsed.error, graphIn, prefix, nodeIdAt));
+    return;
+  }
+  const { nodes, edges } = parsed.data;
+  const byId = new Map<string, { index: number; branches: string[] | null }>();
+  nodes.forEach((n, i) => {
+    const path = at(`nodes.${i}`);
+    if (byId.has(n.id)) {
+      issues.push({ path: `${path}.id`, nodeId: n.id, message: `duplicate node id "${n.id}" (node ids must be unique)` });
+      return;
+    }
+    const def = nodeType(n.type);
+    if (!def) {
+      issues.push({ path: `${path}.type`, nodeId: n.id, message: `unknown node type "${n.type}" (known types: ${nodeTypes().join(', ')})` });
+      byId.set(n.id, { index: i, branches: null });
+      return;
+    }
+    const pr = def.params.safeParse(n.params);
+    if (!pr.success) {
+      for (const iss of zodIssues(pr.error, n.params, `${path}.params`)) issues.push({ ...iss, nodeId: n.id, message: `${n.type}: ${iss.message}` });
+      byId.set(n.id, { index: i, branches: null });
+      return;
+    }
+    compileParams(n.params, def.paramSpec ?? {}, (p, e) => issues.push({ path: [`${path}.params`, ...p].join('.'), nodeId: n.id, message: exprMessage(e) }));
+    def.validate?.(
+      pr.data,
+      (p, message) => issues.push({ path: `${path}.params.${p}`, nodeId: n.id, message }),
+      (g, p) => validateGraph(g, `${path}.params.${p}`, issues),
+    );
+    const branches = def.branches ? (typeof def.branches === 'function' ? def.branches(pr.data) : [...def.branches]) : [];
+    byId.set(n.id, { index: i, branches });
+  });
+  const seenEdges = new Set<string>();
+  edges.forEach((e, i) => {
+    const path = at(`edges.${i}`);
+    const from = byId.get(e.from);
+    if (!from) issues.push({ path: `${path}.from`, message: `edge ${e.from} -> ${e.to}: no node "${e.from}" (dangling edge)` });
+    if (!byId.has(e.to)) issues.push({ path: `${path}.to`, nodeId: e.from, message: `edge ${e.from} -> ${e.to}: no node "${e.to}" (dangling edge)` });
+    if (e.from === e.to) issues.push({ path, nodeId: e.from, message: `edge ${e.from} -> ${e.to} points at its own node (a cycle; use a forEach node to repeat steps)` });
+    if (from?.branches && e.branch !== undefined && e.branch !== 'error' && !from.branches.includes(e.branch)) {
+      const type = nodes[from.index]?.type;
+      issues.push({
+        path: `${path}.branch`,
+        nodeId: e.from,
+        message: `node "${e.from}" (${type}) has no branch "${e.branch}" (its branches: ${[...from.branches, 'error'].join(', ')})`,
+      });
+    }
+    const k = `${e.from}>${e.to}>${e.branch ?? ''}`;
+    if (seenEdges.has(k)) issues.push({ path, nodeId: e.from, message: `duplicate edge ${e.from} -> ${e.to}` });
+    seenEdges.add(k);
+  });
+  // Cycles (a loop is a forEach body, never a back edge).
+  const out = new Map<string, string[]>();
+  for (const e of edges) if (byId.has(e.from) && byId.has(e.to) && e.from !== e.to) out.set(e.from, [...(out.get(e.from) ?? []), e.to]);
+  const state = new Map<string, 1 | 2>();
+  const stack: string[] = [];
+  let reported = false;
+  const visit = (id: string): void => {
+    if (reported) return;
+    state.set(id, 1);
+    stack.push(id);
+    for (const next of out.get(id) ?? []) {
+      if (state.get(next) === 1) {
+        const cycle = [...stack.slice(stack.indexOf(next)), next];
+        issues.push({ path: at('edges'), nodeId: next, message: `edges form a cycle: ${cycle.join(' -> ')} (cycles are not allowed; use a forEach node to repeat steps)` });
+        reported = true;
+        return;
+      }
+      if (!state.has(next)) visit(next);
+    }
+    stack.pop();
+    state.set(id, 2);
+  };
+  for (const n of nodes) if (!state.has(n.id)) visit(n.id);
+}
+
+/** Validate a workflow definition: { ok, issues: [{ path, nodeId?, message }] }. */
+export function validateWorkflow(input: unknown): ValidationResult {
+  const issues: ValidationIssue[] = [];
+  const parsed = WorkflowDefinition.safeParse(input);
+  if (!parsed.success) {
+    const nodesRaw = (input as { nodes?: unknown[] } | null)?.nodes;
+    issues.push(
+      ...zodIssues(parsed.error, input, '', (path) => {
+        if (path[0] !== 'nodes' || typeof path[1] !== 'number' || !Array.isArray(nodesRaw)) return undefined;
+        const id = (nodesRaw[path[1]] as { id?: unknown } | undefined)?.id;
+        return typeof id === 'string' ? id : undefined;
+      }),
+    );
+    // Still check the graph when its shape is fine, to report everything at once.
+    if (input && typeof input === 'object' && !issues.some((i) => i.path.startsWith('nodes') || i.path.startsWith('edges'))) {
+      validateGraph({ nodes: (input as { nodes?: unknown }).nodes, edges: (input as { edges?: unknown }).edges ?? [] }, '', issues);
+    }
+    return { ok: false, issues };
+  }
+  const def = parsed.data;
+  validateGraph({ nodes: def.nodes, edges: def.edges }, '', issues);
+  const t = def.trigger;
+  if (t.type === 'schedule') {
+    try {
+      Intl.DateTimeFormat('en-US', { timeZone: t.timezone });
+    } catch {
+      issues.push({ path: 'trigger.timezone', message: `unknown time zone "${t.timezone}" (use an IANA name such as Europe/Paris or America/New_York)` });
+    }
+    try {
+      new Cron(t.cron, { paused: true, ...(issues.some((i) => i.path === 'trigger.timezone') ? {} : { timezone: t.timezone }) });
+    } catch (e) {
+      issues.push({ path: 'trigger.cron', message: `bad cron "${t.cron}": ${(e as Error).message} (use 5 fields: minute hour day-of-month month day-of-week, e.g. "30 2 * * *")` });
+    }
+  }
+  if (t.type === 'event' && t.filter !== undefined) {
+    try {
+      compileExpression(t.filter);
+    } catch (e) {
+      if (e instanceof ExpressionError) issues.push({ path: 'trigger.filter', message: exprMessage(e) });
+      else throw e;
+    }
+  }
+  return issues.length ? { ok: false, issues } : { ok: true, issues: [], definition: def };
+}

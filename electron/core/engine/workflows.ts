@@ -1,0 +1,143 @@
+/**
+ * Stored workflows: import (validate, new version only when the definition
+ * changed; a rejected import changes nothing), export, summaries for
+ * workflows.list, enable/disable, and the JSON Schema of the format.
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { ApiError, type WorkflowSummary } from '../../../shared/api';
+import { WorkflowDefinition } from '../../../shared/contract/workflow';
+import type { Sqlite } from '../db/open';
+import { compileGraph } from './compile';
+import { nextFire } from './triggers/schedule';
+import { validateWorkflow } from './validate';
+
+/** Canonical JSON (sorted keys) so an unchanged definition hashes the same. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v)
+      .sort()
+      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+export interface ImportResult {
+  id: string;
+  version: number;
+  created: boolean;
+  changed: boolean;
+}
+
+/** Validate and store; throws ApiError('invalid_input') with every issue (path, node, rule) and writes nothing. */
+export function importWorkflow(db: Sqlite, input: unknown, opts: { enable?: boolean; now?: string } = {}): ImportResult {
+  const v = validateWorkflow(input);
+  if (!v.ok || !v.definition) {
+    const issues = v.issues.map((i) => ({ path: i.path, message: i.nodeId ? `node "${i.nodeId}": ${i.message}` : i.message }));
+    throw new ApiError('invalid_input', `The workflow definition is not valid (nothing was imported): ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
+  }
+  const def = v.definition;
+  // The definition must also compile (it does when valid; this keeps the two in step).
+  compileGraph(def, def, 0, '');
+  const { version: _ignored, ...stored } = def;
+  const text = JSON.stringify(stored);
+  const hash = createHash('sha256').update(canonical(stored)).digest('hex');
+  const now = opts.now ?? new Date().toISOString();
+  const trigger = def.trigger;
+  const triggerKey = trigger.type === 'event' ? trigger.event : trigger.type === 'webhook' ? trigger.slug : null;
+  return db
+    .transaction((): ImportResult => {
+      const cur = db.prepare('SELECT current_version AS version, enabled FROM workflows WHERE id = ?').get(def.id) as { version: number; enabled: number } | undefined;
+      if (trigger.type === 'webhook') {
+        const other = db.prepare(`SELECT id FROM workflows WHERE trigger_type = 'webhook' AND trigger_key = ? AND id <> ?`).get(triggerKey, def.id) as { id: string } | undefined;
+        if (other) throw new ApiError('conflict', `The webhook slug "${triggerKey}" is already used by workflow "${other.id}"; pick another trigger.slug.`, [{ path: 'trigger.slug', message: `already used by ${other.id}` }]);
+      }
+      if (cur) {
+        const last = db.prepare('SELECT hash FROM workflow_versions WHERE workflow_id = ? AND version = ?').get(def.id, cur.version) as { hash: string };
+        if (last.hash === hash) {
+          if (opts.enable !== undefined && Boolean(cur.enabled) !== opts.enable) db.prepare('UPDATE workflows SET enabled = ?, updated_at = ? WHERE id = ?').run(opts.enable ? 1 : 0, now, def.id);
+          return { id: def.id, version: cur.version, created: false, changed: false };
+        }
+        const version = cur.version + 1;
+        db.prepare('INSERT INTO workflow_versions (workflow_id, version, definition, hash, created_at) VALUES (?, ?, ?, ?, ?)').run(def.id, version, text, hash, now);
+        db.prepare('UPDATE workflows SET name = ?, description = ?, current_version = ?, trigger_type = ?, trigger_key = ?, updated_at = ?, enabled = COALESCE(?, enabled) WHERE id = ?').run(
+          def.name,
+          def.description ?? null,
+          version,
+          trigger.type,
+          triggerKey,
+          now,
+          opts.enable === undefined ? null : opts.enable ? 1 : 0,
+          def.id,
+        );
+        return { id: def.id, version, created: false, changed: true };
+      }
+      db.prepare('INSERT INTO workflows (id, name, description, enabled, current_version, trigger_type, trigger_key, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?)').run(
+        def.id,
+        def.name,
+        def.description ?? null,
+        opts.enable === false ? 0 : 1,
+        trigger.type,
+        triggerKey,
+        now,
+        now,
+      );
+      db.prepare('INSERT INTO workflow_versions (workflow_id, version, definition, hash, created_at) VALUES (?, 1, ?, ?, ?)').run(def.id, text, hash, now);
+      return { id: def.id, version: 1, created: true, changed: true };
+    })
+    .immediate();
+}
+
+export function exportWorkflow(db: Sqlite, id: string, version?: number): WorkflowDefinition {
+  const wf = db.prepare('SELECT current_version AS version FROM workflows WHERE id = ?').get(id) as { version: number } | undefined;
+  if (!wf) throw new ApiError('not_found', `No workflow "${id}".`);
+  const v = version ?? wf.version;
+  const row = db.prepare('SELECT definition FROM workflow_versions WHERE workflow_id = ? AND version = ?').get(id, v) as { definition: string } | undefined;
+  if (!row) throw new ApiError('not_found', `Workflow "${id}" has no version ${v} (latest: ${wf.version}).`);
+  return { ...(JSON.parse(row.definition) as WorkflowDefinition), version: v };
+}
+
+export function setEnabled(db: Sqlite, id: string, enabled: boolean): void {
+  const r = db.prepare('UPDATE workflows SET enabled = ?, updated_at = ? WHERE id = ?').run(enabled ? 1 : 0, new Date().toISOString(), id);
+  if (!r.changes) throw new ApiError('not_found', `No workflow "${id}".`);
+}
+
+export function summaries(db: Sqlite, now: number, only?: string): WorkflowSummary[] {
+  const rows = db
+    .prepare(`SELECT w.id, w.name, w.description, w.enabled, w.current_version AS version, v.definition FROM workflows w
+      JOIN workflow_versions v ON v.workflow_id = w.id AND v.version = w.current_version ${only ? 'WHERE w.id = ?' : ''} ORDER BY w.name`)
+    .all(...(only ? [only] : [])) as { id: string; name: string; description: string | null; enabled: number; version: number; definition: string }[];
+  const weekAgo = new Date(now - 7 * 86_400_000).toISOString();
+  const last = db.prepare(`SELECT id, status, created_at, finished_at FROM runs WHERE workflow_id = ? AND scope = '' ORDER BY seq DESC LIMIT 1`);
+  const stats = db.prepare(
+    `SELECT COUNT(*) AS n, COALESCE(SUM(status = 'succeeded'), 0) AS ok FROM runs WHERE workflow_id = ? AND scope = '' AND status IN ('succeeded','failed','cancelled') AND finished_at >= ?`,
+  );
+  const active = db.prepare(`SELECT COUNT(*) AS n FROM runs WHERE workflow_id = ? AND scope = '' AND status IN ('queued','running','waiting')`);
+  return rows.map((r) => {
+    const def = JSON.parse(r.definition) as WorkflowDefinition;
+    const l = last.get(r.id) as { id: string; status: string; created_at: string; finished_at: string | null } | undefined;
+    const s = stats.get(r.id, weekAgo) as { n: number; ok: number };
+    const next = nextFire({ enabled: Boolean(r.enabled), trigger: def.trigger }, new Date(now));
+    return {
+      id: r.id,
+      name: r.name,
+      description: r.description,
+      enabled: Boolean(r.enabled),
+      version: r.version,
+      trigger: def.trigger,
+      lastRun: l ? { id: l.id, status: l.status as WorkflowSummary['lastRun'] extends infer T ? (T extends { status: infer S } ? S : never) : never, createdAt: l.created_at, finishedAt: l.finished_at } : null,
+      nextRun: next ? next.toISOString() : null,
+      runs7d: s.n,
+      successRate7d: s.n ? s.ok / s.n : null,
+      activeRuns: (active.get(r.id) as { n: number }).n,
+    };
+  });
+}
+
+/** The JSON Schema of the definition format (written to resources/workflow.schema.json). */
+export function workflowJsonSchema(): unknown {
+  return z.toJSONSchema(WorkflowDefinition, { io: 'input', unrepresentable: 'any' });
+}

@@ -1,0 +1,241 @@
+/**
+ * The workflow engine's operations and push events: workflows, runs, approvals,
+ * escalations, plans and learnings (docs/engine.md).
+ */
+import { z } from 'zod';
+import { Empty, op } from './base';
+import { Trigger, ValidationIssue, WorkflowId } from './workflow';
+
+export const RunStatus = z.enum(['queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled']);
+export type RunStatus = z.infer<typeof RunStatus>;
+export const StepStatus = z.enum(['ready', 'running', 'waiting', 'succeeded', 'failed', 'skipped', 'cancelled']);
+export type StepStatus = z.infer<typeof StepStatus>;
+export const RunPhase = z.enum(['IDLE', 'ANALYZING', 'PLANNING', 'EXECUTING', 'LEARNING']);
+export type RunPhase = z.infer<typeof RunPhase>;
+export const Severity = z.enum(['info', 'warning', 'critical']);
+export type Severity = z.infer<typeof Severity>;
+export const ApprovalStatus = z.enum(['pending', 'approved', 'rejected', 'expired', 'cancelled']);
+export type ApprovalStatus = z.infer<typeof ApprovalStatus>;
+
+/** How a run was started. */
+export const RunTrigger = z.object({
+  type: z.enum(['manual', 'schedule', 'event', 'webhook', 'subworkflow', 'error', 'api', 'cli']),
+  /** schedule: the fire time; event: the event id; webhook: the slug … */
+  detail: z.unknown().optional(),
+});
+export type RunTrigger = z.infer<typeof RunTrigger>;
+
+export const RunError = z.object({
+  message: z.string(),
+  code: z.string().optional(),
+  nodeId: z.string().optional(),
+  expression: z.string().optional(),
+});
+export type RunError = z.infer<typeof RunError>;
+
+export const RunSummary = z.object({
+  id: z.string(),
+  workflowId: z.string(),
+  workflowName: z.string(),
+  version: z.number().int(),
+  status: RunStatus,
+  phase: RunPhase.nullable(),
+  trigger: RunTrigger,
+  subject: z.string().nullable(),
+  parentRunId: z.string().nullable(),
+  error: RunError.nullable(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+});
+export type RunSummary = z.infer<typeof RunSummary>;
+
+export const StepAttempt = z.object({
+  attempt: z.number().int(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  error: RunError.nullable(),
+});
+
+export const StepDetail = z.object({
+  id: z.number().int(),
+  nodeId: z.string(),
+  type: z.string(),
+  status: StepStatus,
+  branch: z.string().nullable(),
+  input: z.unknown(),
+  output: z.unknown(),
+  error: RunError.nullable(),
+  attempts: z.number().int(),
+  history: z.array(StepAttempt),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  /** What a waiting step waits for (a time, an event, an approval, child runs). */
+  waitingFor: z.string().nullable(),
+});
+export type StepDetail = z.infer<typeof StepDetail>;
+
+export const RunDetail = RunSummary.extend({
+  input: z.unknown(),
+  output: z.unknown(),
+  steps: z.array(StepDetail),
+});
+export type RunDetail = z.infer<typeof RunDetail>;
+
+export const WorkflowSummary = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string().nullable(),
+  enabled: z.boolean(),
+  version: z.number().int(),
+  trigger: Trigger,
+  lastRun: z.object({ id: z.string(), status: RunStatus, createdAt: z.string(), finishedAt: z.string().nullable() }).nullable(),
+  /** Next scheduled fire (schedule triggers), ISO UTC. */
+  nextRun: z.string().nullable(),
+  /** Finished runs in the last 7 days and the share that succeeded (null when none finished). */
+  runs7d: z.number().int(),
+  successRate7d: z.number().nullable(),
+  activeRuns: z.number().int(),
+});
+export type WorkflowSummary = z.infer<typeof WorkflowSummary>;
+
+export const Approval = z.object({
+  id: z.string(),
+  runId: z.string(),
+  workflowId: z.string(),
+  nodeId: z.string(),
+  title: z.string(),
+  payload: z.unknown(),
+  confidence: z.number().nullable(),
+  reason: z.string().nullable(),
+  status: ApprovalStatus,
+  decidedPayload: z.unknown(),
+  decidedBy: z.string().nullable(),
+  decidedAt: z.string().nullable(),
+  decisionReason: z.string().nullable(),
+  expiresAt: z.string().nullable(),
+  createdAt: z.string(),
+});
+export type Approval = z.infer<typeof Approval>;
+
+export const Escalation = z.object({
+  id: z.string(),
+  severity: Severity,
+  title: z.string(),
+  detail: z.string(),
+  runId: z.string().nullable(),
+  workflowId: z.string().nullable(),
+  createdAt: z.string(),
+  acknowledgedAt: z.string().nullable(),
+  acknowledgedBy: z.string().nullable(),
+});
+export type Escalation = z.infer<typeof Escalation>;
+
+export const Plan = z.object({
+  id: z.number().int(),
+  workflowId: z.string(),
+  runId: z.string().nullable(),
+  title: z.string(),
+  content: z.unknown(),
+  createdAt: z.string(),
+});
+export type Plan = z.infer<typeof Plan>;
+export const Learning = z.object({
+  id: z.number().int(),
+  workflowId: z.string(),
+  runId: z.string().nullable(),
+  text: z.string(),
+  tags: z.array(z.string()),
+  createdAt: z.string(),
+});
+export type Learning = z.infer<typeof Learning>;
+
+export const EngineStatus = z.object({
+  paused: z.boolean(),
+  /** pool: Bree worker threads; inline: this process' main thread; off: nothing executes here (one-shot CLI). */
+  mode: z.enum(['pool', 'inline', 'off']),
+  workers: z.number().int(),
+  runs: z.object({ queued: z.number().int(), running: z.number().int(), waiting: z.number().int() }),
+  readySteps: z.number().int(),
+  timers: z.number().int(),
+  nextTimerAt: z.string().nullable(),
+});
+export type EngineStatus = z.infer<typeof EngineStatus>;
+
+const IsoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'use an ISO date such as 2025-01-31 or 2025-01-31T08:00:00Z');
+const Limit = z.number().int().min(1).max(1000).default(50);
+const Json = z.unknown();
+
+export const engineOps = {
+  'workflows.list': op('Workflows with enabled, version, last run, next run and 7-day success rate.', Empty,
+    z.object({ workflows: z.array(WorkflowSummary) })),
+  'workflows.get': op('One workflow: summary, current definition and its versions.', z.object({ id: WorkflowId }).strict(),
+    z.object({ workflow: WorkflowSummary, definition: Json, versions: z.array(z.object({ version: z.number().int(), createdAt: z.string() })) })),
+  'workflows.import': op('Validate and store a definition as a new version (a rejected import changes nothing).',
+    z.object({ definition: Json, enable: z.boolean().optional() }).strict(),
+    z.object({ id: z.string(), version: z.number().int(), created: z.boolean(), changed: z.boolean() })),
+  'workflows.validate': op('Check a definition without storing it.', z.object({ definition: Json }).strict(),
+    z.object({ ok: z.boolean(), issues: z.array(ValidationIssue) })),
+  'workflows.export': op('The stored definition (current or a given version).', z.object({ id: WorkflowId, version: z.number().int().optional() }).strict(),
+    z.object({ definition: Json })),
+  'workflows.enable': op('Enable a workflow (its triggers start runs).', z.object({ id: WorkflowId }).strict(), z.object({ id: z.string(), enabled: z.boolean() })),
+  'workflows.disable': op('Disable a workflow (triggers stop; runs in flight finish).', z.object({ id: WorkflowId }).strict(), z.object({ id: z.string(), enabled: z.boolean() })),
+  'engine.status': op('Whether the engine runs or is paused, and how much work is pending.', Empty, EngineStatus),
+  'engine.pauseAll': op('Master switch off: no step or timer is processed until resumeAll.', Empty, EngineStatus),
+  'engine.resumeAll': op('Master switch on.', Empty, EngineStatus),
+  'runs.list': op('Runs, newest first, filtered by workflow, status and creation date.',
+    z.object({ workflow: z.string().optional(), status: RunStatus.optional(), from: IsoDate.optional(), to: IsoDate.optional(), limit: Limit, cursor: z.string().optional() }).strict(),
+    z.object({ runs: z.array(RunSummary), nextCursor: z.string().nullable() })),
+  'runs.get': op('One run with its step timeline (input, output, error, attempts, timings).', z.object({ id: z.string() }).strict(), RunDetail),
+  'runs.start': op('Start a run of a workflow (manual trigger).',
+    z.object({ workflow: z.string(), input: Json.optional(), idempotencyKey: z.string().min(1).max(200).optional(), subject: z.string().optional() }).strict(),
+    z.object({ runId: z.string(), deduplicated: z.boolean(), status: RunStatus })),
+  'runs.cancel': op('Cancel a run (its waiting and ready steps stop; nothing further is sent).', z.object({ id: z.string() }).strict(), RunSummary),
+  'runs.retry': op('Retry a failed run from its failed step(s); finished steps are kept.', z.object({ id: z.string() }).strict(), RunSummary),
+  'runs.prune': op('Delete finished runs older than N days (never a queued, running or waiting run).',
+    z.object({ olderThanDays: z.number().min(0).default(30) }).strict(), z.object({ deleted: z.number().int() })),
+  'approvals.list': op('Approvals, newest first (pending by default).',
+    z.object({ status: ApprovalStatus.or(z.literal('all')).default('pending'), limit: Limit }).strict(), z.object({ approvals: z.array(Approval), pending: z.number().int() })),
+  'approvals.get': op('One approval.', z.object({ id: z.string() }).strict(), Approval),
+  'approvals.decide': op('Approve (optionally with an edited payload) or reject. A second decision keeps the first one.',
+    z.object({ id: z.string(), decision: z.enum(['approve', 'reject']), payload: Json.optional(), reason: z.string().max(2000).optional(), by: z.string().max(200).optional() }).strict(),
+    z.object({ approval: Approval, alreadyDecided: z.boolean(), message: z.string() })),
+  'escalations.list': op('Escalations, newest first.', z.object({ acknowledged: z.boolean().optional(), limit: Limit }).strict(),
+    z.object({ escalations: z.array(Escalation), unacknowledged: z.number().int() })),
+  'escalations.acknowledge': op('Acknowledge an escalation.', z.object({ id: z.string(), by: z.string().max(200).optional() }).strict(), Escalation),
+  'events.publish': op('Append a domain event; starts matching event-triggered workflows and resumes runs waiting for it.',
+    z.object({ type: z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$/, 'use a dotted lower-case event type such as contact.created'), data: Json.optional(), subject: z.object({ type: z.string(), id: z.string() }).optional() }).strict(),
+    z.object({ eventId: z.number().int(), startedRuns: z.array(z.string()), resumedSteps: z.number().int() })),
+  'plans.list': op('Plans of an agentic workflow, newest first.', z.object({ workflow: z.string().optional(), runId: z.string().optional(), limit: Limit }).strict(), z.object({ plans: z.array(Plan) })),
+  'plans.add': op('Record a plan.', z.object({ workflow: z.string(), runId: z.string().optional(), title: z.string().min(1), content: Json }).strict(), Plan),
+  'learnings.list': op('What earlier runs learned, newest first.', z.object({ workflow: z.string().optional(), limit: Limit }).strict(), z.object({ learnings: z.array(Learning) })),
+  'learnings.add': op('Record a learning for the next runs.', z.object({ workflow: z.string(), runId: z.string().optional(), text: z.string().min(1), tags: z.array(z.string()).default([]) }).strict(), Learning),
+} as const;
+
+export const RunUpdated = z.object({
+  id: z.string(),
+  workflowId: z.string(),
+  status: RunStatus,
+  phase: RunPhase.nullable().optional(),
+  at: z.string(),
+});
+export const EscalationRaised = z.object({
+  id: z.string(),
+  severity: Severity,
+  title: z.string(),
+  detail: z.string(),
+  createdAt: z.string(),
+  runId: z.string().optional(),
+  workflowId: z.string().optional(),
+});
+export type EscalationRaised = z.infer<typeof EscalationRaised>;
+
+export const engineEvents = {
+  'run.updated': RunUpdated,
+  'approval.created': z.object({ id: z.string(), runId: z.string(), workflowId: z.string(), title: z.string(), createdAt: z.string() }),
+  'approval.decided': z.object({ id: z.string(), runId: z.string(), status: ApprovalStatus, decidedBy: z.string().nullable(), decidedAt: z.string() }),
+  'escalation.raised': EscalationRaised,
+  'approvals.count': z.object({ pending: z.number().int() }),
+  'workflows.changed': z.object({ id: z.string() }),
+} as const;

@@ -1,0 +1,154 @@
+/**
+ * The workflow definition format (docs/engine.md, docs/workflows.md): a trigger,
+ * nodes, edges and settings. This is the structural schema; electron/core/engine
+ * adds what needs the node registry and the expression language
+ * (`validateWorkflow`: node types, per-type params, expressions, cron, graph rules).
+ */
+import { z } from 'zod';
+
+/** Ids of workflows: lower-case slugs, used in URLs, file names and the CLI. */
+export const WORKFLOW_ID_RULE = 'use 2-63 characters: lower-case letters, digits and -, starting with a letter or digit (e.g. lead-followup)';
+export const WorkflowId = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, WORKFLOW_ID_RULE);
+
+export const NODE_ID_RULE = 'use 1-64 characters: letters, digits, _ and -, starting with a letter (e.g. score_lead)';
+export const NodeId = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, NODE_ID_RULE);
+
+/**
+ * A duration: milliseconds as a number, or a string such as "500ms", "30s", "5m", "2h", "3d", "1w".
+ */
+export const DURATION_RULE = 'use milliseconds (a number) or a number with a unit: ms, s, m, h, d or w (e.g. "48h")';
+export const Duration = z.union([
+  z.number().int().nonnegative(DURATION_RULE),
+  z.string().regex(/^\d+(\.\d+)?(ms|s|m|h|d|w)$/, DURATION_RULE),
+]);
+export type Duration = z.infer<typeof Duration>;
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+/** Duration -> milliseconds. */
+export function durationMs(d: Duration): number {
+  if (typeof d === 'number') return d;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/.exec(d);
+  if (!m) throw new Error(`Bad duration "${d}": ${DURATION_RULE}`);
+  return Math.round(Number(m[1]) * (UNIT_MS[m[2] as string] as number));
+}
+
+export const RetryPolicy = z
+  .object({
+    /** Total tries including the first (1 = no retry). */
+    maxAttempts: z.number().int().min(1).max(50).default(3),
+    /** Delay before the 2nd try; doubled (factor) each time, capped at maxDelay, with full jitter. */
+    initialDelay: Duration.default(1000),
+    maxDelay: Duration.default(300_000),
+    factor: z.number().min(1).max(10).default(2),
+    /** Full jitter: each delay is random in [delay/2, delay]. */
+    jitter: z.boolean().default(true),
+    /** Error codes that are never retried (besides errors a node marks non-retryable). */
+    nonRetryable: z.array(z.string()).default([]),
+  })
+  .strict();
+export type RetryPolicy = z.output<typeof RetryPolicy>;
+
+export const ManualTrigger = z.object({ type: z.literal('manual') }).strict();
+export const ScheduleTrigger = z
+  .object({
+    type: z.literal('schedule'),
+    /** 5 fields (minute hour day month weekday), or 6 with leading seconds. */
+    cron: z.string().min(1, 'give a cron expression such as "30 2 * * *"'),
+    /** IANA time zone, e.g. Europe/Paris. */
+    timezone: z.string().min(1, 'give an IANA time zone such as Europe/Paris'),
+    /** What to do with fires missed while Baton was closed or asleep. */
+    catchUp: z.enum(['skip', 'once', 'all']).default('once'),
+    /** How far back missed fires are caught up (default 1 day). */
+    catchUpWindow: Duration.optional(),
+  })
+  .strict();
+export const EventTrigger = z
+  .object({
+    type: z.literal('event'),
+    /** Event type, e.g. contact.created, form.submitted, approval.decided, run.failed. */
+    event: z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$/, 'use a dotted lower-case event type such as contact.created'),
+    /** JSONata expression over { event: { type, data, subject } }; the run starts when it is truthy. */
+    filter: z.string().optional(),
+  })
+  .strict();
+export const WebhookTrigger = z
+  .object({
+    type: z.literal('webhook'),
+    slug: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'use lower-case letters, digits and - (the URL is /hooks/<slug>)'),
+  })
+  .strict();
+export const Trigger = z.discriminatedUnion('type', [ManualTrigger, ScheduleTrigger, EventTrigger, WebhookTrigger]);
+export type Trigger = z.output<typeof Trigger>;
+
+/** The parameters of a node: checked against the node type's own schema by validateWorkflow. */
+export const NodeParams = z.record(z.string(), z.unknown());
+
+export const WorkflowNode = z
+  .object({
+    id: NodeId,
+    /** A registered node type: condition, switch, set, parallel, join, forEach, wait, approval, escalate, http.request, subworkflow, log … */
+    type: z.string().min(1, 'give the node type, e.g. condition'),
+    name: z.string().optional(),
+    /** Type-specific; a string value starting with "=" is a JSONata expression ("==" escapes a literal "="). */
+    params: NodeParams.default({}),
+    retry: RetryPolicy.optional(),
+    /** Time limit of one try of this node. */
+    timeout: Duration.optional(),
+  })
+  .strict();
+export type WorkflowNode = z.output<typeof WorkflowNode>;
+
+export const Edge = z
+  .object({
+    from: NodeId,
+    to: NodeId,
+    /** For nodes with branches (condition: true/false, approval: approved/rejected/expired …); "error" is taken when the node fails. */
+    branch: z.string().optional(),
+  })
+  .strict();
+export type Edge = z.output<typeof Edge>;
+
+export const WorkflowSettings = z
+  .object({
+    /** At most this many runs of the workflow at once; more are queued (FIFO). */
+    concurrency: z.number().int().min(1).max(10_000).optional(),
+    /** A subject (contact …) may have several active runs of this workflow at once (default: no, a second start returns the active run). */
+    reenroll: z.boolean().default(false),
+    /** Time limit of a whole run (waits included); the run fails when it is reached. */
+    timeout: Duration.optional(),
+    /** Workflow started with { failedRun } when a run of this one fails. */
+    errorWorkflow: WorkflowId.optional(),
+    /** Default retry policy of every node. */
+    retry: RetryPolicy.optional(),
+    /** Escalation severity raised when a run fails ("none" to stay silent). */
+    escalateOnFailure: z.enum(['none', 'info', 'warning', 'critical']).default('warning'),
+  })
+  .strict();
+export type WorkflowSettings = z.output<typeof WorkflowSettings>;
+
+export const Graph = z
+  .object({
+    nodes: z.array(WorkflowNode).min(1, 'a workflow needs at least one node'),
+    edges: z.array(Edge).default([]),
+  })
+  .strict();
+
+export const WorkflowDefinition = z
+  .object({
+    id: WorkflowId,
+    name: z.string().min(1, 'give the workflow a name').max(200),
+    description: z.string().optional(),
+    /** Informational: the store numbers versions itself on import. */
+    version: z.number().int().positive().optional(),
+    trigger: Trigger.default({ type: 'manual' }),
+    nodes: z.array(WorkflowNode).min(1, 'a workflow needs at least one node'),
+    edges: z.array(Edge).default([]),
+    settings: WorkflowSettings.default({ reenroll: false, escalateOnFailure: 'warning' }),
+  })
+  .strict();
+export type WorkflowDefinition = z.output<typeof WorkflowDefinition>;
+export type WorkflowDefinitionInput = z.input<typeof WorkflowDefinition>;
+
+/** One problem found by validateWorkflow: where (path), which node, what rule. */
+export const ValidationIssue = z.object({ path: z.string(), nodeId: z.string().optional(), message: z.string() });
+export type ValidationIssue = z.infer<typeof ValidationIssue>;
