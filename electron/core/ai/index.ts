@@ -10,6 +10,8 @@ import type { Core } from '../core';
 import { aiSettings, AiSettingsError, ANTHROPIC_KEY, localDay, type AiEnv } from './env';
 import { spentOn, usageReport } from './ledger';
 import { getDoc, listDocs, putDoc } from './workspace';
+import { AI_READY_EVENT } from './node-support';
+import { publishEvent } from '../engine';
 
 export { AiStepError, callClaude, mapClaudeError } from './claude';
 export { aiSettings, ANTHROPIC_KEY, type AiEnv } from './env';
@@ -68,4 +70,18 @@ export function aiHandlers(core: Core): HandlerMap<keyof typeof aiOps> {
 
 export function registerAi(core: Core): void {
   core.register(aiHandlers(core));
+  // AI steps waiting for a key or for budget resume when the key is stored or an ai.* setting changes.
+  const ready = (why: string) => {
+    publishEvent(core, { type: AI_READY_EVENT, data: { why } }).catch((e: unknown) => core.log.warn('could not wake waiting AI steps', { error: e as Error }));
+  };
+  const offSecrets = core.bus.on('secrets.changed', ({ names }) => {
+    if (names.includes(ANTHROPIC_KEY)) ready('key');
+  });
+  const offSettings = core.bus.on('settings.changed', ({ key }) => {
+    if (key.startsWith('ai.')) ready(key);
+  });
+  core.onClose(() => {
+    offSecrets();
+    offSettings();
+  });
 }

@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { Liquid, type Template } from 'liquidjs';
 
 /** Variables a template may use. */
-export const TEMPLATE_ROOTS = ['input', 'run', 'steps', 'trigger', 'vars', 'today'] as const;
+export const TEMPLATE_ROOTS = ['input', 'prev', 'run', 'steps', 'trigger', 'vars', 'today'] as const;
 
 export interface Limits {
   /** Each text field keeps its first N characters. */
@@ -168,7 +168,7 @@ function parse(src: string, field: string, maxFieldChars = 4_000): Template[] {
 
 /**
  * Check a template when the workflow is saved: it parses, and every variable
- * starts with a known root (input, run, steps, trigger, vars, today). Returns
+ * starts with a known root (input, prev, run, steps, trigger, vars, today). Returns
  * the problems, each naming the field.
  */
 export function validateTemplate(src: string, field: string, extraRoots: readonly string[] = []): string[] {

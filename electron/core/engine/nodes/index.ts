@@ -5,6 +5,8 @@
 import type { NodeDef } from '../registry';
 import { registerNodes } from '../registry';
 import { learn, phase, plan, recall } from './agent';
+import aiGenerate from './ai.generate';
+import aiReview from './ai.review';
 import approval from './approval';
 import condition from './condition';
 import escalate from './escalate';
@@ -18,6 +20,7 @@ import subworkflow from './subworkflow';
 import switchNode from './switch';
 import transform from './transform';
 import wait from './wait';
+import wordpressPublish from './wordpress.publish';
 
 export const NODES: NodeDef[] = [
   condition,
@@ -37,6 +40,9 @@ export const NODES: NodeDef[] = [
   plan,
   learn,
   recall,
+  aiGenerate,
+  aiReview,
+  wordpressPublish,
 ] as NodeDef[];
 
 registerNodes(NODES);
