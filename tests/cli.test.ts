@@ -5,7 +5,8 @@
  */
 import Database from 'better-sqlite3';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { request } from 'node:http';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +15,6 @@ import { EnvSecretStore } from '../electron/core/secrets';
 import { tempDir } from './helpers';
 
 const ROOT = resolve(__dirname, '..');
-const BIN = join(ROOT, 'bin', 'baton.js');
 
 function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
@@ -30,7 +30,7 @@ interface Run {
 
 function baton(args: string[], opts: { input?: string; env?: Record<string, string> } = {}): Promise<Run> {
   return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: cleanEnv(opts.env) });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: tmpdir(), env: cleanEnv(opts.env) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -76,7 +76,7 @@ function httpPost(port: number, path: string, token: string, body: unknown): Pro
 /** Start `baton serve` and wait for its first stdout line(s) naming the URL. */
 function startServe(args: string[]): Promise<{ child: ChildProcess; out: () => string; err: () => string; url: string }> {
   return new Promise((resolveServe, reject) => {
-    const child = spawn(process.execPath, [BIN, 'serve', ...args], { cwd: ROOT, env: cleanEnv() });
+    const child = spawn(process.execPath, [BIN, 'serve', ...args], { cwd: tmpdir(), env: cleanEnv() });
     let out = '';
     let err = '';
     const timer = setTimeout(() => reject(new Error(`serve did not start: ${out} ${err}`)), 15_000);
@@ -100,11 +100,38 @@ function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((r) => (child.exitCode !== null ? r(child.exitCode) : child.once('exit', (code) => r(code))));
 }
 
+/** Newest modification time of the sources the CLI bundle is built from. */
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestSource(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * The CLI under test is a private copy of the built app in a folder whose path has
+ * spaces and parentheses (like an install path): others rebuilding out/ in this
+ * checkout cannot pull it away mid-test. Built first when out/ is older than the
+ * sources; build and copy happen under the machine's build lock.
+ */
+const APP = join(tmpdir(), `baton cli (test ${process.pid})`);
+const BIN = join(APP, 'bin', 'baton.js');
+
 beforeAll(() => {
-  if (process.env.BATON_TEST_SKIP_BUILD) return;
-  // One build at a time on this machine (others build the same out/ folder).
-  execFileSync('flock', ['/tmp/baton-build.lock', 'npx', 'electron-vite', 'build'], { cwd: ROOT, stdio: 'pipe' });
+  const cli = join(ROOT, 'out', 'main', 'cli.js');
+  const sources = Math.max(...['electron', 'shared', 'resources'].map((d) => newestSource(join(ROOT, d))), statSync(join(ROOT, 'package.json')).mtimeMs);
+  const stale = !existsSync(cli) || (!process.env.BATON_TEST_SKIP_BUILD && statSync(cli).mtimeMs < sources);
+  rmSync(APP, { recursive: true, force: true });
+  mkdirSync(join(APP, 'out'), { recursive: true });
+  const script = `${stale ? 'npx electron-vite build >/dev/null && ' : ''}cp -R out/main "$1/out/main" && cp -R bin "$1/bin" && cp package.json "$1/"`;
+  execFileSync('flock', ['/tmp/baton-build.lock', 'sh', '-c', script, 'sh', APP], { cwd: ROOT, stdio: 'pipe' });
+  symlinkSync(join(ROOT, 'node_modules'), join(APP, 'node_modules'));
+  symlinkSync(join(ROOT, 'resources'), join(APP, 'resources'));
 }, 120_000);
+
+afterAll(() => rmSync(APP, { recursive: true, force: true }));
 
 describe('baton CLI', () => {
   const tmp = tempDir('baton-cli-');
@@ -137,7 +164,7 @@ describe('baton CLI', () => {
     delete env.DISPLAY;
     const r = await new Promise<Run>((res) => {
       const child = spawn(process.execPath, [BIN, 'doctor', '--json', '--data', data], {
-        cwd: ROOT,
+        cwd: tmpdir(),
         env: { ...env, DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(tmp.dir, 'no-bus')}` },
       });
       let stdout = '';
