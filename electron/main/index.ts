@@ -4,7 +4,7 @@
  * function in ./logic (unit-tested in plain Node); this file only wires Electron
  * APIs to them. See docs/desktop.md.
  */
-import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, Notification, screen, session, shell, Tray } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, nativeTheme, Notification, screen, session, shell, Tray } from 'electron';
 import type { MenuItemConstructorOptions } from 'electron';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -21,8 +21,10 @@ import { badgeCount, trayMenu, trayTooltip, type TrayAction, type TrayMenuItem }
 import { MIN_SIZE, onWindowClose, restoreBounds } from './logic/window';
 
 const mainDir = dirname(fileURLToPath(import.meta.url));
-// Same name (and so the same userData folder) in a checkout and when packaged.
+// Same name, and so the same userData folder, in a checkout and when packaged
+// (userData is derived from package.json's name at launch, so set it explicitly).
 app.setName('Baton');
+app.setPath('userData', join(app.getPath('appData'), 'Baton'));
 if (process.platform === 'win32') app.setAppUserModelId('app.baton.desktop');
 
 const target = rendererTarget({ isPackaged: app.isPackaged, devServerUrl: process.env.ELECTRON_RENDERER_URL, mainDir });
@@ -37,6 +39,8 @@ let shutdownDone = false;
 let engineState: EngineTrayState | null = null;
 /** The pages a notification click may still need to reach once the window has loaded. */
 let pendingNavigation: NavigateTarget | null = null;
+/** Shown notifications, referenced until dismissed: a collected one loses its click handler. */
+const liveNotifications = new Set<Notification>();
 
 function showWindow(): void {
   if (!win || win.isDestroyed()) {
@@ -103,7 +107,8 @@ function createWindow(hidden: boolean): void {
     minHeight: MIN_SIZE.height,
     title: 'Baton',
     show: false,
-    backgroundColor: '#101418',
+    // The renderer's --bg for each theme (renderer/src/styles.css): no white flash in dark mode.
+    backgroundColor: nativeTheme.shouldUseDarkColors ? '#111418' : '#f6f7f9',
     icon: join(app.getAppPath(), 'resources', 'icons', 'icon.png'),
     webPreferences: secureWebPreferences(preloadPath(mainDir)),
   });
@@ -210,7 +215,12 @@ function followEngine(c: Core): void {
   notifyEscalations(c, (n, to) => {
     if (!Notification.isSupported()) return;
     const notification = new Notification({ title: n.title, body: n.body, urgency: n.urgency, silent: n.silent });
-    notification.on('click', () => navigate(to));
+    liveNotifications.add(notification);
+    notification.on('click', () => {
+      liveNotifications.delete(notification);
+      navigate(to);
+    });
+    notification.on('close', () => liveNotifications.delete(notification));
     notification.show();
   });
   // Another host (the CLI) may pause or resume the engine: keep the tray honest.
