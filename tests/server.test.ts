@@ -80,7 +80,7 @@ describe('headless server', () => {
     writeFileSync(join(ui.dir, 'index.html'), '<!doctype html><html><head><script type="module" src="/assets/app.js"></script></head><body>Baton UI</body></html>');
     writeFileSync(join(ui.dir, 'assets', 'app.js'), 'console.log("app")');
     ({ core, dir, cleanup } = await openTestCore({ host: 'server' }));
-    core.registerPublicRoute('hooks', (req) => {
+    core.registerPublicRoute('testhook', (req) => {
       hookCalls.push({ method: req.method, path: req.path, body: req.body.toString('utf8'), q: req.query.get('q') });
       if (req.path === 'page') return { status: 200, html: '<p>Thanks</p>' };
       return { status: 202, json: { received: true } };
@@ -207,7 +207,7 @@ describe('headless server', () => {
   });
 
   it('mounts public routes without a token but with the Host check', async () => {
-    const post = await http(server.port, '/hooks/new-lead?q=1', {
+    const post = await http(server.port, '/testhook/new-lead?q=1', {
       method: 'POST',
       headers: { 'content-type': 'application/json', origin: 'https://forms.example' },
       body: '{"email":"a@b.c"}',
@@ -215,12 +215,12 @@ describe('headless server', () => {
     expect(post.status).toBe(202);
     expect(post.json()).toEqual({ received: true });
     expect(hookCalls.at(-1)).toEqual({ method: 'POST', path: 'new-lead', body: '{"email":"a@b.c"}', q: '1' });
-    const page = await http(server.port, '/hooks/page');
+    const page = await http(server.port, '/testhook/page');
     expect(page.headers['content-type']).toMatch(/text\/html/);
     expect(String(page.headers['content-security-policy'])).toContain("default-src 'none'");
-    const rebound = await http(server.port, '/hooks/new-lead', { method: 'POST', headers: { host: `evil.example:${server.port}` }, body: '{}' });
+    const rebound = await http(server.port, '/testhook/new-lead', { method: 'POST', headers: { host: `evil.example:${server.port}` }, body: '{}' });
     expect(rebound.status).toBe(403);
-    const big = await http(server.port, '/hooks/new-lead', { method: 'POST', body: 'x'.repeat(65 * 1024) });
+    const big = await http(server.port, '/testhook/new-lead', { method: 'POST', body: 'x'.repeat(65 * 1024) });
     expect(big.status).toBe(413);
   });
 });
