@@ -109,10 +109,11 @@ describe('content security policy and web preferences', () => {
     expect(csp).toContain("connect-src 'self';");
   });
 
-  it('in dev also allows the dev server HMR WebSocket, nothing more for scripts', () => {
+  it('in dev also allows the HMR WebSocket and the inline React-refresh preamble, still no eval', () => {
     const csp = contentSecurityPolicy({ devServerUrl: DEV_URL });
     expect(csp).toContain("connect-src 'self' ws://localhost:5173");
-    expect(csp).toMatch(/script-src 'self'(;|$)/);
+    expect(csp).toContain("script-src 'self' 'unsafe-inline';");
+    expect(csp).not.toContain('unsafe-eval');
   });
 
   it('replaces any CSP header a response had, whatever its case', () => {

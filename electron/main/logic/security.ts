@@ -10,15 +10,17 @@ export type RendererTarget = { kind: 'file'; url: string; file: string } | { kin
  * The Content-Security-Policy of the app's pages. The same policy is in
  * renderer/index.html's <meta>; the shell also sends it as a response header so
  * a page that lost its <meta> (or the dev server's pages) is still covered.
- * In dev, Vite's HMR WebSocket needs connect-src to the dev server; scripts
- * stay 'self' in both.
+ * In dev (electron-vite dev, renderer from Vite on localhost) two things need
+ * more: Vite's HMR WebSocket (connect-src to the dev server) and the inline
+ * React-refresh preamble that @vitejs/plugin-react puts at the top of <head>
+ * (script-src 'unsafe-inline', dev only). The built app gets the strict policy.
  */
 export function contentSecurityPolicy(opts: { devServerUrl?: string | undefined } = {}): string {
   const dev = opts.devServerUrl ? new URL(opts.devServerUrl) : null;
   const wsOrigin = dev ? `${dev.protocol === 'https:' ? 'wss:' : 'ws:'}//${dev.host}` : '';
   const directives: [string, string][] = [
     ['default-src', "'self'"],
-    ['script-src', "'self'"],
+    ['script-src', dev ? "'self' 'unsafe-inline'" : "'self'"],
     ['style-src', "'self' 'unsafe-inline'"],
     ['img-src', "'self' data:"],
     ['font-src', "'self'"],
