@@ -80,7 +80,7 @@ export function compileGraph(definition: WorkflowDefinition, graph: { nodes: Wor
     const def = nodeType(n.type);
     if (!def) throw new Error(`Unknown node type "${n.type}" in ${definition.id} v${version} (node ${n.id})`);
     const params = def.params.parse(n.params);
-    const template = compileParams(n.params, def.paramSpec ?? {});
+    const template = compileParams(params, def.paramSpec ?? {});
     nodes.set(n.id, {
       id: n.id,
       type: n.type,
@@ -140,11 +140,17 @@ export function scopeGraph(definition: WorkflowDefinition, scope: string): { nod
   return g;
 }
 
-const cache = new Map<string, CompiledGraph>();
-const defCache = new Map<string, WorkflowDefinition>();
+/** Per connection (a test process opens many stores; versions are only unique within one). */
+const caches = new WeakMap<Sqlite, { graphs: Map<string, CompiledGraph>; defs: Map<string, WorkflowDefinition> }>();
+function cachesOf(db: Sqlite) {
+  let c = caches.get(db);
+  if (!c) caches.set(db, (c = { graphs: new Map(), defs: new Map() }));
+  return c;
+}
 
 export function loadDefinition(db: Sqlite, workflowId: string, version: number): WorkflowDefinition {
   const k = `${workflowId}@${version}`;
+  const defCache = cachesOf(db).defs;
   let def = defCache.get(k);
   if (!def) {
     const row = db.prepare('SELECT definition FROM workflow_versions WHERE workflow_id = ? AND version = ?').get(workflowId, version) as { definition: string } | undefined;
@@ -158,6 +164,7 @@ export function loadDefinition(db: Sqlite, workflowId: string, version: number):
 /** The compiled graph of a workflow version (scope: a forEach body), cached in this thread. */
 export function compiled(db: Sqlite, workflowId: string, version: number, scope = ''): CompiledGraph {
   const key = `${workflowId}@${version}#${scope}`;
+  const cache = cachesOf(db).graphs;
   const hit = cache.get(key);
   if (hit) return hit;
   const def = loadDefinition(db, workflowId, version);

@@ -56,6 +56,8 @@ export class Engine {
       secrets: core.secrets,
       log: core.log,
     });
+    // Events appended from now on are dispatched; older ones (before the engine existed) are not.
+    this.cursor();
   }
 
   /** The engine's clock (ms since epoch). Tests inject a fake one. */

@@ -3,11 +3,25 @@ import { readSetting } from '../../ai/node-support';
 import { markdownToHtml, WordPressClient, wordpressConfig, WpError } from '../../wordpress/client';
 import { defineNode, NodeError } from '../registry';
 
+/** Did an ai.review step of this run approve the content (a person, or a passing review)? */
+function reviewedInRun(steps: Record<string, unknown>): boolean {
+  return Object.values(steps).some((o) => {
+    const out = o as { decision?: unknown; review?: unknown } | null;
+    return !!out && typeof out === 'object' && out.review !== undefined && (out.decision === 'auto' || out.decision === 'approved');
+  });
+}
+
 /**
  * Create a WordPress post (draft by default) through the outbox: the outbox key
  * (run + node) is turned into a marker stored in the post, and the post is
  * looked up by that marker before any create, so a retry after a crash never
  * creates a second post. Content is Markdown (converted to HTML) or HTML.
+ *
+ * Approval policy (`approval`): publishing is irreversible, so with "auto"
+ * (default) a post with status "publish" needs an approval unless an ai.review
+ * step of the run approved the content; "always" asks every time, "never"
+ * never asks. A refused approval takes the "rejected" branch and publishes
+ * nothing; a person may edit title and content before approving.
  */
 export default defineNode({
   type: 'wordpress.publish',
@@ -20,10 +34,28 @@ export default defineNode({
       status: z.enum(['draft', 'publish', 'pending', 'private']).default('draft'),
       slug: z.string().regex(/^[a-z0-9-]{1,190}$/, 'use lower-case letters, digits and -').optional(),
       excerpt: z.string().optional(),
+      approval: z.enum(['auto', 'always', 'never']).default('auto'),
     })
     .strict(),
+  branches: ['published', 'rejected'],
   async run(ctx) {
-    const p = ctx.params;
+    const p = { ...ctx.params };
+    const res = ctx.resume;
+    if (res?.kind === 'approval') {
+      if (res.status !== 'approved') return { output: { published: false, decision: res.status, reason: res.reason }, branch: 'rejected' };
+      const edited = (res.payload ?? {}) as { title?: unknown; content?: unknown };
+      if (typeof edited.title === 'string' && edited.title.trim()) p.title = edited.title;
+      if (typeof edited.content === 'string' && edited.content.trim()) p.content = edited.content;
+    } else if (p.approval === 'always' || (p.approval === 'auto' && p.status === 'publish' && !reviewedInRun(ctx.steps()))) {
+      return ctx.suspend({
+        approval: {
+          title: `Publish "${String(p.title).slice(0, 120)}" on WordPress (${p.status})?`,
+          payload: { title: p.title, content: p.content, status: p.status },
+          reason: p.approval === 'always' ? 'This step always asks before publishing.' : 'Publishing is irreversible and no review approved this content.',
+        },
+        waitingFor: 'approval',
+      });
+    }
     if (typeof p.title !== 'string' || !p.title.trim()) throw new NodeError('wordpress.publish: "title" is empty after evaluation', { retryable: false, code: 'bad_param' });
     if (typeof p.content !== 'string' || !p.content.trim()) throw new NodeError('wordpress.publish: "content" is empty after evaluation', { retryable: false, code: 'bad_param' });
     let client: WordPressClient;
@@ -54,6 +86,6 @@ export default defineNode({
       }
     });
     if (!r.ok) throw failure ?? new NodeError('wordpress.publish failed', { retryable: false });
-    return { output: { postId: r.value.id, link: r.value.link, slug: r.value.slug, status: r.value.status, reused: r.value.reused || r.replayed } };
+    return { output: { published: true, postId: r.value.id, link: r.value.link, slug: r.value.slug, status: r.value.status, reused: r.value.reused || r.replayed }, branch: 'published' };
   },
 });
