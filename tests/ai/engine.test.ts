@@ -230,6 +230,44 @@ describe('AI steps in the engine', () => {
     expect(ok.steps.find((s) => s.nodeId === 'hot')!.status).toBe('skipped');
   });
 
+  it('approval policy: publishing AI text that no review approved asks a person first; reject publishes nothing', async () => {
+    r = await rig();
+    r.claude.respond(() => ({ json: { title: 'Raw AI title', body: 'Raw body' } }));
+    const def: WorkflowDefinitionInput = {
+      id: 'no-review',
+      name: 'Publish without review',
+      nodes: [
+        { id: 'write', type: 'ai.generate', params: { prompt: 'Write a post.', output: 'json', schema: { type: 'object', properties: { title: { type: 'string' }, body: { type: 'string' } }, required: ['title', 'body'] } } },
+        { id: 'publish', type: 'wordpress.publish', params: { title: '=steps.write.data.title', content: '=steps.write.data.body', status: 'publish' } },
+        { id: 'done', type: 'log', params: { message: 'published' } },
+      ],
+      edges: [
+        { from: 'write', to: 'publish' },
+        { from: 'publish', to: 'done', branch: 'published' },
+      ],
+    };
+    await r.core.call('workflows.import', { definition: def });
+    const first = await r.run('no-review');
+    let [a] = (await r.core.call('approvals.list', {})).approvals;
+    expect(a!.title).toMatch(/^Publish "Raw AI title" on WordPress/);
+    expect(a!.reason).toMatch(/irreversible/);
+    await r.core.call('approvals.decide', { id: a!.id, decision: 'reject' });
+    await r.engine.drain();
+    let run = await r.core.call('runs.get', { id: first });
+    expect(run.steps.find((s) => s.nodeId === 'publish')!.branch).toBe('rejected');
+    expect(run.steps.find((s) => s.nodeId === 'done')!.status).toBe('skipped');
+    expect(r.wp.creates).toBe(0);
+
+    const second = await r.run('no-review');
+    [a] = (await r.core.call('approvals.list', {})).approvals;
+    await r.core.call('approvals.decide', { id: a!.id, decision: 'approve', payload: { title: 'Checked title', content: 'Checked body', status: 'publish' } });
+    await r.engine.drain();
+    run = await r.core.call('runs.get', { id: second });
+    expect(run.status).toBe('succeeded');
+    expect(r.wp.posts).toEqual([expect.objectContaining({ title: 'Checked title', status: 'publish' })]);
+    expect(run.steps.find((s) => s.nodeId === 'done')!.status).toBe('succeeded');
+  });
+
   it('saving a workflow checks templates, schemas and branches', async () => {
     r = await rig();
     const bad = await r.core
