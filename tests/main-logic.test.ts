@@ -3,7 +3,8 @@
  * plain Node: security checks, IPC envelope, tray model, close behaviour,
  * notifications, paths.
  */
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -363,5 +364,17 @@ describe('startup errors', () => {
   it('explains a data folder held by another host, and anything else with the folder', () => {
     expect(startupErrorMessage(new Error('Baton is already running on /d (pid 42). Stop it first or use another --data folder.'), ctx)).toMatch(/baton serve/);
     expect(startupErrorMessage(new Error('EACCES'), ctx)).toBe('Baton could not open its data folder /d.\n\nEACCES');
+  });
+});
+
+describe('electron/main/logic stays Electron-free', () => {
+  it('no file there imports electron (they must run in plain Node)', () => {
+    const dir = resolve(__dirname, '..', 'electron', 'main', 'logic');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.ts'));
+    expect(files.length).toBeGreaterThanOrEqual(8);
+    for (const f of files) {
+      const src = readFileSync(join(dir, f), 'utf8');
+      expect(src, f).not.toMatch(/from ['"]electron['"]|require\(['"]electron['"]\)|import\(['"]electron['"]\)/);
+    }
   });
 });
