@@ -4,6 +4,9 @@
  */
 import { Command } from 'commander';
 import { VERSION } from '../core/version';
+import { register as registerContacts } from './commands/contacts';
+import { register as registerDemo } from './commands/demo';
+import { register as registerEvents } from './commands/events';
 import { register as registerServe } from './commands/serve';
 import { register as registerSystem } from './commands/system';
 import { reportError } from './context';
@@ -20,7 +23,7 @@ export function buildProgram(): Command {
   return program;
 }
 
-const COMMANDS: ((program: Command) => void)[] = [registerServe, registerSystem];
+const COMMANDS: ((program: Command) => void)[] = [registerServe, registerSystem, registerContacts, registerEvents, registerDemo];
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();

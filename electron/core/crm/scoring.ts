@@ -98,7 +98,7 @@ export interface RescoreResult {
  * scores into a temp table with one statement, write the ones that changed,
  * promote contacts whose score crossed the MQL/SQL threshold.
  */
-export function rescore(core: Core, opts: { ids?: number[]; now?: Date; config?: Config; pending?: Pending } = {}): RescoreResult {
+export function rescore(core: Core, opts: { ids?: number[]; now?: Date; config?: Config; pending?: Pending; promote?: boolean } = {}): RescoreResult {
   const t0 = performance.now();
   const config = opts.config ?? getScoring(core);
   const now = opts.now ?? new Date();
@@ -148,7 +148,7 @@ export function rescore(core: Core, opts: { ids?: number[]; now?: Date; config?:
             OR (score >= ? AND old < ? AND stage IN ('subscriber', 'lead'))`,
       )
       .all(T.sql, T.sql, T.mql, T.mql) as { id: number; old: number; score: number; stage: Stage }[];
-    crossings.push(...crossRows);
+    if (opts.promote !== false) crossings.push(...crossRows);
     const changed = db
       .prepare(`UPDATE contacts SET score = s.score, scored_at = ? FROM temp.crm_scores s WHERE contacts.id = s.id AND contacts.score != s.score`)
       .run(at).changes;

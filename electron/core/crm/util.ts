@@ -31,3 +31,14 @@ export const emailDomain = (email: string): string => email.slice(email.lastInde
 /** Event types that count as the contact's own activity (for last_activity_at, "inactive" and decay). */
 export const ACTIVITY_TYPES = ['email.opened', 'email.clicked', 'email.replied', 'page.visited', 'form.submitted', 'meeting.booked', 'purchase', 'custom'] as const;
 export const isActivity = (t: string): boolean => (ACTIVITY_TYPES as readonly string[]).includes(t);
+
+/** Run a bulk job with a bigger page cache (random index inserts and big GROUP BYs), then restore it. */
+export function withBigCache<T>(db: { pragma(s: string, o?: { simple: boolean }): unknown }, fn: () => T, kib = 256 * 1024): T {
+  const before = db.pragma('cache_size', { simple: true }) as number;
+  db.pragma(`cache_size = -${kib}`);
+  try {
+    return fn();
+  } finally {
+    db.pragma(`cache_size = ${before}`);
+  }
+}
