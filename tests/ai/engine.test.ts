@@ -314,6 +314,19 @@ describe('AI steps in the engine', () => {
     expect(r.wp.creates).toBe(2);
   });
 
+  it('a key that never comes: the step fails after ai.keyWaitHours with the same clear message', async () => {
+    r = await rig({ withKey: false, settings: { 'ai.keyWaitHours': 3 } });
+    await r.core.call('workflows.import', { definition: blogWorkflow('blog-nokey') });
+    const id = await r.run('blog-nokey', { topic: 'a', notes: 'b' });
+    for (let h = 0; h < 4; h++) {
+      r.clock.now += 3_600_000 + 1000;
+      await r.engine.drain();
+    }
+    const run = await r.core.call('runs.get', { id });
+    expect(run.status).toBe('failed');
+    expect(run.steps.find((s) => s.nodeId === 'write')!.error?.message).toMatch(/add your Anthropic key in Settings.*Waited 3 h/);
+  });
+
   it('daily cap: AI steps wait when it is reached; raising the cap resumes them', async () => {
     r = await rig({ settings: { 'ai.dailyCapUsd': 0.005 } });
     script(r.claude, { pass: true, issues: [], confidence: 0.95 });

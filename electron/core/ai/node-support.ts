@@ -19,8 +19,10 @@ import { TEMPLATE_ROOTS } from './prompt';
 
 /** The event that wakes AI steps waiting for a key or budget. */
 export const AI_READY_EVENT = 'ai.ready';
-/** How long a step waiting for a key re-checks by itself (besides the ai.ready event). */
-export const KEY_RECHECK_MS = 15 * 60_000;
+/** How often a step waiting for a key re-checks by itself (besides the ai.ready event). */
+export const KEY_RECHECK_MS = 60 * 60_000;
+/** A step waits this long for a missing/refused key (setting ai.keyWaitHours), then fails with the same message. */
+export const DEFAULT_KEY_WAIT_HOURS = 24;
 
 export function readSetting<T>(orm: Orm, key: string, fallback: T): T {
   const row = orm.select({ value: settings.value }).from(settings).where(eq(settings.key, key)).get();
@@ -89,11 +91,19 @@ export async function runAi<T>(ctx: NodeContext<unknown>, work: (env: AiEnv) => 
   } catch (e) {
     if (!(e instanceof AiStepError)) throw e;
     if (e.needsPerson) {
-      if (e.kind !== 'budget') escalateOnce(ctx, e.kind, e);
+      const prior = (ctx.state as { aiWaitSince?: number } | null | undefined)?.aiWaitSince;
+      const since = typeof prior === 'number' ? prior : ctx.now();
+      if (e.kind !== 'budget') {
+        const hours = Number(readSetting(ctx.orm, 'ai.keyWaitHours', DEFAULT_KEY_WAIT_HOURS)) || DEFAULT_KEY_WAIT_HOURS;
+        if (ctx.now() - since >= hours * 3_600_000) {
+          throw new NodeError(`${e.message} Waited ${hours} h (setting ai.keyWaitHours); retry the run once the key is stored.`, { retryable: false, code: `ai_${e.kind}` });
+        }
+        escalateOnce(ctx, e.kind, e);
+      }
       // The cap escalation is raised by the ledger when the cap is crossed.
       ctx.log.warn('AI step waiting', { kind: e.kind, node: ctx.node.id });
       const wait = e.kind === 'budget' ? (e.retryAfterMs ?? KEY_RECHECK_MS) : KEY_RECHECK_MS;
-      return ctx.suspend({ waitingFor: e.message, until: ctx.now() + wait, event: { type: AI_READY_EVENT } });
+      return ctx.suspend({ waitingFor: e.message, until: ctx.now() + wait, event: { type: AI_READY_EVENT }, state: { aiWaitSince: since } });
     }
     throw new NodeError(e.message, { retryable: e.retryable, code: `ai_${e.kind}`, ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}) });
   }
