@@ -37,6 +37,8 @@ export default defineConfig({
     plugins: [react()],
     build: {
       outDir: r('out/renderer'),
+      // electron-vite leaves the renderer unminified; browsers reach it over the network too (baton serve).
+      minify: true,
       rollupOptions: { input: r('renderer/index.html') },
     },
   },

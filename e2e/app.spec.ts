@@ -152,4 +152,9 @@ test('screenshots of every page, light and dark', async ({ app }) => {
       await shootWholePage(app, join(SHOTS, `${label.toLowerCase()}-${scheme}.png`));
     }
   }
+  // A phone reviewing from a browser: the navigation becomes a strip on top.
+  await app.emulateMedia({ colorScheme: 'light' });
+  await app.setViewportSize({ width: 420, height: 860 });
+  await openPage(app, 'Settings');
+  await shootWholePage(app, join(SHOTS, 'settings-narrow.png'));
 });

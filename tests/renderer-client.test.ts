@@ -283,6 +283,22 @@ describe('HTTP + WebSocket transport against the real server', () => {
     }
   });
 
+  it('reopens the event stream at once when a call shows the server is back', async () => {
+    const store = createConnectionStore();
+    let delay = 50;
+    const t = transport(server.token, { onConnection: (e) => store.getState().dispatch(e), backoff: () => delay });
+    t.start();
+    await until(() => store.getState().state === 'connected');
+    const port = server.port;
+    await server.close();
+    await until(() => store.getState().failures >= 1);
+    delay = 60_000; // from now on the backoff alone would wait a minute
+    await until(() => store.getState().retryAt !== null && store.getState().retryAt! > Date.now() + 30_000);
+    server = await startServer(core, { port, closeCore: false });
+    await t.call('system.info', {});
+    await until(() => store.getState().state === 'connected', 2000);
+  });
+
   it('does not connect the event stream with a wrong token', async () => {
     const store = createConnectionStore();
     const t = transport('wrong' + 'token', { onConnection: (e) => store.getState().dispatch(e) });

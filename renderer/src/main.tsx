@@ -30,7 +30,11 @@ boot({
   WebSocket: window.WebSocket as unknown as WebSocketCtor,
   bridge: window.baton,
 });
+// Back online, or back to the tab: try the event stream now instead of waiting for the backoff.
 window.addEventListener('online', retryConnection);
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible') retryConnection();
+});
 
 // The page lives in the address (#/settings): follow back/forward and typed URLs, and write it on navigation.
 const fromAddress = () => useNav.setState({ page: pageFromHash(window.location.hash) });

@@ -60,6 +60,8 @@ export class HttpTransport implements Transport {
     } catch (e) {
       throw errorFromNetwork(name, this.base, e);
     }
+    // The server answered, so it is back: reopen the event stream now rather than after the backoff.
+    if (this.timer) this.retryNow();
     let body: unknown = undefined;
     try {
       body = await res.json();
