@@ -8,7 +8,7 @@ import Bree from 'bree';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Worker } from 'node:worker_threads';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { EventName } from '../../../shared/api';
 import type { Engine } from './engine';
 
@@ -32,6 +32,17 @@ export function defaultJobsDir(): string {
   const candidates = [join(here, '..', 'jobs'), join(here, 'jobs'), resolve(here, '..', '..', '..', 'out', 'main', 'jobs')];
   for (const c of candidates) if (existsSync(join(c, 'dispatcher.js'))) return c;
   throw new Error(`The built worker file jobs/dispatcher.js was not found (looked in ${candidates.join(', ')}). Build first: npx electron-vite build`);
+}
+
+/**
+ * Bree decides with is-invalid-path whether a job path is a file or code to
+ * eval: an install path with parentheses ("C:\\Program Files (x86)\\…") is
+ * taken for code and the worker dies with a SyntaxError. Our job paths are
+ * always absolute files (checked before start), so workers are created from
+ * the file, never eval'd.
+ */
+class FileBree extends Bree {
+  override createWorker = (filename: string, options: Partial<WorkerOptions>): Worker => new Worker(filename, { ...options, eval: false });
 }
 
 export class WorkerPool {
@@ -76,7 +87,7 @@ export class WorkerPool {
         } satisfies WorkerData,
       },
     }));
-    this.bree = new Bree({
+    this.bree = new FileBree({
       root: false,
       jobs,
       logger: quiet as never,

@@ -1,0 +1,131 @@
+/**
+ * The Bree worker pool, from the built files (npm test builds first), copied to
+ * an install path with spaces and parentheses.
+ */
+import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { engineOf, type Engine } from '../../electron/core/engine';
+import type { Core } from '../../electron/core/core';
+import { openTestCore } from '../helpers';
+import { startSink } from './sink';
+import { wf } from './util';
+
+const built = resolve(__dirname, '../../out/main/jobs/dispatcher.js');
+let install = '';
+let jobsDir = '';
+
+beforeAll(() => {
+  if (!existsSync(built)) throw new Error('Build first (npx electron-vite build): the pool test runs the built worker files');
+  install = join(mkdtempSync(join(tmpdir(), 'baton-pool-')), 'Baton App (x86) test');
+  cpSync(resolve(__dirname, '../../out'), join(install, 'out'), { recursive: true });
+  symlinkSync(resolve(__dirname, '../../node_modules'), join(install, 'node_modules'), 'dir');
+  jobsDir = join(install, 'out', 'main', 'jobs');
+});
+afterAll(() => {
+  if (install) rmSync(resolve(install, '..'), { recursive: true, force: true });
+});
+
+async function until(what: string, fn: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
+  const t0 = Date.now();
+  while (!(await fn())) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function poolCore(workers = 2): Promise<{ core: Core; engine: Engine; cleanup: () => Promise<void> }> {
+  const t = await openTestCore({ host: 'server' });
+  const engine = engineOf(t.core);
+  engine.poolOptions = { jobsDir, workers };
+  await engine.start('pool');
+  return { core: t.core, engine, cleanup: t.cleanup };
+}
+
+const count = (core: Core, status: string) => (core.db.prepare('SELECT COUNT(*) AS n FROM runs WHERE status = ?').get(status) as { n: number }).n;
+
+describe('worker pool (Bree, built files, install path with spaces and parentheses)', () => {
+  it('runs many runs on the workers, events reach core.bus, approvals resume', async () => {
+    expect(jobsDir).toMatch(/ \(x86\) /);
+    const { core, engine, cleanup } = await poolCore(2);
+    try {
+      expect(engine.pool?.jobsDir).toBe(jobsDir);
+      await core.call('workflows.import', {
+        definition: wf(
+          'five',
+          [
+            { id: 'c', type: 'condition', params: { if: 'input.n % 2 = 0' } },
+            { id: 's', type: 'set', params: { values: { n: '=input.n' } } },
+            { id: 'p', type: 'parallel', params: {} },
+            { id: 'a', type: 'set', params: { values: { a: 1 } } },
+            { id: 'b', type: 'set', params: { values: { b: 2 } } },
+            { id: 'j', type: 'join', params: { mode: 'all' } },
+          ],
+          [
+            { from: 'c', to: 's' },
+            { from: 's', to: 'p' },
+            { from: 'p', to: 'a' },
+            { from: 'p', to: 'b' },
+            { from: 'a', to: 'j' },
+            { from: 'b', to: 'j' },
+          ],
+        ),
+      });
+      const updates: string[] = [];
+      core.bus.on('run.updated', (u) => updates.push(u.status));
+      for (let i = 0; i < 300; i++) await core.call('runs.start', { workflow: 'five', input: { n: i } });
+      await until('300 runs to succeed', () => count(core, 'succeeded') === 300);
+      expect(updates.filter((s) => s === 'succeeded')).toHaveLength(300);
+      const claimedBy = core.db.prepare(`SELECT COUNT(DISTINCT claimed_by) AS n FROM steps`).get() as { n: number };
+      expect(claimedBy.n).toBeLessThanOrEqual(1); // released after commit (NULL)
+
+      await core.call('workflows.import', {
+        definition: wf('ask', [{ id: 'q', type: 'approval', params: { title: 'ok?' } }, { id: 'r', type: 'set', params: { values: { d: '=prev.decision' } } }], [{ from: 'q', to: 'r', branch: 'approved' }]),
+      });
+      const created: string[] = [];
+      core.bus.on('approval.created', (a) => created.push(a.id));
+      const { runId } = await core.call('runs.start', { workflow: 'ask', input: {} });
+      await until('approval.created from a worker', () => created.length === 1);
+      await core.call('approvals.decide', { id: created[0]!, decision: 'approve' });
+      await until('the approved run to finish', async () => (await core.call('runs.get', { id: runId })).status === 'succeeded');
+      expect((await core.call('runs.get', { id: runId })).output).toEqual({ d: 'approved' });
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('a worker killed between send and record: the step re-runs, the same Idempotency-Key is re-sent, applied once', async () => {
+    let engineRef: Engine | null = null;
+    let killed = false;
+    const sink = await startSink((r) => {
+      if (!killed && r.url === '/effect') {
+        killed = true;
+        // The receiver applied it; the worker dies before recording the answer.
+        void engineRef?.pool?.kill(0);
+        void engineRef?.pool?.kill(1);
+        return { status: 200, body: { applied: true } };
+      }
+      return { status: 200, body: { applied: true } };
+    });
+    const { core, engine, cleanup } = await poolCore(2);
+    engineRef = engine;
+    try {
+      await core.call('workflows.import', {
+        definition: wf('effect', [{ id: 'send', type: 'http.request', params: { method: 'POST', url: `${sink.url}/effect`, body: { x: 1 } } }]),
+      });
+      const { runId } = await core.call('runs.start', { workflow: 'effect', input: {} });
+      await until('the run to succeed after the worker restart', async () => (await core.call('runs.get', { id: runId })).status === 'succeeded', 20_000);
+      const keys = sink.received.map((r) => r.key);
+      expect(keys.length).toBeGreaterThanOrEqual(2);
+      expect(new Set(keys)).toEqual(new Set([`${runId}:send`]));
+      expect(sink.applied.size).toBe(1);
+      const row = core.db.prepare('SELECT sends, status FROM outbox').get() as { sends: number; status: string };
+      expect(row.status).toBe('sent');
+      expect(row.sends).toBeGreaterThanOrEqual(2);
+    } finally {
+      await cleanup();
+      await sink.close();
+    }
+  });
+});
