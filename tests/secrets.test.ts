@@ -2,7 +2,7 @@
 // tests/keychain/ (npm run test:keychain); here: what happens WITHOUT a keychain,
 // with the real keytar addon in child processes that have no usable D-Bus.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -83,9 +83,10 @@ describe('the real keytar on a machine without a usable D-Bus session', () => {
   });
   afterAll(() => rmSync(probeDir, { recursive: true, force: true }));
 
-  function backendIn(env: Record<string, string>): SecretBackend {
+  function backendIn(env: Record<string, string>, wrap: string[] = []): SecretBackend {
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(DBUS_|DISPLAY|BATON_SECRET)/.test(k)));
-    const out = execFileSync(process.execPath, [probe], { env: { ...clean, ...env }, encoding: 'utf8', timeout: 20_000 });
+    const [cmd, ...args] = [...wrap, process.execPath, probe];
+    const out = execFileSync(cmd!, args, { env: { ...clean, ...env }, encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'ignore'] });
     return JSON.parse(out) as SecretBackend;
   }
 
@@ -99,6 +100,21 @@ describe('the real keytar on a machine without a usable D-Bus session', () => {
     const b = backendIn({});
     expect(b.kind).toBe('env');
     expect(b.detail).toContain('OS keychain unavailable: no D-Bus session');
+  });
+
+  const hasDbus = spawnSync('sh', ['-c', 'command -v dbus-run-session']).status === 0;
+  it.skipIf(!hasDbus && process.env.CI !== 'true')('a D-Bus session without any Secret Service: env backend, with a plain reason', () => {
+    // A private session bus that cannot start services (no service directories), so nothing owns org.freedesktop.secrets.
+    const conf = join(probeDir, 'session.conf');
+    writeFileSync(
+      conf,
+      `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+      <busconfig><type>session</type><listen>unix:tmpdir=/tmp</listen><auth>EXTERNAL</auth>
+      <policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/></policy></busconfig>`,
+    );
+    const b = backendIn({}, ['dbus-run-session', `--config-file=${conf}`, '--']);
+    expect(b.kind).toBe('env');
+    expect(b.detail).toContain('OS keychain unavailable: no Secret Service is running (install gnome-keyring or KeePassXC)');
   });
 });
 
