@@ -201,7 +201,7 @@ describe('escalation notifications', () => {
   it('raise a notification per the stored preferences, with the click target', async () => {
     const shown: [NativeNotification, NavigateTarget][] = [];
     const noon = new Date(2025, 0, 31, 12, 0);
-    const off = notifyEscalations(core, (n, t) => shown.push([n, t]), () => noon);
+    const off = notifyEscalations(core, (n, t) => shown.push([n, t]), { now: () => noon, windowVisible: () => true });
     const esc = { id: 'e1', severity: 'critical', title: 'Payments down', detail: 'r_1 failed', createdAt: noon.toISOString(), runId: 'r_1' };
     emit('escalation.raised', esc);
     await vi.waitFor(() => expect(shown).toHaveLength(1));
@@ -225,5 +225,28 @@ describe('escalation notifications', () => {
     emit('escalation.raised', { ...esc, id: 'e6' });
     await new Promise((r) => setTimeout(r, 50));
     expect(shown).toHaveLength(3);
+  });
+});
+
+describe('approval notifications', () => {
+  it('notify a new approval only while the window is hidden, and open it on click', async () => {
+    const shown: [NativeNotification, NavigateTarget][] = [];
+    let visible = true;
+    const noon = new Date(2025, 0, 31, 12, 0);
+    const off = notifyEscalations(core, (n, t) => shown.push([n, t]), { now: () => noon, windowVisible: () => visible });
+    const approval = { id: 'ap_1', runId: 'r_1', workflowId: 'wf', title: 'Send the January newsletter to 1,204 contacts?', createdAt: noon.toISOString() };
+    emit('approval.created', approval);
+    visible = false;
+    emit('approval.created', { ...approval, id: 'ap_2' });
+    await vi.waitFor(() => expect(shown).toHaveLength(1));
+    expect(shown[0]).toEqual([
+      { title: 'Approval needed', body: 'Send the January newsletter to 1,204 contacts?', urgency: 'normal', silent: false },
+      { page: 'approvals', id: 'ap_2', kind: 'approval' },
+    ]);
+    await core.call('settings.set', { key: 'notifications.approvals', value: false });
+    emit('approval.created', { ...approval, id: 'ap_3' });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(shown).toHaveLength(1);
+    off();
   });
 });

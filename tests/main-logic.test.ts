@@ -11,7 +11,9 @@ import { z } from 'zod';
 import { ApiError, parseOrThrow } from '../shared/api';
 import { checkCallArgs, toErrorReply, untrustedSenderReply } from '../electron/main/logic/ipc';
 import {
+  approvalNotificationFor,
   DEFAULT_PREFS,
+  navigationForApproval,
   inQuietHours,
   navigationFor,
   notificationFor,
@@ -318,6 +320,19 @@ describe('notifications', () => {
     expect(problems[1]).toContain('notifications.quietHours');
     expect(problems[1]).toContain('HH:MM');
     expect(prefsFromSettings({ 'notifications.enabled': false }).prefs.enabled).toBe(false);
+  });
+
+  it('approvals notify only with the window hidden, outside quiet hours, when enabled', () => {
+    const ap = { id: 'ap_1', title: 'Publish the post?' };
+    expect(approvalNotificationFor(ap, prefs(), { windowVisible: true, now: noon })).toBeNull();
+    expect(approvalNotificationFor(ap, prefs(), { windowVisible: false, now: noon })).toEqual({ title: 'Approval needed', body: 'Publish the post?', urgency: 'normal', silent: false });
+    expect(approvalNotificationFor(ap, prefs({ approvals: false }), { windowVisible: false, now: noon })).toBeNull();
+    expect(approvalNotificationFor(ap, prefs({ enabled: false }), { windowVisible: false, now: noon })).toBeNull();
+    expect(approvalNotificationFor(ap, prefs({ quietHours: { start: '11:00', end: '13:00' } }), { windowVisible: false, now: noon })).toBeNull();
+    expect(approvalNotificationFor({ id: 7 }, prefs({ sound: false }), { windowVisible: false, now: noon })).toMatchObject({ body: 'A workflow is waiting for your decision.', silent: true });
+    expect(approvalNotificationFor({ title: 'no id' }, prefs(), { windowVisible: false, now: noon })).toBeNull();
+    expect(navigationForApproval(ap)).toEqual({ page: 'approvals', id: 'ap_1', kind: 'approval' });
+    expect(navigationForApproval(null)).toEqual({ page: 'approvals' });
   });
 
   it('a click goes to the run when there is one, else to the escalation on the dashboard', () => {

@@ -222,7 +222,7 @@ function followEngine(c: Core): void {
     });
     notification.on('close', () => liveNotifications.delete(notification));
     notification.show();
-  });
+  }, { windowVisible: () => !!win && !win.isDestroyed() && win.isVisible() && win.isFocused() });
   // Another host (the CLI) may pause or resume the engine: keep the tray honest.
   const timer = setInterval(() => void state.refresh(), 15_000);
   timer.unref();

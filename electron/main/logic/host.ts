@@ -6,7 +6,15 @@
  */
 import type { Core } from '../../core/core';
 import { checkCallArgs, toErrorReply, untrustedSenderReply, type CallReply } from './ipc';
-import { navigationFor, notificationFor, prefsFromSettings, type NativeNotification, type NavigateTarget } from './notifications';
+import {
+  approvalNotificationFor,
+  navigationFor,
+  navigationForApproval,
+  notificationFor,
+  prefsFromSettings,
+  type NativeNotification,
+  type NavigateTarget,
+} from './notifications';
 import { isTrustedSender } from './security';
 import { pausedFrom, pendingCountFrom } from './tray';
 
@@ -119,28 +127,45 @@ export class EngineTrayState {
   }
 }
 
+async function readPrefs(core: HostCore) {
+  let settings: Record<string, unknown> = {};
+  try {
+    settings = ((await core.call('settings.get', {})) as { settings: Record<string, unknown> }).settings;
+  } catch (e) {
+    core.log.warn('notifications: settings unreadable, using defaults', { error: e as Error });
+  }
+  const { prefs, problems } = prefsFromSettings(settings);
+  for (const p of problems) core.log.warn(p);
+  return prefs;
+}
+
 /**
- * Turn `escalation.raised` into native notifications, following the person's
- * notification settings at the moment it is raised. `show` gets the
- * notification and where a click should take the UI.
+ * Turn `escalation.raised` (and, while the window is hidden, `approval.created`)
+ * into native notifications, following the person's notification settings at
+ * the moment. `show` gets the notification and where a click should take the UI.
  */
 export function notifyEscalations(
   core: HostCore,
   show: (n: NativeNotification, target: NavigateTarget) => void,
-  now: () => Date = () => new Date(),
+  opts: { now?: () => Date; windowVisible?: () => boolean } = {},
 ): () => void {
-  return onEvent(core, 'escalation.raised', (payload) => {
+  const now = opts.now ?? (() => new Date());
+  const offEscalations = onEvent(core, 'escalation.raised', (payload) => {
     void (async () => {
-      let settings: Record<string, unknown> = {};
-      try {
-        settings = ((await core.call('settings.get', {})) as { settings: Record<string, unknown> }).settings;
-      } catch (e) {
-        core.log.warn('notifications: settings unreadable, using defaults', { error: e as Error });
-      }
-      const { prefs, problems } = prefsFromSettings(settings);
-      for (const p of problems) core.log.warn(p);
-      const n = notificationFor(payload, prefs, now());
+      const n = notificationFor(payload, await readPrefs(core), now());
       if (n) show(n, navigationFor(payload));
     })();
   });
+  const offApprovals = onEvent(core, 'approval.created', (payload) => {
+    // Judged when the approval arrives, not after the settings are read.
+    const windowVisible = opts.windowVisible?.() ?? false;
+    void (async () => {
+      const n = approvalNotificationFor(payload, await readPrefs(core), { windowVisible, now: now() });
+      if (n) show(n, navigationForApproval(payload));
+    })();
+  });
+  return () => {
+    offEscalations();
+    offApprovals();
+  };
 }

@@ -30,20 +30,24 @@ export interface NotificationPrefs {
   sound: boolean;
   /** Local-time window in which only critical escalations notify (notifications.quietHours = { start, end }). */
   quietHours: { start: string; end: string } | null;
+  /** A new approval notifies while the window is hidden (notifications.approvals). */
+  approvals: boolean;
 }
 
-export const DEFAULT_PREFS: NotificationPrefs = { enabled: true, minSeverity: 'warning', sound: true, quietHours: null };
+export const DEFAULT_PREFS: NotificationPrefs = { enabled: true, minSeverity: 'warning', sound: true, quietHours: null, approvals: true };
 
 const fields = {
   enabled: z.boolean(),
   minSeverity: z.enum(['info', 'warning', 'critical']),
   sound: z.boolean(),
   quietHours: z.object({ start: HHMM, end: HHMM }).nullable(),
+  approvals: z.boolean(),
 } as const;
 
 /**
  * Preferences from the settings record (keys notifications.enabled,
- * notifications.minSeverity, notifications.sound, notifications.quietHours).
+ * notifications.minSeverity, notifications.sound, notifications.quietHours,
+ * notifications.approvals).
  * Each field is read on its own: an invalid value keeps that field's default
  * and is reported in `problems` (naming the setting and the fix) for the log.
  */
@@ -127,4 +131,37 @@ export function navigationFor(escalation: unknown): NavigateTarget {
   const e = parsed.data;
   if (e.runId) return { page: 'runs', id: e.runId, kind: 'run' };
   return { page: 'dashboard', id: e.id, kind: 'escalation' };
+}
+
+export const ApprovalCreated = z.object({
+  id: z.union([z.string(), z.number()]).transform(String),
+  title: z.string().optional().default(''),
+});
+
+/**
+ * A new approval waiting for the person: a notification only while the window
+ * is hidden (with it open, the inbox and the badge already show it), never in
+ * quiet hours, and not when turned off.
+ */
+export function approvalNotificationFor(
+  approval: unknown,
+  prefs: NotificationPrefs,
+  opts: { windowVisible: boolean; now?: Date },
+): NativeNotification | null {
+  const parsed = ApprovalCreated.safeParse(approval);
+  if (!parsed.success || !prefs.enabled || !prefs.approvals || opts.windowVisible) return null;
+  const now = opts.now ?? new Date();
+  if (inQuietHours(prefs.quietHours, now.getHours() * 60 + now.getMinutes())) return null;
+  return {
+    title: 'Approval needed',
+    body: clip(parsed.data.title || 'A workflow is waiting for your decision.', BODY_MAX),
+    urgency: 'normal',
+    silent: !prefs.sound,
+  };
+}
+
+/** Clicking an approval's notification opens it in the Approvals inbox. */
+export function navigationForApproval(approval: unknown): NavigateTarget {
+  const parsed = ApprovalCreated.safeParse(approval);
+  return parsed.success ? { page: 'approvals', id: parsed.data.id, kind: 'approval' } : { page: 'approvals' };
 }
