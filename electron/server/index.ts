@@ -6,7 +6,7 @@
  * its Host header (DNS-rebinding defence) and, when it carries an Origin, come
  * from this server's own origin.
  */
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
@@ -192,7 +192,7 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
     if (!assets || mtime !== builtAt) {
       builtAt = mtime;
       assets = sirv(rendererDir, {
-        single: true,
+        single: false,
         dev: false,
         etag: true,
         dotfiles: false,
@@ -276,7 +276,28 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
     }
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
     res.setHeader('Content-Security-Policy', rendererCsp(host));
-    handler(req, res, () => send(res, 404, 'Not found\n', { 'Content-Type': 'text/plain; charset=utf-8' }));
+    // index.html (and the SPA fallback) is read whole and sent with its exact length: a
+    // rebuild rewrites it in place, and a file stream could send more bytes than the
+    // Content-Length it announced, corrupting a keep-alive connection. Built assets have
+    // hashed names (never rewritten in place) and go through sirv.
+    const sendIndex = () => {
+      let body: Buffer;
+      try {
+        body = readFileSync(join(rendererDir, 'index.html'));
+      } catch {
+        send(res, 503, 'The Baton UI is being rebuilt; reload in a moment.\n', { 'Content-Type': 'text/plain; charset=utf-8' });
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': String(body.length), 'Cache-Control': 'no-cache' });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    };
+    const pathname = (req.url ?? '/').split('?')[0] ?? '/';
+    if (pathname === '/' || pathname === '/index.html') return sendIndex();
+    handler(req, res, () => {
+      // Client-side routes (/approvals/42) get the app; a missing file (/assets/x.js) is a 404.
+      if (!/\.[^/]*$/.test(pathname)) return sendIndex();
+      send(res, 404, 'Not found\n', { 'Content-Type': 'text/plain; charset=utf-8' });
+    });
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
