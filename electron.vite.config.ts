@@ -16,6 +16,7 @@ export default defineConfig({
           index: r('electron/main/index.ts'),
           cli: r('electron/cli/index.ts'),
           'jobs/dispatcher': r('electron/jobs/dispatcher.ts'),
+          'crm-bench': r('electron/core/crm/bench.ts'),
         },
         output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
       },

@@ -1,0 +1,128 @@
+/**
+ * CRM bench (built as out/main/crm-bench.js, driven by bench/crm.mjs): demo
+ * seed, CSV import/re-import/export, re-scoring after a rule change, and the
+ * dashboard / list / segment queries on 100k contacts and ~1M events.
+ */
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openBaton } from '../index';
+import { EnvSecretStore } from '../secrets';
+import { exportContacts, importCsv } from './csv';
+import { seedDemo } from './demo';
+import { dashboard } from './kpi';
+import { getScoring, setScoring } from './scoring';
+import { countFilter } from './segments';
+import { listContacts } from './contacts';
+
+export interface BenchFigure {
+  name: string;
+  ms: number;
+  cpuMs?: number;
+  target?: number;
+  detail?: string;
+}
+
+function timed<T>(fn: () => T): { value: T; ms: number; cpuMs: number } {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const value = fn();
+  const ms = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  return { value, ms, cpuMs: (c.user + c.system) / 1000 };
+}
+async function timedAsync<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number; cpuMs: number }> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const value = await fn();
+  const ms = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  return { value, ms, cpuMs: (c.user + c.system) / 1000 };
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+export async function runCrmBench(opts: { quick?: boolean } = {}): Promise<BenchFigure[]> {
+  const contacts = opts.quick ? 10_000 : 100_000;
+  const out: BenchFigure[] = [];
+  const root = mkdtempSync(join(tmpdir(), 'baton-crm-bench-'));
+  const open = (name: string) => openBaton({ dataDir: join(root, name), host: 'cli', secrets: new EnvSecretStore({}, 'bench'), logLevel: 'warn' });
+  try {
+    // 1. Demo seed.
+    const core = await open('seed');
+    try {
+      const seed = timed(() => seedDemo(core, { contacts, seed: 42 }));
+      const s = seed.value;
+      out.push({
+        name: `demo seed: ${s.contacts.toLocaleString('en-US')} contacts + ${s.events.toLocaleString('en-US')} events`,
+        ms: seed.ms,
+        cpuMs: seed.cpuMs,
+        target: 60_000,
+        detail: `insert ${s.phasesMs.insert} ms, score ${s.phasesMs.score} ms, rollup ${s.phasesMs.rollup} ms`,
+      });
+
+      // 2. Re-score everyone after a rule change.
+      const cfg = getScoring(core);
+      const changed = { ...cfg, behavior: cfg.behavior.map((r) => (r.id === 'opened' ? { ...r, points: r.points + 1 } : r)) };
+      const rs = timed(() => setScoring(core, changed));
+      out.push({ name: `re-score ${contacts.toLocaleString('en-US')} contacts after a rule change`, ms: rs.ms, cpuMs: rs.cpuMs, target: 2000, detail: `${rs.value.changed} scores changed` });
+
+      // 3. Dashboard and list queries (warm: the rollup is current; one new event each time keeps the refresh honest).
+      const end = new Date();
+      const day = (d: number) => new Date(end.getTime() - d * 86_400_000).toISOString().slice(0, 10);
+      for (const days of [30, 90, 365]) {
+        const times: number[] = [];
+        for (let i = 0; i < 15; i++) {
+          core.db.prepare(`INSERT INTO events (at, type, subject_type, subject_id, data) VALUES (?, 'email.opened', 'contact', '1', NULL)`).run(end.toISOString());
+          times.push(timed(() => dashboard(core, day(days - 1), day(0))).ms);
+        }
+        out.push({ name: `kpi.dashboard, last ${days} days + previous period (median of 15, max ${Math.max(...times).toFixed(1)} ms)`, ms: median(times), target: 150 });
+      }
+      const q = (name: string, fn: () => unknown) => {
+        const times: number[] = [];
+        for (let i = 0; i < 7; i++) times.push(timed(fn).ms);
+        out.push({ name: `${name} (median of 7)`, ms: median(times), target: 150 });
+      };
+      q('contacts.list page 1, sorted by score', () => listContacts(core, { offset: 0, limit: 100, deleted: false, sort: { field: 'score', dir: 'desc' } }));
+      q('contacts.list page at offset 90% (virtualised scroll)', () => listContacts(core, { offset: Math.floor(contacts * 0.9), limit: 100, deleted: false, sort: { field: 'createdAt', dir: 'asc' } }));
+      q('contacts.list search "lovelace"', () => listContacts(core, { offset: 0, limit: 100, deleted: false, search: 'lovelace' }));
+      q('segment count: clicked in the last 30 days', () => countFilter(core, { match: 'all', conditions: [{ kind: 'event', type: 'email.clicked', op: 'did', withinDays: 30, minCount: 1 }] }));
+      q('segment count: no activity for 30 days + score >= 20', () =>
+        countFilter(core, { match: 'all', conditions: [{ kind: 'inactive', days: 30 }, { kind: 'field', field: 'score', op: 'gte', value: 20 }] }),
+      );
+
+      // 4. Export (streaming CSV to a file), then import that file into an empty store, then again.
+      const csv = join(root, 'contacts.csv');
+      const ex = await timedAsync(async () => {
+        const w = createWriteStream(csv);
+        const n = await exportContacts(core, w, 'csv');
+        w.end();
+        await once(w, 'finish');
+        return n;
+      });
+      out.push({ name: `export ${ex.value.toLocaleString('en-US')} contacts to CSV (${(statSync(csv).size / 1024 / 1024).toFixed(1)} MB)`, ms: ex.ms, cpuMs: ex.cpuMs });
+      await core.close().catch(() => undefined);
+      const fresh = await open('import');
+      try {
+        const im = await timedAsync(() => importCsv(fresh, createReadStream(csv)));
+        out.push({ name: `CSV import of ${im.value.rows.toLocaleString('en-US')} rows into an empty store`, ms: im.ms, cpuMs: im.cpuMs, target: 10_000, detail: `${im.value.created} created, ${im.value.companiesCreated} companies` });
+        const again = await timedAsync(() => importCsv(fresh, createReadStream(csv)));
+        out.push({ name: 'same file again (idempotent re-import)', ms: again.ms, cpuMs: again.cpuMs, target: 10_000, detail: `${again.value.created} created, ${again.value.unchanged} unchanged` });
+        // Messy file: 5% invalid rows.
+        const messy = join(root, 'messy.csv');
+        const lines = ['email,first name,last name,company,tags'];
+        for (let i = 0; i < contacts; i++) lines.push(i % 20 === 0 ? `broken-${i},X,Y,,` : `p${i}@messy${i % 997}.com,P${i},Q,Messy ${i % 997},"a,b"`);
+        writeFileSync(messy, lines.join('\n'));
+        const m = await timedAsync(() => importCsv(fresh, createReadStream(messy)));
+        out.push({ name: `CSV import of ${contacts.toLocaleString('en-US')} new rows, 5% invalid, with tags and companies`, ms: m.ms, cpuMs: m.cpuMs, target: 10_000, detail: `${m.value.created} created, ${m.value.invalidCount} invalid` });
+      } finally {
+        await fresh.close();
+      }
+    } finally {
+      await core.close().catch(() => undefined);
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+  return out;
+}
