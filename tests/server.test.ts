@@ -295,6 +295,28 @@ describe('server token and lifecycle', () => {
     }
   });
 
+  it('a bug in a handler is a 500 that names the log, with the details only in the log', async () => {
+    const { core, dir, cleanup } = await openTestCore({ host: 'server' });
+    try {
+      core.register({
+        'settings.get': () => {
+          throw new Error('internal detail /etc/hidden-path');
+        },
+      });
+      const s = await startServer(core, { port: 0, closeCore: false });
+      const r = await api(s, 'settings.get', {});
+      expect(r.status).toBe(500);
+      expect(r.json().error.code).toBe('internal');
+      expect(r.text).not.toContain('hidden-path');
+      expect(r.json().error.message).toContain(join(dir, 'logs'));
+      expect(readFileSync(join(dir, 'logs', 'baton.log'), 'utf8')).toContain('hidden-path');
+      expect((await api(s, 'system.info', {})).status).toBe(200);
+      await s.close();
+    } finally {
+      await cleanup();
+    }
+  });
+
   it('stops gracefully: closes WebSocket clients, the port and the core', async () => {
     const { core, cleanup } = await openTestCore({ host: 'server' });
     try {
