@@ -30,10 +30,10 @@ export function assertBuilt(): void {
 }
 
 /** `node bin/baton.js serve --data DIR --port PORT --json`; resolves once it listens. Port 0 picks a free one. */
-export async function startServer(dataDir: string, port = 0): Promise<RunningServer> {
+export async function startServer(dataDir: string, port = 0, env: NodeJS.ProcessEnv = serverEnv()): Promise<RunningServer> {
   const child = spawn(process.execPath, [bin, 'serve', '--data', dataDir, '--port', String(port), '--json'], {
     cwd: root,
-    env: serverEnv(),
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
