@@ -5,3 +5,4 @@ export * from './engine';
 export * from './crm';
 export * from './triggers';
 export * from './ai';
+export * from './sales';
