@@ -31,7 +31,7 @@ export const INGEST_EVENT_TYPES = [
 ] as const;
 export const IngestEventType = z.enum(INGEST_EVENT_TYPES, { error: `use one of ${INGEST_EVENT_TYPES.join(', ')}` });
 /** Types Baton records itself on a contact's timeline. */
-export const SYSTEM_EVENT_TYPES = ['contact.created', 'contact.merged', 'lifecycle.changed', 'deal.opened', 'deal.won', 'deal.lost'] as const;
+export const SYSTEM_EVENT_TYPES = ['contact.created', 'contact.merged', 'lifecycle.changed', 'score.crossed', 'deal.opened', 'deal.won', 'deal.lost'] as const;
 export const EventType = z.enum([...INGEST_EVENT_TYPES, ...SYSTEM_EVENT_TYPES], {
   error: `use one of ${[...INGEST_EVENT_TYPES, ...SYSTEM_EVENT_TYPES].join(', ')}`,
 });

@@ -37,7 +37,7 @@ describe('lead-capture forms', () => {
     const c = (await core.call('contacts.list', {})).rows[0]!;
     expect(c).toMatchObject({ email: 'ada@example.com', firstName: 'Ada', lastName: 'Lovelace', timeZone: 'Europe/London', source: 'website', tags: ['newsletter'], custom: { plan: 'pro' } });
     const g = await core.call('contacts.get', { id: c.id });
-    expect(g.timeline.find((e) => e.type === 'form.submitted')!.data).toEqual({ form: 'newsletter', fields: { mail: ' Ada@Example.com', name: 'Ada Lovelace', tz: 'Europe/London', plan: 'pro', extra: 'kept in the event' } });
+    expect(g.timeline.find((e) => e.type === 'form.submitted')!.data).toEqual({ form: 'newsletter', email: 'ada@example.com', fields: { mail: ' Ada@Example.com', name: 'Ada Lovelace', tz: 'Europe/London', plan: 'pro', extra: 'kept in the event' } });
     const r2 = await handler(req('newsletter', 'mail=ada%40example.com&plan=team', { 'content-type': 'application/x-www-form-urlencoded' }));
     expect(r2.status).toBe(200);
     expect((await core.call('contacts.get', { id: c.id })).contact.custom).toEqual({ plan: 'team' });

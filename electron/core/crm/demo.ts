@@ -172,7 +172,7 @@ function seed(core: Core, opts: SeedOptions): SeedResult {
           ).lastInsertRowid,
         );
         if (rnd() < 0.3) insTag.run(cid, pick(['newsletter', 'webinar', 'vip', 'partner', 'beta', 'course']));
-        ev(created, 'contact.created', cid, { stage: startStage, source, via: 'demo' });
+        ev(created, 'contact.created', cid, { email, stage: startStage, source, via: 'demo' });
         let prev: Stage = startStage;
         for (const [s, at] of path) {
           ev(at, 'lifecycle.changed', cid, { from: prev, to: s, reason: 'demo' });

@@ -98,7 +98,7 @@ export function submitForm(core: Core, slug: string, body: Record<string, unknow
     const existing = store.byEmail(v.fields.email!);
     if (!existing) v.fields.source = form.source ?? `form:${slug}`;
     const w = store.write(p, v, { mode: 'upsert', reason: `form:${slug}` });
-    store.recordEvent(p, 'form.submitted', w.id, nowIso(), { form: slug, fields: submitted });
+    store.recordEvent(p, 'form.submitted', w.id, nowIso(), { form: slug, email: v.fields.email, fields: submitted });
     result = { contactId: w.id, created: w.created };
   })();
   rescore(core, { ids: [...p.rescore], pending: p });

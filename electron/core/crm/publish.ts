@@ -1,9 +1,14 @@
 /**
- * After a CRM transaction commits: push events to the hosts (core.bus) and hand
- * domain events (contact.created, form.submitted, email.replied, score.crossed …)
- * to the workflow engine.
+ * After a CRM transaction commits: push events to the hosts (core.bus) and wake
+ * the workflow engine. Every CRM event is a row of the `events` table
+ * (contact.created, form.submitted, email.replied, score.crossed …), which is
+ * exactly what the engine's dispatcher reads (by id cursor) to start
+ * event-triggered workflows and resume waiting runs; so the CRM does not call
+ * publishEvent (that would append a second row), it only asks a running
+ * engine to dispatch now instead of at its next heartbeat.
  */
 import type { Core } from '../core';
+import { engineOf } from '../engine';
 import type { Pending } from './store';
 
 export interface DomainEvent {
@@ -16,11 +21,7 @@ export interface DomainEvent {
 type DomainSink = (core: Core, event: DomainEvent) => void;
 const sinks = new WeakMap<Core, DomainSink[]>();
 
-/**
- * Subscribe to the CRM's domain events. The engine calls this (or the CRM calls
- * the engine's publishEvent once electron/core/engine exports it).
- * TODO(engine): wire to engine.publishEvent when it exists.
- */
+/** In-process subscription to the CRM's domain events (after commit). */
 export function onDomainEvent(core: Core, sink: DomainSink): () => void {
   const list = sinks.get(core) ?? [];
   list.push(sink);
@@ -45,9 +46,20 @@ export function afterCommit(core: Core, p: Pending): void {
   for (const c of p.changed) core.bus.emit('crm.contact.changed', c);
   for (const e of p.events) {
     core.bus.emit('crm.event.recorded', { id: e.id, type: e.type, contactId: e.contactId, at: e.at });
-    const name = e.type === 'lifecycle.changed' && (e.data as { reason?: string })?.reason === 'score' ? 'score.crossed' : e.type;
-    publishDomain(core, { name, at: e.at, contactId: e.contactId, data: e.data });
+    publishDomain(core, { name: e.type, at: e.at, contactId: e.contactId, data: e.data });
   }
+  if (p.events.length > 0 && core.isStarted) wakeEngine(core);
   p.changed.length = 0;
   p.events.length = 0;
+}
+
+/** Ask a running engine to dispatch the new event rows now (one-shot CLI commands leave them to the running host). */
+function wakeEngine(core: Core): void {
+  let engine;
+  try {
+    engine = engineOf(core);
+  } catch {
+    return; // no engine domain on this core
+  }
+  void engine.dispatchEvents().catch((e: unknown) => core.log.error('event dispatch after a CRM change failed', { error: e as Error }));
 }

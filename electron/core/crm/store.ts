@@ -299,7 +299,7 @@ export class CrmStore {
         ).lastInsertRowid,
       );
       if (v.tags?.length) this.addTags(id, v.tags);
-      this.recordEvent(p, 'contact.created', id, at, { stage, source: f.source ?? null, via: opts.reason });
+      this.recordEvent(p, 'contact.created', id, at, { email, stage, source: f.source ?? null, via: opts.reason });
       p.changed.push({ contactId: id, change: 'created' });
       return { id, created: true, changed: true };
     }
@@ -370,6 +370,7 @@ export class CrmStore {
   promote(p: Pending, id: number, from: Stage, to: Stage, reason: string, at: string, extra: Record<string, unknown> = {}): void {
     if (stageRank(to) <= stageRank(from)) return;
     this.stmt(`UPDATE contacts SET stage = ?, updated_at = ? WHERE id = ?`).run(to, at, id);
+    if (reason === 'score') this.recordEvent(p, 'score.crossed', id, at, { threshold: to, score: extra.score, minScore: extra.threshold, from, to });
     this.recordEvent(p, 'lifecycle.changed', id, at, { from, to, reason, ...extra });
   }
 }
