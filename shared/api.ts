@@ -9,6 +9,7 @@ import { systemEvents, systemOps } from './contract/system';
 import { engineEvents, engineOps } from './contract/engine';
 import { crmEvents, crmOps } from './contract/crm';
 import { aiEvents, aiOps } from './contract/ai';
+import { triggersEvents, triggersOps } from './contract/triggers';
 
 export * from './contract/base';
 export * from './contract/system';
@@ -16,12 +17,14 @@ export * from './contract/engine';
 export * from './contract/workflow';
 export * from './contract/crm';
 export * from './contract/ai';
+export * from './contract/triggers';
 
 export const operations = {
   ...systemOps,
   ...engineOps,
   ...crmOps,
   ...aiOps,
+  ...triggersOps,
 } as const;
 
 export const events = {
@@ -29,6 +32,7 @@ export const events = {
   ...engineEvents,
   ...crmEvents,
   ...aiEvents,
+  ...triggersEvents,
 } as const;
 
 export type Operations = typeof operations;

@@ -5,12 +5,13 @@
  */
 import { Core, type CoreOptions } from './core';
 import { registerEngine } from './engine';
+import { registerTriggers } from './engine/triggers';
 import { crmDomain } from './crm';
 import { registerAi } from './ai';
 
 export type Domain = (core: Core) => void | Promise<void>;
 
-const DOMAINS: Domain[] = [registerEngine, crmDomain, registerAi];
+const DOMAINS: Domain[] = [registerEngine, registerTriggers, crmDomain, registerAi];
 
 export async function openBaton(opts: CoreOptions): Promise<Core> {
   const core = await Core.open(opts);

@@ -1,0 +1,125 @@
+/**
+ * The triggers domain: the schedule service (started by hosts with the engine)
+ * and the webhook route POST /hooks/<slug>, plus hooks.* and schedules.fires.
+ * Registered after the engine in DOMAINS (it starts runs through it).
+ */
+import { desc, eq } from 'drizzle-orm';
+import { ApiError, SecretName } from '../../../../shared/api';
+import type { Core } from '../../core';
+import { scheduleFires } from '../../db/schema/triggers';
+import { loadDefinition } from '../compile';
+import { engineOf } from '../index';
+import { Scheduler, type ScheduledWorkflow } from './scheduler';
+import { createHookHandler, generateHookSecret, hookSecretName, HOOK_SLUG_RE } from './webhook';
+
+export { dueFires, nextFire, nextFires, scheduleIssues } from './schedule';
+export { Scheduler } from './scheduler';
+export { hookSecretName, signHookBody } from './webhook';
+
+const schedulers = new WeakMap<Core, Scheduler>();
+
+/** The schedule service of a core (tests drive its tick with an injected clock). */
+export function schedulerOf(core: Core): Scheduler {
+  const s = schedulers.get(core);
+  if (!s) throw new Error('The triggers domain is not registered on this core (add registerTriggers to DOMAINS).');
+  return s;
+}
+
+interface WorkflowRow {
+  id: string;
+  enabled: number;
+  version: number;
+  key: string | null;
+}
+
+export function registerTriggers(core: Core): void {
+  const engine = engineOf(core);
+  const db = core.db;
+  const listScheduled = (): ScheduledWorkflow[] => {
+    const rows = db.prepare(`SELECT id, enabled, current_version AS version FROM workflows WHERE trigger_type = 'schedule'`).all() as WorkflowRow[];
+    const out: ScheduledWorkflow[] = [];
+    for (const r of rows) {
+      const def = loadDefinition(db, r.id, r.version);
+      if (def.trigger.type !== 'schedule') continue;
+      const t = def.trigger;
+      out.push({
+        workflowId: r.id,
+        enabled: r.enabled === 1,
+        schedule: { cron: t.cron, timezone: t.timezone, catchUp: t.catchUp, ...(t.catchUpWindow !== undefined ? { catchUpWindow: t.catchUpWindow } : {}) },
+      });
+    }
+    return out;
+  };
+
+  const scheduler = new Scheduler({
+    orm: core.orm,
+    log: core.log,
+    now: () => new Date(engine.now()),
+    engine: {
+      listScheduled,
+      paused: () => engine.paused,
+      startRun: async (o) => engine.startRun({ workflow: o.workflow, input: o.input, trigger: o.trigger, idempotencyKey: o.idempotencyKey }),
+    },
+  });
+  schedulers.set(core, scheduler);
+  core.addService({ name: 'scheduler', start: () => scheduler.start(), stop: () => scheduler.stop() });
+  core.onClose(() => scheduler.stop());
+  // Imports, enable/disable and resume re-evaluate at once instead of at the next tick.
+  core.bus.on('workflows.changed', () => scheduler.poke());
+
+  const findHook = (slug: string) => {
+    const r = db.prepare(`SELECT id, enabled FROM workflows WHERE trigger_type = 'webhook' AND trigger_key = ?`).get(slug) as { id: string; enabled: number } | undefined;
+    return r ? { workflowId: r.id, enabled: r.enabled === 1 } : null;
+  };
+  core.registerPublicRoute(
+    'hooks',
+    createHookHandler({
+      findHook,
+      getSecret: (name) => core.secrets.get(name),
+      startRun: async (o) => engine.startRun({ workflow: o.workflow, input: o.input, trigger: o.trigger, ...(o.idempotencyKey ? { idempotencyKey: o.idempotencyKey } : {}) }),
+      log: core.log,
+    }),
+  );
+
+  core.register({
+    'hooks.list': async () => {
+      const rows = db.prepare(`SELECT id, enabled, current_version AS version, trigger_key AS key FROM workflows WHERE trigger_type = 'webhook' ORDER BY trigger_key`).all() as WorkflowRow[];
+      const hooks = [];
+      for (const r of rows) {
+        const slug = r.key ?? '';
+        const secretName = hookSecretName(slug);
+        hooks.push({ slug, workflowId: r.id, enabled: r.enabled === 1, path: `/hooks/${slug}`, secretName, hasSecret: (await core.secrets.get(secretName)) !== null });
+      }
+      return { hooks };
+    },
+    'hooks.rotateSecret': async ({ slug }) => {
+      if (!HOOK_SLUG_RE.test(slug) || !findHook(slug)) {
+        throw new ApiError('not_found', `No webhook "${slug}": import a workflow whose trigger is { "type": "webhook", "slug": "${slug}" } first (see hooks.list).`, [
+          { path: 'slug', message: 'no workflow has this webhook slug' },
+        ]);
+      }
+      const secretName = hookSecretName(slug);
+      SecretName.parse(secretName);
+      const secret = generateHookSecret();
+      await core.secrets.set(secretName, secret);
+      core.bus.emit('secrets.changed', { names: [secretName] });
+      core.log.info('webhook secret rotated', { slug, secretName });
+      return { slug, path: `/hooks/${slug}`, secretName, secret };
+    },
+    'schedules.fires': async ({ workflow, limit }) => {
+      const q = core.orm.select().from(scheduleFires);
+      const rows = (workflow ? q.where(eq(scheduleFires.workflowId, workflow)) : q).orderBy(desc(scheduleFires.fireAt)).limit(limit).all();
+      return {
+        fires: rows.map((r) => ({
+          workflowId: r.workflowId,
+          fireAt: r.fireAt,
+          status: r.status as 'claimed' | 'started' | 'failed',
+          runId: r.runId,
+          late: r.late,
+          error: r.error,
+          claimedAt: r.claimedAt,
+        })),
+      };
+    },
+  });
+}

@@ -1,0 +1,154 @@
+/**
+ * Webhook trigger: `POST /hooks/<slug>` on the headless server (a public route:
+ * no bearer token, the hook authenticates itself with its own secret).
+ *
+ * - The secret lives in the secret store (OS keychain, or BATON_SECRET_HOOK_<SLUG>
+ *   on a headless machine) under `HOOK_<SLUG>` (slug upper-cased, "-" -> "_").
+ *   `hooks.rotateSecret` generates one and shows it once; it never touches SQLite.
+ * - The caller proves it knows the secret with either
+ *   `X-Baton-Signature: sha256=<hex HMAC-SHA256(secret, raw body)>` (the secret
+ *   never travels) or `Authorization: Bearer <secret>`. Comparison is constant-time.
+ * - Anything but POST does nothing (405): an email scanner following a link can
+ *   never start a run.
+ * - Wrong or missing secret -> 401 and nothing starts. Body over the limit -> 413.
+ * - An `Idempotency-Key` header makes re-deliveries of the same event start one
+ *   run (the same run id is returned).
+ * - 202 `{ runId }` when the run started.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { ApiError } from '../../../../shared/api';
+import type { PublicHandler, PublicRequest, PublicResponse } from '../../core';
+
+/** Same rule as the webhook trigger's slug in shared/contract/workflow.ts. */
+export const HOOK_SLUG_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
+export const HOOK_BODY_LIMIT = 256 * 1024;
+export const SIGNATURE_HEADER = 'x-baton-signature';
+
+/** The secret-store name of a hook's secret. */
+export function hookSecretName(slug: string): string {
+  // Secret names are at most 64 characters: a very long slug is shortened with a hash suffix.
+  const base = slug.toUpperCase().replace(/-/g, '_');
+  if (base.length <= 59) return `HOOK_${base}`;
+  return `HOOK_${base.slice(0, 50)}_${createHmac('sha256', 'baton-hook').update(slug).digest('hex').slice(0, 8).toUpperCase()}`;
+}
+
+/** A new random secret (256 bits, base64url). */
+export function generateHookSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** The signature a sender puts in X-Baton-Signature. */
+export function signHookBody(secret: string, body: Buffer | string): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const ba = Buffer.from(a);
+  const bb = Buffer.from(b);
+  // Compare equal-length buffers only; a length mismatch is still a constant-time "no".
+  if (ba.length !== bb.length) {
+    timingSafeEqual(bb, bb);
+    return false;
+  }
+  return timingSafeEqual(ba, bb);
+}
+
+/** True when the request carries a valid signature or bearer secret. */
+export function hookAuthorized(secret: string, req: Pick<PublicRequest, 'headers' | 'body'>): boolean {
+  const sig = req.headers[SIGNATURE_HEADER];
+  if (sig) return safeEqual(sig.trim().toLowerCase(), signHookBody(secret, req.body));
+  const auth = req.headers.authorization;
+  const m = auth ? /^Bearer\s+(.+)$/i.exec(auth.trim()) : null;
+  return m ? safeEqual(m[1]!.trim(), secret) : false;
+}
+
+/** What the handler needs from the engine (kept small so the route is easy to test). */
+export interface HookTarget {
+  workflowId: string;
+  enabled: boolean;
+}
+export interface HookEngine {
+  /** The workflow whose trigger is `{ type: 'webhook', slug }`, or null. */
+  findHook(slug: string): HookTarget | null | Promise<HookTarget | null>;
+  startRun(opts: { workflow: string; input: unknown; trigger: { type: 'webhook'; detail: unknown }; idempotencyKey?: string }): Promise<{ runId: string; deduplicated?: boolean }>;
+  getSecret(name: string): Promise<string | null>;
+  log?: { info(msg: string, data?: Record<string, unknown>): void; warn(msg: string, data?: Record<string, unknown>): void };
+}
+
+const err = (status: number, code: string, message: string, headers?: Record<string, string>): PublicResponse => ({
+  status,
+  json: { error: { code, message } },
+  ...(headers ? { headers } : {}),
+});
+
+/** Headers passed to the run (never the secret-bearing ones). */
+const FORWARDED = ['content-type', 'user-agent', 'x-request-id', 'x-github-event', 'x-event-type'];
+
+function parseBody(req: PublicRequest): { ok: true; value: unknown } | { ok: false; message: string } {
+  if (req.body.length === 0) return { ok: true, value: null };
+  const type = (req.headers['content-type'] ?? '').toLowerCase();
+  const text = req.body.toString('utf8');
+  if (type.includes('application/x-www-form-urlencoded')) return { ok: true, value: Object.fromEntries(new URLSearchParams(text)) };
+  if (type.includes('json') || type === '') {
+    try {
+      return { ok: true, value: JSON.parse(text) };
+    } catch (e) {
+      if (type === '') return { ok: true, value: text };
+      return { ok: false, message: `The body is not valid JSON (${(e as Error).message}). Send JSON with Content-Type: application/json.` };
+    }
+  }
+  return { ok: true, value: text };
+}
+
+export function createHookHandler(engine: HookEngine, opts: { bodyLimit?: number } = {}): PublicHandler {
+  const bodyLimit = opts.bodyLimit ?? HOOK_BODY_LIMIT;
+  return async (req) => {
+    const slug = req.path.replace(/\/+$/, '');
+    if (req.method !== 'POST') {
+      return err(405, 'method_not_allowed', `Webhooks only accept POST; a ${req.method} never starts anything.`, { Allow: 'POST' });
+    }
+    if (!HOOK_SLUG_RE.test(slug)) return err(404, 'not_found', `No webhook at /hooks/${slug}.`);
+    if (req.body.length > bodyLimit) {
+      return err(413, 'too_large', `The webhook body is ${req.body.length} bytes; the limit is ${Math.round(bodyLimit / 1024)} KiB.`);
+    }
+    const target = await engine.findHook(slug);
+    if (!target) return err(404, 'not_found', `No webhook at /hooks/${slug}.`);
+    const secret = await engine.getSecret(hookSecretName(slug));
+    if (!secret) {
+      engine.log?.warn('webhook refused: no secret configured', { slug });
+      return err(401, 'unauthorized', `Webhook "${slug}" has no secret yet; create one with hooks.rotateSecret (Settings or \`baton hooks secret ${slug}\`) and send it.`, {
+        'WWW-Authenticate': 'Bearer realm="baton-hooks"',
+      });
+    }
+    if (!hookAuthorized(secret, req)) {
+      engine.log?.warn('webhook refused: wrong or missing secret', { slug });
+      return err(401, 'unauthorized', `Wrong or missing secret: send "${SIGNATURE_HEADER}: sha256=<HMAC-SHA256 of the body>" or "Authorization: Bearer <secret>".`, {
+        'WWW-Authenticate': 'Bearer realm="baton-hooks"',
+      });
+    }
+    if (!target.enabled) {
+      return err(409, 'conflict', `Workflow "${target.workflowId}" is disabled; enable it (baton workflow enable ${target.workflowId}) to accept webhooks.`);
+    }
+    const parsed = parseBody(req);
+    if (!parsed.ok) return err(400, 'invalid_input', parsed.message);
+    const headers: Record<string, string> = {};
+    for (const h of FORWARDED) if (req.headers[h]) headers[h] = req.headers[h]!;
+    const idem = req.headers['idempotency-key']?.trim();
+    if (idem !== undefined && (idem.length === 0 || idem.length > 200)) {
+      return err(400, 'invalid_input', 'The Idempotency-Key header must be 1-200 characters.');
+    }
+    try {
+      const { runId, deduplicated } = await engine.startRun({
+        workflow: target.workflowId,
+        input: { body: parsed.value, query: Object.fromEntries(req.query), headers },
+        trigger: { type: 'webhook', detail: { slug, receivedAt: new Date().toISOString() } },
+        ...(idem ? { idempotencyKey: `hook:${slug}:${idem}` } : {}),
+      });
+      engine.log?.info('webhook started a run', { slug, runId });
+      return { status: 202, json: { runId, ...(deduplicated ? { deduplicated: true } : {}) } };
+    } catch (e) {
+      if (e instanceof ApiError) return { status: e.status, json: { error: e.toBody() } };
+      throw e;
+    }
+  };
+}
