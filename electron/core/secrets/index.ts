@@ -90,7 +90,8 @@ export class KeychainSecretStore implements SecretStore {
     } catch (e) {
       throw new ApiError(
         'unavailable',
-        `Could not ${what} ${name ? `the secret ${name}` : 'the secrets'} in the OS keychain: ${explainKeychainError((e as Error).message)}. Nothing was changed.`,
+        `Could not ${what} ${name ? `the secret ${name}` : 'the secrets'} in the OS keychain: ${explainKeychainError((e as Error).message)}.` +
+          (what === 'store' || what === 'delete' ? ' Nothing was changed.' : ''),
       );
     }
   }
