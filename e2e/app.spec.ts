@@ -119,6 +119,20 @@ test('an API failure shows what failed and a Retry that recovers', async ({ app 
   await expect(app.getByRole('button', { name: 'Back up now' })).toBeVisible();
 });
 
+test('an answer the page cannot render shows what failed and a Retry, not a blank page', async ({ app }) => {
+  let broken = true;
+  await app.route('**/api/v1/secrets.list', (route) =>
+    broken ? route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ result: {} }) }) : route.continue(),
+  );
+  await app.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
+  const panel = app.getByRole('alert').filter({ hasText: 'The Settings page could not be shown' });
+  await expect(panel).toBeVisible();
+  await expect(app.getByRole('navigation', { name: 'Main' })).toBeVisible();
+  broken = false;
+  await panel.getByRole('button', { name: 'Retry' }).click();
+  await expect(app.getByTestId('secret-backend')).toHaveText('Environment variables');
+});
+
 test('without a token the sign-in screen explains where to find it and checks it', async ({ page, baton }) => {
   await page.goto(baton.url);
   await expect(page.getByRole('heading', { name: 'Sign in to this Baton' })).toBeVisible();

@@ -1,6 +1,7 @@
 import type { ComponentType } from 'react';
 import { signOut, usesToken, useSession } from './api/client';
 import { ConnectionStatus } from './components/ConnectionStatus';
+import { ErrorBoundary } from './components/ErrorBoundary';
 import { SignIn } from './components/SignIn';
 import { Approvals } from './pages/Approvals';
 import { Contacts } from './pages/Contacts';
@@ -75,7 +76,9 @@ export function App() {
         </div>
       </aside>
       <main id="main" className="content" tabIndex={-1}>
-        <View key={page} />
+        <ErrorBoundary key={page} what={`The ${PAGES.find((p) => p.id === page)?.label ?? ''} page`}>
+          <View />
+        </ErrorBoundary>
       </main>
     </div>
   );
