@@ -29,6 +29,8 @@ export interface FakeWordPress {
   dropNextCreateResponse(): void;
   /** The next create fails with 500 before storing anything. */
   failNextCreate(status?: number): void;
+  /** The next create stores the post, calls fn (e.g. to SIGKILL the client) and never answers. */
+  onNextCreate(fn: (post: FakePost) => void): void;
   close(): Promise<void>;
 }
 
@@ -47,6 +49,7 @@ export async function startFakeWordPress(opts: { user: string; appPassword: stri
   let nextId = 100;
   let drop = false;
   let failStatus: number | null = null;
+  let hook: ((post: FakePost) => void) | null = null;
   const state = { creates: 0 };
 
   const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -158,6 +161,12 @@ export async function startFakeWordPress(opts: { user: string; appPassword: stri
         };
         posts.push(post);
         state.creates++;
+        if (hook) {
+          const fn = hook;
+          hook = null;
+          fn(post);
+          return;
+        }
         if (drop) {
           drop = false;
           req.socket.destroy();
@@ -182,6 +191,9 @@ export async function startFakeWordPress(opts: { user: string; appPassword: stri
     },
     failNextCreate: (status = 500) => {
       failStatus = status;
+    },
+    onNextCreate: (fn) => {
+      hook = fn;
     },
     close: () =>
       new Promise<void>((resolve) => {
