@@ -4,11 +4,15 @@
  */
 import { Command } from 'commander';
 import { VERSION } from '../core/version';
+import { register as registerApprovals } from './commands/approvals';
 import { register as registerContacts } from './commands/contacts';
 import { register as registerDemo } from './commands/demo';
+import { register as registerEscalations } from './commands/escalations';
 import { register as registerEvents } from './commands/events';
+import { register as registerRun } from './commands/run';
 import { register as registerServe } from './commands/serve';
 import { register as registerSystem } from './commands/system';
+import { register as registerWorkflow } from './commands/workflow';
 import { reportError } from './context';
 
 export function buildProgram(): Command {
@@ -23,7 +27,7 @@ export function buildProgram(): Command {
   return program;
 }
 
-const COMMANDS: ((program: Command) => void)[] = [registerServe, registerSystem, registerContacts, registerEvents, registerDemo];
+const COMMANDS: ((program: Command) => void)[] = [registerServe, registerSystem, registerContacts, registerEvents, registerDemo, registerWorkflow, registerRun, registerApprovals, registerEscalations];
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
