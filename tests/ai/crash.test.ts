@@ -51,6 +51,7 @@ function serve(): Promise<{ child: ChildProcess; exited: Promise<NodeJS.Signals 
       env: { ...process.env, BATON_SECRETS: 'env', ...secretsEnv() },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    child = c;
     const exited = new Promise<NodeJS.Signals | number | null>((r) => c.once('exit', (code, signal) => r(signal ?? code)));
     let out = '';
     let err = '';
@@ -115,16 +116,13 @@ describe('AI draft -> approval -> WordPress, across a SIGKILL of baton serve', (
     expect(wp.creates).toBe(0);
 
     // 2. The server runs the publish step; it is killed right after WordPress stored the post.
-    let first!: Awaited<ReturnType<typeof serve>>;
-    wp.onNextCreate(() => first.child.kill('SIGKILL'));
-    first = await serve();
-    child = first.child;
+    wp.onNextCreate(() => child?.kill('SIGKILL'));
+    const first = await serve();
     expect(await first.exited).toBe('SIGKILL');
     expect(wp.creates).toBe(1);
 
     // 3. Restart: the step is recovered and retried; the marker lookup finds the post.
     const second = await serve();
-    child = second.child;
     const check = await openTestCore({ dataDir, secrets: new EnvSecretStore(secretsEnv(), 'tests') });
     try {
       const run = await until('the run to succeed', async () => {
