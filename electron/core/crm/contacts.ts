@@ -47,9 +47,15 @@ export function listContacts(core: Core, input: ListInput, now = new Date()) {
     params.push(like, like, like, like);
   }
   const w = where.join(' AND ');
-  const total = (core.db.prepare(`SELECT COUNT(*) AS n FROM contacts c LEFT JOIN companies co ON co.id = c.company_id WHERE ${w}`).get(...params) as { n: number }).n;
-  const sort = input.sort ? `${SORT_SQL[input.sort.field]} ${input.sort.dir === 'desc' ? 'DESC' : 'ASC'}, c.id ${input.sort.dir === 'desc' ? 'DESC' : 'ASC'}` : 'c.id ASC';
-  const rows = core.db.prepare(`${CONTACT_SELECT} WHERE ${w} ORDER BY ${sort} LIMIT ? OFFSET ?`).all(...params, input.limit, input.offset) as ContactRow[];
+  // Join companies only when a condition needs them; page through ids first (an index-only walk
+  // over the live-row sort indexes), then load the page's rows.
+  const from = /\bco\./.test(w) ? 'contacts c LEFT JOIN companies co ON co.id = c.company_id' : 'contacts c';
+  const total = (core.db.prepare(`SELECT COUNT(*) AS n FROM ${from} WHERE ${w}`).get(...params) as { n: number }).n;
+  const dir = input.sort?.dir === 'desc' ? 'DESC' : 'ASC';
+  const sort = input.sort ? `${SORT_SQL[input.sort.field]} ${dir}, c.id ${dir}` : 'c.id ASC';
+  const rows = core.db
+    .prepare(`${CONTACT_SELECT} WHERE c.id IN (SELECT c.id FROM ${from} WHERE ${w} ORDER BY ${sort} LIMIT ? OFFSET ?) ORDER BY ${sort}`)
+    .all(...params, input.limit, input.offset) as ContactRow[];
   return { total, rows: rows.map(toContact) };
 }
 

@@ -53,10 +53,12 @@ export const contacts = sqliteTable(
   (t) => [
     uniqueIndex('contacts_email_live').on(t.email).where(sql`deleted_at IS NULL`),
     index('contacts_email').on(t.email),
-    index('contacts_created').on(t.createdAt),
-    index('contacts_stage').on(t.stage),
-    index('contacts_score').on(t.score),
-    index('contacts_activity').on(t.lastActivityAt),
+    // Sort/filter indexes cover live rows only, so a deep page of a 100k list is an index-only walk.
+    index('contacts_live_created').on(t.createdAt).where(sql`deleted_at IS NULL`),
+    index('contacts_live_updated').on(t.updatedAt).where(sql`deleted_at IS NULL`),
+    index('contacts_live_stage').on(t.stage).where(sql`deleted_at IS NULL`),
+    index('contacts_live_score').on(t.score).where(sql`deleted_at IS NULL`),
+    index('contacts_live_activity').on(t.lastActivityAt).where(sql`deleted_at IS NULL`),
     index('contacts_company').on(t.companyId),
   ],
 );
