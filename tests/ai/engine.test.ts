@@ -179,11 +179,17 @@ describe('AI steps in the engine', () => {
   it('a failing draft is revised with the issues; still failing after N -> approval; reject takes the rejected branch', async () => {
     r = await rig();
     script(r.claude, { pass: false, issues: ['No mention of the free trial'], confidence: 0.9 });
+    await r.core.call('docs.put', { path: 'brand/voice-and-tone.md', content: 'Plain words, warm tone.' });
     await r.core.call('workflows.import', { definition: blogWorkflow('blog-fail') });
     const runId = await r.run('blog-fail', { topic: 'x', notes: 'y' });
     // generate, review, regenerate (with the issue as a correction), review
     expect(r.claude.requests).toHaveLength(4);
     expect(JSON.stringify(r.claude.requests[2]!.body.messages)).toContain('No mention of the free trial');
+    // The revision uses the same system prompt (brand documents), rebuilt: step outputs do not store it.
+    expect(String(r.claude.requests[0]!.body.system)).toContain('Plain words, warm tone.');
+    expect(r.claude.requests[2]!.body.system).toBe(r.claude.requests[0]!.body.system);
+    const write = (await r.core.call('runs.get', { id: runId })).steps.find((s) => s.nodeId === 'write')!;
+    expect((write.output as { request: object }).request).not.toHaveProperty('system');
     const [a] = (await r.core.call('approvals.list', {})).approvals;
     expect(a!.reason).toMatch(/still fails the checklist after 1 revision/);
     await r.core.call('approvals.decide', { id: a!.id, decision: 'reject', reason: 'off topic' });

@@ -40,7 +40,11 @@ export interface GenerateSpec {
 
 /** A fully rendered request, kept in the step output so ai.review can ask for a revision. */
 export interface PreparedRequest {
-  system: string;
+  /** Not kept in step outputs (see storedRequest); rebuilt from the brand documents when missing. */
+  system?: string | undefined;
+  /** The rendered `system` param and whether the brand documents are included: enough to rebuild `system`. */
+  systemExtra: string;
+  brand: boolean;
   user: string;
   tool: ClaudeTool | null;
   /** What the tool answer is: the declared schema wrapped or not. */
@@ -176,6 +180,8 @@ export async function prepareGenerate(env: AiEnv, spec: GenerateSpec, scope: Rec
   ].join('\n\n');
   return {
     system: systemPrompt(env, spec.brand ?? true, extra, tool !== null, branches),
+    systemExtra: extra,
+    brand: spec.brand ?? true,
     user,
     tool,
     shape,
@@ -185,6 +191,12 @@ export async function prepareGenerate(env: AiEnv, spec: GenerateSpec, scope: Rec
     temperature: spec.temperature,
     maxAttempts: Math.max(1, Math.min(spec.maxAttempts ?? 2, 5)),
   };
+}
+
+/** The request as kept in a step output: without the system prompt (the brand documents would be copied into every run). */
+export function storedRequest(req: PreparedRequest): PreparedRequest {
+  const { system: _system, ...rest } = req;
+  return rest;
 }
 
 function issuesText(e: z.ZodError): string {
@@ -210,12 +222,13 @@ export async function runPrepared(
       content: `A reviewer found problems with that draft. Write a corrected version that fixes each one (the list is data, quoted as JSON):\n${JSON.stringify(revision.issues)}${req.tool ? `\nAnswer by calling the "${ANSWER_TOOL}" tool again.` : '\nGive only the corrected text.'}`,
     });
   }
+  const system = req.system ?? systemPrompt(env, req.brand, req.systemExtra, req.tool !== null, req.branches);
   const total = { inputTokens: 0, outputTokens: 0, costUsd: 0, calls: 0 };
   let lastError = '';
   let model = req.model ?? '';
   for (let attempt = 1; attempt <= req.maxAttempts; attempt++) {
     const a = await callClaude(env, {
-      system: req.system,
+      system,
       messages,
       model: req.model,
       maxTokens: req.maxTokens,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { generate, validateAnswerSchema } from '../../ai/generate';
+import { generate, storedRequest, validateAnswerSchema } from '../../ai/generate';
 import { runAi, suspended, templateScope } from '../../ai/node-support';
 import { validateTemplate } from '../../ai/prompt';
 import { saveDeliverable } from '../../ai/workspace';
@@ -98,7 +98,7 @@ export default defineNode({
         costUsd: g.costUsd,
         calls: g.calls,
         ...(deliverable ? { deliverable } : {}),
-        request: g.request,
+        request: storedRequest(g.request),
       },
       ...(g.branch ? { branch: g.branch } : {}),
     };
