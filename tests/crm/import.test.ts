@@ -82,6 +82,11 @@ describe('CSV import', () => {
     const noEmail = (await importCsv(core, 'a,b\n1,2\n').catch((x: unknown) => x)) as ApiError;
     expect(noEmail.message).toMatch(/no column maps to email/);
     expect(count(`SELECT COUNT(*) AS n FROM contacts`)).toBe(1);
+    const empty = (await core.call('contacts.import', { csv: '' }).catch((x: unknown) => x)) as ApiError;
+    expect(empty.message).toMatch(/The file is empty: it needs a header row/);
+    // the API takes CSV text
+    const api = await core.call('contacts.import', { csv: 'email,stage\nnew@y.io,MQL\nx@y.io,customer\nbad@y.io,hot\n' });
+    expect(api).toMatchObject({ created: 1, updated: 1, invalid: [{ line: 4, reason: expect.stringContaining('stage: "hot" is not a stage') }] });
   });
 
   it('rolls a failing batch back whole and replays it row by row, so good rows survive', async () => {
