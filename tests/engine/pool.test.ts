@@ -27,7 +27,7 @@ afterAll(() => {
   if (install) rmSync(resolve(install, '..'), { recursive: true, force: true });
 });
 
-async function until(what: string, fn: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
+async function until(what: string, fn: () => boolean | Promise<boolean>, ms = 40_000): Promise<void> {
   const t0 = Date.now();
   while (!(await fn())) {
     if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
@@ -46,7 +46,7 @@ async function poolCore(workers = 2): Promise<{ core: Core; engine: Engine; clea
 const count = (core: Core, status: string) => (core.db.prepare('SELECT COUNT(*) AS n FROM runs WHERE status = ?').get(status) as { n: number }).n;
 
 describe('worker pool (Bree, built files, install path with spaces and parentheses)', () => {
-  it('runs many runs on the workers, events reach core.bus, approvals resume', async () => {
+  it('runs many runs on the workers, events reach core.bus, approvals resume', { timeout: 60_000 }, async () => {
     expect(jobsDir).toMatch(/ \(x86\) /);
     const { core, engine, cleanup } = await poolCore(2);
     try {
@@ -95,7 +95,7 @@ describe('worker pool (Bree, built files, install path with spaces and parenthes
     }
   });
 
-  it('a worker killed between send and record: the step re-runs, the same Idempotency-Key is re-sent, applied once', async () => {
+  it('a worker killed between send and record: the step re-runs, the same Idempotency-Key is re-sent, applied once', { timeout: 60_000 }, async () => {
     let engineRef: Engine | null = null;
     let killed = false;
     const sink = await startSink((r) => {
@@ -115,7 +115,7 @@ describe('worker pool (Bree, built files, install path with spaces and parenthes
         definition: wf('effect', [{ id: 'send', type: 'http.request', params: { method: 'POST', url: `${sink.url}/effect`, body: { x: 1 } } }]),
       });
       const { runId } = await core.call('runs.start', { workflow: 'effect', input: {} });
-      await until('the run to succeed after the worker restart', async () => (await core.call('runs.get', { id: runId })).status === 'succeeded', 20_000);
+      await until('the run to succeed after the worker restart', async () => (await core.call('runs.get', { id: runId })).status === 'succeeded');
       const keys = sink.received.map((r) => r.key);
       expect(keys.length).toBeGreaterThanOrEqual(2);
       expect(new Set(keys)).toEqual(new Set([`${runId}:send`]));

@@ -112,7 +112,8 @@ export const steps = sqliteTable(
   (t) => [
     uniqueIndex('steps_run_node').on(t.runId, t.nodeId),
     index('steps_ready').on(t.id).where(sql`status = 'ready'`),
-    index('steps_status').on(t.status),
+    // Not an index on status alone: the planner took it for per-run queries (scanning every finished step).
+    index('steps_running').on(t.claimedBy).where(sql`status = 'running'`),
     index('steps_wait_event').on(t.waitEvent),
   ],
 );
@@ -131,7 +132,7 @@ export const timers = sqliteTable(
     stepId: integer('step_id'),
     payload: text('payload'),
   },
-  (t) => [index('timers_due').on(t.dueAt), index('timers_step').on(t.stepId)],
+  (t) => [index('timers_due').on(t.dueAt), index('timers_step').on(t.stepId), index('timers_run').on(t.runId)],
 );
 
 /** Side effects (HTTP calls, emails): one row per idempotency key, recorded before and after sending. */
