@@ -35,20 +35,21 @@ export function refreshRollup(core: Core): number {
     if (to <= from) return 0;
     const fr = `CASE type WHEN 'contact.created' THEN -1 ELSE ${stageRankSql(`json_extract(data, '$.from')`)} END`;
     const tr = stageRankSql(`json_extract(data, CASE type WHEN 'contact.created' THEN '$.stage' ELSE '$.to' END)`);
+    // The unary + keeps the planner on the rowid range (the type index would scan every matching event ever).
     store
       .stmt(
         `INSERT INTO kpi_daily (day, metric, dim, value)
          SELECT day, metric, dim, v FROM (
            WITH s(name, r) AS (VALUES ${FUNNEL.map(([n, r]) => `('${n}', ${r})`).join(', ')}),
            ev AS (SELECT substr(at, 1, 10) AS day, ${fr} AS fr, ${tr} AS tr FROM events
-                  WHERE id > ? AND id <= ? AND type IN ('contact.created', 'lifecycle.changed') AND subject_type = 'contact'
+                  WHERE id > ? AND id <= ? AND +type IN ('contact.created', 'lifecycle.changed') AND +subject_type = 'contact'
                     AND COALESCE(json_extract(data, '$.reason'), '') != 'merge')
            SELECT ev.day AS day, 'reached_' || s.name AS metric, '' AS dim, COUNT(*) AS v FROM ev JOIN s ON ev.fr < s.r AND s.r <= ev.tr GROUP BY 1, 2
            UNION ALL
-           SELECT substr(at, 1, 10), 'deals_won', '', COUNT(*) FROM events WHERE id > ? AND id <= ? AND type = 'deal.won' GROUP BY 1
+           SELECT substr(at, 1, 10), 'deals_won', '', COUNT(*) FROM events WHERE id > ? AND id <= ? AND +type = 'deal.won' GROUP BY 1
            UNION ALL
            SELECT substr(at, 1, 10), 'revenue_won', COALESCE(json_extract(data, '$.currency'), 'USD'), SUM(COALESCE(json_extract(data, '$.value'), 0))
-             FROM events WHERE id > ? AND id <= ? AND type = 'deal.won' GROUP BY 1, 3
+             FROM events WHERE id > ? AND id <= ? AND +type = 'deal.won' GROUP BY 1, 3
          ) WHERE true
          ON CONFLICT (metric, dim, day) DO UPDATE SET value = value + excluded.value`,
       )

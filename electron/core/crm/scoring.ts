@@ -115,7 +115,10 @@ export function rescore(core: Core, opts: { ids?: number[]; now?: Date; config?:
     const cols = beh.map((r, i) => `SUM(${behaviorCond(r, now, params)}) AS r${i}`);
     const types = [...new Set(beh.map((r) => r.event))];
     params.push(...types);
-    let where = `subject_type = 'contact' AND type IN (${types.map(() => '?').join(', ')})`;
+    // All contacts: one sequential pass over the table (+ keeps the planner off the subject index, whose
+    // row-by-row lookups cost more); a few contacts: the subject index.
+    const plus = ids ? '' : '+';
+    let where = `${plus}subject_type = 'contact' AND ${plus}type IN (${types.map(() => '?').join(', ')})`;
     if (ids) {
       where += ` AND subject_id IN (${ids.map(() => '?').join(', ')})`;
       params.push(...ids.map(String));
