@@ -10,6 +10,7 @@ import { engineEvents, engineOps } from './contract/engine';
 import { crmEvents, crmOps } from './contract/crm';
 import { aiEvents, aiOps } from './contract/ai';
 import { triggersEvents, triggersOps } from './contract/triggers';
+import { salesEvents, salesOps } from './contract/sales';
 
 export * from './contract/base';
 export * from './contract/system';
@@ -18,6 +19,7 @@ export * from './contract/workflow';
 export * from './contract/crm';
 export * from './contract/ai';
 export * from './contract/triggers';
+export * from './contract/sales';
 
 export const operations = {
   ...systemOps,
@@ -25,6 +27,7 @@ export const operations = {
   ...crmOps,
   ...aiOps,
   ...triggersOps,
+  ...salesOps,
 } as const;
 
 export const events = {
@@ -33,6 +36,7 @@ export const events = {
   ...crmEvents,
   ...aiEvents,
   ...triggersEvents,
+  ...salesEvents,
 } as const;
 
 export type Operations = typeof operations;

@@ -7,11 +7,12 @@ import { Core, type CoreOptions } from './core';
 import { registerEngine } from './engine';
 import { registerTriggers } from './engine/triggers';
 import { crmDomain } from './crm';
+import { salesDomain } from './sales';
 import { registerAi } from './ai';
 
 export type Domain = (core: Core) => void | Promise<void>;
 
-const DOMAINS: Domain[] = [registerEngine, registerTriggers, crmDomain, registerAi];
+const DOMAINS: Domain[] = [registerEngine, registerTriggers, crmDomain, registerAi, salesDomain];
 
 export async function openBaton(opts: CoreOptions): Promise<Core> {
   const core = await Core.open(opts);

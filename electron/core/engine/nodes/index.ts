@@ -9,6 +9,7 @@ import aiGenerate from './ai.generate';
 import aiReview from './ai.review';
 import approval from './approval';
 import condition from './condition';
+import emailSend from './email.send';
 import escalate from './escalate';
 import forEach from './for-each';
 import httpRequest from './http-request';
@@ -43,6 +44,7 @@ export const NODES: NodeDef[] = [
   aiGenerate,
   aiReview,
   wordpressPublish,
+  emailSend,
 ] as NodeDef[];
 
 registerNodes(NODES);

@@ -1,0 +1,261 @@
+/**
+ * Outgoing e-mail (docs/email.md). deliver() is the one path every automated
+ * e-mail takes (the email.send node, sequences), on any connection (main
+ * thread or a Bree worker):
+ *
+ *   already sent under this key? -> replay, send nothing
+ *   suppressed address            -> skipped (recorded)
+ *   global frequency cap reached  -> deferred until a slot frees (nothing recorded)
+ *   render (Liquid, strict)       -> TemplateError = non-retryable, names the token
+ *   row "sending" committed with the Message-ID derived from the key
+ *   SMTP (nodemailer)             -> "sent", or "failed" + last error (retryable)
+ *
+ * Crash policy: a row left in "sending" (outcome unknown) is sent again with the
+ * SAME Message-ID on the next try; receivers and Baton's own reply matching see
+ * one message id, never a new message.
+ */
+import { createHash } from 'node:crypto';
+import nodemailer from 'nodemailer';
+import type { Sqlite } from '../db/open';
+import { getState, setState, setting } from './state';
+import { contactScope, renderEmail, TemplateError, type RenderedEmail } from './template';
+import { publicBaseUrl, unsubscribeToken } from './unsubscribe';
+
+export const SMTP_PASSWORD = 'SMTP_PASSWORD';
+export const DEFAULT_FREQUENCY_CAP = 3;
+
+export class MailError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    readonly code: string,
+  ) {
+    super(message);
+    this.name = 'MailError';
+  }
+}
+
+export interface MailEnv {
+  db: Sqlite;
+  secrets: { get(name: string): Promise<string | null> };
+  now(): number;
+}
+
+export interface SmtpConfig {
+  host: string;
+  port: number;
+  secure: boolean;
+  user: string | null;
+  from: string;
+  fromName: string | null;
+  rejectUnauthorized: boolean;
+}
+
+export function smtpSettings(db: Sqlite): { host: string | null; port: number | null; secure: boolean; user: string | null; from: string | null; fromName: string | null; rejectUnauthorized: boolean } {
+  const s = <T>(k: string, f: T) => setting(db, k, f);
+  const host = s<string | null>('email.smtp.host', null);
+  const user = s<string | null>('email.smtp.user', null);
+  const from = s<string | null>('email.from', null) ?? (user && user.includes('@') ? user : null);
+  return {
+    host: host || null,
+    port: s<number | null>('email.smtp.port', null),
+    secure: s<boolean>('email.smtp.secure', false) === true,
+    user: user || null,
+    from,
+    fromName: s<string | null>('email.fromName', null),
+    rejectUnauthorized: s<boolean>('email.smtp.rejectUnauthorized', true) !== false,
+  };
+}
+
+export function smtpConfig(db: Sqlite): SmtpConfig {
+  const c = smtpSettings(db);
+  if (!c.host) throw new MailError('SMTP is not set up: set email.smtp.host (and email.smtp.port, email.smtp.user, email.from; the password goes in the secret SMTP_PASSWORD).', false, 'smtp_config');
+  if (!c.from) throw new MailError('No sender address: set email.from (e.g. "you@yourdomain.com").', false, 'smtp_config');
+  return { ...c, host: c.host, from: c.from, port: c.port ?? (c.secure ? 465 : 587) };
+}
+
+/** The stable Message-ID of a send key. */
+export function messageIdFor(key: string, from: string): string {
+  const domain = (from.split('@')[1] ?? 'baton.local').replace(/[^A-Za-z0-9.-]/g, '') || 'baton.local';
+  return `<baton.${createHash('sha256').update(key).digest('hex').slice(0, 32)}@${domain}>`;
+}
+
+function hintFor(e: { code?: string; responseCode?: number; message: string }, c: SmtpConfig): string {
+  const code = e.code ?? '';
+  if (code === 'EAUTH') return `The SMTP server refused the login: check email.smtp.user (${c.user ?? 'not set'}) and the secret ${SMTP_PASSWORD}.`;
+  if (code === 'ECONNECTION' || code === 'ETIMEDOUT' || code === 'ESOCKET' || code === 'EDNS' || code === 'ECONNREFUSED')
+    return `Cannot reach ${c.host}:${c.port}: check email.smtp.host / email.smtp.port and that the server is up (sends are retried).`;
+  if (code === 'ETLS') return 'TLS failed: check email.smtp.secure (true for port 465, false for STARTTLS on 587).';
+  if (code === 'EENVELOPE') return 'The server refused the sender or recipient address.';
+  return 'See the message; sends are retried by the step\'s retry policy.';
+}
+
+export function recordSmtpError(db: Sqlite, now: number, message: string, hint: string): void {
+  setState(db, 'smtp.lastError', { message, hint, at: new Date(now).toISOString() });
+}
+
+export interface OutgoingEmail {
+  /** Stable identity of this send (run+node or enrollment+step). */
+  key: string;
+  contactId: number | null;
+  /** Needed when there is no contact. */
+  to?: string | null;
+  template: { subject: string; html?: string | null | undefined; text?: string | null | undefined };
+  vars?: Record<string, unknown>;
+  kind: 'marketing' | 'transactional';
+  sequenceId?: string | null;
+  enrollmentId?: number | null;
+  runId?: string | null;
+}
+
+export type DeliverResult =
+  | { status: 'sent'; messageId: string; to: string; subject: string; replayed: boolean }
+  | { status: 'skipped'; reason: string; to: string | null }
+  | { status: 'deferred'; reason: 'frequency_cap'; until: number };
+
+interface ContactRow {
+  id: number;
+  email: string;
+  first_name: string | null;
+  last_name: string | null;
+  phone: string | null;
+  title: string | null;
+  stage: string;
+  score: number;
+  time_zone: string | null;
+  custom: string | null;
+  deleted_at: string | null;
+  company_name: string | null;
+  company_domain: string | null;
+}
+
+export function loadContact(db: Sqlite, id: number): ContactRow | undefined {
+  return db
+    .prepare(`SELECT c.*, co.name AS company_name, co.domain AS company_domain FROM contacts c LEFT JOIN companies co ON co.id = c.company_id WHERE c.id = ?`)
+    .get(id) as ContactRow | undefined;
+}
+
+export function suppressionOf(db: Sqlite, email: string): string | null {
+  const r = db.prepare('SELECT reason FROM suppressions WHERE email = ?').get(email.toLowerCase()) as { reason: string } | undefined;
+  return r ? r.reason : null;
+}
+
+/** Automated e-mails sent to a contact in the 24 h before `now`, oldest first (ms). */
+export function recentSends(db: Sqlite, contactId: number, now: number): number[] {
+  return (db.prepare(`SELECT sent_at FROM email_messages WHERE contact_id = ? AND status = 'sent' AND sent_at > ? ORDER BY sent_at`).all(contactId, now - 86_400_000) as { sent_at: number }[]).map(
+    (r) => r.sent_at,
+  );
+}
+
+export async function deliver(env: MailEnv, m: OutgoingEmail): Promise<DeliverResult> {
+  const { db } = env;
+  const now = env.now();
+  const existing = db.prepare('SELECT status, message_id, to_addr, subject, skip_reason FROM email_messages WHERE key = ?').get(m.key) as
+    | { status: string; message_id: string; to_addr: string; subject: string; skip_reason: string | null }
+    | undefined;
+  if (existing?.status === 'sent') return { status: 'sent', messageId: existing.message_id, to: existing.to_addr, subject: existing.subject, replayed: true };
+  if (existing?.status === 'skipped') return { status: 'skipped', reason: existing.skip_reason ?? 'skipped', to: existing.to_addr };
+
+  const contact = m.contactId ? loadContact(db, m.contactId) : undefined;
+  if (m.contactId && (!contact || contact.deleted_at)) return { status: 'skipped', reason: 'contact_deleted', to: null };
+  const to = (contact?.email ?? m.to ?? '').trim().toLowerCase();
+  if (!to) throw new MailError('No recipient: give contactId or to.', false, 'no_recipient');
+
+  const cfg = smtpConfig(db);
+  const messageId = existing?.message_id ?? messageIdFor(m.key, cfg.from);
+  const skip = (reason: string): DeliverResult => {
+    db.prepare(
+      `INSERT INTO email_messages (key, message_id, contact_id, to_addr, subject, kind, status, skip_reason, run_id, enrollment_id, sequence_id)
+       VALUES (?, ?, ?, ?, '', ?, 'skipped', ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET status = 'skipped', skip_reason = excluded.skip_reason`,
+    ).run(m.key, messageId, m.contactId, to, m.kind, reason, m.runId ?? null, m.enrollmentId ?? null, m.sequenceId ?? null);
+    return { status: 'skipped', reason, to };
+  };
+  const suppressed = suppressionOf(db, to);
+  if (suppressed) return skip(`suppressed:${suppressed}`);
+  if (m.kind === 'marketing' && contact?.custom && (JSON.parse(contact.custom) as Record<string, unknown>).doNotEmail === true) return skip('suppressed:manual');
+
+  if (m.kind === 'marketing' && contact) {
+    const cap = Math.max(1, Number(setting(db, 'email.frequencyCap', DEFAULT_FREQUENCY_CAP)) || DEFAULT_FREQUENCY_CAP);
+    const sends = recentSends(db, contact.id, now);
+    if (sends.length >= cap) return { status: 'deferred', reason: 'frequency_cap', until: (sends[sends.length - cap] as number) + 86_400_000 + 1000 };
+  }
+
+  const unsubscribeUrl = `${publicBaseUrl(db, (k, f) => setting(db, k, f))}/u/${unsubscribeToken(db, to)}`;
+  const scope = {
+    contact: contact
+      ? contactScope({ ...contact, tags: (db.prepare('SELECT tag FROM contact_tags WHERE contact_id = ? ORDER BY tag').all(contact.id) as { tag: string }[]).map((t) => t.tag) })
+      : contactScope({ id: 0, email: to, first_name: null, last_name: null }),
+    sender: { name: cfg.fromName, email: cfg.from },
+    unsubscribe_url: unsubscribeUrl,
+    booking_url: setting<string | null>(db, 'email.bookingUrl', null),
+    vars: m.vars ?? {},
+  };
+  let r: RenderedEmail;
+  try {
+    r = renderEmail(m.template, scope);
+  } catch (e) {
+    if (e instanceof TemplateError) throw new MailError(e.message, false, 'template');
+    throw e;
+  }
+  const marketing = m.kind === 'marketing';
+  const mentionsLink = /unsubscribe_url/.test(`${m.template.html ?? ''}${m.template.text ?? ''}`);
+  const html = r.html !== null && marketing && !mentionsLink ? `${r.html}\n<p style="font-size:12px;color:#666">Don't want these e-mails? <a href="${unsubscribeUrl}">Unsubscribe</a>.</p>` : r.html;
+  const text = marketing && !mentionsLink ? `${r.text}\n\n--\nUnsubscribe: ${unsubscribeUrl}` : r.text;
+
+  db.prepare(
+    `INSERT INTO email_messages (key, message_id, contact_id, to_addr, subject, kind, status, attempts, run_id, enrollment_id, sequence_id)
+     VALUES (?, ?, ?, ?, ?, ?, 'sending', 1, ?, ?, ?)
+     ON CONFLICT(key) DO UPDATE SET status = 'sending', attempts = attempts + 1, subject = excluded.subject, to_addr = excluded.to_addr`,
+  ).run(m.key, messageId, m.contactId, to, r.subject, m.kind, m.runId ?? null, m.enrollmentId ?? null, m.sequenceId ?? null);
+
+  const password = cfg.user ? await env.secrets.get(SMTP_PASSWORD) : null;
+  const transport = nodemailer.createTransport({
+    host: cfg.host,
+    port: cfg.port,
+    secure: cfg.secure,
+    ...(cfg.user ? { auth: { user: cfg.user, pass: password ?? '' } } : {}),
+    tls: { rejectUnauthorized: cfg.rejectUnauthorized },
+    connectionTimeout: 15_000,
+    greetingTimeout: 15_000,
+    socketTimeout: 30_000,
+  });
+  try {
+    await transport.sendMail({
+      messageId,
+      from: cfg.fromName ? { name: cfg.fromName, address: cfg.from } : cfg.from,
+      to,
+      subject: r.subject,
+      text,
+      ...(html !== null ? { html } : {}),
+      headers: marketing
+        ? {
+            'List-Unsubscribe': `<${unsubscribeUrl}>, <mailto:${cfg.from}?subject=unsubscribe>`,
+            'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+            'Auto-Submitted': 'auto-generated',
+          }
+        : { 'Auto-Submitted': 'auto-generated' },
+    });
+  } catch (e) {
+    const err = e as { code?: string; responseCode?: number; message: string };
+    const message = `SMTP ${cfg.host}:${cfg.port}: ${err.message}`;
+    const hint = hintFor(err, cfg);
+    db.prepare(`UPDATE email_messages SET status = 'failed', last_error = ? WHERE key = ?`).run(message.slice(0, 1000), m.key);
+    recordSmtpError(db, env.now(), message, hint);
+    const permanent = err.code === 'EENVELOPE' && (err.responseCode ?? 0) >= 500;
+    throw new MailError(`${message}. ${hint}`, !permanent, err.code === 'EAUTH' ? 'smtp_auth' : permanent ? 'smtp_rejected' : 'smtp_unavailable');
+  } finally {
+    transport.close();
+  }
+  const sentAt = env.now();
+  db.prepare(`UPDATE email_messages SET status = 'sent', sent_at = ?, last_error = NULL WHERE key = ?`).run(sentAt, m.key);
+  setState(db, 'smtp.lastSentAt', new Date(sentAt).toISOString());
+  if (contact) {
+    db.prepare(`INSERT INTO events (at, type, subject_type, subject_id, data) VALUES (?, 'email.sent', 'contact', ?, ?)`).run(
+      new Date(sentAt).toISOString(),
+      String(contact.id),
+      JSON.stringify({ messageId, subject: r.subject, sequenceId: m.sequenceId ?? null, runId: m.runId ?? null }),
+    );
+  }
+  if (getState(db, 'smtp.lastError', null) !== null) setState(db, 'smtp.lastError', null);
+  return { status: 'sent', messageId, to, subject: r.subject, replayed: false };
+}

@@ -1,0 +1,275 @@
+/**
+ * Sequences (docs/sequences.md): their own due-step table (`enrollments`,
+ * next_at in ms) driven by the "sales" service every 30 s and by
+ * `sequences.tick`. Each due enrollment is claimed with a conditional UPDATE
+ * (a lease), so two processes never run the same step; e-mail steps go
+ * through deliver() with the key seq:<enrollment>:<step>, so a step retried
+ * after a crash re-sends the same Message-ID, and a step already sent is not
+ * sent again.
+ */
+import { ApiError, describeIssues, parseOrThrow, SequenceDef, type SequenceDefInput } from '../../../shared/api';
+import { durationMs } from '../../../shared/contract/workflow';
+import type { Core } from '../core';
+import { engineOf } from '../engine';
+import { deliver, loadContact, MailError, suppressionOf } from './mail';
+import { setting } from './state';
+import { validateEmailTemplate } from './template';
+import { nextOpenSlot, validTimeZone } from './window';
+
+type Def = SequenceDef;
+const LEASE_MS = 10 * 60_000;
+const MAX_SEND_ATTEMPTS = 8;
+
+export interface EnrollmentRow {
+  id: number;
+  sequence_id: string;
+  contact_id: number;
+  status: string;
+  step_index: number;
+  next_at: number;
+  attempts: number;
+  last_error: string | null;
+  exit_reason: string | null;
+  enrolled_at: string;
+  finished_at: string | null;
+}
+
+export const toEnrollment = (r: EnrollmentRow) => ({
+  id: r.id,
+  sequenceId: r.sequence_id,
+  contactId: r.contact_id,
+  status: r.status as 'active' | 'completed' | 'exited',
+  stepIndex: r.step_index,
+  nextAt: new Date(r.next_at).toISOString(),
+  attempts: r.attempts,
+  lastError: r.last_error,
+  exitReason: r.exit_reason,
+  enrolledAt: r.enrolled_at,
+  finishedAt: r.finished_at,
+});
+
+export function saveSequence(core: Core, input: SequenceDefInput): Def {
+  const def = parseOrThrow(SequenceDef, input, 'sequence');
+  const issues: { path: string; message: string }[] = [];
+  def.steps.forEach((s, i) => {
+    if (s.type !== 'email') return;
+    for (const f of ['subject', 'html', 'text'] as const) {
+      const src = s[f];
+      if (typeof src === 'string') for (const x of validateEmailTemplate(src, f)) issues.push({ path: `steps.${i}.${f}`, message: x.message });
+    }
+  });
+  if (issues.length) throw new ApiError('invalid_input', `Invalid sequence: ${describeIssues(issues)}. Nothing was saved.`, issues);
+  core.db
+    .prepare(
+      `INSERT INTO sequences (id, name, definition, enabled, updated_at) VALUES (?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+       ON CONFLICT(id) DO UPDATE SET name = excluded.name, definition = excluded.definition, enabled = excluded.enabled, updated_at = excluded.updated_at`,
+    )
+    .run(def.id, def.name, JSON.stringify(def), def.enabled ? 1 : 0);
+  return def;
+}
+
+export function getSequence(core: Core, id: string): Def {
+  const r = core.db.prepare('SELECT definition FROM sequences WHERE id = ?').get(id) as { definition: string } | undefined;
+  if (!r) throw new ApiError('not_found', `sequenceId: there is no sequence "${id}" (list them with: baton sequences list).`, [{ path: 'sequenceId', message: 'no such sequence' }]);
+  return SequenceDef.parse(JSON.parse(r.definition));
+}
+
+export function listSequences(core: Core) {
+  const rows = core.db
+    .prepare(
+      `SELECT s.id, s.name, s.enabled, s.definition,
+        (SELECT COUNT(*) FROM enrollments e WHERE e.sequence_id = s.id AND e.status = 'active') AS active,
+        (SELECT COUNT(*) FROM enrollments e WHERE e.sequence_id = s.id AND e.status = 'completed') AS completed,
+        (SELECT COUNT(*) FROM enrollments e WHERE e.sequence_id = s.id AND e.status = 'exited') AS exited
+       FROM sequences s ORDER BY s.id`,
+    )
+    .all() as { id: string; name: string; enabled: number; definition: string; active: number; completed: number; exited: number }[];
+  return rows.map((r) => ({ id: r.id, name: r.name, enabled: !!r.enabled, steps: (JSON.parse(r.definition) as Def).steps.length, active: r.active, completed: r.completed, exited: r.exited }));
+}
+
+function emitEnrollment(core: Core, id: number): void {
+  const r = core.db.prepare('SELECT * FROM enrollments WHERE id = ?').get(id) as EnrollmentRow | undefined;
+  if (r) core.bus.emit('sales.enrollment.changed', { id: r.id, sequenceId: r.sequence_id, contactId: r.contact_id, status: r.status, reason: r.exit_reason });
+}
+
+export function enroll(core: Core, sequenceId: string, contactIds: number[], now: number) {
+  const def = getSequence(core, sequenceId);
+  const enrolled: number[] = [];
+  const skipped: { contactId: number; reason: string }[] = [];
+  const iso = new Date(now).toISOString();
+  core.db.transaction(() => {
+    for (const cid of contactIds) {
+      const c = loadContact(core.db, cid);
+      if (!c || c.deleted_at) {
+        skipped.push({ contactId: cid, reason: 'no such contact' });
+        continue;
+      }
+      const sup = suppressionOf(core.db, c.email);
+      if (sup) {
+        skipped.push({ contactId: cid, reason: `suppressed (${sup})` });
+        continue;
+      }
+      const prev = core.db.prepare(`SELECT status, finished_at FROM enrollments WHERE sequence_id = ? AND contact_id = ? ORDER BY id DESC LIMIT 1`).get(sequenceId, cid) as
+        | { status: string; finished_at: string | null }
+        | undefined;
+      if (prev?.status === 'active') {
+        skipped.push({ contactId: cid, reason: 'already active in this sequence' });
+        continue;
+      }
+      if (prev && def.reenroll.policy === 'never') {
+        skipped.push({ contactId: cid, reason: 'was enrolled before (re-enrollment policy: never)' });
+        continue;
+      }
+      if (prev && prev.finished_at && Date.parse(prev.finished_at) + def.reenroll.afterDays * 86_400_000 > now) {
+        skipped.push({ contactId: cid, reason: `re-enrollment allowed ${def.reenroll.afterDays} days after the last one ended` });
+        continue;
+      }
+      const r = core.db.prepare(`INSERT OR IGNORE INTO enrollments (sequence_id, contact_id, status, step_index, next_at, enrolled_at) VALUES (?, ?, 'active', 0, ?, ?)`).run(sequenceId, cid, now, iso);
+      if (r.changes) enrolled.push(Number(r.lastInsertRowid));
+      else skipped.push({ contactId: cid, reason: 'already active in this sequence' });
+    }
+  })();
+  for (const id of enrolled) emitEnrollment(core, id);
+  return { enrolled, skipped };
+}
+
+/** End active enrollments of a contact (one sequence, or all). */
+export function exitEnrollments(core: Core, contactId: number, reason: string, now: number, filter: (sequenceId: string, def: Def) => boolean = () => true): number {
+  const rows = core.db
+    .prepare(`SELECT e.id, e.sequence_id, s.definition FROM enrollments e JOIN sequences s ON s.id = e.sequence_id WHERE e.contact_id = ? AND e.status = 'active'`)
+    .all(contactId) as { id: number; sequence_id: string; definition: string }[];
+  let n = 0;
+  for (const r of rows) {
+    if (!filter(r.sequence_id, JSON.parse(r.definition) as Def)) continue;
+    const status = reason === 'goal' ? 'completed' : 'exited';
+    n += core.db.prepare(`UPDATE enrollments SET status = ?, exit_reason = ?, finished_at = ? WHERE id = ? AND status = 'active'`).run(status, reason, new Date(now).toISOString(), r.id).changes;
+    emitEnrollment(core, r.id);
+  }
+  return n;
+}
+
+export interface TickResult {
+  sent: number;
+  deferred: number;
+  failed: number;
+  completed: number;
+  exited: number;
+}
+
+function zoneFor(core: Core, contactTz: string | null, def: Def): string {
+  if (validTimeZone(contactTz)) return contactTz;
+  if (def.window.timeZone) return def.window.timeZone;
+  const s = setting<string | null>(core.db, 'email.timeZone', null);
+  return validTimeZone(s) ? s : 'UTC';
+}
+
+function sentInDay(core: Core, now: number, sequenceId?: string): number[] {
+  const sql = sequenceId
+    ? `SELECT sent_at FROM email_messages WHERE sequence_id = ? AND status = 'sent' AND sent_at > ? ORDER BY sent_at`
+    : `SELECT sent_at FROM email_messages WHERE sequence_id IS NOT NULL AND status = 'sent' AND sent_at > ? ORDER BY sent_at`;
+  const args = sequenceId ? [sequenceId, now - 86_400_000] : [now - 86_400_000];
+  return (core.db.prepare(sql).all(...args) as { sent_at: number }[]).map((r) => r.sent_at);
+}
+
+/** Run every due step (by the given clock). */
+export async function tickSequences(core: Core, now: number, limit = 500): Promise<TickResult> {
+  const res: TickResult = { sent: 0, deferred: 0, failed: 0, completed: 0, exited: 0 };
+  const due = core.db
+    .prepare(
+      `SELECT e.*, s.definition FROM enrollments e JOIN sequences s ON s.id = e.sequence_id
+       WHERE e.status = 'active' AND e.next_at <= ? AND s.enabled = 1 ORDER BY e.next_at LIMIT ?`,
+    )
+    .all(now, limit) as (EnrollmentRow & { definition: string })[];
+  const globalCap = Number(setting(core.db, 'sequences.dailyCap', 1000)) || 1000;
+  for (const row of due) {
+    // Claim: only one process runs this step.
+    const claimed = core.db.prepare(`UPDATE enrollments SET next_at = ? WHERE id = ? AND status = 'active' AND next_at = ?`).run(now + LEASE_MS, row.id, row.next_at).changes;
+    if (!claimed) continue;
+    const def = SequenceDef.parse(JSON.parse(row.definition));
+    await advance(core, def, row, now, globalCap, res);
+    emitEnrollment(core, row.id);
+  }
+  return res;
+}
+
+async function advance(core: Core, def: Def, row: EnrollmentRow, now: number, globalCap: number, res: TickResult): Promise<void> {
+  const db = core.db;
+  const set = (fields: Record<string, unknown>) => {
+    const keys = Object.keys(fields);
+    db.prepare(`UPDATE enrollments SET ${keys.map((k) => `${k} = ?`).join(', ')} WHERE id = ? AND status = 'active'`).run(...keys.map((k) => fields[k] as never), row.id);
+  };
+  const finish = (status: 'completed' | 'exited', reason: string | null) => {
+    set({ status, exit_reason: reason, finished_at: new Date(now).toISOString(), next_at: now });
+    if (status === 'completed') res.completed++;
+    else res.exited++;
+  };
+  let idx = row.step_index;
+  for (let guard = 0; guard < 60; guard++) {
+    const step = def.steps[idx];
+    if (!step) return finish('completed', null);
+    if (step.type === 'wait') {
+      set({ step_index: idx + 1, next_at: now + durationMs(step.duration), attempts: 0 });
+      return;
+    }
+    if (step.type === 'task') {
+      const c = loadContact(db, row.contact_id);
+      const who = c ? [c.first_name, c.last_name].filter(Boolean).join(' ') || c.email : `contact ${row.contact_id}`;
+      db.prepare(`INSERT OR IGNORE INTO tasks (title, contact_id, source, key) VALUES (?, ?, ?, ?)`).run(step.title.replace(/\{\{\s*name\s*\}\}/g, who), row.contact_id, `sequence:${def.id}`, `seq:${row.id}:${idx}`);
+      idx++;
+      set({ step_index: idx, attempts: 0 });
+      continue;
+    }
+    const contact = loadContact(db, row.contact_id);
+    if (!contact || contact.deleted_at) return finish('exited', 'contact deleted');
+    const tz = zoneFor(core, contact.time_zone, def);
+    const slot = nextOpenSlot(now, def.window, tz);
+    if (slot > now) {
+      set({ next_at: slot });
+      res.deferred++;
+      return;
+    }
+    const seqSends = sentInDay(core, now, def.id);
+    const allSends = sentInDay(core, now);
+    const capped = seqSends.length >= def.dailyCap ? seqSends[seqSends.length - def.dailyCap] : allSends.length >= globalCap ? allSends[allSends.length - globalCap] : undefined;
+    if (capped !== undefined) {
+      set({ next_at: nextOpenSlot(capped + 86_400_000 + 1000, def.window, tz) });
+      res.deferred++;
+      return;
+    }
+    try {
+      const out = await deliver(
+        { db, secrets: core.secrets, now: () => now },
+        { key: `seq:${row.id}:${idx}`, contactId: row.contact_id, template: { subject: step.subject, html: step.html, text: step.text }, kind: 'marketing', sequenceId: def.id, enrollmentId: row.id },
+      );
+      if (out.status === 'skipped') return finish('exited', out.reason);
+      if (out.status === 'deferred') {
+        set({ next_at: nextOpenSlot(out.until, def.window, tz) });
+        res.deferred++;
+        return;
+      }
+      if (!out.replayed) {
+        res.sent++;
+        core.bus.emit('sales.email.sent', { messageId: out.messageId, contactId: row.contact_id, subject: out.subject });
+      }
+      idx++;
+      set({ step_index: idx, attempts: 0, last_error: null, next_at: now });
+    } catch (e) {
+      const err = e instanceof MailError ? e : new MailError((e as Error).message, true, 'error');
+      const attempts = row.attempts + 1;
+      res.failed++;
+      if (!err.retryable || attempts >= MAX_SEND_ATTEMPTS) {
+        finish('exited', `failed: ${err.message}`.slice(0, 500));
+        engineOf(core).store.raiseEscalation({
+          severity: 'warning',
+          title: `Sequence "${def.name}" stopped for ${contact.email}`,
+          detail: err.message,
+          key: `seqfail:${row.id}:${idx}`,
+        });
+        return;
+      }
+      const backoff = Math.min(6 * 3_600_000, 60_000 * 2 ** (attempts - 1));
+      set({ attempts, last_error: err.message.slice(0, 1000), next_at: now + backoff });
+      return;
+    }
+  }
+}
