@@ -98,6 +98,9 @@ describe('contacts', () => {
     expect(page.rows.map((r) => r.email)[0]).toBe('p24@ex.com');
     expect((await core.call('contacts.list', { search: 'odd' })).total).toBe(15);
     expect((await core.call('contacts.list', { search: '%' })).total).toBe(0);
+    await core.call('contacts.create', { email: 'al@ex.org', firstName: 'Ada', lastName: 'Lovelace' });
+    expect((await core.call('contacts.list', { search: 'ada love' })).rows.map((r) => r.email)).toEqual(['al@ex.org']);
+    expect((await core.call('contacts.list', { search: 'LOVE' })).total).toBe(1);
     const f = await core.call('contacts.list', { filter: { match: 'all', conditions: [{ kind: 'tag', op: 'has', tag: 'three' }, { kind: 'field', field: 'firstName', op: 'eq', value: 'Even' }] } });
     expect(f.total).toBe(5);
   });

@@ -43,8 +43,13 @@ export function listContacts(core: Core, input: ListInput, now = new Date()) {
   const q = input.search?.trim();
   if (q) {
     const like = `%${likeEscape(q)}%`;
-    where.push(`(c.email LIKE ? ESCAPE '\\' OR c.first_name LIKE ? ESCAPE '\\' OR c.last_name LIKE ? ESCAPE '\\' OR (c.first_name || ' ' || c.last_name) LIKE ? ESCAPE '\\')`);
-    params.push(like, like, like, like);
+    if (q.includes(' ')) {
+      where.push(`(c.email LIKE ? ESCAPE '\\' OR (c.first_name || ' ' || c.last_name) LIKE ? ESCAPE '\\')`);
+      params.push(like, like);
+    } else {
+      where.push(`(c.email LIKE ? ESCAPE '\\' OR c.first_name LIKE ? ESCAPE '\\' OR c.last_name LIKE ? ESCAPE '\\')`);
+      params.push(like, like, like);
+    }
   }
   const w = where.join(' AND ');
   // Join companies only when a condition needs them; page through ids first (an index-only walk
