@@ -100,77 +100,89 @@ interface RunWork {
 
 const ACTIVE = "('ready','running','waiting')";
 
+/** The slice of better-sqlite3's Statement the engine uses (named here so declarations can name it). */
+export interface Stmt {
+  run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint };
+  get(...params: unknown[]): unknown;
+  all(...params: unknown[]): unknown[];
+}
+
+function prepareStatements(db: Sqlite) {
+  const q = (sql: string): Stmt => db.prepare(sql) as unknown as Stmt;
+  return {
+    wf: q('SELECT id, name, enabled, current_version AS version FROM workflows WHERE id = ?'),
+    runByIdem: q('SELECT id, status FROM runs WHERE workflow_id = ? AND idempotency_key = ?'),
+    runBySubject: q(`SELECT id, status FROM runs WHERE workflow_id = ? AND subject = ? AND scope = '' AND status IN ('queued','running','waiting') LIMIT 1`),
+    activeCount: q(`SELECT COUNT(*) AS n FROM runs WHERE workflow_id = ? AND scope = '' AND status IN ('running','waiting')`),
+    insertRun: q(`INSERT INTO runs (id, workflow_id, version, scope, status, input, trigger, subject, idempotency_key, parent_run_id, parent_step_id, created_at, seq)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    activate: q(`UPDATE runs SET status = 'running', started_at = ?, deadline = ? WHERE id = ?`),
+    insertStep: q(`INSERT OR IGNORE INTO steps (run_id, node_id, status, input, created_at, claimed_by, started_at, finished_at, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    insertTimer: q('INSERT INTO timers (due_at, kind, run_id, step_id, payload) VALUES (?, ?, ?, ?, ?)'),
+    runInfo: q('SELECT id, workflow_id, version, scope, input, trigger, subject, created_at, parent_run_id FROM runs WHERE id = ?'),
+    runRow: q('SELECT * FROM runs WHERE id = ?'),
+    claim: q(`UPDATE steps SET status = 'running', claimed_by = ?, started_at = ?, wake = 0
+      WHERE id IN (SELECT id FROM steps WHERE status = 'ready' ORDER BY id LIMIT ?)
+      RETURNING id, run_id, node_id, input, attempts, history, state, resume`),
+    stepDone: q(`UPDATE steps SET status = ?, output = ?, branch = ?, error = ?, finished_at = ?, attempts = ?, history = ?, claimed_by = NULL, wait_event = NULL, waiting_for = NULL
+      WHERE id = ? AND status = 'running' AND claimed_by = ?`),
+    stepRetry: q(`UPDATE steps SET status = 'waiting', error = ?, attempts = ?, history = ?, waiting_for = ?, claimed_by = NULL, wait_event = NULL
+      WHERE id = ? AND status = 'running' AND claimed_by = ?`),
+    stepSuspend: q(`UPDATE steps SET status = CASE WHEN wake = 1 THEN 'ready' ELSE 'waiting' END, wake = 0, resume = CASE WHEN wake = 1 THEN '{"kind":"child"}' ELSE NULL END,
+      state = ?, wait_event = ?, waiting_for = ?, claimed_by = NULL WHERE id = ? AND status = 'running' AND claimed_by = ?`),
+    runSteps: q('SELECT id, node_id, status, branch, output FROM steps WHERE run_id = ?'),
+    runCounts: q(`SELECT COALESCE(SUM(status IN ('ready','running')), 0) AS busy, COALESCE(SUM(status = 'waiting'), 0) AS waiting FROM steps WHERE run_id = ?`),
+    setRunStatus: q(`UPDATE runs SET status = ? WHERE id = ? AND status IN ('running','waiting') AND status <> ?`),
+    wakeRun: q(`UPDATE runs SET status = 'running' WHERE id = ? AND status = 'waiting'`),
+    succeededOutputs: q(`SELECT node_id, output FROM steps WHERE run_id = ? AND status = 'succeeded'`),
+    finishRun: q(`UPDATE runs SET status = ?, output = ?, error = ?, finished_at = ? WHERE id = ? AND status IN ('queued','running','waiting')`),
+    deleteRunTimers: q('DELETE FROM timers WHERE run_id = ?'),
+    deleteStepTimers: q('DELETE FROM timers WHERE step_id = ?'),
+    cancelActiveSteps: q(`UPDATE steps SET status = 'cancelled', claimed_by = NULL, finished_at = ?, wait_event = NULL, waiting_for = NULL WHERE run_id = ? AND status IN ${ACTIVE}`),
+    cancelApprovals: q(`UPDATE approvals SET status = 'cancelled', decided_at = ? WHERE run_id = ? AND status = 'pending' RETURNING id`),
+    activeChildren: q(`SELECT id FROM runs WHERE parent_run_id = ? AND status IN ('queued','running','waiting')`),
+    wakeStep: q(`UPDATE steps SET wake = CASE WHEN status = 'running' THEN 1 ELSE wake END,
+      resume = CASE WHEN status = 'waiting' THEN '{"kind":"child"}' ELSE resume END,
+      status = CASE WHEN status = 'waiting' THEN 'ready' ELSE status END WHERE id = ? RETURNING run_id`),
+    queued: q(`SELECT id, input FROM runs WHERE workflow_id = ? AND scope = '' AND status = 'queued' ORDER BY seq LIMIT ?`),
+    insertEscalation: q(`INSERT OR IGNORE INTO escalations (id, severity, title, detail, run_id, workflow_id, key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+    insertEvent: q('INSERT INTO events (at, type, subject_type, subject_id, data) VALUES (?, ?, ?, ?, ?)'),
+    insertApproval: q(`INSERT INTO approvals (id, run_id, step_id, workflow_id, node_id, title, payload, confidence, reason, status, expires_at, created_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`),
+    deleteCancelledApproval: q(`DELETE FROM approvals WHERE step_id = ? AND status <> 'pending'`),
+    pendingApprovals: q(`SELECT COUNT(*) AS n FROM approvals WHERE status = 'pending'`),
+    dueTimers: q(`DELETE FROM timers WHERE id IN (SELECT id FROM timers WHERE due_at <= ? ORDER BY due_at LIMIT ?) RETURNING *`),
+    nextTimer: q('SELECT MIN(due_at) AS t FROM timers'),
+    resumeStep: q(`UPDATE steps SET status = 'ready', resume = ? WHERE id = ? AND status = 'waiting' RETURNING run_id`),
+    retryReady: q(`UPDATE steps SET status = 'ready' WHERE id = ? AND status = 'waiting' RETURNING run_id`),
+    expireApproval: q(`UPDATE approvals SET status = 'expired', decided_at = ? WHERE id = ? AND status = 'pending' RETURNING *`),
+    setPhase: q('UPDATE runs SET phase = ? WHERE id = ?'),
+    insertPlan: q('INSERT INTO plans (workflow_id, run_id, title, content, created_at) VALUES (?, ?, ?, ?, ?)'),
+    insertLearning: q('INSERT INTO learnings (workflow_id, run_id, text, tags, created_at) VALUES (?, ?, ?, ?, ?)'),
+    childRuns: q('SELECT id, status, input, output, error FROM runs WHERE parent_step_id = ? AND parent_run_id = ? ORDER BY seq'),
+    releaseClaims: q(`UPDATE steps SET status = 'ready', claimed_by = NULL WHERE status = 'running' AND claimed_by = ?`),
+    outboxGet: q('SELECT status, response, sends FROM outbox WHERE key = ?'),
+    outboxInsert: q(`INSERT OR IGNORE INTO outbox (key, run_id, node_id, kind, request, status, created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)`),
+    outboxSending: q('UPDATE outbox SET sends = sends + 1 WHERE key = ?'),
+    outboxDone: q('UPDATE outbox SET status = ?, response = ?, sent_at = ? WHERE key = ?'),
+    readyCount: q(`SELECT COUNT(*) AS n FROM steps WHERE status = 'ready'`),
+  };
+}
+type Statements = { [K in keyof ReturnType<typeof prepareStatements>]: Stmt };
+
 export class EngineStore {
   private pending: [EventName, unknown][] = [];
   private depth = 0;
   /** Counts events appended by this store (workers tell the main thread to dispatch). */
   eventsInserted = 0;
-  readonly s;
+  readonly s: Statements;
 
   constructor(
     readonly db: Sqlite,
     public clock: () => number,
     private readonly emitNow: Emit,
   ) {
-    const q = (sql: string) => db.prepare(sql);
-    this.s = {
-      wf: q('SELECT id, name, enabled, current_version AS version FROM workflows WHERE id = ?'),
-      runByIdem: q('SELECT id, status FROM runs WHERE workflow_id = ? AND idempotency_key = ?'),
-      runBySubject: q(`SELECT id, status FROM runs WHERE workflow_id = ? AND subject = ? AND scope = '' AND status IN ('queued','running','waiting') LIMIT 1`),
-      activeCount: q(`SELECT COUNT(*) AS n FROM runs WHERE workflow_id = ? AND scope = '' AND status IN ('running','waiting')`),
-      insertRun: q(`INSERT INTO runs (id, workflow_id, version, scope, status, input, trigger, subject, idempotency_key, parent_run_id, parent_step_id, created_at, seq)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      activate: q(`UPDATE runs SET status = 'running', started_at = ?, deadline = ? WHERE id = ?`),
-      insertStep: q(`INSERT OR IGNORE INTO steps (run_id, node_id, status, input, created_at, claimed_by, started_at, finished_at, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      insertTimer: q('INSERT INTO timers (due_at, kind, run_id, step_id, payload) VALUES (?, ?, ?, ?, ?)'),
-      runInfo: q('SELECT id, workflow_id, version, scope, input, trigger, subject, created_at, parent_run_id FROM runs WHERE id = ?'),
-      runRow: q('SELECT * FROM runs WHERE id = ?'),
-      claim: q(`UPDATE steps SET status = 'running', claimed_by = ?, started_at = ?, wake = 0
-        WHERE id IN (SELECT id FROM steps WHERE status = 'ready' ORDER BY id LIMIT ?)
-        RETURNING id, run_id, node_id, input, attempts, history, state, resume`),
-      stepDone: q(`UPDATE steps SET status = ?, output = ?, branch = ?, error = ?, finished_at = ?, attempts = ?, history = ?, claimed_by = NULL, wait_event = NULL, waiting_for = NULL
-        WHERE id = ? AND status = 'running' AND claimed_by = ?`),
-      stepRetry: q(`UPDATE steps SET status = 'waiting', error = ?, attempts = ?, history = ?, waiting_for = ?, claimed_by = NULL, wait_event = NULL
-        WHERE id = ? AND status = 'running' AND claimed_by = ?`),
-      stepSuspend: q(`UPDATE steps SET status = CASE WHEN wake = 1 THEN 'ready' ELSE 'waiting' END, wake = 0, resume = CASE WHEN wake = 1 THEN '{"kind":"child"}' ELSE NULL END,
-        state = ?, wait_event = ?, waiting_for = ?, claimed_by = NULL WHERE id = ? AND status = 'running' AND claimed_by = ?`),
-      runSteps: q('SELECT id, node_id, status, branch, output FROM steps WHERE run_id = ?'),
-      runCounts: q(`SELECT COALESCE(SUM(status IN ('ready','running')), 0) AS busy, COALESCE(SUM(status = 'waiting'), 0) AS waiting FROM steps WHERE run_id = ?`),
-      setRunStatus: q(`UPDATE runs SET status = ? WHERE id = ? AND status IN ('running','waiting') AND status <> ?`),
-      wakeRun: q(`UPDATE runs SET status = 'running' WHERE id = ? AND status = 'waiting'`),
-      succeededOutputs: q(`SELECT node_id, output FROM steps WHERE run_id = ? AND status = 'succeeded'`),
-      finishRun: q(`UPDATE runs SET status = ?, output = ?, error = ?, finished_at = ? WHERE id = ? AND status IN ('queued','running','waiting')`),
-      deleteRunTimers: q('DELETE FROM timers WHERE run_id = ?'),
-      deleteStepTimers: q('DELETE FROM timers WHERE step_id = ?'),
-      cancelActiveSteps: q(`UPDATE steps SET status = 'cancelled', claimed_by = NULL, finished_at = ?, wait_event = NULL, waiting_for = NULL WHERE run_id = ? AND status IN ${ACTIVE}`),
-      cancelApprovals: q(`UPDATE approvals SET status = 'cancelled', decided_at = ? WHERE run_id = ? AND status = 'pending' RETURNING id`),
-      activeChildren: q(`SELECT id FROM runs WHERE parent_run_id = ? AND status IN ('queued','running','waiting')`),
-      wakeStep: q(`UPDATE steps SET wake = CASE WHEN status = 'running' THEN 1 ELSE wake END,
-        resume = CASE WHEN status = 'waiting' THEN '{"kind":"child"}' ELSE resume END,
-        status = CASE WHEN status = 'waiting' THEN 'ready' ELSE status END WHERE id = ? RETURNING run_id`),
-      queued: q(`SELECT id, input FROM runs WHERE workflow_id = ? AND scope = '' AND status = 'queued' ORDER BY seq LIMIT ?`),
-      insertEscalation: q(`INSERT OR IGNORE INTO escalations (id, severity, title, detail, run_id, workflow_id, key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-      insertEvent: q('INSERT INTO events (at, type, subject_type, subject_id, data) VALUES (?, ?, ?, ?, ?)'),
-      insertApproval: q(`INSERT INTO approvals (id, run_id, step_id, workflow_id, node_id, title, payload, confidence, reason, status, expires_at, created_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`),
-      deleteCancelledApproval: q(`DELETE FROM approvals WHERE step_id = ? AND status <> 'pending'`),
-      pendingApprovals: q(`SELECT COUNT(*) AS n FROM approvals WHERE status = 'pending'`),
-      dueTimers: q(`DELETE FROM timers WHERE id IN (SELECT id FROM timers WHERE due_at <= ? ORDER BY due_at LIMIT ?) RETURNING *`),
-      nextTimer: q('SELECT MIN(due_at) AS t FROM timers'),
-      resumeStep: q(`UPDATE steps SET status = 'ready', resume = ? WHERE id = ? AND status = 'waiting' RETURNING run_id`),
-      retryReady: q(`UPDATE steps SET status = 'ready' WHERE id = ? AND status = 'waiting' RETURNING run_id`),
-      expireApproval: q(`UPDATE approvals SET status = 'expired', decided_at = ? WHERE id = ? AND status = 'pending' RETURNING *`),
-      setPhase: q('UPDATE runs SET phase = ? WHERE id = ?'),
-      insertPlan: q('INSERT INTO plans (workflow_id, run_id, title, content, created_at) VALUES (?, ?, ?, ?, ?)'),
-      insertLearning: q('INSERT INTO learnings (workflow_id, run_id, text, tags, created_at) VALUES (?, ?, ?, ?, ?)'),
-      childRuns: q('SELECT id, status, input, output, error FROM runs WHERE parent_step_id = ? AND parent_run_id = ? ORDER BY seq'),
-      releaseClaims: q(`UPDATE steps SET status = 'ready', claimed_by = NULL WHERE status = 'running' AND claimed_by = ?`),
-      outboxGet: q('SELECT status, response, sends FROM outbox WHERE key = ?'),
-      outboxInsert: q(`INSERT OR IGNORE INTO outbox (key, run_id, node_id, kind, request, status, created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)`),
-      outboxSending: q('UPDATE outbox SET sends = sends + 1 WHERE key = ?'),
-      outboxDone: q('UPDATE outbox SET status = ?, response = ?, sent_at = ? WHERE key = ?'),
-      readyCount: q(`SELECT COUNT(*) AS n FROM steps WHERE status = 'ready'`),
-    };
+    this.s = prepareStatements(db);
   }
 
   get nowIso(): string {
