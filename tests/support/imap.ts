@@ -5,7 +5,7 @@
  * Messages are delivered with IMAP APPEND (imapflow).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -75,10 +75,11 @@ export async function startImap(): Promise<TestImap> {
   mkdirSync(join(dir, 'run'));
   if (root) {
     chownSync(dir, 0, mailId.gid);
+    chmodSync(dir, 0o750);
     for (const p of [home, join(home, user)]) chownSync(p, mailId.uid, mailId.gid);
-    writeFileSync(join(dir, '.perm'), '');
   }
-  writeFileSync(join(dir, 'passwd'), `${user}:{PLAIN}${password}:${mailId.uid}:${mailId.gid}::${join(home, user)}::\n`);
+  writeFileSync(join(dir, 'passwd'), `${user}:{PLAIN}${password}:${mailId.uid}:${mailId.gid}::${join(home, user)}::\n`, { mode: 0o640 });
+  if (root) chownSync(join(dir, 'passwd'), 0, mailId.gid);
   const conf = `
 base_dir = ${join(dir, 'run')}
 state_dir = ${join(dir, 'state')}
@@ -137,6 +138,9 @@ service imap-login {
       await c.connect();
       try {
         await c.append(mailbox, raw.replace(/\r?\n/g, '\r\n'));
+      } catch (e) {
+        const r = e as Error & { responseText?: string };
+        throw new Error(`IMAP APPEND failed: ${r.message} ${r.responseText ?? ''}\n${log().slice(-2000)}`);
       } finally {
         await c.logout();
       }

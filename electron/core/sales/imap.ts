@@ -169,7 +169,8 @@ export async function pollImap(core: Core): Promise<PollResult> {
     return res;
   } catch (e) {
     client.close();
-    const err = e as Error & { authenticationFailed?: boolean; code?: string };
+    const err = e as Error & { authenticationFailed?: boolean; code?: string; responseText?: string };
+    if (err.responseText) err.message = `${err.message}: ${err.responseText}`;
     const hint = err.authenticationFailed
       ? `The IMAP server refused the login: check email.imap.user (${cfg.user ?? 'not set'}) and the secret ${IMAP_PASSWORD}.`
       : `Cannot read ${cfg.host}:${cfg.port} (${cfg.mailbox}): check email.imap.host / port / secure and that the server is up.`;

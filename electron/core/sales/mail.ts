@@ -222,6 +222,7 @@ export async function deliver(env: MailEnv, m: OutgoingEmail): Promise<DeliverRe
   try {
     await transport.sendMail({
       messageId,
+      date: new Date(now),
       from: cfg.fromName ? { name: cfg.fromName, address: cfg.from } : cfg.from,
       to,
       subject: r.subject,
