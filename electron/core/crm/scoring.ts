@@ -58,6 +58,18 @@ function behaviorCond(r: BehaviorRule, now: Date, params: unknown[]): string {
   return parts.join(' AND ');
 }
 
+/** `CASE WHEN type = ? THEN <rest of the condition> END`: cheaper per event than `type = ? AND …` in a SUM. */
+function behaviorCaseSql(r: BehaviorRule, now: Date, params: unknown[]): string {
+  params.push(r.event);
+  const rest: string[] = [];
+  if (r.withinDays !== undefined) {
+    rest.push('at >= ?');
+    params.push(daysAgoIso(now, r.withinDays));
+  }
+  if (r.where) rest.push(eventWhereSql(r.where, params));
+  return `CASE WHEN type = ? THEN ${rest.length ? `(${rest.join(' AND ')})` : '1'} END`;
+}
+
 /** Points of a behaviour rule for n matching events (the SQL below uses the same formula). */
 export function behaviorPoints(r: BehaviorRule, n: number): number {
   if (n <= 0) return 0;
@@ -112,7 +124,7 @@ export function rescore(core: Core, opts: { ids?: number[]; now?: Date; config?:
   let cte = '';
   const beh = config.behavior;
   if (beh.length > 0) {
-    const cols = beh.map((r, i) => `SUM(${behaviorCond(r, now, params)}) AS r${i}`);
+    const cols = beh.map((r, i) => `SUM(${behaviorCaseSql(r, now, params)}) AS r${i}`);
     const types = [...new Set(beh.map((r) => r.event))];
     params.push(...types);
     // All contacts: one sequential pass over the table (+ keeps the planner off the subject index, whose
