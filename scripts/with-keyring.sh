@@ -15,7 +15,7 @@ if [ "$#" -eq 0 ]; then
 fi
 
 missing=()
-for tool in dbus-run-session gnome-keyring-daemon; do
+for tool in setsid dbus-run-session dbus-send gnome-keyring-daemon; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -39,10 +39,27 @@ export XDG_DATA_HOME="$work/data" XDG_RUNTIME_DIR="$work/runtime" XDG_CONFIG_HOM
 export BATON_KEYCHAIN_SERVICE="${BATON_KEYCHAIN_SERVICE:-baton-test-$$-$(date +%s)}"
 unset DISPLAY
 
-# Inside the session: start the secrets component unlocked (the password must be
-# non-empty), then replace the shell with the command. The daemon exits with the bus.
+# Inside the session: run the secrets component in the foreground (so its pid is
+# known and it is stopped with the session, never left behind), unlocked with a
+# non-empty password, wait until it owns org.freedesktop.secrets, run the command.
+# The session runs in a process group of its own (setsid): INT/TERM to this script
+# reach every process of it (bus, keyring daemon, command).
 # shellcheck disable=SC2016
-dbus-run-session -- sh -c '
-  printf %s "baton-ci-keyring" | gnome-keyring-daemon --unlock --components=secrets >/dev/null || {
-    echo "with-keyring: gnome-keyring-daemon did not start" >&2; exit 1; }
-  exec "$@"' sh "$@"
+setsid dbus-run-session -- sh -c '
+  printf %s "baton-ci-keyring" | gnome-keyring-daemon --foreground --unlock --components=secrets >/dev/null 2>&1 &
+  daemon=$!
+  trap "kill $daemon 2>/dev/null" EXIT
+  i=0
+  until dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+      org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q "boolean true"; do
+    if ! kill -0 "$daemon" 2>/dev/null; then echo "with-keyring: gnome-keyring-daemon exited at start" >&2; exit 1; fi
+    i=$((i + 1))
+    if [ "$i" -gt 100 ]; then echo "with-keyring: gnome-keyring-daemon did not register on D-Bus within 10 s" >&2; exit 1; fi
+    sleep 0.1
+  done
+  "$@"' sh "$@" &
+session=$!
+trap 'kill -TERM -- "-$session" 2>/dev/null; wait "$session"; exit 143' INT TERM
+rc=0
+wait "$session" || rc=$?
+exit "$rc"

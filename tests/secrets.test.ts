@@ -123,7 +123,7 @@ describe('scripts/with-keyring.sh without gnome-keyring', () => {
   let bin: string;
   beforeAll(() => {
     bin = mkdtempSync(join(root, 'node_modules', '.cache', 'baton-nokeyring-'));
-    for (const tool of ['bash', 'sh', 'env', 'mktemp', 'rm', 'mkdir', 'chmod', 'date', 'true']) {
+    for (const tool of ['bash', 'sh', 'env', 'mktemp', 'rm', 'mkdir', 'chmod', 'date', 'true', 'setsid']) {
       const real = execFileSync('bash', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim();
       symlinkSync(real, join(bin, tool));
     }
@@ -138,12 +138,12 @@ describe('scripts/with-keyring.sh without gnome-keyring', () => {
   it('fails with a clear message under CI=true', () => {
     const r = run('true');
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/FAILED: keychain tests need dbus-run-session gnome-keyring-daemon/);
+    expect(r.stderr).toMatch(/FAILED: keychain tests need dbus-run-session dbus-send gnome-keyring-daemon/);
   });
 
   it('skips with the reason elsewhere', () => {
     const r = run(undefined);
     expect(r.status).toBe(0);
-    expect(r.stderr).toMatch(/SKIPPED: keychain tests need dbus-run-session gnome-keyring-daemon \(Debian: apt-get install/);
+    expect(r.stderr).toMatch(/SKIPPED: keychain tests need dbus-run-session dbus-send gnome-keyring-daemon \(Debian: apt-get install/);
   });
 });
