@@ -9,6 +9,7 @@ import { register as registerContacts } from './commands/contacts';
 import { register as registerDemo } from './commands/demo';
 import { register as registerEscalations } from './commands/escalations';
 import { register as registerEvents } from './commands/events';
+import { register as registerHooks } from './commands/hooks';
 import { register as registerEmail } from './commands/email';
 import { register as registerPipeline } from './commands/pipeline';
 import { register as registerSequences } from './commands/sequences';
@@ -30,7 +31,7 @@ export function buildProgram(): Command {
   return program;
 }
 
-const COMMANDS: ((program: Command) => void)[] = [registerServe, registerSystem, registerContacts, registerEvents, registerDemo, registerWorkflow, registerRun, registerApprovals, registerEscalations, registerEmail, registerSequences, registerPipeline];
+const COMMANDS: ((program: Command) => void)[] = [registerServe, registerSystem, registerContacts, registerEvents, registerDemo, registerWorkflow, registerRun, registerApprovals, registerEscalations, registerHooks, registerEmail, registerSequences, registerPipeline];
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
