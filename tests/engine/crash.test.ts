@@ -44,6 +44,14 @@ const workflow = (sinkUrl: string) => ({
   settings: { retry: { maxAttempts: 20, initialDelay: '100ms', maxDelay: '1s' } },
 });
 
+/** A per-second schedule (catch-up "all") that also posts a side effect: every second fires once across the kills. */
+const ticker = (sinkUrl: string) => ({
+  id: 'crash-ticker',
+  name: 'Crash test: a per-second schedule',
+  trigger: { type: 'schedule', cron: '* * * * * *', timezone: 'UTC', catchUp: 'all', catchUpWindow: '1h' },
+  nodes: [{ id: 'tick', type: 'http.request', params: { method: 'POST', url: `${sinkUrl}/ticks`, body: { fireAt: '=input.fireAt' }, timeout: '10s' } }],
+});
+
 interface Server {
   child: ChildProcess;
   url: string;
@@ -134,6 +142,7 @@ describe('crash test: kill -9 baton serve while 500 runs make side effects', () 
     const rnd = prng(SEED);
     server = await start();
     await api(server, 'workflows.import', { definition: workflow(sink.url) });
+    await api(server, 'workflows.import', { definition: ticker(sink.url) });
     const runIds = new Map<number, string>();
     const perCycle = Math.ceil(RUNS / KILLS);
     let next = 0;
@@ -173,6 +182,8 @@ describe('crash test: kill -9 baton serve while 500 runs make side effects', () 
     expect(new Set(runIds.values()).size).toBe(RUNS);
 
     const killedAt = Date.now();
+    await new Promise((r) => setTimeout(r, 1500));
+    await api(server, 'workflows.disable', { id: 'crash-ticker' });
     // Let the last server finish everything.
     const deadline = Date.now() + 120_000;
     let counts: Record<string, number> = {};
@@ -196,8 +207,27 @@ describe('crash test: kill -9 baton serve while 500 runs make side effects', () 
     console.log('crash test report:', JSON.stringify(report));
 
     expect(counts).toEqual({ succeeded: RUNS });
+
+    // The schedule: every second from the first fire to the last fired exactly once, kills or not.
+    const fires = (await api<{ fires: { fireAt: string; status: string; runId: string | null; late: boolean }[] }>(server, 'schedules.fires', { workflow: 'crash-ticker', limit: 500 })).fires;
+    const times = fires.map((f) => Date.parse(f.fireAt)).sort((a, b) => a - b);
+    expect(fires.length).toBeGreaterThan(10);
+    expect(fires.every((f) => f.status === 'started' && f.runId)).toBe(true);
+    expect(times[times.length - 1]! - times[0]!).toBe((times.length - 1) * 1000); // no gap, no duplicate
+    let tickRuns: { status: string }[] = [];
+    for (let i = 0; i < 200; i++) {
+      tickRuns = (await api<{ runs: { status: string }[] }>(server, 'runs.list', { workflow: 'crash-ticker', limit: 1000 })).runs;
+      if (tickRuns.every((r) => r.status === 'succeeded')) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(tickRuns.length).toBe(fires.length);
+    expect(tickRuns.every((r) => r.status === 'succeeded')).toBe(true);
+    const tickBodies = [...sink.applied.values()].filter((b) => (b as { fireAt?: string }).fireAt) as { fireAt: string }[];
+    expect(new Set(tickBodies.map((b) => b.fireAt)).size).toBe(tickBodies.length);
+    expect(tickBodies.length).toBe(fires.length);
+    console.log(`crash test schedule: ${fires.length} per-second fires, ${fires.filter((f) => f.late).length} caught up after a restart, none twice`);
     // Every side effect applied, once per run and node.
-    const applied = [...sink.applied.values()] as { run: string; step: string }[];
+    const applied = ([...sink.applied.values()] as { run?: string; step: string }[]).filter((b) => b.run) as { run: string; step: string }[];
     const pairs = new Set(applied.map((b) => `${b.run}:${b.step}`));
     expect(pairs.size).toBe(applied.length); // no run+node applied under two keys
     expect(applied.length).toBe(RUNS * EFFECTS.length);

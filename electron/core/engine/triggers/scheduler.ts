@@ -69,6 +69,7 @@ export class Scheduler {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<TickResult> | null = null;
   private stopped = true;
+  private again = false;
   readonly now: () => Date;
 
   constructor(private readonly opts: SchedulerOptions) {
@@ -88,9 +89,11 @@ export class Scheduler {
     if (this.running) await this.running.catch(() => undefined);
   }
 
-  /** Re-evaluate now (a workflow was imported, enabled or changed). */
+  /** Re-evaluate now (a workflow was imported, enabled or changed); during a tick, once more right after it. */
   poke(): void {
-    if (!this.stopped) void this.tick();
+    if (this.stopped) return;
+    if (this.running) this.again = true;
+    else void this.tick();
   }
 
   /**
@@ -120,7 +123,10 @@ export class Scheduler {
     if (this.running) return this.running;
     this.running = this.doTick().finally(() => {
       this.running = null;
-      this.arm();
+      if (this.again && !this.stopped) {
+        this.again = false;
+        void this.tick();
+      } else this.arm();
     });
     return this.running;
   }
