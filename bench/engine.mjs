@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { fmt, target } from './lib/util.mjs';
+import { fmt, rssMb, target } from './lib/util.mjs';
 
 export const title = 'Workflow engine (throughput, timers, memory)';
 export const order = 20;
@@ -14,7 +14,9 @@ export async function run(ctx) {
   const root = ctx?.root ?? join(import.meta.dirname, '..');
   const file = join(root, 'out', 'main', 'engine-bench.js');
   if (!existsSync(file)) return [`  skipped: ${file} is missing (run electron-vite build)`];
+  const before = rssMb();
   const { runEngineBench } = await import(pathToFileURL(file).href);
+  const modules = rssMb() - before;
   const r = await runEngineBench({ quick: Boolean(ctx?.quick) });
   const t = r.throughput;
   const sqlite = ctx?.results?.sqliteTxPerSec;
@@ -31,6 +33,7 @@ export async function run(ctx) {
     `  ${fmt(r.drain.count)} timers overdue after a simulated sleep: all fired in ${fmt(r.drain.firedSeconds, 2)} s, all woken runs finished in ${fmt(r.drain.seconds, 2)} s`,
     target(`drain ${fmt(r.drain.count)} overdue timers < 2 s`, r.drain.firedSeconds < 2, `${fmt(r.drain.firedSeconds, 2)} s`),
     `  resident memory (process incl. worker threads): idle ${fmt(r.rss.idleMb, 1)} MB, under the throughput load ${fmt(r.rss.loadMb, 1)} MB`,
+    `  of which loading the built core and its libraries: +${fmt(modules, 1)} MB (before any data is opened)`,
     target('idle RSS < 150 MB', r.rss.idleMb < 150, `${fmt(r.rss.idleMb, 1)} MB`),
   ];
 }
