@@ -29,6 +29,8 @@ async function setup(): Promise<{ core: Core; dir: string; setClock: (iso: strin
   cleanups.push(t.cleanup);
   let now = 0;
   engineOf(t.core).clock = () => now;
+  // The nightly maintenance rides on the same scheduler; these tests count workflow fires only.
+  t.core.setSetting('maintenance.enabled', false);
   return { core: t.core, dir: t.dir, setClock: (iso: string) => (now = Date.parse(iso)) };
 }
 
@@ -98,6 +100,7 @@ describe('schedule service', () => {
   it('two processes on the same data folder start each fire exactly once', async () => {
     const a = await setup();
     const b = await openBaton({ dataDir: a.dir, host: 'cli', secrets: new EnvSecretStore({}, 'tests') });
+    b.setSetting('maintenance.enabled', false);
     cleanups.push(() => b.close());
     let now = 0;
     engineOf(b).clock = () => now;
@@ -160,5 +163,34 @@ describe('schedule service', () => {
     expect(err.issues.map((i) => i.path).sort()).toEqual(['trigger.cron', 'trigger.timezone']);
     expect(err.issues.find((i) => i.path === 'trigger.timezone')?.message).toMatch(/Europe\/Pariss.*IANA/);
     expect((await core.call('workflows.list', {})).workflows).toEqual([]);
+  });
+
+  it('nightly maintenance: caught up once after a sleep, backs up, prunes old finished runs, runs once with two processes', async () => {
+    const { core, dir, setClock } = await setup();
+    core.setSetting('maintenance.enabled', true);
+    core.setSetting('maintenance.cron', '30 3 * * *');
+    core.setSetting('maintenance.timezone', 'Europe/Paris');
+    core.setSetting('engine.pruneDays', 30);
+    await core.call('workflows.import', { definition: { id: 'old', name: 'old', nodes: [{ id: 'a', type: 'log', params: { message: 'x' } }] } });
+    setClock('2025-04-01T12:00:00Z');
+    const old = await core.call('runs.start', { workflow: 'old' });
+    await engineOf(core).drain();
+    const sched = schedulerOf(core);
+    setClock('2025-06-01T12:00:00Z');
+    const recent = await core.call('runs.start', { workflow: 'old' });
+    await engineOf(core).drain();
+    await sched.tick(); // first sight
+    const b = await openBaton({ dataDir: dir, host: 'cli', secrets: new EnvSecretStore({}, 'tests') });
+    cleanups.push(() => b.close());
+    engineOf(b).clock = () => Date.parse('2025-06-04T09:00:00Z');
+    setClock('2025-06-04T09:00:00Z'); // asleep for three nights
+    const [ra, rb] = await Promise.all([sched.tick(), schedulerOf(b).tick()]);
+    const done = [...ra.started, ...rb.started].filter((s) => s.workflowId === '~maintenance');
+    expect(done.map((s) => s.fireAt)).toEqual(['2025-06-04T01:30:00.000Z']); // once, the latest missed night
+    expect((await core.call('backups.list', {})).backups).toHaveLength(1);
+    const left = (await core.call('runs.list', { workflow: 'old' })).runs.map((r) => r.id);
+    expect(left).toEqual([recent.runId]);
+    expect(left).not.toContain(old.runId);
+    expect((await core.call('schedules.fires', { workflow: '~maintenance' })).fires.map((f) => f.status)).toEqual(['started']);
   });
 });

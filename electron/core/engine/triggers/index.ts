@@ -7,8 +7,10 @@ import { desc, eq } from 'drizzle-orm';
 import { ApiError, SecretName } from '../../../../shared/api';
 import type { Core } from '../../core';
 import { scheduleFires } from '../../db/schema/triggers';
+import { createBackup } from '../../backup';
 import { loadDefinition } from '../compile';
 import { engineOf } from '../index';
+import { scheduleIssues } from './schedule';
 import { Scheduler, type ScheduledWorkflow } from './scheduler';
 import { createHookHandler, generateHookSecret, hookSecretName, HOOK_SLUG_RE } from './webhook';
 
@@ -17,6 +19,40 @@ export { Scheduler } from './scheduler';
 export { hookSecretName, signHookBody } from './webhook';
 
 const schedulers = new WeakMap<Core, Scheduler>();
+
+/**
+ * Nightly maintenance rides on the same scheduler (so it is caught up once after
+ * a sleep and runs once even with two processes): an online backup (rotated,
+ * setting backup.keep) and pruning of finished runs older than engine.pruneDays
+ * (default 30; never an active run) and of schedule fire records older than
+ * 90 days. Settings: maintenance.enabled (default true), maintenance.cron
+ * (default "30 3 * * *"), maintenance.timezone (default: this machine's zone).
+ */
+export const MAINTENANCE_ID = '~maintenance';
+
+function maintenanceSchedule(core: Core): ScheduledWorkflow {
+  const cron = core.setting<string>('maintenance.cron', '30 3 * * *');
+  const timezone = core.setting<string>('maintenance.timezone', Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC');
+  const valid = scheduleIssues({ cron, timezone }, 'maintenance').length === 0;
+  if (!valid) core.log.warn('maintenance schedule setting is invalid; using the default', { cron, timezone });
+  return {
+    workflowId: MAINTENANCE_ID,
+    enabled: core.setting<boolean>('maintenance.enabled', true) !== false,
+    schedule: valid ? { cron, timezone, catchUp: 'once' } : { cron: '30 3 * * *', timezone: 'UTC', catchUp: 'once' },
+  };
+}
+
+async function runMaintenance(core: Core, key: string): Promise<{ runId: string }> {
+  const engine = engineOf(core);
+  const backup = await createBackup(core.db, core.dataDir, { keep: core.setting('backup.keep', 10) });
+  core.bus.emit('backup.created', { file: backup.file, size: backup.size, createdAt: backup.createdAt });
+  const days = Number(core.setting('engine.pruneDays', 30));
+  const pruned = Number.isFinite(days) && days >= 0 ? engine.prune(days) : 0;
+  const cutoff = new Date(engine.now() - 90 * 86_400_000).toISOString();
+  const fires = core.db.prepare('DELETE FROM schedule_fires WHERE fire_at < ?').run(cutoff).changes;
+  core.log.info('maintenance done', { backup: backup.file, prunedRuns: pruned, prunedFires: fires });
+  return { runId: key };
+}
 
 /** The schedule service of a core (tests drive its tick with an injected clock). */
 export function schedulerOf(core: Core): Scheduler {
@@ -56,9 +92,12 @@ export function registerTriggers(core: Core): void {
     log: core.log,
     now: () => new Date(engine.now()),
     engine: {
-      listScheduled,
+      listScheduled: () => [...listScheduled(), maintenanceSchedule(core)],
       paused: () => engine.paused,
-      startRun: async (o) => engine.startRun({ workflow: o.workflow, input: o.input, trigger: o.trigger, idempotencyKey: o.idempotencyKey }),
+      startRun: async (o) => {
+        if (o.workflow === MAINTENANCE_ID) return runMaintenance(core, o.idempotencyKey);
+        return engine.startRun({ workflow: o.workflow, input: o.input, trigger: o.trigger, idempotencyKey: o.idempotencyKey });
+      },
     },
   });
   schedulers.set(core, scheduler);
