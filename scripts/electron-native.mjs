@@ -80,14 +80,17 @@ export function nodeGypArgs(target, distUrl = DEFAULT_DIST_URL) {
 /**
  * The environment for node-gyp: without any nodedir setting, which would make
  * it compile against the local Node's headers (a build that loads in Node and
- * not in Electron), and with the runtime marked as Electron.
+ * not in Electron), with the runtime marked as Electron, and at node-gyp's own
+ * log level: `npm run --silent` exports npm_config_loglevel=silent, which would
+ * leave node-gyp's output empty and its failure unexplainable.
  */
 export function childEnv(env = process.env) {
   const out = {};
   for (const [k, v] of Object.entries(env)) {
-    if (/^npm_config_(nodedir|target|arch|disturl|dist_url|runtime)$/i.test(k)) continue;
+    if (/^npm_config_(nodedir|target|arch|disturl|dist_url|runtime|loglevel)$/i.test(k)) continue;
     out[k] = v;
   }
+  out.npm_config_loglevel = 'info';
   out.npm_config_runtime = 'electron';
   out.npm_config_build_from_source = 'true';
   return out;

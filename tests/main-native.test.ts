@@ -71,7 +71,11 @@ describe('node-gyp invocation', () => {
 
   it('never lets a nodedir setting make it build against Node headers', () => {
     const env = m.childEnv({ PATH: '/bin', npm_config_nodedir: '/usr', NPM_CONFIG_NODEDIR: '/usr', npm_config_target: '20.0.0', npm_config_devdir: '/cache' });
-    expect(env).toEqual({ PATH: '/bin', npm_config_devdir: '/cache', npm_config_runtime: 'electron', npm_config_build_from_source: 'true' });
+    expect(env).toEqual({ PATH: '/bin', npm_config_devdir: '/cache', npm_config_loglevel: 'info', npm_config_runtime: 'electron', npm_config_build_from_source: 'true' });
+  });
+
+  it('keeps node-gyp talking under `npm run --silent` (npm_config_loglevel=silent would leave nothing to explain)', () => {
+    expect(m.childEnv({ npm_config_loglevel: 'silent', NPM_CONFIG_LOGLEVEL: 'silent' })).toEqual({ npm_config_loglevel: 'info', npm_config_runtime: 'electron', npm_config_build_from_source: 'true' });
   });
 
   it('says what to do for a download failure, a missing toolchain, or anything else', () => {
@@ -116,7 +120,10 @@ describe('a real node-gyp run against an unreachable headers mirror', () => {
     const out = tempDir('baton-native-out-');
     const devdir = tempDir('baton-gyp-devdir-');
     const savedDevdir = process.env.npm_config_devdir;
+    const savedLoglevel = process.env.npm_config_loglevel;
     process.env.npm_config_devdir = devdir.dir;
+    // As under `npm run --silent test:unit` (how `npm test` runs this file).
+    process.env.npm_config_loglevel = 'silent';
     try {
       const outDir = join(out.dir, '.electron-native');
       const lines: string[] = [];
@@ -133,6 +140,8 @@ describe('a real node-gyp run against an unreachable headers mirror', () => {
     } finally {
       if (savedDevdir === undefined) delete process.env.npm_config_devdir;
       else process.env.npm_config_devdir = savedDevdir;
+      if (savedLoglevel === undefined) delete process.env.npm_config_loglevel;
+      else process.env.npm_config_loglevel = savedLoglevel;
       out.cleanup();
       devdir.cleanup();
     }
