@@ -6,6 +6,7 @@ import { SignIn } from './components/SignIn';
 import { Approvals } from './pages/Approvals';
 import { Contacts } from './pages/Contacts';
 import { Dashboard } from './pages/Dashboard';
+import { Pipeline } from './pages/Pipeline';
 import { Runs } from './pages/Runs';
 import { Settings } from './pages/Settings';
 import { Workflows } from './pages/Workflows';
@@ -17,6 +18,7 @@ const VIEWS: Record<PageId, ComponentType> = {
   workflows: Workflows,
   runs: Runs,
   contacts: Contacts,
+  pipeline: Pipeline,
   settings: Settings,
 };
 
@@ -26,6 +28,7 @@ const ICONS: Record<PageId, string> = {
   workflows: 'M4 5h6v4H4zm10 0h6v4h-6zM9 15h6v4H9zM7 9v3h10V9h-2v1H9V9zm4 3h2v3h-2z',
   runs: 'M8 5v14l11-7z',
   contacts: 'M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zm0 2c-4 0-8 2-8 5v1h16v-1c0-3-4-5-8-5z',
+  pipeline: 'M3 4h5v16H3zm6.5 0h5v11h-5zM16 4h5v7h-5z',
   settings: 'M19.4 13a7.5 7.5 0 0 0 0-2l2.1-1.6-2-3.5-2.5 1a7 7 0 0 0-1.7-1L15 3h-4l-.4 2.9a7 7 0 0 0-1.7 1l-2.5-1-2 3.5L6.6 11a7.5 7.5 0 0 0 0 2l-2.1 1.6 2 3.5 2.5-1a7 7 0 0 0 1.7 1L11 21h4l.4-2.9a7 7 0 0 0 1.7-1l2.5 1 2-3.5zM13 15.5a3.5 3.5 0 1 1 0-7 3.5 3.5 0 0 1 0 7z',
 };
 

@@ -7,6 +7,7 @@ export const PAGES = [
   { id: 'workflows', label: 'Workflows' },
   { id: 'runs', label: 'Runs' },
   { id: 'contacts', label: 'Contacts' },
+  { id: 'pipeline', label: 'Pipeline' },
   { id: 'settings', label: 'Settings' },
 ] as const;
 
