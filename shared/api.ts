@@ -20,6 +20,7 @@ export * from './contract/crm';
 export * from './contract/ai';
 export * from './contract/triggers';
 export * from './contract/sales';
+export * from './contract/settings';
 
 export const operations = {
   ...systemOps,

@@ -42,4 +42,29 @@ describe('core dispatcher', () => {
       await cleanup();
     }
   });
+
+  it('refuses a bad value for a known setting, naming the key and the rule, and keeps the stored one', async () => {
+    const { core, cleanup } = await openTestCore();
+    try {
+      await core.call('settings.set', { key: 'email.smtp.port', value: 587 });
+      const bad = (await core.call('settings.set', { key: 'email.smtp.port', value: 70000 }).catch((e: unknown) => e)) as ApiError;
+      expect(bad).toBeInstanceOf(ApiError);
+      expect(bad.status).toBe(400);
+      expect(bad.message).toContain('email.smtp.port');
+      expect(bad.issues?.[0]).toEqual({ path: 'email.smtp.port', message: 'use a port from 1 to 65535' });
+      const tz = (await core.call('settings.set', { key: 'email.timeZone', value: 'Mars/Olympus' }).catch((e: unknown) => e)) as ApiError;
+      expect(tz.message).toContain('IANA time zone');
+      const quiet = (await core.call('settings.set', { key: 'notifications.quietHours', value: { start: '25:00', end: '07:00' } }).catch((e: unknown) => e)) as ApiError;
+      expect(quiet.issues?.[0]?.message).toMatch(/^start: use HH:MM/);
+      // Normalised on the way in (the same transform the form uses).
+      await core.call('settings.set', { key: 'email.from', value: ' Ada@Example.COM ' });
+      expect((await core.call('settings.get', {})).settings).toEqual({ 'email.smtp.port': 587, 'email.from': 'ada@example.com' });
+      // null clears back to the default; unknown keys are stored as given.
+      await core.call('settings.set', { key: 'email.smtp.port', value: null });
+      await core.call('settings.set', { key: 'custom.flag', value: [1, 2] });
+      expect((await core.call('settings.get', {})).settings).toEqual({ 'email.from': 'ada@example.com', 'custom.flag': [1, 2] });
+    } finally {
+      await cleanup();
+    }
+  });
 });

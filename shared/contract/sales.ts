@@ -168,6 +168,8 @@ export const Task = z.object({
 
 export const salesOps = {
   'email.status': op('SMTP/IMAP settings (never the password), whether the password is set, and the last error with a hint.', Empty, EmailStatus),
+  'email.verify': op('Connect and log in to the SMTP server now (nothing is sent): ok, or what is wrong and how to fix it.', Empty,
+    z.object({ ok: z.boolean(), message: z.string(), hint: z.string().nullable() })),
   'email.messages': op('Recent automated e-mails (newest first).',
     z.object({ contactId: z.number().int().optional(), limit: z.number().int().min(1).max(500).default(50) }).strict(),
     z.object({ messages: z.array(EmailMessage) })),

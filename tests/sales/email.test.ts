@@ -161,3 +161,23 @@ describe('email.send over real SMTP', () => {
     await rig.smtp.waitFor(3);
   });
 });
+
+describe('email.verify (Settings > Test connection)', () => {
+  it('logs in without sending, and names the setting or secret to fix when it cannot', async () => {
+    rig = await salesRig();
+    expect(await rig.core.call('email.verify', {})).toEqual({ ok: true, message: `Connected to 127.0.0.1:${rig.smtp.port} and logged in as mailer.`, hint: null });
+    expect(rig.smtp.messages).toHaveLength(0);
+    await rig.core.call('settings.set', { key: 'email.smtp.user', value: 'intruder' });
+    const auth = await rig.core.call('email.verify', {});
+    expect(auth.ok).toBe(false);
+    expect(auth.hint).toContain('email.smtp.user (intruder) and the secret SMTP_PASSWORD');
+    await rig.core.call('settings.set', { key: 'email.smtp.user', value: 'mailer' });
+    const port = rig.smtp.port;
+    await rig.smtp.close();
+    const down = await rig.core.call('email.verify', {});
+    expect(down.ok).toBe(false);
+    expect(down.hint).toBe(`Cannot reach 127.0.0.1:${port}: check email.smtp.host / email.smtp.port and that the server is up (sends are retried).`);
+    await rig.core.call('settings.set', { key: 'email.smtp.host', value: null });
+    expect((await rig.core.call('email.verify', {})).message).toMatch(/^SMTP is not set up: set email.smtp.host/);
+  });
+});

@@ -1,4 +1,5 @@
-import { ApiError, systemOps } from '../../../shared/api';
+import { ApiError, SETTINGS, isSettingKey, systemOps } from '../../../shared/api';
+import { eq } from 'drizzle-orm';
 import { createBackup, listBackups } from '../backup';
 import type { Core } from '../core';
 import { settings } from '../db/schema';
@@ -34,7 +35,18 @@ export function systemHandlers(core: Core): HandlerMap<keyof typeof systemOps> {
     },
     'settings.set': ({ key, value }) => {
       if (value === undefined) throw new ApiError('invalid_input', 'value: required', [{ path: 'value', message: 'required' }]);
-      core.setSetting(key, value);
+      let stored = value;
+      if (isSettingKey(key)) {
+        const r = SETTINGS[key].schema.safeParse(value);
+        if (!r.success) {
+          const message = r.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ` : '') + i.message).join('; ');
+          throw new ApiError('invalid_input', `${key} (${SETTINGS[key].label}): ${message}`, [{ path: key, message }]);
+        }
+        stored = r.data;
+      }
+      // null clears a setting back to its default (the readers fall back when the row is absent).
+      if (stored === null) core.orm.delete(settings).where(eq(settings.key, key)).run();
+      else core.setSetting(key, stored);
       core.bus.emit('settings.changed', { key });
       return { ok: true as const };
     },

@@ -14,7 +14,7 @@ import { ingestEvents } from '../crm/events';
 import { onDomainEvent } from '../crm/publish';
 import { engineOf } from '../engine';
 import { imapSettings, pollImap } from './imap';
-import { DEFAULT_FREQUENCY_CAP, SMTP_PASSWORD, smtpSettings } from './mail';
+import { DEFAULT_FREQUENCY_CAP, SMTP_PASSWORD, smtpSettings, verifySmtp } from './mail';
 import { getPipeline, scanStale, setPipeline } from './pipeline';
 import { initCursor, processEvents } from './reactor';
 import { getRules, setRules } from './rules';
@@ -99,6 +99,7 @@ export function salesHandlers(core: Core): HandlerMap<keyof typeof salesOps> {
         frequencyCapPerDay: Number(setting(core.db, 'email.frequencyCap', DEFAULT_FREQUENCY_CAP)),
       };
     },
+    'email.verify': () => verifySmtp(core.db, core.secrets),
     'email.messages': (i) => {
       const rows = core.db
         .prepare(`SELECT * FROM email_messages ${i.contactId ? 'WHERE contact_id = ?' : ''} ORDER BY id DESC LIMIT ?`)

@@ -90,6 +90,45 @@ function hintFor(e: { code?: string; responseCode?: number; message: string }, c
   return 'See the message; sends are retried by the step\'s retry policy.';
 }
 
+function smtpTransport(cfg: SmtpConfig, password: string | null) {
+  return nodemailer.createTransport({
+    host: cfg.host,
+    port: cfg.port,
+    secure: cfg.secure,
+    ...(cfg.user ? { auth: { user: cfg.user, pass: password ?? '' } } : {}),
+    tls: { rejectUnauthorized: cfg.rejectUnauthorized },
+    connectionTimeout: 15_000,
+    greetingTimeout: 15_000,
+    socketTimeout: 30_000,
+  });
+}
+
+/**
+ * Connect and log in to the SMTP server now, without sending anything (the
+ * Settings page's "Test connection"). Never throws: says what is wrong and how
+ * to fix it, naming the setting or the secret.
+ */
+export async function verifySmtp(db: Sqlite, secrets: { get(name: string): Promise<string | null> }): Promise<{ ok: boolean; message: string; hint: string | null }> {
+  let cfg: SmtpConfig;
+  try {
+    cfg = smtpConfig(db);
+  } catch (e) {
+    return { ok: false, message: (e as Error).message, hint: null };
+  }
+  const password = cfg.user ? await secrets.get(SMTP_PASSWORD) : null;
+  if (cfg.user && password === null) return { ok: false, message: `No password stored for ${cfg.user}.`, hint: `Store it as the secret ${SMTP_PASSWORD} (Settings > Secrets, or \`baton secrets set ${SMTP_PASSWORD}\`).` };
+  const transport = smtpTransport(cfg, password);
+  try {
+    await transport.verify();
+    return { ok: true, message: `Connected to ${cfg.host}:${cfg.port}${cfg.user ? ` and logged in as ${cfg.user}` : ''}.`, hint: null };
+  } catch (e) {
+    const err = e as { code?: string; message: string };
+    return { ok: false, message: `SMTP ${cfg.host}:${cfg.port}: ${err.message}`, hint: hintFor(err, cfg) };
+  } finally {
+    transport.close();
+  }
+}
+
 export function recordSmtpError(db: Sqlite, now: number, message: string, hint: string): void {
   setState(db, 'smtp.lastError', { message, hint, at: new Date(now).toISOString() });
 }
@@ -208,17 +247,7 @@ export async function deliver(env: MailEnv, m: OutgoingEmail): Promise<DeliverRe
      ON CONFLICT(key) DO UPDATE SET status = 'sending', attempts = attempts + 1, subject = excluded.subject, to_addr = excluded.to_addr`,
   ).run(m.key, messageId, m.contactId, to, r.subject, m.kind, m.runId ?? null, m.enrollmentId ?? null, m.sequenceId ?? null);
 
-  const password = cfg.user ? await env.secrets.get(SMTP_PASSWORD) : null;
-  const transport = nodemailer.createTransport({
-    host: cfg.host,
-    port: cfg.port,
-    secure: cfg.secure,
-    ...(cfg.user ? { auth: { user: cfg.user, pass: password ?? '' } } : {}),
-    tls: { rejectUnauthorized: cfg.rejectUnauthorized },
-    connectionTimeout: 15_000,
-    greetingTimeout: 15_000,
-    socketTimeout: 30_000,
-  });
+  const transport = smtpTransport(cfg, cfg.user ? await env.secrets.get(SMTP_PASSWORD) : null);
   try {
     await transport.sendMail({
       messageId,
