@@ -35,7 +35,7 @@ export function systemHandlers(core: Core): HandlerMap<keyof typeof systemOps> {
     },
     'settings.set': ({ key, value }) => {
       if (value === undefined) throw new ApiError('invalid_input', 'value: required', [{ path: 'value', message: 'required' }]);
-      let stored = value;
+      let stored: unknown = value;
       if (isSettingKey(key)) {
         const r = SETTINGS[key].schema.safeParse(value);
         if (!r.success) {
