@@ -4,6 +4,7 @@ import { call, signOut, usesToken } from '../api/client';
 import { useAction, useApi, useEvent } from '../api/hooks';
 import { ConnectionStatus } from '../components/ConnectionStatus';
 import { Card, ErrorPanel, Loading, PageHeader, baseName, formatBytes, formatTime } from '../components/ui';
+import { AiCard, EmailCard, GeneralCard, NotificationsCard } from './settings/Cards';
 import { fieldErrorsFromIssues, secretNameProblem, validateSecretForm, type SecretFormErrors } from '../api/secretForm';
 
 const HOSTS: Record<SystemInfo['host'], string> = { electron: 'Desktop app', server: 'Headless server (baton serve)', cli: 'Command line' };
@@ -11,9 +12,13 @@ const HOSTS: Record<SystemInfo['host'], string> = { electron: 'Desktop app', ser
 export function Settings() {
   return (
     <>
-      <PageHeader title="Settings" intro="Where Baton keeps your data, how it stores your API keys, and your backups." />
+      <PageHeader title="Settings" intro="Where Baton keeps your data, how it reaches your mail and Claude, when it alerts you, and your backups." />
       <div className="stack">
         <SystemCard />
+        <GeneralCard />
+        <EmailCard />
+        <AiCard />
+        <NotificationsCard />
         <SecretsCard />
         <BackupsCard />
       </div>
@@ -275,6 +280,9 @@ function BackupsCard() {
       }
     >
       <p className="muted">A consistent copy of the database, taken while Baton runs. The newest backups are kept; secrets are never included.</p>
+      <p className="hint">
+        To restore one, quit Baton (or stop <code>baton serve</code>) and run <code>baton restore FILE</code>: it checks the file first and keeps a safety copy of the current data.
+      </p>
       {backup.error ? <ErrorPanel what="The backup failed" error={backup.error} onRetry={() => void backup.run()} /> : null}
       {list.error && !list.data ? (
         <ErrorPanel what="Could not list the backups" error={list.error} onRetry={list.reload} />

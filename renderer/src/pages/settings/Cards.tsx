@@ -1,0 +1,313 @@
+/** Settings cards for e-mail, AI, notifications and general preferences. */
+import { useId, useState, type FormEvent } from 'react';
+import { SETTINGS, settingProblem, type ApiError, type PriceTable } from '../../../../shared/api';
+import { call } from '../../api/client';
+import { useAction, useApi, useEvent } from '../../api/hooks';
+import { Card, ErrorPanel, formatTime } from '../../components/ui';
+import { SecretField, SettingsForm, useSettings, type FieldSpec } from './SettingsForm';
+import './settings.css';
+
+function timeZones(): string[] {
+  try {
+    return (Intl as unknown as { supportedValuesOf(k: string): string[] }).supportedValuesOf('timeZone');
+  } catch {
+    return ['UTC'];
+  }
+}
+
+export function GeneralCard() {
+  return (
+    <Card title="General" id="settings-general">
+      <SettingsForm testId="general-form" fields={[{ key: 'email.timeZone', kind: 'text', list: 'tz-list' }, { key: 'backup.keep', kind: 'number' }]} />
+      <datalist id="tz-list">
+        {timeZones().map((z) => (
+          <option key={z} value={z} />
+        ))}
+      </datalist>
+      <p className="hint">This computer's time zone: {Intl.DateTimeFormat().resolvedOptions().timeZone}.</p>
+    </Card>
+  );
+}
+
+function useSecretNames() {
+  const q = useApi('secrets.list', {});
+  useEvent('secrets.changed', ({ names }) => q.setData((old) => (old ? { ...old, names } : old)));
+  return q;
+}
+
+const SMTP: FieldSpec[] = [
+  { key: 'email.smtp.host', kind: 'text' },
+  { key: 'email.smtp.port', kind: 'number' },
+  { key: 'email.smtp.user', kind: 'text', autoComplete: 'username' },
+  { key: 'email.from', kind: 'text', type: 'email' },
+  { key: 'email.fromName', kind: 'text' },
+  { key: 'email.frequencyCap', kind: 'number' },
+  { key: 'email.smtp.secure', kind: 'bool' },
+  { key: 'email.smtp.rejectUnauthorized', kind: 'bool' },
+];
+const IMAP: FieldSpec[] = [
+  { key: 'email.imap.host', kind: 'text' },
+  { key: 'email.imap.port', kind: 'number' },
+  { key: 'email.imap.user', kind: 'text', autoComplete: 'username' },
+  { key: 'email.imap.mailbox', kind: 'text' },
+  { key: 'email.imap.secure', kind: 'bool' },
+  { key: 'email.imap.rejectUnauthorized', kind: 'bool' },
+];
+
+export function EmailCard() {
+  const status = useApi('email.status', {});
+  const secrets = useSecretNames();
+  useEvent('settings.changed', () => status.reload());
+  const verify = useAction(() => call('email.verify', {}));
+  const [result, setResult] = useState<{ ok: boolean; message: string; hint: string | null } | null>(null);
+  const names = secrets.data?.names ?? [];
+  const writable = secrets.data?.backend.writable ?? false;
+  const s = status.data;
+  return (
+    <Card title="E-mail" id="settings-email">
+      <h3>Sending (SMTP)</h3>
+      {s?.smtp.lastError ? (
+        <div className="notice" role="status" data-testid="smtp-last-error">
+          <strong>Last send failed {formatTime(s.smtp.lastError.at)}:</strong> {s.smtp.lastError.message}
+          {s.smtp.lastError.hint ? <p>{s.smtp.lastError.hint}</p> : null}
+        </div>
+      ) : s?.smtp.lastSentAt ? (
+        <p className="muted">Last e-mail sent {formatTime(s.smtp.lastSentAt)}.</p>
+      ) : null}
+      <SettingsForm testId="smtp-form" fields={SMTP} saveLabel="Save SMTP settings" />
+      <SecretField name="SMTP_PASSWORD" label="SMTP password" stored={names.includes('SMTP_PASSWORD')} writable={writable} onSaved={secrets.reload} />
+      <div className="form-actions">
+        <button
+          type="button"
+          className="btn"
+          disabled={verify.pending}
+          onClick={async () => {
+            setResult(null);
+            const r = await verify.run();
+            if (r) setResult(r);
+          }}
+        >
+          {verify.pending ? 'Testing…' : 'Test SMTP connection'}
+        </button>
+        {result ? (
+          <span className={result.ok ? 'success' : 'field-error'} role="status" data-testid="smtp-verify">
+            {result.message} {result.hint}
+          </span>
+        ) : null}
+      </div>
+      {verify.error ? <ErrorPanel what="Could not test the connection" error={verify.error} /> : null}
+      <h3>Replies and bounces (IMAP)</h3>
+      {s?.imap.lastError ? (
+        <div className="notice" role="status">
+          <strong>Last poll failed:</strong> {s.imap.lastError.message} {s.imap.lastError.hint}
+        </div>
+      ) : s?.imap.lastPollAt ? (
+        <p className="muted">
+          Last checked {formatTime(s.imap.lastPollAt)}, {s.imap.seen} messages seen.
+        </p>
+      ) : null}
+      <SettingsForm testId="imap-form" fields={IMAP} saveLabel="Save IMAP settings" />
+      <SecretField name="IMAP_PASSWORD" label="IMAP password" stored={names.includes('IMAP_PASSWORD')} writable={writable} onSaved={secrets.reload} />
+    </Card>
+  );
+}
+
+const AI_FIELDS: FieldSpec[] = [
+  { key: 'ai.model', kind: 'text' },
+  { key: 'ai.maxTokens', kind: 'number' },
+  { key: 'ai.confidenceThreshold', kind: 'number' },
+  { key: 'ai.dailyCapUsd', kind: 'number' },
+];
+
+export function AiCard() {
+  const status = useApi('ai.status', {});
+  const secrets = useSecretNames();
+  useEvent('settings.changed', () => status.reload());
+  useEvent('secrets.changed', () => status.reload());
+  const a = status.data;
+  return (
+    <Card title="AI (Claude)" id="settings-ai">
+      {status.error && !a ? <ErrorPanel what="Could not load the AI status" error={status.error} onRetry={status.reload} /> : null}
+      {a ? (
+        <dl className="facts facts-inline" data-testid="ai-status">
+          <div>
+            <dt>Spent today</dt>
+            <dd>
+              ${a.spentTodayUsd.toFixed(2)}
+              {a.dailyCapUsd !== null ? ` of $${a.dailyCapUsd.toFixed(2)}` : ' (no cap)'} {a.capReached ? <span className="badge badge-warn">cap reached: AI steps wait</span> : null}
+            </dd>
+          </div>
+          <div>
+            <dt>Model</dt>
+            <dd>{a.model}</dd>
+          </div>
+        </dl>
+      ) : null}
+      <SecretField name="ANTHROPIC_API_KEY" label="Anthropic API key" stored={a?.keyPresent ?? false} writable={secrets.data?.backend.writable ?? false} onSaved={status.reload} />
+      <SettingsForm testId="ai-form" fields={AI_FIELDS} saveLabel="Save AI settings" />
+      {a ? <PricesEditor prices={a.prices} onSaved={status.reload} /> : null}
+    </Card>
+  );
+}
+
+type PriceRow = { model: string; input: string; output: string };
+
+function PricesEditor({ prices, onSaved }: { prices: PriceTable; onSaved: () => void }) {
+  const [rows, setRows] = useState<PriceRow[] | null>(null);
+  const [failure, setFailure] = useState<ApiError | null>(null);
+  const [saved, setSaved] = useState(false);
+  const id = useId();
+  const shown: PriceRow[] = rows ?? Object.entries(prices).map(([model, p]) => ({ model, input: String(p.inputPerMTok), output: String(p.outputPerMTok) }));
+  const table = Object.fromEntries(shown.filter((r) => r.model.trim()).map((r) => [r.model.trim(), { inputPerMTok: Number(r.input), outputPerMTok: Number(r.output) }]));
+  const badNumber = shown.some((r) => r.model.trim() && (r.input.trim() === '' || r.output.trim() === '' || !Number.isFinite(Number(r.input)) || !Number.isFinite(Number(r.output))));
+  const problem = badNumber ? 'every price must be a number (US dollars per million tokens)' : settingProblem('ai.prices', table);
+  const edit = (i: number, patch: Partial<PriceRow>) => {
+    setSaved(false);
+    setRows(shown.map((r, j) => (j === i ? { ...r, ...patch } : r)));
+  };
+  async function save(e: FormEvent) {
+    e.preventDefault();
+    if (problem || !rows) return;
+    setFailure(null);
+    try {
+      await call('settings.set', { key: 'ai.prices', value: table });
+      setRows(null);
+      setSaved(true);
+      onSaved();
+    } catch (err) {
+      setFailure(err as ApiError);
+    }
+  }
+  return (
+    <form onSubmit={save} noValidate aria-labelledby={`${id}-t`} className="prices">
+      <h3 id={`${id}-t`}>{SETTINGS['ai.prices'].label}</h3>
+      <table className="table" aria-label="Model prices">
+        <thead>
+          <tr>
+            <th scope="col">Model</th>
+            <th scope="col" className="num">Input</th>
+            <th scope="col" className="num">Output</th>
+            <th scope="col"><span className="visually-hidden">Remove</span></th>
+          </tr>
+        </thead>
+        <tbody>
+          {shown.map((r, i) => (
+            <tr key={i}>
+              <td>
+                <input aria-label={`Model ${i + 1}`} value={r.model} onChange={(e) => edit(i, { model: e.target.value })} spellCheck={false} />
+              </td>
+              <td className="num">
+                <input aria-label={`Input price of ${r.model || `model ${i + 1}`}`} inputMode="decimal" value={r.input} onChange={(e) => edit(i, { input: e.target.value })} />
+              </td>
+              <td className="num">
+                <input aria-label={`Output price of ${r.model || `model ${i + 1}`}`} inputMode="decimal" value={r.output} onChange={(e) => edit(i, { output: e.target.value })} />
+              </td>
+              <td>
+                <button type="button" className="btn btn-quiet" aria-label={`Remove ${r.model || `model ${i + 1}`}`} onClick={() => setRows(shown.filter((_, j) => j !== i))}>
+                  Remove
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p className={problem && rows ? 'field-error' : 'hint'} aria-live="polite">
+        {problem && rows ? `ai.prices: ${problem}` : 'Costs in the usage ledger are computed from this table.'}
+      </p>
+      <div className="form-actions">
+        <button type="button" className="btn" onClick={() => setRows([...shown, { model: '', input: '', output: '' }])}>
+          Add a model
+        </button>
+        <button type="submit" className="btn btn-primary" disabled={!rows || !!problem}>
+          Save prices
+        </button>
+        {saved ? (
+          <span className="success" role="status">
+            Saved.
+          </span>
+        ) : null}
+      </div>
+      {failure ? <ErrorPanel what="Could not save the prices" error={failure} /> : null}
+    </form>
+  );
+}
+
+export function NotificationsCard() {
+  return (
+    <Card title="Notifications" id="settings-notifications">
+      <SettingsForm
+        testId="notifications-form"
+        fields={[
+          { key: 'notifications.enabled', kind: 'bool' },
+          {
+            key: 'notifications.minSeverity',
+            kind: 'select',
+            options: [
+              { value: 'info', label: 'Everything (info and up)' },
+              { value: 'warning', label: 'Warnings and critical' },
+              { value: 'critical', label: 'Critical only' },
+            ],
+          },
+          { key: 'notifications.sound', kind: 'bool' },
+          { key: 'notifications.approvals', kind: 'bool' },
+        ]}
+      />
+      <QuietHours />
+    </Card>
+  );
+}
+
+function QuietHours() {
+  const q = useSettings();
+  const stored = q.data?.settings['notifications.quietHours'] as { start: string; end: string } | undefined;
+  const [draft, setDraft] = useState<{ start: string; end: string } | null>(null);
+  const [failure, setFailure] = useState<ApiError | null>(null);
+  const [saved, setSaved] = useState(false);
+  const id = useId();
+  const v = draft ?? { start: stored?.start ?? '', end: stored?.end ?? '' };
+  const value = v.start === '' && v.end === '' ? null : v;
+  const problem = draft ? settingProblem('notifications.quietHours', value) : null;
+  async function save(e: FormEvent) {
+    e.preventDefault();
+    if (problem || !draft) return;
+    setFailure(null);
+    try {
+      await call('settings.set', { key: 'notifications.quietHours', value });
+      setDraft(null);
+      setSaved(true);
+    } catch (err) {
+      setFailure(err as ApiError);
+    }
+  }
+  return (
+    <form onSubmit={save} noValidate className="quiet-hours">
+      <fieldset>
+        <legend>{SETTINGS['notifications.quietHours'].label}</legend>
+        <div className="form-row">
+          <div className="field">
+            <label htmlFor={`${id}-s`}>From</label>
+            <input id={`${id}-s`} type="time" value={v.start} onChange={(e) => (setSaved(false), setDraft({ ...v, start: e.target.value }))} />
+          </div>
+          <div className="field">
+            <label htmlFor={`${id}-e`}>To</label>
+            <input id={`${id}-e`} type="time" value={v.end} onChange={(e) => (setSaved(false), setDraft({ ...v, end: e.target.value }))} />
+          </div>
+        </div>
+        <p className={problem ? 'field-error' : 'hint'} aria-live="polite">
+          {problem ? `notifications.quietHours: ${problem}` : 'Leave both empty for no quiet hours. Times are this computer\'s local time.'}
+        </p>
+      </fieldset>
+      <div className="form-actions">
+        <button type="submit" className="btn btn-primary" disabled={!draft || !!problem}>
+          Save quiet hours
+        </button>
+        {saved ? (
+          <span className="success" role="status">
+            Saved.
+          </span>
+        ) : null}
+      </div>
+      {failure ? <ErrorPanel what="Could not save quiet hours" error={failure} /> : null}
+    </form>
+  );
+}

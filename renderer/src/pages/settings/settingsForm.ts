@@ -1,0 +1,42 @@
+/**
+ * The settings forms' logic, DOM-free: what a typed string means for a key, and
+ * the problem with it, using the same zod rule the core applies (shared/contract/settings.ts).
+ */
+import { SETTINGS, settingProblem, type SettingKey } from '../../../../shared/api';
+
+export type FieldKind = 'text' | 'number' | 'bool' | 'select';
+
+/** A form value as typed: strings for inputs, booleans for checkboxes. */
+export type Draft = string | boolean;
+
+/** The stored value for what the person typed: '' clears the setting (null). */
+export function parseDraft(kind: FieldKind, draft: Draft): unknown {
+  if (kind === 'bool') return draft === true;
+  const s = String(draft).trim();
+  if (s === '') return null;
+  if (kind === 'number') {
+    const n = Number(s);
+    return Number.isFinite(n) ? n : s;
+  }
+  return s;
+}
+
+/** What the input shows for a stored value. */
+export function draftOf(kind: FieldKind, value: unknown): Draft {
+  if (kind === 'bool') return value === true;
+  if (value === undefined || value === null) return '';
+  return String(value);
+}
+
+/** The problem with a typed value, or null; a number field with letters says so in words. */
+export function draftProblem(key: SettingKey, kind: FieldKind, draft: Draft): string | null {
+  const value = parseDraft(kind, draft);
+  if (kind === 'number' && typeof value === 'string') return 'use a number';
+  return settingProblem(key, value);
+}
+
+/** The value a field falls back to while unset, for the placeholder. */
+export function placeholderOf(key: SettingKey): string {
+  const d = (SETTINGS[key] as { defaultValue?: unknown }).defaultValue;
+  return d === undefined || d === null || typeof d === 'boolean' ? '' : String(d);
+}
