@@ -11,6 +11,7 @@ import { crmEvents, crmOps } from './contract/crm';
 import { aiEvents, aiOps } from './contract/ai';
 import { triggersEvents, triggersOps } from './contract/triggers';
 import { salesEvents, salesOps } from './contract/sales';
+import { setupEvents, setupOps } from './contract/setup';
 
 export * from './contract/base';
 export * from './contract/system';
@@ -21,6 +22,7 @@ export * from './contract/ai';
 export * from './contract/triggers';
 export * from './contract/sales';
 export * from './contract/settings';
+export * from './contract/setup';
 
 export const operations = {
   ...systemOps,
@@ -29,6 +31,7 @@ export const operations = {
   ...aiOps,
   ...triggersOps,
   ...salesOps,
+  ...setupOps,
 } as const;
 
 export const events = {
@@ -38,6 +41,7 @@ export const events = {
   ...aiEvents,
   ...triggersEvents,
   ...salesEvents,
+  ...setupEvents,
 } as const;
 
 export type Operations = typeof operations;

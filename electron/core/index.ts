@@ -9,10 +9,11 @@ import { registerTriggers } from './engine/triggers';
 import { crmDomain } from './crm';
 import { salesDomain } from './sales';
 import { registerAi } from './ai';
+import { setupDomain } from './setup';
 
 export type Domain = (core: Core) => void | Promise<void>;
 
-const DOMAINS: Domain[] = [registerEngine, registerTriggers, crmDomain, registerAi, salesDomain];
+const DOMAINS: Domain[] = [registerEngine, registerTriggers, crmDomain, registerAi, salesDomain, setupDomain];
 
 export async function openBaton(opts: CoreOptions): Promise<Core> {
   const core = await Core.open(opts);
