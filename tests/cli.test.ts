@@ -321,6 +321,19 @@ describe('baton CLI', () => {
     expect(bad.stderr).toMatch(/--port/);
   });
 
+  it('settings set refuses a bad value naming the key and rule; templates install enables examples', async () => {
+    const data = fresh();
+    const bad = await baton(['settings', 'set', 'email.smtp.port', '99999', '--data', data]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('email.smtp.port (SMTP port): use a port from 1 to 65535');
+    expect((await baton(['settings', 'set', 'email.smtp.port', '2525', '--data', data])).code).toBe(0);
+    expect(JSON.parse((await baton(['settings', 'get', 'email.smtp.port', '--json', '--data', data])).stdout)).toEqual({ 'email.smtp.port': 2525 });
+    const inst = await baton(['templates', 'install', 'daily-report', '--enable', '--json', '--data', data]);
+    expect(JSON.parse(inst.stdout)).toEqual({ installed: [{ id: 'daily-report', version: 1, enabled: true }] });
+    const list = JSON.parse((await baton(['templates', 'list', '--json', '--data', data])).stdout) as { templates: { id: string; installed: boolean }[] };
+    expect(list.templates.filter((t) => t.installed).map((t) => t.id)).toEqual(['daily-report']);
+  });
+
   it('token explains what to do before the server ever ran', async () => {
     const r = await baton(['token', '--data', fresh()]);
     expect(r.code).toBe(1);

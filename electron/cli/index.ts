@@ -13,6 +13,7 @@ import { register as registerHooks } from './commands/hooks';
 import { register as registerEmail } from './commands/email';
 import { register as registerPipeline } from './commands/pipeline';
 import { register as registerSequences } from './commands/sequences';
+import { register as registerSetup } from './commands/setup';
 import { register as registerRun } from './commands/run';
 import { register as registerServe } from './commands/serve';
 import { register as registerSystem } from './commands/system';
@@ -31,7 +32,7 @@ export function buildProgram(): Command {
   return program;
 }
 
-const COMMANDS: ((program: Command) => void)[] = [registerServe, registerSystem, registerContacts, registerEvents, registerDemo, registerWorkflow, registerRun, registerApprovals, registerEscalations, registerHooks, registerEmail, registerSequences, registerPipeline];
+const COMMANDS: ((program: Command) => void)[] = [registerServe, registerSystem, registerContacts, registerEvents, registerDemo, registerWorkflow, registerRun, registerApprovals, registerEscalations, registerHooks, registerEmail, registerSequences, registerPipeline, registerSetup];
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();

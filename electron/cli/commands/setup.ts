@@ -1,0 +1,49 @@
+/** `baton templates list|install` and `baton settings get|set`: first-run steps from a terminal. */
+import { InvalidArgumentError, type Command } from 'commander';
+import { SETTINGS } from '../../../shared/api';
+import { print, withCore } from '../context';
+
+function jsonOrText(value: string): unknown {
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value;
+  }
+}
+
+export function register(program: Command): void {
+  const t = program.command('templates').description('Example workflows shipped with Baton: list, install.');
+  t.command('list')
+    .description('The templates, whether each is installed, and what it needs.')
+    .action(async (_o: unknown, cmd: Command) => {
+      const r = await withCore(cmd, (core) => core.call('templates.list', {}));
+      print(cmd, r, () => r.templates.map((x) => `${x.installed ? '*' : ' '} ${x.id.padEnd(24)} ${x.trigger.padEnd(28)} ${x.name}${x.needs.length ? `\n    needs: ${x.needs.join('; ')}` : ''}`).join('\n'));
+    });
+  t.command('install')
+    .description('Import templates as workflows (all or nothing).')
+    .argument('<ids...>', 'template ids (see templates list)')
+    .option('--enable', 'enable them at once')
+    .action(async (ids: string[], o: { enable?: boolean }, cmd: Command) => {
+      const r = await withCore(cmd, (core) => core.call('templates.install', { ids, enable: o.enable === true }));
+      print(cmd, r, () => r.installed.map((i) => `Installed ${i.id} (version ${i.version}${i.enabled ? ', enabled' : ''}).`).join('\n'));
+    });
+
+  const s = program.command('settings').description('Non-secret settings (secrets: baton secrets).');
+  s.command('get')
+    .description('All settings, or one.')
+    .argument('[key]', 'a setting key such as email.smtp.host')
+    .action(async (key: string | undefined, _o: unknown, cmd: Command) => {
+      const r = await withCore(cmd, (core) => core.call('settings.get', {}));
+      const out = key ? { [key]: r.settings[key] ?? null } : r.settings;
+      print(cmd, out, () => Object.entries(out).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join('\n') || 'No settings stored (defaults apply).');
+    });
+  s.command('set')
+    .description(`Set a setting (the value is JSON, or text). Known keys: ${Object.keys(SETTINGS).join(', ')}.`)
+    .argument('<key>', 'e.g. email.smtp.port')
+    .argument('<value>', 'e.g. 587, true, "text", null to clear')
+    .action(async (key: string, value: string, _o: unknown, cmd: Command) => {
+      if (value === undefined) throw new InvalidArgumentError('give a value');
+      await withCore(cmd, (core) => core.call('settings.set', { key, value: jsonOrText(value) }));
+      print(cmd, { ok: true }, () => `Set ${key}.`);
+    });
+}
