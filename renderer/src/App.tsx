@@ -9,6 +9,7 @@ import { Dashboard } from './pages/Dashboard';
 import { Pipeline } from './pages/Pipeline';
 import { Runs } from './pages/Runs';
 import { Settings } from './pages/Settings';
+import { Setup, WelcomeBanner } from './pages/Setup';
 import { Workflows } from './pages/Workflows';
 import { PAGES, hashOf, useNav, type PageId } from './api/nav';
 
@@ -20,6 +21,7 @@ const VIEWS: Record<PageId, ComponentType> = {
   contacts: Contacts,
   pipeline: Pipeline,
   settings: Settings,
+  setup: Setup,
 };
 
 const ICONS: Record<PageId, string> = {
@@ -29,6 +31,7 @@ const ICONS: Record<PageId, string> = {
   runs: 'M8 5v14l11-7z',
   contacts: 'M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zm0 2c-4 0-8 2-8 5v1h16v-1c0-3-4-5-8-5z',
   pipeline: 'M3 4h5v16H3zm6.5 0h5v11h-5zM16 4h5v7h-5z',
+  setup: '',
   settings: 'M19.4 13a7.5 7.5 0 0 0 0-2l2.1-1.6-2-3.5-2.5 1a7 7 0 0 0-1.7-1L15 3h-4l-.4 2.9a7 7 0 0 0-1.7 1l-2.5-1-2 3.5L6.6 11a7.5 7.5 0 0 0 0 2l-2.1 1.6 2 3.5 2.5-1a7 7 0 0 0 1.7 1L11 21h4l.4-2.9a7 7 0 0 0 1.7-1l2.5 1 2-3.5zM13 15.5a3.5 3.5 0 1 1 0-7 3.5 3.5 0 0 1 0 7z',
 };
 
@@ -50,7 +53,7 @@ export function App() {
         </div>
         <nav aria-label="Main">
           <ul>
-            {PAGES.map((p) => (
+            {PAGES.filter((p) => !('hidden' in p)).map((p) => (
               <li key={p.id}>
                 <a
                   href={hashOf(p.id)}
@@ -80,6 +83,7 @@ export function App() {
       </aside>
       <main id="main" className="content" tabIndex={-1}>
         <ErrorBoundary key={page} what={`The ${PAGES.find((p) => p.id === page)?.label ?? ''} page`}>
+          {page === 'dashboard' ? <WelcomeBanner /> : null}
           <View />
         </ErrorBoundary>
       </main>

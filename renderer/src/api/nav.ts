@@ -9,6 +9,7 @@ export const PAGES = [
   { id: 'contacts', label: 'Contacts' },
   { id: 'pipeline', label: 'Pipeline' },
   { id: 'settings', label: 'Settings' },
+  { id: 'setup', label: 'Setup', hidden: true },
 ] as const;
 
 export type PageId = (typeof PAGES)[number]['id'];
