@@ -3,6 +3,7 @@
  * reducer, and the HTTP + WebSocket transport against the real headless server
  * (real core on a temp SQLite file, real `ws` WebSocket client).
  */
+import { hashForTarget } from '../renderer/src/api/navigate';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ApiError, SECRET_NAME_RULE, SecretName } from '../shared/api';
@@ -94,6 +95,17 @@ describe('IPC transport', () => {
   });
 });
 
+describe('navigate (desktop notification click)', () => {
+  it('turns the shell target into the address the pages read', () => {
+    expect(hashForTarget({ page: 'runs', id: 'r1', kind: 'run' })).toBe('#/runs?run=r1');
+    expect(hashForTarget({ page: 'approvals', id: 'a 1', kind: 'approval' })).toBe('#/approvals?id=a%201');
+    expect(hashForTarget({ page: 'dashboard', id: 'e9', kind: 'escalation' })).toBe('#/dashboard?escalation=e9');
+    expect(hashForTarget({ page: 'approvals' })).toBe('#/approvals');
+    expect(hashForTarget({ page: 'nowhere', id: 'x' })).toBeNull();
+    expect(hashForTarget('runs')).toBeNull();
+  });
+});
+
 describe('token', () => {
   it('takes the token out of the hash and keeps the rest', () => {
     expect(takeHashToken('#token=abc123')).toEqual({ token: 'abc123', hash: '' });
@@ -146,7 +158,7 @@ describe('connection state', () => {
 
 describe('navigation and the secret form', () => {
   it('maps hashes to pages, unknown to the dashboard', () => {
-    expect(PAGES.map((p) => p.label)).toEqual(['Dashboard', 'Approvals', 'Workflows', 'Runs', 'Contacts', 'Settings']);
+    expect(PAGES.map((p) => p.label)).toEqual(['Dashboard', 'Approvals', 'Workflows', 'Runs', 'Contacts', 'Pipeline', 'Settings', 'Setup']);
     for (const p of PAGES) expect(pageFromHash(hashOf(p.id))).toBe(p.id);
     expect(pageFromHash('#/nope')).toBe('dashboard');
     expect(pageFromHash('')).toBe('dashboard');

@@ -4,6 +4,7 @@ import { boot, retryConnection } from './api/client';
 import type { WebSocketCtor } from './api/httpTransport';
 import type { BatonBridge } from './api/ipcTransport';
 import { hashOf, pageFromHash, useNav } from './api/nav';
+import { hashForTarget } from './api/navigate';
 import { App } from './App';
 import './styles.css';
 
@@ -36,12 +37,19 @@ document.addEventListener('visibilitychange', () => {
   if (document.visibilityState === 'visible') retryConnection();
 });
 
+// The desktop shell opens an item when a notification or the tray is clicked.
+window.baton?.on('navigate', (target) => {
+  const hash = hashForTarget(target);
+  if (hash) window.location.hash = hash;
+});
+
 // The page lives in the address (#/settings): follow back/forward and typed URLs, and write it on navigation.
 const fromAddress = () => useNav.setState({ page: pageFromHash(window.location.hash) });
 fromAddress();
 window.addEventListener('hashchange', fromAddress);
 useNav.subscribe(({ page }) => {
-  if (pageFromHash(window.location.hash) !== page || window.location.hash !== hashOf(page)) window.history.pushState(null, '', hashOf(page));
+  // Keep what follows the page (#/runs?run=ID) when the page itself did not change.
+  if (pageFromHash(window.location.hash) !== page) window.history.pushState(null, '', hashOf(page));
 });
 
 createRoot(document.getElementById('root')!).render(
