@@ -349,7 +349,27 @@ const FunnelNumbers = z.object({
   revenueWon: z.array(z.object({ currency: z.string(), value: z.number() })),
   pipeline: z.array(z.object({ stage: z.string(), count: z.number(), value: z.number(), currency: z.string() })),
 });
+const Engagement = z.object({
+  emailsSent: z.number(),
+  replies: z.number(),
+  /** % of e-mails sent in the range (null when none was sent) */
+  replyRate: z.number().nullable(),
+  bounces: z.number(),
+  bounceRate: z.number().nullable(),
+  unsubscribes: z.number(),
+  unsubscribeRate: z.number().nullable(),
+  complaints: z.number(),
+  /** Sequence enrollments that ended in the range, and the % that reached the last step (the others exited: reply, bounce, goal…). */
+  sequencesEnded: z.number(),
+  sequencesCompleted: z.number(),
+  sequenceCompletionRate: z.number().nullable(),
+  /** Mean days from opening to winning, for deals won in the range. */
+  salesCycleDays: z.number().nullable(),
+});
 export const KpiDashboard = z.object({
+  engagement: z.object({ current: Engagement, previous: Engagement }),
+  /** Open deals now, by stage: how many and the mean days since they entered it. */
+  timeInStage: z.array(z.object({ stage: z.string(), deals: z.number(), avgDays: z.number() })),
   range: z.object({ from: z.string(), to: z.string() }),
   previousRange: z.object({ from: z.string(), to: z.string() }),
   current: FunnelNumbers,

@@ -139,4 +139,55 @@ describe('funnel KPIs', () => {
     const bad = await core.call('kpi.dashboard', { from: '2025-03-10', to: '2025-03-01' }).catch((x: unknown) => x);
     expect(bad).toMatchObject({ code: 'invalid_input', issues: [{ path: 'to' }] });
   });
+
+  it('e-mail rates, sequence completion, sales cycle and time in stage (hand-checked); an old rollup is rebuilt', async () => {
+    const at = (d: string) => `2025-${d}T12:00:00.000Z`;
+    const mail = (email: string, type: string, d: string) => ({ email, type, at: at(d) });
+    await core.call('events.ingest', {
+      events: [
+        mail('m1@x.io', 'email.sent', '04-01'),
+        mail('m2@x.io', 'email.sent', '04-01'),
+        mail('m3@x.io', 'email.sent', '04-02'),
+        mail('m4@x.io', 'email.sent', '04-03'),
+        mail('m1@x.io', 'email.replied', '04-02'),
+        mail('m2@x.io', 'email.bounced', '04-02'),
+        mail('m3@x.io', 'email.unsubscribed', '04-04'),
+        mail('m9@x.io', 'email.sent', '03-30'), // previous period
+      ],
+    });
+    await core.call('sequences.save', { id: 'kpi-seq', name: 'KPI', steps: [{ type: 'task', title: 'Call' }] });
+    const ids = (await core.call('contacts.list', { search: '@x.io', limit: 10 })).rows.map((r) => r.id);
+    const enroll = core.db.prepare(`INSERT INTO enrollments (sequence_id, contact_id, status, next_at, enrolled_at, finished_at) VALUES ('kpi-seq', ?, ?, 0, ?, ?)`);
+    enroll.run(ids[0], 'completed', at('03-20'), at('04-02'));
+    enroll.run(ids[1], 'completed', at('03-20'), at('04-03'));
+    enroll.run(ids[2], 'exited', at('03-20'), at('04-04'));
+    enroll.run(ids[3], 'active', at('03-20'), null);
+    const won = await core.call('deals.create', { contactId: ids[0], value: 10, stage: 'proposal', openedAt: at('03-25') });
+    await core.call('deals.update', { id: won.id, stage: 'won', at: at('04-04') });
+    const open = await core.call('deals.create', { contactId: ids[1], value: 10, stage: 'negotiation', openedAt: new Date(Date.now() - 4 * 86_400_000).toISOString() });
+
+    const k = await core.call('kpi.dashboard', { from: '2025-04-01', to: '2025-04-05' });
+    expect(k.engagement.current).toEqual({
+      emailsSent: 4,
+      replies: 1,
+      replyRate: 25,
+      bounces: 1,
+      bounceRate: 25,
+      unsubscribes: 1,
+      unsubscribeRate: 25,
+      complaints: 0,
+      sequencesEnded: 3,
+      sequencesCompleted: 2,
+      sequenceCompletionRate: 66.7,
+      salesCycleDays: 10,
+    });
+    expect(k.engagement.previous).toMatchObject({ emailsSent: 1, replyRate: 0, sequencesEnded: 0, sequenceCompletionRate: null, salesCycleDays: null });
+    expect(k.timeInStage.find((t) => t.stage === 'negotiation')).toEqual({ stage: 'negotiation', deals: 1, avgDays: 4 });
+    expect(open.stage).toBe('negotiation');
+
+    // A store rolled up before e-mail metrics existed (version 1) is rebuilt from the first event.
+    core.db.prepare(`DELETE FROM kpi_daily WHERE metric LIKE 'email_%'`).run();
+    core.db.prepare(`DELETE FROM crm_state WHERE key = 'kpi.version'`).run();
+    expect((await core.call('kpi.dashboard', { from: '2025-04-01', to: '2025-04-05' })).engagement.current.emailsSent).toBe(4);
+  });
 });

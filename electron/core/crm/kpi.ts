@@ -8,6 +8,10 @@
  *     entered the stage or a later one (from contact.created and lifecycle.changed;
  *     a jump lead -> sql counts for mql too; moving to churned is not progress)
  *   deals_won, revenue_won (dim = currency) — from deal.won events
+ *   email_sent / email_replied / email_bounced / email_unsubscribed / email_complained
+ *
+ * ROLLUP_VERSION names what the rollup holds: a store rolled up by an older
+ * version is rebuilt from the first event on the next refresh.
  */
 import type { KpiDashboard } from '../../../shared/api';
 import type { Core } from '../core';
@@ -21,9 +25,33 @@ const FUNNEL = [
   ['customer', 5],
 ] as const;
 
+const ROLLUP_VERSION = 2;
+const EMAIL_METRICS = [
+  ['email.sent', 'email_sent'],
+  ['email.replied', 'email_replied'],
+  ['email.bounced', 'email_bounced'],
+  ['email.unsubscribed', 'email_unsubscribed'],
+  ['email.complained', 'email_complained'],
+] as const;
+
+function stateValue(core: Core, key: string): number | null {
+  const r = storeOf(core).stmt(`SELECT value FROM crm_state WHERE key = ?`).get(key) as { value: string } | undefined;
+  return r ? Number(JSON.parse(r.value)) : null;
+}
+
+function setState(core: Core, key: string, value: number): void {
+  storeOf(core)
+    .stmt(`INSERT INTO crm_state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')`)
+    .run(key, JSON.stringify(value));
+}
+
 function watermark(core: Core): number {
-  const r = storeOf(core).stmt(`SELECT value FROM crm_state WHERE key = 'kpi.watermark'`).get() as { value: string } | undefined;
-  return r ? Number(JSON.parse(r.value)) : 0;
+  if ((stateValue(core, 'kpi.version') ?? 1) < ROLLUP_VERSION && (stateValue(core, 'kpi.watermark') ?? 0) > 0) {
+    storeOf(core).stmt(`DELETE FROM kpi_daily`).run();
+    setState(core, 'kpi.watermark', 0);
+  }
+  setState(core, 'kpi.version', ROLLUP_VERSION);
+  return stateValue(core, 'kpi.watermark') ?? 0;
 }
 
 /** Fold new events into kpi_daily. Returns how many events were read. */
@@ -50,13 +78,14 @@ export function refreshRollup(core: Core): number {
            UNION ALL
            SELECT substr(at, 1, 10), 'revenue_won', COALESCE(json_extract(data, '$.currency'), 'USD'), SUM(COALESCE(json_extract(data, '$.value'), 0))
              FROM events WHERE id > ? AND id <= ? AND +type = 'deal.won' GROUP BY 1, 3
+           UNION ALL
+           SELECT substr(at, 1, 10), CASE type ${EMAIL_METRICS.map(([t, m]) => `WHEN '${t}' THEN '${m}'`).join(' ')} END, '', COUNT(*)
+             FROM events WHERE id > ? AND id <= ? AND +type IN (${EMAIL_METRICS.map(([t]) => `'${t}'`).join(', ')}) GROUP BY 1, 2
          ) WHERE true
          ON CONFLICT (metric, dim, day) DO UPDATE SET value = value + excluded.value`,
       )
-      .run(from, to, from, to, from, to);
-    store
-      .stmt(`INSERT INTO crm_state (key, value) VALUES ('kpi.watermark', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')`)
-      .run(JSON.stringify(to));
+      .run(from, to, from, to, from, to, from, to);
+    setState(core, 'kpi.watermark', to);
     return to - from;
   }).immediate();
 }
@@ -99,6 +128,50 @@ function numbers(core: Core, from: string, to: string): KpiDashboard['current'] 
   };
 }
 
+function engagement(core: Core, from: string, to: string): KpiDashboard['engagement']['current'] {
+  const store = storeOf(core);
+  const rows = store
+    .stmt(`SELECT metric, SUM(value) AS v FROM kpi_daily WHERE metric IN (${EMAIL_METRICS.map(([, m]) => `'${m}'`).join(', ')}) AND day >= ? AND day <= ? GROUP BY metric`)
+    .all(from, to) as { metric: string; v: number }[];
+  const get = (m: string) => rows.find((r) => r.metric === m)?.v ?? 0;
+  const start = from + 'T00:00:00.000Z';
+  const end = dayAdd(to, 1) + 'T00:00:00.000Z';
+  const seq = store
+    .stmt(`SELECT COUNT(*) AS ended, COALESCE(SUM(status = 'completed'), 0) AS completed FROM enrollments WHERE status IN ('completed', 'exited') AND finished_at >= ? AND finished_at < ?`)
+    .get(start, end) as { ended: number; completed: number };
+  const cycle = store
+    .stmt(`SELECT AVG(julianday(won_at) - julianday(opened_at)) AS days FROM deals WHERE won_at >= ? AND won_at < ?`)
+    .get(start, end) as { days: number | null };
+  const sent = get('email_sent');
+  return {
+    emailsSent: sent,
+    replies: get('email_replied'),
+    replyRate: pct(get('email_replied'), sent),
+    bounces: get('email_bounced'),
+    bounceRate: pct(get('email_bounced'), sent),
+    unsubscribes: get('email_unsubscribed'),
+    unsubscribeRate: pct(get('email_unsubscribed'), sent),
+    complaints: get('email_complained'),
+    sequencesEnded: seq.ended,
+    sequencesCompleted: seq.completed,
+    sequenceCompletionRate: pct(seq.completed, seq.ended),
+    salesCycleDays: cycle.days === null ? null : Math.round(cycle.days * 10) / 10,
+  };
+}
+
+/** Open deals by stage and the mean days since each entered its stage (deal_stages; else since it opened). */
+function timeInStage(core: Core, now: number): KpiDashboard['timeInStage'] {
+  const rows = storeOf(core)
+    .stmt(
+      `SELECT d.stage AS stage, COUNT(*) AS deals,
+              AVG((? - COALESCE(ds.entered_at, CAST((julianday(d.opened_at) - 2440587.5) * 86400000 AS INTEGER))) / 86400000.0) AS days
+       FROM deals d LEFT JOIN deal_stages ds ON ds.deal_id = d.id
+       WHERE d.won_at IS NULL AND d.lost_at IS NULL GROUP BY d.stage ORDER BY d.stage`,
+    )
+    .all(now) as { stage: string; deals: number; days: number }[];
+  return rows.map((r) => ({ stage: r.stage, deals: r.deals, avgDays: Math.max(0, Math.round(r.days * 10) / 10) }));
+}
+
 function series(core: Core, from: string, to: string): { day: string; count: number }[] {
   const rows = storeOf(core).stmt(`SELECT day, value FROM kpi_daily WHERE metric = 'reached_lead' AND dim = '' AND day >= ? AND day <= ?`).all(from, to) as {
     day: string;
@@ -117,6 +190,8 @@ export function dashboard(core: Core, from: string, to: string): KpiDashboard {
   const pTo = dayAdd(from, -1);
   refreshRollup(core);
   return {
+    engagement: { current: engagement(core, from, to), previous: engagement(core, pFrom, pTo) },
+    timeInStage: timeInStage(core, Date.now()),
     range: { from, to },
     previousRange: { from: pFrom, to: pTo },
     current: numbers(core, from, to),
