@@ -14,6 +14,7 @@ import { CALL_CHANNEL as MAIN_CALL, EVENT_CHANNEL as MAIN_EVENT } from '../elect
 import type { NativeNotification, NavigateTarget } from '../electron/main/logic/notifications';
 import { CALL_CHANNEL, createBridge, EVENT_CHANNEL, type IpcLike } from '../electron/preload/bridge';
 import { openTestCore } from './helpers';
+import { engineOf } from '../electron/core/engine';
 
 const APP_URL = pathToFileURL('/opt/Baton/resources/app.asar/out/renderer/index.html').href;
 
@@ -182,6 +183,23 @@ describe('tray state from the engine', () => {
     if (!hasEngine) expect(await state.setPaused(true)).toBe(false);
   });
 
+  it('counts open escalations from the real engine, and refreshes when one is raised', async () => {
+    const onChange = vi.fn();
+    const state = new EngineTrayState(core, onChange);
+    const detach = state.attach();
+    await state.refresh();
+    const before = state.openEscalations;
+    engineOf(core).store.raiseEscalation({ severity: 'warning', title: 'Hot lead', detail: 'score 92', key: `tray-test-${Date.now()}` });
+    await state.refresh();
+    expect(state.openEscalations).toBe(before + 1);
+    expect(onChange).toHaveBeenCalled();
+    const { escalations } = await core.call('escalations.list', { acknowledged: false, limit: 1 });
+    await core.call('escalations.acknowledge', { id: escalations[0]!.id });
+    await state.refresh();
+    expect(state.openEscalations).toBe(before);
+    detach();
+  });
+
   it('pause all / resume all go through the engine when it is registered', async (ctx) => {
     try {
       await core.call('engine.status', {});
@@ -215,8 +233,9 @@ describe('escalation notifications', () => {
     await vi.waitFor(() => expect(shown).toHaveLength(2));
     expect(shown[1]![0].silent).toBe(true);
 
-    // A bad stored preference keeps its default and is logged, naming the setting.
-    await core.call('settings.set', { key: 'notifications.enabled', value: 'yes please' });
+    // settings.set refuses a bad preference; one stored anyway (an older Baton, a hand edit) keeps its default and is logged, naming the setting.
+    await expect(core.call('settings.set', { key: 'notifications.enabled', value: 'yes please' })).rejects.toMatchObject({ code: 'invalid_input' });
+    core.setSetting('notifications.enabled', 'yes please');
     const warn = vi.spyOn(core.log, 'warn');
     emit('escalation.raised', { ...esc, id: 'e5' });
     await vi.waitFor(() => expect(shown).toHaveLength(3));

@@ -31,7 +31,7 @@ import {
   withCsp,
 } from '../electron/main/logic/security';
 import { startHidden, startupErrorMessage } from '../electron/main/logic/startup';
-import { approvalsLabel, badgeCount, pausedFrom, pendingCountFrom, trayMenu, trayTooltip } from '../electron/main/logic/tray';
+import { approvalsLabel, badgeCount, openEscalationsFrom, pausedFrom, pendingCountFrom, trayMenu, trayTooltip } from '../electron/main/logic/tray';
 import { DEFAULT_SIZE, MIN_SIZE, onWindowClose, restoreBounds } from '../electron/main/logic/window';
 
 const APP_FILE = join('/opt', 'Baton (beta)', 'resources', 'app.asar', 'out', 'renderer', 'index.html');
@@ -178,6 +178,7 @@ describe('tray', () => {
     expect(items.filter((i) => i.type !== 'separator').map((i) => i.label)).toEqual([
       'Open Baton',
       '3 pending approvals',
+      'No open escalations',
       'Pause all automations',
       'Quit Baton',
     ]);
@@ -190,6 +191,16 @@ describe('tray', () => {
     expect(items.find((i) => i.id === 'window')).toMatchObject({ label: 'Hide Baton', action: 'toggle-window' });
     expect(items.find((i) => i.id === 'automations')).toMatchObject({ label: 'Resume all automations', action: 'resume-all', enabled: true });
     expect(items.find((i) => i.id === 'approvals')).toMatchObject({ label: 'No pending approvals', enabled: false });
+  });
+
+  it('counts open escalations in the menu, the tooltip and the badge', () => {
+    const items = trayMenu({ pendingApprovals: 1, openEscalations: 2, paused: false, windowVisible: false });
+    expect(items.find((i) => i.id === 'escalations')).toMatchObject({ label: '2 open escalations', enabled: true, action: 'open-escalations' });
+    expect(trayTooltip({ pendingApprovals: 1, openEscalations: 1, paused: false })).toBe('Baton — automations running — 1 pending approval — 1 open escalation');
+    expect(badgeCount(1, 2)).toBe(3);
+    expect(badgeCount(0, -1)).toBe(0);
+    expect(openEscalationsFrom({ escalations: [], unacknowledged: 4 })).toBe(4);
+    expect(openEscalationsFrom({ nope: 1 })).toBeNull();
   });
 
   it('disables pause/resume when the engine is not there', () => {

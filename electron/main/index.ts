@@ -161,6 +161,9 @@ function onTrayAction(action: TrayAction): void {
     case 'open-approvals':
       navigate({ page: 'approvals' });
       break;
+    case 'open-escalations':
+      navigate({ page: 'dashboard' });
+      break;
     case 'pause-all':
     case 'resume-all':
       void engineState?.setPaused(action === 'pause-all');
@@ -184,6 +187,7 @@ function refreshTray(): void {
   const windowVisible = !!win && !win.isDestroyed() && win.isVisible();
   const state = {
     pendingApprovals: engineState?.pendingApprovals ?? 0,
+    openEscalations: engineState?.openEscalations ?? 0,
     paused: engineState?.paused ?? false,
     canPause: engineState?.engineAvailable ?? false,
   };
@@ -191,7 +195,7 @@ function refreshTray(): void {
     tray.setContextMenu(Menu.buildFromTemplate(toMenuTemplate(trayMenu({ ...state, windowVisible }))));
     tray.setToolTip(trayTooltip(state));
   }
-  app.setBadgeCount(badgeCount(state.pendingApprovals));
+  app.setBadgeCount(badgeCount(state.pendingApprovals, state.openEscalations));
 }
 
 function createTray(): void {

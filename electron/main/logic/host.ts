@@ -16,7 +16,7 @@ import {
   type NavigateTarget,
 } from './notifications';
 import { isTrustedSender } from './security';
-import { pausedFrom, pendingCountFrom } from './tray';
+import { openEscalationsFrom, pausedFrom, pendingCountFrom } from './tray';
 
 /** What the glue needs from the core (the real Core satisfies it). */
 export type HostCore = Pick<Core, 'call' | 'bus' | 'log'>;
@@ -65,6 +65,7 @@ function onEvent(core: HostCore, name: string, cb: (payload: unknown) => void): 
  */
 export class EngineTrayState {
   pendingApprovals = 0;
+  openEscalations = 0;
   paused = false;
   engineAvailable = false;
   private unsubs: (() => void)[] = [];
@@ -86,6 +87,7 @@ export class EngineTrayState {
       }),
       onEvent(this.core, 'approval.created', () => void this.refresh()),
       onEvent(this.core, 'approval.decided', () => void this.refresh()),
+      onEvent(this.core, 'escalation.raised', () => void this.refresh()),
     );
     return () => {
       for (const u of this.unsubs.splice(0)) u();
@@ -108,11 +110,14 @@ export class EngineTrayState {
     const status = await this.tryCall('engine.status', {});
     const paused = pausedFrom(status);
     const pending = pendingCountFrom(await this.tryCall('approvals.list', { status: 'pending', limit: 1 }));
-    const before = `${this.engineAvailable}/${this.paused}/${this.pendingApprovals}`;
+    const open = openEscalationsFrom(await this.tryCall('escalations.list', { acknowledged: false, limit: 1 }));
+    const key = () => `${this.engineAvailable}/${this.paused}/${this.pendingApprovals}/${this.openEscalations}`;
+    const before = key();
     this.engineAvailable = paused !== null;
     if (paused !== null) this.paused = paused;
     if (pending !== null) this.pendingApprovals = pending;
-    if (`${this.engineAvailable}/${this.paused}/${this.pendingApprovals}` !== before) this.onChange();
+    if (open !== null) this.openEscalations = open;
+    if (key() !== before) this.onChange();
   }
 
   /** Pause or resume all automations; the state follows what the engine answers. */

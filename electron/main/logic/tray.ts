@@ -4,7 +4,7 @@
  * whose exact payloads may still change.
  */
 
-export type TrayAction = 'toggle-window' | 'open-approvals' | 'pause-all' | 'resume-all' | 'quit';
+export type TrayAction = 'toggle-window' | 'open-approvals' | 'open-escalations' | 'pause-all' | 'resume-all' | 'quit';
 
 export interface TrayMenuItem {
   id: string;
@@ -16,6 +16,8 @@ export interface TrayMenuItem {
 
 export interface TrayState {
   pendingApprovals: number;
+  /** Escalations nobody acknowledged yet (hot leads, complaints, failed runs …). */
+  openEscalations?: number;
   paused: boolean;
   windowVisible: boolean;
   /** False when the engine's pause/resume operations are not there (yet). */
@@ -28,12 +30,20 @@ export function approvalsLabel(n: number): string {
   return `${n} pending approvals`;
 }
 
+export function escalationsLabel(n: number): string {
+  if (n <= 0) return 'No open escalations';
+  if (n === 1) return '1 open escalation';
+  return `${n} open escalations`;
+}
+
 export function trayMenu(state: TrayState): TrayMenuItem[] {
   const n = Math.max(0, Math.floor(state.pendingApprovals || 0));
+  const e = Math.max(0, Math.floor(state.openEscalations || 0));
   const canPause = state.canPause ?? true;
   return [
     { id: 'window', label: state.windowVisible ? 'Hide Baton' : 'Open Baton', action: 'toggle-window' },
     { id: 'approvals', label: approvalsLabel(n), enabled: n > 0, action: 'open-approvals' },
+    { id: 'escalations', label: escalationsLabel(e), enabled: e > 0, action: 'open-escalations' },
     { id: 'sep-1', type: 'separator' },
     state.paused
       ? { id: 'automations', label: 'Resume all automations', enabled: canPause, action: 'resume-all' }
@@ -44,17 +54,24 @@ export function trayMenu(state: TrayState): TrayMenuItem[] {
 }
 
 /** Tooltip: what Baton is doing, in one line. */
-export function trayTooltip(state: Pick<TrayState, 'pendingApprovals' | 'paused'>): string {
+export function trayTooltip(state: Pick<TrayState, 'pendingApprovals' | 'paused' | 'openEscalations'>): string {
   const parts = ['Baton'];
   parts.push(state.paused ? 'automations paused' : 'automations running');
   if (state.pendingApprovals > 0) parts.push(approvalsLabel(state.pendingApprovals));
+  if ((state.openEscalations ?? 0) > 0) parts.push(escalationsLabel(state.openEscalations ?? 0));
   return parts.join(' — ');
 }
 
-/** The dock/launcher badge: the pending approvals, capped so it fits. */
-export function badgeCount(pendingApprovals: number): number {
-  if (!Number.isFinite(pendingApprovals) || pendingApprovals <= 0) return 0;
-  return Math.min(Math.floor(pendingApprovals), 999);
+/** The dock/launcher badge: what waits for the person (pending approvals + open escalations), capped so it fits. */
+export function badgeCount(pendingApprovals: number, openEscalations = 0): number {
+  const n = (Number.isFinite(pendingApprovals) && pendingApprovals > 0 ? Math.floor(pendingApprovals) : 0) + (Number.isFinite(openEscalations) && openEscalations > 0 ? Math.floor(openEscalations) : 0);
+  return Math.min(n, 999);
+}
+
+/** `escalations.list` answer -> the unacknowledged count, or null when it is not one. */
+export function openEscalationsFrom(payload: unknown): number | null {
+  const n = (payload as { unacknowledged?: unknown } | null)?.unacknowledged;
+  return typeof n === 'number' && Number.isFinite(n) && n >= 0 ? Math.floor(n) : null;
 }
 
 function num(v: unknown): number | null {
