@@ -145,6 +145,14 @@ test('import by pasting JSON: it appears in the list; a broken definition names 
   const after = await baton.api('workflows.get', { id });
   expect(after.workflow.version).toBe(1);
   expect(after.definition).toEqual(stored.definition);
+
+  // A file chosen from disk fills the editor; importing the same id stores version 2.
+  await app.getByRole('button', { name: 'Clear' }).click();
+  await app.getByLabel('Choose a file').setInputFiles({ name: `${id}.json`, mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ ...good, description: 'Says hello, louder.' })) });
+  await expect(app.getByLabel('Workflow definition (JSON)')).toHaveValue(/Says hello, louder/);
+  await app.getByRole('button', { name: 'Import', exact: true }).click();
+  await expect(app.getByTestId('import-result')).toContainText(`Updated Greeter ${id} (${id}), version 2`);
+  expect((await baton.api('workflows.get', { id })).workflow.version).toBe(2);
   expect(problems).toEqual([]);
 });
 
@@ -303,18 +311,53 @@ test('a failed run: find it in Runs, read why, fix the cause, Retry from the UI 
   expect(problems).toEqual([]);
 });
 
-test('an active run can be cancelled from its page', async ({ app, baton }) => {
+test('a new run appears live in the filtered Runs list, and an active run can be cancelled from its page', async ({ app, baton }) => {
   const id = `hold-${uid()}`;
   await baton.api('workflows.import', { definition: { id, name: `Hold ${id}`, nodes: [{ id: 'nap', type: 'wait', params: { duration: '1h' } }] } });
+  await app.goto(`${baton.url}#/runs?workflow=${id}`);
+  await expect(app.getByRole('heading', { level: 1, name: 'Runs' })).toBeVisible();
+  await expect(app.getByLabel('Workflow')).toHaveValue(id);
+  await expect(app.getByText('No run matches these filters')).toBeVisible();
+  // Started elsewhere: it arrives over the event stream, no reload.
   const { runId } = await baton.api('runs.start', { workflow: id });
-  await waitForRun(baton, runId, ['waiting']);
-  await app.goto(`${baton.url}#/runs?run=${runId}`);
+  const row = app.locator(`[data-testid="run-row"][data-id="${runId}"]`);
+  await expect(row).toHaveAttribute('data-status', 'waiting');
+  await row.getByRole('link', { name: runId }).click();
   await expect(app.getByTestId('run-status')).toHaveAttribute('data-status', 'waiting');
   await expect(app.locator('[data-testid="step"][data-node="nap"]')).toContainText('Waiting for');
+  await expect(app.getByRole('button', { name: 'Retry' })).toHaveCount(0);
   await app.getByRole('button', { name: 'Cancel run' }).click();
   await app.getByRole('button', { name: 'Yes, cancel it' }).click();
   await expect(app.getByTestId('run-status')).toHaveAttribute('data-status', 'cancelled');
   expect((await baton.api('runs.get', { id: runId })).status).toBe('cancelled');
+  // Back to the list: the filter is kept and the row is cancelled.
+  await app.getByRole('link', { name: '← All runs' }).click();
+  await expect(app.getByLabel('Workflow')).toHaveValue(id);
+  await expect(row).toHaveAttribute('data-status', 'cancelled');
+});
+
+test('the Runs list pages through more than one page with Load more', async ({ app, baton }) => {
+  const id = `many-${uid()}`;
+  await baton.api('workflows.import', { definition: { id, name: `Many ${id}`, nodes: [{ id: 'note', type: 'log', params: { message: '=input.n' } }] } });
+  const ids: string[] = [];
+  for (let n = 0; n < 57; n++) ids.push((await baton.api('runs.start', { workflow: id, input: { n } })).runId);
+  await expect.poll(async () => (await baton.api('runs.list', { workflow: id, status: 'succeeded', limit: 100 })).runs.length, { timeout: 20_000 }).toBe(57);
+  await app.goto(`${baton.url}#/runs?workflow=${id}`);
+  const rows = app.getByTestId('run-row');
+  await expect(rows).toHaveCount(50);
+  const first = await baton.api('runs.list', { workflow: id, limit: 50 });
+  await expect(rows.first()).toHaveAttribute('data-id', first.runs[0]!.id);
+  await expect(rows.last()).toHaveAttribute('data-id', first.runs[49]!.id);
+  await app.getByRole('button', { name: 'Load more' }).click();
+  await expect(rows).toHaveCount(57);
+  await expect(app.getByText('57 runs shown, all of them')).toBeVisible();
+  await expect(app.getByRole('button', { name: 'Load more' })).toHaveCount(0);
+  const shown = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-id')));
+  expect(new Set(shown)).toEqual(new Set(ids));
+  // Status filter: none failed.
+  await app.getByLabel('Status').selectOption('failed');
+  await expect(app.getByText('No run matches these filters')).toBeVisible();
+  expect(app.url()).toContain('status=failed');
 });
 
 test('the pause switch stops a per-second schedule; resume starts it again; disabling stops it too', async ({ app, baton }) => {
@@ -381,5 +424,66 @@ test('the pause switch stops a per-second schedule; resume starts it again; disa
     // Leave the shared server as it was: running, and this ticker off.
     if ((await baton.api('engine.status', {})).paused) await baton.api('engine.resumeAll', {});
     await baton.api('workflows.disable', { id }).catch(() => undefined);
+  }
+});
+
+test('the docs example: import it from a file, watch it fire on its schedule, approve, see the run finish', async ({ app, baton }) => {
+  // The "Hello Baton" workflow of docs/workflows.md, made quick: every 2 seconds, a 1 s wait, a local receiver.
+  const docs = readFileSync(resolve(import.meta.dirname, '..', 'docs', 'workflows.md'), 'utf8');
+  const block = [...docs.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[1]!).find((b) => b.includes('"hello-baton"'));
+  expect(block).toBeDefined();
+  const example = JSON.parse(block!) as { id: string; name: string; trigger: Record<string, unknown>; nodes: { id: string; params: Record<string, unknown> }[] };
+  const receiver = await startFlakyService();
+  receiver.fix();
+  const id = `hello-${uid()}`;
+  example.id = id;
+  example.name = `Hello Baton ${id}`;
+  example.trigger = { ...example.trigger, cron: '*/2 * * * * *', catchUp: 'skip' };
+  for (const n of example.nodes) {
+    if (n.id === 'pause') n.params.duration = '1s';
+    if (n.id === 'send') n.params.url = `${receiver.url}/greetings`;
+  }
+  try {
+    await openPage(app, 'Workflows');
+    await app.getByRole('button', { name: 'Import workflow' }).click();
+    await app.getByLabel('Choose a file').setInputFiles({ name: 'hello.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(example, null, 2)) });
+    await expect(app.getByLabel('Workflow definition (JSON)')).toHaveValue(/hello-baton|Hello Baton/);
+    await app.getByRole('button', { name: 'Import', exact: true }).click();
+    await expect(app.getByTestId('import-result')).toContainText(`Imported Hello Baton ${id}`);
+    const row = app.locator(`[data-testid="workflow-row"][data-id="${id}"]`);
+    await expect(row).toContainText('Schedule */2 * * * * *');
+    // It fires: the row's last run appears (waiting for the approval) without a reload; then switch it off.
+    await expect(row.getByTestId('wf-last-status')).toHaveAttribute('data-status', 'waiting', { timeout: 15_000 });
+    await row.getByRole('switch', { name: `Hello Baton ${id} enabled` }).click();
+    await expect(row.getByTestId('wf-enabled')).toHaveText('Disabled');
+    const runs = (await baton.api('runs.list', { workflow: id })).runs;
+    const run = runs[runs.length - 1]!;
+    expect(run.trigger.type).toBe('schedule');
+
+    // Runs: the run waits at the approval.
+    await app.goto(`${baton.url}#/runs?workflow=${id}`);
+    const runRow = app.locator(`[data-testid="run-row"][data-id="${run.id}"]`);
+    await expect(runRow).toHaveAttribute('data-status', 'waiting');
+    await runRow.getByRole('link', { name: run.id }).click();
+    const ask = app.locator('[data-testid="step"][data-node="ask"]');
+    await expect(ask).toHaveAttribute('data-status', 'waiting');
+    await expect(ask).toContainText('Waiting for');
+    await expect(app.getByRole('button', { name: 'Cancel run' })).toBeVisible();
+
+    // Approve (the Approvals page's job; here through the API), and watch the run finish live.
+    const approval = (await baton.api('approvals.list', { status: 'pending', limit: 1000 })).approvals.find((a) => a.runId === run.id)!;
+    expect(approval.title).toContain('Send the greeting for');
+    await baton.api('approvals.decide', { id: approval.id, decision: 'approve', payload: { text: 'Hello, edited' } });
+    await expect(app.getByTestId('run-status')).toHaveAttribute('data-status', 'succeeded', { timeout: 15_000 });
+    for (const node of ['ask', 'pause', 'send']) await expect(app.locator(`[data-testid="step"][data-node="${node}"]`)).toHaveAttribute('data-status', 'succeeded');
+    await expect(app.locator('[data-testid="step"][data-node="skip"]')).toHaveAttribute('data-status', 'skipped');
+    await expect(ask).toContainText('approved');
+    expect(receiver.hits()).toBe(1);
+  } finally {
+    await baton.api('workflows.disable', { id }).catch(() => undefined);
+    for (const r of (await baton.api('runs.list', { workflow: id, limit: 1000 })).runs) {
+      if (['queued', 'running', 'waiting'].includes(r.status)) await baton.api('runs.cancel', { id: r.id }).catch(() => undefined);
+    }
+    await receiver.close();
   }
 });

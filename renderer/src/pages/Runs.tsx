@@ -86,9 +86,8 @@ function useRunPages(input: OpInput<'runs.list'>, skip: boolean) {
   }, [key, skip]);
 
   useEffect(() => {
-    setLoaded((old) => (old && old.key === key ? old : null));
     loadFirst();
-  }, [loadFirst, epoch, key]);
+  }, [loadFirst, epoch]);
 
   const loadMore = useCallback(async () => {
     if (!loaded?.cursor) return;
@@ -108,7 +107,8 @@ function useRunPages(input: OpInput<'runs.list'>, skip: boolean) {
     }
   }, [loaded]);
 
-  return { loaded: loaded && loaded.key === key ? loaded : null, error, loadFirst, loadMore, loadingMore };
+  // While other filters load, the previous rows stay (marked busy) instead of a jump to a spinner.
+  return { loaded, stale: loaded !== null && loaded.key !== key, error, loadFirst, loadMore, loadingMore };
 }
 
 function RunList({ query, setQuery }: { query: HashQuery; setQuery: SetHashQuery }) {
@@ -177,6 +177,8 @@ function RunList({ query, setQuery }: { query: HashQuery; setQuery: SetHashQuery
           <ErrorPanel what="Could not load the runs" error={pages.error} onRetry={pages.loadFirst} />
         ) : !pages.loaded ? (
           <Loading label="Loading runs…" />
+        ) : pages.loaded.runs.length === 0 && pages.stale ? (
+          <Loading label="Loading runs…" />
         ) : pages.loaded.runs.length === 0 ? (
           <EmptyState title={filtered ? 'No run matches these filters' : 'No runs yet'} icon="▷">
             {filtered ? (
@@ -190,13 +192,15 @@ function RunList({ query, setQuery }: { query: HashQuery; setQuery: SetHashQuery
         ) : (
           <Card title={`Runs${filtered ? ' matching the filters' : ''}`} id="runs-list">
             <div className="table-wrap">
-              <table className="table runs-table" aria-label="Runs">
+              <table className={`table runs-table${pages.stale ? ' is-stale' : ''}`} aria-label="Runs" aria-busy={pages.stale || undefined}>
                 <thead>
                   <tr>
                     <th scope="col">Status</th>
                     <th scope="col">Run</th>
                     <th scope="col">Workflow</th>
-                    <th scope="col">Started by</th>
+                    <th scope="col" className="nowrap">
+                      Started by
+                    </th>
                     <th scope="col">Created</th>
                     <th scope="col" className="num">
                       Took
@@ -230,9 +234,9 @@ function RunList({ query, setQuery }: { query: HashQuery; setQuery: SetHashQuery
                         <a href={hashWith('workflows', { wf: r.workflowId })}>{r.workflowName}</a>
                         <span className="muted small"> v{r.version}</span>
                       </td>
-                      <td>{r.trigger.type}</td>
-                      <td>{shortTime(r.createdAt)}</td>
-                      <td className="num">{ACTIVE.includes(r.status) ? '…' : duration(r.startedAt ?? r.createdAt, r.finishedAt)}</td>
+                      <td className="nowrap">{r.trigger.type}</td>
+                      <td className="nowrap">{shortTime(r.createdAt)}</td>
+                      <td className="num nowrap">{ACTIVE.includes(r.status) ? '…' : duration(r.startedAt ?? r.createdAt, r.finishedAt)}</td>
                     </tr>
                   ))}
                 </tbody>
@@ -244,7 +248,7 @@ function RunList({ query, setQuery }: { query: HashQuery; setQuery: SetHashQuery
                 {pages.loaded.runs.length} run{pages.loaded.runs.length === 1 ? '' : 's'} shown{pages.loaded.cursor ? '' : ', all of them'}
               </span>
               {pages.loaded.cursor ? (
-                <button type="button" className="btn" onClick={() => void pages.loadMore()} disabled={pages.loadingMore}>
+                <button type="button" className="btn" onClick={() => void pages.loadMore()} disabled={pages.loadingMore || pages.stale}>
                   {pages.loadingMore ? 'Loading…' : 'Load more'}
                 </button>
               ) : null}

@@ -148,7 +148,7 @@ function WorkflowRow({ w, onOpen, onStarted, onChanged }: { w: WorkflowSummary; 
           <span className="muted">Never</span>
         )}
       </td>
-      <td>{w.nextRun ? shortTime(w.nextRun) : <span className="muted">{w.trigger.type === 'schedule' ? (w.enabled ? '—' : 'Off while disabled') : 'On demand'}</span>}</td>
+      <td className="nowrap">{w.nextRun ? shortTime(w.nextRun) : <span className="muted">{w.trigger.type === 'schedule' ? (w.enabled ? '—' : 'Off while disabled') : 'On demand'}</span>}</td>
       <td className="num" data-testid="wf-success">
         {percent(w.successRate7d)}
         <div className="muted small">{w.runs7d} finished</div>
@@ -596,7 +596,7 @@ function WorkflowDetail({ id, onBack }: { id: string; onBack: () => void }) {
           ) : (
             <>
               <p className="muted small">
-                Each box is a step with how many times it succeeded (✓), failed (✕), waits (⏸) or was skipped (↷) in {stats.data ? `${stats.data.runs} run${stats.data.runs === 1 ? '' : 's'} of ` : ''}
+                Each box is a step with how many times it succeeded (✓), failed (✕), waits (‖) or was skipped (↷) in {stats.data ? `${stats.data.runs} run${stats.data.runs === 1 ? '' : 's'} of ` : ''}
                 {days === 1 ? 'the last day' : `the last ${days} days`}.
               </p>
               <WorkflowGraph nodes={def.nodes} edges={def.edges} stats={stats.data?.nodes} label={`Graph of ${w.name}: ${def.nodes.length} steps, ${def.edges.length} connections`} />

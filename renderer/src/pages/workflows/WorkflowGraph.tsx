@@ -3,7 +3,7 @@ import '@xyflow/react/dist/style.css';
 import { Background, Controls, Handle, MarkerType, Position, ReactFlow, type Edge, type Node, type NodeProps } from '@xyflow/react';
 import { useMemo } from 'react';
 import type { NodeStats } from '../../../../shared/api';
-import { layeredLayout } from './layout';
+import { layeredLayout } from '../../api/graphLayout';
 
 export interface GraphNode {
   id: string;
@@ -46,7 +46,7 @@ function StepNodeView({ data }: NodeProps<StepNode>) {
       <div className="wf-node-counts">
         <span className="c-ok" title="succeeded">✓ {s.succeeded}</span>
         <span className={s.failed ? 'c-fail' : 'c-zero'} title="failed">✕ {s.failed}</span>
-        {s.waiting ? <span className="c-wait" title="waiting">⏸ {s.waiting}</span> : null}
+        {s.waiting ? <span className="c-wait" title="waiting">‖ {s.waiting}</span> : null}
         {s.skipped ? <span className="c-skip" title="skipped">↷ {s.skipped}</span> : null}
         {s.active ? <span className="c-wait" title="running">▶ {s.active}</span> : null}
       </div>

@@ -16,7 +16,7 @@ const ICON: Record<RunStatus | StepStatus, string> = {
   queued: '…',
   ready: '…',
   running: '▶',
-  waiting: '⏸',
+  waiting: '‖',
   succeeded: '✓',
   failed: '✕',
   skipped: '↷',
