@@ -304,7 +304,15 @@ test('a failed run: find it in Runs, read why, fix the cause, Retry from the UI 
     expect(done.status).toBe('succeeded');
     expect(done.output).toBe(3);
     expect(service.hits()).toBe(3);
+    // (still open from before: the step's element is kept across updates)
+    if (!(await step.locator('details.attempts').evaluate((d) => (d as unknown as { open: boolean }).open))) await step.getByText(/Attempt history/).click();
+    await expect(tries).toHaveCount(3);
+    await expect(tries.nth(2)).toContainText('after Retry');
     await shoot(app, 'runs-detail-retried');
+    // The sidebar's Runs goes back to the list from deep in a run.
+    await openPage(app, 'Runs');
+    await expect(app.getByTestId('run-row').first()).toBeVisible();
+    expect(app.url()).toMatch(/#\/runs$/);
   } finally {
     await service.close();
   }

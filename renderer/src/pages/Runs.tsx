@@ -520,7 +520,9 @@ function StepItem({ s, refCb }: { s: StepDetail; refCb: (el: HTMLLIElement | nul
             <ol aria-label={`Attempts of ${s.nodeId}`}>
               {s.history.map((h, i) => (
                 <li key={`${h.attempt}-${i}`}>
-                  <strong>Attempt {h.attempt}</strong> <span className="muted small">{shortTime(h.startedAt)} · took {duration(h.startedAt, h.finishedAt)}</span>
+                  <strong>Attempt {h.attempt}</strong>
+                  {i > 0 && h.attempt <= (s.history[i - 1]?.attempt ?? 0) ? <span className="badge badge-neutral retried">after Retry</span> : null}{' '}
+                  <span className="muted small">{shortTime(h.startedAt)} · took {duration(h.startedAt, h.finishedAt)}</span>
                   {h.error ? <div className="err-text small">{h.error.message}</div> : <div className="small">Succeeded</div>}
                 </li>
               ))}

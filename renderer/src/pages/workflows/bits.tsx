@@ -76,7 +76,7 @@ export function JsonBlock({ label, value, open }: { label: string; value: unknow
   return (
     <details className="json-block" open={open}>
       <summary>
-        {label} <span className="muted">{value === null || value === undefined ? '(empty)' : `(${text.length.toLocaleString()} characters)`}</span>
+        {label} <span className="muted">{value === null || value === undefined ? '(empty)' : `(${text.length.toLocaleString()} character${text.length === 1 ? '' : 's'})`}</span>
       </summary>
       <pre tabIndex={0} aria-label={label}>
         {long && !all ? `${text.slice(0, MAX_SHOWN)}\n…` : text}
