@@ -232,6 +232,24 @@ test('Run now: the run succeeds in Runs with its steps, and the graph shows per-
   await expect(app.getByTestId('graph-node-check')).toContainText('Is it big?');
   await expect(app.getByTestId('graph-node-check')).toContainText('condition');
   await expect(app.getByTestId('workflow-graph').locator('.react-flow__edge')).toHaveCount(4);
+  // Run with input from the detail page; the counts follow live.
+  await app.getByText('Run with input…').click();
+  const inputBox = app.getByLabel('Run input (JSON)');
+  await inputBox.fill('{ "amount": ');
+  await app.getByRole('button', { name: 'Start run with this input' }).click();
+  await expect(app.getByText(/This is not valid JSON/)).toBeVisible();
+  await inputBox.fill('{ "amount": 1000 }');
+  await app.getByRole('button', { name: 'Start run with this input' }).click();
+  const started = app.getByTestId('started-run-link');
+  await expect(started).toBeVisible();
+  const withInput = ((await started.textContent()) ?? '').replace('Open run ', '').trim();
+  const finishedRun = await waitForRun(baton, withInput, ['succeeded']);
+  expect(finishedRun.status).toBe('succeeded');
+  expect((await baton.api('runs.get', { id: withInput })).output).toEqual({ message: 'routed to sales' });
+  await expect(app.getByTestId('graph-node-big')).toHaveAttribute('data-succeeded', '3');
+  await expect(app.getByTestId('graph-node-check')).toHaveAttribute('data-succeeded', '4');
+  expect((await baton.api('workflows.nodeStats', { id })).nodes.big?.succeeded).toBe(3);
+
   // Export downloads the stored definition.
   const download = app.waitForEvent('download');
   await app.getByRole('button', { name: 'Export JSON' }).click();
@@ -309,6 +327,9 @@ test('a failed run: find it in Runs, read why, fix the cause, Retry from the UI 
     await expect(tries).toHaveCount(3);
     await expect(tries.nth(2)).toContainText('after Retry');
     await shoot(app, 'runs-detail-retried');
+    await app.setViewportSize({ width: 420, height: 860 });
+    await shoot(app, 'runs-detail-narrow');
+    await app.setViewportSize({ width: 1280, height: 860 });
     // The sidebar's Runs goes back to the list from deep in a run.
     await openPage(app, 'Runs');
     await expect(app.getByTestId('run-row').first()).toBeVisible();

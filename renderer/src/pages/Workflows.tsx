@@ -449,8 +449,8 @@ function WorkflowDetail({ id, onBack }: { id: string; onBack: () => void }) {
   const def = useMemo(() => readDefinition(wf.data?.definition), [wf.data?.definition]);
   const periodId = useId();
 
-  const run = useAction(async () => {
-    const r = await call('runs.start', { workflow: id });
+  const run = useAction(async (input?: unknown) => {
+    const r = await call('runs.start', { workflow: id, ...(input === undefined ? {} : { input }) });
     setStarted(r.runId);
     runs.reload();
   });
@@ -503,7 +503,7 @@ function WorkflowDetail({ id, onBack }: { id: string; onBack: () => void }) {
         intro={w.description ?? undefined}
         actions={
           <>
-            <button type="button" className="btn btn-primary" onClick={() => void run.run()} disabled={run.pending}>
+            <button type="button" className="btn btn-primary" onClick={() => void run.run(undefined)} disabled={run.pending}>
               {run.pending ? 'Starting…' : 'Run now'}
             </button>
             <button type="button" role="switch" aria-checked={w.enabled} className="switch btn" onClick={() => void toggle.run(w.enabled)} disabled={toggle.pending} aria-label={`${w.name} enabled`}>
@@ -519,7 +519,7 @@ function WorkflowDetail({ id, onBack }: { id: string; onBack: () => void }) {
         }
       />
       <div className="stack">
-        {run.error ? <ErrorPanel what="Could not start a run" error={run.error} onRetry={() => void run.run()} /> : null}
+        {run.error ? <ErrorPanel what="Could not start a run" error={run.error} /> : null}
         {toggle.error ? <ErrorPanel what="Could not enable or disable it" error={toggle.error} /> : null}
         {exp.error ? <ErrorPanel what="Could not export it" error={exp.error} onRetry={() => void exp.run()} /> : null}
         {started ? (
@@ -572,6 +572,7 @@ function WorkflowDetail({ id, onBack }: { id: string; onBack: () => void }) {
               </dd>
             </div>
           </dl>
+          <RunWithInput pending={run.pending} onStart={(input) => void run.run(input)} />
         </Card>
 
         <Card
@@ -682,5 +683,52 @@ function WorkflowDetail({ id, onBack }: { id: string; onBack: () => void }) {
         </Card>
       </div>
     </>
+  );
+}
+
+function RunWithInput({ pending, onStart }: { pending: boolean; onStart: (input: unknown) => void }) {
+  const [text, setText] = useState('{\n  \n}');
+  const [problem, setProblem] = useState<string | null>(null);
+  const ids = { text: useId(), help: useId() };
+  return (
+    <details className="run-input">
+      <summary>Run with input…</summary>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          const parsed = parseJson(text);
+          if ('error' in parsed) {
+            setProblem(`This is not valid JSON: ${parsed.error}`);
+            return;
+          }
+          setProblem(null);
+          onStart(parsed.value);
+        }}
+        noValidate
+      >
+        <div className="field">
+          <label htmlFor={ids.text}>Run input (JSON)</label>
+          <textarea
+            id={ids.text}
+            className="code-input code-input-small"
+            rows={4}
+            spellCheck={false}
+            value={text}
+            onChange={(e) => {
+              setText(e.target.value);
+              setProblem(null);
+            }}
+            aria-invalid={problem ? true : undefined}
+            aria-describedby={ids.help}
+          />
+          <p id={ids.help} className={problem ? 'field-error' : 'hint'}>
+            {problem ?? 'Expressions read it as input, e.g. input.email.'}
+          </p>
+        </div>
+        <button type="submit" className="btn" disabled={pending}>
+          Start run with this input
+        </button>
+      </form>
+    </details>
   );
 }
