@@ -146,8 +146,15 @@ test('import by pasting JSON: it appears in the list; a broken definition names 
   expect(after.workflow.version).toBe(1);
   expect(after.definition).toEqual(stored.definition);
 
+  // "Check only" validates without storing.
+  await app.getByLabel('Workflow definition (JSON)').fill(JSON.stringify({ ...good, description: 'checked only' }));
+  await app.getByRole('button', { name: 'Check only' }).click();
+  await expect(app.getByText('No problems found. Import it when ready.')).toBeVisible();
+  expect((await baton.api('workflows.get', { id })).workflow.description).toBe('Says hello.');
+
   // A file chosen from disk fills the editor; importing the same id stores version 2.
   await app.getByRole('button', { name: 'Clear' }).click();
+  await expect(app.getByLabel('Workflow definition (JSON)')).toHaveValue('');
   await app.getByLabel('Choose a file').setInputFiles({ name: `${id}.json`, mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ ...good, description: 'Says hello, louder.' })) });
   await expect(app.getByLabel('Workflow definition (JSON)')).toHaveValue(/Says hello, louder/);
   await app.getByRole('button', { name: 'Import', exact: true }).click();
