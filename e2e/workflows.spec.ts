@@ -160,6 +160,16 @@ test('import by pasting JSON: it appears in the list; a broken definition names 
   await app.getByRole('button', { name: 'Import', exact: true }).click();
   await expect(app.getByTestId('import-result')).toContainText(`Updated Greeter ${id} (${id}), version 2`);
   expect((await baton.api('workflows.get', { id })).workflow.version).toBe(2);
+  // Both versions on its page; the older one downloads as stored.
+  await app.getByRole('button', { name: 'Open it' }).click();
+  await expect(app.getByRole('heading', { level: 1, name: `Greeter ${id}` })).toBeVisible();
+  await expect(app.locator('.page-intro')).toHaveText('Says hello, louder.');
+  await app.getByLabel('Version', { exact: true }).selectOption('1');
+  const download = app.waitForEvent('download');
+  await app.getByRole('button', { name: 'Download this version' }).click();
+  const file = await download;
+  expect(file.suggestedFilename()).toBe(`${id}.v1.json`);
+  expect(JSON.parse(readFileSync(await file.path(), 'utf8'))).toEqual((await baton.api('workflows.export', { id, version: 1 })).definition);
   expect(problems).toEqual([]);
 });
 
@@ -363,9 +373,16 @@ test('a new run appears live in the filtered Runs list, and an active run can be
   await expect(app.locator('[data-testid="step"][data-node="nap"]')).toContainText('Waiting for');
   await expect(app.getByRole('button', { name: 'Retry' })).toHaveCount(0);
   await app.getByRole('button', { name: 'Cancel run' }).click();
+  await expect(app.getByRole('button', { name: 'Keep it running' })).toBeFocused();
+  await app.keyboard.press('Enter');
+  await expect(app.getByRole('button', { name: 'Cancel run' })).toBeVisible();
+  expect((await baton.api('runs.get', { id: runId })).status).toBe('waiting');
+  await app.getByRole('button', { name: 'Cancel run' }).click();
   await app.getByRole('button', { name: 'Yes, cancel it' }).click();
   await expect(app.getByTestId('run-status')).toHaveAttribute('data-status', 'cancelled');
   expect((await baton.api('runs.get', { id: runId })).status).toBe('cancelled');
+  // A cancelled run can be retried.
+  await expect(app.getByRole('button', { name: 'Retry' })).toBeVisible();
   // Back to the list: the filter is kept and the row is cancelled.
   await app.getByRole('link', { name: '← All runs' }).click();
   await expect(app.getByLabel('Workflow')).toHaveValue(id);

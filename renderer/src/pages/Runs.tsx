@@ -313,6 +313,11 @@ function RunView({ id, onBack }: { id: string; onBack: () => void }) {
 
 function RunDetailView({ r, reload }: { r: RunDetail; reload: () => void }) {
   const [confirmCancel, setConfirmCancel] = useState(false);
+  const keepRef = useRef<HTMLButtonElement>(null);
+  // The Cancel button gives way to the question: keep the keyboard focus on it (on the safe answer).
+  useEffect(() => {
+    if (confirmCancel) keepRef.current?.focus();
+  }, [confirmCancel]);
   const retry = useAction(async () => {
     await call('runs.retry', { id: r.id });
     reload();
@@ -364,7 +369,7 @@ function RunDetailView({ r, reload }: { r: RunDetail; reload: () => void }) {
             <button type="button" className="btn btn-danger" onClick={() => void cancel.run()} disabled={cancel.pending}>
               Yes, cancel it
             </button>
-            <button type="button" className="btn" onClick={() => setConfirmCancel(false)}>
+            <button ref={keepRef} type="button" className="btn" onClick={() => setConfirmCancel(false)}>
               Keep it running
             </button>
           </div>

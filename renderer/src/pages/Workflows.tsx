@@ -678,9 +678,7 @@ function WorkflowDetail({ id, onBack }: { id: string; onBack: () => void }) {
           )}
         </Card>
 
-        <Card title="Definition" id="wf-definition">
-          <JsonBlock label={`Version ${w.version} as JSON`} value={wf.data.definition} />
-        </Card>
+        <Versions id={id} current={w.version} currentDefinition={wf.data.definition} versions={wf.data.versions} />
       </div>
     </>
   );
@@ -730,5 +728,43 @@ function RunWithInput({ pending, onStart }: { pending: boolean; onStart: (input:
         </button>
       </form>
     </details>
+  );
+}
+
+function Versions({ id, current, currentDefinition, versions }: { id: string; current: number; currentDefinition: unknown; versions: { version: number; createdAt: string }[] }) {
+  const [version, setVersion] = useState(current);
+  const selectId = useId();
+  const older = useApi('workflows.export', { id, version });
+  const definition = version === current ? currentDefinition : older.data?.definition;
+  return (
+    <Card
+      title="Definition and versions"
+      id="wf-definition"
+      actions={
+        <div className="inline-field">
+          <label htmlFor={selectId}>Version</label>
+          <select id={selectId} value={version} onChange={(e) => setVersion(Number(e.target.value))}>
+            {versions.map((v) => (
+              <option key={v.version} value={v.version}>
+                {v.version}
+                {v.version === current ? ' (current)' : ''} · {shortTime(v.createdAt)}
+              </option>
+            ))}
+          </select>
+          <button type="button" className="btn" disabled={definition === undefined} onClick={() => downloadJson(`${id}.v${version}.json`, definition)}>
+            Download this version
+          </button>
+        </div>
+      }
+    >
+      <p className="muted small">Each import that changes the definition adds a version; a run keeps the version it started with.</p>
+      {version !== current && older.error ? (
+        <ErrorPanel what={`Could not load version ${version}`} error={older.error} onRetry={older.reload} />
+      ) : definition === undefined ? (
+        <Loading label={`Loading version ${version}…`} />
+      ) : (
+        <JsonBlock label={`Version ${version} as JSON`} value={definition} />
+      )}
+    </Card>
   );
 }
