@@ -407,10 +407,27 @@ test('the Runs list pages through more than one page with Load more', async ({ a
   await expect(app.getByRole('button', { name: 'Load more' })).toHaveCount(0);
   const shown = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-id')));
   expect(new Set(shown)).toEqual(new Set(ids));
+  // Date filters (the browser's days): from today matches all, from tomorrow none; From after To is explained.
+  const day = (offset: number) => {
+    const d = new Date(Date.now() + offset * 86_400_000);
+    return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  };
+  await app.getByLabel('From').fill(day(0));
+  await expect(rows).toHaveCount(50);
+  expect(app.url()).toContain(`from=${day(0)}`);
+  await app.getByLabel('From').fill(day(1));
+  await expect(app.getByText('No run matches these filters')).toBeVisible();
+  await app.getByLabel('To').fill(day(0));
+  await expect(app.getByRole('alert').filter({ hasText: 'The "From" date is after the "To" date' })).toBeVisible();
+  await app.getByLabel('From').fill('');
+  await expect(rows).toHaveCount(50);
+  await app.getByLabel('To').fill('');
   // Status filter: none failed.
   await app.getByLabel('Status').selectOption('failed');
   await expect(app.getByText('No run matches these filters')).toBeVisible();
   expect(app.url()).toContain('status=failed');
+  await app.getByRole('button', { name: 'Clear filters' }).click();
+  await expect(app.getByLabel('Workflow')).toHaveValue('');
 });
 
 test('the pause switch stops a per-second schedule; resume starts it again; disabling stops it too', async ({ app, baton }) => {

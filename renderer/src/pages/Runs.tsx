@@ -242,7 +242,7 @@ function RunList({ query, setQuery }: { query: HashQuery; setQuery: SetHashQuery
                 </tbody>
               </table>
             </div>
-            {pages.error ? <ErrorPanel what="Could not load more runs" error={pages.error} onRetry={() => void pages.loadMore()} /> : null}
+            {pages.error ? <ErrorPanel what="Could not update the runs" error={pages.error} onRetry={pages.loadFirst} /> : null}
             <div className="list-foot">
               <span className="muted small" role="status">
                 {pages.loaded.runs.length} run{pages.loaded.runs.length === 1 ? '' : 's'} shown{pages.loaded.cursor ? '' : ', all of them'}
