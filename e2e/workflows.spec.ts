@@ -357,6 +357,26 @@ test('a failed run: find it in Runs, read why, fix the cause, Retry from the UI 
   expect(problems).toEqual([]);
 });
 
+test('an expression error shows the expression and the message on the run and its step', async ({ app, baton }) => {
+  const id = `price-${uid()}`;
+  await baton.api('workflows.import', {
+    definition: { id, name: `Price ${id}`, nodes: [{ id: 'total', type: 'transform', params: { expression: 'input.price * input.quantity' } }] },
+  });
+  const { runId } = await baton.api('runs.start', { workflow: id, input: { price: 'ten', quantity: 2 } });
+  const failed = await waitForRun(baton, runId, ['failed', 'succeeded']);
+  expect(failed.status).toBe('failed');
+  expect(failed.error?.expression).toBe('input.price * input.quantity');
+  await app.goto(`${baton.url}#/runs?run=${runId}`);
+  const why = app.getByTestId('why-failed');
+  await expect(why).toContainText(failed.error!.message);
+  await expect(why).toContainText('In the expression input.price * input.quantity');
+  const step = app.locator('[data-testid="step"][data-node="total"]').getByTestId('step-error');
+  await expect(step).toContainText(failed.error!.message);
+  await expect(step).toContainText('Expression: input.price * input.quantity');
+  await app.getByRole('button', { name: 'Go to step total' }).click();
+  await expect(app.locator('[data-testid="step"][data-node="total"]')).toBeFocused();
+});
+
 test('a new run appears live in the filtered Runs list, and an active run can be cancelled from its page', async ({ app, baton }) => {
   const id = `hold-${uid()}`;
   await baton.api('workflows.import', { definition: { id, name: `Hold ${id}`, nodes: [{ id: 'nap', type: 'wait', params: { duration: '1h' } }] } });
