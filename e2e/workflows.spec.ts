@@ -425,7 +425,7 @@ test('the Runs list pages through more than one page with Load more', async ({ a
   await expect(rows).toHaveCount(57);
   await expect(app.getByText('57 runs shown, all of them')).toBeVisible();
   await expect(app.getByRole('button', { name: 'Load more' })).toHaveCount(0);
-  const shown = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-id')));
+  const shown = await rows.evaluateAll((els) => els.map((e) => (e as unknown as { getAttribute(name: string): string | null }).getAttribute('data-id')));
   expect(new Set(shown)).toEqual(new Set(ids));
   // Date filters (the browser's days): from today matches all, from tomorrow none; From after To is explained.
   const day = (offset: number) => {
