@@ -60,7 +60,9 @@ export function App() {
                   aria-current={p.id === page ? 'page' : undefined}
                   onClick={(e) => {
                     e.preventDefault();
-                    go(p.id);
+                    // On the page already (maybe deep in it, #/runs?run=…): back to its start.
+                    if (p.id === page) window.location.hash = hashOf(p.id);
+                    else go(p.id);
                   }}
                 >
                   <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false">

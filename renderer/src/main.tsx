@@ -3,7 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { boot, retryConnection } from './api/client';
 import type { WebSocketCtor } from './api/httpTransport';
 import type { BatonBridge } from './api/ipcTransport';
-import { hashOf, pageFromHash, useNav } from './api/nav';
+import { hashOf, hashShowsPage, pageFromHash, useNav } from './api/nav';
 import { hashForTarget } from './api/navigate';
 import { App } from './App';
 import './styles.css';
@@ -48,8 +48,8 @@ const fromAddress = () => useNav.setState({ page: pageFromHash(window.location.h
 fromAddress();
 window.addEventListener('hashchange', fromAddress);
 useNav.subscribe(({ page }) => {
-  // Keep what follows the page (#/runs?run=ID) when the page itself did not change.
-  if (pageFromHash(window.location.hash) !== page) window.history.pushState(null, '', hashOf(page));
+  // A query after the page (#/runs?run=…) is the page's own state: keep it.
+  if (!hashShowsPage(window.location.hash, page)) window.history.pushState(null, '', hashOf(page));
 });
 
 createRoot(document.getElementById('root')!).render(

@@ -163,6 +163,17 @@ export const EngineStatus = z.object({
 });
 export type EngineStatus = z.infer<typeof EngineStatus>;
 
+/** Steps of one node, by outcome (workflows.nodeStats). `active` = ready or running. */
+export const NodeStats = z.object({
+  succeeded: z.number().int(),
+  failed: z.number().int(),
+  waiting: z.number().int(),
+  skipped: z.number().int(),
+  cancelled: z.number().int(),
+  active: z.number().int(),
+});
+export type NodeStats = z.infer<typeof NodeStats>;
+
 const IsoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'use an ISO date such as 2025-01-31 or 2025-01-31T08:00:00Z');
 const Limit = z.number().int().min(1).max(1000).default(50);
 const Json = z.unknown();
@@ -181,6 +192,9 @@ export const engineOps = {
     z.object({ definition: Json })),
   'workflows.enable': op('Enable a workflow (its triggers start runs).', z.object({ id: WorkflowId }).strict(), z.object({ id: z.string(), enabled: z.boolean() })),
   'workflows.disable': op('Disable a workflow (triggers stop; runs in flight finish).', z.object({ id: WorkflowId }).strict(), z.object({ id: z.string(), enabled: z.boolean() })),
+  'workflows.nodeStats': op('Per node of a workflow: how many of its steps succeeded, failed, wait, were skipped … in the runs of the last N days.',
+    z.object({ id: WorkflowId, days: z.number().int().min(1, 'days must be at least 1').max(3650, 'days must be at most 3650').default(7) }).strict(),
+    z.object({ id: z.string(), days: z.number().int(), since: z.string(), runs: z.number().int(), nodes: z.record(z.string(), NodeStats) })),
   'engine.status': op('Whether the engine runs or is paused, and how much work is pending.', Empty, EngineStatus),
   'engine.pauseAll': op('Master switch off: no step or timer is processed until resumeAll.', Empty, EngineStatus),
   'engine.resumeAll': op('Master switch on.', Empty, EngineStatus),

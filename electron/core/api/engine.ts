@@ -1,5 +1,5 @@
 /** Handlers of shared/contract/engine.ts: workflows, runs, approvals, escalations, plans, learnings. */
-import { ApiError, type Approval, type EngineStatus, type Escalation, type RunSummary, type StepDetail } from '../../../shared/api';
+import { ApiError, type Approval, type EngineStatus, type Escalation, type NodeStats, type RunSummary, type StepDetail } from '../../../shared/api';
 import type { Core } from '../core';
 import { compiled } from '../engine/compile';
 import type { Engine } from '../engine/engine';
@@ -130,6 +130,7 @@ export function engineHandlers(core: Core, engine: Engine): HandlerMap<
   | 'workflows.export'
   | 'workflows.enable'
   | 'workflows.disable'
+  | 'workflows.nodeStats'
   | 'engine.status'
   | 'engine.pauseAll'
   | 'engine.resumeAll'
@@ -190,6 +191,25 @@ export function engineHandlers(core: Core, engine: Engine): HandlerMap<
       setEnabled(db, id, false);
       core.bus.emit('workflows.changed', { id });
       return { id, enabled: false };
+    },
+    'workflows.nodeStats': ({ id, days }) => {
+      wfExists(id);
+      const since = engine.now() - days * 86_400_000;
+      // runs_workflow_status (workflow_id, status, seq) finds the runs, steps_run_node their steps.
+      const rows = db
+        .prepare(
+          `SELECT s.node_id AS node, s.status AS status, COUNT(*) AS n FROM runs r JOIN steps s ON s.run_id = r.id
+           WHERE r.workflow_id = ? AND r.scope = '' AND r.seq >= ? GROUP BY s.node_id, s.status`,
+        )
+        .all(id, since) as { node: string; status: string; n: number }[];
+      const nodes: Record<string, NodeStats> = {};
+      for (const r of rows) {
+        const c = (nodes[r.node] ??= { succeeded: 0, failed: 0, waiting: 0, skipped: 0, cancelled: 0, active: 0 });
+        const k: keyof NodeStats = r.status === 'ready' || r.status === 'running' ? 'active' : (r.status as keyof NodeStats);
+        if (k in c) c[k] += r.n;
+      }
+      const runs = (db.prepare(`SELECT COUNT(*) AS n FROM runs WHERE workflow_id = ? AND scope = '' AND seq >= ?`).get(id, since) as { n: number }).n;
+      return { id, days, since: new Date(since).toISOString(), runs, nodes };
     },
     'engine.status': () => engineStatus(core, engine),
     'engine.pauseAll': () => {

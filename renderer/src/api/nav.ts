@@ -25,6 +25,28 @@ export function hashOf(page: PageId): string {
   return `#/${page}`;
 }
 
+/** The query part of a page address: `#/runs?run=r_1&status=failed` -> { run: 'r_1', status: 'failed' }. */
+export function queryFromHash(hash: string): Record<string, string> {
+  const i = hash.indexOf('?');
+  if (i < 0) return {};
+  const out: Record<string, string> = {};
+  for (const [k, v] of new URLSearchParams(hash.slice(i + 1))) if (v !== '') out[k] = v;
+  return out;
+}
+
+/** `('runs', { run: 'r_1' })` -> `#/runs?run=r_1`; empty values are left out. */
+export function hashWith(page: PageId, query: Record<string, string | undefined | null> = {}): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== '') q.set(k, v);
+  const s = q.toString();
+  return s ? `${hashOf(page)}?${s}` : hashOf(page);
+}
+
+/** Whether the address already shows `page` (with or without a query), so it needs no rewrite. */
+export function hashShowsPage(hash: string, page: PageId): boolean {
+  return hash === hashOf(page) || hash.startsWith(`${hashOf(page)}?`);
+}
+
 interface Nav {
   page: PageId;
   go(page: PageId): void;
