@@ -6,7 +6,7 @@
 import { useCallback, useEffect, useState, useSyncExternalStore } from 'react';
 import type { Severity } from '../../../shared/api';
 import { useApi, useEvent } from '../api/hooks';
-import { DEFAULT_WEB_PREFS, shouldNotify, toastOf, useToasts, webPrefsFrom, type Toast } from './toasts';
+import { DEFAULT_WEB_PREFS, shouldNotify, toastOf, useToasts, webPrefsFrom, type Toast } from '../api/toasts';
 import './toasts.css';
 
 const AUTO_DISMISS_MS = 10_000;

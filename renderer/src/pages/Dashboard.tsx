@@ -4,31 +4,37 @@ import { call } from '../api/client';
 import { useAction, useApi, useEvent, type Query } from '../api/hooks';
 import { useNav } from '../api/nav';
 import { NotificationPermissionButton, SEVERITY_ICON, SEVERITY_LABEL, runHref } from '../components/Toasts';
-import { useToasts } from '../components/toasts';
+import { useToasts } from '../api/toasts';
 import { Card, ErrorPanel, Loading, PageHeader, formatTime } from '../components/ui';
-import { PRESETS, addDays, delta, rangeProblem, useRange } from './dashboard/range';
+import { PRESETS, addDays, delta, presetRange, rangeProblem, useRange, utcDay } from '../api/dashboardRange';
 import { TrendChart, type TrendSeries } from './dashboard/TrendChart';
 import './dashboard.css';
 
-/** Reload at most once per `ms` (first call soon, later calls folded into one trailing reload). */
-function useThrottled(fn: () => void, ms: number): () => void {
-  const ref = useRef(fn);
+/**
+ * A reload for push events: at most once per `ms` (the first one soon, later ones folded into one
+ * trailing reload), and never while the last load is still on its way (a new one would discard it,
+ * so under a steady stream of events the numbers would never land). Data stays on screen meanwhile.
+ */
+function useLiveReload(q: { reload: () => void; loading: boolean }, ms: number): () => void {
+  const ref = useRef(q);
   useEffect(() => {
-    ref.current = fn;
+    ref.current = q;
   });
   const st = useRef({ last: 0, timer: 0 });
   useEffect(() => () => window.clearTimeout(st.current.timer), []);
   return useCallback(() => {
     const s = st.current;
     if (s.timer) return;
-    s.timer = window.setTimeout(
-      () => {
-        s.timer = 0;
-        s.last = Date.now();
-        ref.current();
-      },
-      Math.max(150, s.last + ms - Date.now()),
-    );
+    const fire = () => {
+      if (ref.current.loading) {
+        s.timer = window.setTimeout(fire, 250);
+        return;
+      }
+      s.timer = 0;
+      s.last = Date.now();
+      ref.current.reload();
+    };
+    s.timer = window.setTimeout(fire, Math.max(150, s.last + ms - Date.now()));
   }, [ms]);
 }
 
@@ -66,9 +72,9 @@ export function Dashboard() {
   const approvals = useApi('approvals.list', { limit: 1 });
   const escalations = useApi('escalations.list', { acknowledged: false, limit: 20 });
 
-  const reloadKpi = useThrottled(kpi.reload, 2000);
-  const reloadAuto = useThrottled(auto.reload, 2000);
-  const reloadEsc = useThrottled(escalations.reload, 1000);
+  const reloadKpi = useLiveReload(kpi, 2000);
+  const reloadAuto = useLiveReload(auto, 2000);
+  const reloadEsc = useLiveReload(escalations, 1000);
   useEvent('crm.kpi.changed', reloadKpi);
   useEvent('crm.contact.changed', reloadKpi);
   useEvent('crm.contacts.imported', reloadKpi);
@@ -120,7 +126,8 @@ function RangePicker({ shown, previous }: { shown: { from: string; to: string } 
   useEffect(() => {
     setF(from);
     setT(to);
-  }, [from, to]);
+    setProblem(null);
+  }, [from, to, preset]);
   function apply(e: FormEvent) {
     e.preventDefault();
     const p = rangeProblem(f, t);
@@ -131,7 +138,14 @@ function RangePicker({ shown, previous }: { shown: { from: string; to: string } 
     <section className="dash-range" aria-label="Date range">
       <div className="seg" role="group" aria-label="Preset ranges">
         {PRESETS.map((p) => (
-          <button key={p.id} type="button" className="seg-btn" aria-pressed={preset === p.id} onClick={() => setPreset(p.id)}>
+          <button key={p.id} type="button" className="seg-btn" aria-pressed={preset === p.id} onClick={() => {
+              const r = presetRange(p.id, utcDay(Date.now()));
+              setPreset(p.id);
+              setF(r.from);
+              setT(r.to);
+              setProblem(null);
+            }}
+          >
             {p.label}
           </button>
         ))}
@@ -175,7 +189,7 @@ interface TileProps {
   value: ReactNode;
   raw: number | null;
   /** Change against the previous period: relative (%) for counts and money, points for rates; null: no comparison. */
-  change?: { kind: 'pct' | 'pts'; current: number | null; previous: number | null; better?: Better } | null;
+  change?: { kind: 'pct' | 'pts'; current: number | null; previous: number | null; better?: Better; format?: (n: number) => string } | null;
   note?: ReactNode;
   stale?: boolean;
 }
@@ -206,7 +220,7 @@ function Tile({ id, label, value, raw, change, note, stale }: TileProps) {
       const word = d.dir === 'up' ? 'Up' : d.dir === 'down' ? 'Down' : 'Unchanged';
       deltaEl = (
         <span className={`delta delta-${good}`} data-testid={`kpi-${id}-delta`} data-delta={deltaRaw}>
-          <span aria-hidden="true">{arrow}</span> <span className="sr-only">{word}:</span> {text} <span className="delta-prev">vs {change.kind === 'pts' ? fmtPct(previous) : previous.toLocaleString(undefined, { maximumFractionDigits: 2 })}</span>
+          <span aria-hidden="true">{arrow}</span> <span className="sr-only">{word}:</span> {text} <span className="delta-prev">vs {change.kind === 'pts' ? fmtPct(previous) : (change.format ?? fmtInt)(previous)}</span>
         </span>
       );
     }
@@ -279,9 +293,9 @@ function KpiTiles({
               value={fmtMoney(pipe!.current, pipe!.currency)}
               raw={pipe!.current}
               stale={kStale}
-              change={{ kind: 'pct', current: pipe!.current, previous: pipe!.previous }}
+              change={{ kind: 'pct', current: pipe!.current, previous: pipe!.previous, format: (n) => fmtMoney(n, pipe!.currency) }}
             />
-            <Tile id="revenue" label="Revenue won" value={fmtMoney(rev!.current, rev!.currency)} raw={rev!.current} stale={kStale} change={{ kind: 'pct', current: rev!.current, previous: rev!.previous }} />
+            <Tile id="revenue" label="Revenue won" value={fmtMoney(rev!.current, rev!.currency)} raw={rev!.current} stale={kStale} change={{ kind: 'pct', current: rev!.current, previous: rev!.previous, format: (n) => fmtMoney(n, rev!.currency) }} />
           </>
         ) : (
           ['New leads', 'Lead → MQL rate', 'MQL → SQL rate', 'Pipeline value', 'Revenue won'].map((l) => <TilePlaceholder key={l} label={l} />)
@@ -299,13 +313,17 @@ function KpiTiles({
           <TilePlaceholder label="Automation success" />
         )}
         {approvals.data ? (
-          <Tile id="approvals" label="Pending approvals" value={fmtInt(approvals.data.pending)} raw={approvals.data.pending} note={<a href="#/approvals">Right now · review</a>} />
+          <Tile id="approvals" label="Pending approvals" value={fmtInt(approvals.data.pending)} raw={approvals.data.pending} note={
+              <a href="#/approvals" className="tile-link">
+                Right now · review them
+              </a>
+            } />
         ) : (
           <TilePlaceholder label="Pending approvals" />
         )}
         {escalations.data ? (
           <Tile id="escalations" label="Open escalations" value={fmtInt(escalations.data.unacknowledged)} raw={escalations.data.unacknowledged} note={
-              <button type="button" className="btn-link" onClick={() => document.getElementById('dash-escalations-title')?.scrollIntoView({ block: 'start' })}>
+              <button type="button" className="btn-link tile-link" onClick={() => document.getElementById('dash-escalations-title')?.scrollIntoView({ block: 'start' })}>
                 Right now · see the list
               </button>
             } />
@@ -514,8 +532,8 @@ function AutomationCard({ auto, range }: { auto: ReturnType<typeof useApi<'kpi.a
   const prev = useMemo(() => ({ from: addDays(range.from, -n), to: addDays(range.from, -1) }), [range.from, n]);
   const ai = useApi('ai.usage', range);
   const aiPrev = useApi('ai.usage', prev);
-  const reloadWfs = useThrottled(wfs.reload, 2000);
-  const reloadEngine = useThrottled(engine.reload, 2000);
+  const reloadWfs = useLiveReload(wfs, 2000);
+  const reloadEngine = useLiveReload(engine, 2000);
   useEvent('workflows.changed', reloadWfs);
   useEvent('run.updated', () => {
     reloadWfs();
@@ -545,8 +563,7 @@ function AutomationCard({ auto, range }: { auto: ReturnType<typeof useApi<'kpi.a
             <dd data-testid="engine-state">
               {!engine.data ? '…' : engine.data.paused ? <span className="badge badge-warn">⏸ Paused: nothing runs until resumed</span> : <span className="badge badge-ok">▶ Running</span>}
               {engine.data ? (
-                <span className="muted">
-                  {' '}
+                <span className="muted fact-sub">
                   {engine.data.runs.running} running · {engine.data.runs.queued} queued · {engine.data.runs.waiting} waiting
                 </span>
               ) : null}
