@@ -165,6 +165,26 @@ test('KPI tiles equal the API for the default range, the presets and a custom ra
   await app.emulateMedia({ colorScheme: 'light' });
 });
 
+test('a failed load says what failed, keeps the rest of the dashboard, and Retry recovers', async ({ app, baton }) => {
+  const t = today();
+  await checkTiles(app, baton.api, addDays(t, -29), t);
+  let fail = true;
+  await app.route('**/api/v1/kpi.dashboard', (route) =>
+    fail ? route.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ error: { code: 'internal', message: 'Simulated failure for the test.' } }) }) : route.continue(),
+  );
+  await app.getByRole('button', { name: '90 days' }).click();
+  const panel = app.getByRole('alert').filter({ hasText: 'Could not load the funnel numbers' });
+  await expect(panel).toContainText('Simulated failure for the test.');
+  // The last numbers stay, dimmed and marked busy, not presented as the new range's.
+  await expect(app.getByTestId('kpi-leads')).toHaveAttribute('aria-busy', 'true');
+  await expect(app.getByTestId('kpi-automation-value')).toBeVisible(); // the other tiles still work
+  await expect(app.getByText('Healthy')).toBeVisible();
+  fail = false;
+  await panel.getByRole('button', { name: 'Retry' }).click();
+  await expect(panel).toHaveCount(0);
+  await checkTiles(app, baton.api, addDays(t, -89), t);
+});
+
 test('a new contact made elsewhere moves the New leads tile live, without a reload', async ({ page, baton }) => {
   await page.goto(`${baton.url}#token=${baton.token}`);
   await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();

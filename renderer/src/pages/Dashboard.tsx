@@ -236,15 +236,25 @@ function Tile({ id, label, value, raw, change, note, stale }: TileProps) {
   );
 }
 
-function TilePlaceholder({ label }: { label: string }) {
+/** Before the first answer: a skeleton of the same size (no jump when the number lands); after a failure: "–". */
+function TilePlaceholder({ label, failed }: { label: string; failed?: boolean }) {
   return (
-    <li className="kpi is-loading" aria-busy="true">
+    <li className="kpi is-loading" aria-busy={failed ? undefined : true}>
       <p className="kpi-label">{label}</p>
       <p className="kpi-value">
-        <span className="skeleton" />
-        <span className="sr-only">Loading…</span>
+        {failed ? (
+          <>
+            <span aria-hidden="true">–</span>
+            <span className="sr-only">not available</span>
+          </>
+        ) : (
+          <>
+            <span className="skeleton" />
+            <span className="sr-only">Loading…</span>
+          </>
+        )}
       </p>
-      <p className="kpi-delta">&nbsp;</p>
+      <p className="kpi-delta">{failed ? <span className="delta delta-flat">Could not load</span> : '\u00a0'}</p>
     </li>
   );
 }
@@ -268,10 +278,9 @@ function KpiTiles({
   const pipe = k ? money(k.current.pipeline, k.previous.pipeline) : null;
   const rev = k ? money(k.current.revenueWon, k.previous.revenueWon) : null;
   const errors = [
-    kpi.error && !k ? <ErrorPanel key="k" what="Could not load the funnel numbers" error={kpi.error} onRetry={kpi.reload} /> : null,
-    auto.error && !a ? <ErrorPanel key="a" what="Could not load the automation numbers" error={auto.error} onRetry={auto.reload} /> : null,
+    kpi.error && (!k || kStale) ? <ErrorPanel key="k" what="Could not load the funnel numbers" error={kpi.error} onRetry={kpi.reload} /> : null,
+    auto.error && (!a || aStale) ? <ErrorPanel key="a" what="Could not load the automation numbers" error={auto.error} onRetry={auto.reload} /> : null,
     approvals.error && !approvals.data ? <ErrorPanel key="p" what="Could not load the pending approvals" error={approvals.error} onRetry={approvals.reload} /> : null,
-    escalations.error && !escalations.data ? <ErrorPanel key="e" what="Could not load the escalations" error={escalations.error} onRetry={escalations.reload} /> : null,
   ];
   const range = k ? <span data-testid="kpi-range" data-from={k.range.from} data-to={k.range.to} hidden /> : null;
   return (
@@ -298,7 +307,7 @@ function KpiTiles({
             <Tile id="revenue" label="Revenue won" value={fmtMoney(rev!.current, rev!.currency)} raw={rev!.current} stale={kStale} change={{ kind: 'pct', current: rev!.current, previous: rev!.previous, format: (n) => fmtMoney(n, rev!.currency) }} />
           </>
         ) : (
-          ['New leads', 'Lead → MQL rate', 'MQL → SQL rate', 'Pipeline value', 'Revenue won'].map((l) => <TilePlaceholder key={l} label={l} />)
+          ['New leads', 'Lead → MQL rate', 'MQL → SQL rate', 'Pipeline value', 'Revenue won'].map((l) => <TilePlaceholder key={l} label={l} failed={!!kpi.error} />)
         )}
         {a ? (
           <Tile
@@ -310,7 +319,7 @@ function KpiTiles({
             change={{ kind: 'pts', current: a.current.successRate, previous: a.previous.successRate }}
           />
         ) : (
-          <TilePlaceholder label="Automation success" />
+          <TilePlaceholder label="Automation success" failed={!!auto.error} />
         )}
         {approvals.data ? (
           <Tile id="approvals" label="Pending approvals" value={fmtInt(approvals.data.pending)} raw={approvals.data.pending} note={
@@ -319,7 +328,7 @@ function KpiTiles({
               </a>
             } />
         ) : (
-          <TilePlaceholder label="Pending approvals" />
+          <TilePlaceholder label="Pending approvals" failed={!!approvals.error} />
         )}
         {escalations.data ? (
           <Tile id="escalations" label="Open escalations" value={fmtInt(escalations.data.unacknowledged)} raw={escalations.data.unacknowledged} note={
@@ -328,7 +337,7 @@ function KpiTiles({
               </button>
             } />
         ) : (
-          <TilePlaceholder label="Open escalations" />
+          <TilePlaceholder label="Open escalations" failed={!!escalations.error} />
         )}
       </ul>
       {pipe && pipe.others.length ? <p className="hint">Pipeline and revenue are shown in {pipe.currency}; deals in {pipe.others.join(', ')} are not converted.</p> : null}
@@ -338,8 +347,15 @@ function KpiTiles({
 
 /* ---------------- trend ---------------- */
 
+/** Whether the numbers on screen are for another range than the one chosen (the new ones are on their way). */
+function useStale(k: KpiDashboard | undefined): boolean {
+  const { from, to } = useRange();
+  return !!k && (k.range.from !== from || k.range.to !== to);
+}
+
 function TrendCard({ kpi }: { kpi: Query<KpiDashboard> }) {
   const k = kpi.data;
+  const stale = useStale(k);
   const series = useMemo<TrendSeries | null>(
     () =>
       k
@@ -357,7 +373,7 @@ function TrendCard({ kpi }: { kpi: Query<KpiDashboard> }) {
   return (
     <Card title="New leads per day" id="dash-trend">
       {kpi.error && !k ? (
-        <ErrorPanel what="Could not load the trend" error={kpi.error} onRetry={kpi.reload} />
+        <p className="muted chart-slot">Not available: the funnel numbers could not be loaded (see above).</p>
       ) : !k || !series ? (
         <div className="chart-slot">
           <Loading label="Loading the trend…" />
@@ -365,6 +381,7 @@ function TrendCard({ kpi }: { kpi: Query<KpiDashboard> }) {
       ) : (
         <>
           <TrendChart
+            stale={stale}
             series={series}
             label={`New leads per day from ${fmtRange(k.range)}: ${total(k.newLeadsPerDay)} in total, against ${total(k.previousNewLeadsPerDay)} in the previous period (${fmtRange(k.previousRange)}).`}
           />
@@ -405,16 +422,19 @@ function TrendCard({ kpi }: { kpi: Query<KpiDashboard> }) {
 
 function FunnelCard({ kpi }: { kpi: Query<KpiDashboard> }) {
   const k = kpi.data;
+  const stale = useStale(k);
   return (
     <Card title="Funnel" id="dash-funnel">
       {kpi.error && !k ? (
-        <ErrorPanel what="Could not load the funnel" error={kpi.error} onRetry={kpi.reload} />
+        <p className="muted chart-slot">Not available: the funnel numbers could not be loaded (see above).</p>
       ) : !k ? (
         <div className="chart-slot">
           <Loading label="Loading the funnel…" />
         </div>
       ) : (
-        <Funnel c={k.current} p={k.previous} />
+        <div className={stale ? 'is-stale' : undefined} aria-busy={stale || undefined}>
+          <Funnel c={k.current} p={k.previous} />
+        </div>
       )}
     </Card>
   );

@@ -52,7 +52,7 @@ function build(el: HTMLElement, s: TrendSeries): uPlot {
   return new uPlot(opts, [xs, s.current, s.previous], el);
 }
 
-export function TrendChart({ series, label }: { series: TrendSeries; label: string }) {
+export function TrendChart({ series, label, stale }: { series: TrendSeries; label: string; stale?: boolean }) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const latest = useRef(series);
@@ -92,5 +92,5 @@ export function TrendChart({ series, label }: { series: TrendSeries; label: stri
     };
   }, []);
 
-  return <div className="trend-chart" ref={box} role="img" aria-label={label} />;
+  return <div className={stale ? 'trend-chart is-stale' : 'trend-chart'} ref={box} role="img" aria-label={label} aria-busy={stale || undefined} />;
 }
