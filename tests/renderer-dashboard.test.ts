@@ -50,5 +50,12 @@ describe('escalation notifications', () => {
     expect(useToasts.getState().toasts.at(-1)?.id).toBe('x9');
     dismiss('x9');
     expect(useToasts.getState().toasts.some((t) => t.id === 'x9')).toBe(false);
+    // A burst of lesser ones does not push a critical one out.
+    push({ id: 'c', severity: 'critical', title: 'C', detail: '' });
+    for (let i = 0; i < 10; i++) push({ id: `w${i}`, severity: 'warning', title: `W${i}`, detail: '' });
+    expect(useToasts.getState().toasts.map((t) => t.id)).toEqual(['c', 'w8', 'w9']);
+    expect(useToasts.getState().overflow).toBeGreaterThan(0);
+    useToasts.getState().dismissAll();
+    expect(useToasts.getState()).toMatchObject({ toasts: [], overflow: 0 });
   });
 });

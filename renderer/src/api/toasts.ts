@@ -18,18 +18,34 @@ export interface Toast {
 
 interface ToastStore {
   toasts: Toast[];
+  /** Escalations that arrived in a burst and were folded away (shown as "N more"). */
+  overflow: number;
   push(t: Omit<Toast, 'at'>): void;
   dismiss(id: string): void;
+  dismissAll(): void;
 }
 
-/** At most this many toasts on screen; the oldest go first. */
-export const MAX_TOASTS = 4;
+/** At most this many toasts on screen; more are counted in `overflow`. */
+export const MAX_TOASTS = 3;
 
 export const useToasts = create<ToastStore>((set) => ({
   toasts: [],
+  overflow: 0,
   push: (t) =>
-    set((s) => (s.toasts.some((x) => x.id === t.id) ? s : { toasts: [...s.toasts, { ...t, at: Date.now() }].slice(-MAX_TOASTS) })),
-  dismiss: (id) => set((s) => ({ toasts: s.toasts.filter((t) => t.id !== id) })),
+    set((s) => {
+      if (s.toasts.some((x) => x.id === t.id)) return s;
+      const toasts = [...s.toasts, { ...t, at: Date.now() }];
+      let overflow = s.overflow;
+      // Over the limit: the oldest non-critical toast goes first (a burst of warnings must not hide a critical one).
+      while (toasts.length > MAX_TOASTS) {
+        const i = toasts.findIndex((x) => x.severity !== 'critical');
+        toasts.splice(i === -1 ? 0 : i, 1);
+        overflow++;
+      }
+      return { toasts, overflow };
+    }),
+  dismiss: (id) => set((s) => ({ toasts: s.toasts.filter((t) => t.id !== id), overflow: s.toasts.length <= 1 ? 0 : s.overflow })),
+  dismissAll: () => set({ toasts: [], overflow: 0 }),
 }));
 
 export function toastOf(e: EscalationRaised): Omit<Toast, 'at'> {

@@ -59,7 +59,9 @@ export function runHref(runId: string): string {
 
 export function Toasts() {
   const toasts = useToasts((s) => s.toasts);
+  const overflow = useToasts((s) => s.overflow);
   const push = useToasts((s) => s.push);
+  const dismissAll = useToasts((s) => s.dismissAll);
   const settings = useApi('settings.get', {});
   useEvent('settings.changed', ({ key }) => {
     if (key.startsWith('notifications.')) settings.reload();
@@ -97,6 +99,19 @@ export function Toasts() {
         {rest.map((t) => (
           <ToastItem key={t.id} toast={t} />
         ))}
+        {overflow > 0 && toasts.length > 0 ? (
+          <div className="toast toast-more">
+            <p>
+              {overflow} more escalation{overflow === 1 ? '' : 's'} ·{' '}
+              <a href="#/dashboard" onClick={dismissAll}>
+                see them on the Dashboard
+              </a>
+            </p>
+            <button type="button" className="btn-link" onClick={dismissAll}>
+              Dismiss all
+            </button>
+          </div>
+        ) : null}
       </div>
     </div>
   );
