@@ -157,11 +157,15 @@ test('KPI tiles equal the API for the default range, the presets and a custom ra
   expect(canvasWidth).toBeLessThanOrEqual(cardWidth);
 
   mkdirSync(SHOTS, { recursive: true });
+  const pixels: Record<string, string> = {};
   for (const scheme of ['light', 'dark'] as const) {
     await app.emulateMedia({ colorScheme: scheme });
     await app.waitForTimeout(150);
+    pixels[scheme] = await canvas.evaluate((c) => (c as unknown as { toDataURL(): string }).toDataURL());
     await shootWholePage(app, resolve(SHOTS, `dashboard-${scheme}.png`));
   }
+  // Redrawn with the dark theme's colours (uPlot paints on a canvas; CSS alone would not change it).
+  expect(pixels.dark).not.toBe(pixels.light);
   await app.emulateMedia({ colorScheme: 'light' });
 });
 

@@ -67,6 +67,21 @@ function money(cur: { currency: string; value: number }[], prev: { currency: str
 export function Dashboard() {
   const { from, to } = useRange();
   const range = useMemo(() => ({ from, to }), [from, to]);
+  // A preset follows the calendar: back to the tab on a new UTC day, "last 7 days" ends today again.
+  useEffect(() => {
+    const roll = () => {
+      const { preset, to: shownTo, setPreset } = useRange.getState();
+      if (preset !== 'custom' && presetRange(preset, utcDay(Date.now())).to !== shownTo) setPreset(preset);
+    };
+    window.addEventListener('focus', roll);
+    document.addEventListener('visibilitychange', roll);
+    const t = window.setInterval(roll, 60_000);
+    return () => {
+      window.removeEventListener('focus', roll);
+      document.removeEventListener('visibilitychange', roll);
+      window.clearInterval(t);
+    };
+  }, []);
   const kpi = useApi('kpi.dashboard', range);
   const auto = useApi('kpi.automation', range);
   const approvals = useApi('approvals.list', { limit: 1 });
@@ -428,7 +443,7 @@ function FunnelCard({ kpi }: { kpi: Query<KpiDashboard> }) {
       {kpi.error && !k ? (
         <p className="muted chart-slot">Not available: the funnel numbers could not be loaded (see above).</p>
       ) : !k ? (
-        <div className="chart-slot">
+        <div className="chart-slot funnel-slot">
           <Loading label="Loading the funnel…" />
         </div>
       ) : (
