@@ -3,6 +3,7 @@ import { signOut, usesToken, useSession } from './api/client';
 import { ConnectionStatus } from './components/ConnectionStatus';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import { SignIn } from './components/SignIn';
+import { Toasts } from './components/Toasts';
 import { Approvals } from './pages/Approvals';
 import { Contacts } from './pages/Contacts';
 import { Dashboard } from './pages/Dashboard';
@@ -89,6 +90,7 @@ export function App() {
           <View />
         </ErrorBoundary>
       </main>
+      <Toasts />
     </div>
   );
 }

@@ -174,6 +174,27 @@ export const NodeStats = z.object({
 });
 export type NodeStats = z.infer<typeof NodeStats>;
 
+/** Finished runs (succeeded, failed or cancelled) of a period and the share that succeeded (null when none finished). */
+export const AutomationPeriod = z.object({
+  from: z.string(),
+  to: z.string(),
+  finished: z.number().int(),
+  succeeded: z.number().int(),
+  failed: z.number().int(),
+  cancelled: z.number().int(),
+  /** Percent (0-100, one decimal) of finished runs that succeeded. */
+  successRate: z.number().nullable(),
+});
+export type AutomationPeriod = z.infer<typeof AutomationPeriod>;
+export const AutomationKpi = z.object({
+  current: AutomationPeriod,
+  previous: AutomationPeriod,
+  /** Runs that failed in the 24 hours before now. */
+  failedLast24h: z.number().int(),
+});
+export type AutomationKpi = z.infer<typeof AutomationKpi>;
+const KpiDay = z.iso.date({ error: 'use a date such as 2025-03-01' });
+
 const IsoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'use an ISO date such as 2025-01-31 or 2025-01-31T08:00:00Z');
 const Limit = z.number().int().min(1).max(1000).default(50);
 const Json = z.unknown();
@@ -215,6 +236,9 @@ export const engineOps = {
   'approvals.decide': op('Approve (optionally with an edited payload) or reject. A second decision keeps the first one.',
     z.object({ id: z.string(), decision: z.enum(['approve', 'reject']), payload: Json.optional(), reason: z.string().max(2000).optional(), by: z.string().max(200).optional() }).strict(),
     z.object({ approval: Approval, alreadyDecided: z.boolean(), message: z.string() })),
+  'kpi.automation': op('Automation success for a date range (UTC days, inclusive, by finish time) and the previous period of the same length, plus failures in the last 24 hours.',
+    z.object({ from: KpiDay, to: KpiDay }).strict().refine((r) => r.from <= r.to, { error: 'from must be on or before to', path: ['to'] }),
+    AutomationKpi),
   'escalations.list': op('Escalations, newest first.', z.object({ acknowledged: z.boolean().optional(), limit: Limit }).strict(),
     z.object({ escalations: z.array(Escalation), unacknowledged: z.number().int() })),
   'escalations.acknowledge': op('Acknowledge an escalation.', z.object({ id: z.string(), by: z.string().max(200).optional() }).strict(), Escalation),

@@ -1,5 +1,5 @@
 /** Handlers of shared/contract/engine.ts: workflows, runs, approvals, escalations, plans, learnings. */
-import { ApiError, type Approval, type EngineStatus, type Escalation, type NodeStats, type RunSummary, type StepDetail } from '../../../shared/api';
+import { ApiError, type Approval, type AutomationPeriod, type EngineStatus, type Escalation, type NodeStats, type RunSummary, type StepDetail } from '../../../shared/api';
 import type { Core } from '../core';
 import { compiled } from '../engine/compile';
 import type { Engine } from '../engine/engine';
@@ -143,6 +143,7 @@ export function engineHandlers(core: Core, engine: Engine): HandlerMap<
   | 'approvals.list'
   | 'approvals.get'
   | 'approvals.decide'
+  | 'kpi.automation'
   | 'escalations.list'
   | 'escalations.acknowledge'
   | 'events.publish'
@@ -326,6 +327,34 @@ export function engineHandlers(core: Core, engine: Engine): HandlerMap<
     'approvals.decide': ({ id, decision, payload, reason, by }) => {
       const r = engine.decide(id, decision, { ...(payload !== undefined ? { payload } : {}), ...(reason ? { reason } : {}), ...(by ? { by } : {}) });
       return { approval: approval(id), ...r };
+    },
+    'kpi.automation': ({ from, to }) => {
+      const DAY = 86_400_000;
+      const start = Date.parse(from + 'T00:00:00Z');
+      const end = Date.parse(to + 'T00:00:00Z') + DAY;
+      const len = end - start;
+      const iso = (ms: number) => new Date(ms).toISOString();
+      // runs_status_finished (status, finished_at) serves the range; finished_at is an ISO string, so the bounds compare as text.
+      const q = db.prepare(
+        `SELECT status, COUNT(*) AS n FROM runs WHERE status IN ('succeeded','failed','cancelled') AND finished_at >= ? AND finished_at < ? AND scope = '' GROUP BY status`,
+      );
+      const period = (a: number, b: number): AutomationPeriod => {
+        const rows = q.all(iso(a), iso(b)) as { status: string; n: number }[];
+        const c = (s: string) => rows.find((r) => r.status === s)?.n ?? 0;
+        const finished = c('succeeded') + c('failed') + c('cancelled');
+        return {
+          from: iso(a).slice(0, 10),
+          to: iso(b - DAY).slice(0, 10),
+          finished,
+          succeeded: c('succeeded'),
+          failed: c('failed'),
+          cancelled: c('cancelled'),
+          successRate: finished ? Math.round((c('succeeded') / finished) * 1000) / 10 : null,
+        };
+      };
+      const now = engine.now();
+      const failedLast24h = (db.prepare(`SELECT COUNT(*) AS n FROM runs WHERE status = 'failed' AND finished_at >= ? AND finished_at <= ? AND scope = ''`).get(iso(now - DAY), iso(now)) as { n: number }).n;
+      return { current: period(start, end), previous: period(start - len, start), failedLast24h };
     },
     'escalations.list': ({ acknowledged, limit }) => {
       const rows = (acknowledged === undefined
