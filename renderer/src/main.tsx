@@ -3,7 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { boot, retryConnection } from './api/client';
 import type { WebSocketCtor } from './api/httpTransport';
 import type { BatonBridge } from './api/ipcTransport';
-import { hashOf, pageFromHash, useNav } from './api/nav';
+import { hashOf, isHashOf, pageFromHash, useNav } from './api/nav';
 import { App } from './App';
 import './styles.css';
 
@@ -41,7 +41,7 @@ const fromAddress = () => useNav.setState({ page: pageFromHash(window.location.h
 fromAddress();
 window.addEventListener('hashchange', fromAddress);
 useNav.subscribe(({ page }) => {
-  if (pageFromHash(window.location.hash) !== page || window.location.hash !== hashOf(page)) window.history.pushState(null, '', hashOf(page));
+  if (pageFromHash(window.location.hash) !== page || !isHashOf(window.location.hash, page)) window.history.pushState(null, '', hashOf(page));
 });
 
 createRoot(document.getElementById('root')!).render(

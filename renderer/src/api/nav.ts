@@ -24,6 +24,25 @@ export function hashOf(page: PageId): string {
   return `#/${page}`;
 }
 
+/** The part after `?`: `#/contacts?id=12` -> id=12 (pageFromHash ignores it). */
+export function hashParams(hash: string): URLSearchParams {
+  const i = hash.indexOf('?');
+  return new URLSearchParams(i < 0 ? '' : hash.slice(i + 1));
+}
+
+/** `#/contacts?id=12` from a page and its parameters (empty values are left out). */
+export function hashWith(page: PageId, params: Record<string, string | number | null | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== null && v !== undefined && v !== '') q.set(k, String(v));
+  const s = q.toString();
+  return s ? `${hashOf(page)}?${s}` : hashOf(page);
+}
+
+/** Is `hash` the address of `page`, with or without parameters? */
+export function isHashOf(hash: string, page: PageId): boolean {
+  return hash === hashOf(page) || hash.startsWith(`${hashOf(page)}?`);
+}
+
 interface Nav {
   page: PageId;
   go(page: PageId): void;
