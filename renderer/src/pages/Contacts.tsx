@@ -23,7 +23,7 @@ export function Contacts() {
       type="button"
       role="tab"
       id={`contacts-tab-${v}`}
-      aria-selected={view === v && id === null}
+      aria-selected={view === v || (v === 'list' && id !== null)}
       aria-controls={`contacts-panel-${v}`}
       className="tab"
       onClick={() => go(v === 'list' ? {} : { view: v })}
@@ -52,9 +52,11 @@ export function Contacts() {
         {tab('list', 'All contacts')}
         {tab('scoring', 'Scoring rules')}
       </div>
-      {id !== null ? <ContactDetail key={id} id={id} onBack={() => go({})} /> : null}
-      <div role="tabpanel" id="contacts-panel-list" aria-labelledby="contacts-tab-list" hidden={id !== null || view !== 'list'}>
-        <ContactTable onOpen={(cid) => go({ id: cid })} refreshToken={refreshToken} />
+      <div role="tabpanel" id="contacts-panel-list" aria-labelledby="contacts-tab-list" hidden={id === null && view !== 'list'}>
+        {id !== null ? <ContactDetail key={id} id={id} onBack={() => go({})} /> : null}
+        <div hidden={id !== null}>
+          <ContactTable onOpen={(cid) => go({ id: cid })} refreshToken={refreshToken} />
+        </div>
       </div>
       {view === 'scoring' && id === null ? (
         <div role="tabpanel" id="contacts-panel-scoring" aria-labelledby="contacts-tab-scoring">

@@ -336,7 +336,6 @@ function DealCard({
               {targets.map((t) => (
                 <option key={t.id} value={t.id}>
                   {t.name}
-                  {t.id === d.stage ? ' (current)' : ''}
                 </option>
               ))}
             </select>

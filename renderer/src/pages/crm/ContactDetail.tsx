@@ -46,7 +46,7 @@ function DetailView({ d, heading }: { d: Detail; heading: RefObject<HTMLHeadingE
     ['Phone', c.phone],
     ['Title', c.title],
     ['Company', c.companyName ? `${c.companyName}${c.companyDomain ? ` (${c.companyDomain})` : ''}` : c.companyDomain],
-    ['Source', [c.source, c.utmSource, c.utmMedium, c.utmCampaign].filter(Boolean).join(' · ') || null],
+    ['Source', [...new Set([c.source, c.utmSource, c.utmMedium, c.utmCampaign].filter(Boolean))].join(' · ') || null],
     ['Time zone', c.timeZone],
     ['Consent', c.consent === 'unknown' ? 'Unknown' : `${c.consent === 'granted' ? 'Granted' : 'Denied'}${c.consentAt ? ` on ${formatDay(c.consentAt)}` : ''}`],
     ['Created', formatTime(c.createdAt)],
@@ -68,8 +68,9 @@ function DetailView({ d, heading }: { d: Detail; heading: RefObject<HTMLHeadingE
         <div className="cd-badges">
           <span className={`stage stage-${c.stage}`}>{STAGE_LABEL[c.stage]}</span>
           <span className="cd-score" data-testid="contact-score">
-            <span className="muted">Score</span> <strong>{c.score}</strong>
+            <span className="muted">Score</span> <strong>{d.score.total}</strong>
           </span>
+          {c.score !== d.score.total ? <span className="muted cd-stored">(the list still shows {c.score} until the next re-score)</span> : null}
         </div>
       </header>
       {c.deletedAt ? <p className="notice">This contact was deleted on {formatTime(c.deletedAt)}.</p> : null}

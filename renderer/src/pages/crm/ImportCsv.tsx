@@ -76,7 +76,7 @@ function ImportReportView({ report: r }: { report: Report }) {
         </strong>{' '}
         <span className="muted">in {(r.durationMs / 1000).toFixed(1)} s</span>
       </p>
-      <dl className="facts-inline">
+      <dl className="facts facts-inline">
         <div>
           <dt>Created</dt>
           <dd data-testid="import-created">{r.created.toLocaleString()}</dd>

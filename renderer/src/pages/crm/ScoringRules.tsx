@@ -93,7 +93,7 @@ export function ScoringRules({ onSaved }: { onSaved: () => void }) {
     <div className="stack">
       <section className="card" aria-labelledby={`${ids}-now`}>
         <h2 id={`${ids}-now`}>Rules in use</h2>
-        <dl className="facts-inline sr-thresholds">
+        <dl className="facts facts-inline sr-thresholds">
           <div>
             <dt>MQL at</dt>
             <dd data-testid="threshold-mql">{cfg.thresholds.mql} points</dd>
