@@ -161,7 +161,11 @@ test('scoring rules: bad JSON names the field, a good edit saves and re-scores, 
   const contact = await baton.api('contacts.create', { email: `score-${stamp}@example.com`, firstName: 'Sally', tags: [`vip-${stamp}`] });
   try {
     await openPage(app, 'Contacts');
-    await app.getByRole('tab', { name: 'Scoring rules' }).click();
+    // Tabs follow the arrow keys.
+    await app.getByRole('tab', { name: 'All contacts' }).focus();
+    await app.keyboard.press('ArrowRight');
+    await expect(app.getByRole('tab', { name: 'Scoring rules' })).toBeFocused();
+    await expect(app.getByRole('tab', { name: 'Scoring rules' })).toHaveAttribute('aria-selected', 'true');
     await expect(app).toHaveURL(/#\/contacts\?view=scoring$/);
     await expect(app.getByTestId('threshold-mql')).toHaveText(`${original.thresholds.mql} points`);
     const editor = app.getByLabel('Scoring rules (JSON)');
@@ -265,4 +269,26 @@ test('pipeline: drag a deal to another stage, move one from the keyboard, and a 
   expect((await baton.api('deals.list', { contactId: c.id })).rows.find((d) => d.id === failDeal.id)?.stage).toBe(s0!.id);
   await app.unroute('**/api/v1/deals.update');
   await shoot(app, 'pipeline-moved');
+});
+
+test('a failing API shows what failed and a Retry that recovers, on both pages', async ({ app, baton }) => {
+  const fail = (route: import('@playwright/test').Route) =>
+    route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: { code: 'unavailable', message: 'Simulated outage.' } }) });
+  await app.route('**/api/v1/contacts.list', fail);
+  await openPage(app, 'Contacts');
+  await expect(app.getByRole('alert')).toContainText('Could not load contacts');
+  await expect(app.getByRole('alert')).toContainText('Simulated outage.');
+  await app.unroute('**/api/v1/contacts.list', fail);
+  await app.getByRole('button', { name: 'Retry' }).click();
+  const { total } = await baton.api('contacts.list', { limit: 1 });
+  await expect(app.getByTestId('contact-total')).toHaveAttribute('data-total', String(total));
+
+  await app.route('**/api/v1/deals.list', fail);
+  await openPage(app, 'Pipeline');
+  await expect(app.getByRole('alert')).toContainText('Could not load the pipeline');
+  await app.unroute('**/api/v1/deals.list', fail);
+  await app.getByRole('button', { name: 'Retry' }).click();
+  const first = (await baton.api('pipeline.get', {})).stages[0]!;
+  const n = (await baton.api('deals.list', { stage: first.id, limit: 1 })).total;
+  await expect(app.getByTestId(`column-${first.id}`).locator('[data-count]')).toHaveAttribute('data-count', String(n));
 });

@@ -26,6 +26,7 @@ export function Contacts() {
       aria-selected={view === v || (v === 'list' && id !== null)}
       aria-controls={`contacts-panel-${v}`}
       className="tab"
+      tabIndex={view === v || (v === 'list' && id !== null) ? 0 : -1}
       onClick={() => go(v === 'list' ? {} : { view: v })}
     >
       {label}
@@ -48,7 +49,17 @@ export function Contacts() {
           <ImportCsv onImported={refresh} onClose={() => setImporting(false)} />
         </div>
       ) : null}
-      <div className="tabs" role="tablist" aria-label="Contacts views">
+      <div
+        className="tabs"
+        role="tablist"
+        aria-label="Contacts views"
+        onKeyDown={(e) => {
+          if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return;
+          const next: View = view === 'list' && id === null ? 'scoring' : 'list';
+          go(next === 'list' ? {} : { view: next });
+          document.getElementById(`contacts-tab-${next}`)?.focus();
+        }}
+      >
         {tab('list', 'All contacts')}
         {tab('scoring', 'Scoring rules')}
       </div>
