@@ -224,6 +224,8 @@ test('pipeline: drag a deal to another stage, move one from the keyboard, and a 
   const dragDeal = await baton.api('deals.create', { contactId: c.id, title: `Drag me ${stamp}`, stage: s0!.id as 'qualification', value: 1234 });
   const keyDeal = await baton.api('deals.create', { contactId: c.id, title: `Keyboard ${stamp}`, stage: s0!.id as 'qualification', value: 500 });
   const failDeal = await baton.api('deals.create', { contactId: c.id, title: `Refused ${stamp}`, stage: s0!.id as 'qualification', value: 10 });
+  const staleDays = (s0!.limitDays ?? 7) + 5;
+  await baton.api('deals.create', { contactId: c.id, title: `Old ${stamp}`, stage: s0!.id as 'qualification', value: 99, openedAt: new Date(Date.now() - staleDays * 86_400_000).toISOString() });
 
   await openPage(app, 'Pipeline');
   const col = (id: string) => app.getByTestId(`column-${id}`);
@@ -236,6 +238,7 @@ test('pipeline: drag a deal to another stage, move one from the keyboard, and a 
   await expect(col(s0!.id).locator('.deal', { hasText: `Drag me ${stamp}` })).toBeVisible();
   await expect(card(`Drag me ${stamp}`)).toContainText('Dora Deal');
   await expect(card(`Drag me ${stamp}`)).toContainText('0 days in stage');
+  if (s0!.limitDays !== null) await expect(card(`Old ${stamp}`).getByTestId('days-in-stage')).toHaveText(`Stale: ${staleDays} days (limit ${s0!.limitDays})`);
   await shoot(app, 'pipeline');
 
   // Drag and drop (HTML5 DnD).
@@ -269,6 +272,20 @@ test('pipeline: drag a deal to another stage, move one from the keyboard, and a 
   expect((await baton.api('deals.list', { contactId: c.id })).rows.find((d) => d.id === failDeal.id)?.stage).toBe(s0!.id);
   await app.unroute('**/api/v1/deals.update');
   await shoot(app, 'pipeline-moved');
+
+  // Closing a deal asks first: dismissed, nothing moves; accepted, it is won.
+  const won = pipe.stages.find((s) => s.id === 'won');
+  if (won) {
+    app.once('dialog', (d) => void d.dismiss());
+    await app.getByLabel(`Move “Refused ${stamp}” to…`).selectOption('won');
+    await app.getByRole('button', { name: `Move “Refused ${stamp}”` }).click();
+    await expect(col(s0!.id).locator('.deal', { hasText: `Refused ${stamp}` })).toBeVisible();
+    expect((await baton.api('deals.list', { contactId: c.id })).rows.find((d) => d.id === failDeal.id)?.wonAt).toBeNull();
+    app.once('dialog', (d) => void d.accept());
+    await app.getByRole('button', { name: `Move “Refused ${stamp}”` }).click();
+    await expect(col('won').locator('.deal', { hasText: `Refused ${stamp}` })).toContainText('Won');
+    await expect.poll(async () => (await baton.api('deals.list', { contactId: c.id })).rows.find((d) => d.id === failDeal.id)?.wonAt).not.toBeNull();
+  }
 });
 
 test('a failing API shows what failed and a Retry that recovers, on both pages', async ({ app, baton }) => {

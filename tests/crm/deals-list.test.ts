@@ -41,6 +41,10 @@ describe('deals.list', () => {
     expect(page.total).toBe(4);
     expect(page.rows).toHaveLength(2);
 
+    // The stale-deal scan keeps the clock where it is (from openedAt, not from when the row was written).
+    await core.call('pipeline.scan', {});
+    expect((await core.call('deals.list', { stage: 'qualification', open: true })).rows.find((r) => r.id === d1.id)!.daysInStage).toBe(10);
+
     // Moving a deal restarts its stage clock.
     await core.call('deals.update', { id: d1.id, stage: 'proposal' });
     const moved = (await core.call('deals.list', { stage: 'proposal' })).rows.find((r) => r.id === d1.id)!;

@@ -61,6 +61,8 @@ export function createDeal(
         .stmt(`INSERT INTO deals (contact_id, company_id, title, stage, value, currency, opened_at, won_at, lost_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
         .run(input.contactId ?? null, companyId, input.title ?? null, input.stage, input.value, input.currency, at, closed.won, closed.lost).lastInsertRowid,
     );
+    // The stage clock starts when the deal opened (a past openedAt counts from then).
+    if (!closed.won && !closed.lost) store.stmt(`INSERT OR REPLACE INTO deal_stages (deal_id, stage, entered_at) VALUES (?, ?, ?)`).run(id, input.stage, Date.parse(at));
     if (input.contactId) {
       store.recordEvent(p, 'deal.opened', input.contactId, at, { dealId: id, value: input.value, currency: input.currency });
       if (closed.won) store.recordEvent(p, 'deal.won', input.contactId, at, { dealId: id, value: input.value, currency: input.currency });

@@ -96,6 +96,11 @@ export function Pipeline() {
     const from = deal.stage;
     if (from === to || !board) return;
     const title = deal.title ?? `Deal ${deal.id}`;
+    // Won and lost close the deal for good: ask first.
+    if ((to === 'won' || to === 'lost') && !window.confirm(`Mark “${title}” as ${to}? A closed deal cannot be moved again.`)) {
+      setAnnounce(`“${title}” stays in ${stageName(from)}.`);
+      return;
+    }
     const optimistic: DealListRow = { ...deal, stage: to, daysInStage: 0, stageEnteredAt: new Date().toISOString() };
     setMoveError(null);
     setBoard((b) => (b ? moveCard(b, deal.id, from, to, optimistic) : b));
