@@ -229,13 +229,13 @@ test('pipeline: drag a deal to another stage, move one from the keyboard, and a 
 
   await openPage(app, 'Pipeline');
   const col = (id: string) => app.getByTestId(`column-${id}`);
-  const card = (title: string) => app.locator('.deal', { hasText: title });
+  const card = (title: string) => app.locator('.crm-deal', { hasText: title });
   // Column counts are the API's.
   for (const s of pipe.stages) {
     const n = (await baton.api('deals.list', { stage: s.id, limit: 1 })).total;
     await expect(col(s.id).locator('[data-count]')).toHaveAttribute('data-count', String(n));
   }
-  await expect(col(s0!.id).locator('.deal', { hasText: `Drag me ${stamp}` })).toBeVisible();
+  await expect(col(s0!.id).locator('.crm-deal', { hasText: `Drag me ${stamp}` })).toBeVisible();
   await expect(card(`Drag me ${stamp}`)).toContainText('Dora Deal');
   await expect(card(`Drag me ${stamp}`)).toContainText('0 days in stage');
   if (s0!.limitDays !== null) await expect(card(`Old ${stamp}`).getByTestId('days-in-stage')).toHaveText(`Stale: ${staleDays} days (limit ${s0!.limitDays})`);
@@ -244,7 +244,7 @@ test('pipeline: drag a deal to another stage, move one from the keyboard, and a 
   // Drag and drop (HTML5 DnD).
   const before1 = (await baton.api('deals.list', { stage: s1!.id, limit: 1 })).total;
   await card(`Drag me ${stamp}`).dragTo(col(s1!.id));
-  await expect(col(s1!.id).locator('.deal', { hasText: `Drag me ${stamp}` })).toBeVisible();
+  await expect(col(s1!.id).locator('.crm-deal', { hasText: `Drag me ${stamp}` })).toBeVisible();
   await expect.poll(async () => (await baton.api('deals.list', { contactId: c.id })).rows.find((d) => d.id === dragDeal.id)?.stage).toBe(s1!.id);
   await expect(col(s1!.id).locator('[data-count]')).toHaveAttribute('data-count', String(before1 + 1));
   await expect(app.getByRole('status').filter({ hasText: `Moved “Drag me ${stamp}” to ${s1!.name}.` })).toHaveCount(1);
@@ -256,7 +256,7 @@ test('pipeline: drag a deal to another stage, move one from the keyboard, and a 
   await app.keyboard.press('Tab');
   await expect(app.getByRole('button', { name: `Move “Keyboard ${stamp}”` })).toBeFocused();
   await app.keyboard.press('Enter');
-  await expect(col(s2!.id).locator('.deal', { hasText: `Keyboard ${stamp}` })).toBeVisible();
+  await expect(col(s2!.id).locator('.crm-deal', { hasText: `Keyboard ${stamp}` })).toBeVisible();
   await expect.poll(async () => (await baton.api('deals.list', { contactId: c.id })).rows.find((d) => d.id === keyDeal.id)?.stage).toBe(s2!.id);
   await expect(app.getByLabel(`Move “Keyboard ${stamp}” to…`)).toBeFocused();
 
@@ -267,8 +267,8 @@ test('pipeline: drag a deal to another stage, move one from the keyboard, and a 
   await app.getByLabel(`Move “Refused ${stamp}” to…`).selectOption(s1!.id);
   await app.getByRole('button', { name: `Move “Refused ${stamp}”` }).click();
   await expect(app.getByRole('alert')).toContainText(`Could not move “Refused ${stamp}” to ${s1!.name}: Simulated refusal for the test.`);
-  await expect(col(s0!.id).locator('.deal', { hasText: `Refused ${stamp}` })).toBeVisible();
-  await expect(col(s1!.id).locator('.deal', { hasText: `Refused ${stamp}` })).toHaveCount(0);
+  await expect(col(s0!.id).locator('.crm-deal', { hasText: `Refused ${stamp}` })).toBeVisible();
+  await expect(col(s1!.id).locator('.crm-deal', { hasText: `Refused ${stamp}` })).toHaveCount(0);
   expect((await baton.api('deals.list', { contactId: c.id })).rows.find((d) => d.id === failDeal.id)?.stage).toBe(s0!.id);
   await app.unroute('**/api/v1/deals.update');
   await shoot(app, 'pipeline-moved');
@@ -279,11 +279,11 @@ test('pipeline: drag a deal to another stage, move one from the keyboard, and a 
     app.once('dialog', (d) => void d.dismiss());
     await app.getByLabel(`Move “Refused ${stamp}” to…`).selectOption('won');
     await app.getByRole('button', { name: `Move “Refused ${stamp}”` }).click();
-    await expect(col(s0!.id).locator('.deal', { hasText: `Refused ${stamp}` })).toBeVisible();
+    await expect(col(s0!.id).locator('.crm-deal', { hasText: `Refused ${stamp}` })).toBeVisible();
     expect((await baton.api('deals.list', { contactId: c.id })).rows.find((d) => d.id === failDeal.id)?.wonAt).toBeNull();
     app.once('dialog', (d) => void d.accept());
     await app.getByRole('button', { name: `Move “Refused ${stamp}”` }).click();
-    await expect(col('won').locator('.deal', { hasText: `Refused ${stamp}` })).toContainText('Won');
+    await expect(col('won').locator('.crm-deal', { hasText: `Refused ${stamp}` })).toContainText('Won');
     await expect.poll(async () => (await baton.api('deals.list', { contactId: c.id })).rows.find((d) => d.id === failDeal.id)?.wonAt).not.toBeNull();
   }
 });

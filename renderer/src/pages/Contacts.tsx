@@ -25,7 +25,7 @@ export function Contacts() {
       id={`contacts-tab-${v}`}
       aria-selected={view === v || (v === 'list' && id !== null)}
       aria-controls={`contacts-panel-${v}`}
-      className="tab"
+      className="crm-tab"
       tabIndex={view === v || (v === 'list' && id !== null) ? 0 : -1}
       onClick={() => go(v === 'list' ? {} : { view: v })}
     >
@@ -50,7 +50,7 @@ export function Contacts() {
         </div>
       ) : null}
       <div
-        className="tabs"
+        className="crm-tabs"
         role="tablist"
         aria-label="Contacts views"
         onKeyDown={(e) => {

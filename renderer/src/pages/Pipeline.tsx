@@ -155,14 +155,14 @@ export function Pipeline() {
         <Loading label="Loading the pipeline…" />
       ) : (
         <>
-          <div className="board-bar">
+          <div className="crm-board-bar">
             <p className="muted">{totalDeals === 0 ? 'No deals yet. A deal opens when a contact reaches SQL or asks for a demo.' : `${plural(totalDeals, 'deal')} across ${plural(board.columns.length, 'stage')}.`}</p>
             <p className="visually-hidden" role="status" aria-live="polite">
               {announce}
             </p>
           </div>
           {moveError ? (
-            <div className="error-panel board-error" role="alert">
+            <div className="error-panel crm-board-error" role="alert">
               <div>
                 <strong>Move undone</strong>
                 <p>{moveError}</p>
@@ -172,7 +172,7 @@ export function Pipeline() {
               </button>
             </div>
           ) : null}
-          <div className="board">
+          <div className="crm-board">
             {board.columns.map((col) => (
               <StageColumn
                 key={col.stage.id}
@@ -241,7 +241,7 @@ function StageColumn({
   const id = useId();
   return (
     <section
-      className={over && canDrop ? 'col col-drop' : 'col'}
+      className={over && canDrop ? 'crm-col crm-col-drop' : 'crm-col'}
       aria-labelledby={id}
       data-stage={col.stage.id}
       data-testid={`column-${col.stage.id}`}
@@ -249,7 +249,7 @@ function StageColumn({
       onDragLeave={onDragLeave}
       onDrop={onDrop}
     >
-      <div className="col-head">
+      <div className="crm-col-head">
         <h2 id={id}>{col.stage.name}</h2>
         <p data-testid="column-total">
           <span data-count={col.total}>{plural(col.total, 'deal')}</span> · {totals(col.values)}
@@ -257,13 +257,13 @@ function StageColumn({
         <p>{col.stage.limitDays === null ? 'No time limit' : `Limit ${plural(col.stage.limitDays, 'day')}`}</p>
       </div>
       {col.rows.length === 0 ? (
-        <p className="col-empty">{canDrop ? 'Drop here' : 'No deals in this stage'}</p>
+        <p className="crm-col-empty">{canDrop ? 'Drop here' : 'No deals in this stage'}</p>
       ) : (
-        <ul className="col-cards" aria-label={`${col.stage.name} deals`}>
+        <ul className="crm-col-cards" aria-label={`${col.stage.name} deals`}>
           {children}
         </ul>
       )}
-      {col.total > col.rows.length ? <p className="col-more">Newest {col.rows.length} of {col.total.toLocaleString()} shown</p> : null}
+      {col.total > col.rows.length ? <p className="crm-col-more">Newest {col.rows.length} of {col.total.toLocaleString()} shown</p> : null}
     </section>
   );
 }
@@ -305,7 +305,7 @@ function DealCard({
   const who = d.contactName ?? d.contactEmail;
   return (
     <li
-      className={['deal', dragging ? 'deal-dragging' : '', moving ? 'deal-moving' : ''].filter(Boolean).join(' ')}
+      className={['crm-deal', dragging ? 'crm-deal-dragging' : '', moving ? 'crm-deal-moving' : ''].filter(Boolean).join(' ')}
       draggable={!closed}
       onDragStart={onDragStart}
       onDragEnd={onDragEnd}
@@ -314,29 +314,29 @@ function DealCard({
     >
       <h3 id={id}>{title}</h3>
       {who ? (
-        <span className="deal-who">
+        <span className="crm-deal-who">
           {d.contactId ? <a href={hashWith('contacts', { id: d.contactId })}>{who}</a> : who}
           {d.companyName ? ` · ${d.companyName}` : ''}
         </span>
       ) : d.companyName ? (
-        <span className="deal-who">{d.companyName}</span>
+        <span className="crm-deal-who">{d.companyName}</span>
       ) : null}
-      <div className="deal-meta">
-        <span className="deal-value">{formatMoney(d.value, d.currency)}</span>
+      <div className="crm-deal-meta">
+        <span className="crm-deal-value">{formatMoney(d.value, d.currency)}</span>
         {closed ? (
           <span className="muted">{d.wonAt ? 'Won' : 'Lost'}</span>
         ) : (
-          <span className={stale ? 'deal-stale' : 'muted'} data-testid="days-in-stage">
+          <span className={stale ? 'crm-deal-stale' : 'muted'} data-testid="days-in-stage">
             {stale ? `Stale: ${plural(d.daysInStage, 'day')} (limit ${stage.limitDays})` : `${plural(d.daysInStage, 'day')} in stage`}
           </span>
         )}
       </div>
       {closed ? null : (
-        <div className="deal-move">
+        <div className="crm-deal-move">
           <label htmlFor={`${id}-move`}>
             Move <span className="visually-hidden">“{title}”</span> to…
           </label>
-          <div className="deal-move-row">
+          <div className="crm-deal-move-row">
             <select id={`${id}-move`} ref={select} value={target} onChange={(e) => setTarget(e.target.value)}>
               {targets.map((t) => (
                 <option key={t.id} value={t.id}>

@@ -66,7 +66,7 @@ function DetailView({ d, heading }: { d: Detail; heading: RefObject<HTMLHeadingE
           </p>
         </div>
         <div className="cd-badges">
-          <span className={`stage stage-${c.stage}`}>{STAGE_LABEL[c.stage]}</span>
+          <span className={`crm-stage crm-stage-${c.stage}`}>{STAGE_LABEL[c.stage]}</span>
           <span className="cd-score" data-testid="contact-score">
             <span className="muted">Score</span> <strong>{d.score.total}</strong>
           </span>
@@ -88,9 +88,9 @@ function DetailView({ d, heading }: { d: Detail; heading: RefObject<HTMLHeadingE
               <dt>Tags</dt>
               <dd>
                 {c.tags.length ? (
-                  <ul className="chips" aria-label="Tags">
+                  <ul className="crm-chips" aria-label="Tags">
                     {c.tags.map((t) => (
-                      <li key={t} className="chip">
+                      <li key={t} className="crm-chip">
                         {t}
                       </li>
                     ))}
@@ -186,7 +186,7 @@ function Timeline({ d }: { d: Detail }) {
       {d.timeline.length === 0 ? (
         <p className="muted">No activity recorded yet.</p>
       ) : (
-        <ol className="timeline" aria-label="Activity, newest first">
+        <ol className="crm-timeline" aria-label="Activity, newest first">
           {d.timeline.map((e) => (
             <li key={e.id}>
               <span className="tl-type">{e.type}</span>

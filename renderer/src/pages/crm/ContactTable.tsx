@@ -179,12 +179,12 @@ export function ContactTable({ onOpen, refreshToken }: { onOpen: (id: number) =>
 
   return (
     <div className="ct-wrap">
-      <div className="toolbar" role="search" aria-label="Find contacts">
-        <div className="toolbar-field toolbar-grow">
+      <div className="crm-toolbar" role="search" aria-label="Find contacts">
+        <div className="crm-toolbar-field crm-toolbar-grow">
           <label htmlFor={`${ids}-q`}>Search</label>
           <input id={`${ids}-q`} type="search" placeholder="Name or e-mail" value={text} onChange={(e) => setText(e.target.value)} autoComplete="off" />
         </div>
-        <div className="toolbar-field">
+        <div className="crm-toolbar-field">
           <label htmlFor={`${ids}-stage`}>Stage</label>
           <select id={`${ids}-stage`} value={stage} onChange={(e) => setStage(e.target.value as Stage | '')}>
             <option value="">All stages</option>
@@ -195,7 +195,7 @@ export function ContactTable({ onOpen, refreshToken }: { onOpen: (id: number) =>
             ))}
           </select>
         </div>
-        <div className="toolbar-field">
+        <div className="crm-toolbar-field">
           <label htmlFor={`${ids}-seg`}>Segment</label>
           <select id={`${ids}-seg`} value={segmentId ?? ''} onChange={(e) => setSegmentId(e.target.value ? Number(e.target.value) : null)} disabled={!segments.data && !segments.error}>
             <option value="">{segments.error ? 'Segments unavailable' : 'All contacts'}</option>
@@ -209,7 +209,7 @@ export function ContactTable({ onOpen, refreshToken }: { onOpen: (id: number) =>
         {filtered ? (
           <button
             type="button"
-            className="btn btn-quiet toolbar-clear"
+            className="btn btn-quiet crm-toolbar-clear"
             onClick={() => {
               setText('');
               setStage('');
@@ -286,14 +286,14 @@ export function ContactTable({ onOpen, refreshToken }: { onOpen: (id: number) =>
                             {c.email}
                           </div>
                           <div role="cell">
-                            <span className={`stage stage-${c.stage}`}>{STAGE_LABEL[c.stage]}</span>
+                            <span className={`crm-stage crm-stage-${c.stage}`}>{STAGE_LABEL[c.stage]}</span>
                           </div>
                           <div role="cell" className="num" data-testid="score">
                             {c.score}
                           </div>
                           <div role="cell" className="ct-tags">
                             {c.tags.slice(0, 3).map((t) => (
-                              <span key={t} className="chip">
+                              <span key={t} className="crm-chip">
                                 {t}
                               </span>
                             ))}
