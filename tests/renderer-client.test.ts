@@ -17,7 +17,7 @@ import { bridgeError } from '../electron/preload/bridge';
 import { boot, call, signIn, signOut, useSession, type StorageLike } from '../renderer/src/api/client';
 import { connectionStore } from '../renderer/src/api/connection';
 import { normalizeToken, takeHashToken, tokenProblem } from '../renderer/src/api/token';
-import { hashOf, pageFromHash, PAGES } from '../renderer/src/api/nav';
+import { hashOf, hashParams, hashShowsPage, hashWith, pageFromHash, PAGES } from '../renderer/src/api/nav';
 import { fieldErrorsFromIssues, secretNameProblem, validateSecretForm } from '../renderer/src/api/secretForm';
 import { openTestCore } from './helpers';
 
@@ -162,6 +162,15 @@ describe('navigation and the secret form', () => {
     for (const p of PAGES) expect(pageFromHash(hashOf(p.id))).toBe(p.id);
     expect(pageFromHash('#/nope')).toBe('dashboard');
     expect(pageFromHash('')).toBe('dashboard');
+    // A page's parameters ride after `?` and leave the page alone.
+    expect(pageFromHash('#/contacts?id=12')).toBe('contacts');
+    expect(hashParams('#/contacts?id=12&tab=x').get('id')).toBe('12');
+    expect(hashParams('#/contacts').get('id')).toBeNull();
+    expect(hashWith('contacts', { id: 12, q: '', s: null })).toBe('#/contacts?id=12');
+    expect(hashWith('contacts', {})).toBe('#/contacts');
+    expect(hashShowsPage('#/contacts?id=12', 'contacts')).toBe(true);
+    expect(hashShowsPage('#/contactsx', 'contacts')).toBe(false);
+    expect(hashShowsPage('#/contacts/x', 'contacts')).toBe(false);
   });
 
   it('validates names with the same rule as the server', () => {

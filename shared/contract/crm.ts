@@ -334,6 +334,17 @@ export const Deal = z.object({
   lostAt: z.string().nullable(),
 });
 
+/** A deal on the pipeline board: the deal with who it is for and how long it has sat in its stage. */
+export const DealListRow = Deal.extend({
+  contactName: z.string().nullable(),
+  contactEmail: z.string().nullable(),
+  companyName: z.string().nullable(),
+  /** When the deal entered its current stage (the pipeline's clock, else its last update). */
+  stageEnteredAt: z.string(),
+  daysInStage: z.number().int(),
+});
+export type DealListRow = z.infer<typeof DealListRow>;
+
 const DateRange = z
   .object({ from: Day, to: Day })
   .strict()
@@ -477,6 +488,19 @@ export const crmOps = {
     'Move a deal to a stage (won/lost close it) or change its value.',
     z.object({ id: z.number().int().positive(), stage: z.enum(DEAL_STAGES).optional(), value: z.number().min(0).optional(), at: IsoTime.optional() }).strict(),
     Deal,
+  ),
+  'deals.list': op(
+    'Deals for the pipeline board: by stage, open or closed, newest first; with the contact, the company and the days in stage; total and value per currency.',
+    z
+      .object({
+        stage: z.string().min(1, 'give a stage id such as proposal').max(64).optional(),
+        open: z.boolean().optional().describe('true: only open deals; false: only won or lost ones; absent: all'),
+        contactId: z.number().int().positive().optional(),
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(1000).default(200),
+      })
+      .strict(),
+    z.object({ total: z.number().int(), values: z.array(z.object({ currency: z.string(), value: z.number() })), rows: z.array(DealListRow) }),
   ),
   'kpi.dashboard': op(
     'Funnel KPIs for a date range (UTC days, inclusive) and the previous period of the same length.',

@@ -61,6 +61,8 @@ export function createDeal(
         .stmt(`INSERT INTO deals (contact_id, company_id, title, stage, value, currency, opened_at, won_at, lost_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
         .run(input.contactId ?? null, companyId, input.title ?? null, input.stage, input.value, input.currency, at, closed.won, closed.lost).lastInsertRowid,
     );
+    // The stage clock starts when the deal opened (a past openedAt counts from then).
+    if (!closed.won && !closed.lost) store.stmt(`INSERT OR REPLACE INTO deal_stages (deal_id, stage, entered_at) VALUES (?, ?, ?)`).run(id, input.stage, Date.parse(at));
     if (input.contactId) {
       store.recordEvent(p, 'deal.opened', input.contactId, at, { dealId: id, value: input.value, currency: input.currency });
       if (closed.won) store.recordEvent(p, 'deal.won', input.contactId, at, { dealId: id, value: input.value, currency: input.currency });
@@ -85,6 +87,11 @@ export function updateDeal(core: Core, input: { id: number; stage?: string | und
     store
       .stmt(`UPDATE deals SET stage = ?, value = ?, won_at = ?, lost_at = ?, updated_at = ? WHERE id = ?`)
       .run(stage, value, stage === 'won' ? (d.won_at ?? at) : null, stage === 'lost' ? (d.lost_at ?? at) : null, nowIso(), d.id);
+    // The stage clock (stale-deal limits, days in stage) restarts when the deal changes stage.
+    if (stage !== d.stage)
+      store
+        .stmt(`INSERT INTO deal_stages (deal_id, stage, entered_at) VALUES (?, ?, ?) ON CONFLICT(deal_id) DO UPDATE SET stage = excluded.stage, entered_at = excluded.entered_at, stale_alerted_at = NULL`)
+        .run(d.id, stage, Date.parse(at));
     if (d.contact_id && stage !== d.stage && (stage === 'won' || stage === 'lost')) {
       store.recordEvent(p, `deal.${stage}`, d.contact_id, at, { dealId: d.id, value, currency: d.currency });
       if (stage === 'won') {
@@ -95,4 +102,64 @@ export function updateDeal(core: Core, input: { id: number; stage?: string | und
   })();
   afterCommit(core, p);
   return toDeal(dealRow(core, input.id));
+}
+
+export interface ListDealsInput {
+  stage?: string | undefined;
+  open?: boolean | undefined;
+  contactId?: number | undefined;
+  offset: number;
+  limit: number;
+}
+
+/** Deals for the board: filtered by stage / open / contact, newest first, with names and days in stage. */
+export function listDeals(core: Core, input: ListDealsInput, now = Date.now()) {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (input.stage !== undefined) {
+    where.push('d.stage = ?');
+    params.push(input.stage);
+  }
+  if (input.open === true) where.push('d.won_at IS NULL AND d.lost_at IS NULL');
+  if (input.open === false) where.push('(d.won_at IS NOT NULL OR d.lost_at IS NOT NULL)');
+  if (input.contactId !== undefined) {
+    where.push('d.contact_id = ?');
+    params.push(input.contactId);
+  }
+  const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  const store = storeOf(core);
+  const total = (store.stmt(`SELECT COUNT(*) AS n FROM deals d ${w}`).get(...params) as { n: number }).n;
+  const values = store.stmt(`SELECT currency, SUM(value) AS value FROM deals d ${w} GROUP BY currency ORDER BY currency`).all(...params) as { currency: string; value: number }[];
+  const rows = store
+    .stmt(
+      `SELECT d.*, c.first_name, c.last_name, c.email AS contact_email, co.name AS company_name,
+              CASE WHEN ds.stage = d.stage THEN ds.entered_at ELSE NULL END AS entered_ms
+       FROM deals d LEFT JOIN contacts c ON c.id = d.contact_id LEFT JOIN companies co ON co.id = d.company_id
+       LEFT JOIN deal_stages ds ON ds.deal_id = d.id
+       ${w} ORDER BY d.opened_at DESC, d.id DESC LIMIT ? OFFSET ?`,
+    )
+    .all(...params, input.limit, input.offset) as (DealRow & {
+    first_name: string | null;
+    last_name: string | null;
+    contact_email: string | null;
+    company_name: string | null;
+    entered_ms: number | null;
+  })[];
+  return {
+    total,
+    values,
+    rows: rows.map((r) => {
+      const closedAt = r.won_at ?? r.lost_at;
+      const enteredMs = r.entered_ms ?? Date.parse(closedAt ?? r.opened_at);
+      const until = closedAt ? Date.parse(closedAt) : now;
+      return {
+        ...toDeal(r),
+        contactName: [r.first_name, r.last_name].filter(Boolean).join(' ') || null,
+        contactEmail: r.contact_email,
+        companyName: r.company_name,
+        stageEnteredAt: new Date(enteredMs).toISOString(),
+        daysInStage: Math.max(0, Math.floor((until - enteredMs) / 86_400_000)),
+      };
+    }),
+  };
 }

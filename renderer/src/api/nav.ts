@@ -27,17 +27,21 @@ export function hashOf(page: PageId): string {
 
 /** The query part of a page address: `#/runs?run=r_1&status=failed` -> { run: 'r_1', status: 'failed' }. */
 export function queryFromHash(hash: string): Record<string, string> {
-  const i = hash.indexOf('?');
-  if (i < 0) return {};
   const out: Record<string, string> = {};
-  for (const [k, v] of new URLSearchParams(hash.slice(i + 1))) if (v !== '') out[k] = v;
+  for (const [k, v] of hashParams(hash)) if (v !== '') out[k] = v;
   return out;
 }
 
+/** The part after `?` as URLSearchParams: `#/contacts?id=12` -> id=12 (pageFromHash ignores it). */
+export function hashParams(hash: string): URLSearchParams {
+  const i = hash.indexOf('?');
+  return new URLSearchParams(i < 0 ? '' : hash.slice(i + 1));
+}
+
 /** `('runs', { run: 'r_1' })` -> `#/runs?run=r_1`; empty values are left out. */
-export function hashWith(page: PageId, query: Record<string, string | undefined | null> = {}): string {
+export function hashWith(page: PageId, query: Record<string, string | number | undefined | null> = {}): string {
   const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== '') q.set(k, v);
+  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
   const s = q.toString();
   return s ? `${hashOf(page)}?${s}` : hashOf(page);
 }

@@ -1,12 +1,355 @@
-import { EmptyState, PageHeader } from '../components/ui';
+import { useCallback, useEffect, useId, useRef, useState, type DragEvent, type ReactNode, type RefObject } from 'react';
+import { DEAL_STAGES, type ApiError, type DealListRow, type OpOutput } from '../../../shared/api';
+import { call } from '../api/client';
+import { toApiError } from '../api/errors';
+import { useConnection, useEvent } from '../api/hooks';
+import { hashWith } from '../api/nav';
+import { ErrorPanel, Loading, PageHeader } from '../components/ui';
+import { formatMoney, plural } from './crm/format';
+import './crm/crm.css';
+
+type Stage = OpOutput<'pipeline.get'>['stages'][number];
+interface Column {
+  stage: Stage;
+  total: number;
+  values: { currency: string; value: number }[];
+  rows: DealListRow[];
+}
+interface Board {
+  columns: Column[];
+}
+
+/** Cards per column (newest first); the column header still counts them all. */
+const PER_COLUMN = 100;
+const DEAL_MIME = 'application/x-baton-deal';
+
+const isClosed = (d: DealListRow) => Boolean(d.wonAt || d.lostAt);
+
+function addValue(values: Column['values'], currency: string, delta: number): Column['values'] {
+  const out = values.map((v) => (v.currency === currency ? { ...v, value: v.value + delta } : v));
+  if (!out.some((v) => v.currency === currency)) out.push({ currency, value: delta });
+  return out.filter((v) => Math.abs(v.value) > 1e-9).sort((a, b) => a.currency.localeCompare(b.currency));
+}
+
+/** Move a card between columns (pure): out of `from`, to the top of `to` as `row` (a missing column just drops or skips it). */
+function moveCard(board: Board, id: number, from: string, to: string, row: DealListRow): Board {
+  return {
+    columns: board.columns.map((c) => {
+      if (c.stage.id === from) {
+        const had = c.rows.find((r) => r.id === id);
+        if (!had) return c;
+        return { ...c, total: c.total - 1, values: addValue(c.values, had.currency, -had.value), rows: c.rows.filter((r) => r.id !== id) };
+      }
+      if (c.stage.id === to) return { ...c, total: c.total + 1, values: addValue(c.values, row.currency, row.value), rows: [row, ...c.rows.filter((r) => r.id !== id)] };
+      return c;
+    }),
+  };
+}
+
+function totals(values: Column['values']): string {
+  return values.length ? values.map((v) => formatMoney(v.value, v.currency)).join(' + ') : formatMoney(0, 'USD');
+}
 
 export function Pipeline() {
+  const [board, setBoard] = useState<Board | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [moveError, setMoveError] = useState<string | null>(null);
+  const [announce, setAnnounce] = useState('');
+  const [moving, setMoving] = useState<Set<number>>(new Set());
+  const [dragging, setDragging] = useState<{ id: number; from: string } | null>(null);
+  const [over, setOver] = useState<string | null>(null);
+  const focusAfterMove = useRef<number | null>(null);
+  const loadSeq = useRef(0);
+
+  const load = useCallback(async () => {
+    const seq = ++loadSeq.current;
+    try {
+      const cfg = await call('pipeline.get', {});
+      const lists = await Promise.all(cfg.stages.map((s) => call('deals.list', { stage: s.id, limit: PER_COLUMN })));
+      if (seq !== loadSeq.current) return;
+      setBoard({ columns: cfg.stages.map((stage, i) => ({ stage, total: lists[i]!.total, values: lists[i]!.values, rows: lists[i]!.rows })) });
+      setError(null);
+    } catch (e) {
+      if (seq === loadSeq.current) setError(toApiError(e));
+    }
+  }, []);
+  useEffect(() => {
+    void load();
+  }, [load]);
+  const epoch = useConnection((s) => s.epoch);
+  const firstEpoch = useRef(epoch);
+  useEffect(() => {
+    if (epoch !== firstEpoch.current) void load();
+  }, [epoch, load]);
+  // Deals opened, won or lost elsewhere (workflows, the reactor): load again, debounced.
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEvent('crm.event.recorded', (p) => {
+    if (!p.type.startsWith('deal.')) return;
+    if (timer.current) clearTimeout(timer.current);
+    timer.current = setTimeout(() => void load(), 800);
+  });
+  useEffect(() => () => void (timer.current && clearTimeout(timer.current)), []);
+
+  const stageName = (id: string) => board?.columns.find((c) => c.stage.id === id)?.stage.name ?? id.charAt(0).toUpperCase() + id.slice(1);
+
+  const move = async (deal: DealListRow, to: string) => {
+    const from = deal.stage;
+    if (from === to || !board) return;
+    const title = deal.title ?? `Deal ${deal.id}`;
+    // Won and lost close the deal for good: ask first.
+    if ((to === 'won' || to === 'lost') && !window.confirm(`Mark “${title}” as ${to}? A closed deal cannot be moved again.`)) {
+      setAnnounce(`“${title}” stays in ${stageName(from)}.`);
+      return;
+    }
+    const optimistic: DealListRow = { ...deal, stage: to, daysInStage: 0, stageEnteredAt: new Date().toISOString() };
+    setMoveError(null);
+    setBoard((b) => (b ? moveCard(b, deal.id, from, to, optimistic) : b));
+    setMoving((m) => new Set(m).add(deal.id));
+    focusAfterMove.current = deal.id;
+    try {
+      const saved = await call('deals.update', { id: deal.id, stage: to as (typeof DEAL_STAGES)[number] });
+      setBoard((b) => (b ? { columns: b.columns.map((c) => ({ ...c, rows: c.rows.map((r) => (r.id === deal.id ? { ...r, ...saved } : r)) })) } : b));
+      setAnnounce(`Moved “${title}” to ${stageName(to)}.`);
+    } catch (e) {
+      // Roll back: the card goes home as it was (and keeps the keyboard focus).
+      focusAfterMove.current = deal.id;
+      setBoard((b) => (b ? moveCard(b, deal.id, to, from, deal) : b));
+      const err = toApiError(e);
+      setMoveError(`Could not move “${title}” to ${stageName(to)}: ${err.message} It is back in ${stageName(from)}.`);
+      setAnnounce('');
+    } finally {
+      setMoving((m) => {
+        const n = new Set(m);
+        n.delete(deal.id);
+        return n;
+      });
+    }
+  };
+
+  const onDrop = (e: DragEvent, to: string) => {
+    e.preventDefault();
+    setOver(null);
+    const id = Number(e.dataTransfer.getData(DEAL_MIME) || dragging?.id);
+    setDragging(null);
+    const deal = board?.columns.flatMap((c) => c.rows).find((r) => r.id === id);
+    if (deal) void move(deal, to);
+  };
+
+  const moveTargets = board ? [...board.columns.map((c) => ({ id: c.stage.id, name: c.stage.name })), ...DEAL_STAGES.filter((s) => !board.columns.some((c) => c.stage.id === s)).map((s) => ({ id: s, name: s === 'lost' ? 'Lost' : s }))] : [];
+  const totalDeals = board?.columns.reduce((n, c) => n + c.total, 0) ?? 0;
+
   return (
     <>
-      <PageHeader title="Pipeline" intro="Open deals by stage: what is moving, what is stuck." />
-      <EmptyState title="The pipeline board is on its way" icon="▥">
-        <p>Deals appear here by stage once the board lands.</p>
-      </EmptyState>
+      <PageHeader
+        title="Pipeline"
+        intro="Deals by stage: drag a card to another column, or use its “Move to” menu. Stale deals sit past their stage's time limit."
+        actions={
+          <button type="button" className="btn" onClick={() => void load()}>
+            Refresh
+          </button>
+        }
+      />
+      {error ? (
+        <ErrorPanel what="Could not load the pipeline" error={error} onRetry={() => void load()} />
+      ) : !board ? (
+        <Loading label="Loading the pipeline…" />
+      ) : (
+        <>
+          <div className="crm-board-bar">
+            <p className="muted">{totalDeals === 0 ? 'No deals yet. A deal opens when a contact reaches SQL or asks for a demo.' : `${plural(totalDeals, 'deal')} across ${plural(board.columns.length, 'stage')}.`}</p>
+            <p className="visually-hidden" role="status" aria-live="polite">
+              {announce}
+            </p>
+          </div>
+          {moveError ? (
+            <div className="error-panel crm-board-error" role="alert">
+              <div>
+                <strong>Move undone</strong>
+                <p>{moveError}</p>
+              </div>
+              <button type="button" className="btn" onClick={() => setMoveError(null)}>
+                Dismiss
+              </button>
+            </div>
+          ) : null}
+          <div className="crm-board">
+            {board.columns.map((col) => (
+              <StageColumn
+                key={col.stage.id}
+                col={col}
+                over={over === col.stage.id}
+                canDrop={dragging !== null && dragging.from !== col.stage.id}
+                onDragOver={(e) => {
+                  if (!dragging || dragging.from === col.stage.id) return;
+                  e.preventDefault();
+                  e.dataTransfer.dropEffect = 'move';
+                  if (over !== col.stage.id) setOver(col.stage.id);
+                }}
+                onDragLeave={(e) => {
+                  if (!(e.currentTarget as HTMLElement).contains(e.relatedTarget as Node | null)) setOver((o) => (o === col.stage.id ? null : o));
+                }}
+                onDrop={(e) => onDrop(e, col.stage.id)}
+              >
+                {col.rows.map((d) => (
+                  <DealCard
+                    key={d.id}
+                    deal={d}
+                    stage={col.stage}
+                    targets={moveTargets}
+                    moving={moving.has(d.id)}
+                    dragging={dragging?.id === d.id}
+                    focusOnMount={focusAfterMove}
+                    onDragStart={(e) => {
+                      e.dataTransfer.setData(DEAL_MIME, String(d.id));
+                      e.dataTransfer.setData('text/plain', d.title ?? `Deal ${d.id}`);
+                      e.dataTransfer.effectAllowed = 'move';
+                      setDragging({ id: d.id, from: col.stage.id });
+                    }}
+                    onDragEnd={() => {
+                      setDragging(null);
+                      setOver(null);
+                    }}
+                    onMove={(to) => void move(d, to)}
+                  />
+                ))}
+              </StageColumn>
+            ))}
+          </div>
+        </>
+      )}
     </>
+  );
+}
+
+function StageColumn({
+  col,
+  over,
+  canDrop,
+  children,
+  onDragOver,
+  onDragLeave,
+  onDrop,
+}: {
+  col: Column;
+  over: boolean;
+  canDrop: boolean;
+  children: ReactNode;
+  onDragOver: (e: DragEvent) => void;
+  onDragLeave: (e: DragEvent) => void;
+  onDrop: (e: DragEvent) => void;
+}) {
+  const id = useId();
+  return (
+    <section
+      className={over && canDrop ? 'crm-col crm-col-drop' : 'crm-col'}
+      aria-labelledby={id}
+      data-stage={col.stage.id}
+      data-testid={`column-${col.stage.id}`}
+      onDragOver={onDragOver}
+      onDragLeave={onDragLeave}
+      onDrop={onDrop}
+    >
+      <div className="crm-col-head">
+        <h2 id={id}>{col.stage.name}</h2>
+        <p data-testid="column-total">
+          <span data-count={col.total}>{plural(col.total, 'deal')}</span> · {totals(col.values)}
+        </p>
+        <p>{col.stage.limitDays === null ? 'No time limit' : `Limit ${plural(col.stage.limitDays, 'day')}`}</p>
+      </div>
+      {col.rows.length === 0 ? (
+        <p className="crm-col-empty">{canDrop ? 'Drop here' : 'No deals in this stage'}</p>
+      ) : (
+        <ul className="crm-col-cards" aria-label={`${col.stage.name} deals`}>
+          {children}
+        </ul>
+      )}
+      {col.total > col.rows.length ? <p className="crm-col-more">Newest {col.rows.length} of {col.total.toLocaleString()} shown</p> : null}
+    </section>
+  );
+}
+
+function DealCard({
+  deal: d,
+  stage,
+  targets,
+  moving,
+  dragging,
+  focusOnMount,
+  onDragStart,
+  onDragEnd,
+  onMove,
+}: {
+  deal: DealListRow;
+  stage: Stage;
+  targets: { id: string; name: string }[];
+  moving: boolean;
+  dragging: boolean;
+  focusOnMount: RefObject<number | null>;
+  onDragStart: (e: DragEvent) => void;
+  onDragEnd: () => void;
+  onMove: (to: string) => void;
+}) {
+  const id = useId();
+  const select = useRef<HTMLSelectElement>(null);
+  const [target, setTarget] = useState(d.stage);
+  useEffect(() => setTarget(d.stage), [d.stage]);
+  useEffect(() => {
+    if (focusOnMount.current === d.id) {
+      focusOnMount.current = null;
+      select.current?.focus();
+    }
+  }, [d.id, focusOnMount]);
+  const closed = isClosed(d);
+  const stale = !closed && stage.limitDays !== null && d.daysInStage > stage.limitDays;
+  const title = d.title ?? `Deal ${d.id}`;
+  const who = d.contactName ?? d.contactEmail;
+  return (
+    <li
+      className={['crm-deal', dragging ? 'crm-deal-dragging' : '', moving ? 'crm-deal-moving' : ''].filter(Boolean).join(' ')}
+      draggable={!closed}
+      onDragStart={onDragStart}
+      onDragEnd={onDragEnd}
+      data-deal={d.id}
+      aria-busy={moving}
+    >
+      <h3 id={id}>{title}</h3>
+      {who ? (
+        <span className="crm-deal-who">
+          {d.contactId ? <a href={hashWith('contacts', { id: d.contactId })}>{who}</a> : who}
+          {d.companyName ? ` · ${d.companyName}` : ''}
+        </span>
+      ) : d.companyName ? (
+        <span className="crm-deal-who">{d.companyName}</span>
+      ) : null}
+      <div className="crm-deal-meta">
+        <span className="crm-deal-value">{formatMoney(d.value, d.currency)}</span>
+        {closed ? (
+          <span className="muted">{d.wonAt ? 'Won' : 'Lost'}</span>
+        ) : (
+          <span className={stale ? 'crm-deal-stale' : 'muted'} data-testid="days-in-stage">
+            {stale ? `Stale: ${plural(d.daysInStage, 'day')} (limit ${stage.limitDays})` : `${plural(d.daysInStage, 'day')} in stage`}
+          </span>
+        )}
+      </div>
+      {closed ? null : (
+        <div className="crm-deal-move">
+          <label htmlFor={`${id}-move`}>
+            Move <span className="visually-hidden">“{title}”</span> to…
+          </label>
+          <div className="crm-deal-move-row">
+            <select id={`${id}-move`} ref={select} value={target} onChange={(e) => setTarget(e.target.value)}>
+              {targets.map((t) => (
+                <option key={t.id} value={t.id}>
+                  {t.name}
+                </option>
+              ))}
+            </select>
+            <button type="button" className="btn btn-small" disabled={moving || target === d.stage} onClick={() => onMove(target)}>
+              Move<span className="visually-hidden"> “{title}”</span>
+            </button>
+          </div>
+        </div>
+      )}
+    </li>
   );
 }

@@ -1,0 +1,320 @@
+/**
+ * The contact table: a virtualised list over the API's `total` (100,000 rows and more),
+ * loading pages of 200 by offset as they scroll into view. Pages are cached per query
+ * (search, stage, segment, sort); answers for an older query are dropped.
+ */
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useCallback, useEffect, useId, useReducer, useRef, useState, type MouseEvent } from 'react';
+import { STAGES, type ApiError, type Contact, type OpInput, type Stage } from '../../../../shared/api';
+import { call } from '../../api/client';
+import { toApiError } from '../../api/errors';
+import { useApi, useConnection, useEvent } from '../../api/hooks';
+import { hashWith } from '../../api/nav';
+import { ErrorPanel } from '../../components/ui';
+import { STAGE_LABEL, formatDay, personName, plural } from './format';
+
+export const PAGE_SIZE = 200;
+const ROW_HEIGHT = 48;
+
+type SortField = 'lastName' | 'email' | 'stage' | 'score' | 'lastActivityAt' | 'createdAt';
+type Sort = { field: SortField; dir: 'asc' | 'desc' } | null;
+
+interface Column {
+  id: string;
+  label: string;
+  sort?: SortField;
+  /** First click sorts this way (scores and dates: highest / newest first). */
+  firstDir?: 'asc' | 'desc';
+  className?: string;
+}
+const COLUMNS: Column[] = [
+  { id: 'name', label: 'Name', sort: 'lastName' },
+  { id: 'email', label: 'E-mail', sort: 'email' },
+  { id: 'stage', label: 'Stage', sort: 'stage' },
+  { id: 'score', label: 'Score', sort: 'score', firstDir: 'desc', className: 'num' },
+  { id: 'tags', label: 'Tags' },
+  { id: 'activity', label: 'Last activity', sort: 'lastActivityAt', firstDir: 'desc' },
+  { id: 'created', label: 'Created', sort: 'createdAt', firstDir: 'desc' },
+];
+
+interface Cache {
+  key: string;
+  gen: number;
+  total: number | null;
+  pages: Map<number, Contact[]>;
+  /** The previous generation's pages, shown until fresh ones arrive (no flicker on refresh). */
+  stale: Map<number, Contact[]>;
+  pending: Set<number>;
+  error: ApiError | null;
+}
+const freshCache = (key: string): Cache => ({ key, gen: 0, total: null, pages: new Map(), stale: new Map(), pending: new Set(), error: null });
+
+type ListInput = OpInput<'contacts.list'>;
+
+/** Pages of the current query, loaded on demand; a change of query starts a new cache. */
+function useContactPages(input: ListInput) {
+  const key = JSON.stringify(input);
+  const cache = useRef<Cache>(freshCache(key));
+  const [, bump] = useReducer((n: number) => n + 1, 0);
+  if (cache.current.key !== key) cache.current = freshCache(key);
+
+  const ensure = useCallback((page: number) => {
+    const c = cache.current;
+    if (c.pages.has(page) || c.pending.has(page) || c.error) return;
+    c.pending.add(page);
+    const { key: k, gen } = c;
+    const current = () => cache.current.key === k && cache.current.gen === gen;
+    call('contacts.list', { ...(JSON.parse(k) as ListInput), offset: page * PAGE_SIZE, limit: PAGE_SIZE }).then(
+      (r) => {
+        if (!current()) return; // an older query or generation: dropped
+        c.pending.delete(page);
+        c.pages.set(page, r.rows);
+        c.total = r.total;
+        bump();
+      },
+      (e: unknown) => {
+        if (!current()) return;
+        c.pending.delete(page);
+        c.error = toApiError(e);
+        bump();
+      },
+    );
+  }, []);
+
+  /** Load again (data changed): keep showing what we have until the new pages arrive. */
+  const refresh = useCallback(() => {
+    const c = cache.current;
+    c.stale = new Map([...c.stale, ...c.pages]);
+    c.pages = new Map();
+    c.pending = new Set();
+    c.error = null;
+    c.gen++;
+    bump();
+  }, []);
+
+  const c = cache.current;
+  return { key, total: c.total, error: c.error, gen: c.gen, row: (i: number) => (c.pages.get(Math.floor(i / PAGE_SIZE)) ?? c.stale.get(Math.floor(i / PAGE_SIZE)))?.[i % PAGE_SIZE], ensure, refresh };
+}
+
+function useDebounced<T>(value: T, ms: number): T {
+  const [v, setV] = useState(value);
+  useEffect(() => {
+    const t = setTimeout(() => setV(value), ms);
+    return () => clearTimeout(t);
+  }, [value, ms]);
+  return v;
+}
+
+export function ContactTable({ onOpen, refreshToken }: { onOpen: (id: number) => void; refreshToken: number }) {
+  const [text, setText] = useState('');
+  const search = useDebounced(text.trim(), 250);
+  const [stage, setStage] = useState<Stage | ''>('');
+  const [segmentId, setSegmentId] = useState<number | null>(null);
+  const [sort, setSort] = useState<Sort>(null);
+  const segments = useApi('segments.list', {});
+  const ids = useId();
+
+  const input: ListInput = {
+    ...(search ? { search } : {}),
+    ...(stage ? { filter: { match: 'all', conditions: [{ kind: 'field', field: 'stage', op: 'eq', value: stage }] } } : {}),
+    ...(segmentId !== null ? { segmentId } : {}),
+    ...(sort ? { sort } : {}),
+  };
+  const pages = useContactPages(input);
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const total = pages.total ?? 0;
+  const virtualizer = useVirtualizer({ count: total, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 12 });
+  const items = virtualizer.getVirtualItems();
+  const first = items[0]?.index ?? 0;
+  const last = items[items.length - 1]?.index ?? 0;
+  const { ensure, refresh, key, gen } = pages;
+
+  // Load the pages the visible rows fall on (the first page gives the total).
+  useEffect(() => {
+    if (pages.total === null) ensure(0);
+    else if (total > 0) for (let p = Math.floor(first / PAGE_SIZE); p <= Math.floor(last / PAGE_SIZE); p++) ensure(p);
+  });
+  // A new query starts at the top.
+  useEffect(() => {
+    scrollRef.current?.scrollTo({ top: 0 });
+  }, [key]);
+
+  // Data changed elsewhere: load again (debounced; an import or a re-score changes many rows at once).
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const soon = useCallback(() => {
+    if (timer.current) clearTimeout(timer.current);
+    timer.current = setTimeout(() => {
+      refresh();
+      segments.reload();
+    }, 600);
+  }, [refresh, segments.reload]); // eslint-disable-line react-hooks/exhaustive-deps
+  useEffect(() => () => void (timer.current && clearTimeout(timer.current)), []);
+  useEvent('crm.contact.changed', soon);
+  useEvent('crm.contacts.imported', soon);
+  useEvent('crm.scoring.changed', soon);
+  const epoch = useConnection((s) => s.epoch);
+  const firstEpoch = useRef(epoch);
+  useEffect(() => {
+    if (epoch !== firstEpoch.current) refresh();
+  }, [epoch, refresh]);
+  const firstToken = useRef(refreshToken);
+  useEffect(() => {
+    if (refreshToken !== firstToken.current) {
+      refresh();
+      segments.reload();
+    }
+  }, [refreshToken, refresh]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  const sortBy = (col: Column) => {
+    if (!col.sort) return;
+    const field = col.sort;
+    setSort((s) => (s?.field === field ? { field, dir: s.dir === 'asc' ? 'desc' : 'asc' } : { field, dir: col.firstDir ?? 'asc' }));
+  };
+  const filtered = Boolean(search || stage || segmentId !== null);
+  const segmentList = segments.data?.segments ?? [];
+  const open = (e: MouseEvent, id: number) => {
+    e.preventDefault();
+    onOpen(id);
+  };
+
+  return (
+    <div className="ct-wrap">
+      <div className="crm-toolbar" role="search" aria-label="Find contacts">
+        <div className="crm-toolbar-field crm-toolbar-grow">
+          <label htmlFor={`${ids}-q`}>Search</label>
+          <input id={`${ids}-q`} type="search" placeholder="Name or e-mail" value={text} onChange={(e) => setText(e.target.value)} autoComplete="off" />
+        </div>
+        <div className="crm-toolbar-field">
+          <label htmlFor={`${ids}-stage`}>Stage</label>
+          <select id={`${ids}-stage`} value={stage} onChange={(e) => setStage(e.target.value as Stage | '')}>
+            <option value="">All stages</option>
+            {STAGES.map((s) => (
+              <option key={s} value={s}>
+                {STAGE_LABEL[s]}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="crm-toolbar-field">
+          <label htmlFor={`${ids}-seg`}>Segment</label>
+          <select id={`${ids}-seg`} value={segmentId ?? ''} onChange={(e) => setSegmentId(e.target.value ? Number(e.target.value) : null)} disabled={!segments.data && !segments.error}>
+            <option value="">{segments.error ? 'Segments unavailable' : 'All contacts'}</option>
+            {segmentList.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.name} ({s.count.toLocaleString()})
+              </option>
+            ))}
+          </select>
+        </div>
+        {filtered ? (
+          <button
+            type="button"
+            className="btn btn-quiet crm-toolbar-clear"
+            onClick={() => {
+              setText('');
+              setStage('');
+              setSegmentId(null);
+            }}
+          >
+            Clear filters
+          </button>
+        ) : null}
+      </div>
+      <p className="ct-count" aria-live="polite" data-testid="contact-total" data-total={pages.total ?? ''}>
+        {pages.total === null ? 'Counting contacts…' : filtered ? `${plural(total, 'contact')} match` : plural(total, 'contact')}
+      </p>
+      {pages.error ? (
+        <ErrorPanel what="Could not load contacts" error={pages.error} onRetry={refresh} />
+      ) : (
+        <div className="ct" role="table" aria-label="Contacts" aria-rowcount={total + 1} aria-busy={pages.total === null}>
+          <div role="rowgroup" className="ct-head">
+            <div role="row" aria-rowindex={1} className="ct-row">
+              {COLUMNS.map((col) => (
+                <div
+                  key={col.id}
+                  role="columnheader"
+                  className={col.className}
+                  aria-sort={col.sort ? (sort?.field === col.sort ? (sort.dir === 'asc' ? 'ascending' : 'descending') : 'none') : undefined}
+                >
+                  {col.sort ? (
+                    <button type="button" className="ct-sort" onClick={() => sortBy(col)}>
+                      {col.label}
+                      <span className="ct-sort-mark" aria-hidden="true">
+                        {sort?.field === col.sort ? (sort.dir === 'asc' ? '▲' : '▼') : '↕'}
+                      </span>
+                    </button>
+                  ) : (
+                    col.label
+                  )}
+                </div>
+              ))}
+            </div>
+          </div>
+          <div role="rowgroup" className="ct-body" ref={scrollRef} data-gen={gen}>
+            {pages.total === null ? (
+              <p className="ct-note" role="status">
+                <span className="spinner" aria-hidden="true" /> Loading contacts…
+              </p>
+            ) : total === 0 ? (
+              <div className="ct-note">
+                <strong>{filtered ? 'No contacts match' : 'No contacts yet'}</strong>
+                <p className="muted">{filtered ? 'Try another search, stage or segment.' : 'Import a CSV file, or let a form or workflow add the first ones.'}</p>
+              </div>
+            ) : (
+              <div className="ct-space" style={{ height: virtualizer.getTotalSize() }}>
+                {items.map((vi) => {
+                  const c = pages.row(vi.index);
+                  return (
+                    <div
+                      key={vi.key}
+                      role="row"
+                      aria-rowindex={vi.index + 2}
+                      className={c ? 'ct-row ct-item' : 'ct-row ct-item ct-pending'}
+                      style={{ transform: `translateY(${vi.start}px)`, height: ROW_HEIGHT }}
+                      onClick={c ? (e) => open(e, c.id) : undefined}
+                      data-index={vi.index}
+                    >
+                      {c ? (
+                        <>
+                          <div role="cell" className="ct-name">
+                            <a href={hashWith('contacts', { id: c.id })} onClick={(e) => open(e, c.id)}>
+                              {personName(c)}
+                            </a>
+                            {c.companyName ? <span className="muted ct-sub">{c.companyName}</span> : null}
+                          </div>
+                          <div role="cell" className="ct-email">
+                            {c.email}
+                          </div>
+                          <div role="cell">
+                            <span className={`crm-stage crm-stage-${c.stage}`}>{STAGE_LABEL[c.stage]}</span>
+                          </div>
+                          <div role="cell" className="num" data-testid="score">
+                            {c.score}
+                          </div>
+                          <div role="cell" className="ct-tags">
+                            {c.tags.slice(0, 3).map((t) => (
+                              <span key={t} className="crm-chip">
+                                {t}
+                              </span>
+                            ))}
+                            {c.tags.length > 3 ? <span className="muted">+{c.tags.length - 3}</span> : null}
+                          </div>
+                          <div role="cell">{formatDay(c.lastActivityAt)}</div>
+                          <div role="cell">{formatDay(c.createdAt)}</div>
+                        </>
+                      ) : (
+                        <div role="cell" className="ct-skeleton">
+                          <span className="visually-hidden">Loading row {vi.index + 1}…</span>
+                        </div>
+                      )}
+                    </div>
+                  );
+                })}
+              </div>
+            )}
+          </div>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,250 @@
+/**
+ * Lead-scoring rules: what they are (thresholds, fit, behaviour, decay), edited as JSON,
+ * checked here with the contract's schema (errors name the field), saved with
+ * scoring.rules.set (which re-scores every contact), or imported from a .json file.
+ */
+import { useEffect, useId, useRef, useState, type ChangeEvent } from 'react';
+import { ScoringConfig, issuesOf, type ApiIssue, type OpOutput } from '../../../../shared/api';
+import { call } from '../../api/client';
+import { useAction, useApi } from '../../api/hooks';
+import { ErrorPanel, Loading } from '../../components/ui';
+import { plural, signed } from './format';
+
+type Config = OpOutput<'scoring.rules.get'>;
+type SetResult = OpOutput<'scoring.rules.set'>;
+
+/** Parse and check the editor's text: the config, or the problems naming where they are. */
+export function checkRules(text: string): { config: Config } | { issues: ApiIssue[] } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    const msg = (e as Error).message;
+    const pos = /position (\d+)/.exec(msg);
+    const where = pos ? (() => {
+      const before = text.slice(0, Number(pos[1]));
+      const line = before.split('\n').length;
+      return `line ${line}, column ${before.length - before.lastIndexOf('\n')}`;
+    })() : 'JSON';
+    return { issues: [{ path: where, message: `not valid JSON: ${msg}` }] };
+  }
+  const r = ScoringConfig.safeParse(json);
+  return r.success ? { config: r.data } : { issues: issuesOf(r.error) };
+}
+
+function condition(w: Config['fit'][number]['when']): string {
+  if (w.kind === 'tag') return `${w.op === 'has' ? 'has' : 'has not'} tag ${w.tag}`;
+  const v = w.value === undefined ? '' : Array.isArray(w.value) ? ` [${w.value.join(', ')}]` : ` ${String(w.value)}`;
+  return `${w.field} ${w.op.replace('_', ' ')}${v}`;
+}
+
+export function ScoringRules({ onSaved }: { onSaved: () => void }) {
+  const q = useApi('scoring.rules.get', {});
+  const ids = useId();
+  const [text, setText] = useState<string | null>(null);
+  const [issues, setIssues] = useState<ApiIssue[]>([]);
+  const [saved, setSaved] = useState<SetResult | null>(null);
+  const [loadedFile, setLoadedFile] = useState<string | null>(null);
+  const fileRef = useRef<HTMLInputElement>(null);
+  const save = useAction((config: Config) => call('scoring.rules.set', { config }));
+
+  const pretty = q.data ? JSON.stringify(q.data, null, 2) : '';
+  useEffect(() => {
+    if (q.data && text === null) setText(JSON.stringify(q.data, null, 2));
+  }, [q.data, text]);
+
+  if (q.error) return <ErrorPanel what="Could not load the scoring rules" error={q.error} onRetry={q.reload} />;
+  if (!q.data || text === null) return <Loading label="Loading the scoring rules…" />;
+  const cfg = q.data;
+  const dirty = text !== pretty;
+
+  const onSave = async () => {
+    setSaved(null);
+    save.clearError();
+    const r = checkRules(text);
+    if ('issues' in r) {
+      setIssues(r.issues);
+      return;
+    }
+    setIssues([]);
+    const res = await save.run(r.config);
+    if (res) {
+      setSaved(res);
+      setLoadedFile(null);
+      q.setData(() => res.config);
+      setText(JSON.stringify(res.config, null, 2));
+      onSaved();
+    }
+  };
+  const onFile = async (e: ChangeEvent<HTMLInputElement>) => {
+    const f = e.target.files?.[0];
+    e.target.value = '';
+    if (!f) return;
+    const body = await f.text();
+    setSaved(null);
+    setLoadedFile(f.name);
+    setText(body);
+    const r = checkRules(body);
+    setIssues('issues' in r ? r.issues : []);
+  };
+  const shownIssues = issues.length ? issues : (save.error?.issues ?? []);
+
+  return (
+    <div className="stack">
+      <section className="card" aria-labelledby={`${ids}-now`}>
+        <h2 id={`${ids}-now`}>Rules in use</h2>
+        <dl className="facts facts-inline sr-thresholds">
+          <div>
+            <dt>MQL at</dt>
+            <dd data-testid="threshold-mql">{cfg.thresholds.mql} points</dd>
+          </div>
+          <div>
+            <dt>SQL at</dt>
+            <dd data-testid="threshold-sql">{cfg.thresholds.sql} points</dd>
+          </div>
+          <div>
+            <dt>Decay</dt>
+            <dd>{cfg.decay ? `−${cfg.decay.points} after ${cfg.decay.afterDays} days idle, then every ${cfg.decay.everyDays} days${cfg.decay.max ? ` (at most −${cfg.decay.max})` : ''}` : 'None'}</dd>
+          </div>
+        </dl>
+        <h3 className="sr-sub">Fit: who the contact is</h3>
+        {cfg.fit.length === 0 ? (
+          <p className="muted">No fit rules.</p>
+        ) : (
+          <table className="table" aria-label="Fit rules">
+            <thead>
+              <tr>
+                <th scope="col">Rule</th>
+                <th scope="col">When</th>
+                <th scope="col" className="num">
+                  Points
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {cfg.fit.map((r) => (
+                <tr key={r.id}>
+                  <td>{r.label ?? r.id}</td>
+                  <td>
+                    <code>{condition(r.when)}</code>
+                  </td>
+                  <td className="num">{signed(r.points)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        <h3 className="sr-sub">Behaviour: what the contact does</h3>
+        {cfg.behavior.length === 0 ? (
+          <p className="muted">No behaviour rules.</p>
+        ) : (
+          <table className="table" aria-label="Behaviour rules">
+            <thead>
+              <tr>
+                <th scope="col">Rule</th>
+                <th scope="col">Event</th>
+                <th scope="col">Counts</th>
+                <th scope="col" className="num">
+                  Points
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {cfg.behavior.map((r) => (
+                <tr key={r.id} data-rule={r.id}>
+                  <td>{r.label ?? r.id}</td>
+                  <td>
+                    <code>{r.event}</code>
+                    {r.where ? (
+                      <span className="muted">
+                        {' '}
+                        where {r.where.path} {r.where.op.replace('_', ' ')} {String(r.where.value)}
+                      </span>
+                    ) : null}
+                  </td>
+                  <td>
+                    {r.repeatable ? `every time${r.cap ? `, at most ${r.cap}` : ''}` : 'once'}
+                    {r.withinDays ? `, last ${r.withinDays} days` : ''}
+                  </td>
+                  <td className="num">{signed(r.points)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+
+      <section className="card" aria-labelledby={`${ids}-edit`}>
+        <div className="card-head">
+          <h2 id={`${ids}-edit`}>Edit as JSON</h2>
+          <div className="card-actions">
+            <input ref={fileRef} id={`${ids}-file`} type="file" accept=".json,application/json" className="visually-hidden" onChange={(e) => void onFile(e)} />
+            <button type="button" className="btn" onClick={() => fileRef.current?.click()}>
+              Import .json file…
+            </button>
+          </div>
+        </div>
+        <p className="hint" id={`${ids}-hint`}>
+          Thresholds, <code>fit</code> rules (a field or tag condition), <code>behavior</code> rules (an event, points, repeatable, cap, withinDays) and{' '}
+          <code>decay</code>. Saving checks everything first, then re-scores every contact.
+          {loadedFile ? <> Loaded from <strong>{loadedFile}</strong>: review, then save.</> : null}
+        </p>
+        <label htmlFor={`${ids}-json`} className="visually-hidden">
+          Scoring rules (JSON)
+        </label>
+        <textarea
+          id={`${ids}-json`}
+          className="sr-json"
+          spellCheck={false}
+          value={text}
+          rows={18}
+          aria-invalid={shownIssues.length > 0}
+          aria-describedby={`${ids}-hint${shownIssues.length ? ` ${ids}-errors` : ''}`}
+          onChange={(e) => {
+            setText(e.target.value);
+            setSaved(null);
+          }}
+        />
+        {shownIssues.length ? (
+          <div className="error-panel sr-errors" role="alert" id={`${ids}-errors`}>
+            <div>
+              <strong>Not saved: {plural(shownIssues.length, 'problem')} to fix</strong>
+              <ul>
+                {shownIssues.map((i) => (
+                  <li key={i.path + i.message}>
+                    <code>{i.path}</code>: {i.message}
+                  </li>
+                ))}
+              </ul>
+            </div>
+          </div>
+        ) : save.error ? (
+          <ErrorPanel what="Could not save the rules" error={save.error} />
+        ) : null}
+        {saved ? (
+          <p className="success" role="status" data-testid="rescored">
+            Saved. Re-scored {plural(saved.rescored, 'contact')}: {plural(saved.changed, 'score')} changed, {saved.crossed.toLocaleString()} crossed a threshold ({saved.durationMs.toLocaleString()} ms).
+          </p>
+        ) : null}
+        <div className="form-actions">
+          <button type="button" className="btn btn-primary" onClick={() => void onSave()} disabled={save.pending}>
+            {save.pending ? 'Saving and re-scoring…' : 'Save and re-score'}
+          </button>
+          <button
+            type="button"
+            className="btn"
+            disabled={!dirty || save.pending}
+            onClick={() => {
+              setText(pretty);
+              setIssues([]);
+              setLoadedFile(null);
+              save.clearError();
+            }}
+          >
+            Discard changes
+          </button>
+        </div>
+      </section>
+    </div>
+  );
+}
