@@ -6,7 +6,7 @@
  * unreachable.
  */
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useCallback, useEffect, useId, useMemo, useRef, useState, type FormEvent, type KeyboardEvent as ReactKeyboardEvent } from 'react';
+import { memo, useCallback, useEffect, useId, useMemo, useRef, useState, type FormEvent, type KeyboardEvent as ReactKeyboardEvent } from 'react';
 import type { ApiError, Approval, ApprovalPriority, ApprovalStatus } from '../../../shared/api';
 import { call, useSession } from '../api/client';
 import { toApiError } from '../api/errors';
@@ -41,6 +41,8 @@ function useApprovalList(status: StatusFilter, workflow: string) {
   const firstEpoch = useRef(epoch);
   const refetchEpoch = epoch > Math.max(1, firstEpoch.current) ? epoch : 0;
   const transport = useSession((s) => s.transport);
+  /** Approvals decided while this page was open: they stay in the pending view (with their outcome) across reloads. */
+  const decidedHere = useRef(new Map<string, Approval>());
 
   useEffect(() => {
     if (!transport) return;
@@ -54,7 +56,12 @@ function useApprovalList(status: StatusFilter, workflow: string) {
         if (!live) return;
         all.push(...page.approvals);
         cursor = page.nextCursor ?? undefined;
-        setState({ items: [...all], loading: false, error: null, pending: page.pending, more: cursor !== undefined });
+        let items = all;
+        if (!cursor && status === 'pending' && decidedHere.current.size) {
+          const ids = new Set(all.map((a) => a.id));
+          items = [...all, ...[...decidedHere.current.values()].filter((a) => !ids.has(a.id) && (!workflow || a.workflowId === workflow))];
+        }
+        setState({ items: [...items], loading: false, error: null, pending: page.pending, more: cursor !== undefined });
         if (!cursor) return;
       }
     })().catch((e: unknown) => live && setState((s) => ({ ...s, loading: false, more: false, error: toApiError(e) })));
@@ -68,6 +75,7 @@ function useApprovalList(status: StatusFilter, workflow: string) {
   const upsert = useCallback(
     (list: Approval[], addNew: boolean) =>
       setState((s) => {
+        for (const a of list) if (a.status !== 'pending') decidedHere.current.set(a.id, a);
         const byId = new Map(list.map((a) => [a.id, a]));
         const items = s.items.map((a) => {
           const b = byId.get(a.id);
@@ -81,7 +89,12 @@ function useApprovalList(status: StatusFilter, workflow: string) {
     [status, workflow],
   );
   const setPending = useCallback((n: number) => setState((s) => ({ ...s, pending: n })), []);
-  return { ...state, reload, upsert, setPending };
+  /** Drop the decided rows from a pending view. */
+  const hideDecided = useCallback(() => {
+    decidedHere.current.clear();
+    if (status === 'pending') setState((s) => ({ ...s, items: s.items.filter((a) => a.status === 'pending') }));
+  }, [status]);
+  return { ...state, reload, upsert, setPending, hideDecided };
 }
 
 function isTyping(t: EventTarget | null): boolean {
@@ -107,6 +120,7 @@ export function Approvals() {
   const [sort, setSort] = useState<SortKey>('newest');
   const list = useApprovalList(status, workflow);
   const workflows = useApi('workflows.list', {});
+  useEvent('workflows.changed', () => workflows.reload());
   const rows = useMemo(() => viewOf(list.items, { priority, q, sort }), [list.items, priority, q, sort]);
   const [activeId, setActiveId] = useState<string | null>(null);
   const [selected, setSelected] = useState<Set<string>>(() => new Set());
@@ -280,7 +294,7 @@ export function Approvals() {
 
   // ---- keyboard ----
   const listRef = useRef<HTMLDivElement>(null);
-  const virt = useVirtualizer({ count: rows.length, getScrollElement: () => listRef.current, estimateSize: () => ROW_HEIGHT, overscan: 8 });
+  const virt = useVirtualizer({ count: rows.length, getScrollElement: () => listRef.current, estimateSize: () => ROW_HEIGHT, overscan: 6 });
   useEffect(() => {
     if (activeIndex >= 0) virt.scrollToIndex(activeIndex, { align: 'auto' });
   }, [activeIndex, virt]);
@@ -430,6 +444,11 @@ export function Approvals() {
                 {rows.length} {status === 'all' ? '' : STATUS_LABEL[status].toLowerCase()} shown
                 {list.more ? <span className="muted"> (loading more…)</span> : null}
               </h2>
+              {status === 'pending' && rows.some((a) => a.status !== 'pending') ? (
+                <button type="button" className="btn-link ap-hide" onClick={list.hideDecided}>
+                  Hide decided
+                </button>
+              ) : null}
               <label className="ap-check">
                 <input
                   type="checkbox"
@@ -474,8 +493,8 @@ export function Approvals() {
                         selected={selected.has(a.id)}
                         busy={busy[a.id]}
                         queued={queuedIds.has(a.id)}
-                        onOpen={() => setActiveId(a.id)}
-                        onToggle={() => toggle(a.id)}
+                        onOpen={setActiveId}
+                        onToggle={toggle}
                       />
                     );
                   })}
@@ -546,13 +565,23 @@ function StatusBadge({ a, busy, queued }: { a: Approval; busy?: 'approve' | 'rej
   );
 }
 
-function Row(props: { a: Approval; top: number; now: number; active: boolean; selected: boolean; busy?: 'approve' | 'reject' | undefined; queued: boolean; onOpen: () => void; onToggle: () => void }) {
+const Row = memo(function Row(props: {
+  a: Approval;
+  top: number;
+  now: number;
+  active: boolean;
+  selected: boolean;
+  busy?: 'approve' | 'reject' | undefined;
+  queued: boolean;
+  onOpen: (id: string) => void;
+  onToggle: (id: string) => void;
+}) {
   const { a, now } = props;
   const left = a.status === 'pending' ? timeLeft(a.expiresAt, now) : null;
   return (
     <li className={`ap-row${props.active ? ' is-active' : ''}${a.status !== 'pending' || props.queued ? ' is-done' : ''}`} style={{ transform: `translateY(${props.top}px)` }} data-testid="approval-row" data-id={a.id} data-status={a.status}>
-      <input type="checkbox" className="ap-row-check" checked={props.selected} disabled={a.status !== 'pending'} onChange={props.onToggle} aria-label={`Select “${a.title}”`} />
-      <button type="button" className="ap-row-main" aria-current={props.active ? 'true' : undefined} onClick={props.onOpen}>
+      <input type="checkbox" className="ap-row-check" checked={props.selected} disabled={a.status !== 'pending'} onChange={() => props.onToggle(a.id)} aria-label={`Select “${a.title}”`} />
+      <button type="button" className="ap-row-main" aria-current={props.active ? 'true' : undefined} onClick={() => props.onOpen(a.id)}>
         <span className="ap-row-top">
           <span className={`ap-pri ap-pri-${a.priority}`} title={`${PRIORITY_LABEL[a.priority]} priority`}>
             <span className="sr-only">{PRIORITY_LABEL[a.priority]} priority</span>
@@ -569,7 +598,7 @@ function Row(props: { a: Approval; top: number; now: number; active: boolean; se
       </button>
     </li>
   );
-}
+});
 
 function Detail(props: {
   a: Approval;

@@ -142,7 +142,7 @@ export function span(ms: number): string {
   const m = Math.abs(ms);
   if (m < MIN) return m < 10_000 ? 'now' : `${Math.round(m / 1000)} s`;
   if (m < HOUR) return `${Math.floor(m / MIN)} min`;
-  if (m < DAY) return `${Math.floor(m / HOUR)} h`;
+  if (m < 2 * DAY) return `${Math.floor(m / HOUR)} h`;
   return `${Math.floor(m / DAY)} d`;
 }
 
