@@ -71,19 +71,26 @@ function useApprovalList(status: StatusFilter, workflow: string) {
   }, [status, workflow, nonce, refetchEpoch, transport]);
 
   const reload = useCallback(() => setNonce((n) => n + 1), []);
-  /** Replace rows by id; add new ones that match the filters. */
+  /**
+   * Replace rows by id. "created": add new ones that match the filters; "mine": decisions made on
+   * this page, kept in a pending view (even when a reload dropped them meanwhile); "changed": only replace.
+   */
   const upsert = useCallback(
-    (list: Approval[], addNew: boolean) =>
+    (list: Approval[], kind: 'created' | 'changed' | 'mine') =>
       setState((s) => {
-        for (const a of list) if (a.status !== 'pending') decidedHere.current.set(a.id, a);
+        if (kind === 'mine') for (const a of list) if (a.status !== 'pending') decidedHere.current.set(a.id, a);
         const byId = new Map(list.map((a) => [a.id, a]));
         const items = s.items.map((a) => {
           const b = byId.get(a.id);
           if (!b) return a;
           byId.delete(a.id);
+          if (decidedHere.current.has(b.id)) decidedHere.current.set(b.id, b);
           return b;
         });
-        if (addNew) for (const a of byId.values()) if ((status === 'all' || a.status === status) && (!workflow || a.workflowId === workflow)) items.push(a);
+        for (const a of byId.values()) {
+          if (workflow && a.workflowId !== workflow) continue;
+          if ((kind === 'created' && (status === 'all' || a.status === status)) || (kind === 'mine' && (status === 'pending' || status === 'all' || a.status === status))) items.push(a);
+        }
         return { ...s, items };
       }),
     [status, workflow],
@@ -165,8 +172,8 @@ export function Approvals() {
         return;
       }
       const get = (id: string) => call('approvals.get', { id }).catch(() => null);
-      void Promise.all(created.map(get)).then((l) => upsert(l.filter((a): a is Approval => a !== null), true));
-      void Promise.all(changed.map(get)).then((l) => upsert(l.filter((a): a is Approval => a !== null), false));
+      void Promise.all(created.map(get)).then((l) => upsert(l.filter((a): a is Approval => a !== null), 'created'));
+      void Promise.all(changed.map(get)).then((l) => upsert(l.filter((a): a is Approval => a !== null), 'changed'));
     }, 250);
   }, [reload, upsert]);
   useEffect(() => () => void (fetchIds.current.timer && clearTimeout(fetchIds.current.timer)), []);
@@ -195,7 +202,7 @@ export function Approvals() {
   useEffect(
     () =>
       onQueueSent((o) => {
-        upsert([o.approval], false);
+        upsert([o.approval], 'mine');
         if (o.alreadyDecided) setNotes((n) => ({ ...n, [o.approval.id]: { id: o.approval.id, tone: 'warn', text: o.message } }));
       }),
     [upsert],
@@ -218,7 +225,6 @@ export function Approvals() {
       moveAfterDecision(a.id);
       const local = () => {
         enqueue({ id: a.id, decision, title: a.title, ...(opts.payload !== undefined ? { payload: opts.payload } : {}), ...(opts.reason ? { reason: opts.reason } : {}) });
-        setNotes((n) => ({ ...n, [a.id]: { id: a.id, tone: 'warn', text: 'Saved on this device — sends when connected.' } }));
       };
       if (conn !== 'connected') {
         local();
@@ -227,7 +233,7 @@ export function Approvals() {
       setBusy((b) => ({ ...b, [a.id]: decision }));
       try {
         const r = await call('approvals.decide', { id: a.id, decision, by: DECIDED_BY, ...(opts.payload !== undefined ? { payload: opts.payload } : {}), ...(opts.reason ? { reason: opts.reason } : {}) });
-        upsert([r.approval], false);
+        upsert([r.approval], 'mine');
         setNotes((n) => {
           const copy = { ...n };
           if (r.alreadyDecided) copy[a.id] = { id: a.id, tone: 'warn', text: r.message };
@@ -267,7 +273,7 @@ export function Approvals() {
     try {
       for (let i = 0; i < ids.length; i += 1000) {
         const r = await call('approvals.decideMany', { ids: ids.slice(i, i + 1000), decision: 'approve', by: DECIDED_BY });
-        upsert(r.results.flatMap((x) => (x.approval ? [x.approval] : [])), false);
+        upsert(r.results.flatMap((x) => (x.approval ? [x.approval] : [])), 'mine');
         done += r.decided;
         for (const x of r.results) if (!x.ok) already.push(x.message);
       }
@@ -589,12 +595,18 @@ const Row = memo(function Row(props: {
           <span className="ap-row-title">{a.title}</span>
           {a.confidence !== null ? <span className="ap-conf" title="AI confidence">{formatConfidence(a.confidence)}</span> : null}
         </span>
-        <span className="ap-row-meta">
-          <span className="ap-row-wf">{a.workflowName}</span>
-          <span>{age(a.createdAt, now)}</span>
-          {left ? <span className={left.urgent ? 'ap-urgent' : undefined}>{left.label}</span> : null}
-          <StatusBadge a={a} busy={props.busy} queued={props.queued} />
-        </span>
+        {a.status === 'pending' && !props.queued && !props.busy ? (
+          <span className="ap-row-meta">
+            {a.priority === 'high' ? <span className="ap-pill ap-tone-danger">High</span> : null}
+            <span className="ap-row-wf">{a.workflowName}</span>
+            <span>{age(a.createdAt, now)}</span>
+            {left ? <span className={left.urgent ? 'ap-urgent' : undefined}>{left.label}</span> : null}
+          </span>
+        ) : (
+          <span className="ap-row-meta">
+            <StatusBadge a={a} busy={props.busy} queued={props.queued} />
+          </span>
+        )}
       </button>
     </li>
   );
@@ -621,7 +633,7 @@ function Detail(props: {
     <article className="ap-detail" data-testid="detail" data-id={a.id}>
       <header className="ap-detail-head">
         <h2 data-testid="detail-title">{a.title}</h2>
-        <dl className="facts-inline ap-meta">
+        <dl className="ap-meta">
           <div>
             <dt>Workflow</dt>
             <dd>{a.workflowName}</dd>
@@ -698,6 +710,7 @@ function Detail(props: {
               </button>
             </div>
           ) : null}
+          {d.ai ? <AiPanel ai={d.ai} /> : null}
           <section className="ap-section" aria-labelledby="ap-preview-title">
             <h3 id="ap-preview-title">{a.status === 'approved' && shown !== a.payload ? 'As approved (edited)' : 'As the recipient will see it'}</h3>
             <Preview preview={d.preview} />
@@ -705,7 +718,6 @@ function Detail(props: {
           {a.status === 'approved' && a.decidedPayload !== null && a.decidedPayload !== undefined ? <EditDiff before={a.payload} after={a.decidedPayload} label="Edits made before approving" /> : null}
         </>
       )}
-      {d.ai ? <AiPanel ai={d.ai} /> : null}
     </article>
   );
 }
@@ -776,7 +788,7 @@ function EditForm({ a, onCancel, onApprove }: { a: Approval; onCancel: () => voi
     <form className="ap-form" onSubmit={submit} aria-label="Edit, then approve" onKeyDown={keys}>
       {fields ? (
         fields.map((f, i) => (
-          <div className="form-row" key={f.path.join('.')}>
+          <div className="ap-field" key={f.path.join('.')}>
             <label htmlFor={`${id}-${i}`}>{f.label}</label>
             {f.multiline ? (
               <textarea id={`${id}-${i}`} rows={10} value={values[i]} autoFocus={i === fields.length - 1} onChange={(e) => setValues((v) => v.map((x, j) => (j === i ? e.target.value : x)))} />
@@ -786,7 +798,7 @@ function EditForm({ a, onCancel, onApprove }: { a: Approval; onCancel: () => voi
           </div>
         ))
       ) : (
-        <div className="form-row">
+        <div className="ap-field">
           <label htmlFor={`${id}-json`}>Payload (JSON)</label>
           <textarea id={`${id}-json`} className="ap-json" rows={14} value={json} autoFocus spellCheck={false} onChange={(e) => setJson(e.target.value)} aria-invalid={parsed.ok ? undefined : true} aria-describedby={`${id}-err`} />
           <p id={`${id}-err`} className={parsed.ok ? 'hint' : 'field-error'}>

@@ -70,7 +70,7 @@ export function AiPanel({ ai }: { ai: AiInfo }) {
   return (
     <section className="ap-section" aria-labelledby="ap-ai-title">
       <h3 id="ap-ai-title">AI review</h3>
-      <dl className="facts-inline ap-ai-facts">
+      <dl className="ap-meta">
         <div>
           <dt>Confidence</dt>
           <dd data-testid="ai-confidence">{formatConfidence(ai.confidence)}</dd>
