@@ -320,7 +320,7 @@ test('10 000 pending approvals: a virtualized list that reaches the last one', a
     await route.fulfill({ json: { result: { approvals: page, pending: items.length, nextCursor: next } } });
   });
   await openPage(app, 'Approvals');
-  await expect(app.getByRole('heading', { name: '10000 pending shown' })).toBeVisible({ timeout: 20_000 });
+  await expect(app.getByRole('heading', { name: '10000 to decide' })).toBeVisible({ timeout: 20_000 });
   expect(calls).toBe(10);
   expect(await app.getByTestId('approval-row').count()).toBeLessThan(60);
 

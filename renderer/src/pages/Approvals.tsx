@@ -362,7 +362,7 @@ export function Approvals() {
         intro="Decisions your workflows wait for: drafts to review, offers to send, replies to approve."
         actions={
           <span className="badge badge-neutral" data-testid="pending-count" aria-live="polite">
-            {list.pending === null ? '…' : `${list.pending} pending`}
+            {list.pending === null ? '…' : `${list.pending} pending in all workflows`}
           </span>
         }
       />
@@ -447,7 +447,8 @@ export function Approvals() {
           <section className="ap-list-pane" aria-labelledby="ap-list-title">
             <div className="ap-list-head">
               <h2 id="ap-list-title">
-                {rows.length} {status === 'all' ? '' : STATUS_LABEL[status].toLowerCase()} shown
+                {status === 'pending' ? `${pendingShown.length} to decide` : `${rows.length} ${status === 'all' ? '' : STATUS_LABEL[status].toLowerCase()} shown`}
+                {status === 'pending' && rows.length > pendingShown.length ? <span className="muted"> · {rows.length - pendingShown.length} decided here</span> : null}
                 {list.more ? <span className="muted"> (loading more…)</span> : null}
               </h2>
               {status === 'pending' && rows.some((a) => a.status !== 'pending') ? (
@@ -564,7 +565,7 @@ function StatusBadge({ a, busy, queued }: { a: Approval; busy?: 'approve' | 'rej
   if (a.status === 'pending') return null;
   const d = deliveryLabel(a);
   return (
-    <span className={`ap-pill ap-status-${a.status}`}>
+    <span className={`ap-pill ${d && (d.tone === 'warn' || d.tone === 'danger') ? `ap-tone-${d.tone}` : `ap-status-${a.status}`}`}>
       {STATUS_LABEL[a.status]}
       {d ? ` · ${d.text}` : ''}
     </span>
