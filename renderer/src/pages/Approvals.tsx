@@ -413,6 +413,9 @@ export function Approvals() {
         </div>
       </div>
       <Shortcuts />
+      <p className="sr-only" aria-live="polite" data-testid="active-announce">
+        {active ? `${active.title}, ${activeIndex + 1} of ${rows.length}, ${active.status === 'pending' ? `${PRIORITY_LABEL[active.priority]} priority` : STATUS_LABEL[active.status]}` : ''}
+      </p>
       {queue.length ? (
         <div className="notice ap-queue" role="status" data-testid="local-queue">
           {queue.length} decision{queue.length === 1 ? '' : 's'} saved on this device — sends when connected.{' '}
