@@ -382,6 +382,11 @@ export function Approvals() {
           <label htmlFor={`${filterId}-wf`}>Workflow</label>
           <select id={`${filterId}-wf`} value={workflow} onChange={(e) => setWorkflow(e.target.value)}>
             <option value="">All workflows</option>
+            {workflows.error ? (
+              <option value="" disabled>
+                (could not load the workflow names: {workflows.error.message})
+              </option>
+            ) : null}
             {(workflows.data?.workflows ?? []).map((w) => (
               <option key={w.id} value={w.id}>
                 {w.name}
@@ -451,7 +456,7 @@ export function Approvals() {
             <div className="ap-list-head">
               <h2 id="ap-list-title">
                 {status === 'pending' ? `${pendingShown.length} to decide` : `${rows.length} ${status === 'all' ? '' : STATUS_LABEL[status].toLowerCase()} shown`}
-                {status === 'pending' && rows.length > pendingShown.length ? <span className="muted"> · {rows.length - pendingShown.length} decided here</span> : null}
+                {status === 'pending' && rows.length > pendingShown.length ? <span className="muted"> · {rows.length - pendingShown.length} decided</span> : null}
                 {list.more ? <span className="muted"> (loading more…)</span> : null}
               </h2>
               {status === 'pending' && rows.some((a) => a.status !== 'pending') ? (
@@ -527,7 +532,7 @@ export function Approvals() {
                 onReject={(reason) => void decide(active, 'reject', { reason })}
               />
             ) : (
-              <p className="muted ap-detail-empty">Select an approval to see its draft.</p>
+              <p className="muted ap-detail-empty">{rows.length ? 'Select an approval to see its draft.' : 'Nothing selected.'}</p>
             )}
           </section>
         </div>
@@ -795,7 +800,7 @@ function EditForm({ a, onCancel, onApprove }: { a: Approval; onCancel: () => voi
           <div className="ap-field" key={f.path.join('.')}>
             <label htmlFor={`${id}-${i}`}>{f.label}</label>
             {f.multiline ? (
-              <textarea id={`${id}-${i}`} rows={10} value={values[i]} autoFocus={i === fields.length - 1} onChange={(e) => setValues((v) => v.map((x, j) => (j === i ? e.target.value : x)))} />
+              <textarea id={`${id}-${i}`} rows={6} value={values[i]} autoFocus={i === fields.length - 1} onChange={(e) => setValues((v) => v.map((x, j) => (j === i ? e.target.value : x)))} />
             ) : (
               <input id={`${id}-${i}`} type="text" value={values[i]} onChange={(e) => setValues((v) => v.map((x, j) => (j === i ? e.target.value : x)))} />
             )}
