@@ -100,10 +100,28 @@ export const WorkflowSummary = z.object({
 });
 export type WorkflowSummary = z.infer<typeof WorkflowSummary>;
 
+/**
+ * How urgent an approval is, derived when it is read (docs/engine.md, "Approvals"):
+ * high = expires within 24 h or confidence below 0.5; low = confidence 0.9 or more and
+ * no expiry within 72 h; normal otherwise.
+ */
+export const ApprovalPriority = z.enum(['high', 'normal', 'low']);
+export type ApprovalPriority = z.infer<typeof ApprovalPriority>;
+/**
+ * What became of a decided approval's run: running (still working, or waiting for
+ * something else), queued (a side effect waits in the outbox or a step waits to retry
+ * after a network error: it sends when the network is back), delivered (the run
+ * succeeded), failed (the run failed or was cancelled). Null while pending.
+ */
+export const ApprovalDelivery = z.enum(['running', 'queued', 'delivered', 'failed']);
+export type ApprovalDelivery = z.infer<typeof ApprovalDelivery>;
+
 export const Approval = z.object({
   id: z.string(),
   runId: z.string(),
   workflowId: z.string(),
+  /** The workflow's name (its id when the workflow is gone). */
+  workflowName: z.string(),
   nodeId: z.string(),
   title: z.string(),
   payload: z.unknown(),
@@ -116,6 +134,10 @@ export const Approval = z.object({
   decisionReason: z.string().nullable(),
   expiresAt: z.string().nullable(),
   createdAt: z.string(),
+  priority: ApprovalPriority,
+  delivery: ApprovalDelivery.nullable(),
+  /** Why a queued delivery waits (the last error and the next retry), or why it failed. */
+  deliveryDetail: z.string().nullable(),
 });
 export type Approval = z.infer<typeof Approval>;
 
@@ -230,8 +252,9 @@ export const engineOps = {
   'runs.retry': op('Retry a failed run from its failed step(s); finished steps are kept.', z.object({ id: z.string() }).strict(), RunSummary),
   'runs.prune': op('Delete finished runs older than N days (never a queued, running or waiting run).',
     z.object({ olderThanDays: z.number().min(0).default(30) }).strict(), z.object({ deleted: z.number().int() })),
-  'approvals.list': op('Approvals, newest first (pending by default).',
-    z.object({ status: ApprovalStatus.or(z.literal('all')).default('pending'), limit: Limit }).strict(), z.object({ approvals: z.array(Approval), pending: z.number().int() })),
+  'approvals.list': op('Approvals, newest first (pending by default), filtered by workflow; page with nextCursor.',
+    z.object({ status: ApprovalStatus.or(z.literal('all')).default('pending'), workflow: z.string().optional(), limit: Limit, cursor: z.string().regex(/^[^~]+~[^~]+$/, 'use the nextCursor of the previous page').optional() }).strict(),
+    z.object({ approvals: z.array(Approval), pending: z.number().int(), nextCursor: z.string().nullable() })),
   'approvals.get': op('One approval.', z.object({ id: z.string() }).strict(), Approval),
   'approvals.decide': op('Approve (optionally with an edited payload) or reject. A second decision keeps the first one.',
     z.object({ id: z.string(), decision: z.enum(['approve', 'reject']), payload: Json.optional(), reason: z.string().max(2000).optional(), by: z.string().max(200).optional() }).strict(),
@@ -239,6 +262,13 @@ export const engineOps = {
   'kpi.automation': op('Automation success for a date range (UTC days, inclusive, by finish time) and the previous period of the same length, plus failures in the last 24 hours.',
     z.object({ from: KpiDay, to: KpiDay }).strict().refine((r) => r.from <= r.to, { error: 'from must be on or before to', path: ['to'] }),
     AutomationKpi),
+  'approvals.decideMany': op('Approve or reject many approvals in one call (no edited payloads). Each one keeps its first decision; an unknown id is reported, not fatal.',
+    z.object({ ids: z.array(z.string().min(1)).min(1, 'give at least one approval id').max(1000), decision: z.enum(['approve', 'reject']), reason: z.string().max(2000).optional(), by: z.string().max(200).optional() }).strict(),
+    z.object({
+      results: z.array(z.object({ id: z.string(), approval: Approval.nullable(), alreadyDecided: z.boolean(), ok: z.boolean(), message: z.string() })),
+      decided: z.number().int(),
+      pending: z.number().int(),
+    })),
   'escalations.list': op('Escalations, newest first.', z.object({ acknowledged: z.boolean().optional(), limit: Limit }).strict(),
     z.object({ escalations: z.array(Escalation), unacknowledged: z.number().int() })),
   'escalations.acknowledge': op('Acknowledge an escalation.', z.object({ id: z.string(), by: z.string().max(200).optional() }).strict(), Escalation),

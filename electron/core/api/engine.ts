@@ -63,12 +63,43 @@ type ApprovalRow = {
   decision_reason: string | null;
   expires_at: string | null;
   created_at: string;
+  workflow_name: string | null;
+  delivery: string | null;
+  delivery_detail: string | null;
 };
-function approvalOut(a: ApprovalRow): Approval {
+
+/** Approvals with the workflow name and what became of the run after the decision (see ApprovalDelivery). */
+const APPROVAL_SELECT = `SELECT a.*, w.name AS workflow_name,
+  CASE WHEN a.status IN ('pending', 'cancelled') THEN NULL
+    WHEN r.status IS NULL THEN NULL
+    WHEN r.status = 'succeeded' THEN 'delivered'
+    WHEN r.status IN ('failed', 'cancelled') THEN 'failed'
+    WHEN EXISTS (SELECT 1 FROM outbox o WHERE o.run_id = a.run_id AND o.status = 'pending')
+      OR EXISTS (SELECT 1 FROM steps s WHERE s.run_id = a.run_id AND s.status = 'waiting' AND s.waiting_for LIKE 'retry %') THEN 'queued'
+    ELSE 'running' END AS delivery,
+  CASE WHEN a.status IN ('pending', 'cancelled') THEN NULL
+    WHEN r.status IN ('failed', 'cancelled') THEN COALESCE(json_extract(r.error, '$.message'), 'the run was ' || r.status)
+    WHEN r.status IN ('queued', 'running', 'waiting') THEN
+      (SELECT COALESCE(json_extract(s.error, '$.message') || '; ', '') || s.waiting_for FROM steps s
+        WHERE s.run_id = a.run_id AND s.status = 'waiting' AND s.waiting_for LIKE 'retry %' ORDER BY s.id LIMIT 1)
+    ELSE NULL END AS delivery_detail
+  FROM approvals a LEFT JOIN workflows w ON w.id = a.workflow_id LEFT JOIN runs r ON r.id = a.run_id`;
+
+const HOUR = 3_600_000;
+/** docs/engine.md "Approvals": high when it expires within 24 h or confidence < 0.5; low when confidence >= 0.9 and no expiry within 72 h. */
+export function approvalPriority(a: { confidence: number | null; expiresAt: string | null }, now: number): Approval['priority'] {
+  const left = a.expiresAt === null ? Infinity : Date.parse(a.expiresAt) - now;
+  if (left < 24 * HOUR || (a.confidence !== null && a.confidence < 0.5)) return 'high';
+  if (a.confidence !== null && a.confidence >= 0.9 && left > 72 * HOUR) return 'low';
+  return 'normal';
+}
+
+function approvalOut(a: ApprovalRow, now: number): Approval {
   return {
     id: a.id,
     runId: a.run_id,
     workflowId: a.workflow_id,
+    workflowName: a.workflow_name ?? a.workflow_id,
     nodeId: a.node_id,
     title: a.title,
     payload: P(a.payload),
@@ -81,6 +112,9 @@ function approvalOut(a: ApprovalRow): Approval {
     decisionReason: a.decision_reason,
     expiresAt: a.expires_at,
     createdAt: a.created_at,
+    priority: approvalPriority({ confidence: a.confidence, expiresAt: a.expires_at }, now),
+    delivery: a.delivery as Approval['delivery'],
+    deliveryDetail: a.delivery_detail,
   };
 }
 type EscRow = { id: string; severity: string; title: string; detail: string; run_id: string | null; workflow_id: string | null; created_at: string; acknowledged_at: string | null; acknowledged_by: string | null };
@@ -144,6 +178,7 @@ export function engineHandlers(core: Core, engine: Engine): HandlerMap<
   | 'approvals.get'
   | 'approvals.decide'
   | 'kpi.automation'
+  | 'approvals.decideMany'
   | 'escalations.list'
   | 'escalations.acknowledge'
   | 'events.publish'
@@ -158,9 +193,9 @@ export function engineHandlers(core: Core, engine: Engine): HandlerMap<
   };
   const pending = () => (db.prepare(`SELECT COUNT(*) AS n FROM approvals WHERE status = 'pending'`).get() as { n: number }).n;
   const approval = (id: string) => {
-    const a = db.prepare('SELECT * FROM approvals WHERE id = ?').get(id) as ApprovalRow | undefined;
+    const a = db.prepare(`${APPROVAL_SELECT} WHERE a.id = ?`).get(id) as ApprovalRow | undefined;
     if (!a) throw new ApiError('not_found', `No approval "${id}". List them with: baton approvals list`);
-    return approvalOut(a);
+    return approvalOut(a, engine.now());
   };
   return {
     'workflows.list': () => ({ workflows: summaries(db, engine.now()) }),
@@ -317,11 +352,30 @@ export function engineHandlers(core: Core, engine: Engine): HandlerMap<
       return getRunSummary(core, id);
     },
     'runs.prune': ({ olderThanDays }) => ({ deleted: engine.prune(olderThanDays) }),
-    'approvals.list': ({ status, limit }) => {
-      const rows = (status === 'all'
-        ? db.prepare('SELECT * FROM approvals ORDER BY created_at DESC LIMIT ?').all(limit)
-        : db.prepare('SELECT * FROM approvals WHERE status = ? ORDER BY created_at DESC LIMIT ?').all(status, limit)) as ApprovalRow[];
-      return { approvals: rows.map(approvalOut), pending: pending() };
+    'approvals.list': ({ status, workflow, limit, cursor }) => {
+      const where: string[] = [];
+      const args: unknown[] = [];
+      if (status !== 'all') {
+        where.push('a.status = ?');
+        args.push(status);
+      }
+      if (workflow) {
+        where.push('a.workflow_id = ?');
+        args.push(workflow);
+      }
+      if (cursor) {
+        const i = cursor.lastIndexOf('~');
+        const at = cursor.slice(0, i);
+        const id = cursor.slice(i + 1);
+        where.push('(a.created_at < ? OR (a.created_at = ? AND a.id < ?))');
+        args.push(at, at, id);
+      }
+      const rows = db.prepare(`${APPROVAL_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY a.created_at DESC, a.id DESC LIMIT ?`).all(...args, limit + 1) as ApprovalRow[];
+      const more = rows.length > limit;
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      const now = engine.now();
+      return { approvals: page.map((a) => approvalOut(a, now)), pending: pending(), nextCursor: more && last ? `${last.created_at}~${last.id}` : null };
     },
     'approvals.get': ({ id }) => approval(id),
     'approvals.decide': ({ id, decision, payload, reason, by }) => {
@@ -355,6 +409,20 @@ export function engineHandlers(core: Core, engine: Engine): HandlerMap<
       const now = engine.now();
       const failedLast24h = (db.prepare(`SELECT COUNT(*) AS n FROM runs WHERE status = 'failed' AND finished_at >= ? AND finished_at <= ? AND scope = ''`).get(iso(now - DAY), iso(now)) as { n: number }).n;
       return { current: period(start, end), previous: period(start - len, start), failedLast24h };
+    },
+    'approvals.decideMany': ({ ids, decision, reason, by }) => {
+      let decided = 0;
+      const results = [...new Set(ids)].map((id) => {
+        try {
+          const r = engine.decide(id, decision, { ...(reason ? { reason } : {}), ...(by ? { by } : {}) });
+          if (!r.alreadyDecided) decided++;
+          return { id, approval: approval(id), ok: !r.alreadyDecided, ...r };
+        } catch (e) {
+          if (e instanceof ApiError && e.code === 'not_found') return { id, approval: null, ok: false, alreadyDecided: false, message: e.message };
+          throw e;
+        }
+      });
+      return { results, decided, pending: pending() };
     },
     'escalations.list': ({ acknowledged, limit }) => {
       const rows = (acknowledged === undefined
