@@ -8,7 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Page } from '@playwright/test';
-import { baton as cli } from './server';
+import { ensureDemo } from './demo';
 import { expect, openPage, test, type BatonServerInfo } from './fixtures';
 
 const SHOTS = resolve(import.meta.dirname, 'screenshots');
@@ -17,22 +17,6 @@ const stamp = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
 
 test.describe.configure({ mode: 'serial' });
 
-/** Demo data once per data folder: `demo seed` needs an empty CRM, so only seed when there is none yet. */
-async function ensureDemo(api: BatonServerInfo): Promise<number> {
-  for (let attempt = 1; ; attempt++) {
-    const { total } = await api.api('contacts.list', { limit: 1 });
-    if (total > 0) return total;
-    try {
-      await cli(api.dataDir, 'demo', 'seed', '--contacts', '3000');
-    } catch (e) {
-      // The live server writes too (its maintenance at start): SQLite may answer "database is locked"; try again.
-      if (attempt >= 5 || !/database is locked|busy/i.test(String(e))) throw e;
-      // A seed cut short leaves its contacts unscored: score them, then use what is there.
-      if ((await api.api('contacts.list', { limit: 1 })).total > 0) await api.api('scoring.rescore', {});
-      else await new Promise((r) => setTimeout(r, 2_000));
-    }
-  }
-}
 
 /** Light and dark; `whole` grows the viewport to the page's height (fullPage distorts the sticky sidebar). */
 async function shoot(page: Page, name: string, whole = false): Promise<void> {
@@ -53,7 +37,7 @@ const row = (page: Page, index: number) => page.locator(`.ct-body [role="row"][a
 
 test('the table shows the API total, scrolls to the end, sorts and searches like the API, and opens a contact with its score explanation', async ({ app, baton }) => {
   test.setTimeout(120_000);
-  const total = await ensureDemo(baton);
+  const total = await ensureDemo(3000);
   expect(total).toBeGreaterThan(500);
   await openPage(app, 'Contacts');
   await expect(app.getByTestId('contact-total')).toHaveAttribute('data-total', String(total));

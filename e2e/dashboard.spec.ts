@@ -8,27 +8,13 @@ import { resolve } from 'node:path';
 import type { Page } from '@playwright/test';
 import type { OpOutput } from '../shared/api';
 import { expect, test, type BatonServerInfo } from './fixtures';
-import { baton as cli } from './server';
+import { ensureDemo } from './demo';
 
 const SHOTS = resolve(import.meta.dirname, 'screenshots');
 
 test.beforeAll(async () => {
-  const dataDir = process.env.BATON_E2E_DATA;
-  if (!dataDir) throw new Error('BATON_E2E_DATA is not set: run through playwright.config.ts.');
-  // Demo data in the live server's folder. Another spec may have filled the CRM already: then its data is used.
-  // The server may hold the write lock for a moment (start-up maintenance on a loaded machine): try again then.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await cli(dataDir, 'demo', 'seed', '--contacts', '500');
-      return;
-    } catch (e) {
-      const err = e as { stdout?: string; stderr?: string };
-      const text = `${err.stdout ?? ''} ${err.stderr ?? ''} ${String(e)}`;
-      if (/needs an empty CRM/.test(text)) return;
-      if (!/database is locked/.test(text) || attempt >= 5) throw e;
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  }
+  // Demo data in the live server's folder (another spec may have seeded it already: then that data is used).
+  await ensureDemo(500);
 });
 
 const DAY = 86_400_000;
