@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Page } from '@playwright/test';
 import { ensureDemo } from './demo';
-import { expect, openPage, test, type BatonServerInfo } from './fixtures';
+import { expect, openPage, test } from './fixtures';
 
 const SHOTS = resolve(import.meta.dirname, 'screenshots');
 mkdirSync(SHOTS, { recursive: true });
