@@ -111,6 +111,13 @@ test('KPI tiles equal the API for the default range, the presets and a custom ra
   // The demo business has activity: the comparison is not between two zeros.
   expect(k90.current.newLeads + k90.previous.newLeads).toBeGreaterThan(0);
   expect(k90.current.newLeads).toBeGreaterThanOrEqual(k30.current.newLeads);
+  // E-mail and sequence numbers, and open deals by time in stage, are the API's.
+  const e90 = (await baton.api('kpi.dashboard', { from: addDays(t, -89), to: t })).engagement;
+  const pctText = (n: number | null) => (n === null ? '–' : `${n.toLocaleString('en-US', { maximumFractionDigits: 1 })}%`);
+  expect(e90.current.emailsSent).toBeGreaterThan(0);
+  await expect(app.getByTestId('engagement-sent').locator('td').first()).toHaveText(e90.current.emailsSent.toLocaleString('en-US'));
+  await expect(app.getByTestId('engagement-reply').locator('td').first()).toHaveText(pctText(e90.current.replyRate));
+  await expect(app.getByTestId('engagement-bounce').locator('td').nth(1)).toHaveText(pctText(e90.previous.bounceRate));
   await app.getByRole('button', { name: '7 days' }).click();
   await checkTiles(app, baton.api, addDays(t, -6), t);
   await app.getByRole('button', { name: 'This month' }).click();

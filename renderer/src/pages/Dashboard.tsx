@@ -121,6 +121,10 @@ export function Dashboard() {
           <FunnelCard kpi={kpi} />
         </div>
         <div className="dash-grid">
+          <EngagementCard kpi={kpi} />
+          <TimeInStageCard kpi={kpi} />
+        </div>
+        <div className="dash-grid">
           <EscalationsCard q={escalations} />
           <AutomationCard auto={auto} range={range} />
         </div>
@@ -486,6 +490,99 @@ function Funnel({ c, p }: { c: KpiDashboard['current']; p: KpiDashboard['previou
         </li>
       ))}
     </ol>
+  );
+}
+
+/* ---------------- e-mail, sequences, pipeline age ---------------- */
+
+function EngagementCard({ kpi }: { kpi: Query<KpiDashboard> }) {
+  const k = kpi.data;
+  const stale = useStale(k);
+  const rows: { id: string; label: string; c: string; p: string }[] = k
+    ? (() => {
+        const c = k.engagement.current;
+        const p = k.engagement.previous;
+        const days = (n: number | null) => (n === null ? '–' : `${n.toLocaleString(undefined, { maximumFractionDigits: 1 })} days`);
+        return [
+          { id: 'sent', label: 'E-mails sent', c: fmtInt(c.emailsSent), p: fmtInt(p.emailsSent) },
+          { id: 'reply', label: 'Reply rate', c: fmtPct(c.replyRate), p: fmtPct(p.replyRate) },
+          { id: 'bounce', label: 'Bounce rate', c: fmtPct(c.bounceRate), p: fmtPct(p.bounceRate) },
+          { id: 'unsub', label: 'Unsubscribe rate', c: fmtPct(c.unsubscribeRate), p: fmtPct(p.unsubscribeRate) },
+          { id: 'complaints', label: 'Complaints', c: fmtInt(c.complaints), p: fmtInt(p.complaints) },
+          { id: 'sequences', label: 'Sequences completed', c: `${fmtPct(c.sequenceCompletionRate)} of ${fmtInt(c.sequencesEnded)}`, p: `${fmtPct(p.sequenceCompletionRate)} of ${fmtInt(p.sequencesEnded)}` },
+          { id: 'cycle', label: 'Sales cycle (opened → won)', c: days(c.salesCycleDays), p: days(p.salesCycleDays) },
+        ];
+      })()
+    : [];
+  return (
+    <Card title="E-mail and sequences" id="dash-engagement">
+      {kpi.error && !k ? (
+        <p className="muted">Not available: the numbers could not be loaded (see above).</p>
+      ) : !k ? (
+        <Loading label="Loading…" />
+      ) : (
+        <table className={`table${stale ? ' is-stale' : ''}`} aria-label="E-mail and sequence numbers, this period and the one before">
+          <thead>
+            <tr>
+              <th scope="col">Measure</th>
+              <th scope="col" className="num">
+                This period
+              </th>
+              <th scope="col" className="num">
+                Before
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.id} data-testid={`engagement-${r.id}`}>
+                <th scope="row">{r.label}</th>
+                <td className="num">{r.c}</td>
+                <td className="num muted">{r.p}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Card>
+  );
+}
+
+function TimeInStageCard({ kpi }: { kpi: Query<KpiDashboard> }) {
+  const k = kpi.data;
+  return (
+    <Card title="Open deals: time in stage" id="dash-stage-age">
+      {kpi.error && !k ? (
+        <p className="muted">Not available: the numbers could not be loaded (see above).</p>
+      ) : !k ? (
+        <Loading label="Loading…" />
+      ) : k.timeInStage.length === 0 ? (
+        <p className="muted">No open deals.</p>
+      ) : (
+        <table className="table" aria-label="Open deals by stage and mean days in that stage">
+          <thead>
+            <tr>
+              <th scope="col">Stage</th>
+              <th scope="col" className="num">
+                Open deals
+              </th>
+              <th scope="col" className="num">
+                Mean days in stage
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {k.timeInStage.map((t) => (
+              <tr key={t.stage} data-testid={`stage-age-${t.stage}`}>
+                <th scope="row">{t.stage}</th>
+                <td className="num">{fmtInt(t.deals)}</td>
+                <td className="num">{t.avgDays.toLocaleString(undefined, { maximumFractionDigits: 1 })}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Card>
   );
 }
 
