@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../shared/api';
 import { openBaton } from '../electron/core';
-import { createBackup, listBackups, restoreBackup, validateBackupFile } from '../electron/core/backup';
+import { applyPendingRestore, createBackup, listBackups, restoreBackup, validateBackupFile } from '../electron/core/backup';
 import { schemaVersion } from '../electron/core/db/migrate';
 import { DB_FILE, openWorkerStore } from '../electron/core/db/open';
 import { resourcesDir } from '../electron/core/resources';
@@ -150,6 +150,48 @@ describe('backups', () => {
       // Undo: restoring the safety backup brings the later state back.
       await core.close();
       await restoreBackup(data, res.safetyBackup!, migrationsDir);
+      const again = await open(data);
+      expect((await again.call('settings.get', {})).settings['ai.model']).toBe('after-backup');
+    });
+
+    it('from the running app: a restore is checked and scheduled, then applied at the next start', async () => {
+      const { data, backup } = await prepared();
+      const core = await open(data);
+      // Only the data folder's own backups, and only sound ones.
+      const outside = join(dir(), 'x.sqlite');
+      copyFileSync(backup, outside);
+      await expect(core.call('backups.restore', { file: outside })).rejects.toMatchObject({ code: 'invalid_input', issues: [{ path: 'file' }] });
+      await expect(core.call('backups.restore', { file: join(data, 'backups', '..', DB_FILE) })).rejects.toMatchObject({ code: 'invalid_input' });
+      expect((await core.call('backups.pendingRestore', {})).pending).toBeNull();
+      const r = await core.call('backups.restore', { file: backup });
+      expect(r.file).toBe(backup);
+      expect(r.message).toContain('when Baton next starts');
+      expect((await core.call('backups.pendingRestore', {})).pending?.file).toBe(backup);
+      // Nothing changes while it runs.
+      expect((await core.call('settings.get', {})).settings['ai.model']).toBe('after-backup');
+      expect(await core.call('backups.cancelRestore', {})).toEqual({ cancelled: true });
+      await core.call('backups.restore', { file: backup });
+      await core.close();
+      cleanups.pop();
+
+      const applied = await applyPendingRestore(data, migrationsDir);
+      expect(applied).toMatchObject({ file: backup, restored: true, error: null });
+      expect(applied!.safetyBackup).toMatch(/pre-restore-/);
+      expect(await applyPendingRestore(data, migrationsDir)).toBeNull();
+      const again = await open(data);
+      expect((await again.call('settings.get', {})).settings['ai.model']).toBe('at-backup-time');
+      expect((await again.call('backups.pendingRestore', {})).pending).toBeNull();
+    });
+
+    it('a scheduled restore whose file went bad is dropped with the reason, and the data stays', async () => {
+      const { data, backup } = await prepared();
+      const core = await open(data);
+      await core.call('backups.restore', { file: backup });
+      await core.close();
+      cleanups.pop();
+      writeFileSync(backup, 'no longer a database'.repeat(50));
+      const applied = await applyPendingRestore(data, migrationsDir);
+      expect(applied).toMatchObject({ restored: false, error: expect.stringContaining('not a SQLite database') });
       const again = await open(data);
       expect((await again.call('settings.get', {})).settings['ai.model']).toBe('after-backup');
     });

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { BackupInfo } from '../../shared/api';
 import { ApiError } from '../../shared/api';
 import { loadMigrations, schemaVersion } from './db/migrate';
@@ -219,4 +219,62 @@ async function setAside(dbFile: string, dataDir: string, restoring: string): Pro
   const raw = `${base}-damaged.sqlite`;
   copyDb(dbFile, raw);
   return raw;
+}
+
+/*
+ * Restore from the running app (Settings > Backups). The store is open while
+ * Baton runs, so a restore asked for there is scheduled: the backup is checked
+ * now, its name is kept in <data>/restore-pending.json, and the host applies it
+ * at its next start, after taking the lock and before opening the store
+ * (applyPendingRestore). Only files in the data folder's backups/ are accepted.
+ */
+const PENDING = 'restore-pending.json';
+
+export interface PendingRestore {
+  file: string;
+  requestedAt: string;
+}
+
+export function pendingRestore(dataDir: string): PendingRestore | null {
+  try {
+    const v = JSON.parse(readFileSync(join(dataDir, PENDING), 'utf8')) as PendingRestore;
+    return typeof v.file === 'string' ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+export function scheduleRestore(dataDir: string, file: string, migrationsDir: string, now = new Date()): PendingRestore {
+  const dir = resolve(backupDir(dataDir));
+  const full = resolve(file);
+  if (dirname(full) !== dir || !existsSync(full)) {
+    throw new ApiError('invalid_input', `file: pick one of the backups listed in ${dir} (backups.list); nothing was scheduled.`, [{ path: 'file', message: 'not a backup of this data folder' }]);
+  }
+  validateBackupFile(full, migrationsDir);
+  const pending = { file: full, requestedAt: now.toISOString() };
+  writeFileSync(join(dataDir, PENDING), JSON.stringify(pending), { mode: 0o600 });
+  return pending;
+}
+
+export function cancelRestore(dataDir: string): boolean {
+  const had = existsSync(join(dataDir, PENDING));
+  rmSync(join(dataDir, PENDING), { force: true });
+  return had;
+}
+
+/**
+ * At start, with the data folder's lock held and the store not open yet: apply a
+ * scheduled restore. The request is removed whatever happens (a restore that
+ * cannot be applied is not retried at every start); the answer says what was done.
+ */
+export async function applyPendingRestore(dataDir: string, migrationsDir: string): Promise<{ file: string; restored: boolean; safetyBackup: string | null; error: string | null } | null> {
+  const pending = pendingRestore(dataDir);
+  if (!pending) return null;
+  cancelRestore(dataDir);
+  try {
+    const out = await restoreBackup(dataDir, pending.file, migrationsDir);
+    return { file: pending.file, restored: true, safetyBackup: out.safetyBackup, error: null };
+  } catch (e) {
+    return { file: pending.file, restored: false, safetyBackup: null, error: (e as Error).message };
+  }
 }

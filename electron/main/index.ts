@@ -10,7 +10,9 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openBaton, type Core } from '../core';
+import { applyPendingRestore } from '../core/backup';
 import { acquireLock } from '../core/lock';
+import { resourcesDir } from '../core/resources';
 import { createCallHandler, EngineTrayState, forwardEvents, notifyEscalations } from './logic/host';
 import { CALL_CHANNEL, EVENT_CHANNEL, NAVIGATE_EVENT } from './logic/ipc';
 import type { NavigateTarget } from './logic/notifications';
@@ -251,7 +253,9 @@ async function start(): Promise<void> {
     // One host runs the engine on a data folder: refuse when `baton serve` (or another profile) has it.
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     releaseLock = acquireLock(dataDir);
+    const restored = await applyPendingRestore(dataDir, join(resourcesDir(), 'migrations'));
     const c = await openBaton({ dataDir, host: 'electron', ...(nativeBinding ? { nativeBinding } : {}) });
+    if (restored) c.log[restored.restored ? 'info' : 'warn']('scheduled restore', restored);
     core = c;
     registerIpc(c);
     createWindow(startHidden(process.argv));

@@ -39,6 +39,13 @@ export const systemOps = {
   'secrets.delete': op('Delete a secret.', z.object({ name: SecretName }).strict(), z.object({ deleted: z.boolean() })),
   'backups.list': op('Backups in the data folder, newest first.', Empty, z.object({ backups: z.array(BackupInfo) })),
   'backups.create': op('Take an online backup now (rotated: the newest N are kept).', Empty, BackupInfo),
+  'backups.restore': op(
+    'Schedule a restore of one of the listed backups: it is checked now and applied when Baton next starts (the current data is kept as a pre-restore backup).',
+    z.object({ file: z.string().min(1, 'name a backup file from backups.list') }).strict(),
+    z.object({ file: z.string(), requestedAt: z.string(), message: z.string() }),
+  ),
+  'backups.pendingRestore': op('The restore scheduled for the next start, if any.', Empty, z.object({ pending: z.object({ file: z.string(), requestedAt: z.string() }).nullable() })),
+  'backups.cancelRestore': op('Cancel a scheduled restore.', Empty, z.object({ cancelled: z.boolean() })),
   'settings.get': op('All non-secret settings.', Empty, z.object({ settings: z.record(z.string(), z.unknown()) })),
   'settings.set': op('Set one non-secret setting.', z.object({ key: z.string().regex(/^[a-z][a-zA-Z0-9_.]{0,63}$/, 'use a dotted lower-case key such as ai.model'), value: z.unknown() }).strict(), Ok),
 } as const;

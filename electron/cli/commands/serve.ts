@@ -4,8 +4,11 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { openBaton } from '../../core';
+import { applyPendingRestore } from '../../core/backup';
 import { acquireLock } from '../../core/lock';
+import { resourcesDir } from '../../core/resources';
 import { DEFAULT_PORT, isLoopback, readToken, startServer, tokenFile } from '../../server';
 import { runningServer, writeServerInfo } from '../../server/runtime';
 import { CliExit, dataDirOf, globals } from '../context';
@@ -33,7 +36,10 @@ async function serve(cmd: Command, o: ServeOptions): Promise<void> {
   const release = acquireLock(dataDir);
   let core;
   try {
+    const restored = await applyPendingRestore(dataDir, join(resourcesDir(), 'migrations'));
+    if (restored) console.error(restored.restored ? `Restored the scheduled backup ${restored.file}${restored.safetyBackup ? ` (the data it replaced: ${restored.safetyBackup})` : ''}.` : `The scheduled restore of ${restored.file} was not applied: ${restored.error}`);
     core = await openBaton({ dataDir, host: 'server' });
+    if (restored) core.log[restored.restored ? 'info' : 'warn']('scheduled restore', restored);
   } catch (e) {
     release();
     throw e;

@@ -1,6 +1,6 @@
 import { ApiError, SETTINGS, isSettingKey, systemOps } from '../../../shared/api';
 import { eq } from 'drizzle-orm';
-import { createBackup, listBackups } from '../backup';
+import { cancelRestore, createBackup, listBackups, pendingRestore, scheduleRestore } from '../backup';
 import type { Core } from '../core';
 import { settings } from '../db/schema';
 import type { HandlerMap } from './types';
@@ -29,6 +29,13 @@ export function systemHandlers(core: Core): HandlerMap<keyof typeof systemOps> {
       core.bus.emit('backup.created', info);
       return info;
     },
+    'backups.restore': ({ file }) => {
+      const p = scheduleRestore(core.dataDir, file, core.migrationsDir);
+      core.log.info('restore scheduled for the next start', { file: p.file });
+      return { ...p, message: `The backup is sound. It replaces the current data when Baton next starts (quit and reopen the app, or restart baton serve); the current data is kept as a pre-restore backup.` };
+    },
+    'backups.pendingRestore': () => ({ pending: pendingRestore(core.dataDir) }),
+    'backups.cancelRestore': () => ({ cancelled: cancelRestore(core.dataDir) }),
     'settings.get': () => {
       const rows = core.orm.select().from(settings).all();
       return { settings: Object.fromEntries(rows.map((r) => [r.key, r.value])) };
