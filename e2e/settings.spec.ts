@@ -1,7 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startSmtp } from '../tests/support/smtp';
 import { expect, openPage, test } from './fixtures';
+import { startServer, type RunningServer } from './server';
 
 const SHOTS = resolve(import.meta.dirname, 'screenshots');
 
@@ -71,4 +73,53 @@ test('AI, notification and general settings: bad values are named and refused, g
     await app.screenshot({ path: join(SHOTS, `settings-full-${scheme}.png`) });
   }
   for (const [k, v] of [['ai.confidenceThreshold', null], ['ai.dailyCapUsd', null], ['email.timeZone', null], ['notifications.minSeverity', 'warning'], ['notifications.sound', true]] as const) await baton.api('settings.set', { key: k, value: v });
+});
+
+// Its own server: the restore is applied when that server starts again.
+test('a backup restored from Settings is checked, scheduled, can be cancelled, and is applied at the next start', async ({ page }) => {
+  test.setTimeout(90_000);
+  const dataDir = mkdtempSync(join(tmpdir(), 'baton-e2e-restore-'));
+  let server: RunningServer | null = await startServer(dataDir);
+  try {
+    const api = async (s: RunningServer, op: string, input: unknown = {}) => {
+      const res = await fetch(new URL(`api/v1/${op}`, s.url), { method: 'POST', headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/json' }, body: JSON.stringify(input) });
+      return ((await res.json()) as { result: Record<string, unknown> }).result;
+    };
+    await api(server, 'settings.set', { key: 'email.fromName', value: 'Before the backup' });
+    await page.goto(`${server.url}#token=${server.token}`);
+    await openPage(page, 'Settings');
+    await page.getByRole('button', { name: 'Back up now' }).click();
+    await expect(page.getByTestId('backup-row')).toHaveCount(1);
+    await api(server, 'settings.set', { key: 'email.fromName', value: 'After the backup' });
+
+    const row = page.getByTestId('backup-row');
+    await row.getByRole('button', { name: /^Restore baton-/ }).click();
+    await row.getByRole('button', { name: 'Cancel' }).click();
+    await expect(page.getByTestId('pending-restore')).toHaveCount(0);
+    await row.getByRole('button', { name: /^Restore baton-/ }).click();
+    await row.getByRole('button', { name: 'Restore', exact: true }).click();
+    await expect(page.getByTestId('pending-restore')).toContainText('replaces the current data when Baton next starts');
+    expect(((await api(server, 'backups.pendingRestore')).pending as { file: string }).file).toMatch(/baton-.*\.sqlite$/);
+    await page.getByRole('button', { name: 'Cancel the restore' }).click();
+    await expect(page.getByTestId('pending-restore')).toHaveCount(0);
+    expect((await api(server, 'backups.pendingRestore')).pending).toBeNull();
+    await row.getByRole('button', { name: /^Restore baton-/ }).click();
+    await row.getByRole('button', { name: 'Restore', exact: true }).click();
+    await expect(page.getByTestId('pending-restore')).toBeVisible();
+    // Still the current data until the restart.
+    expect(((await api(server, 'settings.get')).settings as Record<string, unknown>)['email.fromName']).toBe('After the backup');
+
+    const port = server.port;
+    await server.stop();
+    server = await startServer(dataDir, port);
+    expect(((await api(server, 'settings.get')).settings as Record<string, unknown>)['email.fromName']).toBe('Before the backup');
+    expect((await api(server, 'backups.pendingRestore')).pending).toBeNull();
+    const backups = (await api(server, 'backups.list')).backups as { file: string }[];
+    expect(backups.length).toBe(1);
+    await page.reload();
+    await expect(page.getByTestId('pending-restore')).toHaveCount(0);
+  } finally {
+    await server?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });

@@ -1,4 +1,5 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useEffect, useId, useState, type FormEvent } from 'react';
+import { create } from 'zustand';
 import { SECRET_NAME_RULE, type ApiError, type SystemInfo } from '../../../shared/api';
 import { call, signOut, usesToken } from '../api/client';
 import { useAction, useApi, useEvent } from '../api/hooks';
@@ -280,9 +281,7 @@ function BackupsCard() {
       }
     >
       <p className="muted">A consistent copy of the database, taken while Baton runs. The newest backups are kept; secrets are never included.</p>
-      <p className="hint">
-        To restore one, quit Baton (or stop <code>baton serve</code>) and run <code>baton restore FILE</code>: it checks the file first and keeps a safety copy of the current data.
-      </p>
+      <PendingRestore />
       {backup.error ? <ErrorPanel what="The backup failed" error={backup.error} onRetry={() => void backup.run()} /> : null}
       {list.error && !list.data ? (
         <ErrorPanel what="Could not list the backups" error={list.error} onRetry={list.reload} />
@@ -301,6 +300,9 @@ function BackupsCard() {
               <th scope="col" className="num">
                 Size
               </th>
+              <th scope="col">
+                <span className="visually-hidden">Restore</span>
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -311,11 +313,67 @@ function BackupsCard() {
                 </td>
                 <td>{formatTime(b.createdAt)}</td>
                 <td className="num">{formatBytes(b.size)}</td>
+                <td>
+                  <RestoreButton file={b.file} />
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
     </Card>
+  );
+}
+
+const usePending = create<{ n: number; bump(): void }>((set) => ({ n: 0, bump: () => set((s) => ({ n: s.n + 1 })) }));
+
+function RestoreButton({ file }: { file: string }) {
+  const [asking, setAsking] = useState(false);
+  const bump = usePending((s) => s.bump);
+  const restore = useAction(async () => {
+    const r = await call('backups.restore', { file });
+    setAsking(false);
+    bump();
+    return r;
+  });
+  if (!asking)
+    return (
+      <button type="button" className="btn btn-quiet" aria-label={`Restore ${baseName(file)}`} onClick={() => setAsking(true)}>
+        Restore…
+      </button>
+    );
+  return (
+    <span className="row-actions">
+      <span>Replace the current data with this backup at the next start?</span>
+      <button type="button" className="btn btn-danger" disabled={restore.pending} onClick={() => void restore.run()}>
+        Restore
+      </button>
+      <button type="button" className="btn" onClick={() => setAsking(false)}>
+        Cancel
+      </button>
+      {restore.error ? <ErrorPanel what="The backup cannot be restored" error={restore.error} /> : null}
+    </span>
+  );
+}
+
+function PendingRestore() {
+  const n = usePending((s) => s.n);
+  const q = useApi('backups.pendingRestore', {});
+  const cancel = useAction(async () => {
+    await call('backups.cancelRestore', {});
+    q.reload();
+  });
+  const { reload } = q;
+  useEffect(() => reload(), [n, reload]);
+  const p = q.data?.pending;
+  if (!p)
+    return <p className="hint">Restore replaces the current data with a backup when Baton next starts; the data it replaces is kept as a pre-restore backup.</p>;
+  return (
+    <div className="notice" role="status" data-testid="pending-restore">
+      <strong>Restore scheduled:</strong> <code>{baseName(p.file)}</code> replaces the current data when Baton next starts (quit and reopen the app, or restart <code>baton serve</code>). The current data is kept as a pre-restore backup.{' '}
+      <button type="button" className="btn-link" disabled={cancel.pending} onClick={() => void cancel.run()}>
+        Cancel the restore
+      </button>
+    </div>
   );
 }
