@@ -327,6 +327,11 @@ function RunDetailView({ r, reload }: { r: RunDetail; reload: () => void }) {
     setConfirmCancel(false);
     reload();
   });
+  // Claude calls of this run (tokens and cost per step), refreshed with the run.
+  const usage = useApi('ai.usage', { runId: r.id });
+  const reloadUsage = usage.reload;
+  useEffect(() => reloadUsage(), [r, reloadUsage]);
+  const aiRows = usage.data?.rows ?? [];
   const canRetry = r.status === 'failed' || r.status === 'cancelled';
   const canCancel = ACTIVE.includes(r.status);
   const failedSteps = r.steps.filter((s) => s.status === 'failed' && s.branch !== 'error');
@@ -441,6 +446,12 @@ function RunDetailView({ r, reload }: { r: RunDetail; reload: () => void }) {
                 </dd>
               </div>
             ) : null}
+            {usage.data && usage.data.totals.calls > 0 ? (
+              <div>
+                <dt>AI usage</dt>
+                <dd data-testid="run-ai-usage">{usageText(usage.data.totals)}</dd>
+              </div>
+            ) : null}
             {r.parentRunId ? (
               <div>
                 <dt>Parent run</dt>
@@ -467,6 +478,7 @@ function RunDetailView({ r, reload }: { r: RunDetail; reload: () => void }) {
                 <StepItem
                   key={s.id}
                   s={s}
+                  ai={aiRows.filter((u) => u.nodeId === s.nodeId)}
                   refCb={(el) => {
                     if (el) stepRefs.current.set(s.id, el);
                     else stepRefs.current.delete(s.id);
@@ -481,7 +493,14 @@ function RunDetailView({ r, reload }: { r: RunDetail; reload: () => void }) {
   );
 }
 
-function StepItem({ s, refCb }: { s: StepDetail; refCb: (el: HTMLLIElement | null) => void }) {
+type UsageTotals = { calls: number; inputTokens: number; outputTokens: number; costUsd: number };
+
+function usageText(u: UsageTotals): string {
+  const cost = u.costUsd < 0.01 ? u.costUsd.toFixed(4) : u.costUsd.toFixed(2);
+  return `${u.calls} Claude call${u.calls === 1 ? '' : 's'} · ${u.inputTokens.toLocaleString()} in / ${u.outputTokens.toLocaleString()} out tokens · $${cost}`;
+}
+
+function StepItem({ s, refCb, ai }: { s: StepDetail; refCb: (el: HTMLLIElement | null) => void; ai: (UsageTotals & { model: string; purpose: string })[] }) {
   const headingId = useId();
   return (
     <li ref={refCb} className={`step step-${s.status}`} tabIndex={-1} aria-labelledby={headingId} data-testid="step" data-node={s.nodeId} data-status={s.status}>
@@ -505,6 +524,15 @@ function StepItem({ s, refCb }: { s: StepDetail; refCb: (el: HTMLLIElement | nul
           ) : null}
         </p>
         {s.waitingFor ? <p className="step-wait">Waiting for {s.waitingFor}</p> : null}
+        {ai.length ? (
+          <ul className="step-ai small" aria-label={`Claude usage of ${s.nodeId}`} data-testid="step-ai-usage">
+            {ai.map((u) => (
+              <li key={`${u.model}-${u.purpose}`}>
+                {usageText(u)} <span className="muted">({u.model}, {u.purpose})</span>
+              </li>
+            ))}
+          </ul>
+        ) : null}
         {s.error ? (
           <div className="step-error" data-testid="step-error">
             <strong>{s.branch === 'error' ? 'Failed (handled by its error path): ' : 'Error: '}</strong>
