@@ -70,6 +70,9 @@ test('a brand document is created through the UI, a bad path is refused as you t
   await expect(brandList.locator(`[data-path="${path}"]`)).toContainText('unsaved changes');
   await expect(app.getByTestId('doc-view').getByLabel('Markdown')).toHaveValue(/\*\*direct\*\*/);
   expect((await baton.api('docs.get', { path })).content).toContain('plain-spoken');
+  // Someone else saves meanwhile: the editor says so before Save replaces it.
+  await baton.api('docs.put', { path, content: '# Voice and tone\n\nAn edit from elsewhere.\n' });
+  await expect(app.getByTestId('doc-view').getByRole('alert')).toContainText(`${path} changed since you started editing`);
 
   await app.getByTestId('doc-view').getByRole('button', { name: 'Save' }).click();
   await expect(app.getByTestId('doc-view').getByRole('status')).toHaveText(`Saved to workspace/${path}.`);
@@ -85,12 +88,30 @@ test('a brand document is created through the UI, a bad path is refused as you t
   await app.getByTestId('doc-view').getByRole('button', { name: 'Edit' }).focus();
   await app.keyboard.press('Enter');
   await expect(app.getByTestId('doc-view').getByLabel('Markdown')).toBeFocused();
-  await app.keyboard.press('End');
+  await app.keyboard.press('Control+End');
   await app.keyboard.type('\nSaved from the keyboard.');
   await app.keyboard.press('Control+s');
   await expect(app.getByTestId('doc-view').getByRole('status')).toHaveText(`Saved to workspace/${path}.`);
   await expect(app.getByTestId('doc-view').getByRole('button', { name: 'Edit' })).toBeFocused();
-  expect((await baton.api('docs.get', { path })).content).toContain('Saved from the keyboard.');
+  expect((await baton.api('docs.get', { path })).content).toMatch(/another window\*\*\.\n\nSaved from the keyboard\.$/);
+});
+
+test('a failed load shows what failed and a Retry that recovers; an unknown path says so', async ({ app }) => {
+  let fail = true;
+  await app.route('**/api/v1/docs.list', (route) =>
+    fail ? route.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ error: { code: 'internal', message: 'Simulated failure for the test.' } }) }) : route.continue(),
+  );
+  await openPage(app, 'Documents');
+  const panel = app.getByRole('alert').filter({ hasText: 'Could not load the documents' });
+  await expect(panel).toContainText('Simulated failure for the test.');
+  fail = false;
+  await panel.getByRole('button', { name: 'Retry' }).click();
+  await expect(panel).toHaveCount(0);
+  await expect(app.getByRole('heading', { name: /^Brand documents/ })).toBeVisible();
+  await app.evaluate(() => (globalThis as unknown as { location: { hash: string } }).location.hash = '#/documents?path=brand/missing-nothing.md');
+  await expect(app.getByText('No document brand/missing-nothing.md')).toBeVisible();
+  await app.getByRole('button', { name: 'Back to the list' }).click();
+  await expect(app.getByText('Select a document')).toBeVisible();
 });
 
 test('a deliverable put through the API appears under Deliverables, rendered and read-only', async ({ app, baton }) => {
@@ -164,10 +185,10 @@ test('screenshots: documents, light and dark', async ({ app, baton }) => {
   await expect(app.getByTestId('doc-body').getByText('Proof points')).toBeVisible();
   for (const scheme of ['light', 'dark'] as const) {
     await app.emulateMedia({ colorScheme: scheme });
-    await app.screenshot({ path: join(SHOTS, `documents-${scheme}.png`) });
+    await app.screenshot({ path: join(SHOTS, `documents-view-${scheme}.png`) });
   }
   await app.getByTestId('doc-view').getByRole('button', { name: 'Edit' }).click();
-  await app.getByTestId('doc-view').getByLabel('Markdown').press('End');
+  await app.getByTestId('doc-view').getByLabel('Markdown').press('Control+End');
   await app.keyboard.type('\n## Draft\n\nA sentence being written');
   for (const scheme of ['light', 'dark'] as const) {
     await app.emulateMedia({ colorScheme: scheme });

@@ -63,7 +63,7 @@ export function MarkdownEditor({
         <p id={ids.count} className={long ? 'hint docs-long' : 'hint'}>
           {text.length.toLocaleString()} characters
           {long ? ` — only the first ${PROMPT_CHARS.toLocaleString()} go into AI prompts` : ''}
-          {onSave ? '. Ctrl+S saves, Esc cancels.' : ''}
+          {onSave ? `. Ctrl+S saves${onEscape ? ', Esc cancels' : ''}.` : ''}
         </p>
       </div>
       <div className="docs-editor-pane">
