@@ -41,6 +41,16 @@ export function DocView({
     wasEditing.current = editing;
   }, [editing]);
 
+  // One column (a phone): once it has loaded, bring the opened document into view instead of leaving it below the lists.
+  const sectionRef = useRef<HTMLElement>(null);
+  const loaded = !!doc.data;
+  const scrolled = useRef(false);
+  useEffect(() => {
+    if (!loaded || scrolled.current) return;
+    scrolled.current = true;
+    if (window.matchMedia('(max-width: 860px)').matches) sectionRef.current?.scrollIntoView({ block: 'start' });
+  }, [loaded]);
+
   const kind = doc.data?.kind ?? info?.kind ?? kindOf(path);
   const editable = kind === 'brand';
 
@@ -64,7 +74,7 @@ export function DocView({
   const version = kind === 'deliverable' ? versionOf(path) : null;
 
   return (
-    <section className="card docs-doc" aria-labelledby={titleId} data-testid="doc-view">
+    <section ref={sectionRef} className="card docs-doc" aria-labelledby={titleId} data-testid="doc-view">
       <div className="docs-doc-head">
         <div>
           <h2 id={titleId} className="docs-title">
