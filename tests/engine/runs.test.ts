@@ -189,6 +189,25 @@ describe('retries and the outbox', () => {
   });
 });
 
+describe('a pass that fails after claiming', () => {
+  it('hands its steps back, so the next pass runs them (no run stranded by a busy database)', async () => {
+    await h.importWf(wf('two', [{ id: 'a', type: 'set', params: { values: { a: 1 } } }, { id: 'b', type: 'set', params: { values: { b: 2 } } }], [{ from: 'a', to: 'b' }]));
+    const { runId } = await h.core.call('runs.start', { workflow: 'two', input: {} });
+    const store = h.engine.executor.store;
+    const commit = store.commit.bind(store);
+    let refused = 0;
+    store.commit = ((...args: Parameters<typeof commit>) => {
+      if (refused++ === 0) throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+      return commit(...args);
+    }) as typeof store.commit;
+    await expect(h.engine.executor.pass()).rejects.toThrow('database is locked');
+    expect((h.core.db.prepare('SELECT COUNT(*) AS n FROM steps WHERE claimed_by IS NOT NULL').get() as { n: number }).n).toBe(0);
+    expect(h.engine.executor.hasCarry).toBe(false);
+    await h.drain();
+    expect((await h.detail(runId)).status).toBe('succeeded');
+  });
+});
+
 describe('run control', () => {
   const slow = (id: string, settings = {}) => wf(id, [{ id: 'w', type: 'wait', params: { duration: '1h' } }, { id: 'end', type: 'set', params: { values: { done: true } } }], [{ from: 'w', to: 'end' }], { settings });
 

@@ -53,6 +53,22 @@ export class Executor {
    * chains it creates) for at most `budgetMs`. Returns the number of steps run.
    */
   async pass(budgetMs = 250): Promise<number> {
+    try {
+      return await this.runPass(budgetMs);
+    } catch (e) {
+      // A pass that fails after claiming (a commit refused by a busy database, a full disk …) hands its
+      // steps back, so the next pass (or another worker) runs them again; nothing of theirs was committed.
+      this.carry = [];
+      try {
+        this.store.releaseClaims(this.o.workerId);
+      } catch {
+        /* the database is still refusing: the worker's restart, or the next pass, releases them */
+      }
+      throw e;
+    }
+  }
+
+  private async runPass(budgetMs: number): Promise<number> {
     this.store.fireTimers();
     const t0 = Date.now();
     let total = 0;
