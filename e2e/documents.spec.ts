@@ -42,6 +42,11 @@ test('a brand document is created through the UI, a bad path is refused as you t
   await expect(form.getByTestId('doc-preview')).toContainText(`Voice and tone ${u}`);
   await form.getByLabel('Markdown').fill(`# Voice and tone\n\nWe are **plain-spoken** and warm.\n\n- short sentences\n- no jargon\n`);
   await expect(form.getByTestId('doc-preview').locator('strong')).toHaveText('plain-spoken');
+  // Looking elsewhere keeps what was typed.
+  await openPage(app, 'Settings');
+  await app.goBack();
+  await expect(form.getByLabel('Markdown')).toHaveValue(/plain-spoken/);
+  await expect(form.getByLabel('Path')).toHaveValue(path);
   await form.getByRole('button', { name: 'Create' }).click();
 
   const view = app.getByTestId('doc-view');

@@ -11,7 +11,7 @@ import { useHashQuery } from '../components/hashQuery';
 import { Card, ErrorPanel, Loading, PageHeader, formatBytes, formatTime } from '../components/ui';
 import { DocView } from './documents/DocView';
 import { NewBrandDoc } from './documents/NewBrandDoc';
-import { inPrompt, isDirty, sortBrand, sortDeliverables, useDrafts, versionOf } from './documents/model';
+import { inPrompt, isDirty, newDraftDirty, sortBrand, sortDeliverables, useDrafts, useNewDraft, versionOf } from './documents/model';
 import './documents/documents.css';
 
 export function Documents() {
@@ -19,7 +19,8 @@ export function Documents() {
   const list = useApi('docs.list', {});
   useEvent('docs.changed', () => list.reload());
   const drafts = useDrafts((s) => s.drafts);
-  const anyDirty = Object.values(drafts).some(isDirty);
+  const newDraft = useNewDraft((s) => s.draft);
+  const anyDirty = Object.values(drafts).some(isDirty) || newDraftDirty(newDraft);
 
   // Unsaved edits survive moving between documents and pages; a reload or closing the tab would lose them.
   useEffect(() => {
@@ -53,7 +54,7 @@ export function Documents() {
         }
         actions={
           <button type="button" className="btn btn-primary" onClick={() => setQuery({ new: '1' })} aria-pressed={creating}>
-            New brand document
+            New brand document{!creating && newDraftDirty(newDraft) ? ' (draft)' : ''}
           </button>
         }
       />

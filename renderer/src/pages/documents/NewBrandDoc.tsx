@@ -4,12 +4,12 @@ import { call } from '../../api/client';
 import { useAction } from '../../api/hooks';
 import { ErrorPanel } from '../../components/ui';
 import { MarkdownEditor } from './Rendered';
-import { USUAL_BRAND_DOCS, newPathProblem, starterText } from './model';
+import { USUAL_BRAND_DOCS, newDraftDirty, newPathProblem, starterText, useNewDraft } from './model';
 
 export function NewBrandDoc({ existing, onCreated, onCancel }: { existing: string[]; onCreated: (path: string) => void; onCancel: () => void }) {
-  const [path, setPath] = useState('brand/');
-  const [text, setText] = useState('');
-  const [textTouched, setTextTouched] = useState(false);
+  const { draft, set, reset } = useNewDraft();
+  const path = draft.path;
+  const setPath = (p: string) => set({ path: p });
   const [tried, setTried] = useState(false);
   const ids = { title: useId(), path: useId(), help: useId(), error: useId() };
   const pathRef = useRef<HTMLInputElement>(null);
@@ -18,10 +18,11 @@ export function NewBrandDoc({ existing, onCreated, onCancel }: { existing: strin
   const problem = newPathProblem(path, existing);
   const showProblem = problem !== null && (tried || path !== 'brand/');
   const missing = USUAL_BRAND_DOCS.filter((p) => !existing.includes(p));
-  const body = textTouched ? text : starterText(problem ? '' : path);
+  const body = draft.text ?? starterText(problem ? '' : path);
 
   const create = useAction(async () => {
     await call('docs.put', { path, content: body });
+    reset();
     onCreated(path);
   });
   function submit(e?: FormEvent) {
@@ -80,10 +81,7 @@ export function NewBrandDoc({ existing, onCreated, onCancel }: { existing: strin
         <MarkdownEditor
           path={problem ? 'brand/new.md' : path}
           text={body}
-          onChange={(t) => {
-            setTextTouched(true);
-            setText(t);
-          }}
+          onChange={(t) => set({ text: t })}
           onSave={() => submit()}
         />
         {create.error ? <ErrorPanel what={`Could not create ${path}`} error={create.error} onRetry={() => submit()} /> : null}
@@ -91,8 +89,15 @@ export function NewBrandDoc({ existing, onCreated, onCancel }: { existing: strin
           <button type="submit" className="btn btn-primary" disabled={create.pending || (tried && problem !== null)}>
             {create.pending ? 'Creating…' : 'Create'}
           </button>
-          <button type="button" className="btn" onClick={onCancel}>
-            Cancel
+          <button
+            type="button"
+            className="btn"
+            onClick={() => {
+              reset();
+              onCancel();
+            }}
+          >
+            {newDraftDirty(draft) ? 'Discard and cancel' : 'Cancel'}
           </button>
           {problem && tried ? <span className="muted">Fix the path to create the document.</span> : null}
         </div>

@@ -90,3 +90,21 @@ export const useDrafts = create<Drafts>((set) => ({
 export function isDirty(d: Draft | undefined): boolean {
   return !!d && d.text !== (d.base ?? '');
 }
+
+export interface NewDraft {
+  path: string;
+  /** null: not typed yet (the heading follows the path). */
+  text: string | null;
+}
+export const NEW_DRAFT: NewDraft = { path: 'brand/', text: null };
+
+/** The "New brand document" form, kept like a draft while the person looks at other documents. */
+export const useNewDraft = create<{ draft: NewDraft; set(d: Partial<NewDraft>): void; reset(): void }>((set) => ({
+  draft: NEW_DRAFT,
+  set: (d) => set((s) => ({ draft: { ...s.draft, ...d } })),
+  reset: () => set({ draft: NEW_DRAFT }),
+}));
+
+export function newDraftDirty(d: NewDraft): boolean {
+  return d.text !== null && d.text.trim() !== '' && d.text !== starterText(d.path);
+}
