@@ -1,19 +1,24 @@
-import type { ComponentType } from 'react';
+import { lazy, Suspense, type ComponentType } from 'react';
 import { signOut, usesToken, useSession } from './api/client';
 import { ConnectionStatus } from './components/ConnectionStatus';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import { SignIn } from './components/SignIn';
 import { Toasts } from './components/Toasts';
-import { Approvals } from './pages/Approvals';
-import { Contacts } from './pages/Contacts';
 import { Dashboard } from './pages/Dashboard';
-import { Documents } from './pages/Documents';
-import { Pipeline } from './pages/Pipeline';
-import { Runs } from './pages/Runs';
-import { Settings } from './pages/Settings';
 import { Setup, WelcomeBanner } from './pages/Setup';
-import { Workflows } from './pages/Workflows';
 import { PAGES, hashOf, useNav, type PageId } from './api/nav';
+import { Loading } from './components/ui';
+
+// The dashboard comes with the first load; every other page is its own chunk, fetched on first visit
+// (a smaller first bundle: a faster first paint when served over the network).
+const page = <K extends string>(load: () => Promise<Record<K, ComponentType>>, name: K) => lazy(() => load().then((m) => ({ default: m[name] })));
+const Approvals = page(() => import('./pages/Approvals'), 'Approvals');
+const Contacts = page(() => import('./pages/Contacts'), 'Contacts');
+const Documents = page(() => import('./pages/Documents'), 'Documents');
+const Pipeline = page(() => import('./pages/Pipeline'), 'Pipeline');
+const Runs = page(() => import('./pages/Runs'), 'Runs');
+const Settings = page(() => import('./pages/Settings'), 'Settings');
+const Workflows = page(() => import('./pages/Workflows'), 'Workflows');
 
 const VIEWS: Record<PageId, ComponentType> = {
   dashboard: Dashboard,
@@ -90,7 +95,9 @@ export function App() {
       <main id="main" className="content" tabIndex={-1}>
         <ErrorBoundary key={page} what={`The ${PAGES.find((p) => p.id === page)?.label ?? ''} page`}>
           {page === 'dashboard' ? <WelcomeBanner /> : null}
-          <View />
+          <Suspense fallback={<Loading label="Opening the page…" />}>
+            <View />
+          </Suspense>
         </ErrorBoundary>
       </main>
       <Toasts />
