@@ -17,6 +17,7 @@ const Contacts = page(() => import('./pages/Contacts'), 'Contacts');
 const Documents = page(() => import('./pages/Documents'), 'Documents');
 const Pipeline = page(() => import('./pages/Pipeline'), 'Pipeline');
 const Runs = page(() => import('./pages/Runs'), 'Runs');
+const Sequences = page(() => import('./pages/Sequences'), 'Sequences');
 const Settings = page(() => import('./pages/Settings'), 'Settings');
 const Workflows = page(() => import('./pages/Workflows'), 'Workflows');
 
@@ -27,6 +28,7 @@ const VIEWS: Record<PageId, ComponentType> = {
   runs: Runs,
   contacts: Contacts,
   pipeline: Pipeline,
+  sequences: Sequences,
   documents: Documents,
   settings: Settings,
   setup: Setup,
@@ -39,6 +41,7 @@ const ICONS: Record<PageId, string> = {
   runs: 'M8 5v14l11-7z',
   contacts: 'M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zm0 2c-4 0-8 2-8 5v1h16v-1c0-3-4-5-8-5z',
   pipeline: 'M3 4h5v16H3zm6.5 0h5v11h-5zM16 4h5v7h-5z',
+  sequences: 'M2 5h16v12H2zm2 2v.6l6 4 6-4V7l-6 4zM20 8h2v11H5v-1.5h15z',
   documents: 'M6 2h8l6 6v14H6zm7 1.5V9h5.5zM8.5 12v1.5h9V12zm0 3.5V17h9v-1.5zm0 3.5v1.5h6V19z',
   setup: '',
   settings: 'M19.4 13a7.5 7.5 0 0 0 0-2l2.1-1.6-2-3.5-2.5 1a7 7 0 0 0-1.7-1L15 3h-4l-.4 2.9a7 7 0 0 0-1.7 1l-2.5-1-2 3.5L6.6 11a7.5 7.5 0 0 0 0 2l-2.1 1.6 2 3.5 2.5-1a7 7 0 0 0 1.7 1L11 21h4l.4-2.9a7 7 0 0 0 1.7-1l2.5 1 2-3.5zM13 15.5a3.5 3.5 0 1 1 0-7 3.5 3.5 0 0 1 0 7z',

@@ -8,6 +8,7 @@ export const PAGES = [
   { id: 'runs', label: 'Runs' },
   { id: 'contacts', label: 'Contacts' },
   { id: 'pipeline', label: 'Pipeline' },
+  { id: 'sequences', label: 'Sequences' },
   { id: 'documents', label: 'Documents' },
   { id: 'settings', label: 'Settings' },
   { id: 'setup', label: 'Setup', hidden: true },

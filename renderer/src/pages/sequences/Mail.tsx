@@ -1,0 +1,183 @@
+/** Recent automated e-mails and the suppression list (add with a reason, remove). */
+import { useId, useState } from 'react';
+import { SUPPRESSION_REASONS, salesOps } from '../../../../shared/api';
+import { call } from '../../api/client';
+import { useAction, useApi, useEvent } from '../../api/hooks';
+import { hashWith } from '../../api/nav';
+import { Card, ErrorPanel, Loading, formatTime } from '../../components/ui';
+
+export function RecentEmails() {
+  const list = useApi('email.messages', { limit: 50 });
+  useEvent('sales.email.sent', () => list.reload());
+  const rows = list.data?.messages ?? [];
+  return (
+    <Card title="Recent e-mails" id="seq-emails" actions={<button type="button" className="btn btn-quiet" onClick={list.reload}>Refresh</button>}>
+      {list.error ? <ErrorPanel what="Could not load the recent e-mails" error={list.error} onRetry={list.reload} /> : null}
+      {!list.data && !list.error ? (
+        <Loading label="Loading e-mails…" />
+      ) : list.data && rows.length === 0 ? (
+        <p className="muted" data-testid="no-emails">
+          No automated e-mails yet. Sequence and workflow e-mails appear here once sent, skipped or failed.
+        </p>
+      ) : rows.length ? (
+        <div className="seq-table-wrap">
+          <table className="table" aria-label="Recent e-mails">
+            <thead>
+              <tr>
+                <th scope="col">To</th>
+                <th scope="col">Subject</th>
+                <th scope="col">Status</th>
+                <th scope="col">Skip reason / error</th>
+                <th scope="col">From</th>
+                <th scope="col">Sent</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((m) => (
+                <tr key={m.id} data-testid="email-row">
+                  <td>{m.contactId ? <a href={hashWith('contacts', { id: m.contactId })}>{m.to}</a> : m.to}</td>
+                  <td className="seq-subject">{m.subject}</td>
+                  <td>
+                    <span className={`badge ${m.status === 'sent' ? 'badge-ok' : m.status === 'failed' ? 'seq-badge-danger' : 'badge-warn'}`}>{m.status}</span>
+                    {m.attempts > 1 ? <span className="muted"> · {m.attempts} tries</span> : null}
+                  </td>
+                  <td>
+                    {m.skipReason ? <code>{m.skipReason}</code> : null}
+                    {m.lastError ? <span className="seq-error-text">{m.lastError}</span> : null}
+                    {!m.skipReason && !m.lastError ? <span className="muted">–</span> : null}
+                  </td>
+                  <td>{m.sequenceId ? <a href={hashWith('sequences', { id: m.sequenceId })}>{m.sequenceId}</a> : m.runId ? <a href={hashWith('runs', { run: m.runId })}>run</a> : <span className="muted">–</span>}</td>
+                  <td>{m.sentAt ? <time dateTime={m.sentAt}>{formatTime(m.sentAt)}</time> : <span className="muted">–</span>}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </Card>
+  );
+}
+
+const EmailRule = salesOps['email.suppressions.add'].input.shape.email;
+type Reason = (typeof SUPPRESSION_REASONS)[number];
+
+export function Suppressions() {
+  const list = useApi('email.suppressions.list', { limit: 500 });
+  const [email, setEmail] = useState('');
+  const [reason, setReason] = useState<Reason>('manual');
+  const [done, setDone] = useState<string | null>(null);
+  const ids = useId();
+  const typed = email.trim();
+  const check = typed ? EmailRule.safeParse(typed) : null;
+  const problem = check && !check.success ? (check.error.issues[0]?.message ?? 'give an e-mail address') : null;
+  const add = useAction(async () => {
+    const r = await call('email.suppressions.add', { email: typed, reason });
+    setEmail('');
+    setDone(`${r.email} is suppressed.`);
+    list.reload();
+  });
+  const remove = useAction(async (address: string) => {
+    await call('email.suppressions.remove', { email: address });
+    setDone(`${address} was removed from the list.`);
+    list.reload();
+  });
+  const rows = list.data?.suppressions ?? [];
+  return (
+    <Card title={`Suppression list${list.data ? ` (${rows.length})` : ''}`} id="seq-suppressions">
+      <p className="hint seq-card-hint">Nothing is sent to these addresses, by sequences or workflows. Unsubscribes, bounces and complaints land here by themselves.</p>
+      <form
+        className="seq-suppress-form"
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (!typed || problem) return;
+          setDone(null);
+          void add.run();
+        }}
+      >
+        <div className="seq-field seq-grow">
+          <label htmlFor={`${ids}-email`}>E-mail address to suppress</label>
+          <input
+            id={`${ids}-email`}
+            type="email"
+            value={email}
+            autoComplete="off"
+            spellCheck={false}
+            aria-invalid={problem ? true : undefined}
+            aria-describedby={`${ids}-email-help`}
+            onChange={(e) => {
+              setEmail(e.target.value);
+              add.clearError();
+            }}
+          />
+          <p id={`${ids}-email-help`} className={problem ? 'field-error' : 'hint'} aria-live="polite" data-testid="suppress-email-help">
+            {problem ? `email: ${problem}` : 'e.g. someone@example.com'}
+          </p>
+        </div>
+        <div className="seq-field">
+          <label htmlFor={`${ids}-reason`}>Reason</label>
+          <select id={`${ids}-reason`} value={reason} onChange={(e) => setReason(e.target.value as Reason)}>
+            {SUPPRESSION_REASONS.map((r) => (
+              <option key={r} value={r}>
+                {r}
+              </option>
+            ))}
+          </select>
+        </div>
+        <button type="submit" className="btn btn-primary seq-suppress-btn" disabled={!typed || !!problem || add.pending}>
+          Suppress
+        </button>
+      </form>
+      {add.error ? <ErrorPanel what="Could not suppress the address" error={add.error} /> : null}
+      {remove.error ? <ErrorPanel what="Could not remove the address" error={remove.error} /> : null}
+      {done ? (
+        <p className="success" role="status">
+          {done}
+        </p>
+      ) : null}
+      {list.error ? <ErrorPanel what="Could not load the suppression list" error={list.error} onRetry={list.reload} /> : null}
+      {!list.data && !list.error ? (
+        <Loading label="Loading the suppression list…" />
+      ) : list.data && rows.length === 0 ? (
+        <p className="muted" data-testid="no-suppressions">
+          The list is empty: every address may be e-mailed.
+        </p>
+      ) : rows.length ? (
+        <div className="seq-table-wrap">
+          <table className="table" aria-label="Suppressed addresses">
+            <thead>
+              <tr>
+                <th scope="col">Address</th>
+                <th scope="col">Reason</th>
+                <th scope="col">Source</th>
+                <th scope="col">Added</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((s) => (
+                <tr key={s.email} data-testid="suppression-row" data-email={s.email}>
+                  <td>{s.email}</td>
+                  <td>
+                    <span className={`badge ${s.reason === 'manual' ? 'badge-neutral' : 'badge-warn'}`}>{s.reason}</span>
+                  </td>
+                  <td>{s.source ?? <span className="muted">–</span>}</td>
+                  <td>
+                    <time dateTime={s.createdAt}>{formatTime(s.createdAt)}</time>
+                  </td>
+                  <td className="seq-actions-cell">
+                    <button type="button" className="btn" disabled={remove.pending} onClick={() => void remove.run(s.email)} aria-label={`Remove ${s.email}`}>
+                      Remove
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </Card>
+  );
+}
