@@ -1,11 +1,13 @@
 import { useState } from 'react';
 import { PageHeader } from '../components/ui';
 import { ContactDetail } from './crm/ContactDetail';
+import { ContactForm } from './crm/ContactForm';
 import { ContactTable } from './crm/ContactTable';
 import { ImportCsv } from './crm/ImportCsv';
 import { ScoringRules } from './crm/ScoringRules';
 import { useHashParams } from './crm/useHashParams';
 import './crm/crm.css';
+import './crm/contact-edit.css';
 
 type View = 'list' | 'scoring';
 
@@ -15,6 +17,7 @@ export function Contacts() {
   const id = Number.isInteger(idParam) && idParam > 0 ? idParam : null;
   const view: View = params.get('view') === 'scoring' ? 'scoring' : 'list';
   const [importing, setImporting] = useState(false);
+  const [creating, setCreating] = useState(false);
   const [refreshToken, setRefreshToken] = useState(0);
   const refresh = () => setRefreshToken((n) => n + 1);
 
@@ -39,11 +42,28 @@ export function Contacts() {
         title="Contacts"
         intro="Leads, clients and everyone your workflows talk to: search, sort, open one to see why it scores what it does."
         actions={
-          <button type="button" className="btn" aria-expanded={importing} onClick={() => setImporting((v) => !v)}>
-            Import CSV…
-          </button>
+          <div className="ce-actions">
+            <button type="button" className="btn btn-primary" aria-expanded={creating} onClick={() => setCreating((v) => !v)}>
+              New contact
+            </button>
+            <button type="button" className="btn" aria-expanded={importing} onClick={() => setImporting((v) => !v)}>
+              Import CSV…
+            </button>
+          </div>
         }
       />
+      {creating ? (
+        <div className="import-slot">
+          <ContactForm
+            onCancel={() => setCreating(false)}
+            onSaved={(c) => {
+              setCreating(false);
+              refresh();
+              go({ id: c.id });
+            }}
+          />
+        </div>
+      ) : null}
       {importing ? (
         <div className="import-slot">
           <ImportCsv onImported={refresh} onClose={() => setImporting(false)} />

@@ -3,6 +3,7 @@ import { useEffect, useRef, type ReactNode, type RefObject } from 'react';
 import type { OpOutput } from '../../../../shared/api';
 import { useApi, useEvent } from '../../api/hooks';
 import { ErrorPanel, Loading, formatTime } from '../../components/ui';
+import { ContactActions } from './ContactActions';
 import { STAGE_LABEL, formatDay, formatMoney, personName, signed } from './format';
 
 type Detail = OpOutput<'contacts.get'>;
@@ -33,13 +34,13 @@ export function ContactDetail({ id, onBack }: { id: number; onBack: () => void }
       ) : !q.data ? (
         <Loading label="Loading the contact…" />
       ) : (
-        <DetailView d={q.data} heading={heading} />
+        <DetailView d={q.data} heading={heading} onChanged={reload} />
       )}
     </div>
   );
 }
 
-function DetailView({ d, heading }: { d: Detail; heading: RefObject<HTMLHeadingElement | null> }) {
+function DetailView({ d, heading, onChanged }: { d: Detail; heading: RefObject<HTMLHeadingElement | null>; onChanged: () => void }) {
   const c = d.contact;
   const facts: [string, ReactNode][] = [
     ['E-mail', c.email],
@@ -73,7 +74,12 @@ function DetailView({ d, heading }: { d: Detail; heading: RefObject<HTMLHeadingE
           {c.score !== d.score.total ? <span className="muted cd-stored">(the list still shows {c.score} until the next re-score)</span> : null}
         </div>
       </header>
-      {c.deletedAt ? <p className="notice">This contact was deleted on {formatTime(c.deletedAt)}.</p> : null}
+      {c.deletedAt ? (
+        <p className="notice">
+          {c.mergedInto ? `This contact was merged into contact ${c.mergedInto} on ${formatTime(c.deletedAt)}.` : `This contact was deleted on ${formatTime(c.deletedAt)}.`}
+        </p>
+      ) : null}
+      <ContactActions key={c.id} contact={c} onChanged={onChanged} />
       <div className="cd-grid">
         <section className="card" aria-labelledby="cd-fields">
           <h3 id="cd-fields">Details</h3>

@@ -11,6 +11,7 @@ import { toApiError } from '../../api/errors';
 import { useApi, useConnection, useEvent } from '../../api/hooks';
 import { hashWith } from '../../api/nav';
 import { ErrorPanel } from '../../components/ui';
+import { RestoreButton } from './RestoreButton';
 import { STAGE_LABEL, formatDay, personName, plural } from './format';
 
 export const PAGE_SIZE = 200;
@@ -36,6 +37,8 @@ const COLUMNS: Column[] = [
   { id: 'activity', label: 'Last activity', sort: 'lastActivityAt', firstDir: 'desc' },
   { id: 'created', label: 'Created', sort: 'createdAt', firstDir: 'desc' },
 ];
+
+const DELETED_COLUMN: Column = { id: 'deleted', label: 'Deleted' };
 
 interface Cache {
   key: string;
@@ -111,6 +114,7 @@ export function ContactTable({ onOpen, refreshToken }: { onOpen: (id: number) =>
   const [stage, setStage] = useState<Stage | ''>('');
   const [segmentId, setSegmentId] = useState<number | null>(null);
   const [sort, setSort] = useState<Sort>(null);
+  const [showDeleted, setShowDeleted] = useState(false);
   const segments = useApi('segments.list', {});
   const ids = useId();
 
@@ -119,6 +123,7 @@ export function ContactTable({ onOpen, refreshToken }: { onOpen: (id: number) =>
     ...(stage ? { filter: { match: 'all', conditions: [{ kind: 'field', field: 'stage', op: 'eq', value: stage }] } } : {}),
     ...(segmentId !== null ? { segmentId } : {}),
     ...(sort ? { sort } : {}),
+    ...(showDeleted ? { deleted: true } : {}),
   };
   const pages = useContactPages(input);
   const scrollRef = useRef<HTMLDivElement>(null);
@@ -170,7 +175,7 @@ export function ContactTable({ onOpen, refreshToken }: { onOpen: (id: number) =>
     const field = col.sort;
     setSort((s) => (s?.field === field ? { field, dir: s.dir === 'asc' ? 'desc' : 'asc' } : { field, dir: col.firstDir ?? 'asc' }));
   };
-  const filtered = Boolean(search || stage || segmentId !== null);
+  const filtered = Boolean(search || stage || segmentId !== null || showDeleted);
   const segmentList = segments.data?.segments ?? [];
   const open = (e: MouseEvent, id: number) => {
     e.preventDefault();
@@ -206,6 +211,13 @@ export function ContactTable({ onOpen, refreshToken }: { onOpen: (id: number) =>
             ))}
           </select>
         </div>
+        <div className="crm-toolbar-field">
+          <label htmlFor={`${ids}-show`}>Show</label>
+          <select id={`${ids}-show`} value={showDeleted ? 'deleted' : 'live'} onChange={(e) => setShowDeleted(e.target.value === 'deleted')}>
+            <option value="live">Live contacts</option>
+            <option value="deleted">Deleted (restorable)</option>
+          </select>
+        </div>
         {filtered ? (
           <button
             type="button"
@@ -214,6 +226,7 @@ export function ContactTable({ onOpen, refreshToken }: { onOpen: (id: number) =>
               setText('');
               setStage('');
               setSegmentId(null);
+              setShowDeleted(false);
             }}
           >
             Clear filters
@@ -221,7 +234,7 @@ export function ContactTable({ onOpen, refreshToken }: { onOpen: (id: number) =>
         ) : null}
       </div>
       <p className="ct-count" aria-live="polite" data-testid="contact-total" data-total={pages.total ?? ''}>
-        {pages.total === null ? 'Counting contacts…' : filtered ? `${plural(total, 'contact')} match` : plural(total, 'contact')}
+        {pages.total === null ? 'Counting contacts…' : showDeleted ? `${plural(total, 'deleted contact')}` : filtered ? `${plural(total, 'contact')} match` : plural(total, 'contact')}
       </p>
       {pages.error ? (
         <ErrorPanel what="Could not load contacts" error={pages.error} onRetry={refresh} />
@@ -229,7 +242,7 @@ export function ContactTable({ onOpen, refreshToken }: { onOpen: (id: number) =>
         <div className="ct" role="table" aria-label="Contacts" aria-rowcount={total + 1} aria-busy={pages.total === null}>
           <div role="rowgroup" className="ct-head">
             <div role="row" aria-rowindex={1} className="ct-row">
-              {COLUMNS.map((col) => (
+              {(showDeleted ? COLUMNS.map((c) => (c.id === 'created' ? DELETED_COLUMN : c)) : COLUMNS).map((col) => (
                 <div
                   key={col.id}
                   role="columnheader"
@@ -257,7 +270,7 @@ export function ContactTable({ onOpen, refreshToken }: { onOpen: (id: number) =>
               </p>
             ) : total === 0 ? (
               <div className="ct-note">
-                <strong>{filtered ? 'No contacts match' : 'No contacts yet'}</strong>
+                <strong>{showDeleted ? 'No deleted contacts' : filtered ? 'No contacts match' : 'No contacts yet'}</strong>
                 <p className="muted">{filtered ? 'Try another search, stage or segment.' : 'Import a CSV file, or let a form or workflow add the first ones.'}</p>
               </div>
             ) : (
@@ -300,7 +313,14 @@ export function ContactTable({ onOpen, refreshToken }: { onOpen: (id: number) =>
                             {c.tags.length > 3 ? <span className="muted">+{c.tags.length - 3}</span> : null}
                           </div>
                           <div role="cell">{formatDay(c.lastActivityAt)}</div>
-                          <div role="cell">{formatDay(c.createdAt)}</div>
+                          {showDeleted ? (
+                            <div role="cell" className="ct-deleted">
+                              <span className="muted">{formatDay(c.deletedAt)}</span>
+                              {c.mergedInto ? <span className="muted">merged</span> : <RestoreButton contact={c} onRestored={refresh} />}
+                            </div>
+                          ) : (
+                            <div role="cell">{formatDay(c.createdAt)}</div>
+                          )}
                         </>
                       ) : (
                         <div role="cell" className="ct-skeleton">
