@@ -122,6 +122,14 @@ test('a sequence is created in the UI: bad steps are refused naming the field, a
   }
   await app.emulateMedia({ colorScheme: 'light' });
 
+  // A new sequence may not take an existing id (saving would replace it).
+  await app.getByRole('button', { name: 'New sequence' }).click();
+  const fresh = app.getByTestId('seq-editor');
+  await fresh.getByLabel('Id', { exact: true }).fill(id);
+  await expect(fresh.locator('[data-path="id"]')).toContainText(`id: there is a sequence “${id}” already`);
+  await fresh.getByRole('button', { name: 'Cancel' }).click();
+  await row.getByRole('link', { name: `Welcome ${u}` }).click();
+
   // Delete asks first.
   await app.getByRole('button', { name: 'Delete sequence…' }).click();
   await expect(app.getByTestId('seq-confirm-delete')).toContainText(`Delete “Welcome ${u}”`);

@@ -95,6 +95,7 @@ export function Sequences() {
             <Card title="New sequence" id="seq-detail">
               <SequenceEditor
                 initial={null}
+                takenIds={rows.map((r) => r.id)}
                 onSaved={(def) => {
                   list.reload();
                   setQuery({ id: def.id });

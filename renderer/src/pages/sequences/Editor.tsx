@@ -15,8 +15,11 @@ export function SequenceEditor({
   onSaved,
   onCancel,
   onDelete,
+  takenIds = [],
 }: {
   initial: SequenceDef | null;
+  /** Ids that exist already: a new sequence may not take one (save would replace it). */
+  takenIds?: string[];
   onSaved: (def: SequenceDef) => void;
   onCancel?: () => void;
   onDelete?: () => void;
@@ -32,7 +35,9 @@ export function SequenceEditor({
   const jsonParsed = useMemo(() => (mode === 'json' ? parseJson(json) : null), [mode, json]);
   const value = mode === 'json' ? (jsonParsed?.ok ? jsonParsed.value : undefined) : toDef(draft);
   const checked = useMemo(() => (value === undefined ? null : check(value)), [value]);
-  const clientIssues = checked && !checked.ok ? checked.issues : [];
+  const typedId = value && typeof value === 'object' && 'id' in value ? String((value as { id: unknown }).id) : '';
+  const taken = creating && takenIds.includes(typedId) ? [{ path: 'id', message: `there is a sequence “${typedId}” already: open it to change it, or pick another id` }] : [];
+  const clientIssues = [...(checked && !checked.ok ? checked.issues : []), ...taken];
   const shownIssues = touched ? clientIssues : [];
   const issues = [...shownIssues, ...serverIssues];
 
@@ -71,7 +76,7 @@ export function SequenceEditor({
 
   const onSave = async () => {
     setTouched(true);
-    if (!checked?.ok) return;
+    if (!checked?.ok || taken.length) return;
     setPending(true);
     setApiError(null);
     try {
@@ -318,7 +323,7 @@ export function SequenceEditor({
         </p>
       ) : null}
       <div className="form-actions">
-        <button type="submit" className="btn btn-primary" disabled={pending || (touched && !checked?.ok)}>
+        <button type="submit" className="btn btn-primary" disabled={pending || (touched && (!checked?.ok || taken.length > 0))}>
           {pending ? 'Saving…' : creating ? 'Create sequence' : 'Save'}
         </button>
         {onCancel ? (

@@ -58,7 +58,15 @@ export function Enrollments({ def }: { def: SequenceDef }) {
                       {Math.min(r.stepIndex + 1, def.steps.length)} of {def.steps.length}
                       {step ? <span className="muted"> · {step.type}</span> : null}
                     </td>
-                    <td>{r.status === 'active' ? <time dateTime={r.nextAt}>{formatTime(r.nextAt)}</time> : <span className="muted">–</span>}</td>
+                    <td>
+                      {r.status !== 'active' ? (
+                        <span className="muted">–</span>
+                      ) : Date.parse(r.nextAt) <= Date.now() ? (
+                        <span title={formatTime(r.nextAt)}>due now</span>
+                      ) : (
+                        <time dateTime={r.nextAt}>{formatTime(r.nextAt)}</time>
+                      )}
+                    </td>
                     <td>
                       {r.exitReason ? <code>{r.exitReason}</code> : null}
                       {r.lastError ? <span className="seq-error-text">{r.lastError}</span> : null}
