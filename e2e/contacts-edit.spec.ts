@@ -7,6 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Page } from '@playwright/test';
+import { ensureDemo } from './demo';
 import { expect, openPage, test, type BatonServerInfo } from './fixtures';
 
 const SHOTS = resolve(import.meta.dirname, 'screenshots');
@@ -15,6 +16,12 @@ const stamp = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
 const mail = (who: string) => `${who}.${stamp}@edit-e2e.example`;
 
 test.describe.configure({ mode: 'serial' });
+
+// The demo seed needs an empty CRM: seed it before this file adds its own contacts (contacts.spec.ts reuses it).
+test.beforeAll(async () => {
+  test.setTimeout(120_000);
+  await ensureDemo(3000);
+});
 
 async function shoot(page: Page, name: string): Promise<void> {
   for (const scheme of ['light', 'dark'] as const) {

@@ -57,7 +57,8 @@ export function ContactActions({ contact, onChanged }: { contact: Contact; onCha
       {deleted && !merged ? (
         <div className="ca-undo" role="region" aria-label="Deleted contact">
           <span>
-            Deleted{until ? ` — you can undo this until ${formatTime(until)}` : ''}.
+            This contact was deleted on {formatTime(contact.deletedAt ?? '')}
+            {until ? ` — you can undo this until ${formatTime(until)}` : ' and can be restored within the undo window'}.
           </span>
           <button type="button" className="btn" onClick={() => void doRestore()} disabled={restore.pending}>
             {undoUntil ? 'Undo' : 'Restore'}

@@ -74,7 +74,7 @@ function DetailView({ d, heading, onChanged }: { d: Detail; heading: RefObject<H
           {c.score !== d.score.total ? <span className="muted cd-stored">(the list still shows {c.score} until the next re-score)</span> : null}
         </div>
       </header>
-      {c.deletedAt ? (
+      {c.deletedAt && c.mergedInto ? (
         <p className="notice">
           {c.mergedInto ? `This contact was merged into contact ${c.mergedInto} on ${formatTime(c.deletedAt)}.` : `This contact was deleted on ${formatTime(c.deletedAt)}.`}
         </p>

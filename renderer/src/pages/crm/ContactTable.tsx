@@ -239,7 +239,7 @@ export function ContactTable({ onOpen, refreshToken }: { onOpen: (id: number) =>
       {pages.error ? (
         <ErrorPanel what="Could not load contacts" error={pages.error} onRetry={refresh} />
       ) : (
-        <div className="ct" role="table" aria-label="Contacts" aria-rowcount={total + 1} aria-busy={pages.total === null}>
+        <div className={showDeleted ? 'ct ct-show-deleted' : 'ct'} role="table" aria-label="Contacts" aria-rowcount={total + 1} aria-busy={pages.total === null}>
           <div role="rowgroup" className="ct-head">
             <div role="row" aria-rowindex={1} className="ct-row">
               {(showDeleted ? COLUMNS.map((c) => (c.id === 'created' ? DELETED_COLUMN : c)) : COLUMNS).map((col) => (
