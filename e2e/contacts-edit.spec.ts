@@ -45,6 +45,11 @@ test('create: a bad e-mail is refused as you type and nothing is stored; a good 
   await app.getByRole('button', { name: 'New contact' }).click();
   const form = app.getByTestId('contact-form');
   await expect(form.getByRole('heading', { name: 'New contact' })).toBeVisible();
+  await expect(form.getByLabel('E-mail')).toBeFocused();
+  await app.keyboard.press('Escape');
+  await expect(form).toHaveCount(0);
+  await app.getByRole('button', { name: 'New contact' }).press('Enter');
+  await expect(form.getByLabel('E-mail')).toBeFocused();
   const bad = `not-an-email-${stamp}`;
   await form.getByLabel('E-mail').fill(bad);
   await expect(form.getByTestId('error-email')).toContainText('E-mail: use a valid e-mail address');

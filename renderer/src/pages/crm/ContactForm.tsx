@@ -3,7 +3,7 @@
  * (ContactCreate / ContactPatch); an edit sends only the fields that changed, tags
  * as addTags / removeTags. Server refusals (a duplicate e-mail) land on their field.
  */
-import { useId, useMemo, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import { CONSENTS, STAGES, ContactCreate, ContactPatch, type ApiError, type Contact, type Stage } from '../../../../shared/api';
 import { call } from '../../api/client';
 import { useAction } from '../../api/hooks';
@@ -118,6 +118,7 @@ export function ContactForm({ initial, onSaved, onCancel }: { initial?: Contact;
   const [unchanged, setUnchanged] = useState(false);
   const errors = useMemo(() => validate(values, initial), [values, initial]);
   const firstInput = useRef<HTMLInputElement>(null);
+  useEffect(() => firstInput.current?.focus(), []);
 
   const save = useAction(async (v: Values) => {
     const req = build(v, initial);
@@ -199,7 +200,19 @@ export function ContactForm({ initial, onSaved, onCancel }: { initial?: Contact;
 
   const title = initial ? `Edit ${initial.email}` : 'New contact';
   return (
-    <form className="card cf" aria-labelledby={`${ids}-heading`} onSubmit={(e) => void submit(e)} noValidate data-testid="contact-form">
+    <form
+      className="card cf"
+      aria-labelledby={`${ids}-heading`}
+      onSubmit={(e) => void submit(e)}
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') {
+          e.stopPropagation();
+          onCancel();
+        }
+      }}
+      noValidate
+      data-testid="contact-form"
+    >
       <h3 id={`${ids}-heading`}>{title}</h3>
       <div className="cf-grid">
         {text('email', { type: 'email', required: true, autoComplete: 'off', placeholder: 'ada@example.com' })}
