@@ -16,6 +16,8 @@ async function shootWholePage(page: Page, path: string): Promise<void> {
 }
 
 test('a sequence is created in the UI: bad steps are refused naming the field, a good one is saved, contacts are enrolled and unenrolled', async ({ app, baton }) => {
+  // A long walk through the page (about 20 s here; more on a loaded machine): more than the 30 s default.
+  test.setTimeout(90_000);
   const u = unique();
   const id = `welcome-${u}`;
   const stored = async () => (await baton.api('sequences.list', {})).sequences.filter((s) => s.id === id);
@@ -135,7 +137,11 @@ test('a sequence is created in the UI: bad steps are refused naming the field, a
   await expect(app.getByTestId('seq-confirm-delete')).toContainText(`Delete “Welcome ${u}”`);
   await app.getByRole('button', { name: 'Keep it' }).click();
   expect(await stored()).toHaveLength(1);
-  await app.getByRole('button', { name: 'Delete sequence…' }).click();
+  // A live refresh may re-render the editor between the two clicks: ask again until the question shows.
+  await expect(async () => {
+    if (!(await app.getByTestId('seq-confirm-delete').isVisible())) await app.getByRole('button', { name: 'Delete sequence…' }).click();
+    await expect(app.getByTestId('seq-confirm-delete')).toBeVisible({ timeout: 2_000 });
+  }).toPass({ timeout: 20_000 });
   await app.getByTestId('seq-confirm-delete').getByRole('button', { name: 'Delete' }).click();
   await expect(app.getByTestId('sequence-row').filter({ hasText: id })).toHaveCount(0);
   expect(await stored()).toEqual([]);
