@@ -89,6 +89,39 @@ export function Loading({ label }: { label: string }) {
   );
 }
 
+/**
+ * A query's states in one place: a loading line until the first answer, then the
+ * content, or `empty` when `isEmpty(data)`. A failure shows `failed` when given
+ * (a page that reports its errors elsewhere) and only while there is no data;
+ * otherwise an ErrorPanel with Retry, above the last data if there is some.
+ */
+export function QueryView<T>({
+  q,
+  what,
+  loading,
+  failed,
+  empty,
+  isEmpty,
+  children,
+}: {
+  q: { data: T | undefined; error: ApiError | null; reload: () => void };
+  what: string;
+  loading: string;
+  failed?: ReactNode;
+  empty?: ReactNode;
+  isEmpty?: (data: T) => boolean;
+  children: (data: T) => ReactNode;
+}) {
+  const problem = q.error ? (failed !== undefined ? (q.data === undefined ? failed : null) : <ErrorPanel what={what} error={q.error} onRetry={q.reload} />) : null;
+  const body = q.data === undefined ? (q.error ? null : <Loading label={loading} />) : isEmpty?.(q.data) ? (empty ?? null) : children(q.data);
+  return (
+    <>
+      {problem}
+      {body}
+    </>
+  );
+}
+
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;

@@ -5,7 +5,7 @@ import { useAction, useApi, useEvent, type Query } from '../api/hooks';
 import { useNav } from '../api/nav';
 import { NotificationPermissionButton, SEVERITY_ICON, SEVERITY_LABEL, runHref } from '../components/Toasts';
 import { useToasts } from '../api/toasts';
-import { Card, ErrorPanel, Loading, PageHeader, formatTime } from '../components/ui';
+import { Card, ErrorPanel, Loading, PageHeader, QueryView, formatTime } from '../components/ui';
 import { PRESETS, addDays, delta, presetRange, rangeProblem, useRange, utcDay } from '../api/dashboardRange';
 import { TrendChart, type TrendSeries } from './dashboard/TrendChart';
 import './dashboard.css';
@@ -516,72 +516,72 @@ function EngagementCard({ kpi }: { kpi: Query<KpiDashboard> }) {
     : [];
   return (
     <Card title="E-mail and sequences" id="dash-engagement">
-      {kpi.error && !k ? (
-        <p className="muted">Not available: the numbers could not be loaded (see above).</p>
-      ) : !k ? (
-        <Loading label="Loading…" />
-      ) : (
-        <table className={`table${stale ? ' is-stale' : ''}`} aria-label="E-mail and sequence numbers, this period and the one before">
-          <thead>
-            <tr>
-              <th scope="col">Measure</th>
-              <th scope="col" className="num">
-                This period
-              </th>
-              <th scope="col" className="num">
-                Before
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((r) => (
-              <tr key={r.id} data-testid={`engagement-${r.id}`}>
-                <th scope="row">{r.label}</th>
-                <td className="num">{r.c}</td>
-                <td className="num muted">{r.p}</td>
+      <QueryView q={kpi} what="Could not load the e-mail numbers" loading="Loading…" failed={<p className="muted">Not available: the numbers could not be loaded (see above).</p>}>
+        {() => (
+          <table className={`table${stale ? ' is-stale' : ''}`} aria-label="E-mail and sequence numbers, this period and the one before">
+            <thead>
+              <tr>
+                <th scope="col">Measure</th>
+                <th scope="col" className="num">
+                  This period
+                </th>
+                <th scope="col" className="num">
+                  Before
+                </th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+            </thead>
+            <tbody>
+              {rows.map((r) => (
+                <tr key={r.id} data-testid={`engagement-${r.id}`}>
+                  <th scope="row">{r.label}</th>
+                  <td className="num">{r.c}</td>
+                  <td className="num muted">{r.p}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </QueryView>
     </Card>
   );
 }
 
 function TimeInStageCard({ kpi }: { kpi: Query<KpiDashboard> }) {
-  const k = kpi.data;
   return (
     <Card title="Open deals: time in stage" id="dash-stage-age">
-      {kpi.error && !k ? (
-        <p className="muted">Not available: the numbers could not be loaded (see above).</p>
-      ) : !k ? (
-        <Loading label="Loading…" />
-      ) : k.timeInStage.length === 0 ? (
-        <p className="muted">No open deals.</p>
-      ) : (
-        <table className="table" aria-label="Open deals by stage and mean days in that stage">
-          <thead>
-            <tr>
-              <th scope="col">Stage</th>
-              <th scope="col" className="num">
-                Open deals
-              </th>
-              <th scope="col" className="num">
-                Mean days in stage
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {k.timeInStage.map((t) => (
-              <tr key={t.stage} data-testid={`stage-age-${t.stage}`}>
-                <th scope="row">{t.stage}</th>
-                <td className="num">{fmtInt(t.deals)}</td>
-                <td className="num">{t.avgDays.toLocaleString(undefined, { maximumFractionDigits: 1 })}</td>
+      <QueryView
+        q={kpi}
+        what="Could not load the deal numbers"
+        loading="Loading…"
+        failed={<p className="muted">Not available: the numbers could not be loaded (see above).</p>}
+        isEmpty={(d) => d.timeInStage.length === 0}
+        empty={<p className="muted">No open deals.</p>}
+      >
+        {(d) => (
+          <table className="table" aria-label="Open deals by stage and mean days in that stage">
+            <thead>
+              <tr>
+                <th scope="col">Stage</th>
+                <th scope="col" className="num">
+                  Open deals
+                </th>
+                <th scope="col" className="num">
+                  Mean days in stage
+                </th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+            </thead>
+            <tbody>
+              {d.timeInStage.map((t) => (
+                <tr key={t.stage} data-testid={`stage-age-${t.stage}`}>
+                  <th scope="row">{t.stage}</th>
+                  <td className="num">{fmtInt(t.deals)}</td>
+                  <td className="num">{t.avgDays.toLocaleString(undefined, { maximumFractionDigits: 1 })}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </QueryView>
     </Card>
   );
 }

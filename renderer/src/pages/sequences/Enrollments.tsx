@@ -4,7 +4,7 @@ import type { SequenceDef } from '../../../../shared/api';
 import { call } from '../../api/client';
 import { useAction, useApi, useEvent } from '../../api/hooks';
 import { hashWith } from '../../api/nav';
-import { Card, ErrorPanel, Loading, formatTime } from '../../components/ui';
+import { Card, ErrorPanel, Loading, QueryView, formatTime } from '../../components/ui';
 import { describeStep } from './model';
 
 export function Enrollments({ def }: { def: SequenceDef }) {
@@ -20,72 +20,77 @@ export function Enrollments({ def }: { def: SequenceDef }) {
   return (
     <Card title={`Enrollments (${rows.length})`} id="seq-enrollments">
       <EnrollContacts sequenceId={def.id} onEnrolled={list.reload} />
-      {list.error ? <ErrorPanel what="Could not load the enrollments" error={list.error} onRetry={list.reload} /> : null}
       {unenroll.error ? <ErrorPanel what="Could not unenroll" error={unenroll.error} /> : null}
-      {!list.data && !list.error ? (
-        <Loading label="Loading enrollments…" />
-      ) : list.data && rows.length === 0 ? (
-        <p className="muted" data-testid="no-enrollments">
-          Nobody is enrolled yet. Search contacts above and enroll them; the first step runs at the next tick inside the send window.
-        </p>
-      ) : rows.length ? (
-        <div className="seq-table-wrap">
-          <table className="table" aria-label="Enrollments">
-            <thead>
-              <tr>
-                <th scope="col">Contact</th>
-                <th scope="col">Status</th>
-                <th scope="col">Step</th>
-                <th scope="col">Next send</th>
-                <th scope="col">Exit reason / last error</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((r) => {
-                const step = def.steps[r.stepIndex];
-                return (
-                  <tr key={r.id} data-testid="enrollment-row" data-contact={r.contactId} data-status={r.status}>
-                    <td>
-                      <ContactName id={r.contactId} />
-                    </td>
-                    <td>
-                      <span className={`badge ${r.status === 'active' ? 'badge-ok' : r.status === 'completed' ? 'badge-neutral' : 'badge-warn'}`}>{r.status}</span>
-                    </td>
-                    <td title={step ? describeStep(step) : undefined}>
-                      {Math.min(r.stepIndex + 1, def.steps.length)} of {def.steps.length}
-                      {step ? <span className="muted"> · {step.type}</span> : null}
-                    </td>
-                    <td>
-                      {r.status !== 'active' ? (
-                        <span className="muted">–</span>
-                      ) : Date.parse(r.nextAt) <= Date.now() ? (
-                        <span title={formatTime(r.nextAt)}>due now</span>
-                      ) : (
-                        <time dateTime={r.nextAt}>{formatTime(r.nextAt)}</time>
-                      )}
-                    </td>
-                    <td>
-                      {r.exitReason ? <code>{r.exitReason}</code> : null}
-                      {r.lastError ? <span className="seq-error-text">{r.lastError}</span> : null}
-                      {!r.exitReason && !r.lastError ? <span className="muted">–</span> : null}
-                    </td>
-                    <td className="seq-actions-cell">
-                      {r.status === 'active' ? (
-                        <button type="button" className="btn" disabled={unenroll.pending} onClick={() => void unenroll.run(r.contactId)} aria-label={`Unenroll contact ${r.contactId}`}>
-                          Unenroll
-                        </button>
-                      ) : null}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
+      <QueryView
+        q={list}
+        what="Could not load the enrollments"
+        loading="Loading enrollments…"
+        isEmpty={(d) => d.enrollments.length === 0}
+        empty={
+          <p className="muted" data-testid="no-enrollments">
+            Nobody is enrolled yet. Search contacts above and enroll them; the first step runs at the next tick inside the send window.
+          </p>
+        }
+      >
+        {() => (
+          <div className="seq-table-wrap">
+            <table className="table" aria-label="Enrollments">
+              <thead>
+                <tr>
+                  <th scope="col">Contact</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Step</th>
+                  <th scope="col">Next send</th>
+                  <th scope="col">Exit reason / last error</th>
+                  <th scope="col">
+                    <span className="sr-only">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map((r) => {
+                  const step = def.steps[r.stepIndex];
+                  return (
+                    <tr key={r.id} data-testid="enrollment-row" data-contact={r.contactId} data-status={r.status}>
+                      <td>
+                        <ContactName id={r.contactId} />
+                      </td>
+                      <td>
+                        <span className={`badge ${r.status === 'active' ? 'badge-ok' : r.status === 'completed' ? 'badge-neutral' : 'badge-warn'}`}>{r.status}</span>
+                      </td>
+                      <td title={step ? describeStep(step) : undefined}>
+                        {Math.min(r.stepIndex + 1, def.steps.length)} of {def.steps.length}
+                        {step ? <span className="muted"> · {step.type}</span> : null}
+                      </td>
+                      <td>
+                        {r.status !== 'active' ? (
+                          <span className="muted">–</span>
+                        ) : Date.parse(r.nextAt) <= Date.now() ? (
+                          <span title={formatTime(r.nextAt)}>due now</span>
+                        ) : (
+                          <time dateTime={r.nextAt}>{formatTime(r.nextAt)}</time>
+                        )}
+                      </td>
+                      <td>
+                        {r.exitReason ? <code>{r.exitReason}</code> : null}
+                        {r.lastError ? <span className="seq-error-text">{r.lastError}</span> : null}
+                        {!r.exitReason && !r.lastError ? <span className="muted">–</span> : null}
+                      </td>
+                      <td className="seq-actions-cell">
+                        {r.status === 'active' ? (
+                          <button type="button" className="btn" disabled={unenroll.pending} onClick={() => void unenroll.run(r.contactId)} aria-label={`Unenroll contact ${r.contactId}`}>
+                            Unenroll
+                          </button>
+                        ) : null}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </QueryView>
     </Card>
   );
 }

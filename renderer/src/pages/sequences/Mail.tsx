@@ -4,7 +4,7 @@ import { SUPPRESSION_REASONS, salesOps } from '../../../../shared/api';
 import { call } from '../../api/client';
 import { useAction, useApi, useEvent } from '../../api/hooks';
 import { hashWith } from '../../api/nav';
-import { Card, ErrorPanel, Loading, formatTime } from '../../components/ui';
+import { Card, ErrorPanel, QueryView, formatTime } from '../../components/ui';
 
 export function RecentEmails() {
   const list = useApi('email.messages', { limit: 50 });
@@ -12,48 +12,53 @@ export function RecentEmails() {
   const rows = list.data?.messages ?? [];
   return (
     <Card title="Recent e-mails" id="seq-emails" actions={<button type="button" className="btn btn-quiet" onClick={list.reload}>Refresh</button>}>
-      {list.error ? <ErrorPanel what="Could not load the recent e-mails" error={list.error} onRetry={list.reload} /> : null}
-      {!list.data && !list.error ? (
-        <Loading label="Loading e-mails…" />
-      ) : list.data && rows.length === 0 ? (
-        <p className="muted" data-testid="no-emails">
-          No automated e-mails yet. Sequence and workflow e-mails appear here once sent, skipped or failed.
-        </p>
-      ) : rows.length ? (
-        <div className="seq-table-wrap">
-          <table className="table" aria-label="Recent e-mails">
-            <thead>
-              <tr>
-                <th scope="col">To</th>
-                <th scope="col">Subject</th>
-                <th scope="col">Status</th>
-                <th scope="col">Skip reason / error</th>
-                <th scope="col">From</th>
-                <th scope="col">Sent</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((m) => (
-                <tr key={m.id} data-testid="email-row">
-                  <td>{m.contactId ? <a href={hashWith('contacts', { id: m.contactId })}>{m.to}</a> : m.to}</td>
-                  <td className="seq-subject">{m.subject}</td>
-                  <td>
-                    <span className={`badge ${m.status === 'sent' ? 'badge-ok' : m.status === 'failed' ? 'seq-badge-danger' : 'badge-warn'}`}>{m.status}</span>
-                    {m.attempts > 1 ? <span className="muted"> · {m.attempts} tries</span> : null}
-                  </td>
-                  <td>
-                    {m.skipReason ? <code>{m.skipReason}</code> : null}
-                    {m.lastError ? <span className="seq-error-text">{m.lastError}</span> : null}
-                    {!m.skipReason && !m.lastError ? <span className="muted">–</span> : null}
-                  </td>
-                  <td>{m.sequenceId ? <a href={hashWith('sequences', { id: m.sequenceId })}>{m.sequenceId}</a> : m.runId ? <a href={hashWith('runs', { run: m.runId })}>run</a> : <span className="muted">–</span>}</td>
-                  <td>{m.sentAt ? <time dateTime={m.sentAt}>{formatTime(m.sentAt)}</time> : <span className="muted">–</span>}</td>
+      <QueryView
+        q={list}
+        what="Could not load the recent e-mails"
+        loading="Loading e-mails…"
+        isEmpty={(d) => d.messages.length === 0}
+        empty={
+          <p className="muted" data-testid="no-emails">
+            No automated e-mails yet. Sequence and workflow e-mails appear here once sent, skipped or failed.
+          </p>
+        }
+      >
+        {() => (
+          <div className="seq-table-wrap">
+            <table className="table" aria-label="Recent e-mails">
+              <thead>
+                <tr>
+                  <th scope="col">To</th>
+                  <th scope="col">Subject</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Skip reason / error</th>
+                  <th scope="col">From</th>
+                  <th scope="col">Sent</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
+              </thead>
+              <tbody>
+                {rows.map((m) => (
+                  <tr key={m.id} data-testid="email-row">
+                    <td>{m.contactId ? <a href={hashWith('contacts', { id: m.contactId })}>{m.to}</a> : m.to}</td>
+                    <td className="seq-subject">{m.subject}</td>
+                    <td>
+                      <span className={`badge ${m.status === 'sent' ? 'badge-ok' : m.status === 'failed' ? 'seq-badge-danger' : 'badge-warn'}`}>{m.status}</span>
+                      {m.attempts > 1 ? <span className="muted"> · {m.attempts} tries</span> : null}
+                    </td>
+                    <td>
+                      {m.skipReason ? <code>{m.skipReason}</code> : null}
+                      {m.lastError ? <span className="seq-error-text">{m.lastError}</span> : null}
+                      {!m.skipReason && !m.lastError ? <span className="muted">–</span> : null}
+                    </td>
+                    <td>{m.sequenceId ? <a href={hashWith('sequences', { id: m.sequenceId })}>{m.sequenceId}</a> : m.runId ? <a href={hashWith('runs', { run: m.runId })}>run</a> : <span className="muted">–</span>}</td>
+                    <td>{m.sentAt ? <time dateTime={m.sentAt}>{formatTime(m.sentAt)}</time> : <span className="muted">–</span>}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </QueryView>
     </Card>
   );
 }
@@ -135,49 +140,54 @@ export function Suppressions() {
           {done}
         </p>
       ) : null}
-      {list.error ? <ErrorPanel what="Could not load the suppression list" error={list.error} onRetry={list.reload} /> : null}
-      {!list.data && !list.error ? (
-        <Loading label="Loading the suppression list…" />
-      ) : list.data && rows.length === 0 ? (
-        <p className="muted" data-testid="no-suppressions">
-          The list is empty: every address may be e-mailed.
-        </p>
-      ) : rows.length ? (
-        <div className="seq-table-wrap">
-          <table className="table" aria-label="Suppressed addresses">
-            <thead>
-              <tr>
-                <th scope="col">Address</th>
-                <th scope="col">Reason</th>
-                <th scope="col">Source</th>
-                <th scope="col">Added</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((s) => (
-                <tr key={s.email} data-testid="suppression-row" data-email={s.email}>
-                  <td>{s.email}</td>
-                  <td>
-                    <span className={`badge ${s.reason === 'manual' ? 'badge-neutral' : 'badge-warn'}`}>{s.reason}</span>
-                  </td>
-                  <td>{s.source ?? <span className="muted">–</span>}</td>
-                  <td>
-                    <time dateTime={s.createdAt}>{formatTime(s.createdAt)}</time>
-                  </td>
-                  <td className="seq-actions-cell">
-                    <button type="button" className="btn" disabled={remove.pending} onClick={() => void remove.run(s.email)} aria-label={`Remove ${s.email}`}>
-                      Remove
-                    </button>
-                  </td>
+      <QueryView
+        q={list}
+        what="Could not load the suppression list"
+        loading="Loading the suppression list…"
+        isEmpty={(d) => d.suppressions.length === 0}
+        empty={
+          <p className="muted" data-testid="no-suppressions">
+            The list is empty: every address may be e-mailed.
+          </p>
+        }
+      >
+        {() => (
+          <div className="seq-table-wrap">
+            <table className="table" aria-label="Suppressed addresses">
+              <thead>
+                <tr>
+                  <th scope="col">Address</th>
+                  <th scope="col">Reason</th>
+                  <th scope="col">Source</th>
+                  <th scope="col">Added</th>
+                  <th scope="col">
+                    <span className="sr-only">Actions</span>
+                  </th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
+              </thead>
+              <tbody>
+                {rows.map((s) => (
+                  <tr key={s.email} data-testid="suppression-row" data-email={s.email}>
+                    <td>{s.email}</td>
+                    <td>
+                      <span className={`badge ${s.reason === 'manual' ? 'badge-neutral' : 'badge-warn'}`}>{s.reason}</span>
+                    </td>
+                    <td>{s.source ?? <span className="muted">–</span>}</td>
+                    <td>
+                      <time dateTime={s.createdAt}>{formatTime(s.createdAt)}</time>
+                    </td>
+                    <td className="seq-actions-cell">
+                      <button type="button" className="btn" disabled={remove.pending} onClick={() => void remove.run(s.email)} aria-label={`Remove ${s.email}`}>
+                        Remove
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </QueryView>
     </Card>
   );
 }
