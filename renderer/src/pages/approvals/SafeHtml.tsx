@@ -8,6 +8,7 @@
  */
 import { createElement, Fragment, useMemo, type ReactNode } from 'react';
 import { marked } from 'marked';
+import './rendered.css';
 
 const KEEP = new Set([
   'p', 'br', 'hr', 'b', 'strong', 'i', 'em', 'u', 's', 'del', 'ins', 'small', 'sub', 'sup', 'code', 'pre', 'blockquote', 'ul', 'ol', 'li',
@@ -73,7 +74,7 @@ export function sanitizeHtml(html: string): ReactNode {
 
 export function SafeHtml({ html, className }: { html: string; className?: string }) {
   const nodes = useMemo(() => sanitizeHtml(html), [html]);
-  return <div className={className ?? 'pv-html'}>{nodes}</div>;
+  return <div className={className ? `rendered ${className}` : 'rendered'}>{nodes}</div>;
 }
 
 export function Markdown({ text, className }: { text: string; className?: string }) {

@@ -6,8 +6,8 @@ import { PROMPT_CHARS, formatOf } from './model';
 export function Rendered({ path, content }: { path: string; content: string }) {
   if (content.trim() === '') return <p className="muted docs-blank">This document is empty.</p>;
   const format = formatOf(path);
-  if (format === 'markdown') return <Markdown text={content} className="docs-rendered" />;
-  if (format === 'html') return <SafeHtml html={content} className="docs-rendered" />;
+  if (format === 'markdown') return <Markdown text={content} />;
+  if (format === 'html') return <SafeHtml html={content} />;
   return <pre className="docs-plain">{content}</pre>;
 }
 
