@@ -136,3 +136,21 @@ test('a company opens its contacts: exactly the API’s, kept in the address and
   await expect(app.getByTestId('contact-total')).toHaveAttribute('data-total', String(demo.contacts));
   await expect(tableRow(app, 0)).toContainText(demoContacts.rows[0]!.email);
 });
+
+test('no companies, and a failing list: said so, with a Retry that recovers', async ({ app, baton }) => {
+  const fail = (route: import('@playwright/test').Route) =>
+    route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: { code: 'unavailable', message: 'Simulated outage.' } }) });
+  const none = (route: import('@playwright/test').Route) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ result: { total: 0, rows: [] } }) });
+  await app.route('**/api/v1/companies.list', none);
+  await openCompanies(app);
+  await expect(app.getByRole('heading', { name: 'No companies yet' })).toBeVisible();
+  await shoot(app, 'empty');
+  await app.unroute('**/api/v1/companies.list', none);
+  await app.route('**/api/v1/companies.list', fail);
+  await app.reload();
+  const alert = app.getByRole('alert').filter({ hasText: 'Could not load the companies' });
+  await expect(alert).toContainText('Simulated outage.');
+  await app.unroute('**/api/v1/companies.list', fail);
+  await alert.getByRole('button', { name: 'Retry' }).click();
+  await expect(app.getByTestId('company-total')).toHaveAttribute('data-total', String((await baton.api('companies.list', { limit: 1 })).total));
+});

@@ -119,6 +119,7 @@ test('create with the form: the preview is the API count at every step, bad valu
   const listed = await baton.api('contacts.list', { segmentId: saved!.id, limit: 3 });
   await expect(app.getByTestId('contact-total')).toHaveAttribute('data-total', String(listed.total));
   await expect(app.getByLabel('Segment')).toHaveValue(String(saved!.id));
+  await expect(app.getByLabel('Segment').locator('option:checked')).toHaveText(`${name} (${saved!.count.toLocaleString('en-US')})`);
   if (listed.total > 0) await expect(app.locator('.ct-body [role="row"][aria-rowindex="2"]')).toContainText(listed.rows[0]!.email);
   // A contact opened from it comes back to the same filtered list.
   if (listed.total > 0) {
@@ -312,4 +313,34 @@ test('keyboard: the arrow keys walk the four tabs; a segment is made with the ke
   const saved = await byName(baton, name);
   expect(saved?.filter.conditions).toEqual([{ kind: 'event', type: 'email.clicked', op: 'did', withinDays: 30, minCount: 1 }]);
   await baton.api('segments.delete', { id: saved!.id });
+});
+
+test('empty, failing and recovering: the first-segment invitation, what failed with a Retry, a count that could not be taken', async ({ app, baton }) => {
+  const fail = (route: import('@playwright/test').Route) =>
+    route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: { code: 'unavailable', message: 'Simulated outage.' } }) });
+  const empty = (route: import('@playwright/test').Route) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ result: { segments: [] } }) });
+  await app.route('**/api/v1/segments.list', empty);
+  await openSegments(app);
+  await expect(app.getByRole('heading', { name: 'No segments yet' })).toBeVisible();
+  await shoot(app, 'empty');
+  await app.unroute('**/api/v1/segments.list', empty);
+
+  await app.route('**/api/v1/segments.list', fail);
+  await app.reload();
+  const alert = app.getByRole('alert').filter({ hasText: 'Could not load the segments' });
+  await expect(alert).toContainText('Simulated outage.');
+  await app.unroute('**/api/v1/segments.list', fail);
+  await alert.getByRole('button', { name: 'Retry' }).click();
+  await expect(app.getByRole('table', { name: 'Segments' }).or(app.getByRole('heading', { name: 'No segments yet' }))).toBeVisible();
+  const n = (await baton.api('segments.list', {})).segments.length;
+  await expect(app.getByTestId('segment-row')).toHaveCount(n);
+
+  // The live count fails: said beside the editor, and Retry counts.
+  await app.route('**/api/v1/segments.count', fail);
+  await app.getByRole('button', { name: 'New segment' }).click();
+  const preview = app.getByTestId('segment-preview');
+  await expect(preview).toContainText('Could not count: Simulated outage.');
+  await app.unroute('**/api/v1/segments.count', fail);
+  await preview.getByRole('button', { name: 'Retry' }).click();
+  await expect(preview).toHaveAttribute('data-count', String(await count(baton, { conditions: [] })));
 });

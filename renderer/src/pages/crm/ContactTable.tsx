@@ -175,6 +175,12 @@ export function ContactTable({
     }
   }, [refreshToken, refresh]); // eslint-disable-line react-hooks/exhaustive-deps
 
+  // A segment chosen elsewhere (Segments › Show contacts, a link) that this list has not seen yet: load the list again.
+  const knownSegment = segmentId === null || !segments.data || segments.data.segments.some((s) => s.id === segmentId);
+  useEffect(() => {
+    if (!knownSegment) segments.reload();
+  }, [segmentId]); // eslint-disable-line react-hooks/exhaustive-deps
+
   const sortBy = (col: Column) => {
     if (!col.sort) return;
     const field = col.sort;
@@ -209,7 +215,7 @@ export function ContactTable({
           <label htmlFor={`${ids}-seg`}>Segment</label>
           <select id={`${ids}-seg`} value={segmentId ?? ''} onChange={(e) => onFilter({ segmentId: e.target.value ? Number(e.target.value) : null, companyId })} disabled={!segments.data && !segments.error}>
             <option value="">{segments.error ? 'Segments unavailable' : 'All contacts'}</option>
-            {segmentId !== null && segments.data && !segmentList.some((s) => s.id === segmentId) ? <option value={segmentId}>Segment {segmentId} (not found)</option> : null}
+            {segmentId !== null && !segmentList.some((s) => s.id === segmentId) ? <option value={segmentId}>Segment {segmentId}</option> : null}
             {segmentList.map((s) => (
               <option key={s.id} value={s.id}>
                 {s.name} ({s.count.toLocaleString()})

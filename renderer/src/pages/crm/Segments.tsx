@@ -117,7 +117,7 @@ export function Segments({
           </button>
         </div>
       </div>
-      <p className="hint">Saved filters over fields, tags, score, stage and activity. Counts are live; workflows can use a segment as a condition.</p>
+      <p className="hint">Saved filters over fields, tags, score, stage and activity. Counts are live: they follow new contacts, activity and re-scoring.</p>
       {notice ? (
         <p className="success seg-notice" role="status" data-testid="segment-notice">
           {notice}
@@ -133,7 +133,7 @@ export function Segments({
             A segment is a saved filter, e.g. <em>clicked in the last 30 days</em> or <em>no activity for 30 days</em>. Its count stays live and the contacts list can
             show just its contacts.
           </p>
-          <button type="button" className="btn btn-primary" onClick={() => onEdit('new')}>
+          <button type="button" className="btn btn-primary seg-empty-cta" onClick={() => onEdit('new')}>
             Create the first segment
           </button>
         </EmptyState>
