@@ -104,6 +104,7 @@ test('create with the form: the preview is the API count at every step, bad valu
   await editor.getByRole('button', { name: 'Create segment' }).click();
   await expect(app).toHaveURL(/#\/contacts\?view=segments$/);
   await expect(app.getByTestId('segment-notice')).toContainText(`Saved “${name}”`);
+  await expect(app.getByRole('heading', { name: 'Segments', exact: true })).toBeFocused();
   const saved = await byName(baton, name);
   expect(saved).toBeDefined();
   expect(saved!.description).toBe('Clicked lately, scoring');

@@ -68,6 +68,14 @@ export function Segments({
 
   const segments = q.data?.segments ?? [];
 
+  // Back from the editor, or a row deleted: focus lands on the list's heading (not lost on the body).
+  const listHeading = useRef<HTMLHeadingElement>(null);
+  const wasEditing = useRef(editing !== null);
+  useEffect(() => {
+    if (wasEditing.current && editing === null) listHeading.current?.focus();
+    wasEditing.current = editing !== null;
+  }, [editing]);
+
   if (editing !== null) {
     const current = editing === 'new' ? null : (segments.find((s) => s.id === editing) ?? null);
     if (editing !== 'new' && !current) {
@@ -110,7 +118,9 @@ export function Segments({
   return (
     <section className="card" aria-labelledby="seg-list-title">
       <div className="card-head">
-        <h2 id="seg-list-title">Segments</h2>
+        <h2 id="seg-list-title" ref={listHeading} tabIndex={-1}>
+          Segments
+        </h2>
         <div className="card-actions">
           <button type="button" className="btn btn-primary" onClick={() => onEdit('new')}>
             New segment
@@ -167,6 +177,7 @@ export function Segments({
                     setConfirming(null);
                     q.setData((old) => (old ? { segments: old.segments.filter((x) => x.id !== s.id) } : old));
                     setNotice(`Deleted “${s.name}”.`);
+                    listHeading.current?.focus();
                   }}
                 />
               ))}
