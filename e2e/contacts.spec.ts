@@ -145,9 +145,9 @@ test('scoring rules: bad JSON names the field, a good edit saves and re-scores, 
   const contact = await baton.api('contacts.create', { email: `score-${stamp}@example.com`, firstName: 'Sally', tags: [`vip-${stamp}`] });
   try {
     await openPage(app, 'Contacts');
-    // Tabs follow the arrow keys.
+    // Tabs follow the arrow keys (they wrap: left of the first is the last).
     await app.getByRole('tab', { name: 'All contacts' }).focus();
-    await app.keyboard.press('ArrowRight');
+    await app.keyboard.press('ArrowLeft');
     await expect(app.getByRole('tab', { name: 'Scoring rules' })).toBeFocused();
     await expect(app.getByRole('tab', { name: 'Scoring rules' })).toHaveAttribute('aria-selected', 'true');
     await expect(app).toHaveURL(/#\/contacts\?view=scoring$/);

@@ -401,6 +401,7 @@ export const crmOps = {
         search: z.string().max(200).optional(),
         filter: Filter.optional(),
         segmentId: z.number().int().positive().optional(),
+        companyId: z.number().int().positive().optional().describe("only the company's contacts (companies.list gives the ids)"),
         sort: z.object({ field: SortField, dir: z.enum(['asc', 'desc']).default('asc') }).strict().optional(),
         offset: z.number().int().min(0).default(0),
         limit: z.number().int().min(1).max(1000).default(100),
@@ -433,8 +434,8 @@ export const crmOps = {
     ImportReport,
   ),
   'companies.list': op(
-    'Companies with their number of contacts.',
-    z.object({ search: z.string().max(200).optional(), offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(1000).default(100) }).strict(),
+    'Companies with their number of contacts (live ones), by name; search matches name or domain, id picks one company.',
+    z.object({ search: z.string().max(200).optional(), id: z.number().int().positive().optional(), offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(1000).default(100) }).strict(),
     z.object({ total: z.number().int(), rows: z.array(z.object({ id: z.number().int(), name: z.string().nullable(), domain: z.string().nullable(), contacts: z.number().int() })) }),
   ),
   'events.ingest': op(

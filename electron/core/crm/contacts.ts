@@ -25,6 +25,7 @@ export interface ListInput {
   search?: string | undefined;
   filter?: Filter | undefined;
   segmentId?: number | undefined;
+  companyId?: number | undefined;
   sort?: { field: string; dir: 'asc' | 'desc' } | undefined;
   offset: number;
   limit: number;
@@ -39,6 +40,10 @@ export function listContacts(core: Core, input: ListInput, now = new Date()) {
     const s = filterSql(f, now);
     where.push(s.sql);
     params.push(...s.params);
+  }
+  if (input.companyId !== undefined) {
+    where.push('c.company_id = ?');
+    params.push(input.companyId);
   }
   const q = input.search?.trim();
   if (q) {

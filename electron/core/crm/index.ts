@@ -34,8 +34,17 @@ export function crmHandlers(core: Core): HandlerMap<keyof typeof crmOps> {
     'contacts.import': (i) => importCsv(core, Readable.from([i.csv]), { map: i.map }),
     'companies.list': (i) => {
       const q = i.search?.trim();
-      const where = q ? `WHERE co.name LIKE ? ESCAPE '\\' OR co.domain LIKE ? ESCAPE '\\'` : '';
-      const params = q ? [`%${likeEscape(q)}%`, `%${likeEscape(q)}%`] : [];
+      const conds: string[] = [];
+      const params: unknown[] = [];
+      if (q) {
+        conds.push(`(co.name LIKE ? ESCAPE '\\' OR co.domain LIKE ? ESCAPE '\\')`);
+        params.push(`%${likeEscape(q)}%`, `%${likeEscape(q)}%`);
+      }
+      if (i.id !== undefined) {
+        conds.push('co.id = ?');
+        params.push(i.id);
+      }
+      const where = conds.length ? `WHERE ${conds.join(' AND ')}` : '';
       const total = (core.db.prepare(`SELECT COUNT(*) AS n FROM companies co ${where}`).get(...params) as { n: number }).n;
       const rows = core.db
         .prepare(

@@ -1,36 +1,67 @@
 import { useState } from 'react';
 import { PageHeader } from '../components/ui';
+import { Companies } from './crm/Companies';
 import { ContactDetail } from './crm/ContactDetail';
 import { ContactForm } from './crm/ContactForm';
 import { ContactTable } from './crm/ContactTable';
 import { ImportCsv } from './crm/ImportCsv';
 import { ScoringRules } from './crm/ScoringRules';
+import { Segments } from './crm/Segments';
 import { useHashParams } from './crm/useHashParams';
 import './crm/crm.css';
 import './crm/contact-edit.css';
+import './crm/segments.css';
 
-type View = 'list' | 'scoring';
+const VIEWS = [
+  { id: 'list', label: 'All contacts' },
+  { id: 'companies', label: 'Companies' },
+  { id: 'segments', label: 'Segments' },
+  { id: 'scoring', label: 'Scoring rules' },
+] as const;
+type View = (typeof VIEWS)[number]['id'];
 
+const positive = (v: string | null): number | null => {
+  const n = Number(v);
+  return v !== null && Number.isInteger(n) && n > 0 ? n : null;
+};
+
+/**
+ * The address: `#/contacts` (the list; `segment=ID`, `company=ID` narrow it; `id=ID` opens a
+ * contact over it), `view=companies`, `view=segments` (`seg=ID|new` opens the editor),
+ * `view=scoring`.
+ */
 export function Contacts() {
   const [params, go] = useHashParams('contacts');
-  const idParam = Number(params.get('id'));
-  const id = Number.isInteger(idParam) && idParam > 0 ? idParam : null;
-  const view: View = params.get('view') === 'scoring' ? 'scoring' : 'list';
+  const id = positive(params.get('id'));
+  const segmentId = positive(params.get('segment'));
+  const companyId = positive(params.get('company'));
+  const rawView = params.get('view');
+  const view: View = VIEWS.some((v) => v.id === rawView) ? (rawView as View) : 'list';
+  const shown: View = id !== null ? 'list' : view;
+  const segParam = params.get('seg');
+  const editing = segParam === 'new' ? 'new' : positive(segParam);
   const [importing, setImporting] = useState(false);
   const [creating, setCreating] = useState(false);
   const [refreshToken, setRefreshToken] = useState(0);
   const refresh = () => setRefreshToken((n) => n + 1);
+  // Views stay mounted once seen (their search and scroll survive a look elsewhere).
+  const [seen, setSeen] = useState<Set<View>>(() => new Set([shown]));
+  if (!seen.has(shown)) setSeen(new Set([...seen, shown]));
+
+  const filters = { segment: segmentId, company: companyId };
+  const openView = (v: View) => go(v === 'list' ? filters : { view: v });
 
   const tab = (v: View, label: string) => (
     <button
+      key={v}
       type="button"
       role="tab"
       id={`contacts-tab-${v}`}
-      aria-selected={view === v || (v === 'list' && id !== null)}
+      aria-selected={shown === v}
       aria-controls={`contacts-panel-${v}`}
       className="crm-tab"
-      tabIndex={view === v || (v === 'list' && id !== null) ? 0 : -1}
-      onClick={() => go(v === 'list' ? {} : { view: v })}
+      tabIndex={shown === v ? 0 : -1}
+      onClick={() => openView(v)}
     >
       {label}
     </button>
@@ -74,22 +105,40 @@ export function Contacts() {
         role="tablist"
         aria-label="Contacts views"
         onKeyDown={(e) => {
-          if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return;
-          const next: View = view === 'list' && id === null ? 'scoring' : 'list';
-          go(next === 'list' ? {} : { view: next });
+          const i = VIEWS.findIndex((v) => v.id === shown);
+          const to = e.key === 'ArrowRight' ? i + 1 : e.key === 'ArrowLeft' ? i - 1 : e.key === 'Home' ? 0 : e.key === 'End' ? VIEWS.length - 1 : null;
+          if (to === null) return;
+          e.preventDefault();
+          const next = VIEWS[(to + VIEWS.length) % VIEWS.length]!.id;
+          openView(next);
           document.getElementById(`contacts-tab-${next}`)?.focus();
         }}
       >
-        {tab('list', 'All contacts')}
-        {tab('scoring', 'Scoring rules')}
+        {VIEWS.map((v) => tab(v.id, v.label))}
       </div>
-      <div role="tabpanel" id="contacts-panel-list" aria-labelledby="contacts-tab-list" hidden={id === null && view !== 'list'}>
-        {id !== null ? <ContactDetail key={id} id={id} onBack={() => go({})} /> : null}
+      <div role="tabpanel" id="contacts-panel-list" aria-labelledby="contacts-tab-list" hidden={shown !== 'list'}>
+        {id !== null ? <ContactDetail key={id} id={id} onBack={() => go(filters)} /> : null}
         <div hidden={id !== null}>
-          <ContactTable onOpen={(cid) => go({ id: cid })} refreshToken={refreshToken} />
+          <ContactTable
+            onOpen={(cid) => go({ id: cid, ...filters })}
+            refreshToken={refreshToken}
+            segmentId={segmentId}
+            companyId={companyId}
+            onFilter={(f) => go({ segment: f.segmentId, company: f.companyId })}
+          />
         </div>
       </div>
-      {view === 'scoring' && id === null ? (
+      {seen.has('companies') ? (
+        <div role="tabpanel" id="contacts-panel-companies" aria-labelledby="contacts-tab-companies" hidden={shown !== 'companies'}>
+          <Companies onOpen={(company) => go({ company })} />
+        </div>
+      ) : null}
+      {shown === 'segments' ? (
+        <div role="tabpanel" id="contacts-panel-segments" aria-labelledby="contacts-tab-segments">
+          <Segments editing={editing} onEdit={(seg) => go({ view: 'segments', seg })} onShowContacts={(segment) => go({ segment })} />
+        </div>
+      ) : null}
+      {shown === 'scoring' ? (
         <div role="tabpanel" id="contacts-panel-scoring" aria-labelledby="contacts-tab-scoring">
           <ScoringRules onSaved={refresh} />
         </div>

@@ -12,6 +12,7 @@ import { useApi, useConnection, useEvent } from '../../api/hooks';
 import { hashWith } from '../../api/nav';
 import { ErrorPanel } from '../../components/ui';
 import { RestoreButton } from './RestoreButton';
+import { useDebounced } from './useDebounced';
 import { STAGE_LABEL, formatDay, personName, plural } from './format';
 
 export const PAGE_SIZE = 200;
@@ -99,20 +100,23 @@ function useContactPages(input: ListInput) {
   return { key, total: c.total, error: c.error, gen: c.gen, row: (i: number) => (c.pages.get(Math.floor(i / PAGE_SIZE)) ?? c.stale.get(Math.floor(i / PAGE_SIZE)))?.[i % PAGE_SIZE], ensure, refresh };
 }
 
-function useDebounced<T>(value: T, ms: number): T {
-  const [v, setV] = useState(value);
-  useEffect(() => {
-    const t = setTimeout(() => setV(value), ms);
-    return () => clearTimeout(t);
-  }, [value, ms]);
-  return v;
-}
-
-export function ContactTable({ onOpen, refreshToken }: { onOpen: (id: number) => void; refreshToken: number }) {
+export function ContactTable({
+  onOpen,
+  refreshToken,
+  segmentId,
+  companyId,
+  onFilter,
+}: {
+  onOpen: (id: number) => void;
+  refreshToken: number;
+  /** The segment and the company the list is narrowed to: kept in the address by the page. */
+  segmentId: number | null;
+  companyId: number | null;
+  onFilter: (f: { segmentId: number | null; companyId: number | null }) => void;
+}) {
   const [text, setText] = useState('');
   const search = useDebounced(text.trim(), 250);
   const [stage, setStage] = useState<Stage | ''>('');
-  const [segmentId, setSegmentId] = useState<number | null>(null);
   const [sort, setSort] = useState<Sort>(null);
   const [showDeleted, setShowDeleted] = useState(false);
   const segments = useApi('segments.list', {});
@@ -122,6 +126,7 @@ export function ContactTable({ onOpen, refreshToken }: { onOpen: (id: number) =>
     ...(search ? { search } : {}),
     ...(stage ? { filter: { match: 'all', conditions: [{ kind: 'field', field: 'stage', op: 'eq', value: stage }] } } : {}),
     ...(segmentId !== null ? { segmentId } : {}),
+    ...(companyId !== null ? { companyId } : {}),
     ...(sort ? { sort } : {}),
     ...(showDeleted ? { deleted: true } : {}),
   };
@@ -170,12 +175,18 @@ export function ContactTable({ onOpen, refreshToken }: { onOpen: (id: number) =>
     }
   }, [refreshToken, refresh]); // eslint-disable-line react-hooks/exhaustive-deps
 
+  // A segment chosen elsewhere (Segments › Show contacts, a link) that this list has not seen yet: load the list again.
+  const knownSegment = segmentId === null || !segments.data || segments.data.segments.some((s) => s.id === segmentId);
+  useEffect(() => {
+    if (!knownSegment) segments.reload();
+  }, [segmentId]); // eslint-disable-line react-hooks/exhaustive-deps
+
   const sortBy = (col: Column) => {
     if (!col.sort) return;
     const field = col.sort;
     setSort((s) => (s?.field === field ? { field, dir: s.dir === 'asc' ? 'desc' : 'asc' } : { field, dir: col.firstDir ?? 'asc' }));
   };
-  const filtered = Boolean(search || stage || segmentId !== null || showDeleted);
+  const filtered = Boolean(search || stage || segmentId !== null || companyId !== null || showDeleted);
   const segmentList = segments.data?.segments ?? [];
   const open = (e: MouseEvent, id: number) => {
     e.preventDefault();
@@ -202,8 +213,9 @@ export function ContactTable({ onOpen, refreshToken }: { onOpen: (id: number) =>
         </div>
         <div className="crm-toolbar-field">
           <label htmlFor={`${ids}-seg`}>Segment</label>
-          <select id={`${ids}-seg`} value={segmentId ?? ''} onChange={(e) => setSegmentId(e.target.value ? Number(e.target.value) : null)} disabled={!segments.data && !segments.error}>
+          <select id={`${ids}-seg`} value={segmentId ?? ''} onChange={(e) => onFilter({ segmentId: e.target.value ? Number(e.target.value) : null, companyId })} disabled={!segments.data && !segments.error}>
             <option value="">{segments.error ? 'Segments unavailable' : 'All contacts'}</option>
+            {segmentId !== null && !segmentList.some((s) => s.id === segmentId) ? <option value={segmentId}>Segment {segmentId}</option> : null}
             {segmentList.map((s) => (
               <option key={s.id} value={s.id}>
                 {s.name} ({s.count.toLocaleString()})
@@ -225,7 +237,7 @@ export function ContactTable({ onOpen, refreshToken }: { onOpen: (id: number) =>
             onClick={() => {
               setText('');
               setStage('');
-              setSegmentId(null);
+              onFilter({ segmentId: null, companyId: null });
               setShowDeleted(false);
             }}
           >
@@ -233,6 +245,7 @@ export function ContactTable({ onOpen, refreshToken }: { onOpen: (id: number) =>
           </button>
         ) : null}
       </div>
+      {companyId !== null ? <CompanyFilter id={companyId} onClear={() => onFilter({ segmentId, companyId: null })} /> : null}
       <p className="ct-count" aria-live="polite" data-testid="contact-total" data-total={pages.total ?? ''}>
         {pages.total === null ? 'Counting contacts…' : showDeleted ? `${plural(total, 'deleted contact')}` : filtered ? `${plural(total, 'contact')} match` : plural(total, 'contact')}
       </p>
@@ -271,7 +284,7 @@ export function ContactTable({ onOpen, refreshToken }: { onOpen: (id: number) =>
             ) : total === 0 ? (
               <div className="ct-note">
                 <strong>{showDeleted ? 'No deleted contacts' : filtered ? 'No contacts match' : 'No contacts yet'}</strong>
-                <p className="muted">{filtered ? 'Try another search, stage or segment.' : 'Import a CSV file, or let a form or workflow add the first ones.'}</p>
+                <p className="muted">{filtered ? 'Try another search, stage, segment or company.' : 'Import a CSV file, or let a form or workflow add the first ones.'}</p>
               </div>
             ) : (
               <div className="ct-space" style={{ height: virtualizer.getTotalSize() }}>
@@ -335,6 +348,24 @@ export function ContactTable({ onOpen, refreshToken }: { onOpen: (id: number) =>
           </div>
         </div>
       )}
+    </div>
+  );
+}
+
+/** "Company: Acme (acme.com) · 12 contacts" above the table, with a button to show everyone again. */
+function CompanyFilter({ id, onClear }: { id: number; onClear: () => void }) {
+  const q = useApi('companies.list', { id, limit: 1 });
+  const co = q.data?.rows[0];
+  const label = co ? `${co.name ?? co.domain ?? `Company ${co.id}`}${co.name && co.domain ? ` (${co.domain})` : ''}` : q.data ? `company ${id} (not found)` : `company ${id}`;
+  return (
+    <div className="ct-company" role="group" aria-label="Company filter" data-testid="company-filter">
+      <span>
+        Only the contacts of <strong data-testid="company-filter-name">{label}</strong>
+      </span>
+      {q.error ? <span className="field-error">Could not load the company: {q.error.message}</span> : null}
+      <button type="button" className="btn btn-small" onClick={onClear} aria-label="Remove the company filter">
+        Remove ✕
+      </button>
     </div>
   );
 }

@@ -32,3 +32,9 @@ export function formatDay(iso: string | null): string {
 export const signed = (n: number): string => (n > 0 ? `+${n}` : String(n));
 
 export const plural = (n: number, one: string, many = `${one}s`): string => `${n.toLocaleString()} ${n === 1 ? one : many}`;
+
+/** "1–100 of 523" for a page of a list. */
+export function pageRange(offset: number, shown: number, total: number): string {
+  if (total === 0 || shown === 0) return `0 of ${total.toLocaleString()}`;
+  return `${(offset + 1).toLocaleString()}–${(offset + shown).toLocaleString()} of ${total.toLocaleString()}`;
+}
