@@ -7,6 +7,7 @@ import { ConnectionStatus } from '../components/ConnectionStatus';
 import { Card, ErrorPanel, Loading, PageHeader, baseName, formatBytes, formatTime } from '../components/ui';
 import { AiCard, EmailCard, GeneralCard, NotificationsCard } from './settings/Cards';
 import { EscalationRulesCard } from './config/EscalationRules';
+import { FormsCard } from './config/Forms';
 import { fieldErrorsFromIssues, secretNameProblem, validateSecretForm, type SecretFormErrors } from '../api/secretForm';
 
 const HOSTS: Record<SystemInfo['host'], string> = { electron: 'Desktop app', server: 'Headless server (baton serve)', cli: 'Command line' };
@@ -22,6 +23,7 @@ export function Settings() {
         <AiCard />
         <NotificationsCard />
         <EscalationRulesCard />
+        <FormsCard />
         <SecretsCard />
         <BackupsCard />
       </div>
