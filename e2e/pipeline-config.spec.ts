@@ -80,9 +80,20 @@ test('pipeline stages edited in the UI: bad values named and nothing saved; a ti
     await proposal.getByRole('button', { name: 'Remove Proposal' }).click();
     await expect(editor.getByTestId('stage-blocked')).toHaveText(/“Proposal” still holds 1 open deal: move it to another stage on the board first/);
     await expect(editor.getByTestId('stage-row')).toHaveCount(5);
-    // The empty new stage can go.
-    await editor.locator('[data-testid=stage-row][data-stage=demo-booked]').getByRole('button', { name: 'Remove Demo booked' }).click();
+    // The new stage takes deals: Omar's moves there from the keyboard ("Move to…"), and Proposal, now empty, can go.
+    const omarCard = page.locator(`[data-deal]`).filter({ hasText: 'Omar deal' });
+    await omarCard.getByLabel('Move “Omar deal” to…').selectOption('demo-booked');
+    await omarCard.getByRole('button', { name: 'Move “Omar deal”' }).click();
+    await expect(page.getByTestId('column-demo-booked').getByRole('heading', { name: 'Omar deal' })).toBeVisible();
+    expect((await f.api('deals.list', { stage: 'demo-booked' })).total).toBe(1);
+    await expect(editor.locator('[data-testid=stage-row][data-stage=demo-booked] legend')).toContainText('1 open');
+    await expect(proposal.locator('legend')).not.toContainText('open');
+    await proposal.getByRole('button', { name: 'Remove Proposal' }).click();
     await expect(editor.getByTestId('stage-row')).toHaveCount(4);
+    await editor.getByRole('button', { name: 'Save pipeline' }).click();
+    await expect(editor.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
+    expect((await f.api('pipeline.get', {})).stages.map((s) => s.id)).toEqual(['qualification', 'demo-booked', 'negotiation', 'won']);
+    await expect(page.getByTestId('column-proposal')).toHaveCount(0);
 
     mkdirSync(SHOTS, { recursive: true });
     await page.setViewportSize({ width: 1280, height: 2000 });
@@ -90,9 +101,11 @@ test('pipeline stages edited in the UI: bad values named and nothing saved; a ti
       await page.emulateMedia({ colorScheme: scheme });
       await page.screenshot({ path: join(SHOTS, `pipeline-config-${scheme}.png`), fullPage: true });
     }
+    // Cancel drops an unsaved edit.
+    await editor.locator('[data-testid=stage-row][data-stage=won]').getByLabel('Name').fill('Closed');
     await editor.getByRole('button', { name: 'Cancel' }).click();
     await expect(editor).toHaveCount(0);
-    expect((await f.api('pipeline.get', {})).stages).toHaveLength(5);
+    expect((await f.api('pipeline.get', {})).stages.map((s) => s.name)).toEqual(['Qualification', 'Demo booked', 'Negotiating', 'Won']);
   } finally {
     await f.stop();
   }

@@ -27,6 +27,21 @@ describe('pipeline and escalation rule configuration', () => {
     expect((await core.call('pipeline.set', { ...edited, stages: edited.stages.filter((s) => s.id !== 'proposal') })).stages).toHaveLength(2);
   });
 
+  it('deals go to the configured stages (a new one too), never to a stage the pipeline does not have', async () => {
+    rig = await salesRig();
+    const { core } = rig;
+    const id = await rig.contact('jo@deal.test');
+    const deal = await core.call('deals.create', { contactId: id, stage: 'proposal' });
+    await expect(core.call('deals.update', { id: deal.id, stage: 'demo' })).rejects.toThrow('stage: "demo" is not a stage of the pipeline (use one of qualification, proposal, negotiation, won, lost).');
+    const cfg = await core.call('pipeline.get', {});
+    await core.call('pipeline.set', { ...cfg, stages: [...cfg.stages.slice(0, 2), { id: 'demo', name: 'Demo', enterOn: [], limitDays: 2, task: null }, ...cfg.stages.slice(2)] });
+    expect((await core.call('deals.update', { id: deal.id, stage: 'demo' })).stage).toBe('demo');
+    expect((await core.call('deals.list', { stage: 'demo' })).total).toBe(1);
+    await expect(core.call('deals.create', { contactId: id, stage: 'nowhere' })).rejects.toThrow(/stage: "nowhere" is not a stage of the pipeline/);
+    // Lost is always a way out, even though it is not a column.
+    expect((await core.call('deals.update', { id: deal.id, stage: 'lost' })).lostAt).not.toBeNull();
+  });
+
   it('escalationRules.defaults gives the playbook, and setting them restores it', async () => {
     rig = await salesRig();
     const { core } = rig;

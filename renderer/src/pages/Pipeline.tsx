@@ -109,7 +109,7 @@ export function Pipeline() {
     setMoving((m) => new Set(m).add(deal.id));
     focusAfterMove.current = deal.id;
     try {
-      const saved = await call('deals.update', { id: deal.id, stage: to as (typeof DEAL_STAGES)[number] });
+      const saved = await call('deals.update', { id: deal.id, stage: to });
       setBoard((b) => (b ? { columns: b.columns.map((c) => ({ ...c, rows: c.rows.map((r) => (r.id === deal.id ? { ...r, ...saved } : r)) })) } : b));
       setAnnounce(`Moved “${title}” to ${stageName(to)}.`);
     } catch (e) {
@@ -160,7 +160,7 @@ export function Pipeline() {
         <div className="cfg-board-config">
           <Card title="Stages and automation" id="pipeline-config">
             <p className="muted">Deals move through these stages in order. A time limit raises a stale-deal alert (the Stale deal escalation rule in Settings); entry events move a deal forward; a stage's task is created when a deal enters it.</p>
-            <StagesEditor onSaved={() => void load()} onClose={() => setConfiguring(false)} />
+            <StagesEditor onSaved={() => void load()} onClose={() => setConfiguring(false)} dealsKey={board ? board.columns.map((c) => `${c.stage.id}:${c.rows.map((r) => r.id).join('.')}`).join(',') : ''} />
           </Card>
         </div>
       ) : null}

@@ -7,7 +7,8 @@ import { ErrorPanel, Loading } from '../../components/ui';
 import { checkPipeline, issuesAt, messageAt, moveItem, newStage, pipelineDraft, slugify, type Issue, type PipelineDraft, type StageDraft } from './model';
 import './config.css';
 
-export function StagesEditor({ onSaved, onClose }: { onSaved: () => void; onClose: () => void }) {
+/** `dealsKey` changes when deals moved on the board: the open-deal counts are loaded again. */
+export function StagesEditor({ onSaved, onClose, dealsKey = '' }: { onSaved: () => void; onClose: () => void; dealsKey?: string }) {
   const cfg = useApi('pipeline.get', {});
   const [draft, setDraft] = useState<PipelineDraft | null>(null);
   const [openDeals, setOpenDeals] = useState<Record<string, number>>({});
@@ -33,7 +34,7 @@ export function StagesEditor({ onSaved, onClose }: { onSaved: () => void; onClos
     return () => {
       live = false;
     };
-  }, [cfg.data]);
+  }, [cfg.data, dealsKey]);
   useEffect(() => {
     if (!focusNext.current) return;
     document.querySelector<HTMLElement>(`[data-focus-key="${focusNext.current}"]`)?.focus();
