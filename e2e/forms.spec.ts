@@ -127,3 +127,34 @@ test('a lead-capture form made in Settings takes real posts (its curl command, i
     await baton.api('forms.delete', { slug }).catch(() => {});
   }
 });
+
+test('the configuration editors say what failed to load, with a Retry that recovers', async ({ app, baton }) => {
+  const fail = (route: import('@playwright/test').Route) =>
+    route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: { code: 'unavailable', message: 'Simulated outage.' } }) });
+  await app.route('**/api/v1/forms.list', fail);
+  await app.route('**/api/v1/escalationRules.get', fail);
+  await openPage(app, 'Settings');
+  const forms = app.locator('#settings-forms');
+  const rules = app.locator('#settings-escalations');
+  await expect(forms.getByRole('alert')).toContainText('Could not load the formsSimulated outage.');
+  await expect(rules.getByRole('alert')).toContainText('Could not load the escalation rulesSimulated outage.');
+  await app.unroute('**/api/v1/forms.list', fail);
+  await app.unroute('**/api/v1/escalationRules.get', fail);
+  await forms.getByRole('button', { name: 'Retry' }).click();
+  await rules.getByRole('button', { name: 'Retry' }).click();
+  const n = (await baton.api('escalationRules.get', {})).rules.length;
+  await expect(rules.getByTestId('rule-row')).toHaveCount(n);
+  const f = (await baton.api('forms.list', {})).forms.length;
+  if (f === 0) await expect(forms.getByTestId('no-forms')).toBeVisible();
+  else await expect(forms.getByTestId('form-row')).toHaveCount(f);
+
+  await openPage(app, 'Pipeline');
+  await app.route('**/api/v1/pipeline.get', fail);
+  await app.getByRole('button', { name: 'Configure stages' }).click();
+  const cfg = app.locator('#pipeline-config');
+  await expect(cfg.getByRole('alert')).toContainText('Could not load the pipeline configuration');
+  await app.unroute('**/api/v1/pipeline.get', fail);
+  await cfg.getByRole('button', { name: 'Retry' }).click();
+  await expect(cfg.getByTestId('stage-row')).toHaveCount((await baton.api('pipeline.get', {})).stages.length);
+  await expect(app.getByRole('button', { name: 'Hide stage settings' })).toHaveAttribute('aria-expanded', 'true');
+});
