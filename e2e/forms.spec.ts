@@ -21,7 +21,7 @@ test('a lead-capture form made in Settings takes real posts (its curl command, i
     await expect(editor.getByLabel('Name', { exact: true })).toBeFocused();
     // Save at once: the missing slug and name are named, nothing stored.
     await editor.getByRole('button', { name: 'Save form' }).click();
-    await expect(editor.getByTestId('form-problems')).toHaveText('Not saved: fix slug, name.');
+    await expect(editor.getByTestId('form-problems')).toHaveText('Nothing saved yet; fix slug, name.');
     await expect(editor.getByLabel('Slug')).toHaveAttribute('aria-invalid', 'true');
     await editor.getByLabel('Name', { exact: true }).fill('Webinar sign-up');
     await editor.getByLabel('Slug').fill('Webinar!');
@@ -37,6 +37,8 @@ test('a lead-capture form made in Settings takes real posts (its curl command, i
     await editor.getByRole('button', { name: 'Add a field' }).click();
     await editor.getByLabel('Form field 4').fill('email');
     await expect(editor.getByText('fields.3.field: "email" is mapped twice')).toBeVisible();
+    mkdirSync(SHOTS, { recursive: true });
+    await editor.screenshot({ path: join(SHOTS, 'forms-editor-errors.png') });
     await editor.getByLabel('Form field 4').fill('size');
     await editor.getByLabel('Contact field for size').selectOption({ label: 'Custom field…' });
     await editor.getByLabel('Custom field name for size').fill('employees');

@@ -36,6 +36,8 @@ test('pipeline stages edited in the UI: bad values named and nothing saved; a ti
     await editor.getByRole('button', { name: 'Save pipeline' }).click();
     await expect(editor.getByTestId('stages-problems')).toContainText('stages.2.limitDays, autoCreate.currency');
     expect(await f.api('pipeline.get', {})).toEqual(before);
+    mkdirSync(SHOTS, { recursive: true });
+    await nego.screenshot({ path: join(SHOTS, 'pipeline-config-errors.png') });
 
     // Good values: a 5-day limit, a new name and task, a new stage moved into place, auto-create on SQL off.
     await editor.getByLabel('Currency').fill('EUR');
@@ -95,7 +97,6 @@ test('pipeline stages edited in the UI: bad values named and nothing saved; a ti
     expect((await f.api('pipeline.get', {})).stages.map((s) => s.id)).toEqual(['qualification', 'demo-booked', 'negotiation', 'won']);
     await expect(page.getByTestId('column-proposal')).toHaveCount(0);
 
-    mkdirSync(SHOTS, { recursive: true });
     await page.setViewportSize({ width: 1280, height: 2000 });
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme });

@@ -339,7 +339,7 @@ function FormEditor({ initial, taken, onCancel, onSaved }: { initial: FormDraft;
         </button>
         {submitted && all.length ? (
           <span className="field-error" role="status" data-testid="form-problems">
-            Not saved: fix {all.map((x) => x.path).join(', ')}.
+            Nothing saved yet; fix {all.map((x) => x.path).join(', ')}.
           </span>
         ) : null}
       </div>
