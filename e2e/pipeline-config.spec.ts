@@ -102,6 +102,16 @@ test('pipeline stages edited in the UI: bad values named and nothing saved; a ti
       await page.emulateMedia({ colorScheme: scheme });
       await page.screenshot({ path: join(SHOTS, `pipeline-config-${scheme}.png`), fullPage: true });
     }
+    // A deal opened elsewhere after the editor loaded: the core still refuses to drop its stage, and the editor says so.
+    await editor.locator('[data-testid=stage-row][data-stage=qualification]').getByRole('button', { name: 'Remove Qualification' }).click();
+    await expect(editor.getByTestId('stage-row')).toHaveCount(3);
+    const pia = await f.api('contacts.create', { email: 'pia@late.test', firstName: 'Pia' });
+    await f.api('deals.create', { contactId: pia.id, title: 'Pia deal', stage: 'qualification' });
+    await editor.getByRole('button', { name: 'Save pipeline' }).click();
+    await expect(editor.getByRole('alert')).toContainText('The pipeline was not saved');
+    await expect(editor.getByRole('alert')).toContainText('cannot remove "Qualification" (1 open deal); move those deals to another stage first');
+    expect((await f.api('pipeline.get', {})).stages.map((s) => s.id)).toEqual(['qualification', 'demo-booked', 'negotiation', 'won']);
+
     // Cancel drops an unsaved edit.
     await editor.locator('[data-testid=stage-row][data-stage=won]').getByLabel('Name').fill('Closed');
     await editor.getByRole('button', { name: 'Cancel' }).click();
