@@ -321,6 +321,8 @@ export const Segment = z.object({
 });
 
 export const DEAL_STAGES = ['qualification', 'proposal', 'negotiation', 'won', 'lost'] as const;
+/** A deal's stage id: the pipeline's stages are configurable (pipeline.set), so the core checks it against them. */
+const DealStage = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'give a stage id of the pipeline such as proposal (or won, lost)');
 export const Deal = z.object({
   id: z.number().int(),
   contactId: z.number().int().nullable(),
@@ -477,7 +479,8 @@ export const crmOps = {
         contactId: z.number().int().positive().nullish(),
         companyId: z.number().int().positive().nullish(),
         title: z.string().max(200).nullish(),
-        stage: z.enum(DEAL_STAGES).default('qualification'),
+        /** A stage of the pipeline (pipeline.get), or won / lost. */
+        stage: DealStage.default('qualification'),
         value: z.number().min(0).default(0),
         currency: z.string().regex(/^[A-Z]{3}$/, 'use a 3-letter currency code such as USD').default('USD'),
         openedAt: IsoTime.optional(),
@@ -487,7 +490,7 @@ export const crmOps = {
   ),
   'deals.update': op(
     'Move a deal to a stage (won/lost close it) or change its value.',
-    z.object({ id: z.number().int().positive(), stage: z.enum(DEAL_STAGES).optional(), value: z.number().min(0).optional(), at: IsoTime.optional() }).strict(),
+    z.object({ id: z.number().int().positive(), stage: DealStage.optional(), value: z.number().min(0).optional(), at: IsoTime.optional() }).strict(),
     Deal,
   ),
   'deals.list': op(

@@ -199,6 +199,7 @@ export const salesOps = {
   'tasks.list': op('Operator tasks (newest first).', z.object({ status: z.enum(['open', 'done']).optional(), limit: z.number().int().min(1).max(1000).default(100) }).strict(), z.object({ tasks: z.array(Task) })),
   'tasks.done': op('Mark a task done.', z.object({ id: z.number().int().positive() }).strict(), Task),
   'escalationRules.get': op('The escalation rules.', Empty, z.object({ rules: z.array(EscalationRule) })),
+  'escalationRules.defaults': op('The default escalation rules (the operator\'s playbook), to restore them with escalationRules.set.', Empty, z.object({ rules: z.array(EscalationRule) })),
   'escalationRules.set': op('Replace the escalation rules.', z.object({ rules: z.array(EscalationRule).max(100) }).strict(), z.object({ rules: z.array(EscalationRule) })),
 } as const;
 

@@ -1,5 +1,5 @@
 /** Minimal deals (the pipeline comes later): opened/won/lost, recorded as events for the KPIs. */
-import { ApiError } from '../../../shared/api';
+import { ApiError, DEAL_STAGES } from '../../../shared/api';
 import type { Core } from '../core';
 import { afterCommit } from './publish';
 import { newPending, storeOf } from './store';
@@ -34,6 +34,16 @@ function dealRow(core: Core, id: number): DealRow {
   const r = storeOf(core).stmt(`SELECT * FROM deals WHERE id = ?`).get(id) as DealRow | undefined;
   if (!r) throw new ApiError('not_found', `id: no deal with id ${id}.`, [{ path: 'id', message: 'no such deal' }]);
   return r;
+}
+
+/**
+ * A stage the API may put a deal in: one of the pipeline's stages (setting pipeline.config,
+ * edited on the Pipeline page; the default ones while unset) or won / lost.
+ */
+export function checkDealStage(core: Core, stage: string): void {
+  const cfg = core.setting<{ stages: { id: string }[] } | null>('pipeline.config', null);
+  const ids = [...new Set([...(cfg ? cfg.stages.map((s) => s.id) : DEAL_STAGES), 'won', 'lost'])];
+  if (!ids.includes(stage)) throw new ApiError('invalid_input', `stage: "${stage}" is not a stage of the pipeline (use one of ${ids.join(', ')}).`, [{ path: 'stage', message: `use one of ${ids.join(', ')}` }]);
 }
 
 export function dealsOf(core: Core, contactId: number) {

@@ -9,7 +9,7 @@ import type { HandlerMap } from '../api/types';
 import type { Core } from '../core';
 import { createContact, deleteContact, getContact, listContacts, mergeContacts, purgeDeleted, restoreContact, updateContact } from './contacts';
 import { importCsv } from './csv';
-import { createDeal, listDeals, updateDeal } from './deals';
+import { checkDealStage, createDeal, listDeals, updateDeal } from './deals';
 import { eventsRoute, formsRoute, ingestEvents, listForms, rotateIngestKey, saveForm } from './events';
 import { dashboard, refreshRollup } from './kpi';
 import { countFilter, deleteSegment, listSegments, saveSegment } from './segments';
@@ -66,8 +66,8 @@ export function crmHandlers(core: Core): HandlerMap<keyof typeof crmOps> {
     'segments.save': (i) => saveSegment(core, i),
     'segments.delete': (i) => ({ deleted: deleteSegment(core, i.id) }),
     'segments.count': (i) => ({ count: countFilter(core, i.filter) }),
-    'deals.create': (i) => createDeal(core, i),
-    'deals.update': (i) => updateDeal(core, i),
+    'deals.create': (i) => (checkDealStage(core, i.stage), createDeal(core, i)),
+    'deals.update': (i) => (i.stage !== undefined && checkDealStage(core, i.stage), updateDeal(core, i)),
     'deals.list': (i) => listDeals(core, i),
     'kpi.dashboard': (i) => dashboard(core, i.from, i.to),
     'kpi.refresh': () => {

@@ -17,7 +17,7 @@ import { imapSettings, pollImap } from './imap';
 import { DEFAULT_FREQUENCY_CAP, SMTP_PASSWORD, smtpSettings, verifySmtp } from './mail';
 import { getPipeline, scanStale, setPipeline } from './pipeline';
 import { initCursor, processEvents } from './reactor';
-import { getRules, setRules } from './rules';
+import { DEFAULT_RULES, getRules, setRules } from './rules';
 import { enroll, exitEnrollments, getSequence, listSequences, saveSequence, tickSequences, toEnrollment, type EnrollmentRow } from './sequences';
 import { getState, setting } from './state';
 import { verifyUnsubscribeToken } from './unsubscribe';
@@ -186,6 +186,7 @@ export function salesHandlers(core: Core): HandlerMap<keyof typeof salesOps> {
       return toTask(r);
     },
     'escalationRules.get': () => ({ rules: getRules(core) }),
+    'escalationRules.defaults': () => ({ rules: DEFAULT_RULES }),
     'escalationRules.set': (i) => ({ rules: setRules(core, i.rules) }),
   };
 }

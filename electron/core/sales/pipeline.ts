@@ -34,6 +34,15 @@ export function setPipeline(core: Core, input: unknown): PipelineConfig {
   const ids = r.data.stages.map((s) => s.id);
   const dup = ids.find((id, i) => ids.indexOf(id) !== i);
   if (dup) throw new ApiError('invalid_input', `stages: the stage id "${dup}" is used twice. Nothing was saved.`, [{ path: 'stages', message: 'duplicate id' }]);
+  // A stage that still holds open deals is never dropped silently: its deals would vanish from the board.
+  const held = core.db.prepare(`SELECT stage, COUNT(*) AS n FROM deals WHERE won_at IS NULL AND lost_at IS NULL GROUP BY stage`).all() as { stage: string; n: number }[];
+  const before = getPipeline(core).stages;
+  const orphaned = held.filter((h) => !ids.includes(h.stage) && before.some((s) => s.id === h.stage));
+  if (orphaned.length) {
+    const issues = orphaned.map((h) => ({ path: 'stages', message: `the stage "${h.stage}" still holds ${h.n} open deal${h.n === 1 ? '' : 's'}` }));
+    const what = orphaned.map((h) => `"${before.find((s) => s.id === h.stage)?.name ?? h.stage}" (${h.n} open deal${h.n === 1 ? '' : 's'})`).join(', ');
+    throw new ApiError('conflict', `stages: cannot remove ${what}; move those deals to another stage first (Pipeline board: Move to…). Nothing was saved.`, issues);
+  }
   core.setSetting('pipeline.config', r.data);
   return r.data;
 }

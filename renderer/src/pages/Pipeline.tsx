@@ -4,7 +4,8 @@ import { call } from '../api/client';
 import { toApiError } from '../api/errors';
 import { useConnection, useEvent } from '../api/hooks';
 import { hashWith } from '../api/nav';
-import { ErrorPanel, Loading, PageHeader } from '../components/ui';
+import { Card, ErrorPanel, Loading, PageHeader } from '../components/ui';
+import { StagesEditor } from './config/StagesEditor';
 import { formatMoney, plural } from './crm/format';
 import './crm/crm.css';
 
@@ -58,6 +59,7 @@ export function Pipeline() {
   const [moving, setMoving] = useState<Set<number>>(new Set());
   const [dragging, setDragging] = useState<{ id: number; from: string } | null>(null);
   const [over, setOver] = useState<string | null>(null);
+  const [configuring, setConfiguring] = useState(false);
   const focusAfterMove = useRef<number | null>(null);
   const loadSeq = useRef(0);
 
@@ -107,7 +109,7 @@ export function Pipeline() {
     setMoving((m) => new Set(m).add(deal.id));
     focusAfterMove.current = deal.id;
     try {
-      const saved = await call('deals.update', { id: deal.id, stage: to as (typeof DEAL_STAGES)[number] });
+      const saved = await call('deals.update', { id: deal.id, stage: to });
       setBoard((b) => (b ? { columns: b.columns.map((c) => ({ ...c, rows: c.rows.map((r) => (r.id === deal.id ? { ...r, ...saved } : r)) })) } : b));
       setAnnounce(`Moved “${title}” to ${stageName(to)}.`);
     } catch (e) {
@@ -144,11 +146,24 @@ export function Pipeline() {
         title="Pipeline"
         intro="Deals by stage: drag a card to another column, or use its “Move to” menu. Stale deals sit past their stage's time limit."
         actions={
-          <button type="button" className="btn" onClick={() => void load()}>
-            Refresh
-          </button>
+          <div className="cfg-header-actions">
+            <button type="button" className="btn" aria-expanded={configuring} aria-controls="pipeline-config" onClick={() => setConfiguring((c) => !c)}>
+              {configuring ? 'Hide stage settings' : 'Configure stages'}
+            </button>
+            <button type="button" className="btn" onClick={() => void load()}>
+              Refresh
+            </button>
+          </div>
         }
       />
+      {configuring ? (
+        <div className="cfg-board-config">
+          <Card title="Stages and automation" id="pipeline-config">
+            <p className="muted">Deals move through these stages in order. A time limit raises a stale-deal alert (the Stale deal escalation rule in Settings); entry events move a deal forward; a stage's task is created when a deal enters it.</p>
+            <StagesEditor onSaved={() => void load()} onClose={() => setConfiguring(false)} dealsKey={board ? board.columns.map((c) => `${c.stage.id}:${c.rows.map((r) => r.id).join('.')}`).join(',') : ''} />
+          </Card>
+        </div>
+      ) : null}
       {error ? (
         <ErrorPanel what="Could not load the pipeline" error={error} onRetry={() => void load()} />
       ) : !board ? (

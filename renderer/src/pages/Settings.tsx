@@ -6,6 +6,8 @@ import { useAction, useApi, useEvent } from '../api/hooks';
 import { ConnectionStatus } from '../components/ConnectionStatus';
 import { Card, ErrorPanel, Loading, PageHeader, baseName, formatBytes, formatTime } from '../components/ui';
 import { AiCard, EmailCard, GeneralCard, NotificationsCard } from './settings/Cards';
+import { EscalationRulesCard } from './config/EscalationRules';
+import { FormsCard } from './config/Forms';
 import { fieldErrorsFromIssues, secretNameProblem, validateSecretForm, type SecretFormErrors } from '../api/secretForm';
 
 const HOSTS: Record<SystemInfo['host'], string> = { electron: 'Desktop app', server: 'Headless server (baton serve)', cli: 'Command line' };
@@ -13,13 +15,15 @@ const HOSTS: Record<SystemInfo['host'], string> = { electron: 'Desktop app', ser
 export function Settings() {
   return (
     <>
-      <PageHeader title="Settings" intro="Where Baton keeps your data, how it reaches your mail and Claude, when it alerts you, and your backups." />
+      <PageHeader title="Settings" intro="Where Baton keeps your data, how it reaches your mail and Claude, when it alerts you (and about what), your lead-capture forms, and your backups." />
       <div className="stack">
         <SystemCard />
         <GeneralCard />
         <EmailCard />
         <AiCard />
         <NotificationsCard />
+        <EscalationRulesCard />
+        <FormsCard />
         <SecretsCard />
         <BackupsCard />
       </div>
