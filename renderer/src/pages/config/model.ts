@@ -11,10 +11,7 @@ export type Checked<T> = { ok: true; value: T } | { ok: false; issues: Issue[] }
 
 const issuesOf = (e: { issues: { path: PropertyKey[]; message: string }[] }, prefix = ''): Issue[] => e.issues.map((i) => ({ path: [prefix, ...i.path.map(String)].filter(Boolean).join('.') || '(root)', message: i.message }));
 
-/** The issues at a field or under it (stages.1 covers stages.1.name). */
-export function issuesAt(issues: Issue[], path: string): Issue[] {
-  return issues.filter((i) => i.path === path || i.path.startsWith(`${path}.`));
-}
+export { issuesAt } from '../../api/issues';
 
 /** The first message for exactly this field, as "path: message", or null. */
 export function messageAt(issues: Issue[], path: string): string | null {

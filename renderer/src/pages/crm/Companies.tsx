@@ -2,12 +2,12 @@
  * Companies: name, domain and number of live contacts, by name, searchable (name or
  * domain), 100 a page. A company opens the contacts list filtered to its contacts.
  */
-import { useCallback, useEffect, useId, useRef, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { useApi, useEvent } from '../../api/hooks';
 import { hashWith } from '../../api/nav';
 import { EmptyState, ErrorPanel, Loading } from '../../components/ui';
 import { pageRange } from './format';
-import { useDebounced } from './useDebounced';
+import { useDebounced, useDebouncedCall } from './useDebounced';
 
 const COMPANY_PAGE = 100;
 
@@ -19,13 +19,7 @@ export function Companies({ onOpen }: { onOpen: (companyId: number) => void }) {
   useEffect(() => setOffset(0), [search]);
   const q = useApi('companies.list', { ...(search ? { search } : {}), offset, limit: COMPANY_PAGE });
   // Contact counts change with contacts (debounced: an import changes many at once).
-  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const reload = q.reload;
-  const soon = useCallback(() => {
-    if (timer.current) clearTimeout(timer.current);
-    timer.current = setTimeout(reload, 800);
-  }, [reload]);
-  useEffect(() => () => void (timer.current && clearTimeout(timer.current)), []);
+  const soon = useDebouncedCall(q.reload, 800);
   useEvent('crm.contacts.imported', soon);
   useEvent('crm.contact.changed', soon);
   const rows = q.data?.rows ?? [];

@@ -5,14 +5,16 @@
  * with the contract as you type (each problem names its field, e.g. conditions.0.withinDays),
  * and a live count of the contacts the filter matches now.
  */
-import { useCallback, useEffect, useId, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useId, useMemo, useRef, useState, type ReactNode } from 'react';
 import { FIELD_OPS, type ApiError, type ApiIssue, type OpOutput } from '../../../../shared/api';
 import { call } from '../../api/client';
 import { toApiError } from '../../api/errors';
 import { useAction, useApi, useEvent } from '../../api/hooks';
 import { hashWith } from '../../api/nav';
+import { Field } from '../../components/Field';
 import { EmptyState, ErrorPanel, Loading } from '../../components/ui';
 import { STAGE_LABEL, formatDay, plural } from './format';
+import { useDebouncedCall } from './useDebounced';
 import {
   EVENT_TYPES,
   FIELDS,
@@ -54,13 +56,7 @@ export function Segments({
   const [confirming, setConfirming] = useState<number | null>(null);
 
   // Counts are live: contacts, events and scores change them (debounced: an import changes many).
-  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const reload = q.reload;
-  const soon = useCallback(() => {
-    if (timer.current) clearTimeout(timer.current);
-    timer.current = setTimeout(reload, 800);
-  }, [reload]);
-  useEffect(() => () => void (timer.current && clearTimeout(timer.current)), []);
+  const soon = useDebouncedCall(q.reload, 800);
   useEvent('crm.contact.changed', soon);
   useEvent('crm.contacts.imported', soon);
   useEvent('crm.scoring.changed', soon);
@@ -419,12 +415,12 @@ function SegmentEditor({
       </div>
 
       <div className="form-row">
-        <SegField id={f('name')} label="Name" path="name" issues={issues}>
+        <Field className="seg-field" id={f('name')} label="Name" path="name" issues={issues}>
           {(p) => <input {...p} value={draft.name} onChange={(e) => edit((d) => ({ ...d, name: e.target.value }))} autoComplete="off" placeholder="e.g. Engaged leads" />}
-        </SegField>
-        <SegField id={f('desc')} label="Description (optional)" path="description" issues={issues}>
+        </Field>
+        <Field className="seg-field" id={f('desc')} label="Description (optional)" path="description" issues={issues}>
           {(p) => <input {...p} value={draft.description} onChange={(e) => edit((d) => ({ ...d, description: e.target.value }))} autoComplete="off" />}
-        </SegField>
+        </Field>
       </div>
 
       <div className="seg-bar">
@@ -608,27 +604,6 @@ function Preview({ count, valid }: { count: ReturnType<typeof useCount>; valid: 
   );
 }
 
-type FieldProps = { id: string; 'aria-invalid'?: true; 'aria-describedby'?: string };
-
-function SegField({ id, label, path, issues, hint, children, className }: { id: string; label: ReactNode; path: string; issues: ApiIssue[]; hint?: string; className?: string; children: (p: FieldProps) => ReactNode }) {
-  const mine = issuesAt(issues, path);
-  const helpId = `${id}-help`;
-  return (
-    <div className={className ? `seg-field ${className}` : 'seg-field'}>
-      <label htmlFor={id}>{label}</label>
-      {children({ id, 'aria-invalid': mine.length ? true : undefined, 'aria-describedby': mine.length || hint ? helpId : undefined })}
-      {mine.length ? (
-        <p id={helpId} className="field-error" data-testid="field-error" data-path={path}>
-          {mine.map((i) => `${i.path}: ${i.message}`).join('; ')}
-        </p>
-      ) : hint ? (
-        <p id={helpId} className="hint">
-          {hint}
-        </p>
-      ) : null}
-    </div>
-  );
-}
 
 const KIND_LABEL = { field: 'Field', tag: 'Tag', event: 'Activity', inactive: 'No activity', raw: 'Advanced' } as const;
 
@@ -646,7 +621,7 @@ function ConditionRow({ c, i, f, issues, onChange }: { c: CondDraft; i: number; 
       const list = LIST_OPS.includes(c.op);
       body = (
         <>
-          <SegField id={id('first')} label={<Cond n={n}>field</Cond>} path={`${p}.field`} issues={custom ? [] : issues}>
+          <Field className="seg-field" id={id('first')} label={<Cond n={n}>field</Cond>} path={`${p}.field`} issues={custom ? [] : issues}>
             {(q) => (
               <select {...q} className="seg-select" value={custom ? 'custom.' : c.field} onChange={(e) => onChange({ ...c, field: e.target.value === 'custom.' ? 'custom.' : e.target.value })}>
                 {FIELDS.map((x) => (
@@ -657,13 +632,13 @@ function ConditionRow({ c, i, f, issues, onChange }: { c: CondDraft; i: number; 
                 <option value="custom.">custom field …</option>
               </select>
             )}
-          </SegField>
+          </Field>
           {custom ? (
-            <SegField id={id('custom')} label={<Cond n={n}>custom field name</Cond>} path={`${p}.field`} issues={issues}>
+            <Field className="seg-field" id={id('custom')} label={<Cond n={n}>custom field name</Cond>} path={`${p}.field`} issues={issues}>
               {(q) => <input {...q} className="seg-short" value={c.field.slice(7)} onChange={(e) => onChange({ ...c, field: `custom.${e.target.value.trim()}` })} placeholder="plan" autoComplete="off" />}
-            </SegField>
+            </Field>
           ) : null}
-          <SegField id={id('op')} label={<Cond n={n}>operator</Cond>} path={`${p}.op`} issues={issues}>
+          <Field className="seg-field" id={id('op')} label={<Cond n={n}>operator</Cond>} path={`${p}.op`} issues={issues}>
             {(q) => (
               <select {...q} className="seg-select" value={c.op} onChange={(e) => onChange({ ...c, op: e.target.value as FieldOp })}>
                 {FIELD_OPS.map((o) => (
@@ -673,9 +648,9 @@ function ConditionRow({ c, i, f, issues, onChange }: { c: CondDraft; i: number; 
                 ))}
               </select>
             )}
-          </SegField>
+          </Field>
           {noValue ? null : (
-            <SegField id={id('value')} label={<Cond n={n}>value</Cond>} path={`${p}.value`} issues={issues} hint={list ? 'Separate values with commas.' : undefined} className="seg-grow">
+            <Field className="seg-field seg-grow" id={id('value')} label={<Cond n={n}>value</Cond>} path={`${p}.value`} issues={issues} hint={list ? 'Separate values with commas.' : undefined}>
               {(q) =>
                 choices && !list ? (
                   <select {...q} className="seg-select" value={c.value} onChange={(e) => onChange({ ...c, value: e.target.value })}>
@@ -697,7 +672,7 @@ function ConditionRow({ c, i, f, issues, onChange }: { c: CondDraft; i: number; 
                   />
                 )
               }
-            </SegField>
+            </Field>
           )}
         </>
       );
@@ -706,32 +681,32 @@ function ConditionRow({ c, i, f, issues, onChange }: { c: CondDraft; i: number; 
     case 'tag':
       body = (
         <>
-          <SegField id={id('first')} label={`Condition ${n}`} path={`${p}.op`} issues={issues}>
+          <Field className="seg-field" id={id('first')} label={`Condition ${n}`} path={`${p}.op`} issues={issues}>
             {(q) => (
               <select {...q} className="seg-select" value={c.op} onChange={(e) => onChange({ ...c, op: e.target.value as 'has' | 'has_not' })}>
                 <option value="has">has the tag</option>
                 <option value="has_not">does not have the tag</option>
               </select>
             )}
-          </SegField>
-          <SegField id={id('tag')} label={<Cond n={n}>tag</Cond>} path={`${p}.tag`} issues={issues} className="seg-grow">
+          </Field>
+          <Field className="seg-field seg-grow" id={id('tag')} label={<Cond n={n}>tag</Cond>} path={`${p}.tag`} issues={issues}>
             {(q) => <input {...q} value={c.tag} onChange={(e) => onChange({ ...c, tag: e.target.value })} autoComplete="off" placeholder="vip" />}
-          </SegField>
+          </Field>
         </>
       );
       break;
     case 'event':
       body = (
         <>
-          <SegField id={id('first')} label={`Condition ${n}`} path={`${p}.op`} issues={issues}>
+          <Field className="seg-field" id={id('first')} label={`Condition ${n}`} path={`${p}.op`} issues={issues}>
             {(q) => (
               <select {...q} className="seg-select" value={c.op} onChange={(e) => onChange({ ...c, op: e.target.value as 'did' | 'did_not' })}>
                 <option value="did">did</option>
                 <option value="did_not">did not</option>
               </select>
             )}
-          </SegField>
-          <SegField id={id('type')} label={<Cond n={n}>activity</Cond>} path={`${p}.type`} issues={issues}>
+          </Field>
+          <Field className="seg-field" id={id('type')} label={<Cond n={n}>activity</Cond>} path={`${p}.type`} issues={issues}>
             {(q) => (
               <select {...q} className="seg-select" value={c.type} onChange={(e) => onChange({ ...c, type: e.target.value })}>
                 {EVENT_TYPES.map((x) => (
@@ -741,21 +716,21 @@ function ConditionRow({ c, i, f, issues, onChange }: { c: CondDraft; i: number; 
                 ))}
               </select>
             )}
-          </SegField>
-          <SegField id={id('within')} label={<Cond n={n}>in the last … days</Cond>} path={`${p}.withinDays`} issues={issues} hint="Empty: ever.">
+          </Field>
+          <Field className="seg-field" id={id('within')} label={<Cond n={n}>in the last … days</Cond>} path={`${p}.withinDays`} issues={issues} hint="Empty: ever.">
             {(q) => <input {...q} className="seg-short" inputMode="numeric" value={c.withinDays} onChange={(e) => onChange({ ...c, withinDays: e.target.value })} autoComplete="off" />}
-          </SegField>
-          <SegField id={id('min')} label={<Cond n={n}>at least … times</Cond>} path={`${p}.minCount`} issues={issues}>
+          </Field>
+          <Field className="seg-field" id={id('min')} label={<Cond n={n}>at least … times</Cond>} path={`${p}.minCount`} issues={issues}>
             {(q) => <input {...q} className="seg-short" inputMode="numeric" value={c.minCount} onChange={(e) => onChange({ ...c, minCount: e.target.value })} autoComplete="off" />}
-          </SegField>
+          </Field>
         </>
       );
       break;
     case 'inactive':
       body = (
-        <SegField id={id('first')} label={<Cond n={n}>no activity for … days</Cond>} path={`${p}.days`} issues={issues}>
+        <Field className="seg-field" id={id('first')} label={<Cond n={n}>no activity for … days</Cond>} path={`${p}.days`} issues={issues}>
           {(q) => <input {...q} className="seg-short" inputMode="numeric" value={c.days} onChange={(e) => onChange({ ...c, days: e.target.value })} autoComplete="off" />}
-        </SegField>
+        </Field>
       );
       break;
     case 'raw':

@@ -276,10 +276,7 @@ export function parseJson(text: string): { ok: true; value: unknown } | { ok: fa
   }
 }
 
-/** Issues for one path: exact, or below it (conditions.0 -> conditions.0.value). */
-export function issuesAt(issues: ApiIssue[], path: string): ApiIssue[] {
-  return issues.filter((i) => i.path === path || i.path.startsWith(`${path}.`));
-}
+export { issuesAt } from '../../api/issues';
 
 const OP_WORDS: Record<FieldOp, string> = {
   eq: 'is',

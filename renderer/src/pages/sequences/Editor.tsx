@@ -3,10 +3,11 @@
  * checked with the contract's SequenceDef as you type; the server's refusals (unknown template
  * tokens) are shown on the field they name.
  */
-import { useId, useMemo, useState, type ReactNode } from 'react';
+import { useId, useMemo, useState } from 'react';
 import { EXIT_EVENTS, type ApiError, type SequenceDef } from '../../../../shared/api';
 import { call } from '../../api/client';
 import { toApiError } from '../../api/errors';
+import { Field } from '../../components/Field';
 import { ErrorPanel } from '../../components/ui';
 import { check, emptyDraft, fromDef, issuesAt, newStep, parseJson, toDef, type Draft, type Issue, type StepDraft } from './model';
 
@@ -157,10 +158,10 @@ export function SequenceEditor({
       ) : (
         <>
           <div className="form-row">
-            <Field id={f('id')} label="Id" path="id" issues={issues} hint={creating ? 'Lower-case letters, digits and -; cannot be changed later.' : 'The id cannot be changed.'}>
+            <Field className="seq-field" id={f('id')} label="Id" path="id" issues={issues} hint={creating ? 'Lower-case letters, digits and -; cannot be changed later.' : 'The id cannot be changed.'}>
               {(p) => <input {...p} value={draft.id} readOnly={!creating} onChange={(e) => edit((d) => ({ ...d, id: e.target.value }))} autoComplete="off" spellCheck={false} />}
             </Field>
-            <Field id={f('name')} label="Name" path="name" issues={issues}>
+            <Field className="seq-field" id={f('name')} label="Name" path="name" issues={issues}>
               {(p) => <input {...p} value={draft.name} onChange={(e) => edit((d) => ({ ...d, name: e.target.value }))} autoComplete="off" />}
             </Field>
           </div>
@@ -210,22 +211,22 @@ export function SequenceEditor({
                     ))}
                   {s.type === 'email' ? (
                     <>
-                      <Field id={f(`subject-${s.key}`)} label={`Step ${i + 1} subject`} path={`steps.${i}.subject`} issues={issues}>
+                      <Field className="seq-field" id={f(`subject-${s.key}`)} label={`Step ${i + 1} subject`} path={`steps.${i}.subject`} issues={issues}>
                         {(p) => <input {...p} value={s.subject} onChange={(e) => setStep(i, { subject: e.target.value })} autoComplete="off" placeholder='Welcome {{ contact.first_name | default: "there" }}' />}
                       </Field>
-                      <Field id={f(`text-${s.key}`)} label={`Step ${i + 1} text`} path={`steps.${i}.text`} issues={issues} hint="Liquid, plain text. Give text, HTML or both.">
+                      <Field className="seq-field" id={f(`text-${s.key}`)} label={`Step ${i + 1} text`} path={`steps.${i}.text`} issues={issues} hint="Liquid, plain text. Give text, HTML or both.">
                         {(p) => <textarea {...p} className="code-input" rows={4} value={s.text} onChange={(e) => setStep(i, { text: e.target.value })} />}
                       </Field>
-                      <Field id={f(`html-${s.key}`)} label={`Step ${i + 1} HTML`} path={`steps.${i}.html`} issues={issues} hint="Liquid; output is HTML-escaped. Optional.">
+                      <Field className="seq-field" id={f(`html-${s.key}`)} label={`Step ${i + 1} HTML`} path={`steps.${i}.html`} issues={issues} hint="Liquid; output is HTML-escaped. Optional.">
                         {(p) => <textarea {...p} className="code-input" rows={3} value={s.html} onChange={(e) => setStep(i, { html: e.target.value })} />}
                       </Field>
                     </>
                   ) : s.type === 'wait' ? (
-                    <Field id={f(`duration-${s.key}`)} label={`Step ${i + 1} wait`} path={`steps.${i}.duration`} issues={issues} hint="e.g. 2d, 12h, 30m, 1w">
+                    <Field className="seq-field" id={f(`duration-${s.key}`)} label={`Step ${i + 1} wait`} path={`steps.${i}.duration`} issues={issues} hint="e.g. 2d, 12h, 30m, 1w">
                       {(p) => <input {...p} className="seq-short" value={s.duration} onChange={(e) => setStep(i, { duration: e.target.value })} autoComplete="off" />}
                     </Field>
                   ) : (
-                    <Field id={f(`title-${s.key}`)} label={`Step ${i + 1} task title`} path={`steps.${i}.title`} issues={issues} hint="A task for you, e.g. Call {{name}}">
+                    <Field className="seq-field" id={f(`title-${s.key}`)} label={`Step ${i + 1} task title`} path={`steps.${i}.title`} issues={issues} hint="A task for you, e.g. Call {{name}}">
                       {(p) => <input {...p} value={s.title} onChange={(e) => setStep(i, { title: e.target.value })} autoComplete="off" />}
                     </Field>
                   )}
@@ -249,16 +250,16 @@ export function SequenceEditor({
           <fieldset className="seq-fieldset">
             <legend>Sending</legend>
             <div className="seq-grid">
-              <Field id={f('start')} label="Window opens" path="window.start" issues={issues}>
+              <Field className="seq-field" id={f('start')} label="Window opens" path="window.start" issues={issues}>
                 {(p) => <input {...p} className="seq-short" value={draft.start} onChange={(e) => edit((d) => ({ ...d, start: e.target.value }))} placeholder="09:00" />}
               </Field>
-              <Field id={f('end')} label="Window closes" path="window.end" issues={issues}>
+              <Field className="seq-field" id={f('end')} label="Window closes" path="window.end" issues={issues}>
                 {(p) => <input {...p} className="seq-short" value={draft.end} onChange={(e) => edit((d) => ({ ...d, end: e.target.value }))} placeholder="17:00" />}
               </Field>
-              <Field id={f('tz')} label="Time zone" path="window.timeZone" issues={issues} hint="When the contact has none; empty: the email.timeZone setting.">
+              <Field className="seq-field" id={f('tz')} label="Time zone" path="window.timeZone" issues={issues} hint="When the contact has none; empty: the email.timeZone setting.">
                 {(p) => <input {...p} value={draft.timeZone} onChange={(e) => edit((d) => ({ ...d, timeZone: e.target.value }))} placeholder="Europe/Berlin" autoComplete="off" />}
               </Field>
-              <Field id={f('cap')} label="Daily cap" path="dailyCap" issues={issues} hint="E-mails per rolling 24 h; more wait.">
+              <Field className="seq-field" id={f('cap')} label="Daily cap" path="dailyCap" issues={issues} hint="E-mails per rolling 24 h; more wait.">
                 {(p) => <input {...p} className="seq-short" inputMode="numeric" value={draft.dailyCap} onChange={(e) => edit((d) => ({ ...d, dailyCap: e.target.value }))} />}
               </Field>
             </div>
@@ -287,10 +288,10 @@ export function SequenceEditor({
             </div>
             <AddExitEvent onAdd={(ev) => edit((d) => (d.exitOn.includes(ev) ? d : { ...d, exitOn: [...d.exitOn, ev] }))} />
             <div className="seq-grid">
-              <Field id={f('goal')} label="Goal event" path="goal" issues={issues} hint="e.g. purchase: ends the enrollment as completed. Empty: no goal.">
+              <Field className="seq-field" id={f('goal')} label="Goal event" path="goal" issues={issues} hint="e.g. purchase: ends the enrollment as completed. Empty: no goal.">
                 {(p) => <input {...p} value={draft.goal} onChange={(e) => edit((d) => ({ ...d, goal: e.target.value }))} autoComplete="off" />}
               </Field>
-              <Field id={f('policy')} label="Re-enrollment" path="reenroll.policy" issues={issues}>
+              <Field className="seq-field" id={f('policy')} label="Re-enrollment" path="reenroll.policy" issues={issues}>
                 {(p) => (
                   <select {...p} value={draft.policy} onChange={(e) => edit((d) => ({ ...d, policy: e.target.value as Draft['policy'] }))}>
                     <option value="never">Never: a contact goes through once</option>
@@ -299,7 +300,7 @@ export function SequenceEditor({
                 )}
               </Field>
               {draft.policy === 'after_exit' ? (
-                <Field id={f('after')} label="Days after it ended" path="reenroll.afterDays" issues={issues}>
+                <Field className="seq-field" id={f('after')} label="Days after it ended" path="reenroll.afterDays" issues={issues}>
                   {(p) => <input {...p} className="seq-short" inputMode="numeric" value={draft.afterDays} onChange={(e) => edit((d) => ({ ...d, afterDays: e.target.value }))} />}
                 </Field>
               ) : null}
@@ -343,29 +344,6 @@ export function SequenceEditor({
         ) : null}
       </div>
     </form>
-  );
-}
-
-type FieldProps = { id: string; 'aria-invalid'?: true; 'aria-describedby'?: string };
-
-/** A labelled control with its hint, or the contract's/server's problem naming the field (steps.1.subject: …). */
-function Field({ id, label, path, issues, hint, children }: { id: string; label: string; path: string; issues: Issue[]; hint?: string; children: (p: FieldProps) => ReactNode }) {
-  const mine = issuesAt(issues, path);
-  const helpId = `${id}-help`;
-  return (
-    <div className="seq-field">
-      <label htmlFor={id}>{label}</label>
-      {children({ id, 'aria-invalid': mine.length ? true : undefined, 'aria-describedby': mine.length || hint ? helpId : undefined })}
-      {mine.length ? (
-        <p id={helpId} className="field-error" data-testid="field-error" data-path={path}>
-          {mine.map((i) => `${i.path}: ${i.message}`).join('; ')}
-        </p>
-      ) : hint ? (
-        <p id={helpId} className="hint">
-          {hint}
-        </p>
-      ) : null}
-    </div>
   );
 }
 

@@ -1,5 +1,8 @@
 /** The sequence editor's form state, to and from the contract's SequenceDef, and its checks. */
 import { EXIT_EVENTS, SequenceDef, type SequenceDefInput } from '../../../../shared/api';
+import type { Issue } from '../../api/issues';
+
+export type { Issue };
 
 export interface StepDraft {
   key: number;
@@ -97,10 +100,6 @@ export function fromDef(def: SequenceDef): Draft {
   };
 }
 
-export interface Issue {
-  path: string;
-  message: string;
-}
 
 /** The contract's checks on a definition: ok with the parsed value, or the issues by field path (steps.1.subject). */
 export function check(value: unknown): { ok: true; def: SequenceDef } | { ok: false; issues: Issue[] } {
@@ -118,10 +117,7 @@ export function parseJson(text: string): { ok: true; value: unknown } | { ok: fa
   }
 }
 
-/** Issues for one field: exact path, or below it (window -> window.end). */
-export function issuesAt(issues: Issue[], path: string): Issue[] {
-  return issues.filter((i) => i.path === path || i.path.startsWith(`${path}.`));
-}
+export { issuesAt } from '../../api/issues';
 
 /** "2d" -> "2 days" for the list and step summaries. */
 export function describeStep(s: SequenceDef['steps'][number]): string {
