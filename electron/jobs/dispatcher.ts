@@ -7,6 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openWorkerStore } from '../core/db/open';
 import { Executor } from '../core/engine/executor';
+import type { EventName } from '../../shared/api';
 import type { FromWorker, ToWorker, WorkerData } from '../core/engine/pool';
 
 const wd = workerData as WorkerData;
@@ -23,6 +24,13 @@ const wake = () => {
   wakeUp = null;
   w?.();
 };
+// Push events go to the main thread in one message per tick (a commit of 256 steps raises hundreds).
+let busQueue: [EventName, unknown][] = [];
+const flushBus = () => {
+  const events = busQueue;
+  busQueue = [];
+  if (events.length) post({ type: 'bus', events });
+};
 let secretSeq = 0;
 const secretWaiters = new Map<number, (v: string | null) => void>();
 
@@ -31,7 +39,10 @@ const exec = new Executor({
   orm,
   workerId: wd.workerId,
   clock: Date.now,
-  emit: (name, payload) => post({ type: 'bus', name, payload }),
+  emit: (name, payload) => {
+    if (!busQueue.length) setImmediate(flushBus);
+    busQueue.push([name, payload]);
+  },
   secrets: {
     get: (name) =>
       new Promise((resolve) => {
@@ -93,7 +104,11 @@ async function main(): Promise<void> {
   }
   exec.release();
   db.close();
+  flushBus();
   port.postMessage('cancelled');
+  // Nothing keeps the thread alive any more: it exits on its own (Bree's own
+  // "terminate on 'cancelled'" listener can miss the message, see pool.ts).
+  port.removeAllListeners('message');
 }
 
 void main();

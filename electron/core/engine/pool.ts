@@ -14,7 +14,7 @@ import type { Engine } from './engine';
 
 export type ToWorker = { type: 'wake' } | { type: 'pause' } | { type: 'resume' } | { type: 'secret'; id: number; value: string | null };
 export type FromWorker =
-  | { type: 'bus'; name: EventName; payload: unknown }
+  | { type: 'bus'; events: [EventName, unknown][] }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; msg: string; fields?: Record<string, unknown> }
   | { type: 'secret'; id: number; name: string }
   | { type: 'events' };
@@ -100,9 +100,16 @@ export class WorkerPool {
   }
 
   private onMessage(name: string, m: FromWorker | string): void {
+    // Bree's stop() ends a worker with a once('message') listener that takes whatever message comes
+    // first: a push event still in flight eats it and stop() waited for ever. The 'cancelled' the
+    // dispatcher posts last ends the worker here whichever listener sees it.
+    if (m === 'cancelled') {
+      void this.worker(name)?.terminate();
+      return;
+    }
     if (typeof m !== 'object' || m === null) return;
     const core = this.engine.core;
-    if (m.type === 'bus') core.bus.emit(m.name, m.payload as never);
+    if (m.type === 'bus') for (const [n, p] of m.events) core.bus.emit(n, p as never);
     else if (m.type === 'log') core.log[m.level](m.msg, { worker: name, ...m.fields });
     else if (m.type === 'events') void this.engine.dispatchEvents().catch((e: unknown) => core.log.error('event dispatch failed', { error: e as Error }));
     else if (m.type === 'secret') {
