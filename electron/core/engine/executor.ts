@@ -135,8 +135,11 @@ export class Executor {
       const params = (cn.template.kind === 'static' ? cn.template.value : await evaluateTemplate(cn.template, scope(), clock)) as Record<string, unknown>;
       const nodeState = (step.state as { v?: unknown } | null)?.v;
       let outboxN = 0;
-      const ac = new AbortController();
-      const signal = AbortSignal.any([ac.signal, this.abort.signal]);
+      // The step's abort signal is made on first use: AbortSignal.any (weak refs, listeners) costs more
+      // than a no-I/O node's whole run, and most nodes never look at it. A timeout aborts `ac` either way.
+      let ac: AbortController | undefined;
+      let signal: AbortSignal | undefined;
+      const stepSignal = (): AbortSignal => (signal ??= AbortSignal.any([(ac ??= new AbortController()).signal, this.abort.signal]));
       const ctx: NodeContext = {
         run: { id: run.id, workflowId: run.workflowId, version: run.version, input: run.input, subject: run.subject, trigger: run.trigger, createdAt: run.createdAt },
         node: { id: cn.id, type: cn.type, ...(cn.node.name ? { name: cn.node.name } : {}) },
@@ -148,7 +151,9 @@ export class Executor {
         state: nodeState ?? null,
         resume: step.resume,
         now: clock,
-        signal,
+        get signal() {
+          return stepSignal();
+        },
         secrets: this.o.secrets,
         outbox: async (kind, request, send) => {
           const key = outboxN === 0 ? `${run.id}:${cn.id}` : `${run.id}:${cn.id}:${outboxN}`;
@@ -198,7 +203,7 @@ export class Executor {
             work,
             new Promise<never>((_, rej) => {
               timer = setTimeout(() => {
-                ac.abort();
+                (ac ??= new AbortController()).abort();
                 rej(new NodeError(`the step took longer than its timeout (${cn.timeoutMs} ms)`, { code: 'timeout' }));
               }, cn.timeoutMs);
             }),
