@@ -76,14 +76,16 @@ export class Executor {
     this.carry = [];
     while (queue.length) {
       const results = await Promise.all(queue.map((s) => this.execute(s)));
-      const chained = this.store.commit(results, this.o.workerId);
+      const overBudget = Date.now() - t0 > budgetMs;
+      // Within budget, the commit also claims the next batch (successors first, then other ready steps).
+      const chained = this.store.commit(results, this.o.workerId, overBudget ? 0 : this.batchSize);
       total += queue.length;
       for (const r of results) if (r.outcome.kind !== 'suspend' && this.runs.size > 5000) this.runs.delete(r.run.id);
-      if (Date.now() - t0 > budgetMs) {
+      if (overBudget) {
         this.carry = chained;
         break;
       }
-      queue = chained.length >= this.batchSize ? chained : [...chained, ...this.store.claim(this.o.workerId, this.batchSize - chained.length)];
+      queue = chained;
     }
     return total;
   }

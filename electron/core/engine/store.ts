@@ -13,8 +13,17 @@ import type { Resume, Suspend } from './registry';
 
 export type Emit = (name: EventName, payload: unknown) => void;
 
+// Random bytes for ids are drawn 3 KB at a time (one syscall per 512 ids instead of one per id).
+let idPool = Buffer.alloc(0);
+let idOff = 0;
 export function newId(prefix: string): string {
-  return `${prefix}_${Date.now().toString(36)}${randomBytes(6).toString('hex')}`;
+  if (idOff + 6 > idPool.length) {
+    idPool = randomBytes(6 * 512);
+    idOff = 0;
+  }
+  const r = idPool.toString('hex', idOff, idOff + 6);
+  idOff += 6;
+  return `${prefix}_${Date.now().toString(36)}${r}`;
 }
 
 const J = (v: unknown): string => JSON.stringify(v === undefined ? null : v);
@@ -115,8 +124,8 @@ function prepareStatements(db: Sqlite) {
     runByIdem: q('SELECT id, status FROM runs WHERE workflow_id = ? AND idempotency_key = ?'),
     runBySubject: q(`SELECT id, status FROM runs WHERE workflow_id = ? AND subject = ? AND scope = '' AND status IN ('queued','running','waiting') LIMIT 1`),
     activeCount: q(`SELECT COUNT(*) AS n FROM runs WHERE workflow_id = ? AND scope = '' AND status IN ('running','waiting')`),
-    insertRun: q(`INSERT INTO runs (id, workflow_id, version, scope, status, input, trigger, subject, idempotency_key, parent_run_id, parent_step_id, created_at, seq)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    insertRun: q(`INSERT INTO runs (id, workflow_id, version, scope, status, input, trigger, subject, idempotency_key, parent_run_id, parent_step_id, created_at, seq, started_at, deadline)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     activate: q(`UPDATE runs SET status = 'running', started_at = ?, deadline = ? WHERE id = ?`),
     insertStep: q(`INSERT OR IGNORE INTO steps (run_id, node_id, status, input, created_at, claimed_by, started_at, finished_at, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     insertTimer: q('INSERT INTO timers (due_at, kind, run_id, step_id, payload) VALUES (?, ?, ?, ?, ?)'),
@@ -246,17 +255,29 @@ export class EngineStore {
     }
     const now = this.clock();
     const id = newId('r');
+    const iso = new Date(now).toISOString();
+    // A run that starts now is inserted running (started_at, deadline) in one write; a queued one is activated later.
+    const deadline = status === 'running' ? this.deadlineOf(cg, now) : null;
     this.s.insertRun.run(id, wf.id, version, scope, status === 'queued' ? 'queued' : 'running', J(o.input ?? {}), J(o.trigger ?? { type: 'manual' }),
-      o.subject ?? null, o.idempotencyKey ?? null, o.parentRunId ?? null, o.parentStepId ?? null, new Date(now).toISOString(), now);
-    if (status === 'running') this.activate(id, cg, o.input ?? {}, now);
+      o.subject ?? null, o.idempotencyKey ?? null, o.parentRunId ?? null, o.parentStepId ?? null, iso, now, status === 'running' ? iso : null, deadline);
+    if (status === 'running') this.createEntrySteps(id, cg, o.input ?? {}, now, deadline);
     this.emit('run.updated', { id, workflowId: wf.id, status, phase: null, at: new Date(now).toISOString() });
     return { runId: id, deduplicated: false, status };
   }
 
-  private activate(runId: string, cg: CompiledGraph, input: unknown, now: number): void {
+  private deadlineOf(cg: CompiledGraph, now: number): number | null {
     const t = cg.definition.settings.timeout;
-    const deadline = !cg.scope && t !== undefined ? now + durationMs(t) : null;
+    return !cg.scope && t !== undefined ? now + durationMs(t) : null;
+  }
+
+  /** A queued run may start: running, its entry steps ready. */
+  private activate(runId: string, cg: CompiledGraph, input: unknown, now: number): void {
+    const deadline = this.deadlineOf(cg, now);
     this.s.activate.run(new Date(now).toISOString(), deadline, runId);
+    this.createEntrySteps(runId, cg, input, now, deadline);
+  }
+
+  private createEntrySteps(runId: string, cg: CompiledGraph, input: unknown, now: number, deadline: number | null): void {
     const inputJson = J(input);
     const iso = new Date(now).toISOString();
     for (const e of cg.entries) this.s.insertStep.run(runId, e, 'ready', inputJson, iso, null, null, null, null);
@@ -324,8 +345,11 @@ export class EngineStore {
     return this.s.releaseClaims.run(workerId).changes;
   }
 
-  /** Commit a batch of step results in one transaction. Returns successor steps claimed for `workerId` (run them next). */
-  commit(results: StepResult[], workerId: string): ClaimedStep[] {
+  /**
+   * Commit a batch of step results in one transaction. Returns successor steps claimed for `workerId` (run them next)
+   * and, up to `fill` steps in all, other ready steps claimed in the same transaction (one write lock, not two).
+   */
+  commit(results: StepResult[], workerId: string, fill = 0): ClaimedStep[] {
     return this.tx(() => {
       const chained: ClaimedStep[] = [];
       const work = new Map<string, RunWork>();
@@ -338,6 +362,7 @@ export class EngineStore {
         this.commitOne(r, w, workerId, chained);
       }
       for (const w of work.values()) this.settleRun(w);
+      if (fill > chained.length) chained.push(...this.claim(workerId, fill - chained.length));
       return chained;
     });
   }
