@@ -47,6 +47,15 @@ describe('commit claims the next batch in the same transaction', () => {
     for (const id of runs) expect((await h.detail(id)).status).toBe('succeeded');
   });
 
+  it('reads the facts of a batch of runs in one query, the same as one by one', () => {
+    const runs = [0, 1, 2].map((n) => h.engine.startRun({ workflow: 'two', input: { n } }).runId);
+    const store = h.engine.executor.store;
+    const many = store.runInfos([runs[2] as string, runs[0] as string, 'r_missing']);
+    expect(many.map((r) => r.id).sort()).toEqual([runs[0], runs[2]].sort());
+    for (const r of many) expect(r).toEqual(store.runInfo(r.id));
+    expect(many.find((r) => r.id === runs[2])).toMatchObject({ workflowId: 'two', input: { n: 2 }, parentRunId: null, parentStepId: null });
+  });
+
   it('claims nothing more with fill 0 (a pass over its time budget)', async () => {
     const runs = [0, 1].map((n) => h.engine.startRun({ workflow: 'two', input: { n } }).runId);
     const ex = h.engine.executor;

@@ -75,6 +75,7 @@ export class Executor {
     let queue = this.carry.length ? this.carry : this.store.claim(this.o.workerId, this.batchSize);
     this.carry = [];
     while (queue.length) {
+      this.loadRuns(queue);
       const results = await Promise.all(queue.map((s) => this.execute(s)));
       const overBudget = Date.now() - t0 > budgetMs;
       // Within budget, the commit also claims the next batch (successors first, then other ready steps).
@@ -102,6 +103,13 @@ export class Executor {
 
   get hasCarry(): boolean {
     return this.carry.length > 0;
+  }
+
+  /** The facts of the batch's runs not cached yet, in one query (not one per run). */
+  private loadRuns(steps: ClaimedStep[]): void {
+    const missing = [...new Set(steps.filter((s) => !this.runs.has(s.runId)).map((s) => s.runId))];
+    if (missing.length < 2) return;
+    for (const r of this.store.runInfos(missing)) this.runs.set(r.id, r);
   }
 
   private runInfo(id: string): RunInfo | undefined {

@@ -130,6 +130,7 @@ function prepareStatements(db: Sqlite) {
     insertStep: q(`INSERT OR IGNORE INTO steps (run_id, node_id, status, input, created_at, claimed_by, started_at, finished_at, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     insertTimer: q('INSERT INTO timers (due_at, kind, run_id, step_id, payload) VALUES (?, ?, ?, ?, ?)'),
     runInfo: q('SELECT id, workflow_id, version, scope, input, trigger, subject, created_at, parent_run_id, parent_step_id FROM runs WHERE id = ?'),
+    runInfos: q('SELECT id, workflow_id, version, scope, input, trigger, subject, created_at, parent_run_id, parent_step_id FROM runs WHERE id IN (SELECT value FROM json_each(?))'),
     runRow: q('SELECT * FROM runs WHERE id = ?'),
     claim: q(`UPDATE steps SET status = 'running', claimed_by = ?, started_at = ?, wake = 0
       WHERE id IN (SELECT id FROM steps WHERE status = 'ready' ORDER BY id LIMIT ?)
@@ -285,33 +286,13 @@ export class EngineStore {
   }
 
   runInfo(id: string): RunInfo | undefined {
-    const r = this.s.runInfo.get(id) as
-      | {
-          id: string;
-          workflow_id: string;
-          version: number;
-          scope: string;
-          input: string | null;
-          trigger: string;
-          subject: string | null;
-          created_at: string;
-          parent_run_id: string | null;
-          parent_step_id: number | null;
-        }
-      | undefined;
-    if (!r) return undefined;
-    return {
-      id: r.id,
-      workflowId: r.workflow_id,
-      version: r.version,
-      scope: r.scope,
-      input: P(r.input),
-      trigger: P(r.trigger),
-      subject: r.subject,
-      createdAt: r.created_at,
-      parentRunId: r.parent_run_id,
-      parentStepId: r.parent_step_id,
-    };
+    const r = this.s.runInfo.get(id) as RunInfoRow | undefined;
+    return r ? toRunInfo(r) : undefined;
+  }
+
+  /** The facts of several runs in one query (an executor's batch of first steps). */
+  runInfos(ids: string[]): RunInfo[] {
+    return (this.s.runInfos.all(J(ids)) as RunInfoRow[]).map(toRunInfo);
   }
 
   // ---- steps ------------------------------------------------------------
@@ -361,7 +342,12 @@ export class EngineStore {
         }
         this.commitOne(r, w, workerId, chained);
       }
-      for (const w of work.values()) this.settleRun(w);
+      const toWake: RunWork[] = [];
+      for (const w of work.values()) if (this.settleRun(w)) toWake.push(w);
+      // Runs that got new steps are woken (if they were waiting) in one statement.
+      if (toWake.length) {
+        for (const r of this.s.wakeRuns.all(J(toWake.map((w) => w.run.id))) as { id: string; workflow_id: string }[]) this.emitRun(r.id, r.workflow_id, 'running');
+      }
       if (fill > chained.length) chained.push(...this.claim(workerId, fill - chained.length));
       return chained;
     });
@@ -541,15 +527,13 @@ export class EngineStore {
     }
   }
 
-  private settleRun(w: RunWork): void {
+  /** Settle a run after its steps were committed. True: it got new steps (the caller wakes it). */
+  private settleRun(w: RunWork): boolean {
     if (w.failed) {
       this.failRun(w.run.id, w.failed);
-      return;
+      return false;
     }
-    if (w.madeActive) {
-      if (this.s.wakeRun.run(w.run.id).changes) this.emitRun(w.run.id, w.run.workflowId, 'running');
-      return;
-    }
+    if (w.madeActive) return true;
     // One read of the run's steps serves both the "is anything left?" count and the run's output.
     const rows = this.s.runSteps.all(w.run.id) as StepRow[];
     let busy = 0;
@@ -560,10 +544,11 @@ export class EngineStore {
     }
     if (busy + waiting === 0) {
       this.finishRun(w.run.id, 'succeeded', null, w.cg, { run: w.run, steps: rows });
-      return;
+      return false;
     }
     const status = busy > 0 ? 'running' : 'waiting';
     if (this.s.setRunStatus.run(status, w.run.id, status).changes) this.emitRun(w.run.id, w.run.workflowId, status);
+    return false;
   }
 
   emitRun(id: string, workflowId: string, status: string): void {
@@ -810,6 +795,34 @@ export class EngineStore {
     for (const r of this.s.succeededOutputs.all(runId) as { node_id: string; output: string | null }[]) out[r.node_id] = P(r.output);
     return out;
   }
+}
+
+interface RunInfoRow {
+  id: string;
+  workflow_id: string;
+  version: number;
+  scope: string;
+  input: string | null;
+  trigger: string;
+  subject: string | null;
+  created_at: string;
+  parent_run_id: string | null;
+  parent_step_id: number | null;
+}
+
+function toRunInfo(r: RunInfoRow): RunInfo {
+  return {
+    id: r.id,
+    workflowId: r.workflow_id,
+    version: r.version,
+    scope: r.scope,
+    input: P(r.input),
+    trigger: P(r.trigger),
+    subject: r.subject,
+    createdAt: r.created_at,
+    parentRunId: r.parent_run_id,
+    parentStepId: r.parent_step_id,
+  };
 }
 
 function strip(e: StepError): RunError {
