@@ -8,7 +8,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { openWorkerStore } from '../core/db/open';
 import { Executor } from '../core/engine/executor';
 import type { EventName } from '../../shared/api';
-import { RETIRE_TIMER_MARGIN_MS, type FromWorker, type ToWorker, type WorkerData } from '../core/engine/pool';
+import type { FromWorker, ToWorker, WorkerData } from '../core/engine/pool';
+import { RETIRE_TIMER_MARGIN_MS } from '../core/engine/pool-limits';
 
 const wd = workerData as WorkerData;
 if (!parentPort) throw new Error('dispatcher.js runs as a Bree worker thread');

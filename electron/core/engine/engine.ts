@@ -13,7 +13,8 @@ import { compileExpression } from './expr';
 import { Executor } from './executor';
 import type { Resume } from './registry';
 import { EngineStore, type StartRunOptions, type StartRunResult } from './store';
-import { ENSURE_TIMER_MARGIN_MS, WorkerPool } from './pool';
+import { WorkerPool } from './pool';
+import { ENSURE_TIMER_MARGIN_MS } from './pool-limits';
 
 export interface DispatchResult {
   processed: number;

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { EventName } from '../../../shared/api';
 import type { Engine } from './engine';
+import { DEFAULT_IDLE_EXIT_MS } from './pool-limits';
 
 export type ToWorker = { type: 'wake' } | { type: 'pause' } | { type: 'resume' } | { type: 'secret'; id: number; value: string | null };
 export type FromWorker =
@@ -24,11 +25,6 @@ export type FromWorker =
   | { type: 'events' }
   | { type: 'retired' };
 
-/** A worker does not retire when a timer is due within this; the main thread starts one when a timer is nearer than ENSURE_TIMER_MARGIN_MS. */
-export const RETIRE_TIMER_MARGIN_MS = 10_000;
-export const ENSURE_TIMER_MARGIN_MS = 5_000;
-/** How long a worker stays without work before it retires (0: never). */
-export const DEFAULT_IDLE_EXIT_MS = 15_000;
 
 export interface WorkerData {
   dbFile: string;
