@@ -32,7 +32,7 @@ export async function run(ctx) {
     target('timer lateness p99 < 100 ms', r.timers.p99 < 100, `${fmt(r.timers.p99)} ms`),
     `  ${fmt(r.drain.count)} timers overdue after a simulated sleep: all fired in ${fmt(r.drain.firedSeconds, 2)} s, all woken runs finished in ${fmt(r.drain.seconds, 2)} s`,
     target(`drain ${fmt(r.drain.count)} overdue timers < 2 s`, r.drain.firedSeconds < 2, `${fmt(r.drain.firedSeconds, 2)} s`),
-    `  resident memory (process incl. worker threads): idle ${fmt(r.rss.idleMb, 1)} MB, under the throughput load ${fmt(r.rss.loadMb, 1)} MB`,
+    `  resident memory (process incl. worker threads): idle ${fmt(r.rss.idleMb, 1)} MB (after the load, idle workers retired), just started with ${r.workers} workers loaded ${fmt(r.rss.startedMb ?? NaN, 1)} MB, under the throughput load ${fmt(r.rss.loadMb, 1)} MB`,
     `  of which loading the built core and its libraries: +${fmt(modules, 1)} MB (before any data is opened)`,
     target('idle RSS < 150 MB', r.rss.idleMb < 150, `${fmt(r.rss.idleMb, 1)} MB`),
   ];

@@ -7,7 +7,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openWorkerStore } from '../core/db/open';
 import { Executor } from '../core/engine/executor';
+import type { EventName } from '../../shared/api';
 import type { FromWorker, ToWorker, WorkerData } from '../core/engine/pool';
+import { RETIRE_TIMER_MARGIN_MS } from '../core/engine/pool-limits';
 
 const wd = workerData as WorkerData;
 if (!parentPort) throw new Error('dispatcher.js runs as a Bree worker thread');
@@ -17,11 +19,22 @@ const post = (m: FromWorker) => port.postMessage(m);
 const { db, orm } = openWorkerStore(wd.dbFile, wd.nativeBinding);
 let paused = wd.paused;
 let stopping = false;
+/** An idle worker retires (its heap is freed); the pool starts it again when there is work or a timer is near. */
+const idleExitMs = wd.idleExitMs ?? 0;
+let lastWork = Date.now();
+let retired = false;
 let wakeUp: (() => void) | null = null;
 const wake = () => {
   const w = wakeUp;
   wakeUp = null;
   w?.();
+};
+// Push events go to the main thread in one message per tick (a commit of 256 steps raises hundreds).
+let busQueue: [EventName, unknown][] = [];
+const flushBus = () => {
+  const events = busQueue;
+  busQueue = [];
+  if (events.length) post({ type: 'bus', events });
 };
 let secretSeq = 0;
 const secretWaiters = new Map<number, (v: string | null) => void>();
@@ -31,7 +44,10 @@ const exec = new Executor({
   orm,
   workerId: wd.workerId,
   clock: Date.now,
-  emit: (name, payload) => post({ type: 'bus', name, payload }),
+  emit: (name, payload) => {
+    if (!busQueue.length) setImmediate(flushBus);
+    busQueue.push([name, payload]);
+  },
   secrets: {
     get: (name) =>
       new Promise((resolve) => {
@@ -78,10 +94,15 @@ async function main(): Promise<void> {
     } else if (exec.hasCarry) exec.release();
     if (stopping) break;
     if (n > 0 || exec.hasCarry) {
+      lastWork = Date.now();
       await new Promise((r) => setImmediate(r));
       continue;
     }
     const next = paused ? null : exec.store.nextTimerAt();
+    if (idleExitMs > 0 && Date.now() - lastWork >= idleExitMs && (next === null || next - Date.now() > RETIRE_TIMER_MARGIN_MS) && (paused || exec.store.readyCount() === 0)) {
+      retired = true;
+      break;
+    }
     const delay = Math.max(0, Math.min(500, next === null ? 500 : next - Date.now()));
     await new Promise<void>((resolve) => {
       const t = setTimeout(resolve, delay);
@@ -93,7 +114,12 @@ async function main(): Promise<void> {
   }
   exec.release();
   db.close();
+  flushBus();
+  if (retired) post({ type: 'retired' });
   port.postMessage('cancelled');
+  // Nothing keeps the thread alive any more: it exits on its own (Bree's own
+  // "terminate on 'cancelled'" listener can miss the message, see pool.ts).
+  port.removeAllListeners('message');
 }
 
 void main();

@@ -35,10 +35,10 @@ async function until(what: string, fn: () => boolean | Promise<boolean>, ms = 40
   }
 }
 
-async function poolCore(workers = 2): Promise<{ core: Core; engine: Engine; cleanup: () => Promise<void> }> {
+async function poolCore(workers = 2, idleExitMs?: number): Promise<{ core: Core; engine: Engine; cleanup: () => Promise<void> }> {
   const t = await openTestCore({ host: 'server' });
   const engine = engineOf(t.core);
-  engine.poolOptions = { jobsDir, workers };
+  engine.poolOptions = { jobsDir, workers, ...(idleExitMs !== undefined ? { idleExitMs } : {}) };
   await engine.start('pool');
   return { core: t.core, engine, cleanup: t.cleanup };
 }
@@ -126,6 +126,42 @@ describe('worker pool (Bree, built files, install path with spaces and parenthes
     } finally {
       await cleanup();
       await sink.close();
+    }
+  });
+
+  it('idle workers retire and come back for new runs, for a near timer, and not while paused', { timeout: 60_000 }, async () => {
+    const { core, engine, cleanup } = await poolCore(2, 300);
+    try {
+      await core.call('workflows.import', { definition: wf('one', [{ id: 's', type: 'set', params: { values: { n: '=input.n' } } }]) });
+      await core.call('workflows.import', {
+        definition: wf(
+          'nap',
+          [
+            { id: 'w', type: 'wait', params: { duration: '1500ms' } },
+            { id: 's', type: 'set', params: { values: { woke: true } } },
+          ],
+          [{ from: 'w', to: 's' }],
+        ),
+      });
+      await until('the idle workers to retire', () => engine.pool?.live === 0);
+      // New work starts them again.
+      for (let i = 0; i < 20; i++) await core.call('runs.start', { workflow: 'one', input: { n: i } });
+      await until('20 runs to succeed', () => count(core, 'succeeded') === 20);
+      await until('the idle workers to retire again', () => engine.pool?.live === 0);
+      // A run that waits: its timer is near, so a worker stays (or is started again) and fires it.
+      const { runId } = await core.call('runs.start', { workflow: 'nap', input: {} });
+      await until('the nap run to succeed', () => (core.db.prepare('SELECT status FROM runs WHERE id = ?').get(runId) as { status: string }).status === 'succeeded', 20_000);
+      await until('the idle workers to retire once more', () => engine.pool?.live === 0);
+      // Paused: ready steps do not start a worker; resuming does.
+      await core.call('engine.pauseAll', {});
+      await core.call('runs.start', { workflow: 'one', input: { n: 99 } });
+      await new Promise((r) => setTimeout(r, 2500)); // longer than a heartbeat
+      expect(engine.pool?.live).toBe(0);
+      expect(count(core, 'succeeded')).toBe(21);
+      await core.call('engine.resumeAll', {});
+      await until('the run started while paused to succeed', () => count(core, 'succeeded') === 22);
+    } finally {
+      await cleanup();
     }
   });
 });

@@ -4,20 +4,21 @@
  * daily spend cap checked before each call, every answered call written to the
  * usage ledger, and every failure turned into an AiStepError a person can act on.
  */
-import Anthropic, {
-  APIConnectionError,
-  APIConnectionTimeoutError,
-  APIError,
-  AuthenticationError,
-  BadRequestError,
-  NotFoundError,
-  PermissionDeniedError,
-  RateLimitError,
-} from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import type { MessageParam } from '@anthropic-ai/sdk/resources/messages';
 import { z } from 'zod';
 import { ANTHROPIC_KEY, aiSettings, AiSettingsError, localDay, nextLocalMidnight, type AiEnv, type AiSettings } from './env';
 import { costOf, noticeCap, recordUsage, spentOn } from './ledger';
+
+type Sdk = typeof import('@anthropic-ai/sdk');
+/**
+ * The SDK (17 MB of heap per thread) is loaded on the first Claude call, not when the engine's
+ * node types are: every worker thread and the idle server would carry it otherwise.
+ */
+let sdk: Sdk | null = null;
+async function loadSdk(): Promise<Sdk> {
+  return (sdk ??= await import('@anthropic-ai/sdk'));
+}
 
 export type AiErrorKind =
   /** No ANTHROPIC_API_KEY in the secret store: the step waits for the person to add it. */
@@ -117,6 +118,8 @@ function retryAfterOf(headers: Headers | undefined): number | undefined {
 export function mapClaudeError(e: unknown, s: Pick<AiSettings, 'baseUrl' | 'model' | 'timeoutMs'>): AiStepError {
   if (e instanceof AiStepError) return e;
   const where = s.baseUrl ?? 'https://api.anthropic.com';
+  // An SDK error can only exist once the SDK is loaded (callClaude loads it before calling).
+  const { APIConnectionTimeoutError, APIConnectionError, AuthenticationError, PermissionDeniedError, RateLimitError, NotFoundError, BadRequestError, APIError } = sdk ?? NO_SDK;
   if (e instanceof APIConnectionTimeoutError) {
     return new AiStepError('timeout', `Claude did not answer within ${Math.round(s.timeoutMs / 1000)} s (setting ai.timeoutMs); the step will be retried.`, { retryable: true });
   }
@@ -154,7 +157,24 @@ export function mapClaudeError(e: unknown, s: Pick<AiSettings, 'baseUrl' | 'mode
   return new AiStepError('malformed', `Claude call failed: ${(e as Error)?.message ?? String(e)}`, { retryable: true });
 }
 
-function apiMessage(e: APIError): string {
+/** Stand-ins before the SDK is loaded: nothing is an instance of them. */
+class NotAnSdkError extends Error {
+  declare status: number | undefined;
+  declare headers: Headers | undefined;
+  declare error: unknown;
+}
+const NO_SDK = {
+  APIConnectionTimeoutError: NotAnSdkError,
+  APIConnectionError: NotAnSdkError,
+  AuthenticationError: NotAnSdkError,
+  PermissionDeniedError: NotAnSdkError,
+  RateLimitError: NotAnSdkError,
+  NotFoundError: NotAnSdkError,
+  BadRequestError: NotAnSdkError,
+  APIError: NotAnSdkError,
+};
+
+function apiMessage(e: { error?: unknown; message: string }): string {
   const err = e.error as { error?: { message?: string } } | undefined;
   return err?.error?.message ?? e.message;
 }
@@ -192,6 +212,7 @@ export async function callClaude(env: AiEnv, req: ClaudeRequest): Promise<Claude
   }
   env.log.redactValue?.(apiKey);
   const model = req.model ?? s.model;
+  const { default: Anthropic } = await loadSdk();
   const client = new Anthropic({
     apiKey,
     authToken: null,

@@ -14,7 +14,10 @@
  *   its first N characters and the whole block capped, as the prompt states.
  */
 import { randomBytes } from 'node:crypto';
-import { Liquid, type Template } from 'liquidjs';
+import type { Liquid, Template } from 'liquidjs';
+import { lazyRequire } from '../lazy';
+
+const liquidjs = lazyRequire<typeof import('liquidjs')>('liquidjs');
 
 /** Variables a template may use. */
 export const TEMPLATE_ROOTS = ['input', 'prev', 'run', 'steps', 'trigger', 'vars', 'today'] as const;
@@ -116,7 +119,7 @@ export class TemplateError extends Error {
 }
 
 function engine(maxFieldChars: number): Liquid {
-  const liquid = new Liquid({
+  const liquid = new (liquidjs().Liquid)({
     strictVariables: true,
     strictFilters: true,
     ownPropertyOnly: true,
@@ -149,7 +152,6 @@ function engineFor(maxFieldChars: number): Liquid {
   }
   return e;
 }
-const parseEngine = engineFor(4_000);
 const parseCache = new Map<string, Template[]>();
 
 function parse(src: string, field: string, maxFieldChars = 4_000): Template[] {
@@ -182,7 +184,7 @@ export function validateTemplate(src: string, field: string, extraRoots: readonl
   const problems: string[] = [];
   let segments: unknown[][];
   try {
-    segments = parseEngine.globalVariableSegmentsSync(tpl);
+    segments = engineFor(4_000).globalVariableSegmentsSync(tpl);
   } catch (e) {
     return [`${field}: ${(e as Error).message.split('\n')[0]}`];
   }

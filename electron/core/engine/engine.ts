@@ -14,6 +14,7 @@ import { Executor } from './executor';
 import type { Resume } from './registry';
 import { EngineStore, type StartRunOptions, type StartRunResult } from './store';
 import { WorkerPool } from './pool';
+import { ENSURE_TIMER_MARGIN_MS } from './pool-limits';
 
 export interface DispatchResult {
   processed: number;
@@ -42,7 +43,7 @@ export class Engine {
   private heartbeat: NodeJS.Timeout | null = null;
   private dispatching: Promise<DispatchResult> | null = null;
   /** Options for the pool (tests point jobsDir at a copied build). */
-  poolOptions: { jobsDir?: string; workers?: number } = {};
+  poolOptions: { jobsDir?: string; workers?: number; idleExitMs?: number } = {};
 
   constructor(readonly core: Core) {
     const emit = (name: EventName, payload: unknown) => core.bus.emit(name, payload as never);
@@ -93,6 +94,8 @@ export class Engine {
       try {
         this.core.db.prepare('UPDATE engine_instances SET heartbeat_at = ? WHERE id = ?').run(Date.now(), this.instanceId);
         this.recover();
+        // Retired (idle) workers are started again before a timer is due, and whenever steps are ready.
+        if (this.pool && this.hasWorkSoon()) this.pool.ensure();
         void this.dispatchEvents().catch((e: unknown) => this.core.log.error('event dispatch failed', { error: e as Error }));
       } catch (e) {
         this.core.log.error('engine heartbeat failed', { error: e as Error });
@@ -101,7 +104,11 @@ export class Engine {
     this.heartbeat.unref();
     if (mode === 'pool') {
       const workers = this.poolOptions.workers ?? Number(this.core.setting('engine.workers', availableParallelism()));
-      this.pool = new WorkerPool(this, { workers: Math.max(1, Math.floor(workers) || 1), ...(this.poolOptions.jobsDir ? { jobsDir: this.poolOptions.jobsDir } : {}) });
+      this.pool = new WorkerPool(this, {
+        workers: Math.max(1, Math.floor(workers) || 1),
+        ...(this.poolOptions.jobsDir ? { jobsDir: this.poolOptions.jobsDir } : {}),
+        ...(this.poolOptions.idleExitMs !== undefined ? { idleExitMs: this.poolOptions.idleExitMs } : {}),
+      });
       await this.pool.start();
       this.mode = 'pool';
     } else {
@@ -157,6 +164,14 @@ export class Engine {
       this.wake();
     }
     return n;
+  }
+
+  /** Ready steps, or a timer due within ENSURE_TIMER_MARGIN_MS. */
+  hasWorkSoon(): boolean {
+    if (this.paused) return false;
+    if (this.store.readyCount() > 0) return true;
+    const next = this.store.nextTimerAt();
+    return next !== null && next - Date.now() < ENSURE_TIMER_MARGIN_MS;
   }
 
   /** New work exists: wake the workers / the inline loop. */

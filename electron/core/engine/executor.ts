@@ -75,15 +75,18 @@ export class Executor {
     let queue = this.carry.length ? this.carry : this.store.claim(this.o.workerId, this.batchSize);
     this.carry = [];
     while (queue.length) {
+      this.loadRuns(queue);
       const results = await Promise.all(queue.map((s) => this.execute(s)));
-      const chained = this.store.commit(results, this.o.workerId);
+      const overBudget = Date.now() - t0 > budgetMs;
+      // Within budget, the commit also claims the next batch (successors first, then other ready steps).
+      const chained = this.store.commit(results, this.o.workerId, overBudget ? 0 : this.batchSize);
       total += queue.length;
       for (const r of results) if (r.outcome.kind !== 'suspend' && this.runs.size > 5000) this.runs.delete(r.run.id);
-      if (Date.now() - t0 > budgetMs) {
+      if (overBudget) {
         this.carry = chained;
         break;
       }
-      queue = chained.length >= this.batchSize ? chained : [...chained, ...this.store.claim(this.o.workerId, this.batchSize - chained.length)];
+      queue = chained;
     }
     return total;
   }
@@ -100,6 +103,13 @@ export class Executor {
 
   get hasCarry(): boolean {
     return this.carry.length > 0;
+  }
+
+  /** The facts of the batch's runs not cached yet, in one query (not one per run). */
+  private loadRuns(steps: ClaimedStep[]): void {
+    const missing = [...new Set(steps.filter((s) => !this.runs.has(s.runId)).map((s) => s.runId))];
+    if (missing.length < 2) return;
+    for (const r of this.store.runInfos(missing)) this.runs.set(r.id, r);
   }
 
   private runInfo(id: string): RunInfo | undefined {
@@ -135,8 +145,11 @@ export class Executor {
       const params = (cn.template.kind === 'static' ? cn.template.value : await evaluateTemplate(cn.template, scope(), clock)) as Record<string, unknown>;
       const nodeState = (step.state as { v?: unknown } | null)?.v;
       let outboxN = 0;
-      const ac = new AbortController();
-      const signal = AbortSignal.any([ac.signal, this.abort.signal]);
+      // The step's abort signal is made on first use: AbortSignal.any (weak refs, listeners) costs more
+      // than a no-I/O node's whole run, and most nodes never look at it. A timeout aborts `ac` either way.
+      let ac: AbortController | undefined;
+      let signal: AbortSignal | undefined;
+      const stepSignal = (): AbortSignal => (signal ??= AbortSignal.any([(ac ??= new AbortController()).signal, this.abort.signal]));
       const ctx: NodeContext = {
         run: { id: run.id, workflowId: run.workflowId, version: run.version, input: run.input, subject: run.subject, trigger: run.trigger, createdAt: run.createdAt },
         node: { id: cn.id, type: cn.type, ...(cn.node.name ? { name: cn.node.name } : {}) },
@@ -148,7 +161,9 @@ export class Executor {
         state: nodeState ?? null,
         resume: step.resume,
         now: clock,
-        signal,
+        get signal() {
+          return stepSignal();
+        },
         secrets: this.o.secrets,
         outbox: async (kind, request, send) => {
           const key = outboxN === 0 ? `${run.id}:${cn.id}` : `${run.id}:${cn.id}:${outboxN}`;
@@ -198,7 +213,7 @@ export class Executor {
             work,
             new Promise<never>((_, rej) => {
               timer = setTimeout(() => {
-                ac.abort();
+                (ac ??= new AbortController()).abort();
                 rej(new NodeError(`the step took longer than its timeout (${cn.timeoutMs} ms)`, { code: 'timeout' }));
               }, cn.timeoutMs);
             }),

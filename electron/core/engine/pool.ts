@@ -1,8 +1,12 @@
 /**
- * The worker pool: Bree (root: false, absolute job paths) running N long-lived
+ * The worker pool: Bree (root: false, absolute job paths) running N
  * dispatcher workers (out/main/jobs/dispatcher.js). Each claims ready steps in
  * batches and commits them together; workers post push events, log lines and
  * secret requests to the main thread, which re-emits events on core.bus.
+ * A worker with nothing to do for idleExitMs (and no timer due within
+ * RETIRE_TIMER_MARGIN_MS) retires, so an idle server does not keep N V8 heaps;
+ * wake() (new work) and the engine's heartbeat (ready steps, a timer due within
+ * ENSURE_TIMER_MARGIN_MS) start it again. A crashed worker is restarted at once.
  */
 import Bree from 'bree';
 import { existsSync } from 'node:fs';
@@ -11,19 +15,23 @@ import { fileURLToPath } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { EventName } from '../../../shared/api';
 import type { Engine } from './engine';
+import { DEFAULT_IDLE_EXIT_MS } from './pool-limits';
 
 export type ToWorker = { type: 'wake' } | { type: 'pause' } | { type: 'resume' } | { type: 'secret'; id: number; value: string | null };
 export type FromWorker =
-  | { type: 'bus'; name: EventName; payload: unknown }
+  | { type: 'bus'; events: [EventName, unknown][] }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; msg: string; fields?: Record<string, unknown> }
   | { type: 'secret'; id: number; name: string }
-  | { type: 'events' };
+  | { type: 'events' }
+  | { type: 'retired' };
+
 
 export interface WorkerData {
   dbFile: string;
   nativeBinding?: string;
   workerId: string;
   paused: boolean;
+  idleExitMs?: number;
 }
 
 /** Where the built job files are: next to the built core (out/main/jobs), found from this module's own location. */
@@ -49,11 +57,13 @@ export class WorkerPool {
   private bree: Bree | null = null;
   private stopping = false;
   private wakePending = false;
+  /** Workers that retired for lack of work (not crashed): started again by ensure(). */
+  private readonly retired = new Set<string>();
   readonly jobsDir: string;
 
   constructor(
     private readonly engine: Engine,
-    private readonly opts: { workers: number; jobsDir?: string },
+    private readonly opts: { workers: number; jobsDir?: string; idleExitMs?: number },
   ) {
     this.jobsDir = opts.jobsDir ?? defaultJobsDir();
   }
@@ -84,6 +94,7 @@ export class WorkerPool {
           ...(core.opts.nativeBinding ? { nativeBinding: core.opts.nativeBinding } : {}),
           workerId: this.workerId(i),
           paused: this.engine.paused,
+          idleExitMs: this.opts.idleExitMs ?? DEFAULT_IDLE_EXIT_MS,
         } satisfies WorkerData,
       },
     }));
@@ -100,9 +111,17 @@ export class WorkerPool {
   }
 
   private onMessage(name: string, m: FromWorker | string): void {
+    // Bree's stop() ends a worker with a once('message') listener that takes whatever message comes
+    // first: a push event still in flight eats it and stop() waited for ever. The 'cancelled' the
+    // dispatcher posts last ends the worker here whichever listener sees it.
+    if (m === 'cancelled') {
+      void this.worker(name)?.terminate();
+      return;
+    }
     if (typeof m !== 'object' || m === null) return;
     const core = this.engine.core;
-    if (m.type === 'bus') core.bus.emit(m.name, m.payload as never);
+    if (m.type === 'retired') this.retired.add(name);
+    else if (m.type === 'bus') for (const [n, p] of m.events) core.bus.emit(n, p as never);
     else if (m.type === 'log') core.log[m.level](m.msg, { worker: name, ...m.fields });
     else if (m.type === 'events') void this.engine.dispatchEvents().catch((e: unknown) => core.log.error('event dispatch failed', { error: e as Error }));
     else if (m.type === 'secret') {
@@ -126,13 +145,42 @@ export class WorkerPool {
       if (n) core.log.warn('engine worker stopped with claimed steps; handed back', { worker: name, steps: n });
     }
     if (this.stopping || !this.bree) return;
+    if (this.retired.has(name)) {
+      // Work may have come in while it was retiring (its wake message was lost with it).
+      if (core.db.open && this.engine.hasWorkSoon()) this.ensure();
+      return;
+    }
     setTimeout(() => {
-      if (!this.stopping && this.bree && !this.worker(name)) void this.bree.run(name);
+      if (!this.stopping && this.bree && !this.worker(name)) this.runWorker(name);
     }, 100).unref();
+  }
+
+  private runWorker(name: string): void {
+    if (!this.bree) return;
+    // The pause switch may have changed since the pool started: a (re)started worker reads it now.
+    const job = (this.bree.config.jobs as { name: string; worker?: { workerData?: WorkerData } }[]).find((j) => j.name === name);
+    if (job?.worker?.workerData) job.worker.workerData.paused = this.engine.paused;
+    void this.bree.run(name);
+  }
+
+  /** Start the workers that retired (there is work, or a timer is near). */
+  ensure(): void {
+    if (this.stopping || !this.bree || this.retired.size === 0 || this.engine.paused) return;
+    for (const name of [...this.retired]) {
+      if (this.worker(name)) continue;
+      this.retired.delete(name);
+      this.runWorker(name);
+    }
+  }
+
+  /** Live worker threads (tests, memory figures). */
+  get live(): number {
+    return ((this.bree?.workers as Map<string, Worker> | undefined) ?? new Map()).size;
   }
 
   /** Debounced: one wake message per tick to every worker. */
   wake(): void {
+    this.ensure();
     if (this.wakePending) return;
     this.wakePending = true;
     setImmediate(() => {

@@ -13,8 +13,17 @@ import type { Resume, Suspend } from './registry';
 
 export type Emit = (name: EventName, payload: unknown) => void;
 
+// Random bytes for ids are drawn 3 KB at a time (one syscall per 512 ids instead of one per id).
+let idPool = Buffer.alloc(0);
+let idOff = 0;
 export function newId(prefix: string): string {
-  return `${prefix}_${Date.now().toString(36)}${randomBytes(6).toString('hex')}`;
+  if (idOff + 6 > idPool.length) {
+    idPool = randomBytes(6 * 512);
+    idOff = 0;
+  }
+  const r = idPool.toString('hex', idOff, idOff + 6);
+  idOff += 6;
+  return `${prefix}_${Date.now().toString(36)}${r}`;
 }
 
 const J = (v: unknown): string => JSON.stringify(v === undefined ? null : v);
@@ -49,6 +58,7 @@ export interface RunInfo {
   subject: string | null;
   createdAt: string;
   parentRunId: string | null;
+  parentStepId: number | null;
 }
 
 export interface ClaimedStep {
@@ -114,12 +124,13 @@ function prepareStatements(db: Sqlite) {
     runByIdem: q('SELECT id, status FROM runs WHERE workflow_id = ? AND idempotency_key = ?'),
     runBySubject: q(`SELECT id, status FROM runs WHERE workflow_id = ? AND subject = ? AND scope = '' AND status IN ('queued','running','waiting') LIMIT 1`),
     activeCount: q(`SELECT COUNT(*) AS n FROM runs WHERE workflow_id = ? AND scope = '' AND status IN ('running','waiting')`),
-    insertRun: q(`INSERT INTO runs (id, workflow_id, version, scope, status, input, trigger, subject, idempotency_key, parent_run_id, parent_step_id, created_at, seq)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    insertRun: q(`INSERT INTO runs (id, workflow_id, version, scope, status, input, trigger, subject, idempotency_key, parent_run_id, parent_step_id, created_at, seq, started_at, deadline)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     activate: q(`UPDATE runs SET status = 'running', started_at = ?, deadline = ? WHERE id = ?`),
     insertStep: q(`INSERT OR IGNORE INTO steps (run_id, node_id, status, input, created_at, claimed_by, started_at, finished_at, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     insertTimer: q('INSERT INTO timers (due_at, kind, run_id, step_id, payload) VALUES (?, ?, ?, ?, ?)'),
-    runInfo: q('SELECT id, workflow_id, version, scope, input, trigger, subject, created_at, parent_run_id FROM runs WHERE id = ?'),
+    runInfo: q('SELECT id, workflow_id, version, scope, input, trigger, subject, created_at, parent_run_id, parent_step_id FROM runs WHERE id = ?'),
+    runInfos: q('SELECT id, workflow_id, version, scope, input, trigger, subject, created_at, parent_run_id, parent_step_id FROM runs WHERE id IN (SELECT value FROM json_each(?))'),
     runRow: q('SELECT * FROM runs WHERE id = ?'),
     claim: q(`UPDATE steps SET status = 'running', claimed_by = ?, started_at = ?, wake = 0
       WHERE id IN (SELECT id FROM steps WHERE status = 'ready' ORDER BY id LIMIT ?)
@@ -131,9 +142,9 @@ function prepareStatements(db: Sqlite) {
     stepSuspend: q(`UPDATE steps SET status = CASE WHEN wake = 1 THEN 'ready' ELSE 'waiting' END, wake = 0, resume = CASE WHEN wake = 1 THEN '{"kind":"child"}' ELSE NULL END,
       state = ?, wait_event = ?, waiting_for = ?, claimed_by = NULL WHERE id = ? AND status = 'running' AND claimed_by = ?`),
     runSteps: q('SELECT id, node_id, status, branch, output FROM steps WHERE run_id = ?'),
-    runCounts: q(`SELECT COALESCE(SUM(status IN ('ready','running')), 0) AS busy, COALESCE(SUM(status = 'waiting'), 0) AS waiting FROM steps WHERE run_id = ?`),
     setRunStatus: q(`UPDATE runs SET status = ? WHERE id = ? AND status IN ('running','waiting') AND status <> ?`),
     wakeRun: q(`UPDATE runs SET status = 'running' WHERE id = ? AND status = 'waiting'`),
+    wakeRuns: q(`UPDATE runs SET status = 'running' WHERE id IN (SELECT value FROM json_each(?)) AND status = 'waiting' RETURNING id, workflow_id`),
     succeededOutputs: q(`SELECT node_id, output FROM steps WHERE run_id = ? AND status = 'succeeded'`),
     finishRun: q(`UPDATE runs SET status = ?, output = ?, error = ?, finished_at = ? WHERE id = ? AND status IN ('queued','running','waiting')`),
     deleteRunTimers: q('DELETE FROM timers WHERE run_id = ?'),
@@ -154,7 +165,8 @@ function prepareStatements(db: Sqlite) {
     dueTimers: q(`DELETE FROM timers WHERE id IN (SELECT id FROM timers WHERE due_at <= ? ORDER BY due_at LIMIT ?) RETURNING *`),
     nextTimer: q('SELECT MIN(due_at) AS t FROM timers'),
     resumeStep: q(`UPDATE steps SET status = 'ready', resume = ? WHERE id = ? AND status = 'waiting' RETURNING run_id`),
-    retryReady: q(`UPDATE steps SET status = 'ready' WHERE id = ? AND status = 'waiting' RETURNING run_id`),
+    resumeSteps: q(`UPDATE steps SET status = 'ready', resume = ? WHERE id IN (SELECT value FROM json_each(?)) AND status = 'waiting' RETURNING run_id`),
+    retryReadySteps: q(`UPDATE steps SET status = 'ready' WHERE id IN (SELECT value FROM json_each(?)) AND status = 'waiting' RETURNING run_id`),
     expireApproval: q(`UPDATE approvals SET status = 'expired', decided_at = ? WHERE id = ? AND status = 'pending' RETURNING *`),
     setPhase: q('UPDATE runs SET phase = ? WHERE id = ?'),
     insertPlan: q('INSERT INTO plans (workflow_id, run_id, title, content, created_at) VALUES (?, ?, ?, ?, ?)'),
@@ -244,17 +256,29 @@ export class EngineStore {
     }
     const now = this.clock();
     const id = newId('r');
+    const iso = new Date(now).toISOString();
+    // A run that starts now is inserted running (started_at, deadline) in one write; a queued one is activated later.
+    const deadline = status === 'running' ? this.deadlineOf(cg, now) : null;
     this.s.insertRun.run(id, wf.id, version, scope, status === 'queued' ? 'queued' : 'running', J(o.input ?? {}), J(o.trigger ?? { type: 'manual' }),
-      o.subject ?? null, o.idempotencyKey ?? null, o.parentRunId ?? null, o.parentStepId ?? null, new Date(now).toISOString(), now);
-    if (status === 'running') this.activate(id, cg, o.input ?? {}, now);
+      o.subject ?? null, o.idempotencyKey ?? null, o.parentRunId ?? null, o.parentStepId ?? null, iso, now, status === 'running' ? iso : null, deadline);
+    if (status === 'running') this.createEntrySteps(id, cg, o.input ?? {}, now, deadline);
     this.emit('run.updated', { id, workflowId: wf.id, status, phase: null, at: new Date(now).toISOString() });
     return { runId: id, deduplicated: false, status };
   }
 
-  private activate(runId: string, cg: CompiledGraph, input: unknown, now: number): void {
+  private deadlineOf(cg: CompiledGraph, now: number): number | null {
     const t = cg.definition.settings.timeout;
-    const deadline = !cg.scope && t !== undefined ? now + durationMs(t) : null;
+    return !cg.scope && t !== undefined ? now + durationMs(t) : null;
+  }
+
+  /** A queued run may start: running, its entry steps ready. */
+  private activate(runId: string, cg: CompiledGraph, input: unknown, now: number): void {
+    const deadline = this.deadlineOf(cg, now);
     this.s.activate.run(new Date(now).toISOString(), deadline, runId);
+    this.createEntrySteps(runId, cg, input, now, deadline);
+  }
+
+  private createEntrySteps(runId: string, cg: CompiledGraph, input: unknown, now: number, deadline: number | null): void {
     const inputJson = J(input);
     const iso = new Date(now).toISOString();
     for (const e of cg.entries) this.s.insertStep.run(runId, e, 'ready', inputJson, iso, null, null, null, null);
@@ -262,21 +286,13 @@ export class EngineStore {
   }
 
   runInfo(id: string): RunInfo | undefined {
-    const r = this.s.runInfo.get(id) as
-      | { id: string; workflow_id: string; version: number; scope: string; input: string | null; trigger: string; subject: string | null; created_at: string; parent_run_id: string | null }
-      | undefined;
-    if (!r) return undefined;
-    return {
-      id: r.id,
-      workflowId: r.workflow_id,
-      version: r.version,
-      scope: r.scope,
-      input: P(r.input),
-      trigger: P(r.trigger),
-      subject: r.subject,
-      createdAt: r.created_at,
-      parentRunId: r.parent_run_id,
-    };
+    const r = this.s.runInfo.get(id) as RunInfoRow | undefined;
+    return r ? toRunInfo(r) : undefined;
+  }
+
+  /** The facts of several runs in one query (an executor's batch of first steps). */
+  runInfos(ids: string[]): RunInfo[] {
+    return (this.s.runInfos.all(J(ids)) as RunInfoRow[]).map(toRunInfo);
   }
 
   // ---- steps ------------------------------------------------------------
@@ -310,8 +326,11 @@ export class EngineStore {
     return this.s.releaseClaims.run(workerId).changes;
   }
 
-  /** Commit a batch of step results in one transaction. Returns successor steps claimed for `workerId` (run them next). */
-  commit(results: StepResult[], workerId: string): ClaimedStep[] {
+  /**
+   * Commit a batch of step results in one transaction. Returns successor steps claimed for `workerId` (run them next)
+   * and, up to `fill` steps in all, other ready steps claimed in the same transaction (one write lock, not two).
+   */
+  commit(results: StepResult[], workerId: string, fill = 0): ClaimedStep[] {
     return this.tx(() => {
       const chained: ClaimedStep[] = [];
       const work = new Map<string, RunWork>();
@@ -323,7 +342,13 @@ export class EngineStore {
         }
         this.commitOne(r, w, workerId, chained);
       }
-      for (const w of work.values()) this.settleRun(w);
+      const toWake: RunWork[] = [];
+      for (const w of work.values()) if (this.settleRun(w)) toWake.push(w);
+      // Runs that got new steps are woken (if they were waiting) in one statement.
+      if (toWake.length) {
+        for (const r of this.s.wakeRuns.all(J(toWake.map((w) => w.run.id))) as { id: string; workflow_id: string }[]) this.emitRun(r.id, r.workflow_id, 'running');
+      }
+      if (fill > chained.length) chained.push(...this.claim(workerId, fill - chained.length));
       return chained;
     });
   }
@@ -502,41 +527,65 @@ export class EngineStore {
     }
   }
 
-  private settleRun(w: RunWork): void {
+  /** Settle a run after its steps were committed. True: it got new steps (the caller wakes it). */
+  private settleRun(w: RunWork): boolean {
     if (w.failed) {
       this.failRun(w.run.id, w.failed);
-      return;
+      return false;
     }
-    if (w.madeActive) {
-      if (this.s.wakeRun.run(w.run.id).changes) this.emitRun(w.run.id, w.run.workflowId, 'running');
-      return;
+    if (w.madeActive) return true;
+    // One read of the run's steps serves both the "is anything left?" count and the run's output.
+    const rows = this.s.runSteps.all(w.run.id) as StepRow[];
+    let busy = 0;
+    let waiting = 0;
+    for (const r of rows) {
+      if (r.status === 'ready' || r.status === 'running') busy++;
+      else if (r.status === 'waiting') waiting++;
     }
-    const c = this.s.runCounts.get(w.run.id) as { busy: number; waiting: number };
-    if (c.busy + c.waiting === 0) {
-      this.finishRun(w.run.id, 'succeeded', null, w.cg);
-      return;
+    if (busy + waiting === 0) {
+      this.finishRun(w.run.id, 'succeeded', null, w.cg, { run: w.run, steps: rows });
+      return false;
     }
-    const status = c.busy > 0 ? 'running' : 'waiting';
+    const status = busy > 0 ? 'running' : 'waiting';
     if (this.s.setRunStatus.run(status, w.run.id, status).changes) this.emitRun(w.run.id, w.run.workflowId, status);
+    return false;
   }
 
   emitRun(id: string, workflowId: string, status: string): void {
     this.emit('run.updated', { id, workflowId, status, at: this.nowIso });
   }
 
-  /** Finish a run: output, timers, parent wake-up, queue promotion, failure escalation and error workflow. */
-  finishRun(runId: string, status: 'succeeded' | 'failed' | 'cancelled', error: RunError | null, cg?: CompiledGraph): boolean {
-    const run = this.s.runRow.get(runId) as { id: string; workflow_id: string; version: number; scope: string; status: string; parent_step_id: number | null; parent_run_id: string | null } | undefined;
-    if (!run || !['queued', 'running', 'waiting'].includes(run.status)) return false;
+  /**
+   * Finish a run: output, timers, parent wake-up, queue promotion, failure escalation and error workflow.
+   * `known`: the committer already has the run's immutable facts and its steps read in this transaction
+   * (saves reading them again); whether the run is still active is decided by the guarded UPDATE either way.
+   */
+  finishRun(
+    runId: string,
+    status: 'succeeded' | 'failed' | 'cancelled',
+    error: RunError | null,
+    cg?: CompiledGraph,
+    known?: { run: RunInfo; steps: { node_id: string; status: string; output: string | null }[] },
+  ): boolean {
+    let run: { workflow_id: string; version: number; scope: string; parent_step_id: number | null; parent_run_id: string | null };
+    if (known) {
+      const k = known.run;
+      run = { workflow_id: k.workflowId, version: k.version, scope: k.scope, parent_step_id: k.parentStepId, parent_run_id: k.parentRunId };
+    } else {
+      const row = this.s.runRow.get(runId) as { workflow_id: string; version: number; scope: string; status: string; parent_step_id: number | null; parent_run_id: string | null } | undefined;
+      if (!row || !['queued', 'running', 'waiting'].includes(row.status)) return false;
+      run = row;
+    }
     const g = cg ?? compiled(this.db, run.workflow_id, run.version, run.scope);
     let output: unknown = null;
     if (status === 'succeeded') {
-      const leaves = (this.s.succeededOutputs.all(runId) as { node_id: string; output: string | null }[]).filter((r) => g.nodes.get(r.node_id)?.leaf);
+      const succeeded = known ? known.steps.filter((r) => r.status === 'succeeded') : (this.s.succeededOutputs.all(runId) as { node_id: string; output: string | null }[]);
+      const leaves = succeeded.filter((r) => g.nodes.get(r.node_id)?.leaf);
       if (leaves.length === 1) output = P(leaves[0]?.output);
       else if (leaves.length > 1) output = Object.fromEntries(leaves.map((l) => [l.node_id, P(l.output)]));
     }
     const iso = this.nowIso;
-    this.s.finishRun.run(status, J(output), error ? J(error) : null, iso, runId);
+    if (!this.s.finishRun.run(status, J(output), error ? J(error) : null, iso, runId).changes) return false;
     this.s.deleteRunTimers.run(runId);
     if (status !== 'succeeded') {
       this.s.cancelActiveSteps.run(iso, runId);
@@ -630,22 +679,39 @@ export class EngineStore {
 
   // ---- timers -----------------------------------------------------------
 
-  /** Fire due timers (at most `limit`), each atomically with its effect. */
-  fireTimers(limit = 500): number {
+  /**
+   * Fire due timers: in transactions of at most `batch` timers, until none is due or `budgetMs` is spent
+   * (a laptop waking from sleep finds thousands overdue; they are fired before any step runs, not 500 per pass).
+   * Each timer is deleted in the same transaction as its effect, so a crash fires it again or not at all.
+   */
+  fireTimers(batch = 2000, budgetMs = 200): number {
+    const t0 = Date.now();
+    let total = 0;
+    for (;;) {
+      const n = this.fireTimerBatch(batch);
+      total += n;
+      if (n < batch || Date.now() - t0 >= budgetMs) return total;
+    }
+  }
+
+  /** One transaction: take up to `limit` due timers and apply them, set-based for the common kinds (resume, retry). */
+  fireTimerBatch(limit: number): number {
     return this.tx(() => {
       const rows = this.s.dueTimers.all(this.clock(), limit) as { id: number; kind: string; run_id: string; step_id: number | null; payload: string | null }[];
+      if (!rows.length) return 0;
+      const resumes: number[] = [];
+      const retries: number[] = [];
+      const woken = new Set<string>();
       for (const t of rows) {
-        let runId: string | undefined;
-        if (t.kind === 'resume' && t.step_id !== null) {
-          runId = (this.s.resumeStep.get(J({ kind: 'timer' }), t.step_id) as { run_id: string } | undefined)?.run_id;
-        } else if (t.kind === 'retry' && t.step_id !== null) {
-          runId = (this.s.retryReady.get(t.step_id) as { run_id: string } | undefined)?.run_id;
-        } else if (t.kind === 'approval' && t.step_id !== null) {
+        if (t.kind === 'resume' && t.step_id !== null) resumes.push(t.step_id);
+        else if (t.kind === 'retry' && t.step_id !== null) retries.push(t.step_id);
+        else if (t.kind === 'approval' && t.step_id !== null) {
           const { approvalId } = P(t.payload) as { approvalId: string };
           const a = this.s.expireApproval.get(this.nowIso, approvalId) as { id: string; run_id: string; payload: string | null; decided_at: string } | undefined;
           if (a) {
             const resume: Resume = { kind: 'approval', status: 'expired', payload: P(a.payload), reason: null, decidedBy: null, decidedAt: a.decided_at, approvalId: a.id };
-            runId = (this.s.resumeStep.get(J(resume), t.step_id) as { run_id: string } | undefined)?.run_id;
+            const runId = (this.s.resumeStep.get(J(resume), t.step_id) as { run_id: string } | undefined)?.run_id;
+            if (runId) woken.add(runId);
             this.insertEvent('approval.decided', { approvalId: a.id, runId: a.run_id, status: 'expired' }, { type: 'approval', id: a.id });
             this.emit('approval.decided', { id: a.id, runId: a.run_id, status: 'expired', decidedBy: null, decidedAt: a.decided_at });
             this.emit('approvals.count', { pending: (this.s.pendingApprovals.get() as { n: number }).n });
@@ -656,10 +722,11 @@ export class EngineStore {
           const limitText = cg?.definition.settings.timeout !== undefined ? String(cg.definition.settings.timeout) : '';
           this.failRun(t.run_id, { message: `the run timed out (settings.timeout ${limitText})`, code: 'run_timeout' });
         }
-        if (runId && this.s.wakeRun.run(runId).changes) {
-          const info = this.runInfo(runId);
-          if (info) this.emitRun(runId, info.workflowId, 'running');
-        }
+      }
+      if (resumes.length) for (const r of this.s.resumeSteps.all(J({ kind: 'timer' }), J(resumes)) as { run_id: string }[]) woken.add(r.run_id);
+      if (retries.length) for (const r of this.s.retryReadySteps.all(J(retries)) as { run_id: string }[]) woken.add(r.run_id);
+      if (woken.size) {
+        for (const r of this.s.wakeRuns.all(J([...woken])) as { id: string; workflow_id: string }[]) this.emitRun(r.id, r.workflow_id, 'running');
       }
       return rows.length;
     });
@@ -676,6 +743,7 @@ export class EngineStore {
   // ---- effects ----------------------------------------------------------
 
   applyEffects(effects: Effect[], run: RunInfo): void {
+    if (!effects.length) return;
     const iso = this.nowIso;
     effects.forEach((e, i) => {
       if (e.kind === 'escalation') this.raiseEscalation({ ...e, runId: run.id, workflowId: run.workflowId, key: `node:${run.id}:${i}:${e.title}` });
@@ -727,6 +795,34 @@ export class EngineStore {
     for (const r of this.s.succeededOutputs.all(runId) as { node_id: string; output: string | null }[]) out[r.node_id] = P(r.output);
     return out;
   }
+}
+
+interface RunInfoRow {
+  id: string;
+  workflow_id: string;
+  version: number;
+  scope: string;
+  input: string | null;
+  trigger: string;
+  subject: string | null;
+  created_at: string;
+  parent_run_id: string | null;
+  parent_step_id: number | null;
+}
+
+function toRunInfo(r: RunInfoRow): RunInfo {
+  return {
+    id: r.id,
+    workflowId: r.workflow_id,
+    version: r.version,
+    scope: r.scope,
+    input: P(r.input),
+    trigger: P(r.trigger),
+    subject: r.subject,
+    createdAt: r.created_at,
+    parentRunId: r.parent_run_id,
+    parentStepId: r.parent_step_id,
+  };
 }
 
 function strip(e: StepError): RunError {

@@ -13,8 +13,7 @@
  * (INBOX); password in the secret IMAP_PASSWORD. A message is handled once
  * (email_inbound keyed by its Message-ID, and the UID watermark).
  */
-import { ImapFlow } from 'imapflow';
-import { simpleParser, type ParsedMail } from 'mailparser';
+import type { ParsedMail } from 'mailparser';
 import type { Core } from '../core';
 import { ingestEvents } from '../crm/events';
 import { afterCommit } from '../crm/publish';
@@ -83,6 +82,7 @@ export function imapSettings(core: Core) {
 
 /** Handle one raw message (exported for tests and for the poller). */
 export async function handleInbound(core: Core, raw: Buffer, fallbackId: string, res: PollResult): Promise<void> {
+  const { simpleParser } = await import('mailparser');
   const p = await simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true });
   const text = raw.toString('utf8');
   const kind = classify(p, text);
@@ -130,6 +130,7 @@ export async function pollImap(core: Core): Promise<PollResult> {
   if (!cfg.host) return res;
   const password = cfg.user ? await core.secrets.get(IMAP_PASSWORD) : null;
   if (password) core.log.redactValue(password);
+  const { ImapFlow } = await import('imapflow');
   const client = new ImapFlow({
     host: cfg.host,
     port: cfg.port,

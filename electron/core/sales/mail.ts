@@ -15,7 +15,9 @@
  * one message id, never a new message.
  */
 import { createHash } from 'node:crypto';
-import nodemailer from 'nodemailer';
+import { lazyRequire } from '../lazy';
+
+const nodemailer = lazyRequire<typeof import('nodemailer')>('nodemailer');
 import type { Sqlite } from '../db/open';
 import { getState, setState, setting } from './state';
 import { contactScope, renderEmail, TemplateError, type RenderedEmail } from './template';
@@ -91,7 +93,7 @@ function hintFor(e: { code?: string; responseCode?: number; message: string }, c
 }
 
 function smtpTransport(cfg: SmtpConfig, password: string | null) {
-  return nodemailer.createTransport({
+  return nodemailer().createTransport({
     host: cfg.host,
     port: cfg.port,
     secure: cfg.secure,

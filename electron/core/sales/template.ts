@@ -8,7 +8,10 @@
  * renders empty, or its `default`. validateEmailTemplate() refuses unknown
  * tokens when a sequence or workflow is saved.
  */
-import { Liquid, type Template } from 'liquidjs';
+import type { Liquid, Template } from 'liquidjs';
+import { lazyRequire } from '../lazy';
+
+const liquidjs = lazyRequire<typeof import('liquidjs')>('liquidjs');
 
 export class TemplateError extends Error {
   constructor(
@@ -28,8 +31,8 @@ export const CONTACT_KEYS = ['id', 'email', 'first_name', 'last_name', 'full_nam
 const SENDER_KEYS = ['name', 'email'];
 
 const opts = { strictVariables: true, strictFilters: true, cache: 500 } as const;
-const htmlEngine = new Liquid({ ...opts, outputEscape: 'escape' });
-const textEngine = new Liquid(opts);
+let engines: { html: Liquid; text: Liquid } | null = null;
+const enginesOf = () => (engines ??= { html: new (liquidjs().Liquid)({ ...opts, outputEscape: 'escape' }), text: new (liquidjs().Liquid)(opts) });
 
 function parse(engine: Liquid, src: string, field: string): Template[] {
   try {
@@ -43,12 +46,12 @@ function parse(engine: Liquid, src: string, field: string): Template[] {
 export function validateEmailTemplate(src: string, field: string): { path: string; message: string }[] {
   let tpl: Template[];
   try {
-    tpl = parse(textEngine, src, field);
+    tpl = parse(enginesOf().text, src, field);
   } catch (e) {
     return [{ path: field, message: (e as Error).message }];
   }
   const out: { path: string; message: string }[] = [];
-  for (const seg of textEngine.globalVariableSegmentsSync(tpl)) {
+  for (const seg of enginesOf().text.globalVariableSegmentsSync(tpl)) {
     const root = String(seg[0]);
     const token = seg.map(String).join('.');
     if (!(EMAIL_ROOTS as readonly string[]).includes(root)) {
@@ -107,9 +110,9 @@ export interface RenderedEmail {
  * not given). Throws TemplateError naming the field and the token.
  */
 export function renderEmail(t: { subject: string; html?: string | null | undefined; text?: string | null | undefined }, scope: object): RenderedEmail {
-  const subject = render(textEngine, t.subject, scope, 'subject').replace(/[\r\n]+/g, ' ').trim();
-  const html = t.html ? render(htmlEngine, t.html, scope, 'html') : null;
-  const text = t.text ? render(textEngine, t.text, scope, 'text') : htmlToText(html ?? '');
+  const subject = render(enginesOf().text, t.subject, scope, 'subject').replace(/[\r\n]+/g, ' ').trim();
+  const html = t.html ? render(enginesOf().html, t.html, scope, 'html') : null;
+  const text = t.text ? render(enginesOf().text, t.text, scope, 'text') : htmlToText(html ?? '');
   if (!subject) throw new TemplateError('subject: the subject is empty after rendering', 'subject');
   return { subject, html, text };
 }

@@ -72,9 +72,11 @@ export const runs = sqliteTable(
     index('runs_workflow_status').on(t.workflowId, t.status, t.seq),
     index('runs_status_finished').on(t.status, t.finishedAt),
     index('runs_created').on(t.seq),
-    index('runs_parent').on(t.parentRunId),
-    uniqueIndex('runs_idem').on(t.workflowId, t.idempotencyKey),
-    index('runs_subject').on(t.workflowId, t.subject, t.status),
+    // Partial where the column is usually NULL: a run without a parent, idempotency key or subject
+    // writes no entry there (fewer B-tree writes per run and per status change; lookups by value still use them).
+    index('runs_parent').on(t.parentRunId).where(sql`parent_run_id IS NOT NULL`),
+    uniqueIndex('runs_idem').on(t.workflowId, t.idempotencyKey).where(sql`idempotency_key IS NOT NULL`),
+    index('runs_subject').on(t.workflowId, t.subject, t.status).where(sql`subject IS NOT NULL`),
   ],
 );
 
@@ -114,7 +116,8 @@ export const steps = sqliteTable(
     index('steps_ready').on(t.id).where(sql`status = 'ready'`),
     // Not an index on status alone: the planner took it for per-run queries (scanning every finished step).
     index('steps_running').on(t.claimedBy).where(sql`status = 'running'`),
-    index('steps_wait_event').on(t.waitEvent),
+    // Only steps waiting for an event have one: the others (nearly all) write no entry.
+    index('steps_wait_event').on(t.waitEvent).where(sql`wait_event IS NOT NULL`),
   ],
 );
 
