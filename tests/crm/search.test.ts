@@ -2,7 +2,9 @@
 // what the plain LIKE scan it replaced returned, and the index must follow every write.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Core } from '../../electron/core/core';
-import { listContacts, purgeDeleted } from '../../electron/core/crm/contacts';
+import { listContacts, purgeDeleted, searchSql } from '../../electron/core/crm/contacts';
+import { maintenance } from '../../electron/core/crm';
+import { syncSearchIndex } from '../../electron/core/crm/store';
 import { countFilter } from '../../electron/core/crm/segments';
 import { likeEscape } from '../../electron/core/crm/util';
 import { openTestCore } from '../helpers';
@@ -78,6 +80,43 @@ describe('contacts search', () => {
     expect(api.rows.map((c) => c.email)).toEqual(['nolast@x.io', 'nofirst@x.io']);
   });
 
+  it('is exact before and after the index is brought up to date; imports and maintenance bring it up to date', async () => {
+    const state = () => ({
+      queued: (core.db.prepare(`SELECT COUNT(*) AS n FROM contacts_search_pending`).get() as { n: number }).n,
+      indexed: Number((core.db.prepare(`SELECT value FROM crm_state WHERE key = 'search.indexed'`).get() as { value: string }).value),
+      top: (core.db.prepare(`SELECT COALESCE(MAX(id), 0) AS n FROM contacts`).get() as { n: number }).n,
+    });
+    const check = () => {
+      for (const q of ['lovelace', 'ada', 'king', 'hopper', 'navy', 'example', 'grace h']) {
+        expect({ q, ...newSearch(q) }).toEqual({ q, ...oldSearch(q) });
+        expect({ q, ...newSearch(q, true) }).toEqual({ q, ...oldSearch(q, true) });
+      }
+    };
+    const ada = await core.call('contacts.create', { email: 'ada@example.com', firstName: 'Ada', lastName: 'Lovelace' });
+    expect(state()).toEqual({ queued: 0, indexed: 0, top: ada.id }); // new since the last sync: found by id
+    check();
+    expect(syncSearchIndex(core.db)).toBe(1);
+    expect(state()).toEqual({ queued: 0, indexed: ada.id, top: ada.id });
+    check();
+    await core.call('contacts.update', { id: ada.id, set: { lastName: 'King' } }); // queued by the trigger
+    await core.call('contacts.update', { id: ada.id, set: { title: 'Countess' } }); // not a search field: not queued
+    expect(state().queued).toBe(1);
+    expect(newSearch('lovelace').total).toBe(0);
+    check();
+    await core.call('contacts.import', { csv: 'email,first name,last name\ngrace@navy.mil,Grace,Hopper\nada@example.com,Ada,Lovelace\n' });
+    expect(state()).toEqual({ queued: 0, indexed: ada.id + 1, top: ada.id + 1 }); // each import batch syncs
+    check();
+    await core.call('contacts.delete', { id: ada.id });
+    purgeDeleted(core, new Date(Date.now() + 400 * 86_400_000));
+    await core.call('contacts.create', { email: 'grace.h@example.com', firstName: 'Grace', lastName: 'H' });
+    expect(state().queued).toBe(1);
+    check();
+    maintenance(core);
+    expect(state()).toEqual({ queued: 0, indexed: ada.id + 2, top: ada.id + 2 });
+    check();
+    expect((core.db.prepare(`SELECT COUNT(*) AS n FROM contacts_search WHERE contacts_search MATCH '"lovelace"'`).get() as { n: number }).n).toBe(0);
+  });
+
   it('follows creates, imports, edits, merges and purges', async () => {
     const a = await core.call('contacts.create', { email: 'ada@example.com', firstName: 'Ada', lastName: 'Lovelace' });
     await core.call('contacts.import', { csv: 'email,first name,last name\ngrace@navy.mil,Grace,Hopper\nada@example.com,,Byron\n' });
@@ -102,9 +141,10 @@ describe('contacts search', () => {
 
   it('the index and its triggers exist after the migrations; queries use the indexes', () => {
     const names = (core.db.prepare(`SELECT name FROM sqlite_master WHERE name LIKE 'contacts_search%' AND type IN ('table', 'trigger') ORDER BY name`).all() as { name: string }[]).map((r) => r.name);
-    expect(names).toEqual(expect.arrayContaining(['contacts_search', 'contacts_search_delete', 'contacts_search_insert', 'contacts_search_update']));
+    expect(names).toEqual(expect.arrayContaining(['contacts_search', 'contacts_search_delete', 'contacts_search_pending', 'contacts_search_update']));
     const plan = (sql: string, ...p: unknown[]) => (core.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...p) as { detail: string }[]).map((r) => r.detail).join(' | ');
-    const search = plan(`SELECT COUNT(*) FROM contacts c WHERE +c.deleted_at IS NULL AND c.id IN (SELECT rowid FROM contacts_search WHERE contacts_search MATCH ?)`, '"abc"');
+    const s = searchSql('abc');
+    const search = plan(`SELECT COUNT(*) FROM contacts c WHERE +c.deleted_at IS NULL AND ${s.sql}`, ...s.params);
     expect(search).toMatch(/contacts_search VIRTUAL TABLE/);
     expect(search).toMatch(/USING INTEGER PRIMARY KEY/);
     // "clicked in the last 30 days" reads contacts from the events index, not from event rows

@@ -6,7 +6,7 @@ import { filterSql, liveForCount } from './filter';
 import { afterCommit } from './publish';
 import { explainScore, rescore } from './scoring';
 import { segmentFilter } from './segments';
-import { COLUMN_FIELDS, CONTACT_SELECT, FIELD_COLUMN, newPending, storeOf, toContact, valuesOf, type ContactRow } from './store';
+import { COLUMN_FIELDS, CONTACT_SELECT, FIELD_COLUMN, SEARCH_INDEXED_SQL, newPending, storeOf, toContact, valuesOf, type ContactRow } from './store';
 import { likeEscape, nowIso } from './util';
 
 const SORT_SQL: Record<string, string> = {
@@ -35,8 +35,9 @@ export interface ListInput {
  * `search`: the term (trimmed) is a substring of the e-mail, the first or the last name, or — when
  * it contains a space — of "first last"; LIKE semantics (ASCII letters case-insensitive, % and _
  * literal). A term of 3+ characters first narrows the candidates through the trigram index
- * `contacts_search` (migration 0010; it folds case like LIKE and more, so it finds a superset),
- * then the exact LIKE condition decides; shorter terms are a LIKE scan.
+ * `contacts_search` (migration 0010; it folds case like LIKE and more, so it finds a superset)
+ * plus the contacts changed or created since its last sync, then the exact LIKE condition decides;
+ * shorter terms are a LIKE scan.
  */
 export function searchSql(q: string): { sql: string; params: unknown[] } {
   const like = `%${likeEscape(q)}%`;
@@ -44,7 +45,9 @@ export function searchSql(q: string): { sql: string; params: unknown[] } {
     ? { sql: `(c.email LIKE ? ESCAPE '\\' OR (c.first_name || ' ' || c.last_name) LIKE ? ESCAPE '\\')`, params: [like, like] }
     : { sql: `(c.email LIKE ? ESCAPE '\\' OR c.first_name LIKE ? ESCAPE '\\' OR c.last_name LIKE ? ESCAPE '\\')`, params: [like, like, like] };
   if ([...q].length < 3) return exact;
-  return { sql: `c.id IN (SELECT rowid FROM contacts_search WHERE contacts_search MATCH ?) AND ${exact.sql}`, params: [`"${q.replace(/"/g, '""')}"`, ...exact.params] };
+  // Candidates: the index, plus the contacts changed or created since it was last brought up to date.
+  const candidates = `SELECT rowid FROM contacts_search WHERE contacts_search MATCH ? UNION ALL SELECT id FROM contacts_search_pending UNION ALL SELECT id FROM contacts WHERE id > ${SEARCH_INDEXED_SQL}`;
+  return { sql: `c.id IN (${candidates}) AND ${exact.sql}`, params: [`"${q.replace(/"/g, '""')}"`, ...exact.params] };
 }
 
 export function listContacts(core: Core, input: ListInput, now = new Date()) {

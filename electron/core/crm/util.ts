@@ -42,3 +42,13 @@ export function withBigCache<T>(db: { pragma(s: string, o?: { simple: boolean })
     db.pragma(`cache_size = ${before}`);
   }
 }
+
+export async function withBigCacheAsync<T>(db: { pragma(s: string, o?: { simple: boolean }): unknown }, fn: () => Promise<T>, kib = 256 * 1024): Promise<T> {
+  const before = db.pragma('cache_size', { simple: true }) as number;
+  db.pragma(`cache_size = -${kib}`);
+  try {
+    return await fn();
+  } finally {
+    db.pragma(`cache_size = ${before}`);
+  }
+}
