@@ -403,6 +403,7 @@ export function syncSearchIndex(db: Sqlite): number {
   return db.transaction(() => {
     const w = (db.prepare(`SELECT ${SEARCH_INDEXED_SQL} AS w`).get() as { w: number | null }).w ?? 0;
     const top = (db.prepare(`SELECT COALESCE(MAX(id), 0) AS m FROM contacts`).get() as { m: number }).m;
+    if (top <= w && !db.prepare(`SELECT 1 FROM contacts_search_pending LIMIT 1`).get()) return 0; // up to date
     // Contacts above the mark were never indexed; queued ones at or below it were: drop their old entry.
     db.prepare(`DELETE FROM contacts_search WHERE rowid IN (SELECT id FROM contacts_search_pending WHERE id <= ?)`).run(w);
     const name = `COALESCE(c.first_name, '') || ' ' || COALESCE(c.last_name, '')`;
