@@ -122,7 +122,7 @@ describe('CSV import', () => {
     expect(readFileSync(p, 'utf8').split('\r\n')[0]).toMatch(/^id,email,firstName/);
   });
 
-  it('writes big batches with bulk settings and gives the connection its settings back, also after a refused import', async () => {
+  it('writes big batches with a bigger cache and gives the connection its settings back, also after a refused import', async () => {
     const settings = () => ({ cache: core.db.pragma('cache_size', { simple: true }), checkpoint: core.db.pragma('wal_autocheckpoint', { simple: true }) });
     const before = settings();
     const lines = ['email,first name'];

@@ -16,7 +16,7 @@ import { ApiError, CONSENTS, EMAIL_RE, STAGES, isTimeZone, normaliseEmail, type 
 import type { Core } from '../core';
 import { rescore } from './scoring';
 import { CONTACT_SELECT, newPending, storeOf, syncSearchIndex, toContact, type ColumnField, type ContactRow, type ContactValues } from './store';
-import { withBulkWritesAsync } from './util';
+import { withBigCacheAsync } from './util';
 
 /**
  * Rows per write transaction. Each commit writes every index page the batch touched (e-mail and
@@ -280,8 +280,8 @@ export async function importCsv(core: Core, input: Readable | string, opts: { ma
   };
 
   try {
-    // A bigger page cache (each batch's random index inserts stay in memory until its commit) and one WAL checkpoint, after the import.
-    await withBulkWritesAsync(core.db, () => store.withCompanyCacheAsync(async () => {
+    // A bigger page cache: each batch's random index inserts stay in memory until its commit.
+    await withBigCacheAsync(core.db, () => store.withCompanyCacheAsync(async () => {
       for await (const cells of parser as AsyncIterable<string[]>) {
         const rowLine = line;
         let nl = 0;

@@ -43,19 +43,13 @@ export function withBigCache<T>(db: { pragma(s: string, o?: { simple: boolean })
   }
 }
 
-/**
- * A bulk import: a bigger page cache (as withBigCache), and no automatic WAL checkpoint after each
- * of its commits; the next commit after it (or the next connection) checkpoints once.
- */
-export async function withBulkWritesAsync<T>(db: { pragma(s: string, o?: { simple: boolean }): unknown }, fn: () => Promise<T>, kib = 256 * 1024): Promise<T> {
-  const cache = db.pragma('cache_size', { simple: true }) as number;
-  const checkpoint = db.pragma('wal_autocheckpoint', { simple: true }) as number;
+/** withBigCache for an async bulk job (a CSV import): each batch's random index inserts stay in memory until its commit. */
+export async function withBigCacheAsync<T>(db: { pragma(s: string, o?: { simple: boolean }): unknown }, fn: () => Promise<T>, kib = 256 * 1024): Promise<T> {
+  const before = db.pragma('cache_size', { simple: true }) as number;
   db.pragma(`cache_size = -${kib}`);
-  db.pragma('wal_autocheckpoint = 0');
   try {
     return await fn();
   } finally {
-    db.pragma(`cache_size = ${cache}`);
-    db.pragma(`wal_autocheckpoint = ${checkpoint}`);
+    db.pragma(`cache_size = ${before}`);
   }
 }
