@@ -121,4 +121,20 @@ describe('CSV import', () => {
     expect(r).toMatchObject({ created: 0, updated: 0, unchanged: 2, invalidCount: 0 });
     expect(readFileSync(p, 'utf8').split('\r\n')[0]).toMatch(/^id,email,firstName/);
   });
+
+  it('writes big batches with a bigger cache and gives the connection its settings back, also after a refused import', async () => {
+    const settings = () => ({ cache: core.db.pragma('cache_size', { simple: true }), checkpoint: core.db.pragma('wal_autocheckpoint', { simple: true }) });
+    const before = settings();
+    const lines = ['email,first name'];
+    for (let i = 0; i < 2500; i++) lines.push(`p${i % 2000}@bulk.io,P${i}`); // 500 repeats within the file
+    const r = await importCsv(core, lines.join('\n'));
+    expect(r).toMatchObject({ rows: 2500, created: 2000, updated: 500, invalidCount: 0 });
+    expect(count(`SELECT COUNT(*) AS n FROM contacts`)).toBe(2000);
+    expect(settings()).toEqual(before);
+    await expect(importCsv(core, 'a,b\n1,2\n')).rejects.toThrow(/no column maps to email/);
+    expect(settings()).toEqual(before);
+    // the one e-mail index left is the live-rows unique one
+    const idx = (core.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'contacts' AND sql LIKE '%(\`email\`)%'`).all() as { name: string }[]).map((x) => x.name);
+    expect(idx).toEqual(['contacts_email_live']);
+  });
 });

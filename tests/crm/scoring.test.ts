@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Core } from '../../electron/core/core';
-import { rescore } from '../../electron/core/crm/scoring';
+import { explainScore, rescore } from '../../electron/core/crm/scoring';
 import { ApiError, type EventPayload, type ScoringConfigInput } from '../../shared/api';
 import { openTestCore } from '../helpers';
 
@@ -105,5 +105,55 @@ describe('lead scoring', () => {
     const r = await core.call('scoring.rules.set', { config: { ...rules, fit: [{ id: 'ceo', when: { kind: 'field', field: 'title', op: 'eq', value: 'CEO' }, points: 35 }] } });
     expect(r).toMatchObject({ rescored: 5, changed: 2, crossed: 2 });
     expect((await core.call('contacts.list', { filter: { match: 'all', conditions: [{ kind: 'field', field: 'stage', op: 'eq', value: 'mql' }] } })).total).toBe(2);
+  });
+
+  it('re-scoring everyone (one index range per rule) gives the per-contact scores and explanations, and records crossings', async () => {
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const ids: number[] = [];
+    for (let i = 0; i < 40; i++) ids.push((await core.call('contacts.create', { email: `p${i}@acme.io`, title: i % 3 === 0 ? 'CEO' : 'Intern', tags: i % 4 === 0 ? ['vip'] : [] })).id);
+    const types = ['email.opened', 'email.clicked', 'page.visited', 'meeting.booked', 'email.bounced', 'email.sent'] as const;
+    const events = [];
+    for (let i = 0; i < 400; i++) {
+      const type = types[Math.floor(rnd() * types.length)]!;
+      const daysAgo = Math.floor(rnd() * 120);
+      const url = rnd() < 0.5 ? 'https://acme.io/pricing' : 'https://acme.io/blog';
+      events.push({ contactId: ids[Math.floor(rnd() * ids.length)]!, type, at: new Date(Date.now() - daysAgo * 86_400_000 - 60_000).toISOString(), ...(type === 'page.visited' ? { data: { url } } : {}) });
+    }
+    for (let i = 0; i < events.length; i += 100) await core.call('events.ingest', { events: events.slice(i, i + 100) });
+    const windowed: ScoringConfigInput = {
+      ...rules,
+      thresholds: { mql: 25, sql: 1000 },
+      behavior: [
+        { id: 'opened', event: 'email.opened', points: 3, repeatable: true, cap: 9, withinDays: 60 },
+        { id: 'clicked', event: 'email.clicked', points: 4, repeatable: true },
+        { id: 'pricing', event: 'page.visited', where: { path: 'url', op: 'contains', value: '/pricing' }, points: 6, repeatable: true, cap: 12, withinDays: 90 },
+        { id: 'pricing-once', event: 'page.visited', where: { path: 'url', op: 'contains', value: '/pricing' }, points: 2 },
+        { id: 'meeting', event: 'meeting.booked', points: 10, withinDays: 30 },
+        { id: 'bounce', event: 'email.bounced', points: -7, repeatable: true, cap: 14 },
+      ],
+    };
+    await core.call('scoring.rules.set', { config: { ...windowed, behavior: [] } }); // fit only: everyone below 25
+    const crossed: EventPayload<'crm.score.crossed'>[] = [];
+    core.bus.on('crm.score.crossed', (p) => crossed.push(p));
+    const before = core.db.prepare(`SELECT id, score, stage FROM contacts ORDER BY id`).all() as { id: number; score: number; stage: string }[];
+    const lastEvent = (core.db.prepare(`SELECT MAX(id) AS m FROM events`).get() as { m: number }).m;
+    const r = await core.call('scoring.rules.set', { config: windowed });
+    expect(r.rescored).toBe(40);
+    const now = new Date();
+    const full = core.db.prepare(`SELECT id, score, stage FROM contacts ORDER BY id`).all() as { id: number; score: number; stage: string }[];
+    for (const c of full) expect({ id: c.id, score: explainScore(core, c.id, now).total }).toEqual({ id: c.id, score: c.score });
+    // the per-contact path computes the same scores
+    core.db.prepare(`UPDATE contacts SET score = -1000`).run();
+    rescore(core, { ids, now, promote: false });
+    expect(core.db.prepare(`SELECT id, score, stage FROM contacts ORDER BY id`).all()).toEqual(full);
+    // every lead whose score went from below to at/above the MQL threshold was promoted once, with its score.crossed row
+    const promoted = full.filter((c, i) => c.score >= 25 && before[i]!.score < 25 && before[i]!.stage === 'lead').map((c) => c.id);
+    expect(promoted.length).toBeGreaterThan(0);
+    expect(r.crossed).toBe(promoted.length);
+    expect(crossed.map((c) => c.contactId).sort((a, b) => a - b)).toEqual(promoted);
+    for (const id of promoted) expect(full.find((c) => c.id === id)!.stage).toBe('mql');
+    const rows = core.db.prepare(`SELECT CAST(subject_id AS INTEGER) AS id FROM events WHERE type = 'score.crossed' AND id > ? ORDER BY 1`).all(lastEvent) as { id: number }[];
+    expect(rows.map((x) => x.id)).toEqual(promoted);
   });
 });

@@ -2,11 +2,11 @@
 import { ApiError, stageRank, type Filter, type Stage } from '../../../shared/api';
 import type { Core } from '../core';
 import { dealsOf } from './deals';
-import { filterSql } from './filter';
+import { filterSql, liveForCount } from './filter';
 import { afterCommit } from './publish';
 import { explainScore, rescore } from './scoring';
 import { segmentFilter } from './segments';
-import { COLUMN_FIELDS, CONTACT_SELECT, FIELD_COLUMN, newPending, storeOf, toContact, valuesOf, type ContactRow } from './store';
+import { COLUMN_FIELDS, CONTACT_SELECT, FIELD_COLUMN, SEARCH_INDEXED_SQL, newPending, storeOf, toContact, valuesOf, type ContactRow } from './store';
 import { likeEscape, nowIso } from './util';
 
 const SORT_SQL: Record<string, string> = {
@@ -32,12 +32,32 @@ export interface ListInput {
   deleted: boolean;
 }
 
+/**
+ * `search`: the term (trimmed) is a substring of the e-mail, the first or the last name, or — when
+ * it contains a space — of "first last"; LIKE semantics (ASCII letters case-insensitive, % and _
+ * literal). A term of 3+ characters first narrows the candidates through the trigram index
+ * `contacts_search` (migration 0011; it folds case like LIKE and more, so it finds a superset)
+ * plus the contacts changed or created since its last sync, then the exact LIKE condition decides;
+ * shorter terms are a LIKE scan.
+ */
+export function searchSql(q: string): { sql: string; params: unknown[] } {
+  const like = `%${likeEscape(q)}%`;
+  const exact = q.includes(' ')
+    ? { sql: `(c.email LIKE ? ESCAPE '\\' OR (c.first_name || ' ' || c.last_name) LIKE ? ESCAPE '\\')`, params: [like, like] }
+    : { sql: `(c.email LIKE ? ESCAPE '\\' OR c.first_name LIKE ? ESCAPE '\\' OR c.last_name LIKE ? ESCAPE '\\')`, params: [like, like, like] };
+  if ([...q].length < 3) return exact;
+  // Candidates: the index, plus the contacts changed or created since it was last brought up to date.
+  const candidates = `SELECT rowid FROM contacts_search WHERE contacts_search MATCH ? UNION ALL SELECT id FROM contacts_search_pending UNION ALL SELECT id FROM contacts WHERE id > ${SEARCH_INDEXED_SQL}`;
+  return { sql: `c.id IN (${candidates}) AND ${exact.sql}`, params: [`"${q.replace(/"/g, '""')}"`, ...exact.params] };
+}
+
 export function listContacts(core: Core, input: ListInput, now = new Date()) {
   const where = [input.deleted ? 'c.deleted_at IS NOT NULL AND c.merged_into IS NULL' : 'c.deleted_at IS NULL'];
   const params: unknown[] = [];
   for (const f of [input.filter, input.segmentId !== undefined ? segmentFilter(core, input.segmentId) : undefined]) {
     if (!f) continue;
     const s = filterSql(f, now);
+    if (s.sql === '1') continue; // an empty filter matches everyone
     where.push(s.sql);
     params.push(...s.params);
   }
@@ -47,20 +67,16 @@ export function listContacts(core: Core, input: ListInput, now = new Date()) {
   }
   const q = input.search?.trim();
   if (q) {
-    const like = `%${likeEscape(q)}%`;
-    if (q.includes(' ')) {
-      where.push(`(c.email LIKE ? ESCAPE '\\' OR (c.first_name || ' ' || c.last_name) LIKE ? ESCAPE '\\')`);
-      params.push(like, like);
-    } else {
-      where.push(`(c.email LIKE ? ESCAPE '\\' OR c.first_name LIKE ? ESCAPE '\\' OR c.last_name LIKE ? ESCAPE '\\')`);
-      params.push(like, like, like);
-    }
+    const s = searchSql(q);
+    where.push(s.sql);
+    params.push(...s.params);
   }
   const w = where.join(' AND ');
   // Join companies only when a condition needs them; page through ids first (an index-only walk
   // over the live-row sort indexes), then load the page's rows.
   const from = /\bco\./.test(w) ? 'contacts c LEFT JOIN companies co ON co.id = c.company_id' : 'contacts c';
-  const total = (core.db.prepare(`SELECT COUNT(*) AS n FROM ${from} WHERE ${w}`).get(...params) as { n: number }).n;
+  const countWhere = input.deleted ? w : [liveForCount(where.length > 1), ...where.slice(1)].join(' AND ');
+  const total = (core.db.prepare(`SELECT COUNT(*) AS n FROM ${from} WHERE ${countWhere}`).get(...params) as { n: number }).n;
   const dir = input.sort?.dir === 'desc' ? 'DESC' : 'ASC';
   const sort = input.sort ? `${SORT_SQL[input.sort.field]} ${dir}, c.id ${dir}` : 'c.id ASC';
   const rows = core.db

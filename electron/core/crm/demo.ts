@@ -9,7 +9,7 @@ import { ApiError, type Stage } from '../../../shared/api';
 import type { Core } from '../core';
 import { refreshRollup } from './kpi';
 import { rescore } from './scoring';
-import { storeOf } from './store';
+import { storeOf, syncSearchIndex } from './store';
 import { withBigCache } from './util';
 
 export interface SeedOptions {
@@ -230,6 +230,7 @@ function seed(core: Core, opts: SeedOptions): SeedResult {
         }
         if (lastActivity !== null) store.stmt(`UPDATE contacts SET last_activity_at = ? WHERE id = ?`).run(iso(lastActivity), cid);
       }
+      syncSearchIndex(core.db);
     })();
   }
   const t1 = performance.now();

@@ -14,7 +14,7 @@ import { eventsRoute, formsRoute, ingestEvents, listForms, rotateIngestKey, save
 import { dashboard, refreshRollup } from './kpi';
 import { countFilter, deleteSegment, listSegments, saveSegment } from './segments';
 import { getScoring, rescore, setScoring } from './scoring';
-import { storeOf } from './store';
+import { storeOf, syncSearchIndex } from './store';
 import { likeEscape } from './util';
 
 export { inSegment } from './segments';
@@ -82,6 +82,7 @@ export function crmHandlers(core: Core): HandlerMap<keyof typeof crmOps> {
 export function maintenance(core: Core): void {
   rescore(core);
   purgeDeleted(core);
+  syncSearchIndex(core.db);
   const events = refreshRollup(core);
   if (events > 0) core.bus.emit('crm.kpi.changed', { events });
 }

@@ -6,7 +6,7 @@
  */
 import { ApiError, ScoringConfig, parseOrThrow, stageRank, type Stage } from '../../../shared/api';
 import type { Core } from '../core';
-import { conditionSql, eventWhereSql } from './filter';
+import { LIVE_SCAN, conditionSql, eventWhereSql } from './filter';
 import { afterCommit } from './publish';
 import { newPending, storeOf, type Pending } from './store';
 import { daysAgoIso, nowIso } from './util';
@@ -123,26 +123,42 @@ export function rescore(core: Core, opts: { ids?: number[]; now?: Date; config?:
   const params: unknown[] = [];
   let cte = '';
   const beh = config.behavior;
-  if (beh.length > 0) {
+  const behTerms: string[] = [];
+  if (beh.length > 0 && ids) {
+    // A few contacts: one pass over their events (the subject index), a count per rule.
     const cols = beh.map((r, i) => `SUM(${behaviorCaseSql(r, now, params)}) AS r${i}`);
     const types = [...new Set(beh.map((r) => r.event))];
-    params.push(...types);
-    // All contacts: one sequential pass over the table (+ keeps the planner off the subject index, whose
-    // row-by-row lookups cost more); a few contacts: the subject index.
-    const plus = ids ? '' : '+';
-    let where = `${plus}subject_type = 'contact' AND ${plus}type IN (${types.map(() => '?').join(', ')})`;
-    if (ids) {
-      where += ` AND subject_id IN (${ids.map(() => '?').join(', ')})`;
-      params.push(...ids.map(String));
-    }
+    params.push(...types, ...ids.map(String));
+    const where = `subject_type = 'contact' AND type IN (${types.map(() => '?').join(', ')}) AND subject_id IN (${ids.map(() => '?').join(', ')})`;
     cte = `WITH b AS MATERIALIZED (SELECT CAST(subject_id AS INTEGER) AS cid, ${cols.join(', ')} FROM events WHERE ${where} GROUP BY subject_id) `;
+    beh.forEach((r, i) => behTerms.push(behaviorPointsSql(r, `COALESCE(b.r${i}, 0)`)));
+  } else if (beh.length > 0) {
+    // Everyone: per rule, one range of the (type, at, subject_type, subject_id) index gives the
+    // matching events' contacts without reading event rows, grouped per contact into that rule's
+    // points; a rule with a data condition reads its events' rows, in rowid order. (One pass over
+    // the whole table grouped by contact sorted every event with its data: several times slower.)
+    const perRule = beh.map((r) => {
+      const range = ['type = ?'];
+      params.push(r.event);
+      if (r.withinDays !== undefined) {
+        range.push('at >= ?');
+        params.push(daysAgoIso(now, r.withinDays));
+      }
+      const pts = behaviorPointsSql(r, 'COUNT(*)');
+      if (!r.where) return `SELECT subject_id AS sid, ${pts} AS pts FROM events WHERE ${range.join(' AND ')} AND +subject_type = 'contact' GROUP BY subject_id`;
+      const inner = `SELECT rowid FROM events WHERE ${range.join(' AND ')}`;
+      return `SELECT subject_id AS sid, ${pts} AS pts FROM events WHERE rowid IN (${inner}) AND +subject_type = 'contact' AND ${eventWhereSql(r.where, params)} GROUP BY subject_id`;
+    });
+    cte = `WITH b AS MATERIALIZED (SELECT CAST(sid AS INTEGER) AS cid, SUM(pts) AS pts FROM (${perRule.join(' UNION ALL ')}) GROUP BY sid) `;
+    behTerms.push('COALESCE(b.pts, 0)');
   }
   const terms: string[] = [];
   for (const r of config.fit) terms.push(`(CASE WHEN ${conditionSql(r.when, now, params)} THEN ${r.points} ELSE 0 END)`);
-  beh.forEach((r, i) => terms.push(behaviorPointsSql(r, `COALESCE(b.r${i}, 0)`)));
+  terms.push(...behTerms);
   const decay = decaySql(config.decay, params, now);
   const total = `(${terms.length ? terms.join(' + ') : '0'}) - ${decay}`;
-  let where = 'c.deleted_at IS NULL';
+  // Everyone: read the contacts table once (LIVE_SCAN), not row by row through a partial index.
+  let where = ids ? 'c.deleted_at IS NULL' : LIVE_SCAN;
   if (ids) {
     where += ` AND c.id IN (${ids.map(() => '?').join(', ')})`;
     params.push(...ids);

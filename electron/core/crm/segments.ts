@@ -1,7 +1,7 @@
 /** Saved segments: filters over fields, tags, score, stage and event history, counted live. */
 import { ApiError, Filter, parseOrThrow, type Filter as FilterT } from '../../../shared/api';
 import type { Core } from '../core';
-import { filterSql } from './filter';
+import { filterSql, liveForCount } from './filter';
 import { storeOf } from './store';
 import { nowIso } from './util';
 
@@ -18,7 +18,7 @@ export function countFilter(core: Core, filter: FilterT, now = new Date()): numb
   const f = filterSql(filter, now);
   const needsCompany = /\bco\./.test(f.sql);
   const row = core.db
-    .prepare(`SELECT COUNT(*) AS n FROM contacts c ${needsCompany ? 'LEFT JOIN companies co ON co.id = c.company_id' : ''} WHERE c.deleted_at IS NULL AND ${f.sql}`)
+    .prepare(`SELECT COUNT(*) AS n FROM contacts c ${needsCompany ? 'LEFT JOIN companies co ON co.id = c.company_id' : ''} WHERE ${liveForCount(f.sql !== '1')} AND ${f.sql}`)
     .get(...f.params) as { n: number };
   return row.n;
 }

@@ -179,6 +179,12 @@ export class CrmStore {
     return toContact(r);
   }
 
+  /** The live contacts with these (normalised) e-mails, in one statement (bulk imports). */
+  liveByEmails(emails: string[]): Map<string, ContactRow> {
+    const rows = this.stmt(`SELECT * FROM contacts WHERE deleted_at IS NULL AND email IN (SELECT value FROM json_each(?))`).all(JSON.stringify(emails)) as ContactRow[];
+    return new Map(rows.map((r) => [r.email, r]));
+  }
+
   byEmail(email: string): ContactRow | undefined {
     return this.stmt(`SELECT * FROM contacts WHERE email = ? AND deleted_at IS NULL`).get(normaliseEmail(email)) as ContactRow | undefined;
   }
@@ -250,7 +256,15 @@ export class CrmStore {
   write(
     p: Pending,
     v: ContactValues,
-    opts: { mode: 'create' | 'upsert' | 'patch'; id?: number; reason: string; at?: string; stats?: { companiesCreated: number } },
+    opts: {
+      mode: 'create' | 'upsert' | 'patch';
+      id?: number;
+      reason: string;
+      at?: string;
+      stats?: { companiesCreated: number };
+      /** create/upsert: the live contact with this e-mail when the caller already looked it up (null: none). */
+      existing?: ContactRow | null;
+    },
   ): WriteResult {
     const at = opts.at ?? nowIso();
     let existing: ContactRow | undefined;
@@ -258,7 +272,7 @@ export class CrmStore {
     else {
       const email = v.fields.email;
       if (!email) throw new ApiError('invalid_input', 'email: required', [{ path: 'email', message: 'required' }]);
-      existing = this.byEmail(email);
+      existing = opts.existing !== undefined ? (opts.existing ?? undefined) : this.byEmail(email);
       if (existing && opts.mode === 'create')
         throw new ApiError('conflict', `email: ${email} already belongs to contact ${existing.id}; update that contact or merge the two.`, [
           { path: 'email', message: 'already used by a live contact' },
@@ -373,6 +387,40 @@ export class CrmStore {
     if (reason === 'score') this.recordEvent(p, 'score.crossed', id, at, { threshold: to, score: extra.score, minScore: extra.threshold, from, to });
     this.recordEvent(p, 'lifecycle.changed', id, at, { from, to, reason, ...extra });
   }
+}
+
+/** SQL: the highest contact id the search index has seen (crm_state 'search.indexed', migration 0011). */
+export const SEARCH_INDEXED_SQL = `(SELECT COALESCE(CAST(value AS INTEGER), 0) FROM crm_state WHERE key = 'search.indexed')`;
+
+/**
+ * Bring the trigram search index up to date in bulk (migration 0011): index the contacts created
+ * since it last ran (id above 'search.indexed') and re-index the ones the triggers queued (e-mail
+ * or name changed, deleted), one statement each. Searches read the queue and the new contacts too,
+ * so this is about speed, never correctness. Joins the caller's transaction when there is one.
+ * Returns how many contacts were (re-)indexed.
+ */
+export function syncSearchIndex(db: Sqlite): number {
+  return db.transaction(() => {
+    const w = (db.prepare(`SELECT ${SEARCH_INDEXED_SQL} AS w`).get() as { w: number | null }).w ?? 0;
+    const top = (db.prepare(`SELECT COALESCE(MAX(id), 0) AS m FROM contacts`).get() as { m: number }).m;
+    if (top <= w && !db.prepare(`SELECT 1 FROM contacts_search_pending LIMIT 1`).get()) return 0; // up to date
+    // Contacts above the mark were never indexed; queued ones at or below it were: drop their old entry.
+    db.prepare(`DELETE FROM contacts_search WHERE rowid IN (SELECT id FROM contacts_search_pending WHERE id <= ?)`).run(w);
+    const name = `COALESCE(c.first_name, '') || ' ' || COALESCE(c.last_name, '')`;
+    const n = db
+      .prepare(
+        `INSERT INTO contacts_search (rowid, email, name)
+         SELECT c.id, c.email, ${name} FROM contacts c WHERE c.id > ?
+         UNION ALL SELECT c.id, c.email, ${name} FROM contacts_search_pending p JOIN contacts c ON c.id = p.id WHERE p.id <= ?`,
+      )
+      .run(w, w).changes;
+    db.prepare(`DELETE FROM contacts_search_pending`).run();
+    if (top > w)
+      db.prepare(`INSERT INTO crm_state (key, value) VALUES ('search.indexed', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')`).run(
+        String(top),
+      );
+    return n;
+  })();
 }
 
 const stores = new WeakMap<Sqlite, CrmStore>();

@@ -42,3 +42,14 @@ export function withBigCache<T>(db: { pragma(s: string, o?: { simple: boolean })
     db.pragma(`cache_size = ${before}`);
   }
 }
+
+/** withBigCache for an async bulk job (a CSV import): each batch's random index inserts stay in memory until its commit. */
+export async function withBigCacheAsync<T>(db: { pragma(s: string, o?: { simple: boolean }): unknown }, fn: () => Promise<T>, kib = 256 * 1024): Promise<T> {
+  const before = db.pragma('cache_size', { simple: true }) as number;
+  db.pragma(`cache_size = -${kib}`);
+  try {
+    return await fn();
+  } finally {
+    db.pragma(`cache_size = ${before}`);
+  }
+}
