@@ -64,7 +64,7 @@ function run(dir: string, at: number): Promise<{ ok: boolean; migrated?: { from:
 describe('concurrent first open', () => {
   it('four processes migrate a new store at once: all succeed, one does the work', async () => {
     const latest = loadMigrations(migrationsDir).length;
-    for (let round = 0; round < 3; round++) {
+    for (let round = 0; round < 10; round++) {
       const { dir, cleanup } = tempDir('baton-race-');
       try {
         const at = Date.now() + 400;
@@ -77,5 +77,5 @@ describe('concurrent first open', () => {
         cleanup();
       }
     }
-  });
+  }, 60_000);
 });

@@ -55,6 +55,21 @@ export function looksLikeSqlite(file: string): boolean {
   }
 }
 
+/** Whether SQLite can read `file` (read-only, waiting for a writer's lock): it refuses a foreign file with SQLITE_NOTADB. */
+function sqliteCanRead(file: string, nativeBinding?: string): boolean {
+  let db: Sqlite | null = null;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true, ...(nativeBinding ? { nativeBinding } : {}) });
+    db.pragma('busy_timeout = 5000');
+    db.prepare('select count(*) from sqlite_master').get();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    db?.close();
+  }
+}
+
 export interface OpenOptions {
   /** Path of better-sqlite3's native addon built for another ABI (Electron). */
   nativeBinding?: string | undefined;
@@ -65,10 +80,31 @@ export interface OpenOptions {
 }
 
 export function configure(db: Sqlite): void {
-  db.pragma('journal_mode = WAL');
+  db.pragma('busy_timeout = 5000');
+  walMode(db);
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * `journal_mode = WAL` needs the file to itself for a moment and SQLite answers
+ * SQLITE_BUSY at once instead of calling the busy handler, so while another
+ * process opens (or migrates) the same new store it is retried for as long as
+ * busy_timeout would have waited.
+ */
+function walMode(db: Sqlite, waitMs = 5000): void {
+  const until = Date.now() + waitMs;
+  for (;;) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= until) throw e;
+      Atomics.wait(pause, 0, 0, 10);
+    }
+  }
 }
 
 /**
@@ -79,7 +115,9 @@ export function openStore(dataDir: string, opts: OpenOptions): { db: Sqlite; orm
   const file = join(dataDir, DB_FILE);
   const existed = existsSync(file);
   const backup = () => (opts.newestBackup ? opts.newestBackup() : null);
-  if (existed && !looksLikeSqlite(file) && readSize(file) > 0) {
+  // A store another Baton process is creating this instant can be seen before its
+  // header is written: only a file SQLite itself cannot read is refused.
+  if (existed && readSize(file) > 0 && !looksLikeSqlite(file) && !sqliteCanRead(file, opts.nativeBinding)) {
     throw new CorruptDatabaseError(file, 'not a SQLite database', backup());
   }
   let db: Sqlite;
@@ -97,12 +135,15 @@ export function openStore(dataDir: string, opts: OpenOptions): { db: Sqlite; orm
       if (check !== 'ok') throw new CorruptDatabaseError(file, `quick_check: ${check}`, backup());
     }
     const migrations = loadMigrations(opts.migrationsDir);
-    const found = schemaVersion(db);
+    // Version and tables from one snapshot: another process may commit its migration
+    // between two separate reads (version 0, then its tables: not a foreign file).
+    const { found, tables } = db.transaction(() => {
+      const v = schemaVersion(db);
+      const t = v === 0 ? (db.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name").all() as { name: string }[]).map((r) => r.name) : [];
+      return { found: v, tables: t };
+    })();
     if (found > migrations.length) throw new NewerSchemaError(found, migrations.length);
-    if (found === 0) {
-      const tables = (db.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name").all() as { name: string }[]).map((r) => r.name);
-      if (tables.length > 0) throw new NotBatonDatabaseError(file, tables);
-    }
+    if (found === 0 && tables.length > 0) throw new NotBatonDatabaseError(file, tables);
     configure(db);
     const migrated = migrate(db, migrations);
     return { db, orm: drizzle(db, { schema }), file, migrated };
