@@ -51,7 +51,7 @@ test('a lead-capture form made in Settings takes real posts (its curl command, i
 
     // How to use: the full address of this server, copyable.
     const usage = card.getByTestId('form-usage');
-    const url = new URL(`forms/${slug}`, baton.url).href;
+    const url = new URL(`hooks/forms/${slug}`, baton.url).href;
     await expect(usage.getByTestId('form-url')).toHaveText(url);
     await usage.getByRole('button', { name: 'Copy address' }).click();
     await expect(usage.getByRole('status')).toHaveText('Copied.');
@@ -90,7 +90,7 @@ test('a lead-capture form made in Settings takes real posts (its curl command, i
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(/^email: .*Nothing was stored\./);
     expect((await baton.api('contacts.list', { limit: 1 })).total).toBe(before);
-    const unknown = await fetch(new URL(`forms/${slug}-nope`, baton.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'x@y.test' }) });
+    const unknown = await fetch(new URL(`hooks/forms/${slug}-nope`, baton.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'x@y.test' }) });
     expect(unknown.status).toBe(404);
 
     // Edit: another tag; the next post carries it.

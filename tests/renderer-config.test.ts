@@ -131,13 +131,13 @@ describe('form drafts and examples', () => {
 
   it('the webhook URL, a curl command and an HTML form that post the mapped fields', () => {
     const url = webhookUrl('http://127.0.0.1:4717/', 'webinar');
-    expect(url).toBe('http://127.0.0.1:4717/forms/webinar');
+    expect(url).toBe('http://127.0.0.1:4717/hooks/forms/webinar');
     const form = { slug: 'webinar', name: 'Webinar', fields: { mail: 'email', "who's": 'fullName', ok: 'consent' }, tags: [], source: null };
     const curl = curlExample(url, form);
-    expect(curl).toContain(`curl -X POST 'http://127.0.0.1:4717/forms/webinar'`);
+    expect(curl).toContain(`curl -X POST 'http://127.0.0.1:4717/hooks/forms/webinar'`);
     expect(curl).toContain(`-d '{"mail":"ada@example.com","who'\\''s":"Ada Lovelace","ok":"true"}'`);
     const html = htmlExample(url, form);
-    expect(html).toContain('<form method="post" action="http://127.0.0.1:4717/forms/webinar">');
+    expect(html).toContain('<form method="post" action="http://127.0.0.1:4717/hooks/forms/webinar">');
     expect(html).toContain('<input type="email" name="mail" required>');
     expect(html).toContain('<input type="checkbox" name="ok" value="true">');
     expect(html).toContain('name="who\'s"');

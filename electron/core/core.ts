@@ -104,7 +104,11 @@ export class Core {
     for (const [name, h] of Object.entries(map)) this.handlers[name as OpName] = h as Handler<OpName>;
   }
 
-  /** Mount a public route at /<prefix>/… on the headless server (no bearer token: the handler authenticates). */
+  /**
+   * Mount a public route at /<prefix>/… on the headless server (no bearer token: the
+   * handler authenticates). A prefix is one segment ("hooks") or two ("hooks/forms");
+   * the two-segment one wins for the paths below it.
+   */
   registerPublicRoute(prefix: string, handler: PublicHandler): void {
     this.publicRoutes.set(prefix, handler);
   }

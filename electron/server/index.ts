@@ -303,8 +303,10 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const host = req.headers.host ?? '';
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const [, first = ''] = url.pathname.split('/');
-    const isPublic = first !== 'api' && core.publicRoutes.has(first);
+    const [, first = '', second = ''] = url.pathname.split('/');
+    // A public route is mounted at one segment (/forms) or two (/hooks/forms): the longer wins.
+    const publicPrefix = first === 'api' ? null : core.publicRoutes.has(`${first}/${second}`) ? `${first}/${second}` : core.publicRoutes.has(first) ? first : null;
+    const isPublic = publicPrefix !== null;
     const guard = checkHostAndOrigin({ host: req.headers.host, origin: req.headers.origin }, allowed, { requireOriginMatch: !isPublic });
     if (!guard.ok) {
       sendError(res, 403, { code: 'forbidden', message: guard.message });
@@ -325,7 +327,7 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
       await handleApi(req, res, url.pathname);
       return;
     }
-    if (isPublic && (await handlePublic(req, res, url, first))) return;
+    if (publicPrefix !== null && (await handlePublic(req, res, url, publicPrefix))) return;
     handleStatic(req, res, host);
   }
 

@@ -71,10 +71,15 @@ export const EventTrigger = z
     filter: z.string().optional(),
   })
   .strict();
+/** Webhook slugs the CRM's public routes use below /hooks. */
+export const RESERVED_HOOK_SLUGS: readonly string[] = ['forms', 'events'];
 export const WebhookTrigger = z
   .object({
     type: z.literal('webhook'),
-    slug: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'use lower-case letters, digits and - (the URL is /hooks/<slug>)'),
+    slug: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'use lower-case letters, digits and - (the URL is /hooks/<slug>)')
+      .refine((s) => !RESERVED_HOOK_SLUGS.includes(s), 'forms and events are taken (/hooks/forms/<form> is lead capture, /hooks/events is event ingest): pick another slug'),
   })
   .strict();
 export const Trigger = z.discriminatedUnion('type', [ManualTrigger, ScheduleTrigger, EventTrigger, WebhookTrigger]);

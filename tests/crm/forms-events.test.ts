@@ -90,6 +90,24 @@ describe('lead-capture forms', () => {
     expect(count(`SELECT COUNT(*) AS n FROM contacts`)).toBe(2);
   });
 
+  it('the same routes answer below /hooks (/hooks/forms/<slug>, /hooks/events) beside the workflow webhooks', async () => {
+    server = await startServer(core, { port: 0, closeCore: false });
+    const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+      fetch(new URL(path, server!.url), { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    expect((await post('/hooks/forms/newsletter', { mail: 'hook@example.com', name: 'Hook Person' })).status).toBe(200);
+    expect(count(`SELECT COUNT(*) AS n FROM contacts WHERE email = 'hook@example.com'`)).toBe(1);
+    expect((await post('/hooks/forms/missing', { mail: 'x@example.com' })).status).toBe(404);
+    expect((await post('/hooks/forms/newsletter', { name: 'No mail' })).status).toBe(400);
+    const ev = { email: 'hook@example.com', type: 'page.visited', data: { url: 'https://x.io/pricing' } };
+    expect((await post('/hooks/events', ev)).status).toBe(401);
+    expect((await post('/hooks/events', ev, { authorization: `Bearer ${key}` })).status).toBe(200);
+    expect(count(`SELECT COUNT(*) AS n FROM events WHERE type = 'page.visited'`)).toBe(1);
+    // A workflow webhook is still /hooks/<slug>: an unknown one is the webhook router's 404.
+    const wh = await post('/hooks/no-such-hook', {});
+    expect(wh.status).toBe(404);
+    expect(JSON.stringify(await wh.json())).toContain('No webhook at /hooks/no-such-hook');
+  });
+
   it('events.ingest is all or nothing and names the failing item', async () => {
     const e = await core.call('events.ingest', { events: [{ email: 'a@b.co', type: 'email.opened' }, { contactId: 999, type: 'email.opened' }] }).catch((x: unknown) => x);
     expect(e).toMatchObject({ code: 'not_found', issues: [{ path: 'events.1.contactId' }] });

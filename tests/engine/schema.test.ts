@@ -33,4 +33,13 @@ describe('workflow JSON Schema', () => {
     const body = validateWorkflow({ id: 'fe', name: 'F', nodes: [{ id: 'loop', type: 'forEach', params: { items: '=input.x', body: { nodes: [{ id: 'in', type: 'bogus' }] } } }] });
     expect(body.issues[0]).toMatchObject({ path: 'nodes.0.params.body.nodes.0.type', nodeId: 'in' });
   });
+
+  it('webhook slugs forms and events are refused: /hooks/forms/<form> and /hooks/events belong to lead capture and event ingest', () => {
+    for (const slug of ['forms', 'events']) {
+      const r = validateWorkflow({ id: 'wh', name: 'W', trigger: { type: 'webhook', slug }, nodes: [{ id: 'a', type: 'log', params: { message: 'x' } }] });
+      expect(r.ok).toBe(false);
+      expect(r.issues[0]).toMatchObject({ path: 'trigger.slug', message: expect.stringContaining('pick another slug') });
+    }
+    expect(validateWorkflow({ id: 'wh', name: 'W', trigger: { type: 'webhook', slug: 'forms-2' }, nodes: [{ id: 'a', type: 'log', params: { message: 'x' } }] }).ok).toBe(true);
+  });
 });

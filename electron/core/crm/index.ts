@@ -89,10 +89,15 @@ export function maintenance(core: Core): void {
 
 export function crmDomain(core: Core): void {
   core.register(crmHandlers(core));
-  // The issue names /hooks/forms/<form> and /hooks/events; until the hooks router
-  // can delegate, the CRM mounts its own prefixes /forms and /events.
-  core.registerPublicRoute('forms', formsRoute(core));
-  core.registerPublicRoute('events', eventsRoute(core));
+  // Lead capture and event ingest live beside the workflow webhooks (/hooks/forms/<form>,
+  // /hooks/events; those two slugs are reserved there), and at the short /forms and
+  // /events that earlier versions printed.
+  const forms = formsRoute(core);
+  const events = eventsRoute(core);
+  core.registerPublicRoute('hooks/forms', forms);
+  core.registerPublicRoute('hooks/events', events);
+  core.registerPublicRoute('forms', forms);
+  core.registerPublicRoute('events', events);
   let timer: NodeJS.Timeout | null = null;
   let first: NodeJS.Timeout | null = null;
   core.addService({

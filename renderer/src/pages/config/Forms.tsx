@@ -96,7 +96,7 @@ export function FormsCard() {
                 <tr key={f.slug} data-testid="form-row" data-form={f.slug}>
                   <td>
                     {f.name}
-                    <code className="cfg-sub">/forms/{f.slug}</code>
+                    <code className="cfg-sub">/hooks/forms/{f.slug}</code>
                   </td>
                   <td>{Object.entries(f.fields).map(([k, t]) => `${k} → ${t}`).join(', ')}</td>
                   <td>{f.tags.length ? f.tags.join(', ') : <span className="muted">none</span>}</td>
@@ -238,7 +238,7 @@ function FormEditor({ initial, taken, onCancel, onSaved }: { initial: FormDraft;
         <div className="field">
           <label htmlFor={`${id}-slug`}>Slug</label>
           <input id={`${id}-slug`} value={d.slug} readOnly={!d.isNew} spellCheck={false} placeholder="webinar" onChange={(e) => edit({ slug: e.target.value }, 'slug')} aria-invalid={msg('slug') ? true : undefined} aria-describedby={`${id}-slug-h`} />
-          {help('slug', d.isNew ? 'The address: /forms/<slug>. Lower-case letters, digits and -.' : 'Fixed: it is the form\'s address.', `${id}-slug-h`)}
+          {help('slug', d.isNew ? 'The address: /hooks/forms/<slug>. Lower-case letters, digits and -.' : 'Fixed: it is the form\'s address.', `${id}-slug-h`)}
         </div>
         <div className="field">
           <label htmlFor={`${id}-tags`}>Tags</label>

@@ -264,9 +264,9 @@ export function checkForm(d: FormDraft): Checked<FormDef> {
   return { ok: true, value: r.data };
 }
 
-/** Where a form posts: the server's origin + /forms/<slug>. */
+/** Where a form posts: the server's origin + /hooks/forms/<slug>. */
 export function webhookUrl(origin: string, slug: string): string {
-  return `${origin.replace(/\/+$/, '')}/forms/${slug}`;
+  return `${origin.replace(/\/+$/, '')}/hooks/forms/${slug}`;
 }
 
 /** Example values for a target, for the copyable examples. */
