@@ -1,19 +1,9 @@
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { SECRET_NAME_RULE } from '../shared/api';
-import type { Page } from '@playwright/test';
 import { expect, openPage, test } from './fixtures';
+import { SHOTS, shootWholePage } from './shots';
 
-/** Grow the viewport to the page's height for the shot (fullPage captures distort the sticky sidebar). */
-async function shootWholePage(page: Page, path: string): Promise<void> {
-  const size = page.viewportSize() ?? { width: 1280, height: 860 };
-  const height = await page.locator('body').evaluate((b) => (b as unknown as { scrollHeight: number }).scrollHeight);
-  await page.setViewportSize({ width: size.width, height: Math.max(size.height, height) });
-  await page.screenshot({ path });
-  await page.setViewportSize(size);
-}
-
-const SHOTS = resolve(import.meta.dirname, 'screenshots');
 const PAGES = ['Dashboard', 'Approvals', 'Workflows', 'Runs', 'Contacts', 'Pipeline', 'Sequences', 'Documents', 'Settings'];
 
 test('the app loads from the login link, keeps the token out of the address bar, and goes live', async ({ app, baton }) => {

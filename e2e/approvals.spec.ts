@@ -9,13 +9,13 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import type { Approval, OpInput, OpName, OpOutput } from '../shared/api';
 import { expect, openPage, test, type BatonServerInfo } from './fixtures';
+import { SHOTS } from './shots';
 import { baton as cli, startServer, type RunningServer } from './server';
 
-const SHOTS = resolve(import.meta.dirname, 'screenshots');
 const tag = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
 interface Hit {

@@ -5,12 +5,11 @@
  * while a contact is open, removable). Numbers come from the API, never from constants.
  */
 import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Page } from '@playwright/test';
 import { ensureDemo } from './demo';
 import { expect, openPage, test } from './fixtures';
+import { SHOTS, shootSchemes } from './shots';
 
-const SHOTS = resolve(import.meta.dirname, 'screenshots');
 mkdirSync(SHOTS, { recursive: true });
 const stamp = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
 
@@ -21,13 +20,7 @@ test.beforeAll(async () => {
   await ensureDemo(3000);
 });
 
-async function shoot(page: Page, name: string): Promise<void> {
-  for (const scheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme: scheme });
-    await page.screenshot({ path: resolve(SHOTS, `companies-${name}-${scheme}.png`) });
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-}
+const shoot = (page: Page, name: string) => shootSchemes(page, `companies-${name}`);
 
 const tableRow = (page: Page, index: number) => page.locator(`.ct-body [role="row"][aria-rowindex="${index + 2}"]`);
 

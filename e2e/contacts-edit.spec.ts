@@ -5,12 +5,11 @@
  * e-mail made here is unique, and what the UI did is checked through the API.
  */
 import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Page } from '@playwright/test';
 import { ensureDemo } from './demo';
 import { expect, openPage, test, type BatonServerInfo } from './fixtures';
+import { SHOTS, shootSchemes } from './shots';
 
-const SHOTS = resolve(import.meta.dirname, 'screenshots');
 mkdirSync(SHOTS, { recursive: true });
 const stamp = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
 const mail = (who: string) => `${who}.${stamp}@edit-e2e.example`;
@@ -23,13 +22,7 @@ test.beforeAll(async () => {
   await ensureDemo(3000);
 });
 
-async function shoot(page: Page, name: string): Promise<void> {
-  for (const scheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme: scheme });
-    await page.screenshot({ path: resolve(SHOTS, `contacts-edit-${name}-${scheme}.png`) });
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-}
+const shoot = (page: Page, name: string) => shootSchemes(page, `contacts-edit-${name}`);
 
 async function findByEmail(baton: BatonServerInfo, email: string, deleted = false) {
   return (await baton.api('contacts.list', { search: email, deleted, limit: 5 })).rows.find((c) => c.email === email);

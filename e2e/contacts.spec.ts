@@ -6,32 +6,18 @@
  * unique name.
  */
 import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Page } from '@playwright/test';
 import { ensureDemo } from './demo';
 import { expect, openPage, test } from './fixtures';
+import { SHOTS, shootSchemes } from './shots';
 
-const SHOTS = resolve(import.meta.dirname, 'screenshots');
 mkdirSync(SHOTS, { recursive: true });
 const stamp = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
 
 test.describe.configure({ mode: 'serial' });
 
 
-/** Light and dark; `whole` grows the viewport to the page's height (fullPage distorts the sticky sidebar). */
-async function shoot(page: Page, name: string, whole = false): Promise<void> {
-  const size = page.viewportSize() ?? { width: 1280, height: 860 };
-  if (whole) {
-    const height = await page.locator('body').evaluate((b) => (b as unknown as { scrollHeight: number }).scrollHeight);
-    await page.setViewportSize({ width: size.width, height: Math.max(size.height, height) });
-  }
-  for (const scheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme: scheme });
-    await page.screenshot({ path: resolve(SHOTS, `contacts-${name}-${scheme}.png`) });
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-  if (whole) await page.setViewportSize(size);
-}
+const shoot = (page: Page, name: string, whole = false) => shootSchemes(page, `contacts-${name}`, whole);
 
 const row = (page: Page, index: number) => page.locator(`.ct-body [role="row"][aria-rowindex="${index + 2}"]`);
 

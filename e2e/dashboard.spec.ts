@@ -8,9 +8,9 @@ import { resolve } from 'node:path';
 import type { Page } from '@playwright/test';
 import type { OpOutput } from '../shared/api';
 import { expect, test, type BatonServerInfo } from './fixtures';
+import { SHOTS, shootWholePage } from './shots';
 import { ensureDemo } from './demo';
 
-const SHOTS = resolve(import.meta.dirname, 'screenshots');
 
 test.beforeAll(async () => {
   // Demo data in the live server's folder (another spec may have seeded it already: then that data is used).
@@ -299,11 +299,3 @@ test('an escalation appears live as a toast and a Web Notification, and is ackno
   }
 });
 
-/** Grow the viewport to the page's height for the shot (fullPage captures distort the sticky sidebar). */
-async function shootWholePage(page: Page, path: string): Promise<void> {
-  const size = page.viewportSize() ?? { width: 1280, height: 860 };
-  const height = await page.locator('body').evaluate((b) => (b as unknown as { scrollHeight: number }).scrollHeight);
-  await page.setViewportSize({ width: size.width, height: Math.max(size.height, height) });
-  await page.screenshot({ path });
-  await page.setViewportSize(size);
-}

@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { expect, openPage, test } from './fixtures';
+import { SHOTS } from './shots';
 
-const SHOTS = resolve(import.meta.dirname, 'screenshots');
 const unique = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
 /** Everything the page asks the network for, to prove a document loads nothing. */

@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { expect, openPage, test } from './fixtures';
+import { SHOTS } from './shots';
 import { freshServer, type Fresh } from './fresh';
 
-const SHOTS = resolve(import.meta.dirname, 'screenshots');
 
 /** A contact scored 90 (a fit rule on the tag vip) that asks for a demo and buys; the sales reactor has read it all. */
 async function vipActs(f: Fresh, email: string, firstName: string): Promise<number> {

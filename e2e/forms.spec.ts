@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, openPage, test } from './fixtures';
+import { SHOTS } from './shots';
 
-const SHOTS = resolve(import.meta.dirname, 'screenshots');
 
 test('a lead-capture form made in Settings takes real posts (its curl command, its HTML form, JSON), tags and sources the contact; bad posts and unknown forms get 4xx; edit and delete', async ({ app, baton, context, page }) => {
   test.setTimeout(90_000);

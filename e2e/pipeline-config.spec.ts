@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { expect, openPage, test } from './fixtures';
+import { SHOTS } from './shots';
 import { freshServer } from './fresh';
 
-const SHOTS = resolve(import.meta.dirname, 'screenshots');
 const DAY = 86_400_000;
 
 test('pipeline stages edited in the UI: bad values named and nothing saved; a time limit set here is what pipeline.scan uses; a stage holding deals is not removed', async ({ page }) => {

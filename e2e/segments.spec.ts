@@ -7,13 +7,12 @@
  * and numbers are compared with what the API answers, never with constants.
  */
 import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Locator, Page } from '@playwright/test';
 import type { FilterInput } from '../shared/api';
 import { ensureDemo } from './demo';
 import { expect, openPage, test, type BatonServerInfo } from './fixtures';
+import { SHOTS, shootSchemes } from './shots';
 
-const SHOTS = resolve(import.meta.dirname, 'screenshots');
 mkdirSync(SHOTS, { recursive: true });
 const stamp = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
 
@@ -24,19 +23,7 @@ test.beforeAll(async () => {
   await ensureDemo(3000);
 });
 
-async function shoot(page: Page, name: string, whole = false): Promise<void> {
-  const size = page.viewportSize() ?? { width: 1280, height: 860 };
-  if (whole) {
-    const height = await page.locator('body').evaluate((b) => (b as unknown as { scrollHeight: number }).scrollHeight);
-    await page.setViewportSize({ width: size.width, height: Math.max(size.height, height) });
-  }
-  for (const scheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme: scheme });
-    await page.screenshot({ path: resolve(SHOTS, `segments-${name}-${scheme}.png`) });
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-  if (whole) await page.setViewportSize(size);
-}
+const shoot = (page: Page, name: string, whole = false) => shootSchemes(page, `segments-${name}`, whole);
 
 const count = async (baton: BatonServerInfo, filter: FilterInput) => (await baton.api('segments.count', { filter })).count;
 const byName = async (baton: BatonServerInfo, name: string) => (await baton.api('segments.list', {})).segments.find((s) => s.name === name);

@@ -1,19 +1,9 @@
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import type { Page } from '@playwright/test';
+import { join } from 'node:path';
 import { expect, openPage, test } from './fixtures';
+import { SHOTS, shootWholePage } from './shots';
 
-const SHOTS = resolve(import.meta.dirname, 'screenshots');
 const unique = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-
-/** Grow the viewport to the page's height for the shot (fullPage captures distort the sticky sidebar). */
-async function shootWholePage(page: Page, path: string): Promise<void> {
-  const size = page.viewportSize() ?? { width: 1280, height: 860 };
-  const height = await page.locator('body').evaluate((b) => (b as unknown as { scrollHeight: number }).scrollHeight);
-  await page.setViewportSize({ width: size.width, height: Math.max(size.height, height) });
-  await page.screenshot({ path });
-  await page.setViewportSize(size);
-}
 
 test('a sequence is created in the UI: bad steps are refused naming the field, a good one is saved, contacts are enrolled and unenrolled', async ({ app, baton }) => {
   // A long walk through the page (about 20 s here; more on a loaded machine): more than the 30 s default.

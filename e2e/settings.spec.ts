@@ -1,11 +1,11 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { startSmtp } from '../tests/support/smtp';
 import { expect, openPage, test } from './fixtures';
+import { SHOTS } from './shots';
 import { startServer, type RunningServer } from './server';
 
-const SHOTS = resolve(import.meta.dirname, 'screenshots');
 
 test('SMTP settings validate as you type, save, and Test connection logs in to a real SMTP server', async ({ app, baton }) => {
   const smtp = await startSmtp();

@@ -1,10 +1,10 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { expect, test } from './fixtures';
+import { SHOTS } from './shots';
 import { startServer, type RunningServer } from './server';
 
-const SHOTS = resolve(import.meta.dirname, 'screenshots');
 
 // Its own server: the first run needs a data folder nobody has used.
 test('first run: a newcomer walks the setup, loads demo data and templates, and lands on a populated dashboard', async ({ page, playwright }) => {

@@ -3,29 +3,18 @@
  * run now, a failed run explained and retried, the global pause switch on a
  * per-second schedule, enable/disable, and the graph's per-node counts.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Page } from '@playwright/test';
 import type { RunSummary } from '../shared/api';
 import { expect, openPage, test, type BatonServerInfo } from './fixtures';
+import { shootSchemes } from './shots';
 
-const SHOTS = resolve(import.meta.dirname, 'screenshots');
 const uid = () => `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
 
-async function shoot(page: Page, name: string): Promise<void> {
-  mkdirSync(SHOTS, { recursive: true });
-  const size = page.viewportSize() ?? { width: 1280, height: 860 };
-  const height = await page.locator('body').evaluate((b) => (b as unknown as { scrollHeight: number }).scrollHeight);
-  for (const scheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme: scheme });
-    await page.setViewportSize({ width: size.width, height: Math.min(Math.max(size.height, height), 4000) });
-    await page.screenshot({ path: join(SHOTS, `${name}-${scheme}.png`) });
-  }
-  await page.setViewportSize(size);
-  await page.emulateMedia({ colorScheme: 'light' });
-}
+const shoot = (page: Page, name: string) => shootSchemes(page, name, true);
 
 /** Collect CSP violations and page errors: the pages must render under the server's strict CSP. */
 function watchConsole(page: Page): string[] {
