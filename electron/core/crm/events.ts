@@ -2,6 +2,7 @@
  * Activity events on contacts (append-only rows of the `events` table), lead
  * capture forms, and the public routes POST /forms/<slug> and POST /events.
  */
+import { jsonTooDeep, shortPath, tooDeepMessage } from '../../../shared/contract/limits';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { ApiError, EventIngest, FormDef, describeIssues, issuesOf, parseOrThrow, type FormDef as FormDefT } from '../../../shared/api';
@@ -127,6 +128,8 @@ function parseBody(req: PublicRequest): Record<string, unknown> {
       throw new ApiError('invalid_input', 'The body is not valid JSON (send a JSON object or a urlencoded form).');
     }
     if (!v || typeof v !== 'object' || Array.isArray(v)) throw new ApiError('invalid_input', 'The body must be a JSON object.');
+    const deep = jsonTooDeep(v);
+    if (deep) throw new ApiError('invalid_input', `The body is ${tooDeepMessage(deep)} (at ${shortPath(deep.path)}).`, [{ path: shortPath(deep.path), message: tooDeepMessage(deep) }]);
     return v as Record<string, unknown>;
   }
   throw new ApiError('invalid_input', `Unsupported content type ${type}; send application/json or application/x-www-form-urlencoded.`);
