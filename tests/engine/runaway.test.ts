@@ -17,7 +17,7 @@ import { openBaton } from '../../electron/core';
 import { importWorkflow } from '../../electron/core/engine/workflows';
 import { EnvSecretStore } from '../../electron/core/secrets';
 import { startServer } from '../../electron/server';
-import { tempDir } from '../helpers';
+import { openTestCore, tempDir } from '../helpers';
 import { harness, wf, type EngineHarness } from './util';
 
 let h: EngineHarness;
@@ -270,10 +270,13 @@ describe('JSON nested past the limit', () => {
   });
 
   it('over HTTP: 400 naming the field and the limit for every free-JSON operation, never a 500', async () => {
-    const server = await startServer(h.core, { port: 0, closeCore: false });
+    // A core of its own: the ingest key and the webhook secret come from its (private) environment.
+    const t = await openTestCore({ host: 'server', env: { BATON_SECRET_CRM_INGEST_KEY: 'ingest-key-for-tests', BATON_SECRET_HOOK_HOOKED: 'hook-secret-for-tests' } });
+    const core = t.core;
+    const count = (sql: string): number => (core.db.prepare(sql).get() as { n: number }).n;
+    const server = await startServer(core, { port: 0, closeCore: false });
     try {
-      await h.importWf(wf('noop', [{ id: 'x', type: 'set', params: { values: {} } }]));
-      const deep = nested(10_000);
+      await core.call('workflows.import', { definition: wf('noop', [{ id: 'x', type: 'set', params: { values: {} } }]) });
       const post = async (op: string, body: unknown) => {
         const res = await fetch(`${server.url}api/v1/${op}`, { method: 'POST', headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
         return { status: res.status, body: (await res.json()) as { error?: { code: string; message: string; issues?: { path: string; message: string }[] } } };
@@ -284,7 +287,6 @@ describe('JSON nested past the limit', () => {
         return { status: res.status, body: (await res.json()) as { error: { code: string; message: string; issues: { path: string; message: string }[] } } };
       };
       const deepText = '{"a":'.repeat(9_999) + '{}' + '}'.repeat(9_999);
-      expect(deep).toBeTruthy();
       const cases: [string, string, string][] = [
         ['settings.set', `{"key":"x.y","value":${deepText}}`, 'value'],
         ['runs.start', `{"workflow":"noop","input":${deepText}}`, 'input'],
@@ -302,13 +304,26 @@ describe('JSON nested past the limit', () => {
         expect(r.body.error.message, op).toContain(`nested more than ${MAX_JSON_DEPTH} levels deep`);
       }
       // Nothing was stored.
-      expect(h.core.db.prepare(`SELECT COUNT(*) AS n FROM settings WHERE key = 'x.y'`).get()).toEqual({ n: 0 });
-      expect(runCount()).toBe(0);
+      expect(count(`SELECT COUNT(*) AS n FROM settings WHERE key = 'x.y'`)).toBe(0);
+      expect(count('SELECT COUNT(*) AS n FROM runs')).toBe(0);
       // At the limit it is accepted.
       const ok = await post('runs.start', { workflow: 'noop', input: nested(MAX_JSON_DEPTH) });
       expect(ok.status).toBe(200);
+      // The public routes parse their own bodies: event ingest and a webhook trigger refuse the same way.
+      const key = 'ingest-key-for-tests';
+      const ingest = await fetch(`${server.url}hooks/events`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: `{"email":"a@x.test","type":"page.viewed","data":${deepText}}` });
+      expect(ingest.status).toBe(400);
+      expect(((await ingest.json()) as { error: { message: string } }).error.message).toContain(`nested more than ${MAX_JSON_DEPTH} levels deep`);
+      await core.call('workflows.import', { definition: wf('hooked', [{ id: 'x', type: 'set', params: { values: {} } }], [], { trigger: { type: 'webhook', slug: 'hooked' } }) });
+      const secret = 'hook-secret-for-tests';
+      const hook = await fetch(`${server.url}hooks/hooked`, { method: 'POST', headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' }, body: deepText });
+      expect(hook.status).toBe(400);
+      expect(((await hook.json()) as { error: { message: string } }).error.message).toContain(`nested more than ${MAX_JSON_DEPTH} levels deep`);
+      expect(count('SELECT COUNT(*) AS n FROM runs')).toBe(1);
+      expect(count(`SELECT COUNT(*) AS n FROM events WHERE type = 'page.viewed'`)).toBe(0);
     } finally {
       await server.close();
+      await t.cleanup();
     }
   });
 });

@@ -2,10 +2,10 @@
  * Activity events on contacts (append-only rows of the `events` table), lead
  * capture forms, and the public routes POST /forms/<slug> and POST /events.
  */
-import { jsonTooDeep, shortPath, tooDeepMessage } from '../../../shared/contract/limits';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { ApiError, EventIngest, FormDef, describeIssues, issuesOf, parseOrThrow, type FormDef as FormDefT } from '../../../shared/api';
+import { jsonTooDeep, shortPath, tooDeepMessage } from '../../../shared/contract/limits';
 import type { Core, PublicRequest, PublicResponse } from '../core';
 import { rowValues } from './csv';
 import { afterCommit } from './publish';

@@ -15,9 +15,9 @@
  *   run (the same run id is returned).
  * - 202 `{ runId }` when the run started.
  */
-import { jsonTooDeep, shortPath, tooDeepMessage } from '../../../../shared/contract/limits';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ApiError } from '../../../../shared/api';
+import { jsonTooDeep, shortPath, tooDeepMessage } from '../../../../shared/contract/limits';
 import type { PublicHandler, PublicRequest, PublicResponse } from '../../core';
 
 /** Same rule as the webhook trigger's slug in shared/contract/workflow.ts. */
