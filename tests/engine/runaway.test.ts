@@ -14,6 +14,7 @@ import { ApiError } from '../../shared/api';
 import { MAX_JSON_DEPTH } from '../../shared/contract/limits';
 import type { WorkflowDefinitionInput } from '../../shared/contract/workflow';
 import { openBaton } from '../../electron/core';
+import { engineOf } from '../../electron/core/engine';
 import { importWorkflow } from '../../electron/core/engine/workflows';
 import { EnvSecretStore } from '../../electron/core/secrets';
 import { startServer } from '../../electron/server';
@@ -157,6 +158,43 @@ describe('sub-workflow depth at run time', () => {
     expect(d.error?.message).toContain('no workflow "nowhere" to run as a sub-workflow');
     expect((await h.detail(await h.run('lost', { target: 'Not An Id' }))).error?.message).toContain('parameter "workflow" must be a workflow id');
   });
+});
+
+describe('a dynamic cycle under the worker pool, over HTTP (as baton serve runs it)', () => {
+  it('stops at the depth limit: 11 runs, the root fails naming the chain, nothing is left running', async () => {
+    const jobsDir = resolve(__dirname, '../../out/main/jobs');
+    if (!existsSync(join(jobsDir, 'dispatcher.js'))) throw new Error('Build first (npx electron-vite build): the pool runs the built worker files');
+    const t = await openTestCore({ host: 'server' });
+    const engine = engineOf(t.core);
+    engine.poolOptions = { jobsDir, workers: 2 };
+    await engine.start('pool');
+    const server = await startServer(t.core, { port: 0, closeCore: false });
+    const call = async (op: string, body: unknown) => {
+      const res = await fetch(`${server.url}api/v1/${op}`, { method: 'POST', headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const json = (await res.json()) as { result: Record<string, unknown> };
+      expect(res.status, op).toBe(200);
+      return json.result;
+    };
+    try {
+      await call('workflows.import', { definition: wf('ping', [{ id: 'call', type: 'subworkflow', params: { workflow: "='pong'" } }]) });
+      await call('workflows.import', { definition: wf('pong', [{ id: 'call', type: 'subworkflow', params: { workflow: "='ping'" } }]) });
+      const { runId } = (await call('runs.start', { workflow: 'ping' })) as { runId: string };
+      const t0 = Date.now();
+      let root: Record<string, unknown> = {};
+      while ((root = await call('runs.get', { id: runId })).status !== 'failed') {
+        if (Date.now() - t0 > 60_000) throw new Error(`the root run is still ${String(root.status)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect((root.error as { message: string }).message).toContain('ping -> pong -> ping -> pong -> ping -> pong -> ping -> pong -> ping -> pong -> ping -> pong would be 11 sub-workflow levels deep');
+      const n = (sql: string): number => (t.core.db.prepare(sql).get() as { n: number }).n;
+      expect(n('SELECT COUNT(*) AS n FROM runs')).toBe(11);
+      expect(n(`SELECT COUNT(*) AS n FROM runs WHERE status IN ('queued','running','waiting')`)).toBe(0);
+      expect(n(`SELECT COUNT(*) AS n FROM steps WHERE status IN ('ready','running','waiting')`)).toBe(0);
+    } finally {
+      await server.close();
+      await t.cleanup();
+    }
+  }, 90_000);
 });
 
 describe('cancelling deep and wide run trees', () => {
