@@ -374,16 +374,31 @@ describe('step output and error size', () => {
     expect(d.error?.message).toBe('output of shout is 2.0 MB, over the limit of 1.0 MB (setting engine.maxStepOutputBytes)');
     expect(d.steps[0]).toMatchObject({ status: 'failed', attempts: 1, output: null });
     await h.core.call('settings.set', { key: 'engine.maxStepOutputBytes', value: 4 * 1024 * 1024 });
-    // The executor re-reads the setting at most every 2 s.
-    await new Promise((r) => setTimeout(r, 2100));
+    // The executor re-reads the setting at most every 2 s (of the engine clock).
+    h.clock.advance(2001);
     const ok = await h.detail(await h.run('big', { n: 2 * 1024 * 1024 }));
     expect(ok.status).toBe('succeeded');
     // Bytes, not characters: 400,000 three-byte characters are 1.1 MB.
     await h.core.call('settings.set', { key: 'engine.maxStepOutputBytes', value: null });
-    await new Promise((r) => setTimeout(r, 2100));
+    h.clock.advance(2001);
     await h.importWf(wf('wide', [{ id: 'w', type: 'transform', params: { expression: '$pad("", 400000, "€")' } }]));
     const w = await h.detail(await h.run('wide', {}));
     expect(w.error?.message).toBe('output of w is 1.1 MB, over the limit of 1.0 MB (setting engine.maxStepOutputBytes)');
+    // Two last steps of 600 KB each: each is under the limit, the run's output (their map) is not.
+    await h.importWf(
+      wf('two', [
+        { id: 'left', type: 'transform', params: { expression: '$pad("", 600000, "l")' } },
+        { id: 'right', type: 'transform', params: { expression: '$pad("", 600000, "r")' } },
+      ]),
+    );
+    const two = await h.detail(await h.run('two', {}));
+    expect(two.steps.map((st) => st.status)).toEqual(['succeeded', 'succeeded']);
+    expect(two.status).toBe('failed');
+    expect(two.error?.message).toBe("the run's output (the outputs of its 2 last steps) is 1.1 MB, over the limit of 1.0 MB (setting engine.maxStepOutputBytes)");
+    expect(two.output).toBeNull();
+    // Under the limit the map is the output, as before.
+    await h.importWf(wf('pair', [{ id: 'a1', type: 'transform', params: { expression: '1' } }, { id: 'b1', type: 'transform', params: { expression: '{"x": [2]}' } }]));
+    expect((await h.detail(await h.run('pair', {}))).output).toEqual({ a1: 1, b1: { x: [2] } });
   }, 60_000);
 
   it('a huge error message is truncated with a note; escalation text over the limit fails the step', async () => {

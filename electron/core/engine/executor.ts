@@ -8,7 +8,7 @@ import type { Orm, Sqlite } from '../db/open';
 import { compiled } from './compile';
 import { evaluateTemplate, compileExpression, ExpressionError } from './expr';
 import { NodeError, isSuspend, type NodeContext, type Suspend } from './registry';
-import { EngineStore, type ClaimedStep, type Effect, type Emit, type RunInfo, type StepOutcome, type StepResult } from './store';
+import { DEFAULT_MAX_STEP_OUTPUT_BYTES, EngineStore, MAX_ERROR_CHARS, formatBytes, type ClaimedStep, type Effect, type Emit, type RunInfo, type StepOutcome, type StepResult } from './store';
 
 export interface ExecutorLog {
   info(msg: string, fields?: Record<string, unknown>): void;
@@ -245,14 +245,10 @@ export class Executor {
 
   private limitCache = { at: -Infinity, bytes: DEFAULT_MAX_STEP_OUTPUT_BYTES };
 
-  /** The setting engine.maxStepOutputBytes, read at most every 2 s (a change applies in every worker within 2 s). */
+  /** The setting engine.maxStepOutputBytes, read at most every 2 s of the engine clock (a change applies in every worker within 2 s). */
   get maxStepOutputBytes(): number {
-    const now = Date.now();
-    if (now - this.limitCache.at > 2000) {
-      const row = this.store.s.setting.get('engine.maxStepOutputBytes') as { value: string } | undefined;
-      const v = row ? Number(JSON.parse(row.value)) : NaN;
-      this.limitCache = { at: now, bytes: Number.isInteger(v) && v > 0 ? v : DEFAULT_MAX_STEP_OUTPUT_BYTES };
-    }
+    const now = this.o.clock();
+    if (now - this.limitCache.at > 2000) this.limitCache = { at: now, bytes: this.store.maxStepOutputBytes() };
     return this.limitCache.bytes;
   }
 
@@ -290,15 +286,4 @@ export class Executor {
     if (message.length <= limit) return message;
     return `${message.slice(0, limit)}… (truncated: the message has ${message.length.toLocaleString('en-US')} characters, over the limit of ${limit.toLocaleString('en-US')})`;
   }
-}
-
-/** Default of the setting engine.maxStepOutputBytes (1 MiB). */
-export const DEFAULT_MAX_STEP_OUTPUT_BYTES = 1024 * 1024;
-/** Step error messages longer than this (in characters) are truncated. */
-export const MAX_ERROR_CHARS = 64 * 1024;
-
-export function formatBytes(n: number): string {
-  if (n >= 1024 * 1024) return `${(n / (1024 * 1024)).toFixed(1)} MB`;
-  if (n >= 1024) return `${(n / 1024).toFixed(1)} KB`;
-  return `${n} bytes`;
 }

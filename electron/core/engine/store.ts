@@ -111,6 +111,16 @@ const SKIPPED: AdvanceSource = { status: 'skipped', branch: null, output: null, 
 
 /** Default of the setting engine.subworkflowDepth: sub-workflow levels below a top-level run. */
 export const DEFAULT_SUBWORKFLOW_DEPTH = 10;
+/** Default of the setting engine.maxStepOutputBytes (1 MiB). */
+export const DEFAULT_MAX_STEP_OUTPUT_BYTES = 1024 * 1024;
+/** Step error messages longer than this (in characters) are truncated. */
+export const MAX_ERROR_CHARS = 64 * 1024;
+
+export function formatBytes(n: number): string {
+  if (n >= 1024 * 1024) return `${(n / (1024 * 1024)).toFixed(1)} MB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${n} bytes`;
+}
 
 interface RunWork {
   run: RunInfo;
@@ -637,14 +647,25 @@ export class EngineStore {
     }
     const g = cg ?? compiled(this.db, run.workflow_id, run.version, run.scope);
     let output: unknown = null;
+    let outputJson: string | null = null;
     if (status === 'succeeded') {
       const succeeded = known ? known.steps.filter((r) => r.status === 'succeeded') : (this.s.succeededOutputs.all(runId) as { node_id: string; output: string | null }[]);
       const leaves = succeeded.filter((r) => g.nodes.get(r.node_id)?.leaf);
       if (leaves.length === 1) output = P(leaves[0]?.output);
-      else if (leaves.length > 1) output = Object.fromEntries(leaves.map((l) => [l.node_id, P(l.output)]));
+      else if (leaves.length > 1) {
+        // Each step's output is under engine.maxStepOutputBytes; the map of several may not be.
+        outputJson = `{${leaves.map((l) => `${JSON.stringify(l.node_id)}:${l.output ?? 'null'}`).join(',')}}`;
+        const limit = this.maxStepOutputBytes();
+        const bytes = outputJson.length * 3 > limit ? Buffer.byteLength(outputJson) : 0;
+        if (bytes > limit) {
+          status = 'failed';
+          error = { message: `the run's output (the outputs of its ${leaves.length} last steps) is ${formatBytes(bytes)}, over the limit of ${formatBytes(limit)} (setting engine.maxStepOutputBytes)`, code: 'output_too_large' };
+          outputJson = null;
+        }
+      }
     }
     const iso = this.nowIso;
-    if (!this.s.finishRun.run(status, J(output), error ? J(error) : null, iso, runId).changes) return false;
+    if (!this.s.finishRun.run(status, outputJson ?? J(output), error ? J(error) : null, iso, runId).changes) return false;
     this.s.deleteRunTimers.run(runId);
     if (status !== 'succeeded') {
       this.s.cancelActiveSteps.run(iso, runId);
@@ -727,9 +748,18 @@ export class EngineStore {
 
   /** The setting engine.subworkflowDepth (read when a sub-workflow starts, so a change applies at once, in every worker). */
   subworkflowDepth(): number {
-    const row = this.s.setting.get('engine.subworkflowDepth') as { value: string } | undefined;
+    return this.intSetting('engine.subworkflowDepth', DEFAULT_SUBWORKFLOW_DEPTH);
+  }
+
+  /** The setting engine.maxStepOutputBytes (the executor caches it; a run's combined output reads it when it has several parts). */
+  maxStepOutputBytes(): number {
+    return this.intSetting('engine.maxStepOutputBytes', DEFAULT_MAX_STEP_OUTPUT_BYTES);
+  }
+
+  private intSetting(key: string, fallback: number): number {
+    const row = this.s.setting.get(key) as { value: string } | undefined;
     const v = row ? Number(P(row.value)) : NaN;
-    return Number.isInteger(v) && v >= 1 ? v : DEFAULT_SUBWORKFLOW_DEPTH;
+    return Number.isInteger(v) && v >= 1 ? v : fallback;
   }
 
   private promoteQueued(workflowId: string, limit: number): void {
