@@ -6,6 +6,8 @@
  * HTTP (startServer); the CLI as the built `baton` child process.
  */
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -412,6 +414,38 @@ describe('step output and error size', () => {
     const e = await h.detail(await h.run('esc', {}));
     expect(e.error?.message).toMatch(/^escalation recorded by tell is 1\.0 MB, over the limit of 1\.0 MB/);
     expect(h.core.db.prepare(`SELECT COUNT(*) AS n FROM escalations WHERE title = 'big'`).get()).toEqual({ n: 0 });
+  });
+});
+
+describe('values nested deeper by the steps themselves', () => {
+  it('an expression building a value 12,000 levels deep fails its step once, saying it is nested too deep', async () => {
+    await h.importWf(wf('grow', [{ id: 'deep', type: 'transform', params: { expression: '($f := function($n, $acc){ $n = 0 ? $acc : $f($n - 1, { "a": $acc }) }; $f(input.n, {}))' } }]));
+    const ok = await h.detail(await h.run('grow', { n: 50 }));
+    expect(ok.status).toBe('succeeded');
+    const d = await h.detail(await h.run('grow', { n: 12_000 }));
+    expect(d.status).toBe('failed');
+    expect(d.error?.message).toMatch(/nested too deep \(Maximum call stack size exceeded\)/);
+    expect(d.steps[0]).toMatchObject({ status: 'failed', attempts: 1 });
+  });
+
+  it('an HTTP response nested 12,000 levels deep fails the step once (output_too_deep), not a retry loop', async () => {
+    const deepText = '{"a":'.repeat(11_999) + '{}' + '}'.repeat(11_999);
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(deepText);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/deep`;
+      await h.importWf(wf('fetchdeep', [{ id: 'get', type: 'http.request', params: { url } }]));
+      const d = await h.detail(await h.run('fetchdeep', {}));
+      expect(d.status).toBe('failed');
+      expect(d.error).toMatchObject({ code: 'output_too_deep', nodeId: 'get' });
+      expect(d.error?.message).toMatch(/^output of get cannot be stored: it is nested too deep \(Maximum call stack size exceeded\)$/);
+      expect(d.steps[0]).toMatchObject({ status: 'failed', attempts: 1 });
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 });
 

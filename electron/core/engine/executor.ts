@@ -223,7 +223,14 @@ export class Executor {
       if (effectsTooLarge) return effectsTooLarge;
       if (isSuspend(result)) return { kind: 'suspend', suspend: result };
       const output = result.output === undefined ? null : result.output;
-      const json = JSON.stringify(output);
+      let json: string;
+      try {
+        json = JSON.stringify(output);
+      } catch (e) {
+        // Nesting grown step by step (each step wrapping the last output) ends in a stack overflow here: say so, once.
+        if (!(e instanceof RangeError)) throw e;
+        return { kind: 'error', error: { message: `output of ${cn.id} cannot be stored: it is nested too deep (${e.message})`, code: 'output_too_deep', nodeId: step.nodeId, retryable: false } };
+      }
       const tooLarge = this.tooLarge(json, `output of ${cn.id}`);
       if (tooLarge) return tooLarge;
       return { kind: 'done', output: json, outputValue: output, branch: result.branch ?? null };
