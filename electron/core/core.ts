@@ -10,6 +10,7 @@ import {
   type OpOutput,
   type SystemInfo,
 } from '../../shared/api';
+import { jsonTooDeep, MAX_JSON_DEPTH, shortPath, tooDeepMessage } from '../../shared/contract/limits';
 import { systemHandlers } from './api/system';
 import type { Handler, HandlerMap } from './api/types';
 import { newestBackup } from './backup';
@@ -142,6 +143,14 @@ export class Core {
     const def = operations[name];
     const handler = this.handlers[name];
     if (!handler) throw new ApiError('not_found', `Operation "${name}" is not available in this host.`);
+    // Free JSON (run inputs, event data, setting values …) nested past the limit is refused here, once for every
+    // operation, before zod or a handler recurses into it (JSON.stringify overflows the stack near 10,000 levels).
+    const deep = jsonTooDeep(input, MAX_JSON_DEPTH + 1);
+    if (deep) {
+      const field = deep.path[0] ?? '(root)';
+      const message = `${tooDeepMessage({ ...deep, limit: MAX_JSON_DEPTH })} (at ${shortPath(deep.path)})`;
+      throw new ApiError('invalid_input', `Invalid input for ${name}: ${field}: ${message}`, [{ path: field, message }]);
+    }
     const parsed = parseOrThrow(def.input, input ?? {}, `input for ${name}`);
     const out = await handler(parsed as never);
     return def.output.parse(out) as OpOutput<N>;

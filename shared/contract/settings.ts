@@ -64,6 +64,14 @@ export const SETTINGS = {
   'notifications.sound': def(z.boolean(), 'Play a sound', undefined, true),
   'notifications.quietHours': def(z.object({ start: HHMM, end: HHMM }).strict().nullable(), 'Quiet hours (only critical alerts notify)'),
   'notifications.approvals': def(z.boolean(), 'Notify me of new approvals', undefined, true),
+  // Workflow engine (docs/engine.md, "Limits")
+  'engine.subworkflowDepth': def(z.number().int('use a whole number').min(1, 'at least 1').max(1000, 'at most 1000').nullable(), 'Sub-workflow levels, at most', 'A run may start sub-workflows this many levels deep; a deeper start fails its step, naming the chain of workflows.', 10),
+  'engine.maxStepOutputBytes': def(
+    z.number().int('use a whole number of bytes').min(1024, 'at least 1024 bytes').max(256 * 1024 * 1024, 'at most 268435456 bytes (256 MB)').nullable(),
+    'Largest step output (bytes)',
+    'A step whose output (or event data it publishes) is larger fails, naming the size.',
+    1024 * 1024,
+  ),
   // Data
   'backup.keep': def(z.number().int('use a whole number').min(1, 'keep at least 1').max(1000, 'at most 1000').nullable(), 'Backups to keep', undefined, 10),
 } satisfies Record<string, SettingDef>;

@@ -4,7 +4,7 @@ import type { Core } from '../core';
 import { compiled } from '../engine/compile';
 import type { Engine } from '../engine/engine';
 import { validateWorkflow } from '../engine/validate';
-import { exportWorkflow, importWorkflow, setEnabled, summaries } from '../engine/workflows';
+import { exportWorkflow, importWorkflow, setEnabled, subworkflowCycle, subworkflowCycleMessage, summaries } from '../engine/workflows';
 import type { HandlerMap } from './types';
 
 const P = (s: string | null | undefined): unknown => (s === null || s === undefined ? null : JSON.parse(s));
@@ -215,6 +215,8 @@ export function engineHandlers(core: Core, engine: Engine): HandlerMap<
     },
     'workflows.validate': ({ definition }) => {
       const v = validateWorkflow(definition);
+      const cycle = v.definition ? subworkflowCycle(db, v.definition) : null;
+      if (cycle) return { ok: false, issues: [{ path: cycle.path, message: subworkflowCycleMessage(cycle.chain) }] };
       return { ok: v.ok, issues: v.issues };
     },
     'workflows.export': ({ id, version }) => ({ definition: exportWorkflow(db, id, version) }),

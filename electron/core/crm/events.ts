@@ -5,6 +5,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { ApiError, EventIngest, FormDef, describeIssues, issuesOf, parseOrThrow, type FormDef as FormDefT } from '../../../shared/api';
+import { jsonTooDeep, shortPath, tooDeepMessage } from '../../../shared/contract/limits';
 import type { Core, PublicRequest, PublicResponse } from '../core';
 import { rowValues } from './csv';
 import { afterCommit } from './publish';
@@ -127,6 +128,8 @@ function parseBody(req: PublicRequest): Record<string, unknown> {
       throw new ApiError('invalid_input', 'The body is not valid JSON (send a JSON object or a urlencoded form).');
     }
     if (!v || typeof v !== 'object' || Array.isArray(v)) throw new ApiError('invalid_input', 'The body must be a JSON object.');
+    const deep = jsonTooDeep(v);
+    if (deep) throw new ApiError('invalid_input', `The body is ${tooDeepMessage(deep)} (at ${shortPath(deep.path)}).`, [{ path: shortPath(deep.path), message: tooDeepMessage(deep) }]);
     return v as Record<string, unknown>;
   }
   throw new ApiError('invalid_input', `Unsupported content type ${type}; send application/json or application/x-www-form-urlencoded.`);

@@ -8,7 +8,7 @@ import type { Orm, Sqlite } from '../db/open';
 import { compiled } from './compile';
 import { evaluateTemplate, compileExpression, ExpressionError } from './expr';
 import { NodeError, isSuspend, type NodeContext, type Suspend } from './registry';
-import { EngineStore, type ClaimedStep, type Effect, type Emit, type RunInfo, type StepOutcome, type StepResult } from './store';
+import { DEFAULT_MAX_STEP_OUTPUT_BYTES, EngineStore, MAX_ERROR_CHARS, formatBytes, type ClaimedStep, type Effect, type Emit, type RunInfo, type StepOutcome, type StepResult } from './store';
 
 export interface ExecutorLog {
   info(msg: string, fields?: Record<string, unknown>): void;
@@ -219,20 +219,78 @@ export class Executor {
             }),
           ]).finally(() => clearTimeout(timer))
         : await work;
+      const effectsTooLarge = effects.length ? this.effectsTooLarge(cn.id, effects) : null;
+      if (effectsTooLarge) return effectsTooLarge;
       if (isSuspend(result)) return { kind: 'suspend', suspend: result };
       const output = result.output === undefined ? null : result.output;
-      return { kind: 'done', output: JSON.stringify(output), outputValue: output, branch: result.branch ?? null };
+      let json: string;
+      try {
+        json = JSON.stringify(output);
+      } catch (e) {
+        // Nesting grown step by step (each step wrapping the last output) ends in a stack overflow here: say so, once.
+        if (!(e instanceof RangeError)) throw e;
+        return { kind: 'error', error: { message: `output of ${cn.id} cannot be stored: it is nested too deep (${e.message})`, code: 'output_too_deep', nodeId: step.nodeId, retryable: false } };
+      }
+      const tooLarge = this.tooLarge(json, `output of ${cn.id}`);
+      if (tooLarge) return tooLarge;
+      return { kind: 'done', output: json, outputValue: output, branch: result.branch ?? null };
     } catch (e) {
       if (e instanceof ExpressionError) {
-        return { kind: 'error', error: { message: e.message, code: 'expression', expression: e.expression, nodeId: step.nodeId, retryable: false } };
+        return { kind: 'error', error: { message: this.capMessage(e.message), code: 'expression', expression: e.expression, nodeId: step.nodeId, retryable: false } };
       }
       if (e instanceof NodeError) {
         return {
           kind: 'error',
-          error: { message: e.message, nodeId: step.nodeId, retryable: e.retryable, ...(e.code ? { code: e.code } : {}), ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}) },
+          error: { message: this.capMessage(e.message), nodeId: step.nodeId, retryable: e.retryable, ...(e.code ? { code: e.code } : {}), ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}) },
         };
       }
-      return { kind: 'error', error: { message: (e as Error)?.message ?? String(e), nodeId: step.nodeId, retryable: true } };
+      return { kind: 'error', error: { message: this.capMessage((e as Error)?.message ?? String(e)), nodeId: step.nodeId, retryable: true } };
     }
+  }
+
+  // ---- size limits ----------------------------------------------------------
+
+  private limitCache = { at: -Infinity, bytes: DEFAULT_MAX_STEP_OUTPUT_BYTES };
+
+  /** The setting engine.maxStepOutputBytes, read at most every 2 s of the engine clock (a change applies in every worker within 2 s). */
+  get maxStepOutputBytes(): number {
+    const now = this.o.clock();
+    if (now - this.limitCache.at > 2000) this.limitCache = { at: now, bytes: this.store.maxStepOutputBytes() };
+    return this.limitCache.bytes;
+  }
+
+  /**
+   * A step error when `json` is over engine.maxStepOutputBytes (UTF-8 bytes), else null. Cheap: the string's length
+   * bounds its byte size (length <= bytes <= 3 x length), so most values need no byte count.
+   */
+  private tooLarge(json: string, what: string): StepOutcome | null {
+    const limit = this.maxStepOutputBytes;
+    if (json.length * 3 <= limit) return null;
+    const bytes = json.length > limit ? json.length : Buffer.byteLength(json);
+    if (bytes <= limit) return null;
+    const exact = json.length > limit ? Buffer.byteLength(json) : bytes;
+    return {
+      kind: 'error',
+      error: { message: `${what} is ${formatBytes(exact)}, over the limit of ${formatBytes(limit)} (setting engine.maxStepOutputBytes)`, code: 'output_too_large', retryable: false },
+    };
+  }
+
+  /** Events, plans, learnings and escalations a node raised are held to the same limit as its output. */
+  private effectsTooLarge(nodeId: string, effects: Effect[]): StepOutcome | null {
+    for (const e of effects) {
+      const text =
+        e.kind === 'event' ? JSON.stringify(e.data ?? null) : e.kind === 'plan' ? JSON.stringify(e.content ?? null) : e.kind === 'learning' ? e.text : e.kind === 'escalation' ? e.title + e.detail : e.phase;
+      const what = e.kind === 'event' ? `data of the event ${e.type} published by ${nodeId}` : `${e.kind} recorded by ${nodeId}`;
+      const r = this.tooLarge(text, what);
+      if (r) return r;
+    }
+    return null;
+  }
+
+  /** Error messages are cut at MAX_ERROR_CHARS (or the output limit when smaller), with a note saying so. */
+  private capMessage(message: string): string {
+    const limit = Math.min(MAX_ERROR_CHARS, this.maxStepOutputBytes);
+    if (message.length <= limit) return message;
+    return `${message.slice(0, limit)}… (truncated: the message has ${message.length.toLocaleString('en-US')} characters, over the limit of ${limit.toLocaleString('en-US')})`;
   }
 }

@@ -52,6 +52,8 @@ export function compileExpression(src: string): Compiled {
         return normalise(v);
       } catch (e) {
         if (e instanceof ExpressionError) throw e;
+        // A value nested thousands of levels deep (built by a recursive function) overflows the stack.
+        if (e instanceof RangeError) throw new ExpressionError(src, `the value is nested too deep (${e.message})`);
         const err = e as { message?: string; position?: number };
         throw new ExpressionError(src, err.message ?? String(e), err.position);
       }

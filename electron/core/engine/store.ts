@@ -100,6 +100,28 @@ export interface StepResult {
 
 type StepRow = { id: number; node_id: string; status: string; branch: string | null; output: string | null };
 
+/** How a node ended, as its successors see it. */
+interface AdvanceSource {
+  status: string;
+  branch: string | null;
+  output: unknown;
+  outputJson: string | null;
+}
+const SKIPPED: AdvanceSource = { status: 'skipped', branch: null, output: null, outputJson: null };
+
+/** Default of the setting engine.subworkflowDepth: sub-workflow levels below a top-level run. */
+export const DEFAULT_SUBWORKFLOW_DEPTH = 10;
+/** Default of the setting engine.maxStepOutputBytes (1 MiB). */
+export const DEFAULT_MAX_STEP_OUTPUT_BYTES = 1024 * 1024;
+/** Step error messages longer than this (in characters) are truncated. */
+export const MAX_ERROR_CHARS = 64 * 1024;
+
+export function formatBytes(n: number): string {
+  if (n >= 1024 * 1024) return `${(n / (1024 * 1024)).toFixed(1)} MB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${n} bytes`;
+}
+
 interface RunWork {
   run: RunInfo;
   cg: CompiledGraph;
@@ -178,6 +200,12 @@ function prepareStatements(db: Sqlite) {
     outboxSending: q('UPDATE outbox SET sends = sends + 1 WHERE key = ?'),
     outboxDone: q('UPDATE outbox SET status = ?, response = ?, sent_at = ? WHERE key = ?'),
     readyCount: q(`SELECT COUNT(*) AS n FROM steps WHERE status = 'ready'`),
+    setting: q('SELECT value FROM settings WHERE key = ?'),
+    // The ancestry of a run, itself first, at most ? rows (a sub-workflow start checks the depth limit).
+    ancestry: q(`WITH RECURSIVE up(id, workflow_id, scope, parent_run_id, n) AS (
+        SELECT id, workflow_id, scope, parent_run_id, 0 FROM runs WHERE id = ?
+        UNION ALL SELECT r.id, r.workflow_id, r.scope, r.parent_run_id, up.n + 1 FROM runs r JOIN up ON r.id = up.parent_run_id WHERE up.n + 1 < ?)
+      SELECT workflow_id, scope FROM up ORDER BY n`),
   };
 }
 type Statements = { [K in keyof ReturnType<typeof prepareStatements>]: Stmt };
@@ -354,9 +382,14 @@ export class EngineStore {
   }
 
   private commitOne(r: StepResult, w: RunWork, workerId: string, chained: ClaimedStep[]): void {
-    const { step, outcome } = r;
+    const { step } = r;
+    let outcome = r.outcome;
     const cn = w.cg.nodes.get(step.nodeId);
     if (!cn) return;
+    if (outcome.kind === 'suspend' && outcome.suspend.children?.some((c) => !c.body)) {
+      const refused = this.childRefusal(w.run, outcome.suspend.children);
+      if (refused) outcome = { kind: 'error', error: { ...refused, nodeId: step.nodeId, retryable: false } };
+    }
     const iso = new Date(r.finishedAt).toISOString();
     const attempt = { attempt: step.attempts + 1, startedAt: new Date(step.startedAt).toISOString(), finishedAt: iso, error: outcome.kind === 'error' ? strip(outcome.error) : null };
     if (outcome.kind === 'done') {
@@ -441,56 +474,72 @@ export class EngineStore {
     return w.steps;
   }
 
-  /** Create the successors of a finished (or skipped) node whose incoming paths are resolved. */
-  private advance(w: RunWork, cn: CNode, src: { status: string; branch: string | null; output: unknown; outputJson: string | null }, workerId: string, chained: ClaimedStep[]): void {
+  /**
+   * Create the successors of a finished (or skipped) node whose incoming paths are resolved. A skipped successor
+   * is advanced in turn (dead-path elimination), depth first as a recursion would, but with an explicit stack:
+   * a chain of thousands of skipped nodes must not overflow the call stack.
+   */
+  private advance(w: RunWork, cn: CNode, src: AdvanceSource, workerId: string, chained: ClaimedStep[]): void {
     if (w.failed) return;
-    const seen = new Set<string>();
-    for (const e of cn.outgoing) {
-      if (seen.has(e.to)) continue;
-      seen.add(e.to);
-      const tn = w.cg.nodes.get(e.to) as CNode;
-      if (tn.incoming.length === 1) {
-        if (edgeTaken(e.branch, src.status, src.branch)) this.createStep(w, tn, src.output, src.outputJson, workerId, chained);
-        else this.skip(w, tn, workerId, chained);
+    const frames: { cn: CNode; src: AdvanceSource; i: number; seen: Set<string> }[] = [{ cn, src, i: 0, seen: new Set() }];
+    while (frames.length) {
+      const f = frames[frames.length - 1] as (typeof frames)[number];
+      const e = f.cn.outgoing[f.i++];
+      if (!e) {
+        frames.pop();
         continue;
       }
-      const steps = this.loadSteps(w);
-      if (steps.has(tn.id)) continue;
-      let taken = 0;
-      let unresolved = 0;
-      const inputs: Record<string, unknown> = {};
-      let first: { output: unknown; json: string | null } | null = null;
-      for (const ie of tn.incoming) {
-        const p = ie.from === cn.id ? { status: src.status, branch: src.branch, output: src.outputJson } : steps.get(ie.from);
-        if (!p || p.status === 'ready' || p.status === 'running' || p.status === 'waiting') {
-          unresolved++;
-          continue;
-        }
-        if (edgeTaken(ie.branch, p.status, p.branch)) {
-          taken++;
-          const val = ie.from === cn.id ? src.output : P(p.output);
-          inputs[ie.from] = val;
-          if (ie.from === cn.id) first = { output: src.output, json: src.outputJson };
-          else if (!first) first = { output: val, json: p.output };
-        }
-      }
-      const mode = tn.joinMode;
-      if (mode === 'any' || mode === 'first') {
-        if (taken > 0) {
-          const chosen = first ?? { output: null, json: null };
-          this.createStep(w, tn, chosen.output, chosen.json, workerId, chained);
-          if (mode === 'first') this.cancelAncestors(w, tn);
-        } else if (unresolved === 0) this.skip(w, tn, workerId, chained);
-        continue;
-      }
-      if (unresolved > 0) continue;
-      if (taken === 0) {
-        this.skip(w, tn, workerId, chained);
-        continue;
-      }
-      if (!tn.isJoinNode && taken === 1 && first) this.createStep(w, tn, first.output, first.json, workerId, chained);
-      else this.createStep(w, tn, inputs, null, workerId, chained);
+      const skipped = this.advanceEdge(w, f.cn, f.src, e, f.seen, workerId, chained);
+      if (skipped) frames.push({ cn: skipped, src: SKIPPED, i: 0, seen: new Set() });
     }
+  }
+
+  /** One outgoing edge of `cn`: create, skip or leave its target. Returns the target when it was just skipped. */
+  private advanceEdge(w: RunWork, cn: CNode, src: AdvanceSource, e: CNode['outgoing'][number], seen: Set<string>, workerId: string, chained: ClaimedStep[]): CNode | null {
+    if (seen.has(e.to)) return null;
+    seen.add(e.to);
+    const tn = w.cg.nodes.get(e.to) as CNode;
+    if (tn.incoming.length === 1) {
+      if (edgeTaken(e.branch, src.status, src.branch)) {
+        this.createStep(w, tn, src.output, src.outputJson, workerId, chained);
+        return null;
+      }
+      return this.skip(w, tn) ? tn : null;
+    }
+    const steps = this.loadSteps(w);
+    if (steps.has(tn.id)) return null;
+    let taken = 0;
+    let unresolved = 0;
+    const inputs: Record<string, unknown> = {};
+    let first: { output: unknown; json: string | null } | null = null;
+    for (const ie of tn.incoming) {
+      const p = ie.from === cn.id ? { status: src.status, branch: src.branch, output: src.outputJson } : steps.get(ie.from);
+      if (!p || p.status === 'ready' || p.status === 'running' || p.status === 'waiting') {
+        unresolved++;
+        continue;
+      }
+      if (edgeTaken(ie.branch, p.status, p.branch)) {
+        taken++;
+        const val = ie.from === cn.id ? src.output : P(p.output);
+        inputs[ie.from] = val;
+        if (ie.from === cn.id) first = { output: src.output, json: src.outputJson };
+        else if (!first) first = { output: val, json: p.output };
+      }
+    }
+    const mode = tn.joinMode;
+    if (mode === 'any' || mode === 'first') {
+      if (taken > 0) {
+        const chosen = first ?? { output: null, json: null };
+        this.createStep(w, tn, chosen.output, chosen.json, workerId, chained);
+        if (mode === 'first') this.cancelAncestors(w, tn);
+      } else if (unresolved === 0) return this.skip(w, tn) ? tn : null;
+      return null;
+    }
+    if (unresolved > 0) return null;
+    if (taken === 0) return this.skip(w, tn) ? tn : null;
+    if (!tn.isJoinNode && taken === 1 && first) this.createStep(w, tn, first.output, first.json, workerId, chained);
+    else this.createStep(w, tn, inputs, null, workerId, chained);
+    return null;
   }
 
   private createStep(w: RunWork, tn: CNode, input: unknown, inputJson: string | null, workerId: string, chained: ClaimedStep[]): void {
@@ -504,12 +553,13 @@ export class EngineStore {
     chained.push({ id, runId: w.run.id, nodeId: tn.id, input, attempts: 0, history: [], state: null, resume: undefined, startedAt: now });
   }
 
-  private skip(w: RunWork, tn: CNode, workerId: string, chained: ClaimedStep[]): void {
+  /** Record `tn` as skipped; true when it was (the caller then advances past it). */
+  private skip(w: RunWork, tn: CNode): boolean {
     const iso = this.nowIso;
     const r = this.s.insertStep.run(w.run.id, tn.id, 'skipped', null, iso, null, null, iso, null);
-    if (!r.changes) return;
+    if (!r.changes) return false;
     this.noteStep(w, tn.id, { id: Number(r.lastInsertRowid), node_id: tn.id, status: 'skipped', branch: null, output: null });
-    this.advance(w, tn, { status: 'skipped', branch: null, output: null, outputJson: null }, workerId, chained);
+    return true;
   }
 
   /** join mode "first": the other paths into the join stop (their steps become skipped). */
@@ -567,6 +617,25 @@ export class EngineStore {
     cg?: CompiledGraph,
     known?: { run: RunInfo; steps: { node_id: string; status: string; output: string | null }[] },
   ): boolean {
+    // The active descendants of a run that did not succeed are cancelled with it: iteratively (a chain of
+    // sub-workflow runs thousands deep, or thousands of children, must not overflow the call stack).
+    const descendants: { id: string; parent: string; status: string }[] = [];
+    const done = this.finishOne(runId, status, error, descendants, cg, known);
+    while (descendants.length) {
+      const c = descendants.pop() as (typeof descendants)[number];
+      this.finishOne(c.id, 'cancelled', { message: `parent run ${c.parent} ${c.status}` }, descendants);
+    }
+    return done;
+  }
+
+  private finishOne(
+    runId: string,
+    status: 'succeeded' | 'failed' | 'cancelled',
+    error: RunError | null,
+    descendants: { id: string; parent: string; status: string }[],
+    cg?: CompiledGraph,
+    known?: { run: RunInfo; steps: { node_id: string; status: string; output: string | null }[] },
+  ): boolean {
     let run: { workflow_id: string; version: number; scope: string; parent_step_id: number | null; parent_run_id: string | null };
     if (known) {
       const k = known.run;
@@ -578,20 +647,31 @@ export class EngineStore {
     }
     const g = cg ?? compiled(this.db, run.workflow_id, run.version, run.scope);
     let output: unknown = null;
+    let outputJson: string | null = null;
     if (status === 'succeeded') {
       const succeeded = known ? known.steps.filter((r) => r.status === 'succeeded') : (this.s.succeededOutputs.all(runId) as { node_id: string; output: string | null }[]);
       const leaves = succeeded.filter((r) => g.nodes.get(r.node_id)?.leaf);
       if (leaves.length === 1) output = P(leaves[0]?.output);
-      else if (leaves.length > 1) output = Object.fromEntries(leaves.map((l) => [l.node_id, P(l.output)]));
+      else if (leaves.length > 1) {
+        // Each step's output is under engine.maxStepOutputBytes; the map of several may not be.
+        outputJson = `{${leaves.map((l) => `${JSON.stringify(l.node_id)}:${l.output ?? 'null'}`).join(',')}}`;
+        const limit = this.maxStepOutputBytes();
+        const bytes = outputJson.length * 3 > limit ? Buffer.byteLength(outputJson) : 0;
+        if (bytes > limit) {
+          status = 'failed';
+          error = { message: `the run's output (the outputs of its ${leaves.length} last steps) is ${formatBytes(bytes)}, over the limit of ${formatBytes(limit)} (setting engine.maxStepOutputBytes)`, code: 'output_too_large' };
+          outputJson = null;
+        }
+      }
     }
     const iso = this.nowIso;
-    if (!this.s.finishRun.run(status, J(output), error ? J(error) : null, iso, runId).changes) return false;
+    if (!this.s.finishRun.run(status, outputJson ?? J(output), error ? J(error) : null, iso, runId).changes) return false;
     this.s.deleteRunTimers.run(runId);
     if (status !== 'succeeded') {
       this.s.cancelActiveSteps.run(iso, runId);
       const cancelled = this.s.cancelApprovals.all(iso, runId) as { id: string }[];
       if (cancelled.length) this.emit('approvals.count', { pending: (this.s.pendingApprovals.get() as { n: number }).n });
-      for (const c of this.s.activeChildren.all(runId) as { id: string }[]) this.finishRun(c.id, 'cancelled', { message: `parent run ${runId} ${status}` });
+      for (const c of this.s.activeChildren.all(runId) as { id: string }[]) descendants.push({ id: c.id, parent: runId, status });
     }
     this.emitRun(runId, run.workflow_id, status);
     if (run.parent_step_id !== null) {
@@ -634,6 +714,52 @@ export class EngineStore {
       }
     }
     return true;
+  }
+
+  /**
+   * Why the sub-workflow children of a suspending step may not start, or null: a target that does not exist or is
+   * disabled, or a start that would nest sub-workflow runs deeper than the setting engine.subworkflowDepth (a
+   * workflow that calls itself, directly or through others, with a target the import could not see: an expression).
+   * forEach bodies are not sub-workflow levels (the definition bounds them).
+   */
+  private childRefusal(run: RunInfo, children: NonNullable<Suspend['children']>): { message: string; code: string } | null {
+    const targets = [...new Set(children.filter((c) => !c.body).map((c) => c.workflow ?? run.workflowId))];
+    for (const t of targets) {
+      const wf = this.s.wf.get(t) as { enabled: number } | undefined;
+      if (!wf) return { message: `no workflow "${t}" to run as a sub-workflow (import it first: baton workflow import FILE.json)`, code: 'subworkflow_missing' };
+      if (!wf.enabled) {
+        return { message: `workflow "${t}" is disabled: a disabled workflow starts no sub-workflow runs (enable it with: baton workflow enable ${t})`, code: 'subworkflow_disabled' };
+      }
+    }
+    const limit = this.subworkflowDepth();
+    // The run's sub-workflow levels, root first: the top-level run and each sub-workflow run (scope '').
+    const cap = (limit + 2) * 25;
+    const rows = this.s.ancestry.all(run.id, cap) as { workflow_id: string; scope: string }[];
+    const chain = rows.filter((r) => r.scope === '').map((r) => r.workflow_id).reverse();
+    const truncated = rows.length >= cap;
+    if (chain.length <= limit && !truncated) return null;
+    const shown = [...chain, targets[0] as string];
+    const text = shown.length > 24 ? [...shown.slice(0, 10), '…', ...shown.slice(-10)].join(' -> ') : shown.join(' -> ');
+    return {
+      message: `sub-workflow depth limit reached: ${truncated ? '… -> ' : ''}${text} would be ${truncated ? 'more than ' : ''}${chain.length} sub-workflow levels deep, over the limit of ${limit} (setting engine.subworkflowDepth; a workflow that calls itself, directly or through others, never ends)`,
+      code: 'subworkflow_depth',
+    };
+  }
+
+  /** The setting engine.subworkflowDepth (read when a sub-workflow starts, so a change applies at once, in every worker). */
+  subworkflowDepth(): number {
+    return this.intSetting('engine.subworkflowDepth', DEFAULT_SUBWORKFLOW_DEPTH);
+  }
+
+  /** The setting engine.maxStepOutputBytes (the executor caches it; a run's combined output reads it when it has several parts). */
+  maxStepOutputBytes(): number {
+    return this.intSetting('engine.maxStepOutputBytes', DEFAULT_MAX_STEP_OUTPUT_BYTES);
+  }
+
+  private intSetting(key: string, fallback: number): number {
+    const row = this.s.setting.get(key) as { value: string } | undefined;
+    const v = row ? Number(P(row.value)) : NaN;
+    return Number.isInteger(v) && v >= 1 ? v : fallback;
   }
 
   private promoteQueued(workflowId: string, limit: number): void {

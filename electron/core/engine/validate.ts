@@ -6,6 +6,7 @@
 import { Cron } from 'croner';
 import type { z } from 'zod';
 import { Graph, WorkflowDefinition, type ValidationIssue } from '../../../shared/contract/workflow';
+import { jsonTooDeep, shortPath, tooDeepMessage } from '../../../shared/contract/limits';
 import { compileExpression, compileParams, ExpressionError } from './expr';
 import { nodeType, nodeTypes } from './registry';
 import './nodes';
@@ -104,32 +105,59 @@ function validateGraph(graphIn: unknown, prefix: string, issues: ValidationIssue
   });
   // Cycles (a loop is a forEach body, never a back edge).
   const out = new Map<string, string[]>();
-  for (const e of edges) if (byId.has(e.from) && byId.has(e.to) && e.from !== e.to) out.set(e.from, [...(out.get(e.from) ?? []), e.to]);
+  for (const e of edges) {
+    if (!byId.has(e.from) || !byId.has(e.to) || e.from === e.to) continue;
+    const list = out.get(e.from);
+    if (list) list.push(e.to);
+    else out.set(e.from, [e.to]);
+  }
+  const cycle = findCycle(nodes.map((n) => n.id), out);
+  if (cycle) {
+    issues.push({ path: at('edges'), nodeId: cycle[0] as string, message: `edges form a cycle: ${cycle.join(' -> ')} (cycles are not allowed; use a forEach node to repeat steps)` });
+  }
+}
+
+/**
+ * The first cycle of a directed graph as a closed path [a, b, …, a], or null. Iterative depth-first search
+ * (a chain of thousands of nodes must not overflow the stack).
+ */
+export function findCycle(ids: Iterable<string>, out: Map<string, readonly string[]>): string[] | null {
   const state = new Map<string, 1 | 2>();
-  const stack: string[] = [];
-  let reported = false;
-  const visit = (id: string): void => {
-    if (reported) return;
-    state.set(id, 1);
-    stack.push(id);
-    for (const next of out.get(id) ?? []) {
-      if (state.get(next) === 1) {
-        const cycle = [...stack.slice(stack.indexOf(next)), next];
-        issues.push({ path: at('edges'), nodeId: next, message: `edges form a cycle: ${cycle.join(' -> ')} (cycles are not allowed; use a forEach node to repeat steps)` });
-        reported = true;
-        return;
+  for (const root of ids) {
+    if (state.has(root)) continue;
+    const path: string[] = [root];
+    const next: number[] = [0];
+    state.set(root, 1);
+    while (path.length) {
+      const id = path[path.length - 1] as string;
+      const succ = out.get(id) ?? [];
+      const i = next[next.length - 1] as number;
+      if (i >= succ.length) {
+        state.set(id, 2);
+        path.pop();
+        next.pop();
+        continue;
       }
-      if (!state.has(next)) visit(next);
+      next[next.length - 1] = i + 1;
+      const to = succ[i] as string;
+      const st = state.get(to);
+      if (st === 1) return [...path.slice(path.indexOf(to)), to];
+      if (st === undefined) {
+        state.set(to, 1);
+        path.push(to);
+        next.push(0);
+      }
     }
-    stack.pop();
-    state.set(id, 2);
-  };
-  for (const n of nodes) if (!state.has(n.id)) visit(n.id);
+  }
+  return null;
 }
 
 /** Validate a workflow definition: { ok, issues: [{ path, nodeId?, message }] }. */
 export function validateWorkflow(input: unknown): ValidationResult {
   const issues: ValidationIssue[] = [];
+  // Nesting past the limit is refused before anything recursive (zod, params compilation, canonical JSON) sees it.
+  const deep = jsonTooDeep(input);
+  if (deep) return { ok: false, issues: [{ path: shortPath(deep.path), message: tooDeepMessage(deep) }] };
   const parsed = WorkflowDefinition.safeParse(input);
   if (!parsed.success) {
     const nodesRaw = (input as { nodes?: unknown[] } | null)?.nodes;

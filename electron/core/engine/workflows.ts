@@ -25,6 +25,65 @@ function canonical(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/** The fixed sub-workflow targets of a definition (forEach bodies included), each with the path of its param. */
+export function subworkflowTargets(def: { nodes?: unknown }): { target: string; path: string }[] {
+  const out: { target: string; path: string }[] = [];
+  const todo: { nodes: unknown; prefix: string }[] = [{ nodes: def.nodes, prefix: 'nodes' }];
+  while (todo.length) {
+    const { nodes, prefix } = todo.pop() as (typeof todo)[number];
+    if (!Array.isArray(nodes)) continue;
+    nodes.forEach((n: unknown, i) => {
+      const node = n as { type?: unknown; params?: { workflow?: unknown; body?: { nodes?: unknown } } } | null;
+      const wf = node?.params?.workflow;
+      // An expression ("=…") is decided at run time (held to engine.subworkflowDepth there).
+      if (node?.type === 'subworkflow' && typeof wf === 'string' && !wf.startsWith('=')) out.push({ target: wf, path: `${prefix}.${i}.params.workflow` });
+      if (node?.type === 'forEach') todo.push({ nodes: node.params?.body?.nodes, prefix: `${prefix}.${i}.params.body.nodes` });
+    });
+  }
+  return out;
+}
+
+/**
+ * A chain of fixed sub-workflow targets from `def` back to itself through the stored workflows (their current
+ * versions), e.g. ["a", "b", "a"] or ["a", "a"], with the path of the node that starts it; or null. Breadth
+ * first, so the shortest chain is named; only the workflows reachable from `def` are read.
+ */
+export function subworkflowCycle(db: Sqlite, def: { id: string; nodes?: unknown }): { chain: string[]; path: string } | null {
+  const own = subworkflowTargets(def);
+  if (!own.length) return null;
+  const current = db.prepare('SELECT v.definition FROM workflows w JOIN workflow_versions v ON v.workflow_id = w.id AND v.version = w.current_version WHERE w.id = ?');
+  const START = '';
+  const prev = new Map<string, string>();
+  const queue: string[] = [];
+  for (const t of own) {
+    if (prev.has(t.target)) continue;
+    prev.set(t.target, START);
+    queue.push(t.target);
+  }
+  for (let i = 0; i < queue.length; i++) {
+    const id = queue[i] as string;
+    if (id === def.id) {
+      const chain = [id];
+      for (let cur = prev.get(id) as string; cur !== START; cur = prev.get(cur) as string) chain.unshift(cur);
+      chain.unshift(def.id);
+      const first = own.find((t) => t.target === chain[1]);
+      return { chain, path: first?.path ?? 'nodes' };
+    }
+    const row = current.get(id) as { definition: string } | undefined;
+    if (!row) continue;
+    for (const t of subworkflowTargets(JSON.parse(row.definition) as { nodes?: unknown })) {
+      if (prev.has(t.target)) continue;
+      prev.set(t.target, id);
+      queue.push(t.target);
+    }
+  }
+  return null;
+}
+
+export function subworkflowCycleMessage(chain: string[]): string {
+  return `subworkflow cycle: ${chain.join(' -> ')} (a sub-workflow may not lead back to the workflow that calls it: its runs would never end; repeat steps with a forEach node)`;
+}
+
 export interface ImportResult {
   id: string;
   version: number;
@@ -50,6 +109,12 @@ export function importWorkflow(db: Sqlite, input: unknown, opts: { enable?: bool
   const triggerKey = trigger.type === 'event' ? trigger.event : trigger.type === 'webhook' ? trigger.slug : null;
   return db
     .transaction((): ImportResult => {
+      // Read in the import's transaction: several workflows imported together see each other.
+      const cycle = subworkflowCycle(db, def);
+      if (cycle) {
+        const message = subworkflowCycleMessage(cycle.chain);
+        throw new ApiError('invalid_input', `The workflow definition is not valid (nothing was imported): ${cycle.path}: ${message}`, [{ path: cycle.path, message }]);
+      }
       const cur = db.prepare('SELECT current_version AS version, enabled FROM workflows WHERE id = ?').get(def.id) as { version: number; enabled: number } | undefined;
       if (trigger.type === 'webhook') {
         const other = db.prepare(`SELECT id FROM workflows WHERE trigger_type = 'webhook' AND trigger_key = ? AND id <> ?`).get(triggerKey, def.id) as { id: string } | undefined;

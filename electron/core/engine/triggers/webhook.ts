@@ -17,6 +17,7 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ApiError } from '../../../../shared/api';
+import { jsonTooDeep, shortPath, tooDeepMessage } from '../../../../shared/contract/limits';
 import type { PublicHandler, PublicRequest, PublicResponse } from '../../core';
 
 /** Same rule as the webhook trigger's slug in shared/contract/workflow.ts. */
@@ -91,7 +92,10 @@ function parseBody(req: PublicRequest): { ok: true; value: unknown } | { ok: fal
   if (type.includes('application/x-www-form-urlencoded')) return { ok: true, value: Object.fromEntries(new URLSearchParams(text)) };
   if (type.includes('json') || type === '') {
     try {
-      return { ok: true, value: JSON.parse(text) };
+      const value: unknown = JSON.parse(text);
+      const deep = jsonTooDeep(value);
+      if (deep) return { ok: false, message: `The body is ${tooDeepMessage(deep)} (at ${shortPath(deep.path)}).` };
+      return { ok: true, value };
     } catch (e) {
       if (type === '') return { ok: true, value: text };
       return { ok: false, message: `The body is not valid JSON (${(e as Error).message}). Send JSON with Content-Type: application/json.` };
