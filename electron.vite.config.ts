@@ -17,7 +17,7 @@ export default defineConfig({
           cli: r('electron/cli/index.ts'),
           'jobs/dispatcher': r('electron/jobs/dispatcher.ts'),
           'crm-bench': r('electron/core/crm/bench.ts'),
-          'engine-bench': r('electron/core/engine/triggers/bench.ts'),
+          'engine-bench': r('electron/core/bench/engine.ts'),
         },
         output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
       },

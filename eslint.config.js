@@ -1,10 +1,54 @@
 // Lint rules, including the layer rules of docs/architecture.md: who may import whom.
 import js from '@eslint/js';
+import { existsSync } from 'node:fs';
+import { dirname, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'crypto', 'child_process', 'http', 'https', 'net', 'url', 'worker_threads', 'events', 'stream', 'util', 'module', 'zlib', 'tls', 'dns'];
+
+const root = dirname(fileURLToPath(import.meta.url));
+const core = resolve(root, 'electron/core');
+
+/**
+ * The kernel of electron/core (docs/architecture.md, "Domains"): the engine, the
+ * store, secrets, the Core and its registry. Every other folder of electron/core
+ * is a domain (crm, sales, ai, wordpress, setup …, and every future one);
+ * index.ts and nodes.ts compose them. The kernel never imports a domain: domains
+ * register with it.
+ */
+const KERNEL_FOLDERS = new Set(['engine', 'db', 'secrets', 'api']);
+const COMPOSITION = new Set(['index.ts', 'nodes.ts']);
+/** 'kernel', 'composition', a domain's folder name, or null outside electron/core. */
+function coreArea(file) {
+  const rel = relative(core, file);
+  if (rel.startsWith('..') || rel === '') return null;
+  const [first, ...rest] = rel.split(sep);
+  if (rest.length === 0) {
+    // "./crm" is the crm folder's index; "./core" is core.ts.
+    const name = /\.[cm]?[jt]s$/.test(first) ? first : existsSync(resolve(core, `${first}.ts`)) ? `${first}.ts` : null;
+    if (name === null) return KERNEL_FOLDERS.has(first) ? 'kernel' : first;
+    return COMPOSITION.has(name.replace(/\.js$/, '.ts')) ? 'composition' : 'kernel';
+  }
+  return KERNEL_FOLDERS.has(first) ? 'kernel' : first;
+}
+const kernelImports = {
+  meta: { type: 'problem', messages: { domain: 'the kernel ({{from}}) imports the {{domain}} domain: domains register with the core (defineDomain), the kernel never imports one (docs/architecture.md, Domains).' } },
+  create(context) {
+    const file = context.filename;
+    if (coreArea(file) !== 'kernel') return {};
+    const check = (node) => {
+      const spec = node.source?.value;
+      if (typeof spec !== 'string' || !spec.startsWith('.')) return;
+      const target = coreArea(resolve(dirname(file), spec));
+      if (target && target !== 'kernel' && target !== 'composition') context.report({ node, messageId: 'domain', data: { from: relative(root, file), domain: target } });
+      if (target === 'composition') context.report({ node, messageId: 'domain', data: { from: relative(root, file), domain: 'composition root (every)' } });
+    };
+    return { ImportDeclaration: check, ExportNamedDeclaration: check, ExportAllDeclaration: check, ImportExpression: check };
+  },
+};
 
 const layer = (files, patterns, why) => ({
   files,
@@ -46,4 +90,10 @@ export default tseslint.config(
   layer(['electron/preload/**/*.ts'], ['**/core/**', '**/renderer/**', ...nodeBuiltins],
     'the preload only bridges: electron and shared/ (docs/architecture.md).'),
   layer(['electron/main/**/*.ts'], ['**/renderer/**'], 'electron/main never imports the renderer.'),
+  // The kernel of electron/core imports no domain.
+  {
+    files: ['electron/core/**/*.ts'],
+    plugins: { local: { rules: { 'kernel-imports': kernelImports } } },
+    rules: { 'local/kernel-imports': 'error' },
+  },
 );

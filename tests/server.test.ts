@@ -4,7 +4,10 @@ import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { systemOps } from '../shared/api';
 import type { Core } from '../electron/core/core';
+import { defineDomain } from '../electron/core/domain';
+import { systemDomain, systemHandlers } from '../electron/core/api/system';
 import { startServer, type BatonServer } from '../electron/server';
 import { allowedHosts, checkHostAndOrigin, isLoopback } from '../electron/server/guard';
 import { openTestCore, tempDir } from './helpers';
@@ -296,13 +299,30 @@ describe('server token and lifecycle', () => {
   });
 
   it('a bug in a handler is a 500 that names the log, with the details only in the log', async () => {
-    const { core, dir, cleanup } = await openTestCore({ host: 'server' });
-    try {
-      core.register({
-        'settings.get': () => {
-          throw new Error('internal detail /etc/hidden-path');
+    // A core composed of the system domain, with its settings.get replaced by a handler with a bug.
+    const { 'settings.get': _replaced, ...otherOps } = systemOps;
+    const systemWithoutSettingsGet = defineDomain({
+      ...systemDomain,
+      ops: otherOps,
+      create: (core) => {
+        const { 'settings.get': _h, ...handlers } = systemHandlers(core);
+        return { handlers };
+      },
+    });
+    const buggy = defineDomain({
+      id: 'buggy',
+      description: 'a handler with a bug',
+      ops: { 'settings.get': systemOps['settings.get'] },
+      create: () => ({
+        handlers: {
+          'settings.get': () => {
+            throw new Error('internal detail /etc/hidden-path');
+          },
         },
-      });
+      }),
+    });
+    const { core, dir, cleanup } = await openTestCore({ host: 'server', domains: [systemWithoutSettingsGet, buggy] });
+    try {
       const s = await startServer(core, { port: 0, closeCore: false });
       const r = await api(s, 'settings.get', {});
       expect(r.status).toBe(500);

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import {
   ApiError,
+  type EventName,
+  type EventPayload,
   isOpName,
   operations,
   parseOrThrow,
@@ -11,13 +13,15 @@ import {
   type SystemInfo,
 } from '../../shared/api';
 import { jsonTooDeep, MAX_JSON_DEPTH, shortPath, tooDeepMessage } from '../../shared/contract/limits';
-import { systemHandlers } from './api/system';
 import type { Handler, HandlerMap } from './api/types';
 import { newestBackup } from './backup';
 import { EventBus } from './bus';
 import { loadMigrations, schemaVersion } from './db/migrate';
 import { openStore, type Orm, type Sqlite } from './db/open';
 import { settings } from './db/schema';
+import { EventTypes } from './domain';
+import { NodeRegistry } from './engine/registry';
+import { Services, type ServiceKey, type ThreadEnv } from './env';
 import { createLogger, type Logger } from './log';
 import { resourcesDir } from './resources';
 import { createSecretStore, type SecretStore } from './secrets';
@@ -60,12 +64,23 @@ export interface CoreOptions {
 
 /**
  * The engine room: one SQLite store, the secret store, the log, the event bus,
- * and the dispatcher that serves every operation of shared/api.ts. Hosts
- * (Electron main, the HTTP server, the CLI) only translate to `call`.
+ * the registry the domains fill (operations, node types, event types, host
+ * services), and the dispatcher that serves every operation of shared/api.ts.
+ * Hosts (Electron main, the HTTP server, the CLI) only translate to `call`.
+ * The Core is also the main thread's ThreadEnv (electron/core/env.ts).
  */
-export class Core {
+export class Core implements ThreadEnv {
   readonly bus = new EventBus();
   readonly startedAt = new Date().toISOString();
+  /** Node types of every domain (the engine's only source of them on this thread). */
+  readonly nodes = new NodeRegistry();
+  /** Event types of every domain, with the schema of each event's data. */
+  readonly eventTypes = new EventTypes();
+  /** The domains composed into this core, in order. */
+  readonly domains: string[] = [];
+  private readonly services$ = new Services('on this core');
+  private clockFn: () => number = Date.now;
+  private readonly appendedListeners = new Set<() => void>();
   private handlers: Partial<Record<OpName, Handler<OpName>>> = {};
   private closers: (() => void | Promise<void>)[] = [];
   private services: Service[] = [];
@@ -96,21 +111,75 @@ export class Core {
     const secrets = opts.secrets ?? (await createSecretStore());
     const core = new Core(opts, opts.dataDir, db, orm, file, secrets, log, migrationsDir);
     if (migrated.from !== migrated.to) log.info('database migrated', migrated);
-    core.register(systemHandlers(core));
     return core;
   }
 
-  /** Add a domain's operations (engine, CRM, AI …). */
+  /** Add a domain's operations; an operation implemented twice fails at startup. */
   register<K extends OpName>(map: HandlerMap<K>): void {
-    for (const [name, h] of Object.entries(map)) this.handlers[name as OpName] = h as Handler<OpName>;
+    for (const [name, h] of Object.entries(map)) {
+      if (this.handlers[name as OpName]) throw new Error(`Operation "${name}" is implemented twice.`);
+      this.handlers[name as OpName] = h as Handler<OpName>;
+    }
+  }
+
+  /** Whether an operation has a handler on this core. */
+  implements(name: OpName): boolean {
+    return this.handlers[name] !== undefined;
+  }
+
+  // ---- ThreadEnv ---------------------------------------------------------
+
+  /** The clock of the core and its engine, ms since epoch (tests inject a fake one). */
+  now(): number {
+    return this.clockFn();
+  }
+  get clock(): () => number {
+    return this.clockFn;
+  }
+  set clock(fn: () => number) {
+    this.clockFn = fn;
+  }
+
+  emit<E extends EventName>(name: E, payload: EventPayload<E>): void {
+    this.bus.emit(name, payload);
+  }
+
+  /** Provide a host service (a domain does it in its create()). */
+  provide<T>(key: ServiceKey<T>, value: T): void {
+    this.services$.provide(key, value);
+  }
+
+  get<T>(key: ServiceKey<T>): T {
+    return this.services$.get(key, this);
+  }
+
+  has(key: ServiceKey<unknown>): boolean {
+    return this.services$.has(key);
+  }
+
+  /** Rows were appended to the events table in this process: listeners (the engine) dispatch them now. */
+  eventsAppended(): void {
+    for (const fn of this.appendedListeners) {
+      try {
+        fn();
+      } catch (e) {
+        this.log.error('an events-appended listener failed', { error: e as Error });
+      }
+    }
+  }
+
+  onEventsAppended(fn: () => void): () => void {
+    this.appendedListeners.add(fn);
+    return () => this.appendedListeners.delete(fn);
   }
 
   /**
    * Mount a public route at /<prefix>/… on the headless server (no bearer token: the
    * handler authenticates). A prefix is one segment ("hooks") or two ("hooks/forms");
-   * the two-segment one wins for the paths below it.
+   * the two-segment one wins for the paths below it. A prefix mounted twice fails at startup.
    */
   registerPublicRoute(prefix: string, handler: PublicHandler): void {
+    if (this.publicRoutes.has(prefix)) throw new Error(`The public route /${prefix} is mounted twice.`);
     this.publicRoutes.set(prefix, handler);
   }
 

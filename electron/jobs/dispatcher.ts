@@ -7,6 +7,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openWorkerStore } from '../core/db/open';
 import { Executor } from '../core/engine/executor';
+import { threadEnv } from '../core/env';
+import { threadNodes } from '../core/nodes';
 import type { EventName } from '../../shared/api';
 import type { FromWorker, ToWorker, WorkerData } from '../core/engine/pool';
 import { RETIRE_TIMER_MARGIN_MS } from '../core/engine/pool-limits';
@@ -39,29 +41,43 @@ const flushBus = () => {
 let secretSeq = 0;
 const secretWaiters = new Map<number, (v: string | null) => void>();
 
-const exec = new Executor({
+const emit = (name: EventName, payload: unknown) => {
+  if (!busQueue.length) setImmediate(flushBus);
+  busQueue.push([name, payload]);
+};
+const secrets = {
+  get: (name: string) =>
+    new Promise<string | null>((resolve) => {
+      const id = ++secretSeq;
+      secretWaiters.set(id, resolve);
+      post({ type: 'secret', id, name });
+    }),
+};
+const log = {
+  info: (msg: string, fields?: Record<string, unknown>) => post({ type: 'log', level: 'info', msg, ...(fields ? { fields } : {}) }),
+  warn: (msg: string, fields?: Record<string, unknown>) => post({ type: 'log', level: 'warn', msg, ...(fields ? { fields } : {}) }),
+  error: (msg: string, fields?: Record<string, unknown>) => post({ type: 'log', level: 'error', msg, ...(fields ? { fields } : {}) }),
+};
+// Domain code in nodes that appends event rows (a CRM write) asks the main thread to dispatch them.
+let appended = false;
+const env = threadEnv({
   db,
   orm,
-  workerId: wd.workerId,
-  clock: Date.now,
-  emit: (name, payload) => {
-    if (!busQueue.length) setImmediate(flushBus);
-    busQueue.push([name, payload]);
-  },
-  secrets: {
-    get: (name) =>
-      new Promise((resolve) => {
-        const id = ++secretSeq;
-        secretWaiters.set(id, resolve);
-        post({ type: 'secret', id, name });
-      }),
-  },
-  log: {
-    info: (msg, fields) => post({ type: 'log', level: 'info', msg, ...(fields ? { fields } : {}) }),
-    warn: (msg, fields) => post({ type: 'log', level: 'warn', msg, ...(fields ? { fields } : {}) }),
-    error: (msg, fields) => post({ type: 'log', level: 'error', msg, ...(fields ? { fields } : {}) }),
+  now: Date.now,
+  secrets,
+  log,
+  emit,
+  eventsAppended: () => {
+    if (appended) return;
+    appended = true;
+    setImmediate(() => {
+      appended = false;
+      post({ type: 'events' });
+    });
   },
 });
+
+const exec = new Executor({ env, nodes: threadNodes(), db, orm, workerId: wd.workerId, clock: Date.now, emit, secrets, log });
 
 port.on('message', (m: ToWorker | 'cancel') => {
   if (m === 'cancel') {

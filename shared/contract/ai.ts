@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Empty, op } from './base';
+import { Empty, eventType, op } from './base';
 
 /** A calendar day, YYYY-MM-DD. */
 export const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'use a day as YYYY-MM-DD');
@@ -96,4 +96,11 @@ export const aiEvents = {
   /** The daily AI spend cap was reached: AI steps wait until tomorrow or until the cap is raised. */
   'ai.capReached': z.object({ day: z.string(), spentUsd: z.number(), capUsd: z.number() }),
   'docs.changed': z.object({ path: z.string() }),
+} as const;
+
+/** Event types the AI domain records. */
+export const aiEventTypes = {
+  'ai.ready': eventType('An Anthropic key was stored or an ai.* setting changed: AI steps waiting for a key or budget try again.', z.object({ why: z.string() }).passthrough()),
+  'ai.waiting': eventType('AI steps started waiting for a key or for budget (once per day and cause).', z.object({ kind: z.string() }).passthrough(), 'ai'),
+  'ai.cap_reached': eventType("Today's AI spend reached the daily cap (setting ai.dailyCapUsd).", z.object({ spentUsd: z.number(), capUsd: z.number() }).passthrough(), 'day'),
 } as const;

@@ -83,3 +83,19 @@ export function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, wha
   }
   return r.data;
 }
+
+/**
+ * A domain event type: a row of the events table (contact.created,
+ * form.submitted …) that workflows start on (event triggers) or wait for.
+ * `data` is the schema of the event's data; `subject` the kind of thing it is
+ * about ("contact", "run" …). Declared by the domain that records it.
+ */
+export interface EventTypeDef<D extends z.ZodType = z.ZodType> {
+  description: string;
+  data: D;
+  subject?: string;
+}
+
+export function eventType<D extends z.ZodType>(description: string, data: D, subject?: string): EventTypeDef<D> {
+  return subject ? { description, data, subject } : { description, data };
+}

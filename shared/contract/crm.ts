@@ -3,7 +3,7 @@
  * funnel KPIs. See docs/crm.md.
  */
 import { z } from 'zod';
-import { op } from './base';
+import { eventType, op } from './base';
 
 export const STAGES = ['subscriber', 'lead', 'mql', 'sql', 'opportunity', 'customer', 'churned'] as const;
 export const Stage = z.enum(STAGES, { error: `use one of ${STAGES.join(', ')}` });
@@ -527,3 +527,47 @@ export const crmEvents = {
   'crm.kpi.changed': z.object({ events: z.number().int() }),
 } as const;
 
+
+/** Free-form event data (activity ingested from outside Baton: a page visit, a click …). */
+const AnyData = z.record(z.string(), z.unknown()).nullable();
+const DealData = z.object({ dealId: z.number().int(), value: z.number().nullable().optional(), currency: z.string().nullable().optional() }).passthrough();
+
+/**
+ * Event types the CRM records on a contact's timeline (rows of the events
+ * table; the subject is the contact). Workflows start on them (event triggers),
+ * wait for them, and scoring rules and segments count them. Activity from
+ * outside (events.ingest, forms, tracking) may carry other types too.
+ */
+export const crmEventTypes = {
+  'contact.created': eventType(
+    'A contact was created (API, form, CSV import, event ingest, a workflow).',
+    z.object({ email: z.string(), stage: Stage, source: z.string().nullable(), via: z.string() }).passthrough(),
+    'contact',
+  ),
+  'contact.merged': eventType(
+    'Another contact was merged into this one.',
+    z.object({ sourceId: z.number().int(), sourceEmail: z.string(), movedEvents: z.number().int(), movedDeals: z.number().int() }).passthrough(),
+    'contact',
+  ),
+  'lifecycle.changed': eventType(
+    'The contact moved to another lifecycle stage (by hand, by score, by a deal, by a merge).',
+    z.object({ from: z.string(), to: z.string(), reason: z.string() }).passthrough(),
+    'contact',
+  ),
+  'score.crossed': eventType(
+    'The score crossed the MQL or SQL threshold and the contact was promoted.',
+    z.object({ threshold: z.string(), score: z.number(), minScore: z.number().optional(), from: z.string(), to: z.string() }).passthrough(),
+    'contact',
+  ),
+  'form.submitted': eventType(
+    'A lead-capture form was submitted (POST /hooks/forms/<form>).',
+    z.object({ form: z.string(), email: z.string(), fields: z.record(z.string(), z.unknown()) }).passthrough(),
+    'contact',
+  ),
+  'deal.opened': eventType('A deal was opened for the contact.', DealData, 'contact'),
+  'deal.won': eventType('A deal of the contact was won.', DealData, 'contact'),
+  'deal.lost': eventType('A deal of the contact was lost.', DealData, 'contact'),
+  'page.visited': eventType('The contact visited a page of the website (tracking or ingest).', AnyData, 'contact'),
+  'email.opened': eventType('The contact opened an e-mail (tracking or ingest).', AnyData, 'contact'),
+  'email.clicked': eventType('The contact clicked a link in an e-mail (tracking or ingest).', AnyData, 'contact'),
+} as const;

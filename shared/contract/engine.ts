@@ -3,7 +3,7 @@
  * escalations, plans and learnings (docs/engine.md).
  */
 import { z } from 'zod';
-import { Empty, op } from './base';
+import { Empty, eventType, op } from './base';
 import { Trigger, ValidationIssue, WorkflowId } from './workflow';
 
 export const RunStatus = z.enum(['queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled']);
@@ -306,4 +306,18 @@ export const engineEvents = {
   'escalation.raised': EscalationRaised,
   'approvals.count': z.object({ pending: z.number().int() }),
   'workflows.changed': z.object({ id: z.string() }),
+} as const;
+
+/** Event types the engine records (rows of the events table a workflow can start on or wait for). */
+export const engineEventTypes = {
+  'run.failed': eventType(
+    'A top-level run failed after its retries (also starts the workflow\'s error workflow).',
+    z.object({ runId: z.string(), workflowId: z.string(), error: z.object({ message: z.string() }).passthrough() }).passthrough(),
+    'run',
+  ),
+  'approval.decided': eventType(
+    'An approval was approved, rejected or expired.',
+    z.object({ approvalId: z.string(), runId: z.string(), status: z.enum(['approved', 'rejected', 'expired']), decidedBy: z.string().nullable().optional() }).passthrough(),
+    'approval',
+  ),
 } as const;

@@ -4,7 +4,7 @@
  * docs/sequences.md.
  */
 import { z } from 'zod';
-import { Empty, op } from './base';
+import { Empty, eventType, op } from './base';
 import { Duration } from './workflow';
 import { TimeZone } from './crm';
 
@@ -206,4 +206,25 @@ export const salesOps = {
 export const salesEvents = {
   'sales.email.sent': z.object({ messageId: z.string(), contactId: z.number().nullable(), subject: z.string() }),
   'sales.enrollment.changed': z.object({ id: z.number(), sequenceId: z.string(), contactId: z.number(), status: z.string(), reason: z.string().nullable() }),
+} as const;
+
+const InboundData = z.object({ messageId: z.string(), inboundMessageId: z.string(), subject: z.string() }).passthrough().nullable();
+
+/** Event types the sales domain records on a contact's timeline (e-mail out and in, the pipeline). */
+export const salesEventTypes = {
+  'email.sent': eventType(
+    'An e-mail to the contact was accepted by the SMTP server.',
+    z.object({ messageId: z.string(), subject: z.string(), sequenceId: z.string().nullable(), runId: z.string().nullable() }).passthrough(),
+    'contact',
+  ),
+  'email.replied': eventType('The contact replied to an e-mail Baton sent (found by IMAP).', InboundData, 'contact'),
+  'email.auto_replied': eventType('An automatic reply (out of office …) to an e-mail Baton sent; it does not end sequences.', InboundData, 'contact'),
+  'email.bounced': eventType('An e-mail to the contact bounced (the address is suppressed when the bounce is hard).', InboundData, 'contact'),
+  'email.complained': eventType('The contact marked an e-mail as spam (the address is suppressed).', InboundData, 'contact'),
+  'email.unsubscribed': eventType('The contact unsubscribed (link, one-click or by hand).', z.object({ via: z.string() }).passthrough().nullable(), 'contact'),
+  'deal.stage_changed': eventType(
+    'A deal of the contact moved to another pipeline stage.',
+    z.object({ dealId: z.number().int(), from: z.string(), to: z.string(), on: z.string().optional() }).passthrough(),
+    'contact',
+  ),
 } as const;

@@ -18,6 +18,7 @@ import type { WorkflowDefinitionInput } from '../../shared/contract/workflow';
 import { openBaton } from '../../electron/core';
 import { engineOf } from '../../electron/core/engine';
 import { importWorkflow } from '../../electron/core/engine/workflows';
+import { threadNodes } from '../../electron/core/nodes';
 import { EnvSecretStore } from '../../electron/core/secrets';
 import { startServer } from '../../electron/server';
 import { openTestCore, tempDir } from '../helpers';
@@ -93,7 +94,7 @@ describe('sub-workflow cycles at import', () => {
         expect(e.message).toContain('subworkflow cycle: pong -> ping -> pong');
         expect(core.db.prepare('SELECT COUNT(*) AS n FROM workflows').get()).toEqual({ n: 0 });
         // The same in one transaction of importWorkflow calls: the second sees the first.
-        expect(() => core.db.transaction(() => [caller('ping', 'pong'), caller('pong', 'ping')].map((d) => importWorkflow(core.db, d)))()).toThrow(/subworkflow cycle: pong -> ping -> pong/);
+        expect(() => core.db.transaction(() => [caller('ping', 'pong'), caller('pong', 'ping')].map((d) => importWorkflow(core.db, d, { nodes: core.nodes })))()).toThrow(/subworkflow cycle: pong -> ping -> pong/);
         expect(core.db.prepare('SELECT COUNT(*) AS n FROM workflows').get()).toEqual({ n: 0 });
       } finally {
         await core.close();
@@ -301,12 +302,12 @@ describe('JSON nested past the limit', () => {
     expect((v as ApiError).issues).toEqual([{ path: 'definition', message: expect.stringContaining(`JSON values may be nested at most ${MAX_JSON_DEPTH} levels`) }]);
     // … and the validator on its own (templates, files) says the same, with the path.
     const { validateWorkflow } = await import('../../electron/core/engine/validate');
-    const r = validateWorkflow(def);
+    const r = validateWorkflow(def, { nodes: threadNodes() });
     expect(r.ok).toBe(false);
     expect(r.issues[0]?.path).toMatch(/^nodes\.0\.params\.values\.a\.…\(\d+ levels\)$/);
     expect(r.issues[0]?.message).toContain(`at most ${MAX_JSON_DEPTH} levels`);
     // Nesting at the limit is fine.
-    expect(validateWorkflow(wf('okp', [{ id: 'x', type: 'set', params: { values: nested(MAX_JSON_DEPTH - 5) } }])).ok).toBe(true);
+    expect(validateWorkflow(wf('okp', [{ id: 'x', type: 'set', params: { values: nested(MAX_JSON_DEPTH - 5) } }]), { nodes: threadNodes() }).ok).toBe(true);
   });
 
   it('over HTTP: 400 naming the field and the limit for every free-JSON operation, never a 500', async () => {

@@ -1,12 +1,14 @@
 /**
  * The AI domain: Claude client, usage ledger, workspace documents and prompt
- * templates. registerAi(core) serves ai.status, ai.usage and docs.* (listed in
+ * templates. The domain serves ai.status, ai.usage and docs.* (listed in
  * DOMAINS of electron/core/index.ts); the engine's ai.generate / ai.review
  * nodes call into generate.ts.
  */
-import { ApiError, type aiOps } from '../../../shared/api';
+import { aiEventTypes, aiOps, ApiError } from '../../../shared/api';
 import type { HandlerMap } from '../api/types';
 import type { Core } from '../core';
+import { defineDomain } from '../domain';
+import { AI_NODES } from './nodes';
 import { aiSettings, AiSettingsError, ANTHROPIC_KEY, localDay, type AiEnv } from './env';
 import { spentOn, usageReport } from './ledger';
 import { getDoc, listDocs, putDoc } from './workspace';
@@ -68,20 +70,36 @@ export function aiHandlers(core: Core): HandlerMap<keyof typeof aiOps> {
   };
 }
 
-export function registerAi(core: Core): void {
-  core.register(aiHandlers(core));
-  // AI steps waiting for a key or for budget resume when the key is stored or an ai.* setting changes.
-  const ready = (why: string) => {
-    publishEvent(core, { type: AI_READY_EVENT, data: { why } }).catch((e: unknown) => core.log.warn('could not wake waiting AI steps', { error: e as Error }));
-  };
-  const offSecrets = core.bus.on('secrets.changed', ({ names }) => {
-    if (names.includes(ANTHROPIC_KEY)) ready('key');
-  });
-  const offSettings = core.bus.on('settings.changed', ({ key }) => {
-    if (key.startsWith('ai.')) ready(key);
-  });
-  core.onClose(() => {
-    offSecrets();
-    offSettings();
-  });
-}
+/**
+ * The AI domain: Claude (ai.generate, ai.review nodes), the usage ledger and
+ * daily cap, workspace documents and prompt templates. AI steps waiting for a
+ * key or for budget resume when the key is stored or an ai.* setting changes.
+ */
+export const aiDomain = defineDomain({
+  id: 'ai',
+  description: 'Claude: ai.generate and ai.review nodes, the usage ledger and daily spend cap, brand documents and deliverables.',
+  ops: aiOps,
+  events: aiEventTypes,
+  nodes: AI_NODES,
+  requires: ['engine'],
+  settings: ['ai.model', 'ai.maxTokens', 'ai.confidenceThreshold', 'ai.dailyCapUsd', 'ai.prices', 'ai.baseUrl'],
+  create(core) {
+    // AI steps waiting for a key or for budget resume when the key is stored or an ai.* setting changes.
+    const ready = (why: string) => {
+      publishEvent(core, { type: AI_READY_EVENT, data: { why } }).catch((e: unknown) => core.log.warn('could not wake waiting AI steps', { error: e as Error }));
+    };
+    const offSecrets = core.bus.on('secrets.changed', ({ names }) => {
+      if (names.includes(ANTHROPIC_KEY)) ready('key');
+    });
+    const offSettings = core.bus.on('settings.changed', ({ key }) => {
+      if (key.startsWith('ai.')) ready(key);
+    });
+    return {
+      handlers: aiHandlers(core),
+      onClose: () => {
+        offSecrets();
+        offSettings();
+      },
+    };
+  },
+});

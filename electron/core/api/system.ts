@@ -2,6 +2,7 @@ import { ApiError, SETTINGS, isSettingKey, systemOps } from '../../../shared/api
 import { eq } from 'drizzle-orm';
 import { cancelRestore, createBackup, listBackups, pendingRestore, scheduleRestore } from '../backup';
 import type { Core } from '../core';
+import { defineDomain } from '../domain';
 import { settings } from '../db/schema';
 import type { HandlerMap } from './types';
 
@@ -59,3 +60,12 @@ export function systemHandlers(core: Core): HandlerMap<keyof typeof systemOps> {
     },
   };
 }
+
+/** The system domain: store, secrets, backups and settings of the host. */
+export const systemDomain = defineDomain({
+  id: 'system',
+  description: 'The host: system info, secrets (OS keychain), backups and restore, settings.',
+  ops: systemOps,
+  settings: ['notifications.enabled', 'notifications.minSeverity', 'notifications.sound', 'notifications.quietHours', 'notifications.approvals'],
+  create: (core) => ({ handlers: systemHandlers(core) }),
+});

@@ -185,7 +185,10 @@ function seed(core: Core, opts: SeedOptions): SeedResult {
         for (let k = 0; k < n; k++) {
           const at = created + rnd() * (end - created);
           const x = rnd();
-          if (x < 0.4) ev(at, 'email.sent', cid, { campaign: pick(CAMPAIGNS) });
+          if (x < 0.4) {
+            const campaign = pick(CAMPAIGNS);
+            ev(at, 'email.sent', cid, { messageId: `<demo-${cid}-${k}@demo.invalid>`, subject: campaign, sequenceId: null, runId: null, campaign });
+          }
           else if (x < 0.65) {
             ev(at, 'email.opened', cid, { campaign: pick(CAMPAIGNS) });
             lastActivity = Math.max(lastActivity ?? 0, at);
@@ -196,7 +199,7 @@ function seed(core: Core, opts: SeedOptions): SeedResult {
             ev(at, 'page.visited', cid, { url: 'https://example.com' + pick(PAGES) });
             lastActivity = Math.max(lastActivity ?? 0, at);
           } else if (x < 0.97) {
-            ev(at, 'form.submitted', cid, { form: pick(['newsletter', 'contact', 'webinar']) });
+            ev(at, 'form.submitted', cid, { form: pick(['newsletter', 'contact', 'webinar']), email, fields: { email } });
             lastActivity = Math.max(lastActivity ?? 0, at);
           } else if (x < 0.98) ev(at, 'email.bounced', cid, null);
           else if (x < 0.99) ev(at, 'email.unsubscribed', cid, null);

@@ -4,9 +4,10 @@
  * and a maintenance service (decay re-scoring, purge after the undo window).
  */
 import { Readable } from 'node:stream';
-import type { crmOps } from '../../../shared/api';
+import { crmEventTypes, crmOps } from '../../../shared/api';
 import type { HandlerMap } from '../api/types';
-import type { Core } from '../core';
+import type { Core, Service } from '../core';
+import { defineDomain } from '../domain';
 import { createContact, deleteContact, getContact, listContacts, mergeContacts, purgeDeleted, restoreContact, updateContact } from './contacts';
 import { importCsv } from './csv';
 import { checkDealStage, createDeal, listDeals, updateDeal } from './deals';
@@ -18,7 +19,7 @@ import { storeOf, syncSearchIndex } from './store';
 import { likeEscape } from './util';
 
 export { inSegment } from './segments';
-export { onDomainEvent, type DomainEvent } from './publish';
+export { CRM_STORE, storeOf } from './store';
 
 const MAINTENANCE_EVERY_MS = 6 * 60 * 60 * 1000;
 
@@ -87,20 +88,10 @@ export function maintenance(core: Core): void {
   if (events > 0) core.bus.emit('crm.kpi.changed', { events });
 }
 
-export function crmDomain(core: Core): void {
-  core.register(crmHandlers(core));
-  // Lead capture and event ingest live beside the workflow webhooks (/hooks/forms/<form>,
-  // /hooks/events; those two slugs are reserved there), and at the short /forms and
-  // /events that earlier versions printed.
-  const forms = formsRoute(core);
-  const events = eventsRoute(core);
-  core.registerPublicRoute('hooks/forms', forms);
-  core.registerPublicRoute('hooks/events', events);
-  core.registerPublicRoute('forms', forms);
-  core.registerPublicRoute('events', events);
+function maintenanceService(core: Core): Service {
   let timer: NodeJS.Timeout | null = null;
   let first: NodeJS.Timeout | null = null;
-  core.addService({
+  return {
     name: 'crm-maintenance',
     start() {
       const run = () => {
@@ -120,5 +111,28 @@ export function crmDomain(core: Core): void {
       if (first) clearTimeout(first);
       timer = first = null;
     },
-  });
+  };
 }
+
+/**
+ * The CRM domain: contacts, companies, activity events, forms, scoring,
+ * segments, deals and funnel KPIs; lead capture at /hooks/forms/<form> and
+ * event ingest at /hooks/events (also at the short /forms and /events that
+ * earlier versions printed); a maintenance service (decay re-scoring, purge
+ * after the undo window, search index, KPI rollup).
+ */
+export const crmDomain = defineDomain({
+  id: 'crm',
+  description: 'Contacts, companies, activity events, lead-capture forms, scoring, segments, deals and funnel KPIs.',
+  ops: crmOps,
+  events: crmEventTypes,
+  create(core) {
+    const forms = formsRoute(core);
+    const events = eventsRoute(core);
+    return {
+      handlers: crmHandlers(core),
+      routes: { 'hooks/forms': forms, 'hooks/events': events, forms, events },
+      services: [maintenanceService(core)],
+    };
+  },
+});

@@ -6,8 +6,8 @@
  */
 import type { Statement } from 'better-sqlite3';
 import { ApiError, normaliseEmail, stageRank, type Contact, type Stage } from '../../../shared/api';
-import type { Core } from '../core';
 import type { Sqlite } from '../db/open';
+import { threadService, type ThreadEnv } from '../env';
 import { emailDomain, isActivity, isFreeMail, nowIso } from './util';
 
 /** Contact fields stored in their own column: API name -> column. */
@@ -423,14 +423,11 @@ export function syncSearchIndex(db: Sqlite): number {
   })();
 }
 
-const stores = new WeakMap<Sqlite, CrmStore>();
-export function storeOf(core: Core | { db: Sqlite }): CrmStore {
-  let s = stores.get(core.db);
-  if (!s) {
-    s = new CrmStore(core.db);
-    stores.set(core.db, s);
-  }
-  return s;
+/** The CRM store of a thread (its prepared statements live as long as the thread's connection). */
+export const CRM_STORE = threadService('crm.store', (env) => new CrmStore(env.db));
+
+export function storeOf(env: Pick<ThreadEnv, 'get'>): CrmStore {
+  return env.get(CRM_STORE);
 }
 
 /** API input (parsed ContactFields, full or partial) -> values for `write`. */

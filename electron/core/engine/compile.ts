@@ -13,8 +13,7 @@ import {
 } from '../../../shared/contract/workflow';
 import type { Sqlite } from '../db/open';
 import { compileParams, templateUses, type ParamTemplate } from './expr';
-import { nodeType, type NodeDef } from './registry';
-import './nodes';
+import type { NodeDef, NodeRegistry } from './registry';
 
 export interface ResolvedRetry {
   maxAttempts: number;
@@ -74,10 +73,10 @@ export function backoffMs(r: ResolvedRetry, attempt: number, random = Math.rando
   return Math.round(r.jitter ? d / 2 + random() * (d / 2) : d);
 }
 
-export function compileGraph(definition: WorkflowDefinition, graph: { nodes: WorkflowNode[]; edges: Edge[] }, version: number, scope: string): CompiledGraph {
+export function compileGraph(registry: NodeRegistry, definition: WorkflowDefinition, graph: { nodes: WorkflowNode[]; edges: Edge[] }, version: number, scope: string): CompiledGraph {
   const nodes = new Map<string, CNode>();
   for (const n of graph.nodes) {
-    const def = nodeType(n.type);
+    const def = registry.get(n.type);
     if (!def) throw new Error(`Unknown node type "${n.type}" in ${definition.id} v${version} (node ${n.id})`);
     const params = def.params.parse(n.params);
     const template = compileParams(params, def.paramSpec ?? {});
@@ -162,13 +161,13 @@ export function loadDefinition(db: Sqlite, workflowId: string, version: number):
 }
 
 /** The compiled graph of a workflow version (scope: a forEach body), cached in this thread. */
-export function compiled(db: Sqlite, workflowId: string, version: number, scope = ''): CompiledGraph {
+export function compiled(registry: NodeRegistry, db: Sqlite, workflowId: string, version: number, scope = ''): CompiledGraph {
   const key = `${workflowId}@${version}#${scope}`;
   const cache = cachesOf(db).graphs;
   const hit = cache.get(key);
   if (hit) return hit;
   const def = loadDefinition(db, workflowId, version);
-  const c = compileGraph(def, scopeGraph(def, scope), version, scope);
+  const c = compileGraph(registry, def, scopeGraph(def, scope), version, scope);
   if (cache.size > 2000) cache.clear();
   cache.set(key, c);
   return c;

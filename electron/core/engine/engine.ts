@@ -38,7 +38,6 @@ export class Engine {
   readonly executor: Executor;
   mode: 'off' | 'inline' | 'pool' = 'off';
   pool: WorkerPool | null = null;
-  private clockFn: () => number = () => Date.now();
   private loop: { timer: NodeJS.Timeout | null; running: boolean; stopped: boolean } | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
   private dispatching: Promise<DispatchResult> | null = null;
@@ -47,12 +46,14 @@ export class Engine {
 
   constructor(readonly core: Core) {
     const emit = (name: EventName, payload: unknown) => core.bus.emit(name, payload as never);
-    this.store = new EngineStore(core.db, () => this.clockFn(), emit);
+    this.store = new EngineStore(core.db, () => core.now(), emit, core.nodes);
     this.executor = new Executor({
+      env: core,
+      nodes: core.nodes,
       db: core.db,
       orm: core.orm,
       workerId: `${this.instanceId}:main`,
-      clock: () => this.clockFn(),
+      clock: () => core.now(),
       emit,
       secrets: core.secrets,
       log: core.log,
@@ -61,15 +62,15 @@ export class Engine {
     this.cursor();
   }
 
-  /** The engine's clock (ms since epoch). Tests inject a fake one. */
+  /** The engine's clock is the core's (ms since epoch). Tests inject a fake one. */
   get clock(): () => number {
-    return this.clockFn;
+    return this.core.clock;
   }
   set clock(fn: () => number) {
-    this.clockFn = fn;
+    this.core.clock = fn;
   }
   now(): number {
-    return this.clockFn();
+    return this.core.now();
   }
 
   get paused(): boolean {
@@ -81,6 +82,11 @@ export class Engine {
     this.pool?.broadcast({ type: paused ? 'pause' : 'resume' });
     if (paused) this.executor.release();
     this.wake();
+  }
+
+  /** Raise an escalation (at most once per `key`); returns its id, or null when the key was raised before. */
+  raiseEscalation(e: { severity: 'info' | 'warning' | 'critical'; title: string; detail: string; runId?: string | null; workflowId?: string | null; key?: string }): string | null {
+    return this.store.raiseEscalation(e);
   }
 
   // ---- lifecycle ---------------------------------------------------------
@@ -323,7 +329,7 @@ export class Engine {
 
   private async test(filter: string, scope: unknown): Promise<boolean> {
     try {
-      return Boolean(await compileExpression(filter).evaluate(scope, this.clockFn));
+      return Boolean(await compileExpression(filter).evaluate(scope, this.core.clock));
     } catch (e) {
       this.core.log.warn('event filter failed', { filter, error: e as Error });
       return false;
@@ -395,7 +401,7 @@ export class Engine {
 
   /** Compile a version now (import checks it runs). */
   compile(workflowId: string, version: number): void {
-    compiled(this.core.db, workflowId, version);
+    compiled(this.core.nodes, this.core.db, workflowId, version);
   }
 }
 

@@ -5,9 +5,10 @@
  * for tests and `baton run start --wait`, on the main thread.
  */
 import type { Orm, Sqlite } from '../db/open';
+import type { ThreadEnv } from '../env';
 import { compiled } from './compile';
 import { evaluateTemplate, compileExpression, ExpressionError } from './expr';
-import { NodeError, isSuspend, type NodeContext, type Suspend } from './registry';
+import { NodeError, isSuspend, type NodeContext, type NodeRegistry, type Suspend } from './registry';
 import { DEFAULT_MAX_STEP_OUTPUT_BYTES, EngineStore, MAX_ERROR_CHARS, formatBytes, type ClaimedStep, type Effect, type Emit, type RunInfo, type StepOutcome, type StepResult } from './store';
 
 export interface ExecutorLog {
@@ -17,6 +18,10 @@ export interface ExecutorLog {
 }
 
 export interface ExecutorOptions {
+  /** This thread's environment: the Core on the main thread, a WorkerEnv in a Bree worker. */
+  env: ThreadEnv;
+  /** The node types this thread knows. */
+  nodes: NodeRegistry;
   db: Sqlite;
   orm: Orm;
   workerId: string;
@@ -36,7 +41,7 @@ export class Executor {
   readonly batchSize: number;
 
   constructor(private readonly o: ExecutorOptions) {
-    this.store = new EngineStore(o.db, () => this.o.clock(), o.emit);
+    this.store = new EngineStore(o.db, () => this.o.clock(), o.emit, o.nodes);
     this.batchSize = o.batchSize ?? 256;
   }
 
@@ -130,7 +135,7 @@ export class Executor {
 
   private async outcome(step: ClaimedStep, run: RunInfo, effects: Effect[]): Promise<StepOutcome> {
     try {
-      const cg = compiled(this.o.db, run.workflowId, run.version, run.scope);
+      const cg = compiled(this.o.nodes, this.o.db, run.workflowId, run.version, run.scope);
       const cn = cg.nodes.get(step.nodeId);
       if (!cn) throw new NodeError(`node "${step.nodeId}" is not in version ${run.version} of ${run.workflowId}`, { retryable: false });
       const clock = this.o.clock;
@@ -202,6 +207,7 @@ export class Executor {
           warn: (m, f) => this.o.log.warn(m, { runId: run.id, nodeId: cn.id, ...f }),
           error: (m, f) => this.o.log.error(m, { runId: run.id, nodeId: cn.id, ...f }),
         },
+        env: this.o.env,
         db: this.o.db,
         orm: this.o.orm,
         evaluate: (expression, sc) => compileExpression(expression).evaluate(sc, clock),

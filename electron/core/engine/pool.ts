@@ -123,7 +123,7 @@ export class WorkerPool {
     if (m.type === 'retired') this.retired.add(name);
     else if (m.type === 'bus') for (const [n, p] of m.events) core.bus.emit(n, p as never);
     else if (m.type === 'log') core.log[m.level](m.msg, { worker: name, ...m.fields });
-    else if (m.type === 'events') void this.engine.dispatchEvents().catch((e: unknown) => core.log.error('event dispatch failed', { error: e as Error }));
+    else if (m.type === 'events') core.eventsAppended();
     else if (m.type === 'secret') {
       void core.secrets
         .get(m.name)

@@ -1,6 +1,10 @@
 /**
- * The node registry. A node type is one file in ./nodes exporting
- * `defineNode({ type, params, branches?, run })`, plus one line in nodes/index.ts.
+ * Node types. A node type is one file exporting `defineNode({ type, params,
+ * branches?, run })`, listed in its domain's node list (the engine's own
+ * generic nodes are in ./nodes). The engine knows node types only through the
+ * NodeRegistry it is given: built from the domains where the core is composed
+ * (electron/core/index.ts) and, in each worker thread, from the same lists
+ * (electron/core/nodes.ts).
  *
  * run(ctx) returns `{ output, branch? }` (the step is done), or `ctx.suspend(...)`
  * (the step waits for a time, an event, an approval or child runs, and run() is
@@ -8,6 +12,7 @@
  */
 import type { z } from 'zod';
 import type { Orm, Sqlite } from '../db/open';
+import type { ThreadEnv } from '../env';
 import type { ParamSpec } from './expr';
 import type { RunPhase, Severity } from '../../../shared/contract/engine';
 
@@ -97,6 +102,8 @@ export interface NodeContext<P = Record<string, unknown>> {
   /** Outputs of the run's finished steps by node id. */
   steps(): Record<string, unknown>;
   log: { info(msg: string, fields?: Record<string, unknown>): void; warn(msg: string, fields?: Record<string, unknown>): void; error(msg: string, fields?: Record<string, unknown>): void };
+  /** This thread's environment (store, clock, settings, secrets, services): what domain code takes in any thread. */
+  env: ThreadEnv;
   /** This thread's store, for nodes that read or write domain tables (CRM …). Writes here are not atomic with the step. */
   db: Sqlite;
   orm: Orm;
@@ -114,6 +121,12 @@ export interface NodeDef<S extends z.ZodType = z.ZodType> {
   paramSpec?: ParamSpec;
   /** Extra checks at import (forEach validates its body). */
   validate?: (params: z.output<S>, report: (path: string, message: string) => void, validateGraph: (graph: unknown, pathPrefix: string) => void) => void;
+  /**
+   * Checks at import against the store: the sequence, stage, segment or field a
+   * param names must exist (skipped for params that are expressions, and when
+   * validating without a store).
+   */
+  refs?: (params: z.output<S>, env: ThreadEnv, report: (path: string, message: string) => void) => void;
   /** A join node: how it waits for its incoming paths. */
   join?: (params: z.output<S>) => 'all' | 'any' | 'first';
   run(ctx: NodeContext<z.output<S>>): Promise<NodeResult> | NodeResult;
@@ -123,16 +136,38 @@ export function defineNode<S extends z.ZodType>(def: NodeDef<S>): NodeDef<S> {
   return def;
 }
 
-const registry = new Map<string, NodeDef>();
+/** The node types one thread knows, each with the domain that declared it. */
+export class NodeRegistry {
+  private readonly defs = new Map<string, { def: NodeDef; domain: string }>();
 
-export function registerNodes(defs: NodeDef[]): void {
-  for (const d of defs) registry.set(d.type, d as NodeDef);
-}
-export function nodeType(type: string): NodeDef | undefined {
-  return registry.get(type);
-}
-export function nodeTypes(): string[] {
-  return [...registry.keys()].sort();
+  constructor(packs: readonly { domain: string; nodes: readonly NodeDef[] }[] = []) {
+    for (const p of packs) this.add(p.domain, p.nodes);
+  }
+
+  /** Add a domain's node types; a type declared twice fails (at startup, naming both domains). */
+  add(domain: string, defs: readonly NodeDef[]): void {
+    for (const d of defs) {
+      const had = this.defs.get(d.type);
+      if (had) throw new Error(`Node type "${d.type}" is declared by both the ${had.domain} and the ${domain} domain.`);
+      this.defs.set(d.type, { def: d, domain });
+    }
+  }
+
+  get(type: string): NodeDef | undefined {
+    return this.defs.get(type)?.def;
+  }
+
+  domainOf(type: string): string | undefined {
+    return this.defs.get(type)?.domain;
+  }
+
+  types(): string[] {
+    return [...this.defs.keys()].sort();
+  }
+
+  all(): { def: NodeDef; domain: string }[] {
+    return [...this.defs.values()].sort((a, b) => a.def.type.localeCompare(b.def.type));
+  }
 }
 export function isSuspend(r: NodeResult): r is Suspend {
   return (r as Suspend).suspend === true;

@@ -9,7 +9,7 @@ import { ApiError, type EventName, type RunError, type RunStatus, type RunTrigge
 import { durationMs } from '../../../shared/contract/workflow';
 import type { Sqlite } from '../db/open';
 import { compiled, type CNode, type CompiledGraph } from './compile';
-import type { Resume, Suspend } from './registry';
+import type { NodeRegistry, Resume, Suspend } from './registry';
 
 export type Emit = (name: EventName, payload: unknown) => void;
 
@@ -221,6 +221,7 @@ export class EngineStore {
     readonly db: Sqlite,
     public clock: () => number,
     private readonly emitNow: Emit,
+    readonly nodes: NodeRegistry,
   ) {
     this.s = prepareStatements(db);
   }
@@ -267,7 +268,7 @@ export class EngineStore {
     if (!wf) throw new ApiError('not_found', `No workflow "${o.workflow}". Import it first: baton workflow import FILE.json`);
     const scope = o.scope ?? '';
     const version = o.version ?? wf.version;
-    const cg = compiled(this.db, wf.id, version, scope);
+    const cg = compiled(this.nodes, this.db, wf.id, version, scope);
     const settings = cg.definition.settings;
     if (o.idempotencyKey) {
       const ex = this.s.runByIdem.get(wf.id, o.idempotencyKey) as { id: string; status: string } | undefined;
@@ -365,7 +366,7 @@ export class EngineStore {
       for (const r of results) {
         let w = work.get(r.run.id);
         if (!w) {
-          w = { run: r.run, cg: compiled(this.db, r.run.workflowId, r.run.version, r.run.scope), madeActive: false, failed: null };
+          w = { run: r.run, cg: compiled(this.nodes, this.db, r.run.workflowId, r.run.version, r.run.scope), madeActive: false, failed: null };
           work.set(r.run.id, w);
         }
         this.commitOne(r, w, workerId, chained);
@@ -645,7 +646,7 @@ export class EngineStore {
       if (!row || !['queued', 'running', 'waiting'].includes(row.status)) return false;
       run = row;
     }
-    const g = cg ?? compiled(this.db, run.workflow_id, run.version, run.scope);
+    const g = cg ?? compiled(this.nodes, this.db, run.workflow_id, run.version, run.scope);
     let output: unknown = null;
     let outputJson: string | null = null;
     if (status === 'succeeded') {
@@ -767,7 +768,7 @@ export class EngineStore {
     if (active >= limit) return;
     for (const q of this.s.queued.all(workflowId, limit - active) as { id: string; input: string | null }[]) {
       const info = this.runInfo(q.id) as RunInfo;
-      this.activate(q.id, compiled(this.db, info.workflowId, info.version, ''), info.input, this.clock());
+      this.activate(q.id, compiled(this.nodes, this.db, info.workflowId, info.version, ''), info.input, this.clock());
       this.emitRun(q.id, workflowId, 'running');
     }
   }
@@ -796,7 +797,7 @@ export class EngineStore {
       if (n === 0) {
         // Nothing to redo (e.g. it failed before any step): start from the entry nodes.
         const info = this.runInfo(runId) as RunInfo;
-        const cg = compiled(this.db, info.workflowId, info.version, info.scope);
+        const cg = compiled(this.nodes, this.db, info.workflowId, info.version, info.scope);
         for (const e of cg.entries) this.s.insertStep.run(runId, e, 'ready', J(info.input), this.nowIso, null, null, null, null);
       }
       this.emitRun(runId, run.workflow_id, 'running');
@@ -844,7 +845,7 @@ export class EngineStore {
           }
         } else if (t.kind === 'run_timeout') {
           const info = this.runInfo(t.run_id);
-          const cg = info && compiled(this.db, info.workflowId, info.version, info.scope);
+          const cg = info && compiled(this.nodes, this.db, info.workflowId, info.version, info.scope);
           const limitText = cg?.definition.settings.timeout !== undefined ? String(cg.definition.settings.timeout) : '';
           this.failRun(t.run_id, { message: `the run timed out (settings.timeout ${limitText})`, code: 'run_timeout' });
         }

@@ -8,8 +8,15 @@ import type { z } from 'zod';
 import { Graph, WorkflowDefinition, type ValidationIssue } from '../../../shared/contract/workflow';
 import { jsonTooDeep, shortPath, tooDeepMessage } from '../../../shared/contract/limits';
 import { compileExpression, compileParams, ExpressionError } from './expr';
-import { nodeType, nodeTypes } from './registry';
-import './nodes';
+import type { ThreadEnv } from '../env';
+import type { NodeRegistry } from './registry';
+
+/** What validation needs: the node types, and the store for the checks of names a param refers to. */
+export interface ValidateOptions {
+  nodes: NodeRegistry;
+  /** When given, node params that name a sequence, stage, segment … are checked against the store. */
+  env?: ThreadEnv;
+}
 
 export interface ValidationResult {
   ok: boolean;
@@ -42,7 +49,7 @@ function exprMessage(e: ExpressionError): string {
 }
 
 /** Check a graph (the workflow, or a forEach body) and report issues under `prefix`. */
-function validateGraph(graphIn: unknown, prefix: string, issues: ValidationIssue[]): void {
+function validateGraph(graphIn: unknown, prefix: string, issues: ValidationIssue[], o: ValidateOptions): void {
   const parsed = Graph.safeParse(graphIn);
   const nodesRaw = (graphIn as { nodes?: unknown[] } | null)?.nodes;
   const nodeIdAt = (path: PropertyKey[]) => {
@@ -63,9 +70,9 @@ function validateGraph(graphIn: unknown, prefix: string, issues: ValidationIssue
       issues.push({ path: `${path}.id`, nodeId: n.id, message: `duplicate node id "${n.id}" (node ids must be unique)` });
       return;
     }
-    const def = nodeType(n.type);
+    const def = o.nodes.get(n.type);
     if (!def) {
-      issues.push({ path: `${path}.type`, nodeId: n.id, message: `unknown node type "${n.type}" (known types: ${nodeTypes().join(', ')})` });
+      issues.push({ path: `${path}.type`, nodeId: n.id, message: `unknown node type "${n.type}" (known types: ${o.nodes.types().join(', ')})` });
       byId.set(n.id, { index: i, branches: null });
       return;
     }
@@ -76,11 +83,9 @@ function validateGraph(graphIn: unknown, prefix: string, issues: ValidationIssue
       return;
     }
     compileParams(n.params, def.paramSpec ?? {}, (p, e) => issues.push({ path: [`${path}.params`, ...p].join('.'), nodeId: n.id, message: exprMessage(e) }));
-    def.validate?.(
-      pr.data,
-      (p, message) => issues.push({ path: `${path}.params.${p}`, nodeId: n.id, message }),
-      (g, p) => validateGraph(g, `${path}.params.${p}`, issues),
-    );
+    const report = (p: string, message: string) => issues.push({ path: `${path}.params.${p}`, nodeId: n.id, message });
+    def.validate?.(pr.data, report, (g, p) => validateGraph(g, `${path}.params.${p}`, issues, o));
+    if (def.refs && o.env) def.refs(pr.data, o.env, report);
     const branches = def.branches ? (typeof def.branches === 'function' ? def.branches(pr.data) : [...def.branches]) : [];
     byId.set(n.id, { index: i, branches });
   });
@@ -153,7 +158,7 @@ export function findCycle(ids: Iterable<string>, out: Map<string, readonly strin
 }
 
 /** Validate a workflow definition: { ok, issues: [{ path, nodeId?, message }] }. */
-export function validateWorkflow(input: unknown): ValidationResult {
+export function validateWorkflow(input: unknown, o: ValidateOptions): ValidationResult {
   const issues: ValidationIssue[] = [];
   // Nesting past the limit is refused before anything recursive (zod, params compilation, canonical JSON) sees it.
   const deep = jsonTooDeep(input);
@@ -170,12 +175,12 @@ export function validateWorkflow(input: unknown): ValidationResult {
     );
     // Still check the graph when its shape is fine, to report everything at once.
     if (input && typeof input === 'object' && !issues.some((i) => i.path.startsWith('nodes') || i.path.startsWith('edges'))) {
-      validateGraph({ nodes: (input as { nodes?: unknown }).nodes, edges: (input as { edges?: unknown }).edges ?? [] }, '', issues);
+      validateGraph({ nodes: (input as { nodes?: unknown }).nodes, edges: (input as { edges?: unknown }).edges ?? [] }, '', issues, o);
     }
     return { ok: false, issues };
   }
   const def = parsed.data;
-  validateGraph({ nodes: def.nodes, edges: def.edges }, '', issues);
+  validateGraph({ nodes: def.nodes, edges: def.edges }, '', issues, o);
   const t = def.trigger;
   if (t.type === 'schedule') {
     try {

@@ -8,7 +8,9 @@ import { z } from 'zod';
 import { ApiError, type WorkflowSummary } from '../../../shared/api';
 import { WorkflowDefinition } from '../../../shared/contract/workflow';
 import type { Sqlite } from '../db/open';
+import type { ThreadEnv } from '../env';
 import { compileGraph } from './compile';
+import type { NodeRegistry } from './registry';
 import { nextFire } from './triggers/schedule';
 import { validateWorkflow } from './validate';
 
@@ -92,15 +94,15 @@ export interface ImportResult {
 }
 
 /** Validate and store; throws ApiError('invalid_input') with every issue (path, node, rule) and writes nothing. */
-export function importWorkflow(db: Sqlite, input: unknown, opts: { enable?: boolean; now?: string } = {}): ImportResult {
-  const v = validateWorkflow(input);
+export function importWorkflow(db: Sqlite, input: unknown, opts: { nodes: NodeRegistry; env?: ThreadEnv; enable?: boolean; now?: string }): ImportResult {
+  const v = validateWorkflow(input, { nodes: opts.nodes, ...(opts.env ? { env: opts.env } : {}) });
   if (!v.ok || !v.definition) {
     const issues = v.issues.map((i) => ({ path: i.path, message: i.nodeId ? `node "${i.nodeId}": ${i.message}` : i.message }));
     throw new ApiError('invalid_input', `The workflow definition is not valid (nothing was imported): ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
   }
   const def = v.definition;
   // The definition must also compile (it does when valid; this keeps the two in step).
-  compileGraph(def, def, 0, '');
+  compileGraph(opts.nodes, def, def, 0, '');
   const { version: _ignored, ...stored } = def;
   const text = JSON.stringify(stored);
   const hash = createHash('sha256').update(canonical(stored)).digest('hex');

@@ -6,13 +6,12 @@
  * `email.imap.pollSeconds` (60) when email.imap.host is set, and scans for
  * stale deals hourly.
  */
-import type { salesOps } from '../../../shared/api';
-import { ApiError } from '../../../shared/api';
+import { ApiError, salesEventTypes, salesOps } from '../../../shared/api';
 import type { HandlerMap } from '../api/types';
-import type { Core, PublicRequest, PublicResponse } from '../core';
+import type { Core, PublicRequest, PublicResponse, Service } from '../core';
 import { ingestEvents } from '../crm/events';
-import { onDomainEvent } from '../crm/publish';
-import { engineOf } from '../engine';
+import { defineDomain } from '../domain';
+import { SALES_NODES } from './nodes';
 import { imapSettings, pollImap } from './imap';
 import { DEFAULT_FREQUENCY_CAP, SMTP_PASSWORD, smtpSettings, verifySmtp } from './mail';
 import { getPipeline, scanStale, setPipeline } from './pipeline';
@@ -22,13 +21,9 @@ import { enroll, exitEnrollments, getSequence, listSequences, saveSequence, tick
 import { getState, setting } from './state';
 import { verifyUnsubscribeToken } from './unsubscribe';
 
-/** The clock of the sales domain: the engine's (tests inject a fake one there). */
+/** The clock of the sales domain: the core's (tests inject a fake one there). */
 function now(core: Core): number {
-  try {
-    return engineOf(core).now();
-  } catch {
-    return Date.now();
-  }
+  return core.now();
 }
 
 /** Process events, then due sequence steps (what the service does each tick). */
@@ -203,10 +198,14 @@ interface TaskRow {
 }
 const toTask = (r: TaskRow) => ({ id: r.id, title: r.title, contactId: r.contact_id, dealId: r.deal_id, source: r.source, status: r.status as 'open' | 'done', createdAt: r.created_at, doneAt: r.done_at });
 
-export function salesDomain(core: Core): void {
-  initCursor(core);
-  core.register(salesHandlers(core));
-  core.registerPublicRoute('u', unsubscribeRoute(core));
+/**
+ * The sales service on the host's main thread: every `sales.tickSeconds` (30)
+ * it processes new events and runs due sequence steps (and at once when event
+ * rows are appended in this process); it polls IMAP every
+ * `email.imap.pollSeconds` (60) when email.imap.host is set, and scans for
+ * stale deals hourly.
+ */
+function salesService(core: Core): Service {
   const timers: NodeJS.Timeout[] = [];
   let busy = false;
   let soon: NodeJS.Timeout | null = null;
@@ -222,7 +221,7 @@ export function salesDomain(core: Core): void {
     }
   };
   let unsubscribe: (() => void) | null = null;
-  core.addService({
+  return {
     name: 'sales',
     start() {
       const every = (ms: number, fn: () => void | Promise<void>) => {
@@ -247,8 +246,8 @@ export function salesDomain(core: Core): void {
           core.log.error('stale-deal scan failed', { error: e as Error });
         }
       });
-      // React to CRM events at once (replies, unsubscribes, score changes).
-      unsubscribe = onDomainEvent(core, () => {
+      // React to new events at once (replies, unsubscribes, score changes).
+      unsubscribe = core.onEventsAppended(() => {
         if (soon) return;
         soon = setTimeout(() => {
           soon = null;
@@ -264,5 +263,36 @@ export function salesDomain(core: Core): void {
       unsubscribe?.();
       unsubscribe = null;
     },
-  });
+  };
 }
+
+export const salesDomain = defineDomain({
+  id: 'sales',
+  description: 'E-mail over SMTP and IMAP (suppressions, unsubscribe pages at /u/<token>), sequences, the pipeline, tasks and escalation rules.',
+  ops: salesOps,
+  events: salesEventTypes,
+  nodes: SALES_NODES,
+  requires: ['engine', 'crm'],
+  settings: [
+    'email.timeZone',
+    'email.smtp.host',
+    'email.smtp.port',
+    'email.smtp.secure',
+    'email.smtp.user',
+    'email.smtp.rejectUnauthorized',
+    'email.from',
+    'email.fromName',
+    'email.frequencyCap',
+    'email.bookingUrl',
+    'email.imap.host',
+    'email.imap.port',
+    'email.imap.secure',
+    'email.imap.user',
+    'email.imap.mailbox',
+    'email.imap.rejectUnauthorized',
+  ],
+  create(core) {
+    initCursor(core);
+    return { handlers: salesHandlers(core), routes: { u: unsubscribeRoute(core) }, services: [salesService(core)] };
+  },
+});

@@ -38,7 +38,7 @@ export function setRules(core: Core, rules: unknown): EscalationRule[] {
 }
 
 export function raise(core: Core, rule: EscalationRule, key: string, detail: string, subject: string): string | null {
-  return engineOf(core).store.raiseEscalation({ severity: rule.severity, title: `${rule.title}: ${subject}`, detail, key: `rule:${rule.id}:${key}` });
+  return engineOf(core).raiseEscalation({ severity: rule.severity, title: `${rule.title}: ${subject}`, detail, key: `rule:${rule.id}:${key}` });
 }
 
 export function addTask(core: Core, t: { title: string; contactId?: number | null; dealId?: number | null; source: string; key: string }): boolean {

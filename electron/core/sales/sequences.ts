@@ -259,7 +259,7 @@ async function advance(core: Core, def: Def, row: EnrollmentRow, now: number, gl
       res.failed++;
       if (!err.retryable || attempts >= MAX_SEND_ATTEMPTS) {
         finish('exited', `failed: ${err.message}`.slice(0, 500));
-        engineOf(core).store.raiseEscalation({
+        engineOf(core).raiseEscalation({
           severity: 'warning',
           title: `Sequence "${def.name}" stopped for ${contact.email}`,
           detail: err.message,

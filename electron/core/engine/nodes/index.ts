@@ -1,15 +1,12 @@
 /**
- * Every node type. Adding one: a file in this folder exporting defineNode({...})
- * and one line below.
+ * The engine's own, generic node types (control flow, data, waits, approvals,
+ * HTTP, sub-workflows). Domain node types (CRM, e-mail, AI, WordPress …) live
+ * in their domain's folder and are registered with the domain.
  */
 import type { NodeDef } from '../registry';
-import { registerNodes } from '../registry';
 import { learn, phase, plan, recall } from './agent';
-import aiGenerate from './ai.generate';
-import aiReview from './ai.review';
 import approval from './approval';
 import condition from './condition';
-import emailSend from './email.send';
 import escalate from './escalate';
 import forEach from './for-each';
 import httpRequest from './http-request';
@@ -21,9 +18,8 @@ import subworkflow from './subworkflow';
 import switchNode from './switch';
 import transform from './transform';
 import wait from './wait';
-import wordpressPublish from './wordpress.publish';
 
-export const NODES: NodeDef[] = [
+export const ENGINE_NODES: NodeDef[] = [
   condition,
   switchNode,
   set,
@@ -41,10 +37,5 @@ export const NODES: NodeDef[] = [
   plan,
   learn,
   recall,
-  aiGenerate,
-  aiReview,
-  wordpressPublish,
-  emailSend,
 ] as NodeDef[];
 
-registerNodes(NODES);

@@ -4,12 +4,15 @@
  * Registered after the engine in DOMAINS (it starts runs through it).
  */
 import { desc, eq } from 'drizzle-orm';
-import { ApiError, SecretName } from '../../../../shared/api';
+import { ApiError, SecretName, triggersOps } from '../../../../shared/api';
 import type { Core } from '../../core';
+import { defineDomain } from '../../domain';
+import { hostService } from '../../env';
 import { scheduleFires } from '../../db/schema/triggers';
 import { createBackup } from '../../backup';
 import { loadDefinition } from '../compile';
 import { engineOf } from '../index';
+import type { HandlerMap } from '../../api/types';
 import { scheduleIssues } from './schedule';
 import { Scheduler, type ScheduledWorkflow } from './scheduler';
 import { createHookHandler, generateHookSecret, hookSecretName, HOOK_SLUG_RE } from './webhook';
@@ -18,7 +21,8 @@ export { dueFires, nextFire, nextFires, scheduleIssues } from './schedule';
 export { Scheduler } from './scheduler';
 export { hookSecretName, signHookBody } from './webhook';
 
-const schedulers = new WeakMap<Core, Scheduler>();
+/** The schedule service of a host (tests drive its tick with an injected clock). */
+export const SCHEDULER = hostService<Scheduler>('scheduler');
 
 /**
  * Nightly maintenance rides on the same scheduler (so it is caught up once after
@@ -54,11 +58,9 @@ async function runMaintenance(core: Core, key: string): Promise<{ runId: string 
   return { runId: key };
 }
 
-/** The schedule service of a core (tests drive its tick with an injected clock). */
+/** The schedule service of a core. */
 export function schedulerOf(core: Core): Scheduler {
-  const s = schedulers.get(core);
-  if (!s) throw new Error('The triggers domain is not registered on this core (add registerTriggers to DOMAINS).');
-  return s;
+  return core.get(SCHEDULER);
 }
 
 interface WorkflowRow {
@@ -68,7 +70,22 @@ interface WorkflowRow {
   key: string | null;
 }
 
-export function registerTriggers(core: Core): void {
+/**
+ * The triggers domain: the schedule service (started by hosts with the engine)
+ * and the webhook route POST /hooks/<slug>, plus hooks.* and schedules.fires.
+ */
+export const triggersDomain = defineDomain({
+  id: 'triggers',
+  description: 'Schedules (cron with IANA time zones, catch-up), webhooks at /hooks/<slug>, nightly maintenance.',
+  ops: triggersOps,
+  requires: ['engine'],
+  settings: ['backup.keep'],
+  create(core) {
+    return registerTriggers(core);
+  },
+});
+
+function registerTriggers(core: Core) {
   const engine = engineOf(core);
   const db = core.db;
   const listScheduled = (): ScheduledWorkflow[] => {
@@ -100,9 +117,7 @@ export function registerTriggers(core: Core): void {
       },
     },
   });
-  schedulers.set(core, scheduler);
-  core.addService({ name: 'scheduler', start: () => scheduler.start(), stop: () => scheduler.stop() });
-  core.onClose(() => scheduler.stop());
+  core.provide(SCHEDULER, scheduler);
   // Imports, enable/disable and resume re-evaluate at once instead of at the next tick.
   core.bus.on('workflows.changed', () => scheduler.poke());
 
@@ -110,17 +125,14 @@ export function registerTriggers(core: Core): void {
     const r = db.prepare(`SELECT id, enabled FROM workflows WHERE trigger_type = 'webhook' AND trigger_key = ?`).get(slug) as { id: string; enabled: number } | undefined;
     return r ? { workflowId: r.id, enabled: r.enabled === 1 } : null;
   };
-  core.registerPublicRoute(
-    'hooks',
-    createHookHandler({
+  const hooks = createHookHandler({
       findHook,
       getSecret: (name) => core.secrets.get(name),
       startRun: async (o) => engine.startRun({ workflow: o.workflow, input: o.input, trigger: o.trigger, ...(o.idempotencyKey ? { idempotencyKey: o.idempotencyKey } : {}) }),
       log: core.log,
-    }),
-  );
+    });
 
-  core.register({
+  const handlers: HandlerMap<keyof typeof triggersOps> = {
     'hooks.list': async () => {
       const rows = db.prepare(`SELECT id, enabled, current_version AS version, trigger_key AS key FROM workflows WHERE trigger_type = 'webhook' ORDER BY trigger_key`).all() as WorkflowRow[];
       const hooks = [];
@@ -160,5 +172,11 @@ export function registerTriggers(core: Core): void {
         })),
       };
     },
-  });
+  };
+  return {
+    handlers,
+    routes: { hooks },
+    services: [{ name: 'scheduler', start: () => scheduler.start(), stop: () => scheduler.stop() }],
+    onClose: () => scheduler.stop(),
+  };
 }

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { deliver, MailError } from '../../sales/mail';
-import { validateEmailTemplate } from '../../sales/template';
-import { defineNode, NodeError } from '../registry';
-import { ex } from './util';
+import { deliver, MailError } from '../mail';
+import { validateEmailTemplate } from '../template';
+import { defineNode, NodeError } from '../../engine/registry';
+import { ex } from '../../engine/nodes/util';
 
 /**
  * Send one e-mail over SMTP (docs/email.md), exactly once per run: through the

@@ -5,13 +5,14 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApiError, type TemplateInfo, type setupOps } from '../../shared/api';
-import type { HandlerMap } from './api/types';
-import type { Core } from './core';
-import { seedDemo } from './crm/demo';
-import { importWorkflow } from './engine/workflows';
-import { validateWorkflow } from './engine/validate';
-import { resourcesDir } from './resources';
+import { ApiError, setupOps, type TemplateInfo } from '../../../shared/api';
+import type { HandlerMap } from '../api/types';
+import type { Core } from '../core';
+import { defineDomain } from '../domain';
+import { seedDemo } from '../crm/demo';
+import { importWorkflow } from '../engine/workflows';
+import { validateWorkflow } from '../engine/validate';
+import { resourcesDir } from '../resources';
 
 interface RawTemplate {
   id?: unknown;
@@ -68,10 +69,10 @@ export function installTemplates(core: Core, ids: string[], enable: boolean) {
   const unknown = ids.filter((id) => !all.has(id));
   if (unknown.length) throw new ApiError('not_found', `No template ${unknown.map((u) => `"${u}"`).join(', ')}; templates.list names the ones shipped.`, unknown.map((u) => ({ path: 'ids', message: `unknown template ${u}` })));
   for (const id of ids) {
-    const v = validateWorkflow(all.get(id));
+    const v = validateWorkflow(all.get(id), { nodes: core.nodes, env: core });
     if (!v.ok) throw new ApiError('invalid_input', `Template ${id} is not valid (nothing was installed): ${v.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
   }
-  const installed = core.db.transaction(() => ids.map((id) => importWorkflow(core.db, all.get(id), { enable })))();
+  const installed = core.db.transaction(() => ids.map((id) => importWorkflow(core.db, all.get(id), { nodes: core.nodes, env: core, enable })))();
   for (const r of installed) core.bus.emit('workflows.changed', { id: r.id });
   return { installed: installed.map((r) => ({ id: r.id, version: r.version, enabled: enable })) };
 }
@@ -88,6 +89,12 @@ export function setupHandlers(core: Core): HandlerMap<keyof typeof setupOps> {
   };
 }
 
-export function setupDomain(core: Core): void {
-  core.register(setupHandlers(core));
-}
+/** The first-run domain: example workflow templates and demo data. */
+export const setupDomain = defineDomain({
+  id: 'setup',
+  description: 'First run: the example workflow templates and demo data.',
+  ops: setupOps,
+  requires: ['engine', 'crm'],
+  settings: ['setup.completed'],
+  create: (core) => ({ handlers: setupHandlers(core) }),
+});

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { generate, storedRequest, validateAnswerSchema } from '../../ai/generate';
-import { runAi, suspended, templateScope } from '../../ai/node-support';
-import { validateTemplate } from '../../ai/prompt';
-import { saveDeliverable } from '../../ai/workspace';
-import { defineNode } from '../registry';
-import { ex } from './util';
+import { generate, storedRequest, validateAnswerSchema } from '../generate';
+import { runAi, suspended, templateScope } from '../node-support';
+import { validateTemplate } from '../prompt';
+import { saveDeliverable } from '../workspace';
+import { defineNode } from '../../engine/registry';
+import { ex } from '../../engine/nodes/util';
 
 const BranchName = z.string().regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, _ and - for branch names');
 

@@ -1,11 +1,11 @@
 /** Handlers of shared/contract/engine.ts: workflows, runs, approvals, escalations, plans, learnings. */
 import { ApiError, type Approval, type AutomationPeriod, type EngineStatus, type Escalation, type NodeStats, type RunSummary, type StepDetail } from '../../../shared/api';
 import type { Core } from '../core';
-import { compiled } from '../engine/compile';
-import type { Engine } from '../engine/engine';
-import { validateWorkflow } from '../engine/validate';
-import { exportWorkflow, importWorkflow, setEnabled, subworkflowCycle, subworkflowCycleMessage, summaries } from '../engine/workflows';
-import type { HandlerMap } from './types';
+import { compiled } from './compile';
+import type { Engine } from './engine';
+import { validateWorkflow } from './validate';
+import { exportWorkflow, importWorkflow, setEnabled, subworkflowCycle, subworkflowCycleMessage, summaries } from './workflows';
+import type { HandlerMap } from '../api/types';
 
 const P = (s: string | null | undefined): unknown => (s === null || s === undefined ? null : JSON.parse(s));
 
@@ -209,12 +209,12 @@ export function engineHandlers(core: Core, engine: Engine): HandlerMap<
       return { workflow: w, definition: exportWorkflow(db, id), versions };
     },
     'workflows.import': ({ definition, enable }) => {
-      const r = importWorkflow(db, definition, enable === undefined ? {} : { enable });
+      const r = importWorkflow(db, definition, { nodes: core.nodes, env: core, ...(enable === undefined ? {} : { enable }) });
       if (r.changed) core.bus.emit('workflows.changed', { id: r.id });
       return r;
     },
     'workflows.validate': ({ definition }) => {
-      const v = validateWorkflow(definition);
+      const v = validateWorkflow(definition, { nodes: core.nodes, env: core });
       const cycle = v.definition ? subworkflowCycle(db, v.definition) : null;
       if (cycle) return { ok: false, issues: [{ path: cycle.path, message: subworkflowCycleMessage(cycle.chain) }] };
       return { ok: v.ok, issues: v.issues };
@@ -293,7 +293,7 @@ export function engineHandlers(core: Core, engine: Engine): HandlerMap<
       if (!r) throw new ApiError('not_found', `No run "${id}". List runs with: baton run list`);
       let types = new Map<string, string>();
       try {
-        types = new Map([...compiled(db, r.workflow_id, r.version, r.scope).nodes.values()].map((n) => [n.id, n.type]));
+        types = new Map([...compiled(core.nodes, db, r.workflow_id, r.version, r.scope).nodes.values()].map((n) => [n.id, n.type]));
       } catch {
         /* definition gone: show ids only */
       }

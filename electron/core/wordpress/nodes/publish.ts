@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { readSetting } from '../../ai/node-support';
-import { markdownToHtml, WordPressClient, wordpressConfig, WpError } from '../../wordpress/client';
-import { defineNode, NodeError } from '../registry';
+import { markdownToHtml, WordPressClient, wordpressConfig, WpError } from '../client';
+import { defineNode, NodeError } from '../../engine/registry';
 
 /** Did an ai.review step of this run approve the content (a person, or a passing review)? */
 function reviewedInRun(steps: Record<string, unknown>): boolean {
@@ -60,7 +59,7 @@ export default defineNode({
     if (typeof p.content !== 'string' || !p.content.trim()) throw new NodeError('wordpress.publish: "content" is empty after evaluation', { retryable: false, code: 'bad_param' });
     let client: WordPressClient;
     try {
-      client = new WordPressClient(await wordpressConfig({ setting: (k, f) => readSetting(ctx.orm, k, f), secrets: ctx.secrets }));
+      client = new WordPressClient(await wordpressConfig({ setting: (k, f) => ctx.env.setting(k, f), secrets: ctx.secrets }));
     } catch (e) {
       if (e instanceof WpError) throw new NodeError(e.message, { retryable: false, code: `wp_${e.code ?? 'config'}` });
       throw e;

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { Duration, durationMs, NodeId } from '../../../../shared/contract/workflow';
-import { reviseUntilPass, type GenerateResult, type PreparedRequest, type ReviewResult } from '../../ai/generate';
-import { aiSettings } from '../../ai/env';
-import { nodeAiEnv, runAi, suspended } from '../../ai/node-support';
-import { saveDeliverable } from '../../ai/workspace';
-import { defineNode, NodeError } from '../registry';
-import { ex } from './util';
+import { reviseUntilPass, type GenerateResult, type PreparedRequest, type ReviewResult } from '../generate';
+import { aiSettings } from '../env';
+import { nodeAiEnv, runAi, suspended } from '../node-support';
+import { saveDeliverable } from '../workspace';
+import { defineNode, NodeError } from '../../engine/registry';
+import { ex } from '../../engine/nodes/util';
 
 interface ReviewState {
   draft: { text?: string; data?: unknown };

@@ -6,14 +6,14 @@
  * - lateness of 1,000 durable timers (wait until T, then a step reads the clock);
  * - draining 10,000 overdue timers after a simulated sleep (due times moved an hour back while paused);
  * - resident memory idle (once the started pool stops growing) and under the throughput load.
- * Lives here because it drives the engine and the triggers' services end to end.
+ * Lives outside the engine (the kernel) because it composes a whole core.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openBaton } from '../../index';
-import { EnvSecretStore } from '../../secrets';
-import { engineOf } from '../index';
+import { openBaton } from '../index';
+import { EnvSecretStore } from '../secrets';
+import { engineOf } from '../engine';
 
 export interface EngineBenchOptions {
   quick?: boolean;
