@@ -213,5 +213,3 @@ export function registerSecretValue(value: string | null | undefined, name?: str
 export const scrubText = (text: string): string => processSecrets.text(text);
 /** `v` with every known secret replaced in its strings, at any depth (copied only where changed). */
 export const scrubValue = <T>(v: T): T => processSecrets.value(v);
-/** A JSON text with every known secret replaced in its strings. */
-export const scrubJson = (text: string): string => processSecrets.json(text);
