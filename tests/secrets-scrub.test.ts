@@ -141,6 +141,11 @@ describe('secret scrubber', () => {
     const waiting = scrubStepResult({ ...base, outcome: { kind: 'suspend', suspend: { suspend: true, waitingFor: `approval of ${v}`, approval: { title: v, payload: { v } } } }, effects: [] }, s);
     expect(JSON.stringify(waiting)).not.toContain(v);
     expect(waiting.outcome.kind === 'suspend' && waiting.outcome.suspend.suspend).toBe(true);
+    // State is searched as it will be written: a URL (toJSON) carrying the value in its query is scrubbed too.
+    const url = new URL(`https://api.example/cb?key=${encodeURIComponent(v)}`);
+    const withState = scrubStepResult({ ...base, outcome: { kind: 'suspend', suspend: { suspend: true, waitingFor: 'callback', state: { url } } }, effects: [] }, s);
+    expect(JSON.stringify(withState)).not.toContain(encodeURIComponent(v));
+    expect(JSON.stringify(withState)).toContain('[secret API_TOKEN]');
     // Nothing known, or nothing found: the very same result.
     const clean = { ...base, outcome: { kind: 'done' as const, output: '{"a":1}', outputValue: { a: 1 }, branch: null }, effects: [] };
     expect(scrubStepResult(clean, s)).toBe(clean);

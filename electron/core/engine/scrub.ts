@@ -21,9 +21,18 @@ export function scrubStepResult(r: StepResult, s: SecretScrubber = processSecret
     const error = s.value(outcome.error);
     if (error !== outcome.error) outcome = { kind: 'error', error };
   } else {
-    const suspend = s.value(outcome.suspend);
+    const suspend = viaJson(outcome.suspend, s);
     if (suspend !== outcome.suspend) outcome = { kind: 'suspend', suspend };
   }
-  const effects = s.value(r.effects);
+  const effects = r.effects.length ? viaJson(r.effects, s) : r.effects;
   return outcome === r.outcome && effects === r.effects ? r : { ...r, outcome, effects };
+}
+
+/**
+ * What is stored as JSON is searched as JSON (so a class instance with toJSON, a Date, a Map
+ * inside state is searched as it will be written); only a hit is parsed back and scrubbed.
+ */
+function viaJson<T>(v: T, s: SecretScrubber): T {
+  const text = JSON.stringify(v);
+  return text !== undefined && s.found(text) ? s.value(JSON.parse(text) as T) : v;
 }
