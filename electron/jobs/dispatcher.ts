@@ -12,12 +12,15 @@ import { threadNodes } from '../core/nodes';
 import type { EventName } from '../../shared/api';
 import type { FromWorker, ToWorker, WorkerData } from '../core/engine/pool';
 import { RETIRE_TIMER_MARGIN_MS } from '../core/engine/pool-limits';
+import { registerSecretValue } from '../core/secrets/scrub';
 
 const wd = workerData as WorkerData;
 if (!parentPort) throw new Error('dispatcher.js runs as a Bree worker thread');
 const port = parentPort;
 const post = (m: FromWorker) => port.postMessage(m);
 
+// This thread's scrubber knows every secret the main thread knows (and is told of new ones).
+for (const [name, value] of wd.secrets ?? []) registerSecretValue(value, name);
 const { db, orm } = openWorkerStore(wd.dbFile, wd.nativeBinding);
 let paused = wd.paused;
 let stopping = false;
@@ -39,7 +42,7 @@ const flushBus = () => {
   if (events.length) post({ type: 'bus', events });
 };
 let secretSeq = 0;
-const secretWaiters = new Map<number, (v: string | null) => void>();
+const secretWaiters = new Map<number, { name: string; resolve: (v: string | null) => void }>();
 
 const emit = (name: EventName, payload: unknown) => {
   if (!busQueue.length) setImmediate(flushBus);
@@ -49,7 +52,7 @@ const secrets = {
   get: (name: string) =>
     new Promise<string | null>((resolve) => {
       const id = ++secretSeq;
-      secretWaiters.set(id, resolve);
+      secretWaiters.set(id, { name, resolve });
       post({ type: 'secret', id, name });
     }),
 };
@@ -91,8 +94,14 @@ port.on('message', (m: ToWorker | 'cancel') => {
     paused = false;
     wake();
   } else if (m.type === 'secret') {
-    secretWaiters.get(m.id)?.(m.value);
+    const w = secretWaiters.get(m.id);
     secretWaiters.delete(m.id);
+    if (w) {
+      registerSecretValue(m.value, w.name);
+      w.resolve(m.value);
+    }
+  } else if (m.type === 'secrets') {
+    for (const [name, value] of m.entries) registerSecretValue(value, name);
   }
 });
 

@@ -7,6 +7,7 @@ import type { ModelPrice, UsageTotals } from '../../../shared/contract/ai';
 import { aiUsage, events } from '../db/schema';
 import type { Orm } from '../db/open';
 import { localDay, type AiEnv } from './env';
+import { scrubText } from '../secrets/scrub';
 
 export interface Cost {
   costUsd: number;
@@ -60,12 +61,13 @@ export function recordUsage(orm: Orm, e: UsageEntry): void {
       nodeId: e.nodeId ?? null,
       workflowId: e.workflowId ?? null,
       purpose: e.purpose,
-      model: e.model,
+      // What the API answered (model, request id) is scrubbed like any stored answer.
+      model: scrubText(e.model),
       inputTokens: e.inputTokens,
       outputTokens: e.outputTokens,
       costUsd: e.costUsd,
       priceEstimated: e.estimated,
-      requestId: e.requestId ?? null,
+      requestId: e.requestId ? scrubText(e.requestId) : null,
     })
     .run();
 }

@@ -14,6 +14,7 @@ import { Executor } from './executor';
 import type { Resume } from './registry';
 import { EngineStore, type StartRunOptions, type StartRunResult } from './store';
 import { WorkerPool } from './pool';
+import { scrubValue } from '../secrets/scrub';
 import { ENSURE_TIMER_MARGIN_MS } from './pool-limits';
 
 export interface DispatchResult {
@@ -339,6 +340,7 @@ export class Engine {
   // ---- approvals -------------------------------------------------------------
 
   decide(id: string, decision: 'approve' | 'reject', opts: { payload?: unknown; reason?: string; by?: string }): { alreadyDecided: boolean; message: string } {
+    opts = scrubValue(opts); // an edited payload or a reason is stored like run data: no secret value in it
     const db = this.core.db;
     const res = this.store.tx(() => {
       const a = db.prepare('SELECT * FROM approvals WHERE id = ?').get(id) as

@@ -9,6 +9,7 @@ import type { ThreadEnv } from '../env';
 import { compiled } from './compile';
 import { evaluateTemplate, compileExpression, ExpressionError } from './expr';
 import { NodeError, isSuspend, type NodeContext, type NodeRegistry, type Suspend } from './registry';
+import { scrubValue } from '../secrets/scrub';
 import { DEFAULT_MAX_STEP_OUTPUT_BYTES, EngineStore, MAX_ERROR_CHARS, formatBytes, type ClaimedStep, type Effect, type Emit, type RunInfo, type StepOutcome, type StepResult } from './store';
 
 export interface ExecutorLog {
@@ -176,10 +177,11 @@ export class Executor {
           const s = this.store.s;
           const row = s.outboxGet.get(key) as { status: string; response: string | null } | undefined;
           if (row?.status === 'sent') return { ok: true, value: JSON.parse(row.response ?? 'null'), replayed: true };
-          if (!row) s.outboxInsert.run(key, run.id, cn.id, kind, JSON.stringify(request ?? null), this.store.nowIso);
+          // The recorded request and response are scrubbed like a step result (a remote may echo the credential).
+          if (!row) s.outboxInsert.run(key, run.id, cn.id, kind, JSON.stringify(scrubValue(request ?? null)), this.store.nowIso);
           s.outboxSending.run(key);
           const r = await send(key);
-          s.outboxDone.run(r.ok ? 'sent' : 'failed', JSON.stringify(r.value ?? null), this.store.nowIso, key);
+          s.outboxDone.run(r.ok ? 'sent' : 'failed', JSON.stringify(scrubValue(r.value ?? null)), this.store.nowIso, key);
           return { ...r, replayed: false };
         },
         escalate: (e) => void effects.push({ kind: 'escalation', ...e }),

@@ -16,8 +16,15 @@ import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { EventName } from '../../../shared/api';
 import type { Engine } from './engine';
 import { DEFAULT_IDLE_EXIT_MS } from './pool-limits';
+import { processSecrets } from '../secrets/scrub';
 
-export type ToWorker = { type: 'wake' } | { type: 'pause' } | { type: 'resume' } | { type: 'secret'; id: number; value: string | null };
+export type ToWorker =
+  | { type: 'wake' }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'secret'; id: number; value: string | null }
+  /** Secret values the main thread learned (the worker's scrubber replaces them in what it commits). */
+  | { type: 'secrets'; entries: [string | null, string][] };
 export type FromWorker =
   | { type: 'bus'; events: [EventName, unknown][] }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; msg: string; fields?: Record<string, unknown> }
@@ -32,6 +39,8 @@ export interface WorkerData {
   workerId: string;
   paused: boolean;
   idleExitMs?: number;
+  /** The main thread's known secret values [name, value] when the worker starts (for its scrubber). */
+  secrets?: [string | null, string][];
 }
 
 /** Where the built job files are: next to the built core (out/main/jobs), found from this module's own location. */
@@ -59,6 +68,7 @@ export class WorkerPool {
   private wakePending = false;
   /** Workers that retired for lack of work (not crashed): started again by ensure(). */
   private readonly retired = new Set<string>();
+  private offSecrets: (() => void) | null = null;
   readonly jobsDir: string;
 
   constructor(
@@ -95,6 +105,7 @@ export class WorkerPool {
           workerId: this.workerId(i),
           paused: this.engine.paused,
           idleExitMs: this.opts.idleExitMs ?? DEFAULT_IDLE_EXIT_MS,
+          secrets: processSecrets.entries(),
         } satisfies WorkerData,
       },
     }));
@@ -107,6 +118,9 @@ export class WorkerPool {
       errorHandler: (error: unknown, meta: { name?: string }) => core.log.error('engine worker error', { worker: meta?.name, error: error as Error }),
     } as never);
     this.bree.on('worker deleted', (name: string) => this.onExit(name));
+    // Every secret value the main thread learns (a step asked for it, a secret was stored) reaches every
+    // worker's scrubber, so a value one worker used and another worker's remote echoes is still replaced.
+    this.offSecrets = processSecrets.onAdd((n, value) => this.broadcast({ type: 'secrets', entries: [[n, value]] }));
     for (const j of jobs) await this.bree.run(j.name);
   }
 
@@ -159,7 +173,10 @@ export class WorkerPool {
     if (!this.bree) return;
     // The pause switch may have changed since the pool started: a (re)started worker reads it now.
     const job = (this.bree.config.jobs as { name: string; worker?: { workerData?: WorkerData } }[]).find((j) => j.name === name);
-    if (job?.worker?.workerData) job.worker.workerData.paused = this.engine.paused;
+    if (job?.worker?.workerData) {
+      job.worker.workerData.paused = this.engine.paused;
+      job.worker.workerData.secrets = processSecrets.entries();
+    }
     void this.bree.run(name);
   }
 
@@ -200,6 +217,8 @@ export class WorkerPool {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.offSecrets?.();
+    this.offSecrets = null;
     if (this.bree) await this.bree.stop();
     this.bree = null;
   }

@@ -10,6 +10,8 @@ import { durationMs } from '../../../shared/contract/workflow';
 import type { Sqlite } from '../db/open';
 import { compiled, type CNode, type CompiledGraph } from './compile';
 import type { NodeRegistry, Resume, Suspend } from './registry';
+import { scrubText, scrubValue } from '../secrets/scrub';
+import { scrubStepResult } from './scrub';
 
 export type Emit = (name: EventName, payload: unknown) => void;
 
@@ -288,9 +290,10 @@ export class EngineStore {
     const iso = new Date(now).toISOString();
     // A run that starts now is inserted running (started_at, deadline) in one write; a queued one is activated later.
     const deadline = status === 'running' ? this.deadlineOf(cg, now) : null;
-    this.s.insertRun.run(id, wf.id, version, scope, status === 'queued' ? 'queued' : 'running', J(o.input ?? {}), J(o.trigger ?? { type: 'manual' }),
+    const input = scrubValue(o.input ?? {});
+    this.s.insertRun.run(id, wf.id, version, scope, status === 'queued' ? 'queued' : 'running', J(input), J(o.trigger ?? { type: 'manual' }),
       o.subject ?? null, o.idempotencyKey ?? null, o.parentRunId ?? null, o.parentStepId ?? null, iso, now, status === 'running' ? iso : null, deadline);
-    if (status === 'running') this.createEntrySteps(id, cg, o.input ?? {}, now, deadline);
+    if (status === 'running') this.createEntrySteps(id, cg, input, now, deadline);
     this.emit('run.updated', { id, workflowId: wf.id, status, phase: null, at: new Date(now).toISOString() });
     return { runId: id, deduplicated: false, status };
   }
@@ -369,7 +372,8 @@ export class EngineStore {
           w = { run: r.run, cg: compiled(this.nodes, this.db, r.run.workflowId, r.run.version, r.run.scope), madeActive: false, failed: null };
           work.set(r.run.id, w);
         }
-        this.commitOne(r, w, workerId, chained);
+        // Secrets (as echoed by a remote, in any encoded form) never reach the database or a push event.
+        this.commitOne(scrubStepResult(r), w, workerId, chained);
       }
       const toWake: RunWork[] = [];
       for (const w of work.values()) if (this.settleRun(w)) toWake.push(w);
@@ -884,6 +888,7 @@ export class EngineStore {
   }
 
   raiseEscalation(e: { severity: string; title: string; detail: string; runId?: string | null; workflowId?: string | null; key?: string }): string | null {
+    e = { ...e, title: scrubText(e.title), detail: scrubText(e.detail) };
     const id = newId('e');
     const iso = this.nowIso;
     const r = this.s.insertEscalation.run(id, e.severity, e.title, e.detail, e.runId ?? null, e.workflowId ?? null, e.key ?? null, iso);
@@ -902,7 +907,7 @@ export class EngineStore {
 
   /** Append a domain event (the dispatcher starts/resumes runs from it after the commit). */
   insertEvent(type: string, data: unknown, subject?: { type: string; id: string } | null): number {
-    const r = this.s.insertEvent.run(this.nowIso, type, subject?.type ?? null, subject?.id ?? null, J(data ?? null));
+    const r = this.s.insertEvent.run(this.nowIso, type, subject?.type ?? null, subject?.id ?? null, J(scrubValue(data ?? null)));
     this.eventsInserted++;
     return Number(r.lastInsertRowid);
   }

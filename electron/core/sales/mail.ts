@@ -19,6 +19,7 @@ import { lazyRequire } from '../lazy';
 
 const nodemailer = lazyRequire<typeof import('nodemailer')>('nodemailer');
 import type { Sqlite } from '../db/open';
+import { scrubText } from '../secrets/scrub';
 import { getState, setState, setting } from './state';
 import { contactScope, renderEmail, TemplateError, type RenderedEmail } from './template';
 import { publicBaseUrl, unsubscribeToken } from './unsubscribe';
@@ -125,7 +126,7 @@ export async function verifySmtp(db: Sqlite, secrets: { get(name: string): Promi
     return { ok: true, message: `Connected to ${cfg.host}:${cfg.port}${cfg.user ? ` and logged in as ${cfg.user}` : ''}.`, hint: null };
   } catch (e) {
     const err = e as { code?: string; message: string };
-    return { ok: false, message: `SMTP ${cfg.host}:${cfg.port}: ${err.message}`, hint: hintFor(err, cfg) };
+    return { ok: false, message: scrubText(`SMTP ${cfg.host}:${cfg.port}: ${err.message}`), hint: hintFor(err, cfg) };
   } finally {
     transport.close();
   }
@@ -269,7 +270,8 @@ export async function deliver(env: MailEnv, m: OutgoingEmail): Promise<DeliverRe
     });
   } catch (e) {
     const err = e as { code?: string; responseCode?: number; message: string };
-    const message = `SMTP ${cfg.host}:${cfg.port}: ${err.message}`;
+    // Stored (email_messages, email.status) and raised: a server that quotes the password it got is scrubbed.
+    const message = scrubText(`SMTP ${cfg.host}:${cfg.port}: ${err.message}`);
     const hint = hintFor(err, cfg);
     db.prepare(`UPDATE email_messages SET status = 'failed', last_error = ? WHERE key = ?`).run(message.slice(0, 1000), m.key);
     recordSmtpError(db, env.now(), message, hint);

@@ -1,8 +1,12 @@
 import { createRequire } from 'node:module';
 import { ApiError, type SecretBackend } from '../../../shared/api';
-import { registerSecretValue } from '../log';
+import { registerSecretValue } from './scrub';
 
-/** The port every secret goes through. Values never reach SQLite, logs, backups or the renderer. */
+/**
+ * The port every secret goes through. Values never reach SQLite, logs, backups or the renderer:
+ * every value a store reads, lists or stores is registered with the scrubber (./scrub.ts) under its
+ * name, which replaces it by `[secret NAME]` in logs and in everything persisted or pushed.
+ */
 export interface SecretStore {
   backend(): SecretBackend;
   get(name: string): Promise<string | null>;
@@ -18,7 +22,11 @@ export class EnvSecretStore implements SecretStore {
   constructor(
     private readonly env: NodeJS.ProcessEnv = process.env,
     private readonly why = 'chosen with BATON_SECRETS=env',
-  ) {}
+  ) {
+    // Every secret of the environment is known from the start: a value one step used and another
+    // step's remote echoes is scrubbed even if this process never read it itself.
+    for (const [k, v] of Object.entries(env)) if (k.startsWith(ENV_PREFIX) && v) registerSecretValue(v, k.slice(ENV_PREFIX.length));
+  }
   backend(): SecretBackend {
     return {
       kind: 'env',
@@ -29,7 +37,7 @@ export class EnvSecretStore implements SecretStore {
   async get(name: string): Promise<string | null> {
     const v = this.env[ENV_PREFIX + name];
     if (!v || v.length === 0) return null;
-    registerSecretValue(v);
+    registerSecretValue(v, name);
     return v;
   }
   async set(name: string): Promise<void> {
@@ -68,11 +76,11 @@ export class KeychainSecretStore implements SecretStore {
   }
   async get(name: string): Promise<string | null> {
     const v = await this.guard('read', name, () => this.keytar.getPassword(this.service, name));
-    registerSecretValue(v);
+    registerSecretValue(v, name);
     return v;
   }
   async set(name: string, value: string): Promise<void> {
-    registerSecretValue(value);
+    registerSecretValue(value, name);
     await this.guard('store', name, () => this.keytar.setPassword(this.service, name, value));
   }
   delete(name: string): Promise<boolean> {
@@ -80,7 +88,7 @@ export class KeychainSecretStore implements SecretStore {
   }
   async list(): Promise<string[]> {
     const creds = await this.guard('list', null, () => this.keytar.findCredentials(this.service));
-    for (const c of creds) registerSecretValue(c.password);
+    for (const c of creds) registerSecretValue(c.password, c.account);
     return creds.map((c) => c.account).sort();
   }
   /** keytar's raw failures (locked keyring, daemon gone) become an `unavailable` ApiError a person can act on. */
@@ -142,7 +150,7 @@ export async function createSecretStore(opts: SecretStoreOptions = {}): Promise<
     const keytar = opts.keytar === undefined ? loadKeytar() : opts.keytar;
     if (!keytar) throw new Error('Cannot find module keytar');
     const creds = await withTimeout(keytar.findCredentials(service), 5000, 'the keychain did not answer within 5 s');
-    for (const c of creds) registerSecretValue(c.password);
+    for (const c of creds) registerSecretValue(c.password, c.account);
     return new KeychainSecretStore(keytar, service);
   } catch (e) {
     why = `OS keychain unavailable: ${explainKeychainError((e as Error).message)}`;
