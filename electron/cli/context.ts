@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ApiError } from '../../shared/api';
 import { openBaton, type Core } from '../core';
+import { StoreUnavailableError, storeUnavailable } from '../core/db/errors';
 import { NewerSchemaError } from '../core/db/migrate';
 import { CorruptDatabaseError } from '../core/db/open';
 import { resolveDataDir } from '../core/paths';
@@ -45,14 +46,19 @@ export function print(cmd: Command, data: unknown, human: () => string): void {
   else process.stdout.write(human() + '\n');
 }
 
-/** Exit codes: 1 failed, 2 bad input, 3 database from a newer Baton, 4 damaged database. */
-export const EXIT = { failed: 1, invalidInput: 2, newerSchema: 3, corruptDatabase: 4 } as const;
+/** Exit codes: 1 failed, 2 bad input, 3 database from a newer Baton, 4 damaged database, 5 the store was busy or full (the message says what was committed). */
+export const EXIT = { failed: 1, invalidInput: 2, newerSchema: 3, corruptDatabase: 4, storeUnavailable: 5 } as const;
 
 /** Map any error to a message on stderr (JSON with --json) and an exit code. */
 export function reportError(e: unknown, json: boolean): number {
   let code: number;
   let body: { code: string; message: string; issues?: unknown };
-  if (e instanceof NewerSchemaError) {
+  // A busy or full store met outside an operation (opening, a command's own steps).
+  e = storeUnavailable(e, 'What the command had not committed was rolled back; nothing is half-written.') ?? e;
+  if (e instanceof StoreUnavailableError) {
+    code = e.kind === 'corrupt' ? EXIT.corruptDatabase : EXIT.storeUnavailable;
+    body = e.toBody();
+  } else if (e instanceof NewerSchemaError) {
     code = EXIT.newerSchema;
     body = { code: 'newer_schema', message: e.message };
   } else if (e instanceof CorruptDatabaseError) {

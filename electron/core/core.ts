@@ -14,6 +14,7 @@ import { systemHandlers } from './api/system';
 import type { Handler, HandlerMap } from './api/types';
 import { newestBackup } from './backup';
 import { EventBus } from './bus';
+import { storeUnavailable } from './db/errors';
 import { loadMigrations, schemaVersion } from './db/migrate';
 import { openStore, type Orm, type Sqlite } from './db/open';
 import { settings } from './db/schema';
@@ -143,7 +144,13 @@ export class Core {
     const handler = this.handlers[name];
     if (!handler) throw new ApiError('not_found', `Operation "${name}" is not available in this host.`);
     const parsed = parseOrThrow(def.input, input ?? {}, `input for ${name}`);
-    const out = await handler(parsed as never);
+    let out: unknown;
+    try {
+      out = await handler(parsed as never);
+    } catch (e) {
+      // A busy or full store is the store's state, not a bug: say so (unavailable, 503, CLI exit 5).
+      throw storeUnavailable(e, `${name} stopped; what it had not committed was rolled back, nothing is half-written.`) ?? e;
+    }
     return def.output.parse(out) as OpOutput<N>;
   }
 

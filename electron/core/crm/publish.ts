@@ -49,6 +49,8 @@ export function afterCommit(core: Core, p: Pending): void {
     publishDomain(core, { name: e.type, at: e.at, contactId: e.contactId, data: e.data });
   }
   if (p.events.length > 0 && core.isStarted) wakeEngine(core);
+  const after = p.after.splice(0);
+  for (const fn of after) fn();
   p.changed.length = 0;
   p.events.length = 0;
 }
