@@ -6,6 +6,15 @@ import tseslint from 'typescript-eslint';
 
 const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'crypto', 'child_process', 'http', 'https', 'net', 'url', 'worker_threads', 'events', 'stream', 'util', 'module', 'zlib', 'tls', 'dns'];
 
+const DEFERRED_WHY =
+  'transactions begin IMMEDIATE (docs/architecture.md, "Data"): call db.transaction(fn)() or orm.transaction(fn); only a read-only snapshot may use .deferred() (with an eslint-disable comment saying so).';
+const deferredTransactions = [
+  { selector: "CallExpression > MemberExpression.callee[property.name=/^(deferred|default)$/][object.type='CallExpression'][object.callee.property.name='transaction']", message: `A deferred transaction: ${DEFERRED_WHY}` },
+  { selector: "Property[key.name='behavior'][value.value='deferred']", message: `A deferred transaction: ${DEFERRED_WHY}` },
+  { selector: 'Literal[value=/^\\s*BEGIN(\\s+DEFERRED)?(\\s+TRANSACTION)?\\s*(;|$)/i]', message: `BEGIN without IMMEDIATE: ${DEFERRED_WHY}` },
+  { selector: 'TemplateElement[value.raw=/^\\s*BEGIN(\\s+DEFERRED)?(\\s+TRANSACTION)?\\s*(;|$)/i]', message: `BEGIN without IMMEDIATE: ${DEFERRED_WHY}` },
+];
+
 const layer = (files, patterns, why) => ({
   files,
   rules: {
@@ -46,4 +55,13 @@ export default tseslint.config(
   layer(['electron/preload/**/*.ts'], ['**/core/**', '**/renderer/**', ...nodeBuiltins],
     'the preload only bridges: electron and shared/ (docs/architecture.md).'),
   layer(['electron/main/**/*.ts'], ['**/renderer/**'], 'electron/main never imports the renderer.'),
+  // Write transactions begin IMMEDIATE (electron/core/db/open.ts makes db.transaction and
+  // orm.transaction so): a deferred one that reads, then writes, fails at once with
+  // SQLITE_BUSY when another process committed in between, and its work is lost.
+  {
+    files: ['electron/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', ...deferredTransactions],
+    },
+  },
 );

@@ -77,15 +77,13 @@ export interface OpenOptions {
   /** Where to look for a backup to name when the file is damaged. */
   newestBackup?: () => string | null;
   readonly?: boolean;
-  /** Wait this long for another connection's write lock (default BUSY_TIMEOUT_MS). */
-  busyTimeoutMs?: number | undefined;
 }
 
 /** How long a connection waits for another one's write lock before SQLite answers SQLITE_BUSY. */
 export const BUSY_TIMEOUT_MS = 5000;
 
-export function configure(db: Sqlite, busyTimeoutMs = BUSY_TIMEOUT_MS): void {
-  db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+export function configure(db: Sqlite): void {
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   walMode(db);
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
@@ -182,7 +180,7 @@ export function openStore(dataDir: string, opts: OpenOptions): { db: Sqlite; orm
     }).deferred();
     if (found > migrations.length) throw new NewerSchemaError(found, migrations.length);
     if (found === 0 && tables.length > 0) throw new NotBatonDatabaseError(file, tables);
-    configure(db, opts.busyTimeoutMs);
+    configure(db);
     const migrated = migrate(db, migrations);
     return { db, orm: ormOf(db), file, migrated };
   } catch (e) {
