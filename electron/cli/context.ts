@@ -1,10 +1,31 @@
 import type { Command } from 'commander';
+import { basename, join, relative, resolve } from 'node:path';
 import { ApiError } from '../../shared/api';
 import { openBaton, type Core } from '../core';
 import { StoreUnavailableError, storeUnavailable } from '../core/db/errors';
 import { NewerSchemaError } from '../core/db/migrate';
 import { CorruptDatabaseError } from '../core/db/open';
 import { resolveDataDir } from '../core/paths';
+import { appRoot } from '../core/resources';
+
+const shellQuote = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `"${s.replace(/(["\\$`])/g, '\\$1')}"`);
+
+/**
+ * How a person runs `baton` again on this machine, the way this process was run:
+ * `baton` when it is on the PATH (npm link, a global install), `npx baton` from the
+ * Baton folder (a clone after npm install), else node with the full path. With
+ * `dataDir` other than the default, `--data DIR` is added (the command must find
+ * the same folder).
+ */
+export function cliCommand(opts: { dataDir?: string; argv1?: string; cwd?: string; root?: string } = {}): string {
+  const script = opts.argv1 ?? process.argv[1] ?? '';
+  const root = opts.root ?? appRoot();
+  const rel = relative(root, opts.cwd ?? process.cwd());
+  const inProject = !rel.startsWith('..') && !rel.startsWith('/');
+  const base = basename(script) === 'baton' ? 'baton' : inProject ? 'npx baton' : `node ${shellQuote(join(root, 'bin', 'baton.js'))}`;
+  const data = opts.dataDir !== undefined && resolve(opts.dataDir) !== resolveDataDir(undefined) ? ` --data ${shellQuote(resolve(opts.dataDir))}` : '';
+  return base + data;
+}
 
 /** Options every command accepts. */
 export interface GlobalOptions {
