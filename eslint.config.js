@@ -49,6 +49,14 @@ const kernelImports = {
     return { ImportDeclaration: check, ExportNamedDeclaration: check, ExportAllDeclaration: check, ImportExpression: check };
   },
 };
+const DEFERRED_WHY =
+  'transactions begin IMMEDIATE (docs/architecture.md, "Data"): call db.transaction(fn)() or orm.transaction(fn); only a read-only snapshot may use .deferred() (with an eslint-disable comment saying so).';
+const deferredTransactions = [
+  { selector: "CallExpression > MemberExpression.callee[property.name=/^(deferred|default)$/][object.type='CallExpression'][object.callee.property.name='transaction']", message: `A deferred transaction: ${DEFERRED_WHY}` },
+  { selector: "Property[key.name='behavior'][value.value='deferred']", message: `A deferred transaction: ${DEFERRED_WHY}` },
+  { selector: 'Literal[value=/^\\s*BEGIN(\\s+DEFERRED)?(\\s+TRANSACTION)?\\s*(;|$)/i]', message: `BEGIN without IMMEDIATE: ${DEFERRED_WHY}` },
+  { selector: 'TemplateElement[value.raw=/^\\s*BEGIN(\\s+DEFERRED)?(\\s+TRANSACTION)?\\s*(;|$)/i]', message: `BEGIN without IMMEDIATE: ${DEFERRED_WHY}` },
+];
 
 const layer = (files, patterns, why) => ({
   files,
@@ -95,5 +103,14 @@ export default tseslint.config(
     files: ['electron/core/**/*.ts'],
     plugins: { local: { rules: { 'kernel-imports': kernelImports } } },
     rules: { 'local/kernel-imports': 'error' },
+  },
+  // Write transactions begin IMMEDIATE (electron/core/db/open.ts makes db.transaction and
+  // orm.transaction so): a deferred one that reads, then writes, fails at once with
+  // SQLITE_BUSY when another process committed in between, and its work is lost.
+  {
+    files: ['electron/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', ...deferredTransactions],
+    },
   },
 );

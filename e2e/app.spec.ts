@@ -125,7 +125,7 @@ test('an answer the page cannot render shows what failed and a Retry, not a blan
 test('without a token the sign-in screen explains where to find it and checks it', async ({ page, baton }) => {
   await page.goto(baton.url);
   await expect(page.getByRole('heading', { name: 'Sign in to this Baton' })).toBeVisible();
-  await expect(page.getByText('baton token', { exact: true })).toBeVisible();
+  await expect(page.getByText('npx baton token', { exact: true })).toBeVisible();
   await expect(page.getByText('<data>/server-token')).toBeVisible();
   mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: join(SHOTS, 'sign-in.png') });

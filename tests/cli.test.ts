@@ -205,7 +205,7 @@ describe('baton CLI', () => {
 
   it('backup then restore brings the data back, keeping a safety copy of what it replaced', async () => {
     const data = fresh();
-    await setSetting(data, 'crm.owner', 'before');
+    await setSetting(data, 'email.fromName', 'before');
     const backup = await baton(['backup', '--json', '--data', data]);
     expect(backup.code).toBe(0);
     const info = JSON.parse(backup.stdout);
@@ -215,11 +215,11 @@ describe('baton CLI', () => {
     expect(existsSync(to)).toBe(true);
     expect((await baton(['backup', '--to', to, '--data', data])).stderr).toContain('already exists');
 
-    await setSetting(data, 'crm.owner', 'after');
+    await setSetting(data, 'email.fromName', 'after');
     const restore = await baton(['restore', info.file, '--json', '--data', data]);
     expect(restore.stderr).toBe('');
     expect(restore.code).toBe(0);
-    expect(readSetting(data, 'crm.owner')).toBe('before');
+    expect(readSetting(data, 'email.fromName')).toBe('before');
     const safety = JSON.parse(restore.stdout).safetyBackup as string;
     expect(existsSync(safety)).toBe(true);
     expect((await baton(['doctor', '--data', data])).code).toBe(0);
@@ -227,7 +227,7 @@ describe('baton CLI', () => {
 
   it('restore refuses a file that is not a database and leaves the data untouched', async () => {
     const data = fresh();
-    await setSetting(data, 'crm.owner', 'kept');
+    await setSetting(data, 'email.fromName', 'kept');
     const before = readFileSync(join(data, 'baton.db'));
     const text = join(tmp.dir, 'notes.txt');
     writeFileSync(text, 'just some text, not SQLite\n');
@@ -236,12 +236,12 @@ describe('baton CLI', () => {
     expect(r.stderr).toMatch(/not a SQLite database/);
     expect(r.stderr).toMatch(/nothing was restored/);
     expect(readFileSync(join(data, 'baton.db')).equals(before)).toBe(true);
-    expect(readSetting(data, 'crm.owner')).toBe('kept');
+    expect(readSetting(data, 'email.fromName')).toBe('kept');
   });
 
   it('restore refuses while a live Baton holds the lock on the data folder', async () => {
     const data = fresh();
-    await setSetting(data, 'crm.owner', 'locked');
+    await setSetting(data, 'email.fromName', 'locked');
     const backup = JSON.parse((await baton(['backup', '--json', '--data', data])).stdout);
     writeFileSync(join(data, 'baton.pid'), String(process.pid)); // this test process is alive
     const r = await baton(['restore', backup.file, '--data', data]);
@@ -252,7 +252,7 @@ describe('baton CLI', () => {
 
   it('exits 3 with a clear message on a database from a newer Baton', async () => {
     const data = fresh();
-    await setSetting(data, 'a.b', 1);
+    await setSetting(data, 'email.fromName', 'x');
     const db = new Database(join(data, 'baton.db'));
     db.pragma('user_version = 999');
     db.close();
@@ -266,7 +266,7 @@ describe('baton CLI', () => {
 
   it('exits 4 on a damaged database, naming the newest backup, and restoring that backup recovers', async () => {
     const data = fresh();
-    await setSetting(data, 'crm.owner', 'saved');
+    await setSetting(data, 'email.fromName', 'saved');
     const backup = JSON.parse((await baton(['backup', '--json', '--data', data])).stdout);
     writeFileSync(join(data, 'baton.db'), 'this is not a database at all');
     const r = await baton(['doctor', '--data', data]);
@@ -276,7 +276,7 @@ describe('baton CLI', () => {
     expect(j.code).toBe(4);
     expect(JSON.parse(j.stderr).error.code).toBe('corrupt_database');
     expect((await baton(['restore', backup.file, '--data', data])).code).toBe(0);
-    expect(readSetting(data, 'crm.owner')).toBe('saved');
+    expect(readSetting(data, 'email.fromName')).toBe('saved');
   });
 
   it('serve prints the URL and the token location (not the token), answers, and refuses a second serve', async () => {

@@ -166,9 +166,9 @@ describe('headless server', () => {
   it('pushes core events over the WebSocket and removes the listener on close', async () => {
     const { ws, messages } = await connect(server, [`baton.${server.token}`], { origin: `http://127.0.0.1:${server.port}` });
     expect(ws.protocol).toBe(`baton.${server.token}`);
-    await api(server, 'settings.set', { key: 'ws.test', value: 1 });
+    await api(server, 'settings.set', { key: 'email.fromName', value: 'WebSocket test' });
     await waitFor(() => messages.length > 0);
-    expect(messages[0]).toEqual({ event: 'settings.changed', payload: { key: 'ws.test' } });
+    expect(messages[0]).toEqual({ event: 'settings.changed', payload: { key: 'email.fromName' } });
     expect(server.clientCount()).toBe(1);
     ws.close();
     await waitFor(() => server.clientCount() === 0);

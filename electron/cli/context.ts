@@ -1,9 +1,31 @@
 import type { Command } from 'commander';
+import { basename, join, relative, resolve } from 'node:path';
 import { ApiError } from '../../shared/api';
 import { openBaton, type Core } from '../core';
+import { StoreUnavailableError, storeUnavailable } from '../core/db/errors';
 import { NewerSchemaError } from '../core/db/migrate';
 import { CorruptDatabaseError } from '../core/db/open';
 import { resolveDataDir } from '../core/paths';
+import { appRoot } from '../core/resources';
+
+const shellQuote = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `"${s.replace(/(["\\$`])/g, '\\$1')}"`);
+
+/**
+ * How a person runs `baton` again on this machine, the way this process was run:
+ * `baton` when it is on the PATH (npm link, a global install), `npx baton` from the
+ * Baton folder (a clone after npm install), else node with the full path. With
+ * `dataDir` other than the default, `--data DIR` is added (the command must find
+ * the same folder).
+ */
+export function cliCommand(opts: { dataDir?: string; argv1?: string; cwd?: string; root?: string } = {}): string {
+  const script = opts.argv1 ?? process.argv[1] ?? '';
+  const root = opts.root ?? appRoot();
+  const rel = relative(root, opts.cwd ?? process.cwd());
+  const inProject = !rel.startsWith('..') && !rel.startsWith('/');
+  const base = basename(script) === 'baton' ? 'baton' : inProject ? 'npx baton' : `node ${shellQuote(join(root, 'bin', 'baton.js'))}`;
+  const data = opts.dataDir !== undefined && resolve(opts.dataDir) !== resolveDataDir(undefined) ? ` --data ${shellQuote(resolve(opts.dataDir))}` : '';
+  return base + data;
+}
 
 /** Options every command accepts. */
 export interface GlobalOptions {
@@ -45,14 +67,19 @@ export function print(cmd: Command, data: unknown, human: () => string): void {
   else process.stdout.write(human() + '\n');
 }
 
-/** Exit codes: 1 failed, 2 bad input, 3 database from a newer Baton, 4 damaged database. */
-export const EXIT = { failed: 1, invalidInput: 2, newerSchema: 3, corruptDatabase: 4 } as const;
+/** Exit codes: 1 failed, 2 bad input, 3 database from a newer Baton, 4 damaged database, 5 the store was busy or full (the message says what was committed). */
+export const EXIT = { failed: 1, invalidInput: 2, newerSchema: 3, corruptDatabase: 4, storeUnavailable: 5 } as const;
 
 /** Map any error to a message on stderr (JSON with --json) and an exit code. */
 export function reportError(e: unknown, json: boolean): number {
   let code: number;
   let body: { code: string; message: string; issues?: unknown };
-  if (e instanceof NewerSchemaError) {
+  // A busy or full store met outside an operation (opening, a command's own steps).
+  e = storeUnavailable(e, 'What the command had not committed was rolled back; nothing is half-written.') ?? e;
+  if (e instanceof StoreUnavailableError) {
+    code = e.kind === 'corrupt' ? EXIT.corruptDatabase : EXIT.storeUnavailable;
+    body = e.toBody();
+  } else if (e instanceof NewerSchemaError) {
     code = EXIT.newerSchema;
     body = { code: 'newer_schema', message: e.message };
   } else if (e instanceof CorruptDatabaseError) {

@@ -1,38 +1,8 @@
-/**
- * The `baton` command. Each domain adds its commands in electron/cli/commands/<domain>.ts
- * (`export function register(program: Command): void`) and is listed here.
- */
-import { Command } from 'commander';
-import { VERSION } from '../core/version';
-import { register as registerApprovals } from './commands/approvals';
-import { register as registerContacts } from './commands/contacts';
-import { register as registerDemo } from './commands/demo';
-import { register as registerEscalations } from './commands/escalations';
-import { register as registerEvents } from './commands/events';
-import { register as registerHooks } from './commands/hooks';
-import { register as registerEmail } from './commands/email';
-import { register as registerPipeline } from './commands/pipeline';
-import { register as registerSequences } from './commands/sequences';
-import { register as registerSetup } from './commands/setup';
-import { register as registerRun } from './commands/run';
-import { register as registerServe } from './commands/serve';
-import { register as registerSystem } from './commands/system';
-import { register as registerWorkflow } from './commands/workflow';
+/** The `baton` command: parse the command line (commands in program.ts), run it, set the exit code. */
+import { buildProgram } from './program';
 import { reportError } from './context';
 
-export function buildProgram(): Command {
-  const program = new Command('baton')
-    .description('Baton: the local-first command center for a solo business operator.')
-    .version(VERSION)
-    .option('--data <dir>', 'data folder (default: $BATON_DATA_DIR or ~/.local/share/baton)')
-    .option('--json', 'machine-readable output')
-    .showHelpAfterError()
-    .exitOverride();
-  for (const register of COMMANDS) register(program);
-  return program;
-}
-
-const COMMANDS: ((program: Command) => void)[] = [registerServe, registerSystem, registerContacts, registerEvents, registerDemo, registerWorkflow, registerRun, registerApprovals, registerEscalations, registerHooks, registerEmail, registerSequences, registerPipeline, registerSetup];
+export { buildProgram };
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();

@@ -16,6 +16,7 @@ import { jsonTooDeep, MAX_JSON_DEPTH, shortPath, tooDeepMessage } from '../../sh
 import type { Handler, HandlerMap } from './api/types';
 import { newestBackup } from './backup';
 import { EventBus } from './bus';
+import { storeUnavailable } from './db/errors';
 import { loadMigrations, schemaVersion } from './db/migrate';
 import { openStore, type Orm, type Sqlite } from './db/open';
 import { settings } from './db/schema';
@@ -221,7 +222,13 @@ export class Core implements ThreadEnv {
       throw new ApiError('invalid_input', `Invalid input for ${name}: ${field}: ${message}`, [{ path: field, message }]);
     }
     const parsed = parseOrThrow(def.input, input ?? {}, `input for ${name}`);
-    const out = await handler(parsed as never);
+    let out: unknown;
+    try {
+      out = await handler(parsed as never);
+    } catch (e) {
+      // A busy or full store is the store's state, not a bug: say so (unavailable, 503, CLI exit 5).
+      throw storeUnavailable(e, `${name} stopped; what it had not committed was rolled back, nothing is half-written.`) ?? e;
+    }
     return def.output.parse(out) as OpOutput<N>;
   }
 

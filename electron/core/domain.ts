@@ -9,7 +9,7 @@
  *   (shared/contract/<domain>.ts, so the UI can show them too);
  * - `nodes`: its workflow node types (also loaded by every worker thread,
  *   through electron/core/nodes.ts);
- * - `settings`: the keys of shared/contract/settings.ts it reads;
+ * - `settings`: the keys of shared/contract/settings.ts it reads (editable or internal);
  * - in `create(core)`: public routes, background services, and host services
  *   for other domains (`core.provide(KEY, value)`).
  *
@@ -18,7 +18,7 @@
  * imports no domain. Domains reach each other through events and typed
  * service keys (electron/core/env.ts), never through module-level locators.
  */
-import type { EventTypeDef, OpDef, OpName, SettingKey } from '../../shared/api';
+import type { EventTypeDef, KnownSettingKey, OpDef, OpName } from '../../shared/api';
 import type { HandlerMap } from './api/types';
 import type { Core, PublicHandler, Service } from './core';
 import type { NodeDef } from './engine/registry';
@@ -41,7 +41,8 @@ export interface DomainDef<O extends Record<string, OpDef> = Record<string, OpDe
   ops?: O;
   events?: Record<string, EventTypeDef>;
   nodes?: readonly NodeDef[];
-  settings?: readonly SettingKey[];
+  /** The settings it reads: keys of SETTINGS or INTERNAL_SETTINGS (shared/contract/settings.ts). */
+  settings?: readonly KnownSettingKey[];
   /** Domains whose host services this one uses: they must be composed before it. */
   requires?: readonly string[];
   create(core: Core): DomainParts<Extract<keyof O, OpName>> | void | Promise<DomainParts<Extract<keyof O, OpName>> | void>;

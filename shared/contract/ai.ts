@@ -6,8 +6,8 @@ export const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'use a day as YYYY-MM
 
 /** Price of a model in US dollars per million tokens (the `ai.prices` setting maps model -> price). */
 export const ModelPrice = z.object({
-  inputPerMTok: z.number().nonnegative('a price cannot be negative'),
-  outputPerMTok: z.number().nonnegative('a price cannot be negative'),
+  inputPerMTok: z.number().nonnegative('a price cannot be negative').max(1_000_000, 'at most 1000000 USD per million tokens'),
+  outputPerMTok: z.number().nonnegative('a price cannot be negative').max(1_000_000, 'at most 1000000 USD per million tokens'),
 });
 export type ModelPrice = z.infer<typeof ModelPrice>;
 export const PriceTable = z.record(z.string().min(1), ModelPrice);

@@ -62,6 +62,8 @@ const Domain = z
   .refine((s) => /^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(s), { error: 'use a domain such as example.com' });
 const IsoTime = z.iso.datetime({ offset: true, error: 'use an ISO 8601 time such as 2025-03-01T09:30:00Z' });
 const Day = z.iso.date({ error: 'use a date such as 2025-03-01' });
+/** An amount of money (a deal's value): 0 up to a trillion. */
+export const Money = z.number().min(0, 'use 0 or more').max(1_000_000_000_000, 'at most 1000000000000');
 
 /** Writable contact fields (all optional except email on create). */
 export const ContactFields = z.object({
@@ -228,7 +230,7 @@ export const Decay = z
   .strict();
 export const ScoringConfig = z
   .object({
-    thresholds: z.object({ mql: z.number().int(), sql: z.number().int() }).strict(),
+    thresholds: z.object({ mql: z.number().int().min(-1_000_000).max(1_000_000), sql: z.number().int().min(-1_000_000).max(1_000_000) }).strict(),
     fit: z.array(FitRule).max(200).default([]),
     behavior: z.array(BehaviorRule).max(200).default([]),
     decay: Decay.nullable().default(null),
@@ -481,7 +483,7 @@ export const crmOps = {
         title: z.string().max(200).nullish(),
         /** A stage of the pipeline (pipeline.get), or won / lost. */
         stage: DealStage.default('qualification'),
-        value: z.number().min(0).default(0),
+        value: Money.default(0),
         currency: z.string().regex(/^[A-Z]{3}$/, 'use a 3-letter currency code such as USD').default('USD'),
         openedAt: IsoTime.optional(),
       })
@@ -490,7 +492,7 @@ export const crmOps = {
   ),
   'deals.update': op(
     'Move a deal to a stage (won/lost close it) or change its value.',
-    z.object({ id: z.number().int().positive(), stage: DealStage.optional(), value: z.number().min(0).optional(), at: IsoTime.optional() }).strict(),
+    z.object({ id: z.number().int().positive(), stage: DealStage.optional(), value: Money.optional(), at: IsoTime.optional() }).strict(),
     Deal,
   ),
   'deals.list': op(

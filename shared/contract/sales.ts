@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { Empty, eventType, op } from './base';
 import { Duration } from './workflow';
-import { TimeZone } from './crm';
+import { Money, TimeZone } from './crm';
 
 const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'use HH:MM on a 24-hour clock, e.g. 09:00');
 const Slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'use lower-case letters, digits and - (at most 64)');
@@ -128,7 +128,7 @@ export const PipelineConfig = z
   .object({
     stages: z.array(PipelineStage).min(1).max(20),
     /** Open a deal when a contact reaches SQL or requests a demo. */
-    autoCreate: z.object({ onSql: z.boolean().default(true), onDemoRequest: z.boolean().default(true), value: z.number().min(0).default(0), currency: z.string().length(3).default('USD') }).strict(),
+    autoCreate: z.object({ onSql: z.boolean().default(true), onDemoRequest: z.boolean().default(true), value: Money.default(0), currency: z.string().length(3).default('USD') }).strict(),
   })
   .strict();
 export type PipelineConfig = z.output<typeof PipelineConfig>;
@@ -140,7 +140,7 @@ export const EscalationRule = z
     enabled: z.boolean().default(true),
     when: z.enum(RULE_WHEN, { error: `use one of ${RULE_WHEN.join(', ')}` }),
     /** score_above: the score; enterprise_company: the minimum employees. */
-    threshold: z.number().optional(),
+    threshold: z.number().min(-1_000_000_000).max(1_000_000_000).optional(),
     /** when = event: the event type. */
     event: z.string().optional(),
     severity: z.enum(['info', 'warning', 'critical']).default('warning'),
@@ -171,7 +171,7 @@ export const salesOps = {
   'email.verify': op('Connect and log in to the SMTP server now (nothing is sent): ok, or what is wrong and how to fix it.', Empty,
     z.object({ ok: z.boolean(), message: z.string(), hint: z.string().nullable() })),
   'email.messages': op('Recent automated e-mails (newest first).',
-    z.object({ contactId: z.number().int().optional(), limit: z.number().int().min(1).max(500).default(50) }).strict(),
+    z.object({ contactId: z.number().int().positive().optional(), limit: z.number().int().min(1).max(500).default(50) }).strict(),
     z.object({ messages: z.array(EmailMessage) })),
   'email.suppressions.list': op('The suppression list.', z.object({ limit: z.number().int().min(1).max(5000).default(200) }).strict(), z.object({ suppressions: z.array(Suppression) })),
   'email.suppressions.add': op('Suppress an address (manual).', z.object({ email: z.string().email('give an e-mail address'), reason: z.enum(SUPPRESSION_REASONS).default('manual') }).strict(), Suppression),
@@ -189,7 +189,7 @@ export const salesOps = {
     z.object({ contactId: z.number().int().positive(), sequenceId: z.string().optional(), reason: z.string().default('manual') }).strict(),
     z.object({ exited: z.number() })),
   'sequences.enrollments': op('Enrollments of a sequence or a contact.',
-    z.object({ sequenceId: z.string().optional(), contactId: z.number().int().optional(), status: z.enum(['active', 'completed', 'exited']).optional(), limit: z.number().int().min(1).max(1000).default(100) }).strict(),
+    z.object({ sequenceId: z.string().optional(), contactId: z.number().int().positive().optional(), status: z.enum(['active', 'completed', 'exited']).optional(), limit: z.number().int().min(1).max(1000).default(100) }).strict(),
     z.object({ enrollments: z.array(Enrollment) })),
   'sequences.tick': op('Process sales events and run due sequence steps now (the service does it every 30 s).', Empty,
     z.object({ events: z.number(), sent: z.number(), deferred: z.number(), failed: z.number(), completed: z.number(), exited: z.number() })),

@@ -1,14 +1,17 @@
 /**
  * The settings a person edits (Settings page, `baton settings set`, the API):
  * one zod rule per key, so the form validates as the person types with the same
- * rule the core applies before it stores anything. Keys not listed here are
- * stored as given (internal state and forward compatibility); a listed key with
- * a bad value is refused, naming the key and the rule. `null` clears a setting
- * back to its default where the key allows it.
+ * rule the core applies before it stores anything. INTERNAL_SETTINGS are the
+ * keys Baton reads or writes itself (tuning knobs, state kept by a page, config
+ * saved by its own operation) that the Settings page does not show. A key in
+ * neither list is refused with the known keys closest to it, so a typo never
+ * silently does nothing; a known key with a bad value is refused, naming the key
+ * and the rule. `null` clears a setting back to its default where the key allows it.
  */
 import { z } from 'zod';
 import { PriceTable } from './ai';
 import { Email, TimeZone } from './crm';
+import { EscalationRule, PipelineConfig } from './sales';
 
 const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'use HH:MM on a 24-hour clock, e.g. 22:00');
 const Host = z
@@ -55,7 +58,7 @@ export const SETTINGS = {
   'ai.model': def(z.string().trim().min(1, 'name a Claude model such as claude-sonnet-4-6').max(100).nullable(), 'Default model', undefined, 'claude-sonnet-4-6'),
   'ai.maxTokens': def(z.number().int('use a whole number').min(1, 'at least 1').max(128_000, 'at most 128000').nullable(), 'Max output tokens per call', undefined, 1024),
   'ai.confidenceThreshold': def(z.number().min(0, 'use a number from 0 to 1').max(1, 'use a number from 0 to 1').nullable(), 'Ask me below this confidence', 'An AI draft whose review is less sure than this goes to your approvals.', 0.7),
-  'ai.dailyCapUsd': def(z.number().positive('use a positive amount, or clear it for no cap').nullable(), 'Daily spend cap (USD)', 'AI steps wait and you are alerted when today\'s spend reaches it.', 10),
+  'ai.dailyCapUsd': def(z.number().positive('use a positive amount, or clear it for no cap').max(1_000_000, 'at most 1000000 USD').nullable(), 'Daily spend cap (USD)', 'AI steps wait and you are alerted when today\'s spend reaches it.', 10),
   'ai.prices': def(PriceTable.nullable(), 'Price table (USD per million tokens)'),
   'ai.baseUrl': def(HttpUrl.nullable(), 'API base URL', 'Leave empty for Anthropic\'s API.'),
   // Notifications
@@ -76,15 +79,97 @@ export const SETTINGS = {
   'backup.keep': def(z.number().int('use a whole number').min(1, 'keep at least 1').max(1000, 'at most 1000').nullable(), 'Backups to keep', undefined, 10),
 } satisfies Record<string, SettingDef>;
 
+const Seconds = (min: number, max: number) => z.number().int('use a whole number of seconds').min(min, `at least ${min}`).max(max, `at most ${max}`).nullable();
+const Cron = z.string().trim().min(1, 'give a cron expression such as "30 3 * * *"').max(200);
+
+/**
+ * Keys Baton itself reads or writes that the Settings page does not show (every
+ * key the code uses is here or in SETTINGS: tests/settings-keys.test.ts checks it).
+ */
+export const INTERNAL_SETTINGS = {
+  // Engine
+  'engine.paused': def(z.boolean(), 'Engine paused (Runs page: pause all)', undefined, false),
+  'engine.workers': def(z.number().int('use a whole number').min(1, 'at least 1').max(64, 'at most 64').nullable(), 'Engine worker threads', 'Default: one per CPU core.'),
+  'engine.pruneDays': def(z.number().min(0, 'use 0 or more days').max(3650, 'at most 3650 days').nullable(), 'Delete finished runs after this many days', undefined, 30),
+  'maintenance.enabled': def(z.boolean(), 'Nightly maintenance (backup, pruning, re-scoring)', undefined, true),
+  'maintenance.cron': def(Cron.nullable(), 'When the nightly maintenance runs (cron)', undefined, '30 3 * * *'),
+  'maintenance.timezone': def(TimeZone.nullable(), 'Time zone of the maintenance schedule', 'Default: this machine\'s time zone.'),
+  // CRM and sales
+  'crm.undoWindowDays': def(z.number().int('use a whole number').min(1, 'at least 1 day').max(3650, 'at most 3650 days').nullable(), 'Days a deleted contact can be restored', undefined, 30),
+  'email.publicUrl': def(HttpUrl.nullable(), 'Public address of this Baton (unsubscribe links)', undefined, 'http://127.0.0.1:4717'),
+  'email.imap.pollSeconds': def(Seconds(5, 86_400), 'Check the IMAP mailbox every (seconds)', undefined, 60),
+  'sales.tickSeconds': def(Seconds(1, 3600), 'Sequence scheduler tick (seconds)', undefined, 30),
+  'sequences.dailyCap': def(z.number().int('use a whole number').min(1, 'at least 1').max(1_000_000, 'at most 1000000').nullable(), 'Sequence e-mails per day, all sequences together', undefined, 1000),
+  'escalation.rules': def(z.array(EscalationRule).max(100), 'Escalation rules (escalationRules.set)'),
+  'pipeline.config': def(PipelineConfig, 'Pipeline stages (pipeline.set)'),
+  // AI limits
+  'ai.timeoutMs': def(z.number().int().min(1_000, 'at least 1000 ms').max(3_600_000, 'at most 3600000 ms').nullable(), 'Claude call time limit (ms)', undefined, 120_000),
+  'ai.maxRetries': def(z.number().int().min(0, 'at least 0').max(10, 'at most 10').nullable(), 'Claude call retries', undefined, 2),
+  'ai.maxFieldChars': def(z.number().int().min(50, 'at least 50').max(200_000, 'at most 200000').nullable(), 'Untrusted text: characters kept per field', undefined, 4_000),
+  'ai.maxDataChars': def(z.number().int().min(500, 'at least 500').max(1_000_000, 'at most 1000000').nullable(), 'Untrusted text: characters kept in all', undefined, 40_000),
+  // WordPress
+  'wordpress.siteUrl': def(HttpUrl.nullable(), 'WordPress site address'),
+  'wordpress.user': def(z.string().trim().min(1).max(200).nullable(), 'WordPress user name'),
+  'wordpress.timeoutMs': def(z.number().int().min(1_000, 'at least 1000 ms').max(600_000, 'at most 600000 ms').nullable(), 'WordPress request time limit (ms)', undefined, 30_000),
+  // Desktop window
+  'window.bounds': def(z.object({ x: z.number().int(), y: z.number().int(), width: z.number().int().min(1).max(100_000), height: z.number().int().min(1).max(100_000) }).strict(), 'Window position and size'),
+} satisfies Record<string, SettingDef>;
+
 export type SettingKey = keyof typeof SETTINGS;
+export type KnownSettingKey = SettingKey | keyof typeof INTERNAL_SETTINGS;
+const KNOWN: Record<string, SettingDef> = { ...SETTINGS, ...INTERNAL_SETTINGS };
 
 export function isSettingKey(key: string): key is SettingKey {
   return Object.prototype.hasOwnProperty.call(SETTINGS, key);
 }
 
+/** A key Baton knows (shown on the Settings page or used internally). */
+export function isKnownSetting(key: string): key is KnownSettingKey {
+  return Object.prototype.hasOwnProperty.call(KNOWN, key);
+}
+
+export function knownSetting(key: string): SettingDef | undefined {
+  return isKnownSetting(key) ? KNOWN[key] : undefined;
+}
+
+export const KNOWN_SETTING_KEYS: readonly string[] = Object.keys(KNOWN).sort();
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+/** The known keys closest to a mistyped one (same group first, then by edit distance). */
+export function closeSettingKeys(key: string, n = 5): string[] {
+  const k = key.toLowerCase();
+  const group = k.split('.')[0];
+  const leaf = k.split('.').pop()!;
+  return KNOWN_SETTING_KEYS.map((known) => {
+    const l = known.toLowerCase();
+    let d = editDistance(k, l);
+    if (l.split('.')[0] === group) d -= 3;
+    if (l.split('.').pop() === leaf || l.includes(leaf) || k.includes(l.split('.').pop()!)) d -= 3;
+    return { known, d };
+  })
+    .sort((a, b) => a.d - b.d || a.known.localeCompare(b.known))
+    .slice(0, n)
+    .map((x) => x.known);
+}
+
+/** The message for a key Baton does not know. */
+export function unknownSettingMessage(key: string): string {
+  return `"${key}" is not a setting Baton knows; did you mean ${closeSettingKeys(key).join(', ')}? (every key: baton settings keys)`;
+}
+
 /** The problem with a value for a key, or null when it may be stored. */
 export function settingProblem(key: string, value: unknown): string | null {
-  if (!isSettingKey(key)) return null;
-  const r = SETTINGS[key].schema.safeParse(value);
+  const def = knownSetting(key);
+  if (!def) return unknownSettingMessage(key);
+  const r = def.schema.safeParse(value);
   return r.success ? null : r.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ` : '') + i.message).join('; ');
 }

@@ -17,11 +17,17 @@ export const NodeId = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, NODE_ID_
  * A duration: milliseconds as a number, or a string such as "500ms", "30s", "5m", "2h", "3d", "1w".
  */
 export const DURATION_RULE = 'use milliseconds (a number) or a number with a unit: ms, s, m, h, d or w (e.g. "48h")';
-export const Duration = z.union([
-  z.number().int().nonnegative(DURATION_RULE),
-  z.string().regex(/^\d+(\.\d+)?(ms|s|m|h|d|w)$/, DURATION_RULE),
+/** The longest duration anything waits: 3,650 days (about 10 years; longer ones are typos and break date arithmetic). */
+export const MAX_DURATION_MS = 3650 * 86_400_000;
+const DURATION_MAX_RULE = 'at most 3650 days (3650d)';
+export const Duration: z.ZodType<Duration> = z.union([
+  z.number().int(DURATION_RULE).nonnegative(DURATION_RULE).max(MAX_DURATION_MS, DURATION_MAX_RULE),
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?(ms|s|m|h|d|w)$/, DURATION_RULE)
+    .refine((s) => durationMs(s) <= MAX_DURATION_MS, DURATION_MAX_RULE),
 ]);
-export type Duration = z.infer<typeof Duration>;
+export type Duration = number | string;
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 /** Duration -> milliseconds. */

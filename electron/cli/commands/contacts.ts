@@ -28,7 +28,7 @@ function positiveInt(value: string): number {
 const pad = (s: string, n: number) => (s.length > n ? s.slice(0, n - 1) + '…' : s.padEnd(n));
 
 export function register(program: Command): void {
-  const contacts = program.command('contacts').description('Contacts: import and export CSV, list, show.');
+  const contacts = program.command('contacts').description('Contacts: import and export CSV, list, show, rescore.');
 
   contacts
     .command('import')
@@ -64,6 +64,14 @@ export function register(program: Command): void {
           process.stderr.write(`Exported ${n} contacts to ${o.out}.\n`);
         }
       });
+    });
+
+  contacts
+    .command('rescore')
+    .description('Re-score every live contact now (a running Baton also does it at its maintenance).')
+    .action(async (_o: unknown, cmd: Command) => {
+      const r = await withCore(cmd, (core) => core.call('scoring.rescore', {}));
+      print(cmd, r, () => `Re-scored ${r.rescored} contacts: ${r.changed} changed, ${r.crossed} crossed a threshold (${r.durationMs} ms).`);
     });
 
   contacts

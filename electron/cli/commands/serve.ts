@@ -11,7 +11,7 @@ import { acquireLock } from '../../core/lock';
 import { resourcesDir } from '../../core/resources';
 import { DEFAULT_PORT, isLoopback, readToken, startServer, tokenFile } from '../../server';
 import { runningServer, writeServerInfo } from '../../server/runtime';
-import { CliExit, dataDirOf, globals } from '../context';
+import { CliExit, cliCommand, dataDirOf, globals } from '../context';
 
 export function parsePort(value: string): number {
   const n = Number(value);
@@ -98,10 +98,12 @@ async function serve(cmd: Command, o: ServeOptions): Promise<void> {
   if (json) {
     process.stdout.write(JSON.stringify({ url: server.url, tokenFile: server.tokenFile, dataDir, pid: process.pid }) + '\n');
   } else {
+    // The exact command that works from here: npx baton in a clone, baton when installed, with --data when not the default.
+    const baton = cliCommand({ dataDir });
     process.stdout.write(
       `Baton is serving ${server.url}\n` +
         `Data folder: ${dataDir}\n` +
-        `API token: in ${server.tokenFile} (show it with \`baton token\`; \`baton token --url\` prints a login link)\n` +
+        `API token: in ${server.tokenFile} (show it with \`${baton} token\`; \`${baton} token --url\` prints a login link)\n` +
         'Stop with Ctrl+C.\n',
     );
   }

@@ -1,6 +1,6 @@
-/** `baton templates list|install` and `baton settings get|set`: first-run steps from a terminal. */
+/** `baton templates list|install` and `baton settings get|set|keys`: first-run steps from a terminal. */
 import { InvalidArgumentError, type Command } from 'commander';
-import { SETTINGS } from '../../../shared/api';
+import { ApiError, INTERNAL_SETTINGS, KNOWN_SETTING_KEYS, SETTINGS, isKnownSetting, knownSetting, unknownSettingMessage } from '../../../shared/api';
 import { print, withCore } from '../context';
 
 function jsonOrText(value: string): unknown {
@@ -33,17 +33,28 @@ export function register(program: Command): void {
     .description('All settings, or one.')
     .argument('[key]', 'a setting key such as email.smtp.host')
     .action(async (key: string | undefined, _o: unknown, cmd: Command) => {
+      // A mistyped key would print null as if it were merely unset.
+      if (key !== undefined && !isKnownSetting(key)) throw new ApiError('invalid_input', unknownSettingMessage(key), [{ path: 'key', message: 'not a setting' }]);
       const r = await withCore(cmd, (core) => core.call('settings.get', {}));
       const out = key ? { [key]: r.settings[key] ?? null } : r.settings;
       print(cmd, out, () => Object.entries(out).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join('\n') || 'No settings stored (defaults apply).');
     });
   s.command('set')
-    .description(`Set a setting (the value is JSON, or text). Known keys: ${Object.keys(SETTINGS).join(', ')}.`)
+    .description(`Set a setting (the value is JSON, or text). Keys: ${Object.keys(SETTINGS).join(', ')}; more with \`baton settings keys\`.`)
     .argument('<key>', 'e.g. email.smtp.port')
     .argument('<value>', 'e.g. 587, true, "text", null to clear')
     .action(async (key: string, value: string, _o: unknown, cmd: Command) => {
       if (value === undefined) throw new InvalidArgumentError('give a value');
       await withCore(cmd, (core) => core.call('settings.set', { key, value: jsonOrText(value) }));
       print(cmd, { ok: true }, () => `Set ${key}.`);
+    });
+  s.command('keys')
+    .description('Every setting key Baton knows, with what it does and its default.')
+    .action((_o: unknown, cmd: Command) => {
+      const rows = KNOWN_SETTING_KEYS.map((key) => {
+        const d = knownSetting(key)!;
+        return { key, label: d.label, default: d.defaultValue ?? null, shownInSettings: !(key in INTERNAL_SETTINGS) };
+      });
+      print(cmd, rows, () => rows.map((r) => `${r.key.padEnd(34)} ${r.label}${r.default !== null ? ` (default ${JSON.stringify(r.default)})` : ''}`).join('\n'));
     });
 }

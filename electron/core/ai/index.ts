@@ -82,7 +82,7 @@ export const aiDomain = defineDomain({
   events: aiEventTypes,
   nodes: AI_NODES,
   requires: ['engine'],
-  settings: ['ai.model', 'ai.maxTokens', 'ai.confidenceThreshold', 'ai.dailyCapUsd', 'ai.prices', 'ai.baseUrl'],
+  settings: ['ai.model', 'ai.maxTokens', 'ai.confidenceThreshold', 'ai.dailyCapUsd', 'ai.prices', 'ai.baseUrl', 'ai.timeoutMs', 'ai.maxRetries', 'ai.maxFieldChars', 'ai.maxDataChars'],
   create(core) {
     // AI steps waiting for a key or for budget resume when the key is stored or an ai.* setting changes.
     const ready = (why: string) => {

@@ -1,4 +1,4 @@
-import { ApiError, SETTINGS, isSettingKey, systemOps } from '../../../shared/api';
+import { ApiError, knownSetting, systemOps, unknownSettingMessage } from '../../../shared/api';
 import { eq } from 'drizzle-orm';
 import { cancelRestore, createBackup, listBackups, pendingRestore, scheduleRestore } from '../backup';
 import type { Core } from '../core';
@@ -43,15 +43,18 @@ export function systemHandlers(core: Core): HandlerMap<keyof typeof systemOps> {
     },
     'settings.set': ({ key, value }) => {
       if (value === undefined) throw new ApiError('invalid_input', 'value: required', [{ path: 'value', message: 'required' }]);
-      let stored: unknown = value;
-      if (isSettingKey(key)) {
-        const r = SETTINGS[key].schema.safeParse(value);
-        if (!r.success) {
-          const message = r.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ` : '') + i.message).join('; ');
-          throw new ApiError('invalid_input', `${key} (${SETTINGS[key].label}): ${message}`, [{ path: key, message }]);
-        }
-        stored = r.data;
+      // A key Baton does not know is a typo: storing it would silently do nothing.
+      const def = knownSetting(key);
+      if (!def) {
+        const message = unknownSettingMessage(key);
+        throw new ApiError('invalid_input', `key: ${message}`, [{ path: 'key', message }]);
       }
+      const r = def.schema.safeParse(value);
+      if (!r.success) {
+        const message = r.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ` : '') + i.message).join('; ');
+        throw new ApiError('invalid_input', `${key} (${def.label}): ${message}`, [{ path: key, message }]);
+      }
+      const stored: unknown = r.data;
       // null clears a setting back to its default (the readers fall back when the row is absent).
       if (stored === null) core.orm.delete(settings).where(eq(settings.key, key)).run();
       else core.setSetting(key, stored);
@@ -66,6 +69,6 @@ export const systemDomain = defineDomain({
   id: 'system',
   description: 'The host: system info, secrets (OS keychain), backups and restore, settings.',
   ops: systemOps,
-  settings: ['notifications.enabled', 'notifications.minSeverity', 'notifications.sound', 'notifications.quietHours', 'notifications.approvals'],
+  settings: ['notifications.enabled', 'notifications.minSeverity', 'notifications.sound', 'notifications.quietHours', 'notifications.approvals', 'window.bounds'],
   create: (core) => ({ handlers: systemHandlers(core) }),
 });

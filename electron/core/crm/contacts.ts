@@ -103,8 +103,11 @@ export function getContact(core: Core, id: number, timelineLimit = 100) {
 export function createContact(core: Core, input: Record<string, unknown>) {
   const store = storeOf(core);
   const p = newPending();
-  const id = core.db.transaction(() => store.write(p, valuesOf(input), { mode: 'create', reason: 'manual' }).id)();
-  rescore(core, { ids: [id], pending: p });
+  const id = core.db.transaction(() => {
+    const id = store.write(p, valuesOf(input), { mode: 'create', reason: 'manual' }).id;
+    rescore(core, { ids: [id], pending: p });
+    return id;
+  })();
   afterCommit(core, p);
   return store.contact(id);
 }
@@ -123,8 +126,8 @@ export function updateContact(core: Core, input: { id: number; set: Record<strin
       v.removeTags = [...(v.removeTags ?? []), ...cur.filter((t) => !keep.has(t))];
     }
     store.write(p, v, { mode: 'patch', id: input.id, reason: 'manual' });
+    rescore(core, { ids: [input.id], pending: p });
   })();
-  rescore(core, { ids: [input.id], pending: p });
   afterCommit(core, p);
   return store.contact(input.id);
 }
@@ -217,9 +220,9 @@ export function mergeContacts(core: Core, targetId: number, sourceId: number) {
       store.stmt(`UPDATE contacts SET stage = ? WHERE id = ?`).run(sStage, targetId);
       store.recordEvent(p, 'lifecycle.changed', targetId, at, { from: tStage, to: sStage, reason: 'merge' });
     }
+    rescore(core, { ids: [targetId], pending: p });
   })();
   p.changed.push({ contactId: targetId, change: 'merged' }, { contactId: sourceId, change: 'deleted' });
-  rescore(core, { ids: [targetId], pending: p });
   afterCommit(core, p);
   return store.contact(targetId);
 }

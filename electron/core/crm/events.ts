@@ -34,8 +34,9 @@ export function ingestEvents(core: Core, items: Ingest[], opts: { reason?: strin
       ids.push(store.recordEvent(p, e.type, cid, isoAt(e.at, `events.${i}.at`), e.data ?? null));
       contactIds.push(cid);
     });
+    // The scores commit with the events: a busy store fails the whole call, never half of it.
+    rescore(core, { ids: [...p.rescore], pending: p });
   })();
-  rescore(core, { ids: [...p.rescore], pending: p });
   afterCommit(core, p);
   return { ids, contactIds };
 }
@@ -101,8 +102,8 @@ export function submitForm(core: Core, slug: string, body: Record<string, unknow
     const w = store.write(p, v, { mode: 'upsert', reason: `form:${slug}` });
     store.recordEvent(p, 'form.submitted', w.id, nowIso(), { form: slug, email: v.fields.email, fields: submitted });
     result = { contactId: w.id, created: w.created };
+    rescore(core, { ids: [...p.rescore], pending: p });
   })();
-  rescore(core, { ids: [...p.rescore], pending: p });
   afterCommit(core, p);
   core.bus.emit('crm.form.submitted', { form: slug, ...result });
   return result;

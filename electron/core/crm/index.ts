@@ -126,6 +126,7 @@ export const crmDomain = defineDomain({
   description: 'Contacts, companies, activity events, lead-capture forms, scoring, segments, deals and funnel KPIs.',
   ops: crmOps,
   events: crmEventTypes,
+  settings: ['crm.undoWindowDays'],
   create(core) {
     const forms = formsRoute(core);
     const events = eventsRoute(core);

@@ -15,6 +15,8 @@ export function afterCommit(env: Pick<ThreadEnv, 'emit' | 'eventsAppended'>, p: 
   for (const c of p.changed) env.emit('crm.contact.changed', c);
   for (const e of p.events) env.emit('crm.event.recorded', { id: e.id, type: e.type, contactId: e.contactId, at: e.at });
   if (p.events.length > 0) env.eventsAppended();
+  const after = p.after.splice(0);
+  for (const fn of after) fn();
   p.changed.length = 0;
   p.events.length = 0;
 }

@@ -108,7 +108,9 @@ export interface RescoreResult {
 /**
  * Re-score every live contact (or only `ids`) in one transaction: compute all
  * scores into a temp table with one statement, write the ones that changed,
- * promote contacts whose score crossed the MQL/SQL threshold.
+ * promote contacts whose score crossed the MQL/SQL threshold. Called inside
+ * the caller's transaction (with its `pending`), the new scores commit with the
+ * change that caused them, and the caller's afterCommit announces crossings.
  */
 export function rescore(core: Core, opts: { ids?: number[]; now?: Date; config?: Config; pending?: Pending; promote?: boolean } = {}): RescoreResult {
   const t0 = performance.now();
@@ -191,11 +193,18 @@ export function rescore(core: Core, opts: { ids?: number[]; now?: Date; config?:
     db.exec(`DELETE FROM temp.crm_scores`);
     return { rescored, changed };
   })();
-  if (!opts.pending) afterCommit(core, pending);
   const crossed = crossings.filter((c) => stageRank(c.score >= T.sql && c.old < T.sql ? 'sql' : 'mql') > stageRank(c.stage));
-  for (const c of crossed) {
-    const to: Stage = c.score >= T.sql && c.old < T.sql ? 'sql' : 'mql';
-    core.bus.emit('crm.score.crossed', { contactId: c.id, threshold: to as 'mql' | 'sql', score: c.score, from: c.stage, to });
+  const announce = () => {
+    for (const c of crossed) {
+      const to: Stage = c.score >= T.sql && c.old < T.sql ? 'sql' : 'mql';
+      core.bus.emit('crm.score.crossed', { contactId: c.id, threshold: to as 'mql' | 'sql', score: c.score, from: c.stage, to });
+    }
+  };
+  // With the caller's pending, the caller's afterCommit pushes (its transaction may still be open).
+  if (opts.pending) pending.after.push(announce);
+  else {
+    afterCommit(core, pending);
+    announce();
   }
   return { ...result, crossed: crossed.length, durationMs: Math.round(performance.now() - t0) };
 }

@@ -114,8 +114,10 @@ export interface Pending {
   events: { id: number; type: string; contactId: number; at: string; data: unknown }[];
   /** Contacts whose score may have changed. */
   rescore: Set<number>;
+  /** Pushes that must wait for the commit (a score crossing found inside the caller's transaction). */
+  after: (() => void)[];
 }
-export const newPending = (): Pending => ({ changed: [], events: [], rescore: new Set() });
+export const newPending = (): Pending => ({ changed: [], events: [], rescore: new Set(), after: [] });
 
 export interface WriteResult {
   id: number;

@@ -79,11 +79,45 @@ export interface OpenOptions {
   readonly?: boolean;
 }
 
+/** How long a connection waits for another one's write lock before SQLite answers SQLITE_BUSY. */
+export const BUSY_TIMEOUT_MS = 5000;
+
 export function configure(db: Sqlite): void {
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   walMode(db);
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
+}
+
+/**
+ * Make every transaction of this connection begin IMMEDIATE: `db.transaction(fn)()`
+ * takes the write lock at BEGIN, where SQLite's busy handler waits for it.
+ *
+ * A DEFERRED transaction (SQLite's and better-sqlite3's default) reads first and
+ * upgrades to a write lock at its first write; when another process committed in
+ * between, its snapshot is stale and SQLite fails the upgrade at once with
+ * SQLITE_BUSY, without waiting (the busy timeout cannot help: waiting would not
+ * make the snapshot fresh). Under a second writer (`baton serve` next to a CLI
+ * import) such transactions lost their work. With IMMEDIATE the wait happens
+ * before anything is read, so a lock costs waiting, never the work.
+ *
+ * A transaction that only reads (one consistent snapshot, no write) may ask for
+ * `.deferred()` explicitly; eslint (eslint.config.js) flags every other way of
+ * beginning a deferred transaction.
+ */
+export function immediateTransactions(db: Sqlite): Sqlite {
+  const native = db.transaction.bind(db);
+  // The immediate variant carries .deferred/.immediate/.exclusive like the default one does.
+  db.transaction = ((fn: (...args: never[]) => unknown) => native(fn).immediate) as Sqlite['transaction'];
+  return db;
+}
+
+/** drizzle on a connection, its `orm.transaction(fn)` IMMEDIATE too (drizzle itself asks for DEFERRED unless told). */
+export function ormOf(db: Sqlite): Orm {
+  const orm = drizzle(db, { schema });
+  const native = orm.transaction.bind(orm);
+  orm.transaction = ((fn, config) => native(fn, { behavior: 'immediate', ...config })) as Orm['transaction'];
+  return orm;
 }
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
@@ -122,7 +156,7 @@ export function openStore(dataDir: string, opts: OpenOptions): { db: Sqlite; orm
   }
   let db: Sqlite;
   try {
-    db = new Database(file, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {});
+    db = immediateTransactions(new Database(file, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {}));
   } catch (e) {
     throw new CorruptDatabaseError(file, (e as Error).message, backup());
   }
@@ -137,16 +171,18 @@ export function openStore(dataDir: string, opts: OpenOptions): { db: Sqlite; orm
     const migrations = loadMigrations(opts.migrationsDir);
     // Version and tables from one snapshot: another process may commit its migration
     // between two separate reads (version 0, then its tables: not a foreign file).
+    // Read-only, so deferred: it must not wait for (or take) the write lock.
+    // eslint-disable-next-line no-restricted-syntax -- a read-only snapshot
     const { found, tables } = db.transaction(() => {
       const v = schemaVersion(db);
       const t = v === 0 ? (db.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name").all() as { name: string }[]).map((r) => r.name) : [];
       return { found: v, tables: t };
-    })();
+    }).deferred();
     if (found > migrations.length) throw new NewerSchemaError(found, migrations.length);
     if (found === 0 && tables.length > 0) throw new NotBatonDatabaseError(file, tables);
     configure(db);
     const migrated = migrate(db, migrations);
-    return { db, orm: drizzle(db, { schema }), file, migrated };
+    return { db, orm: ormOf(db), file, migrated };
   } catch (e) {
     db.close();
     if (e instanceof CorruptDatabaseError || e instanceof NewerSchemaError || e instanceof NotBatonDatabaseError || e instanceof MigrationError) throw e;
@@ -159,9 +195,9 @@ export function openStore(dataDir: string, opts: OpenOptions): { db: Sqlite; orm
 
 /** Open an existing store in another thread (a Bree worker): no migration, same pragmas. */
 export function openWorkerStore(file: string, nativeBinding?: string): { db: Sqlite; orm: Orm } {
-  const db = new Database(file, nativeBinding ? { nativeBinding } : {});
+  const db = immediateTransactions(new Database(file, nativeBinding ? { nativeBinding } : {}));
   configure(db);
-  return { db, orm: drizzle(db, { schema }) };
+  return { db, orm: ormOf(db) };
 }
 
 function readSize(file: string): number {

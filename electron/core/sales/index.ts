@@ -290,6 +290,12 @@ export const salesDomain = defineDomain({
     'email.imap.user',
     'email.imap.mailbox',
     'email.imap.rejectUnauthorized',
+    'email.publicUrl',
+    'email.imap.pollSeconds',
+    'sales.tickSeconds',
+    'sequences.dailyCap',
+    'escalation.rules',
+    'pipeline.config',
   ],
   create(core) {
     initCursor(core);

@@ -9,5 +9,6 @@ export const wordpressDomain = defineDomain({
   id: 'wordpress',
   description: 'Publish drafts and posts to a WordPress site over its REST API.',
   nodes: WORDPRESS_NODES,
+  settings: ['wordpress.siteUrl', 'wordpress.user', 'wordpress.timeoutMs'],
   create: () => undefined,
 });

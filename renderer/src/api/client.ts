@@ -98,7 +98,7 @@ export async function signIn(input: string): Promise<string | null> {
     await probe.call('system.info', {});
   } catch (e) {
     const err = e as { code?: string; message?: string };
-    if (err.code === 'unauthorized') return 'That token was not accepted. Copy it again from `baton token` or <data>/server-token.';
+    if (err.code === 'unauthorized') return 'That token was not accepted. Copy it again from `npx baton token` (in the Baton folder) or <data>/server-token.';
     return err.message ?? String(e);
   }
   storage()?.setItem(TOKEN_KEY, token);

@@ -40,14 +40,14 @@ export function errorFromHttp(op: string, status: number, body: unknown): ApiErr
   // A host-level error with its own code (too_large, method_not_allowed …): keep its sentence.
   const message = env && typeof env === 'object' ? (env as { message?: unknown }).message : undefined;
   if (typeof message === 'string' && message) return new ApiError(code, message);
-  if (code === 'unauthorized') return new ApiError(code, 'The server did not accept the access token. Sign in again with the current token (run `baton token`).');
+  if (code === 'unauthorized') return new ApiError(code, 'The server did not accept the access token. Sign in again with the current token (run `npx baton token` in the Baton folder).');
   return new ApiError(code, `${op} failed: the server answered HTTP ${status} without an error description.`);
 }
 
 /** fetch() itself failed: the server is not reachable. */
 export function errorFromNetwork(op: string, base: string, e: unknown): ApiError {
   const why = e instanceof Error ? e.message : String(e);
-  return new ApiError('unavailable', `${op}: cannot reach Baton at ${base} (${why}). Is \`baton serve\` still running?`);
+  return new ApiError('unavailable', `${op}: cannot reach Baton at ${base} (${why}). Is \`npx baton serve\` (or \`npm run serve\`) still running?`);
 }
 
 const IPC_PREFIX = /^Error invoking remote method '[^']*':\s*/;

@@ -32,8 +32,9 @@ export function SignIn() {
           </p>
         ) : null}
         <p id={helpId} className="muted">
-          This Baton runs headless and asks for its access token once. On the machine that runs it, run <code>baton token</code>, or read the file{' '}
-          <code>&lt;data&gt;/server-token</code>, and paste the token here. <code>baton token --url</code> prints a link that signs you in directly.
+          This Baton runs headless and asks for its access token once. On the machine that runs it, run <code>npx baton token</code> in the Baton folder (the server
+          printed the exact command when it started), or read the file <code>&lt;data&gt;/server-token</code>, and paste the token here.{' '}
+          <code>npx baton token --url</code> prints a link that signs you in directly.
         </p>
         <label htmlFor={fieldId}>Access token</label>
         <input

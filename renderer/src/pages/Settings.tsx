@@ -374,7 +374,7 @@ function PendingRestore() {
     return <p className="hint">Restore replaces the current data with a backup when Baton next starts; the data it replaces is kept as a pre-restore backup.</p>;
   return (
     <div className="notice" role="status" data-testid="pending-restore">
-      <strong>Restore scheduled:</strong> <code>{baseName(p.file)}</code> replaces the current data when Baton next starts (quit and reopen the app, or restart <code>baton serve</code>). The current data is kept as a pre-restore backup.{' '}
+      <strong>Restore scheduled:</strong> <code>{baseName(p.file)}</code> replaces the current data when Baton next starts (quit and reopen the app, or restart <code>npm run serve</code>). The current data is kept as a pre-restore backup.{' '}
       <button type="button" className="btn-link" disabled={cancel.pending} onClick={() => void cancel.run()}>
         Cancel the restore
       </button>

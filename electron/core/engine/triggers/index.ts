@@ -79,7 +79,7 @@ export const triggersDomain = defineDomain({
   description: 'Schedules (cron with IANA time zones, catch-up), webhooks at /hooks/<slug>, nightly maintenance.',
   ops: triggersOps,
   requires: ['engine'],
-  settings: ['backup.keep'],
+  settings: ['backup.keep', 'maintenance.enabled', 'maintenance.cron', 'maintenance.timezone'],
   create(core) {
     return registerTriggers(core);
   },

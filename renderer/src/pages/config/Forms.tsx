@@ -360,7 +360,7 @@ function FormUsage({ form }: { form: FormDef }) {
       </p>
       {desktop ? (
         <p className="notice">
-          The desktop app does not take posts itself: run <code>baton serve</code> on a machine your pages can reach and set <code>email.publicUrl</code> to its public address; the examples use that address.
+          The desktop app does not take posts itself: run <code>npm run serve</code> on a machine your pages can reach and set <code>email.publicUrl</code> to its public address; the examples use that address.
         </p>
       ) : null}
       <Snippet title="Address" text={url} testId="form-url" />

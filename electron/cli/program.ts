@@ -1,0 +1,36 @@
+/**
+ * The `baton` command's commands. Each domain adds its commands in electron/cli/commands/<domain>.ts
+ * (`export function register(program: Command): void`) and is listed here. Kept apart from
+ * index.ts (which runs the command line when loaded) so tests can read the command tree.
+ */
+import { Command } from 'commander';
+import { VERSION } from '../core/version';
+import { register as registerApprovals } from './commands/approvals';
+import { register as registerContacts } from './commands/contacts';
+import { register as registerDemo } from './commands/demo';
+import { register as registerEscalations } from './commands/escalations';
+import { register as registerEvents } from './commands/events';
+import { register as registerHooks } from './commands/hooks';
+import { register as registerEmail } from './commands/email';
+import { register as registerPipeline } from './commands/pipeline';
+import { register as registerSequences } from './commands/sequences';
+import { register as registerSetup } from './commands/setup';
+import { register as registerRun } from './commands/run';
+import { register as registerServe } from './commands/serve';
+import { register as registerSystem } from './commands/system';
+import { register as registerWorkflow } from './commands/workflow';
+
+export function buildProgram(): Command {
+  const program = new Command('baton')
+    .description('Baton: the local-first command center for a solo business operator.')
+    .version(VERSION)
+    .option('--data <dir>', 'data folder (default: $BATON_DATA_DIR or ~/.local/share/baton)')
+    .option('--json', 'machine-readable output')
+    .showHelpAfterError()
+    .exitOverride();
+  for (const register of COMMANDS) register(program);
+  return program;
+}
+
+const COMMANDS: ((program: Command) => void)[] = [registerServe, registerSystem, registerContacts, registerEvents, registerDemo, registerWorkflow, registerRun, registerApprovals, registerEscalations, registerHooks, registerEmail, registerSequences, registerPipeline, registerSetup];
+

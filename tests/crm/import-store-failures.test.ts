@@ -1,0 +1,101 @@
+// A CSV import that meets a failing store (the disk full, another process holding
+// the write lock past the busy timeout) stops with an error naming what it
+// committed, never reports rows as invalid for it, and a re-run finishes without
+// duplicates. Real SQLite files: SQLITE_FULL comes from SQLite's page limit
+// (max_page_count, the same error code a full disk gives), SQLITE_BUSY from a
+// second real connection holding the write lock.
+import { Readable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Core } from '../../electron/core/core';
+import { BATCH, importCsv } from '../../electron/core/crm/csv';
+import { StoreUnavailableError } from '../../electron/core/db/errors';
+import { openWorkerStore, type Sqlite } from '../../electron/core/db/open';
+import { openTestCore } from '../helpers';
+
+let core: Core;
+let cleanup: () => Promise<void>;
+let other: Sqlite;
+beforeEach(async () => {
+  ({ core, cleanup } = await openTestCore());
+  other = openWorkerStore(core.dbFile).db; // another process's connection, as `baton serve` would hold
+});
+afterEach(async () => {
+  if (other.inTransaction) other.exec('ROLLBACK');
+  other.close();
+  await cleanup();
+});
+
+const rows = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}@example.com,First${i},Last${i}`);
+const csv = (prefix: string, n: number) => ['email,firstName,lastName', ...rows(prefix, n)].join('\n') + '\n';
+const count = (prefix: string) => (other.prepare(`SELECT COUNT(*) AS n FROM contacts WHERE email LIKE ? AND deleted_at IS NULL`).get(`${prefix}%`) as { n: number }).n;
+const pages = () => core.db.pragma('page_count', { simple: true }) as number;
+
+async function failure(p: Promise<unknown>): Promise<StoreUnavailableError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof StoreUnavailableError) return e;
+    throw e;
+  }
+  throw new Error('the import did not fail');
+}
+
+describe('CSV import on a failing store', () => {
+  it('the disk full in the second batch: stops naming the rows committed, no row reported invalid; a re-run finishes without duplicates', async () => {
+    // How many pages one batch takes, then room for about one and a half more.
+    const p0 = pages();
+    await importCsv(core, csv('warm', BATCH));
+    const perBatch = pages() - p0;
+    const limitBefore = core.db.pragma('max_page_count', { simple: true }) as number;
+    core.db.pragma(`max_page_count = ${pages() + Math.round(perBatch * 1.5)}`);
+
+    const total = BATCH * 3;
+    const e = await failure(importCsv(core, csv('full', total)));
+    expect(e.kind).toBe('full');
+    expect(e.code).toBe('unavailable');
+    expect(e.message).toContain(`The import stopped at line ${BATCH + 2}: the disk holding the database is full (SQLITE_FULL)`);
+    expect(e.message).toContain(`${BATCH} rows up to line ${BATCH + 1} were imported and committed (${BATCH} created, 0 updated, 0 unchanged); nothing after them was written.`);
+    expect(e.message).toContain('Importing the file again finishes it');
+    expect(count('full')).toBe(BATCH);
+
+    core.db.pragma(`max_page_count = ${limitBefore}`);
+    const again = await importCsv(core, csv('full', total));
+    expect(again).toMatchObject({ rows: total, created: total - BATCH, updated: 0, unchanged: BATCH, invalidCount: 0 });
+    expect(count('full')).toBe(total);
+  }, 120_000);
+
+  it('another process holds the write lock past the busy timeout: stops naming the rows committed; a re-run finishes without duplicates', async () => {
+    const extra = 50;
+    async function* source(): AsyncGenerator<string> {
+      // The first batch, padded past the importer's 4 MB read chunk with a blank line so it is parsed (and committed) first.
+      yield csv('busy', BATCH) + ' '.repeat(4 * 1024 * 1024) + '\n';
+      while (count('busy') < BATCH) await new Promise((r) => setTimeout(r, 20));
+      other.exec('BEGIN IMMEDIATE'); // and keep it: the next batch waits the busy timeout out
+      yield rows('busy', BATCH + extra).slice(BATCH).join('\n') + '\n';
+    }
+    const e = await failure(importCsv(core, Readable.from(source())));
+    expect(e.kind).toBe('busy');
+    expect(e.message).toMatch(/^The import stopped at line \d+: the database stayed busy: another Baton process/);
+    expect(e.message).toContain(`${BATCH} rows up to line ${BATCH + 1} were imported and committed`);
+    other.exec('ROLLBACK');
+    expect(count('busy')).toBe(BATCH);
+
+    const again = await importCsv(core, csv('busy', BATCH + extra));
+    expect(again).toMatchObject({ created: extra, unchanged: BATCH, invalidCount: 0 });
+    expect(count('busy')).toBe(BATCH + extra);
+  }, 120_000);
+
+  it('the store stays busy for the scores after the rows committed: says every row is committed and how the scores catch up', async () => {
+    // Take the lock the moment the import opens its next top-level transaction after its rows committed (the re-scoring).
+    const native = core.db.transaction.bind(core.db);
+    core.db.transaction = ((fn: (...a: never[]) => unknown) => {
+      if (!core.db.inTransaction && !other.inTransaction && count('score') === 20) other.exec('BEGIN IMMEDIATE');
+      return native(fn);
+    }) as Sqlite['transaction'];
+    const e = await failure(importCsv(core, csv('score', 20)));
+    expect(e.kind).toBe('busy');
+    expect(e.message).toMatch(/^All 20 valid rows were imported and committed \(20 created, 0 updated, 0 unchanged, 0 invalid\); only updating their scores failed: the database stayed busy/);
+    expect(e.message).toContain('baton contacts rescore');
+    expect(count('score')).toBe(20);
+  }, 60_000);
+});
