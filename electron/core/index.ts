@@ -20,8 +20,10 @@ export async function openBaton(opts: CoreOptions): Promise<Core> {
   try {
     for (const register of DOMAINS) await register(core);
   } catch (e) {
+    // A domain that met damage while loading (stored JSON that does not parse) names the backup too.
+    const damage = core.damage(e);
     await core.close();
-    throw e;
+    throw damage ?? e;
   }
   return core;
 }

@@ -15,6 +15,7 @@ import type { Sqlite } from '../db/open';
 import { compileParams, templateUses, type ParamTemplate } from './expr';
 import { nodeType, type NodeDef } from './registry';
 import './nodes';
+import { parseStored } from '../db/integrity';
 
 export interface ResolvedRetry {
   maxAttempts: number;
@@ -155,7 +156,7 @@ export function loadDefinition(db: Sqlite, workflowId: string, version: number):
   if (!def) {
     const row = db.prepare('SELECT definition FROM workflow_versions WHERE workflow_id = ? AND version = ?').get(workflowId, version) as { definition: string } | undefined;
     if (!row) throw new Error(`Workflow ${workflowId} has no version ${version}`);
-    def = WorkflowDefinition.parse(JSON.parse(row.definition));
+    def = WorkflowDefinition.parse(parseStored(row.definition, 'workflow_versions.definition', k));
     defCache.set(k, def);
   }
   return def;

@@ -145,6 +145,9 @@ export class WorkerPool {
       if (n) core.log.warn('engine worker stopped with claimed steps; handed back', { worker: name, steps: n });
     }
     if (this.stopping || !this.bree) return;
+    // A worker that died because the data folder or database is gone is not restarted
+    // (it would die again at once): the core reports the loss and the host stops.
+    if (!core.storeIsThere()) return;
     if (this.retired.has(name)) {
       // Work may have come in while it was retiring (its wake message was lost with it).
       if (core.db.open && this.engine.hasWorkSoon()) this.ensure();

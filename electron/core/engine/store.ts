@@ -10,6 +10,7 @@ import { durationMs } from '../../../shared/contract/workflow';
 import type { Sqlite } from '../db/open';
 import { compiled, type CNode, type CompiledGraph } from './compile';
 import type { Resume, Suspend } from './registry';
+import { parseStoredOrNull } from '../db/integrity';
 
 export type Emit = (name: EventName, payload: unknown) => void;
 
@@ -27,7 +28,8 @@ export function newId(prefix: string): string {
 }
 
 const J = (v: unknown): string => JSON.stringify(v === undefined ? null : v);
-const P = (s: string | null | undefined): unknown => (s === null || s === undefined ? null : JSON.parse(s));
+/** A JSON column of the engine's tables (runs, steps, timers, approvals): damage throws StoredDataError. */
+const P = (s: string | null | undefined): unknown => parseStoredOrNull(s, 'an engine record (runs, steps, timers or approvals)');
 
 export interface StartRunOptions {
   workflow: string;
