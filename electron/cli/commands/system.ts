@@ -79,7 +79,7 @@ async function doctor(cmd: Command, opts: { deep?: boolean }): Promise<void> {
         checks.push({
           name: 'database',
           level: schemaOk && info.integrity === 'ok' ? 'ok' : 'fail',
-          detail: `${info.dbFile}: schema ${info.schemaVersion} of ${info.latestSchemaVersion}, quick check ${info.integrity}`,
+          detail: `${info.dbFile}: schema ${info.schemaVersion} of ${info.latestSchemaVersion}, quick check ${info.integrity}${opts.deep ? '' : ' (`baton doctor --deep` checks every page and index entry)'}`,
         });
         if (opts.deep) {
           // Every page and every index entry against its row, and every stored JSON value:
