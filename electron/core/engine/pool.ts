@@ -14,6 +14,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { EventName } from '../../../shared/api';
+import { backupToRestore } from '../backup';
+import { CorruptDatabaseError } from '../db/open';
 import type { Engine } from './engine';
 import { DEFAULT_IDLE_EXIT_MS } from './pool-limits';
 
@@ -23,7 +25,9 @@ export type FromWorker =
   | { type: 'log'; level: 'info' | 'warn' | 'error'; msg: string; fields?: Record<string, unknown> }
   | { type: 'secret'; id: number; name: string }
   | { type: 'events' }
-  | { type: 'retired' };
+  | { type: 'retired' }
+  /** A pass met a damaged store (SQLITE_CORRUPT, stored JSON that does not parse). */
+  | { type: 'damaged'; detail: string };
 
 
 export interface WorkerData {
@@ -123,6 +127,7 @@ export class WorkerPool {
     if (m.type === 'retired') this.retired.add(name);
     else if (m.type === 'bus') for (const [n, p] of m.events) core.bus.emit(n, p as never);
     else if (m.type === 'log') core.log[m.level](m.msg, { worker: name, ...m.fields });
+    else if (m.type === 'damaged') core.damage(new CorruptDatabaseError(core.dbFile, m.detail, backupToRestore(core.dataDir)));
     else if (m.type === 'events') void this.engine.dispatchEvents().catch((e: unknown) => core.log.error('event dispatch failed', { error: e as Error }));
     else if (m.type === 'secret') {
       void core.secrets
