@@ -225,7 +225,7 @@ describe('backup verification', () => {
     expect(listBackups(data)[0]!.verifiedAt).toBeNull();
     expect(lastVerifiedBackup(data)).toBeNull();
     // Checked again (doctor --deep does this for unverified backups): verified again.
-    expect(verifyBackup(b.file).ok).toBe(true);
+    expect((await verifyBackup(b.file)).ok).toBe(true);
     expect(listBackups(data)[0]!.verifiedAt).not.toBeNull();
   });
 
@@ -235,7 +235,7 @@ describe('backup verification', () => {
     const unverified = join(data, 'backups', 'baton-20991231-000000-000.sqlite');
     copyFileSync(join(data, DB_FILE), unverified);
     damageContactRow(unverified);
-    const v = verifyBackup(unverified);
+    const v = await verifyBackup(unverified);
     expect(v.ok).toBe(false);
     expect(existsSync(`${unverified}.verified`)).toBe(false);
     expect(listBackups(data)[0]).toMatchObject({ file: unverified, verifiedAt: null });

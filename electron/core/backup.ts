@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { BackupInfo } from '../../shared/api';
 import { ApiError } from '../../shared/api';
-import { checkStore, type StoreCheck } from './db/integrity';
+import { checkStore, checkStoreFile, type StoreCheck } from './db/integrity';
 import { loadMigrations, schemaVersion } from './db/migrate';
 import { CorruptDatabaseError, createPrivate, DB_FILE, looksLikeSqlite, makePrivate, type BackupRef, type Sqlite } from './db/open';
 import { lockHolder } from './lock';
@@ -94,26 +94,16 @@ export function privateBackups(dataDir: string): string[] {
   return [...makePrivate([dir], 0o700), ...makePrivate(files.filter((f) => statSync(f, { throwIfNoEntry: false })?.isFile()))];
 }
 
-/** Open a backup read-only and run the full check on it (checkStore; it must be a Baton database). Never writes to it. */
-function checkBackupFile(file: string): StoreCheck {
-  let db: Sqlite | undefined;
-  try {
-    db = new Database(file, { readonly: true, fileMustExist: true });
-    const check = checkStore(db);
-    if (check.ok && !db.prepare("select 1 from sqlite_master where type='table' and name='settings'").get()) {
-      return { ok: false, problems: ['not a Baton database (no settings table)'], ms: check.ms };
-    }
-    return check;
-  } catch (e) {
-    return { ok: false, problems: [`cannot be opened: ${(e as Error).message}`], ms: 0 };
-  } finally {
-    db?.close();
-  }
+/** The full check of a backup file on a read-only connection, in a worker thread (checkStoreFile); it must be a Baton database. */
+async function checkBackupFile(file: string, nativeBinding?: string): Promise<StoreCheck> {
+  const check = await checkStoreFile(file, { nativeBinding });
+  if (check.ok && !check.isBaton) return { ok: false, problems: ['not a Baton database (no settings table)'], ms: check.ms };
+  return { ok: check.ok, problems: check.problems, ms: check.ms };
 }
 
-/** Check a backup (read-only, full check); when it passes it is marked verified. */
-export function verifyBackup(file: string): StoreCheck {
-  const check = checkBackupFile(file);
+/** Check a backup (read-only, full check); when it passes it is marked verified. Never writes to the backup itself. */
+export async function verifyBackup(file: string, opts: { nativeBinding?: string | undefined } = {}): Promise<StoreCheck> {
+  const check = await checkBackupFile(file, opts.nativeBinding);
   if (check.ok) markVerified(file);
   return check;
 }
@@ -146,7 +136,7 @@ const summary = (problems: string[]) => problems.slice(0, 3).join('; ') + (probl
 /**
  * Online backup through SQLite's backup API (consistent while the app writes),
  * written to a temporary name (0600), sealed, then checked: opened read-only
- * and given the full check (checkStore). Only a copy that passes is renamed
+ * and given the full check (checkStore, in a worker thread). Only a copy that passes is renamed
  * into place, marked verified and counted in the rotation (the newest `keep`
  * are kept). A copy that fails is deleted and CorruptDatabaseError is thrown:
  * a backup of a damaged store never pushes a good backup out.
@@ -158,7 +148,7 @@ const summary = (problems: string[]) => problems.slice(0, 3).join('; ') + (probl
 export async function createBackup(
   db: Sqlite,
   dataDir: string,
-  opts: { keep?: unknown; to?: string; now?: Date } = {},
+  opts: { keep?: unknown; to?: string; now?: Date; nativeBinding?: string | undefined } = {},
 ): Promise<BackupInfo & { restarts: number; checkMs: number }> {
   const keep = checkKeep(opts.keep ?? 10);
   const dir = backupDir(dataDir);
@@ -192,7 +182,7 @@ export async function createBackup(
     rmDb(tmp);
     throw e;
   }
-  const check = checkBackupFile(tmp);
+  const check = await checkBackupFile(tmp, opts.nativeBinding);
   if (!check.ok) {
     rmBackup(tmp);
     throw new CorruptDatabaseError(

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { SECRET_NAME_RULE, SecretName, type SystemInfo } from '../../../shared/api';
 import { openBaton } from '../../core';
 import { backupToRestore, createBackup, listBackups, restoreBackup, verifyBackup } from '../../core/backup';
-import { checkStore, type StoreCheck } from '../../core/db/integrity';
+import { checkStoreFile, type StoreCheck } from '../../core/db/integrity';
 import { NewerSchemaError } from '../../core/db/migrate';
 import { CorruptDatabaseError } from '../../core/db/open';
 import { acquireLock, lockHolder } from '../../core/lock';
@@ -84,7 +84,7 @@ async function doctor(cmd: Command, opts: { deep?: boolean }): Promise<void> {
         if (opts.deep) {
           // Every page and every index entry against its row, and every stored JSON value:
           // damage inside a page passes the quick check.
-          deep = checkStore(core.db);
+          deep = await checkStoreFile(core.dbFile);
           if (deep.ok) {
             checks.push({ name: 'full check', level: 'ok', detail: `integrity_check and stored JSON: ok (${deep.ms} ms)` });
           } else {
@@ -116,7 +116,7 @@ async function doctor(cmd: Command, opts: { deep?: boolean }): Promise<void> {
   // --deep also checks the backups no one has checked yet (taken by an older Baton).
   if (opts.deep && existsSync(dataDir)) {
     for (const b of listBackups(dataDir).filter((x) => x.verifiedAt === null)) {
-      const v = verifyBackup(b.file);
+      const v = await verifyBackup(b.file);
       if (!v.ok) checks.push({ name: 'backup check', level: 'warn', detail: `${b.file} fails its check (${summary(v.problems)}); do not restore it.` });
     }
   }

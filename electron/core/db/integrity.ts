@@ -10,9 +10,15 @@
  * - `checkStore` is the full check run by `baton doctor --deep`, the nightly
  *   maintenance and every new backup: PRAGMA integrity_check, plus every JSON
  *   column below must hold valid JSON text (damage inside a row that no index
- *   covers passes integrity_check).
+ *   covers passes integrity_check). `checkStoreFile` runs it on a read-only
+ *   connection in a worker thread (the built jobs/check.js): on 100,000
+ *   contacts it takes seconds, which a serving host's main thread must not spend.
  */
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { ApiError } from '../../../shared/api';
 
 /** Stored JSON that does not parse: the store is damaged (only Baton writes these columns). */
@@ -131,4 +137,60 @@ export function checkStore(db: Database.Database, opts: { maxProblems?: number }
     }
   }
   return { ok: problems.length === 0, problems, ms: Math.round(performance.now() - t0) };
+}
+
+export interface FileCheck extends StoreCheck {
+  /** The file has Baton's settings table (a SQLite file of another program does not). */
+  isBaton: boolean;
+}
+
+/** checkStore on a read-only connection of its own, in this thread. */
+export function checkFileHere(file: string, nativeBinding?: string): FileCheck {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true, ...(nativeBinding ? { nativeBinding } : {}) });
+    db.pragma('busy_timeout = 5000');
+    const check = checkStore(db);
+    return { ...check, isBaton: !!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'settings'").get() };
+  } catch (e) {
+    return { ok: false, problems: [`cannot be opened: ${(e as Error).message}`], ms: 0, isBaton: false };
+  } finally {
+    db?.close();
+  }
+}
+
+/** The built worker file (out/main/jobs/check.js) next to the built core; null when running from source. */
+function checkJob(): string | null {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const c of [join(here, '..', 'jobs', 'check.js'), join(here, 'jobs', 'check.js')]) if (existsSync(c)) return c;
+  return null;
+}
+
+export interface CheckJobInput {
+  file: string;
+  nativeBinding?: string;
+}
+
+/**
+ * The full check of a database file (a backup, or the live store through a
+ * read-only connection: WAL readers do not block its writer), in a worker
+ * thread so the host keeps answering meanwhile. A worker that cannot run at all
+ * (no built job file: tests on the sources) leaves the check to this thread:
+ * the verdict is the same, only the waiting differs.
+ */
+export async function checkStoreFile(file: string, opts: { nativeBinding?: string | undefined } = {}): Promise<FileCheck> {
+  const job = checkJob();
+  if (job) {
+    try {
+      return await new Promise<FileCheck>((resolve, reject) => {
+        const w = new Worker(job, { workerData: { file, ...(opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {}) } satisfies CheckJobInput });
+        w.once('message', (m: FileCheck) => resolve(m));
+        w.once('error', reject);
+        w.once('exit', (code) => reject(new Error(`the check worker exited with code ${code} before answering`)));
+      });
+    } catch {
+      /* the worker could not run: check here */
+    }
+  }
+  return checkFileHere(file, opts.nativeBinding);
 }

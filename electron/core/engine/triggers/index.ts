@@ -8,7 +8,7 @@ import { ApiError, SecretName } from '../../../../shared/api';
 import type { Core } from '../../core';
 import { scheduleFires } from '../../db/schema/triggers';
 import { backupToRestore, createBackup } from '../../backup';
-import { checkStore } from '../../db/integrity';
+import { checkStoreFile } from '../../db/integrity';
 import { CorruptDatabaseError } from '../../db/open';
 import { loadDefinition } from '../compile';
 import { engineOf } from '../index';
@@ -49,7 +49,8 @@ function maintenanceSchedule(core: Core): ScheduledWorkflow {
 
 async function runMaintenance(core: Core, key: string): Promise<{ runId: string }> {
   const engine = engineOf(core);
-  const check = checkStore(core.db);
+  // On a read-only connection in a worker thread: seconds on a large store, which the host's main thread keeps for requests.
+  const check = await checkStoreFile(core.dbFile, { nativeBinding: core.opts.nativeBinding });
   if (!check.ok) {
     const detail = `full check: ${check.problems.slice(0, 3).join('; ')}${check.problems.length > 3 ? ` (and ${check.problems.length - 3} more)` : ''}`;
     throw core.damage(new CorruptDatabaseError(core.dbFile, detail, backupToRestore(core.dataDir)))!;
@@ -57,7 +58,7 @@ async function runMaintenance(core: Core, key: string): Promise<{ runId: string 
   core.log.info('maintenance: store check passed', { ms: check.ms });
   let backup;
   try {
-    backup = await createBackup(core.db, core.dataDir, { keep: core.setting('backup.keep', 10) });
+    backup = await createBackup(core.db, core.dataDir, { keep: core.setting('backup.keep', 10), nativeBinding: core.opts.nativeBinding });
   } catch (e) {
     throw core.damage(e) ?? e;
   }
