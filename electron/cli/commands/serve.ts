@@ -49,8 +49,11 @@ async function serve(cmd: Command, o: ServeOptions): Promise<void> {
     await core.start();
     server = await startServer(core, { host: o.host, port: o.port, allowHosts: o.allowHost });
   } catch (e) {
+    // Damage met while starting (a stored workflow that no longer parses) names the backup too.
+    const damage = core.damage(e);
     await core.close();
     release();
+    if (damage) throw damage;
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new CliExit(`Port ${o.port} on ${o.host} is already in use. Pick another with --port N (0 picks a free one).`);
     }
