@@ -16,6 +16,7 @@ export default defineConfig({
           index: r('electron/main/index.ts'),
           cli: r('electron/cli/index.ts'),
           'jobs/dispatcher': r('electron/jobs/dispatcher.ts'),
+          'jobs/check': r('electron/jobs/check.ts'),
           'crm-bench': r('electron/core/crm/bench.ts'),
           'engine-bench': r('electron/core/bench/engine.ts'),
         },

@@ -197,6 +197,17 @@ test('a new contact made elsewhere moves the New leads tile live, without a relo
   expect(await app.evaluate(() => (globalThis as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
 });
 
+test('the system card shows the last verified backup, and a new backup taken elsewhere appears live', async ({ app, baton }) => {
+  const cell = app.getByTestId('dash-last-backup');
+  const before = (await baton.api('system.info', {})).lastVerifiedBackup;
+  await expect(cell).toHaveAttribute('data-file', before?.file ?? '');
+  if (!before) await expect(cell).toHaveText('None yet');
+  const b = await baton.api('backups.create', {});
+  expect(b.verifiedAt).not.toBeNull();
+  await expect(cell).toHaveAttribute('data-file', b.file, { timeout: 10_000 });
+  await expect(cell.locator('time')).toHaveAttribute('datetime', b.createdAt);
+});
+
 test('an escalation appears live as a toast and a Web Notification, and is acknowledged from the feed', async ({ page, baton }) => {
   // A stand-in for the browser's Notification API that records what would be shown.
   await page.addInitScript(() => {

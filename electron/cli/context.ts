@@ -4,6 +4,7 @@ import { ApiError } from '../../shared/api';
 import { openBaton, type Core } from '../core';
 import { StoreUnavailableError, storeUnavailable } from '../core/db/errors';
 import { NewerSchemaError } from '../core/db/migrate';
+import { isCorruption } from '../core/db/integrity';
 import { CorruptDatabaseError } from '../core/db/open';
 import { resolveDataDir } from '../core/paths';
 import { appRoot } from '../core/resources';
@@ -51,11 +52,17 @@ export function dataDirOf(cmd: Command): string {
   return resolveDataDir(globals(cmd).data);
 }
 
-/** Open the core on the data folder for one command, and close it after. */
+/**
+ * Open the core on the data folder for one command, and close it after. Damage
+ * met on the way (SQLITE_CORRUPT, stored JSON that does not parse) becomes a
+ * CorruptDatabaseError naming the newest verified backup, and is logged.
+ */
 export async function withCore<T>(cmd: Command, fn: (core: Core) => Promise<T>): Promise<T> {
   const core = await openBaton({ dataDir: dataDirOf(cmd), host: 'cli' });
   try {
     return await fn(core);
+  } catch (e) {
+    throw core.damage(e) ?? e;
   } finally {
     await core.close();
   }
@@ -82,9 +89,9 @@ export function reportError(e: unknown, json: boolean): number {
   } else if (e instanceof NewerSchemaError) {
     code = EXIT.newerSchema;
     body = { code: 'newer_schema', message: e.message };
-  } else if (e instanceof CorruptDatabaseError) {
+  } else if (e instanceof CorruptDatabaseError || isCorruption(e)) {
     code = EXIT.corruptDatabase;
-    body = { code: 'corrupt_database', message: e.message };
+    body = { code: 'corrupt_database', message: (e as Error).message };
   } else if (e instanceof ApiError) {
     code = e.code === 'invalid_input' ? EXIT.invalidInput : EXIT.failed;
     body = e.toBody();

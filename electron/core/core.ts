@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import {
@@ -14,11 +14,12 @@ import {
 } from '../../shared/api';
 import { jsonTooDeep, MAX_JSON_DEPTH, shortPath, tooDeepMessage } from '../../shared/contract/limits';
 import type { Handler, HandlerMap } from './api/types';
-import { newestBackup } from './backup';
+import { backupToRestore, lastVerifiedBackup, privateBackups } from './backup';
 import { EventBus } from './bus';
 import { storeUnavailable } from './db/errors';
+import { isCorruption, StoredDataError } from './db/integrity';
 import { loadMigrations, schemaVersion } from './db/migrate';
-import { openStore, type Orm, type Sqlite } from './db/open';
+import { CorruptDatabaseError, makePrivate, openStore, type Orm, type Sqlite } from './db/open';
 import { settings } from './db/schema';
 import { EventTypes } from './domain';
 import { NodeRegistry } from './engine/registry';
@@ -45,6 +46,15 @@ export interface PublicResponse {
   headers?: Record<string, string>;
 }
 export type PublicHandler = (req: PublicRequest) => Promise<PublicResponse> | PublicResponse;
+
+/** Why a host stops on its own: its data folder or database file went away under it. */
+export interface StoreLoss {
+  reason: 'data_folder_lost' | 'database_lost';
+  message: string;
+}
+
+/** How often a serving host checks that its data folder and database file are still there. */
+export const STORE_WATCH_MS = 1000;
 
 /** Something that runs while a host is up (the engine's worker pool, the IMAP poller …). */
 export interface Service {
@@ -86,6 +96,12 @@ export class Core implements ThreadEnv {
   private closers: (() => void | Promise<void>)[] = [];
   private services: Service[] = [];
   private started = false;
+  private storeId: { dev: number; ino: number } | null = null;
+  private storeWatch: NodeJS.Timeout | null = null;
+  private lost: StoreLoss | null = null;
+  private lostHandlers: ((loss: StoreLoss) => void)[] = [];
+  /** When each kind of damage was last logged (a polling UI must not flood the log). */
+  private damageLogged = new Map<string, number>();
   /** Public HTTP routes by first path segment ("hooks", "u" …), mounted by the headless server. */
   readonly publicRoutes = new Map<string, PublicHandler>();
 
@@ -102,15 +118,28 @@ export class Core implements ThreadEnv {
 
   static async open(opts: CoreOptions): Promise<Core> {
     mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+    // The data folder, the store and the backups are for this user only (fixed when looser).
+    const fixedDir = makePrivate([opts.dataDir], 0o700);
     const log = createLogger({ dir: join(opts.dataDir, 'logs'), level: opts.logLevel ?? 'info' });
     const migrationsDir = join(resourcesDir(opts.resourcesDir), 'migrations');
-    const { db, orm, file, migrated } = openStore(opts.dataDir, {
-      migrationsDir,
-      nativeBinding: opts.nativeBinding,
-      newestBackup: () => newestBackup(opts.dataDir),
-    });
+    let store: ReturnType<typeof openStore>;
+    try {
+      store = openStore(opts.dataDir, {
+        migrationsDir,
+        nativeBinding: opts.nativeBinding,
+        newestBackup: () => backupToRestore(opts.dataDir),
+      });
+    } catch (e) {
+      if (e instanceof CorruptDatabaseError) log.error('database damaged', { file: e.file, detail: e.detail, newestBackup: e.newestBackup, verified: e.backupVerified });
+      throw e;
+    }
+    const { db, orm, file, migrated, fixedModes } = store;
     const secrets = opts.secrets ?? (await createSecretStore());
     const core = new Core(opts, opts.dataDir, db, orm, file, secrets, log, migrationsDir);
+    const st = statSync(file);
+    core.storeId = { dev: st.dev, ino: st.ino };
+    const fixed = [...fixedDir, ...fixedModes, ...privateBackups(opts.dataDir)];
+    if (fixed.length) log.warn('files other users could read were made private (files 0600, folders 0700)', { files: fixed });
     if (migrated.from !== migrated.to) log.info('database migrated', migrated);
     return core;
   }
@@ -195,7 +224,83 @@ export class Core implements ThreadEnv {
     if (this.started) return;
     this.started = true;
     for (const s of this.services) await s.start();
+    this.storeWatch = setInterval(() => this.storeIsThere(), STORE_WATCH_MS);
+    this.storeWatch.unref();
     this.log.info('services started', { services: this.services.map((s) => s.name) });
+  }
+
+  /**
+   * Whether the data folder and the database file this core opened are still
+   * there (same file, not a new one at the same path). Checked every
+   * STORE_WATCH_MS while a host serves, and before a crashed worker is
+   * restarted. A loss is reported once: logged (to stderr too: the log file may
+   * be gone with the folder), pushed as host.stopping, and handed to the
+   * host's onLost handlers, which stop the engine and exit non-zero.
+   */
+  storeIsThere(): boolean {
+    if (this.lost) return false;
+    if (!this.storeId) return true;
+    let reason: StoreLoss['reason'] | null = null;
+    if (!existsSync(this.dataDir)) reason = 'data_folder_lost';
+    else {
+      const st = statSync(this.dbFile, { throwIfNoEntry: false });
+      if (!st || st.ino !== this.storeId.ino || st.dev !== this.storeId.dev) reason = 'database_lost';
+    }
+    if (!reason) return true;
+    let message: string;
+    if (reason === 'data_folder_lost') {
+      message = `The data folder ${this.dataDir} was deleted or moved while Baton was running. Baton stops: nothing it did from now on could be saved. Put the folder back (or restore a backup into a new one) and start Baton again.`;
+    } else {
+      const b = backupToRestore(this.dataDir);
+      message =
+        `The database ${this.dbFile} was deleted or replaced while Baton was running. Baton stops: its writes would be lost. ` +
+        (b ? `Restore ${b.verified ? 'the newest verified backup' : 'the newest backup'} with: baton restore "${b.file}", then start Baton again.` : 'No backup is left in the data folder.');
+    }
+    const loss: StoreLoss = { reason, message };
+    this.lost = loss;
+    this.stopWatch();
+    this.log.error('data lost: stopping', { reason, dataDir: this.dataDir, dbFile: this.dbFile });
+    this.bus.emit('host.stopping', loss);
+    for (const h of this.lostHandlers) {
+      try {
+        h(loss);
+      } catch (e) {
+        this.log.error('error in a data-loss handler', { error: e as Error });
+      }
+    }
+    return false;
+  }
+
+  /** Called once when the data folder or the database file is lost (see storeIsThere). */
+  onLost(fn: (loss: StoreLoss) => void): void {
+    if (this.lost) fn(this.lost);
+    else this.lostHandlers.push(fn);
+  }
+
+  private stopWatch(): void {
+    if (this.storeWatch) clearInterval(this.storeWatch);
+    this.storeWatch = null;
+  }
+
+  /**
+   * When `e` says the store is damaged (SQLITE_CORRUPT, SQLITE_NOTADB, stored JSON
+   * that does not parse, a backup that failed its check): the CorruptDatabaseError
+   * to answer with, naming the newest verified backup. It is logged and pushed as
+   * database.damaged (once a minute per kind of damage). Any other error: null.
+   */
+  damage(e: unknown): CorruptDatabaseError | null {
+    let err: CorruptDatabaseError;
+    if (e instanceof CorruptDatabaseError) err = e;
+    else if (isCorruption(e)) err = new CorruptDatabaseError(this.dbFile, e instanceof StoredDataError ? `${e.where} is not valid JSON` : (e as Error).message, backupToRestore(this.dataDir));
+    else return null;
+    const now = Date.now();
+    const last = this.damageLogged.get(err.detail);
+    if (last === undefined || now - last >= 60_000) {
+      this.damageLogged.set(err.detail, now);
+      this.log.error('database damaged', { file: err.file, detail: err.detail, newestBackup: err.newestBackup, verified: err.backupVerified });
+      this.bus.emit('database.damaged', { file: err.file, detail: err.detail, newestBackup: err.newestBackup, message: err.message });
+    }
+    return err;
   }
 
   get isStarted(): boolean {
@@ -226,8 +331,9 @@ export class Core implements ThreadEnv {
     try {
       out = await handler(parsed as never);
     } catch (e) {
-      // A busy or full store is the store's state, not a bug: say so (unavailable, 503, CLI exit 5).
-      throw storeUnavailable(e, `${name} stopped; what it had not committed was rolled back, nothing is half-written.`) ?? e;
+      // A damaged store is named as such (exit 4, 503 corrupt_database); a busy or full store is the
+      // store's state, not a bug: say so (unavailable, 503, CLI exit 5).
+      throw this.damage(e) ?? storeUnavailable(e, `${name} stopped; what it had not committed was rolled back, nothing is half-written.`) ?? e;
     }
     return def.output.parse(out) as OpOutput<N>;
   }
@@ -249,6 +355,7 @@ export class Core implements ThreadEnv {
       integrity,
       startedAt: this.startedAt,
       host: this.opts.host,
+      lastVerifiedBackup: lastVerifiedBackup(this.dataDir),
     };
   }
 
@@ -266,6 +373,7 @@ export class Core implements ThreadEnv {
   }
 
   async close(): Promise<void> {
+    this.stopWatch();
     if (this.started) {
       for (const s of [...this.services].reverse()) {
         try {

@@ -25,8 +25,10 @@ export async function openBaton(opts: CoreOptions, domains: readonly AnyDomain[]
   try {
     await compose(core, domains);
   } catch (e) {
+    // A domain that met damage while loading (stored JSON that does not parse) names the backup too.
+    const damage = core.damage(e);
     await core.close();
-    throw e;
+    throw damage ?? e;
   }
   return core;
 }

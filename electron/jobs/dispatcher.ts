@@ -5,6 +5,7 @@
  * message. Push events and log lines go to the main thread.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { isCorruption, StoredDataError } from '../core/db/integrity';
 import { openWorkerStore } from '../core/db/open';
 import { Executor } from '../core/engine/executor';
 import { threadEnv } from '../core/env';
@@ -113,7 +114,9 @@ async function main(): Promise<void> {
       try {
         n = await exec.pass();
       } catch (e) {
-        post({ type: 'log', level: 'error', msg: 'engine worker pass failed', fields: { error: (e as Error).message } });
+        // Damage is named once (logged a minute apart, escalated by the main thread), not logged every pass.
+        if (isCorruption(e)) post({ type: 'damaged', detail: e instanceof StoredDataError ? `${e.where} is not valid JSON` : (e as Error).message });
+        else post({ type: 'log', level: 'error', msg: 'engine worker pass failed', fields: { error: (e as Error).message } });
       }
       if (exec.store.eventsInserted !== before) post({ type: 'events' });
     } else if (exec.hasCarry) exec.release();

@@ -256,6 +256,11 @@ async function start(): Promise<void> {
     const restored = await applyPendingRestore(dataDir, join(resourcesDir(), 'migrations'));
     const c = await openBaton({ dataDir, host: 'electron', ...(nativeBinding ? { nativeBinding } : {}) });
     if (restored) c.log[restored.restored ? 'info' : 'warn']('scheduled restore', restored);
+    // The data folder or the database file went away under the app: say why, stop, exit non-zero.
+    c.onLost((loss) => {
+      dialog.showErrorBox('Baton stopped', loss.message);
+      void shutdown().finally(() => app.exit(1));
+    });
     core = c;
     registerIpc(c);
     createWindow(startHidden(process.argv));

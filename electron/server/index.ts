@@ -333,6 +333,8 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
+      // A damaged store (met outside core.call too) is answered as such, naming the backup.
+      e = core.damage(e) ?? e;
       if (e instanceof ApiError) {
         sendError(res, e.status, e.toBody());
       } else if (e instanceof HttpError) {

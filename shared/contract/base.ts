@@ -21,6 +21,7 @@ export type ApiErrorCode =
   | 'unauthorized'
   | 'forbidden'
   | 'unavailable'
+  | 'corrupt_database'
   | 'internal';
 
 export const statusOf: Record<ApiErrorCode, number> = {
@@ -30,6 +31,8 @@ export const statusOf: Record<ApiErrorCode, number> = {
   not_found: 404,
   conflict: 409,
   unavailable: 503,
+  /** The store is damaged (SQLITE_CORRUPT, stored JSON that no longer parses): the message names the backup to restore. */
+  corrupt_database: 503,
   internal: 500,
 };
 

@@ -11,7 +11,7 @@ import { acquireLock } from '../../core/lock';
 import { resourcesDir } from '../../core/resources';
 import { DEFAULT_PORT, isLoopback, readToken, startServer, tokenFile } from '../../server';
 import { runningServer, writeServerInfo } from '../../server/runtime';
-import { CliExit, cliCommand, dataDirOf, globals } from '../context';
+import { CliExit, cliCommand, dataDirOf, EXIT, globals } from '../context';
 
 export function parsePort(value: string): number {
   const n = Number(value);
@@ -49,8 +49,11 @@ async function serve(cmd: Command, o: ServeOptions): Promise<void> {
     await core.start();
     server = await startServer(core, { host: o.host, port: o.port, allowHosts: o.allowHost });
   } catch (e) {
+    // Damage met while starting (a stored workflow that no longer parses) names the backup too.
+    const damage = core.damage(e);
     await core.close();
     release();
+    if (damage) throw damage;
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new CliExit(`Port ${o.port} on ${o.host} is already in use. Pick another with --port N (0 picks a free one).`);
     }
@@ -64,8 +67,9 @@ async function serve(cmd: Command, o: ServeOptions): Promise<void> {
   // Handlers go in before the URL is printed: whoever reads it may signal us at once.
   const stopped = new Promise<void>((resolve) => {
     let stopping = false;
-    const stop = (signal: NodeJS.Signals) => {
+    const stop = (signal: NodeJS.Signals | 'lost') => {
       if (stopping) {
+        if (signal === 'lost') return;
         process.stderr.write(`baton: ${signal} again, exiting now.\n`);
         process.exit(130);
       }
@@ -86,6 +90,13 @@ async function serve(cmd: Command, o: ServeOptions): Promise<void> {
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    // The data folder or the database file went away under us: stop the engine and
+    // exit non-zero with the reason (the log file may have gone with the folder).
+    core.onLost((loss) => {
+      process.stderr.write(`baton: ${loss.message}\n`);
+      process.exitCode = EXIT.failed;
+      stop('lost');
+    });
   });
 
   if (!isLoopback(o.host)) {

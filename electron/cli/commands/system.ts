@@ -6,7 +6,8 @@ import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path';
 import { SECRET_NAME_RULE, SecretName, type SystemInfo } from '../../../shared/api';
 import { openBaton } from '../../core';
-import { createBackup, listBackups, restoreBackup } from '../../core/backup';
+import { backupToRestore, createBackup, listBackups, restoreBackup, verifyBackup } from '../../core/backup';
+import { checkStoreFile, type StoreCheck } from '../../core/db/integrity';
 import { NewerSchemaError } from '../../core/db/migrate';
 import { CorruptDatabaseError } from '../../core/db/open';
 import { acquireLock, lockHolder } from '../../core/lock';
@@ -28,10 +29,13 @@ function human(bytes: number): string {
   return bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-async function doctor(cmd: Command): Promise<void> {
+const summary = (problems: string[]) => problems.slice(0, 3).join('; ') + (problems.length > 3 ? ` (and ${problems.length - 3} more)` : '');
+
+async function doctor(cmd: Command, opts: { deep?: boolean }): Promise<void> {
   const dataDir = dataDirOf(cmd);
   const checks: Check[] = [];
   let info: SystemInfo | null = null;
+  let deep: StoreCheck | null = null;
   let exitCode: number = EXIT.failed;
 
   if (!existsSync(dataDir)) {
@@ -71,15 +75,27 @@ async function doctor(cmd: Command): Promise<void> {
       const core = await openBaton({ dataDir, host: 'cli', secrets: secrets ?? new EnvSecretStore(process.env, 'doctor') });
       try {
         info = core.info();
+        const schemaOk = info.schemaVersion === info.latestSchemaVersion;
+        checks.push({
+          name: 'database',
+          level: schemaOk && info.integrity === 'ok' ? 'ok' : 'fail',
+          detail: `${info.dbFile}: schema ${info.schemaVersion} of ${info.latestSchemaVersion}, quick check ${info.integrity}${opts.deep ? '' : ' (`baton doctor --deep` checks every page and index entry)'}`,
+        });
+        if (opts.deep) {
+          // Every page and every index entry against its row, and every stored JSON value:
+          // damage inside a page passes the quick check.
+          deep = await checkStoreFile(core.dbFile);
+          if (deep.ok) {
+            checks.push({ name: 'full check', level: 'ok', detail: `integrity_check and stored JSON: ok (${deep.ms} ms)` });
+          } else {
+            const err = core.damage(new CorruptDatabaseError(core.dbFile, `full check: ${summary(deep.problems)}`, backupToRestore(dataDir)))!;
+            checks.push({ name: 'full check', level: 'fail', detail: err.message });
+            exitCode = EXIT.corruptDatabase;
+          }
+        }
       } finally {
         await core.close();
       }
-      const schemaOk = info.schemaVersion === info.latestSchemaVersion;
-      checks.push({
-        name: 'database',
-        level: schemaOk && info.integrity === 'ok' ? 'ok' : 'fail',
-        detail: `${info.dbFile}: schema ${info.schemaVersion} of ${info.latestSchemaVersion}, integrity ${info.integrity}`,
-      });
     } catch (e) {
       if (e instanceof NewerSchemaError) exitCode = EXIT.newerSchema;
       else if (e instanceof CorruptDatabaseError) exitCode = EXIT.corruptDatabase;
@@ -97,11 +113,23 @@ async function doctor(cmd: Command): Promise<void> {
     );
   }
 
+  // --deep also checks the backups no one has checked yet (taken by an older Baton).
+  if (opts.deep && existsSync(dataDir)) {
+    for (const b of listBackups(dataDir).filter((x) => x.verifiedAt === null)) {
+      const v = await verifyBackup(b.file);
+      if (!v.ok) checks.push({ name: 'backup check', level: 'warn', detail: `${b.file} fails its check (${summary(v.problems)}); do not restore it.` });
+    }
+  }
   const backups = existsSync(dataDir) ? listBackups(dataDir) : [];
+  const verified = backups.find((b) => b.verifiedAt !== null) ?? null;
   checks.push({
     name: 'backups',
-    level: backups.length > 0 ? 'ok' : 'info',
-    detail: backups[0] ? `${backups.length}, newest ${backups[0].file} (${backups[0].createdAt})` : 'none yet (take one with `baton backup`)',
+    level: verified ? 'ok' : backups.length > 0 ? 'warn' : 'info',
+    detail: verified
+      ? `${backups.length} (${backups.filter((b) => b.verifiedAt).length} verified); newest verified ${verified.file} (taken ${verified.createdAt}, verified ${verified.verifiedAt})`
+      : backups.length > 0
+        ? `${backups.length}, none verified yet (run \`baton doctor --deep\` to check them); newest ${backups[0]!.file} (${backups[0]!.createdAt})`
+        : 'none yet (take one with `baton backup`)',
   });
 
   const ok = !checks.some((c) => c.level === 'fail');
@@ -115,9 +143,11 @@ async function doctor(cmd: Command): Promise<void> {
       schemaVersion: info?.schemaVersion ?? null,
       latestSchemaVersion: info?.latestSchemaVersion ?? null,
       integrity: info?.integrity ?? null,
+      deep: deep ? { ok: deep.ok, problems: deep.problems, ms: deep.ms } : null,
       secretBackend: secrets?.backend() ?? null,
       server: { running: holder !== null, pid: holder, url: running?.url ?? null },
       backups: backups.length,
+      lastVerifiedBackup: verified,
       checks,
     },
     () =>
@@ -170,7 +200,8 @@ export function register(program: Command): void {
   program
     .command('doctor')
     .description('Check the data folder, database, secret backend, backups and whether a server is running.')
-    .action(async (_o: unknown, cmd: Command) => doctor(cmd));
+    .option('--deep', 'full check: every page and index entry of the database and every stored JSON value (also checks unverified backups)')
+    .action(async (o: { deep?: boolean }, cmd: Command) => doctor(cmd, o));
 
   const secrets = program.command('secrets').description('Manage API keys and passwords (kept in the OS keychain, never in the database).');
   secrets

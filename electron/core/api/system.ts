@@ -25,7 +25,7 @@ export function systemHandlers(core: Core): HandlerMap<keyof typeof systemOps> {
     },
     'backups.list': () => ({ backups: listBackups(core.dataDir) }),
     'backups.create': async () => {
-      const info = await createBackup(core.db, core.dataDir, { keep: core.setting('backup.keep', 10) });
+      const info = await createBackup(core.db, core.dataDir, { keep: core.setting('backup.keep', 10), nativeBinding: core.opts.nativeBinding });
       core.log.info('backup created', { file: info.file, size: info.size });
       core.bus.emit('backup.created', info);
       return info;

@@ -6,7 +6,10 @@
 import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
+import { createBackup } from '../backup';
+import { checkStore } from '../db/integrity';
 import { openBaton } from '../index';
 import { EnvSecretStore } from '../secrets';
 import { exportContacts, importCsv } from './csv';
@@ -90,6 +93,32 @@ export async function runCrmBench(opts: { quick?: boolean } = {}): Promise<Bench
       q('segment count: no activity for 30 days + score >= 20', () =>
         countFilter(core, { match: 'all', conditions: [{ kind: 'inactive', days: 30 }, { kind: 'field', field: 'score', op: 'gte', value: 20 }] }),
       );
+
+      // 3b. Store checks on this store: the quick check every open runs, the full check
+      // (doctor --deep, the nightly maintenance, every backup) and a verified backup.
+      const quick = timed(() => core.db.pragma('quick_check', { simple: true }));
+      const full = timed(() => checkStore(core.db));
+      out.push({ name: 'quick_check (every open)', ms: quick.ms, cpuMs: quick.cpuMs, detail: String(quick.value) });
+      out.push({
+        name: 'full check: integrity_check + stored JSON (doctor --deep, nightly)',
+        ms: full.ms,
+        cpuMs: full.cpuMs,
+        target: 10_000,
+        detail: `${full.value.ok ? 'ok' : full.value.problems[0]}; ${(full.ms / Math.max(quick.ms, 0.1)).toFixed(1)}x the quick check`,
+      });
+      // The checks of a backup (and the nightly one) run in a worker thread: the host's main
+      // thread stays free for requests. The longest stall of this thread's event loop says so.
+      const loop = monitorEventLoopDelay({ resolution: 10 });
+      loop.enable();
+      const bk = await timedAsync(() => createBackup(core.db, root, { keep: 1 }));
+      loop.disable();
+      const stallMs = loop.max / 1e6;
+      out.push({
+        name: `verified backup (${(bk.value.size / 1024 / 1024).toFixed(0)} MB)`,
+        ms: bk.ms,
+        cpuMs: bk.cpuMs,
+        detail: `of which the check of the copy ${bk.value.checkMs} ms (${((bk.value.checkMs / bk.ms) * 100).toFixed(0)}%); longest main-thread stall ${stallMs.toFixed(0)} ms (${((stallMs / Math.max(full.ms, 1)) * 100).toFixed(0)}% of the check run inline)`,
+      });
 
       // 4. Export (streaming CSV to a file), then import that file into an empty store, then again.
       const csv = join(root, 'contacts.csv');

@@ -8,6 +8,7 @@ import { explainScore, rescore } from './scoring';
 import { segmentFilter } from './segments';
 import { COLUMN_FIELDS, CONTACT_SELECT, FIELD_COLUMN, SEARCH_INDEXED_SQL, newPending, storeOf, toContact, valuesOf, type ContactRow } from './store';
 import { likeEscape, nowIso } from './util';
+import { parseStored, parseStoredOrNull } from '../db/integrity';
 
 const SORT_SQL: Record<string, string> = {
   id: 'c.id',
@@ -96,7 +97,7 @@ export function getContact(core: Core, id: number, timelineLimit = 100) {
       subject_id: string;
       data: string | null;
     }[]
-  ).map((e) => ({ id: e.id, at: e.at, type: e.type, contactId: Number(e.subject_id), data: e.data === null ? null : JSON.parse(e.data) }));
+  ).map((e) => ({ id: e.id, at: e.at, type: e.type, contactId: Number(e.subject_id), data: parseStoredOrNull(e.data, 'events.data', e.id) }));
   return { contact, score: explainScore(core, id), timeline, deals: dealsOf(core, id) };
 }
 
@@ -195,7 +196,7 @@ export function mergeContacts(core: Core, targetId: number, sourceId: number) {
       sets.push('consent = ?', 'consent_at = ?');
       params.push(s.consent, s.consent_at);
     }
-    const custom = { ...JSON.parse(s.custom || '{}'), ...JSON.parse(t.custom || '{}') };
+    const custom = { ...parseStored<object>(s.custom || '{}', 'contacts.custom', s.id), ...parseStored<object>(t.custom || '{}', 'contacts.custom', t.id) };
     sets.push('custom = ?');
     params.push(JSON.stringify(custom));
     if ((s.last_activity_at ?? '') > (t.last_activity_at ?? '')) {

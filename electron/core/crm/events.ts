@@ -12,6 +12,7 @@ import { afterCommit } from './publish';
 import { rescore } from './scoring';
 import { newPending, storeOf } from './store';
 import { isoAt, nowIso } from './util';
+import { parseStored } from '../db/integrity';
 
 export const INGEST_KEY_SECRET = 'CRM_INGEST_KEY';
 
@@ -67,7 +68,7 @@ interface FormRow {
   tags: string;
   source: string | null;
 }
-const formOf = (r: FormRow): FormDefT => ({ slug: r.slug, name: r.name, fields: JSON.parse(r.fields), tags: JSON.parse(r.tags), source: r.source });
+const formOf = (r: FormRow): FormDefT => ({ slug: r.slug, name: r.name, fields: parseStored(r.fields, 'forms.fields', r.slug), tags: parseStored(r.tags, 'forms.tags', r.slug), source: r.source });
 
 export function listForms(core: Core): FormDefT[] {
   return (storeOf(core).stmt(`SELECT * FROM forms ORDER BY slug`).all() as FormRow[]).map(formOf);

@@ -17,6 +17,7 @@ import type { KpiDashboard } from '../../../shared/api';
 import type { Core } from '../core';
 import { storeOf } from './store';
 import { stageRankSql } from './util';
+import { parseStored } from '../db/integrity';
 
 const FUNNEL = [
   ['lead', 1],
@@ -36,7 +37,7 @@ const EMAIL_METRICS = [
 
 function stateValue(core: Core, key: string): number | null {
   const r = storeOf(core).stmt(`SELECT value FROM crm_state WHERE key = ?`).get(key) as { value: string } | undefined;
-  return r ? Number(JSON.parse(r.value)) : null;
+  return r ? Number(parseStored(r.value, 'crm_state.value', key)) : null;
 }
 
 function setState(core: Core, key: string, value: number): void {

@@ -10,6 +10,7 @@ import { LIVE_SCAN, conditionSql, eventWhereSql } from './filter';
 import { afterCommit } from './publish';
 import { newPending, storeOf, type Pending } from './store';
 import { daysAgoIso, nowIso } from './util';
+import { parseStored } from '../db/integrity';
 
 type Config = ScoringConfig;
 type BehaviorRule = Config['behavior'][number];
@@ -38,7 +39,7 @@ export const DEFAULT_SCORING: Config = parseOrThrow(ScoringConfig, {
 export function getScoring(core: Core): Config {
   const row = storeOf(core).stmt(`SELECT value FROM crm_state WHERE key = 'scoring'`).get() as { value: string } | undefined;
   if (!row) return DEFAULT_SCORING;
-  return parseOrThrow(ScoringConfig, JSON.parse(row.value), 'stored scoring rules');
+  return parseOrThrow(ScoringConfig, parseStored(row.value, 'crm_state.value', 'scoring'), 'stored scoring rules');
 }
 
 function saveScoring(core: Core, config: Config): void {

@@ -4,6 +4,7 @@ import type { Core } from '../core';
 import { filterSql, liveForCount } from './filter';
 import { storeOf } from './store';
 import { nowIso } from './util';
+import { parseStored } from '../db/integrity';
 
 interface SegmentRow {
   id: number;
@@ -24,14 +25,14 @@ export function countFilter(core: Core, filter: FilterT, now = new Date()): numb
 }
 
 function toSegment(core: Core, r: SegmentRow) {
-  const filter = parseOrThrow(Filter, JSON.parse(r.filter), `stored segment ${r.id}`);
+  const filter = parseOrThrow(Filter, parseStored(r.filter, 'segments.filter', r.id), `stored segment ${r.id}`);
   return { id: r.id, name: r.name, description: r.description, filter, count: countFilter(core, filter), createdAt: r.created_at, updatedAt: r.updated_at };
 }
 
 export function segmentFilter(core: Core, id: number, field = 'segmentId'): FilterT {
   const r = storeOf(core).stmt(`SELECT filter FROM segments WHERE id = ?`).get(id) as { filter: string } | undefined;
   if (!r) throw new ApiError('not_found', `${field}: no segment with id ${id}.`, [{ path: field, message: 'no such segment' }]);
-  return parseOrThrow(Filter, JSON.parse(r.filter), `stored segment ${id}`);
+  return parseOrThrow(Filter, parseStored(r.filter, 'segments.filter', id), `stored segment ${id}`);
 }
 
 export function listSegments(core: Core) {

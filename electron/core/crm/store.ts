@@ -9,6 +9,7 @@ import { ApiError, normaliseEmail, stageRank, type Contact, type Stage } from '.
 import type { Sqlite } from '../db/open';
 import { threadService, type ThreadEnv } from '../env';
 import { emailDomain, isActivity, isFreeMail, nowIso } from './util';
+import { parseStored } from '../db/integrity';
 
 /** Contact fields stored in their own column: API name -> column. */
 export const FIELD_COLUMN = {
@@ -76,7 +77,7 @@ export const CONTACT_SELECT = `SELECT c.*, co.name AS company_name, co.domain AS
   FROM contacts c LEFT JOIN companies co ON co.id = c.company_id`;
 
 export function toContact(r: ContactRow): Contact {
-  const tags = r.tags_json ? (JSON.parse(r.tags_json) as string[]).sort() : [];
+  const tags = r.tags_json ? parseStored<string[]>(r.tags_json, 'contact_tags.tag', r.id).sort() : [];
   return {
     id: r.id,
     email: r.email,
@@ -98,7 +99,7 @@ export function toContact(r: ContactRow): Contact {
     consent: r.consent as Contact['consent'],
     consentAt: r.consent_at,
     tags,
-    custom: JSON.parse(r.custom || '{}') as Record<string, unknown>,
+    custom: parseStored<Record<string, unknown>>(r.custom || '{}', 'contacts.custom', r.id),
     score: r.score,
     lastActivityAt: r.last_activity_at,
     createdAt: r.created_at,
@@ -355,7 +356,7 @@ export class CrmStore {
       }
     }
     if (v.custom && Object.keys(v.custom).length > 0) {
-      const cur = JSON.parse(existing.custom || '{}') as Record<string, unknown>;
+      const cur = parseStored<Record<string, unknown>>(existing.custom || '{}', 'contacts.custom', existing.id);
       const next = { ...cur };
       for (const [k, val] of Object.entries(v.custom)) {
         if (val === null && opts.mode === 'patch') delete next[k];

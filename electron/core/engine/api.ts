@@ -6,8 +6,10 @@ import type { Engine } from './engine';
 import { validateWorkflow } from './validate';
 import { exportWorkflow, importWorkflow, setEnabled, subworkflowCycle, subworkflowCycleMessage, summaries } from './workflows';
 import type { HandlerMap } from '../api/types';
+import { parseStored, parseStoredOrNull } from '../db/integrity';
 
-const P = (s: string | null | undefined): unknown => (s === null || s === undefined ? null : JSON.parse(s));
+/** A JSON column of the engine's tables: damage throws StoredDataError. */
+const P = (s: string | null | undefined): unknown => parseStoredOrNull(s, 'an engine record (runs, steps, approvals or plans)');
 
 type RunRow = {
   id: string;
@@ -475,7 +477,7 @@ export function engineHandlers(core: Core, engine: Engine): HandlerMap<
       const rows = (workflow
         ? db.prepare('SELECT * FROM learnings WHERE workflow_id = ? ORDER BY id DESC LIMIT ?').all(workflow, limit)
         : db.prepare('SELECT * FROM learnings ORDER BY id DESC LIMIT ?').all(limit)) as { id: number; workflow_id: string; run_id: string | null; text: string; tags: string; created_at: string }[];
-      return { learnings: rows.map((l) => ({ id: l.id, workflowId: l.workflow_id, runId: l.run_id, text: l.text, tags: JSON.parse(l.tags) as string[], createdAt: l.created_at })) };
+      return { learnings: rows.map((l) => ({ id: l.id, workflowId: l.workflow_id, runId: l.run_id, text: l.text, tags: parseStored<string[]>(l.tags, 'learnings.tags', l.id), createdAt: l.created_at })) };
     },
     'learnings.add': ({ workflow, runId, text, tags }) => {
       wfExists(workflow);

@@ -14,6 +14,7 @@ import {
 import type { Sqlite } from '../db/open';
 import { compileParams, templateUses, type ParamTemplate } from './expr';
 import type { NodeDef, NodeRegistry } from './registry';
+import { parseStored } from '../db/integrity';
 
 export interface ResolvedRetry {
   maxAttempts: number;
@@ -154,7 +155,7 @@ export function loadDefinition(db: Sqlite, workflowId: string, version: number):
   if (!def) {
     const row = db.prepare('SELECT definition FROM workflow_versions WHERE workflow_id = ? AND version = ?').get(workflowId, version) as { definition: string } | undefined;
     if (!row) throw new Error(`Workflow ${workflowId} has no version ${version}`);
-    def = WorkflowDefinition.parse(JSON.parse(row.definition));
+    def = WorkflowDefinition.parse(parseStored(row.definition, 'workflow_versions.definition', k));
     defCache.set(k, def);
   }
   return def;

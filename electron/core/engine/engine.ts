@@ -16,6 +16,7 @@ import { EngineStore, type StartRunOptions, type StartRunResult } from './store'
 import { WorkerPool } from './pool';
 import { scrubValue } from '../secrets/scrub';
 import { ENSURE_TIMER_MARGIN_MS } from './pool-limits';
+import { parseStored, parseStoredOrNull } from '../db/integrity';
 
 export interface DispatchResult {
   processed: number;
@@ -281,7 +282,7 @@ export class Engine {
     const resumes: { stepId: number; resume: Resume }[] = [];
     const waitStmt = db.prepare(`SELECT id, state FROM steps WHERE wait_event = ? AND status = 'waiting'`);
     for (const ev of events) {
-      const event = { id: ev.id, type: ev.type, data: ev.data === null ? null : JSON.parse(ev.data), subject: ev.subject_type && ev.subject_id ? { type: ev.subject_type, id: ev.subject_id } : null };
+      const event = { id: ev.id, type: ev.type, data: parseStoredOrNull(ev.data, 'events.data', ev.id), subject: ev.subject_type && ev.subject_id ? { type: ev.subject_type, id: ev.subject_id } : null };
       for (const t of triggers) {
         if (t.key !== ev.type) continue;
         const def = loadDefinition(db, t.id, t.version);
@@ -290,7 +291,7 @@ export class Engine {
         starts.push({ workflow: t.id, input: event.data ?? {}, trigger: { type: 'event', detail: { eventId: ev.id, type: ev.type } }, idempotencyKey: `event:${ev.id}`, subject: event.subject?.id ?? null });
       }
       for (const w of waitStmt.all(ev.type) as { id: number; state: string | null }[]) {
-        const spec = (w.state ? (JSON.parse(w.state) as { ev?: { match: Record<string, unknown> | null; filter: string | null } }).ev : undefined) ?? { match: null, filter: null };
+        const spec = (w.state ? parseStored<{ ev?: { match: Record<string, unknown> | null; filter: string | null } }>(w.state, 'steps.state', w.id).ev : undefined) ?? { match: null, filter: null };
         if (spec.match && !Object.entries(spec.match).every(([path, v]) => deepEqual(getPath(event, path), v))) continue;
         if (spec.filter && !(await this.test(spec.filter, { event }))) continue;
         if (resumes.some((r) => r.stepId === w.id)) continue;
@@ -366,7 +367,7 @@ export class Engine {
       const resume: Resume = {
         kind: 'approval',
         status,
-        payload: decidedPayload ?? (a.payload === null ? null : JSON.parse(a.payload)),
+        payload: decidedPayload ?? parseStoredOrNull(a.payload, 'approvals.payload', id),
         reason: opts.reason ?? null,
         decidedBy: by,
         decidedAt: iso,

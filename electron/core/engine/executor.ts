@@ -11,6 +11,7 @@ import { evaluateTemplate, compileExpression, ExpressionError } from './expr';
 import { NodeError, isSuspend, type NodeContext, type NodeRegistry, type Suspend } from './registry';
 import { scrubValue } from '../secrets/scrub';
 import { DEFAULT_MAX_STEP_OUTPUT_BYTES, EngineStore, MAX_ERROR_CHARS, formatBytes, type ClaimedStep, type Effect, type Emit, type RunInfo, type StepOutcome, type StepResult } from './store';
+import { parseStored, parseStoredOrNull } from '../db/integrity';
 
 export interface ExecutorLog {
   info(msg: string, fields?: Record<string, unknown>): void;
@@ -176,7 +177,7 @@ export class Executor {
           outboxN++;
           const s = this.store.s;
           const row = s.outboxGet.get(key) as { status: string; response: string | null } | undefined;
-          if (row?.status === 'sent') return { ok: true, value: JSON.parse(row.response ?? 'null'), replayed: true };
+          if (row?.status === 'sent') return { ok: true, value: parseStored(row.response ?? 'null', 'outbox.response', key), replayed: true };
           // The recorded request and response are scrubbed like a step result (a remote may echo the credential).
           if (!row) s.outboxInsert.run(key, run.id, cn.id, kind, JSON.stringify(scrubValue(request ?? null)), this.store.nowIso);
           s.outboxSending.run(key);
@@ -191,14 +192,14 @@ export class Executor {
           add: (title, content) => void effects.push({ kind: 'plan', title, content }),
           list: (limit = 10) =>
             (this.o.db.prepare('SELECT title, content, created_at FROM plans WHERE workflow_id = ? ORDER BY id DESC LIMIT ?').all(run.workflowId, limit) as { title: string; content: string | null; created_at: string }[]).map(
-              (r) => ({ title: r.title, content: r.content === null ? null : JSON.parse(r.content), createdAt: r.created_at }),
+              (r) => ({ title: r.title, content: parseStoredOrNull(r.content, 'plans.content'), createdAt: r.created_at }),
             ),
         },
         learnings: {
           add: (text, tags = []) => void effects.push({ kind: 'learning', text, tags }),
           list: (limit = 10) =>
             (this.o.db.prepare('SELECT text, tags, created_at FROM learnings WHERE workflow_id = ? ORDER BY id DESC LIMIT ?').all(run.workflowId, limit) as { text: string; tags: string; created_at: string }[]).map(
-              (r) => ({ text: r.text, tags: JSON.parse(r.tags) as string[], createdAt: r.created_at }),
+              (r) => ({ text: r.text, tags: parseStored<string[]>(r.tags, 'learnings.tags'), createdAt: r.created_at }),
             ),
         },
         children: () => this.store.childRuns(step.id, run.id),

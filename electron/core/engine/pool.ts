@@ -14,6 +14,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { EventName } from '../../../shared/api';
+import { backupToRestore } from '../backup';
+import { CorruptDatabaseError } from '../db/open';
 import type { Engine } from './engine';
 import { DEFAULT_IDLE_EXIT_MS } from './pool-limits';
 import { processSecrets } from '../secrets/scrub';
@@ -30,7 +32,9 @@ export type FromWorker =
   | { type: 'log'; level: 'info' | 'warn' | 'error'; msg: string; fields?: Record<string, unknown> }
   | { type: 'secret'; id: number; name: string }
   | { type: 'events' }
-  | { type: 'retired' };
+  | { type: 'retired' }
+  /** A pass met a damaged store (SQLITE_CORRUPT, stored JSON that does not parse). */
+  | { type: 'damaged'; detail: string };
 
 
 export interface WorkerData {
@@ -137,6 +141,7 @@ export class WorkerPool {
     if (m.type === 'retired') this.retired.add(name);
     else if (m.type === 'bus') for (const [n, p] of m.events) core.bus.emit(n, p as never);
     else if (m.type === 'log') core.log[m.level](m.msg, { worker: name, ...m.fields });
+    else if (m.type === 'damaged') core.damage(new CorruptDatabaseError(core.dbFile, m.detail, backupToRestore(core.dataDir)));
     else if (m.type === 'events') core.eventsAppended();
     else if (m.type === 'secret') {
       void core.secrets
@@ -159,6 +164,9 @@ export class WorkerPool {
       if (n) core.log.warn('engine worker stopped with claimed steps; handed back', { worker: name, steps: n });
     }
     if (this.stopping || !this.bree) return;
+    // A worker that died because the data folder or database is gone is not restarted
+    // (it would die again at once): the core reports the loss and the host stops.
+    if (!core.storeIsThere()) return;
     if (this.retired.has(name)) {
       // Work may have come in while it was retiring (its wake message was lost with it).
       if (core.db.open && this.engine.hasWorkSoon()) this.ensure();

@@ -12,6 +12,7 @@ import { compiled, type CNode, type CompiledGraph } from './compile';
 import type { NodeRegistry, Resume, Suspend } from './registry';
 import { scrubText, scrubValue } from '../secrets/scrub';
 import { scrubStepResult } from './scrub';
+import { parseStoredOrNull } from '../db/integrity';
 
 export type Emit = (name: EventName, payload: unknown) => void;
 
@@ -29,7 +30,8 @@ export function newId(prefix: string): string {
 }
 
 const J = (v: unknown): string => JSON.stringify(v === undefined ? null : v);
-const P = (s: string | null | undefined): unknown => (s === null || s === undefined ? null : JSON.parse(s));
+/** A JSON column of the engine's tables (runs, steps, timers, approvals): damage throws StoredDataError. */
+const P = (s: string | null | undefined): unknown => parseStoredOrNull(s, 'an engine record (runs, steps, timers or approvals)');
 
 export interface StartRunOptions {
   workflow: string;

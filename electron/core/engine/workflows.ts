@@ -13,6 +13,7 @@ import { compileGraph } from './compile';
 import type { NodeRegistry } from './registry';
 import { nextFire } from './triggers/schedule';
 import { validateWorkflow } from './validate';
+import { parseStored } from '../db/integrity';
 
 /** Canonical JSON (sorted keys) so an unchanged definition hashes the same. */
 function canonical(v: unknown): string {
@@ -164,7 +165,7 @@ export function exportWorkflow(db: Sqlite, id: string, version?: number): Workfl
   const v = version ?? wf.version;
   const row = db.prepare('SELECT definition FROM workflow_versions WHERE workflow_id = ? AND version = ?').get(id, v) as { definition: string } | undefined;
   if (!row) throw new ApiError('not_found', `Workflow "${id}" has no version ${v} (latest: ${wf.version}).`);
-  return { ...(JSON.parse(row.definition) as WorkflowDefinition), version: v };
+  return { ...parseStored<WorkflowDefinition>(row.definition, 'workflow_versions.definition', `${id}@${v}`), version: v };
 }
 
 export function setEnabled(db: Sqlite, id: string, enabled: boolean): void {
@@ -184,7 +185,7 @@ export function summaries(db: Sqlite, now: number, only?: string): WorkflowSumma
   );
   const active = db.prepare(`SELECT COUNT(*) AS n FROM runs WHERE workflow_id = ? AND scope = '' AND status IN ('queued','running','waiting')`);
   return rows.map((r) => {
-    const def = JSON.parse(r.definition) as WorkflowDefinition;
+    const def = parseStored<WorkflowDefinition>(r.definition, 'workflow_versions.definition', `${r.id}@${r.version}`);
     const l = last.get(r.id) as { id: string; status: string; created_at: string; finished_at: string | null } | undefined;
     const s = stats.get(r.id, weekAgo) as { n: number; ok: number };
     const next = nextFire({ enabled: Boolean(r.enabled), trigger: def.trigger }, new Date(now));

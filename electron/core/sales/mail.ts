@@ -16,6 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import { lazyRequire } from '../lazy';
+import { parseStored } from '../db/integrity';
 
 const nodemailer = lazyRequire<typeof import('nodemailer')>('nodemailer');
 import type { Sqlite } from '../db/open';
@@ -214,7 +215,7 @@ export async function deliver(env: MailEnv, m: OutgoingEmail): Promise<DeliverRe
   };
   const suppressed = suppressionOf(db, to);
   if (suppressed) return skip(`suppressed:${suppressed}`);
-  if (m.kind === 'marketing' && contact?.custom && (JSON.parse(contact.custom) as Record<string, unknown>).doNotEmail === true) return skip('suppressed:manual');
+  if (m.kind === 'marketing' && contact?.custom && parseStored<Record<string, unknown>>(contact.custom, 'contacts.custom', m.contactId).doNotEmail === true) return skip('suppressed:manual');
 
   if (m.kind === 'marketing' && contact) {
     const cap = Math.max(1, Number(setting(db, 'email.frequencyCap', DEFAULT_FREQUENCY_CAP)) || DEFAULT_FREQUENCY_CAP);

@@ -15,6 +15,7 @@ import { deliver, loadContact, MailError, suppressionOf } from './mail';
 import { setting } from './state';
 import { validateEmailTemplate } from './template';
 import { nextOpenSlot, validTimeZone } from './window';
+import { parseStored } from '../db/integrity';
 
 type Def = SequenceDef;
 const LEASE_MS = 10 * 60_000;
@@ -71,7 +72,7 @@ export function saveSequence(core: Core, input: SequenceDefInput): Def {
 export function getSequence(core: Core, id: string): Def {
   const r = core.db.prepare('SELECT definition FROM sequences WHERE id = ?').get(id) as { definition: string } | undefined;
   if (!r) throw new ApiError('not_found', `sequenceId: there is no sequence "${id}" (list them with: baton sequences list).`, [{ path: 'sequenceId', message: 'no such sequence' }]);
-  return SequenceDef.parse(JSON.parse(r.definition));
+  return SequenceDef.parse(parseStored(r.definition, 'sequences.definition', id));
 }
 
 export function listSequences(core: Core) {
@@ -84,7 +85,7 @@ export function listSequences(core: Core) {
        FROM sequences s ORDER BY s.id`,
     )
     .all() as { id: string; name: string; enabled: number; definition: string; active: number; completed: number; exited: number }[];
-  return rows.map((r) => ({ id: r.id, name: r.name, enabled: !!r.enabled, steps: (JSON.parse(r.definition) as Def).steps.length, active: r.active, completed: r.completed, exited: r.exited }));
+  return rows.map((r) => ({ id: r.id, name: r.name, enabled: !!r.enabled, steps: parseStored<Def>(r.definition, 'sequences.definition', r.id).steps.length, active: r.active, completed: r.completed, exited: r.exited }));
 }
 
 function emitEnrollment(core: Core, id: number): void {
@@ -140,7 +141,7 @@ export function exitEnrollments(core: Core, contactId: number, reason: string, n
     .all(contactId) as { id: number; sequence_id: string; definition: string }[];
   let n = 0;
   for (const r of rows) {
-    if (!filter(r.sequence_id, JSON.parse(r.definition) as Def)) continue;
+    if (!filter(r.sequence_id, parseStored<Def>(r.definition, 'sequences.definition', r.sequence_id))) continue;
     const status = reason === 'goal' ? 'completed' : 'exited';
     n += core.db.prepare(`UPDATE enrollments SET status = ?, exit_reason = ?, finished_at = ? WHERE id = ? AND status = 'active'`).run(status, reason, new Date(now).toISOString(), r.id).changes;
     emitEnrollment(core, r.id);
@@ -185,7 +186,7 @@ export async function tickSequences(core: Core, now: number, limit = 500): Promi
     // Claim: only one process runs this step.
     const claimed = core.db.prepare(`UPDATE enrollments SET next_at = ? WHERE id = ? AND status = 'active' AND next_at = ?`).run(now + LEASE_MS, row.id, row.next_at).changes;
     if (!claimed) continue;
-    const def = SequenceDef.parse(JSON.parse(row.definition));
+    const def = SequenceDef.parse(parseStored(row.definition, 'sequences.definition', row.sequence_id));
     await advance(core, def, row, now, globalCap, res);
     emitEnrollment(core, row.id);
   }

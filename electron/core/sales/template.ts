@@ -10,6 +10,7 @@
  */
 import type { Liquid, Template } from 'liquidjs';
 import { lazyRequire } from '../lazy';
+import { parseStored } from '../db/integrity';
 
 const liquidjs = lazyRequire<typeof import('liquidjs')>('liquidjs');
 
@@ -134,7 +135,7 @@ export function contactScope(c: {
   tags?: string[];
 }): Record<string, unknown> {
   const full = [c.first_name, c.last_name].filter(Boolean).join(' ') || null;
-  const custom = typeof c.custom === 'string' ? (JSON.parse(c.custom) as Record<string, unknown>) : (c.custom ?? {});
+  const custom = typeof c.custom === 'string' ? parseStored<Record<string, unknown>>(c.custom, 'contacts.custom', c.id) : (c.custom ?? {});
   return {
     id: c.id,
     email: c.email,

@@ -782,6 +782,9 @@ function AutomationCard({ auto, range }: { auto: ReturnType<typeof useApi<'kpi.a
 function SystemCard() {
   const info = useApi('system.info', {});
   const go = useNav((s) => s.go);
+  useEvent('backup.created', () => info.reload());
+  useEvent('database.damaged', () => info.reload());
+  const last = info.data?.lastVerifiedBackup ?? null;
   return (
     <Card title="This Baton" id="dash-system">
       {info.error ? (
@@ -794,6 +797,18 @@ function SystemCard() {
             <dt>Store</dt>
             <dd>
               <span className={info.data.integrity === 'ok' ? 'badge badge-ok' : 'badge badge-warn'}>{info.data.integrity === 'ok' ? 'Healthy' : info.data.integrity}</span>
+            </dd>
+          </div>
+          <div>
+            <dt>Last verified backup</dt>
+            <dd data-testid="dash-last-backup" data-file={last?.file ?? ''}>
+              {last ? (
+                <time dateTime={last.createdAt} title={`${last.file}, checked ${formatTime(last.verifiedAt ?? last.createdAt)}`}>
+                  {formatTime(last.createdAt)}
+                </time>
+              ) : (
+                <span className="badge badge-warn">None yet</span>
+              )}
             </dd>
           </div>
           <div>

@@ -1,6 +1,6 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { create } from 'zustand';
-import { SECRET_NAME_RULE, type ApiError, type SystemInfo } from '../../../shared/api';
+import { SECRET_NAME_RULE, type ApiError, type BackupInfo, type SystemInfo } from '../../../shared/api';
 import { call, signOut, usesToken } from '../api/client';
 import { useAction, useApi, useEvent } from '../api/hooks';
 import { ConnectionStatus } from '../components/ConnectionStatus';
@@ -284,7 +284,11 @@ function BackupsCard() {
         </button>
       }
     >
-      <p className="muted">A consistent copy of the database, taken while Baton runs. The newest backups are kept; secrets are never included.</p>
+      <p className="muted">
+        A consistent copy of the database, taken while Baton runs. Each one is opened and fully checked before it counts, so a damaged database never replaces a good backup. The newest
+        backups are kept; secrets are never included.
+      </p>
+      {list.data ? <LastVerified backups={list.data.backups} /> : null}
       <PendingRestore />
       {backup.error ? <ErrorPanel what="The backup failed" error={backup.error} onRetry={() => void backup.run()} /> : null}
       {list.error && !list.data ? (
@@ -304,6 +308,7 @@ function BackupsCard() {
               <th scope="col" className="num">
                 Size
               </th>
+              <th scope="col">Check</th>
               <th scope="col">
                 <span className="visually-hidden">Restore</span>
               </th>
@@ -317,6 +322,17 @@ function BackupsCard() {
                 </td>
                 <td>{formatTime(b.createdAt)}</td>
                 <td className="num">{formatBytes(b.size)}</td>
+                <td data-testid="backup-check">
+                  {b.verifiedAt ? (
+                    <span className="badge badge-ok" title={`Fully checked ${formatTime(b.verifiedAt)}`}>
+                      ✓ Verified
+                    </span>
+                  ) : (
+                    <span className="badge badge-warn" title="Not checked yet: run baton doctor --deep to check it">
+                      Not verified
+                    </span>
+                  )}
+                </td>
                 <td>
                   <RestoreButton file={b.file} />
                 </td>
@@ -326,6 +342,24 @@ function BackupsCard() {
         </table>
       )}
     </Card>
+  );
+}
+
+/** The backup a damaged database is restored from: the newest one that passed its check. */
+function LastVerified({ backups }: { backups: BackupInfo[] }) {
+  const v = backups.find((b) => b.verifiedAt !== null);
+  return (
+    <p data-testid="last-verified-backup" className={v ? undefined : 'hint'}>
+      {v ? (
+        <>
+          <strong>Last verified backup:</strong> <code title={v.file}>{baseName(v.file)}</code>, taken {formatTime(v.createdAt)}, checked {formatTime(v.verifiedAt!)}.
+        </>
+      ) : (
+        <>
+          <strong>No verified backup yet.</strong> {backups.length ? 'The backups here were taken by an older Baton; run `baton doctor --deep` to check them, or back up now.' : 'Back up now to have one.'}
+        </>
+      )}
+    </p>
   );
 }
 

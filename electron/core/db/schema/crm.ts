@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { json } from './json';
 
 const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`;
 
@@ -10,7 +11,7 @@ export const companies = sqliteTable(
     id: integer('id').primaryKey({ autoIncrement: true }),
     name: text('name'),
     domain: text('domain'),
-    custom: text('custom', { mode: 'json' }).notNull().default(sql`'{}'`),
+    custom: json('custom', 'companies').notNull().default(sql`'{}'`),
     createdAt: text('created_at').notNull().default(now),
     updatedAt: text('updated_at').notNull().default(now),
   },
@@ -41,7 +42,7 @@ export const contacts = sqliteTable(
     timeZone: text('time_zone'),
     consent: text('consent').notNull().default('unknown'),
     consentAt: text('consent_at'),
-    custom: text('custom', { mode: 'json' }).notNull().default(sql`'{}'`),
+    custom: json('custom', 'contacts').notNull().default(sql`'{}'`),
     score: integer('score').notNull().default(0),
     scoredAt: text('scored_at'),
     lastActivityAt: text('last_activity_at'),
@@ -80,8 +81,8 @@ export const forms = sqliteTable('forms', {
   slug: text('slug').primaryKey(),
   name: text('name').notNull(),
   /** form field name -> contact field (email, firstName, custom.plan …). */
-  fields: text('fields', { mode: 'json' }).notNull(),
-  tags: text('tags', { mode: 'json' }).notNull().default(sql`'[]'`),
+  fields: json('fields', 'forms').notNull(),
+  tags: json('tags', 'forms').notNull().default(sql`'[]'`),
   source: text('source'),
   createdAt: text('created_at').notNull().default(now),
   updatedAt: text('updated_at').notNull().default(now),
@@ -92,7 +93,7 @@ export const segments = sqliteTable('segments', {
   id: integer('id').primaryKey({ autoIncrement: true }),
   name: text('name').notNull().unique(),
   description: text('description'),
-  filter: text('filter', { mode: 'json' }).notNull(),
+  filter: json('filter', 'segments').notNull(),
   createdAt: text('created_at').notNull().default(now),
   updatedAt: text('updated_at').notNull().default(now),
 });
@@ -132,6 +133,6 @@ export const kpiDaily = sqliteTable(
 /** CRM configuration and bookkeeping (scoring rules, rollup watermark). */
 export const crmState = sqliteTable('crm_state', {
   key: text('key').primaryKey(),
-  value: text('value', { mode: 'json' }).notNull(),
+  value: json('value', 'crm_state').notNull(),
   updatedAt: text('updated_at').notNull().default(now),
 });

@@ -9,7 +9,9 @@ import type { Core } from '../../core';
 import { defineDomain } from '../../domain';
 import { hostService } from '../../env';
 import { scheduleFires } from '../../db/schema/triggers';
-import { createBackup } from '../../backup';
+import { backupToRestore, createBackup } from '../../backup';
+import { checkStoreFile } from '../../db/integrity';
+import { CorruptDatabaseError } from '../../db/open';
 import { loadDefinition } from '../compile';
 import { engineOf } from '../index';
 import type { HandlerMap } from '../../api/types';
@@ -26,8 +28,11 @@ export const SCHEDULER = hostService<Scheduler>('scheduler');
 
 /**
  * Nightly maintenance rides on the same scheduler (so it is caught up once after
- * a sleep and runs once even with two processes): an online backup (rotated,
- * setting backup.keep) and pruning of finished runs older than engine.pruneDays
+ * a sleep and runs once even with two processes): first the full check of the
+ * store (checkStore: integrity_check and the JSON columns; damage stops the
+ * night there: no backup of a damaged store, no pruning, a critical escalation
+ * naming the backup to restore, and the fire is recorded as failed), then an
+ * online backup (verified before it counts; rotated, setting backup.keep) and pruning of finished runs older than engine.pruneDays
  * (default 30; never an active run) and of schedule fire records older than
  * 90 days. Settings: maintenance.enabled (default true), maintenance.cron
  * (default "30 3 * * *"), maintenance.timezone (default: this machine's zone).
@@ -48,13 +53,25 @@ function maintenanceSchedule(core: Core): ScheduledWorkflow {
 
 async function runMaintenance(core: Core, key: string): Promise<{ runId: string }> {
   const engine = engineOf(core);
-  const backup = await createBackup(core.db, core.dataDir, { keep: core.setting('backup.keep', 10) });
-  core.bus.emit('backup.created', { file: backup.file, size: backup.size, createdAt: backup.createdAt });
+  // On a read-only connection in a worker thread: seconds on a large store, which the host's main thread keeps for requests.
+  const check = await checkStoreFile(core.dbFile, { nativeBinding: core.opts.nativeBinding });
+  if (!check.ok) {
+    const detail = `full check: ${check.problems.slice(0, 3).join('; ')}${check.problems.length > 3 ? ` (and ${check.problems.length - 3} more)` : ''}`;
+    throw core.damage(new CorruptDatabaseError(core.dbFile, detail, backupToRestore(core.dataDir)))!;
+  }
+  core.log.info('maintenance: store check passed', { ms: check.ms });
+  let backup;
+  try {
+    backup = await createBackup(core.db, core.dataDir, { keep: core.setting('backup.keep', 10), nativeBinding: core.opts.nativeBinding });
+  } catch (e) {
+    throw core.damage(e) ?? e;
+  }
+  core.bus.emit('backup.created', { file: backup.file, size: backup.size, createdAt: backup.createdAt, verifiedAt: backup.verifiedAt });
   const days = Number(core.setting('engine.pruneDays', 30));
   const pruned = Number.isFinite(days) && days >= 0 ? engine.prune(days) : 0;
   const cutoff = new Date(engine.now() - 90 * 86_400_000).toISOString();
   const fires = core.db.prepare('DELETE FROM schedule_fires WHERE fire_at < ?').run(cutoff).changes;
-  core.log.info('maintenance done', { backup: backup.file, prunedRuns: pruned, prunedFires: fires });
+  core.log.info('maintenance done', { backup: backup.file, checkMs: check.ms, backupCheckMs: backup.checkMs, prunedRuns: pruned, prunedFires: fires });
   return { runId: key };
 }
 
@@ -118,6 +135,19 @@ function registerTriggers(core: Core) {
     },
   });
   core.provide(SCHEDULER, scheduler);
+  // Damage met by any command, request or the nightly check: one critical escalation a day.
+  const offDamaged = core.bus.on('database.damaged', (d) => {
+    try {
+      engine.raiseEscalation({
+        severity: 'critical',
+        title: 'The database is damaged',
+        detail: d.message,
+        key: `system:database-damaged:${new Date(engine.now()).toISOString().slice(0, 10)}`,
+      });
+    } catch (e) {
+      core.log.error('could not record the damage as an escalation', { error: e as Error });
+    }
+  });
   // Imports, enable/disable and resume re-evaluate at once instead of at the next tick.
   core.bus.on('workflows.changed', () => scheduler.poke());
 
@@ -177,6 +207,9 @@ function registerTriggers(core: Core) {
     handlers,
     routes: { hooks },
     services: [{ name: 'scheduler', start: () => scheduler.start(), stop: () => scheduler.stop() }],
-    onClose: () => scheduler.stop(),
+    onClose: () => {
+      offDamaged();
+      return scheduler.stop();
+    },
   };
 }
