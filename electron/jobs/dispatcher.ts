@@ -2,11 +2,15 @@
  * Bree worker: the engine's dispatcher thread. Opens its own SQLite connection,
  * then loops: fire due timers, claim a batch of ready steps, run them, commit
  * them together, follow the chains; sleep until the next timer or a wake
- * message. Push events and log lines go to the main thread.
+ * message. Push events and log lines go to the main thread. The steps it runs
+ * and its event loop's heartbeat are written to memory shared with the main
+ * thread (inflight.ts), whose watchdog ends this thread if a step outruns its
+ * timeout while the thread is stuck in it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { openWorkerStore } from '../core/db/open';
 import { Executor } from '../core/engine/executor';
+import { InflightWriter } from '../core/engine/inflight';
 import type { EventName } from '../../shared/api';
 import type { FromWorker, ToWorker, WorkerData } from '../core/engine/pool';
 import { RETIRE_TIMER_MARGIN_MS } from '../core/engine/pool-limits';
@@ -15,6 +19,12 @@ const wd = workerData as WorkerData;
 if (!parentPort) throw new Error('dispatcher.js runs as a Bree worker thread');
 const port = parentPort;
 const post = (m: FromWorker) => port.postMessage(m);
+
+const inflight = new InflightWriter(wd.inflight);
+// The heartbeat of this thread's event loop: a stuck expression stops it (microtasks or a regex never yield).
+inflight.tick();
+const ticker = setInterval(() => inflight.tick(), 250);
+ticker.unref();
 
 const { db, orm } = openWorkerStore(wd.dbFile, wd.nativeBinding);
 let paused = wd.paused;
@@ -44,6 +54,8 @@ const exec = new Executor({
   orm,
   workerId: wd.workerId,
   clock: Date.now,
+  inflight,
+  ...(wd.stepTimeoutMs ? { stepTimeoutMs: wd.stepTimeoutMs } : {}),
   emit: (name, payload) => {
     if (!busQueue.length) setImmediate(flushBus);
     busQueue.push([name, payload]);
@@ -77,7 +89,7 @@ port.on('message', (m: ToWorker | 'cancel') => {
   } else if (m.type === 'secret') {
     secretWaiters.get(m.id)?.(m.value);
     secretWaiters.delete(m.id);
-  }
+  } else if (m.type === 'abort') exec.abortSteps(m.steps);
 });
 
 async function main(): Promise<void> {
@@ -113,6 +125,7 @@ async function main(): Promise<void> {
     });
   }
   exec.release();
+  clearInterval(ticker);
   db.close();
   flushBus();
   if (retired) post({ type: 'retired' });

@@ -6,6 +6,7 @@ import { nodeAiEnv, runAi, suspended } from '../../ai/node-support';
 import { saveDeliverable } from '../../ai/workspace';
 import { defineNode, NodeError } from '../registry';
 import { ex } from './util';
+import { AI_STEP_TIMEOUT_MS } from '../pool-limits';
 
 interface ReviewState {
   draft: { text?: string; data?: unknown };
@@ -27,6 +28,7 @@ interface ReviewState {
  */
 export default defineNode({
   type: 'ai.review',
+  timeoutMs: AI_STEP_TIMEOUT_MS,
   description: 'Review an AI draft against a checklist; revise, then continue or ask for approval.',
   params: z
     .object({

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { readSetting } from '../../ai/node-support';
 import { markdownToHtml, WordPressClient, wordpressConfig, WpError } from '../../wordpress/client';
 import { defineNode, NodeError } from '../registry';
+import { NETWORK_STEP_TIMEOUT_MS } from '../pool-limits';
 
 /** Did an ai.review step of this run approve the content (a person, or a passing review)? */
 function reviewedInRun(steps: Record<string, unknown>): boolean {
@@ -25,6 +26,7 @@ function reviewedInRun(steps: Record<string, unknown>): boolean {
  */
 export default defineNode({
   type: 'wordpress.publish',
+  timeoutMs: NETWORK_STEP_TIMEOUT_MS,
   description: 'Create a WordPress post as draft or published, exactly once per run.',
   params: z
     .object({
