@@ -219,6 +219,10 @@ export class Executor {
     });
   }
 
+  private ranOut(ctl: StepCtl): void {
+    if (ctl.slot >= 0) this.o.inflight?.end(ctl.slot);
+  }
+
   private ctlOf(step: ClaimedStep, slot: number, now: number): StepCtl {
     const run = this.runInfo(step.runId);
     let cn: CNode | undefined;
@@ -342,11 +346,17 @@ export class Executor {
         evaluate: (expression, sc) => compileExpression(expression).evaluate(sc, clock),
       };
       // The batch's timer ends this step at its deadline (runChunk); a worker stuck in it is ended by the pool.
-      const result = await cn.def.run(ctx);
+      const ran = cn.def.run(ctx);
+      // Its node has run: it is not running any more for the watchdog, even if the worker gets stuck in
+      // another step before this one's result is settled (a few microtasks later).
+      if (!(ran instanceof Promise)) this.ranOut(ctl);
+      const result = await ran;
+      this.ranOut(ctl);
       if (isSuspend(result)) return { kind: 'suspend', suspend: result };
       const output = result.output === undefined ? null : result.output;
       return { kind: 'done', output: JSON.stringify(output), outputValue: output, branch: result.branch ?? null };
     } catch (e) {
+      this.ranOut(ctl);
       if (e instanceof ExpressionError) {
         return { kind: 'error', error: { message: e.message, code: 'expression', expression: e.expression, nodeId: step.nodeId, retryable: false } };
       }

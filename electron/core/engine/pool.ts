@@ -17,7 +17,9 @@
  *   retried), the other steps of its batch (not committed) are handed back,
  *   and a fresh worker starts;
  * - a worker whose event loop has not turned for STALL_MS gets a spare worker
- *   beside it (at most N spares), so other runs go on meanwhile;
+ *   beside it (at most N spares), and the steps it holds but is not running
+ *   (batch-mates that already ran, successors waiting their turn) are handed
+ *   back, so other runs go on meanwhile;
  * - a running step that was cancelled (runs.cancel, run timeout) is aborted in
  *   its worker, and the worker is ended if it does not let go;
  * - workers have a heap limit (resourceLimits); a worker that dies (out of
@@ -402,8 +404,10 @@ export class WorkerPool {
         continue;
       }
       const stalled = now - st.reader.lastTick > STALL_MS;
-      if (stalled) this.cover(st);
-      else st.coveredBy = null;
+      if (stalled) {
+        this.cover(st);
+        this.handBackHeld(st, running);
+      } else st.coveredBy = null;
       for (const s of running) if (checkAll || now - s.startedAt > ORPHAN_CHECK_MS) check.push({ st, s, stalled });
     }
     if (!check.length || !this.engine.core.db.open) return;
@@ -428,6 +432,25 @@ export class WorkerPool {
       }
     }
     for (const [st, steps] of asks) this.worker(st.name)?.postMessage({ type: 'abort', steps } satisfies ToWorker);
+  }
+
+  /**
+   * A stuck worker's other steps (its batch-mates that already ran, successors waiting their turn) would
+   * wait for the stuck one: they run again elsewhere now. Only steps it is not running are taken; which
+   * running one is the culprit is not known until its deadline.
+   */
+  private handBackHeld(st: WorkerState, running: InflightStep[]): void {
+    const core = this.engine.core;
+    if (!core.db.open) return;
+    let n = 0;
+    try {
+      n = this.engine.store.releaseClaimsExcept(st.workerId, running.map((s) => s.stepId));
+    } catch {
+      return; // the database is busy: the next scan tries again
+    }
+    if (!n) return;
+    core.log.info('engine worker stuck: its other steps run elsewhere', { worker: st.name, steps: n });
+    this.wake();
   }
 
   /** Look at the running steps now (after a cancel), not at the next tick. */

@@ -182,6 +182,7 @@ function prepareStatements(db: Sqlite) {
     insertLearning: q('INSERT INTO learnings (workflow_id, run_id, text, tags, created_at) VALUES (?, ?, ?, ?, ?)'),
     childRuns: q('SELECT id, status, input, output, error FROM runs WHERE parent_step_id = ? AND parent_run_id = ? ORDER BY seq'),
     releaseClaims: q(`UPDATE steps SET status = 'ready', claimed_by = NULL WHERE status = 'running' AND claimed_by = ?`),
+    releaseClaimsExcept: q(`UPDATE steps SET status = 'ready', claimed_by = NULL WHERE status = 'running' AND claimed_by = ? AND id NOT IN (SELECT value FROM json_each(?))`),
     outboxGet: q('SELECT status, response, sends FROM outbox WHERE key = ?'),
     outboxInsert: q(`INSERT OR IGNORE INTO outbox (key, run_id, node_id, kind, request, status, created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)`),
     outboxSending: q('UPDATE outbox SET sends = sends + 1 WHERE key = ?'),
@@ -344,6 +345,15 @@ export class EngineStore {
 
   releaseClaims(workerId: string): number {
     return this.s.releaseClaims.run(workerId).changes;
+  }
+
+  /**
+   * Hand back the steps `workerId` holds except `keep`: a stuck worker's steps that already ran (their
+   * results wait for the stuck one, uncommitted) or wait their turn. Run again elsewhere; should the
+   * worker get unstuck, its commit of them is dropped (claimed_by no longer matches).
+   */
+  releaseClaimsExcept(workerId: string, keep: number[]): number {
+    return this.s.releaseClaimsExcept.run(workerId, J(keep)).changes;
   }
 
   /** Of these step ids, the ones running, with who claimed them (the pool's watchdog: cancelled meanwhile?). */
