@@ -13,7 +13,9 @@ import { join, resolve } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openBaton } from '../../electron/core';
 import type { Core } from '../../electron/core/core';
-import { engineOf, type Engine } from '../../electron/core/engine';
+import { defineNode, engineOf, type Engine, type NodeDef } from '../../electron/core/engine';
+import { registerNodes } from '../../electron/core/engine/registry';
+import { z } from 'zod';
 import { EnvSecretStore } from '../../electron/core/secrets';
 import type { WorkflowDefinitionInput } from '../../shared/contract/workflow';
 import { tempDir } from '../helpers';
@@ -35,10 +37,11 @@ afterEach(async () => {
   }
 });
 
-async function pool(opts: { workers?: number; spares?: number; heapMb?: number; idleExitMs?: number } = {}): Promise<{ core: Core; engine: Engine; log: () => { level: string; msg: string; [k: string]: unknown }[] }> {
+async function pool(opts: { workers?: number; spares?: number; heapMb?: number; idleExitMs?: number; settings?: Record<string, unknown> } = {}): Promise<{ core: Core; engine: Engine; log: () => { level: string; msg: string; [k: string]: unknown }[] }> {
   const t = tempDir('baton-runaway-');
   const core = await openBaton({ dataDir: t.dir, host: 'server', secrets: new EnvSecretStore({}, 'tests'), logLevel: 'debug' });
   opened.push({ core, cleanup: t.cleanup });
+  for (const [key, value] of Object.entries(opts.settings ?? {})) await core.call('settings.set', { key, value });
   const engine = engineOf(core);
   engine.poolOptions = { workers: opts.workers ?? 1, ...(opts.spares !== undefined ? { spares: opts.spares } : {}), ...(opts.heapMb ? { heapMb: opts.heapMb } : {}), ...(opts.idleExitMs !== undefined ? { idleExitMs: opts.idleExitMs } : {}) };
   await engine.start('pool');
@@ -74,14 +77,15 @@ async function oneBatch(core: Core, engine: Engine, starts: { workflow: string; 
 
 describe('runaway steps in the worker pool', () => {
   it('a never-ending expression: its worker is ended at the timeout, the step fails (not retried, error edge taken), its batch-mates run again and succeed', { timeout: 90_000 }, async () => {
-    const { core, engine, log } = await pool({ workers: 1, spares: 0 });
+    // The engine's step timeout (no node timeout on "loop-handled") reaches the workers.
+    const { core, engine, log } = await pool({ workers: 1, spares: 0, settings: { 'engine.stepTimeout': '1s' } });
     await imp(core, wf('loop', [{ id: 'spin', type: 'transform', params: { expression: NEVER }, timeout: '1s', retry: { maxAttempts: 3, initialDelay: '10ms' } }]));
     await imp(
       core,
       wf(
         'loop-handled',
         [
-          { id: 'spin', type: 'transform', params: { expression: NEVER }, timeout: '1s' },
+          { id: 'spin', type: 'transform', params: { expression: NEVER } },
           { id: 'handled', type: 'set', params: { values: { error: '=prev.error.code' } } },
         ],
         [{ from: 'spin', to: 'handled', branch: 'error' }],
@@ -104,6 +108,7 @@ describe('runaway steps in the worker pool', () => {
     const h = await run(core, handled!);
     expect(h.status).toBe('succeeded');
     expect(h.output).toEqual({ error: 'timeout' });
+    expect(h.steps.find((x) => x.nodeId === 'spin')?.error?.message).toMatch(/^timed out after 1 s in node "spin"/);
     for (const id of fine) expect((await run(core, id!)).status).toBe('succeeded');
     // The timeout (1 s), the watchdog's grace (1 s) and its scans; not the engine's 60 s default.
     expect(elapsed).toBeLessThan(15_000);
@@ -255,6 +260,29 @@ describe('step timeouts and suspects, without the pool', () => {
       await h.cleanup();
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
+    }
+  });
+
+  it('the settings: engine.stepTimeout (a duration) and engine.workerHeapMb (MB) are checked, and read by the engine', async () => {
+    const h = await harness();
+    try {
+      await expect(h.core.call('settings.set', { key: 'engine.workerHeapMb', value: 10 })).rejects.toThrow(/engine\.workerHeapMb \(Memory limit per engine worker \(MB\)\): at least 64 MB/);
+      await expect(h.core.call('settings.set', { key: 'engine.stepTimeout', value: 'soon' })).rejects.toThrow(/engine\.stepTimeout/);
+      expect(h.engine.stepTimeoutMs()).toBe(60_000);
+      await h.core.call('settings.set', { key: 'engine.stepTimeout', value: '300ms' });
+      expect(h.engine.stepTimeoutMs()).toBe(300);
+      // It applies to a node without a timeout of its own (a node type without a default of its own).
+      registerNodes([defineNode({ type: 'test.hang', description: 'never answers', params: z.object({}).strict(), run: () => new Promise(() => undefined) }) as NodeDef]);
+      await h.importWf(wf('hangs', [{ id: 'wait', type: 'test.hang', params: {}, retry: { maxAttempts: 1 } }]));
+      // The engine reads it when it starts.
+      await h.engine.start('inline');
+      await h.engine.stop();
+      expect(h.engine.executor.stepTimeoutMs).toBe(300);
+      const d = await h.detail(await h.run('hangs'));
+      expect(d.status).toBe('failed');
+      expect(d.error?.message).toBe('timed out after 300 ms in node "wait" (test.hang)');
+    } finally {
+      await h.cleanup();
     }
   });
 

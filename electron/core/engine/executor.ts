@@ -72,7 +72,7 @@ export class Executor {
   readonly batchSize: number;
   /** A step's timeout when its node sets none (the engine's setting engine.stepTimeout). */
   stepTimeoutMs: number;
-  /** The batch running now: stopAbort() settles its cancelled steps early. */
+  /** The batch running now: abortSteps() settles its cancelled steps early. */
   private current: { queue: ClaimedStep[]; ctls: StepCtl[]; settle: (i: number, r: StepResult) => void; settled: (i: number) => boolean } | null = null;
 
   constructor(private readonly o: ExecutorOptions) {
