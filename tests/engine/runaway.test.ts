@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openBaton } from '../../electron/core';
 import type { Core } from '../../electron/core/core';
-import { defineNode, engineOf, type Engine, type NodeDef } from '../../electron/core/engine';
+import { defineNode, engineOf, publishEvent, type Engine, type NodeDef } from '../../electron/core/engine';
 import { registerNodes } from '../../electron/core/engine/registry';
 import { z } from 'zod';
 import { EnvSecretStore } from '../../electron/core/secrets';
@@ -281,6 +281,23 @@ describe('step timeouts and suspects, without the pool', () => {
       const d = await h.detail(await h.run('hangs'));
       expect(d.status).toBe('failed');
       expect(d.error?.message).toBe('timed out after 300 ms in node "wait" (test.hang)');
+    } finally {
+      await h.cleanup();
+    }
+  });
+
+  it('an event filter that never ends (it runs on the main thread) is stopped by its limits: the event goes on, the workflow is not started', { timeout: 60_000 }, async () => {
+    const h = await harness();
+    try {
+      await h.importWf(wf('never-filter', [{ id: 'x', type: 'log', params: { message: 'never' } }], [], { trigger: { type: 'event', event: 'thing.happened', filter: `(${NEVER}) = 1` } }));
+      await h.importWf(wf('deep-filter', [{ id: 'x', type: 'log', params: { message: 'deep' } }], [], { trigger: { type: 'event', event: 'thing.happened', filter: `($f := function($n){ 1 + $f($n + 1) }; $f(0)) > 0` } }));
+      await h.importWf(wf('fine-filter', [{ id: 'x', type: 'log', params: { message: 'fine' } }], [], { trigger: { type: 'event', event: 'thing.happened', filter: 'event.data.n = 1' } }));
+      const t0 = Date.now();
+      const r = await publishEvent(h.core, { type: 'thing.happened', data: { n: 1 } });
+      expect(Date.now() - t0).toBeLessThan(10_000);
+      expect(r.startedRuns).toHaveLength(1);
+      const started = await h.detail(r.startedRuns[0]!);
+      expect(started.workflowId).toBe('fine-filter');
     } finally {
       await h.cleanup();
     }

@@ -9,7 +9,7 @@ import type { Core } from '../core';
 import type { EventName } from '../../../shared/api';
 import { ApiError } from '../../../shared/api';
 import { compiled, loadDefinition } from './compile';
-import { compileExpression } from './expr';
+import { compileExpression, MAIN_THREAD_LIMITS } from './expr';
 import { Executor } from './executor';
 import type { Resume } from './registry';
 import { EngineStore, type StartRunOptions, type StartRunResult } from './store';
@@ -363,7 +363,8 @@ export class Engine {
 
   private async test(filter: string, scope: unknown): Promise<boolean> {
     try {
-      return Boolean(await compileExpression(filter).evaluate(scope, this.clockFn));
+      // On the main thread: JSONata's own time and depth limits end a runaway filter (no watchdog here).
+      return Boolean(await compileExpression(filter, MAIN_THREAD_LIMITS).evaluate(scope, this.clockFn));
     } catch (e) {
       this.core.log.warn('event filter failed', { filter, error: e as Error });
       return false;
