@@ -2,7 +2,10 @@
  * Bree worker: the engine's dispatcher thread. Opens its own SQLite connection,
  * then loops: fire due timers, claim a batch of ready steps, run them, commit
  * them together, follow the chains; sleep until the next timer or a wake
- * message. Push events and log lines go to the main thread.
+ * message. Push events and log lines go to the main thread. The steps it runs
+ * and its event loop's heartbeat are written to memory shared with the main
+ * thread (inflight.ts), whose watchdog ends this thread if a step outruns its
+ * timeout while the thread is stuck in it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { isCorruption, StoredDataError } from '../core/db/integrity';
@@ -10,6 +13,7 @@ import { openWorkerStore } from '../core/db/open';
 import { Executor } from '../core/engine/executor';
 import { threadEnv } from '../core/env';
 import { threadNodes } from '../core/nodes';
+import { InflightWriter } from '../core/engine/inflight';
 import type { EventName } from '../../shared/api';
 import type { FromWorker, ToWorker, WorkerData } from '../core/engine/pool';
 import { RETIRE_TIMER_MARGIN_MS } from '../core/engine/pool-limits';
@@ -22,6 +26,12 @@ const post = (m: FromWorker) => port.postMessage(m);
 
 // This thread's scrubber knows every secret the main thread knows (and is told of new ones).
 for (const [name, value] of wd.secrets ?? []) registerSecretValue(value, name);
+const inflight = new InflightWriter(wd.inflight);
+// The heartbeat of this thread's event loop: a stuck expression stops it (microtasks or a regex never yield).
+inflight.tick();
+const ticker = setInterval(() => inflight.tick(), 250);
+ticker.unref();
+
 const { db, orm } = openWorkerStore(wd.dbFile, wd.nativeBinding);
 let paused = wd.paused;
 let stopping = false;
@@ -81,7 +91,19 @@ const env = threadEnv({
   },
 });
 
-const exec = new Executor({ env, nodes: threadNodes(), db, orm, workerId: wd.workerId, clock: Date.now, emit, secrets, log });
+const exec = new Executor({
+  env,
+  nodes: threadNodes(),
+  db,
+  orm,
+  workerId: wd.workerId,
+  clock: Date.now,
+  inflight,
+  ...(wd.stepTimeoutMs ? { stepTimeoutMs: wd.stepTimeoutMs } : {}),
+  emit,
+  secrets,
+  log,
+});
 
 port.on('message', (m: ToWorker | 'cancel') => {
   if (m === 'cancel') {
@@ -103,7 +125,7 @@ port.on('message', (m: ToWorker | 'cancel') => {
     }
   } else if (m.type === 'secrets') {
     for (const [name, value] of m.entries) registerSecretValue(value, name);
-  }
+  } else if (m.type === 'abort') exec.abortSteps(m.steps);
 });
 
 async function main(): Promise<void> {
@@ -141,6 +163,7 @@ async function main(): Promise<void> {
     });
   }
   exec.release();
+  clearInterval(ticker);
   db.close();
   flushBus();
   if (retired) post({ type: 'retired' });

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { PriceTable } from './ai';
 import { Email, TimeZone } from './crm';
 import { EscalationRule, PipelineConfig } from './sales';
+import { Duration } from './workflow';
 
 const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'use HH:MM on a 24-hour clock, e.g. 22:00');
 const Host = z
@@ -74,6 +75,19 @@ export const SETTINGS = {
     'Largest step output (bytes)',
     'A step whose output (or event data it publishes) is larger fails, naming the size.',
     1024 * 1024,
+  ),
+  // Workflow engine (read when the engine starts)
+  'engine.stepTimeout': def(
+    Duration.nullable(),
+    'Step timeout when a node sets none',
+    'Also the limit for evaluating a step\'s expressions. A step past it fails; a worker stuck in it is ended. A duration such as "60s" or "5m".',
+    '60s',
+  ),
+  'engine.workerHeapMb': def(
+    z.number({ error: 'use a number of megabytes' }).int('use a whole number').min(64, 'at least 64 MB').max(16_384, 'at most 16384 MB').nullable(),
+    'Memory limit per engine worker (MB)',
+    'A worker that reaches it is ended; a step whose worker dies twice fails.',
+    512,
   ),
   // Data
   'backup.keep': def(z.number().int('use a whole number').min(1, 'keep at least 1').max(1000, 'at most 1000').nullable(), 'Backups to keep', undefined, 10),

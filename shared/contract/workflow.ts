@@ -20,12 +20,14 @@ export const DURATION_RULE = 'use milliseconds (a number) or a number with a uni
 /** The longest duration anything waits: 3,650 days (about 10 years; longer ones are typos and break date arithmetic). */
 export const MAX_DURATION_MS = 3650 * 86_400_000;
 const DURATION_MAX_RULE = 'at most 3650 days (3650d)';
+const DURATION_RE = /^\d+(\.\d+)?(ms|s|m|h|d|w)$/;
 export const Duration: z.ZodType<Duration> = z.union([
   z.number().int(DURATION_RULE).nonnegative(DURATION_RULE).max(MAX_DURATION_MS, DURATION_MAX_RULE),
   z
     .string()
-    .regex(/^\d+(\.\d+)?(ms|s|m|h|d|w)$/, DURATION_RULE)
-    .refine((s) => durationMs(s) <= MAX_DURATION_MS, DURATION_MAX_RULE),
+    .regex(DURATION_RE, DURATION_RULE)
+    // zod runs this check after a failed regex too: only a well-formed duration is measured.
+    .refine((s) => !DURATION_RE.test(s) || durationMs(s) <= MAX_DURATION_MS, DURATION_MAX_RULE),
 ]);
 export type Duration = number | string;
 

@@ -23,6 +23,9 @@ function collect(value: string, prev: string[]): string[] {
   return [...prev, value];
 }
 
+/** `baton serve` exits at the latest this long after SIGINT/SIGTERM (docs/server.md). */
+export const STOP_DEADLINE_MS = 3_000;
+
 interface ServeOptions {
   port: number;
   host: string;
@@ -75,6 +78,14 @@ async function serve(cmd: Command, o: ServeOptions): Promise<void> {
       }
       stopping = true;
       if (!json) process.stdout.write('Stopping Baton…\n');
+      // Stopped within STOP_DEADLINE_MS of the signal, whatever holds on (the engine ends busy workers
+      // after its own grace, well before this).
+      setTimeout(() => {
+        process.stderr.write(`baton: still stopping ${STOP_DEADLINE_MS / 1000} s after ${signal}; exiting now.\n`);
+        forget();
+        release();
+        process.exit(process.exitCode ?? 0);
+      }, STOP_DEADLINE_MS).unref();
       server
         .close()
         .catch((e: unknown) => process.stderr.write(`baton: error while stopping: ${(e as Error).message}\n`))
@@ -83,8 +94,6 @@ async function serve(cmd: Command, o: ServeOptions): Promise<void> {
           release();
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);
-          // A worker or timer that forgot to unref must not keep a stopped server alive.
-          setTimeout(() => process.exit(process.exitCode ?? 0), 3000).unref();
           resolve();
         });
     };

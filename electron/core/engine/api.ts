@@ -346,8 +346,7 @@ export function engineHandlers(core: Core, engine: Engine): HandlerMap<
     'runs.cancel': ({ id }) => {
       const before = getRunSummary(core, id);
       if (!['queued', 'running', 'waiting'].includes(before.status)) throw new ApiError('conflict', `Run ${id} is already ${before.status}; only a queued, running or waiting run can be cancelled.`);
-      engine.store.cancelRun(id);
-      engine.wake();
+      engine.cancelRun(id);
       return getRunSummary(core, id);
     },
     'runs.retry': ({ id }) => {

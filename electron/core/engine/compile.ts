@@ -39,7 +39,10 @@ export interface CNode {
   leaf: boolean;
   hasErrorEdge: boolean;
   retry: ResolvedRetry;
+  /** The node's own `timeout` (bounds the whole step). */
   timeoutMs: number | undefined;
+  /** Its type's default run time (network nodes), else the engine's step timeout applies. */
+  typeTimeoutMs: number | undefined;
 }
 
 export interface CompiledGraph {
@@ -96,6 +99,7 @@ export function compileGraph(registry: NodeRegistry, definition: WorkflowDefinit
       hasErrorEdge: false,
       retry: resolveRetry(n.retry, definition.settings.retry),
       timeoutMs: n.timeout !== undefined ? durationMs(n.timeout) : undefined,
+      typeTimeoutMs: def.timeoutMs,
     });
   }
   for (const e of graph.edges) {

@@ -9,13 +9,14 @@ import type { Core } from '../core';
 import type { EventName } from '../../../shared/api';
 import { ApiError } from '../../../shared/api';
 import { compiled, loadDefinition } from './compile';
-import { compileExpression } from './expr';
+import { compileExpression, MAIN_THREAD_LIMITS } from './expr';
 import { Executor } from './executor';
 import type { Resume } from './registry';
 import { EngineStore, type StartRunOptions, type StartRunResult } from './store';
-import { WorkerPool } from './pool';
+import { defaultJobsDir, WorkerPool } from './pool';
 import { scrubValue } from '../secrets/scrub';
-import { ENSURE_TIMER_MARGIN_MS } from './pool-limits';
+import { DEFAULT_STEP_TIMEOUT_MS, DEFAULT_WORKER_HEAP_MB, ENSURE_TIMER_MARGIN_MS, STOP_GRACE_MS } from './pool-limits';
+import { durationMs, Duration } from '../../../shared/contract/workflow';
 import { parseStored, parseStoredOrNull } from '../db/integrity';
 
 export interface DispatchResult {
@@ -43,8 +44,8 @@ export class Engine {
   private loop: { timer: NodeJS.Timeout | null; running: boolean; stopped: boolean } | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
   private dispatching: Promise<DispatchResult> | null = null;
-  /** Options for the pool (tests point jobsDir at a copied build). */
-  poolOptions: { jobsDir?: string; workers?: number; idleExitMs?: number } = {};
+  /** Options for the pool (tests point jobsDir at a copied build, set a small heap limit …). */
+  poolOptions: { jobsDir?: string; workers?: number; idleExitMs?: number; heapMb?: number; spares?: number } = {};
 
   constructor(readonly core: Core) {
     const emit = (name: EventName, payload: unknown) => core.bus.emit(name, payload as never);
@@ -96,6 +97,7 @@ export class Engine {
   /** Start executing: a Bree pool (mode "pool") or the main thread (mode "inline"). */
   async start(mode: 'inline' | 'pool'): Promise<void> {
     if (this.mode !== 'off') return;
+    this.executor.stepTimeoutMs = this.stepTimeoutMs();
     this.registerInstance();
     this.recover();
     this.heartbeat = setInterval(() => {
@@ -112,10 +114,14 @@ export class Engine {
     this.heartbeat.unref();
     if (mode === 'pool') {
       const workers = this.poolOptions.workers ?? Number(this.core.setting('engine.workers', availableParallelism()));
+      const heapMb = this.poolOptions.heapMb ?? Number(this.core.setting('engine.workerHeapMb', DEFAULT_WORKER_HEAP_MB));
       this.pool = new WorkerPool(this, {
         workers: Math.max(1, Math.floor(workers) || 1),
+        heapMb: Number.isFinite(heapMb) && heapMb >= 16 ? Math.floor(heapMb) : DEFAULT_WORKER_HEAP_MB,
+        stepTimeoutMs: this.executor.stepTimeoutMs,
         ...(this.poolOptions.jobsDir ? { jobsDir: this.poolOptions.jobsDir } : {}),
         ...(this.poolOptions.idleExitMs !== undefined ? { idleExitMs: this.poolOptions.idleExitMs } : {}),
+        ...(this.poolOptions.spares !== undefined ? { spares: this.poolOptions.spares } : {}),
       });
       await this.pool.start();
       this.mode = 'pool';
@@ -126,7 +132,41 @@ export class Engine {
     }
   }
 
-  async stop(): Promise<void> {
+  /**
+   * For `baton run start --wait` without a running host: one worker thread (a runaway step is ended like
+   * under `baton serve`), or the main thread when the built worker file is missing (no such protection).
+   */
+  async startStandalone(): Promise<void> {
+    let pool = true;
+    try {
+      if (!this.poolOptions.jobsDir) defaultJobsDir();
+    } catch {
+      pool = false;
+    }
+    if (pool) this.poolOptions = { workers: 1, ...this.poolOptions };
+    await this.start(pool ? 'pool' : 'inline');
+  }
+
+  /** The step timeout when a node sets none (setting engine.stepTimeout, a duration such as "60s"). */
+  stepTimeoutMs(): number {
+    const v = Duration.safeParse(this.core.setting<unknown>('engine.stepTimeout', null));
+    const ms = v.success ? durationMs(v.data) : DEFAULT_STEP_TIMEOUT_MS;
+    return ms > 0 ? ms : DEFAULT_STEP_TIMEOUT_MS;
+  }
+
+  /** Cancel a run: its steps, timers, approvals and child runs; a step running in a worker is aborted (or its worker ended). */
+  cancelRun(runId: string): boolean {
+    const done = this.store.cancelRun(runId);
+    this.wake();
+    this.pool?.scanSoon();
+    return done;
+  }
+
+  /**
+   * Stop executing. Workers get `graceMs` to finish their batch; the ones still busy (stuck in a step,
+   * waiting on the network) are ended and their steps handed back.
+   */
+  async stop(graceMs = STOP_GRACE_MS): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = null;
     if (this.loop) {
@@ -136,7 +176,7 @@ export class Engine {
       this.loop = null;
     }
     if (this.pool) {
-      await this.pool.stop();
+      await this.pool.stop(graceMs);
       this.pool = null;
     }
     if (this.mode !== 'off' && this.core.db.open) {
@@ -331,7 +371,8 @@ export class Engine {
 
   private async test(filter: string, scope: unknown): Promise<boolean> {
     try {
-      return Boolean(await compileExpression(filter).evaluate(scope, this.core.clock));
+      // On the main thread: JSONata's own time and depth limits end a runaway filter (no watchdog here).
+      return Boolean(await compileExpression(filter, MAIN_THREAD_LIMITS).evaluate(scope, this.core.clock));
     } catch (e) {
       this.core.log.warn('event filter failed', { filter, error: e as Error });
       return false;

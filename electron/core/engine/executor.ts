@@ -6,8 +6,10 @@
  */
 import type { Orm, Sqlite } from '../db/open';
 import type { ThreadEnv } from '../env';
-import { compiled } from './compile';
+import { compiled, type CNode } from './compile';
 import { evaluateTemplate, compileExpression, ExpressionError } from './expr';
+import type { InflightWriter } from './inflight';
+import { DEFAULT_STEP_TIMEOUT_MS } from './pool-limits';
 import { NodeError, isSuspend, type NodeContext, type NodeRegistry, type Suspend } from './registry';
 import { scrubValue } from '../secrets/scrub';
 import { DEFAULT_MAX_STEP_OUTPUT_BYTES, EngineStore, MAX_ERROR_CHARS, formatBytes, type ClaimedStep, type Effect, type Emit, type RunInfo, type StepOutcome, type StepResult } from './store';
@@ -32,6 +34,40 @@ export interface ExecutorOptions {
   secrets: { get(name: string): Promise<string | null> };
   log: ExecutorLog;
   batchSize?: number;
+  /** A step's timeout when its node sets none (and the limit for evaluating its expressions); default 60 s. */
+  stepTimeoutMs?: number;
+  /** Worker threads: the steps running now, shared with the main thread's watchdog (inflight.ts). */
+  inflight?: InflightWriter;
+}
+
+/**
+ * One running step's limits. A node's own `timeout` bounds the whole step. Without one, the step's
+ * expressions (its params) get the engine's step timeout, then the node's run gets its type's default
+ * (nodes that wait on the network) or the engine's step timeout.
+ */
+interface StepCtl {
+  /** Its slot in the shared in-flight table (-1: not tracked). */
+  slot: number;
+  /** Real time (ms), not the engine clock: timeouts are wall-clock. */
+  startedAt: number;
+  limitMs: number;
+  deadline: number;
+  runMs: number;
+  run: RunInfo | undefined;
+  cn: CNode | undefined;
+  ac?: AbortController;
+}
+
+/** "2 s", "1.5 s", "500 ms", "10 min". */
+export function formatLimit(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  if (ms >= 120_000 && ms % 60_000 === 0) return `${ms / 60_000} min`;
+  return `${Math.round(ms / 100) / 10} s`;
+}
+
+/** The message of a step that ran past its timeout. */
+export function timeoutMessage(limitMs: number, node: { id: string; type?: string | undefined }): string {
+  return `timed out after ${formatLimit(limitMs)} in node "${node.id}"${node.type ? ` (${node.type})` : ''}`;
 }
 
 export class Executor {
@@ -41,10 +77,15 @@ export class Executor {
   private carry: ClaimedStep[] = [];
   private readonly abort = new AbortController();
   readonly batchSize: number;
+  /** A step's timeout when its node sets none (the engine's setting engine.stepTimeout). */
+  stepTimeoutMs: number;
+  /** The batch running now: abortSteps() settles its cancelled steps early. */
+  private current: { queue: ClaimedStep[]; ctls: StepCtl[]; settle: (i: number, r: StepResult) => void; settled: (i: number) => boolean } | null = null;
 
   constructor(private readonly o: ExecutorOptions) {
     this.store = new EngineStore(o.db, () => this.o.clock(), o.emit, o.nodes);
     this.batchSize = o.batchSize ?? 256;
+    this.stepTimeoutMs = o.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
   }
 
   set clock(fn: () => number) {
@@ -83,7 +124,7 @@ export class Executor {
     this.carry = [];
     while (queue.length) {
       this.loadRuns(queue);
-      const results = await Promise.all(queue.map((s) => this.execute(s)));
+      const results = await this.runBatch(queue);
       const overBudget = Date.now() - t0 > budgetMs;
       // Within budget, the commit also claims the next batch (successors first, then other ready steps).
       const chained = this.store.commit(results, this.o.workerId, overBudget ? 0 : this.batchSize);
@@ -108,6 +149,100 @@ export class Executor {
     this.abort.abort();
   }
 
+  /**
+   * Steps of the running batch that were cancelled meanwhile (the main thread saw them cancelled in the
+   * store): their signal is aborted and they end now; their late result would be dropped by the commit.
+   */
+  abortSteps(stepIds: number[]): number {
+    const b = this.current;
+    if (!b) return 0;
+    const ids = new Set(stepIds);
+    let n = 0;
+    b.queue.forEach((step, i) => {
+      if (!ids.has(step.id) || b.settled(i)) return;
+      b.ctls[i]?.ac?.abort();
+      b.settle(i, { step, run: b.ctls[i]?.run as RunInfo, outcome: { kind: 'error', error: { message: 'cancelled', code: 'cancelled', nodeId: step.nodeId, retryable: false } }, effects: [], finishedAt: this.o.clock() });
+      n++;
+    });
+    return n;
+  }
+
+  /** Run a batch concurrently; a step past its deadline ends with a timeout error (one timer per batch, not per step). */
+  private async runBatch(queue: ClaimedStep[]): Promise<StepResult[]> {
+    const cap = this.o.inflight?.slots ?? Infinity;
+    if (queue.length <= cap) return this.runChunk(queue);
+    const out: StepResult[] = [];
+    for (let i = 0; i < queue.length; i += cap) out.push(...(await this.runChunk(queue.slice(i, i + cap))));
+    return out;
+  }
+
+  private runChunk(queue: ClaimedStep[]): Promise<StepResult[]> {
+    const n = queue.length;
+    const tr = this.o.inflight;
+    const now = Date.now();
+    const ctls: StepCtl[] = new Array<StepCtl>(n);
+    let first = Infinity;
+    for (let i = 0; i < n; i++) {
+      const c = this.ctlOf(queue[i] as ClaimedStep, tr ? i : -1, now);
+      ctls[i] = c;
+      if (c.deadline < first) first = c.deadline;
+      tr?.begin(i, (queue[i] as ClaimedStep).id, now, c.limitMs);
+    }
+    tr?.batch(n);
+    const results = new Array<StepResult | undefined>(n);
+    return new Promise<StepResult[]>((resolve) => {
+      let left = n;
+      let timer: NodeJS.Timeout | undefined;
+      const settle = (i: number, r: StepResult) => {
+        if (results[i]) return;
+        results[i] = r;
+        tr?.end(i);
+        if (--left > 0) return;
+        if (timer) clearTimeout(timer);
+        if (this.current === batch) this.current = null;
+        tr?.batch(0);
+        resolve(results as StepResult[]);
+      };
+      const check = () => {
+        timer = undefined;
+        const t = Date.now();
+        let next = Infinity;
+        for (let i = 0; i < n; i++) {
+          if (results[i]) continue;
+          const c = ctls[i] as StepCtl;
+          const step = queue[i] as ClaimedStep;
+          if (c.deadline <= t) {
+            c.ac?.abort();
+            const error = { message: timeoutMessage(c.limitMs, { id: step.nodeId, type: c.cn?.type }), code: 'timeout', nodeId: step.nodeId, retryable: true };
+            settle(i, { step, run: c.run as RunInfo, outcome: { kind: 'error', error }, effects: [], finishedAt: this.o.clock() });
+          } else if (c.deadline < next) next = c.deadline;
+        }
+        if (left > 0 && next < Infinity) timer = setTimeout(check, Math.max(1, next - t));
+      };
+      const batch = { queue, ctls, settle, settled: (i: number) => results[i] !== undefined };
+      this.current = batch;
+      for (let i = 0; i < n; i++) void this.execute(queue[i] as ClaimedStep, ctls[i]).then((r) => settle(i, r));
+      if (left > 0 && first < Infinity) timer = setTimeout(check, Math.max(1, first - Date.now()));
+    });
+  }
+
+  private ranOut(ctl: StepCtl): void {
+    if (ctl.slot >= 0) this.o.inflight?.end(ctl.slot);
+  }
+
+  private ctlOf(step: ClaimedStep, slot: number, now: number): StepCtl {
+    const run = this.runInfo(step.runId);
+    let cn: CNode | undefined;
+    try {
+      cn = run ? compiled(this.o.nodes, this.o.db, run.workflowId, run.version, run.scope).nodes.get(step.nodeId) : undefined;
+    } catch {
+      cn = undefined; // the step fails in outcome() with the reason
+    }
+    const runMs = cn?.timeoutMs ?? cn?.typeTimeoutMs ?? this.stepTimeoutMs;
+    const limitMs = cn?.timeoutMs ?? Math.min(runMs, this.stepTimeoutMs);
+    return { slot, startedAt: now, limitMs, deadline: now + limitMs, runMs, run, cn };
+  }
+
   get hasCarry(): boolean {
     return this.carry.length > 0;
   }
@@ -128,17 +263,16 @@ export class Executor {
     return r;
   }
 
-  async execute(step: ClaimedStep): Promise<StepResult> {
-    const run = this.runInfo(step.runId) as RunInfo;
+  async execute(step: ClaimedStep, ctl: StepCtl = this.ctlOf(step, -1, Date.now())): Promise<StepResult> {
+    const run = ctl.run as RunInfo;
     const effects: Effect[] = [];
-    const outcome = await this.outcome(step, run, effects);
+    const outcome = await this.outcome(step, run, effects, ctl);
     return { step, run, outcome, effects, finishedAt: this.o.clock() };
   }
 
-  private async outcome(step: ClaimedStep, run: RunInfo, effects: Effect[]): Promise<StepOutcome> {
+  private async outcome(step: ClaimedStep, run: RunInfo, effects: Effect[], ctl: StepCtl): Promise<StepOutcome> {
     try {
-      const cg = compiled(this.o.nodes, this.o.db, run.workflowId, run.version, run.scope);
-      const cn = cg.nodes.get(step.nodeId);
+      const cn = ctl.cn ?? compiled(this.o.nodes, this.o.db, run.workflowId, run.version, run.scope).nodes.get(step.nodeId);
       if (!cn) throw new NodeError(`node "${step.nodeId}" is not in version ${run.version} of ${run.workflowId}`, { retryable: false });
       const clock = this.o.clock;
       let stepsCache: Record<string, unknown> | undefined;
@@ -150,13 +284,18 @@ export class Executor {
         ...(cn.usesSteps ? { steps: steps() } : {}),
       });
       const params = (cn.template.kind === 'static' ? cn.template.value : await evaluateTemplate(cn.template, scope(), clock)) as Record<string, unknown>;
+      if (ctl.runMs !== ctl.limitMs) {
+        // The expressions are evaluated: from here the node's own run time counts (a network node's longer default).
+        ctl.limitMs = ctl.runMs;
+        ctl.deadline = ctl.startedAt + ctl.runMs;
+        if (ctl.slot >= 0) this.o.inflight?.limit(ctl.slot, ctl.startedAt, ctl.runMs);
+      }
       const nodeState = (step.state as { v?: unknown } | null)?.v;
       let outboxN = 0;
       // The step's abort signal is made on first use: AbortSignal.any (weak refs, listeners) costs more
-      // than a no-I/O node's whole run, and most nodes never look at it. A timeout aborts `ac` either way.
-      let ac: AbortController | undefined;
+      // than a no-I/O node's whole run, and most nodes never look at it. A timeout or a cancel aborts it.
       let signal: AbortSignal | undefined;
-      const stepSignal = (): AbortSignal => (signal ??= AbortSignal.any([(ac ??= new AbortController()).signal, this.abort.signal]));
+      const stepSignal = (): AbortSignal => (signal ??= AbortSignal.any([(ctl.ac ??= new AbortController()).signal, this.abort.signal]));
       const ctx: NodeContext = {
         run: { id: run.id, workflowId: run.workflowId, version: run.version, input: run.input, subject: run.subject, trigger: run.trigger, createdAt: run.createdAt },
         node: { id: cn.id, type: cn.type, ...(cn.node.name ? { name: cn.node.name } : {}) },
@@ -215,19 +354,13 @@ export class Executor {
         orm: this.o.orm,
         evaluate: (expression, sc) => compileExpression(expression).evaluate(sc, clock),
       };
-      let timer: NodeJS.Timeout | undefined;
-      const work = Promise.resolve(cn.def.run(ctx));
-      const result = cn.timeoutMs
-        ? await Promise.race([
-            work,
-            new Promise<never>((_, rej) => {
-              timer = setTimeout(() => {
-                (ac ??= new AbortController()).abort();
-                rej(new NodeError(`the step took longer than its timeout (${cn.timeoutMs} ms)`, { code: 'timeout' }));
-              }, cn.timeoutMs);
-            }),
-          ]).finally(() => clearTimeout(timer))
-        : await work;
+      // The batch's timer ends this step at its deadline (runChunk); a worker stuck in it is ended by the pool.
+      const ran = cn.def.run(ctx);
+      // Its node has run: it is not running any more for the watchdog, even if the worker gets stuck in
+      // another step before this one's result is settled (a few microtasks later).
+      if (!(ran instanceof Promise)) this.ranOut(ctl);
+      const result = await ran;
+      this.ranOut(ctl);
       const effectsTooLarge = effects.length ? this.effectsTooLarge(cn.id, effects) : null;
       if (effectsTooLarge) return effectsTooLarge;
       if (isSuspend(result)) return { kind: 'suspend', suspend: result };
@@ -244,6 +377,7 @@ export class Executor {
       if (tooLarge) return tooLarge;
       return { kind: 'done', output: json, outputValue: output, branch: result.branch ?? null };
     } catch (e) {
+      this.ranOut(ctl);
       if (e instanceof ExpressionError) {
         return { kind: 'error', error: { message: this.capMessage(e.message), code: 'expression', expression: e.expression, nodeId: step.nodeId, retryable: false } };
       }

@@ -41,7 +41,7 @@ export const engineDomain = defineDomain({
   ops: engineOps,
   events: engineEventTypes,
   nodes: ENGINE_NODES,
-  settings: ['engine.subworkflowDepth', 'engine.maxStepOutputBytes', 'engine.paused', 'engine.workers', 'engine.pruneDays'],
+  settings: ['engine.subworkflowDepth', 'engine.maxStepOutputBytes', 'engine.stepTimeout', 'engine.workerHeapMb', 'engine.paused', 'engine.workers', 'engine.pruneDays'],
   create(core) {
     const engine = new Engine(core);
     core.provide(ENGINE, engine);

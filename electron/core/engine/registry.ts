@@ -127,6 +127,12 @@ export interface NodeDef<S extends z.ZodType = z.ZodType> {
    * validating without a store).
    */
   refs?: (params: z.output<S>, env: ThreadEnv, report: (path: string, message: string) => void) => void;
+  /**
+   * Default step timeout of this type (ms) when a node sets no `timeout`: for nodes that wait on the
+   * network (http, e-mail, AI). Other types get the engine's step timeout (setting engine.stepTimeout).
+   * Either way a step's expressions get at most the engine's step timeout unless the node sets its own.
+   */
+  timeoutMs?: number;
   /** A join node: how it waits for its incoming paths. */
   join?: (params: z.output<S>) => 'all' | 'any' | 'first';
   run(ctx: NodeContext<z.output<S>>): Promise<NodeResult> | NodeResult;

@@ -159,8 +159,17 @@ function prepareStatements(db: Sqlite) {
     runInfos: q('SELECT id, workflow_id, version, scope, input, trigger, subject, created_at, parent_run_id, parent_step_id FROM runs WHERE id IN (SELECT value FROM json_each(?))'),
     runRow: q('SELECT * FROM runs WHERE id = ?'),
     claim: q(`UPDATE steps SET status = 'running', claimed_by = ?, started_at = ?, wake = 0
-      WHERE id IN (SELECT id FROM steps WHERE status = 'ready' ORDER BY id LIMIT ?)
+      WHERE id IN (SELECT id FROM steps WHERE status = 'ready' AND deaths = 0 ORDER BY id LIMIT ?)
       RETURNING id, run_id, node_id, input, attempts, history, state, resume`),
+    // A step whose worker died running it runs alone, and only while no other such step runs (pool-wide).
+    claimSuspect: q(`UPDATE steps SET status = 'running', claimed_by = ?, started_at = ?, wake = 0
+      WHERE id = (SELECT id FROM steps INDEXED BY steps_suspect WHERE deaths > 0 AND status = 'ready' ORDER BY id LIMIT 1)
+        AND NOT EXISTS (SELECT 1 FROM steps INDEXED BY steps_suspect WHERE deaths > 0 AND status = 'running')
+      RETURNING id, run_id, node_id, input, attempts, history, state, resume`),
+    claimedRows: q(`SELECT id, run_id, node_id, input, attempts, history, state, resume, started_at FROM steps
+      WHERE id IN (SELECT value FROM json_each(?)) AND status = 'running' AND claimed_by = ?`),
+    noteDeaths: q(`UPDATE steps SET deaths = deaths + 1 WHERE id IN (SELECT value FROM json_each(?)) AND status = 'running' AND claimed_by = ? RETURNING id, deaths`),
+    runningOwners: q(`SELECT id, claimed_by FROM steps WHERE id IN (SELECT value FROM json_each(?)) AND status = 'running'`),
     stepDone: q(`UPDATE steps SET status = ?, output = ?, branch = ?, error = ?, finished_at = ?, attempts = ?, history = ?, claimed_by = NULL, wait_event = NULL, waiting_for = NULL
       WHERE id = ? AND status = 'running' AND claimed_by = ?`),
     stepRetry: q(`UPDATE steps SET status = 'waiting', error = ?, attempts = ?, history = ?, waiting_for = ?, claimed_by = NULL, wait_event = NULL
@@ -199,6 +208,7 @@ function prepareStatements(db: Sqlite) {
     insertLearning: q('INSERT INTO learnings (workflow_id, run_id, text, tags, created_at) VALUES (?, ?, ?, ?, ?)'),
     childRuns: q('SELECT id, status, input, output, error FROM runs WHERE parent_step_id = ? AND parent_run_id = ? ORDER BY seq'),
     releaseClaims: q(`UPDATE steps SET status = 'ready', claimed_by = NULL WHERE status = 'running' AND claimed_by = ?`),
+    releaseClaimsExcept: q(`UPDATE steps SET status = 'ready', claimed_by = NULL WHERE status = 'running' AND claimed_by = ? AND id NOT IN (SELECT value FROM json_each(?))`),
     outboxGet: q('SELECT status, response, sends FROM outbox WHERE key = ?'),
     outboxInsert: q(`INSERT OR IGNORE INTO outbox (key, run_id, node_id, kind, request, status, created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)`),
     outboxSending: q('UPDATE outbox SET sends = sends + 1 WHERE key = ?'),
@@ -331,9 +341,20 @@ export class EngineStore {
 
   // ---- steps ------------------------------------------------------------
 
-  claim(workerId: string, limit: number): ClaimedStep[] {
+  /**
+   * Claim up to `limit` ready steps for `workerId`; a step whose worker died running it (deaths > 0) is
+   * claimed alone (`suspects`: false for the commit's top-up, which joins a batch).
+   */
+  claim(workerId: string, limit: number, suspects = true): ClaimedStep[] {
     const now = this.clock();
-    const rows = this.tx(() => this.s.claim.all(workerId, new Date(now).toISOString(), limit)) as {
+    const iso = new Date(now).toISOString();
+    const rows = this.tx(() => {
+      if (suspects) {
+        const one = this.s.claimSuspect.all(workerId, iso);
+        if (one.length) return one;
+      }
+      return this.s.claim.all(workerId, iso, limit);
+    }) as {
       id: number;
       run_id: string;
       node_id: string;
@@ -361,6 +382,90 @@ export class EngineStore {
   }
 
   /**
+   * Hand back the steps `workerId` holds except `keep`: a stuck worker's steps that already ran (their
+   * results wait for the stuck one, uncommitted) or wait their turn. Run again elsewhere; should the
+   * worker get unstuck, its commit of them is dropped (claimed_by no longer matches).
+   */
+  releaseClaimsExcept(workerId: string, keep: number[]): number {
+    return this.s.releaseClaimsExcept.run(workerId, J(keep)).changes;
+  }
+
+  /** Of these step ids, the ones running, with who claimed them (the pool's watchdog: cancelled meanwhile?). */
+  runningOwners(stepIds: number[]): Map<number, string | null> {
+    const out = new Map<number, string | null>();
+    if (!stepIds.length) return out;
+    for (const r of this.s.runningOwners.all(J(stepIds)) as { id: number; claimed_by: string | null }[]) out.set(r.id, r.claimed_by);
+    return out;
+  }
+
+  /** A worker died while running these steps (still claimed by it): count it. Returns each step's deaths so far. */
+  noteDeaths(workerId: string, stepIds: number[]): { id: number; deaths: number }[] {
+    if (!stepIds.length) return [];
+    return this.tx(() => this.s.noteDeaths.all(J(stepIds), workerId) as { id: number; deaths: number }[]);
+  }
+
+  /**
+   * Fail steps still claimed by `workerId` whose worker was ended or died running them (timed out, died
+   * twice): committed like a node error that is not retried, so error edges, the run's failure, its
+   * escalation and error workflow apply as usual. Successors made here are claimed by `workerId`: release
+   * its claims afterwards. Returns the failed steps.
+   */
+  failClaimed(workerId: string, failures: Map<number, (node: { id: string; type: string | undefined }) => StepError>): { stepId: number; runId: string; nodeId: string; message: string }[] {
+    if (!failures.size) return [];
+    return this.tx(() => {
+      const rows = this.s.claimedRows.all(J([...failures.keys()]), workerId) as {
+        id: number;
+        run_id: string;
+        node_id: string;
+        input: string | null;
+        attempts: number;
+        history: string | null;
+        state: string | null;
+        resume: string | null;
+        started_at: string | null;
+      }[];
+      if (!rows.length) return [];
+      const runs = new Map(this.runInfos([...new Set(rows.map((r) => r.run_id))]).map((r) => [r.id, r]));
+      const results: StepResult[] = [];
+      const out: { stepId: number; runId: string; nodeId: string; message: string }[] = [];
+      const now = this.clock();
+      for (const r of rows) {
+        const run = runs.get(r.run_id);
+        const make = failures.get(r.id);
+        if (!run || !make) continue;
+        let type: string | undefined;
+        try {
+          type = compiled(this.nodes, this.db, run.workflowId, run.version, run.scope).nodes.get(r.node_id)?.type;
+        } catch {
+          type = undefined;
+        }
+        const error = { ...make({ id: r.node_id, type }), nodeId: r.node_id, retryable: false };
+        const startedAt = r.started_at ? Date.parse(r.started_at) : now;
+        results.push({
+          step: {
+            id: r.id,
+            runId: r.run_id,
+            nodeId: r.node_id,
+            input: P(r.input),
+            attempts: r.attempts,
+            history: (P(r.history) as unknown[] | null) ?? [],
+            state: P(r.state),
+            resume: (P(r.resume) as Resume | null) ?? undefined,
+            startedAt: Number.isFinite(startedAt) ? startedAt : now,
+          },
+          run,
+          outcome: { kind: 'error', error },
+          effects: [],
+          finishedAt: now,
+        });
+        out.push({ stepId: r.id, runId: r.run_id, nodeId: r.node_id, message: error.message });
+      }
+      this.commit(results, workerId, 0);
+      return out;
+    });
+  }
+
+  /**
    * Commit a batch of step results in one transaction. Returns successor steps claimed for `workerId` (run them next)
    * and, up to `fill` steps in all, other ready steps claimed in the same transaction (one write lock, not two).
    */
@@ -383,7 +488,7 @@ export class EngineStore {
       if (toWake.length) {
         for (const r of this.s.wakeRuns.all(J(toWake.map((w) => w.run.id))) as { id: string; workflow_id: string }[]) this.emitRun(r.id, r.workflow_id, 'running');
       }
-      if (fill > chained.length) chained.push(...this.claim(workerId, fill - chained.length));
+      if (fill > chained.length) chained.push(...this.claim(workerId, fill - chained.length, false));
       return chained;
     });
   }
@@ -796,7 +901,7 @@ export class EngineStore {
         throw new ApiError('conflict', `Run ${runId} is ${run.status}; only a failed or cancelled run can be retried.`);
       }
       const n = this.db
-        .prepare(`UPDATE steps SET status = 'ready', attempts = 0, error = NULL, state = NULL, resume = NULL, claimed_by = NULL, finished_at = NULL, wait_event = NULL, waiting_for = NULL
+        .prepare(`UPDATE steps SET status = 'ready', attempts = 0, deaths = 0, error = NULL, state = NULL, resume = NULL, claimed_by = NULL, finished_at = NULL, wait_event = NULL, waiting_for = NULL
           WHERE run_id = ? AND (status = 'cancelled' OR (status = 'failed' AND (branch IS NULL OR branch <> 'error')))`)
         .run(runId).changes;
       this.db.prepare(`UPDATE runs SET status = 'running', error = NULL, output = NULL, finished_at = NULL WHERE id = ?`).run(runId);

@@ -5,6 +5,7 @@ import { validateTemplate } from '../prompt';
 import { saveDeliverable } from '../workspace';
 import { defineNode } from '../../engine/registry';
 import { ex } from '../../engine/nodes/util';
+import { AI_STEP_TIMEOUT_MS } from '../../engine/pool-limits';
 
 const BranchName = z.string().regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, _ and - for branch names');
 
@@ -19,6 +20,7 @@ const BranchName = z.string().regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, _ 
  */
 export default defineNode({
   type: 'ai.generate',
+  timeoutMs: AI_STEP_TIMEOUT_MS,
   description: 'Generate text or structured data with Claude (brand documents in the system prompt).',
   params: z
     .object({

@@ -6,6 +6,7 @@ import { nodeAiEnv, runAi, suspended } from '../node-support';
 import { saveDeliverable } from '../workspace';
 import { defineNode, NodeError } from '../../engine/registry';
 import { ex } from '../../engine/nodes/util';
+import { AI_STEP_TIMEOUT_MS } from '../../engine/pool-limits';
 
 interface ReviewState {
   draft: { text?: string; data?: unknown };
@@ -27,6 +28,7 @@ interface ReviewState {
  */
 export default defineNode({
   type: 'ai.review',
+  timeoutMs: AI_STEP_TIMEOUT_MS,
   description: 'Review an AI draft against a checklist; revise, then continue or ask for approval.',
   params: z
     .object({

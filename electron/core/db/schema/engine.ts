@@ -107,6 +107,11 @@ export const steps = sqliteTable(
     waitingFor: text('waiting_for'),
     /** Engine instance that claimed the step (running). */
     claimedBy: text('claimed_by'),
+    /**
+     * Worker threads that died (out of memory, crash) while running this step. A step with deaths > 0 runs
+     * alone, one at a time in the whole pool, so a second death is its own: then it fails with the cause.
+     */
+    deaths: integer('deaths').notNull().default(0),
     createdAt: text('created_at').notNull(),
     startedAt: text('started_at'),
     finishedAt: text('finished_at'),
@@ -118,6 +123,8 @@ export const steps = sqliteTable(
     index('steps_running').on(t.claimedBy).where(sql`status = 'running'`),
     // Only steps waiting for an event have one: the others (nearly all) write no entry.
     index('steps_wait_event').on(t.waitEvent).where(sql`wait_event IS NOT NULL`),
+    // Steps whose worker died while running them (nearly none): claimed one at a time.
+    index('steps_suspect').on(t.id).where(sql`deaths > 0`),
   ],
 );
 

@@ -3,6 +3,7 @@ import { deliver, MailError } from '../mail';
 import { validateEmailTemplate } from '../template';
 import { defineNode, NodeError } from '../../engine/registry';
 import { ex } from '../../engine/nodes/util';
+import { NETWORK_STEP_TIMEOUT_MS } from '../../engine/pool-limits';
 
 /**
  * Send one e-mail over SMTP (docs/email.md), exactly once per run: through the
@@ -15,6 +16,7 @@ import { ex } from '../../engine/nodes/util';
  */
 export default defineNode({
   type: 'email.send',
+  timeoutMs: NETWORK_STEP_TIMEOUT_MS,
   description: 'Send an e-mail (Liquid template) to a contact over SMTP, once per run.',
   params: z
     .object({

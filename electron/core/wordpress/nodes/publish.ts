@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { markdownToHtml, WordPressClient, wordpressConfig, WpError } from '../client';
 import { defineNode, NodeError } from '../../engine/registry';
+import { NETWORK_STEP_TIMEOUT_MS } from '../../engine/pool-limits';
 
 /** Did an ai.review step of this run approve the content (a person, or a passing review)? */
 function reviewedInRun(steps: Record<string, unknown>): boolean {
@@ -24,6 +25,7 @@ function reviewedInRun(steps: Record<string, unknown>): boolean {
  */
 export default defineNode({
   type: 'wordpress.publish',
+  timeoutMs: NETWORK_STEP_TIMEOUT_MS,
   description: 'Create a WordPress post as draft or published, exactly once per run.',
   params: z
     .object({
