@@ -55,7 +55,7 @@ export const SETTINGS = {
   'ai.model': def(z.string().trim().min(1, 'name a Claude model such as claude-sonnet-4-6').max(100).nullable(), 'Default model', undefined, 'claude-sonnet-4-6'),
   'ai.maxTokens': def(z.number().int('use a whole number').min(1, 'at least 1').max(128_000, 'at most 128000').nullable(), 'Max output tokens per call', undefined, 1024),
   'ai.confidenceThreshold': def(z.number().min(0, 'use a number from 0 to 1').max(1, 'use a number from 0 to 1').nullable(), 'Ask me below this confidence', 'An AI draft whose review is less sure than this goes to your approvals.', 0.7),
-  'ai.dailyCapUsd': def(z.number().positive('use a positive amount, or clear it for no cap').nullable(), 'Daily spend cap (USD)', 'AI steps wait and you are alerted when today\'s spend reaches it.', 10),
+  'ai.dailyCapUsd': def(z.number().positive('use a positive amount, or clear it for no cap').nullable(), 'Daily spend cap (USD)', 'A warning at 80 %; at the cap AI steps stop until tomorrow (a call starts only if its largest possible cost fits) and a pinned alert stays until you acknowledge it.', 10),
   'ai.prices': def(PriceTable.nullable(), 'Price table (USD per million tokens)'),
   'ai.baseUrl': def(HttpUrl.nullable(), 'API base URL', 'Leave empty for Anthropic\'s API.'),
   // Notifications

@@ -149,7 +149,8 @@ describe('Claude client (real SDK against a local fake Messages API)', () => {
     expect(e.capReached).toBe(true);
     expect(e.needsPerson).toBe(true);
     expect(e.retryAfterMs).toBeGreaterThan(0);
-    expect(e.message).toMatch(/daily spend cap is reached \(\$0\.01 of \$0\.01 spent today, setting ai\.dailyCapUsd; this step could cost up to \$0\.00\)/);
+    // Amounts below a cent keep four decimals.
+    expect(e.message).toMatch(/daily spend cap is reached \(\$0\.00\d\d of \$0\.00\d\d spent today, setting ai\.dailyCapUsd; this step could cost up to \$0\.00\d\d\)/);
     expect(rig.claude.requests).toHaveLength(4);
     expect((await rig.core.call('ai.usage', {})).totals.costUsd).toBeLessThanOrEqual(cap);
     // A cap the next call fills exactly (answered with its largest possible cost): the critical escalation, pinned, and the push.

@@ -8,7 +8,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import type { MessageParam } from '@anthropic-ai/sdk/resources/messages';
 import { z } from 'zod';
 import { ANTHROPIC_KEY, aiSettings, AiSettingsError, localDay, nextLocalMidnight, type AiEnv, type AiSettings } from './env';
-import { costOf, maxCostOf, noticeCap, reserveBudget, settleReservation, type Reservation } from './ledger';
+import { costOf, maxCostOf, noticeCap, reserveBudget, settleReservation, usd, type Reservation } from './ledger';
 
 type Sdk = typeof import('@anthropic-ai/sdk');
 /**
@@ -197,7 +197,7 @@ export const IN_FLIGHT_RECHECK_MS = 10_000;
 
 /** The AiStepError('budget') for a refused reservation: the cap itself, or calls in flight holding the rest. */
 export function budgetError(r: Exclude<Reservation, { ok: true }>, now: Date): AiStepError {
-  const money = (n: number) => `$${n.toFixed(2)}`;
+  const money = usd;
   const budget = { spentUsd: r.spentUsd, capUsd: r.capUsd, costUsd: r.costUsd };
   if (r.spentUsd + r.costUsd > r.capUsd + 1e-9) {
     return new AiStepError(

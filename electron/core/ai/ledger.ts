@@ -206,6 +206,11 @@ function firstToday(env: AiEnv, type: string, day: string, data: unknown, at: Da
   );
 }
 
+/** US dollars for a message: cents, or four decimals below a cent (a tiny cap is not "$0.00"). */
+export function usd(n: number): string {
+  return `$${n === 0 || Math.abs(n) >= 0.01 ? n.toFixed(2) : n.toFixed(4)}`;
+}
+
 /** Share of the daily cap at which a warning escalation is raised. */
 export const CAP_WARNING_SHARE = 0.8;
 
@@ -214,11 +219,11 @@ export const capKey = (day: string, level: 'warning' | 'critical'): string => (l
 
 /** The critical, pinned escalation of a day whose cap stopped AI steps (raised once a day, by key). */
 export function capReachedEscalation(day: string, spentUsd: number, capUsd: number, nextCostUsd?: number) {
-  const next = nextCostUsd !== undefined && spentUsd < capUsd ? ` The next AI call could cost up to $${nextCostUsd.toFixed(2)}, more than the $${(capUsd - spentUsd).toFixed(2)} left.` : '';
+  const next = nextCostUsd !== undefined && spentUsd < capUsd ? ` The next AI call could cost up to ${usd(nextCostUsd)}, more than the ${usd(capUsd - spentUsd)} left.` : '';
   return {
     severity: 'critical' as const,
     title: 'AI daily spend cap reached: AI steps stopped',
-    detail: `Claude usage today is $${spentUsd.toFixed(2)} of the $${capUsd.toFixed(2)} cap (setting ai.dailyCapUsd).${next} AI steps wait until tomorrow (local midnight); raise the cap in Settings to continue now. This stays pinned until you acknowledge it.`,
+    detail: `Claude usage today is ${usd(spentUsd)} of the ${usd(capUsd)} cap (setting ai.dailyCapUsd).${next} AI steps wait until tomorrow (local midnight); raise the cap in Settings to continue now. This stays pinned until you acknowledge it.`,
     key: capKey(day, 'critical'),
     pinned: true,
   };
@@ -240,7 +245,7 @@ export async function noticeCap(env: AiEnv, capUsd: number | null, at: Date): Pr
     await env.escalate?.({
       severity: 'warning',
       title: `AI spend at ${Math.floor((spentUsd / capUsd) * 100 + 1e-6)} % of the daily cap`,
-      detail: `Claude usage today is $${spentUsd.toFixed(2)} of the $${capUsd.toFixed(2)} cap (setting ai.dailyCapUsd). At the cap AI steps stop until tomorrow; raise it in Settings if this is expected.`,
+      detail: `Claude usage today is ${usd(spentUsd)} of the ${usd(capUsd)} cap (setting ai.dailyCapUsd). At the cap AI steps stop until tomorrow; raise it in Settings if this is expected.`,
       key: capKey(day, 'warning'),
     });
     return;
