@@ -13,7 +13,7 @@ import { shootSchemes } from './shots';
  * starts a private, unlocked gnome-keyring); skipped with the reason otherwise.
  */
 test('with the OS keychain, a secret is saved from Settings, listed by name only, and deleted', async ({ page }) => {
-  test.setTimeout(60_000);
+  test.setTimeout(120_000);
   const dataDir = mkdtempSync(join(tmpdir(), 'baton-e2e-keychain-'));
   const env = serverEnv();
   env.BATON_SECRETS = 'keychain';
