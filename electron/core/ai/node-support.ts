@@ -132,7 +132,8 @@ export async function runAi<T>(ctx: NodeContext<unknown>, work: (env: AiEnv) => 
   } catch (e) {
     if (!(e instanceof AiStepError)) throw e;
     if (e.needsPerson) {
-      ctx.log.warn('AI step waiting', { kind: e.kind, node: ctx.node.id });
+      // Not for steps held back a few seconds by calls in flight (hundreds of them re-check every 10 s).
+      if (e.kind !== 'budget' || e.capReached) ctx.log.warn('AI step waiting', { kind: e.kind, node: ctx.node.id });
       if (e.kind !== 'budget') {
         // A release restarts the wait (the person just decided); else it goes on from the first wait.
         const since = !released && st?.aiWait === 'key' && typeof st.aiWaitSince === 'number' ? st.aiWaitSince : ctx.now();
