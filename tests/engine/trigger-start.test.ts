@@ -100,6 +100,8 @@ describe('event triggers start when the workflow is enabled', () => {
     expect(await eventIdsOf('wf')).toEqual([before, after]);
     const dry = await core.call('workflows.backfill', { id: 'wf', dryRun: true });
     expect(dry).toMatchObject({ matching: 2, alreadyRun: 1, toStart: 1 });
+    // `since` narrows by the events' time: none recorded after tomorrow.
+    expect(await core.call('workflows.backfill', { id: 'wf', dryRun: true, since: new Date(Date.now() + 86_400_000).toISOString() })).toMatchObject({ scanned: 0, matching: 0, toStart: 0 });
     await core.call('workflows.backfill', { id: 'wf', dryRun: false });
     expect(await eventIdsOf('wf')).toEqual([before, whileOff, after]);
   });
