@@ -38,7 +38,7 @@ test('first run: a newcomer walks the setup, loads demo data and templates, and 
     await page.getByRole('button', { name: 'Next' }).click();
 
     await page.getByRole('button', { name: 'Load demo data' }).click();
-    await expect(page.getByRole('status').filter({ hasText: 'Loaded 1,000 contacts' })).toBeVisible({ timeout: 30_000 });
+    await expect(page.getByRole('status').filter({ hasText: 'Loaded 1,000 contacts' })).toBeVisible({ timeout: 60_000 });
     await expect(page.getByTestId('setup-contacts')).toHaveText('You have 1,000 contacts.');
     await expect(page.getByRole('button', { name: 'Load demo data' })).toBeDisabled();
     await page.getByRole('button', { name: 'Next' }).click();

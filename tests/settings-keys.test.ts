@@ -19,10 +19,10 @@ function sources(dir: string): string[] {
   });
 }
 
-/** Literal keys passed to the code's setting readers and writers (core.setting, setSetting, sales' setting(db, …), the s(…) helpers, env.setting, settings.set calls). */
+/** Literal keys passed to the code's setting readers and writers (core.setting, setSetting, sales' setting(db, …), readSetting(orm, …), the s(…) helpers, env.setting, settings.set calls). */
 function keysUsedInCode(): Map<string, string> {
   const found = new Map<string, string>();
-  const reader = /\b(?:setting|setSetting|s|read)(?:<[^>()]*(?:\([^)]*\))?[^>()]*>)?\(\s*(?:core\.db,\s*|db,\s*)?'([a-z][a-zA-Z0-9_]*\.[a-zA-Z0-9_.]+)'/g;
+  const reader = /\b(?:setting|setSetting|s|read|readSetting)(?:<[^>()]*(?:\([^)]*\))?[^>()]*>)?\(\s*(?:core\.db,\s*|db,\s*|(?:ctx\.|env\.)?orm,\s*)?'([a-z][a-zA-Z0-9_]*\.[a-zA-Z0-9_.]+)'/g;
   const setCall = /'settings\.set',\s*\{\s*key:\s*'([^']+)'/g;
   for (const file of [...sources(join(root, 'electron')), ...sources(join(root, 'renderer', 'src'))]) {
     const text = readFileSync(file, 'utf8');

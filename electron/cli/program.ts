@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { VERSION } from '../core/version';
+import { register as registerAi } from './commands/ai';
 import { register as registerApprovals } from './commands/approvals';
 import { register as registerContacts } from './commands/contacts';
 import { register as registerDemo } from './commands/demo';
@@ -32,5 +33,5 @@ export function buildProgram(): Command {
   return program;
 }
 
-const COMMANDS: ((program: Command) => void)[] = [registerServe, registerSystem, registerContacts, registerEvents, registerDemo, registerWorkflow, registerRun, registerApprovals, registerEscalations, registerHooks, registerEmail, registerSequences, registerPipeline, registerSetup];
+const COMMANDS: ((program: Command) => void)[] = [registerServe, registerSystem, registerContacts, registerEvents, registerDemo, registerWorkflow, registerRun, registerApprovals, registerEscalations, registerHooks, registerEmail, registerSequences, registerPipeline, registerSetup, registerAi];
 

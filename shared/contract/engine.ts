@@ -97,6 +97,13 @@ export const WorkflowSummary = z.object({
   runs7d: z.number().int(),
   successRate7d: z.number().nullable(),
   activeRuns: z.number().int(),
+  /**
+   * Event triggers: where the trigger starts. Events with an id up to `eventId` were recorded
+   * before the workflow was enabled (or its trigger changed, at `at`; null for workflows stored
+   * before this was recorded) and are never dispatched to it; workflows.backfill runs them on
+   * request. Null for other triggers.
+   */
+  eventsFrom: z.object({ eventId: z.number().int(), at: z.string().nullable() }).nullable(),
 });
 export type WorkflowSummary = z.infer<typeof WorkflowSummary>;
 
@@ -151,6 +158,8 @@ export const Escalation = z.object({
   createdAt: z.string(),
   acknowledgedAt: z.string().nullable(),
   acknowledgedBy: z.string().nullable(),
+  /** Kept on top of the open escalations (escalations.list, the Dashboard) until acknowledged: e.g. the AI spend cap reached. */
+  pinned: z.boolean(),
 });
 export type Escalation = z.infer<typeof Escalation>;
 
@@ -215,6 +224,35 @@ export const AutomationKpi = z.object({
   failedLast24h: z.number().int(),
 });
 export type AutomationKpi = z.infer<typeof AutomationKpi>;
+/** workflows.backfill: what a dry run counts, and what a real one started. */
+export const BackfillResult = z.object({
+  id: z.string(),
+  dryRun: z.boolean(),
+  /** The trigger's event type and filter (JSONata). */
+  event: z.string(),
+  filter: z.string().nullable(),
+  /** Events with an id up to this were recorded before the trigger listened (the "existing" events). */
+  eventsFrom: z.number().int(),
+  listeningSince: z.string().nullable(),
+  /** Existing events of the trigger's type (since `since`). */
+  scanned: z.number().int(),
+  /** Of those, the ones the filter accepts. */
+  matching: z.number().int(),
+  /** Matching events that already have a run (an earlier backfill): never started again. */
+  alreadyRun: z.number().int(),
+  /** Runs this call starts (dry run: would start), at most `limit`, oldest events first. */
+  toStart: z.number().int(),
+  /** Runs started (always 0 in a dry run). */
+  started: z.number().int(),
+  /** Events whose subject already has an active run of the workflow (settings.reenroll false). */
+  skippedActive: z.number().int(),
+  /** Matching events without a run beyond `limit` (a later call starts them). */
+  remaining: z.number().int(),
+  /** The first runs started (at most 100). */
+  runIds: z.array(z.string()),
+});
+export type BackfillResult = z.infer<typeof BackfillResult>;
+
 const KpiDay = z.iso.date({ error: 'use a date such as 2025-03-01' });
 
 const IsoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'use an ISO date such as 2025-01-31 or 2025-01-31T08:00:00Z');
@@ -235,6 +273,18 @@ export const engineOps = {
     z.object({ definition: Json })),
   'workflows.enable': op('Enable a workflow (its triggers start runs).', z.object({ id: WorkflowId }).strict(), z.object({ id: z.string(), enabled: z.boolean() })),
   'workflows.disable': op('Disable a workflow (triggers stop; runs in flight finish).', z.object({ id: WorkflowId }).strict(), z.object({ id: z.string(), enabled: z.boolean() })),
+  'workflows.backfill': op(
+    'Run an event-triggered workflow for the matching events recorded before its trigger started listening (it never does by itself). dryRun: true counts them and starts nothing; ask for the count first. Each event runs at most once (idempotency key event:<id>).',
+    z
+      .object({
+        id: WorkflowId,
+        since: IsoDate.optional(),
+        limit: z.number().int().min(1, 'limit must be at least 1').max(100_000, 'limit must be at most 100,000').default(1000),
+        dryRun: z.boolean({ error: 'say dryRun: true to count the matching events, or dryRun: false to start their runs' }),
+      })
+      .strict(),
+    BackfillResult,
+  ),
   'workflows.nodeStats': op('Per node of a workflow: how many of its steps succeeded, failed, wait, were skipped … in the runs of the last N days.',
     z.object({ id: WorkflowId, days: z.number().int().min(1, 'days must be at least 1').max(3650, 'days must be at most 3650').default(7) }).strict(),
     z.object({ id: z.string(), days: z.number().int(), since: z.string(), runs: z.number().int(), nodes: z.record(z.string(), NodeStats) })),
@@ -269,7 +319,7 @@ export const engineOps = {
       decided: z.number().int(),
       pending: z.number().int(),
     })),
-  'escalations.list': op('Escalations, newest first.', z.object({ acknowledged: z.boolean().optional(), limit: Limit }).strict(),
+  'escalations.list': op('Escalations: pinned open ones first (they stay there until acknowledged), then newest first.', z.object({ acknowledged: z.boolean().optional(), limit: Limit }).strict(),
     z.object({ escalations: z.array(Escalation), unacknowledged: z.number().int() })),
   'escalations.acknowledge': op('Acknowledge an escalation.', z.object({ id: z.string(), by: z.string().max(200).optional() }).strict(), Escalation),
   'events.publish': op('Append a domain event; starts matching event-triggered workflows and resumes runs waiting for it.',
@@ -296,6 +346,7 @@ export const EscalationRaised = z.object({
   createdAt: z.string(),
   runId: z.string().optional(),
   workflowId: z.string().optional(),
+  pinned: z.boolean().optional(),
 });
 export type EscalationRaised = z.infer<typeof EscalationRaised>;
 

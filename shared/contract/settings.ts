@@ -59,7 +59,7 @@ export const SETTINGS = {
   'ai.model': def(z.string().trim().min(1, 'name a Claude model such as claude-sonnet-4-6').max(100).nullable(), 'Default model', undefined, 'claude-sonnet-4-6'),
   'ai.maxTokens': def(z.number().int('use a whole number').min(1, 'at least 1').max(128_000, 'at most 128000').nullable(), 'Max output tokens per call', undefined, 1024),
   'ai.confidenceThreshold': def(z.number().min(0, 'use a number from 0 to 1').max(1, 'use a number from 0 to 1').nullable(), 'Ask me below this confidence', 'An AI draft whose review is less sure than this goes to your approvals.', 0.7),
-  'ai.dailyCapUsd': def(z.number().positive('use a positive amount, or clear it for no cap').max(1_000_000, 'at most 1000000 USD').nullable(), 'Daily spend cap (USD)', 'AI steps wait and you are alerted when today\'s spend reaches it.', 10),
+  'ai.dailyCapUsd': def(z.number().positive('use a positive amount, or clear it for no cap').max(1_000_000, 'at most 1000000 USD').nullable(), 'Daily spend cap (USD)', 'A warning at 80 %; at the cap AI steps stop until tomorrow (a call starts only if its largest possible cost fits) and a pinned alert stays until you acknowledge it.', 10),
   'ai.prices': def(PriceTable.nullable(), 'Price table (USD per million tokens)'),
   'ai.baseUrl': def(HttpUrl.nullable(), 'API base URL', 'Leave empty for Anthropic\'s API.'),
   // Notifications
@@ -118,6 +118,7 @@ export const INTERNAL_SETTINGS = {
   'pipeline.config': def(PipelineConfig, 'Pipeline stages (pipeline.set)'),
   // AI limits
   'ai.timeoutMs': def(z.number().int().min(1_000, 'at least 1000 ms').max(3_600_000, 'at most 3600000 ms').nullable(), 'Claude call time limit (ms)', undefined, 120_000),
+  'ai.keyWaitHours': def(z.number().min(0.01, 'at least 0.01 hours').max(24 * 365, 'at most 8760 hours').nullable(), 'Hours an AI step waits for the key and your go-ahead before it fails', undefined, 24),
   'ai.maxRetries': def(z.number().int().min(0, 'at least 0').max(10, 'at most 10').nullable(), 'Claude call retries', undefined, 2),
   'ai.maxFieldChars': def(z.number().int().min(50, 'at least 50').max(200_000, 'at most 200000').nullable(), 'Untrusted text: characters kept per field', undefined, 4_000),
   'ai.maxDataChars': def(z.number().int().min(500, 'at least 500').max(1_000_000, 'at most 1000000').nullable(), 'Untrusted text: characters kept in all', undefined, 40_000),

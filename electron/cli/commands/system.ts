@@ -212,8 +212,16 @@ export function register(program: Command): void {
       checkSecretName(name);
       const value = await readSecretValue(name);
       if (value.length === 0) throw new CliExit(`The value for ${name} is empty; pipe the value on standard input. Nothing was stored.`, EXIT.invalidInput);
-      await withCore(cmd, (core) => core.call('secrets.set', { name, value }));
-      print(cmd, { ok: true, name }, () => `Stored ${name}.`);
+      const waiting = await withCore(cmd, async (core) => {
+        await core.call('secrets.set', { name, value });
+        // Saving the Anthropic key releases no waiting AI step: say how many wait and how to choose.
+        return name === 'ANTHROPIC_API_KEY' ? (await core.call('ai.waiting', {})).key : 0;
+      });
+      print(cmd, { ok: true, name, ...(name === 'ANTHROPIC_API_KEY' ? { aiStepsWaiting: waiting } : {}) }, () =>
+        waiting
+          ? `Stored ${name}. ${waiting} AI step(s) are waiting for it: run them with \`baton ai release run\`, or discard them with \`baton ai release discard\` (until then they keep waiting).`
+          : `Stored ${name}.`,
+      );
     });
   secrets
     .command('list')

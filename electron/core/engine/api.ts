@@ -7,6 +7,7 @@ import { validateWorkflow } from './validate';
 import { exportWorkflow, importWorkflow, setEnabled, subworkflowCycle, subworkflowCycleMessage, summaries } from './workflows';
 import type { HandlerMap } from '../api/types';
 import { parseStored, parseStoredOrNull } from '../db/integrity';
+import { backfill } from './backfill';
 
 /** A JSON column of the engine's tables: damage throws StoredDataError. */
 const P = (s: string | null | undefined): unknown => parseStoredOrNull(s, 'an engine record (runs, steps, approvals or plans)');
@@ -119,7 +120,18 @@ function approvalOut(a: ApprovalRow, now: number): Approval {
     deliveryDetail: a.delivery_detail,
   };
 }
-type EscRow = { id: string; severity: string; title: string; detail: string; run_id: string | null; workflow_id: string | null; created_at: string; acknowledged_at: string | null; acknowledged_by: string | null };
+type EscRow = {
+  id: string;
+  severity: string;
+  title: string;
+  detail: string;
+  run_id: string | null;
+  workflow_id: string | null;
+  created_at: string;
+  acknowledged_at: string | null;
+  acknowledged_by: string | null;
+  pinned: number;
+};
 function escalationOut(e: EscRow): Escalation {
   return {
     id: e.id,
@@ -131,6 +143,7 @@ function escalationOut(e: EscRow): Escalation {
     createdAt: e.created_at,
     acknowledgedAt: e.acknowledged_at,
     acknowledgedBy: e.acknowledged_by,
+    pinned: Boolean(e.pinned),
   };
 }
 
@@ -167,6 +180,7 @@ export function engineHandlers(core: Core, engine: Engine): HandlerMap<
   | 'workflows.enable'
   | 'workflows.disable'
   | 'workflows.nodeStats'
+  | 'workflows.backfill'
   | 'engine.status'
   | 'engine.pauseAll'
   | 'engine.resumeAll'
@@ -231,6 +245,11 @@ export function engineHandlers(core: Core, engine: Engine): HandlerMap<
       setEnabled(db, id, false);
       core.bus.emit('workflows.changed', { id });
       return { id, enabled: false };
+    },
+    'workflows.backfill': async ({ id, since, limit, dryRun }) => {
+      const r = await backfill(engine, id, { since, limit, dryRun });
+      if (r.started) core.bus.emit('workflows.changed', { id });
+      return r;
     },
     'workflows.nodeStats': ({ id, days }) => {
       wfExists(id);
@@ -428,9 +447,12 @@ export function engineHandlers(core: Core, engine: Engine): HandlerMap<
       return { results, decided, pending: pending() };
     },
     'escalations.list': ({ acknowledged, limit }) => {
-      const rows = (acknowledged === undefined
-        ? db.prepare('SELECT * FROM escalations ORDER BY created_at DESC, id DESC LIMIT ?').all(limit)
-        : db.prepare(`SELECT * FROM escalations WHERE acknowledged_at IS ${acknowledged ? 'NOT NULL' : 'NULL'} ORDER BY created_at DESC, id DESC LIMIT ?`).all(limit)) as EscRow[];
+      // Pinned open escalations first (few: one per day and cause), then the newest: never lost among hundreds of others.
+      const where = acknowledged === undefined ? '' : `WHERE acknowledged_at IS ${acknowledged ? 'NOT NULL' : 'NULL'}`;
+      const pinned = acknowledged === true ? [] : (db.prepare(`SELECT * FROM escalations WHERE pinned = 1 AND acknowledged_at IS NULL ORDER BY created_at DESC, id DESC LIMIT ?`).all(limit) as EscRow[]);
+      const rest = db.prepare(`SELECT * FROM escalations ${where} ORDER BY created_at DESC, id DESC LIMIT ?`).all(limit) as EscRow[];
+      const seen = new Set(pinned.map((e) => e.id));
+      const rows = [...pinned, ...rest.filter((e) => !seen.has(e.id))].slice(0, limit);
       const unack = (db.prepare('SELECT COUNT(*) AS n FROM escalations WHERE acknowledged_at IS NULL').get() as { n: number }).n;
       return { escalations: rows.map(escalationOut), unacknowledged: unack };
     },

@@ -19,6 +19,10 @@ import { DEFAULT_STEP_TIMEOUT_MS, DEFAULT_WORKER_HEAP_MB, ENSURE_TIMER_MARGIN_MS
 import { durationMs, Duration } from '../../../shared/contract/workflow';
 import { parseStored, parseStoredOrNull } from '../db/integrity';
 
+/** Events read and dispatched per transaction, and how long one dispatchEvents call may go on through a backlog. */
+const DISPATCH_BATCH = 500;
+const DISPATCH_BUDGET_MS = 500;
+
 export interface DispatchResult {
   processed: number;
   startedRuns: string[];
@@ -290,11 +294,29 @@ export class Engine {
   /** Process events past the cursor (serialised; a second caller waits for the running pass). */
   async dispatchEvents(): Promise<DispatchResult> {
     if (this.dispatching) await this.dispatching.catch(() => undefined);
-    this.dispatching = this.dispatchOnce();
+    this.dispatching = this.dispatchBacklog();
     try {
       return await this.dispatching;
     } finally {
       this.dispatching = null;
+    }
+  }
+
+  /**
+   * Batches of events until the backlog is done or DISPATCH_BUDGET_MS are spent (the rest goes on at
+   * the next call: heartbeat, wake), yielding between batches: a burst of thousands of events (an
+   * import, demo data) is dispatched in seconds, not 500 per heartbeat.
+   */
+  private async dispatchBacklog(): Promise<DispatchResult> {
+    const t0 = Date.now();
+    const total: DispatchResult = { processed: 0, startedRuns: [], resumedSteps: 0 };
+    for (;;) {
+      const r = await this.dispatchOnce();
+      total.processed += r.processed;
+      total.startedRuns.push(...r.startedRuns);
+      total.resumedSteps += r.resumedSteps;
+      if (r.processed < DISPATCH_BATCH || Date.now() - t0 >= DISPATCH_BUDGET_MS) return total;
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
@@ -309,7 +331,7 @@ export class Engine {
   private async dispatchOnce(): Promise<DispatchResult> {
     const db = this.core.db;
     const from = this.cursor();
-    const events = db.prepare('SELECT id, type, subject_type, subject_id, data FROM events WHERE id > ? ORDER BY id LIMIT 500').all(from) as {
+    const events = db.prepare(`SELECT id, type, subject_type, subject_id, data FROM events WHERE id > ? ORDER BY id LIMIT ${DISPATCH_BATCH}`).all(from) as {
       id: number;
       type: string;
       subject_type: string | null;
@@ -317,18 +339,26 @@ export class Engine {
       data: string | null;
     }[];
     if (!events.length) return { processed: 0, startedRuns: [], resumedSteps: 0 };
-    const triggers = db.prepare(`SELECT id, current_version AS version, trigger_key AS key FROM workflows WHERE enabled = 1 AND trigger_type = 'event'`).all() as { id: string; version: number; key: string }[];
-    const starts: StartRunOptions[] = [];
+    // Each event trigger starts after its workflow's events_from mark (set when it was enabled or its
+    // trigger changed): events recorded before are never dispatched to it (workflows.backfill runs them
+    // on request). Read after the events, so a workflow enabled meanwhile has a mark at or past `last`.
+    const triggers = db.prepare(`SELECT id, current_version AS version, trigger_key AS key, events_from AS "from" FROM workflows WHERE enabled = 1 AND trigger_type = 'event'`).all() as {
+      id: string;
+      version: number;
+      key: string;
+      from: number;
+    }[];
+    const starts: { eventId: number; opts: StartRunOptions }[] = [];
     const resumes: { stepId: number; resume: Resume }[] = [];
     const waitStmt = db.prepare(`SELECT id, state FROM steps WHERE wait_event = ? AND status = 'waiting'`);
     for (const ev of events) {
       const event = { id: ev.id, type: ev.type, data: parseStoredOrNull(ev.data, 'events.data', ev.id), subject: ev.subject_type && ev.subject_id ? { type: ev.subject_type, id: ev.subject_id } : null };
       for (const t of triggers) {
-        if (t.key !== ev.type) continue;
+        if (t.key !== ev.type || ev.id <= t.from) continue;
         const def = loadDefinition(db, t.id, t.version);
         const filter = def.trigger.type === 'event' ? def.trigger.filter : undefined;
         if (filter && !(await this.test(filter, { event }))) continue;
-        starts.push({ workflow: t.id, input: event.data ?? {}, trigger: { type: 'event', detail: { eventId: ev.id, type: ev.type } }, idempotencyKey: `event:${ev.id}`, subject: event.subject?.id ?? null });
+        starts.push({ eventId: ev.id, opts: eventRunOptions(t.id, event) });
       }
       for (const w of waitStmt.all(ev.type) as { id: number; state: string | null }[]) {
         const spec = (w.state ? parseStored<{ ev?: { match: Record<string, unknown> | null; filter: string | null } }>(w.state, 'steps.state', w.id).ev : undefined) ?? { match: null, filter: null };
@@ -344,12 +374,18 @@ export class Engine {
     this.store.tx(() => {
       const cur = Number((db.prepare(`SELECT value FROM engine_state WHERE key = 'event_cursor'`).get() as { value: string }).value);
       if (cur !== from) return; // another dispatcher did this batch
-      for (const s of starts) {
+      // Checked again in the write transaction: a workflow disabled, or re-enabled (a new mark), since the triggers were read.
+      const mark = db.prepare('SELECT events_from AS "from" FROM workflows WHERE id = ? AND enabled = 1');
+      const marks = new Map<string, number | null>();
+      for (const { eventId, opts } of starts) {
+        if (!marks.has(opts.workflow)) marks.set(opts.workflow, (mark.get(opts.workflow) as { from: number } | undefined)?.from ?? null);
+        const from = marks.get(opts.workflow);
+        if (from === null || from === undefined || eventId <= from) continue;
         try {
-          const r = this.store.startRunTx(s);
+          const r = this.store.startRunTx(opts);
           if (!r.deduplicated) startedRuns.push(r.runId);
         } catch (e) {
-          this.core.log.error('event trigger could not start a run', { workflow: s.workflow, error: e as Error });
+          this.core.log.error('event trigger could not start a run', { workflow: opts.workflow, error: e as Error });
         }
       }
       for (const r of resumes) {
@@ -447,6 +483,17 @@ export class Engine {
   compile(workflowId: string, version: number): void {
     compiled(this.core.nodes, this.core.db, workflowId, version);
   }
+}
+
+/** How an event starts a run of an event-triggered workflow (the dispatcher and workflows.backfill alike). */
+export function eventRunOptions(workflow: string, event: { id: number; type: string; data: unknown; subject: { type: string; id: string } | null }, detail: Record<string, unknown> = {}): StartRunOptions {
+  return {
+    workflow,
+    input: event.data ?? {},
+    trigger: { type: 'event', detail: { eventId: event.id, type: event.type, ...detail } },
+    idempotencyKey: `event:${event.id}`,
+    subject: event.subject?.id ?? null,
+  };
 }
 
 function getPath(obj: unknown, path: string): unknown {

@@ -89,8 +89,11 @@ export interface NodeContext<P = Record<string, unknown>> {
    * A recorded success is returned without sending again.
    */
   outbox<T>(kind: string, request: unknown, send: (key: string) => Promise<{ ok: boolean; value: T }>): Promise<{ ok: boolean; value: T; replayed: boolean }>;
-  /** Raised with the step's result (atomic with it). */
-  escalate(e: { severity: Severity; title: string; detail: string }): void;
+  /**
+   * Raised with the step's result (atomic with it). `key`: raised once per key (default: once per run, node and
+   * title); `pinned`: stays on top of the open escalations until acknowledged.
+   */
+  escalate(e: { severity: Severity; title: string; detail: string; key?: string; pinned?: boolean }): void;
   /** Append a domain event with the step's result. */
   publish(e: { type: string; data?: unknown; subject?: { type: string; id: string } }): void;
   setPhase(phase: RunPhase): void;

@@ -78,7 +78,7 @@ export interface ClaimedStep {
 }
 
 export type Effect =
-  | { kind: 'escalation'; severity: 'info' | 'warning' | 'critical'; title: string; detail: string }
+  | { kind: 'escalation'; severity: 'info' | 'warning' | 'critical'; title: string; detail: string; pinned?: boolean | undefined; key?: string | undefined }
   | { kind: 'event'; type: string; data?: unknown; subject?: { type: string; id: string } }
   | { kind: 'phase'; phase: string }
   | { kind: 'plan'; title: string; content: unknown }
@@ -191,7 +191,7 @@ function prepareStatements(db: Sqlite) {
       resume = CASE WHEN status = 'waiting' THEN '{"kind":"child"}' ELSE resume END,
       status = CASE WHEN status = 'waiting' THEN 'ready' ELSE status END WHERE id = ? RETURNING run_id`),
     queued: q(`SELECT id, input FROM runs WHERE workflow_id = ? AND scope = '' AND status = 'queued' ORDER BY seq LIMIT ?`),
-    insertEscalation: q(`INSERT OR IGNORE INTO escalations (id, severity, title, detail, run_id, workflow_id, key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+    insertEscalation: q(`INSERT OR IGNORE INTO escalations (id, severity, title, detail, run_id, workflow_id, key, created_at, pinned) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     insertEvent: q('INSERT INTO events (at, type, subject_type, subject_id, data) VALUES (?, ?, ?, ?, ?)'),
     insertApproval: q(`INSERT INTO approvals (id, run_id, step_id, workflow_id, node_id, title, payload, confidence, reason, status, expires_at, created_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`),
@@ -984,7 +984,8 @@ export class EngineStore {
     if (!effects.length) return;
     const iso = this.nowIso;
     effects.forEach((e, i) => {
-      if (e.kind === 'escalation') this.raiseEscalation({ ...e, runId: run.id, workflowId: run.workflowId, key: `node:${run.id}:${i}:${e.title}` });
+      // A node may give its own key (one escalation per day and cause, whatever the run): else one per run, node effect and title.
+      if (e.kind === 'escalation') this.raiseEscalation({ ...e, runId: run.id, workflowId: run.workflowId, key: e.key ?? `node:${run.id}:${i}:${e.title}` });
       else if (e.kind === 'event') this.insertEvent(e.type, e.data, e.subject);
       else if (e.kind === 'phase') {
         this.s.setPhase.run(e.phase, run.id);
@@ -994,11 +995,11 @@ export class EngineStore {
     });
   }
 
-  raiseEscalation(e: { severity: string; title: string; detail: string; runId?: string | null; workflowId?: string | null; key?: string }): string | null {
+  raiseEscalation(e: { severity: string; title: string; detail: string; runId?: string | null; workflowId?: string | null; key?: string; pinned?: boolean | undefined }): string | null {
     e = { ...e, title: scrubText(e.title), detail: scrubText(e.detail) };
     const id = newId('e');
     const iso = this.nowIso;
-    const r = this.s.insertEscalation.run(id, e.severity, e.title, e.detail, e.runId ?? null, e.workflowId ?? null, e.key ?? null, iso);
+    const r = this.s.insertEscalation.run(id, e.severity, e.title, e.detail, e.runId ?? null, e.workflowId ?? null, e.key ?? null, iso, e.pinned ? 1 : 0);
     if (!r.changes) return null;
     this.emit('escalation.raised', {
       id,
@@ -1008,6 +1009,7 @@ export class EngineStore {
       createdAt: iso,
       ...(e.runId ? { runId: e.runId } : {}),
       ...(e.workflowId ? { workflowId: e.workflowId } : {}),
+      ...(e.pinned ? { pinned: true } : {}),
     });
     return id;
   }

@@ -124,9 +124,11 @@ export function importWorkflow(db: Sqlite, input: unknown, opts: { nodes: NodeRe
         if (other) throw new ApiError('conflict', `The webhook slug "${triggerKey}" is already used by workflow "${other.id}"; pick another trigger.slug.`, [{ path: 'trigger.slug', message: `already used by ${other.id}` }]);
       }
       if (cur) {
-        const last = db.prepare('SELECT hash FROM workflow_versions WHERE workflow_id = ? AND version = ?').get(def.id, cur.version) as { hash: string };
+        const last = db.prepare('SELECT hash, definition FROM workflow_versions WHERE workflow_id = ? AND version = ?').get(def.id, cur.version) as { hash: string; definition: string };
+        const turnsOn = opts.enable === true && !cur.enabled;
         if (last.hash === hash) {
           if (opts.enable !== undefined && Boolean(cur.enabled) !== opts.enable) db.prepare('UPDATE workflows SET enabled = ?, updated_at = ? WHERE id = ?').run(opts.enable ? 1 : 0, now, def.id);
+          if (turnsOn) markEventsFrom(db, def.id, now);
           return { id: def.id, version: cur.version, created: false, changed: false };
         }
         const version = cur.version + 1;
@@ -141,22 +143,30 @@ export function importWorkflow(db: Sqlite, input: unknown, opts: { nodes: NodeRe
           opts.enable === undefined ? null : opts.enable ? 1 : 0,
           def.id,
         );
+        // A new version with the same trigger goes on where the last one was (no gap, no replay);
+        // a changed trigger (event type or filter) starts listening now, like enabling does.
+        const triggerChanged = canonical((JSON.parse(last.definition) as { trigger?: unknown }).trigger) !== canonical(def.trigger);
+        if (turnsOn || triggerChanged) markEventsFrom(db, def.id, now);
         return { id: def.id, version, created: false, changed: true };
       }
-      db.prepare('INSERT INTO workflows (id, name, description, enabled, current_version, trigger_type, trigger_key, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?)').run(
-        def.id,
-        def.name,
-        def.description ?? null,
-        opts.enable === false ? 0 : 1,
-        trigger.type,
-        triggerKey,
-        now,
-        now,
-      );
+      db.prepare(
+        `INSERT INTO workflows (id, name, description, enabled, current_version, trigger_type, trigger_key, created_at, updated_at, events_from, events_from_at)
+         VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, (SELECT COALESCE(MAX(id), 0) FROM events), ?)`,
+      ).run(def.id, def.name, def.description ?? null, opts.enable === false ? 0 : 1, trigger.type, triggerKey, now, now, now);
       db.prepare('INSERT INTO workflow_versions (workflow_id, version, definition, hash, created_at) VALUES (?, 1, ?, ?, ?)').run(def.id, text, hash, now);
       return { id: def.id, version: 1, created: true, changed: true };
     })
     .immediate();
+}
+
+/**
+ * The event trigger of a workflow starts listening now: events recorded up to this moment (the
+ * high-water mark of the events table, read in the caller's write transaction, so an event
+ * committed concurrently is either before the mark or dispatched after it) are never dispatched
+ * to it; workflows.backfill runs them on request.
+ */
+function markEventsFrom(db: Sqlite, id: string, now: string): void {
+  db.prepare('UPDATE workflows SET events_from = (SELECT COALESCE(MAX(id), 0) FROM events), events_from_at = ? WHERE id = ?').run(now, id);
 }
 
 export function exportWorkflow(db: Sqlite, id: string, version?: number): WorkflowDefinition {
@@ -168,16 +178,23 @@ export function exportWorkflow(db: Sqlite, id: string, version?: number): Workfl
   return { ...parseStored<WorkflowDefinition>(row.definition, 'workflow_versions.definition', `${id}@${v}`), version: v };
 }
 
+/** Enable or disable. Enabling a disabled workflow starts its event trigger from now (events recorded while it was off are not dispatched to it). */
 export function setEnabled(db: Sqlite, id: string, enabled: boolean): void {
-  const r = db.prepare('UPDATE workflows SET enabled = ?, updated_at = ? WHERE id = ?').run(enabled ? 1 : 0, new Date().toISOString(), id);
-  if (!r.changes) throw new ApiError('not_found', `No workflow "${id}".`);
+  const now = new Date().toISOString();
+  db.transaction(() => {
+    const cur = db.prepare('SELECT enabled FROM workflows WHERE id = ?').get(id) as { enabled: number } | undefined;
+    if (!cur) throw new ApiError('not_found', `No workflow "${id}".`);
+    if (Boolean(cur.enabled) === enabled) return;
+    db.prepare('UPDATE workflows SET enabled = ?, updated_at = ? WHERE id = ?').run(enabled ? 1 : 0, now, id);
+    if (enabled) markEventsFrom(db, id, now);
+  }).immediate();
 }
 
 export function summaries(db: Sqlite, now: number, only?: string): WorkflowSummary[] {
   const rows = db
-    .prepare(`SELECT w.id, w.name, w.description, w.enabled, w.current_version AS version, v.definition FROM workflows w
+    .prepare(`SELECT w.id, w.name, w.description, w.enabled, w.current_version AS version, w.events_from, w.events_from_at, v.definition FROM workflows w
       JOIN workflow_versions v ON v.workflow_id = w.id AND v.version = w.current_version ${only ? 'WHERE w.id = ?' : ''} ORDER BY w.name`)
-    .all(...(only ? [only] : [])) as { id: string; name: string; description: string | null; enabled: number; version: number; definition: string }[];
+    .all(...(only ? [only] : [])) as { id: string; name: string; description: string | null; enabled: number; version: number; events_from: number; events_from_at: string | null; definition: string }[];
   const weekAgo = new Date(now - 7 * 86_400_000).toISOString();
   const last = db.prepare(`SELECT id, status, created_at, finished_at FROM runs WHERE workflow_id = ? AND scope = '' ORDER BY seq DESC LIMIT 1`);
   const stats = db.prepare(
@@ -201,6 +218,7 @@ export function summaries(db: Sqlite, now: number, only?: string): WorkflowSumma
       runs7d: s.n,
       successRate7d: s.n ? s.ok / s.n : null,
       activeRuns: (active.get(r.id) as { n: number }).n,
+      eventsFrom: def.trigger.type === 'event' ? { eventId: r.events_from, at: r.events_from_at } : null,
     };
   });
 }

@@ -9,6 +9,7 @@ import type { ApiError, ImportReport } from '../../../shared/api';
 import { call } from '../api/client';
 import { useAction, useApi } from '../api/hooks';
 import { useNav } from '../api/nav';
+import { KeySavedPrompt } from '../components/AiRelease';
 import { ErrorPanel, Loading, PageHeader } from '../components/ui';
 import { SecretField, SettingsForm } from './settings/SettingsForm';
 import './setup.css';
@@ -134,10 +135,24 @@ function EmailStep() {
 function ClaudeStep() {
   const ai = useApi('ai.status', {});
   const secrets = useApi('secrets.list', {});
+  const [keySaved, setKeySaved] = useState(0);
   return (
     <>
-      <p>AI steps (drafts, reviews, lead research) use Claude with your Anthropic key. Without one they wait and tell you, rather than fail.</p>
-      <SecretField name="ANTHROPIC_API_KEY" label="Anthropic API key" stored={ai.data?.keyPresent ?? false} writable={secrets.data?.backend.writable ?? false} onSaved={ai.reload} />
+      <p>
+        AI steps (drafts, reviews, lead research) use Claude with your Anthropic key. Without one they wait and tell you, rather than fail; when you save the key you choose
+        whether the waiting ones run.
+      </p>
+      <SecretField
+        name="ANTHROPIC_API_KEY"
+        label="Anthropic API key"
+        stored={ai.data?.keyPresent ?? false}
+        writable={secrets.data?.backend.writable ?? false}
+        onSaved={() => {
+          ai.reload();
+          setKeySaved((n) => n + 1);
+        }}
+      />
+      <KeySavedPrompt checkNonce={keySaved} />
     </>
   );
 }

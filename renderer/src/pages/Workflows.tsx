@@ -1,5 +1,5 @@
 import { useId, useMemo, useRef, useState, type FormEvent } from 'react';
-import type { ApiError, EngineStatus, ValidationIssue, WorkflowSummary } from '../../../shared/api';
+import type { ApiError, BackfillResult, EngineStatus, ValidationIssue, WorkflowSummary } from '../../../shared/api';
 import { call } from '../api/client';
 import { hashWith } from '../api/nav';
 import { useAction, useApi, useEvent } from '../api/hooks';
@@ -575,6 +575,8 @@ function WorkflowDetail({ id, onBack }: { id: string; onBack: () => void }) {
           <RunWithInput pending={run.pending} onStart={(input) => void run.run(input)} />
         </Card>
 
+        {w.eventsFrom && w.trigger.type === 'event' ? <PastEvents id={id} event={w.trigger.event} eventsFrom={w.eventsFrom} onStarted={runs.reload} /> : null}
+
         <Card
           title="Graph"
           id="wf-graph"
@@ -681,6 +683,104 @@ function WorkflowDetail({ id, onBack }: { id: string; onBack: () => void }) {
         <Versions id={id} current={w.version} currentDefinition={wf.data.definition} versions={wf.data.versions} />
       </div>
     </>
+  );
+}
+
+/**
+ * An event trigger starts listening when the workflow is enabled: events recorded before are never
+ * run by themselves. Here the person may run it for them: count first (dry run), then confirm.
+ */
+function PastEvents({ id, event, eventsFrom, onStarted }: { id: string; event: string; eventsFrom: { eventId: number; at: string | null }; onStarted: () => void }) {
+  const [since, setSince] = useState('');
+  const [count, setCount] = useState<BackfillResult | null>(null);
+  const [result, setResult] = useState<BackfillResult | null>(null);
+  const [confirming, setConfirming] = useState(false);
+  const ids = { since: useId(), title: useId() };
+  const input = () => ({ id, ...(since ? { since } : {}) });
+  const dry = useAction(async () => {
+    setResult(null);
+    setConfirming(false);
+    setCount(await call('workflows.backfill', { ...input(), dryRun: true }));
+  });
+  const go = useAction(async () => {
+    const r = await call('workflows.backfill', { ...input(), dryRun: false });
+    setResult(r);
+    setCount(null);
+    setConfirming(false);
+    onStarted();
+  });
+  const events = (n: number) => `${n.toLocaleString()} ${event} event${n === 1 ? '' : 's'}`;
+  return (
+    <Card title="Past events" id="wf-past-events">
+      <p>
+        Listening for <code>{event}</code> {eventsFrom.at ? `since ${shortTime(eventsFrom.at)}` : 'since it was enabled'} (after event #{eventsFrom.eventId}). Events recorded before
+        that are never run by this workflow on their own; you can run it for them here.
+      </p>
+      <form
+        className="form-row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void dry.run();
+        }}
+      >
+        <div className="field">
+          <label htmlFor={ids.since}>Only events since (optional)</label>
+          <input
+            id={ids.since}
+            type="date"
+            value={since}
+            onChange={(e) => {
+              setSince(e.target.value);
+              setCount(null);
+            }}
+          />
+        </div>
+        <div className="form-actions">
+          <button type="submit" className="btn" disabled={dry.pending}>
+            {dry.pending ? 'Counting…' : 'Count existing matching events'}
+          </button>
+        </div>
+      </form>
+      {dry.error ? <ErrorPanel what="Could not count the existing events" error={dry.error} /> : null}
+      {count ? (
+        <div className="notice" data-testid="backfill-count" data-matching={count.matching} data-to-start={count.toStart}>
+          <p>
+            {events(count.matching)} recorded before it listened {count.filter ? `match its filter (of ${count.scanned.toLocaleString()})` : 'exist'}
+            {count.alreadyRun ? `; ${count.alreadyRun.toLocaleString()} already have a run` : ''}. Dry run: nothing was started.
+          </p>
+          {count.toStart === 0 ? (
+            <p className="muted">Nothing to run.</p>
+          ) : confirming ? (
+            <div className="form-actions" role="group" aria-label="Confirm the runs">
+              <span>
+                Start {count.toStart.toLocaleString()} run{count.toStart === 1 ? '' : 's'} now{count.remaining ? ` (the oldest; ${count.remaining.toLocaleString()} more later)` : ''}? Each event runs
+                once.
+              </span>
+              <button type="button" className="btn btn-primary" disabled={go.pending} onClick={() => void go.run()}>
+                {go.pending ? 'Starting…' : `Start ${count.toStart.toLocaleString()} run${count.toStart === 1 ? '' : 's'}`}
+              </button>
+              <button type="button" className="btn" onClick={() => setConfirming(false)}>
+                Cancel
+              </button>
+            </div>
+          ) : (
+            <div className="form-actions">
+              <button type="button" className="btn btn-primary" onClick={() => setConfirming(true)}>
+                Run for the {count.toStart.toLocaleString()} existing event{count.toStart === 1 ? '' : 's'}…
+              </button>
+            </div>
+          )}
+        </div>
+      ) : null}
+      {go.error ? <ErrorPanel what="Could not start the runs" error={go.error} /> : null}
+      {result ? (
+        <p className="success" role="status" data-testid="backfill-result">
+          Started {result.started.toLocaleString()} run{result.started === 1 ? '' : 's'}
+          {result.skippedActive ? `; ${result.skippedActive.toLocaleString()} skipped (the contact already has an active run)` : ''}
+          {result.remaining ? `; ${result.remaining.toLocaleString()} more events wait (count again to run them)` : ''}.
+        </p>
+      ) : null}
+    </Card>
   );
 }
 

@@ -21,6 +21,14 @@ export const workflows = sqliteTable(
     triggerType: text('trigger_type').notNull(),
     /** event type for event triggers, slug for webhooks. */
     triggerKey: text('trigger_key'),
+    /**
+     * Event triggers start after this event id: the high-water mark of the events table when the
+     * workflow was enabled or its trigger changed (docs/engine.md, "Event triggers"). Events up to
+     * it are never dispatched to this workflow; workflows.backfill runs them on request.
+     */
+    eventsFrom: integer('events_from').notNull().default(0),
+    /** When events_from was set (ISO), shown as "listening since". */
+    eventsFromAt: text('events_from_at'),
     createdAt: text('created_at').notNull().default(now),
     updatedAt: text('updated_at').notNull().default(now),
   },
@@ -203,6 +211,8 @@ export const escalations = sqliteTable(
     workflowId: text('workflow_id'),
     /** Dedupe: the same key is raised once. */
     key: text('key'),
+    /** Stays on top of the open escalations until acknowledged (e.g. the AI spend cap reached). */
+    pinned: integer('pinned', { mode: 'boolean' }).notNull().default(false),
     createdAt: text('created_at').notNull(),
     acknowledgedAt: text('acknowledged_at'),
     acknowledgedBy: text('acknowledged_by'),
