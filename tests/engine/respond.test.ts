@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../electron/core/core';
-import { engineOf, RUN_ANSWERS } from '../../electron/core/engine';
+import { engineOf, RUN_ANSWERS, RunAnswers } from '../../electron/core/engine';
 import { sanitizeResponseHeaders, RESPOND_CSP } from '../../electron/core/engine/respond';
 import type { SecretStore } from '../../electron/core/secrets';
 import { startServer, type BatonServer } from '../../electron/server';
@@ -65,7 +65,8 @@ async function post(slug: string, body: unknown, headers: Record<string, string>
   } catch {
     /* not JSON */
   }
-  return { status: res.status, text, json: json as Record<string, any>, headers: res.headers };
+  // The answers' shapes are asserted by the tests.
+  return { status: res.status, text, json: json as { [k: string]: unknown; runId: string; message: string; error: { [k: string]: unknown; runId: string; message: string } }, headers: res.headers };
 }
 
 async function until(what: string, fn: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
@@ -428,6 +429,25 @@ describe('many callers at once', () => {
     expect(answers.waiting).toBe(0);
     expect(core.bus.listenerCount('run.updated')).toBe(before.updated);
     expect(core.bus.listenerCount('run.responded')).toBe(before.responded);
+  });
+});
+
+describe('closing', () => {
+  it('ends every pending wait at once (a stopping server does not hang on a 2-minute timeout) and drops its listeners', { timeout: 60_000 }, async () => {
+    const before = core.bus.listenerCount('run.updated');
+    const answers = new RunAnswers(core.db, core.bus, () => engineOf(core).dispatchEvents());
+    expect(core.bus.listenerCount('run.updated')).toBe(before + 1);
+    const { runId } = await core.call('runs.start', { workflow: 'wf-slow', input: {} });
+    const t0 = Date.now();
+    const pending = answers.wait(runId, 'lastNode', 120_000);
+    expect(answers.waiting).toBe(1);
+    answers.close();
+    expect(await pending).toMatchObject({ kind: 'timeout' });
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(answers.waiting).toBe(0);
+    expect(core.bus.listenerCount('run.updated')).toBe(before);
+    expect(await answers.wait(runId, 'lastNode', 120_000)).toMatchObject({ kind: 'timeout', waitedMs: 0 });
+    await core.call('runs.cancel', { id: runId });
   });
 });
 

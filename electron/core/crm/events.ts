@@ -101,8 +101,8 @@ const formOf = (r: FormRow): FormDefT => ({
   fields: JSON.parse(r.fields),
   tags: JSON.parse(r.tags),
   source: r.source,
-  redirect: r.redirect,
-  respond: r.respond === null ? null : (JSON.parse(r.respond) as FormDefT['respond']),
+  ...(r.redirect !== null ? { redirect: r.redirect } : {}),
+  ...(r.respond !== null ? { respond: JSON.parse(r.respond) as FormDefT['respond'] } : {}),
 });
 
 export function listForms(core: Core): FormDefT[] {

@@ -127,8 +127,10 @@ interface ResponseRow {
  * event name for the whole process and a map of waiters by run id.
  */
 export class RunAnswers {
-  private readonly waiters = new Map<string, Set<() => void>>();
+  /** Per run id: each waiting request's check (read the store) and end (answer now, the core closes). */
+  private readonly waiters = new Map<string, Set<{ check: () => void; end: () => void }>>();
   private readonly offs: (() => void)[];
+  private closed = false;
   private readonly q: {
     response: { get(id: string): unknown };
     run: { get(id: string): unknown };
@@ -150,7 +152,7 @@ export class RunAnswers {
     };
     const poke = (p: { id: string }) => {
       const set = this.waiters.get(p.id);
-      if (set) for (const w of [...set]) w();
+      if (set) for (const w of [...set]) w.check();
     };
     this.offs = [bus.on('run.updated', poke), bus.on('run.responded', poke)];
   }
@@ -162,9 +164,11 @@ export class RunAnswers {
     return n;
   }
 
-  /** Stop listening (the core closes). Pending waits end at their timeout. */
+  /** Stop listening (the core closes): every pending wait ends now with { kind: 'timeout' } (its caller gets 202). */
   close(): void {
+    this.closed = true;
     for (const off of this.offs) off();
+    for (const set of [...this.waiters.values()]) for (const w of [...set]) w.end();
   }
 
   /** The answer for a caller of `runId` now, or null while the run goes on without one. */
@@ -189,6 +193,7 @@ export class RunAnswers {
    */
   wait(runId: string, mode: WaitMode, timeoutMs: number): Promise<RunAnswer> {
     const t0 = Date.now();
+    if (this.closed) return Promise.resolve({ kind: 'timeout', status: 'running', waitedMs: 0 });
     return new Promise<RunAnswer>((resolve) => {
       let done = false;
       const finish = (a: RunAnswer) => {
@@ -196,7 +201,7 @@ export class RunAnswers {
         done = true;
         clearTimeout(timer);
         const set = this.waiters.get(runId);
-        set?.delete(check);
+        set?.delete(waiter);
         if (set && set.size === 0) this.waiters.delete(runId);
         resolve(a);
       };
@@ -209,9 +214,10 @@ export class RunAnswers {
         }
         if (a) finish(a);
       };
+      const waiter = { check, end: () => finish({ kind: 'timeout', status: 'running', waitedMs: Date.now() - t0 }) };
       let set = this.waiters.get(runId);
       if (!set) this.waiters.set(runId, (set = new Set()));
-      set.add(check);
+      set.add(waiter);
       // Declared before any call of finish(): check() below is the first.
       const timer = setTimeout(() => {
         let status: RunStatus = 'running';
