@@ -18,6 +18,7 @@ export default defineConfig({
           'jobs/dispatcher': r('electron/jobs/dispatcher.ts'),
           'crm-bench': r('electron/core/crm/bench.ts'),
           'engine-bench': r('electron/core/bench/engine.ts'),
+          'webhook-bench': r('electron/server/bench.ts'),
         },
         output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
       },
