@@ -130,9 +130,10 @@ export const WebhookTrigger = z
       .string()
       .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'use lower-case letters, digits and - (the URL is /hooks/<slug>)')
       .refine((s) => !RESERVED_HOOK_SLUGS.includes(s), 'forms and events are taken (/hooks/forms/<form> is lead capture, /hooks/events is event ingest): pick another slug'),
-    responseMode: WebhookResponseMode.default('onReceived'),
+    /** Default onReceived (not filled in, so a definition stored before these fields hashes the same). */
+    responseMode: WebhookResponseMode.optional(),
     /** lastNode / respondNode: how long the caller waits for the answer (default 30s, 100ms to 2m). */
-    responseTimeout: ResponseTimeout.default(RESPONSE_TIMEOUT_DEFAULT),
+    responseTimeout: ResponseTimeout.optional(),
   })
   .strict();
 export const Trigger = z.discriminatedUnion('type', [ManualTrigger, ScheduleTrigger, EventTrigger, WebhookTrigger]);

@@ -47,7 +47,8 @@ export default defineNode({
   run(ctx) {
     const p = ctx.params;
     const redirect = p.redirect === undefined || p.redirect === null ? null : String(p.redirect);
-    const status = p.status === undefined ? (redirect ? 303 : 200) : p.status;
+    // An expression may give the status as text ("201").
+    const status = p.status === undefined ? (redirect ? 303 : 200) : typeof p.status === 'string' && /^\d{3}$/.test(p.status) ? Number(p.status) : p.status;
     if (typeof status !== 'number' || !Number.isInteger(status) || status < 200 || status > 599) {
       throw new NodeError(`parameter "status" must be a whole number from 200 to 599, got ${JSON.stringify(status)}`, { retryable: false, code: 'bad_param' });
     }

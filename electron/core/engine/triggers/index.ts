@@ -5,7 +5,7 @@
  */
 import { desc, eq } from 'drizzle-orm';
 import { ApiError, SecretName, triggersOps } from '../../../../shared/api';
-import { durationMs } from '../../../../shared/contract/workflow';
+import { durationMs, RESPONSE_TIMEOUT_DEFAULT } from '../../../../shared/contract/workflow';
 import type { Core } from '../../core';
 import { defineDomain } from '../../domain';
 import { hostService } from '../../env';
@@ -127,7 +127,8 @@ function registerTriggers(core: Core) {
     if (!r) return null;
     // The current version's responseMode (definitions are cached per version).
     const t = loadDefinition(db, r.id, r.version).trigger;
-    return { workflowId: r.id, enabled: r.enabled === 1, ...(t.type === 'webhook' ? { response: { mode: t.responseMode, timeoutMs: durationMs(t.responseTimeout) } } : {}) };
+    if (t.type !== 'webhook' || !t.responseMode || t.responseMode === 'onReceived') return { workflowId: r.id, enabled: r.enabled === 1 };
+    return { workflowId: r.id, enabled: r.enabled === 1, response: { mode: t.responseMode, timeoutMs: durationMs(t.responseTimeout ?? RESPONSE_TIMEOUT_DEFAULT) } };
   };
   const answers = core.get(RUN_ANSWERS);
   const hooks = createHookHandler({
