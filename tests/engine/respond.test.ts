@@ -327,7 +327,7 @@ describe('the respond node', () => {
       ], [{ from: 'answer', to: 'next' }]),
     );
     // The defaults are not written into the definition (one stored before these fields hashes the same).
-    expect((await core.call('workflows.get', { id: 'wf-quiet' })).definition.trigger).toEqual({ type: 'webhook', slug: 'quiet' });
+    expect(((await core.call('workflows.get', { id: 'wf-quiet' })).definition as { trigger: unknown }).trigger).toEqual({ type: 'webhook', slug: 'quiet' });
     const r = await post('quiet', { a: 1 });
     expect(r.status).toBe(202); // onReceived (the default) is today's answer
     await until('the run to finish', async () => finished(await runStatus(r.json.runId)));
