@@ -15,6 +15,7 @@ import { startServer, type BatonServer } from '../../electron/server';
 import { ApiError } from '../../shared/api';
 import type { WorkflowDefinitionInput } from '../../shared/contract/workflow';
 import { openTestCore } from '../helpers';
+import { harness, wf } from './util';
 
 class MemorySecretStore implements SecretStore {
   values = new Map<string, string>();
@@ -537,5 +538,22 @@ describe('lead-capture forms (POST /hooks/forms/<form>)', () => {
     expect(off.location).toBe('https://example.com/thanks');
     expect((await core.call('runs.list', { workflow: 'demo-answer', limit: 10 })).runs).toHaveLength(2);
     expect(core.get(RUN_ANSWERS).waiting).toBe(0);
+  });
+});
+
+describe('limits', () => {
+  it('an answer over engine.maxStepOutputBytes fails the respond step and records nothing', async () => {
+    const h = await harness();
+    try {
+      await h.core.call('settings.set', { key: 'engine.maxStepOutputBytes', value: 2048 });
+      await h.importWf(wf('big', [{ id: 'r', type: 'respond', params: { body: '=$pad("", 5000, "x")' } }]));
+      const d = await h.detail(await h.run('big'));
+      expect(d.status).toBe('failed');
+      expect(d.error).toMatchObject({ code: 'output_too_large', nodeId: 'r' });
+      expect(d.error?.message).toMatch(/^the answer of r is 4\.9 KB, over the limit of 2\.0 KB/);
+      expect(d.response).toBeNull();
+    } finally {
+      await h.cleanup();
+    }
   });
 });
