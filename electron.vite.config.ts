@@ -19,6 +19,7 @@ export default defineConfig({
           'jobs/check': r('electron/jobs/check.ts'),
           'crm-bench': r('electron/core/crm/bench.ts'),
           'engine-bench': r('electron/core/bench/engine.ts'),
+          'webhook-bench': r('electron/server/bench.ts'),
         },
         output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
       },

@@ -22,6 +22,10 @@ export class EventBus {
     this.ee.on(name, cb);
     return () => this.ee.off(name, cb);
   }
+  /** Listeners of one event name (tests check that waiting requests leave none behind). */
+  listenerCount(name: EventName | '*'): number {
+    return this.ee.listenerCount(name);
+  }
   onAny(cb: AnyListener): () => void {
     this.ee.on('*', cb);
     return () => this.ee.off('*', cb);

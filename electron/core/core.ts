@@ -43,6 +43,8 @@ export interface PublicResponse {
   /** JSON body, or `html` for a page. */
   json?: unknown;
   html?: string;
+  /** A body sent as it is, with the Content-Type (and any Content-Security-Policy) in `headers` (a workflow's answer). */
+  text?: string;
   headers?: Record<string, string>;
 }
 export type PublicHandler = (req: PublicRequest) => Promise<PublicResponse> | PublicResponse;

@@ -258,6 +258,9 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
       send(res, out.status, out.html, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': PUBLIC_HTML_CSP, 'Cache-Control': 'no-store', ...extra });
     } else if (out.json !== undefined) {
       sendJson(res, out.status, out.json, extra);
+    } else if (out.text !== undefined) {
+      // A workflow's answer: its headers were sanitised and carry a sandbox CSP (engine/respond.ts).
+      send(res, out.status, out.text, extra);
     } else {
       send(res, out.status, '', extra);
     }

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { eventType, op } from './base';
+import { RedirectUrl, ResponseTimeout } from './workflow';
 
 export const STAGES = ['subscriber', 'lead', 'mql', 'sql', 'opportunity', 'customer', 'churned'] as const;
 export const Stage = z.enum(STAGES, { error: `use one of ${STAGES.join(', ')}` });
@@ -308,6 +309,24 @@ export const FormDef = z
     fields: z.record(z.string().min(1).max(100), z.string()).refine((m) => Object.values(m).includes('email'), { error: 'map one form field to email' }),
     tags: z.array(Tag).max(20).default([]),
     source: z.string().max(100).nullish(),
+    /**
+     * The thank-you page: a browser form post (urlencoded or multipart) is answered 303 See Other
+     * to this http(s) URL; a JSON post gets { ok: true, redirect }. Fixed here, never taken from the
+     * submission (no open redirect).
+     */
+    redirect: RedirectUrl.nullish(),
+    /**
+     * Wait for the run of this workflow (event trigger form.submitted) started by the submission
+     * and answer with what its `respond` node answers (a personalised redirect, a page, JSON), for
+     * at most `timeout`; otherwise (no respond node ran, the run failed, too slow) the usual answer.
+     */
+    respond: z
+      .object({
+        workflow: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'give the id of a workflow whose trigger is the event form.submitted'),
+        timeout: ResponseTimeout.default('10s'),
+      })
+      .strict()
+      .nullish(),
   })
   .strict();
 export type FormDef = z.infer<typeof FormDef>;

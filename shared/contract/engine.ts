@@ -76,10 +76,27 @@ export const StepDetail = z.object({
 });
 export type StepDetail = z.infer<typeof StepDetail>;
 
+/** What a `respond` node answered the caller waiting on a run (webhook, form); the first one wins. */
+export const RunResponse = z.object({
+  /** The node that answered, and its run (this run, or a forEach body / sub-workflow run below it). */
+  nodeId: z.string(),
+  fromRunId: z.string(),
+  status: z.number().int(),
+  headers: z.record(z.string(), z.string()),
+  /** The http(s) URL the caller was redirected to, or null. */
+  redirect: z.string().nullable(),
+  /** Size of the body in bytes (the body itself is in the node's params or its input). */
+  bodyBytes: z.number().int(),
+  at: z.string(),
+});
+export type RunResponse = z.infer<typeof RunResponse>;
+
 export const RunDetail = RunSummary.extend({
   input: z.unknown(),
   output: z.unknown(),
   steps: z.array(StepDetail),
+  /** The answer a respond node recorded for this run's caller (null when none ran). */
+  response: RunResponse.nullable().optional(),
 });
 export type RunDetail = z.infer<typeof RunDetail>;
 
@@ -357,6 +374,8 @@ export const engineEvents = {
   'escalation.raised': EscalationRaised,
   'approvals.count': z.object({ pending: z.number().int() }),
   'workflows.changed': z.object({ id: z.string() }),
+  /** A respond node recorded the answer for the caller waiting on run `id` (the top-level run). */
+  'run.responded': z.object({ id: z.string(), workflowId: z.string(), nodeId: z.string(), status: z.number().int(), at: z.string() }),
 } as const;
 
 /** Event types the engine records (rows of the events table a workflow can start on or wait for). */

@@ -81,6 +81,56 @@ export const EventTrigger = z
   .strict();
 /** Webhook slugs the CRM's public routes use below /hooks. */
 export const RESERVED_HOOK_SLUGS: readonly string[] = ['forms', 'events'];
+/** How long a webhook caller may wait for the run's answer (responseTimeout): at least 100 ms, at most 2 minutes. */
+export const RESPONSE_TIMEOUT_MIN_MS = 100;
+export const RESPONSE_TIMEOUT_MAX_MS = 120_000;
+/** The default responseTimeout. */
+export const RESPONSE_TIMEOUT_DEFAULT = '30s';
+/** A responseTimeout: a duration between 100 ms and 2 minutes. */
+export const ResponseTimeout = Duration.refine(
+  (d) => {
+    const ms = durationMs(d);
+    return ms >= RESPONSE_TIMEOUT_MIN_MS && ms <= RESPONSE_TIMEOUT_MAX_MS;
+  },
+  'use a duration from 100ms to 2m (e.g. "30s"): past it the caller gets 202 with the run id and the run goes on',
+);
+/** Longest redirect URL accepted (browsers and proxies cut longer ones). */
+export const REDIRECT_URL_MAX = 2000;
+/**
+ * Why `url` may not be a redirect target (a Location header), or null: it must be an absolute
+ * http(s) URL without user:password@ (a "https://bank.example@evil.example" look-alike) and
+ * without control characters, at most 2,000 characters.
+ */
+export function redirectProblem(url: string): string | null {
+  if (url.length > REDIRECT_URL_MAX) return `the URL is ${url.length} characters; the limit is ${REDIRECT_URL_MAX}`;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(url)) return 'the URL contains a control character (CR, LF, tab …)';
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return `"${url.slice(0, 100)}" is not an absolute URL (use https://example.com/thanks)`;
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') return `use an http(s) URL, not ${u.protocol}`;
+  if (u.username || u.password) return 'the URL may not carry a user name or password (user:pass@host)';
+  return null;
+}
+/** A redirect target: an absolute http(s) URL (see redirectProblem). */
+export const RedirectUrl = z.string().superRefine((s, ctx) => {
+  const p = redirectProblem(s);
+  if (p) ctx.addIssue({ code: 'custom', message: p });
+});
+
+/**
+ * What a webhook caller gets back (docs/workflows.md, "Answering the caller"):
+ * - onReceived: 202 { runId } as soon as the run is stored (the default);
+ * - lastNode: the run's output (200 JSON) when it finishes, or 500 naming the failed step;
+ * - respondNode: what the first `respond` node of the run answers (the run goes on after it).
+ * In lastNode mode a `respond` node that runs answers too (the first answer wins).
+ * Past responseTimeout the caller gets 202 { runId, status } and the run goes on.
+ */
+export const WebhookResponseMode = z.enum(['onReceived', 'lastNode', 'respondNode']);
+export type WebhookResponseMode = z.output<typeof WebhookResponseMode>;
 export const WebhookTrigger = z
   .object({
     type: z.literal('webhook'),
@@ -88,6 +138,10 @@ export const WebhookTrigger = z
       .string()
       .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'use lower-case letters, digits and - (the URL is /hooks/<slug>)')
       .refine((s) => !RESERVED_HOOK_SLUGS.includes(s), 'forms and events are taken (/hooks/forms/<form> is lead capture, /hooks/events is event ingest): pick another slug'),
+    /** Default onReceived (not filled in, so a definition stored before these fields hashes the same). */
+    responseMode: WebhookResponseMode.optional(),
+    /** lastNode / respondNode: how long the caller waits for the answer (default 30s, 100ms to 2m). */
+    responseTimeout: ResponseTimeout.optional(),
   })
   .strict();
 export const Trigger = z.discriminatedUnion('type', [ManualTrigger, ScheduleTrigger, EventTrigger, WebhookTrigger]);

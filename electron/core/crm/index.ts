@@ -11,7 +11,7 @@ import { defineDomain } from '../domain';
 import { createContact, deleteContact, getContact, listContacts, mergeContacts, purgeDeleted, restoreContact, updateContact } from './contacts';
 import { importCsv } from './csv';
 import { checkDealStage, createDeal, listDeals, updateDeal } from './deals';
-import { eventsRoute, formsRoute, ingestEvents, listForms, rotateIngestKey, saveForm } from './events';
+import { eventsRoute, formsRoute, ingestEvents, listForms, rotateIngestKey, saveFormChecked } from './events';
 import { dashboard, refreshRollup } from './kpi';
 import { countFilter, deleteSegment, listSegments, saveSegment } from './segments';
 import { getScoring, rescore, setScoring } from './scoring';
@@ -58,7 +58,7 @@ export function crmHandlers(core: Core): HandlerMap<keyof typeof crmOps> {
     'events.ingest': (i) => ingestEvents(core, i.events, { reason: 'api' }),
     'events.ingestKey.rotate': () => rotateIngestKey(core),
     'forms.list': () => ({ forms: listForms(core) }),
-    'forms.save': (i) => saveForm(core, i),
+    'forms.save': (i) => saveFormChecked(core, i),
     'forms.delete': (i) => ({ deleted: storeOf(core).stmt(`DELETE FROM forms WHERE slug = ?`).run(i.slug).changes > 0 }),
     'scoring.rules.get': () => getScoring(core),
     'scoring.rules.set': (i) => setScoring(core, i.config),

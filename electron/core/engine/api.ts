@@ -352,7 +352,13 @@ export function engineHandlers(core: Core, engine: Engine): HandlerMap<
           waitingFor: s.status === 'waiting' ? s.waiting_for : null,
         }),
       );
-      return { ...runSummary(r), input: P(r.input), output: P(r.output), steps };
+      const resp = db.prepare('SELECT from_run_id, node_id, status, headers, body, redirect, created_at FROM run_responses WHERE run_id = ?').get(id) as
+        | { from_run_id: string; node_id: string; status: number; headers: string; body: string | null; redirect: string | null; created_at: string }
+        | undefined;
+      const response = resp
+        ? { nodeId: resp.node_id, fromRunId: resp.from_run_id, status: resp.status, headers: P(resp.headers) as Record<string, string>, redirect: resp.redirect, bodyBytes: resp.body === null ? 0 : Buffer.byteLength(resp.body), at: resp.created_at }
+        : null;
+      return { ...runSummary(r), input: P(r.input), output: P(r.output), steps, response };
     },
     'runs.start': ({ workflow, input, idempotencyKey, subject }) =>
       engine.startRun({

@@ -326,6 +326,7 @@ export class Executor {
         },
         escalate: (e) => void effects.push({ kind: 'escalation', ...e }),
         publish: (e) => void effects.push({ kind: 'event', ...e }),
+        respond: (r) => void effects.push({ kind: 'response', nodeId: cn.id, ...r }),
         setPhase: (phase) => void effects.push({ kind: 'phase', phase }),
         plans: {
           add: (title, content) => void effects.push({ kind: 'plan', title, content }),
@@ -422,8 +423,18 @@ export class Executor {
   private effectsTooLarge(nodeId: string, effects: Effect[]): StepOutcome | null {
     for (const e of effects) {
       const text =
-        e.kind === 'event' ? JSON.stringify(e.data ?? null) : e.kind === 'plan' ? JSON.stringify(e.content ?? null) : e.kind === 'learning' ? e.text : e.kind === 'escalation' ? e.title + e.detail : e.phase;
-      const what = e.kind === 'event' ? `data of the event ${e.type} published by ${nodeId}` : `${e.kind} recorded by ${nodeId}`;
+        e.kind === 'event'
+          ? JSON.stringify(e.data ?? null)
+          : e.kind === 'plan'
+            ? JSON.stringify(e.content ?? null)
+            : e.kind === 'learning'
+              ? e.text
+              : e.kind === 'escalation'
+                ? e.title + e.detail
+                : e.kind === 'response'
+                  ? (e.body ?? '') + JSON.stringify(e.headers)
+                  : e.phase;
+      const what = e.kind === 'event' ? `data of the event ${e.type} published by ${nodeId}` : e.kind === 'response' ? `the answer of ${nodeId}` : `${e.kind} recorded by ${nodeId}`;
       const r = this.tooLarge(text, what);
       if (r) return r;
     }

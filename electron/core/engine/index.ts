@@ -13,6 +13,7 @@ import { hostService, type ThreadEnv } from '../env';
 import { engineHandlers } from './api';
 import { Engine } from './engine';
 import { ENGINE_NODES } from './nodes';
+import { RunAnswers } from './respond';
 
 export { defineNode, NodeError, NodeRegistry, type NodeContext, type NodeDef, type NodeResult, type Suspend, type Resume } from './registry';
 export { validateWorkflow, type ValidationResult } from './validate';
@@ -23,6 +24,10 @@ export { ENGINE_NODES } from './nodes';
 
 /** The engine of a host (main thread only). */
 export const ENGINE = hostService<Engine>('engine');
+
+/** The answers of runs to the callers waiting on them (webhooks in lastNode/respondNode mode, forms). */
+export const RUN_ANSWERS = hostService<RunAnswers>('runAnswers');
+export { RunAnswers, answerToPublic, responseToPublic, type RunAnswer } from './respond';
 
 /** The engine of a core. */
 export function engineOf(env: Pick<ThreadEnv, 'get'>): Engine {
@@ -45,6 +50,8 @@ export const engineDomain = defineDomain({
   create(core) {
     const engine = new Engine(core);
     core.provide(ENGINE, engine);
+    const answers = new RunAnswers(core.db, core.bus, () => engine.dispatchEvents());
+    core.provide(RUN_ANSWERS, answers);
     // Rows appended by any domain of this process are dispatched now, not at the next heartbeat
     // (one-shot CLI commands leave them to the running host).
     core.onEventsAppended(() => {
@@ -54,7 +61,10 @@ export const engineDomain = defineDomain({
     return {
       handlers: engineHandlers(core, engine),
       services: [{ name: 'engine', start: () => engine.start(core.opts.host === 'cli' ? 'inline' : 'pool'), stop: () => engine.stop() }],
-      onClose: () => engine.stop(),
+      onClose: () => {
+        answers.close();
+        return engine.stop();
+      },
     };
   },
 });

@@ -94,6 +94,12 @@ export interface NodeContext<P = Record<string, unknown>> {
    * title); `pinned`: stays on top of the open escalations until acknowledged.
    */
   escalate(e: { severity: Severity; title: string; detail: string; key?: string; pinned?: boolean }): void;
+  /**
+   * Record the answer for the caller waiting on this run (a webhook in lastNode/respondNode mode, a form
+   * with respond.workflow), atomic with the step's result. The first answer of a top-level run wins (one
+   * from a forEach body or a sub-workflow answers for the top-level run). Headers must be sanitised.
+   */
+  respond(r: { status: number; headers: Record<string, string>; body: string | null; redirect: string | null }): void;
   /** Append a domain event with the step's result. */
   publish(e: { type: string; data?: unknown; subject?: { type: string; id: string } }): void;
   setPhase(phase: RunPhase): void;

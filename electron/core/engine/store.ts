@@ -82,7 +82,9 @@ export type Effect =
   | { kind: 'event'; type: string; data?: unknown; subject?: { type: string; id: string } }
   | { kind: 'phase'; phase: string }
   | { kind: 'plan'; title: string; content: unknown }
-  | { kind: 'learning'; text: string; tags: string[] };
+  | { kind: 'learning'; text: string; tags: string[] }
+  /** A respond node's answer for the caller waiting on the top-level run (engine/respond.ts). */
+  | { kind: 'response'; nodeId: string; status: number; headers: Record<string, string>; body: string | null; redirect: string | null };
 
 export interface StepError extends RunError {
   retryable: boolean;
@@ -215,6 +217,12 @@ function prepareStatements(db: Sqlite) {
     outboxDone: q('UPDATE outbox SET status = ?, response = ?, sent_at = ? WHERE key = ?'),
     readyCount: q(`SELECT COUNT(*) AS n FROM steps WHERE status = 'ready'`),
     setting: q('SELECT value FROM settings WHERE key = ?'),
+    // The top-level run above a forEach body or sub-workflow run (a respond node answers for it).
+    rootRun: q(`WITH RECURSIVE up(id, workflow_id, parent_run_id, n) AS (
+        SELECT id, workflow_id, parent_run_id, 0 FROM runs WHERE id = ?
+        UNION ALL SELECT r.id, r.workflow_id, r.parent_run_id, up.n + 1 FROM runs r JOIN up ON r.id = up.parent_run_id WHERE up.n < 10000)
+      SELECT id, workflow_id FROM up ORDER BY n DESC LIMIT 1`),
+    insertResponse: q(`INSERT OR IGNORE INTO run_responses (run_id, from_run_id, node_id, status, headers, body, redirect, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
     // The ancestry of a run, itself first, at most ? rows (a sub-workflow start checks the depth limit).
     ancestry: q(`WITH RECURSIVE up(id, workflow_id, scope, parent_run_id, n) AS (
         SELECT id, workflow_id, scope, parent_run_id, 0 FROM runs WHERE id = ?
@@ -992,7 +1000,15 @@ export class EngineStore {
         this.emit('run.updated', { id: run.id, workflowId: run.workflowId, status: 'running', phase: e.phase, at: iso });
       } else if (e.kind === 'plan') this.s.insertPlan.run(run.workflowId, run.id, e.title, J(e.content), iso);
       else if (e.kind === 'learning') this.s.insertLearning.run(run.workflowId, run.id, e.text, J(e.tags), iso);
+      else if (e.kind === 'response') this.recordResponse(run, e, iso);
     });
+  }
+
+  /** A respond node's answer, for the top-level run; the first one wins. The commit then tells the waiting route. */
+  private recordResponse(run: RunInfo, e: Extract<Effect, { kind: 'response' }>, iso: string): void {
+    const root = run.parentRunId === null ? { id: run.id, workflow_id: run.workflowId } : ((this.s.rootRun.get(run.id) as { id: string; workflow_id: string } | undefined) ?? { id: run.id, workflow_id: run.workflowId });
+    const r = this.s.insertResponse.run(root.id, run.id, e.nodeId, e.status, J(e.headers), e.body, e.redirect, iso);
+    if (r.changes) this.emit('run.responded', { id: root.id, workflowId: root.workflow_id, nodeId: e.nodeId, status: e.status, at: iso });
   }
 
   raiseEscalation(e: { severity: string; title: string; detail: string; runId?: string | null; workflowId?: string | null; key?: string; pinned?: boolean | undefined }): string | null {

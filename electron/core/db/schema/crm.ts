@@ -84,6 +84,10 @@ export const forms = sqliteTable('forms', {
   fields: json('fields', 'forms').notNull(),
   tags: json('tags', 'forms').notNull().default(sql`'[]'`),
   source: text('source'),
+  /** The thank-you page a browser is sent to (303) after a submission: an http(s) URL. */
+  redirect: text('redirect'),
+  /** JSON { workflow, timeout }: wait for that workflow's run and answer with its respond node. */
+  respond: text('respond', { mode: 'json' }),
   createdAt: text('created_at').notNull().default(now),
   updatedAt: text('updated_at').notNull().default(now),
 });

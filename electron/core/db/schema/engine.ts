@@ -175,6 +175,30 @@ export const outbox = sqliteTable(
   (t) => [uniqueIndex('outbox_key').on(t.key), index('outbox_run').on(t.runId)],
 );
 
+/**
+ * The answer a `respond` node recorded for the caller waiting on a run (a webhook in
+ * lastNode / respondNode mode, a form with respond.workflow). One row per top-level run:
+ * the first respond node wins (a respond node in a forEach body or a sub-workflow answers
+ * for the top-level run). Written in the same transaction as the respond step's result.
+ */
+export const runResponses = sqliteTable('run_responses', {
+  /** The top-level run the caller waits for. */
+  runId: text('run_id')
+    .primaryKey()
+    .references(() => runs.id, { onDelete: 'cascade' }),
+  /** The run whose step answered (the top-level run, a forEach body run or a sub-workflow run). */
+  fromRunId: text('from_run_id').notNull(),
+  nodeId: text('node_id').notNull(),
+  status: integer('status').notNull(),
+  /** JSON object of the (sanitised) response headers. */
+  headers: text('headers').notNull(),
+  /** The body as sent (JSON text or the string given); null for none. */
+  body: text('body'),
+  /** The http(s) URL of a redirect (sent as Location). */
+  redirect: text('redirect'),
+  createdAt: text('created_at').notNull(),
+});
+
 export const approvals = sqliteTable(
   'approvals',
   {

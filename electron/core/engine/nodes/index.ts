@@ -13,6 +13,7 @@ import httpRequest from './http-request';
 import join from './join';
 import log from './log';
 import parallel from './parallel';
+import respond from './respond';
 import set from './set';
 import subworkflow from './subworkflow';
 import switchNode from './switch';
@@ -31,6 +32,7 @@ export const ENGINE_NODES: NodeDef[] = [
   approval,
   escalate,
   httpRequest,
+  respond,
   subworkflow,
   log,
   phase,

@@ -5,6 +5,7 @@
  */
 import { desc, eq } from 'drizzle-orm';
 import { ApiError, SecretName, triggersOps } from '../../../../shared/api';
+import { durationMs, RESPONSE_TIMEOUT_DEFAULT } from '../../../../shared/contract/workflow';
 import type { Core } from '../../core';
 import { defineDomain } from '../../domain';
 import { hostService } from '../../env';
@@ -13,11 +14,11 @@ import { backupToRestore, createBackup } from '../../backup';
 import { checkStoreFile } from '../../db/integrity';
 import { CorruptDatabaseError } from '../../db/open';
 import { loadDefinition } from '../compile';
-import { engineOf } from '../index';
+import { engineOf, RUN_ANSWERS } from '../index';
 import type { HandlerMap } from '../../api/types';
 import { scheduleIssues } from './schedule';
 import { Scheduler, type ScheduledWorkflow } from './scheduler';
-import { createHookHandler, generateHookSecret, hookSecretName, HOOK_SLUG_RE } from './webhook';
+import { createHookHandler, generateHookSecret, hookSecretName, HOOK_SLUG_RE, type HookTarget } from './webhook';
 
 export { dueFires, nextFire, nextFires, scheduleIssues } from './schedule';
 export { Scheduler } from './scheduler';
@@ -151,14 +152,20 @@ function registerTriggers(core: Core) {
   // Imports, enable/disable and resume re-evaluate at once instead of at the next tick.
   core.bus.on('workflows.changed', () => scheduler.poke());
 
-  const findHook = (slug: string) => {
-    const r = db.prepare(`SELECT id, enabled FROM workflows WHERE trigger_type = 'webhook' AND trigger_key = ?`).get(slug) as { id: string; enabled: number } | undefined;
-    return r ? { workflowId: r.id, enabled: r.enabled === 1 } : null;
+  const findHook = (slug: string): HookTarget | null => {
+    const r = db.prepare(`SELECT id, enabled, current_version AS version FROM workflows WHERE trigger_type = 'webhook' AND trigger_key = ?`).get(slug) as { id: string; enabled: number; version: number } | undefined;
+    if (!r) return null;
+    // The current version's responseMode (definitions are cached per version).
+    const t = loadDefinition(db, r.id, r.version).trigger;
+    if (t.type !== 'webhook' || !t.responseMode || t.responseMode === 'onReceived') return { workflowId: r.id, enabled: r.enabled === 1 };
+    return { workflowId: r.id, enabled: r.enabled === 1, response: { mode: t.responseMode, timeoutMs: durationMs(t.responseTimeout ?? RESPONSE_TIMEOUT_DEFAULT) } };
   };
+  const answers = core.get(RUN_ANSWERS);
   const hooks = createHookHandler({
       findHook,
       getSecret: (name) => core.secrets.get(name),
       startRun: async (o) => engine.startRun({ workflow: o.workflow, input: o.input, trigger: o.trigger, ...(o.idempotencyKey ? { idempotencyKey: o.idempotencyKey } : {}) }),
+      awaitAnswer: (runId, mode, timeoutMs) => answers.wait(runId, mode, timeoutMs),
       log: core.log,
     });
 

@@ -13,12 +13,17 @@
  * - Wrong or missing secret -> 401 and nothing starts. Body over the limit -> 413.
  * - An `Idempotency-Key` header makes re-deliveries of the same event start one
  *   run (the same run id is returned).
- * - 202 `{ runId }` when the run started.
+ * - 202 `{ runId }` when the run started (responseMode onReceived, the default).
+ * - responseMode lastNode / respondNode: the caller waits (at most responseTimeout) for the
+ *   run's answer: a respond node's, or the run's output (lastNode), or 500 naming the failed
+ *   step; past the timeout 202 `{ runId, status }` (engine/respond.ts, answerToPublic).
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ApiError } from '../../../../shared/api';
 import { jsonTooDeep, shortPath, tooDeepMessage } from '../../../../shared/contract/limits';
 import type { PublicHandler, PublicRequest, PublicResponse } from '../../core';
+import type { WebhookResponseMode } from '../../../../shared/contract/workflow';
+import { answerToPublic, type RunAnswer } from '../respond';
 
 /** Same rule as the webhook trigger's slug in shared/contract/workflow.ts. */
 export const HOOK_SLUG_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -67,12 +72,16 @@ export function hookAuthorized(secret: string, req: Pick<PublicRequest, 'headers
 export interface HookTarget {
   workflowId: string;
   enabled: boolean;
+  /** The trigger's responseMode and responseTimeout (ms); absent: onReceived. */
+  response?: { mode: WebhookResponseMode; timeoutMs: number };
 }
 export interface HookEngine {
   /** The workflow whose trigger is `{ type: 'webhook', slug }`, or null. */
   findHook(slug: string): HookTarget | null | Promise<HookTarget | null>;
   startRun(opts: { workflow: string; input: unknown; trigger: { type: 'webhook'; detail: unknown }; idempotencyKey?: string }): Promise<{ runId: string; deduplicated?: boolean }>;
   getSecret(name: string): Promise<string | null>;
+  /** lastNode / respondNode: wait for the run's answer (engine/respond.ts RunAnswers.wait). */
+  awaitAnswer?(runId: string, mode: Exclude<WebhookResponseMode, 'onReceived'>, timeoutMs: number): Promise<RunAnswer>;
   log?: { info(msg: string, data?: Record<string, unknown>): void; warn(msg: string, data?: Record<string, unknown>): void };
 }
 
@@ -145,10 +154,13 @@ export function createHookHandler(engine: HookEngine, opts: { bodyLimit?: number
       const { runId, deduplicated } = await engine.startRun({
         workflow: target.workflowId,
         input: { body: parsed.value, query: Object.fromEntries(req.query), headers },
-        trigger: { type: 'webhook', detail: { slug, receivedAt: new Date().toISOString() } },
+        trigger: { type: 'webhook', detail: { slug, receivedAt: new Date().toISOString(), ...(target.response && target.response.mode !== 'onReceived' ? { responseMode: target.response.mode } : {}) } },
         ...(idem ? { idempotencyKey: `hook:${slug}:${idem}` } : {}),
       });
       engine.log?.info('webhook started a run', { slug, runId });
+      // The caller waits for the run's answer (a re-delivery with the same Idempotency-Key gets the same answer).
+      const wait = target.response;
+      if (wait && wait.mode !== 'onReceived' && engine.awaitAnswer) return answerToPublic(await engine.awaitAnswer(runId, wait.mode, wait.timeoutMs), runId);
       return { status: 202, json: { runId, ...(deduplicated ? { deduplicated: true } : {}) } };
     } catch (e) {
       if (e instanceof ApiError) return { status: e.status, json: { error: e.toBody() } };

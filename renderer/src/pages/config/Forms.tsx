@@ -250,6 +250,23 @@ function FormEditor({ initial, taken, onCancel, onSaved }: { initial: FormDraft;
           <input id={`${id}-source`} value={d.source} placeholder={`form:${d.slug || '<slug>'}`} onChange={(e) => edit({ source: e.target.value }, 'source')} aria-invalid={msg('source') ? true : undefined} aria-describedby={`${id}-source-h`} />
           {help('source', 'Set on new contacts (existing ones keep theirs).', `${id}-source-h`)}
         </div>
+        <div className="field">
+          <label htmlFor={`${id}-redirect`}>Thank-you page</label>
+          <input id={`${id}-redirect`} type="url" value={d.redirect} spellCheck={false} placeholder="https://example.com/thanks" onChange={(e) => edit({ redirect: e.target.value }, 'redirect')} aria-invalid={msg('redirect') ? true : undefined} aria-describedby={`${id}-redirect-h`} />
+          {help('redirect', 'Optional: a browser that posts the form lands here (303). An http(s) address.', `${id}-redirect-h`)}
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-respond`}>Answer from workflow</label>
+          <input id={`${id}-respond`} value={d.respondWorkflow} spellCheck={false} placeholder="demo-thanks" onChange={(e) => edit({ respondWorkflow: e.target.value }, 'respond')} aria-invalid={msg('respond.workflow') ? true : undefined} aria-describedby={`${id}-respond-h`} />
+          {help('respond.workflow', 'Optional: the id of a workflow started by form.submitted; its respond node answers (e.g. a personalised page). Otherwise the thank-you page.', `${id}-respond-h`)}
+        </div>
+        {d.respondWorkflow.trim() ? (
+          <div className="field">
+            <label htmlFor={`${id}-respond-timeout`}>Wait at most</label>
+            <input id={`${id}-respond-timeout`} value={d.respondTimeout} spellCheck={false} placeholder="10s" onChange={(e) => edit({ respondTimeout: e.target.value }, 'respond')} aria-invalid={msg('respond.timeout') ? true : undefined} aria-describedby={`${id}-respond-timeout-h`} />
+            {help('respond.timeout', 'From 100ms to 2m (default 10s); then the thank-you page.', `${id}-respond-timeout-h`)}
+          </div>
+        ) : null}
       </div>
       <fieldset className="cfg-auto">
         <legend>Field mapping</legend>

@@ -215,11 +215,34 @@ export interface FormDraft {
   /** Comma-separated. */
   tags: string;
   source: string;
+  /** The thank-you page (an http(s) URL; empty: none). */
+  redirect: string;
+  /** The workflow (trigger form.submitted) whose respond node answers the submission; empty: none. */
+  respondWorkflow: string;
+  /** How long the form waits for it (a duration; empty: 10s). */
+  respondTimeout: string;
   isNew: boolean;
 }
 
+/** A duration typed in a form: "30s" as is, a bare number as milliseconds, empty: the default 10s. */
+function durationInput(s: string): string | number {
+  const t = s.trim();
+  if (!t) return '10s';
+  return /^\d+$/.test(t) ? Number(t) : t;
+}
+
 export function formDraft(f: FormDef): FormDraft {
-  return { slug: f.slug, name: f.name, fields: Object.entries(f.fields).map(([field, target]) => ({ key: nextKey(), field, target })), tags: f.tags.join(', '), source: f.source ?? '', isNew: false };
+  return {
+    slug: f.slug,
+    name: f.name,
+    fields: Object.entries(f.fields).map(([field, target]) => ({ key: nextKey(), field, target })),
+    tags: f.tags.join(', '),
+    source: f.source ?? '',
+    redirect: f.redirect ?? '',
+    respondWorkflow: f.respond?.workflow ?? '',
+    respondTimeout: f.respond ? String(f.respond.timeout) : '',
+    isNew: false,
+  };
 }
 
 export function newForm(): FormDraft {
@@ -232,6 +255,9 @@ export function newForm(): FormDraft {
     ],
     tags: '',
     source: '',
+    redirect: '',
+    respondWorkflow: '',
+    respondTimeout: '',
     isNew: true,
   };
 }
@@ -257,6 +283,8 @@ export function checkForm(d: FormDraft): Checked<FormDef> {
     fields: Object.fromEntries(d.fields.filter((f, i) => f.field.trim() && d.fields.findIndex((x) => x.field.trim() === f.field.trim()) === i).map((f) => [f.field.trim(), f.target])),
     tags: splitList(d.tags),
     source: d.source.trim() === '' ? null : d.source.trim(),
+    ...(d.redirect.trim() ? { redirect: d.redirect.trim() } : {}),
+    ...(d.respondWorkflow.trim() ? { respond: { workflow: d.respondWorkflow.trim(), timeout: durationInput(d.respondTimeout) } } : {}),
   };
   const r = FormDef.safeParse(def);
   if (!r.success) issues.push(...issuesOf(r.error));
