@@ -11,6 +11,12 @@
  *   being handed back for ever.
  * - Cancel of a run stuck in an expression (no node timeout: the engine's 60 s
  *   default) ends its worker within seconds.
+ * - Sub-workflow cycles: a static one (A -> B -> A, a self-call) is refused at
+ *   import; a dynamic one (the target is an expression) stops at the depth
+ *   limit (engine.subworkflowDepth, 10) with the chain in the root's error.
+ * - Deep nesting: JSON nested 10,000 levels in runs.start, events.publish and
+ *   settings.set is a 400 naming the limit; a chain of 5,000 nodes and params
+ *   nested 2,000 levels deep are answered (valid, or a 400), never a 500.
  * - SIGTERM with a stuck worker: the server exits within the 3 s the docs
  *   promise; the stuck step is handed back (durable), not lost.
  * - The heartbeat keeps finishing throughout: no run waits more than
@@ -120,6 +126,19 @@ async function api<T>(s: Server, op: string, input: unknown): Promise<T> {
   if (!res.ok) throw new Error(`${op}: ${res.status} ${body.error?.message}`);
   return body.result as T;
 }
+
+/** The raw answer of an operation (status and body), for the refusals. */
+async function raw(s: Server, op: string, input: unknown): Promise<{ status: number; body: { result?: unknown; error?: { code: string; message: string; issues?: { path: string; message: string }[] } } }> {
+  const res = await fetch(`${s.url}/api/v1/${op}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(input),
+  });
+  return { status: res.status, body: (await res.json()) as never };
+}
+
+/** {"a":{"a":…}} nested `depth` levels, built as text (JSON.stringify of such a value overflows the stack). */
+const nestedJson = (depth: number) => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
 
 async function until(what: string, fn: () => boolean | Promise<boolean>, ms = 90_000): Promise<void> {
   const t0 = Date.now();
@@ -236,6 +255,51 @@ describe('hostile workflows beside a heartbeat on baton serve', () => {
     expect((await api<Run>(s, 'runs.cancel', { id: runId })).status).toBe('cancelled');
     await until('the worker to be ended', () => logLines().filter((l) => l.msg === 'engine worker stopped: it was running a cancelled step').length > before, 10_000);
     expect(Date.now() - t0).toBeLessThan(3_000);
+  });
+
+  it('sub-workflow cycles: static ones refused at import, a dynamic one stops at the depth limit naming the chain', { timeout: 120_000 }, async () => {
+    const s = server!;
+    const call = (id: string, target: string) => ({ id, name: id, trigger: { type: 'manual' }, nodes: [{ id: 'next', type: 'subworkflow', params: { workflow: target } }] });
+    // A -> B -> A: the second import closes the cycle and is refused, naming it; nothing of it is stored.
+    await api(s, 'workflows.import', { definition: call('cyc-a', 'cyc-b') });
+    const closing = await raw(s, 'workflows.import', { definition: call('cyc-b', 'cyc-a') });
+    expect(closing.status).toBe(400);
+    expect(closing.body.error?.message).toContain('subworkflow cycle: cyc-b -> cyc-a -> cyc-b');
+    expect((await raw(s, 'workflows.get', { id: 'cyc-b' })).status).toBe(404);
+    const self = await raw(s, 'workflows.import', { definition: call('cyc-self', 'cyc-self') });
+    expect(self.status).toBe(400);
+    expect(self.body.error?.message).toContain('subworkflow cycle: cyc-self -> cyc-self');
+    // A dynamic self-call (the target comes from the input): bounded by engine.subworkflowDepth (10).
+    await api(s, 'workflows.import', { definition: { id: 'dyn', name: 'dyn', trigger: { type: 'manual' }, nodes: [{ id: 'again', type: 'subworkflow', params: { workflow: '=input.target', input: '=input' } }] } });
+    const { runId } = await api<{ runId: string }>(s, 'runs.start', { workflow: 'dyn', input: { target: 'dyn' } });
+    let root: Run | null = null;
+    await until('the dynamic cycle to end', async () => FINISHED.includes((root = await api<Run>(s, 'runs.get', { id: runId })).status));
+    expect(root!.status).toBe('failed');
+    expect(root!.error?.message).toContain('over the limit of 10 (setting engine.subworkflowDepth');
+    const all = await api<{ runs: { workflowId: string }[] }>(s, 'runs.list', { workflow: 'dyn', limit: 100 });
+    expect(all.runs.length).toBe(11);
+  });
+
+  it('deep nesting is a 400 naming the limit, never a 500; a 5,000-node chain and params 2,000 deep are answered', { timeout: 120_000 }, async () => {
+    const s = server!;
+    for (const [op, body] of [
+      ['runs.start', `{"workflow":"heartbeat","input":${nestedJson(10_000)}}`],
+      ['events.publish', `{"type":"deep.thing","data":${nestedJson(10_000)}}`],
+      ['settings.set', `{"key":"email.fromName","value":${nestedJson(10_000)}}`],
+    ] as const) {
+      const res = await fetch(`${s.url}/api/v1/${op}`, { method: 'POST', headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/json' }, body });
+      const out = (await res.json()) as { error?: { message: string } };
+      expect(res.status, op).toBe(400);
+      expect(out.error?.message, op).toMatch(/nested at most 100 levels/);
+    }
+    const chain = Array.from({ length: 5_000 }, (_, i) => ({ id: `n${i}`, type: 'log', params: { message: `step ${i}` } }));
+    const edges = chain.slice(1).map((n, i) => ({ from: `n${i}`, to: n.id }));
+    const long = await raw(s, 'workflows.validate', { definition: { id: 'long', name: 'long', trigger: { type: 'manual' }, nodes: chain, edges } });
+    expect(long.status).toBe(200);
+    const deepParams = `{"definition":{"id":"deep","name":"deep","trigger":{"type":"manual"},"nodes":[{"id":"s","type":"set","params":{"values":${nestedJson(2_000)}}}]}}`;
+    const deep = await fetch(`${s.url}/api/v1/workflows.import`, { method: 'POST', headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/json' }, body: deepParams });
+    expect(deep.status).toBe(400);
+    expect(((await deep.json()) as { error: { message: string } }).error.message).toMatch(/nested at most 100 levels/);
   });
 
   it('the heartbeat kept finishing throughout', { timeout: 60_000 }, async () => {
