@@ -19,6 +19,11 @@ const Host = z
   .regex(/^[A-Za-z0-9.-]+$|^\[[0-9A-Fa-f:.]+\]$/, 'use a host name or IP address without scheme or port, e.g. smtp.example.com');
 const Port = z.number({ error: 'use a port number' }).int('use a whole number').min(1, 'use a port from 1 to 65535').max(65535, 'use a port from 1 to 65535');
 const HttpUrl = z.url({ protocol: /^https?$/, error: 'use an http(s) address such as https://example.com' });
+/** The address the outside world reaches Baton at: http(s), no user name, query or fragment (a path prefix is fine). */
+export const PublicUrl = HttpUrl.refine((v) => {
+  const u = new URL(v);
+  return !u.username && !u.password && !u.search && !u.hash;
+}, 'use the address only, e.g. https://baton.example.com (no user name, ?query or #fragment)');
 
 export interface SettingDef {
   schema: z.ZodType;
@@ -72,6 +77,15 @@ export const SETTINGS = {
     'A step whose output (or event data it publishes) is larger fails, naming the size.',
     1024 * 1024,
   ),
+  // Server and public address (docs/server.md)
+  'server.publicUrl': def(
+    PublicUrl.nullable(),
+    'Public address',
+    'Where mail links, tracking links, forms and webhooks reach this Baton from the internet (a tunnel or reverse proxy to this machine), e.g. https://baton.example.com.',
+    'http://127.0.0.1:4717',
+  ),
+  'server.port': def(Port.nullable(), 'Port of the local HTTP surface', 'The desktop app serves the API, web UI, forms and webhooks on 127.0.0.1 at this port (restart to apply).', 4717),
+  'server.trustProxy': def(z.boolean(), 'Behind a tunnel or reverse proxy on this machine', 'Rate limits then count requests by the last X-Forwarded-For address instead of 127.0.0.1 (restart to apply).', false),
   // Data
   'backup.keep': def(z.number().int('use a whole number').min(1, 'keep at least 1').max(1000, 'at most 1000').nullable(), 'Backups to keep', undefined, 10),
 } satisfies Record<string, SettingDef>;
@@ -80,6 +94,26 @@ export type SettingKey = keyof typeof SETTINGS;
 
 export function isSettingKey(key: string): key is SettingKey {
   return Object.prototype.hasOwnProperty.call(SETTINGS, key);
+}
+
+/** The public address as stored (server.publicUrl, else the earlier email.publicUrl), without a trailing slash, or null. */
+export function storedPublicUrl(settings: Record<string, unknown>): string | null {
+  for (const key of ['server.publicUrl', 'email.publicUrl']) {
+    const v = settings[key];
+    if (typeof v === 'string' && v.trim()) return v.trim().replace(/\/+$/, '');
+  }
+  return null;
+}
+
+/** True when an address only reaches this machine (localhost, 127.x, ::1): mail links and forms from outside cannot use it. */
+export function isLoopbackUrl(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  } catch {
+    return true;
+  }
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || host === '0.0.0.0' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 /** The problem with a value for a key, or null when it may be stored. */

@@ -5,6 +5,7 @@
  * (`validateWorkflow`: node types, per-type params, expressions, cron, graph rules).
  */
 import { z } from 'zod';
+import { HookAuth } from './triggers';
 
 /** Ids of workflows: lower-case slugs, used in URLs, file names and the CLI. */
 export const WORKFLOW_ID_RULE = 'use 2-63 characters: lower-case letters, digits and -, starting with a letter or digit (e.g. lead-followup)';
@@ -80,6 +81,8 @@ export const WebhookTrigger = z
       .string()
       .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'use lower-case letters, digits and - (the URL is /hooks/<slug>)')
       .refine((s) => !RESERVED_HOOK_SLUGS.includes(s), 'forms and events are taken (/hooks/forms/<form> is lead capture, /hooks/events is event ingest): pick another slug'),
+    /** How callers authenticate (shared/contract/triggers.ts HookAuth); Baton's own signature or bearer secret when unset. */
+    auth: HookAuth.optional(),
   })
   .strict();
 export const Trigger = z.discriminatedUnion('type', [ManualTrigger, ScheduleTrigger, EventTrigger, WebhookTrigger]);

@@ -11,11 +11,12 @@ import { NewerSchemaError } from '../../core/db/migrate';
 import { CorruptDatabaseError } from '../../core/db/open';
 import { acquireLock, lockHolder } from '../../core/lock';
 import { resourcesDir } from '../../core/resources';
-import { createSecretStore, EnvSecretStore, type SecretStore } from '../../core/secrets';
+import { createKeyFile, type SecretStore } from '../../core/secrets';
 import { VERSION } from '../../core/version';
 import { tokenFile } from '../../server';
 import { runningServer } from '../../server/runtime';
-import { CliExit, dataDirOf, EXIT, print, withCore } from '../context';
+import { CliExit, dataDirOf, EXIT, print, secretOptionsOf, withCore } from '../context';
+import { fallbackStore, secretBackendCheck } from '../secrets-check';
 
 type Level = 'ok' | 'warn' | 'fail' | 'info';
 interface Check {
@@ -54,21 +55,16 @@ async function doctor(cmd: Command): Promise<void> {
   });
 
   // The secret backend does not depend on the database: probe it on its own.
-  let secrets: SecretStore | undefined;
-  try {
-    secrets = await createSecretStore();
-    const b = secrets.backend();
-    checks.push({ name: 'secrets', level: b.kind === 'keychain' ? 'ok' : 'warn', detail: `${b.kind}: ${b.detail}` });
-  } catch (e) {
-    checks.push({ name: 'secrets', level: 'fail', detail: (e as Error).message });
-  }
+  const probe = await secretBackendCheck(dataDir, secretOptionsOf(cmd));
+  const secrets: SecretStore | undefined = probe.store ?? undefined;
+  checks.push(probe.check);
 
   if (!existsSync(dataDir)) {
     checks.push({ name: 'database', level: 'info', detail: 'no database yet' });
   } else if (checks[0]?.level !== 'fail') {
     try {
       // Without a usable secret store (reported above) the database is still checked.
-      const core = await openBaton({ dataDir, host: 'cli', secrets: secrets ?? new EnvSecretStore(process.env, 'doctor') });
+      const core = await openBaton({ dataDir, host: 'cli', secrets: secrets ?? fallbackStore() });
       try {
         info = core.info();
       } finally {
@@ -183,6 +179,14 @@ export function register(program: Command): void {
       if (value.length === 0) throw new CliExit(`The value for ${name} is empty; pipe the value on standard input. Nothing was stored.`, EXIT.invalidInput);
       await withCore(cmd, (core) => core.call('secrets.set', { name, value }));
       print(cmd, { ok: true, name }, () => `Stored ${name}.`);
+    });
+  secrets
+    .command('keyfile <FILE>')
+    .description('Create a key file for the encrypted secrets file (32 random bytes, mode 0600, outside the data folder; never overwritten).')
+    .addHelpText('after', '\nThen start Baton with BATON_SECRETS_KEYFILE=FILE (or --secrets-keyfile FILE). Keep a copy of the key file: without it the secrets cannot be read.')
+    .action((file: string, _o: unknown, cmd: Command) => {
+      const path = createKeyFile(file, dataDirOf(cmd));
+      print(cmd, { ok: true, keyFile: path }, () => `Created ${path} (mode 600). Start Baton with BATON_SECRETS_KEYFILE="${path}" to keep secrets in ${join(dataDirOf(cmd), 'secrets.enc')}.`);
     });
   secrets
     .command('list')

@@ -112,7 +112,7 @@ function SecretsCard() {
               <dt>Stored in</dt>
               <dd>
                 <span data-testid="secret-backend" className="badge badge-neutral">
-                  {list.data.backend.kind === 'keychain' ? 'OS keychain' : 'Environment variables'}
+                  {list.data.backend.kind === 'keychain' ? 'OS keychain' : list.data.backend.kind === 'file' ? 'Encrypted file' : 'Environment variables'}
                 </span>
                 <p className="muted detail" data-testid="secret-backend-detail">
                   {list.data.backend.detail}

@@ -88,7 +88,7 @@ function DataStep() {
     <>
       <p>
         Everything Baton records — contacts, workflows, runs, approvals — lives in one SQLite file in <code data-testid="setup-data-dir">{info.data.dataDir}</code>. API keys
-        do not: they go to {info.data.secretBackend.kind === 'keychain' ? 'your OS keychain' : 'environment variables'}.
+        do not: they go to {info.data.secretBackend.kind === 'keychain' ? 'your OS keychain' : info.data.secretBackend.kind === 'file' ? 'an encrypted file (AES-256-GCM) unlocked at start' : 'environment variables'}.
       </p>
       <p className="hint">
         To keep the data elsewhere (an encrypted disk, a synced folder), start Baton with <code>--data DIR</code> or set <code>BATON_DATA_DIR</code>. Backups go to{' '}

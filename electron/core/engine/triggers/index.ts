@@ -4,18 +4,20 @@
  * Registered after the engine in DOMAINS (it starts runs through it).
  */
 import { desc, eq } from 'drizzle-orm';
-import { ApiError, SecretName, triggersOps } from '../../../../shared/api';
-import type { Core } from '../../core';
+import { ApiError, SecretName, triggersOps, type HookAuth } from '../../../../shared/api';
+import type { Core, RouteLimits } from '../../core';
 import { defineDomain } from '../../domain';
 import { hostService } from '../../env';
 import { scheduleFires } from '../../db/schema/triggers';
 import { createBackup } from '../../backup';
 import { loadDefinition } from '../compile';
 import { engineOf } from '../index';
+import { exportWorkflow, importWorkflow } from '../workflows';
+import { DEFAULT_AUTH, hookSecretNameFor, secretRoles } from './hook-auth';
 import type { HandlerMap } from '../../api/types';
 import { scheduleIssues } from './schedule';
 import { Scheduler, type ScheduledWorkflow } from './scheduler';
-import { createHookHandler, generateHookSecret, hookSecretName, HOOK_SLUG_RE } from './webhook';
+import { createHookHandler, generateHookSecret, hookSecretName, HOOK_BODY_LIMIT, HOOK_SLUG_RE } from './webhook';
 
 export { dueFires, nextFire, nextFires, scheduleIssues } from './schedule';
 export { Scheduler } from './scheduler';
@@ -57,6 +59,18 @@ async function runMaintenance(core: Core, key: string): Promise<{ runId: string 
   core.log.info('maintenance done', { backup: backup.file, prunedRuns: pruned, prunedFires: fires });
   return { runId: key };
 }
+
+/**
+ * Webhooks are posted by other services (Stripe, Meta, GitHub …): 120 a minute
+ * per address (60 at once), 1,200 a minute in all, bodies up to 256 KiB of JSON,
+ * a form or text (docs/server.md, "Public routes").
+ */
+export const HOOK_LIMITS: RouteLimits = {
+  bodyLimit: HOOK_BODY_LIMIT,
+  contentTypes: ['application/json', 'application/x-www-form-urlencoded', 'text/plain'],
+  perIp: { perMinute: 120, burst: 60 },
+  global: { perMinute: 1200, burst: 200 },
+};
 
 /** The schedule service of a core. */
 export function schedulerOf(core: Core): Scheduler {
@@ -121,13 +135,29 @@ function registerTriggers(core: Core) {
   // Imports, enable/disable and resume re-evaluate at once instead of at the next tick.
   core.bus.on('workflows.changed', () => scheduler.poke());
 
+  const authOf = (id: string, version: number): HookAuth => {
+    const t = loadDefinition(db, id, version).trigger;
+    return (t.type === 'webhook' ? t.auth : undefined) ?? DEFAULT_AUTH;
+  };
   const findHook = (slug: string) => {
-    const r = db.prepare(`SELECT id, enabled FROM workflows WHERE trigger_type = 'webhook' AND trigger_key = ?`).get(slug) as { id: string; enabled: number } | undefined;
-    return r ? { workflowId: r.id, enabled: r.enabled === 1 } : null;
+    const r = db.prepare(`SELECT id, enabled, current_version AS version FROM workflows WHERE trigger_type = 'webhook' AND trigger_key = ?`).get(slug) as
+      | { id: string; enabled: number; version: number }
+      | undefined;
+    return r ? { workflowId: r.id, enabled: r.enabled === 1, auth: authOf(r.id, r.version) } : null;
+  };
+  const needHook = (slug: string) => {
+    const hook = HOOK_SLUG_RE.test(slug) ? findHook(slug) : null;
+    if (!hook) {
+      throw new ApiError('not_found', `No webhook "${slug}": import a workflow whose trigger is { "type": "webhook", "slug": "${slug}" } first (see hooks.list).`, [
+        { path: 'slug', message: 'no workflow has this webhook slug' },
+      ]);
+    }
+    return hook;
   };
   const hooks = createHookHandler({
       findHook,
       getSecret: (name) => core.secrets.get(name),
+      now: () => engine.now(),
       startRun: async (o) => engine.startRun({ workflow: o.workflow, input: o.input, trigger: o.trigger, ...(o.idempotencyKey ? { idempotencyKey: o.idempotencyKey } : {}) }),
       log: core.log,
     });
@@ -139,21 +169,47 @@ function registerTriggers(core: Core) {
       for (const r of rows) {
         const slug = r.key ?? '';
         const secretName = hookSecretName(slug);
-        hooks.push({ slug, workflowId: r.id, enabled: r.enabled === 1, path: `/hooks/${slug}`, secretName, hasSecret: (await core.secrets.get(secretName)) !== null });
+        const auth = authOf(r.id, r.version);
+        const secrets = [];
+        for (const role of secretRoles(auth)) {
+          const name = hookSecretNameFor(secretName, role);
+          secrets.push({ role, name, set: (await core.secrets.get(name)) !== null });
+        }
+        hooks.push({ slug, workflowId: r.id, enabled: r.enabled === 1, path: `/hooks/${slug}`, secretName, hasSecret: secrets[0]!.set, auth, secrets });
       }
       return { hooks };
     },
-    'hooks.rotateSecret': async ({ slug }) => {
-      if (!HOOK_SLUG_RE.test(slug) || !findHook(slug)) {
-        throw new ApiError('not_found', `No webhook "${slug}": import a workflow whose trigger is { "type": "webhook", "slug": "${slug}" } first (see hooks.list).`, [
-          { path: 'slug', message: 'no workflow has this webhook slug' },
-        ]);
+    'hooks.configure': async ({ slug, auth }) => {
+      const hook = needHook(slug);
+      const def = exportWorkflow(db, hook.workflowId);
+      if (def.trigger.type !== 'webhook') throw new ApiError('conflict', `Workflow "${hook.workflowId}" is no longer triggered by a webhook.`);
+      const { version: _old, ...rest } = def;
+      const r = importWorkflow(db, { ...rest, trigger: { ...def.trigger, auth } }, { nodes: core.nodes, env: core });
+      if (r.changed) core.bus.emit('workflows.changed', { id: r.id });
+      core.log.info('webhook authentication configured', { slug, type: auth.type, version: r.version });
+      return { slug, workflowId: r.id, version: r.version, auth };
+    },
+    'hooks.setSecret': async ({ slug, role, value }) => {
+      const hook = needHook(slug);
+      if (!secretRoles(hook.auth ?? DEFAULT_AUTH).includes(role)) {
+        throw new ApiError('invalid_input', `role: a ${hook.auth?.type ?? 'baton'} webhook has no ${role} secret (only Meta webhooks have a verify token).`, [{ path: 'role', message: `not used by a ${hook.auth?.type ?? 'baton'} webhook` }]);
       }
+      const secretName = hookSecretNameFor(hookSecretName(slug), role);
+      SecretName.parse(secretName);
+      const clean = value.trim();
+      if (!clean) throw new ApiError('invalid_input', 'value: the secret is only spaces; paste the value the provider shows.', [{ path: 'value', message: 'only spaces' }]);
+      await core.secrets.set(secretName, clean);
+      core.bus.emit('secrets.changed', { names: await core.secrets.list() });
+      core.log.info('webhook secret stored', { slug, role, secretName });
+      return { slug, role, secretName };
+    },
+    'hooks.rotateSecret': async ({ slug }) => {
+      needHook(slug);
       const secretName = hookSecretName(slug);
       SecretName.parse(secretName);
       const secret = generateHookSecret();
       await core.secrets.set(secretName, secret);
-      core.bus.emit('secrets.changed', { names: [secretName] });
+      core.bus.emit('secrets.changed', { names: await core.secrets.list() });
       core.log.info('webhook secret rotated', { slug, secretName });
       return { slug, path: `/hooks/${slug}`, secretName, secret };
     },
@@ -175,7 +231,7 @@ function registerTriggers(core: Core) {
   };
   return {
     handlers,
-    routes: { hooks },
+    routes: { hooks: { handler: hooks, limits: HOOK_LIMITS } },
     services: [{ name: 'scheduler', start: () => scheduler.start(), stop: () => scheduler.stop() }],
     onClose: () => scheduler.stop(),
   };
