@@ -145,11 +145,12 @@ export function resolveHostDataDir(explicit: string | undefined, ctx: PathContex
 
 /** Copy Baton's files from `from` into `to` (staged, database last) and mark `from` as moved. */
 export function moveData(from: string, to: string, now = new Date()): MoveResult {
-  mkdirSync(to, { recursive: true, mode: 0o700 });
-  // Nobody may start on the old folder while it is copied.
-  const release = acquireLock(from);
   const staging = join(to, `.moving-${process.pid}`);
+  let release: () => void = () => {};
   try {
+    mkdirSync(to, { recursive: true, mode: 0o700 });
+    // Nobody may start on the old folder while it is copied.
+    release = acquireLock(from);
     rmSync(staging, { recursive: true, force: true });
     mkdirSync(staging, { mode: 0o700 });
     const entries = readdirSync(from).filter((n) => !CHROMIUM_ENTRIES.has(n) && !RUNTIME_ENTRIES.has(n) && !n.startsWith('.moving-'));
@@ -174,7 +175,11 @@ export function moveData(from: string, to: string, now = new Date()): MoveResult
       message: `Baton moved its data from ${from} to ${to}, its one data folder for the desktop app, the CLI and baton serve. The old folder is kept unchanged as a backup; delete it when everything looks right.`,
     };
   } catch (e) {
-    rmSync(staging, { recursive: true, force: true });
+    try {
+      rmSync(staging, { recursive: true, force: true });
+    } catch {
+      /* the staging folder could not even be made */
+    }
     throw new DataMoveError(`Could not move Baton's data from ${from} to ${to}: ${(e as Error).message}. Nothing was changed in ${from}; start with --data "${from}" to keep using it.`);
   } finally {
     release();

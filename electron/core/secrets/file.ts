@@ -110,6 +110,8 @@ export class EncryptedFileSecretStore implements SecretStore {
     if (opts.source.kind === 'passphrase' && opts.source.passphrase.length < MIN_PASSPHRASE) {
       throw unavailable(`The secrets passphrase is shorter than ${MIN_PASSPHRASE} characters; use a longer one (a sentence is good).`);
     }
+    // A key file is checked now (where it is, who may read it, its length), not at the first write.
+    if (opts.source.kind === 'keyfile') readKeyFile(opts.source.path, opts.dataDir);
     const store = new EncryptedFileSecretStore(opts);
     const values = store.readAll();
     for (const [k, v] of Object.entries(values)) registerSecretValue(v, k);
