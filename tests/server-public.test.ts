@@ -6,7 +6,7 @@
  * Real server, real SQLite, raw HTTP.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Core } from '../electron/core/core';
+import type { Core, PublicResponse } from '../electron/core/core';
 import { unsubscribeToken } from '../electron/core/sales/unsubscribe';
 import { startServer, type BatonServer } from '../electron/server';
 import { RateLimiter, TokenBucket } from '../electron/server/ratelimit';
@@ -61,7 +61,7 @@ describe('public routes on the server', () => {
       handler: () => ({ status: 200, json: { ok: true } }),
       limits: { perIp: { perMinute: 600, burst: 100 }, global: { perMinute: 60, burst: 2 } },
     });
-    core.registerPublicRoute('go', (req) => {
+    core.registerPublicRoute('go', (req): PublicResponse => {
       const to = req.query.get('to') ?? '';
       if (req.path === 'raw-header') return { status: 200, json: {}, headers: { 'X-Next': to } };
       if (req.path === 'cookie') return { status: 200, json: {}, headers: { 'Set-Cookie': 'a=b' } };

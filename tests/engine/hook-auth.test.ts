@@ -94,7 +94,7 @@ describe('choosing and configuring a hook', () => {
       auth: { type: 'hmac', header: 'Calendly-Webhook-Signature', signatureKey: 'v1', timestampKey: 't', signedPayload: '{timestamp}.{body}', tolerance: 180 },
     });
     expect(r).toMatchObject({ slug: 'calendly', workflowId: 'calendly-in', version: before + 1, auth: { type: 'hmac', algorithm: 'sha256', encoding: 'hex', tolerance: 180 } });
-    expect((await core.call('workflows.export', { id: 'calendly-in' })).definition.trigger).toMatchObject({ type: 'webhook', slug: 'calendly', auth: { type: 'hmac', signatureKey: 'v1' } });
+    expect(((await core.call('workflows.export', { id: 'calendly-in' })).definition as { trigger: unknown }).trigger).toMatchObject({ type: 'webhook', slug: 'calendly', auth: { type: 'hmac', signatureKey: 'v1' } });
     await expect(core.call('hooks.configure', { slug: 'nope', auth: { type: 'stripe' } })).rejects.toMatchObject({ code: 'not_found' });
   });
 
@@ -129,7 +129,7 @@ describe('Stripe (the official package signs and verifies)', () => {
     expect(await runs('stripe-in')).toBe(1);
 
     const other = event('evt_bad');
-    for (const headers of [
+    for (const headers of <Record<string, string>[]>[
       { 'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload: other, secret: 'whsec_not_the_secret' }) },
       { 'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload: event('evt_other'), secret: STRIPE_SECRET }) },
       { 'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload: other, secret: STRIPE_SECRET, timestamp: nowSec() - 301 }) },
