@@ -27,6 +27,7 @@ describe('the public address setting', () => {
     expect(storedPublicUrl({ 'server.publicUrl': null })).toBeNull();
     expect(publicAddress({})).toEqual({ url: 'http://127.0.0.1:4717', configured: false, loopback: true });
     expect(publicAddress({ 'server.port': 5001 }).url).toBe('http://127.0.0.1:5001');
+    expect(publicAddress({}, 'http://127.0.0.1:40045/')).toEqual({ url: 'http://127.0.0.1:40045', configured: false, loopback: true });
     expect(publicAddress({ 'server.publicUrl': 'https://b.example' })).toEqual({ url: 'https://b.example', configured: true, loopback: false });
   });
 

@@ -116,11 +116,15 @@ export function isLoopbackUrl(url: string): boolean {
   return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || host === '0.0.0.0' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
-/** The address links and forms use: the stored public address, else this machine's own (http://127.0.0.1:<server.port>). */
-export function publicAddress(settings: Record<string, unknown>): { url: string; configured: boolean; loopback: boolean } {
+/**
+ * The address links and forms use: the stored public address, else this
+ * machine's own (`localUrl` when known, e.g. the page's origin in a browser,
+ * else http://127.0.0.1:<server.port>).
+ */
+export function publicAddress(settings: Record<string, unknown>, localUrl?: string): { url: string; configured: boolean; loopback: boolean } {
   const stored = storedPublicUrl(settings);
   const port = typeof settings['server.port'] === 'number' ? settings['server.port'] : 4717;
-  const url = stored ?? `http://127.0.0.1:${port}`;
+  const url = stored ?? (localUrl ? localUrl.replace(/\/+$/, '') : `http://127.0.0.1:${port}`);
   return { url, configured: stored !== null, loopback: isLoopbackUrl(url) };
 }
 
@@ -129,8 +133,8 @@ export function publicAddress(settings: Record<string, unknown>): { url: string;
  * something needs the internet to reach Baton (an enabled sequence's mail links,
  * a form, an enabled webhook). Null when all is well.
  */
-export function reachabilityWarning(input: { settings: Record<string, unknown>; activeSequences: number; forms: number; enabledHooks: number }): { title: string; detail: string; fix: string } | null {
-  const addr = publicAddress(input.settings);
+export function reachabilityWarning(input: { settings: Record<string, unknown>; localUrl?: string; activeSequences: number; forms: number; enabledHooks: number }): { title: string; detail: string; fix: string } | null {
+  const addr = publicAddress(input.settings, input.localUrl);
   if (!addr.loopback) return null;
   const n = (k: number, one: string, many: string) => `${k} ${k === 1 ? one : many}`;
   const things = [

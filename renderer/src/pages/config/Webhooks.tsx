@@ -15,9 +15,9 @@ import './config.css';
 /** The address the outside world posts to: the public address, else this page's own origin in a browser. */
 export function usePublicOrigin(): { origin: string; loopback: boolean; configured: boolean } {
   const settings = useSettings();
-  const addr = publicAddress(settings.data?.settings ?? {});
-  if (addr.configured || window.location.protocol === 'file:') return { origin: addr.url, loopback: addr.loopback, configured: addr.configured };
-  return { origin: window.location.origin, loopback: addr.loopback, configured: false };
+  const local = window.location.protocol.startsWith('http') ? window.location.origin : undefined;
+  const addr = publicAddress(settings.data?.settings ?? {}, local);
+  return { origin: addr.url, loopback: addr.loopback, configured: addr.configured };
 }
 
 export function WebhooksCard() {
@@ -45,7 +45,7 @@ export function WebhooksCard() {
           No webhook triggers yet. Import a workflow whose trigger is {'{ "type": "webhook", "slug": "…" }'} and it appears here.
         </p>
       ) : (
-        <ul className="cfg-list hook-list" aria-label="Webhooks">
+        <ul className="hook-list" aria-label="Webhooks">
           {hooks.map((h) => (
             <HookItem key={h.slug} hook={h} origin={origin} onChanged={list.reload} />
           ))}

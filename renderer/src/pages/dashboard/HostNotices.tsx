@@ -9,6 +9,7 @@ import { call } from '../../api/client';
 import { useAction, useApi, useEvent } from '../../api/hooks';
 import { useNav } from '../../api/nav';
 import { useSettings } from '../settings/SettingsForm';
+import './host-notices.css';
 
 export function HostNotices() {
   const settings = useSettings();
@@ -24,14 +25,16 @@ export function HostNotices() {
     sequences.data && forms.data && hooks.data
       ? reachabilityWarning({
           settings: s,
+          ...(window.location.protocol.startsWith('http') ? { localUrl: window.location.origin } : {}),
           activeSequences: sequences.data.sequences.filter((q) => q.enabled).length,
           forms: forms.data.forms.length,
           enabledHooks: hooks.data.hooks.filter((h) => h.enabled).length,
         })
       : null;
   const moved = s['host.dataMoved'] as { from?: string; to?: string } | null | undefined;
+  if (!warning && !moved?.from) return null;
   return (
-    <>
+    <div className="host-notices">
       {warning ? (
         <aside className="notice" aria-label="Public address" data-testid="reachability-warning">
           <strong>{warning.title}.</strong> {warning.detail}
@@ -49,6 +52,6 @@ export function HostNotices() {
           </button>
         </aside>
       ) : null}
-    </>
+    </div>
   );
 }

@@ -28,7 +28,7 @@ export function ServerCard() {
 /** The public address field with what it is for (also the first-run setup's step). */
 export function PublicAddressForm({ testId = 'server-form', fields = SERVER_FIELDS }: { testId?: string; fields?: FieldSpec[] }) {
   const settings = useSettings();
-  const addr = publicAddress(settings.data?.settings ?? {});
+  const addr = publicAddress(settings.data?.settings ?? {}, window.location.protocol.startsWith('http') ? window.location.origin : undefined);
   return (
     <>
       <p>
