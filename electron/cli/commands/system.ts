@@ -125,7 +125,7 @@ async function doctor(cmd: Command): Promise<void> {
 }
 
 /** The secret's value: piped on stdin (one trailing newline dropped), or typed without echo on a terminal. */
-async function readSecretValue(name: string): Promise<string> {
+export async function readSecretValue(name: string): Promise<string> {
   const stdin = process.stdin;
   if (stdin.isTTY) {
     process.stderr.write(`Value for ${name} (typing is hidden; Enter to finish): `);
