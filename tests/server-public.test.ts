@@ -187,3 +187,29 @@ describe('no public route tells whether a contact exists', () => {
     expect(forged.text).not.toContain('known@example.com');
   });
 });
+
+describe('the public address is a name of this server', () => {
+  it("a tunnel's Host (the public address) reaches the routes and the API; other names stay refused; it follows the setting", async () => {
+    const { core, cleanup } = await openTestCore({ host: 'server' });
+    const server = await startServer(core, { port: 0, closeCore: false, allowHosts: ['proxy.internal'] });
+    try {
+      const probe = (host: string, extra: Record<string, string> = {}) =>
+        http(server.port, '/api/v1/system.info', { method: 'POST', headers: { host, authorization: `Bearer ${server.token}`, 'content-type': 'application/json', ...extra }, body: '{}' });
+      expect((await probe('baton.example.com')).status).toBe(403);
+      await core.call('settings.set', { key: 'server.publicUrl', value: 'https://baton.example.com' });
+      expect((await probe('baton.example.com')).status).toBe(200);
+      expect((await probe('baton.example.com:443')).status).toBe(200);
+      expect((await probe('baton.example.com', { origin: 'https://baton.example.com' })).status).toBe(200);
+      expect((await probe('baton.example.com', { origin: 'https://evil.example' })).status).toBe(403);
+      expect((await probe('evil.example')).status).toBe(403);
+      const hook = await http(server.port, '/hooks/none', { method: 'POST', headers: { host: 'baton.example.com', 'content-type': 'application/json' }, body: '{}' });
+      expect(hook.status).toBe(404); // reached the route (no such hook), not refused by the Host check
+      expect((await probe('proxy.internal')).status).toBe(200); // --allow-host names also without the port
+      await core.call('settings.set', { key: 'server.publicUrl', value: 'http://127.0.0.1:4717' });
+      expect((await probe('baton.example.com')).status).toBe(403);
+    } finally {
+      await server.close();
+      await cleanup();
+    }
+  });
+});

@@ -15,7 +15,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { ApiError } from '../../shared/api';
 import type { Core, PublicResponse, RouteLimits } from '../core/core';
 import { appRoot } from '../core/resources';
-import { allowedHosts, checkHostAndOrigin, isLoopback } from './guard';
+import { storedPublicUrl } from '../../shared/contract/settings';
+import { allowedHosts, checkHostAndOrigin, isLoopback, publicHosts } from './guard';
 import { RateLimiter } from './ratelimit';
 import { loadOrCreateToken, tokenMatches } from './token';
 
@@ -253,6 +254,12 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
   if (fixedMode) core.log.warn('server token file was readable by others; its mode was set to 0600', { file: tokenFile });
 
   let allowed = new Set<string>();
+  // The public address's name is this server's too (a tunnel or reverse proxy forwards with it); it follows the setting.
+  const readPublic = () => publicHosts(storedPublicUrl({ 'server.publicUrl': core.setting<unknown>('server.publicUrl', null), 'email.publicUrl': core.setting<unknown>('email.publicUrl', null) }));
+  let publicNames = readPublic();
+  const offSettings = core.bus.on('settings.changed', ({ key }) => {
+    if (key === 'server.publicUrl' || key === 'email.publicUrl') publicNames = readPublic();
+  });
   // sirv serves from a file list built when it is created (nothing outside it can be
   // reached). A rebuild of the renderer changes index.html: then the list is rebuilt.
   let assets: ReturnType<typeof sirv> | null = null;
@@ -416,7 +423,7 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
     // A public route is mounted at one segment (/forms) or two (/hooks/forms): the longer wins.
     const publicPrefix = first === 'api' ? null : core.publicRoutes.has(`${first}/${second}`) ? `${first}/${second}` : core.publicRoutes.has(first) ? first : null;
     const isPublic = publicPrefix !== null;
-    const guard = checkHostAndOrigin({ host: req.headers.host, origin: req.headers.origin }, allowed, { requireOriginMatch: !isPublic });
+    const guard = checkHostAndOrigin({ host: req.headers.host, origin: req.headers.origin }, allowed, { requireOriginMatch: !isPublic, public: publicNames });
     if (!guard.ok) {
       sendError(res, 403, { code: 'forbidden', message: guard.message });
       return;
@@ -470,7 +477,7 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
 
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const guard = checkHostAndOrigin({ host: req.headers.host, origin: req.headers.origin }, allowed);
+    const guard = checkHostAndOrigin({ host: req.headers.host, origin: req.headers.origin }, allowed, { requireOriginMatch: true, public: publicNames });
     if (!guard.ok) return rejectUpgrade(socket, 403, 'Forbidden', { code: 'forbidden', message: guard.message });
     if (url.pathname !== EVENTS_PATH) return rejectUpgrade(socket, 404, 'Not Found', { code: 'not_found', message: `WebSocket events are at ${EVENTS_PATH}.` });
     if (!offeredToken(req) && !tokenMatches(bearerOf(req), token)) {
@@ -550,6 +557,7 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
           check();
         });
         wss.close();
+        offSettings();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();
