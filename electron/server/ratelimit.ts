@@ -5,9 +5,9 @@
  * the seconds until the next token (the Retry-After of a 429).
  *
  * Memory is bounded: at most `maxClients` address buckets are kept per route
- * (the least recently used is dropped first; a dropped bucket is recreated
- * full, which only ever errs towards letting a request in, and the route's
- * global bucket still holds).
+ * (the least recently seen go first; a dropped bucket is recreated full, which
+ * only ever errs towards letting a request in, and the route's global bucket
+ * still holds).
  */
 
 export interface Rate {
@@ -62,7 +62,13 @@ export interface RoutePolicy {
 export type Verdict = { ok: true } | { ok: false; retryAfter: number; scope: 'client' | 'route' };
 
 export class RateLimiter {
-  private readonly clients = new Map<string, Map<string, TokenBucket>>();
+  /**
+   * Address buckets per route in two generations: lookups go to the current
+   * one (a bucket found in the previous one moves over); when the current one
+   * holds half the allowance, it becomes the previous one and the old previous
+   * one is dropped. O(1) per request, at most `maxClients` buckets per route.
+   */
+  private readonly clients = new Map<string, { current: Map<string, TokenBucket>; previous: Map<string, TokenBucket> }>();
   private readonly routes = new Map<string, TokenBucket>();
 
   constructor(
@@ -73,18 +79,27 @@ export class RateLimiter {
     return (this.opts.now ?? Date.now)();
   }
 
+  private bucketFor(route: string, client: string, rate: Rate, now: number): TokenBucket {
+    let gens = this.clients.get(route);
+    if (!gens) this.clients.set(route, (gens = { current: new Map(), previous: new Map() }));
+    let b = gens.current.get(client);
+    if (b) return b;
+    b = gens.previous.get(client) ?? new TokenBucket(rate, now);
+    gens.previous.delete(client);
+    if (gens.current.size >= Math.max(1, Math.floor((this.opts.maxClients ?? 10_000) / 2))) {
+      gens.previous = gens.current;
+      gens.current = new Map();
+    }
+    gens.current.set(client, b);
+    return b;
+  }
+
   /** Take a token for `client` on `route` (per-address bucket first, then the route's). */
   check(route: string, client: string, policy: RoutePolicy): Verdict {
     const now = this.now;
     let clientBucket: TokenBucket | null = null;
     if (policy.perIp) {
-      let perRoute = this.clients.get(route);
-      if (!perRoute) this.clients.set(route, (perRoute = new Map()));
-      clientBucket = perRoute.get(client) ?? null;
-      if (clientBucket) perRoute.delete(client); // re-inserted below: the Map's order is least recently used first
-      else clientBucket = new TokenBucket(policy.perIp, now);
-      perRoute.set(client, clientBucket);
-      this.evict(perRoute);
+      clientBucket = this.bucketFor(route, client, policy.perIp, now);
       const wait = clientBucket.take(now);
       if (wait > 0) return { ok: false, retryAfter: wait, scope: 'client' };
     }
@@ -100,19 +115,10 @@ export class RateLimiter {
     return { ok: true };
   }
 
-  private evict(perRoute: Map<string, TokenBucket>): void {
-    const max = this.opts.maxClients ?? 10_000;
-    // The Map iterates least recently used first: drop from the front (O(1) per request).
-    for (const k of perRoute.keys()) {
-      if (perRoute.size <= max) return;
-      perRoute.delete(k);
-    }
-  }
-
   /** Address buckets kept right now (all routes): for tests and the bench. */
   size(): number {
     let n = 0;
-    for (const m of this.clients.values()) n += m.size;
+    for (const g of this.clients.values()) n += g.current.size + g.previous.size;
     return n;
   }
 }
