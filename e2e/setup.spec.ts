@@ -36,6 +36,16 @@ test('first run: a newcomer walks the setup, loads demo data and templates, and 
     await page.getByRole('button', { name: 'Next' }).click(); // Claude: skipped
     await expect(page.getByText('Anthropic API key')).toBeVisible();
     await page.getByRole('button', { name: 'Next' }).click();
+    // Public address: a loopback address is explained; a bad one is named; a good one is stored.
+    const pub = page.getByTestId('setup-public-url');
+    await expect(page.getByTestId('public-url-loopback')).toContainText('only this computer reaches it');
+    await pub.getByLabel('Public address').fill('ftp://baton.example.com');
+    await expect(pub.getByText(/server\.publicUrl: use an http\(s\) address/)).toBeVisible();
+    await pub.getByLabel('Public address').fill('https://baton.example.com');
+    await pub.getByRole('button', { name: 'Save' }).click();
+    await expect(pub.getByRole('status')).toHaveText('Saved.');
+    await expect(page.getByTestId('public-url-ok')).toContainText('https://baton.example.com');
+    await page.getByRole('button', { name: 'Next' }).click();
 
     await page.getByRole('button', { name: 'Load demo data' }).click();
     await expect(page.getByRole('status').filter({ hasText: 'Loaded 1,000 contacts' })).toBeVisible({ timeout: 60_000 });
@@ -57,7 +67,7 @@ test('first run: a newcomer walks the setup, loads demo data and templates, and 
     expect(Date.now() - started).toBeLessThan(120_000);
 
     const settings = (await call('settings.get')).settings as Record<string, unknown>;
-    expect(settings).toMatchObject({ 'setup.completed': true, 'email.timeZone': 'Europe/Berlin' });
+    expect(settings).toMatchObject({ 'setup.completed': true, 'email.timeZone': 'Europe/Berlin', 'server.publicUrl': 'https://baton.example.com' });
     const workflows = (await call('workflows.list')).workflows as { id: string; enabled: boolean }[];
     expect(workflows.map((w) => [w.id, w.enabled]).sort()).toEqual([['daily-report', true], ['new-lead-routing', true]]);
     expect((await call('contacts.list', { limit: 1 })).total).toBe(1000);

@@ -25,7 +25,8 @@ export function buildProgram(): Command {
   const program = new Command('baton')
     .description('Baton: the local-first command center for a solo business operator.')
     .version(VERSION)
-    .option('--data <dir>', 'data folder (default: $BATON_DATA_DIR or ~/.local/share/baton)')
+    .option('--data <dir>', 'data folder (default: $BATON_DATA_DIR, else the one Baton folder of this OS: ~/.local/share/baton on Linux, ~/Library/Application Support/Baton on macOS, %APPDATA%\\Baton on Windows)')
+    .option('--secrets-keyfile <file>', 'key file of the encrypted secrets file (else $BATON_SECRETS_KEYFILE); used when no OS keychain answers')
     .option('--json', 'machine-readable output')
     .showHelpAfterError()
     .exitOverride();

@@ -26,7 +26,7 @@ import { NodeRegistry } from './engine/registry';
 import { Services, type ServiceKey, type ThreadEnv } from './env';
 import { createLogger, type Logger } from './log';
 import { resourcesDir } from './resources';
-import { createSecretStore, type SecretStore } from './secrets';
+import { createSecretStore, type SecretStore, type SecretStoreOptions } from './secrets';
 import { VERSION } from './version';
 
 /** A request to a public route (webhooks, form capture, unsubscribe pages): no bearer token, own auth. */
@@ -40,11 +40,17 @@ export interface PublicRequest {
 }
 export interface PublicResponse {
   status: number;
-  /** JSON body, or `html` for a page. */
+  /** JSON body, or `html` for a page, or `text` (sent as text/plain). */
   json?: unknown;
   html?: string;
   /** A body sent as it is, with the Content-Type (and any Content-Security-Policy) in `headers` (a workflow's answer). */
   text?: string;
+  /**
+   * A redirect target (with status 301/302/303/307/308): an absolute http(s) URL.
+   * The server re-serializes it (control characters cannot reach the Location
+   * header) and refuses any other scheme.
+   */
+  redirect?: string;
   headers?: Record<string, string>;
 }
 export type PublicHandler = (req: PublicRequest) => Promise<PublicResponse> | PublicResponse;
@@ -58,6 +64,25 @@ export interface StoreLoss {
 /** How often a serving host checks that its data folder and database file are still there. */
 export const STORE_WATCH_MS = 1000;
 
+/**
+ * The limits of one public route, enforced by the server before the handler
+ * runs (docs/server.md, "Public routes"): body size (413), content types of a
+ * body (415), and token-bucket rate limits per client address and for the
+ * whole route (429 with Retry-After).
+ */
+export interface RouteLimits {
+  /** Largest body in bytes (default: the server's, 1 MiB). */
+  bodyLimit?: number;
+  /** Media types a request body may have (lower-case, without parameters); any other gets 415. Unset: any. */
+  contentTypes?: readonly string[];
+  /** Per client address: `burst` requests at once, refilled at `perMinute`. */
+  perIp?: { perMinute: number; burst?: number };
+  /** For the route as a whole, from every address together. */
+  global?: { perMinute: number; burst?: number };
+}
+/** A route as a domain declares it: a handler alone (the server's default limits), or with its limits. */
+export type PublicRoute = PublicHandler | { handler: PublicHandler; limits: RouteLimits };
+
 /** Something that runs while a host is up (the engine's worker pool, the IMAP poller …). */
 export interface Service {
   name: string;
@@ -69,6 +94,8 @@ export interface CoreOptions {
   dataDir: string;
   host: SystemInfo['host'];
   secrets?: SecretStore;
+  /** How to choose the secret store when `secrets` is not given (passphrase, key file …); the data folder is added. */
+  secretOptions?: SecretStoreOptions;
   /** better-sqlite3 addon built for Electron's ABI (the desktop app). */
   nativeBinding?: string;
   resourcesDir?: string;
@@ -106,6 +133,8 @@ export class Core implements ThreadEnv {
   private damageLogged = new Map<string, number>();
   /** Public HTTP routes by first path segment ("hooks", "u" …), mounted by the headless server. */
   readonly publicRoutes = new Map<string, PublicHandler>();
+  /** The limits each public route declared (the server applies its defaults to the others). */
+  readonly publicRouteLimits = new Map<string, RouteLimits>();
 
   private constructor(
     readonly opts: CoreOptions,
@@ -136,7 +165,7 @@ export class Core implements ThreadEnv {
       throw e;
     }
     const { db, orm, file, migrated, fixedModes } = store;
-    const secrets = opts.secrets ?? (await createSecretStore());
+    const secrets = opts.secrets ?? (await createSecretStore({ ...opts.secretOptions, dataDir: opts.dataDir }));
     const core = new Core(opts, opts.dataDir, db, orm, file, secrets, log, migrationsDir);
     const st = statSync(file);
     core.storeId = { dev: st.dev, ino: st.ino };
@@ -210,9 +239,14 @@ export class Core implements ThreadEnv {
    * handler authenticates). A prefix is one segment ("hooks") or two ("hooks/forms");
    * the two-segment one wins for the paths below it. A prefix mounted twice fails at startup.
    */
-  registerPublicRoute(prefix: string, handler: PublicHandler): void {
+  registerPublicRoute(prefix: string, route: PublicRoute): void {
     if (this.publicRoutes.has(prefix)) throw new Error(`The public route /${prefix} is mounted twice.`);
-    this.publicRoutes.set(prefix, handler);
+    if (typeof route === 'function') {
+      this.publicRoutes.set(prefix, route);
+    } else {
+      this.publicRoutes.set(prefix, route.handler);
+      this.publicRouteLimits.set(prefix, route.limits);
+    }
   }
 
   /** Add a background service; hosts call start() to run them (one-shot CLI commands do not). */

@@ -20,14 +20,14 @@
  */
 import type { EventTypeDef, KnownSettingKey, OpDef, OpName } from '../../shared/api';
 import type { HandlerMap } from './api/types';
-import type { Core, PublicHandler, Service } from './core';
+import type { Core, PublicRoute, Service } from './core';
 import type { NodeDef } from './engine/registry';
 
 export interface DomainParts<K extends OpName> {
   /** One handler per operation of `ops`. */
   handlers?: HandlerMap<K>;
-  /** Public HTTP routes (no bearer token; the handler authenticates), by prefix ("hooks/forms"). */
-  routes?: Record<string, PublicHandler>;
+  /** Public HTTP routes (no bearer token; the handler authenticates), by prefix ("hooks/forms"), with their limits. */
+  routes?: Record<string, PublicRoute>;
   /** Started by hosts that serve (`baton serve`, the desktop app), not by one-shot CLI commands. */
   services?: Service[];
   /** Run when the core closes. */

@@ -23,6 +23,11 @@ const Host = z
   .regex(/^[A-Za-z0-9.-]+$|^\[[0-9A-Fa-f:.]+\]$/, 'use a host name or IP address without scheme or port, e.g. smtp.example.com');
 const Port = z.number({ error: 'use a port number' }).int('use a whole number').min(1, 'use a port from 1 to 65535').max(65535, 'use a port from 1 to 65535');
 const HttpUrl = z.url({ protocol: /^https?$/, error: 'use an http(s) address such as https://example.com' });
+/** The address the outside world reaches Baton at: http(s), no user name, query or fragment (a path prefix is fine). */
+export const PublicUrl = HttpUrl.refine((v) => {
+  const u = new URL(v);
+  return !u.username && !u.password && !u.search && !u.hash;
+}, 'use the address only, e.g. https://baton.example.com (no user name, ?query or #fragment)');
 
 export interface SettingDef {
   schema: z.ZodType;
@@ -89,6 +94,15 @@ export const SETTINGS = {
     'A worker that reaches it is ended; a step whose worker dies twice fails.',
     512,
   ),
+  // Server and public address (docs/server.md)
+  'server.publicUrl': def(
+    PublicUrl.nullable(),
+    'Public address',
+    'Where mail links, tracking links, forms and webhooks reach this Baton from the internet (a tunnel or reverse proxy to this machine), e.g. https://baton.example.com.',
+    'http://127.0.0.1:4717',
+  ),
+  'server.port': def(Port.nullable(), 'Port of the local HTTP surface', 'The desktop app serves the API, web UI, forms and webhooks on 127.0.0.1 at this port (restart to apply).', 4717),
+  'server.trustProxy': def(z.boolean(), 'Behind a tunnel or reverse proxy on this machine', 'Rate limits then count requests by the last X-Forwarded-For address instead of 127.0.0.1 (restart to apply).', false),
   // Data
   'backup.keep': def(z.number().int('use a whole number').min(1, 'keep at least 1').max(1000, 'at most 1000').nullable(), 'Backups to keep', undefined, 10),
 } satisfies Record<string, SettingDef>;
@@ -126,6 +140,8 @@ export const INTERNAL_SETTINGS = {
   'wordpress.siteUrl': def(HttpUrl.nullable(), 'WordPress site address'),
   'wordpress.user': def(z.string().trim().min(1).max(200).nullable(), 'WordPress user name'),
   'wordpress.timeoutMs': def(z.number().int().min(1_000, 'at least 1000 ms').max(600_000, 'at most 600000 ms').nullable(), 'WordPress request time limit (ms)', undefined, 30_000),
+  // Hosts
+  'host.dataMoved': def(z.object({ from: z.string(), to: z.string(), at: z.string() }).passthrough().nullable(), 'The one-time move of an earlier data folder (shown on the dashboard until dismissed)'),
   // Desktop window
   'window.bounds': def(z.object({ x: z.number().int(), y: z.number().int(), width: z.number().int().min(1).max(100_000), height: z.number().int().min(1).max(100_000) }).strict(), 'Window position and size'),
 } satisfies Record<string, SettingDef>;
@@ -179,6 +195,61 @@ export function closeSettingKeys(key: string, n = 5): string[] {
 /** The message for a key Baton does not know. */
 export function unknownSettingMessage(key: string): string {
   return `"${key}" is not a setting Baton knows; did you mean ${closeSettingKeys(key).join(', ')}? (every key: baton settings keys)`;
+}
+
+/** The public address as stored (server.publicUrl, else the earlier email.publicUrl), without a trailing slash, or null. */
+export function storedPublicUrl(settings: Record<string, unknown>): string | null {
+  for (const key of ['server.publicUrl', 'email.publicUrl']) {
+    const v = settings[key];
+    if (typeof v === 'string' && v.trim()) return v.trim().replace(/\/+$/, '');
+  }
+  return null;
+}
+
+/** True when an address only reaches this machine (localhost, 127.x, ::1): mail links and forms from outside cannot use it. */
+export function isLoopbackUrl(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  } catch {
+    return true;
+  }
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || host === '0.0.0.0' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * The address links and forms use: the stored public address, else this
+ * machine's own (`localUrl` when known, e.g. the page's origin in a browser,
+ * else http://127.0.0.1:<server.port>).
+ */
+export function publicAddress(settings: Record<string, unknown>, localUrl?: string): { url: string; configured: boolean; loopback: boolean } {
+  const stored = storedPublicUrl(settings);
+  const port = typeof settings['server.port'] === 'number' ? settings['server.port'] : 4717;
+  const url = stored ?? (localUrl ? localUrl.replace(/\/+$/, '') : `http://127.0.0.1:${port}`);
+  return { url, configured: stored !== null, loopback: isLoopbackUrl(url) };
+}
+
+/**
+ * The dashboard's warning: the public address only reaches this machine while
+ * something needs the internet to reach Baton (an enabled sequence's mail links,
+ * a form, an enabled webhook). Null when all is well.
+ */
+export function reachabilityWarning(input: { settings: Record<string, unknown>; localUrl?: string; activeSequences: number; forms: number; enabledHooks: number }): { title: string; detail: string; fix: string } | null {
+  const addr = publicAddress(input.settings, input.localUrl);
+  if (!addr.loopback) return null;
+  const n = (k: number, one: string, many: string) => `${k} ${k === 1 ? one : many}`;
+  const things = [
+    input.activeSequences > 0 ? n(input.activeSequences, 'active sequence', 'active sequences') : null,
+    input.forms > 0 ? n(input.forms, 'form', 'forms') : null,
+    input.enabledHooks > 0 ? n(input.enabledHooks, 'webhook', 'webhooks') : null,
+  ].filter((x): x is string => x !== null);
+  if (things.length === 0) return null;
+  const port = new URL(addr.url).port || '4717';
+  return {
+    title: 'Mail links and forms will not reach Baton',
+    detail: `The public address is ${addr.url}${addr.configured ? '' : ' (not set)'}, which only this computer can open, and you have ${things.join(', ')}. Unsubscribe and tracking links in e-mails, posts from your web forms and webhooks from other services need an address the internet can reach.`,
+    fix: `Run a tunnel to this machine (for example cloudflared tunnel --url http://127.0.0.1:${port}) or a TLS reverse proxy, then enter its https:// address as the public address in Settings > Server.`,
+  };
 }
 
 /** The problem with a value for a key, or null when it may be stored. */

@@ -6,7 +6,7 @@ export const SECRET_NAME_RULE = 'use 2-64 characters: capital letters, digits an
 export const SecretName = z.string().regex(/^[A-Z][A-Z0-9_]{1,63}$/, SECRET_NAME_RULE);
 
 export const SecretBackend = z.object({
-  kind: z.enum(['keychain', 'env']),
+  kind: z.enum(['keychain', 'file', 'env']),
   /** Human sentence shown in doctor, the CLI and Settings. */
   detail: z.string(),
   /** Whether the backend can store values (the env backend is read-only). */

@@ -5,6 +5,7 @@
  * (`validateWorkflow`: node types, per-type params, expressions, cron, graph rules).
  */
 import { z } from 'zod';
+import { HookAuth } from './triggers';
 
 /** Ids of workflows: lower-case slugs, used in URLs, file names and the CLI. */
 export const WORKFLOW_ID_RULE = 'use 2-63 characters: lower-case letters, digits and -, starting with a letter or digit (e.g. lead-followup)';
@@ -142,6 +143,8 @@ export const WebhookTrigger = z
     responseMode: WebhookResponseMode.optional(),
     /** lastNode / respondNode: how long the caller waits for the answer (default 30s, 100ms to 2m). */
     responseTimeout: ResponseTimeout.optional(),
+    /** How callers authenticate (shared/contract/triggers.ts HookAuth); Baton's own signature or bearer secret when unset. */
+    auth: HookAuth.optional(),
   })
   .strict();
 export const Trigger = z.discriminatedUnion('type', [ManualTrigger, ScheduleTrigger, EventTrigger, WebhookTrigger]);

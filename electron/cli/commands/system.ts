@@ -12,11 +12,12 @@ import { NewerSchemaError } from '../../core/db/migrate';
 import { CorruptDatabaseError } from '../../core/db/open';
 import { acquireLock, lockHolder } from '../../core/lock';
 import { resourcesDir } from '../../core/resources';
-import { createSecretStore, EnvSecretStore, type SecretStore } from '../../core/secrets';
+import { createKeyFile, type SecretStore } from '../../core/secrets';
 import { VERSION } from '../../core/version';
 import { tokenFile } from '../../server';
 import { runningServer } from '../../server/runtime';
-import { CliExit, dataDirOf, EXIT, print, withCore } from '../context';
+import { CliExit, dataDirOf, EXIT, print, secretOptionsOf, withCore } from '../context';
+import { fallbackStore, secretBackendCheck } from '../secrets-check';
 
 type Level = 'ok' | 'warn' | 'fail' | 'info';
 interface Check {
@@ -58,21 +59,16 @@ async function doctor(cmd: Command, opts: { deep?: boolean }): Promise<void> {
   });
 
   // The secret backend does not depend on the database: probe it on its own.
-  let secrets: SecretStore | undefined;
-  try {
-    secrets = await createSecretStore();
-    const b = secrets.backend();
-    checks.push({ name: 'secrets', level: b.kind === 'keychain' ? 'ok' : 'warn', detail: `${b.kind}: ${b.detail}` });
-  } catch (e) {
-    checks.push({ name: 'secrets', level: 'fail', detail: (e as Error).message });
-  }
+  const probe = await secretBackendCheck(dataDir, secretOptionsOf(cmd));
+  const secrets: SecretStore | undefined = probe.store ?? undefined;
+  checks.push(probe.check);
 
   if (!existsSync(dataDir)) {
     checks.push({ name: 'database', level: 'info', detail: 'no database yet' });
   } else if (checks[0]?.level !== 'fail') {
     try {
       // Without a usable secret store (reported above) the database is still checked.
-      const core = await openBaton({ dataDir, host: 'cli', secrets: secrets ?? new EnvSecretStore(process.env, 'doctor') });
+      const core = await openBaton({ dataDir, host: 'cli', secrets: secrets ?? fallbackStore() });
       try {
         info = core.info();
         const schemaOk = info.schemaVersion === info.latestSchemaVersion;
@@ -159,7 +155,7 @@ async function doctor(cmd: Command, opts: { deep?: boolean }): Promise<void> {
 }
 
 /** The secret's value: piped on stdin (one trailing newline dropped), or typed without echo on a terminal. */
-async function readSecretValue(name: string): Promise<string> {
+export async function readSecretValue(name: string): Promise<string> {
   const stdin = process.stdin;
   if (stdin.isTTY) {
     process.stderr.write(`Value for ${name} (typing is hidden; Enter to finish): `);
@@ -222,6 +218,14 @@ export function register(program: Command): void {
           ? `Stored ${name}. ${waiting} AI step(s) are waiting for it: run them with \`baton ai release run\`, or discard them with \`baton ai release discard\` (until then they keep waiting).`
           : `Stored ${name}.`,
       );
+    });
+  secrets
+    .command('keyfile <FILE>')
+    .description('Create a key file for the encrypted secrets file (32 random bytes, mode 0600, outside the data folder; never overwritten).')
+    .addHelpText('after', '\nThen start Baton with BATON_SECRETS_KEYFILE=FILE (or --secrets-keyfile FILE). Keep a copy of the key file: without it the secrets cannot be read.')
+    .action((file: string, _o: unknown, cmd: Command) => {
+      const path = createKeyFile(file, dataDirOf(cmd));
+      print(cmd, { ok: true, keyFile: path }, () => `Created ${path} (mode 600). Start Baton with BATON_SECRETS_KEYFILE="${path}" to keep secrets in ${join(dataDirOf(cmd), 'secrets.enc')}.`);
     });
   secrets
     .command('list')

@@ -69,6 +69,6 @@ export const systemDomain = defineDomain({
   id: 'system',
   description: 'The host: system info, secrets (OS keychain), backups and restore, settings.',
   ops: systemOps,
-  settings: ['notifications.enabled', 'notifications.minSeverity', 'notifications.sound', 'notifications.quietHours', 'notifications.approvals', 'window.bounds'],
+  settings: ['notifications.enabled', 'notifications.minSeverity', 'notifications.sound', 'notifications.quietHours', 'notifications.approvals', 'window.bounds', 'host.dataMoved', 'server.publicUrl', 'server.port', 'server.trustProxy'],
   create: (core) => ({ handlers: systemHandlers(core) }),
 });

@@ -220,7 +220,7 @@ export function formsRoute(core: Core) {
         return null;
       });
       if (answer) return answer;
-      if (form.redirect && isBrowserForm(req)) return { status: 303, text: '', headers: { location: form.redirect, 'cache-control': 'no-store' } };
+      if (form.redirect && isBrowserForm(req)) return { status: 303, redirect: form.redirect };
       return { status: 200, json: { ok: true, ...(form.redirect ? { redirect: form.redirect } : {}) } };
     } catch (e) {
       if (!(e instanceof ApiError)) core.log.error('form submission failed', { error: e as Error });

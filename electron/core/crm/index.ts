@@ -6,7 +6,7 @@
 import { Readable } from 'node:stream';
 import { crmEventTypes, crmOps } from '../../../shared/api';
 import type { HandlerMap } from '../api/types';
-import type { Core, Service } from '../core';
+import type { Core, RouteLimits, Service } from '../core';
 import { defineDomain } from '../domain';
 import { createContact, deleteContact, getContact, listContacts, mergeContacts, purgeDeleted, restoreContact, updateContact } from './contacts';
 import { importCsv } from './csv';
@@ -114,6 +114,21 @@ function maintenanceService(core: Core): Service {
   };
 }
 
+/** Lead capture is posted by strangers' browsers: small bodies, a few posts a minute per address (docs/server.md). */
+const FORM_LIMITS: RouteLimits = {
+  bodyLimit: 64 * 1024,
+  contentTypes: ['application/json', 'application/x-www-form-urlencoded'],
+  perIp: { perMinute: 10, burst: 5 },
+  global: { perMinute: 300, burst: 60 },
+};
+/** Event ingest is authenticated (the ingest key) and batched (up to 1,000 events a post). */
+const EVENTS_LIMITS: RouteLimits = {
+  bodyLimit: 64 * 1024,
+  contentTypes: ['application/json'],
+  perIp: { perMinute: 120, burst: 60 },
+  global: { perMinute: 1200, burst: 200 },
+};
+
 /**
  * The CRM domain: contacts, companies, activity events, forms, scoring,
  * segments, deals and funnel KPIs; lead capture at /hooks/forms/<form> and
@@ -128,8 +143,8 @@ export const crmDomain = defineDomain({
   events: crmEventTypes,
   settings: ['crm.undoWindowDays'],
   create(core) {
-    const forms = formsRoute(core);
-    const events = eventsRoute(core);
+    const forms = { handler: formsRoute(core), limits: FORM_LIMITS };
+    const events = { handler: eventsRoute(core), limits: EVENTS_LIMITS };
     return {
       handlers: crmHandlers(core),
       routes: { 'hooks/forms': forms, 'hooks/events': events, forms, events },

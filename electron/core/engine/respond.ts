@@ -263,7 +263,8 @@ function workflowHeaders(r: ResponseSpec, contentType: string | null): Record<st
 
 /** A recorded respond-node answer as the HTTP answer. */
 export function responseToPublic(r: ResponseSpec): PublicResponse {
-  if (r.redirect) return { status: r.status, text: '', headers: { ...workflowHeaders({ ...r, headers: {} }, null), location: r.redirect } };
+  // The server writes Location itself (re-serialized, http(s) only): a route never sets it as a header.
+  if (r.redirect) return { status: r.status, redirect: r.redirect, headers: workflowHeaders({ ...r, headers: {} }, null) };
   const noBody = r.status === 204 || r.status === 205 || r.status === 304;
   return { status: r.status, text: noBody ? '' : (r.body ?? ''), headers: workflowHeaders(r, noBody || r.body === null ? null : 'text/plain; charset=utf-8') };
 }

@@ -8,7 +8,7 @@
  */
 import { ApiError, salesEventTypes, salesOps } from '../../../shared/api';
 import type { HandlerMap } from '../api/types';
-import type { Core, PublicRequest, PublicResponse, Service } from '../core';
+import type { Core, PublicRequest, PublicResponse, RouteLimits, Service } from '../core';
 import { ingestEvents } from '../crm/events';
 import { defineDomain } from '../domain';
 import { SALES_NODES } from './nodes';
@@ -44,6 +44,14 @@ const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&
 const page = (title: string, body: string) =>
   `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(title)}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#222}button{font-size:1rem;padding:.6rem 1.2rem}</style></head><body>${body}</body></html>`;
+
+/** Unsubscribe pages: a GET shows the button, a POST (the button, or RFC 8058 one-click) records it; tiny bodies. */
+const UNSUBSCRIBE_LIMITS: RouteLimits = {
+  bodyLimit: 4 * 1024,
+  contentTypes: ['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'],
+  perIp: { perMinute: 30, burst: 10 },
+  global: { perMinute: 600, burst: 100 },
+};
 
 export function unsubscribeRoute(core: Core) {
   return (req: PublicRequest): PublicResponse => {
@@ -299,6 +307,6 @@ export const salesDomain = defineDomain({
   ],
   create(core) {
     initCursor(core);
-    return { handlers: salesHandlers(core), routes: { u: unsubscribeRoute(core) }, services: [salesService(core)] };
+    return { handlers: salesHandlers(core), routes: { u: { handler: unsubscribeRoute(core), limits: UNSUBSCRIBE_LIMITS } }, services: [salesService(core)] };
   },
 });

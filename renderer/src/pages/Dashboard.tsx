@@ -10,6 +10,7 @@ import { Card, ErrorPanel, Loading, PageHeader, QueryView, formatTime } from '..
 import { PRESETS, addDays, delta, presetRange, rangeProblem, useRange, utcDay } from '../api/dashboardRange';
 import { TrendChart, type TrendSeries } from './dashboard/TrendChart';
 import './dashboard.css';
+import { HostNotices } from './dashboard/HostNotices';
 
 /**
  * A reload for push events: at most once per `ms` (the first one soon, later ones folded into one
@@ -118,6 +119,7 @@ export function Dashboard() {
     <>
       <PageHeader title="Dashboard" intro="Your business at a glance: key numbers, what needs you, and what ran." />
       <RangePicker shown={kpi.data?.range} previous={kpi.data?.previousRange} />
+      <HostNotices />
       <div className="stack">
         <KpiTiles kpi={kpi} auto={auto} approvals={approvals} escalations={escalations} />
         <div className="dash-grid">

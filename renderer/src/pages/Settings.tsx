@@ -8,6 +8,8 @@ import { Card, ErrorPanel, Loading, PageHeader, baseName, formatBytes, formatTim
 import { AiCard, EmailCard, GeneralCard, NotificationsCard } from './settings/Cards';
 import { EscalationRulesCard } from './config/EscalationRules';
 import { FormsCard } from './config/Forms';
+import { WebhooksCard } from './config/Webhooks';
+import { ServerCard } from './settings/ServerCard';
 import { fieldErrorsFromIssues, secretNameProblem, validateSecretForm, type SecretFormErrors } from '../api/secretForm';
 
 const HOSTS: Record<SystemInfo['host'], string> = { electron: 'Desktop app', server: 'Headless server (baton serve)', cli: 'Command line' };
@@ -15,7 +17,7 @@ const HOSTS: Record<SystemInfo['host'], string> = { electron: 'Desktop app', ser
 export function Settings() {
   return (
     <>
-      <PageHeader title="Settings" intro="Where Baton keeps your data, how it reaches your mail and Claude, when it alerts you (and about what), your lead-capture forms, and your backups." />
+      <PageHeader title="Settings" intro="Where Baton keeps your data, how it reaches your mail and Claude, when it alerts you (and about what), the address the internet reaches it at, your lead-capture forms and webhooks, and your backups." />
       <div className="stack">
         <SystemCard />
         <GeneralCard />
@@ -23,7 +25,9 @@ export function Settings() {
         <AiCard />
         <NotificationsCard />
         <EscalationRulesCard />
+        <ServerCard />
         <FormsCard />
+        <WebhooksCard />
         <SecretsCard />
         <BackupsCard />
       </div>
@@ -112,7 +116,7 @@ function SecretsCard() {
               <dt>Stored in</dt>
               <dd>
                 <span data-testid="secret-backend" className="badge badge-neutral">
-                  {list.data.backend.kind === 'keychain' ? 'OS keychain' : 'Environment variables'}
+                  {list.data.backend.kind === 'keychain' ? 'OS keychain' : list.data.backend.kind === 'file' ? 'Encrypted file' : 'Environment variables'}
                 </span>
                 <p className="muted detail" data-testid="secret-backend-detail">
                   {list.data.backend.detail}

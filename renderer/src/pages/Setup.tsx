@@ -1,6 +1,6 @@
 /**
  * First run: a short, skippable walk through what Baton needs (data folder, time
- * zone, optional SMTP and Anthropic key), then data to look at (demo data or a
+ * zone, optional SMTP, Anthropic key and public address), then data to look at (demo data or a
  * CSV) and a few example workflows. Every step can be skipped and done later in
  * Settings; "Finish" (or "Skip setup") stores setup.completed.
  */
@@ -11,10 +11,11 @@ import { useAction, useApi } from '../api/hooks';
 import { useNav } from '../api/nav';
 import { KeySavedPrompt } from '../components/AiRelease';
 import { ErrorPanel, Loading, PageHeader } from '../components/ui';
+import { PublicAddressForm } from './settings/ServerCard';
 import { SecretField, SettingsForm } from './settings/SettingsForm';
 import './setup.css';
 
-const STEPS = ['Where your data lives', 'Your time zone', 'E-mail (optional)', 'Claude (optional)', 'Something to look at', 'Example workflows'] as const;
+const STEPS = ['Where your data lives', 'Your time zone', 'E-mail (optional)', 'Claude (optional)', 'Public address (optional)', 'Something to look at', 'Example workflows'] as const;
 
 export async function finishSetup(): Promise<void> {
   await call('settings.set', { key: 'setup.completed', value: true });
@@ -32,7 +33,7 @@ export function Setup() {
     <>
       <PageHeader
         title="Set up Baton"
-        intro="Six short steps; skip any of them and come back from Settings."
+        intro="Seven short steps; skip any of them and come back from Settings."
         actions={
           <button type="button" className="btn btn-quiet" onClick={() => void finish.run()}>
             Skip setup
@@ -59,8 +60,9 @@ export function Setup() {
         {step === 1 ? <TimeZoneStep /> : null}
         {step === 2 ? <EmailStep /> : null}
         {step === 3 ? <ClaudeStep /> : null}
-        {step === 4 ? <DataToLookAt /> : null}
-        {step === 5 ? <TemplatesStep /> : null}
+        {step === 4 ? <PublicAddressStep /> : null}
+        {step === 5 ? <DataToLookAt /> : null}
+        {step === 6 ? <TemplatesStep /> : null}
         <div className="setup-nav">
           <button type="button" className="btn" disabled={step === 0} onClick={() => setStep(step - 1)}>
             Back
@@ -89,7 +91,7 @@ function DataStep() {
     <>
       <p>
         Everything Baton records — contacts, workflows, runs, approvals — lives in one SQLite file in <code data-testid="setup-data-dir">{info.data.dataDir}</code>. API keys
-        do not: they go to {info.data.secretBackend.kind === 'keychain' ? 'your OS keychain' : 'environment variables'}.
+        do not: they go to {info.data.secretBackend.kind === 'keychain' ? 'your OS keychain' : info.data.secretBackend.kind === 'file' ? 'an encrypted file (AES-256-GCM) unlocked at start' : 'environment variables'}.
       </p>
       <p className="hint">
         To keep the data elsewhere (an encrypted disk, a synced folder), start Baton with <code>--data DIR</code> or set <code>BATON_DATA_DIR</code>. Backups go to{' '}
@@ -153,6 +155,15 @@ function ClaudeStep() {
         }}
       />
       <KeySavedPrompt checkNonce={keySaved} />
+    </>
+  );
+}
+
+function PublicAddressStep() {
+  return (
+    <>
+      <p>Baton runs on this computer. E-mails, your website's forms and services such as Stripe reach it through a public address; without one, links in e-mails and forms cannot reach it. Skip this if you only use Baton yourself for now.</p>
+      <PublicAddressForm testId="setup-public-url" fields={[{ key: 'server.publicUrl', kind: 'text', type: 'url' }]} />
     </>
   );
 }

@@ -4,9 +4,9 @@
  * Registered after the engine in DOMAINS (it starts runs through it).
  */
 import { desc, eq } from 'drizzle-orm';
-import { ApiError, SecretName, triggersOps } from '../../../../shared/api';
+import { ApiError, SecretName, triggersOps, type HookAuth } from '../../../../shared/api';
 import { durationMs, RESPONSE_TIMEOUT_DEFAULT } from '../../../../shared/contract/workflow';
-import type { Core } from '../../core';
+import type { Core, RouteLimits } from '../../core';
 import { defineDomain } from '../../domain';
 import { hostService } from '../../env';
 import { scheduleFires } from '../../db/schema/triggers';
@@ -15,10 +15,12 @@ import { checkStoreFile } from '../../db/integrity';
 import { CorruptDatabaseError } from '../../db/open';
 import { loadDefinition } from '../compile';
 import { engineOf, RUN_ANSWERS } from '../index';
+import { exportWorkflow, importWorkflow } from '../workflows';
+import { DEFAULT_AUTH, hookSecretNameFor, secretRoles } from './hook-auth';
 import type { HandlerMap } from '../../api/types';
 import { scheduleIssues } from './schedule';
 import { Scheduler, type ScheduledWorkflow } from './scheduler';
-import { createHookHandler, generateHookSecret, hookSecretName, HOOK_SLUG_RE, type HookTarget } from './webhook';
+import { createHookHandler, generateHookSecret, hookSecretName, HOOK_BODY_LIMIT, HOOK_SLUG_RE, type HookTarget } from './webhook';
 
 export { dueFires, nextFire, nextFires, scheduleIssues } from './schedule';
 export { Scheduler } from './scheduler';
@@ -75,6 +77,20 @@ async function runMaintenance(core: Core, key: string): Promise<{ runId: string 
   core.log.info('maintenance done', { backup: backup.file, checkMs: check.ms, backupCheckMs: backup.checkMs, prunedRuns: pruned, prunedFires: fires });
   return { runId: key };
 }
+
+/**
+ * Webhooks are posted by other services (Stripe, Meta, GitHub …), which send
+ * bursts (a batch of events after an outage, a bulk change): 6,000 a minute per
+ * address (500 at once), 60,000 a minute in all, bodies up to 256 KiB of JSON,
+ * a form or text (docs/server.md, "Public routes"). A bad signature costs a
+ * caller its budget all the same.
+ */
+export const HOOK_LIMITS: RouteLimits = {
+  bodyLimit: HOOK_BODY_LIMIT,
+  contentTypes: ['application/json', 'application/x-www-form-urlencoded', 'text/plain'],
+  perIp: { perMinute: 6_000, burst: 500 },
+  global: { perMinute: 60_000, burst: 5_000 },
+};
 
 /** The schedule service of a core. */
 export function schedulerOf(core: Core): Scheduler {
@@ -152,18 +168,33 @@ function registerTriggers(core: Core) {
   // Imports, enable/disable and resume re-evaluate at once instead of at the next tick.
   core.bus.on('workflows.changed', () => scheduler.poke());
 
+  const authOf = (id: string, version: number): HookAuth => {
+    const t = loadDefinition(db, id, version).trigger;
+    return (t.type === 'webhook' ? t.auth : undefined) ?? DEFAULT_AUTH;
+  };
   const findHook = (slug: string): HookTarget | null => {
     const r = db.prepare(`SELECT id, enabled, current_version AS version FROM workflows WHERE trigger_type = 'webhook' AND trigger_key = ?`).get(slug) as { id: string; enabled: number; version: number } | undefined;
     if (!r) return null;
-    // The current version's responseMode (definitions are cached per version).
+    // The current version's trigger: its auth and responseMode (definitions are cached per version).
     const t = loadDefinition(db, r.id, r.version).trigger;
-    if (t.type !== 'webhook' || !t.responseMode || t.responseMode === 'onReceived') return { workflowId: r.id, enabled: r.enabled === 1 };
-    return { workflowId: r.id, enabled: r.enabled === 1, response: { mode: t.responseMode, timeoutMs: durationMs(t.responseTimeout ?? RESPONSE_TIMEOUT_DEFAULT) } };
+    const auth = authOf(r.id, r.version);
+    if (t.type !== 'webhook' || !t.responseMode || t.responseMode === 'onReceived') return { workflowId: r.id, enabled: r.enabled === 1, auth };
+    return { workflowId: r.id, enabled: r.enabled === 1, auth, response: { mode: t.responseMode, timeoutMs: durationMs(t.responseTimeout ?? RESPONSE_TIMEOUT_DEFAULT) } };
+  };
+  const needHook = (slug: string) => {
+    const hook = HOOK_SLUG_RE.test(slug) ? findHook(slug) : null;
+    if (!hook) {
+      throw new ApiError('not_found', `No webhook "${slug}": import a workflow whose trigger is { "type": "webhook", "slug": "${slug}" } first (see hooks.list).`, [
+        { path: 'slug', message: 'no workflow has this webhook slug' },
+      ]);
+    }
+    return hook;
   };
   const answers = core.get(RUN_ANSWERS);
   const hooks = createHookHandler({
       findHook,
       getSecret: (name) => core.secrets.get(name),
+      now: () => engine.now(),
       startRun: async (o) => engine.startRun({ workflow: o.workflow, input: o.input, trigger: o.trigger, ...(o.idempotencyKey ? { idempotencyKey: o.idempotencyKey } : {}) }),
       awaitAnswer: (runId, mode, timeoutMs) => answers.wait(runId, mode, timeoutMs),
       log: core.log,
@@ -176,21 +207,47 @@ function registerTriggers(core: Core) {
       for (const r of rows) {
         const slug = r.key ?? '';
         const secretName = hookSecretName(slug);
-        hooks.push({ slug, workflowId: r.id, enabled: r.enabled === 1, path: `/hooks/${slug}`, secretName, hasSecret: (await core.secrets.get(secretName)) !== null });
+        const auth = authOf(r.id, r.version);
+        const secrets = [];
+        for (const role of secretRoles(auth)) {
+          const name = hookSecretNameFor(secretName, role);
+          secrets.push({ role, name, set: (await core.secrets.get(name)) !== null });
+        }
+        hooks.push({ slug, workflowId: r.id, enabled: r.enabled === 1, path: `/hooks/${slug}`, secretName, hasSecret: secrets[0]!.set, auth, secrets });
       }
       return { hooks };
     },
-    'hooks.rotateSecret': async ({ slug }) => {
-      if (!HOOK_SLUG_RE.test(slug) || !findHook(slug)) {
-        throw new ApiError('not_found', `No webhook "${slug}": import a workflow whose trigger is { "type": "webhook", "slug": "${slug}" } first (see hooks.list).`, [
-          { path: 'slug', message: 'no workflow has this webhook slug' },
-        ]);
+    'hooks.configure': async ({ slug, auth }) => {
+      const hook = needHook(slug);
+      const def = exportWorkflow(db, hook.workflowId);
+      if (def.trigger.type !== 'webhook') throw new ApiError('conflict', `Workflow "${hook.workflowId}" is no longer triggered by a webhook.`);
+      const { version: _old, ...rest } = def;
+      const r = importWorkflow(db, { ...rest, trigger: { ...def.trigger, auth } }, { nodes: core.nodes, env: core });
+      if (r.changed) core.bus.emit('workflows.changed', { id: r.id });
+      core.log.info('webhook authentication configured', { slug, type: auth.type, version: r.version });
+      return { slug, workflowId: r.id, version: r.version, auth };
+    },
+    'hooks.setSecret': async ({ slug, role, value }) => {
+      const hook = needHook(slug);
+      if (!secretRoles(hook.auth ?? DEFAULT_AUTH).includes(role)) {
+        throw new ApiError('invalid_input', `role: a ${hook.auth?.type ?? 'baton'} webhook has no ${role} secret (only Meta webhooks have a verify token).`, [{ path: 'role', message: `not used by a ${hook.auth?.type ?? 'baton'} webhook` }]);
       }
+      const secretName = hookSecretNameFor(hookSecretName(slug), role);
+      SecretName.parse(secretName);
+      const clean = value.trim();
+      if (!clean) throw new ApiError('invalid_input', 'value: the secret is only spaces; paste the value the provider shows.', [{ path: 'value', message: 'only spaces' }]);
+      await core.secrets.set(secretName, clean);
+      core.bus.emit('secrets.changed', { names: await core.secrets.list() });
+      core.log.info('webhook secret stored', { slug, role, secretName });
+      return { slug, role, secretName };
+    },
+    'hooks.rotateSecret': async ({ slug }) => {
+      needHook(slug);
       const secretName = hookSecretName(slug);
       SecretName.parse(secretName);
       const secret = generateHookSecret();
       await core.secrets.set(secretName, secret);
-      core.bus.emit('secrets.changed', { names: [secretName] });
+      core.bus.emit('secrets.changed', { names: await core.secrets.list() });
       core.log.info('webhook secret rotated', { slug, secretName });
       return { slug, path: `/hooks/${slug}`, secretName, secret };
     },
@@ -212,7 +269,7 @@ function registerTriggers(core: Core) {
   };
   return {
     handlers,
-    routes: { hooks },
+    routes: { hooks: { handler: hooks, limits: HOOK_LIMITS } },
     services: [{ name: 'scheduler', start: () => scheduler.start(), stop: () => scheduler.stop() }],
     onClose: () => {
       offDamaged();
