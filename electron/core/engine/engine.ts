@@ -16,6 +16,7 @@ import { EngineStore, type StartRunOptions, type StartRunResult } from './store'
 import { WorkerPool } from './pool';
 import { scrubValue } from '../secrets/scrub';
 import { ENSURE_TIMER_MARGIN_MS } from './pool-limits';
+import { triggerTakesImported } from './triggers/imported';
 
 export interface DispatchResult {
   processed: number;
@@ -285,6 +286,8 @@ export class Engine {
       for (const t of triggers) {
         if (t.key !== ev.type) continue;
         const def = loadDefinition(db, t.id, t.version);
+        // Rows of a bulk import (data.importId) start only triggers that opt in (includeImported).
+        if (def.trigger.type === 'event' && !triggerTakesImported(def.trigger, event.data)) continue;
         const filter = def.trigger.type === 'event' ? def.trigger.filter : undefined;
         if (filter && !(await this.test(filter, { event }))) continue;
         starts.push({ workflow: t.id, input: event.data ?? {}, trigger: { type: 'event', detail: { eventId: ev.id, type: ev.type } }, idempotencyKey: `event:${ev.id}`, subject: event.subject?.id ?? null });
