@@ -651,10 +651,10 @@ export const crmEventTypes = {
     'contact',
   ),
   'contacts.imported': eventType(
-    'A CSV import finished: one event per import, whatever its size (its rows record contact.created / contact.updated with importId).',
+    'A CSV import finished: one event per import, whatever its size; id is the import id its rows carry as importId (contact.created / contact.updated …).',
     z
       .object({
-        importId: ImportId,
+        id: ImportId,
         file: z.string().nullable(),
         source: z.string().nullable(),
         rows: z.number().int(),

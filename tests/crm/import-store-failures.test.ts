@@ -114,6 +114,6 @@ describe('CSV import on a failing store', () => {
     const imported = other.prepare(`SELECT subject_id, data FROM events WHERE type = 'contacts.imported'`).all() as { subject_id: string; data: string }[];
     expect(imported).toHaveLength(1);
     expect(imported[0]!.subject_id).toBe(again.importId);
-    expect(JSON.parse(imported[0]!.data)).toMatchObject({ importId: again.importId, rows: BATCH + 5, created: 5, updated: 0, unchanged: BATCH, invalid: 0 });
+    expect(JSON.parse(imported[0]!.data)).toMatchObject({ id: again.importId, rows: BATCH + 5, created: 5, updated: 0, unchanged: BATCH, invalid: 0 });
   }, 120_000);
 });

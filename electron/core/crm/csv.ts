@@ -378,8 +378,9 @@ export async function importCsv(core: Core, input: Readable | string, opts: Impo
     rescore(core, { ids: changedIds, pending });
     if (!final) return;
     report.companiesCreated = stats.companiesCreated;
+    // `id`, not `importId`: this event is the import itself, not one of its rows (which event triggers skip unless they opt in).
     const summary = {
-      importId,
+      id: importId,
       file: opts.file ?? null,
       source: opts.source ?? null,
       rows: report.rows,
