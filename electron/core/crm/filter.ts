@@ -126,7 +126,9 @@ export function conditionSql(c: Condition, now: Date, params: unknown[], opts: C
       return `c.id ${c.op === 'has' ? 'IN' : 'NOT IN'} (SELECT contact_id FROM contact_tags WHERE tag = ?)`;
     case 'event': {
       if (opts.correlated) {
-        const parts = [`subject_type = 'contact'`, 'subject_id = CAST(c.id AS TEXT)', 'type = ?'];
+        // `+type`: the contact's own events through the subject index (subject_type, subject_id, at); on the
+        // (type, at …) index the planner would walk every event of the type in the window for each contact.
+        const parts = [`subject_type = 'contact'`, 'subject_id = CAST(c.id AS TEXT)', '+type = ?'];
         params.push(c.type);
         if (c.withinDays !== undefined) {
           parts.push('at >= ?');

@@ -195,8 +195,9 @@ export function rescore(core: Core, opts: { ids?: number[]; now?: Date; config?:
     const moved = db.prepare(`SELECT id FROM temp.crm_scores WHERE old != score LIMIT 5001`).pluck().all() as number[];
     if (moved.length > 5000) pending.reconcile.add('field:score');
     else for (const id of moved) touch(pending, id, 'field:score');
+    // Driven by the temp table's changed rows (UPDATE … FROM let the planner scan all of contacts for one score).
     const changed = db
-      .prepare(`UPDATE contacts SET score = s.score, scored_at = ? FROM temp.crm_scores s WHERE contacts.id = s.id AND contacts.score != s.score`)
+      .prepare(`UPDATE contacts SET score = (SELECT s.score FROM temp.crm_scores s WHERE s.id = contacts.id), scored_at = ? WHERE id IN (SELECT id FROM temp.crm_scores WHERE old != score)`)
       .run(at).changes;
     for (const c of crossings) {
       const to: Stage = c.score >= T.sql && c.old < T.sql ? 'sql' : 'mql';

@@ -207,11 +207,13 @@ export function settle(env: ThreadEnv, p: Pending): void {
   if (p.snapshots.length) {
     const list = JSON.stringify(p.snapshots);
     p.snapshots = [];
-    const match = `FROM ${FROM} WHERE events.id IN (${IDS}) AND events.type = ? AND c.id = CAST(events.subject_id AS INTEGER)`;
-    store.stmt(`UPDATE events SET data = json_patch(${EVENT_CONTACT_SQL}, COALESCE(events.data, '{}')) ${match}`).run(list, 'contact.created');
+    // Driven by the listed event ids (a correlated subquery per event: UPDATE … FROM let the planner scan tables).
+    const set = (expr: string) =>
+      `UPDATE events SET data = (SELECT ${expr} FROM ${FROM} WHERE c.id = CAST(events.subject_id AS INTEGER)) WHERE id IN (${IDS}) AND type = ?`;
+    store.stmt(set(`json_patch(${EVENT_CONTACT_SQL}, COALESCE(events.data, '{}'))`)).run(list, 'contact.created');
     // contact.updated keeps its `changes` as they are (a merge patch would drop their null values).
     store
-      .stmt(`UPDATE events SET data = json_set(json_patch(${EVENT_CONTACT_SQL}, json_remove(COALESCE(events.data, '{}'), '$.changes')), '$.changes', json_extract(events.data, '$.changes')) ${match}`)
+      .stmt(set(`json_set(json_patch(${EVENT_CONTACT_SQL}, json_remove(COALESCE(events.data, '{}'), '$.changes')), '$.changes', json_extract(events.data, '$.changes'))`))
       .run(list, 'contact.updated');
   }
   if (p.touched.size === 0 && p.reconcile.size === 0) return;
