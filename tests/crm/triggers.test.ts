@@ -173,7 +173,8 @@ describe('CSV imports start only the workflows that opt in to imported rows', ()
     expect(imported[0]!.data).toEqual({ id: report.importId, file: 'people.csv', source: 'trade-show', rows: 50, created: 50, updated: 0, unchanged: 0, invalid: 0 });
     const created = eventsOf('contact.created');
     expect(created).toHaveLength(50);
-    for (const e of created) expect(e.data).toMatchObject({ via: 'import', importId: report.importId, source: 'trade-show', company: { name: expect.stringMatching(/^Acme \d$/) } });
+    // Scored in the row's batch: the company's domain gives 10 points by the default fit rules.
+    for (const e of created) expect(e.data).toMatchObject({ via: 'import', importId: report.importId, source: 'trade-show', score: 10, company: { name: expect.stringMatching(/^Acme \d$/) } });
     // The opted-in run got the contact; the summary run got the summary.
     const first = runsOf('import-aware')
       .map((r) => JSON.parse(r.input) as Record<string, unknown>)

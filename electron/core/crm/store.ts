@@ -404,19 +404,18 @@ export class CrmStore {
       if (field === 'email' && opts.mode !== 'patch') continue;
       const col = FIELD_COLUMN[field];
       const cur = (existing as unknown as Record<string, unknown>)[col];
-      if (cur === val) continue;
       if (field === 'stage' && val === null) continue;
+      const to = val ?? (field === 'consent' ? 'unknown' : null);
+      if (cur === to) continue;
       if (field === 'consent') {
         sets.push('consent_at = ?');
-        params.push(val === 'unknown' ? null : at);
+        params.push(to === 'unknown' ? null : at);
       }
       if (field === 'email') {
         const other = this.byEmail(val!);
         if (other && other.id !== id)
           throw new ApiError('conflict', `email: ${val} already belongs to contact ${other.id}; merge the two contacts instead.`, [{ path: 'email', message: 'already used by a live contact' }]);
       }
-      const to = val ?? (field === 'consent' ? 'unknown' : null);
-      if (cur === to) continue;
       sets.push(`${col} = ?`);
       params.push(to);
       changes[field] = { from: cur ?? null, to };
