@@ -99,6 +99,14 @@ test('importing a CSV imports the valid rows and reports the bad one with its li
   const csv = ['email,first_name,last_name,tags', `imp-a-${stamp}@example.com,Ida,Import,e2e-${stamp}`, `not-an-email-${stamp},Bad,Row,`, `imp-b-${stamp}@example.com,Ivo,Import,e2e-${stamp}`].join('\n') + '\n';
   await app.getByRole('button', { name: 'Import CSV…' }).click();
   await app.getByLabel('CSV file to import').setInputFiles({ name: `contacts-${stamp}.csv`, mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  // The file is checked first: what it would create, and which workflows the import would start (the core's own sentence).
+  const preview = app.getByTestId('import-preview');
+  await expect(preview).toBeVisible({ timeout: 15_000 });
+  await expect(preview).toContainText('2 new contacts');
+  const plan = await baton.api('contacts.import.preview', { csv, file: `contacts-${stamp}.csv` });
+  await expect(app.getByTestId('import-workflows')).toHaveText(plan.workflows.summary);
+  expect((await baton.api('contacts.list', { search: `imp-a-${stamp}` })).total).toBe(0); // nothing written yet
+  await app.getByRole('button', { name: 'Import 2 rows' }).click();
   const report = app.getByTestId('import-report');
   await expect(report).toBeVisible();
   await expect(app.getByTestId('import-created')).toHaveText('2');

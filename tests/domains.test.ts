@@ -128,9 +128,31 @@ describe('declared event data matches what Baton records', () => {
       const body = Buffer.from(new URLSearchParams({ email: 'grace@navy.test', name: 'Grace' }).toString());
       const r = await route!({ method: 'POST', path: 'newsletter', query: new URLSearchParams(), headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
       expect(r.status).toBeLessThan(400);
+      // Segment membership moves, a CSV import (new and updated rows), a merge.
+      await core.call('segments.save', { name: 'VIPs', filter: { conditions: [{ kind: 'tag', op: 'has', tag: 'vip' }] } });
+      await core.call('contacts.update', { id: c.id, set: { companyName: 'Analytical', custom: { plan: 'pro' } }, addTags: ['vip'] });
+      await core.call('contacts.update', { id: c.id, set: {}, removeTags: ['vip'] });
+      await core.call('contacts.import', { csv: 'email,first name,tags\nada@analytical.test,Ada,vip\nnew@import.test,New,vip\n', file: 'people.csv' });
+      const dup = await core.call('contacts.create', { email: 'dup@analytical.test' });
+      await core.call('contacts.merge', { targetId: c.id, sourceId: dup.id });
       const { checked, bad } = eventsAgainstSchemas(core);
       expect(bad).toEqual([]);
-      for (const t of ['contact.created', 'lifecycle.changed', 'email.sent', 'email.opened', 'page.visited', 'form.submitted', 'deal.opened', 'deal.won']) expect(checked[t], t).toBeGreaterThan(0);
+      for (const t of [
+        'contact.created',
+        'contact.updated',
+        'contacts.imported',
+        'contact.merged',
+        'segment.entered',
+        'segment.left',
+        'lifecycle.changed',
+        'email.sent',
+        'email.opened',
+        'page.visited',
+        'form.submitted',
+        'deal.opened',
+        'deal.won',
+      ])
+        expect(checked[t], t).toBeGreaterThan(0);
     } finally {
       await cleanup();
     }

@@ -330,13 +330,20 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
   }
 
   /** The address the rate limits count a request against. */
-  function clientOf(req: IncomingMessage): string {
+  /**
+   * The address the per-address limits count a request against, or null for none. A request from
+   * this machine without trustProxy is a tunnel, a reverse proxy or a local tool speaking for every
+   * visitor at once: only the route-wide limit applies to it (a per-address limit there would turn
+   * away real leads after the first few). Behind a tunnel, server.trustProxy counts each visitor.
+   */
+  function clientOf(req: IncomingMessage): string | null {
     const peer = req.socket.remoteAddress ?? 'unknown';
-    if (opts.trustProxy && isLoopback(peer.replace(/^::ffff:/, ''))) {
+    const local = isLoopback(peer.replace(/^::ffff:/, ''));
+    if (opts.trustProxy && local) {
       const fwd = (req.headers['x-forwarded-for'] ?? '').toString().split(',').map((x) => x.trim()).filter(Boolean).at(-1);
       if (fwd && fwd.length <= 64) return fwd;
     }
-    return peer;
+    return local && !opts.trustProxy ? null : peer;
   }
 
   async function handlePublic(req: IncomingMessage, res: ServerResponse, url: URL, prefix: string): Promise<boolean> {

@@ -95,10 +95,11 @@ export class RateLimiter {
   }
 
   /** Take a token for `client` on `route` (per-address bucket first, then the route's). */
-  check(route: string, client: string, policy: RoutePolicy): Verdict {
+  /** `client` null: no per-address limit (a request from this machine, see the server's clientOf). */
+  check(route: string, client: string | null, policy: RoutePolicy): Verdict {
     const now = this.now;
     let clientBucket: TokenBucket | null = null;
-    if (policy.perIp) {
+    if (policy.perIp && client !== null) {
       clientBucket = this.bucketFor(route, client, policy.perIp, now);
       const wait = clientBucket.take(now);
       if (wait > 0) return { ok: false, retryAfter: wait, scope: 'client' };

@@ -78,6 +78,12 @@ export const EventTrigger = z
     event: z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$/, 'use a dotted lower-case event type such as contact.created'),
     /** JSONata expression over { event: { type, data, subject } }; the run starts when it is truthy. */
     filter: z.string().optional(),
+    /**
+     * Also start on events recorded for the rows of a bulk import (their data carries importId:
+     * contact.created of a CSV import …). Default false: installing a workflow never mails an
+     * imported list by surprise.
+     */
+    includeImported: z.boolean().optional(),
   })
   .strict();
 /** Webhook slugs the CRM's public routes use below /hooks. */

@@ -5,7 +5,7 @@ import { dealsOf } from './deals';
 import { filterSql, liveForCount } from './filter';
 import { afterCommit } from './publish';
 import { explainScore, rescore } from './scoring';
-import { segmentFilter } from './segments';
+import { dropMemberships, restoreMemberships, segmentFilter } from './segments';
 import { COLUMN_FIELDS, CONTACT_SELECT, FIELD_COLUMN, SEARCH_INDEXED_SQL, newPending, storeOf, toContact, valuesOf, type ContactRow } from './store';
 import { likeEscape, nowIso } from './util';
 import { parseStored, parseStoredOrNull } from '../db/integrity';
@@ -139,7 +139,10 @@ export function deleteContact(core: Core, id: number) {
   const store = storeOf(core);
   store.liveRow(id);
   const at = nowIso();
-  store.stmt(`UPDATE contacts SET deleted_at = ?, updated_at = ? WHERE id = ?`).run(at, at, id);
+  core.db.transaction(() => {
+    store.stmt(`UPDATE contacts SET deleted_at = ?, updated_at = ? WHERE id = ?`).run(at, at, id);
+    dropMemberships(core, id);
+  })();
   core.bus.emit('crm.contact.changed', { contactId: id, change: 'deleted' });
   return { id, deletedAt: at, restorableUntil: new Date(Date.parse(at) + undoDays(core) * 86_400_000).toISOString() };
 }
@@ -156,6 +159,7 @@ export function restoreContact(core: Core, id: number, now = new Date()) {
   const other = store.byEmail(r.email);
   if (other) throw new ApiError('conflict', `email: ${r.email} now belongs to contact ${other.id}; merge or change that contact before restoring.`, [{ path: 'email', message: 'already used by a live contact' }]);
   store.stmt(`UPDATE contacts SET deleted_at = NULL, updated_at = ? WHERE id = ?`).run(now.toISOString(), id);
+  restoreMemberships(core, id);
   rescore(core, { ids: [id] });
   core.bus.emit('crm.contact.changed', { contactId: id, change: 'restored' });
   return store.contact(id);

@@ -9,11 +9,11 @@ import type { HandlerMap } from '../api/types';
 import type { Core, RouteLimits, Service } from '../core';
 import { defineDomain } from '../domain';
 import { createContact, deleteContact, getContact, listContacts, mergeContacts, purgeDeleted, restoreContact, updateContact } from './contacts';
-import { importCsv } from './csv';
+import { importCsv, previewCsv } from './csv';
 import { checkDealStage, createDeal, listDeals, updateDeal } from './deals';
 import { eventsRoute, formsRoute, ingestEvents, listForms, rotateIngestKey, saveFormChecked } from './events';
 import { dashboard, refreshRollup } from './kpi';
-import { countFilter, deleteSegment, listSegments, saveSegment } from './segments';
+import { countFilter, deleteSegment, fillNewSegments, listSegments, reconcileSegments, saveSegment, segmentClock } from './segments';
 import { getScoring, rescore, setScoring } from './scoring';
 import { storeOf, syncSearchIndex } from './store';
 import { likeEscape } from './util';
@@ -22,6 +22,8 @@ export { inSegment } from './segments';
 export { CRM_STORE, storeOf } from './store';
 
 const MAINTENANCE_EVERY_MS = 6 * 60 * 60 * 1000;
+/** Time-based segment conditions ("no activity for 30 days") are checked this often: an entry or exit is at most this late. */
+export const SEGMENT_CLOCK_EVERY_MS = 5 * 60 * 1000;
 
 export function crmHandlers(core: Core): HandlerMap<keyof typeof crmOps> {
   return {
@@ -32,7 +34,8 @@ export function crmHandlers(core: Core): HandlerMap<keyof typeof crmOps> {
     'contacts.delete': (i) => deleteContact(core, i.id),
     'contacts.restore': (i) => restoreContact(core, i.id),
     'contacts.merge': (i) => mergeContacts(core, i.targetId, i.sourceId),
-    'contacts.import': (i) => importCsv(core, Readable.from([i.csv]), { map: i.map }),
+    'contacts.import': (i) => importCsv(core, Readable.from([i.csv]), { map: i.map, file: i.file, source: i.source }),
+    'contacts.import.preview': (i) => previewCsv(core, Readable.from([i.csv]), { map: i.map, file: i.file, source: i.source }),
     'companies.list': (i) => {
       const q = i.search?.trim();
       const conds: string[] = [];
@@ -79,17 +82,25 @@ export function crmHandlers(core: Core): HandlerMap<keyof typeof crmOps> {
   };
 }
 
-/** Decay depends on the date: re-score now and then; purge contacts whose undo window is over; keep the rollup fresh. */
+/**
+ * Decay depends on the date: re-score now and then; purge contacts whose undo window is over;
+ * keep the rollup fresh; fill segments an upgrade left without members and compare every
+ * segment with its members (a safety net: normally nothing moves).
+ */
 export function maintenance(core: Core): void {
+  fillNewSegments(core);
   rescore(core);
   purgeDeleted(core);
   syncSearchIndex(core.db);
+  segmentClock(core);
+  reconcileSegments(core);
   const events = refreshRollup(core);
   if (events > 0) core.bus.emit('crm.kpi.changed', { events });
 }
 
 function maintenanceService(core: Core): Service {
   let timer: NodeJS.Timeout | null = null;
+  let clock: NodeJS.Timeout | null = null;
   let first: NodeJS.Timeout | null = null;
   return {
     name: 'crm-maintenance',
@@ -101,15 +112,25 @@ function maintenanceService(core: Core): Service {
           core.log.error('CRM maintenance failed', { error: e as Error });
         }
       };
+      const tick = () => {
+        try {
+          segmentClock(core);
+        } catch (e) {
+          core.log.error('CRM segment clock failed', { error: e as Error });
+        }
+      };
       timer = setInterval(run, MAINTENANCE_EVERY_MS);
       timer.unref();
+      clock = setInterval(tick, SEGMENT_CLOCK_EVERY_MS);
+      clock.unref();
       first = setTimeout(run, 5_000);
       first.unref();
     },
     stop() {
       if (timer) clearInterval(timer);
+      if (clock) clearInterval(clock);
       if (first) clearTimeout(first);
-      timer = first = null;
+      timer = clock = first = null;
     },
   };
 }

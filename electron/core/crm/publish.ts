@@ -9,9 +9,13 @@
  * next heartbeat (in a worker thread the main thread is told).
  */
 import type { ThreadEnv } from '../env';
+import { settle } from './segments';
 import type { Pending } from './store';
 
-export function afterCommit(env: Pick<ThreadEnv, 'emit' | 'eventsAppended'>, p: Pending): void {
+export function afterCommit(env: ThreadEnv, p: Pending): void {
+  // A write that did not settle inside its transaction (no re-scoring: deals, a recorded reply):
+  // its contact events and segment membership are finished now, in a transaction of their own.
+  if (p.snapshots.length || p.touched.size || p.reconcile.size) env.db.transaction(() => settle(env, p))();
   for (const c of p.changed) env.emit('crm.contact.changed', c);
   for (const e of p.events) env.emit('crm.event.recorded', { id: e.id, type: e.type, contactId: e.contactId, at: e.at });
   if (p.events.length > 0) env.eventsAppended();

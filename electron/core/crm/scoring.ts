@@ -8,7 +8,8 @@ import { ApiError, ScoringConfig, parseOrThrow, stageRank, type Stage } from '..
 import type { Core } from '../core';
 import { LIVE_SCAN, conditionSql, eventWhereSql } from './filter';
 import { afterCommit } from './publish';
-import { newPending, storeOf, type Pending } from './store';
+import { settle } from './segments';
+import { newPending, storeOf, touch, type Pending } from './store';
 import { daysAgoIso, nowIso } from './util';
 import { parseStored } from '../db/integrity';
 
@@ -120,8 +121,16 @@ export function rescore(core: Core, opts: { ids?: number[]; now?: Date; config?:
   const at = now.toISOString();
   const store = storeOf(core);
   const db = core.db;
-  const ids = opts.ids && opts.ids.length <= 500 ? [...new Set(opts.ids)] : undefined;
-  if (ids && ids.length === 0) return { rescored: 0, changed: 0, crossed: 0, durationMs: 0 };
+  const ids = opts.ids ? [...new Set(opts.ids)] : undefined;
+  if (ids && ids.length === 0) {
+    // Nothing to score, but the caller's write may still have segment membership to settle.
+    if (opts.pending) settle(core, opts.pending);
+    return { rescored: 0, changed: 0, crossed: 0, durationMs: 0 };
+  }
+  // Many ids (an import batch) travel as one JSON parameter; a few as one parameter each.
+  const many = ids !== undefined && ids.length > 500;
+  const idIn = (cast: string) => (many ? `SELECT ${cast} FROM json_each(?)` : ids!.map(() => '?').join(', '));
+  const idParams = (asText: boolean): unknown[] => (many ? [JSON.stringify(ids)] : ids!.map((i) => (asText ? String(i) : i)));
 
   const params: unknown[] = [];
   let cte = '';
@@ -131,8 +140,8 @@ export function rescore(core: Core, opts: { ids?: number[]; now?: Date; config?:
     // A few contacts: one pass over their events (the subject index), a count per rule.
     const cols = beh.map((r, i) => `SUM(${behaviorCaseSql(r, now, params)}) AS r${i}`);
     const types = [...new Set(beh.map((r) => r.event))];
-    params.push(...types, ...ids.map(String));
-    const where = `subject_type = 'contact' AND type IN (${types.map(() => '?').join(', ')}) AND subject_id IN (${ids.map(() => '?').join(', ')})`;
+    params.push(...types, ...idParams(true));
+    const where = `subject_type = 'contact' AND type IN (${types.map(() => '?').join(', ')}) AND subject_id IN (${idIn('CAST(value AS TEXT)')})`;
     cte = `WITH b AS MATERIALIZED (SELECT CAST(subject_id AS INTEGER) AS cid, ${cols.join(', ')} FROM events WHERE ${where} GROUP BY subject_id) `;
     beh.forEach((r, i) => behTerms.push(behaviorPointsSql(r, `COALESCE(b.r${i}, 0)`)));
   } else if (beh.length > 0) {
@@ -163,8 +172,8 @@ export function rescore(core: Core, opts: { ids?: number[]; now?: Date; config?:
   // Everyone: read the contacts table once (LIVE_SCAN), not row by row through a partial index.
   let where = ids ? 'c.deleted_at IS NULL' : LIVE_SCAN;
   if (ids) {
-    where += ` AND c.id IN (${ids.map(() => '?').join(', ')})`;
-    params.push(...ids);
+    where += ` AND c.id IN (${idIn('value')})`;
+    params.push(...idParams(false));
   }
   const select = `${cte}SELECT c.id, c.score, CAST(${total} AS INTEGER), c.stage FROM contacts c LEFT JOIN companies co ON co.id = c.company_id ${beh.length ? 'LEFT JOIN b ON b.cid = c.id' : ''} WHERE ${where}`;
 
@@ -183,8 +192,13 @@ export function rescore(core: Core, opts: { ids?: number[]; now?: Date; config?:
       )
       .all(T.sql, T.sql, T.mql, T.mql) as { id: number; old: number; score: number; stage: Stage }[];
     if (opts.promote !== false) crossings.push(...crossRows);
+    // Segments reading the score: the contacts whose score changed are compared (all of a segment at once when many changed).
+    const moved = db.prepare(`SELECT id FROM temp.crm_scores WHERE old != score LIMIT 5001`).pluck().all() as number[];
+    if (moved.length > 5000) pending.reconcile.add('field:score');
+    else for (const id of moved) touch(pending, id, 'field:score');
+    // Driven by the temp table's changed rows (UPDATE … FROM let the planner scan all of contacts for one score).
     const changed = db
-      .prepare(`UPDATE contacts SET score = s.score, scored_at = ? FROM temp.crm_scores s WHERE contacts.id = s.id AND contacts.score != s.score`)
+      .prepare(`UPDATE contacts SET score = (SELECT s.score FROM temp.crm_scores s WHERE s.id = contacts.id), scored_at = ? WHERE id IN (SELECT id FROM temp.crm_scores WHERE old != score)`)
       .run(at).changes;
     for (const c of crossings) {
       const to: Stage = c.score >= T.sql && c.old < T.sql ? 'sql' : 'mql';
@@ -192,6 +206,8 @@ export function rescore(core: Core, opts: { ids?: number[]; now?: Date; config?:
       store.promote(pending, c.id, c.stage, to, 'score', at, { score: c.score, threshold: to === 'sql' ? T.sql : T.mql });
     }
     db.exec(`DELETE FROM temp.crm_scores`);
+    // Last in the write's transaction: contact events get the contact as of commit, segments move.
+    settle(core, pending);
     return { rescored, changed };
   })();
   const crossed = crossings.filter((c) => stageRank(c.score >= T.sql && c.old < T.sql ? 'sql' : 'mql') > stageRank(c.stage));

@@ -18,6 +18,7 @@ import { scrubValue } from '../secrets/scrub';
 import { DEFAULT_STEP_TIMEOUT_MS, DEFAULT_WORKER_HEAP_MB, ENSURE_TIMER_MARGIN_MS, STOP_GRACE_MS } from './pool-limits';
 import { durationMs, Duration } from '../../../shared/contract/workflow';
 import { parseStored, parseStoredOrNull } from '../db/integrity';
+import { triggerTakesImported } from './triggers/imported';
 
 /** Events read and dispatched per transaction, and how long one dispatchEvents call may go on through a backlog. */
 const DISPATCH_BATCH = 500;
@@ -356,6 +357,8 @@ export class Engine {
       for (const t of triggers) {
         if (t.key !== ev.type || ev.id <= t.from) continue;
         const def = loadDefinition(db, t.id, t.version);
+        // Rows of a bulk import (data.importId) start only triggers that opt in (includeImported).
+        if (def.trigger.type === 'event' && !triggerTakesImported(def.trigger, event.data)) continue;
         const filter = def.trigger.type === 'event' ? def.trigger.filter : undefined;
         if (filter && !(await this.test(filter, { event }))) continue;
         starts.push({ eventId: ev.id, opts: eventRunOptions(t.id, event) });

@@ -5,13 +5,14 @@
  * Settings; "Finish" (or "Skip setup") stores setup.completed.
  */
 import { useState, type ChangeEvent } from 'react';
-import type { ApiError, ImportReport } from '../../../shared/api';
+import type { ApiError, ImportPreview, ImportReport } from '../../../shared/api';
 import { call } from '../api/client';
 import { useAction, useApi } from '../api/hooks';
 import { useNav } from '../api/nav';
 import { KeySavedPrompt } from '../components/AiRelease';
 import { ErrorPanel, Loading, PageHeader } from '../components/ui';
 import { PublicAddressForm } from './settings/ServerCard';
+import { ImportWorkflows } from './crm/ImportCsv';
 import { SecretField, SettingsForm } from './settings/SettingsForm';
 import './setup.css';
 
@@ -171,6 +172,7 @@ function PublicAddressStep() {
 function DataToLookAt() {
   const contacts = useApi('contacts.list', { limit: 1 });
   const [report, setReport] = useState<ImportReport | null>(null);
+  const [preview, setPreview] = useState<{ name: string; csv: string; p: ImportPreview } | null>(null);
   const [failure, setFailure] = useState<ApiError | null>(null);
   const seed = useAction(async () => {
     const r = await call('demo.seed', { contacts: 1000 });
@@ -178,14 +180,27 @@ function DataToLookAt() {
     return r;
   });
   const [seeded, setSeeded] = useState<string | null>(null);
-  async function importFile(e: ChangeEvent<HTMLInputElement>) {
+  // The file is checked first (which workflows the import would start), then imported on a click.
+  async function checkFile(e: ChangeEvent<HTMLInputElement>) {
     const file = e.target.files?.[0];
     e.target.value = '';
     if (!file) return;
     setFailure(null);
     setReport(null);
+    setPreview(null);
     try {
-      setReport(await call('contacts.import', { csv: await file.text() }));
+      const csv = await file.text();
+      setPreview({ name: file.name, csv, p: await call('contacts.import.preview', { csv, file: file.name }) });
+    } catch (err) {
+      setFailure(err as ApiError);
+    }
+  }
+  async function importChecked() {
+    if (!preview) return;
+    setFailure(null);
+    try {
+      setReport(await call('contacts.import', { csv: preview.csv, file: preview.name }));
+      setPreview(null);
       contacts.reload();
     } catch (err) {
       setFailure(err as ApiError);
@@ -228,14 +243,27 @@ function DataToLookAt() {
           <p className="hint">Rows with a bad e-mail are listed with their line; the others are imported. Importing the same file twice creates nothing new.</p>
           <label className="btn file-btn">
             Import a CSV file
-            <input type="file" accept=".csv,text/csv" onChange={(e) => void importFile(e)} />
+            <input type="file" accept=".csv,text/csv" onChange={(e) => void checkFile(e)} />
           </label>
+          {preview ? (
+            <div role="status" className="setup-report" data-testid="setup-import-preview">
+              <p>
+                {preview.name}: {preview.p.create} new, {preview.p.update} existing
+                {preview.p.invalidCount ? `, ${preview.p.invalidCount} rows with problems` : ''}.
+              </p>
+              <ImportWorkflows plan={preview.p.workflows} />
+              <button type="button" className="btn btn-primary" onClick={() => void importChecked()} disabled={preview.p.create + preview.p.update === 0}>
+                Import {(preview.p.create + preview.p.update).toLocaleString()} rows
+              </button>
+            </div>
+          ) : null}
           {report ? (
             <div role="status" className="setup-report">
               <p className="success">
                 {report.created} created, {report.updated} updated, {report.unchanged} unchanged
                 {report.invalidCount ? `, ${report.invalidCount} rows skipped` : ''}.
               </p>
+              <ImportWorkflows plan={report.workflows} testId="import-report-workflows" />
               {report.invalid.length ? (
                 <ul>
                   {report.invalid.slice(0, 10).map((r) => (

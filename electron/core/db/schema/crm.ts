@@ -100,7 +100,28 @@ export const segments = sqliteTable('segments', {
   filter: json('filter', 'segments').notNull(),
   createdAt: text('created_at').notNull().default(now),
   updatedAt: text('updated_at').notNull().default(now),
+  /** When segment_members was last filled from the filter (saving or editing it); null: never, filled silently at the next write. */
+  membersAt: text('members_at'),
 });
+
+/**
+ * Who is in each segment, kept up to date incrementally by the CRM's write path
+ * (segment.entered / segment.left events) and, for time-based conditions, by the
+ * maintenance pass. See docs/crm.md "Segment membership".
+ */
+export const segmentMembers = sqliteTable(
+  'segment_members',
+  {
+    segmentId: integer('segment_id')
+      .notNull()
+      .references(() => segments.id, { onDelete: 'cascade' }),
+    contactId: integer('contact_id')
+      .notNull()
+      .references(() => contacts.id, { onDelete: 'cascade' }),
+    enteredAt: text('entered_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.segmentId, t.contactId] }), index('segment_members_contact').on(t.contactId)],
+);
 
 /** Minimal deals (the pipeline comes later): enough for the funnel KPIs. */
 export const deals = sqliteTable(
