@@ -25,7 +25,8 @@ export const Duration: z.ZodType<Duration> = z.union([
   z
     .string()
     .regex(/^\d+(\.\d+)?(ms|s|m|h|d|w)$/, DURATION_RULE)
-    .refine((s) => durationMs(s) <= MAX_DURATION_MS, DURATION_MAX_RULE),
+    // zod runs this check after a failed regex too: only a well-formed value is measured (durationMs throws on others).
+    .refine((s) => !/^\d+(\.\d+)?(ms|s|m|h|d|w)$/.test(s) || durationMs(s) <= MAX_DURATION_MS, DURATION_MAX_RULE),
 ]);
 export type Duration = number | string;
 

@@ -89,6 +89,15 @@ export interface NodeContext<P = Record<string, unknown>> {
    * A recorded success is returned without sending again.
    */
   outbox<T>(kind: string, request: unknown, send: (key: string) => Promise<{ ok: boolean; value: T }>): Promise<{ ok: boolean; value: T; replayed: boolean }>;
+  /**
+   * A local write (rows of this store) exactly once per key (run + node [+ n], the outbox's keys): in ONE
+   * immediate transaction on this thread's connection, a recorded result is returned (`replayed`), or
+   * `write(key)` runs and its result is recorded as sent with it. A retry, or a crash between this commit and
+   * the step's, never applies it twice; a write that throws leaves nothing (rolled back). `write` is
+   * synchronous and writes through `ctx.env` / `ctx.db`; its result must be JSON (it is the replayed value).
+   * Push events (env.emit, env.eventsAppended) belong after it returns, when not replayed.
+   */
+  once<T>(kind: string, write: (key: string) => T): { value: T; replayed: boolean };
   /** Raised with the step's result (atomic with it). */
   escalate(e: { severity: Severity; title: string; detail: string }): void;
   /** Append a domain event with the step's result. */

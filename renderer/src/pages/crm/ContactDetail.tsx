@@ -8,7 +8,7 @@ import { STAGE_LABEL, formatDay, formatMoney, personName, signed } from './forma
 
 type Detail = OpOutput<'contacts.get'>;
 
-const KIND_LABEL = { fit: 'Fit', behavior: 'Behaviour', decay: 'Decay' } as const;
+const KIND_LABEL = { fit: 'Fit', behavior: 'Behaviour', adjustment: 'Adjustment', decay: 'Decay' } as const;
 
 export function ContactDetail({ id, onBack }: { id: number; onBack: () => void }) {
   const q = useApi('contacts.get', { id, timelineLimit: 200 });
