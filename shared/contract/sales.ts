@@ -159,7 +159,10 @@ export const Task = z.object({
   id: z.number().int(),
   title: z.string(),
   contactId: z.number().int().nullable(),
+  /** The contact's name (else e-mail), when the task is for a contact. */
+  contactName: z.string().nullable(),
   dealId: z.number().int().nullable(),
+  dealTitle: z.string().nullable(),
   source: z.string(),
   status: z.enum(['open', 'done']),
   /** When it is due (crm.task.create `due`), or null. */
@@ -198,7 +201,7 @@ export const salesOps = {
   'pipeline.get': op('Pipeline stages and auto-create settings.', Empty, PipelineConfig),
   'pipeline.set': op('Replace the pipeline configuration.', PipelineConfig, PipelineConfig),
   'pipeline.scan': op('Look for deals past their stage time limit and raise stale-deal escalations.', Empty, z.object({ stale: z.number() })),
-  'tasks.list': op('Operator tasks (newest first): open or done, of one contact or one deal.',
+  'tasks.list': op('Operator tasks: open ones by due date (undated last), others newest first; of one contact or one deal.',
     z.object({ status: z.enum(['open', 'done']).optional(), contactId: z.number().int().positive().optional(), dealId: z.number().int().positive().optional(), limit: z.number().int().min(1).max(1000).default(100) }).strict(),
     z.object({ tasks: z.array(Task) })),
   'tasks.done': op('Mark a task done.', z.object({ id: z.number().int().positive() }).strict(), Task),

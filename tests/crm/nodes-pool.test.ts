@@ -115,13 +115,14 @@ describe('CRM and sales nodes on the worker pool', () => {
   it('a worker killed between a node write and the step commit: the steps run again, each write is applied once', { timeout: 90_000 }, async () => {
     let engineRef: Engine | null = null;
     let coreRef: Core | null = null;
-    let atKill: { once: { node_id: string; status: string }[]; steps: { node_id: string; status: string }[] } | null = null;
+    type Rows = { node_id: string; status: string }[];
+    const seen: { atKill: { once: Rows; steps: Rows } | null } = { atKill: null };
     const sink = await startSink((r) => {
-      if (atKill === null && r.url === '/slow' && coreRef && engineRef) {
+      if (seen.atKill === null && r.url === '/slow' && coreRef && engineRef) {
         // The writes of the other steps of the batch committed (their records are in the outbox); the batch has not.
-        atKill = {
-          once: coreRef.db.prepare(`SELECT node_id, status FROM outbox WHERE node_id IN ('score', 'deal', 'up') ORDER BY node_id`).all() as { node_id: string; status: string }[],
-          steps: coreRef.db.prepare(`SELECT node_id, status FROM steps WHERE node_id IN ('score', 'deal', 'up') ORDER BY node_id`).all() as { node_id: string; status: string }[],
+        seen.atKill = {
+          once: coreRef.db.prepare(`SELECT node_id, status FROM outbox WHERE node_id IN ('score', 'deal', 'up') ORDER BY node_id`).all() as Rows,
+          steps: coreRef.db.prepare(`SELECT node_id, status FROM steps WHERE node_id IN ('score', 'deal', 'up') ORDER BY node_id`).all() as Rows,
         };
         void engineRef.pool?.kill(0);
         void engineRef.pool?.kill(1);
@@ -155,8 +156,8 @@ describe('CRM and sales nodes on the worker pool', () => {
       });
       const { runId } = await core.call('runs.start', { workflow: 'killed', input: { id: c.id } });
       await until('the run to succeed after the workers restart', async () => (await core.call('runs.get', { id: runId })).status === 'succeeded');
-      expect(atKill).not.toBeNull();
-      const k = atKill as unknown as NonNullable<typeof atKill>;
+      const k = seen.atKill;
+      if (!k) throw new Error('the slow call never reached the receiver');
       expect(k.once).toEqual([
         { node_id: 'deal', status: 'sent' },
         { node_id: 'score', status: 'sent' },

@@ -395,6 +395,7 @@ describe('refused at import, naming the node and the field', () => {
         { id: 'st', type: 'crm.stage.set', params: { contactId: 1, stage: 'prospect' } },
         { id: 'task', type: 'crm.task.create', params: { title: 'Call {{ first_name }}' } },
         { id: 'upd', type: 'crm.contact.update', params: { contactId: 1, set: { mobile: '1' } } },
+        { id: 'task2', type: 'crm.task.create', params: { title: '=input.title' } },
       ]),
     );
     const by = Object.fromEntries(e.issues.map((i) => [i.path, i.message]));
@@ -407,6 +408,7 @@ describe('refused at import, naming the node and the field', () => {
     expect(by['nodes.5.params.stage']).toBe('node "st": crm.stage.set: "prospect" is not a lifecycle stage (use one of subscriber, lead, mql, sql, opportunity, customer, churned)');
     expect(by['nodes.6.params.title']).toBe('node "task": crm.task.create: unknown token {{ first_name }} (did you mean contact.first_name?); use contact, vars');
     expect(by['nodes.7.params.set.mobile']).toMatch(/^node "upd": crm\.contact\.update: "mobile" is not a contact field/);
+    expect(by['nodes.8.params.title']).toBe('node "task2": crm.task.create: title is a Liquid template, not an expression; put the value in vars (vars: { "title": "=input.title" }) and write {{ vars.title }}');
     expect(e.message).toContain('nothing was imported');
     expect(count(`SELECT COUNT(*) AS n FROM workflows`)).toBe(0);
     // Expressions are checked when the step runs, not at import.

@@ -9,6 +9,10 @@ import { contactScope, NO_CONTACT, renderTitle, TemplateError, TITLE_ROOTS, vali
 
 /** Import check of a title template: only contact.* and vars.* tokens. */
 export function checkTitle(type: string, src: string, path: string, report: (path: string, message: string) => void): void {
+  if (isExpr(src)) {
+    report(path, `${type}: ${path} is a Liquid template, not an expression; put the value in vars (vars: { "${path}": "${src}" }) and write {{ vars.${path} }}`);
+    return;
+  }
   for (const i of validateEmailTemplate(src, path, TITLE_ROOTS)) report(path, `${type}: ${i.message}`);
 }
 
