@@ -415,3 +415,33 @@ describe('refused at import, naming the node and the field', () => {
     await h.importWf(wf('late', [{ id: 'enr', type: 'sequence.enroll', params: { sequence: '=input.seq', contactId: '=input.id' } }]));
   });
 });
+
+describe('docs/workflows.md', () => {
+  it('the examples of "CRM and sales nodes" are valid, and the demo loop runs from a form post', async () => {
+    const { readFileSync } = await import('node:fs');
+    const doc = readFileSync(new URL('../../docs/workflows.md', import.meta.url), 'utf8');
+    const section = doc.slice(doc.indexOf('### CRM and sales nodes'), doc.indexOf('**Side effects happen once.**'));
+    const blocks = [...section.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => JSON.parse(m[1]!) as Record<string, unknown>);
+    expect(blocks.length).toBeGreaterThanOrEqual(6);
+    for (const id of ['welcome', 'demo-followup']) await h.core.call('sequences.save', { id, name: id, steps: [{ type: 'wait', duration: '1d' }] });
+    await h.core.call('segments.save', { name: 'Customers', filter: { conditions: [{ kind: 'field', field: 'stage', op: 'eq', value: 'customer' }] } });
+    for (const [i, b] of blocks.entries()) {
+      const def = 'type' in b ? wf(`doc-${i}`, [b as never]) : 'trigger' in b ? b : { id: `doc-${i}`, name: `doc ${i}`, ...b };
+      const v = await h.core.call('workflows.validate', { definition: def });
+      expect(v.issues, `example ${i}`).toEqual([]);
+    }
+    const loop = blocks.find((b) => b.id === 'demo-lead')!;
+    await h.importWf(loop as never);
+    await h.core.call('forms.save', { slug: 'demo', name: 'Demo', fields: { email: 'email', name: 'firstName' } });
+    const r = await h.core.publicRoutes.get('hooks/forms')!({ method: 'POST', path: 'demo', query: new URLSearchParams(), headers: { 'content-type': 'application/json' }, body: Buffer.from('{"email":"lin@example.com","name":"Lin"}') });
+    expect(r.status).toBe(200);
+    const d = await h.engine.dispatchEvents();
+    expect(d.startedRuns).toHaveLength(1);
+    await h.drain();
+    const run = await h.detail(d.startedRuns[0]!);
+    expect(run.status).toBe('succeeded');
+    expect(step(run, 'deal').output).toMatchObject({ title: 'Demo: Lin', created: true });
+    expect(step(run, 'enroll').output).toMatchObject({ enrolled: true });
+    expect(step(run, 'task').output).toMatchObject({ title: 'Prepare the demo for Lin' });
+  });
+});
