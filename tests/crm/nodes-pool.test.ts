@@ -73,6 +73,19 @@ describe('CRM and sales nodes on the worker pool', () => {
           ],
         },
       });
+      // Over the HTTP API: a node naming a sequence that does not exist is refused, naming the node and the field.
+      const bad = await fetch(`${server.url}api/v1/workflows.import`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ definition: { id: 'typo', name: 'Typo', nodes: [{ id: 'enroll', type: 'sequence.enroll', params: { sequence: 'demo-folowup', email: '=input.email' } }] } }),
+      });
+      expect(bad.status).toBe(400);
+      const body = (await bad.json()) as { error: { code: string; issues: { path: string; message: string }[] } };
+      expect(body.error.code).toBe('invalid_input');
+      expect(body.error.issues).toEqual([
+        { path: 'nodes.0.params.sequence', message: 'node "enroll": sequence.enroll: there is no sequence "demo-folowup" (sequences: demo-followup; create it on the Sequences page first)' },
+      ]);
+      expect((await core.call('workflows.list', {})).workflows.map((w) => w.id)).toEqual(['demo-lead']);
       const pushed: string[] = [];
       core.bus.on('sales.enrollment.changed', () => pushed.push('enrollment'));
       core.bus.on('sales.task.changed', () => pushed.push('task'));

@@ -253,6 +253,12 @@ describe('crm.lookup, crm.stage.set, tags, update', () => {
     expect(step(d, 'upd').output).toMatchObject({ phone: '+1 555 0100', title: null, custom: { tier: 'gold' }, changed: true });
     const ev = h.core.db.prepare(`SELECT data FROM events WHERE type = 'lifecycle.changed'`).get() as { data: string };
     expect(JSON.parse(ev.data)).toEqual({ from: 'lead', to: 'opportunity', reason: 'Discovery call done' });
+    // An e-mail that belongs to another contact: the step fails with the reason, nothing changes.
+    await h.core.call('contacts.create', { email: 'taken@example.com' });
+    const clash = await runWf(wf('clash', [{ id: 'upd', type: 'crm.contact.update', params: { contactId: c.id, set: { email: 'taken@example.com', firstName: 'Rex' } } }]));
+    expect(step(clash, 'upd').error).toMatchObject({ code: 'conflict' });
+    expect(step(clash, 'upd').error?.message).toContain('crm.contact.update: email: taken@example.com already belongs to contact');
+    expect((await h.core.call('contacts.get', { id: c.id })).contact).toMatchObject({ email: 'rex@example.com', firstName: null });
     // Setting the same stage again changes nothing.
     const again = await runWf(wf('same', [{ id: 'stage', type: 'crm.stage.set', params: { contactId: c.id, stage: 'opportunity' } }]));
     expect(step(again, 'stage').output).toMatchObject({ changed: false });

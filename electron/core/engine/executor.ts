@@ -280,6 +280,9 @@ export class Executor {
       const row = this.store.s.outboxGet.get(key) as { status: string; response: string | null } | undefined;
       if (row?.status === 'sent') return { value: JSON.parse(row.response ?? 'null') as T, replayed: true };
       const value = write(key);
+      // Work after an await would run outside this transaction: refused, and what the write did so far is rolled back.
+      if (value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function')
+        throw new NodeError(`ctx.once(${kind}): the write returned a promise; it must be synchronous (nothing was recorded)`, { retryable: false, code: 'once_async' });
       // The value is stored scrubbed, like a step result; the first run returns what a replay will.
       const json = JSON.stringify(scrubValue(value ?? null));
       const at = this.store.nowIso;

@@ -9,7 +9,8 @@ import { checkFields, checkTags, contactFor, contactInput, contactRef, CustomFie
 const TYPE = 'crm.contact.update';
 
 /**
- * Change fields of an existing contact (by `contactId` or `email`): `set` (contact fields by name,
+ * Change fields of an existing contact (by `contactId` or `email`): `set` (contact fields by name, the
+ * e-mail too,
  * values or expressions; null clears a field), `custom` (null removes a
  * field), `addTags` / `removeTags`. Re-scored and recorded with the step's once-record (ctx.once).
  * No such contact, or a value that is not valid, fails the step with the reason and writes nothing.
@@ -28,7 +29,7 @@ export default defineNode({
     .strict()
     .refine(hasContact, needsContact),
   validate(p, report) {
-    checkFields(TYPE, p.set, 'set', report);
+    checkFields(TYPE, p.set, 'set', report, ['email']);
     checkTags(TYPE, p.addTags, 'addTags', report);
     checkTags(TYPE, p.removeTags, 'removeTags', report);
   },

@@ -94,9 +94,10 @@ export function contactInput(type: string, raw: Record<string, unknown>, opts: {
 }
 
 /** Import check of a map of contact fields (`fields` of crm.contact.upsert, `set` of crm.contact.update). */
-export function checkFields(type: string, fields: Record<string, unknown> | undefined, prefix: string, report: (path: string, message: string) => void): void {
+export function checkFields(type: string, fields: Record<string, unknown> | undefined, prefix: string, report: (path: string, message: string) => void, also: readonly string[] = []): void {
+  const known = [...also, ...SETTABLE_FIELDS];
   for (const [k, v] of Object.entries(fields ?? {})) {
-    if (!SETTABLE_FIELDS.includes(k)) report(`${prefix}.${k}`, `${type}: "${k}" is not a contact field (use one of ${SETTABLE_FIELDS.join(', ')}; custom fields go under "custom", tags under "tags")`);
+    if (!known.includes(k)) report(`${prefix}.${k}`, `${type}: "${k}" is not a contact field (use one of ${known.join(', ')}; custom fields go under "custom", tags under "${prefix === 'set' ? 'addTags / removeTags' : 'tags'}")`);
     else checkFieldValue(k, v, `${prefix}.${k}`, report);
   }
 }
