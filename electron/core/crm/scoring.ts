@@ -159,11 +159,12 @@ export function rescore(env: ThreadEnv, opts: { ids?: number[]; now?: Date; conf
   for (const r of config.fit) terms.push(`(CASE WHEN ${conditionSql(r.when, now, params)} THEN ${r.points} ELSE 0 END)`);
   terms.push(...behTerms);
   // Adjustments by workflows (crm.score): score.adjusted events, counted like a rule so a re-score keeps them.
+  // A few contacts: their events through the subject index; everyone: the type's range of the type index only.
   terms.push('COALESCE(adj.pts, 0)');
   const decay = decaySql(config.decay, params, now);
   const total = `(${terms.length ? terms.join(' + ') : '0'}) - ${decay}`;
   const adjJoin = `LEFT JOIN (SELECT CAST(subject_id AS INTEGER) AS cid, SUM(CAST(json_extract(data, '$.points') AS INTEGER)) AS pts FROM events
-    WHERE type = 'score.adjusted' AND subject_type = 'contact'${ids ? ` AND subject_id IN (${ids.map(() => '?').join(', ')})` : ''} GROUP BY subject_id) adj ON adj.cid = c.id`;
+    WHERE type = 'score.adjusted' AND ${ids ? `subject_type = 'contact' AND subject_id IN (${ids.map(() => '?').join(', ')})` : `+subject_type = 'contact'`} GROUP BY subject_id) adj ON adj.cid = c.id`;
   if (ids) params.push(...ids.map(String));
   // Everyone: read the contacts table once (LIVE_SCAN), not row by row through a partial index.
   let where = ids ? 'c.deleted_at IS NULL' : LIVE_SCAN;
