@@ -113,7 +113,7 @@ export interface NodeContext<P = Record<string, unknown>> {
   log: { info(msg: string, fields?: Record<string, unknown>): void; warn(msg: string, fields?: Record<string, unknown>): void; error(msg: string, fields?: Record<string, unknown>): void };
   /** This thread's environment (store, clock, settings, secrets, services): what domain code takes in any thread. */
   env: ThreadEnv;
-  /** This thread's store, for nodes that read or write domain tables (CRM …). Writes here are not atomic with the step. */
+  /** This thread's store, for nodes that read or write domain tables (CRM …). Writes here are not atomic with the step: write through ctx.once. */
   db: Sqlite;
   orm: Orm;
   evaluate(expression: string, scope: unknown): Promise<unknown>;
