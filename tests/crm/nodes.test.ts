@@ -108,6 +108,17 @@ describe('crm.contact.upsert', () => {
     expect(count(`SELECT COUNT(*) AS n FROM contacts`)).toBe(0);
   });
 
+  it('fields may come whole from an expression; a key that is not a contact field fails the step', async () => {
+    const def = wf('whole', [{ id: 'up', type: 'crm.contact.upsert', params: { email: '=input.email', fields: '=input.fields' } }]);
+    const d = await runWf(def, { email: 'zoe@example.com', fields: { firstName: 'Zoe', phone: 5550100 } });
+    expect(step(d, 'up').output).toMatchObject({ firstName: 'Zoe', phone: '5550100', created: true });
+    const d2 = await runWf(def, { email: 'zed@example.com', fields: { firstName: 'Zed', shoeSize: 44 } });
+    expect(step(d2, 'up').error?.message).toBe(
+      'crm.contact.upsert: fields: "shoeSize" is not a contact field (use firstName, lastName, phone, title, stage, source, utmSource, utmMedium, utmCampaign, utmTerm, utmContent, timeZone, consent, companyName, companyDomain). Nothing was written.',
+    );
+    expect(count(`SELECT COUNT(*) AS n FROM contacts WHERE email = 'zed@example.com'`)).toBe(0);
+  });
+
   it('a write that fails half-way (an invalid stage after valid fields) leaves nothing', async () => {
     const d = await runWf(wf('half', [{ id: 'up', type: 'crm.contact.upsert', params: { email: 'eve@example.com', fields: { firstName: 'Eve', stage: '=input.stage' } } }]), { stage: 'boss' });
     expect(d.status).toBe('failed');

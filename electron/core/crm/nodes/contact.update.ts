@@ -4,7 +4,7 @@ import { defineNode } from '../../engine/registry';
 import { contactOf, patchContact } from '../automation';
 import { afterCommit } from '../publish';
 import { newPending, valuesOf } from '../store';
-import { checkFields, checkTags, contactFor, contactInput, contactRef, CustomFields, guard, hasContact, needsContact, tagList } from './support';
+import { checkFields, checkTags, contactFor, contactInput, contactRef, CustomFields, fieldMap, guard, hasContact, mapOrExpr, needsContact, tagList } from './support';
 
 const TYPE = 'crm.contact.update';
 
@@ -21,7 +21,7 @@ export default defineNode({
   params: z
     .object({
       ...contactRef,
-      set: z.record(z.string(), z.unknown()).optional(),
+      set: mapOrExpr('set').optional(),
       custom: CustomFields.optional(),
       addTags: z.array(z.string()).optional(),
       removeTags: z.array(z.string()).optional(),
@@ -29,13 +29,13 @@ export default defineNode({
     .strict()
     .refine(hasContact, needsContact),
   validate(p, report) {
-    checkFields(TYPE, p.set, 'set', report, ['email']);
+    if (typeof p.set === 'object') checkFields(TYPE, p.set, 'set', report, ['email']);
     checkTags(TYPE, p.addTags, 'addTags', report);
     checkTags(TYPE, p.removeTags, 'removeTags', report);
   },
   run(ctx) {
     const p = ctx.params;
-    const input = contactInput(TYPE, { ...(p.set ?? {}), ...(p.custom ? { custom: p.custom } : {}) }, { keepNull: true, schema: ContactPatch });
+    const input = contactInput(TYPE, { ...fieldMap(TYPE, p.set, 'set', ['email']), ...(p.custom ? { custom: p.custom } : {}) }, { keepNull: true, schema: ContactPatch });
     const v = valuesOf(input);
     v.tags = tagList(TYPE, p.addTags);
     v.removeTags = tagList(TYPE, p.removeTags);

@@ -4,7 +4,7 @@ import { defineNode, NodeError } from '../../engine/registry';
 import { contactOf, upsertContact } from '../automation';
 import { afterCommit } from '../publish';
 import { newPending, valuesOf } from '../store';
-import { checkFields, checkTags, contactInput, CustomFields, guard, isExpr, tagList, viaOf } from './support';
+import { checkFields, checkTags, contactInput, CustomFields, fieldMap, guard, isExpr, mapOrExpr, tagList, viaOf } from './support';
 
 const TYPE = 'crm.contact.upsert';
 const Text = z.string().optional();
@@ -24,7 +24,7 @@ export default defineNode({
   params: z
     .object({
       email: z.string().min(1, 'give the e-mail, e.g. "=input.email"'),
-      fields: z.record(z.string(), z.unknown()).optional(),
+      fields: mapOrExpr('fields').optional(),
       source: Text,
       utm: z.object({ source: Text, medium: Text, campaign: Text, term: Text, content: Text }).strict().optional(),
       custom: CustomFields.optional(),
@@ -33,7 +33,7 @@ export default defineNode({
     .strict(),
   validate(p, report) {
     if (!isExpr(p.email) && !Email.safeParse(p.email).success) report('email', `${TYPE}: "${p.email}" is not an e-mail address (use one such as ada@example.com, or an expression such as "=input.email")`);
-    checkFields(TYPE, p.fields, 'fields', report);
+    if (typeof p.fields === 'object') checkFields(TYPE, p.fields, 'fields', report);
     checkTags(TYPE, p.tags, 'tags', report);
   },
   run(ctx) {
@@ -43,7 +43,7 @@ export default defineNode({
     const input = contactInput(
       TYPE,
       {
-        ...(p.fields ?? {}),
+        ...fieldMap(TYPE, p.fields, 'fields'),
         email: p.email,
         ...(p.source !== undefined ? { source: p.source } : {}),
         ...(p.utm ? { utmSource: p.utm.source, utmMedium: p.utm.medium, utmCampaign: p.utm.campaign, utmTerm: p.utm.term, utmContent: p.utm.content } : {}),

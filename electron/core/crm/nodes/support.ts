@@ -128,3 +128,16 @@ export function tagList(type: string, v: unknown): string[] {
 
 /** Custom field names: free-form (there is no registry of them), letters, digits and _. */
 export const CustomFields = z.record(z.string().regex(/^[A-Za-z0-9_]{1,64}$/, 'custom field names use letters, digits and _ (at most 64)'), z.unknown());
+
+/** Evaluated field map (an expression may give the whole object): only contact fields, else a step error. */
+export function fieldMap(type: string, v: unknown, param: string, also: readonly string[] = []): Record<string, unknown> {
+  if (v === undefined || v === null) return {};
+  if (typeof v !== 'object' || Array.isArray(v)) throw fail(type, `${param}: expected an object of contact fields, got ${JSON.stringify(v)}. Nothing was written.`, 'bad_param');
+  const known = [...also, ...SETTABLE_FIELDS];
+  const unknown = Object.keys(v).filter((k) => !known.includes(k));
+  if (unknown.length) throw fail(type, `${param}: ${unknown.map((k) => `"${k}"`).join(', ')} ${unknown.length === 1 ? 'is not a contact field' : 'are not contact fields'} (use ${known.join(', ')}). Nothing was written.`, 'bad_param');
+  return v as Record<string, unknown>;
+}
+
+/** A map param that may also be one expression giving the whole map. */
+export const mapOrExpr = (param: string) => z.union([z.record(z.string(), z.unknown()), z.string().regex(/^=(?!=)/, `${param}: give an object, or an expression starting with "="`)]);
