@@ -5,6 +5,7 @@
  * and nothing else of the domains, so a worker loads only what nodes need.
  */
 import { AI_NODES } from './ai/nodes';
+import { CRM_NODES } from './crm/nodes';
 import { ENGINE_NODES } from './engine/nodes';
 import { NodeRegistry } from './engine/registry';
 import { SALES_NODES } from './sales/nodes';
@@ -12,6 +13,7 @@ import { WORDPRESS_NODES } from './wordpress/nodes';
 
 export const NODE_PACKS = [
   { domain: 'engine', nodes: ENGINE_NODES },
+  { domain: 'crm', nodes: CRM_NODES },
   { domain: 'ai', nodes: AI_NODES },
   { domain: 'sales', nodes: SALES_NODES },
   { domain: 'wordpress', nodes: WORDPRESS_NODES },

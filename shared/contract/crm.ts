@@ -253,7 +253,7 @@ export type ScoringConfigInput = z.input<typeof ScoringConfig>;
 export const ScoreLine = z.object({
   rule: z.string(),
   label: z.string().optional(),
-  kind: z.enum(['fit', 'behavior', 'decay']),
+  kind: z.enum(['fit', 'behavior', 'adjustment', 'decay']),
   points: z.number().int(),
   /** When it applied: the event's time, the contact's last update (fit) or the scoring time (decay). */
   at: z.string().nullable(),
@@ -661,12 +661,14 @@ export const crmEventTypes = {
       initialStage: Stage.optional(),
       importId: ImportId.optional(),
       form: z.string().optional(),
+      /** The workflow whose node wrote it (via "workflow"). */
+      workflowId: z.string().optional(),
     }),
     'contact',
   ),
   'contact.updated': eventType(
     'A write changed fields, tags or custom fields of a contact (one event per write, none when nothing changed); changes lists each changed field as { from, to }, the rest is the contact after the write.',
-    EventContact.extend({ changes: z.record(z.string(), FieldChange), via: Via, importId: ImportId.optional(), form: z.string().optional() }),
+    EventContact.extend({ changes: z.record(z.string(), FieldChange), via: Via, importId: ImportId.optional(), form: z.string().optional(), workflowId: z.string().optional() }),
     'contact',
   ),
   'contacts.imported': eventType(
@@ -721,4 +723,14 @@ export const crmEventTypes = {
   'page.visited': eventType('The contact visited a page of the website (tracking or ingest).', AnyData, 'contact'),
   'email.opened': eventType('The contact opened an e-mail (tracking or ingest).', AnyData, 'contact'),
   'email.clicked': eventType('The contact clicked a link in an e-mail (tracking or ingest).', AnyData, 'contact'),
+  'score.adjusted': eventType(
+    'A workflow added or removed score points (crm.score); the score explanation shows the reason and re-scoring keeps it.',
+    z.object({ points: z.number().int(), reason: z.string(), workflowId: z.string().optional(), runId: z.string().optional(), nodeId: z.string().optional() }).passthrough(),
+    'contact',
+  ),
+  custom: eventType(
+    'A custom event on the contact (crm.event.record, events.ingest); data.name names it (webinar.attended), the rest is free.',
+    z.object({ name: z.string().optional() }).passthrough().nullable(),
+    'contact',
+  ),
 } as const;

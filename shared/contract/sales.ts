@@ -159,9 +159,14 @@ export const Task = z.object({
   id: z.number().int(),
   title: z.string(),
   contactId: z.number().int().nullable(),
+  /** The contact's name (else e-mail), when the task is for a contact. */
+  contactName: z.string().nullable(),
   dealId: z.number().int().nullable(),
+  dealTitle: z.string().nullable(),
   source: z.string(),
   status: z.enum(['open', 'done']),
+  /** When it is due (crm.task.create `due`), or null. */
+  dueAt: z.string().nullable(),
   createdAt: z.string(),
   doneAt: z.string().nullable(),
 });
@@ -196,7 +201,9 @@ export const salesOps = {
   'pipeline.get': op('Pipeline stages and auto-create settings.', Empty, PipelineConfig),
   'pipeline.set': op('Replace the pipeline configuration.', PipelineConfig, PipelineConfig),
   'pipeline.scan': op('Look for deals past their stage time limit and raise stale-deal escalations.', Empty, z.object({ stale: z.number() })),
-  'tasks.list': op('Operator tasks (newest first).', z.object({ status: z.enum(['open', 'done']).optional(), limit: z.number().int().min(1).max(1000).default(100) }).strict(), z.object({ tasks: z.array(Task) })),
+  'tasks.list': op('Operator tasks: open ones by due date (undated last), others newest first; of one contact or one deal.',
+    z.object({ status: z.enum(['open', 'done']).optional(), contactId: z.number().int().positive().optional(), dealId: z.number().int().positive().optional(), limit: z.number().int().min(1).max(1000).default(100) }).strict(),
+    z.object({ tasks: z.array(Task) })),
   'tasks.done': op('Mark a task done.', z.object({ id: z.number().int().positive() }).strict(), Task),
   'escalationRules.get': op('The escalation rules.', Empty, z.object({ rules: z.array(EscalationRule) })),
   'escalationRules.defaults': op('The default escalation rules (the operator\'s playbook), to restore them with escalationRules.set.', Empty, z.object({ rules: z.array(EscalationRule) })),
@@ -206,6 +213,7 @@ export const salesOps = {
 export const salesEvents = {
   'sales.email.sent': z.object({ messageId: z.string(), contactId: z.number().nullable(), subject: z.string() }),
   'sales.enrollment.changed': z.object({ id: z.number(), sequenceId: z.string(), contactId: z.number(), status: z.string(), reason: z.string().nullable() }),
+  'sales.task.changed': z.object({ id: z.number(), status: z.enum(['open', 'done']), contactId: z.number().nullable() }),
 } as const;
 
 const InboundData = z.object({ messageId: z.string(), inboundMessageId: z.string(), subject: z.string() }).passthrough().nullable();

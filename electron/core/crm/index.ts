@@ -8,6 +8,7 @@ import { crmEventTypes, crmOps } from '../../../shared/api';
 import type { HandlerMap } from '../api/types';
 import type { Core, RouteLimits, Service } from '../core';
 import { defineDomain } from '../domain';
+import { CRM_NODES } from './nodes';
 import { createContact, deleteContact, getContact, listContacts, mergeContacts, purgeDeleted, restoreContact, updateContact } from './contacts';
 import { importCsv, previewCsv } from './csv';
 import { checkDealStage, createDeal, listDeals, updateDeal } from './deals';
@@ -162,6 +163,7 @@ export const crmDomain = defineDomain({
   description: 'Contacts, companies, activity events, lead-capture forms, scoring, segments, deals and funnel KPIs.',
   ops: crmOps,
   events: crmEventTypes,
+  nodes: CRM_NODES,
   settings: ['crm.undoWindowDays'],
   create(core) {
     const forms = { handler: formsRoute(core), limits: FORM_LIMITS };

@@ -49,8 +49,8 @@ function toSegment(core: Core, r: SegmentRow) {
   return { id: r.id, name: r.name, description: r.description, filter, count: countFilter(core, filter), createdAt: r.created_at, updatedAt: r.updated_at };
 }
 
-export function segmentFilter(core: Core, id: number, field = 'segmentId'): FilterT {
-  const r = storeOf(core).stmt(`SELECT filter FROM segments WHERE id = ?`).get(id) as { filter: string } | undefined;
+export function segmentFilter(env: ThreadEnv, id: number, field = 'segmentId'): FilterT {
+  const r = storeOf(env).stmt(`SELECT filter FROM segments WHERE id = ?`).get(id) as { filter: string } | undefined;
   if (!r) throw new ApiError('not_found', `${field}: no segment with id ${id}.`, [{ path: field, message: 'no such segment' }]);
   return parseOrThrow(Filter, parseStored(r.filter, 'segments.filter', id), `stored segment ${id}`);
 }
@@ -88,9 +88,9 @@ export function deleteSegment(core: Core, id: number): boolean {
 }
 
 /** For workflow conditions: is this (live) contact in the segment right now? */
-export function inSegment(core: Core, segmentId: number, contactId: number, now = new Date()): boolean {
-  const f = filterSql(segmentFilter(core, segmentId), now);
-  const row = core.db
+export function inSegment(env: ThreadEnv, segmentId: number, contactId: number, now = new Date()): boolean {
+  const f = filterSql(segmentFilter(env, segmentId), now);
+  const row = env.db
     .prepare(`SELECT 1 FROM contacts c LEFT JOIN companies co ON co.id = c.company_id WHERE c.id = ? AND c.deleted_at IS NULL AND ${f.sql}`)
     .get(contactId, ...f.params);
   return row !== undefined;

@@ -146,9 +146,10 @@ export function touch(p: Pending, contactId: number, key: string): void {
 
 export type Via = (typeof CONTACT_VIAS)[number];
 
-/** The `via` of contact.created / contact.updated from a write's reason ('manual', 'form:<slug>', 'import', 'api' …). */
+/** The `via` of contact.created / contact.updated from a write's reason ('manual', 'form:<slug>', 'import', 'api', 'workflow:<id>' …). */
 export function viaOf(reason: string): Via {
   if (reason === 'import' || reason === 'workflow' || reason === 'demo') return reason;
+  if (reason.startsWith('workflow:')) return 'workflow';
   if (reason === 'manual' || reason === 'api') return reason === 'manual' ? 'api' : 'ingest';
   if (reason.startsWith('form:')) return 'form';
   return 'ingest';
@@ -339,7 +340,11 @@ export class CrmStore {
     const at = opts.at ?? nowIso();
     const via = opts.via ?? viaOf(opts.reason);
     // The data of contact.created/updated: how, and the form; `settle` adds the contact as of commit.
-    const how: Record<string, unknown> = { via, ...(opts.reason.startsWith('form:') ? { form: opts.reason.slice(5) } : {}) };
+    const how: Record<string, unknown> = {
+      via,
+      ...(opts.reason.startsWith('form:') ? { form: opts.reason.slice(5) } : {}),
+      ...(opts.reason.startsWith('workflow:') ? { workflowId: opts.reason.slice(9) } : {}),
+    };
     let existing: ContactRow | undefined;
     if (opts.mode === 'patch') existing = this.liveRow(opts.id!);
     else {

@@ -4,6 +4,7 @@
  * created (already claimed for it). The same code runs in each Bree worker and,
  * for tests and `baton run start --wait`, on the main thread.
  */
+import type { Statement } from 'better-sqlite3';
 import type { Orm, Sqlite } from '../db/open';
 import type { ThreadEnv } from '../env';
 import { compiled, type CNode } from './compile';
@@ -324,6 +325,11 @@ export class Executor {
           s.outboxDone.run(r.ok ? 'sent' : 'failed', JSON.stringify(scrubValue(r.value ?? null)), this.store.nowIso, key);
           return { ...r, replayed: false };
         },
+        once: (kind, write) => {
+          const key = outboxN === 0 ? `${run.id}:${cn.id}` : `${run.id}:${cn.id}:${outboxN}`;
+          outboxN++;
+          return this.once(key, run.id, cn.id, kind, write);
+        },
         escalate: (e) => void effects.push({ kind: 'escalation', ...e }),
         publish: (e) => void effects.push({ kind: 'event', ...e }),
         respond: (r) => void effects.push({ kind: 'response', nodeId: cn.id, ...r }),
@@ -390,6 +396,35 @@ export class Executor {
       }
       return { kind: 'error', error: { message: this.capMessage((e as Error)?.message ?? String(e)), nodeId: step.nodeId, retryable: true } };
     }
+  }
+
+  // ---- ctx.once: exactly-once local writes ----------------------------------
+
+  private onceRecord: Statement | undefined;
+
+  /**
+   * One IMMEDIATE transaction on this thread's connection: the outbox row of `key` when it is recorded as
+   * sent (the value is replayed), else `write(key)` and the row, inserted as sent with the value. The
+   * domain write and its record commit together or not at all.
+   */
+  private once<T>(key: string, runId: string, nodeId: string, kind: string, write: (key: string) => T): { value: T; replayed: boolean } {
+    const record = (this.onceRecord ??= this.o.db.prepare(
+      `INSERT INTO outbox (key, run_id, node_id, kind, request, status, response, sends, created_at, sent_at) VALUES (?, ?, ?, ?, NULL, 'sent', ?, 1, ?, ?)
+       ON CONFLICT(key) DO UPDATE SET status = 'sent', response = excluded.response, sends = sends + 1, sent_at = excluded.sent_at`,
+    ));
+    return this.o.db.transaction(() => {
+      const row = this.store.s.outboxGet.get(key) as { status: string; response: string | null } | undefined;
+      if (row?.status === 'sent') return { value: JSON.parse(row.response ?? 'null') as T, replayed: true };
+      const value = write(key);
+      // Work after an await would run outside this transaction: refused, and what the write did so far is rolled back.
+      if (value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function')
+        throw new NodeError(`ctx.once(${kind}): the write returned a promise; it must be synchronous (nothing was recorded)`, { retryable: false, code: 'once_async' });
+      // The value is stored scrubbed, like a step result; the first run returns what a replay will.
+      const json = JSON.stringify(scrubValue(value ?? null));
+      const at = this.store.nowIso;
+      record.run(key, runId, nodeId, kind, json, at, at);
+      return { value: JSON.parse(json) as T, replayed: false };
+    })();
   }
 
   // ---- size limits ----------------------------------------------------------

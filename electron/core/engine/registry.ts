@@ -90,6 +90,15 @@ export interface NodeContext<P = Record<string, unknown>> {
    */
   outbox<T>(kind: string, request: unknown, send: (key: string) => Promise<{ ok: boolean; value: T }>): Promise<{ ok: boolean; value: T; replayed: boolean }>;
   /**
+   * A local write (rows of this store) exactly once per key (run + node [+ n], the outbox's keys): in ONE
+   * immediate transaction on this thread's connection, a recorded result is returned (`replayed`), or
+   * `write(key)` runs and its result is recorded as sent with it. A retry, or a crash between this commit and
+   * the step's, never applies it twice; a write that throws leaves nothing (rolled back). `write` is
+   * synchronous and writes through `ctx.env` / `ctx.db`; its result must be JSON (it is the replayed value).
+   * Push events (env.emit, env.eventsAppended) belong after it returns, when not replayed.
+   */
+  once<T>(kind: string, write: (key: string) => T): { value: T; replayed: boolean };
+  /**
    * Raised with the step's result (atomic with it). `key`: raised once per key (default: once per run, node and
    * title); `pinned`: stays on top of the open escalations until acknowledged.
    */
@@ -113,7 +122,7 @@ export interface NodeContext<P = Record<string, unknown>> {
   log: { info(msg: string, fields?: Record<string, unknown>): void; warn(msg: string, fields?: Record<string, unknown>): void; error(msg: string, fields?: Record<string, unknown>): void };
   /** This thread's environment (store, clock, settings, secrets, services): what domain code takes in any thread. */
   env: ThreadEnv;
-  /** This thread's store, for nodes that read or write domain tables (CRM …). Writes here are not atomic with the step. */
+  /** This thread's store, for nodes that read or write domain tables (CRM …). Writes here are not atomic with the step: write through ctx.once. */
   db: Sqlite;
   orm: Orm;
   evaluate(expression: string, scope: unknown): Promise<unknown>;

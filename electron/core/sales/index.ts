@@ -19,6 +19,7 @@ import { initCursor, processEvents } from './reactor';
 import { DEFAULT_RULES, getRules, setRules } from './rules';
 import { enroll, exitEnrollments, getSequence, listSequences, saveSequence, tickSequences, toEnrollment, type EnrollmentRow } from './sequences';
 import { getState, setting } from './state';
+import { completeTask, listTasks } from './tasks';
 import { verifyUnsubscribeToken } from './unsubscribe';
 
 /** The clock of the sales domain: the core's (tests inject a fake one there). */
@@ -179,32 +180,13 @@ export function salesHandlers(core: Core): HandlerMap<keyof typeof salesOps> {
     'pipeline.get': () => getPipeline(core),
     'pipeline.set': (i) => setPipeline(core, i),
     'pipeline.scan': () => ({ stale: scanStale(core, now(core)) }),
-    'tasks.list': (i) => {
-      const rows = core.db.prepare(`SELECT * FROM tasks ${i.status ? 'WHERE status = ?' : ''} ORDER BY id DESC LIMIT ?`).all(...(i.status ? [i.status, i.limit] : [i.limit])) as TaskRow[];
-      return { tasks: rows.map(toTask) };
-    },
-    'tasks.done': (i) => {
-      const r = core.db.prepare(`UPDATE tasks SET status = 'done', done_at = COALESCE(done_at, strftime('%Y-%m-%dT%H:%M:%fZ','now')) WHERE id = ? RETURNING *`).get(i.id) as TaskRow | undefined;
-      if (!r) throw new ApiError('not_found', `id: no task with id ${i.id}.`, [{ path: 'id', message: 'no such task' }]);
-      return toTask(r);
-    },
+    'tasks.list': (i) => ({ tasks: listTasks(core, i) }),
+    'tasks.done': (i) => completeTask(core, i.id),
     'escalationRules.get': () => ({ rules: getRules(core) }),
     'escalationRules.defaults': () => ({ rules: DEFAULT_RULES }),
     'escalationRules.set': (i) => ({ rules: setRules(core, i.rules) }),
   };
 }
-
-interface TaskRow {
-  id: number;
-  title: string;
-  contact_id: number | null;
-  deal_id: number | null;
-  source: string;
-  status: string;
-  created_at: string;
-  done_at: string | null;
-}
-const toTask = (r: TaskRow) => ({ id: r.id, title: r.title, contactId: r.contact_id, dealId: r.deal_id, source: r.source, status: r.status as 'open' | 'done', createdAt: r.created_at, doneAt: r.done_at });
 
 /**
  * The sales service on the host's main thread: every `sales.tickSeconds` (30)
