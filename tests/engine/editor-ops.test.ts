@@ -122,7 +122,7 @@ describe('workflows.testRun', () => {
   });
 
   it('refuses an invalid draft with the validator’s issues, and an unknown start node, running nothing', async () => {
-    const bad = draft({ edges: [...draft().edges, { from: 'note', to: 'prep' }] });
+    const bad = draft({ edges: [...(draft().edges ?? []), { from: 'note', to: 'prep' }] });
     const v = validateWorkflow(bad, { nodes: h.core.nodes });
     await expect(h.core.call('workflows.testRun', { definition: bad })).rejects.toMatchObject({
       code: 'invalid_input',

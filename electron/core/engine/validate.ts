@@ -38,7 +38,7 @@ function getAt(obj: unknown, path: PropertyKey[]): unknown {
 function zodIssues(err: z.ZodError, root: unknown, prefix: string, nodeIdAt?: (path: PropertyKey[]) => string | undefined): ValidationIssue[] {
   return err.issues.map((i) => {
     const path = [prefix, ...i.path.map(String)].filter(Boolean).join('.') || '(root)';
-    const missing = i.code === 'invalid_type' && i.path.length > 0 && getAt(root, i.path) === undefined;
+    const missing = (i.code === 'invalid_type' || i.code === 'invalid_union') && i.path.length > 0 && getAt(root, i.path) === undefined;
     const message = missing ? `missing required ${prefix.includes('params') ? 'parameter' : 'field'} "${String(i.path[i.path.length - 1])}"` : i.message;
     const nodeId = nodeIdAt?.(i.path);
     return nodeId ? { path, nodeId, message } : { path, message };
