@@ -430,3 +430,58 @@ test('the editor in both colour schemes and 390 px wide, with no axe violations'
   const results = await new axe!.default({ page }).include('.wf-editor').analyze();
   expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
 });
+
+test('drag a node type onto the canvas, draw a connection, duplicate, arrange; a webhook trigger’s address and its secret; JSON in and out', async ({ app, baton }) => {
+  const id = `hook-${uid()}`;
+  await baton.api('workflows.import', { definition: routerDef(id) });
+  await openEditor(app, id);
+
+  // Drag from the palette, then draw its connection from "note".
+  const canvas = app.getByTestId('editor-canvas');
+  const box = (await canvas.boundingBox())!;
+  await app.getByTestId('palette-transform').dragTo(canvas, { targetPosition: { x: box.width - 110, y: 150 } });
+  await expect(node(app, 'transform')).toBeVisible();
+  await expect(notice(app)).toContainText('Added transform');
+  await drawEdge(app, 'note', 'out', 'transform');
+  await expect(notice(app)).toContainText('Connected note to transform.');
+  await selectNode(app, 'transform');
+  await panel(app).getByRole('combobox', { name: /^Expression/ }).fill('$uppercase(prev.message)');
+  await expect(panel(app).getByText('After note.')).toBeVisible();
+
+  // Duplicate (Ctrl+D on the canvas), then Arrange lays everything out again.
+  await app.locator('.react-flow__node[data-id="transform"]').focus();
+  await app.keyboard.press('Control+d');
+  await expect(node(app, 'transform_2')).toBeVisible();
+  await app.getByRole('button', { name: 'Arrange' }).click();
+  await expect(notice(app)).toContainText('Arranged');
+  const y = async (nid: string) => (await node(app, nid).boundingBox())!.y;
+  expect(await y('transform')).toBeGreaterThan(await y('note'));
+
+  // The trigger: a webhook; its address is shown; the secret is made once the workflow is saved.
+  await node(app, 'trigger').click();
+  await panel(app).getByRole('radio', { name: /On a webhook call/ }).check();
+  await panel(app).getByLabel('Slug', { exact: true }).fill(id);
+  await expect(panel(app).getByTestId('hook-address')).toHaveText(`${baton.url}hooks/${id}`);
+  await expect(panel(app)).toContainText('Save the workflow first');
+  await app.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(notice(app)).toContainText('Saved as version 2');
+  const hookSecretName = (await baton.api('hooks.list', {})).hooks.find((h) => h.slug === id)!.secretName;
+  await expect(panel(app)).toContainText(`Kept in the secret store as ${hookSecretName}: not set yet`);
+  // This test server keeps secrets in environment variables (no keychain): creating one is refused with the way out.
+  await panel(app).getByRole('button', { name: 'Create the secret' }).click();
+  await expect(panel(app).locator('.ed-secret .field-error')).toContainText(`BATON_SECRET_${hookSecretName}`);
+  const res = await fetch(new URL(`hooks/${id}`, baton.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  expect(res.status).toBe(401);
+
+  // JSON for power users: the definition as shown, and a pasted one applied (undoable).
+  await app.getByRole('button', { name: 'JSON', exact: true }).click();
+  const json = app.getByLabel('The workflow (edit, then Apply; Undo takes it back)');
+  const shown = JSON.parse(await json.inputValue()) as { nodes: { id: string }[]; trigger: unknown };
+  expect(shown.nodes.map((n) => n.id)).toEqual(['prep', 'hot', 'alarm', 'note', 'transform', 'transform_2']);
+  expect(shown.trigger).toEqual({ type: 'webhook', slug: id });
+  await json.fill(JSON.stringify({ ...shown, nodes: shown.nodes.filter((n) => n.id !== 'transform_2') }));
+  await app.getByRole('button', { name: 'Apply' }).click();
+  await expect(node(app, 'transform_2')).toHaveCount(0);
+  await app.getByRole('button', { name: 'Undo' }).click();
+  await expect(node(app, 'transform_2')).toBeVisible();
+});

@@ -271,6 +271,11 @@ function WebhookFields({ t, onChange, problems }: { t: Hook; onChange: (t: Trigg
   const baseline = useEditor((s) => s.baseline.trigger);
   const saved = stored && baseline.type === 'webhook' && baseline.slug === t.slug;
   const hooks = useApi('hooks.list', {});
+  const reloadHooks = hooks.reload;
+  // Saved (or saved with another slug): the hook exists now.
+  useEffect(() => {
+    if (saved) reloadHooks();
+  }, [saved, reloadHooks]);
   const hook = hooks.data?.hooks.find((h) => h.slug === t.slug);
   const [secret, setSecret] = useState<string | null>(null);
   const [err, setErr] = useState<string | null>(null);
@@ -295,7 +300,7 @@ function WebhookFields({ t, onChange, problems }: { t: Hook; onChange: (t: Trigg
         {saved ? (
           <>
             <p>
-              Kept in the secret store as <code>{hook?.secretName ?? '…'}</code>: {hook ? (hook.hasSecret ? 'set.' : 'not set yet; calls get 401 until it is.') : 'checking…'}
+              Kept in the secret store as <code>{hook?.secretName ?? '…'}</code>: {hook ? (hook.hasSecret ? 'set.' : 'not set yet; calls get 401 until it is.') : hooks.data ? 'the hook is not registered yet.' : 'checking…'}
             </p>
             <button
               type="button"
