@@ -34,7 +34,9 @@ export function ingestEvents(core: Core, items: Ingest[], opts: { reason?: strin
       ids.push(store.recordEvent(p, e.type, cid, isoAt(e.at, `events.${i}.at`), e.data ?? null));
       contactIds.push(cid);
     });
-  })();
+    // Immediate: a deferred transaction that reads, then writes after a worker committed, fails at once with
+    // SQLITE_BUSY (WAL snapshot) instead of waiting for the busy timeout.
+  }).immediate();
   rescore(core, { ids: [...p.rescore], pending: p });
   afterCommit(core, p);
   return { ids, contactIds };
@@ -101,7 +103,7 @@ export function submitForm(core: Core, slug: string, body: Record<string, unknow
     const w = store.write(p, v, { mode: 'upsert', reason: `form:${slug}` });
     store.recordEvent(p, 'form.submitted', w.id, nowIso(), { form: slug, email: v.fields.email, fields: submitted });
     result = { contactId: w.id, created: w.created };
-  })();
+  }).immediate();
   rescore(core, { ids: [...p.rescore], pending: p });
   afterCommit(core, p);
   core.bus.emit('crm.form.submitted', { form: slug, ...result });
