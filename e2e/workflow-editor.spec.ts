@@ -160,7 +160,10 @@ test('a newcomer builds a lead router on the canvas, test-runs it with pinned in
   await selectNode(app, SCENARIO.hot.id);
   await expect(panel(app).getByTestId('node-test-output')).toContainText('ada@example.com');
 
-  await shootSchemes(page, 'editor-built', false);
+  await app.getByRole('heading', { level: 1 }).scrollIntoViewIfNeeded();
+  await shootSchemes(page, 'editor-built');
+  await t.scrollIntoViewIfNeeded();
+  await shootSchemes(page, 'editor-test-run');
 
   // Save (a new workflow is saved off), then enable.
   await app.getByRole('button', { name: 'Save', exact: true }).click();

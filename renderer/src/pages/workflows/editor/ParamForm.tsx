@@ -105,7 +105,7 @@ function FieldView({ field, value, onChange, plain }: { field: FieldSpec; value:
   const hint = hintOf(field);
   const grouped = field.widget.kind === 'record' || field.widget.kind === 'list' || field.widget.kind === 'object';
   return (
-    <div className={`pf-field pf-${field.widget.kind}`} data-field={field.path}>
+    <div className={`pf-field pf-kind-${field.widget.kind}`} data-field={field.path}>
       <div className="pf-label-row">
         {grouped && !exprMode ? (
           <span className="pf-label" id={`${id}-label`}>

@@ -256,7 +256,9 @@ function Connections({ id, branches }: { id: string; branches: string[] | null }
   const out = draft.edges.filter((e) => e.from === id);
   const incoming = draft.edges.filter((e) => e.to === id);
   const choices = [...(branches === null || branches.length === 0 ? [''] : branches), 'error'];
-  const [branch, setBranch] = useState(choices.find((b) => !out.some((e) => (e.branch ?? '') === b)) ?? choices[0] ?? '');
+  // The next branch without a connection, until the person picks one.
+  const [picked, setBranch] = useState<string | null>(null);
+  const branch = picked !== null && choices.includes(picked) ? picked : (choices.find((b) => !out.some((e) => (e.branch ?? '') === b)) ?? choices[0] ?? '');
   const targets = draft.nodes.filter((n) => n.id !== id);
   const [to, setTo] = useState('');
   const ids = { branch: useId(), to: useId() };
@@ -299,6 +301,7 @@ function Connections({ id, branches }: { id: string; branches: string[] | null }
             s.commit(r.draft);
             s.notify('ok', `Connected ${id}${branch ? ` (${branch})` : ''} to ${to}.`);
             setTo('');
+            setBranch(null);
           } else s.notify('error', `Not connected: ${r.result.message}`);
         }}
       >

@@ -240,9 +240,16 @@ export function TestRunCard({ workflowId }: { workflowId: string }) {
             <code>{test.runId}</code>
           </a>
           {test.from ? ` from ${test.from}` : ''}
-          {d ? ` · ${d.steps.filter((s) => s.status === 'succeeded').length} of ${test.nodes.length} steps succeeded${d.error ? ` · ${d.error.message}` : ''}` : ''}. Each step’s result is on its node.
+          {d ? ` · ${stepCounts(d)}${d.error ? ` · ${d.error.message}` : ''}` : ''}. Each step’s result is on its node.
         </div>
       ) : null}
     </section>
   );
+}
+
+/** "3 succeeded, 1 skipped" */
+function stepCounts(d: RunDetail): string {
+  const by = new Map<string, number>();
+  for (const s of d.steps) by.set(s.status, (by.get(s.status) ?? 0) + 1);
+  return [...by.entries()].map(([status, n]) => `${n} ${status}`).join(', ') || 'no step yet';
 }
