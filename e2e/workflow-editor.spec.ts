@@ -426,6 +426,12 @@ test('the editor in both colour schemes and 390 px wide, with no axe violations'
   await selectNode(app, 'alarm');
   await shootSchemes(page, 'editor-node');
   await page.setViewportSize({ width: 390, height: 844 });
+  // The canvas fits the workflow again at the new width.
+  await expect.poll(async () => {
+    const c = (await app.getByTestId('editor-canvas').boundingBox())!;
+    const n = (await node(app, 'note').boundingBox())!;
+    return n.x + n.width <= c.x + c.width && n.x >= c.x;
+  }).toBe(true);
   await shootSchemes(page, 'editor-390', true);
   await page.setViewportSize({ width: 1280, height: 860 });
   // @axe-core/playwright is not a dependency of package.json yet: used when installed, else skipped with the reason.

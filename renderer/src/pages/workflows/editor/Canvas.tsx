@@ -458,6 +458,21 @@ function CanvasInner() {
     prevCount.current = count;
   }, [count, get, rf]);
 
+  // The canvas resized by more than a tenth (a window resized, a phone turned): fit the workflow again.
+  useEffect(() => {
+    const el = wrapper.current;
+    if (!el || typeof ResizeObserver === 'undefined') return;
+    let last = { w: el.clientWidth, h: el.clientHeight };
+    const ro = new ResizeObserver(() => {
+      const now = { w: el.clientWidth, h: el.clientHeight };
+      const changed = (a: number, b: number) => b > 0 && Math.abs(a - b) / b > 0.1;
+      if (changed(now.w, last.w) || changed(now.h, last.h)) void rf.fitView({ padding: 0.2, maxZoom: 1, duration: 0 });
+      last = now;
+    });
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [rf]);
+
   // Notices fade after a while; a refusal stays until the next change.
   const draft = useEditor((s) => s.history.present);
   const [shownNotice, setShownNotice] = useState<number | null>(null);
