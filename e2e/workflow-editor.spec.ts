@@ -392,6 +392,10 @@ test('test run from one node with input copied from a past run: that node and th
   // Marked as a test, outside the workflow's own runs.
   expect((await baton.api('runs.list', { workflow: id })).runs.map((r) => r.id)).toEqual([runId]);
   await shootSchemes(app, 'editor-test-from-node');
+  // In Runs it says what it is and links to the workflow.
+  await t.getByTestId('test-run-result').getByRole('link').click();
+  await expect(app.getByText('a test run of an editor draft')).toBeVisible();
+  await expect(app.getByRole('link', { name: `workflow ${id}`, exact: true })).toHaveAttribute('href', `#/workflows?wf=${id}`);
 });
 
 test('the version diff shows what changed between two versions, as a graph and as JSON', async ({ app, baton }) => {
