@@ -19,7 +19,7 @@ import { desktopPort, nativeBindingPath, preloadPath, rendererTarget } from './l
 import { allowPermission, contentSecurityPolicy, externalUrl, isAllowedNavigation, secureWebPreferences, withCsp } from './logic/security';
 import { startHidden, startupErrorMessage } from './logic/startup';
 import { badgeCount, trayMenu, trayTooltip, type TrayAction, type TrayMenuItem } from './logic/tray';
-import { MIN_SIZE, onWindowClose, restoreBounds } from './logic/window';
+import { leaveWithoutSaving, MIN_SIZE, onWindowClose, restoreBounds, UNSAVED_CHANGES_DIALOG } from './logic/window';
 
 const mainDir = dirname(fileURLToPath(import.meta.url));
 // Same name, and so the same userData folder (Chromium's own state), in a checkout and when
@@ -124,6 +124,11 @@ function createWindow(hidden: boolean): void {
       w.webContents.send(EVENT_CHANNEL, NAVIGATE_EVENT, pendingNavigation);
       pendingNavigation = null;
     }
+  });
+  // Unsaved changes in the page (its beforeunload): ask; "Stay" keeps the window and cancels a quit.
+  w.webContents.on('will-prevent-unload', (event) => {
+    if (leaveWithoutSaving(dialog.showMessageBoxSync(w, { ...UNSAVED_CHANGES_DIALOG, buttons: [...UNSAVED_CHANGES_DIALOG.buttons] }))) event.preventDefault();
+    else quitting = false;
   });
   w.on('close', (event) => {
     saveBounds(w);

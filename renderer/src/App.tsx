@@ -7,6 +7,7 @@ import { Toasts } from './components/Toasts';
 import { Dashboard } from './pages/Dashboard';
 import { Setup, WelcomeBanner } from './pages/Setup';
 import { PAGES, hashOf, useNav, type PageId } from './api/nav';
+import { mayLeave } from './api/leaveGuard';
 import { Loading } from './components/ui';
 
 // The dashboard comes with the first load; every other page is its own chunk, fetched on first visit
@@ -72,6 +73,8 @@ export function App() {
                   aria-current={p.id === page ? 'page' : undefined}
                   onClick={(e) => {
                     e.preventDefault();
+                    // A page with unsaved changes (the workflow editor) asks first.
+                    if (!mayLeave(hashOf(p.id), (m) => window.confirm(m))) return;
                     // On the page already (maybe deep in it, #/runs?run=…): back to its start.
                     if (p.id === page) window.location.hash = hashOf(p.id);
                     else go(p.id);

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { Empty, eventType, op } from './base';
-import { Trigger, ValidationIssue, WorkflowId } from './workflow';
+import { NodeId, Trigger, ValidationIssue, WorkflowId } from './workflow';
 
 export const RunStatus = z.enum(['queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled']);
 export type RunStatus = z.infer<typeof RunStatus>;
@@ -19,8 +19,8 @@ export type ApprovalStatus = z.infer<typeof ApprovalStatus>;
 
 /** How a run was started. */
 export const RunTrigger = z.object({
-  type: z.enum(['manual', 'schedule', 'event', 'webhook', 'subworkflow', 'error', 'api', 'cli']),
-  /** schedule: the fire time; event: the event id; webhook: the slug … */
+  type: z.enum(['manual', 'schedule', 'event', 'webhook', 'subworkflow', 'error', 'api', 'cli', 'test']),
+  /** schedule: the fire time; event: the event id; webhook: the slug; test: { workflowId, from? } … */
   detail: z.unknown().optional(),
 });
 export type RunTrigger = z.infer<typeof RunTrigger>;
@@ -276,6 +276,65 @@ const IsoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'use an I
 const Limit = z.number().int().min(1).max(1000).default(50);
 const Json = z.unknown();
 
+/**
+ * Test runs (workflows.testRun) run a draft definition under a workflow of their own, `test~<id>`: it is
+ * never listed, never triggered, its runs are marked `trigger.type = "test"` and left out of the KPIs and
+ * of the real workflow's counts. Not a valid WorkflowId, so no import can take or reach it.
+ */
+export const TEST_WORKFLOW_PREFIX = 'test~';
+export const testWorkflowId = (id: string): string => `${TEST_WORKFLOW_PREFIX}${id}`;
+export const isTestWorkflowId = (id: string): boolean => id.startsWith(TEST_WORKFLOW_PREFIX);
+/** The workflow a test workflow's id stands for (the id itself when it is not one). */
+export const realWorkflowId = (id: string): string => (isTestWorkflowId(id) ? id.slice(TEST_WORKFLOW_PREFIX.length) : id);
+
+/** One field of a node's params or of an event's data, as the docs and the editor list them. */
+export const ParamInfo = z.object({
+  name: z.string(),
+  required: z.boolean(),
+  /** A short type: string, number, boolean, list, object, one of "a" | "b", or several joined by " or ". */
+  type: z.string(),
+  /** True when the value may be an expression ("=input.x"). */
+  expression: z.boolean(),
+  description: z.string().optional(),
+});
+export type ParamInfo = z.infer<typeof ParamInfo>;
+
+/** A node type of the registry, as the editor's palette and forms use it. */
+export const NodeTypeInfo = z.object({
+  type: z.string(),
+  domain: z.string(),
+  description: z.string(),
+  params: z.array(ParamInfo),
+  /** JSON Schema (draft 2020-12) of the params as written, generated from the node's own zod schema (the one the validator uses). */
+  schema: z.unknown(),
+  /** Params that are expressions without "=" (raw), expressions kept as text (deferred), or left exactly as written (opaque): dotted paths. */
+  expressions: z.object({ raw: z.array(z.string()), deferred: z.array(z.string()), opaque: z.array(z.string()) }),
+  /** Static branch names (besides "error"), or null when the params decide them (ask nodes.branches). */
+  branches: z.array(z.string()).nullable(),
+});
+export type NodeTypeInfo = z.infer<typeof NodeTypeInfo>;
+
+/** An event type workflows can start on or wait for, with the shape of its data. */
+export const EventTypeInfo = z.object({
+  type: z.string(),
+  domain: z.string(),
+  description: z.string(),
+  subject: z.string().nullable(),
+  data: z.array(ParamInfo),
+  /** JSON Schema of the event's data (what a run started by it gets as `input`). */
+  schema: z.unknown(),
+});
+export type EventTypeInfo = z.infer<typeof EventTypeInfo>;
+
+export const ExpressionResult = z.object({
+  ok: z.boolean(),
+  /** The value (cut to a preview when `truncated`). */
+  value: z.unknown().optional(),
+  error: z.object({ message: z.string(), position: z.number().int().optional() }).optional(),
+  truncated: z.boolean(),
+});
+export type ExpressionResult = z.infer<typeof ExpressionResult>;
+
 export const engineOps = {
   'workflows.list': op('Workflows with enabled, version, last run, next run and 7-day success rate.', Empty,
     z.object({ workflows: z.array(WorkflowSummary) })),
@@ -346,6 +405,21 @@ export const engineOps = {
   'plans.add': op('Record a plan.', z.object({ workflow: z.string(), runId: z.string().optional(), title: z.string().min(1), content: Json }).strict(), Plan),
   'learnings.list': op('What earlier runs learned, newest first.', z.object({ workflow: z.string().optional(), limit: Limit }).strict(), z.object({ learnings: z.array(Learning) })),
   'learnings.add': op('Record a learning for the next runs.', z.object({ workflow: z.string(), runId: z.string().optional(), text: z.string().min(1), tags: z.array(z.string()).default([]) }).strict(), Learning),
+  'nodes.catalog': op('Every node type of the registry (domain nodes included): description, params (field list and JSON Schema), expression params and branches.', Empty,
+    z.object({ nodes: z.array(NodeTypeInfo) })),
+  'nodes.branches': op('The branches (besides "error") a node of this type has with these params (switch cases, ai.generate branches); null with the problems when the params are not valid.',
+    z.object({ type: z.string().min(1, 'give a node type'), params: Json }).strict(),
+    z.object({ branches: z.array(z.string()).nullable(), issues: z.array(ValidationIssue) })),
+  'events.catalog': op('Every event type workflows can start on or wait for, with the shape of its data.', Empty, z.object({ events: z.array(EventTypeInfo) })),
+  'workflows.testRun': op(
+    'Test-run a definition, saved or not (it is checked like an import first): the whole workflow, or from one node on (that node and everything after it) with pinned input. A real run that does what its nodes do, marked as a test run: not counted in the KPIs nor in the workflow\'s own figures, no failure escalation.',
+    z.object({ definition: Json, input: Json.optional(), from: NodeId.optional() }).strict(),
+    z.object({ runId: z.string(), workflowId: z.string(), version: z.number().int(), nodes: z.array(z.string()) })),
+  'schedules.preview': op('A schedule in words and its next fire times in its time zone (checked like an import).',
+    z.object({ cron: z.string().max(200), timezone: z.string().max(100), count: z.number().int().min(1).max(20).default(5) }).strict(),
+    z.object({ ok: z.boolean(), text: z.string().nullable(), next: z.array(z.string()), issues: z.array(ValidationIssue) })),
+  'expressions.evaluate': op('Evaluate an expression (JSONata, without "=") against sample data { input, prev, steps, run }: at most 1 s and 500 levels deep; the value is cut to 64 KiB.',
+    z.object({ expression: z.string().max(20_000), scope: Json.optional() }).strict(), ExpressionResult),
 } as const;
 
 export const RunUpdated = z.object({

@@ -159,6 +159,10 @@ export type Trigger = z.output<typeof Trigger>;
 /** The parameters of a node: checked against the node type's own schema by validateWorkflow. */
 export const NodeParams = z.record(z.string(), z.unknown());
 
+const Coordinate = z.number().min(-1e6, 'use a coordinate between -1000000 and 1000000').max(1e6, 'use a coordinate between -1000000 and 1000000');
+export const NodePosition = z.object({ x: Coordinate, y: Coordinate }).strict();
+export type NodePosition = z.infer<typeof NodePosition>;
+
 export const WorkflowNode = z
   .object({
     id: NodeId,
@@ -170,6 +174,8 @@ export const WorkflowNode = z
     retry: RetryPolicy.optional(),
     /** Time limit of one try of this node. */
     timeout: Duration.optional(),
+    /** Where the editor draws the node (canvas units); no effect on runs. */
+    position: NodePosition.optional(),
   })
   .strict();
 export type WorkflowNode = z.output<typeof WorkflowNode>;

@@ -1,5 +1,5 @@
 /** Handlers of shared/contract/engine.ts: workflows, runs, approvals, escalations, plans, learnings. */
-import { ApiError, type Approval, type AutomationPeriod, type EngineStatus, type Escalation, type NodeStats, type RunSummary, type StepDetail } from '../../../shared/api';
+import { ApiError, TEST_WORKFLOW_PREFIX, isTestWorkflowId, type Approval, type AutomationPeriod, type EngineStatus, type Escalation, type NodeStats, type RunSummary, type StepDetail } from '../../../shared/api';
 import type { Core } from '../core';
 import { compiled } from './compile';
 import type { Engine } from './engine';
@@ -89,6 +89,8 @@ const APPROVAL_SELECT = `SELECT a.*, w.name AS workflow_name,
   FROM approvals a LEFT JOIN workflows w ON w.id = a.workflow_id LEFT JOIN runs r ON r.id = a.run_id`;
 
 const HOUR = 3_600_000;
+/** Test runs (workflows.testRun) run under the test twin `test~<id>` and never count in the KPIs. */
+const NOT_TEST = `substr(workflow_id, 1, ${TEST_WORKFLOW_PREFIX.length}) <> '${TEST_WORKFLOW_PREFIX}'`;
 /** docs/engine.md "Approvals": high when it expires within 24 h or confidence < 0.5; low when confidence >= 0.9 and no expiry within 72 h. */
 export function approvalPriority(a: { confidence: number | null; expiresAt: string | null }, now: number): Approval['priority'] {
   const left = a.expiresAt === null ? Infinity : Date.parse(a.expiresAt) - now;
@@ -214,7 +216,8 @@ export function engineHandlers(core: Core, engine: Engine): HandlerMap<
     return approvalOut(a, engine.now());
   };
   return {
-    'workflows.list': () => ({ workflows: summaries(db, engine.now()) }),
+    // Test twins (workflows.testRun) are not workflows of their own: never listed.
+    'workflows.list': () => ({ workflows: summaries(db, engine.now()).filter((w) => !isTestWorkflowId(w.id)) }),
     'workflows.get': ({ id }) => {
       const [w] = summaries(db, engine.now(), id);
       if (!w) throw new ApiError('not_found', `No workflow "${id}".`);
@@ -418,7 +421,7 @@ export function engineHandlers(core: Core, engine: Engine): HandlerMap<
       const iso = (ms: number) => new Date(ms).toISOString();
       // runs_status_finished (status, finished_at) serves the range; finished_at is an ISO string, so the bounds compare as text.
       const q = db.prepare(
-        `SELECT status, COUNT(*) AS n FROM runs WHERE status IN ('succeeded','failed','cancelled') AND finished_at >= ? AND finished_at < ? AND scope = '' GROUP BY status`,
+        `SELECT status, COUNT(*) AS n FROM runs WHERE status IN ('succeeded','failed','cancelled') AND finished_at >= ? AND finished_at < ? AND scope = '' AND ${NOT_TEST} GROUP BY status`,
       );
       const period = (a: number, b: number): AutomationPeriod => {
         const rows = q.all(iso(a), iso(b)) as { status: string; n: number }[];
@@ -435,7 +438,7 @@ export function engineHandlers(core: Core, engine: Engine): HandlerMap<
         };
       };
       const now = engine.now();
-      const failedLast24h = (db.prepare(`SELECT COUNT(*) AS n FROM runs WHERE status = 'failed' AND finished_at >= ? AND finished_at <= ? AND scope = ''`).get(iso(now - DAY), iso(now)) as { n: number }).n;
+      const failedLast24h = (db.prepare(`SELECT COUNT(*) AS n FROM runs WHERE status = 'failed' AND finished_at >= ? AND finished_at <= ? AND scope = '' AND ${NOT_TEST}`).get(iso(now - DAY), iso(now)) as { n: number }).n;
       return { current: period(start, end), previous: period(start - len, start), failedLast24h };
     },
     'approvals.decideMany': ({ ids, decision, reason, by }) => {

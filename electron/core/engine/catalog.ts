@@ -5,18 +5,11 @@
  * the same data.
  */
 import { z } from 'zod';
+import type { EventTypeInfo, NodeTypeInfo, ParamInfo } from '../../../shared/contract/engine';
 import type { EventTypes } from '../domain';
 import type { NodeRegistry } from './registry';
 
-export interface ParamInfo {
-  name: string;
-  required: boolean;
-  /** A short type: string, number, boolean, list, object, one of a|b, or several joined by " or ". */
-  type: string;
-  /** True when the value may be an expression ("=input.x"). */
-  expression: boolean;
-  description?: string;
-}
+export type { ParamInfo };
 
 type Json = { type?: string | string[]; anyOf?: Json[]; oneOf?: Json[]; enum?: unknown[]; const?: unknown; pattern?: string; properties?: Record<string, Json>; required?: string[]; description?: string; items?: Json };
 
@@ -55,21 +48,13 @@ export function fieldsOf(schema: z.ZodType): ParamInfo[] {
   });
 }
 
-export interface NodeInfo {
-  type: string;
-  domain: string;
-  description: string;
-  params: ParamInfo[];
-  /** Static branch names, or null when the params decide them (switch cases, ai.generate branches). */
-  branches: string[] | null;
-}
+export type NodeInfo = NodeTypeInfo;
+export type EventInfo = EventTypeInfo;
 
-export interface EventInfo {
-  type: string;
-  domain: string;
-  description: string;
-  subject: string | null;
-  data: ParamInfo[];
+/** The JSON Schema of a param or data schema as written (what the editor's forms are generated from). */
+export function paramsJsonSchema(schema: z.ZodType): unknown {
+  const { $schema: _drop, ...rest } = jsonSchema(schema) as Json & { $schema?: string };
+  return rest;
 }
 
 export function nodeCatalog(nodes: NodeRegistry): NodeInfo[] {
@@ -78,12 +63,14 @@ export function nodeCatalog(nodes: NodeRegistry): NodeInfo[] {
     domain,
     description: def.description,
     params: fieldsOf(def.params),
+    schema: paramsJsonSchema(def.params),
+    expressions: { raw: [...(def.paramSpec?.raw ?? [])], deferred: [...(def.paramSpec?.deferred ?? [])], opaque: [...(def.paramSpec?.opaque ?? [])] },
     branches: def.branches === undefined ? [] : typeof def.branches === 'function' ? null : [...def.branches],
   }));
 }
 
 export function eventCatalog(events: EventTypes): EventInfo[] {
-  return events.all().map(({ name, def, domain }) => ({ type: name, domain, description: def.description, subject: def.subject ?? null, data: fieldsOf(def.data) }));
+  return events.all().map(({ name, def, domain }) => ({ type: name, domain, description: def.description, subject: def.subject ?? null, data: fieldsOf(def.data), schema: paramsJsonSchema(def.data) }));
 }
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');

@@ -11,6 +11,7 @@ import type { Core } from '../core';
 import { defineDomain } from '../domain';
 import { hostService, type ThreadEnv } from '../env';
 import { engineHandlers } from './api';
+import { editorHandlers } from './editor';
 import { Engine } from './engine';
 import { ENGINE_NODES } from './nodes';
 import { RunAnswers } from './respond';
@@ -59,7 +60,7 @@ export const engineDomain = defineDomain({
       void engine.dispatchEvents().catch((e: unknown) => core.log.error('event dispatch failed', { error: e as Error }));
     });
     return {
-      handlers: engineHandlers(core, engine),
+      handlers: { ...engineHandlers(core, engine), ...editorHandlers(core, engine) },
       services: [{ name: 'engine', start: () => engine.start(core.opts.host === 'cli' ? 'inline' : 'pool'), stop: () => engine.stop() }],
       onClose: () => {
         answers.close();

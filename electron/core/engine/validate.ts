@@ -5,8 +5,9 @@
  */
 import { Cron } from 'croner';
 import type { z } from 'zod';
-import { Graph, WorkflowDefinition, type ValidationIssue } from '../../../shared/contract/workflow';
+import { Graph, WorkflowDefinition, type Trigger, type ValidationIssue } from '../../../shared/contract/workflow';
 import { jsonTooDeep, shortPath, tooDeepMessage } from '../../../shared/contract/limits';
+import { cycleMessage, danglingMessage, duplicateEdgeMessage, findCycle, noBranchMessage, selfEdgeMessage, successors } from '../../../shared/graph';
 import { compileExpression, compileParams, ExpressionError } from './expr';
 import type { ThreadEnv } from '../env';
 import type { NodeRegistry } from './registry';
@@ -37,7 +38,7 @@ function getAt(obj: unknown, path: PropertyKey[]): unknown {
 function zodIssues(err: z.ZodError, root: unknown, prefix: string, nodeIdAt?: (path: PropertyKey[]) => string | undefined): ValidationIssue[] {
   return err.issues.map((i) => {
     const path = [prefix, ...i.path.map(String)].filter(Boolean).join('.') || '(root)';
-    const missing = i.code === 'invalid_type' && i.path.length > 0 && getAt(root, i.path) === undefined;
+    const missing = (i.code === 'invalid_type' || i.code === 'invalid_union') && i.path.length > 0 && getAt(root, i.path) === undefined;
     const message = missing ? `missing required ${prefix.includes('params') ? 'parameter' : 'field'} "${String(i.path[i.path.length - 1])}"` : i.message;
     const nodeId = nodeIdAt?.(i.path);
     return nodeId ? { path, nodeId, message } : { path, message };
@@ -93,69 +94,27 @@ function validateGraph(graphIn: unknown, prefix: string, issues: ValidationIssue
   edges.forEach((e, i) => {
     const path = at(`edges.${i}`);
     const from = byId.get(e.from);
-    if (!from) issues.push({ path: `${path}.from`, message: `edge ${e.from} -> ${e.to}: no node "${e.from}" (dangling edge)` });
-    if (!byId.has(e.to)) issues.push({ path: `${path}.to`, nodeId: e.from, message: `edge ${e.from} -> ${e.to}: no node "${e.to}" (dangling edge)` });
-    if (e.from === e.to) issues.push({ path, nodeId: e.from, message: `edge ${e.from} -> ${e.to} points at its own node (a cycle; use a forEach node to repeat steps)` });
+    if (!from) issues.push({ path: `${path}.from`, message: danglingMessage(e.from, e.to, e.from) });
+    if (!byId.has(e.to)) issues.push({ path: `${path}.to`, nodeId: e.from, message: danglingMessage(e.from, e.to, e.to) });
+    if (e.from === e.to) issues.push({ path, nodeId: e.from, message: selfEdgeMessage(e.from, e.to) });
     if (from?.branches && e.branch !== undefined && e.branch !== 'error' && !from.branches.includes(e.branch)) {
       const type = nodes[from.index]?.type;
-      issues.push({
-        path: `${path}.branch`,
-        nodeId: e.from,
-        message: `node "${e.from}" (${type}) has no branch "${e.branch}" (its branches: ${[...from.branches, 'error'].join(', ')})`,
-      });
+      issues.push({ path: `${path}.branch`, nodeId: e.from, message: noBranchMessage(e.from, type, e.branch, from.branches) });
     }
     const k = `${e.from}>${e.to}>${e.branch ?? ''}`;
-    if (seenEdges.has(k)) issues.push({ path, nodeId: e.from, message: `duplicate edge ${e.from} -> ${e.to}` });
+    if (seenEdges.has(k)) issues.push({ path, nodeId: e.from, message: duplicateEdgeMessage(e.from, e.to) });
     seenEdges.add(k);
   });
   // Cycles (a loop is a forEach body, never a back edge).
-  const out = new Map<string, string[]>();
-  for (const e of edges) {
-    if (!byId.has(e.from) || !byId.has(e.to) || e.from === e.to) continue;
-    const list = out.get(e.from);
-    if (list) list.push(e.to);
-    else out.set(e.from, [e.to]);
-  }
-  const cycle = findCycle(nodes.map((n) => n.id), out);
-  if (cycle) {
-    issues.push({ path: at('edges'), nodeId: cycle[0] as string, message: `edges form a cycle: ${cycle.join(' -> ')} (cycles are not allowed; use a forEach node to repeat steps)` });
-  }
+  const cycle = findCycle(
+    nodes.map((n) => n.id),
+    successors(new Set(byId.keys()), edges),
+  );
+  if (cycle) issues.push({ path: at('edges'), nodeId: cycle[0] as string, message: cycleMessage(cycle) });
 }
 
-/**
- * The first cycle of a directed graph as a closed path [a, b, …, a], or null. Iterative depth-first search
- * (a chain of thousands of nodes must not overflow the stack).
- */
-export function findCycle(ids: Iterable<string>, out: Map<string, readonly string[]>): string[] | null {
-  const state = new Map<string, 1 | 2>();
-  for (const root of ids) {
-    if (state.has(root)) continue;
-    const path: string[] = [root];
-    const next: number[] = [0];
-    state.set(root, 1);
-    while (path.length) {
-      const id = path[path.length - 1] as string;
-      const succ = out.get(id) ?? [];
-      const i = next[next.length - 1] as number;
-      if (i >= succ.length) {
-        state.set(id, 2);
-        path.pop();
-        next.pop();
-        continue;
-      }
-      next[next.length - 1] = i + 1;
-      const to = succ[i] as string;
-      const st = state.get(to);
-      if (st === 1) return [...path.slice(path.indexOf(to)), to];
-      if (st === undefined) {
-        state.set(to, 1);
-        path.push(to);
-        next.push(0);
-      }
-    }
-  }
-  return null;
-}
+/** The graph rules and their messages are shared with the editor's canvas (shared/graph.ts). */
+export { findCycle } from '../../../shared/graph';
 
 /** Validate a workflow definition: { ok, issues: [{ path, nodeId?, message }] }. */
 export function validateWorkflow(input: unknown, o: ValidateOptions): ValidationResult {
@@ -181,7 +140,13 @@ export function validateWorkflow(input: unknown, o: ValidateOptions): Validation
   }
   const def = parsed.data;
   validateGraph({ nodes: def.nodes, edges: def.edges }, '', issues, o);
-  const t = def.trigger;
+  issues.push(...triggerIssues(def.trigger));
+  return issues.length ? { ok: false, issues } : { ok: true, issues: [], definition: def };
+}
+
+/** The checks of a trigger that its structural schema cannot make: time zone and cron of a schedule, an event filter's syntax. */
+export function triggerIssues(t: Trigger): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
   if (t.type === 'schedule') {
     try {
       Intl.DateTimeFormat('en-US', { timeZone: t.timezone });
@@ -202,5 +167,5 @@ export function validateWorkflow(input: unknown, o: ValidateOptions): Validation
       else throw e;
     }
   }
-  return issues.length ? { ok: false, issues } : { ok: true, issues: [], definition: def };
+  return issues;
 }
