@@ -418,7 +418,7 @@ export async function startFakeStripe(opts: { key: string; livemode?: boolean } 
 
   const send = (res: ServerResponse, status: number, body: unknown) => {
     const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json', 'request-id': `req_${(++ids).toString(36)}`, 'stripe-version': Stripe.API_VERSION, 'content-length': Buffer.byteLength(text) });
+    res.writeHead(status, { date: new Date(now() * 1000).toUTCString(), 'content-type': 'application/json', 'request-id': `req_${(++ids).toString(36)}`, 'stripe-version': Stripe.API_VERSION, 'content-length': Buffer.byteLength(text) });
     res.end(text);
   };
   const stripeError = (res: ServerResponse, status: number, message: string, extra: Record<string, unknown> = {}) => send(res, status, { error: { type: 'invalid_request_error', message, ...extra } });

@@ -24,7 +24,7 @@ import type { Core } from '../core';
 import { Applier } from './apply';
 import { billingStoreOf } from './store';
 import { BillingError, explain, requireKey, stripeClient } from './stripe';
-import { applyEvent } from './webhook';
+import { applyEvent, fetchCustomer, unknownCustomer } from './webhook';
 
 /** Cursors start this far before the time of the last reconcile: Stripe's lists are eventually consistent. */
 export const CURSOR_OVERLAP_S = 300;
@@ -104,10 +104,20 @@ async function run(core: Core): Promise<ReconcileResult> {
         if (!page.has_more || page.data.length === 0) break;
         after = page.data[page.data.length - 1]!.id;
       }
-      missed.sort((a, b) => a.created - b.created);
+      // Lists are newest first: reversed, then sorted by time (stable), the events of one second keep Stripe's order.
+      missed.reverse().sort((a, b) => a.created - b.created);
+      // Customers the events name that the mirror does not know (and no earlier event creates) are read first.
+      const created = new Set(missed.filter((e) => e.type === 'customer.created').map((e) => (e.data.object as { id: string }).id));
+      const unknown = [...new Set(missed.map((e) => unknownCustomer(core, e)).filter((id): id is string => id !== null && !created.has(id)))];
+      const customers: Stripe.Customer[] = [];
+      for (const id of unknown) {
+        const c = await fetchCustomer(core, id);
+        if (c) customers.push(c);
+      }
       for (let i = 0; i < missed.length; i += PAGE) {
         const applier = new Applier(core);
         core.db.transaction(() => {
+          if (i === 0) for (const c of customers) applier.customer(c, { source: 'reconcile', asOf: startedAt, baseline: false });
           for (const ev of missed.slice(i, i + PAGE)) if (applyEvent(applier, ev, 'reconcile') === 'applied') counts.events++;
           applier.settle();
         })();
@@ -142,7 +152,8 @@ async function run(core: Core): Promise<ReconcileResult> {
     core.db.transaction(() => {
       const cursor = startedAt - CURSOR_OVERLAP_S;
       for (const k of KINDS) store.setState(`cursor.${k.kind}`, cursor);
-      store.setState('cursor.events', cursor);
+      // The first import holds the state of every event before it: events are read from its start on.
+      store.setState('cursor.events', baseline ? startedAt : cursor);
       store.setState('baseline.done', true);
       store.setState('lastReconcile', { at: result.at, ok: true, message: null, result });
     })();

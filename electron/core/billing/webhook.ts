@@ -25,7 +25,7 @@ export function applyEvent(applier: Applier, ev: Stripe.Event, source: 'webhook'
 }
 
 /** The customer an event's object belongs to, when the mirror does not know it yet. */
-function unknownCustomer(core: Core, ev: Stripe.Event): string | null {
+export function unknownCustomer(core: Core, ev: Stripe.Event): string | null {
   const obj = (ev.data as { object?: { object?: string; customer?: unknown } }).object;
   if (!obj || !['subscription', 'invoice', 'charge'].includes(obj.object ?? '')) return null;
   const c = obj.customer;
@@ -36,9 +36,9 @@ function unknownCustomer(core: Core, ev: Stripe.Event): string | null {
 /**
  * An event about a customer Baton has not seen (Stripe does not promise order: a subscription's
  * event may come before its customer's): read the customer first, when a key is stored, so the
- * event lands on the right contact. Failing that, the event is applied with what it says itself.
+ * event lands on the right contact. Failing that (logged), the event is applied with what it says itself.
  */
-async function fetchCustomer(core: Core, id: string): Promise<Stripe.Customer | null> {
+export async function fetchCustomer(core: Core, id: string): Promise<Stripe.Customer | null> {
   const key = await core.secrets.get(STRIPE_SECRET_KEY);
   if (!key || keyProblem(key)) return null;
   try {
