@@ -26,7 +26,6 @@ import Stripe from 'stripe';
 
 type Kind = 'customers' | 'products' | 'prices' | 'subscriptions' | 'invoices' | 'charges' | 'events';
 const KINDS: Kind[] = ['customers', 'products', 'prices', 'subscriptions', 'invoices', 'charges', 'events'];
-const PREFIX: Record<Exclude<Kind, 'events'>, string> = { customers: 'cus', products: 'prod', prices: 'price', subscriptions: 'sub', invoices: 'in', charges: 'ch' };
 const OBJECT: Record<Kind, string> = { customers: 'customer', products: 'product', prices: 'price', subscriptions: 'subscription', invoices: 'invoice', charges: 'charge', events: 'event' };
 
 export interface FakeStripeRequest {

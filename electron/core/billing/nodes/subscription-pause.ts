@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { STRIPE_SECRET_KEY } from '../../../../shared/api';
 import { NETWORK_STEP_TIMEOUT_MS } from '../../engine/pool-limits';
 import { defineNode, NodeError } from '../../engine/registry';
 import { ex } from '../../engine/nodes/util';
