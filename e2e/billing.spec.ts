@@ -88,7 +88,7 @@ test('a failed payment webhook starts the dunning run, the client gets the invoi
 
     // Billing page: the invoice shows the failed payment; the dashboard's recovery rate is 0 of 1.
     await expect(page.locator(`[data-testid="billing-invoice-row"][data-invoice="${inv.id}"]`)).toContainText('payment failed (1×)');
-    await shootSchemes(page, 'billing', true);
+    await shootSchemes(page, 'billing-dunning', true);
     await openPage(page, 'Dashboard');
     await expect(page.getByTestId('billing-recovery-value')).toHaveAttribute('data-value', '0');
     await expect(page.getByTestId('billing-recovery')).toContainText('0 of 1 failed invoices paid');

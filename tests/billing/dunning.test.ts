@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { engineOf } from '../../electron/core/engine';
 import type { Stripe } from '../../electron/core/billing/stripe';
-import { billingRig, MONDAY_10_UTC, type BillingRig } from './rig';
+import { badBillingEvents, billingRig, MONDAY_10_UTC, type BillingRig } from './rig';
 
 const DAY = 86_400_000;
 let rig: BillingRig | null = null;
@@ -194,5 +194,6 @@ describe('dunning', () => {
     expect((await rig.deliver(updated)).body).toMatchObject({ outcome: 'applied', recorded: 1 });
     const day = new Date(rig.clock.now).toISOString().slice(0, 10);
     expect((await core.call('billing.kpi', { from: day, to: day })).currencies).toEqual([]);
+    expect(badBillingEvents(core)).toEqual([]);
   });
 });

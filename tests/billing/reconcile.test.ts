@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../../shared/api';
 import { engineOf } from '../../electron/core/engine';
-import { billingRig, type BillingRig } from './rig';
+import { billingService, scanOverdue } from '../../electron/core/billing';
+import { badBillingEvents, billingRig, type BillingRig } from './rig';
 
 let rig: BillingRig | null = null;
 afterEach(async () => {
@@ -175,5 +176,57 @@ describe('reconcile', () => {
     expect(billingEvents(rig)[0]!.data).toMatchObject({ amountMinor: 20000, totalRefundedMinor: 20000, fullyRefunded: false, amountText: '200.00 USD' });
     expect(rig.core.db.prepare('SELECT status FROM billing_subscriptions WHERE id = ?').get(subC.id)).toEqual({ status: 'active' });
     expect((await rig.core.call('contacts.list', { search: 'bob@builder.test' })).rows[0]!.stage).toBe('churned');
+    expect(badBillingEvents(rig.core)).toEqual([]);
+  });
+
+  it('invoice.overdue: once, when an open invoice passes its due date', async () => {
+    rig = await billingRig();
+    const a = account(rig);
+    rig.advance(86_400_000);
+    await rig.core.call('billing.reconcile', {});
+    const due = Math.floor(rig.clock.now / 1000) + 14 * 86_400;
+    const inv = rig.stripe.invoice({ customer: a.ada.id, amount: 75000, dueDate: due });
+    expect((await rig.deliver(rig.stripe.lastEvent('invoice.finalized'))).body).toMatchObject({ outcome: 'applied', recorded: 0 });
+    rig.advance(14 * 86_400_000 - 60_000);
+    expect(scanOverdue(rig.core)).toBe(0);
+    rig.advance(3 * 86_400_000);
+    expect((await rig.core.call('billing.reconcile', {})).recorded).toBe(1);
+    expect(scanOverdue(rig.core)).toBe(0);
+    expect(await rig.core.call('billing.reconcile', {})).toMatchObject({ recorded: 0 });
+    const evs = billingEvents(rig);
+    expect(evs.map((e) => e.type)).toEqual(['invoice.overdue']);
+    expect(evs[0]!.data).toMatchObject({ invoiceId: inv.id, daysOverdue: 2, amountText: '750.00 USD', dueDate: new Date(due * 1000).toISOString(), email: 'ada@analytical.test' });
+    expect(badBillingEvents(rig.core)).toEqual([]);
+  });
+
+  it('a serving host reconciles on its own every billing.reconcileMinutes while a key is stored', async () => {
+    rig = await billingRig({ settings: { 'billing.reconcileMinutes': 30 } });
+    account(rig);
+    const service = billingService(rig.core, { checkEveryMs: 20 });
+    const last = () => rig!.core.db.prepare(`SELECT value FROM billing_state WHERE key = 'lastReconcile'`).pluck().get() as string | undefined;
+    const until = async (cond: () => boolean) => {
+      for (const end = Date.now() + 20_000; !cond(); ) {
+        if (Date.now() > end) throw new Error('timed out');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    await service.start();
+    try {
+      await until(() => last() !== undefined);
+      const first = JSON.parse(last()!) as { at: string; ok: boolean; result: { baseline: boolean } };
+      expect(first).toMatchObject({ ok: true, result: { baseline: true } });
+      // Not again before 30 minutes (of the core's clock) …
+      await new Promise((r) => setTimeout(r, 300));
+      expect(JSON.parse(last()!).at).toBe(first.at);
+      // … then again, and it heals what no webhook said.
+      rig.advance(30 * 60_000);
+      const bob = rig.core.db.prepare(`SELECT id FROM billing_invoices WHERE amount_due = 240000`).pluck().get() as string;
+      rig.stripe.failPayment(bob);
+      await until(() => (JSON.parse(last()!) as { at: string }).at !== first.at);
+      expect(JSON.parse(last()!)).toMatchObject({ ok: true, result: { baseline: false, recorded: 1 } });
+      expect(billingEvents(rig).map((e) => e.type)).toEqual(['payment.failed']);
+    } finally {
+      await service.stop();
+    }
   });
 });

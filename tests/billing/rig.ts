@@ -77,3 +77,20 @@ export async function billingRig(opts: { key?: string | null; webhookSecret?: st
     },
   };
 }
+
+/** Every billing event row checked against the schema its domain declares (and its subject): the problems, if any. */
+export function badBillingEvents(core: Core): string[] {
+  const rows = core.db.prepare('SELECT id, type, subject_type, data FROM events ORDER BY id').all() as { id: number; type: string; subject_type: string | null; data: string | null }[];
+  const bad: string[] = [];
+  let checked = 0;
+  for (const r of rows) {
+    if (core.eventTypes.domainOf(r.type) !== 'billing') continue;
+    checked++;
+    const def = core.eventTypes.get(r.type)!;
+    const parsed = def.data.safeParse(r.data === null ? null : JSON.parse(r.data));
+    if (!parsed.success) bad.push(`${r.type} #${r.id}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (r.subject_type !== def.subject) bad.push(`${r.type} #${r.id}: subject ${r.subject_type}, declared ${def.subject}`);
+  }
+  if (checked === 0) bad.push('no billing event was recorded');
+  return bad;
+}

@@ -66,7 +66,8 @@ export function billingHandlers(core: Core): HandlerMap<keyof typeof billingOps>
  * key is stored (the first one a minute after start when the last is older
  * than that), and look for overdue invoices hourly.
  */
-function billingService(core: Core): Service {
+export function billingService(core: Core, opts: { checkEveryMs?: number } = {}): Service {
+  const every = opts.checkEveryMs ?? 60_000;
   const timers: NodeJS.Timeout[] = [];
   const due = async () => {
     if (!(await core.secrets.get(STRIPE_SECRET_KEY))) return;
@@ -81,12 +82,12 @@ function billingService(core: Core): Service {
   return {
     name: 'billing',
     start() {
-      const first = setTimeout(() => void due(), 60_000);
+      const first = setTimeout(() => void due(), every);
       first.unref();
       timers.push(first);
-      const every = setInterval(() => void due(), 60_000);
-      every.unref();
-      timers.push(every);
+      const check = setInterval(() => void due(), every);
+      check.unref();
+      timers.push(check);
       const scan = setInterval(() => {
         try {
           scanOverdue(core);

@@ -225,7 +225,7 @@ function ConnectCard({ status, writable, onChanged }: { status: ReturnType<typeo
       ) : (
         <>
           {!s.keyStored && s.counts.customers === 0 ? (
-            <EmptyState title="Connect Stripe" icon="💳">
+            <EmptyState title="Connect Stripe" icon="$">
               <p>Store your Stripe secret key below; Baton then imports your customers, subscriptions and invoices and keeps them in step with Stripe's webhooks.</p>
             </EmptyState>
           ) : null}
@@ -261,7 +261,7 @@ function ConnectCard({ status, writable, onChanged }: { status: ReturnType<typeo
             <div>
               <dt>Webhook endpoint</dt>
               <dd>
-                <code data-testid="billing-webhook-url">{s.webhookUrl ?? s.webhookPath}</code>
+                <code data-testid="billing-webhook-url">{s.webhookUrl ?? `https://<this Baton's public address>${s.webhookPath}`}</code>
                 <span className="fact-sub muted">
                   In Stripe: Developers → Webhooks → Add endpoint, with this address (reachable from the internet), and the events below. Then store the endpoint's signing secret here.
                 </span>
