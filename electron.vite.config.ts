@@ -20,6 +20,7 @@ export default defineConfig({
           'crm-bench': r('electron/core/crm/bench.ts'),
           'engine-bench': r('electron/core/bench/engine.ts'),
           'webhook-bench': r('electron/server/bench.ts'),
+          'billing-bench': r('electron/core/billing/bench.ts'),
         },
         output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
       },

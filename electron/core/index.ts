@@ -6,6 +6,7 @@
  */
 import { operations, type OpName } from '../../shared/api';
 import { aiDomain } from './ai';
+import { billingDomain } from './billing';
 import { systemDomain } from './api/system';
 import { Core, type CoreOptions } from './core';
 import { crmDomain } from './crm';
@@ -18,7 +19,7 @@ import { setupDomain } from './setup';
 import { wordpressDomain } from './wordpress';
 
 /** Every domain, in the order they are composed (a domain comes after those it requires). */
-export const DOMAINS: readonly AnyDomain[] = [systemDomain, engineDomain, triggersDomain, crmDomain, aiDomain, salesDomain, wordpressDomain, setupDomain];
+export const DOMAINS: readonly AnyDomain[] = [systemDomain, engineDomain, triggersDomain, crmDomain, aiDomain, salesDomain, wordpressDomain, billingDomain, setupDomain];
 
 export async function openBaton(opts: CoreOptions, domains: readonly AnyDomain[] = DOMAINS): Promise<Core> {
   const core = await Core.open(opts);

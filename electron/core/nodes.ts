@@ -5,6 +5,7 @@
  * and nothing else of the domains, so a worker loads only what nodes need.
  */
 import { AI_NODES } from './ai/nodes';
+import { BILLING_NODES } from './billing/nodes';
 import { CRM_NODES } from './crm/nodes';
 import { ENGINE_NODES } from './engine/nodes';
 import { NodeRegistry } from './engine/registry';
@@ -17,6 +18,7 @@ export const NODE_PACKS = [
   { domain: 'ai', nodes: AI_NODES },
   { domain: 'sales', nodes: SALES_NODES },
   { domain: 'wordpress', nodes: WORDPRESS_NODES },
+  { domain: 'billing', nodes: BILLING_NODES },
 ] as const;
 
 /** A registry of every node type (a worker thread's, or a test's). */

@@ -142,6 +142,9 @@ export const INTERNAL_SETTINGS = {
   'wordpress.timeoutMs': def(z.number().int().min(1_000, 'at least 1000 ms').max(600_000, 'at most 600000 ms').nullable(), 'WordPress request time limit (ms)', undefined, 30_000),
   // Hosts
   'host.dataMoved': def(z.object({ from: z.string(), to: z.string(), at: z.string() }).passthrough().nullable(), 'The one-time move of an earlier data folder (shown on the dashboard until dismissed)'),
+  // Billing (Stripe; docs/billing.md)
+  'billing.apiUrl': def(HttpUrl.nullable(), 'Stripe API address', 'Leave empty for Stripe (https://api.stripe.com); set for a Stripe-compatible test server or a proxy.'),
+  'billing.reconcileMinutes': def(z.number().int('use a whole number of minutes').min(5, 'at least 5 minutes').max(1440, 'at most 1440 minutes (a day)').nullable(), 'Reconcile with Stripe every (minutes)', undefined, 60),
   // Desktop window
   'window.bounds': def(z.object({ x: z.number().int(), y: z.number().int(), width: z.number().int().min(1).max(100_000), height: z.number().int().min(1).max(100_000) }).strict(), 'Window position and size'),
 } satisfies Record<string, SettingDef>;

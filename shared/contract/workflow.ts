@@ -86,8 +86,8 @@ export const EventTrigger = z
     includeImported: z.boolean().optional(),
   })
   .strict();
-/** Webhook slugs the CRM's public routes use below /hooks. */
-export const RESERVED_HOOK_SLUGS: readonly string[] = ['forms', 'events'];
+/** Webhook slugs the domains' public routes use below /hooks (the CRM's forms and event ingest, billing's Stripe endpoint). */
+export const RESERVED_HOOK_SLUGS: readonly string[] = ['forms', 'events', 'stripe'];
 /** How long a webhook caller may wait for the run's answer (responseTimeout): at least 100 ms, at most 2 minutes. */
 export const RESPONSE_TIMEOUT_MIN_MS = 100;
 export const RESPONSE_TIMEOUT_MAX_MS = 120_000;
@@ -144,7 +144,7 @@ export const WebhookTrigger = z
     slug: z
       .string()
       .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'use lower-case letters, digits and - (the URL is /hooks/<slug>)')
-      .refine((s) => !RESERVED_HOOK_SLUGS.includes(s), 'forms and events are taken (/hooks/forms/<form> is lead capture, /hooks/events is event ingest): pick another slug'),
+      .refine((s) => !RESERVED_HOOK_SLUGS.includes(s), 'forms, events and stripe are taken (/hooks/forms/<form> is lead capture, /hooks/events is event ingest, /hooks/stripe is the Stripe webhook): pick another slug'),
     /** Default onReceived (not filled in, so a definition stored before these fields hashes the same). */
     responseMode: WebhookResponseMode.optional(),
     /** lastNode / respondNode: how long the caller waits for the answer (default 30s, 100ms to 2m). */

@@ -79,6 +79,7 @@ export const STORED_JSON: readonly (readonly [table: string, column: string])[] 
   ['crm_state', 'value'],
   ['sequences', 'definition'],
   ['sales_state', 'value'],
+  ['billing_state', 'value'],
   ['workflow_versions', 'definition'],
   ['runs', 'input'],
   ['runs', 'output'],

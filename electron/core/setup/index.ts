@@ -26,6 +26,7 @@ const NEEDS: [RegExp, string][] = [
   [/^email\.send$/, 'SMTP settings and the SMTP_PASSWORD secret (Settings > E-mail)'],
   [/^ai\./, 'the ANTHROPIC_API_KEY secret (Settings > AI)'],
   [/^wordpress\./, 'wordpress.siteUrl, wordpress.user and the WORDPRESS_APP_PASSWORD secret'],
+  [/^billing\./, 'the STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET secrets (Billing page)'],
 ];
 
 function templatesDir(core: Core): string {

@@ -9,6 +9,7 @@ import { AiReleaseChoice } from '../components/AiRelease';
 import { Card, ErrorPanel, Loading, PageHeader, QueryView, formatTime } from '../components/ui';
 import { PRESETS, addDays, delta, presetRange, rangeProblem, useRange, utcDay } from '../api/dashboardRange';
 import { TrendChart, type TrendSeries } from './dashboard/TrendChart';
+import { BillingCard } from './dashboard/BillingCard';
 import './dashboard.css';
 import { HostNotices } from './dashboard/HostNotices';
 
@@ -122,6 +123,7 @@ export function Dashboard() {
       <HostNotices />
       <div className="stack">
         <KpiTiles kpi={kpi} auto={auto} approvals={approvals} escalations={escalations} />
+        <BillingCard />
         <div className="dash-grid">
           <TrendCard kpi={kpi} />
           <FunnelCard kpi={kpi} />
