@@ -13,7 +13,6 @@ import { DEFAULT_STEP_TIMEOUT_MS } from './pool-limits';
 import { NodeError, isSuspend, type NodeContext, type NodeRegistry, type Suspend } from './registry';
 import { scrubValue } from '../secrets/scrub';
 import { DEFAULT_MAX_STEP_OUTPUT_BYTES, EngineStore, MAX_ERROR_CHARS, formatBytes, type ClaimedStep, type Effect, type Emit, type RunInfo, type StepOutcome, type StepResult } from './store';
-import { parseStored, parseStoredOrNull } from '../db/integrity';
 
 export interface ExecutorLog {
   info(msg: string, fields?: Record<string, unknown>): void;
@@ -314,14 +313,15 @@ export class Executor {
         outbox: async (kind, request, send) => {
           const key = outboxN === 0 ? `${run.id}:${cn.id}` : `${run.id}:${cn.id}:${outboxN}`;
           outboxN++;
-          const s = this.store.s;
-          const row = s.outboxGet.get(key) as { status: string; response: string | null } | undefined;
-          if (row?.status === 'sent') return { ok: true, value: parseStored(row.response ?? 'null', 'outbox.response', key), replayed: true };
+          const outbox = this.store.repo.outbox;
+          const row = outbox.get(key);
+          // The recorded response is the one `send` gave back when it ran (a T); a re-run replays it.
+          if (row?.status === 'sent') return { ok: true, value: row.response as never, replayed: true };
           // The recorded request and response are scrubbed like a step result (a remote may echo the credential).
-          if (!row) s.outboxInsert.run(key, run.id, cn.id, kind, JSON.stringify(scrubValue(request ?? null)), this.store.nowIso);
-          s.outboxSending.run(key);
+          if (!row) outbox.insert({ key, runId: run.id, nodeId: cn.id, kind, request: scrubValue(request ?? null), at: this.store.nowIso });
+          outbox.sending(key);
           const r = await send(key);
-          s.outboxDone.run(r.ok ? 'sent' : 'failed', JSON.stringify(scrubValue(r.value ?? null)), this.store.nowIso, key);
+          outbox.done(key, r.ok ? 'sent' : 'failed', scrubValue(r.value ?? null), this.store.nowIso);
           return { ...r, replayed: false };
         },
         escalate: (e) => void effects.push({ kind: 'escalation', ...e }),
@@ -330,17 +330,11 @@ export class Executor {
         setPhase: (phase) => void effects.push({ kind: 'phase', phase }),
         plans: {
           add: (title, content) => void effects.push({ kind: 'plan', title, content }),
-          list: (limit = 10) =>
-            (this.o.db.prepare('SELECT title, content, created_at FROM plans WHERE workflow_id = ? ORDER BY id DESC LIMIT ?').all(run.workflowId, limit) as { title: string; content: string | null; created_at: string }[]).map(
-              (r) => ({ title: r.title, content: parseStoredOrNull(r.content, 'plans.content'), createdAt: r.created_at }),
-            ),
+          list: (limit = 10) => this.store.repo.plans.recent(run.workflowId, limit).map((p) => ({ title: p.title, content: p.content, createdAt: p.createdAt })),
         },
         learnings: {
           add: (text, tags = []) => void effects.push({ kind: 'learning', text, tags }),
-          list: (limit = 10) =>
-            (this.o.db.prepare('SELECT text, tags, created_at FROM learnings WHERE workflow_id = ? ORDER BY id DESC LIMIT ?').all(run.workflowId, limit) as { text: string; tags: string; created_at: string }[]).map(
-              (r) => ({ text: r.text, tags: parseStored<string[]>(r.tags, 'learnings.tags'), createdAt: r.created_at }),
-            ),
+          list: (limit = 10) => this.store.repo.learnings.recent(run.workflowId, limit).map((l) => ({ text: l.text, tags: l.tags, createdAt: l.createdAt })),
         },
         children: () => this.store.childRuns(step.id, run.id),
         suspend: (s) => ({ ...s, suspend: true }) as Suspend,
