@@ -235,18 +235,19 @@ export function stepTransition(cn: CNode, run: Pick<RunInfo, 'id' | 'workflowId'
     };
   }
   const attempts = step.attempts + 1;
-  const attempt = { attempt: attempts, startedAt: new Date(step.startedAt).toISOString(), finishedAt: iso, error: outcome.kind === 'error' ? strip(outcome.error) : null };
+  // This try, as the step's history records it (a first try that succeeds writes no history).
+  const attempt = () => ({ attempt: attempts, startedAt: new Date(step.startedAt).toISOString(), finishedAt: iso, error: outcome.kind === 'error' ? strip(outcome.error) : null });
   if (outcome.kind === 'done') {
     return {
       kind: 'succeed',
       attempts,
-      history: step.history.length ? J([...step.history, attempt]) : null,
+      history: step.history.length ? J([...step.history, attempt()]) : null,
       finishedAt: iso,
       arrival: { status: 'succeeded', branch: outcome.branch, output: outcome.outputValue, outputJson: outcome.output },
     };
   }
   const err = outcome.error;
-  const history = J([...step.history, attempt]);
+  const history = J([...step.history, attempt()]);
   const retry = retryDecision(cn, attempts, err, finishedAt, random);
   if (retry) return { kind: 'retry', attempts, history, error: strip(err), ...retry };
   const error = { ...strip(err), nodeId: step.nodeId };
