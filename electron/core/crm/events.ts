@@ -6,6 +6,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { ApiError, EventIngest, FormDef, describeIssues, issuesOf, parseOrThrow, type FormDef as FormDefT } from '../../../shared/api';
 import type { Core, PublicRequest, PublicResponse } from '../core';
+import { storeUnavailable } from '../db/errors';
 import { rowValues } from './csv';
 import { afterCommit } from './publish';
 import { rescore } from './scoring';
@@ -111,6 +112,9 @@ export function submitForm(core: Core, slug: string, body: Record<string, unknow
 const MAX_BODY = 64 * 1024;
 
 function errorResponse(e: unknown): PublicResponse {
+  // A busy or full store: 503 saying so (the sender may retry), not an internal error.
+  const unavailable = storeUnavailable(e, 'Nothing was stored.');
+  if (unavailable) return { status: unavailable.status, json: { error: unavailable.toBody() } };
   if (e instanceof ApiError) return { status: e.status, json: { error: e.toBody() } };
   return { status: 500, json: { error: { code: 'internal', message: 'Internal error.' } } };
 }
