@@ -4,10 +4,12 @@
 // duplicates. Real SQLite files: SQLITE_FULL comes from SQLite's page limit
 // (max_page_count, the same error code a full disk gives), SQLITE_BUSY from a
 // second real connection holding the write lock.
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Core } from '../../electron/core/core';
-import { BATCH, importCsv } from '../../electron/core/crm/csv';
+import { BATCH, CONTENDED_BATCH, importCsv } from '../../electron/core/crm/csv';
 import { StoreUnavailableError } from '../../electron/core/db/errors';
 import { openWorkerStore, type Sqlite } from '../../electron/core/db/open';
 import { openTestCore } from '../helpers';
@@ -98,4 +100,34 @@ describe('CSV import on a failing store', () => {
     expect(e.message).toContain('baton contacts rescore');
     expect(count('score')).toBe(20);
   }, 60_000);
+
+  it('an import that had to wait for another writer writes its next batches in short transactions; every row stored once', async () => {
+    // Another process takes the write lock for 2.5 s (well within the 5 s busy timeout), so the first batch waits.
+    const sqlite = createRequire(import.meta.url).resolve('better-sqlite3');
+    const holder = spawn(process.execPath, ['-e', `
+      const db = new (require(${JSON.stringify(sqlite)}))(process.argv[1]);
+      db.exec('BEGIN IMMEDIATE'); process.stdout.write('holding\\n');
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2500);
+      db.exec('ROLLBACK'); db.close();`, core.dbFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((r) => holder.stdout!.once('data', () => r()));
+    // Count the rows each top-level transaction committed.
+    const native = core.db.transaction.bind(core.db);
+    const sizes: number[] = [];
+    core.db.transaction = ((fn: (...a: never[]) => unknown) => {
+      const t = native(fn);
+      if (core.db.inTransaction) return t;
+      return ((...a: never[]) => {
+        const before = count('wait');
+        const r = t(...a);
+        if (count('wait') > before) sizes.push(count('wait') - before);
+        return r;
+      }) as typeof t;
+    }) as Sqlite['transaction'];
+    const r = await importCsv(core, csv('wait', BATCH * 2));
+    await new Promise((res) => holder.once('exit', res));
+    expect(r).toMatchObject({ created: BATCH * 2, invalidCount: 0 });
+    expect(count('wait')).toBe(BATCH * 2);
+    // The first batch waited (and was written whole); the second came in transactions of CONTENDED_BATCH rows.
+    expect(sizes).toEqual([BATCH, ...Array.from({ length: BATCH / CONTENDED_BATCH }, () => CONTENDED_BATCH)]);
+  }, 120_000);
 });

@@ -30,6 +30,14 @@ import { withBigCacheAsync } from './util';
  * wrote ~100× more pages than 100,000 rows need. A batch holds the write lock for well under a second.
  */
 export const BATCH = 10_000;
+/**
+ * Rows per write transaction once the import had to wait for the write lock (another
+ * process writes: `baton serve`'s engine, another import). Such a transaction holds the
+ * lock about a tenth of a second, so the others' waits stay far below the busy timeout;
+ * a lone import keeps the big batches.
+ */
+export const CONTENDED_BATCH = 1_000;
+const CONTENDED_WAIT_MS = 20;
 const MAX_ROW_CHARS = 1024 * 1024;
 const MAX_REPORTED = 1000;
 
@@ -276,16 +284,27 @@ export async function importCsv(core: Core, input: Readable | string, opts: { ma
       else touchedAll = true;
     }
   };
+  /** Another writer was seen (this import had to wait for the lock): write shorter transactions from then on. */
+  let contended = false;
   const flush = () => {
     if (batch.length === 0) return;
     const rows = batch;
     batch = [];
+    for (let i = 0; i < rows.length; ) {
+      const size = contended ? CONTENDED_BATCH : rows.length;
+      writeBatch(rows.slice(i, i + size));
+      i += size;
+    }
+  };
+  const writeBatch = (rows: { line: number; v: ContactValues }[]) => {
     const before = { ...report, s: stats.companiesCreated };
     const at = new Date().toISOString();
     const firstLine = rows[0]!.line;
     try {
+      const asked = performance.now();
       // Immediate (as every transaction of the store): the lock is waited for before the batch reads.
       core.db.transaction(() => {
+        if (performance.now() - asked > CONTENDED_WAIT_MS) contended = true;
         // Dedupe set-based: the batch's existing contacts in one statement, not one lookup per row.
         const found = store.liveByEmails([...new Set(rows.map((r) => r.v.fields.email!))]);
         known = new Map(rows.map((r) => [r.v.fields.email!, found.get(r.v.fields.email!) ?? null]));
