@@ -252,8 +252,8 @@ export async function importCsv(core: Core, input: Readable | string, opts: { ma
   let columns: { index: number; target: string }[] = [];
   let line = 1;
   let batch: { line: number; v: ContactValues }[] = [];
-  const touched = new Set<number>();
-  let touchedAll = false;
+  /** Contacts the import changed (re-scored after the last batch). */
+  const touched: number[] = [];
   const stats = { companiesCreated: 0 };
   const pending = newPending();
   /** What earlier batches committed: the import's progress when it must stop. */
@@ -280,8 +280,7 @@ export async function importCsv(core: Core, input: Readable | string, opts: { ma
     else if (res.changed) report.updated++;
     else report.unchanged++;
     if (res.changed) {
-      if (touched.size < 500) touched.add(res.id);
-      else touchedAll = true;
+      touched.push(res.id);
     }
   };
   /** Another writer was seen (this import had to wait for the lock): write shorter transactions from then on. */
@@ -400,7 +399,7 @@ export async function importCsv(core: Core, input: Readable | string, opts: { ma
   report.companiesCreated = stats.companiesCreated;
   if (report.created + report.updated > 0) {
     try {
-      rescore(core, touchedAll ? {} : { ids: [...touched] });
+      rescoreImported(core, touched);
     } catch (e) {
       const kind = storeFailureKind(e);
       if (!kind) throw e;
@@ -416,6 +415,22 @@ export async function importCsv(core: Core, input: Readable | string, opts: { ma
   core.bus.emit('crm.contacts.imported', { created: report.created, updated: report.updated, invalidCount: report.invalidCount });
   core.log.info('contacts imported', { rows: report.rows, created: report.created, updated: report.updated, invalid: report.invalidCount, ms: report.durationMs });
   return report;
+}
+
+/**
+ * Re-score the contacts an import changed: by id, RESCORE_IDS per transaction (each
+ * short however big the store is, so the write lock is never held for long next to
+ * other writers), or everyone in one pass when the import changed most of the store.
+ */
+const RESCORE_IDS = 500;
+function rescoreImported(core: Core, ids: number[]): void {
+  const unique = [...new Set(ids)];
+  const live = (storeOf(core).stmt(`SELECT COUNT(*) AS n FROM contacts WHERE deleted_at IS NULL`).get() as { n: number }).n;
+  if (unique.length * 2 >= live) {
+    rescore(core, {});
+    return;
+  }
+  for (let i = 0; i < unique.length; i += RESCORE_IDS) rescore(core, { ids: unique.slice(i, i + RESCORE_IDS) });
 }
 
 export const EXPORT_COLUMNS = [
