@@ -12,7 +12,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { fmt, sleep, target, tempDir } from './lib/util.mjs';
+import { fmt, percentile, sleep, target, tempDir } from './lib/util.mjs';
 
 export const title = 'Concurrent writers and idle CPU (baton serve + CLI processes)';
 export const order = 70;
@@ -79,14 +79,26 @@ function serve(bin, data) {
   });
 }
 
-/** One API call; a 503 (the store stayed busy past the timeout: nothing was written) is counted and tried again. */
-async function call(server, op, input, busy = { count: 0 }) {
+/**
+ * One API call with its latency; a 503 (the store stayed busy past the timeout: nothing
+ * was written) and a dropped connection (the server gave up on a request it could not
+ * serve in time) are counted and tried again: callers pass an idempotency key.
+ */
+async function call(server, op, input, stats = { busy: 0, dropped: 0, latencies: [] }) {
   for (;;) {
-    const r = await fetch(new URL(`api/v1/${op}`, server.url), { method: 'POST', headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' }, body: JSON.stringify(input) });
+    const t0 = performance.now();
+    let r;
+    try {
+      r = await fetch(new URL(`api/v1/${op}`, server.url), { method: 'POST', headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' }, body: JSON.stringify(input) });
+    } catch {
+      stats.dropped++;
+      continue;
+    }
     const body = await r.json();
+    stats.latencies.push(performance.now() - t0);
     if (r.ok) return body.result;
     if (r.status === 503) {
-      busy.count++;
+      stats.busy++;
       continue;
     }
     throw new Error(`${op}: ${r.status} ${JSON.stringify(body)}`);
@@ -109,20 +121,21 @@ async function engineRound(server, db, count, offset) {
   const t0 = performance.now();
   let next = 0;
   let accepted = 0;
-  const busy = { count: 0 };
+  const stats = { busy: 0, dropped: 0, latencies: [] };
   await Promise.all(
     Array.from({ length: 4 }, async () => {
       while (next < count) {
         const n = offset + next++;
-        await call(server, 'runs.start', { workflow: FIVE.id, input: { n } }, busy);
+        // A retried start returns the run the first try created (deduplicated): one run per key either way.
+        await call(server, 'runs.start', { workflow: FIVE.id, input: { n }, idempotencyKey: `bench-${n}` }, stats);
         accepted++;
       }
     }),
   );
-  const deadline = Date.now() + 300_000;
-  while (done() - before < count && Date.now() < deadline) await sleep(25);
+  const deadline = Date.now() + 600_000;
+  while (done() - before < accepted && Date.now() < deadline) await sleep(25);
   const seconds = (performance.now() - t0) / 1000;
-  return { runs: done() - before, accepted, busy: busy.count, seconds, runsPerSec: (done() - before) / seconds };
+  return { runs: done() - before, accepted, busy: stats.busy, dropped: stats.dropped, p50: percentile(stats.latencies, 50), p99: percentile(stats.latencies, 99), max: Math.max(...stats.latencies), seconds, runsPerSec: (done() - before) / seconds };
 }
 
 export async function run(ctx) {
@@ -176,10 +189,12 @@ export async function run(ctx) {
       importers.stored = db.prepare(`SELECT COUNT(*) AS n FROM contacts WHERE email LIKE 'w%@bench.example'`).get().n;
 
       const lost = alone.accepted - alone.runs + (withImporters.accepted - withImporters.runs) + (importers.rows - importers.stored);
+      const api = (r) => `runs.start latency p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms, max ${fmt(r.max)} ms; ${fmt(r.busy)} answered 503 (store busy past the 5 s timeout, nothing written), ${fmt(r.dropped)} dropped by the server (no answer in 60 s); all retried with their idempotency key`;
       lines.push(
         `  engine alone: ${fmt(alone.runs)} runs in ${fmt(alone.seconds, 2)} s = ${fmt(alone.runsPerSec)} runs/s (5-step workflow, started over the API by 4 clients)`,
+        `    ${api(alone)}`,
         `  engine with 4 CLI importers writing: ${fmt(withImporters.runs)} runs in ${fmt(withImporters.seconds, 2)} s = ${fmt(withImporters.runsPerSec)} runs/s; meanwhile the importers stored ${fmt(contactsDuring)} contacts (${fmt(contactsDuring / withImporters.seconds)} rows/s)`,
-        `  runs.start answered 503 (store busy past the 5 s timeout, nothing written, tried again): ${fmt(alone.busy)} alone, ${fmt(withImporters.busy)} with importers`,
+        `    ${api(withImporters)}`,
         `  ratio with/without importers: ${fmt(withImporters.runsPerSec / alone.runsPerSec, 2)} (the importer processes share this machine's ${availableParallelism()} cores with the server)`,
         `  importers: ${fmt(importers.runs)} imports of ${fmt(ROWS)} rows, ${fmt(importers.failed.length)} failed, ${fmt(importers.invalid)} rows reported invalid; ${fmt(importers.rows)} rows reported created, ${fmt(importers.stored)} stored`,
         ...importers.failed.slice(0, 3).map((f) => `    ${f}`),

@@ -38,6 +38,22 @@ export const BATCH = 10_000;
  */
 export const CONTENDED_BATCH = 1_000;
 const CONTENDED_WAIT_MS = 20;
+
+/** Whether no other connection holds the write lock this instant (a probe: take it without waiting, give it back). */
+function lockIsFree(db: Core['db']): boolean {
+  const timeout = db.pragma('busy_timeout', { simple: true }) as number;
+  db.pragma('busy_timeout = 0');
+  try {
+    db.exec('BEGIN IMMEDIATE');
+    db.exec('ROLLBACK');
+    return true;
+  } catch (e) {
+    if (storeFailureKind(e) === 'busy') return false;
+    throw e;
+  } finally {
+    db.pragma(`busy_timeout = ${timeout}`);
+  }
+}
 const MAX_ROW_CHARS = 1024 * 1024;
 const MAX_REPORTED = 1000;
 
@@ -283,12 +299,13 @@ export async function importCsv(core: Core, input: Readable | string, opts: { ma
       touched.push(res.id);
     }
   };
-  /** Another writer was seen (this import had to wait for the lock): write shorter transactions from then on. */
+  /** Another writer was seen (the lock was taken, or this import had to wait for it): write shorter transactions from then on. */
   let contended = false;
   const flush = () => {
     if (batch.length === 0) return;
     const rows = batch;
     batch = [];
+    if (!contended && rows.length > CONTENDED_BATCH && !lockIsFree(core.db)) contended = true;
     for (let i = 0; i < rows.length; ) {
       const size = contended ? CONTENDED_BATCH : rows.length;
       writeBatch(rows.slice(i, i + size));
