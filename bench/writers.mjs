@@ -73,7 +73,13 @@ function serve(bin, data) {
       out += c;
       if (!out.includes('\n')) return;
       const info = JSON.parse(out.split('\n')[0]);
-      resolve({ child, url: info.url, token: readFileSync(info.tokenFile, 'utf8').trim(), stop: () => new Promise((r) => (child.once('exit', r), child.kill('SIGTERM'))) });
+      resolve({
+        child,
+        url: info.url,
+        token: readFileSync(info.tokenFile, 'utf8').trim(),
+        stderr: () => err,
+        stop: () => new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : (child.once('exit', r), child.kill('SIGTERM')))),
+      });
     });
     child.once('exit', (code) => reject(new Error(`baton serve exited with ${code}: ${err}`)));
   });
@@ -91,6 +97,7 @@ async function call(server, op, input, stats = { busy: 0, dropped: 0, latencies:
     try {
       r = await fetch(new URL(`api/v1/${op}`, server.url), { method: 'POST', headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' }, body: JSON.stringify(input) });
     } catch {
+      if (server.child.exitCode !== null || server.child.signalCode !== null) throw new Error(`baton serve exited (${server.child.exitCode ?? server.child.signalCode}): ${server.stderr().trim().slice(-2000)}`);
       stats.dropped++;
       continue;
     }

@@ -59,6 +59,8 @@ export class WorkerPool {
   private wakePending = false;
   /** Workers that retired for lack of work (not crashed): started again by ensure(). */
   private readonly retired = new Set<string>();
+  /** Stopped workers whose claimed steps could not be handed back yet (the store was busy): not restarted until they are. */
+  private readonly unreleased = new Set<string>();
   readonly jobsDir: string;
 
   constructor(
@@ -138,12 +140,8 @@ export class WorkerPool {
 
   /** A worker died (crash, kill): hand its claimed steps back and start it again. */
   private onExit(name: string): void {
-    const i = Number(name.split('-').pop());
     const core = this.engine.core;
-    if (core.db.open) {
-      const n = this.engine.store.releaseClaims(this.workerId(i));
-      if (n) core.log.warn('engine worker stopped with claimed steps; handed back', { worker: name, steps: n });
-    }
+    if (core.db.open && !this.releaseClaimsOf(name)) return;
     if (this.stopping || !this.bree) return;
     if (this.retired.has(name)) {
       // Work may have come in while it was retiring (its wake message was lost with it).
@@ -155,8 +153,32 @@ export class WorkerPool {
     }, 100).unref();
   }
 
+  /**
+   * Hand a stopped worker's claimed steps back. Another process may hold the store's
+   * write lock past the busy timeout: then this is tried again a little later (never
+   * thrown out of Bree's exit event, which would end the server) and the worker,
+   * whose id names the claims, is restarted only once they are handed back.
+   */
+  private releaseClaimsOf(name: string, attempt = 1): boolean {
+    const core = this.engine.core;
+    try {
+      const n = this.engine.store.releaseClaims(this.workerId(Number(name.split('-').pop())));
+      if (n) core.log.warn('engine worker stopped with claimed steps; handed back', { worker: name, steps: n });
+      this.unreleased.delete(name);
+      return true;
+    } catch (e) {
+      this.unreleased.add(name);
+      core.log.warn('could not hand back a stopped engine worker\'s steps yet (the store is busy); trying again', { worker: name, attempt, error: e as Error });
+      setTimeout(() => {
+        if (!core.db.open) return;
+        if (this.releaseClaimsOf(name, attempt + 1) && !this.stopping && this.bree && !this.worker(name) && !this.retired.has(name)) this.runWorker(name);
+      }, Math.min(10_000, 500 * attempt)).unref();
+      return false;
+    }
+  }
+
   private runWorker(name: string): void {
-    if (!this.bree) return;
+    if (!this.bree || this.unreleased.has(name)) return;
     // The pause switch may have changed since the pool started: a (re)started worker reads it now.
     const job = (this.bree.config.jobs as { name: string; worker?: { workerData?: WorkerData } }[]).find((j) => j.name === name);
     if (job?.worker?.workerData) job.worker.workerData.paused = this.engine.paused;
