@@ -37,6 +37,15 @@ export const BATCH = 10_000;
  * import keeps the big batches.
  */
 export const CONTENDED_BATCH = 1_000;
+/**
+ * The pause after each contended transaction. SQLite gives the lock to whoever asks
+ * first after a commit, and a waiter sleeps up to 100 ms between tries: an import
+ * that began its next transaction at once would keep the lock from the others
+ * (`baton serve`'s engine got 2 runs/s next to 4 importers). A pause longer than a
+ * waiter's sleep lets each of them in.
+ */
+export const CONTENDED_PAUSE_MS = 150;
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Whether no other connection holds the write lock this instant (a probe: take it without waiting, give it back). */
 function lockIsFree(db: Core['db']): boolean {
@@ -300,7 +309,7 @@ export async function importCsv(core: Core, input: Readable | string, opts: { ma
   };
   /** Another writer was seen (the lock was taken when a batch was ready): write shorter transactions from then on. */
   let contended = false;
-  const flush = () => {
+  const flush = async () => {
     if (batch.length === 0) return;
     const rows = batch;
     batch = [];
@@ -309,6 +318,7 @@ export async function importCsv(core: Core, input: Readable | string, opts: { ma
       const size = contended ? CONTENDED_BATCH : rows.length;
       writeBatch(rows.slice(i, i + size));
       i += size;
+      if (contended) await pause(CONTENDED_PAUSE_MS);
     }
   };
   const writeBatch = (rows: { line: number; v: ContactValues }[]) => {
@@ -399,9 +409,9 @@ export async function importCsv(core: Core, input: Readable | string, opts: { ma
           continue;
         }
         batch.push({ line: rowLine, v });
-        if (batch.length >= BATCH) flush();
+        if (batch.length >= BATCH) await flush();
       }
-      flush();
+      await flush();
     }));
   } catch (e) {
     source.destroy();
@@ -413,7 +423,7 @@ export async function importCsv(core: Core, input: Readable | string, opts: { ma
   report.companiesCreated = stats.companiesCreated;
   if (report.created + report.updated > 0) {
     try {
-      rescoreImported(core, touched);
+      await rescoreImported(core, touched, contended);
     } catch (e) {
       const kind = storeFailureKind(e);
       if (!kind) throw e;
@@ -437,14 +447,17 @@ export async function importCsv(core: Core, input: Readable | string, opts: { ma
  * other writers), or everyone in one pass when the import changed most of the store.
  */
 const RESCORE_IDS = 500;
-function rescoreImported(core: Core, ids: number[]): void {
+async function rescoreImported(core: Core, ids: number[], contended: boolean): Promise<void> {
   const unique = [...new Set(ids)];
   const live = (storeOf(core).stmt(`SELECT COUNT(*) AS n FROM contacts WHERE deleted_at IS NULL`).get() as { n: number }).n;
-  if (unique.length * 2 >= live) {
+  if (unique.length * 2 >= live && !contended) {
     rescore(core, {});
     return;
   }
-  for (let i = 0; i < unique.length; i += RESCORE_IDS) rescore(core, { ids: unique.slice(i, i + RESCORE_IDS) });
+  for (let i = 0; i < unique.length; i += RESCORE_IDS) {
+    rescore(core, { ids: unique.slice(i, i + RESCORE_IDS) });
+    if (contended) await pause(CONTENDED_PAUSE_MS);
+  }
 }
 
 export const EXPORT_COLUMNS = [
