@@ -109,6 +109,7 @@ describe('CSV import on a failing store', () => {
       db.exec('BEGIN IMMEDIATE'); process.stdout.write('holding\\n');
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2500);
       db.exec('ROLLBACK'); db.close();`, core.dbFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise((r) => holder.once('exit', r));
     await new Promise<void>((r) => holder.stdout!.once('data', () => r()));
     // Count the rows each top-level transaction committed.
     const native = core.db.transaction.bind(core.db);
@@ -124,7 +125,7 @@ describe('CSV import on a failing store', () => {
       }) as typeof t;
     }) as Sqlite['transaction'];
     const r = await importCsv(core, csv('wait', BATCH * 2));
-    await new Promise((res) => holder.once('exit', res));
+    await exited;
     expect(r).toMatchObject({ created: BATCH * 2, invalidCount: 0 });
     expect(count('wait')).toBe(BATCH * 2);
     // The lock was taken when the first batch was ready: every batch came in transactions of CONTENDED_BATCH rows.
