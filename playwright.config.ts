@@ -14,8 +14,10 @@ export default defineConfig({
   fullyParallel: false,
   workers: 1,
   retries: 0,
-  timeout: 30_000,
-  expect: { timeout: 5_000 },
+  // Sized for a loaded 2-core machine: tests wait on state (a locator, expect.poll), so a generous
+  // limit costs nothing when the state comes at once and only stops a test that is really stuck.
+  timeout: 90_000,
+  expect: { timeout: 30_000 },
   reporter: process.env.CI ? [['list'], ['html', { open: 'never' }]] : 'list',
   use: {
     browserName: 'chromium',

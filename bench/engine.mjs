@@ -1,7 +1,7 @@
 // Engine: runs/s and steps/s of a 5-step no-I/O workflow with every worker (next
 // to the raw SQLite write rate measured in the same run), timer lateness,
 // draining overdue timers after a sleep, memory idle and under load.
-// Drives the built out/main/engine-bench.js (electron/core/engine/triggers/bench.ts).
+// Drives the built out/main/engine-bench.js (electron/core/bench/engine.ts).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';

@@ -11,10 +11,10 @@ import { fmt, percentile, target, tempDir } from './lib/util.mjs';
 export const title = 'UI: first paint and page switches (Chromium against baton serve)';
 export const order = 60;
 
-const CHROMIUM = process.env.BATON_CHROMIUM ?? '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+export const CHROMIUM = process.env.BATON_CHROMIUM ?? '/usr/bin/chromium';
+export const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
-function serve(root, dataDir) {
+export function serve(root, dataDir) {
   const env = { ...process.env, BATON_SECRETS: 'env' };
   delete env.BATON_DATA_DIR;
   const child = spawn(process.execPath, [join(root, 'bin', 'baton.js'), 'serve', '--data', dataDir, '--port', '0', '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });

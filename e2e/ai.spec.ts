@@ -71,7 +71,7 @@ test('a low-confidence AI draft reaches the inbox, is edited and approved in the
     await page.goto(`${s.url}#token=${s.token}`);
     await openPage(page, 'Approvals');
     const row = page.getByTestId('approval-row');
-    await expect(row).toHaveCount(1, { timeout: 30_000 });
+    await expect(row).toHaveCount(1, { timeout: 60_000 });
     const detail = page.getByTestId('detail');
     await expect(detail.getByTestId('ai-confidence')).toHaveText('55%');
     await expect(detail.getByTestId('review-notes').locator('li')).toHaveText(['The tone is a bit flat']);
@@ -88,7 +88,7 @@ test('a low-confidence AI draft reaches the inbox, is edited and approved in the
     await detail.getByLabel('Content (Markdown)').fill('Start the **free trial** now.');
     await detail.getByRole('button', { name: 'Approve with edits' }).click();
 
-    await expect.poll(async () => (await api('runs.get', { id: runId })).status, { timeout: 30_000 }).toBe('succeeded');
+    await expect.poll(async () => (await api('runs.get', { id: runId })).status, { timeout: 60_000 }).toBe('succeeded');
     expect(wp.creates).toBe(1);
     expect(wp.posts).toHaveLength(1);
     expect(wp.posts[0]).toMatchObject({ title: 'Spring offer: 30 days free', status: 'draft' });

@@ -83,7 +83,7 @@ function offerWorkflow(id: string, sinkUrl: string, payload: unknown = { to: '=i
 async function startRuns(api: Api, workflow: string, names: string[]): Promise<Map<string, string>> {
   const runs = new Map<string, string>();
   for (const name of names) runs.set(name, (await api('runs.start', { workflow, input: { name, email: `${name.toLowerCase()}@example.test` } })).runId);
-  await expect.poll(async () => (await api('approvals.list', { workflow, status: 'pending' })).approvals.length, { timeout: 20_000 }).toBe(names.length);
+  await expect.poll(async () => (await api('approvals.list', { workflow, status: 'pending' })).approvals.length).toBe(names.length);
   return runs;
 }
 
@@ -98,7 +98,7 @@ async function approvalsOf(api: Api, workflow: string): Promise<Approval[]> {
 async function openInbox(page: Page, workflowName: string, count: number) {
   await openPage(page, 'Approvals');
   await page.getByLabel('Workflow').selectOption({ label: workflowName });
-  await expect(page.getByTestId('approval-row')).toHaveCount(count, { timeout: 15_000 });
+  await expect(page.getByTestId('approval-row')).toHaveCount(count);
 }
 
 const row = (page: Page, title: string) => page.getByTestId('approval-row').filter({ hasText: title });
@@ -130,10 +130,10 @@ test('approve, reject with a reason, and edit then approve each move the run on'
   await expect(row(app, 'Offer for Ann')).toContainText(`Inbox ${wf}`);
   await expect(row(app, 'Offer for Ann')).toContainText('47 h left');
   await detail.getByRole('button', { name: /^Approve/ }).click();
-  await expect.poll(() => runStatus(baton.api, runs.get('Ann')!), { timeout: 20_000 }).toBe('succeeded');
+  await expect.poll(() => runStatus(baton.api, runs.get('Ann')!)).toBe('succeeded');
   expect(sink.sent()).toContainEqual({ to: 'ann@example.test', subject: 'Hello Ann', text: 'Thanks for your interest.' });
   await row(app, 'Offer for Ann').getByRole('button').click();
-  await expect(detail.getByTestId('delivery')).toHaveText('delivered', { timeout: 10_000 });
+  await expect(detail.getByTestId('delivery')).toHaveText('delivered');
   await expect(detail.getByTestId('decided-by')).toHaveText('operator');
 
   // Reject with a reason: the run takes the rejected branch with it.
@@ -145,7 +145,7 @@ test('approve, reject with a reason, and edit then approve each move the run on'
   await expect(app.getByText('Give a reason')).toBeVisible();
   await reason.fill('Not a fit this quarter');
   await reason.press('Enter');
-  await expect.poll(async () => (await baton.api('runs.get', { id: runs.get('Bob')! })).output, { timeout: 20_000 }).toEqual({ rejected: 'Not a fit this quarter' });
+  await expect.poll(async () => (await baton.api('runs.get', { id: runs.get('Bob')! })).output).toEqual({ rejected: 'Not a fit this quarter' });
   await expect(row(app, 'Offer for Bob')).toContainText('Rejected');
 
   // Edit, then approve: the word diff shows the change and the sink gets the edited payload.
@@ -156,7 +156,7 @@ test('approve, reject with a reason, and edit then approve each move the run on'
   await expect(app.getByTestId('edit-diff').locator('ins')).toContainText([', a special offer', ' Here is 10% off.']);
   await app.screenshot({ path: join(SHOTS, 'approvals-edit-light.png') });
   await app.getByRole('button', { name: 'Approve with edits' }).click();
-  await expect.poll(() => runStatus(baton.api, runs.get('Cy')!), { timeout: 20_000 }).toBe('succeeded');
+  await expect.poll(() => runStatus(baton.api, runs.get('Cy')!)).toBe('succeeded');
   expect(sink.sent()).toContainEqual({ to: 'cy@example.test', subject: 'Hello Cy, a special offer', text: 'Thanks for your interest. Here is 10% off.' });
   await row(app, 'Offer for Cy').getByRole('button').click();
   await expect(detail.getByTestId('edit-diff')).toContainText('Edits made before approving');
@@ -198,16 +198,16 @@ test('the keyboard clears ten approvals; shortcuts do not fire while typing; bul
   await expect(app.getByTestId('bulk-bar')).toHaveCount(0);
 
   for (let i = 0; i < 10; i++) await app.keyboard.press('a');
-  await expect.poll(async () => (await approvalsOf(baton.api, wf)).filter((a) => a.status === 'approved').length, { timeout: 20_000 }).toBe(10);
+  await expect.poll(async () => (await approvalsOf(baton.api, wf)).filter((a) => a.status === 'approved').length).toBe(10);
   await expect(app.getByTestId('approval-row').filter({ hasText: 'Approved' })).toHaveCount(10);
-  await expect.poll(() => sink.sent().filter((s) => String(s.subject).startsWith('Hello K')).length, { timeout: 30_000 }).toBe(10);
+  await expect.poll(() => sink.sent().filter((s) => String(s.subject).startsWith('Hello K')).length, { timeout: 60_000 }).toBe(10);
 
   // Bulk: select all shown, approve in one call.
   const bulk = `bulk-${tag}`;
   await baton.api('workflows.import', { definition: offerWorkflow(bulk, sink.url), enable: true });
   await startRuns(baton.api, bulk, ['B1', 'B2', 'B3', 'B4', 'B5']);
   await app.getByLabel('Workflow').selectOption({ label: `Inbox ${bulk}` });
-  await expect(app.getByTestId('approval-row')).toHaveCount(5, { timeout: 15_000 });
+  await expect(app.getByTestId('approval-row')).toHaveCount(5);
   await app.getByLabel('Select all').check();
   await app.getByRole('button', { name: 'Approve 5 selected' }).click();
   await expect(app.getByTestId('banner')).toHaveText(/Approved 5 of 5/);
@@ -226,7 +226,7 @@ test('a decision while the network is down shows "queued — sends when online" 
   try {
     await app.keyboard.press('a');
     const detail = app.getByTestId('detail');
-    await expect(detail.getByTestId('delivery')).toHaveText('queued — sends when online', { timeout: 20_000 });
+    await expect(detail.getByTestId('delivery')).toHaveText('queued — sends when online');
     await expect(row(app, 'Offer for Nia')).toContainText('queued — sends when online');
     await expect(detail).toContainText('ECONNREFUSED');
     expect(await runStatus(baton.api, runs.get('Nia')!)).not.toBe('succeeded');
@@ -236,7 +236,7 @@ test('a decision while the network is down shows "queued — sends when online" 
   } finally {
     await sink.start();
   }
-  await expect(app.getByTestId('detail').getByTestId('delivery')).toHaveText('delivered', { timeout: 30_000 });
+  await expect(app.getByTestId('detail').getByTestId('delivery')).toHaveText('delivered', { timeout: 60_000 });
   expect(await runStatus(baton.api, runs.get('Nia')!)).toBe('succeeded');
   expect(sink.hits.length).toBeGreaterThan(before);
   expect(sink.sent()).toContainEqual({ to: 'nia@example.test', subject: 'Hello Nia', text: 'Thanks for your interest.' });
@@ -320,7 +320,7 @@ test('10 000 pending approvals: a virtualized list that reaches the last one', a
     await route.fulfill({ json: { result: { approvals: page, pending: items.length, nextCursor: next } } });
   });
   await openPage(app, 'Approvals');
-  await expect(app.getByRole('heading', { name: '10000 to decide' })).toBeVisible({ timeout: 20_000 });
+  await expect(app.getByRole('heading', { name: '10000 to decide' })).toBeVisible();
   expect(calls).toBe(10);
   expect(await app.getByTestId('approval-row').count()).toBeLessThan(60);
 
@@ -378,7 +378,7 @@ test('decisions made while Baton is unreachable are saved in the browser, sent o
     const port = server.port;
     await server.stop();
     server = null;
-    await expect(page.getByTestId('connection')).not.toHaveAttribute('data-state', 'connected', { timeout: 15_000 });
+    await expect(page.getByTestId('connection')).not.toHaveAttribute('data-state', 'connected');
     await row(page, 'Offer for Oda').getByRole('button').click();
     await page.keyboard.press('a');
     await row(page, 'Offer for Pia').getByRole('button').click();
@@ -392,8 +392,8 @@ test('decisions made while Baton is unreachable are saved in the browser, sent o
     // Meanwhile someone rejects Pia from the command line.
     await cli(dataDir, 'approvals', 'decide', ids['Offer for Pia']!, 'reject', '--reason', 'Already a customer', '--by', 'alice');
     server = await startServer(dataDir, port);
-    await expect(page.getByTestId('connection')).toHaveAttribute('data-state', 'connected', { timeout: 25_000 });
-    await expect(page.getByTestId('local-queue')).toHaveCount(0, { timeout: 15_000 });
+    await expect(page.getByTestId('connection')).toHaveAttribute('data-state', 'connected', { timeout: 60_000 });
+    await expect(page.getByTestId('local-queue')).toHaveCount(0);
     const after = await approvalsOf(own, wf);
     expect(after.find((a) => a.title === 'Offer for Oda')).toMatchObject({ status: 'approved', decidedBy: 'operator' });
     expect(after.find((a) => a.title === 'Offer for Pia')).toMatchObject({ status: 'rejected', decidedBy: 'alice', decisionReason: 'Already a customer' });

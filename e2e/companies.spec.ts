@@ -71,7 +71,7 @@ test('the table is companies.list: total, names, domains and contact counts; sea
 });
 
 test('a company opens its contacts: exactly the API’s, kept in the address and while a contact is open, and removable', async ({ app, baton }) => {
-  test.setTimeout(60_000);
+  test.setTimeout(120_000);
   // A company of our own, so its contacts are known; and one from the demo.
   const domain = `e2e-${stamp}.example`;
   const made = [];

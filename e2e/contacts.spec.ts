@@ -99,8 +99,16 @@ test('importing a CSV imports the valid rows and reports the bad one with its li
   const csv = ['email,first_name,last_name,tags', `imp-a-${stamp}@example.com,Ida,Import,e2e-${stamp}`, `not-an-email-${stamp},Bad,Row,`, `imp-b-${stamp}@example.com,Ivo,Import,e2e-${stamp}`].join('\n') + '\n';
   await app.getByRole('button', { name: 'Import CSV…' }).click();
   await app.getByLabel('CSV file to import').setInputFiles({ name: `contacts-${stamp}.csv`, mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  // The file is checked first: what it would create, and which workflows the import would start (the core's own sentence).
+  const preview = app.getByTestId('import-preview');
+  await expect(preview).toBeVisible({ timeout: 15_000 });
+  await expect(preview).toContainText('2 new contacts');
+  const plan = await baton.api('contacts.import.preview', { csv, file: `contacts-${stamp}.csv` });
+  await expect(app.getByTestId('import-workflows')).toHaveText(plan.workflows.summary);
+  expect((await baton.api('contacts.list', { search: `imp-a-${stamp}` })).total).toBe(0); // nothing written yet
+  await app.getByRole('button', { name: 'Import 2 rows' }).click();
   const report = app.getByTestId('import-report');
-  await expect(report).toBeVisible({ timeout: 15_000 });
+  await expect(report).toBeVisible();
   await expect(app.getByTestId('import-created')).toHaveText('2');
   await expect(app.getByTestId('import-invalid')).toHaveText('1');
   const bad = app.getByRole('table', { name: 'Rows not imported' }).locator('tbody tr');
@@ -162,7 +170,7 @@ test('scoring rules: bad JSON names the field, a good edit saves and re-scores, 
     await editor.fill(JSON.stringify(good, null, 2));
     await app.getByRole('button', { name: 'Save and re-score' }).click();
     const done = app.getByTestId('rescored');
-    await expect(done).toContainText(/Saved\. Re-scored [\d,]+ contacts: [\d,]+ scores? changed/, { timeout: 30_000 });
+    await expect(done).toContainText(/Saved\. Re-scored [\d,]+ contacts: [\d,]+ scores? changed/, { timeout: 60_000 });
     const saved = await baton.api('scoring.rules.get', {});
     expect(saved.fit.map((r) => r.id)).toContain(ruleId);
     const rescored = Number((await done.textContent())!.match(/Re-scored ([\d,]+)/)![1]!.replace(/,/g, ''));
@@ -176,7 +184,7 @@ test('scoring rules: bad JSON names the field, a good edit saves and re-scores, 
     await expect(app.getByText('rules.json')).toBeVisible();
     await expect(editor).toHaveValue(JSON.stringify(original));
     await app.getByRole('button', { name: 'Save and re-score' }).click();
-    await expect(done).toBeVisible({ timeout: 30_000 });
+    await expect(done).toBeVisible({ timeout: 60_000 });
     expect(await baton.api('scoring.rules.get', {})).toEqual(original);
     await shoot(app, 'scoring', true);
   } finally {

@@ -169,7 +169,8 @@ test('a document with <script> and a remote <img> renders no script and loads no
   await expect(app.locator('main img')).toHaveCount(0);
   await app.getByTestId('doc-view').getByRole('button', { name: 'Save' }).click();
   await expect(app.getByTestId('doc-body')).toContainText('[image: tracker]');
-  await app.waitForTimeout(300);
+  // A window for a script that should never run (an absence has no state to wait for): a second, not 300 ms.
+  await app.waitForTimeout(1_000);
   expect(await app.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
   expect(seen.filter((url) => url.includes('127.0.0.1:1/') || url.endsWith('/x'))).toEqual([]);
 });

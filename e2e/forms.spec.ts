@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, openPage, test } from './fixtures';
@@ -100,6 +102,34 @@ test('a lead-capture form made in Settings takes real posts (its curl command, i
     await editor.getByRole('button', { name: 'Save form' }).click();
     await expect(card.getByRole('status').filter({ hasText: 'Saved the form' })).toBeVisible();
     expect((await baton.api('forms.list', {})).forms.find((f) => f.slug === slug)?.tags).toEqual(['webinar', `e2e-${run}`, 'hot']);
+
+    // A thank-you page: the browser that posts the HTML form lands on it (303 from Baton).
+    const thanks = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(`<!doctype html><title>Thanks</title><h1>Thank you for signing up</h1><p>${req.url}</p>`);
+    });
+    await new Promise<void>((r) => thanks.listen(0, '127.0.0.1', r));
+    try {
+      const thanksUrl = `http://127.0.0.1:${(thanks.address() as AddressInfo).port}/thanks`;
+      await card.getByRole('button', { name: 'Edit Webinar sign-up' }).click();
+      await editor.getByLabel('Thank-you page').fill('javascript:alert(1)');
+      await editor.getByRole('button', { name: 'Save form' }).click();
+      await expect(editor.getByText(/use an http\(s\) URL/)).toBeVisible();
+      await editor.getByLabel('Thank-you page').fill(thanksUrl);
+      await editor.getByRole('button', { name: 'Save form' }).click();
+      await expect(card.getByRole('status').filter({ hasText: 'Saved the form' })).toBeVisible();
+      expect((await baton.api('forms.list', {})).forms.find((f) => f.slug === slug)?.redirect).toBe(thanksUrl);
+      const landing2 = await context.newPage();
+      await landing2.setContent(`<!doctype html><title>Landing</title>${html}`);
+      await landing2.getByLabel('Email').fill(`mo-${run}@webinar.test`);
+      await landing2.getByLabel('Name').fill('Mo Chen');
+      await Promise.all([landing2.waitForURL(thanksUrl), landing2.getByRole('button', { name: 'Send' }).click()]);
+      await expect(landing2.getByRole('heading', { name: 'Thank you for signing up' })).toBeVisible();
+      await landing2.close();
+      expect((await baton.api('contacts.list', { search: `mo-${run}@webinar.test`, limit: 5 })).rows[0]).toMatchObject({ firstName: 'Mo', lastName: 'Chen' });
+    } finally {
+      thanks.close();
+    }
 
     mkdirSync(SHOTS, { recursive: true });
     await page.setViewportSize({ width: 1280, height: 1400 });

@@ -125,7 +125,7 @@ test('create with the form: the preview is the API count at every step, bad valu
 });
 
 test('JSON: the full filter language, checked as you typed with the field named; a data condition stays intact in the form', async ({ app, baton }) => {
-  test.setTimeout(60_000);
+  test.setTimeout(120_000);
   const name = `E2E pricing ${stamp}`;
   await openSegments(app);
   await app.getByRole('button', { name: 'New segment' }).click();
@@ -188,7 +188,7 @@ test('JSON: the full filter language, checked as you typed with the field named;
 });
 
 test('edit and rename from the address, a taken name is refused, delete asks first; counts follow new contacts live', async ({ app, baton }) => {
-  test.setTimeout(60_000);
+  test.setTimeout(120_000);
   const tag = `e2e-seg-${stamp}`;
   const other = await baton.api('segments.save', { name: `E2E other ${stamp}`, filter: { conditions: [{ kind: 'inactive', days: 3650 }] } });
   const seg = await baton.api('segments.save', { name: `E2E tagged ${stamp}`, filter: { conditions: [{ kind: 'tag', op: 'has', tag }] } });
@@ -203,7 +203,7 @@ test('edit and rename from the address, a taken name is refused, delete asks fir
   await baton.api('contacts.create', { email: `seg-a-${stamp}@example.com`, tags: [tag] });
   await baton.api('contacts.create', { email: `seg-b-${stamp}@example.com`, tags: [tag] });
   expect(await count(baton, seg.filter)).toBe(2);
-  await expect(row.getByTestId('segment-count')).toHaveText('2', { timeout: 10_000 });
+  await expect(row.getByTestId('segment-count')).toHaveText('2');
 
   // The editor is in the address: a reload opens it again.
   await row.getByRole('button', { name: `Edit segment ${seg.name}` }).click();

@@ -130,8 +130,8 @@ test('a sequence is created in the UI: bad steps are refused naming the field, a
   // A live refresh may re-render the editor between the two clicks: ask again until the question shows.
   await expect(async () => {
     if (!(await app.getByTestId('seq-confirm-delete').isVisible())) await app.getByRole('button', { name: 'Delete sequence…' }).click();
-    await expect(app.getByTestId('seq-confirm-delete')).toBeVisible({ timeout: 2_000 });
-  }).toPass({ timeout: 20_000 });
+    await expect(app.getByTestId('seq-confirm-delete')).toBeVisible({ timeout: 5_000 }); // short on purpose: the retry clicks again
+  }).toPass({ timeout: 60_000 });
   await app.getByTestId('seq-confirm-delete').getByRole('button', { name: 'Delete' }).click();
   await expect(app.getByTestId('sequence-row').filter({ hasText: id })).toHaveCount(0);
   expect(await stored()).toEqual([]);

@@ -42,7 +42,7 @@ export async function startServer(dataDir: string, port = 0, env: NodeJS.Process
   let fail: (e: Error) => void = () => {};
   const url = await new Promise<string>((ok, no) => {
     fail = no;
-    const timer = setTimeout(() => no(new Error(`baton serve did not start within 20 s.\n${stderr}`)), 20_000);
+    const timer = setTimeout(() => no(new Error(`baton serve did not start within 60 s.\n${stderr}`)), 60_000);
     child.once('exit', onExit);
     createInterface({ input: child.stdout }).on('line', (line) => {
       try {

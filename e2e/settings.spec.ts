@@ -88,8 +88,16 @@ test('a backup restored from Settings is checked, scheduled, can be cancelled, a
     await api(server, 'settings.set', { key: 'email.fromName', value: 'Before the backup' });
     await page.goto(`${server.url}#token=${server.token}`);
     await openPage(page, 'Settings');
+    await expect(page.getByTestId('last-verified-backup')).toContainText('No verified backup yet');
     await page.getByRole('button', { name: 'Back up now' }).click();
     await expect(page.getByTestId('backup-row')).toHaveCount(1);
+    // Each backup is opened and fully checked before it counts: the card names the last verified one.
+    const taken = ((await api(server, 'backups.list')).backups as { file: string; verifiedAt: string | null }[])[0]!;
+    expect(taken.verifiedAt).not.toBeNull();
+    await expect(page.getByTestId('backup-check')).toHaveText('✓ Verified');
+    await expect(page.getByTestId('last-verified-backup')).toContainText(`Last verified backup: ${taken.file.split('/').pop()}`);
+    mkdirSync(SHOTS, { recursive: true });
+    await page.locator('#settings-backups').screenshot({ path: join(SHOTS, 'settings-backups-light.png') });
     await api(server, 'settings.set', { key: 'email.fromName', value: 'After the backup' });
 
     const row = page.getByTestId('backup-row');

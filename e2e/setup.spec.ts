@@ -36,9 +36,19 @@ test('first run: a newcomer walks the setup, loads demo data and templates, and 
     await page.getByRole('button', { name: 'Next' }).click(); // Claude: skipped
     await expect(page.getByText('Anthropic API key')).toBeVisible();
     await page.getByRole('button', { name: 'Next' }).click();
+    // Public address: a loopback address is explained; a bad one is named; a good one is stored.
+    const pub = page.getByTestId('setup-public-url');
+    await expect(page.getByTestId('public-url-loopback')).toContainText('only this computer reaches it');
+    await pub.getByLabel('Public address').fill('ftp://baton.example.com');
+    await expect(pub.getByText(/server\.publicUrl: use an http\(s\) address/)).toBeVisible();
+    await pub.getByLabel('Public address').fill('https://baton.example.com');
+    await pub.getByRole('button', { name: 'Save' }).click();
+    await expect(pub.getByRole('status')).toHaveText('Saved.');
+    await expect(page.getByTestId('public-url-ok')).toContainText('https://baton.example.com');
+    await page.getByRole('button', { name: 'Next' }).click();
 
     await page.getByRole('button', { name: 'Load demo data' }).click();
-    await expect(page.getByRole('status').filter({ hasText: 'Loaded 1,000 contacts' })).toBeVisible({ timeout: 30_000 });
+    await expect(page.getByRole('status').filter({ hasText: 'Loaded 1,000 contacts' })).toBeVisible({ timeout: 60_000 });
     await expect(page.getByTestId('setup-contacts')).toHaveText('You have 1,000 contacts.');
     await expect(page.getByRole('button', { name: 'Load demo data' })).toBeDisabled();
     await page.getByRole('button', { name: 'Next' }).click();
@@ -49,6 +59,21 @@ test('first run: a newcomer walks the setup, loads demo data and templates, and 
     await page.screenshot({ path: join(SHOTS, 'setup-templates.png') });
     await page.getByRole('button', { name: 'Install 2 selected' }).click();
     await expect(templates.getByText('installed')).toHaveCount(2);
+
+    // Back to the data step: importing a list now says, before anything is written, that the
+    // installed "new lead" template will not start for the imported rows.
+    await page.getByRole('button', { name: 'Back' }).click();
+    const csv = 'email,first name,company\nnew-1@import.example,Nia,Import Co\nnew-2@import.example,Noa,Import Co\n';
+    await page.locator('input[type="file"][accept*="csv"]').setInputFiles({ name: 'list.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    const check = page.getByTestId('setup-import-preview');
+    await expect(check).toContainText('list.csv: 2 new, 0 existing.', { timeout: 30_000 });
+    await expect(check.getByTestId('import-workflows')).toHaveText(
+      'No workflow will start. Not started for imported rows: "New lead routing" (contact.created) — add "includeImported": true to a workflow\'s trigger to run it on imports.',
+    );
+    await check.getByRole('button', { name: 'Import 2 rows' }).click();
+    await expect(page.getByTestId('setup-contacts')).toHaveText('You have 1,002 contacts.', { timeout: 30_000 });
+    await page.getByRole('button', { name: 'Next' }).click();
+    await expect(templates.getByText('installed')).toHaveCount(2, { timeout: 30_000 });
     await page.getByRole('button', { name: 'Finish and open the dashboard' }).click();
 
     await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
@@ -57,10 +82,16 @@ test('first run: a newcomer walks the setup, loads demo data and templates, and 
     expect(Date.now() - started).toBeLessThan(120_000);
 
     const settings = (await call('settings.get')).settings as Record<string, unknown>;
-    expect(settings).toMatchObject({ 'setup.completed': true, 'email.timeZone': 'Europe/Berlin' });
+    expect(settings).toMatchObject({ 'setup.completed': true, 'email.timeZone': 'Europe/Berlin', 'server.publicUrl': 'https://baton.example.com' });
     const workflows = (await call('workflows.list')).workflows as { id: string; enabled: boolean }[];
     expect(workflows.map((w) => [w.id, w.enabled]).sort()).toEqual([['daily-report', true], ['new-lead-routing', true]]);
-    expect((await call('contacts.list', { limit: 1 })).total).toBe(1000);
+    expect((await call('contacts.list', { limit: 1 })).total).toBe(1002);
+    // The import started no run of the installed template (its events carry the import's id): a contact
+    // created after it starts one, and it is the only one (the dispatcher works through events in order).
+    const later = (await call('contacts.create', { email: 'after-import@example.com' })) as { id: number };
+    const runs = async () => ((await call('runs.list', { workflow: 'new-lead-routing' })) as { runs: { subject: string | null }[] }).runs;
+    await expect.poll(async () => (await runs()).length, { timeout: 30_000 }).toBeGreaterThan(0);
+    expect((await runs()).map((r) => r.subject)).toEqual([String(later.id)]);
     await api.dispose();
   } finally {
     await server?.stop();

@@ -35,6 +35,21 @@ async function importThroughUi(app: Page, definition: unknown): Promise<void> {
   await app.getByRole('button', { name: 'Import', exact: true }).click();
 }
 
+/** Wait on state: until the runs read by `read` are the same two reads a second apart (what was in flight has landed). */
+async function settled(read: () => Promise<RunSummary[]>): Promise<void> {
+  const shape = async () => JSON.stringify((await read()).map((r) => [r.id, r.status, r.finishedAt]));
+  let last = await shape();
+  await expect
+    .poll(async () => {
+      await new Promise((r) => setTimeout(r, 1000));
+      const now = await shape();
+      const same = now === last;
+      last = now;
+      return same;
+    })
+    .toBe(true);
+}
+
 async function waitForRun(baton: BatonServerInfo, id: string, statuses: RunSummary['status'][]): Promise<RunSummary> {
   let last: RunSummary | undefined;
   await expect
@@ -43,7 +58,6 @@ async function waitForRun(baton: BatonServerInfo, id: string, statuses: RunSumma
         last = await baton.api('runs.get', { id });
         return statuses.includes(last.status);
       },
-      { timeout: 15_000 },
     )
     .toBe(true);
   return last!;
@@ -320,7 +334,7 @@ test('a failed run: find it in Runs, read why, fix the cause, Retry from the UI 
     // Fix the cause, then Retry.
     service.fix();
     await app.getByRole('button', { name: 'Retry' }).click();
-    await expect(app.getByTestId('run-status')).toHaveAttribute('data-status', 'succeeded', { timeout: 15_000 });
+    await expect(app.getByTestId('run-status')).toHaveAttribute('data-status', 'succeeded');
     await expect(why).toHaveCount(0);
     await expect(step).toHaveAttribute('data-status', 'succeeded');
     await expect(app.locator('[data-testid="step"][data-node="count"]')).toHaveAttribute('data-status', 'succeeded');
@@ -403,7 +417,7 @@ test('the Runs list pages through more than one page with Load more', async ({ a
   await baton.api('workflows.import', { definition: { id, name: `Many ${id}`, nodes: [{ id: 'note', type: 'log', params: { message: '=input.n' } }] } });
   const ids: string[] = [];
   for (let n = 0; n < 57; n++) ids.push((await baton.api('runs.start', { workflow: id, input: { n } })).runId);
-  await expect.poll(async () => (await baton.api('runs.list', { workflow: id, status: 'succeeded', limit: 100 })).runs.length, { timeout: 20_000 }).toBe(57);
+  await expect.poll(async () => (await baton.api('runs.list', { workflow: id, status: 'succeeded', limit: 100 })).runs.length).toBe(57);
   await app.goto(`${baton.url}#/runs?workflow=${id}`);
   const rows = app.getByTestId('run-row');
   await expect(rows).toHaveCount(50);
@@ -454,7 +468,7 @@ test('the pause switch stops a per-second schedule; resume starts it again; disa
         nodes: [{ id: 'tick', type: 'log', params: { message: '=input.fireAt' } }],
       },
     });
-    await expect.poll(async () => (await finished()).length, { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
+    await expect.poll(async () => (await finished()).length).toBeGreaterThanOrEqual(2);
 
     await openPage(app, 'Workflows');
     const row = app.locator(`[data-testid="workflow-row"][data-id="${id}"]`);
@@ -466,11 +480,11 @@ test('the pause switch stops a per-second schedule; resume starts it again; disa
     expect((await baton.api('engine.status', {})).paused).toBe(true);
     await shoot(app, 'workflows-paused');
 
-    // Let anything already in flight settle, then watch: nothing starts and nothing completes while paused.
-    await app.waitForTimeout(1500);
+    // Let anything already in flight settle (the runs stop changing), then watch: nothing starts and nothing completes while paused.
+    await settled(all);
     const before = await all();
     const doneBefore = before.filter((r) => r.finishedAt !== null).length;
-    await app.waitForTimeout(3500);
+    await app.waitForTimeout(3500); // the window watched (an absence has no state to wait for): three ticks of the per-second schedule
     const during = await all();
     expect(during.length).toBe(before.length);
     expect(during.filter((r) => r.finishedAt !== null).length).toBe(doneBefore);
@@ -478,7 +492,7 @@ test('the pause switch stops a per-second schedule; resume starts it again; disa
     await app.getByRole('button', { name: 'Resume all' }).click();
     await expect(app.getByTestId('engine-state')).toContainText('Running.');
     expect((await baton.api('engine.status', {})).paused).toBe(false);
-    await expect.poll(async () => (await finished()).length, { timeout: 15_000 }).toBeGreaterThan(doneBefore);
+    await expect.poll(async () => (await finished()).length).toBeGreaterThan(doneBefore);
 
     // Disable from the list: the schedule stops starting runs.
     const toggle = row.getByRole('switch', { name: `Ticker ${id} enabled` });
@@ -487,9 +501,9 @@ test('the pause switch stops a per-second schedule; resume starts it again; disa
     await expect(toggle).toHaveAttribute('aria-checked', 'false');
     await expect(row.getByTestId('wf-enabled')).toHaveText('Disabled');
     expect((await baton.api('workflows.get', { id })).workflow.enabled).toBe(false);
-    await app.waitForTimeout(1500);
+    await settled(all);
     const offCount = (await all()).length;
-    await app.waitForTimeout(2500);
+    await app.waitForTimeout(2500); // the window watched: two ticks of the per-second schedule
     expect((await all()).length).toBe(offCount);
     // And enable again from the detail page.
     await row.getByRole('link', { name: `Ticker ${id}` }).click();
@@ -498,7 +512,7 @@ test('the pause switch stops a per-second schedule; resume starts it again; disa
     await detailSwitch.click();
     await expect(detailSwitch).toHaveAttribute('aria-checked', 'true');
     expect((await baton.api('workflows.get', { id })).workflow.enabled).toBe(true);
-    await expect.poll(async () => (await all()).length, { timeout: 15_000 }).toBeGreaterThan(offCount);
+    await expect.poll(async () => (await all()).length).toBeGreaterThan(offCount);
   } finally {
     // Leave the shared server as it was: running, and this ticker off.
     if ((await baton.api('engine.status', {})).paused) await baton.api('engine.resumeAll', {});
@@ -532,7 +546,7 @@ test('the docs example: import it from a file, watch it fire on its schedule, ap
     const row = app.locator(`[data-testid="workflow-row"][data-id="${id}"]`);
     await expect(row).toContainText('Schedule */2 * * * * *');
     // It fires: the row's last run appears (waiting for the approval) without a reload; then switch it off.
-    await expect(row.getByTestId('wf-last-status')).toHaveAttribute('data-status', 'waiting', { timeout: 15_000 });
+    await expect(row.getByTestId('wf-last-status')).toHaveAttribute('data-status', 'waiting');
     await row.getByRole('switch', { name: `Hello Baton ${id} enabled` }).click();
     await expect(row.getByTestId('wf-enabled')).toHaveText('Disabled');
     const runs = (await baton.api('runs.list', { workflow: id })).runs;
@@ -553,7 +567,7 @@ test('the docs example: import it from a file, watch it fire on its schedule, ap
     const approval = (await baton.api('approvals.list', { status: 'pending', limit: 1000 })).approvals.find((a) => a.runId === run.id)!;
     expect(approval.title).toContain('Send the greeting for');
     await baton.api('approvals.decide', { id: approval.id, decision: 'approve', payload: { text: 'Hello, edited' } });
-    await expect(app.getByTestId('run-status')).toHaveAttribute('data-status', 'succeeded', { timeout: 15_000 });
+    await expect(app.getByTestId('run-status')).toHaveAttribute('data-status', 'succeeded');
     for (const node of ['ask', 'pause', 'send']) await expect(app.locator(`[data-testid="step"][data-node="${node}"]`)).toHaveAttribute('data-status', 'succeeded');
     await expect(app.locator('[data-testid="step"][data-node="skip"]')).toHaveAttribute('data-status', 'skipped');
     await expect(ask).toContainText('approved');

@@ -12,6 +12,7 @@ import { aiEvents, aiOps } from './contract/ai';
 import { triggersEvents, triggersOps } from './contract/triggers';
 import { salesEvents, salesOps } from './contract/sales';
 import { setupEvents, setupOps } from './contract/setup';
+import { billingEvents, billingOps } from './contract/billing';
 
 export * from './contract/base';
 export * from './contract/system';
@@ -23,6 +24,7 @@ export * from './contract/triggers';
 export * from './contract/sales';
 export * from './contract/settings';
 export * from './contract/setup';
+export * from './contract/billing';
 
 export const operations = {
   ...systemOps,
@@ -32,6 +34,7 @@ export const operations = {
   ...triggersOps,
   ...salesOps,
   ...setupOps,
+  ...billingOps,
 } as const;
 
 export const events = {
@@ -42,6 +45,7 @@ export const events = {
   ...triggersEvents,
   ...salesEvents,
   ...setupEvents,
+  ...billingEvents,
 } as const;
 
 export type Operations = typeof operations;

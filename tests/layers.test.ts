@@ -44,3 +44,61 @@ describe('layer rules (eslint no-restricted-imports)', () => {
     expect(await restricted(file, code)).toEqual([]);
   });
 });
+
+describe('the kernel imports no domain (local/kernel-imports)', () => {
+  async function kernel(filePath: string, code: string): Promise<string[]> {
+    const [result] = await eslint.lintText(code, { filePath: resolve(root, filePath) });
+    return result!.messages.filter((m) => m.ruleId === 'local/kernel-imports' && m.severity === 2).map((m) => m.message);
+  }
+  const wrong: [string, string, string][] = [
+    ['electron/core/engine/x.ts', "import { storeOf } from '../crm/store';\nexport const a = storeOf;\n", 'crm'],
+    ['electron/core/engine/nodes/x.ts', "import { deliver } from '../../sales/mail';\nexport const a = deliver;\n", 'sales'],
+    ['electron/core/engine/x.ts', "export { aiDomain } from '../ai';\n", 'ai'],
+    ['electron/core/core.ts', "import { seedDemo } from './crm/demo';\nexport const a = seedDemo;\n", 'crm'],
+    // A domain that does not exist yet is a domain all the same: any folder outside the kernel.
+    ['electron/core/db/x.ts', "import { mrr } from '../billing/kpi';\nexport const a = mrr;\n", 'billing'],
+    ['electron/core/engine/x.ts', "import { DOMAINS } from '../index';\nexport const a = DOMAINS;\n", 'composition root'],
+    ['electron/core/engine/x.ts', "const m = await import('../wordpress/client');\nexport const a = m;\n", 'wordpress'],
+  ];
+  it.each(wrong)('%s: %s is an error', async (file, code, domain) => {
+    const messages = await kernel(file, code);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toContain(domain);
+  });
+
+  const allowed: [string, string][] = [
+    ['electron/core/engine/x.ts', "import { Core } from '../core';\nimport { openStore } from '../db/open';\nimport { threadService } from '../env';\nexport const a = [Core, openStore, threadService];\n"],
+    // Domains import the kernel, and each other.
+    ['electron/core/crm/x.ts', "import { defineNode } from '../engine/registry';\nimport { deliver } from '../sales/mail';\nexport const a = [defineNode, deliver];\n"],
+    // The composition root imports every domain.
+    ['electron/core/index.ts', "import { crmDomain } from './crm';\nexport const a = crmDomain;\n"],
+  ];
+  it.each(allowed)('%s: allowed', async (file, code) => {
+    expect(await kernel(file, code)).toEqual([]);
+  });
+});
+
+describe('engine SQL is in its repository (no-restricted-syntax)', () => {
+  async function sqlMessages(filePath: string, code: string): Promise<string[]> {
+    const [result] = await eslint.lintText(code, { filePath: resolve(root, filePath) });
+    expect(result, `${filePath} is linted (not ignored)`).toBeDefined();
+    return result!.messages.filter((m) => m.ruleId === 'no-restricted-syntax' && m.severity === 2).map((m) => m.message);
+  }
+  const prepares = "import type { Sqlite } from '../db/open';\nexport const f = (db: Sqlite) => db.prepare('SELECT 1 FROM runs').get();\n";
+  it.each(['electron/core/engine/x.ts', 'electron/core/engine/nodes/x.ts', 'electron/core/engine/triggers/x.ts'])('%s: db.prepare is an error', async (file) => {
+    const messages = await sqlMessages(file, file.split('/').length > 4 ? prepares.replace("'../db/open'", "'../../db/open'") : prepares);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toMatch(/belongs to its repository \(electron\/core\/engine\/repo\)/);
+  });
+  it('the repository itself prepares statements', async () => {
+    expect(await sqlMessages('electron/core/engine/repo/x.ts', prepares.replace("'../db/open'", "'../../db/open'"))).toEqual([]);
+  });
+  it('the engine keeps the rule on deferred transactions', async () => {
+    const messages = await sqlMessages('electron/core/engine/x.ts', "import type { Sqlite } from '../db/open';\nexport const f = (db: Sqlite) => db.transaction(() => 1).deferred();\n");
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toMatch(/A deferred transaction/);
+  });
+  it('other domains are not concerned (their stores are theirs)', async () => {
+    expect(await sqlMessages('electron/core/crm/x.ts', prepares)).toEqual([]);
+  });
+});

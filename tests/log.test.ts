@@ -79,7 +79,7 @@ describe('log redaction', () => {
     });
   });
 
-  it('redacts values registered with redactValue anywhere in a line, also JSON- or URL-encoded', () => {
+  it('replaces values registered with redactValue anywhere in a line, also JSON- or URL-encoded', () => {
     const d = dir();
     const log = createLogger({ dir: d });
     const v = `${fakeSecret('val')}/"quote"&x=1`;
@@ -97,13 +97,13 @@ describe('log redaction', () => {
     expect(text).not.toContain(encodeURIComponent(v));
     expect(text).not.toContain(JSON.stringify(v).slice(1, -1));
     const [line] = lines(join(d, 'baton.log'));
-    expect(line!.msg).toBe('calling with [redacted]');
-    expect(line!.note).toBe('prefix [redacted] suffix');
-    expect(line!.list).toEqual(['[redacted]', 'ok']);
-    expect(line!.error).toEqual({ name: 'Error', message: 'bad key [redacted]' });
+    expect(line!.msg).toBe('calling with [secret]');
+    expect(line!.note).toBe('prefix [secret] suffix');
+    expect(line!.list).toEqual(['[secret]', 'ok']);
+    expect(line!.error).toEqual({ name: 'Error', message: 'bad key [secret]' });
   });
 
-  it('every logger redacts values the secret store handed out, even one created later', async () => {
+  it('every logger replaces values the secret store handed out by [secret NAME], even one created later', async () => {
     const d = dir();
     const v = fakeSecret('store');
     const store = new EnvSecretStore({ BATON_SECRET_SMTP_PASSWORD: v }, 'tests');
@@ -112,6 +112,6 @@ describe('log redaction', () => {
     later.warn(`smtp login failed for ${v}`);
     registerSecretValue(null); // ignored
     expect(readFileSync(join(d, 'baton.log'), 'utf8')).not.toContain(v);
-    expect(lines(join(d, 'baton.log'))[0]!.msg).toBe('smtp login failed for [redacted]');
+    expect(lines(join(d, 'baton.log'))[0]!.msg).toBe('smtp login failed for [secret SMTP_PASSWORD]');
   });
 });

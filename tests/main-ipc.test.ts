@@ -124,7 +124,7 @@ describe('window.baton over IPC to a real core', () => {
     expect(renderer.listenerCount(EVENT_CHANNEL)).toBe(1);
     // A throwing listener does not break the others.
     const err = vi.spyOn(console, 'error').mockImplementation(() => {});
-    core.bus.emit('backup.created', { file: 'b', size: 1, createdAt: 'now' });
+    core.bus.emit('backup.created', { file: 'b', size: 1, createdAt: 'now', verifiedAt: null });
     core.bus.emit('settings.changed', { key: 'x' });
     expect(seen).toHaveLength(2);
     expect(err).toHaveBeenCalledTimes(1);

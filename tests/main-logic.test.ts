@@ -20,7 +20,7 @@ import {
   prefsFromSettings,
   type NotificationPrefs,
 } from '../electron/main/logic/notifications';
-import { dataDirFor, nativeBindingPath, preloadPath, rendererTarget } from '../electron/main/logic/paths';
+import { desktopPort, nativeBindingPath, preloadPath, rendererTarget } from '../electron/main/logic/paths';
 import {
   allowPermission,
   contentSecurityPolicy,
@@ -354,11 +354,12 @@ describe('notifications', () => {
 });
 
 describe('paths', () => {
-  it('data dir: BATON_DATA_DIR wins, else Electron userData', () => {
-    expect(dataDirFor({}, '/home/a/.config/Baton')).toBe('/home/a/.config/Baton');
-    expect(dataDirFor({ BATON_DATA_DIR: '/srv/baton' }, '/home/a/.config/Baton')).toBe('/srv/baton');
-    expect(dataDirFor({ BATON_DATA_DIR: '  ' }, '/u')).toBe('/u');
-    expect(dataDirFor({ BATON_DATA_DIR: 'rel/dir' }, '/u')).toBe(join(process.cwd(), 'rel/dir'));
+  it('port of the HTTP surface: BATON_PORT when it is a port, else the setting decides (nothing here)', () => {
+    expect(desktopPort({})).toEqual({});
+    expect(desktopPort({ BATON_PORT: '0' })).toEqual({ port: 0 });
+    expect(desktopPort({ BATON_PORT: ' 5000 ' })).toEqual({ port: 5000 });
+    expect(desktopPort({ BATON_PORT: '70000' })).toEqual({});
+    expect(desktopPort({ BATON_PORT: '80; rm' })).toEqual({});
   });
 
   it('native binding: resources/native when packaged, .electron-native in a checkout, undefined when absent', () => {

@@ -127,6 +127,24 @@ describe('form drafts and examples', () => {
   it('round-trips a saved form', () => {
     const f = { slug: 'demo', name: 'Demo', fields: { mail: 'email' }, tags: ['a'], source: 'ads' };
     expect(checkForm(formDraft(f))).toEqual({ ok: true, value: f });
+    // Its thank-you page and answering workflow survive an edit.
+    const g = { ...f, redirect: 'https://example.com/thanks', respond: { workflow: 'demo-thanks', timeout: '20s' } };
+    expect(checkForm(formDraft(g))).toEqual({ ok: true, value: g });
+  });
+
+  it('a thank-you page must be an http(s) URL; the answer timeout defaults to 10s and is bounded', () => {
+    const d = formDraft({ slug: 'demo', name: 'Demo', fields: { mail: 'email' }, tags: [], source: null });
+    d.redirect = 'javascript:alert(1)';
+    const bad = checkForm(d);
+    expect(!bad.ok && bad.issues.map((i) => i.path)).toEqual(['redirect']);
+    d.redirect = '';
+    d.respondWorkflow = 'demo-thanks';
+    const ok = checkForm(d);
+    expect(ok.ok && ok.value.respond).toEqual({ workflow: 'demo-thanks', timeout: '10s' });
+    expect(ok.ok && 'redirect' in ok.value).toBe(false);
+    d.respondTimeout = '10m';
+    const slow = checkForm(d);
+    expect(!slow.ok && slow.issues.map((i) => i.path)).toEqual(['respond.timeout']);
   });
 
   it('the webhook URL, a curl command and an HTML form that post the mapped fields', () => {

@@ -62,4 +62,14 @@ describe('the workflow graph layout', () => {
     ], size);
     expect(c.size).toBe(2);
   });
+
+  it('lays out a chain of 20,000 nodes listed last node first without a stack overflow (the engine runs chains of thousands)', () => {
+    const n = 20_000;
+    // Listed from the end of the chain, so ranking the first id walks all its predecessors.
+    const ids = Array.from({ length: n }, (_, i) => `n${n - 1 - i}`);
+    const edges = Array.from({ length: n - 1 }, (_, i) => ({ from: `n${i}`, to: `n${i + 1}` }));
+    const p = layeredLayout(ids, edges, size);
+    expect(p.get('n19999')!.rank).toBe(19_999);
+    expect(p.get('n0')!.rank).toBe(0);
+  });
 });

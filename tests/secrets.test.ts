@@ -31,7 +31,7 @@ describe('createSecretStore without a keychain', () => {
     expect((err as Error).message).toContain('keytar module is not installed');
     const typo = await createSecretStore({ keytar: null, env: { BATON_SECRETS: 'keyring' } }).catch((e: unknown) => e);
     expect((typo as ApiError).code).toBe('invalid_input');
-    expect((typo as Error).message).toMatch(/BATON_SECRETS must be auto, keychain or env \(found "keyring"\)/);
+    expect((typo as Error).message).toMatch(/BATON_SECRETS must be auto, keychain, file or env \(found "keyring"\)/);
     expect((await createSecretStore({ env: { BATON_SECRETS: 'env' } })).backend().kind).toBe('env');
   });
 

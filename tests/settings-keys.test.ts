@@ -19,10 +19,10 @@ function sources(dir: string): string[] {
   });
 }
 
-/** Literal keys passed to the code's setting readers and writers (core.setting, setSetting, sales' setting(db, …), the s(…) helpers, env.setting, settings.set calls). */
+/** Literal keys passed to the code's setting readers and writers (core.setting, setSetting, sales' setting(db, …), readSetting(orm, …), the s(…) helpers, env.setting, settings.set calls). */
 function keysUsedInCode(): Map<string, string> {
   const found = new Map<string, string>();
-  const reader = /\b(?:setting|setSetting|s|read)(?:<[^>()]*(?:\([^)]*\))?[^>()]*>)?\(\s*(?:core\.db,\s*|db,\s*)?'([a-z][a-zA-Z0-9_]*\.[a-zA-Z0-9_.]+)'/g;
+  const reader = /\b(?:setting|setSetting|s|read|readSetting)(?:<[^>()]*(?:\([^)]*\))?[^>()]*>)?\(\s*(?:core\.db,\s*|db,\s*|(?:ctx\.|env\.)?orm,\s*)?'([a-z][a-zA-Z0-9_]*\.[a-zA-Z0-9_.]+)'/g;
   const setCall = /'settings\.set',\s*\{\s*key:\s*'([^']+)'/g;
   for (const file of [...sources(join(root, 'electron')), ...sources(join(root, 'renderer', 'src'))]) {
     const text = readFileSync(file, 'utf8');
@@ -89,7 +89,7 @@ describe('setting keys', () => {
       const data = join(tmp.dir, 'd');
       const set = await runBaton(app.bin, ['--data', data, 'settings', 'set', 'no.such.key', '1']);
       expect(set.code).toBe(2);
-      expect(set.stderr).toMatch(/^baton: key: "no\.such\.key" is not a setting Baton knows; did you mean .+\? \(every key: baton settings keys\)\n$/);
+      expect(set.stderr).toMatch(/^baton: key: "no\.such\.key" is not a setting Baton knows; did you mean .+\? \(every key: npx baton settings keys\)\n$/);
       const get = await runBaton(app.bin, ['--data', data, 'settings', 'get', 'ai.modle']);
       expect(get.code).toBe(2);
       expect(get.stderr).toMatch(/^baton: "ai\.modle" is not a setting Baton knows; did you mean ai\.model, /);

@@ -93,7 +93,9 @@ describe('backups', () => {
     } finally {
       b.close();
     }
-    expect(readdirSync(join(data, 'backups'))).toEqual([info.file.split('/').pop()]); // no .partial, no -wal left
+    const name = info.file.split('/').pop()!;
+    expect(readdirSync(join(data, 'backups')).sort()).toEqual([name, `${name}.verified`]); // no .partial, no -wal left; checked
+    expect(info.verifiedAt).not.toBeNull();
   });
 
   it('rotation keeps the newest backup.keep files', async () => {
@@ -104,7 +106,8 @@ describe('backups', () => {
     for (let i = 0; i < 5; i++) made.push((await core.call('backups.create', {})).file);
     const kept = listBackups(data).map((b) => b.file);
     expect(kept).toEqual(made.slice(2).reverse());
-    expect(readdirSync(join(data, 'backups')).sort()).toEqual(made.slice(2).map((f) => f.split('/').pop()).sort());
+    // Each kept backup with its verification mark; the rotated ones leave no mark behind.
+    expect(readdirSync(join(data, 'backups')).sort()).toEqual(made.slice(2).flatMap((f) => [f.split('/').pop()!, `${f.split('/').pop()!}.verified`]).sort());
   });
 
   it('a bad backup.keep is refused naming the setting, and no backup is written', async () => {

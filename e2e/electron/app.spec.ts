@@ -6,7 +6,8 @@
  * Linux without a display: xvfb-run -a npm run test:electron
  */
 import { _electron as electron, expect, test, type ElectronApplication, type Page } from '@playwright/test';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,7 +51,7 @@ test.describe('Baton desktop app (Electron)', () => {
       executablePath: binary.path,
       args: ['.', ...(asRoot ? ['--no-sandbox'] : [])],
       cwd: ROOT,
-      env: { ...process.env, BATON_DATA_DIR: dataDir, BATON_SECRETS: 'env', ELECTRON_RENDERER_URL: '' },
+      env: { ...process.env, BATON_DATA_DIR: dataDir, BATON_SECRETS: 'env', BATON_PORT: '0', ELECTRON_RENDERER_URL: '' },
       timeout: 30_000,
     });
     win = await app.firstWindow();
@@ -117,6 +118,42 @@ test.describe('Baton desktop app (Electron)', () => {
     expect(info.schemaVersion).toBe(info.latestSchemaVersion);
     const err = await win.evaluate(() => (window as unknown as BatonWindow).baton.call('settings.set', { key: 'Bad Key', value: 1 }).catch((e: unknown) => e));
     expect(err).toMatchObject({ code: 'invalid_input', issues: [{ path: 'key' }] });
+  });
+
+  test('the desktop app serves the same HTTP surface as baton serve on loopback, with the same defences', async () => {
+    // The bootstrap writes server.json once it listens (BATON_PORT=0 picks a free port).
+    let info: { url: string; port: number; host: string } | null = null;
+    await expect.poll(() => {
+      try {
+        info = JSON.parse(readFileSync(join(dataDir, 'server.json'), 'utf8')) as { url: string; port: number; host: string };
+      } catch {
+        info = null;
+      }
+      return info?.url ?? null;
+    }).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const { url, port, host } = info!;
+    expect(host).toBe('127.0.0.1');
+    const token = readFileSync(join(dataDir, 'server-token'), 'utf8').trim();
+    const call = (headers: Record<string, string>) => fetch(`${url}api/v1/system.info`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}' });
+    expect((await call({})).status).toBe(401);
+    expect((await call({ authorization: 'Bearer wrong' })).status).toBe(401);
+    expect((await call({ authorization: `Bearer ${token}`, origin: 'http://evil.example' })).status).toBe(403);
+    const ok = await call({ authorization: `Bearer ${token}` });
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as { result: Info }).result.host).toBe('electron');
+    // A foreign Host (DNS rebinding) needs a raw request: fetch will not set Host.
+    const rebound = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port, path: '/', headers: { host: `evil.example:${port}` } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(rebound).toBe(403);
+    const ui = await fetch(url);
+    expect(ui.status).toBe(200);
+    expect(ui.headers.get('content-security-policy')).toContain("default-src 'self'");
   });
 
   test('closing the window hides it to the tray; the core keeps answering', async () => {

@@ -4,8 +4,11 @@ import { ApiError } from '../../shared/api';
 import { openBaton, type Core } from '../core';
 import { StoreUnavailableError, storeUnavailable } from '../core/db/errors';
 import { NewerSchemaError } from '../core/db/migrate';
+import { isCorruption } from '../core/db/integrity';
 import { CorruptDatabaseError } from '../core/db/open';
 import { resolveDataDir } from '../core/paths';
+import { resolveHostDataDir } from '../core/data-move';
+import type { SecretStoreOptions } from '../core/secrets';
 import { appRoot } from '../core/resources';
 
 const shellQuote = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `"${s.replace(/(["\\$`])/g, '\\$1')}"`);
@@ -31,6 +34,7 @@ export function cliCommand(opts: { dataDir?: string; argv1?: string; cwd?: strin
 export interface GlobalOptions {
   data?: string;
   json?: boolean;
+  secretsKeyfile?: string;
 }
 
 export class CliExit extends Error {
@@ -47,15 +51,79 @@ export function globals(cmd: Command): GlobalOptions {
   return cmd.optsWithGlobals() as GlobalOptions;
 }
 
+const resolved = new Map<string, string>();
+
+/**
+ * The data folder: --data DIR, else BATON_DATA_DIR, else the OS default. The
+ * first command that uses the default moves an earlier version's folder into
+ * it (once, the old one kept as the backup) and says so on stderr.
+ */
 export function dataDirOf(cmd: Command): string {
-  return resolveDataDir(globals(cmd).data);
+  const explicit = globals(cmd).data;
+  const key = explicit ?? '';
+  const hit = resolved.get(key);
+  if (hit) return hit;
+  const r = resolveHostDataDir(explicit);
+  if (r.moved) process.stderr.write(`baton: ${r.moved.message}\n`);
+  if (r.notice) process.stderr.write(`baton: ${r.notice}\n`);
+  resolved.set(key, r.dataDir);
+  return r.dataDir;
 }
 
-/** Open the core on the data folder for one command, and close it after. */
+/** How this command opens the secret store: --secrets-keyfile, else the environment (BATON_SECRETS_*). */
+export function secretOptionsOf(cmd: Command): SecretStoreOptions {
+  const keyFile = globals(cmd).secretsKeyfile;
+  return keyFile ? { keyFile } : {};
+}
+
+/** The passphrase of the encrypted secrets file: typed without echo on a terminal, else one line of stdin. */
+export async function askPassphrase(): Promise<string> {
+  const stdin = process.stdin;
+  if (!stdin.isTTY) {
+    let text = '';
+    for await (const c of stdin) {
+      text += (c as Buffer).toString('utf8');
+      if (text.includes('\n')) break;
+    }
+    return text.split(/\r?\n/)[0] ?? '';
+  }
+  process.stderr.write('Passphrase of the secrets file (typing is hidden): ');
+  return new Promise((resolve, reject) => {
+    let value = '';
+    stdin.setRawMode(true);
+    stdin.setEncoding('utf8');
+    stdin.resume();
+    const done = (err?: Error) => {
+      stdin.setRawMode(false);
+      stdin.pause();
+      stdin.off('data', onData);
+      process.stderr.write('\n');
+      if (err) reject(err);
+      else resolve(value);
+    };
+    const onData = (chunk: string) => {
+      for (const ch of chunk) {
+        if (ch === '\r' || ch === '\n' || ch === '\u0004') return done();
+        if (ch === '\u0003') return done(new CliExit('Cancelled.', 130));
+        if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1);
+        else value += ch;
+      }
+    };
+    stdin.on('data', onData);
+  });
+}
+
+/**
+ * Open the core on the data folder for one command, and close it after. Damage
+ * met on the way (SQLITE_CORRUPT, stored JSON that does not parse) becomes a
+ * CorruptDatabaseError naming the newest verified backup, and is logged.
+ */
 export async function withCore<T>(cmd: Command, fn: (core: Core) => Promise<T>): Promise<T> {
-  const core = await openBaton({ dataDir: dataDirOf(cmd), host: 'cli' });
+  const core = await openBaton({ dataDir: dataDirOf(cmd), host: 'cli', secretOptions: secretOptionsOf(cmd) });
   try {
     return await fn(core);
+  } catch (e) {
+    throw core.damage(e) ?? e;
   } finally {
     await core.close();
   }
@@ -82,9 +150,9 @@ export function reportError(e: unknown, json: boolean): number {
   } else if (e instanceof NewerSchemaError) {
     code = EXIT.newerSchema;
     body = { code: 'newer_schema', message: e.message };
-  } else if (e instanceof CorruptDatabaseError) {
+  } else if (e instanceof CorruptDatabaseError || isCorruption(e)) {
     code = EXIT.corruptDatabase;
-    body = { code: 'corrupt_database', message: e.message };
+    body = { code: 'corrupt_database', message: (e as Error).message };
   } else if (e instanceof ApiError) {
     code = e.code === 'invalid_input' ? EXIT.invalidInput : EXIT.failed;
     body = e.toBody();

@@ -5,7 +5,9 @@
  */
 import { Command } from 'commander';
 import { VERSION } from '../core/version';
+import { register as registerAi } from './commands/ai';
 import { register as registerApprovals } from './commands/approvals';
+import { register as registerBilling } from './commands/billing';
 import { register as registerContacts } from './commands/contacts';
 import { register as registerDemo } from './commands/demo';
 import { register as registerEscalations } from './commands/escalations';
@@ -24,7 +26,8 @@ export function buildProgram(): Command {
   const program = new Command('baton')
     .description('Baton: the local-first command center for a solo business operator.')
     .version(VERSION)
-    .option('--data <dir>', 'data folder (default: $BATON_DATA_DIR or ~/.local/share/baton)')
+    .option('--data <dir>', 'data folder (default: $BATON_DATA_DIR, else the one Baton folder of this OS: ~/.local/share/baton on Linux, ~/Library/Application Support/Baton on macOS, %APPDATA%\\Baton on Windows)')
+    .option('--secrets-keyfile <file>', 'key file of the encrypted secrets file (else $BATON_SECRETS_KEYFILE); used when no OS keychain answers')
     .option('--json', 'machine-readable output')
     .showHelpAfterError()
     .exitOverride();
@@ -32,5 +35,5 @@ export function buildProgram(): Command {
   return program;
 }
 
-const COMMANDS: ((program: Command) => void)[] = [registerServe, registerSystem, registerContacts, registerEvents, registerDemo, registerWorkflow, registerRun, registerApprovals, registerEscalations, registerHooks, registerEmail, registerSequences, registerPipeline, registerSetup];
+const COMMANDS: ((program: Command) => void)[] = [registerServe, registerSystem, registerContacts, registerEvents, registerDemo, registerWorkflow, registerRun, registerApprovals, registerEscalations, registerHooks, registerEmail, registerSequences, registerPipeline, registerSetup, registerAi, registerBilling];
 

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { BackupInfo } from '../../shared/api';
 import { ApiError } from '../../shared/api';
+import { checkStore, checkStoreFile, type StoreCheck } from './db/integrity';
 import { loadMigrations, schemaVersion } from './db/migrate';
-import { DB_FILE, looksLikeSqlite, type Sqlite } from './db/open';
+import { CorruptDatabaseError, createPrivate, DB_FILE, looksLikeSqlite, makePrivate, type BackupRef, type Sqlite } from './db/open';
 import { lockHolder } from './lock';
 
 export const BACKUP_DIR = 'backups';
@@ -21,22 +22,90 @@ function stamp(d: Date): string {
   return `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}-${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}-${p(d.getUTCMilliseconds(), 3)}`;
 }
 
+/**
+ * A backup that passed its check has a marker next to it, `<file>.verified`
+ * ({ verifiedAt, size, mtimeMs }); a marker that no longer matches the file's
+ * size and time (the file was replaced or changed) does not count.
+ */
+const MARK = '.verified';
+interface Mark {
+  verifiedAt: string;
+  size: number;
+  mtimeMs: number;
+}
+
+function verifiedAtOf(file: string, st: { size: number; mtimeMs: number }): string | null {
+  try {
+    const m = JSON.parse(readFileSync(file + MARK, 'utf8')) as Mark;
+    return typeof m.verifiedAt === 'string' && m.size === st.size && m.mtimeMs === st.mtimeMs ? m.verifiedAt : null;
+  } catch {
+    return null;
+  }
+}
+
+function markVerified(file: string, at = new Date()): string {
+  const st = statSync(file);
+  const verifiedAt = at.toISOString();
+  const tmp = `${file}${MARK}.tmp`;
+  writeFileSync(tmp, JSON.stringify({ verifiedAt, size: st.size, mtimeMs: st.mtimeMs } satisfies Mark), { mode: 0o600 });
+  renameSync(tmp, file + MARK);
+  return verifiedAt;
+}
+
+function rmBackup(file: string): void {
+  rmDb(file);
+  rmSync(file + MARK, { force: true });
+}
+
 export function listBackups(dataDir: string): BackupInfo[] {
   const dir = backupDir(dataDir);
   if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((f) => PATTERN.test(f))
-    .sort()
-    .reverse()
-    .map((f) => {
-      const file = join(dir, f);
+  const out: BackupInfo[] = [];
+  for (const f of readdirSync(dir).filter((n) => PATTERN.test(n)).sort().reverse()) {
+    const file = join(dir, f);
+    try {
       const st = statSync(file);
-      return { file, size: st.size, createdAt: st.mtime.toISOString() };
-    });
+      out.push({ file, size: st.size, createdAt: st.mtime.toISOString(), verifiedAt: verifiedAtOf(file, st) });
+    } catch {
+      /* rotated away by another process meanwhile */
+    }
+  }
+  return out;
 }
 
-export function newestBackup(dataDir: string): string | null {
-  return listBackups(dataDir)[0]?.file ?? null;
+/** The newest backup that passed its integrity check, or null. */
+export function lastVerifiedBackup(dataDir: string): BackupInfo | null {
+  return listBackups(dataDir).find((b) => b.verifiedAt !== null) ?? null;
+}
+
+/** What to restore a damaged store from: the newest verified backup, else the newest one (restore checks it first). */
+export function backupToRestore(dataDir: string): BackupRef | null {
+  const all = listBackups(dataDir);
+  const v = all.find((b) => b.verifiedAt !== null);
+  if (v) return { file: v.file, verified: true };
+  return all[0] ? { file: all[0].file, verified: false } : null;
+}
+
+/** Backups are for this user only: the folder 0700, every file in it 0600. Returns what it fixed. */
+export function privateBackups(dataDir: string): string[] {
+  const dir = backupDir(dataDir);
+  if (!existsSync(dir)) return [];
+  const files = readdirSync(dir).map((f) => join(dir, f));
+  return [...makePrivate([dir], 0o700), ...makePrivate(files.filter((f) => statSync(f, { throwIfNoEntry: false })?.isFile()))];
+}
+
+/** The full check of a backup file on a read-only connection, in a worker thread (checkStoreFile); it must be a Baton database. */
+async function checkBackupFile(file: string, nativeBinding?: string): Promise<StoreCheck> {
+  const check = await checkStoreFile(file, { nativeBinding });
+  if (check.ok && !check.isBaton) return { ok: false, problems: ['not a Baton database (no settings table)'], ms: check.ms };
+  return { ok: check.ok, problems: check.problems, ms: check.ms };
+}
+
+/** Check a backup (read-only, full check); when it passes it is marked verified. Never writes to the backup itself. */
+export async function verifyBackup(file: string, opts: { nativeBinding?: string | undefined } = {}): Promise<StoreCheck> {
+  const check = await checkBackupFile(file, opts.nativeBinding);
+  if (check.ok) markVerified(file);
+  return check;
 }
 
 /** The setting backup.keep: a whole number from 1 to MAX_KEEP, else a clear invalid_input error. */
@@ -62,18 +131,28 @@ function seal(file: string): void {
   }
 }
 
+const summary = (problems: string[]) => problems.slice(0, 3).join('; ') + (problems.length > 3 ? ` (and ${problems.length - 3} more)` : '');
+
 /**
  * Online backup through SQLite's backup API (consistent while the app writes),
- * written to a temporary name and renamed, then rotated to keep the newest `keep`.
+ * written to a temporary name (0600), sealed, then checked: opened read-only
+ * and given the full check (checkStore, in a worker thread). Only a copy that passes is renamed
+ * into place, marked verified and counted in the rotation (the newest `keep`
+ * are kept). A copy that fails is deleted and CorruptDatabaseError is thrown:
+ * a backup of a damaged store never pushes a good backup out.
  *
  * A write from another connection (a Bree worker) restarts SQLite's backup; the
  * step size doubles on every restart so a busy store still finishes (at worst in
  * one step that holds a read lock for the whole copy).
  */
-export async function createBackup(db: Sqlite, dataDir: string, opts: { keep?: unknown; to?: string; now?: Date } = {}): Promise<BackupInfo & { restarts: number }> {
+export async function createBackup(
+  db: Sqlite,
+  dataDir: string,
+  opts: { keep?: unknown; to?: string; now?: Date; nativeBinding?: string | undefined } = {},
+): Promise<BackupInfo & { restarts: number; checkMs: number }> {
   const keep = checkKeep(opts.keep ?? 10);
   const dir = backupDir(dataDir);
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   let target = opts.to;
   if (!target) {
     let t = (opts.now ?? new Date()).getTime();
@@ -82,6 +161,7 @@ export async function createBackup(db: Sqlite, dataDir: string, opts: { keep?: u
   }
   const tmp = `${target}.partial`;
   rmDb(tmp);
+  createPrivate(tmp);
   let rate = 100;
   let lastRemaining = Infinity;
   let restarts = 0;
@@ -97,14 +177,29 @@ export async function createBackup(db: Sqlite, dataDir: string, opts: { keep?: u
       },
     });
     seal(tmp);
-    renameSync(tmp, target);
+    makePrivate([tmp]);
   } catch (e) {
     rmDb(tmp);
     throw e;
   }
-  if (!opts.to) for (const old of listBackups(dataDir).slice(keep)) rmSync(old.file, { force: true });
+  const check = await checkBackupFile(tmp, opts.nativeBinding);
+  if (!check.ok) {
+    rmBackup(tmp);
+    throw new CorruptDatabaseError(
+      db.name,
+      `a backup taken now failed its check (${summary(check.problems)}); it was discarded and the earlier backups were kept`,
+      backupToRestore(dataDir),
+    );
+  }
+  renameSync(tmp, target);
+  const verifiedAt = markVerified(target);
+  if (!opts.to) {
+    for (const old of listBackups(dataDir).slice(keep)) rmBackup(old.file);
+    // Markers whose backup is gone (removed by hand).
+    for (const f of readdirSync(dir)) if (f.endsWith(MARK) && !existsSync(join(dir, f.slice(0, -MARK.length)))) rmSync(join(dir, f), { force: true });
+  }
   const st = statSync(target);
-  return { file: target, size: st.size, createdAt: st.mtime.toISOString(), restarts };
+  return { file: target, size: st.size, createdAt: st.mtime.toISOString(), verifiedAt, restarts, checkMs: check.ms };
 }
 
 /**
@@ -116,8 +211,8 @@ function inspectCopy(copy: string, shownAs: string, migrationsDir: string): { sc
   let db: Sqlite | undefined;
   try {
     db = new Database(copy, { fileMustExist: true });
-    const check = db.pragma('integrity_check', { simple: true }) as string;
-    if (check !== 'ok') throw new ApiError('invalid_input', `${shownAs} is damaged (integrity_check: ${check}); nothing was restored.`);
+    const check = checkStore(db);
+    if (!check.ok) throw new ApiError('invalid_input', `${shownAs} is damaged (${summary(check.problems)}); nothing was restored.`);
     const v = schemaVersion(db);
     const latest = loadMigrations(migrationsDir).length;
     if (v < 1) throw new ApiError('invalid_input', `${shownAs} is a SQLite file but not a Baton database (no schema version); nothing was restored.`);

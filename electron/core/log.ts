@@ -1,5 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { registerSecretValue, scrubText } from './secrets/scrub';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 export interface Logger {
@@ -7,8 +8,8 @@ export interface Logger {
   info(msg: string, fields?: Record<string, unknown>): void;
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
-  /** Every later line has this value replaced by [redacted]. */
-  redactValue(value: string): void;
+  /** Every later line (and everything the scrubber cleans: stored run data, push events) has this value replaced by [secret]. */
+  redactValue(value: string, name?: string): void;
   readonly file: string | null;
 }
 
@@ -19,20 +20,11 @@ export interface Logger {
 export const SECRET_KEY = /(secret|password|passwd|passphrase|token(?!s|_?count|_?usage|_?limit)|api[_-]?key|access[_-]?key|private[_-]?key|credential|authorization|cookie|bearer)/i;
 
 /**
- * Every secret value the process has handled (the secret store registers each
- * value it reads or writes). Every logger of the process redacts them, so a new
- * Core or a module without a reference to the logger still cannot leak one.
+ * Secret values are replaced by the one scrubber of the process (secrets/scrub.ts): every value the
+ * secret store handled, or a logger was told of, in every logger, so a new Core or a module without a
+ * reference to the logger still cannot leak one. Re-exported here for the modules that register values.
  */
-const processSecrets = new Set<string>();
-export function registerSecretValue(value: string | null | undefined): void {
-  if (value && value.length >= 4) processSecrets.add(value);
-}
-
-/** The forms a value takes in a log line: as is, inside JSON, inside a URL. */
-function variants(v: string): string[] {
-  const out = new Set([v, JSON.stringify(v).slice(1, -1), encodeURIComponent(v)]);
-  return [...out].filter((x) => x.length >= 4);
-}
+export { registerSecretValue };
 
 const order: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -47,24 +39,18 @@ export interface LoggerOptions {
 
 /**
  * Structured JSON-lines log in <data>/logs/baton.log, rotated by size
- * (baton.log.1 … .N). Fields whose key looks secret, and every value the
- * secret store handed out, are replaced by [redacted] before writing.
+ * (baton.log.1 … .N). Fields whose key looks secret are replaced by [redacted],
+ * and every secret value the process knows (in any of its encoded forms) by
+ * [secret NAME], before writing.
  */
 export function createLogger(opts: LoggerOptions): Logger {
   const maxBytes = Math.max(1024, opts.maxBytes ?? 5 * 1024 * 1024);
   const keep = Math.max(1, Math.floor(opts.keep ?? 5));
   const min = order[opts.level ?? 'info'];
-  const values = new Set<string>();
   const file = opts.dir ? join(opts.dir, 'baton.log') : null;
   if (opts.dir) mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
 
-  const scrub = (s: string): string => {
-    let out = s;
-    for (const set of [values, processSecrets]) {
-      for (const v of set) for (const form of variants(v)) if (out.includes(form)) out = out.split(form).join('[redacted]');
-    }
-    return out;
-  };
+  const scrub = scrubText;
   const clean = (v: unknown, depth = 0): unknown => {
     if (typeof v === 'string') return scrub(v);
     if (typeof v === 'bigint') return v.toString();
@@ -107,8 +93,6 @@ export function createLogger(opts: LoggerOptions): Logger {
     info: (m, f) => write('info', m, f),
     warn: (m, f) => write('warn', m, f),
     error: (m, f) => write('error', m, f),
-    redactValue: (v) => {
-      if (v && v.length >= 4) values.add(v);
-    },
+    redactValue: (v, name) => registerSecretValue(v, name),
   };
 }

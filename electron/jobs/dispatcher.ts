@@ -2,19 +2,35 @@
  * Bree worker: the engine's dispatcher thread. Opens its own SQLite connection,
  * then loops: fire due timers, claim a batch of ready steps, run them, commit
  * them together, follow the chains; sleep until the next timer or a wake
- * message. Push events and log lines go to the main thread.
+ * message. Push events and log lines go to the main thread. The steps it runs
+ * and its event loop's heartbeat are written to memory shared with the main
+ * thread (inflight.ts), whose watchdog ends this thread if a step outruns its
+ * timeout while the thread is stuck in it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { isCorruption, StoredDataError } from '../core/db/integrity';
 import { openWorkerStore } from '../core/db/open';
 import { Executor } from '../core/engine/executor';
+import { threadEnv } from '../core/env';
+import { threadNodes } from '../core/nodes';
+import { InflightWriter } from '../core/engine/inflight';
 import type { EventName } from '../../shared/api';
 import type { FromWorker, ToWorker, WorkerData } from '../core/engine/pool';
 import { RETIRE_TIMER_MARGIN_MS } from '../core/engine/pool-limits';
+import { registerSecretValue } from '../core/secrets/scrub';
 
 const wd = workerData as WorkerData;
 if (!parentPort) throw new Error('dispatcher.js runs as a Bree worker thread');
 const port = parentPort;
 const post = (m: FromWorker) => port.postMessage(m);
+
+// This thread's scrubber knows every secret the main thread knows (and is told of new ones).
+for (const [name, value] of wd.secrets ?? []) registerSecretValue(value, name);
+const inflight = new InflightWriter(wd.inflight);
+// The heartbeat of this thread's event loop: a stuck expression stops it (microtasks or a regex never yield).
+inflight.tick();
+const ticker = setInterval(() => inflight.tick(), 250);
+ticker.unref();
 
 const { db, orm } = openWorkerStore(wd.dbFile, wd.nativeBinding);
 let paused = wd.paused;
@@ -37,30 +53,56 @@ const flushBus = () => {
   if (events.length) post({ type: 'bus', events });
 };
 let secretSeq = 0;
-const secretWaiters = new Map<number, (v: string | null) => void>();
+const secretWaiters = new Map<number, { name: string; resolve: (v: string | null) => void }>();
+
+const emit = (name: EventName, payload: unknown) => {
+  if (!busQueue.length) setImmediate(flushBus);
+  busQueue.push([name, payload]);
+};
+const secrets = {
+  get: (name: string) =>
+    new Promise<string | null>((resolve) => {
+      const id = ++secretSeq;
+      secretWaiters.set(id, { name, resolve });
+      post({ type: 'secret', id, name });
+    }),
+};
+const log = {
+  info: (msg: string, fields?: Record<string, unknown>) => post({ type: 'log', level: 'info', msg, ...(fields ? { fields } : {}) }),
+  warn: (msg: string, fields?: Record<string, unknown>) => post({ type: 'log', level: 'warn', msg, ...(fields ? { fields } : {}) }),
+  error: (msg: string, fields?: Record<string, unknown>) => post({ type: 'log', level: 'error', msg, ...(fields ? { fields } : {}) }),
+};
+// Domain code in nodes that appends event rows (a CRM write) asks the main thread to dispatch them.
+let appended = false;
+const env = threadEnv({
+  db,
+  orm,
+  now: Date.now,
+  secrets,
+  log,
+  emit,
+  eventsAppended: () => {
+    if (appended) return;
+    appended = true;
+    setImmediate(() => {
+      appended = false;
+      post({ type: 'events' });
+    });
+  },
+});
 
 const exec = new Executor({
+  env,
+  nodes: threadNodes(),
   db,
   orm,
   workerId: wd.workerId,
   clock: Date.now,
-  emit: (name, payload) => {
-    if (!busQueue.length) setImmediate(flushBus);
-    busQueue.push([name, payload]);
-  },
-  secrets: {
-    get: (name) =>
-      new Promise((resolve) => {
-        const id = ++secretSeq;
-        secretWaiters.set(id, resolve);
-        post({ type: 'secret', id, name });
-      }),
-  },
-  log: {
-    info: (msg, fields) => post({ type: 'log', level: 'info', msg, ...(fields ? { fields } : {}) }),
-    warn: (msg, fields) => post({ type: 'log', level: 'warn', msg, ...(fields ? { fields } : {}) }),
-    error: (msg, fields) => post({ type: 'log', level: 'error', msg, ...(fields ? { fields } : {}) }),
-  },
+  inflight,
+  ...(wd.stepTimeoutMs ? { stepTimeoutMs: wd.stepTimeoutMs } : {}),
+  emit,
+  secrets,
+  log,
 });
 
 port.on('message', (m: ToWorker | 'cancel') => {
@@ -75,9 +117,15 @@ port.on('message', (m: ToWorker | 'cancel') => {
     paused = false;
     wake();
   } else if (m.type === 'secret') {
-    secretWaiters.get(m.id)?.(m.value);
+    const w = secretWaiters.get(m.id);
     secretWaiters.delete(m.id);
-  }
+    if (w) {
+      registerSecretValue(m.value, w.name);
+      w.resolve(m.value);
+    }
+  } else if (m.type === 'secrets') {
+    for (const [name, value] of m.entries) registerSecretValue(value, name);
+  } else if (m.type === 'abort') exec.abortSteps(m.steps);
 });
 
 async function main(): Promise<void> {
@@ -88,7 +136,9 @@ async function main(): Promise<void> {
       try {
         n = await exec.pass();
       } catch (e) {
-        post({ type: 'log', level: 'error', msg: 'engine worker pass failed', fields: { error: (e as Error).message } });
+        // Damage is named once (logged a minute apart, escalated by the main thread), not logged every pass.
+        if (isCorruption(e)) post({ type: 'damaged', detail: e instanceof StoredDataError ? `${e.where} is not valid JSON` : (e as Error).message });
+        else post({ type: 'log', level: 'error', msg: 'engine worker pass failed', fields: { error: (e as Error).message } });
       }
       if (exec.store.eventsInserted !== before) post({ type: 'events' });
     } else if (exec.hasCarry) exec.release();
@@ -113,6 +163,7 @@ async function main(): Promise<void> {
     });
   }
   exec.release();
+  clearInterval(ticker);
   db.close();
   flushBus();
   if (retired) post({ type: 'retired' });

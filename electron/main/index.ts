@@ -6,25 +6,25 @@
  */
 import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, nativeTheme, Notification, screen, session, shell, Tray } from 'electron';
 import type { MenuItemConstructorOptions } from 'electron';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openBaton, type Core } from '../core';
-import { applyPendingRestore } from '../core/backup';
-import { acquireLock } from '../core/lock';
-import { resourcesDir } from '../core/resources';
+import type { Core } from '../core';
+import { resolveDataDir } from '../core/paths';
+import { startHost, type RunningHost } from '../server/host';
 import { createCallHandler, EngineTrayState, forwardEvents, notifyEscalations } from './logic/host';
 import { CALL_CHANNEL, EVENT_CHANNEL, NAVIGATE_EVENT } from './logic/ipc';
 import type { NavigateTarget } from './logic/notifications';
-import { dataDirFor, nativeBindingPath, preloadPath, rendererTarget } from './logic/paths';
+import { desktopPort, nativeBindingPath, preloadPath, rendererTarget } from './logic/paths';
 import { allowPermission, contentSecurityPolicy, externalUrl, isAllowedNavigation, secureWebPreferences, withCsp } from './logic/security';
 import { startHidden, startupErrorMessage } from './logic/startup';
 import { badgeCount, trayMenu, trayTooltip, type TrayAction, type TrayMenuItem } from './logic/tray';
-import { MIN_SIZE, onWindowClose, restoreBounds } from './logic/window';
+import { leaveWithoutSaving, MIN_SIZE, onWindowClose, restoreBounds, UNSAVED_CHANGES_DIALOG } from './logic/window';
 
 const mainDir = dirname(fileURLToPath(import.meta.url));
-// Same name, and so the same userData folder, in a checkout and when packaged
-// (userData is derived from package.json's name at launch, so set it explicitly).
+// Same name, and so the same userData folder (Chromium's own state), in a checkout and when
+// packaged (userData is derived from package.json's name at launch, so set it explicitly).
+// Baton's data is elsewhere: the one data folder of this OS (electron/core/paths.ts).
 app.setName('Baton');
 app.setPath('userData', join(app.getPath('appData'), 'Baton'));
 if (process.platform === 'win32') app.setAppUserModelId('app.baton.desktop');
@@ -33,7 +33,7 @@ const target = rendererTarget({ isPackaged: app.isPackaged, devServerUrl: proces
 const csp = contentSecurityPolicy({ devServerUrl: target.kind === 'dev' ? target.url : undefined });
 
 let core: Core | null = null;
-let releaseLock: (() => void) | null = null;
+let host: RunningHost | null = null;
 let win: BrowserWindow | null = null;
 let tray: Tray | null = null;
 let quitting = false;
@@ -124,6 +124,11 @@ function createWindow(hidden: boolean): void {
       w.webContents.send(EVENT_CHANNEL, NAVIGATE_EVENT, pendingNavigation);
       pendingNavigation = null;
     }
+  });
+  // Unsaved changes in the page (its beforeunload): ask; "Stay" keeps the window and cancels a quit.
+  w.webContents.on('will-prevent-unload', (event) => {
+    if (leaveWithoutSaving(dialog.showMessageBoxSync(w, { ...UNSAVED_CHANGES_DIALOG, buttons: [...UNSAVED_CHANGES_DIALOG.buttons] }))) event.preventDefault();
+    else quitting = false;
   });
   w.on('close', (event) => {
     saveBounds(w);
@@ -242,7 +247,6 @@ function followEngine(c: Core): void {
 
 async function start(): Promise<void> {
   hardenContents();
-  const dataDir = dataDirFor(process.env, app.getPath('userData'));
   const nativeBinding = nativeBindingPath({
     isPackaged: app.isPackaged,
     resourcesPath: process.resourcesPath,
@@ -250,22 +254,30 @@ async function start(): Promise<void> {
     exists: existsSync,
   });
   try {
-    // One host runs the engine on a data folder: refuse when `baton serve` (or another profile) has it.
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    releaseLock = acquireLock(dataDir);
-    const restored = await applyPendingRestore(dataDir, join(resourcesDir(), 'migrations'));
-    const c = await openBaton({ dataDir, host: 'electron', ...(nativeBinding ? { nativeBinding } : {}) });
-    if (restored) c.log[restored.restored ? 'info' : 'warn']('scheduled restore', restored);
+    // The same bootstrap as `baton serve` (electron/server/host.ts): data folder, lock, restore,
+    // core, services, and the same HTTP surface on 127.0.0.1 (setting server.port, default 4717).
+    const h = await startHost({
+      host: 'electron',
+      ...(nativeBinding ? { nativeBinding } : {}),
+      http: { host: '127.0.0.1', ...desktopPort(process.env) },
+      httpOptional: true,
+    });
+    host = h;
+    const c = h.core;
+    // The data folder or the database file went away under the app: say why, stop, exit non-zero.
+    c.onLost((loss) => {
+      dialog.showErrorBox('Baton stopped', loss.message);
+      void shutdown().finally(() => app.exit(1));
+    });
     core = c;
     registerIpc(c);
     createWindow(startHidden(process.argv));
     createTray();
     followEngine(c);
-    await c.start();
     await engineState?.refresh();
-    c.log.info('desktop app started', { dataDir, nativeBinding: nativeBinding ?? null, packaged: app.isPackaged });
+    c.log.info('desktop app started', { dataDir: h.dataDir, url: h.server?.url ?? null, httpError: h.httpError, nativeBinding: nativeBinding ?? null, packaged: app.isPackaged });
   } catch (e) {
-    dialog.showErrorBox('Baton could not start', startupErrorMessage(e, { dataDir, nativeBinding, isPackaged: app.isPackaged }));
+    dialog.showErrorBox('Baton could not start', startupErrorMessage(e, { dataDir: resolveDataDir(undefined, process.env), nativeBinding, isPackaged: app.isPackaged }));
     await shutdown();
     app.exit(1);
   }
@@ -274,14 +286,10 @@ async function start(): Promise<void> {
 async function shutdown(): Promise<void> {
   if (shutdownDone) return;
   shutdownDone = true;
-  const c = core;
+  const h = host;
+  host = null;
   core = null;
-  try {
-    if (c) await c.close();
-  } finally {
-    releaseLock?.();
-    releaseLock = null;
-  }
+  if (h) await h.close();
 }
 
 if (!app.requestSingleInstanceLock()) {

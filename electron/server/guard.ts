@@ -21,7 +21,28 @@ export function allowedHosts(bindHost: string, port: number, extra: string[] = [
     out.add(`${lower}:${port}`);
     if (port === 80) out.add(lower);
   }
+  // A reverse proxy or tunnel on 443 sends its own name without a port.
+  for (const n of extra) out.add(bracket(n).toLowerCase());
   return out;
+}
+
+/**
+ * The Host names and the origin of the public address (server.publicUrl), when
+ * it is not a loopback address: requests a tunnel or reverse proxy forwards
+ * with that Host are this server's too. Empty for no or a loopback address.
+ */
+export function publicHosts(publicUrl: string | null): { hosts: Set<string>; origin: string | null } {
+  if (!publicUrl) return { hosts: new Set(), origin: null };
+  let u: URL;
+  try {
+    u = new URL(publicUrl);
+  } catch {
+    return { hosts: new Set(), origin: null };
+  }
+  if (isLoopback(u.hostname)) return { hosts: new Set(), origin: null };
+  const port = u.port || (u.protocol === 'https:' ? '443' : '80');
+  const name = u.hostname.toLowerCase();
+  return { hosts: new Set([name, `${name}:${port}`]), origin: u.origin.toLowerCase() };
 }
 
 function bracket(host: string): string {
@@ -38,15 +59,15 @@ export type GuardResult = { ok: true } | { ok: false; message: string };
 export function checkHostAndOrigin(
   headers: { host?: string | undefined; origin?: string | undefined },
   allowed: Set<string>,
-  opts: { requireOriginMatch: boolean } = { requireOriginMatch: true },
+  opts: { requireOriginMatch: boolean; public?: { hosts: Set<string>; origin: string | null } } = { requireOriginMatch: true },
 ): GuardResult {
   const host = (headers.host ?? '').toLowerCase();
-  if (!allowed.has(host)) {
+  if (!allowed.has(host) && !opts.public?.hosts.has(host)) {
     return { ok: false, message: `Host "${headers.host ?? ''}" is not this Baton server; open it as http://127.0.0.1:<port>/ (or start it with --allow-host NAME).` };
   }
   if (opts.requireOriginMatch && headers.origin !== undefined) {
     const origin = headers.origin.toLowerCase();
-    const ok = origin.startsWith('http://') && allowed.has(origin.slice('http://'.length));
+    const ok = (origin.startsWith('http://') && allowed.has(origin.slice('http://'.length))) || (opts.public?.origin !== null && opts.public?.origin === origin);
     if (!ok) return { ok: false, message: `Origin "${headers.origin}" may not call this Baton server.` };
   }
   return { ok: true };

@@ -13,10 +13,12 @@ import { join } from 'node:path';
 import sirv from 'sirv';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ApiError } from '../../shared/api';
-import type { Core, PublicResponse } from '../core/core';
+import type { Core, PublicResponse, RouteLimits } from '../core/core';
 import { storeUnavailable } from '../core/db/errors';
 import { appRoot } from '../core/resources';
-import { allowedHosts, checkHostAndOrigin } from './guard';
+import { storedPublicUrl } from '../../shared/contract/settings';
+import { allowedHosts, checkHostAndOrigin, isLoopback, publicHosts } from './guard';
+import { RateLimiter } from './ratelimit';
 import { loadOrCreateToken, tokenMatches } from './token';
 
 export { isLoopback } from './guard';
@@ -24,6 +26,15 @@ export { loadOrCreateToken, readToken, tokenFile } from './token';
 
 export const DEFAULT_PORT = 4717;
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+/**
+ * The limits of a public route that declares none (a route's own limits replace
+ * these field by field): 60 requests a minute per address (30 at once), 600 a
+ * minute for the route, bodies up to the server's body limit, any content type.
+ */
+export const DEFAULT_ROUTE_LIMITS: Required<Pick<RouteLimits, 'perIp' | 'global'>> = {
+  perIp: { perMinute: 60, burst: 30 },
+  global: { perMinute: 600, burst: 100 },
+};
 export const EVENTS_PATH = '/api/v1/events';
 const API_PREFIX = '/api/v1/';
 /** A WebSocket client that lets this much queue up is too slow and is dropped. */
@@ -42,6 +53,14 @@ export interface ServerOptions {
   bodyLimit?: number;
   /** Close the core when the server stops (default true). */
   closeCore?: boolean;
+  /**
+   * Behind a reverse proxy or tunnel on this machine, every request comes from
+   * 127.0.0.1: then the client address of the rate limits is the last
+   * X-Forwarded-For entry (only believed from a loopback peer).
+   */
+  trustProxy?: boolean;
+  /** The rate limiter (tests give one with their own clock). */
+  rateLimiter?: RateLimiter;
 }
 
 export interface BatonServer {
@@ -102,21 +121,84 @@ export function rendererCsp(host: string): string {
 /** Public HTML pages (unsubscribe, form thanks) may carry their own inline styles, never scripts. */
 const PUBLIC_HTML_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
+/** Header maps merged as HTTP does: names are case-insensitive, a later map's value replaces an earlier one's. */
+function mergeHeaders(...maps: Record<string, string>[]): Record<string, string> {
+  const out = new Map<string, [string, string]>();
+  for (const m of maps) for (const [k, v] of Object.entries(m)) out.set(k.toLowerCase(), [k, v]);
+  return Object.fromEntries(out.values());
+}
+
 function send(res: ServerResponse, status: number, body: string, headers: Record<string, string>): void {
   if (res.headersSent) {
     res.end();
     return;
   }
-  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Length': String(Buffer.byteLength(body)), ...headers });
+  res.writeHead(status, mergeHeaders(SECURITY_HEADERS, { 'Content-Length': String(Buffer.byteLength(body)) }, headers));
   res.end(body);
 }
 
 function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
-  send(res, status, JSON.stringify(value), { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...headers });
+  send(res, status, JSON.stringify(value), mergeHeaders({ 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' }, headers));
 }
 
 function sendError(res: ServerResponse, status: number, error: ErrorBody, headers: Record<string, string> = {}): void {
   sendJson(res, status, { error }, headers);
+}
+
+const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Any control character but tab (CR and LF would start a new header). */
+const hasControl = (v: string, allowTab: boolean): boolean => [...v].some((ch) => {
+  const c = ch.charCodeAt(0);
+  return (c < 0x20 && !(allowTab && c === 0x09)) || c === 0x7f;
+});
+/** Headers a public route may not set: the server owns them. */
+const RESERVED_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection', 'location', 'set-cookie']);
+
+/**
+ * A route's extra headers, checked: a name that is not a token, a value with a
+ * control character (header injection: CR/LF/NUL) or a header the server owns
+ * is a bug in the route, refused before anything is sent.
+ */
+export function safeRouteHeaders(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (!HEADER_NAME.test(name)) throw new Error(`a public route set a header with an invalid name (${JSON.stringify(name.slice(0, 40))})`);
+    if (RESERVED_HEADERS.has(name.toLowerCase())) throw new Error(`a public route may not set the ${name} header (use \`redirect\` for Location)`);
+    if (typeof value !== 'string' || hasControl(value, true)) throw new Error(`a public route set the ${name} header to a value with control characters`);
+    out[name] = value;
+  }
+  return out;
+}
+
+/**
+ * The Location of a redirect: an absolute http(s) URL without credentials,
+ * re-serialized by the WHATWG URL parser (which drops tabs and newlines and
+ * percent-encodes the rest), so nothing a visitor put in it can start a header.
+ */
+export function safeRedirect(target: string): string {
+  if (typeof target !== 'string' || target.length > 4096 || hasControl(target, false)) throw new Error('a public route redirected to an address with control characters');
+  let u: URL;
+  try {
+    u = new URL(target);
+  } catch {
+    throw new Error('a public route redirected to something that is not an absolute URL');
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error(`a public route redirected to a ${u.protocol} address`);
+  if (u.username || u.password) throw new Error('a public route redirected to an address with credentials');
+  return u.href;
+}
+
+/** The media type of a Content-Type header, lower-case, without parameters. */
+function mediaType(header: string | undefined): string {
+  return (header ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+/** Whether the request carries a body (a declared length above 0, or a chunked one). */
+function hasBody(req: IncomingMessage): boolean {
+  const len = req.headers['content-length'];
+  if (len !== undefined) return Number(len) > 0;
+  return req.headers['transfer-encoding'] !== undefined;
 }
 
 /** Read the body up to `limit` bytes; a larger one is a 413 before anything runs. */
@@ -174,11 +256,18 @@ function unsafePath(pathname: string): boolean {
 export async function startServer(core: Core, opts: ServerOptions = {}): Promise<BatonServer> {
   const bindHost = opts.host ?? '127.0.0.1';
   const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const limiter = opts.rateLimiter ?? new RateLimiter();
   const rendererDir = opts.rendererDir ?? join(appRoot(), 'out', 'renderer');
   const { token, file: tokenFile, fixedMode } = loadOrCreateToken(core.dataDir);
   if (fixedMode) core.log.warn('server token file was readable by others; its mode was set to 0600', { file: tokenFile });
 
   let allowed = new Set<string>();
+  // The public address's name is this server's too (a tunnel or reverse proxy forwards with it); it follows the setting.
+  const readPublic = () => publicHosts(storedPublicUrl({ 'server.publicUrl': core.setting<unknown>('server.publicUrl', null), 'email.publicUrl': core.setting<unknown>('email.publicUrl', null) }));
+  let publicNames = readPublic();
+  const offSettings = core.bus.on('settings.changed', ({ key }) => {
+    if (key === 'server.publicUrl' || key === 'email.publicUrl') publicNames = readPublic();
+  });
   // sirv serves from a file list built when it is created (nothing outside it can be
   // reached). A rebuild of the renderer changes index.html: then the list is rebuilt.
   let assets: ReturnType<typeof sirv> | null = null;
@@ -241,10 +330,46 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
     sendJson(res, 200, { result });
   }
 
+  /** The address the rate limits count a request against. */
+  /**
+   * The address the per-address limits count a request against, or null for none. A request from
+   * this machine without trustProxy is a tunnel, a reverse proxy or a local tool speaking for every
+   * visitor at once: only the route-wide limit applies to it (a per-address limit there would turn
+   * away real leads after the first few). Behind a tunnel, server.trustProxy counts each visitor.
+   */
+  function clientOf(req: IncomingMessage): string | null {
+    const peer = req.socket.remoteAddress ?? 'unknown';
+    const local = isLoopback(peer.replace(/^::ffff:/, ''));
+    if (opts.trustProxy && local) {
+      const fwd = (req.headers['x-forwarded-for'] ?? '').toString().split(',').map((x) => x.trim()).filter(Boolean).at(-1);
+      if (fwd && fwd.length <= 64) return fwd;
+    }
+    return local && !opts.trustProxy ? null : peer;
+  }
+
   async function handlePublic(req: IncomingMessage, res: ServerResponse, url: URL, prefix: string): Promise<boolean> {
     const handler = core.publicRoutes.get(prefix);
     if (!handler) return false;
-    const body = await readBody(req, bodyLimit);
+    const limits = { ...DEFAULT_ROUTE_LIMITS, bodyLimit, ...core.publicRouteLimits.get(prefix) };
+    // Rate limits come first: a flood costs one bucket lookup per request, no body is read.
+    const verdict = limiter.check(prefix, clientOf(req), limits);
+    if (!verdict.ok) {
+      core.log.warn('public route rate-limited', { route: `/${prefix}`, scope: verdict.scope, retryAfter: verdict.retryAfter });
+      sendError(
+        res,
+        429,
+        { code: 'rate_limited', message: `Too many requests to /${prefix}${verdict.scope === 'client' ? ' from your address' : ''}; try again in ${verdict.retryAfter} s.` },
+        { 'Retry-After': String(verdict.retryAfter), Connection: 'close' },
+      );
+      return true;
+    }
+    if (limits.contentTypes && hasBody(req) && !limits.contentTypes.includes(mediaType(req.headers['content-type']))) {
+      const got = mediaType(req.headers['content-type']) || 'none';
+      sendError(res, 415, { code: 'unsupported_media_type', message: `/${prefix} does not take a ${got} body; send ${limits.contentTypes.join(' or ')}.` }, { Connection: 'close' });
+      req.resume();
+      return true;
+    }
+    const body = await readBody(req, limits.bodyLimit);
     const headers: Record<string, string | undefined> = {};
     for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
     const out: PublicResponse = await handler({
@@ -254,9 +379,15 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
       headers,
       body,
     });
-    const extra = out.headers ?? {};
-    if (out.html !== undefined) {
-      send(res, out.status, out.html, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': PUBLIC_HTML_CSP, 'Cache-Control': 'no-store', ...extra });
+    const extra = safeRouteHeaders(out.headers ?? {});
+    if (out.redirect !== undefined) {
+      if (!REDIRECT_STATUS.has(out.status)) throw new Error(`a public route redirected with status ${out.status}`);
+      send(res, out.status, '', mergeHeaders(extra, { Location: safeRedirect(out.redirect), 'Cache-Control': 'no-store' }));
+    } else if (out.html !== undefined) {
+      send(res, out.status, out.html, mergeHeaders({ 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': PUBLIC_HTML_CSP, 'Cache-Control': 'no-store' }, extra));
+    } else if (out.text !== undefined) {
+      // Plain text by default; a workflow's answer (engine/respond.ts) brings its own sanitised headers and sandbox CSP.
+      send(res, out.status, out.text, mergeHeaders({ 'Content-Type': 'text/plain; charset=utf-8', 'Content-Security-Policy': "default-src 'none'", 'Cache-Control': 'no-store' }, extra));
     } else if (out.json !== undefined) {
       sendJson(res, out.status, out.json, extra);
     } else {
@@ -308,7 +439,7 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
     // A public route is mounted at one segment (/forms) or two (/hooks/forms): the longer wins.
     const publicPrefix = first === 'api' ? null : core.publicRoutes.has(`${first}/${second}`) ? `${first}/${second}` : core.publicRoutes.has(first) ? first : null;
     const isPublic = publicPrefix !== null;
-    const guard = checkHostAndOrigin({ host: req.headers.host, origin: req.headers.origin }, allowed, { requireOriginMatch: !isPublic });
+    const guard = checkHostAndOrigin({ host: req.headers.host, origin: req.headers.origin }, allowed, { requireOriginMatch: !isPublic, public: publicNames });
     if (!guard.ok) {
       sendError(res, 403, { code: 'forbidden', message: guard.message });
       return;
@@ -334,6 +465,8 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
+      // A damaged store (met outside core.call too) is answered as such, naming the backup.
+      e = core.damage(e) ?? e;
       if (e instanceof ApiError) {
         sendError(res, e.status, e.toBody());
       } else if (e instanceof HttpError) {
@@ -366,7 +499,7 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
 
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const guard = checkHostAndOrigin({ host: req.headers.host, origin: req.headers.origin }, allowed);
+    const guard = checkHostAndOrigin({ host: req.headers.host, origin: req.headers.origin }, allowed, { requireOriginMatch: true, public: publicNames });
     if (!guard.ok) return rejectUpgrade(socket, 403, 'Forbidden', { code: 'forbidden', message: guard.message });
     if (url.pathname !== EVENTS_PATH) return rejectUpgrade(socket, 404, 'Not Found', { code: 'not_found', message: `WebSocket events are at ${EVENTS_PATH}.` });
     if (!offeredToken(req) && !tokenMatches(bearerOf(req), token)) {
@@ -446,6 +579,7 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
           check();
         });
         wss.close();
+        offSettings();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();

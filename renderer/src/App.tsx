@@ -7,12 +7,14 @@ import { Toasts } from './components/Toasts';
 import { Dashboard } from './pages/Dashboard';
 import { Setup, WelcomeBanner } from './pages/Setup';
 import { PAGES, hashOf, useNav, type PageId } from './api/nav';
+import { mayLeave } from './api/leaveGuard';
 import { Loading } from './components/ui';
 
 // The dashboard comes with the first load; every other page is its own chunk, fetched on first visit
 // (a smaller first bundle: a faster first paint when served over the network).
 const page = <K extends string>(load: () => Promise<Record<K, ComponentType>>, name: K) => lazy(() => load().then((m) => ({ default: m[name] })));
 const Approvals = page(() => import('./pages/Approvals'), 'Approvals');
+const Billing = page(() => import('./pages/Billing'), 'Billing');
 const Contacts = page(() => import('./pages/Contacts'), 'Contacts');
 const Documents = page(() => import('./pages/Documents'), 'Documents');
 const Pipeline = page(() => import('./pages/Pipeline'), 'Pipeline');
@@ -29,6 +31,7 @@ const VIEWS: Record<PageId, ComponentType> = {
   contacts: Contacts,
   pipeline: Pipeline,
   sequences: Sequences,
+  billing: Billing,
   documents: Documents,
   settings: Settings,
   setup: Setup,
@@ -43,6 +46,7 @@ const ICONS: Record<PageId, string> = {
   pipeline: 'M3 4h5v16H3zm6.5 0h5v11h-5zM16 4h5v7h-5z',
   sequences: 'M2 5h16v12H2zm2 2v.6l6 4 6-4V7l-6 4zM20 8h2v11H5v-1.5h15z',
   documents: 'M6 2h8l6 6v14H6zm7 1.5V9h5.5zM8.5 12v1.5h9V12zm0 3.5V17h9v-1.5zm0 3.5v1.5h6V19z',
+  billing: 'M2 5h20v14H2zm2 2v2h16V7zm0 5v5h16v-5zm2 2h5v1.5H6z',
   setup: '',
   settings: 'M19.4 13a7.5 7.5 0 0 0 0-2l2.1-1.6-2-3.5-2.5 1a7 7 0 0 0-1.7-1L15 3h-4l-.4 2.9a7 7 0 0 0-1.7 1l-2.5-1-2 3.5L6.6 11a7.5 7.5 0 0 0 0 2l-2.1 1.6 2 3.5 2.5-1a7 7 0 0 0 1.7 1L11 21h4l.4-2.9a7 7 0 0 0 1.7-1l2.5 1 2-3.5zM13 15.5a3.5 3.5 0 1 1 0-7 3.5 3.5 0 0 1 0 7z',
 };
@@ -72,6 +76,8 @@ export function App() {
                   aria-current={p.id === page ? 'page' : undefined}
                   onClick={(e) => {
                     e.preventDefault();
+                    // A page with unsaved changes (the workflow editor) asks first.
+                    if (!mayLeave(hashOf(p.id), (m) => window.confirm(m))) return;
                     // On the page already (maybe deep in it, #/runs?run=…): back to its start.
                     if (p.id === page) window.location.hash = hashOf(p.id);
                     else go(p.id);

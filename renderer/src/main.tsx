@@ -5,6 +5,7 @@ import type { WebSocketCtor } from './api/httpTransport';
 import type { BatonBridge } from './api/ipcTransport';
 import { hashOf, hashShowsPage, pageFromHash, useNav } from './api/nav';
 import { hashForTarget } from './api/navigate';
+import { leaveGuard, mayLeave } from './api/leaveGuard';
 import { App } from './App';
 import './styles.css';
 
@@ -46,7 +47,19 @@ window.baton?.on('navigate', (target) => {
 // The page lives in the address (#/settings): follow back/forward and typed URLs, and write it on navigation.
 const fromAddress = () => useNav.setState({ page: pageFromHash(window.location.hash) });
 fromAddress();
-window.addEventListener('hashchange', fromAddress);
+// Back/forward or a typed address away from a view with unsaved changes asks first; "stay" puts the address back
+// (registered before any page's listener, so the pages never see the refused address).
+const refused = (e: Event): boolean => {
+  const guard = leaveGuard();
+  if (!guard || window.location.hash === guard.hash || mayLeave(window.location.hash, (m) => window.confirm(m))) return false;
+  e.stopImmediatePropagation();
+  window.history.pushState(null, '', window.location.pathname + window.location.search + guard.hash);
+  return true;
+};
+window.addEventListener('popstate', refused);
+window.addEventListener('hashchange', (e) => {
+  if (!refused(e)) fromAddress();
+});
 useNav.subscribe(({ page }) => {
   // A query after the page (#/runs?run=…) is the page's own state: keep it.
   if (!hashShowsPage(window.location.hash, page)) window.history.pushState(null, '', hashOf(page));

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Empty, op } from './base';
+import { Empty, eventType, op } from './base';
 
 /** A calendar day, YYYY-MM-DD. */
 export const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'use a day as YYYY-MM-DD');
@@ -60,6 +60,19 @@ export const DocInfo = z.object({
 });
 export type DocInfo = z.infer<typeof DocInfo>;
 
+/** AI steps that wait for a person or for money (ai.waiting; the Dashboard's automation health). */
+export const AiWaiting = z.object({
+  /** Steps waiting for the Anthropic key and the person's go-ahead: saving the key releases none of them; ai.release does. */
+  key: z.number().int(),
+  /** Steps waiting for budget (the daily cap): they go on by themselves when the cap allows (tomorrow, or a higher cap). */
+  budget: z.number().int(),
+  keyPresent: z.boolean(),
+  /** The key is stored and steps still wait for it: choose ai.release "run" or "discard". */
+  decisionNeeded: z.boolean(),
+  workflows: z.array(z.object({ id: z.string(), name: z.string(), key: z.number().int(), budget: z.number().int() })),
+});
+export type AiWaiting = z.infer<typeof AiWaiting>;
+
 export const aiOps = {
   'ai.status': op('Claude settings, whether the Anthropic key is stored, and today\'s spend against the daily cap.', Empty, AiStatus),
   'ai.usage': op(
@@ -79,6 +92,12 @@ export const aiOps = {
       rows: z.array(UsageRow),
     }),
   ),
+  'ai.waiting': op('AI steps waiting for the Anthropic key (and your go-ahead) or for budget, in all and per workflow.', Empty, AiWaiting),
+  'ai.release': op(
+    'Decide about the AI steps waiting for the Anthropic key: "run" lets them call Claude now (under the daily cap: the cap still holds), "discard" cancels their runs. Saving the key alone releases nothing.',
+    z.object({ action: z.enum(['run', 'discard'], { error: 'action must be "run" (let the waiting AI steps call Claude) or "discard" (cancel their runs)' }) }).strict(),
+    z.object({ action: z.enum(['run', 'discard']), steps: z.number().int(), runsCancelled: z.number().int(), message: z.string() }),
+  ),
   'docs.list': op(
     'Workspace documents: brand documents (used in every AI system prompt) and generated deliverables.',
     z.object({ kind: z.enum(['brand', 'deliverable', 'other']).optional() }).strict(),
@@ -96,4 +115,12 @@ export const aiEvents = {
   /** The daily AI spend cap was reached: AI steps wait until tomorrow or until the cap is raised. */
   'ai.capReached': z.object({ day: z.string(), spentUsd: z.number(), capUsd: z.number() }),
   'docs.changed': z.object({ path: z.string() }),
+} as const;
+
+/** Event types the AI domain records. */
+export const aiEventTypes = {
+  'ai.key': eventType('The person released or discarded the AI steps waiting for the Anthropic key (ai.release).', z.object({ action: z.enum(['run', 'discard']) }).passthrough()),
+  'ai.budget': eventType('An ai.* setting changed (a higher cap, other prices): AI steps waiting for budget try again.', z.object({ why: z.string() }).passthrough()),
+  'ai.waiting': eventType('AI steps started waiting for a key or for budget (once per day and cause).', z.object({ kind: z.string() }).passthrough(), 'ai'),
+  'ai.cap_reached': eventType("Today's AI spend reached the daily cap (setting ai.dailyCapUsd).", z.object({ spentUsd: z.number(), capUsd: z.number() }).passthrough(), 'day'),
 } as const;

@@ -21,6 +21,7 @@ export type ApiErrorCode =
   | 'unauthorized'
   | 'forbidden'
   | 'unavailable'
+  | 'corrupt_database'
   | 'internal';
 
 export const statusOf: Record<ApiErrorCode, number> = {
@@ -30,6 +31,8 @@ export const statusOf: Record<ApiErrorCode, number> = {
   not_found: 404,
   conflict: 409,
   unavailable: 503,
+  /** The store is damaged (SQLITE_CORRUPT, stored JSON that no longer parses): the message names the backup to restore. */
+  corrupt_database: 503,
   internal: 500,
 };
 
@@ -82,4 +85,20 @@ export function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, wha
     throw new ApiError('invalid_input', `Invalid ${what}: ${describeIssues(issues)}`, issues);
   }
   return r.data;
+}
+
+/**
+ * A domain event type: a row of the events table (contact.created,
+ * form.submitted …) that workflows start on (event triggers) or wait for.
+ * `data` is the schema of the event's data; `subject` the kind of thing it is
+ * about ("contact", "run" …). Declared by the domain that records it.
+ */
+export interface EventTypeDef<D extends z.ZodType = z.ZodType> {
+  description: string;
+  data: D;
+  subject?: string;
+}
+
+export function eventType<D extends z.ZodType>(description: string, data: D, subject?: string): EventTypeDef<D> {
+  return subject ? { description, data, subject } : { description, data };
 }

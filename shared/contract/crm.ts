@@ -3,7 +3,8 @@
  * funnel KPIs. See docs/crm.md.
  */
 import { z } from 'zod';
-import { op } from './base';
+import { eventType, op } from './base';
+import { RedirectUrl, ResponseTimeout } from './workflow';
 
 export const STAGES = ['subscriber', 'lead', 'mql', 'sql', 'opportunity', 'customer', 'churned'] as const;
 export const Stage = z.enum(STAGES, { error: `use one of ${STAGES.join(', ')}` });
@@ -252,7 +253,7 @@ export type ScoringConfigInput = z.input<typeof ScoringConfig>;
 export const ScoreLine = z.object({
   rule: z.string(),
   label: z.string().optional(),
-  kind: z.enum(['fit', 'behavior', 'decay']),
+  kind: z.enum(['fit', 'behavior', 'adjustment', 'decay']),
   points: z.number().int(),
   /** When it applied: the event's time, the contact's last update (fit) or the scoring time (decay). */
   at: z.string().nullable(),
@@ -284,7 +285,43 @@ export type EventIngest = z.input<typeof EventIngest>;
 /* ---------- import ---------- */
 
 export const ImportMap = z.record(z.string(), z.string());
+
+/** An enabled workflow an import starts (runs: how many at most; null: for some of the rows, its event is not recorded for every row). */
+export const ImportWorkflowStart = z.object({
+  workflowId: z.string(),
+  name: z.string(),
+  event: z.string(),
+  runs: z.number().int().nullable(),
+  /** Its trigger filter, when it has one: it may start fewer runs. */
+  filter: z.string().nullable(),
+});
+/**
+ * Which enabled event-triggered workflows an import starts, computed from the file before
+ * anything is written (contacts.import.preview) and again in the import's answer.
+ */
+export const ImportPlan = z.object({
+  /** One sentence: "This import will start: … for N contacts." or "No workflow will start." */
+  summary: z.string(),
+  start: z.array(ImportWorkflowStart),
+  /** Workflows on a per-row event type that imported rows do not start (their trigger lacks includeImported). */
+  notStarted: z.array(z.object({ workflowId: z.string(), name: z.string(), event: z.string(), why: z.string() })),
+});
+export type ImportPlan = z.infer<typeof ImportPlan>;
+
+const ImportInput = z
+  .object({
+    csv: z.string().max(200 * 1024 * 1024),
+    map: ImportMap.optional(),
+    /** The file's name, recorded in the contacts.imported event. */
+    file: z.string().trim().min(1).max(300).optional(),
+    /** The lead source given to new contacts whose row has none (also recorded in contacts.imported). */
+    source: Text.optional(),
+  })
+  .strict();
+
 export const ImportReport = z.object({
+  /** The id in the data of every event this import recorded (contacts.imported, and its rows' contact.created …). */
+  importId: z.string(),
   rows: z.number().int(),
   created: z.number().int(),
   updated: z.number().int(),
@@ -295,8 +332,23 @@ export const ImportReport = z.object({
   invalid: z.array(z.object({ line: z.number().int(), reason: z.string() })),
   mapping: z.record(z.string(), z.string()),
   durationMs: z.number(),
+  /** The workflows this import starts (the dispatcher starts them from its events). */
+  workflows: ImportPlan,
 });
 export type ImportReport = z.infer<typeof ImportReport>;
+
+export const ImportPreview = z.object({
+  rows: z.number().int(),
+  /** Valid rows whose e-mail is new (the first row of an e-mail repeated in the file). */
+  create: z.number().int(),
+  /** Valid rows whose e-mail belongs to a live contact (or repeats one of the file): updated when something differs. */
+  update: z.number().int(),
+  invalidCount: z.number().int(),
+  invalid: z.array(z.object({ line: z.number().int(), reason: z.string() })),
+  mapping: z.record(z.string(), z.string()),
+  workflows: ImportPlan,
+});
+export type ImportPreview = z.infer<typeof ImportPreview>;
 
 /* ---------- forms, segments, deals, KPIs ---------- */
 
@@ -308,6 +360,24 @@ export const FormDef = z
     fields: z.record(z.string().min(1).max(100), z.string()).refine((m) => Object.values(m).includes('email'), { error: 'map one form field to email' }),
     tags: z.array(Tag).max(20).default([]),
     source: z.string().max(100).nullish(),
+    /**
+     * The thank-you page: a browser form post (urlencoded or multipart) is answered 303 See Other
+     * to this http(s) URL; a JSON post gets { ok: true, redirect }. Fixed here, never taken from the
+     * submission (no open redirect).
+     */
+    redirect: RedirectUrl.nullish(),
+    /**
+     * Wait for the run of this workflow (event trigger form.submitted) started by the submission
+     * and answer with what its `respond` node answers (a personalised redirect, a page, JSON), for
+     * at most `timeout`; otherwise (no respond node ran, the run failed, too slow) the usual answer.
+     */
+    respond: z
+      .object({
+        workflow: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'give the id of a workflow whose trigger is the event form.submitted'),
+        timeout: ResponseTimeout.default('10s'),
+      })
+      .strict()
+      .nullish(),
   })
   .strict();
 export type FormDef = z.infer<typeof FormDef>;
@@ -433,9 +503,14 @@ export const crmOps = {
     Contact,
   ),
   'contacts.import': op(
-    'Import contacts from CSV text (header row; map = CSV column -> contact field, default: by header names).',
-    z.object({ csv: z.string().max(200 * 1024 * 1024), map: ImportMap.optional() }).strict(),
+    'Import contacts from CSV text (header row; map = CSV column -> contact field, default: by header names). Records one contacts.imported event; its rows start only the workflows whose trigger says includeImported.',
+    ImportInput,
     ImportReport,
+  ),
+  'contacts.import.preview': op(
+    'Check a CSV without importing it: valid and invalid rows, new and existing e-mails, and which enabled workflows the import would start.',
+    ImportInput,
+    ImportPreview,
   ),
   'companies.list': op(
     'Companies with their number of contacts (live ones), by name; search matches name or domain, id picks one company.',
@@ -529,3 +604,133 @@ export const crmEvents = {
   'crm.kpi.changed': z.object({ events: z.number().int() }),
 } as const;
 
+
+/** Free-form event data (activity ingested from outside Baton: a page visit, a click …). */
+const AnyData = z.record(z.string(), z.unknown()).nullable();
+const DealData = z.object({ dealId: z.number().int(), value: z.number().nullable().optional(), currency: z.string().nullable().optional() }).passthrough();
+
+/** How a contact was created or changed: the API (and the app), a lead-capture form, a CSV import, event ingest, a workflow, the demo seed. */
+export const CONTACT_VIAS = ['api', 'form', 'import', 'ingest', 'workflow', 'demo'] as const;
+const Via = z.enum(CONTACT_VIAS);
+/** Set on every event a CSV import records for one of its rows; event triggers skip such events unless `includeImported: true`. */
+const ImportId = z.string().min(1);
+
+/**
+ * A contact as a workflow needs it, in the data of contact.created, contact.updated
+ * (at the top level: `input.name`, `input.score`) and segment.entered/left (`input.contact`).
+ * As of the commit of the change that recorded the event (the score included).
+ */
+export const EventContact = z
+  .object({
+    id: z.number().int(),
+    email: z.string(),
+    firstName: z.string().nullable(),
+    lastName: z.string().nullable(),
+    /** "First Last", or the one that is known; null when neither is. */
+    name: z.string().nullable(),
+    phone: z.string().nullable(),
+    title: z.string().nullable(),
+    company: z.object({ id: z.number().int(), name: z.string().nullable(), domain: z.string().nullable() }).nullable(),
+    stage: Stage,
+    score: z.number().int(),
+    tags: z.array(z.string()),
+    source: z.string().nullable(),
+    utm: z.object({ source: z.string().nullable(), medium: z.string().nullable(), campaign: z.string().nullable(), term: z.string().nullable(), content: z.string().nullable() }),
+    timeZone: z.string().nullable(),
+    consent: Consent,
+    custom: z.record(z.string(), z.unknown()),
+  })
+  .passthrough();
+export type EventContact = z.infer<typeof EventContact>;
+
+/** One changed field of a contact.updated event (fields: email, firstName …, company, tags, custom.<name>). */
+export const FieldChange = z.object({ from: z.unknown(), to: z.unknown() });
+
+/**
+ * Event types the CRM records on a contact's timeline (rows of the events
+ * table; the subject is the contact). Workflows start on them (event triggers),
+ * wait for them, and scoring rules and segments count them. Activity from
+ * outside (events.ingest, forms, tracking) may carry other types too.
+ */
+export const crmEventTypes = {
+  'contact.created': eventType(
+    'A contact was created (via: api, form, import, ingest, workflow, demo); the data is the contact as of that commit, score included. Rows of a CSV import carry importId and start a workflow only when its trigger says includeImported.',
+    EventContact.extend({
+      via: Via,
+      /** The stage it was created with (`stage` is as of the commit: scoring may have promoted it in the same write). */
+      initialStage: Stage.optional(),
+      importId: ImportId.optional(),
+      form: z.string().optional(),
+      /** The workflow whose node wrote it (via "workflow"). */
+      workflowId: z.string().optional(),
+    }),
+    'contact',
+  ),
+  'contact.updated': eventType(
+    'A write changed fields, tags or custom fields of a contact (one event per write, none when nothing changed); changes lists each changed field as { from, to }, the rest is the contact after the write.',
+    EventContact.extend({ changes: z.record(z.string(), FieldChange), via: Via, importId: ImportId.optional(), form: z.string().optional(), workflowId: z.string().optional() }),
+    'contact',
+  ),
+  'contacts.imported': eventType(
+    'A CSV import finished: one event per import, whatever its size; id is the import id its rows carry as importId (contact.created / contact.updated …).',
+    z
+      .object({
+        id: ImportId,
+        file: z.string().nullable(),
+        source: z.string().nullable(),
+        rows: z.number().int(),
+        created: z.number().int(),
+        updated: z.number().int(),
+        unchanged: z.number().int(),
+        invalid: z.number().int(),
+      })
+      .passthrough(),
+    'import',
+  ),
+  'segment.entered': eventType(
+    'The contact started matching a saved segment (a change to its fields, tags, score or events, or time passing); not for the members a segment has when it is saved.',
+    z.object({ segmentId: z.number().int(), segmentName: z.string(), contact: EventContact, importId: ImportId.optional() }).passthrough(),
+    'contact',
+  ),
+  'segment.left': eventType(
+    'The contact stopped matching a saved segment (not when it is deleted or the segment is edited).',
+    z.object({ segmentId: z.number().int(), segmentName: z.string(), contact: EventContact, importId: ImportId.optional() }).passthrough(),
+    'contact',
+  ),
+  'contact.merged': eventType(
+    'Another contact was merged into this one.',
+    z.object({ sourceId: z.number().int(), sourceEmail: z.string(), movedEvents: z.number().int(), movedDeals: z.number().int() }).passthrough(),
+    'contact',
+  ),
+  'lifecycle.changed': eventType(
+    'The contact moved to another lifecycle stage (by hand, by score, by a deal, by a merge).',
+    z.object({ from: z.string(), to: z.string(), reason: z.string(), importId: ImportId.optional() }).passthrough(),
+    'contact',
+  ),
+  'score.crossed': eventType(
+    'The score crossed the MQL or SQL threshold and the contact was promoted.',
+    z.object({ threshold: z.string(), score: z.number(), minScore: z.number().optional(), from: z.string(), to: z.string(), importId: ImportId.optional() }).passthrough(),
+    'contact',
+  ),
+  'form.submitted': eventType(
+    'A lead-capture form was submitted (POST /hooks/forms/<form>).',
+    z.object({ form: z.string(), email: z.string(), fields: z.record(z.string(), z.unknown()) }).passthrough(),
+    'contact',
+  ),
+  'deal.opened': eventType('A deal was opened for the contact.', DealData, 'contact'),
+  'deal.won': eventType('A deal of the contact was won.', DealData, 'contact'),
+  'deal.lost': eventType('A deal of the contact was lost.', DealData, 'contact'),
+  'page.visited': eventType('The contact visited a page of the website (tracking or ingest).', AnyData, 'contact'),
+  'email.opened': eventType('The contact opened an e-mail (tracking or ingest).', AnyData, 'contact'),
+  'email.clicked': eventType('The contact clicked a link in an e-mail (tracking or ingest).', AnyData, 'contact'),
+  'score.adjusted': eventType(
+    'A workflow added or removed score points (crm.score); the score explanation shows the reason and re-scoring keeps it.',
+    z.object({ points: z.number().int(), reason: z.string(), workflowId: z.string().optional(), runId: z.string().optional(), nodeId: z.string().optional() }).passthrough(),
+    'contact',
+  ),
+  custom: eventType(
+    'A custom event on the contact (crm.event.record, events.ingest); data.name names it (webinar.attended), the rest is free.',
+    z.object({ name: z.string().optional() }).passthrough().nullable(),
+    'contact',
+  ),
+} as const;

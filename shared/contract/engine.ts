@@ -3,8 +3,8 @@
  * escalations, plans and learnings (docs/engine.md).
  */
 import { z } from 'zod';
-import { Empty, op } from './base';
-import { Trigger, ValidationIssue, WorkflowId } from './workflow';
+import { Empty, eventType, op } from './base';
+import { NodeId, Trigger, ValidationIssue, WorkflowId } from './workflow';
 
 export const RunStatus = z.enum(['queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled']);
 export type RunStatus = z.infer<typeof RunStatus>;
@@ -19,8 +19,8 @@ export type ApprovalStatus = z.infer<typeof ApprovalStatus>;
 
 /** How a run was started. */
 export const RunTrigger = z.object({
-  type: z.enum(['manual', 'schedule', 'event', 'webhook', 'subworkflow', 'error', 'api', 'cli']),
-  /** schedule: the fire time; event: the event id; webhook: the slug … */
+  type: z.enum(['manual', 'schedule', 'event', 'webhook', 'subworkflow', 'error', 'api', 'cli', 'test']),
+  /** schedule: the fire time; event: the event id; webhook: the slug; test: { workflowId, from? } … */
   detail: z.unknown().optional(),
 });
 export type RunTrigger = z.infer<typeof RunTrigger>;
@@ -76,10 +76,27 @@ export const StepDetail = z.object({
 });
 export type StepDetail = z.infer<typeof StepDetail>;
 
+/** What a `respond` node answered the caller waiting on a run (webhook, form); the first one wins. */
+export const RunResponse = z.object({
+  /** The node that answered, and its run (this run, or a forEach body / sub-workflow run below it). */
+  nodeId: z.string(),
+  fromRunId: z.string(),
+  status: z.number().int(),
+  headers: z.record(z.string(), z.string()),
+  /** The http(s) URL the caller was redirected to, or null. */
+  redirect: z.string().nullable(),
+  /** Size of the body in bytes (the body itself is in the node's params or its input). */
+  bodyBytes: z.number().int(),
+  at: z.string(),
+});
+export type RunResponse = z.infer<typeof RunResponse>;
+
 export const RunDetail = RunSummary.extend({
   input: z.unknown(),
   output: z.unknown(),
   steps: z.array(StepDetail),
+  /** The answer a respond node recorded for this run's caller (null when none ran). */
+  response: RunResponse.nullable().optional(),
 });
 export type RunDetail = z.infer<typeof RunDetail>;
 
@@ -97,6 +114,13 @@ export const WorkflowSummary = z.object({
   runs7d: z.number().int(),
   successRate7d: z.number().nullable(),
   activeRuns: z.number().int(),
+  /**
+   * Event triggers: where the trigger starts. Events with an id up to `eventId` were recorded
+   * before the workflow was enabled (or its trigger changed, at `at`; null for workflows stored
+   * before this was recorded) and are never dispatched to it; workflows.backfill runs them on
+   * request. Null for other triggers.
+   */
+  eventsFrom: z.object({ eventId: z.number().int(), at: z.string().nullable() }).nullable(),
 });
 export type WorkflowSummary = z.infer<typeof WorkflowSummary>;
 
@@ -151,6 +175,8 @@ export const Escalation = z.object({
   createdAt: z.string(),
   acknowledgedAt: z.string().nullable(),
   acknowledgedBy: z.string().nullable(),
+  /** Kept on top of the open escalations (escalations.list, the Dashboard) until acknowledged: e.g. the AI spend cap reached. */
+  pinned: z.boolean(),
 });
 export type Escalation = z.infer<typeof Escalation>;
 
@@ -215,11 +241,99 @@ export const AutomationKpi = z.object({
   failedLast24h: z.number().int(),
 });
 export type AutomationKpi = z.infer<typeof AutomationKpi>;
+/** workflows.backfill: what a dry run counts, and what a real one started. */
+export const BackfillResult = z.object({
+  id: z.string(),
+  dryRun: z.boolean(),
+  /** The trigger's event type and filter (JSONata). */
+  event: z.string(),
+  filter: z.string().nullable(),
+  /** Events with an id up to this were recorded before the trigger listened (the "existing" events). */
+  eventsFrom: z.number().int(),
+  listeningSince: z.string().nullable(),
+  /** Existing events of the trigger's type (since `since`). */
+  scanned: z.number().int(),
+  /** Of those, the ones the filter accepts. */
+  matching: z.number().int(),
+  /** Matching events that already have a run (an earlier backfill): never started again. */
+  alreadyRun: z.number().int(),
+  /** Runs this call starts (dry run: would start), at most `limit`, oldest events first. */
+  toStart: z.number().int(),
+  /** Runs started (always 0 in a dry run). */
+  started: z.number().int(),
+  /** Events whose subject already has an active run of the workflow (settings.reenroll false). */
+  skippedActive: z.number().int(),
+  /** Matching events without a run beyond `limit` (a later call starts them). */
+  remaining: z.number().int(),
+  /** The first runs started (at most 100). */
+  runIds: z.array(z.string()),
+});
+export type BackfillResult = z.infer<typeof BackfillResult>;
+
 const KpiDay = z.iso.date({ error: 'use a date such as 2025-03-01' });
 
 const IsoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'use an ISO date such as 2025-01-31 or 2025-01-31T08:00:00Z');
 const Limit = z.number().int().min(1).max(1000).default(50);
 const Json = z.unknown();
+
+/**
+ * Test runs (workflows.testRun) run a draft definition under a workflow of their own, `test~<id>`: it is
+ * never listed, never triggered, its runs are marked `trigger.type = "test"` and left out of the KPIs and
+ * of the real workflow's counts. Not a valid WorkflowId, so no import can take or reach it.
+ */
+export const TEST_WORKFLOW_PREFIX = 'test~';
+export const testWorkflowId = (id: string): string => `${TEST_WORKFLOW_PREFIX}${id}`;
+export const isTestWorkflowId = (id: string): boolean => id.startsWith(TEST_WORKFLOW_PREFIX);
+/** The workflow a test workflow's id stands for (the id itself when it is not one). */
+export const realWorkflowId = (id: string): string => (isTestWorkflowId(id) ? id.slice(TEST_WORKFLOW_PREFIX.length) : id);
+
+/** One field of a node's params or of an event's data, as the docs and the editor list them. */
+export const ParamInfo = z.object({
+  name: z.string(),
+  required: z.boolean(),
+  /** A short type: string, number, boolean, list, object, one of "a" | "b", or several joined by " or ". */
+  type: z.string(),
+  /** True when the value may be an expression ("=input.x"). */
+  expression: z.boolean(),
+  description: z.string().optional(),
+});
+export type ParamInfo = z.infer<typeof ParamInfo>;
+
+/** A node type of the registry, as the editor's palette and forms use it. */
+export const NodeTypeInfo = z.object({
+  type: z.string(),
+  domain: z.string(),
+  description: z.string(),
+  params: z.array(ParamInfo),
+  /** JSON Schema (draft 2020-12) of the params as written, generated from the node's own zod schema (the one the validator uses). */
+  schema: z.unknown(),
+  /** Params that are expressions without "=" (raw), expressions kept as text (deferred), or left exactly as written (opaque): dotted paths. */
+  expressions: z.object({ raw: z.array(z.string()), deferred: z.array(z.string()), opaque: z.array(z.string()) }),
+  /** Static branch names (besides "error"), or null when the params decide them (ask nodes.branches). */
+  branches: z.array(z.string()).nullable(),
+});
+export type NodeTypeInfo = z.infer<typeof NodeTypeInfo>;
+
+/** An event type workflows can start on or wait for, with the shape of its data. */
+export const EventTypeInfo = z.object({
+  type: z.string(),
+  domain: z.string(),
+  description: z.string(),
+  subject: z.string().nullable(),
+  data: z.array(ParamInfo),
+  /** JSON Schema of the event's data (what a run started by it gets as `input`). */
+  schema: z.unknown(),
+});
+export type EventTypeInfo = z.infer<typeof EventTypeInfo>;
+
+export const ExpressionResult = z.object({
+  ok: z.boolean(),
+  /** The value (cut to a preview when `truncated`). */
+  value: z.unknown().optional(),
+  error: z.object({ message: z.string(), position: z.number().int().optional() }).optional(),
+  truncated: z.boolean(),
+});
+export type ExpressionResult = z.infer<typeof ExpressionResult>;
 
 export const engineOps = {
   'workflows.list': op('Workflows with enabled, version, last run, next run and 7-day success rate.', Empty,
@@ -235,6 +349,18 @@ export const engineOps = {
     z.object({ definition: Json })),
   'workflows.enable': op('Enable a workflow (its triggers start runs).', z.object({ id: WorkflowId }).strict(), z.object({ id: z.string(), enabled: z.boolean() })),
   'workflows.disable': op('Disable a workflow (triggers stop; runs in flight finish).', z.object({ id: WorkflowId }).strict(), z.object({ id: z.string(), enabled: z.boolean() })),
+  'workflows.backfill': op(
+    'Run an event-triggered workflow for the matching events recorded before its trigger started listening (it never does by itself). dryRun: true counts them and starts nothing; ask for the count first. Each event runs at most once (idempotency key event:<id>).',
+    z
+      .object({
+        id: WorkflowId,
+        since: IsoDate.optional(),
+        limit: z.number().int().min(1, 'limit must be at least 1').max(100_000, 'limit must be at most 100,000').default(1000),
+        dryRun: z.boolean({ error: 'say dryRun: true to count the matching events, or dryRun: false to start their runs' }),
+      })
+      .strict(),
+    BackfillResult,
+  ),
   'workflows.nodeStats': op('Per node of a workflow: how many of its steps succeeded, failed, wait, were skipped … in the runs of the last N days.',
     z.object({ id: WorkflowId, days: z.number().int().min(1, 'days must be at least 1').max(3650, 'days must be at most 3650').default(7) }).strict(),
     z.object({ id: z.string(), days: z.number().int(), since: z.string(), runs: z.number().int(), nodes: z.record(z.string(), NodeStats) })),
@@ -269,7 +395,7 @@ export const engineOps = {
       decided: z.number().int(),
       pending: z.number().int(),
     })),
-  'escalations.list': op('Escalations, newest first.', z.object({ acknowledged: z.boolean().optional(), limit: Limit }).strict(),
+  'escalations.list': op('Escalations: pinned open ones first (they stay there until acknowledged), then newest first.', z.object({ acknowledged: z.boolean().optional(), limit: Limit }).strict(),
     z.object({ escalations: z.array(Escalation), unacknowledged: z.number().int() })),
   'escalations.acknowledge': op('Acknowledge an escalation.', z.object({ id: z.string(), by: z.string().max(200).optional() }).strict(), Escalation),
   'events.publish': op('Append a domain event; starts matching event-triggered workflows and resumes runs waiting for it.',
@@ -279,6 +405,21 @@ export const engineOps = {
   'plans.add': op('Record a plan.', z.object({ workflow: z.string(), runId: z.string().optional(), title: z.string().min(1), content: Json }).strict(), Plan),
   'learnings.list': op('What earlier runs learned, newest first.', z.object({ workflow: z.string().optional(), limit: Limit }).strict(), z.object({ learnings: z.array(Learning) })),
   'learnings.add': op('Record a learning for the next runs.', z.object({ workflow: z.string(), runId: z.string().optional(), text: z.string().min(1), tags: z.array(z.string()).default([]) }).strict(), Learning),
+  'nodes.catalog': op('Every node type of the registry (domain nodes included): description, params (field list and JSON Schema), expression params and branches.', Empty,
+    z.object({ nodes: z.array(NodeTypeInfo) })),
+  'nodes.branches': op('The branches (besides "error") a node of this type has with these params (switch cases, ai.generate branches); null with the problems when the params are not valid.',
+    z.object({ type: z.string().min(1, 'give a node type'), params: Json }).strict(),
+    z.object({ branches: z.array(z.string()).nullable(), issues: z.array(ValidationIssue) })),
+  'events.catalog': op('Every event type workflows can start on or wait for, with the shape of its data.', Empty, z.object({ events: z.array(EventTypeInfo) })),
+  'workflows.testRun': op(
+    'Test-run a definition, saved or not (it is checked like an import first): the whole workflow, or from one node on (that node and everything after it) with pinned input. A real run that does what its nodes do, marked as a test run: not counted in the KPIs nor in the workflow\'s own figures, no failure escalation.',
+    z.object({ definition: Json, input: Json.optional(), from: NodeId.optional() }).strict(),
+    z.object({ runId: z.string(), workflowId: z.string(), version: z.number().int(), nodes: z.array(z.string()) })),
+  'schedules.preview': op('A schedule in words and its next fire times in its time zone (checked like an import).',
+    z.object({ cron: z.string().max(200), timezone: z.string().max(100), count: z.number().int().min(1).max(20).default(5) }).strict(),
+    z.object({ ok: z.boolean(), text: z.string().nullable(), next: z.array(z.string()), issues: z.array(ValidationIssue) })),
+  'expressions.evaluate': op('Evaluate an expression (JSONata, without "=") against sample data { input, prev, steps, run }: at most 1 s and 500 levels deep; the value is cut to 64 KiB.',
+    z.object({ expression: z.string().max(20_000), scope: Json.optional() }).strict(), ExpressionResult),
 } as const;
 
 export const RunUpdated = z.object({
@@ -296,6 +437,7 @@ export const EscalationRaised = z.object({
   createdAt: z.string(),
   runId: z.string().optional(),
   workflowId: z.string().optional(),
+  pinned: z.boolean().optional(),
 });
 export type EscalationRaised = z.infer<typeof EscalationRaised>;
 
@@ -306,4 +448,20 @@ export const engineEvents = {
   'escalation.raised': EscalationRaised,
   'approvals.count': z.object({ pending: z.number().int() }),
   'workflows.changed': z.object({ id: z.string() }),
+  /** A respond node recorded the answer for the caller waiting on run `id` (the top-level run). */
+  'run.responded': z.object({ id: z.string(), workflowId: z.string(), nodeId: z.string(), status: z.number().int(), at: z.string() }),
+} as const;
+
+/** Event types the engine records (rows of the events table a workflow can start on or wait for). */
+export const engineEventTypes = {
+  'run.failed': eventType(
+    'A top-level run failed after its retries (also starts the workflow\'s error workflow).',
+    z.object({ runId: z.string(), workflowId: z.string(), error: z.object({ message: z.string() }).passthrough() }).passthrough(),
+    'run',
+  ),
+  'approval.decided': eventType(
+    'An approval was approved, rejected or expired.',
+    z.object({ approvalId: z.string(), runId: z.string(), status: z.enum(['approved', 'rejected', 'expired']), decidedBy: z.string().nullable().optional() }).passthrough(),
+    'approval',
+  ),
 } as const;

@@ -4,7 +4,7 @@
  * docs/sequences.md.
  */
 import { z } from 'zod';
-import { Empty, op } from './base';
+import { Empty, eventType, op } from './base';
 import { Duration } from './workflow';
 import { Money, TimeZone } from './crm';
 
@@ -159,9 +159,14 @@ export const Task = z.object({
   id: z.number().int(),
   title: z.string(),
   contactId: z.number().int().nullable(),
+  /** The contact's name (else e-mail), when the task is for a contact. */
+  contactName: z.string().nullable(),
   dealId: z.number().int().nullable(),
+  dealTitle: z.string().nullable(),
   source: z.string(),
   status: z.enum(['open', 'done']),
+  /** When it is due (crm.task.create `due`), or null. */
+  dueAt: z.string().nullable(),
   createdAt: z.string(),
   doneAt: z.string().nullable(),
 });
@@ -196,7 +201,9 @@ export const salesOps = {
   'pipeline.get': op('Pipeline stages and auto-create settings.', Empty, PipelineConfig),
   'pipeline.set': op('Replace the pipeline configuration.', PipelineConfig, PipelineConfig),
   'pipeline.scan': op('Look for deals past their stage time limit and raise stale-deal escalations.', Empty, z.object({ stale: z.number() })),
-  'tasks.list': op('Operator tasks (newest first).', z.object({ status: z.enum(['open', 'done']).optional(), limit: z.number().int().min(1).max(1000).default(100) }).strict(), z.object({ tasks: z.array(Task) })),
+  'tasks.list': op('Operator tasks: open ones by due date (undated last), others newest first; of one contact or one deal.',
+    z.object({ status: z.enum(['open', 'done']).optional(), contactId: z.number().int().positive().optional(), dealId: z.number().int().positive().optional(), limit: z.number().int().min(1).max(1000).default(100) }).strict(),
+    z.object({ tasks: z.array(Task) })),
   'tasks.done': op('Mark a task done.', z.object({ id: z.number().int().positive() }).strict(), Task),
   'escalationRules.get': op('The escalation rules.', Empty, z.object({ rules: z.array(EscalationRule) })),
   'escalationRules.defaults': op('The default escalation rules (the operator\'s playbook), to restore them with escalationRules.set.', Empty, z.object({ rules: z.array(EscalationRule) })),
@@ -206,4 +213,26 @@ export const salesOps = {
 export const salesEvents = {
   'sales.email.sent': z.object({ messageId: z.string(), contactId: z.number().nullable(), subject: z.string() }),
   'sales.enrollment.changed': z.object({ id: z.number(), sequenceId: z.string(), contactId: z.number(), status: z.string(), reason: z.string().nullable() }),
+  'sales.task.changed': z.object({ id: z.number(), status: z.enum(['open', 'done']), contactId: z.number().nullable() }),
+} as const;
+
+const InboundData = z.object({ messageId: z.string(), inboundMessageId: z.string(), subject: z.string() }).passthrough().nullable();
+
+/** Event types the sales domain records on a contact's timeline (e-mail out and in, the pipeline). */
+export const salesEventTypes = {
+  'email.sent': eventType(
+    'An e-mail to the contact was accepted by the SMTP server.',
+    z.object({ messageId: z.string(), subject: z.string(), sequenceId: z.string().nullable(), runId: z.string().nullable() }).passthrough(),
+    'contact',
+  ),
+  'email.replied': eventType('The contact replied to an e-mail Baton sent (found by IMAP).', InboundData, 'contact'),
+  'email.auto_replied': eventType('An automatic reply (out of office …) to an e-mail Baton sent; it does not end sequences.', InboundData, 'contact'),
+  'email.bounced': eventType('An e-mail to the contact bounced (the address is suppressed when the bounce is hard).', InboundData, 'contact'),
+  'email.complained': eventType('The contact marked an e-mail as spam (the address is suppressed).', InboundData, 'contact'),
+  'email.unsubscribed': eventType('The contact unsubscribed (link, one-click or by hand).', z.object({ via: z.string() }).passthrough().nullable(), 'contact'),
+  'deal.stage_changed': eventType(
+    'A deal of the contact moved to another pipeline stage.',
+    z.object({ dealId: z.number().int(), from: z.string(), to: z.string(), on: z.string().optional() }).passthrough(),
+    'contact',
+  ),
 } as const;

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { PriceTable } from './ai';
 import { Email, TimeZone } from './crm';
 import { EscalationRule, PipelineConfig } from './sales';
+import { Duration } from './workflow';
 
 const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'use HH:MM on a 24-hour clock, e.g. 22:00');
 const Host = z
@@ -22,6 +23,11 @@ const Host = z
   .regex(/^[A-Za-z0-9.-]+$|^\[[0-9A-Fa-f:.]+\]$/, 'use a host name or IP address without scheme or port, e.g. smtp.example.com');
 const Port = z.number({ error: 'use a port number' }).int('use a whole number').min(1, 'use a port from 1 to 65535').max(65535, 'use a port from 1 to 65535');
 const HttpUrl = z.url({ protocol: /^https?$/, error: 'use an http(s) address such as https://example.com' });
+/** The address the outside world reaches Baton at: http(s), no user name, query or fragment (a path prefix is fine). */
+export const PublicUrl = HttpUrl.refine((v) => {
+  const u = new URL(v);
+  return !u.username && !u.password && !u.search && !u.hash;
+}, 'use the address only, e.g. https://baton.example.com (no user name, ?query or #fragment)');
 
 export interface SettingDef {
   schema: z.ZodType;
@@ -58,7 +64,7 @@ export const SETTINGS = {
   'ai.model': def(z.string().trim().min(1, 'name a Claude model such as claude-sonnet-4-6').max(100).nullable(), 'Default model', undefined, 'claude-sonnet-4-6'),
   'ai.maxTokens': def(z.number().int('use a whole number').min(1, 'at least 1').max(128_000, 'at most 128000').nullable(), 'Max output tokens per call', undefined, 1024),
   'ai.confidenceThreshold': def(z.number().min(0, 'use a number from 0 to 1').max(1, 'use a number from 0 to 1').nullable(), 'Ask me below this confidence', 'An AI draft whose review is less sure than this goes to your approvals.', 0.7),
-  'ai.dailyCapUsd': def(z.number().positive('use a positive amount, or clear it for no cap').max(1_000_000, 'at most 1000000 USD').nullable(), 'Daily spend cap (USD)', 'AI steps wait and you are alerted when today\'s spend reaches it.', 10),
+  'ai.dailyCapUsd': def(z.number().positive('use a positive amount, or clear it for no cap').max(1_000_000, 'at most 1000000 USD').nullable(), 'Daily spend cap (USD)', 'A warning at 80 %; at the cap AI steps stop until tomorrow (a call starts only if its largest possible cost fits) and a pinned alert stays until you acknowledge it.', 10),
   'ai.prices': def(PriceTable.nullable(), 'Price table (USD per million tokens)'),
   'ai.baseUrl': def(HttpUrl.nullable(), 'API base URL', 'Leave empty for Anthropic\'s API.'),
   // Notifications
@@ -67,6 +73,36 @@ export const SETTINGS = {
   'notifications.sound': def(z.boolean(), 'Play a sound', undefined, true),
   'notifications.quietHours': def(z.object({ start: HHMM, end: HHMM }).strict().nullable(), 'Quiet hours (only critical alerts notify)'),
   'notifications.approvals': def(z.boolean(), 'Notify me of new approvals', undefined, true),
+  // Workflow engine (docs/engine.md, "Limits")
+  'engine.subworkflowDepth': def(z.number().int('use a whole number').min(1, 'at least 1').max(1000, 'at most 1000').nullable(), 'Sub-workflow levels, at most', 'A run may start sub-workflows this many levels deep; a deeper start fails its step, naming the chain of workflows.', 10),
+  'engine.maxStepOutputBytes': def(
+    z.number().int('use a whole number of bytes').min(1024, 'at least 1024 bytes').max(256 * 1024 * 1024, 'at most 268435456 bytes (256 MB)').nullable(),
+    'Largest step output (bytes)',
+    'A step whose output (or event data it publishes) is larger fails, naming the size.',
+    1024 * 1024,
+  ),
+  // Workflow engine (read when the engine starts)
+  'engine.stepTimeout': def(
+    Duration.nullable(),
+    'Step timeout when a node sets none',
+    'Also the limit for evaluating a step\'s expressions. A step past it fails; a worker stuck in it is ended. A duration such as "60s" or "5m".',
+    '60s',
+  ),
+  'engine.workerHeapMb': def(
+    z.number({ error: 'use a number of megabytes' }).int('use a whole number').min(64, 'at least 64 MB').max(16_384, 'at most 16384 MB').nullable(),
+    'Memory limit per engine worker (MB)',
+    'A worker that reaches it is ended; a step whose worker dies twice fails.',
+    512,
+  ),
+  // Server and public address (docs/server.md)
+  'server.publicUrl': def(
+    PublicUrl.nullable(),
+    'Public address',
+    'Where mail links, tracking links, forms and webhooks reach this Baton from the internet (a tunnel or reverse proxy to this machine), e.g. https://baton.example.com.',
+    'http://127.0.0.1:4717',
+  ),
+  'server.port': def(Port.nullable(), 'Port of the local HTTP surface', 'The desktop app serves the API, web UI, forms and webhooks on 127.0.0.1 at this port (restart to apply).', 4717),
+  'server.trustProxy': def(z.boolean(), 'Behind a tunnel or reverse proxy on this machine', 'Rate limits then count requests by the last X-Forwarded-For address instead of 127.0.0.1 (restart to apply).', false),
   // Data
   'backup.keep': def(z.number().int('use a whole number').min(1, 'keep at least 1').max(1000, 'at most 1000').nullable(), 'Backups to keep', undefined, 10),
 } satisfies Record<string, SettingDef>;
@@ -96,6 +132,7 @@ export const INTERNAL_SETTINGS = {
   'pipeline.config': def(PipelineConfig, 'Pipeline stages (pipeline.set)'),
   // AI limits
   'ai.timeoutMs': def(z.number().int().min(1_000, 'at least 1000 ms').max(3_600_000, 'at most 3600000 ms').nullable(), 'Claude call time limit (ms)', undefined, 120_000),
+  'ai.keyWaitHours': def(z.number().min(0.01, 'at least 0.01 hours').max(24 * 365, 'at most 8760 hours').nullable(), 'Hours an AI step waits for the key and your go-ahead before it fails', undefined, 24),
   'ai.maxRetries': def(z.number().int().min(0, 'at least 0').max(10, 'at most 10').nullable(), 'Claude call retries', undefined, 2),
   'ai.maxFieldChars': def(z.number().int().min(50, 'at least 50').max(200_000, 'at most 200000').nullable(), 'Untrusted text: characters kept per field', undefined, 4_000),
   'ai.maxDataChars': def(z.number().int().min(500, 'at least 500').max(1_000_000, 'at most 1000000').nullable(), 'Untrusted text: characters kept in all', undefined, 40_000),
@@ -103,6 +140,11 @@ export const INTERNAL_SETTINGS = {
   'wordpress.siteUrl': def(HttpUrl.nullable(), 'WordPress site address'),
   'wordpress.user': def(z.string().trim().min(1).max(200).nullable(), 'WordPress user name'),
   'wordpress.timeoutMs': def(z.number().int().min(1_000, 'at least 1000 ms').max(600_000, 'at most 600000 ms').nullable(), 'WordPress request time limit (ms)', undefined, 30_000),
+  // Hosts
+  'host.dataMoved': def(z.object({ from: z.string(), to: z.string(), at: z.string() }).passthrough().nullable(), 'The one-time move of an earlier data folder (shown on the dashboard until dismissed)'),
+  // Billing (Stripe; docs/billing.md)
+  'billing.apiUrl': def(HttpUrl.nullable(), 'Stripe API address', 'Leave empty for Stripe (https://api.stripe.com); set for a Stripe-compatible test server or a proxy.'),
+  'billing.reconcileMinutes': def(z.number().int('use a whole number of minutes').min(5, 'at least 5 minutes').max(1440, 'at most 1440 minutes (a day)').nullable(), 'Reconcile with Stripe every (minutes)', undefined, 60),
   // Desktop window
   'window.bounds': def(z.object({ x: z.number().int(), y: z.number().int(), width: z.number().int().min(1).max(100_000), height: z.number().int().min(1).max(100_000) }).strict(), 'Window position and size'),
 } satisfies Record<string, SettingDef>;
@@ -155,7 +197,62 @@ export function closeSettingKeys(key: string, n = 5): string[] {
 
 /** The message for a key Baton does not know. */
 export function unknownSettingMessage(key: string): string {
-  return `"${key}" is not a setting Baton knows; did you mean ${closeSettingKeys(key).join(', ')}? (every key: baton settings keys)`;
+  return `"${key}" is not a setting Baton knows; did you mean ${closeSettingKeys(key).join(', ')}? (every key: npx baton settings keys)`;
+}
+
+/** The public address as stored (server.publicUrl, else the earlier email.publicUrl), without a trailing slash, or null. */
+export function storedPublicUrl(settings: Record<string, unknown>): string | null {
+  for (const key of ['server.publicUrl', 'email.publicUrl']) {
+    const v = settings[key];
+    if (typeof v === 'string' && v.trim()) return v.trim().replace(/\/+$/, '');
+  }
+  return null;
+}
+
+/** True when an address only reaches this machine (localhost, 127.x, ::1): mail links and forms from outside cannot use it. */
+export function isLoopbackUrl(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  } catch {
+    return true;
+  }
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || host === '0.0.0.0' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * The address links and forms use: the stored public address, else this
+ * machine's own (`localUrl` when known, e.g. the page's origin in a browser,
+ * else http://127.0.0.1:<server.port>).
+ */
+export function publicAddress(settings: Record<string, unknown>, localUrl?: string): { url: string; configured: boolean; loopback: boolean } {
+  const stored = storedPublicUrl(settings);
+  const port = typeof settings['server.port'] === 'number' ? settings['server.port'] : 4717;
+  const url = stored ?? (localUrl ? localUrl.replace(/\/+$/, '') : `http://127.0.0.1:${port}`);
+  return { url, configured: stored !== null, loopback: isLoopbackUrl(url) };
+}
+
+/**
+ * The dashboard's warning: the public address only reaches this machine while
+ * something needs the internet to reach Baton (an enabled sequence's mail links,
+ * a form, an enabled webhook). Null when all is well.
+ */
+export function reachabilityWarning(input: { settings: Record<string, unknown>; localUrl?: string; activeSequences: number; forms: number; enabledHooks: number }): { title: string; detail: string; fix: string } | null {
+  const addr = publicAddress(input.settings, input.localUrl);
+  if (!addr.loopback) return null;
+  const n = (k: number, one: string, many: string) => `${k} ${k === 1 ? one : many}`;
+  const things = [
+    input.activeSequences > 0 ? n(input.activeSequences, 'active sequence', 'active sequences') : null,
+    input.forms > 0 ? n(input.forms, 'form', 'forms') : null,
+    input.enabledHooks > 0 ? n(input.enabledHooks, 'webhook', 'webhooks') : null,
+  ].filter((x): x is string => x !== null);
+  if (things.length === 0) return null;
+  const port = new URL(addr.url).port || '4717';
+  return {
+    title: 'Mail links and forms will not reach Baton',
+    detail: `The public address is ${addr.url}${addr.configured ? '' : ' (not set)'}, which only this computer can open, and you have ${things.join(', ')}. Unsubscribe and tracking links in e-mails, posts from your web forms and webhooks from other services need an address the internet can reach.`,
+    fix: `Run a tunnel to this machine (for example cloudflared tunnel --url http://127.0.0.1:${port}) or a TLS reverse proxy, then enter its https:// address as the public address in Settings > Server.`,
+  };
 }
 
 /** The problem with a value for a key, or null when it may be stored. */

@@ -6,7 +6,7 @@ export const SECRET_NAME_RULE = 'use 2-64 characters: capital letters, digits an
 export const SecretName = z.string().regex(/^[A-Z][A-Z0-9_]{1,63}$/, SECRET_NAME_RULE);
 
 export const SecretBackend = z.object({
-  kind: z.enum(['keychain', 'env']),
+  kind: z.enum(['keychain', 'file', 'env']),
   /** Human sentence shown in doctor, the CLI and Settings. */
   detail: z.string(),
   /** Whether the backend can store values (the env backend is read-only). */
@@ -14,7 +14,11 @@ export const SecretBackend = z.object({
 });
 export type SecretBackend = z.infer<typeof SecretBackend>;
 
-export const BackupInfo = z.object({ file: z.string(), size: z.number(), createdAt: z.string() });
+/**
+ * A backup in <data>/backups. `verifiedAt`: when it was opened read-only and passed a
+ * full integrity check (null: never checked, e.g. taken by an older Baton).
+ */
+export const BackupInfo = z.object({ file: z.string(), size: z.number(), createdAt: z.string(), verifiedAt: z.string().nullable() });
 export type BackupInfo = z.infer<typeof BackupInfo>;
 
 export const SystemInfo = z.object({
@@ -27,6 +31,8 @@ export const SystemInfo = z.object({
   integrity: z.string(),
   startedAt: z.string(),
   host: z.enum(['electron', 'server', 'cli']),
+  /** The newest backup that passed its integrity check (what a damaged store is restored from). */
+  lastVerifiedBackup: BackupInfo.nullable(),
 });
 export type SystemInfo = z.infer<typeof SystemInfo>;
 
@@ -53,5 +59,9 @@ export const systemOps = {
 export const systemEvents = {
   'secrets.changed': z.object({ names: z.array(z.string()) }),
   'backup.created': BackupInfo,
+  /** A command met a damaged store, or the nightly check found damage. */
+  'database.damaged': z.object({ file: z.string(), detail: z.string(), newestBackup: z.string().nullable(), message: z.string() }),
+  /** The host is stopping on its own (its data folder or database file is gone): why. */
+  'host.stopping': z.object({ reason: z.enum(['data_folder_lost', 'database_lost']), message: z.string() }),
   'settings.changed': z.object({ key: z.string() }),
 } as const;

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AiStepError, callClaude } from '../../electron/core/ai';
+import { DEFAULT_PRICES } from '../../electron/core/ai/env';
+import { maxCostOf } from '../../electron/core/ai/ledger';
 import { apiKeyOf } from '../support/fake-anthropic';
 import { aiRig, type AiTestRig } from './setup';
 
@@ -122,28 +124,75 @@ describe('Claude client (real SDK against a local fake Messages API)', () => {
     await expect(rig.core.call('ai.status', {})).rejects.toThrow(/ai\.maxTokens/);
   });
 
-  it('daily cap: reaching it raises one escalation and an event; later calls wait (budget) without calling Claude', async () => {
-    rig = await aiRig({ settings: { 'ai.dailyCapUsd': 0.01 } });
+  it('daily cap: a warning at 80 %, a critical pinned escalation at 100 %; a call whose largest cost does not fit waits (budget) without calling Claude', async () => {
+    rig = await aiRig({ settings: { 'ai.maxTokens': 100 } });
     const seen: unknown[] = [];
     rig.core.bus.on('ai.capReached', (p) => seen.push(p));
-    rig.claude.respond(() => ({ text: 'x', usage: { input_tokens: 1000, output_tokens: 400 } })); // $0.009 each
+    rig.claude.respond(() => ({ text: 'x', usage: { input_tokens: 20, output_tokens: 100 } }));
+    const a = (20 * 3 + 100 * 15) / 1e6; // what each call costs
+    // The most it could cost: every byte a token plus framing, and the whole max_tokens answer.
+    const most = maxCostOf(DEFAULT_PRICES, 'claude-sonnet-4-6', { system: 'You are terse.', messages: [{ role: 'user', content: 'Say hi' }] }, 100);
+    expect(most).toBeGreaterThan(a);
+    // A cap where the 4th call fits and crosses 80 %, and a 5th cannot fit.
+    const cap = (3 * a + most + Math.min(5 * a, 4 * a + most)) / 2;
+    expect(3 * a + most).toBeLessThanOrEqual(cap);
+    expect(3 * a).toBeLessThan(0.8 * cap);
+    rig.core.setSetting('ai.dailyCapUsd', cap);
+    await ask(rig);
+    await ask(rig);
     await ask(rig);
     expect(rig.escalations).toHaveLength(0);
-    await ask(rig); // $0.018 >= $0.01
-    expect(rig.escalations).toHaveLength(1);
-    expect(rig.escalations[0]!.detail).toContain('ai.dailyCapUsd');
-    expect(seen).toHaveLength(1);
+    await ask(rig);
+    expect(rig.escalations).toMatchObject([{ severity: 'warning', title: expect.stringMatching(/^AI spend at (8\d|9\d) % of the daily cap$/), key: expect.stringMatching(/^ai-cap-80:/) }]);
     const e = await fail(ask(rig));
     expect(e.kind).toBe('budget');
+    expect(e.capReached).toBe(true);
     expect(e.needsPerson).toBe(true);
     expect(e.retryAfterMs).toBeGreaterThan(0);
-    expect(rig.claude.requests).toHaveLength(2);
-    expect(rig.escalations).toHaveLength(1);
+    // Amounts below a cent keep four decimals.
+    expect(e.message).toMatch(/daily spend cap is reached \(\$0\.00\d\d of \$0\.00\d\d spent today, setting ai\.dailyCapUsd; this step could cost up to \$0\.00\d\d\)/);
+    expect(rig.claude.requests).toHaveLength(4);
+    expect((await rig.core.call('ai.usage', {})).totals.costUsd).toBeLessThanOrEqual(cap);
+    // A cap the next call fills exactly (answered with its largest possible cost): the critical escalation, pinned, and the push.
+    rig.core.setSetting('ai.dailyCapUsd', 4 * a + most);
+    rig.claude.respond(() => ({ text: 'x', usage: { input_tokens: Math.round((most - 100 * 15e-6) / 3e-6), output_tokens: 100 } }));
+    await ask(rig);
+    expect((await rig.core.call('ai.usage', {})).totals.costUsd).toBeCloseTo(4 * a + most, 8);
+    expect(rig.escalations.at(-1)).toMatchObject({ severity: 'critical', pinned: true, title: 'AI daily spend cap reached: AI steps stopped' });
+    expect(seen).toHaveLength(1);
     const status = await rig.core.call('ai.status', {});
-    expect(status).toMatchObject({ capReached: true, dailyCapUsd: 0.01, keyPresent: true });
+    expect(status).toMatchObject({ capReached: true, keyPresent: true });
     // Raising the cap lets AI steps continue.
     rig.core.setSetting('ai.dailyCapUsd', 1);
     expect((await ask(rig)).text).toBe('x');
+  });
+
+  it('calls at once never overspend the cap together: each holds its largest cost until it is answered', async () => {
+    rig = await aiRig({ settings: { 'ai.maxTokens': 100 } });
+    rig.claude.respond(() => ({ delayMs: 150, then: { text: 'x', usage: { input_tokens: 20, output_tokens: 100 } } }));
+    const maxCost = maxCostOf(DEFAULT_PRICES, 'claude-sonnet-4-6', { system: 'You are terse.', messages: [{ role: 'user', content: 'Say hi' }] }, 100);
+    // Room for exactly 5 calls held at once.
+    rig.core.setSetting('ai.dailyCapUsd', maxCost * 5.5);
+    const results = await Promise.allSettled(Array.from({ length: 30 }, () => ask(rig)));
+    const ok = results.filter((r) => r.status === 'fulfilled');
+    const waiting = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as AiStepError);
+    expect(ok).toHaveLength(5);
+    expect(rig.claude.requests).toHaveLength(5);
+    expect(waiting).toHaveLength(25);
+    // They were held back by the calls in flight, not by the cap itself: they try again soon.
+    expect(waiting.every((w) => w.kind === 'budget' && !w.capReached && w.retryAfterMs === 10_000)).toBe(true);
+    expect(waiting[0]!.message).toMatch(/calls in flight hold/);
+    expect((await rig.core.call('ai.usage', {})).totals.costUsd).toBeLessThanOrEqual(maxCost * 5.5);
+    // Answered calls gave their hold back: nothing is held now.
+    expect((rig.core.db.prepare('SELECT COUNT(*) AS n FROM ai_reservations').get() as { n: number }).n).toBe(0);
+  });
+
+  it('a refused or failed call gives its hold back and is not charged', async () => {
+    rig = await aiRig({ settings: { 'ai.dailyCapUsd': 5 } });
+    rig.claude.push({ status: 400, message: 'bad' });
+    await expect(ask(rig)).rejects.toMatchObject({ kind: 'bad_request' });
+    expect((rig.core.db.prepare('SELECT COUNT(*) AS n FROM ai_reservations').get() as { n: number }).n).toBe(0);
+    expect((await rig.core.call('ai.usage', {})).totals.calls).toBe(0);
   });
 
   it('ai.usage: totals, per day and per run; a bad range is refused', async () => {

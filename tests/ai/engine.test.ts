@@ -298,7 +298,7 @@ describe('AI steps in the engine', () => {
     expect((await r.core.call('workflows.list', {})).workflows.map((w) => w.id)).not.toContain('bad-ai');
   });
 
-  it('no Anthropic key: the step waits (not failed) with one escalation; storing the key and ai.ready resume it', async () => {
+  it('no Anthropic key: the step waits (not failed) with one escalation; storing the key releases nothing, ai.release run resumes it', async () => {
     r = await rig({ withKey: false });
     script(r.claude, { pass: true, issues: [], confidence: 0.95 });
     await r.core.call('workflows.import', { definition: blogWorkflow('blog-key') });
@@ -314,7 +314,11 @@ describe('AI steps in the engine', () => {
     expect(r.claude.requests).toHaveLength(0);
 
     r.env.BATON_SECRET_ANTHROPIC_API_KEY = fakeKey();
-    await r.core.call('events.publish', { type: 'ai.ready' });
+    r.core.bus.emit('secrets.changed', { names: ['ANTHROPIC_API_KEY'] }); // what secrets.set announces
+    await r.engine.drain();
+    for (const id of [id1, id2]) expect((await r.core.call('runs.get', { id })).status).toBe('waiting');
+    expect(r.claude.requests).toHaveLength(0);
+    expect(await r.core.call('ai.release', { action: 'run' })).toMatchObject({ steps: 2 });
     await r.engine.drain();
     for (const id of [id1, id2]) expect((await r.core.call('runs.get', { id })).status).toBe('succeeded');
     expect(r.wp.creates).toBe(2);
@@ -339,10 +343,12 @@ describe('AI steps in the engine', () => {
     await r.core.call('workflows.import', { definition: blogWorkflow('blog-cap') });
     const id = await r.run('blog-cap', { topic: 'a', notes: 'b' });
     let run = await r.core.call('runs.get', { id });
-    // write costs $0.0105 > cap: the review waits for budget.
+    // The write could cost more than the whole cap: it waits for budget before calling Claude.
     expect(run.status).toBe('waiting');
-    expect(run.steps.find((s) => s.nodeId === 'review')!.waitingFor).toMatch(/daily spend cap/);
-    expect((await r.core.call('escalations.list', {})).escalations.filter((e) => e.title.includes('spend cap'))).toHaveLength(1);
+    expect(run.steps.find((s) => s.nodeId === 'write')!.waitingFor).toMatch(/daily spend cap is reached/);
+    expect(r.claude.requests).toHaveLength(0);
+    const esc = (await r.core.call('escalations.list', {})).escalations.filter((e) => e.title.includes('spend cap'));
+    expect(esc).toMatchObject([{ severity: 'critical', pinned: true }]);
     await r.core.call('settings.set', { key: 'ai.dailyCapUsd', value: 5 });
     await r.engine.drain();
     run = await r.core.call('runs.get', { id });

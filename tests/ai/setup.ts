@@ -14,7 +14,7 @@ export interface AiTestRig {
   claude: FakeAnthropic;
   key: string;
   dir: string;
-  escalations: { severity: string; title: string; detail: string }[];
+  escalations: { severity: string; title: string; detail: string; key?: string; pinned?: boolean }[];
   close(): Promise<void>;
 }
 

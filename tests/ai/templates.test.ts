@@ -1,4 +1,5 @@
 /** The shipped AI templates validate against the engine's schema and run end to end on the fake Claude / WordPress. */
+import { threadNodes } from '../../electron/core/nodes';
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Core } from '../../electron/core/core';
@@ -8,6 +9,8 @@ import { openTestCore } from '../helpers';
 import { startFakeAnthropic, type FakeAnthropic, type RecordedRequest, type Reply } from '../support/fake-anthropic';
 import { startFakeWordPress, type FakeWordPress } from '../support/fake-wordpress';
 import { fakeKey } from './setup';
+
+const NODES = threadNodes();
 
 const files = readdirSync('resources/templates').filter((f) => /^ai-.*\.json$/.test(f)).sort();
 const load = (f: string) => JSON.parse(readFileSync(`resources/templates/${f}`, 'utf8')) as { id: string; nodes: { id: string; type: string }[] };
@@ -46,7 +49,7 @@ describe('AI templates (resources/templates/ai-*.json)', () => {
   it('there are three, and each one is a valid workflow', () => {
     expect(files).toEqual(['ai-content-to-social.json', 'ai-lead-research.json', 'ai-seo-quick-wins.json']);
     for (const f of files) {
-      const v = validateWorkflow(load(f));
+      const v = validateWorkflow(load(f), { nodes: NODES });
       expect(v.issues, f).toEqual([]);
       expect(load(f).id).toBe(f.replace(/\.json$/, ''));
     }

@@ -43,10 +43,26 @@ describe('contacts', () => {
     expect(u.firstName).toBe('Ada');
     expect(u.tags).toEqual(['b']);
     const g = await core.call('contacts.get', { id: a.id });
-    expect(g.timeline.map((e) => e.type)).toEqual(['lifecycle.changed', 'contact.created']);
+    expect(g.timeline.map((e) => e.type)).toEqual(['lifecycle.changed', 'contact.updated', 'contact.created']);
     expect(g.timeline[0]!.data).toMatchObject({ from: 'lead', to: 'customer', reason: 'manual' });
+    // One contact.updated for the write: every changed field as { from, to }, and the contact after it.
+    expect(g.timeline[1]!.data).toMatchObject({
+      via: 'api',
+      changes: { firstName: { from: null, to: 'Ada' }, stage: { from: 'lead', to: 'customer' }, tags: { from: ['a'], to: ['b'] } },
+      id: a.id,
+      firstName: 'Ada',
+      name: 'Ada',
+      stage: 'customer',
+      tags: ['b'],
+    });
     const cleared = await core.call('contacts.update', { id: a.id, set: { firstName: null } });
     expect(cleared.firstName).toBeNull();
+    // A write that changes nothing records nothing.
+    const before = (await core.call('contacts.get', { id: a.id })).timeline.length;
+    await core.call('contacts.update', { id: a.id, set: { firstName: null, stage: 'customer' }, addTags: ['b'], removeTags: ['zzz'] });
+    const after = await core.call('contacts.get', { id: a.id });
+    expect(after.timeline.length).toBe(before);
+    expect(after.timeline[0]!.data).toMatchObject({ changes: { firstName: { from: 'Ada', to: null } }, firstName: null, name: null });
   });
 
   it('soft-deletes, frees the e-mail, restores within the undo window, refuses after it', async () => {

@@ -87,19 +87,37 @@ describe('CSV import on a failing store', () => {
     expect(count('busy')).toBe(BATCH + extra);
   }, 120_000);
 
-  it('the store stays busy for the scores after the rows committed: says every row is committed and how the scores catch up', async () => {
-    // Take the lock the moment the import opens its next top-level transaction after its rows committed (the re-scoring).
+  it('rows, their scores and events commit together; the store busy for the last transaction leaves no contacts.imported, and a re-run records one', async () => {
+    // The rows carry a title: the default fit rule "Job title known" gives each 5 points, in its batch's transaction.
+    const titled = (n: number) => ['email,firstName,title', ...Array.from({ length: n }, (_, i) => `score${i}@example.com,First${i},CEO`)].join('\n') + '\n';
+    // Take the lock the moment the import opens its last transaction (the first batch has committed).
     const native = core.db.transaction.bind(core.db);
     core.db.transaction = ((fn: (...a: never[]) => unknown) => {
-      if (!core.db.inTransaction && !other.inTransaction && count('score') === 20) other.exec('BEGIN IMMEDIATE');
+      if (!core.db.inTransaction && !other.inTransaction && count('score') === BATCH) other.exec('BEGIN IMMEDIATE');
       return native(fn);
     }) as Sqlite['transaction'];
-    const e = await failure(importCsv(core, csv('score', 20)));
+    const e = await failure(importCsv(core, titled(BATCH + 5)));
+    core.db.transaction = native;
+    other.exec('ROLLBACK');
     expect(e.kind).toBe('busy');
-    expect(e.message).toMatch(/^All 20 valid rows were imported and committed \(20 created, 0 updated, 0 unchanged, 0 invalid\); only updating their scores failed: the database stayed busy/);
-    expect(e.message).toContain('baton contacts rescore');
-    expect(count('score')).toBe(20);
-  }, 60_000);
+    expect(e.message).toContain(`The import stopped at line ${BATCH + 2}: the database stayed busy`);
+    expect(e.message).toContain(`${BATCH} rows up to line ${BATCH + 1} were imported and committed`);
+    expect(count('score')).toBe(BATCH);
+    // The committed batch has its scores, and its contact.created events carry them and the import's id.
+    expect(other.prepare(`SELECT COUNT(*) FROM contacts WHERE email LIKE 'score%' AND score = 5`).pluck().get()).toBe(BATCH);
+    const created = other.prepare(`SELECT json_extract(data, '$.score') AS score, json_extract(data, '$.importId') AS importId FROM events WHERE type = 'contact.created'`).all() as { score: number; importId: string }[];
+    expect(created).toHaveLength(BATCH);
+    expect(new Set(created.map((c) => c.score))).toEqual(new Set([5]));
+    expect(new Set(created.map((c) => c.importId)).size).toBe(1);
+    expect(other.prepare(`SELECT COUNT(*) FROM events WHERE type = 'contacts.imported'`).pluck().get()).toBe(0);
+
+    const again = await importCsv(core, titled(BATCH + 5));
+    expect(again).toMatchObject({ created: 5, unchanged: BATCH, invalidCount: 0 });
+    const imported = other.prepare(`SELECT subject_id, data FROM events WHERE type = 'contacts.imported'`).all() as { subject_id: string; data: string }[];
+    expect(imported).toHaveLength(1);
+    expect(imported[0]!.subject_id).toBe(again.importId);
+    expect(JSON.parse(imported[0]!.data)).toMatchObject({ id: again.importId, rows: BATCH + 5, created: 5, updated: 0, unchanged: BATCH, invalid: 0 });
+  }, 120_000);
 
   it('an import next to another writer writes short transactions, a lone one big batches; every row stored once', async () => {
     // Another process takes the write lock for 2.5 s (well within the 5 s busy timeout), so the first batch waits.

@@ -1,7 +1,7 @@
 /** What the Approvals inbox needs from the API: workflow name, priority, delivery state, workflow filter, paging, bulk decide. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../../shared/api';
-import { approvalPriority } from '../../electron/core/api/engine';
+import { approvalPriority } from '../../electron/core/engine/api';
 import { startSink } from './sink';
 import { harness, wf, type EngineHarness } from './util';
 

@@ -121,4 +121,17 @@ describe('baton workflow / run / approvals / escalations', () => {
     if (retried.code !== 0) throw new Error(retried.stderr);
     expect(retried.json()).toMatchObject({ status: 'running' });
   });
+
+  it('run start --wait of a never-ending expression runs it on a worker thread: the step is ended at its timeout, the command exits 1', { timeout: 60_000 }, async () => {
+    const file = join(data.dir, 'never.json');
+    writeFileSync(file, JSON.stringify({ id: 'never', name: 'Never', nodes: [{ id: 'spin', type: 'transform', params: { expression: '($f := function($x){ $f($x) }; $f(1))' }, timeout: '1s' }] }));
+    expect((await baton('workflow', 'import', file)).code).toBe(0);
+    const t0 = Date.now();
+    const r = await baton('--json', 'run', 'start', 'never', '--wait');
+    expect(r.code).toBe(1);
+    const d = r.json() as { status: string; error: { code: string; message: string } };
+    expect(d.status).toBe('failed');
+    expect(d.error).toMatchObject({ code: 'timeout', message: 'timed out after 1 s in node "spin" (transform): its worker was stuck in it and was stopped' });
+    expect(Date.now() - t0).toBeLessThan(30_000);
+  });
 });

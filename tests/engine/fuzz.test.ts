@@ -5,6 +5,7 @@
  * terminal state: succeeded, or failed with an error message. The engine never
  * throws out of validate/import/run, and nothing is left running.
  */
+import { threadNodes } from '../../electron/core/nodes';
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../../shared/api';
@@ -13,6 +14,8 @@ import { engineOf, validateWorkflow } from '../../electron/core/engine';
 import { openTestCore } from '../helpers';
 import { startSink, type Sink } from './crash-sink';
 import { mutate, prng } from './fuzz-mutate';
+
+const NODES = threadNodes();
 
 const N = 1000;
 const SEED = Number(process.env.FUZZ_SEED ?? 20251122);
@@ -90,7 +93,7 @@ describe('fuzz: mutated definitions', () => {
       const where = `#${i} (seed ${SEED}, ${applied.join('+')})`;
       let v: ReturnType<typeof validateWorkflow>;
       try {
-        v = validateWorkflow(def);
+        v = validateWorkflow(def, { nodes: NODES });
       } catch (e) {
         problems.push(`${where}: validateWorkflow threw ${(e as Error).stack}`);
         continue;

@@ -76,6 +76,8 @@ describe('worker pool (Bree, built files, install path with spaces and parenthes
       core.bus.on('run.updated', (u) => updates.push(u.status));
       for (let i = 0; i < 300; i++) await core.call('runs.start', { workflow: 'five', input: { n: i } });
       await until('300 runs to succeed', () => count(core, 'succeeded') === 300);
+      // Push events travel from the workers in their own messages: they may land just after the commit is visible.
+      await until('300 succeeded run.updated events on core.bus', () => updates.filter((s) => s === 'succeeded').length >= 300);
       expect(updates.filter((s) => s === 'succeeded')).toHaveLength(300);
       const claimedBy = core.db.prepare(`SELECT COUNT(DISTINCT claimed_by) AS n FROM steps`).get() as { n: number };
       expect(claimedBy.n).toBeLessThanOrEqual(1); // released after commit (NULL)

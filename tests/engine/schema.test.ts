@@ -1,8 +1,11 @@
 /** The JSON Schema of the definition format is generated from the zod schema into resources/workflow.schema.json. */
+import { threadNodes } from '../../electron/core/nodes';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateWorkflow, workflowJsonSchema } from '../../electron/core/engine';
+
+const NODES = threadNodes();
 
 const FILE = resolve(__dirname, '../../resources/workflow.schema.json');
 
@@ -25,21 +28,21 @@ describe('workflow JSON Schema', () => {
       name: 'S',
       trigger: { type: 'schedule', cron: '61 * * * *', timezone: 'Mars/Olympus' },
       nodes: [{ id: 'a', type: 'log', params: { message: 'x' } }],
-    });
+    }, { nodes: NODES });
     expect(r.ok).toBe(false);
     expect(r.issues.map((i) => i.path)).toEqual(expect.arrayContaining(['trigger.timezone', 'trigger.cron']));
-    const f = validateWorkflow({ id: 'ev', name: 'E', trigger: { type: 'event', event: 'contact.created', filter: 'event.(' }, nodes: [{ id: 'a', type: 'log', params: { message: 'x' } }] });
+    const f = validateWorkflow({ id: 'ev', name: 'E', trigger: { type: 'event', event: 'contact.created', filter: 'event.(' }, nodes: [{ id: 'a', type: 'log', params: { message: 'x' } }] }, { nodes: NODES });
     expect(f.issues[0]).toMatchObject({ path: 'trigger.filter', message: expect.stringMatching(/^bad expression "event\.\(":/) });
-    const body = validateWorkflow({ id: 'fe', name: 'F', nodes: [{ id: 'loop', type: 'forEach', params: { items: '=input.x', body: { nodes: [{ id: 'in', type: 'bogus' }] } } }] });
+    const body = validateWorkflow({ id: 'fe', name: 'F', nodes: [{ id: 'loop', type: 'forEach', params: { items: '=input.x', body: { nodes: [{ id: 'in', type: 'bogus' }] } } }] }, { nodes: NODES });
     expect(body.issues[0]).toMatchObject({ path: 'nodes.0.params.body.nodes.0.type', nodeId: 'in' });
   });
 
   it('webhook slugs forms and events are refused: /hooks/forms/<form> and /hooks/events belong to lead capture and event ingest', () => {
     for (const slug of ['forms', 'events']) {
-      const r = validateWorkflow({ id: 'wh', name: 'W', trigger: { type: 'webhook', slug }, nodes: [{ id: 'a', type: 'log', params: { message: 'x' } }] });
+      const r = validateWorkflow({ id: 'wh', name: 'W', trigger: { type: 'webhook', slug }, nodes: [{ id: 'a', type: 'log', params: { message: 'x' } }] }, { nodes: NODES });
       expect(r.ok).toBe(false);
       expect(r.issues[0]).toMatchObject({ path: 'trigger.slug', message: expect.stringContaining('pick another slug') });
     }
-    expect(validateWorkflow({ id: 'wh', name: 'W', trigger: { type: 'webhook', slug: 'forms-2' }, nodes: [{ id: 'a', type: 'log', params: { message: 'x' } }] }).ok).toBe(true);
+    expect(validateWorkflow({ id: 'wh', name: 'W', trigger: { type: 'webhook', slug: 'forms-2' }, nodes: [{ id: 'a', type: 'log', params: { message: 'x' } }] }, { nodes: NODES }).ok).toBe(true);
   });
 });

@@ -3,6 +3,7 @@
  * imported into a real core and driven through its paths on the engine's fake
  * clock, with its HTTP endpoints pointed at a local sink.
  */
+import { threadNodes } from '../../electron/core/nodes';
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../electron/core/core';
@@ -11,6 +12,8 @@ import { schedulerOf } from '../../electron/core/engine/triggers';
 import { EnvSecretStore } from '../../electron/core/secrets';
 import { openTestCore } from '../helpers';
 import { startSink, type Sink } from './crash-sink';
+
+const NODES = threadNodes();
 
 let core: Core;
 let cleanup: () => Promise<void>;
@@ -44,7 +47,7 @@ describe('templates', () => {
   it('every template in resources/templates validates', () => {
     const files = readdirSync('resources/templates').filter((x) => x.endsWith('.json'));
     expect(files.length).toBeGreaterThanOrEqual(4);
-    for (const f of files) expect(validateWorkflow(JSON.parse(readFileSync(`resources/templates/${f}`, 'utf8'))), f).toMatchObject({ ok: true });
+    for (const f of files) expect(validateWorkflow(JSON.parse(readFileSync(`resources/templates/${f}`, 'utf8')), { nodes: NODES }), f).toMatchObject({ ok: true });
   });
 
   it('new-lead routing: a hot lead waits for approval, then the outreach is sent; a cold lead goes to the drip', async () => {

@@ -103,8 +103,8 @@ describe('secrets in the OS keychain (gnome-keyring over D-Bus)', () => {
       expect(files.filter((f) => f.includes(`${join(dir, 'backups')}/`)).length).toBe(2);
       expect(files.some((f) => f.includes(`${join(dir, 'logs')}/`))).toBe(true);
       expect(filesContaining(files, value)).toEqual([]);
-      // The scan itself works: the log does mention the redaction.
-      expect(readFileSync(join(dir, 'logs', 'baton.log'), 'utf8')).toContain('calling the API with key [redacted]');
+      // The scan itself works: the log does mention the replacement (and the secret-named field's redaction).
+      expect(readFileSync(join(dir, 'logs', 'baton.log'), 'utf8')).toContain('calling the API with key [secret ANTHROPIC_API_KEY]');
       expect(filesContaining([join(dir, 'logs', 'baton.log')], '[redacted]')).toHaveLength(1);
     } finally {
       cleanup();

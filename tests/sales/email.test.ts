@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { engineOf } from '../../electron/core/engine';
 import { unsubscribeRoute } from '../../electron/core/sales';
 import { deliver } from '../../electron/core/sales/mail';
-import { salesRig, type SalesRig } from './rig';
+import { salesRig, smtpPassword, type SalesRig } from './rig';
 
 let rig: SalesRig | null = null;
 afterEach(async () => {
@@ -120,6 +120,22 @@ describe('email.send over real SMTP', () => {
     st = await rig.core.call('email.status', {});
     expect(st.smtp.lastError?.hint).toMatch(/email\.smtp\.user \(intruder\) and the secret SMTP_PASSWORD/);
     expect(JSON.stringify(st)).not.toContain(String(process.pid) + '-');
+  });
+
+  it('an SMTP server that quotes the password it got: stored and shown as [secret SMTP_PASSWORD]', async () => {
+    rig = await salesRig({ smtpEchoPassword: true, settings: { 'email.smtp.user': 'intruder' } });
+    const id = await rig.contact('eli@example.com');
+    await rig.core.call('workflows.import', { definition: sendWorkflow('echo', {}, { maxAttempts: 1 }), enable: true });
+    const run = await runOnce(rig, 'echo', { contactId: id });
+    expect(run.status).toBe('failed');
+    const st = await rig.core.call('email.status', {});
+    const messages = await rig.core.call('email.messages', {});
+    expect(st.smtp.lastError?.message).toContain('intruder:[secret SMTP_PASSWORD]');
+    expect(messages.messages[0]!.lastError).toContain('intruder:[secret SMTP_PASSWORD]');
+    expect(JSON.stringify(run.error)).toContain('[secret SMTP_PASSWORD]');
+    const verify = await rig.core.call('email.verify', {});
+    expect(verify.message).toContain('intruder:[secret SMTP_PASSWORD]');
+    for (const text of [JSON.stringify(st), JSON.stringify(messages), JSON.stringify(run), verify.message]) expect(text).not.toContain(smtpPassword());
   });
 
   it('unsubscribe: GET shows a page and changes nothing; POST suppresses; later sends are skipped', async () => {

@@ -20,8 +20,8 @@ export const smtpPassword = () => ['smtp', 'pw', String(process.pid)].join('-');
 /** Monday 2026-03-02 10:00 in Berlin (09:00Z). */
 export const MONDAY_10_BERLIN = Date.parse('2026-03-02T09:00:00Z');
 
-export async function salesRig(opts: { imap?: boolean; settings?: Record<string, unknown>; start?: number } = {}): Promise<SalesRig> {
-  const smtp = await startSmtp({ user: 'mailer', password: smtpPassword() });
+export async function salesRig(opts: { imap?: boolean; settings?: Record<string, unknown>; start?: number; smtpEchoPassword?: boolean } = {}): Promise<SalesRig> {
+  const smtp = await startSmtp({ user: 'mailer', password: smtpPassword(), ...(opts.smtpEchoPassword ? { echoPassword: true } : {}) });
   const imap = opts.imap ? await startImap() : null;
   const env: NodeJS.ProcessEnv = { BATON_SECRET_SMTP_PASSWORD: smtpPassword(), ...(imap ? { BATON_SECRET_IMAP_PASSWORD: imap.password } : {}) };
   const t = await openTestCore({ secrets: new EnvSecretStore(env, 'tests') });

@@ -22,7 +22,8 @@ export interface RecordedRequest {
 
 /** One scripted answer. */
 export type Reply =
-  | { text: string; usage?: Usage; stopReason?: string }
+  /** `model` and `headers` replace the answer's model and add response headers (a server echoing what it got). */
+  | { text: string; usage?: Usage; stopReason?: string; model?: string; headers?: Record<string, string> }
   /** An answer to the forced tool (structured output); as text if the request has no tool. */
   | { json: unknown; usage?: Usage }
   | { status: number; errorType?: string; message?: string; headers?: Record<string, string> }
@@ -83,12 +84,18 @@ export async function startFakeAnthropic(opts: { apiKey?: string | null } = {}):
     }
     const base = { id: `msg_fake_${++counter}`, type: 'message', role: 'assistant', model: req.body.model, stop_sequence: null };
     if ('text' in reply) {
-      return sendJson(res, 200, {
-        ...base,
-        content: [{ type: 'text', text: reply.text }],
-        stop_reason: reply.stopReason ?? 'end_turn',
-        usage: reply.usage ?? DEFAULT_USAGE,
-      });
+      return sendJson(
+        res,
+        200,
+        {
+          ...base,
+          ...(reply.model ? { model: reply.model } : {}),
+          content: [{ type: 'text', text: reply.text }],
+          stop_reason: reply.stopReason ?? 'end_turn',
+          usage: reply.usage ?? DEFAULT_USAGE,
+        },
+        reply.headers,
+      );
     }
     const tool = req.body.tool_choice?.type === 'tool' ? req.body.tool_choice.name : undefined;
     const content = tool

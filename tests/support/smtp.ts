@@ -23,7 +23,8 @@ export interface TestSmtp {
   close(): Promise<void>;
 }
 
-export async function startSmtp(opts: { user?: string; password?: string } = {}): Promise<TestSmtp> {
+/** `echoPassword`: a refused login quotes the password it was given (some servers do). */
+export async function startSmtp(opts: { user?: string; password?: string; echoPassword?: boolean } = {}): Promise<TestSmtp> {
   const messages: Received[] = [];
   const state = { mode: 'ok' as 'ok' | 'tempfail' };
   const server = new SMTPServer({
@@ -34,7 +35,7 @@ export async function startSmtp(opts: { user?: string; password?: string } = {})
     logger: false,
     onAuth(auth, _session, cb) {
       if (auth.username === opts.user && auth.password === opts.password) return cb(null, { user: auth.username });
-      return cb(new Error('Invalid username or password'));
+      return cb(new Error(opts.echoPassword ? `Invalid username or password (got ${auth.username}:${auth.password})` : 'Invalid username or password'));
     },
     onData(stream, session, cb) {
       const chunks: Buffer[] = [];

@@ -4,7 +4,8 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { createReadStream, createWriteStream, existsSync, statSync } from 'node:fs';
 import { once } from 'node:events';
-import { exportContacts, importCsv } from '../../core/crm/csv';
+import { basename } from 'node:path';
+import { exportContacts, importCsv, previewCsv } from '../../core/crm/csv';
 import { storeOf } from '../../core/crm/store';
 import { CliExit, print, withCore } from '../context';
 
@@ -35,18 +36,37 @@ export function register(program: Command): void {
     .description('Import contacts from a CSV file (header row; columns mapped by name unless --map is given). Re-importing a file creates nothing new.')
     .argument('<file>', 'CSV file (UTF-8)')
     .option('--map <json>', 'CSV column -> contact field, e.g. \'{"E-Mail":"email","Plan":"custom.plan"}\'', parseJsonMap)
-    .action(async (file: string, o: { map?: Record<string, string> }, cmd: Command) => {
+    .option('--source <source>', 'lead source for new contacts whose row has none (recorded in the contacts.imported event)')
+    .option('--dry-run', 'check the file and say which workflows the import would start, without importing')
+    .action(async (file: string, o: { map?: Record<string, string>; source?: string; dryRun?: boolean }, cmd: Command) => {
       if (!existsSync(file) || !statSync(file).isFile()) throw new CliExit(`No file at ${file}.`, 2);
-      const r = await withCore(cmd, (core) => importCsv(core, createReadStream(file), { map: o.map }));
-      print(cmd, r, () => {
-        const lines = [
+      const opts = { map: o.map, file: basename(file), source: o.source };
+      const invalidLines = (r: { invalid: { line: number; reason: string }[]; invalidCount: number }) => {
+        const lines = r.invalid.slice(0, 20).map((i) => `  line ${i.line}: ${i.reason}`);
+        if (r.invalidCount > 20) lines.push(`  … and ${r.invalidCount - 20} more (--json lists up to 1,000).`);
+        return lines;
+      };
+      if (o.dryRun) {
+        const r = await withCore(cmd, (core) => previewCsv(core, createReadStream(file), opts));
+        print(cmd, r, () =>
+          [
+            `Would import ${file}: ${r.create} new, ${r.update} existing (updated where something differs), ${r.invalidCount} invalid of ${r.rows} rows. Nothing was imported.`,
+            `Columns: ${Object.entries(r.mapping).map(([c, f]) => `${c} -> ${f || '(ignored)'}`).join(', ')}`,
+            `Workflows: ${r.workflows.summary}`,
+            ...invalidLines(r),
+          ].join('\n'),
+        );
+        return;
+      }
+      const r = await withCore(cmd, (core) => importCsv(core, createReadStream(file), opts));
+      print(cmd, r, () =>
+        [
           `Imported ${file}: ${r.created} created, ${r.updated} updated, ${r.unchanged} unchanged, ${r.invalidCount} invalid of ${r.rows} rows (${r.companiesCreated} companies created) in ${r.durationMs} ms.`,
           `Columns: ${Object.entries(r.mapping).map(([c, f]) => `${c} -> ${f || '(ignored)'}`).join(', ')}`,
-        ];
-        for (const i of r.invalid.slice(0, 20)) lines.push(`  line ${i.line}: ${i.reason}`);
-        if (r.invalidCount > 20) lines.push(`  … and ${r.invalidCount - 20} more (--json lists up to 1,000).`);
-        return lines.join('\n');
-      });
+          `Workflows: ${r.workflows.summary}`,
+          ...invalidLines(r),
+        ].join('\n'),
+      );
     });
 
   contacts

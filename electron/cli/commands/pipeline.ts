@@ -17,11 +17,18 @@ export function register(program: Command): void {
       print(cmd, r, () => `${r.stale} stale deal(s) alerted.`);
     });
   pl.command('tasks')
-    .description('Open tasks.')
+    .description('Open tasks (by due date), with who they are for.')
     .option('--all', 'include done tasks')
     .action(async (o: { all?: boolean }, cmd: Command) => {
       const r = await withCore(cmd, (core) => core.call('tasks.list', o.all ? {} : { status: 'open' }));
-      print(cmd, r, () => r.tasks.map((t) => `#${t.id}  ${t.status}  ${t.title}${t.contactId ? `  (contact ${t.contactId})` : ''}`).join('\n') || 'No tasks.');
+      print(
+        cmd,
+        r,
+        () =>
+          r.tasks
+            .map((t) => `#${t.id}  ${t.status}  ${t.title}${t.contactId ? `  (${t.contactName ?? `contact ${t.contactId}`})` : ''}${t.dueAt && t.status === 'open' ? `  due ${t.dueAt.slice(0, 16).replace('T', ' ')} UTC` : ''}`)
+            .join('\n') || 'No tasks.',
+      );
     });
   pl.command('done')
     .description('Mark a task done.')

@@ -46,7 +46,7 @@ export function register(program: Command): void {
         const started = await core.call('runs.start', { workflow, input: o.input ?? {}, ...(o.key ? { idempotencyKey: o.key } : {}) });
         if (!o.wait) return { started, final: null };
         const engine = engineOf(core);
-        if (!served) await engine.start('inline');
+        if (!served) await engine.startStandalone();
         const t0 = Date.now();
         for (;;) {
           const d = await core.call('runs.get', { id: started.runId });

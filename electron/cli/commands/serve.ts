@@ -3,15 +3,10 @@
  * and `baton token`: print the server's token or a URL that logs the browser in.
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { openBaton } from '../../core';
-import { applyPendingRestore } from '../../core/backup';
-import { acquireLock } from '../../core/lock';
-import { resourcesDir } from '../../core/resources';
-import { DEFAULT_PORT, isLoopback, readToken, startServer, tokenFile } from '../../server';
-import { runningServer, writeServerInfo } from '../../server/runtime';
-import { CliExit, cliCommand, dataDirOf, globals } from '../context';
+import { DEFAULT_PORT, isLoopback, readToken, tokenFile } from '../../server';
+import { HostStartError, startHost } from '../../server/host';
+import { runningServer } from '../../server/runtime';
+import { askPassphrase, CliExit, cliCommand, dataDirOf, EXIT, globals, secretOptionsOf } from '../context';
 
 export function parsePort(value: string): number {
   const n = Number(value);
@@ -23,69 +18,73 @@ function collect(value: string, prev: string[]): string[] {
   return [...prev, value];
 }
 
+/** `baton serve` exits at the latest this long after SIGINT/SIGTERM (docs/server.md). */
+export const STOP_DEADLINE_MS = 3_000;
+
 interface ServeOptions {
   port: number;
   host: string;
   allowHost: string[];
+  trustProxy?: boolean;
+  askPassphrase?: boolean;
 }
 
 async function serve(cmd: Command, o: ServeOptions): Promise<void> {
-  const dataDir = dataDirOf(cmd);
   const json = globals(cmd).json;
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const release = acquireLock(dataDir);
-  let core;
+  const secretOptions = secretOptionsOf(cmd);
+  if (o.askPassphrase) secretOptions.passphrase = await askPassphrase();
+  let host;
   try {
-    const restored = await applyPendingRestore(dataDir, join(resourcesDir(), 'migrations'));
-    if (restored) console.error(restored.restored ? `Restored the scheduled backup ${restored.file}${restored.safetyBackup ? ` (the data it replaced: ${restored.safetyBackup})` : ''}.` : `The scheduled restore of ${restored.file} was not applied: ${restored.error}`);
-    core = await openBaton({ dataDir, host: 'server' });
-    if (restored) core.log[restored.restored ? 'info' : 'warn']('scheduled restore', restored);
+    host = await startHost({
+      host: 'server',
+      // dataDirOf has already moved an earlier default folder (and said so).
+      dataDir: dataDirOf(cmd),
+      secretOptions,
+      http: { host: o.host, port: o.port, allowHosts: o.allowHost, ...(o.trustProxy ? { trustProxy: true } : {}) },
+      notice: (message) => process.stderr.write(`${message}\n`),
+    });
   } catch (e) {
-    release();
+    if (e instanceof HostStartError) throw new CliExit(e.message);
     throw e;
   }
-  let server;
-  try {
-    await core.start();
-    server = await startServer(core, { host: o.host, port: o.port, allowHosts: o.allowHost });
-  } catch (e) {
-    await core.close();
-    release();
-    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new CliExit(`Port ${o.port} on ${o.host} is already in use. Pick another with --port N (0 picks a free one).`);
-    }
-    if ((e as NodeJS.ErrnoException).code === 'EADDRNOTAVAIL') {
-      throw new CliExit(`--host ${o.host} is not an address of this machine. Use 127.0.0.1 (the default) or one of this machine's addresses.`);
-    }
-    throw e;
-  }
-  const forget = writeServerInfo(dataDir, { url: server.url, host: server.host, port: server.port, pid: process.pid, startedAt: new Date().toISOString() });
+  const { server, dataDir, core } = host;
+  if (!server) throw new CliExit('The server did not start.');
 
   // Handlers go in before the URL is printed: whoever reads it may signal us at once.
   const stopped = new Promise<void>((resolve) => {
     let stopping = false;
-    const stop = (signal: NodeJS.Signals) => {
+    const stop = (signal: NodeJS.Signals | 'lost') => {
       if (stopping) {
+        if (signal === 'lost') return;
         process.stderr.write(`baton: ${signal} again, exiting now.\n`);
         process.exit(130);
       }
       stopping = true;
       if (!json) process.stdout.write('Stopping Baton…\n');
-      server
+      // Stopped within STOP_DEADLINE_MS of the signal, whatever holds on (the engine ends busy workers
+      // after its own grace, well before this).
+      setTimeout(() => {
+        process.stderr.write(`baton: still stopping ${STOP_DEADLINE_MS / 1000} s after ${signal}; exiting now.\n`);
+        process.exit(process.exitCode ?? 0);
+      }, STOP_DEADLINE_MS).unref();
+      host
         .close()
         .catch((e: unknown) => process.stderr.write(`baton: error while stopping: ${(e as Error).message}\n`))
         .finally(() => {
-          forget();
-          release();
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);
-          // A worker or timer that forgot to unref must not keep a stopped server alive.
-          setTimeout(() => process.exit(process.exitCode ?? 0), 3000).unref();
           resolve();
         });
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    // The data folder or the database file went away under us: stop the engine and
+    // exit non-zero with the reason (the log file may have gone with the folder).
+    core.onLost((loss) => {
+      process.stderr.write(`baton: ${loss.message}\n`);
+      process.exitCode = EXIT.failed;
+      stop('lost');
+    });
   });
 
   if (!isLoopback(o.host)) {
@@ -118,6 +117,8 @@ export function register(program: Command): void {
     .option('--port <n>', `port to listen on (0 picks a free one)`, parsePort, DEFAULT_PORT)
     .option('--host <address>', 'address to bind; anything but loopback exposes Baton to the network', '127.0.0.1')
     .option('--allow-host <name>', 'also accept this Host name (a reverse proxy or tunnel); repeatable', collect, [])
+    .option('--trust-proxy', 'rate-limit public routes by the last X-Forwarded-For address (behind a reverse proxy or tunnel on this machine)')
+    .option('--ask-passphrase', 'read the passphrase of the encrypted secrets file (typed without echo, or one line on stdin)')
     .action(async (o: ServeOptions, cmd: Command) => serve(cmd, o));
 
   program
@@ -128,7 +129,7 @@ export function register(program: Command): void {
     .action((o: { url?: boolean; port?: number }, cmd: Command) => {
       const dataDir = dataDirOf(cmd);
       const token = readToken(dataDir);
-      if (!token) throw new CliExit(`No server token in ${dataDir} yet (${tokenFile(dataDir)}): run \`baton serve\` once to create it.`);
+      if (!token) throw new CliExit(`No server token in ${dataDir} yet (${tokenFile(dataDir)}): run \`${cliCommand({ dataDir })} serve\` once to create it.`);
       const running = runningServer(dataDir);
       const base = running && o.port === undefined ? running.url : `http://127.0.0.1:${o.port ?? DEFAULT_PORT}/`;
       const out = o.url ? `${base}#token=${token}` : token;

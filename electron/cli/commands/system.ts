@@ -6,16 +6,18 @@ import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path';
 import { SECRET_NAME_RULE, SecretName, type SystemInfo } from '../../../shared/api';
 import { openBaton } from '../../core';
-import { createBackup, listBackups, restoreBackup } from '../../core/backup';
+import { backupToRestore, createBackup, listBackups, restoreBackup, verifyBackup } from '../../core/backup';
+import { checkStoreFile, type StoreCheck } from '../../core/db/integrity';
 import { NewerSchemaError } from '../../core/db/migrate';
 import { CorruptDatabaseError } from '../../core/db/open';
 import { acquireLock, lockHolder } from '../../core/lock';
 import { resourcesDir } from '../../core/resources';
-import { createSecretStore, EnvSecretStore, type SecretStore } from '../../core/secrets';
+import { createKeyFile, type SecretStore } from '../../core/secrets';
 import { VERSION } from '../../core/version';
 import { tokenFile } from '../../server';
 import { runningServer } from '../../server/runtime';
-import { CliExit, dataDirOf, EXIT, print, withCore } from '../context';
+import { CliExit, dataDirOf, EXIT, print, secretOptionsOf, withCore } from '../context';
+import { fallbackStore, secretBackendCheck } from '../secrets-check';
 
 type Level = 'ok' | 'warn' | 'fail' | 'info';
 interface Check {
@@ -28,10 +30,13 @@ function human(bytes: number): string {
   return bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-async function doctor(cmd: Command): Promise<void> {
+const summary = (problems: string[]) => problems.slice(0, 3).join('; ') + (problems.length > 3 ? ` (and ${problems.length - 3} more)` : '');
+
+async function doctor(cmd: Command, opts: { deep?: boolean }): Promise<void> {
   const dataDir = dataDirOf(cmd);
   const checks: Check[] = [];
   let info: SystemInfo | null = null;
+  let deep: StoreCheck | null = null;
   let exitCode: number = EXIT.failed;
 
   if (!existsSync(dataDir)) {
@@ -54,32 +59,39 @@ async function doctor(cmd: Command): Promise<void> {
   });
 
   // The secret backend does not depend on the database: probe it on its own.
-  let secrets: SecretStore | undefined;
-  try {
-    secrets = await createSecretStore();
-    const b = secrets.backend();
-    checks.push({ name: 'secrets', level: b.kind === 'keychain' ? 'ok' : 'warn', detail: `${b.kind}: ${b.detail}` });
-  } catch (e) {
-    checks.push({ name: 'secrets', level: 'fail', detail: (e as Error).message });
-  }
+  const probe = await secretBackendCheck(dataDir, secretOptionsOf(cmd));
+  const secrets: SecretStore | undefined = probe.store ?? undefined;
+  checks.push(probe.check);
 
   if (!existsSync(dataDir)) {
     checks.push({ name: 'database', level: 'info', detail: 'no database yet' });
   } else if (checks[0]?.level !== 'fail') {
     try {
       // Without a usable secret store (reported above) the database is still checked.
-      const core = await openBaton({ dataDir, host: 'cli', secrets: secrets ?? new EnvSecretStore(process.env, 'doctor') });
+      const core = await openBaton({ dataDir, host: 'cli', secrets: secrets ?? fallbackStore() });
       try {
         info = core.info();
+        const schemaOk = info.schemaVersion === info.latestSchemaVersion;
+        checks.push({
+          name: 'database',
+          level: schemaOk && info.integrity === 'ok' ? 'ok' : 'fail',
+          detail: `${info.dbFile}: schema ${info.schemaVersion} of ${info.latestSchemaVersion}, quick check ${info.integrity}${opts.deep ? '' : ' (`baton doctor --deep` checks every page and index entry)'}`,
+        });
+        if (opts.deep) {
+          // Every page and every index entry against its row, and every stored JSON value:
+          // damage inside a page passes the quick check.
+          deep = await checkStoreFile(core.dbFile);
+          if (deep.ok) {
+            checks.push({ name: 'full check', level: 'ok', detail: `integrity_check and stored JSON: ok (${deep.ms} ms)` });
+          } else {
+            const err = core.damage(new CorruptDatabaseError(core.dbFile, `full check: ${summary(deep.problems)}`, backupToRestore(dataDir)))!;
+            checks.push({ name: 'full check', level: 'fail', detail: err.message });
+            exitCode = EXIT.corruptDatabase;
+          }
+        }
       } finally {
         await core.close();
       }
-      const schemaOk = info.schemaVersion === info.latestSchemaVersion;
-      checks.push({
-        name: 'database',
-        level: schemaOk && info.integrity === 'ok' ? 'ok' : 'fail',
-        detail: `${info.dbFile}: schema ${info.schemaVersion} of ${info.latestSchemaVersion}, integrity ${info.integrity}`,
-      });
     } catch (e) {
       if (e instanceof NewerSchemaError) exitCode = EXIT.newerSchema;
       else if (e instanceof CorruptDatabaseError) exitCode = EXIT.corruptDatabase;
@@ -97,11 +109,23 @@ async function doctor(cmd: Command): Promise<void> {
     );
   }
 
+  // --deep also checks the backups no one has checked yet (taken by an older Baton).
+  if (opts.deep && existsSync(dataDir)) {
+    for (const b of listBackups(dataDir).filter((x) => x.verifiedAt === null)) {
+      const v = await verifyBackup(b.file);
+      if (!v.ok) checks.push({ name: 'backup check', level: 'warn', detail: `${b.file} fails its check (${summary(v.problems)}); do not restore it.` });
+    }
+  }
   const backups = existsSync(dataDir) ? listBackups(dataDir) : [];
+  const verified = backups.find((b) => b.verifiedAt !== null) ?? null;
   checks.push({
     name: 'backups',
-    level: backups.length > 0 ? 'ok' : 'info',
-    detail: backups[0] ? `${backups.length}, newest ${backups[0].file} (${backups[0].createdAt})` : 'none yet (take one with `baton backup`)',
+    level: verified ? 'ok' : backups.length > 0 ? 'warn' : 'info',
+    detail: verified
+      ? `${backups.length} (${backups.filter((b) => b.verifiedAt).length} verified); newest verified ${verified.file} (taken ${verified.createdAt}, verified ${verified.verifiedAt})`
+      : backups.length > 0
+        ? `${backups.length}, none verified yet (run \`baton doctor --deep\` to check them); newest ${backups[0]!.file} (${backups[0]!.createdAt})`
+        : 'none yet (take one with `baton backup`)',
   });
 
   const ok = !checks.some((c) => c.level === 'fail');
@@ -115,9 +139,11 @@ async function doctor(cmd: Command): Promise<void> {
       schemaVersion: info?.schemaVersion ?? null,
       latestSchemaVersion: info?.latestSchemaVersion ?? null,
       integrity: info?.integrity ?? null,
+      deep: deep ? { ok: deep.ok, problems: deep.problems, ms: deep.ms } : null,
       secretBackend: secrets?.backend() ?? null,
       server: { running: holder !== null, pid: holder, url: running?.url ?? null },
       backups: backups.length,
+      lastVerifiedBackup: verified,
       checks,
     },
     () =>
@@ -129,7 +155,7 @@ async function doctor(cmd: Command): Promise<void> {
 }
 
 /** The secret's value: piped on stdin (one trailing newline dropped), or typed without echo on a terminal. */
-async function readSecretValue(name: string): Promise<string> {
+export async function readSecretValue(name: string): Promise<string> {
   const stdin = process.stdin;
   if (stdin.isTTY) {
     process.stderr.write(`Value for ${name} (typing is hidden; Enter to finish): `);
@@ -170,7 +196,8 @@ export function register(program: Command): void {
   program
     .command('doctor')
     .description('Check the data folder, database, secret backend, backups and whether a server is running.')
-    .action(async (_o: unknown, cmd: Command) => doctor(cmd));
+    .option('--deep', 'full check: every page and index entry of the database and every stored JSON value (also checks unverified backups)')
+    .action(async (o: { deep?: boolean }, cmd: Command) => doctor(cmd, o));
 
   const secrets = program.command('secrets').description('Manage API keys and passwords (kept in the OS keychain, never in the database).');
   secrets
@@ -181,8 +208,24 @@ export function register(program: Command): void {
       checkSecretName(name);
       const value = await readSecretValue(name);
       if (value.length === 0) throw new CliExit(`The value for ${name} is empty; pipe the value on standard input. Nothing was stored.`, EXIT.invalidInput);
-      await withCore(cmd, (core) => core.call('secrets.set', { name, value }));
-      print(cmd, { ok: true, name }, () => `Stored ${name}.`);
+      const waiting = await withCore(cmd, async (core) => {
+        await core.call('secrets.set', { name, value });
+        // Saving the Anthropic key releases no waiting AI step: say how many wait and how to choose.
+        return name === 'ANTHROPIC_API_KEY' ? (await core.call('ai.waiting', {})).key : 0;
+      });
+      print(cmd, { ok: true, name, ...(name === 'ANTHROPIC_API_KEY' ? { aiStepsWaiting: waiting } : {}) }, () =>
+        waiting
+          ? `Stored ${name}. ${waiting} AI step(s) are waiting for it: run them with \`baton ai release run\`, or discard them with \`baton ai release discard\` (until then they keep waiting).`
+          : `Stored ${name}.`,
+      );
+    });
+  secrets
+    .command('keyfile <FILE>')
+    .description('Create a key file for the encrypted secrets file (32 random bytes, mode 0600, outside the data folder; never overwritten).')
+    .addHelpText('after', '\nThen start Baton with BATON_SECRETS_KEYFILE=FILE (or --secrets-keyfile FILE). Keep a copy of the key file: without it the secrets cannot be read.')
+    .action((file: string, _o: unknown, cmd: Command) => {
+      const path = createKeyFile(file, dataDirOf(cmd));
+      print(cmd, { ok: true, keyFile: path }, () => `Created ${path} (mode 600). Start Baton with BATON_SECRETS_KEYFILE="${path}" to keep secrets in ${join(dataDirOf(cmd), 'secrets.enc')}.`);
     });
   secrets
     .command('list')

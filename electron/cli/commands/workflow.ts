@@ -1,4 +1,4 @@
-/** `baton workflow import|export|list|enable|disable|validate`. */
+/** `baton workflow import|export|list|enable|disable|validate|backfill`. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CliExit, print, withCore } from '../context';
@@ -66,6 +66,28 @@ export function register(program: Command): void {
               .join('\n')
           : 'No workflows. Import one with: baton workflow import FILE.json',
       );
+    });
+  wf.command('backfill')
+    .description(
+      'Run an event-triggered workflow for the matching events recorded before its trigger started listening (it never does by itself). Without --yes it only counts them (dry run).',
+    )
+    .argument('<id>', 'workflow id')
+    .option('--since <date>', 'only events recorded at or after this date (ISO, e.g. 2025-01-31)')
+    .option('--limit <n>', 'start at most N runs, oldest events first (default 1000)', (v) => Number(v))
+    .option('--yes', 'start the runs (after checking the count with a dry run)')
+    .action(async (id: string, o: { since?: string; limit?: number; yes?: boolean }, cmd: Command) => {
+      if (o.limit !== undefined && (!Number.isInteger(o.limit) || o.limit < 1)) throw new CliExit(`--limit must be a whole number of at least 1 (got ${String(o.limit)}); nothing was started.`, 2);
+      const r = await withCore(cmd, (core) =>
+        core.call('workflows.backfill', { id, dryRun: !o.yes, ...(o.since ? { since: o.since } : {}), ...(o.limit !== undefined ? { limit: o.limit } : {}) }),
+      );
+      print(cmd, r, () => {
+        const what = `${r.matching} existing ${r.event} event(s)${r.filter ? ` match the filter ${r.filter}` : ''} (of ${r.scanned} recorded before ${id} started listening${r.listeningSince ? ` at ${r.listeningSince}` : ''})`;
+        const done = r.alreadyRun ? `; ${r.alreadyRun} already have a run` : '';
+        if (r.dryRun) {
+          return `${what}${done}.\n${r.toStart ? `Dry run: nothing started. Start ${r.toStart} run(s) with: baton workflow backfill ${id}${o.since ? ` --since ${o.since}` : ''}${o.limit ? ` --limit ${o.limit}` : ''} --yes` : 'Nothing to start.'}${r.remaining ? ` (${r.remaining} more beyond --limit)` : ''}`;
+        }
+        return `${what}${done}.\nStarted ${r.started} run(s)${r.skippedActive ? `; ${r.skippedActive} skipped (the contact already has an active run)` : ''}${r.remaining ? `; ${r.remaining} more beyond --limit` : ''}.`;
+      });
     });
   for (const [name, op] of [
     ['enable', 'workflows.enable'],

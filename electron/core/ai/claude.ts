@@ -8,7 +8,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import type { MessageParam } from '@anthropic-ai/sdk/resources/messages';
 import { z } from 'zod';
 import { ANTHROPIC_KEY, aiSettings, AiSettingsError, localDay, nextLocalMidnight, type AiEnv, type AiSettings } from './env';
-import { costOf, noticeCap, recordUsage, spentOn } from './ledger';
+import { costOf, maxCostOf, noticeCap, reserveBudget, settleReservation, usd, type Reservation } from './ledger';
 
 type Sdk = typeof import('@anthropic-ai/sdk');
 /**
@@ -47,13 +47,26 @@ export class AiStepError extends Error {
   /** Needs a person (key missing/invalid, budget): pause instead of failing. */
   readonly needsPerson: boolean;
   readonly status: number | undefined;
-  constructor(kind: AiErrorKind, message: string, o: { retryable?: boolean; retryAfterMs?: number | undefined; status?: number | undefined } = {}) {
+  /**
+   * budget: true when the cap itself stops the call (today's spend plus this call's largest cost is over
+   * it: wait until tomorrow or a higher cap); false when only calls in flight hold the rest (wait briefly).
+   */
+  readonly capReached: boolean;
+  /** budget: today's spend and the cap, and the most this call could have cost. */
+  readonly budget: { spentUsd: number; capUsd: number; costUsd: number } | undefined;
+  constructor(
+    kind: AiErrorKind,
+    message: string,
+    o: { retryable?: boolean; retryAfterMs?: number | undefined; status?: number | undefined; capReached?: boolean; budget?: { spentUsd: number; capUsd: number; costUsd: number } } = {},
+  ) {
     super(message);
     this.name = 'AiStepError';
     this.kind = kind;
     this.retryable = o.retryable ?? false;
     this.retryAfterMs = o.retryAfterMs;
     this.status = o.status;
+    this.capReached = o.capReached ?? false;
+    this.budget = o.budget;
     this.needsPerson = kind === 'missing_key' || kind === 'invalid_key' || kind === 'budget';
   }
 }
@@ -179,17 +192,25 @@ function apiMessage(e: { error?: unknown; message: string }): string {
   return err?.error?.message ?? e.message;
 }
 
-/** Throws AiStepError('budget') when today's spend has reached the cap. */
-export function checkBudget(env: AiEnv, s: AiSettings, now: Date): void {
-  if (s.dailyCapUsd === null) return;
-  const spent = spentOn(env.orm, localDay(now));
-  if (spent >= s.dailyCapUsd) {
-    throw new AiStepError(
+/** How soon a step held back only by calls in flight tries again (they finish, or the cap is reached). */
+export const IN_FLIGHT_RECHECK_MS = 10_000;
+
+/** The AiStepError('budget') for a refused reservation: the cap itself, or calls in flight holding the rest. */
+export function budgetError(r: Exclude<Reservation, { ok: true }>, now: Date): AiStepError {
+  const money = usd;
+  const budget = { spentUsd: r.spentUsd, capUsd: r.capUsd, costUsd: r.costUsd };
+  if (r.spentUsd + r.costUsd > r.capUsd + 1e-9) {
+    return new AiStepError(
       'budget',
-      `The AI daily spend cap is reached ($${spent.toFixed(2)} of $${s.dailyCapUsd.toFixed(2)}, setting ai.dailyCapUsd): AI steps wait until tomorrow; raise the cap in Settings to continue now.`,
-      { retryAfterMs: nextLocalMidnight(now).getTime() - now.getTime() },
+      `The AI daily spend cap is reached (${money(r.spentUsd)} of ${money(r.capUsd)} spent today, setting ai.dailyCapUsd; this step could cost up to ${money(r.costUsd)}): AI steps wait until tomorrow; raise the cap in Settings to continue now.`,
+      { retryAfterMs: nextLocalMidnight(now).getTime() - now.getTime(), capReached: true, budget },
     );
   }
+  return new AiStepError(
+    'budget',
+    `Waiting for AI budget: calls in flight hold ${money(r.reservedUsd)} of what is left of today's ${money(r.capUsd)} cap (${money(r.spentUsd)} spent, setting ai.dailyCapUsd); this step goes on when they finish, if the cap allows.`,
+    { retryAfterMs: IN_FLIGHT_RECHECK_MS, capReached: false, budget },
+  );
 }
 
 export function readSettings(env: AiEnv): AiSettings {
@@ -205,13 +226,39 @@ export function readSettings(env: AiEnv): AiSettings {
 export async function callClaude(env: AiEnv, req: ClaudeRequest): Promise<ClaudeAnswer> {
   const s = readSettings(env);
   const now = env.now?.() ?? new Date();
-  checkBudget(env, s, now);
   const apiKey = await env.secrets.get(ANTHROPIC_KEY);
   if (!apiKey) {
     throw new AiStepError('missing_key', 'No Anthropic API key: add your Anthropic key in Settings (secret ANTHROPIC_API_KEY). The AI step waits until it is there.');
   }
   env.log.redactValue?.(apiKey);
   const model = req.model ?? s.model;
+  const maxTokens = req.maxTokens ?? s.maxTokens;
+  // The daily cap: this call's largest possible cost is held against it before the call (with the calls in flight).
+  let hold: number | null = null;
+  if (s.dailyCapUsd !== null) {
+    const r = reserveBudget(env.orm, {
+      day: localDay(now),
+      capUsd: s.dailyCapUsd,
+      costUsd: maxCostOf(s.prices, model, { system: req.system, messages: req.messages, tool: req.tool }, maxTokens),
+      now: now.getTime(),
+      expiresAt: now.getTime() + s.timeoutMs * (s.maxRetries + 1) + 60_000,
+      runId: req.runId,
+      nodeId: req.nodeId,
+    });
+    if (!r.ok) throw budgetError(r, now);
+    hold = r.id;
+  }
+  try {
+    return await answerOf(env, req, s, { apiKey, model, maxTokens, now, hold });
+  } catch (e) {
+    // Not answered (network, refusal, malformed): nothing is charged; the hold is released.
+    if (hold !== null) settleReservation(env.orm, hold, null);
+    throw e;
+  }
+}
+
+async function answerOf(env: AiEnv, req: ClaudeRequest, s: AiSettings, c: { apiKey: string; model: string; maxTokens: number; now: Date; hold: number | null }): Promise<ClaudeAnswer> {
+  const { apiKey, model, now } = c;
   const { default: Anthropic } = await loadSdk();
   const client = new Anthropic({
     apiKey,
@@ -229,7 +276,7 @@ export async function callClaude(env: AiEnv, req: ClaudeRequest): Promise<Claude
       .create(
         {
           model,
-          max_tokens: req.maxTokens ?? s.maxTokens,
+          max_tokens: c.maxTokens,
           system: req.system,
           messages: req.messages,
           ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
@@ -254,7 +301,7 @@ export async function callClaude(env: AiEnv, req: ClaudeRequest): Promise<Claude
   }
   const msg = parsed.data;
   const cost = costOf(s.prices, msg.model || model, msg.usage.input_tokens, msg.usage.output_tokens);
-  recordUsage(env.orm, {
+  settleReservation(env.orm, c.hold, {
     runId: req.runId,
     nodeId: req.nodeId,
     workflowId: req.workflowId,

@@ -21,7 +21,7 @@ export interface AiEnv {
   /** Injectable clock (tests); defaults to the wall clock. */
   now?: () => Date;
   /** Raise an escalation (the engine's; tray notification on the desktop). */
-  escalate?: (e: { severity: 'info' | 'warning' | 'critical'; title: string; detail: string }) => void | Promise<void>;
+  escalate?: (e: { severity: 'info' | 'warning' | 'critical'; title: string; detail: string; key?: string; pinned?: boolean }) => void | Promise<void>;
   /** Push an event to the hosts (core.bus.emit). */
   emit?: (name: 'ai.capReached', payload: { day: string; spentUsd: number; capUsd: number }) => void;
 }

@@ -2,11 +2,12 @@
  * The usage ledger (table ai_usage): every answered request with its tokens and
  * cost, the daily spend, and the queries behind the ai.usage operation.
  */
-import { and, asc, eq, gte, lte, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gte, lt, lte, sql, type SQL } from 'drizzle-orm';
 import type { ModelPrice, UsageTotals } from '../../../shared/contract/ai';
-import { aiUsage, events } from '../db/schema';
+import { aiReservations, aiUsage, events } from '../db/schema';
 import type { Orm } from '../db/open';
 import { localDay, type AiEnv } from './env';
+import { scrubText } from '../secrets/scrub';
 
 export interface Cost {
   costUsd: number;
@@ -50,24 +51,83 @@ export interface UsageEntry {
   at: Date;
 }
 
+function usageRow(e: UsageEntry) {
+  return {
+    at: e.at.toISOString(),
+    day: localDay(e.at),
+    runId: e.runId ?? null,
+    nodeId: e.nodeId ?? null,
+    workflowId: e.workflowId ?? null,
+    purpose: e.purpose,
+    // What the API answered (model, request id) is scrubbed like any stored answer.
+    model: scrubText(e.model),
+    inputTokens: e.inputTokens,
+    outputTokens: e.outputTokens,
+    costUsd: e.costUsd,
+    priceEstimated: e.estimated,
+    requestId: e.requestId ? scrubText(e.requestId) : null,
+  };
+}
+
 export function recordUsage(orm: Orm, e: UsageEntry): void {
-  orm
-    .insert(aiUsage)
-    .values({
-      at: e.at.toISOString(),
-      day: localDay(e.at),
-      runId: e.runId ?? null,
-      nodeId: e.nodeId ?? null,
-      workflowId: e.workflowId ?? null,
-      purpose: e.purpose,
-      model: e.model,
-      inputTokens: e.inputTokens,
-      outputTokens: e.outputTokens,
-      costUsd: e.costUsd,
-      priceEstimated: e.estimated,
-      requestId: e.requestId ?? null,
-    })
-    .run();
+  orm.insert(aiUsage).values(usageRow(e)).run();
+}
+
+/**
+ * Tokens the API adds around a request's text: roles and block markers, and with a tool the
+ * tool-use system prompt (a few hundred tokens). Generous: the estimate must never be below the
+ * real count (the byte count of the text is already far above it, about 3.5 bytes a token).
+ */
+const FRAMING_TOKENS = 100;
+const TOOL_FRAMING_TOKENS = 800;
+
+/**
+ * The most a request can cost: every byte of its text counted as a token (a token is never shorter
+ * than a byte), plus framing, and the whole max_tokens answer. A call starts only when this fits in
+ * what is left of the day's cap, so the cap holds however many steps call at once.
+ */
+export function maxCostOf(prices: Record<string, ModelPrice>, model: string, req: { system: string; messages: unknown; tool?: unknown }, maxTokens: number): number {
+  const bytes = Buffer.byteLength(req.system) + Buffer.byteLength(JSON.stringify(req.messages)) + (req.tool ? Buffer.byteLength(JSON.stringify(req.tool)) + TOOL_FRAMING_TOKENS : 0);
+  return costOf(prices, model, bytes + FRAMING_TOKENS, maxTokens).costUsd;
+}
+
+export type Reservation =
+  | { ok: true; id: number }
+  /** Refused: today's spend and the calls in flight leave less than `costUsd`. */
+  | { ok: false; spentUsd: number; reservedUsd: number; costUsd: number; capUsd: number };
+
+/**
+ * Hold `costUsd` of today's budget for one call, in one IMMEDIATE transaction with the cap check
+ * (spent + held by calls in flight + this one <= cap), so steps running at once in several worker
+ * threads can never overspend together. Reservations of crashed calls stop counting at `expiresAt`.
+ */
+export function reserveBudget(orm: Orm, o: { day: string; capUsd: number; costUsd: number; now: number; expiresAt: number; runId?: string | undefined; nodeId?: string | undefined }): Reservation {
+  return orm.transaction(
+    (tx) => {
+      tx.delete(aiReservations).where(lt(aiReservations.expiresAt, o.now)).run();
+      const spentUsd = tx.select({ v: sql<number>`coalesce(sum(${aiUsage.costUsd}), 0)` }).from(aiUsage).where(eq(aiUsage.day, o.day)).get()?.v ?? 0;
+      const reservedUsd = tx.select({ v: sql<number>`coalesce(sum(${aiReservations.costUsd}), 0)` }).from(aiReservations).where(eq(aiReservations.day, o.day)).get()?.v ?? 0;
+      if (spentUsd + reservedUsd + o.costUsd > o.capUsd + 1e-9) return { ok: false as const, spentUsd, reservedUsd, costUsd: o.costUsd, capUsd: o.capUsd };
+      const row = tx
+        .insert(aiReservations)
+        .values({ day: o.day, costUsd: o.costUsd, expiresAt: o.expiresAt, runId: o.runId ?? null, nodeId: o.nodeId ?? null })
+        .returning({ id: aiReservations.id })
+        .get();
+      return { ok: true as const, id: row.id };
+    },
+    { behavior: 'immediate' },
+  );
+}
+
+/** The call ended: drop its reservation and, when it was answered, record what it really cost (one transaction). */
+export function settleReservation(orm: Orm, id: number | null, usage: UsageEntry | null): void {
+  orm.transaction(
+    (tx) => {
+      if (id !== null) tx.delete(aiReservations).where(eq(aiReservations.id, id)).run();
+      if (usage) tx.insert(aiUsage).values(usageRow(usage)).run();
+    },
+    { behavior: 'immediate' },
+  );
 }
 
 export function spentOn(orm: Orm, day: string): number {
@@ -131,32 +191,69 @@ export function usageReport(orm: Orm, q: { runId?: string | undefined; from?: st
   return { totals: round(totals), byDay: byDay.map(round), byRun: byRun.map(round), rows: rows.map(round) };
 }
 
+/** Record a notice for the day in the events table; true the first time (so it is raised once a day). */
+function firstToday(env: AiEnv, type: string, day: string, data: unknown, at: Date): boolean {
+  return env.orm.transaction(
+    (tx) => {
+      const seen = tx
+        .select({ id: events.id })
+        .from(events)
+        .where(and(eq(events.type, type), eq(events.subjectType, 'day'), eq(events.subjectId, day)))
+        .get();
+      if (seen) return false;
+      tx.insert(events).values({ at: at.toISOString(), type, subjectType: 'day', subjectId: day, data }).run();
+      return true;
+    },
+    { behavior: 'immediate' },
+  );
+}
+
+/** US dollars for a message: cents, or four decimals below a cent (a tiny cap is not "$0.00"). */
+export function usd(n: number): string {
+  return `$${n === 0 || Math.abs(n) >= 0.01 ? n.toFixed(2) : n.toFixed(4)}`;
+}
+
+/** Share of the daily cap at which a warning escalation is raised. */
+export const CAP_WARNING_SHARE = 0.8;
+
+/** Escalation keys: one warning and one critical per local day. */
+export const capKey = (day: string, level: 'warning' | 'critical'): string => (level === 'warning' ? `ai-cap-80:${day}` : `ai-cap:${day}`);
+
+/** The critical, pinned escalation of a day whose cap stopped AI steps (raised once a day, by key). */
+export function capReachedEscalation(day: string, spentUsd: number, capUsd: number, nextCostUsd?: number) {
+  const next = nextCostUsd !== undefined && spentUsd < capUsd ? ` The next AI call could cost up to ${usd(nextCostUsd)}, more than the ${usd(capUsd - spentUsd)} left.` : '';
+  return {
+    severity: 'critical' as const,
+    title: 'AI daily spend cap reached: AI steps stopped',
+    detail: `Claude usage today is ${usd(spentUsd)} of the ${usd(capUsd)} cap (setting ai.dailyCapUsd).${next} AI steps wait until tomorrow (local midnight); raise the cap in Settings to continue now. This stays pinned until you acknowledge it.`,
+    key: capKey(day, 'critical'),
+    pinned: true,
+  };
+}
+
 /**
- * After a call: when today's spend has reached the cap, raise one escalation
- * for the day (recorded in the events table so it is raised once) and push
- * ai.capReached.
+ * After a call: at 80 % of the daily cap one warning escalation for the day; at 100 % one critical
+ * escalation that stays pinned until acknowledged, and the ai.capReached push.
  */
 export async function noticeCap(env: AiEnv, capUsd: number | null, at: Date): Promise<void> {
   if (capUsd === null) return;
   const day = localDay(at);
   const spentUsd = spentOn(env.orm, day);
-  if (spentUsd < capUsd) return;
-  const inserted = env.orm.transaction((tx) => {
-    const seen = tx
-      .select({ id: events.id })
-      .from(events)
-      .where(and(eq(events.type, 'ai.cap_reached'), eq(events.subjectType, 'day'), eq(events.subjectId, day)))
-      .get();
-    if (seen) return false;
-    tx.insert(events).values({ at: at.toISOString(), type: 'ai.cap_reached', subjectType: 'day', subjectId: day, data: { spentUsd, capUsd } }).run();
-    return true;
-  });
-  if (!inserted) return;
+  // Costs are rounded to 1e-8 USD: a spend within 1e-9 of the cap has reached it.
+  if (spentUsd < capUsd * CAP_WARNING_SHARE - 1e-9) return;
+  if (spentUsd < capUsd - 1e-9) {
+    if (!firstToday(env, 'ai.cap_warning', day, { spentUsd, capUsd }, at)) return;
+    env.log.warn('AI spend at 80 % of the daily cap', { day, spentUsd, capUsd });
+    await env.escalate?.({
+      severity: 'warning',
+      title: `AI spend at ${Math.floor((spentUsd / capUsd) * 100 + 1e-6)} % of the daily cap`,
+      detail: `Claude usage today is ${usd(spentUsd)} of the ${usd(capUsd)} cap (setting ai.dailyCapUsd). At the cap AI steps stop until tomorrow; raise it in Settings if this is expected.`,
+      key: capKey(day, 'warning'),
+    });
+    return;
+  }
+  if (!firstToday(env, 'ai.cap_reached', day, { spentUsd, capUsd }, at)) return;
   env.log.warn('AI daily spend cap reached', { day, spentUsd, capUsd });
   env.emit?.('ai.capReached', { day, spentUsd, capUsd });
-  await env.escalate?.({
-    severity: 'warning',
-    title: 'AI daily spend cap reached',
-    detail: `Claude usage today is $${spentUsd.toFixed(2)} (cap $${capUsd.toFixed(2)}, setting ai.dailyCapUsd). AI steps wait until tomorrow; raise the cap in Settings to continue now.`,
-  });
+  await env.escalate?.(capReachedEscalation(day, spentUsd, capUsd));
 }

@@ -2,9 +2,13 @@
  * Glue between the engine's node context and the AI code: an AiEnv built from
  * ctx (works in the main thread and in Bree workers), the Liquid scope, and
  * the mapping of AiStepError to the engine's outcomes:
- * - key missing/refused or daily cap reached -> the step waits (suspend) until
- *   the "ai.ready" event (key stored, ai.* setting changed) or a timer, with
- *   one escalation per day and cause, instead of failing every run;
+ * - key missing/refused -> the step waits for the key AND the person's go-ahead
+ *   (event "ai.key", sent by ai.release "run"; saving the key alone releases
+ *   nothing), one escalation per day, and fails after ai.keyWaitHours;
+ * - daily cap -> the step waits for budget (event "ai.budget" when an ai.*
+ *   setting changes, or a timer: local midnight, or a few seconds when only
+ *   calls in flight hold the rest of the budget); a critical pinned escalation
+ *   when the cap stops it;
  * - 429 / 529 / 5xx / timeouts / malformed -> retryable NodeError (Retry-After kept);
  * - everything else -> non-retryable NodeError with the message.
  */
@@ -14,15 +18,22 @@ import { events, settings } from '../db/schema';
 import type { Orm } from '../db/open';
 import { NodeError, type NodeContext, type Suspend } from '../engine/registry';
 import { AiStepError } from './claude';
-import { localDay, type AiEnv } from './env';
+import { ANTHROPIC_KEY, localDay, type AiEnv } from './env';
+import { capReachedEscalation } from './ledger';
 import { TEMPLATE_ROOTS } from './prompt';
 
-/** The event that wakes AI steps waiting for a key or budget. */
-export const AI_READY_EVENT = 'ai.ready';
-/** How often a step waiting for a key re-checks by itself (besides the ai.ready event). */
-export const KEY_RECHECK_MS = 60 * 60_000;
-/** A step waits this long for a missing/refused key (setting ai.keyWaitHours), then fails with the same message. */
+/** The event that releases AI steps waiting for the key (ai.release "run"). */
+export const AI_KEY_EVENT = 'ai.key';
+/** The event that wakes AI steps waiting for budget (an ai.* setting changed). */
+export const AI_BUDGET_EVENT = 'ai.budget';
+/** A step waits this long for a missing/refused key and the go-ahead (setting ai.keyWaitHours), then fails with the same message. */
 export const DEFAULT_KEY_WAIT_HOURS = 24;
+
+/** What a waiting AI step keeps in its state. */
+interface AiWaitState {
+  aiWaitSince?: number;
+  aiWait?: 'key' | 'budget';
+}
 
 export function readSetting<T>(orm: Orm, key: string, fallback: T): T {
   const row = orm.select({ value: settings.value }).from(settings).where(eq(settings.key, key)).get();
@@ -84,26 +95,62 @@ export function suspended<T>(r: T | Suspend): r is Suspend {
   return typeof r === 'object' && r !== null && (r as Suspend).suspend === true;
 }
 
+function keyWaitHours(ctx: NodeContext<unknown>): number {
+  return Number(readSetting(ctx.orm, 'ai.keyWaitHours', DEFAULT_KEY_WAIT_HOURS)) || DEFAULT_KEY_WAIT_HOURS;
+}
+
+const KEY_DECISION = ' Once the key is saved you choose whether the waiting AI steps run (Settings > AI, the Dashboard, or baton ai release run|discard).';
+
+/** Wait for the key and the go-ahead (ai.release "run"), until the ai.keyWaitHours deadline. */
+function waitForKey(ctx: NodeContext<unknown>, since: number, message: string, code = 'ai_missing_key'): Suspend {
+  const hours = keyWaitHours(ctx);
+  if (ctx.now() - since >= hours * 3_600_000) {
+    throw new NodeError(`${message} Waited ${hours} h (setting ai.keyWaitHours); retry the run once the key is stored.`, { retryable: false, code });
+  }
+  return ctx.suspend({
+    waitingFor: /ai release/.test(message) ? message : `${message}${KEY_DECISION}`,
+    until: since + hours * 3_600_000,
+    event: { type: AI_KEY_EVENT },
+    state: { aiWaitSince: since, aiWait: 'key' } satisfies AiWaitState,
+  });
+}
+
 /** Run AI work in a node and turn its failures into the engine's outcomes. */
 export async function runAi<T>(ctx: NodeContext<unknown>, work: (env: AiEnv) => Promise<T>): Promise<T | Suspend> {
+  const st = (ctx.state ?? null) as AiWaitState | null;
+  const released = ctx.resume?.kind === 'event' && ctx.resume.event.type === AI_KEY_EVENT;
+  if (st?.aiWait === 'key' && !released) {
+    // Woken without the person's go-ahead (the deadline timer): no call; fail at the deadline, else wait on.
+    const stored = (await ctx.secrets.get(ANTHROPIC_KEY)) !== null;
+    const why = stored
+      ? 'The Anthropic key is stored, but nobody chose to run the AI steps that waited for it (Settings > AI, the Dashboard, or baton ai release run).'
+      : 'No Anthropic API key: add your Anthropic key in Settings (secret ANTHROPIC_API_KEY).';
+    return waitForKey(ctx, typeof st.aiWaitSince === 'number' ? st.aiWaitSince : ctx.now(), why);
+  }
   try {
     return await work(nodeAiEnv(ctx));
   } catch (e) {
     if (!(e instanceof AiStepError)) throw e;
     if (e.needsPerson) {
-      const prior = (ctx.state as { aiWaitSince?: number } | null | undefined)?.aiWaitSince;
-      const since = typeof prior === 'number' ? prior : ctx.now();
+      // Not for steps held back a few seconds by calls in flight (hundreds of them re-check every 10 s).
+      if (e.kind !== 'budget' || e.capReached) ctx.log.warn('AI step waiting', { kind: e.kind, node: ctx.node.id });
       if (e.kind !== 'budget') {
-        const hours = Number(readSetting(ctx.orm, 'ai.keyWaitHours', DEFAULT_KEY_WAIT_HOURS)) || DEFAULT_KEY_WAIT_HOURS;
-        if (ctx.now() - since >= hours * 3_600_000) {
-          throw new NodeError(`${e.message} Waited ${hours} h (setting ai.keyWaitHours); retry the run once the key is stored.`, { retryable: false, code: `ai_${e.kind}` });
-        }
+        // A release restarts the wait (the person just decided); else it goes on from the first wait.
+        const since = !released && st?.aiWait === 'key' && typeof st.aiWaitSince === 'number' ? st.aiWaitSince : ctx.now();
+        const s = waitForKey(ctx, since, e.message, `ai_${e.kind}`);
         escalateOnce(ctx, e.kind, e);
+        return s;
       }
-      // The cap escalation is raised by the ledger when the cap is crossed.
-      ctx.log.warn('AI step waiting', { kind: e.kind, node: ctx.node.id });
-      const wait = e.kind === 'budget' ? (e.retryAfterMs ?? KEY_RECHECK_MS) : KEY_RECHECK_MS;
-      return ctx.suspend({ waitingFor: e.message, until: ctx.now() + wait, event: { type: AI_READY_EVENT }, state: { aiWaitSince: since } });
+      if (e.capReached && e.budget) {
+        // Once a day (by key): critical, pinned until acknowledged.
+        ctx.escalate(capReachedEscalation(localDay(new Date(ctx.now())), e.budget.spentUsd, e.budget.capUsd, e.budget.costUsd));
+      }
+      return ctx.suspend({
+        waitingFor: e.message,
+        until: ctx.now() + (e.retryAfterMs ?? 60_000),
+        event: { type: AI_BUDGET_EVENT },
+        state: { aiWaitSince: st?.aiWait === 'budget' && typeof st.aiWaitSince === 'number' ? st.aiWaitSince : ctx.now(), aiWait: 'budget' } satisfies AiWaitState,
+      });
     }
     throw new NodeError(e.message, { retryable: e.retryable, code: `ai_${e.kind}`, ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}) });
   }

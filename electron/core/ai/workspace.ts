@@ -7,6 +7,7 @@
 import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, writeSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { ApiError, DocPath, type DocInfo } from '../../../shared/api';
+import { processSecrets, scrubText } from '../secrets/scrub';
 
 export const WORKSPACE = 'workspace';
 export const BRAND_DIR = 'brand';
@@ -119,8 +120,11 @@ function slug(s: string): string {
  * Save a generated deliverable as deliverables/<name>.v<N>.<ext>, N one more
  * than the highest existing version. The file is created exclusively ("wx"),
  * so two writers never overwrite each other: the loser takes the next number.
+ * Secret values in the content (an answer that echoes a key) are replaced by
+ * `[secret NAME]` (a JSON deliverable is parsed and written again, so it stays JSON).
  */
 export function saveDeliverable(dataDir: string, name: string, content: string, ext: 'md' | 'txt' | 'json' | 'html' = 'md'): DocInfo & { version: number } {
+  content = scrubDeliverable(content, ext);
   const base = slug(name);
   const dir = join(workspaceDir(dataDir), DELIVERABLES_DIR);
   mkdirSync(dir, { recursive: true });
@@ -141,6 +145,18 @@ export function saveDeliverable(dataDir: string, name: string, content: string, 
       version++;
     }
   }
+}
+
+function scrubDeliverable(content: string, ext: string): string {
+  if (!processSecrets.found(content)) return content;
+  if (ext === 'json') {
+    try {
+      return JSON.stringify(processSecrets.value(JSON.parse(content) as unknown), null, 2);
+    } catch {
+      /* not JSON after all: scrubbed as text */
+    }
+  }
+  return scrubText(content);
 }
 
 export interface BrandDoc {

@@ -2,6 +2,7 @@ import { ApiError, knownSetting, systemOps, unknownSettingMessage } from '../../
 import { eq } from 'drizzle-orm';
 import { cancelRestore, createBackup, listBackups, pendingRestore, scheduleRestore } from '../backup';
 import type { Core } from '../core';
+import { defineDomain } from '../domain';
 import { settings } from '../db/schema';
 import type { HandlerMap } from './types';
 
@@ -24,7 +25,7 @@ export function systemHandlers(core: Core): HandlerMap<keyof typeof systemOps> {
     },
     'backups.list': () => ({ backups: listBackups(core.dataDir) }),
     'backups.create': async () => {
-      const info = await createBackup(core.db, core.dataDir, { keep: core.setting('backup.keep', 10) });
+      const info = await createBackup(core.db, core.dataDir, { keep: core.setting('backup.keep', 10), nativeBinding: core.opts.nativeBinding });
       core.log.info('backup created', { file: info.file, size: info.size });
       core.bus.emit('backup.created', info);
       return info;
@@ -62,3 +63,12 @@ export function systemHandlers(core: Core): HandlerMap<keyof typeof systemOps> {
     },
   };
 }
+
+/** The system domain: store, secrets, backups and settings of the host. */
+export const systemDomain = defineDomain({
+  id: 'system',
+  description: 'The host: system info, secrets (OS keychain), backups and restore, settings.',
+  ops: systemOps,
+  settings: ['notifications.enabled', 'notifications.minSeverity', 'notifications.sound', 'notifications.quietHours', 'notifications.approvals', 'window.bounds', 'host.dataMoved', 'server.publicUrl', 'server.port', 'server.trustProxy'],
+  create: (core) => ({ handlers: systemHandlers(core) }),
+});

@@ -6,14 +6,18 @@
 import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
+import { createBackup } from '../backup';
+import { checkStore } from '../db/integrity';
 import { openBaton } from '../index';
 import { EnvSecretStore } from '../secrets';
 import { exportContacts, importCsv } from './csv';
 import { seedDemo } from './demo';
 import { dashboard } from './kpi';
 import { getScoring, setScoring } from './scoring';
-import { countFilter } from './segments';
+import { countFilter, reconcileSegments, segmentClock } from './segments';
+import type { FilterInput } from '../../../shared/api';
 import { listContacts } from './contacts';
 
 export interface BenchFigure {
@@ -41,6 +45,14 @@ async function timedAsync<T>(fn: () => Promise<T>): Promise<{ value: T; ms: numb
   return { value, ms, cpuMs: (c.user + c.system) / 1000 };
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Saved segments of every kind the membership maintenance handles: a tag, a score threshold, recent events, inactivity. */
+const BENCH_SEGMENTS: { name: string; filter: FilterInput }[] = [
+  { name: 'bench: VIPs', filter: { conditions: [{ kind: 'tag', op: 'has', tag: 'vip' }] } },
+  { name: 'bench: engaged', filter: { conditions: [{ kind: 'field', field: 'score', op: 'gte', value: 20 }] } },
+  { name: 'bench: clicked lately', filter: { conditions: [{ kind: 'event', type: 'email.clicked', withinDays: 30 }] } },
+  { name: 'bench: asleep', filter: { conditions: [{ kind: 'inactive', days: 30 }, { kind: 'field', field: 'stage', op: 'in', value: ['lead', 'mql'] }] } },
+];
 
 export async function runCrmBench(opts: { quick?: boolean } = {}): Promise<BenchFigure[]> {
   const contacts = opts.quick ? 10_000 : 100_000;
@@ -91,6 +103,60 @@ export async function runCrmBench(opts: { quick?: boolean } = {}): Promise<Bench
         countFilter(core, { match: 'all', conditions: [{ kind: 'inactive', days: 30 }, { kind: 'field', field: 'score', op: 'gte', value: 20 }] }),
       );
 
+      // 3b. Store checks on this store: the quick check every open runs, the full check
+      // (doctor --deep, the nightly maintenance, every backup) and a verified backup.
+      const quick = timed(() => core.db.pragma('quick_check', { simple: true }));
+      const full = timed(() => checkStore(core.db));
+      out.push({ name: 'quick_check (every open)', ms: quick.ms, cpuMs: quick.cpuMs, detail: String(quick.value) });
+      out.push({
+        name: 'full check: integrity_check + stored JSON (doctor --deep, nightly)',
+        ms: full.ms,
+        cpuMs: full.cpuMs,
+        target: 10_000,
+        detail: `${full.value.ok ? 'ok' : full.value.problems[0]}; ${(full.ms / Math.max(quick.ms, 0.1)).toFixed(1)}x the quick check`,
+      });
+      // The checks of a backup (and the nightly one) run in a worker thread: the host's main
+      // thread stays free for requests. The longest stall of this thread's event loop says so.
+      const loop = monitorEventLoopDelay({ resolution: 10 });
+      loop.enable();
+      const bk = await timedAsync(() => createBackup(core.db, root, { keep: 1 }));
+      loop.disable();
+      const stallMs = loop.max / 1e6;
+      out.push({
+        name: `verified backup (${(bk.value.size / 1024 / 1024).toFixed(0)} MB)`,
+        ms: bk.ms,
+        cpuMs: bk.cpuMs,
+        detail: `of which the check of the copy ${bk.value.checkMs} ms (${((bk.value.checkMs / bk.ms) * 100).toFixed(0)}%); longest main-thread stall ${stallMs.toFixed(0)} ms (${((stallMs / Math.max(full.ms, 1)) * 100).toFixed(0)}% of the check run inline)`,
+      });
+      // 3c. Segment membership: one contact write (a field and a tag; scored, its events completed and its
+      // segments compared in its transaction) without and with saved segments; a segment's first fill; the
+      // time-based pass over a day that went by; the whole-segment safety net.
+      const writeOnce = async (i: number) => {
+        const id = 1 + ((i * 7919) % contacts);
+        await core.call('contacts.update', { id, set: { title: `Bench ${i}` }, ...(i % 2 ? { addTags: ['vip'] } : { removeTags: ['vip'] }) });
+      };
+      const writes = async (label: string) => {
+        const times: number[] = [];
+        const cpu: number[] = [];
+        for (let i = 0; i < 31; i++) {
+          const t = await timedAsync(() => writeOnce(i));
+          times.push(t.ms);
+          cpu.push(t.cpuMs);
+        }
+        out.push({ name: `one contact write (contacts.update: a field and a tag) ${label} (median of 31, max ${Math.max(...times).toFixed(1)} ms)`, ms: median(times), cpuMs: median(cpu), target: 50 });
+      };
+      for (let i = 0; i < 31; i++) await writeOnce(i); // warm: the same contacts' pages, prepared statements
+      await writes('without segments');
+      const fills: number[] = [];
+      for (const sgm of BENCH_SEGMENTS) fills.push((await timedAsync(() => core.call('segments.save', sgm))).ms);
+      out.push({ name: `segments.save with the first fill (no events), ${BENCH_SEGMENTS.length} segments (max)`, ms: Math.max(...fills), detail: fills.map((f) => f.toFixed(0)).join(' / ') + ' ms' });
+      await writes(`with ${BENCH_SEGMENTS.length} segments`);
+      const dayLater = new Date(core.now() + 86_400_000);
+      const pass = timed(() => segmentClock(core, dayLater));
+      out.push({ name: 'time-based segment pass, one day gone by', ms: pass.ms, cpuMs: pass.cpuMs, target: 1000, detail: `${pass.value.segments} segments, ${pass.value.candidates} contacts compared, ${pass.value.entered} entered, ${pass.value.left} left` });
+      const rec = timed(() => reconcileSegments(core, dayLater));
+      out.push({ name: `whole-segment reconcile (safety net), ${BENCH_SEGMENTS.length} segments`, ms: rec.ms, cpuMs: rec.cpuMs, detail: `${rec.value.entered} entered, ${rec.value.left} left` });
+
       // 4. Export (streaming CSV to a file), then import that file into an empty store, then again.
       const csv = join(root, 'contacts.csv');
       const ex = await timedAsync(async () => {
@@ -117,6 +183,23 @@ export async function runCrmBench(opts: { quick?: boolean } = {}): Promise<Bench
         out.push({ name: `CSV import of ${contacts.toLocaleString('en-US')} new rows, 5% invalid, with tags and companies`, ms: m.ms, cpuMs: m.cpuMs, target: 10_000, detail: `${m.value.created} created, ${m.value.invalidCount} invalid` });
       } finally {
         await fresh.close();
+      }
+      // The same import into an empty store that has saved segments: every new row is compared with each.
+      const withSegments = await open('import-segments');
+      try {
+        for (const sgm of BENCH_SEGMENTS) await withSegments.call('segments.save', sgm);
+        const im = await timedAsync(() => importCsv(withSegments, createReadStream(csv)));
+        const members = withSegments.db.prepare(`SELECT COUNT(*) FROM segment_members`).pluck().get() as number;
+        const entered = withSegments.db.prepare(`SELECT COUNT(*) FROM events WHERE type = 'segment.entered'`).pluck().get() as number;
+        out.push({
+          name: `CSV import of ${im.value.rows.toLocaleString('en-US')} rows into an empty store with ${BENCH_SEGMENTS.length} segments`,
+          ms: im.ms,
+          cpuMs: im.cpuMs,
+          target: 10_000,
+          detail: `${im.value.created} created, ${members.toLocaleString('en-US')} memberships, ${entered.toLocaleString('en-US')} segment.entered`,
+        });
+      } finally {
+        await withSegments.close();
       }
     } finally {
       await core.close().catch(() => undefined);

@@ -5,9 +5,10 @@ import { dealsOf } from './deals';
 import { filterSql, liveForCount } from './filter';
 import { afterCommit } from './publish';
 import { explainScore, rescore } from './scoring';
-import { segmentFilter } from './segments';
+import { dropMemberships, restoreMemberships, segmentFilter } from './segments';
 import { COLUMN_FIELDS, CONTACT_SELECT, FIELD_COLUMN, SEARCH_INDEXED_SQL, newPending, storeOf, toContact, valuesOf, type ContactRow } from './store';
 import { likeEscape, nowIso } from './util';
+import { parseStored, parseStoredOrNull } from '../db/integrity';
 
 const SORT_SQL: Record<string, string> = {
   id: 'c.id',
@@ -96,7 +97,7 @@ export function getContact(core: Core, id: number, timelineLimit = 100) {
       subject_id: string;
       data: string | null;
     }[]
-  ).map((e) => ({ id: e.id, at: e.at, type: e.type, contactId: Number(e.subject_id), data: e.data === null ? null : JSON.parse(e.data) }));
+  ).map((e) => ({ id: e.id, at: e.at, type: e.type, contactId: Number(e.subject_id), data: parseStoredOrNull(e.data, 'events.data', e.id) }));
   return { contact, score: explainScore(core, id), timeline, deals: dealsOf(core, id) };
 }
 
@@ -138,7 +139,10 @@ export function deleteContact(core: Core, id: number) {
   const store = storeOf(core);
   store.liveRow(id);
   const at = nowIso();
-  store.stmt(`UPDATE contacts SET deleted_at = ?, updated_at = ? WHERE id = ?`).run(at, at, id);
+  core.db.transaction(() => {
+    store.stmt(`UPDATE contacts SET deleted_at = ?, updated_at = ? WHERE id = ?`).run(at, at, id);
+    dropMemberships(core, id);
+  })();
   core.bus.emit('crm.contact.changed', { contactId: id, change: 'deleted' });
   return { id, deletedAt: at, restorableUntil: new Date(Date.parse(at) + undoDays(core) * 86_400_000).toISOString() };
 }
@@ -155,6 +159,7 @@ export function restoreContact(core: Core, id: number, now = new Date()) {
   const other = store.byEmail(r.email);
   if (other) throw new ApiError('conflict', `email: ${r.email} now belongs to contact ${other.id}; merge or change that contact before restoring.`, [{ path: 'email', message: 'already used by a live contact' }]);
   store.stmt(`UPDATE contacts SET deleted_at = NULL, updated_at = ? WHERE id = ?`).run(now.toISOString(), id);
+  restoreMemberships(core, id);
   rescore(core, { ids: [id] });
   core.bus.emit('crm.contact.changed', { contactId: id, change: 'restored' });
   return store.contact(id);
@@ -195,7 +200,7 @@ export function mergeContacts(core: Core, targetId: number, sourceId: number) {
       sets.push('consent = ?', 'consent_at = ?');
       params.push(s.consent, s.consent_at);
     }
-    const custom = { ...JSON.parse(s.custom || '{}'), ...JSON.parse(t.custom || '{}') };
+    const custom = { ...parseStored<object>(s.custom || '{}', 'contacts.custom', s.id), ...parseStored<object>(t.custom || '{}', 'contacts.custom', t.id) };
     sets.push('custom = ?');
     params.push(JSON.stringify(custom));
     if ((s.last_activity_at ?? '') > (t.last_activity_at ?? '')) {

@@ -17,9 +17,11 @@
 import Papa from 'papaparse';
 import { once } from 'node:events';
 import { Readable, type Writable } from 'node:stream';
-import { ApiError, CONSENTS, EMAIL_RE, STAGES, isTimeZone, normaliseEmail, type ImportReport } from '../../../shared/api';
+import { randomBytes } from 'node:crypto';
+import { ApiError, CONSENTS, EMAIL_RE, STAGES, isTimeZone, normaliseEmail, type ImportPreview, type ImportReport } from '../../../shared/api';
 import type { Core } from '../core';
 import { describeStoreFailure, storeFailureKind, StoreUnavailableError } from '../db/errors';
+import { importPlan } from './import-plan';
 import { rescore } from './scoring';
 import { CONTACT_SELECT, newPending, storeOf, syncSearchIndex, toContact, type ColumnField, type ContactRow, type ContactValues } from './store';
 import { withBigCacheAsync } from './util';
@@ -254,10 +256,24 @@ async function* rechunk(src: AsyncIterable<string>): AsyncGenerator<string> {
   if (size > 0) yield buf.join('');
 }
 
-/** Import CSV from a stream (a file) or a string. */
-export async function importCsv(core: Core, input: Readable | string, opts: { map?: Record<string, string> | undefined } = {}): Promise<ImportReport> {
-  const t0 = performance.now();
-  const store = storeOf(core);
+export interface ImportOptions {
+  map?: Record<string, string> | undefined;
+  /** The file's name, recorded in the contacts.imported event. */
+  file?: string | undefined;
+  /** The lead source given to new contacts whose row has none (also recorded in contacts.imported). */
+  source?: string | undefined;
+}
+
+/** Where the parser is: the next line's number, the data rows read, the header and its mapping. */
+interface ParseState {
+  line: number;
+  rows: number;
+  header: string[] | null;
+  mapping: Record<string, string>;
+}
+
+/** The CSV's rows as cells (papaparse, streaming), from a stream (a file) or a string. */
+function openCsv(input: Readable | string): { cells: AsyncIterable<string[]>; destroy: () => void } {
   const source = typeof input === 'string' ? Readable.from(pieces(input)) : input;
   if (typeof input !== 'string') source.setEncoding('utf8');
   const parser = Papa.parse(Papa.NODE_STREAM_INPUT, { header: false, skipEmptyLines: false }) as unknown as NodeJS.ReadWriteStream;
@@ -266,20 +282,100 @@ export async function importCsv(core: Core, input: Readable | string, opts: { ma
   const chunks = Readable.from(rechunk(source as AsyncIterable<string>));
   chunks.on('error', (e) => parser.emit('error', e));
   chunks.pipe(parser as unknown as Writable);
+  return { cells: parser as AsyncIterable<string[]>, destroy: () => source.destroy() };
+}
 
-  const report: ImportReport = { rows: 0, created: 0, updated: 0, unchanged: 0, companiesCreated: 0, invalidCount: 0, invalid: [], mapping: {}, durationMs: 0 };
+/** The valid rows as contact values with their line; invalid rows go to `invalid` with their line and why. */
+async function* validRows(
+  cellRows: AsyncIterable<string[]>,
+  map: Record<string, string> | undefined,
+  st: ParseState,
+  invalid: (line: number, reason: string) => void,
+): AsyncGenerator<{ line: number; v: ContactValues }> {
+  let columns: { index: number; target: string }[] = [];
+  for await (const cells of cellRows) {
+    const rowLine = st.line;
+    let nl = 0;
+    let size = 0;
+    for (const c of cells) {
+      size += c.length;
+      for (let i = c.indexOf('\n'); i !== -1; i = c.indexOf('\n', i + 1)) nl++;
+    }
+    st.line += 1 + nl;
+    if (cells.length === 1 && cells[0]!.trim() === '') continue; // blank line
+    if (!st.header) {
+      const header = cells.map((h, i) => (i === 0 ? h.replace(/^\uFEFF/, '') : h).trim());
+      const mapping = resolveMapping(header, map);
+      st.header = header;
+      st.mapping = Object.fromEntries(header.map((h) => [h, mapping[h] ?? '']));
+      columns = header.map((h, index) => ({ index, target: mapping[h] ?? '' })).filter((c) => c.target !== '');
+      continue;
+    }
+    st.rows++;
+    if (size > MAX_ROW_CHARS) {
+      invalid(rowLine, `the row is ${(size / 1024 / 1024).toFixed(1)} MB long; rows may be at most 1 MB`);
+      continue;
+    }
+    if (cells.length !== st.header.length) {
+      invalid(rowLine, `the row has ${cells.length} columns but the header has ${st.header.length}${cells.length > st.header.length ? ' (an unquoted comma?)' : ''}`);
+      continue;
+    }
+    if (cells.some((c) => c.includes('\uFFFD'))) {
+      invalid(rowLine, 'the row contains bytes that are not valid UTF-8 (save the file as UTF-8 and import it again)');
+      continue;
+    }
+    const v = rowValues(cells, columns);
+    if (typeof v === 'string') {
+      invalid(rowLine, v);
+      continue;
+    }
+    yield { line: rowLine, v };
+  }
+}
+
+const EMPTY_FILE = 'The file is empty: it needs a header row naming the columns (e.g. email,firstName,lastName). Nothing was imported.';
+
+/** A new import's id (in the data of every event it records). */
+export const newImportId = (): string => `imp_${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
+
+/**
+ * Import CSV from a stream (a file) or a string.
+ *
+ * Each batch is one transaction: its rows, their scores, the contact.created / contact.updated
+ * events with the contact as of that commit (score included) and the segment membership they
+ * move; every event carries the import's id (`importId`), so event triggers skip them unless
+ * they opt in (`includeImported`). The last transaction also records the one contacts.imported
+ * event of the import and computes which workflows it starts (`workflows`).
+ */
+export async function importCsv(core: Core, input: Readable | string, opts: ImportOptions = {}): Promise<ImportReport> {
+  const t0 = performance.now();
+  const store = storeOf(core);
+  const importId = newImportId();
+  const csv = openCsv(input);
+  const report: ImportReport = {
+    importId,
+    rows: 0,
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    companiesCreated: 0,
+    invalidCount: 0,
+    invalid: [],
+    mapping: {},
+    durationMs: 0,
+    workflows: { summary: '', start: [], notStarted: [] },
+  };
   const invalid = (line: number, reason: string) => {
     report.invalidCount++;
     if (report.invalid.length < MAX_REPORTED) report.invalid.push({ line, reason });
   };
-  let header: string[] | null = null;
-  let columns: { index: number; target: string }[] = [];
-  let line = 1;
+  const st: ParseState = { line: 1, rows: 0, header: null, mapping: {} };
   let batch: { line: number; v: ContactValues }[] = [];
-  /** Contacts the import changed (re-scored after the last batch). */
-  const touched: number[] = [];
   const stats = { companiesCreated: 0 };
-  const pending = newPending();
+  const freshPending = () => Object.assign(newPending(), { importId });
+  let pending = freshPending();
+  /** The batch's contacts that were created or changed (scored and compared with the segments before it commits). */
+  let changedIds: number[] = [];
   /** What earlier batches committed: the import's progress when it must stop. */
   const committed = { rows: 0, created: 0, updated: 0, unchanged: 0, lastLine: 0 };
   const progress = (): string =>
@@ -298,33 +394,60 @@ export async function importCsv(core: Core, input: Readable | string, opts: { ma
   const writeRow = (r: { line: number; v: ContactValues }, at: string) => {
     const email = r.v.fields.email!;
     const existing = known?.get(email);
-    const res = store.write(pending, r.v, { mode: 'upsert', reason: 'import', stats, at, ...(existing !== undefined ? { existing } : {}) });
+    let v = r.v;
+    // The import's source goes to new contacts only (an upsert would overwrite a stored one).
+    if (opts.source && v.fields.source === undefined && (existing === undefined ? !store.byEmail(email) : existing === null)) v = { ...v, fields: { ...v.fields, source: opts.source } };
+    const res = store.write(pending, v, { mode: 'upsert', reason: 'import', stats, at, ...(existing !== undefined ? { existing } : {}) });
     known?.delete(email);
     if (res.created) report.created++;
     else if (res.changed) report.updated++;
     else report.unchanged++;
-    if (res.changed) {
-      touched.push(res.id);
-    }
+    if (res.changed) changedIds.push(res.id);
+  };
+  /** The end of a batch's transaction: search index, scores, contact events, segments; the last one records the import. */
+  const finishBatch = (final: boolean, at: string) => {
+    syncSearchIndex(core.db);
+    rescore(core, { ids: changedIds, pending });
+    if (!final) return;
+    report.companiesCreated = stats.companiesCreated;
+    // `id`, not `importId`: this event is the import itself, not one of its rows (which event triggers skip unless they opt in).
+    const summary = {
+      id: importId,
+      file: opts.file ?? null,
+      source: opts.source ?? null,
+      rows: report.rows,
+      created: report.created,
+      updated: report.updated,
+      unchanged: report.unchanged,
+      invalid: report.invalidCount,
+    };
+    store.stmt(`INSERT INTO events (at, type, subject_type, subject_id, data) VALUES (?, 'contacts.imported', 'import', ?, ?)`).run(at, importId, JSON.stringify(summary));
+    report.workflows = importPlan(core, { created: report.created, updated: report.updated });
   };
   /** Another writer was seen (the lock was taken when a batch was ready): write shorter transactions from then on. */
   let contended = false;
-  const flush = async () => {
-    if (batch.length === 0) return;
+  const flush = async (final = false) => {
+    if (batch.length === 0 && !final) return;
     const rows = batch;
     batch = [];
     if (!contended && rows.length > CONTENDED_BATCH && !lockIsFree(core.db)) contended = true;
-    for (let i = 0; i < rows.length; ) {
+    // One transaction per part (the whole batch when alone); the final flush's last part records the import.
+    let i = 0;
+    do {
       const size = contended ? CONTENDED_BATCH : rows.length;
-      writeBatch(rows.slice(i, i + size));
+      const part = rows.slice(i, i + size);
       i += size;
-      if (contended) await pause(CONTENDED_PAUSE_MS);
-    }
+      const last = final && i >= rows.length;
+      writeBatch(part, last);
+      if (contended && !last) await pause(CONTENDED_PAUSE_MS);
+    } while (i < rows.length);
   };
-  const writeBatch = (rows: { line: number; v: ContactValues }[]) => {
+  const writeBatch = (rows: { line: number; v: ContactValues }[], final: boolean) => {
     const before = { ...report, s: stats.companiesCreated };
     const at = new Date().toISOString();
-    const firstLine = rows[0]!.line;
+    const firstLine = rows[0]?.line ?? st.line;
+    pending = freshPending();
+    changedIds = [];
     try {
       // Immediate (as every transaction of the store): the lock is waited for before the batch reads.
       core.db.transaction(() => {
@@ -332,7 +455,7 @@ export async function importCsv(core: Core, input: Readable | string, opts: { ma
         const found = store.liveByEmails([...new Set(rows.map((r) => r.v.fields.email!))]);
         known = new Map(rows.map((r) => [r.v.fields.email!, found.get(r.v.fields.email!) ?? null]));
         for (const r of rows) writeRow(r, at);
-        syncSearchIndex(core.db);
+        finishBatch(final, at);
       })();
     } catch (batchError) {
       if (storeFailureKind(batchError)) throw stopped(batchError, firstLine);
@@ -341,6 +464,8 @@ export async function importCsv(core: Core, input: Readable | string, opts: { ma
       store.resetCompanyCache();
       Object.assign(report, { created: before.created, updated: before.updated, unchanged: before.unchanged });
       stats.companiesCreated = before.s;
+      pending = freshPending();
+      changedIds = [];
       try {
         core.db.transaction(() => {
           for (const r of rows) {
@@ -355,7 +480,7 @@ export async function importCsv(core: Core, input: Readable | string, opts: { ma
               invalid(r.line, (e as Error).message);
             }
           }
-          syncSearchIndex(core.db);
+          finishBatch(final, at);
         })();
       } catch (e) {
         if (storeFailureKind(e)) throw stopped(e, firstLine);
@@ -365,99 +490,79 @@ export async function importCsv(core: Core, input: Readable | string, opts: { ma
       known = null;
     }
     committed.rows = report.created + report.updated + report.unchanged;
-    Object.assign(committed, { created: report.created, updated: report.updated, unchanged: report.unchanged, lastLine: rows[rows.length - 1]!.line });
-    pending.changed.length = 0;
-    pending.events.length = 0;
+    Object.assign(committed, { created: report.created, updated: report.updated, unchanged: report.unchanged, lastLine: rows[rows.length - 1]?.line ?? committed.lastLine });
+    pending = freshPending();
   };
 
   try {
     // A bigger page cache: each batch's random index inserts stay in memory until its commit.
-    await withBigCacheAsync(core.db, () => store.withCompanyCacheAsync(async () => {
-      for await (const cells of parser as AsyncIterable<string[]>) {
-        const rowLine = line;
-        let nl = 0;
-        let size = 0;
-        for (const c of cells) {
-          size += c.length;
-          for (let i = c.indexOf('\n'); i !== -1; i = c.indexOf('\n', i + 1)) nl++;
+    await withBigCacheAsync(core.db, () =>
+      store.withCompanyCacheAsync(async () => {
+        for await (const r of validRows(csv.cells, opts.map, st, invalid)) {
+          report.rows = st.rows;
+          batch.push(r);
+          if (batch.length >= BATCH) await flush();
         }
-        line += 1 + nl;
-        if (cells.length === 1 && cells[0]!.trim() === '') continue; // blank line
-        if (!header) {
-          header = cells.map((h, i) => (i === 0 ? h.replace(/^\uFEFF/, '') : h).trim());
-          const mapping = resolveMapping(header, opts.map);
-          report.mapping = Object.fromEntries(header.map((h) => [h, mapping[h] ?? '']));
-          columns = header.map((h, index) => ({ index, target: mapping[h] ?? '' })).filter((c) => c.target !== '');
-          continue;
-        }
-        report.rows++;
-        if (size > MAX_ROW_CHARS) {
-          invalid(rowLine, `the row is ${(size / 1024 / 1024).toFixed(1)} MB long; rows may be at most 1 MB`);
-          continue;
-        }
-        if (cells.length !== header.length) {
-          invalid(rowLine, `the row has ${cells.length} columns but the header has ${header.length}${cells.length > header.length ? ' (an unquoted comma?)' : ''}`);
-          continue;
-        }
-        if (cells.some((c) => c.includes('\uFFFD'))) {
-          invalid(rowLine, 'the row contains bytes that are not valid UTF-8 (save the file as UTF-8 and import it again)');
-          continue;
-        }
-        const v = rowValues(cells, columns);
-        if (typeof v === 'string') {
-          invalid(rowLine, v);
-          continue;
-        }
-        batch.push({ line: rowLine, v });
-        if (batch.length >= BATCH) await flush();
-      }
-      await flush();
-    }));
+        report.rows = st.rows;
+        report.mapping = st.mapping;
+        if (!st.header) throw new ApiError('invalid_input', EMPTY_FILE, [{ path: 'csv', message: 'empty' }]);
+        await flush(true);
+      }),
+    );
   } catch (e) {
-    source.destroy();
+    csv.destroy();
     if (e instanceof ApiError) throw e;
-    if (storeFailureKind(e)) throw stopped(e, line);
-    throw new ApiError('internal', `The import stopped near line ${line}: ${(e as Error).message}. ${progress()} ${again}`);
-  }
-  if (!header) throw new ApiError('invalid_input', 'The file is empty: it needs a header row naming the columns (e.g. email,firstName,lastName). Nothing was imported.', [{ path: 'csv', message: 'empty' }]);
-  report.companiesCreated = stats.companiesCreated;
-  if (report.created + report.updated > 0) {
-    try {
-      await rescoreImported(core, touched, contended);
-    } catch (e) {
-      const kind = storeFailureKind(e);
-      if (!kind) throw e;
-      core.bus.emit('crm.contacts.imported', { created: report.created, updated: report.updated, invalidCount: report.invalidCount });
-      throw new StoreUnavailableError(
-        kind,
-        `All ${committed.rows} valid rows were imported and committed (${report.created} created, ${report.updated} updated, ${report.unchanged} unchanged, ${report.invalidCount} invalid); ` +
-          `only updating their scores failed: ${describeStoreFailure(kind, e)}. The scores catch up at the next maintenance of a running Baton, or now with \`baton contacts rescore\`.`,
-      );
-    }
+    if (storeFailureKind(e)) throw stopped(e, st.line);
+    throw new ApiError('internal', `The import stopped near line ${st.line}: ${(e as Error).message}. ${progress()} ${again}`);
   }
   report.durationMs = Math.round(performance.now() - t0);
+  // The engine dispatches the import's events now (a running host) or at its next heartbeat.
+  core.eventsAppended();
   core.bus.emit('crm.contacts.imported', { created: report.created, updated: report.updated, invalidCount: report.invalidCount });
-  core.log.info('contacts imported', { rows: report.rows, created: report.created, updated: report.updated, invalid: report.invalidCount, ms: report.durationMs });
+  core.log.info('contacts imported', { importId, rows: report.rows, created: report.created, updated: report.updated, invalid: report.invalidCount, ms: report.durationMs });
   return report;
 }
 
 /**
- * Re-score the contacts an import changed: by id, RESCORE_IDS per transaction (each
- * short however big the store is, so the write lock is never held for long next to
- * other writers), or everyone in one pass when the import changed most of the store.
+ * Check a CSV without writing anything: how many rows are valid, which e-mails are new, and
+ * which enabled workflows importing it would start (the same plan the import answers with).
  */
-const RESCORE_IDS = 500;
-async function rescoreImported(core: Core, ids: number[], contended: boolean): Promise<void> {
-  const unique = [...new Set(ids)];
-  const live = (storeOf(core).stmt(`SELECT COUNT(*) AS n FROM contacts WHERE deleted_at IS NULL`).get() as { n: number }).n;
-  if (unique.length * 2 >= live && !contended) {
-    rescore(core, {});
-    return;
+export async function previewCsv(core: Core, input: Readable | string, opts: ImportOptions = {}): Promise<ImportPreview> {
+  const store = storeOf(core);
+  const csv = openCsv(input);
+  const out: ImportPreview = { rows: 0, create: 0, update: 0, invalidCount: 0, invalid: [], mapping: {}, workflows: { summary: '', start: [], notStarted: [] } };
+  const invalid = (line: number, reason: string) => {
+    out.invalidCount++;
+    if (out.invalid.length < MAX_REPORTED) out.invalid.push({ line, reason });
+  };
+  const st: ParseState = { line: 1, rows: 0, header: null, mapping: {} };
+  const seen = new Set<string>();
+  let emails: string[] = [];
+  const lookUp = () => {
+    // Read-only: the stored e-mails of this chunk in one statement.
+    const found = store.liveByEmails(emails);
+    for (const e of emails) {
+      if (seen.has(e) || found.has(e)) out.update++;
+      else out.create++;
+      seen.add(e);
+    }
+    emails = [];
+  };
+  try {
+    for await (const r of validRows(csv.cells, opts.map, st, invalid)) {
+      emails.push(r.v.fields.email!);
+      if (emails.length >= BATCH) lookUp();
+    }
+    lookUp();
+  } catch (e) {
+    csv.destroy();
+    throw e;
   }
-  for (let i = 0; i < unique.length; i += RESCORE_IDS) {
-    rescore(core, { ids: unique.slice(i, i + RESCORE_IDS) });
-    if (contended) await pause(CONTENDED_PAUSE_MS);
-  }
+  if (!st.header) throw new ApiError('invalid_input', EMPTY_FILE.replace('Nothing was imported.', 'Nothing to import.'), [{ path: 'csv', message: 'empty' }]);
+  out.rows = st.rows;
+  out.mapping = st.mapping;
+  out.workflows = importPlan(core, { created: out.create, updated: out.update });
+  return out;
 }
 
 export const EXPORT_COLUMNS = [

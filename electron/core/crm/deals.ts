@@ -1,8 +1,9 @@
 /** Minimal deals (the pipeline comes later): opened/won/lost, recorded as events for the KPIs. */
 import { ApiError, DEAL_STAGES } from '../../../shared/api';
 import type { Core } from '../core';
+import type { ThreadEnv } from '../env';
 import { afterCommit } from './publish';
-import { newPending, storeOf } from './store';
+import { newPending, storeOf, type Pending } from './store';
 import { isoAt, nowIso } from './util';
 
 interface DealRow {
@@ -30,9 +31,9 @@ export const toDeal = (r: DealRow) => ({
   lostAt: r.lost_at,
 });
 
-function dealRow(core: Core, id: number): DealRow {
-  const r = storeOf(core).stmt(`SELECT * FROM deals WHERE id = ?`).get(id) as DealRow | undefined;
-  if (!r) throw new ApiError('not_found', `id: no deal with id ${id}.`, [{ path: 'id', message: 'no such deal' }]);
+export function dealRow(env: ThreadEnv, id: number, field = 'id'): DealRow {
+  const r = storeOf(env).stmt(`SELECT * FROM deals WHERE id = ?`).get(id) as DealRow | undefined;
+  if (!r) throw new ApiError('not_found', `${field}: no deal with id ${id}.`, [{ path: field, message: 'no such deal' }]);
   return r;
 }
 
@@ -40,24 +41,38 @@ function dealRow(core: Core, id: number): DealRow {
  * A stage the API may put a deal in: one of the pipeline's stages (setting pipeline.config,
  * edited on the Pipeline page; the default ones while unset) or won / lost.
  */
-export function checkDealStage(core: Core, stage: string): void {
-  const cfg = core.setting<{ stages: { id: string }[] } | null>('pipeline.config', null);
+export function checkDealStage(env: ThreadEnv, stage: string): void {
+  const cfg = env.setting<{ stages: { id: string }[] } | null>('pipeline.config', null);
   const ids = [...new Set([...(cfg ? cfg.stages.map((s) => s.id) : DEAL_STAGES), 'won', 'lost'])];
   if (!ids.includes(stage)) throw new ApiError('invalid_input', `stage: "${stage}" is not a stage of the pipeline (use one of ${ids.join(', ')}).`, [{ path: 'stage', message: `use one of ${ids.join(', ')}` }]);
 }
 
-export function dealsOf(core: Core, contactId: number) {
-  return (storeOf(core).stmt(`SELECT * FROM deals WHERE contact_id = ? ORDER BY opened_at DESC`).all(contactId) as DealRow[]).map(toDeal);
+export function dealsOf(env: ThreadEnv, contactId: number) {
+  return (storeOf(env).stmt(`SELECT * FROM deals WHERE contact_id = ? ORDER BY opened_at DESC`).all(contactId) as DealRow[]).map(toDeal);
 }
 
-export function createDeal(
-  core: Core,
-  input: { contactId?: number | null | undefined; companyId?: number | null | undefined; title?: string | null | undefined; stage: string; value: number; currency: string; openedAt?: string | undefined },
-) {
-  const store = storeOf(core);
+export interface NewDeal {
+  contactId?: number | null | undefined;
+  companyId?: number | null | undefined;
+  title?: string | null | undefined;
+  stage: string;
+  value: number;
+  currency: string;
+  openedAt?: string | undefined;
+}
+
+export function createDeal(env: ThreadEnv, input: NewDeal) {
   const p = newPending();
+  const id = env.db.transaction(() => createDealTx(env, p, input))();
+  afterCommit(env, p);
+  return toDeal(dealRow(env, id));
+}
+
+/** Open a deal inside the caller's transaction (its events go to `p`); returns its id. */
+export function createDealTx(env: ThreadEnv, p: Pending, input: NewDeal): number {
+  const store = storeOf(env);
   const at = isoAt(input.openedAt, 'openedAt');
-  const id = core.db.transaction(() => {
+  return env.db.transaction(() => {
     let companyId = input.companyId ?? null;
     if (input.contactId) {
       const c = store.liveRow(input.contactId, 'contactId');
@@ -80,16 +95,28 @@ export function createDeal(
     }
     return id;
   })();
-  afterCommit(core, p);
-  return toDeal(dealRow(core, id));
 }
 
-export function updateDeal(core: Core, input: { id: number; stage?: string | undefined; value?: number | undefined; at?: string | undefined }) {
-  const store = storeOf(core);
+export interface DealChange {
+  id: number;
+  stage?: string | undefined;
+  value?: number | undefined;
+  at?: string | undefined;
+}
+
+export function updateDeal(env: ThreadEnv, input: DealChange) {
   const p = newPending();
+  env.db.transaction(() => updateDealTx(env, p, input))();
+  afterCommit(env, p);
+  return toDeal(dealRow(env, input.id));
+}
+
+/** Move a deal / change its value inside the caller's transaction; returns the stage it was in. */
+export function updateDealTx(env: ThreadEnv, p: Pending, input: DealChange): { from: string } {
+  const store = storeOf(env);
   const at = isoAt(input.at, 'at');
-  core.db.transaction(() => {
-    const d = dealRow(core, input.id);
+  return env.db.transaction(() => {
+    const d = dealRow(env, input.id);
     if ((d.won_at || d.lost_at) && input.stage && input.stage !== d.stage)
       throw new ApiError('conflict', `stage: deal ${d.id} is already ${d.won_at ? 'won' : 'lost'}; closed deals do not move.`, [{ path: 'stage', message: 'deal is closed' }]);
     const value = input.value ?? d.value;
@@ -109,9 +136,19 @@ export function updateDeal(core: Core, input: { id: number; stage?: string | und
         if (c && !c.deleted_at && ['subscriber', 'lead', 'mql', 'sql', 'opportunity'].includes(c.stage)) store.promote(p, c.id, c.stage as 'lead', 'customer', 'deal.won', at, { dealId: d.id });
       }
     }
+    return { from: d.stage };
   })();
-  afterCommit(core, p);
-  return toDeal(dealRow(core, input.id));
+}
+
+/** The contact's newest open deal (the one a stage move or a pipeline rule applies to). */
+export function openDealOf(env: ThreadEnv, contactId: number): ReturnType<typeof toDeal> | undefined {
+  const r = storeOf(env).stmt(`SELECT * FROM deals WHERE contact_id = ? AND won_at IS NULL AND lost_at IS NULL ORDER BY id DESC LIMIT 1`).get(contactId) as DealRow | undefined;
+  return r ? toDeal(r) : undefined;
+}
+
+/** The contact's open deals, newest first. */
+export function openDealsOf(env: ThreadEnv, contactId: number): ReturnType<typeof toDeal>[] {
+  return (storeOf(env).stmt(`SELECT * FROM deals WHERE contact_id = ? AND won_at IS NULL AND lost_at IS NULL ORDER BY id DESC`).all(contactId) as DealRow[]).map(toDeal);
 }
 
 export interface ListDealsInput {

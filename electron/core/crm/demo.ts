@@ -9,6 +9,7 @@ import { ApiError, type Stage } from '../../../shared/api';
 import type { Core } from '../core';
 import { refreshRollup } from './kpi';
 import { rescore } from './scoring';
+import { fillNewSegments } from './segments';
 import { storeOf, syncSearchIndex } from './store';
 import { withBigCache } from './util';
 
@@ -95,7 +96,9 @@ function seed(core: Core, opts: SeedOptions): SeedResult {
   let events = 0;
   let deals = 0;
   const nCompanies = Math.max(1, Math.round(N / 8));
-  const companies: { id: number; domain: string }[] = [];
+  const companies: { id: number; name: string; domain: string }[] = [];
+  /** The demo is a bulk load: its events carry an importId, so event triggers skip them unless they opt in (includeImported). */
+  const importId = `demo-${opts.seed ?? 42}`;
   const emails = new Set<string>();
 
   core.db.transaction(() => {
@@ -106,12 +109,13 @@ function seed(core: Core, opts: SeedOptions): SeedResult {
       for (let k = 2; domains.has(domain); k++) domain = `${base.toLowerCase()}${k}.${pick(TLD)}`;
       domains.add(domain);
       const at = iso(start + rnd() * span * 0.5);
-      companies.push({ id: Number(insCompany.run(base + pick(CO_SUFFIX), domain, at, at).lastInsertRowid), domain });
+      const name = base + pick(CO_SUFFIX);
+      companies.push({ id: Number(insCompany.run(name, domain, at, at).lastInsertRowid), name, domain });
     }
   })();
 
-  const ev = (at: number, type: string, cid: number, data: unknown) => {
-    insEvent.run(iso(at), type, String(cid), data === null ? null : JSON.stringify(data));
+  const ev = (at: number, type: string, cid: number, data: Record<string, unknown> | null) => {
+    insEvent.run(iso(at), type, String(cid), data === null ? null : JSON.stringify({ ...data, importId }));
     events++;
   };
 
@@ -150,29 +154,54 @@ function seed(core: Core, opts: SeedOptions): SeedResult {
           }
         }
         const finalStage = path.length ? path[path.length - 1]![0] : startStage;
+        // (Drawn in the order the insert used to draw them: the same seed gives the same data.)
+        const title = pick(TITLES);
+        const utmCampaign = utmSource ? pick(CAMPAIGNS) : null;
+        const timeZone = pick(TZ);
+        const custom = rnd() < 0.3 ? { plan: pick(['free', 'starter', 'pro']) } : {};
         const cid = Number(
           insContact.run(
             email,
             first,
             last,
-            pick(TITLES),
+            title,
             company?.id ?? null,
             finalStage,
             source,
             utmSource,
             utmMedium,
-            utmSource ? pick(CAMPAIGNS) : null,
-            pick(TZ),
+            utmCampaign,
+            timeZone,
             consent,
             consent === 'unknown' ? null : iso(created),
-            rnd() < 0.3 ? JSON.stringify({ plan: pick(['free', 'starter', 'pro']) }) : '{}',
+            JSON.stringify(custom),
             null,
             iso(created),
             iso(created),
           ).lastInsertRowid,
         );
-        if (rnd() < 0.3) insTag.run(cid, pick(['newsletter', 'webinar', 'vip', 'partner', 'beta', 'course']));
-        ev(created, 'contact.created', cid, { email, stage: startStage, source, via: 'demo' });
+        const tag = rnd() < 0.3 ? pick(['newsletter', 'webinar', 'vip', 'partner', 'beta', 'course']) : null;
+        if (tag) insTag.run(cid, tag);
+        // The contact as it was created (EventContact), as contact.created carries it.
+        ev(created, 'contact.created', cid, {
+          id: cid,
+          email,
+          firstName: first,
+          lastName: last,
+          name: `${first} ${last}`,
+          phone: null,
+          title,
+          company: company ? { id: company.id, name: company.name, domain: company.domain } : null,
+          stage: startStage,
+          score: 0,
+          tags: tag ? [tag] : [],
+          source,
+          utm: { source: utmSource, medium: utmMedium, campaign: utmCampaign, term: null, content: null },
+          timeZone,
+          consent,
+          custom,
+          via: 'demo',
+        });
         let prev: Stage = startStage;
         for (const [s, at] of path) {
           ev(at, 'lifecycle.changed', cid, { from: prev, to: s, reason: 'demo' });
@@ -185,7 +214,10 @@ function seed(core: Core, opts: SeedOptions): SeedResult {
         for (let k = 0; k < n; k++) {
           const at = created + rnd() * (end - created);
           const x = rnd();
-          if (x < 0.4) ev(at, 'email.sent', cid, { campaign: pick(CAMPAIGNS) });
+          if (x < 0.4) {
+            const campaign = pick(CAMPAIGNS);
+            ev(at, 'email.sent', cid, { messageId: `<demo-${cid}-${k}@demo.invalid>`, subject: campaign, sequenceId: null, runId: null, campaign });
+          }
           else if (x < 0.65) {
             ev(at, 'email.opened', cid, { campaign: pick(CAMPAIGNS) });
             lastActivity = Math.max(lastActivity ?? 0, at);
@@ -196,7 +228,7 @@ function seed(core: Core, opts: SeedOptions): SeedResult {
             ev(at, 'page.visited', cid, { url: 'https://example.com' + pick(PAGES) });
             lastActivity = Math.max(lastActivity ?? 0, at);
           } else if (x < 0.97) {
-            ev(at, 'form.submitted', cid, { form: pick(['newsletter', 'contact', 'webinar']) });
+            ev(at, 'form.submitted', cid, { form: pick(['newsletter', 'contact', 'webinar']), email, fields: { email } });
             lastActivity = Math.max(lastActivity ?? 0, at);
           } else if (x < 0.98) ev(at, 'email.bounced', cid, null);
           else if (x < 0.99) ev(at, 'email.unsubscribed', cid, null);
@@ -234,7 +266,10 @@ function seed(core: Core, opts: SeedOptions): SeedResult {
     })();
   }
   const t1 = performance.now();
+  // Contacts written outside the write path: every segment is filled again, silently, with the scores.
+  core.db.prepare(`UPDATE segments SET members_at = NULL`).run();
   rescore(core, { promote: false });
+  fillNewSegments(core);
   const t2 = performance.now();
   refreshRollup(core);
   const t3 = performance.now();

@@ -5,13 +5,17 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { ApiError, EventIngest, FormDef, describeIssues, issuesOf, parseOrThrow, type FormDef as FormDefT } from '../../../shared/api';
+import { jsonTooDeep, shortPath, tooDeepMessage } from '../../../shared/contract/limits';
+import { durationMs } from '../../../shared/contract/workflow';
 import type { Core, PublicRequest, PublicResponse } from '../core';
 import { storeUnavailable } from '../db/errors';
+import { RUN_ANSWERS, responseToPublic } from '../engine';
 import { rowValues } from './csv';
 import { afterCommit } from './publish';
 import { rescore } from './scoring';
 import { newPending, storeOf } from './store';
 import { isoAt, nowIso } from './util';
+import { parseStored } from '../db/integrity';
 
 export const INGEST_KEY_SECRET = 'CRM_INGEST_KEY';
 
@@ -53,11 +57,36 @@ export function saveForm(core: Core, input: FormDefT): FormDefT {
   if (issues.length) throw new ApiError('invalid_input', `Invalid form: ${describeIssues(issues)}`, issues);
   storeOf(core)
     .stmt(
-      `INSERT INTO forms (slug, name, fields, tags, source, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT(slug) DO UPDATE SET name = excluded.name, fields = excluded.fields, tags = excluded.tags, source = excluded.source, updated_at = excluded.updated_at`,
+      `INSERT INTO forms (slug, name, fields, tags, source, redirect, respond, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(slug) DO UPDATE SET name = excluded.name, fields = excluded.fields, tags = excluded.tags, source = excluded.source,
+         redirect = excluded.redirect, respond = excluded.respond, updated_at = excluded.updated_at`,
     )
-    .run(def.slug, def.name, JSON.stringify(def.fields), JSON.stringify(def.tags), def.source ?? null, nowIso());
+    .run(def.slug, def.name, JSON.stringify(def.fields), JSON.stringify(def.tags), def.source ?? null, def.redirect ?? null, def.respond ? JSON.stringify(def.respond) : null, nowIso());
   return def;
+}
+
+/**
+ * forms.save: respond.workflow must name a workflow that starts on form.submitted (checked when the
+ * engine is composed; at a submission a missing or changed workflow only means the usual answer).
+ */
+export async function saveFormChecked(core: Core, input: FormDefT): Promise<FormDefT> {
+  const def = parseOrThrow(FormDef, input, 'form');
+  const wf = def.respond?.workflow;
+  if (wf && core.implements('workflows.get')) {
+    const path = 'respond.workflow';
+    let trigger: { type: string; event?: string } | null = null;
+    try {
+      trigger = (await core.call('workflows.get', { id: wf })).workflow.trigger;
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.code !== 'not_found') throw e;
+    }
+    if (!trigger) throw new ApiError('invalid_input', `Invalid form: ${path}: there is no workflow "${wf}" (import it first; its trigger must be the event form.submitted).`, [{ path, message: `no workflow "${wf}"` }]);
+    if (trigger.type !== 'event' || trigger.event !== 'form.submitted') {
+      const message = `workflow "${wf}" starts on ${trigger.type === 'event' ? `the event ${trigger.event}` : `a ${trigger.type} trigger`}; a form waits only for a workflow whose trigger is the event form.submitted`;
+      throw new ApiError('invalid_input', `Invalid form: ${path}: ${message}.`, [{ path, message }]);
+    }
+  }
+  return saveForm(core, def);
 }
 
 interface FormRow {
@@ -66,8 +95,18 @@ interface FormRow {
   fields: string;
   tags: string;
   source: string | null;
+  redirect: string | null;
+  respond: string | null;
 }
-const formOf = (r: FormRow): FormDefT => ({ slug: r.slug, name: r.name, fields: JSON.parse(r.fields), tags: JSON.parse(r.tags), source: r.source });
+const formOf = (r: FormRow): FormDefT => ({
+  slug: r.slug,
+  name: r.name,
+  fields: parseStored(r.fields, 'forms.fields', r.slug),
+  tags: parseStored(r.tags, 'forms.tags', r.slug),
+  source: r.source,
+  ...(r.redirect !== null ? { redirect: r.redirect } : {}),
+  ...(r.respond !== null ? { respond: parseStored(r.respond, 'forms.respond', r.slug) as FormDefT['respond'] } : {}),
+});
 
 export function listForms(core: Core): FormDefT[] {
   return (storeOf(core).stmt(`SELECT * FROM forms ORDER BY slug`).all() as FormRow[]).map(formOf);
@@ -78,8 +117,8 @@ export function getForm(core: Core, slug: string): FormDefT | null {
   return r ? formOf(r) : null;
 }
 
-/** A form submission: create or update the contact, tag it, record form.submitted. */
-export function submitForm(core: Core, slug: string, body: Record<string, unknown>): { contactId: number; created: boolean } {
+/** A form submission: create or update the contact, tag it, record form.submitted (eventId: that row). */
+export function submitForm(core: Core, slug: string, body: Record<string, unknown>): { contactId: number; created: boolean; eventId: number } {
   const form = getForm(core, slug);
   if (!form) throw new ApiError('not_found', `There is no form "${slug}".`);
   const names = Object.keys(form.fields);
@@ -96,23 +135,27 @@ export function submitForm(core: Core, slug: string, body: Record<string, unknow
   const store = storeOf(core);
   const p = newPending();
   let result = { contactId: 0, created: false };
+  let eventId = 0;
   core.db.transaction(() => {
     const existing = store.byEmail(v.fields.email!);
     if (!existing) v.fields.source = form.source ?? `form:${slug}`;
     const w = store.write(p, v, { mode: 'upsert', reason: `form:${slug}` });
-    store.recordEvent(p, 'form.submitted', w.id, nowIso(), { form: slug, email: v.fields.email, fields: submitted });
+    eventId = store.recordEvent(p, 'form.submitted', w.id, nowIso(), { form: slug, email: v.fields.email, fields: submitted });
     result = { contactId: w.id, created: w.created };
     rescore(core, { ids: [...p.rescore], pending: p });
   })();
   afterCommit(core, p);
   core.bus.emit('crm.form.submitted', { form: slug, ...result });
-  return result;
+  return { ...result, eventId };
 }
 
 const MAX_BODY = 64 * 1024;
 
-function errorResponse(e: unknown): PublicResponse {
-  // A busy or full store: 503 saying so (the sender may retry), not an internal error.
+function errorResponse(core: Core, e: unknown): PublicResponse {
+  // A damaged store: 503 corrupt_database naming the backup (logged, escalated); a busy or full
+  // store: 503 saying so (the sender may retry). Neither is an internal error.
+  const damaged = core.damage(e);
+  if (damaged) return { status: damaged.status, json: { error: damaged.toBody() } };
   const unavailable = storeUnavailable(e, 'Nothing was stored.');
   if (unavailable) return { status: unavailable.status, json: { error: unavailable.toBody() } };
   if (e instanceof ApiError) return { status: e.status, json: { error: e.toBody() } };
@@ -132,24 +175,63 @@ function parseBody(req: PublicRequest): Record<string, unknown> {
       throw new ApiError('invalid_input', 'The body is not valid JSON (send a JSON object or a urlencoded form).');
     }
     if (!v || typeof v !== 'object' || Array.isArray(v)) throw new ApiError('invalid_input', 'The body must be a JSON object.');
+    const deep = jsonTooDeep(v);
+    if (deep) throw new ApiError('invalid_input', `The body is ${tooDeepMessage(deep)} (at ${shortPath(deep.path)}).`, [{ path: shortPath(deep.path), message: tooDeepMessage(deep) }]);
     return v as Record<string, unknown>;
   }
   throw new ApiError('invalid_input', `Unsupported content type ${type}; send application/json or application/x-www-form-urlencoded.`);
 }
 
-/** POST /forms/<slug>: public lead capture. */
+/** A post from an HTML form in a browser (it follows a 303 to the thank-you page); JSON callers get JSON. */
+function isBrowserForm(req: PublicRequest): boolean {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  return type === 'application/x-www-form-urlencoded' || type === 'multipart/form-data';
+}
+
+/**
+ * With respond.workflow: the answer of that workflow's run started by this submission (its respond
+ * node), or null (no run started, no respond node ran, the run failed or was too slow: the caller
+ * gets the form's usual answer, and the run's failure is escalated as usual).
+ */
+async function workflowAnswer(core: Core, form: FormDefT, eventId: number): Promise<PublicResponse | null> {
+  if (!form.respond || !core.has(RUN_ANSWERS)) return null;
+  const answers = core.get(RUN_ANSWERS);
+  const deadline = Date.now() + durationMs(form.respond.timeout);
+  const runId = await answers.runForEvent(eventId, form.respond.workflow, deadline);
+  if (!runId) {
+    core.log.info('form: no run of its respond workflow started for this submission', { form: form.slug, workflow: form.respond.workflow });
+    return null;
+  }
+  const a = await answers.wait(runId, 'respondNode', Math.max(0, deadline - Date.now()));
+  if (a.kind === 'response') return responseToPublic(a.response);
+  core.log.info('form: its respond workflow did not answer; the usual answer was sent', { form: form.slug, runId, outcome: a.kind });
+  return null;
+}
+
+/**
+ * POST /forms/<slug>: public lead capture. Answer: the respond node of the form's respond.workflow
+ * when it answers in time; else 303 to the form's redirect for a browser form post, else 200 JSON
+ * { ok: true } (with redirect when the form has one).
+ */
 export function formsRoute(core: Core) {
-  return (req: PublicRequest): PublicResponse => {
+  return async (req: PublicRequest): Promise<PublicResponse> => {
     try {
       if (req.method !== 'POST') return { status: 405, json: { error: { code: 'invalid_input', message: 'Use POST.' } }, headers: { allow: 'POST' } };
       const slug = req.path.replace(/^\/+|\/+$/g, '');
       if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(slug)) throw new ApiError('not_found', `There is no form "${slug}".`);
-      if (!getForm(core, slug)) throw new ApiError('not_found', `There is no form "${slug}".`);
-      submitForm(core, slug, parseBody(req));
-      return { status: 200, json: { ok: true } };
+      const form = getForm(core, slug);
+      if (!form) throw new ApiError('not_found', `There is no form "${slug}".`);
+      const { eventId } = submitForm(core, slug, parseBody(req));
+      const answer = await workflowAnswer(core, form, eventId).catch((e: unknown) => {
+        core.log.error('form: waiting for its respond workflow failed', { form: slug, error: e as Error });
+        return null;
+      });
+      if (answer) return answer;
+      if (form.redirect && isBrowserForm(req)) return { status: 303, redirect: form.redirect };
+      return { status: 200, json: { ok: true, ...(form.redirect ? { redirect: form.redirect } : {}) } };
     } catch (e) {
       if (!(e instanceof ApiError)) core.log.error('form submission failed', { error: e as Error });
-      return errorResponse(e);
+      return errorResponse(core, e);
     }
   };
 }
@@ -189,7 +271,7 @@ export function eventsRoute(core: Core) {
       return { status: 200, json: { ok: true, ids: out.ids } };
     } catch (e) {
       if (!(e instanceof ApiError)) core.log.error('event ingest failed', { error: e as Error });
-      return errorResponse(e);
+      return errorResponse(core, e);
     }
   };
 }

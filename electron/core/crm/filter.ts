@@ -62,7 +62,17 @@ export function eventWhereSql(w: EventWhere, params: unknown[], dataCol = 'data'
   return `json_extract(${dataCol}, ?) LIKE ? ESCAPE '\\'`;
 }
 
-export function conditionSql(c: Condition, now: Date, params: unknown[]): string {
+/**
+ * How a condition is compiled for a few contacts at a time (`correlated`): tag and event
+ * conditions look up each contact's own rows (the contact_tags primary key, the events subject
+ * index) instead of listing every contact that has the tag or did the event, which costs as
+ * much as counting a whole segment. The default (set) form suits a query over many contacts.
+ */
+export interface CompileOptions {
+  correlated?: boolean;
+}
+
+export function conditionSql(c: Condition, now: Date, params: unknown[], opts: CompileOptions = {}): string {
   switch (c.kind) {
     case 'field': {
       const e = fieldExpr(c.field, params);
@@ -112,8 +122,22 @@ export function conditionSql(c: Condition, now: Date, params: unknown[]): string
     }
     case 'tag':
       params.push(c.tag);
+      if (opts.correlated) return `${c.op === 'has' ? '' : 'NOT '}EXISTS (SELECT 1 FROM contact_tags t WHERE t.contact_id = c.id AND t.tag = ?)`;
       return `c.id ${c.op === 'has' ? 'IN' : 'NOT IN'} (SELECT contact_id FROM contact_tags WHERE tag = ?)`;
     case 'event': {
+      if (opts.correlated) {
+        // `+type`: the contact's own events through the subject index (subject_type, subject_id, at); on the
+        // (type, at …) index the planner would walk every event of the type in the window for each contact.
+        const parts = [`subject_type = 'contact'`, 'subject_id = CAST(c.id AS TEXT)', '+type = ?'];
+        params.push(c.type);
+        if (c.withinDays !== undefined) {
+          parts.push('at >= ?');
+          params.push(daysAgoIso(now, c.withinDays));
+        }
+        if (c.where) parts.push(eventWhereSql(c.where, params));
+        params.push(c.minCount);
+        return `(SELECT COUNT(*) FROM events WHERE ${parts.join(' AND ')}) ${c.op === 'did' ? '>=' : '<'} ?`;
+      }
       const parts = [`subject_type = 'contact'`, 'type = ?'];
       params.push(c.type);
       if (c.withinDays !== undefined) {
@@ -144,9 +168,48 @@ export const LIVE_SCAN = '+c.deleted_at IS NULL';
 export const liveForCount = (otherConditions: boolean): string => (otherConditions ? LIVE_SCAN : 'c.deleted_at IS NULL');
 
 /** A whole filter: `(cond AND cond …)` or `(cond OR cond …)`; an empty filter matches everyone. */
-export function filterSql(f: Filter, now: Date): Sql {
+export function filterSql(f: Filter, now: Date, opts: CompileOptions = {}): Sql {
   const params: unknown[] = [];
   if (f.conditions.length === 0) return { sql: '1', params };
-  const parts = f.conditions.map((c) => `(${conditionSql(c, now, params)})`);
+  const parts = f.conditions.map((c) => `(${conditionSql(c, now, params, opts)})`);
   return { sql: `(${parts.join(f.match === 'any' ? ' OR ' : ' AND ')})`, params };
+}
+
+/**
+ * What a filter reads, so a change is evaluated only against the segments it can affect:
+ * - `field:<name>` (custom fields as `field:custom.<key>`, the company as `field:companyName` /
+ *   `field:companyDomain`), `tag:<tag>`, `event:<type>`;
+ * - `windows`: the conditions that change with time alone ("no activity for 30 days", "clicked
+ *   within 7 days"): how far back each looks. A contact crosses such a boundary without any write;
+ *   the maintenance pass finds who did from the range of times that went past it (indexed).
+ */
+export interface FilterDeps {
+  keys: Set<string>;
+  windows: ({ kind: 'inactive'; days: number } | { kind: 'event'; type: string; days: number })[];
+}
+
+/** The change keys and time windows a filter depends on (see FilterDeps). */
+export function filterDeps(f: Filter): FilterDeps {
+  const keys = new Set<string>();
+  const windows: FilterDeps['windows'] = [];
+  for (const c of f.conditions) {
+    switch (c.kind) {
+      case 'field':
+        keys.add(`field:${c.field}`);
+        break;
+      case 'tag':
+        keys.add(`tag:${c.tag}`);
+        break;
+      case 'event':
+        keys.add(`event:${c.type}`);
+        if (c.withinDays !== undefined) windows.push({ kind: 'event', type: c.type, days: c.withinDays });
+        break;
+      case 'inactive':
+        keys.add('field:lastActivityAt');
+        keys.add('field:createdAt');
+        windows.push({ kind: 'inactive', days: c.days });
+        break;
+    }
+  }
+  return { keys, windows };
 }

@@ -4,23 +4,27 @@
  * and a maintenance service (decay re-scoring, purge after the undo window).
  */
 import { Readable } from 'node:stream';
-import type { crmOps } from '../../../shared/api';
+import { crmEventTypes, crmOps } from '../../../shared/api';
 import type { HandlerMap } from '../api/types';
-import type { Core } from '../core';
+import type { Core, RouteLimits, Service } from '../core';
+import { defineDomain } from '../domain';
+import { CRM_NODES } from './nodes';
 import { createContact, deleteContact, getContact, listContacts, mergeContacts, purgeDeleted, restoreContact, updateContact } from './contacts';
-import { importCsv } from './csv';
+import { importCsv, previewCsv } from './csv';
 import { checkDealStage, createDeal, listDeals, updateDeal } from './deals';
-import { eventsRoute, formsRoute, ingestEvents, listForms, rotateIngestKey, saveForm } from './events';
+import { eventsRoute, formsRoute, ingestEvents, listForms, rotateIngestKey, saveFormChecked } from './events';
 import { dashboard, refreshRollup } from './kpi';
-import { countFilter, deleteSegment, listSegments, saveSegment } from './segments';
+import { countFilter, deleteSegment, fillNewSegments, listSegments, reconcileSegments, saveSegment, segmentClock } from './segments';
 import { getScoring, rescore, setScoring } from './scoring';
 import { storeOf, syncSearchIndex } from './store';
 import { likeEscape } from './util';
 
 export { inSegment } from './segments';
-export { onDomainEvent, type DomainEvent } from './publish';
+export { CRM_STORE, storeOf } from './store';
 
 const MAINTENANCE_EVERY_MS = 6 * 60 * 60 * 1000;
+/** Time-based segment conditions ("no activity for 30 days") are checked this often: an entry or exit is at most this late. */
+export const SEGMENT_CLOCK_EVERY_MS = 5 * 60 * 1000;
 
 export function crmHandlers(core: Core): HandlerMap<keyof typeof crmOps> {
   return {
@@ -31,7 +35,8 @@ export function crmHandlers(core: Core): HandlerMap<keyof typeof crmOps> {
     'contacts.delete': (i) => deleteContact(core, i.id),
     'contacts.restore': (i) => restoreContact(core, i.id),
     'contacts.merge': (i) => mergeContacts(core, i.targetId, i.sourceId),
-    'contacts.import': (i) => importCsv(core, Readable.from([i.csv]), { map: i.map }),
+    'contacts.import': (i) => importCsv(core, Readable.from([i.csv]), { map: i.map, file: i.file, source: i.source }),
+    'contacts.import.preview': (i) => previewCsv(core, Readable.from([i.csv]), { map: i.map, file: i.file, source: i.source }),
     'companies.list': (i) => {
       const q = i.search?.trim();
       const conds: string[] = [];
@@ -57,7 +62,7 @@ export function crmHandlers(core: Core): HandlerMap<keyof typeof crmOps> {
     'events.ingest': (i) => ingestEvents(core, i.events, { reason: 'api' }),
     'events.ingestKey.rotate': () => rotateIngestKey(core),
     'forms.list': () => ({ forms: listForms(core) }),
-    'forms.save': (i) => saveForm(core, i),
+    'forms.save': (i) => saveFormChecked(core, i),
     'forms.delete': (i) => ({ deleted: storeOf(core).stmt(`DELETE FROM forms WHERE slug = ?`).run(i.slug).changes > 0 }),
     'scoring.rules.get': () => getScoring(core),
     'scoring.rules.set': (i) => setScoring(core, i.config),
@@ -78,29 +83,27 @@ export function crmHandlers(core: Core): HandlerMap<keyof typeof crmOps> {
   };
 }
 
-/** Decay depends on the date: re-score now and then; purge contacts whose undo window is over; keep the rollup fresh. */
+/**
+ * Decay depends on the date: re-score now and then; purge contacts whose undo window is over;
+ * keep the rollup fresh; fill segments an upgrade left without members and compare every
+ * segment with its members (a safety net: normally nothing moves).
+ */
 export function maintenance(core: Core): void {
+  fillNewSegments(core);
   rescore(core);
   purgeDeleted(core);
   syncSearchIndex(core.db);
+  segmentClock(core);
+  reconcileSegments(core);
   const events = refreshRollup(core);
   if (events > 0) core.bus.emit('crm.kpi.changed', { events });
 }
 
-export function crmDomain(core: Core): void {
-  core.register(crmHandlers(core));
-  // Lead capture and event ingest live beside the workflow webhooks (/hooks/forms/<form>,
-  // /hooks/events; those two slugs are reserved there), and at the short /forms and
-  // /events that earlier versions printed.
-  const forms = formsRoute(core);
-  const events = eventsRoute(core);
-  core.registerPublicRoute('hooks/forms', forms);
-  core.registerPublicRoute('hooks/events', events);
-  core.registerPublicRoute('forms', forms);
-  core.registerPublicRoute('events', events);
+function maintenanceService(core: Core): Service {
   let timer: NodeJS.Timeout | null = null;
+  let clock: NodeJS.Timeout | null = null;
   let first: NodeJS.Timeout | null = null;
-  core.addService({
+  return {
     name: 'crm-maintenance',
     start() {
       const run = () => {
@@ -110,15 +113,65 @@ export function crmDomain(core: Core): void {
           core.log.error('CRM maintenance failed', { error: e as Error });
         }
       };
+      const tick = () => {
+        try {
+          segmentClock(core);
+        } catch (e) {
+          core.log.error('CRM segment clock failed', { error: e as Error });
+        }
+      };
       timer = setInterval(run, MAINTENANCE_EVERY_MS);
       timer.unref();
+      clock = setInterval(tick, SEGMENT_CLOCK_EVERY_MS);
+      clock.unref();
       first = setTimeout(run, 5_000);
       first.unref();
     },
     stop() {
       if (timer) clearInterval(timer);
+      if (clock) clearInterval(clock);
       if (first) clearTimeout(first);
-      timer = first = null;
+      timer = clock = first = null;
     },
-  });
+  };
 }
+
+/** Lead capture is posted by strangers' browsers: small bodies, a few posts a minute per address (docs/server.md). */
+const FORM_LIMITS: RouteLimits = {
+  bodyLimit: 64 * 1024,
+  contentTypes: ['application/json', 'application/x-www-form-urlencoded'],
+  perIp: { perMinute: 10, burst: 5 },
+  global: { perMinute: 300, burst: 60 },
+};
+/** Event ingest is authenticated (the ingest key) and batched (up to 1,000 events a post). */
+const EVENTS_LIMITS: RouteLimits = {
+  bodyLimit: 64 * 1024,
+  contentTypes: ['application/json'],
+  perIp: { perMinute: 120, burst: 60 },
+  global: { perMinute: 1200, burst: 200 },
+};
+
+/**
+ * The CRM domain: contacts, companies, activity events, forms, scoring,
+ * segments, deals and funnel KPIs; lead capture at /hooks/forms/<form> and
+ * event ingest at /hooks/events (also at the short /forms and /events that
+ * earlier versions printed); a maintenance service (decay re-scoring, purge
+ * after the undo window, search index, KPI rollup).
+ */
+export const crmDomain = defineDomain({
+  id: 'crm',
+  description: 'Contacts, companies, activity events, lead-capture forms, scoring, segments, deals and funnel KPIs.',
+  ops: crmOps,
+  events: crmEventTypes,
+  nodes: CRM_NODES,
+  settings: ['crm.undoWindowDays'],
+  create(core) {
+    const forms = { handler: formsRoute(core), limits: FORM_LIMITS };
+    const events = { handler: eventsRoute(core), limits: EVENTS_LIMITS };
+    return {
+      handlers: crmHandlers(core),
+      routes: { 'hooks/forms': forms, 'hooks/events': events, forms, events },
+      services: [maintenanceService(core)],
+    };
+  },
+});

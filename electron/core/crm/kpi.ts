@@ -17,6 +17,7 @@ import type { KpiDashboard } from '../../../shared/api';
 import type { Core } from '../core';
 import { storeOf } from './store';
 import { stageRankSql } from './util';
+import { parseStored } from '../db/integrity';
 
 const FUNNEL = [
   ['lead', 1],
@@ -36,7 +37,7 @@ const EMAIL_METRICS = [
 
 function stateValue(core: Core, key: string): number | null {
   const r = storeOf(core).stmt(`SELECT value FROM crm_state WHERE key = ?`).get(key) as { value: string } | undefined;
-  return r ? Number(JSON.parse(r.value)) : null;
+  return r ? Number(parseStored(r.value, 'crm_state.value', key)) : null;
 }
 
 function setState(core: Core, key: string, value: number): void {
@@ -62,7 +63,9 @@ export function refreshRollup(core: Core): number {
     const to = (store.stmt(`SELECT COALESCE(MAX(id), 0) AS m FROM events`).get() as { m: number }).m;
     if (to <= from) return 0;
     const fr = `CASE type WHEN 'contact.created' THEN -1 ELSE ${stageRankSql(`json_extract(data, '$.from')`)} END`;
-    const tr = stageRankSql(`json_extract(data, CASE type WHEN 'contact.created' THEN '$.stage' ELSE '$.to' END)`);
+    // contact.created: the stage it was created with (its `stage` is as of that commit: scoring may have promoted it,
+    // and the promotion is a lifecycle.changed of its own); older rows have only `stage`, which was the initial one.
+    const tr = stageRankSql(`CASE type WHEN 'contact.created' THEN COALESCE(json_extract(data, '$.initialStage'), json_extract(data, '$.stage')) ELSE json_extract(data, '$.to') END`);
     // The unary + keeps the planner on the rowid range (the type index would scan every matching event ever).
     store
       .stmt(

@@ -6,10 +6,13 @@
  */
 import { ApiError, ScoringConfig, parseOrThrow, stageRank, type Stage } from '../../../shared/api';
 import type { Core } from '../core';
+import type { ThreadEnv } from '../env';
 import { LIVE_SCAN, conditionSql, eventWhereSql } from './filter';
 import { afterCommit } from './publish';
-import { newPending, storeOf, type Pending } from './store';
+import { settle } from './segments';
+import { newPending, storeOf, touch, type Pending } from './store';
 import { daysAgoIso, nowIso } from './util';
+import { parseStored } from '../db/integrity';
 
 type Config = ScoringConfig;
 type BehaviorRule = Config['behavior'][number];
@@ -35,10 +38,10 @@ export const DEFAULT_SCORING: Config = parseOrThrow(ScoringConfig, {
   decay: { afterDays: 30, points: 10, everyDays: 30, max: 50 },
 });
 
-export function getScoring(core: Core): Config {
-  const row = storeOf(core).stmt(`SELECT value FROM crm_state WHERE key = 'scoring'`).get() as { value: string } | undefined;
+export function getScoring(env: ThreadEnv): Config {
+  const row = storeOf(env).stmt(`SELECT value FROM crm_state WHERE key = 'scoring'`).get() as { value: string } | undefined;
   if (!row) return DEFAULT_SCORING;
-  return parseOrThrow(ScoringConfig, JSON.parse(row.value), 'stored scoring rules');
+  return parseOrThrow(ScoringConfig, parseStored(row.value, 'crm_state.value', 'scoring'), 'stored scoring rules');
 }
 
 function saveScoring(core: Core, config: Config): void {
@@ -112,15 +115,23 @@ export interface RescoreResult {
  * the caller's transaction (with its `pending`), the new scores commit with the
  * change that caused them, and the caller's afterCommit announces crossings.
  */
-export function rescore(core: Core, opts: { ids?: number[]; now?: Date; config?: Config; pending?: Pending; promote?: boolean } = {}): RescoreResult {
+export function rescore(env: ThreadEnv, opts: { ids?: number[]; now?: Date; config?: Config; pending?: Pending; promote?: boolean } = {}): RescoreResult {
   const t0 = performance.now();
-  const config = opts.config ?? getScoring(core);
+  const config = opts.config ?? getScoring(env);
   const now = opts.now ?? new Date();
   const at = now.toISOString();
-  const store = storeOf(core);
-  const db = core.db;
-  const ids = opts.ids && opts.ids.length <= 500 ? [...new Set(opts.ids)] : undefined;
-  if (ids && ids.length === 0) return { rescored: 0, changed: 0, crossed: 0, durationMs: 0 };
+  const store = storeOf(env);
+  const db = env.db;
+  const ids = opts.ids ? [...new Set(opts.ids)] : undefined;
+  if (ids && ids.length === 0) {
+    // Nothing to score, but the caller's write may still have segment membership to settle.
+    if (opts.pending) settle(env, opts.pending);
+    return { rescored: 0, changed: 0, crossed: 0, durationMs: 0 };
+  }
+  // Many ids (an import batch) travel as one JSON parameter; a few as one parameter each.
+  const many = ids !== undefined && ids.length > 500;
+  const idIn = (cast: string) => (many ? `SELECT ${cast} FROM json_each(?)` : ids!.map(() => '?').join(', '));
+  const idParams = (asText: boolean): unknown[] => (many ? [JSON.stringify(ids)] : ids!.map((i) => (asText ? String(i) : i)));
 
   const params: unknown[] = [];
   let cte = '';
@@ -130,8 +141,8 @@ export function rescore(core: Core, opts: { ids?: number[]; now?: Date; config?:
     // A few contacts: one pass over their events (the subject index), a count per rule.
     const cols = beh.map((r, i) => `SUM(${behaviorCaseSql(r, now, params)}) AS r${i}`);
     const types = [...new Set(beh.map((r) => r.event))];
-    params.push(...types, ...ids.map(String));
-    const where = `subject_type = 'contact' AND type IN (${types.map(() => '?').join(', ')}) AND subject_id IN (${ids.map(() => '?').join(', ')})`;
+    params.push(...types, ...idParams(true));
+    const where = `subject_type = 'contact' AND type IN (${types.map(() => '?').join(', ')}) AND subject_id IN (${idIn('CAST(value AS TEXT)')})`;
     cte = `WITH b AS MATERIALIZED (SELECT CAST(subject_id AS INTEGER) AS cid, ${cols.join(', ')} FROM events WHERE ${where} GROUP BY subject_id) `;
     beh.forEach((r, i) => behTerms.push(behaviorPointsSql(r, `COALESCE(b.r${i}, 0)`)));
   } else if (beh.length > 0) {
@@ -157,15 +168,21 @@ export function rescore(core: Core, opts: { ids?: number[]; now?: Date; config?:
   const terms: string[] = [];
   for (const r of config.fit) terms.push(`(CASE WHEN ${conditionSql(r.when, now, params)} THEN ${r.points} ELSE 0 END)`);
   terms.push(...behTerms);
+  // Adjustments by workflows (crm.score): score.adjusted events, counted like a rule so a re-score keeps them.
+  // A few contacts: their events through the subject index; everyone: the type's range of the type index only.
+  terms.push('COALESCE(adj.pts, 0)');
   const decay = decaySql(config.decay, params, now);
   const total = `(${terms.length ? terms.join(' + ') : '0'}) - ${decay}`;
+  const adjJoin = `LEFT JOIN (SELECT CAST(subject_id AS INTEGER) AS cid, SUM(CAST(json_extract(data, '$.points') AS INTEGER)) AS pts FROM events
+    WHERE type = 'score.adjusted' AND ${ids ? `subject_type = 'contact' AND subject_id IN (${idIn('CAST(value AS TEXT)')})` : `+subject_type = 'contact'`} GROUP BY subject_id) adj ON adj.cid = c.id`;
+  if (ids) params.push(...idParams(true));
   // Everyone: read the contacts table once (LIVE_SCAN), not row by row through a partial index.
   let where = ids ? 'c.deleted_at IS NULL' : LIVE_SCAN;
   if (ids) {
-    where += ` AND c.id IN (${ids.map(() => '?').join(', ')})`;
-    params.push(...ids);
+    where += ` AND c.id IN (${idIn('value')})`;
+    params.push(...idParams(false));
   }
-  const select = `${cte}SELECT c.id, c.score, CAST(${total} AS INTEGER), c.stage FROM contacts c LEFT JOIN companies co ON co.id = c.company_id ${beh.length ? 'LEFT JOIN b ON b.cid = c.id' : ''} WHERE ${where}`;
+  const select = `${cte}SELECT c.id, c.score, CAST(${total} AS INTEGER), c.stage FROM contacts c LEFT JOIN companies co ON co.id = c.company_id ${beh.length ? 'LEFT JOIN b ON b.cid = c.id' : ''} ${adjJoin} WHERE ${where}`;
 
   const T = config.thresholds;
   const pending = opts.pending ?? newPending();
@@ -182,8 +199,13 @@ export function rescore(core: Core, opts: { ids?: number[]; now?: Date; config?:
       )
       .all(T.sql, T.sql, T.mql, T.mql) as { id: number; old: number; score: number; stage: Stage }[];
     if (opts.promote !== false) crossings.push(...crossRows);
+    // Segments reading the score: the contacts whose score changed are compared (all of a segment at once when many changed).
+    const moved = db.prepare(`SELECT id FROM temp.crm_scores WHERE old != score LIMIT 5001`).pluck().all() as number[];
+    if (moved.length > 5000) pending.reconcile.add('field:score');
+    else for (const id of moved) touch(pending, id, 'field:score');
+    // Driven by the temp table's changed rows (UPDATE … FROM let the planner scan all of contacts for one score).
     const changed = db
-      .prepare(`UPDATE contacts SET score = s.score, scored_at = ? FROM temp.crm_scores s WHERE contacts.id = s.id AND contacts.score != s.score`)
+      .prepare(`UPDATE contacts SET score = (SELECT s.score FROM temp.crm_scores s WHERE s.id = contacts.id), scored_at = ? WHERE id IN (SELECT id FROM temp.crm_scores WHERE old != score)`)
       .run(at).changes;
     for (const c of crossings) {
       const to: Stage = c.score >= T.sql && c.old < T.sql ? 'sql' : 'mql';
@@ -191,19 +213,21 @@ export function rescore(core: Core, opts: { ids?: number[]; now?: Date; config?:
       store.promote(pending, c.id, c.stage, to, 'score', at, { score: c.score, threshold: to === 'sql' ? T.sql : T.mql });
     }
     db.exec(`DELETE FROM temp.crm_scores`);
+    // Last in the write's transaction: contact events get the contact as of commit, segments move.
+    settle(env, pending);
     return { rescored, changed };
   })();
   const crossed = crossings.filter((c) => stageRank(c.score >= T.sql && c.old < T.sql ? 'sql' : 'mql') > stageRank(c.stage));
   const announce = () => {
     for (const c of crossed) {
       const to: Stage = c.score >= T.sql && c.old < T.sql ? 'sql' : 'mql';
-      core.bus.emit('crm.score.crossed', { contactId: c.id, threshold: to as 'mql' | 'sql', score: c.score, from: c.stage, to });
+      env.emit('crm.score.crossed', { contactId: c.id, threshold: to as 'mql' | 'sql', score: c.score, from: c.stage, to });
     }
   };
   // With the caller's pending, the caller's afterCommit pushes (its transaction may still be open).
   if (opts.pending) pending.after.push(announce);
   else {
-    afterCommit(core, pending);
+    afterCommit(env, pending);
     announce();
   }
   return { ...result, crossed: crossed.length, durationMs: Math.round(performance.now() - t0) };
@@ -219,16 +243,16 @@ export function setScoring(core: Core, input: unknown): RescoreResult & { config
 }
 
 /** One contact's score, rule by rule: what gave (or took) how many points, and when. */
-export function explainScore(core: Core, id: number, now = new Date(), config = getScoring(core)) {
-  const store = storeOf(core);
+export function explainScore(env: ThreadEnv, id: number, now = new Date(), config = getScoring(env)) {
+  const store = storeOf(env);
   const row = store.row(id);
   if (!row) throw new ApiError('not_found', `id: no contact with id ${id}.`);
-  const lines: { rule: string; label?: string; kind: 'fit' | 'behavior' | 'decay'; points: number; at: string | null; detail: string }[] = [];
+  const lines: { rule: string; label?: string; kind: 'fit' | 'behavior' | 'adjustment' | 'decay'; points: number; at: string | null; detail: string }[] = [];
   const label = (l: string | undefined) => (l === undefined ? {} : { label: l });
   for (const r of config.fit) {
     const params: unknown[] = [];
     const sql = conditionSql(r.when, now, params);
-    const m = core.db.prepare(`SELECT (${sql}) AS m FROM contacts c LEFT JOIN companies co ON co.id = c.company_id WHERE c.id = ?`).get(...params, id) as { m: number | null };
+    const m = env.db.prepare(`SELECT (${sql}) AS m FROM contacts c LEFT JOIN companies co ON co.id = c.company_id WHERE c.id = ?`).get(...params, id) as { m: number | null };
     if (m.m) {
       const what = r.when.kind === 'tag' ? `tag ${r.when.op === 'has' ? 'is' : 'is not'} "${r.when.tag}"` : `${r.when.field} ${r.when.op}${r.when.value !== undefined ? ' ' + JSON.stringify(r.when.value) : ''}`;
       lines.push({ rule: r.id, ...label(r.label), kind: 'fit', points: r.points, at: row.updated_at, detail: `fit: ${what}` });
@@ -237,7 +261,7 @@ export function explainScore(core: Core, id: number, now = new Date(), config = 
   for (const r of config.behavior) {
     const params: unknown[] = [];
     const cond = behaviorCond(r, now, params);
-    const agg = core.db
+    const agg = env.db
       .prepare(`SELECT COUNT(*) AS n, MIN(at) AS first, MAX(at) AS last FROM events WHERE subject_type = 'contact' AND subject_id = ? AND ${cond}`)
       .get(String(id), ...params) as { n: number; first: string | null; last: string | null };
     const pts = behaviorPoints(r, agg.n);
@@ -247,6 +271,16 @@ export function explainScore(core: Core, id: number, now = new Date(), config = 
       ? `${agg.n} × ${r.event} at ${r.points} each${capped ? `, capped at ${r.cap}` : ''}${r.withinDays ? ` (last ${r.withinDays} days)` : ''}`
       : `${r.event}${agg.n > 1 ? ` (${agg.n} times, counted once)` : ''}${r.withinDays ? ` (last ${r.withinDays} days)` : ''}`;
     lines.push({ rule: r.id, ...label(r.label), kind: 'behavior', points: pts, at: r.repeatable ? agg.last : agg.first, detail });
+  }
+  for (const a of storeOf(env)
+    .stmt(
+      `SELECT json_extract(data, '$.reason') AS reason, SUM(CAST(json_extract(data, '$.points') AS INTEGER)) AS points, COUNT(*) AS n, MAX(at) AS last,
+              group_concat(DISTINCT json_extract(data, '$.workflowId')) AS workflows
+       FROM events WHERE subject_type = 'contact' AND subject_id = ? AND type = 'score.adjusted' GROUP BY reason ORDER BY MIN(id)`,
+    )
+    .all(String(id)) as { reason: string | null; points: number; n: number; last: string; workflows: string | null }[]) {
+    const by = a.workflows ? ` by workflow ${a.workflows.split(',').join(', ')}` : '';
+    lines.push({ rule: 'adjustment', label: a.reason ?? 'Adjustment', kind: 'adjustment', points: a.points, at: a.last, detail: `${a.n > 1 ? `${a.n} adjustments` : 'adjusted'}${by}` });
   }
   if (config.decay) {
     const since = row.last_activity_at ?? row.created_at;

@@ -5,10 +5,11 @@
  * emit push events after it commits (see `Pending`).
  */
 import type { Statement } from 'better-sqlite3';
-import { ApiError, normaliseEmail, stageRank, type Contact, type Stage } from '../../../shared/api';
-import type { Core } from '../core';
+import { ApiError, normaliseEmail, stageRank, type CONTACT_VIAS, type Contact, type Stage } from '../../../shared/api';
 import type { Sqlite } from '../db/open';
+import { threadService, type ThreadEnv } from '../env';
 import { emailDomain, isActivity, isFreeMail, nowIso } from './util';
+import { parseStored } from '../db/integrity';
 
 /** Contact fields stored in their own column: API name -> column. */
 export const FIELD_COLUMN = {
@@ -76,7 +77,7 @@ export const CONTACT_SELECT = `SELECT c.*, co.name AS company_name, co.domain AS
   FROM contacts c LEFT JOIN companies co ON co.id = c.company_id`;
 
 export function toContact(r: ContactRow): Contact {
-  const tags = r.tags_json ? (JSON.parse(r.tags_json) as string[]).sort() : [];
+  const tags = r.tags_json ? parseStored<string[]>(r.tags_json, 'contact_tags.tag', r.id).sort() : [];
   return {
     id: r.id,
     email: r.email,
@@ -98,7 +99,7 @@ export function toContact(r: ContactRow): Contact {
     consent: r.consent as Contact['consent'],
     consentAt: r.consent_at,
     tags,
-    custom: JSON.parse(r.custom || '{}') as Record<string, unknown>,
+    custom: parseStored<Record<string, unknown>>(r.custom || '{}', 'contacts.custom', r.id),
     score: r.score,
     lastActivityAt: r.last_activity_at,
     createdAt: r.created_at,
@@ -108,7 +109,11 @@ export function toContact(r: ContactRow): Contact {
   };
 }
 
-/** What to tell the world once the transaction has committed. */
+/**
+ * What a CRM write did, gathered while its transaction runs: what to finish before it commits
+ * (`settle` in segments.ts: the contact in the data of contact.created/updated, segment
+ * membership) and what to tell the world once it has committed (`afterCommit`).
+ */
 export interface Pending {
   changed: { contactId: number; change: 'created' | 'updated' | 'deleted' | 'restored' | 'merged' }[];
   events: { id: number; type: string; contactId: number; at: string; data: unknown }[];
@@ -116,8 +121,54 @@ export interface Pending {
   rescore: Set<number>;
   /** Pushes that must wait for the commit (a score crossing found inside the caller's transaction). */
   after: (() => void)[];
+  /**
+   * Contacts whose segment membership may have changed, with what changed (keys of
+   * `filterDeps`: `field:score`, `tag:vip`, `event:email.clicked` …; '*' = anything: created, merged).
+   */
+  touched: Map<number, Set<string> | '*'>;
+  /** What changed for many contacts at once (a re-score of everyone): the segments reading it are compared whole. */
+  reconcile: Set<string>;
+  /** contact.created / contact.updated events of this transaction: `settle` puts the contact as of commit in their data. */
+  snapshots: number[];
+  /** Set by a CSV import: every event recorded through this pending carries it (`data.importId`). */
+  importId?: string;
 }
-export const newPending = (): Pending => ({ changed: [], events: [], rescore: new Set(), after: [] });
+export const newPending = (): Pending => ({ changed: [], events: [], rescore: new Set(), after: [], touched: new Map(), reconcile: new Set(), snapshots: [] });
+
+/** Note that `key` (a `filterDeps` key, or '*') of a contact changed in this transaction. */
+export function touch(p: Pending, contactId: number, key: string): void {
+  const cur = p.touched.get(contactId);
+  if (cur === '*') return;
+  if (key === '*') p.touched.set(contactId, '*');
+  else if (cur) cur.add(key);
+  else p.touched.set(contactId, new Set([key]));
+}
+
+export type Via = (typeof CONTACT_VIAS)[number];
+
+/** The `via` of contact.created / contact.updated from a write's reason ('manual', 'form:<slug>', 'import', 'api', 'workflow:<id>' …). */
+export function viaOf(reason: string): Via {
+  if (reason === 'import' || reason === 'workflow' || reason === 'demo') return reason;
+  if (reason.startsWith('workflow:')) return 'workflow';
+  if (reason === 'manual' || reason === 'api') return reason === 'manual' ? 'api' : 'ingest';
+  if (reason.startsWith('form:')) return 'form';
+  return 'ingest';
+}
+
+/**
+ * SQL: the contact of row `c` (LEFT JOIN companies `co`) as event data gives it (EventContact in
+ * shared/contract/crm.ts), built by SQLite in the statement that records or completes the event.
+ */
+export const EVENT_CONTACT_SQL = `json_object(
+  'id', c.id, 'email', c.email, 'firstName', c.first_name, 'lastName', c.last_name,
+  'name', NULLIF(TRIM(COALESCE(c.first_name, '') || ' ' || COALESCE(c.last_name, '')), ''),
+  'phone', c.phone, 'title', c.title,
+  'company', CASE WHEN co.id IS NULL THEN NULL ELSE json_object('id', co.id, 'name', co.name, 'domain', co.domain) END,
+  'stage', c.stage, 'score', c.score,
+  'tags', (SELECT json_group_array(tag) FROM (SELECT tag FROM contact_tags WHERE contact_id = c.id ORDER BY tag)),
+  'source', c.source,
+  'utm', json_object('source', c.utm_source, 'medium', c.utm_medium, 'campaign', c.utm_campaign, 'term', c.utm_term, 'content', c.utm_content),
+  'timeZone', c.time_zone, 'consent', c.consent, 'custom', json(COALESCE(c.custom, '{}')))`;
 
 export interface WriteResult {
   id: number;
@@ -222,6 +273,7 @@ export class CrmStore {
   }
 
   recordEvent(p: Pending, type: string, contactId: number, at: string, data: unknown): number {
+    if (p.importId && data !== null && typeof data === 'object' && !Array.isArray(data)) data = { ...data, importId: p.importId };
     const id = Number(
       this.stmt(`INSERT INTO events (at, type, subject_type, subject_id, data) VALUES (?, ?, 'contact', ?, ?)`).run(
         at,
@@ -235,19 +287,34 @@ export class CrmStore {
     }
     p.events.push({ id, type, contactId, at, data });
     p.rescore.add(contactId);
+    // Segment membership: the event's type; activity moves last_activity_at; a merge moves everything.
+    touch(p, contactId, `event:${type}`);
+    if (isActivity(type)) touch(p, contactId, 'field:lastActivityAt');
+    if (type === 'contact.merged') {
+      touch(p, contactId, '*');
+      const source = (data as { sourceId?: unknown } | null)?.sourceId;
+      if (typeof source === 'number') touch(p, source, '*');
+    }
     return id;
   }
 
-  addTags(id: number, tags: string[]): number {
-    let n = 0;
-    for (const t of tags) n += this.stmt(`INSERT OR IGNORE INTO contact_tags (contact_id, tag) VALUES (?, ?)`).run(id, t).changes;
-    return n;
+  /** Add tags; returns those the contact did not have. */
+  addTags(id: number, tags: string[]): string[] {
+    const added: string[] = [];
+    for (const t of tags) if (this.stmt(`INSERT OR IGNORE INTO contact_tags (contact_id, tag) VALUES (?, ?)`).run(id, t).changes) added.push(t);
+    return added;
   }
 
-  removeTags(id: number, tags: string[]): number {
-    let n = 0;
-    for (const t of tags) n += this.stmt(`DELETE FROM contact_tags WHERE contact_id = ? AND tag = ?`).run(id, t).changes;
-    return n;
+  /** Remove tags; returns those the contact had. */
+  removeTags(id: number, tags: string[]): string[] {
+    const removed: string[] = [];
+    for (const t of tags) if (this.stmt(`DELETE FROM contact_tags WHERE contact_id = ? AND tag = ?`).run(id, t).changes) removed.push(t);
+    return removed;
+  }
+
+  private company(id: number | null): { id: number; name: string | null; domain: string | null } | null {
+    if (id === null) return null;
+    return (this.stmt(`SELECT id, name, domain FROM companies WHERE id = ?`).get(id) as { id: number; name: string | null; domain: string | null } | undefined) ?? null;
   }
 
   /**
@@ -266,9 +333,18 @@ export class CrmStore {
       stats?: { companiesCreated: number };
       /** create/upsert: the live contact with this e-mail when the caller already looked it up (null: none). */
       existing?: ContactRow | null;
+      /** contact.created/updated `via` (default: from the reason). */
+      via?: Via;
     },
   ): WriteResult {
     const at = opts.at ?? nowIso();
+    const via = opts.via ?? viaOf(opts.reason);
+    // The data of contact.created/updated: how, and the form; `settle` adds the contact as of commit.
+    const how: Record<string, unknown> = {
+      via,
+      ...(opts.reason.startsWith('form:') ? { form: opts.reason.slice(5) } : {}),
+      ...(opts.reason.startsWith('workflow:') ? { workflowId: opts.reason.slice(9) } : {}),
+    };
     let existing: ContactRow | undefined;
     if (opts.mode === 'patch') existing = this.liveRow(opts.id!);
     else {
@@ -315,15 +391,18 @@ export class CrmStore {
         ).lastInsertRowid,
       );
       if (v.tags?.length) this.addTags(id, v.tags);
-      this.recordEvent(p, 'contact.created', id, at, { email, stage, source: f.source ?? null, via: opts.reason });
+      // `stage` becomes the stage as of commit (scoring may promote it in the same write); initialStage stays.
+      p.snapshots.push(this.recordEvent(p, 'contact.created', id, at, { ...how, initialStage: stage }));
+      touch(p, id, '*');
       p.changed.push({ contactId: id, change: 'created' });
       return { id, created: true, changed: true };
     }
 
-    // Update: only what differs.
+    // Update: only what differs. `changes` (field -> { from, to }) goes into contact.updated.
     const id = existing.id;
     const sets: string[] = [];
     const params: unknown[] = [];
+    const changes: Record<string, { from: unknown; to: unknown }> = {};
     for (const field of COLUMN_FIELDS) {
       const val = v.fields[field];
       if (val === undefined) continue;
@@ -331,11 +410,12 @@ export class CrmStore {
       if (field === 'email' && opts.mode !== 'patch') continue;
       const col = FIELD_COLUMN[field];
       const cur = (existing as unknown as Record<string, unknown>)[col];
-      if (cur === val) continue;
       if (field === 'stage' && val === null) continue;
+      const to = val ?? (field === 'consent' ? 'unknown' : null);
+      if (cur === to) continue;
       if (field === 'consent') {
         sets.push('consent_at = ?');
-        params.push(val === 'unknown' ? null : at);
+        params.push(to === 'unknown' ? null : at);
       }
       if (field === 'email') {
         const other = this.byEmail(val!);
@@ -343,7 +423,8 @@ export class CrmStore {
           throw new ApiError('conflict', `email: ${val} already belongs to contact ${other.id}; merge the two contacts instead.`, [{ path: 'email', message: 'already used by a live contact' }]);
       }
       sets.push(`${col} = ?`);
-      params.push(val ?? (field === 'consent' ? 'unknown' : null));
+      params.push(to);
+      changes[field] = { from: cur ?? null, to };
     }
     if (v.companyName !== undefined || v.companyDomain !== undefined) {
       const clear = opts.mode === 'patch' && (v.companyName === null || v.companyDomain === null) && !v.companyName && !v.companyDomain;
@@ -352,10 +433,11 @@ export class CrmStore {
       if ((company.id !== null || clear) && company.id !== existing.company_id) {
         sets.push('company_id = ?');
         params.push(company.id);
+        changes.company = { from: this.company(existing.company_id), to: this.company(company.id) };
       }
     }
     if (v.custom && Object.keys(v.custom).length > 0) {
-      const cur = JSON.parse(existing.custom || '{}') as Record<string, unknown>;
+      const cur = parseStored<Record<string, unknown>>(existing.custom || '{}', 'contacts.custom', existing.id);
       const next = { ...cur };
       for (const [k, val] of Object.entries(v.custom)) {
         if (val === null && opts.mode === 'patch') delete next[k];
@@ -364,15 +446,30 @@ export class CrmStore {
       if (JSON.stringify(next) !== JSON.stringify(cur)) {
         sets.push('custom = ?');
         params.push(JSON.stringify(next));
+        for (const k of new Set([...Object.keys(cur), ...Object.keys(next)]))
+          if (JSON.stringify(cur[k]) !== JSON.stringify(next[k])) changes[`custom.${k}`] = { from: cur[k] ?? null, to: next[k] ?? null };
       }
     }
-    let tagChanges = 0;
-    if (v.tags?.length) tagChanges += this.addTags(id, v.tags);
-    if (v.removeTags?.length) tagChanges += this.removeTags(id, v.removeTags);
-    if (sets.length === 0 && tagChanges === 0) return { id, created: false, changed: false };
+    const tagsOf = () => (this.stmt(`SELECT tag FROM contact_tags WHERE contact_id = ? ORDER BY tag`).all(id) as { tag: string }[]).map((r) => r.tag);
+    const tagsBefore = v.tags?.length || v.removeTags?.length ? tagsOf() : [];
+    const added = v.tags?.length ? this.addTags(id, v.tags) : [];
+    const removed = v.removeTags?.length ? this.removeTags(id, v.removeTags) : [];
+    if (sets.length === 0 && added.length === 0 && removed.length === 0) return { id, created: false, changed: false };
+    if (added.length || removed.length) {
+      const tagsAfter = tagsOf();
+      if (tagsAfter.join('\n') !== tagsBefore.join('\n')) changes.tags = { from: tagsBefore, to: tagsAfter };
+      for (const t of new Set([...added, ...removed])) touch(p, id, `tag:${t}`);
+    }
     sets.push('updated_at = ?');
     params.push(at);
     this.stmt(`UPDATE contacts SET ${sets.join(', ')} WHERE id = ?`).run(...params, id);
+    for (const k of Object.keys(changes)) {
+      if (k === 'company') {
+        touch(p, id, 'field:companyName');
+        touch(p, id, 'field:companyDomain');
+      } else if (k !== 'tags') touch(p, id, `field:${k}`);
+    }
+    if (Object.keys(changes).length) p.snapshots.push(this.recordEvent(p, 'contact.updated', id, at, { ...how, changes }));
     const newStage = v.fields.stage;
     if (newStage && newStage !== existing.stage) {
       this.recordEvent(p, 'lifecycle.changed', id, at, { from: existing.stage, to: newStage, reason: opts.reason });
@@ -385,6 +482,7 @@ export class CrmStore {
   /** Move a contact to a later stage (scoring); records lifecycle.changed. */
   promote(p: Pending, id: number, from: Stage, to: Stage, reason: string, at: string, extra: Record<string, unknown> = {}): void {
     if (stageRank(to) <= stageRank(from)) return;
+    touch(p, id, 'field:stage');
     this.stmt(`UPDATE contacts SET stage = ?, updated_at = ? WHERE id = ?`).run(to, at, id);
     if (reason === 'score') this.recordEvent(p, 'score.crossed', id, at, { threshold: to, score: extra.score, minScore: extra.threshold, from, to });
     this.recordEvent(p, 'lifecycle.changed', id, at, { from, to, reason, ...extra });
@@ -425,14 +523,11 @@ export function syncSearchIndex(db: Sqlite): number {
   })();
 }
 
-const stores = new WeakMap<Sqlite, CrmStore>();
-export function storeOf(core: Core | { db: Sqlite }): CrmStore {
-  let s = stores.get(core.db);
-  if (!s) {
-    s = new CrmStore(core.db);
-    stores.set(core.db, s);
-  }
-  return s;
+/** The CRM store of a thread (its prepared statements live as long as the thread's connection). */
+export const CRM_STORE = threadService('crm.store', (env) => new CrmStore(env.db));
+
+export function storeOf(env: Pick<ThreadEnv, 'get'>): CrmStore {
+  return env.get(CRM_STORE);
 }
 
 /** API input (parsed ContactFields, full or partial) -> values for `write`. */

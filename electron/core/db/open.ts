@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
-import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ApiError } from '../../../shared/api';
 import { loadMigrations, migrate, MigrationError, NewerSchemaError, schemaVersion } from './migrate';
 import * as schema from './schema';
 
@@ -10,19 +11,39 @@ export type Sqlite = Database.Database;
 
 export const DB_FILE = 'baton.db';
 
-export class CorruptDatabaseError extends Error {
+/** The newest backup to restore from, and whether it passed its integrity check (backup.ts). */
+export interface BackupRef {
+  file: string;
+  verified: boolean;
+}
+
+/**
+ * The store is damaged. The message names what to do: restore the newest
+ * verified backup (or, when none was verified, the newest one: restore checks
+ * it first). An ApiError (code corrupt_database), so every host answers it
+ * the same way: the CLI exits 4, HTTP answers 503 with the code.
+ */
+export class CorruptDatabaseError extends ApiError {
+  readonly newestBackup: string | null;
+  readonly backupVerified: boolean;
   constructor(
     readonly file: string,
     readonly detail: string,
-    readonly newestBackup: string | null,
+    backup: BackupRef | string | null,
   ) {
+    const ref = typeof backup === 'string' ? { file: backup, verified: true } : backup;
     super(
+      'corrupt_database',
       `The database ${file} is damaged (${detail}). ` +
-        (newestBackup
-          ? `Restore the newest backup with: baton restore "${newestBackup}"`
+        (ref
+          ? ref.verified
+            ? `Restore the newest verified backup with: baton restore "${ref.file}" (stop Baton on this data folder first).`
+            : `No backup has been verified yet; the newest is ${ref.file}. Restore it with: baton restore "${ref.file}" (stop Baton first; restore checks the backup before using it).`
           : 'No backup was found in the data folder; move the file aside to start fresh.'),
     );
     this.name = 'CorruptDatabaseError';
+    this.newestBackup = ref?.file ?? null;
+    this.backupVerified = ref?.verified ?? false;
   }
 }
 
@@ -75,7 +96,7 @@ export interface OpenOptions {
   nativeBinding?: string | undefined;
   migrationsDir: string;
   /** Where to look for a backup to name when the file is damaged. */
-  newestBackup?: () => string | null;
+  newestBackup?: () => BackupRef | null;
   readonly?: boolean;
 }
 
@@ -145,9 +166,12 @@ function walMode(db: Sqlite, waitMs = 5000): void {
  * Open (creating if needed) the store: check it is SQLite and intact, refuse a
  * newer schema, apply pending migrations. One connection per thread.
  */
-export function openStore(dataDir: string, opts: OpenOptions): { db: Sqlite; orm: Orm; file: string; migrated: { from: number; to: number } } {
+export function openStore(dataDir: string, opts: OpenOptions): { db: Sqlite; orm: Orm; file: string; migrated: { from: number; to: number }; fixedModes: string[] } {
   const file = join(dataDir, DB_FILE);
   const existed = existsSync(file);
+  // SQLite creates files 0644 (and its -wal/-shm with the database's mode): a new store
+  // starts as an empty file only this user can read, which SQLite takes as a new database.
+  if (!existed) createPrivate(file);
   const backup = () => (opts.newestBackup ? opts.newestBackup() : null);
   // A store another Baton process is creating this instant can be seen before its
   // header is written: only a file SQLite itself cannot read is refused.
@@ -182,7 +206,7 @@ export function openStore(dataDir: string, opts: OpenOptions): { db: Sqlite; orm
     if (found === 0 && tables.length > 0) throw new NotBatonDatabaseError(file, tables);
     configure(db);
     const migrated = migrate(db, migrations);
-    return { db, orm: ormOf(db), file, migrated };
+    return { db, orm: ormOf(db), file, migrated, fixedModes: makePrivate([file, `${file}-wal`, `${file}-shm`]) };
   } catch (e) {
     db.close();
     if (e instanceof CorruptDatabaseError || e instanceof NewerSchemaError || e instanceof NotBatonDatabaseError || e instanceof MigrationError) throw e;
@@ -193,9 +217,13 @@ export function openStore(dataDir: string, opts: OpenOptions): { db: Sqlite; orm
   }
 }
 
-/** Open an existing store in another thread (a Bree worker): no migration, same pragmas. */
+/**
+ * Open an existing store in another thread (a Bree worker): no migration, same
+ * pragmas. A missing file is an error (never a new empty store: the data folder
+ * may have been deleted under a running host).
+ */
 export function openWorkerStore(file: string, nativeBinding?: string): { db: Sqlite; orm: Orm } {
-  const db = immediateTransactions(new Database(file, nativeBinding ? { nativeBinding } : {}));
+  const db = immediateTransactions(new Database(file, { fileMustExist: true, ...(nativeBinding ? { nativeBinding } : {}) }));
   configure(db);
   return { db, orm: ormOf(db) };
 }
@@ -208,4 +236,33 @@ function readSize(file: string): number {
   } finally {
     closeSync(fd);
   }
+}
+
+/** Create an empty file readable by this user only (another process creating it first is fine). */
+export function createPrivate(file: string): void {
+  try {
+    writeFileSync(file, '', { flag: 'wx', mode: 0o600 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+}
+
+/**
+ * Files (the store, its -wal/-shm, backups) are for this user only: any that
+ * others may read or write is set to 0600. Returns the files it fixed.
+ */
+export function makePrivate(files: string[], mode = 0o600): string[] {
+  if (process.platform === 'win32') return [];
+  const fixed: string[] = [];
+  for (const f of files) {
+    try {
+      if (statSync(f).mode & 0o077) {
+        chmodSync(f, mode);
+        fixed.push(f);
+      }
+    } catch {
+      /* not there (no -wal yet) */
+    }
+  }
+  return fixed;
 }

@@ -13,8 +13,8 @@ import {
 } from '../../../shared/contract/workflow';
 import type { Sqlite } from '../db/open';
 import { compileParams, templateUses, type ParamTemplate } from './expr';
-import { nodeType, type NodeDef } from './registry';
-import './nodes';
+import type { NodeDef, NodeRegistry } from './registry';
+import { engineRepo } from './repo';
 
 export interface ResolvedRetry {
   maxAttempts: number;
@@ -39,7 +39,10 @@ export interface CNode {
   leaf: boolean;
   hasErrorEdge: boolean;
   retry: ResolvedRetry;
+  /** The node's own `timeout` (bounds the whole step). */
   timeoutMs: number | undefined;
+  /** Its type's default run time (network nodes), else the engine's step timeout applies. */
+  typeTimeoutMs: number | undefined;
 }
 
 export interface CompiledGraph {
@@ -74,10 +77,10 @@ export function backoffMs(r: ResolvedRetry, attempt: number, random = Math.rando
   return Math.round(r.jitter ? d / 2 + random() * (d / 2) : d);
 }
 
-export function compileGraph(definition: WorkflowDefinition, graph: { nodes: WorkflowNode[]; edges: Edge[] }, version: number, scope: string): CompiledGraph {
+export function compileGraph(registry: NodeRegistry, definition: WorkflowDefinition, graph: { nodes: WorkflowNode[]; edges: Edge[] }, version: number, scope: string): CompiledGraph {
   const nodes = new Map<string, CNode>();
   for (const n of graph.nodes) {
-    const def = nodeType(n.type);
+    const def = registry.get(n.type);
     if (!def) throw new Error(`Unknown node type "${n.type}" in ${definition.id} v${version} (node ${n.id})`);
     const params = def.params.parse(n.params);
     const template = compileParams(params, def.paramSpec ?? {});
@@ -96,6 +99,7 @@ export function compileGraph(definition: WorkflowDefinition, graph: { nodes: Wor
       hasErrorEdge: false,
       retry: resolveRetry(n.retry, definition.settings.retry),
       timeoutMs: n.timeout !== undefined ? durationMs(n.timeout) : undefined,
+      typeTimeoutMs: def.timeoutMs,
     });
   }
   for (const e of graph.edges) {
@@ -153,22 +157,22 @@ export function loadDefinition(db: Sqlite, workflowId: string, version: number):
   const defCache = cachesOf(db).defs;
   let def = defCache.get(k);
   if (!def) {
-    const row = db.prepare('SELECT definition FROM workflow_versions WHERE workflow_id = ? AND version = ?').get(workflowId, version) as { definition: string } | undefined;
-    if (!row) throw new Error(`Workflow ${workflowId} has no version ${version}`);
-    def = WorkflowDefinition.parse(JSON.parse(row.definition));
+    const stored = engineRepo(db).workflows.definition(workflowId, version);
+    if (stored === undefined) throw new Error(`Workflow ${workflowId} has no version ${version}`);
+    def = WorkflowDefinition.parse(stored);
     defCache.set(k, def);
   }
   return def;
 }
 
 /** The compiled graph of a workflow version (scope: a forEach body), cached in this thread. */
-export function compiled(db: Sqlite, workflowId: string, version: number, scope = ''): CompiledGraph {
+export function compiled(registry: NodeRegistry, db: Sqlite, workflowId: string, version: number, scope = ''): CompiledGraph {
   const key = `${workflowId}@${version}#${scope}`;
   const cache = cachesOf(db).graphs;
   const hit = cache.get(key);
   if (hit) return hit;
   const def = loadDefinition(db, workflowId, version);
-  const c = compileGraph(def, scopeGraph(def, scope), version, scope);
+  const c = compileGraph(registry, def, scopeGraph(def, scope), version, scope);
   if (cache.size > 2000) cache.clear();
   cache.set(key, c);
   return c;

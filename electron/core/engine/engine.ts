@@ -9,12 +9,19 @@ import type { Core } from '../core';
 import type { EventName } from '../../../shared/api';
 import { ApiError } from '../../../shared/api';
 import { compiled, loadDefinition } from './compile';
-import { compileExpression } from './expr';
+import { compileExpression, MAIN_THREAD_LIMITS } from './expr';
 import { Executor } from './executor';
 import type { Resume } from './registry';
 import { EngineStore, type StartRunOptions, type StartRunResult } from './store';
-import { WorkerPool } from './pool';
-import { ENSURE_TIMER_MARGIN_MS } from './pool-limits';
+import { defaultJobsDir, WorkerPool } from './pool';
+import { scrubValue } from '../secrets/scrub';
+import { DEFAULT_STEP_TIMEOUT_MS, DEFAULT_WORKER_HEAP_MB, ENSURE_TIMER_MARGIN_MS, STOP_GRACE_MS } from './pool-limits';
+import { durationMs, Duration } from '../../../shared/contract/workflow';
+import { triggerTakesImported } from './triggers/imported';
+
+/** Events read and dispatched per transaction, and how long one dispatchEvents call may go on through a backlog. */
+const DISPATCH_BATCH = 500;
+const DISPATCH_BUDGET_MS = 500;
 
 export interface DispatchResult {
   processed: number;
@@ -38,21 +45,22 @@ export class Engine {
   readonly executor: Executor;
   mode: 'off' | 'inline' | 'pool' = 'off';
   pool: WorkerPool | null = null;
-  private clockFn: () => number = () => Date.now();
   private loop: { timer: NodeJS.Timeout | null; running: boolean; stopped: boolean } | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
   private dispatching: Promise<DispatchResult> | null = null;
-  /** Options for the pool (tests point jobsDir at a copied build). */
-  poolOptions: { jobsDir?: string; workers?: number; idleExitMs?: number } = {};
+  /** Options for the pool (tests point jobsDir at a copied build, set a small heap limit …). */
+  poolOptions: { jobsDir?: string; workers?: number; idleExitMs?: number; heapMb?: number; spares?: number } = {};
 
   constructor(readonly core: Core) {
     const emit = (name: EventName, payload: unknown) => core.bus.emit(name, payload as never);
-    this.store = new EngineStore(core.db, () => this.clockFn(), emit);
+    this.store = new EngineStore(core.db, () => core.now(), emit, core.nodes);
     this.executor = new Executor({
+      env: core,
+      nodes: core.nodes,
       db: core.db,
       orm: core.orm,
       workerId: `${this.instanceId}:main`,
-      clock: () => this.clockFn(),
+      clock: () => core.now(),
       emit,
       secrets: core.secrets,
       log: core.log,
@@ -61,15 +69,15 @@ export class Engine {
     this.cursor();
   }
 
-  /** The engine's clock (ms since epoch). Tests inject a fake one. */
+  /** The engine's clock is the core's (ms since epoch). Tests inject a fake one. */
   get clock(): () => number {
-    return this.clockFn;
+    return this.core.clock;
   }
   set clock(fn: () => number) {
-    this.clockFn = fn;
+    this.core.clock = fn;
   }
   now(): number {
-    return this.clockFn();
+    return this.core.now();
   }
 
   get paused(): boolean {
@@ -83,16 +91,22 @@ export class Engine {
     this.wake();
   }
 
+  /** Raise an escalation (at most once per `key`); returns its id, or null when the key was raised before. */
+  raiseEscalation(e: { severity: 'info' | 'warning' | 'critical'; title: string; detail: string; runId?: string | null; workflowId?: string | null; key?: string }): string | null {
+    return this.store.raiseEscalation(e);
+  }
+
   // ---- lifecycle ---------------------------------------------------------
 
   /** Start executing: a Bree pool (mode "pool") or the main thread (mode "inline"). */
   async start(mode: 'inline' | 'pool'): Promise<void> {
     if (this.mode !== 'off') return;
+    this.executor.stepTimeoutMs = this.stepTimeoutMs();
     this.registerInstance();
     this.recover();
     this.heartbeat = setInterval(() => {
       try {
-        this.core.db.prepare('UPDATE engine_instances SET heartbeat_at = ? WHERE id = ?').run(Date.now(), this.instanceId);
+        this.store.repo.state.heartbeat(this.instanceId, Date.now());
         this.recover();
         // Retired (idle) workers are started again before a timer is due, and whenever steps are ready.
         if (this.pool && this.hasWorkSoon()) this.pool.ensure();
@@ -104,10 +118,14 @@ export class Engine {
     this.heartbeat.unref();
     if (mode === 'pool') {
       const workers = this.poolOptions.workers ?? Number(this.core.setting('engine.workers', availableParallelism()));
+      const heapMb = this.poolOptions.heapMb ?? Number(this.core.setting('engine.workerHeapMb', DEFAULT_WORKER_HEAP_MB));
       this.pool = new WorkerPool(this, {
         workers: Math.max(1, Math.floor(workers) || 1),
+        heapMb: Number.isFinite(heapMb) && heapMb >= 16 ? Math.floor(heapMb) : DEFAULT_WORKER_HEAP_MB,
+        stepTimeoutMs: this.executor.stepTimeoutMs,
         ...(this.poolOptions.jobsDir ? { jobsDir: this.poolOptions.jobsDir } : {}),
         ...(this.poolOptions.idleExitMs !== undefined ? { idleExitMs: this.poolOptions.idleExitMs } : {}),
+        ...(this.poolOptions.spares !== undefined ? { spares: this.poolOptions.spares } : {}),
       });
       await this.pool.start();
       this.mode = 'pool';
@@ -118,7 +136,41 @@ export class Engine {
     }
   }
 
-  async stop(): Promise<void> {
+  /**
+   * For `baton run start --wait` without a running host: one worker thread (a runaway step is ended like
+   * under `baton serve`), or the main thread when the built worker file is missing (no such protection).
+   */
+  async startStandalone(): Promise<void> {
+    let pool = true;
+    try {
+      if (!this.poolOptions.jobsDir) defaultJobsDir();
+    } catch {
+      pool = false;
+    }
+    if (pool) this.poolOptions = { workers: 1, ...this.poolOptions };
+    await this.start(pool ? 'pool' : 'inline');
+  }
+
+  /** The step timeout when a node sets none (setting engine.stepTimeout, a duration such as "60s"). */
+  stepTimeoutMs(): number {
+    const v = Duration.safeParse(this.core.setting<unknown>('engine.stepTimeout', null));
+    const ms = v.success ? durationMs(v.data) : DEFAULT_STEP_TIMEOUT_MS;
+    return ms > 0 ? ms : DEFAULT_STEP_TIMEOUT_MS;
+  }
+
+  /** Cancel a run: its steps, timers, approvals and child runs; a step running in a worker is aborted (or its worker ended). */
+  cancelRun(runId: string): boolean {
+    const done = this.store.cancelRun(runId);
+    this.wake();
+    this.pool?.scanSoon();
+    return done;
+  }
+
+  /**
+   * Stop executing. Workers get `graceMs` to finish their batch; the ones still busy (stuck in a step,
+   * waiting on the network) are ended and their steps handed back.
+   */
+  async stop(graceMs = STOP_GRACE_MS): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = null;
     if (this.loop) {
@@ -128,37 +180,34 @@ export class Engine {
       this.loop = null;
     }
     if (this.pool) {
-      await this.pool.stop();
+      await this.pool.stop(graceMs);
       this.pool = null;
     }
     if (this.mode !== 'off' && this.core.db.open) {
       this.executor.release();
-      this.core.db.prepare('DELETE FROM engine_instances WHERE id = ?').run(this.instanceId);
+      this.store.repo.state.removeInstance(this.instanceId);
     }
     this.mode = 'off';
   }
 
   private registerInstance(): void {
-    const now = Date.now();
-    this.core.db.prepare('INSERT OR REPLACE INTO engine_instances (id, pid, started_at, heartbeat_at) VALUES (?, ?, ?, ?)').run(this.instanceId, process.pid, now, now);
+    this.store.repo.state.registerInstance(this.instanceId, process.pid, Date.now());
   }
 
   /** Steps claimed by dead engines (killed process, stale heartbeat) become ready again. */
   recover(): number {
-    const rows = this.core.db.prepare('SELECT id, pid, heartbeat_at FROM engine_instances WHERE id <> ?').all(this.instanceId) as { id: string; pid: number; heartbeat_at: number }[];
+    const repo = this.store.repo;
     let n = 0;
-    for (const r of rows) {
-      const dead = (r.pid !== process.pid && !alive(r.pid)) || r.heartbeat_at < Date.now() - 15_000;
+    for (const r of repo.state.otherInstances(this.instanceId)) {
+      const dead = (r.pid !== process.pid && !alive(r.pid)) || r.heartbeatAt < Date.now() - 15_000;
       if (!dead) continue;
       this.store.tx(() => {
-        n += this.core.db.prepare(`UPDATE steps SET status = 'ready', claimed_by = NULL WHERE status = 'running' AND claimed_by LIKE ? || ':%'`).run(r.id).changes;
-        this.core.db.prepare('DELETE FROM engine_instances WHERE id = ?').run(r.id);
+        n += repo.steps.releaseInstance(r.id);
+        repo.state.removeInstance(r.id);
       });
     }
     // Steps claimed by no known engine (a CLI --wait that was killed before registering …).
-    n += this.core.db
-      .prepare(`UPDATE steps SET status = 'ready', claimed_by = NULL WHERE status = 'running' AND (claimed_by IS NULL OR substr(claimed_by, 1, instr(claimed_by, ':') - 1) NOT IN (SELECT id FROM engine_instances))`)
-      .run().changes;
+    n += repo.steps.releaseOrphans();
     if (n) {
       this.core.log.warn('recovered steps of a stopped engine', { steps: n });
       this.wake();
@@ -242,7 +291,7 @@ export class Engine {
   /** Process events past the cursor (serialised; a second caller waits for the running pass). */
   async dispatchEvents(): Promise<DispatchResult> {
     if (this.dispatching) await this.dispatching.catch(() => undefined);
-    this.dispatching = this.dispatchOnce();
+    this.dispatching = this.dispatchBacklog();
     try {
       return await this.dispatching;
     } finally {
@@ -250,72 +299,77 @@ export class Engine {
     }
   }
 
+  /**
+   * Batches of events until the backlog is done or DISPATCH_BUDGET_MS are spent (the rest goes on at
+   * the next call: heartbeat, wake), yielding between batches: a burst of thousands of events (an
+   * import, demo data) is dispatched in seconds, not 500 per heartbeat.
+   */
+  private async dispatchBacklog(): Promise<DispatchResult> {
+    const t0 = Date.now();
+    const total: DispatchResult = { processed: 0, startedRuns: [], resumedSteps: 0 };
+    for (;;) {
+      const r = await this.dispatchOnce();
+      total.processed += r.processed;
+      total.startedRuns.push(...r.startedRuns);
+      total.resumedSteps += r.resumedSteps;
+      if (r.processed < DISPATCH_BATCH || Date.now() - t0 >= DISPATCH_BUDGET_MS) return total;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
   private cursor(): number {
-    const row = this.core.db.prepare(`SELECT value FROM engine_state WHERE key = 'event_cursor'`).get() as { value: string } | undefined;
-    if (row) return Number(row.value);
-    const max = (this.core.db.prepare('SELECT COALESCE(MAX(id), 0) AS m FROM events').get() as { m: number }).m;
-    this.core.db.prepare(`INSERT OR IGNORE INTO engine_state (key, value) VALUES ('event_cursor', ?)`).run(String(max));
-    return Number((this.core.db.prepare(`SELECT value FROM engine_state WHERE key = 'event_cursor'`).get() as { value: string }).value);
+    return this.store.repo.state.eventCursor();
   }
 
   private async dispatchOnce(): Promise<DispatchResult> {
     const db = this.core.db;
+    const repo = this.store.repo;
     const from = this.cursor();
-    const events = db.prepare('SELECT id, type, subject_type, subject_id, data FROM events WHERE id > ? ORDER BY id LIMIT 500').all(from) as {
-      id: number;
-      type: string;
-      subject_type: string | null;
-      subject_id: string | null;
-      data: string | null;
-    }[];
+    const events = repo.events.after(from, DISPATCH_BATCH);
     if (!events.length) return { processed: 0, startedRuns: [], resumedSteps: 0 };
-    const triggers = db.prepare(`SELECT id, current_version AS version, trigger_key AS key FROM workflows WHERE enabled = 1 AND trigger_type = 'event'`).all() as { id: string; version: number; key: string }[];
-    const starts: StartRunOptions[] = [];
+    // Each event trigger starts after its workflow's events_from mark (set when it was enabled or its
+    // trigger changed): events recorded before are never dispatched to it (workflows.backfill runs them
+    // on request). Read after the events, so a workflow enabled meanwhile has a mark at or past `last`.
+    const triggers = repo.workflows.eventTriggers();
+    const starts: { eventId: number; opts: StartRunOptions }[] = [];
     const resumes: { stepId: number; resume: Resume }[] = [];
-    const waitStmt = db.prepare(`SELECT id, state FROM steps WHERE wait_event = ? AND status = 'waiting'`);
-    for (const ev of events) {
-      const event = { id: ev.id, type: ev.type, data: ev.data === null ? null : JSON.parse(ev.data), subject: ev.subject_type && ev.subject_id ? { type: ev.subject_type, id: ev.subject_id } : null };
+    for (const event of events) {
       for (const t of triggers) {
-        if (t.key !== ev.type) continue;
+        if (t.event !== event.type || event.id <= t.eventsFrom) continue;
         const def = loadDefinition(db, t.id, t.version);
+        // Rows of a bulk import (data.importId) start only triggers that opt in (includeImported).
+        if (def.trigger.type === 'event' && !triggerTakesImported(def.trigger, event.data)) continue;
         const filter = def.trigger.type === 'event' ? def.trigger.filter : undefined;
         if (filter && !(await this.test(filter, { event }))) continue;
-        starts.push({ workflow: t.id, input: event.data ?? {}, trigger: { type: 'event', detail: { eventId: ev.id, type: ev.type } }, idempotencyKey: `event:${ev.id}`, subject: event.subject?.id ?? null });
+        starts.push({ eventId: event.id, opts: eventRunOptions(t.id, event) });
       }
-      for (const w of waitStmt.all(ev.type) as { id: number; state: string | null }[]) {
-        const spec = (w.state ? (JSON.parse(w.state) as { ev?: { match: Record<string, unknown> | null; filter: string | null } }).ev : undefined) ?? { match: null, filter: null };
+      for (const { id, spec } of repo.steps.waitingForEvent(event.type)) {
         if (spec.match && !Object.entries(spec.match).every(([path, v]) => deepEqual(getPath(event, path), v))) continue;
         if (spec.filter && !(await this.test(spec.filter, { event }))) continue;
-        if (resumes.some((r) => r.stepId === w.id)) continue;
-        resumes.push({ stepId: w.id, resume: { kind: 'event', event } });
+        if (resumes.some((r) => r.stepId === id)) continue;
+        resumes.push({ stepId: id, resume: { kind: 'event', event } });
       }
     }
     const last = (events[events.length - 1] as { id: number }).id;
     const startedRuns: string[] = [];
     let resumedSteps = 0;
     this.store.tx(() => {
-      const cur = Number((db.prepare(`SELECT value FROM engine_state WHERE key = 'event_cursor'`).get() as { value: string }).value);
-      if (cur !== from) return; // another dispatcher did this batch
-      for (const s of starts) {
+      if (repo.state.eventCursor() !== from) return; // another dispatcher did this batch
+      // Checked again in the write transaction: a workflow disabled, or re-enabled (a new mark), since the triggers were read.
+      const marks = new Map<string, number | null>();
+      for (const { eventId, opts } of starts) {
+        if (!marks.has(opts.workflow)) marks.set(opts.workflow, repo.workflows.eventsFromIfEnabled(opts.workflow));
+        const from = marks.get(opts.workflow);
+        if (from === null || from === undefined || eventId <= from) continue;
         try {
-          const r = this.store.startRunTx(s);
+          const r = this.store.startRunTx(opts);
           if (!r.deduplicated) startedRuns.push(r.runId);
         } catch (e) {
-          this.core.log.error('event trigger could not start a run', { workflow: s.workflow, error: e as Error });
+          this.core.log.error('event trigger could not start a run', { workflow: opts.workflow, error: e as Error });
         }
       }
-      for (const r of resumes) {
-        const row = this.store.s.resumeStep.get(JSON.stringify(r.resume), r.stepId) as { run_id: string } | undefined;
-        if (row) {
-          resumedSteps++;
-          this.store.s.deleteStepTimers.run(r.stepId);
-          if (this.store.s.wakeRun.run(row.run_id).changes) {
-            const info = this.store.runInfo(row.run_id);
-            if (info) this.store.emitRun(row.run_id, info.workflowId, 'running');
-          }
-        }
-      }
-      db.prepare(`UPDATE engine_state SET value = ? WHERE key = 'event_cursor'`).run(String(last));
+      for (const r of resumes) if (this.store.resumeWaiting(r.stepId, r.resume)) resumedSteps++;
+      repo.state.setEventCursor(last);
     });
     if (startedRuns.length || resumedSteps) this.wake();
     return { processed: events.length, startedRuns, resumedSteps };
@@ -323,7 +377,8 @@ export class Engine {
 
   private async test(filter: string, scope: unknown): Promise<boolean> {
     try {
-      return Boolean(await compileExpression(filter).evaluate(scope, this.clockFn));
+      // On the main thread: JSONata's own time and depth limits end a runaway filter (no watchdog here).
+      return Boolean(await compileExpression(filter, MAIN_THREAD_LIMITS).evaluate(scope, this.core.clock));
     } catch (e) {
       this.core.log.warn('event filter failed', { filter, error: e as Error });
       return false;
@@ -333,46 +388,34 @@ export class Engine {
   // ---- approvals -------------------------------------------------------------
 
   decide(id: string, decision: 'approve' | 'reject', opts: { payload?: unknown; reason?: string; by?: string }): { alreadyDecided: boolean; message: string } {
-    const db = this.core.db;
+    opts = scrubValue(opts); // an edited payload or a reason is stored like run data: no secret value in it
+    const repo = this.store.repo;
     const res = this.store.tx(() => {
-      const a = db.prepare('SELECT * FROM approvals WHERE id = ?').get(id) as
-        | { id: string; run_id: string; step_id: number; status: string; payload: string | null; decided_by: string | null; decided_at: string | null }
-        | undefined;
+      const a = repo.approvals.get(id);
       if (!a) throw new ApiError('not_found', `No approval "${id}". List them with: baton approvals list`);
       if (a.status !== 'pending') {
-        const who = a.decided_by ? ` by ${a.decided_by}` : '';
-        return { alreadyDecided: true, message: `Approval ${id} was already ${a.status}${who} at ${a.decided_at}; this ${decision} was not applied.` };
+        const who = a.decidedBy ? ` by ${a.decidedBy}` : '';
+        return { alreadyDecided: true, message: `Approval ${id} was already ${a.status}${who} at ${a.decidedAt}; this ${decision} was not applied.` };
       }
       const status = decision === 'approve' ? 'approved' : 'rejected';
       const iso = this.store.nowIso;
       const by = opts.by ?? 'operator';
       const decidedPayload = decision === 'approve' && opts.payload !== undefined ? opts.payload : null;
-      db.prepare('UPDATE approvals SET status = ?, decided_payload = ?, decided_by = ?, decided_at = ?, decision_reason = ? WHERE id = ?').run(
-        status,
-        decidedPayload === null ? null : JSON.stringify(decidedPayload),
-        by,
-        iso,
-        opts.reason ?? null,
-        id,
-      );
+      repo.approvals.decide(id, { status, decidedPayload, by, at: iso, reason: opts.reason ?? null });
       const resume: Resume = {
         kind: 'approval',
         status,
-        payload: decidedPayload ?? (a.payload === null ? null : JSON.parse(a.payload)),
+        payload: decidedPayload ?? a.payload,
         reason: opts.reason ?? null,
         decidedBy: by,
         decidedAt: iso,
         approvalId: id,
       };
-      this.store.s.deleteStepTimers.run(a.step_id);
-      const row = this.store.s.resumeStep.get(JSON.stringify(resume), a.step_id) as { run_id: string } | undefined;
-      if (row && this.store.s.wakeRun.run(row.run_id).changes) {
-        const info = this.store.runInfo(row.run_id);
-        if (info) this.store.emitRun(row.run_id, info.workflowId, 'running');
-      }
-      this.store.insertEvent('approval.decided', { approvalId: id, runId: a.run_id, status, decidedBy: by }, { type: 'approval', id });
-      this.store.emit('approval.decided', { id, runId: a.run_id, status, decidedBy: by, decidedAt: iso });
-      this.store.emit('approvals.count', { pending: (this.store.s.pendingApprovals.get() as { n: number }).n });
+      // A pending approval's step is waiting: it goes on with the decision (its expiry timer goes).
+      this.store.resumeWaiting(a.stepId, resume);
+      this.store.insertEvent('approval.decided', { approvalId: id, runId: a.runId, status, decidedBy: by }, { type: 'approval', id });
+      this.store.emit('approval.decided', { id, runId: a.runId, status, decidedBy: by, decidedAt: iso });
+      this.store.emitApprovalCount();
       return { alreadyDecided: false, message: `Approval ${id} ${status}.` };
     });
     if (!res.alreadyDecided) this.wake();
@@ -382,21 +425,24 @@ export class Engine {
   /** Delete finished runs older than `days` (never an active run, nor a child of one). */
   prune(days: number): number {
     const cutoff = new Date(this.now() - days * 86_400_000).toISOString();
-    return this.store.tx(
-      () =>
-        this.core.db
-          .prepare(
-            `DELETE FROM runs WHERE status IN ('succeeded','failed','cancelled') AND finished_at < ?
-             AND NOT EXISTS (SELECT 1 FROM runs p WHERE p.id = runs.parent_run_id AND p.status IN ('queued','running','waiting'))`,
-          )
-          .run(cutoff).changes,
-    );
+    return this.store.tx(() => this.store.repo.runs.prune(cutoff));
   }
 
   /** Compile a version now (import checks it runs). */
   compile(workflowId: string, version: number): void {
-    compiled(this.core.db, workflowId, version);
+    compiled(this.core.nodes, this.core.db, workflowId, version);
   }
+}
+
+/** How an event starts a run of an event-triggered workflow (the dispatcher and workflows.backfill alike). */
+export function eventRunOptions(workflow: string, event: { id: number; type: string; data: unknown; subject: { type: string; id: string } | null }, detail: Record<string, unknown> = {}): StartRunOptions {
+  return {
+    workflow,
+    input: event.data ?? {},
+    trigger: { type: 'event', detail: { eventId: event.id, type: event.type, ...detail } },
+    idempotencyKey: `event:${event.id}`,
+    subject: event.subject?.id ?? null,
+  };
 }
 
 function getPath(obj: unknown, path: string): unknown {

@@ -29,13 +29,29 @@ export interface Compiled {
 
 const cache = new Map<string, Compiled>();
 
+/**
+ * Limits JSONata checks itself while it evaluates (its "guardrails"): for expressions evaluated on the main
+ * thread, where no watchdog can end a runaway one (event filters). Workers run without them: the pool ends a
+ * stuck worker. A catastrophic regular expression is not stopped by them (it runs inside the regex engine).
+ */
+export interface EvalLimits {
+  /** ms per evaluation: error D1012 after it. */
+  timeoutMs: number;
+  /** Nesting depth of evaluation (non-tail recursion): error D1011 beyond it. */
+  depth: number;
+}
+
+/** Main-thread evaluations (event-trigger and wait filters). */
+export const MAIN_THREAD_LIMITS: EvalLimits = { timeoutMs: 1_000, depth: 2_000 };
+
 /** Compile (cached) or throw ExpressionError with the parser's message and position. */
-export function compileExpression(src: string): Compiled {
-  const hit = cache.get(src);
+export function compileExpression(src: string, limits?: EvalLimits): Compiled {
+  const key = limits ? `${limits.timeoutMs}/${limits.depth}\u0000${src}` : src;
+  const hit = cache.get(key);
   if (hit) return hit;
   let expr: jsonata.Expression;
   try {
-    expr = jsonata(src);
+    expr = limits ? jsonata(src, { timeout: limits.timeoutMs, stack: limits.depth }) : jsonata(src);
   } catch (e) {
     const err = e as { message?: string; position?: number };
     throw new ExpressionError(src, err.message ?? String(e), err.position);
@@ -52,13 +68,15 @@ export function compileExpression(src: string): Compiled {
         return normalise(v);
       } catch (e) {
         if (e instanceof ExpressionError) throw e;
+        // A value nested thousands of levels deep (built by a recursive function) overflows the stack.
+        if (e instanceof RangeError) throw new ExpressionError(src, `the value is nested too deep (${e.message})`);
         const err = e as { message?: string; position?: number };
         throw new ExpressionError(src, err.message ?? String(e), err.position);
       }
     },
   };
   if (cache.size > 5000) cache.clear();
-  cache.set(src, compiled);
+  cache.set(key, compiled);
   return compiled;
 }
 

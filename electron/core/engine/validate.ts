@@ -5,10 +5,19 @@
  */
 import { Cron } from 'croner';
 import type { z } from 'zod';
-import { Graph, WorkflowDefinition, type ValidationIssue } from '../../../shared/contract/workflow';
+import { Graph, WorkflowDefinition, type Trigger, type ValidationIssue } from '../../../shared/contract/workflow';
+import { jsonTooDeep, shortPath, tooDeepMessage } from '../../../shared/contract/limits';
+import { cycleMessage, danglingMessage, duplicateEdgeMessage, findCycle, noBranchMessage, selfEdgeMessage, successors } from '../../../shared/graph';
 import { compileExpression, compileParams, ExpressionError } from './expr';
-import { nodeType, nodeTypes } from './registry';
-import './nodes';
+import type { ThreadEnv } from '../env';
+import type { NodeRegistry } from './registry';
+
+/** What validation needs: the node types, and the store for the checks of names a param refers to. */
+export interface ValidateOptions {
+  nodes: NodeRegistry;
+  /** When given, node params that name a sequence, stage, segment … are checked against the store. */
+  env?: ThreadEnv;
+}
 
 export interface ValidationResult {
   ok: boolean;
@@ -29,7 +38,7 @@ function getAt(obj: unknown, path: PropertyKey[]): unknown {
 function zodIssues(err: z.ZodError, root: unknown, prefix: string, nodeIdAt?: (path: PropertyKey[]) => string | undefined): ValidationIssue[] {
   return err.issues.map((i) => {
     const path = [prefix, ...i.path.map(String)].filter(Boolean).join('.') || '(root)';
-    const missing = i.code === 'invalid_type' && i.path.length > 0 && getAt(root, i.path) === undefined;
+    const missing = (i.code === 'invalid_type' || i.code === 'invalid_union') && i.path.length > 0 && getAt(root, i.path) === undefined;
     const message = missing ? `missing required ${prefix.includes('params') ? 'parameter' : 'field'} "${String(i.path[i.path.length - 1])}"` : i.message;
     const nodeId = nodeIdAt?.(i.path);
     return nodeId ? { path, nodeId, message } : { path, message };
@@ -41,7 +50,7 @@ function exprMessage(e: ExpressionError): string {
 }
 
 /** Check a graph (the workflow, or a forEach body) and report issues under `prefix`. */
-function validateGraph(graphIn: unknown, prefix: string, issues: ValidationIssue[]): void {
+function validateGraph(graphIn: unknown, prefix: string, issues: ValidationIssue[], o: ValidateOptions): void {
   const parsed = Graph.safeParse(graphIn);
   const nodesRaw = (graphIn as { nodes?: unknown[] } | null)?.nodes;
   const nodeIdAt = (path: PropertyKey[]) => {
@@ -62,9 +71,9 @@ function validateGraph(graphIn: unknown, prefix: string, issues: ValidationIssue
       issues.push({ path: `${path}.id`, nodeId: n.id, message: `duplicate node id "${n.id}" (node ids must be unique)` });
       return;
     }
-    const def = nodeType(n.type);
+    const def = o.nodes.get(n.type);
     if (!def) {
-      issues.push({ path: `${path}.type`, nodeId: n.id, message: `unknown node type "${n.type}" (known types: ${nodeTypes().join(', ')})` });
+      issues.push({ path: `${path}.type`, nodeId: n.id, message: `unknown node type "${n.type}" (known types: ${o.nodes.types().join(', ')})` });
       byId.set(n.id, { index: i, branches: null });
       return;
     }
@@ -75,11 +84,9 @@ function validateGraph(graphIn: unknown, prefix: string, issues: ValidationIssue
       return;
     }
     compileParams(n.params, def.paramSpec ?? {}, (p, e) => issues.push({ path: [`${path}.params`, ...p].join('.'), nodeId: n.id, message: exprMessage(e) }));
-    def.validate?.(
-      pr.data,
-      (p, message) => issues.push({ path: `${path}.params.${p}`, nodeId: n.id, message }),
-      (g, p) => validateGraph(g, `${path}.params.${p}`, issues),
-    );
+    const report = (p: string, message: string) => issues.push({ path: `${path}.params.${p}`, nodeId: n.id, message });
+    def.validate?.(pr.data, report, (g, p) => validateGraph(g, `${path}.params.${p}`, issues, o));
+    if (def.refs && o.env) def.refs(pr.data, o.env, report);
     const branches = def.branches ? (typeof def.branches === 'function' ? def.branches(pr.data) : [...def.branches]) : [];
     byId.set(n.id, { index: i, branches });
   });
@@ -87,49 +94,34 @@ function validateGraph(graphIn: unknown, prefix: string, issues: ValidationIssue
   edges.forEach((e, i) => {
     const path = at(`edges.${i}`);
     const from = byId.get(e.from);
-    if (!from) issues.push({ path: `${path}.from`, message: `edge ${e.from} -> ${e.to}: no node "${e.from}" (dangling edge)` });
-    if (!byId.has(e.to)) issues.push({ path: `${path}.to`, nodeId: e.from, message: `edge ${e.from} -> ${e.to}: no node "${e.to}" (dangling edge)` });
-    if (e.from === e.to) issues.push({ path, nodeId: e.from, message: `edge ${e.from} -> ${e.to} points at its own node (a cycle; use a forEach node to repeat steps)` });
+    if (!from) issues.push({ path: `${path}.from`, message: danglingMessage(e.from, e.to, e.from) });
+    if (!byId.has(e.to)) issues.push({ path: `${path}.to`, nodeId: e.from, message: danglingMessage(e.from, e.to, e.to) });
+    if (e.from === e.to) issues.push({ path, nodeId: e.from, message: selfEdgeMessage(e.from, e.to) });
     if (from?.branches && e.branch !== undefined && e.branch !== 'error' && !from.branches.includes(e.branch)) {
       const type = nodes[from.index]?.type;
-      issues.push({
-        path: `${path}.branch`,
-        nodeId: e.from,
-        message: `node "${e.from}" (${type}) has no branch "${e.branch}" (its branches: ${[...from.branches, 'error'].join(', ')})`,
-      });
+      issues.push({ path: `${path}.branch`, nodeId: e.from, message: noBranchMessage(e.from, type, e.branch, from.branches) });
     }
     const k = `${e.from}>${e.to}>${e.branch ?? ''}`;
-    if (seenEdges.has(k)) issues.push({ path, nodeId: e.from, message: `duplicate edge ${e.from} -> ${e.to}` });
+    if (seenEdges.has(k)) issues.push({ path, nodeId: e.from, message: duplicateEdgeMessage(e.from, e.to) });
     seenEdges.add(k);
   });
   // Cycles (a loop is a forEach body, never a back edge).
-  const out = new Map<string, string[]>();
-  for (const e of edges) if (byId.has(e.from) && byId.has(e.to) && e.from !== e.to) out.set(e.from, [...(out.get(e.from) ?? []), e.to]);
-  const state = new Map<string, 1 | 2>();
-  const stack: string[] = [];
-  let reported = false;
-  const visit = (id: string): void => {
-    if (reported) return;
-    state.set(id, 1);
-    stack.push(id);
-    for (const next of out.get(id) ?? []) {
-      if (state.get(next) === 1) {
-        const cycle = [...stack.slice(stack.indexOf(next)), next];
-        issues.push({ path: at('edges'), nodeId: next, message: `edges form a cycle: ${cycle.join(' -> ')} (cycles are not allowed; use a forEach node to repeat steps)` });
-        reported = true;
-        return;
-      }
-      if (!state.has(next)) visit(next);
-    }
-    stack.pop();
-    state.set(id, 2);
-  };
-  for (const n of nodes) if (!state.has(n.id)) visit(n.id);
+  const cycle = findCycle(
+    nodes.map((n) => n.id),
+    successors(new Set(byId.keys()), edges),
+  );
+  if (cycle) issues.push({ path: at('edges'), nodeId: cycle[0] as string, message: cycleMessage(cycle) });
 }
 
+/** The graph rules and their messages are shared with the editor's canvas (shared/graph.ts). */
+export { findCycle } from '../../../shared/graph';
+
 /** Validate a workflow definition: { ok, issues: [{ path, nodeId?, message }] }. */
-export function validateWorkflow(input: unknown): ValidationResult {
+export function validateWorkflow(input: unknown, o: ValidateOptions): ValidationResult {
   const issues: ValidationIssue[] = [];
+  // Nesting past the limit is refused before anything recursive (zod, params compilation, canonical JSON) sees it.
+  const deep = jsonTooDeep(input);
+  if (deep) return { ok: false, issues: [{ path: shortPath(deep.path), message: tooDeepMessage(deep) }] };
   const parsed = WorkflowDefinition.safeParse(input);
   if (!parsed.success) {
     const nodesRaw = (input as { nodes?: unknown[] } | null)?.nodes;
@@ -142,13 +134,19 @@ export function validateWorkflow(input: unknown): ValidationResult {
     );
     // Still check the graph when its shape is fine, to report everything at once.
     if (input && typeof input === 'object' && !issues.some((i) => i.path.startsWith('nodes') || i.path.startsWith('edges'))) {
-      validateGraph({ nodes: (input as { nodes?: unknown }).nodes, edges: (input as { edges?: unknown }).edges ?? [] }, '', issues);
+      validateGraph({ nodes: (input as { nodes?: unknown }).nodes, edges: (input as { edges?: unknown }).edges ?? [] }, '', issues, o);
     }
     return { ok: false, issues };
   }
   const def = parsed.data;
-  validateGraph({ nodes: def.nodes, edges: def.edges }, '', issues);
-  const t = def.trigger;
+  validateGraph({ nodes: def.nodes, edges: def.edges }, '', issues, o);
+  issues.push(...triggerIssues(def.trigger));
+  return issues.length ? { ok: false, issues } : { ok: true, issues: [], definition: def };
+}
+
+/** The checks of a trigger that its structural schema cannot make: time zone and cron of a schedule, an event filter's syntax. */
+export function triggerIssues(t: Trigger): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
   if (t.type === 'schedule') {
     try {
       Intl.DateTimeFormat('en-US', { timeZone: t.timezone });
@@ -169,5 +167,5 @@ export function validateWorkflow(input: unknown): ValidationResult {
       else throw e;
     }
   }
-  return issues.length ? { ok: false, issues } : { ok: true, issues: [], definition: def };
+  return issues;
 }

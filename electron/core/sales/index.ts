@@ -6,13 +6,12 @@
  * `email.imap.pollSeconds` (60) when email.imap.host is set, and scans for
  * stale deals hourly.
  */
-import type { salesOps } from '../../../shared/api';
-import { ApiError } from '../../../shared/api';
+import { ApiError, salesEventTypes, salesOps } from '../../../shared/api';
 import type { HandlerMap } from '../api/types';
-import type { Core, PublicRequest, PublicResponse } from '../core';
+import type { Core, PublicRequest, PublicResponse, RouteLimits, Service } from '../core';
 import { ingestEvents } from '../crm/events';
-import { onDomainEvent } from '../crm/publish';
-import { engineOf } from '../engine';
+import { defineDomain } from '../domain';
+import { SALES_NODES } from './nodes';
 import { imapSettings, pollImap } from './imap';
 import { DEFAULT_FREQUENCY_CAP, SMTP_PASSWORD, smtpSettings, verifySmtp } from './mail';
 import { getPipeline, scanStale, setPipeline } from './pipeline';
@@ -20,15 +19,12 @@ import { initCursor, processEvents } from './reactor';
 import { DEFAULT_RULES, getRules, setRules } from './rules';
 import { enroll, exitEnrollments, getSequence, listSequences, saveSequence, tickSequences, toEnrollment, type EnrollmentRow } from './sequences';
 import { getState, setting } from './state';
+import { completeTask, listTasks } from './tasks';
 import { verifyUnsubscribeToken } from './unsubscribe';
 
-/** The clock of the sales domain: the engine's (tests inject a fake one there). */
+/** The clock of the sales domain: the core's (tests inject a fake one there). */
 function now(core: Core): number {
-  try {
-    return engineOf(core).now();
-  } catch {
-    return Date.now();
-  }
+  return core.now();
 }
 
 /** Process events, then due sequence steps (what the service does each tick). */
@@ -49,6 +45,14 @@ const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&
 const page = (title: string, body: string) =>
   `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(title)}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#222}button{font-size:1rem;padding:.6rem 1.2rem}</style></head><body>${body}</body></html>`;
+
+/** Unsubscribe pages: a GET shows the button, a POST (the button, or RFC 8058 one-click) records it; tiny bodies. */
+const UNSUBSCRIBE_LIMITS: RouteLimits = {
+  bodyLimit: 4 * 1024,
+  contentTypes: ['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'],
+  perIp: { perMinute: 30, burst: 10 },
+  global: { perMinute: 600, burst: 100 },
+};
 
 export function unsubscribeRoute(core: Core) {
   return (req: PublicRequest): PublicResponse => {
@@ -176,37 +180,22 @@ export function salesHandlers(core: Core): HandlerMap<keyof typeof salesOps> {
     'pipeline.get': () => getPipeline(core),
     'pipeline.set': (i) => setPipeline(core, i),
     'pipeline.scan': () => ({ stale: scanStale(core, now(core)) }),
-    'tasks.list': (i) => {
-      const rows = core.db.prepare(`SELECT * FROM tasks ${i.status ? 'WHERE status = ?' : ''} ORDER BY id DESC LIMIT ?`).all(...(i.status ? [i.status, i.limit] : [i.limit])) as TaskRow[];
-      return { tasks: rows.map(toTask) };
-    },
-    'tasks.done': (i) => {
-      const r = core.db.prepare(`UPDATE tasks SET status = 'done', done_at = COALESCE(done_at, strftime('%Y-%m-%dT%H:%M:%fZ','now')) WHERE id = ? RETURNING *`).get(i.id) as TaskRow | undefined;
-      if (!r) throw new ApiError('not_found', `id: no task with id ${i.id}.`, [{ path: 'id', message: 'no such task' }]);
-      return toTask(r);
-    },
+    'tasks.list': (i) => ({ tasks: listTasks(core, i) }),
+    'tasks.done': (i) => completeTask(core, i.id),
     'escalationRules.get': () => ({ rules: getRules(core) }),
     'escalationRules.defaults': () => ({ rules: DEFAULT_RULES }),
     'escalationRules.set': (i) => ({ rules: setRules(core, i.rules) }),
   };
 }
 
-interface TaskRow {
-  id: number;
-  title: string;
-  contact_id: number | null;
-  deal_id: number | null;
-  source: string;
-  status: string;
-  created_at: string;
-  done_at: string | null;
-}
-const toTask = (r: TaskRow) => ({ id: r.id, title: r.title, contactId: r.contact_id, dealId: r.deal_id, source: r.source, status: r.status as 'open' | 'done', createdAt: r.created_at, doneAt: r.done_at });
-
-export function salesDomain(core: Core): void {
-  initCursor(core);
-  core.register(salesHandlers(core));
-  core.registerPublicRoute('u', unsubscribeRoute(core));
+/**
+ * The sales service on the host's main thread: every `sales.tickSeconds` (30)
+ * it processes new events and runs due sequence steps (and at once when event
+ * rows are appended in this process); it polls IMAP every
+ * `email.imap.pollSeconds` (60) when email.imap.host is set, and scans for
+ * stale deals hourly.
+ */
+function salesService(core: Core): Service {
   const timers: NodeJS.Timeout[] = [];
   let busy = false;
   let soon: NodeJS.Timeout | null = null;
@@ -222,7 +211,7 @@ export function salesDomain(core: Core): void {
     }
   };
   let unsubscribe: (() => void) | null = null;
-  core.addService({
+  return {
     name: 'sales',
     start() {
       const every = (ms: number, fn: () => void | Promise<void>) => {
@@ -247,8 +236,8 @@ export function salesDomain(core: Core): void {
           core.log.error('stale-deal scan failed', { error: e as Error });
         }
       });
-      // React to CRM events at once (replies, unsubscribes, score changes).
-      unsubscribe = onDomainEvent(core, () => {
+      // React to new events at once (replies, unsubscribes, score changes).
+      unsubscribe = core.onEventsAppended(() => {
         if (soon) return;
         soon = setTimeout(() => {
           soon = null;
@@ -264,5 +253,42 @@ export function salesDomain(core: Core): void {
       unsubscribe?.();
       unsubscribe = null;
     },
-  });
+  };
 }
+
+export const salesDomain = defineDomain({
+  id: 'sales',
+  description: 'E-mail over SMTP and IMAP (suppressions, unsubscribe pages at /u/<token>), sequences, the pipeline, tasks and escalation rules.',
+  ops: salesOps,
+  events: salesEventTypes,
+  nodes: SALES_NODES,
+  requires: ['engine', 'crm'],
+  settings: [
+    'email.timeZone',
+    'email.smtp.host',
+    'email.smtp.port',
+    'email.smtp.secure',
+    'email.smtp.user',
+    'email.smtp.rejectUnauthorized',
+    'email.from',
+    'email.fromName',
+    'email.frequencyCap',
+    'email.bookingUrl',
+    'email.imap.host',
+    'email.imap.port',
+    'email.imap.secure',
+    'email.imap.user',
+    'email.imap.mailbox',
+    'email.imap.rejectUnauthorized',
+    'email.publicUrl',
+    'email.imap.pollSeconds',
+    'sales.tickSeconds',
+    'sequences.dailyCap',
+    'escalation.rules',
+    'pipeline.config',
+  ],
+  create(core) {
+    initCursor(core);
+    return { handlers: salesHandlers(core), routes: { u: { handler: unsubscribeRoute(core), limits: UNSUBSCRIBE_LIMITS } }, services: [salesService(core)] };
+  },
+});

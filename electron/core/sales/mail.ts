@@ -16,9 +16,11 @@
  */
 import { createHash } from 'node:crypto';
 import { lazyRequire } from '../lazy';
+import { parseStored } from '../db/integrity';
 
 const nodemailer = lazyRequire<typeof import('nodemailer')>('nodemailer');
 import type { Sqlite } from '../db/open';
+import { scrubText } from '../secrets/scrub';
 import { getState, setState, setting } from './state';
 import { contactScope, renderEmail, TemplateError, type RenderedEmail } from './template';
 import { publicBaseUrl, unsubscribeToken } from './unsubscribe';
@@ -125,7 +127,7 @@ export async function verifySmtp(db: Sqlite, secrets: { get(name: string): Promi
     return { ok: true, message: `Connected to ${cfg.host}:${cfg.port}${cfg.user ? ` and logged in as ${cfg.user}` : ''}.`, hint: null };
   } catch (e) {
     const err = e as { code?: string; message: string };
-    return { ok: false, message: `SMTP ${cfg.host}:${cfg.port}: ${err.message}`, hint: hintFor(err, cfg) };
+    return { ok: false, message: scrubText(`SMTP ${cfg.host}:${cfg.port}: ${err.message}`), hint: hintFor(err, cfg) };
   } finally {
     transport.close();
   }
@@ -213,7 +215,7 @@ export async function deliver(env: MailEnv, m: OutgoingEmail): Promise<DeliverRe
   };
   const suppressed = suppressionOf(db, to);
   if (suppressed) return skip(`suppressed:${suppressed}`);
-  if (m.kind === 'marketing' && contact?.custom && (JSON.parse(contact.custom) as Record<string, unknown>).doNotEmail === true) return skip('suppressed:manual');
+  if (m.kind === 'marketing' && contact?.custom && parseStored<Record<string, unknown>>(contact.custom, 'contacts.custom', m.contactId).doNotEmail === true) return skip('suppressed:manual');
 
   if (m.kind === 'marketing' && contact) {
     const cap = Math.max(1, Number(setting(db, 'email.frequencyCap', DEFAULT_FREQUENCY_CAP)) || DEFAULT_FREQUENCY_CAP);
@@ -269,7 +271,8 @@ export async function deliver(env: MailEnv, m: OutgoingEmail): Promise<DeliverRe
     });
   } catch (e) {
     const err = e as { code?: string; responseCode?: number; message: string };
-    const message = `SMTP ${cfg.host}:${cfg.port}: ${err.message}`;
+    // Stored (email_messages, email.status) and raised: a server that quotes the password it got is scrubbed.
+    const message = scrubText(`SMTP ${cfg.host}:${cfg.port}: ${err.message}`);
     const hint = hintFor(err, cfg);
     db.prepare(`UPDATE email_messages SET status = 'failed', last_error = ? WHERE key = ?`).run(message.slice(0, 1000), m.key);
     recordSmtpError(db, env.now(), message, hint);

@@ -9,21 +9,10 @@ import type { Core } from '../core';
 import { createDeal, updateDeal } from '../crm/deals';
 import { afterCommit } from '../crm/publish';
 import { newPending, storeOf } from '../crm/store';
-import { addTask, getRules, raise } from './rules';
+import { getRules, raise } from './rules';
+import { contactName, enteredStage, getPipeline, openDeal } from './stages';
 
-export const DEFAULT_PIPELINE: PipelineConfig = PipelineConfig.parse({
-  stages: [
-    { id: 'qualification', name: 'Qualification', enterOn: [], limitDays: 7, task: 'Qualify {{name}}: book a discovery call' },
-    { id: 'proposal', name: 'Proposal', enterOn: ['meeting.booked'], limitDays: 14, task: 'Write and send the proposal to {{name}}' },
-    { id: 'negotiation', name: 'Negotiation', enterOn: ['proposal.sent'], limitDays: 21, task: 'Follow up on the proposal with {{name}}' },
-    { id: 'won', name: 'Won', enterOn: ['contract.signed'], limitDays: null, task: 'Start onboarding for {{name}}' },
-  ],
-  autoCreate: { onSql: true, onDemoRequest: true, value: 0, currency: 'USD' },
-});
-
-export function getPipeline(core: Core): PipelineConfig {
-  return core.setting<PipelineConfig | null>('pipeline.config', null) ?? DEFAULT_PIPELINE;
-}
+export { contactName, dealStageIds, DEFAULT_PIPELINE, enteredStage, getPipeline, openDeal } from './stages';
 
 export function setPipeline(core: Core, input: unknown): PipelineConfig {
   const r = PipelineConfig.safeParse(input);
@@ -45,24 +34,6 @@ export function setPipeline(core: Core, input: unknown): PipelineConfig {
   }
   core.setSetting('pipeline.config', r.data);
   return r.data;
-}
-
-function contactName(core: Core, contactId: number): string {
-  const c = core.db.prepare('SELECT email, first_name, last_name FROM contacts WHERE id = ?').get(contactId) as { email: string; first_name: string | null; last_name: string | null } | undefined;
-  if (!c) return `contact ${contactId}`;
-  return [c.first_name, c.last_name].filter(Boolean).join(' ') || c.email;
-}
-
-export function openDeal(core: Core, contactId: number): { id: number; stage: string } | undefined {
-  return core.db.prepare(`SELECT id, stage FROM deals WHERE contact_id = ? AND won_at IS NULL AND lost_at IS NULL ORDER BY id DESC LIMIT 1`).get(contactId) as { id: number; stage: string } | undefined;
-}
-
-function enteredStage(core: Core, dealId: number, stage: string, contactId: number, now: number, cfg: PipelineConfig): void {
-  core.db
-    .prepare(`INSERT INTO deal_stages (deal_id, stage, entered_at) VALUES (?, ?, ?) ON CONFLICT(deal_id) DO UPDATE SET stage = excluded.stage, entered_at = excluded.entered_at, stale_alerted_at = NULL`)
-    .run(dealId, stage, now);
-  const st = cfg.stages.find((s) => s.id === stage);
-  if (st?.task) addTask(core, { title: st.task.replace(/\{\{\s*name\s*\}\}/g, contactName(core, contactId)), contactId, dealId, source: `pipeline:${stage}`, key: `deal:${dealId}:${stage}` });
 }
 
 /** Open a deal for the contact unless one is open. */

@@ -11,6 +11,7 @@ import { addTask, getRules, raise } from './rules';
 import { exitEnrollments } from './sequences';
 import { getState, setState } from './state';
 import { getPipeline } from './pipeline';
+import { parseStored } from '../db/integrity';
 
 interface Ev {
   id: number;
@@ -59,7 +60,7 @@ interface ContactInfo {
 function employees(c: ContactInfo): number | null {
   for (const src of [c.company_custom, c.custom]) {
     if (!src) continue;
-    const o = JSON.parse(src) as Record<string, unknown>;
+    const o = parseStored<Record<string, unknown>>(src, src === c.custom ? 'contacts.custom' : 'companies.custom', c.id);
     for (const k of ['employees', 'companySize', 'company_size', 'size']) {
       const v = Number(o[k]);
       if (Number.isFinite(v) && v > 0) return v;
@@ -83,7 +84,7 @@ export function processEvents(core: Core, now: number, limit = 1000): number {
   for (const ev of events) {
     if (ev.subject_type !== 'contact') continue;
     const contactId = Number(ev.subject_id);
-    const data = (ev.data ? JSON.parse(ev.data) : {}) as Record<string, unknown>;
+    const data = (ev.data ? parseStored(ev.data, 'events.data', ev.id) : {}) as Record<string, unknown>;
     const name = nameOf(ev.type, data);
     try {
       const c = contactStmt.get(contactId) as ContactInfo | undefined;

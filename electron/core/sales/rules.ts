@@ -9,6 +9,8 @@ import { z } from 'zod';
 import type { Core } from '../core';
 import { engineOf } from '../engine';
 
+export { addTask } from './tasks';
+
 export const DEFAULT_RULES: EscalationRule[] = z.array(EscalationRule).parse([
   { id: 'hot-lead', when: 'score_above', threshold: 80, severity: 'warning', title: 'Hot lead' },
   { id: 'demo-request', when: 'demo_request', severity: 'warning', title: 'Demo requested', task: true },
@@ -38,11 +40,5 @@ export function setRules(core: Core, rules: unknown): EscalationRule[] {
 }
 
 export function raise(core: Core, rule: EscalationRule, key: string, detail: string, subject: string): string | null {
-  return engineOf(core).store.raiseEscalation({ severity: rule.severity, title: `${rule.title}: ${subject}`, detail, key: `rule:${rule.id}:${key}` });
-}
-
-export function addTask(core: Core, t: { title: string; contactId?: number | null; dealId?: number | null; source: string; key: string }): boolean {
-  return (
-    core.db.prepare(`INSERT OR IGNORE INTO tasks (title, contact_id, deal_id, source, key) VALUES (?, ?, ?, ?, ?)`).run(t.title, t.contactId ?? null, t.dealId ?? null, t.source, t.key).changes > 0
-  );
+  return engineOf(core).raiseEscalation({ severity: rule.severity, title: `${rule.title}: ${subject}`, detail, key: `rule:${rule.id}:${key}` });
 }

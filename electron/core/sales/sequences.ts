@@ -11,42 +11,18 @@ import { ApiError, describeIssues, parseOrThrow, SequenceDef, type SequenceDefIn
 import { durationMs } from '../../../shared/contract/workflow';
 import type { Core } from '../core';
 import { engineOf } from '../engine';
-import { deliver, loadContact, MailError, suppressionOf } from './mail';
+import { emitEnrollment, type EnrollmentRow } from './enrollments';
+import { deliver, loadContact, MailError } from './mail';
 import { setting } from './state';
 import { validateEmailTemplate } from './template';
 import { nextOpenSlot, validTimeZone } from './window';
+import { parseStored } from '../db/integrity';
+
+export { enroll, enrollTx, exitEnrollments, exitEnrollmentsTx, getSequence, sequenceIds, sequenceState, toEnrollment, type EnrollmentRow } from './enrollments';
 
 type Def = SequenceDef;
 const LEASE_MS = 10 * 60_000;
 const MAX_SEND_ATTEMPTS = 8;
-
-export interface EnrollmentRow {
-  id: number;
-  sequence_id: string;
-  contact_id: number;
-  status: string;
-  step_index: number;
-  next_at: number;
-  attempts: number;
-  last_error: string | null;
-  exit_reason: string | null;
-  enrolled_at: string;
-  finished_at: string | null;
-}
-
-export const toEnrollment = (r: EnrollmentRow) => ({
-  id: r.id,
-  sequenceId: r.sequence_id,
-  contactId: r.contact_id,
-  status: r.status as 'active' | 'completed' | 'exited',
-  stepIndex: r.step_index,
-  nextAt: new Date(r.next_at).toISOString(),
-  attempts: r.attempts,
-  lastError: r.last_error,
-  exitReason: r.exit_reason,
-  enrolledAt: r.enrolled_at,
-  finishedAt: r.finished_at,
-});
 
 export function saveSequence(core: Core, input: SequenceDefInput): Def {
   const def = parseOrThrow(SequenceDef, input, 'sequence');
@@ -68,12 +44,6 @@ export function saveSequence(core: Core, input: SequenceDefInput): Def {
   return def;
 }
 
-export function getSequence(core: Core, id: string): Def {
-  const r = core.db.prepare('SELECT definition FROM sequences WHERE id = ?').get(id) as { definition: string } | undefined;
-  if (!r) throw new ApiError('not_found', `sequenceId: there is no sequence "${id}" (list them with: baton sequences list).`, [{ path: 'sequenceId', message: 'no such sequence' }]);
-  return SequenceDef.parse(JSON.parse(r.definition));
-}
-
 export function listSequences(core: Core) {
   const rows = core.db
     .prepare(
@@ -84,68 +54,7 @@ export function listSequences(core: Core) {
        FROM sequences s ORDER BY s.id`,
     )
     .all() as { id: string; name: string; enabled: number; definition: string; active: number; completed: number; exited: number }[];
-  return rows.map((r) => ({ id: r.id, name: r.name, enabled: !!r.enabled, steps: (JSON.parse(r.definition) as Def).steps.length, active: r.active, completed: r.completed, exited: r.exited }));
-}
-
-function emitEnrollment(core: Core, id: number): void {
-  const r = core.db.prepare('SELECT * FROM enrollments WHERE id = ?').get(id) as EnrollmentRow | undefined;
-  if (r) core.bus.emit('sales.enrollment.changed', { id: r.id, sequenceId: r.sequence_id, contactId: r.contact_id, status: r.status, reason: r.exit_reason });
-}
-
-export function enroll(core: Core, sequenceId: string, contactIds: number[], now: number) {
-  const def = getSequence(core, sequenceId);
-  const enrolled: number[] = [];
-  const skipped: { contactId: number; reason: string }[] = [];
-  const iso = new Date(now).toISOString();
-  core.db.transaction(() => {
-    for (const cid of contactIds) {
-      const c = loadContact(core.db, cid);
-      if (!c || c.deleted_at) {
-        skipped.push({ contactId: cid, reason: 'no such contact' });
-        continue;
-      }
-      const sup = suppressionOf(core.db, c.email);
-      if (sup) {
-        skipped.push({ contactId: cid, reason: `suppressed (${sup})` });
-        continue;
-      }
-      const prev = core.db.prepare(`SELECT status, finished_at FROM enrollments WHERE sequence_id = ? AND contact_id = ? ORDER BY id DESC LIMIT 1`).get(sequenceId, cid) as
-        | { status: string; finished_at: string | null }
-        | undefined;
-      if (prev?.status === 'active') {
-        skipped.push({ contactId: cid, reason: 'already active in this sequence' });
-        continue;
-      }
-      if (prev && def.reenroll.policy === 'never') {
-        skipped.push({ contactId: cid, reason: 'was enrolled before (re-enrollment policy: never)' });
-        continue;
-      }
-      if (prev && prev.finished_at && Date.parse(prev.finished_at) + def.reenroll.afterDays * 86_400_000 > now) {
-        skipped.push({ contactId: cid, reason: `re-enrollment allowed ${def.reenroll.afterDays} days after the last one ended` });
-        continue;
-      }
-      const r = core.db.prepare(`INSERT OR IGNORE INTO enrollments (sequence_id, contact_id, status, step_index, next_at, enrolled_at) VALUES (?, ?, 'active', 0, ?, ?)`).run(sequenceId, cid, now, iso);
-      if (r.changes) enrolled.push(Number(r.lastInsertRowid));
-      else skipped.push({ contactId: cid, reason: 'already active in this sequence' });
-    }
-  })();
-  for (const id of enrolled) emitEnrollment(core, id);
-  return { enrolled, skipped };
-}
-
-/** End active enrollments of a contact (one sequence, or all). */
-export function exitEnrollments(core: Core, contactId: number, reason: string, now: number, filter: (sequenceId: string, def: Def) => boolean = () => true): number {
-  const rows = core.db
-    .prepare(`SELECT e.id, e.sequence_id, s.definition FROM enrollments e JOIN sequences s ON s.id = e.sequence_id WHERE e.contact_id = ? AND e.status = 'active'`)
-    .all(contactId) as { id: number; sequence_id: string; definition: string }[];
-  let n = 0;
-  for (const r of rows) {
-    if (!filter(r.sequence_id, JSON.parse(r.definition) as Def)) continue;
-    const status = reason === 'goal' ? 'completed' : 'exited';
-    n += core.db.prepare(`UPDATE enrollments SET status = ?, exit_reason = ?, finished_at = ? WHERE id = ? AND status = 'active'`).run(status, reason, new Date(now).toISOString(), r.id).changes;
-    emitEnrollment(core, r.id);
-  }
-  return n;
+  return rows.map((r) => ({ id: r.id, name: r.name, enabled: !!r.enabled, steps: parseStored<Def>(r.definition, 'sequences.definition', r.id).steps.length, active: r.active, completed: r.completed, exited: r.exited }));
 }
 
 export interface TickResult {
@@ -185,7 +94,7 @@ export async function tickSequences(core: Core, now: number, limit = 500): Promi
     // Claim: only one process runs this step.
     const claimed = core.db.prepare(`UPDATE enrollments SET next_at = ? WHERE id = ? AND status = 'active' AND next_at = ?`).run(now + LEASE_MS, row.id, row.next_at).changes;
     if (!claimed) continue;
-    const def = SequenceDef.parse(JSON.parse(row.definition));
+    const def = SequenceDef.parse(parseStored(row.definition, 'sequences.definition', row.sequence_id));
     await advance(core, def, row, now, globalCap, res);
     emitEnrollment(core, row.id);
   }
@@ -259,7 +168,7 @@ async function advance(core: Core, def: Def, row: EnrollmentRow, now: number, gl
       res.failed++;
       if (!err.retryable || attempts >= MAX_SEND_ATTEMPTS) {
         finish('exited', `failed: ${err.message}`.slice(0, 500));
-        engineOf(core).store.raiseEscalation({
+        engineOf(core).raiseEscalation({
           severity: 'warning',
           title: `Sequence "${def.name}" stopped for ${contact.email}`,
           detail: err.message,

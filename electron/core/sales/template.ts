@@ -10,6 +10,7 @@
  */
 import type { Liquid, Template } from 'liquidjs';
 import { lazyRequire } from '../lazy';
+import { parseStored } from '../db/integrity';
 
 const liquidjs = lazyRequire<typeof import('liquidjs')>('liquidjs');
 
@@ -43,7 +44,7 @@ function parse(engine: Liquid, src: string, field: string): Template[] {
 }
 
 /** Problems with a template's tokens (empty when fine). */
-export function validateEmailTemplate(src: string, field: string): { path: string; message: string }[] {
+export function validateEmailTemplate(src: string, field: string, roots: readonly string[] = EMAIL_ROOTS): { path: string; message: string }[] {
   let tpl: Template[];
   try {
     tpl = parse(enginesOf().text, src, field);
@@ -54,9 +55,9 @@ export function validateEmailTemplate(src: string, field: string): { path: strin
   for (const seg of enginesOf().text.globalVariableSegmentsSync(tpl)) {
     const root = String(seg[0]);
     const token = seg.map(String).join('.');
-    if (!(EMAIL_ROOTS as readonly string[]).includes(root)) {
+    if (!roots.includes(root)) {
       const hint = (CONTACT_KEYS as readonly string[]).includes(root) ? ` (did you mean contact.${root}?)` : '';
-      out.push({ path: field, message: `unknown token {{ ${token} }}${hint}; use ${EMAIL_ROOTS.join(', ')}` });
+      out.push({ path: field, message: `unknown token {{ ${token} }}${hint}; use ${roots.join(', ')}` });
     } else if (root === 'contact' && seg.length > 1 && !(CONTACT_KEYS as readonly string[]).includes(String(seg[1]))) {
       out.push({ path: field, message: `unknown token {{ ${token} }}: contact has ${CONTACT_KEYS.join(', ')} (custom fields as contact.custom.<name>)` });
     } else if (root === 'sender' && seg.length > 1 && !SENDER_KEYS.includes(String(seg[1]))) {
@@ -77,6 +78,17 @@ function render(engine: Liquid, src: string, scope: object, field: string): stri
     throw new TemplateError(`${field}: ${msg}`, field);
   }
 }
+
+/** Roots a task or deal title may use (crm.task.create, crm.deal.create): the contact and the node's vars. */
+export const TITLE_ROOTS = ['contact', 'vars'] as const;
+
+/** Render a one-line plain-text template (a task or deal title); throws TemplateError naming the token. */
+export function renderTitle(src: string, scope: object, field: string): string {
+  return render(enginesOf().text, src, scope, field).replace(/[\r\n]+/g, ' ').trim();
+}
+
+/** contact.* when there is no contact: every key present and null (a `default` filter then applies). */
+export const NO_CONTACT: Record<string, unknown> = Object.fromEntries(CONTACT_KEYS.map((k) => [k, k === 'tags' ? [] : k === 'custom' ? {} : null]));
 
 /** HTML -> readable plain text (links kept as "text (url)"). */
 export function htmlToText(html: string): string {
@@ -134,7 +146,7 @@ export function contactScope(c: {
   tags?: string[];
 }): Record<string, unknown> {
   const full = [c.first_name, c.last_name].filter(Boolean).join(' ') || null;
-  const custom = typeof c.custom === 'string' ? (JSON.parse(c.custom) as Record<string, unknown>) : (c.custom ?? {});
+  const custom = typeof c.custom === 'string' ? parseStored<Record<string, unknown>>(c.custom, 'contacts.custom', c.id) : (c.custom ?? {});
   return {
     id: c.id,
     email: c.email,

@@ -9,6 +9,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { storedPublicUrl } from '../../../shared/contract/settings';
 import type { Sqlite } from '../db/open';
 
 const keys = new Map<string, Buffer>();
@@ -48,7 +49,8 @@ export function verifyUnsubscribeToken(db: Sqlite, token: string): string | null
   return Buffer.from(m[1]!, 'base64url').toString('utf8');
 }
 
+/** Where mail links point: the server.publicUrl setting, else the earlier email.publicUrl, else this machine's default address. */
 export function publicBaseUrl(db: Sqlite, read: <T>(k: string, f: T) => T): string {
   void db;
-  return String(read('email.publicUrl', 'http://127.0.0.1:4717')).replace(/\/+$/, '');
+  return storedPublicUrl({ 'server.publicUrl': read<unknown>('server.publicUrl', null), 'email.publicUrl': read<unknown>('email.publicUrl', null) }) ?? 'http://127.0.0.1:4717';
 }

@@ -4,7 +4,7 @@
  * losing its code and issues, so the main process always resolves with
  * `{ result }` or `{ error: ApiErrorBody }` and the preload rethrows.
  */
-import { ApiError, type ApiErrorBody, type ApiErrorCode } from '../../../shared/contract/base';
+import { ApiError, statusOf, type ApiErrorBody, type ApiErrorCode } from '../../../shared/contract/base';
 
 export const CALL_CHANNEL = 'baton:call';
 export const EVENT_CHANNEL = 'baton:event';
@@ -13,7 +13,7 @@ export const NAVIGATE_EVENT = 'navigate';
 
 export type CallReply = { result: unknown } | { error: ApiErrorBody };
 
-const CODES: ReadonlySet<ApiErrorCode> = new Set(['invalid_input', 'not_found', 'conflict', 'unauthorized', 'forbidden', 'unavailable', 'internal']);
+const CODES: ReadonlySet<ApiErrorCode> = new Set(Object.keys(statusOf) as ApiErrorCode[]);
 
 /**
  * Any thrown value -> a structured-cloneable error body. ApiErrors keep code,

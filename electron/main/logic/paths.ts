@@ -1,17 +1,22 @@
 /**
- * Where things are for the desktop app: data folder, renderer, preload and the
+ * Where things are for the desktop app: its port, renderer, preload and the
  * better-sqlite3 addon built for Electron. Pure functions: the caller passes
  * the Electron values (app.getPath, app.isPackaged, process.resourcesPath).
  */
-import { isAbsolute, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { RendererTarget } from './security';
 
-/** BATON_DATA_DIR wins (tests, a second profile); else Electron's userData folder. */
-export function dataDirFor(env: Record<string, string | undefined>, userData: string): string {
-  const override = env.BATON_DATA_DIR?.trim();
-  if (override) return isAbsolute(override) ? override : resolve(override);
-  return userData;
+/**
+ * The port of the desktop app's HTTP surface: BATON_PORT (tests, a second
+ * profile; 0 picks a free one) else nothing, and the bootstrap reads the
+ * server.port setting (4717 by default). The data folder is the one of every
+ * host (electron/core/paths.ts), not Electron's userData.
+ */
+export function desktopPort(env: Record<string, string | undefined>): { port?: number } {
+  const v = env.BATON_PORT?.trim();
+  if (!v || !/^\d{1,5}$/.test(v) || Number(v) > 65535) return {};
+  return { port: Number(v) };
 }
 
 /** The file name better-sqlite3's build produces; scripts/electron-native.mjs writes it to .electron-native/. */

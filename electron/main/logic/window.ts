@@ -49,3 +49,24 @@ export function restoreBounds(saved: unknown, workAreas: Bounds[]): Partial<Boun
   if (!visible) return { width: Math.min(width, 4096), height: Math.min(height, 4096) };
   return { x, y, width, height };
 }
+
+/**
+ * A page with unsaved changes (the workflow editor) cancels its unload; Electron then asks the main
+ * process (`will-prevent-unload`), which asks the person with this dialog (Stay is the default and
+ * what Escape gives).
+ */
+export const UNSAVED_CHANGES_DIALOG = {
+  type: 'question',
+  buttons: ['Leave without saving', 'Stay'],
+  defaultId: 1,
+  cancelId: 1,
+  noLink: true,
+  title: 'Unsaved changes',
+  message: 'Leave without saving your changes?',
+  detail: 'The page has changes that are not saved yet. If you leave now, they are lost.',
+} as const;
+
+/** The dialog's answer: true lets the page unload (its changes are dropped). */
+export function leaveWithoutSaving(response: number): boolean {
+  return response === 0;
+}

@@ -20,21 +20,35 @@ export function layeredLayout(ids: string[], edges: LayoutEdge[], size: { width:
   const preds = new Map<string, string[]>(ids.map((id) => [id, []]));
   for (const e of edges) if (known.has(e.from) && known.has(e.to) && e.from !== e.to) preds.get(e.to)!.push(e.from);
 
-  // Longest path from an entry (memoised DFS over predecessors; a cycle, which validation forbids, is cut).
+  // Longest path from an entry (memoised depth-first search over predecessors, with an explicit stack so a
+  // chain of thousands of nodes cannot overflow the call stack; a cycle, which validation forbids, is cut).
   const rank = new Map<string, number>();
   const visiting = new Set<string>();
-  const rankOf = (id: string): number => {
-    const known = rank.get(id);
-    if (known !== undefined) return known;
-    if (visiting.has(id)) return 0;
-    visiting.add(id);
-    let r = 0;
-    for (const p of preds.get(id) ?? []) r = Math.max(r, rankOf(p) + 1);
-    visiting.delete(id);
-    rank.set(id, r);
-    return r;
-  };
-  for (const id of ids) rankOf(id);
+  for (const start of ids) {
+    if (rank.has(start)) continue;
+    const stack: { id: string; i: number; r: number }[] = [{ id: start, i: 0, r: 0 }];
+    visiting.add(start);
+    while (stack.length) {
+      const f = stack[stack.length - 1]!;
+      const ps = preds.get(f.id) ?? [];
+      if (f.i < ps.length) {
+        const p = ps[f.i++]!;
+        const k = rank.get(p);
+        if (k !== undefined) f.r = Math.max(f.r, k + 1);
+        else if (visiting.has(p)) f.r = Math.max(f.r, 1);
+        else {
+          visiting.add(p);
+          stack.push({ id: p, i: 0, r: 0 });
+        }
+        continue;
+      }
+      stack.pop();
+      visiting.delete(f.id);
+      rank.set(f.id, f.r);
+      const up = stack[stack.length - 1];
+      if (up) up.r = Math.max(up.r, f.r + 1);
+    }
+  }
 
   const layers: string[][] = [];
   for (const id of ids) (layers[rank.get(id)!] ??= []).push(id);

@@ -9,6 +9,7 @@ export const PAGES = [
   { id: 'contacts', label: 'Contacts' },
   { id: 'pipeline', label: 'Pipeline' },
   { id: 'sequences', label: 'Sequences' },
+  { id: 'billing', label: 'Billing' },
   { id: 'documents', label: 'Documents' },
   { id: 'settings', label: 'Settings' },
   { id: 'setup', label: 'Setup', hidden: true },

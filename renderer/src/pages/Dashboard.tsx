@@ -5,10 +5,13 @@ import { useAction, useApi, useEvent, type Query } from '../api/hooks';
 import { useNav } from '../api/nav';
 import { NotificationPermissionButton, SEVERITY_ICON, SEVERITY_LABEL, runHref } from '../components/Toasts';
 import { useToasts } from '../api/toasts';
+import { AiReleaseChoice } from '../components/AiRelease';
 import { Card, ErrorPanel, Loading, PageHeader, QueryView, formatTime } from '../components/ui';
 import { PRESETS, addDays, delta, presetRange, rangeProblem, useRange, utcDay } from '../api/dashboardRange';
 import { TrendChart, type TrendSeries } from './dashboard/TrendChart';
+import { BillingCard } from './dashboard/BillingCard';
 import './dashboard.css';
+import { HostNotices } from './dashboard/HostNotices';
 
 /**
  * A reload for push events: at most once per `ms` (the first one soon, later ones folded into one
@@ -102,7 +105,10 @@ export function Dashboard() {
     escalations.setData((old) =>
       old && !old.escalations.some((x) => x.id === e.id)
         ? {
-            escalations: [{ id: e.id, severity: e.severity, title: e.title, detail: e.detail, runId: e.runId ?? null, workflowId: e.workflowId ?? null, createdAt: e.createdAt, acknowledgedAt: null, acknowledgedBy: null }, ...old.escalations],
+            escalations: pinnedFirst([
+              { id: e.id, severity: e.severity, title: e.title, detail: e.detail, runId: e.runId ?? null, workflowId: e.workflowId ?? null, createdAt: e.createdAt, acknowledgedAt: null, acknowledgedBy: null, pinned: e.pinned ?? false },
+              ...old.escalations,
+            ]),
             unacknowledged: old.unacknowledged + 1,
           }
         : old,
@@ -114,8 +120,10 @@ export function Dashboard() {
     <>
       <PageHeader title="Dashboard" intro="Your business at a glance: key numbers, what needs you, and what ran." />
       <RangePicker shown={kpi.data?.range} previous={kpi.data?.previousRange} />
+      <HostNotices />
       <div className="stack">
         <KpiTiles kpi={kpi} auto={auto} approvals={approvals} escalations={escalations} />
+        <BillingCard />
         <div className="dash-grid">
           <TrendCard kpi={kpi} />
           <FunnelCard kpi={kpi} />
@@ -588,6 +596,11 @@ function TimeInStageCard({ kpi }: { kpi: Query<KpiDashboard> }) {
 
 /* ---------------- escalations ---------------- */
 
+/** Pinned escalations (the AI spend cap reached …) stay on top until acknowledged, whatever came after them. */
+function pinnedFirst(list: Escalation[]): Escalation[] {
+  return [...list.filter((e) => e.pinned), ...list.filter((e) => !e.pinned)];
+}
+
 function EscalationsCard({ q }: { q: ReturnType<typeof useApi<'escalations.list'>> }) {
   const dismissToast = useToasts((s) => s.dismiss);
   const [acking, setAcking] = useState<string | null>(null);
@@ -617,7 +630,7 @@ function EscalationsCard({ q }: { q: ReturnType<typeof useApi<'escalations.list'
       ) : (
         <>
           <ul className="feed" aria-label="Open escalations">
-            {q.data.escalations.map((e) => (
+            {pinnedFirst(q.data.escalations).map((e) => (
               <EscalationItem key={e.id} e={e} busy={acking === e.id} onAck={() => void ack.run(e.id)} />
             ))}
           </ul>
@@ -631,12 +644,19 @@ function EscalationsCard({ q }: { q: ReturnType<typeof useApi<'escalations.list'
 
 function EscalationItem({ e, busy, onAck }: { e: Escalation; busy: boolean; onAck: () => void }) {
   return (
-    <li className={`feed-item sev-${e.severity}`} data-testid="escalation" data-id={e.id}>
+    <li className={`feed-item sev-${e.severity}${e.pinned ? ' is-pinned' : ''}`} data-testid="escalation" data-id={e.id} data-pinned={e.pinned ? 'true' : undefined}>
       <span className={`sev-badge sev-badge-${e.severity}`}>
         <span aria-hidden="true">{SEVERITY_ICON[e.severity]}</span> {SEVERITY_LABEL[e.severity]}
       </span>
       <div className="feed-main">
-        <p className="feed-title">{e.title}</p>
+        <p className="feed-title">
+          {e.pinned ? (
+            <span className="pin-badge" title="Stays on top until you acknowledge it">
+              Pinned
+            </span>
+          ) : null}
+          {e.title}
+        </p>
         {e.detail ? <p className="feed-detail">{e.detail}</p> : null}
         <p className="feed-meta">
           <time dateTime={e.createdAt}>{formatTime(e.createdAt)}</time>
@@ -664,16 +684,21 @@ function AutomationCard({ auto, range }: { auto: ReturnType<typeof useApi<'kpi.a
   const prev = useMemo(() => ({ from: addDays(range.from, -n), to: addDays(range.from, -1) }), [range.from, n]);
   const ai = useApi('ai.usage', range);
   const aiPrev = useApi('ai.usage', prev);
+  const aiWaiting = useApi('ai.waiting', {});
   const reloadWfs = useLiveReload(wfs, 2000);
   const reloadEngine = useLiveReload(engine, 2000);
+  const reloadAiWaiting = useLiveReload(aiWaiting, 2000);
   useEvent('workflows.changed', reloadWfs);
   useEvent('run.updated', () => {
     reloadWfs();
     reloadEngine();
+    reloadAiWaiting();
   });
   useEvent('settings.changed', ({ key }) => {
     if (key === 'engine.paused') engine.reload();
+    if (key.startsWith('ai.')) reloadAiWaiting();
   });
+  useEvent('secrets.changed', reloadAiWaiting);
   const now = Date.now();
   const next = (wfs.data?.workflows ?? [])
     .filter((w) => w.enabled && w.nextRun && Date.parse(w.nextRun) >= now - 60_000)
@@ -758,6 +783,12 @@ function AutomationCard({ auto, range }: { auto: ReturnType<typeof useApi<'kpi.a
             </dd>
           </div>
           <div>
+            <dt>AI steps waiting</dt>
+            <dd data-testid="ai-waiting" data-key={aiWaiting.data?.key ?? ''} data-budget={aiWaiting.data?.budget ?? ''}>
+              <AiWaitingFact q={aiWaiting} />
+            </dd>
+          </div>
+          <div>
             <dt>AI spend</dt>
             <dd>
               {ai.error && !ai.data ? (
@@ -777,11 +808,64 @@ function AutomationCard({ auto, range }: { auto: ReturnType<typeof useApi<'kpi.a
   );
 }
 
+/** AI steps waiting for the key (and the person's go-ahead) or for budget; the choice when the key is there. */
+function AiWaitingFact({ q }: { q: ReturnType<typeof useApi<'ai.waiting'>> }) {
+  const go = useNav((s) => s.go);
+  const [done, setDone] = useState<string | null>(null);
+  const w = q.data;
+  if (q.error && !w) return <span className="muted">unavailable</span>;
+  if (!w) return <>…</>;
+  if (!w.key && !w.budget) {
+    return done ? (
+      <span className="success" role="status">
+        {done}
+      </span>
+    ) : (
+      <span className="badge badge-ok">✓ None</span>
+    );
+  }
+  const n = (x: number) => `${fmtInt(x)} AI step${x === 1 ? '' : 's'}`;
+  return (
+    <>
+      {w.key ? (
+        <p className="fact-line" data-testid="ai-waiting-key">
+          <span className="badge badge-warn">{n(w.key)}</span> {w.keyPresent ? 'waited for the Anthropic key, which is now stored: run them or discard them?' : 'wait for the Anthropic key.'}{' '}
+          {!w.keyPresent ? (
+            <button type="button" className="btn-link" onClick={() => go('settings')}>
+              Add the key in Settings
+            </button>
+          ) : null}
+        </p>
+      ) : null}
+      {w.decisionNeeded ? (
+        <AiReleaseChoice
+          count={w.key}
+          onDone={(r) => {
+            setDone(r.message);
+            q.reload();
+          }}
+        />
+      ) : null}
+      {w.budget ? (
+        <p className="fact-line" data-testid="ai-waiting-budget">
+          <span className="badge badge-warn">{n(w.budget)}</span> wait for budget: the daily spend cap is reached. They go on tomorrow, or now if you{' '}
+          <button type="button" className="btn-link" onClick={() => go('settings')}>
+            raise the cap in Settings
+          </button>
+        </p>
+      ) : null}
+    </>
+  );
+}
+
 /* ---------------- this Baton ---------------- */
 
 function SystemCard() {
   const info = useApi('system.info', {});
   const go = useNav((s) => s.go);
+  useEvent('backup.created', () => info.reload());
+  useEvent('database.damaged', () => info.reload());
+  const last = info.data?.lastVerifiedBackup ?? null;
   return (
     <Card title="This Baton" id="dash-system">
       {info.error ? (
@@ -794,6 +878,18 @@ function SystemCard() {
             <dt>Store</dt>
             <dd>
               <span className={info.data.integrity === 'ok' ? 'badge badge-ok' : 'badge badge-warn'}>{info.data.integrity === 'ok' ? 'Healthy' : info.data.integrity}</span>
+            </dd>
+          </div>
+          <div>
+            <dt>Last verified backup</dt>
+            <dd data-testid="dash-last-backup" data-file={last?.file ?? ''}>
+              {last ? (
+                <time dateTime={last.createdAt} title={`${last.file}, checked ${formatTime(last.verifiedAt ?? last.createdAt)}`}>
+                  {formatTime(last.createdAt)}
+                </time>
+              ) : (
+                <span className="badge badge-warn">None yet</span>
+              )}
             </dd>
           </div>
           <div>

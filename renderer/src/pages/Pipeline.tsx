@@ -6,6 +6,8 @@ import { useConnection, useEvent } from '../api/hooks';
 import { hashWith } from '../api/nav';
 import { Card, ErrorPanel, Loading, PageHeader } from '../components/ui';
 import { StagesEditor } from './config/StagesEditor';
+import { TaskList } from './crm/Tasks';
+import { useHashParams } from './crm/useHashParams';
 import { formatMoney, plural } from './crm/format';
 import './crm/crm.css';
 
@@ -62,6 +64,8 @@ export function Pipeline() {
   const [configuring, setConfiguring] = useState(false);
   const focusAfterMove = useRef<number | null>(null);
   const loadSeq = useRef(0);
+  const [query, setQuery] = useHashParams('pipeline');
+  const taskFilter = query.get('tasks') === 'done' ? 'done' : 'open';
 
   const load = useCallback(async () => {
     const seq = ++loadSeq.current;
@@ -144,7 +148,7 @@ export function Pipeline() {
     <>
       <PageHeader
         title="Pipeline"
-        intro="Deals by stage: drag a card to another column, or use its “Move to” menu. Stale deals sit past their stage's time limit."
+        intro="Deals by stage: drag a card to another column, or use its “Move to” menu. Stale deals sit past their stage's time limit. Your tasks are below the board."
         actions={
           <div className="cfg-header-actions">
             <button type="button" className="btn" aria-expanded={configuring} aria-controls="pipeline-config" onClick={() => setConfiguring((c) => !c)}>
@@ -232,6 +236,11 @@ export function Pipeline() {
           </div>
         </>
       )}
+      <div className="crm-tasks-section">
+        <Card title="Tasks" id="pipeline-tasks">
+          <TaskList status={taskFilter} onFilter={(f) => setQuery({ tasks: f === 'open' ? null : f })} />
+        </Card>
+      </div>
     </>
   );
 }

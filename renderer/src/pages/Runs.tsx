@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
-import { RunStatus, type ApiError, type OpInput, type RunDetail, type RunSummary, type StepDetail } from '../../../shared/api';
+import { RunStatus, isTestWorkflowId, realWorkflowId, type ApiError, type OpInput, type RunDetail, type RunSummary, type StepDetail } from '../../../shared/api';
 import { call } from '../api/client';
 import { toApiError } from '../api/errors';
 import { useAction, useApi, useConnection, useEvent } from '../api/hooks';
@@ -231,7 +231,8 @@ function RunList({ query, setQuery }: { query: HashQuery; setQuery: SetHashQuery
                         ) : null}
                       </td>
                       <td>
-                        <a href={hashWith('workflows', { wf: r.workflowId })}>{r.workflowName}</a>
+                        {/* A test run (workflows.testRun) runs under the workflow's test twin: link to the workflow. */}
+                        <a href={hashWith('workflows', { wf: realWorkflowId(r.workflowId) })}>{r.workflowName}</a>
                         <span className="muted small"> v{r.version}</span>
                       </td>
                       <td className="nowrap">{r.trigger.type}</td>
@@ -349,7 +350,8 @@ function RunDetailView({ r, reload }: { r: RunDetail; reload: () => void }) {
         title={`Run of ${r.workflowName}`}
         intro={
           <>
-            <code data-testid="run-id">{r.id}</code> · <a href={hashWith('workflows', { wf: r.workflowId })}>workflow {r.workflowId}</a>, version {r.version}
+            <code data-testid="run-id">{r.id}</code> · <a href={hashWith('workflows', { wf: realWorkflowId(r.workflowId) })}>workflow {realWorkflowId(r.workflowId)}</a>
+            {isTestWorkflowId(r.workflowId) ? ', a test run of an editor draft' : `, version ${r.version}`}
           </>
         }
         actions={

@@ -1,6 +1,6 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { create } from 'zustand';
-import { SECRET_NAME_RULE, type ApiError, type SystemInfo } from '../../../shared/api';
+import { SECRET_NAME_RULE, type ApiError, type BackupInfo, type SystemInfo } from '../../../shared/api';
 import { call, signOut, usesToken } from '../api/client';
 import { useAction, useApi, useEvent } from '../api/hooks';
 import { ConnectionStatus } from '../components/ConnectionStatus';
@@ -8,6 +8,8 @@ import { Card, ErrorPanel, Loading, PageHeader, baseName, formatBytes, formatTim
 import { AiCard, EmailCard, GeneralCard, NotificationsCard } from './settings/Cards';
 import { EscalationRulesCard } from './config/EscalationRules';
 import { FormsCard } from './config/Forms';
+import { WebhooksCard } from './config/Webhooks';
+import { ServerCard } from './settings/ServerCard';
 import { fieldErrorsFromIssues, secretNameProblem, validateSecretForm, type SecretFormErrors } from '../api/secretForm';
 
 const HOSTS: Record<SystemInfo['host'], string> = { electron: 'Desktop app', server: 'Headless server (baton serve)', cli: 'Command line' };
@@ -15,7 +17,7 @@ const HOSTS: Record<SystemInfo['host'], string> = { electron: 'Desktop app', ser
 export function Settings() {
   return (
     <>
-      <PageHeader title="Settings" intro="Where Baton keeps your data, how it reaches your mail and Claude, when it alerts you (and about what), your lead-capture forms, and your backups." />
+      <PageHeader title="Settings" intro="Where Baton keeps your data, how it reaches your mail and Claude, when it alerts you (and about what), the address the internet reaches it at, your lead-capture forms and webhooks, and your backups." />
       <div className="stack">
         <SystemCard />
         <GeneralCard />
@@ -23,7 +25,9 @@ export function Settings() {
         <AiCard />
         <NotificationsCard />
         <EscalationRulesCard />
+        <ServerCard />
         <FormsCard />
+        <WebhooksCard />
         <SecretsCard />
         <BackupsCard />
       </div>
@@ -112,7 +116,7 @@ function SecretsCard() {
               <dt>Stored in</dt>
               <dd>
                 <span data-testid="secret-backend" className="badge badge-neutral">
-                  {list.data.backend.kind === 'keychain' ? 'OS keychain' : 'Environment variables'}
+                  {list.data.backend.kind === 'keychain' ? 'OS keychain' : list.data.backend.kind === 'file' ? 'Encrypted file' : 'Environment variables'}
                 </span>
                 <p className="muted detail" data-testid="secret-backend-detail">
                   {list.data.backend.detail}
@@ -284,7 +288,11 @@ function BackupsCard() {
         </button>
       }
     >
-      <p className="muted">A consistent copy of the database, taken while Baton runs. The newest backups are kept; secrets are never included.</p>
+      <p className="muted">
+        A consistent copy of the database, taken while Baton runs. Each one is opened and fully checked before it counts, so a damaged database never replaces a good backup. The newest
+        backups are kept; secrets are never included.
+      </p>
+      {list.data ? <LastVerified backups={list.data.backups} /> : null}
       <PendingRestore />
       {backup.error ? <ErrorPanel what="The backup failed" error={backup.error} onRetry={() => void backup.run()} /> : null}
       {list.error && !list.data ? (
@@ -304,6 +312,7 @@ function BackupsCard() {
               <th scope="col" className="num">
                 Size
               </th>
+              <th scope="col">Check</th>
               <th scope="col">
                 <span className="visually-hidden">Restore</span>
               </th>
@@ -317,6 +326,17 @@ function BackupsCard() {
                 </td>
                 <td>{formatTime(b.createdAt)}</td>
                 <td className="num">{formatBytes(b.size)}</td>
+                <td data-testid="backup-check">
+                  {b.verifiedAt ? (
+                    <span className="badge badge-ok" title={`Fully checked ${formatTime(b.verifiedAt)}`}>
+                      ✓ Verified
+                    </span>
+                  ) : (
+                    <span className="badge badge-warn" title="Not checked yet: run baton doctor --deep to check it">
+                      Not verified
+                    </span>
+                  )}
+                </td>
                 <td>
                   <RestoreButton file={b.file} />
                 </td>
@@ -326,6 +346,24 @@ function BackupsCard() {
         </table>
       )}
     </Card>
+  );
+}
+
+/** The backup a damaged database is restored from: the newest one that passed its check. */
+function LastVerified({ backups }: { backups: BackupInfo[] }) {
+  const v = backups.find((b) => b.verifiedAt !== null);
+  return (
+    <p data-testid="last-verified-backup" className={v ? undefined : 'hint'}>
+      {v ? (
+        <>
+          <strong>Last verified backup:</strong> <code title={v.file}>{baseName(v.file)}</code>, taken {formatTime(v.createdAt)}, checked {formatTime(v.verifiedAt!)}.
+        </>
+      ) : (
+        <>
+          <strong>No verified backup yet.</strong> {backups.length ? 'The backups here were taken by an older Baton; run `baton doctor --deep` to check them, or back up now.' : 'Back up now to have one.'}
+        </>
+      )}
+    </p>
   );
 }
 

@@ -1,19 +1,22 @@
 /**
  * First run: a short, skippable walk through what Baton needs (data folder, time
- * zone, optional SMTP and Anthropic key), then data to look at (demo data or a
+ * zone, optional SMTP, Anthropic key and public address), then data to look at (demo data or a
  * CSV) and a few example workflows. Every step can be skipped and done later in
  * Settings; "Finish" (or "Skip setup") stores setup.completed.
  */
 import { useState, type ChangeEvent } from 'react';
-import type { ApiError, ImportReport } from '../../../shared/api';
+import type { ApiError, ImportPreview, ImportReport } from '../../../shared/api';
 import { call } from '../api/client';
 import { useAction, useApi } from '../api/hooks';
 import { useNav } from '../api/nav';
+import { KeySavedPrompt } from '../components/AiRelease';
 import { ErrorPanel, Loading, PageHeader } from '../components/ui';
+import { PublicAddressForm } from './settings/ServerCard';
+import { ImportWorkflows } from './crm/ImportCsv';
 import { SecretField, SettingsForm } from './settings/SettingsForm';
 import './setup.css';
 
-const STEPS = ['Where your data lives', 'Your time zone', 'E-mail (optional)', 'Claude (optional)', 'Something to look at', 'Example workflows'] as const;
+const STEPS = ['Where your data lives', 'Your time zone', 'E-mail (optional)', 'Claude (optional)', 'Public address (optional)', 'Something to look at', 'Example workflows'] as const;
 
 export async function finishSetup(): Promise<void> {
   await call('settings.set', { key: 'setup.completed', value: true });
@@ -31,7 +34,7 @@ export function Setup() {
     <>
       <PageHeader
         title="Set up Baton"
-        intro="Six short steps; skip any of them and come back from Settings."
+        intro="Seven short steps; skip any of them and come back from Settings."
         actions={
           <button type="button" className="btn btn-quiet" onClick={() => void finish.run()}>
             Skip setup
@@ -58,8 +61,9 @@ export function Setup() {
         {step === 1 ? <TimeZoneStep /> : null}
         {step === 2 ? <EmailStep /> : null}
         {step === 3 ? <ClaudeStep /> : null}
-        {step === 4 ? <DataToLookAt /> : null}
-        {step === 5 ? <TemplatesStep /> : null}
+        {step === 4 ? <PublicAddressStep /> : null}
+        {step === 5 ? <DataToLookAt /> : null}
+        {step === 6 ? <TemplatesStep /> : null}
         <div className="setup-nav">
           <button type="button" className="btn" disabled={step === 0} onClick={() => setStep(step - 1)}>
             Back
@@ -88,7 +92,7 @@ function DataStep() {
     <>
       <p>
         Everything Baton records — contacts, workflows, runs, approvals — lives in one SQLite file in <code data-testid="setup-data-dir">{info.data.dataDir}</code>. API keys
-        do not: they go to {info.data.secretBackend.kind === 'keychain' ? 'your OS keychain' : 'environment variables'}.
+        do not: they go to {info.data.secretBackend.kind === 'keychain' ? 'your OS keychain' : info.data.secretBackend.kind === 'file' ? 'an encrypted file (AES-256-GCM) unlocked at start' : 'environment variables'}.
       </p>
       <p className="hint">
         To keep the data elsewhere (an encrypted disk, a synced folder), start Baton with <code>--data DIR</code> or set <code>BATON_DATA_DIR</code>. Backups go to{' '}
@@ -134,10 +138,33 @@ function EmailStep() {
 function ClaudeStep() {
   const ai = useApi('ai.status', {});
   const secrets = useApi('secrets.list', {});
+  const [keySaved, setKeySaved] = useState(0);
   return (
     <>
-      <p>AI steps (drafts, reviews, lead research) use Claude with your Anthropic key. Without one they wait and tell you, rather than fail.</p>
-      <SecretField name="ANTHROPIC_API_KEY" label="Anthropic API key" stored={ai.data?.keyPresent ?? false} writable={secrets.data?.backend.writable ?? false} onSaved={ai.reload} />
+      <p>
+        AI steps (drafts, reviews, lead research) use Claude with your Anthropic key. Without one they wait and tell you, rather than fail; when you save the key you choose
+        whether the waiting ones run.
+      </p>
+      <SecretField
+        name="ANTHROPIC_API_KEY"
+        label="Anthropic API key"
+        stored={ai.data?.keyPresent ?? false}
+        writable={secrets.data?.backend.writable ?? false}
+        onSaved={() => {
+          ai.reload();
+          setKeySaved((n) => n + 1);
+        }}
+      />
+      <KeySavedPrompt checkNonce={keySaved} />
+    </>
+  );
+}
+
+function PublicAddressStep() {
+  return (
+    <>
+      <p>Baton runs on this computer. E-mails, your website's forms and services such as Stripe reach it through a public address; without one, links in e-mails and forms cannot reach it. Skip this if you only use Baton yourself for now.</p>
+      <PublicAddressForm testId="setup-public-url" fields={[{ key: 'server.publicUrl', kind: 'text', type: 'url' }]} />
     </>
   );
 }
@@ -145,6 +172,7 @@ function ClaudeStep() {
 function DataToLookAt() {
   const contacts = useApi('contacts.list', { limit: 1 });
   const [report, setReport] = useState<ImportReport | null>(null);
+  const [preview, setPreview] = useState<{ name: string; csv: string; p: ImportPreview } | null>(null);
   const [failure, setFailure] = useState<ApiError | null>(null);
   const seed = useAction(async () => {
     const r = await call('demo.seed', { contacts: 1000 });
@@ -152,14 +180,27 @@ function DataToLookAt() {
     return r;
   });
   const [seeded, setSeeded] = useState<string | null>(null);
-  async function importFile(e: ChangeEvent<HTMLInputElement>) {
+  // The file is checked first (which workflows the import would start), then imported on a click.
+  async function checkFile(e: ChangeEvent<HTMLInputElement>) {
     const file = e.target.files?.[0];
     e.target.value = '';
     if (!file) return;
     setFailure(null);
     setReport(null);
+    setPreview(null);
     try {
-      setReport(await call('contacts.import', { csv: await file.text() }));
+      const csv = await file.text();
+      setPreview({ name: file.name, csv, p: await call('contacts.import.preview', { csv, file: file.name }) });
+    } catch (err) {
+      setFailure(err as ApiError);
+    }
+  }
+  async function importChecked() {
+    if (!preview) return;
+    setFailure(null);
+    try {
+      setReport(await call('contacts.import', { csv: preview.csv, file: preview.name }));
+      setPreview(null);
       contacts.reload();
     } catch (err) {
       setFailure(err as ApiError);
@@ -202,14 +243,27 @@ function DataToLookAt() {
           <p className="hint">Rows with a bad e-mail are listed with their line; the others are imported. Importing the same file twice creates nothing new.</p>
           <label className="btn file-btn">
             Import a CSV file
-            <input type="file" accept=".csv,text/csv" onChange={(e) => void importFile(e)} />
+            <input type="file" accept=".csv,text/csv" onChange={(e) => void checkFile(e)} />
           </label>
+          {preview ? (
+            <div role="status" className="setup-report" data-testid="setup-import-preview">
+              <p>
+                {preview.name}: {preview.p.create} new, {preview.p.update} existing
+                {preview.p.invalidCount ? `, ${preview.p.invalidCount} rows with problems` : ''}.
+              </p>
+              <ImportWorkflows plan={preview.p.workflows} />
+              <button type="button" className="btn btn-primary" onClick={() => void importChecked()} disabled={preview.p.create + preview.p.update === 0}>
+                Import {(preview.p.create + preview.p.update).toLocaleString()} rows
+              </button>
+            </div>
+          ) : null}
           {report ? (
             <div role="status" className="setup-report">
               <p className="success">
                 {report.created} created, {report.updated} updated, {report.unchanged} unchanged
                 {report.invalidCount ? `, ${report.invalidCount} rows skipped` : ''}.
               </p>
+              <ImportWorkflows plan={report.workflows} testId="import-report-workflows" />
               {report.invalid.length ? (
                 <ul>
                   {report.invalid.slice(0, 10).map((r) => (

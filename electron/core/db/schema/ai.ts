@@ -29,3 +29,25 @@ export const aiUsage = sqliteTable(
   },
   (t) => [index('ai_usage_day').on(t.day), index('ai_usage_run').on(t.runId, t.nodeId)],
 );
+
+/**
+ * Spend held by Claude calls in flight: before a call, its largest possible cost is reserved
+ * here in the same IMMEDIATE transaction that checks the daily cap (spent + reserved + this call
+ * must fit), so concurrent steps in any thread can never overspend the cap together. After the
+ * call the row is deleted and the real cost goes to ai_usage; a row left by a crashed process
+ * stops counting at expires_at.
+ */
+export const aiReservations = sqliteTable(
+  'ai_reservations',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** Local calendar day the reservation counts against. */
+    day: text('day').notNull(),
+    runId: text('run_id'),
+    nodeId: text('node_id'),
+    costUsd: real('cost_usd').notNull(),
+    /** ms epoch: after this the reservation no longer counts (a crashed call). */
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [index('ai_reservations_day').on(t.day, t.expiresAt)],
+);

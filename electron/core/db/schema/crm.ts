@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { json } from './json';
 
 const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`;
 
@@ -10,7 +11,7 @@ export const companies = sqliteTable(
     id: integer('id').primaryKey({ autoIncrement: true }),
     name: text('name'),
     domain: text('domain'),
-    custom: text('custom', { mode: 'json' }).notNull().default(sql`'{}'`),
+    custom: json('custom', 'companies').notNull().default(sql`'{}'`),
     createdAt: text('created_at').notNull().default(now),
     updatedAt: text('updated_at').notNull().default(now),
   },
@@ -41,7 +42,7 @@ export const contacts = sqliteTable(
     timeZone: text('time_zone'),
     consent: text('consent').notNull().default('unknown'),
     consentAt: text('consent_at'),
-    custom: text('custom', { mode: 'json' }).notNull().default(sql`'{}'`),
+    custom: json('custom', 'contacts').notNull().default(sql`'{}'`),
     score: integer('score').notNull().default(0),
     scoredAt: text('scored_at'),
     lastActivityAt: text('last_activity_at'),
@@ -80,9 +81,13 @@ export const forms = sqliteTable('forms', {
   slug: text('slug').primaryKey(),
   name: text('name').notNull(),
   /** form field name -> contact field (email, firstName, custom.plan …). */
-  fields: text('fields', { mode: 'json' }).notNull(),
-  tags: text('tags', { mode: 'json' }).notNull().default(sql`'[]'`),
+  fields: json('fields', 'forms').notNull(),
+  tags: json('tags', 'forms').notNull().default(sql`'[]'`),
   source: text('source'),
+  /** The thank-you page a browser is sent to (303) after a submission: an http(s) URL. */
+  redirect: text('redirect'),
+  /** JSON { workflow, timeout }: wait for that workflow's run and answer with its respond node. */
+  respond: text('respond', { mode: 'json' }),
   createdAt: text('created_at').notNull().default(now),
   updatedAt: text('updated_at').notNull().default(now),
 });
@@ -92,10 +97,31 @@ export const segments = sqliteTable('segments', {
   id: integer('id').primaryKey({ autoIncrement: true }),
   name: text('name').notNull().unique(),
   description: text('description'),
-  filter: text('filter', { mode: 'json' }).notNull(),
+  filter: json('filter', 'segments').notNull(),
   createdAt: text('created_at').notNull().default(now),
   updatedAt: text('updated_at').notNull().default(now),
+  /** When segment_members was last filled from the filter (saving or editing it); null: never, filled silently at the next write. */
+  membersAt: text('members_at'),
 });
+
+/**
+ * Who is in each segment, kept up to date incrementally by the CRM's write path
+ * (segment.entered / segment.left events) and, for time-based conditions, by the
+ * maintenance pass. See docs/crm.md "Segment membership".
+ */
+export const segmentMembers = sqliteTable(
+  'segment_members',
+  {
+    segmentId: integer('segment_id')
+      .notNull()
+      .references(() => segments.id, { onDelete: 'cascade' }),
+    contactId: integer('contact_id')
+      .notNull()
+      .references(() => contacts.id, { onDelete: 'cascade' }),
+    enteredAt: text('entered_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.segmentId, t.contactId] }), index('segment_members_contact').on(t.contactId)],
+);
 
 /** Minimal deals (the pipeline comes later): enough for the funnel KPIs. */
 export const deals = sqliteTable(
@@ -132,6 +158,6 @@ export const kpiDaily = sqliteTable(
 /** CRM configuration and bookkeeping (scoring rules, rollup watermark). */
 export const crmState = sqliteTable('crm_state', {
   key: text('key').primaryKey(),
-  value: text('value', { mode: 'json' }).notNull(),
+  value: json('value', 'crm_state').notNull(),
   updatedAt: text('updated_at').notNull().default(now),
 });

@@ -21,6 +21,14 @@ export const workflows = sqliteTable(
     triggerType: text('trigger_type').notNull(),
     /** event type for event triggers, slug for webhooks. */
     triggerKey: text('trigger_key'),
+    /**
+     * Event triggers start after this event id: the high-water mark of the events table when the
+     * workflow was enabled or its trigger changed (docs/engine.md, "Event triggers"). Events up to
+     * it are never dispatched to this workflow; workflows.backfill runs them on request.
+     */
+    eventsFrom: integer('events_from').notNull().default(0),
+    /** When events_from was set (ISO), shown as "listening since". */
+    eventsFromAt: text('events_from_at'),
     createdAt: text('created_at').notNull().default(now),
     updatedAt: text('updated_at').notNull().default(now),
   },
@@ -107,6 +115,11 @@ export const steps = sqliteTable(
     waitingFor: text('waiting_for'),
     /** Engine instance that claimed the step (running). */
     claimedBy: text('claimed_by'),
+    /**
+     * Worker threads that died (out of memory, crash) while running this step. A step with deaths > 0 runs
+     * alone, one at a time in the whole pool, so a second death is its own: then it fails with the cause.
+     */
+    deaths: integer('deaths').notNull().default(0),
     createdAt: text('created_at').notNull(),
     startedAt: text('started_at'),
     finishedAt: text('finished_at'),
@@ -118,6 +131,8 @@ export const steps = sqliteTable(
     index('steps_running').on(t.claimedBy).where(sql`status = 'running'`),
     // Only steps waiting for an event have one: the others (nearly all) write no entry.
     index('steps_wait_event').on(t.waitEvent).where(sql`wait_event IS NOT NULL`),
+    // Steps whose worker died while running them (nearly none): claimed one at a time.
+    index('steps_suspect').on(t.id).where(sql`deaths > 0`),
   ],
 );
 
@@ -160,6 +175,30 @@ export const outbox = sqliteTable(
   (t) => [uniqueIndex('outbox_key').on(t.key), index('outbox_run').on(t.runId)],
 );
 
+/**
+ * The answer a `respond` node recorded for the caller waiting on a run (a webhook in
+ * lastNode / respondNode mode, a form with respond.workflow). One row per top-level run:
+ * the first respond node wins (a respond node in a forEach body or a sub-workflow answers
+ * for the top-level run). Written in the same transaction as the respond step's result.
+ */
+export const runResponses = sqliteTable('run_responses', {
+  /** The top-level run the caller waits for. */
+  runId: text('run_id')
+    .primaryKey()
+    .references(() => runs.id, { onDelete: 'cascade' }),
+  /** The run whose step answered (the top-level run, a forEach body run or a sub-workflow run). */
+  fromRunId: text('from_run_id').notNull(),
+  nodeId: text('node_id').notNull(),
+  status: integer('status').notNull(),
+  /** JSON object of the (sanitised) response headers. */
+  headers: text('headers').notNull(),
+  /** The body as sent (JSON text or the string given); null for none. */
+  body: text('body'),
+  /** The http(s) URL of a redirect (sent as Location). */
+  redirect: text('redirect'),
+  createdAt: text('created_at').notNull(),
+});
+
 export const approvals = sqliteTable(
   'approvals',
   {
@@ -196,6 +235,8 @@ export const escalations = sqliteTable(
     workflowId: text('workflow_id'),
     /** Dedupe: the same key is raised once. */
     key: text('key'),
+    /** Stays on top of the open escalations until acknowledged (e.g. the AI spend cap reached). */
+    pinned: integer('pinned', { mode: 'boolean' }).notNull().default(false),
     createdAt: text('created_at').notNull(),
     acknowledgedAt: text('acknowledged_at'),
     acknowledgedBy: text('acknowledged_by'),

@@ -6,3 +6,4 @@ export * from './crm';
 export * from './triggers';
 export * from './ai';
 export * from './sales';
+export * from './billing';

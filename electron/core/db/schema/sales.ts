@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { json } from './json';
 
 const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`;
 
@@ -68,7 +69,7 @@ export const emailInbound = sqliteTable(
 export const sequences = sqliteTable('sequences', {
   id: text('id').primaryKey(),
   name: text('name').notNull(),
-  definition: text('definition', { mode: 'json' }).notNull(),
+  definition: json('definition', 'sequences').notNull(),
   enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
   createdAt: text('created_at').notNull().default(now),
   updatedAt: text('updated_at').notNull().default(now),
@@ -134,6 +135,6 @@ export const dealStages = sqliteTable('deal_stages', {
 /** Sales bookkeeping: event cursor, IMAP UID watermark, last SMTP/IMAP status. */
 export const salesState = sqliteTable('sales_state', {
   key: text('key').primaryKey(),
-  value: text('value', { mode: 'json' }).notNull(),
+  value: json('value', 'sales_state').notNull(),
   updatedAt: text('updated_at').notNull().default(now),
 });

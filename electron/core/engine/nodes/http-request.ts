@@ -3,6 +3,7 @@ import { Duration, durationMs } from '../../../../shared/contract/workflow';
 import { SecretName } from '../../../../shared/contract/system';
 import { NodeError, defineNode } from '../registry';
 import { ex } from './util';
+import { NETWORK_STEP_TIMEOUT_MS } from '../pool-limits';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
@@ -38,6 +39,7 @@ export function retryAfterMs(header: string | null, now: number): number | undef
  */
 export default defineNode({
   type: 'http.request',
+  timeoutMs: NETWORK_STEP_TIMEOUT_MS,
   description: 'Call an HTTP endpoint (non-GET through the outbox with an Idempotency-Key).',
   params: z
     .object({

@@ -3,27 +3,39 @@
  * and the webhook route POST /hooks/<slug>, plus hooks.* and schedules.fires.
  * Registered after the engine in DOMAINS (it starts runs through it).
  */
-import { desc, eq } from 'drizzle-orm';
-import { ApiError, SecretName } from '../../../../shared/api';
-import type { Core } from '../../core';
+import { desc, eq, lt } from 'drizzle-orm';
+import { ApiError, SecretName, triggersOps, type HookAuth } from '../../../../shared/api';
+import { durationMs, RESPONSE_TIMEOUT_DEFAULT } from '../../../../shared/contract/workflow';
+import type { Core, RouteLimits } from '../../core';
+import { defineDomain } from '../../domain';
+import { hostService } from '../../env';
 import { scheduleFires } from '../../db/schema/triggers';
-import { createBackup } from '../../backup';
+import { backupToRestore, createBackup } from '../../backup';
+import { checkStoreFile } from '../../db/integrity';
+import { CorruptDatabaseError } from '../../db/open';
 import { loadDefinition } from '../compile';
-import { engineOf } from '../index';
+import { engineOf, RUN_ANSWERS } from '../index';
+import { exportWorkflow, importWorkflow } from '../workflows';
+import { DEFAULT_AUTH, hookSecretNameFor, secretRoles } from './hook-auth';
+import type { HandlerMap } from '../../api/types';
 import { scheduleIssues } from './schedule';
 import { Scheduler, type ScheduledWorkflow } from './scheduler';
-import { createHookHandler, generateHookSecret, hookSecretName, HOOK_SLUG_RE } from './webhook';
+import { createHookHandler, generateHookSecret, hookSecretName, HOOK_BODY_LIMIT, HOOK_SLUG_RE, type HookTarget } from './webhook';
 
 export { dueFires, nextFire, nextFires, scheduleIssues } from './schedule';
 export { Scheduler } from './scheduler';
 export { hookSecretName, signHookBody } from './webhook';
 
-const schedulers = new WeakMap<Core, Scheduler>();
+/** The schedule service of a host (tests drive its tick with an injected clock). */
+export const SCHEDULER = hostService<Scheduler>('scheduler');
 
 /**
  * Nightly maintenance rides on the same scheduler (so it is caught up once after
- * a sleep and runs once even with two processes): an online backup (rotated,
- * setting backup.keep) and pruning of finished runs older than engine.pruneDays
+ * a sleep and runs once even with two processes): first the full check of the
+ * store (checkStore: integrity_check and the JSON columns; damage stops the
+ * night there: no backup of a damaged store, no pruning, a critical escalation
+ * naming the backup to restore, and the fire is recorded as failed), then an
+ * online backup (verified before it counts; rotated, setting backup.keep) and pruning of finished runs older than engine.pruneDays
  * (default 30; never an active run) and of schedule fire records older than
  * 90 days. Settings: maintenance.enabled (default true), maintenance.cron
  * (default "30 3 * * *"), maintenance.timezone (default: this machine's zone).
@@ -44,43 +56,75 @@ function maintenanceSchedule(core: Core): ScheduledWorkflow {
 
 async function runMaintenance(core: Core, key: string): Promise<{ runId: string }> {
   const engine = engineOf(core);
-  const backup = await createBackup(core.db, core.dataDir, { keep: core.setting('backup.keep', 10) });
-  core.bus.emit('backup.created', { file: backup.file, size: backup.size, createdAt: backup.createdAt });
+  // On a read-only connection in a worker thread: seconds on a large store, which the host's main thread keeps for requests.
+  const check = await checkStoreFile(core.dbFile, { nativeBinding: core.opts.nativeBinding });
+  if (!check.ok) {
+    const detail = `full check: ${check.problems.slice(0, 3).join('; ')}${check.problems.length > 3 ? ` (and ${check.problems.length - 3} more)` : ''}`;
+    throw core.damage(new CorruptDatabaseError(core.dbFile, detail, backupToRestore(core.dataDir)))!;
+  }
+  core.log.info('maintenance: store check passed', { ms: check.ms });
+  let backup;
+  try {
+    backup = await createBackup(core.db, core.dataDir, { keep: core.setting('backup.keep', 10), nativeBinding: core.opts.nativeBinding });
+  } catch (e) {
+    throw core.damage(e) ?? e;
+  }
+  core.bus.emit('backup.created', { file: backup.file, size: backup.size, createdAt: backup.createdAt, verifiedAt: backup.verifiedAt });
   const days = Number(core.setting('engine.pruneDays', 30));
   const pruned = Number.isFinite(days) && days >= 0 ? engine.prune(days) : 0;
   const cutoff = new Date(engine.now() - 90 * 86_400_000).toISOString();
-  const fires = core.db.prepare('DELETE FROM schedule_fires WHERE fire_at < ?').run(cutoff).changes;
-  core.log.info('maintenance done', { backup: backup.file, prunedRuns: pruned, prunedFires: fires });
+  const fires = core.orm.delete(scheduleFires).where(lt(scheduleFires.fireAt, cutoff)).run().changes;
+  core.log.info('maintenance done', { backup: backup.file, checkMs: check.ms, backupCheckMs: backup.checkMs, prunedRuns: pruned, prunedFires: fires });
   return { runId: key };
 }
 
-/** The schedule service of a core (tests drive its tick with an injected clock). */
+/**
+ * Webhooks are posted by other services (Stripe, Meta, GitHub …), which send
+ * bursts (a batch of events after an outage, a bulk change): 6,000 a minute per
+ * address (500 at once), 60,000 a minute in all, bodies up to 256 KiB of JSON,
+ * a form or text (docs/server.md, "Public routes"). A bad signature costs a
+ * caller its budget all the same.
+ */
+export const HOOK_LIMITS: RouteLimits = {
+  bodyLimit: HOOK_BODY_LIMIT,
+  contentTypes: ['application/json', 'application/x-www-form-urlencoded', 'text/plain'],
+  perIp: { perMinute: 6_000, burst: 500 },
+  global: { perMinute: 60_000, burst: 5_000 },
+};
+
+/** The schedule service of a core. */
 export function schedulerOf(core: Core): Scheduler {
-  const s = schedulers.get(core);
-  if (!s) throw new Error('The triggers domain is not registered on this core (add registerTriggers to DOMAINS).');
-  return s;
+  return core.get(SCHEDULER);
 }
 
-interface WorkflowRow {
-  id: string;
-  enabled: number;
-  version: number;
-  key: string | null;
-}
+/**
+ * The triggers domain: the schedule service (started by hosts with the engine)
+ * and the webhook route POST /hooks/<slug>, plus hooks.* and schedules.fires.
+ */
+export const triggersDomain = defineDomain({
+  id: 'triggers',
+  description: 'Schedules (cron with IANA time zones, catch-up), webhooks at /hooks/<slug>, nightly maintenance.',
+  ops: triggersOps,
+  requires: ['engine'],
+  settings: ['backup.keep', 'maintenance.enabled', 'maintenance.cron', 'maintenance.timezone'],
+  create(core) {
+    return registerTriggers(core);
+  },
+});
 
-export function registerTriggers(core: Core): void {
+function registerTriggers(core: Core) {
   const engine = engineOf(core);
   const db = core.db;
+  const workflows = engine.store.repo.workflows;
   const listScheduled = (): ScheduledWorkflow[] => {
-    const rows = db.prepare(`SELECT id, enabled, current_version AS version FROM workflows WHERE trigger_type = 'schedule'`).all() as WorkflowRow[];
     const out: ScheduledWorkflow[] = [];
-    for (const r of rows) {
+    for (const r of workflows.byTriggerType('schedule')) {
       const def = loadDefinition(db, r.id, r.version);
       if (def.trigger.type !== 'schedule') continue;
       const t = def.trigger;
       out.push({
         workflowId: r.id,
-        enabled: r.enabled === 1,
+        enabled: r.enabled,
         schedule: { cron: t.cron, timezone: t.timezone, catchUp: t.catchUp, ...(t.catchUpWindow !== undefined ? { catchUpWindow: t.catchUpWindow } : {}) },
       });
     }
@@ -100,48 +144,102 @@ export function registerTriggers(core: Core): void {
       },
     },
   });
-  schedulers.set(core, scheduler);
-  core.addService({ name: 'scheduler', start: () => scheduler.start(), stop: () => scheduler.stop() });
-  core.onClose(() => scheduler.stop());
+  core.provide(SCHEDULER, scheduler);
+  // Damage met by any command, request or the nightly check: one critical escalation a day.
+  const offDamaged = core.bus.on('database.damaged', (d) => {
+    try {
+      engine.raiseEscalation({
+        severity: 'critical',
+        title: 'The database is damaged',
+        detail: d.message,
+        key: `system:database-damaged:${new Date(engine.now()).toISOString().slice(0, 10)}`,
+      });
+    } catch (e) {
+      core.log.error('could not record the damage as an escalation', { error: e as Error });
+    }
+  });
   // Imports, enable/disable and resume re-evaluate at once instead of at the next tick.
   core.bus.on('workflows.changed', () => scheduler.poke());
 
-  const findHook = (slug: string) => {
-    const r = db.prepare(`SELECT id, enabled FROM workflows WHERE trigger_type = 'webhook' AND trigger_key = ?`).get(slug) as { id: string; enabled: number } | undefined;
-    return r ? { workflowId: r.id, enabled: r.enabled === 1 } : null;
+  const authOf = (id: string, version: number): HookAuth => {
+    const t = loadDefinition(db, id, version).trigger;
+    return (t.type === 'webhook' ? t.auth : undefined) ?? DEFAULT_AUTH;
   };
-  core.registerPublicRoute(
-    'hooks',
-    createHookHandler({
+  const findHook = (slug: string): HookTarget | null => {
+    const r = workflows.webhook(slug);
+    if (!r) return null;
+    // The current version's trigger: its auth and responseMode (definitions are cached per version).
+    const t = loadDefinition(db, r.id, r.version).trigger;
+    const auth = authOf(r.id, r.version);
+    if (t.type !== 'webhook' || !t.responseMode || t.responseMode === 'onReceived') return { workflowId: r.id, enabled: r.enabled, auth };
+    return { workflowId: r.id, enabled: r.enabled, auth, response: { mode: t.responseMode, timeoutMs: durationMs(t.responseTimeout ?? RESPONSE_TIMEOUT_DEFAULT) } };
+  };
+  const needHook = (slug: string) => {
+    const hook = HOOK_SLUG_RE.test(slug) ? findHook(slug) : null;
+    if (!hook) {
+      throw new ApiError('not_found', `No webhook "${slug}": import a workflow whose trigger is { "type": "webhook", "slug": "${slug}" } first (see hooks.list).`, [
+        { path: 'slug', message: 'no workflow has this webhook slug' },
+      ]);
+    }
+    return hook;
+  };
+  const answers = core.get(RUN_ANSWERS);
+  const hooks = createHookHandler({
       findHook,
       getSecret: (name) => core.secrets.get(name),
+      now: () => engine.now(),
       startRun: async (o) => engine.startRun({ workflow: o.workflow, input: o.input, trigger: o.trigger, ...(o.idempotencyKey ? { idempotencyKey: o.idempotencyKey } : {}) }),
+      awaitAnswer: (runId, mode, timeoutMs) => answers.wait(runId, mode, timeoutMs),
       log: core.log,
-    }),
-  );
+    });
 
-  core.register({
+  const handlers: HandlerMap<keyof typeof triggersOps> = {
     'hooks.list': async () => {
-      const rows = db.prepare(`SELECT id, enabled, current_version AS version, trigger_key AS key FROM workflows WHERE trigger_type = 'webhook' ORDER BY trigger_key`).all() as WorkflowRow[];
       const hooks = [];
-      for (const r of rows) {
-        const slug = r.key ?? '';
+      for (const r of workflows.webhooks()) {
+        const slug = r.slug ?? '';
         const secretName = hookSecretName(slug);
-        hooks.push({ slug, workflowId: r.id, enabled: r.enabled === 1, path: `/hooks/${slug}`, secretName, hasSecret: (await core.secrets.get(secretName)) !== null });
+        const auth = authOf(r.id, r.version);
+        const secrets = [];
+        for (const role of secretRoles(auth)) {
+          const name = hookSecretNameFor(secretName, role);
+          secrets.push({ role, name, set: (await core.secrets.get(name)) !== null });
+        }
+        hooks.push({ slug, workflowId: r.id, enabled: r.enabled, path: `/hooks/${slug}`, secretName, hasSecret: secrets[0]!.set, auth, secrets });
       }
       return { hooks };
     },
-    'hooks.rotateSecret': async ({ slug }) => {
-      if (!HOOK_SLUG_RE.test(slug) || !findHook(slug)) {
-        throw new ApiError('not_found', `No webhook "${slug}": import a workflow whose trigger is { "type": "webhook", "slug": "${slug}" } first (see hooks.list).`, [
-          { path: 'slug', message: 'no workflow has this webhook slug' },
-        ]);
+    'hooks.configure': async ({ slug, auth }) => {
+      const hook = needHook(slug);
+      const def = exportWorkflow(db, hook.workflowId);
+      if (def.trigger.type !== 'webhook') throw new ApiError('conflict', `Workflow "${hook.workflowId}" is no longer triggered by a webhook.`);
+      const { version: _old, ...rest } = def;
+      const r = importWorkflow(db, { ...rest, trigger: { ...def.trigger, auth } }, { nodes: core.nodes, env: core });
+      if (r.changed) core.bus.emit('workflows.changed', { id: r.id });
+      core.log.info('webhook authentication configured', { slug, type: auth.type, version: r.version });
+      return { slug, workflowId: r.id, version: r.version, auth };
+    },
+    'hooks.setSecret': async ({ slug, role, value }) => {
+      const hook = needHook(slug);
+      if (!secretRoles(hook.auth ?? DEFAULT_AUTH).includes(role)) {
+        throw new ApiError('invalid_input', `role: a ${hook.auth?.type ?? 'baton'} webhook has no ${role} secret (only Meta webhooks have a verify token).`, [{ path: 'role', message: `not used by a ${hook.auth?.type ?? 'baton'} webhook` }]);
       }
+      const secretName = hookSecretNameFor(hookSecretName(slug), role);
+      SecretName.parse(secretName);
+      const clean = value.trim();
+      if (!clean) throw new ApiError('invalid_input', 'value: the secret is only spaces; paste the value the provider shows.', [{ path: 'value', message: 'only spaces' }]);
+      await core.secrets.set(secretName, clean);
+      core.bus.emit('secrets.changed', { names: await core.secrets.list() });
+      core.log.info('webhook secret stored', { slug, role, secretName });
+      return { slug, role, secretName };
+    },
+    'hooks.rotateSecret': async ({ slug }) => {
+      needHook(slug);
       const secretName = hookSecretName(slug);
       SecretName.parse(secretName);
       const secret = generateHookSecret();
       await core.secrets.set(secretName, secret);
-      core.bus.emit('secrets.changed', { names: [secretName] });
+      core.bus.emit('secrets.changed', { names: await core.secrets.list() });
       core.log.info('webhook secret rotated', { slug, secretName });
       return { slug, path: `/hooks/${slug}`, secretName, secret };
     },
@@ -160,5 +258,14 @@ export function registerTriggers(core: Core): void {
         })),
       };
     },
-  });
+  };
+  return {
+    handlers,
+    routes: { hooks: { handler: hooks, limits: HOOK_LIMITS } },
+    services: [{ name: 'scheduler', start: () => scheduler.start(), stop: () => scheduler.stop() }],
+    onClose: () => {
+      offDamaged();
+      return scheduler.stop();
+    },
+  };
 }

@@ -5,19 +5,28 @@
  * - The secret lives in the secret store (OS keychain, or BATON_SECRET_HOOK_<SLUG>
  *   on a headless machine) under `HOOK_<SLUG>` (slug upper-cased, "-" -> "_").
  *   `hooks.rotateSecret` generates one and shows it once; it never touches SQLite.
- * - The caller proves it knows the secret with either
- *   `X-Baton-Signature: sha256=<hex HMAC-SHA256(secret, raw body)>` (the secret
- *   never travels) or `Authorization: Bearer <secret>`. Comparison is constant-time.
+ * - How the caller proves it is who it says is chosen per hook (`trigger.auth`,
+ *   ./hook-auth.ts): Baton's own `X-Baton-Signature: sha256=<hex HMAC-SHA256(secret,
+ *   raw body)>` or `Authorization: Bearer <secret>` (the default), Stripe, a
+ *   generic HMAC, or Meta. Comparison is constant-time.
  * - Anything but POST does nothing (405): an email scanner following a link can
- *   never start a run.
- * - Wrong or missing secret -> 401 and nothing starts. Body over the limit -> 413.
+ *   never start a run. The one GET answered is Meta's subscription check.
+ * - Wrong or missing secret, bad signature, old timestamp or a replayed event
+ *   -> 401 and nothing starts (logged with the reason). Body over the limit -> 413.
  * - An `Idempotency-Key` header makes re-deliveries of the same event start one
  *   run (the same run id is returned).
- * - 202 `{ runId }` when the run started.
+ * - 202 `{ runId }` when the run started (responseMode onReceived, the default).
+ * - responseMode lastNode / respondNode: the caller waits (at most responseTimeout) for the
+ *   run's answer: a respond node's, or the run's output (lastNode), or 500 naming the failed
+ *   step; past the timeout 202 `{ runId, status }` (engine/respond.ts, answerToPublic).
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { ApiError } from '../../../../shared/api';
+import { ApiError, type HookAuth, type HookSecretRole } from '../../../../shared/api';
+import { jsonTooDeep, shortPath, tooDeepMessage } from '../../../../shared/contract/limits';
 import type { PublicHandler, PublicRequest, PublicResponse } from '../../core';
+import type { WebhookResponseMode } from '../../../../shared/contract/workflow';
+import { answerToPublic, type RunAnswer } from '../respond';
+import { authenticateHook, DEFAULT_AUTH, hookSecretNameFor, verificationChallenge } from './hook-auth';
 
 /** Same rule as the webhook trigger's slug in shared/contract/workflow.ts. */
 export const HOOK_SLUG_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -66,12 +75,20 @@ export function hookAuthorized(secret: string, req: Pick<PublicRequest, 'headers
 export interface HookTarget {
   workflowId: string;
   enabled: boolean;
+  /** The trigger's responseMode and responseTimeout (ms); absent: onReceived. */
+  response?: { mode: WebhookResponseMode; timeoutMs: number };
+  /** How callers authenticate (the trigger's `auth`; Baton's own when unset). */
+  auth?: HookAuth;
 }
 export interface HookEngine {
   /** The workflow whose trigger is `{ type: 'webhook', slug }`, or null. */
   findHook(slug: string): HookTarget | null | Promise<HookTarget | null>;
   startRun(opts: { workflow: string; input: unknown; trigger: { type: 'webhook'; detail: unknown }; idempotencyKey?: string }): Promise<{ runId: string; deduplicated?: boolean }>;
   getSecret(name: string): Promise<string | null>;
+  /** lastNode / respondNode: wait for the run's answer (engine/respond.ts RunAnswers.wait). */
+  awaitAnswer?(runId: string, mode: Exclude<WebhookResponseMode, 'onReceived'>, timeoutMs: number): Promise<RunAnswer>;
+  /** The engine's clock, ms (signature timestamps are checked against it). */
+  now?(): number;
   log?: { info(msg: string, data?: Record<string, unknown>): void; warn(msg: string, data?: Record<string, unknown>): void };
 }
 
@@ -91,7 +108,10 @@ function parseBody(req: PublicRequest): { ok: true; value: unknown } | { ok: fal
   if (type.includes('application/x-www-form-urlencoded')) return { ok: true, value: Object.fromEntries(new URLSearchParams(text)) };
   if (type.includes('json') || type === '') {
     try {
-      return { ok: true, value: JSON.parse(text) };
+      const value: unknown = JSON.parse(text);
+      const deep = jsonTooDeep(value);
+      if (deep) return { ok: false, message: `The body is ${tooDeepMessage(deep)} (at ${shortPath(deep.path)}).` };
+      return { ok: true, value };
     } catch (e) {
       if (type === '') return { ok: true, value: text };
       return { ok: false, message: `The body is not valid JSON (${(e as Error).message}). Send JSON with Content-Type: application/json.` };
@@ -100,11 +120,37 @@ function parseBody(req: PublicRequest): { ok: true; value: unknown } | { ok: fal
   return { ok: true, value: text };
 }
 
+function authInput(engine: HookEngine, slug: string, target: HookTarget, req: PublicRequest) {
+  const base = hookSecretName(slug);
+  return {
+    slug,
+    auth: target.auth ?? DEFAULT_AUTH,
+    req,
+    now: engine.now?.() ?? Date.now(),
+    secret: (role: HookSecretRole) => engine.getSecret(hookSecretNameFor(base, role)),
+    secretName: (role: HookSecretRole) => hookSecretNameFor(base, role),
+  };
+}
+
+/** A GET to a hook: Meta's verification challenge, when the hook is a Meta one (else null: 405). */
+async function challenge(engine: HookEngine, slug: string, req: PublicRequest): Promise<PublicResponse | null> {
+  const target = await engine.findHook(slug);
+  if (!target || (target.auth ?? DEFAULT_AUTH).type !== 'meta') return null;
+  const r = await verificationChallenge(authInput(engine, slug, target, req));
+  if (!r) return null;
+  const { reason, ...response } = r;
+  if (reason) engine.log?.warn('webhook verification refused', { slug, reason });
+  else if (r.status === 200) engine.log?.info('webhook verified by its provider', { slug });
+  return response;
+}
+
 export function createHookHandler(engine: HookEngine, opts: { bodyLimit?: number } = {}): PublicHandler {
   const bodyLimit = opts.bodyLimit ?? HOOK_BODY_LIMIT;
   return async (req) => {
     const slug = req.path.replace(/\/+$/, '');
     if (req.method !== 'POST') {
+      const verified = req.method === 'GET' && HOOK_SLUG_RE.test(slug) ? await challenge(engine, slug, req) : null;
+      if (verified) return verified;
       return err(405, 'method_not_allowed', `Webhooks only accept POST; a ${req.method} never starts anything.`, { Allow: 'POST' });
     }
     if (!HOOK_SLUG_RE.test(slug)) return err(404, 'not_found', `No webhook at /hooks/${slug}.`);
@@ -113,18 +159,10 @@ export function createHookHandler(engine: HookEngine, opts: { bodyLimit?: number
     }
     const target = await engine.findHook(slug);
     if (!target) return err(404, 'not_found', `No webhook at /hooks/${slug}.`);
-    const secret = await engine.getSecret(hookSecretName(slug));
-    if (!secret) {
-      engine.log?.warn('webhook refused: no secret configured', { slug });
-      return err(401, 'unauthorized', `Webhook "${slug}" has no secret yet; create one with hooks.rotateSecret (Settings or \`baton hooks secret ${slug}\`) and send it.`, {
-        'WWW-Authenticate': 'Bearer realm="baton-hooks"',
-      });
-    }
-    if (!hookAuthorized(secret, req)) {
-      engine.log?.warn('webhook refused: wrong or missing secret', { slug });
-      return err(401, 'unauthorized', `Wrong or missing secret: send "${SIGNATURE_HEADER}: sha256=<HMAC-SHA256 of the body>" or "Authorization: Bearer <secret>".`, {
-        'WWW-Authenticate': 'Bearer realm="baton-hooks"',
-      });
+    const auth = await authenticateHook(authInput(engine, slug, target, req));
+    if (!auth.ok) {
+      engine.log?.warn('webhook refused', { slug, reason: auth.reason });
+      return err(401, 'unauthorized', auth.message, auth.headers);
     }
     if (!target.enabled) {
       return err(409, 'conflict', `Workflow "${target.workflowId}" is disabled; enable it (baton workflow enable ${target.workflowId}) to accept webhooks.`);
@@ -141,10 +179,18 @@ export function createHookHandler(engine: HookEngine, opts: { bodyLimit?: number
       const { runId, deduplicated } = await engine.startRun({
         workflow: target.workflowId,
         input: { body: parsed.value, query: Object.fromEntries(req.query), headers },
-        trigger: { type: 'webhook', detail: { slug, receivedAt: new Date().toISOString() } },
-        ...(idem ? { idempotencyKey: `hook:${slug}:${idem}` } : {}),
+        trigger: { type: 'webhook', detail: { slug, receivedAt: new Date().toISOString(), ...(target.response && target.response.mode !== 'onReceived' ? { responseMode: target.response.mode } : {}) } },
+        ...(auth.eventId ? { idempotencyKey: `hook:${slug}:event:${auth.eventId}` } : idem ? { idempotencyKey: `hook:${slug}:${idem}` } : {}),
       });
+      if (deduplicated && auth.eventId) {
+        // A provider's event seen before (its id, or the same signed message): a replay starts nothing.
+        engine.log?.warn('webhook refused', { slug, reason: 'replayed event', runId });
+        return err(401, 'unauthorized', 'This event was delivered before (same event id or signature): a replay starts nothing.');
+      }
       engine.log?.info('webhook started a run', { slug, runId });
+      // The caller waits for the run's answer (a re-delivery with the same Idempotency-Key gets the same answer).
+      const wait = target.response;
+      if (wait && wait.mode !== 'onReceived' && engine.awaitAnswer) return answerToPublic(await engine.awaitAnswer(runId, wait.mode, wait.timeoutMs), runId);
       return { status: 202, json: { runId, ...(deduplicated ? { deduplicated: true } : {}) } };
     } catch (e) {
       if (e instanceof ApiError) return { status: e.status, json: { error: e.toBody() } };

@@ -4,8 +4,8 @@ import type { ApiError, FormDef } from '../../../../shared/api';
 import { call } from '../../api/client';
 import { useAction, useApi } from '../../api/hooks';
 import { Card, ErrorPanel, Loading } from '../../components/ui';
-import { useSettings } from '../settings/SettingsForm';
 import { checkForm, curlExample, formDraft, FORM_TARGETS, htmlExample, messageAt, newForm, newMapping, webhookUrl, type FormDraft } from './model';
+import { usePublicOrigin } from './Webhooks';
 import './config.css';
 
 const TARGET_LABELS: Record<(typeof FORM_TARGETS)[number], string> = {
@@ -23,14 +23,10 @@ const TARGET_LABELS: Record<(typeof FORM_TARGETS)[number], string> = {
 };
 const CUSTOM = '__custom';
 
-/** The address this Baton is reached at from outside: email.publicUrl, else this page's server, else the default `baton serve` address. */
+/** The address this Baton is reached at from outside (the public address, else this page's server); `desktop` when that only reaches this computer. */
 function useOrigin(): { origin: string; desktop: boolean } {
-  const settings = useSettings();
-  const info = useApi('system.info', {});
-  const pub = settings.data?.settings['email.publicUrl'];
-  if (typeof pub === 'string' && pub.trim()) return { origin: pub.trim().replace(/\/+$/, ''), desktop: info.data?.host === 'electron' };
-  if (info.data?.host === 'electron' || window.location.protocol === 'file:') return { origin: 'http://127.0.0.1:4717', desktop: true };
-  return { origin: window.location.origin, desktop: false };
+  const { origin, loopback } = usePublicOrigin();
+  return { origin, desktop: loopback };
 }
 
 export function FormsCard() {
@@ -250,6 +246,23 @@ function FormEditor({ initial, taken, onCancel, onSaved }: { initial: FormDraft;
           <input id={`${id}-source`} value={d.source} placeholder={`form:${d.slug || '<slug>'}`} onChange={(e) => edit({ source: e.target.value }, 'source')} aria-invalid={msg('source') ? true : undefined} aria-describedby={`${id}-source-h`} />
           {help('source', 'Set on new contacts (existing ones keep theirs).', `${id}-source-h`)}
         </div>
+        <div className="field">
+          <label htmlFor={`${id}-redirect`}>Thank-you page</label>
+          <input id={`${id}-redirect`} type="url" value={d.redirect} spellCheck={false} placeholder="https://example.com/thanks" onChange={(e) => edit({ redirect: e.target.value }, 'redirect')} aria-invalid={msg('redirect') ? true : undefined} aria-describedby={`${id}-redirect-h`} />
+          {help('redirect', 'Optional: a browser that posts the form lands here (303). An http(s) address.', `${id}-redirect-h`)}
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-respond`}>Answer from workflow</label>
+          <input id={`${id}-respond`} value={d.respondWorkflow} spellCheck={false} placeholder="demo-thanks" onChange={(e) => edit({ respondWorkflow: e.target.value }, 'respond')} aria-invalid={msg('respond.workflow') ? true : undefined} aria-describedby={`${id}-respond-h`} />
+          {help('respond.workflow', 'Optional: the id of a workflow started by form.submitted; its respond node answers (e.g. a personalised page). Otherwise the thank-you page.', `${id}-respond-h`)}
+        </div>
+        {d.respondWorkflow.trim() ? (
+          <div className="field">
+            <label htmlFor={`${id}-respond-timeout`}>Wait at most</label>
+            <input id={`${id}-respond-timeout`} value={d.respondTimeout} spellCheck={false} placeholder="10s" onChange={(e) => edit({ respondTimeout: e.target.value }, 'respond')} aria-invalid={msg('respond.timeout') ? true : undefined} aria-describedby={`${id}-respond-timeout-h`} />
+            {help('respond.timeout', 'From 100ms to 2m (default 10s); then the thank-you page.', `${id}-respond-timeout-h`)}
+          </div>
+        ) : null}
       </div>
       <fieldset className="cfg-auto">
         <legend>Field mapping</legend>
@@ -359,8 +372,8 @@ function FormUsage({ form }: { form: FormDef }) {
         Post the fields as JSON or as an ordinary HTML form (urlencoded) to this address. The reply is <code>{'{"ok":true}'}</code>; a missing or bad e-mail gets 400 naming the field, an unknown form 404, and nothing is stored.
       </p>
       {desktop ? (
-        <p className="notice">
-          The desktop app does not take posts itself: run <code>npm run serve</code> on a machine your pages can reach and set <code>email.publicUrl</code> to its public address; the examples use that address.
+        <p className="notice" data-testid="form-loopback">
+          This address only reaches this computer: a form on your website cannot post to it. Put a tunnel or reverse proxy in front of Baton and set the public address in Settings (Server and public address); the examples then use it.
         </p>
       ) : null}
       <Snippet title="Address" text={url} testId="form-url" />

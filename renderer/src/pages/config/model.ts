@@ -4,7 +4,7 @@
  * contract expects and checked with the contract's own zod schemas, so every
  * problem names its field (stages.1.limitDays, rules.0.threshold, fields).
  */
-import { EscalationRule, FormDef, PipelineConfig, RULE_WHEN, type ApiIssue } from '../../../../shared/api';
+import { EscalationRule, FormDef, HookAuth, PipelineConfig, RULE_WHEN, type ApiIssue } from '../../../../shared/api';
 
 export type Issue = ApiIssue;
 export type Checked<T> = { ok: true; value: T } | { ok: false; issues: Issue[] };
@@ -215,11 +215,34 @@ export interface FormDraft {
   /** Comma-separated. */
   tags: string;
   source: string;
+  /** The thank-you page (an http(s) URL; empty: none). */
+  redirect: string;
+  /** The workflow (trigger form.submitted) whose respond node answers the submission; empty: none. */
+  respondWorkflow: string;
+  /** How long the form waits for it (a duration; empty: 10s). */
+  respondTimeout: string;
   isNew: boolean;
 }
 
+/** A duration typed in a form: "30s" as is, a bare number as milliseconds, empty: the default 10s. */
+function durationInput(s: string): string | number {
+  const t = s.trim();
+  if (!t) return '10s';
+  return /^\d+$/.test(t) ? Number(t) : t;
+}
+
 export function formDraft(f: FormDef): FormDraft {
-  return { slug: f.slug, name: f.name, fields: Object.entries(f.fields).map(([field, target]) => ({ key: nextKey(), field, target })), tags: f.tags.join(', '), source: f.source ?? '', isNew: false };
+  return {
+    slug: f.slug,
+    name: f.name,
+    fields: Object.entries(f.fields).map(([field, target]) => ({ key: nextKey(), field, target })),
+    tags: f.tags.join(', '),
+    source: f.source ?? '',
+    redirect: f.redirect ?? '',
+    respondWorkflow: f.respond?.workflow ?? '',
+    respondTimeout: f.respond ? String(f.respond.timeout) : '',
+    isNew: false,
+  };
 }
 
 export function newForm(): FormDraft {
@@ -232,6 +255,9 @@ export function newForm(): FormDraft {
     ],
     tags: '',
     source: '',
+    redirect: '',
+    respondWorkflow: '',
+    respondTimeout: '',
     isNew: true,
   };
 }
@@ -257,6 +283,8 @@ export function checkForm(d: FormDraft): Checked<FormDef> {
     fields: Object.fromEntries(d.fields.filter((f, i) => f.field.trim() && d.fields.findIndex((x) => x.field.trim() === f.field.trim()) === i).map((f) => [f.field.trim(), f.target])),
     tags: splitList(d.tags),
     source: d.source.trim() === '' ? null : d.source.trim(),
+    ...(d.redirect.trim() ? { redirect: d.redirect.trim() } : {}),
+    ...(d.respondWorkflow.trim() ? { respond: { workflow: d.respondWorkflow.trim(), timeout: durationInput(d.respondTimeout) } } : {}),
   };
   const r = FormDef.safeParse(def);
   if (!r.success) issues.push(...issuesOf(r.error));
@@ -326,4 +354,106 @@ export function htmlExample(url: string, form: FormDef): string {
 function labelOf(field: string): string {
   const words = field.replace(/[_-]+/g, ' ').replace(/([a-z])([A-Z])/g, '$1 $2').trim();
   return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/* ---------- webhooks ---------- */
+
+/** Where a provider posts: the public address + /hooks/<slug>. */
+export function hookUrl(origin: string, slug: string): string {
+  return `${origin.replace(/\/+$/, '')}/hooks/${slug}`;
+}
+
+export type HookKind = HookAuth['type'];
+export const HOOK_KINDS: { value: HookKind; label: string }[] = [
+  { value: 'baton', label: "Baton's secret (X-Baton-Signature or bearer)" },
+  { value: 'stripe', label: 'Stripe (Stripe-Signature)' },
+  { value: 'meta', label: 'Facebook / Instagram / WhatsApp (Meta)' },
+  { value: 'hmac', label: 'Another service signing with an HMAC' },
+];
+
+/** The generic-HMAC fields as typed (strings; empty = unset). */
+export interface HmacDraft {
+  header: string;
+  algorithm: string;
+  encoding: string;
+  prefix: string;
+  signatureKey: string;
+  timestampKey: string;
+  timestampHeader: string;
+  signedPayload: string;
+  tolerance: string;
+  eventIdHeader: string;
+}
+
+export interface AuthDraft {
+  type: HookKind;
+  /** Stripe's tolerance, seconds. */
+  tolerance: string;
+  hmac: HmacDraft;
+}
+
+const EMPTY_HMAC: HmacDraft = { header: '', algorithm: 'sha256', encoding: 'hex', prefix: '', signatureKey: '', timestampKey: '', timestampHeader: '', signedPayload: '{body}', tolerance: '300', eventIdHeader: '' };
+
+/** Known providers' documented signing, to fill the generic HMAC fields in one click. */
+export const HMAC_PRESETS: { id: string; label: string; draft: Partial<HmacDraft> }[] = [
+  { id: 'github', label: 'GitHub', draft: { header: 'X-Hub-Signature-256', algorithm: 'sha256', encoding: 'hex', prefix: 'sha256=', eventIdHeader: 'X-GitHub-Delivery' } },
+  { id: 'shopify', label: 'Shopify', draft: { header: 'X-Shopify-Hmac-Sha256', algorithm: 'sha256', encoding: 'base64', eventIdHeader: 'X-Shopify-Webhook-Id' } },
+  { id: 'calendly', label: 'Calendly', draft: { header: 'Calendly-Webhook-Signature', algorithm: 'sha256', encoding: 'hex', signatureKey: 'v1', timestampKey: 't', signedPayload: '{timestamp}.{body}', tolerance: '180' } },
+  { id: 'slack', label: 'Slack', draft: { header: 'X-Slack-Signature', algorithm: 'sha256', encoding: 'hex', prefix: 'v0=', timestampHeader: 'X-Slack-Request-Timestamp', signedPayload: 'v0:{timestamp}:{body}' } },
+];
+
+export function applyPreset(d: HmacDraft, id: string): HmacDraft {
+  const p = HMAC_PRESETS.find((x) => x.id === id);
+  return p ? { ...EMPTY_HMAC, ...p.draft } : d;
+}
+
+export function authDraft(a: HookAuth): AuthDraft {
+  if (a.type === 'hmac') {
+    return {
+      type: 'hmac',
+      tolerance: '300',
+      hmac: {
+        header: a.header,
+        algorithm: a.algorithm,
+        encoding: a.encoding,
+        prefix: a.prefix,
+        signatureKey: a.signatureKey ?? '',
+        timestampKey: a.timestampKey ?? '',
+        timestampHeader: a.timestampHeader ?? '',
+        signedPayload: a.signedPayload,
+        tolerance: String(a.tolerance),
+        eventIdHeader: a.eventIdHeader ?? '',
+      },
+    };
+  }
+  return { type: a.type, tolerance: a.type === 'stripe' ? String(a.tolerance) : '300', hmac: { ...EMPTY_HMAC } };
+}
+
+const seconds = (s: string): number | string => (s.trim() !== '' && Number.isFinite(Number(s)) ? Number(s) : s.trim());
+
+/** The draft as the contract's HookAuth, checked with its schema: every problem names its field (auth.header …). */
+export function checkAuth(d: AuthDraft): Checked<HookAuth> {
+  let raw: Record<string, unknown>;
+  if (d.type === 'stripe') raw = { type: 'stripe', tolerance: seconds(d.tolerance) };
+  else if (d.type === 'hmac') {
+    const h = d.hmac;
+    raw = { type: 'hmac', header: h.header.trim(), algorithm: h.algorithm, encoding: h.encoding, prefix: h.prefix, signedPayload: h.signedPayload, tolerance: seconds(h.tolerance) };
+    for (const k of ['signatureKey', 'timestampKey', 'timestampHeader', 'eventIdHeader'] as const) if (h[k].trim()) raw[k] = h[k].trim();
+  } else raw = { type: d.type };
+  const r = HookAuth.safeParse(raw);
+  return r.success ? { ok: true, value: r.data } : { ok: false, issues: issuesOf(r.error, 'auth') };
+}
+
+/** One line on how a hook authenticates, for the list. */
+export function describeAuth(a: HookAuth): string {
+  switch (a.type) {
+    case 'baton':
+      return "Baton's secret (signed body or bearer)";
+    case 'stripe':
+      return `Stripe signature, events older than ${a.tolerance} s refused`;
+    case 'meta':
+      return 'Meta: verify token + X-Hub-Signature-256';
+    case 'hmac':
+      return `${a.algorithm.toUpperCase()} HMAC in ${a.header}${a.timestampHeader || a.timestampKey ? `, timestamp within ${a.tolerance} s` : ''}${a.eventIdHeader ? `, delivery id ${a.eventIdHeader}` : ''}`;
+  }
 }

@@ -1,14 +1,15 @@
-/** One contact: fields, tags, stage, the score and why, the activity timeline and the deals. */
-import { useEffect, useRef, type ReactNode, type RefObject } from 'react';
+/** One contact: fields, tags, stage, the score and why, the activity timeline, the deals and the tasks. */
+import { useEffect, useRef, useState, type ReactNode, type RefObject } from 'react';
 import type { OpOutput } from '../../../../shared/api';
 import { useApi, useEvent } from '../../api/hooks';
 import { ErrorPanel, Loading, formatTime } from '../../components/ui';
 import { ContactActions } from './ContactActions';
 import { STAGE_LABEL, formatDay, formatMoney, personName, signed } from './format';
+import { TaskList, type TaskFilter } from './Tasks';
 
 type Detail = OpOutput<'contacts.get'>;
 
-const KIND_LABEL = { fit: 'Fit', behavior: 'Behaviour', decay: 'Decay' } as const;
+const KIND_LABEL = { fit: 'Fit', behavior: 'Behaviour', adjustment: 'Adjustment', decay: 'Decay' } as const;
 
 export function ContactDetail({ id, onBack }: { id: number; onBack: () => void }) {
   const q = useApi('contacts.get', { id, timelineLimit: 200 });
@@ -118,7 +119,10 @@ function DetailView({ d, heading, onChanged }: { d: Detail; heading: RefObject<H
       </div>
       <div className="cd-grid">
         <Timeline d={d} />
-        <Deals d={d} />
+        <div>
+          <Deals d={d} />
+          <ContactTasks contactId={c.id} />
+        </div>
       </div>
     </>
   );
@@ -204,6 +208,16 @@ function Timeline({ d }: { d: Detail }) {
           ))}
         </ol>
       )}
+    </section>
+  );
+}
+
+function ContactTasks({ contactId }: { contactId: number }) {
+  const [status, setStatus] = useState<TaskFilter>('open');
+  return (
+    <section className="card crm-tasks-section" aria-labelledby="cd-tasks">
+      <h3 id="cd-tasks">Tasks</h3>
+      <TaskList status={status} contactId={contactId} onFilter={setStatus} />
     </section>
   );
 }

@@ -3,6 +3,7 @@ import { useId, useState, type FormEvent } from 'react';
 import { SETTINGS, settingProblem, type ApiError, type PriceTable } from '../../../../shared/api';
 import { call } from '../../api/client';
 import { useAction, useApi, useEvent } from '../../api/hooks';
+import { KeySavedPrompt } from '../../components/AiRelease';
 import { Card, ErrorPanel, formatTime } from '../../components/ui';
 import { SecretField, SettingsForm, useSettings, type FieldSpec } from './SettingsForm';
 import './settings.css';
@@ -122,6 +123,7 @@ const AI_FIELDS: FieldSpec[] = [
 export function AiCard() {
   const status = useApi('ai.status', {});
   const secrets = useSecretNames();
+  const [keySaved, setKeySaved] = useState(0);
   useEvent('settings.changed', () => status.reload());
   useEvent('secrets.changed', () => status.reload());
   const a = status.data;
@@ -135,6 +137,7 @@ export function AiCard() {
             <dd>
               ${a.spentTodayUsd.toFixed(2)}
               {a.dailyCapUsd !== null ? ` of $${a.dailyCapUsd.toFixed(2)}` : ' (no cap)'} {a.capReached ? <span className="badge badge-warn">cap reached: AI steps wait</span> : null}
+              {a.dailyCapUsd !== null ? <span className="muted"> · a warning at 80 %; at the cap AI steps stop until tomorrow</span> : null}
             </dd>
           </div>
           <div>
@@ -143,7 +146,17 @@ export function AiCard() {
           </div>
         </dl>
       ) : null}
-      <SecretField name="ANTHROPIC_API_KEY" label="Anthropic API key" stored={a?.keyPresent ?? false} writable={secrets.data?.backend.writable ?? false} onSaved={status.reload} />
+      <SecretField
+        name="ANTHROPIC_API_KEY"
+        label="Anthropic API key"
+        stored={a?.keyPresent ?? false}
+        writable={secrets.data?.backend.writable ?? false}
+        onSaved={() => {
+          status.reload();
+          setKeySaved((n) => n + 1);
+        }}
+      />
+      <KeySavedPrompt checkNonce={keySaved} />
       <SettingsForm testId="ai-form" fields={AI_FIELDS} saveLabel="Save AI settings" />
       {a ? <PricesEditor prices={a.prices} onSaved={status.reload} /> : null}
     </Card>

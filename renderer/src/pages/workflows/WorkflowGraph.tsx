@@ -16,7 +16,12 @@ export interface GraphEdge {
   branch?: string | undefined;
 }
 
-type StepData = { node: GraphNode; stats: NodeStats | undefined; entry: boolean };
+/** In a version diff: what happened to the node, and which fields changed. */
+export interface NodeMark {
+  status: 'added' | 'removed' | 'changed' | 'moved' | 'same';
+  fields: string[];
+}
+type StepData = { node: GraphNode; stats: NodeStats | undefined; entry: boolean; mark: NodeMark | undefined };
 type StepNode = Node<StepData, 'step'>;
 
 const W = 200;
@@ -26,10 +31,14 @@ export const EMPTY_STATS: NodeStats = { succeeded: 0, failed: 0, waiting: 0, ski
 
 function StepNodeView({ data }: NodeProps<StepNode>) {
   const s = data.stats ?? EMPTY_STATS;
-  const label = `${data.node.name ?? data.node.id} (${data.node.type}): ${s.succeeded} succeeded, ${s.failed} failed, ${s.waiting} waiting, ${s.skipped} skipped`;
+  const m = data.mark;
+  const label = m
+    ? `${data.node.name ?? data.node.id} (${data.node.type}): ${m.status}${m.fields.length ? ` (${m.fields.join(', ')})` : ''}`
+    : `${data.node.name ?? data.node.id} (${data.node.type}): ${s.succeeded} succeeded, ${s.failed} failed, ${s.waiting} waiting, ${s.skipped} skipped`;
   return (
     <div
-      className={`wf-node${s.failed > 0 ? ' wf-node-failed' : ''}`}
+      className={`wf-node${s.failed > 0 && !m ? ' wf-node-failed' : ''}${m ? ` wf-diff-${m.status}` : ''}`}
+      data-change={m?.status}
       data-testid={`graph-node-${data.node.id}`}
       data-succeeded={s.succeeded}
       data-failed={s.failed}
@@ -43,6 +52,12 @@ function StepNodeView({ data }: NodeProps<StepNode>) {
         <code>{data.node.type}</code>
         {data.node.name ? <span className="muted"> · {data.node.id}</span> : null}
       </div>
+      {m ? (
+        <div className="wf-node-counts">
+          <span className={`wf-diff-tag wf-diff-tag-${m.status}`}>{m.status}</span>
+          {m.fields.length ? <span className="muted small wf-diff-fields">{m.fields.join(', ')}</span> : null}
+        </div>
+      ) : (
       <div className="wf-node-counts">
         <span className="c-ok" title="succeeded">✓ {s.succeeded}</span>
         <span className={s.failed ? 'c-fail' : 'c-zero'} title="failed">✕ {s.failed}</span>
@@ -50,6 +65,7 @@ function StepNodeView({ data }: NodeProps<StepNode>) {
         {s.skipped ? <span className="c-skip" title="skipped">↷ {s.skipped}</span> : null}
         {s.active ? <span className="c-wait" title="running">▶ {s.active}</span> : null}
       </div>
+      )}
       <Handle type="source" position={Position.Bottom} isConnectable={false} />
     </div>
   );
@@ -57,7 +73,24 @@ function StepNodeView({ data }: NodeProps<StepNode>) {
 
 const nodeTypes = { step: StepNodeView };
 
-export function WorkflowGraph({ nodes, edges, stats, label }: { nodes: GraphNode[]; edges: GraphEdge[]; stats: Record<string, NodeStats> | undefined; label: string }) {
+export function WorkflowGraph({
+  nodes,
+  edges,
+  stats,
+  label,
+  marks,
+  edgeMarks,
+  testId = 'workflow-graph',
+}: {
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+  stats: Record<string, NodeStats> | undefined;
+  label: string;
+  /** A version diff: each node's change (instead of its counts), each edge's by `from->to#branch`. */
+  marks?: Record<string, NodeMark>;
+  edgeMarks?: Record<string, 'added' | 'removed' | 'same'>;
+  testId?: string;
+}) {
   const { rfNodes, rfEdges } = useMemo(() => {
     const placed = layeredLayout(
       nodes.map((n) => n.id),
@@ -71,7 +104,7 @@ export function WorkflowGraph({ nodes, edges, stats, label }: { nodes: GraphNode
         id: n.id,
         type: 'step',
         position: { x: p?.x ?? 0, y: p?.y ?? 0 },
-        data: { node: n, stats: stats?.[n.id], entry: !targets.has(n.id) },
+        data: { node: n, stats: stats?.[n.id], entry: !targets.has(n.id), mark: marks?.[n.id] },
         width: W,
         height: H,
         draggable: false,
@@ -85,15 +118,15 @@ export function WorkflowGraph({ nodes, edges, stats, label }: { nodes: GraphNode
       target: e.to,
       type: 'smoothstep',
       ...(e.branch ? { label: e.branch } : {}),
-      className: e.branch === 'error' ? 'wf-edge-error' : undefined,
+      className: [e.branch === 'error' ? 'wf-edge-error' : '', edgeMarks?.[`${e.from}->${e.to}#${e.branch ?? ''}`] ? `wf-edge-${edgeMarks[`${e.from}->${e.to}#${e.branch ?? ''}`]}` : ''].filter(Boolean).join(' ') || undefined,
       markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16 },
       focusable: false,
     }));
     return { rfNodes, rfEdges };
-  }, [nodes, edges, stats]);
+  }, [nodes, edges, stats, marks, edgeMarks]);
 
   return (
-    <div className="wf-graph" role="group" aria-label={label} data-testid="workflow-graph">
+    <div className="wf-graph" role="group" aria-label={label} data-testid={testId}>
       <ReactFlow
         nodes={rfNodes}
         edges={rfEdges}

@@ -138,3 +138,12 @@ export function useInterval(fn: () => void, ms: number): void {
     return () => clearInterval(t);
   }, [ms]);
 }
+
+/** Parse JSON typed by a person: the value, or the parser's message. */
+export function parseJson(text: string): { value: unknown } | { error: string } {
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * The node types of every domain, for threads that run workflow steps without
+ * a Core (the engine's Bree workers). It lists the same node modules the
+ * domains declare (electron/core/index.ts checks at startup that both agree),
+ * and nothing else of the domains, so a worker loads only what nodes need.
+ */
+import { AI_NODES } from './ai/nodes';
+import { BILLING_NODES } from './billing/nodes';
+import { CRM_NODES } from './crm/nodes';
+import { ENGINE_NODES } from './engine/nodes';
+import { NodeRegistry } from './engine/registry';
+import { SALES_NODES } from './sales/nodes';
+import { WORDPRESS_NODES } from './wordpress/nodes';
+
+export const NODE_PACKS = [
+  { domain: 'engine', nodes: ENGINE_NODES },
+  { domain: 'crm', nodes: CRM_NODES },
+  { domain: 'ai', nodes: AI_NODES },
+  { domain: 'sales', nodes: SALES_NODES },
+  { domain: 'wordpress', nodes: WORDPRESS_NODES },
+  { domain: 'billing', nodes: BILLING_NODES },
+] as const;
+
+/** A registry of every node type (a worker thread's, or a test's). */
+export function threadNodes(): NodeRegistry {
+  return new NodeRegistry(NODE_PACKS);
+}
