@@ -14,6 +14,7 @@ import sirv from 'sirv';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ApiError } from '../../shared/api';
 import type { Core, PublicResponse, RouteLimits } from '../core/core';
+import { storeUnavailable } from '../core/db/errors';
 import { appRoot } from '../core/resources';
 import { storedPublicUrl } from '../../shared/contract/settings';
 import { allowedHosts, checkHostAndOrigin, isLoopback, publicHosts } from './guard';
@@ -470,6 +471,10 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
         sendError(res, e.status, e.toBody());
       } else if (e instanceof HttpError) {
         sendError(res, e.status, { code: e.code, message: e.message }, { Connection: 'close' });
+      } else if (storeUnavailable(e)) {
+        // The store was busy past the timeout or the disk is full: 503 naming it, not an internal error.
+        const u = storeUnavailable(e, 'Nothing was stored.')!;
+        sendError(res, u.status, u.toBody());
       } else {
         core.log.error('request failed', { method: req.method, path: req.url?.split('?')[0], error: e as Error });
         sendError(res, 500, { code: 'internal', message: `Internal error; details are in ${core.log.file ?? 'the log'}.` });
