@@ -202,7 +202,9 @@ export async function probeOf(core: Core): Promise<Probe> {
 export async function requirementsOf(core: Core, t: TemplateFile, probe?: Probe): Promise<TemplateRequirement[]> {
   const p = probe ?? (await probeOf(core));
   const out: TemplateRequirement[] = [];
-  for (const id of t.meta.requires) out.push(await check(id, p, t));
+  // A sequence the template brings is needed too: a paused one would fail its enroll step.
+  const ids = [...t.meta.requires, ...t.meta.sequences.map((s) => `sequence:${s}`).filter((s) => !t.meta.requires.includes(s))];
+  for (const id of ids) out.push(await check(id, p, t));
   return out;
 }
 
