@@ -42,7 +42,7 @@ describe('daily-report (morning review)', () => {
     const t = (await core.call('templates.list', {})).templates.find((x) => x.id === 'daily-report')!;
     expect(t).toMatchObject({ requirements: [], ready: true, when: 'Every weekday at 08:00' });
     await core.call('templates.install', { ids: ['daily-report'], enable: true });
-    expect((await core.call('workflows.export', { id: 'daily-report' })).definition.trigger).toMatchObject({ cron: '0 8 * * 1-5', timezone: 'America/New_York' });
+    expect(((await core.call('workflows.export', { id: 'daily-report' })).definition as { trigger: unknown }).trigger).toMatchObject({ cron: '0 8 * * 1-5', timezone: 'America/New_York' });
 
     expect(await at('2026-03-01T12:30:00Z')).toEqual([]); // Sunday: first sight
     expect(await at('2026-03-02T12:59:00Z')).toEqual([]); // Monday 07:59 in New York
