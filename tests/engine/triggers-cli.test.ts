@@ -33,7 +33,16 @@ describe('baton hooks / schedule (built CLI)', () => {
     const missing = baton(['--json', 'hooks', 'list']);
     expect(missing.code).toBe(0);
     expect(JSON.parse(missing.out).hooks).toEqual([
-      expect.objectContaining({ slug: 'intake', workflowId: 'webhook-intake', enabled: false, path: '/hooks/intake', secretName: 'HOOK_INTAKE', hasSecret: false }),
+      {
+        slug: 'intake',
+        workflowId: 'webhook-intake',
+        enabled: false,
+        path: '/hooks/intake',
+        auth: { type: 'baton' },
+        secretName: 'HOOK_INTAKE',
+        hasSecret: false,
+        secrets: [{ name: 'HOOK_INTAKE', role: 'signing', set: false }],
+      },
     ]);
     expect(baton(['hooks', 'list']).out).toMatch(/MISSING \(baton hooks secret intake\)/);
     const refused = baton(['templates', 'install', 'webhook-intake', '--enable']);
