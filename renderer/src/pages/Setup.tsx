@@ -284,8 +284,8 @@ function DataToLookAt() {
 
 /**
  * Only templates whose requirements are met are offered here, installed enabled; the others are
- * listed with what each waits for and where to set it up (they are not installed: the steps above,
- * or Settings, then the Workflows gallery).
+ * listed with what each waits for and where to set it up (they are not installed: set up what they
+ * need, then come back to this step at #/setup, or install one from a terminal).
  */
 function TemplatesStep() {
   const list = useApi('templates.list', {});
@@ -352,8 +352,10 @@ function TemplatesStep() {
       {waiting.length ? (
         <>
           <h3 id="setup-waiting-title">Waiting for something</h3>
-          <p className="hint">Not installed. Set up what each needs (the steps above, or Settings), then install it from Workflows.</p>
-          <ul className="setup-templates" aria-labelledby="setup-waiting-title" aria-label="Templates that wait">
+          <p className="hint">
+            Not installed. Set up what each needs (the steps above, or Settings), then come back to this step (<a href="#/setup">Setup</a>) or install it from a terminal.
+          </p>
+          <ul className="setup-templates" aria-labelledby="setup-waiting-title">
             {waiting.map((t) => (
               <li key={t.id} data-testid={`setup-template-${t.id}`}>
                 <strong>{t.name}</strong>
@@ -369,6 +371,9 @@ function TemplatesStep() {
                       </li>
                     ))}
                 </ul>
+                <span className="hint setup-desc">
+                  Then: <code>npx baton templates install {t.id} --enable</code>
+                </span>
               </li>
             ))}
           </ul>
