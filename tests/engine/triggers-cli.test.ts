@@ -27,7 +27,8 @@ beforeAll(() => {
 afterAll(() => tmp.cleanup());
 
 describe('baton hooks / schedule (built CLI)', () => {
-  it('lists webhooks without ever printing a secret, and explains where the secret goes on a headless machine', () => {
+  // About ten CLI processes in a row: allow for a loaded machine.
+  it('lists webhooks without ever printing a secret, and explains where the secret goes on a headless machine', { timeout: 180_000 }, () => {
     // The template waits for its secret: installed disabled, refused enabled until the secret is there.
     expect(baton(['templates', 'install', 'webhook-intake']).code).toBe(0);
     const missing = baton(['--json', 'hooks', 'list']);
