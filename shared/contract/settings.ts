@@ -53,6 +53,7 @@ export const SETTINGS = {
   'email.fromName': def(z.string().trim().max(200).nullable(), 'Sender name'),
   'email.frequencyCap': def(z.number().int('use a whole number').min(1, 'at least 1').max(100, 'at most 100').nullable(), 'Automated e-mails per contact per day, at most', undefined, 3),
   'email.bookingUrl': def(HttpUrl.nullable(), 'Booking link', 'Used by templates as {{ booking_url }}.'),
+  'email.leadMagnetUrl': def(HttpUrl.nullable(), 'Lead magnet link', 'The download your lead-magnet form promises (a guide, a checklist); used by templates as {{ lead_magnet_url }}.'),
   // Incoming e-mail
   'email.imap.host': def(Host.nullable(), 'IMAP server'),
   'email.imap.port': def(Port.nullable(), 'IMAP port', undefined, 993),

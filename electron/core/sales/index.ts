@@ -274,6 +274,7 @@ export const salesDomain = defineDomain({
     'email.fromName',
     'email.frequencyCap',
     'email.bookingUrl',
+    'email.leadMagnetUrl',
     'email.imap.host',
     'email.imap.port',
     'email.imap.secure',

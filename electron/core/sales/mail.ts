@@ -231,6 +231,7 @@ export async function deliver(env: MailEnv, m: OutgoingEmail): Promise<DeliverRe
     sender: { name: cfg.fromName, email: cfg.from },
     unsubscribe_url: unsubscribeUrl,
     booking_url: setting<string | null>(db, 'email.bookingUrl', null),
+    lead_magnet_url: setting<string | null>(db, 'email.leadMagnetUrl', null),
     vars: m.vars ?? {},
   };
   let r: RenderedEmail;
