@@ -181,7 +181,7 @@ export const salesOps = {
   'email.suppressions.list': op('The suppression list.', z.object({ limit: z.number().int().min(1).max(5000).default(200) }).strict(), z.object({ suppressions: z.array(Suppression) })),
   'email.suppressions.add': op('Suppress an address (manual).', z.object({ email: z.string().email('give an e-mail address'), reason: z.enum(SUPPRESSION_REASONS).default('manual') }).strict(), Suppression),
   'email.suppressions.remove': op('Remove an address from the suppression list.', z.object({ email: z.string().min(3) }).strict(), z.object({ removed: z.boolean() })),
-  'email.poll': op('Poll the IMAP mailbox now for replies, bounces and complaints.', Empty, z.object({ seen: z.number(), replies: z.number(), autoReplies: z.number(), bounces: z.number(), complaints: z.number(), unmatched: z.number() })),
+  'email.poll': op('Poll the IMAP mailbox now for replies, bounces, complaints and mailto: unsubscribes.', Empty, z.object({ seen: z.number(), unsubscribes: z.number(), replies: z.number(), autoReplies: z.number(), bounces: z.number(), complaints: z.number(), unmatched: z.number() })),
   'sequences.list': op('Sequences with their active enrollment counts.', Empty,
     z.object({ sequences: z.array(z.object({ id: z.string(), name: z.string(), enabled: z.boolean(), steps: z.number(), active: z.number(), completed: z.number(), exited: z.number() })) })),
   'sequences.get': op('One sequence definition.', z.object({ id: z.string() }).strict(), z.object({ definition: SequenceDef })),

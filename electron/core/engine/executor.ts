@@ -400,7 +400,7 @@ export class Executor {
 
   // ---- ctx.once: exactly-once local writes ----------------------------------
 
-  private onceRecord: Statement | undefined;
+  private onceRecord: Statement<unknown[]> | undefined;
 
   /**
    * One IMMEDIATE transaction on this thread's connection: the outbox row of `key` when it is recorded as
