@@ -229,7 +229,7 @@ export const salesEventTypes = {
   'email.auto_replied': eventType('An automatic reply (out of office …) to an e-mail Baton sent; it does not end sequences.', InboundData, 'contact'),
   'email.bounced': eventType('An e-mail to the contact bounced (the address is suppressed when the bounce is hard).', InboundData, 'contact'),
   'email.complained': eventType('The contact marked an e-mail as spam (the address is suppressed).', InboundData, 'contact'),
-  'email.unsubscribed': eventType('The contact unsubscribed (link, one-click or by hand).', z.object({ via: z.string() }).passthrough().nullable(), 'contact'),
+  'email.unsubscribed': eventType('The contact unsubscribed: via link (the page button), one-click (RFC 8058 POST by the mail client) or mailto (a reply found by the IMAP poll); or by hand.', z.object({ via: z.string() }).passthrough().nullable(), 'contact'),
   'deal.stage_changed': eventType(
     'A deal of the contact moved to another pipeline stage.',
     z.object({ dealId: z.number().int(), from: z.string(), to: z.string(), on: z.string().optional() }).passthrough(),
