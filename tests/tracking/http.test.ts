@@ -7,6 +7,7 @@
  * and segments.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { engineOf } from '../../electron/core/engine';
 import { deliver } from '../../electron/core/sales/mail';
 import { http } from '../support/http-probes';
 import { hrefs, trackingRig, type TrackingRig } from './rig';
@@ -158,6 +159,28 @@ describe('click tracking', () => {
     expect(eventsOf(r, id, 'segment.entered')).toHaveLength(0);
     expect((await get(trackedLinks(r, mail.parsed.html as string)[0]!)).status).toBe(302);
     expect(eventsOf(r, id, 'segment.entered')).toMatchObject([{ segmentId: seg.id, segmentName: 'Clicked lately' }]);
+  });
+  it('a click starts the workflow that listens for email.clicked (a person\'s click only, by its filter)', async () => {
+    rig = await trackingRig();
+    const r = rig;
+    await r.core.call('workflows.import', {
+      definition: {
+        id: 'clicked-pricing',
+        name: 'Follow up a pricing click',
+        trigger: { type: 'event', event: 'email.clicked', filter: 'event.data.machine = false' },
+        nodes: [{ id: 'note', type: 'set', params: { values: { url: '=input.url', linkId: '=input.linkId' } } }],
+      },
+    });
+    const id = (await r.core.call('contacts.create', { email: 'gil@example.com' })).id;
+    const { mail } = await r.send(id, '<p><a href="https://shop.example/pricing">Pricing</a></p>');
+    const [link] = trackedLinks(r, mail.parsed.html as string);
+    expect((await get(link!, { 'user-agent': 'curl/8.5.0' })).status).toBe(302); // a program's click: recorded, filtered out
+    expect((await get(link!)).status).toBe(302);
+    const engine = engineOf(r.core);
+    const d = await engine.dispatchEvents();
+    await engine.drain();
+    const runs = await Promise.all(d.startedRuns.map((runId) => r.core.call('runs.get', { id: runId })));
+    expect(runs.map((x) => [x.workflowId, x.subject, x.output])).toEqual([['clicked-pricing', String(id), { url: 'https://shop.example/pricing', linkId: 1 }]]);
   });
 });
 
