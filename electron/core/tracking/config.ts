@@ -13,8 +13,13 @@ export const DEFAULT_MACHINE_OPEN_SECONDS = 10;
 /** How long a site visitor id (`bt`) from a tracked link identifies the contact. */
 export const VISITOR_DAYS = 90;
 
+/** The settings read, one prepared statement per connection (read on every click, open and site event). */
+const readers = new WeakMap<Sqlite, { get(key: string): unknown }>();
+
 export function setting<T>(db: Sqlite, key: string, fallback: T): T {
-  const row = db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+  let read = readers.get(db);
+  if (!read) readers.set(db, (read = db.prepare('SELECT value FROM settings WHERE key = ?')));
+  const row = read.get(key) as { value: string } | undefined;
   if (!row) return fallback;
   try {
     const v = JSON.parse(row.value) as T | null;
