@@ -67,8 +67,9 @@ describe('click tracking', () => {
     const sneaky = await get(`${tracked[1]!}?to=https://evil.example/`);
     expect(sneaky.status).toBe(302);
     expect(sneaky.headers.get('location')).toBe('https://shop.example/blog');
-    // A program's click is recorded as a machine's.
+    // A program's click (a link scanner) is recorded as a machine's, and scores nothing.
     await get(tracked[1]!, { 'user-agent': 'curl/8.5.0' });
+    expect(await score(r, id)).toBe(before + 10);
     expect(eventsOf(r, id, 'email.clicked').map((e) => [e.linkId, e.machine, e.machineReason])).toEqual([
       [1, false, null],
       [2, false, null],
