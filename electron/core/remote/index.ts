@@ -174,6 +174,8 @@ export class RemoteGateway implements UiSurface {
       onState: (s) => {
         if (this.link !== link) return;
         const was = this.linkState;
+        // Retrying after a failure: the window keeps saying why it is down until the retry succeeds or fails anew.
+        if (s.state === 'connecting' && was?.state === 'down') return;
         this.linkState = s;
         if (s.state === 'down' && was?.state !== 'down') this.core.log.warn('remote server not usable', { url: link.base, problem: s.problem });
         if (s.state === 'connected' && was?.state === 'down') this.core.log.info('remote server back', { url: link.base });
