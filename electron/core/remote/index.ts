@@ -20,7 +20,9 @@ import {
   type EventPayload,
   type WindowConnection,
 } from '../../../shared/api';
+import { eq } from 'drizzle-orm';
 import { EventBus } from '../bus';
+import { settings } from '../db/schema';
 import type { Core } from '../core';
 import { defineDomain } from '../domain';
 import { hostService } from '../env';
@@ -139,7 +141,8 @@ export class RemoteGateway implements UiSurface {
 
   async forget(): Promise<void> {
     this.closeLink();
-    this.core.setSetting('connection.remote', null);
+    // Absent, not null: the settings table keeps no null values.
+    this.core.orm.delete(settings).where(eq(settings.key, 'connection.remote')).run();
     this.memoryToken = null;
     if (this.core.secrets.backend().writable) await this.core.secrets.delete(REMOTE_TOKEN_SECRET);
     this.changed();
