@@ -187,6 +187,10 @@ describe('remote connection on real servers', () => {
       server = await startServer(remote.core, { port, rendererDir: ui.dir, closeCore: false });
       await until(() => gw.status().state === 'connected', 'the link to come back');
       expect(changes.at(-1)).toMatchObject({ mode: 'remote', state: 'connected', problem: null });
+      // Each change is a newer revision than the one before (the window keeps the newest).
+      expect(changes.map((x) => x.revision.seq)).toEqual([...changes.map((x) => x.revision.seq)].sort((a, b) => a - b));
+      expect(new Set(changes.map((x) => x.revision.seq)).size).toBe(changes.length);
+      expect(gw.status().revision).toEqual(changes.at(-1)!.revision);
       expect(await gw.call('system.info', {})).toMatchObject({ dataDir: remote.dir });
 
       // Back to this computer: local data and events again; the address stays, with the token.

@@ -4,7 +4,7 @@
  * connection state while the host's remote is down, and the CLI's --url/--token.
  */
 import { describe, expect, it } from 'vitest';
-import { classifyRemoteFailure, isLocalOnlyOp, parseRemoteUrl, remoteBackoffMs, remoteProblemMessage, remoteTokenProblem } from '../shared/api';
+import { classifyRemoteFailure, isLocalOnlyOp, isNewerConnection, parseRemoteUrl, remoteBackoffMs, remoteProblemMessage, remoteTokenProblem } from '../shared/api';
 import { parseRemoteEvent } from '../electron/core/remote/client';
 import { remoteOf, setRemoteArgs, splitRemoteArgs } from '../electron/cli/context';
 import { describeConnection, initialConnection, OFFLINE_AFTER, reduceConnection, type Connection } from '../renderer/src/api/connection';
@@ -70,6 +70,15 @@ describe('which failure means what', () => {
     expect(remoteBackoffMs(30, 0.5)).toBe(30_000);
     expect(remoteBackoffMs(1, 0)).toBe(400);
     expect(remoteBackoffMs(30, 0.999)).toBeLessThanOrEqual(36_000);
+  });
+
+  it('the window keeps the newest connection state, not the last to arrive; a restarted host always wins', () => {
+    const r = (boot: string, seq: number) => ({ revision: { boot, seq } });
+    expect(isNewerConnection(null, r('a', 0))).toBe(true);
+    expect(isNewerConnection(r('a', 3), r('a', 4))).toBe(true);
+    expect(isNewerConnection(r('a', 3), r('a', 3))).toBe(true);
+    expect(isNewerConnection(r('a', 4), r('a', 3))).toBe(false);
+    expect(isNewerConnection(r('a', 9), r('b', 0))).toBe(true);
   });
 
   it('the host answers only connection.* itself while attached', () => {

@@ -26,6 +26,12 @@ export const WindowConnection = z.object({
   retryAt: z.string().nullable(),
   /** Where the token is kept: the secret store, or only in memory until Baton stops (no writable store). */
   tokenStorage: z.enum(['secrets', 'memory']).nullable(),
+  /**
+   * Which state this is: `boot` is new each time the host starts, `seq` counts
+   * the host's changes. An answer and an event travel on different channels, so
+   * the window keeps the newest (see isNewerConnection), not the last to arrive.
+   */
+  revision: z.object({ boot: z.string(), seq: z.number().int().nonnegative() }),
 });
 export type WindowConnection = z.infer<typeof WindowConnection>;
 
@@ -149,6 +155,12 @@ function hostOf(origin: string): string {
 export function remoteBackoffMs(failures: number, rand: number = Math.random()): number {
   const base = Math.min(30_000, 500 * 2 ** Math.max(0, failures - 1));
   return Math.round(base * (0.8 + 0.4 * rand));
+}
+
+/** Whether `next` is at least as new as `prev` (a restarted host starts a new boot, so its state always wins). */
+export function isNewerConnection(prev: Pick<WindowConnection, 'revision'> | null, next: Pick<WindowConnection, 'revision'>): boolean {
+  if (!prev || prev.revision.boot !== next.revision.boot) return true;
+  return next.revision.seq >= prev.revision.seq;
 }
 
 /** Operations the host answers itself even while attached (they choose the connection). */

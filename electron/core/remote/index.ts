@@ -20,6 +20,7 @@ import {
   type EventPayload,
   type WindowConnection,
 } from '../../../shared/api';
+import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { EventBus } from '../bus';
 import { settings } from '../db/schema';
@@ -49,6 +50,9 @@ export class RemoteGateway implements UiSurface {
   private linkState: LinkState | null = null;
   private memoryToken: { url: string; token: string } | null = null;
   private serving = false;
+  /** The revision of the state (connection.changed counts it up). */
+  private readonly boot = randomUUID();
+  private seq = 0;
   private readonly offLocal: () => void;
 
   constructor(
@@ -89,7 +93,8 @@ export class RemoteGateway implements UiSurface {
   status(): WindowConnection {
     const s = this.stored();
     const tokenStorage = s ? (this.memoryToken?.url === s.url ? 'memory' : 'secrets') : null;
-    if (!this.link) return { mode: 'local', url: s?.url ?? null, state: 'connected', problem: null, message: null, retryAt: null, tokenStorage };
+    const revision = { boot: this.boot, seq: this.seq };
+    if (!this.link) return { mode: 'local', url: s?.url ?? null, state: 'connected', problem: null, message: null, retryAt: null, tokenStorage, revision };
     const l = this.linkState ?? { state: 'connecting' as const };
     return {
       mode: 'remote',
@@ -99,6 +104,7 @@ export class RemoteGateway implements UiSurface {
       message: l.state === 'down' ? l.message : null,
       retryAt: l.state === 'down' ? new Date(l.retryAt).toISOString() : null,
       tokenStorage,
+      revision,
     };
   }
 
@@ -201,6 +207,7 @@ export class RemoteGateway implements UiSurface {
   }
 
   private changed(): void {
+    this.seq += 1;
     const s = this.status();
     this.core.bus.emit('connection.changed', s);
   }

@@ -4,7 +4,7 @@
  * the token from `#token=…`, storage, or the sign-in screen.
  */
 import { create } from 'zustand';
-import type { EventName, EventPayload, OpInput, OpName, OpOutput, Transport, WindowConnection } from '../../../shared/api';
+import { isNewerConnection, type EventName, type EventPayload, type OpInput, type OpName, type OpOutput, type Transport, type WindowConnection } from '../../../shared/api';
 import { connectionStore } from './connection';
 import { HttpTransport, type WebSocketCtor } from './httpTransport';
 import { IpcTransport, type BatonBridge } from './ipcTransport';
@@ -52,6 +52,8 @@ let lastSource: string | null = null;
  * (decisions queue up); when the window switches to another store, pages reload.
  */
 export function applyWindowConnection(c: WindowConnection): void {
+  // An older state arriving late (an answer overtaken by an event, or the reverse) changes nothing.
+  if (!isNewerConnection(useWindowConnection.getState().conn, c)) return;
   const source = c.mode === 'remote' ? `remote:${c.url ?? ''}` : 'local';
   const switched = lastSource !== null && lastSource !== source;
   lastSource = source;
