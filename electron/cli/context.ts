@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { basename, join, relative, resolve } from 'node:path';
-import { ApiError } from '../../shared/api';
+import { ApiError, operations, type OpInput, type OpName, type OpOutput } from '../../shared/api';
+import { RemoteClient, RemoteError } from '../core/remote/client';
 import { openBaton, type Core } from '../core';
 import { StoreUnavailableError, storeUnavailable } from '../core/db/errors';
 import { NewerSchemaError } from '../core/db/migrate';
@@ -119,6 +120,7 @@ export async function askPassphrase(): Promise<string> {
  * CorruptDatabaseError naming the newest verified backup, and is logged.
  */
 export async function withCore<T>(cmd: Command, fn: (core: Core) => Promise<T>): Promise<T> {
+  if (remoteOf(cmd)) throw new CliExit(`\`baton ${cmd.name()}\` works on this computer's data folder and cannot run against --url/BATON_URL; run it on the server itself.`, EXIT.invalidInput);
   const core = await openBaton({ dataDir: dataDirOf(cmd), host: 'cli', secretOptions: secretOptionsOf(cmd) });
   try {
     return await fn(core);
@@ -126,6 +128,87 @@ export async function withCore<T>(cmd: Command, fn: (core: Core) => Promise<T>):
     throw core.damage(e) ?? e;
   } finally {
     await core.close();
+  }
+}
+
+/** `--url URL` and `--token TOKEN` taken off the command line by main() (see splitRemoteArgs). */
+let remoteArgs: { url?: string; token?: string } = {};
+export function setRemoteArgs(r: { url?: string; token?: string }): void {
+  remoteArgs = r;
+}
+
+/**
+ * Take the global `--url URL` / `--token TOKEN` (also `--url=URL`) off the
+ * command line before commander parses it: `baton token --url` has a flag of
+ * the same name, so there (after the `token` command) `--url` stays the
+ * command's own. Everywhere else they choose the remote server.
+ */
+export function splitRemoteArgs(argv: readonly string[]): { argv: string[]; url?: string; token?: string; problem?: string } {
+  const out: string[] = [];
+  const found: { url?: string; token?: string; problem?: string } = {};
+  let command: string | null = null;
+  const VALUED = new Set(['--data', '--secrets-keyfile']);
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const m = /^--(url|token)(?:=(.*))?$/.exec(a);
+    if (m && !(m[1] === 'url' && command === 'token')) {
+      const value = m[2] ?? argv[i + 1];
+      if (m[2] === undefined) i++;
+      if (value === undefined || (m[2] === undefined && value.startsWith('--'))) found.problem = `--${m[1]} needs a value`;
+      else found[m[1] as 'url' | 'token'] = value;
+      continue;
+    }
+    if (command === null && !a.startsWith('-')) command = a;
+    out.push(a);
+    if (command === null && VALUED.has(a) && i + 1 < argv.length) out.push(argv[++i]!);
+  }
+  return { argv: out, ...found };
+}
+
+/** The remote server of this command: --url (else BATON_URL) with --token (else BATON_TOKEN); null for local data. */
+export function remoteOf(_cmd: Command, env: NodeJS.ProcessEnv = process.env): { url: string; token: string } | null {
+  const url = (remoteArgs.url ?? env.BATON_URL ?? '').trim();
+  if (!url) return null;
+  const token = (remoteArgs.token ?? env.BATON_TOKEN ?? '').trim();
+  if (!token) throw new CliExit(`--url ${url} needs the server's token: give it with --token TOKEN or in BATON_TOKEN (on the server: \`baton token\`).`, EXIT.invalidInput);
+  return { url, token };
+}
+
+/** What a command calls operations on: the local core, or a remote server's HTTP API. */
+export interface Api {
+  call<N extends OpName>(name: N, input: OpInput<N>): Promise<OpOutput<N>>;
+}
+
+/**
+ * Run `fn` against the remote server when --url/BATON_URL is given, else
+ * against the local core (opened for the command and closed after; passed as
+ * the second argument, null when remote). Connection failures of the remote
+ * become one clear sentence: unreachable, bad certificate, bad token, refused host.
+ */
+export async function withApi<T>(cmd: Command, fn: (api: Api, core: Core | null) => Promise<T>): Promise<T> {
+  const remote = remoteOf(cmd);
+  if (!remote) return withCore(cmd, (core) => fn(core, core));
+  let client: RemoteClient;
+  try {
+    client = new RemoteClient(remote);
+  } catch (e) {
+    throw new CliExit(`--url: ${(e as Error).message.replace(/^url: /, '')}`, EXIT.invalidInput);
+  }
+  const api: Api = {
+    call: async (name, input) => operations[name].output.parse(await client.call(name, input)) as OpOutput<typeof name>,
+  };
+  try {
+    return await fn(api, null);
+  } catch (e) {
+    if (e instanceof RemoteError) {
+      const hint = e.problem === 'bad_token' ? ' (the token came from ' + (remoteArgs.token ? '--token' : 'BATON_TOKEN') + ')' : '';
+      throw new CliExit(e.message + hint, EXIT.failed);
+    }
+    throw e;
   }
 }
 

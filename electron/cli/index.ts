@@ -1,13 +1,16 @@
 /** The `baton` command: parse the command line (commands in program.ts), run it, set the exit code. */
 import { buildProgram } from './program';
-import { reportError } from './context';
+import { CliExit, EXIT, reportError, setRemoteArgs, splitRemoteArgs } from './context';
 
 export { buildProgram };
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    const split = splitRemoteArgs(argv);
+    if (split.problem) throw new CliExit(`${split.problem}: baton --url https://baton.example.com --token TOKEN <command>`, EXIT.invalidInput);
+    setRemoteArgs({ ...(split.url !== undefined ? { url: split.url } : {}), ...(split.token !== undefined ? { token: split.token } : {}) });
+    await program.parseAsync(split.argv, { from: 'user' });
     // A command that reports a problem without throwing (doctor) sets process.exitCode.
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {

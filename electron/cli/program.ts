@@ -29,6 +29,10 @@ export function buildProgram(): Command {
     .option('--data <dir>', 'data folder (default: $BATON_DATA_DIR, else the one Baton folder of this OS: ~/.local/share/baton on Linux, ~/Library/Application Support/Baton on macOS, %APPDATA%\\Baton on Windows)')
     .option('--secrets-keyfile <file>', 'key file of the encrypted secrets file (else $BATON_SECRETS_KEYFILE); used when no OS keychain answers')
     .option('--json', 'machine-readable output')
+    .addHelpText(
+      'after',
+      '\nA remote server (its HTTP API; see docs/cli.md):\n  baton --url https://baton.example.com --token TOKEN <command>   (or BATON_URL and BATON_TOKEN)',
+    )
     .showHelpAfterError()
     .exitOverride();
   for (const register of COMMANDS) register(program);

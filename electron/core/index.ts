@@ -10,6 +10,7 @@ import { billingDomain } from './billing';
 import { systemDomain } from './api/system';
 import { Core, type CoreOptions } from './core';
 import { crmDomain } from './crm';
+import { connectionDomain } from './remote';
 import type { AnyDomain } from './domain';
 import { engineDomain } from './engine';
 import { triggersDomain } from './engine/triggers';
@@ -20,7 +21,7 @@ import { trackingDomain } from './tracking';
 import { wordpressDomain } from './wordpress';
 
 /** Every domain, in the order they are composed (a domain comes after those it requires). */
-export const DOMAINS: readonly AnyDomain[] = [systemDomain, engineDomain, triggersDomain, crmDomain, aiDomain, salesDomain, trackingDomain, wordpressDomain, billingDomain, setupDomain];
+export const DOMAINS: readonly AnyDomain[] = [systemDomain, engineDomain, triggersDomain, crmDomain, aiDomain, salesDomain, trackingDomain, wordpressDomain, billingDomain, setupDomain, connectionDomain];
 
 export async function openBaton(opts: CoreOptions, domains: readonly AnyDomain[] = DOMAINS): Promise<Core> {
   const core = await Core.open(opts);

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { Core } from '../core';
 import { resolveDataDir } from '../core/paths';
 import { startHost, type RunningHost } from '../server/host';
-import { createCallHandler, EngineTrayState, forwardEvents, notifyEscalations } from './logic/host';
+import { createCallHandler, EngineTrayState, forwardEvents, notifyEscalations, windowCore } from './logic/host';
 import { CALL_CHANNEL, EVENT_CHANNEL, NAVIGATE_EVENT } from './logic/ipc';
 import type { NavigateTarget } from './logic/notifications';
 import { desktopPort, nativeBindingPath, preloadPath, rendererTarget } from './logic/paths';
@@ -93,9 +93,11 @@ function hardenContents(): void {
 }
 
 function registerIpc(c: Core): void {
-  const handle = createCallHandler(c, target.url);
+  // The window's surface: this core, or the remote server it is attached to.
+  const ui = windowCore(c);
+  const handle = createCallHandler(ui, target.url);
   ipcMain.handle(CALL_CHANNEL, (event, name: unknown, input: unknown) => handle(event.senderFrame?.url, name, input));
-  forwardEvents(c, (name, payload) => {
+  forwardEvents(ui, (name, payload) => {
     if (win && !win.isDestroyed()) win.webContents.send(EVENT_CHANNEL, name, payload);
   });
 }
@@ -220,10 +222,11 @@ function createTray(): void {
 // ---- engine state and notifications ------------------------------------------
 
 function followEngine(c: Core): void {
-  const state = new EngineTrayState(c, refreshTray);
+  const ui = windowCore(c);
+  const state = new EngineTrayState(ui, refreshTray);
   engineState = state;
   const detach = state.attach();
-  notifyEscalations(c, (n, to) => {
+  notifyEscalations(ui, (n, to) => {
     if (!Notification.isSupported()) return;
     const notification = new Notification({ title: n.title, body: n.body, urgency: n.urgency, silent: n.silent });
     liveNotifications.add(notification);

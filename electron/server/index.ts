@@ -16,6 +16,7 @@ import { ApiError } from '../../shared/api';
 import type { Core, PublicResponse, RouteLimits } from '../core/core';
 import { storeUnavailable } from '../core/db/errors';
 import { appRoot } from '../core/resources';
+import { uiOf } from '../core/remote';
 import { storedPublicUrl } from '../../shared/contract/settings';
 import { allowedHosts, checkHostAndOrigin, isLoopback, publicHosts } from './guard';
 import { RateLimiter } from './ratelimit';
@@ -258,6 +259,8 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
   const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const limiter = opts.rateLimiter ?? new RateLimiter();
   const rendererDir = opts.rendererDir ?? join(appRoot(), 'out', 'renderer');
+  // The window's operations and events: this core's, or a remote server's while attached (electron/core/remote).
+  const ui = uiOf(core);
   const { token, file: tokenFile, fixedMode } = loadOrCreateToken(core.dataDir);
   if (fixedMode) core.log.warn('server token file was readable by others; its mode was set to 0600', { file: tokenFile });
 
@@ -326,7 +329,7 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
         ]);
       }
     }
-    const result = await core.call(name, input);
+    const result = await ui.call(name, input);
     sendJson(res, 200, { result });
   }
 
@@ -513,7 +516,7 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       clients.add(ws);
-      const off = core.bus.onAny((event, payload) => {
+      const off = ui.bus.onAny((event, payload) => {
         if (ws.readyState !== ws.OPEN) return;
         if (ws.bufferedAmount > MAX_WS_BUFFER) {
           ws.terminate();

@@ -175,6 +175,8 @@ export const INTERNAL_SETTINGS = {
   // Billing (Stripe; docs/billing.md)
   'billing.apiUrl': def(HttpUrl.nullable(), 'Stripe API address', 'Leave empty for Stripe (https://api.stripe.com); set for a Stripe-compatible test server or a proxy.'),
   'billing.reconcileMinutes': def(z.number().int('use a whole number of minutes').min(5, 'at least 5 minutes').max(1440, 'at most 1440 minutes (a day)').nullable(), 'Reconcile with Stripe every (minutes)', undefined, 60),
+  // Connection of the window (electron/core/remote): the remote server's address and whether it is in use; its token is in the secret store
+  'connection.remote': def(z.object({ url: z.string(), attached: z.boolean() }).strict().nullable(), 'Remote Baton server the window uses (Settings > Connections)'),
   // Desktop window
   'window.bounds': def(z.object({ x: z.number().int(), y: z.number().int(), width: z.number().int().min(1).max(100_000), height: z.number().int().min(1).max(100_000) }).strict(), 'Window position and size'),
 } satisfies Record<string, SettingDef>;

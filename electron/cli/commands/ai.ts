@@ -1,13 +1,13 @@
 /** `baton ai status|waiting|release`. */
 import type { Command } from 'commander';
-import { CliExit, EXIT, print, withCore } from '../context';
+import { CliExit, EXIT, print, withApi } from '../context';
 
 export function register(program: Command): void {
   const ai = program.command('ai').description('AI steps (Claude): status and spend, steps waiting for the key or budget, and releasing them.');
   ai.command('status')
     .description("Model, whether the Anthropic key is stored, and today's spend against the daily cap.")
     .action(async (_o: unknown, cmd: Command) => {
-      const s = await withCore(cmd, (core) => core.call('ai.status', {}));
+      const s = await withApi(cmd, (core) => core.call('ai.status', {}));
       print(cmd, s, () =>
         [
           `Key: ${s.keyPresent ? 'stored' : 'not stored (baton secrets set ANTHROPIC_API_KEY)'}`,
@@ -19,7 +19,7 @@ export function register(program: Command): void {
   ai.command('waiting')
     .description('AI steps waiting for the Anthropic key (and your go-ahead) or for budget.')
     .action(async (_o: unknown, cmd: Command) => {
-      const w = await withCore(cmd, (core) => core.call('ai.waiting', {}));
+      const w = await withApi(cmd, (core) => core.call('ai.waiting', {}));
       print(cmd, w, () => waitingText(w));
     });
   ai.command('release')
@@ -27,7 +27,7 @@ export function register(program: Command): void {
     .argument('<action>', 'run | discard')
     .action(async (action: string, _o: unknown, cmd: Command) => {
       if (action !== 'run' && action !== 'discard') throw new CliExit(`action must be "run" or "discard" (got "${action}"); nothing was changed.`, EXIT.invalidInput);
-      const r = await withCore(cmd, (core) => core.call('ai.release', { action }));
+      const r = await withApi(cmd, (core) => core.call('ai.release', { action }));
       print(cmd, r, () => r.message);
     });
 }

@@ -1,7 +1,7 @@
 /** `baton approvals list|show|decide`. */
 import { InvalidArgumentError, type Command } from 'commander';
 import type { Approval } from '../../../shared/api';
-import { CliExit, print, withCore } from '../context';
+import { CliExit, print, withApi } from '../context';
 
 const line = (a: Approval) =>
   `${a.id}  ${a.status}  ${a.title}${a.confidence !== null ? `  confidence ${a.confidence}` : ''}  run ${a.runId}${a.expiresAt ? `  expires ${a.expiresAt}` : ''}`;
@@ -13,14 +13,14 @@ export function register(program: Command): void {
     .option('--status <status>', 'pending, approved, rejected, expired, cancelled or all', 'pending')
     .option('--limit <n>', 'how many (default 50)', (v) => Number(v))
     .action(async (o: { status: string; limit?: number }, cmd: Command) => {
-      const r = await withCore(cmd, (core) => core.call('approvals.list', { status: o.status as 'pending', ...(o.limit ? { limit: o.limit } : {}) }));
+      const r = await withApi(cmd, (core) => core.call('approvals.list', { status: o.status as 'pending', ...(o.limit ? { limit: o.limit } : {}) }));
       print(cmd, r, () => (r.approvals.length ? r.approvals.map(line).join('\n') : `No ${o.status === 'all' ? '' : `${o.status} `}approvals.`));
     });
   ap.command('show')
     .description('One approval with its payload.')
     .argument('<id>', 'approval id')
     .action(async (id: string, _o: unknown, cmd: Command) => {
-      const a = await withCore(cmd, (core) => core.call('approvals.get', { id }));
+      const a = await withApi(cmd, (core) => core.call('approvals.get', { id }));
       print(cmd, a, () =>
         [line(a), a.reason ? `reason: ${a.reason}` : '', `payload: ${JSON.stringify(a.payload, null, 2)}`, a.decidedAt ? `decided by ${a.decidedBy} at ${a.decidedAt}${a.decisionReason ? `: ${a.decisionReason}` : ''}` : '']
           .filter(Boolean)
@@ -42,7 +42,7 @@ export function register(program: Command): void {
     .option('--by <name>', 'who decides (default: cli)')
     .action(async (id: string, decision: string, o: { payload?: unknown; reason?: string; by?: string }, cmd: Command) => {
       if (decision !== 'approve' && decision !== 'reject') throw new CliExit(`decision must be "approve" or "reject", got "${decision}"`, 2);
-      const r = await withCore(cmd, (core) =>
+      const r = await withApi(cmd, (core) =>
         core.call('approvals.decide', { id, decision, ...(o.payload !== undefined ? { payload: o.payload } : {}), ...(o.reason ? { reason: o.reason } : {}), by: o.by ?? 'cli' }),
       );
       print(cmd, r, () => r.message);

@@ -1,6 +1,6 @@
 /** `baton billing status|reconcile|kpi|invoices` (docs/billing.md). */
 import type { Command } from 'commander';
-import { CliExit, EXIT, print, withCore } from '../context';
+import { CliExit, EXIT, print, withApi } from '../context';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const today = () => new Date().toISOString().slice(0, 10);
@@ -12,7 +12,7 @@ export function register(program: Command): void {
   b.command('status')
     .description('Whether the Stripe keys are stored (never shown), the webhook address to give Stripe, the last reconcile and what is mirrored.')
     .action(async (_o: unknown, cmd: Command) => {
-      const s = await withCore(cmd, (core) => core.call('billing.status', {}));
+      const s = await withApi(cmd, (core) => core.call('billing.status', {}));
       print(cmd, s, () =>
         [
           `Stripe key (STRIPE_SECRET_KEY): ${s.keyStored ? `stored (${s.keyMode})` : 'not stored (baton secrets set STRIPE_SECRET_KEY)'}`,
@@ -27,7 +27,7 @@ export function register(program: Command): void {
   b.command('reconcile')
     .description('Read what changed in Stripe since the last reconcile into the mirror now (heals missed webhooks).')
     .action(async (_o: unknown, cmd: Command) => {
-      const r = await withCore(cmd, (core) => core.call('billing.reconcile', {}));
+      const r = await withApi(cmd, (core) => core.call('billing.reconcile', {}));
       const c = r.counts;
       print(cmd, r, () =>
         [
@@ -44,7 +44,7 @@ export function register(program: Command): void {
       const from = o.from ?? daysAgo(29);
       const to = o.to ?? today();
       for (const [k, v] of [['--from', from], ['--to', to]] as const) if (!DAY.test(v)) throw new CliExit(`${k} must be a day such as 2025-03-01 (got "${v}").`, EXIT.invalidInput);
-      const k = await withCore(cmd, (core) => core.call('billing.kpi', { from, to }));
+      const k = await withApi(cmd, (core) => core.call('billing.kpi', { from, to }));
       const pct = (n: number | null) => (n === null ? '–' : `${n}%`);
       print(cmd, k, () =>
         [
@@ -61,7 +61,7 @@ export function register(program: Command): void {
     .option('--status <status>', 'draft | open | paid | void | uncollectible | failed')
     .option('--limit <n>', 'how many (default 50)', (v) => Number(v))
     .action(async (o: { status?: string; limit?: number }, cmd: Command) => {
-      const r = await withCore(cmd, (core) => core.call('billing.invoices.list', { ...(o.status ? { status: o.status as 'open' } : {}), ...(o.limit ? { limit: o.limit } : {}) }));
+      const r = await withApi(cmd, (core) => core.call('billing.invoices.list', { ...(o.status ? { status: o.status as 'open' } : {}), ...(o.limit ? { limit: o.limit } : {}) }));
       print(cmd, r, () => r.rows.map((i) => `${i.id}  ${i.status}${i.failedAt && i.status !== 'paid' ? ' (payment failed)' : ''}  ${money(i.amountDue)}  ${i.email ?? i.customerId ?? ''}  ${i.hostedInvoiceUrl ?? ''}`).join('\n') || 'No invoices.');
     });
 }

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { basename } from 'node:path';
 import { exportContacts, importCsv, previewCsv } from '../../core/crm/csv';
 import { storeOf } from '../../core/crm/store';
-import { CliExit, print, withCore } from '../context';
+import { CliExit, print, withApi, withCore } from '../context';
 
 function parseJsonMap(value: string): Record<string, string> {
   let v: unknown;
@@ -90,7 +90,7 @@ export function register(program: Command): void {
     .command('rescore')
     .description('Re-score every live contact now (a running Baton also does it at its maintenance).')
     .action(async (_o: unknown, cmd: Command) => {
-      const r = await withCore(cmd, (core) => core.call('scoring.rescore', {}));
+      const r = await withApi(cmd, (core) => core.call('scoring.rescore', {}));
       print(cmd, r, () => `Re-scored ${r.rescored} contacts: ${r.changed} changed, ${r.crossed} crossed a threshold (${r.durationMs} ms).`);
     });
 
@@ -105,7 +105,7 @@ export function register(program: Command): void {
     .option('--deleted', 'list deleted (restorable) contacts')
     .action(async (o: { search?: string; segment?: number; sort?: string; limit: number; offset: number; deleted?: boolean }, cmd: Command) => {
       const [field, dir] = (o.sort ?? 'createdAt:desc').split(':');
-      const r = await withCore(cmd, (core) =>
+      const r = await withApi(cmd, (core) =>
         core.call('contacts.list', {
           search: o.search,
           segmentId: o.segment,

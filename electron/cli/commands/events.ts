@@ -1,7 +1,7 @@
 /** `baton events add`: record activity on a contact. */
 import { InvalidArgumentError, type Command } from 'commander';
 import { INGEST_EVENT_TYPES } from '../../../shared/api';
-import { print, withCore } from '../context';
+import { print, withApi } from '../context';
 
 function parseData(value: string): Record<string, unknown> {
   let v: unknown;
@@ -25,7 +25,7 @@ export function register(program: Command): void {
     .option('--at <time>', 'when (ISO 8601; default now)')
     .option('--props <json>', 'event data as a JSON object (--data names the data folder)', parseData)
     .action(async (o: { type: string; email?: string; contact?: string; at?: string; props?: Record<string, unknown> }, cmd: Command) => {
-      const r = await withCore(cmd, (core) =>
+      const r = await withApi(cmd, (core) =>
         core.call('events.ingest', {
           events: [
             {

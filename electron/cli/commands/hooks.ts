@@ -1,7 +1,7 @@
 /** `baton hooks list|secret` and `baton schedule fires`: webhook secrets and schedule history. */
 import type { Command } from 'commander';
 import { HookAuth } from '../../../shared/api';
-import { CliExit, EXIT, print, withCore } from '../context';
+import { CliExit, EXIT, print, withApi } from '../context';
 import { readSecretValue } from './system';
 
 export function register(program: Command): void {
@@ -10,7 +10,7 @@ export function register(program: Command): void {
     .command('list')
     .description('Webhooks: slug, workflow, path and whether a secret is set (never the secret).')
     .action(async (_o: unknown, cmd: Command) => {
-      const r = await withCore(cmd, (core) => core.call('hooks.list', {}));
+      const r = await withApi(cmd, (core) => core.call('hooks.list', {}));
       print(cmd, r, () =>
         r.hooks.length
           ? r.hooks
@@ -28,7 +28,7 @@ export function register(program: Command): void {
     .description('Generate a new secret for a webhook, store it in the keychain and print it once (the old one stops working).')
     .argument('<slug>', 'the webhook slug (the part after /hooks/)')
     .action(async (slug: string, _o: unknown, cmd: Command) => {
-      const r = await withCore(cmd, (core) => core.call('hooks.rotateSecret', { slug }));
+      const r = await withApi(cmd, (core) => core.call('hooks.rotateSecret', { slug }));
       print(cmd, r, () =>
         [
           `New secret for ${r.path} (stored as ${r.secretName}; it is shown only now):`,
@@ -50,7 +50,7 @@ export function register(program: Command): void {
     .action(async (slug: string, o: { verify?: boolean }, cmd: Command) => {
       const value = await readSecretValue(o.verify ? `the verify token of ${slug}` : `the secret of ${slug}`);
       if (!value.trim()) throw new CliExit('The value is empty; pipe it on standard input. Nothing was stored.', EXIT.invalidInput);
-      const r = await withCore(cmd, (core) => core.call('hooks.setSecret', { slug, role: o.verify ? 'verify' : 'signing', value }));
+      const r = await withApi(cmd, (core) => core.call('hooks.setSecret', { slug, role: o.verify ? 'verify' : 'signing', value }));
       print(cmd, r, () => `Stored the ${r.role === 'verify' ? 'verify token' : 'secret'} of /hooks/${r.slug} as ${r.secretName}.`);
     });
   hooks
@@ -72,7 +72,7 @@ export function register(program: Command): void {
       if (!parsed.success) {
         throw new CliExit(`Invalid authentication: ${parsed.error.issues.map((i) => `${['auth', ...i.path].join('.')}: ${i.message}`).join('; ')}. Nothing was changed.`, EXIT.invalidInput);
       }
-      const r = await withCore(cmd, (core) => core.call('hooks.configure', { slug, auth: parsed.data }));
+      const r = await withApi(cmd, (core) => core.call('hooks.configure', { slug, auth: parsed.data }));
       print(cmd, r, () => `/hooks/${r.slug} now authenticates with ${r.auth.type} (workflow ${r.workflowId} version ${r.version}).`);
     });
 
@@ -83,7 +83,7 @@ export function register(program: Command): void {
     .argument('[workflow]', 'only this workflow')
     .option('--limit <n>', 'how many (default 50)', (v) => Number(v), 50)
     .action(async (workflow: string | undefined, o: { limit: number }, cmd: Command) => {
-      const r = await withCore(cmd, (core) => core.call('schedules.fires', { limit: o.limit, ...(workflow ? { workflow } : {}) }));
+      const r = await withApi(cmd, (core) => core.call('schedules.fires', { limit: o.limit, ...(workflow ? { workflow } : {}) }));
       print(cmd, r, () =>
         r.fires.length
           ? r.fires.map((f) => `${f.fireAt}  ${f.workflowId}  ${f.status}${f.late ? ' (caught up)' : ''}  ${f.runId ?? f.error ?? ''}`).join('\n')

@@ -1,26 +1,26 @@
 /** `baton pipeline show|scan|tasks|done` (docs/sequences.md "Pipeline"). */
 import type { Command } from 'commander';
-import { print, withCore } from '../context';
+import { print, withApi } from '../context';
 
 export function register(program: Command): void {
   const pl = program.command('pipeline').description('Pipeline stages, stale-deal scan and operator tasks.');
   pl.command('show')
     .description('Stages with entry events, time limits and tasks.')
     .action(async (_o: unknown, cmd: Command) => {
-      const r = await withCore(cmd, (core) => core.call('pipeline.get', {}));
+      const r = await withApi(cmd, (core) => core.call('pipeline.get', {}));
       print(cmd, r, () => r.stages.map((s) => `${s.id}  ${s.name}  enter on: ${s.enterOn.join(', ') || '(deal created)'}  limit: ${s.limitDays ?? '-'} days${s.task ? `  task: ${s.task}` : ''}`).join('\n'));
     });
   pl.command('scan')
     .description('Raise stale-deal alerts now.')
     .action(async (_o: unknown, cmd: Command) => {
-      const r = await withCore(cmd, (core) => core.call('pipeline.scan', {}));
+      const r = await withApi(cmd, (core) => core.call('pipeline.scan', {}));
       print(cmd, r, () => `${r.stale} stale deal(s) alerted.`);
     });
   pl.command('tasks')
     .description('Open tasks (by due date), with who they are for.')
     .option('--all', 'include done tasks')
     .action(async (o: { all?: boolean }, cmd: Command) => {
-      const r = await withCore(cmd, (core) => core.call('tasks.list', o.all ? {} : { status: 'open' }));
+      const r = await withApi(cmd, (core) => core.call('tasks.list', o.all ? {} : { status: 'open' }));
       print(
         cmd,
         r,
@@ -34,7 +34,7 @@ export function register(program: Command): void {
     .description('Mark a task done.')
     .argument('<id>', 'task id', (v) => Number(v))
     .action(async (id: number, _o: unknown, cmd: Command) => {
-      const r = await withCore(cmd, (core) => core.call('tasks.done', { id }));
+      const r = await withApi(cmd, (core) => core.call('tasks.done', { id }));
       print(cmd, r, () => `Task #${r.id} done.`);
     });
 }

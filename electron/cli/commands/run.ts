@@ -3,7 +3,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import type { RunDetail, RunSummary } from '../../../shared/api';
 import { engineOf } from '../../core/engine';
 import { lockHolder } from '../../core/lock';
-import { CliExit, dataDirOf, print, withCore } from '../context';
+import { CliExit, dataDirOf, print, remoteOf, withApi } from '../context';
 
 function json(value: string): unknown {
   try {
@@ -41,15 +41,15 @@ export function register(program: Command): void {
     .option('--wait', 'wait until the run finishes and print it')
     .option('--timeout <seconds>', 'with --wait: give up after this long (the run goes on)', (v) => Number(v))
     .action(async (workflow: string, o: { input?: unknown; key?: string; wait?: boolean; timeout?: number }, cmd: Command) => {
-      const served = lockHolder(dataDirOf(cmd)) !== null;
-      const out = await withCore(cmd, async (core) => {
-        const started = await core.call('runs.start', { workflow, input: o.input ?? {}, ...(o.key ? { idempotencyKey: o.key } : {}) });
+      // A remote server runs its engine itself.
+      const served = remoteOf(cmd) !== null || lockHolder(dataDirOf(cmd)) !== null;
+      const out = await withApi(cmd, async (api, local) => {
+        const started = await api.call('runs.start', { workflow, input: o.input ?? {}, ...(o.key ? { idempotencyKey: o.key } : {}) });
         if (!o.wait) return { started, final: null };
-        const engine = engineOf(core);
-        if (!served) await engine.startStandalone();
+        if (!served && local) await engineOf(local).startStandalone();
         const t0 = Date.now();
         for (;;) {
-          const d = await core.call('runs.get', { id: started.runId });
+          const d = await api.call('runs.get', { id: started.runId });
           if (FINISHED.includes(d.status)) return { started, final: d };
           if (o.timeout !== undefined && Date.now() - t0 > o.timeout * 1000) return { started, final: d };
           await new Promise((r) => setTimeout(r, 100));
@@ -72,7 +72,7 @@ export function register(program: Command): void {
     .option('--limit <n>', 'page size (default 50)', (v) => Number(v))
     .option('--cursor <cursor>', 'the next page (printed by the previous one)')
     .action(async (o: { workflow?: string; status?: string; from?: string; to?: string; limit?: number; cursor?: string }, cmd: Command) => {
-      const r = await withCore(cmd, (core) =>
+      const r = await withApi(cmd, (core) =>
         core.call('runs.list', {
           ...(o.workflow ? { workflow: o.workflow } : {}),
           ...(o.status ? { status: o.status as RunSummary['status'] } : {}),
@@ -89,7 +89,7 @@ export function register(program: Command): void {
     .description('A run with its step timeline.')
     .argument('<id>', 'run id')
     .action(async (id: string, _o: unknown, cmd: Command) => {
-      const d = await withCore(cmd, (core) => core.call('runs.get', { id }));
+      const d = await withApi(cmd, (core) => core.call('runs.get', { id }));
       print(cmd, d, () => detail(d));
     });
   for (const [name, op, text] of [
@@ -101,7 +101,7 @@ export function register(program: Command): void {
       .description(text)
       .argument('<id>', 'run id')
       .action(async (id: string, _o: unknown, cmd: Command) => {
-        const r = await withCore(cmd, (core) => core.call(op, { id }));
+        const r = await withApi(cmd, (core) => core.call(op, { id }));
         print(cmd, r, () => line(r));
       });
   }

@@ -1,7 +1,7 @@
 /** `baton sequences list|save|enroll|unenroll|enrollments|tick` (docs/sequences.md). */
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
-import { CliExit, print, withCore } from '../context';
+import { CliExit, print, withApi } from '../context';
 
 const ids = (v: string, prev: number[] = []) => {
   const n = Number(v);
@@ -14,7 +14,7 @@ export function register(program: Command): void {
   sq.command('list')
     .description('Sequences with enrollment counts.')
     .action(async (_o: unknown, cmd: Command) => {
-      const r = await withCore(cmd, (core) => core.call('sequences.list', {}));
+      const r = await withApi(cmd, (core) => core.call('sequences.list', {}));
       print(cmd, r, () => r.sequences.map((s) => `${s.id}  ${s.name}  ${s.steps} steps  active ${s.active}, completed ${s.completed}, exited ${s.exited}${s.enabled ? '' : '  (disabled)'}`).join('\n') || 'No sequences.');
     });
   sq.command('save')
@@ -27,7 +27,7 @@ export function register(program: Command): void {
       } catch (e) {
         throw new CliExit(`${file}: ${(e as Error).message}`, 2);
       }
-      const r = await withCore(cmd, (core) => core.call('sequences.save', def as never));
+      const r = await withApi(cmd, (core) => core.call('sequences.save', def as never));
       print(cmd, r, () => `Saved sequence ${r.definition.id} (${r.definition.steps.length} steps).`);
     });
   sq.command('enroll')
@@ -35,7 +35,7 @@ export function register(program: Command): void {
     .argument('<sequence>')
     .argument('<contactIds...>', 'contact ids', ids)
     .action(async (sequenceId: string, contactIds: number[], _o: unknown, cmd: Command) => {
-      const r = await withCore(cmd, (core) => core.call('sequences.enroll', { sequenceId, contactIds }));
+      const r = await withApi(cmd, (core) => core.call('sequences.enroll', { sequenceId, contactIds }));
       print(cmd, r, () => [`${r.enrolled.length} enrolled.`, ...r.skipped.map((s) => `contact ${s.contactId} skipped: ${s.reason}`)].join('\n'));
     });
   sq.command('unenroll')
@@ -43,20 +43,20 @@ export function register(program: Command): void {
     .argument('<contactId>', 'contact id', (v) => ids(v)[0]!)
     .option('--sequence <id>', 'only this sequence')
     .action(async (contactId: number, o: { sequence?: string }, cmd: Command) => {
-      const r = await withCore(cmd, (core) => core.call('sequences.unenroll', { contactId, ...(o.sequence ? { sequenceId: o.sequence } : {}) }));
+      const r = await withApi(cmd, (core) => core.call('sequences.unenroll', { contactId, ...(o.sequence ? { sequenceId: o.sequence } : {}) }));
       print(cmd, r, () => `${r.exited} enrollment(s) ended.`);
     });
   sq.command('enrollments')
     .description('Enrollments of a sequence.')
     .argument('<sequence>')
     .action(async (sequenceId: string, _o: unknown, cmd: Command) => {
-      const r = await withCore(cmd, (core) => core.call('sequences.enrollments', { sequenceId }));
+      const r = await withApi(cmd, (core) => core.call('sequences.enrollments', { sequenceId }));
       print(cmd, r, () => r.enrollments.map((e) => `contact ${e.contactId}  ${e.status}${e.exitReason ? ` (${e.exitReason})` : ''}  step ${e.stepIndex}  next ${e.nextAt}${e.lastError ? `  last error: ${e.lastError}` : ''}`).join('\n') || 'No enrollments.');
     });
   sq.command('tick')
     .description('Process new events and run due steps now (a running host does this every 30 s).')
     .action(async (_o: unknown, cmd: Command) => {
-      const r = await withCore(cmd, (core) => core.call('sequences.tick', {}));
+      const r = await withApi(cmd, (core) => core.call('sequences.tick', {}));
       print(cmd, r, () => `${r.events} events, ${r.sent} sent, ${r.deferred} deferred, ${r.failed} failed, ${r.completed} completed, ${r.exited} exited`);
     });
 }

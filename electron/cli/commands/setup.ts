@@ -1,7 +1,7 @@
 /** `baton templates list|install` and `baton settings get|set|keys`: first-run steps from a terminal. */
 import { InvalidArgumentError, type Command } from 'commander';
 import { ApiError, INTERNAL_SETTINGS, KNOWN_SETTING_KEYS, SETTINGS, isKnownSetting, knownSetting, unknownSettingMessage } from '../../../shared/api';
-import { print, withCore } from '../context';
+import { print, withApi } from '../context';
 
 function jsonOrText(value: string): unknown {
   try {
@@ -16,7 +16,7 @@ export function register(program: Command): void {
   t.command('list')
     .description('The templates, what each does, whether it is installed, and what it still needs (ready or waits).')
     .action(async (_o: unknown, cmd: Command) => {
-      const r = await withCore(cmd, (core) => core.call('templates.list', {}));
+      const r = await withApi(cmd, (core) => core.call('templates.list', {}));
       print(cmd, r, () =>
         r.templates
           .map((x) => {
@@ -34,7 +34,7 @@ export function register(program: Command): void {
     .argument('<ids...>', 'template ids (see templates list)')
     .option('--enable', 'enable them at once')
     .action(async (ids: string[], o: { enable?: boolean }, cmd: Command) => {
-      const r = await withCore(cmd, (core) => core.call('templates.install', { ids, enable: o.enable === true }));
+      const r = await withApi(cmd, (core) => core.call('templates.install', { ids, enable: o.enable === true }));
       print(cmd, r, () =>
         [
           ...r.installed.map((i) => `Installed ${i.id} (version ${i.version}${i.enabled ? ', enabled' : ', disabled'}).`),
@@ -52,7 +52,7 @@ export function register(program: Command): void {
     .action(async (key: string | undefined, _o: unknown, cmd: Command) => {
       // A mistyped key would print null as if it were merely unset.
       if (key !== undefined && !isKnownSetting(key)) throw new ApiError('invalid_input', unknownSettingMessage(key), [{ path: 'key', message: 'not a setting' }]);
-      const r = await withCore(cmd, (core) => core.call('settings.get', {}));
+      const r = await withApi(cmd, (core) => core.call('settings.get', {}));
       const out = key ? { [key]: r.settings[key] ?? null } : r.settings;
       print(cmd, out, () => Object.entries(out).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join('\n') || 'No settings stored (defaults apply).');
     });
@@ -62,7 +62,7 @@ export function register(program: Command): void {
     .argument('<value>', 'e.g. 587, true, "text", null to clear')
     .action(async (key: string, value: string, _o: unknown, cmd: Command) => {
       if (value === undefined) throw new InvalidArgumentError('give a value');
-      await withCore(cmd, (core) => core.call('settings.set', { key, value: jsonOrText(value) }));
+      await withApi(cmd, (core) => core.call('settings.set', { key, value: jsonOrText(value) }));
       print(cmd, { ok: true }, () => `Set ${key}.`);
     });
   s.command('keys')

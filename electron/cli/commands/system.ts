@@ -16,7 +16,7 @@ import { createKeyFile, type SecretStore } from '../../core/secrets';
 import { VERSION } from '../../core/version';
 import { tokenFile } from '../../server';
 import { runningServer } from '../../server/runtime';
-import { CliExit, dataDirOf, EXIT, print, secretOptionsOf, withCore } from '../context';
+import { CliExit, dataDirOf, EXIT, print, secretOptionsOf, withApi, withCore } from '../context';
 import { fallbackStore, secretBackendCheck } from '../secrets-check';
 
 type Level = 'ok' | 'warn' | 'fail' | 'info';
@@ -208,7 +208,7 @@ export function register(program: Command): void {
       checkSecretName(name);
       const value = await readSecretValue(name);
       if (value.length === 0) throw new CliExit(`The value for ${name} is empty; pipe the value on standard input. Nothing was stored.`, EXIT.invalidInput);
-      const waiting = await withCore(cmd, async (core) => {
+      const waiting = await withApi(cmd, async (core) => {
         await core.call('secrets.set', { name, value });
         // Saving the Anthropic key releases no waiting AI step: say how many wait and how to choose.
         return name === 'ANTHROPIC_API_KEY' ? (await core.call('ai.waiting', {})).key : 0;
@@ -231,7 +231,7 @@ export function register(program: Command): void {
     .command('list')
     .description('Names of the stored secrets (never their values) and the active backend.')
     .action(async (_o: unknown, cmd: Command) => {
-      const out = await withCore(cmd, (core) => core.call('secrets.list', {}));
+      const out = await withApi(cmd, (core) => core.call('secrets.list', {}));
       print(cmd, out, () => [`Backend: ${out.backend.kind} — ${out.backend.detail}`, ...(out.names.length ? out.names : ['(no secrets)'])].join('\n'));
     });
   secrets
@@ -239,7 +239,7 @@ export function register(program: Command): void {
     .description('Delete a secret.')
     .action(async (name: string, _o: unknown, cmd: Command) => {
       checkSecretName(name);
-      const out = await withCore(cmd, (core) => core.call('secrets.delete', { name }));
+      const out = await withApi(cmd, (core) => core.call('secrets.delete', { name }));
       print(cmd, { name, ...out }, () => (out.deleted ? `Deleted ${name}.` : `There was no secret named ${name}.`));
       if (!out.deleted) process.exitCode = EXIT.failed;
     });

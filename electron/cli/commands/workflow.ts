@@ -1,7 +1,7 @@
 /** `baton workflow import|export|list|enable|disable|validate|backfill`. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { CliExit, print, withCore } from '../context';
+import { CliExit, print, withApi } from '../context';
 
 function readJson(file: string): unknown {
   let text: string;
@@ -25,7 +25,7 @@ export function register(program: Command): void {
     .option('--disabled', 'store it disabled')
     .action(async (file: string, o: { disabled?: boolean }, cmd: Command) => {
       const definition = readJson(file);
-      const r = await withCore(cmd, (core) => core.call('workflows.import', { definition, ...(o.disabled ? { enable: false } : {}) }));
+      const r = await withApi(cmd, (core) => core.call('workflows.import', { definition, ...(o.disabled ? { enable: false } : {}) }));
       print(cmd, r, () => (r.changed ? `Imported ${r.id} version ${r.version}${r.created ? ' (new workflow)' : ''}.` : `${r.id} is unchanged (version ${r.version}).`));
     });
   wf.command('validate')
@@ -33,7 +33,7 @@ export function register(program: Command): void {
     .argument('<file>', 'definition file')
     .action(async (file: string, _o: unknown, cmd: Command) => {
       const definition = readJson(file);
-      const r = await withCore(cmd, (core) => core.call('workflows.validate', { definition }));
+      const r = await withApi(cmd, (core) => core.call('workflows.validate', { definition }));
       print(cmd, r, () => (r.ok ? 'Valid.' : r.issues.map((i) => `${i.path}${i.nodeId ? ` (node ${i.nodeId})` : ''}: ${i.message}`).join('\n')));
       if (!r.ok) throw new CliExit(`${r.issues.length} problem(s) in ${file}`, 2);
     });
@@ -43,7 +43,7 @@ export function register(program: Command): void {
     .option('--version <n>', 'a given version (default: current)', (v) => Number(v))
     .option('--out <file>', 'write to a file instead of stdout')
     .action(async (id: string, o: { version?: number; out?: string }, cmd: Command) => {
-      const r = await withCore(cmd, (core) => core.call('workflows.export', { id, ...(o.version !== undefined ? { version: o.version } : {}) }));
+      const r = await withApi(cmd, (core) => core.call('workflows.export', { id, ...(o.version !== undefined ? { version: o.version } : {}) }));
       const text = JSON.stringify(r.definition, null, 2) + '\n';
       if (o.out) {
         writeFileSync(o.out, text);
@@ -53,7 +53,7 @@ export function register(program: Command): void {
   wf.command('list')
     .description('Workflows with enabled, version, last run, next run and 7-day success rate.')
     .action(async (_o: unknown, cmd: Command) => {
-      const r = await withCore(cmd, (core) => core.call('workflows.list', {}));
+      const r = await withApi(cmd, (core) => core.call('workflows.list', {}));
       print(cmd, r, () =>
         r.workflows.length
           ? r.workflows
@@ -77,7 +77,7 @@ export function register(program: Command): void {
     .option('--yes', 'start the runs (after checking the count with a dry run)')
     .action(async (id: string, o: { since?: string; limit?: number; yes?: boolean }, cmd: Command) => {
       if (o.limit !== undefined && (!Number.isInteger(o.limit) || o.limit < 1)) throw new CliExit(`--limit must be a whole number of at least 1 (got ${String(o.limit)}); nothing was started.`, 2);
-      const r = await withCore(cmd, (core) =>
+      const r = await withApi(cmd, (core) =>
         core.call('workflows.backfill', { id, dryRun: !o.yes, ...(o.since ? { since: o.since } : {}), ...(o.limit !== undefined ? { limit: o.limit } : {}) }),
       );
       print(cmd, r, () => {
@@ -97,7 +97,7 @@ export function register(program: Command): void {
       .description(name === 'enable' ? 'Enable a workflow (its triggers start runs).' : 'Disable a workflow (its triggers stop; runs in flight finish).')
       .argument('<id>', 'workflow id')
       .action(async (id: string, _o: unknown, cmd: Command) => {
-        const r = await withCore(cmd, (core) => core.call(op, { id }));
+        const r = await withApi(cmd, (core) => core.call(op, { id }));
         print(cmd, r, () => `${id} ${r.enabled ? 'enabled' : 'disabled'}.`);
       });
   }

@@ -4,7 +4,9 @@
  * drive these against a real core; index.ts plugs Electron's ipcMain,
  * webContents.send, Tray and Notification into them.
  */
+import type { EventBus } from '../../core/bus';
 import type { Core } from '../../core/core';
+import { uiOf } from '../../core/remote';
 import { checkCallArgs, toErrorReply, untrustedSenderReply, type CallReply } from './ipc';
 import {
   approvalNotificationFor,
@@ -18,8 +20,22 @@ import {
 import { isTrustedSender } from './security';
 import { openEscalationsFrom, pausedFrom, pendingCountFrom } from './tray';
 
-/** What the glue needs from the core (the real Core satisfies it). */
-export type HostCore = Pick<Core, 'call' | 'bus' | 'log'>;
+/** What the glue needs from the core (the real Core, and the window's surface from windowCore, satisfy it). */
+export interface HostCore {
+  call(name: string, input: unknown): Promise<unknown>;
+  readonly bus: Pick<EventBus, 'on' | 'onAny'>;
+  readonly log: Core['log'];
+}
+
+/**
+ * What the window, the tray and notifications talk to: the core's UI surface,
+ * which is a remote `baton serve` while the window is attached to one
+ * (electron/core/remote), so the badge and notifications follow the data shown.
+ */
+export function windowCore(core: Core): HostCore {
+  const ui = uiOf(core);
+  return { call: (name, input) => ui.call(name, input), bus: ui.bus, log: core.log };
+}
 
 /**
  * The 'baton:call' handler: refuse frames that are not the app's page, check
@@ -88,6 +104,8 @@ export class EngineTrayState {
       onEvent(this.core, 'approval.created', () => void this.refresh()),
       onEvent(this.core, 'approval.decided', () => void this.refresh()),
       onEvent(this.core, 'escalation.raised', () => void this.refresh()),
+      // Attached to a remote server or back to local: the counts are another store's.
+      onEvent(this.core, 'connection.changed', () => void this.refresh()),
     );
     return () => {
       for (const u of this.unsubs.splice(0)) u();

@@ -4,7 +4,7 @@
  * the token from `#token=…`, storage, or the sign-in screen.
  */
 import { create } from 'zustand';
-import type { EventName, EventPayload, OpInput, OpName, OpOutput, Transport } from '../../../shared/api';
+import { isNewerConnection, type EventName, type EventPayload, type OpInput, type OpName, type OpOutput, type Transport, type WindowConnection } from '../../../shared/api';
 import { connectionStore } from './connection';
 import { HttpTransport, type WebSocketCtor } from './httpTransport';
 import { IpcTransport, type BatonBridge } from './ipcTransport';
@@ -41,6 +41,53 @@ interface Session {
 
 export const useSession = create<Session>(() => ({ status: 'signin', transport: null, notice: null }));
 
+/** The host's connection: this computer's data or a remote server's (Settings > Connections). Null until known. */
+export const useWindowConnection = create<{ conn: WindowConnection | null }>(() => ({ conn: null }));
+
+let lastSource: string | null = null;
+
+/**
+ * A connection.changed (or connection.get) from the host: while it is attached
+ * to a remote server that cannot be used, the window is offline and says why
+ * (decisions queue up); when the window switches to another store, pages reload.
+ */
+export function applyWindowConnection(c: WindowConnection): void {
+  // An older state arriving late (an answer overtaken by an event, or the reverse) changes nothing.
+  if (!isNewerConnection(useWindowConnection.getState().conn, c)) return;
+  const source = c.mode === 'remote' ? `remote:${c.url ?? ''}` : 'local';
+  const switched = lastSource !== null && lastSource !== source;
+  lastSource = source;
+  useWindowConnection.setState({ conn: c });
+  const dispatch = connectionStore.getState().dispatch;
+  if (c.mode === 'remote' && c.state === 'down') {
+    dispatch({ type: 'upstream', ok: false, error: c.message ?? 'The remote Baton server cannot be used.', retryAt: c.retryAt ? Date.parse(c.retryAt) : null, switched });
+  } else {
+    dispatch({ type: 'upstream', ok: true, switched });
+  }
+}
+
+let unwatch: (() => void) | null = null;
+
+/** Follow the host's connection: its events, and a fresh read each time the event stream (re)opens. */
+function watchWindowConnection(t: Transport): void {
+  unwatch?.();
+  lastSource = null;
+  const read = () => {
+    t.call('connection.get', {}).then(applyWindowConnection, () => {
+      // a host without the operation, or not reachable: the stream state says so
+    });
+  };
+  const offEvent = t.on('connection.changed', applyWindowConnection);
+  const offStore = connectionStore.subscribe((s, prev) => {
+    if (s.stream && !prev.stream) read();
+  });
+  read();
+  unwatch = () => {
+    offEvent();
+    offStore();
+  };
+}
+
 let http: HttpTransport | null = null;
 let env: ClientEnv | null = null;
 
@@ -63,6 +110,7 @@ function startHttp(token: string): HttpTransport {
     onUnauthorized: () => signOut('The server did not accept the saved token (it changes when the data folder is new or the token is reset). Paste the current one.'),
   });
   http = t;
+  watchWindowConnection(t);
   t.start();
   return t;
 }
@@ -72,7 +120,9 @@ export function boot(e: ClientEnv): void {
   env = e;
   if (e.bridge) {
     connectionStore.getState().dispatch({ type: 'open' });
-    useSession.setState({ status: 'ready', transport: new IpcTransport(e.bridge), notice: null });
+    const ipc = new IpcTransport(e.bridge);
+    useSession.setState({ status: 'ready', transport: ipc, notice: null });
+    watchWindowConnection(ipc);
     return;
   }
   const { token: fromHash, hash } = takeHashToken(e.hash);
@@ -107,6 +157,8 @@ export async function signIn(input: string): Promise<string | null> {
 }
 
 export function signOut(notice: string | null = null): void {
+  unwatch?.();
+  unwatch = null;
   http?.stop();
   http = null;
   storage()?.removeItem(TOKEN_KEY);

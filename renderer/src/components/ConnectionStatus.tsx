@@ -15,7 +15,7 @@ export function ConnectionStatus({ detailed = false }: { detailed?: boolean }) {
   }, [conn.state]);
   const label = conn.state === 'reconnecting' && conn.epoch === 0 && conn.failures === 0 ? 'Connecting' : LABEL[conn.state];
   return (
-    <div className={`conn conn-${conn.state}`} data-testid={detailed ? 'connection-detail' : 'connection'} data-state={conn.state} role="status" aria-live="polite">
+    <div className={`conn conn-${conn.state}`} data-testid={detailed ? 'connection-detail' : 'connection'} data-state={conn.state} title={describeConnection(conn, now)} role="status" aria-live="polite">
       <span className="conn-dot" aria-hidden="true" />
       <span className="conn-label">{detailed ? describeConnection(conn, now) : label}</span>
       {detailed && conn.lastError && conn.state !== 'connected' ? <span className="muted"> ({conn.lastError})</span> : null}

@@ -10,6 +10,7 @@ import { EscalationRulesCard } from './config/EscalationRules';
 import { FormsCard } from './config/Forms';
 import { WebhooksCard } from './config/Webhooks';
 import { ServerCard } from './settings/ServerCard';
+import { ConnectionsCard } from './settings/ConnectionsCard';
 import { fieldErrorsFromIssues, secretNameProblem, validateSecretForm, type SecretFormErrors } from '../api/secretForm';
 
 const HOSTS: Record<SystemInfo['host'], string> = { electron: 'Desktop app', server: 'Headless server (baton serve)', cli: 'Command line' };
@@ -20,6 +21,7 @@ export function Settings() {
       <PageHeader title="Settings" intro="Where Baton keeps your data, how it reaches your mail and Claude, when it alerts you (and about what), the address the internet reaches it at, your lead-capture forms and webhooks, and your backups." />
       <div className="stack">
         <SystemCard />
+        <ConnectionsCard />
         <GeneralCard />
         <EmailCard />
         <AiCard />
