@@ -13,6 +13,9 @@ import { triggersEvents, triggersOps } from './contract/triggers';
 import { salesEvents, salesOps } from './contract/sales';
 import { setupEvents, setupOps } from './contract/setup';
 import { billingEvents, billingOps } from './contract/billing';
+import { financeEvents, financeOps } from './contract/finance';
+import { reportsEvents, reportsOps } from './contract/reports';
+import { kpiEvents, kpiOps } from './contract/kpi';
 
 export * from './contract/base';
 export * from './contract/system';
@@ -25,6 +28,9 @@ export * from './contract/sales';
 export * from './contract/settings';
 export * from './contract/setup';
 export * from './contract/billing';
+export * from './contract/finance';
+export * from './contract/reports';
+export * from './contract/kpi';
 
 export const operations = {
   ...systemOps,
@@ -35,6 +41,9 @@ export const operations = {
   ...salesOps,
   ...setupOps,
   ...billingOps,
+  ...financeOps,
+  ...reportsOps,
+  ...kpiOps,
 } as const;
 
 export const events = {
@@ -46,6 +55,9 @@ export const events = {
   ...salesEvents,
   ...setupEvents,
   ...billingEvents,
+  ...financeEvents,
+  ...reportsEvents,
+  ...kpiEvents,
 } as const;
 
 export type Operations = typeof operations;

@@ -1,6 +1,7 @@
 /** Handlers of shared/contract/engine.ts: workflows, runs, approvals, escalations, plans, learnings. */
-import { ApiError, TEST_WORKFLOW_PREFIX, isTestWorkflowId, type Approval, type AutomationPeriod, type EngineStatus, type Escalation, type NodeStats, type RunSummary, type StepDetail } from '../../../shared/api';
+import { ApiError, TEST_WORKFLOW_PREFIX, isTestWorkflowId, type Approval, type AutomationKpi, type AutomationPeriod, type EngineStatus, type Escalation, type NodeStats, type RunSummary, type StepDetail } from '../../../shared/api';
 import type { Core } from '../core';
+import type { Sqlite } from '../db/open';
 import { compiled } from './compile';
 import type { Engine } from './engine';
 import { validateWorkflow } from './validate';
@@ -91,6 +92,71 @@ const APPROVAL_SELECT = `SELECT a.*, w.name AS workflow_name,
 const HOUR = 3_600_000;
 /** Test runs (workflows.testRun) run under the test twin `test~<id>` and never count in the KPIs. */
 const NOT_TEST = `substr(workflow_id, 1, ${TEST_WORKFLOW_PREFIX.length}) <> '${TEST_WORKFLOW_PREFIX}'`;
+
+/**
+ * kpi.automation (also read by the kpi.read node in any thread): finished runs of [from, to] (UTC days,
+ * inclusive, by finish time) and of the period of the same length before it, and failures in the 24 hours before `now`.
+ */
+export function automationKpi(db: Sqlite, from: string, to: string, now: number): AutomationKpi {
+  const DAY = 86_400_000;
+  const start = Date.parse(from + 'T00:00:00Z');
+  const end = Date.parse(to + 'T00:00:00Z') + DAY;
+  const len = end - start;
+  const iso = (ms: number) => new Date(ms).toISOString();
+  // runs_status_finished (status, finished_at) serves the range; finished_at is an ISO string, so the bounds compare as text.
+  const q = db.prepare(
+    `SELECT status, COUNT(*) AS n FROM runs WHERE status IN ('succeeded','failed','cancelled') AND finished_at >= ? AND finished_at < ? AND scope = '' AND ${NOT_TEST} GROUP BY status`,
+  );
+  const period = (a: number, b: number): AutomationPeriod => {
+    const rows = q.all(iso(a), iso(b)) as { status: string; n: number }[];
+    const c = (s: string) => rows.find((r) => r.status === s)?.n ?? 0;
+    const finished = c('succeeded') + c('failed') + c('cancelled');
+    return {
+      from: iso(a).slice(0, 10),
+      to: iso(b - DAY).slice(0, 10),
+      finished,
+      succeeded: c('succeeded'),
+      failed: c('failed'),
+      cancelled: c('cancelled'),
+      successRate: finished ? Math.round((c('succeeded') / finished) * 1000) / 10 : null,
+    };
+  };
+  const failedLast24h = (db.prepare(`SELECT COUNT(*) AS n FROM runs WHERE status = 'failed' AND finished_at >= ? AND finished_at <= ? AND scope = '' AND ${NOT_TEST}`).get(iso(now - DAY), iso(now)) as { n: number }).n;
+  return { current: period(start, end), previous: period(start - len, start), failedLast24h };
+}
+
+/** Approvals waiting now: how many, and the oldest `limit` of them (the dashboard's "Pending approvals" tile counts the same rows). */
+export function pendingApprovals(db: Sqlite, limit: number): { pending: number; items: { id: string; title: string; workflow: string; createdAt: string }[] } {
+  const pending = (db.prepare(`SELECT COUNT(*) AS n FROM approvals WHERE status = 'pending'`).get() as { n: number }).n;
+  const rows = db
+    .prepare(`SELECT a.id, a.title, a.workflow_id, w.name, a.created_at FROM approvals a LEFT JOIN workflows w ON w.id = a.workflow_id WHERE a.status = 'pending' ORDER BY a.created_at, a.id LIMIT ?`)
+    .all(limit) as { id: string; title: string; workflow_id: string; name: string | null; created_at: string }[];
+  return { pending, items: rows.map((r) => ({ id: r.id, title: r.title, workflow: r.name ?? r.workflow_id, createdAt: r.created_at })) };
+}
+
+/** Escalations not acknowledged (the dashboard's "Open escalations" tile). */
+export function openEscalations(db: Sqlite): number {
+  return (db.prepare('SELECT COUNT(*) AS n FROM escalations WHERE acknowledged_at IS NULL').get() as { n: number }).n;
+}
+
+/** Failed top-level runs finished in [from, to) (ISO times), newest first, and how many in all (not test runs). */
+export function failedRuns(db: Sqlite, from: string, to: string, limit: number): { count: number; runs: { runId: string; workflowId: string; workflow: string; error: string; at: string }[] } {
+  const where = `r.status = 'failed' AND r.finished_at >= ? AND r.finished_at < ? AND r.scope = '' AND ${NOT_TEST.replace('workflow_id', 'r.workflow_id')}`;
+  const count = (db.prepare(`SELECT COUNT(*) AS n FROM runs r WHERE ${where}`).get(from, to) as { n: number }).n;
+  const rows = db
+    .prepare(`SELECT r.id, r.workflow_id, w.name, r.error, r.finished_at FROM runs r LEFT JOIN workflows w ON w.id = r.workflow_id WHERE ${where} ORDER BY r.finished_at DESC LIMIT ?`)
+    .all(from, to, limit) as { id: string; workflow_id: string; name: string | null; error: string | null; finished_at: string }[];
+  return {
+    count,
+    runs: rows.map((r) => ({
+      runId: r.id,
+      workflowId: r.workflow_id,
+      workflow: r.name ?? r.workflow_id,
+      error: (parseStoredOrNull<{ message?: string }>(r.error, 'runs.error', r.id)?.message ?? 'failed').slice(0, 300),
+      at: r.finished_at,
+    })),
+  };
+}
 /** docs/engine.md "Approvals": high when it expires within 24 h or confidence < 0.5; low when confidence >= 0.9 and no expiry within 72 h. */
 export function approvalPriority(a: { confidence: number | null; expiresAt: string | null }, now: number): Approval['priority'] {
   const left = a.expiresAt === null ? Infinity : Date.parse(a.expiresAt) - now;
@@ -413,34 +479,7 @@ export function engineHandlers(core: Core, engine: Engine): HandlerMap<
       const r = engine.decide(id, decision, { ...(payload !== undefined ? { payload } : {}), ...(reason ? { reason } : {}), ...(by ? { by } : {}) });
       return { approval: approval(id), ...r };
     },
-    'kpi.automation': ({ from, to }) => {
-      const DAY = 86_400_000;
-      const start = Date.parse(from + 'T00:00:00Z');
-      const end = Date.parse(to + 'T00:00:00Z') + DAY;
-      const len = end - start;
-      const iso = (ms: number) => new Date(ms).toISOString();
-      // runs_status_finished (status, finished_at) serves the range; finished_at is an ISO string, so the bounds compare as text.
-      const q = db.prepare(
-        `SELECT status, COUNT(*) AS n FROM runs WHERE status IN ('succeeded','failed','cancelled') AND finished_at >= ? AND finished_at < ? AND scope = '' AND ${NOT_TEST} GROUP BY status`,
-      );
-      const period = (a: number, b: number): AutomationPeriod => {
-        const rows = q.all(iso(a), iso(b)) as { status: string; n: number }[];
-        const c = (s: string) => rows.find((r) => r.status === s)?.n ?? 0;
-        const finished = c('succeeded') + c('failed') + c('cancelled');
-        return {
-          from: iso(a).slice(0, 10),
-          to: iso(b - DAY).slice(0, 10),
-          finished,
-          succeeded: c('succeeded'),
-          failed: c('failed'),
-          cancelled: c('cancelled'),
-          successRate: finished ? Math.round((c('succeeded') / finished) * 1000) / 10 : null,
-        };
-      };
-      const now = engine.now();
-      const failedLast24h = (db.prepare(`SELECT COUNT(*) AS n FROM runs WHERE status = 'failed' AND finished_at >= ? AND finished_at <= ? AND scope = '' AND ${NOT_TEST}`).get(iso(now - DAY), iso(now)) as { n: number }).n;
-      return { current: period(start, end), previous: period(start - len, start), failedLast24h };
-    },
+    'kpi.automation': ({ from, to }) => automationKpi(db, from, to, engine.now()),
     'approvals.decideMany': ({ ids, decision, reason, by }) => {
       let decided = 0;
       const results = [...new Set(ids)].map((id) => {

@@ -7,3 +7,5 @@ export * from './triggers';
 export * from './ai';
 export * from './sales';
 export * from './billing';
+export * from './finance';
+export * from './reports';
