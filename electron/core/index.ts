@@ -14,6 +14,7 @@ import type { AnyDomain } from './domain';
 import { engineDomain } from './engine';
 import { financeDomain } from './finance';
 import { kpiDomain } from './kpi';
+import { reportsDomain } from './reports';
 import { triggersDomain } from './engine/triggers';
 import { NODE_PACKS } from './nodes';
 import { salesDomain } from './sales';
@@ -21,7 +22,7 @@ import { setupDomain } from './setup';
 import { wordpressDomain } from './wordpress';
 
 /** Every domain, in the order they are composed (a domain comes after those it requires). */
-export const DOMAINS: readonly AnyDomain[] = [systemDomain, engineDomain, triggersDomain, crmDomain, aiDomain, salesDomain, wordpressDomain, billingDomain, financeDomain, kpiDomain, setupDomain];
+export const DOMAINS: readonly AnyDomain[] = [systemDomain, engineDomain, triggersDomain, crmDomain, aiDomain, salesDomain, wordpressDomain, billingDomain, financeDomain, reportsDomain, kpiDomain, setupDomain];
 
 export async function openBaton(opts: CoreOptions, domains: readonly AnyDomain[] = DOMAINS): Promise<Core> {
   const core = await Core.open(opts);

@@ -4,7 +4,7 @@
  * rendered to PDF with charts in the brand's name and colours. docs/reports.md.
  */
 import { z } from 'zod';
-import { Empty, eventType, op } from './base';
+import { Empty, op } from './base';
 import { Email } from './crm';
 import { ClientKey } from './finance';
 
@@ -143,10 +143,3 @@ export const reportsEvents = {
   'reports.changed': z.object({ client: z.string(), what: z.enum(['definition', 'metrics', 'render']) }),
 } as const;
 
-export const reportsEventTypes = {
-  'report.rendered': eventType(
-    'A client report was rendered to PDF.',
-    z.object({ renderId: z.string(), client: z.string(), title: z.string(), path: z.string(), pages: z.number().int(), from: z.string(), to: z.string(), missing: z.array(z.string()) }).passthrough(),
-    'report',
-  ),
-} as const;
