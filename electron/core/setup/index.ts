@@ -18,7 +18,7 @@ interface RawTemplate {
   id?: unknown;
   name?: unknown;
   description?: unknown;
-  trigger?: { type?: unknown; event?: unknown; cron?: unknown };
+  trigger?: { type?: unknown; event?: unknown; cron?: unknown; timezone?: unknown };
   nodes?: { type?: unknown }[];
 }
 
@@ -33,12 +33,24 @@ function templatesDir(core: Core): string {
   return join(resourcesDir(core.opts.resourcesDir), 'templates');
 }
 
+/**
+ * A template file's `template` block (what it needs and does, in plain words)
+ * is for the installer only: it is taken off before the workflow is validated
+ * and imported. With `timeZone: "operator"` a schedule trigger takes the
+ * operator's time zone at install (email.timeZone, else this computer's).
+ */
 function readTemplates(core: Core): { file: string; raw: RawTemplate }[] {
   const dir = templatesDir(core);
   return readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
     .sort()
-    .map((f) => ({ file: f, raw: JSON.parse(readFileSync(join(dir, f), 'utf8')) as RawTemplate }));
+    .map((f) => {
+      const { template, ...workflow } = JSON.parse(readFileSync(join(dir, f), 'utf8')) as RawTemplate & { template?: { timeZone?: unknown } };
+      const trigger = workflow.trigger;
+      if (template?.timeZone !== 'operator' || trigger?.type !== 'schedule') return { file: f, raw: workflow };
+      const zone = core.setting<string | null>('email.timeZone', null) ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC';
+      return { file: f, raw: { ...workflow, trigger: { ...trigger, timezone: zone } } };
+    });
 }
 
 function describeTrigger(t: RawTemplate['trigger']): string {
