@@ -51,11 +51,16 @@ export function periodRange(period: (typeof PERIODS)[number], today: string): { 
   }
 }
 
-/** The operator's time zone: the given one, else the setting email.timeZone, else UTC. */
+/**
+ * The operator's time zone: the given one, else the setting email.timeZone,
+ * else this computer's (the rule a template's schedule takes at install).
+ */
 export function operatorZone(env: Pick<ThreadEnv, 'setting'>, given?: string | null): string {
   if (given && isValidTimeZone(given)) return given;
   const s = env.setting<string | null>('email.timeZone', null);
-  return s && isValidTimeZone(s) ? s : 'UTC';
+  if (s && isValidTimeZone(s)) return s;
+  const machine = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  return machine && isValidTimeZone(machine) ? machine : 'UTC';
 }
 
 /** Where summaries for the operator go: operator.email, else the sender address. */

@@ -25,7 +25,7 @@ export default defineNode({
       period: z.enum(PERIODS, { error: `use a period: ${PERIODS.join(', ')}` }).optional(),
       from: ex(Day).optional(),
       to: ex(Day).optional(),
-      /** For a named period (default: the setting email.timeZone, else UTC). */
+      /** For a named period (default: the setting email.timeZone, else this computer's). */
       timeZone: z.string().refine(isValidTimeZone, 'use an IANA time zone such as Europe/Paris').optional(),
     })
     .strict()
