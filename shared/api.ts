@@ -15,6 +15,9 @@ import { setupEvents, setupOps } from './contract/setup';
 import { billingEvents, billingOps } from './contract/billing';
 import { trackingEvents, trackingOps } from './contract/tracking';
 import { connectionEvents, connectionOps } from './contract/connection';
+import { financeEvents, financeOps } from './contract/finance';
+import { reportsEvents, reportsOps } from './contract/reports';
+import { kpiEvents, kpiOps } from './contract/kpi';
 
 export * from './contract/base';
 export * from './contract/system';
@@ -29,6 +32,9 @@ export * from './contract/setup';
 export * from './contract/billing';
 export * from './contract/tracking';
 export * from './contract/connection';
+export * from './contract/finance';
+export * from './contract/reports';
+export * from './contract/kpi';
 
 export const operations = {
   ...systemOps,
@@ -41,6 +47,9 @@ export const operations = {
   ...billingOps,
   ...trackingOps,
   ...connectionOps,
+  ...financeOps,
+  ...reportsOps,
+  ...kpiOps,
 } as const;
 
 export const events = {
@@ -54,6 +63,9 @@ export const events = {
   ...billingEvents,
   ...trackingEvents,
   ...connectionEvents,
+  ...financeEvents,
+  ...reportsEvents,
+  ...kpiEvents,
 } as const;
 
 export type Operations = typeof operations;

@@ -25,6 +25,10 @@ const Host = z
 const Port = z.number({ error: 'use a port number' }).int('use a whole number').min(1, 'use a port from 1 to 65535').max(65535, 'use a port from 1 to 65535');
 const HttpUrl = z.url({ protocol: /^https?$/, error: 'use an http(s) address such as https://example.com' });
 /** The address the outside world reaches Baton at: http(s), no user name, query or fragment (a path prefix is fine). */
+/** A colour as #RRGGBB (client report headings and charts). */
+export const HexColor = z.string().trim().regex(/^#[0-9A-Fa-f]{6}$/, 'use a colour as #RRGGBB, e.g. #1d4ed8');
+/** An ISO 4217 currency code, upper case (USD, EUR …). */
+export const CurrencyCode = z.string().trim().regex(/^[A-Za-z]{3}$/, 'use a 3-letter currency code such as USD or EUR').transform((s) => s.toUpperCase());
 export const PublicUrl = HttpUrl.refine((v) => {
   const u = new URL(v);
   return !u.username && !u.password && !u.search && !u.hash;
@@ -131,6 +135,14 @@ export const SETTINGS = {
     'off: no cookies or storage beyond the tab (sessionStorage); after-consent: after your page calls baton.consent(true); on: always (your consent banner must cover it).',
     'off',
   ),
+  // You and your brand (summaries to you; client reports)
+  'operator.email': def(Email.nullable(), 'Your e-mail address', 'Summaries for you (the weekly summary) go here. Empty: the sender address (email.from).'),
+  'brand.name': def(z.string().trim().min(1, 'give a name, or clear it').max(120, 'at most 120 characters').nullable(), 'Brand name', 'On client reports. Empty: the sender name.'),
+  'brand.color': def(HexColor.nullable(), 'Brand colour', 'Headings and charts of client reports, as #RRGGBB.', '#1d4ed8'),
+  'brand.accentColor': def(HexColor.nullable(), 'Accent colour', 'The second series of report charts, as #RRGGBB.', '#f59e0b'),
+  // Finance (docs/finance.md)
+  'finance.currency': def(CurrencyCode.nullable(), 'Currency of the P&L', 'Money in other currencies is listed apart, not converted.', 'USD'),
+  'finance.taxRate': def(z.number({ error: 'use a percentage such as 25' }).min(0, 'use 0 to 100 (%)').max(100, 'use 0 to 100 (%)').nullable(), 'Tax set-aside (%)', 'The share of each month\'s profit to put aside for taxes.', 0),
   // Data
   'backup.keep': def(z.number().int('use a whole number').min(1, 'keep at least 1').max(1000, 'at most 1000').nullable(), 'Backups to keep', undefined, 10),
 } satisfies Record<string, SettingDef>;

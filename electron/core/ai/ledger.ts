@@ -5,7 +5,7 @@
 import { and, asc, eq, gte, lt, lte, sql, type SQL } from 'drizzle-orm';
 import type { ModelPrice, UsageTotals } from '../../../shared/contract/ai';
 import { aiReservations, aiUsage, events } from '../db/schema';
-import type { Orm } from '../db/open';
+import type { Orm, Sqlite } from '../db/open';
 import { localDay, type AiEnv } from './env';
 import { scrubText } from '../secrets/scrub';
 
@@ -256,4 +256,38 @@ export async function noticeCap(env: AiEnv, capUsd: number | null, at: Date): Pr
   env.log.warn('AI daily spend cap reached', { day, spentUsd, capUsd });
   env.emit?.('ai.capReached', { day, spentUsd, capUsd });
   await env.escalate?.(capReachedEscalation(day, spentUsd, capUsd));
+}
+
+export interface UsageWithSubject {
+  id: number;
+  day: string;
+  costUsd: number;
+  runId: string | null;
+  /** The run's subject, else its nearest ancestor run's (a forEach body, a sub-workflow); null when the run is gone (pruned) or has none. */
+  subject: string | null;
+  /** Whether the run was still there to ask. */
+  runKnown: boolean;
+}
+
+/**
+ * Ledger rows with an id above `afterId` (oldest first, at most `limit`), each with the subject
+ * of the run it was spent for: what finance folds into its AI spend per client while the runs
+ * still exist (runs are pruned, the ledger is not).
+ */
+export function usageWithSubjects(db: Sqlite, afterId: number, limit: number): UsageWithSubject[] {
+  const rows = db
+    .prepare(
+      `WITH u AS (SELECT id, day, cost_usd, run_id FROM ai_usage WHERE id > ? ORDER BY id LIMIT ?),
+       chain(uid, run_id, parent, subject, depth) AS (
+         SELECT u.id, r.id, r.parent_run_id, r.subject, 0 FROM u JOIN runs r ON r.id = u.run_id
+         UNION ALL
+         SELECT chain.uid, p.id, p.parent_run_id, p.subject, chain.depth + 1 FROM chain JOIN runs p ON p.id = chain.parent WHERE chain.subject IS NULL AND chain.depth < 20
+       )
+       SELECT u.id, u.day, u.cost_usd AS costUsd, u.run_id AS runId,
+              (SELECT subject FROM chain WHERE chain.uid = u.id AND chain.subject IS NOT NULL ORDER BY depth LIMIT 1) AS subject,
+              EXISTS (SELECT 1 FROM chain WHERE chain.uid = u.id) AS runKnown
+       FROM u ORDER BY u.id`,
+    )
+    .all(afterId, limit) as (Omit<UsageWithSubject, 'runKnown'> & { runKnown: number })[];
+  return rows.map((r) => ({ ...r, runKnown: r.runKnown === 1 }));
 }

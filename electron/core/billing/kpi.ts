@@ -13,6 +13,7 @@
  */
 import type { BillingKpi, OpInput, OpOutput } from '../../../shared/api';
 import type { Core } from '../core';
+import type { ThreadEnv } from '../env';
 import { likeEscape } from '../crm/util';
 import { toMajor } from './money';
 import { billingStoreOf } from './store';
@@ -22,7 +23,7 @@ const sec = (day: string, end = false) => Math.floor(Date.parse(`${day}T${end ? 
 const iso = (s: number | null): string | null => (s === null ? null : new Date(s * 1000).toISOString());
 const pct = (n: number, d: number): number | null => (d === 0 ? null : Math.round((n / d) * 1000) / 10);
 
-export function billingKpi(core: Core, from: string, to: string): BillingKpi {
+export function billingKpi(core: Pick<ThreadEnv, 'get'>, from: string, to: string): BillingKpi {
   const st = billingStoreOf(core);
   const f = sec(from);
   const t = sec(to, true);

@@ -14,7 +14,7 @@
  * version is rebuilt from the first event on the next refresh.
  */
 import type { KpiDashboard } from '../../../shared/api';
-import type { Core } from '../core';
+import type { ThreadEnv } from '../env';
 import { storeOf } from './store';
 import { stageRankSql } from './util';
 import { parseStored } from '../db/integrity';
@@ -35,18 +35,18 @@ const EMAIL_METRICS = [
   ['email.complained', 'email_complained'],
 ] as const;
 
-function stateValue(core: Core, key: string): number | null {
+function stateValue(core: ThreadEnv, key: string): number | null {
   const r = storeOf(core).stmt(`SELECT value FROM crm_state WHERE key = ?`).get(key) as { value: string } | undefined;
   return r ? Number(parseStored(r.value, 'crm_state.value', key)) : null;
 }
 
-function setState(core: Core, key: string, value: number): void {
+function setState(core: ThreadEnv, key: string, value: number): void {
   storeOf(core)
     .stmt(`INSERT INTO crm_state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')`)
     .run(key, JSON.stringify(value));
 }
 
-function watermark(core: Core): number {
+function watermark(core: ThreadEnv): number {
   if ((stateValue(core, 'kpi.version') ?? 1) < ROLLUP_VERSION && (stateValue(core, 'kpi.watermark') ?? 0) > 0) {
     storeOf(core).stmt(`DELETE FROM kpi_daily`).run();
     setState(core, 'kpi.watermark', 0);
@@ -56,7 +56,7 @@ function watermark(core: Core): number {
 }
 
 /** Fold new events into kpi_daily. Returns how many events were read. */
-export function refreshRollup(core: Core): number {
+export function refreshRollup(core: ThreadEnv): number {
   const store = storeOf(core);
   return core.db.transaction(() => {
     const from = watermark(core);
@@ -99,7 +99,7 @@ const daysBetween = (a: string, b: string) => Math.round((Date.parse(b + 'T00:00
 
 const pct = (a: number, b: number): number | null => (b > 0 ? Math.round((a / b) * 1000) / 10 : null);
 
-function numbers(core: Core, from: string, to: string): KpiDashboard['current'] {
+function numbers(core: ThreadEnv, from: string, to: string): KpiDashboard['current'] {
   const store = storeOf(core);
   const sums = store
     .stmt(`SELECT metric, dim, SUM(value) AS v FROM kpi_daily WHERE metric IN ('reached_lead', 'reached_mql', 'reached_sql', 'deals_won', 'revenue_won') AND day >= ? AND day <= ? GROUP BY metric, dim`)
@@ -131,7 +131,7 @@ function numbers(core: Core, from: string, to: string): KpiDashboard['current'] 
   };
 }
 
-function engagement(core: Core, from: string, to: string): KpiDashboard['engagement']['current'] {
+function engagement(core: ThreadEnv, from: string, to: string): KpiDashboard['engagement']['current'] {
   const store = storeOf(core);
   const rows = store
     .stmt(`SELECT metric, SUM(value) AS v FROM kpi_daily WHERE metric IN (${EMAIL_METRICS.map(([, m]) => `'${m}'`).join(', ')}) AND day >= ? AND day <= ? GROUP BY metric`)
@@ -163,7 +163,7 @@ function engagement(core: Core, from: string, to: string): KpiDashboard['engagem
 }
 
 /** Open deals by stage and the mean days since each entered its stage (deal_stages; else since it opened). */
-function timeInStage(core: Core, now: number): KpiDashboard['timeInStage'] {
+function timeInStage(core: ThreadEnv, now: number): KpiDashboard['timeInStage'] {
   const rows = storeOf(core)
     .stmt(
       `SELECT d.stage AS stage, COUNT(*) AS deals,
@@ -175,7 +175,7 @@ function timeInStage(core: Core, now: number): KpiDashboard['timeInStage'] {
   return rows.map((r) => ({ stage: r.stage, deals: r.deals, avgDays: Math.max(0, Math.round(r.days * 10) / 10) }));
 }
 
-function series(core: Core, from: string, to: string): { day: string; count: number }[] {
+function series(core: ThreadEnv, from: string, to: string): { day: string; count: number }[] {
   const rows = storeOf(core).stmt(`SELECT day, value FROM kpi_daily WHERE metric = 'reached_lead' AND dim = '' AND day >= ? AND day <= ?`).all(from, to) as {
     day: string;
     value: number;
@@ -187,7 +187,7 @@ function series(core: Core, from: string, to: string): { day: string; count: num
 }
 
 /** The dashboard for [from, to] (UTC days, inclusive) and the period of the same length just before it. */
-export function dashboard(core: Core, from: string, to: string): KpiDashboard {
+export function dashboard(core: ThreadEnv, from: string, to: string): KpiDashboard {
   const n = daysBetween(from, to) + 1;
   const pFrom = dayAdd(from, -n);
   const pTo = dayAdd(from, -1);

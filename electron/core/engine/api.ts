@@ -1,6 +1,7 @@
 /** Handlers of shared/contract/engine.ts: workflows, runs, approvals, escalations, plans, learnings. */
-import { ApiError, isTestWorkflowId, type Approval, type AutomationPeriod, type EngineStatus, type Escalation, type NodeStats, type RunSummary, type StepDetail } from '../../../shared/api';
+import { ApiError, isTestWorkflowId, type Approval, type AutomationKpi, type AutomationPeriod, type EngineStatus, type Escalation, type NodeStats, type RunSummary, type StepDetail } from '../../../shared/api';
 import type { Core } from '../core';
+import type { Sqlite } from '../db/open';
 import { compiled } from './compile';
 import type { Engine } from './engine';
 import { validateWorkflow } from './validate';
@@ -10,6 +11,48 @@ import { engineRepo, type ApprovalView, type RunView } from './repo';
 import { backfill } from './backfill';
 
 const HOUR = 3_600_000;
+/**
+ * kpi.automation (also read by the kpi.read node in any thread): finished runs of [from, to] (UTC days,
+ * inclusive, by finish time) and of the period of the same length before it, and failures in the 24 hours before `now`.
+ */
+export function automationKpi(db: Sqlite, from: string, to: string, now: number): AutomationKpi {
+  const repo = engineRepo(db);
+  const DAY = 86_400_000;
+  const start = Date.parse(from + 'T00:00:00Z');
+  const end = Date.parse(to + 'T00:00:00Z') + DAY;
+  const len = end - start;
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const period = (a: number, b: number): AutomationPeriod => {
+    const c = repo.runs.finishedByStatus(iso(a), iso(b));
+    const finished = c.succeeded + c.failed + c.cancelled;
+    return {
+      from: iso(a).slice(0, 10),
+      to: iso(b - DAY).slice(0, 10),
+      finished,
+      succeeded: c.succeeded,
+      failed: c.failed,
+      cancelled: c.cancelled,
+      successRate: finished ? Math.round((c.succeeded / finished) * 1000) / 10 : null,
+    };
+  };
+  return { current: period(start, end), previous: period(start - len, start), failedLast24h: repo.runs.failedBetween(iso(now - DAY), iso(now)) };
+}
+
+/** Approvals waiting now: how many, and the oldest `limit` of them (the dashboard's "Pending approvals" tile counts the same rows). */
+export function pendingApprovals(db: Sqlite, limit: number): { pending: number; items: { id: string; title: string; workflow: string; createdAt: string }[] } {
+  const repo = engineRepo(db);
+  return { pending: repo.approvals.pendingCount(), items: limit > 0 ? repo.approvals.pendingOldest(limit) : [] };
+}
+
+/** Escalations not acknowledged (the dashboard's "Open escalations" tile). */
+export function openEscalations(db: Sqlite): number {
+  return engineRepo(db).escalations.unacknowledgedCount();
+}
+
+/** Failed top-level runs finished in [from, to) (ISO times), newest first, and how many in all (not test runs). */
+export function failedRuns(db: Sqlite, from: string, to: string, limit: number): { count: number; runs: { runId: string; workflowId: string; workflow: string; error: string; at: string }[] } {
+  return engineRepo(db).runs.failedIn(from, to, limit);
+}
 /** docs/engine.md "Approvals": high when it expires within 24 h or confidence < 0.5; low when confidence >= 0.9 and no expiry within 72 h. */
 export function approvalPriority(a: { confidence: number | null; expiresAt: string | null }, now: number): Approval['priority'] {
   const left = a.expiresAt === null ? Infinity : Date.parse(a.expiresAt) - now;
@@ -212,28 +255,7 @@ export function engineHandlers(core: Core, engine: Engine): HandlerMap<
       const r = engine.decide(id, decision, { ...(payload !== undefined ? { payload } : {}), ...(reason ? { reason } : {}), ...(by ? { by } : {}) });
       return { approval: approval(id), ...r };
     },
-    'kpi.automation': ({ from, to }) => {
-      const DAY = 86_400_000;
-      const start = Date.parse(from + 'T00:00:00Z');
-      const end = Date.parse(to + 'T00:00:00Z') + DAY;
-      const len = end - start;
-      const iso = (ms: number) => new Date(ms).toISOString();
-      const period = (a: number, b: number): AutomationPeriod => {
-        const c = repo.runs.finishedByStatus(iso(a), iso(b));
-        const finished = c.succeeded + c.failed + c.cancelled;
-        return {
-          from: iso(a).slice(0, 10),
-          to: iso(b - DAY).slice(0, 10),
-          finished,
-          succeeded: c.succeeded,
-          failed: c.failed,
-          cancelled: c.cancelled,
-          successRate: finished ? Math.round((c.succeeded / finished) * 1000) / 10 : null,
-        };
-      };
-      const now = engine.now();
-      return { current: period(start, end), previous: period(start - len, start), failedLast24h: repo.runs.failedBetween(iso(now - DAY), iso(now)) };
-    },
+    'kpi.automation': ({ from, to }) => automationKpi(core.db, from, to, engine.now()),
     'approvals.decideMany': ({ ids, decision, reason, by }) => {
       let decided = 0;
       const results = [...new Set(ids)].map((id) => {

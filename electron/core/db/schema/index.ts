@@ -8,3 +8,5 @@ export * from './ai';
 export * from './sales';
 export * from './billing';
 export * from './tracking';
+export * from './finance';
+export * from './reports';

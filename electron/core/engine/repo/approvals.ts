@@ -68,6 +68,7 @@ const SQL = {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
   deleteDecided: `DELETE FROM approvals WHERE step_id = ? AND status <> 'pending'`,
   pendingCount: `SELECT COUNT(*) AS n FROM approvals WHERE status = 'pending'`,
+  pendingOldest: `SELECT a.id, a.title, a.workflow_id AS workflowId, w.name, a.created_at AS createdAt FROM approvals a LEFT JOIN workflows w ON w.id = a.workflow_id WHERE a.status = 'pending' ORDER BY a.created_at, a.id LIMIT ?`,
   expire: `UPDATE approvals SET status = 'expired', decided_at = ? WHERE id = ? AND status = 'pending' RETURNING id, run_id AS runId, payload, decided_at AS decidedAt`,
   cancelForRun: `UPDATE approvals SET status = 'cancelled', decided_at = ? WHERE run_id = ? AND status = 'pending' RETURNING id`,
   cancelForStep: `UPDATE approvals SET status = 'cancelled', decided_at = ? WHERE step_id = ? AND status = 'pending'`,
@@ -96,6 +97,12 @@ export class ApprovalsRepo {
 
   pendingCount(): number {
     return (this.#s.pendingCount.get() as { n: number }).n;
+  }
+
+  /** The oldest `limit` approvals waiting now (a summary's "what waits for approval"). */
+  pendingOldest(limit: number): { id: string; title: string; workflow: string; createdAt: string }[] {
+    const rows = this.#s.pendingOldest.all(limit) as { id: string; title: string; workflowId: string; name: string | null; createdAt: string }[];
+    return rows.map((r) => ({ id: r.id, title: r.title, workflow: r.name ?? r.workflowId, createdAt: r.createdAt }));
   }
 
   /** A pending approval expires; undefined when it was decided meanwhile. */

@@ -86,6 +86,9 @@ const SQL = {
   // runs_status_finished (status, finished_at) serves the range; test runs (workflows.testRun's twins) do not count.
   finishedByStatus: `SELECT status, COUNT(*) AS n FROM runs WHERE status IN ('succeeded','failed','cancelled') AND finished_at >= ? AND finished_at < ? AND scope = '' AND ${NOT_TEST} GROUP BY status`,
   failedBetween: `SELECT COUNT(*) AS n FROM runs WHERE status = 'failed' AND finished_at >= ? AND finished_at <= ? AND scope = '' AND ${NOT_TEST}`,
+  failedList: `SELECT r.id, r.workflow_id, w.name, r.error, r.finished_at FROM runs r LEFT JOIN workflows w ON w.id = r.workflow_id
+      WHERE r.status = 'failed' AND r.finished_at >= ? AND r.finished_at < ? AND r.scope = '' AND ${NOT_TEST.replace('workflow_id', 'r.workflow_id')} ORDER BY r.finished_at DESC LIMIT ?`,
+  failedInRange: `SELECT COUNT(*) AS n FROM runs WHERE status = 'failed' AND finished_at >= ? AND finished_at < ? AND scope = '' AND ${NOT_TEST}`,
   countSince: `SELECT COUNT(*) AS n FROM runs WHERE workflow_id = ? AND scope = '' AND seq >= ?`,
   // runs_workflow_status (workflow_id, status, seq) finds the runs, steps_run_node their steps.
   nodeStatusCounts: `SELECT s.node_id AS node, s.status AS status, COUNT(*) AS n FROM runs r JOIN steps s ON s.run_id = r.id
@@ -292,6 +295,22 @@ export class RunsRepo {
   /** Top-level runs that failed in [from, to] (ISO). */
   failedBetween(from: string, to: string): number {
     return (this.#s.failedBetween.get(from, to) as { n: number }).n;
+  }
+
+  /** Top-level runs that failed in [from, to) (ISO), newest first (at most `limit`), and how many in all (kpi.read's "what failed"). */
+  failedIn(from: string, to: string, limit: number): { count: number; runs: { runId: string; workflowId: string; workflow: string; error: string; at: string }[] } {
+    const count = (this.#s.failedInRange.get(from, to) as { n: number }).n;
+    const rows = this.#s.failedList.all(from, to, limit) as { id: string; workflow_id: string; name: string | null; error: string | null; finished_at: string }[];
+    return {
+      count,
+      runs: rows.map((r) => ({
+        runId: r.id,
+        workflowId: r.workflow_id,
+        workflow: r.name ?? r.workflow_id,
+        error: (parsed<{ message?: string }>(r.error, 'runs.error', r.id)?.message ?? 'failed').slice(0, 300),
+        at: r.finished_at,
+      })),
+    };
   }
 
   /** Top-level runs of a workflow created at or after `since` (ms epoch). */
