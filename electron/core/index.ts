@@ -12,6 +12,7 @@ import { Core, type CoreOptions } from './core';
 import { crmDomain } from './crm';
 import type { AnyDomain } from './domain';
 import { engineDomain } from './engine';
+import { growthDomain } from './growth';
 import { triggersDomain } from './engine/triggers';
 import { NODE_PACKS } from './nodes';
 import { salesDomain } from './sales';
@@ -19,7 +20,7 @@ import { setupDomain } from './setup';
 import { wordpressDomain } from './wordpress';
 
 /** Every domain, in the order they are composed (a domain comes after those it requires). */
-export const DOMAINS: readonly AnyDomain[] = [systemDomain, engineDomain, triggersDomain, crmDomain, aiDomain, salesDomain, wordpressDomain, billingDomain, setupDomain];
+export const DOMAINS: readonly AnyDomain[] = [systemDomain, engineDomain, triggersDomain, crmDomain, aiDomain, salesDomain, wordpressDomain, billingDomain, growthDomain, setupDomain];
 
 export async function openBaton(opts: CoreOptions, domains: readonly AnyDomain[] = DOMAINS): Promise<Core> {
   const core = await Core.open(opts);

@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { PriceTable } from './ai';
 import { Email, TimeZone } from './crm';
+import { CampaignSettings, ContentSettings, GrowthBudgetSettings, LinkSettings, SeoSettings } from './growth';
 import { EscalationRule, PipelineConfig } from './sales';
 import { Duration } from './workflow';
 
@@ -146,6 +147,13 @@ export const INTERNAL_SETTINGS = {
   'billing.apiUrl': def(HttpUrl.nullable(), 'Stripe API address', 'Leave empty for Stripe (https://api.stripe.com); set for a Stripe-compatible test server or a proxy.'),
   'billing.reconcileMinutes': def(z.number().int('use a whole number of minutes').min(5, 'at least 5 minutes').max(1440, 'at most 1440 minutes (a day)').nullable(), 'Reconcile with Stripe every (minutes)', undefined, 60),
   // Desktop window
+  // Growth engines (docs/growth.md): each an object; fields left out take their defaults.
+  'growth.seo': def(SeoSettings.partial().strict(), 'SEO engine: quick-win thresholds, plan size, sitemap, schedule'),
+  'growth.content': def(ContentSettings.partial().strict(), 'Trend content engine: channels, relevance, ideas and briefs per cycle, schedule'),
+  'growth.links': def(LinkSettings.partial().strict(), 'Link-building engine: our domain, outreach sequence, per-cycle limits, link value, schedule'),
+  'growth.campaigns': def(CampaignSettings.partial().strict(), 'Campaign engine: total budget, floors and caps, success share, schedule'),
+  'growth.budget': def(GrowthBudgetSettings.partial().strict(), 'One monthly cap across growth engines (Claude + ad budget) and the reserve kept for higher priorities'),
+  'growth.priorities': def(z.array(z.enum(['seo', 'content', 'links', 'campaigns'])).length(4), 'Growth engines in priority order (growth.priorities.set)'),
   'window.bounds': def(z.object({ x: z.number().int(), y: z.number().int(), width: z.number().int().min(1).max(100_000), height: z.number().int().min(1).max(100_000) }).strict(), 'Window position and size'),
 } satisfies Record<string, SettingDef>;
 

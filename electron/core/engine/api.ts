@@ -1,4 +1,4 @@
-/** Handlers of shared/contract/engine.ts: workflows, runs, approvals, escalations, plans, learnings. */
+/** Handlers of shared/contract/engine.ts: workflows, runs, approvals, escalations. */
 import { ApiError, TEST_WORKFLOW_PREFIX, isTestWorkflowId, type Approval, type AutomationPeriod, type EngineStatus, type Escalation, type NodeStats, type RunSummary, type StepDetail } from '../../../shared/api';
 import type { Core } from '../core';
 import { compiled } from './compile';
@@ -6,7 +6,7 @@ import type { Engine } from './engine';
 import { validateWorkflow } from './validate';
 import { exportWorkflow, importWorkflow, setEnabled, subworkflowCycle, subworkflowCycleMessage, summaries } from './workflows';
 import type { HandlerMap } from '../api/types';
-import { parseStored, parseStoredOrNull } from '../db/integrity';
+import { parseStoredOrNull } from '../db/integrity';
 import { backfill } from './backfill';
 
 /** A JSON column of the engine's tables: damage throws StoredDataError. */
@@ -200,10 +200,6 @@ export function engineHandlers(core: Core, engine: Engine): HandlerMap<
   | 'escalations.list'
   | 'escalations.acknowledge'
   | 'events.publish'
-  | 'plans.list'
-  | 'plans.add'
-  | 'learnings.list'
-  | 'learnings.add'
 > {
   const db = core.db;
   const wfExists = (id: string) => {
@@ -475,45 +471,6 @@ export function engineHandlers(core: Core, engine: Engine): HandlerMap<
       const eventId = engine.publish(type, data ?? null, subject);
       const d = await engine.dispatchEvents();
       return { eventId, startedRuns: d.startedRuns, resumedSteps: d.resumedSteps };
-    },
-    'plans.list': ({ workflow, runId, limit }) => {
-      const where: string[] = [];
-      const args: unknown[] = [];
-      if (workflow) {
-        where.push('workflow_id = ?');
-        args.push(workflow);
-      }
-      if (runId) {
-        where.push('run_id = ?');
-        args.push(runId);
-      }
-      const rows = db.prepare(`SELECT * FROM plans ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`).all(...args, limit) as {
-        id: number;
-        workflow_id: string;
-        run_id: string | null;
-        title: string;
-        content: string | null;
-        created_at: string;
-      }[];
-      return { plans: rows.map((p) => ({ id: p.id, workflowId: p.workflow_id, runId: p.run_id, title: p.title, content: P(p.content), createdAt: p.created_at })) };
-    },
-    'plans.add': ({ workflow, runId, title, content }) => {
-      wfExists(workflow);
-      const at = new Date(engine.now()).toISOString();
-      const r = db.prepare('INSERT INTO plans (workflow_id, run_id, title, content, created_at) VALUES (?, ?, ?, ?, ?)').run(workflow, runId ?? null, title, JSON.stringify(content ?? null), at);
-      return { id: Number(r.lastInsertRowid), workflowId: workflow, runId: runId ?? null, title, content: content ?? null, createdAt: at };
-    },
-    'learnings.list': ({ workflow, limit }) => {
-      const rows = (workflow
-        ? db.prepare('SELECT * FROM learnings WHERE workflow_id = ? ORDER BY id DESC LIMIT ?').all(workflow, limit)
-        : db.prepare('SELECT * FROM learnings ORDER BY id DESC LIMIT ?').all(limit)) as { id: number; workflow_id: string; run_id: string | null; text: string; tags: string; created_at: string }[];
-      return { learnings: rows.map((l) => ({ id: l.id, workflowId: l.workflow_id, runId: l.run_id, text: l.text, tags: parseStored<string[]>(l.tags, 'learnings.tags', l.id), createdAt: l.created_at })) };
-    },
-    'learnings.add': ({ workflow, runId, text, tags }) => {
-      wfExists(workflow);
-      const at = new Date(engine.now()).toISOString();
-      const r = db.prepare('INSERT INTO learnings (workflow_id, run_id, text, tags, created_at) VALUES (?, ?, ?, ?, ?)').run(workflow, runId ?? null, text, JSON.stringify(tags), at);
-      return { id: Number(r.lastInsertRowid), workflowId: workflow, runId: runId ?? null, text, tags, createdAt: at };
     },
   };
 }

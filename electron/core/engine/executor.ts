@@ -14,7 +14,7 @@ import { DEFAULT_STEP_TIMEOUT_MS } from './pool-limits';
 import { NodeError, isSuspend, type NodeContext, type NodeRegistry, type Suspend } from './registry';
 import { scrubValue } from '../secrets/scrub';
 import { DEFAULT_MAX_STEP_OUTPUT_BYTES, EngineStore, MAX_ERROR_CHARS, formatBytes, type ClaimedStep, type Effect, type Emit, type RunInfo, type StepOutcome, type StepResult } from './store';
-import { parseStored, parseStoredOrNull } from '../db/integrity';
+import { parseStored } from '../db/integrity';
 
 export interface ExecutorLog {
   info(msg: string, fields?: Record<string, unknown>): void;
@@ -334,20 +334,6 @@ export class Executor {
         publish: (e) => void effects.push({ kind: 'event', ...e }),
         respond: (r) => void effects.push({ kind: 'response', nodeId: cn.id, ...r }),
         setPhase: (phase) => void effects.push({ kind: 'phase', phase }),
-        plans: {
-          add: (title, content) => void effects.push({ kind: 'plan', title, content }),
-          list: (limit = 10) =>
-            (this.o.db.prepare('SELECT title, content, created_at FROM plans WHERE workflow_id = ? ORDER BY id DESC LIMIT ?').all(run.workflowId, limit) as { title: string; content: string | null; created_at: string }[]).map(
-              (r) => ({ title: r.title, content: parseStoredOrNull(r.content, 'plans.content'), createdAt: r.created_at }),
-            ),
-        },
-        learnings: {
-          add: (text, tags = []) => void effects.push({ kind: 'learning', text, tags }),
-          list: (limit = 10) =>
-            (this.o.db.prepare('SELECT text, tags, created_at FROM learnings WHERE workflow_id = ? ORDER BY id DESC LIMIT ?').all(run.workflowId, limit) as { text: string; tags: string; created_at: string }[]).map(
-              (r) => ({ text: r.text, tags: parseStored<string[]>(r.tags, 'learnings.tags'), createdAt: r.created_at }),
-            ),
-        },
         children: () => this.store.childRuns(step.id, run.id),
         suspend: (s) => ({ ...s, suspend: true }) as Suspend,
         steps,
@@ -454,21 +440,17 @@ export class Executor {
     };
   }
 
-  /** Events, plans, learnings and escalations a node raised are held to the same limit as its output. */
+  /** Events and escalations a node raised are held to the same limit as its output. */
   private effectsTooLarge(nodeId: string, effects: Effect[]): StepOutcome | null {
     for (const e of effects) {
       const text =
         e.kind === 'event'
           ? JSON.stringify(e.data ?? null)
-          : e.kind === 'plan'
-            ? JSON.stringify(e.content ?? null)
-            : e.kind === 'learning'
-              ? e.text
-              : e.kind === 'escalation'
-                ? e.title + e.detail
-                : e.kind === 'response'
-                  ? (e.body ?? '') + JSON.stringify(e.headers)
-                  : e.phase;
+          : e.kind === 'escalation'
+            ? e.title + e.detail
+            : e.kind === 'response'
+              ? (e.body ?? '') + JSON.stringify(e.headers)
+              : e.phase;
       const what = e.kind === 'event' ? `data of the event ${e.type} published by ${nodeId}` : e.kind === 'response' ? `the answer of ${nodeId}` : `${e.kind} recorded by ${nodeId}`;
       const r = this.tooLarge(text, what);
       if (r) return r;

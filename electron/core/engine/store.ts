@@ -81,8 +81,6 @@ export type Effect =
   | { kind: 'escalation'; severity: 'info' | 'warning' | 'critical'; title: string; detail: string; pinned?: boolean | undefined; key?: string | undefined }
   | { kind: 'event'; type: string; data?: unknown; subject?: { type: string; id: string } }
   | { kind: 'phase'; phase: string }
-  | { kind: 'plan'; title: string; content: unknown }
-  | { kind: 'learning'; text: string; tags: string[] }
   /** A respond node's answer for the caller waiting on the top-level run (engine/respond.ts). */
   | { kind: 'response'; nodeId: string; status: number; headers: Record<string, string>; body: string | null; redirect: string | null };
 
@@ -206,8 +204,6 @@ function prepareStatements(db: Sqlite) {
     retryReadySteps: q(`UPDATE steps SET status = 'ready' WHERE id IN (SELECT value FROM json_each(?)) AND status = 'waiting' RETURNING run_id`),
     expireApproval: q(`UPDATE approvals SET status = 'expired', decided_at = ? WHERE id = ? AND status = 'pending' RETURNING *`),
     setPhase: q('UPDATE runs SET phase = ? WHERE id = ?'),
-    insertPlan: q('INSERT INTO plans (workflow_id, run_id, title, content, created_at) VALUES (?, ?, ?, ?, ?)'),
-    insertLearning: q('INSERT INTO learnings (workflow_id, run_id, text, tags, created_at) VALUES (?, ?, ?, ?, ?)'),
     childRuns: q('SELECT id, status, input, output, error FROM runs WHERE parent_step_id = ? AND parent_run_id = ? ORDER BY seq'),
     releaseClaims: q(`UPDATE steps SET status = 'ready', claimed_by = NULL WHERE status = 'running' AND claimed_by = ?`),
     releaseClaimsExcept: q(`UPDATE steps SET status = 'ready', claimed_by = NULL WHERE status = 'running' AND claimed_by = ? AND id NOT IN (SELECT value FROM json_each(?))`),
@@ -998,9 +994,7 @@ export class EngineStore {
       else if (e.kind === 'phase') {
         this.s.setPhase.run(e.phase, run.id);
         this.emit('run.updated', { id: run.id, workflowId: run.workflowId, status: 'running', phase: e.phase, at: iso });
-      } else if (e.kind === 'plan') this.s.insertPlan.run(run.workflowId, run.id, e.title, J(e.content), iso);
-      else if (e.kind === 'learning') this.s.insertLearning.run(run.workflowId, run.id, e.text, J(e.tags), iso);
-      else if (e.kind === 'response') this.recordResponse(run, e, iso);
+      } else if (e.kind === 'response') this.recordResponse(run, e, iso);
     });
   }
 
