@@ -6,6 +6,7 @@ CREATE TABLE `growth_backlinks` (
 	`target_url` text NOT NULL,
 	`domain_rating` real,
 	`anchor` text,
+	`contact_email` text,
 	`imported_at` text NOT NULL
 );
 --> statement-breakpoint
@@ -59,6 +60,7 @@ CREATE TABLE `growth_ideas` (
 	`briefed_at` text,
 	`day` text,
 	`link` text,
+	`outcome_at` text,
 	`run_id` text,
 	`created_at` text NOT NULL,
 	FOREIGN KEY (`trend_id`) REFERENCES `growth_trends`(`id`) ON UPDATE no action ON DELETE set null,
