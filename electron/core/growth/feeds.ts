@@ -24,10 +24,19 @@ export interface Feed {
 const MAX_BYTES = 5 * 1024 * 1024;
 const parserModule = lazyRequire<typeof ParserType>('rss-parser');
 
+/** An item's categories: RSS <category>text</category> (rss-parser's `categories`), else Atom <category term="…"/>. */
+function categoriesOf(i: { categories?: unknown[]; rawCategories?: unknown }): string[] {
+  const text = (c: unknown): string => (typeof c === 'string' ? c : String((c as { _?: string; $?: { term?: string; label?: string } } | null)?._ ?? (c as { $?: { term?: string } } | null)?.$?.term ?? ''));
+  const rss = (i.categories ?? []).map(text).filter(Boolean);
+  if (rss.length) return rss;
+  return (Array.isArray(i.rawCategories) ? i.rawCategories : []).map(text).map((c) => c.trim()).filter(Boolean);
+}
+
 /** Parse RSS or Atom text; throws with the parser's reason when it is neither. */
 export async function parseFeed(xml: string): Promise<Feed> {
   const Parser = parserModule();
-  const parser = new Parser({ timeout: 10_000 });
+  // Atom's <category term="…"/> is not among rss-parser's item fields: read it as a custom field.
+  const parser = new Parser({ timeout: 10_000, customFields: { item: [['category', 'rawCategories', { keepArray: true }]] } });
   let out: Awaited<ReturnType<ParserType['parseString']>>;
   try {
     out = await parser.parseString(xml);
@@ -41,7 +50,7 @@ export async function parseFeed(xml: string): Promise<Feed> {
       title: String(i.title ?? '').trim(),
       link: i.link ?? null,
       date: i.isoDate ?? (i.pubDate && !Number.isNaN(Date.parse(i.pubDate)) ? new Date(i.pubDate).toISOString() : null),
-      categories: (i.categories ?? []).map((c) => (typeof c === 'string' ? c : String((c as { _?: string })._ ?? ''))).filter(Boolean),
+      categories: categoriesOf(i),
       summary: String(i.contentSnippet ?? i.summary ?? '').slice(0, 500),
     })),
   };

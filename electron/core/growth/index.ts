@@ -217,8 +217,14 @@ export function growthHandlers(core: Core): HandlerMap<keyof typeof growthOps> {
     'content.trending': ({ lifecycle, minRelevance, series, limit, offset }) => {
       const where: string[] = [];
       const args: unknown[] = [];
-      if (lifecycle) where.push('t.lifecycle = ?'), args.push(lifecycle);
-      if (minRelevance !== undefined) where.push('t.relevance >= ?'), args.push(minRelevance);
+      if (lifecycle) {
+        where.push('t.lifecycle = ?');
+        args.push(lifecycle);
+      }
+      if (minRelevance !== undefined) {
+        where.push('t.relevance >= ?');
+        args.push(minRelevance);
+      }
       const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
       const total = (core.db.prepare(`SELECT COUNT(*) AS n FROM growth_trends t ${w}`).get(...args) as { n: number }).n;
       const rows = core.db

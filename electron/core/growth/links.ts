@@ -213,9 +213,18 @@ export function oppOut(r: OppRow): Opportunity {
 export function listOpportunities(db: Sqlite, f: { status?: string | undefined; type?: string | undefined; statuses?: string[]; limit: number; offset: number }): { total: number; rows: Opportunity[] } {
   const where: string[] = [];
   const args: unknown[] = [];
-  if (f.status) where.push('status = ?'), args.push(f.status);
-  if (f.type) where.push('type = ?'), args.push(f.type);
-  if (f.statuses) where.push(`status IN (${f.statuses.map(() => '?').join(', ')})`), args.push(...f.statuses);
+  if (f.status) {
+    where.push('status = ?');
+    args.push(f.status);
+  }
+  if (f.type) {
+    where.push('type = ?');
+    args.push(f.type);
+  }
+  if (f.statuses) {
+    where.push(`status IN (${f.statuses.map(() => '?').join(', ')})`);
+    args.push(...f.statuses);
+  }
   const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
   const total = (db.prepare(`SELECT COUNT(*) AS n FROM growth_opportunities ${w}`).get(...args) as { n: number }).n;
   const order = f.statuses ? 'ORDER BY COALESCE(replied_at, outreach_at, updated_at) DESC, id' : 'ORDER BY score DESC, id';

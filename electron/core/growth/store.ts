@@ -235,10 +235,22 @@ export class GrowthStore {
   listPlans(f: { engine?: string | undefined; workflow?: string | undefined; runId?: string | undefined; status?: string | undefined; items?: boolean; limit: number }): GrowthPlan[] {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (f.engine) where.push('engine = ?'), args.push(f.engine);
-    if (f.workflow) where.push('workflow_id = ?'), args.push(f.workflow);
-    if (f.runId) where.push('run_id = ?'), args.push(f.runId);
-    if (f.status) where.push('status = ?'), args.push(f.status);
+    if (f.engine) {
+      where.push('engine = ?');
+      args.push(f.engine);
+    }
+    if (f.workflow) {
+      where.push('workflow_id = ?');
+      args.push(f.workflow);
+    }
+    if (f.runId) {
+      where.push('run_id = ?');
+      args.push(f.runId);
+    }
+    if (f.status) {
+      where.push('status = ?');
+      args.push(f.status);
+    }
     const rows = this.stmt(`SELECT * FROM growth_plans ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`).all(...args, f.limit) as PlanRow[];
     return rows.map((r) => this.planOut(r, f.items ?? false));
   }
@@ -298,9 +310,18 @@ export class GrowthStore {
   items(f: { planId?: number | undefined; engine?: string | undefined; status?: string | undefined; limit: number; offset: number }): { total: number; items: PlanItem[] } {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (f.planId !== undefined) where.push('plan_id = ?'), args.push(f.planId);
-    if (f.engine) where.push('engine = ?'), args.push(f.engine);
-    if (f.status) where.push('status = ?'), args.push(f.status);
+    if (f.planId !== undefined) {
+      where.push('plan_id = ?');
+      args.push(f.planId);
+    }
+    if (f.engine) {
+      where.push('engine = ?');
+      args.push(f.engine);
+    }
+    if (f.status) {
+      where.push('status = ?');
+      args.push(f.status);
+    }
     const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const total = (this.stmt(`SELECT COUNT(*) AS n FROM growth_plan_items ${w}`).get(...args) as { n: number }).n;
     const rows = this.stmt(`SELECT * FROM growth_plan_items ${w} ORDER BY plan_id DESC, priority, id LIMIT ? OFFSET ?`).all(...args, f.limit, f.offset) as ItemRow[];
@@ -316,14 +337,35 @@ export class GrowthStore {
     if (patch.status) {
       sets.push('status = ?');
       args.push(patch.status);
-      if (patch.status === 'done' && !row.executed_at) sets.push('executed_at = ?'), args.push(iso);
+      if (patch.status === 'done' && !row.executed_at) {
+        sets.push('executed_at = ?');
+        args.push(iso);
+      }
     }
-    if (patch.actual !== undefined) sets.push('actual = ?'), args.push(patch.actual === null ? null : J(patch.actual));
-    if (patch.addCostUsd) sets.push('cost_usd = cost_usd + ?'), args.push(patch.addCostUsd);
-    if (patch.reason !== undefined) sets.push('reason = ?'), args.push(patch.reason);
-    if (patch.runId !== undefined) sets.push('run_id = ?'), args.push(patch.runId);
-    if (patch.detail) sets.push('detail = ?'), args.push(J({ ...parseStored<Record<string, unknown>>(row.detail, 'growth_plan_items.detail', id), ...patch.detail }));
-    if (patch.learned) sets.push('learned_at = ?'), args.push(iso);
+    if (patch.actual !== undefined) {
+      sets.push('actual = ?');
+      args.push(patch.actual === null ? null : J(patch.actual));
+    }
+    if (patch.addCostUsd) {
+      sets.push('cost_usd = cost_usd + ?');
+      args.push(patch.addCostUsd);
+    }
+    if (patch.reason !== undefined) {
+      sets.push('reason = ?');
+      args.push(patch.reason);
+    }
+    if (patch.runId !== undefined) {
+      sets.push('run_id = ?');
+      args.push(patch.runId);
+    }
+    if (patch.detail) {
+      sets.push('detail = ?');
+      args.push(J({ ...parseStored<Record<string, unknown>>(row.detail, 'growth_plan_items.detail', id), ...patch.detail }));
+    }
+    if (patch.learned) {
+      sets.push('learned_at = ?');
+      args.push(iso);
+    }
     this.stmt(`UPDATE growth_plan_items SET ${sets.join(', ')} WHERE id = ?`).run(...args, id);
     this.settlePlan(row.plan_id, iso);
     return this.item(id)!;
@@ -361,10 +403,22 @@ export class GrowthStore {
   listLearnings(f: { engine?: string | undefined; workflow?: string | undefined; subject?: string | undefined; includeExpired?: boolean; limit: number }, nowIso: string): GrowthLearning[] {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (f.engine) where.push('engine = ?'), args.push(f.engine);
-    if (f.workflow) where.push('workflow_id = ?'), args.push(f.workflow);
-    if (f.subject) where.push('subject = ?'), args.push(f.subject);
-    if (!f.includeExpired) where.push('(expires_at IS NULL OR expires_at > ?)'), args.push(nowIso);
+    if (f.engine) {
+      where.push('engine = ?');
+      args.push(f.engine);
+    }
+    if (f.workflow) {
+      where.push('workflow_id = ?');
+      args.push(f.workflow);
+    }
+    if (f.subject) {
+      where.push('subject = ?');
+      args.push(f.subject);
+    }
+    if (!f.includeExpired) {
+      where.push('(expires_at IS NULL OR expires_at > ?)');
+      args.push(nowIso);
+    }
     const rows = this.stmt(`SELECT * FROM growth_learnings ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`).all(...args, f.limit) as LearningRow[];
     return rows.map(learningOut);
   }

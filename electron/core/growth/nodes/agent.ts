@@ -58,7 +58,7 @@ export const plan = defineNode({
   run(ctx) {
     const p = ctx.params;
     const engine = engineFor(ctx, p.engine);
-    const items = Array.isArray(p.items) ? p.items.map((i, n) => Item.parse(i)).map((i, n) => ({ ...i, priority: i.priority ?? n + 1 })) : [];
+    const items = Array.isArray(p.items) ? p.items.map((i) => Item.parse(i)).map((i, n) => ({ ...i, priority: i.priority ?? n + 1 })) : [];
     const r = ctx.once('agent.plan', () =>
       growthStoreOf(ctx.env).createPlan({ engine, workflowId: ctx.run.workflowId, runId: ctx.run.id, goal: String(p.title), content: p.content ?? null, items }, iso(ctx)),
     );
@@ -99,7 +99,7 @@ export const learn = defineNode({
           whatWorked: String(p.whatWorked ?? p.text ?? ''),
           whatDidNot: String(p.whatDidNot ?? ''),
           confidence: typeof p.confidence === 'number' ? p.confidence : 0.5,
-          evidence: { runIds: [ctx.run.id], ...(ev ?? {}) },
+          evidence: { ...(ev ?? {}), runIds: [...new Set([ctx.run.id, ...(ev?.runIds ?? [])])] },
           tags: p.tags,
           expiresAt: p.expiresInDays ? new Date(ctx.now() + p.expiresInDays * 86_400_000).toISOString() : null,
         },

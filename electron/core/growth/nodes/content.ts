@@ -129,7 +129,11 @@ export const contentIdeas = defineNode({
       const withIds = rows.map((x, k) => ({ ...x, id: ids[k]! })).sort((a, b) => a.priority - b.priority || a.id - b.id);
       const first: typeof withIds = [];
       const seen = new Set<number>();
-      for (const x of withIds) if (!seen.has(x.itemId)) seen.add(x.itemId), first.push(x);
+      for (const x of withIds) {
+        if (seen.has(x.itemId)) continue;
+        seen.add(x.itemId);
+        first.push(x);
+      }
       for (const x of withIds) if (!first.includes(x)) first.push(x);
       const brief = first.slice(0, s.briefsPerCycle).map((x) => ({ id: x.id, title: x.title, angle: x.angle, channel: x.channel, trend: x.trend, lifecycle: x.lifecycle }));
       store.recordFigures('content', 'ideas', { ideas: ids.length, toBrief: brief.length }, iso);
