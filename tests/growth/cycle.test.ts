@@ -8,6 +8,8 @@
  *   EXECUTING (an approval) -> LEARNING -> IDLE, each transition recorded,
  *   the launched campaigns citing the memories their expected ROI comes from.
  */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Core } from '../../electron/core/core';
 import { engineOf } from '../../electron/core/engine';
@@ -25,10 +27,20 @@ afterEach(async () => {
   claude = null;
 });
 
-async function rig(): Promise<{ core: Core; claude: FakeAnthropic }> {
+const jobsDir = resolve(__dirname, '../../out/main/jobs');
+
+async function until(what: string, fn: () => Promise<boolean>, ms = 60_000): Promise<void> {
+  const t0 = Date.now();
+  while (!(await fn())) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function rig(host: 'cli' | 'server' = 'cli'): Promise<{ core: Core; claude: FakeAnthropic }> {
   const key = fakeKey();
   claude = await startFakeAnthropic({ apiKey: key });
-  t = await openTestCore({ secrets: new EnvSecretStore({ BATON_SECRET_ANTHROPIC_API_KEY: key }, 'tests') });
+  t = await openTestCore({ host, secrets: new EnvSecretStore({ BATON_SECRET_ANTHROPIC_API_KEY: key }, 'tests') });
   await t.core.call('settings.set', { key: 'ai.baseUrl', value: claude.url });
   await t.core.call('settings.set', { key: 'ai.maxRetries', value: 0 });
   // Claude plans nothing itself: the candidates follow by score with the action the learnings favour.
@@ -40,6 +52,15 @@ const CANDIDATES = [
   { ref: 'kw:crm for plumbers', title: 'crm for plumbers', action: 'expand', alternatives: ['new-page'], score: 9, summary: 'position 8' },
   { ref: 'kw:invoice app', title: 'invoice app', action: 'expand', alternatives: ['new-page'], score: 7, summary: 'position 12' },
 ];
+
+async function importMemories(core: Core): Promise<void> {
+  const lines = ['Campaign ID,Campaign,Channel,Audience,Offer,Cost,Conversions,Revenue,Status'];
+  for (let i = 0; i < 18; i++) {
+    const good = i % 3 === 0;
+    lines.push(good ? `m${i},Mail ${i},email,customers,bundle,${500 + i * 10},${20 + i},${2500 + i * 40},finished` : `m${i},Ads ${i},display,cold,discount,${1000 + i * 20},${5 + i},${700 + i * 15},finished`);
+  }
+  await core.call('growth.import', { kind: 'campaigns.memories', csv: lines.join('\n') });
+}
 
 describe('growth cycles', () => {
   it('a learning recorded in cycle N changes the plan of cycle N+1', async () => {
@@ -93,12 +114,7 @@ describe('growth cycles', () => {
 
   it('the campaign engine runs a full cycle: phases recorded, an approval, campaigns launched citing their memories', async () => {
     const { core } = await rig();
-    const lines = ['Campaign ID,Campaign,Channel,Audience,Offer,Cost,Conversions,Revenue,Status'];
-    for (let i = 0; i < 18; i++) {
-      const good = i % 3 === 0;
-      lines.push(good ? `m${i},Mail ${i},email,customers,bundle,${500 + i * 10},${20 + i},${2500 + i * 40},finished` : `m${i},Ads ${i},display,cold,discount,${1000 + i * 20},${5 + i},${700 + i * 15},finished`);
-    }
-    await core.call('growth.import', { kind: 'campaigns.memories', csv: lines.join('\n') });
+    await importMemories(core);
 
     const { runId } = await core.call('growth.run', { engine: 'campaigns' });
     const engine = engineOf(core);
@@ -134,5 +150,28 @@ describe('growth cycles', () => {
     const done = plan.items!.filter((i) => i.status === 'done');
     expect(done).toHaveLength(payload.campaigns.length);
     expect(done.every((i) => (i.actual as { launched?: boolean }).launched === true)).toBe(true);
+  });
+
+  it('a cycle runs on the Bree worker pool (the built worker files): the growth nodes write from the workers', async () => {
+    if (!existsSync(resolve(jobsDir, 'dispatcher.js'))) throw new Error('Build first (npx electron-vite build): this test runs the built worker files');
+    const { core } = await rig('server');
+    await importMemories(core);
+    const engine = engineOf(core);
+    engine.poolOptions = { jobsDir, workers: 2 };
+    await engine.start('pool');
+    const { runId } = await core.call('growth.run', { engine: 'campaigns' });
+    await until('the approval', async () => (await core.call('approvals.list', {})).approvals.length === 1);
+    expect((await core.call('growth.status', {})).engines.find((e) => e.engine === 'campaigns')).toMatchObject({ phase: 'EXECUTING', runId });
+    const [a] = (await core.call('approvals.list', {})).approvals;
+    await core.call('approvals.decide', { id: a!.id, decision: 'reject' });
+    await until('the run to succeed', async () => (await core.call('runs.get', { id: runId })).status === 'succeeded');
+    expect(engine.mode).toBe('pool');
+    expect((await core.call('growth.status', {})).engines.find((e) => e.engine === 'campaigns')!.phase).toBe('IDLE');
+    // Refused: the planned campaigns are stopped and their items dropped with the reason.
+    const plan = (await core.call('plans.list', { engine: 'campaigns', items: true, limit: 1 })).plans[0]!;
+    const executed = plan.items!.filter((i) => i.runId === runId);
+    expect(executed.length).toBeGreaterThan(0);
+    for (const i of executed) expect(i).toMatchObject({ status: 'dropped', reason: 'the launch was not approved (rejected)' });
+    expect((await core.call('campaigns.list', { status: 'running', limit: 10, offset: 0 })).total).toBe(0);
   });
 });
