@@ -18,6 +18,7 @@ import { connectionEvents, connectionOps } from './contract/connection';
 import { financeEvents, financeOps } from './contract/finance';
 import { reportsEvents, reportsOps } from './contract/reports';
 import { kpiEvents, kpiOps } from './contract/kpi';
+import { growthEvents, growthOps } from './contract/growth';
 
 export * from './contract/base';
 export * from './contract/system';
@@ -35,6 +36,7 @@ export * from './contract/connection';
 export * from './contract/finance';
 export * from './contract/reports';
 export * from './contract/kpi';
+export * from './contract/growth';
 
 export const operations = {
   ...systemOps,
@@ -50,6 +52,7 @@ export const operations = {
   ...financeOps,
   ...reportsOps,
   ...kpiOps,
+  ...growthOps,
 } as const;
 
 export const events = {
@@ -66,6 +69,7 @@ export const events = {
   ...financeEvents,
   ...reportsEvents,
   ...kpiEvents,
+  ...growthEvents,
 } as const;
 
 export type Operations = typeof operations;

@@ -8,6 +8,7 @@ import { VERSION } from '../core/version';
 import { register as registerAi } from './commands/ai';
 import { register as registerApprovals } from './commands/approvals';
 import { register as registerBilling } from './commands/billing';
+import { register as registerGrowth } from './commands/growth';
 import { register as registerContacts } from './commands/contacts';
 import { register as registerDemo } from './commands/demo';
 import { register as registerEscalations } from './commands/escalations';
@@ -39,5 +40,5 @@ export function buildProgram(): Command {
   return program;
 }
 
-const COMMANDS: ((program: Command) => void)[] = [registerServe, registerSystem, registerContacts, registerEvents, registerDemo, registerWorkflow, registerRun, registerApprovals, registerEscalations, registerHooks, registerEmail, registerSequences, registerPipeline, registerSetup, registerAi, registerBilling];
+const COMMANDS: ((program: Command) => void)[] = [registerServe, registerSystem, registerContacts, registerEvents, registerDemo, registerWorkflow, registerRun, registerApprovals, registerEscalations, registerHooks, registerEmail, registerSequences, registerPipeline, registerSetup, registerAi, registerBilling, registerGrowth];
 

@@ -8,6 +8,7 @@ import { AI_NODES } from './ai/nodes';
 import { BILLING_NODES } from './billing/nodes';
 import { CRM_NODES } from './crm/nodes';
 import { ENGINE_NODES } from './engine/nodes';
+import { GROWTH_NODES } from './growth/nodes';
 import { NodeRegistry } from './engine/registry';
 import { KPI_NODES } from './kpi/nodes';
 import { SALES_NODES } from './sales/nodes';
@@ -21,6 +22,7 @@ export const NODE_PACKS = [
   { domain: 'wordpress', nodes: WORDPRESS_NODES },
   { domain: 'billing', nodes: BILLING_NODES },
   { domain: 'kpi', nodes: KPI_NODES },
+  { domain: 'growth', nodes: GROWTH_NODES },
 ] as const;
 
 /** A registry of every node type (a worker thread's, or a test's). */

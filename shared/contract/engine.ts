@@ -1,6 +1,6 @@
 /**
  * The workflow engine's operations and push events: workflows, runs, approvals,
- * escalations, plans and learnings (docs/engine.md).
+ * escalations (docs/engine.md). Plans and learnings belong to the growth domain (shared/contract/growth.ts).
  */
 import { z } from 'zod';
 import { Empty, eventType, op } from './base';
@@ -180,24 +180,6 @@ export const Escalation = z.object({
 });
 export type Escalation = z.infer<typeof Escalation>;
 
-export const Plan = z.object({
-  id: z.number().int(),
-  workflowId: z.string(),
-  runId: z.string().nullable(),
-  title: z.string(),
-  content: z.unknown(),
-  createdAt: z.string(),
-});
-export type Plan = z.infer<typeof Plan>;
-export const Learning = z.object({
-  id: z.number().int(),
-  workflowId: z.string(),
-  runId: z.string().nullable(),
-  text: z.string(),
-  tags: z.array(z.string()),
-  createdAt: z.string(),
-});
-export type Learning = z.infer<typeof Learning>;
 
 export const EngineStatus = z.object({
   paused: z.boolean(),
@@ -401,10 +383,6 @@ export const engineOps = {
   'events.publish': op('Append a domain event; starts matching event-triggered workflows and resumes runs waiting for it.',
     z.object({ type: z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$/, 'use a dotted lower-case event type such as contact.created'), data: Json.optional(), subject: z.object({ type: z.string(), id: z.string() }).optional() }).strict(),
     z.object({ eventId: z.number().int(), startedRuns: z.array(z.string()), resumedSteps: z.number().int() })),
-  'plans.list': op('Plans of an agentic workflow, newest first.', z.object({ workflow: z.string().optional(), runId: z.string().optional(), limit: Limit }).strict(), z.object({ plans: z.array(Plan) })),
-  'plans.add': op('Record a plan.', z.object({ workflow: z.string(), runId: z.string().optional(), title: z.string().min(1), content: Json }).strict(), Plan),
-  'learnings.list': op('What earlier runs learned, newest first.', z.object({ workflow: z.string().optional(), limit: Limit }).strict(), z.object({ learnings: z.array(Learning) })),
-  'learnings.add': op('Record a learning for the next runs.', z.object({ workflow: z.string(), runId: z.string().optional(), text: z.string().min(1), tags: z.array(z.string()).default([]) }).strict(), Learning),
   'nodes.catalog': op('Every node type of the registry (domain nodes included): description, params (field list and JSON Schema), expression params and branches.', Empty,
     z.object({ nodes: z.array(NodeTypeInfo) })),
   'nodes.branches': op('The branches (besides "error") a node of this type has with these params (switch cases, ai.generate branches); null with the problems when the params are not valid.',

@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { PriceTable } from './ai';
 import { Email, TimeZone } from './crm';
+import { CampaignSettings, ContentSettings, GrowthBudgetSettings, LinkSettings, SeoSettings } from './growth';
 import { EscalationRule, PipelineConfig } from './sales';
 import { SiteOrigin, SiteStorage, TrackingMode } from './tracking';
 import { Duration } from './workflow';
@@ -190,6 +191,13 @@ export const INTERNAL_SETTINGS = {
   // Connection of the window (electron/core/remote): the remote server's address and whether it is in use; its token is in the secret store
   'connection.remote': def(z.object({ url: z.string(), attached: z.boolean() }).strict().nullable(), 'Remote Baton server the window uses (Settings > Connections)'),
   // Desktop window
+  // Growth engines (docs/growth.md): each an object; fields left out take their defaults.
+  'growth.seo': def(SeoSettings.partial().strict(), 'SEO engine: quick-win thresholds, plan size, sitemap, schedule'),
+  'growth.content': def(ContentSettings.partial().strict(), 'Trend content engine: channels, relevance, ideas and briefs per cycle, schedule'),
+  'growth.links': def(LinkSettings.partial().strict(), 'Link-building engine: our domain, outreach sequence, per-cycle limits, link value, schedule'),
+  'growth.campaigns': def(CampaignSettings.partial().strict(), 'Campaign engine: total budget, floors and caps, success share, schedule'),
+  'growth.budget': def(GrowthBudgetSettings.partial().strict(), 'One monthly cap across growth engines (Claude + ad budget) and the reserve kept for higher priorities'),
+  'growth.priorities': def(z.array(z.enum(['seo', 'content', 'links', 'campaigns'])).length(4), 'Growth engines in priority order (growth.priorities.set)'),
   'window.bounds': def(z.object({ x: z.number().int(), y: z.number().int(), width: z.number().int().min(1).max(100_000), height: z.number().int().min(1).max(100_000) }).strict(), 'Window position and size'),
 } satisfies Record<string, SettingDef>;
 

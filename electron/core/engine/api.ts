@@ -1,4 +1,4 @@
-/** Handlers of shared/contract/engine.ts: workflows, runs, approvals, escalations, plans, learnings. */
+/** Handlers of shared/contract/engine.ts: workflows, runs, approvals, escalations. */
 import { ApiError, isTestWorkflowId, type Approval, type AutomationKpi, type AutomationPeriod, type EngineStatus, type Escalation, type NodeStats, type RunSummary, type StepDetail } from '../../../shared/api';
 import type { Core } from '../core';
 import type { Sqlite } from '../db/open';
@@ -118,10 +118,6 @@ export function engineHandlers(core: Core, engine: Engine): HandlerMap<
   | 'escalations.list'
   | 'escalations.acknowledge'
   | 'events.publish'
-  | 'plans.list'
-  | 'plans.add'
-  | 'learnings.list'
-  | 'learnings.add'
 > {
   const db = core.db;
   const repo = engine.store.repo;
@@ -288,20 +284,6 @@ export function engineHandlers(core: Core, engine: Engine): HandlerMap<
       const eventId = engine.publish(type, data ?? null, subject);
       const d = await engine.dispatchEvents();
       return { eventId, startedRuns: d.startedRuns, resumedSteps: d.resumedSteps };
-    },
-    'plans.list': ({ workflow, runId, limit }) => ({ plans: repo.plans.list({ workflow, runId, limit }) }),
-    'plans.add': ({ workflow, runId, title, content }) => {
-      wfExists(workflow);
-      const at = new Date(engine.now()).toISOString();
-      const id = repo.plans.insert(workflow, runId ?? null, title, content ?? null, at);
-      return { id, workflowId: workflow, runId: runId ?? null, title, content: content ?? null, createdAt: at };
-    },
-    'learnings.list': ({ workflow, limit }) => ({ learnings: repo.learnings.recent(workflow, limit) }),
-    'learnings.add': ({ workflow, runId, text, tags }) => {
-      wfExists(workflow);
-      const at = new Date(engine.now()).toISOString();
-      const id = repo.learnings.insert(workflow, runId ?? null, text, tags, at);
-      return { id, workflowId: workflow, runId: runId ?? null, text, tags, createdAt: at };
     },
   };
 }

@@ -333,14 +333,6 @@ export class Executor {
         publish: (e) => void effects.push({ kind: 'event', ...e }),
         respond: (r) => void effects.push({ kind: 'response', nodeId: cn.id, ...r }),
         setPhase: (phase) => void effects.push({ kind: 'phase', phase }),
-        plans: {
-          add: (title, content) => void effects.push({ kind: 'plan', title, content }),
-          list: (limit = 10) => this.store.repo.plans.recent(run.workflowId, limit).map((p) => ({ title: p.title, content: p.content, createdAt: p.createdAt })),
-        },
-        learnings: {
-          add: (text, tags = []) => void effects.push({ kind: 'learning', text, tags }),
-          list: (limit = 10) => this.store.repo.learnings.recent(run.workflowId, limit).map((l) => ({ text: l.text, tags: l.tags, createdAt: l.createdAt })),
-        },
         children: () => this.store.childRuns(step.id, run.id),
         suspend: (s) => ({ ...s, suspend: true }) as Suspend,
         steps,
@@ -441,21 +433,17 @@ export class Executor {
     };
   }
 
-  /** Events, plans, learnings and escalations a node raised are held to the same limit as its output. */
+  /** Events and escalations a node raised are held to the same limit as its output. */
   private effectsTooLarge(nodeId: string, effects: Effect[]): StepOutcome | null {
     for (const e of effects) {
       const text =
         e.kind === 'event'
           ? JSON.stringify(e.data ?? null)
-          : e.kind === 'plan'
-            ? JSON.stringify(e.content ?? null)
-            : e.kind === 'learning'
-              ? e.text
-              : e.kind === 'escalation'
-                ? e.title + e.detail
-                : e.kind === 'response'
-                  ? (e.body ?? '') + JSON.stringify(e.headers)
-                  : e.phase;
+          : e.kind === 'escalation'
+            ? e.title + e.detail
+            : e.kind === 'response'
+              ? (e.body ?? '') + JSON.stringify(e.headers)
+              : e.phase;
       const what = e.kind === 'event' ? `data of the event ${e.type} published by ${nodeId}` : e.kind === 'response' ? `the answer of ${nodeId}` : `${e.kind} recorded by ${nodeId}`;
       const r = this.tooLarge(text, what);
       if (r) return r;

@@ -43,7 +43,7 @@ export function engineOf(env: Pick<ThreadEnv, 'get'>): Engine {
  */
 export const engineDomain = defineDomain({
   id: 'engine',
-  description: 'Workflows, runs, steps, approvals, escalations, plans and learnings; the generic nodes.',
+  description: 'Workflows, runs, steps, approvals and escalations; the generic nodes.',
   ops: engineOps,
   events: engineEventTypes,
   nodes: ENGINE_NODES,

@@ -112,8 +112,6 @@ export interface NodeContext<P = Record<string, unknown>> {
   /** Append a domain event with the step's result. */
   publish(e: { type: string; data?: unknown; subject?: { type: string; id: string } }): void;
   setPhase(phase: RunPhase): void;
-  plans: { add(title: string, content: unknown): void; list(limit?: number): { title: string; content: unknown; createdAt: string }[] };
-  learnings: { add(text: string, tags?: string[]): void; list(limit?: number): { text: string; tags: string[]; createdAt: string }[] };
   /** Child runs started by this step (forEach, subworkflow). */
   children(): ChildRunInfo[];
   suspend(s: Omit<Suspend, 'suspend'>): Suspend;

@@ -3,7 +3,7 @@
  * successors' input and the run output), the error (and so the step history, the
  * run error, the failure escalation and the run.failed event), the suspension
  * (approval title/payload/reason, waiting-for text, state, child inputs) and the
- * effects (escalations, events, plans, learnings). The scrubber is the thread's
+ * effects (escalations, events). The scrubber is the thread's
  * one registry (secrets/scrub.ts); with no secret known every result passes as is.
  */
 import { processSecrets, type SecretScrubber } from '../secrets/scrub';

@@ -691,9 +691,7 @@ export class EngineStore {
       else if (e.kind === 'phase') {
         this.repo.runs.setPhase(run.id, e.phase);
         this.emit('run.updated', { id: run.id, workflowId: run.workflowId, status: 'running', phase: e.phase, at: iso });
-      } else if (e.kind === 'plan') this.repo.plans.insert(run.workflowId, run.id, e.title, e.content, iso);
-      else if (e.kind === 'learning') this.repo.learnings.insert(run.workflowId, run.id, e.text, e.tags, iso);
-      else if (e.kind === 'response') this.recordResponse(run, e, iso);
+      } else if (e.kind === 'response') this.recordResponse(run, e, iso);
     });
   }
 

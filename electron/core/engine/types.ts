@@ -55,8 +55,6 @@ export type Effect =
   | { kind: 'escalation'; severity: 'info' | 'warning' | 'critical'; title: string; detail: string; pinned?: boolean | undefined; key?: string | undefined }
   | { kind: 'event'; type: string; data?: unknown; subject?: { type: string; id: string } }
   | { kind: 'phase'; phase: string }
-  | { kind: 'plan'; title: string; content: unknown }
-  | { kind: 'learning'; text: string; tags: string[] }
   /** A respond node's answer for the caller waiting on the top-level run (engine/respond.ts). */
   | { kind: 'response'; nodeId: string; status: number; headers: Record<string, string>; body: string | null; redirect: string | null };
 

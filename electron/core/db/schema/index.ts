@@ -10,3 +10,4 @@ export * from './billing';
 export * from './tracking';
 export * from './finance';
 export * from './reports';
+export * from './growth';

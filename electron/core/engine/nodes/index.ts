@@ -4,7 +4,6 @@
  * in their domain's folder and are registered with the domain.
  */
 import type { NodeDef } from '../registry';
-import { learn, phase, plan, recall } from './agent';
 import approval from './approval';
 import condition from './condition';
 import escalate from './escalate';
@@ -35,9 +34,5 @@ export const ENGINE_NODES: NodeDef[] = [
   respond,
   subworkflow,
   log,
-  phase,
-  plan,
-  learn,
-  recall,
 ] as NodeDef[];
 

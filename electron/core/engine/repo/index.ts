@@ -1,7 +1,7 @@
 /**
  * The engine's repository: its tables behind typed methods, one group per table
  * (runs, steps, timers, outbox, approvals, escalations, events, workflows,
- * plans, learnings, run_responses, and `state`: engine_state, engine_instances
+ * run_responses, and `state`: engine_state, engine_instances
  * and the settings the engine reads). The SQL is private to each group; JSON
  * columns are written from values and parsed when read (parseStored: damage is
  * a StoredDataError naming the column and row), except the step outputs the
@@ -17,7 +17,6 @@ import type { Sqlite } from '../../db/open';
 import { ApprovalsRepo } from './approvals';
 import { EscalationsRepo } from './escalations';
 import { EventsRepo } from './events';
-import { LearningsRepo, PlansRepo } from './journal';
 import { OutboxRepo } from './outbox';
 import { ResponsesRepo } from './responses';
 import { RunsRepo } from './runs';
@@ -35,7 +34,7 @@ export type { ChildRun, NewRun, RunDetailView, RunHead, RunListFilter, RunView }
 export type { EventWaitSpec, StepDetailRow, StepEnd, StepStateRow } from './steps';
 export type { DueTimer, TimerKind } from './timers';
 export type { NewWorkflow, WorkflowHead, WorkflowSummaryRow } from './workflows';
-export type { ApprovalsRepo, EscalationsRepo, EventsRepo, LearningsRepo, OutboxRepo, PlansRepo, ResponsesRepo, RunsRepo, StateRepo, StepsRepo, TimersRepo, WorkflowsRepo };
+export type { ApprovalsRepo, EscalationsRepo, EventsRepo, OutboxRepo, ResponsesRepo, RunsRepo, StateRepo, StepsRepo, TimersRepo, WorkflowsRepo };
 
 export class EngineRepo {
   readonly #db: Sqlite;
@@ -47,8 +46,6 @@ export class EngineRepo {
   #escalations?: EscalationsRepo;
   #events?: EventsRepo;
   #workflows?: WorkflowsRepo;
-  #plans?: PlansRepo;
-  #learnings?: LearningsRepo;
   #responses?: ResponsesRepo;
   #state?: StateRepo;
 
@@ -79,12 +76,6 @@ export class EngineRepo {
   }
   get workflows(): WorkflowsRepo {
     return (this.#workflows ??= new WorkflowsRepo(this.#db));
-  }
-  get plans(): PlansRepo {
-    return (this.#plans ??= new PlansRepo(this.#db));
-  }
-  get learnings(): LearningsRepo {
-    return (this.#learnings ??= new LearningsRepo(this.#db));
   }
   get responses(): ResponsesRepo {
     return (this.#responses ??= new ResponsesRepo(this.#db));
