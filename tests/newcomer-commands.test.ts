@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliCommand } from '../electron/cli/context';
+import { cliCommand, splitRemoteArgs } from '../electron/cli/context';
 import { buildProgram } from '../electron/cli/program';
 import { VERSION } from '../electron/core/version';
 import { copyBuiltApp, type BuiltApp } from './support/built-app';
@@ -74,7 +74,7 @@ describe('documented commands', () => {
     expect(docs.length).toBeGreaterThan(60);
     expect(docs.map((d) => d.where)).toEqual(expect.arrayContaining(['README.md', 'renderer/src/components/SignIn.tsx']));
     const wrong = docs
-      .map((d) => ({ ...d, problem: problemWith(program, d.command.split(/\s+/).filter(Boolean)) }))
+      .map((d) => ({ ...d, problem: problemWith(program, splitRemoteArgs(d.command.split(/\s+/).filter(Boolean)).argv) }))
       .filter((d) => d.problem)
       .map((d) => `${d.where}: npx baton ${d.command}: ${d.problem}`);
     expect(wrong).toEqual([]);
