@@ -176,6 +176,30 @@ describe('AI steps in the engine', () => {
     expect(readdirSync(join(r.dir, 'workspace', 'deliverables')).sort()).toEqual(['spring-post.v1.json', 'spring-post.v2.json']);
   });
 
+  it('updateSlug rewrites the post that has the slug (no second post, also when the step runs again); a slug not on the site is created', async () => {
+    r = await rig();
+    script(r.claude, { pass: true, issues: [], confidence: 0.93 });
+    r.wp.posts.push({ id: 7, date: '2026-01-01T00:00:00', slug: 'crm-for-plumbers', status: 'publish', link: `${r.wp.url}/crm-for-plumbers/`, title: 'Old title', content: 'old body', excerpt: '' });
+    await r.core.call('workflows.import', { definition: blogWorkflow('blog-rewrite', { publish: { status: 'publish', updateSlug: '=input.slug' } }) });
+    const runId = await r.run('blog-rewrite', { topic: 'spring', notes: 'n', slug: 'crm-for-plumbers' });
+    const run = await r.core.call('runs.get', { id: runId });
+    expect(run.status).toBe('succeeded');
+    expect(run.steps.find((s) => s.nodeId === 'publish')!.output).toMatchObject({ published: true, postId: 7, updated: true, slug: 'crm-for-plumbers' });
+    expect(r.wp.posts).toHaveLength(1);
+    expect(r.wp.posts[0]).toMatchObject({ id: 7, title: 'Spring offer', status: 'publish' });
+    expect(r.wp.posts[0]!.content).toContain('<strong>free trial</strong>');
+    expect(r.wp.creates).toBe(0);
+    // A second run rewrites the same post again; a new slug is created under that slug.
+    await r.run('blog-rewrite', { topic: 'spring', notes: 'n', slug: 'crm-for-plumbers' });
+    expect(r.wp.posts).toHaveLength(1);
+    const other = await r.core.call('runs.get', { id: await r.run('blog-rewrite', { topic: 'spring', notes: 'n', slug: 'invoice-app' }) });
+    expect(other.steps.find((s) => s.nodeId === 'publish')!.output).toMatchObject({ updated: false, slug: 'invoice-app' });
+    expect(r.wp.posts.map((p) => p.slug)).toEqual(['crm-for-plumbers', 'invoice-app']);
+    // A slug that is not one is refused at import, naming the field.
+    const bad = await r.core.call('workflows.validate', { definition: blogWorkflow('blog-bad', { publish: { updateSlug: 'Not A Slug' } }) });
+    expect(bad.issues.map((i) => `${i.path}: ${i.message}`).join('\n')).toMatch(/updateSlug: .*lower-case letters/);
+  });
+
   it('a failing draft is revised with the issues; still failing after N -> approval; reject takes the rejected branch', async () => {
     r = await rig();
     script(r.claude, { pass: false, issues: ['No mention of the free trial'], confidence: 0.9 });

@@ -15,6 +15,8 @@ import type { Core } from '../../electron/core/core';
 import { engineOf } from '../../electron/core/engine';
 import { EnvSecretStore } from '../../electron/core/secrets';
 import { fakeKey } from '../ai/setup';
+import { ENGINES, engineWorkflowId } from '../../shared/contract/growth';
+import { install } from '../../electron/core/growth/controller';
 import { openTestCore } from '../helpers';
 import { startFakeAnthropic, type FakeAnthropic } from '../support/fake-anthropic';
 
@@ -63,6 +65,14 @@ async function importMemories(core: Core): Promise<void> {
 }
 
 describe('growth cycles', () => {
+  it('every engine\'s cycle workflow installs (its nodes and params pass the import\'s validation)', async () => {
+    const { core } = await rig();
+    for (const engine of ENGINES) {
+      await install(core, engine, false);
+      expect((await core.call('workflows.get', { id: engineWorkflowId(engine) })).workflow).toMatchObject({ id: engineWorkflowId(engine), enabled: false });
+    }
+  });
+
   it('a learning recorded in cycle N changes the plan of cycle N+1', async () => {
     const { core, claude } = await rig();
     await core.call('workflows.import', {

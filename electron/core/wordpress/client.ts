@@ -139,6 +139,38 @@ export class WordPressClient {
     return { id: p.id, link: p.link, slug: p.slug, status: p.status };
   }
 
+  /** The post (any status) with this slug, or null. */
+  async findBySlug(slug: string, signal?: AbortSignal): Promise<WpPost | null> {
+    const q = new URLSearchParams({ slug, status: 'any', context: 'edit', per_page: '1' });
+    const list = await this.request<{ id: number; link: string; slug: string; status: string }[]>('GET', `/posts?${q}`, undefined, signal);
+    const hit = Array.isArray(list) ? list.find((p) => p.slug === slug) : undefined;
+    return hit ? { id: hit.id, link: hit.link, slug: hit.slug, status: hit.status } : null;
+  }
+
+  async update(id: number, post: { title: string; content: string; status: WpStatus; excerpt?: string | undefined }, signal?: AbortSignal): Promise<WpPost> {
+    const p = await this.request<WpPost>('POST', `/posts/${id}`, post, signal);
+    return { id: p.id, link: p.link, slug: p.slug, status: p.status };
+  }
+
+  /**
+   * Rewrite the existing post with this slug, or create it under that slug when
+   * there is none. An update sets the same fields each time, so a retry after a
+   * lost answer changes nothing more; a create goes through publishOnce's marker.
+   */
+  async updateOrCreate(
+    key: string,
+    slug: string,
+    post: { title: string; content: string; status: WpStatus; excerpt?: string | undefined },
+    signal?: AbortSignal,
+  ): Promise<WpPost & { reused: boolean; updated: boolean }> {
+    const existing = (await this.findByKey(key, signal)) ?? (await this.findBySlug(slug, signal));
+    if (existing) {
+      const done = await this.update(existing.id, { ...post, content: `${post.content}\n${markerComment(key)}` }, signal);
+      return { ...done, reused: false, updated: true };
+    }
+    return { ...(await this.publishOnce(key, { ...post, slug }, signal)), updated: false };
+  }
+
   /**
    * Create the post for `key` once: look the marker up first and reuse the post
    * found (a crash or lost answer after an earlier create), else create it.

@@ -3,6 +3,8 @@ import { markdownToHtml, WordPressClient, wordpressConfig, WpError } from '../cl
 import { defineNode, NodeError } from '../../engine/registry';
 import { NETWORK_STEP_TIMEOUT_MS } from '../../engine/pool-limits';
 
+const SLUG = /^[a-z0-9-]{1,190}$/;
+
 /** Did an ai.review step of this run approve the content (a person, or a passing review)? */
 function reviewedInRun(steps: Record<string, unknown>): boolean {
   return Object.values(steps).some((o) => {
@@ -26,7 +28,7 @@ function reviewedInRun(steps: Record<string, unknown>): boolean {
 export default defineNode({
   type: 'wordpress.publish',
   timeoutMs: NETWORK_STEP_TIMEOUT_MS,
-  description: 'Create a WordPress post as draft or published, exactly once per run.',
+  description: 'Create a WordPress post as draft or published, exactly once per run; with updateSlug, rewrite the post that has that slug (created when there is none).',
   params: z
     .object({
       title: z.string().min(1, 'give the post title (e.g. "=steps.write.data.title")'),
@@ -35,6 +37,10 @@ export default defineNode({
       status: z.enum(['draft', 'publish', 'pending', 'private']).default('draft'),
       slug: z.string().regex(/^[a-z0-9-]{1,190}$/, 'use lower-case letters, digits and -').optional(),
       excerpt: z.string().optional(),
+      updateSlug: z
+        .string()
+        .refine((v) => /^=(?!=)/.test(v) || SLUG.test(v), 'use the slug of the post to rewrite (lower-case letters, digits and -) or an expression')
+        .optional(),
       approval: z.enum(['auto', 'always', 'never']).default('auto'),
     })
     .strict(),
@@ -74,19 +80,24 @@ export default defineNode({
       ...(p.excerpt ? { excerpt: p.excerpt } : {}),
     };
     let failure: NodeError | undefined;
-    const r = await ctx.outbox('wordpress.publish', { title: post.title, status: post.status, slug: p.slug ?? null }, async (key) => {
+    const updateSlug = p.updateSlug === undefined || p.updateSlug === null || p.updateSlug === '' ? undefined : String(p.updateSlug);
+    if (updateSlug !== undefined && !SLUG.test(updateSlug)) {
+      throw new NodeError(`wordpress.publish: "updateSlug" is not a post slug after evaluation (${JSON.stringify(updateSlug.slice(0, 80))}); use lower-case letters, digits and -`, { retryable: false, code: 'bad_param' });
+    }
+    const r = await ctx.outbox('wordpress.publish', { title: post.title, status: post.status, slug: p.slug ?? null, updateSlug: updateSlug ?? null }, async (key) => {
       try {
-        return { ok: true, value: await client.publishOnce(key, post, ctx.signal) };
+        const value = updateSlug ? await client.updateOrCreate(key, updateSlug, post, ctx.signal) : { ...(await client.publishOnce(key, post, ctx.signal)), updated: false };
+        return { ok: true, value };
       } catch (e) {
         if (e instanceof WpError && !e.retryable) {
           failure = new NodeError(e.message, { retryable: false, code: `wp_${e.status ?? e.code}` });
-          return { ok: false, value: null as unknown as { id: number; link: string; slug: string; status: string; reused: boolean } };
+          return { ok: false, value: null as unknown as { id: number; link: string; slug: string; status: string; reused: boolean; updated: boolean } };
         }
         if (e instanceof WpError) throw new NodeError(e.message, { retryable: true, code: `wp_${e.status ?? e.code}`, ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}) });
         throw e;
       }
     });
     if (!r.ok) throw failure ?? new NodeError('wordpress.publish failed', { retryable: false });
-    return { output: { published: true, postId: r.value.id, link: r.value.link, slug: r.value.slug, status: r.value.status, reused: r.value.reused || r.replayed }, branch: 'published' };
+    return { output: { published: true, postId: r.value.id, link: r.value.link, slug: r.value.slug, status: r.value.status, reused: r.value.reused || r.replayed, updated: r.value.updated }, branch: 'published' };
   },
 });
