@@ -13,6 +13,7 @@ import { triggersEvents, triggersOps } from './contract/triggers';
 import { salesEvents, salesOps } from './contract/sales';
 import { setupEvents, setupOps } from './contract/setup';
 import { billingEvents, billingOps } from './contract/billing';
+import { wordpressEvents, wordpressOps } from './contract/wordpress';
 
 export * from './contract/base';
 export * from './contract/system';
@@ -25,6 +26,7 @@ export * from './contract/sales';
 export * from './contract/settings';
 export * from './contract/setup';
 export * from './contract/billing';
+export * from './contract/wordpress';
 
 export const operations = {
   ...systemOps,
@@ -35,6 +37,7 @@ export const operations = {
   ...salesOps,
   ...setupOps,
   ...billingOps,
+  ...wordpressOps,
 } as const;
 
 export const events = {
@@ -46,6 +49,7 @@ export const events = {
   ...salesEvents,
   ...setupEvents,
   ...billingEvents,
+  ...wordpressEvents,
 } as const;
 
 export type Operations = typeof operations;

@@ -31,6 +31,32 @@ describe('first run: templates and demo data', () => {
     }
   });
 
+  it('says in words when and what each template does, checks its requirements now and names overlapping enabled workflows', async () => {
+    const { core, cleanup } = await openTestCore({ env: { BATON_SECRET_SMTP_PASSWORD: 'x' } });
+    try {
+      const get = async (id: string) => (await core.call('templates.list', {})).templates.find((t) => t.id === id)!;
+      const lead = await get('crm-new-lead');
+      expect(lead).toMatchObject({ when: 'contact.created happens', ready: false, overlaps: [] });
+      expect(lead.then).not.toBe('');
+      expect(lead.requirements).toEqual([{ id: 'smtp', label: 'SMTP set (server, sender and password)', met: false, fix: '#/settings?section=email' }]);
+      expect((await get('daily-report')).requirements).toEqual([]);
+      expect((await get('daily-report')).ready).toBe(true);
+      // Met once the settings are there (the password secret already is).
+      await core.call('settings.set', { key: 'email.smtp.host', value: 'smtp.example.com' });
+      await core.call('settings.set', { key: 'email.from', value: 'me@example.com' });
+      expect(await get('crm-new-lead')).toMatchObject({ ready: true, requirements: [expect.objectContaining({ id: 'smtp', met: true })] });
+      expect((await get('ai-lead-research')).requirements.find((r) => r.id === 'anthropic')?.met).toBe(false);
+      // An enabled workflow on the same event overlaps.
+      await core.call('workflows.import', { definition: { id: 'mine', name: 'My welcome', trigger: { type: 'event', event: 'contact.created' }, nodes: [{ id: 'a', type: 'log', params: { message: 'x' } }], edges: [] }, enable: true });
+      expect((await get('crm-new-lead')).overlaps).toEqual(['My welcome']);
+      // Duplicate and edit: the definition.
+      expect(((await core.call('templates.get', { id: 'crm-new-lead' })).definition as { id: string }).id).toBe('crm-new-lead');
+      await expect(core.call('templates.get', { id: 'nope' })).rejects.toMatchObject({ code: 'not_found' });
+    } finally {
+      await cleanup();
+    }
+  });
+
   it('seeds demo data into an empty CRM once, and refuses a second time without touching it', async () => {
     const { core, cleanup } = await openTestCore();
     try {

@@ -149,6 +149,32 @@ function escalationOut(e: EscRow): Escalation {
   };
 }
 
+/** The common part of an escalation's title: before its first ": " (`Hot lead: Ada` -> `Hot lead`). */
+const CAUSE_TITLE = `(CASE WHEN instr(title, ': ') > 0 THEN substr(title, 1, instr(title, ': ') - 1) ELSE title END)`;
+const SEVERITIES = ['info', 'warning', 'critical'] as const;
+const SEVERITY_RANK = `(CASE e.severity WHEN 'critical' THEN 2 WHEN 'warning' THEN 1 ELSE 0 END)`;
+
+/** WHERE for escalations by state, severity, workflow and cause (escalations.list / groups / ackMany). */
+function escalationFilter(f: { acknowledged?: boolean | undefined; severity?: string | undefined; workflow?: string | undefined; cause?: string | undefined }): { where: string; args: unknown[] } {
+  const w: string[] = [];
+  const args: unknown[] = [];
+  if (f.acknowledged !== undefined) w.push(`acknowledged_at IS ${f.acknowledged ? 'NOT NULL' : 'NULL'}`);
+  if (f.severity) {
+    w.push('severity = ?');
+    args.push(f.severity);
+  }
+  if (f.workflow !== undefined) {
+    w.push(`COALESCE(workflow_id, '') = ?`);
+    args.push(f.workflow);
+  }
+  if (f.cause !== undefined) {
+    w.push(`COALESCE(workflow_id, '') || '|' || ${CAUSE_TITLE} = ?`);
+    args.push(f.cause);
+  }
+  return { where: w.length ? `WHERE ${w.join(' AND ')}` : '', args };
+}
+const and = (where: string, cond: string) => (!cond ? where : where ? `${where} AND ${cond}` : `WHERE ${cond}`);
+
 const RUN_SELECT = `SELECT r.*, w.name AS workflow_name FROM runs r LEFT JOIN workflows w ON w.id = r.workflow_id`;
 
 export function getRunSummary(core: Core, id: string): RunSummary {
@@ -198,7 +224,9 @@ export function engineHandlers(core: Core, engine: Engine): HandlerMap<
   | 'kpi.automation'
   | 'approvals.decideMany'
   | 'escalations.list'
+  | 'escalations.groups'
   | 'escalations.acknowledge'
+  | 'escalations.ackMany'
   | 'events.publish'
   | 'plans.list'
   | 'plans.add'
@@ -455,21 +483,70 @@ export function engineHandlers(core: Core, engine: Engine): HandlerMap<
       });
       return { results, decided, pending: pending() };
     },
-    'escalations.list': ({ acknowledged, limit }) => {
+    'escalations.list': ({ acknowledged, severity, workflow, cause, offset, limit }) => {
       // Pinned open escalations first (few: one per day and cause), then the newest: never lost among hundreds of others.
-      const where = acknowledged === undefined ? '' : `WHERE acknowledged_at IS ${acknowledged ? 'NOT NULL' : 'NULL'}`;
-      const pinned = acknowledged === true ? [] : (db.prepare(`SELECT * FROM escalations WHERE pinned = 1 AND acknowledged_at IS NULL ORDER BY created_at DESC, id DESC LIMIT ?`).all(limit) as EscRow[]);
-      const rest = db.prepare(`SELECT * FROM escalations ${where} ORDER BY created_at DESC, id DESC LIMIT ?`).all(limit) as EscRow[];
+      const f = escalationFilter({ acknowledged, severity, workflow, cause });
+      const total = (db.prepare(`SELECT COUNT(*) AS n FROM escalations ${f.where}`).get(...f.args) as { n: number }).n;
+      const pinned = acknowledged === true ? [] : (db.prepare(`SELECT * FROM escalations ${and(f.where, 'pinned = 1 AND acknowledged_at IS NULL')} ORDER BY created_at DESC, id DESC`).all(...f.args) as EscRow[]);
       const seen = new Set(pinned.map((e) => e.id));
-      const rows = [...pinned, ...rest.filter((e) => !seen.has(e.id))].slice(0, limit);
+      // The pinned ones open the first page; the others follow in pages of `limit`.
+      const head = pinned.slice(offset, offset + limit);
+      const skip = Math.max(0, offset - pinned.length);
+      const rest = db.prepare(`SELECT * FROM escalations ${and(f.where, pinned.length ? `id NOT IN (${pinned.map(() => '?').join(',')})` : '')} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`).all(...f.args, ...seen, limit - head.length, skip) as EscRow[];
+      // (limit - head.length may be 0: a page of pinned ones only.)
       const unack = (db.prepare('SELECT COUNT(*) AS n FROM escalations WHERE acknowledged_at IS NULL').get() as { n: number }).n;
-      return { escalations: rows.map(escalationOut), unacknowledged: unack };
+      return { escalations: [...head, ...rest].map(escalationOut), unacknowledged: unack, total };
+    },
+    'escalations.groups': ({ state, severity, workflow, limit }) => {
+      const f = escalationFilter({ acknowledged: state === 'all' ? undefined : state === 'acknowledged', severity, workflow });
+      const rows = db
+        .prepare(
+          `SELECT COALESCE(e.workflow_id, '') || '|' || ${CAUSE_TITLE} AS cause, e.workflow_id, w.name AS workflow_name, ${CAUSE_TITLE} AS title,
+             COUNT(*) AS n, SUM(e.acknowledged_at IS NULL) AS open, MAX(${SEVERITY_RANK}) AS sev, MAX(e.pinned AND e.acknowledged_at IS NULL) AS pinned, MAX(e.created_at) AS newest_at
+           FROM escalations e LEFT JOIN workflows w ON w.id = e.workflow_id ${f.where.replace(/\b(acknowledged_at|severity|workflow_id)\b/g, 'e.$1')}
+           GROUP BY cause ORDER BY pinned DESC, sev DESC, n DESC, newest_at DESC LIMIT ?`,
+        )
+        .all(...f.args, limit) as { cause: string; workflow_id: string | null; workflow_name: string | null; title: string; n: number; open: number; sev: number; pinned: number; newest_at: string }[];
+      const newest = db.prepare(`SELECT * FROM escalations ${and(f.where, `COALESCE(workflow_id, '') || '|' || ${CAUSE_TITLE} = ?`)} ORDER BY created_at DESC, id DESC LIMIT 1`);
+      const total = (db.prepare(`SELECT COUNT(*) AS n FROM escalations ${f.where}`).get(...f.args) as { n: number }).n;
+      const unack = (db.prepare('SELECT COUNT(*) AS n FROM escalations WHERE acknowledged_at IS NULL').get() as { n: number }).n;
+      return {
+        total,
+        unacknowledged: unack,
+        groups: rows.map((g) => ({
+          cause: g.cause,
+          workflowId: g.workflow_id,
+          workflowName: g.workflow_id ? (g.workflow_name ?? g.workflow_id) : null,
+          title: g.title,
+          count: g.n,
+          open: g.open,
+          severity: SEVERITIES[g.sev] ?? 'info',
+          pinned: Boolean(g.pinned),
+          newest: escalationOut(newest.get(...f.args, g.cause) as EscRow),
+        })),
+      };
     },
     'escalations.acknowledge': ({ id, by }) => {
       const e = db.prepare('SELECT * FROM escalations WHERE id = ?').get(id) as EscRow | undefined;
       if (!e) throw new ApiError('not_found', `No escalation "${id}". List them with: baton escalations list`);
-      if (!e.acknowledged_at) db.prepare('UPDATE escalations SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ?').run(new Date(engine.now()).toISOString(), by ?? 'operator', id);
+      if (!e.acknowledged_at) {
+        db.prepare('UPDATE escalations SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ?').run(new Date(engine.now()).toISOString(), by ?? 'operator', id);
+        const unack = (db.prepare('SELECT COUNT(*) AS n FROM escalations WHERE acknowledged_at IS NULL').get() as { n: number }).n;
+        core.bus.emit('escalations.acknowledged', { count: 1, unacknowledged: unack, ids: [id] });
+      }
       return escalationOut(db.prepare('SELECT * FROM escalations WHERE id = ?').get(id) as EscRow);
+    },
+    'escalations.ackMany': ({ cause, ids, by }) => {
+      const at = new Date(engine.now()).toISOString();
+      const f = cause !== undefined ? escalationFilter({ acknowledged: false, cause }) : { where: `WHERE acknowledged_at IS NULL AND id IN (SELECT value FROM json_each(?))`, args: [JSON.stringify(ids ?? [])] };
+      const done = db.transaction(() => {
+        const hit = (db.prepare(`SELECT id FROM escalations ${f.where}`).all(...f.args) as { id: string }[]).map((r) => r.id);
+        db.prepare(`UPDATE escalations SET acknowledged_at = ?, acknowledged_by = ? ${f.where}`).run(at, by ?? 'operator', ...f.args);
+        return hit;
+      })();
+      const unack = (db.prepare('SELECT COUNT(*) AS n FROM escalations WHERE acknowledged_at IS NULL').get() as { n: number }).n;
+      if (done.length) core.bus.emit('escalations.acknowledged', { count: done.length, unacknowledged: unack, ids: done.slice(0, 100) });
+      return { acknowledged: done.length, unacknowledged: unack };
     },
     'events.publish': async ({ type, data, subject }) => {
       const eventId = engine.publish(type, data ?? null, subject);

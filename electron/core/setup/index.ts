@@ -10,7 +10,7 @@ import type { HandlerMap } from '../api/types';
 import type { Core } from '../core';
 import { defineDomain } from '../domain';
 import { seedDemo } from '../crm/demo';
-import { importWorkflow } from '../engine/workflows';
+import { importWorkflow, summaries } from '../engine/workflows';
 import { validateWorkflow } from '../engine/validate';
 import { resourcesDir } from '../resources';
 
@@ -18,8 +18,43 @@ interface RawTemplate {
   id?: unknown;
   name?: unknown;
   description?: unknown;
-  trigger?: { type?: unknown; event?: unknown; cron?: unknown };
-  nodes?: { type?: unknown }[];
+  trigger?: { type?: unknown; event?: unknown; cron?: unknown; path?: unknown };
+  nodes?: { type?: unknown; name?: unknown }[];
+}
+
+/**
+ * A minimal requirement model (node types -> settings and secrets, checked now), enough for the
+ * template gallery: the templates' own declared requirements replace it.
+ */
+interface Need {
+  id: string;
+  label: string;
+  nodes: RegExp;
+  fix: string;
+  met(s: (k: string) => unknown, secrets: Set<string>): boolean;
+}
+const REQUIREMENTS: Need[] = [
+  { id: 'smtp', label: 'SMTP set (server, sender and password)', nodes: /^email\.send$/, fix: '#/settings?section=email', met: (s, sec) => !!s('email.smtp.host') && !!s('email.from') && sec.has('SMTP_PASSWORD') },
+  { id: 'anthropic', label: 'Anthropic key set', nodes: /^ai\./, fix: '#/settings?section=ai', met: (_s, sec) => sec.has('ANTHROPIC_API_KEY') },
+  { id: 'wordpress', label: 'WordPress connected', nodes: /^wordpress\./, fix: '#/settings?section=wordpress', met: (s, sec) => !!s('wordpress.siteUrl') && !!s('wordpress.user') && sec.has('WORDPRESS_APP_PASSWORD') },
+  { id: 'stripe', label: 'Stripe key set', nodes: /^billing\./, fix: '#/billing', met: (_s, sec) => sec.has('STRIPE_SECRET_KEY') },
+];
+
+/** A trigger as a comparable key (two workflows with the same key start on the same thing). */
+function triggerKey(t: { type?: unknown; event?: unknown; cron?: unknown; path?: unknown } | undefined): string {
+  if (!t || typeof t.type !== 'string') return 'manual';
+  if (t.type === 'event') return `event:${String(t.event)}`;
+  if (t.type === 'schedule') return `schedule:${String(t.cron)}`;
+  if (t.type === 'webhook') return `webhook:${String(t.path)}`;
+  return t.type;
+}
+
+function whenText(t: RawTemplate['trigger']): string {
+  if (!t || typeof t.type !== 'string' || t.type === 'manual') return 'you start it';
+  if (t.type === 'event') return `${String(t.event)} happens`;
+  if (t.type === 'schedule') return `on the schedule ${String(t.cron)}`;
+  if (t.type === 'webhook') return 'its webhook is called';
+  return t.type;
 }
 
 const NEEDS: [RegExp, string][] = [
@@ -48,12 +83,18 @@ function describeTrigger(t: RawTemplate['trigger']): string {
   return t.type;
 }
 
-export function listTemplates(core: Core): TemplateInfo[] {
+export async function listTemplates(core: Core): Promise<TemplateInfo[]> {
   const installed = new Set((core.db.prepare('SELECT id FROM workflows').all() as { id: string }[]).map((r) => r.id));
+  const secrets = new Set(await core.secrets.list().catch(() => [] as string[]));
+  const setting = (k: string) => core.setting<unknown>(k, null);
+  const enabled = summaries(core.db, Date.now()).filter((w) => w.enabled);
   return readTemplates(core).map(({ file, raw }) => {
     const id = typeof raw.id === 'string' ? raw.id : file.replace(/\.json$/, '');
     const types = new Set((raw.nodes ?? []).map((n) => String(n.type)));
     const needs = NEEDS.filter(([re]) => [...types].some((t) => re.test(t))).map(([, what]) => what);
+    const requirements = REQUIREMENTS.filter((r) => [...types].some((t) => r.nodes.test(t))).map((r) => ({ id: r.id, label: r.label, met: r.met(setting, secrets), fix: r.fix }));
+    const key = triggerKey(raw.trigger);
+    const steps = (raw.nodes ?? []).map((n) => (typeof n.name === 'string' ? n.name : String(n.type)));
     return {
       id,
       name: typeof raw.name === 'string' ? raw.name : id,
@@ -61,8 +102,19 @@ export function listTemplates(core: Core): TemplateInfo[] {
       trigger: describeTrigger(raw.trigger),
       installed: installed.has(id),
       needs,
+      requirements,
+      ready: requirements.every((r) => r.met),
+      when: whenText(raw.trigger),
+      then: steps.length > 4 ? `${steps.slice(0, 4).join(', ')} and ${steps.length - 4} more steps` : steps.join(', '),
+      overlaps: key === 'manual' ? [] : enabled.filter((w) => w.id !== id && triggerKey(w.trigger as RawTemplate['trigger']) === key).map((w) => w.name),
     };
   });
+}
+
+export function templateDefinition(core: Core, id: string): unknown {
+  const t = readTemplates(core).find(({ file, raw }) => (typeof raw.id === 'string' ? raw.id : file.replace(/\.json$/, '')) === id);
+  if (!t) throw new ApiError('not_found', `No template "${id}"; templates.list names the ones shipped.`, [{ path: 'id', message: `unknown template ${id}` }]);
+  return t.raw;
 }
 
 export function installTemplates(core: Core, ids: string[], enable: boolean) {
@@ -80,7 +132,8 @@ export function installTemplates(core: Core, ids: string[], enable: boolean) {
 
 export function setupHandlers(core: Core): HandlerMap<keyof typeof setupOps> {
   return {
-    'templates.list': () => ({ templates: listTemplates(core) }),
+    'templates.list': async () => ({ templates: await listTemplates(core) }),
+    'templates.get': ({ id }) => ({ definition: templateDefinition(core, id) }),
     'templates.install': ({ ids, enable }) => installTemplates(core, ids, enable),
     'demo.seed': ({ contacts, seed }) => {
       const r = seedDemo(core, { contacts, seed });
