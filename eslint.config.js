@@ -58,6 +58,16 @@ const deferredTransactions = [
   { selector: 'TemplateElement[value.raw=/^\\s*BEGIN(\\s+DEFERRED)?(\\s+TRANSACTION)?\\s*(;|$)/i]', message: `BEGIN without IMMEDIATE: ${DEFERRED_WHY}` },
 ];
 
+// The engine's SQL is its repository's (electron/core/engine/repo, docs/engine.md "Execution"): the rest of
+// the engine calls its typed methods and never prepares a statement of its own.
+const engineSql = [
+  {
+    selector: "CallExpression[callee.type='MemberExpression'][callee.property.name='prepare']",
+    message:
+      'SQL in the engine belongs to its repository (electron/core/engine/repo): add a typed method to the group of the table (runs, steps, timers, outbox …) and call it (docs/engine.md, "Execution").',
+  },
+];
+
 const layer = (files, patterns, why) => ({
   files,
   rules: {
@@ -111,6 +121,14 @@ export default tseslint.config(
     files: ['electron/**/*.ts'],
     rules: {
       'no-restricted-syntax': ['error', ...deferredTransactions],
+    },
+  },
+  // Engine code outside its repository prepares no SQL (the same rule, so it repeats the transaction selectors).
+  {
+    files: ['electron/core/engine/**/*.ts'],
+    ignores: ['electron/core/engine/repo/**'],
+    rules: {
+      'no-restricted-syntax': ['error', ...deferredTransactions, ...engineSql],
     },
   },
 );

@@ -337,6 +337,6 @@ describe('baton CLI', () => {
   it('token explains what to do before the server ever ran', async () => {
     const r = await baton(['token', '--data', fresh()]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/baton serve/);
+    expect(r.stderr).toMatch(/baton(\.js)?["]? (--data \S+ )?serve/);
   });
 });

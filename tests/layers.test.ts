@@ -77,3 +77,28 @@ describe('the kernel imports no domain (local/kernel-imports)', () => {
     expect(await kernel(file, code)).toEqual([]);
   });
 });
+
+describe('engine SQL is in its repository (no-restricted-syntax)', () => {
+  async function sqlMessages(filePath: string, code: string): Promise<string[]> {
+    const [result] = await eslint.lintText(code, { filePath: resolve(root, filePath) });
+    expect(result, `${filePath} is linted (not ignored)`).toBeDefined();
+    return result!.messages.filter((m) => m.ruleId === 'no-restricted-syntax' && m.severity === 2).map((m) => m.message);
+  }
+  const prepares = "import type { Sqlite } from '../db/open';\nexport const f = (db: Sqlite) => db.prepare('SELECT 1 FROM runs').get();\n";
+  it.each(['electron/core/engine/x.ts', 'electron/core/engine/nodes/x.ts', 'electron/core/engine/triggers/x.ts'])('%s: db.prepare is an error', async (file) => {
+    const messages = await sqlMessages(file, file.split('/').length > 4 ? prepares.replace("'../db/open'", "'../../db/open'") : prepares);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toMatch(/belongs to its repository \(electron\/core\/engine\/repo\)/);
+  });
+  it('the repository itself prepares statements', async () => {
+    expect(await sqlMessages('electron/core/engine/repo/x.ts', prepares.replace("'../db/open'", "'../../db/open'"))).toEqual([]);
+  });
+  it('the engine keeps the rule on deferred transactions', async () => {
+    const messages = await sqlMessages('electron/core/engine/x.ts', "import type { Sqlite } from '../db/open';\nexport const f = (db: Sqlite) => db.transaction(() => 1).deferred();\n");
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toMatch(/A deferred transaction/);
+  });
+  it('other domains are not concerned (their stores are theirs)', async () => {
+    expect(await sqlMessages('electron/core/crm/x.ts', prepares)).toEqual([]);
+  });
+});

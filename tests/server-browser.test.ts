@@ -64,7 +64,7 @@ describe('headless server in a real browser', () => {
       const r = await fetch('/api/v1/settings.set', {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ key: 'browser.check', value: true }),
+        body: JSON.stringify({ key: 'backup.keep', value: 5 }),
       });
       const wrong = await new Promise((res) => {
         const bad = new WebSocket(`ws://${location.host}/api/v1/events`, ['baton.wrong']);
@@ -76,7 +76,7 @@ describe('headless server in a real browser', () => {
     expect(out).toEqual({
       status: 200,
       protocol: `baton.${server.token}`,
-      event: { event: 'settings.changed', payload: { key: 'browser.check' } },
+      event: { event: 'settings.changed', payload: { key: 'backup.keep' } },
       wrong: 'refused',
     });
     await page.close();

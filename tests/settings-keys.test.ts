@@ -89,7 +89,7 @@ describe('setting keys', () => {
       const data = join(tmp.dir, 'd');
       const set = await runBaton(app.bin, ['--data', data, 'settings', 'set', 'no.such.key', '1']);
       expect(set.code).toBe(2);
-      expect(set.stderr).toMatch(/^baton: key: "no\.such\.key" is not a setting Baton knows; did you mean .+\? \(every key: baton settings keys\)\n$/);
+      expect(set.stderr).toMatch(/^baton: key: "no\.such\.key" is not a setting Baton knows; did you mean .+\? \(every key: npx baton settings keys\)\n$/);
       const get = await runBaton(app.bin, ['--data', data, 'settings', 'get', 'ai.modle']);
       expect(get.code).toBe(2);
       expect(get.stderr).toMatch(/^baton: "ai\.modle" is not a setting Baton knows; did you mean ai\.model, /);

@@ -197,7 +197,7 @@ export function closeSettingKeys(key: string, n = 5): string[] {
 
 /** The message for a key Baton does not know. */
 export function unknownSettingMessage(key: string): string {
-  return `"${key}" is not a setting Baton knows; did you mean ${closeSettingKeys(key).join(', ')}? (every key: baton settings keys)`;
+  return `"${key}" is not a setting Baton knows; did you mean ${closeSettingKeys(key).join(', ')}? (every key: npx baton settings keys)`;
 }
 
 /** The public address as stored (server.publicUrl, else the earlier email.publicUrl), without a trailing slash, or null. */

@@ -56,6 +56,40 @@ describe('engine flow', () => {
     expect((await h.detail(await h.run('merge', { x: 2 }))).output).toBe('b!');
   });
 
+  it('a merge reached by two dead paths decided in one commit, and by a path that ended in an earlier commit, goes on', async () => {
+    // g and s run in the first commit; c runs alone in the next one. Its false branch (f1, f2) is skipped there: the
+    // skip of f1 reaches m first (f2 still open), then the skip of f2 decides m, which must see f1 skipped in the same
+    // commit before anything of it is written, and goes on with g's output.
+    await h.importWf(
+      wf(
+        'late-merge',
+        [
+          { id: 'g', type: 'set', params: { values: { from: 'g' } } },
+          { id: 's', type: 'set', params: { values: { x: 1 } } },
+          { id: 'c', type: 'condition', params: { if: 'prev.x = 1' } },
+          { id: 't', type: 'set', params: { values: { t: true } } },
+          { id: 'f1', type: 'set', params: { values: { f: 1 } } },
+          { id: 'f2', type: 'set', params: { values: { f: 2 } } },
+          { id: 'm', type: 'transform', params: { expression: 'prev.from & "!"' } },
+        ],
+        [
+          { from: 's', to: 'c' },
+          { from: 'c', to: 't', branch: 'true' },
+          { from: 'c', to: 'f1', branch: 'false' },
+          { from: 'c', to: 'f2', branch: 'false' },
+          { from: 'f1', to: 'm' },
+          { from: 'f2', to: 'm' },
+          { from: 'g', to: 'm' },
+        ],
+      ),
+    );
+    const d = await h.detail(await h.run('late-merge'));
+    expect(d.status).toBe('succeeded');
+    expect(Object.fromEntries(d.steps.map((s) => [s.nodeId, s.status]))).toEqual({ g: 'succeeded', s: 'succeeded', c: 'succeeded', t: 'succeeded', f1: 'skipped', f2: 'skipped', m: 'succeeded' });
+    expect(d.steps.find((s) => s.nodeId === 'm')?.output).toBe('g!');
+    expect(d.output).toEqual({ t: { t: true }, m: 'g!' });
+  });
+
   it('switch picks the first matching case or default', async () => {
     await h.importWf(
       wf(

@@ -62,7 +62,7 @@ beforeAll(async () => {
     dir.cleanup();
   };
   for (const d of [
-    wf('stripe-in', 'stripe', { type: 'stripe' }),
+    wf('stripe-in', 'payments', { type: 'stripe' }),
     wf('meta-in', 'meta', { type: 'meta' }),
     wf('github-in', 'github', { type: 'hmac', header: 'X-Hub-Signature-256', prefix: 'sha256=', eventIdHeader: 'X-GitHub-Delivery' }),
     wf('shopify-in', 'shopify', { type: 'hmac', header: 'X-Shopify-Hmac-Sha256', encoding: 'base64', eventIdHeader: 'X-Shopify-Webhook-Id' }),
@@ -99,11 +99,11 @@ describe('choosing and configuring a hook', () => {
   });
 
   it('secrets are set write-only, per role; hooks.list shows which are set, never a value', async () => {
-    await expect(core.call('hooks.setSecret', { slug: 'stripe', role: 'verify', value: 'x' })).rejects.toMatchObject({ code: 'invalid_input', issues: [{ path: 'role' }] });
-    await expect(core.call('hooks.setSecret', { slug: 'stripe', value: '   ' })).rejects.toMatchObject({ code: 'invalid_input', issues: [{ path: 'value' }] });
-    const set = await core.call('hooks.setSecret', { slug: 'stripe', value: `${STRIPE_SECRET}\n` });
-    expect(set).toEqual({ slug: 'stripe', role: 'signing', secretName: 'HOOK_STRIPE' });
-    expect(await core.secrets.get('HOOK_STRIPE')).toBe(STRIPE_SECRET);
+    await expect(core.call('hooks.setSecret', { slug: 'payments', role: 'verify', value: 'x' })).rejects.toMatchObject({ code: 'invalid_input', issues: [{ path: 'role' }] });
+    await expect(core.call('hooks.setSecret', { slug: 'payments', value: '   ' })).rejects.toMatchObject({ code: 'invalid_input', issues: [{ path: 'value' }] });
+    const set = await core.call('hooks.setSecret', { slug: 'payments', value: `${STRIPE_SECRET}\n` });
+    expect(set).toEqual({ slug: 'payments', role: 'signing', secretName: 'HOOK_PAYMENTS' });
+    expect(await core.secrets.get('HOOK_PAYMENTS')).toBe(STRIPE_SECRET);
     await core.call('hooks.setSecret', { slug: 'meta', value: META_SECRET });
     await core.call('hooks.setSecret', { slug: 'github', value: GITHUB_SECRET });
     await core.call('hooks.setSecret', { slug: 'shopify', value: SHOPIFY_SECRET });
@@ -122,7 +122,7 @@ describe('Stripe (the official package signs and verifies)', () => {
 
   it('a signed event starts a run; a bad signature, a changed body, an old timestamp and no header start none', async () => {
     const body = event('evt_ok_1');
-    const ok = await post('/hooks/stripe', body, { 'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload: body, secret: STRIPE_SECRET }) });
+    const ok = await post('/hooks/payments', body, { 'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload: body, secret: STRIPE_SECRET }) });
     expect(ok.status).toBe(202);
     const run = await core.call('runs.get', { id: ok.json.runId });
     expect(run.input).toMatchObject({ body: { id: 'evt_ok_1', type: 'checkout.session.completed' } });
@@ -137,7 +137,7 @@ describe('Stripe (the official package signs and verifies)', () => {
       { 'stripe-signature': 't=abc,v1=def' },
       {},
     ]) {
-      const r = await post('/hooks/stripe', other, headers);
+      const r = await post('/hooks/payments', other, headers);
       expect(r.status, JSON.stringify(headers).slice(0, 60)).toBe(401);
       expect(r.json.error.code).toBe('unauthorized');
     }
@@ -146,10 +146,10 @@ describe('Stripe (the official package signs and verifies)', () => {
 
   it('the same event delivered again (a new signature, the same event id) is a replay: 401, no second run', async () => {
     const body = event('evt_replay');
-    const first = await post('/hooks/stripe', body, { 'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload: body, secret: STRIPE_SECRET }) });
+    const first = await post('/hooks/payments', body, { 'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload: body, secret: STRIPE_SECRET }) });
     expect(first.status).toBe(202);
     const n = await runs('stripe-in');
-    const again = await post('/hooks/stripe', body, { 'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload: body, secret: STRIPE_SECRET, timestamp: nowSec() + 1 }) });
+    const again = await post('/hooks/payments', body, { 'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload: body, secret: STRIPE_SECRET, timestamp: nowSec() + 1 }) });
     expect(again.status).toBe(401);
     expect(again.json.error.message).toMatch(/delivered before/);
     expect(await runs('stripe-in')).toBe(n);

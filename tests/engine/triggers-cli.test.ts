@@ -32,7 +32,16 @@ describe('baton hooks / schedule (built CLI)', () => {
     const missing = baton(['--json', 'hooks', 'list']);
     expect(missing.code).toBe(0);
     expect(JSON.parse(missing.out).hooks).toEqual([
-      { slug: 'intake', workflowId: 'webhook-intake', enabled: true, path: '/hooks/intake', secretName: 'HOOK_INTAKE', hasSecret: false },
+      {
+        slug: 'intake',
+        workflowId: 'webhook-intake',
+        enabled: true,
+        path: '/hooks/intake',
+        auth: { type: 'baton' },
+        secretName: 'HOOK_INTAKE',
+        hasSecret: false,
+        secrets: [{ name: 'HOOK_INTAKE', role: 'signing', set: false }],
+      },
     ]);
     expect(baton(['hooks', 'list']).out).toMatch(/MISSING \(baton hooks secret intake\)/);
     const set = baton(['--json', 'hooks', 'list'], { BATON_SECRET_HOOK_INTAKE: HOOK_VALUE });

@@ -48,13 +48,10 @@ export interface BackfillResult {
 const PAGE = 1000;
 const TX = 500;
 
-type EventRow = { id: number; type: string; subject_type: string | null; subject_id: string | null; data: string | null };
-
 export async function backfill(engine: Engine, id: string, o: BackfillOptions): Promise<BackfillResult> {
   const db = engine.core.db;
-  const wf = db.prepare('SELECT current_version AS version, events_from, events_from_at FROM workflows WHERE id = ?').get(id) as
-    | { version: number; events_from: number; events_from_at: string | null }
-    | undefined;
+  const repo = engine.store.repo;
+  const wf = repo.workflows.eventsFrom(id);
   if (!wf) throw new ApiError('not_found', `No workflow "${id}".`);
   const def = loadDefinition(db, id, wf.version);
   if (def.trigger.type !== 'event') {
@@ -65,17 +62,14 @@ export async function backfill(engine: Engine, id: string, o: BackfillOptions): 
   const filter = def.trigger.filter ?? null;
   const test = filter ? compileExpression(filter) : null;
   const since = o.since ? new Date(o.since).toISOString() : null;
-  const page = db.prepare(
-    `SELECT id, type, subject_type, subject_id, data FROM events WHERE type = ? AND id > ? AND id <= ? ${since ? 'AND at >= ?' : ''} ORDER BY id LIMIT ${PAGE}`,
-  );
-  const hasRun = db.prepare('SELECT 1 FROM runs WHERE workflow_id = ? AND idempotency_key = ?');
+  const hasRun = (key: string) => repo.runs.byIdempotencyKey(id, key) !== undefined;
   const out: BackfillResult = {
     id,
     dryRun: o.dryRun,
     event: def.trigger.event,
     filter,
-    eventsFrom: wf.events_from,
-    listeningSince: wf.events_from_at,
+    eventsFrom: wf.eventsFrom,
+    listeningSince: wf.eventsFromAt,
     scanned: 0,
     matching: 0,
     alreadyRun: 0,
@@ -88,12 +82,11 @@ export async function backfill(engine: Engine, id: string, o: BackfillOptions): 
   const chosen: ReturnType<typeof eventRunOptions>[] = [];
   let after = 0;
   for (;;) {
-    const rows = page.all(...[def.trigger.event, after, wf.events_from, ...(since ? [since] : [])]) as EventRow[];
+    const rows = repo.events.ofType(def.trigger.event, after, wf.eventsFrom, since, PAGE);
     if (!rows.length) break;
-    after = (rows[rows.length - 1] as EventRow).id;
-    for (const ev of rows) {
+    after = (rows[rows.length - 1] as (typeof rows)[number]).id;
+    for (const event of rows) {
       out.scanned++;
-      const event = { id: ev.id, type: ev.type, data: ev.data === null ? null : (JSON.parse(ev.data) as unknown), subject: ev.subject_type && ev.subject_id ? { type: ev.subject_type, id: ev.subject_id } : null };
       if (test) {
         let ok = false;
         try {
@@ -104,7 +97,7 @@ export async function backfill(engine: Engine, id: string, o: BackfillOptions): 
         if (!ok) continue;
       }
       out.matching++;
-      if (hasRun.get(id, `event:${ev.id}`)) {
+      if (hasRun(`event:${event.id}`)) {
         out.alreadyRun++;
         continue;
       }
@@ -122,7 +115,7 @@ export async function backfill(engine: Engine, id: string, o: BackfillOptions): 
         const r = engine.store.startRunTx(opts);
         if (r.deduplicated) {
           // The same event (a concurrent backfill) or the subject's active run.
-          if (hasRun.get(id, opts.idempotencyKey)) out.alreadyRun++;
+          if (opts.idempotencyKey && hasRun(opts.idempotencyKey)) out.alreadyRun++;
           else out.skippedActive++;
           continue;
         }

@@ -14,7 +14,7 @@ import {
 import type { Sqlite } from '../db/open';
 import { compileParams, templateUses, type ParamTemplate } from './expr';
 import type { NodeDef, NodeRegistry } from './registry';
-import { parseStored } from '../db/integrity';
+import { engineRepo } from './repo';
 
 export interface ResolvedRetry {
   maxAttempts: number;
@@ -157,9 +157,9 @@ export function loadDefinition(db: Sqlite, workflowId: string, version: number):
   const defCache = cachesOf(db).defs;
   let def = defCache.get(k);
   if (!def) {
-    const row = db.prepare('SELECT definition FROM workflow_versions WHERE workflow_id = ? AND version = ?').get(workflowId, version) as { definition: string } | undefined;
-    if (!row) throw new Error(`Workflow ${workflowId} has no version ${version}`);
-    def = WorkflowDefinition.parse(parseStored(row.definition, 'workflow_versions.definition', k));
+    const stored = engineRepo(db).workflows.definition(workflowId, version);
+    if (stored === undefined) throw new Error(`Workflow ${workflowId} has no version ${version}`);
+    def = WorkflowDefinition.parse(stored);
     defCache.set(k, def);
   }
   return def;

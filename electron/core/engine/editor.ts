@@ -66,40 +66,16 @@ export function testDefinition(def: Def, from?: string): Omit<Def, 'version'> {
 }
 
 /** Store a test definition as a version of the workflow's test twin (the same definition reuses its version). */
-function storeTestVersion(core: Core, realId: string, stored: Omit<Def, 'version'>): { id: string; version: number } {
-  const db = core.db;
+function storeTestVersion(engine: Engine, now: number, realId: string, stored: Omit<Def, 'version'>): { id: string; version: number } {
   const id = testWorkflowId(realId);
-  const text = JSON.stringify(stored);
-  const hash = createHash('sha256').update(text).digest('hex');
-  const now = new Date(core.now()).toISOString();
-  return db
-    .transaction(() => {
-      const cur = db.prepare('SELECT current_version AS version FROM workflows WHERE id = ?').get(id) as { version: number } | undefined;
-      if (cur) {
-        const same = db.prepare('SELECT version FROM workflow_versions WHERE workflow_id = ? AND hash = ? ORDER BY version DESC LIMIT 1').get(id, hash) as { version: number } | undefined;
-        if (same) return { id, version: same.version };
-        const max = (db.prepare('SELECT MAX(version) AS v FROM workflow_versions WHERE workflow_id = ?').get(id) as { v: number | null }).v ?? 0;
-        const version = max + 1;
-        db.prepare('INSERT INTO workflow_versions (workflow_id, version, definition, hash, created_at) VALUES (?, ?, ?, ?, ?)').run(id, version, text, hash, now);
-        db.prepare('UPDATE workflows SET name = ?, current_version = ?, updated_at = ? WHERE id = ?').run(stored.name, version, now, id);
-        // Old test versions no run points at any more go.
-        db.prepare(
-          `DELETE FROM workflow_versions WHERE workflow_id = ? AND version <= ? AND version NOT IN (SELECT DISTINCT version FROM runs WHERE workflow_id = ?)`,
-        ).run(id, version - TEST_VERSIONS_KEPT, id);
-        return { id, version };
-      }
-      // Disabled and started by hand only: no schedule, event or webhook ever starts it.
-      db.prepare(`INSERT INTO workflows (id, name, description, enabled, current_version, trigger_type, trigger_key, created_at, updated_at) VALUES (?, ?, ?, 0, 1, 'manual', NULL, ?, ?)`).run(
-        id,
-        stored.name,
-        'Test runs of the editor',
-        now,
-        now,
-      );
-      db.prepare('INSERT INTO workflow_versions (workflow_id, version, definition, hash, created_at) VALUES (?, 1, ?, ?, ?)').run(id, text, hash, now);
-      return { id, version: 1 };
-    })
-    .immediate();
+  const definition = JSON.stringify(stored);
+  const hash = createHash('sha256').update(definition).digest('hex');
+  const at = new Date(now).toISOString();
+  const repo = engine.store.repo;
+  const version = repo.transaction(() =>
+    repo.workflows.storeTestTwin({ id, name: stored.name, description: 'Test runs of the editor', definition, hash, at, keep: TEST_VERSIONS_KEPT }),
+  );
+  return { id, version };
 }
 
 /** JSONata's values made plain JSON (sequences are arrays with markers; functions are left out). */
@@ -166,7 +142,7 @@ export function editorHandlers(
         throw new ApiError('invalid_input', `No node "${from}" in the definition: give the id of the node to run from.`, [{ path: 'from', message: `no node "${from}"` }]);
       }
       const stored = testDefinition(def, from);
-      const { id, version } = storeTestVersion(core, def.id, stored);
+      const { id, version } = storeTestVersion(engine, core.now(), def.id, stored);
       const r = engine.startRun({ workflow: id, version, input: input ?? {}, trigger: { type: 'test', detail: { workflowId: def.id, ...(from !== undefined ? { from } : {}) } } });
       return { runId: r.runId, workflowId: id, version, nodes: stored.nodes.map((n) => n.id) };
     },

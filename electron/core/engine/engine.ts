@@ -17,7 +17,6 @@ import { defaultJobsDir, WorkerPool } from './pool';
 import { scrubValue } from '../secrets/scrub';
 import { DEFAULT_STEP_TIMEOUT_MS, DEFAULT_WORKER_HEAP_MB, ENSURE_TIMER_MARGIN_MS, STOP_GRACE_MS } from './pool-limits';
 import { durationMs, Duration } from '../../../shared/contract/workflow';
-import { parseStored, parseStoredOrNull } from '../db/integrity';
 import { triggerTakesImported } from './triggers/imported';
 
 /** Events read and dispatched per transaction, and how long one dispatchEvents call may go on through a backlog. */
@@ -107,7 +106,7 @@ export class Engine {
     this.recover();
     this.heartbeat = setInterval(() => {
       try {
-        this.core.db.prepare('UPDATE engine_instances SET heartbeat_at = ? WHERE id = ?').run(Date.now(), this.instanceId);
+        this.store.repo.state.heartbeat(this.instanceId, Date.now());
         this.recover();
         // Retired (idle) workers are started again before a timer is due, and whenever steps are ready.
         if (this.pool && this.hasWorkSoon()) this.pool.ensure();
@@ -186,32 +185,29 @@ export class Engine {
     }
     if (this.mode !== 'off' && this.core.db.open) {
       this.executor.release();
-      this.core.db.prepare('DELETE FROM engine_instances WHERE id = ?').run(this.instanceId);
+      this.store.repo.state.removeInstance(this.instanceId);
     }
     this.mode = 'off';
   }
 
   private registerInstance(): void {
-    const now = Date.now();
-    this.core.db.prepare('INSERT OR REPLACE INTO engine_instances (id, pid, started_at, heartbeat_at) VALUES (?, ?, ?, ?)').run(this.instanceId, process.pid, now, now);
+    this.store.repo.state.registerInstance(this.instanceId, process.pid, Date.now());
   }
 
   /** Steps claimed by dead engines (killed process, stale heartbeat) become ready again. */
   recover(): number {
-    const rows = this.core.db.prepare('SELECT id, pid, heartbeat_at FROM engine_instances WHERE id <> ?').all(this.instanceId) as { id: string; pid: number; heartbeat_at: number }[];
+    const repo = this.store.repo;
     let n = 0;
-    for (const r of rows) {
-      const dead = (r.pid !== process.pid && !alive(r.pid)) || r.heartbeat_at < Date.now() - 15_000;
+    for (const r of repo.state.otherInstances(this.instanceId)) {
+      const dead = (r.pid !== process.pid && !alive(r.pid)) || r.heartbeatAt < Date.now() - 15_000;
       if (!dead) continue;
       this.store.tx(() => {
-        n += this.core.db.prepare(`UPDATE steps SET status = 'ready', claimed_by = NULL WHERE status = 'running' AND claimed_by LIKE ? || ':%'`).run(r.id).changes;
-        this.core.db.prepare('DELETE FROM engine_instances WHERE id = ?').run(r.id);
+        n += repo.steps.releaseInstance(r.id);
+        repo.state.removeInstance(r.id);
       });
     }
     // Steps claimed by no known engine (a CLI --wait that was killed before registering …).
-    n += this.core.db
-      .prepare(`UPDATE steps SET status = 'ready', claimed_by = NULL WHERE status = 'running' AND (claimed_by IS NULL OR substr(claimed_by, 1, instr(claimed_by, ':') - 1) NOT IN (SELECT id FROM engine_instances))`)
-      .run().changes;
+    n += repo.steps.releaseOrphans();
     if (n) {
       this.core.log.warn('recovered steps of a stopped engine', { steps: n });
       this.wake();
@@ -322,66 +318,47 @@ export class Engine {
   }
 
   private cursor(): number {
-    const row = this.core.db.prepare(`SELECT value FROM engine_state WHERE key = 'event_cursor'`).get() as { value: string } | undefined;
-    if (row) return Number(row.value);
-    const max = (this.core.db.prepare('SELECT COALESCE(MAX(id), 0) AS m FROM events').get() as { m: number }).m;
-    this.core.db.prepare(`INSERT OR IGNORE INTO engine_state (key, value) VALUES ('event_cursor', ?)`).run(String(max));
-    return Number((this.core.db.prepare(`SELECT value FROM engine_state WHERE key = 'event_cursor'`).get() as { value: string }).value);
+    return this.store.repo.state.eventCursor();
   }
 
   private async dispatchOnce(): Promise<DispatchResult> {
     const db = this.core.db;
+    const repo = this.store.repo;
     const from = this.cursor();
-    const events = db.prepare(`SELECT id, type, subject_type, subject_id, data FROM events WHERE id > ? ORDER BY id LIMIT ${DISPATCH_BATCH}`).all(from) as {
-      id: number;
-      type: string;
-      subject_type: string | null;
-      subject_id: string | null;
-      data: string | null;
-    }[];
+    const events = repo.events.after(from, DISPATCH_BATCH);
     if (!events.length) return { processed: 0, startedRuns: [], resumedSteps: 0 };
     // Each event trigger starts after its workflow's events_from mark (set when it was enabled or its
     // trigger changed): events recorded before are never dispatched to it (workflows.backfill runs them
     // on request). Read after the events, so a workflow enabled meanwhile has a mark at or past `last`.
-    const triggers = db.prepare(`SELECT id, current_version AS version, trigger_key AS key, events_from AS "from" FROM workflows WHERE enabled = 1 AND trigger_type = 'event'`).all() as {
-      id: string;
-      version: number;
-      key: string;
-      from: number;
-    }[];
+    const triggers = repo.workflows.eventTriggers();
     const starts: { eventId: number; opts: StartRunOptions }[] = [];
     const resumes: { stepId: number; resume: Resume }[] = [];
-    const waitStmt = db.prepare(`SELECT id, state FROM steps WHERE wait_event = ? AND status = 'waiting'`);
-    for (const ev of events) {
-      const event = { id: ev.id, type: ev.type, data: parseStoredOrNull(ev.data, 'events.data', ev.id), subject: ev.subject_type && ev.subject_id ? { type: ev.subject_type, id: ev.subject_id } : null };
+    for (const event of events) {
       for (const t of triggers) {
-        if (t.key !== ev.type || ev.id <= t.from) continue;
+        if (t.event !== event.type || event.id <= t.eventsFrom) continue;
         const def = loadDefinition(db, t.id, t.version);
         // Rows of a bulk import (data.importId) start only triggers that opt in (includeImported).
         if (def.trigger.type === 'event' && !triggerTakesImported(def.trigger, event.data)) continue;
         const filter = def.trigger.type === 'event' ? def.trigger.filter : undefined;
         if (filter && !(await this.test(filter, { event }))) continue;
-        starts.push({ eventId: ev.id, opts: eventRunOptions(t.id, event) });
+        starts.push({ eventId: event.id, opts: eventRunOptions(t.id, event) });
       }
-      for (const w of waitStmt.all(ev.type) as { id: number; state: string | null }[]) {
-        const spec = (w.state ? parseStored<{ ev?: { match: Record<string, unknown> | null; filter: string | null } }>(w.state, 'steps.state', w.id).ev : undefined) ?? { match: null, filter: null };
+      for (const { id, spec } of repo.steps.waitingForEvent(event.type)) {
         if (spec.match && !Object.entries(spec.match).every(([path, v]) => deepEqual(getPath(event, path), v))) continue;
         if (spec.filter && !(await this.test(spec.filter, { event }))) continue;
-        if (resumes.some((r) => r.stepId === w.id)) continue;
-        resumes.push({ stepId: w.id, resume: { kind: 'event', event } });
+        if (resumes.some((r) => r.stepId === id)) continue;
+        resumes.push({ stepId: id, resume: { kind: 'event', event } });
       }
     }
     const last = (events[events.length - 1] as { id: number }).id;
     const startedRuns: string[] = [];
     let resumedSteps = 0;
     this.store.tx(() => {
-      const cur = Number((db.prepare(`SELECT value FROM engine_state WHERE key = 'event_cursor'`).get() as { value: string }).value);
-      if (cur !== from) return; // another dispatcher did this batch
+      if (repo.state.eventCursor() !== from) return; // another dispatcher did this batch
       // Checked again in the write transaction: a workflow disabled, or re-enabled (a new mark), since the triggers were read.
-      const mark = db.prepare('SELECT events_from AS "from" FROM workflows WHERE id = ? AND enabled = 1');
       const marks = new Map<string, number | null>();
       for (const { eventId, opts } of starts) {
-        if (!marks.has(opts.workflow)) marks.set(opts.workflow, (mark.get(opts.workflow) as { from: number } | undefined)?.from ?? null);
+        if (!marks.has(opts.workflow)) marks.set(opts.workflow, repo.workflows.eventsFromIfEnabled(opts.workflow));
         const from = marks.get(opts.workflow);
         if (from === null || from === undefined || eventId <= from) continue;
         try {
@@ -391,18 +368,8 @@ export class Engine {
           this.core.log.error('event trigger could not start a run', { workflow: opts.workflow, error: e as Error });
         }
       }
-      for (const r of resumes) {
-        const row = this.store.s.resumeStep.get(JSON.stringify(r.resume), r.stepId) as { run_id: string } | undefined;
-        if (row) {
-          resumedSteps++;
-          this.store.s.deleteStepTimers.run(r.stepId);
-          if (this.store.s.wakeRun.run(row.run_id).changes) {
-            const info = this.store.runInfo(row.run_id);
-            if (info) this.store.emitRun(row.run_id, info.workflowId, 'running');
-          }
-        }
-      }
-      db.prepare(`UPDATE engine_state SET value = ? WHERE key = 'event_cursor'`).run(String(last));
+      for (const r of resumes) if (this.store.resumeWaiting(r.stepId, r.resume)) resumedSteps++;
+      repo.state.setEventCursor(last);
     });
     if (startedRuns.length || resumedSteps) this.wake();
     return { processed: events.length, startedRuns, resumedSteps };
@@ -422,46 +389,33 @@ export class Engine {
 
   decide(id: string, decision: 'approve' | 'reject', opts: { payload?: unknown; reason?: string; by?: string }): { alreadyDecided: boolean; message: string } {
     opts = scrubValue(opts); // an edited payload or a reason is stored like run data: no secret value in it
-    const db = this.core.db;
+    const repo = this.store.repo;
     const res = this.store.tx(() => {
-      const a = db.prepare('SELECT * FROM approvals WHERE id = ?').get(id) as
-        | { id: string; run_id: string; step_id: number; status: string; payload: string | null; decided_by: string | null; decided_at: string | null }
-        | undefined;
+      const a = repo.approvals.get(id);
       if (!a) throw new ApiError('not_found', `No approval "${id}". List them with: baton approvals list`);
       if (a.status !== 'pending') {
-        const who = a.decided_by ? ` by ${a.decided_by}` : '';
-        return { alreadyDecided: true, message: `Approval ${id} was already ${a.status}${who} at ${a.decided_at}; this ${decision} was not applied.` };
+        const who = a.decidedBy ? ` by ${a.decidedBy}` : '';
+        return { alreadyDecided: true, message: `Approval ${id} was already ${a.status}${who} at ${a.decidedAt}; this ${decision} was not applied.` };
       }
       const status = decision === 'approve' ? 'approved' : 'rejected';
       const iso = this.store.nowIso;
       const by = opts.by ?? 'operator';
       const decidedPayload = decision === 'approve' && opts.payload !== undefined ? opts.payload : null;
-      db.prepare('UPDATE approvals SET status = ?, decided_payload = ?, decided_by = ?, decided_at = ?, decision_reason = ? WHERE id = ?').run(
-        status,
-        decidedPayload === null ? null : JSON.stringify(decidedPayload),
-        by,
-        iso,
-        opts.reason ?? null,
-        id,
-      );
+      repo.approvals.decide(id, { status, decidedPayload, by, at: iso, reason: opts.reason ?? null });
       const resume: Resume = {
         kind: 'approval',
         status,
-        payload: decidedPayload ?? parseStoredOrNull(a.payload, 'approvals.payload', id),
+        payload: decidedPayload ?? a.payload,
         reason: opts.reason ?? null,
         decidedBy: by,
         decidedAt: iso,
         approvalId: id,
       };
-      this.store.s.deleteStepTimers.run(a.step_id);
-      const row = this.store.s.resumeStep.get(JSON.stringify(resume), a.step_id) as { run_id: string } | undefined;
-      if (row && this.store.s.wakeRun.run(row.run_id).changes) {
-        const info = this.store.runInfo(row.run_id);
-        if (info) this.store.emitRun(row.run_id, info.workflowId, 'running');
-      }
-      this.store.insertEvent('approval.decided', { approvalId: id, runId: a.run_id, status, decidedBy: by }, { type: 'approval', id });
-      this.store.emit('approval.decided', { id, runId: a.run_id, status, decidedBy: by, decidedAt: iso });
-      this.store.emit('approvals.count', { pending: (this.store.s.pendingApprovals.get() as { n: number }).n });
+      // A pending approval's step is waiting: it goes on with the decision (its expiry timer goes).
+      this.store.resumeWaiting(a.stepId, resume);
+      this.store.insertEvent('approval.decided', { approvalId: id, runId: a.runId, status, decidedBy: by }, { type: 'approval', id });
+      this.store.emit('approval.decided', { id, runId: a.runId, status, decidedBy: by, decidedAt: iso });
+      this.store.emitApprovalCount();
       return { alreadyDecided: false, message: `Approval ${id} ${status}.` };
     });
     if (!res.alreadyDecided) this.wake();
@@ -471,15 +425,7 @@ export class Engine {
   /** Delete finished runs older than `days` (never an active run, nor a child of one). */
   prune(days: number): number {
     const cutoff = new Date(this.now() - days * 86_400_000).toISOString();
-    return this.store.tx(
-      () =>
-        this.core.db
-          .prepare(
-            `DELETE FROM runs WHERE status IN ('succeeded','failed','cancelled') AND finished_at < ?
-             AND NOT EXISTS (SELECT 1 FROM runs p WHERE p.id = runs.parent_run_id AND p.status IN ('queued','running','waiting'))`,
-          )
-          .run(cutoff).changes,
-    );
+    return this.store.tx(() => this.store.repo.runs.prune(cutoff));
   }
 
   /** Compile a version now (import checks it runs). */

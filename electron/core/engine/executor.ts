@@ -4,7 +4,6 @@
  * created (already claimed for it). The same code runs in each Bree worker and,
  * for tests and `baton run start --wait`, on the main thread.
  */
-import type { Statement } from 'better-sqlite3';
 import type { Orm, Sqlite } from '../db/open';
 import type { ThreadEnv } from '../env';
 import { compiled, type CNode } from './compile';
@@ -14,7 +13,6 @@ import { DEFAULT_STEP_TIMEOUT_MS } from './pool-limits';
 import { NodeError, isSuspend, type NodeContext, type NodeRegistry, type Suspend } from './registry';
 import { scrubValue } from '../secrets/scrub';
 import { DEFAULT_MAX_STEP_OUTPUT_BYTES, EngineStore, MAX_ERROR_CHARS, formatBytes, type ClaimedStep, type Effect, type Emit, type RunInfo, type StepOutcome, type StepResult } from './store';
-import { parseStored, parseStoredOrNull } from '../db/integrity';
 
 export interface ExecutorLog {
   info(msg: string, fields?: Record<string, unknown>): void;
@@ -315,14 +313,15 @@ export class Executor {
         outbox: async (kind, request, send) => {
           const key = outboxN === 0 ? `${run.id}:${cn.id}` : `${run.id}:${cn.id}:${outboxN}`;
           outboxN++;
-          const s = this.store.s;
-          const row = s.outboxGet.get(key) as { status: string; response: string | null } | undefined;
-          if (row?.status === 'sent') return { ok: true, value: parseStored(row.response ?? 'null', 'outbox.response', key), replayed: true };
+          const outbox = this.store.repo.outbox;
+          const row = outbox.get(key);
+          // The recorded response is the one `send` gave back when it ran (a T); a re-run replays it.
+          if (row?.status === 'sent') return { ok: true, value: row.response as never, replayed: true };
           // The recorded request and response are scrubbed like a step result (a remote may echo the credential).
-          if (!row) s.outboxInsert.run(key, run.id, cn.id, kind, JSON.stringify(scrubValue(request ?? null)), this.store.nowIso);
-          s.outboxSending.run(key);
+          if (!row) outbox.insert({ key, runId: run.id, nodeId: cn.id, kind, request: scrubValue(request ?? null), at: this.store.nowIso });
+          outbox.sending(key);
           const r = await send(key);
-          s.outboxDone.run(r.ok ? 'sent' : 'failed', JSON.stringify(scrubValue(r.value ?? null)), this.store.nowIso, key);
+          outbox.done(key, r.ok ? 'sent' : 'failed', scrubValue(r.value ?? null), this.store.nowIso);
           return { ...r, replayed: false };
         },
         once: (kind, write) => {
@@ -336,17 +335,11 @@ export class Executor {
         setPhase: (phase) => void effects.push({ kind: 'phase', phase }),
         plans: {
           add: (title, content) => void effects.push({ kind: 'plan', title, content }),
-          list: (limit = 10) =>
-            (this.o.db.prepare('SELECT title, content, created_at FROM plans WHERE workflow_id = ? ORDER BY id DESC LIMIT ?').all(run.workflowId, limit) as { title: string; content: string | null; created_at: string }[]).map(
-              (r) => ({ title: r.title, content: parseStoredOrNull(r.content, 'plans.content'), createdAt: r.created_at }),
-            ),
+          list: (limit = 10) => this.store.repo.plans.recent(run.workflowId, limit).map((p) => ({ title: p.title, content: p.content, createdAt: p.createdAt })),
         },
         learnings: {
           add: (text, tags = []) => void effects.push({ kind: 'learning', text, tags }),
-          list: (limit = 10) =>
-            (this.o.db.prepare('SELECT text, tags, created_at FROM learnings WHERE workflow_id = ? ORDER BY id DESC LIMIT ?').all(run.workflowId, limit) as { text: string; tags: string; created_at: string }[]).map(
-              (r) => ({ text: r.text, tags: parseStored<string[]>(r.tags, 'learnings.tags'), createdAt: r.created_at }),
-            ),
+          list: (limit = 10) => this.store.repo.learnings.recent(run.workflowId, limit).map((l) => ({ text: l.text, tags: l.tags, createdAt: l.createdAt })),
         },
         children: () => this.store.childRuns(step.id, run.id),
         suspend: (s) => ({ ...s, suspend: true }) as Suspend,
@@ -400,31 +393,25 @@ export class Executor {
 
   // ---- ctx.once: exactly-once local writes ----------------------------------
 
-  private onceRecord: Statement | undefined;
-
   /**
    * One IMMEDIATE transaction on this thread's connection: the outbox row of `key` when it is recorded as
    * sent (the value is replayed), else `write(key)` and the row, inserted as sent with the value. The
    * domain write and its record commit together or not at all.
    */
   private once<T>(key: string, runId: string, nodeId: string, kind: string, write: (key: string) => T): { value: T; replayed: boolean } {
-    const record = (this.onceRecord ??= this.o.db.prepare(
-      `INSERT INTO outbox (key, run_id, node_id, kind, request, status, response, sends, created_at, sent_at) VALUES (?, ?, ?, ?, NULL, 'sent', ?, 1, ?, ?)
-       ON CONFLICT(key) DO UPDATE SET status = 'sent', response = excluded.response, sends = sends + 1, sent_at = excluded.sent_at`,
-    ));
-    return this.o.db.transaction(() => {
-      const row = this.store.s.outboxGet.get(key) as { status: string; response: string | null } | undefined;
-      if (row?.status === 'sent') return { value: JSON.parse(row.response ?? 'null') as T, replayed: true };
+    const outbox = this.store.repo.outbox;
+    return this.store.tx(() => {
+      const row = outbox.get(key);
+      if (row?.status === 'sent') return { value: row.response as T, replayed: true };
       const value = write(key);
       // Work after an await would run outside this transaction: refused, and what the write did so far is rolled back.
       if (value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function')
         throw new NodeError(`ctx.once(${kind}): the write returned a promise; it must be synchronous (nothing was recorded)`, { retryable: false, code: 'once_async' });
       // The value is stored scrubbed, like a step result; the first run returns what a replay will.
       const json = JSON.stringify(scrubValue(value ?? null));
-      const at = this.store.nowIso;
-      record.run(key, runId, nodeId, kind, json, at, at);
+      outbox.recordSent({ key, runId, nodeId, kind, responseJson: json, at: this.store.nowIso });
       return { value: JSON.parse(json) as T, replayed: false };
-    })();
+    });
   }
 
   // ---- size limits ----------------------------------------------------------

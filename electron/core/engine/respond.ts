@@ -23,6 +23,7 @@ import type { WebhookResponseMode } from '../../../shared/contract/workflow';
 import type { PublicResponse } from '../core';
 import type { Sqlite } from '../db/open';
 import type { EventBus } from '../bus';
+import { engineRepo, type EngineRepo } from './repo';
 
 /** Sent with every answer a workflow makes: scripts never run, the document has an opaque origin. */
 export const RESPOND_CSP = "sandbox; default-src 'none'; img-src https: data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
@@ -114,14 +115,6 @@ export type RunAnswer =
 
 type WaitMode = Exclude<WebhookResponseMode, 'onReceived'>;
 
-interface ResponseRow {
-  node_id: string;
-  status: number;
-  headers: string;
-  body: string | null;
-  redirect: string | null;
-}
-
 /**
  * The waiting side, on the main thread (it hosts the HTTP server): one bus listener per
  * event name for the whole process and a map of waiters by run id.
@@ -131,12 +124,7 @@ export class RunAnswers {
   private readonly waiters = new Map<string, Set<{ check: () => void; end: () => void }>>();
   private readonly offs: (() => void)[];
   private closed = false;
-  private readonly q: {
-    response: { get(id: string): unknown };
-    run: { get(id: string): unknown };
-    cursor: { get(): unknown };
-    eventRun: { get(workflow: string, key: string): unknown };
-  };
+  private readonly repo: EngineRepo;
 
   constructor(
     db: Sqlite,
@@ -144,12 +132,7 @@ export class RunAnswers {
     /** Dispatch pending events now (the engine's dispatcher); resolves when the pass is done. */
     private readonly dispatch: () => Promise<unknown>,
   ) {
-    this.q = {
-      response: db.prepare('SELECT node_id, status, headers, body, redirect FROM run_responses WHERE run_id = ?'),
-      run: db.prepare('SELECT status, output, error FROM runs WHERE id = ?'),
-      cursor: db.prepare(`SELECT value FROM engine_state WHERE key = 'event_cursor'`),
-      eventRun: db.prepare('SELECT id FROM runs WHERE workflow_id = ? AND idempotency_key = ?'),
-    };
+    this.repo = engineRepo(db);
     const poke = (p: { id: string }) => {
       const set = this.waiters.get(p.id);
       if (set) for (const w of [...set]) w.check();
@@ -173,17 +156,12 @@ export class RunAnswers {
 
   /** The answer for a caller of `runId` now, or null while the run goes on without one. */
   current(runId: string, mode: WaitMode): RunAnswer | null {
-    const r = this.q.response.get(runId) as ResponseRow | undefined;
-    if (r) {
-      return {
-        kind: 'response',
-        response: { nodeId: r.node_id, status: r.status, headers: JSON.parse(r.headers) as Record<string, string>, body: r.body, redirect: r.redirect },
-      };
-    }
-    const run = this.q.run.get(runId) as { status: RunStatus; output: string | null; error: string | null } | undefined;
+    const r = this.repo.responses.get(runId);
+    if (r) return { kind: 'response', response: { nodeId: r.nodeId, status: r.status, headers: r.headers, body: r.body, redirect: r.redirect } };
+    const run = this.repo.runs.outcome(runId);
     if (!run) return { kind: 'failed', status: 'cancelled', error: { message: 'the run was deleted', code: 'run_missing' } };
-    if (run.status === 'succeeded') return mode === 'lastNode' ? { kind: 'output', output: run.output === null ? null : JSON.parse(run.output) } : { kind: 'no_response' };
-    if (run.status === 'failed' || run.status === 'cancelled') return { kind: 'failed', status: run.status, error: run.error === null ? null : (JSON.parse(run.error) as RunError) };
+    if (run.status === 'succeeded') return mode === 'lastNode' ? { kind: 'output', output: run.output } : { kind: 'no_response' };
+    if (run.status === 'failed' || run.status === 'cancelled') return { kind: 'failed', status: run.status, error: run.error };
     return null;
   }
 
@@ -222,7 +200,7 @@ export class RunAnswers {
       const timer = setTimeout(() => {
         let status: RunStatus = 'running';
         try {
-          status = ((this.q.run.get(runId) as { status: RunStatus } | undefined)?.status ?? 'running') as RunStatus;
+          status = this.repo.runs.outcome(runId)?.status ?? 'running';
         } catch {
           /* keep "running" */
         }
@@ -243,12 +221,12 @@ export class RunAnswers {
     let last = -1;
     for (;;) {
       await this.dispatch();
-      const cursor = Number((this.q.cursor.get() as { value: string } | undefined)?.value ?? 0);
+      const cursor = this.repo.state.peekEventCursor();
       // Each pass handles a batch of events: a backlog takes a few passes. No progress: another process dispatches.
       if (cursor >= eventId || cursor === last || Date.now() >= deadline) break;
       last = cursor;
     }
-    return (this.q.eventRun.get(workflowId, `event:${eventId}`) as { id: string } | undefined)?.id ?? null;
+    return this.repo.runs.byIdempotencyKey(workflowId, `event:${eventId}`)?.id ?? null;
   }
 }
 

@@ -13,7 +13,7 @@ import { compileGraph } from './compile';
 import type { NodeRegistry } from './registry';
 import { nextFire } from './triggers/schedule';
 import { validateWorkflow } from './validate';
-import { parseStored } from '../db/integrity';
+import { engineRepo } from './repo';
 
 /** Canonical JSON (sorted keys) so an unchanged definition hashes the same. */
 function canonical(v: unknown): string {
@@ -54,7 +54,7 @@ export function subworkflowTargets(def: { nodes?: unknown }): { target: string; 
 export function subworkflowCycle(db: Sqlite, def: { id: string; nodes?: unknown }): { chain: string[]; path: string } | null {
   const own = subworkflowTargets(def);
   if (!own.length) return null;
-  const current = db.prepare('SELECT v.definition FROM workflows w JOIN workflow_versions v ON v.workflow_id = w.id AND v.version = w.current_version WHERE w.id = ?');
+  const workflows = engineRepo(db).workflows;
   const START = '';
   const prev = new Map<string, string>();
   const queue: string[] = [];
@@ -72,9 +72,9 @@ export function subworkflowCycle(db: Sqlite, def: { id: string; nodes?: unknown 
       const first = own.find((t) => t.target === chain[1]);
       return { chain, path: first?.path ?? 'nodes' };
     }
-    const row = current.get(id) as { definition: string } | undefined;
-    if (!row) continue;
-    for (const t of subworkflowTargets(JSON.parse(row.definition) as { nodes?: unknown })) {
+    const stored = workflows.currentDefinition(id) as { nodes?: unknown } | undefined;
+    if (!stored) continue;
+    for (const t of subworkflowTargets(stored)) {
       if (prev.has(t.target)) continue;
       prev.set(t.target, id);
       queue.push(t.target);
@@ -110,115 +110,88 @@ export function importWorkflow(db: Sqlite, input: unknown, opts: { nodes: NodeRe
   const now = opts.now ?? new Date().toISOString();
   const trigger = def.trigger;
   const triggerKey = trigger.type === 'event' ? trigger.event : trigger.type === 'webhook' ? trigger.slug : null;
-  return db
-    .transaction((): ImportResult => {
-      // Read in the import's transaction: several workflows imported together see each other.
-      const cycle = subworkflowCycle(db, def);
-      if (cycle) {
-        const message = subworkflowCycleMessage(cycle.chain);
-        throw new ApiError('invalid_input', `The workflow definition is not valid (nothing was imported): ${cycle.path}: ${message}`, [{ path: cycle.path, message }]);
+  const repo = engineRepo(db);
+  const workflows = repo.workflows;
+  return repo.transaction((): ImportResult => {
+    // Read in the import's transaction: several workflows imported together see each other.
+    const cycle = subworkflowCycle(db, def);
+    if (cycle) {
+      const message = subworkflowCycleMessage(cycle.chain);
+      throw new ApiError('invalid_input', `The workflow definition is not valid (nothing was imported): ${cycle.path}: ${message}`, [{ path: cycle.path, message }]);
+    }
+    const cur = workflows.head(def.id);
+    if (trigger.type === 'webhook' && triggerKey !== null) {
+      const other = workflows.slugOwner(triggerKey, def.id);
+      if (other) throw new ApiError('conflict', `The webhook slug "${triggerKey}" is already used by workflow "${other}"; pick another trigger.slug.`, [{ path: 'trigger.slug', message: `already used by ${other}` }]);
+    }
+    const w = { id: def.id, name: def.name, description: def.description ?? null, triggerType: trigger.type, triggerKey, at: now };
+    if (cur) {
+      const last = workflows.version(def.id, cur.version) as { hash: string; definition: unknown };
+      const turnsOn = opts.enable === true && !cur.enabled;
+      if (last.hash === hash) {
+        if (opts.enable !== undefined && cur.enabled !== opts.enable) workflows.setEnabled(def.id, opts.enable, now);
+        if (turnsOn) workflows.markEventsFrom(def.id, now);
+        return { id: def.id, version: cur.version, created: false, changed: false };
       }
-      const cur = db.prepare('SELECT current_version AS version, enabled FROM workflows WHERE id = ?').get(def.id) as { version: number; enabled: number } | undefined;
-      if (trigger.type === 'webhook') {
-        const other = db.prepare(`SELECT id FROM workflows WHERE trigger_type = 'webhook' AND trigger_key = ? AND id <> ?`).get(triggerKey, def.id) as { id: string } | undefined;
-        if (other) throw new ApiError('conflict', `The webhook slug "${triggerKey}" is already used by workflow "${other.id}"; pick another trigger.slug.`, [{ path: 'trigger.slug', message: `already used by ${other.id}` }]);
-      }
-      if (cur) {
-        const last = db.prepare('SELECT hash, definition FROM workflow_versions WHERE workflow_id = ? AND version = ?').get(def.id, cur.version) as { hash: string; definition: string };
-        const turnsOn = opts.enable === true && !cur.enabled;
-        if (last.hash === hash) {
-          if (opts.enable !== undefined && Boolean(cur.enabled) !== opts.enable) db.prepare('UPDATE workflows SET enabled = ?, updated_at = ? WHERE id = ?').run(opts.enable ? 1 : 0, now, def.id);
-          if (turnsOn) markEventsFrom(db, def.id, now);
-          return { id: def.id, version: cur.version, created: false, changed: false };
-        }
-        const version = cur.version + 1;
-        db.prepare('INSERT INTO workflow_versions (workflow_id, version, definition, hash, created_at) VALUES (?, ?, ?, ?, ?)').run(def.id, version, text, hash, now);
-        db.prepare('UPDATE workflows SET name = ?, description = ?, current_version = ?, trigger_type = ?, trigger_key = ?, updated_at = ?, enabled = COALESCE(?, enabled) WHERE id = ?').run(
-          def.name,
-          def.description ?? null,
-          version,
-          trigger.type,
-          triggerKey,
-          now,
-          opts.enable === undefined ? null : opts.enable ? 1 : 0,
-          def.id,
-        );
-        // A new version with the same trigger goes on where the last one was (no gap, no replay);
-        // a changed trigger (event type or filter) starts listening now, like enabling does.
-        const triggerChanged = canonical((JSON.parse(last.definition) as { trigger?: unknown }).trigger) !== canonical(def.trigger);
-        if (turnsOn || triggerChanged) markEventsFrom(db, def.id, now);
-        return { id: def.id, version, created: false, changed: true };
-      }
-      db.prepare(
-        `INSERT INTO workflows (id, name, description, enabled, current_version, trigger_type, trigger_key, created_at, updated_at, events_from, events_from_at)
-         VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, (SELECT COALESCE(MAX(id), 0) FROM events), ?)`,
-      ).run(def.id, def.name, def.description ?? null, opts.enable === false ? 0 : 1, trigger.type, triggerKey, now, now, now);
-      db.prepare('INSERT INTO workflow_versions (workflow_id, version, definition, hash, created_at) VALUES (?, 1, ?, ?, ?)').run(def.id, text, hash, now);
-      return { id: def.id, version: 1, created: true, changed: true };
-    })
-    .immediate();
-}
-
-/**
- * The event trigger of a workflow starts listening now: events recorded up to this moment (the
- * high-water mark of the events table, read in the caller's write transaction, so an event
- * committed concurrently is either before the mark or dispatched after it) are never dispatched
- * to it; workflows.backfill runs them on request.
- */
-function markEventsFrom(db: Sqlite, id: string, now: string): void {
-  db.prepare('UPDATE workflows SET events_from = (SELECT COALESCE(MAX(id), 0) FROM events), events_from_at = ? WHERE id = ?').run(now, id);
+      const version = cur.version + 1;
+      workflows.addVersion({ ...w, enabled: opts.enable ?? null }, version, text, hash);
+      // A new version with the same trigger goes on where the last one was (no gap, no replay);
+      // a changed trigger (event type or filter) starts listening now, like enabling does.
+      const triggerChanged = canonical((last.definition as { trigger?: unknown }).trigger) !== canonical(def.trigger);
+      if (turnsOn || triggerChanged) workflows.markEventsFrom(def.id, now);
+      return { id: def.id, version, created: false, changed: true };
+    }
+    // A new workflow's event trigger listens from the events' high-water mark, read in this write transaction (an
+    // event committed concurrently is either before the mark or dispatched after it); workflows.backfill runs the older ones.
+    workflows.insert({ ...w, enabled: opts.enable !== false }, text, hash);
+    return { id: def.id, version: 1, created: true, changed: true };
+  });
 }
 
 export function exportWorkflow(db: Sqlite, id: string, version?: number): WorkflowDefinition {
-  const wf = db.prepare('SELECT current_version AS version FROM workflows WHERE id = ?').get(id) as { version: number } | undefined;
+  const workflows = engineRepo(db).workflows;
+  const wf = workflows.head(id);
   if (!wf) throw new ApiError('not_found', `No workflow "${id}".`);
   const v = version ?? wf.version;
-  const row = db.prepare('SELECT definition FROM workflow_versions WHERE workflow_id = ? AND version = ?').get(id, v) as { definition: string } | undefined;
-  if (!row) throw new ApiError('not_found', `Workflow "${id}" has no version ${v} (latest: ${wf.version}).`);
-  return { ...parseStored<WorkflowDefinition>(row.definition, 'workflow_versions.definition', `${id}@${v}`), version: v };
+  const stored = workflows.definition(id, v) as WorkflowDefinition | undefined;
+  if (stored === undefined) throw new ApiError('not_found', `Workflow "${id}" has no version ${v} (latest: ${wf.version}).`);
+  return { ...stored, version: v };
 }
 
 /** Enable or disable. Enabling a disabled workflow starts its event trigger from now (events recorded while it was off are not dispatched to it). */
 export function setEnabled(db: Sqlite, id: string, enabled: boolean): void {
   const now = new Date().toISOString();
-  db.transaction(() => {
-    const cur = db.prepare('SELECT enabled FROM workflows WHERE id = ?').get(id) as { enabled: number } | undefined;
+  const repo = engineRepo(db);
+  repo.transaction(() => {
+    const cur = repo.workflows.head(id);
     if (!cur) throw new ApiError('not_found', `No workflow "${id}".`);
-    if (Boolean(cur.enabled) === enabled) return;
-    db.prepare('UPDATE workflows SET enabled = ?, updated_at = ? WHERE id = ?').run(enabled ? 1 : 0, now, id);
-    if (enabled) markEventsFrom(db, id, now);
-  }).immediate();
+    if (cur.enabled === enabled) return;
+    repo.workflows.setEnabled(id, enabled, now);
+    if (enabled) repo.workflows.markEventsFrom(id, now);
+  });
 }
 
 export function summaries(db: Sqlite, now: number, only?: string): WorkflowSummary[] {
-  const rows = db
-    .prepare(`SELECT w.id, w.name, w.description, w.enabled, w.current_version AS version, w.events_from, w.events_from_at, v.definition FROM workflows w
-      JOIN workflow_versions v ON v.workflow_id = w.id AND v.version = w.current_version ${only ? 'WHERE w.id = ?' : ''} ORDER BY w.name`)
-    .all(...(only ? [only] : [])) as { id: string; name: string; description: string | null; enabled: number; version: number; events_from: number; events_from_at: string | null; definition: string }[];
+  const repo = engineRepo(db);
   const weekAgo = new Date(now - 7 * 86_400_000).toISOString();
-  const last = db.prepare(`SELECT id, status, created_at, finished_at FROM runs WHERE workflow_id = ? AND scope = '' ORDER BY seq DESC LIMIT 1`);
-  const stats = db.prepare(
-    `SELECT COUNT(*) AS n, COALESCE(SUM(status = 'succeeded'), 0) AS ok FROM runs WHERE workflow_id = ? AND scope = '' AND status IN ('succeeded','failed','cancelled') AND finished_at >= ?`,
-  );
-  const active = db.prepare(`SELECT COUNT(*) AS n FROM runs WHERE workflow_id = ? AND scope = '' AND status IN ('queued','running','waiting')`);
-  return rows.map((r) => {
-    const def = parseStored<WorkflowDefinition>(r.definition, 'workflow_versions.definition', `${r.id}@${r.version}`);
-    const l = last.get(r.id) as { id: string; status: string; created_at: string; finished_at: string | null } | undefined;
-    const s = stats.get(r.id, weekAgo) as { n: number; ok: number };
-    const next = nextFire({ enabled: Boolean(r.enabled), trigger: def.trigger }, new Date(now));
+  return repo.workflows.summaries(only || undefined).map((r) => {
+    const def = r.definition as WorkflowDefinition;
+    const l = repo.runs.last(r.id);
+    const s = repo.runs.finishedSince(r.id, weekAgo);
+    const next = nextFire({ enabled: r.enabled, trigger: def.trigger }, new Date(now));
     return {
       id: r.id,
       name: r.name,
       description: r.description,
-      enabled: Boolean(r.enabled),
+      enabled: r.enabled,
       version: r.version,
       trigger: def.trigger,
-      lastRun: l ? { id: l.id, status: l.status as WorkflowSummary['lastRun'] extends infer T ? (T extends { status: infer S } ? S : never) : never, createdAt: l.created_at, finishedAt: l.finished_at } : null,
+      lastRun: l ? { id: l.id, status: l.status, createdAt: l.createdAt, finishedAt: l.finishedAt } : null,
       nextRun: next ? next.toISOString() : null,
       runs7d: s.n,
       successRate7d: s.n ? s.ok / s.n : null,
-      activeRuns: (active.get(r.id) as { n: number }).n,
-      eventsFrom: def.trigger.type === 'event' ? { eventId: r.events_from, at: r.events_from_at } : null,
+      activeRuns: repo.runs.openCount(r.id),
+      eventsFrom: def.trigger.type === 'event' ? { eventId: r.eventsFrom, at: r.eventsFromAt } : null,
     };
   });
 }

@@ -3,7 +3,7 @@
  * and the webhook route POST /hooks/<slug>, plus hooks.* and schedules.fires.
  * Registered after the engine in DOMAINS (it starts runs through it).
  */
-import { desc, eq } from 'drizzle-orm';
+import { desc, eq, lt } from 'drizzle-orm';
 import { ApiError, SecretName, triggersOps, type HookAuth } from '../../../../shared/api';
 import { durationMs, RESPONSE_TIMEOUT_DEFAULT } from '../../../../shared/contract/workflow';
 import type { Core, RouteLimits } from '../../core';
@@ -73,7 +73,7 @@ async function runMaintenance(core: Core, key: string): Promise<{ runId: string 
   const days = Number(core.setting('engine.pruneDays', 30));
   const pruned = Number.isFinite(days) && days >= 0 ? engine.prune(days) : 0;
   const cutoff = new Date(engine.now() - 90 * 86_400_000).toISOString();
-  const fires = core.db.prepare('DELETE FROM schedule_fires WHERE fire_at < ?').run(cutoff).changes;
+  const fires = core.orm.delete(scheduleFires).where(lt(scheduleFires.fireAt, cutoff)).run().changes;
   core.log.info('maintenance done', { backup: backup.file, checkMs: check.ms, backupCheckMs: backup.checkMs, prunedRuns: pruned, prunedFires: fires });
   return { runId: key };
 }
@@ -97,13 +97,6 @@ export function schedulerOf(core: Core): Scheduler {
   return core.get(SCHEDULER);
 }
 
-interface WorkflowRow {
-  id: string;
-  enabled: number;
-  version: number;
-  key: string | null;
-}
-
 /**
  * The triggers domain: the schedule service (started by hosts with the engine)
  * and the webhook route POST /hooks/<slug>, plus hooks.* and schedules.fires.
@@ -122,16 +115,16 @@ export const triggersDomain = defineDomain({
 function registerTriggers(core: Core) {
   const engine = engineOf(core);
   const db = core.db;
+  const workflows = engine.store.repo.workflows;
   const listScheduled = (): ScheduledWorkflow[] => {
-    const rows = db.prepare(`SELECT id, enabled, current_version AS version FROM workflows WHERE trigger_type = 'schedule'`).all() as WorkflowRow[];
     const out: ScheduledWorkflow[] = [];
-    for (const r of rows) {
+    for (const r of workflows.byTriggerType('schedule')) {
       const def = loadDefinition(db, r.id, r.version);
       if (def.trigger.type !== 'schedule') continue;
       const t = def.trigger;
       out.push({
         workflowId: r.id,
-        enabled: r.enabled === 1,
+        enabled: r.enabled,
         schedule: { cron: t.cron, timezone: t.timezone, catchUp: t.catchUp, ...(t.catchUpWindow !== undefined ? { catchUpWindow: t.catchUpWindow } : {}) },
       });
     }
@@ -173,13 +166,13 @@ function registerTriggers(core: Core) {
     return (t.type === 'webhook' ? t.auth : undefined) ?? DEFAULT_AUTH;
   };
   const findHook = (slug: string): HookTarget | null => {
-    const r = db.prepare(`SELECT id, enabled, current_version AS version FROM workflows WHERE trigger_type = 'webhook' AND trigger_key = ?`).get(slug) as { id: string; enabled: number; version: number } | undefined;
+    const r = workflows.webhook(slug);
     if (!r) return null;
     // The current version's trigger: its auth and responseMode (definitions are cached per version).
     const t = loadDefinition(db, r.id, r.version).trigger;
     const auth = authOf(r.id, r.version);
-    if (t.type !== 'webhook' || !t.responseMode || t.responseMode === 'onReceived') return { workflowId: r.id, enabled: r.enabled === 1, auth };
-    return { workflowId: r.id, enabled: r.enabled === 1, auth, response: { mode: t.responseMode, timeoutMs: durationMs(t.responseTimeout ?? RESPONSE_TIMEOUT_DEFAULT) } };
+    if (t.type !== 'webhook' || !t.responseMode || t.responseMode === 'onReceived') return { workflowId: r.id, enabled: r.enabled, auth };
+    return { workflowId: r.id, enabled: r.enabled, auth, response: { mode: t.responseMode, timeoutMs: durationMs(t.responseTimeout ?? RESPONSE_TIMEOUT_DEFAULT) } };
   };
   const needHook = (slug: string) => {
     const hook = HOOK_SLUG_RE.test(slug) ? findHook(slug) : null;
@@ -202,10 +195,9 @@ function registerTriggers(core: Core) {
 
   const handlers: HandlerMap<keyof typeof triggersOps> = {
     'hooks.list': async () => {
-      const rows = db.prepare(`SELECT id, enabled, current_version AS version, trigger_key AS key FROM workflows WHERE trigger_type = 'webhook' ORDER BY trigger_key`).all() as WorkflowRow[];
       const hooks = [];
-      for (const r of rows) {
-        const slug = r.key ?? '';
+      for (const r of workflows.webhooks()) {
+        const slug = r.slug ?? '';
         const secretName = hookSecretName(slug);
         const auth = authOf(r.id, r.version);
         const secrets = [];
@@ -213,7 +205,7 @@ function registerTriggers(core: Core) {
           const name = hookSecretNameFor(secretName, role);
           secrets.push({ role, name, set: (await core.secrets.get(name)) !== null });
         }
-        hooks.push({ slug, workflowId: r.id, enabled: r.enabled === 1, path: `/hooks/${slug}`, secretName, hasSecret: secrets[0]!.set, auth, secrets });
+        hooks.push({ slug, workflowId: r.id, enabled: r.enabled, path: `/hooks/${slug}`, secretName, hasSecret: secrets[0]!.set, auth, secrets });
       }
       return { hooks };
     },
