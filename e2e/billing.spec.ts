@@ -64,7 +64,7 @@ test('a failed payment webhook starts the dunning run, the client gets the invoi
     await expect(page.getByTestId('billing-subscription-row')).toContainText('Website care');
 
     // The dunning template, with its send window set to the operator's hours (a zone where it is about noon now).
-    const tpl = JSON.parse(readFileSync(join(root, 'resources/templates/billing-dunning.json'), 'utf8')) as { nodes: { type: string; params: Record<string, unknown> }[] };
+    const { template: _block, ...tpl } = JSON.parse(readFileSync(join(root, 'resources/templates/billing-dunning.json'), 'utf8')) as { template: unknown; nodes: { type: string; params: Record<string, unknown> }[] };
     for (const n of tpl.nodes) if (n.type === 'billing.invoice.check' && n.params.window) n.params.window = { start: '09:00', end: '17:00', weekdaysOnly: false, timeZone: noonZone() };
     await api('workflows.import', { definition: tpl, enable: true });
 

@@ -42,7 +42,7 @@ test('Stripe-signed and Meta-verified webhooks start runs, bad signatures start 
       if (!res.ok()) throw new Error(`${op}: ${body.error?.message}`);
       return body.result;
     };
-    await call('workflows.import', { definition: wf('stripe-payments', 'stripe', { type: 'stripe' }) });
+    await call('workflows.import', { definition: wf('stripe-payments', 'payments', { type: 'stripe' }) });
     await call('workflows.import', { definition: wf('meta-leads', 'meta', { type: 'meta' }) });
     await call('workflows.import', { definition: wf('github-issues', 'github') });
     const runs = async (workflow: string) => (await call<{ runs: unknown[] }>('runs.list', { workflow, limit: 100 })).runs.length;
@@ -59,12 +59,12 @@ test('Stripe-signed and Meta-verified webhooks start runs, bad signatures start 
     await openPage(page, 'Settings');
     await expect(page.getByTestId('secret-backend')).toHaveText('Encrypted file');
     const card = page.locator('#settings-webhooks');
-    const stripe = card.getByTestId('hook-stripe');
-    await expect(stripe.getByTestId('hook-url')).toHaveText(`${server.url}hooks/stripe`);
+    const stripe = card.getByTestId('hook-payments');
+    await expect(stripe.getByTestId('hook-url')).toHaveText(`${server.url}hooks/payments`);
     await expect(stripe.getByTestId('hook-auth')).toHaveText('Stripe signature, events older than 300 s refused');
     await stripe.getByLabel(/Signing secret/).fill(stripeSecret);
     await stripe.getByRole('button', { name: 'Save' }).click();
-    await expect(stripe.getByRole('status')).toHaveText('Saved the signing secret of /hooks/stripe.');
+    await expect(stripe.getByRole('status')).toHaveText('Saved the signing secret of /hooks/payments.');
     await expect(stripe.getByText('stored')).toBeVisible();
     await expect(stripe.getByLabel(/Signing secret/)).toHaveValue('');
 
@@ -100,7 +100,7 @@ test('Stripe-signed and Meta-verified webhooks start runs, bad signatures start 
     // Stripe: the official helper signs; a good delivery starts a run, bad ones start none.
     const hooks = await playwright.request.newContext({ baseURL: server.url });
     const event = JSON.stringify({ id: 'evt_e2e_1', object: 'event', type: 'invoice.paid', data: { object: { id: 'in_1' } } });
-    const signed = await hooks.post('hooks/stripe', { data: event, headers: { 'content-type': 'application/json', 'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload: event, secret: stripeSecret }) } });
+    const signed = await hooks.post('hooks/payments', { data: event, headers: { 'content-type': 'application/json', 'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload: event, secret: stripeSecret }) } });
     expect(signed.status()).toBe(202);
     const { runId } = (await signed.json()) as { runId: string };
     for (const sig of [
@@ -108,7 +108,7 @@ test('Stripe-signed and Meta-verified webhooks start runs, bad signatures start 
       Stripe.webhooks.generateTestHeaderString({ payload: event, secret: stripeSecret, timestamp: Math.floor(Date.now() / 1000) - 3600 }),
       Stripe.webhooks.generateTestHeaderString({ payload: event, secret: stripeSecret }), // the same event again: a replay
     ]) {
-      const r = await hooks.post('hooks/stripe', { data: event, headers: { 'content-type': 'application/json', 'stripe-signature': sig } });
+      const r = await hooks.post('hooks/payments', { data: event, headers: { 'content-type': 'application/json', 'stripe-signature': sig } });
       expect(r.status()).toBe(401);
     }
     expect(await runs('stripe-payments')).toBe(1);
@@ -136,7 +136,7 @@ test('Stripe-signed and Meta-verified webhooks start runs, bad signatures start 
     await serverForm.getByLabel('Public address').fill('https://baton.example.com');
     await serverForm.getByRole('button', { name: 'Save' }).click();
     await expect(serverForm.getByRole('status')).toHaveText('Saved.');
-    await expect(card.getByTestId('hook-stripe').getByTestId('hook-url')).toHaveText('https://baton.example.com/hooks/stripe');
+    await expect(card.getByTestId('hook-payments').getByTestId('hook-url')).toHaveText('https://baton.example.com/hooks/payments');
     await openPage(page, 'Dashboard');
     await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
     await expect(page.getByTestId('reachability-warning')).toHaveCount(0);

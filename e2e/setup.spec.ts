@@ -31,8 +31,13 @@ test('first run: a newcomer walks the setup, loads demo data and templates, and 
     await tz.getByLabel('Default time zone').fill('Europe/Berlin');
     await tz.getByRole('button', { name: 'Save time zone' }).click();
     await expect(tz.getByRole('status')).toHaveText('Saved.');
-    await page.getByRole('button', { name: 'Next' }).click(); // e-mail: skipped
-    await expect(page.getByTestId('setup-smtp')).toBeVisible();
+    await page.getByRole('button', { name: 'Next' }).click();
+    // E-mail: the SMTP server and the sender (no user name: no password needed), so the e-mail templates are ready.
+    const smtp = page.getByTestId('setup-smtp');
+    await smtp.getByLabel('SMTP server').fill('smtp.example.com');
+    await smtp.getByLabel('Sender address').fill('owner@example.com');
+    await smtp.getByRole('button', { name: 'Save SMTP settings' }).click();
+    await expect(smtp.getByRole('status')).toHaveText('Saved.');
     await page.getByRole('button', { name: 'Next' }).click(); // Claude: skipped
     await expect(page.getByText('Anthropic API key')).toBeVisible();
     await page.getByRole('button', { name: 'Next' }).click();
@@ -53,12 +58,17 @@ test('first run: a newcomer walks the setup, loads demo data and templates, and 
     await expect(page.getByRole('button', { name: 'Load demo data' })).toBeDisabled();
     await page.getByRole('button', { name: 'Next' }).click();
 
+    // Only templates whose requirements are met are offered; the others wait, each saying what for.
     const templates = page.getByRole('list', { name: 'Example workflows' });
-    await templates.getByRole('checkbox', { name: /Daily report/ }).check();
-    await templates.getByRole('checkbox', { name: /New lead routing/ }).check();
+    await expect(templates.getByRole('checkbox', { name: /^Lead research with Claude/ })).toHaveCount(0);
+    await expect(page.getByRole('list', { name: 'What Lead research with Claude waits for' })).toContainText('Needs An Anthropic API key');
+    await expect(page.getByRole('list', { name: 'What Re-engage a lead after 30 quiet days waits for' })).toContainText('Needs The reply mailbox');
+    await templates.getByRole('checkbox', { name: /^Morning review/ }).check();
+    await templates.getByRole('checkbox', { name: /^Contacts you add/ }).check();
     await page.screenshot({ path: join(SHOTS, 'setup-templates.png') });
     await page.getByRole('button', { name: 'Install 2 selected' }).click();
     await expect(templates.getByText('installed')).toHaveCount(2);
+    await expect(page.getByRole('status').filter({ hasText: 'Also created' })).toHaveText('Also created the sequence nurture.');
 
     // Back to the data step: importing a list now says, before anything is written, that the
     // installed "new lead" template will not start for the imported rows.
@@ -68,7 +78,7 @@ test('first run: a newcomer walks the setup, loads demo data and templates, and 
     const check = page.getByTestId('setup-import-preview');
     await expect(check).toContainText('list.csv: 2 new, 0 existing.', { timeout: 30_000 });
     await expect(check.getByTestId('import-workflows')).toHaveText(
-      'No workflow will start. Not started for imported rows: "New lead routing" (contact.created) — add "includeImported": true to a workflow\'s trigger to run it on imports.',
+      'No workflow will start. Not started for imported rows: "Contacts you add: a personal e-mail or the nurture sequence" (contact.created) — add "includeImported": true to a workflow\'s trigger to run it on imports.',
     );
     await check.getByRole('button', { name: 'Import 2 rows' }).click();
     await expect(page.getByTestId('setup-contacts')).toHaveText('You have 1,002 contacts.', { timeout: 30_000 });

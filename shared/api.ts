@@ -14,6 +14,7 @@ import { salesEvents, salesOps } from './contract/sales';
 import { setupEvents, setupOps } from './contract/setup';
 import { billingEvents, billingOps } from './contract/billing';
 import { wordpressEvents, wordpressOps } from './contract/wordpress';
+import { trackingEvents, trackingOps } from './contract/tracking';
 
 export * from './contract/base';
 export * from './contract/system';
@@ -27,6 +28,7 @@ export * from './contract/settings';
 export * from './contract/setup';
 export * from './contract/billing';
 export * from './contract/wordpress';
+export * from './contract/tracking';
 
 export const operations = {
   ...systemOps,
@@ -38,6 +40,7 @@ export const operations = {
   ...setupOps,
   ...billingOps,
   ...wordpressOps,
+  ...trackingOps,
 } as const;
 
 export const events = {
@@ -50,6 +53,7 @@ export const events = {
   ...setupEvents,
   ...billingEvents,
   ...wordpressEvents,
+  ...trackingEvents,
 } as const;
 
 export type Operations = typeof operations;

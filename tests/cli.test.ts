@@ -329,7 +329,7 @@ describe('baton CLI', () => {
     expect((await baton(['settings', 'set', 'email.smtp.port', '2525', '--data', data])).code).toBe(0);
     expect(JSON.parse((await baton(['settings', 'get', 'email.smtp.port', '--json', '--data', data])).stdout)).toEqual({ 'email.smtp.port': 2525 });
     const inst = await baton(['templates', 'install', 'daily-report', '--enable', '--json', '--data', data]);
-    expect(JSON.parse(inst.stdout)).toEqual({ installed: [{ id: 'daily-report', version: 1, enabled: true }] });
+    expect(JSON.parse(inst.stdout)).toEqual({ installed: [{ id: 'daily-report', version: 1, enabled: true }], brought: { sequences: [], forms: [], segments: [] } });
     const list = JSON.parse((await baton(['templates', 'list', '--json', '--data', data])).stdout) as { templates: { id: string; installed: boolean }[] };
     expect(list.templates.filter((t) => t.installed).map((t) => t.id)).toEqual(['daily-report']);
   });

@@ -37,6 +37,8 @@ export interface PublicRequest {
   query: URLSearchParams;
   headers: Record<string, string | undefined>;
   body: Buffer;
+  /** The client's address (with server.trustProxy behind a local proxy: the last X-Forwarded-For entry). */
+  ip?: string;
 }
 export interface PublicResponse {
   status: number;
@@ -45,6 +47,8 @@ export interface PublicResponse {
   html?: string;
   /** A body sent as it is, with the Content-Type (and any Content-Security-Policy) in `headers` (a workflow's answer). */
   text?: string;
+  /** Bytes sent as they are (an image), with the Content-Type in `headers`. */
+  bytes?: Uint8Array;
   /**
    * A redirect target (with status 301/302/303/307/308): an absolute http(s) URL.
    * The server re-serializes it (control characters cannot reach the Location

@@ -16,10 +16,11 @@ import { triggersDomain } from './engine/triggers';
 import { NODE_PACKS } from './nodes';
 import { salesDomain } from './sales';
 import { setupDomain } from './setup';
+import { trackingDomain } from './tracking';
 import { wordpressDomain } from './wordpress';
 
 /** Every domain, in the order they are composed (a domain comes after those it requires). */
-export const DOMAINS: readonly AnyDomain[] = [systemDomain, engineDomain, triggersDomain, crmDomain, aiDomain, salesDomain, wordpressDomain, billingDomain, setupDomain];
+export const DOMAINS: readonly AnyDomain[] = [systemDomain, engineDomain, triggersDomain, crmDomain, aiDomain, salesDomain, trackingDomain, wordpressDomain, billingDomain, setupDomain];
 
 export async function openBaton(opts: CoreOptions, domains: readonly AnyDomain[] = DOMAINS): Promise<Core> {
   const core = await Core.open(opts);

@@ -14,6 +14,7 @@ import sirv from 'sirv';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ApiError } from '../../shared/api';
 import type { Core, PublicResponse, RouteLimits } from '../core/core';
+import { storeUnavailable } from '../core/db/errors';
 import { appRoot } from '../core/resources';
 import { storedPublicUrl } from '../../shared/contract/settings';
 import { allowedHosts, checkHostAndOrigin, isLoopback, publicHosts } from './guard';
@@ -127,12 +128,12 @@ function mergeHeaders(...maps: Record<string, string>[]): Record<string, string>
   return Object.fromEntries(out.values());
 }
 
-function send(res: ServerResponse, status: number, body: string, headers: Record<string, string>): void {
+function send(res: ServerResponse, status: number, body: string | Uint8Array, headers: Record<string, string>): void {
   if (res.headersSent) {
     res.end();
     return;
   }
-  res.writeHead(status, mergeHeaders(SECURITY_HEADERS, { 'Content-Length': String(Buffer.byteLength(body)) }, headers));
+  res.writeHead(status, mergeHeaders(SECURITY_HEADERS, { 'Content-Length': String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength) }, headers));
   res.end(body);
 }
 
@@ -377,6 +378,7 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
       query: url.searchParams,
       headers,
       body,
+      ip: (clientOf(req) ?? req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''),
     });
     const extra = safeRouteHeaders(out.headers ?? {});
     if (out.redirect !== undefined) {
@@ -387,6 +389,8 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
     } else if (out.text !== undefined) {
       // Plain text by default; a workflow's answer (engine/respond.ts) brings its own sanitised headers and sandbox CSP.
       send(res, out.status, out.text, mergeHeaders({ 'Content-Type': 'text/plain; charset=utf-8', 'Content-Security-Policy': "default-src 'none'", 'Cache-Control': 'no-store' }, extra));
+    } else if (out.bytes !== undefined) {
+      send(res, out.status, out.bytes, mergeHeaders({ 'Content-Type': 'application/octet-stream', 'Cache-Control': 'no-store' }, extra));
     } else if (out.json !== undefined) {
       sendJson(res, out.status, out.json, extra);
     } else {
@@ -470,6 +474,10 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
         sendError(res, e.status, e.toBody());
       } else if (e instanceof HttpError) {
         sendError(res, e.status, { code: e.code, message: e.message }, { Connection: 'close' });
+      } else if (storeUnavailable(e)) {
+        // The store was busy past the timeout or the disk is full: 503 naming it, not an internal error.
+        const u = storeUnavailable(e, 'Nothing was stored.')!;
+        sendError(res, u.status, u.toBody());
       } else {
         core.log.error('request failed', { method: req.method, path: req.url?.split('?')[0], error: e as Error });
         sendError(res, 500, { code: 'internal', message: `Internal error; details are in ${core.log.file ?? 'the log'}.` });

@@ -25,6 +25,7 @@ export const INGEST_EVENT_TYPES = [
   'email.complained',
   'email.unsubscribed',
   'page.visited',
+  'form.viewed',
   'form.submitted',
   'meeting.booked',
   'purchase',
@@ -633,8 +634,6 @@ export const crmEvents = {
 } as const;
 
 
-/** Free-form event data (activity ingested from outside Baton: a page visit, a click …). */
-const AnyData = z.record(z.string(), z.unknown()).nullable();
 const DealData = z.object({ dealId: z.number().int(), value: z.number().nullable().optional(), currency: z.string().nullable().optional() }).passthrough();
 
 /** How a contact was created or changed: the API (and the app), a lead-capture form, a CSV import, event ingest, a workflow, the demo seed. */
@@ -748,9 +747,7 @@ export const crmEventTypes = {
   'deal.opened': eventType('A deal was opened for the contact.', DealData, 'contact'),
   'deal.won': eventType('A deal of the contact was won.', DealData, 'contact'),
   'deal.lost': eventType('A deal of the contact was lost.', DealData, 'contact'),
-  'page.visited': eventType('The contact visited a page of the website (tracking or ingest).', AnyData, 'contact'),
-  'email.opened': eventType('The contact opened an e-mail (tracking or ingest).', AnyData, 'contact'),
-  'email.clicked': eventType('The contact clicked a link in an e-mail (tracking or ingest).', AnyData, 'contact'),
+  // email.opened, email.clicked, page.visited and form.viewed are declared by the tracking domain (shared/contract/tracking.ts).
   'score.adjusted': eventType(
     'A workflow added or removed score points (crm.score); the score explanation shows the reason and re-scoring keeps it.',
     z.object({ points: z.number().int(), reason: z.string(), workflowId: z.string().optional(), runId: z.string().optional(), nodeId: z.string().optional() }).passthrough(),

@@ -181,7 +181,7 @@ export const salesOps = {
   'email.suppressions.list': op('The suppression list.', z.object({ limit: z.number().int().min(1).max(5000).default(200) }).strict(), z.object({ suppressions: z.array(Suppression) })),
   'email.suppressions.add': op('Suppress an address (manual).', z.object({ email: z.string().email('give an e-mail address'), reason: z.enum(SUPPRESSION_REASONS).default('manual') }).strict(), Suppression),
   'email.suppressions.remove': op('Remove an address from the suppression list.', z.object({ email: z.string().min(3) }).strict(), z.object({ removed: z.boolean() })),
-  'email.poll': op('Poll the IMAP mailbox now for replies, bounces and complaints.', Empty, z.object({ seen: z.number(), replies: z.number(), autoReplies: z.number(), bounces: z.number(), complaints: z.number(), unmatched: z.number() })),
+  'email.poll': op('Poll the IMAP mailbox now for replies, bounces, complaints and mailto: unsubscribes.', Empty, z.object({ seen: z.number(), unsubscribes: z.number(), replies: z.number(), autoReplies: z.number(), bounces: z.number(), complaints: z.number(), unmatched: z.number() })),
   'sequences.list': op('Sequences with their active enrollment counts.', Empty,
     z.object({ sequences: z.array(z.object({ id: z.string(), name: z.string(), enabled: z.boolean(), steps: z.number(), active: z.number(), completed: z.number(), exited: z.number() })) })),
   'sequences.get': op('One sequence definition.', z.object({ id: z.string() }).strict(), z.object({ definition: SequenceDef })),
@@ -243,7 +243,7 @@ export const salesEventTypes = {
   'email.auto_replied': eventType('An automatic reply (out of office …) to an e-mail Baton sent; it does not end sequences.', InboundData, 'contact'),
   'email.bounced': eventType('An e-mail to the contact bounced (the address is suppressed when the bounce is hard).', InboundData, 'contact'),
   'email.complained': eventType('The contact marked an e-mail as spam (the address is suppressed).', InboundData, 'contact'),
-  'email.unsubscribed': eventType('The contact unsubscribed (link, one-click or by hand).', z.object({ via: z.string() }).passthrough().nullable(), 'contact'),
+  'email.unsubscribed': eventType('The contact unsubscribed: via link (the page button), one-click (RFC 8058 POST by the mail client) or mailto (a reply found by the IMAP poll); or by hand.', z.object({ via: z.string() }).passthrough().nullable(), 'contact'),
   'deal.stage_changed': eventType(
     'A deal of the contact moved to another pipeline stage.',
     z.object({ dealId: z.number().int(), from: z.string(), to: z.string(), on: z.string().optional() }).passthrough(),

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { PriceTable } from './ai';
 import { Email, TimeZone } from './crm';
 import { EscalationRule, PipelineConfig } from './sales';
+import { SiteOrigin, SiteStorage, TrackingMode } from './tracking';
 import { Duration } from './workflow';
 
 const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'use HH:MM on a 24-hour clock, e.g. 22:00');
@@ -53,6 +54,7 @@ export const SETTINGS = {
   'email.fromName': def(z.string().trim().max(200).nullable(), 'Sender name'),
   'email.frequencyCap': def(z.number().int('use a whole number').min(1, 'at least 1').max(100, 'at most 100').nullable(), 'Automated e-mails per contact per day, at most', undefined, 3),
   'email.bookingUrl': def(HttpUrl.nullable(), 'Booking link', 'Used by templates as {{ booking_url }}.'),
+  'email.leadMagnetUrl': def(HttpUrl.nullable(), 'Lead magnet link', 'The download your lead-magnet form promises (a guide, a checklist); used by templates as {{ lead_magnet_url }}.'),
   // Incoming e-mail
   'email.imap.host': def(Host.nullable(), 'IMAP server'),
   'email.imap.port': def(Port.nullable(), 'IMAP port', undefined, 993),
@@ -107,6 +109,32 @@ export const SETTINGS = {
   'wordpress.siteUrl': def(HttpUrl.nullable(), 'WordPress site address', 'The site\'s address, e.g. https://blog.example.com (its REST API is under /wp-json).'),
   'wordpress.user': def(z.string().trim().min(1, 'give the WordPress user name').max(200).nullable(), 'WordPress user name', 'The user the application password belongs to.'),
   'wordpress.timeoutMs': def(z.number().int('use a whole number').min(1_000, 'at least 1000 ms').max(600_000, 'at most 600000 ms').nullable(), 'WordPress request time limit (ms)', undefined, 30_000),
+  // Engagement tracking (docs/tracking.md)
+  'tracking.clicks': def(
+    TrackingMode.nullable(),
+    'Track clicks in e-mails',
+    'Links in marketing e-mails go through a signed redirect at the public address. auto: only when the public address reaches the internet; on; off.',
+    'auto',
+  ),
+  'tracking.opens': def(TrackingMode.nullable(), 'Track opens (pixel)', 'A 1x1 image in marketing e-mails. Opens by mail-privacy proxies are recorded as machine opens and not scored. auto, on or off.', 'auto'),
+  'tracking.machineOpenSeconds': def(
+    z.number().int('use a whole number of seconds').min(0, 'at least 0').max(3600, 'at most 3600').nullable(),
+    'Opens this soon after the send are machine opens (seconds)',
+    'Security scanners and prefetching load images within seconds of delivery.',
+    10,
+  ),
+  'tracking.allowedOrigins': def(
+    z.array(SiteOrigin).max(50, 'at most 50 origins').nullable(),
+    'Websites the site snippet may record from',
+    'Origins such as https://www.example.com; the snippet\'s events from any other site are refused.',
+    [],
+  ),
+  'tracking.siteStorage': def(
+    SiteStorage.nullable(),
+    'Site snippet: remember a contact beyond the tab',
+    'off: no cookies or storage beyond the tab (sessionStorage); after-consent: after your page calls baton.consent(true); on: always (your consent banner must cover it).',
+    'off',
+  ),
   // Data
   'backup.keep': def(z.number().int('use a whole number').min(1, 'keep at least 1').max(1000, 'at most 1000').nullable(), 'Backups to keep', undefined, 10),
 } satisfies Record<string, SettingDef>;
@@ -140,6 +168,8 @@ export const INTERNAL_SETTINGS = {
   'ai.maxRetries': def(z.number().int().min(0, 'at least 0').max(10, 'at most 10').nullable(), 'Claude call retries', undefined, 2),
   'ai.maxFieldChars': def(z.number().int().min(50, 'at least 50').max(200_000, 'at most 200000').nullable(), 'Untrusted text: characters kept per field', undefined, 4_000),
   'ai.maxDataChars': def(z.number().int().min(500, 'at least 500').max(1_000_000, 'at most 1000000').nullable(), 'Untrusted text: characters kept in all', undefined, 40_000),
+  // Tracking: the publishable key of the site snippet (not a secret: it is in the site's HTML; tracking.snippet makes it)
+  'tracking.siteKey': def(z.string().regex(/^pk_[A-Za-z0-9_-]{16,64}$/, 'a site key looks like pk_… (make one with tracking.snippet)').nullable(), 'Site snippet key'),
   // Hosts
   'host.dataMoved': def(z.object({ from: z.string(), to: z.string(), at: z.string() }).passthrough().nullable(), 'The one-time move of an earlier data folder (shown on the dashboard until dismissed)'),
   // Billing (Stripe; docs/billing.md)

@@ -5,37 +5,50 @@
 import { z } from 'zod';
 import { Empty, op } from './base';
 
-export const TemplateRequirement = z.object({ id: z.string(), label: z.string(), met: z.boolean(), fix: z.string() });
+/** Something a template needs before it can do its job: a setting, a secret, a sequence … */
+export const TemplateRequirement = z.object({
+  /** smtp, imap, anthropic, wordpress, stripe, setting:<key>, sequence:<id>, form:<slug>, hook-secret:<slug> */
+  id: z.string(),
+  /** What it is, in plain words ("SMTP settings and the SMTP password"). */
+  label: z.string(),
+  /** Set up already. */
+  met: z.boolean(),
+  /** Where to set it up (the Settings page, or the CLI command). */
+  fix: z.string(),
+});
 export type TemplateRequirement = z.infer<typeof TemplateRequirement>;
 
 export const TemplateInfo = z.object({
   id: z.string(),
   name: z.string(),
   description: z.string().nullable(),
+  /** The trigger in short ("on form.submitted", "on a schedule (0 8 * * 1-5)", "webhook /hooks/intake", "manual"). */
   trigger: z.string(),
+  /** Plain words: "When a visitor submits one of your forms". */
+  when: z.string(),
+  /** Plain words: "Then score the lead; …". */
+  then: z.string(),
   /** Already imported as a workflow with this id. */
   installed: z.boolean(),
-  /** Settings or secrets it needs before it can do its job (e.g. SMTP for e-mail nodes). */
-  needs: z.array(z.string()),
-  /** What it needs, each checked now: met, and where to fix it when not (a `#/settings?section=…` address or words). */
-  requirements: z.array(TemplateRequirement).default([]),
-  /** Every requirement is met: it may be installed enabled (the gallery's Install waits for it). */
-  ready: z.boolean().default(true),
-  /** Its trigger in plain words ("a contact is created"). */
-  when: z.string().default(''),
-  /** What it does in plain words. */
-  then: z.string().default(''),
-  /** Enabled workflows with the same trigger (their names): installing this one too runs both. */
-  overlaps: z.array(z.string()).default([]),
+  /** What it needs (outside services, settings, secrets) and whether each is set up. */
+  requirements: z.array(TemplateRequirement),
+  /** Every requirement is met: it may be installed enabled. */
+  ready: z.boolean(),
+  /** Enabled workflows (other than this template's own) that start on the same event or webhook slug. */
+  overlaps: z.array(z.string()),
 });
 export type TemplateInfo = z.infer<typeof TemplateInfo>;
 
 export const setupOps = {
   'templates.list': op('The example workflows shipped with Baton, and whether each is installed.', Empty, z.object({ templates: z.array(TemplateInfo) })),
   'templates.install': op(
-    'Import example workflows by id (all or nothing), optionally enabled.',
+    'Import example workflows by id (all or nothing), with the sequences, forms and segments they bring; enabled only when every requirement is met.',
     z.object({ ids: z.array(z.string().min(1)).min(1, 'pick at least one template'), enable: z.boolean().default(false) }).strict(),
-    z.object({ installed: z.array(z.object({ id: z.string(), version: z.number().int(), enabled: z.boolean() })) }),
+    z.object({
+      installed: z.array(z.object({ id: z.string(), version: z.number().int(), enabled: z.boolean() })),
+      /** What the templates brought that was not there yet (sequence ids, form slugs, segment names); what existed is left as it is. */
+      brought: z.object({ sequences: z.array(z.string()), forms: z.array(z.string()), segments: z.array(z.string()) }),
+    }),
   ),
   'templates.get': op('One template\'s workflow definition (to duplicate and edit it before installing).', z.object({ id: z.string().min(1, 'give a template id') }).strict(), z.object({ definition: z.unknown() })),
   'demo.seed': op(

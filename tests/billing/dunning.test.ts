@@ -44,12 +44,17 @@ async function runOf(r: BillingRig) {
 }
 
 describe('dunning', () => {
-  it('template: validates, and lists what it needs (Stripe keys, SMTP)', async () => {
+  it('template: validates, and lists what it needs (Stripe keys, SMTP), set up in this rig', async () => {
     rig = await billingRig();
-    expect((await rig.core.call('workflows.validate', { definition: template() })).issues).toEqual([]);
+    const { template: _block, ...workflow } = template();
+    expect((await rig.core.call('workflows.validate', { definition: workflow })).issues).toEqual([]);
     const t = (await rig.core.call('templates.list', {})).templates.find((x) => x.id === 'billing-dunning')!;
     expect(t.trigger).toBe('on payment.failed');
-    expect(t.needs).toEqual(expect.arrayContaining([expect.stringContaining('SMTP'), expect.stringContaining('STRIPE_SECRET_KEY')]));
+    expect(t.requirements.map((q) => [q.id, q.met])).toEqual([
+      ['stripe', true],
+      ['smtp', true],
+    ]);
+    expect(t).toMatchObject({ ready: true, when: "When a client's payment fails (Stripe)" });
   });
 
   it('failed payment -> e-mail with the invoice link -> day 3 reminder -> payment: the run ends with a thank-you, and the recovery rate moves', async () => {

@@ -125,7 +125,7 @@ describe('reconcile', () => {
     const a = account(rig);
     const core = rig.core;
     rig.advance(86_400_000); // the account's history is older than Baton
-    const tpl = JSON.parse(readFileSync(join(__dirname, '../../resources/templates/billing-dunning.json'), 'utf8')) as Record<string, unknown>;
+    const { template: _block, ...tpl } = JSON.parse(readFileSync(join(__dirname, '../../resources/templates/billing-dunning.json'), 'utf8')) as Record<string, unknown>;
     await core.call('workflows.import', { definition: tpl, enable: true });
     await core.call('billing.reconcile', {});
     const engine = engineOf(core);

@@ -4,10 +4,12 @@
 // duplicates. Real SQLite files: SQLITE_FULL comes from SQLite's page limit
 // (max_page_count, the same error code a full disk gives), SQLITE_BUSY from a
 // second real connection holding the write lock.
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Core } from '../../electron/core/core';
-import { BATCH, importCsv } from '../../electron/core/crm/csv';
+import { BATCH, CONTENDED_BATCH, importCsv } from '../../electron/core/crm/csv';
 import { StoreUnavailableError } from '../../electron/core/db/errors';
 import { openWorkerStore, type Sqlite } from '../../electron/core/db/open';
 import { openTestCore } from '../helpers';
@@ -115,5 +117,41 @@ describe('CSV import on a failing store', () => {
     expect(imported).toHaveLength(1);
     expect(imported[0]!.subject_id).toBe(again.importId);
     expect(JSON.parse(imported[0]!.data)).toMatchObject({ id: again.importId, rows: BATCH + 5, created: 5, updated: 0, unchanged: BATCH, invalid: 0 });
+  }, 120_000);
+
+  it('an import next to another writer writes short transactions, a lone one big batches; every row stored once', async () => {
+    // Another process takes the write lock for 2.5 s (well within the 5 s busy timeout), so the first batch waits.
+    const sqlite = createRequire(import.meta.url).resolve('better-sqlite3');
+    const holder = spawn(process.execPath, ['-e', `
+      const db = new (require(${JSON.stringify(sqlite)}))(process.argv[1]);
+      db.exec('BEGIN IMMEDIATE'); process.stdout.write('holding\\n');
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2500);
+      db.exec('ROLLBACK'); db.close();`, core.dbFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise((r) => holder.once('exit', r));
+    await new Promise<void>((r) => holder.stdout!.once('data', () => r()));
+    // Count the rows each top-level transaction committed.
+    const native = core.db.transaction.bind(core.db);
+    const sizes: number[] = [];
+    core.db.transaction = ((fn: (...a: never[]) => unknown) => {
+      const t = native(fn);
+      if (core.db.inTransaction) return t;
+      return ((...a: never[]) => {
+        const before = count('');
+        const r = t(...a);
+        if (count('') > before) sizes.push(count('') - before);
+        return r;
+      }) as typeof t;
+    }) as Sqlite['transaction'];
+    const r = await importCsv(core, csv('wait', BATCH * 2));
+    await exited;
+    expect(r).toMatchObject({ created: BATCH * 2, invalidCount: 0 });
+    expect(count('wait')).toBe(BATCH * 2);
+    // The lock was taken when the first batch was ready: every batch came in transactions of CONTENDED_BATCH rows.
+    expect(sizes).toEqual(Array.from({ length: (2 * BATCH) / CONTENDED_BATCH }, () => CONTENDED_BATCH));
+    // Alone, the same import writes whole batches.
+    sizes.length = 0;
+    await importCsv(core, csv('alone', BATCH * 2));
+    expect(sizes).toEqual([BATCH, BATCH]);
+    expect(count('alone')).toBe(BATCH * 2);
   }, 120_000);
 });

@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Core } from '../../electron/core/core';
 import { reconcileSegments, segmentClock } from '../../electron/core/crm/segments';
+import { checkStore } from '../../electron/core/db/integrity';
 import { engineOf } from '../../electron/core/engine';
 import { startServer, type BatonServer } from '../../electron/server';
 import type { WorkflowDefinitionInput } from '../../shared/api';
@@ -313,6 +314,8 @@ describe('segment.entered / segment.left', () => {
     await core.call('events.ingest', { events: [{ contactId: c.id, type: 'email.opened', at: new Date(t0 + 52 * 86_400_000).toISOString() }] });
     expect(members(seg.id)).toEqual([busy.id]);
     expect(segmentEvents().at(-1)).toBe('segment.left Asleep quiet@x.io');
+    // What the clock stored passes the store's own check (a backup refuses a store that does not).
+    expect(checkStore(core.db).problems).toEqual([]);
   });
 
   it('a workflow triggered by segment.entered runs once per entry', async () => {

@@ -168,8 +168,10 @@ const transform = (id: string, expression: string, timeout?: string) => ({
 const beats: string[] = [];
 let beating = false;
 let beatLoop: Promise<void> = Promise.resolve();
+let beatSince = 0;
 function startHeartbeat(s: Server): void {
   beating = true;
+  beatSince = Date.now();
   beatLoop = (async () => {
     while (beating) {
       beats.push((await api<{ runId: string }>(s, 'runs.start', { workflow: 'heartbeat', input: {} })).runId);
@@ -306,6 +308,7 @@ describe('hostile workflows beside a heartbeat on baton serve', () => {
     const s = server!;
     beating = false;
     await beatLoop;
+    const beatingMs = Date.now() - beatSince;
     const runs = await Promise.all(beats.map((id) => api<Run>(s, 'runs.get', { id })));
     await until('the last heartbeats', async () => {
       for (let i = 0; i < runs.length; i++) if (!FINISHED.includes(runs[i]!.status)) runs[i] = await api<Run>(s, 'runs.get', { id: runs[i]!.id });
@@ -314,7 +317,9 @@ describe('hostile workflows beside a heartbeat on baton serve', () => {
     const lat = runs.map(took).sort((a, b) => a - b);
     const p = (q: number) => lat[Math.min(lat.length - 1, Math.floor(q * lat.length))] ?? NaN;
     console.log(`heartbeat: ${runs.length} runs, latency p50 ${p(0.5)} ms, p90 ${p(0.9)} ms, p99 ${p(0.99)} ms, max ${lat[lat.length - 1]} ms (bound ${HEARTBEAT_BOUND_MS} ms)`);
-    expect(runs.length).toBeGreaterThan(50);
+    // A start every 200 ms plus the API's answer: the server kept answering if at least half the
+    // possible starts happened (the count follows how long the hostile tests took, not a constant).
+    expect(runs.length).toBeGreaterThan(beatingMs / 200 / 2);
     expect(runs.filter((r) => r.status !== 'succeeded')).toEqual([]);
     expect(lat[lat.length - 1]).toBeLessThan(HEARTBEAT_BOUND_MS);
     expect(p(0.5)).toBeLessThan(1_000);

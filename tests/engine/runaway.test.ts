@@ -85,9 +85,11 @@ describe('sub-workflow cycles at import', () => {
     try {
       cpSync(resolve(__dirname, '../../resources/migrations'), join(res.dir, 'migrations'), { recursive: true });
       mkdirSync(join(res.dir, 'templates'));
-      writeFileSync(join(res.dir, 'templates', 'ping.json'), JSON.stringify(caller('ping', 'pong')));
-      writeFileSync(join(res.dir, 'templates', 'pong.json'), JSON.stringify(caller('pong', 'ping')));
-      writeFileSync(join(res.dir, 'templates', 'solo.json'), JSON.stringify(wf('solo', [{ id: 'x', type: 'set', params: { values: {} } }])));
+      // A template file is a workflow plus the installer's block (plain words; no requirements here).
+      const asTemplate = (d: WorkflowDefinitionInput) => JSON.stringify({ ...d, template: { when: 'When started', then: 'Then call the other one' } });
+      writeFileSync(join(res.dir, 'templates', 'ping.json'), asTemplate(caller('ping', 'pong')));
+      writeFileSync(join(res.dir, 'templates', 'pong.json'), asTemplate(caller('pong', 'ping')));
+      writeFileSync(join(res.dir, 'templates', 'solo.json'), asTemplate(wf('solo', [{ id: 'x', type: 'set', params: { values: {} } }])));
       const core = await openBaton({ dataDir: data.dir, host: 'cli', resourcesDir: res.dir, secrets: new EnvSecretStore({}, 'tests') });
       try {
         const e = await refusal(core.call('templates.install', { ids: ['solo', 'ping', 'pong'] }));

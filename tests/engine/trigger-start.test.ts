@@ -51,7 +51,8 @@ describe('event triggers start when the workflow is enabled', () => {
     await post('newsletter', 'd@example.com');
     // Not dispatched yet when the template is installed (as after a one-shot CLI import, or a busy dispatcher).
 
-    // The template's trigger: form.submitted with the filter form = 'guide'.
+    // The template's trigger: form.submitted with the filter form = 'guide'. It is enabled once what it needs is set.
+    for (const [key, value] of [['email.smtp.host', '127.0.0.1'], ['email.smtp.port', 9], ['email.from', 'sam@solo.test'], ['email.leadMagnetUrl', 'https://solo.test/guide.pdf']] as const) await core.call('settings.set', { key, value });
     await core.call('templates.install', { ids: ['crm-lead-magnet'], enable: true });
     await engine.drain();
     expect(await runsOf('crm-lead-magnet')).toEqual([]);

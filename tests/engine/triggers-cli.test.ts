@@ -27,15 +27,17 @@ beforeAll(() => {
 afterAll(() => tmp.cleanup());
 
 describe('baton hooks / schedule (built CLI)', () => {
-  it('lists webhooks without ever printing a secret, and explains where the secret goes on a headless machine', () => {
-    expect(baton(['workflow', 'import', join(ROOT, 'resources/templates/webhook-intake.json')]).code).toBe(0);
+  // About ten CLI processes in a row: allow for a loaded machine.
+  it('lists webhooks without ever printing a secret, and explains where the secret goes on a headless machine', { timeout: 180_000 }, () => {
+    // The template waits for its secret: installed disabled, refused enabled until the secret is there.
+    expect(baton(['templates', 'install', 'webhook-intake']).code).toBe(0);
     const missing = baton(['--json', 'hooks', 'list']);
     expect(missing.code).toBe(0);
     expect(JSON.parse(missing.out).hooks).toEqual([
       {
         slug: 'intake',
         workflowId: 'webhook-intake',
-        enabled: true,
+        enabled: false,
         path: '/hooks/intake',
         auth: { type: 'baton' },
         secretName: 'HOOK_INTAKE',
@@ -44,9 +46,17 @@ describe('baton hooks / schedule (built CLI)', () => {
       },
     ]);
     expect(baton(['hooks', 'list']).out).toMatch(/MISSING \(baton hooks secret intake\)/);
+    const refused = baton(['templates', 'install', 'webhook-intake', '--enable']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.err).toMatch(/webhook-intake needs The secret callers of \/hooks\/intake sign their requests with: .*npx baton hooks secret intake/);
+    expect(baton(['templates', 'list']).out).toMatch(/webhook-intake +waits/);
     const set = baton(['--json', 'hooks', 'list'], { BATON_SECRET_HOOK_INTAKE: HOOK_VALUE });
     expect(JSON.parse(set.out).hooks[0].hasSecret).toBe(true);
     expect(set.out + set.err).not.toContain(HOOK_VALUE);
+    const on = baton(['templates', 'install', 'webhook-intake', '--enable'], { BATON_SECRET_HOOK_INTAKE: HOOK_VALUE });
+    expect(on.code).toBe(0);
+    expect(on.out).toMatch(/Installed webhook-intake \(version 1, enabled\)/);
+    expect(on.out + on.err).not.toContain(HOOK_VALUE);
     const rotate = baton(['hooks', 'secret', 'intake']);
     expect(rotate.code).toBe(1);
     expect(rotate.err).toMatch(/BATON_SECRET_HOOK_INTAKE/);
@@ -56,7 +66,9 @@ describe('baton hooks / schedule (built CLI)', () => {
   });
 
   it('shows schedule fires (none yet) as JSON and text', () => {
-    expect(baton(['workflow', 'import', join(ROOT, 'resources/templates/daily-report.json')]).code).toBe(0);
+    // Installed in the operator's time zone (email.timeZone).
+    expect(baton(['settings', 'set', 'email.timeZone', 'Europe/Paris']).code).toBe(0);
+    expect(baton(['templates', 'install', 'daily-report', '--enable']).code).toBe(0);
     expect(JSON.parse(baton(['--json', 'schedule', 'fires']).out)).toEqual({ fires: [] });
     expect(baton(['schedule', 'fires', 'daily-report']).out).toMatch(/No schedule fires yet/);
     const list = JSON.parse(baton(['--json', 'workflow', 'list']).out) as { workflows: { id: string; nextRun: string | null }[] };

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../electron/core/core';
 import { signHookBody } from '../../electron/core/engine/triggers';
@@ -28,8 +27,113 @@ class MemorySecretStore implements SecretStore {
   }
 }
 
+/** The webhook-intake workflow of earlier versions, posting leads to a sink: the transport under test, not the shipped template. */
+const INTAKE = {
+  "id": "webhook-intake",
+  "name": "Webhook intake",
+  "description": "A fixture for the webhook transport (the shipped template of this name writes to the CRM instead): a lead with an email is posted to a sink, anything else is escalated.",
+  "trigger": {
+    "type": "webhook",
+    "slug": "intake"
+  },
+  "nodes": [
+    {
+      "id": "has_email",
+      "type": "condition",
+      "name": "Has an email?",
+      "params": {
+        "if": "$exists(input.body.email) and $contains(input.body.email, \"@\")"
+      }
+    },
+    {
+      "id": "normalise",
+      "type": "set",
+      "name": "Normalise",
+      "params": {
+        "values": {
+          "email": "=$lowercase($trim(input.body.email))",
+          "name": "=input.body.name",
+          "source": "webhook"
+        }
+      }
+    },
+    {
+      "id": "split",
+      "type": "parallel",
+      "params": {}
+    },
+    {
+      "id": "record",
+      "type": "http.request",
+      "name": "Record in the CRM",
+      "params": {
+        "method": "POST",
+        "url": "https://crm.example.com/v1/leads",
+        "body": "=prev",
+        "timeout": "30s"
+      }
+    },
+    {
+      "id": "announce",
+      "type": "log",
+      "name": "Announce",
+      "params": {
+        "message": "=\"New lead from webhook: \" & prev.email"
+      }
+    },
+    {
+      "id": "both",
+      "type": "join",
+      "params": {
+        "mode": "all"
+      }
+    },
+    {
+      "id": "bad_payload",
+      "type": "escalate",
+      "name": "Bad payload",
+      "params": {
+        "severity": "warning",
+        "title": "Webhook intake without an email",
+        "detail": "=$string(input.body)"
+      }
+    }
+  ],
+  "edges": [
+    {
+      "from": "has_email",
+      "to": "normalise",
+      "branch": "true"
+    },
+    {
+      "from": "has_email",
+      "to": "bad_payload",
+      "branch": "false"
+    },
+    {
+      "from": "normalise",
+      "to": "split"
+    },
+    {
+      "from": "split",
+      "to": "record"
+    },
+    {
+      "from": "split",
+      "to": "announce"
+    },
+    {
+      "from": "record",
+      "to": "both"
+    },
+    {
+      "from": "announce",
+      "to": "both"
+    }
+  ]
+};
 const template = (sinkUrl: string) => {
-  const def = JSON.parse(readFileSync('resources/templates/webhook-intake.json', 'utf8')) as { nodes: { type: string; params: Record<string, unknown> }[] };
+  const def = structuredClone(INTAKE) as { nodes: { type: string; params: Record<string, unknown> }[] };
   for (const n of def.nodes) if (n.type === 'http.request') n.params.url = `${sinkUrl}/leads`;
   return def;
 };

@@ -100,7 +100,7 @@ describe('secrets in the OS keychain (gnome-keyring over D-Bus)', () => {
       await again.close();
 
       const files = allFiles(dir);
-      expect(files.filter((f) => f.includes(`${join(dir, 'backups')}/`)).length).toBe(2);
+      expect(files.filter((f) => f.includes(`${join(dir, 'backups')}/`) && f.endsWith('.sqlite')).length).toBe(2);
       expect(files.some((f) => f.includes(`${join(dir, 'logs')}/`))).toBe(true);
       expect(filesContaining(files, value)).toEqual([]);
       // The scan itself works: the log does mention the replacement (and the secret-named field's redaction).

@@ -14,18 +14,35 @@ function jsonOrText(value: string): unknown {
 export function register(program: Command): void {
   const t = program.command('templates').description('Example workflows shipped with Baton: list, install.');
   t.command('list')
-    .description('The templates, whether each is installed, and what it needs.')
+    .description('The templates, what each does, whether it is installed, and what it still needs (ready or waits).')
     .action(async (_o: unknown, cmd: Command) => {
       const r = await withCore(cmd, (core) => core.call('templates.list', {}));
-      print(cmd, r, () => r.templates.map((x) => `${x.installed ? '*' : ' '} ${x.id.padEnd(24)} ${x.trigger.padEnd(28)} ${x.name}${x.needs.length ? `\n    needs: ${x.needs.join('; ')}` : ''}`).join('\n'));
+      print(cmd, r, () =>
+        r.templates
+          .map((x) => {
+            const waits = x.requirements.filter((q) => !q.met);
+            const lines = [`${x.installed ? '*' : ' '} ${x.id.padEnd(24)} ${(x.ready ? 'ready' : 'waits').padEnd(6)} ${x.trigger.padEnd(28)} ${x.name}`, `    ${x.when}. ${x.then}`];
+            for (const q of waits) lines.push(`    needs ${q.label}: ${q.fix}`);
+            if (x.overlaps.length) lines.push(`    also on this trigger: ${x.overlaps.join(', ')}`);
+            return lines.join('\n');
+          })
+          .join('\n'),
+      );
     });
   t.command('install')
-    .description('Import templates as workflows (all or nothing).')
+    .description('Import templates as workflows with the sequences, forms and segments they bring (all or nothing); --enable only when every requirement is met.')
     .argument('<ids...>', 'template ids (see templates list)')
     .option('--enable', 'enable them at once')
     .action(async (ids: string[], o: { enable?: boolean }, cmd: Command) => {
       const r = await withCore(cmd, (core) => core.call('templates.install', { ids, enable: o.enable === true }));
-      print(cmd, r, () => r.installed.map((i) => `Installed ${i.id} (version ${i.version}${i.enabled ? ', enabled' : ''}).`).join('\n'));
+      print(cmd, r, () =>
+        [
+          ...r.installed.map((i) => `Installed ${i.id} (version ${i.version}${i.enabled ? ', enabled' : ', disabled'}).`),
+          ...(r.brought.sequences.length ? [`Created the sequence(s) ${r.brought.sequences.join(', ')}.`] : []),
+          ...(r.brought.forms.length ? [`Created the form(s) ${r.brought.forms.join(', ')}.`] : []),
+          ...(r.brought.segments.length ? [`Created the segment(s) ${r.brought.segments.join(', ')}.`] : []),
+        ].join('\n'),
+      );
     });
 
   const s = program.command('settings').description('Non-secret settings (secrets: baton secrets).');

@@ -32,6 +32,38 @@ import { withBigCacheAsync } from './util';
  * wrote ~100× more pages than 100,000 rows need. A batch holds the write lock for well under a second.
  */
 export const BATCH = 10_000;
+/**
+ * Rows per write transaction once another process was seen holding the write lock
+ * (`baton serve`'s engine, another import). Such a transaction holds the lock about a
+ * tenth of a second, so the others' waits stay far below the busy timeout; a lone
+ * import keeps the big batches.
+ */
+export const CONTENDED_BATCH = 1_000;
+/**
+ * The pause after each contended transaction. SQLite gives the lock to whoever asks
+ * first after a commit, and a waiter sleeps up to 100 ms between tries: an import
+ * that began its next transaction at once would keep the lock from the others
+ * (`baton serve`'s engine got 2 runs/s next to 4 importers). A pause longer than a
+ * waiter's sleep lets each of them in.
+ */
+export const CONTENDED_PAUSE_MS = 150;
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Whether no other connection holds the write lock this instant (a probe: take it without waiting, give it back). */
+function lockIsFree(db: Core['db']): boolean {
+  const timeout = db.pragma('busy_timeout', { simple: true }) as number;
+  db.pragma('busy_timeout = 0');
+  try {
+    db.exec('BEGIN IMMEDIATE');
+    db.exec('ROLLBACK');
+    return true;
+  } catch (e) {
+    if (storeFailureKind(e) === 'busy') return false;
+    throw e;
+  } finally {
+    db.pragma(`busy_timeout = ${timeout}`);
+  }
+}
 const MAX_ROW_CHARS = 1024 * 1024;
 const MAX_REPORTED = 1000;
 
@@ -392,10 +424,25 @@ export async function importCsv(core: Core, input: Readable | string, opts: Impo
     store.stmt(`INSERT INTO events (at, type, subject_type, subject_id, data) VALUES (?, 'contacts.imported', 'import', ?, ?)`).run(at, importId, JSON.stringify(summary));
     report.workflows = importPlan(core, { created: report.created, updated: report.updated });
   };
-  const flush = (final = false) => {
+  /** Another writer was seen (the lock was taken when a batch was ready): write shorter transactions from then on. */
+  let contended = false;
+  const flush = async (final = false) => {
     if (batch.length === 0 && !final) return;
     const rows = batch;
     batch = [];
+    if (!contended && rows.length > CONTENDED_BATCH && !lockIsFree(core.db)) contended = true;
+    // One transaction per part (the whole batch when alone); the final flush's last part records the import.
+    let i = 0;
+    do {
+      const size = contended ? CONTENDED_BATCH : rows.length;
+      const part = rows.slice(i, i + size);
+      i += size;
+      const last = final && i >= rows.length;
+      writeBatch(part, last);
+      if (contended && !last) await pause(CONTENDED_PAUSE_MS);
+    } while (i < rows.length);
+  };
+  const writeBatch = (rows: { line: number; v: ContactValues }[], final: boolean) => {
     const before = { ...report, s: stats.companiesCreated };
     const at = new Date().toISOString();
     const firstLine = rows[0]?.line ?? st.line;
@@ -454,12 +501,12 @@ export async function importCsv(core: Core, input: Readable | string, opts: Impo
         for await (const r of validRows(csv.cells, opts.map, st, invalid)) {
           report.rows = st.rows;
           batch.push(r);
-          if (batch.length >= BATCH) flush();
+          if (batch.length >= BATCH) await flush();
         }
         report.rows = st.rows;
         report.mapping = st.mapping;
         if (!st.header) throw new ApiError('invalid_input', EMPTY_FILE, [{ path: 'csv', message: 'empty' }]);
-        flush(true);
+        await flush(true);
       }),
     );
   } catch (e) {

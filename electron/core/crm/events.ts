@@ -8,6 +8,7 @@ import { ApiError, EventIngest, FormDef, describeIssues, issuesOf, parseOrThrow,
 import { jsonTooDeep, shortPath, tooDeepMessage } from '../../../shared/contract/limits';
 import { durationMs } from '../../../shared/contract/workflow';
 import type { Core, PublicRequest, PublicResponse } from '../core';
+import { storeUnavailable } from '../db/errors';
 import { RUN_ANSWERS, responseToPublic } from '../engine';
 import { rowValues } from './csv';
 import { afterCommit } from './publish';
@@ -150,7 +151,13 @@ export function submitForm(core: Core, slug: string, body: Record<string, unknow
 
 const MAX_BODY = 64 * 1024;
 
-function errorResponse(e: unknown): PublicResponse {
+function errorResponse(core: Core, e: unknown): PublicResponse {
+  // A damaged store: 503 corrupt_database naming the backup (logged, escalated); a busy or full
+  // store: 503 saying so (the sender may retry). Neither is an internal error.
+  const damaged = core.damage(e);
+  if (damaged) return { status: damaged.status, json: { error: damaged.toBody() } };
+  const unavailable = storeUnavailable(e, 'Nothing was stored.');
+  if (unavailable) return { status: unavailable.status, json: { error: unavailable.toBody() } };
   if (e instanceof ApiError) return { status: e.status, json: { error: e.toBody() } };
   return { status: 500, json: { error: { code: 'internal', message: 'Internal error.' } } };
 }
@@ -224,7 +231,7 @@ export function formsRoute(core: Core) {
       return { status: 200, json: { ok: true, ...(form.redirect ? { redirect: form.redirect } : {}) } };
     } catch (e) {
       if (!(e instanceof ApiError)) core.log.error('form submission failed', { error: e as Error });
-      return errorResponse(e);
+      return errorResponse(core, e);
     }
   };
 }
@@ -264,7 +271,7 @@ export function eventsRoute(core: Core) {
       return { status: 200, json: { ok: true, ids: out.ids } };
     } catch (e) {
       if (!(e instanceof ApiError)) core.log.error('event ingest failed', { error: e as Error });
-      return errorResponse(e);
+      return errorResponse(core, e);
     }
   };
 }

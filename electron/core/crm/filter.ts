@@ -51,9 +51,14 @@ function bind<T>(v: T): T | number | unknown[] {
 
 type EventWhere = { path: string; op: 'eq' | 'contains' | 'starts_with'; value: string | number | boolean };
 
-/** `json_extract(data, ?) <op> ?` for an event-data condition. */
+/**
+ * `json_extract(data, ?) <op> ?` for an event-data condition. `eq false` also matches an event
+ * whose data does not have the key: a flag that is not there is false (an ingested email.opened
+ * without `machine` is a person's open).
+ */
 export function eventWhereSql(w: EventWhere, params: unknown[], dataCol = 'data'): string {
   params.push('$.' + w.path.split('.').map((k) => `"${k}"`).join('.'));
+  if (w.op === 'eq' && w.value === false) return `COALESCE(json_extract(${dataCol}, ?), 0) = 0`;
   if (w.op === 'eq') {
     params.push(typeof w.value === 'boolean' ? (w.value ? 1 : 0) : w.value);
     return `json_extract(${dataCol}, ?) = ?`;

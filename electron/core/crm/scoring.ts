@@ -25,8 +25,9 @@ export const DEFAULT_SCORING: Config = parseOrThrow(ScoringConfig, {
     { id: 'consent', label: 'Marketing consent', when: { kind: 'field', field: 'consent', op: 'eq', value: 'granted' }, points: 5 },
   ],
   behavior: [
-    { id: 'opened', label: 'Opened an e-mail', event: 'email.opened', points: 2, repeatable: true, cap: 20, withinDays: 90 },
-    { id: 'clicked', label: 'Clicked in an e-mail', event: 'email.clicked', points: 5, repeatable: true, cap: 30, withinDays: 90 },
+    // Machine opens and clicks (mail-privacy proxies, link scanners, opens seconds after the send: docs/tracking.md) are recorded, not scored.
+    { id: 'opened', label: 'Opened an e-mail', event: 'email.opened', where: { path: 'machine', op: 'eq', value: false }, points: 2, repeatable: true, cap: 20, withinDays: 90 },
+    { id: 'clicked', label: 'Clicked in an e-mail', event: 'email.clicked', where: { path: 'machine', op: 'eq', value: false }, points: 5, repeatable: true, cap: 30, withinDays: 90 },
     { id: 'replied', label: 'Replied to an e-mail', event: 'email.replied', points: 15, repeatable: true, cap: 30 },
     { id: 'pricing', label: 'Visited the pricing page', event: 'page.visited', where: { path: 'url', op: 'contains', value: '/pricing' }, points: 10, repeatable: true, cap: 30, withinDays: 30 },
     { id: 'form', label: 'Submitted a form', event: 'form.submitted', points: 20 },

@@ -267,7 +267,8 @@ export function segmentClock(env: ThreadEnv, now = new Date(env.now())): { segme
   const p = newPending();
   const out = env.db.transaction(() => {
     const res = { segments: 0, candidates: 0, entered: 0, left: 0 };
-    const last = (store.stmt(`SELECT value FROM crm_state WHERE key = ?`).get(CLOCK_KEY) as { value: string } | undefined)?.value ?? null;
+    const stored = (store.stmt(`SELECT value FROM crm_state WHERE key = ?`).get(CLOCK_KEY) as { value: string } | undefined)?.value;
+    const last = stored === undefined ? null : parseStored<string>(stored, 'crm_state.value', CLOCK_KEY);
     const nowIso_ = now.toISOString();
     for (const seg of liveSegments(env)) {
       if (seg.deps.windows.length === 0) continue;
@@ -304,7 +305,7 @@ export function segmentClock(env: ThreadEnv, now = new Date(env.now())): { segme
     }
     store
       .stmt(`INSERT INTO crm_state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`)
-      .run(CLOCK_KEY, nowIso_, nowIso_);
+      .run(CLOCK_KEY, JSON.stringify(nowIso_), nowIso_);
     return res;
   })();
   publish(env, p);

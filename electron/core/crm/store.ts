@@ -282,14 +282,14 @@ export class CrmStore {
         data === undefined || data === null ? null : JSON.stringify(data),
       ).lastInsertRowid,
     );
-    if (isActivity(type)) {
+    if (isActivity(type, data)) {
       this.stmt(`UPDATE contacts SET last_activity_at = ? WHERE id = ? AND (last_activity_at IS NULL OR last_activity_at < ?)`).run(at, contactId, at);
     }
     p.events.push({ id, type, contactId, at, data });
     p.rescore.add(contactId);
     // Segment membership: the event's type; activity moves last_activity_at; a merge moves everything.
     touch(p, contactId, `event:${type}`);
-    if (isActivity(type)) touch(p, contactId, 'field:lastActivityAt');
+    if (isActivity(type, data)) touch(p, contactId, 'field:lastActivityAt');
     if (type === 'contact.merged') {
       touch(p, contactId, '*');
       const source = (data as { sourceId?: unknown } | null)?.sourceId;

@@ -29,8 +29,10 @@ export const isFreeMail = (domain: string): boolean => FREE_MAIL.has(domain);
 export const emailDomain = (email: string): string => email.slice(email.lastIndexOf('@') + 1);
 
 /** Event types that count as the contact's own activity (for last_activity_at, "inactive" and decay). */
-export const ACTIVITY_TYPES = ['email.opened', 'email.clicked', 'email.replied', 'page.visited', 'form.submitted', 'meeting.booked', 'purchase', 'custom'] as const;
-export const isActivity = (t: string): boolean => (ACTIVITY_TYPES as readonly string[]).includes(t);
+export const ACTIVITY_TYPES = ['email.opened', 'email.clicked', 'email.replied', 'page.visited', 'form.viewed', 'form.submitted', 'meeting.booked', 'purchase', 'custom'] as const;
+/** An activity event, unless its data says a machine did it (a mail-privacy proxy's open, a link scanner's click: docs/tracking.md). */
+export const isActivity = (t: string, data?: unknown): boolean =>
+  (ACTIVITY_TYPES as readonly string[]).includes(t) && !(data !== null && typeof data === 'object' && (data as { machine?: unknown }).machine === true);
 
 /** Run a bulk job with a bigger page cache (random index inserts and big GROUP BYs), then restore it. */
 export function withBigCache<T>(db: { pragma(s: string, o?: { simple: boolean }): unknown }, fn: () => T, kib = 256 * 1024): T {

@@ -104,6 +104,20 @@ type Planned =
   | { reason: 'retired' | 'stop' | 'stop-forced' | 'cancel' }
   | { reason: 'timeout'; timeouts: InflightStep[] };
 
+/** What an ended worker left behind, read at its exit (settled then, or later when the store was busy). */
+interface ExitFacts {
+  now: number;
+  running: InflightStep[];
+  planned: Planned | null;
+  cause: { code: string; text: string } | null;
+}
+
+interface Settled {
+  failed: { stepId: number; runId: string; nodeId: string; message: string }[];
+  suspects: number;
+  handedBack: number;
+}
+
 interface WorkerState {
   name: string;
   workerId: string;
@@ -153,6 +167,8 @@ export class WorkerPool {
   private scanPending = false;
   /** Workers that retired for lack of work (not crashed): started again by ensure(). */
   private readonly retired = new Set<string>();
+  /** Stopped workers whose steps could not be settled yet (the store was busy): not restarted until they are. */
+  private readonly unreleased = new Set<string>();
   private offSecrets: (() => void) | null = null;
   private readonly states = new Map<string, WorkerState>();
   readonly jobsDir: string;
@@ -301,48 +317,44 @@ export class WorkerPool {
   private onExit(name: string): void {
     const st = this.states.get(name);
     if (!st) return;
-    const core = this.engine.core;
-    const now = Date.now();
     // Still readable: the memory is ours, the thread is gone.
     const running = st.reader.running();
     const planned = st.planned;
     const cause = planned ? null : this.causeOf(st);
-    let failed: { stepId: number; runId: string; nodeId: string; message: string }[] = [];
-    let suspects = 0;
-    let handedBack = 0;
+    st.coveredBy = null;
+    this.afterExit(st, { now: Date.now(), running, planned, cause }, 1);
+  }
+
+  /**
+   * Settle an ended worker's steps, then restart it. Another process may hold the store's write lock
+   * past the busy timeout (a CLI import next to `baton serve`): then the settling is tried again a
+   * little later (never thrown out of Bree's exit event, which would end the server), and the worker,
+   * whose id names the claims, is restarted only once they are settled (a restarted worker would
+   * never see the old claims, and their steps would stay `running` until the next host start).
+   */
+  private afterExit(st: WorkerState, exit: ExitFacts, attempt: number): void {
+    const core = this.engine.core;
+    const { planned, cause } = exit;
+    let settled: Settled = { failed: [], suspects: 0, handedBack: 0 };
     if (core.db.open) {
       try {
-        const store = this.engine.store;
-        store.tx(() => {
-          // A step past its deadline fails as timed out, whatever ended the worker (it is not run again).
-          const timeouts = new Map<number, InflightStep>();
-          if (planned?.reason === 'timeout') for (const s of planned.timeouts) timeouts.set(s.stepId, s);
-          for (const s of running) if (s.deadline <= now) timeouts.set(s.stepId, s);
-          const fails = new Map<number, (node: { id: string; type: string | undefined }) => StepError>();
-          const stopped = planned?.reason === 'timeout' ? ': its worker was stuck in it and was stopped' : '';
-          for (const s of timeouts.values()) fails.set(s.stepId, (node) => ({ message: timeoutMessage(s.limitMs, node) + stopped, code: 'timeout', retryable: false }));
-          if (cause) {
-            // A crash: every step it was running is a suspect; one whose worker died before fails now.
-            const others = running.filter((s) => !timeouts.has(s.stepId)).map((s) => s.stepId);
-            for (const d of store.noteDeaths(st.workerId, others)) {
-              if (d.deaths >= WORKER_DEATHS_TO_FAIL) {
-                fails.set(d.id, (node) => ({
-                  message: `the worker running node "${node.id}"${node.type ? ` (${node.type})` : ''} died ${d.deaths} times while running it: ${cause.text}`,
-                  code: cause.code,
-                  retryable: false,
-                }));
-              } else suspects++;
-            }
-          }
-          failed = store.failClaimed(st.workerId, fails);
-          handedBack = store.releaseClaims(st.workerId);
-        });
+        settled = this.settle(st, exit);
+        this.unreleased.delete(st.name);
       } catch (e) {
-        core.log.error('engine: the steps of a stopped worker could not be settled; the next start hands them back', { worker: name, error: e as Error });
+        this.unreleased.add(st.name);
+        core.log.warn("could not hand back a stopped engine worker's steps yet (the store is busy); trying again", { worker: st.name, attempt, error: e as Error });
+        setTimeout(
+          () => {
+            if (core.db.open) this.afterExit(st, exit, attempt + 1);
+            else this.unreleased.delete(st.name);
+          },
+          Math.min(10_000, 500 * attempt),
+        ).unref();
+        return;
       }
     }
-    this.logExit(st, planned, cause, { running: running.length, failed, suspects, handedBack });
-    st.coveredBy = null;
+    const { failed, handedBack } = settled;
+    this.logExit(st, planned, cause, { running: exit.running.length, ...settled });
     if (this.stopping || !this.bree) return;
     // A worker that died because the data folder or database is gone is not restarted
     // (it would die again at once): the core reports the loss and the host stops.
@@ -356,12 +368,45 @@ export class WorkerPool {
       // A crash restarts after a pause (no tight loop if it dies at once); a worker the pool ended, at once.
       setTimeout(
         () => {
-          if (!this.stopping && this.bree && !this.worker(name)) void this.runWorker(name);
+          if (!this.stopping && this.bree && !this.worker(st.name)) void this.runWorker(st.name);
         },
         cause ? 100 : 0,
       ).unref();
     }
     if (handedBack || failed.length) this.wake();
+  }
+
+  /** One transaction: fail the ended worker's steps past their deadline (or that killed it twice), hand the rest back. */
+  private settle(st: WorkerState, { now, running, planned, cause }: ExitFacts): Settled {
+    const store = this.engine.store;
+    let failed: Settled['failed'] = [];
+    let suspects = 0;
+    let handedBack = 0;
+    store.tx(() => {
+      // A step past its deadline fails as timed out, whatever ended the worker (it is not run again).
+      const timeouts = new Map<number, InflightStep>();
+      if (planned?.reason === 'timeout') for (const s of planned.timeouts) timeouts.set(s.stepId, s);
+      for (const s of running) if (s.deadline <= now) timeouts.set(s.stepId, s);
+      const fails = new Map<number, (node: { id: string; type: string | undefined }) => StepError>();
+      const stopped = planned?.reason === 'timeout' ? ': its worker was stuck in it and was stopped' : '';
+      for (const s of timeouts.values()) fails.set(s.stepId, (node) => ({ message: timeoutMessage(s.limitMs, node) + stopped, code: 'timeout', retryable: false }));
+      if (cause) {
+        // A crash: every step it was running is a suspect; one whose worker died before fails now.
+        const others = running.filter((s) => !timeouts.has(s.stepId)).map((s) => s.stepId);
+        for (const d of store.noteDeaths(st.workerId, others)) {
+          if (d.deaths >= WORKER_DEATHS_TO_FAIL) {
+            fails.set(d.id, (node) => ({
+              message: `the worker running node "${node.id}"${node.type ? ` (${node.type})` : ''} died ${d.deaths} times while running it: ${cause.text}`,
+              code: cause.code,
+              retryable: false,
+            }));
+          } else suspects++;
+        }
+      }
+      failed = store.failClaimed(st.workerId, fails);
+      handedBack = store.releaseClaims(st.workerId);
+    });
+    return { failed, suspects, handedBack };
   }
 
   private causeOf(st: WorkerState): { code: string; text: string } {
@@ -486,7 +531,7 @@ export class WorkerPool {
     if (st.coveredBy && this.worker(st.coveredBy)) return;
     st.coveredBy = null;
     const covering = new Set([...this.states.values()].map((s) => s.coveredBy));
-    const spare = [...this.states.values()].find((s) => s.spare && !this.worker(s.name) && !covering.has(s.name));
+    const spare = [...this.states.values()].find((s) => s.spare && !this.worker(s.name) && !covering.has(s.name) && !this.unreleased.has(s.name));
     if (!spare || this.engine.paused) return;
     st.coveredBy = spare.name;
     this.engine.core.log.info('engine worker busy for more than a second: started a spare worker', { worker: st.name, spare: spare.name });
@@ -494,7 +539,8 @@ export class WorkerPool {
   }
 
   private async runWorker(name: string): Promise<void> {
-    if (!this.bree) return;
+    // A worker whose last steps are not settled yet starts once they are (afterExit).
+    if (!this.bree || this.unreleased.has(name)) return;
     const st = this.states.get(name);
     // A fresh shared table per start: the last one stays readable for the exit of the thread that had it.
     const job = (this.bree.config.jobs as { name: string; worker?: { workerData?: WorkerData } }[]).find((j) => j.name === name);
@@ -522,7 +568,7 @@ export class WorkerPool {
   ensure(): void {
     if (this.stopping || !this.bree || this.retired.size === 0 || this.engine.paused) return;
     for (const name of [...this.retired]) {
-      if (this.worker(name)) continue;
+      if (this.worker(name) || this.unreleased.has(name)) continue;
       this.retired.delete(name);
       void this.runWorker(name);
     }

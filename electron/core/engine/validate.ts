@@ -122,6 +122,14 @@ export function validateWorkflow(input: unknown, o: ValidateOptions): Validation
   // Nesting past the limit is refused before anything recursive (zod, params compilation, canonical JSON) sees it.
   const deep = jsonTooDeep(input);
   if (deep) return { ok: false, issues: [{ path: shortPath(deep.path), message: tooDeepMessage(deep) }] };
+  // A template file (resources/templates) carries a block only the template installer reads.
+  if (input && typeof input === 'object' && !Array.isArray(input) && 'template' in input) {
+    const { template: _block, ...rest } = input as Record<string, unknown>;
+    const id = typeof rest.id === 'string' ? rest.id : '<id>';
+    const r = validateWorkflow(rest, o);
+    const message = `this is a template file: install it with \`npx baton templates install ${id}\` (API templates.install), which also brings the sequences and forms it uses and checks what it needs; to import it as a plain workflow, remove the "template" block`;
+    return { ok: false, issues: [{ path: 'template', message }, ...r.issues] };
+  }
   const parsed = WorkflowDefinition.safeParse(input);
   if (!parsed.success) {
     const nodesRaw = (input as { nodes?: unknown[] } | null)?.nodes;

@@ -8,6 +8,7 @@
  * - multipart/report; report-type=delivery-status (DSN)  -> email.bounced when an action failed (+ suppression)
  * - Auto-Submitted / X-Autoreply / X-Autorespond / out-of-office subjects -> email.auto_replied (no unenrollment)
  * - anything else that matches a sent message            -> email.replied
+ * - "unsubscribe <token>" (our List-Unsubscribe mailto:)  -> suppression + email.unsubscribed (via mailto)
  *
  * Settings email.imap.host, .port (993), .secure (true), .user, .mailbox
  * (INBOX); password in the secret IMAP_PASSWORD. A message is handled once
@@ -18,12 +19,16 @@ import type { Core } from '../core';
 import { ingestEvents } from '../crm/events';
 import { afterCommit } from '../crm/publish';
 import { newPending, storeOf } from '../crm/store';
+import { optOut } from './optout';
 import { getState, setState, setting } from './state';
+import { tokenInText, verifyUnsubscribeToken } from './unsubscribe';
 
 export const IMAP_PASSWORD = 'IMAP_PASSWORD';
 
 export interface PollResult {
   seen: number;
+  /** mailto: unsubscribe messages (List-Unsubscribe) that suppressed an address. */
+  unsubscribes: number;
   replies: number;
   autoReplies: number;
   bounces: number;
@@ -80,6 +85,26 @@ export function imapSettings(core: Core) {
   };
 }
 
+/**
+ * A List-Unsubscribe mailto: message ("unsubscribe <token>" in the subject, or in the first lines
+ * of the body): the address the signed token names is suppressed (not the From address, which
+ * anyone can write). Handled once per inbound Message-ID. True when it was one.
+ */
+function mailtoUnsubscribe(core: Core, p: ParsedMail, inboundId: string, res: PollResult): boolean {
+  const token = tokenInText(p.subject ?? '') ?? tokenInText((p.text ?? '').slice(0, 2000));
+  const email = token ? verifyUnsubscribeToken(core.db, token) : null;
+  if (!email) return false;
+  res.seen++;
+  const fresh = core.db
+    .prepare(`INSERT OR IGNORE INTO email_inbound (inbound_id, kind, matched_message_id, contact_id, subject) VALUES (?, 'unsubscribe', NULL, (SELECT id FROM contacts WHERE email = ? AND deleted_at IS NULL), ?)`)
+    .run(inboundId, email, (p.subject ?? '').slice(0, 300)).changes;
+  if (fresh) {
+    optOut(core, email, 'mailto', `mailto:${inboundId}`);
+    res.unsubscribes++;
+  }
+  return true;
+}
+
 /** Handle one raw message (exported for tests and for the poller). */
 export async function handleInbound(core: Core, raw: Buffer, fallbackId: string, res: PollResult): Promise<void> {
   const { simpleParser } = await import('mailparser');
@@ -94,6 +119,7 @@ export async function handleInbound(core: Core, raw: Buffer, fallbackId: string,
         | undefined)
     : undefined;
   const subject = (p.subject ?? '').slice(0, 300);
+  if (mailtoUnsubscribe(core, p, inboundId, res)) return;
   const fresh = core.db
     .prepare(`INSERT OR IGNORE INTO email_inbound (inbound_id, kind, matched_message_id, contact_id, subject) VALUES (?, ?, ?, ?, ?)`)
     .run(inboundId, match ? kind : 'unmatched', match?.message_id ?? null, match?.contact_id ?? null, subject).changes;
@@ -126,7 +152,7 @@ export async function handleInbound(core: Core, raw: Buffer, fallbackId: string,
 /** One poll of the mailbox. Errors are recorded for email.status and rethrown. */
 export async function pollImap(core: Core): Promise<PollResult> {
   const cfg = imapSettings(core);
-  const res: PollResult = { seen: 0, replies: 0, autoReplies: 0, bounces: 0, complaints: 0, unmatched: 0 };
+  const res: PollResult = { seen: 0, unsubscribes: 0, replies: 0, autoReplies: 0, bounces: 0, complaints: 0, unmatched: 0 };
   if (!cfg.host) return res;
   const password = cfg.user ? await core.secrets.get(IMAP_PASSWORD) : null;
   if (password) core.log.redactValue(password);

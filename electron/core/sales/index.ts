@@ -9,10 +9,10 @@
 import { ApiError, salesEventTypes, salesOps } from '../../../shared/api';
 import type { HandlerMap } from '../api/types';
 import type { Core, PublicRequest, PublicResponse, RouteLimits, Service } from '../core';
-import { ingestEvents } from '../crm/events';
 import { defineDomain } from '../domain';
 import { SALES_NODES } from './nodes';
 import { imapSettings, pollImap } from './imap';
+import { optOut } from './optout';
 import { DEFAULT_FREQUENCY_CAP, SMTP_PASSWORD, smtpSettings, verifySmtp } from './mail';
 import { getPipeline, scanStale, setPipeline } from './pipeline';
 import { initCursor, processEvents } from './reactor';
@@ -54,6 +54,16 @@ const UNSUBSCRIBE_LIMITS: RouteLimits = {
   global: { perMinute: 600, burst: 100 },
 };
 
+/**
+ * RFC 8058: a mail client's one-click POST carries the field List-Unsubscribe=One-Click, urlencoded
+ * or as multipart/form-data (the page's button sends no such field).
+ */
+function isOneClick(req: PublicRequest): boolean {
+  const body = req.body.toString('utf8');
+  if (/^multipart\/form-data/i.test(req.headers['content-type'] ?? '')) return /name="?List-Unsubscribe"?[^\r\n]*\r?\n(?:[^\r\n]+\r?\n)*\r?\n\s*One-Click\s*(?:\r?\n|$)/i.test(body);
+  return /(?:^|&)List-Unsubscribe=One-Click(?:&|\s*$)/i.test(body.trim());
+}
+
 export function unsubscribeRoute(core: Core) {
   return (req: PublicRequest): PublicResponse => {
     const token = req.path.replace(/^\/+|\/+$/g, '');
@@ -67,13 +77,7 @@ export function unsubscribeRoute(core: Core) {
       };
     }
     if (req.method !== 'POST') return { status: 405, html: page('Not allowed', '<p>Use the button on the page.</p>'), headers: { allow: 'GET, POST' } };
-    const fresh = core.db.prepare(`INSERT OR IGNORE INTO suppressions (email, reason, source) VALUES (?, 'unsubscribed', 'link')`).run(email).changes > 0;
-    const contact = core.db.prepare('SELECT id FROM contacts WHERE email = ? AND deleted_at IS NULL').get(email) as { id: number } | undefined;
-    if (fresh && contact) {
-      const oneClick = /List-Unsubscribe=One-Click/i.test(req.body.toString('utf8'));
-      ingestEvents(core, [{ contactId: contact.id, type: 'email.unsubscribed', data: { via: oneClick ? 'one-click' : 'link' } }], { reason: 'unsubscribe' });
-      exitEnrollments(core, contact.id, 'email.unsubscribed', now(core));
-    }
+    optOut(core, email, isOneClick(req) ? 'one-click' : 'link', 'link');
     return { status: 200, html: page('Unsubscribed', `<h1>You are unsubscribed</h1><p><strong>${esc(email)}</strong> will get no more of these e-mails.</p>`) };
   };
 }
@@ -275,6 +279,7 @@ export const salesDomain = defineDomain({
     'email.fromName',
     'email.frequencyCap',
     'email.bookingUrl',
+    'email.leadMagnetUrl',
     'email.imap.host',
     'email.imap.port',
     'email.imap.secure',

@@ -23,7 +23,8 @@ import type { Sqlite } from '../db/open';
 import { scrubText } from '../secrets/scrub';
 import { getState, setState, setting } from './state';
 import { contactScope, renderEmail, TemplateError, type RenderedEmail } from './template';
-import { publicBaseUrl, unsubscribeToken } from './unsubscribe';
+import { publicBaseUrl, unsubscribeMailto, unsubscribeToken } from './unsubscribe';
+import { trackEmail } from '../tracking/links';
 
 export const SMTP_PASSWORD = 'SMTP_PASSWORD';
 export const DEFAULT_FREQUENCY_CAP = 3;
@@ -223,7 +224,8 @@ export async function deliver(env: MailEnv, m: OutgoingEmail): Promise<DeliverRe
     if (sends.length >= cap) return { status: 'deferred', reason: 'frequency_cap', until: (sends[sends.length - cap] as number) + 86_400_000 + 1000 };
   }
 
-  const unsubscribeUrl = `${publicBaseUrl(db, (k, f) => setting(db, k, f))}/u/${unsubscribeToken(db, to)}`;
+  const unsubToken = unsubscribeToken(db, to);
+  const unsubscribeUrl = `${publicBaseUrl(db, (k, f) => setting(db, k, f))}/u/${unsubToken}`;
   const scope = {
     contact: contact
       ? contactScope({ ...contact, tags: (db.prepare('SELECT tag FROM contact_tags WHERE contact_id = ? ORDER BY tag').all(contact.id) as { tag: string }[]).map((t) => t.tag) })
@@ -231,6 +233,7 @@ export async function deliver(env: MailEnv, m: OutgoingEmail): Promise<DeliverRe
     sender: { name: cfg.fromName, email: cfg.from },
     unsubscribe_url: unsubscribeUrl,
     booking_url: setting<string | null>(db, 'email.bookingUrl', null),
+    lead_magnet_url: setting<string | null>(db, 'email.leadMagnetUrl', null),
     vars: m.vars ?? {},
   };
   let r: RenderedEmail;
@@ -242,8 +245,10 @@ export async function deliver(env: MailEnv, m: OutgoingEmail): Promise<DeliverRe
   }
   const marketing = m.kind === 'marketing';
   const mentionsLink = /unsubscribe_url/.test(`${m.template.html ?? ''}${m.template.text ?? ''}`);
-  const html = r.html !== null && marketing && !mentionsLink ? `${r.html}\n<p style="font-size:12px;color:#666">Don't want these e-mails? <a href="${unsubscribeUrl}">Unsubscribe</a>.</p>` : r.html;
-  const text = marketing && !mentionsLink ? `${r.text}\n\n--\nUnsubscribe: ${unsubscribeUrl}` : r.text;
+  let html = r.html !== null && marketing && !mentionsLink ? `${r.html}\n<p style="font-size:12px;color:#666">Don't want these e-mails? <a href="${unsubscribeUrl}">Unsubscribe</a>.</p>` : r.html;
+  let text = marketing && !mentionsLink ? `${r.text}\n\n--\nUnsubscribe: ${unsubscribeUrl}` : r.text;
+  // Engagement tracking (docs/tracking.md): signed click links and the open pixel, when the tracking settings say so.
+  if (marketing && contact) ({ html, text } = await trackEmail({ db, secrets: env.secrets }, { messageId, contactId: contact.id, html, text, keep: [unsubscribeUrl] }));
 
   db.prepare(
     `INSERT INTO email_messages (key, message_id, contact_id, to_addr, subject, kind, status, attempts, run_id, enrollment_id, sequence_id)
@@ -263,7 +268,7 @@ export async function deliver(env: MailEnv, m: OutgoingEmail): Promise<DeliverRe
       ...(html !== null ? { html } : {}),
       headers: marketing
         ? {
-            'List-Unsubscribe': `<${unsubscribeUrl}>, <mailto:${cfg.from}?subject=unsubscribe>`,
+            'List-Unsubscribe': `<${unsubscribeUrl}>, <${unsubscribeMailto(cfg.from, unsubToken)}>`,
             'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
             'Auto-Submitted': 'auto-generated',
           }

@@ -26,7 +26,7 @@ export class TemplateError extends Error {
 }
 
 /** Variables a template may use. */
-export const EMAIL_ROOTS = ['contact', 'sender', 'unsubscribe_url', 'booking_url', 'vars'] as const;
+export const EMAIL_ROOTS = ['contact', 'sender', 'unsubscribe_url', 'booking_url', 'lead_magnet_url', 'vars'] as const;
 /** contact.<key> that always exist (null when unknown); contact.custom.<name> only when set. */
 export const CONTACT_KEYS = ['id', 'email', 'first_name', 'last_name', 'full_name', 'name', 'phone', 'title', 'company', 'company_domain', 'stage', 'score', 'time_zone', 'tags', 'custom'] as const;
 const SENDER_KEYS = ['name', 'email'];

@@ -49,6 +49,21 @@ export function verifyUnsubscribeToken(db: Sqlite, token: string): string | null
   return Buffer.from(m[1]!, 'base64url').toString('utf8');
 }
 
+/**
+ * The List-Unsubscribe mailto: (RFC 2369) for mail clients without one-click: a message to the
+ * sender address whose subject carries the same signed token as the link. The IMAP poll finds it
+ * (`tokenInText`) and suppresses the address the token names (docs/email.md, "Unsubscribe").
+ */
+export function unsubscribeMailto(from: string, token: string): string {
+  return `mailto:${from}?subject=${encodeURIComponent(`unsubscribe ${token}`)}`;
+}
+
+/** The unsubscribe token in a subject or body ("unsubscribe <token>"), or null. */
+export function tokenInText(text: string): string | null {
+  const m = /\bunsubscribe[\s:]+([A-Za-z0-9_-]{1,700}\.[A-Za-z0-9_-]{32})(?![A-Za-z0-9_-])/i.exec(text);
+  return m ? m[1]! : null;
+}
+
 /** Where mail links point: the server.publicUrl setting, else the earlier email.publicUrl, else this machine's default address. */
 export function publicBaseUrl(db: Sqlite, read: <T>(k: string, f: T) => T): string {
   void db;

@@ -282,23 +282,38 @@ function DataToLookAt() {
   );
 }
 
+/**
+ * Only templates whose requirements are met are offered here, installed enabled; the others are
+ * listed with what each waits for and where to set it up (they are not installed: set up what they
+ * need, then come back to this step at #/setup, or install one from a terminal).
+ */
 function TemplatesStep() {
   const list = useApi('templates.list', {});
   const [picked, setPicked] = useState<Set<string>>(new Set());
+  const [extras, setExtras] = useState<string[]>([]);
   const install = useAction(async () => {
     const r = await call('templates.install', { ids: [...picked], enable: true });
+    const b = r.brought;
+    setExtras([...b.sequences.map((x) => `the sequence ${x}`), ...b.forms.map((x) => `the form ${x}`), ...b.segments.map((x) => `the segment "${x}"`)]);
     setPicked(new Set());
     list.reload();
     return r;
   });
   if (list.error) return <ErrorPanel what="Could not list the templates" error={list.error} onRetry={list.reload} />;
   if (!list.data) return <Loading label="Loading templates…" />;
+  const ready = list.data.templates.filter((t) => t.ready || t.installed);
+  const waiting = list.data.templates.filter((t) => !t.ready && !t.installed);
   return (
     <>
-      <p>Pick a few to start with. They are installed enabled; you can turn each off in Workflows.</p>
+      <p>
+        Pick the ones to start with: they are installed enabled and act on your own contacts, sequences and e-mail. You can turn each off in Workflows. Templates that need
+        something you have not set up yet wait below, each with what it needs.
+      </p>
+      <h3 id="setup-ready-title">Ready to install</h3>
+      {ready.length === 0 ? <p className="muted">None yet: each needs something from the steps above (see below).</p> : null}
       <ul className="setup-templates" aria-label="Example workflows">
-        {list.data.templates.map((t) => (
-          <li key={t.id}>
+        {ready.map((t) => (
+          <li key={t.id} data-testid={`setup-template-${t.id}`}>
             <label>
               <input
                 type="checkbox"
@@ -312,10 +327,12 @@ function TemplatesStep() {
                 }}
               />
               <span>
-                <strong>{t.name}</strong> <span className="muted">({t.trigger})</span>
+                <strong>{t.name}</strong>
                 {t.installed ? <span className="badge badge-ok">installed</span> : null}
-                {t.description ? <span className="hint setup-desc">{t.description}</span> : null}
-                {t.needs.length ? <span className="hint">Needs {t.needs.join('; ')}.</span> : null}
+                <span className="setup-desc">
+                  {t.when}. {t.then}.
+                </span>
+                {t.overlaps.length ? <span className="hint setup-desc">Also on this trigger: {t.overlaps.join(', ')}.</span> : null}
               </span>
             </label>
           </li>
@@ -325,8 +342,43 @@ function TemplatesStep() {
         <button type="button" className="btn btn-primary" disabled={picked.size === 0 || install.pending} onClick={() => void install.run()}>
           Install {picked.size || ''} selected
         </button>
+        {extras.length ? (
+          <p className="success" role="status">
+            Also created {extras.join(', ')}.
+          </p>
+        ) : null}
         {install.error ? <ErrorPanel what="Could not install the templates" error={install.error} /> : null}
       </div>
+      {waiting.length ? (
+        <>
+          <h3 id="setup-waiting-title">Waiting for something</h3>
+          <p className="hint">
+            Not installed. Set up what each needs (the steps above, or Settings), then come back to this step (<a href="#/setup">Setup</a>) or install it from a terminal.
+          </p>
+          <ul className="setup-templates" aria-labelledby="setup-waiting-title">
+            {waiting.map((t) => (
+              <li key={t.id} data-testid={`setup-template-${t.id}`}>
+                <strong>{t.name}</strong>
+                <span className="setup-desc">
+                  {t.when}. {t.then}.
+                </span>
+                <ul className="setup-needs" aria-label={`What ${t.name} waits for`}>
+                  {t.requirements
+                    .filter((r) => !r.met)
+                    .map((r) => (
+                      <li key={r.id}>
+                        Needs {r.label}: <span className="hint">{r.fix}</span>
+                      </li>
+                    ))}
+                </ul>
+                <span className="hint setup-desc">
+                  Then: <code>npx baton templates install {t.id} --enable</code>
+                </span>
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
     </>
   );
 }

@@ -7,3 +7,4 @@ export * from './triggers';
 export * from './ai';
 export * from './sales';
 export * from './billing';
+export * from './tracking';
