@@ -9,7 +9,7 @@ import { Setup, WelcomeBanner } from './pages/Setup';
 import { PAGES, hashOf, useNav, type PageId } from './api/nav';
 import { mayLeave } from './api/leaveGuard';
 import { Loading } from './components/ui';
-import { TabBar } from './components/TabBar';
+import { SmallScreenTabBar } from './components/TabBar';
 
 // The dashboard comes with the first load; every other page is its own chunk, fetched on first visit
 // (a smaller first bundle: a faster first paint when served over the network).
@@ -116,7 +116,7 @@ export function App() {
           </Suspense>
         </ErrorBoundary>
       </main>
-      <TabBar page={page} icons={ICONS} />
+      <SmallScreenTabBar page={page} icons={ICONS} />
       <Toasts />
     </div>
   );

@@ -2,13 +2,28 @@
  * The bottom tab bar of small screens (styles.css shows it below 640 px instead of the sidebar's
  * list): Dashboard, Approvals with the pending count, Pipeline, Tasks, and More for every other page.
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useState, useSyncExternalStore } from 'react';
 import { mayLeave } from '../api/leaveGuard';
 import { PAGES, hashOf, useNav, type PageId } from '../api/nav';
 import { useQuery } from '../data/query';
 import { NEEDS_INPUT } from '../pages/dashboard/NeedsYou';
 
 const TABS: PageId[] = ['dashboard', 'approvals', 'pipeline', 'tasks'];
+
+/** The width below which styles.css shows the tab bar instead of the sidebar. */
+const SMALL = '(max-width: 640px)';
+
+function subscribe(onChange: () => void): () => void {
+  const m = window.matchMedia(SMALL);
+  m.addEventListener('change', onChange);
+  return () => m.removeEventListener('change', onChange);
+}
+
+/** The tab bar, on small screens only: wider windows neither render it nor load its badge. */
+export function SmallScreenTabBar(props: { page: PageId; icons: Record<PageId, string> }) {
+  const small = useSyncExternalStore(subscribe, () => window.matchMedia(SMALL).matches);
+  return small ? <TabBar {...props} /> : null;
+}
 
 export function TabBar({ page, icons }: { page: PageId; icons: Record<PageId, string> }) {
   const go = useNav((s) => s.go);
