@@ -152,7 +152,8 @@ export class QueryCache {
     const e = this.entry(op, input);
     e.listeners.add(listener);
     e.usedAt = this.now();
-    if (e.snap.data === undefined || e.stale) this.load(e);
+    // A load under way already serves this follower too (loading again after it would double every first load).
+    if (!e.inflight && (e.snap.data === undefined || e.stale)) this.load(e);
     return () => {
       e.listeners.delete(listener);
       e.usedAt = this.now();
