@@ -4,7 +4,7 @@ import { SECRET_NAME_RULE } from '../shared/api';
 import { expect, openPage, test } from './fixtures';
 import { SHOTS, shootWholePage } from './shots';
 
-const PAGES = ['Dashboard', 'Approvals', 'Workflows', 'Runs', 'Contacts', 'Pipeline', 'Sequences', 'Billing', 'Documents', 'Settings'];
+const PAGES = ['Dashboard', 'Approvals', 'Workflows', 'Runs', 'Contacts', 'Pipeline', 'Tasks', 'Sequences', 'Billing', 'Documents', 'Settings'];
 
 test('the app loads from the login link, keeps the token out of the address bar, and goes live', async ({ app, baton }) => {
   expect(app.url()).not.toContain(baton.token);
@@ -29,7 +29,7 @@ test('the navigation works from the keyboard with a visible focus', async ({ app
   const settings = app.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' });
   await app.keyboard.press('Tab'); // skip link
   await expect(app.getByRole('link', { name: 'Skip to content' })).toBeFocused();
-  for (let i = 0; i < 10; i++) await app.keyboard.press('Tab');
+  for (let i = 0; i < PAGES.length; i++) await app.keyboard.press('Tab');
   await expect(settings).toBeFocused();
   await expect(settings).not.toHaveCSS('outline-style', 'none');
   await app.keyboard.press('Enter');
@@ -155,9 +155,12 @@ test('screenshots of every page, light and dark', async ({ app }) => {
       await shootWholePage(app, join(SHOTS, `${label.toLowerCase()}-${scheme}.png`));
     }
   }
-  // A phone reviewing from a browser: the navigation becomes a strip on top.
+  // A phone reviewing from a browser: the navigation becomes a tab bar at the bottom, Settings under More.
   await app.emulateMedia({ colorScheme: 'light' });
   await app.setViewportSize({ width: 420, height: 860 });
-  await openPage(app, 'Settings');
+  const tabs = app.getByRole('navigation', { name: 'Tabs' });
+  await tabs.getByRole('button', { name: 'More' }).click();
+  await tabs.getByRole('link', { name: 'Settings' }).click();
+  await expect(app.getByRole('heading', { level: 1, name: 'Settings' })).toBeVisible();
   await shootWholePage(app, join(SHOTS, 'settings-narrow.png'));
 });

@@ -125,7 +125,7 @@ test('a form lead runs the whole loop by itself: hot gets an alert, a call task 
     await visit({ Email: 'grace@bigco.test', Name: 'Grace Hopper', Company: 'BigCo', 'Job title': 'CEO', 'Company size': '200-500', Message: 'Can we see a demo next week?' });
     // The alert reaches the window while the dashboard is open.
     await expect(toasts.getByText('Hot lead: Grace Hopper (BigCo)')).toBeVisible({ timeout: 60_000 });
-    const open = page.getByRole('list', { name: 'Open escalations' });
+    const open = page.getByRole('list', { name: 'What needs you' });
     await expect(open.getByTestId('escalation').filter({ hasText: 'Hot lead: Grace Hopper (BigCo)' })).toBeVisible();
     const grace = (await contact('grace@bigco.test'))!;
     expect(grace).toMatchObject({ source: 'form:contact', firstName: 'Grace', lastName: 'Hopper' });

@@ -13,6 +13,7 @@ import { triggersEvents, triggersOps } from './contract/triggers';
 import { salesEvents, salesOps } from './contract/sales';
 import { setupEvents, setupOps } from './contract/setup';
 import { billingEvents, billingOps } from './contract/billing';
+import { wordpressEvents, wordpressOps } from './contract/wordpress';
 import { trackingEvents, trackingOps } from './contract/tracking';
 import { connectionEvents, connectionOps } from './contract/connection';
 import { financeEvents, financeOps } from './contract/finance';
@@ -31,6 +32,7 @@ export * from './contract/sales';
 export * from './contract/settings';
 export * from './contract/setup';
 export * from './contract/billing';
+export * from './contract/wordpress';
 export * from './contract/tracking';
 export * from './contract/connection';
 export * from './contract/finance';
@@ -47,6 +49,7 @@ export const operations = {
   ...salesOps,
   ...setupOps,
   ...billingOps,
+  ...wordpressOps,
   ...trackingOps,
   ...connectionOps,
   ...financeOps,
@@ -64,6 +67,7 @@ export const events = {
   ...salesEvents,
   ...setupEvents,
   ...billingEvents,
+  ...wordpressEvents,
   ...trackingEvents,
   ...connectionEvents,
   ...financeEvents,

@@ -4,11 +4,12 @@ import { ConnectionStatus } from './components/ConnectionStatus';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import { SignIn } from './components/SignIn';
 import { Toasts } from './components/Toasts';
-import { Dashboard } from './pages/Dashboard';
+import { Dashboard } from './pages/dashboard';
 import { Setup, WelcomeBanner } from './pages/Setup';
 import { PAGES, hashOf, useNav, type PageId } from './api/nav';
 import { mayLeave } from './api/leaveGuard';
 import { Loading } from './components/ui';
+import { SmallScreenTabBar } from './components/TabBar';
 
 // The dashboard comes with the first load; every other page is its own chunk, fetched on first visit
 // (a smaller first bundle: a faster first paint when served over the network).
@@ -16,6 +17,8 @@ const page = <K extends string>(load: () => Promise<Record<K, ComponentType>>, n
 const Approvals = page(() => import('./pages/Approvals'), 'Approvals');
 const Billing = page(() => import('./pages/Billing'), 'Billing');
 const Contacts = page(() => import('./pages/Contacts'), 'Contacts');
+const Escalations = page(() => import('./pages/escalations'), 'Escalations');
+const Tasks = page(() => import('./pages/tasks'), 'Tasks');
 const Documents = page(() => import('./pages/Documents'), 'Documents');
 const Pipeline = page(() => import('./pages/Pipeline'), 'Pipeline');
 const Runs = page(() => import('./pages/Runs'), 'Runs');
@@ -30,6 +33,8 @@ const VIEWS: Record<PageId, ComponentType> = {
   runs: Runs,
   contacts: Contacts,
   pipeline: Pipeline,
+  tasks: Tasks,
+  escalations: Escalations,
   sequences: Sequences,
   billing: Billing,
   documents: Documents,
@@ -48,6 +53,8 @@ const ICONS: Record<PageId, string> = {
   documents: 'M6 2h8l6 6v14H6zm7 1.5V9h5.5zM8.5 12v1.5h9V12zm0 3.5V17h9v-1.5zm0 3.5v1.5h6V19z',
   billing: 'M2 5h20v14H2zm2 2v2h16V7zm0 5v5h16v-5zm2 2h5v1.5H6z',
   setup: '',
+  escalations: '',
+  tasks: 'M9 16.2 5.5 12.7l-1.4 1.4L9 19l10-10-1.4-1.4zM4 4h16v2H4z',
   settings: 'M19.4 13a7.5 7.5 0 0 0 0-2l2.1-1.6-2-3.5-2.5 1a7 7 0 0 0-1.7-1L15 3h-4l-.4 2.9a7 7 0 0 0-1.7 1l-2.5-1-2 3.5L6.6 11a7.5 7.5 0 0 0 0 2l-2.1 1.6 2 3.5 2.5-1a7 7 0 0 0 1.7 1L11 21h4l.4-2.9a7 7 0 0 0 1.7-1l2.5 1 2-3.5zM13 15.5a3.5 3.5 0 1 1 0-7 3.5 3.5 0 0 1 0 7z',
 };
 
@@ -109,6 +116,7 @@ export function App() {
           </Suspense>
         </ErrorBoundary>
       </main>
+      <SmallScreenTabBar page={page} icons={ICONS} />
       <Toasts />
     </div>
   );

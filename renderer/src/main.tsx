@@ -7,6 +7,7 @@ import { hashOf, hashShowsPage, pageFromHash, useNav } from './api/nav';
 import { hashForTarget } from './api/navigate';
 import { leaveGuard, mayLeave } from './api/leaveGuard';
 import { App } from './App';
+import { startQueries } from './data/query';
 import './styles.css';
 
 declare global {
@@ -32,6 +33,7 @@ boot({
   WebSocket: window.WebSocket as unknown as WebSocketCtor,
   bridge: window.baton,
 });
+startQueries();
 // Back online, or back to the tab: try the event stream now instead of waiting for the backoff.
 window.addEventListener('online', retryConnection);
 document.addEventListener('visibilitychange', () => {

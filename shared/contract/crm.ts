@@ -407,7 +407,13 @@ export const Deal = z.object({
   openedAt: z.string(),
   wonAt: z.string().nullable(),
   lostAt: z.string().nullable(),
+  /** When the owner expects to close it (YYYY-MM-DD), or null. */
+  closeDate: z.string().nullable().default(null),
 });
+export type Deal = z.infer<typeof Deal>;
+export const DealNote = z.object({ id: z.number().int(), dealId: z.number().int(), text: z.string(), createdAt: z.string() });
+export type DealNote = z.infer<typeof DealNote>;
+const CloseDate = z.iso.date({ error: 'use a date such as 2026-03-31' });
 
 /** A deal on the pipeline board: the deal with who it is for and how long it has sat in its stage. */
 export const DealListRow = Deal.extend({
@@ -562,14 +568,34 @@ export const crmOps = {
         value: Money.default(0),
         currency: z.string().regex(/^[A-Z]{3}$/, 'use a 3-letter currency code such as USD').default('USD'),
         openedAt: IsoTime.optional(),
+        closeDate: CloseDate.nullish(),
       })
       .strict(),
     Deal,
   ),
   'deals.update': op(
-    'Move a deal to a stage (won/lost close it) or change its value.',
-    z.object({ id: z.number().int().positive(), stage: DealStage.optional(), value: Money.optional(), at: IsoTime.optional() }).strict(),
+    'Move a deal to a stage (won/lost close it), or change its value, title or expected close date (null clears it).',
+    z
+      .object({
+        id: z.number().int().positive(),
+        stage: DealStage.optional(),
+        value: Money.optional(),
+        title: z.string().trim().min(1, 'give the deal a title').max(200, 'at most 200 characters').optional(),
+        closeDate: CloseDate.nullable().optional(),
+        at: IsoTime.optional(),
+      })
+      .strict(),
     Deal,
+  ),
+  'deals.get': op(
+    'One deal for its panel: the deal with its contact and company, the owner\'s notes (oldest first) and its activity (the deal\'s events, newest first).',
+    z.object({ id: z.number().int().positive() }).strict(),
+    z.object({ deal: DealListRow, notes: z.array(DealNote), activity: z.array(EventRecord) }),
+  ),
+  'deals.notes.add': op(
+    'Add a note to a deal.',
+    z.object({ dealId: z.number().int().positive(), text: z.string().trim().min(1, 'write the note first').max(5000, 'at most 5000 characters') }).strict(),
+    DealNote,
   ),
   'deals.list': op(
     'Deals for the pipeline board: by stage, open or closed, newest first; with the contact, the company and the days in stage; total and value per currency.',
@@ -603,6 +629,8 @@ export const crmEvents = {
   'crm.form.submitted': z.object({ form: z.string(), contactId: z.number().int(), created: z.boolean() }),
   'crm.scoring.changed': z.object({ rescored: z.number().int() }),
   'crm.kpi.changed': z.object({ events: z.number().int() }),
+  /** A deal was opened or changed (stage, value, title, close date, a note). */
+  'crm.deal.changed': z.object({ id: z.number().int() }),
 } as const;
 
 

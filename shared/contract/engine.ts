@@ -180,6 +180,23 @@ export const Escalation = z.object({
 });
 export type Escalation = z.infer<typeof Escalation>;
 
+/** A cause of escalations: `<workflow id>|<title before its first ": ">` (an empty workflow id for those raised outside a workflow). */
+export const EscalationCause = z.string().min(1, 'give a cause from escalations.groups').max(1000);
+export const EscalationGroup = z.object({
+  cause: z.string(),
+  workflowId: z.string().nullable(),
+  workflowName: z.string().nullable(),
+  /** The common title (before its first ": "). */
+  title: z.string(),
+  count: z.number().int(),
+  /** Open (unacknowledged) ones of the group. */
+  open: z.number().int(),
+  severity: Severity,
+  pinned: z.boolean(),
+  newest: Escalation,
+});
+export type EscalationGroup = z.infer<typeof EscalationGroup>;
+
 
 export const EngineStatus = z.object({
   paused: z.boolean(),
@@ -377,9 +394,25 @@ export const engineOps = {
       decided: z.number().int(),
       pending: z.number().int(),
     })),
-  'escalations.list': op('Escalations: pinned open ones first (they stay there until acknowledged), then newest first.', z.object({ acknowledged: z.boolean().optional(), limit: Limit }).strict(),
-    z.object({ escalations: z.array(Escalation), unacknowledged: z.number().int() })),
+  'escalations.list': op('Escalations: pinned open ones first (they stay there until acknowledged), then newest first; filtered by state, severity, workflow or cause (escalations.groups), paged with offset.',
+    z.object({
+      acknowledged: z.boolean().optional(),
+      severity: Severity.optional(),
+      workflow: z.string().max(200).optional(),
+      cause: EscalationCause.optional(),
+      offset: z.number().int().min(0, 'offset must be 0 or more').default(0),
+      limit: Limit,
+    }).strict(),
+    z.object({ escalations: z.array(Escalation), unacknowledged: z.number().int(), total: z.number().int() })),
+  'escalations.groups': op('Escalations grouped by cause (the workflow and the title before its first ": "): how many, the newest, the highest severity, pinned ones first, then the largest groups.',
+    z.object({ state: z.enum(['open', 'acknowledged', 'all']).default('open'), severity: Severity.optional(), workflow: z.string().max(200).optional(), limit: z.number().int().min(1).max(500).default(50) }).strict(),
+    z.object({ groups: z.array(EscalationGroup), total: z.number().int(), unacknowledged: z.number().int() })),
   'escalations.acknowledge': op('Acknowledge an escalation.', z.object({ id: z.string(), by: z.string().max(200).optional() }).strict(), Escalation),
+  'escalations.ackMany': op('Acknowledge many open escalations at once: every one of a cause (escalations.groups), or a list of ids.',
+    z.object({ cause: EscalationCause.optional(), ids: z.array(z.string().min(1)).min(1, 'give at least one escalation id').max(10_000).optional(), by: z.string().max(200).optional() })
+      .strict()
+      .refine((i) => (i.cause === undefined) !== (i.ids === undefined), { error: 'give either cause (a group of escalations.groups) or ids', path: ['cause'] }),
+    z.object({ acknowledged: z.number().int(), unacknowledged: z.number().int() })),
   'events.publish': op('Append a domain event; starts matching event-triggered workflows and resumes runs waiting for it.',
     z.object({ type: z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$/, 'use a dotted lower-case event type such as contact.created'), data: Json.optional(), subject: z.object({ type: z.string(), id: z.string() }).optional() }).strict(),
     z.object({ eventId: z.number().int(), startedRuns: z.array(z.string()), resumedSteps: z.number().int() })),
@@ -424,6 +457,8 @@ export const engineEvents = {
   'approval.created': z.object({ id: z.string(), runId: z.string(), workflowId: z.string(), title: z.string(), createdAt: z.string() }),
   'approval.decided': z.object({ id: z.string(), runId: z.string(), status: ApprovalStatus, decidedBy: z.string().nullable(), decidedAt: z.string() }),
   'escalation.raised': EscalationRaised,
+  /** One or many escalations were acknowledged (the open count is what is left). */
+  'escalations.acknowledged': z.object({ count: z.number().int(), unacknowledged: z.number().int(), ids: z.array(z.string()).max(100) }),
   'approvals.count': z.object({ pending: z.number().int() }),
   'workflows.changed': z.object({ id: z.string() }),
   /** A respond node recorded the answer for the caller waiting on run `id` (the top-level run). */

@@ -110,6 +110,10 @@ export const SETTINGS = {
   ),
   'server.port': def(Port.nullable(), 'Port of the local HTTP surface', 'The desktop app serves the API, web UI, forms and webhooks on 127.0.0.1 at this port (restart to apply).', 4717),
   'server.trustProxy': def(z.boolean(), 'Behind a tunnel or reverse proxy on this machine', 'Rate limits then count requests by the last X-Forwarded-For address instead of 127.0.0.1 (restart to apply).', false),
+  // WordPress (docs/ai.md: the wordpress.publish node)
+  'wordpress.siteUrl': def(HttpUrl.nullable(), 'WordPress site address', 'The site\'s address, e.g. https://blog.example.com (its REST API is under /wp-json).'),
+  'wordpress.user': def(z.string().trim().min(1, 'give the WordPress user name').max(200).nullable(), 'WordPress user name', 'The user the application password belongs to.'),
+  'wordpress.timeoutMs': def(z.number().int('use a whole number').min(1_000, 'at least 1000 ms').max(600_000, 'at most 600000 ms').nullable(), 'WordPress request time limit (ms)', undefined, 30_000),
   // Engagement tracking (docs/tracking.md)
   'tracking.clicks': def(
     TrackingMode.nullable(),
@@ -177,10 +181,6 @@ export const INTERNAL_SETTINGS = {
   'ai.maxRetries': def(z.number().int().min(0, 'at least 0').max(10, 'at most 10').nullable(), 'Claude call retries', undefined, 2),
   'ai.maxFieldChars': def(z.number().int().min(50, 'at least 50').max(200_000, 'at most 200000').nullable(), 'Untrusted text: characters kept per field', undefined, 4_000),
   'ai.maxDataChars': def(z.number().int().min(500, 'at least 500').max(1_000_000, 'at most 1000000').nullable(), 'Untrusted text: characters kept in all', undefined, 40_000),
-  // WordPress
-  'wordpress.siteUrl': def(HttpUrl.nullable(), 'WordPress site address'),
-  'wordpress.user': def(z.string().trim().min(1).max(200).nullable(), 'WordPress user name'),
-  'wordpress.timeoutMs': def(z.number().int().min(1_000, 'at least 1000 ms').max(600_000, 'at most 600000 ms').nullable(), 'WordPress request time limit (ms)', undefined, 30_000),
   // Tracking: the publishable key of the site snippet (not a secret: it is in the site's HTML; tracking.snippet makes it)
   'tracking.siteKey': def(z.string().regex(/^pk_[A-Za-z0-9_-]{16,64}$/, 'a site key looks like pk_… (make one with tracking.snippet)').nullable(), 'Site snippet key'),
   // Hosts

@@ -50,6 +50,7 @@ export const setupOps = {
       brought: z.object({ sequences: z.array(z.string()), forms: z.array(z.string()), segments: z.array(z.string()) }),
     }),
   ),
+  'templates.get': op('One template\'s workflow definition (to duplicate and edit it before installing).', z.object({ id: z.string().min(1, 'give a template id') }).strict(), z.object({ definition: z.unknown() })),
   'demo.seed': op(
     'Fill an empty CRM with a demo business: companies, contacts, 12 months of activity, deals (same seed, same data).',
     z.object({ contacts: z.number().int('use a whole number').min(1, 'at least 1 contact').max(100_000, 'at most 100,000 from here (use `baton demo seed` for more)').default(1000), seed: z.number().int().min(0).default(42) }).strict(),

@@ -5,6 +5,7 @@ import type { ThreadEnv } from '../env';
 import { afterCommit } from './publish';
 import { newPending, storeOf, type Pending } from './store';
 import { isoAt, nowIso } from './util';
+import { parseStoredOrNull } from '../db/integrity';
 
 interface DealRow {
   id: number;
@@ -17,6 +18,7 @@ interface DealRow {
   opened_at: string;
   won_at: string | null;
   lost_at: string | null;
+  close_date: string | null;
 }
 export const toDeal = (r: DealRow) => ({
   id: r.id,
@@ -29,6 +31,7 @@ export const toDeal = (r: DealRow) => ({
   openedAt: r.opened_at,
   wonAt: r.won_at,
   lostAt: r.lost_at,
+  closeDate: r.close_date ?? null,
 });
 
 export function dealRow(env: ThreadEnv, id: number, field = 'id'): DealRow {
@@ -59,12 +62,14 @@ export interface NewDeal {
   value: number;
   currency: string;
   openedAt?: string | undefined;
+  closeDate?: string | null | undefined;
 }
 
 export function createDeal(env: ThreadEnv, input: NewDeal) {
   const p = newPending();
   const id = env.db.transaction(() => createDealTx(env, p, input))();
   afterCommit(env, p);
+  env.emit('crm.deal.changed', { id });
   return toDeal(dealRow(env, id));
 }
 
@@ -83,8 +88,8 @@ export function createDealTx(env: ThreadEnv, p: Pending, input: NewDeal): number
     const closed = input.stage === 'won' ? { won: at, lost: null } : input.stage === 'lost' ? { won: null, lost: at } : { won: null, lost: null };
     const id = Number(
       store
-        .stmt(`INSERT INTO deals (contact_id, company_id, title, stage, value, currency, opened_at, won_at, lost_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-        .run(input.contactId ?? null, companyId, input.title ?? null, input.stage, input.value, input.currency, at, closed.won, closed.lost).lastInsertRowid,
+        .stmt(`INSERT INTO deals (contact_id, company_id, title, stage, value, currency, opened_at, won_at, lost_at, close_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(input.contactId ?? null, companyId, input.title ?? null, input.stage, input.value, input.currency, at, closed.won, closed.lost, input.closeDate ?? null).lastInsertRowid,
     );
     // The stage clock starts when the deal opened (a past openedAt counts from then).
     if (!closed.won && !closed.lost) store.stmt(`INSERT OR REPLACE INTO deal_stages (deal_id, stage, entered_at) VALUES (?, ?, ?)`).run(id, input.stage, Date.parse(at));
@@ -101,14 +106,56 @@ export interface DealChange {
   id: number;
   stage?: string | undefined;
   value?: number | undefined;
+  title?: string | undefined;
+  closeDate?: string | null | undefined;
   at?: string | undefined;
 }
 
-export function updateDeal(env: ThreadEnv, input: DealChange) {
+/**
+ * Change a deal. `recordMove`: a move between open stages is recorded as deal.stage_changed
+ * (via `api`: the window, the CLI); the pipeline's own moves record theirs with the event that moved it.
+ */
+export function updateDeal(env: ThreadEnv, input: DealChange, opts: { recordMove?: boolean } = {}) {
   const p = newPending();
-  env.db.transaction(() => updateDealTx(env, p, input))();
+  env.db.transaction(() => {
+    const { from } = updateDealTx(env, p, input);
+    const d = dealRow(env, input.id);
+    if (opts.recordMove && d.contact_id && d.stage !== from && d.stage !== 'won' && d.stage !== 'lost')
+      storeOf(env).recordEvent(p, 'deal.stage_changed', d.contact_id, isoAt(input.at, 'at'), { dealId: d.id, from, to: d.stage, via: 'api' });
+  })();
   afterCommit(env, p);
+  env.emit('crm.deal.changed', { id: input.id });
   return toDeal(dealRow(env, input.id));
+}
+
+export interface DealNoteRow {
+  id: number;
+  deal_id: number;
+  text: string;
+  created_at: string;
+}
+const toNote = (r: DealNoteRow) => ({ id: r.id, dealId: r.deal_id, text: r.text, createdAt: r.created_at });
+
+export function addDealNote(env: ThreadEnv, dealId: number, text: string) {
+  dealRow(env, dealId, 'dealId');
+  const store = storeOf(env);
+  const id = Number(store.stmt(`INSERT INTO deal_notes (deal_id, text, created_at) VALUES (?, ?, ?)`).run(dealId, text, nowIso()).lastInsertRowid);
+  env.emit('crm.deal.changed', { id: dealId });
+  return toNote(store.stmt(`SELECT * FROM deal_notes WHERE id = ?`).get(id) as DealNoteRow);
+}
+
+/** A deal for its panel: the board row, the notes (oldest first) and the deal's events on its contact (newest first). */
+export function getDeal(core: Core, id: number, now = Date.now()) {
+  const store = storeOf(core);
+  const d = dealRow(core, id);
+  const row = listDeals(core, { dealId: id, offset: 0, limit: 1 }, now).rows[0]!;
+  const notes = (store.stmt(`SELECT * FROM deal_notes WHERE deal_id = ? ORDER BY created_at, id`).all(id) as DealNoteRow[]).map(toNote);
+  const activity = d.contact_id
+    ? (store
+        .stmt(`SELECT id, at, type, data FROM events WHERE subject_type = 'contact' AND subject_id = ? AND type LIKE 'deal.%' AND json_extract(data, '$.dealId') = ? ORDER BY at DESC, id DESC LIMIT 200`)
+        .all(String(d.contact_id), id) as { id: number; at: string; type: string; data: string | null }[]).map((e) => ({ id: e.id, at: e.at, type: e.type, contactId: d.contact_id, data: parseStoredOrNull(e.data, 'events.data') }))
+    : [];
+  return { deal: row, notes, activity };
 }
 
 /** Move a deal / change its value inside the caller's transaction; returns the stage it was in. */
@@ -121,9 +168,11 @@ export function updateDealTx(env: ThreadEnv, p: Pending, input: DealChange): { f
       throw new ApiError('conflict', `stage: deal ${d.id} is already ${d.won_at ? 'won' : 'lost'}; closed deals do not move.`, [{ path: 'stage', message: 'deal is closed' }]);
     const value = input.value ?? d.value;
     const stage = input.stage ?? d.stage;
+    const title = input.title ?? d.title;
+    const closeDate = input.closeDate === undefined ? (d.close_date ?? null) : input.closeDate;
     store
-      .stmt(`UPDATE deals SET stage = ?, value = ?, won_at = ?, lost_at = ?, updated_at = ? WHERE id = ?`)
-      .run(stage, value, stage === 'won' ? (d.won_at ?? at) : null, stage === 'lost' ? (d.lost_at ?? at) : null, nowIso(), d.id);
+      .stmt(`UPDATE deals SET stage = ?, value = ?, title = ?, close_date = ?, won_at = ?, lost_at = ?, updated_at = ? WHERE id = ?`)
+      .run(stage, value, title, closeDate, stage === 'won' ? (d.won_at ?? at) : null, stage === 'lost' ? (d.lost_at ?? at) : null, nowIso(), d.id);
     // The stage clock (stale-deal limits, days in stage) restarts when the deal changes stage.
     if (stage !== d.stage)
       store
@@ -152,6 +201,7 @@ export function openDealsOf(env: ThreadEnv, contactId: number): ReturnType<typeo
 }
 
 export interface ListDealsInput {
+  dealId?: number | undefined;
   stage?: string | undefined;
   open?: boolean | undefined;
   contactId?: number | undefined;
@@ -163,6 +213,10 @@ export interface ListDealsInput {
 export function listDeals(core: Core, input: ListDealsInput, now = Date.now()) {
   const where: string[] = [];
   const params: unknown[] = [];
+  if (input.dealId !== undefined) {
+    where.push('d.id = ?');
+    params.push(input.dealId);
+  }
   if (input.stage !== undefined) {
     where.push('d.stage = ?');
     params.push(input.stage);

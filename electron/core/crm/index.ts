@@ -11,7 +11,7 @@ import { defineDomain } from '../domain';
 import { CRM_NODES } from './nodes';
 import { createContact, deleteContact, getContact, listContacts, mergeContacts, purgeDeleted, restoreContact, updateContact } from './contacts';
 import { importCsv, previewCsv } from './csv';
-import { checkDealStage, createDeal, listDeals, updateDeal } from './deals';
+import { addDealNote, checkDealStage, createDeal, getDeal, listDeals, updateDeal } from './deals';
 import { eventsRoute, formsRoute, ingestEvents, listForms, rotateIngestKey, saveFormChecked } from './events';
 import { dashboard, refreshRollup } from './kpi';
 import { countFilter, deleteSegment, fillNewSegments, listSegments, reconcileSegments, saveSegment, segmentClock } from './segments';
@@ -72,8 +72,10 @@ export function crmHandlers(core: Core): HandlerMap<keyof typeof crmOps> {
     'segments.delete': (i) => ({ deleted: deleteSegment(core, i.id) }),
     'segments.count': (i) => ({ count: countFilter(core, i.filter) }),
     'deals.create': (i) => (checkDealStage(core, i.stage), createDeal(core, i)),
-    'deals.update': (i) => (i.stage !== undefined && checkDealStage(core, i.stage), updateDeal(core, i)),
+    'deals.update': (i) => (i.stage !== undefined && checkDealStage(core, i.stage), updateDeal(core, i, { recordMove: true })),
     'deals.list': (i) => listDeals(core, i),
+    'deals.get': (i) => getDeal(core, i.id),
+    'deals.notes.add': (i) => addDealNote(core, i.dealId, i.text),
     'kpi.dashboard': (i) => dashboard(core, i.from, i.to),
     'kpi.refresh': () => {
       const events = refreshRollup(core);

@@ -116,7 +116,9 @@ export function engineHandlers(core: Core, engine: Engine): HandlerMap<
   | 'kpi.automation'
   | 'approvals.decideMany'
   | 'escalations.list'
+  | 'escalations.groups'
   | 'escalations.acknowledge'
+  | 'escalations.ackMany'
   | 'events.publish'
 > {
   const db = core.db;
@@ -266,19 +268,30 @@ export function engineHandlers(core: Core, engine: Engine): HandlerMap<
       });
       return { results, decided, pending: repo.approvals.pendingCount() };
     },
-    'escalations.list': ({ acknowledged, limit }) => {
+    'escalations.list': ({ acknowledged, severity, workflow, cause, offset, limit }) => {
       // Pinned open escalations first (few: one per day and cause), then the newest: never lost among hundreds of others.
-      const pinned = acknowledged === true ? [] : repo.escalations.pinnedOpen(limit);
-      const rest = repo.escalations.list(acknowledged, limit);
-      const seen = new Set(pinned.map((e) => e.id));
-      const rows = [...pinned, ...rest.filter((e) => !seen.has(e.id))].slice(0, limit);
-      return { escalations: rows, unacknowledged: repo.escalations.unacknowledgedCount() };
+      const f = { acknowledged, severity, workflow, cause };
+      return { escalations: repo.escalations.page(f, offset, limit), unacknowledged: repo.escalations.unacknowledgedCount(), total: repo.escalations.count(f) };
+    },
+    'escalations.groups': ({ state, severity, workflow, limit }) => {
+      const f = { acknowledged: state === 'all' ? undefined : state === 'acknowledged', severity, workflow };
+      return { total: repo.escalations.count(f), unacknowledged: repo.escalations.unacknowledgedCount(), groups: repo.escalations.groups(f, limit) };
     },
     'escalations.acknowledge': ({ id, by }) => {
       const e = repo.escalations.get(id);
       if (!e) throw new ApiError('not_found', `No escalation "${id}". List them with: baton escalations list`);
-      if (!e.acknowledgedAt) repo.escalations.acknowledge(id, new Date(engine.now()).toISOString(), by ?? 'operator');
+      if (!e.acknowledgedAt) {
+        repo.escalations.acknowledge(id, new Date(engine.now()).toISOString(), by ?? 'operator');
+        core.bus.emit('escalations.acknowledged', { count: 1, unacknowledged: repo.escalations.unacknowledgedCount(), ids: [id] });
+      }
       return repo.escalations.get(id) as Escalation;
+    },
+    'escalations.ackMany': ({ cause, ids, by }) => {
+      const at = new Date(engine.now()).toISOString();
+      const done = repo.transaction(() => repo.escalations.acknowledgeMatching(cause !== undefined ? { cause } : { ids: ids ?? [] }, at, by ?? 'operator'));
+      const unack = repo.escalations.unacknowledgedCount();
+      if (done.length) core.bus.emit('escalations.acknowledged', { count: done.length, unacknowledged: unack, ids: done.slice(0, 100) });
+      return { acknowledged: done.length, unacknowledged: unack };
     },
     'events.publish': async ({ type, data, subject }) => {
       const eventId = engine.publish(type, data ?? null, subject);

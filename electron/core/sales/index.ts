@@ -19,7 +19,7 @@ import { initCursor, processEvents } from './reactor';
 import { DEFAULT_RULES, getRules, setRules } from './rules';
 import { enroll, exitEnrollments, getSequence, listSequences, saveSequence, tickSequences, toEnrollment, type EnrollmentRow } from './sequences';
 import { getState, setting } from './state';
-import { completeTask, listTasks } from './tasks';
+import { completeTask, createManualTask, listTasks } from './tasks';
 import { verifyUnsubscribeToken } from './unsubscribe';
 
 /** The clock of the sales domain: the core's (tests inject a fake one there). */
@@ -186,6 +186,7 @@ export function salesHandlers(core: Core): HandlerMap<keyof typeof salesOps> {
     'pipeline.scan': () => ({ stale: scanStale(core, now(core)) }),
     'tasks.list': (i) => ({ tasks: listTasks(core, i) }),
     'tasks.done': (i) => completeTask(core, i.id),
+    'tasks.create': (i) => createManualTask(core, i),
     'escalationRules.get': () => ({ rules: getRules(core) }),
     'escalationRules.defaults': () => ({ rules: DEFAULT_RULES }),
     'escalationRules.set': (i) => ({ rules: setRules(core, i.rules) }),

@@ -45,9 +45,13 @@ const taskById = (env: ThreadEnv, id: number) => env.db.prepare(`${TASK_SELECT} 
  * Tasks, filtered by status, contact or deal. Open ones come by due date (soonest first, undated last),
  * then newest first; done ones newest first.
  */
-export function listTasks(env: ThreadEnv, i: { status?: 'open' | 'done' | undefined; contactId?: number | undefined; dealId?: number | undefined; limit: number }): TaskView[] {
+export function listTasks(env: ThreadEnv, i: { status?: 'open' | 'done' | undefined; contactId?: number | undefined; dealId?: number | undefined; dueBefore?: string | undefined; limit: number }): TaskView[] {
   const where: string[] = [];
   const args: unknown[] = [];
+  if (i.dueBefore !== undefined) {
+    where.push('t.due_at IS NOT NULL AND t.due_at < ?');
+    args.push(new Date(i.dueBefore).toISOString());
+  }
   for (const [col, v] of [['t.status', i.status], ['t.contact_id', i.contactId], ['t.deal_id', i.dealId]] as const) {
     if (v === undefined) continue;
     where.push(`${col} = ?`);
@@ -74,6 +78,18 @@ export function createTask(env: ThreadEnv, t: { title: string; contactId: number
     .get(t.title, t.contactId, t.dealId, t.source, t.key, t.dueAt) as { id: number } | undefined;
   if (ins) return { task: toTask(taskById(env, ins.id)!), created: true };
   return { task: toTask(env.db.prepare(`${TASK_SELECT} WHERE t.key = ?`).get(t.key) as TaskRow), created: false };
+}
+
+/** A task added by hand (the window, the API): checked contact and deal, no dedupe key. */
+export function createManualTask(env: ThreadEnv, t: { title: string; contactId?: number | undefined; dealId?: number | undefined; dueAt?: string | undefined }): TaskView {
+  if (t.contactId !== undefined && !env.db.prepare(`SELECT 1 FROM contacts WHERE id = ? AND deleted_at IS NULL`).get(t.contactId))
+    throw new ApiError('not_found', `contactId: no contact with id ${t.contactId}.`, [{ path: 'contactId', message: 'no such contact' }]);
+  const deal = t.dealId === undefined ? undefined : (env.db.prepare(`SELECT contact_id FROM deals WHERE id = ?`).get(t.dealId) as { contact_id: number | null } | undefined);
+  if (t.dealId !== undefined && !deal) throw new ApiError('not_found', `dealId: no deal with id ${t.dealId}.`, [{ path: 'dealId', message: 'no such deal' }]);
+  const contactId = t.contactId ?? deal?.contact_id ?? null;
+  const { task } = createTask(env, { title: t.title, contactId, dealId: t.dealId ?? null, source: 'you', key: null, dueAt: t.dueAt ? new Date(t.dueAt).toISOString() : null });
+  env.emit('sales.task.changed', { id: task.id, status: 'open', contactId });
+  return task;
 }
 
 /** A task from a rule, a pipeline stage or a sequence step; the same key creates one task. */

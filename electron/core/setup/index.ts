@@ -107,9 +107,17 @@ export async function installTemplates(core: Core, ids: string[], enable: boolea
   return result;
 }
 
+/** A template's workflow definition, without its installer block (to duplicate and edit before importing). */
+export function templateDefinition(core: Core, id: string): Record<string, unknown> {
+  const t = readTemplates(core).find((x) => x.id === id);
+  if (!t) throw new ApiError('not_found', `No template "${id}"; templates.list names the ones shipped.`, [{ path: 'id', message: `unknown template ${id}` }]);
+  return installable(core, t);
+}
+
 export function setupHandlers(core: Core): HandlerMap<keyof typeof setupOps> {
   return {
     'templates.list': async () => ({ templates: await listTemplates(core) }),
+    'templates.get': ({ id }) => ({ definition: templateDefinition(core, id) }),
     'templates.install': ({ ids, enable }) => installTemplates(core, ids, enable),
     'demo.seed': ({ contacts, seed }) => {
       const r = seedDemo(core, { contacts, seed });

@@ -125,6 +125,11 @@ export class WordPressClient {
     throw new WpError(`WordPress ${method} ${path} failed (${detail})${retryable ? '; the step will be retried' : ''}.`, retryable, res.status, wp.code, retryAfter(res.headers.get('retry-after')));
   }
 
+  /** Whether the user may read drafts for editing (what writing posts needs); throws WpError otherwise. */
+  async verify(signal?: AbortSignal): Promise<void> {
+    await this.request<unknown>('GET', `/posts?${new URLSearchParams({ status: 'draft', context: 'edit', per_page: '1' })}`, undefined, signal);
+  }
+
   /** Posts (any status) whose content carries the marker of this key. */
   async findByKey(key: string, signal?: AbortSignal): Promise<WpPost | null> {
     const token = markerToken(key);

@@ -8,11 +8,13 @@ export const PAGES = [
   { id: 'runs', label: 'Runs' },
   { id: 'contacts', label: 'Contacts' },
   { id: 'pipeline', label: 'Pipeline' },
+  { id: 'tasks', label: 'Tasks' },
   { id: 'sequences', label: 'Sequences' },
   { id: 'billing', label: 'Billing' },
   { id: 'documents', label: 'Documents' },
   { id: 'settings', label: 'Settings' },
   { id: 'setup', label: 'Setup', hidden: true },
+  { id: 'escalations', label: 'Escalations', hidden: true },
 ] as const;
 
 export type PageId = (typeof PAGES)[number]['id'];

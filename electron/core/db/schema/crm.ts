@@ -137,10 +137,26 @@ export const deals = sqliteTable(
     openedAt: text('opened_at').notNull(),
     wonAt: text('won_at'),
     lostAt: text('lost_at'),
+    /** When the owner expects to close it (YYYY-MM-DD), or null. */
+    closeDate: text('close_date'),
     createdAt: text('created_at').notNull().default(now),
     updatedAt: text('updated_at').notNull().default(now),
   },
   (t) => [index('deals_stage').on(t.stage), index('deals_opened').on(t.openedAt), index('deals_contact').on(t.contactId)],
+);
+
+/** The owner's notes on a deal (the deal panel), newest last. */
+export const dealNotes = sqliteTable(
+  'deal_notes',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    dealId: integer('deal_id')
+      .notNull()
+      .references(() => deals.id, { onDelete: 'cascade' }),
+    text: text('text').notNull(),
+    createdAt: text('created_at').notNull().default(now),
+  },
+  (t) => [index('deal_notes_deal').on(t.dealId, t.createdAt)],
 );
 
 /** Daily KPI rollup, refreshed incrementally from the events table (by event id). */

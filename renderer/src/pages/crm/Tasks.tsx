@@ -1,19 +1,31 @@
 /**
  * Operator tasks (from workflows, pipeline stages, escalation rules and sequences): open ones by due
  * date, or done ones; "Done" completes a task. On the Pipeline page for everyone, on a contact's page
- * for that contact. Reloads when a task is created or completed anywhere (sales.task.changed).
+ * for that contact, on the Tasks page (`#/tasks`) with due filters, and on a deal's panel. Data from the query
+ * cache: refetched when a task is created or completed anywhere (sales.task.changed).
  */
-import { useState } from 'react';
+import { useId, useMemo, useState, type FormEvent } from 'react';
 import type { OpOutput } from '../../../../shared/api';
 import { call } from '../../api/client';
 import { toApiError } from '../../api/errors';
-import { useApi, useEvent } from '../../api/hooks';
 import { hashWith } from '../../api/nav';
+import { DataTable, type Column } from '../../components/DataTable';
 import { ErrorPanel, Loading, formatTime } from '../../components/ui';
+import { invalidate, useQuery } from '../../data/query';
 import { plural } from './format';
 
 type Task = OpOutput<'tasks.list'>['tasks'][number];
 export type TaskFilter = 'open' | 'done';
+export type DueFilter = 'any' | 'overdue' | 'today' | 'week';
+export const DUE_LABEL: Record<DueFilter, string> = { any: 'Any time', overdue: 'Overdue', today: 'Due today', week: 'Due this week' };
+
+/** The `dueBefore` of a due filter, from the local clock: now, the end of today, the end of the 7th day. */
+export function dueBefore(due: DueFilter, now: Date): string | undefined {
+  if (due === 'any') return undefined;
+  if (due === 'overdue') return new Date(Math.floor(now.getTime() / 60_000) * 60_000).toISOString();
+  const end = new Date(now.getFullYear(), now.getMonth(), now.getDate() + (due === 'today' ? 1 : 7));
+  return end.toISOString();
+}
 
 /** Where a task came from, in words. */
 function sourceLabel(source: string): string {
@@ -36,13 +48,28 @@ function Due({ task, now }: { task: Task; now: number }) {
   );
 }
 
-export function TaskList({ status, contactId, onFilter }: { status: TaskFilter; contactId?: number; onFilter?: (f: TaskFilter) => void }) {
-  const q = useApi('tasks.list', { status, limit: 200, ...(contactId !== undefined ? { contactId } : {}) });
+export function TaskList({
+  status,
+  contactId,
+  dealId,
+  due = 'any',
+  onFilter,
+  onDue,
+  canAdd = false,
+}: {
+  status: TaskFilter;
+  contactId?: number;
+  dealId?: number;
+  due?: DueFilter;
+  onFilter?: (f: TaskFilter) => void;
+  onDue?: (d: DueFilter) => void;
+  canAdd?: boolean;
+}) {
+  const before = useMemo(() => (status === 'open' ? dueBefore(due, new Date()) : undefined), [due, status]);
+  const q = useQuery('tasks.list', { status, limit: 200, ...(contactId !== undefined ? { contactId } : {}), ...(dealId !== undefined ? { dealId } : {}), ...(before ? { dueBefore: before } : {}) });
   const [busy, setBusy] = useState<Set<number>>(new Set());
   const [problem, setProblem] = useState<string | null>(null);
   const [announce, setAnnounce] = useState('');
-  const reload = q.reload;
-  useEvent('sales.task.changed', (p) => (contactId === undefined || p.contactId === contactId) && reload());
 
   const done = async (t: Task) => {
     setProblem(null);
@@ -50,6 +77,7 @@ export function TaskList({ status, contactId, onFilter }: { status: TaskFilter; 
     try {
       await call('tasks.done', { id: t.id });
       q.setData((d) => (d ? { tasks: d.tasks.filter((x) => x.id !== t.id) } : d));
+      invalidate('tasks.list');
       setAnnounce(`Done: “${t.title}”.`);
     } catch (e) {
       setProblem(`Could not mark “${t.title}” as done: ${toApiError(e).message}`);
@@ -64,17 +92,65 @@ export function TaskList({ status, contactId, onFilter }: { status: TaskFilter; 
 
   const now = Date.now();
   const tasks = q.data?.tasks ?? [];
+  const scoped = contactId !== undefined || dealId !== undefined;
+  const columns: Column<Task>[] = [
+    {
+      key: 'task',
+      header: 'Task',
+      primary: true,
+      cell: (t) => (
+        <>
+          <span className="crm-task-title">{t.title}</span>
+          {t.dealTitle && dealId === undefined ? <span className="muted crm-task-deal">Deal: {t.dealTitle}</span> : null}
+        </>
+      ),
+    },
+    ...(scoped
+      ? []
+      : [{ key: 'for', header: 'For', cell: (t: Task) => (t.contactId ? <a href={hashWith('contacts', { id: t.contactId })}>{t.contactName ?? `Contact ${t.contactId}`}</a> : <span className="muted">—</span>) }]),
+    { key: 'due', header: status === 'open' ? 'Due' : 'Done', cell: (t) => (status === 'open' ? <Due task={t} now={now} /> : t.doneAt ? formatTime(t.doneAt) : '—') },
+    { key: 'from', header: 'From', className: 'muted', cell: (t) => sourceLabel(t.source) },
+    ...(status === 'open'
+      ? [
+          {
+            key: 'act',
+            header: <span className="visually-hidden">Actions</span>,
+            label: 'Actions',
+            className: 'crm-task-actions',
+            cell: (t: Task) => (
+              <button type="button" className="btn btn-small" disabled={busy.has(t.id)} aria-label={`Done: ${t.title}`} onClick={() => void done(t)}>
+                Done
+              </button>
+            ),
+          },
+        ]
+      : []),
+  ];
   return (
-    <div className="crm-tasks" data-testid={contactId === undefined ? 'tasks' : 'contact-tasks'}>
-      {onFilter ? (
-        <div className="crm-tasks-bar" role="group" aria-label="Show tasks">
-          {(['open', 'done'] as const).map((f) => (
-            <button key={f} type="button" className="btn btn-small" aria-pressed={status === f} onClick={() => onFilter(f)}>
-              {f === 'open' ? 'Open' : 'Done'}
-            </button>
-          ))}
+    <div className="crm-tasks" data-testid={dealId !== undefined ? 'deal-tasks' : contactId === undefined ? 'tasks' : 'contact-tasks'}>
+      {onFilter || onDue ? (
+        <div className="crm-tasks-bar">
+          {onFilter ? (
+            <div role="group" aria-label="Show tasks" className="crm-tasks-group">
+              {(['open', 'done'] as const).map((f) => (
+                <button key={f} type="button" className="btn btn-small" aria-pressed={status === f} onClick={() => onFilter(f)}>
+                  {f === 'open' ? 'Open' : 'Done'}
+                </button>
+              ))}
+            </div>
+          ) : null}
+          {onDue && status === 'open' ? (
+            <div role="group" aria-label="Due" className="crm-tasks-group">
+              {(Object.keys(DUE_LABEL) as DueFilter[]).map((d) => (
+                <button key={d} type="button" className="btn btn-small" aria-pressed={due === d} onClick={() => onDue(d)}>
+                  {DUE_LABEL[d]}
+                </button>
+              ))}
+            </div>
+          ) : null}
         </div>
       ) : null}
+      {canAdd ? <NewTask contactId={contactId} dealId={dealId} onAdded={(t) => setAnnounce(`Added: “${t.title}”.`)} /> : null}
       <p className="visually-hidden" role="status" aria-live="polite">
         {announce}
       </p>
@@ -84,51 +160,80 @@ export function TaskList({ status, contactId, onFilter }: { status: TaskFilter; 
         </p>
       ) : null}
       {q.error && !q.data ? (
-        <ErrorPanel what="Could not load the tasks" error={q.error} onRetry={reload} />
+        <ErrorPanel what="Could not load the tasks" error={q.error} onRetry={q.reload} />
       ) : !q.data ? (
         <Loading label="Loading the tasks…" />
       ) : tasks.length === 0 ? (
-        <p className="muted">{status === 'open' ? 'No open tasks. Workflows (crm.task.create), pipeline stages and escalation rules add them here.' : 'No task is done yet.'}</p>
+        <p className="muted">
+          {status === 'done' ? 'No task is done yet.' : due !== 'any' ? `Nothing ${DUE_LABEL[due].toLowerCase()}.` : 'No open tasks. Workflows (crm.task.create), pipeline stages and escalation rules add them here.'}
+        </p>
       ) : (
         <>
-          {contactId === undefined ? <p className="muted">{plural(tasks.length, status === 'open' ? 'open task' : 'done task')}{tasks.length >= 200 ? ' (the first 200)' : ''}.</p> : null}
-          <table className="table crm-tasks-table">
-            <thead>
-              <tr>
-                <th scope="col">Task</th>
-                {contactId === undefined ? <th scope="col">For</th> : null}
-                <th scope="col">{status === 'open' ? 'Due' : 'Done'}</th>
-                <th scope="col">From</th>
-                {status === 'open' ? (
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                ) : null}
-              </tr>
-            </thead>
-            <tbody>
-              {tasks.map((t) => (
-                <tr key={t.id} data-task={t.id}>
-                  <td>
-                    <span className="crm-task-title">{t.title}</span>
-                    {t.dealTitle ? <span className="muted crm-task-deal">Deal: {t.dealTitle}</span> : null}
-                  </td>
-                  {contactId === undefined ? <td>{t.contactId ? <a href={hashWith('contacts', { id: t.contactId })}>{t.contactName ?? `Contact ${t.contactId}`}</a> : <span className="muted">—</span>}</td> : null}
-                  <td>{status === 'open' ? <Due task={t} now={now} /> : t.doneAt ? formatTime(t.doneAt) : '—'}</td>
-                  <td className="muted">{sourceLabel(t.source)}</td>
-                  {status === 'open' ? (
-                    <td className="crm-task-actions">
-                      <button type="button" className="btn btn-small" disabled={busy.has(t.id)} aria-label={`Done: ${t.title}`} onClick={() => void done(t)}>
-                        Done
-                      </button>
-                    </td>
-                  ) : null}
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          {!scoped ? (
+            <p className="muted">
+              {plural(tasks.length, status === 'open' ? 'open task' : 'done task')}
+              {tasks.length >= 200 ? ' (the first 200)' : ''}.
+            </p>
+          ) : null}
+          <DataTable label={status === 'open' ? 'Open tasks' : 'Done tasks'} className="crm-tasks-table" rows={tasks} columns={columns} rowKey={(t) => t.id} rowProps={(t) => ({ 'data-task': t.id })} />
         </>
       )}
     </div>
+  );
+}
+
+/** Add a task by hand: what, and optionally when it is due (local date and time). */
+function NewTask({ contactId, dealId, onAdded }: { contactId?: number | undefined; dealId?: number | undefined; onAdded: (t: Task) => void }) {
+  const [title, setTitle] = useState('');
+  const [due, setDue] = useState('');
+  const [problem, setProblem] = useState<{ field: 'title' | 'dueAt' | null; text: string } | null>(null);
+  const [pending, setPending] = useState(false);
+  const id = useId();
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    if (!title.trim()) {
+      setProblem({ field: 'title', text: 'Say what is to be done.' });
+      return;
+    }
+    const dueAt = due ? new Date(due) : null;
+    if (dueAt && Number.isNaN(dueAt.getTime())) {
+      setProblem({ field: 'dueAt', text: 'Pick a date and time, or leave it empty.' });
+      return;
+    }
+    setPending(true);
+    setProblem(null);
+    try {
+      const t = await call('tasks.create', { title: title.trim(), ...(contactId !== undefined ? { contactId } : {}), ...(dealId !== undefined ? { dealId } : {}), ...(dueAt ? { dueAt: dueAt.toISOString() } : {}) });
+      setTitle('');
+      setDue('');
+      invalidate('tasks.list');
+      onAdded(t);
+    } catch (err) {
+      const a = toApiError(err);
+      const f = a.issues?.[0]?.path;
+      setProblem({ field: f === 'title' || f === 'dueAt' ? f : null, text: a.message });
+    } finally {
+      setPending(false);
+    }
+  }
+  return (
+    <form className="crm-new-task" onSubmit={submit} noValidate aria-label="New task">
+      <div className="field">
+        <label htmlFor={`${id}-t`}>New task</label>
+        <input id={`${id}-t`} value={title} maxLength={500} placeholder="Call about the proposal" onChange={(e) => setTitle(e.target.value)} aria-invalid={problem?.field === 'title' || undefined} aria-describedby={problem ? `${id}-e` : undefined} />
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-d`}>Due (optional)</label>
+        <input id={`${id}-d`} type="datetime-local" value={due} onChange={(e) => setDue(e.target.value)} aria-invalid={problem?.field === 'dueAt' || undefined} aria-describedby={problem ? `${id}-e` : undefined} />
+      </div>
+      <button type="submit" className="btn" disabled={pending}>
+        {pending ? 'Adding…' : 'Add task'}
+      </button>
+      {problem ? (
+        <p id={`${id}-e`} className="field-error" role="alert">
+          {problem.text}
+        </p>
+      ) : null}
+    </form>
   );
 }
