@@ -42,7 +42,7 @@ function baton(args: string[], opts: { input?: string; env?: Record<string, stri
 const hookWorkflow = JSON.stringify({ id: 'payments', name: 'Payments', trigger: { type: 'webhook', slug: 'payments' }, nodes: [{ id: 'n', type: 'log', params: { message: 'paid' } }], edges: [] });
 
 describe('secrets in the encrypted file from the CLI', () => {
-  it('keyfile, doctor, hooks set-secret and hooks auth; no secret in any output', async () => {
+  it('keyfile, doctor, hooks set-secret and hooks auth; no secret in any output', { timeout: 120_000 }, async () => {
     const t = tempDir('baton-cli-reach-');
     try {
       const data = join(t.dir, 'data');

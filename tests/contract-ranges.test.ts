@@ -33,7 +33,7 @@ function numericInputs(): { path: string; min: number | undefined; max: number |
 }
 
 /** Fields that only name a row (or skip rows): any safe integer is harmless, nothing computes with them. */
-const IDENTIFIER = /(^|\.)((\w*Id|id|seed|version)|\w*Ids\[\]|offset)$/;
+const IDENTIFIER = /(^|\.)((\w*Id|id|seed|version)|\w*Ids\[\]|ids\[\]|offset)$/;
 
 describe('numeric inputs of the contract', () => {
   const inputs = numericInputs();

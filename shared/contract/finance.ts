@@ -198,7 +198,7 @@ export const financeOps = {
         kind: CategoryKind.optional(),
         client: ClientKey.optional(),
         /** 1 = tried first; default: last. */
-        position: z.number().int().min(1).optional(),
+        position: z.number().int().min(1).max(10_000, 'at most 10,000').optional(),
       })
       .strict(),
     z.object({ rule: FinanceRule, categorized: z.number().int() }),

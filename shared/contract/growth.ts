@@ -496,12 +496,12 @@ export const growthOps = {
   ),
   'plans.items': op(
     'Plan items, by priority.',
-    z.object({ planId: z.number().int().optional(), engine: z.string().optional(), status: PlanStatus.optional(), ...Page }).strict(),
+    z.object({ planId: z.number().int().positive().optional(), engine: z.string().optional(), status: PlanStatus.optional(), ...Page }).strict(),
     z.object({ total: z.number().int(), items: z.array(PlanItem) }),
   ),
   'plans.item.set': op(
     'Approve, drop or re-plan an item by hand (with the reason).',
-    z.object({ id: z.number().int(), status: PlanStatus, reason: z.string().max(500).optional() }).strict(),
+    z.object({ id: z.number().int().positive(), status: PlanStatus, reason: z.string().max(500).optional() }).strict(),
     PlanItem,
   ),
   'learnings.list': op('Learnings, newest first.', z.object({ engine: z.string().optional(), workflow: z.string().optional(), subject: z.string().optional(), includeExpired: z.boolean().default(false), limit: Limit }).strict(), z.object({ learnings: z.array(GrowthLearning) })),
@@ -541,19 +541,19 @@ export const growthOps = {
   // trend content
   'content.sources.list': op('Trend sources with their status (a failing feed says why).', Empty, z.object({ sources: z.array(Source) })),
   'content.sources.add': op('Add an RSS/Atom feed.', z.object({ url: z.url({ protocol: /^https?$/, error: 'use the http(s) address of an RSS or Atom feed' }), name: z.string().trim().min(1).max(100).optional() }).strict(), Source),
-  'content.sources.remove': op('Remove a trend source (its trends stay).', z.object({ id: z.number().int() }).strict(), z.object({ ok: z.literal(true) })),
+  'content.sources.remove': op('Remove a trend source (its trends stay).', z.object({ id: z.number().int().positive() }).strict(), z.object({ ok: z.literal(true) })),
   'content.refresh': op('Fetch every feed now and recompute lifecycles; one failing feed never stops the others.', Empty, z.object({ sources: z.array(Source), trends: z.number().int() })),
   'content.trending': op('Trends by relevance, with lifecycle and velocity.', z.object({ lifecycle: z.enum(['EMERGING', 'PEAK', 'DECLINING', 'STEADY']).optional(), minRelevance: z.number().min(0).max(1).optional(), series: z.boolean().default(false), ...Page }).strict(), z.object({ total: z.number().int(), rows: z.array(TrendRow) })),
   'content.ideas': op('Content ideas and briefs, newest first.', z.object({ status: z.enum(['idea', 'briefed', 'scheduled', 'produced', 'dropped']).optional(), ...Page }).strict(), z.object({ total: z.number().int(), rows: z.array(CalendarEntry) })),
   'content.calendar': op('The content calendar between two days: one slot per channel and day.', z.object({ from: Day, to: Day }).strict(), z.object({ channels: z.array(z.string()), entries: z.array(CalendarEntry) })),
-  'content.calendar.move': op('Reschedule a calendar entry (drag and drop): another day and/or channel.', z.object({ id: z.number().int(), day: Day, channel: z.string().min(1).max(40).optional() }).strict(), CalendarEntry),
+  'content.calendar.move': op('Reschedule a calendar entry (drag and drop): another day and/or channel.', z.object({ id: z.number().int().positive(), day: Day, channel: z.string().min(1).max(40).optional() }).strict(), CalendarEntry),
   // link building
   'links.opportunities': op('Link opportunities by score (gap analysis: domains linking to competitors, not to us).', z.object({ status: z.enum(['new', 'queued', 'outreach', 'replied', 'won', 'lost']).optional(), type: z.enum(['guest_post', 'resource_page', 'broken_link', 'mention']).optional(), ...Page }).strict(), z.object({ total: z.number().int(), rows: z.array(Opportunity) })),
   'links.outreachQueue': op('Prospects queued, contacted or who replied, with their sequence enrollment.', z.object(Page).strict(), z.object({ total: z.number().int(), rows: z.array(Opportunity) })),
   'links.roi': op('Acquired links: value (domain rating × setting) against cost (Claude + outreach).', Empty, z.object({ links: z.array(z.object({ id: z.number().int(), domain: z.string(), linkUrl: z.string(), value: z.number(), costUsd: z.number(), roi: z.number().nullable() })), totals: z.object({ links: z.number().int(), value: z.number(), costUsd: z.number(), roi: z.number().nullable() }) })),
   // campaigns
   'campaigns.patterns': op('Success and failure patterns: the top share by ROI against the rest, per channel, audience and offer.', Empty, Patterns),
-  'campaigns.portfolio': op('Running campaigns and the budget allocation (marginal ROI with floors and caps) under the total budget.', z.object({ totalBudget: z.number().min(0).optional() }).strict(), Portfolio),
+  'campaigns.portfolio': op('Running campaigns and the budget allocation (marginal ROI with floors and caps) under the total budget.', z.object({ totalBudget: z.number().min(0).max(1_000_000_000, 'at most 1,000,000,000').optional() }).strict(), Portfolio),
   'campaigns.roi': op('Consolidated ROI: all memories, by channel, and the running/planned campaigns against their targets.', Empty, z.object({ spend: z.number(), revenue: z.number(), roi: z.number().nullable(), byChannel: z.array(z.object({ channel: z.string(), spend: z.number(), revenue: z.number(), roi: z.number().nullable(), campaigns: z.number().int() })), campaigns: z.array(CampaignRow) })),
   'campaigns.list': op('Campaigns (memories, running, planned).', z.object({ status: z.enum(['finished', 'running', 'planned', 'stopped']).optional(), ...Page }).strict(), z.object({ total: z.number().int(), rows: z.array(CampaignRow) })),
 } as const;
