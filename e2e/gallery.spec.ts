@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { APIRequestContext } from '@playwright/test';
 import { expect, openPage, test } from './fixtures';
 import { startServer, type RunningServer } from './server';
+import { shootSchemes } from './shots';
 
 let server: RunningServer;
 let dataDir: string;
@@ -96,6 +97,8 @@ test('the gallery shows what each template needs, installs one once SMTP is set,
   // Still needing the Anthropic key: Install stays off.
   await expect(research.getByRole('button', { name: 'Install' })).toBeDisabled();
   await expect(research.getByRole('list', { name: 'What Lead research with Claude needs' }).getByRole('listitem').filter({ hasText: 'Anthropic' })).toHaveAttribute('data-met', 'false');
+
+  await shootSchemes(page, 'gallery', true);
 
   // Duplicate and edit: the editor on an unsaved copy with the template's steps.
   await onboarding.getByRole('link', { name: 'Duplicate and edit Onboarding after a won deal' }).click();

@@ -14,7 +14,7 @@ import { useHashQuery } from '../../../components/hashQuery';
 import { ErrorPanel, Loading, PageHeader } from '../../../components/ui';
 import { downloadJson, parseJson } from '../bits';
 import { Canvas } from './Canvas';
-import { arrange, definitionOf, draftFromDefinition, duplicateNode, emptyDraft, placeIssues, type Draft } from './model';
+import { arrange, copyOfTemplate, definitionOf, draftFromDefinition, duplicateNode, emptyDraft, placeIssues, type Draft } from './model';
 import { Palette } from './Palette';
 import { SidePanel } from './SidePanel';
 import { canRedo, canUndo } from './history';
@@ -23,16 +23,6 @@ import { TestRunCard, useFollowTestRun } from './TestRun';
 import './editor.css';
 
 export const LEAVE_MESSAGE = 'This workflow has unsaved changes. Leave without saving them?';
-
-/** A template's workflow as a new, unsaved workflow: its id and name marked as a copy (an id no workflow has). */
-export function copyOfTemplate(definition: unknown, taken: Iterable<string>): Draft {
-  const d = draftFromDefinition(definition);
-  const ids = new Set(taken);
-  const base = `${d.id || 'template'}-copy`;
-  let id = base;
-  for (let n = 2; ids.has(id); n++) id = `${base}-${n}`;
-  return { ...d, id, name: `${d.name || d.id} (copy)` };
-}
 
 export function WorkflowEditor({ id, from = null }: { id: string | null; from?: string | null }) {
   const nodes = useApi('nodes.catalog', {});
