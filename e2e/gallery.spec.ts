@@ -3,7 +3,7 @@
  * SMTP, nothing installed): reachable from Workflows after the setup and by its address
  * (#/workflows/templates); a template that needs SMTP says so, with Install off and the reason
  * in words; once SMTP is set it installs (enabled); a template on the same trigger as an enabled
- * workflow warns; "Duplicate and edit" opens the editor on an unsaved copy with the template's steps.
+ * workflow warns; a webhook template may be installed turned off (its secret comes after); "Duplicate and edit" opens the editor on an unsaved copy with the template's steps.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -62,12 +62,12 @@ test('the gallery shows what each template needs, installs one once SMTP is set,
   await expect(smtpNeed).toHaveAttribute('data-met', 'false');
   await expect(smtpNeed).toContainText('Needs SMTP settings and the SMTP password: Settings > E-mail (missing: email.smtp.host and email.from)');
   await expect(smtpNeed.getByRole('link', { name: 'Open Settings' })).toHaveAttribute('href', '#/settings');
-  const install = onboarding.getByRole('button', { name: 'Install' });
+  const install = onboarding.getByRole('button', { name: 'Install', exact: true });
   await expect(install).toBeDisabled();
   await expect(install).toHaveAccessibleDescription(/Install is off until the requirement marked ✗ is set up/);
   await expect(onboarding.getByText('Needs setup')).toBeVisible();
   // A template that needs nothing is ready at once.
-  await expect(page.getByTestId('template-daily-report').getByRole('button', { name: 'Install' })).toBeEnabled();
+  await expect(page.getByTestId('template-daily-report').getByRole('button', { name: 'Install', exact: true })).toBeEnabled();
 
   // The server refuses too (the button is not the only guard).
   await expect(call('templates.install', { ids: ['crm-onboarding'], enable: true })).rejects.toThrow(/Not installed/);
@@ -89,14 +89,22 @@ test('the gallery shows what each template needs, installs one once SMTP is set,
   const research = page.getByTestId('template-ai-lead-research');
   await expect(research.getByTestId('template-overlap')).toHaveCount(0);
   const routing = page.getByTestId('template-new-lead-routing');
-  await routing.getByRole('button', { name: 'Install' }).click();
+  await routing.getByRole('button', { name: 'Install', exact: true }).click();
   await expect(routing.getByRole('status')).toHaveText('Installed and enabled; also created the sequence nurture.');
   await expect(research.getByTestId('template-overlap')).toHaveText(
     'Warning: the enabled workflow new-lead-routing starts on the same trigger (on contact.created): with this one enabled too, both run for each one.',
   );
   // Still needing the Anthropic key: Install stays off.
-  await expect(research.getByRole('button', { name: 'Install' })).toBeDisabled();
+  await expect(research.getByRole('button', { name: 'Install', exact: true })).toBeDisabled();
   await expect(research.getByRole('list', { name: 'What Lead research with Claude needs' }).getByRole('listitem').filter({ hasText: 'Anthropic' })).toHaveAttribute('data-met', 'false');
+
+  // A webhook template needs the secret its workflow's webhook makes: it may be installed turned off first (only that).
+  const intake = page.getByTestId('template-webhook-intake');
+  await expect(intake.getByRole('button', { name: 'Install', exact: true })).toBeDisabled();
+  await expect(onboarding.getByRole('button', { name: 'Install turned off' })).toHaveCount(0);
+  await intake.getByRole('button', { name: 'Install turned off' }).click();
+  await expect(intake.getByRole('status')).toHaveText('Installed, turned off.');
+  expect((await call<{ workflow: { enabled: boolean } }>('workflows.get', { id: 'webhook-intake' })).workflow.enabled).toBe(false);
 
   await shootSchemes(page, 'gallery', true);
 

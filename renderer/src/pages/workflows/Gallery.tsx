@@ -64,16 +64,18 @@ export function TemplateGallery() {
 
 function TemplateCard({ t }: { t: TemplateInfo }) {
   const [done, setDone] = useState<string | null>(null);
-  const install = useAction(async () => {
-    const r = await call('templates.install', { ids: [t.id], enable: true });
+  const install = useAction(async (enable: boolean) => {
+    const r = await call('templates.install', { ids: [t.id], enable });
     const extras = broughtText(r.brought);
-    setDone(`Installed and enabled${extras.length ? `; also created ${extras.join(', ')}` : ''}.`);
+    setDone(`${enable ? 'Installed and enabled' : 'Installed, turned off'}${extras.length ? `; also created ${extras.join(', ')}` : ''}.`);
     invalidate('templates.list', 'workflows.list');
     return r;
   });
   const titleId = `tpl-${t.id}-title`;
   const reasonId = `tpl-${t.id}-reason`;
   const unmet = t.requirements.filter((r) => !r.met).length;
+  // A webhook's secret is made once its workflow exists: such a template may be installed turned off first.
+  const offFirst = !t.ready && t.requirements.some((r) => !r.met && r.id.startsWith('hook-secret:'));
   return (
     <li className="card tpl-card" data-testid={`template-${t.id}`} aria-labelledby={titleId}>
       <div className="tpl-head">
@@ -106,17 +108,23 @@ function TemplateCard({ t }: { t: TemplateInfo }) {
             Open the installed workflow
           </a>
         ) : (
-          <button type="button" className="btn btn-primary" disabled={!t.ready || install.pending} aria-describedby={t.ready ? undefined : reasonId} onClick={() => void install.run()}>
+          <button type="button" className="btn btn-primary" disabled={!t.ready || install.pending} aria-describedby={t.ready ? undefined : reasonId} onClick={() => void install.run(true)}>
             {install.pending ? 'Installing…' : 'Install'}
           </button>
         )}
+        {!t.installed && offFirst ? (
+          <button type="button" className="btn" disabled={install.pending} onClick={() => void install.run(false)}>
+            Install turned off
+          </button>
+        ) : null}
         <a className="btn" href={hashWith('workflows', { new: '1', from: t.id })} aria-label={`Duplicate and edit ${t.name}`}>
           Duplicate and edit
         </a>
       </div>
       {!t.installed && !t.ready ? (
         <p className="tpl-reason" id={reasonId}>
-          Install is off until {unmet === 1 ? 'the requirement marked ✗ is' : `the ${unmet} requirements marked ✗ are`} set up. You can still duplicate it and edit the copy.
+          Install is off until {unmet === 1 ? 'the requirement marked ✗ is' : `the ${unmet} requirements marked ✗ are`} set up.{' '}
+          {offFirst ? 'Its webhook secret is made once it is installed: install it turned off, make the secret, then enable it.' : 'You can still duplicate it and edit the copy.'}
         </p>
       ) : null}
       {done ? (
@@ -124,7 +132,7 @@ function TemplateCard({ t }: { t: TemplateInfo }) {
           {done}
         </p>
       ) : null}
-      {install.error ? <ErrorPanel what={`Could not install ${t.name}`} error={install.error} onRetry={() => void install.run()} /> : null}
+      {install.error ? <ErrorPanel what={`Could not install ${t.name}`} error={install.error} /> : null}
     </li>
   );
 }
