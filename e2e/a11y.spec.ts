@@ -15,8 +15,8 @@ test.beforeAll(async () => {
   await ensureDemo(500);
 });
 
-/** Every page, hidden ones (Setup, Escalations) included. */
-const ALL = PAGES.map((p) => ({ id: p.id, label: p.id === 'setup' ? 'Set up Baton' : p.label }));
+/** Every page, hidden ones (Setup, Escalations) included, and views with their own address (the template gallery). */
+const ALL = [...PAGES.map((p) => ({ id: p.id as string, label: p.id === 'setup' ? 'Set up Baton' : p.label })), { id: 'workflows/templates', label: 'Workflow templates' }];
 
 async function violationsOf(page: Page, id: string, label: string): Promise<string[]> {
   await page.goto(`${page.url().split('#')[0]}#/${id}`);

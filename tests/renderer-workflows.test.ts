@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { hashOf, hashShowsPage, hashWith, pageFromHash, queryFromHash } from '../renderer/src/api/nav';
+import { readFileSync } from 'node:fs';
+import { aliasOf, hashOf, hashShowsPage, hashWith, pageFromHash, queryFromHash } from '../renderer/src/api/nav';
+import { copyOfTemplate, definitionOf } from '../renderer/src/pages/workflows/editor/model';
 import { layeredLayout } from '../renderer/src/api/graphLayout';
 
 describe('a page’s own state in the address', () => {
@@ -20,6 +22,31 @@ describe('a page’s own state in the address', () => {
     expect(hashShowsPage('#/runsx', 'runs')).toBe(false);
     expect(hashShowsPage('#/workflows?wf=x', 'runs')).toBe(false);
     expect(hashShowsPage('', 'dashboard')).toBe(false);
+  });
+});
+
+describe('the template gallery’s address and its copies', () => {
+  it('reads #/workflows/templates as the gallery view of Workflows, keeping a query, and leaves other addresses alone', () => {
+    expect(aliasOf('#/workflows/templates')).toBe('#/workflows?view=templates');
+    expect(aliasOf('#/workflows/templates/')).toBe('#/workflows?view=templates');
+    expect(aliasOf('#/workflows/templates?x=1')).toBe('#/workflows?view=templates&x=1');
+    expect(queryFromHash(aliasOf('#/workflows/templates')!)).toEqual({ view: 'templates' });
+    expect(pageFromHash(aliasOf('#/workflows/templates')!)).toBe('workflows');
+    expect(aliasOf('#/workflows')).toBeNull();
+    expect(aliasOf('#/workflows?view=templates')).toBeNull();
+    expect(aliasOf('#/workflows/templatesx')).toBeNull();
+    expect(aliasOf('')).toBeNull();
+  });
+
+  it('makes a template’s workflow a new workflow: a free "-copy" id, "(copy)" in the name, the same steps and trigger', () => {
+    const raw = JSON.parse(readFileSync('resources/templates/crm-onboarding.json', 'utf8')) as Record<string, unknown>;
+    const { template: _meta, ...workflow } = raw;
+    const copy = copyOfTemplate(workflow, ['crm-onboarding']);
+    expect(copy.id).toBe('crm-onboarding-copy');
+    expect(copy.name).toBe('Onboarding after a won deal (copy)');
+    expect(copy.nodes.map((n) => n.id)).toEqual((workflow.nodes as { id: string }[]).map((n) => n.id));
+    expect(definitionOf(copy).trigger).toEqual(workflow.trigger);
+    expect(copyOfTemplate(workflow, ['crm-onboarding', 'crm-onboarding-copy', 'crm-onboarding-copy-2']).id).toBe('crm-onboarding-copy-3');
   });
 });
 

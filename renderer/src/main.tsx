@@ -3,7 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { boot, retryConnection } from './api/client';
 import type { WebSocketCtor } from './api/httpTransport';
 import type { BatonBridge } from './api/ipcTransport';
-import { hashOf, hashShowsPage, pageFromHash, useNav } from './api/nav';
+import { aliasOf, hashOf, hashShowsPage, pageFromHash, useNav } from './api/nav';
 import { hashForTarget } from './api/navigate';
 import { leaveGuard, mayLeave } from './api/leaveGuard';
 import { App } from './App';
@@ -47,7 +47,12 @@ window.baton?.on('navigate', (target) => {
 });
 
 // The page lives in the address (#/settings): follow back/forward and typed URLs, and write it on navigation.
-const fromAddress = () => useNav.setState({ page: pageFromHash(window.location.hash) });
+const fromAddress = () => {
+  // An alias (#/workflows/templates) becomes the address it stands for before any page reads it.
+  const alias = aliasOf(window.location.hash);
+  if (alias) window.history.replaceState(null, '', window.location.pathname + window.location.search + alias);
+  useNav.setState({ page: pageFromHash(window.location.hash) });
+};
 fromAddress();
 // Back/forward or a typed address away from a view with unsaved changes asks first; "stay" puts the address back
 // (registered before any page's listener, so the pages never see the refused address).

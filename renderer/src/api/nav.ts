@@ -51,6 +51,19 @@ export function hashWith(page: PageId, query: Record<string, string | number | u
   return s ? `${hashOf(page)}?${s}` : hashOf(page);
 }
 
+/** Addresses kept for links, read as another: `#/workflows/templates` is the template gallery, `#/workflows?view=templates`. */
+const ALIASES: Record<string, string> = { '#/workflows/templates': '#/workflows?view=templates' };
+
+/** The address an alias stands for (its query kept), or null when `hash` is no alias. */
+export function aliasOf(hash: string): string | null {
+  const i = hash.indexOf('?');
+  const path = (i < 0 ? hash : hash.slice(0, i)).replace(/\/$/, '');
+  const target = ALIASES[path];
+  if (!target) return null;
+  const extra = i < 0 ? '' : hash.slice(i + 1);
+  return extra ? `${target}&${extra}` : target;
+}
+
 /** Whether the address already shows `page` (with or without a query), so it needs no rewrite. */
 export function hashShowsPage(hash: string, page: PageId): boolean {
   return hash === hashOf(page) || hash.startsWith(`${hashOf(page)}?`);

@@ -14,6 +14,7 @@ import { ErrorPanel, Loading, PageHeader } from '../components/ui';
 import { PublicAddressForm } from './settings/ServerCard';
 import { ImportWorkflows } from './crm/ImportCsv';
 import { SecretField, SettingsForm } from './settings/SettingsForm';
+import { broughtText, TemplateNeeds, TemplateSummary } from './workflows/templateParts';
 import './setup.css';
 
 const STEPS = ['Where your data lives', 'Your time zone', 'E-mail (optional)', 'Claude (optional)', 'Public address (optional)', 'Something to look at', 'Example workflows'] as const;
@@ -293,8 +294,7 @@ function TemplatesStep() {
   const [extras, setExtras] = useState<string[]>([]);
   const install = useAction(async () => {
     const r = await call('templates.install', { ids: [...picked], enable: true });
-    const b = r.brought;
-    setExtras([...b.sequences.map((x) => `the sequence ${x}`), ...b.forms.map((x) => `the form ${x}`), ...b.segments.map((x) => `the segment "${x}"`)]);
+    setExtras(broughtText(r.brought));
     setPicked(new Set());
     list.reload();
     return r;
@@ -330,7 +330,7 @@ function TemplatesStep() {
                 <strong>{t.name}</strong>
                 {t.installed ? <span className="badge badge-ok">installed</span> : null}
                 <span className="setup-desc">
-                  {t.when}. {t.then}.
+                  <TemplateSummary t={t} />
                 </span>
                 {t.overlaps.length ? <span className="hint setup-desc">Also on this trigger: {t.overlaps.join(', ')}.</span> : null}
               </span>
@@ -353,24 +353,17 @@ function TemplatesStep() {
         <>
           <h3 id="setup-waiting-title">Waiting for something</h3>
           <p className="hint">
-            Not installed. Set up what each needs (the steps above, or Settings), then come back to this step (<a href="#/setup">Setup</a>) or install it from a terminal.
+            Not installed. Set up what each needs (the steps above, or Settings), then come back to this step (<a href="#/setup">Setup</a>), install it from the{' '}
+            <a href="#/workflows/templates">template gallery in Workflows</a> or from a terminal.
           </p>
           <ul className="setup-templates" aria-labelledby="setup-waiting-title">
             {waiting.map((t) => (
               <li key={t.id} data-testid={`setup-template-${t.id}`}>
                 <strong>{t.name}</strong>
                 <span className="setup-desc">
-                  {t.when}. {t.then}.
+                  <TemplateSummary t={t} />
                 </span>
-                <ul className="setup-needs" aria-label={`What ${t.name} waits for`}>
-                  {t.requirements
-                    .filter((r) => !r.met)
-                    .map((r) => (
-                      <li key={r.id}>
-                        Needs {r.label}: <span className="hint">{r.fix}</span>
-                      </li>
-                    ))}
-                </ul>
+                <TemplateNeeds t={t} unmetOnly label={`What ${t.name} waits for`} />
                 <span className="hint setup-desc">
                   Then: <code>npx baton templates install {t.id} --enable</code>
                 </span>

@@ -1,12 +1,14 @@
 /**
- * The Workflows page: the list, one workflow's detail, and the visual editor
- * (`#/workflows?wf=ID&edit=1`, a new one at `#/workflows?new=1`). The parts live
- * in ./workflows/.
+ * The Workflows page: the list, one workflow's detail, the template gallery
+ * (`#/workflows/templates`, an alias of `#/workflows?view=templates`: api/nav.ts) and the visual editor
+ * (`#/workflows?wf=ID&edit=1`, a new one at `#/workflows?new=1`, a copy of a template
+ * at `#/workflows?new=1&from=TEMPLATE`). The parts live in ./workflows/.
  */
 import { lazy, Suspense } from 'react';
 import { useHashQuery } from '../components/hashQuery';
 import { Loading } from '../components/ui';
 import { WorkflowDetail } from './workflows/Detail';
+import { TemplateGallery } from './workflows/Gallery';
 import { WorkflowList } from './workflows/List';
 import './workflows/workflows.css';
 
@@ -19,9 +21,10 @@ export function Workflows() {
   if (query.new === '1' || (query.wf && query.edit === '1')) {
     return (
       <Suspense fallback={<Loading label="Opening the editor…" />}>
-        <WorkflowEditor id={query.new === '1' ? null : (query.wf ?? null)} />
+        <WorkflowEditor id={query.new === '1' ? null : (query.wf ?? null)} from={query.new === '1' ? (query.from ?? null) : null} />
       </Suspense>
     );
   }
+  if (query.view === 'templates') return <TemplateGallery />;
   return query.wf ? <WorkflowDetail id={query.wf} onBack={() => open(null)} /> : <WorkflowList onOpen={open} />;
 }

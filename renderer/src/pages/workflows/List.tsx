@@ -6,6 +6,7 @@ import { hashWith } from '../../api/nav';
 import { useAction, useApi, useEvent } from '../../api/hooks';
 import { toApiError } from '../../api/errors';
 import { Card, EmptyState, ErrorPanel, Loading, PageHeader } from '../../components/ui';
+import { WorkflowTabs } from './Gallery';
 import { StatusBadge, parseJson, percent, shortTime, triggerText, useInterval, useThrottled } from './bits';
 
 // ---- the list ---------------------------------------------------------------
@@ -34,6 +35,7 @@ export function WorkflowList({ onOpen }: { onOpen: (id: string) => void }) {
           </>
         }
       />
+      <WorkflowTabs current="list" />
       <div className="stack">
         <EngineSwitch />
         {importing ? (

@@ -14,7 +14,7 @@ import { useHashQuery } from '../../../components/hashQuery';
 import { ErrorPanel, Loading, PageHeader } from '../../../components/ui';
 import { downloadJson, parseJson } from '../bits';
 import { Canvas } from './Canvas';
-import { arrange, definitionOf, draftFromDefinition, duplicateNode, emptyDraft, placeIssues, type Draft } from './model';
+import { arrange, copyOfTemplate, definitionOf, draftFromDefinition, duplicateNode, emptyDraft, placeIssues, type Draft } from './model';
 import { Palette } from './Palette';
 import { SidePanel } from './SidePanel';
 import { canRedo, canUndo } from './history';
@@ -24,7 +24,7 @@ import './editor.css';
 
 export const LEAVE_MESSAGE = 'This workflow has unsaved changes. Leave without saving them?';
 
-export function WorkflowEditor({ id }: { id: string | null }) {
+export function WorkflowEditor({ id, from = null }: { id: string | null; from?: string | null }) {
   const nodes = useApi('nodes.catalog', {});
   const events = useApi('events.catalog', {});
   const [store, setStore] = useState<EditorStore | null>(null);
@@ -38,6 +38,17 @@ export function WorkflowEditor({ id }: { id: string | null }) {
     let live = true;
     const make = (draft: Draft, saved: boolean, version: number | null, enabled: boolean | null) =>
       createEditorStore({ catalog: nodes.data!.nodes as NodeTypeInfo[], events: events.data!.events as EventTypeInfo[], draft, saved, version, enabled });
+    if (id === null && from) {
+      // Duplicate and edit: the template's workflow, not saved until the person saves it.
+      setLoadError(null);
+      Promise.all([call('templates.get', { id: from }), call('workflows.list', {})]).then(
+        ([t, wfs]) => live && setStore(make(copyOfTemplate(t.definition, wfs.workflows.map((w) => w.id)), false, null, null)),
+        (e: unknown) => live && setLoadError(toApiError(e)),
+      );
+      return () => {
+        live = false;
+      };
+    }
     if (id === null) {
       setStore(make(emptyDraft(), false, null, null));
       return;
@@ -57,7 +68,7 @@ export function WorkflowEditor({ id }: { id: string | null }) {
       live = false;
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps -- the store is replaced only when another workflow is opened
-  }, [id, nodes.data, events.data, nonce]);
+  }, [id, from, nodes.data, events.data, nonce]);
 
   const err = nodes.error ?? events.error ?? loadError;
   if (err && !store) {
@@ -65,7 +76,7 @@ export function WorkflowEditor({ id }: { id: string | null }) {
       <>
         <PageHeader title={id ? `Edit ${id}` : 'New workflow'} />
         <ErrorPanel
-          what={id ? `Could not open the workflow ${id}` : 'Could not load the node types'}
+          what={id ? `Could not open the workflow ${id}` : from && loadError ? `Could not open the template ${from}` : 'Could not load the node types'}
           error={err}
           onRetry={() => {
             nodes.reload();
@@ -93,7 +104,7 @@ export function WorkflowEditor({ id }: { id: string | null }) {
 
 function EditorView() {
   const store = useEditorStore();
-  const [, setQuery] = useHashQuery('workflows');
+  const [query, setQuery] = useHashQuery('workflows');
   const draft = useEditor((s) => s.history.present);
   const baseline = useEditor((s) => s.baseline);
   const stored = useEditor((s) => s.stored);
@@ -202,25 +213,25 @@ function EditorView() {
   const leave = () => {
     if (!mayLeave(null, (m) => window.confirm(m))) return;
     setLeaveGuard(null);
-    setQuery(stored ? { wf: baseline.id, edit: null, new: null } : { wf: null, edit: null, new: null });
+    setQuery(stored ? { wf: baseline.id, edit: null, new: null } : query.from ? { view: 'templates' } : { wf: null, edit: null, new: null });
   };
 
   const problemCount = issues.length;
   const placed = useMemo(() => placeIssues(draft, issues), [draft, issues]);
   const onCanvas = placed.byNode.size + (placed.trigger.length ? 1 : 0);
-  const title = stored ? `Edit ${baseline.name || baseline.id}` : 'New workflow';
+  const title = stored ? `Edit ${baseline.name || baseline.id}` : query.from ? `New workflow: ${baseline.name}` : 'New workflow';
 
   return (
     <div className="wf-editor">
       <a
-        href="#/workflows"
+        href={!stored && query.from ? '#/workflows?view=templates' : '#/workflows'}
         className="back-link"
         onClick={(e) => {
           e.preventDefault();
           leave();
         }}
       >
-        ← {stored ? `Back to ${baseline.name || baseline.id}` : 'All workflows'}
+        ← {stored ? `Back to ${baseline.name || baseline.id}` : query.from ? 'Templates' : 'All workflows'}
       </a>
       <PageHeader title={title} intro="Add steps from the list, connect them on the canvas, and set each one in the panel. Test it with sample data, then save: each save is a new version." />
       <div className="ed-toolbar" role="toolbar" aria-label="Editor">

@@ -93,6 +93,16 @@ export function draftFromDefinition(def: unknown): Draft {
   return missing ? arrange(draft) : draft;
 }
 
+/** A template's workflow as a new, unsaved workflow: its id and name marked as a copy (an id no workflow has). */
+export function copyOfTemplate(definition: unknown, taken: Iterable<string>): Draft {
+  const d = draftFromDefinition(definition);
+  const ids = new Set(taken);
+  const base = `${d.id || 'template'}-copy`;
+  let id = base;
+  for (let n = 2; ids.has(id); n++) id = `${base}-${n}`;
+  return { ...d, id, name: `${d.name || d.id} (copy)` };
+}
+
 /** The definition the validator, a test run and save get. */
 export function definitionOf(d: Draft): Record<string, unknown> {
   return {
