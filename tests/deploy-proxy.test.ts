@@ -274,6 +274,12 @@ describe('docs/server.md recipe: baton.service behind resources/deploy/nginx.con
     expect(bad.stderr).toMatch(/Unknown key .NoNewPrivilege/);
   });
 
+  it('docs/server.md quotes both files whole, as shipped', () => {
+    const doc = readFileSync(join(ROOT, 'docs', 'server.md'), 'utf8');
+    const blocks = [...doc.matchAll(/^ {3}```(ini|nginx)\n([\s\S]*?)^ {3}```$/gm)].map((m) => m[2]!.replace(/^ {3}/gm, ''));
+    expect(blocks).toEqual([readFileSync(UNIT, 'utf8'), readFileSync(SITE, 'utf8')]);
+  });
+
   it('plain http on the proxy only redirects to https', async () => {
     const r = await new Promise<Answer>((ok, fail) => {
       const req = httpRequest({ host: '127.0.0.1', port: httpPort, path: '/api/v1/system.info?x=1', headers: { host: NAME } }, (res) => {
