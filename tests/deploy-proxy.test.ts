@@ -15,6 +15,7 @@ import { request as httpRequest } from 'node:http';
 import { Agent, request as httpsRequest } from 'node:https';
 import { createServer, type AddressInfo, type LookupFunction } from 'node:net';
 import { join, resolve } from 'node:path';
+import { chromium } from '@playwright/test';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyBuiltApp, type BuiltApp } from './support/built-app';
@@ -165,6 +166,9 @@ describe('docs/server.md recipe: baton.service behind resources/deploy/nginx.con
       '-addext', `subjectAltName=DNS:${NAME},DNS:localhost`, '-keyout', key, '-out', cert], { stdio: 'pipe' });
     ca = readFileSync(cert, 'utf8');
     agent = new Agent({ ca, lookup: lookupName, keepAlive: false });
+
+    // The web UI too (copyBuiltApp takes the CLI only), copied under the build lock.
+    execFileSync('flock', ['/tmp/baton-build.lock', 'cp', '-R', join(ROOT, 'out', 'renderer'), join(app.dir, 'out', 'renderer')]);
 
     // The key file of the encrypted secrets file, made as the unit's comment says.
     const keyfile = join(tmp.dir, 'etc', 'secrets.key');
@@ -364,12 +368,45 @@ describe('docs/server.md recipe: baton.service behind resources/deploy/nginx.con
     expect(over.status).toBe(413);
   });
 
+  it('the web UI opens in Chromium over https through the proxy: its API calls pass the Origin check and its event socket is wss', async () => {
+    const chromiumPath = process.env.BATON_CHROMIUM ?? '/usr/bin/chromium';
+    // Trust exactly the test certificate (by its public key), as a browser trusts Let's Encrypt's.
+    const spki = execFileSync('sh', ['-c', 'openssl x509 -pubkey -noout -in "$1" | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64', 'sh', join(tmp.dir, 'fullchain.pem')]).toString().trim();
+    const browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', `--host-resolver-rules=MAP ${NAME} 127.0.0.1`, `--ignore-certificate-errors-spki-list=${spki}`],
+    });
+    try {
+      const page = await browser.newPage();
+      // What TLS behind a proxy could break: a CSP refusal, mixed content, a blocked socket.
+      const problems: string[] = [];
+      page.on('console', (m) => /refused|mixed content|blocked|websocket/i.test(m.text()) && problems.push(m.text()));
+      const apiAnswers: number[] = [];
+      page.on('response', (r) => r.url().includes('/api/v1/') && apiAnswers.push(r.status()));
+      const frames: string[] = [];
+      const socket = page.waitForEvent('websocket');
+      await page.goto(`https://${NAME}:${tlsPort}/#token=${token}`);
+      const ws = await socket;
+      ws.on('framereceived', (f) => frames.push(String(f.payload)));
+      expect(ws.url()).toBe(`wss://${NAME}:${tlsPort}/api/v1/events`);
+      await until(() => apiAnswers.length > 0, 'the UI to call the API');
+      expect((await api('settings.set', { key: 'ai.model', value: 'claude-seen-in-browser' })).status).toBe(200);
+      await until(() => frames.some((f) => f.includes('settings.changed')), 'an event in the browser');
+      expect(apiAnswers.filter((s) => s !== 200), apiAnswers.join(' ')).toEqual([]);
+      expect(problems).toEqual([]);
+      expect(ws.isClosed()).toBe(false);
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
+
   it("a desktop host's window attaches to the proxied server over https (Settings > Connections) and shows its data and events", async () => {
     const data = join(tmp.dir, 'laptop');
     const keyfile = join(tmp.dir, 'laptop.key');
     expect(spawnSync(process.execPath, [app.bin, 'secrets', 'keyfile', keyfile], { cwd: app.dir, env: { ...process.env, BATON_DATA_DIR: data }, encoding: 'utf8' }).status).toBe(0);
     // The laptop trusts the test CA the way a machine trusts Let's Encrypt's.
     const laptop = await serveAsUnit(data, keyfile, [], { NODE_EXTRA_CA_CERTS: join(tmp.dir, 'fullchain.pem') });
+    expect((await api('settings.set', { key: 'ai.model', value: 'claude-through-nginx' })).status).toBe(200);
     const attached = await local(laptop.port, laptop.token, 'connection.attach', { url: `https://localhost:${tlsPort}`, token });
     expect(attached.status, JSON.stringify(attached.json)).toBe(200);
     expect(attached.json.result).toMatchObject({ mode: 'remote', url: `https://localhost:${tlsPort}` });
