@@ -1,0 +1,432 @@
+/**
+ * The server recipe of docs/server.md, run for real: resources/deploy/nginx.conf
+ * in Debian's nginx (only ports, certificate and temp paths substituted) with a
+ * self-signed certificate, in front of the built `baton serve` started with the
+ * arguments and environment of resources/deploy/baton.service. Over https
+ * through the proxy: the API with and without the token, Host and Origin
+ * checks, the event WebSocket, a public form post, the body limit, the
+ * X-Forwarded-For the proxy sets, and a second `baton serve` attaching its
+ * window to the proxied server (Settings > Connections). The unit file is
+ * checked with `systemd-analyze verify`.
+ */
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chownSync, existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { Agent, request as httpsRequest } from 'node:https';
+import { createServer, type AddressInfo, type LookupFunction } from 'node:net';
+import { join, resolve } from 'node:path';
+import { chromium } from '@playwright/test';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyBuiltApp, type BuiltApp } from './support/built-app';
+import { tempDir } from './helpers';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const UNIT = join(ROOT, 'resources', 'deploy', 'baton.service');
+const SITE = join(ROOT, 'resources', 'deploy', 'nginx.conf');
+const NGINX = '/usr/sbin/nginx';
+/** The proxy's public name in the test (the recipe's baton.example.com). */
+const NAME = 'baton.test';
+
+/** A systemd unit as sections of keys, each key with every value it was given (in order). */
+export function parseUnit(text: string): Map<string, Map<string, string[]>> {
+  const sections = new Map<string, Map<string, string[]>>();
+  let current: Map<string, string[]> | null = null;
+  for (const [i, raw] of text.split('\n').entries()) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#') || line.startsWith(';')) continue;
+    const head = /^\[([A-Za-z]+)\]$/.exec(line);
+    if (head) {
+      current = new Map();
+      sections.set(head[1]!, current);
+      continue;
+    }
+    const kv = /^([A-Za-z][A-Za-z0-9]*)=(.*)$/.exec(line);
+    if (!kv || !current) throw new Error(`line ${i + 1} is not "Key=value" inside a [Section]: ${raw}`);
+    current.set(kv[1]!, [...(current.get(kv[1]!) ?? []), kv[2]!]);
+  }
+  return sections;
+}
+
+async function until<T>(probe: () => T | Promise<T>, what: string, ms = 30_000): Promise<NonNullable<T>> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.on('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => ok(port));
+    });
+  });
+}
+
+/** NAME resolves to this machine (no DNS here); everything else as usual. */
+const lookupName = ((hostname: string, options: { all?: boolean }, cb: (...a: unknown[]) => void) => {
+  if (hostname !== NAME) throw new Error(`unexpected host ${hostname}`);
+  if (options.all) cb(null, [{ address: '127.0.0.1', family: 4 }]);
+  else cb(null, '127.0.0.1', 4);
+}) as unknown as LookupFunction;
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+describe('docs/server.md recipe: baton.service behind resources/deploy/nginx.conf (real nginx, TLS)', () => {
+  let app: BuiltApp;
+  let tmp: { dir: string; cleanup: () => void };
+  let ca: string;
+  let agent: Agent;
+  const children: ChildProcess[] = [];
+  let batonPort = 0;
+  let tlsPort = 0;
+  let httpPort = 0;
+  let token = '';
+  let unit: Map<string, Map<string, string[]>>;
+  let nginxLog = '';
+
+  /** A request to the proxy over https, as a client on the internet makes it (SNI and Host NAME). */
+  function viaProxy(path: string, o: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<Answer> {
+    return new Promise((ok, fail) => {
+      const req = httpsRequest({ host: NAME, servername: NAME, port: tlsPort, path, method: o.method ?? 'GET', agent, headers: o.headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => ok({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+      });
+      req.on('error', fail);
+      req.end(o.body);
+    });
+  }
+
+  const api = (op: string, input: unknown, headers: Record<string, string> = { authorization: `Bearer ${token}` }) =>
+    viaProxy(`/api/v1/${op}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(input) });
+
+  /** The loopback API of a `baton serve` (what `npx baton …` on the server itself reaches). */
+  function local(port: number, tok: string, op: string, input: unknown): Promise<{ status: number; json: { result?: unknown; error?: { message: string } } }> {
+    return new Promise((ok, fail) => {
+      const req = httpRequest({ host: '127.0.0.1', port, path: `/api/v1/${op}`, method: 'POST', headers: { authorization: `Bearer ${tok}`, 'content-type': 'application/json' } }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => ok({ status: res.statusCode ?? 0, json: JSON.parse(body) as { result?: unknown } }));
+      });
+      req.on('error', fail);
+      req.end(JSON.stringify(input));
+    });
+  }
+
+  /** `baton serve` as the unit starts it: its ExecStart and Environment, with the test's paths and ports. */
+  async function serveAsUnit(data: string, keyfile: string, extraArgs: string[], extraEnv: Record<string, string>): Promise<{ child: ChildProcess; port: number; token: string }> {
+    const service = unit.get('Service')!;
+    const [exe, script, ...args] = service.get('ExecStart')![0]!.split(/\s+/);
+    expect(exe).toBe('/usr/bin/node');
+    expect(script).toBe(`${service.get('WorkingDirectory')![0]}/bin/baton.js`);
+    const argv = [app.bin, '--json', ...args.map((a) => (a === '4717' ? '0' : a.replace('baton.example.com', NAME))), ...extraArgs];
+    const env: NodeJS.ProcessEnv = {};
+    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('BATON_')) env[k] = v;
+    for (const line of service.get('Environment') ?? []) {
+      const [k, ...v] = line.split('=');
+      env[k!] = v.join('=').replace('/var/lib/baton', data).replace('/etc/baton/secrets.key', keyfile);
+    }
+    const child = spawn(process.execPath, argv, { cwd: app.dir, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let out = '';
+    let err = '';
+    child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+    const started = await new Promise<{ url: string }>((ok, fail) => {
+      child.stdout!.on('data', (c: Buffer) => {
+        out += c.toString();
+        const line = out.split('\n').find((l) => l.startsWith('{'));
+        if (line && out.includes('\n')) ok(JSON.parse(line) as { url: string });
+      });
+      child.on('exit', (code) => fail(new Error(`baton serve exited ${code}: ${err}`)));
+    });
+    return { child, port: Number(new URL(started.url).port), token: readFileSync(join(data, 'server-token'), 'utf8').trim() };
+  }
+
+  beforeAll(async () => {
+    if (!existsSync(NGINX)) throw new Error(`${NGINX} is missing: apt-get install nginx (.ci/run installs it)`);
+    app = copyBuiltApp('deploy-proxy');
+    tmp = tempDir('baton-deploy-');
+    unit = parseUnit(readFileSync(UNIT, 'utf8'));
+
+    // A self-signed certificate for the proxy's names (what certbot gives in the recipe).
+    const cert = join(tmp.dir, 'fullchain.pem');
+    const key = join(tmp.dir, 'privkey.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', `/CN=${NAME}`,
+      '-addext', `subjectAltName=DNS:${NAME},DNS:localhost`, '-keyout', key, '-out', cert], { stdio: 'pipe' });
+    ca = readFileSync(cert, 'utf8');
+    agent = new Agent({ ca, lookup: lookupName, keepAlive: false });
+
+    // The web UI too (copyBuiltApp takes the CLI only), copied under the build lock.
+    execFileSync('flock', ['/tmp/baton-build.lock', 'cp', '-R', join(ROOT, 'out', 'renderer'), join(app.dir, 'out', 'renderer')]);
+
+    // The key file of the encrypted secrets file, made as the unit's comment says.
+    const keyfile = join(tmp.dir, 'etc', 'secrets.key');
+    mkdirSync(join(tmp.dir, 'etc'), { mode: 0o700 });
+    const data = join(tmp.dir, 'var-lib-baton');
+    const made = spawnSync(process.execPath, [app.bin, 'secrets', 'keyfile', keyfile], { cwd: app.dir, env: { ...process.env, BATON_DATA_DIR: data }, encoding: 'utf8' });
+    expect(made.status, made.stderr).toBe(0);
+
+    // Baton as the unit runs it (plus `localhost` for the window's attach below: no DNS for NAME in a child).
+    const remote = await serveAsUnit(data, keyfile, ['--allow-host', 'localhost'], {});
+    batonPort = remote.port;
+    token = remote.token;
+
+    // nginx: the site file as shipped, in a minimal main config of its own, unprivileged.
+    tlsPort = await freePort();
+    httpPort = await freePort();
+    const ngx = join(tmp.dir, 'nginx');
+    mkdirSync(join(ngx, 'tmp'), { recursive: true });
+    mkdirSync(join(ngx, 'acme'), { recursive: true });
+    const site = readFileSync(SITE, 'utf8')
+      .replace('/etc/letsencrypt/live/baton.example.com/fullchain.pem', cert)
+      .replace('/etc/letsencrypt/live/baton.example.com/privkey.pem', key)
+      .replace('root /var/www/letsencrypt;', `root ${join(ngx, 'acme')};`)
+      .replace(/^\s*listen \[::\]:(80|443)[^;]*;\n/gm, '')
+      .replace(/listen 80;/, `listen 127.0.0.1:${httpPort};`)
+      .replace(/listen 443 /, `listen 127.0.0.1:${tlsPort} `)
+      .replace('proxy_pass http://127.0.0.1:4717;', `proxy_pass http://127.0.0.1:${batonPort};`)
+      .replaceAll('baton.example.com', NAME);
+    expect(site.replace(/#.*$/gm, '')).not.toMatch(/4717|letsencrypt|example\.com|listen 80;|listen 443 /);
+    writeFileSync(join(ngx, 'site.conf'), site);
+    const t = (n: string) => join(ngx, 'tmp', n);
+    writeFileSync(
+      join(ngx, 'nginx.conf'),
+      [
+        `pid ${join(ngx, 'nginx.pid')};`,
+        `error_log ${join(ngx, 'error.log')} warn;`,
+        'worker_processes 1;',
+        'events { worker_connections 256; }',
+        'http {',
+        `  access_log ${join(ngx, 'access.log')};`,
+        `  client_body_temp_path ${t('body')}; proxy_temp_path ${t('proxy')}; fastcgi_temp_path ${t('fastcgi')}; uwsgi_temp_path ${t('uwsgi')}; scgi_temp_path ${t('scgi')};`,
+        `  include ${join(ngx, 'site.conf')};`,
+        '}',
+      ].join('\n'),
+    );
+    // As root (a container), run nginx as nobody: it needs no privilege for these ports and files.
+    const asRoot = process.getuid?.() === 0;
+    const nobody = asRoot ? Number(execFileSync('id', ['-u', 'nobody']).toString().trim()) : undefined;
+    const nogroup = asRoot ? Number(execFileSync('id', ['-g', 'nobody']).toString().trim()) : undefined;
+    if (asRoot) {
+      const own = (p: string) => {
+        chownSync(p, nobody!, nogroup!);
+        for (const e of readdirSync(p, { withFileTypes: true })) (e.isDirectory() ? own : (f: string) => chownSync(f, nobody!, nogroup!))(join(p, e.name));
+      };
+      own(ngx);
+      chownSync(tmp.dir, nobody!, nogroup!);
+      chownSync(key, nobody!, nogroup!);
+      chownSync(cert, nobody!, nogroup!);
+    }
+    const test = spawnSync(NGINX, ['-t', '-p', `${ngx}/`, '-e', join(ngx, 'error.log'), '-c', join(ngx, 'nginx.conf')], { encoding: 'utf8', uid: nobody, gid: nogroup });
+    expect(test.status, test.stderr).toBe(0);
+    const nginx = spawn(NGINX, ['-p', `${ngx}/`, '-e', join(ngx, 'error.log'), '-c', join(ngx, 'nginx.conf'), '-g', 'daemon off;'], { stdio: ['ignore', 'pipe', 'pipe'], uid: nobody, gid: nogroup });
+    children.push(nginx);
+    nginx.stderr!.on('data', (c: Buffer) => (nginxLog += c.toString()));
+    let exited = false;
+    nginx.on('exit', () => (exited = true));
+    await until(async () => {
+      if (exited) throw new Error(`nginx exited: ${nginxLog}${existsSync(join(ngx, 'error.log')) ? readFileSync(join(ngx, 'error.log'), 'utf8') : ''}`);
+      return viaProxy('/api/v1/system.info', { method: 'POST' }).then((r) => r.status === 401, () => false);
+    }, 'nginx to answer on its TLS port');
+
+    // The public address, as Settings > Server and public address sets it.
+    const set = await local(batonPort, token, 'settings.set', { key: 'server.publicUrl', value: `https://${NAME}:${tlsPort}` });
+    expect(set.status).toBe(200);
+  }, 180_000);
+
+  afterAll(async () => {
+    for (const c of children.reverse()) {
+      if (c.exitCode !== null || c.signalCode !== null) continue;
+      const gone = new Promise((r) => c.on('exit', r));
+      c.kill('SIGTERM');
+      await gone;
+    }
+    agent?.destroy();
+    tmp?.cleanup();
+    app?.remove();
+  }, 30_000);
+
+  it('systemd-analyze verify accepts baton.service (and reports a misspelled key, so the check can fail)', () => {
+    const service = unit.get('Service')!;
+    expect(service.get('Restart')).toEqual(['on-failure']);
+    expect(service.get('NoNewPrivileges')).toEqual(['yes']);
+    expect(service.get('ProtectSystem')).toEqual(['strict']);
+    expect(service.get('ReadWritePaths')).toEqual(['/var/lib/baton']);
+    expect(service.get('Environment')).toContain('BATON_DATA_DIR=/var/lib/baton');
+    const analyze = spawnSync('sh', ['-c', 'command -v systemd-analyze'], { encoding: 'utf8' });
+    if (analyze.status !== 0) return; // no systemd tools here: the parser above checked the keys.
+    const verify = (text: string) => {
+      const f = join(tmp.dir, 'baton.service');
+      writeFileSync(f, text);
+      return spawnSync('systemd-analyze', ['verify', f], { encoding: 'utf8' });
+    };
+    const good = verify(readFileSync(UNIT, 'utf8'));
+    expect(good.status, good.stderr).toBe(0);
+    expect(good.stderr.trim()).toBe('');
+    const bad = verify(readFileSync(UNIT, 'utf8').replace('NoNewPrivileges=yes', 'NoNewPrivilege=yes'));
+    expect(bad.stderr).toMatch(/Unknown key .NoNewPrivilege/);
+  });
+
+  it('docs/server.md quotes both files whole, as shipped', () => {
+    const doc = readFileSync(join(ROOT, 'docs', 'server.md'), 'utf8');
+    const blocks = [...doc.matchAll(/^ {3}```(ini|nginx)\n([\s\S]*?)^ {3}```$/gm)].map((m) => m[2]!.replace(/^ {3}/gm, ''));
+    expect(blocks).toEqual([readFileSync(UNIT, 'utf8'), readFileSync(SITE, 'utf8')]);
+  });
+
+  it('plain http on the proxy only redirects to https', async () => {
+    const r = await new Promise<Answer>((ok, fail) => {
+      const req = httpRequest({ host: '127.0.0.1', port: httpPort, path: '/api/v1/system.info?x=1', headers: { host: NAME } }, (res) => {
+        res.resume();
+        res.on('end', () => ok({ status: res.statusCode ?? 0, headers: res.headers, body: '' }));
+      });
+      req.on('error', fail);
+      req.end();
+    });
+    expect(r.status).toBe(301);
+    expect(r.headers.location).toBe(`https://${NAME}/api/v1/system.info?x=1`);
+  });
+
+  it('the API answers over https with the token, and refuses without it, for another Host, or from another site', async () => {
+    const ok = await api('system.info', {});
+    expect(ok.status).toBe(200);
+    expect(JSON.parse(ok.body).result.host).toBe('server');
+    expect(ok.headers['strict-transport-security']).toBe('max-age=31536000');
+    const none = await api('system.info', {}, {});
+    expect(none.status).toBe(401);
+    expect(none.body).not.toContain(token);
+    expect((await api('system.info', {}, { authorization: 'Bearer wrong' })).status).toBe(401);
+    // nginx passes any Host on: Baton's own check still refuses a name it was not given.
+    expect((await api('system.info', {}, { authorization: `Bearer ${token}`, host: 'evil.example' })).status).toBe(403);
+    // The public address's origin is this server's; another site's is not.
+    expect((await api('system.info', {}, { authorization: `Bearer ${token}`, origin: `https://${NAME}:${tlsPort}` })).status).toBe(200);
+    expect((await api('system.info', {}, { authorization: `Bearer ${token}`, origin: 'https://evil.example' })).status).toBe(403);
+  });
+
+  it('the event WebSocket connects through the proxy (wss) and receives events; a wrong token is refused', async () => {
+    const ws = new WebSocket(`wss://${NAME}:${tlsPort}/api/v1/events`, [`baton.${token}`], { ca, lookup: lookupName });
+    const messages: { event: string; payload: unknown }[] = [];
+    ws.on('message', (m: Buffer) => messages.push(JSON.parse(m.toString()) as { event: string; payload: unknown }));
+    await new Promise((ok, fail) => {
+      ws.once('open', ok);
+      ws.once('error', fail);
+    });
+    expect(ws.protocol).toBe(`baton.${token}`);
+    expect((await api('settings.set', { key: 'ai.model', value: 'claude-through-nginx' })).status).toBe(200);
+    await until(() => messages.some((m) => m.event === 'settings.changed' && JSON.stringify(m.payload).includes('ai.model')), 'settings.changed through the proxy');
+    ws.close();
+
+    const refused = new WebSocket(`wss://${NAME}:${tlsPort}/api/v1/events`, ['baton.wrong'], { ca, lookup: lookupName });
+    const status = await new Promise<number>((ok) => {
+      refused.once('unexpected-response', (_req, res) => ok(res.statusCode ?? 0));
+      refused.once('open', () => ok(101));
+      refused.once('error', () => undefined);
+    });
+    expect(status).toBe(401);
+    refused.terminate();
+  });
+
+  it('a public form post works through the proxy, and a visitor cannot pick its rate-limit address with X-Forwarded-For', async () => {
+    expect((await api('forms.save', { slug: 'desk', name: 'Desk', fields: { email: 'email' }, tags: [] })).status).toBe(200);
+    const post = (i: number) =>
+      viaProxy('/hooks/forms/desk', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: 'https://site.example', 'x-forwarded-for': `203.0.113.${i}` },
+        body: JSON.stringify({ email: `lead${i}@example.com` }),
+      });
+    const first = await post(0);
+    expect(first.status, first.body).toBe(200);
+    expect(JSON.parse(first.body)).toEqual({ ok: true });
+    const found = await api('contacts.list', { search: 'lead0@example.com' });
+    expect(JSON.parse(found.body).result.total).toBe(1);
+    // 5 at once (10 a minute) per address: nginx replaces the visitor's X-Forwarded-For with the
+    // address it saw, so the posts after the fifth are refused whatever address each one claims
+    // (were the claimed addresses believed, each would have a full bucket of its own).
+    const rest: Answer[] = [];
+    for (let i = 1; i < 8; i++) rest.push(await post(i));
+    expect(rest.slice(0, 4).map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    const refused = rest.find((r) => r.status === 429);
+    expect(refused, rest.map((r) => r.status).join(' ')).toBeDefined();
+    expect(JSON.parse(refused!.body).error.message).toContain('from your address');
+  });
+
+  it("the proxy's body limit is Baton's: 1 MiB passes, one byte more is refused", async () => {
+    const mib = 1024 * 1024;
+    const fits = await viaProxy('/api/v1/system.info', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' + ' '.repeat(mib - 2) });
+    expect(fits.status, fits.body.slice(0, 200)).toBe(200);
+    const over = await viaProxy('/api/v1/system.info', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' + ' '.repeat(mib - 1) });
+    expect(over.status).toBe(413);
+  });
+
+  it('the web UI opens in Chromium over https through the proxy: its API calls pass the Origin check and its event socket is wss', async () => {
+    const chromiumPath = process.env.BATON_CHROMIUM ?? '/usr/bin/chromium';
+    // Trust exactly the test certificate (by its public key), as a browser trusts Let's Encrypt's.
+    const spki = execFileSync('sh', ['-c', 'openssl x509 -pubkey -noout -in "$1" | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64', 'sh', join(tmp.dir, 'fullchain.pem')]).toString().trim();
+    const browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', `--host-resolver-rules=MAP ${NAME} 127.0.0.1`, `--ignore-certificate-errors-spki-list=${spki}`],
+    });
+    try {
+      const page = await browser.newPage();
+      // What TLS behind a proxy could break: a CSP refusal, mixed content, a blocked socket.
+      const problems: string[] = [];
+      page.on('console', (m) => /refused|mixed content|blocked|websocket/i.test(m.text()) && problems.push(m.text()));
+      const apiAnswers: number[] = [];
+      page.on('response', (r) => r.url().includes('/api/v1/') && apiAnswers.push(r.status()));
+      const frames: string[] = [];
+      const socket = page.waitForEvent('websocket');
+      await page.goto(`https://${NAME}:${tlsPort}/#token=${token}`);
+      const ws = await socket;
+      ws.on('framereceived', (f) => frames.push(String(f.payload)));
+      expect(ws.url()).toBe(`wss://${NAME}:${tlsPort}/api/v1/events`);
+      await until(() => apiAnswers.length > 0, 'the UI to call the API');
+      expect((await api('settings.set', { key: 'ai.model', value: 'claude-seen-in-browser' })).status).toBe(200);
+      await until(() => frames.some((f) => f.includes('settings.changed')), 'an event in the browser');
+      expect(apiAnswers.filter((s) => s !== 200), apiAnswers.join(' ')).toEqual([]);
+      expect(problems).toEqual([]);
+      expect(ws.isClosed()).toBe(false);
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
+
+  it("a desktop host's window attaches to the proxied server over https (Settings > Connections) and shows its data and events", async () => {
+    const data = join(tmp.dir, 'laptop');
+    const keyfile = join(tmp.dir, 'laptop.key');
+    expect(spawnSync(process.execPath, [app.bin, 'secrets', 'keyfile', keyfile], { cwd: app.dir, env: { ...process.env, BATON_DATA_DIR: data }, encoding: 'utf8' }).status).toBe(0);
+    // The laptop trusts the test CA the way a machine trusts Let's Encrypt's.
+    const laptop = await serveAsUnit(data, keyfile, [], { NODE_EXTRA_CA_CERTS: join(tmp.dir, 'fullchain.pem') });
+    expect((await api('settings.set', { key: 'ai.model', value: 'claude-through-nginx' })).status).toBe(200);
+    const attached = await local(laptop.port, laptop.token, 'connection.attach', { url: `https://localhost:${tlsPort}`, token });
+    expect(attached.status, JSON.stringify(attached.json)).toBe(200);
+    expect(attached.json.result).toMatchObject({ mode: 'remote', url: `https://localhost:${tlsPort}` });
+    // Operations go to the server behind nginx.
+    const model = await local(laptop.port, laptop.token, 'settings.get', {});
+    expect(model.status, JSON.stringify(model.json)).toBe(200);
+    expect((model.json.result as { settings: Record<string, unknown> }).settings['ai.model']).toBe('claude-through-nginx');
+    // And its events come back through nginx's WebSocket to the laptop's window.
+    const ws = new WebSocket(`ws://127.0.0.1:${laptop.port}/api/v1/events`, [`baton.${laptop.token}`]);
+    const messages: string[] = [];
+    ws.on('message', (m: Buffer) => messages.push(m.toString()));
+    await new Promise((ok, fail) => {
+      ws.once('open', ok);
+      ws.once('error', fail);
+    });
+    await until(async () => JSON.stringify((await local(laptop.port, laptop.token, 'connection.get', {})).json.result).includes('"state":"connected"'), 'the link to connect');
+    expect((await api('settings.set', { key: 'ai.model', value: 'claude-set-on-server' })).status).toBe(200);
+    await until(() => messages.some((m) => m.includes('settings.changed') && m.includes('ai.model')), 'the server event relayed to the laptop');
+    const after = await local(laptop.port, laptop.token, 'settings.get', {});
+    expect((after.json.result as { settings: Record<string, unknown> }).settings['ai.model']).toBe('claude-set-on-server');
+    ws.close();
+  });
+});
