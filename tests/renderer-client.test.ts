@@ -17,7 +17,7 @@ import { bridgeError } from '../electron/preload/bridge';
 import { boot, call, signIn, signOut, useSession, type StorageLike } from '../renderer/src/api/client';
 import { connectionStore } from '../renderer/src/api/connection';
 import { normalizeToken, takeHashToken, tokenProblem } from '../renderer/src/api/token';
-import { hashOf, hashParams, hashShowsPage, hashWith, pageFromHash, PAGES } from '../renderer/src/api/nav';
+import { hashOf, hashParams, hashShowsPage, hashWith, pageFromHash, PAGES, subPathFromHash } from '../renderer/src/api/nav';
 import { fieldErrorsFromIssues, secretNameProblem, validateSecretForm } from '../renderer/src/api/secretForm';
 import { openTestCore } from './helpers';
 
@@ -158,7 +158,7 @@ describe('connection state', () => {
 
 describe('navigation and the secret form', () => {
   it('maps hashes to pages, unknown to the dashboard', () => {
-    expect(PAGES.map((p) => p.label)).toEqual(['Dashboard', 'Approvals', 'Workflows', 'Runs', 'Contacts', 'Pipeline', 'Sequences', 'Billing', 'Documents', 'Settings', 'Setup']);
+    expect(PAGES.map((p) => p.label)).toEqual(['Dashboard', 'Approvals', 'Workflows', 'Runs', 'Contacts', 'Pipeline', 'Tasks', 'Sequences', 'Billing', 'Documents', 'Settings', 'Setup', 'Escalations']);
     for (const p of PAGES) expect(pageFromHash(hashOf(p.id))).toBe(p.id);
     expect(pageFromHash('#/nope')).toBe('dashboard');
     expect(pageFromHash('')).toBe('dashboard');
@@ -170,7 +170,12 @@ describe('navigation and the secret form', () => {
     expect(hashWith('contacts', {})).toBe('#/contacts');
     expect(hashShowsPage('#/contacts?id=12', 'contacts')).toBe(true);
     expect(hashShowsPage('#/contactsx', 'contacts')).toBe(false);
-    expect(hashShowsPage('#/contacts/x', 'contacts')).toBe(false);
+    expect(hashShowsPage('#/contacts/x', 'contacts')).toBe(true);
+    expect(hashShowsPage('#/contactsx/y', 'contacts')).toBe(false);
+    expect(subPathFromHash('#/settings/wordpress')).toBe('wordpress');
+    expect(subPathFromHash('#/settings/e%2Dmail?x=1')).toBe('e-mail');
+    expect(subPathFromHash('#/settings')).toBeNull();
+    expect(subPathFromHash('#/settings?x=1')).toBeNull();
   });
 
   it('validates names with the same rule as the server', () => {
