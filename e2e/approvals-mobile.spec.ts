@@ -8,6 +8,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from '@playwright/test';
 import type { Approval } from '../shared/api';
 import { expect, test } from './fixtures';
@@ -103,6 +104,9 @@ test('at 390 px on a touch screen: list, then detail with Back; Approve in view 
   for (const name of [/^Approve/, /^Edit/, /^Reject/]) await expect(detail.getByRole('button', { name })).toBeInViewport({ ratio: 1 });
   await expect(approve).toHaveAccessibleName('Approve');
   await page.screenshot({ path: join(SHOTS, 'approvals-390-detail.png') });
+  // The detail with its bar passes axe too (the a11y spec sees the list view at this width).
+  const axe = await new AxeBuilder({ page }).analyze();
+  expect(axe.violations.filter((v) => v.impact === 'critical' || v.impact === 'serious').map((v) => `${v.id} at ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`)).toEqual([]);
   // Still there at the end of the draft, above the tab bar.
   await page.mouse.wheel(0, 4000);
   await expect.poll(async () => (await layout(page)).scrollY).toBeGreaterThan(500);
