@@ -17,8 +17,9 @@ import { bridgeError } from '../electron/preload/bridge';
 import { boot, call, signIn, signOut, useSession, type StorageLike } from '../renderer/src/api/client';
 import { connectionStore } from '../renderer/src/api/connection';
 import { normalizeToken, takeHashToken, tokenProblem } from '../renderer/src/api/token';
-import { hashOf, hashParams, hashShowsPage, hashWith, pageFromHash, PAGES } from '../renderer/src/api/nav';
+import { hashOf, hashParams, hashShowsPage, hashWith, pageFromHash, PAGES, subPathFromHash } from '../renderer/src/api/nav';
 import { fieldErrorsFromIssues, secretNameProblem, validateSecretForm } from '../renderer/src/api/secretForm';
+import { SETTINGS_SECTIONS, sectionFromHash } from '../renderer/src/pages/settings/sections';
 import { openTestCore } from './helpers';
 
 describe('error mapping', () => {
@@ -170,7 +171,17 @@ describe('navigation and the secret form', () => {
     expect(hashWith('contacts', {})).toBe('#/contacts');
     expect(hashShowsPage('#/contacts?id=12', 'contacts')).toBe(true);
     expect(hashShowsPage('#/contactsx', 'contacts')).toBe(false);
-    expect(hashShowsPage('#/contacts/x', 'contacts')).toBe(false);
+    expect(hashShowsPage('#/contacts/x', 'contacts')).toBe(true);
+    expect(hashShowsPage('#/contactsx/y', 'contacts')).toBe(false);
+    expect(subPathFromHash('#/settings/wordpress')).toBe('wordpress');
+    expect(subPathFromHash('#/settings/e%2Dmail?x=1')).toBe('e-mail');
+    expect(subPathFromHash('#/settings')).toBeNull();
+    expect(subPathFromHash('#/settings?x=1')).toBeNull();
+    // Settings sections: a known section from the address, anything else none.
+    expect(sectionFromHash('#/settings/wordpress')).toBe('wordpress');
+    expect(sectionFromHash('#/settings/nope')).toBeNull();
+    expect(sectionFromHash('#/settings')).toBeNull();
+    expect(new Set(SETTINGS_SECTIONS.map((x) => x.id)).size).toBe(SETTINGS_SECTIONS.length);
   });
 
   it('validates names with the same rule as the server', () => {

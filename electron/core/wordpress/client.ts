@@ -10,8 +10,9 @@
  */
 import { createHash } from 'node:crypto';
 import { marked } from 'marked';
+import { WORDPRESS_PASSWORD_SECRET } from '../../../shared/contract/wordpress';
 
-export const WP_PASSWORD_SECRET = 'WORDPRESS_APP_PASSWORD';
+export const WP_PASSWORD_SECRET = WORDPRESS_PASSWORD_SECRET;
 
 export interface WpConfig {
   siteUrl: string;

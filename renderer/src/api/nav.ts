@@ -64,9 +64,18 @@ export function aliasOf(hash: string): string | null {
   return extra ? `${target}&${extra}` : target;
 }
 
-/** Whether the address already shows `page` (with or without a query), so it needs no rewrite. */
+/**
+ * Whether the address already shows `page` (with or without a query, or a part of it such as
+ * `#/settings/wordpress`), so it needs no rewrite.
+ */
 export function hashShowsPage(hash: string, page: PageId): boolean {
-  return hash === hashOf(page) || hash.startsWith(`${hashOf(page)}?`);
+  return hash === hashOf(page) || hash.startsWith(`${hashOf(page)}?`) || hash.startsWith(`${hashOf(page)}/`);
+}
+
+/** The part of a page named after its id: `#/settings/wordpress` -> 'wordpress'; none -> null. */
+export function subPathFromHash(hash: string): string | null {
+  const m = /^#\/?[^/?&]+\/([^/?&#]+)/.exec(hash);
+  return m?.[1] ? decodeURIComponent(m[1]) : null;
 }
 
 interface Nav {

@@ -6,11 +6,12 @@
  * unreachable.
  */
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { memo, useCallback, useEffect, useId, useMemo, useRef, useState, type FormEvent, type KeyboardEvent as ReactKeyboardEvent } from 'react';
+import { memo, useCallback, useEffect, useId, useMemo, useRef, useState, useSyncExternalStore, type FormEvent, type KeyboardEvent as ReactKeyboardEvent } from 'react';
 import type { ApiError, Approval, ApprovalPriority, ApprovalStatus } from '../../../shared/api';
 import { call, useSession } from '../api/client';
 import { toApiError } from '../api/errors';
 import { useApi, useConnection, useEvent } from '../api/hooks';
+import { useHashQuery } from '../components/hashQuery';
 import { ErrorPanel, Loading, PageHeader, formatTime } from '../components/ui';
 import { age, changes, deliveryLabel, describePayload, formatConfidence, getAt, nextPending, setAt, timeLeft, viewOf, type SortKey } from './approvals/model';
 import { AiPanel, EditDiff, Preview } from './approvals/Preview';
@@ -117,6 +118,15 @@ const PRIORITY_LABEL: Record<ApprovalPriority, string> = { high: 'High', normal:
 const STATUS_LABEL: Record<ApprovalStatus, string> = { pending: 'Pending', approved: 'Approved', rejected: 'Rejected', expired: 'Expired', cancelled: 'Cancelled' };
 
 type Mode = { kind: 'view' } | { kind: 'reject' } | { kind: 'edit' };
+
+/** The width at which approvals.css stacks the panes: there the list and the detail take turns. */
+const NARROW = '(max-width: 900px)';
+function subscribeNarrow(onChange: () => void): () => void {
+  const m = window.matchMedia(NARROW);
+  m.addEventListener('change', onChange);
+  return () => m.removeEventListener('change', onChange);
+}
+const useNarrow = () => useSyncExternalStore(subscribeNarrow, () => window.matchMedia(NARROW).matches);
 type Note = { id: string; tone: 'warn' | 'ok' | 'danger'; text: string };
 
 export function Approvals() {
@@ -140,6 +150,10 @@ export function Approvals() {
   const queueNotes = useDecisionQueue((s) => s.notes);
   const queuedIds = useMemo(() => new Set(queue.map((d) => d.id)), [queue]);
   const conn = useConnection((s) => s.state);
+  // The approval opened by address (#/approvals?id=…, a notification or a tap on a small screen).
+  const [query, setQuery] = useHashQuery('approvals');
+  const narrow = useNarrow();
+  const pushedDetail = useRef(false);
 
   useEffect(() => {
     const t = setInterval(() => setNow(Date.now()), 30_000);
@@ -148,10 +162,42 @@ export function Approvals() {
 
   const activeIndex = useMemo(() => (activeId ? rows.findIndex((a) => a.id === activeId) : -1), [rows, activeId]);
   const active = activeIndex >= 0 ? rows[activeIndex]! : null;
-  // Keep one row active: the first one when nothing (or something filtered away) was.
+  // Keep one row active: the one the address names, else the first one when nothing (or something filtered away) was.
+  useEffect(() => {
+    if (query.id && query.id !== activeId && rows.some((a) => a.id === query.id)) setActiveId(query.id);
+    // Only when the address changes (or the named row arrives): later moves are the page's own.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [query.id, rows.length]);
   useEffect(() => {
     if (activeIndex < 0 && rows.length) setActiveId(rows[0]!.id);
   }, [activeIndex, rows]);
+  /** On a small screen the list and the detail take turns: the detail shows while the address names an approval. */
+  const showDetail = narrow && !!query.id && !!active;
+  // The detail that moved on (the next approval after a decision, j/k) keeps the address in step.
+  useEffect(() => {
+    if (showDetail && activeId && query.id !== activeId) setQuery({ id: activeId }, { replace: true });
+  }, [showDetail, activeId, query.id, setQuery]);
+  const openRow = useCallback(
+    (id: string) => {
+      setActiveId(id);
+      if (window.matchMedia(NARROW).matches) {
+        pushedDetail.current = true;
+        setQuery({ id });
+      }
+    },
+    [setQuery],
+  );
+  // A detail opened on a small screen starts at its top.
+  useEffect(() => {
+    if (showDetail) window.scrollTo(0, 0);
+  }, [showDetail, activeId]);
+  const backToList = useCallback(() => {
+    // Opened from the list here: go back in history, so the phone's back gesture and this button agree.
+    if (pushedDetail.current) {
+      pushedDetail.current = false;
+      window.history.back();
+    } else setQuery({}, { replace: true });
+  }, [setQuery]);
 
   // ---- live updates: batch the ids events name, then fetch them (or reload when many) ----
   const fetchIds = useRef<{ created: Set<string>; changed: Set<string>; timer: ReturnType<typeof setTimeout> | null }>({ created: new Set(), changed: new Set(), timer: null });
@@ -356,7 +402,7 @@ export function Approvals() {
   const filterId = useId();
 
   return (
-    <div className="ap-page">
+    <div className={`ap-page${narrow ? (showDetail ? ' ap-show-detail' : ' ap-show-list') : ''}`}>
       <PageHeader
         title="Approvals"
         intro="Decisions your workflows wait for: drafts to review, offers to send, replies to approve."
@@ -508,7 +554,7 @@ export function Approvals() {
                         selected={selected.has(a.id)}
                         busy={busy[a.id]}
                         queued={queuedIds.has(a.id)}
-                        onOpen={setActiveId}
+                        onOpen={openRow}
                         onToggle={toggle}
                       />
                     );
@@ -522,6 +568,7 @@ export function Approvals() {
               <Detail
                 key={active.id}
                 a={active}
+                onBack={showDetail ? backToList : undefined}
                 now={now}
                 mode={mode}
                 setMode={setMode}
@@ -631,6 +678,8 @@ function Detail(props: {
   note: Note | null;
   onApprove: (payload?: unknown) => void;
   onReject: (reason: string) => void;
+  /** Small screens: back to the list. */
+  onBack?: (() => void) | undefined;
 }) {
   const { a, now, mode } = props;
   const shown = a.status === 'approved' && a.decidedPayload !== null && a.decidedPayload !== undefined ? a.decidedPayload : a.payload;
@@ -640,6 +689,11 @@ function Detail(props: {
   const delivery = deliveryLabel(a);
   return (
     <article className="ap-detail" data-testid="detail" data-id={a.id}>
+      {props.onBack ? (
+        <button type="button" className="btn btn-quiet ap-back" onClick={props.onBack}>
+          <span aria-hidden="true">←</span> Back to the list
+        </button>
+      ) : null}
       <header className="ap-detail-head">
         <h2 data-testid="detail-title">{a.title}</h2>
         <dl className="ap-meta">
@@ -707,7 +761,7 @@ function Detail(props: {
       ) : (
         <>
           {pending && mode.kind === 'view' ? (
-            <div className="ap-actions">
+            <div className="ap-actions" role="group" aria-label="Decide" data-testid="decide-bar">
               <button type="button" className="btn btn-primary" onClick={() => props.onApprove()}>
                 Approve <kbd>a</kbd>
               </button>

@@ -11,27 +11,36 @@ import { FormsCard } from './config/Forms';
 import { WebhooksCard } from './config/Webhooks';
 import { ServerCard } from './settings/ServerCard';
 import { ConnectionsCard } from './settings/ConnectionsCard';
+import { SectionNav, useScrollToSection, useSettingsSection } from './settings/SectionNav';
+import { WordPressCard } from './settings/WordPressCard';
 import { fieldErrorsFromIssues, secretNameProblem, validateSecretForm, type SecretFormErrors } from '../api/secretForm';
 
 const HOSTS: Record<SystemInfo['host'], string> = { electron: 'Desktop app', server: 'Headless server (baton serve)', cli: 'Command line' };
 
 export function Settings() {
+  const section = useSettingsSection();
+  const [stack, setStack] = useState<HTMLDivElement | null>(null);
+  useScrollToSection(section, stack);
   return (
     <>
-      <PageHeader title="Settings" intro="Where Baton keeps your data, how it reaches your mail and Claude, when it alerts you (and about what), the address the internet reaches it at, your lead-capture forms and webhooks, and your backups." />
-      <div className="stack">
-        <SystemCard />
-        <ConnectionsCard />
-        <GeneralCard />
-        <EmailCard />
-        <AiCard />
-        <NotificationsCard />
-        <EscalationRulesCard />
-        <ServerCard />
-        <FormsCard />
-        <WebhooksCard />
-        <SecretsCard />
-        <BackupsCard />
+      <PageHeader title="Settings" intro="Where Baton keeps your data, how it reaches your mail, Claude and WordPress, when it alerts you (and about what), the address the internet reaches it at, your lead-capture forms and webhooks, and your backups." />
+      <div className="settings-layout">
+        <SectionNav current={section} />
+        <div className="stack settings-sections" ref={setStack}>
+          <SystemCard />
+          <ConnectionsCard />
+          <GeneralCard />
+          <EmailCard />
+          <AiCard />
+          <WordPressCard />
+          <NotificationsCard />
+          <EscalationRulesCard />
+          <ServerCard />
+          <FormsCard />
+          <WebhooksCard />
+          <SecretsCard />
+          <BackupsCard />
+        </div>
       </div>
     </>
   );
