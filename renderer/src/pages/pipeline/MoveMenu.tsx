@@ -1,10 +1,10 @@
 /**
  * "Move to…": one menu button per deal (WAI-ARIA menu button). Enter, Space or ArrowDown open
  * it on the first stage, the arrows, Home and End move, Enter picks, Escape or Tab close it and
- * focus goes back to the button. The menu is placed fixed under the button so a scrolled
- * column does not clip it.
+ * focus goes back to the button; a click elsewhere closes it. The menu is placed fixed under the
+ * button (above it near the window's bottom) so a scrolled column does not clip it.
  */
-import { forwardRef, useEffect, useId, useImperativeHandle, useRef, useState, type KeyboardEvent } from 'react';
+import { forwardRef, useEffect, useId, useImperativeHandle, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
 
 export interface MoveTarget {
   id: string;
@@ -20,15 +20,26 @@ export const MoveMenu = forwardRef<HTMLButtonElement | null, { title: string; cu
   useImperativeHandle(ref, () => button.current as HTMLButtonElement, []);
   const items = targets.filter((t) => t.id !== current);
 
-  const show = (focus: 'first' | 'last') => {
+  /** Under the button, or above it when there is too little room below (never outside the window). */
+  const place = () => {
     const r = button.current?.getBoundingClientRect();
-    if (r) setPos({ top: r.bottom + 4, left: Math.max(8, Math.min(r.left, window.innerWidth - 200)) });
+    if (!r) return;
+    const h = menu.current?.offsetHeight ?? 0;
+    const below = r.bottom + 4;
+    setPos({ top: below + h > window.innerHeight - 8 && h ? Math.max(8, r.top - 4 - h) : below, left: Math.max(8, Math.min(r.left, window.innerWidth - 200)) });
+  };
+  const show = (focus: 'first' | 'last') => {
+    place();
     setOpen(true);
     requestAnimationFrame(() => {
       const all = menu.current?.querySelectorAll<HTMLElement>('[role=menuitem]');
-      if (all?.length) all[focus === 'first' ? 0 : all.length - 1]!.focus();
+      if (all?.length) all[focus === 'first' ? 0 : all.length - 1]!.focus({ preventScroll: true });
     });
   };
+  // Measured once shown; followed while the page or a column scrolls.
+  useLayoutEffect(() => {
+    if (open) place();
+  }, [open]);
   const close = (refocus: boolean) => {
     setOpen(false);
     if (refocus) button.current?.focus();
@@ -41,7 +52,7 @@ export const MoveMenu = forwardRef<HTMLButtonElement | null, { title: string; cu
       if (!menu.current?.contains(t) && !button.current?.contains(t)) setOpen(false);
     };
     const scrolled = (e: Event) => {
-      if (!menu.current?.contains(e.target as Node)) setOpen(false);
+      if (!menu.current?.contains(e.target as Node)) place();
     };
     document.addEventListener('pointerdown', away);
     window.addEventListener('scroll', scrolled, true);
@@ -56,7 +67,7 @@ export const MoveMenu = forwardRef<HTMLButtonElement | null, { title: string; cu
   const onMenuKey = (e: KeyboardEvent) => {
     const all = [...(menu.current?.querySelectorAll<HTMLElement>('[role=menuitem]') ?? [])];
     const at = all.indexOf(document.activeElement as HTMLElement);
-    const go = (i: number) => all[(i + all.length) % all.length]?.focus();
+    const go = (i: number) => all[(i + all.length) % all.length]?.focus({ preventScroll: true });
     if (e.key === 'ArrowDown') go(at + 1);
     else if (e.key === 'ArrowUp') go(at - 1);
     else if (e.key === 'Home') go(0);
