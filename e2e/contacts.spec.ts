@@ -228,7 +228,7 @@ test('pipeline: drag a deal to another stage, move one from the keyboard, and a 
   await expect(app.getByRole('status').filter({ hasText: `Moved “Drag me ${stamp}” to ${s1!.name}.` })).toHaveCount(1);
 
   // Keyboard: the card's "Move to…" menu button (Enter opens it on the first other stage).
-  const menuButton = (title: string) => app.getByRole('button', { name: `Move “${title}” to…` });
+  const menuButton = (title: string) => app.getByRole('button', { name: `Move to… “${title}”` });
   const menu = (title: string) => app.getByRole('menu', { name: `Move “${title}” to` });
   await menuButton(`Keyboard ${stamp}`).focus();
   await app.keyboard.press('Enter');

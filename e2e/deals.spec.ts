@@ -5,8 +5,22 @@
  * keyboard; the stored deal, read through the API, is what was typed. A deal is also created from
  * a contact's page.
  */
+import AxeBuilder from '@axe-core/playwright';
+import type { Page } from '@playwright/test';
 import { expect, openPage, test } from './fixtures';
 import { freshServer } from './fresh';
+
+/** axe-core on part of the page, light and dark: no critical or serious violation. */
+async function axe(page: Page, selector: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    const r = await new AxeBuilder({ page }).include(selector).analyze();
+    found.push(...r.violations.filter((v) => v.impact === 'critical' || v.impact === 'serious').map((v) => `${selector} ${scheme}: ${v.id} at ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`));
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  return found;
+}
 
 test('a deal is created on the pipeline, edited and noted in its panel, moved with Move to; bad input named and nothing stored; New deal from a contact', async ({ page }) => {
   test.setTimeout(150_000);
@@ -28,6 +42,7 @@ test('a deal is created on the pipeline, edited and noted in its panel, moved wi
     await expect(dialog.locator('[data-testid=field-error][data-path=value]')).toHaveText('value: use a number such as 1200 (no currency sign)');
     await expect(dialog.getByLabel('Value')).toHaveAttribute('aria-invalid', 'true');
     await expect(dialog.getByTestId('new-deal-problems')).toHaveText('Fix title, value: nothing was saved.');
+    expect(await axe(page, '.pl-dialog')).toEqual([]);
     // A negative amount: the contract's own message.
     await dialog.getByLabel('Title').fill('Website audit');
     await dialog.getByLabel('Value').fill('-5');
@@ -52,7 +67,7 @@ test('a deal is created on the pipeline, edited and noted in its panel, moved wi
     await expect(card.locator('.crm-deal-value')).toHaveText('$1,200');
     // One menu button per card, no select.
     await expect(card.locator('select')).toHaveCount(0);
-    await expect(card.getByRole('button', { name: 'Move “Website audit” to…' })).toHaveAttribute('aria-haspopup', 'menu');
+    await expect(card.getByRole('button', { name: 'Move to… “Website audit”' })).toHaveAttribute('aria-haspopup', 'menu');
 
     const panel = page.getByTestId('deal-panel');
     await expect(panel.getByRole('heading', { level: 2, name: 'Website audit' })).toBeFocused();
@@ -81,14 +96,17 @@ test('a deal is created on the pipeline, edited and noted in its panel, moved wi
     await notes.getByRole('button', { name: 'Add note' }).click();
     await expect(panel.getByRole('list', { name: 'Notes' }).getByRole('listitem')).toHaveText([/Asked for a discount\./]);
     await expect(notes.getByLabel('New note')).toHaveValue('');
+    expect(await axe(page, '[data-testid=deal-panel]')).toEqual([]);
 
     // Move with the card's menu, from the keyboard: Enter opens it on the first other stage.
-    const menuButton = card.getByRole('button', { name: 'Move “Website audit” to…' });
+    const menuButton = card.getByRole('button', { name: 'Move to… “Website audit”' });
     await menuButton.focus();
     await page.keyboard.press('Enter');
     const menu = page.getByRole('menu', { name: 'Move “Website audit” to' });
     await expect(menu.getByRole('menuitem', { name: 'Proposal' })).toBeFocused();
     await expect(menu.getByRole('menuitem', { name: 'Qualification' })).toHaveCount(0);
+    expect(await axe(page, '.pl-menu')).toEqual([]);
+    await expect(menu.getByRole('menuitem', { name: 'Proposal' })).toBeFocused();
     await page.keyboard.press('ArrowDown');
     await expect(menu.getByRole('menuitem', { name: 'Negotiation' })).toBeFocused();
     await page.keyboard.press('ArrowUp');
@@ -100,7 +118,7 @@ test('a deal is created on the pipeline, edited and noted in its panel, moved wi
     await page.keyboard.press('Enter');
     const moved = page.getByTestId('column-proposal').locator(`[data-deal="${deal!.id}"]`);
     await expect(moved).toBeVisible();
-    await expect(moved.getByRole('button', { name: 'Move “Website audit” to…' })).toBeFocused();
+    await expect(moved.getByRole('button', { name: 'Move to… “Website audit”' })).toBeFocused();
     await expect(page.getByTestId('column-qualification').locator(`[data-deal="${deal!.id}"]`)).toHaveCount(0);
     await expect(panel.getByTestId('deal-stage')).toContainText('Proposal');
     await expect(panel.getByRole('table', { name: 'Deal activity' }).getByRole('row').filter({ hasText: 'Moved from Qualification to Proposal' })).toHaveCount(1);

@@ -87,7 +87,6 @@ export const MoveMenu = forwardRef<HTMLButtonElement | null, { title: string; cu
         aria-haspopup="menu"
         aria-expanded={open}
         aria-controls={open ? id : undefined}
-        aria-label={`Move “${title}” to…`}
         disabled={disabled || items.length === 0}
         onClick={(e) => {
           e.stopPropagation();
@@ -101,7 +100,8 @@ export const MoveMenu = forwardRef<HTMLButtonElement | null, { title: string; cu
           }
         }}
       >
-        Move to… <span aria-hidden="true">▾</span>
+        {/* The name starts with the visible text (voice control: "click Move to"), then says which deal. */}
+        Move to…<span className="visually-hidden"> “{title}”</span> <span aria-hidden="true">▾</span>
       </button>
       {open ? (
         <ul ref={menu} id={id} role="menu" aria-label={`Move “${title}” to`} className="pl-menu" style={pos ? { top: pos.top, left: pos.left } : undefined} onKeyDown={onMenuKey}>
