@@ -72,14 +72,12 @@ export function Pipeline() {
   const [query, setQuery] = useHashParams('pipeline');
   const taskFilter = query.get('tasks') === 'done' ? 'done' : 'open';
   const openDeal = Number(query.get('deal')) || null;
-  const lastOpened = useRef<number | null>(null);
   const openPanel = (id: number) => {
-    lastOpened.current = id;
     setQuery({ deal: id, tasks: query.get('tasks') });
   };
   const closePanel = () => {
     setQuery({ deal: null, tasks: query.get('tasks') });
-    const id = lastOpened.current;
+    const id = openDeal;
     requestAnimationFrame(() => document.querySelector<HTMLElement>(`[data-deal="${id}"] .crm-deal-open`)?.focus());
   };
 
