@@ -155,6 +155,18 @@ test('a deal is created on the pipeline, edited and noted in its panel, moved wi
     const retainer = (await stored()).find((d) => d.title === 'Retainer');
     expect(retainer).toMatchObject({ contactId: ada.id, value: 300, stage: 'negotiation', closeDate: null });
     await expect(deals.getByRole('link', { name: 'Retainer' })).toHaveAttribute('href', `#/pipeline?deal=${retainer!.id}`);
+
+    // A short page with many deals: compact cards, each column scrolls its own list (the page does not grow with the deals).
+    for (let i = 0; i < 40; i++) await f.api('deals.create', { contactId: ada.id, title: `Bulk ${i}`, value: i * 10 });
+    await page.goto(`${f.server.url}#/pipeline`);
+    const qual = page.getByTestId('column-qualification');
+    await expect(qual.locator('[data-count]')).toHaveAttribute('data-count', '40');
+    await expect(qual.locator('[data-deal]')).toHaveCount(40);
+    const cardHeight = (await qual.locator('[data-deal]').first().boundingBox())!.height;
+    const pageHeight = await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollHeight: number } } }).document.documentElement.scrollHeight);
+    console.log(`pipeline with 40 deals in a column: card ${Math.round(cardHeight)} px, page ${pageHeight} px (window 860 px)`);
+    expect(cardHeight).toBeLessThan(100);
+    expect(pageHeight).toBeLessThan(2 * 860);
   } finally {
     await f.stop();
   }

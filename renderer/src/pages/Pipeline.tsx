@@ -168,7 +168,7 @@ export function Pipeline() {
         title="Pipeline"
         intro="Deals by stage: open a card for its details and notes, drag it to another column or use its “Move to” menu. Stale deals sit past their stage's time limit. Your tasks are below the board."
         actions={
-          <div className="cfg-header-actions">
+          <div className="cfg-header-actions pl-header-actions">
             <NewDealButton
               onCreated={(d) => {
                 void load();
@@ -376,11 +376,14 @@ function DealCard({
       data-deal={d.id}
       aria-busy={moving}
     >
-      <h3 id={id}>
-        <button ref={open} type="button" className="crm-deal-open" onClick={onOpen}>
-          {title}
-        </button>
-      </h3>
+      <div className="crm-deal-top">
+        <h3 id={id}>
+          <button ref={open} type="button" className="crm-deal-open" onClick={onOpen}>
+            {title}
+          </button>
+        </h3>
+        {closed ? null : <MoveMenu ref={menu} title={title} current={d.stage} targets={targets} onMove={onMove} />}
+      </div>
       {who ? (
         <span className="crm-deal-who">
           {d.contactId ? <a href={hashWith('contacts', { id: d.contactId })}>{who}</a> : who}
@@ -398,7 +401,6 @@ function DealCard({
             {stale ? `Stale: ${plural(d.daysInStage, 'day')} (limit ${stage.limitDays})` : `${plural(d.daysInStage, 'day')} in stage`}
           </span>
         )}
-        {closed ? null : <MoveMenu ref={menu} title={title} current={d.stage} targets={targets} onMove={onMove} />}
       </div>
     </li>
   );
