@@ -227,23 +227,25 @@ test('pipeline: drag a deal to another stage, move one from the keyboard, and a 
   await expect(col(s1!.id).locator('[data-count]')).toHaveAttribute('data-count', String(before1 + 1));
   await expect(app.getByRole('status').filter({ hasText: `Moved “Drag me ${stamp}” to ${s1!.name}.` })).toHaveCount(1);
 
-  // Keyboard: the card's "Move to…" menu.
-  const menu = app.getByLabel(`Move “Keyboard ${stamp}” to…`);
-  await menu.focus();
-  await menu.selectOption(s2!.id);
-  await app.keyboard.press('Tab');
-  await expect(app.getByRole('button', { name: `Move “Keyboard ${stamp}”` })).toBeFocused();
+  // Keyboard: the card's "Move to…" menu button (Enter opens it on the first other stage).
+  const menuButton = (title: string) => app.getByRole('button', { name: `Move to… “${title}”` });
+  const menu = (title: string) => app.getByRole('menu', { name: `Move “${title}” to` });
+  await menuButton(`Keyboard ${stamp}`).focus();
+  await app.keyboard.press('Enter');
+  await expect(menu(`Keyboard ${stamp}`).getByRole('menuitem', { name: s1!.name })).toBeFocused();
+  await app.keyboard.press('ArrowDown');
+  await expect(menu(`Keyboard ${stamp}`).getByRole('menuitem', { name: s2!.name })).toBeFocused();
   await app.keyboard.press('Enter');
   await expect(col(s2!.id).locator('.crm-deal', { hasText: `Keyboard ${stamp}` })).toBeVisible();
   await expect.poll(async () => (await baton.api('deals.list', { contactId: c.id })).rows.find((d) => d.id === keyDeal.id)?.stage).toBe(s2!.id);
-  await expect(app.getByLabel(`Move “Keyboard ${stamp}” to…`)).toBeFocused();
+  await expect(menuButton(`Keyboard ${stamp}`)).toBeFocused();
 
   // The server refuses: the card goes back and the reason is shown.
   await app.route('**/api/v1/deals.update', (route) =>
     route.fulfill({ status: 409, contentType: 'application/json', body: JSON.stringify({ error: { code: 'conflict', message: 'Simulated refusal for the test.' } }) }),
   );
-  await app.getByLabel(`Move “Refused ${stamp}” to…`).selectOption(s1!.id);
-  await app.getByRole('button', { name: `Move “Refused ${stamp}”` }).click();
+  await menuButton(`Refused ${stamp}`).click();
+  await menu(`Refused ${stamp}`).getByRole('menuitem', { name: s1!.name }).click();
   await expect(app.getByRole('alert')).toContainText(`Could not move “Refused ${stamp}” to ${s1!.name}: Simulated refusal for the test.`);
   await expect(col(s0!.id).locator('.crm-deal', { hasText: `Refused ${stamp}` })).toBeVisible();
   await expect(col(s1!.id).locator('.crm-deal', { hasText: `Refused ${stamp}` })).toHaveCount(0);
@@ -255,12 +257,13 @@ test('pipeline: drag a deal to another stage, move one from the keyboard, and a 
   const won = pipe.stages.find((s) => s.id === 'won');
   if (won) {
     app.once('dialog', (d) => void d.dismiss());
-    await app.getByLabel(`Move “Refused ${stamp}” to…`).selectOption('won');
-    await app.getByRole('button', { name: `Move “Refused ${stamp}”` }).click();
+    await menuButton(`Refused ${stamp}`).click();
+    await menu(`Refused ${stamp}`).getByRole('menuitem', { name: won.name }).click();
     await expect(col(s0!.id).locator('.crm-deal', { hasText: `Refused ${stamp}` })).toBeVisible();
     expect((await baton.api('deals.list', { contactId: c.id })).rows.find((d) => d.id === failDeal.id)?.wonAt).toBeNull();
     app.once('dialog', (d) => void d.accept());
-    await app.getByRole('button', { name: `Move “Refused ${stamp}”` }).click();
+    await menuButton(`Refused ${stamp}`).click();
+    await menu(`Refused ${stamp}`).getByRole('menuitem', { name: won.name }).click();
     await expect(col('won').locator('.crm-deal', { hasText: `Refused ${stamp}` })).toContainText('Won');
     await expect.poll(async () => (await baton.api('deals.list', { contactId: c.id })).rows.find((d) => d.id === failDeal.id)?.wonAt).not.toBeNull();
   }

@@ -84,8 +84,8 @@ test('pipeline stages edited in the UI: bad values named and nothing saved; a ti
     await expect(editor.getByTestId('stage-row')).toHaveCount(5);
     // The new stage takes deals: Omar's moves there from the keyboard ("Move to…"), and Proposal, now empty, can go.
     const omarCard = page.locator(`[data-deal]`).filter({ hasText: 'Omar deal' });
-    await omarCard.getByLabel('Move “Omar deal” to…').selectOption('demo-booked');
-    await omarCard.getByRole('button', { name: 'Move “Omar deal”' }).click();
+    await omarCard.getByRole('button', { name: 'Move to… “Omar deal”' }).click();
+    await page.getByRole('menu', { name: 'Move “Omar deal” to' }).getByRole('menuitem', { name: 'Demo booked' }).click();
     await expect(page.getByTestId('column-demo-booked').getByRole('heading', { name: 'Omar deal' })).toBeVisible();
     expect((await f.api('deals.list', { stage: 'demo-booked' })).total).toBe(1);
     await expect(editor.locator('[data-testid=stage-row][data-stage=demo-booked] legend')).toContainText('1 open');

@@ -1,11 +1,16 @@
 import { useCallback, useEffect, useId, useRef, useState, type DragEvent, type ReactNode, type RefObject } from 'react';
 import { DEAL_STAGES, type ApiError, type DealListRow, type OpOutput } from '../../../shared/api';
 import { call } from '../api/client';
+import { invalidate } from '../data/query';
 import { toApiError } from '../api/errors';
 import { useConnection, useEvent } from '../api/hooks';
 import { hashWith } from '../api/nav';
 import { Card, ErrorPanel, Loading, PageHeader } from '../components/ui';
 import { StagesEditor } from './config/StagesEditor';
+import { DealPanel } from './pipeline/DealPanel';
+import { MoveMenu } from './pipeline/MoveMenu';
+import { NewDealButton } from './pipeline/NewDeal';
+import './pipeline/pipeline.css';
 import { TaskList } from './crm/Tasks';
 import { useHashParams } from './crm/useHashParams';
 import { formatMoney, plural } from './crm/format';
@@ -66,6 +71,15 @@ export function Pipeline() {
   const loadSeq = useRef(0);
   const [query, setQuery] = useHashParams('pipeline');
   const taskFilter = query.get('tasks') === 'done' ? 'done' : 'open';
+  const openDeal = Number(query.get('deal')) || null;
+  const openPanel = (id: number) => {
+    setQuery({ deal: id, tasks: query.get('tasks') });
+  };
+  const closePanel = () => {
+    setQuery({ deal: null, tasks: query.get('tasks') });
+    const id = openDeal;
+    requestAnimationFrame(() => document.querySelector<HTMLElement>(`[data-deal="${id}"] .crm-deal-open`)?.focus());
+  };
 
   const load = useCallback(async () => {
     const seq = ++loadSeq.current;
@@ -89,18 +103,21 @@ export function Pipeline() {
   }, [epoch, load]);
   // Deals opened, won or lost elsewhere (workflows, the reactor): load again, debounced.
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  useEvent('crm.event.recorded', (p) => {
-    if (!p.type.startsWith('deal.')) return;
+  const loadSoon = () => {
     if (timer.current) clearTimeout(timer.current);
     timer.current = setTimeout(() => void load(), 800);
-  });
+  };
+  useEvent('crm.event.recorded', (p) => p.type.startsWith('deal.') && loadSoon());
+  // A deal's value, title or close date edited (the panel, the CLI, a workflow).
+  useEvent('crm.deal.changed', () => loadSoon());
   useEffect(() => () => void (timer.current && clearTimeout(timer.current)), []);
 
   const stageName = (id: string) => board?.columns.find((c) => c.stage.id === id)?.stage.name ?? id.charAt(0).toUpperCase() + id.slice(1);
 
   const move = async (deal: DealListRow, to: string) => {
     const from = deal.stage;
-    if (from === to || !board) return;
+    // A move under way: the card's button stays focusable (not disabled), a second pick waits for it.
+    if (from === to || !board || moving.has(deal.id)) return;
     const title = deal.title ?? `Deal ${deal.id}`;
     // Won and lost close the deal for good: ask first.
     if ((to === 'won' || to === 'lost') && !window.confirm(`Mark “${title}” as ${to}? A closed deal cannot be moved again.`)) {
@@ -114,6 +131,7 @@ export function Pipeline() {
     focusAfterMove.current = deal.id;
     try {
       const saved = await call('deals.update', { id: deal.id, stage: to });
+      invalidate('deals.get');
       setBoard((b) => (b ? { columns: b.columns.map((c) => ({ ...c, rows: c.rows.map((r) => (r.id === deal.id ? { ...r, ...saved } : r)) })) } : b));
       setAnnounce(`Moved “${title}” to ${stageName(to)}.`);
     } catch (e) {
@@ -148,9 +166,16 @@ export function Pipeline() {
     <>
       <PageHeader
         title="Pipeline"
-        intro="Deals by stage: drag a card to another column, or use its “Move to” menu. Stale deals sit past their stage's time limit. Your tasks are below the board."
+        intro="Deals by stage: open a card for its details and notes, drag it to another column or use its “Move to” menu. Stale deals sit past their stage's time limit. Your tasks are below the board."
         actions={
-          <div className="cfg-header-actions">
+          <div className="cfg-header-actions pl-header-actions">
+            <NewDealButton
+              onCreated={(d) => {
+                void load();
+                setAnnounce(`Created “${d.title ?? `Deal ${d.id}`}”.`);
+                openPanel(d.id);
+              }}
+            />
             <button type="button" className="btn" aria-expanded={configuring} aria-controls="pipeline-config" onClick={() => setConfiguring((c) => !c)}>
               {configuring ? 'Hide stage settings' : 'Configure stages'}
             </button>
@@ -229,6 +254,7 @@ export function Pipeline() {
                       setOver(null);
                     }}
                     onMove={(to) => void move(d, to)}
+                    onOpen={() => openPanel(d.id)}
                   />
                 ))}
               </StageColumn>
@@ -236,6 +262,15 @@ export function Pipeline() {
           </div>
         </>
       )}
+      {openDeal ? (
+        <DealPanel
+          id={openDeal}
+          targets={moveTargets}
+          onClose={closePanel}
+          onMove={(d, to) => void move(d, to)}
+          onSaved={() => void load()}
+        />
+      ) : null}
       <div className="crm-tasks-section">
         <Card title="Tasks" id="pipeline-tasks">
           <TaskList status={taskFilter} onFilter={(f) => setQuery({ tasks: f === 'open' ? null : f })} />
@@ -302,6 +337,7 @@ function DealCard({
   onDragStart,
   onDragEnd,
   onMove,
+  onOpen,
 }: {
   deal: DealListRow;
   stage: Stage;
@@ -312,15 +348,15 @@ function DealCard({
   onDragStart: (e: DragEvent) => void;
   onDragEnd: () => void;
   onMove: (to: string) => void;
+  onOpen: () => void;
 }) {
   const id = useId();
-  const select = useRef<HTMLSelectElement>(null);
-  const [target, setTarget] = useState(d.stage);
-  useEffect(() => setTarget(d.stage), [d.stage]);
+  const menu = useRef<HTMLButtonElement>(null);
+  const open = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     if (focusOnMount.current === d.id) {
       focusOnMount.current = null;
-      select.current?.focus();
+      (menu.current ?? open.current)?.focus();
     }
   }, [d.id, focusOnMount]);
   const closed = isClosed(d);
@@ -333,10 +369,21 @@ function DealCard({
       draggable={!closed}
       onDragStart={onDragStart}
       onDragEnd={onDragEnd}
+      // A click anywhere on the card (not on its link or menu) opens it; the title button is the keyboard's way.
+      onClick={(e) => {
+        if (!(e.target as HTMLElement).closest('a, button, [role=menu]')) onOpen();
+      }}
       data-deal={d.id}
       aria-busy={moving}
     >
-      <h3 id={id}>{title}</h3>
+      <div className="crm-deal-top">
+        <h3 id={id}>
+          <button ref={open} type="button" className="crm-deal-open" onClick={onOpen}>
+            {title}
+          </button>
+        </h3>
+        {closed ? null : <MoveMenu ref={menu} title={title} current={d.stage} targets={targets} onMove={onMove} />}
+      </div>
       {who ? (
         <span className="crm-deal-who">
           {d.contactId ? <a href={hashWith('contacts', { id: d.contactId })}>{who}</a> : who}
@@ -355,25 +402,6 @@ function DealCard({
           </span>
         )}
       </div>
-      {closed ? null : (
-        <div className="crm-deal-move">
-          <label htmlFor={`${id}-move`}>
-            Move <span className="visually-hidden">“{title}”</span> to…
-          </label>
-          <div className="crm-deal-move-row">
-            <select id={`${id}-move`} ref={select} value={target} onChange={(e) => setTarget(e.target.value)}>
-              {targets.map((t) => (
-                <option key={t.id} value={t.id}>
-                  {t.name}
-                </option>
-              ))}
-            </select>
-            <button type="button" className="btn btn-small" disabled={moving || target === d.stage} onClick={() => onMove(target)}>
-              Move<span className="visually-hidden"> “{title}”</span>
-            </button>
-          </div>
-        </div>
-      )}
     </li>
   );
 }

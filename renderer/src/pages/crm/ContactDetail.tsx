@@ -3,6 +3,8 @@ import { useEffect, useRef, useState, type ReactNode, type RefObject } from 'rea
 import type { OpOutput } from '../../../../shared/api';
 import { useApi, useEvent } from '../../api/hooks';
 import { ErrorPanel, Loading, formatTime } from '../../components/ui';
+import { hashWith } from '../../api/nav';
+import { NewDealButton } from '../pipeline/NewDeal';
 import { ContactActions } from './ContactActions';
 import { STAGE_LABEL, formatDay, formatMoney, personName, signed } from './format';
 import { TaskList, type TaskFilter } from './Tasks';
@@ -120,7 +122,7 @@ function DetailView({ d, heading, onChanged }: { d: Detail; heading: RefObject<H
       <div className="cd-grid">
         <Timeline d={d} />
         <div>
-          <Deals d={d} />
+          <Deals d={d} onChanged={onChanged} />
           <ContactTasks contactId={c.id} />
         </div>
       </div>
@@ -222,10 +224,14 @@ function ContactTasks({ contactId }: { contactId: number }) {
   );
 }
 
-function Deals({ d }: { d: Detail }) {
+function Deals({ d, onChanged }: { d: Detail; onChanged: () => void }) {
+  const c = d.contact;
   return (
     <section className="card" aria-labelledby="cd-deals">
-      <h3 id="cd-deals">Deals</h3>
+      <div className="cd-deals-head">
+        <h3 id="cd-deals">Deals</h3>
+        <NewDealButton className="btn btn-small" contact={{ id: c.id, label: personName(c) }} onCreated={onChanged} />
+      </div>
       {d.deals.length === 0 ? (
         <p className="muted">No deals with this contact.</p>
       ) : (
@@ -243,7 +249,9 @@ function Deals({ d }: { d: Detail }) {
           <tbody>
             {d.deals.map((x) => (
               <tr key={x.id}>
-                <td>{x.title ?? `Deal ${x.id}`}</td>
+                <td>
+                  <a href={hashWith('pipeline', { deal: x.id })}>{x.title ?? `Deal ${x.id}`}</a>
+                </td>
                 <td>{x.wonAt ? `Won ${formatDay(x.wonAt)}` : x.lostAt ? `Lost ${formatDay(x.lostAt)}` : x.stage}</td>
                 <td className="num">{formatMoney(x.value, x.currency)}</td>
                 <td>{formatDay(x.openedAt)}</td>
