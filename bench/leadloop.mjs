@@ -258,6 +258,7 @@ export async function run(ctx) {
     const apiRuns = Object.fromEntries(runsSql.all().map((r) => [r.status, r.n]));
 
     const after = await idleRss(server.child.pid);
+    const mailsAtEnd = smtp.state.messages;
 
     // ---- figures ----------------------------------------------------------------------------------
     const statuses = [...status.entries()].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${fmt(n)} × ${s}`).join(', ');
@@ -271,7 +272,7 @@ export async function run(ctx) {
       `  SMTP: ${fmt(mails)} nurture e-mails accepted by the local SMTP server 2 s after the loop was done (the sequence sends on its tick, inside its sending window)`,
       `  the workflow alone (runs.start over the API, ${CONCURRENCY} at a time, contacts imported first, no form event: cold leads get no form points): ${fmt(N)} runs started in ${fmt(apiStartSeconds, 2)} s (${fmt(N / apiStartSeconds)} starts/s, p50 ${fmt(percentile(apiLatencies, 50), 1)} ms, p99 ${fmt(percentile(apiLatencies, 99), 1)} ms)`,
       `    done for ${fmt(apiDone)} of ${fmt(N)} (${fmt(apiState.hot)} hot with a deal, ${fmt(apiState.enrolled)} enrolled) in ${fmt(apiSeconds, 2)} s = ${fmt(apiDone / apiSeconds, 1)} leads/s; runs of crm-new-lead in all: ${JSON.stringify(apiRuns)}`,
-      `  idle RSS of baton serve: ${fmt(before.rssMb, 1)} MB before, ${fmt(after.rssMb, 1)} MB after (ratio ${fmt(after.rssMb / before.rssMb, 2)}; threads ${before.threads} / ${after.threads})`,
+      `  idle RSS of baton serve: ${fmt(before.rssMb, 1)} MB before, ${fmt(after.rssMb, 1)} MB after (ratio ${fmt(after.rssMb / before.rssMb, 2)}; threads ${before.threads} / ${after.threads}; workers retired, ${fmt(mailsAtEnd)} nurture e-mails at the SMTP server by then)`,
     );
     if (limited > 0)
       lines.push(
