@@ -110,6 +110,12 @@ export const SETTINGS = {
   ),
   'server.port': def(Port.nullable(), 'Port of the local HTTP surface', 'The desktop app serves the API, web UI, forms and webhooks on 127.0.0.1 at this port (restart to apply).', 4717),
   'server.trustProxy': def(z.boolean(), 'Behind a tunnel or reverse proxy on this machine', 'Rate limits then count requests by the last X-Forwarded-For address instead of 127.0.0.1 (restart to apply).', false),
+  'forms.perMinute': def(
+    z.number().int('use a whole number').min(10, 'at least 10').max(100_000, 'at most 100000').nullable(),
+    'Form posts a minute, all visitors together',
+    'Lead-capture posts accepted per minute on /hooks/forms (bursts up to a fifth of it, at least 60); more get 429 with Retry-After. Each visitor stays limited to 10 a minute. Restart to apply.',
+    300,
+  ),
   // WordPress (docs/ai.md: the wordpress.publish node)
   'wordpress.siteUrl': def(HttpUrl.nullable(), 'WordPress site address', 'The site\'s address, e.g. https://blog.example.com (its REST API is under /wp-json).'),
   'wordpress.user': def(z.string().trim().min(1, 'give the WordPress user name').max(200).nullable(), 'WordPress user name', 'The user the application password belongs to.'),

@@ -145,6 +145,10 @@ const FORM_LIMITS: RouteLimits = {
   perIp: { perMinute: 10, burst: 5 },
   global: { perMinute: 300, burst: 60 },
 };
+/** The form routes' limits with the route-wide rate of the setting forms.perMinute (read at start). */
+export function formLimits(perMinute: number): RouteLimits {
+  return { ...FORM_LIMITS, global: { perMinute, burst: Math.max(60, Math.floor(perMinute / 5)) } };
+}
 /** Event ingest is authenticated (the ingest key) and batched (up to 1,000 events a post). */
 const EVENTS_LIMITS: RouteLimits = {
   bodyLimit: 64 * 1024,
@@ -166,9 +170,9 @@ export const crmDomain = defineDomain({
   ops: crmOps,
   events: crmEventTypes,
   nodes: CRM_NODES,
-  settings: ['crm.undoWindowDays'],
+  settings: ['crm.undoWindowDays', 'forms.perMinute'],
   create(core) {
-    const forms = { handler: formsRoute(core), limits: FORM_LIMITS };
+    const forms = { handler: formsRoute(core), limits: formLimits(core.setting<number>('forms.perMinute', 300)) };
     const events = { handler: eventsRoute(core), limits: EVENTS_LIMITS };
     return {
       handlers: crmHandlers(core),
