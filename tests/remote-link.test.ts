@@ -7,7 +7,7 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -241,5 +241,16 @@ describe('remote connection on real servers', () => {
     const localOnly = await run('--url', base, '--token', server!.token, 'backup');
     expect(localOnly.code).not.toBe(0);
     expect(localOnly.stderr).toMatch(/`baton backup` works on this computer's data folder and cannot run against --url\/BATON_URL/);
+    // Commands that never open a store through the API refuse too, before doing anything: none of
+    // them starts a server, prints the local token, checks or restores the local store, or writes a key.
+    const keyFile = join(local.dir, 'never.key');
+    for (const args of [['serve', '--port', '0'], ['token'], ['doctor'], ['restore', join(local.dir, 'none.sqlite')], ['secrets', 'keyfile', keyFile]]) {
+      const r = await run('--url', base, '--token', server!.token, ...args);
+      expect({ args, code: r.code }).toEqual({ args, code: 2 });
+      expect(r.stderr).toContain(`\`baton ${args[0] === 'secrets' ? 'secrets keyfile' : args[0]}\` works on this computer's data folder and cannot run against --url/BATON_URL`);
+    }
+    expect(existsSync(keyFile)).toBe(false);
+    const viaEnvDoctor = await execFileAsync(process.execPath, [join(import.meta.dirname, '..', 'bin', 'baton.js'), 'doctor'], { env: { ...process.env, BATON_URL: base, BATON_TOKEN: server!.token } }).catch((e: { code?: number; stderr?: string }) => e);
+    expect(viaEnvDoctor).toMatchObject({ code: 2, stderr: expect.stringContaining('unset BATON_URL') });
   });
 });

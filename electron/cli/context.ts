@@ -131,6 +131,16 @@ export async function withCore<T>(cmd: Command, fn: (core: Core) => Promise<T>):
   }
 }
 
+/** Commands that act on this computer's data folder or process only: with --url/BATON_URL they refuse instead of silently acting locally. */
+export const LOCAL_ONLY_COMMANDS: readonly string[] = ['serve', 'token', 'doctor', 'restore', 'backup', 'secrets keyfile'];
+
+/** Refuse a local-only command (`path` as "secrets keyfile") when a remote server is given. */
+export function refuseRemoteFor(path: string, env: NodeJS.ProcessEnv = process.env): void {
+  if (!LOCAL_ONLY_COMMANDS.includes(path)) return;
+  const url = (remoteArgs.url ?? env.BATON_URL ?? '').trim();
+  if (url) throw new CliExit(`\`baton ${path}\` works on this computer's data folder and cannot run against --url/BATON_URL (${url}); run it on the server itself, or leave out --url and unset BATON_URL.`, EXIT.invalidInput);
+}
+
 /** `--url URL` and `--token TOKEN` taken off the command line by main() (see splitRemoteArgs). */
 let remoteArgs: { url?: string; token?: string } = {};
 export function setRemoteArgs(r: { url?: string; token?: string }): void {

@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { VERSION } from '../core/version';
+import { refuseRemoteFor } from './context';
 import { register as registerAi } from './commands/ai';
 import { register as registerApprovals } from './commands/approvals';
 import { register as registerBilling } from './commands/billing';
@@ -37,6 +38,12 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   for (const register of COMMANDS) register(program);
+  // A local-only command given a remote server refuses before it does anything.
+  program.hook('preAction', (_root, action) => {
+    const path: string[] = [];
+    for (let c: Command | null = action; c && c !== program; c = c.parent) path.unshift(c.name());
+    refuseRemoteFor(path.join(' '));
+  });
   return program;
 }
 
