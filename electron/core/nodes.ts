@@ -11,6 +11,7 @@ import { ENGINE_NODES } from './engine/nodes';
 import { GROWTH_NODES } from './growth/nodes';
 import { NodeRegistry } from './engine/registry';
 import { KPI_NODES } from './kpi/nodes';
+import { REPORTS_NODES } from './reports/nodes';
 import { SALES_NODES } from './sales/nodes';
 import { WORDPRESS_NODES } from './wordpress/nodes';
 
@@ -22,6 +23,7 @@ export const NODE_PACKS = [
   { domain: 'wordpress', nodes: WORDPRESS_NODES },
   { domain: 'billing', nodes: BILLING_NODES },
   { domain: 'kpi', nodes: KPI_NODES },
+  { domain: 'reports', nodes: REPORTS_NODES },
   { domain: 'growth', nodes: GROWTH_NODES },
 ] as const;
 

@@ -11,6 +11,7 @@ import type { Core } from '../core';
 import { clientEmail, clientName, requireClient } from '../crm/clients';
 import { defineDomain } from '../domain';
 import { parseDate, readCsv } from '../finance/csv';
+import { REPORTS_NODES } from './nodes';
 import { renderOut, renderReport } from './render';
 import { reportsStoreOf, type DefinitionRow } from './store';
 
@@ -131,6 +132,7 @@ export const reportsDomain = defineDomain({
   ops: reportsOps,
   requires: ['crm', 'billing'],
   settings: ['brand.name', 'brand.color', 'brand.accentColor'],
+  nodes: REPORTS_NODES,
   create(core) {
     return { handlers: reportsHandlers(core) };
   },

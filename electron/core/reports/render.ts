@@ -48,7 +48,15 @@ export function renderOut(env: Pick<ThreadEnv, 'get'>, r: RenderRow, clientName:
   };
 }
 
-export async function renderReport(env: ThreadEnv, i: { client: string; from?: string | undefined; to?: string | undefined; runId?: string | null }): Promise<ReportRender> {
+/**
+ * `under`: the folder of the data folder the file goes to (default "reports";
+ * the report.render node puts it among the workspace's deliverables, where
+ * email.send may attach it).
+ */
+export async function renderReport(
+  env: ThreadEnv,
+  i: { client: string; from?: string | undefined; to?: string | undefined; runId?: string | null; under?: string },
+): Promise<ReportRender> {
   const st = reportsStoreOf(env);
   const clientName = requireClient(env, i.client);
   const def = st.definition(i.client);
@@ -70,7 +78,7 @@ export async function renderReport(env: ThreadEnv, i: { client: string; from?: s
   });
   const renderMs = Math.round((performance.now() - started) * 10) / 10;
   const id = `rr_${randomBytes(9).toString('base64url')}`;
-  const rel = `reports/${period.from.slice(0, 7)}/${slug(clientName)}-${period.from}-${period.to}-${id.slice(3, 9)}.pdf`;
+  const rel = `${i.under ?? 'reports'}/${period.from.slice(0, 7)}/${slug(clientName)}-${period.from}-${period.to}-${id.slice(3, 9)}.pdf`;
   const abs = join(env.dataDir, ...rel.split('/'));
   mkdirSync(join(abs, '..'), { recursive: true, mode: 0o700 });
   // Written whole, then renamed: a crash never leaves half a PDF under the recorded name.

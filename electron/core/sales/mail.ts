@@ -146,6 +146,8 @@ export interface OutgoingEmail {
   to?: string | null;
   template: { subject: string; html?: string | null | undefined; text?: string | null | undefined };
   vars?: Record<string, unknown>;
+  /** Files to attach, already read (email.send reads them from the workspace: sales/attachments.ts). */
+  attachments?: { filename: string; content: Buffer }[];
   kind: 'marketing' | 'transactional';
   sequenceId?: string | null;
   enrollmentId?: number | null;
@@ -266,6 +268,7 @@ export async function deliver(env: MailEnv, m: OutgoingEmail): Promise<DeliverRe
       subject: r.subject,
       text,
       ...(html !== null ? { html } : {}),
+      ...(m.attachments?.length ? { attachments: m.attachments.map((a) => ({ filename: a.filename, content: a.content })) } : {}),
       headers: marketing
         ? {
             'List-Unsubscribe': `<${unsubscribeUrl}>, <${unsubscribeMailto(cfg.from, unsubToken)}>`,
