@@ -98,7 +98,7 @@ describe('fuzz: mutated definitions', () => {
       const where = `#${i} (seed ${SEED}, ${applied.join('+')})`;
       let v: ReturnType<typeof validateWorkflow>;
       try {
-        v = validateWorkflow(def, { nodes: NODES });
+        v = validateWorkflow(def, { nodes: NODES, env: core });
       } catch (e) {
         problems.push(`${where}: validateWorkflow threw ${(e as Error).stack}`);
         continue;
