@@ -157,6 +157,26 @@ function emit(name: string, payload: unknown): void {
 }
 
 describe('tray state from the engine', () => {
+  it('overlapping refreshes: an older answer that arrives last does not overwrite the newer one', async () => {
+    // A surface whose escalation count is answered when the test says (the first read is slow).
+    const answers: ((n: number) => void)[] = [];
+    const surface = {
+      bus: core.bus,
+      log: core.log,
+      call: (name: string) =>
+        name === 'escalations.list' ? new Promise<unknown>((ok) => answers.push((n) => ok({ unacknowledged: n }))) : Promise.resolve(null),
+    };
+    const state = new EngineTrayState(surface, () => {});
+    const first = state.refresh();
+    const second = state.refresh();
+    await vi.waitFor(() => expect(answers).toHaveLength(2));
+    answers[1]!(7); // the newer read (e.g. after attaching to a remote)
+    await second;
+    answers[0]!(2); // the older read, from before the change, arrives late
+    await first;
+    expect(state.openEscalations).toBe(7);
+  });
+
   it('follows approvals.count and reports changes; pause is unavailable without the engine ops', async () => {
     const onChange = vi.fn();
     const state = new EngineTrayState(core, onChange);

@@ -19,7 +19,8 @@ import type { Core } from '../electron/core/core';
 import { RemoteClient, RemoteError, RemoteLink, type LinkState } from '../electron/core/remote/client';
 import { REMOTE_GATEWAY, RemoteGateway } from '../electron/core/remote';
 import { EncryptedFileSecretStore } from '../electron/core/secrets';
-import { windowCore } from '../electron/main/logic/host';
+import { EngineTrayState, windowCore } from '../electron/main/logic/host';
+import { engineOf } from '../electron/core/engine';
 import { startServer, type BatonServer } from '../electron/server';
 import { openTestCore, tempDir } from './helpers';
 
@@ -146,7 +147,16 @@ describe('remote connection on real servers', () => {
     gw.bus.on('connection.changed', (c) => changes.push(c));
     gw.bus.onAny((name) => heard.push(name));
     await gw.start();
+    // The tray and the dock badge read the window's surface: the remote's counts once attached, this computer's after detaching.
+    const tray = new EngineTrayState(windowCore(local.core), () => {});
+    const stopTray = tray.attach();
     try {
+      await tray.refresh();
+      const localOpen = tray.openEscalations;
+      for (const k of ['a', 'b', 'c']) engineOf(remote.core).store.raiseEscalation({ severity: 'warning', title: 'Hot lead', detail: 'score 92', key: `tray-remote-${k}` });
+      const remoteOpen = (await remote.core.call('escalations.list', { acknowledged: false, limit: 1 })).unacknowledged;
+      expect(remoteOpen).toBeGreaterThanOrEqual(localOpen + 3);
+
       const c = await gw.attach({ url: `${base}/`, token: server!.token });
       expect(c).toMatchObject({ mode: 'remote', url: base, tokenStorage: 'secrets' });
       await until(() => gw.status().state === 'connected', 'the link to connect');
@@ -169,6 +179,8 @@ describe('remote connection on real servers', () => {
 
       // The desktop's window, tray and notifications follow the same surface.
       expect(await windowCore(local.core).call('system.info', {})).toMatchObject({ dataDir: remote.dir });
+      // No refresh by hand: the connection change alone makes the tray re-read.
+      await until(() => tray.openEscalations === remoteOpen, "the tray to show the remote's open escalations");
 
       // The remote stops: down, unreachable, with the sentence and the next attempt.
       await server!.close();
@@ -196,6 +208,7 @@ describe('remote connection on real servers', () => {
       // Back to this computer: local data and events again; the address stays, with the token.
       expect(gw.detach()).toMatchObject({ mode: 'local', url: base, state: 'connected' });
       expect(await gw.call('system.info', {})).toMatchObject({ dataDir: local.dir });
+      await until(() => tray.openEscalations === localOpen, "the tray to show this computer's open escalations again");
       heard.length = 0;
       local.core.bus.emit('settings.changed', { key: 'local.only' });
       expect(heard).toContain('settings.changed');
@@ -203,6 +216,7 @@ describe('remote connection on real servers', () => {
       expect(await gw.attach({ url: base })).toMatchObject({ mode: 'remote' });
       await until(() => gw.status().state === 'connected', 'the link to reconnect');
     } finally {
+      stopTray();
       gw.stop();
     }
   });

@@ -85,6 +85,7 @@ export class EngineTrayState {
   paused = false;
   engineAvailable = false;
   private unsubs: (() => void)[] = [];
+  private refreshes = 0;
 
   constructor(
     private readonly core: HostCore,
@@ -125,10 +126,14 @@ export class EngineTrayState {
 
   /** Re-read engine status and the pending approvals (start, every few seconds, after approval events). */
   async refresh(): Promise<void> {
+    // Refreshes overlap (an event during a slow read, a connection change mid-read): only the
+    // latest one started may write, or an older answer from the other surface would stick.
+    const seq = ++this.refreshes;
     const status = await this.tryCall('engine.status', {});
     const paused = pausedFrom(status);
     const pending = pendingCountFrom(await this.tryCall('approvals.list', { status: 'pending', limit: 1 }));
     const open = openEscalationsFrom(await this.tryCall('escalations.list', { acknowledged: false, limit: 1 }));
+    if (seq !== this.refreshes) return;
     const key = () => `${this.engineAvailable}/${this.paused}/${this.pendingApprovals}/${this.openEscalations}`;
     const before = key();
     this.engineAvailable = paused !== null;
