@@ -9,72 +9,17 @@
  * window to the proxied server (Settings > Connections). The unit file is
  * checked with `systemd-analyze verify`.
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { Agent, request as httpsRequest } from 'node:https';
-import { createServer, type AddressInfo, type LookupFunction } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { chromium } from '@playwright/test';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyBuiltApp, type BuiltApp } from './support/built-app';
+import { freePort, lookupName, NAME, parseUnit, ROOT, serveAsUnit as serve, SITE, startNginx, stopChildren, UNIT, until } from './support/deploy';
 import { tempDir } from './helpers';
-
-const ROOT = resolve(import.meta.dirname, '..');
-const UNIT = join(ROOT, 'resources', 'deploy', 'baton.service');
-const SITE = join(ROOT, 'resources', 'deploy', 'nginx.conf');
-const NGINX = '/usr/sbin/nginx';
-/** The proxy's public name in the test (the recipe's baton.example.com). */
-const NAME = 'baton.test';
-
-/** A systemd unit as sections of keys, each key with every value it was given (in order). */
-export function parseUnit(text: string): Map<string, Map<string, string[]>> {
-  const sections = new Map<string, Map<string, string[]>>();
-  let current: Map<string, string[]> | null = null;
-  for (const [i, raw] of text.split('\n').entries()) {
-    const line = raw.trim();
-    if (!line || line.startsWith('#') || line.startsWith(';')) continue;
-    const head = /^\[([A-Za-z]+)\]$/.exec(line);
-    if (head) {
-      current = new Map();
-      sections.set(head[1]!, current);
-      continue;
-    }
-    const kv = /^([A-Za-z][A-Za-z0-9]*)=(.*)$/.exec(line);
-    if (!kv || !current) throw new Error(`line ${i + 1} is not "Key=value" inside a [Section]: ${raw}`);
-    current.set(kv[1]!, [...(current.get(kv[1]!) ?? []), kv[2]!]);
-  }
-  return sections;
-}
-
-async function until<T>(probe: () => T | Promise<T>, what: string, ms = 30_000): Promise<NonNullable<T>> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.on('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => ok(port));
-    });
-  });
-}
-
-/** NAME resolves to this machine (no DNS here); everything else as usual. */
-const lookupName = ((hostname: string, options: { all?: boolean }, cb: (...a: unknown[]) => void) => {
-  if (hostname !== NAME) throw new Error(`unexpected host ${hostname}`);
-  if (options.all) cb(null, [{ address: '127.0.0.1', family: 4 }]);
-  else cb(null, '127.0.0.1', 4);
-}) as unknown as LookupFunction;
 
 interface Answer {
   status: number;
@@ -93,7 +38,6 @@ describe('docs/server.md recipe: baton.service behind resources/deploy/nginx.con
   let httpPort = 0;
   let token = '';
   let unit: Map<string, Map<string, string[]>>;
-  let nginxLog = '';
 
   /** A request to the proxy over https, as a client on the internet makes it (SNI and Host NAME). */
   function viaProxy(path: string, o: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<Answer> {
@@ -124,37 +68,9 @@ describe('docs/server.md recipe: baton.service behind resources/deploy/nginx.con
     });
   }
 
-  /** `baton serve` as the unit starts it: its ExecStart and Environment, with the test's paths and ports. */
-  async function serveAsUnit(data: string, keyfile: string, extraArgs: string[], extraEnv: Record<string, string>): Promise<{ child: ChildProcess; port: number; token: string }> {
-    const service = unit.get('Service')!;
-    const [exe, script, ...args] = service.get('ExecStart')![0]!.split(/\s+/);
-    expect(exe).toBe('/usr/bin/node');
-    expect(script).toBe(`${service.get('WorkingDirectory')![0]}/bin/baton.js`);
-    const argv = [app.bin, '--json', ...args.map((a) => (a === '4717' ? '0' : a.replace('baton.example.com', NAME))), ...extraArgs];
-    const env: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('BATON_')) env[k] = v;
-    for (const line of service.get('Environment') ?? []) {
-      const [k, ...v] = line.split('=');
-      env[k!] = v.join('=').replace('/var/lib/baton', data).replace('/etc/baton/secrets.key', keyfile);
-    }
-    const child = spawn(process.execPath, argv, { cwd: app.dir, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(child);
-    let out = '';
-    let err = '';
-    child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-    const started = await new Promise<{ url: string }>((ok, fail) => {
-      child.stdout!.on('data', (c: Buffer) => {
-        out += c.toString();
-        const line = out.split('\n').find((l) => l.startsWith('{'));
-        if (line && out.includes('\n')) ok(JSON.parse(line) as { url: string });
-      });
-      child.on('exit', (code) => fail(new Error(`baton serve exited ${code}: ${err}`)));
-    });
-    return { child, port: Number(new URL(started.url).port), token: readFileSync(join(data, 'server-token'), 'utf8').trim() };
-  }
+  const serveAsUnit = (data: string, keyfile: string, extraArgs: string[], extraEnv: Record<string, string>) => serve(app, children, { data, keyfile, extraArgs, extraEnv });
 
   beforeAll(async () => {
-    if (!existsSync(NGINX)) throw new Error(`${NGINX} is missing: apt-get install nginx (.ci/run installs it)`);
     app = copyBuiltApp('deploy-proxy');
     tmp = tempDir('baton-deploy-');
     unit = parseUnit(readFileSync(UNIT, 'utf8'));
@@ -185,58 +101,11 @@ describe('docs/server.md recipe: baton.service behind resources/deploy/nginx.con
     // nginx: the site file as shipped, in a minimal main config of its own, unprivileged.
     tlsPort = await freePort();
     httpPort = await freePort();
-    const ngx = join(tmp.dir, 'nginx');
-    mkdirSync(join(ngx, 'tmp'), { recursive: true });
-    mkdirSync(join(ngx, 'acme'), { recursive: true });
-    const site = readFileSync(SITE, 'utf8')
-      .replace('/etc/letsencrypt/live/baton.example.com/fullchain.pem', cert)
-      .replace('/etc/letsencrypt/live/baton.example.com/privkey.pem', key)
-      .replace('root /var/www/letsencrypt;', `root ${join(ngx, 'acme')};`)
-      .replace(/^\s*listen \[::\]:(80|443)[^;]*;\n/gm, '')
-      .replace(/listen 80;/, `listen 127.0.0.1:${httpPort};`)
-      .replace(/listen 443 /, `listen 127.0.0.1:${tlsPort} `)
-      .replace('proxy_pass http://127.0.0.1:4717;', `proxy_pass http://127.0.0.1:${batonPort};`)
-      .replaceAll('baton.example.com', NAME);
-    expect(site.replace(/#.*$/gm, '')).not.toMatch(/4717|letsencrypt|example\.com|listen 80;|listen 443 /);
-    writeFileSync(join(ngx, 'site.conf'), site);
-    const t = (n: string) => join(ngx, 'tmp', n);
-    writeFileSync(
-      join(ngx, 'nginx.conf'),
-      [
-        `pid ${join(ngx, 'nginx.pid')};`,
-        `error_log ${join(ngx, 'error.log')} warn;`,
-        'worker_processes 1;',
-        'events { worker_connections 256; }',
-        'http {',
-        `  access_log ${join(ngx, 'access.log')};`,
-        `  client_body_temp_path ${t('body')}; proxy_temp_path ${t('proxy')}; fastcgi_temp_path ${t('fastcgi')}; uwsgi_temp_path ${t('uwsgi')}; scgi_temp_path ${t('scgi')};`,
-        `  include ${join(ngx, 'site.conf')};`,
-        '}',
-      ].join('\n'),
-    );
-    // As root (a container), run nginx as nobody: it needs no privilege for these ports and files.
-    const asRoot = process.getuid?.() === 0;
-    const nobody = asRoot ? Number(execFileSync('id', ['-u', 'nobody']).toString().trim()) : undefined;
-    const nogroup = asRoot ? Number(execFileSync('id', ['-g', 'nobody']).toString().trim()) : undefined;
-    if (asRoot) {
-      const own = (p: string) => {
-        chownSync(p, nobody!, nogroup!);
-        for (const e of readdirSync(p, { withFileTypes: true })) (e.isDirectory() ? own : (f: string) => chownSync(f, nobody!, nogroup!))(join(p, e.name));
-      };
-      own(ngx);
-      chownSync(tmp.dir, nobody!, nogroup!);
-      chownSync(key, nobody!, nogroup!);
-      chownSync(cert, nobody!, nogroup!);
-    }
-    const test = spawnSync(NGINX, ['-t', '-p', `${ngx}/`, '-e', join(ngx, 'error.log'), '-c', join(ngx, 'nginx.conf')], { encoding: 'utf8', uid: nobody, gid: nogroup });
-    expect(test.status, test.stderr).toBe(0);
-    const nginx = spawn(NGINX, ['-p', `${ngx}/`, '-e', join(ngx, 'error.log'), '-c', join(ngx, 'nginx.conf'), '-g', 'daemon off;'], { stdio: ['ignore', 'pipe', 'pipe'], uid: nobody, gid: nogroup });
-    children.push(nginx);
-    nginx.stderr!.on('data', (c: Buffer) => (nginxLog += c.toString()));
-    let exited = false;
-    nginx.on('exit', () => (exited = true));
+    const acme = join(tmp.dir, 'acme');
+    mkdirSync(acme);
+    const nginx = await startNginx(children, { dir: tmp.dir, cert, key, acmeRoot: acme, httpPort, tlsPort, backendPort: batonPort, own: [tmp.dir] });
     await until(async () => {
-      if (exited) throw new Error(`nginx exited: ${nginxLog}${existsSync(join(ngx, 'error.log')) ? readFileSync(join(ngx, 'error.log'), 'utf8') : ''}`);
+      if (nginx.child.exitCode !== null) throw new Error(`nginx exited: ${nginx.log()}`);
       return viaProxy('/api/v1/system.info', { method: 'POST' }).then((r) => r.status === 401, () => false);
     }, 'nginx to answer on its TLS port');
 
@@ -246,12 +115,7 @@ describe('docs/server.md recipe: baton.service behind resources/deploy/nginx.con
   }, 180_000);
 
   afterAll(async () => {
-    for (const c of children.reverse()) {
-      if (c.exitCode !== null || c.signalCode !== null) continue;
-      const gone = new Promise((r) => c.on('exit', r));
-      c.kill('SIGTERM');
-      await gone;
-    }
+    await stopChildren(children);
     agent?.destroy();
     tmp?.cleanup();
     app?.remove();
