@@ -10,7 +10,7 @@
 // shared/, renderer/, the build config, package.json, package-lock.json) was
 // changed after the oldest of those outputs was written.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,6 +63,9 @@ if (check) {
   process.exit(1);
 }
 process.stderr.write(`Building the app (${reason})…\n`);
-const bin = createRequire(join(root, 'package.json')).resolve('electron-vite/bin/electron-vite.js');
+// electron-vite's exports allow only its package.json, not bin/: take the bin path from it.
+const pkg = createRequire(join(root, 'package.json')).resolve('electron-vite/package.json');
+const { bin: bins } = JSON.parse(readFileSync(pkg, 'utf8'));
+const bin = join(dirname(pkg), typeof bins === 'string' ? bins : bins['electron-vite']);
 const r = spawnSync(process.execPath, [bin, 'build'], { cwd: root, stdio: 'inherit' });
 process.exit(r.status ?? 1);

@@ -5,7 +5,7 @@
 // build is missing or stale.
 import type { Command } from 'commander';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliCommand, splitRemoteArgs } from '../electron/cli/context';
@@ -190,6 +190,19 @@ describe('npm run serve builds only when needed (scripts/build-if-stale.mjs)', (
     expect(r.status).toBe(1);
     expect(r.stderr).toBe('The build in out/ is stale: shared/contract/c.ts changed after the last build.\n');
   });
+
+  it('stale: it starts the real electron-vite build (found through the package, whose exports hide bin/)', () => {
+    const dir = join(tmp.dir, 'project');
+    mkdirSync(dir);
+    symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+    writeFileSync(join(dir, 'package.json'), '{"name":"stale-project"}');
+    // No build config here: electron-vite itself starts and says what is missing.
+    const r = spawnSync(process.execPath, [join(root, 'scripts/build-if-stale.mjs'), '--root', dir], { encoding: 'utf8' });
+    expect(r.stderr).toContain('Building the app (out/main/cli.js is missing)');
+    expect(r.stderr).not.toContain('ERR_PACKAGE_PATH_NOT_EXPORTED');
+    expect(r.stderr).toMatch(/entry point is required in the electron vite main config/);
+    expect(r.status).not.toBe(0);
+  }, 120_000);
 
   it('package.json runs it before serve and start', () => {
     const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
