@@ -240,7 +240,7 @@ async function benchBaton(runDir, opts, log) {
     url: (kind) => `${base}/hooks/${SLUGS[kind]}`,
     headers: () => ({ authorization: `Bearer ${secret}` }),
     okStatuses: (kind) => (kind === 'answer' ? [200] : [202]),
-    ok: (kind) => (kind === 'answer' ? (s, b) => s === 200 && isResult(b) : (s) => s === 202),
+    ok: (kind) => (kind === 'answer' ? (s, b, i) => s === 200 && isResult(b, i) : (s) => s === 202),
     counts: (kind) => {
       db ??= new Database(join(dataDir, 'baton.db'), { readonly: true, fileMustExist: true });
       const r = db
@@ -294,7 +294,7 @@ async function benchN8n(runDir, opts, log, install) {
     url: (kind) => `${base}/webhook/${SLUGS[kind]}`,
     headers: () => ({}),
     okStatuses: () => [200],
-    ok: (kind) => (kind === 'answer' ? (s, b) => s === 200 && isResult(b) : (s) => s === 200),
+    ok: (kind) => (kind === 'answer' ? (s, b, i) => s === 200 && isResult(b, i) : (s) => s === 200),
     counts: (kind) => {
       db ??= new Database(join(userFolder, '.n8n', 'database.sqlite'), { readonly: true, fileMustExist: true });
       db.pragma('busy_timeout = 5000');

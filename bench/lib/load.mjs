@@ -12,7 +12,7 @@ import { percentile } from './util.mjs';
  * @param {number} o.seconds        how long new requests are started
  * @param {(i: number) => string} o.body   the JSON body of request i
  * @param {Record<string,string>} [o.headers]
- * @param {(status: number, body: string) => boolean} o.ok   whether an answer counts as done
+ * @param {(status: number, body: string, i: number) => boolean} o.ok   whether the answer to request i counts as done
  * @param {number} [o.timeoutMs]    one request's limit (default 120 s): past it the request counts as an error
  * @returns {Promise<{requests:number, ok:number, failed:number, errors:number, statuses:Record<string,number>,
  *   firstFailure:string|null, seconds:number, okPerSec:number, p50:number, p99:number, mean:number, startedAt:number, endedAt:number}>}
@@ -57,14 +57,15 @@ export async function drive(o) {
   const until = t0 + o.seconds * 1000;
   const caller = async () => {
     while (performance.now() < until) {
-      const body = o.body(i++);
+      const n = i++;
+      const body = o.body(n);
       const t = performance.now();
       const r = await once(body);
       const ms = performance.now() - t;
       requests++;
       statuses[r.status] = (statuses[r.status] ?? 0) + 1;
       if (r.status === 0) errors++;
-      if (r.status !== 0 && o.ok(r.status, r.body)) {
+      if (r.status !== 0 && o.ok(r.status, r.body, n)) {
         ok++;
         latencies.push(ms);
       } else if (!firstFailure) {

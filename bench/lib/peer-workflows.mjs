@@ -10,11 +10,18 @@ export const SLUGS = { accept: 'peer-accept', answer: 'peer-answer' };
 /** The request body of request i (the same on both systems). */
 export const requestBody = (i) => JSON.stringify({ email: `Lead${i}@Example.com`, visits: i % 10 });
 
-/** Whether a result answer is the workflow's output (the same check on both systems). */
-export function isResult(body) {
+/** The workflow's output for request i (the same on both systems). */
+export function expectedResult(i) {
+  const visits = i % 10;
+  return { email: `lead${i}@example.com`, score: visits * 10, tier: visits * 10 >= 50 ? 'hot' : 'warm' };
+}
+
+/** Whether an answer is exactly the workflow's output for request i (the same check on both systems). */
+export function isResult(body, i) {
   try {
     const o = JSON.parse(body);
-    return typeof o?.email === 'string' && typeof o?.score === 'number' && (o.tier === 'hot' || o.tier === 'warm');
+    const e = expectedResult(i);
+    return o?.email === e.email && o?.score === e.score && o?.tier === e.tier;
   } catch {
     return false;
   }
