@@ -108,7 +108,7 @@ async function step(sys, kind, concurrency, seconds, log) {
   });
   // Every accepted request started a workflow: wait until the store shows them all finished.
   const expected = load.ok;
-  const settleMs = Math.max(60_000, seconds * 6_000);
+  const settleMs = Math.max(120_000, seconds * 10_000);
   const settled = await waitFor(
     () => {
       const c = sys.counts(kind);

@@ -74,7 +74,7 @@ export async function ensureN8n({ log = console.log } = {}) {
     ? [process.execPath, [npmCli, 'install', '--no-audit', '--no-fund']]
     : ['npm', ['install', '--no-audit', '--no-fund']];
   const t0 = Date.now();
-  const run = runTracked(cmd, args, { cwd: home, env: { ...process.env, npm_config_loglevel: 'warn' }, logFile });
+  const run = runTracked(cmd, args, { cwd: home, env: { ...process.env, npm_config_loglevel: 'warn', SCARF_ANALYTICS: 'false' }, logFile });
   const ticker = setInterval(() => {
     log(`  … still installing n8n (${Math.round((Date.now() - t0) / 60000)} min)`);
   }, 120_000);
