@@ -51,6 +51,7 @@ interface ProfileLib {
 interface WorkflowsLib {
   requestBody(i: number): string;
   isResult(body: string, i: number): boolean;
+  answerIsRight(system: 'Baton' | 'n8n', kind: 'accept' | 'answer'): (status: number, body: string, i: number) => boolean;
   batonWorkflow(kind: 'accept' | 'answer'): { trigger: { responseMode: string } };
   n8nWorkflow(kind: 'accept' | 'answer'): { nodes: { type: string; parameters: Record<string, unknown> }[]; connections: Record<string, unknown> };
 }
@@ -203,6 +204,20 @@ describe('the peer workflow (bench/lib/peer-workflows.mjs)', () => {
     expect(wf.isResult('{"email":"Lead7@Example.com","score":70,"tier":"hot"}', 7)).toBe(false);
     expect(wf.isResult('{"message":"Workflow was started"}', 7)).toBe(false);
     expect(wf.isResult('not json', 7)).toBe(false);
+  });
+
+  it('counts an answer at once only when it is the server\'s own (not the "starting up" page of n8n)', () => {
+    const n8n = wf.answerIsRight('n8n', 'accept');
+    expect(n8n(200, '{"message":"Workflow was started"}', 0)).toBe(true);
+    expect(n8n(200, 'n8n is starting up. Please wait', 0)).toBe(false);
+    expect(n8n(404, 'Cannot POST /webhook/peer-accept', 0)).toBe(false);
+    const baton = wf.answerIsRight('Baton', 'accept');
+    expect(baton(202, '{"runId":"r_1"}', 0)).toBe(true);
+    expect(baton(429, '{"error":{"code":"rate_limited"}}', 0)).toBe(false);
+    for (const system of ['Baton', 'n8n'] as const) {
+      expect(wf.answerIsRight(system, 'answer')(200, '{"email":"lead0@example.com","score":0,"tier":"warm"}', 0)).toBe(true);
+      expect(wf.answerIsRight(system, 'answer')(202, '{"runId":"r_1","status":"running"}', 0)).toBe(false);
+    }
   });
 
   it('has the same shape on both systems: webhook -> IF -> Set x3, answered at once or with the result', () => {

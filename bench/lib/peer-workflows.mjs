@@ -27,6 +27,18 @@ export function isResult(body, i) {
   }
 }
 
+/**
+ * Whether an answer of `system` ('Baton' | 'n8n') in mode `kind` to request i is right (the load
+ * generator counts only these). Answered at once: Baton 202 with the run id; n8n 200 with its
+ * "Workflow was started" (n8n answers 200 "n8n is starting up. Please wait" while it migrates).
+ * Answered with the result: 200 with exactly the workflow's output for request i.
+ */
+export function answerIsRight(system, kind) {
+  if (kind === 'answer') return (status, body, i) => status === 200 && isResult(body, i);
+  if (system === 'n8n') return (status, body) => status === 200 && body.includes('Workflow was started');
+  return (status, body) => status === 202 && body.includes('"runId"');
+}
+
 /** Baton: a workflow definition for `baton workflow import`. */
 export function batonWorkflow(kind) {
   const slug = SLUGS[kind];
