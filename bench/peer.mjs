@@ -411,6 +411,12 @@ async function main() {
   console.log(`\nBaton ${pkg.version} (${gitRev()}), n8n ${install ? install.version : '(skipped)'}; SQLite on both; ${opts.seconds} s per load step`);
   mkdirSync(join(tmpdir(), 'baton-peer'), { recursive: true });
   const runDir = mkdtempSync(join(tmpdir(), 'baton-peer', 'run-'));
+  // Interrupted (Ctrl+C: bench/lib/proc.mjs exits with 130): the servers first, then their folders.
+  process.on('exit', (code) => {
+    if (code !== 130 || opts.keep) return;
+    killAll();
+    rmSync(runDir, { recursive: true, force: true });
+  });
   let ok = false;
   try {
     console.log('\n## Baton (node bin/baton.js serve; runs counted in its store)');
