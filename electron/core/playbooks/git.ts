@@ -167,7 +167,7 @@ export interface MergeConflict {
  */
 export async function mergeBranch(
   dataDir: string,
-  opts: { target: string; source: string; base: string; message: string; at: number; resolved?: Record<string, string> },
+  opts: { target: string; source: string; base: string; message: string; at: number; resolved?: Record<string, string>; theirsWins?: (path: string) => boolean },
 ): Promise<{ oid: string; conflicts: [] } | { oid: null; conflicts: MergeConflict[] }> {
   const r = repoOf(dataDir);
   const [t, s] = [await resolve(r, opts.target), await resolve(r, opts.source)];
@@ -181,6 +181,11 @@ export async function mergeBranch(
     const [b, o, th] = [baseTree.get(p), ours.get(p), theirs.get(p)];
     if (o === th || th === b) continue;
     if (o === b) {
+      if (th === undefined) out.delete(p);
+      else out.set(p, th);
+      continue;
+    }
+    if (opts.theirsWins?.(p)) {
       if (th === undefined) out.delete(p);
       else out.set(p, th);
       continue;

@@ -18,7 +18,7 @@ import git from 'isomorphic-git';
 import * as fs from 'node:fs';
 
 export const runBranch = (runId: string, phaseId: string) => `playbooks/${runId}/${phaseId}`;
-export const stepBranch = (runId: string, phaseId: string, stepId: string) => `playbooks/${runId}/${phaseId}/steps/${stepId}`;
+export const stepBranch = (runId: string, phaseId: string, stepId: string) => `playbooks/${runId}-steps/${phaseId}/${stepId}`;
 
 export interface RunCtx {
   env: ThreadEnv;
@@ -316,7 +316,9 @@ export async function resolvePhase(rc: RunCtx, ai: AiEnv, phaseId: string, nodeI
       if (!head || !target) continue;
       if (await git.isDescendent({ fs, gitdir: r.gitdir, dir: r.dir, oid: target, ancestor: head, depth: -1 }).catch(() => false)) continue;
       const msg = `[baton] merge: ${s.id} into ${phaseId}`;
-      let m = await mergeBranch(dataDir, { target: branch, source: sb, base: pr.base_commit!, message: msg, at: rc.env.now() });
+      // A role's status file is its latest state: the later step's wins; any other file changed twice is a conflict.
+      const theirsWins = (p: string) => p.startsWith('status/');
+      let m = await mergeBranch(dataDir, { target: branch, source: sb, base: pr.base_commit!, message: msg, at: rc.env.now(), theirsWins });
       if (m.oid === null) {
         // Two roles wrote the same file differently: a conflict for the Coordinator, never an overwrite.
         const resolved: Record<string, string> = {};
@@ -338,7 +340,7 @@ export async function resolvePhase(rc: RunCtx, ai: AiEnv, phaseId: string, nodeI
           rc.env.emit('playbooks.conflict.updated', { runId: rc.run.id, conflictId: id, status: 'decided' });
           decided++;
         }
-        m = await mergeBranch(dataDir, { target: branch, source: sb, base: pr.base_commit!, message: msg, at: rc.env.now(), resolved });
+        m = await mergeBranch(dataDir, { target: branch, source: sb, base: pr.base_commit!, message: msg, at: rc.env.now(), resolved, theirsWins });
       }
       merged++;
     }

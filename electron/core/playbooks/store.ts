@@ -122,8 +122,8 @@ export class PlaybooksStore {
   }
   runs(playbookId: string | null, status: string | null, limit: number): RunRow[] {
     return this.stmt(
-      'SELECT * FROM playbook_runs WHERE (?1 IS NULL OR playbook_id = ?1) AND (?2 IS NULL OR status = ?2) ORDER BY started_at DESC, rowid DESC LIMIT ?3',
-    ).all(playbookId, status, limit) as RunRow[];
+      'SELECT * FROM playbook_runs WHERE (@p IS NULL OR playbook_id = @p) AND (@s IS NULL OR status = @s) ORDER BY started_at DESC, rowid DESC LIMIT @l',
+    ).all({ p: playbookId, s: status, l: limit }) as RunRow[];
   }
   lastRun(playbookId: string): RunRow | undefined {
     return this.stmt('SELECT * FROM playbook_runs WHERE playbook_id = ? ORDER BY started_at DESC, rowid DESC LIMIT 1').get(playbookId) as RunRow | undefined;
@@ -193,8 +193,8 @@ export class PlaybooksStore {
   /** A step of the run or its child runs waiting with a reason (budget, key …). */
   waitingStep(runId: string): { waiting_for: string; node_id: string } | undefined {
     return this.stmt(
-      "SELECT s.waiting_for, s.node_id FROM steps s JOIN runs r ON r.id = s.run_id WHERE (r.id = ?1 OR r.parent_run_id = ?1) AND s.status = 'waiting' AND s.waiting_for IS NOT NULL AND s.node_id NOT LIKE 'p%' ORDER BY s.id DESC LIMIT 1",
-    ).get(runId) as { waiting_for: string; node_id: string } | undefined;
+      "SELECT s.waiting_for, s.node_id FROM steps s JOIN runs r ON r.id = s.run_id WHERE (r.id = @id OR r.parent_run_id = @id) AND s.status = 'waiting' AND s.waiting_for IS NOT NULL AND s.node_id NOT LIKE 'p%' ORDER BY s.id DESC LIMIT 1",
+    ).get({ id: runId }) as { waiting_for: string; node_id: string } | undefined;
   }
   approvalOf(runId: string, nodeId: string): string | null {
     const r = this.stmt('SELECT id FROM approvals WHERE run_id = ? AND node_id = ? ORDER BY created_at DESC LIMIT 1').get(runId, nodeId) as { id: string } | undefined;
