@@ -22,6 +22,8 @@ export interface Script {
   conflictFrom?: Record<string, string>;
   /** Steps (by title) whose first answer leaves every file empty. */
   emptyOnce?: string[];
+  /** Usage reported for each step answer (default: the fake's small usage). */
+  stepUsage?: { input_tokens: number; output_tokens: number };
 }
 
 const textOf = (r: RecordedRequest) =>
@@ -61,6 +63,7 @@ export function scriptTeam(claude: FakeAnthropic, script: Script = {}): { review
           status: { task: title, status: 'complete', blockers: [], next: 'Wait for the quality gate' },
           ...(conflictWith ? { conflict: { topic: 'Lead scoring weights', withRole: conflictWith, yourPosition: 'Score engagement first', theirPosition: 'Score fit first', files: ['demand-gen/lead-scoring.md'] } } : {}),
         },
+        ...(script.stepUsage ? { usage: script.stepUsage } : {}),
       };
     }
     return { text: 'ok' };

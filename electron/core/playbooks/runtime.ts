@@ -524,7 +524,7 @@ export async function mergePhase(rc: RunCtx, ai: AiEnv | null, phaseId: string, 
       const { d } = await coordinatorDecides(rc, ai, `${c.path} changed on main and in the phase`, positions, { [`first (main): ${c.path}`]: c.ours, [`second (phase): ${c.path}`]: c.theirs }, nodeId);
       resolved[c.path] = d.keep === 'first' ? c.ours : d.keep === 'second' ? c.theirs : `${c.ours}\n\n${c.theirs}`;
       const path = `strategy/decisions/${id.slice(rc.run.id.length + 1)}.md`;
-      resolved[path] = decisionText(`${c.path} changed on main and in the phase`, positions, d, iso(rc.env));
+      await commitFiles(dataDir, pr.branch!, { [path]: decisionText(`${c.path} changed on main and in the phase`, positions, d, iso(rc.env)) }, `[${tagOf(rc.def, rc.def.coordinator)}] decision: ${c.path}`, rc.env.now());
       rc.st.decide(id, { choice: d.choice, rationale: d.rationale, path, decidedBy: rc.def.coordinator, decidedAt: iso(rc.env) }, []);
       rc.env.emit('playbooks.conflict.updated', { runId: rc.run.id, conflictId: id, status: 'decided' });
     }
