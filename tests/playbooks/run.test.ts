@@ -1,14 +1,16 @@
 /**
- * The built-in go-to-market playbook end to end on the engine (main-thread
- * executor), against the fake Messages API through the real SDK: a gate item
+ * The built-in go-to-market playbook end to end on the engine (the real Bree
+ * worker pool, the built out/ files), against the fake Messages API through the real SDK: a gate item
  * failing then fixed by its role, a conflict decided by the Coordinator, a gate
  * approved in the inbox, and the workspace history with the conventional
  * commits and merged phase branches.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CONFIG, playbookRig, scriptTeam, type Rig } from './support';
+import { CONFIG, playbookRig, scriptTeam, until, type Rig } from './support';
+
+const jobsDir = resolve(__dirname, '../../out/main/jobs');
 
 let rig: Rig | undefined;
 afterEach(async () => {
@@ -18,12 +20,13 @@ afterEach(async () => {
 
 describe('the go-to-market playbook in full mode', () => {
   it('runs all four phases: retry on a failed gate item, a conflict decided, one gate approved, phases merged into main', async () => {
-    rig = await playbookRig();
-    const { core, engine, claude } = rig;
+    if (!existsSync(resolve(jobsDir, 'dispatcher.js'))) throw new Error('Build first (npx electron-vite build): this test runs the built worker files');
+    rig = await playbookRig({ pool: jobsDir });
+    const { core, claude } = rig;
     const team = scriptTeam(claude, { failOnce: ['add up to the monthly budget'], lowConfidence: ['Training covers the whole sales process'], conflictFrom: { 'Design the campaigns': 'pipeline-manager' } });
     const { run } = await core.call('playbooks.start', { playbookId: 'go-to-market', mode: 'full', scenario: 'new-product-launch', config: CONFIG });
     expect(run.status).toBe('running');
-    await engine.drain();
+    await until('the Execution & Optimization gate to ask', async () => (await core.call('approvals.list', {})).approvals.length > 0);
 
     // One approval: the Execution & Optimization gate (confidence below the threshold).
     const pending = await core.call('approvals.list', {});
@@ -40,7 +43,7 @@ describe('the go-to-market playbook in full mode', () => {
     expect(detail.phases[2]!.gate!.approvalId).toBe(approval.id);
 
     await core.call('approvals.decide', { id: approval.id, decision: 'approve', by: 'owner' });
-    await engine.drain();
+    await until('the run to finish', async () => ['succeeded', 'failed'].includes((await core.call('playbooks.run', { id: run.id })).status));
     detail = await core.call('playbooks.run', { id: run.id });
     expect(detail.status).toBe('succeeded');
     expect(detail.phases.map((p) => [p.id, p.status, p.gate?.status])).toEqual([
