@@ -22,9 +22,16 @@ export interface Repo {
   cache: object;
 }
 
+const caches = new Map<string, object>();
 export function repoOf(dataDir: string): Repo {
-  return { dir: workspaceDir(dataDir), gitdir: join(dataDir, 'workspace.git'), cache: {} };
+  const gitdir = join(dataDir, 'workspace.git');
+  let cache = caches.get(gitdir);
+  if (!cache) caches.set(gitdir, (cache = {}));
+  return { dir: workspaceDir(dataDir), gitdir, cache };
 }
+
+/** Commits never change: their flattened trees are kept (bounded) per thread. */
+const trees = new Map<string, Map<string, string>>();
 
 const g = (r: Repo) => ({ fs, dir: r.dir, gitdir: r.gitdir, cache: r.cache });
 
@@ -40,6 +47,9 @@ export async function resolve(r: Repo, ref: string): Promise<string | null> {
 export async function flatTree(r: Repo, commit: string | null): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   if (!commit) return out;
+  const key = `${r.gitdir}:${commit}`;
+  const hit = trees.get(key);
+  if (hit) return new Map(hit);
   const walk = async (oid: string, prefix: string) => {
     const { tree } = await git.readTree({ ...g(r), oid });
     for (const e of tree) {
@@ -49,8 +59,12 @@ export async function flatTree(r: Repo, commit: string | null): Promise<Map<stri
   };
   const c = await git.readCommit({ ...g(r), oid: commit });
   await walk(c.commit.tree, '');
+  if (trees.size > 2000) trees.clear();
+  trees.set(key, new Map(out));
   return out;
 }
+
+const written = new Map<string, string>();
 
 async function writeFlatTree(r: Repo, files: Map<string, string>): Promise<string> {
   interface Dir {
@@ -72,7 +86,14 @@ async function writeFlatTree(r: Repo, files: Map<string, string>): Promise<strin
     const tree: { mode: string; path: string; oid: string; type: 'blob' | 'tree' }[] = [];
     for (const [name, sub] of d.dirs) tree.push({ mode: '040000', path: name, oid: await write(sub), type: 'tree' });
     for (const [name, oid] of d.blobs) tree.push({ mode: '100644', path: name, oid, type: 'blob' });
-    return git.writeTree({ ...g(r), tree });
+    // A directory whose entries did not change is the same tree object: written once per thread.
+    const sig = `${r.gitdir}:${tree.map((e) => `${e.mode} ${e.path} ${e.oid}`).sort().join('|')}`;
+    const known = written.get(sig);
+    if (known) return known;
+    const oid = await git.writeTree({ ...g(r), tree });
+    if (written.size > 5000) written.clear();
+    written.set(sig, oid);
+    return oid;
   };
   return write(root);
 }
@@ -117,9 +138,9 @@ export async function syncMain(dataDir: string, at: number): Promise<string> {
   for (const d of listDocs(dataDir)) {
     present.add(d.path);
     const content = readFileSync(join(r.dir, ...d.path.split('/')));
-    const oid = await git.writeBlob({ ...g(r), blob: content });
+    const { oid } = await git.hashBlob({ object: content });
     if (files.get(d.path) !== oid) {
-      next.set(d.path, oid);
+      next.set(d.path, await git.writeBlob({ ...g(r), blob: content }));
       changed = true;
     }
   }
