@@ -15,7 +15,16 @@ afterEach(async () => {
   rig = undefined;
 });
 
-const small = () => ({
+interface SmallStep {
+  id: string;
+  role: string;
+  title: string;
+  inputs?: ({ output: string } | { path: string })[];
+  activities: string[];
+  outputs: { name: string; path: string }[];
+  estimatedMinutes: number;
+}
+const small = (): { id: string; name: string; coordinator: string; roles: unknown[]; phases: { id: string; name: string; execution: string; steps: SmallStep[] }[]; modes: unknown[] } => ({
   id: 'tiny',
   name: 'Tiny team',
   coordinator: 'lead',

@@ -1,6 +1,6 @@
 /**
  * A playbook compiles to workflows of the durable engine (docs/playbooks.md,
- * "How a playbook runs"): one workflow per phase (begin -> per step
+ * "How a playbook runs"): one workflow per phase (open -> per step
  * playbook.inputs -> ai.generate -> playbook.commit, chained for a sequential
  * phase, fanned out and joined for a parallel one -> playbook.resolve ->
  * playbook.gate) and one workflow per mode (its phases as subworkflows, in
@@ -23,7 +23,7 @@ type Node = WorkflowDefinitionInput['nodes'][number];
 type Edge = NonNullable<WorkflowDefinitionInput['edges']>[number];
 
 export function compilePhase(def: PlaybookDefinition, phase: PlaybookPhase): WorkflowDefinitionInput {
-  const nodes: Node[] = [{ id: 'begin', type: 'playbook.phase', params: { phase: phase.id } }];
+  const nodes: Node[] = [{ id: 'open', type: 'playbook.phase', params: { phase: phase.id } }];
   const edges: Edge[] = [];
   const n = (k: number) => `s${k}`;
   phase.steps.forEach((s, k) => {
@@ -50,14 +50,14 @@ export function compilePhase(def: PlaybookDefinition, phase: PlaybookPhase): Wor
   });
   const idx = new Map(phase.steps.map((s, k) => [s.id, k]));
   if (phase.execution === 'sequential') {
-    edges.push({ from: 'begin', to: `${n(0)}_in` });
+    edges.push({ from: 'open', to: `${n(0)}_in` });
     for (let k = 1; k < phase.steps.length; k++) edges.push({ from: `${n(k - 1)}_out`, to: `${n(k)}_in` });
     edges.push({ from: `${n(phase.steps.length - 1)}_out`, to: 'resolve' });
   } else {
     const deps = stepDeps(phase);
     const needed = new Set([...deps.values()].flat());
     nodes.push({ id: 'fanout', type: 'parallel', params: {} }, { id: 'join', type: 'join', params: { mode: 'all' } });
-    edges.push({ from: 'begin', to: 'fanout' });
+    edges.push({ from: 'open', to: 'fanout' });
     phase.steps.forEach((s, k) => {
       const d = deps.get(s.id) ?? [];
       if (!d.length) edges.push({ from: 'fanout', to: `${n(k)}_in` });

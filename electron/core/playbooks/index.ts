@@ -260,9 +260,28 @@ async function start(core: Core, i: { playbookId: string; mode: string; scenario
   return { run: runSummary(core, st.run(id)!) };
 }
 
+/**
+ * The built-in playbook, installed (its workflows compiled) on the first playbook operation when missing or
+ * changed: not at startup, so opening a core (every CLI command) pays nothing for it.
+ */
+const installing = new WeakMap<Core, Promise<void>>();
+function ensureBuiltIn(core: Core): Promise<void> {
+  const def = DefinitionSchema.parse(GTM_PLAYBOOK);
+  const had = core.get(PLAYBOOKS_STORE).get(def.id);
+  if (had && had.definition === JSON.stringify(def)) return Promise.resolve();
+  let p = installing.get(core);
+  if (!p) {
+    p = storePlaybook(core, def, toYaml(GTM_PLAYBOOK), 'yaml', true)
+      .then(() => undefined)
+      .finally(() => installing.delete(core));
+    installing.set(core, p);
+  }
+  return p;
+}
+
 export function playbooksHandlers(core: Core): HandlerMap<keyof typeof playbooksOps> {
   const st = () => core.get(PLAYBOOKS_STORE);
-  return {
+  const h: HandlerMap<keyof typeof playbooksOps> = {
     'playbooks.list': () => ({ playbooks: st().list().map((r) => summaryOf(core, r)) }),
     'playbooks.get': ({ id }) => {
       const { row, def } = requirePlaybook(core, id);
@@ -327,6 +346,14 @@ export function playbooksHandlers(core: Core): HandlerMap<keyof typeof playbooks
       return { branch: ref ?? MAIN, commits: await log(core.dataDir, ref ?? MAIN, limit) };
     },
   };
+  for (const name of ['playbooks.list', 'playbooks.get', 'playbooks.import', 'playbooks.start', 'playbooks.runs'] as const) {
+    const inner = h[name] as (i: never) => unknown;
+    (h as Record<string, (i: never) => unknown>)[name] = async (i: never) => {
+      await ensureBuiltIn(core);
+      return inner(i);
+    };
+  }
+  return h;
 }
 
 export const playbooksDomain = defineDomain({
@@ -335,11 +362,7 @@ export const playbooksDomain = defineDomain({
   ops: playbooksOps,
   nodes: PLAYBOOK_NODES,
   requires: ['engine', 'ai'],
-  async create(core) {
-    // The built-in playbook, installed (and its workflows compiled) when missing or of another version.
-    const def = DefinitionSchema.parse(GTM_PLAYBOOK);
-    const had = core.get(PLAYBOOKS_STORE).get(def.id);
-    if (!had || had.version !== def.version || had.definition !== JSON.stringify(def)) await storePlaybook(core, def, toYaml(GTM_PLAYBOOK), 'yaml', true);
+  create(core) {
     return { handlers: playbooksHandlers(core) };
   },
 });
