@@ -58,6 +58,23 @@ describe('playbook runs when something goes wrong', () => {
     expect(history.commits.map((c) => c.message)).toEqual(expect.arrayContaining([expect.stringMatching(/^\[baton\] docs: changes made outside playbooks/)]));
   }, 120_000);
 
+  it('a rejected gate fails the run with the reason and leaves main without the phase', async () => {
+    rig = await playbookRig();
+    scriptTeam(rig.claude, { lowConfidence: ['strategy covers the market'] });
+    const { run } = await rig.core.call('playbooks.start', { playbookId: 'go-to-market', mode: 'strategy-only', config: CONFIG });
+    await rig.engine.drain();
+    const [approval] = (await rig.core.call('approvals.list', {})).approvals;
+    await rig.core.call('approvals.decide', { id: approval!.id, decision: 'reject', reason: 'Too generic' });
+    await rig.engine.drain();
+    const d = await rig.core.call('playbooks.run', { id: run.id });
+    expect(d.status).toBe('failed');
+    expect(d.error).toContain('The quality gate of phase "Strategy & Foundation" was rejected: Too generic');
+    expect(d.phases[0]).toMatchObject({ status: 'rejected', mergeCommit: null, gate: { status: 'rejected' } });
+    expect(existsSync(join(rig.dir, 'workspace/strategy/gtm-strategy.md'))).toBe(false);
+    const diff = await rig.core.call('playbooks.phaseDiff', { runId: run.id, phaseId: 'strategy' });
+    expect(diff.files.map((f) => f.path)).toContain('strategy/gtm-strategy.md');
+  }, 120_000);
+
   it('waits with the reason when the AI budget cap is reached mid-phase and resumes when it is raised (Bree workers)', async () => {
     if (!existsSync(resolve(jobsDir, 'dispatcher.js'))) throw new Error('Build first (npx electron-vite build): this test runs the built worker files');
     rig = await playbookRig({ pool: jobsDir, settings: { 'ai.dailyCapUsd': 0.3 } });
