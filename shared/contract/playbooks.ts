@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { Empty, op } from './base';
+import { ScoringConfig } from './crm';
 
 // ---------------------------------------------------------------- the file format
 
@@ -468,6 +469,24 @@ export const playbooksOps = {
     'The diff of a phase branch against main (what approving its gate merges), file by file.',
     z.object({ runId: z.string().min(1), phaseId: PlaybookSlug }).strict(),
     z.object({ branch: z.string(), files: z.array(z.object({ path: z.string(), status: z.enum(['added', 'modified', 'deleted']), diff: z.string() })) }),
+  ),
+  'playbooks.apply.preview': op(
+    'Outputs that act: turn the lead-scoring criteria the team wrote (demand-gen/lead-scoring.md, pipeline/scoring-model.md on main) into Baton\'s scoring rules, with Claude, and show them as a diff of the current rules. Nothing changes until playbooks.apply.',
+    z.object({ kind: z.enum(['scoring'], { error: 'kind is scoring (the lead-scoring rules)' }) }).strict(),
+    z.object({
+      kind: z.literal('scoring'),
+      sources: z.array(z.string()),
+      current: ScoringConfig,
+      proposed: ScoringConfig,
+      /** Unified diff of the rules as JSON (current -> proposed). */
+      diff: z.string(),
+      costUsd: z.number(),
+    }),
+  ),
+  'playbooks.apply': op(
+    'Apply a previewed output (after you reviewed its diff): scoring replaces the lead-scoring rules and re-scores every contact.',
+    z.object({ kind: z.literal('scoring', { error: 'kind is scoring' }), proposed: ScoringConfig }).strict(),
+    z.object({ kind: z.literal('scoring'), rescored: z.number().int(), changed: z.number().int() }),
   ),
   'workspace.history': op(
     'The commits that changed a workspace file (on main by default), newest first.',
