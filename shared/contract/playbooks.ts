@@ -447,7 +447,7 @@ export const playbooksOps = {
         playbookId: PlaybookSlug,
         mode: PlaybookSlug,
         scenario: PlaybookSlug.optional(),
-        config: z.record(z.string(), z.union([z.string().max(20_000), z.number()])).default({}),
+        config: z.record(z.string(), z.union([z.string().max(20_000), z.number().min(-1e12).max(1e12)])).default({}),
         role: PlaybookSlug.optional(),
         task: z.string().trim().max(5000).optional(),
       })
