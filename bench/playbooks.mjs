@@ -6,7 +6,7 @@
 //   time the model server spent, divided by the steps; each step is inputs -> ai.generate ->
 //   commit, plus its share of the phase merges and gate reviews);
 // - a playbook of one phase of 4 steps, each answer delayed 400 ms, run as a parallel phase
-//   and as a sequential one (alternated, best of 3 each): the parallel wall time should be close to the longest
+//   and as a sequential one (alternated; two warm-up rounds, then best of 3 each): the parallel wall time should be close to the longest
 //   branch, the sequential one close to the sum.
 // Run it alone: node bench/run.mjs playbooks [--quick]
 import { spawn } from 'node:child_process';
@@ -148,9 +148,11 @@ export async function run(ctx) {
     // Alternated, best of 3 each: a worker's first Claude call loads the SDK (a cold worker costs seconds).
     let par = null;
     let seq = null;
-    for (let i = 0; i < 3; i++) {
+    // Two warm-up rounds first: every worker thread loads the SDK and the git library on its first step.
+    for (let i = 0; i < 5; i++) {
       const p = await runToEnd(server, { playbookId: 'bench-parallel', mode: 'all', config: {} });
       const q = await runToEnd(server, { playbookId: 'bench-sequential', mode: 'all', config: {} });
+      if (i < 2) continue;
       if (!par || p.ms < par.ms) par = p;
       if (!seq || q.ms < seq.ms) seq = q;
     }
