@@ -134,9 +134,7 @@ export async function syncMain(dataDir: string, at: number): Promise<string> {
   const files = await flatTree(r, head);
   const next = new Map(files);
   let changed = false;
-  const present = new Set<string>();
   for (const d of listDocs(dataDir)) {
-    present.add(d.path);
     const content = readFileSync(join(r.dir, ...d.path.split('/')));
     const { oid } = await git.hashBlob({ object: content });
     if (files.get(d.path) !== oid) {
@@ -144,15 +142,13 @@ export async function syncMain(dataDir: string, at: number): Promise<string> {
       changed = true;
     }
   }
-  for (const p of files.keys()) {
-    if (!present.has(p)) {
-      next.delete(p);
-      changed = true;
-    }
-  }
+  // A file of main missing from the work tree is not recorded as deleted: it may be one another run's merge has
+  // committed and not yet written out; losing it would be worse than keeping a file deleted by hand.
   if (head && !changed) return head;
   const tree = await writeFlatTree(r, next);
   const oid = await writeCommit(r, tree, head ? [head] : [], head ? '[baton] docs: changes made outside playbooks' : '[baton] workspace: first snapshot', at);
+  // Main moved meanwhile (a merge of another run): take the work tree again on top of it.
+  if ((await resolve(r, MAIN)) !== head) return syncMain(dataDir, at);
   await setRef(r, MAIN, oid);
   return oid;
 }
@@ -220,6 +216,8 @@ export async function mergeBranch(
   }
   if (conflicts.length) return { oid: null, conflicts };
   const oid = await writeCommit(r, await writeFlatTree(r, out), [t, s], opts.message, opts.at);
+  // Another run may have moved the target meanwhile (two runs merging into main): merge again on top of it.
+  if ((await resolve(r, opts.target)) !== t) return mergeBranch(dataDir, opts);
   await setRef(r, opts.target, oid);
   return { oid, conflicts: [] };
 }
