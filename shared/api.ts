@@ -20,6 +20,7 @@ import { financeEvents, financeOps } from './contract/finance';
 import { reportsEvents, reportsOps } from './contract/reports';
 import { kpiEvents, kpiOps } from './contract/kpi';
 import { growthEvents, growthOps } from './contract/growth';
+import { playbooksEvents, playbooksOps } from './contract/playbooks';
 
 export * from './contract/base';
 export * from './contract/system';
@@ -39,6 +40,7 @@ export * from './contract/finance';
 export * from './contract/reports';
 export * from './contract/kpi';
 export * from './contract/growth';
+export * from './contract/playbooks';
 
 export const operations = {
   ...systemOps,
@@ -56,6 +58,7 @@ export const operations = {
   ...reportsOps,
   ...kpiOps,
   ...growthOps,
+  ...playbooksOps,
 } as const;
 
 export const events = {
@@ -74,6 +77,7 @@ export const events = {
   ...reportsEvents,
   ...kpiEvents,
   ...growthEvents,
+  ...playbooksEvents,
 } as const;
 
 export type Operations = typeof operations;

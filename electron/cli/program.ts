@@ -17,6 +17,7 @@ import { register as registerEvents } from './commands/events';
 import { register as registerHooks } from './commands/hooks';
 import { register as registerEmail } from './commands/email';
 import { register as registerPipeline } from './commands/pipeline';
+import { register as registerPlaybook } from './commands/playbook';
 import { register as registerSequences } from './commands/sequences';
 import { register as registerSetup } from './commands/setup';
 import { register as registerRun } from './commands/run';
@@ -47,5 +48,5 @@ export function buildProgram(): Command {
   return program;
 }
 
-const COMMANDS: ((program: Command) => void)[] = [registerServe, registerSystem, registerContacts, registerEvents, registerDemo, registerWorkflow, registerRun, registerApprovals, registerEscalations, registerHooks, registerEmail, registerSequences, registerPipeline, registerSetup, registerAi, registerBilling, registerGrowth];
+const COMMANDS: ((program: Command) => void)[] = [registerServe, registerSystem, registerContacts, registerEvents, registerDemo, registerWorkflow, registerRun, registerApprovals, registerEscalations, registerHooks, registerEmail, registerSequences, registerPipeline, registerSetup, registerAi, registerBilling, registerGrowth, registerPlaybook];
 

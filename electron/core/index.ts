@@ -17,6 +17,7 @@ import { financeDomain } from './finance';
 import { kpiDomain } from './kpi';
 import { reportsDomain } from './reports';
 import { growthDomain } from './growth';
+import { playbooksDomain } from './playbooks';
 import { triggersDomain } from './engine/triggers';
 import { NODE_PACKS } from './nodes';
 import { salesDomain } from './sales';
@@ -25,7 +26,7 @@ import { trackingDomain } from './tracking';
 import { wordpressDomain } from './wordpress';
 
 /** Every domain, in the order they are composed (a domain comes after those it requires). */
-export const DOMAINS: readonly AnyDomain[] = [systemDomain, engineDomain, triggersDomain, crmDomain, aiDomain, salesDomain, trackingDomain, wordpressDomain, billingDomain, growthDomain, financeDomain, reportsDomain, kpiDomain, setupDomain, connectionDomain];
+export const DOMAINS: readonly AnyDomain[] = [systemDomain, engineDomain, triggersDomain, crmDomain, aiDomain, salesDomain, trackingDomain, wordpressDomain, billingDomain, growthDomain, financeDomain, reportsDomain, kpiDomain, setupDomain, connectionDomain, playbooksDomain];
 
 export async function openBaton(opts: CoreOptions, domains: readonly AnyDomain[] = DOMAINS): Promise<Core> {
   const core = await Core.open(opts);

@@ -9,6 +9,7 @@ import { BILLING_NODES } from './billing/nodes';
 import { CRM_NODES } from './crm/nodes';
 import { ENGINE_NODES } from './engine/nodes';
 import { GROWTH_NODES } from './growth/nodes';
+import { PLAYBOOK_NODES } from './playbooks/nodes';
 import { NodeRegistry } from './engine/registry';
 import { KPI_NODES } from './kpi/nodes';
 import { REPORTS_NODES } from './reports/nodes';
@@ -25,6 +26,7 @@ export const NODE_PACKS = [
   { domain: 'kpi', nodes: KPI_NODES },
   { domain: 'reports', nodes: REPORTS_NODES },
   { domain: 'growth', nodes: GROWTH_NODES },
+  { domain: 'playbooks', nodes: PLAYBOOK_NODES },
 ] as const;
 
 /** A registry of every node type (a worker thread's, or a test's). */

@@ -1,0 +1,104 @@
+/**
+ * A playbook compiles to workflows of the durable engine (docs/playbooks.md,
+ * "How a playbook runs"): one workflow per phase (open -> per step
+ * playbook.inputs -> ai.generate -> playbook.commit, chained for a sequential
+ * phase, fanned out and joined for a parallel one -> playbook.resolve ->
+ * playbook.gate) and one workflow per mode (its phases as subworkflows, in
+ * order, then playbook.finish).
+ */
+import { createHash } from 'node:crypto';
+import type { PlaybookDefinition, PlaybookPhase, WorkflowDefinitionInput } from '../../../shared/api';
+import { stepDeps } from './format';
+import { roleOf, stepAnswerSchema, stepPrompt } from './runtime';
+
+const raw = (s: string) => `{% raw %}${s}{% endraw %}`;
+
+function base(playbookId: string): string {
+  return `pb-${playbookId.slice(0, 30).replace(/-+$/, '')}-${createHash('sha1').update(playbookId).digest('hex').slice(0, 6)}`;
+}
+export const phaseWorkflowId = (def: PlaybookDefinition, phaseId: string) => `${base(def.id)}-p${def.phases.findIndex((p) => p.id === phaseId)}`;
+export const modeWorkflowId = (def: PlaybookDefinition, modeId: string) => `${base(def.id)}-m${def.modes.findIndex((m) => m.id === modeId)}`;
+
+type Node = WorkflowDefinitionInput['nodes'][number];
+type Edge = NonNullable<WorkflowDefinitionInput['edges']>[number];
+
+export function compilePhase(def: PlaybookDefinition, phase: PlaybookPhase): WorkflowDefinitionInput {
+  const nodes: Node[] = [{ id: 'open', type: 'playbook.phase', params: { phase: phase.id } }];
+  const edges: Edge[] = [];
+  const n = (k: number) => `s${k}`;
+  phase.steps.forEach((s, k) => {
+    const role = roleOf(def, s.role);
+    nodes.push(
+      { id: `${n(k)}_in`, type: 'playbook.inputs', name: `${s.title}: inputs`, params: { step: s.id } },
+      {
+        id: n(k),
+        type: 'ai.generate',
+        name: `${role.name}: ${s.title}`,
+        params: {
+          system: raw(role.systemPrompt),
+          prompt: raw(stepPrompt(def, phase, s)),
+          data: { inputs: `=steps.${n(k)}_in.data` },
+          output: 'json',
+          schema: stepAnswerSchema(s),
+          maxTokens: 16_000,
+          ...(role.model ? { model: role.model } : {}),
+        },
+      },
+      { id: `${n(k)}_out`, type: 'playbook.commit', name: `${s.title}: commit`, params: { step: s.id, from: n(k) } },
+    );
+    edges.push({ from: `${n(k)}_in`, to: n(k), branch: 'run' }, { from: `${n(k)}_in`, to: `${n(k)}_out`, branch: 'skip' }, { from: n(k), to: `${n(k)}_out` });
+  });
+  const idx = new Map(phase.steps.map((s, k) => [s.id, k]));
+  if (phase.execution === 'sequential') {
+    edges.push({ from: 'open', to: `${n(0)}_in` });
+    for (let k = 1; k < phase.steps.length; k++) edges.push({ from: `${n(k - 1)}_out`, to: `${n(k)}_in` });
+    edges.push({ from: `${n(phase.steps.length - 1)}_out`, to: 'resolve' });
+  } else {
+    const deps = stepDeps(phase);
+    const needed = new Set([...deps.values()].flat());
+    nodes.push({ id: 'fanout', type: 'parallel', params: {} }, { id: 'join', type: 'join', params: { mode: 'all' } });
+    edges.push({ from: 'open', to: 'fanout' });
+    phase.steps.forEach((s, k) => {
+      const d = deps.get(s.id) ?? [];
+      if (!d.length) edges.push({ from: 'fanout', to: `${n(k)}_in` });
+      for (const dep of d) edges.push({ from: `${n(idx.get(dep)!)}_out`, to: `${n(k)}_in` });
+      if (!needed.has(s.id)) edges.push({ from: `${n(k)}_out`, to: 'join' });
+    });
+    edges.push({ from: 'join', to: 'resolve' });
+  }
+  nodes.push({ id: 'resolve', type: 'playbook.resolve', name: 'Conflicts: the Coordinator decides', params: { phase: phase.id } }, { id: 'gate', type: 'playbook.gate', name: `Quality gate: ${phase.name}`, params: { phase: phase.id } });
+  edges.push({ from: 'resolve', to: 'gate' });
+  return {
+    id: phaseWorkflowId(def, phase.id),
+    name: `Playbook ${def.name}: ${phase.name}`,
+    description: `Phase "${phase.name}" of the playbook ${def.id} (compiled; edit the playbook, not this workflow).`,
+    trigger: { type: 'manual' },
+    nodes,
+    edges,
+    settings: { reenroll: true, escalateOnFailure: 'warning' },
+  } as WorkflowDefinitionInput;
+}
+
+export function compileMode(def: PlaybookDefinition, modeId: string): WorkflowDefinitionInput {
+  const mode = def.modes.find((m) => m.id === modeId)!;
+  const phases = def.phases.filter((p) => mode.phases.includes(p.id));
+  const nodes: Node[] = phases.map((p, i) => ({ id: `p${i}`, type: 'subworkflow', name: p.name, params: { workflow: phaseWorkflowId(def, p.id), input: '=input' } }));
+  nodes.push({ id: 'finish', type: 'playbook.finish', params: {} });
+  const edges: Edge[] = [];
+  for (let i = 1; i < phases.length; i++) edges.push({ from: `p${i - 1}`, to: `p${i}` });
+  edges.push({ from: `p${phases.length - 1}`, to: 'finish' });
+  return {
+    id: modeWorkflowId(def, modeId),
+    name: `Playbook ${def.name}: ${mode.name}`,
+    description: `Mode "${mode.name}" of the playbook ${def.id} (compiled; edit the playbook, not this workflow).`,
+    trigger: { type: 'manual' },
+    nodes,
+    edges,
+    settings: { reenroll: true, escalateOnFailure: 'warning' },
+  } as WorkflowDefinitionInput;
+}
+
+/** Every workflow of a playbook, phases first (the modes call them). */
+export function compilePlaybook(def: PlaybookDefinition): WorkflowDefinitionInput[] {
+  return [...def.phases.map((p) => compilePhase(def, p)), ...def.modes.map((m) => compileMode(def, m.id))];
+}

@@ -1,0 +1,164 @@
+/**
+ * The playbook node types. A compiled playbook (compile.ts) is workflows made
+ * of these, the engine's subworkflow/parallel/join, and one ai.generate per
+ * step: so it runs on the durable engine, with its crash safety, AI budget
+ * waits, costs and approvals.
+ */
+import { z } from 'zod';
+import { aiSettings } from '../ai/env';
+import type { PreparedRequest } from '../ai/generate';
+import { runAi, suspended } from '../ai/node-support';
+import { defineNode, NodeError, type NodeContext, type NodeDef } from '../engine/registry';
+import { AI_STEP_TIMEOUT_MS } from '../engine/pool-limits';
+import { beginPhase, finishStep, iso, loadRun, mergePhase, phaseDiff, phaseOf, resolvePhase, roleOf, runGate, setPhaseStatus, stepInputs, type GateState } from './runtime';
+
+const Id = z.string().min(1);
+const runIdOf = (ctx: NodeContext<unknown>) => (ctx.run.input as { playbookRun?: unknown } | null)?.playbookRun;
+
+const phaseNode = defineNode({
+  type: 'playbook.phase',
+  description: 'Begin a playbook phase: the workspace branch of the phase starts at main.',
+  params: z.object({ phase: Id }).strict(),
+  async run(ctx) {
+    const rc = loadRun(ctx.env, runIdOf(ctx));
+    const out = await beginPhase(rc, ctx.params.phase, ctx.run.id);
+    return { output: out };
+  },
+});
+
+const inputsNode = defineNode({
+  type: 'playbook.inputs',
+  description: 'Gather a playbook step\'s inputs (workspace files, earlier outputs, config); "skip" when the mode does not run the step.',
+  params: z.object({ step: Id }).strict(),
+  branches: ['run', 'skip'],
+  async run(ctx) {
+    const rc = loadRun(ctx.env, runIdOf(ctx));
+    const id = ctx.params.step;
+    if (!rc.plan.has(id)) {
+      rc.st.setStep(rc.run.id, id, { status: 'skipped' });
+      return { output: { skipped: true }, branch: 'skip' };
+    }
+    const step = rc.def.phases.flatMap((p) => p.steps).find((s) => s.id === id)!;
+    const role = roleOf(rc.def, step.role);
+    if (role.budgetUsd !== undefined) {
+      const spent = rc.st
+        .steps(rc.run.id)
+        .filter((s) => rc.def.phases.flatMap((p) => p.steps).find((x) => x.id === s.step_id)?.role === role.id)
+        .reduce((a, s) => a + s.cost_usd, 0);
+      if (spent >= role.budgetUsd) {
+        throw new NodeError(`Role "${role.name}" reached its budget of $${role.budgetUsd} in this run ($${spent.toFixed(4)} spent): raise roles[].budgetUsd of the playbook and retry the run.`, { retryable: false, code: 'role_budget' });
+      }
+    }
+    const row = rc.st.step(rc.run.id, id);
+    rc.st.setStep(rc.run.id, id, { status: 'running', started_at: row?.started_at ?? iso(ctx.env), attempts: Math.max(1, row?.attempts ?? 0) });
+    rc.env.emit('playbooks.run.updated', { runId: rc.run.id, playbookId: rc.run.playbook_id, status: 'running' });
+    return { output: { data: await stepInputs(rc, id) }, branch: 'run' };
+  },
+});
+
+const commitNode = defineNode({
+  type: 'playbook.commit',
+  description: 'Commit a playbook step\'s answer (its outputs and status file) with the role\'s commit convention; record a conflict it raises.',
+  params: z.object({ step: Id, from: Id }).strict(),
+  async run(ctx) {
+    const rc = loadRun(ctx.env, runIdOf(ctx));
+    if (!rc.plan.has(ctx.params.step)) return { output: { skipped: true } };
+    const gen = ctx.steps()[ctx.params.from] as { data?: unknown; request?: PreparedRequest; costUsd?: number } | undefined;
+    if (!gen) throw new NodeError(`no answer of ${ctx.params.from} in this run`, { retryable: false });
+    try {
+      return { output: await finishStep(rc, ctx.params.step, gen) };
+    } catch (e) {
+      rc.st.setStep(rc.run.id, ctx.params.step, { status: 'failed', error: (e as Error).message });
+      throw e;
+    }
+  },
+});
+
+const resolveNode = defineNode({
+  type: 'playbook.resolve',
+  timeoutMs: AI_STEP_TIMEOUT_MS,
+  description: 'Merge the step branches of a playbook phase; the Coordinator decides its conflicts and the steps concerned run again with the decision.',
+  params: z.object({ phase: Id }).strict(),
+  async run(ctx) {
+    const rc = loadRun(ctx.env, runIdOf(ctx));
+    const r = await runAi(ctx, (ai) => resolvePhase(rc, ai, ctx.params.phase, ctx.node.id));
+    if (suspended(r)) return r;
+    return { output: r };
+  },
+});
+
+const gateNode = defineNode({
+  type: 'playbook.gate',
+  timeoutMs: AI_STEP_TIMEOUT_MS,
+  description: 'The quality gate of a playbook phase: each checklist item judged with evidence, failures back to their role, then one approval when needed; merges the phase into main.',
+  params: z.object({ phase: Id }).strict(),
+  async run(ctx) {
+    const rc = loadRun(ctx.env, runIdOf(ctx));
+    const phaseId = ctx.params.phase;
+    const phase = phaseOf(rc.def, phaseId);
+    const setGate = (status: string, approvalId: string | null = null) => {
+      const pr = rc.st.phase(rc.run.id, phaseId)!;
+      const g = { ...(JSON.parse(pr.gate ?? '{}') as GateState), status };
+      rc.st.setPhase(rc.run.id, phaseId, { gate: JSON.stringify(g) });
+      rc.env.emit('playbooks.gate.updated', { runId: rc.run.id, phaseId, status: status as never, approvalId });
+    };
+    if (ctx.resume?.kind === 'approval') {
+      rc.st.setRun(rc.run.id, { status: 'running', waiting_for: null });
+      if (ctx.resume.status === 'approved') {
+        setGate('approved');
+        const oid = await runAi(ctx, (ai) => mergePhase(rc, ai, phaseId, ctx.node.id));
+        if (suspended(oid)) return oid;
+        return { output: { phase: phaseId, gate: 'approved', merge: oid, decidedBy: ctx.resume.decidedBy } };
+      }
+      setGate('rejected');
+      setPhaseStatus(rc, phaseId, 'rejected', { finished_at: iso(ctx.env) });
+      throw new NodeError(`The quality gate of phase "${phase.name}" was ${ctx.resume.status}${ctx.resume.reason ? `: ${ctx.resume.reason}` : ''}. Its branch is kept unmerged; start the playbook again to redo it.`, { retryable: false, code: 'gate_rejected' });
+    }
+    if (!phase.steps.some((s) => rc.plan.has(s.id))) return { output: { phase: phaseId, gate: 'skipped' } };
+    const r = await runAi(ctx, async (ai) => {
+      if (!phase.gate) return { merged: await mergePhase(rc, ai, phaseId, ctx.node.id), gate: null };
+      const threshold = phase.gate.minConfidence ?? aiSettings(ai).confidenceThreshold;
+      const g = await runGate(rc, ai, phaseId, threshold, ctx.node.id);
+      if (g.outcome === 'passed') return { merged: await mergePhase(rc, ai, phaseId, ctx.node.id), gate: g };
+      return { merged: null, gate: g, threshold };
+    });
+    if (suspended(r)) return r;
+    if (r.merged || !r.gate) return { output: { phase: phaseId, gate: r.gate ? 'passed' : 'none', merge: r.merged } };
+    const pr = rc.st.phase(rc.run.id, phaseId)!;
+    const diff = await phaseDiff(ctx.env.dataDir, pr.base_commit, pr.branch!);
+    setPhaseStatus(rc, phaseId, 'waiting_approval');
+    rc.st.setRun(rc.run.id, { status: 'waiting', waiting_for: `approval of the quality gate of ${phase.name}` });
+    rc.env.emit('playbooks.gate.updated', { runId: rc.run.id, phaseId, status: 'waiting_approval', approvalId: null });
+    return ctx.suspend({
+      approval: {
+        title: `Quality gate: ${phase.name} (${rc.def.name})`,
+        payload: {
+          playbookRun: rc.run.id,
+          phase: phaseId,
+          phaseName: phase.name,
+          reason: r.gate.reason,
+          checklist: r.gate.items.map((i) => ({ id: i.id, check: i.check, role: i.role, result: i.result, confidence: i.confidence, evidence: i.evidence, notes: i.notes, files: i.files })),
+          diff: diff.map((d) => ({ path: d.path, status: d.status, diff: d.diff.length > 20_000 ? `${d.diff.slice(0, 20_000)}\n[cut]` : d.diff })),
+        },
+        ...(r.gate.confidence !== null ? { confidence: r.gate.confidence } : {}),
+        reason: `${r.gate.reason} Approving merges the phase into the workspace.`,
+      },
+      state: { asked: true },
+      waitingFor: 'approval',
+    });
+  },
+});
+
+const finishNode = defineNode({
+  type: 'playbook.finish',
+  description: 'Mark a playbook run finished.',
+  params: z.object({}).strict(),
+  run(ctx) {
+    const rc = loadRun(ctx.env, runIdOf(ctx));
+    rc.st.setRun(rc.run.id, { status: 'succeeded', finished_at: iso(ctx.env), waiting_for: null });
+    rc.env.emit('playbooks.run.updated', { runId: rc.run.id, playbookId: rc.run.playbook_id, status: 'succeeded' });
+    return { output: { playbookRun: rc.run.id } };
+  },
+});
+
+export const PLAYBOOK_NODES = [phaseNode, inputsNode, commitNode, resolveNode, gateNode, finishNode] as NodeDef[];
