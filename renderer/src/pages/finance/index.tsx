@@ -33,7 +33,7 @@ export function Finance() {
   return (
     <>
       <PageHeader title="Finance" intro="Your profit and loss: income from billing and your bank, expenses, AI spend, and what to set aside for taxes, per month and per client." />
-      <div className="stack">
+      <div className="stack fin-page">
         <div className="filter-bar fin-range">
           <div>
             <label htmlFor={`${uid}-from`}>From</label>
@@ -184,7 +184,7 @@ function MonthTable({ p }: { p: Pnl }) {
   ];
   const rows = [...p.months].reverse();
   return (
-    <details className="chart-table fin-table-details" open>
+    <details className="chart-table fin-table-details">
       <summary>The months as a table</summary>
       <DataTable rows={rows} columns={columns} rowKey={(r) => r.month} label="Profit and loss per month" rowProps={(r) => ({ 'data-testid': 'finance-month-row', 'data-month': r.month, 'data-profit': r.profit })} />
     </details>
