@@ -38,7 +38,11 @@ function thisMonth(): { month: string; day: (d: number) => string } {
 }
 
 async function noSidewaysScroll(page: Page): Promise<void> {
-  const { scroll, client } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+  type Win = { document: { documentElement: { scrollWidth: number; clientWidth: number } } };
+  const { scroll, client } = await page.evaluate(() => {
+    const root = (globalThis as unknown as Win).document.documentElement;
+    return { scroll: root.scrollWidth, client: root.clientWidth };
+  });
   expect(scroll, 'the page scrolls sideways').toBeLessThanOrEqual(client);
 }
 
@@ -192,8 +196,9 @@ test('the client report: Run now renders it, the inbox shows the PDF drawn page 
     await expect(canvases).toHaveCount(rep.pages);
     await expect(canvases.first()).toHaveAttribute('aria-label', `Page 1 of ${rep.pages} of ${rep.filename}`);
     const ink = await canvases.first().evaluate((c) => {
-      const cv = c as HTMLCanvasElement;
-      const d = cv.getContext('2d')!.getImageData(0, 0, cv.width, cv.height).data;
+      // The e2e files are type-checked without the DOM library: the canvas as far as it is used.
+      const cv = c as unknown as { width: number; height: number; getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
+      const d = cv.getContext('2d').getImageData(0, 0, cv.width, cv.height).data;
       let dark = 0;
       let colour = 0;
       for (let i = 0; i < d.length; i += 4) {
