@@ -45,6 +45,7 @@ export async function run(ctx) {
   lines.push(
     `  bank CSV import: ${fmt(r.transactions)} transactions (3 years, 4 category rules) in ${fmt(r.importMs / 1000, 2)} s = ${fmt(r.importPerSec)} rows/s${raw ? ` (raw SQLite 1,000-row transactions: ${fmt(raw)} rows/s, ratio ${fmt(r.importPerSec / raw, 3)}x)` : ''}`,
     `  P&L of ${r.months} months over ${fmt(r.transactions)} transactions: median ${fmt(r.pnlMedianMs, 1)} ms, worst of ${r.pnlRuns} (first, cold) ${fmt(r.pnlMaxMs, 1)} ms`,
+    `  vs SQLite alone summing the same rows per month (one GROUP BY, ${fmt(r.rawMonthSumMs, 1)} ms): ${fmt(r.pnlMedianMs / r.rawMonthSumMs, 2)}x`,
     target(`P&L of 3 years (${fmt(r.transactions)} transactions) under 150 ms`, r.pnlMedianMs < 150, `median ${fmt(r.pnlMedianMs, 1)} ms = ${fmt(r.pnlMedianMs / 150, 2)} of the budget`),
     `  client report: ${r.reportPages} pages, ${r.reportCharts} charts: median ${fmt(r.reportMedianMs)} ms, worst of ${r.reportRuns} ${fmt(r.reportMaxMs)} ms; peak RSS of the process ${fmt(r.peakRssMb)} MB`,
     target(`a ${r.reportPages}-page client report with ${r.reportCharts} charts rendered in under 2 s`, r.reportMedianMs < 2000 && r.reportPages >= 6, `median ${fmt(r.reportMedianMs)} ms = ${fmt(r.reportMedianMs / 2000, 2)} of the budget${r.reportPages < 6 ? `; only ${r.reportPages} pages` : ''}`),

@@ -21,6 +21,8 @@ export interface FinanceBenchResult {
   pnlMedianMs: number;
   pnlMaxMs: number;
   pnlRuns: number;
+  /** The yardstick in the same run: SQLite summing the same rows by month, one plain GROUP BY (median). */
+  rawMonthSumMs: number;
   reportPages: number;
   reportCharts: number;
   reportMedianMs: number;
@@ -83,6 +85,15 @@ export async function runFinanceBench(opts: { quick?: boolean } = {}): Promise<F
       months = p.months.length;
     }
 
+    // The yardstick: the same rows summed per month by SQLite alone, timed the same way.
+    const raw = core.db.prepare(`SELECT substr(date, 1, 7) AS m, SUM(amount) AS s, COUNT(*) AS n FROM finance_transactions WHERE currency = ? AND date >= ? AND date <= ? GROUP BY 1`);
+    const rawTimes: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const t = performance.now();
+      raw.all('USD', '2024-01-01', '2026-12-31');
+      rawTimes.push(performance.now() - t);
+    }
+
     // A 6-page report with 4 charts: new leads (1 chart) and 3 imported metrics (3 charts), plus text.
     const lead = await core.call('contacts.create', { email: 'bob@acme.test', firstName: 'Bob', companyDomain: 'acme.test' });
     core.db.prepare(`UPDATE contacts SET created_at = ? WHERE id IN (?, ?)`).run('2026-03-10T09:00:00.000Z', company.id, lead.id);
@@ -115,6 +126,7 @@ export async function runFinanceBench(opts: { quick?: boolean } = {}): Promise<F
       pnlMedianMs: median(pnlTimes.slice(1)),
       pnlMaxMs: Math.max(...pnlTimes),
       pnlRuns: pnlTimes.length,
+      rawMonthSumMs: median(rawTimes.slice(1)),
       reportPages: pages,
       reportCharts: 4,
       reportMedianMs: median(reportTimes),

@@ -42,9 +42,10 @@ export function monthLabel(m: string): string {
 
 /** The first rows of a CSV as the import reads it (the first non-blank row is the header). */
 export function csvPreview(text: string, rows = 3): { header: string[]; rows: string[][] } {
-  const parsed = Papa.parse<string[]>(text.replace(/^\uFEFF/, ''), { header: false, skipEmptyLines: 'greedy', preview: rows + 1 });
-  const [head, ...rest] = parsed.data;
-  return { header: (head ?? []).map((h) => h.trim()), rows: rest };
+  // papaparse's preview counts blank lines too: read a few more and drop those here (not the whole file).
+  const parsed = Papa.parse<string[]>(text.replace(/^\uFEFF/, ''), { header: false, skipEmptyLines: false, preview: rows + 50 });
+  const [head, ...rest] = parsed.data.filter((cells) => !(cells.length === 0 || (cells.length === 1 && cells[0]!.trim() === '')));
+  return { header: (head ?? []).map((h) => h.trim()), rows: rest.slice(0, rows) };
 }
 
 /** The mapping step's form: every field a column name ('' = none). */
