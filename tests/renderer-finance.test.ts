@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { FinanceMapping } from '../shared/api';
 import { csvPreview, defaultRange, EMPTY_FORM, formOf, mappingOf, rangeFrom } from '../renderer/src/pages/finance/model';
-import { pdfOf } from '../renderer/src/pages/approvals/pdf';
+import { pdfOf } from '../renderer/src/pages/approvals/pdf/model';
 
 describe('the Finance page range', () => {
   it('defaults to the last 12 months and takes a valid range from the address only', () => {

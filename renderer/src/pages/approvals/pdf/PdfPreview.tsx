@@ -5,9 +5,10 @@
  * over the desktop IPC, from reports.file.
  */
 import { useEffect, useRef, useState } from 'react';
-import { call, fetchWorkspaceFile } from '../../api/client';
-import { formatBytes } from '../../components/ui';
-import type { PdfRef } from './pdf';
+import { call, fetchWorkspaceFile } from '../../../api/client';
+import { formatBytes } from '../../../components/ui';
+import type { PdfRef } from './model';
+import './pdf.css';
 
 /** Pages drawn at most (a longer file says how many more there are). */
 const MAX_PAGES = 30;
