@@ -4,7 +4,7 @@
  * source remembers (or the one guessed from the header), editable; Check is a dry run, Import
  * imports and the source remembers the mapping. The result names every bad row by its line.
  */
-import { useCallback, useId, useMemo, useState } from 'react';
+import { useCallback, useId, useMemo, useRef, useState } from 'react';
 import type { FinanceImportResult, OpOutput } from '../../../../shared/api';
 import { DATE_FORMATS } from '../../../../shared/api';
 import { call } from '../../api/client';
@@ -36,11 +36,17 @@ export function ImportCard({ sources }: { sources: Sources }) {
   const [result, setResult] = useState<FinanceImportResult | null>(null);
   const preview = useMemo(() => (file ? csvPreview(file.text) : null), [file]);
   const known = sources.find((s) => s.name.toLowerCase() === source.trim().toLowerCase()) ?? null;
+  // The form is started once per file and source: a later start (or an edit by hand) wins over a dry run still on its way.
+  const started = useRef<{ seq: number; source: string | null; edits: number }>({ seq: 0, source: null, edits: 0 });
 
   /** The mapping to start from: the source's remembered one, else the one guessed from the header (a dry run). */
   const startForm = useCallback(
     async (src: string, f: { name: string; text: string }) => {
       const header = csvPreview(f.text).header;
+      const seq = ++started.current.seq;
+      started.current.source = src.trim().toLowerCase();
+      const edits = started.current.edits;
+      const stale = () => seq !== started.current.seq || edits !== started.current.edits;
       const remembered = sources.find((s) => s.name.toLowerCase() === src.trim().toLowerCase())?.mapping;
       setResult(null);
       setMissing([]);
@@ -51,9 +57,12 @@ export function ImportCard({ sources }: { sources: Sources }) {
       }
       try {
         const dry = await call('finance.import', { source: src.trim() || 'Imported', csv: f.text, file: f.name, dryRun: true });
+        if (stale()) return;
         setForm(formOf(dry.mapping, header));
-        setFormFrom('header');
+        // The server knew the source's mapping even if this page's list of sources had not arrived yet.
+        setFormFrom(dry.mappingFrom === 'source' ? 'source' : 'header');
       } catch {
+        if (stale()) return;
         setForm({ ...EMPTY_FORM });
         setFormFrom('none');
       }
@@ -85,7 +94,10 @@ export function ImportCard({ sources }: { sources: Sources }) {
     if (r) setResult(r);
   };
 
-  const set = <K extends keyof MappingForm>(k: K, v: MappingForm[K]) => setForm((f) => ({ ...f, [k]: v }));
+  const set = <K extends keyof MappingForm>(k: K, v: MappingForm[K]) => {
+    started.current.edits++;
+    setForm((f) => ({ ...f, [k]: v }));
+  };
   const problem = (k: keyof MappingForm) => missing.find((m) => m.field === k)?.message;
   const sourceOk = source.trim().length > 0;
 
@@ -101,7 +113,7 @@ export function ImportCard({ sources }: { sources: Sources }) {
             placeholder="e.g. Business checking"
             autoComplete="off"
             onChange={(e) => setSource(e.target.value)}
-            onBlur={() => file && sourceOk && void startForm(source, file)}
+            onBlur={() => file && sourceOk && source.trim().toLowerCase() !== started.current.source && void startForm(source, file)}
           />
           <datalist id={`${uid}-sources`}>
             {sources.map((s) => (
@@ -131,8 +143,8 @@ export function ImportCard({ sources }: { sources: Sources }) {
         <section className="fin-mapping" aria-labelledby={`${uid}-map`} data-testid="finance-mapping">
           <h3 id={`${uid}-map`}>Which column holds what</h3>
           <p className="hint" data-testid="finance-mapping-from">
-            {formFrom === 'source' && known
-              ? `The mapping remembered for “${known.name}”. Change it if this export differs.`
+            {formFrom === 'source'
+              ? `The mapping remembered for “${known?.name ?? source.trim()}”. Change it if this export differs.`
               : formFrom === 'header'
                 ? 'Guessed from the column names. Check it; the source remembers it after the import.'
                 : 'Choose the columns; the source remembers them after the import.'}
