@@ -83,13 +83,12 @@ export function pnl(env: ThreadEnv, q: { from: string; to: string; currency?: st
   let excluded = 0;
   const rows = st
     .stmt(
-      `SELECT date, category, client,
-         SUM(CASE WHEN amount > 0 THEN amount ELSE 0 END) AS sp, SUM(amount > 0) AS np,
-         SUM(CASE WHEN amount > 0 THEN 0 ELSE amount END) AS sn, SUM(amount <= 0) AS nn
+      `SELECT date, category, client, SUM(amount) AS s, SUM(max(amount, 0)) AS sp, COUNT(*) AS n, SUM(amount > 0) AS np
        FROM finance_transactions
        WHERE currency = ? AND date >= ? AND date <= ? GROUP BY date, category, client`,
     )
-    .all(currency, dFrom, dTo) as { date: string; category: string | null; client: string | null; sp: number; np: number; sn: number; nn: number }[];
+    .raw()
+    .all(currency, dFrom, dTo) as [date: string, category: string | null, client: string | null, s: number, sp: number, n: number, np: number][];
   const add = (m: string, category: string | null, clientKey: string | null, pos: number, s: number, n: number) => {
     const kind = kindOf(category, pos);
     if (clientKey !== null) {
@@ -110,10 +109,10 @@ export function pnl(env: ThreadEnv, q: { from: string; to: string; currency?: st
     c.transactions += n;
     cats.set(name, c);
   };
-  for (const r of rows) {
-    const m = r.date.slice(0, 7);
-    if (r.np) add(m, r.category, r.client, 1, r.sp, r.np);
-    if (r.nn) add(m, r.category, r.client, 0, r.sn, r.nn);
+  for (const [date, category, clientKey, s, sp, n, np] of rows) {
+    const m = date.slice(0, 7);
+    if (np) add(m, category, clientKey, 1, sp, np);
+    if (n > np) add(m, category, clientKey, 0, s - sp, n - np);
   }
 
   // Billing income.
