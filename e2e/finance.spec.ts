@@ -13,6 +13,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { startSmtp } from '../tests/support/smtp';
 import { expect, openPage, test } from './fixtures';
@@ -35,6 +36,12 @@ function thisMonth(): { month: string; day: (d: number) => string } {
   const now = new Date();
   const month = `${now.getUTCFullYear()}-${String(now.getUTCMonth() + 1).padStart(2, '0')}`;
   return { month, day: (d) => `${month}-${String(Math.min(d, now.getUTCDate())).padStart(2, '0')}` };
+}
+
+/** axe-core on what is shown now: no critical or serious violation. */
+async function axeClean(page: Page): Promise<void> {
+  const r = await new AxeBuilder({ page }).analyze();
+  expect(r.violations.filter((v) => v.impact === 'critical' || v.impact === 'serious').map((v) => `${v.id} at ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`)).toEqual([]);
 }
 
 async function noSidewaysScroll(page: Page): Promise<void> {
@@ -127,6 +134,11 @@ test('a bank CSV uploaded on the Finance page: columns mapped, bad rows named by
     await expect(result).toContainText('Imported 0 of 5 rows into “Business checking”; 3 already imported before');
     await expect(page.getByTestId('finance-income')).toHaveAttribute('data-value', '2400');
 
+    // With the mapping step and the import result open, in both colour schemes.
+    await axeClean(page);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await axeClean(page);
+    await page.emulateMedia({ colorScheme: 'light' });
     await page.getByTestId('finance-totals').scrollIntoViewIfNeeded();
     await shootSchemes(page, 'finance', true);
     await page.setViewportSize({ width: 390, height: 844 });
@@ -212,6 +224,7 @@ test('the client report: Run now renders it, the inbox shows the PDF drawn page 
     expect(ink.height).toBeGreaterThan(ink.width); // a portrait page
     expect(ink.dark).toBeGreaterThan(2000); // text and charts were drawn
     expect(ink.colour).toBeGreaterThan(200); // the brand colour
+    await axeClean(page);
     await pv.scrollIntoViewIfNeeded();
     await shootSchemes(page, 'report-pdf-preview', true);
     expect(smtp.messages).toHaveLength(0);
