@@ -21,6 +21,7 @@ export default defineConfig({
           'engine-bench': r('electron/core/bench/engine.ts'),
           'webhook-bench': r('electron/server/bench.ts'),
           'billing-bench': r('electron/core/billing/bench.ts'),
+          'finance-bench': r('electron/core/finance/bench.ts'),
           'tracking-bench': r('electron/server/tracking-bench.ts'),
         },
         output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },

@@ -1,15 +1,17 @@
 /**
  * The headless host: the contract over HTTP (POST /api/v1/<operation>, bearer
  * token), push events over a WebSocket (/api/v1/events, token as subprotocol
- * `baton.<token>`), the domains' public routes (/<prefix>/…, no token), and the
+ * `baton.<token>`), files of the workspace for the window's previews
+ * (GET /api/files/workspace/…, bearer token; ./files.ts), the domains' public
+ * routes (/<prefix>/…, no token), and the
  * built renderer at / with a strict CSP. Every request must name this server in
  * its Host header (DNS-rebinding defence) and, when it carries an Origin, come
  * from this server's own origin.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import sirv from 'sirv';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ApiError } from '../../shared/api';
@@ -21,6 +23,7 @@ import { storedPublicUrl } from '../../shared/contract/settings';
 import { allowedHosts, checkHostAndOrigin, isLoopback, publicHosts } from './guard';
 import { RateLimiter } from './ratelimit';
 import { loadOrCreateToken, tokenMatches } from './token';
+import { FILES_PREFIX, resolveWorkspaceFile } from './files';
 
 export { isLoopback } from './guard';
 export { loadOrCreateToken, readToken, tokenFile } from './token';
@@ -298,6 +301,41 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
     return assets;
   };
 
+  /** GET /api/files/workspace/<path> (bearer token): a file of the workspace, for the window's previews (./files.ts). */
+  function handleFile(req: IncomingMessage, res: ServerResponse, raw: string): void {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      sendError(res, 405, { code: 'method_not_allowed', message: `Use GET for ${FILES_PREFIX}<path>.` }, { Allow: 'GET, HEAD' });
+      return;
+    }
+    if (!tokenMatches(bearerOf(req), token)) {
+      sendError(res, 401, { code: 'unauthorized', message: `Missing or wrong bearer token. Send "Authorization: Bearer <token>"; the token is in ${tokenFile}.` }, { 'WWW-Authenticate': 'Bearer realm="baton"' });
+      return;
+    }
+    const f = resolveWorkspaceFile(core.dataDir, raw);
+    if (!f.ok) {
+      sendError(res, f.status, { code: f.status === 404 ? 'not_found' : f.status === 403 ? 'forbidden' : 'invalid_input', message: f.message });
+      return;
+    }
+    const name = basename(f.abs).replace(/[^A-Za-z0-9._ -]/g, '_');
+    res.writeHead(
+      200,
+      mergeHeaders(SECURITY_HEADERS, {
+        'Content-Type': f.type,
+        'Content-Length': String(f.size),
+        'Cache-Control': 'no-store',
+        'Content-Disposition': `inline; filename="${name}"`,
+        'Content-Security-Policy': "default-src 'none'; sandbox",
+      }),
+    );
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    const stream = createReadStream(f.abs);
+    stream.on('error', () => res.destroy());
+    stream.pipe(res);
+  }
+
   async function handleApi(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
     if (req.method !== 'POST') {
       sendError(res, 405, { code: 'method_not_allowed', message: `Use POST for ${pathname}.` }, { Allow: 'POST' });
@@ -452,6 +490,11 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
     }
     if (unsafePath((req.url ?? '/').split('?')[0] ?? '/')) {
       sendError(res, 400, { code: 'invalid_input', message: 'The path may not contain "..", "." segments, backslashes or NUL.' });
+      return;
+    }
+    const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
+    if (rawPath.startsWith(FILES_PREFIX)) {
+      handleFile(req, res, rawPath.slice(FILES_PREFIX.length));
       return;
     }
     if (url.pathname === '/api' || url.pathname.startsWith('/api/')) {

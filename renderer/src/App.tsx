@@ -17,6 +17,7 @@ const page = <K extends string>(load: () => Promise<Record<K, ComponentType>>, n
 const Approvals = page(() => import('./pages/Approvals'), 'Approvals');
 const Billing = page(() => import('./pages/Billing'), 'Billing');
 const Contacts = page(() => import('./pages/Contacts'), 'Contacts');
+const Finance = page(() => import('./pages/finance'), 'Finance');
 const Escalations = page(() => import('./pages/escalations'), 'Escalations');
 const Tasks = page(() => import('./pages/tasks'), 'Tasks');
 const Documents = page(() => import('./pages/Documents'), 'Documents');
@@ -37,6 +38,7 @@ const VIEWS: Record<PageId, ComponentType> = {
   escalations: Escalations,
   sequences: Sequences,
   billing: Billing,
+  finance: Finance,
   documents: Documents,
   settings: Settings,
   setup: Setup,
@@ -52,6 +54,7 @@ const ICONS: Record<PageId, string> = {
   sequences: 'M2 5h16v12H2zm2 2v.6l6 4 6-4V7l-6 4zM20 8h2v11H5v-1.5h15z',
   documents: 'M6 2h8l6 6v14H6zm7 1.5V9h5.5zM8.5 12v1.5h9V12zm0 3.5V17h9v-1.5zm0 3.5v1.5h6V19z',
   billing: 'M2 5h20v14H2zm2 2v2h16V7zm0 5v5h16v-5zm2 2h5v1.5H6z',
+  finance: 'M3 3h2v16h16v2H3zm4 12 4-5 3 3 5-7 1.6 1.2-6.4 8.9-3-3-3.6 4.5z',
   setup: '',
   escalations: '',
   tasks: 'M9 16.2 5.5 12.7l-1.4 1.4L9 19l10-10-1.4-1.4zM4 4h16v2H4z',

@@ -114,6 +114,16 @@ describe('finance: bank CSV import and the P&L', () => {
     // Profit per client: its billing income minus the expense tagged to it.
     expect(p.clients.find((c) => c.client === client)).toMatchObject({ income: 300, expenses: 120.5, profit: 179.5 });
 
+    // Money in other currencies (a USD card, and a CHF account: one below, one above EUR) is listed apart, not converted.
+    await core.call('finance.import', { source: 'US card', csv: 'Date,Description,Amount\n2026-03-05,Figma,-15.00\n2026-04-02,Refund,5.00\n', currency: 'USD' });
+    await core.call('finance.import', { source: 'Swiss account', csv: 'Date,Description,Amount\n2026-03-07,Client CH,200.00\n', currency: 'CHF' });
+    const withOthers = await core.call('finance.pnl', { from: '2026-03', to: '2026-04' });
+    expect(withOthers.otherCurrencies).toEqual([
+      { currency: 'CHF', transactions: 1, income: 200, expenses: 0 },
+      { currency: 'USD', transactions: 2, income: 5, expenses: 15 },
+    ]);
+    expect(withOthers.totals).toEqual(p.totals);
+
     // The CSV export carries the same figures.
     const csv = await core.call('finance.export', { from: '2026-03', to: '2026-04', what: 'months' });
     expect(csv.rows).toBe(3); // two months and the total

@@ -122,6 +122,16 @@ describe('client reports', () => {
     // The e-mail section had no data: it says so, and the PDF is whole.
     expect(text).toMatch(/E-mail\s+No data for this period\./);
     expect(text).toMatch(/page 1 of \d/);
+    // The page count recorded is the file's (pdfinfo), and every page carries its own footer: no blank page added for a footer.
+    const info = tempDir('baton-pdfinfo-');
+    try {
+      writeFileSync(join(info.dir, 'r.pdf'), onDisk);
+      expect(Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [join(info.dir, 'r.pdf')], { encoding: 'utf8' }))![1])).toBe(r.pages);
+    } finally {
+      info.cleanup();
+    }
+    expect(text.match(/page \d+ of (\d+)/g)).toHaveLength(r.pages);
+    expect(text).toContain(`page ${r.pages} of ${r.pages}`);
     // Looked at as an image: the brand colour's band and bars are on page 1 (and no default blue).
     expect(pixelsOf(onDisk, '#0f766e')).toBeGreaterThan(200);
     expect(pixelsOf(onDisk, '#1d4ed8')).toBe(0);

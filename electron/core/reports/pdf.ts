@@ -114,6 +114,8 @@ export async function renderPdf(r: PdfInput): Promise<{ pdf: Buffer; pages: numb
   const range = doc.bufferedPageRange();
   for (let i = range.start; i < range.start + range.count; i++) {
     doc.switchToPage(i);
+    // The footer sits in the bottom margin: without this pdfkit would start a new (blank) page for it.
+    doc.page.margins.bottom = 0;
     doc.font('Helvetica').fontSize(8).fillColor('#888888').text(`${r.brand} · ${r.title} · page ${i + 1} of ${range.count}`, MARGIN, doc.page.height - MARGIN + 15, { width: CONTENT_W, align: 'center', lineBreak: false });
   }
   doc.end();

@@ -186,6 +186,15 @@ export function retryConnection(): void {
   http?.retryNow();
 }
 
+/**
+ * A file of the data folder's workspace, for previews: over HTTP from the headless server's
+ * file route; null when the window talks to its host over IPC (then ask an operation, such as
+ * reports.file).
+ */
+export function fetchWorkspaceFile(path: string): Promise<Uint8Array> | null {
+  return http ? http.fetchFile(path) : null;
+}
+
 /** True when the app runs against the headless server (it can sign out). */
 export function usesToken(): boolean {
   return http !== null;

@@ -73,6 +73,29 @@ export class HttpTransport implements Transport {
     throw errorFromHttp(name, res.status, body);
   }
 
+  /** A file of the workspace (GET /api/files/<path>, with the token): its bytes, or an error naming the path. */
+  async fetchFile(path: string): Promise<Uint8Array> {
+    const doFetch = this.opts.fetch ?? fetch;
+    const url = `${this.base}/api/files/${path.split('/').map(encodeURIComponent).join('/')}`;
+    let res: Response;
+    try {
+      res = await doFetch(url, { headers: { authorization: `Bearer ${this.opts.token}` } });
+    } catch (e) {
+      throw errorFromNetwork(`file ${path}`, this.base, e);
+    }
+    if (!res.ok) {
+      let body: unknown = undefined;
+      try {
+        body = await res.json();
+      } catch {
+        // not JSON
+      }
+      if (res.status === 401) this.opts.onUnauthorized?.();
+      throw errorFromHttp(`file ${path}`, res.status, body);
+    }
+    return new Uint8Array(await res.arrayBuffer());
+  }
+
   on<E extends EventName>(event: E, cb: (payload: EventPayload<E>) => void): () => void {
     let set = this.listeners.get(event);
     if (!set) this.listeners.set(event, (set = new Set()));

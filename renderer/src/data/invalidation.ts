@@ -17,8 +17,9 @@ export const INVALIDATES: { [E in EventName]?: Rule<E> } = {
   'approval.decided': ['approvals.list'],
   'approvals.count': ['approvals.list'],
   'workflows.changed': ['workflows.list', 'workflows.get', 'templates.list'],
-  'run.updated': (p) => (p.status === 'succeeded' || p.status === 'failed' || p.status === 'cancelled' ? ['workflows.list', 'engine.status', 'escalations.groups'] : ['engine.status']),
-  'settings.changed': (p) => (p.key === 'engine.paused' ? ['engine.status', 'settings.get'] : ['settings.get', 'templates.list', 'email.status', 'ai.status']),
+  'run.updated': (p) => (p.status === 'succeeded' || p.status === 'failed' || p.status === 'cancelled' ? ['workflows.list', 'engine.status', 'escalations.groups', 'finance.pnl'] : ['engine.status']),
+  'settings.changed': (p) =>
+    p.key === 'engine.paused' ? ['engine.status', 'settings.get'] : p.key.startsWith('finance.') ? ['settings.get', 'finance.pnl'] : ['settings.get', 'templates.list', 'email.status', 'ai.status'],
   'secrets.changed': ['secrets.list', 'templates.list', 'ai.status'],
   'crm.deal.changed': DEALS,
   'crm.event.recorded': (p) => (p.type.startsWith('deal.') ? DEALS : []),
@@ -26,6 +27,9 @@ export const INVALIDATES: { [E in EventName]?: Rule<E> } = {
   'sales.task.changed': ['tasks.list'],
   'sales.enrollment.changed': ['sequences.enrollments', 'sequences.list'],
   'crm.scoring.changed': ['scoring.rules.get'],
+  'finance.changed': ['finance.pnl', 'finance.sources.list', 'finance.transactions.list', 'finance.categories.list', 'finance.rules.list'],
+  // Income from billing (charges, refunds) is in the P&L.
+  'billing.changed': ['finance.pnl'],
 };
 
 /** The operations an event invalidates. */

@@ -15,6 +15,8 @@ import { useHashQuery } from '../components/hashQuery';
 import { ErrorPanel, Loading, PageHeader, formatTime } from '../components/ui';
 import { age, changes, deliveryLabel, describePayload, formatConfidence, getAt, nextPending, setAt, timeLeft, viewOf, type SortKey } from './approvals/model';
 import { AiPanel, EditDiff, Preview } from './approvals/Preview';
+import { pdfOf } from './approvals/pdf/model';
+import { PdfPreview } from './approvals/pdf/PdfPreview';
 import { enqueue, useDecisionQueue } from './approvals/queue';
 import { DECIDED_BY, flushNow, onQueueSent, startQueueSync } from './approvals/sync';
 import './approvals.css';
@@ -684,6 +686,7 @@ function Detail(props: {
   const { a, now, mode } = props;
   const shown = a.status === 'approved' && a.decidedPayload !== null && a.decidedPayload !== undefined ? a.decidedPayload : a.payload;
   const d = useMemo(() => describePayload(shown), [shown]);
+  const pdf = useMemo(() => pdfOf(shown), [shown]);
   const left = timeLeft(a.expiresAt, now);
   const pending = a.status === 'pending' && !props.queued && !props.busy;
   const delivery = deliveryLabel(a);
@@ -778,6 +781,7 @@ function Detail(props: {
             <h3 id="ap-preview-title">{a.status === 'approved' && shown !== a.payload ? 'As approved (edited)' : 'As the recipient will see it'}</h3>
             <Preview preview={d.preview} />
           </section>
+          {pdf ? <PdfPreview pdf={pdf} /> : null}
           {a.status === 'approved' && a.decidedPayload !== null && a.decidedPayload !== undefined ? <EditDiff before={a.payload} after={a.decidedPayload} label="Edits made before approving" /> : null}
         </>
       )}
