@@ -22,6 +22,7 @@ export default defineConfig({
           'webhook-bench': r('electron/server/bench.ts'),
           'billing-bench': r('electron/core/billing/bench.ts'),
           'tracking-bench': r('electron/server/tracking-bench.ts'),
+          'growth-bench': r('electron/core/growth/bench.ts'),
         },
         output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
       },
