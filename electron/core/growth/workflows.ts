@@ -174,7 +174,7 @@ export function contentWorkflow(env: Pick<ThreadEnv, 'setting'>): WorkflowDefini
     'Reads the trend sources, finds EMERGING / PEAK / DECLINING trends relevant to the brand (alerts on emerging ones), plans ideas with what earlier cycles learned, writes briefs into the content calendar, produces the pieces that are due as WordPress drafts, then learns which trends and channels made it through.',
     [{ id: 'analyze', type: 'content.analyze', params: {} }],
     [
-      { id: 'plan', type: 'growth.plan', params: { goal: 'Turn the relevant trends into content ideas while they are fresh', candidates: '=steps.analyze.candidates', limit: 30, execute: 0, subject: 'channel' } },
+      { id: 'plan', type: 'growth.plan', params: { goal: 'Turn the relevant trends into content ideas while they are fresh', candidates: '=steps.analyze.candidates', limit: 30, execute: 0, subject: 'action' } },
       {
         id: 'ideas',
         type: 'ai.generate',
@@ -257,7 +257,7 @@ export function campaignsWorkflow(env: Pick<ThreadEnv, 'setting'>): WorkflowDefi
     env,
     'Learns success and failure patterns from the campaign memories, monitors running campaigns against their targets (escalations), plans new campaigns grounded in the memories with what earlier cycles learned, asks you to approve their budgets, allocates the portfolio budget, then learns from the finished campaigns.',
     [{ id: 'analyze', type: 'campaigns.analyze', params: {} }],
-    [{ id: 'plan', type: 'growth.plan', params: { goal: 'Recommend the next campaigns with the best grounded ROI', candidates: '=steps.analyze.candidates', limit: 20, execute: '=steps.analyze.plansPerCycle', subject: 'channel' } }],
+    [{ id: 'plan', type: 'growth.plan', params: { goal: 'Recommend the next campaigns with the best grounded ROI', candidates: '=steps.analyze.candidates', limit: 20, execute: '=steps.analyze.plansPerCycle', subject: 'action' } }],
     {
       nodes: [
         { id: 'prepare', type: 'campaigns.execute', params: { items: '=steps.plan.execute' } },
