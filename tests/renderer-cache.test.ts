@@ -86,4 +86,13 @@ describe('query cache', () => {
     expect(invalidatedBy('crm.event.recorded', { type: 'deal.won' } as never)).toContain('deals.list');
     expect(invalidatedBy('crm.event.recorded', { type: 'email.opened' } as never)).toEqual([]);
   });
+
+  it('maps growth.changed by kind, and a growth engine\'s run to the Growth page\'s state', () => {
+    expect(invalidatedBy('growth.changed', { engine: 'seo', kind: 'learning' })).toEqual(expect.arrayContaining(['learnings.list', 'growth.status']));
+    expect(invalidatedBy('growth.changed', { engine: 'seo', kind: 'import' })).toContain('seo.quickWins');
+    expect(invalidatedBy('growth.changed', { engine: 'seo', kind: 'phase' })).toEqual(expect.arrayContaining(['growth.status', 'plans.list']));
+    expect(invalidatedBy('growth.changed', { engine: 'seo', kind: 'phase' })).not.toContain('seo.quickWins');
+    expect(invalidatedBy('run.updated', { workflowId: 'growth-seo', status: 'running' } as never)).toContain('growth.status');
+    expect(invalidatedBy('run.updated', { workflowId: 'billing-dunning', status: 'running' } as never)).not.toContain('growth.status');
+  });
 });

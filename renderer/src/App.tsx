@@ -18,6 +18,7 @@ const Approvals = page(() => import('./pages/Approvals'), 'Approvals');
 const Billing = page(() => import('./pages/Billing'), 'Billing');
 const Contacts = page(() => import('./pages/Contacts'), 'Contacts');
 const Finance = page(() => import('./pages/finance'), 'Finance');
+const Growth = page(() => import('./pages/growth'), 'Growth');
 const Escalations = page(() => import('./pages/escalations'), 'Escalations');
 const Tasks = page(() => import('./pages/tasks'), 'Tasks');
 const Documents = page(() => import('./pages/Documents'), 'Documents');
@@ -37,6 +38,7 @@ const VIEWS: Record<PageId, ComponentType> = {
   tasks: Tasks,
   escalations: Escalations,
   sequences: Sequences,
+  growth: Growth,
   billing: Billing,
   finance: Finance,
   documents: Documents,
@@ -53,6 +55,7 @@ const ICONS: Record<PageId, string> = {
   pipeline: 'M3 4h5v16H3zm6.5 0h5v11h-5zM16 4h5v7h-5z',
   sequences: 'M2 5h16v12H2zm2 2v.6l6 4 6-4V7l-6 4zM20 8h2v11H5v-1.5h15z',
   documents: 'M6 2h8l6 6v14H6zm7 1.5V9h5.5zM8.5 12v1.5h9V12zm0 3.5V17h9v-1.5zm0 3.5v1.5h6V19z',
+  growth: 'M3 17.6 9 11.6l4 4 6.6-6.6H17V7h6v6h-2V10.4l-8 8-4-4-4.6 4.6z',
   billing: 'M2 5h20v14H2zm2 2v2h16V7zm0 5v5h16v-5zm2 2h5v1.5H6z',
   finance: 'M3 3h2v16h16v2H3zm4 12 4-5 3 3 5-7 1.6 1.2-6.4 8.9-3-3-3.6 4.5z',
   setup: '',

@@ -54,12 +54,20 @@ export const SeoSettings = z
     executePerCycle: z.number().int().min(0).max(100).default(3),
     /** The sitemap of the site (its pages). */
     sitemapUrl: z.url({ protocol: /^https?$/, error: 'use an http(s) address such as https://example.com/sitemap.xml' }).nullable().default(null),
+    /** The Search Console property whose search analytics feed the rank snapshots (https://example.com/ or sc-domain:example.com); its OAuth token is the secret SEARCH_CONSOLE_TOKEN. */
+    searchConsoleSite: z.string().trim().min(1).max(300).nullable().default(null),
+    /** The Search Console API's base address (tests point it at a local server). */
+    searchConsoleUrl: z.url({ protocol: /^https?$/, error: 'use an http(s) address such as https://www.googleapis.com/webmasters/v3' }).default('https://www.googleapis.com/webmasters/v3'),
+    /** Days of search analytics each sync reads (ending yesterday). */
+    searchConsoleDays: z.number().int().min(1).max(480).default(28),
     /** Publish changes as drafts (default) or live. */
     publishStatus: z.enum(['draft', 'publish']).default('draft'),
     cron: Cron.default('0 6 * * 1'),
   })
   .strict();
 export type SeoSettings = z.infer<typeof SeoSettings>;
+/** The secret holding the Search Console OAuth access token (scope webmasters.readonly). */
+export const SEARCH_CONSOLE_TOKEN_SECRET = 'SEARCH_CONSOLE_TOKEN';
 
 /** `growth.content` */
 export const ContentSettings = z
@@ -537,6 +545,11 @@ export const growthOps = {
   'seo.rankChanges': op('Keywords whose position moved most over N days.', z.object({ days: z.number().int().min(1).max(365).optional(), limit: Limit }).strict(), z.object({ days: z.number().int(), improved: z.number().int(), declined: z.number().int(), rows: z.array(KeywordRow) })),
   'seo.health': op('The SEO health score (0-100) and its parts; the formula is in docs/growth.md.', Empty, SeoHealth),
   'seo.pages': op("The site's pages from its sitemap.", z.object(Page).strict(), z.object({ total: z.number().int(), rows: z.array(z.object({ url: z.string(), lastmod: z.string().nullable(), lastSeen: z.string(), goneAt: z.string().nullable() })) })),
+  'seo.searchConsole.sync': op(
+    "Read the search analytics of the Search Console property (setting growth.seo searchConsoleSite, token in the secret SEARCH_CONSOLE_TOKEN) into the rank snapshots, as a Search Console export's import does.",
+    Empty,
+    z.object({ site: z.string(), startDate: z.string(), endDate: z.string(), rows: z.number().int(), queries: z.number().int(), imported: z.number().int(), ms: z.number() }),
+  ),
   'seo.sitemap.refresh': op('Fetch the sitemap (setting growth.seo sitemapUrl) now.', Empty, z.object({ pages: z.number().int(), added: z.number().int(), gone: z.number().int() })),
   // trend content
   'content.sources.list': op('Trend sources with their status (a failing feed says why).', Empty, z.object({ sources: z.array(Source) })),

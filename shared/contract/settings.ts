@@ -57,7 +57,9 @@ export const SETTINGS = {
   'email.smtp.rejectUnauthorized': def(z.boolean(), 'Check the SMTP server certificate', undefined, true),
   'email.from': def(Email.nullable(), 'Sender address'),
   'email.fromName': def(z.string().trim().max(200).nullable(), 'Sender name'),
-  'email.frequencyCap': def(z.number().int('use a whole number').min(1, 'at least 1').max(100, 'at most 100').nullable(), 'Automated e-mails per contact per day, at most', undefined, 3),
+  'email.frequencyCap': def(z.number().int('use a whole number').min(1, 'at least 1').max(100, 'at most 100').nullable(), 'Automated e-mails per contact per period, at most', 'Counted across every workflow, sequence and growth engine that e-mails the contact (marketing e-mails; transactional ones are not capped).', 3),
+  'email.frequencyCapDays': def(z.number().int('use a whole number').min(1, 'at least 1 day').max(90, 'at most 90 days').nullable(), 'Frequency cap period (rolling days)', 'The cap counts the e-mails sent to a contact over this many rolling days.', 1),
+  'email.frequencyCapAction': def(z.enum(['wait', 'drop'], { error: 'use wait or drop' }).nullable(), 'Over the cap', 'wait: the later e-mail waits until the contact is under the cap again; drop: it is not sent (the run says why).', 'wait'),
   'email.bookingUrl': def(HttpUrl.nullable(), 'Booking link', 'Used by templates as {{ booking_url }}.'),
   'email.leadMagnetUrl': def(HttpUrl.nullable(), 'Lead magnet link', 'The download your lead-magnet form promises (a guide, a checklist); used by templates as {{ lead_magnet_url }}.'),
   // Incoming e-mail

@@ -17,6 +17,8 @@ import { EnvSecretStore } from '../../electron/core/secrets';
 import { fakeKey } from '../ai/setup';
 import { ENGINES, engineWorkflowId } from '../../shared/contract/growth';
 import { install } from '../../electron/core/growth/controller';
+import { growthStoreOf } from '../../electron/core/growth/store';
+import { engineWorkflow } from '../../electron/core/growth/workflows';
 import { openTestCore } from '../helpers';
 import { startFakeAnthropic, type FakeAnthropic } from '../support/fake-anthropic';
 
@@ -70,6 +72,19 @@ describe('growth cycles', () => {
     for (const engine of ENGINES) {
       await install(core, engine, false);
       expect((await core.call('workflows.get', { id: engineWorkflowId(engine) })).workflow).toMatchObject({ id: engineWorkflowId(engine), enabled: false });
+    }
+  });
+
+  it('every engine\'s planning step recalls the learnings its own learning step writes (subject action:<x>)', async () => {
+    const { core } = await rig();
+    const now = core.now();
+    // What each engine's learn node records: seo per change type, content per channel, links per opportunity type, campaigns per channel.
+    const written: Record<(typeof ENGINES)[number], string> = { seo: 'action:expand', content: 'action:blog', links: 'action:resource_page', campaigns: 'action:email' };
+    for (const engine of ENGINES) {
+      const plan = engineWorkflow(engine, core).nodes.find((n) => n.type === 'growth.plan')!;
+      const subject = (plan.params as { subject?: string }).subject;
+      const l = growthStoreOf(core).addLearning({ engine, workflowId: null, runId: null, subject: written[engine], whatWorked: 'it worked', whatDidNot: '', confidence: 0.8, evidence: { runIds: [], deltas: [], score: 1 } as never, tags: ['action', written[engine].slice(7)], expiresAt: null }, new Date(now).toISOString());
+      expect(growthStoreOf(core).recall(engine, subject, 10, now).map((x) => x.id), `${engine} plans with subject ${subject}`).toContain(l.id);
     }
   });
 

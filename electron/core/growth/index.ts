@@ -25,6 +25,7 @@ import { report } from './report';
 import { fetchSitemap, health as seoHealth, importKeywords, importRanks, importSerp, opportunities, quickWins, rankChanges, storePages, type ImportCounts } from './seo';
 import { budgetSettings, campaignSettings, contentSettings, linkSettings, seoSettings } from './settings';
 import { growthStoreOf } from './store';
+import { SearchConsoleError, syncSearchConsole } from './searchConsole';
 
 export { growthStoreOf } from './store';
 
@@ -186,6 +187,19 @@ export function growthHandlers(core: Core): HandlerMap<keyof typeof growthOps> {
         goneAt: r.gone_at,
       }));
       return { total, rows };
+    },
+    'seo.searchConsole.sync': async () => {
+      const s = seoSettings(core);
+      if (!s.searchConsoleSite) throw new ApiError('invalid_input', 'No Search Console property: set growth.seo searchConsoleSite (https://example.com/ or sc-domain:example.com) and store the token in the secret SEARCH_CONSOLE_TOKEN.', [{ path: 'searchConsoleSite', message: 'not set' }]);
+      let r;
+      try {
+        r = await syncSearchConsole(core, s, core.now());
+      } catch (e) {
+        if (e instanceof SearchConsoleError) throw new ApiError('unavailable', `${e.message} The rank snapshots so far are kept.`);
+        throw e;
+      }
+      core.bus.emit('growth.changed', { engine: 'seo', kind: 'import' });
+      return r!;
     },
     'seo.sitemap.refresh': async () => {
       const url = seoSettings(core).sitemapUrl;

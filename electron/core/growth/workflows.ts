@@ -174,7 +174,7 @@ export function contentWorkflow(env: Pick<ThreadEnv, 'setting'>): WorkflowDefini
     'Reads the trend sources, finds EMERGING / PEAK / DECLINING trends relevant to the brand (alerts on emerging ones), plans ideas with what earlier cycles learned, writes briefs into the content calendar, produces the pieces that are due as WordPress drafts, then learns which trends and channels made it through.',
     [{ id: 'analyze', type: 'content.analyze', params: {} }],
     [
-      { id: 'plan', type: 'growth.plan', params: { goal: 'Turn the relevant trends into content ideas while they are fresh', candidates: '=steps.analyze.candidates', limit: 30, execute: 0, subject: 'channel' } },
+      { id: 'plan', type: 'growth.plan', params: { goal: 'Turn the relevant trends into content ideas while they are fresh', candidates: '=steps.analyze.candidates', limit: 30, execute: 0, subject: 'action' } },
       {
         id: 'ideas',
         type: 'ai.generate',
@@ -222,10 +222,10 @@ export function linksWorkflow(env: Pick<ThreadEnv, 'setting'>): WorkflowDefiniti
       },
     },
     { id: 'review', type: 'ai.review', params: { from: 'line', checklist: ['It is about their page, not generic', 'It is one or two sentences', 'It makes no claim we cannot back and no false flattery', 'It follows the voice and tone'], maxRevisions: 1 } },
-    { id: 'personalise', type: 'crm.contact.update', params: { contactId: '=steps.contact.contactId', custom: { outreach_first_line: '=steps.review.data.line', outreach_page: '=input.item.detail.url' } } },
-    { id: 'enroll', type: 'sequence.enroll', params: { sequence, contactId: '=steps.contact.contactId' } },
-    { id: 'record', type: 'links.outreach', params: { item: '=input.item.id', contactId: '=steps.contact.contactId', enrollmentId: '=steps.enroll.enrollmentId', cost: '=$sum([steps.line.costUsd, steps.review.costUsd])' } },
-    { id: 'done', type: 'growth.item', params: { item: '=input.item.id', status: 'done', actual: '={ "contactId": steps.contact.contactId, "enrolled": steps.enroll.enrolled, "enrollmentId": steps.enroll.enrollmentId }', cost: '=$sum([steps.line.costUsd, steps.review.costUsd])' } },
+    { id: 'personalise', type: 'crm.contact.update', params: { contactId: '=steps.contact.id', custom: { outreach_first_line: '=steps.review.data.line', outreach_page: '=input.item.detail.url' } } },
+    { id: 'enroll', type: 'sequence.enroll', params: { sequence, contactId: '=steps.contact.id' } },
+    { id: 'record', type: 'links.outreach', params: { item: '=input.item.id', contactId: '=steps.contact.id', enrollmentId: '=steps.enroll.enrollmentId', cost: '=$sum([steps.line.costUsd, steps.review.costUsd])' } },
+    { id: 'done', type: 'growth.item', params: { item: '=input.item.id', status: 'done', actual: '={ "contactId": steps.contact.id, "enrolled": steps.enroll.enrolled, "enrollmentId": steps.enroll.enrollmentId }', cost: '=$sum([steps.line.costUsd, steps.review.costUsd])' } },
     { id: 'rejected', type: 'growth.item', params: { item: '=input.item.id', status: 'dropped', reason: 'the first line was rejected in review', cost: '=$sum([steps.line.costUsd, steps.review.costUsd])' } },
     { id: 'skipped', type: 'growth.item', params: { item: '=input.item.id', status: 'dropped', reason: '="not enrolled: " & steps.enroll.reason' } },
   ];
@@ -245,7 +245,7 @@ export function linksWorkflow(env: Pick<ThreadEnv, 'setting'>): WorkflowDefiniti
     env,
     'Finds the domains linking to competitors and not to us, checks broken links over HTTP, scores the prospects, plans outreach with what earlier cycles learned, writes reviewed personal first lines and enrolls the prospects in the outreach sequence, then verifies acquired links and learns which opportunity types pay off.',
     [{ id: 'analyze', type: 'links.analyze', params: {} }],
-    [{ id: 'plan', type: 'growth.plan', params: { goal: 'Win links from the best prospects', candidates: '=steps.analyze.candidates', limit: 100, execute: '=steps.analyze.outreachPerCycle', subject: 'type' } }],
+    [{ id: 'plan', type: 'growth.plan', params: { goal: 'Win links from the best prospects', candidates: '=steps.analyze.candidates', limit: 100, execute: '=steps.analyze.outreachPerCycle', subject: 'action' } }],
     { nodes: [forEach('execute', '=steps.plan.execute', body, edges)], edges: [], first: 'execute', last: 'execute' },
     [{ id: 'learn', type: 'links.learn', params: {} }],
   );
@@ -257,7 +257,7 @@ export function campaignsWorkflow(env: Pick<ThreadEnv, 'setting'>): WorkflowDefi
     env,
     'Learns success and failure patterns from the campaign memories, monitors running campaigns against their targets (escalations), plans new campaigns grounded in the memories with what earlier cycles learned, asks you to approve their budgets, allocates the portfolio budget, then learns from the finished campaigns.',
     [{ id: 'analyze', type: 'campaigns.analyze', params: {} }],
-    [{ id: 'plan', type: 'growth.plan', params: { goal: 'Recommend the next campaigns with the best grounded ROI', candidates: '=steps.analyze.candidates', limit: 20, execute: '=steps.analyze.plansPerCycle', subject: 'channel' } }],
+    [{ id: 'plan', type: 'growth.plan', params: { goal: 'Recommend the next campaigns with the best grounded ROI', candidates: '=steps.analyze.candidates', limit: 20, execute: '=steps.analyze.plansPerCycle', subject: 'action' } }],
     {
       nodes: [
         { id: 'prepare', type: 'campaigns.execute', params: { items: '=steps.plan.execute' } },

@@ -278,6 +278,8 @@ export const salesDomain = defineDomain({
     'email.from',
     'email.fromName',
     'email.frequencyCap',
+    'email.frequencyCapDays',
+    'email.frequencyCapAction',
     'email.bookingUrl',
     'email.leadMagnetUrl',
     'email.imap.host',

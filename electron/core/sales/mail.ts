@@ -5,7 +5,8 @@
  *
  *   already sent under this key? -> replay, send nothing
  *   suppressed address            -> skipped (recorded)
- *   global frequency cap reached  -> deferred until a slot frees (nothing recorded)
+ *   frequency cap reached         -> deferred until a slot frees (nothing recorded), or
+ *                                    skipped with the reason (email.frequencyCapAction drop)
  *   render (Liquid, strict)       -> TemplateError = non-retryable, names the token
  *   row "sending" committed with the Message-ID derived from the key
  *   SMTP (nodemailer)             -> "sent", or "failed" + last error (retryable)
@@ -187,8 +188,9 @@ export function suppressionOf(db: Sqlite, email: string): string | null {
 }
 
 /** Automated e-mails sent to a contact in the 24 h before `now`, oldest first (ms). */
-export function recentSends(db: Sqlite, contactId: number, now: number): number[] {
-  return (db.prepare(`SELECT sent_at FROM email_messages WHERE contact_id = ? AND status = 'sent' AND sent_at > ? ORDER BY sent_at`).all(contactId, now - 86_400_000) as { sent_at: number }[]).map(
+/** The contact's sent e-mails (any workflow, sequence or engine) within the last `days` rolling days. */
+export function recentSends(db: Sqlite, contactId: number, now: number, days = 1): number[] {
+  return (db.prepare(`SELECT sent_at FROM email_messages WHERE contact_id = ? AND status = 'sent' AND sent_at > ? ORDER BY sent_at`).all(contactId, now - days * 86_400_000) as { sent_at: number }[]).map(
     (r) => r.sent_at,
   );
 }
@@ -222,8 +224,12 @@ export async function deliver(env: MailEnv, m: OutgoingEmail): Promise<DeliverRe
 
   if (m.kind === 'marketing' && contact) {
     const cap = Math.max(1, Number(setting(db, 'email.frequencyCap', DEFAULT_FREQUENCY_CAP)) || DEFAULT_FREQUENCY_CAP);
-    const sends = recentSends(db, contact.id, now);
-    if (sends.length >= cap) return { status: 'deferred', reason: 'frequency_cap', until: (sends[sends.length - cap] as number) + 86_400_000 + 1000 };
+    const days = Math.max(1, Number(setting(db, 'email.frequencyCapDays', 1)) || 1);
+    const sends = recentSends(db, contact.id, now, days);
+    if (sends.length >= cap) {
+      if (setting<string>(db, 'email.frequencyCapAction', 'wait') === 'drop') return skip(`frequency_cap: ${sends.length} e-mail${sends.length === 1 ? '' : 's'} sent to this contact in the last ${days === 1 ? '24 hours' : `${days} days`} (email.frequencyCap ${cap})`);
+      return { status: 'deferred', reason: 'frequency_cap', until: (sends[sends.length - cap] as number) + days * 86_400_000 + 1000 };
+    }
   }
 
   const unsubToken = unsubscribeToken(db, to);

@@ -10,6 +10,7 @@ export const PAGES = [
   { id: 'pipeline', label: 'Pipeline' },
   { id: 'tasks', label: 'Tasks' },
   { id: 'sequences', label: 'Sequences' },
+  { id: 'growth', label: 'Growth' },
   { id: 'billing', label: 'Billing' },
   { id: 'finance', label: 'Finance' },
   { id: 'documents', label: 'Documents' },

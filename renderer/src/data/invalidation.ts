@@ -17,7 +17,11 @@ export const INVALIDATES: { [E in EventName]?: Rule<E> } = {
   'approval.decided': ['approvals.list'],
   'approvals.count': ['approvals.list'],
   'workflows.changed': ['workflows.list', 'workflows.get', 'templates.list'],
-  'run.updated': (p) => (p.status === 'succeeded' || p.status === 'failed' || p.status === 'cancelled' ? ['workflows.list', 'engine.status', 'escalations.groups', 'finance.pnl'] : ['engine.status']),
+  'run.updated': (p) => [
+    ...(p.status === 'succeeded' || p.status === 'failed' || p.status === 'cancelled' ? (['workflows.list', 'engine.status', 'escalations.groups', 'finance.pnl'] as const) : (['engine.status'] as const)),
+    // A growth engine's cycle (workflow growth-<engine>): its state and the health view.
+    ...(p.workflowId.startsWith('growth-') ? (['growth.status', 'growth.health'] as const) : []),
+  ],
   'settings.changed': (p) =>
     p.key === 'engine.paused' ? ['engine.status', 'settings.get'] : p.key.startsWith('finance.') ? ['settings.get', 'finance.pnl'] : ['settings.get', 'templates.list', 'email.status', 'ai.status'],
   'secrets.changed': ['secrets.list', 'templates.list', 'ai.status'],
@@ -30,7 +34,29 @@ export const INVALIDATES: { [E in EventName]?: Rule<E> } = {
   'finance.changed': ['finance.pnl', 'finance.sources.list', 'finance.transactions.list', 'finance.categories.list', 'finance.rules.list'],
   // Income from billing (charges, refunds) is in the P&L.
   'billing.changed': ['finance.pnl'],
+  'growth.changed': (p) => growthOps(p.kind),
 };
+
+/** The Growth page's answers a growth.changed of this kind makes out of date. */
+function growthOps(kind: string): readonly OpName[] {
+  const status: OpName[] = ['growth.status', 'growth.health', 'growth.dashboard', 'growth.report'];
+  switch (kind) {
+    case 'plan':
+      return [...status, 'plans.list', 'plans.items'];
+    case 'learning':
+      return [...status, 'learnings.list', 'plans.list', 'plans.items'];
+    case 'import':
+    case 'analyze':
+    case 'pages':
+      return [...status, 'seo.quickWins', 'seo.opportunities', 'seo.rankChanges', 'seo.health', 'seo.pages', 'content.trending', 'links.opportunities', 'campaigns.list', 'campaigns.patterns'];
+    case 'sources':
+    case 'calendar':
+      return [...status, 'content.sources.list', 'content.trending', 'content.ideas', 'content.calendar'];
+    default:
+      // phase, run, start, stop, priorities and what an engine's nodes record in a cycle
+      return [...status, 'plans.list', 'plans.items'];
+  }
+}
 
 /** The operations an event invalidates. */
 export function invalidatedBy<E extends EventName>(event: E, payload: EventPayload<E>): readonly OpName[] {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineNode } from '../../engine/registry';
 import { NETWORK_STEP_TIMEOUT_MS } from '../../engine/pool-limits';
 import { candidates, fetchSitemap, health, learnRanks, rankChanges, storePages } from '../seo';
+import { syncSearchConsole } from '../searchConsole';
 import { seoSettings } from '../settings';
 import { growthStoreOf } from '../store';
 
@@ -30,6 +31,18 @@ export const seoAnalyze = defineNode({
         sitemapError = (e as Error).message;
       }
     }
+    // Search Console (when a property is set): its rows become today's rank snapshots before the
+    // analysis, as an export's import would; a refusal is reported (naming the fix) and the
+    // analysis goes on with the ranks known. A retried step imports the same snapshots again (an upsert).
+    let searchConsole: Awaited<ReturnType<typeof syncSearchConsole>> = null;
+    let searchConsoleError: string | null = null;
+    if (s.searchConsoleSite) {
+      try {
+        searchConsole = await syncSearchConsole({ db: ctx.db, secrets: ctx.env.secrets }, s, ctx.now(), ctx.signal);
+      } catch (e) {
+        searchConsoleError = (e as Error).message;
+      }
+    }
     const iso = new Date(ctx.now()).toISOString();
     const store = growthStoreOf(ctx.env);
     const r = ctx.once('seo.analyze', () => {
@@ -48,11 +61,13 @@ export const seoAnalyze = defineNode({
         pagesAdded: site?.added ?? 0,
         pagesGone: site?.gone ?? 0,
         sitemapError,
+        ...(s.searchConsoleSite ? { searchConsoleQueries: searchConsole?.queries ?? 0, searchConsoleError } : {}),
       };
       store.recordFigures('seo', 'analyze', figures, iso);
       return { figures, candidates: c.candidates };
     });
     if (sitemapError) ctx.log.warn('seo: sitemap fetch failed', { error: sitemapError });
+    if (searchConsoleError) ctx.log.warn('seo: Search Console sync failed', { error: searchConsoleError });
     if (!r.replayed) ctx.env.emit('growth.changed', { engine: 'seo', kind: 'analyze' });
     return { output: r.value };
   },

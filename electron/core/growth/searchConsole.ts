@@ -1,0 +1,124 @@
+/**
+ * The Search Console client (docs/growth.md): searchanalytics.query of the Search Console API
+ * (POST {base}/sites/{site}/searchAnalytics/query with an OAuth bearer token, dimensions query
+ * and page, 25,000 rows a page, paged by startRow). The token is the secret
+ * SEARCH_CONSOLE_TOKEN (keychain), never a setting; the base URL is the setting
+ * growth.seo searchConsoleUrl (tests point it at a local server). Its rows feed the rank
+ * snapshots exactly as a Search Console CSV export does (importRanks): per query the best
+ * position among its pages, with that page, the clicks and the impressions.
+ */
+import { SEARCH_CONSOLE_TOKEN_SECRET } from '../../../shared/contract/growth';
+import type { Sqlite } from '../db/open';
+import { importRanks, type ImportCounts } from './seo';
+
+export { SEARCH_CONSOLE_TOKEN_SECRET };
+
+/** A failure of the Search Console API, its message naming the fix. */
+export class SearchConsoleError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | null,
+  ) {
+    super(message);
+    this.name = 'SearchConsoleError';
+  }
+}
+
+export interface SearchConsoleRow {
+  query: string;
+  page: string | null;
+  clicks: number;
+  impressions: number;
+  ctr: number;
+  position: number;
+}
+
+const PAGE = 25_000;
+
+function fixOf(status: number, site: string, detail: string): string {
+  if (status === 401) return `Search Console refused the access token (401${detail ? `: ${detail}` : ''}). Re-authorize: get a new OAuth access token with the scope https://www.googleapis.com/auth/webmasters.readonly and store it with printf %s "$TOKEN" | npx baton secrets set ${SEARCH_CONSOLE_TOKEN_SECRET}.`;
+  if (status === 403) return `Search Console refused access to the site ${site} (403${detail ? `: ${detail}` : ''}). The site is not verified for the Google account of the token: verify it in Search Console, or set growth.seo searchConsoleSite to a property you own (https://example.com/ or sc-domain:example.com).`;
+  if (status === 404) return `Search Console has no site ${site} (404${detail ? `: ${detail}` : ''}): set growth.seo searchConsoleSite to the property exactly as Search Console lists it (https://example.com/ or sc-domain:example.com).`;
+  if (status === 429) return `Search Console's quota is used up for now (429${detail ? `: ${detail}` : ''}): the next cycle tries again.`;
+  return `Search Console answered ${status}${detail ? `: ${detail}` : ''}.`;
+}
+
+/** Every row of searchanalytics.query for the days, paged (at most `maxRows`). */
+export async function querySearchAnalytics(o: { baseUrl: string; site: string; token: string; startDate: string; endDate: string; maxRows?: number; signal?: AbortSignal }): Promise<SearchConsoleRow[]> {
+  const url = `${o.baseUrl.replace(/\/+$/, '')}/sites/${encodeURIComponent(o.site)}/searchAnalytics/query`;
+  const max = o.maxRows ?? 200_000;
+  const out: SearchConsoleRow[] = [];
+  for (let startRow = 0; startRow < max; startRow += PAGE) {
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${o.token}`, 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify({ startDate: o.startDate, endDate: o.endDate, dimensions: ['query', 'page'], type: 'web', rowLimit: Math.min(PAGE, max - startRow), startRow }),
+        signal: o.signal ?? AbortSignal.timeout(60_000),
+      });
+    } catch (e) {
+      throw new SearchConsoleError(`Could not reach Search Console at ${new URL(url).origin}: ${(e as Error).message}. Check the connection (or the setting growth.seo searchConsoleUrl).`, null);
+    }
+    const text = await res.text();
+    let body: { rows?: { keys?: string[]; clicks?: number; impressions?: number; ctr?: number; position?: number }[]; error?: { message?: string } } = {};
+    try {
+      body = text ? (JSON.parse(text) as typeof body) : {};
+    } catch {
+      if (res.ok) throw new SearchConsoleError(`Search Console answered with something that is not JSON (${text.slice(0, 80)}).`, res.status);
+    }
+    if (!res.ok) throw new SearchConsoleError(fixOf(res.status, o.site, body.error?.message ?? ''), res.status);
+    const rows = body.rows ?? [];
+    for (const r of rows) {
+      const [query, page] = r.keys ?? [];
+      if (!query || typeof r.position !== 'number') continue;
+      out.push({ query, page: page ?? null, clicks: r.clicks ?? 0, impressions: r.impressions ?? 0, ctr: r.ctr ?? 0, position: r.position });
+    }
+    if (rows.length < PAGE) break;
+  }
+  return out;
+}
+
+/** The rows as rank snapshots of `day` (per query: its best page), through the import's own path. */
+export function storeSearchConsoleRows(db: Sqlite, rows: SearchConsoleRow[], day: string, iso: string): ImportCounts & { queries: number } {
+  const best = new Map<string, SearchConsoleRow & { clicksAll: number; impressionsAll: number }>();
+  for (const r of rows) {
+    const key = r.query.trim().toLowerCase();
+    const b = best.get(key);
+    if (!b) best.set(key, { ...r, clicksAll: r.clicks, impressionsAll: r.impressions });
+    else {
+      b.clicksAll += r.clicks;
+      b.impressionsAll += r.impressions;
+      if (r.position < b.position) Object.assign(b, { page: r.page, position: r.position });
+    }
+  }
+  const headers = ['keyword', 'position', 'url', 'clicks', 'impressions'];
+  const csvRows = [...best.values()].map((r) => [r.query, String(Math.round(r.position * 10) / 10), r.page ?? '', String(r.clicksAll), String(r.impressionsAll)]);
+  const mapping = Object.fromEntries(headers.map((h) => [h, h]));
+  return { ...importRanks(db, headers, csvRows, mapping, 'search console', day, iso), queries: best.size };
+}
+
+const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/**
+ * One sync: the property's last `searchConsoleDays` days (ending yesterday) into the rank
+ * snapshots of yesterday. Null when no property is set; a SearchConsoleError naming the fix
+ * when the token is missing or the API refuses.
+ */
+export async function syncSearchConsole(
+  env: { db: Sqlite; secrets: { get(name: string): Promise<string | null> } },
+  s: { searchConsoleSite: string | null; searchConsoleUrl: string; searchConsoleDays: number },
+  now: number,
+  signal?: AbortSignal,
+): Promise<{ site: string; startDate: string; endDate: string; rows: number; queries: number; imported: number; ms: number } | null> {
+  if (!s.searchConsoleSite) return null;
+  const token = await env.secrets.get(SEARCH_CONSOLE_TOKEN_SECRET);
+  if (!token) throw new SearchConsoleError(`No Search Console token: store an OAuth access token (scope https://www.googleapis.com/auth/webmasters.readonly) with printf %s "$TOKEN" | npx baton secrets set ${SEARCH_CONSOLE_TOKEN_SECRET} (or clear growth.seo searchConsoleSite).`, null);
+  const t0 = performance.now();
+  const endDate = dayOf(now - 86_400_000);
+  const startDate = dayOf(now - s.searchConsoleDays * 86_400_000);
+  const rows = await querySearchAnalytics({ baseUrl: s.searchConsoleUrl, site: s.searchConsoleSite, token, startDate, endDate, ...(signal ? { signal } : {}) });
+  const iso = new Date(now).toISOString();
+  const c = env.db.transaction(() => storeSearchConsoleRows(env.db, rows, endDate, iso))();
+  return { site: s.searchConsoleSite, startDate, endDate, rows: rows.length, queries: c.queries, imported: c.imported, ms: Math.round(performance.now() - t0) };
+}

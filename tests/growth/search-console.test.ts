@@ -1,0 +1,164 @@
+/**
+ * The Search Console client against a local HTTP server speaking the Search Console API's
+ * searchanalytics.query (POST /webmasters/v3/sites/{site}/searchAnalytics/query, OAuth bearer
+ * token, rows of keys [query, page] with clicks, impressions, ctr, position, 25,000 a page):
+ * - the rows become rank snapshots as a Search Console export's import does, and the SEO
+ *   engine's analysis (seo.analyze, run as a workflow step) reads them before finding quick wins;
+ * - paging past 25,000 rows by startRow;
+ * - the token stays in the secret store (never in the database file);
+ * - 401 says re-authorize, 403 says the site is not verified; nothing is written then.
+ */
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Core } from '../../electron/core/core';
+import { engineOf } from '../../electron/core/engine';
+import { openTestCore } from '../helpers';
+
+const TOKEN = ['ya29', 'test', String(process.pid)].join('.');
+const SITE = 'sc-domain:shop.example';
+
+interface Seen {
+  path: string;
+  auth: string | undefined;
+  body: { startDate: string; endDate: string; dimensions: string[]; rowLimit: number; startRow: number };
+}
+
+/** A Search Console stand-in: `rows(site)` gives every row; it pages them by startRow/rowLimit. */
+async function fakeSearchConsole(rows: (site: string) => { keys: string[]; clicks: number; impressions: number; ctr: number; position: number }[], verified = SITE) {
+  const seen: Seen[] = [];
+  const server: Server = createServer((req, res) => {
+    let data = '';
+    req.on('data', (c: Buffer) => (data += c.toString()));
+    req.on('end', () => {
+      const m = /^\/webmasters\/v3\/sites\/([^/]+)\/searchAnalytics\/query$/.exec(req.url ?? '');
+      const json = (status: number, body: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8' });
+        res.end(JSON.stringify(body));
+      };
+      if (req.method !== 'POST' || !m) return json(404, { error: { code: 404, message: 'Not Found', status: 'NOT_FOUND' } });
+      const body = JSON.parse(data) as Seen['body'];
+      seen.push({ path: req.url!, auth: req.headers.authorization, body });
+      if (req.headers.authorization !== `Bearer ${TOKEN}`) return json(401, { error: { code: 401, message: 'Request had invalid authentication credentials. Expected OAuth 2 access token.', status: 'UNAUTHENTICATED' } });
+      const site = decodeURIComponent(m[1]!);
+      if (site !== verified) return json(403, { error: { code: 403, message: `User does not have sufficient permission for site '${site}'.`, status: 'PERMISSION_DENIED' } });
+      const all = rows(site);
+      json(200, { rows: all.slice(body.startRow, body.startRow + body.rowLimit), responseAggregationType: 'byPage' });
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/webmasters/v3`, seen, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+let t: { core: Core; dir: string; cleanup: () => Promise<void> } | null = null;
+let sc: Awaited<ReturnType<typeof fakeSearchConsole>> | null = null;
+afterEach(async () => {
+  await t?.cleanup();
+  await sc?.close();
+  t = null;
+  sc = null;
+});
+
+const ROWS = [
+  // one query on two pages: the best position (6.4 on /crm-for-plumbers) counts, clicks add up
+  { keys: ['crm for plumbers', 'https://shop.example/crm-for-plumbers'], clicks: 40, impressions: 2400, ctr: 0.017, position: 6.4 },
+  { keys: ['crm for plumbers', 'https://shop.example/blog/plumbing'], clicks: 2, impressions: 300, ctr: 0.007, position: 18.2 },
+  { keys: ['plumber invoice app', 'https://shop.example/invoices'], clicks: 11, impressions: 900, ctr: 0.012, position: 12.7 },
+];
+
+async function rig(token: string | null, site = SITE) {
+  t = await openTestCore({ env: token ? { BATON_SECRET_SEARCH_CONSOLE_TOKEN: token } : {} });
+  await t.core.call('settings.set', { key: 'growth.seo', value: { searchConsoleSite: site, searchConsoleUrl: sc!.url, searchConsoleDays: 28, minVolume: 0 } });
+  return t.core;
+}
+
+describe('Search Console client', () => {
+  it('reads searchanalytics.query into the rank snapshots; the SEO analysis reads them; the token never reaches the database', async () => {
+    sc = await fakeSearchConsole(() => ROWS);
+    const core = await rig(TOKEN);
+    // Volumes and difficulty from a keyword export: Search Console gives positions.
+    await core.call('growth.import', { kind: 'seo.keywords', csv: 'Keyword,Search Volume,Keyword Difficulty\ncrm for plumbers,2400,22\nplumber invoice app,900,18' });
+
+    await core.call('workflows.import', { definition: { id: 'analyze-only', name: 'Analyze', trigger: { type: 'manual' }, nodes: [{ id: 'analyze', type: 'seo.analyze', params: {} }], edges: [] } });
+    const { runId } = await core.call('runs.start', { workflow: 'analyze-only', input: {} });
+    await engineOf(core).drain();
+    const run = await core.call('runs.get', { id: runId });
+    expect(run.status).toBe('succeeded');
+    const analyze = run.steps.find((s) => s.nodeId === 'analyze')!.output as { figures: Record<string, unknown> };
+    expect(analyze.figures).toMatchObject({ searchConsoleQueries: 2, searchConsoleError: null, quickWins: 2 });
+
+    // The request: the documented shape, the site path-encoded, the bearer token.
+    expect(sc.seen).toHaveLength(1);
+    expect(sc.seen[0]!.path).toBe(`/webmasters/v3/sites/${encodeURIComponent(SITE)}/searchAnalytics/query`);
+    expect(sc.seen[0]!.auth).toBe(`Bearer ${TOKEN}`);
+    const yesterday = new Date(core.now() - 86_400_000).toISOString().slice(0, 10);
+    expect(sc.seen[0]!.body).toMatchObject({ dimensions: ['query', 'page'], startRow: 0, rowLimit: 25_000, endDate: yesterday });
+    expect(sc.seen[0]!.body.startDate < yesterday).toBe(true);
+
+    const qw = await core.call('seo.quickWins', { limit: 10, offset: 0 });
+    expect(qw.rows.map((r) => [r.keyword, r.position, r.url])).toEqual([
+      ['crm for plumbers', 6.4, 'https://shop.example/crm-for-plumbers'],
+      ['plumber invoice app', 12.7, 'https://shop.example/invoices'],
+    ]);
+
+    // The token is in the secret store only: not in the settings, not in the database file.
+    const settings = JSON.stringify(await core.call('growth.settings', {}));
+    expect(settings).not.toContain(TOKEN);
+    core.db.pragma('wal_checkpoint(TRUNCATE)');
+    expect(readFileSync(join(t!.dir, 'baton.db')).includes(Buffer.from(TOKEN))).toBe(false);
+  });
+
+  it('pages past 25,000 rows by startRow (seo.searchConsole.sync)', async () => {
+    const many = Array.from({ length: 25_010 }, (_, i) => ({ keys: [`query ${i}`, `https://shop.example/p/${i}`], clicks: 1, impressions: 10, ctr: 0.1, position: 5 + (i % 20) }));
+    sc = await fakeSearchConsole(() => many);
+    const core = await rig(TOKEN);
+    const r = await core.call('seo.searchConsole.sync', {});
+    expect(r).toMatchObject({ site: SITE, rows: 25_010, queries: 25_010, imported: 25_010 });
+    expect(sc.seen.map((s) => [s.body.startRow, s.body.rowLimit])).toEqual([
+      [0, 25_000],
+      [25_000, 25_000],
+    ]);
+    expect((core.db.prepare('SELECT COUNT(*) AS n FROM growth_ranks').get() as { n: number }).n).toBe(25_010);
+  });
+
+  it('401 names re-authorizing, 403 an unverified site, no token names the secret; nothing is written', async () => {
+    sc = await fakeSearchConsole(() => ROWS);
+    let core = await rig('an-expired-token');
+    const e401 = await core.call('seo.searchConsole.sync', {}).then(
+      () => null,
+      (e: unknown) => e as { code: string; message: string },
+    );
+    expect(e401?.code).toBe('unavailable');
+    expect(e401?.message).toMatch(/refused the access token \(401.*Re-authorize.*SEARCH_CONSOLE_TOKEN/);
+    expect(e401?.message).not.toContain('an-expired-token');
+    expect((core.db.prepare('SELECT COUNT(*) AS n FROM growth_ranks').get() as { n: number }).n).toBe(0);
+    await t!.cleanup();
+
+    core = await rig(TOKEN, 'https://not-mine.example/');
+    const e403 = await core.call('seo.searchConsole.sync', {}).then(
+      () => null,
+      (e: unknown) => e as { message: string },
+    );
+    expect(e403?.message).toMatch(/access to the site https:\/\/not-mine\.example\/ \(403.*not verified/);
+    expect(sc.seen.at(-1)!.path).toBe(`/webmasters/v3/sites/${encodeURIComponent('https://not-mine.example/')}/searchAnalytics/query`);
+    await t!.cleanup();
+
+    core = await rig(null);
+    const none = await core.call('seo.searchConsole.sync', {}).then(
+      () => null,
+      (e: unknown) => e as { message: string },
+    );
+    expect(none?.message).toContain('npx baton secrets set SEARCH_CONSOLE_TOKEN');
+    const seenBefore = sc.seen.length;
+    // The analysis goes on without it and says why.
+    await core.call('workflows.import', { definition: { id: 'analyze-only', name: 'Analyze', trigger: { type: 'manual' }, nodes: [{ id: 'analyze', type: 'seo.analyze', params: {} }], edges: [] } });
+    const { runId } = await core.call('runs.start', { workflow: 'analyze-only', input: {} });
+    await engineOf(core).drain();
+    const run = await core.call('runs.get', { id: runId });
+    expect(run.status).toBe('succeeded');
+    expect((run.steps.find((s) => s.nodeId === 'analyze')!.output as { figures: { searchConsoleError: string } }).figures.searchConsoleError).toContain('No Search Console token');
+    expect(sc.seen.length).toBe(seenBefore);
+  });
+});
