@@ -209,3 +209,5 @@ export async function runCrmBench(opts: { quick?: boolean } = {}): Promise<Bench
   }
   return out;
 }
+
+export { runScaleBench } from './bench-scale';
