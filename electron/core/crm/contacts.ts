@@ -77,7 +77,10 @@ export function listContacts(core: Core, input: ListInput, now = new Date()) {
   // over the live-row sort indexes), then load the page's rows.
   const from = /\bco\./.test(w) ? 'contacts c LEFT JOIN companies co ON co.id = c.company_id' : 'contacts c';
   const countWhere = input.deleted ? w : [liveForCount(where.length > 1), ...where.slice(1)].join(' AND ');
-  const total = (core.db.prepare(`SELECT COUNT(*) AS n FROM ${from} WHERE ${countWhere}`).get(...params) as { n: number }).n;
+  // No condition but live/trash: the count the triggers keep (migration 0022), not a walk over every row.
+  const kept =
+    where.length === 1 ? (storeOf(core).stmt(`SELECT n FROM crm_counts WHERE key = ?`).get(input.deleted ? 'contacts.deleted' : 'contacts.live') as { n: number } | undefined)?.n : undefined;
+  const total = kept ?? (core.db.prepare(`SELECT COUNT(*) AS n FROM ${from} WHERE ${countWhere}`).get(...params) as { n: number }).n;
   const dir = input.sort?.dir === 'desc' ? 'DESC' : 'ASC';
   const sort = input.sort ? `${SORT_SQL[input.sort.field]} ${dir}, c.id ${dir}` : 'c.id ASC';
   const rows = core.db
