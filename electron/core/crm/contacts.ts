@@ -143,7 +143,8 @@ export function deleteContact(core: Core, id: number) {
   store.liveRow(id);
   const at = nowIso();
   core.db.transaction(() => {
-    store.stmt(`UPDATE contacts SET deleted_at = ?, updated_at = ? WHERE id = ?`).run(at, at, id);
+    const n = store.stmt(`UPDATE contacts SET deleted_at = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL`).run(at, at, id).changes;
+    store.countContacts(-n, n);
     dropMemberships(core, id);
   })();
   core.bus.emit('crm.contact.changed', { contactId: id, change: 'deleted' });
@@ -161,7 +162,10 @@ export function restoreContact(core: Core, id: number, now = new Date()) {
     throw new ApiError('conflict', `id: contact ${id} was deleted on ${r.deleted_at}; the undo window of ${undoDays(core)} days ended on ${new Date(until).toISOString()}.`, [{ path: 'id', message: 'undo window over' }]);
   const other = store.byEmail(r.email);
   if (other) throw new ApiError('conflict', `email: ${r.email} now belongs to contact ${other.id}; merge or change that contact before restoring.`, [{ path: 'email', message: 'already used by a live contact' }]);
-  store.stmt(`UPDATE contacts SET deleted_at = NULL, updated_at = ? WHERE id = ?`).run(now.toISOString(), id);
+  core.db.transaction(() => {
+    store.stmt(`UPDATE contacts SET deleted_at = NULL, updated_at = ? WHERE id = ?`).run(now.toISOString(), id);
+    store.countContacts(1, -1);
+  })();
   restoreMemberships(core, id);
   rescore(core, { ids: [id] });
   core.bus.emit('crm.contact.changed', { contactId: id, change: 'restored' });
@@ -171,7 +175,12 @@ export function restoreContact(core: Core, id: number, now = new Date()) {
 /** Delete for good the contacts whose undo window is over (merged contacts stay as history). */
 export function purgeDeleted(core: Core, now = new Date()): number {
   const cutoff = new Date(now.getTime() - undoDays(core) * 86_400_000).toISOString();
-  return storeOf(core).stmt(`DELETE FROM contacts WHERE deleted_at IS NOT NULL AND deleted_at < ? AND merged_into IS NULL`).run(cutoff).changes;
+  const store = storeOf(core);
+  return core.db.transaction(() => {
+    const n = store.stmt(`DELETE FROM contacts WHERE deleted_at IS NOT NULL AND deleted_at < ? AND merged_into IS NULL`).run(cutoff).changes;
+    store.countContacts(0, -n);
+    return n;
+  })();
 }
 
 /** Merge `sourceId` into `targetId`: events, deals and tags move; empty fields are filled; the source is kept as merged. */
@@ -221,6 +230,7 @@ export function mergeContacts(core: Core, targetId: number, sourceId: number) {
     const moved = store.stmt(`UPDATE events SET subject_id = ? WHERE subject_type = 'contact' AND subject_id = ?`).run(String(targetId), String(sourceId)).changes;
     const deals = store.stmt(`UPDATE deals SET contact_id = ? WHERE contact_id = ?`).run(targetId, sourceId).changes;
     store.stmt(`UPDATE contacts SET deleted_at = ?, merged_into = ?, updated_at = ? WHERE id = ?`).run(at, targetId, at, sourceId);
+    store.countContacts(-1);
     store.recordEvent(p, 'contact.merged', targetId, at, { sourceId, sourceEmail: s.email, movedEvents: moved, movedDeals: deals });
     const sStage = s.stage as Stage;
     const tStage = t.stage as Stage;

@@ -179,10 +179,11 @@ export const crmState = sqliteTable('crm_state', {
 });
 
 /**
- * Row counts kept by triggers in the same transaction as every insert, delete and
- * soft delete/restore/merge of a contact (migration 0022): `contacts.live` (deleted_at
- * IS NULL) and `contacts.deleted` (the trash: deleted, not merged away). The contacts
- * list reads its unfiltered total here instead of counting a million index entries.
+ * Row counts changed in the same transaction as every insert, delete and soft
+ * delete/restore/merge of a contact (`countContacts` in crm/store.ts; migration 0022
+ * fills them): `contacts.live` (deleted_at IS NULL) and `contacts.deleted` (the trash:
+ * deleted, not merged away). The contacts list reads its unfiltered total here instead
+ * of counting a million index entries.
  */
 export const crmCounts = sqliteTable('crm_counts', {
   key: text('key').primaryKey(),
