@@ -23,7 +23,8 @@ export async function run(ctx) {
       lines.push(`  ${f.name}`);
       continue;
     }
-    lines.push(`  ${f.name}: ${fmt(f.ms, f.ms < 100 ? 1 : 0)} ms${f.detail ? ` — ${f.detail}` : ''}`);
+    const cpu = f.cpuMs !== undefined ? `, cpu ${fmt(f.cpuMs, f.cpuMs < 100 ? 1 : 0)} ms` : '';
+    lines.push(`  ${f.name}: ${fmt(f.ms, f.ms < 100 ? 1 : 0)} ms${cpu}${f.detail ? ` — ${f.detail}` : ''}`);
     if (f.target !== undefined) lines.push(target(`${f.name.replace(/ \(.*$/, '')} < ${fmt(f.target)} ms`, f.ms < f.target, `${fmt(f.ms, 1)} ms`));
     if (ctx?.results) ctx.results[`scale:${f.name}`] = f.ms;
   }

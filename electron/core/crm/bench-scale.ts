@@ -88,13 +88,25 @@ export async function runScaleBench(opts: { quick?: boolean; root: string; log?:
     const live = core.db.prepare(`SELECT COUNT(*) FROM contacts WHERE deleted_at IS NULL`).pluck().get() as number;
     out.push({ name: `store: ${live.toLocaleString('en-US')} contacts, ${events.toLocaleString('en-US')} events (cached in ${cacheRoot})`, ms: 0 });
     const day = (d: number) => new Date(end.getTime() - d * 86_400_000).toISOString().slice(0, 10);
+    // Wall time, and the CPU time beside it: on a loaded machine the wall time is mostly waiting for a core.
+    const cpu: number[] = [];
     const timed = (fn: () => unknown) => {
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       fn();
-      return performance.now() - t0;
+      const ms = performance.now() - t0;
+      const c = process.cpuUsage(c0);
+      cpu.push((c.user + c.system) / 1000);
+      return ms;
+    };
+    const cpuMedian = () => {
+      const m = median(cpu);
+      cpu.length = 0;
+      return m;
     };
     // Warm the page cache once (the first query after opening reads from disk).
     dashboard(core, day(29), day(0));
+    cpu.length = 0;
     for (const days of [30, 365]) {
       const times: number[] = [];
       for (let i = 0; i < 9; i++) {
@@ -102,13 +114,14 @@ export async function runScaleBench(opts: { quick?: boolean; root: string; log?:
         core.db.prepare(`INSERT INTO events (at, type, subject_type, subject_id, data) VALUES (?, 'email.opened', 'contact', '1', NULL)`).run(end.toISOString());
         times.push(timed(() => dashboard(core, day(days - 1), day(0))));
       }
-      out.push({ name: `kpi.dashboard over ${(events / 1e6).toFixed(1)}M events, last ${days} days + previous period (median of 9, max ${Math.max(...times).toFixed(1)} ms)`, ms: median(times), target: 50 });
+      out.push({ name: `kpi.dashboard over ${(events / 1e6).toFixed(1)}M events, last ${days} days + previous period (median of 9, max ${Math.max(...times).toFixed(1)} ms)`, ms: median(times), cpuMs: cpuMedian(), target: 50 });
     }
     const q = (name: string, fn: () => unknown) => {
       fn();
+      cpu.length = 0;
       const times: number[] = [];
       for (let i = 0; i < 9; i++) times.push(timed(fn));
-      out.push({ name: `${name} over ${(live / 1e6).toFixed(1)}M contacts (median of 9)`, ms: median(times), target: 50 });
+      out.push({ name: `${name} over ${(live / 1e6).toFixed(1)}M contacts (median of 9)`, ms: median(times), cpuMs: cpuMedian(), target: 50 });
     };
     q('contacts.list page 1 (newest first)', () => listContacts(core, { offset: 0, limit: 100, deleted: false, sort: { field: 'createdAt', dir: 'desc' } }));
     q('contacts.list page 1, sorted by score', () => listContacts(core, { offset: 0, limit: 100, deleted: false, sort: { field: 'score', dir: 'desc' } }));
