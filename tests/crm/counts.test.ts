@@ -77,3 +77,21 @@ describe('crm_counts', () => {
     expect(listContacts(core, { offset: 0, limit: 10, deleted: false }).total).toBe(500);
   });
 });
+
+describe('the list total with one indexed comparison', () => {
+  it('counts the same contacts as a full read of the table, through the live-row index', async () => {
+    seedDemo(core, { contacts: 800, seed: 3 });
+    const b = listContacts(core, { offset: 0, limit: 1, deleted: false }).rows[0]!;
+    await core.call('contacts.delete', { id: b.id }); // a deleted contact never counts
+    const cases: [Parameters<typeof listContacts>[1]['filter'], string, unknown[]][] = [
+      [{ match: 'all', conditions: [{ kind: 'field', field: 'stage', op: 'eq', value: 'mql' }] }, `stage = ?`, ['mql']],
+      [{ match: 'all', conditions: [{ kind: 'field', field: 'stage', op: 'in', value: ['lead', 'sql'] }] }, `stage IN (?, ?)`, ['lead', 'sql']],
+      [{ match: 'all', conditions: [{ kind: 'field', field: 'score', op: 'gte', value: 20 }] }, `score >= ?`, [20]],
+    ];
+    for (const [filter, cond, params] of cases) {
+      const expected = core.db.prepare(`SELECT COUNT(*) FROM contacts NOT INDEXED WHERE deleted_at IS NULL AND ${cond}`).pluck().get(...params) as number;
+      expect(expected).toBeGreaterThan(0);
+      expect(listContacts(core, { offset: 0, limit: 5, deleted: false, filter: filter! }).total).toBe(expected);
+    }
+  });
+});

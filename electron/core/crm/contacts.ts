@@ -52,6 +52,9 @@ export function searchSql(q: string): { sql: string; params: unknown[] } {
   return { sql: `c.id IN (${candidates}) AND ${exact.sql}`, params: [`"${q.replace(/"/g, '""')}"`, ...exact.params] };
 }
 
+/** A filter that is one comparison on a column of a live-row index (contacts_live_*), as filterSql writes it. */
+const INDEXED_COMPARISON = /^\(\(c\.(stage|score|created_at|updated_at|last_activity_at) (=|IN|>=|<=|>|<) (\?|\((\?, )*\?\))\)\)$/;
+
 export function listContacts(core: Core, input: ListInput, now = new Date()) {
   const where = [input.deleted ? 'c.deleted_at IS NOT NULL AND c.merged_into IS NULL' : 'c.deleted_at IS NULL'];
   const params: unknown[] = [];
@@ -76,7 +79,10 @@ export function listContacts(core: Core, input: ListInput, now = new Date()) {
   // Join companies only when a condition needs them; page through ids first (an index-only walk
   // over the live-row sort indexes), then load the page's rows.
   const from = /\bco\./.test(w) ? 'contacts c LEFT JOIN companies co ON co.id = c.company_id' : 'contacts c';
-  const countWhere = input.deleted ? w : [liveForCount(where.length > 1), ...where.slice(1)].join(' AND ');
+  // One comparison on a column with a live-row index (stage = 'mql', score >= 20): that index counts it
+  // (a range of entries); anything else reads the table once (LIVE_SCAN), never row by row through an index.
+  const indexed = where.length === 2 && INDEXED_COMPARISON.test(where[1]!);
+  const countWhere = input.deleted ? w : [liveForCount(where.length > 1 && !indexed), ...where.slice(1)].join(' AND ');
   // No condition but live/trash: the count the triggers keep (migration 0022), not a walk over every row.
   const kept =
     where.length === 1 ? (storeOf(core).stmt(`SELECT n FROM crm_counts WHERE key = ?`).get(input.deleted ? 'contacts.deleted' : 'contacts.live') as { n: number } | undefined)?.n : undefined;
