@@ -52,6 +52,9 @@ export function searchSql(q: string): { sql: string; params: unknown[] } {
   return { sql: `c.id IN (${candidates}) AND ${exact.sql}`, params: [`"${q.replace(/"/g, '""')}"`, ...exact.params] };
 }
 
+/** A filter that is one comparison on a column of a live-row index (contacts_live_*), as filterSql writes it. */
+const INDEXED_COMPARISON = /^\(\(c\.(stage|score|created_at|updated_at|last_activity_at) (=|IN|>=|<=|>|<) (\?|\((\?, )*\?\))\)\)$/;
+
 export function listContacts(core: Core, input: ListInput, now = new Date()) {
   const where = [input.deleted ? 'c.deleted_at IS NOT NULL AND c.merged_into IS NULL' : 'c.deleted_at IS NULL'];
   const params: unknown[] = [];
@@ -76,8 +79,14 @@ export function listContacts(core: Core, input: ListInput, now = new Date()) {
   // Join companies only when a condition needs them; page through ids first (an index-only walk
   // over the live-row sort indexes), then load the page's rows.
   const from = /\bco\./.test(w) ? 'contacts c LEFT JOIN companies co ON co.id = c.company_id' : 'contacts c';
-  const countWhere = input.deleted ? w : [liveForCount(where.length > 1), ...where.slice(1)].join(' AND ');
-  const total = (core.db.prepare(`SELECT COUNT(*) AS n FROM ${from} WHERE ${countWhere}`).get(...params) as { n: number }).n;
+  // One comparison on a column with a live-row index (stage = 'mql', score >= 20): that index counts it
+  // (a range of entries); anything else reads the table once (LIVE_SCAN), never row by row through an index.
+  const indexed = where.length === 2 && INDEXED_COMPARISON.test(where[1]!);
+  const countWhere = input.deleted ? w : [liveForCount(where.length > 1 && !indexed), ...where.slice(1)].join(' AND ');
+  // No condition but live/trash: the count the triggers keep (migration 0022), not a walk over every row.
+  const kept =
+    where.length === 1 ? (storeOf(core).stmt(`SELECT n FROM crm_counts WHERE key = ?`).get(input.deleted ? 'contacts.deleted' : 'contacts.live') as { n: number } | undefined)?.n : undefined;
+  const total = kept ?? (core.db.prepare(`SELECT COUNT(*) AS n FROM ${from} WHERE ${countWhere}`).get(...params) as { n: number }).n;
   const dir = input.sort?.dir === 'desc' ? 'DESC' : 'ASC';
   const sort = input.sort ? `${SORT_SQL[input.sort.field]} ${dir}, c.id ${dir}` : 'c.id ASC';
   const rows = core.db
@@ -140,7 +149,8 @@ export function deleteContact(core: Core, id: number) {
   store.liveRow(id);
   const at = nowIso();
   core.db.transaction(() => {
-    store.stmt(`UPDATE contacts SET deleted_at = ?, updated_at = ? WHERE id = ?`).run(at, at, id);
+    const n = store.stmt(`UPDATE contacts SET deleted_at = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL`).run(at, at, id).changes;
+    store.countContacts(-n, n);
     dropMemberships(core, id);
   })();
   core.bus.emit('crm.contact.changed', { contactId: id, change: 'deleted' });
@@ -158,7 +168,10 @@ export function restoreContact(core: Core, id: number, now = new Date()) {
     throw new ApiError('conflict', `id: contact ${id} was deleted on ${r.deleted_at}; the undo window of ${undoDays(core)} days ended on ${new Date(until).toISOString()}.`, [{ path: 'id', message: 'undo window over' }]);
   const other = store.byEmail(r.email);
   if (other) throw new ApiError('conflict', `email: ${r.email} now belongs to contact ${other.id}; merge or change that contact before restoring.`, [{ path: 'email', message: 'already used by a live contact' }]);
-  store.stmt(`UPDATE contacts SET deleted_at = NULL, updated_at = ? WHERE id = ?`).run(now.toISOString(), id);
+  core.db.transaction(() => {
+    store.stmt(`UPDATE contacts SET deleted_at = NULL, updated_at = ? WHERE id = ?`).run(now.toISOString(), id);
+    store.countContacts(1, -1);
+  })();
   restoreMemberships(core, id);
   rescore(core, { ids: [id] });
   core.bus.emit('crm.contact.changed', { contactId: id, change: 'restored' });
@@ -168,7 +181,12 @@ export function restoreContact(core: Core, id: number, now = new Date()) {
 /** Delete for good the contacts whose undo window is over (merged contacts stay as history). */
 export function purgeDeleted(core: Core, now = new Date()): number {
   const cutoff = new Date(now.getTime() - undoDays(core) * 86_400_000).toISOString();
-  return storeOf(core).stmt(`DELETE FROM contacts WHERE deleted_at IS NOT NULL AND deleted_at < ? AND merged_into IS NULL`).run(cutoff).changes;
+  const store = storeOf(core);
+  return core.db.transaction(() => {
+    const n = store.stmt(`DELETE FROM contacts WHERE deleted_at IS NOT NULL AND deleted_at < ? AND merged_into IS NULL`).run(cutoff).changes;
+    store.countContacts(0, -n);
+    return n;
+  })();
 }
 
 /** Merge `sourceId` into `targetId`: events, deals and tags move; empty fields are filled; the source is kept as merged. */
@@ -218,6 +236,7 @@ export function mergeContacts(core: Core, targetId: number, sourceId: number) {
     const moved = store.stmt(`UPDATE events SET subject_id = ? WHERE subject_type = 'contact' AND subject_id = ?`).run(String(targetId), String(sourceId)).changes;
     const deals = store.stmt(`UPDATE deals SET contact_id = ? WHERE contact_id = ?`).run(targetId, sourceId).changes;
     store.stmt(`UPDATE contacts SET deleted_at = ?, merged_into = ?, updated_at = ? WHERE id = ?`).run(at, targetId, at, sourceId);
+    store.countContacts(-1);
     store.recordEvent(p, 'contact.merged', targetId, at, { sourceId, sourceEmail: s.email, movedEvents: moved, movedDeals: deals });
     const sStage = s.stage as Stage;
     const tStage = t.stage as Stage;

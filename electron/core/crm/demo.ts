@@ -262,6 +262,7 @@ function seed(core: Core, opts: SeedOptions): SeedResult {
         }
         if (lastActivity !== null) store.stmt(`UPDATE contacts SET last_activity_at = ? WHERE id = ?`).run(iso(lastActivity), cid);
       }
+      store.countContacts(Math.min(N, from + BATCH) - from);
       syncSearchIndex(core.db);
     })();
   }

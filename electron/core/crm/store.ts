@@ -192,6 +192,16 @@ export class CrmStore {
     return s;
   }
 
+  /**
+   * Change the kept contact counts (crm_counts, migration 0022) by what the caller's write did:
+   * `live` contacts (deleted_at IS NULL) and the trash (deleted, not merged away). Every write
+   * that adds, removes, soft-deletes, restores or merges a contact calls it in its transaction.
+   */
+  countContacts(live: number, deleted = 0): void {
+    if (live) this.stmt(`UPDATE crm_counts SET n = n + ? WHERE key = 'contacts.live'`).run(live);
+    if (deleted) this.stmt(`UPDATE crm_counts SET n = n + ? WHERE key = 'contacts.deleted'`).run(deleted);
+  }
+
   /** Keep company lookups in memory for the duration of a bulk job (import, seed). */
   withCompanyCache<T>(fn: () => T): T {
     this.companyCache = new Map();
@@ -390,6 +400,7 @@ export class CrmStore {
           at,
         ).lastInsertRowid,
       );
+      this.countContacts(1);
       if (v.tags?.length) this.addTags(id, v.tags);
       // `stage` becomes the stage as of commit (scoring may promote it in the same write); initialStage stays.
       p.snapshots.push(this.recordEvent(p, 'contact.created', id, at, { ...how, initialStage: stage }));

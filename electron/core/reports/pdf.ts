@@ -3,7 +3,6 @@
  * brand's name and colours, one heading per section, its figures, its charts
  * drawn as vectors, and "No data for this period" where a section has none.
  */
-import PDFDocument from 'pdfkit';
 import type { Chart, SectionData } from './data';
 
 export interface PdfInput {
@@ -76,6 +75,8 @@ function drawChart(doc: PDFKit.PDFDocument, title: string, c: Chart, colors: str
 
 /** The PDF's bytes and its page count. */
 export async function renderPdf(r: PdfInput): Promise<{ pdf: Buffer; pages: number }> {
+  // pdfkit (and its fonts) loads on the first report, not when the app starts.
+  const { default: PDFDocument } = await import('pdfkit');
   const doc = new PDFDocument({ size: 'A4', margin: MARGIN, bufferPages: true, info: { Title: r.title, Author: r.brand, Subject: r.clientName, CreationDate: r.at, ModDate: r.at } });
   const chunks: Buffer[] = [];
   const done = new Promise<Buffer>((resolve, reject) => {

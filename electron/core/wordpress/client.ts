@@ -9,7 +9,8 @@
  * the marker up (drafts included) and reuses the post it finds.
  */
 import { createHash } from 'node:crypto';
-import { marked } from 'marked';
+import type { marked as Marked } from 'marked';
+import { lazyRequire } from '../lazy';
 import { WORDPRESS_PASSWORD_SECRET } from '../../../shared/contract/wordpress';
 
 export const WP_PASSWORD_SECRET = WORDPRESS_PASSWORD_SECRET;
@@ -71,8 +72,10 @@ export function markerComment(key: string): string {
 }
 
 /** Markdown (what Claude writes) -> HTML for WordPress. */
+// marked is loaded on first use (not at start: docs/crm.md, "Memory and start").
+const markedLib = lazyRequire<{ marked: typeof Marked }>('marked');
 export function markdownToHtml(md: string): string {
-  return marked.parse(md, { async: false, gfm: true });
+  return markedLib().marked.parse(md, { async: false, gfm: true });
 }
 
 function retryAfter(h: string | null): number | undefined {

@@ -142,7 +142,17 @@ export const deals = sqliteTable(
     createdAt: text('created_at').notNull().default(now),
     updatedAt: text('updated_at').notNull().default(now),
   },
-  (t) => [index('deals_stage').on(t.stage), index('deals_opened').on(t.openedAt), index('deals_contact').on(t.contactId)],
+  (t) => [
+    index('deals_stage').on(t.stage),
+    index('deals_opened').on(t.openedAt),
+    index('deals_contact').on(t.contactId),
+    // The dashboard's pipeline at a date (every deal opened before it, by stage and currency) read from the index alone.
+    index('deals_pipeline').on(t.openedAt, t.wonAt, t.lostAt, t.stage, t.currency, t.value),
+    // Time in stage: the open deals only.
+    index('deals_open_stage')
+      .on(t.stage, t.openedAt)
+      .where(sql`won_at IS NULL AND lost_at IS NULL`),
+  ],
 );
 
 /** The owner's notes on a deal (the deal panel), newest last. */
@@ -176,4 +186,16 @@ export const crmState = sqliteTable('crm_state', {
   key: text('key').primaryKey(),
   value: json('value', 'crm_state').notNull(),
   updatedAt: text('updated_at').notNull().default(now),
+});
+
+/**
+ * Row counts changed in the same transaction as every insert, delete and soft
+ * delete/restore/merge of a contact (`countContacts` in crm/store.ts; migration 0022
+ * fills them): `contacts.live` (deleted_at IS NULL) and `contacts.deleted` (the trash:
+ * deleted, not merged away). The contacts list reads its unfiltered total here instead
+ * of counting a million index entries.
+ */
+export const crmCounts = sqliteTable('crm_counts', {
+  key: text('key').primaryKey(),
+  n: integer('n').notNull().default(0),
 });

@@ -1,11 +1,14 @@
 /** The Dashboard's charts and tables: new leads per day, the funnel, e-mail and sequences, time in stage. */
-import { useMemo } from 'react';
+import { lazy, Suspense, useMemo } from 'react';
 import { useRange } from '../../api/dashboardRange';
 import type { KpiDashboard } from '../../../../shared/api';
 import type { Query } from '../../api/hooks';
 import { Card, Loading, QueryView } from '../../components/ui';
-import { TrendChart, type TrendSeries } from './TrendChart';
+import type { TrendSeries } from './TrendChart';
 import { fmtDay, fmtInt, fmtPct, fmtRange } from './format';
+
+// The chart library (uPlot) is its own chunk, fetched while the dashboard's numbers load: not in the first bundle.
+const TrendChart = lazy(() => import('./TrendChart').then((m) => ({ default: m.TrendChart })));
 
 /* ---------------- trend ---------------- */
 
@@ -42,11 +45,19 @@ export function TrendCard({ kpi }: { kpi: Query<KpiDashboard> }) {
         </div>
       ) : (
         <>
-          <TrendChart
-            stale={stale}
-            series={series}
-            label={`New leads per day from ${fmtRange(k.range)}: ${total(k.newLeadsPerDay)} in total, against ${total(k.previousNewLeadsPerDay)} in the previous period (${fmtRange(k.previousRange)}).`}
-          />
+          <Suspense
+            fallback={
+              <div className="chart-slot">
+                <Loading label="Loading the trend…" />
+              </div>
+            }
+          >
+            <TrendChart
+              stale={stale}
+              series={series}
+              label={`New leads per day from ${fmtRange(k.range)}: ${total(k.newLeadsPerDay)} in total, against ${total(k.previousNewLeadsPerDay)} in the previous period (${fmtRange(k.previousRange)}).`}
+            />
+          </Suspense>
           <details className="chart-table">
             <summary>Show as a table</summary>
             <table className="table">

@@ -1,0 +1,2 @@
+CREATE INDEX `deals_pipeline` ON `deals` (`opened_at`,`won_at`,`lost_at`,`stage`,`currency`,`value`);--> statement-breakpoint
+CREATE INDEX `deals_open_stage` ON `deals` (`stage`,`opened_at`) WHERE won_at IS NULL AND lost_at IS NULL;
