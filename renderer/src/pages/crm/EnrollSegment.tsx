@@ -32,7 +32,11 @@ export function EnrollSegment({ segment, onCancel, onDone }: { segment: { id: nu
   const [preview, setPreview] = useState<{ r: Result | null; error: ApiError | null; loading: boolean }>({ r: null, error: null, loading: false });
   const [nonce, setNonce] = useState(0);
   const select = useRef<HTMLSelectElement>(null);
-  useEffect(() => select.current?.focus(), []);
+  // The picker takes the focus once it can (it is off while the sequences load).
+  const ready = seqs.data !== undefined;
+  useEffect(() => {
+    if (ready) select.current?.focus();
+  }, [ready]);
 
   useEffect(() => {
     if (!sequenceId) {
