@@ -118,7 +118,13 @@ export function toInput(d: ScoringDraft): unknown {
 /** Checked with the contract: the config, or the problems by field path. */
 export function checkDraft(d: ScoringDraft): { config: Config; issues: [] } | { config: null; issues: ApiIssue[] } {
   const r = ScoringConfig.safeParse(toInput(d));
-  return r.success ? { config: r.data, issues: [] } : { config: null, issues: issuesOf(r.error).map(plainer) };
+  if (r.success) return { config: r.data, issues: [] };
+  const issues = issuesOf(r.error).map(plainer);
+  // The schema checks the thresholds against each other only once every rule is valid: say it now too.
+  const [mql, sql] = [int(d.mql), int(d.sql)];
+  if (typeof mql === 'number' && typeof sql === 'number' && sql <= mql && !issues.some((i) => i.path === 'thresholds.sql'))
+    issues.push({ path: 'thresholds.sql', message: `the SQL threshold (${sql}) must be above the MQL threshold (${mql})` });
+  return { config: null, issues };
 }
 
 /** zod's words for a number box that holds text, said as the fix. */
