@@ -125,7 +125,7 @@ test('at 390 px no page scrolls sideways: every page of the navigation and the v
     await check(`#/${hash}`);
   }
   // Each Settings section, scrolled to.
-  for (const section of ['system', 'connections', 'general', 'email', 'ai', 'wordpress', 'notifications', 'escalations', 'server', 'forms', 'webhooks', 'secrets', 'backups']) {
+  for (const section of ['system', 'connections', 'general', 'email', 'ai', 'wordpress', 'notifications', 'escalations', 'server', 'engine', 'tracking', 'forms', 'webhooks', 'secrets', 'backups']) {
     await app.goto(`${app.url().split('#')[0]}#/settings/${section}`);
     await settle(app, 'Settings');
     await check(`#/settings/${section}`);
