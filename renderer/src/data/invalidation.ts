@@ -26,6 +26,7 @@ export const INVALIDATES: { [E in EventName]?: Rule<E> } = {
   'sales.task.changed': ['tasks.list'],
   'sales.enrollment.changed': ['sequences.enrollments', 'sequences.list'],
   'crm.scoring.changed': ['scoring.rules.get'],
+  'docs.changed': ['docs.list'],
 };
 
 /** The operations an event invalidates. */

@@ -1,19 +1,19 @@
 import { useCallback, useEffect, useId, useMemo, useRef, useState, type DragEvent, type ReactNode, type RefObject } from 'react';
-import { DEAL_STAGES, type DealListRow, type OpOutput } from '../../../shared/api';
-import { call } from '../api/client';
-import { invalidate, queryCache, useQueries, useQuery } from '../data/query';
-import { toApiError } from '../api/errors';
-import { hashWith } from '../api/nav';
-import { Card, ErrorPanel, Loading, PageHeader } from '../components/ui';
-import { StagesEditor } from './config/StagesEditor';
-import { DealPanel } from './pipeline/DealPanel';
-import { MoveMenu } from './pipeline/MoveMenu';
-import { NewDealButton } from './pipeline/NewDeal';
-import './pipeline/pipeline.css';
-import { TaskList } from './crm/Tasks';
-import { useHashParams } from './crm/useHashParams';
-import { formatMoney, plural } from './crm/format';
-import './crm/crm.css';
+import { DEAL_STAGES, type DealListRow, type OpOutput } from '../../../../shared/api';
+import { call } from '../../api/client';
+import { invalidate, queryCache, useQueries, useQuery } from '../../data/query';
+import { toApiError } from '../../api/errors';
+import { hashWith } from '../../api/nav';
+import { Card, ErrorPanel, Loading, PageHeader } from '../../components/ui';
+import { StagesEditor } from '../config/StagesEditor';
+import { DealPanel } from './DealPanel';
+import { MoveMenu } from './MoveMenu';
+import { NewDealButton } from './NewDeal';
+import './pipeline.css';
+import { TaskList } from '../crm/Tasks';
+import { useHashParams } from '../crm/useHashParams';
+import { formatMoney, plural } from '../crm/format';
+import '../crm/crm.css';
 
 type Stage = OpOutput<'pipeline.get'>['stages'][number];
 interface Column {
