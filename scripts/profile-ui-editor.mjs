@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/* global window, requestAnimationFrame -- functions passed to page.evaluate run in the browser */
+/* global document, getComputedStyle -- functions passed to page.evaluate run in the browser */
 // Where the workflow editor's drag time goes: the bench's 200-node workflow (bench/ui-editor.mjs)
 // opened in Chromium against `baton serve`, one node dragged while Chrome's CPU profiler samples
 // the page (CDP Profiler), then the functions with the most self time and the most total time.
