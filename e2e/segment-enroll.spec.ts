@@ -5,8 +5,22 @@
  * enrollments read through the API are the segment's contacts minus the skipped ones, and no
  * e-mail was recorded by enrolling.
  */
+import AxeBuilder from '@axe-core/playwright';
+import type { Page } from '@playwright/test';
 import { expect, openPage, test } from './fixtures';
 import { freshServer } from './fresh';
+
+/** axe-core on part of the page, light and dark: no critical or serious violation. */
+async function axe(page: Page, selector: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    const r = await new AxeBuilder({ page }).include(selector).analyze();
+    found.push(...r.violations.filter((v) => v.impact === 'critical' || v.impact === 'serious').map((v) => `${selector} ${scheme}: ${v.id} at ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`));
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  return found;
+}
 
 test('a segment is enrolled in a sequence from the window: preview with skip reasons, confirm, nothing sent at once', async ({ page }) => {
   test.setTimeout(120_000);
@@ -37,6 +51,7 @@ test('a segment is enrolled in a sequence from the window: preview with skip rea
     await expect(skipped.getByRole('listitem')).toHaveText(['1 already enrolled (active in this sequence)', '1 unsubscribed']);
     await expect(panel).toContainText('Nothing is sent now. The sequence takes them on its schedule: the first e-mail inside its send window, at most 40 e-mails a day.');
     // The preview stored nothing.
+    expect(await axe(page, '[data-testid=segment-enroll]')).toEqual([]);
     expect(await enrolled()).toEqual([ids[1]]);
 
     await panel.getByRole('button', { name: 'Enroll 2 contacts' }).click();
