@@ -46,7 +46,7 @@ export default defineConfig({
     build: {
       outDir: r('out/renderer'),
       // electron-vite leaves the renderer unminified; browsers reach it over the network too (baton serve).
-      minify: true,
+      minify: process.env.BATON_NO_MINIFY ? false : true,
       rollupOptions: { input: r('renderer/index.html') },
     },
   },

@@ -12,11 +12,11 @@ import { ARGS, CHROMIUM, serve } from './ui.mjs';
 export const title = 'UI: workflow editor, 200 nodes (Chromium against baton serve)';
 export const order = 61;
 
-const LAYERS = 20;
-const WIDTH = 10;
+export const LAYERS = 20;
+export const WIDTH = 10;
 
 /** 200 nodes in 20 layers of 10: each node leads to the one below it, every fifth also across. */
-function bigWorkflow(id) {
+export function bigWorkflow(id) {
   const nodes = [];
   const edges = [];
   for (let l = 0; l < LAYERS; l++) {

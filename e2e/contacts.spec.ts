@@ -145,7 +145,8 @@ test('scoring rules: bad JSON names the field, a good edit saves and re-scores, 
     await expect(app.getByRole('tab', { name: 'Scoring rules' })).toBeFocused();
     await expect(app.getByRole('tab', { name: 'Scoring rules' })).toHaveAttribute('aria-selected', 'true');
     await expect(app).toHaveURL(/#\/contacts\?view=scoring$/);
-    await expect(app.getByTestId('threshold-mql')).toHaveText(`${original.thresholds.mql} points`);
+    await expect(app.getByLabel('MQL at (points)')).toHaveValue(String(original.thresholds.mql));
+    await app.getByRole('button', { name: 'JSON', exact: true }).click();
     const editor = app.getByLabel('Scoring rules (JSON)');
     await expect(editor).toHaveValue(JSON.stringify(original, null, 2));
 
@@ -170,14 +171,16 @@ test('scoring rules: bad JSON names the field, a good edit saves and re-scores, 
     await editor.fill(JSON.stringify(good, null, 2));
     await app.getByRole('button', { name: 'Save and re-score' }).click();
     const done = app.getByTestId('rescored');
-    await expect(done).toContainText(/Saved\. Re-scored [\d,]+ contacts: [\d,]+ scores? changed/, { timeout: 60_000 });
+    await expect(done).toContainText(/Saved\. Re-scored [\d,]+ contacts?: [\d,]+ scores? changed/, { timeout: 60_000 });
     const saved = await baton.api('scoring.rules.get', {});
     expect(saved.fit.map((r) => r.id)).toContain(ruleId);
     const rescored = Number((await done.textContent())!.match(/Re-scored ([\d,]+)/)![1]!.replace(/,/g, ''));
     expect(rescored).toBeGreaterThanOrEqual((await baton.api('contacts.list', { limit: 1 })).total);
     const after = await baton.api('contacts.get', { id: contact.id });
     expect(after.score.lines.find((l) => l.rule === ruleId)?.points).toBe(7);
-    await expect(app.getByRole('table', { name: 'Fit rules' })).toContainText('E2E VIP');
+    await app.getByRole('button', { name: 'Form', exact: true }).click();
+    await expect(app.getByLabel(`Fit rule ${saved.fit.length} Label (optional)`)).toHaveValue('E2E VIP');
+    await app.getByRole('button', { name: 'JSON', exact: true }).click();
 
     // Import from a file: it loads into the editor, checked; saving applies it (back to the original rules).
     await app.locator('input[type="file"][accept*="json"]').setInputFiles({ name: 'rules.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(original)) });

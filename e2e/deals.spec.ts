@@ -139,6 +139,14 @@ test('a deal is created on the pipeline, edited and noted in its panel, moved wi
     await moved.locator('.crm-deal-value').click();
     await expect(panel.getByRole('heading', { level: 2, name: 'Website audit' })).toBeVisible();
 
+    // The board follows deals changed elsewhere (the query cache, invalidated by deal events): no Refresh.
+    const other = await f.api('deals.create', { title: 'Made through the API', value: 900, contactId: ada.id });
+    const otherCard = page.getByTestId('column-qualification').locator(`[data-deal="${other.id}"]`);
+    await expect(otherCard.getByRole('button', { name: 'Made through the API', exact: true })).toBeVisible();
+    await f.api('deals.update', { id: other.id, stage: 'negotiation' });
+    await expect(otherCard).toHaveCount(0);
+    await expect(page.getByTestId('column-negotiation').locator(`[data-deal="${other.id}"]`)).toBeVisible();
+
     // New deal from a contact's page: the contact is set; the deal lists there and links to its panel.
     await page.goto(`${f.server.url}#/contacts?id=${ada.id}`);
     const deals = page.getByRole('region', { name: 'Deals' });

@@ -21,10 +21,10 @@ const Finance = page(() => import('./pages/finance'), 'Finance');
 const Growth = page(() => import('./pages/growth'), 'Growth');
 const Escalations = page(() => import('./pages/escalations'), 'Escalations');
 const Tasks = page(() => import('./pages/tasks'), 'Tasks');
-const Documents = page(() => import('./pages/Documents'), 'Documents');
-const Pipeline = page(() => import('./pages/Pipeline'), 'Pipeline');
+const Documents = page(() => import('./pages/documents'), 'Documents');
+const Pipeline = page(() => import('./pages/pipeline'), 'Pipeline');
 const Runs = page(() => import('./pages/Runs'), 'Runs');
-const Sequences = page(() => import('./pages/Sequences'), 'Sequences');
+const Sequences = page(() => import('./pages/sequences'), 'Sequences');
 const Settings = page(() => import('./pages/Settings'), 'Settings');
 const Workflows = page(() => import('./pages/Workflows'), 'Workflows');
 

@@ -543,6 +543,15 @@ export const crmOps = {
     z.object({ config: ScoringConfig }).strict(),
     z.object({ config: ScoringConfig, rescored: z.number().int(), changed: z.number().int(), crossed: z.number().int(), durationMs: z.number() }),
   ),
+  'scoring.preview': op(
+    'What new scoring rules would do, storing nothing: how many scores would change and cross a threshold, and a few contacts (given, else the highest scored and the most recently active) with their score under the rules in use and under the new ones.',
+    z.object({ config: ScoringConfig, contactIds: z.array(z.number().int().positive()).max(20, 'at most 20 contacts').optional() }).strict(),
+    z.object({
+      thresholds: z.object({ mql: z.number().int(), sql: z.number().int() }),
+      sample: z.array(z.object({ id: z.number().int(), name: z.string().nullable(), email: z.string(), stage: z.enum(STAGES), before: z.number().int(), after: z.number().int(), lines: z.array(ScoreLine) })),
+      everyone: z.object({ rescored: z.number().int(), changed: z.number().int(), crossed: z.number().int() }),
+    }),
+  ),
   'scoring.rescore': op(
     'Re-score every contact now (decay depends on the date).',
     z.object({}).strict(),

@@ -38,6 +38,21 @@ export function register(program: Command): void {
       const r = await withApi(cmd, (core) => core.call('sequences.enroll', { sequenceId, contactIds }));
       print(cmd, r, () => [`${r.enrolled.length} enrolled.`, ...r.skipped.map((s) => `contact ${s.contactId} skipped: ${s.reason}`)].join('\n'));
     });
+  sq.command('enroll-segment')
+    .description('Enroll every contact a segment matches now in a sequence (--dry-run: only say who would be enrolled and who skipped).')
+    .argument('<sequence>')
+    .argument('<segmentId>', 'segment id', (v) => ids(v)[0]!)
+    .option('--dry-run', 'change nothing, only report')
+    .action(async (sequenceId: string, segmentId: number, o: { dryRun?: boolean }, cmd: Command) => {
+      const r = await withApi(cmd, (core) => core.call('sequences.enrollSegment', { sequenceId, segmentId, dryRun: !!o.dryRun }));
+      print(cmd, r, () =>
+        [
+          `${r.dryRun ? 'Would enroll' : 'Enrolled'} ${r.enrolled} of ${r.matched} contacts of "${r.segment.name}" in "${r.sequence.name}".`,
+          ...r.skipped.map((s) => `${s.count} skipped: ${s.reason}`),
+          ...(r.capped ? [`${r.capped} wait for the per-contact cap (${r.perContactCap} e-mails a day).`] : []),
+        ].join('\n'),
+      );
+    });
   sq.command('unenroll')
     .description('End a contact\'s active enrollment(s).')
     .argument('<contactId>', 'contact id', (v) => ids(v)[0]!)

@@ -15,7 +15,7 @@ import { addDealNote, checkDealStage, createDeal, getDeal, listDeals, updateDeal
 import { eventsRoute, formsRoute, ingestEvents, listForms, rotateIngestKey, saveFormChecked } from './events';
 import { dashboard, refreshRollup } from './kpi';
 import { countFilter, deleteSegment, fillNewSegments, listSegments, reconcileSegments, saveSegment, segmentClock } from './segments';
-import { getScoring, rescore, setScoring } from './scoring';
+import { getScoring, previewScoring, rescore, setScoring } from './scoring';
 import { storeOf, syncSearchIndex } from './store';
 import { likeEscape } from './util';
 
@@ -67,6 +67,7 @@ export function crmHandlers(core: Core): HandlerMap<keyof typeof crmOps> {
     'scoring.rules.get': () => getScoring(core),
     'scoring.rules.set': (i) => setScoring(core, i.config),
     'scoring.rescore': () => rescore(core),
+    'scoring.preview': (i) => previewScoring(core, i.config, i.contactIds, new Date(core.now())),
     'segments.list': () => ({ segments: listSegments(core) }),
     'segments.save': (i) => saveSegment(core, i),
     'segments.delete': (i) => ({ deleted: deleteSegment(core, i.id) }),

@@ -291,3 +291,43 @@ export function explainScore(env: ThreadEnv, id: number, now = new Date(), confi
   }
   return { total: lines.reduce((s, l) => s + l.points, 0), scoredAt: now.toISOString(), lines };
 }
+
+class PreviewDone extends Error {}
+
+/**
+ * What new rules would do, stored nothing: every contact re-scored in a transaction rolled back (how many
+ * scores change and how many cross a threshold), and a few contacts (the given ones, else the highest
+ * scored and the most recently active) with their score under the rules in use and under the new ones.
+ */
+export function previewScoring(core: Core, input: unknown, contactIds: number[] | undefined, now = new Date()) {
+  const config = parseOrThrow(ScoringConfig, input, 'scoring rules');
+  const current = getScoring(core);
+  const ids =
+    contactIds && contactIds.length
+      ? [...new Set(contactIds)]
+      : [
+          ...new Set([
+            ...(core.db.prepare(`SELECT id FROM contacts WHERE deleted_at IS NULL ORDER BY score DESC, id LIMIT 3`).pluck().all() as number[]),
+            ...(core.db.prepare(`SELECT id FROM contacts WHERE deleted_at IS NULL ORDER BY last_activity_at IS NULL, last_activity_at DESC, id DESC LIMIT 3`).pluck().all() as number[]),
+          ]),
+        ];
+  const sample = ids.map((id) => {
+    const row = storeOf(core).row(id);
+    if (!row || row.deleted_at) throw new ApiError('not_found', `contactIds: no contact with id ${id}.`, [{ path: 'contactIds', message: 'no such contact' }]);
+    const before = explainScore(core, id, now, current).total;
+    const after = explainScore(core, id, now, config);
+    const name = [row.first_name, row.last_name].filter(Boolean).join(' ');
+    return { id, name: name || null, email: row.email, stage: row.stage as Stage, before, after: after.total, lines: after.lines };
+  });
+  let everyone = { rescored: 0, changed: 0, crossed: 0 };
+  try {
+    core.db.transaction(() => {
+      const r = rescore(core, { config, now, pending: newPending() });
+      everyone = { rescored: r.rescored, changed: r.changed, crossed: r.crossed };
+      throw new PreviewDone();
+    })();
+  } catch (e) {
+    if (!(e instanceof PreviewDone)) throw e;
+  }
+  return { thresholds: config.thresholds, sample, everyone };
+}

@@ -96,6 +96,15 @@ export function inSegment(env: ThreadEnv, segmentId: number, contactId: number, 
   return row !== undefined;
 }
 
+/** The ids of the live contacts the segment's filter matches now (what its count counts), lowest first. */
+export function segmentContactIds(env: ThreadEnv, segmentId: number, now = new Date()): { name: string; ids: number[] } {
+  const r = storeOf(env).stmt(`SELECT name FROM segments WHERE id = ?`).get(segmentId) as { name: string } | undefined;
+  if (!r) throw new ApiError('not_found', `segmentId: no segment with id ${segmentId}.`, [{ path: 'segmentId', message: 'no such segment' }]);
+  const f = filterSql(segmentFilter(env, segmentId), now);
+  const ids = env.db.prepare(`SELECT c.id FROM ${FROM} WHERE ${liveForCount(f.sql !== '1')} AND ${f.sql} ORDER BY c.id`).pluck().all(...f.params) as number[];
+  return { name: r.name, ids };
+}
+
 /* ---------- membership ---------- */
 
 interface LiveSegment {

@@ -18,6 +18,7 @@ import { getPipeline, scanStale, setPipeline } from './pipeline';
 import { initCursor, processEvents } from './reactor';
 import { DEFAULT_RULES, getRules, setRules } from './rules';
 import { enroll, exitEnrollments, getSequence, listSequences, saveSequence, tickSequences, toEnrollment, type EnrollmentRow } from './sequences';
+import { enrollSegment } from './enrollSegment';
 import { getState, setting } from './state';
 import { completeTask, createManualTask, listTasks } from './tasks';
 import { verifyUnsubscribeToken } from './unsubscribe';
@@ -168,6 +169,7 @@ export function salesHandlers(core: Core): HandlerMap<keyof typeof salesOps> {
     'sequences.save': (i) => ({ definition: saveSequence(core, i) }),
     'sequences.delete': (i) => ({ deleted: core.db.prepare('DELETE FROM sequences WHERE id = ?').run(i.id).changes > 0 }),
     'sequences.enroll': (i) => enroll(core, i.sequenceId, i.contactIds, now(core)),
+    'sequences.enrollSegment': (i) => enrollSegment(core, i.sequenceId, i.segmentId, i.dryRun, now(core)),
     'sequences.unenroll': (i) => ({ exited: exitEnrollments(core, i.contactId, i.reason, now(core), (id) => !i.sequenceId || id === i.sequenceId) }),
     'sequences.enrollments': (i) => {
       const where: string[] = [];

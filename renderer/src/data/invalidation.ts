@@ -35,6 +35,7 @@ export const INVALIDATES: { [E in EventName]?: Rule<E> } = {
   // Income from billing (charges, refunds) is in the P&L.
   'billing.changed': ['finance.pnl'],
   'growth.changed': (p) => growthOps(p.kind),
+  'docs.changed': ['docs.list'],
 };
 
 /** The Growth page's answers a growth.changed of this kind makes out of date. */

@@ -3,7 +3,7 @@
  * data, error, loading, reload, setData), one cache for the app, fed by the client's
  * transport, refetched by push events (./invalidation.ts) and after a reconnect.
  */
-import { useCallback, useMemo, useSyncExternalStore } from 'react';
+import { useCallback, useMemo, useRef, useSyncExternalStore } from 'react';
 import { events as EVENTS, type EventName, type OpInput, type OpName, type OpOutput } from '../../../shared/api';
 import { call, on, useSession } from '../api/client';
 import { connectionStore } from '../api/connection';
@@ -73,6 +73,29 @@ export function useQuery<N extends OpName>(name: N, input: OpInput<N> | null): Q
   return { data: snap.data, error: snap.error, loading: snap.loading, reload, setData };
 }
 const IDLE: Snapshot<never> = { data: undefined, error: null, loading: false };
+
+/** Several inputs of one operation from the cache, live (e.g. one deals.list per pipeline stage); one array while none changed. */
+export function useQueries<N extends OpName>(name: N, inputs: readonly OpInput<N>[]): Snapshot<OpOutput<N>>[] {
+  const keys = inputs.map((i) => stableKey(name, i)).join('\n');
+  // The inputs are rebuilt each render; the keys say whether they changed.
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const stable = useMemo(() => inputs, [keys]);
+  const subscribe = useCallback(
+    (cb: () => void) => {
+      const offs = stable.map((i) => queryCache.subscribe(name, i, cb));
+      return () => offs.forEach((off) => off());
+    },
+    [name, stable],
+  );
+  const last = useRef<Snapshot<OpOutput<N>>[]>([]);
+  const get = useCallback((): Snapshot<OpOutput<N>>[] => {
+    const snaps = stable.map((i) => queryCache.snapshot<OpOutput<N>>(name, i));
+    if (snaps.length === last.current.length && snaps.every((s, j) => s === last.current[j])) return last.current;
+    last.current = snaps;
+    return snaps;
+  }, [name, stable]);
+  return useSyncExternalStore(subscribe, get, get);
+}
 
 /** After an action: these operations' answers are out of date now (the push event may follow later). */
 export function invalidate(...ops: OpName[]): void {

@@ -56,39 +56,41 @@ export function Companies({ onOpen }: { onOpen: (companyId: number) => void }) {
         )
       ) : (
         <>
-          <table className="table co-table" aria-label="Companies" aria-busy={q.loading}>
-            <thead>
-              <tr>
-                <th scope="col">Company</th>
-                <th scope="col">Domain</th>
-                <th scope="col" className="num">
-                  Contacts
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((c) => (
-                <tr key={c.id} data-company-id={c.id} data-testid="company-row" className="co-row" onClick={() => onOpen(c.id)}>
-                  <td>
-                    <a
-                      href={hashWith('contacts', { company: c.id })}
-                      onClick={(e) => {
-                        e.preventDefault();
-                        e.stopPropagation();
-                        onOpen(c.id);
-                      }}
-                    >
-                      {c.name ?? c.domain ?? `Company ${c.id}`}
-                    </a>
-                  </td>
-                  <td className="muted">{c.domain ?? '—'}</td>
-                  <td className="num" data-testid="company-contacts">
-                    {c.contacts.toLocaleString()}
-                  </td>
+          <div className="table-wrap">
+            <table className="table co-table" aria-label="Companies" aria-busy={q.loading}>
+              <thead>
+                <tr>
+                  <th scope="col">Company</th>
+                  <th scope="col">Domain</th>
+                  <th scope="col" className="num">
+                    Contacts
+                  </th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {rows.map((c) => (
+                  <tr key={c.id} data-company-id={c.id} data-testid="company-row" className="co-row" onClick={() => onOpen(c.id)}>
+                    <td>
+                      <a
+                        href={hashWith('contacts', { company: c.id })}
+                        onClick={(e) => {
+                          e.preventDefault();
+                          e.stopPropagation();
+                          onOpen(c.id);
+                        }}
+                      >
+                        {c.name ?? c.domain ?? `Company ${c.id}`}
+                      </a>
+                    </td>
+                    <td className="muted">{c.domain ?? '—'}</td>
+                    <td className="num" data-testid="company-contacts">
+                      {c.contacts.toLocaleString()}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
           {total > COMPANY_PAGE ? (
             <nav className="co-pager" aria-label="Company pages">
               <button type="button" className="btn btn-small" disabled={offset === 0 || q.loading} onClick={() => setOffset(Math.max(0, offset - COMPANY_PAGE))}>

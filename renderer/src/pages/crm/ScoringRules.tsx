@@ -1,5 +1,5 @@
 /**
- * Lead-scoring rules: what they are (thresholds, fit, behaviour, decay), edited as JSON,
+ * Lead-scoring rules (thresholds, fit, behaviour, decay), edited with a form (ScoringForm.tsx) or as JSON,
  * checked here with the contract's schema (errors name the field), saved with
  * scoring.rules.set (which re-scores every contact), or imported from a .json file.
  */
@@ -8,7 +8,8 @@ import { ScoringConfig, issuesOf, type ApiIssue, type OpOutput } from '../../../
 import { call } from '../../api/client';
 import { useAction, useApi } from '../../api/hooks';
 import { ErrorPanel, Loading } from '../../components/ui';
-import { plural, signed } from './format';
+import { plural } from './format';
+import { ScoringForm } from './ScoringForm';
 
 type Config = OpOutput<'scoring.rules.get'>;
 type SetResult = OpOutput<'scoring.rules.set'>;
@@ -32,12 +33,6 @@ export function checkRules(text: string): { config: Config } | { issues: ApiIssu
   return r.success ? { config: r.data } : { issues: issuesOf(r.error) };
 }
 
-function condition(w: Config['fit'][number]['when']): string {
-  if (w.kind === 'tag') return `${w.op === 'has' ? 'has' : 'has not'} tag ${w.tag}`;
-  const v = w.value === undefined ? '' : Array.isArray(w.value) ? ` [${w.value.join(', ')}]` : ` ${String(w.value)}`;
-  return `${w.field} ${w.op.replace('_', ' ')}${v}`;
-}
-
 export function ScoringRules({ onSaved }: { onSaved: () => void }) {
   const q = useApi('scoring.rules.get', {});
   const ids = useId();
@@ -45,6 +40,7 @@ export function ScoringRules({ onSaved }: { onSaved: () => void }) {
   const [issues, setIssues] = useState<ApiIssue[]>([]);
   const [saved, setSaved] = useState<SetResult | null>(null);
   const [loadedFile, setLoadedFile] = useState<string | null>(null);
+  const [mode, setMode] = useState<'form' | 'json'>('form');
   const fileRef = useRef<HTMLInputElement>(null);
   const save = useAction((config: Config) => call('scoring.rules.set', { config }));
 
@@ -92,88 +88,37 @@ export function ScoringRules({ onSaved }: { onSaved: () => void }) {
   return (
     <div className="stack">
       <section className="card" aria-labelledby={`${ids}-now`}>
-        <h2 id={`${ids}-now`}>Rules in use</h2>
-        <dl className="facts facts-inline sr-thresholds">
-          <div>
-            <dt>MQL at</dt>
-            <dd data-testid="threshold-mql">{cfg.thresholds.mql} points</dd>
+        <div className="card-head">
+          <h2 id={`${ids}-now`}>Scoring rules</h2>
+          <div className="card-actions sr-modes" role="group" aria-label="Edit the rules as">
+            <button type="button" className="btn" aria-pressed={mode === 'form'} onClick={() => setMode('form')}>
+              Form
+            </button>
+            <button type="button" className="btn" aria-pressed={mode === 'json'} onClick={() => setMode('json')}>
+              JSON
+            </button>
           </div>
-          <div>
-            <dt>SQL at</dt>
-            <dd data-testid="threshold-sql">{cfg.thresholds.sql} points</dd>
-          </div>
-          <div>
-            <dt>Decay</dt>
-            <dd>{cfg.decay ? `−${cfg.decay.points} after ${cfg.decay.afterDays} days idle, then every ${cfg.decay.everyDays} days${cfg.decay.max ? ` (at most −${cfg.decay.max})` : ''}` : 'None'}</dd>
-          </div>
-        </dl>
-        <h3 className="sr-sub">Fit: who the contact is</h3>
-        {cfg.fit.length === 0 ? (
-          <p className="muted">No fit rules.</p>
-        ) : (
-          <table className="table" aria-label="Fit rules">
-            <thead>
-              <tr>
-                <th scope="col">Rule</th>
-                <th scope="col">When</th>
-                <th scope="col" className="num">
-                  Points
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {cfg.fit.map((r) => (
-                <tr key={r.id}>
-                  <td>{r.label ?? r.id}</td>
-                  <td>
-                    <code>{condition(r.when)}</code>
-                  </td>
-                  <td className="num">{signed(r.points)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-        <h3 className="sr-sub">Behaviour: what the contact does</h3>
-        {cfg.behavior.length === 0 ? (
-          <p className="muted">No behaviour rules.</p>
-        ) : (
-          <table className="table" aria-label="Behaviour rules">
-            <thead>
-              <tr>
-                <th scope="col">Rule</th>
-                <th scope="col">Event</th>
-                <th scope="col">Counts</th>
-                <th scope="col" className="num">
-                  Points
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {cfg.behavior.map((r) => (
-                <tr key={r.id} data-rule={r.id}>
-                  <td>{r.label ?? r.id}</td>
-                  <td>
-                    <code>{r.event}</code>
-                    {r.where ? (
-                      <span className="muted">
-                        {' '}
-                        where {r.where.path} {r.where.op.replace('_', ' ')} {String(r.where.value)}
-                      </span>
-                    ) : null}
-                  </td>
-                  <td>
-                    {r.repeatable ? `every time${r.cap ? `, at most ${r.cap}` : ''}` : 'once'}
-                    {r.withinDays ? `, last ${r.withinDays} days` : ''}
-                  </td>
-                  <td className="num">{signed(r.points)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        </div>
+        {saved ? (
+          <p className="success" role="status" data-testid="rescored">
+            Saved. Re-scored {plural(saved.rescored, 'contact')}: {plural(saved.changed, 'score')} changed, {saved.crossed.toLocaleString()} crossed a threshold ({saved.durationMs.toLocaleString()} ms).
+          </p>
+        ) : null}
+        {mode === 'form' ? (
+          <ScoringForm
+            key={JSON.stringify(cfg)}
+            config={cfg}
+            onSaved={(res) => {
+              setSaved(res);
+              q.setData(() => res.config);
+              setText(JSON.stringify(res.config, null, 2));
+              onSaved();
+            }}
+          />
+        ) : null}
       </section>
 
+      {mode === 'json' ? (
       <section className="card" aria-labelledby={`${ids}-edit`}>
         <div className="card-head">
           <h2 id={`${ids}-edit`}>Edit as JSON</h2>
@@ -221,11 +166,6 @@ export function ScoringRules({ onSaved }: { onSaved: () => void }) {
         ) : save.error ? (
           <ErrorPanel what="Could not save the rules" error={save.error} />
         ) : null}
-        {saved ? (
-          <p className="success" role="status" data-testid="rescored">
-            Saved. Re-scored {plural(saved.rescored, 'contact')}: {plural(saved.changed, 'score')} changed, {saved.crossed.toLocaleString()} crossed a threshold ({saved.durationMs.toLocaleString()} ms).
-          </p>
-        ) : null}
         <div className="form-actions">
           <button type="button" className="btn btn-primary" onClick={() => void onSave()} disabled={save.pending}>
             {save.pending ? 'Saving and re-scoring…' : 'Save and re-score'}
@@ -245,6 +185,7 @@ export function ScoringRules({ onSaved }: { onSaved: () => void }) {
           </button>
         </div>
       </section>
+      ) : null}
     </div>
   );
 }

@@ -15,6 +15,7 @@ import { Field } from '../../components/Field';
 import { EmptyState, ErrorPanel, Loading } from '../../components/ui';
 import { STAGE_LABEL, formatDay, plural } from './format';
 import { useDebouncedCall } from './useDebounced';
+import { EnrollSegment } from './EnrollSegment';
 import {
   EVENT_TYPES,
   FIELDS,
@@ -54,6 +55,7 @@ export function Segments({
   const q = useApi('segments.list', {});
   const [notice, setNotice] = useState<string | null>(null);
   const [confirming, setConfirming] = useState<number | null>(null);
+  const [enrolling, setEnrolling] = useState<number | null>(null);
 
   // Counts are live: contacts, events and scores change them (debounced: an import changes many).
   const soon = useDebouncedCall(q.reload, 800);
@@ -166,7 +168,20 @@ export function Segments({
                   key={s.id}
                   s={s}
                   confirming={confirming === s.id}
-                  onConfirm={(on) => setConfirming(on ? s.id : null)}
+                  onConfirm={(on) => {
+                    setConfirming(on ? s.id : null);
+                    if (on) setEnrolling(null);
+                  }}
+                  enrolling={enrolling === s.id}
+                  onEnroll={(on) => {
+                    setEnrolling(on ? s.id : null);
+                    if (on) setConfirming(null);
+                  }}
+                  onEnrolled={(message) => {
+                    setEnrolling(null);
+                    setNotice(message);
+                    listHeading.current?.focus();
+                  }}
                   onEdit={() => onEdit(s.id)}
                   onShowContacts={() => onShowContacts(s.id)}
                   onDeleted={() => {
@@ -192,10 +207,16 @@ function SegmentRow({
   onEdit,
   onShowContacts,
   onDeleted,
+  enrolling,
+  onEnroll,
+  onEnrolled,
 }: {
   s: Segment;
   confirming: boolean;
   onConfirm: (on: boolean) => void;
+  enrolling: boolean;
+  onEnroll: (on: boolean) => void;
+  onEnrolled: (message: string) => void;
   onEdit: () => void;
   onShowContacts: () => void;
   onDeleted: () => void;
@@ -228,6 +249,9 @@ function SegmentRow({
           >
             Show contacts
           </a>
+          <button type="button" className="btn btn-small" aria-expanded={enrolling} onClick={() => onEnroll(!enrolling)} aria-label={`Enroll in a sequence… (the contacts of ${s.name})`}>
+            Enroll in a sequence…
+          </button>
           <button type="button" className="btn btn-small" onClick={onEdit} aria-label={`Edit segment ${s.name}`}>
             Edit
           </button>
@@ -236,6 +260,13 @@ function SegmentRow({
           </button>
         </td>
       </tr>
+      {enrolling ? (
+        <tr className="seg-confirm-row">
+          <td colSpan={5}>
+            <EnrollSegment segment={s} onCancel={() => onEnroll(false)} onDone={onEnrolled} />
+          </td>
+        </tr>
+      ) : null}
       {confirming ? (
         <tr className="seg-confirm-row">
           <td colSpan={5}>

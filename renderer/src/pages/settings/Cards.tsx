@@ -16,10 +16,21 @@ function timeZones(): string[] {
   }
 }
 
+const GENERAL_FIELDS: FieldSpec[] = [
+  { key: 'email.timeZone', kind: 'text', list: 'tz-list' },
+  { key: 'backup.keep', kind: 'number' },
+  { key: 'operator.email', kind: 'text', type: 'email', autoComplete: 'email' },
+  { key: 'brand.name', kind: 'text' },
+  { key: 'brand.color', kind: 'text' },
+  { key: 'brand.accentColor', kind: 'text' },
+  { key: 'finance.currency', kind: 'text' },
+  { key: 'finance.taxRate', kind: 'number' },
+];
+
 export function GeneralCard() {
   return (
     <Card title="General" id="settings-general">
-      <SettingsForm testId="general-form" fields={[{ key: 'email.timeZone', kind: 'text', list: 'tz-list' }, { key: 'backup.keep', kind: 'number' }]} />
+      <SettingsForm testId="general-form" fields={GENERAL_FIELDS} />
       <datalist id="tz-list">
         {timeZones().map((z) => (
           <option key={z} value={z} />
@@ -43,6 +54,8 @@ const SMTP: FieldSpec[] = [
   { key: 'email.from', kind: 'text', type: 'email' },
   { key: 'email.fromName', kind: 'text' },
   { key: 'email.frequencyCap', kind: 'number' },
+  { key: 'email.bookingUrl', kind: 'text', type: 'url' },
+  { key: 'email.leadMagnetUrl', kind: 'text', type: 'url' },
   { key: 'email.smtp.secure', kind: 'bool' },
   { key: 'email.smtp.rejectUnauthorized', kind: 'bool' },
 ];
@@ -118,6 +131,7 @@ const AI_FIELDS: FieldSpec[] = [
   { key: 'ai.maxTokens', kind: 'number' },
   { key: 'ai.confidenceThreshold', kind: 'number' },
   { key: 'ai.dailyCapUsd', kind: 'number' },
+  { key: 'ai.baseUrl', kind: 'text', type: 'url' },
 ];
 
 export function AiCard() {
@@ -192,7 +206,7 @@ function PricesEditor({ prices, onSaved }: { prices: PriceTable; onSaved: () => 
     }
   }
   return (
-    <form onSubmit={save} noValidate aria-labelledby={`${id}-t`} className="prices">
+    <form onSubmit={save} noValidate aria-labelledby={`${id}-t`} className="prices" data-setting="ai.prices">
       <h3 id={`${id}-t`}>{SETTINGS['ai.prices'].label}</h3>
       <table className="table" aria-label="Model prices">
         <thead>
@@ -293,7 +307,7 @@ function QuietHours() {
     }
   }
   return (
-    <form onSubmit={save} noValidate className="quiet-hours">
+    <form onSubmit={save} noValidate className="quiet-hours" data-setting="notifications.quietHours">
       <fieldset>
         <legend>{SETTINGS['notifications.quietHours'].label}</legend>
         <div className="form-row">
@@ -322,5 +336,55 @@ function QuietHours() {
       </div>
       {failure ? <ErrorPanel what="Could not save quiet hours" error={failure} /> : null}
     </form>
+  );
+}
+
+const ENGINE_FIELDS: FieldSpec[] = [
+  { key: 'engine.stepTimeout', kind: 'text' },
+  { key: 'engine.subworkflowDepth', kind: 'number' },
+  { key: 'engine.maxStepOutputBytes', kind: 'number' },
+  { key: 'engine.workerHeapMb', kind: 'number' },
+];
+
+/** The workflow engine's limits (docs/engine.md, "Limits"); the step timeout and worker memory apply when the engine next starts. */
+export function EngineCard() {
+  return (
+    <Card title="Workflow engine" id="settings-engine">
+      <p className="muted">Limits every workflow runs under. The step timeout and the worker memory apply when Baton next starts.</p>
+      <SettingsForm testId="engine-form" fields={ENGINE_FIELDS} saveLabel="Save engine limits" />
+    </Card>
+  );
+}
+
+const MODES = [
+  { value: '', label: 'Default (auto)' },
+  { value: 'auto', label: 'auto: only when the public address reaches the internet' },
+  { value: 'on', label: 'on' },
+  { value: 'off', label: 'off' },
+];
+const TRACKING_FIELDS: FieldSpec[] = [
+  { key: 'tracking.clicks', kind: 'select', options: MODES },
+  { key: 'tracking.opens', kind: 'select', options: MODES },
+  { key: 'tracking.machineOpenSeconds', kind: 'number' },
+  { key: 'tracking.allowedOrigins', kind: 'list' },
+  {
+    key: 'tracking.siteStorage',
+    kind: 'select',
+    options: [
+      { value: '', label: 'Default' },
+      { value: 'off', label: 'off: never beyond the tab' },
+      { value: 'after-consent', label: 'after consent (baton.consent(true))' },
+      { value: 'on', label: 'on' },
+    ],
+  },
+];
+
+/** Engagement tracking (docs/tracking.md): clicks and opens in e-mails, and the site snippet. */
+export function TrackingCard() {
+  return (
+    <Card title="Engagement tracking" id="settings-tracking">
+      <p className="muted">Clicks and opens in marketing e-mails, and the websites the site snippet may record visits from (several origins: separate them with commas).</p>
+      <SettingsForm testId="tracking-form" fields={TRACKING_FIELDS} saveLabel="Save tracking settings" />
+    </Card>
   );
 }

@@ -8,6 +8,7 @@ export const SERVER_FIELDS: FieldSpec[] = [
   { key: 'server.publicUrl', kind: 'text', type: 'url' },
   { key: 'server.port', kind: 'number' },
   { key: 'server.trustProxy', kind: 'bool' },
+  { key: 'forms.perMinute', kind: 'number' },
 ];
 
 export function ServerCard() {

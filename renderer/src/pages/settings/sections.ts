@@ -14,11 +14,22 @@ export const SETTINGS_SECTIONS = [
   { id: 'notifications', label: 'Notifications' },
   { id: 'escalations', label: 'Escalation rules' },
   { id: 'server', label: 'Server and address' },
+  { id: 'engine', label: 'Workflow engine' },
+  { id: 'tracking', label: 'Engagement tracking' },
   { id: 'forms', label: 'Lead-capture forms' },
   { id: 'webhooks', label: 'Webhooks' },
   { id: 'secrets', label: 'Secrets' },
   { id: 'backups', label: 'Backups' },
 ] as const;
+
+/**
+ * Settings a person may set (shared/contract/settings.ts SETTINGS) that the Settings page does not
+ * show, each with the reason and where it is set instead. Every other one has a field on the page
+ * (e2e/settings-audit.spec.ts checks both).
+ */
+export const NOT_ON_SETTINGS_PAGE: Readonly<Record<string, string>> = {
+  'setup.completed': 'set by the first-run setup when you finish it (the Setup page, reached from the dashboard)',
+};
 
 export type SettingsSectionId = (typeof SETTINGS_SECTIONS)[number]['id'];
 

@@ -4,7 +4,8 @@
  */
 import { SETTINGS, settingProblem, type SettingKey } from '../../../../shared/api';
 
-export type FieldKind = 'text' | 'number' | 'bool' | 'select';
+/** `list`: several values typed in one box, separated by commas, spaces or lines (stored as an array). */
+export type FieldKind = 'text' | 'number' | 'bool' | 'select' | 'list';
 
 /** A form value as typed: strings for inputs, booleans for checkboxes. */
 export type Draft = string | boolean;
@@ -14,6 +15,7 @@ export function parseDraft(kind: FieldKind, draft: Draft): unknown {
   if (kind === 'bool') return draft === true;
   const s = String(draft).trim();
   if (s === '') return null;
+  if (kind === 'list') return s.split(/[\s,]+/).filter(Boolean);
   if (kind === 'number') {
     const n = Number(s);
     return Number.isFinite(n) ? n : s;
@@ -25,6 +27,7 @@ export function parseDraft(kind: FieldKind, draft: Draft): unknown {
 export function draftOf(kind: FieldKind, value: unknown): Draft {
   if (kind === 'bool') return value === true;
   if (value === undefined || value === null) return '';
+  if (Array.isArray(value)) return value.map(String).join(', ');
   return String(value);
 }
 
@@ -38,5 +41,5 @@ export function draftProblem(key: SettingKey, kind: FieldKind, draft: Draft): st
 /** The value a field falls back to while unset, for the placeholder. */
 export function placeholderOf(key: SettingKey): string {
   const d = (SETTINGS[key] as { defaultValue?: unknown }).defaultValue;
-  return d === undefined || d === null || typeof d === 'boolean' ? '' : String(d);
+  return d === undefined || d === null || typeof d === 'boolean' || Array.isArray(d) ? '' : String(d);
 }

@@ -1,20 +1,19 @@
-import { useCallback, useEffect, useId, useRef, useState, type DragEvent, type ReactNode, type RefObject } from 'react';
-import { DEAL_STAGES, type ApiError, type DealListRow, type OpOutput } from '../../../shared/api';
-import { call } from '../api/client';
-import { invalidate } from '../data/query';
-import { toApiError } from '../api/errors';
-import { useConnection, useEvent } from '../api/hooks';
-import { hashWith } from '../api/nav';
-import { Card, ErrorPanel, Loading, PageHeader } from '../components/ui';
-import { StagesEditor } from './config/StagesEditor';
-import { DealPanel } from './pipeline/DealPanel';
-import { MoveMenu } from './pipeline/MoveMenu';
-import { NewDealButton } from './pipeline/NewDeal';
-import './pipeline/pipeline.css';
-import { TaskList } from './crm/Tasks';
-import { useHashParams } from './crm/useHashParams';
-import { formatMoney, plural } from './crm/format';
-import './crm/crm.css';
+import { useCallback, useEffect, useId, useMemo, useRef, useState, type DragEvent, type ReactNode, type RefObject } from 'react';
+import { DEAL_STAGES, type DealListRow, type OpOutput } from '../../../../shared/api';
+import { call } from '../../api/client';
+import { invalidate, queryCache, useQueries, useQuery } from '../../data/query';
+import { toApiError } from '../../api/errors';
+import { hashWith } from '../../api/nav';
+import { Card, ErrorPanel, Loading, PageHeader } from '../../components/ui';
+import { StagesEditor } from '../config/StagesEditor';
+import { DealPanel } from './DealPanel';
+import { MoveMenu } from './MoveMenu';
+import { NewDealButton } from './NewDeal';
+import './pipeline.css';
+import { TaskList } from '../crm/Tasks';
+import { useHashParams } from '../crm/useHashParams';
+import { formatMoney, plural } from '../crm/format';
+import '../crm/crm.css';
 
 type Stage = OpOutput<'pipeline.get'>['stages'][number];
 interface Column {
@@ -58,9 +57,40 @@ function totals(values: Column['values']): string {
   return values.length ? values.map((v) => formatMoney(v.value, v.currency)).join(' + ') : formatMoney(0, 'USD');
 }
 
+/**
+ * The board from the query cache: the stages (`pipeline.get`) and one `deals.list` per stage, refetched
+ * when deal events invalidate them (data/invalidation.ts) or the event stream reconnects; `setBoard`
+ * writes an optimistic change back into those cache entries.
+ */
+function useBoard() {
+  const cfg = useQuery('pipeline.get', {});
+  const stages = cfg.data?.stages;
+  const inputs = useMemo(() => (stages ?? []).map((s) => ({ stage: s.id, limit: PER_COLUMN })), [stages]);
+  const lists = useQueries('deals.list', inputs);
+  const board: Board | null =
+    stages && lists.length === stages.length && lists.every((l) => l.data)
+      ? { columns: stages.map((stage, i) => ({ stage, total: lists[i]!.data!.total, values: lists[i]!.data!.values, rows: lists[i]!.data!.rows })) }
+      : null;
+  const error = cfg.error ?? lists.find((l) => l.error)?.error ?? null;
+  const boardRef = useRef(board);
+  boardRef.current = board;
+  const setBoard = useCallback(
+    (fn: (b: Board) => Board) => {
+      const b = boardRef.current;
+      if (!b) return;
+      for (const c of fn(b).columns) queryCache.setData<OpOutput<'deals.list'>>('deals.list', { stage: c.stage.id, limit: PER_COLUMN }, (old) => (old ? { ...old, total: c.total, values: c.values, rows: c.rows } : old));
+    },
+    [],
+  );
+  const load = useCallback(() => {
+    queryCache.reload('pipeline.get', {});
+    for (const i of inputs) queryCache.reload('deals.list', i);
+  }, [inputs]);
+  return { board, error, setBoard, load };
+}
+
 export function Pipeline() {
-  const [board, setBoard] = useState<Board | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { board, error, setBoard, load } = useBoard();
   const [moveError, setMoveError] = useState<string | null>(null);
   const [announce, setAnnounce] = useState('');
   const [moving, setMoving] = useState<Set<number>>(new Set());
@@ -68,7 +98,6 @@ export function Pipeline() {
   const [over, setOver] = useState<string | null>(null);
   const [configuring, setConfiguring] = useState(false);
   const focusAfterMove = useRef<number | null>(null);
-  const loadSeq = useRef(0);
   const [query, setQuery] = useHashParams('pipeline');
   const taskFilter = query.get('tasks') === 'done' ? 'done' : 'open';
   const openDeal = Number(query.get('deal')) || null;
@@ -80,37 +109,6 @@ export function Pipeline() {
     const id = openDeal;
     requestAnimationFrame(() => document.querySelector<HTMLElement>(`[data-deal="${id}"] .crm-deal-open`)?.focus());
   };
-
-  const load = useCallback(async () => {
-    const seq = ++loadSeq.current;
-    try {
-      const cfg = await call('pipeline.get', {});
-      const lists = await Promise.all(cfg.stages.map((s) => call('deals.list', { stage: s.id, limit: PER_COLUMN })));
-      if (seq !== loadSeq.current) return;
-      setBoard({ columns: cfg.stages.map((stage, i) => ({ stage, total: lists[i]!.total, values: lists[i]!.values, rows: lists[i]!.rows })) });
-      setError(null);
-    } catch (e) {
-      if (seq === loadSeq.current) setError(toApiError(e));
-    }
-  }, []);
-  useEffect(() => {
-    void load();
-  }, [load]);
-  const epoch = useConnection((s) => s.epoch);
-  const firstEpoch = useRef(epoch);
-  useEffect(() => {
-    if (epoch !== firstEpoch.current) void load();
-  }, [epoch, load]);
-  // Deals opened, won or lost elsewhere (workflows, the reactor): load again, debounced.
-  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const loadSoon = () => {
-    if (timer.current) clearTimeout(timer.current);
-    timer.current = setTimeout(() => void load(), 800);
-  };
-  useEvent('crm.event.recorded', (p) => p.type.startsWith('deal.') && loadSoon());
-  // A deal's value, title or close date edited (the panel, the CLI, a workflow).
-  useEvent('crm.deal.changed', () => loadSoon());
-  useEffect(() => () => void (timer.current && clearTimeout(timer.current)), []);
 
   const stageName = (id: string) => board?.columns.find((c) => c.stage.id === id)?.stage.name ?? id.charAt(0).toUpperCase() + id.slice(1);
 
@@ -126,18 +124,18 @@ export function Pipeline() {
     }
     const optimistic: DealListRow = { ...deal, stage: to, daysInStage: 0, stageEnteredAt: new Date().toISOString() };
     setMoveError(null);
-    setBoard((b) => (b ? moveCard(b, deal.id, from, to, optimistic) : b));
+    setBoard((b) => moveCard(b, deal.id, from, to, optimistic));
     setMoving((m) => new Set(m).add(deal.id));
     focusAfterMove.current = deal.id;
     try {
       const saved = await call('deals.update', { id: deal.id, stage: to });
       invalidate('deals.get');
-      setBoard((b) => (b ? { columns: b.columns.map((c) => ({ ...c, rows: c.rows.map((r) => (r.id === deal.id ? { ...r, ...saved } : r)) })) } : b));
+      setBoard((b) => ({ columns: b.columns.map((c) => ({ ...c, rows: c.rows.map((r) => (r.id === deal.id ? { ...r, ...saved } : r)) })) }));
       setAnnounce(`Moved “${title}” to ${stageName(to)}.`);
     } catch (e) {
       // Roll back: the card goes home as it was (and keeps the keyboard focus).
       focusAfterMove.current = deal.id;
-      setBoard((b) => (b ? moveCard(b, deal.id, to, from, deal) : b));
+      setBoard((b) => moveCard(b, deal.id, to, from, deal));
       const err = toApiError(e);
       setMoveError(`Could not move “${title}” to ${stageName(to)}: ${err.message} It is back in ${stageName(from)}.`);
       setAnnounce('');
@@ -171,7 +169,7 @@ export function Pipeline() {
           <div className="cfg-header-actions pl-header-actions">
             <NewDealButton
               onCreated={(d) => {
-                void load();
+                invalidate('deals.list');
                 setAnnounce(`Created “${d.title ?? `Deal ${d.id}`}”.`);
                 openPanel(d.id);
               }}
@@ -179,7 +177,7 @@ export function Pipeline() {
             <button type="button" className="btn" aria-expanded={configuring} aria-controls="pipeline-config" onClick={() => setConfiguring((c) => !c)}>
               {configuring ? 'Hide stage settings' : 'Configure stages'}
             </button>
-            <button type="button" className="btn" onClick={() => void load()}>
+            <button type="button" className="btn" onClick={() => load()}>
               Refresh
             </button>
           </div>
@@ -189,12 +187,12 @@ export function Pipeline() {
         <div className="cfg-board-config">
           <Card title="Stages and automation" id="pipeline-config">
             <p className="muted">Deals move through these stages in order. A time limit raises a stale-deal alert (the Stale deal escalation rule in Settings); entry events move a deal forward; a stage's task is created when a deal enters it.</p>
-            <StagesEditor onSaved={() => void load()} onClose={() => setConfiguring(false)} dealsKey={board ? board.columns.map((c) => `${c.stage.id}:${c.rows.map((r) => r.id).join('.')}`).join(',') : ''} />
+            <StagesEditor onSaved={() => load()} onClose={() => setConfiguring(false)} dealsKey={board ? board.columns.map((c) => `${c.stage.id}:${c.rows.map((r) => r.id).join('.')}`).join(',') : ''} />
           </Card>
         </div>
       ) : null}
-      {error ? (
-        <ErrorPanel what="Could not load the pipeline" error={error} onRetry={() => void load()} />
+      {error && !board ? (
+        <ErrorPanel what="Could not load the pipeline" error={error} onRetry={() => load()} />
       ) : !board ? (
         <Loading label="Loading the pipeline…" />
       ) : (
@@ -268,7 +266,7 @@ export function Pipeline() {
           targets={moveTargets}
           onClose={closePanel}
           onMove={(d, to) => void move(d, to)}
-          onSaved={() => void load()}
+          onSaved={() => invalidate('deals.list')}
         />
       ) : null}
       <div className="crm-tasks-section">

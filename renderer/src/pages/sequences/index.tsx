@@ -4,23 +4,24 @@
  * (#/sequences?id=welcome; #/sequences?new=1 for a new one). docs/sequences.md, docs/email.md.
  */
 import { useState } from 'react';
-import type { SequenceDef } from '../../../shared/api';
-import { call } from '../api/client';
-import { useAction, useApi, useEvent } from '../api/hooks';
-import { hashWith } from '../api/nav';
-import { useHashQuery } from '../components/hashQuery';
-import { Card, EmptyState, ErrorPanel, Loading, PageHeader } from '../components/ui';
-import { SequenceEditor } from './sequences/Editor';
-import { Enrollments } from './sequences/Enrollments';
-import { RecentEmails, Suppressions } from './sequences/Mail';
-import './sequences/sequences.css';
+import type { SequenceDef } from '../../../../shared/api';
+import { call } from '../../api/client';
+import { useAction, useApi } from '../../api/hooks';
+import { useQuery } from '../../data/query';
+import { hashWith } from '../../api/nav';
+import { useHashQuery } from '../../components/hashQuery';
+import { Card, EmptyState, ErrorPanel, Loading, PageHeader } from '../../components/ui';
+import { SequenceEditor } from './Editor';
+import { Enrollments } from './Enrollments';
+import { RecentEmails, Suppressions } from './Mail';
+import './sequences.css';
 
 type Summary = { id: string; name: string; enabled: boolean; steps: number; active: number; completed: number; exited: number };
 
 export function Sequences() {
   const [query, setQuery] = useHashQuery('sequences');
-  const list = useApi('sequences.list', {});
-  useEvent('sales.enrollment.changed', () => list.reload());
+  // From the query cache: enrollment changes invalidate it (data/invalidation.ts).
+  const list = useQuery('sequences.list', {});
   const creating = query.new === '1';
   const selected = creating ? undefined : query.id;
   const rows = list.data?.sequences ?? [];

@@ -4,20 +4,20 @@
  * The selected document lives in the address (#/documents?path=brand/positioning.md).
  */
 import { useEffect, type ReactNode } from 'react';
-import type { DocInfo } from '../../../shared/api';
-import { useApi, useEvent } from '../api/hooks';
-import { hashWith } from '../api/nav';
-import { useHashQuery } from '../components/hashQuery';
-import { Card, ErrorPanel, Loading, PageHeader, formatBytes, formatTime } from '../components/ui';
-import { DocView } from './documents/DocView';
-import { NewBrandDoc } from './documents/NewBrandDoc';
-import { inPrompt, isDirty, newDraftDirty, sortBrand, sortDeliverables, useDrafts, useNewDraft, versionOf } from './documents/model';
-import './documents/documents.css';
+import type { DocInfo } from '../../../../shared/api';
+import { useQuery } from '../../data/query';
+import { hashWith } from '../../api/nav';
+import { useHashQuery } from '../../components/hashQuery';
+import { Card, ErrorPanel, Loading, PageHeader, formatBytes, formatTime } from '../../components/ui';
+import { DocView } from './DocView';
+import { NewBrandDoc } from './NewBrandDoc';
+import { inPrompt, isDirty, newDraftDirty, sortBrand, sortDeliverables, useDrafts, useNewDraft, versionOf } from './model';
+import './documents.css';
 
 export function Documents() {
   const [query, setQuery] = useHashQuery('documents');
-  const list = useApi('docs.list', {});
-  useEvent('docs.changed', () => list.reload());
+  // From the query cache: docs.changed invalidates it (data/invalidation.ts).
+  const list = useQuery('docs.list', {});
   const drafts = useDrafts((s) => s.drafts);
   const newDraft = useNewDraft((s) => s.draft);
   const anyDirty = Object.values(drafts).some(isDirty) || newDraftDirty(newDraft);
