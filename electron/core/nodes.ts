@@ -11,6 +11,7 @@ import { ENGINE_NODES } from './engine/nodes';
 import { GROWTH_NODES } from './growth/nodes';
 import { NodeRegistry } from './engine/registry';
 import { KPI_NODES } from './kpi/nodes';
+import { MONITORING_NODES } from './monitoring/nodes';
 import { REPORTS_NODES } from './reports/nodes';
 import { SALES_NODES } from './sales/nodes';
 import { WORDPRESS_NODES } from './wordpress/nodes';
@@ -25,6 +26,7 @@ export const NODE_PACKS = [
   { domain: 'kpi', nodes: KPI_NODES },
   { domain: 'reports', nodes: REPORTS_NODES },
   { domain: 'growth', nodes: GROWTH_NODES },
+  { domain: 'monitoring', nodes: MONITORING_NODES },
 ] as const;
 
 /** A registry of every node type (a worker thread's, or a test's). */

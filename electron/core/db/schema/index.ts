@@ -11,3 +11,4 @@ export * from './tracking';
 export * from './finance';
 export * from './reports';
 export * from './growth';
+export * from './monitoring';
