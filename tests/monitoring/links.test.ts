@@ -2,13 +2,15 @@
  * Website QA (docs/monitoring.md): monitor.links crawls a real local HTTP site
  * with linkinator in a workflow run; the one broken link is reported with the
  * page it is on, the working pages, image and external-looking link are not,
- * and a skip pattern leaves a link out.
+ * and a skip pattern leaves a link out; the website-qa template alerts once
+ * with that report and once when the link is fixed.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { engineOf } from '../../electron/core/engine';
 import { openTestCore } from '../helpers';
+import { startReceiver } from './sites';
 
 let t: Awaited<ReturnType<typeof openTestCore>> | null = null;
 let server: http.Server | null = null;
@@ -62,5 +64,36 @@ describe('monitor.links', () => {
     expect(out.checked).toBeGreaterThanOrEqual(6);
     for (const p of ['/', '/about', '/services', '/team', '/logo.png', '/pricing-old']) expect(requested).toContain(p);
     expect(requested.some((p) => p.startsWith('/private'))).toBe(false);
+
+    // The website-qa template (installed by the installer) alerts once with the report, and once when the link is fixed.
+    // (The template has no skip pattern: the admin page answers.)
+    PAGES['/private/admin'] = '<html><body>Admin</body></html>';
+    const hook = await startReceiver();
+    try {
+      await core.call('settings.set', { key: 'monitoring.webhooks', value: [{ url: `${hook.url}/qa`, format: 'json' }] });
+      expect((await core.call('templates.install', { ids: ['website-qa'], enable: true })).installed).toEqual([{ id: 'website-qa', version: 1, enabled: true }]);
+      const qa = async () => {
+        const r = await core.call('runs.start', { workflow: 'website-qa', input: {} });
+        await engineOf(core).drain();
+        const d = await core.call('runs.get', { id: r.runId });
+        expect(d.status, JSON.stringify(d.error)).toBe('succeeded');
+        return d.steps.find((s) => s.nodeId === 'alert')!.output as { change: string | null };
+      };
+      expect(await qa()).toMatchObject({ change: 'fired' });
+      expect(await qa()).toMatchObject({ change: null });
+      PAGES['/pricing-old'] = '<html><body><a href="/">Home</a></body></html>';
+      expect(await qa()).toMatchObject({ change: 'recovered' });
+      const got = (await hook.waitFor(2)).map((h) => (JSON.parse(h.body) as { alert: { kind: string; title: string; detail: string } }).alert);
+      expect(got.map((a) => [a.kind, a.title])).toEqual([
+        ['alert', `Broken links on ${base}/`],
+        ['recovery', `No more broken links on ${base}/`],
+      ]);
+      expect(got[0]!.detail).toBe(`1 broken link(s) on ${base}/:\n- ${base}/pricing-old (HTTP 404) on ${base}/services`);
+      expect(got[1]!.detail).toMatch(/^No broken link on .* \(\d+ checked\)\.$/);
+    } finally {
+      delete PAGES['/pricing-old'];
+      delete PAGES['/private/admin'];
+      await hook.close();
+    }
   }, 120_000);
 });
