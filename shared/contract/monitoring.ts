@@ -68,7 +68,7 @@ export const monitoringOps = {
     z.object({ deliveries: z.array(AlertDelivery) }),
   ),
   'monitor.deliver': op(
-    'Send the alert deliveries that are due now (held ones whose quiet hours ended, failed tries to retry). The background service does it every minute.',
+    'Send the alert deliveries that are due now (held ones whose quiet hours ended, failed tries to retry), and delete finished ones older than 90 days. The background service does it every minute.',
     Empty,
     z.object({ sent: z.number().int(), failed: z.number().int() }),
   ),

@@ -164,6 +164,20 @@ describe('quiet hours', () => {
     const mails = await smtp.waitFor(3, 60_000);
     expect(mails.map((m) => m.parsed.subject)).toEqual(['[critical] Shop down', '[warning] Shop slow', 'Recovered: Shop slow']);
     expect(rows().filter((r) => r.status === 'pending')).toEqual([]);
+
+    // 90 days on, the finished deliveries are deleted; the alert states stay.
+    const before = rows().length;
+    expect(before).toBe(10);
+    rig!.clock.now = morning + 91 * 86_400_000;
+    await core.call('monitor.deliver', {});
+    expect(rows()).toEqual([]);
+    expect((await core.call('monitor.alerts.list', {})).alerts.map((a) => [a.key, a.status])).toEqual(
+      expect.arrayContaining([
+        ['a:critical', 'firing'],
+        ['b:warning', 'ok'],
+        ['c:info', 'ok'],
+      ]),
+    );
   }, 180_000);
 });
 

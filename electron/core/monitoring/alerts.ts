@@ -249,6 +249,14 @@ async function send(env: ThreadEnv, id: number, route: string, m: AlertMessage):
   if (!res.ok) throw new Error(`${hook.format} webhook at ${new URL(hook.url).host} answered HTTP ${res.status}`);
 }
 
+/** Finished deliveries (sent, dropped, failed) are kept this long, then deleted (the alert states stay). */
+export const KEEP_DELIVERY_DAYS = 90;
+
+/** Delete finished deliveries older than KEEP_DELIVERY_DAYS; pending ones are never deleted. */
+export function pruneDeliveries(env: ThreadEnv): number {
+  return env.db.prepare(`DELETE FROM monitor_deliveries WHERE status != 'pending' AND due_at < ?`).run(env.now() - KEEP_DELIVERY_DAYS * 86_400_000).changes;
+}
+
 /** Send every delivery due now (claimed one by one, so two senders never send the same one). */
 export async function deliverDue(env: ThreadEnv): Promise<{ sent: number; failed: number }> {
   const { db } = env;

@@ -8,7 +8,7 @@
  */
 import { monitoringEventTypes, monitoringOps, type AlertDelivery } from '../../../shared/api';
 import { defineDomain } from '../domain';
-import { deliverDue, type AlertMessage } from './alerts';
+import { deliverDue, pruneDeliveries, type AlertMessage } from './alerts';
 import { MONITORING_NODES } from './nodes';
 
 const TICK_MS = 60_000;
@@ -26,6 +26,7 @@ export const monitoringDomain = defineDomain({
     let running: Promise<unknown> | null = null;
     const tick = () => {
       running ??= deliverDue(core)
+        .then(() => pruneDeliveries(core))
         .catch((e: unknown) => core.log.warn('monitoring: sending alerts failed', { error: String(e).slice(0, 200) }))
         .finally(() => (running = null));
       return running;
@@ -62,7 +63,11 @@ export const monitoringDomain = defineDomain({
             sentAt: r.sent_at,
           })),
         }),
-        'monitor.deliver': () => deliverDue(core),
+        'monitor.deliver': async () => {
+          const r = await deliverDue(core);
+          pruneDeliveries(core);
+          return r;
+        },
       },
       services: [
         {
