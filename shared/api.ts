@@ -18,6 +18,7 @@ import { trackingEvents, trackingOps } from './contract/tracking';
 import { connectionEvents, connectionOps } from './contract/connection';
 import { financeEvents, financeOps } from './contract/finance';
 import { reportsEvents, reportsOps } from './contract/reports';
+import { monitoringEvents, monitoringOps } from './contract/monitoring';
 import { kpiEvents, kpiOps } from './contract/kpi';
 import { growthEvents, growthOps } from './contract/growth';
 import { playbooksEvents, playbooksOps } from './contract/playbooks';
@@ -38,6 +39,7 @@ export * from './contract/tracking';
 export * from './contract/connection';
 export * from './contract/finance';
 export * from './contract/reports';
+export * from './contract/monitoring';
 export * from './contract/kpi';
 export * from './contract/growth';
 export * from './contract/playbooks';
@@ -56,6 +58,7 @@ export const operations = {
   ...connectionOps,
   ...financeOps,
   ...reportsOps,
+  ...monitoringOps,
   ...kpiOps,
   ...growthOps,
   ...playbooksOps,
@@ -75,6 +78,7 @@ export const events = {
   ...connectionEvents,
   ...financeEvents,
   ...reportsEvents,
+  ...monitoringEvents,
   ...kpiEvents,
   ...growthEvents,
   ...playbooksEvents,

@@ -14,6 +14,7 @@ import { register as registerContacts } from './commands/contacts';
 import { register as registerDemo } from './commands/demo';
 import { register as registerEscalations } from './commands/escalations';
 import { register as registerEvents } from './commands/events';
+import { register as registerMonitor } from './commands/monitor';
 import { register as registerHooks } from './commands/hooks';
 import { register as registerEmail } from './commands/email';
 import { register as registerPipeline } from './commands/pipeline';
@@ -48,5 +49,5 @@ export function buildProgram(): Command {
   return program;
 }
 
-const COMMANDS: ((program: Command) => void)[] = [registerServe, registerSystem, registerContacts, registerEvents, registerDemo, registerWorkflow, registerRun, registerApprovals, registerEscalations, registerHooks, registerEmail, registerSequences, registerPipeline, registerSetup, registerAi, registerBilling, registerGrowth, registerPlaybook];
+const COMMANDS: ((program: Command) => void)[] = [registerServe, registerSystem, registerContacts, registerEvents, registerDemo, registerWorkflow, registerRun, registerApprovals, registerEscalations, registerHooks, registerEmail, registerSequences, registerPipeline, registerSetup, registerAi, registerBilling, registerGrowth, registerPlaybook, registerMonitor];
 

@@ -15,6 +15,7 @@ import type { AnyDomain } from './domain';
 import { engineDomain } from './engine';
 import { financeDomain } from './finance';
 import { kpiDomain } from './kpi';
+import { monitoringDomain } from './monitoring';
 import { reportsDomain } from './reports';
 import { growthDomain } from './growth';
 import { playbooksDomain } from './playbooks';
@@ -26,7 +27,7 @@ import { trackingDomain } from './tracking';
 import { wordpressDomain } from './wordpress';
 
 /** Every domain, in the order they are composed (a domain comes after those it requires). */
-export const DOMAINS: readonly AnyDomain[] = [systemDomain, engineDomain, triggersDomain, crmDomain, aiDomain, salesDomain, trackingDomain, wordpressDomain, billingDomain, growthDomain, financeDomain, reportsDomain, kpiDomain, setupDomain, connectionDomain, playbooksDomain];
+export const DOMAINS: readonly AnyDomain[] = [systemDomain, engineDomain, triggersDomain, crmDomain, aiDomain, salesDomain, trackingDomain, wordpressDomain, billingDomain, growthDomain, financeDomain, reportsDomain, kpiDomain, monitoringDomain, setupDomain, connectionDomain, playbooksDomain];
 
 export async function openBaton(opts: CoreOptions, domains: readonly AnyDomain[] = DOMAINS): Promise<Core> {
   const core = await Core.open(opts);

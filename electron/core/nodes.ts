@@ -12,6 +12,7 @@ import { GROWTH_NODES } from './growth/nodes';
 import { PLAYBOOK_NODES } from './playbooks/nodes';
 import { NodeRegistry } from './engine/registry';
 import { KPI_NODES } from './kpi/nodes';
+import { MONITORING_NODES } from './monitoring/nodes';
 import { REPORTS_NODES } from './reports/nodes';
 import { SALES_NODES } from './sales/nodes';
 import { WORDPRESS_NODES } from './wordpress/nodes';
@@ -27,6 +28,7 @@ export const NODE_PACKS = [
   { domain: 'reports', nodes: REPORTS_NODES },
   { domain: 'growth', nodes: GROWTH_NODES },
   { domain: 'playbooks', nodes: PLAYBOOK_NODES },
+  { domain: 'monitoring', nodes: MONITORING_NODES },
 ] as const;
 
 /** A registry of every node type (a worker thread's, or a test's). */

@@ -13,6 +13,7 @@ import { PriceTable } from './ai';
 import { Email, TimeZone } from './crm';
 import { CampaignSettings, ContentSettings, GrowthBudgetSettings, LinkSettings, SeoSettings } from './growth';
 import { EscalationRule, PipelineConfig } from './sales';
+import { AlertWebhooks, QuietHours } from './monitoring';
 import { SiteOrigin, SiteStorage, TrackingMode } from './tracking';
 import { Duration } from './workflow';
 
@@ -156,6 +157,21 @@ export const SETTINGS = {
   // Finance (docs/finance.md)
   'finance.currency': def(CurrencyCode.nullable(), 'Currency of the P&L', 'Money in other currencies is listed apart, not converted.', 'USD'),
   'finance.taxRate': def(z.number({ error: 'use a percentage such as 25' }).min(0, 'use 0 to 100 (%)').max(100, 'use 0 to 100 (%)').nullable(), 'Tax set-aside (%)', 'The share of each month\'s profit to put aside for taxes.', 0),
+  // Monitoring (docs/monitoring.md): where alerts go beyond the tray
+  'monitoring.siteUrl': def(HttpUrl.nullable(), 'Your website', 'What the uptime template checks and monitor.check / monitor.links read when they name no URL.'),
+  'monitoring.email.enabled': def(z.boolean(), 'E-mail alerts', 'Alerts and recoveries by e-mail (through the SMTP settings).', false),
+  'monitoring.email.to': def(Email.nullable(), 'Send alerts to', 'Empty: your address (operator.email), else the sender address (email.from).'),
+  'monitoring.email.quietHours': def(
+    QuietHours.nullable(),
+    'E-mail alerts: quiet hours',
+    'As { "start": "22:00", "end": "07:00" } in your time zone (email.timeZone). Inside them critical alerts still go out at once (as the tray), warnings are held and sent when they end, info alerts are dropped; a recovery follows its alert. Empty: none.',
+  ),
+  'monitoring.webhooks': def(
+    AlertWebhooks.nullable(),
+    'Alert webhooks',
+    'A list of { "url", "format": slack, discord, ntfy or json, "quietHours"?: { "start", "end" } }. Quiet hours as for e-mail.',
+    [],
+  ),
   // Data
   'backup.keep': def(z.number().int('use a whole number').min(1, 'keep at least 1').max(1000, 'at most 1000').nullable(), 'Backups to keep', undefined, 10),
 } satisfies Record<string, SettingDef>;

@@ -48,7 +48,7 @@ describe('the template catalog', () => {
     }
     const byId = Object.fromEntries(templates.map((t) => [t.id, t]));
     // On a fresh install only what needs nothing outside Baton is ready.
-    expect(templates.filter((t) => t.ready).map((t) => t.id)).toEqual(['daily-report']);
+    expect(templates.filter((t) => t.ready).map((t) => t.id)).toEqual(['daily-report', 'kpi-drop-alert']);
     expect(byId['crm-new-lead']).toMatchObject({ trigger: 'on form.submitted', when: 'When a visitor submits one of your forms' });
     expect(byId['crm-new-lead']!.requirements).toEqual([
       {

@@ -12,3 +12,4 @@ export * from './finance';
 export * from './reports';
 export * from './growth';
 export * from './playbooks';
+export * from './monitoring';
