@@ -20,6 +20,7 @@ const Contacts = page(() => import('./pages/Contacts'), 'Contacts');
 const Escalations = page(() => import('./pages/escalations'), 'Escalations');
 const Tasks = page(() => import('./pages/tasks'), 'Tasks');
 const Documents = page(() => import('./pages/Documents'), 'Documents');
+const Playbooks = page(() => import('./pages/playbooks'), 'Playbooks');
 const Pipeline = page(() => import('./pages/Pipeline'), 'Pipeline');
 const Runs = page(() => import('./pages/Runs'), 'Runs');
 const Sequences = page(() => import('./pages/Sequences'), 'Sequences');
@@ -37,6 +38,7 @@ const VIEWS: Record<PageId, ComponentType> = {
   escalations: Escalations,
   sequences: Sequences,
   billing: Billing,
+  playbooks: Playbooks,
   documents: Documents,
   settings: Settings,
   setup: Setup,
@@ -51,6 +53,7 @@ const ICONS: Record<PageId, string> = {
   pipeline: 'M3 4h5v16H3zm6.5 0h5v11h-5zM16 4h5v7h-5z',
   sequences: 'M2 5h16v12H2zm2 2v.6l6 4 6-4V7l-6 4zM20 8h2v11H5v-1.5h15z',
   documents: 'M6 2h8l6 6v14H6zm7 1.5V9h5.5zM8.5 12v1.5h9V12zm0 3.5V17h9v-1.5zm0 3.5v1.5h6V19z',
+  playbooks: 'M4 3h12l4 4v14H4zm3 5v2h2V8zm4 0v2h6V8zm-4 4v2h2v-2zm4 0v2h6v-2zm-4 4v2h2v-2zm4 0v2h6v-2z',
   billing: 'M2 5h20v14H2zm2 2v2h16V7zm0 5v5h16v-5zm2 2h5v1.5H6z',
   setup: '',
   escalations: '',

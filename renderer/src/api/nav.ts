@@ -11,6 +11,7 @@ export const PAGES = [
   { id: 'tasks', label: 'Tasks' },
   { id: 'sequences', label: 'Sequences' },
   { id: 'billing', label: 'Billing' },
+  { id: 'playbooks', label: 'Playbooks' },
   { id: 'documents', label: 'Documents' },
   { id: 'settings', label: 'Settings' },
   { id: 'setup', label: 'Setup', hidden: true },

@@ -26,6 +26,15 @@ export const INVALIDATES: { [E in EventName]?: Rule<E> } = {
   'sales.task.changed': ['tasks.list'],
   'sales.enrollment.changed': ['sequences.enrollments', 'sequences.list'],
   'crm.scoring.changed': ['scoring.rules.get'],
+  'playbooks.changed': ['playbooks.list', 'playbooks.get'],
+  'playbooks.run.updated': ['playbooks.runs', 'playbooks.run', 'playbooks.list'],
+  'playbooks.phase.updated': ['playbooks.run', 'playbooks.runs'],
+  'playbooks.gate.updated': ['playbooks.run', 'approvals.list'],
+  'playbooks.conflict.updated': ['playbooks.run'],
+  // A commit never changes; only the lists that gain it (the diff of a commit is never out of date).
+  'workspace.committed': ['workspace.history', 'workspace.log', 'playbooks.run'],
+  // A file saved outside playbooks is recorded on the next workspace read.
+  'docs.changed': ['workspace.history', 'workspace.log'],
 };
 
 /** The operations an event invalidates. */

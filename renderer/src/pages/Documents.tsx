@@ -10,6 +10,7 @@ import { hashWith } from '../api/nav';
 import { useHashQuery } from '../components/hashQuery';
 import { Card, ErrorPanel, Loading, PageHeader, formatBytes, formatTime } from '../components/ui';
 import { DocView } from './documents/DocView';
+import { RecentChanges } from './documents/History';
 import { NewBrandDoc } from './documents/NewBrandDoc';
 import { inPrompt, isDirty, newDraftDirty, sortBrand, sortDeliverables, useDrafts, useNewDraft, versionOf } from './documents/model';
 import './documents/documents.css';
@@ -99,6 +100,7 @@ export function Documents() {
               empty={<p className="muted">Nothing generated yet. AI workflows (e.g. SEO quick wins) save their results here as name.v1.md, name.v2.md …</p>}
             />
             {other.length ? <DocList id="docs-other" title="Other files" hint="Elsewhere in the workspace, read-only here." docs={other} selected={selected} onOpen={open} empty={null} /> : null}
+            <RecentChanges onOpen={(path, commit) => setQuery({ path, view: 'history', commit })} />
           </div>
           <div className="docs-main">
             {creating ? (
