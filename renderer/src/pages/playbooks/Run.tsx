@@ -14,7 +14,7 @@ import { hashWith } from '../../api/nav';
 import { DataTable, type Column } from '../../components/DataTable';
 import { Card, ErrorPanel, PageHeader, QueryView, formatTime } from '../../components/ui';
 import { invalidate, useQuery } from '../../data/query';
-import { Badge, PHASE_STATUS, RunBadge, minutes, usd } from './format';
+import { Badge, PHASE_STATUS, PathText, RunBadge, minutes, usd } from './format';
 
 const STEP_TONE: Record<PlaybookRunStep['status'], string> = { pending: 'idle', skipped: 'idle', running: 'neutral', done: 'ok', failed: 'danger' };
 const STEP_LABEL: Record<PlaybookRunStep['status'], string> = { pending: 'Waiting', skipped: 'Not in this mode', running: 'Working', done: 'Done', failed: 'Failed' };
@@ -202,7 +202,7 @@ function PhaseCard({ phase: p }: { phase: PlaybookRunPhase }) {
             <li key={o.path}>
               {s.status === 'done' || o.bytes !== null ? (
                 <a href={docHref(o.path)} data-testid="output-link">
-                  {o.path}
+                  <PathText path={o.path} />
                 </a>
               ) : (
                 <span className="muted">{o.path}</span>

@@ -50,3 +50,22 @@ export function RunBadge({ status }: { status: string }) {
     </Badge>
   );
 }
+
+/** A workspace path that may wrap after each / (long paths in narrow columns). */
+export function PathText({ path }: { path: string }) {
+  const parts = path.split('/');
+  return (
+    <>
+      {parts.map((p, i) => (
+        <span key={i}>
+          {p}
+          {i < parts.length - 1 ? (
+            <>
+              /<wbr />
+            </>
+          ) : null}
+        </span>
+      ))}
+    </>
+  );
+}
