@@ -22,6 +22,7 @@ const Growth = page(() => import('./pages/growth'), 'Growth');
 const Escalations = page(() => import('./pages/escalations'), 'Escalations');
 const Tasks = page(() => import('./pages/tasks'), 'Tasks');
 const Documents = page(() => import('./pages/documents'), 'Documents');
+const Playbooks = page(() => import('./pages/playbooks'), 'Playbooks');
 const Pipeline = page(() => import('./pages/pipeline'), 'Pipeline');
 const Runs = page(() => import('./pages/Runs'), 'Runs');
 const Sequences = page(() => import('./pages/sequences'), 'Sequences');
@@ -41,6 +42,7 @@ const VIEWS: Record<PageId, ComponentType> = {
   growth: Growth,
   billing: Billing,
   finance: Finance,
+  playbooks: Playbooks,
   documents: Documents,
   settings: Settings,
   setup: Setup,
@@ -56,6 +58,7 @@ const ICONS: Record<PageId, string> = {
   sequences: 'M2 5h16v12H2zm2 2v.6l6 4 6-4V7l-6 4zM20 8h2v11H5v-1.5h15z',
   documents: 'M6 2h8l6 6v14H6zm7 1.5V9h5.5zM8.5 12v1.5h9V12zm0 3.5V17h9v-1.5zm0 3.5v1.5h6V19z',
   growth: 'M3 17.6 9 11.6l4 4 6.6-6.6H17V7h6v6h-2V10.4l-8 8-4-4-4.6 4.6z',
+  playbooks: 'M4 3h12l4 4v14H4zm3 5v2h2V8zm4 0v2h6V8zm-4 4v2h2v-2zm4 0v2h6v-2zm-4 4v2h2v-2zm4 0v2h6v-2z',
   billing: 'M2 5h20v14H2zm2 2v2h16V7zm0 5v5h16v-5zm2 2h5v1.5H6z',
   finance: 'M3 3h2v16h16v2H3zm4 12 4-5 3 3 5-7 1.6 1.2-6.4 8.9-3-3-3.6 4.5z',
   setup: '',

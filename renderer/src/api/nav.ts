@@ -13,6 +13,7 @@ export const PAGES = [
   { id: 'growth', label: 'Growth' },
   { id: 'billing', label: 'Billing' },
   { id: 'finance', label: 'Finance' },
+  { id: 'playbooks', label: 'Playbooks' },
   { id: 'documents', label: 'Documents' },
   { id: 'settings', label: 'Settings' },
   { id: 'setup', label: 'Setup', hidden: true },

@@ -35,7 +35,15 @@ export const INVALIDATES: { [E in EventName]?: Rule<E> } = {
   // Income from billing (charges, refunds) is in the P&L.
   'billing.changed': ['finance.pnl'],
   'growth.changed': (p) => growthOps(p.kind),
-  'docs.changed': ['docs.list'],
+  'playbooks.changed': ['playbooks.list', 'playbooks.get'],
+  'playbooks.run.updated': ['playbooks.runs', 'playbooks.run', 'playbooks.list'],
+  'playbooks.phase.updated': ['playbooks.run', 'playbooks.runs'],
+  'playbooks.gate.updated': ['playbooks.run', 'approvals.list'],
+  'playbooks.conflict.updated': ['playbooks.run'],
+  // A commit never changes; only the lists that gain it (the diff of a commit is never out of date).
+  'workspace.committed': ['workspace.history', 'workspace.log', 'playbooks.run'],
+  // A file saved outside playbooks is recorded on the next workspace read.
+  'docs.changed': ['docs.list', 'workspace.history', 'workspace.log'],
 };
 
 /** The Growth page's answers a growth.changed of this kind makes out of date. */

@@ -4,6 +4,7 @@ import type { DocInfo } from '../../../../shared/api';
 import { call } from '../../api/client';
 import { useAction, useApi, useEvent } from '../../api/hooks';
 import { ErrorPanel, Loading, formatBytes, formatTime } from '../../components/ui';
+import { FileHistory, hasHistory } from './History';
 import { MarkdownEditor, Rendered } from './Rendered';
 import { inPrompt, isDirty, useDrafts, versionOf, type Draft } from './model';
 
@@ -74,76 +75,79 @@ export function DocView({
   const version = kind === 'deliverable' ? versionOf(path) : null;
 
   return (
-    <section ref={sectionRef} className="card docs-doc" aria-labelledby={titleId} data-testid="doc-view">
-      <div className="docs-doc-head">
-        <div>
-          <h2 id={titleId} className="docs-title">
-            {path}
-          </h2>
-          <p className="docs-meta">
-            {KIND_LABEL[kind]}
-            {version !== null ? ` · version ${version}` : ''} · {formatBytes(d.size)} · updated <time dateTime={d.updatedAt}>{formatTime(d.updatedAt)}</time>
-          </p>
-        </div>
-        {editable && !editing ? (
-          <button
-            ref={editRef}
-            type="button"
-            className="btn btn-primary"
-            onClick={() => {
-              setSaved(false);
-              setEditing(true);
-            }}
-          >
-            Edit
-          </button>
-        ) : null}
-      </div>
-      {doc.error ? <ErrorPanel what={`Could not refresh ${path}`} error={doc.error} onRetry={doc.reload} /> : null}
-      {editable && editing ? (
-        <Editor
-          path={path}
-          content={d.content}
-          onSaved={(next) => {
-            doc.setData(() => next);
-            setSaved(true);
-            setEditing(false);
-          }}
-          onLeave={() => setEditing(false)}
-        />
-      ) : (
-        <>
-          {saved ? (
-            <p className="success docs-saved" role="status">
-              Saved to workspace/{path}.
+    <>
+      <section ref={sectionRef} className="card docs-doc" aria-labelledby={titleId} data-testid="doc-view">
+        <div className="docs-doc-head">
+          <div>
+            <h2 id={titleId} className="docs-title">
+              {path}
+            </h2>
+            <p className="docs-meta">
+              {KIND_LABEL[kind]}
+              {version !== null ? ` · version ${version}` : ''} · {formatBytes(d.size)} · updated <time dateTime={d.updatedAt}>{formatTime(d.updatedAt)}</time>
             </p>
-          ) : null}
-          {editable && isDirty(draft) ? (
-            <div className="notice docs-notice" role="status">
-              <span>You have unsaved changes to this document.</span>
-              <span className="row-actions">
-                <button type="button" className="btn" onClick={() => setEditing(true)}>
-                  Continue editing
-                </button>
-                <button type="button" className="btn btn-quiet" onClick={() => dropDraft(path)}>
-                  Discard them
-                </button>
-              </span>
-            </div>
-          ) : null}
-          {kind === 'deliverable' ? (
-            <p className="hint docs-hint">Read-only: deliverables are versioned and never overwritten; a new version is saved as a new file.</p>
-          ) : kind === 'brand' && !inPrompt(path) ? (
-            <p className="hint docs-hint">Not used in AI prompts: only Markdown files directly in brand/ are.</p>
-          ) : kind === 'other' ? (
-            <p className="hint docs-hint">Read-only here: edit it in the data folder&apos;s workspace/ with any text editor.</p>
-          ) : null}
-          <div className="docs-body" data-testid="doc-body">
-            <Rendered path={path} content={d.content} />
           </div>
-        </>
-      )}
-    </section>
+          {editable && !editing ? (
+            <button
+              ref={editRef}
+              type="button"
+              className="btn btn-primary"
+              onClick={() => {
+                setSaved(false);
+                setEditing(true);
+              }}
+            >
+              Edit
+            </button>
+          ) : null}
+        </div>
+        {doc.error ? <ErrorPanel what={`Could not refresh ${path}`} error={doc.error} onRetry={doc.reload} /> : null}
+        {editable && editing ? (
+          <Editor
+            path={path}
+            content={d.content}
+            onSaved={(next) => {
+              doc.setData(() => next);
+              setSaved(true);
+              setEditing(false);
+            }}
+            onLeave={() => setEditing(false)}
+          />
+        ) : (
+          <>
+            {saved ? (
+              <p className="success docs-saved" role="status">
+                Saved to workspace/{path}.
+              </p>
+            ) : null}
+            {editable && isDirty(draft) ? (
+              <div className="notice docs-notice" role="status">
+                <span>You have unsaved changes to this document.</span>
+                <span className="row-actions">
+                  <button type="button" className="btn" onClick={() => setEditing(true)}>
+                    Continue editing
+                  </button>
+                  <button type="button" className="btn btn-quiet" onClick={() => dropDraft(path)}>
+                    Discard them
+                  </button>
+                </span>
+              </div>
+            ) : null}
+            {kind === 'deliverable' ? (
+              <p className="hint docs-hint">Read-only: deliverables are versioned and never overwritten; a new version is saved as a new file.</p>
+            ) : kind === 'brand' && !inPrompt(path) ? (
+              <p className="hint docs-hint">Not used in AI prompts: only Markdown files directly in brand/ are.</p>
+            ) : kind === 'other' ? (
+              <p className="hint docs-hint">Read-only here: edit it in the data folder&apos;s workspace/ with any text editor.</p>
+            ) : null}
+            <div className="docs-body" data-testid="doc-body">
+              <Rendered path={path} content={d.content} />
+            </div>
+          </>
+        )}
+      </section>
+      {hasHistory(path) ? <FileHistory path={path} /> : null}
+    </>
   );
 }
 

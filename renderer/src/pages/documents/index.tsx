@@ -10,6 +10,7 @@ import { hashWith } from '../../api/nav';
 import { useHashQuery } from '../../components/hashQuery';
 import { Card, ErrorPanel, Loading, PageHeader, formatBytes, formatTime } from '../../components/ui';
 import { DocView } from './DocView';
+import { RecentChanges } from './History';
 import { NewBrandDoc } from './NewBrandDoc';
 import { inPrompt, isDirty, newDraftDirty, sortBrand, sortDeliverables, useDrafts, useNewDraft, versionOf } from './model';
 import './documents.css';
@@ -99,6 +100,8 @@ export function Documents() {
               empty={<p className="muted">Nothing generated yet. AI workflows (e.g. SEO quick wins) save their results here as name.v1.md, name.v2.md …</p>}
             />
             {other.length ? <DocList id="docs-other" title="Other files" hint="Elsewhere in the workspace, read-only here." docs={other} selected={selected} onOpen={open} empty={null} /> : null}
+            <RecentChanges onOpen={(path, commit) => setQuery({ path, view: 'history', commit })} />
+            <RecentChanges onOpen={(path, commit) => setQuery({ path, view: 'history', commit })} />
           </div>
           <div className="docs-main">
             {creating ? (

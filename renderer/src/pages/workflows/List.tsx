@@ -154,7 +154,7 @@ function WorkflowRow({ w, onOpen, onStarted, onChanged }: { w: WorkflowSummary; 
       </td>
       <td>
         <div className="row-actions wf-row-actions">
-          <button type="button" className="btn" onClick={() => void run.run()} disabled={run.pending} aria-label={`Run ${w.name} now`}>
+          <button type="button" className="btn" onClick={() => void run.run()} disabled={run.pending} aria-label={`Run now: ${w.name}`}>
             {run.pending ? 'Starting…' : 'Run now'}
           </button>
           <button type="button" role="switch" aria-checked={w.enabled} className="switch" onClick={() => void toggle.run()} disabled={toggle.pending} aria-label={`${w.name} enabled`}>
