@@ -5,7 +5,7 @@ import { call, signOut, usesToken } from '../api/client';
 import { useAction, useApi, useEvent } from '../api/hooks';
 import { ConnectionStatus } from '../components/ConnectionStatus';
 import { Card, ErrorPanel, Loading, PageHeader, baseName, formatBytes, formatTime } from '../components/ui';
-import { AiCard, EmailCard, EngineCard, GeneralCard, NotificationsCard, TrackingCard } from './settings/Cards';
+import { AiCard, EmailCard, EngineCard, GeneralCard, MonitoringCard, NotificationsCard, TrackingCard } from './settings/Cards';
 import { EscalationRulesCard } from './config/EscalationRules';
 import { FormsCard } from './config/Forms';
 import { WebhooksCard } from './config/Webhooks';
@@ -38,6 +38,7 @@ export function Settings() {
           <ServerCard />
           <EngineCard />
           <TrackingCard />
+          <MonitoringCard />
           <FormsCard />
           <WebhooksCard />
           <SecretsCard />

@@ -54,6 +54,16 @@ const SMTP: FieldSpec[] = [
   { key: 'email.from', kind: 'text', type: 'email' },
   { key: 'email.fromName', kind: 'text' },
   { key: 'email.frequencyCap', kind: 'number' },
+  { key: 'email.frequencyCapDays', kind: 'number' },
+  {
+    key: 'email.frequencyCapAction',
+    kind: 'select',
+    options: [
+      { value: '', label: 'Default (wait)' },
+      { value: 'wait', label: 'wait until under the cap' },
+      { value: 'drop', label: 'drop the e-mail (the run says why)' },
+    ],
+  },
   { key: 'email.bookingUrl', kind: 'text', type: 'url' },
   { key: 'email.leadMagnetUrl', kind: 'text', type: 'url' },
   { key: 'email.smtp.secure', kind: 'bool' },
@@ -385,6 +395,24 @@ export function TrackingCard() {
     <Card title="Engagement tracking" id="settings-tracking">
       <p className="muted">Clicks and opens in marketing e-mails, and the websites the site snippet may record visits from (several origins: separate them with commas).</p>
       <SettingsForm testId="tracking-form" fields={TRACKING_FIELDS} saveLabel="Save tracking settings" />
+    </Card>
+  );
+}
+
+const MONITORING_FIELDS: FieldSpec[] = [
+  { key: 'monitoring.siteUrl', kind: 'text', type: 'url' },
+  { key: 'monitoring.email.enabled', kind: 'bool' },
+  { key: 'monitoring.email.to', kind: 'text', type: 'email' },
+  { key: 'monitoring.email.quietHours', kind: 'json' },
+  { key: 'monitoring.webhooks', kind: 'json' },
+];
+
+/** Monitoring (docs/monitoring.md): the site the uptime and link checks read, and where alerts go beyond the tray. */
+export function MonitoringCard() {
+  return (
+    <Card title="Monitoring alerts" id="settings-monitoring">
+      <p className="muted">Uptime, broken links and KPI drops raise an escalation in the tray; these send them by e-mail and to chat webhooks too, once per alert until it recovers.</p>
+      <SettingsForm testId="monitoring-form" fields={MONITORING_FIELDS} saveLabel="Save monitoring settings" />
     </Card>
   );
 }

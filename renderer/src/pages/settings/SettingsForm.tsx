@@ -111,6 +111,17 @@ export function SettingsForm({ fields, saveLabel = 'Save', children, onSaved, te
                     </option>
                   ))}
                 </select>
+              ) : f.kind === 'json' ? (
+                <textarea
+                  id={id}
+                  name={f.key}
+                  rows={3}
+                  value={String(value(f.key))}
+                  spellCheck={false}
+                  onChange={(e) => set(e.target.value)}
+                  aria-invalid={problem ? true : undefined}
+                  aria-describedby={describedBy}
+                />
               ) : (
                 <input
                   id={id}

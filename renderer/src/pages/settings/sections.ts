@@ -16,6 +16,7 @@ export const SETTINGS_SECTIONS = [
   { id: 'server', label: 'Server and address' },
   { id: 'engine', label: 'Workflow engine' },
   { id: 'tracking', label: 'Engagement tracking' },
+  { id: 'monitoring', label: 'Monitoring alerts' },
   { id: 'forms', label: 'Lead-capture forms' },
   { id: 'webhooks', label: 'Webhooks' },
   { id: 'secrets', label: 'Secrets' },

@@ -4,8 +4,14 @@
  */
 import { SETTINGS, settingProblem, type SettingKey } from '../../../../shared/api';
 
-/** `list`: several values typed in one box, separated by commas, spaces or lines (stored as an array). */
-export type FieldKind = 'text' | 'number' | 'bool' | 'select' | 'list';
+/**
+ * `list`: several values typed in one box, separated by commas, spaces or lines (stored as an array).
+ * `json`: a structured value (an object or a list of objects) typed as JSON.
+ */
+export type FieldKind = 'text' | 'number' | 'bool' | 'select' | 'list' | 'json';
+
+/** Not JSON: what the box holds stays a string, and draftProblem says so. */
+const NOT_JSON = Symbol('not JSON');
 
 /** A form value as typed: strings for inputs, booleans for checkboxes. */
 export type Draft = string | boolean;
@@ -16,6 +22,13 @@ export function parseDraft(kind: FieldKind, draft: Draft): unknown {
   const s = String(draft).trim();
   if (s === '') return null;
   if (kind === 'list') return s.split(/[\s,]+/).filter(Boolean);
+  if (kind === 'json') {
+    try {
+      return JSON.parse(s) as unknown;
+    } catch {
+      return NOT_JSON;
+    }
+  }
   if (kind === 'number') {
     const n = Number(s);
     return Number.isFinite(n) ? n : s;
@@ -27,6 +40,7 @@ export function parseDraft(kind: FieldKind, draft: Draft): unknown {
 export function draftOf(kind: FieldKind, value: unknown): Draft {
   if (kind === 'bool') return value === true;
   if (value === undefined || value === null) return '';
+  if (kind === 'json') return JSON.stringify(value);
   if (Array.isArray(value)) return value.map(String).join(', ');
   return String(value);
 }
@@ -35,6 +49,7 @@ export function draftOf(kind: FieldKind, value: unknown): Draft {
 export function draftProblem(key: SettingKey, kind: FieldKind, draft: Draft): string | null {
   const value = parseDraft(kind, draft);
   if (kind === 'number' && typeof value === 'string') return 'use a number';
+  if (value === NOT_JSON) return 'use JSON (check the quotes, commas and brackets)';
   return settingProblem(key, value);
 }
 
