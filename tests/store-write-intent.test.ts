@@ -37,7 +37,6 @@ describe('write intent between the main thread and engine workers', () => {
     expect(inside).toBe(1);
     expect(Atomics.load(flag, 0)).toBe(0);
     // A read-only snapshot takes no write lock: nothing announced.
-    // eslint-disable-next-line no-restricted-syntax -- a read-only snapshot
     main.db.transaction(() => expect(Atomics.load(flag, 0)).toBe(0)).deferred();
     // Thrown inside: the count drops all the same.
     expect(() => main.db.transaction(() => { throw new Error('boom'); })()).toThrow('boom');
