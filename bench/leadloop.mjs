@@ -12,6 +12,7 @@
 // The form route's route-wide rate is raised for the bench (setting forms.perMinute,
 // 100,000 a minute, set before the server starts); the printed note says so.
 // Run it alone: node bench/run.mjs leadloop [--quick]
+// Profile the server: BENCH_SERVE_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" node bench/run.mjs leadloop --quick
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -36,7 +37,9 @@ function cleanEnv(extra = {}) {
 
 function serve(bin, data, env) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, '--data', data, '--json', 'serve', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // BENCH_SERVE_NODE_ARGS: node flags for the server process (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it).
+    const nodeArgs = (process.env.BENCH_SERVE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const child = spawn(process.execPath, [...nodeArgs, bin, '--data', data, '--json', 'serve', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stderr.on('data', (c) => (err += c));

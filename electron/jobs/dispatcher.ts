@@ -32,7 +32,7 @@ inflight.tick();
 const ticker = setInterval(() => inflight.tick(), 250);
 ticker.unref();
 
-const { db, orm } = openWorkerStore(wd.dbFile, wd.nativeBinding);
+const { db, orm } = openWorkerStore(wd.dbFile, wd.nativeBinding, wd.writeIntent);
 let paused = wd.paused;
 let stopping = false;
 /** An idle worker retires (its heap is freed); the pool starts it again when there is work or a timer is near. */
@@ -153,14 +153,16 @@ async function main(): Promise<void> {
       retired = true;
       break;
     }
+    // New work announced in shared memory since the pass (the main thread posts no message to a busy worker).
+    if (inflight.sleep()) continue;
     const delay = Math.max(0, Math.min(500, next === null ? 500 : next - Date.now()));
+    // Woken by the main thread's announcement (shared memory), a message (pause, resume, stop) or the timer.
     await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, delay);
-      wakeUp = () => {
-        clearTimeout(t);
-        resolve();
-      };
+      wakeUp = resolve;
+      void inflight.waitWake(delay).then(resolve);
     });
+    wakeUp = null;
+    inflight.awake();
   }
   exec.release();
   clearInterval(ticker);

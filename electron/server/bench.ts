@@ -20,6 +20,8 @@ export interface WebhookBenchOptions {
   quick?: boolean;
   concurrency?: number;
   workers?: number;
+  /** bench/lib/httpload.mjs: the load generator runs in its own process (else fetch in this one). */
+  loadScript?: string;
 }
 export interface WebhookFigure {
   requests: number;
@@ -31,7 +33,11 @@ export interface WebhookFigure {
 export interface WebhookBenchResult {
   workers: number;
   concurrency: number;
+  /** Where the HTTP client ran: its own process (node:http) or this one (fetch). */
+  client: 'process' | 'in-process';
   accepted: WebhookFigure;
+  /** The accepted runs: from the first request until the last of them succeeded; CPU time of this process (all threads) per run. */
+  completed: { runs: number; seconds: number; perSec: number; cpuUsPerRun: number };
   answered: WebhookFigure;
 }
 
@@ -60,28 +66,42 @@ function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
 }
 
-async function drive(url: string, total: number, concurrency: number, expect: number): Promise<WebhookFigure> {
+const BODY = '{"email":"Lead{i}@Example.com","visits":{m}}';
+const HEADERS = { 'content-type': 'application/json', authorization: `Bearer ${SECRET}` };
+
+async function driveInProcess(url: string, total: number, concurrency: number, expect: number): Promise<WebhookFigure & { firstAt: number }> {
   const lat: number[] = [];
   let next = 0;
   const one = async (): Promise<void> => {
     while (next < total) {
       const i = next++;
       const t = performance.now();
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRET}` },
-        body: JSON.stringify({ email: `Lead${i}@Example.com`, visits: i % 10 }),
-      });
+      const res = await fetch(url, { method: 'POST', headers: HEADERS, body: BODY.replaceAll('{i}', String(i)).replaceAll('{m}', String(i % 10)) });
       const body = await res.text();
       lat.push(performance.now() - t);
       if (res.status !== expect) throw new Error(`POST ${url} answered ${res.status} (expected ${expect}): ${body.slice(0, 200)}`);
     }
   };
+  const firstAt = Date.now();
   const t0 = performance.now();
   await Promise.all(Array.from({ length: concurrency }, one));
   const seconds = (performance.now() - t0) / 1000;
   lat.sort((a, b) => a - b);
-  return { requests: total, seconds, perSec: total / seconds, p50: pct(lat, 50), p99: pct(lat, 99) };
+  return { requests: total, seconds, perSec: total / seconds, p50: pct(lat, 50), p99: pct(lat, 99), firstAt };
+}
+
+async function driveProcess(script: string, url: string, total: number, concurrency: number, expect: number): Promise<WebhookFigure & { firstAt: number }> {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, [script, JSON.stringify({ url, total, concurrency, headers: HEADERS, expect, body: BODY })], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const code = await new Promise<number | null>((r) => child.once('exit', r));
+  if (code !== 0) throw new Error(`the load generator exited with ${code}: ${err.slice(-2000)}`);
+  const r = JSON.parse(out) as { seconds: number; requests: number; p50: number; p99: number; firstAt: number; failure: string | null };
+  if (r.failure) throw new Error(`POST ${url} answered ${r.failure} (expected ${expect})`);
+  return { requests: r.requests, seconds: r.seconds, perSec: r.requests / r.seconds, p50: r.p50, p99: r.p99, firstAt: r.firstAt };
 }
 
 export async function runWebhookBench(opts: WebhookBenchOptions = {}): Promise<WebhookBenchResult> {
@@ -91,31 +111,46 @@ export async function runWebhookBench(opts: WebhookBenchOptions = {}): Promise<W
   const env = { BATON_SECRET_HOOK_ACCEPT: SECRET, BATON_SECRET_HOOK_ANSWER: SECRET };
   const core = await openBaton({ dataDir: dir, host: 'server', secrets: new EnvSecretStore(env, 'bench'), logLevel: 'warn' });
   let server: Awaited<ReturnType<typeof startServer>> | null = null;
+  const drive = (url: string, total: number, expect: number) =>
+    opts.loadScript ? driveProcess(opts.loadScript, url, total, concurrency, expect) : driveInProcess(url, total, concurrency, expect);
   try {
     core.setSetting('engine.workers', workers);
     await core.call('workflows.import', { definition: flow('accept', 'onReceived') });
     await core.call('workflows.import', { definition: flow('answer', 'lastNode') });
     await core.start();
     server = await startServer(core, { port: 0, closeCore: false });
-    const n = opts.quick ? 300 : 2000;
+    const n = opts.quick ? 1000 : 5000;
     const count = (sql: string) => (core.db.prepare(sql).get() as { n: number }).n;
     const settle = async (workflow: string, expected: number) => {
       const t = Date.now();
       while (count(`SELECT COUNT(*) AS n FROM runs WHERE workflow_id = '${workflow}' AND status = 'succeeded'`) < expected) {
-        if (Date.now() - t > 120_000) throw new Error(`the ${workflow} runs did not finish`);
+        if (Date.now() - t > 300_000) throw new Error(`the ${workflow} runs did not finish`);
         await new Promise((r) => setTimeout(r, 20));
       }
     };
     // Warm up both paths (worker modules loaded, statements prepared, connections open).
-    await drive(`${server.url}hooks/answer`, 50, concurrency, 200);
-    await drive(`${server.url}hooks/accept`, 50, concurrency, 202);
-    await settle('bench-accept', 50);
-    const accepted = await drive(`${server.url}hooks/accept`, n, concurrency, 202);
+    await drive(`${server.url}hooks/answer`, 200, 200);
+    await drive(`${server.url}hooks/accept`, 200, 202);
+    await settle('bench-accept', 200);
+    const cpu0 = process.cpuUsage();
+    const accepted = await drive(`${server.url}hooks/accept`, n, 202);
     // The accepted runs finish before the answered figure is taken (they would compete for the workers).
-    await settle('bench-accept', 50 + n);
-    const answered = await drive(`${server.url}hooks/answer`, n, concurrency, 200);
+    await settle('bench-accept', 200 + n);
+    const cpu = process.cpuUsage(cpu0);
+    const last = (core.db.prepare(`SELECT MAX(finished_at) AS t FROM runs WHERE workflow_id = 'bench-accept'`).get() as { t: string }).t;
+    const completedSeconds = (Date.parse(last) - accepted.firstAt) / 1000;
+    const answered = await drive(`${server.url}hooks/answer`, n, 200);
     if (engineOf(core).mode !== 'pool') throw new Error('the engine did not run on the worker pool');
-    return { workers, concurrency, accepted, answered };
+    const { firstAt: _a, ...acc } = accepted;
+    const { firstAt: _b, ...ans } = answered;
+    return {
+      workers,
+      concurrency,
+      client: opts.loadScript ? 'process' : 'in-process',
+      accepted: acc,
+      completed: { runs: n, seconds: completedSeconds, perSec: n / completedSeconds, cpuUsPerRun: (cpu.user + cpu.system) / n },
+      answered: ans,
+    };
   } finally {
     await server?.close();
     await core.close();

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../electron/core/core';
-import { signHookBody } from '../../electron/core/engine/triggers';
+import Database from 'better-sqlite3';
+import { HOOK_SECRET_TTL_MS, signHookBody } from '../../electron/core/engine/triggers';
 import { hookAuthorized } from '../../electron/core/engine/triggers/webhook';
 import { EnvSecretStore, type SecretStore } from '../../electron/core/secrets';
 import { startServer, type BatonServer } from '../../electron/server';
@@ -280,6 +281,70 @@ describe('webhook trigger POST /hooks/<slug> on the headless server', () => {
     expect(r.json.error.message).toMatch(/disabled.*baton workflow enable webhook-intake/);
     expect(await runCount()).toBe(before);
     await core.call('workflows.enable', { id: 'webhook-intake' });
+  });
+
+  it('a burst is committed together: every 202 is answered with its run stored, one Idempotency-Key starts one run', async () => {
+    const secret = (await secrets.get('HOOK_INTAKE')) as string;
+    const auth = { authorization: `Bearer ${secret}` };
+    const before = await runCount();
+    const stored = (id: string) => core.db.prepare('SELECT COUNT(*) AS n FROM runs WHERE id = ?').get(id) as { n: number };
+    // 40 requests in flight at once: each run must be in the store when its 202 arrives.
+    const seen = await Promise.all(
+      Array.from({ length: 40 }, async (_, i) => {
+        const r = await post('/hooks/intake', JSON.stringify({ email: `burst${i}@x.io` }), auth);
+        return { status: r.status, runId: r.json.runId as string, stored: stored(r.json.runId).n };
+      }),
+    );
+    expect(seen.every((s) => s.status === 202 && s.stored === 1)).toBe(true);
+    expect(new Set(seen.map((s) => s.runId)).size).toBe(40);
+    // The same key 10 times at once (in one group commit): one run, the same id for all.
+    const same = await Promise.all(Array.from({ length: 10 }, () => post('/hooks/intake', '{"email":"dup@x.io"}', { ...auth, 'idempotency-key': 'burst-key' })));
+    expect(same.every((r) => r.status === 202)).toBe(true);
+    expect(new Set(same.map((r) => r.json.runId)).size).toBe(1);
+    expect(same.filter((r) => !r.json.deduplicated)).toHaveLength(1);
+    expect(await runCount()).toBe(before + 41);
+    for (const s of seen) await waitRun(s.runId);
+  });
+
+  it('cached routes and secrets: a rotated secret, a disabled, moved or re-enabled hook apply to the next request', async () => {
+    const old = (await secrets.get('HOOK_INTAKE')) as string;
+    const body = '{"email":"c@x.io"}';
+    expect((await post('/hooks/intake', body, { authorization: `Bearer ${old}` })).status).toBe(202); // route and secret cached
+    // Rotated here: the old secret is refused at once, the new one accepted.
+    const { secret } = await core.call('hooks.rotateSecret', { slug: 'intake' });
+    expect((await post('/hooks/intake', body, { authorization: `Bearer ${old}` })).status).toBe(401);
+    expect((await post('/hooks/intake', body, { authorization: `Bearer ${secret}` })).status).toBe(202);
+    // Changed by another process (its own connection to the same file, as the CLI writes): disabled -> 409 at once.
+    const other = new Database(core.dbFile);
+    other.pragma('busy_timeout = 5000');
+    try {
+      other.prepare("UPDATE workflows SET enabled = 0 WHERE id = 'webhook-intake'").run();
+      const before = await runCount();
+      expect((await post('/hooks/intake', body, { authorization: `Bearer ${secret}` })).status).toBe(409);
+      other.prepare("UPDATE workflows SET enabled = 1 WHERE id = 'webhook-intake'").run();
+      expect((await post('/hooks/intake', body, { authorization: `Bearer ${secret}` })).status).toBe(202);
+      // The hook moved to another slug elsewhere: the old path is gone at once, the new one answers.
+      other.prepare("UPDATE workflows SET trigger_key = 'intake2' WHERE id = 'webhook-intake'").run();
+      expect((await post('/hooks/intake', body, { authorization: `Bearer ${secret}` })).status).toBe(404);
+      other.prepare("UPDATE workflows SET trigger_key = 'intake' WHERE id = 'webhook-intake'").run();
+      expect((await post('/hooks/intake', body, { authorization: `Bearer ${secret}` })).status).toBe(202);
+      expect(await runCount()).toBe(before + 2);
+    } finally {
+      other.close();
+    }
+    // A secret changed in the secret store by another process (no event here): the new one is accepted at
+    // once (a refusal is decided on the stored secret), the old one is refused once the cached value expires.
+    const next = `${secret}-next-value`;
+    secrets.values.set('HOOK_INTAKE', next);
+    expect((await post('/hooks/intake', body, { authorization: `Bearer ${next}` })).status).toBe(202);
+    const t0 = Date.now();
+    let status = 0;
+    while (Date.now() - t0 < 10 * HOOK_SECRET_TTL_MS) {
+      status = (await post('/hooks/intake', body, { authorization: `Bearer ${secret}` })).status;
+      if (status === 401) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(status).toBe(401);
   });
 
   it('rotateSecret on a read-only secret backend explains where to put the secret', async () => {

@@ -13,6 +13,7 @@ import { settle } from './segments';
 import { newPending, storeOf, touch, type Pending } from './store';
 import { daysAgoIso, nowIso } from './util';
 import { parseStored } from '../db/integrity';
+import type { Statement } from 'better-sqlite3';
 
 type Config = ScoringConfig;
 type BehaviorRule = Config['behavior'][number];
@@ -109,6 +110,28 @@ export interface RescoreResult {
   durationMs: number;
 }
 
+/** Connections that have the temp table of rescore. */
+const scoreTables = new WeakSet<object>();
+/** Per connection, rescore's statements by SQL text (the text depends on the rules and the number of ids, not on the values: the same few recur). */
+const statements = new WeakMap<object, Map<string, Statement>>();
+const STATEMENTS_KEPT = 64;
+
+function cachedStatement(db: ThreadEnv['db'], sql: string): Statement {
+  let m = statements.get(db);
+  if (!m) statements.set(db, (m = new Map()));
+  let st = m.get(sql);
+  if (st) {
+    // Most recently used last: the oldest is dropped first.
+    m.delete(sql);
+    m.set(sql, st);
+    return st;
+  }
+  st = db.prepare(sql);
+  m.set(sql, st);
+  if (m.size > STATEMENTS_KEPT) m.delete(m.keys().next().value as string);
+  return st;
+}
+
 /**
  * Re-score every live contact (or only `ids`) in one transaction: compute all
  * scores into a temp table with one statement, write the ones that changed,
@@ -189,31 +212,31 @@ export function rescore(env: ThreadEnv, opts: { ids?: number[]; now?: Date; conf
   const pending = opts.pending ?? newPending();
   const crossings: { id: number; old: number; score: number; stage: Stage }[] = [];
   const result = db.transaction(() => {
-    db.exec(`CREATE TEMP TABLE IF NOT EXISTS crm_scores (id INTEGER PRIMARY KEY, old INTEGER, score INTEGER, stage TEXT)`);
-    db.exec(`DELETE FROM temp.crm_scores`);
-    const rescored = db.prepare(`INSERT INTO temp.crm_scores (id, old, score, stage) ${select}`).run(...params).changes;
-    const crossRows = db
-      .prepare(
+    if (!scoreTables.has(db)) {
+      db.exec(`CREATE TEMP TABLE IF NOT EXISTS crm_scores (id INTEGER PRIMARY KEY, old INTEGER, score INTEGER, stage TEXT)`);
+      scoreTables.add(db);
+    }
+    const prepare = (sql: string) => cachedStatement(db, sql);
+    prepare(`DELETE FROM temp.crm_scores`).run();
+    const rescored = prepare(`INSERT INTO temp.crm_scores (id, old, score, stage) ${select}`).run(...params).changes;
+    const crossRows = prepare(
         `SELECT id, old, score, stage FROM temp.crm_scores
          WHERE (score >= ? AND old < ? AND stage IN ('subscriber', 'lead', 'mql'))
             OR (score >= ? AND old < ? AND stage IN ('subscriber', 'lead'))`,
-      )
-      .all(T.sql, T.sql, T.mql, T.mql) as { id: number; old: number; score: number; stage: Stage }[];
+    ).all(T.sql, T.sql, T.mql, T.mql) as { id: number; old: number; score: number; stage: Stage }[];
     if (opts.promote !== false) crossings.push(...crossRows);
     // Segments reading the score: the contacts whose score changed are compared (all of a segment at once when many changed).
-    const moved = db.prepare(`SELECT id FROM temp.crm_scores WHERE old != score LIMIT 5001`).pluck().all() as number[];
+    const moved = (prepare(`SELECT id FROM temp.crm_scores WHERE old != score LIMIT 5001`).all() as { id: number }[]).map((r) => r.id);
     if (moved.length > 5000) pending.reconcile.add('field:score');
     else for (const id of moved) touch(pending, id, 'field:score');
     // Driven by the temp table's changed rows (UPDATE … FROM let the planner scan all of contacts for one score).
-    const changed = db
-      .prepare(`UPDATE contacts SET score = (SELECT s.score FROM temp.crm_scores s WHERE s.id = contacts.id), scored_at = ? WHERE id IN (SELECT id FROM temp.crm_scores WHERE old != score)`)
-      .run(at).changes;
+    const changed = prepare(`UPDATE contacts SET score = (SELECT s.score FROM temp.crm_scores s WHERE s.id = contacts.id), scored_at = ? WHERE id IN (SELECT id FROM temp.crm_scores WHERE old != score)`).run(at).changes;
     for (const c of crossings) {
       const to: Stage = c.score >= T.sql && c.old < T.sql ? 'sql' : 'mql';
       if (stageRank(to) <= stageRank(c.stage)) continue;
       store.promote(pending, c.id, c.stage, to, 'score', at, { score: c.score, threshold: to === 'sql' ? T.sql : T.mql });
     }
-    db.exec(`DELETE FROM temp.crm_scores`);
+    prepare(`DELETE FROM temp.crm_scores`).run();
     // Last in the write's transaction: contact events get the contact as of commit, segments move.
     settle(env, pending);
     return { rescored, changed };

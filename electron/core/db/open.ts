@@ -126,12 +126,89 @@ export function configure(db: Sqlite): void {
  * `.deferred()` explicitly; eslint (eslint.config.js) flags every other way of
  * beginning a deferred transaction.
  */
-export function immediateTransactions(db: Sqlite): Sqlite {
+export function immediateTransactions(db: Sqlite, intent?: { role: 'main' | 'worker'; buffer: SharedArrayBuffer }): Sqlite {
   const native = db.transaction.bind(db);
-  // The immediate variant carries .deferred/.immediate/.exclusive like the default one does.
-  db.transaction = ((fn: (...args: never[]) => unknown) => native(fn).immediate) as Sqlite['transaction'];
+  if (!intent) {
+    // The immediate variant carries .deferred/.immediate/.exclusive like the default one does.
+    db.transaction = ((fn: (...args: never[]) => unknown) => native(fn).immediate) as Sqlite['transaction'];
+    return db;
+  }
+  const flag = new Int32Array(intent.buffer);
+  writeIntents.set(db, intent.buffer);
+  const gate = intent.role === 'main' ? mainGate(db, flag) : workerGate(db, flag);
+  db.transaction = ((fn: (...args: never[]) => unknown) => {
+    const t = native(fn) as unknown as Record<'deferred' | 'immediate' | 'exclusive', (...a: unknown[]) => unknown>;
+    const imm = gate(t.immediate) as ((...a: unknown[]) => unknown) & Record<string, unknown>;
+    imm.immediate = imm;
+    imm.default = imm;
+    imm.exclusive = gate(t.exclusive);
+    // A read-only snapshot takes no write lock: the main thread announces nothing for it.
+    imm.deferred = intent.role === 'main' ? t.deferred : gate(t.deferred);
+    return imm;
+  }) as unknown as Sqlite['transaction'];
   return db;
 }
+
+/**
+ * Fair shares of the write lock between a host's main thread and its engine workers. SQLite's busy
+ * handler sleeps between tries (1, 2, 5, 10 … 100 ms), so a main thread that found the lock taken could
+ * sleep through many back-to-back worker commits (seconds under load: form posts and API calls then
+ * waited, and could end in SQLITE_BUSY). The main thread's connection counts its write transactions in
+ * memory shared with its workers (the pool hands it over); a worker about to begin one while the count
+ * is above 0 waits (at most WRITE_INTENT_WAIT_MS) for it to drop, so the main thread gets the lock at its
+ * next try. Nothing changes in what is written or when it is committed.
+ */
+export const WRITE_INTENT_WAIT_MS = 50;
+const writeIntents = new WeakMap<Sqlite, SharedArrayBuffer>();
+
+/** The shared write-intent counter of a main-thread connection (for its engine workers), if it has one. */
+export function writeIntentOf(db: Sqlite): SharedArrayBuffer | undefined {
+  return writeIntents.get(db);
+}
+
+/** Announce a write transaction this main thread waits to begin (without blocking in SQLite's busy handler); call the result when done. */
+export function holdWriteIntent(db: Sqlite): () => void {
+  const buf = writeIntents.get(db);
+  if (!buf) return () => undefined;
+  const flag = new Int32Array(buf);
+  Atomics.add(flag, 0, 1);
+  let held = true;
+  return () => {
+    if (!held) return;
+    held = false;
+    Atomics.sub(flag, 0, 1);
+    Atomics.notify(flag, 0);
+  };
+}
+
+export function newWriteIntent(): SharedArrayBuffer {
+  return new SharedArrayBuffer(4);
+}
+
+type AnyFn = (...a: unknown[]) => unknown;
+const mainGate = (db: Sqlite, flag: Int32Array) => (f: AnyFn) =>
+  function (this: unknown, ...args: unknown[]) {
+    if (db.inTransaction) return f.apply(this, args);
+    Atomics.add(flag, 0, 1);
+    try {
+      return f.apply(this, args);
+    } finally {
+      Atomics.sub(flag, 0, 1);
+      Atomics.notify(flag, 0);
+    }
+  };
+const workerGate = (db: Sqlite, flag: Int32Array) => (f: AnyFn) =>
+  function (this: unknown, ...args: unknown[]) {
+    if (!db.inTransaction) {
+      const until = Date.now() + WRITE_INTENT_WAIT_MS;
+      for (let v = Atomics.load(flag, 0); v > 0; v = Atomics.load(flag, 0)) {
+        const left = until - Date.now();
+        if (left <= 0) break;
+        Atomics.wait(flag, 0, v, left);
+      }
+    }
+    return f.apply(this, args);
+  };
 
 /** drizzle on a connection, its `orm.transaction(fn)` IMMEDIATE too (drizzle itself asks for DEFERRED unless told). */
 export function ormOf(db: Sqlite): Orm {
@@ -180,7 +257,7 @@ export function openStore(dataDir: string, opts: OpenOptions): { db: Sqlite; orm
   }
   let db: Sqlite;
   try {
-    db = immediateTransactions(new Database(file, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {}));
+    db = immediateTransactions(new Database(file, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {}), opts.readonly ? undefined : { role: 'main', buffer: newWriteIntent() });
   } catch (e) {
     throw new CorruptDatabaseError(file, (e as Error).message, backup());
   }
@@ -222,8 +299,8 @@ export function openStore(dataDir: string, opts: OpenOptions): { db: Sqlite; orm
  * pragmas. A missing file is an error (never a new empty store: the data folder
  * may have been deleted under a running host).
  */
-export function openWorkerStore(file: string, nativeBinding?: string): { db: Sqlite; orm: Orm } {
-  const db = immediateTransactions(new Database(file, { fileMustExist: true, ...(nativeBinding ? { nativeBinding } : {}) }));
+export function openWorkerStore(file: string, nativeBinding?: string, writeIntent?: SharedArrayBuffer): { db: Sqlite; orm: Orm } {
+  const db = immediateTransactions(new Database(file, { fileMustExist: true, ...(nativeBinding ? { nativeBinding } : {}) }), writeIntent ? { role: 'worker', buffer: writeIntent } : undefined);
   configure(db);
   return { db, orm: ormOf(db) };
 }

@@ -18,6 +18,7 @@ import { scrubValue } from '../secrets/scrub';
 import { DEFAULT_STEP_TIMEOUT_MS, DEFAULT_WORKER_HEAP_MB, ENSURE_TIMER_MARGIN_MS, STOP_GRACE_MS } from './pool-limits';
 import { durationMs, Duration } from '../../../shared/contract/workflow';
 import { triggerTakesImported } from './triggers/imported';
+import { BUSY_TIMEOUT_MS, holdWriteIntent } from '../db/open';
 
 /** Events read and dispatched per transaction, and how long one dispatchEvents call may go on through a backlog. */
 const DISPATCH_BATCH = 500;
@@ -279,6 +280,89 @@ export class Engine {
     const r = this.store.tx(() => this.store.startRunTx(o));
     if (!r.deduplicated) this.wake();
     return r;
+  }
+
+  /**
+   * Group commit: starts asked for in the same turn of the event loop (requests that arrived
+   * together: a webhook burst) are written in ONE immediate transaction, each in its own savepoint
+   * (one that fails leaves the others alone); each promise settles only after that commit, so a
+   * caller answered "accepted" has its run stored. `check` runs inside the transaction before the
+   * start: it may refuse it (the caller's cached view of the workflow is stale) by returning false,
+   * then the promise resolves to null and nothing is written for it.
+   */
+  startRunGrouped(o: StartRunOptions, check?: () => boolean): Promise<StartRunResult | null> {
+    return new Promise((resolve, reject) => {
+      this.startQueue.push({ o, check, resolve, reject });
+      if (this.startQueue.length === 1 && !this.startWaiting) setImmediate(() => this.flushStarts());
+    });
+  }
+
+  /** A group commit waits for a worker's write lock (without blocking the event loop) since this time (ms). */
+  private startWaiting: number | null = null;
+  private releaseIntent: (() => void) | null = null;
+
+  private startQueue: { o: StartRunOptions; check: (() => boolean) | undefined; resolve: (r: StartRunResult | null) => void; reject: (e: unknown) => void }[] = [];
+
+  private startOne: ((b: { o: StartRunOptions; check: (() => boolean) | undefined }) => StartRunResult | null) | null = null;
+
+  private flushStarts(): void {
+    const batch = this.startQueue;
+    if (!batch.length) return;
+    if (!this.core.db.open) {
+      this.releaseIntent?.();
+      this.releaseIntent = null;
+      this.startQueue = [];
+      this.startWaiting = null;
+      for (const b of batch) b.reject(new ApiError('unavailable', 'Baton is shutting down: nothing was stored. Send it again once it is back.'));
+      return;
+    }
+    const out: ({ ok: true; r: StartRunResult | null } | { ok: false; e: unknown })[] = [];
+    // A savepoint per start (better-sqlite3 nests a transaction function as one): a start that throws rolls back only its own writes.
+    const one = (this.startOne ??= this.core.db.transaction((b: { o: StartRunOptions; check: (() => boolean) | undefined }) => (b.check && !b.check() ? null : this.store.startRunTx(b.o))));
+    const write = () => {
+      for (const b of batch) {
+        try {
+          out.push({ ok: true, r: one(b) });
+        } catch (e) {
+          out.push({ ok: false, e });
+        }
+      }
+    };
+    try {
+      // A worker holds the write lock: the requests of the batch wait for it, the event loop does not (the
+      // requests arriving meanwhile join the batch); after the busy timeout, the ordinary wait (then 503).
+      const waited = this.startWaiting === null ? 0 : Date.now() - this.startWaiting;
+      if (waited < BUSY_TIMEOUT_MS) {
+        if (!this.store.tryTx(write)) {
+          // The workers let it go first (db/open.ts, write intent) while the batch waits.
+          this.startWaiting ??= Date.now();
+          this.releaseIntent ??= holdWriteIntent(this.core.db);
+          setTimeout(() => this.flushStarts(), 1);
+          return;
+        }
+      } else this.store.tx(write);
+    } catch (e) {
+      this.releaseIntent?.();
+      this.releaseIntent = null;
+      this.startWaiting = null;
+      this.startQueue = [];
+      // The commit itself failed (busy past the timeout, disk full): nothing of the batch is stored.
+      for (const b of batch) b.reject(e);
+      return;
+    }
+    this.releaseIntent?.();
+    this.releaseIntent = null;
+    this.startWaiting = null;
+    this.startQueue = [];
+    let started = 0;
+    batch.forEach((b, i) => {
+      const x = out[i]!;
+      if (x.ok) {
+        if (x.r && !x.r.deduplicated) started++;
+        b.resolve(x.r);
+      } else b.reject(x.e);
+    });
+    if (started) this.wake();
   }
 
   /** Append an event; the dispatcher starts matching workflows and resumes waiting steps. */

@@ -19,9 +19,26 @@ const FIELDS = 4;
 /** Slots per worker: a batch larger than this runs in chunks (claims are 256; successors can add more). */
 export const INFLIGHT_SLOTS = 2048;
 
-export function inflightBuffer(slots = INFLIGHT_SLOTS): SharedArrayBuffer {
-  return new SharedArrayBuffer((HEADER + slots * FIELDS) * 8);
+/**
+ * After the slots: two Int32 flags for waking the worker without a message while it works
+ * ([0] the worker sleeps, [1] new work was announced). The worker raises "sleeps" then reads
+ * "announced"; the main thread raises "announced" then reads "sleeps" (sequentially consistent
+ * Atomics): at least one of them sees the other, so a wake is never lost, and a message is posted
+ * only to a sleeping worker (a busy one finds the flag before it sleeps and makes another pass).
+ */
+const SIGNAL_BYTES = 8;
+
+/** Atomics.waitAsync (V8, Node 16+; typed in TypeScript's es2024 lib only). */
+interface AtomicsWaitAsync {
+  waitAsync(a: Int32Array, index: number, value: number, timeoutMs: number): { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
 }
+
+export function inflightBuffer(slots = INFLIGHT_SLOTS): SharedArrayBuffer {
+  return new SharedArrayBuffer((HEADER + slots * FIELDS) * 8 + SIGNAL_BYTES);
+}
+
+const floats = (buf: SharedArrayBuffer) => new Float64Array(buf, 0, (buf.byteLength - SIGNAL_BYTES) / 8);
+const flags = (buf: SharedArrayBuffer) => new Int32Array(buf, buf.byteLength - SIGNAL_BYTES, 2);
 
 export interface InflightStep {
   slot: number;
@@ -34,10 +51,34 @@ export interface InflightStep {
 /** The worker's side. */
 export class InflightWriter {
   private readonly a: Float64Array;
+  private readonly f: Int32Array;
   readonly slots: number;
   constructor(buf: SharedArrayBuffer) {
-    this.a = new Float64Array(buf);
+    this.a = floats(buf);
+    this.f = flags(buf);
     this.slots = (this.a.length - HEADER) / FIELDS;
+  }
+  /** About to sleep: true when work was announced meanwhile (then do not sleep: make another pass). */
+  sleep(): boolean {
+    Atomics.store(this.f, 0, 1);
+    if (Atomics.exchange(this.f, 1, 0) === 1) {
+      Atomics.store(this.f, 0, 0);
+      return true;
+    }
+    return false;
+  }
+  /**
+   * Sleep until work is announced (Atomics.notify from the main thread: no message to serialise) or
+   * `ms` pass. Call after sleep() returned false.
+   */
+  async waitWake(ms: number): Promise<void> {
+    const w = (Atomics as unknown as AtomicsWaitAsync).waitAsync(this.f, 1, 0, ms);
+    if (w.async) await w.value;
+  }
+  /** Awake again (by an announcement, a message or the timer): announcements from now on need no notify. */
+  awake(): void {
+    Atomics.store(this.f, 0, 0);
+    Atomics.store(this.f, 1, 0);
   }
   tick(now = Date.now()): void {
     this.a[0] = now;
@@ -66,8 +107,19 @@ export class InflightWriter {
 /** The main thread's side. */
 export class InflightReader {
   private readonly a: Float64Array;
+  private readonly f: Int32Array;
   constructor(buf: SharedArrayBuffer) {
-    this.a = new Float64Array(buf);
+    this.a = floats(buf);
+    this.f = flags(buf);
+  }
+  /** Announce new work: a worker that is awake sees the flag before it would sleep. True when it sleeps. */
+  announce(): boolean {
+    Atomics.store(this.f, 1, 1);
+    return Atomics.load(this.f, 0) === 1;
+  }
+  /** Wake a sleeping worker (after announce()); it goes back to sleep at once if the flag was taken meanwhile. */
+  notify(): void {
+    Atomics.notify(this.f, 1);
   }
   get lastTick(): number {
     return this.a[0] ?? 0;

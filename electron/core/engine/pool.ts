@@ -35,7 +35,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { EventName } from '../../../shared/api';
 import { backupToRestore } from '../backup';
-import { CorruptDatabaseError } from '../db/open';
+import { CorruptDatabaseError, writeIntentOf } from '../db/open';
 import type { Engine } from './engine';
 import { processSecrets } from '../secrets/scrub';
 import { timeoutMessage } from './executor';
@@ -83,6 +83,8 @@ export interface WorkerData {
   secrets?: [string | null, string][];
   /** The steps it runs and its heartbeat, shared with the main thread (inflight.ts). A new one per start. */
   inflight: SharedArrayBuffer;
+  /** The main thread's write-intent counter (db/open.ts): this worker lets the main thread's transactions go first. */
+  writeIntent?: SharedArrayBuffer;
   /** Step timeout when a node sets none (setting engine.stepTimeout). */
   stepTimeoutMs?: number;
 }
@@ -230,6 +232,7 @@ export class WorkerPool {
             paused: this.engine.paused,
             idleExitMs: spare ? (idle > 0 ? Math.min(idle, SPARE_IDLE_EXIT_MS) : SPARE_IDLE_EXIT_MS) : idle,
             inflight: buf,
+            ...(writeIntentOf(core.db) ? { writeIntent: writeIntentOf(core.db) } : {}),
             secrets: processSecrets.entries(),
             ...(this.opts.stepTimeoutMs ? { stepTimeoutMs: this.opts.stepTimeoutMs } : {}),
           } satisfies WorkerData,
@@ -579,14 +582,23 @@ export class WorkerPool {
     return this.workers.size;
   }
 
-  /** Debounced: one wake message per tick to every worker. */
+  /**
+   * Debounced: once per tick every worker is told of new work through memory shared with it
+   * (inflight.ts): a flag an awake worker reads before it would sleep (no message, no system call: a
+   * busy worker costs nothing per request), and Atomics.notify for a sleeping one (as the wake
+   * message did before, without a message to serialise).
+   */
   wake(): void {
     this.ensure();
     if (this.wakePending) return;
     this.wakePending = true;
     setImmediate(() => {
       this.wakePending = false;
-      this.broadcast({ type: 'wake' });
+      for (const [name, w] of this.workers) {
+        const st = this.states.get(name);
+        if (!st) w.postMessage({ type: 'wake' } satisfies ToWorker);
+        else if (st.reader.announce()) st.reader.notify();
+      }
     });
   }
 

@@ -137,6 +137,37 @@ export class EngineStore {
     return out;
   }
 
+  /**
+   * tx() without waiting for the write lock: undefined (nothing done) when another connection holds it,
+   * so an event loop with other work (the HTTP server) can try again later instead of sleeping in
+   * SQLite's busy handler. The busy timeout applies again from the BEGIN on.
+   */
+  tryTx<T>(fn: () => T): { value: T } | undefined {
+    if (this.depth > 0) return { value: this.tx(fn) };
+    this.busyTimeoutMs ??= Number(this.db.pragma('busy_timeout', { simple: true }));
+    let restored = false;
+    const restore = () => {
+      if (restored) return;
+      restored = true;
+      this.db.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
+    };
+    this.db.pragma('busy_timeout = 0');
+    try {
+      return {
+        value: this.tx(() => {
+          restore();
+          return fn();
+        }),
+      };
+    } catch (e) {
+      if (!restored && (e as { code?: string }).code === 'SQLITE_BUSY') return undefined;
+      throw e;
+    } finally {
+      restore();
+    }
+  }
+  private busyTimeoutMs: number | undefined;
+
   private graph(run: Pick<RunInfo, 'workflowId' | 'version' | 'scope'>): CompiledGraph {
     return compiled(this.nodes, this.db, run.workflowId, run.version, run.scope);
   }

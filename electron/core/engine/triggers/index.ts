@@ -92,6 +92,9 @@ export const HOOK_LIMITS: RouteLimits = {
   global: { perMinute: 60_000, burst: 5_000 },
 };
 
+/** How long POST /hooks/<slug> may use a hook secret it read (a change made by another process applies after it). */
+export const HOOK_SECRET_TTL_MS = 1000;
+
 /** The schedule service of a core. */
 export function schedulerOf(core: Core): Scheduler {
   return core.get(SCHEDULER);
@@ -165,17 +168,51 @@ function registerTriggers(core: Core) {
     const t = loadDefinition(db, id, version).trigger;
     return (t.type === 'webhook' ? t.auth : undefined) ?? DEFAULT_AUTH;
   };
-  const findHook = (slug: string): HookTarget | null => {
+  const readHook = (slug: string): HookTarget | null => {
     const r = workflows.webhook(slug);
     if (!r) return null;
     // The current version's trigger: its auth and responseMode (definitions are cached per version).
     const t = loadDefinition(db, r.id, r.version).trigger;
     const auth = authOf(r.id, r.version);
-    if (t.type !== 'webhook' || !t.responseMode || t.responseMode === 'onReceived') return { workflowId: r.id, enabled: r.enabled, auth };
-    return { workflowId: r.id, enabled: r.enabled, auth, response: { mode: t.responseMode, timeoutMs: durationMs(t.responseTimeout ?? RESPONSE_TIMEOUT_DEFAULT) } };
+    const base = { workflowId: r.id, enabled: r.enabled, version: r.version, auth };
+    if (t.type !== 'webhook' || !t.responseMode || t.responseMode === 'onReceived') return base;
+    return { ...base, response: { mode: t.responseMode, timeoutMs: durationMs(t.responseTimeout ?? RESPONSE_TIMEOUT_DEFAULT) } };
+  };
+  // The lean path of POST /hooks/<slug>: routes and secrets are cached. A route is dropped when a workflow
+  // changes in this process (workflows.changed) and checked against the store inside the transaction that
+  // inserts the run (a change made by another process: the request is handled again with a fresh route).
+  // Secrets are dropped when one is set or rotated here (secrets.changed) and read again after
+  // HOOK_SECRET_TTL_MS (a change made in the OS keychain or secrets file by another process); a refused
+  // request is always decided on the stored route and secrets.
+  const routes = new Map<string, HookTarget>();
+  const secretCache = new Map<string, { value: string | null; at: number }>();
+  const offRoutes = core.bus.on('workflows.changed', () => routes.clear());
+  const offSecrets = core.bus.on('secrets.changed', () => secretCache.clear());
+  const findHook = (slug: string, fresh = false): HookTarget | null => {
+    const hit = fresh ? undefined : routes.get(slug);
+    if (hit) return hit;
+    const t = readHook(slug);
+    if (t) routes.set(slug, t);
+    else routes.delete(slug);
+    return t;
+  };
+  const hookSecret = async (name: string, fresh = false): Promise<string | null> => {
+    const hit = fresh ? undefined : secretCache.get(name);
+    const now = Date.now();
+    if (hit && now - hit.at < HOOK_SECRET_TTL_MS) return hit.value;
+    const value = await core.secrets.get(name);
+    secretCache.set(name, { value, at: now });
+    return value;
+  };
+  /** Inside the insert's transaction: the cached route still is the store's (same workflow, version and switch). */
+  const routeCurrent = (slug: string, t: HookTarget): boolean => {
+    const r = workflows.webhook(slug);
+    const ok = r !== undefined && r !== null && r.id === t.workflowId && r.version === t.version && r.enabled === t.enabled;
+    if (!ok) routes.delete(slug);
+    return ok;
   };
   const needHook = (slug: string) => {
-    const hook = HOOK_SLUG_RE.test(slug) ? findHook(slug) : null;
+    const hook = HOOK_SLUG_RE.test(slug) ? findHook(slug, true) : null;
     if (!hook) {
       throw new ApiError('not_found', `No webhook "${slug}": import a workflow whose trigger is { "type": "webhook", "slug": "${slug}" } first (see hooks.list).`, [
         { path: 'slug', message: 'no workflow has this webhook slug' },
@@ -186,9 +223,17 @@ function registerTriggers(core: Core) {
   const answers = core.get(RUN_ANSWERS);
   const hooks = createHookHandler({
       findHook,
-      getSecret: (name) => core.secrets.get(name),
+      getSecret: hookSecret,
       now: () => engine.now(),
-      startRun: async (o) => engine.startRun({ workflow: o.workflow, input: o.input, trigger: o.trigger, ...(o.idempotencyKey ? { idempotencyKey: o.idempotencyKey } : {}) }),
+      // Group commit: the runs of requests that arrived together are inserted in one transaction; each
+      // request is answered after that commit.
+      startRun: (o) => {
+        const { slug, target } = o;
+        return engine.startRunGrouped(
+          { workflow: o.workflow, input: o.input, trigger: o.trigger, ...(o.idempotencyKey ? { idempotencyKey: o.idempotencyKey } : {}) },
+          slug && target ? () => routeCurrent(slug, target) : undefined,
+        );
+      },
       awaitAnswer: (runId, mode, timeoutMs) => answers.wait(runId, mode, timeoutMs),
       log: core.log,
     });
@@ -265,6 +310,8 @@ function registerTriggers(core: Core) {
     services: [{ name: 'scheduler', start: () => scheduler.start(), stop: () => scheduler.stop() }],
     onClose: () => {
       offDamaged();
+      offRoutes();
+      offSecrets();
       return scheduler.stop();
     },
   };

@@ -75,16 +75,23 @@ export function hookAuthorized(secret: string, req: Pick<PublicRequest, 'headers
 export interface HookTarget {
   workflowId: string;
   enabled: boolean;
+  /** The workflow's current version when this was read (a cached target is checked against the store at the insert). */
+  version?: number;
   /** The trigger's responseMode and responseTimeout (ms); absent: onReceived. */
   response?: { mode: WebhookResponseMode; timeoutMs: number };
   /** How callers authenticate (the trigger's `auth`; Baton's own when unset). */
   auth?: HookAuth;
 }
 export interface HookEngine {
-  /** The workflow whose trigger is `{ type: 'webhook', slug }`, or null. */
-  findHook(slug: string): HookTarget | null | Promise<HookTarget | null>;
-  startRun(opts: { workflow: string; input: unknown; trigger: { type: 'webhook'; detail: unknown }; idempotencyKey?: string }): Promise<{ runId: string; deduplicated?: boolean }>;
-  getSecret(name: string): Promise<string | null>;
+  /**
+   * The workflow whose trigger is `{ type: 'webhook', slug }`, or null. It may come from a cache
+   * (`fresh`: read the store): startRun then checks it in its transaction and answers null when it
+   * is stale, and the request is handled again with a fresh one.
+   */
+  findHook(slug: string, fresh?: boolean): HookTarget | null | Promise<HookTarget | null>;
+  startRun(opts: { workflow: string; input: unknown; trigger: { type: 'webhook'; detail: unknown }; idempotencyKey?: string; slug?: string; target?: HookTarget }): Promise<{ runId: string; deduplicated?: boolean } | null>;
+  /** A secret's value; it may come from a cache (`fresh`: read the secret store). */
+  getSecret(name: string, fresh?: boolean): Promise<string | null>;
   /** lastNode / respondNode: wait for the run's answer (engine/respond.ts RunAnswers.wait). */
   awaitAnswer?(runId: string, mode: Exclude<WebhookResponseMode, 'onReceived'>, timeoutMs: number): Promise<RunAnswer>;
   /** The engine's clock, ms (signature timestamps are checked against it). */
@@ -120,23 +127,23 @@ function parseBody(req: PublicRequest): { ok: true; value: unknown } | { ok: fal
   return { ok: true, value: text };
 }
 
-function authInput(engine: HookEngine, slug: string, target: HookTarget, req: PublicRequest) {
+function authInput(engine: HookEngine, slug: string, target: HookTarget, req: PublicRequest, fresh = false) {
   const base = hookSecretName(slug);
   return {
     slug,
     auth: target.auth ?? DEFAULT_AUTH,
     req,
     now: engine.now?.() ?? Date.now(),
-    secret: (role: HookSecretRole) => engine.getSecret(hookSecretNameFor(base, role)),
+    secret: (role: HookSecretRole) => engine.getSecret(hookSecretNameFor(base, role), fresh),
     secretName: (role: HookSecretRole) => hookSecretNameFor(base, role),
   };
 }
 
 /** A GET to a hook: Meta's verification challenge, when the hook is a Meta one (else null: 405). */
 async function challenge(engine: HookEngine, slug: string, req: PublicRequest): Promise<PublicResponse | null> {
-  const target = await engine.findHook(slug);
+  const target = await engine.findHook(slug, true);
   if (!target || (target.auth ?? DEFAULT_AUTH).type !== 'meta') return null;
-  const r = await verificationChallenge(authInput(engine, slug, target, req));
+  const r = await verificationChallenge(authInput(engine, slug, target, req, true));
   if (!r) return null;
   const { reason, ...response } = r;
   if (reason) engine.log?.warn('webhook verification refused', { slug, reason });
@@ -157,14 +164,27 @@ export function createHookHandler(engine: HookEngine, opts: { bodyLimit?: number
     if (req.body.length > bodyLimit) {
       return err(413, 'too_large', `The webhook body is ${req.body.length} bytes; the limit is ${Math.round(bodyLimit / 1024)} KiB.`);
     }
-    const target = await engine.findHook(slug);
+    // A cached route that turns out stale at the insert (changed, disabled or removed meanwhile, maybe by
+    // another process) is read again and the request handled once more: a change applies to the next request.
+    for (let fresh = false; ; fresh = true) {
+      const r = await accept(req, slug, fresh);
+      if (r !== STALE) return r;
+      if (fresh) return err(503, 'unavailable', `The workflow of /hooks/${slug} changed while this request was handled; send it again.`, { 'Retry-After': '1' });
+    }
+  };
+
+  async function accept(req: PublicRequest, slug: string, fresh: boolean): Promise<PublicResponse | typeof STALE> {
+    const target = await engine.findHook(slug, fresh);
     if (!target) return err(404, 'not_found', `No webhook at /hooks/${slug}.`);
-    const auth = await authenticateHook(authInput(engine, slug, target, req));
+    const auth = await authenticateHook(authInput(engine, slug, target, req, fresh));
+    // A refusal with a cached route or secrets is decided on the stored ones (a secret set or rotated meanwhile).
+    if (!auth.ok && !fresh) return STALE;
     if (!auth.ok) {
       engine.log?.warn('webhook refused', { slug, reason: auth.reason });
       return err(401, 'unauthorized', auth.message, auth.headers);
     }
     if (!target.enabled) {
+      if (!fresh) return STALE;
       return err(409, 'conflict', `Workflow "${target.workflowId}" is disabled; enable it (baton workflow enable ${target.workflowId}) to accept webhooks.`);
     }
     const parsed = parseBody(req);
@@ -176,12 +196,16 @@ export function createHookHandler(engine: HookEngine, opts: { bodyLimit?: number
       return err(400, 'invalid_input', 'The Idempotency-Key header must be 1-200 characters.');
     }
     try {
-      const { runId, deduplicated } = await engine.startRun({
+      const started = await engine.startRun({
+        slug,
+        target,
         workflow: target.workflowId,
         input: { body: parsed.value, query: Object.fromEntries(req.query), headers },
         trigger: { type: 'webhook', detail: { slug, receivedAt: new Date().toISOString(), ...(target.response && target.response.mode !== 'onReceived' ? { responseMode: target.response.mode } : {}) } },
         ...(auth.eventId ? { idempotencyKey: `hook:${slug}:event:${auth.eventId}` } : idem ? { idempotencyKey: `hook:${slug}:${idem}` } : {}),
       });
+      if (!started) return STALE;
+      const { runId, deduplicated } = started;
       if (deduplicated && auth.eventId) {
         // A provider's event seen before (its id, or the same signed message): a replay starts nothing.
         engine.log?.warn('webhook refused', { slug, reason: 'replayed event', runId });
@@ -196,5 +220,8 @@ export function createHookHandler(engine: HookEngine, opts: { bodyLimit?: number
       if (e instanceof ApiError) return { status: e.status, json: { error: e.toBody() } };
       throw e;
     }
-  };
+  }
 }
+
+/** startRun's answer for a cached route that no longer matches the store. */
+const STALE = Symbol('stale route');
