@@ -114,6 +114,7 @@ describe('first run: demo data, then the example templates', () => {
       ['email.leadMagnetUrl', 'https://solo.test/guide.pdf'],
       ['wordpress.siteUrl', 'https://blog.solo.test'],
       ['wordpress.user', 'sam'],
+      ['monitoring.siteUrl', 'https://solo.test'],
     ];
     for (const [k, v] of settings) await cli('settings', 'set', k, v);
     const secrets = Object.fromEntries(['ANTHROPIC_API_KEY', 'IMAP_PASSWORD', 'WORDPRESS_APP_PASSWORD', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'HOOK_INTAKE'].map((n) => [`BATON_SECRET_${n}`, `${n.toLowerCase()}-${process.pid}`]));
