@@ -170,7 +170,7 @@ test('the client report: Run now renders it, the inbox shows the PDF drawn page 
     await page.goto(`${s.url}#token=${s.token}`);
     await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
     await openPage(page, 'Workflows');
-    await page.locator('[data-testid="workflow-row"][data-id="client-report"]').getByRole('button', { name: 'Run Monthly client reports now' }).click();
+    await page.locator('[data-testid="workflow-row"][data-id="client-report"]').getByRole('button', { name: 'Run now: Monthly client reports' }).click();
     await expect(page.getByTestId('started-run-link')).toBeVisible();
 
     // The approval waits; its payload names the rendered PDF.

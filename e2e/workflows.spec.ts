@@ -205,7 +205,7 @@ test('Run now: the run succeeds in Runs with its steps, and the graph shows per-
 
   await openPage(app, 'Workflows');
   const row = app.locator(`[data-testid="workflow-row"][data-id="${id}"]`);
-  await row.getByRole('button', { name: `Run Router ${id} now` }).click();
+  await row.getByRole('button', { name: `Run now: Router ${id}` }).click();
   const link = app.getByTestId('started-run-link');
   await expect(link).toBeVisible();
   const runId = ((await link.textContent()) ?? '').replace('Open run ', '').trim();
