@@ -318,46 +318,48 @@ function BackupsCard() {
           No backups yet.
         </p>
       ) : (
-        <table className="table" aria-label="Backups">
-          <thead>
-            <tr>
-              <th scope="col">File</th>
-              <th scope="col">Taken</th>
-              <th scope="col" className="num">
-                Size
-              </th>
-              <th scope="col">Check</th>
-              <th scope="col">
-                <span className="visually-hidden">Restore</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.data.backups.map((b) => (
-              <tr key={b.file} data-testid="backup-row">
-                <td>
-                  <code title={b.file}>{baseName(b.file)}</code>
-                </td>
-                <td>{formatTime(b.createdAt)}</td>
-                <td className="num">{formatBytes(b.size)}</td>
-                <td data-testid="backup-check">
-                  {b.verifiedAt ? (
-                    <span className="badge badge-ok" title={`Fully checked ${formatTime(b.verifiedAt)}`}>
-                      ✓ Verified
-                    </span>
-                  ) : (
-                    <span className="badge badge-warn" title="Not checked yet: run baton doctor --deep to check it">
-                      Not verified
-                    </span>
-                  )}
-                </td>
-                <td>
-                  <RestoreButton file={b.file} />
-                </td>
+        <div className="table-wrap">
+          <table className="table" aria-label="Backups">
+            <thead>
+              <tr>
+                <th scope="col">File</th>
+                <th scope="col">Taken</th>
+                <th scope="col" className="num">
+                  Size
+                </th>
+                <th scope="col">Check</th>
+                <th scope="col">
+                  <span className="visually-hidden">Restore</span>
+                </th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {list.data.backups.map((b) => (
+                <tr key={b.file} data-testid="backup-row">
+                  <td>
+                    <code title={b.file}>{baseName(b.file)}</code>
+                  </td>
+                  <td>{formatTime(b.createdAt)}</td>
+                  <td className="num">{formatBytes(b.size)}</td>
+                  <td data-testid="backup-check">
+                    {b.verifiedAt ? (
+                      <span className="badge badge-ok" title={`Fully checked ${formatTime(b.verifiedAt)}`}>
+                        ✓ Verified
+                      </span>
+                    ) : (
+                      <span className="badge badge-warn" title="Not checked yet: run baton doctor --deep to check it">
+                        Not verified
+                      </span>
+                    )}
+                  </td>
+                  <td>
+                    <RestoreButton file={b.file} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </Card>
   );

@@ -218,36 +218,38 @@ function PricesEditor({ prices, onSaved }: { prices: PriceTable; onSaved: () => 
   return (
     <form onSubmit={save} noValidate aria-labelledby={`${id}-t`} className="prices" data-setting="ai.prices">
       <h3 id={`${id}-t`}>{SETTINGS['ai.prices'].label}</h3>
-      <table className="table" aria-label="Model prices">
-        <thead>
-          <tr>
-            <th scope="col">Model</th>
-            <th scope="col" className="num">Input</th>
-            <th scope="col" className="num">Output</th>
-            <th scope="col"><span className="visually-hidden">Remove</span></th>
-          </tr>
-        </thead>
-        <tbody>
-          {shown.map((r, i) => (
-            <tr key={i}>
-              <td>
-                <input aria-label={`Model ${i + 1}`} value={r.model} onChange={(e) => edit(i, { model: e.target.value })} spellCheck={false} />
-              </td>
-              <td className="num">
-                <input aria-label={`Input price of ${r.model || `model ${i + 1}`}`} inputMode="decimal" value={r.input} onChange={(e) => edit(i, { input: e.target.value })} />
-              </td>
-              <td className="num">
-                <input aria-label={`Output price of ${r.model || `model ${i + 1}`}`} inputMode="decimal" value={r.output} onChange={(e) => edit(i, { output: e.target.value })} />
-              </td>
-              <td>
-                <button type="button" className="btn btn-quiet" aria-label={`Remove ${r.model || `model ${i + 1}`}`} onClick={() => setRows(shown.filter((_, j) => j !== i))}>
-                  Remove
-                </button>
-              </td>
+      <div className="table-wrap">
+        <table className="table" aria-label="Model prices">
+          <thead>
+            <tr>
+              <th scope="col">Model</th>
+              <th scope="col" className="num">Input</th>
+              <th scope="col" className="num">Output</th>
+              <th scope="col"><span className="visually-hidden">Remove</span></th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {shown.map((r, i) => (
+              <tr key={i}>
+                <td>
+                  <input aria-label={`Model ${i + 1}`} value={r.model} onChange={(e) => edit(i, { model: e.target.value })} spellCheck={false} />
+                </td>
+                <td className="num">
+                  <input aria-label={`Input price of ${r.model || `model ${i + 1}`}`} inputMode="decimal" value={r.input} onChange={(e) => edit(i, { input: e.target.value })} />
+                </td>
+                <td className="num">
+                  <input aria-label={`Output price of ${r.model || `model ${i + 1}`}`} inputMode="decimal" value={r.output} onChange={(e) => edit(i, { output: e.target.value })} />
+                </td>
+                <td>
+                  <button type="button" className="btn btn-quiet" aria-label={`Remove ${r.model || `model ${i + 1}`}`} onClick={() => setRows(shown.filter((_, j) => j !== i))}>
+                    Remove
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       <p className={problem && rows ? 'field-error' : 'hint'} aria-live="polite">
         {problem && rows ? `ai.prices: ${problem}` : 'Costs in the usage ledger are computed from this table.'}
       </p>
