@@ -19,6 +19,7 @@ import { connectionEvents, connectionOps } from './contract/connection';
 import { financeEvents, financeOps } from './contract/finance';
 import { reportsEvents, reportsOps } from './contract/reports';
 import { monitoringEvents, monitoringOps } from './contract/monitoring';
+import { productsEvents, productsOps } from './contract/products';
 import { kpiEvents, kpiOps } from './contract/kpi';
 import { growthEvents, growthOps } from './contract/growth';
 import { playbooksEvents, playbooksOps } from './contract/playbooks';
@@ -40,6 +41,7 @@ export * from './contract/connection';
 export * from './contract/finance';
 export * from './contract/reports';
 export * from './contract/monitoring';
+export * from './contract/products';
 export * from './contract/kpi';
 export * from './contract/growth';
 export * from './contract/playbooks';
@@ -59,6 +61,7 @@ export const operations = {
   ...financeOps,
   ...reportsOps,
   ...monitoringOps,
+  ...productsOps,
   ...kpiOps,
   ...growthOps,
   ...playbooksOps,
@@ -79,6 +82,7 @@ export const events = {
   ...financeEvents,
   ...reportsEvents,
   ...monitoringEvents,
+  ...productsEvents,
   ...kpiEvents,
   ...growthEvents,
   ...playbooksEvents,

@@ -19,6 +19,7 @@ import { monitoringDomain } from './monitoring';
 import { reportsDomain } from './reports';
 import { growthDomain } from './growth';
 import { playbooksDomain } from './playbooks';
+import { productsDomain } from './products';
 import { triggersDomain } from './engine/triggers';
 import { NODE_PACKS } from './nodes';
 import { salesDomain } from './sales';
@@ -27,7 +28,7 @@ import { trackingDomain } from './tracking';
 import { wordpressDomain } from './wordpress';
 
 /** Every domain, in the order they are composed (a domain comes after those it requires). */
-export const DOMAINS: readonly AnyDomain[] = [systemDomain, engineDomain, triggersDomain, crmDomain, aiDomain, salesDomain, trackingDomain, wordpressDomain, billingDomain, growthDomain, financeDomain, reportsDomain, kpiDomain, monitoringDomain, setupDomain, connectionDomain, playbooksDomain];
+export const DOMAINS: readonly AnyDomain[] = [systemDomain, engineDomain, triggersDomain, crmDomain, aiDomain, salesDomain, trackingDomain, wordpressDomain, billingDomain, growthDomain, financeDomain, reportsDomain, kpiDomain, monitoringDomain, setupDomain, connectionDomain, playbooksDomain, productsDomain];
 
 export async function openBaton(opts: CoreOptions, domains: readonly AnyDomain[] = DOMAINS): Promise<Core> {
   const core = await Core.open(opts);

@@ -10,6 +10,7 @@ import { CRM_NODES } from './crm/nodes';
 import { ENGINE_NODES } from './engine/nodes';
 import { GROWTH_NODES } from './growth/nodes';
 import { PLAYBOOK_NODES } from './playbooks/nodes';
+import { PRODUCTS_NODES } from './products/nodes';
 import { NodeRegistry } from './engine/registry';
 import { KPI_NODES } from './kpi/nodes';
 import { MONITORING_NODES } from './monitoring/nodes';
@@ -29,6 +30,7 @@ export const NODE_PACKS = [
   { domain: 'growth', nodes: GROWTH_NODES },
   { domain: 'playbooks', nodes: PLAYBOOK_NODES },
   { domain: 'monitoring', nodes: MONITORING_NODES },
+  { domain: 'products', nodes: PRODUCTS_NODES },
 ] as const;
 
 /** A registry of every node type (a worker thread's, or a test's). */

@@ -217,6 +217,8 @@ const PaymentData = z
     attemptCount: z.number().int(),
     dueDate: z.string().nullable(),
     nextPaymentAttempt: z.string().nullable(),
+    /** payment.succeeded and payment.failed: the Stripe prices the invoice bills (products grant access by them). */
+    priceIds: z.array(z.string()).optional(),
   })
   .passthrough();
 const SubscriptionData = z

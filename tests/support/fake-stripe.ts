@@ -57,7 +57,7 @@ export interface FakeStripe {
   price(p: { product: string; unitAmount: number; currency?: string; interval?: 'day' | 'week' | 'month' | 'year' | null; intervalCount?: number; created?: number }): Stripe.Price;
   subscription(p: { customer: string; price: string; quantity?: number; status?: Stripe.Subscription.Status; created?: number }): Stripe.Subscription;
   /** A finalized subscription invoice (open), for amount (minor units). */
-  invoice(p: { customer: string; subscription?: string | null; amount: number; currency?: string; status?: Stripe.Invoice.Status; dueDate?: number | null; created?: number; collection?: 'charge_automatically' | 'send_invoice' }): Stripe.Invoice;
+  invoice(p: { customer: string; subscription?: string | null; price?: string; amount: number; currency?: string; status?: Stripe.Invoice.Status; dueDate?: number | null; created?: number; collection?: 'charge_automatically' | 'send_invoice' }): Stripe.Invoice;
   charge(p: { customer: string; amount: number; currency?: string; status?: Stripe.Charge.Status; created?: number }): Stripe.Charge;
   /** A failed payment attempt: attempt_count + 1, next retry in 3 days; records invoice.payment_failed. */
   failPayment(invoiceId: string): Stripe.Event;
@@ -276,6 +276,16 @@ export async function startFakeStripe(opts: { key: string; livemode?: boolean } 
       total: p.amount,
       subtotal: p.amount,
     };
+    // The line of a one-time product sale (a price given): Stripe's line shape (pricing.price_details).
+    if (p.price) {
+      const pr = find<Stripe.Price>('prices', p.price);
+      (o as Record<string, unknown>).lines = {
+        object: 'list',
+        has_more: false,
+        url: `/v1/invoices/${id}/lines`,
+        data: [{ id: newId('il'), object: 'line_item', amount: p.amount, currency: o.currency, description: null, quantity: 1, pricing: { type: 'price_details', price_details: { price: pr.id, product: String(pr.product) }, unit_amount_decimal: String(p.amount) } }],
+      };
+    }
     put('invoices', o as unknown as Stored['obj']);
     emit('invoice.created', o);
     emit('invoice.finalized', o);

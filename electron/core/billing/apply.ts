@@ -48,6 +48,22 @@ const idOf = (v: string | { id: string } | null | undefined): string | null => (
 const iso = (sec: number | null | undefined): string | null => (sec === null || sec === undefined ? null : new Date(sec * 1000).toISOString());
 const bool = (b: boolean | null | undefined): number => (b ? 1 : 0);
 
+/**
+ * The Stripe prices an invoice bills (its lines' prices; for a subscription
+ * invoice without lines, the subscription's price): what the products domain
+ * grants access by.
+ */
+export function invoicePriceIds(inv: Stripe.Invoice, subscriptionPrice: string | null): string[] {
+  const ids = new Set<string>();
+  for (const line of inv.lines?.data ?? []) {
+    const p = line.pricing?.price_details?.price;
+    const id = idOf(p as string | { id: string } | null | undefined);
+    if (id) ids.add(id);
+  }
+  if (!ids.size && subscriptionPrice) ids.add(subscriptionPrice);
+  return [...ids];
+}
+
 /** Newer wins; on a tie, the state that does not go backwards. */
 function fresh(rowAsOf: number, asOf: number, forward: () => boolean): boolean {
   if (asOf > rowAsOf) return true;
@@ -342,7 +358,7 @@ export class Applier {
       }
     }
     this.store.putInvoice(row);
-    for (const type of events) this.record(type, customerId, o, this.paymentData(row));
+    for (const type of events) this.record(type, customerId, o, { ...this.paymentData(row), priceIds: invoicePriceIds(inv, row.subscription_id ? (this.store.subscription(row.subscription_id)?.price_id ?? null) : null) });
     if (events.includes('payment.succeeded') || (o.baseline && status === 'paid' && row.amount_paid > 0)) this.stage(customerId, 'customer', o);
     return 'applied';
   }
