@@ -9,6 +9,7 @@ import { refuseRemoteFor } from './context';
 import { register as registerAi } from './commands/ai';
 import { register as registerApprovals } from './commands/approvals';
 import { register as registerBilling } from './commands/billing';
+import { register as registerProducts } from './commands/products';
 import { register as registerGrowth } from './commands/growth';
 import { register as registerContacts } from './commands/contacts';
 import { register as registerDemo } from './commands/demo';
@@ -49,5 +50,5 @@ export function buildProgram(): Command {
   return program;
 }
 
-const COMMANDS: ((program: Command) => void)[] = [registerServe, registerSystem, registerContacts, registerEvents, registerDemo, registerWorkflow, registerRun, registerApprovals, registerEscalations, registerHooks, registerEmail, registerSequences, registerPipeline, registerSetup, registerAi, registerBilling, registerGrowth, registerPlaybook, registerMonitor];
+const COMMANDS: ((program: Command) => void)[] = [registerServe, registerSystem, registerContacts, registerEvents, registerDemo, registerWorkflow, registerRun, registerApprovals, registerEscalations, registerHooks, registerEmail, registerSequences, registerPipeline, registerSetup, registerAi, registerBilling, registerProducts, registerGrowth, registerPlaybook, registerMonitor];
 
