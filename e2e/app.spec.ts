@@ -4,7 +4,7 @@ import { SECRET_NAME_RULE } from '../shared/api';
 import { expect, openPage, test } from './fixtures';
 import { SHOTS, shootWholePage } from './shots';
 
-const PAGES = ['Dashboard', 'Approvals', 'Workflows', 'Runs', 'Contacts', 'Pipeline', 'Tasks', 'Sequences', 'Growth', 'Billing', 'Finance', 'Playbooks', 'Documents', 'Settings'];
+const PAGES = ['Dashboard', 'Approvals', 'Workflows', 'Runs', 'Contacts', 'Pipeline', 'Tasks', 'Sequences', 'Growth', 'Billing', 'Products', 'Finance', 'Playbooks', 'Documents', 'Settings'];
 
 test('the app loads from the login link, keeps the token out of the address bar, and goes live', async ({ app, baton }) => {
   expect(app.url()).not.toContain(baton.token);

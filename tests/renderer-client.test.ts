@@ -159,7 +159,7 @@ describe('connection state', () => {
 
 describe('navigation and the secret form', () => {
   it('maps hashes to pages, unknown to the dashboard', () => {
-    expect(PAGES.map((p) => p.label)).toEqual(['Dashboard', 'Approvals', 'Workflows', 'Runs', 'Contacts', 'Pipeline', 'Tasks', 'Sequences', 'Growth', 'Billing', 'Finance', 'Playbooks', 'Documents', 'Settings', 'Setup', 'Escalations']);
+    expect(PAGES.map((p) => p.label)).toEqual(['Dashboard', 'Approvals', 'Workflows', 'Runs', 'Contacts', 'Pipeline', 'Tasks', 'Sequences', 'Growth', 'Billing', 'Products', 'Finance', 'Playbooks', 'Documents', 'Settings', 'Setup', 'Escalations']);
     for (const p of PAGES) expect(pageFromHash(hashOf(p.id))).toBe(p.id);
     expect(pageFromHash('#/nope')).toBe('dashboard');
     expect(pageFromHash('')).toBe('dashboard');

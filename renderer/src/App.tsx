@@ -23,6 +23,7 @@ const Escalations = page(() => import('./pages/escalations'), 'Escalations');
 const Tasks = page(() => import('./pages/tasks'), 'Tasks');
 const Documents = page(() => import('./pages/documents'), 'Documents');
 const Playbooks = page(() => import('./pages/playbooks'), 'Playbooks');
+const Products = page(() => import('./pages/products'), 'Products');
 const Pipeline = page(() => import('./pages/pipeline'), 'Pipeline');
 const Runs = page(() => import('./pages/Runs'), 'Runs');
 const Sequences = page(() => import('./pages/sequences'), 'Sequences');
@@ -41,6 +42,7 @@ const VIEWS: Record<PageId, ComponentType> = {
   sequences: Sequences,
   growth: Growth,
   billing: Billing,
+  products: Products,
   finance: Finance,
   playbooks: Playbooks,
   documents: Documents,
@@ -60,6 +62,7 @@ const ICONS: Record<PageId, string> = {
   growth: 'M3 17.6 9 11.6l4 4 6.6-6.6H17V7h6v6h-2V10.4l-8 8-4-4-4.6 4.6z',
   playbooks: 'M4 3h12l4 4v14H4zm3 5v2h2V8zm4 0v2h6V8zm-4 4v2h2v-2zm4 0v2h6v-2zm-4 4v2h2v-2zm4 0v2h6v-2z',
   billing: 'M2 5h20v14H2zm2 2v2h16V7zm0 5v5h16v-5zm2 2h5v1.5H6z',
+  products: 'M12 2 3 7v10l9 5 9-5V7zm0 2.3L18.6 8 12 11.7 5.4 8zM5 9.7l6 3.4v6.6l-6-3.3zm8 10v-6.6l6-3.4v6.7z',
   finance: 'M3 3h2v16h16v2H3zm4 12 4-5 3 3 5-7 1.6 1.2-6.4 8.9-3-3-3.6 4.5z',
   setup: '',
   escalations: '',

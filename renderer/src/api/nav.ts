@@ -12,6 +12,7 @@ export const PAGES = [
   { id: 'sequences', label: 'Sequences' },
   { id: 'growth', label: 'Growth' },
   { id: 'billing', label: 'Billing' },
+  { id: 'products', label: 'Products' },
   { id: 'finance', label: 'Finance' },
   { id: 'playbooks', label: 'Playbooks' },
   { id: 'documents', label: 'Documents' },
