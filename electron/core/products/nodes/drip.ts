@@ -96,6 +96,7 @@ export default defineNode({
       ctx.db.prepare('UPDATE product_grants SET released = MAX(released, ?) WHERE id = ?').run(i + 1, id);
       ctx.publish({ type: 'product.module_released', data: { ...grantEventData(ctx.db, g), module: i + 1, title: m.title, sent: out.status === 'sent' }, ...(subject ? { subject } : {}) });
       g = grantRow(ctx.db, id) as GrantRow;
+      ctx.env.emit('products.changed', { productId: g.product_id });
     }
     if (g.drip_completed_at === null) {
       ctx.db.prepare('UPDATE product_grants SET drip_completed_at = ? WHERE id = ? AND drip_completed_at IS NULL').run(now, id);

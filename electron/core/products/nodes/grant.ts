@@ -74,6 +74,7 @@ export default defineNode({
     );
     const rows = value.map((v) => ({ ...v, row: grantRow(ctx.db, v.id) as GrantRow }));
     for (const v of rows) if (v.created) ctx.publish({ type: 'access.granted', data: grantEventData(ctx.db, v.row), subject: { type: 'contact', id: String(contactId) } });
+    if (rows.some((v) => v.created)) ctx.env.emit('products.changed', { productId: product.id });
     const first = rows[0]!;
     const link = accessUrl(ctx.db, key, first.id, ctx.now(), product.linkDays);
     return {

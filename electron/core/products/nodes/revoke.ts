@@ -50,6 +50,7 @@ export default defineNode({
     });
     const rows = value.map((id) => grantRow(ctx.db, id) as GrantRow);
     for (const g of rows) ctx.publish({ type: 'access.revoked', data: { ...grantEventData(ctx.db, g), reason }, ...(g.contact_id !== null ? { subject: { type: 'contact', id: String(g.contact_id) } } : {}) });
+    if (rows.length) ctx.env.emit('products.changed', { productId: null });
     if (!rows.length) return { output: { revoked: 0, grantIds: [], reason }, branch: 'none' };
     return { output: { revoked: rows.length, grantIds: rows.map((g) => g.id), products: [...new Set(rows.map((g) => g.product_id))], reason }, branch: 'revoked' };
   },
