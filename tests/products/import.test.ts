@@ -120,6 +120,18 @@ describe('products: import, validation, manual grants', () => {
     await rig.deliver(stripe.pay(inv.id));
     await engineOf(c).drain();
     expect((await c.call('products.grants.list', {})).rows).toEqual([expect.objectContaining({ productId: 'membership', status: 'active' })]);
+    expect((await rig.smtp.waitFor(1))[0]!.parsed.subject).toBe('Your access to Membership');
+    // Next month's renewal: the same grant, no second welcome.
+    rig.advance(30 * 86_400_000);
+    const renewal = stripe.invoice({ customer: cu.id, subscription: sub.id, amount: 2900 });
+    await rig.deliver(stripe.pay(renewal.id));
+    await engineOf(c).drain();
+    expect((await c.call('products.grants.list', {})).total).toBe(1);
+    const runs = (await c.call('runs.list', { workflow: 'product-delivery' })).runs;
+    expect(runs).toHaveLength(2);
+    const second = await c.call('runs.get', { id: runs.find((r) => r.id !== runs[runs.length - 1]!.id)!.id });
+    expect([second.steps[0]!.branch, second.steps[0]!.output]).toEqual(['existing', expect.objectContaining({ created: false })]);
+    expect(rig.smtp.messages).toHaveLength(1);
     rig.advance(60_000);
     await rig.deliver(stripe.updateSubscription(sub.id, { status: 'canceled' }));
     await engineOf(c).drain();

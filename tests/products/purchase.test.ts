@@ -160,6 +160,25 @@ describe('products: purchase -> grant -> drip -> refund', () => {
     expect((await core.call('products.grants.list', {})).rows[0]!.upsellSentAt).not.toBeNull();
   });
 
+  it('a suppressed buyer gets access but no e-mail: the drip still releases (sent: false) and the key works', async () => {
+    rig = await productsRig();
+    const { core, smtp } = rig;
+    const { cu, price } = await setup(rig);
+    await core.call('email.suppressions.add', { email: 'ada@buyer.test', reason: 'manual' });
+    await buy(rig, cu, price);
+    for (let d = 0; d < 5; d++) {
+      await engineOf(core).drain();
+      rig.advance(DAY);
+    }
+    await engineOf(core).drain();
+    expect(smtp.messages).toHaveLength(0);
+    const g = (await core.call('products.grants.list', {})).rows[0]!;
+    expect(g).toMatchObject({ status: 'active', released: 3 });
+    expect((await verify(rig, { key: g.licenseKey })).body).toMatchObject({ valid: true });
+    const sent = core.db.prepare(`SELECT json_extract(data, '$.sent') AS sent FROM events WHERE type = 'product.module_released'`).all() as { sent: number }[];
+    expect(sent.map((r) => r.sent)).toEqual([0, 0, 0]);
+  });
+
   it('a payment for a price no product uses grants nothing', async () => {
     rig = await productsRig();
     const { core, smtp } = rig;

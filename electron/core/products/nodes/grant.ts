@@ -12,7 +12,9 @@ const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object'
  * products whose Stripe prices the invoice bills (or `productId`), once per
  * (product, sale): a redelivered webhook or a second run grants nothing twice.
  * Output: the grant, its license key (access "license") and a signed magic
- * link to its access page, for the welcome e-mail.
+ * link to its access page, for the welcome e-mail. Branch "granted" for a new
+ * grant; "existing" when the sale (or, for a subscription's renewal invoice,
+ * the subscription) was granted before: nothing new, no second welcome.
  */
 export default defineNode({
   type: 'access.grant',
@@ -29,7 +31,7 @@ export default defineNode({
       priceIds: ex(z.array(z.string())).optional(),
     })
     .strict(),
-  branches: ['granted', 'none'],
+  branches: ['granted', 'existing', 'none'],
   refs(params, env, report) {
     if (typeof params.productId === 'string' && !params.productId.startsWith('=') && !productRow(env.db, params.productId)) report('params.productId', `there is no product ${params.productId} (Products lists them)`);
   },
@@ -57,6 +59,9 @@ export default defineNode({
     if (!key) throw new NodeError(`access.grant: ${new LinkKeyMissing().message}`, { retryable: false, code: 'no_link_key' });
     const { value } = ctx.once('access.grant', () =>
       products.map((pr) => {
+        // A subscription's renewal: its grant is already there (a new one comes only with a new subscription).
+        const renewal = subscriptionId ? (ctx.db.prepare(`SELECT id FROM product_grants WHERE product_id = ? AND subscription_id = ? AND status = 'active' ORDER BY id LIMIT 1`).get(pr.id, subscriptionId) as { id: number } | undefined) : undefined;
+        if (renewal) return { id: renewal.id, created: false };
         const r = insertGrant(ctx.db, {
           product: pr,
           contactId,
@@ -94,7 +99,7 @@ export default defineNode({
         contactId,
         email: contact.email,
       },
-      branch: 'granted',
+      branch: first.created ? 'granted' : 'existing',
     };
   },
 });
