@@ -35,6 +35,7 @@ export const INVALIDATES: { [E in EventName]?: Rule<E> } = {
   // Income from billing (charges, refunds) is in the P&L.
   'billing.changed': ['finance.pnl'],
   'growth.changed': (p) => growthOps(p.kind),
+  'products.changed': ['products.list', 'products.get', 'products.grants.list'],
   'playbooks.changed': ['playbooks.list', 'playbooks.get'],
   'playbooks.run.updated': ['playbooks.runs', 'playbooks.run', 'playbooks.list'],
   'playbooks.phase.updated': ['playbooks.run', 'playbooks.runs'],

@@ -1,12 +1,14 @@
 /**
  * Products (docs/products.md): the products sold (Stripe prices, access kind,
  * modules released over days, upsell), the grants with revoke, and the CSV
- * import of sales made elsewhere. Live on `products.changed`.
+ * import of sales made elsewhere. Live on `products.changed` through the query
+ * cache.
  */
-import { useCallback, useState } from 'react';
+import { useState } from 'react';
 import type { ImportResult, OpOutput, Product } from '../../../../shared/api';
 import { call } from '../../api/client';
-import { useAction, useApi, useEvent } from '../../api/hooks';
+import { useAction } from '../../api/hooks';
+import { useQuery } from '../../data/query';
 import { Card, ErrorPanel, PageHeader, QueryView } from '../../components/ui';
 import './products.css';
 
@@ -65,14 +67,14 @@ function toInput(d: Draft) {
 }
 
 export function Products() {
-  const products = useApi('products.list', {});
+  // Live: products.changed (a grant, a revoke, a released module, an import) refetches both (data/invalidation.ts).
+  const products = useQuery('products.list', {});
   const [status, setStatus] = useState<'' | 'active' | 'revoked'>('');
-  const grants = useApi('products.grants.list', { limit: 100, ...(status ? { status } : {}) });
-  const reload = useCallback(() => {
+  const grants = useQuery('products.grants.list', { limit: 100, ...(status ? { status } : {}) });
+  const reload = () => {
     products.reload();
     grants.reload();
-  }, [products, grants]);
-  useEvent('products.changed', reload);
+  };
   const [draft, setDraft] = useState<Draft | null>(null);
   return (
     <>
