@@ -154,10 +154,37 @@ describe('products: purchase -> grant -> drip -> refund', () => {
     expect(up.parsed.subject).toBe('Next step: the SEO masterclass');
     expect(up.parsed.html).toContain('https://course.test/master');
     expect(up.header('list-unsubscribe')).not.toBe('');
+    // Module 1's link (sent on day 0, valid 30 days) has expired 37 days later; a fresh one works.
+    const link1 = /(http:\/\/[^\s"<>]+\/access\/[A-Za-z0-9._-]+)\/1\b/.exec(smtp.messages[1]!.parsed.text ?? '')![1]!;
+    expect((await fetch(link1)).status).toBe(200);
     rig.advance(30 * DAY);
     await engine.drain();
     expect(smtp.messages).toHaveLength(5);
     expect((await core.call('products.grants.list', {})).rows[0]!.upsellSentAt).not.toBeNull();
+    const expired = await fetch(link1);
+    expect([expired.status, await expired.text()]).toEqual([410, expect.stringContaining('This link has expired')]);
+    const fresh = await core.call('products.grants.link', { id: g.id });
+    expect((await fetch(`${fresh.url}/3`)).status).toBe(200);
+  });
+
+  it('no upsell to a buyer who already has the offered product', async () => {
+    rig = await productsRig();
+    const { core, smtp } = rig;
+    const engine = engineOf(core);
+    const { cu, price } = await setup(rig, { upsell: true });
+    const { id, name, access, priceIds, modules, upsell, linkDays } = await core.call('products.get', { id: 'seo-course' });
+    await core.call('products.save', { product: { id: 'masterclass', name: 'Masterclass', access: 'link' } });
+    await core.call('products.save', { product: { id, name, access, priceIds, modules, linkDays, upsell: { ...upsell!, productId: 'masterclass' } } });
+    await core.call('products.grants.create', { productId: 'masterclass', email: 'ada@buyer.test', saleId: 'earlier' });
+    await buy(rig, cu, price);
+    for (let d = 0; d < 10; d++) {
+      await engine.drain();
+      rig.advance(DAY);
+    }
+    await engine.drain();
+    expect(smtp.messages.map((m) => m.parsed.subject)).toEqual(['Your access to SEO course', 'SEO course: Module 1: keywords', 'SEO course: Module 2: content', 'SEO course: Module 3: links']);
+    const run = (await core.call('runs.list', { workflow: 'product-delivery' })).runs[0]!;
+    expect((await core.call('runs.get', { id: run.id })).steps.find((s) => s.nodeId === 'drip')!.output).toMatchObject({ upsell: { sent: false, reason: 'already has masterclass' } });
   });
 
   it('a suppressed buyer gets access but no e-mail: the drip still releases (sent: false) and the key works', async () => {
