@@ -221,3 +221,36 @@ describe('products: purchase -> grant -> drip -> refund', () => {
     expect(smtp.messages).toHaveLength(0);
   });
 });
+
+describe('products: drip as marketing', () => {
+  it('kind "marketing" honours the per-contact frequency cap: the third module of the day waits for the next day', async () => {
+    rig = await productsRig();
+    const { core, smtp } = rig;
+    const engine = engineOf(core);
+    await core.call('settings.set', { key: 'email.frequencyCap', value: 2 });
+    await core.call('products.save', { product: { id: 'tips', name: 'Tips', access: 'link', modules: [1, 2, 3].map((n) => ({ title: `Tip ${n}`, afterDays: 0 })) } });
+    const c = await core.call('contacts.create', { email: 'reader@buyer.test' });
+    await core.call('workflows.import', {
+      definition: {
+        id: 'tips',
+        name: 'Tips',
+        trigger: { type: 'manual' },
+        nodes: [
+          { id: 'grant', type: 'access.grant', params: { productId: 'tips', saleId: 'T-1', contactId: c.id } },
+          { id: 'drip', type: 'product.drip', params: { grantId: '=steps.grant.grantId', kind: 'marketing' } },
+        ],
+        edges: [{ from: 'grant', to: 'drip', branch: 'granted' }],
+      },
+    });
+    const { runId } = await core.call('runs.start', { workflow: 'tips', input: {} });
+    await engine.drain();
+    expect((await smtp.waitFor(2)).map((m) => m.parsed.subject)).toEqual(['Tips: Tip 1', 'Tips: Tip 2']);
+    expect(smtp.messages[0]!.header('list-unsubscribe')).not.toBe('');
+    const waiting = (await core.call('runs.get', { id: runId })).steps.find((s) => s.nodeId === 'drip')!;
+    expect([waiting.status, waiting.waitingFor]).toEqual(['waiting', expect.stringContaining('frequency cap: module 3')]);
+    rig.advance(DAY + 60_000);
+    await engine.drain();
+    expect((await smtp.waitFor(3))[2]!.parsed.subject).toBe('Tips: Tip 3');
+    expect((await core.call('runs.get', { id: runId })).status).toBe('succeeded');
+  });
+});
