@@ -8,6 +8,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { engineOf } from '../../electron/core/engine';
+import { startServer } from '../../electron/server';
 import { DAY, productsRig, type ProductsRig } from './rig';
 
 let rig: ProductsRig | null = null;
@@ -252,5 +253,36 @@ describe('products: drip as marketing', () => {
     await engine.drain();
     expect((await smtp.waitFor(3))[2]!.parsed.subject).toBe('Tips: Tip 3');
     expect((await core.call('runs.get', { id: runId })).status).toBe('succeeded');
+  });
+});
+
+describe('products: public routes', () => {
+  it('the license check is rate limited per address (429 with Retry-After), and refuses other methods and bodies', async () => {
+    rig = await productsRig();
+    // Visitors reach Baton through a tunnel or proxy on this machine: told apart by X-Forwarded-For (trustProxy).
+    const proxied = await startServer(rig.core, { port: 0, closeCore: false, trustProxy: true });
+    const statuses: number[] = [];
+    let retryAfter: string | null = null;
+    try {
+      const guess = async (ip: string, i: number) => {
+        const res = await fetch(new URL('license/verify', proxied.url), { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': ip }, body: JSON.stringify({ key: `GUESS-${i}` }) });
+        if (res.status === 429) retryAfter = res.headers.get('retry-after');
+        await res.arrayBuffer();
+        return res.status;
+      };
+      for (let i = 0; i < 12; i++) statuses.push(await guess('203.0.113.7', i));
+      // Another visitor has a budget of its own.
+      expect(await guess('198.51.100.9', 99)).toBe(200);
+    } finally {
+      await proxied.close();
+    }
+    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(200));
+    expect(statuses.slice(10)).toEqual([429, 429]);
+    expect(Number(retryAfter)).toBeGreaterThan(0);
+    const get = await fetch(rig.url('/access/not-a-token'));
+    expect(get.status).toBe(404);
+    expect(await get.text()).toContain('This link is not valid');
+    const xml = await fetch(rig.url('/license/verify'), { method: 'POST', headers: { 'content-type': 'application/xml' }, body: '<key/>' });
+    expect(xml.status).toBe(415);
   });
 });
