@@ -56,8 +56,8 @@ export const SeoSettings = z
     sitemapUrl: z.url({ protocol: /^https?$/, error: 'use an http(s) address such as https://example.com/sitemap.xml' }).nullable().default(null),
     /** The Search Console property whose search analytics feed the rank snapshots (https://example.com/ or sc-domain:example.com); its OAuth token is the secret SEARCH_CONSOLE_TOKEN. */
     searchConsoleSite: z.string().trim().min(1).max(300).nullable().default(null),
-    /** The Search Console API's base address (tests point it at a local server). */
-    searchConsoleUrl: z.url({ protocol: /^https?$/, error: 'use an http(s) address such as https://www.googleapis.com/webmasters/v3' }).default('https://www.googleapis.com/webmasters/v3'),
+    /** The Search Console API's root address for the official client (tests point it at a local server); one ending in /webmasters/v3 is read as its root. */
+    searchConsoleUrl: z.url({ protocol: /^https?$/, error: 'use an http(s) address such as https://searchconsole.googleapis.com/' }).default('https://searchconsole.googleapis.com/'),
     /** Days of search analytics each sync reads (ending yesterday). */
     searchConsoleDays: z.number().int().min(1).max(480).default(28),
     /** Publish changes as drafts (default) or live. */
