@@ -74,7 +74,7 @@ function CalendarCard() {
       title="Content calendar"
       id="growth-calendar"
       actions={
-        <div className="row-actions">
+        <div className="row-actions growth-week-nav">
           <button type="button" className="btn btn-small" onClick={() => setStart(addDays(start, -7 * WEEKS))}>
             Earlier weeks
           </button>
