@@ -321,7 +321,9 @@ function SourcesCard() {
           <input type="url" value={url} required placeholder="https://example.com/feed.xml" onChange={(ev) => setUrl(ev.target.value)} />
         </label>
         <label>
-          Name <span className="muted">(optional)</span>
+          <span>
+            Name <span className="muted">(optional)</span>
+          </span>
           <input value={name} onChange={(ev) => setName(ev.target.value)} />
         </label>
         <button type="submit" className="btn btn-primary" disabled={busy}>
