@@ -133,7 +133,7 @@ describe('Search Console client', () => {
     expect((core.db.prepare('SELECT COUNT(*) AS n FROM growth_ranks').get() as { n: number }).n).toBe(25_010);
   });
 
-  it('401 names re-authorizing, 403 an unverified site, 404 a property not found, no token names the secret; nothing is written', async () => {
+  it('401 names re-authorizing, 403 an unverified site, 404 a property not found, an unreachable address the setting, no token the secret; nothing is written', async () => {
     sc = await fakeSearchConsole(() => ROWS);
     // The older base form of the address (…/webmasters/v3) reaches the same endpoint.
     let core = await rig('an-expired-token', SITE, sc.legacyUrl);
@@ -163,6 +163,19 @@ describe('Search Console client', () => {
     );
     expect(e404?.message).toMatch(/has no site sc-domain:missing\.example \(404: Requested entity was not found\.\): set growth\.seo searchConsoleSite/);
     expect((core.db.prepare('SELECT COUNT(*) AS n FROM growth_ranks').get() as { n: number }).n).toBe(0);
+    await t!.cleanup();
+
+    // Nothing listening at the address: the connection is named, with the setting to check.
+    const gone = createServer();
+    await new Promise<void>((r) => gone.listen(0, '127.0.0.1', r));
+    const goneUrl = `http://127.0.0.1:${(gone.address() as AddressInfo).port}/`;
+    await new Promise<void>((r) => gone.close(() => r()));
+    core = await rig(TOKEN, SITE, goneUrl);
+    const down = await core.call('seo.searchConsole.sync', {}).then(
+      () => null,
+      (e: unknown) => e as { message: string },
+    );
+    expect(down?.message).toMatch(new RegExp(`^Could not reach Search Console at ${goneUrl.replace(/\/$/, '').replace(/[.:/]/g, '\\$&')}: .*Check the connection \\(or the setting growth\\.seo searchConsoleUrl\\)\\.`));
     await t!.cleanup();
 
     core = await rig(null);
