@@ -70,8 +70,18 @@ async function listen(host: string, handler: (path: string) => [number, string, 
   return `http://${host}:${(srv.address() as AddressInfo).port}`;
 }
 
+/** fetch, once more when a kept-alive connection was closed under it (the server's clock jumping ahead times its idle connections out). */
+async function fetchAgain(url: URL | string, init?: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (e) {
+    if ((e as { cause?: { code?: string } }).cause?.code !== 'ECONNRESET') throw e;
+    return fetch(url, init);
+  }
+}
+
 async function api<N extends OpName>(op: N, input: OpInput<N>): Promise<OpOutput<N>> {
-  const res = await fetch(new URL(`api/v1/${op}`, server.url), { method: 'POST', headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' }, body: JSON.stringify(input ?? {}) });
+  const res = await fetchAgain(new URL(`api/v1/${op}`, server.url), { method: 'POST', headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' }, body: JSON.stringify(input ?? {}) });
   const body = (await res.json()) as { result?: unknown; error?: { message: string } };
   if (!res.ok) throw new Error(`${op}: HTTP ${res.status} ${body.error?.message ?? ''}`);
   return body.result as OpOutput<N>;
@@ -382,7 +392,7 @@ test('trend content: a feed added on the page, trends, ideas and briefs into the
   // publishes them as WordPress drafts, and learns per channel.
   writeFileSync(clockFile, '+3d\n');
   // The server's clock has moved when its HTTP Date header says so.
-  await expect.poll(async () => Date.parse((await fetch(server.url)).headers.get('date') ?? '') - Date.now(), { timeout: 30_000 }).toBeGreaterThan(2 * DAY);
+  await expect.poll(async () => Date.parse((await fetchAgain(server.url)).headers.get('date') ?? '') - Date.now(), { timeout: 30_000 }).toBeGreaterThan(2 * DAY);
   await page.getByRole('tab', { name: 'Engines' }).click();
   await runCycle(page, 'content', 'Trend content');
   const learning = page.locator('[data-testid="learning-row"][data-subject="action:linkedin"]');
