@@ -92,6 +92,11 @@ describe('query cache', () => {
     expect(invalidatedBy('growth.changed', { engine: 'seo', kind: 'import' })).toContain('seo.quickWins');
     expect(invalidatedBy('growth.changed', { engine: 'seo', kind: 'phase' })).toEqual(expect.arrayContaining(['growth.status', 'plans.list']));
     expect(invalidatedBy('growth.changed', { engine: 'seo', kind: 'phase' })).not.toContain('seo.quickWins');
+    // What an engine's own steps change refreshes that engine's tab (the portfolio after a launch, opportunities after links learned).
+    expect(invalidatedBy('growth.changed', { engine: 'campaigns', kind: 'portfolio' })).toEqual(expect.arrayContaining(['campaigns.portfolio', 'campaigns.list']));
+    expect(invalidatedBy('growth.changed', { engine: 'links', kind: 'learning' })).toEqual(expect.arrayContaining(['links.opportunities', 'links.roi', 'learnings.list']));
+    expect(invalidatedBy('growth.changed', { engine: 'content', kind: 'ideas' })).toContain('content.calendar');
+    expect(invalidatedBy('growth.changed', { engine: 'links', kind: 'phase' })).not.toContain('links.opportunities');
     expect(invalidatedBy('run.updated', { workflowId: 'growth-seo', status: 'running' } as never)).toContain('growth.status');
     expect(invalidatedBy('run.updated', { workflowId: 'billing-dunning', status: 'running' } as never)).not.toContain('growth.status');
   });

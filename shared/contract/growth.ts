@@ -56,8 +56,8 @@ export const SeoSettings = z
     sitemapUrl: z.url({ protocol: /^https?$/, error: 'use an http(s) address such as https://example.com/sitemap.xml' }).nullable().default(null),
     /** The Search Console property whose search analytics feed the rank snapshots (https://example.com/ or sc-domain:example.com); its OAuth token is the secret SEARCH_CONSOLE_TOKEN. */
     searchConsoleSite: z.string().trim().min(1).max(300).nullable().default(null),
-    /** The Search Console API's base address (tests point it at a local server). */
-    searchConsoleUrl: z.url({ protocol: /^https?$/, error: 'use an http(s) address such as https://www.googleapis.com/webmasters/v3' }).default('https://www.googleapis.com/webmasters/v3'),
+    /** The Search Console API's root address for the official client (tests point it at a local server); one ending in /webmasters/v3 is read as its root. */
+    searchConsoleUrl: z.url({ protocol: /^https?$/, error: 'use an http(s) address such as https://searchconsole.googleapis.com/' }).default('https://searchconsole.googleapis.com/'),
     /** Days of search analytics each sync reads (ending yesterday). */
     searchConsoleDays: z.number().int().min(1).max(480).default(28),
     /** Publish changes as drafts (default) or live. */
@@ -559,7 +559,7 @@ export const growthOps = {
   'content.trending': op('Trends by relevance, with lifecycle and velocity.', z.object({ lifecycle: z.enum(['EMERGING', 'PEAK', 'DECLINING', 'STEADY']).optional(), minRelevance: z.number().min(0).max(1).optional(), series: z.boolean().default(false), ...Page }).strict(), z.object({ total: z.number().int(), rows: z.array(TrendRow) })),
   'content.ideas': op('Content ideas and briefs, newest first.', z.object({ status: z.enum(['idea', 'briefed', 'scheduled', 'produced', 'dropped']).optional(), ...Page }).strict(), z.object({ total: z.number().int(), rows: z.array(CalendarEntry) })),
   'content.calendar': op('The content calendar between two days: one slot per channel and day.', z.object({ from: Day, to: Day }).strict(), z.object({ channels: z.array(z.string()), entries: z.array(CalendarEntry) })),
-  'content.calendar.move': op('Reschedule a calendar entry (drag and drop): another day and/or channel.', z.object({ id: z.number().int().positive(), day: Day, channel: z.string().min(1).max(40).optional() }).strict(), CalendarEntry),
+  'content.calendar.move': op('Reschedule a calendar entry (drag and drop, or Move to): another day (today or later) and/or channel; a taken slot, a past day or an unknown channel is refused.', z.object({ id: z.number().int().positive(), day: Day, channel: z.string().min(1).max(40).optional() }).strict(), CalendarEntry),
   // link building
   'links.opportunities': op('Link opportunities by score (gap analysis: domains linking to competitors, not to us).', z.object({ status: z.enum(['new', 'queued', 'outreach', 'replied', 'won', 'lost']).optional(), type: z.enum(['guest_post', 'resource_page', 'broken_link', 'mention']).optional(), ...Page }).strict(), z.object({ total: z.number().int(), rows: z.array(Opportunity) })),
   'links.outreachQueue': op('Prospects queued, contacted or who replied, with their sequence enrollment.', z.object(Page).strict(), z.object({ total: z.number().int(), rows: z.array(Opportunity) })),

@@ -2,6 +2,8 @@
  * The Search Console client against a local HTTP server speaking the Search Console API's
  * searchanalytics.query (POST /webmasters/v3/sites/{site}/searchAnalytics/query, OAuth bearer
  * token, rows of keys [query, page] with clicks, impressions, ctr, position, 25,000 a page):
+ * - the request comes from Google's official client (@googleapis/searchconsole): its
+ *   x-goog-api-client and user-agent headers are checked;
  * - the rows become rank snapshots as a Search Console export's import does, and the SEO
  *   engine's analysis (seo.analyze, run as a workflow step) reads them before finding quick wins;
  * - paging past 25,000 rows by startRow;
@@ -23,6 +25,8 @@ const SITE = 'sc-domain:shop.example';
 interface Seen {
   path: string;
   auth: string | undefined;
+  apiClient: string | undefined;
+  userAgent: string | undefined;
   body: { startDate: string; endDate: string; dimensions: string[]; rowLimit: number; startRow: number };
 }
 
@@ -40,16 +44,19 @@ async function fakeSearchConsole(rows: (site: string) => { keys: string[]; click
       };
       if (req.method !== 'POST' || !m) return json(404, { error: { code: 404, message: 'Not Found', status: 'NOT_FOUND' } });
       const body = JSON.parse(data) as Seen['body'];
-      seen.push({ path: req.url!, auth: req.headers.authorization, body });
+      seen.push({ path: req.url!, auth: req.headers.authorization, apiClient: req.headers['x-goog-api-client'] as string | undefined, userAgent: req.headers['user-agent'], body });
       if (req.headers.authorization !== `Bearer ${TOKEN}`) return json(401, { error: { code: 401, message: 'Request had invalid authentication credentials. Expected OAuth 2 access token.', status: 'UNAUTHENTICATED' } });
       const site = decodeURIComponent(m[1]!);
+      if (site.includes('missing')) return json(404, { error: { code: 404, message: `Requested entity was not found.`, status: 'NOT_FOUND' } });
       if (site !== verified) return json(403, { error: { code: 403, message: `User does not have sufficient permission for site '${site}'.`, status: 'PERMISSION_DENIED' } });
       const all = rows(site);
       json(200, { rows: all.slice(body.startRow, body.startRow + body.rowLimit), responseAggregationType: 'byPage' });
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/webmasters/v3`, seen, close: () => new Promise<void>((r) => server.close(() => r())) };
+  const root = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  // `url`: the client's root address (the setting's form); `legacyUrl`: the older base form.
+  return { url: root, legacyUrl: `${root}webmasters/v3`, seen, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
 let t: { core: Core; dir: string; cleanup: () => Promise<void> } | null = null;
@@ -68,9 +75,9 @@ const ROWS = [
   { keys: ['plumber invoice app', 'https://shop.example/invoices'], clicks: 11, impressions: 900, ctr: 0.012, position: 12.7 },
 ];
 
-async function rig(token: string | null, site = SITE) {
+async function rig(token: string | null, site = SITE, url = sc!.url) {
   t = await openTestCore({ env: token ? { BATON_SECRET_SEARCH_CONSOLE_TOKEN: token } : {} });
-  await t.core.call('settings.set', { key: 'growth.seo', value: { searchConsoleSite: site, searchConsoleUrl: sc!.url, searchConsoleDays: 28, minVolume: 0 } });
+  await t.core.call('settings.set', { key: 'growth.seo', value: { searchConsoleSite: site, searchConsoleUrl: url, searchConsoleDays: 28, minVolume: 0 } });
   return t.core;
 }
 
@@ -93,6 +100,9 @@ describe('Search Console client', () => {
     expect(sc.seen).toHaveLength(1);
     expect(sc.seen[0]!.path).toBe(`/webmasters/v3/sites/${encodeURIComponent(SITE)}/searchAnalytics/query`);
     expect(sc.seen[0]!.auth).toBe(`Bearer ${TOKEN}`);
+    // Sent by the official client (googleapis-common's headers), not a hand-written request.
+    expect(sc.seen[0]!.apiClient).toMatch(/^gdcl\/\d+\.\d+\.\d+ gl-node\//);
+    expect(sc.seen[0]!.userAgent).toMatch(/google-api-nodejs-client\/\d+\.\d+\.\d+/);
     const yesterday = new Date(core.now() - 86_400_000).toISOString().slice(0, 10);
     expect(sc.seen[0]!.body).toMatchObject({ dimensions: ['query', 'page'], startRow: 0, rowLimit: 25_000, endDate: yesterday });
     expect(sc.seen[0]!.body.startDate < yesterday).toBe(true);
@@ -123,9 +133,10 @@ describe('Search Console client', () => {
     expect((core.db.prepare('SELECT COUNT(*) AS n FROM growth_ranks').get() as { n: number }).n).toBe(25_010);
   });
 
-  it('401 names re-authorizing, 403 an unverified site, no token names the secret; nothing is written', async () => {
+  it('401 names re-authorizing, 403 an unverified site, 404 a property not found, an unreachable address the setting, no token the secret; nothing is written', async () => {
     sc = await fakeSearchConsole(() => ROWS);
-    let core = await rig('an-expired-token');
+    // The older base form of the address (…/webmasters/v3) reaches the same endpoint.
+    let core = await rig('an-expired-token', SITE, sc.legacyUrl);
     const e401 = await core.call('seo.searchConsole.sync', {}).then(
       () => null,
       (e: unknown) => e as { code: string; message: string },
@@ -143,6 +154,28 @@ describe('Search Console client', () => {
     );
     expect(e403?.message).toMatch(/access to the site https:\/\/not-mine\.example\/ \(403.*not verified/);
     expect(sc.seen.at(-1)!.path).toBe(`/webmasters/v3/sites/${encodeURIComponent('https://not-mine.example/')}/searchAnalytics/query`);
+    await t!.cleanup();
+
+    core = await rig(TOKEN, 'sc-domain:missing.example');
+    const e404 = await core.call('seo.searchConsole.sync', {}).then(
+      () => null,
+      (e: unknown) => e as { message: string },
+    );
+    expect(e404?.message).toMatch(/has no site sc-domain:missing\.example \(404: Requested entity was not found\.\): set growth\.seo searchConsoleSite/);
+    expect((core.db.prepare('SELECT COUNT(*) AS n FROM growth_ranks').get() as { n: number }).n).toBe(0);
+    await t!.cleanup();
+
+    // Nothing listening at the address: the connection is named, with the setting to check.
+    const gone = createServer();
+    await new Promise<void>((r) => gone.listen(0, '127.0.0.1', r));
+    const goneUrl = `http://127.0.0.1:${(gone.address() as AddressInfo).port}/`;
+    await new Promise<void>((r) => gone.close(() => r()));
+    core = await rig(TOKEN, SITE, goneUrl);
+    const down = await core.call('seo.searchConsole.sync', {}).then(
+      () => null,
+      (e: unknown) => e as { message: string },
+    );
+    expect(down?.message).toMatch(new RegExp(`^Could not reach Search Console at ${goneUrl.replace(/\/$/, '').replace(/[.:/]/g, '\\$&')}: .*Check the connection \\(or the setting growth\\.seo searchConsoleUrl\\)\\.`));
     await t!.cleanup();
 
     core = await rig(null);

@@ -256,6 +256,8 @@ export function growthHandlers(core: Core): HandlerMap<keyof typeof growthOps> {
       const cur = idea(core.db, id);
       if (!cur) throw new ApiError('not_found', `No calendar entry ${id}.`);
       if (cur.status === 'produced' || cur.status === 'dropped') throw new ApiError('conflict', `"${cur.title}" is already ${cur.status}; only ideas, briefs and scheduled entries move.`);
+      const today = new Date(core.now()).toISOString().slice(0, 10);
+      if (day < today) throw new ApiError('invalid_input', `${day} is in the past: move "${cur.title}" to today (${today}) or a later day.`, [{ path: 'day', message: 'in the past' }]);
       const ch = channel ?? cur.channel;
       const channels = contentSettings(core).channels;
       if (!channels.includes(ch)) throw new ApiError('invalid_input', `"${ch}" is not a channel of the calendar (${channels.join(', ')}).`, [{ path: 'channel', message: 'unknown channel' }]);

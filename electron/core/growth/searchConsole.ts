@@ -1,11 +1,12 @@
 /**
  * The Search Console client (docs/growth.md): searchanalytics.query of the Search Console API
- * (POST {base}/sites/{site}/searchAnalytics/query with an OAuth bearer token, dimensions query
- * and page, 25,000 rows a page, paged by startRow). The token is the secret
- * SEARCH_CONSOLE_TOKEN (keychain), never a setting; the base URL is the setting
- * growth.seo searchConsoleUrl (tests point it at a local server). Its rows feed the rank
- * snapshots exactly as a Search Console CSV export does (importRanks): per query the best
- * position among its pages, with that page, the clicks and the impressions.
+ * through Google's official client (@googleapis/searchconsole, the per-API package of
+ * googleapis), with an OAuth2 client holding the access token, dimensions query and page,
+ * 25,000 rows a page, paged by startRow. The token is the secret SEARCH_CONSOLE_TOKEN
+ * (keychain), never a setting; the API's root address is the setting growth.seo
+ * searchConsoleUrl (tests point it at a local server). Its rows feed the rank snapshots
+ * exactly as a Search Console CSV export does (importRanks): per query the best position
+ * among its pages, with that page, the clicks and the impressions.
  */
 import { SEARCH_CONSOLE_TOKEN_SECRET } from '../../../shared/contract/growth';
 import type { Sqlite } from '../db/open';
@@ -43,32 +44,56 @@ function fixOf(status: number, site: string, detail: string): string {
   return `Search Console answered ${status}${detail ? `: ${detail}` : ''}.`;
 }
 
-/** Every row of searchanalytics.query for the days, paged (at most `maxRows`). */
+/**
+ * The client's root address from the setting: the API's root (https://searchconsole.googleapis.com/,
+ * the client's default); an address ending in the older /webmasters/v3 base is accepted too (the
+ * client adds that path itself).
+ */
+export function searchConsoleRoot(url: string): string {
+  return url.replace(/\/+$/, '').replace(/\/webmasters\/v3$/, '') + '/';
+}
+
+/** What a failed call of the client (a GaxiosError) carries, whatever its shape. */
+interface ClientFailure {
+  message?: string;
+  code?: string | number;
+  status?: number;
+  response?: { status?: number; data?: unknown };
+}
+
+function detailOf(data: unknown): string {
+  if (data && typeof data === 'object' && 'error' in data) {
+    const err = (data as { error?: unknown }).error;
+    if (err && typeof err === 'object' && typeof (err as { message?: unknown }).message === 'string') return (err as { message: string }).message;
+    if (typeof err === 'string') return err;
+  }
+  return '';
+}
+
+/** Every row of searchanalytics.query for the days, paged (at most `maxRows`), through the official client. */
 export async function querySearchAnalytics(o: { baseUrl: string; site: string; token: string; startDate: string; endDate: string; maxRows?: number; signal?: AbortSignal }): Promise<SearchConsoleRow[]> {
-  const url = `${o.baseUrl.replace(/\/+$/, '')}/sites/${encodeURIComponent(o.site)}/searchAnalytics/query`;
+  // Loaded on first use: the client and its auth library are large and most runs never sync.
+  const { searchconsole, auth } = await import('@googleapis/searchconsole');
+  const oauth = new auth.OAuth2();
+  oauth.setCredentials({ access_token: o.token });
+  const rootUrl = searchConsoleRoot(o.baseUrl);
+  const client = searchconsole({ version: 'v1', auth: oauth, rootUrl });
   const max = o.maxRows ?? 200_000;
   const out: SearchConsoleRow[] = [];
   for (let startRow = 0; startRow < max; startRow += PAGE) {
-    let res: Response;
+    let rows: { keys?: string[] | null; clicks?: number | null; impressions?: number | null; ctr?: number | null; position?: number | null }[];
     try {
-      res = await fetch(url, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${o.token}`, 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify({ startDate: o.startDate, endDate: o.endDate, dimensions: ['query', 'page'], type: 'web', rowLimit: Math.min(PAGE, max - startRow), startRow }),
-        signal: o.signal ?? AbortSignal.timeout(60_000),
-      });
+      const res = await client.searchanalytics.query(
+        { siteUrl: o.site, requestBody: { startDate: o.startDate, endDate: o.endDate, dimensions: ['query', 'page'], type: 'web', rowLimit: Math.min(PAGE, max - startRow), startRow } },
+        { signal: o.signal ?? AbortSignal.timeout(60_000), retry: false },
+      );
+      rows = res.data.rows ?? [];
     } catch (e) {
-      throw new SearchConsoleError(`Could not reach Search Console at ${new URL(url).origin}: ${(e as Error).message}. Check the connection (or the setting growth.seo searchConsoleUrl).`, null);
+      const f = e as ClientFailure;
+      const status = f.response?.status ?? (typeof f.status === 'number' ? f.status : undefined);
+      if (status) throw new SearchConsoleError(fixOf(status, o.site, detailOf(f.response?.data)), status);
+      throw new SearchConsoleError(`Could not reach Search Console at ${new URL(rootUrl).origin}: ${f.message ?? String(e)}. Check the connection (or the setting growth.seo searchConsoleUrl).`, null);
     }
-    const text = await res.text();
-    let body: { rows?: { keys?: string[]; clicks?: number; impressions?: number; ctr?: number; position?: number }[]; error?: { message?: string } } = {};
-    try {
-      body = text ? (JSON.parse(text) as typeof body) : {};
-    } catch {
-      if (res.ok) throw new SearchConsoleError(`Search Console answered with something that is not JSON (${text.slice(0, 80)}).`, res.status);
-    }
-    if (!res.ok) throw new SearchConsoleError(fixOf(res.status, o.site, body.error?.message ?? ''), res.status);
-    const rows = body.rows ?? [];
     for (const r of rows) {
       const [query, page] = r.keys ?? [];
       if (!query || typeof r.position !== 'number') continue;

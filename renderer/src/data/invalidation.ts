@@ -34,7 +34,7 @@ export const INVALIDATES: { [E in EventName]?: Rule<E> } = {
   'finance.changed': ['finance.pnl', 'finance.sources.list', 'finance.transactions.list', 'finance.categories.list', 'finance.rules.list'],
   // Income from billing (charges, refunds) is in the P&L.
   'billing.changed': ['finance.pnl'],
-  'growth.changed': (p) => growthOps(p.kind),
+  'growth.changed': (p) => [...growthOps(p.kind), ...(p.engine && !CONTROL_KINDS.has(p.kind) ? (ENGINE_DATA[p.engine] ?? []) : [])],
   'products.changed': ['products.list', 'products.get', 'products.grants.list'],
   'playbooks.changed': ['playbooks.list', 'playbooks.get'],
   'playbooks.run.updated': ['playbooks.runs', 'playbooks.run', 'playbooks.list'],
@@ -45,6 +45,17 @@ export const INVALIDATES: { [E in EventName]?: Rule<E> } = {
   'workspace.committed': ['workspace.history', 'workspace.log', 'playbooks.run'],
   // A file saved outside playbooks is recorded on the next workspace read.
   'docs.changed': ['docs.list', 'workspace.history', 'workspace.log'],
+};
+
+/** growth.changed kinds about the engines' control (phases, plans), not about their data. */
+const CONTROL_KINDS = new Set(['phase', 'run', 'start', 'stop', 'priorities', 'plan']);
+
+/** What each growth engine's own steps change (a growth.changed of its data makes them out of date). */
+const ENGINE_DATA: Record<string, readonly OpName[]> = {
+  seo: ['seo.quickWins', 'seo.opportunities', 'seo.rankChanges', 'seo.health', 'seo.pages'],
+  content: ['content.sources.list', 'content.trending', 'content.ideas', 'content.calendar'],
+  links: ['links.opportunities', 'links.outreachQueue', 'links.roi'],
+  campaigns: ['campaigns.list', 'campaigns.patterns', 'campaigns.portfolio', 'campaigns.roi'],
 };
 
 /** The Growth page's answers a growth.changed of this kind makes out of date. */

@@ -3,16 +3,21 @@
  * (live), start / stop / run, priorities; the budget and the health view; the current plan
  * with its items; the learnings with their evidence; imports of keyword, rank, trend,
  * backlink and campaign exports (with the mapping dialog when columns are unknown); the SEO
- * quick wins. Data from the query cache, refetched on `growth.changed` (data/invalidation.ts).
+ * quick wins. Tabs (the address' `tab`): the content engine (sources, trends, the content
+ * calendar with drag-and-drop rescheduling), link building, campaigns. Data from the query
+ * cache, refetched on `growth.changed` (data/invalidation.ts).
  */
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { ENGINE_LABELS, ENGINES, type Engine, type OpOutput } from '../../../../shared/api';
 import { call } from '../../api/client';
 import { toApiError } from '../../api/errors';
 import { hashWith } from '../../api/nav';
 import { DataTable, type Column } from '../../components/DataTable';
+import { useHashQuery } from '../../components/hashQuery';
 import { Card, PageHeader, QueryView, formatTime } from '../../components/ui';
 import { invalidate, useQuery } from '../../data/query';
+import { ContentPanel } from './Content';
+import { CampaignsPanel, LinksPanel } from './Engines';
 import { ImportCard } from './Import';
 import './growth.css';
 
@@ -54,7 +59,56 @@ function PhaseFigures({ figures }: { figures: Record<string, unknown> }) {
   );
 }
 
+const TABS = [
+  { id: 'engines', label: 'Engines' },
+  { id: 'content', label: 'Content calendar' },
+  { id: 'links', label: 'Link building' },
+  { id: 'campaigns', label: 'Campaigns' },
+] as const;
+type Tab = (typeof TABS)[number]['id'];
+
 export function Growth() {
+  const [query, setQuery] = useHashQuery('growth');
+  const tab: Tab = TABS.some((t) => t.id === query.tab) ? (query.tab as Tab) : 'engines';
+  const open = (t: Tab) => setQuery({ tab: t === 'engines' ? null : t });
+  const panel = (t: Tab, body: ReactNode) =>
+    tab === t ? (
+      <div role="tabpanel" id={`growth-panel-${t}`} aria-labelledby={`growth-tab-${t}`}>
+        {body}
+      </div>
+    ) : null;
+  return (
+    <>
+      <PageHeader title="Growth" intro="Four engines that analyze, plan, execute and learn: SEO, trend content, link building and campaigns. Each cycle plans with what the earlier ones learned." />
+      <div
+        className="growth-tabs"
+        role="tablist"
+        aria-label="Growth views"
+        onKeyDown={(e) => {
+          const i = TABS.findIndex((t) => t.id === tab);
+          const to = e.key === 'ArrowRight' ? i + 1 : e.key === 'ArrowLeft' ? i - 1 : e.key === 'Home' ? 0 : e.key === 'End' ? TABS.length - 1 : null;
+          if (to === null) return;
+          e.preventDefault();
+          const next = TABS[(to + TABS.length) % TABS.length]!.id;
+          open(next);
+          document.getElementById(`growth-tab-${next}`)?.focus();
+        }}
+      >
+        {TABS.map((t) => (
+          <button key={t.id} type="button" role="tab" id={`growth-tab-${t.id}`} aria-selected={tab === t.id} aria-controls={`growth-panel-${t.id}`} tabIndex={tab === t.id ? 0 : -1} className="growth-tab" onClick={() => open(t.id)}>
+            {t.label}
+          </button>
+        ))}
+      </div>
+      {panel('engines', <EnginesPanel />)}
+      {panel('content', <ContentPanel />)}
+      {panel('links', <LinksPanel />)}
+      {panel('campaigns', <CampaignsPanel />)}
+    </>
+  );
+}
+
+function EnginesPanel() {
   const status = useQuery('growth.status', {});
   const [problem, setProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
@@ -76,20 +130,14 @@ export function Growth() {
 
   return (
     <>
-      <PageHeader
-        title="Growth"
-        intro="Four engines that analyze, plan, execute and learn: SEO, trend content, link building and campaigns. Each cycle plans with what the earlier ones learned."
-        actions={
-          <>
-            <button type="button" className="btn btn-primary" disabled={busy !== null} onClick={() => act('start-all', () => call('growth.start', { run: true }))}>
-              Start all
-            </button>
-            <button type="button" className="btn" disabled={busy !== null || !anyOn} onClick={() => act('stop-all', () => call('growth.stop', {}))}>
-              Stop all
-            </button>
-          </>
-        }
-      />
+      <div className="row-actions growth-all">
+        <button type="button" className="btn btn-primary" disabled={busy !== null} onClick={() => act('start-all', () => call('growth.start', { run: true }))}>
+          Start all
+        </button>
+        <button type="button" className="btn" disabled={busy !== null || !anyOn} onClick={() => act('stop-all', () => call('growth.stop', {}))}>
+          Stop all
+        </button>
+      </div>
       <div className="stack">
         {problem ? (
           <p className="field-error" role="alert">
