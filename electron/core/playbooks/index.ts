@@ -8,7 +8,7 @@ import { ApiError, playbooksOps, type OpOutput, type PlaybookDefinition, type Pl
 import type { HandlerMap } from '../api/types';
 import type { Core } from '../core';
 import { defineDomain } from '../domain';
-import { applyScoring, previewScoring } from './apply';
+import { applyCampaigns, applyScoring, applySequence, previewCampaigns, previewScoring, previewSequence } from './apply';
 import { GTM_PLAYBOOK } from './builtin';
 import { compilePlaybook, modeWorkflowId } from './compile';
 import { configSchema, estimate, modePlans, parsePlaybookText, planSteps, playbookJsonSchema, toYaml, validatePlaybookText } from './format';
@@ -327,8 +327,8 @@ export function playbooksHandlers(core: Core): HandlerMap<keyof typeof playbooks
       if (!p?.branch) throw new ApiError('not_found', `phaseId: phase "${phaseId}" of run ${runId} has no branch (it did not start)`, [{ path: 'phaseId', message: 'not started' }]);
       return { branch: p.branch, files: await phaseDiff(core.dataDir, p.base_commit, p.branch) };
     },
-    'playbooks.apply.preview': () => previewScoring(core),
-    'playbooks.apply': ({ proposed }) => applyScoring(core, proposed),
+    'playbooks.apply.preview': ({ kind, runId }) => (kind === 'sequence' ? previewSequence(core, runId) : kind === 'campaigns' ? previewCampaigns(core, runId) : previewScoring(core)),
+    'playbooks.apply': (i) => (i.kind === 'sequence' ? applySequence(core, i) : i.kind === 'campaigns' ? applyCampaigns(core, i) : applyScoring(core, i.proposed)),
     'workspace.history': async ({ path, ref, limit }) => {
       await syncMain(core.dataDir, core.now());
       return { path, commits: await fileHistory(core.dataDir, path, ref ?? MAIN, limit) };
