@@ -7,7 +7,7 @@
  * the push events the UI invalidates its queries on.
  */
 import { z } from 'zod';
-import { Empty, op } from './base';
+import { Empty, eventType, op } from './base';
 import { ScoringConfig } from './crm';
 import { SequenceDef } from './sales';
 
@@ -575,4 +575,12 @@ export const playbooksEvents = {
   'playbooks.gate.updated': z.object({ runId: z.string(), phaseId: z.string(), status: PlaybookGateStatus, approvalId: z.string().nullable() }),
   'playbooks.conflict.updated': z.object({ runId: z.string(), conflictId: z.string(), status: z.enum(['open', 'decided']) }),
   'workspace.committed': z.object({ commit: z.string(), branch: z.string(), paths: z.array(z.string()) }),
+} as const;
+
+/** Engine events of the playbooks domain (what waiting steps wake on). */
+export const playbooksEventTypes = {
+  'playbooks.budget': eventType(
+    "A playbook was imported again (a role's budgetUsd may be higher): playbook steps waiting for their role's budget check it again.",
+    z.object({ playbookId: z.string() }).passthrough(),
+  ),
 } as const;

@@ -118,6 +118,31 @@ export function setPhaseStatus(rc: RunCtx, phaseId: string, status: string, extr
   emitRun(rc);
 }
 
+// ---------------------------------------------------------------- a role's budget
+
+/** The engine event that wakes steps waiting for their role's budget (the playbook imported again). */
+export const PLAYBOOK_BUDGET_EVENT = 'playbooks.budget';
+
+/**
+ * Why a role's next step must wait (its spend in this run reached its
+ * budgetUsd), or null. The budget is the playbook's current one when it is
+ * still installed (import it again with a higher budgetUsd to go on), else
+ * the run's copy.
+ */
+export function roleBudgetWait(rc: RunCtx, roleId: string): string | null {
+  const row = rc.st.get(rc.run.playbook_id);
+  const current = row ? rc.st.definitionOf(row).roles.find((r) => r.id === roleId) : undefined;
+  const role = current ?? roleOf(rc.def, roleId);
+  if (role.budgetUsd === undefined) return null;
+  const mine = new Set(rc.def.phases.flatMap((p) => p.steps.filter((s) => s.role === roleId).map((s) => s.id)));
+  const spent = rc.st
+    .steps(rc.run.id)
+    .filter((s) => mine.has(s.step_id))
+    .reduce((a, s) => a + s.cost_usd, 0);
+  if (spent < role.budgetUsd) return null;
+  return `Role "${role.name}" reached its budget of $${role.budgetUsd} in this run ($${spent.toFixed(4)} spent): raise roles[].budgetUsd of the playbook "${rc.def.name}" and import it again; the run then goes on by itself.`;
+}
+
 // ---------------------------------------------------------------- begin
 
 /** Start a phase: main takes the work tree's changes, the phase branch starts at main. */
