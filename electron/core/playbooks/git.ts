@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { structuredPatch } from 'diff';
 import git from 'isomorphic-git';
 import { listDocs, workspaceDir } from '../ai/workspace';
+import { withMainLock } from './lock';
 
 export const MAIN = 'main';
 const AUTHOR = { name: 'Baton', email: 'playbooks@baton.local' };
@@ -129,28 +130,28 @@ export async function readFileAt(r: Repo, ref: string, path: string): Promise<st
 export async function syncMain(dataDir: string, at: number): Promise<string> {
   const r = repoOf(dataDir);
   mkdirSync(r.dir, { recursive: true });
-  if (!existsSync(join(r.gitdir, 'HEAD'))) await git.init({ ...g(r), defaultBranch: MAIN });
-  const head = await resolve(r, MAIN);
-  const files = await flatTree(r, head);
-  const next = new Map(files);
-  let changed = false;
-  for (const d of listDocs(dataDir)) {
-    const content = readFileSync(join(r.dir, ...d.path.split('/')));
-    const { oid } = await git.hashBlob({ object: content });
-    if (files.get(d.path) !== oid) {
-      next.set(d.path, await git.writeBlob({ ...g(r), blob: content }));
-      changed = true;
+  return withMainLock(r.gitdir, 'commit the files changed outside playbooks', async () => {
+    if (!existsSync(join(r.gitdir, 'HEAD'))) await git.init({ ...g(r), defaultBranch: MAIN });
+    const head = await resolve(r, MAIN);
+    const files = await flatTree(r, head);
+    const next = new Map(files);
+    let changed = false;
+    for (const d of listDocs(dataDir)) {
+      const content = readFileSync(join(r.dir, ...d.path.split('/')));
+      const { oid } = await git.hashBlob({ object: content });
+      if (files.get(d.path) !== oid) {
+        next.set(d.path, await git.writeBlob({ ...g(r), blob: content }));
+        changed = true;
+      }
     }
-  }
-  // A file of main missing from the work tree is not recorded as deleted: it may be one another run's merge has
-  // committed and not yet written out; losing it would be worse than keeping a file deleted by hand.
-  if (head && !changed) return head;
-  const tree = await writeFlatTree(r, next);
-  const oid = await writeCommit(r, tree, head ? [head] : [], head ? '[baton] docs: changes made outside playbooks' : '[baton] workspace: first snapshot', at);
-  // Main moved meanwhile (a merge of another run): take the work tree again on top of it.
-  if ((await resolve(r, MAIN)) !== head) return syncMain(dataDir, at);
-  await setRef(r, MAIN, oid);
-  return oid;
+    // A file of main missing from the work tree is not recorded as deleted: a file deleted by hand stays in main
+    // rather than risking the loss of one a merge wrote.
+    if (head && !changed) return head;
+    const tree = await writeFlatTree(r, next);
+    const oid = await writeCommit(r, tree, head ? [head] : [], head ? '[baton] docs: changes made outside playbooks' : '[baton] workspace: first snapshot', at);
+    await setRef(r, MAIN, oid);
+    return oid;
+  });
 }
 
 /** Create (or reset) a branch at a commit. */
@@ -185,8 +186,16 @@ export interface MergeConflict {
 export async function mergeBranch(
   dataDir: string,
   opts: { target: string; source: string; base: string; message: string; at: number; resolved?: Record<string, string>; theirsWins?: (path: string) => boolean },
-): Promise<{ oid: string; conflicts: [] } | { oid: null; conflicts: MergeConflict[] }> {
+): Promise<MergeResult> {
   const r = repoOf(dataDir);
+  // Main is written by several threads and processes: under its lock. A phase branch has one writer at a time.
+  if (opts.target === MAIN) return withMainLock(r.gitdir, `merge ${opts.source}`, () => mergeLocked(r, opts));
+  return mergeLocked(r, opts);
+}
+
+type MergeResult = { oid: string; conflicts: [] } | { oid: null; conflicts: MergeConflict[] };
+
+async function mergeLocked(r: Repo, opts: { target: string; source: string; base: string; message: string; at: number; resolved?: Record<string, string>; theirsWins?: (path: string) => boolean }): Promise<MergeResult> {
   const [t, s] = [await resolve(r, opts.target), await resolve(r, opts.source)];
   if (!t || !s) throw new Error(`cannot merge ${opts.source} into ${opts.target}: a branch is missing`);
   if (t === s) return { oid: t, conflicts: [] };
@@ -216,10 +225,25 @@ export async function mergeBranch(
   }
   if (conflicts.length) return { oid: null, conflicts };
   const oid = await writeCommit(r, await writeFlatTree(r, out), [t, s], opts.message, opts.at);
-  // Another run may have moved the target meanwhile (two runs merging into main): merge again on top of it.
-  if ((await resolve(r, opts.target)) !== t) return mergeBranch(dataDir, opts);
   await setRef(r, opts.target, oid);
   return { oid, conflicts: [] };
+}
+
+/**
+ * Merge a branch into main under the main lock, with the work tree first
+ * committed (syncMain) and the merged files written into it before the lock
+ * is released: no other thread or process sees main ahead of the work tree.
+ */
+export async function mergeIntoMain(
+  dataDir: string,
+  opts: { source: string; base: string; message: string; at: number; resolved?: Record<string, string> },
+): Promise<{ m: MergeResult; changed: string[] }> {
+  const r = repoOf(dataDir);
+  return withMainLock(r.gitdir, `merge ${opts.source}`, async () => {
+    const before = await syncMain(dataDir, opts.at);
+    const m = await mergeBranch(dataDir, { ...opts, target: MAIN });
+    return { m, changed: m.oid ? await checkout(dataDir, before, m.oid) : [] };
+  });
 }
 
 /** Write the files that differ between two commits of main into the work tree (atomically per file). */

@@ -12,7 +12,7 @@ import type { AiEnv } from '../ai/env';
 import { runPrepared, type PreparedRequest } from '../ai/generate';
 import { dataBlock } from '../ai/prompt';
 import type { ThreadEnv } from '../env';
-import { branchAt, checkout, commitFiles, MAIN, mergeBranch, readFileAt, repoOf, resolve, syncMain, treeDiff } from './git';
+import { branchAt, commitFiles, MAIN, mergeBranch, mergeIntoMain, readFileAt, repoOf, resolve, syncMain, treeDiff } from './git';
 import { PLAYBOOKS_STORE, type PlaybooksStore, type RunRow, type StepRow } from './store';
 import git from 'isomorphic-git';
 import * as fs from 'node:fs';
@@ -533,13 +533,19 @@ export async function mergePhase(rc: RunCtx, ai: AiEnv | null, phaseId: string, 
   if (pr.merge_commit) return pr.merge_commit;
   const phase = phaseOf(rc.def, phaseId);
   const dataDir = rc.env.dataDir;
-  const before = await syncMain(dataDir, rc.env.now());
   const msg = `[baton] merge: phase ${phase.name} of ${rc.def.name} (run ${rc.run.id})`;
-  let m = await mergeBranch(dataDir, { target: MAIN, source: pr.branch!, base: pr.base_commit!, message: msg, at: rc.env.now() });
-  if (m.oid === null) {
+  // The merge and the work tree's update run under the main branch's lock; the Coordinator decides conflicts
+  // outside it (a model call), then the merge is tried again with the decisions.
+  const resolved: Record<string, string> = {};
+  let merged: Awaited<ReturnType<typeof mergeIntoMain>> | null = null;
+  for (let round = 0; round < 3; round++) {
+    const r = await mergeIntoMain(dataDir, { source: pr.branch!, base: pr.base_commit!, message: msg, at: rc.env.now(), resolved });
+    if (r.m.oid !== null) {
+      merged = r;
+      break;
+    }
     if (!ai) throw new Error('merge conflict without a Coordinator');
-    const resolved: Record<string, string> = {};
-    for (const c of m.conflicts) {
+    for (const c of r.m.conflicts) {
       const id = `${rc.run.id}-merge-${phaseId}-${c.path.replace(/[^A-Za-z0-9]+/g, '-')}`;
       const positions = [
         { role: 'workspace', position: `keep ${c.path} as it is on main (changed since the phase began)` },
@@ -553,10 +559,10 @@ export async function mergePhase(rc: RunCtx, ai: AiEnv | null, phaseId: string, 
       rc.st.decide(id, { choice: d.choice, rationale: d.rationale, path, decidedBy: rc.def.coordinator, decidedAt: iso(rc.env) }, []);
       rc.env.emit('playbooks.conflict.updated', { runId: rc.run.id, conflictId: id, status: 'decided' });
     }
-    m = await mergeBranch(dataDir, { target: MAIN, source: pr.branch!, base: pr.base_commit!, message: msg, at: rc.env.now(), resolved });
-    if (m.oid === null) throw new Error(`the merge of phase ${phaseId} still conflicts`);
   }
-  const changed = await checkout(dataDir, before, m.oid);
+  if (!merged || merged.m.oid === null) throw new Error(`the merge of phase ${phaseId} still conflicts after the Coordinator's decisions (main keeps changing the same files)`);
+  const m = merged.m;
+  const changed = merged.changed;
   rc.st.setPhase(rc.run.id, phaseId, { merge_commit: m.oid, finished_at: iso(rc.env) });
   setPhaseStatus(rc, phaseId, 'merged');
   rc.env.emit('workspace.committed', { commit: m.oid, branch: MAIN, paths: changed });
