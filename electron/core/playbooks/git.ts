@@ -7,12 +7,15 @@
  * changed on both sides differently is a conflict, never an overwrite.
  */
 import * as fs from 'node:fs';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { structuredPatch } from 'diff';
 import git from 'isomorphic-git';
 import { listDocs, workspaceDir } from '../ai/workspace';
 import { withMainLock } from './lock';
+import { flushObjects, hashObject, parseCommit, parseTree, readBranchRef, readObject, serializeCommit, serializeTree, writeBranchRef, writeObject, type CommitObject } from './objects';
 
 export const MAIN = 'main';
 const AUTHOR = { name: 'Baton', email: 'playbooks@baton.local' };
@@ -37,6 +40,8 @@ const trees = new Map<string, Map<string, string>>();
 const g = (r: Repo) => ({ fs, dir: r.dir, gitdir: r.gitdir, cache: r.cache });
 
 export async function resolve(r: Repo, ref: string): Promise<string | null> {
+  const loose = readBranchRef(r.gitdir, ref);
+  if (loose || !existsSync(join(r.gitdir, 'packed-refs'))) return loose;
   try {
     return await git.resolveRef({ ...g(r), ref });
   } catch {
@@ -52,13 +57,14 @@ export async function flatTree(r: Repo, commit: string | null): Promise<Map<stri
   const hit = trees.get(key);
   if (hit) return new Map(hit);
   const walk = async (oid: string, prefix: string) => {
-    const { tree } = await git.readTree({ ...g(r), oid });
+    const loose = readObject(r.gitdir, oid);
+    const tree = loose ? parseTree(loose.content) : (await git.readTree({ ...g(r), oid })).tree;
     for (const e of tree) {
       if (e.type === 'tree') await walk(e.oid, `${prefix}${e.path}/`);
       else if (e.type === 'blob') out.set(`${prefix}${e.path}`, e.oid);
     }
   };
-  const c = await git.readCommit({ ...g(r), oid: commit });
+  const c = await readCommit(r, commit);
   await walk(c.commit.tree, '');
   if (trees.size > 2000) trees.clear();
   trees.set(key, new Map(out));
@@ -91,7 +97,7 @@ async function writeFlatTree(r: Repo, files: Map<string, string>): Promise<strin
     const sig = `${r.gitdir}:${tree.map((e) => `${e.mode} ${e.path} ${e.oid}`).sort().join('|')}`;
     const known = written.get(sig);
     if (known) return known;
-    const oid = await git.writeTree({ ...g(r), tree });
+    const oid = writeObject(r.gitdir, 'tree', serializeTree(tree));
     if (written.size > 5000) written.clear();
     written.set(sig, oid);
     return oid;
@@ -101,16 +107,34 @@ async function writeFlatTree(r: Repo, files: Map<string, string>): Promise<strin
 
 async function writeCommit(r: Repo, tree: string, parents: string[], message: string, at: number): Promise<string> {
   const who = { ...AUTHOR, timestamp: Math.floor(at / 1000), timezoneOffset: 0 };
-  return git.writeCommit({ ...g(r), commit: { message: message.endsWith('\n') ? message : `${message}\n`, tree, parent: parents, author: who, committer: who } });
+  const oid = writeObject(r.gitdir, 'commit', serializeCommit({ message: message.endsWith('\n') ? message : `${message}\n`, tree, parent: parents, author: who, committer: who }));
+  // Every object of the commit is on disk before anyone can reach it through a ref.
+  await flushObjects(r.gitdir);
+  return oid;
 }
 
+/** A commit, from its loose object (else through isomorphic-git: a packed one). */
+export async function readCommit(r: Repo, oid: string): Promise<{ oid: string; commit: CommitObject }> {
+  const loose = readObject(r.gitdir, oid);
+  if (loose) return { oid, commit: parseCommit(loose.content) };
+  const c = await git.readCommit({ ...g(r), oid });
+  return { oid: c.oid, commit: c.commit };
+}
+
+async function readBlobBytes(r: Repo, oid: string): Promise<Buffer> {
+  const loose = readObject(r.gitdir, oid);
+  if (loose) return loose.content;
+  return Buffer.from((await git.readBlob({ ...g(r), oid })).blob);
+}
+
+const writeBlob = (r: Repo, content: Buffer) => writeObject(r.gitdir, 'blob', content);
+
 async function setRef(r: Repo, branch: string, oid: string): Promise<void> {
-  await git.writeRef({ ...g(r), ref: `refs/heads/${branch}`, value: oid, force: true });
+  writeBranchRef(r.gitdir, branch, oid);
 }
 
 export async function readBlobText(r: Repo, oid: string): Promise<string> {
-  const { blob } = await git.readBlob({ ...g(r), oid });
-  return Buffer.from(blob).toString('utf8');
+  return (await readBlobBytes(r, oid)).toString('utf8');
 }
 
 /** The text of a file on a ref (null when absent). */
@@ -138,9 +162,9 @@ export async function syncMain(dataDir: string, at: number): Promise<string> {
     let changed = false;
     for (const d of listDocs(dataDir)) {
       const content = readFileSync(join(r.dir, ...d.path.split('/')));
-      const { oid } = await git.hashBlob({ object: content });
+      const { oid } = hashObject('blob', content);
       if (files.get(d.path) !== oid) {
-        next.set(d.path, await git.writeBlob({ ...g(r), blob: content }));
+        next.set(d.path, writeBlob(r, content));
         changed = true;
       }
     }
@@ -165,7 +189,7 @@ export async function commitFiles(dataDir: string, branch: string, files: Record
   const head = await resolve(r, branch);
   if (!head) throw new Error(`the workspace branch ${branch} does not exist`);
   const tree = await flatTree(r, head);
-  for (const [path, text] of Object.entries(files)) tree.set(path, await git.writeBlob({ ...g(r), blob: Buffer.from(text, 'utf8') }));
+  for (const [path, text] of Object.entries(files)) tree.set(path, writeBlob(r, Buffer.from(text, 'utf8')));
   const oid = await writeCommit(r, await writeFlatTree(r, tree), [head], message, at);
   await setRef(r, branch, oid);
   return oid;
@@ -218,7 +242,7 @@ async function mergeLocked(r: Repo, opts: { target: string; source: string; base
     }
     const fix = opts.resolved?.[p];
     if (fix !== undefined) {
-      out.set(p, await git.writeBlob({ ...g(r), blob: Buffer.from(fix, 'utf8') }));
+      out.set(p, writeBlob(r, Buffer.from(fix, 'utf8')));
       continue;
     }
     conflicts.push({ path: p, ours: o ? await readBlobText(r, o) : '', theirs: th ? await readBlobText(r, th) : '' });
@@ -246,21 +270,21 @@ export async function mergeIntoMain(
   });
 }
 
-/** Write the files that differ between two commits of main into the work tree (atomically per file). */
+/** Write the files that differ between two commits of main into the work tree (atomically per file, side by side). */
 export async function checkout(dataDir: string, from: string | null, to: string): Promise<string[]> {
   const r = repoOf(dataDir);
   const [a, b] = [await flatTree(r, from), await flatTree(r, to)];
-  const changed: string[] = [];
-  for (const [p, oid] of b) {
-    if (a.get(p) === oid) continue;
+  const changed = [...b].filter(([p, oid]) => a.get(p) !== oid);
+  const write = async ([p, oid]: [string, string]) => {
     const abs = join(r.dir, ...p.split('/'));
-    mkdirSync(dirname(abs), { recursive: true });
-    const tmp = `${abs}.tmp-${process.pid}-${Date.now()}`;
-    writeFileSync(tmp, (await git.readBlob({ ...g(r), oid })).blob);
-    renameSync(tmp, abs);
-    changed.push(p);
-  }
-  return changed;
+    await mkdir(dirname(abs), { recursive: true });
+    const tmp = `${abs}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    await writeFile(tmp, await readBlobBytes(r, oid));
+    await rename(tmp, abs);
+  };
+  // At most 16 files at once (libuv's threads are shared with the rest of the process).
+  for (let i = 0; i < changed.length; i += 16) await Promise.all(changed.slice(i, i + 16).map(write));
+  return changed.map(([p]) => p);
 }
 
 export interface CommitInfo {
@@ -273,7 +297,7 @@ export interface CommitInfo {
   parents: string[];
 }
 
-function info(c: Awaited<ReturnType<typeof git.readCommit>>): CommitInfo {
+function info(c: { oid: string; commit: CommitObject }): CommitInfo {
   const m = /^\[([a-z0-9-]+)\] ([a-z0-9-]+):/.exec(c.commit.message);
   return {
     oid: c.oid,
@@ -287,17 +311,17 @@ function info(c: Awaited<ReturnType<typeof git.readCommit>>): CommitInfo {
 }
 
 /** Commits reachable from ref, newest first (every parent followed). */
-export async function walkLog(r: Repo, ref: string, limit: number): Promise<Awaited<ReturnType<typeof git.readCommit>>[]> {
+export async function walkLog(r: Repo, ref: string, limit: number): Promise<{ oid: string; commit: CommitObject }[]> {
   const head = await resolve(r, ref);
   if (!head) return [];
   const seen = new Set<string>();
   const queue = [head];
-  const out: Awaited<ReturnType<typeof git.readCommit>>[] = [];
+  const out: { oid: string; commit: CommitObject }[] = [];
   while (queue.length && out.length < 10_000) {
     const oid = queue.shift()!;
     if (seen.has(oid)) continue;
     seen.add(oid);
-    const c = await git.readCommit({ ...g(r), oid });
+    const c = await readCommit(r, oid);
     out.push(c);
     queue.push(...c.commit.parent);
   }
@@ -350,7 +374,7 @@ export function unifiedDiff(path: string, before: string, after: string): { diff
 export async function fileDiff(dataDir: string, path: string, commit: string, against?: string): Promise<{ base: string | null; diff: string; added: number; removed: number; commit: string }> {
   const r = repoOf(dataDir);
   const full = await git.expandOid({ ...g(r), oid: commit });
-  const c = await git.readCommit({ ...g(r), oid: full });
+  const c = await readCommit(r, full);
   const base = against ? await git.expandOid({ ...g(r), oid: against }) : (c.commit.parent[0] ?? null);
   const text = async (oid: string | null) => {
     const b = oid ? (await flatTree(r, oid)).get(path) : undefined;

@@ -5,6 +5,7 @@
  * waits, costs and approvals.
  */
 import { z } from 'zod';
+import { warmClaude } from '../ai/claude';
 import { aiSettings } from '../ai/env';
 import type { PreparedRequest } from '../ai/generate';
 import { runAi, suspended } from '../ai/node-support';
@@ -20,6 +21,8 @@ const phaseNode = defineNode({
   description: 'Begin a playbook phase: the workspace branch of the phase starts at main.',
   params: z.object({ phase: Id }).strict(),
   async run(ctx) {
+    // The phase's steps call Claude from this worker thread: the SDK loads meanwhile.
+    warmClaude();
     const rc = loadRun(ctx.env, runIdOf(ctx));
     const out = await beginPhase(rc, ctx.params.phase, ctx.run.id);
     return { output: out };
