@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import git from 'isomorphic-git';
 import * as fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { branchAt, commitFiles, MAIN, mergeIntoMain, repoOf, syncMain } from '../../electron/core/playbooks/git';
+import { branchAt, commitFiles, isAncestor, MAIN, mergeIntoMain, repoOf, syncMain } from '../../electron/core/playbooks/git';
 import { LOCK_FILE, withMainLock } from '../../electron/core/playbooks/lock';
 
 let dir: string | undefined;
@@ -83,6 +83,10 @@ describe('the main branch lock', () => {
     // The later merge's first parent is the earlier merge: neither overwrote the other.
     expect([top.commit.message, under.commit.message].sort()).toEqual(['[baton] merge: a\n', '[baton] merge: b\n']);
     expect(under.commit.parent[0]).toBe(base);
+    // Each phase's commit is now an ancestor of main (what resolve checks before merging a step branch again).
+    const phaseA = (await git.resolveRef({ fs, gitdir: r.gitdir, ref: 'phase-a' }))!;
+    expect(await isAncestor(r, phaseA, head)).toBe(true);
+    expect(await isAncestor(r, head, phaseA)).toBe(false);
     for (const b of ['a', 'b']) expect(readFileSync(join(dir, 'workspace', b, 'out.md'), 'utf8')).toBe(`# ${b}\n`);
     expect(existsSync(join(r.gitdir, LOCK_FILE))).toBe(false);
   });

@@ -287,6 +287,20 @@ export async function checkout(dataDir: string, from: string | null, to: string)
   return changed.map(([p]) => p);
 }
 
+/** Whether `ancestor` is reachable from `oid` (following every parent). */
+export async function isAncestor(r: Repo, ancestor: string, oid: string): Promise<boolean> {
+  const seen = new Set<string>();
+  const queue = [oid];
+  while (queue.length) {
+    const x = queue.pop()!;
+    if (x === ancestor) return true;
+    if (seen.has(x)) continue;
+    seen.add(x);
+    queue.push(...(await readCommit(r, x)).commit.parent);
+  }
+  return false;
+}
+
 export interface CommitInfo {
   oid: string;
   message: string;

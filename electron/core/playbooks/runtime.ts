@@ -12,10 +12,8 @@ import type { AiEnv } from '../ai/env';
 import { runPrepared, type PreparedRequest } from '../ai/generate';
 import { dataBlock } from '../ai/prompt';
 import type { ThreadEnv } from '../env';
-import { branchAt, commitFiles, MAIN, mergeBranch, mergeIntoMain, readFileAt, repoOf, resolve, syncMain, treeDiff } from './git';
+import { branchAt, commitFiles, isAncestor, MAIN, mergeBranch, mergeIntoMain, readFileAt, repoOf, resolve, syncMain, treeDiff } from './git';
 import { PLAYBOOKS_STORE, type PlaybooksStore, type RunRow, type StepRow } from './store';
-import git from 'isomorphic-git';
-import * as fs from 'node:fs';
 
 export const runBranch = (runId: string, phaseId: string) => `playbooks/${runId}/${phaseId}`;
 export const stepBranch = (runId: string, phaseId: string, stepId: string) => `playbooks/${runId}-steps/${phaseId}/${stepId}`;
@@ -339,7 +337,8 @@ export async function resolvePhase(rc: RunCtx, ai: AiEnv, phaseId: string, nodeI
       const head = await resolve(r, sb);
       const target = await resolve(r, branch);
       if (!head || !target) continue;
-      if (await git.isDescendent({ fs, gitdir: r.gitdir, dir: r.dir, oid: target, ancestor: head, depth: -1 }).catch(() => false)) continue;
+      // The step's commit is already in the phase branch (a resolve run again after a crash).
+      if (await isAncestor(r, head, target)) continue;
       const msg = `[baton] merge: ${s.id} into ${phaseId}`;
       // A role's status file is its latest state: the later step's wins; any other file changed twice is a conflict.
       const theirsWins = (p: string) => p.startsWith('status/');
