@@ -440,7 +440,7 @@ export const PlaybookCampaignItem = z
     offer: z.string().trim().min(1, 'give the offer').max(300),
     budget: z.number({ error: 'give the budget as a number' }).min(0, 'the budget is 0 or more').max(1_000_000_000),
     expectedRoi: z.number().min(-1).max(1000).nullable().default(null),
-    leads: z.number().int().min(0).nullable().default(null),
+    leads: z.number().int().min(0).max(1_000_000_000).nullable().default(null),
   })
   .strict();
 export type PlaybookCampaignItem = z.infer<typeof PlaybookCampaignItem>;
