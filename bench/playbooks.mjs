@@ -29,7 +29,9 @@ function cleanEnv(extra = {}) {
 
 function serve(bin, data, env) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, '--data', data, '--json', 'serve', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // BENCH_CPU_PROF=<dir>: a CPU profile of the server's main thread and of each worker thread (they inherit the flags).
+    const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
+    const child = spawn(process.execPath, [...prof, bin, '--data', data, '--json', 'serve', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stderr.on('data', (c) => (err += c));

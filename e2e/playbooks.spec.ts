@@ -7,7 +7,8 @@
  * playbook started in full mode from its page (a required field left empty is named first); the
  * run page following the phases live; the waiting gate's link to its approval in the inbox,
  * approved there; the run finishing; then an output's history on the Documents page and the diff
- * of a commit. Screenshots in e2e/screenshots/ (playbook-run-*, playbook-doc-history-*).
+ * of a commit; the campaign designs and the onboarding e-mails previewed and applied from the run
+ * page. Screenshots in e2e/screenshots/ (playbook-run-*, playbook-doc-history-*).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,7 +42,9 @@ function scriptTeam(claude: FakeAnthropic) {
       const title = /Your step: ([^\n.]+)\./.exec(req.body.messages[0]!.content as string)?.[1] ?? 'step';
       const schema = req.body.tools?.[0]?.input_schema as { properties: { files: { properties: Record<string, unknown> } } };
       const revision = req.body.messages.length > 1;
-      const files = Object.fromEntries(Object.keys(schema.properties.files.properties).map((k) => [k, `# ${k}\n\n${title}${revision ? ' (revised: budgets add up to 3000 EUR, scoring follows the decision)' : ''}.\n\n- Fit: company size, role\n- Engagement: visits, replies\n`]));
+      const files = Object.fromEntries(
+        Object.keys(schema.properties.files.properties).map((k) => [k, `# ${k}\n\n${title}${revision ? ' (revised: budgets add up to 3000 EUR, scoring follows the decision)' : ''}.\n\n- Fit: company size, role\n- Engagement: visits, replies\n${OUTPUTS_THAT_ACT[k] ?? ''}`]),
+      );
       const conflict = !revision && title === 'Design the campaigns';
       return {
         json: {
@@ -54,6 +57,12 @@ function scriptTeam(claude: FakeAnthropic) {
     return { text: 'ok' };
   });
 }
+
+/** The sections Baton turns into a sequence and a campaign plan (docs/playbooks.md, "Outputs that act"). */
+const OUTPUTS_THAT_ACT: Record<string, string> = {
+  onboarding: '\n## Email 1: Welcome\nDelay: 0 days\nSubject: Welcome aboard\nYour first invoice takes five minutes.\n\n## Email 2: Import your clients\nDelay: 2 days\nSubject: Import your clients in one go\nUse the CSV import.\n',
+  campaigns: '\n## Campaign: Designers on LinkedIn\nChannel: LinkedIn ads\nAudience: Freelance designers in France\nOffer: 30-day free trial\nBudget: 1,200 EUR\nLeads: 80\n',
+};
 
 const BAD = `id: bad-team
 name: Bad team
@@ -156,6 +165,24 @@ test('a playbook from the window: import refused naming the field, full run with
     await expect(page.locator('[data-testid="phase"][data-phase="execution"] [data-testid="gate"]')).toHaveAttribute('data-status', 'approved');
     await expect(page.getByTestId('run-status').first()).toHaveText('Finished');
     await shootSchemes(page, 'playbook-run-finished', true);
+
+    // Outputs that act: the campaign designs previewed as a plan, then added; the onboarding e-mails as a disabled sequence, once.
+    const campaigns = page.locator('[data-testid="apply"][data-kind="campaigns"]');
+    await campaigns.getByRole('button', { name: 'Preview the campaign plan' }).click();
+    await expect(campaigns.getByTestId('apply-campaign')).toHaveCount(1);
+    await expect(campaigns.getByTestId('apply-campaign')).toContainText('LinkedIn ads');
+    await campaigns.getByRole('button', { name: 'Add the plan' }).click();
+    await expect(campaigns.getByTestId('apply-result')).toContainText('with 1 items');
+    const onboarding = page.locator('[data-testid="apply"][data-kind="sequence"]');
+    await onboarding.getByRole('button', { name: 'Preview the onboarding sequence' }).click();
+    await expect(onboarding.getByTestId('apply-email')).toHaveCount(2);
+    await expect(onboarding.getByTestId('apply-email').nth(1)).toContainText('2 days later');
+    await onboarding.getByRole('button', { name: 'Create the sequence (disabled)' }).click();
+    await expect(onboarding.getByTestId('apply-result')).toContainText('disabled until you enable it');
+    await onboarding.getByRole('button', { name: 'Preview the onboarding sequence' }).click();
+    await expect(onboarding.getByTestId('apply-preview')).toContainText('applying again changes nothing');
+    await expect(onboarding.getByRole('button', { name: 'Create the sequence (disabled)' })).toBeDisabled();
+    expect(((await api('sequences.list')) as { sequences: { id: string; enabled: boolean }[] }).sequences.filter((x) => x.id.startsWith('pb-onboarding-'))).toEqual([expect.objectContaining({ enabled: false })]);
 
     // An output's history on the Documents page: the first version and the one after the decision; the diff of a commit.
     await page.locator('[data-testid="phase"][data-phase="pipeline-building"] a[data-testid="output-link"]', { hasText: 'demand-gen/lead-scoring.md' }).click();

@@ -7,8 +7,9 @@
  * the push events the UI invalidates its queries on.
  */
 import { z } from 'zod';
-import { Empty, op } from './base';
+import { Empty, eventType, op } from './base';
 import { ScoringConfig } from './crm';
+import { SequenceDef } from './sales';
 
 // ---------------------------------------------------------------- the file format
 
@@ -415,6 +416,35 @@ export type WorkspaceDiff = z.infer<typeof WorkspaceDiff>;
 
 const Limit = z.number().int().min(1).max(500).default(50);
 
+// ---------------------------------------------------------------- outputs that act
+
+export const PlaybookApplyKind = z.enum(['scoring', 'sequence', 'campaigns'], { error: 'kind: use scoring (lead-scoring rules), sequence (the onboarding sequence) or campaigns (campaign plans)' });
+/** Where an applied output comes from: a workspace file at a commit (and the playbook run that merged it, when known). */
+export const PlaybookApplySource = z
+  .object({
+    path: PlaybookPath,
+    commit: z.string().regex(/^[0-9a-f]{40}$/, 'a commit id of the workspace'),
+    blob: z.string().regex(/^[0-9a-f]{40}$/, 'the file\'s blob id in the workspace'),
+    runId: z.string().nullable(),
+  })
+  .strict();
+export type PlaybookApplySource = z.infer<typeof PlaybookApplySource>;
+/** A problem found reading an output (the part is skipped, or the apply refused): where, and what to change. */
+export const PlaybookApplyIssue = z.object({ path: z.string(), message: z.string() });
+/** A campaign designed in demand-gen/campaigns.md, as the campaign engine plans it. */
+export const PlaybookCampaignItem = z
+  .object({
+    name: z.string().trim().min(1, 'give the campaign a name').max(200),
+    channel: z.string().trim().min(1, 'give the channel').max(100),
+    audience: z.string().trim().min(1, 'give the audience').max(300),
+    offer: z.string().trim().min(1, 'give the offer').max(300),
+    budget: z.number({ error: 'give the budget as a number' }).min(0, 'the budget is 0 or more').max(1_000_000_000),
+    expectedRoi: z.number().min(-1).max(1000).nullable().default(null),
+    leads: z.number().int().min(0).max(1_000_000_000).nullable().default(null),
+  })
+  .strict();
+export type PlaybookCampaignItem = z.infer<typeof PlaybookCampaignItem>;
+
 export const playbooksOps = {
   'playbooks.list': op('Playbooks (the built-in go-to-market one and yours) with their roles, phases, modes, estimated time and last run.', Empty, z.object({ playbooks: z.array(PlaybookSummary) })),
   'playbooks.get': op(
@@ -471,22 +501,54 @@ export const playbooksOps = {
     z.object({ branch: z.string(), files: z.array(z.object({ path: z.string(), status: z.enum(['added', 'modified', 'deleted']), diff: z.string() })) }),
   ),
   'playbooks.apply.preview': op(
-    'Outputs that act: turn the lead-scoring criteria the team wrote (demand-gen/lead-scoring.md, pipeline/scoring-model.md on main) into Baton\'s scoring rules, with Claude, and show them as a diff of the current rules. Nothing changes until playbooks.apply.',
-    z.object({ kind: z.enum(['scoring'], { error: 'kind is scoring (the lead-scoring rules)' }) }).strict(),
-    z.object({
-      kind: z.literal('scoring'),
-      sources: z.array(z.string()),
-      current: ScoringConfig,
-      proposed: ScoringConfig,
-      /** Unified diff of the rules as JSON (current -> proposed). */
-      diff: z.string(),
-      costUsd: z.number(),
-    }),
+    'Outputs that act: preview what an output of the team would change in Baton. scoring: the lead-scoring criteria (demand-gen/lead-scoring.md, pipeline/scoring-model.md) as Baton\'s scoring rules (with Claude) and a diff of the current rules; sequence: the onboarding e-mails of Customer Success (customer-success/onboarding-playbook.md) as a Baton sequence; campaigns: the campaign designs of Demand Generation (demand-gen/campaigns.md) as plan items of the campaign engine. Read on main, or as merged by the run runId. Nothing changes until playbooks.apply.',
+    z.object({ kind: PlaybookApplyKind, runId: z.string().min(1).optional() }).strict(),
+    z.discriminatedUnion('kind', [
+      z.object({
+        kind: z.literal('scoring'),
+        sources: z.array(z.string()),
+        current: ScoringConfig,
+        proposed: ScoringConfig,
+        /** Unified diff of the rules as JSON (current -> proposed). */
+        diff: z.string(),
+        costUsd: z.number(),
+      }),
+      z.object({
+        kind: z.literal('sequence'),
+        source: PlaybookApplySource,
+        /** The sequence that apply would create (disabled: a draft you enable on the Sequences page). */
+        proposed: SequenceDef,
+        emails: z.array(z.object({ title: z.string(), subject: z.string(), body: z.string(), afterDays: z.number() })),
+        /** The sequence this file already made (applying again changes nothing). */
+        existing: z.object({ id: z.string(), name: z.string(), enabled: z.boolean() }).nullable(),
+        issues: z.array(PlaybookApplyIssue),
+      }),
+      z.object({
+        kind: z.literal('campaigns'),
+        source: PlaybookApplySource,
+        proposed: z.object({ items: z.array(PlaybookCampaignItem) }),
+        /** The campaign plan this file already made (applying again changes nothing). */
+        existingPlanId: z.number().int().nullable(),
+        issues: z.array(PlaybookApplyIssue),
+      }),
+    ]),
   ),
   'playbooks.apply': op(
-    'Apply a previewed output (after you reviewed its diff): scoring replaces the lead-scoring rules and re-scores every contact.',
-    z.object({ kind: z.literal('scoring', { error: 'kind is scoring' }), proposed: ScoringConfig }).strict(),
-    z.object({ kind: z.literal('scoring'), rescored: z.number().int(), changed: z.number().int() }),
+    'Apply a previewed output (after you reviewed it): scoring replaces the lead-scoring rules and re-scores every contact; sequence creates the onboarding sequence, disabled (once per file version); campaigns records a plan of the campaign engine whose items cite the run and the file (once per file version).',
+    z.discriminatedUnion(
+      'kind',
+      [
+        z.object({ kind: z.literal('scoring'), proposed: ScoringConfig }).strict(),
+        z.object({ kind: z.literal('sequence'), source: PlaybookApplySource, proposed: SequenceDef }).strict(),
+        z.object({ kind: z.literal('campaigns'), source: PlaybookApplySource, proposed: z.object({ items: z.array(PlaybookCampaignItem).min(1, 'give at least one campaign').max(100) }).strict() }).strict(),
+      ],
+      { error: 'kind: use scoring, sequence or campaigns' },
+    ),
+    z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('scoring'), rescored: z.number().int(), changed: z.number().int() }),
+      z.object({ kind: z.literal('sequence'), sequenceId: z.string(), created: z.boolean(), enabled: z.boolean() }),
+      z.object({ kind: z.literal('campaigns'), planId: z.number().int(), created: z.boolean(), items: z.number().int() }),
+    ]),
   ),
   'workspace.history': op(
     'The commits that changed a workspace file (on main by default), newest first.',
@@ -513,4 +575,12 @@ export const playbooksEvents = {
   'playbooks.gate.updated': z.object({ runId: z.string(), phaseId: z.string(), status: PlaybookGateStatus, approvalId: z.string().nullable() }),
   'playbooks.conflict.updated': z.object({ runId: z.string(), conflictId: z.string(), status: z.enum(['open', 'decided']) }),
   'workspace.committed': z.object({ commit: z.string(), branch: z.string(), paths: z.array(z.string()) }),
+} as const;
+
+/** Engine events of the playbooks domain (what waiting steps wake on). */
+export const playbooksEventTypes = {
+  'playbooks.budget': eventType(
+    "A playbook was imported again (a role's budgetUsd may be higher): playbook steps waiting for their role's budget check it again.",
+    z.object({ playbookId: z.string() }).passthrough(),
+  ),
 } as const;

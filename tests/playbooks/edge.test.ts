@@ -3,7 +3,9 @@
  * file; a file changed on main while a phase waited becomes a conflict item
  * the Coordinator decides (never a silent overwrite); the AI budget cap
  * reached mid-phase makes the run wait with the reason, and raising it
- * resumes — the last one on the real Bree worker pool.
+ * resumes — the last one on the real Bree worker pool; a role that spent its
+ * own budgetUsd waits with the reason and goes on when the playbook is
+ * imported again with a higher budget.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -96,4 +98,55 @@ describe('playbook runs when something goes wrong', () => {
     const log = await core.call('workspace.log', { limit: 50 });
     expect(log.commits.some((c) => c.message.startsWith('[growth-analyst] analysis: set up the measurement foundation'))).toBe(true);
   }, 240_000);
+
+  it("waits when a role reached its own budgetUsd, and goes on when the playbook is imported again with a higher one", async () => {
+    rig = await playbookRig();
+    const { core } = rig;
+    // Each answer costs $0.153 (1000 in, 10000 out): the writer's $0.10 is spent after its first step.
+    scriptTeam(rig.claude, { stepUsage: { input_tokens: 1000, output_tokens: 10_000 } });
+    const team = (budgetUsd: number) =>
+      JSON.stringify({
+        id: 'budgeted',
+        name: 'Budgeted team',
+        coordinator: 'lead',
+        roles: [
+          { id: 'lead', name: 'Lead', systemPrompt: 'You lead.', writes: ['strategy/'] },
+          { id: 'writer', name: 'Writer', systemPrompt: 'You write.', writes: ['copy/'], budgetUsd },
+        ],
+        phases: [
+          {
+            id: 'make',
+            name: 'Make',
+            execution: 'sequential',
+            steps: [
+              { id: 'ad', role: 'writer', title: 'Write the ad', activities: ['Write it'], outputs: [{ name: 'ad', path: 'copy/ad.md' }], estimatedMinutes: 5 },
+              { id: 'page', role: 'writer', title: 'Write the page', activities: ['Write it'], outputs: [{ name: 'page', path: 'copy/page.md' }], estimatedMinutes: 5 },
+            ],
+          },
+        ],
+        modes: [{ id: 'all', name: 'All', phases: ['make'] }],
+      });
+    await core.call('playbooks.import', { text: team(0.1), format: 'json' });
+    const { run } = await core.call('playbooks.start', { playbookId: 'budgeted', mode: 'all', config: {} });
+    await rig.engine.drain();
+    let d = await core.call('playbooks.run', { id: run.id });
+    expect(d.status).toBe('waiting');
+    expect(d.waitingFor).toContain('Role "Writer" reached its budget of $0.1 in this run ($0.1530 spent)');
+    expect(d.waitingFor).toContain('roles[].budgetUsd');
+    expect(d.phases[0]!.steps.map((s) => s.status)).toEqual(['done', 'pending']);
+    const answers = () => rig!.claude.requests.filter((r) => r.body.tool_choice?.name === 'answer').length;
+    expect(answers()).toBe(1);
+    // Importing it again with the same budget: still waiting, no call.
+    await core.call('playbooks.import', { text: team(0.1), format: 'json' });
+    await rig.engine.drain();
+    expect((await core.call('playbooks.run', { id: run.id })).status).toBe('waiting');
+    expect(answers()).toBe(1);
+    // A higher budget: the waiting step goes on by itself.
+    await core.call('playbooks.import', { text: team(1), format: 'json' });
+    await rig.engine.drain();
+    d = await core.call('playbooks.run', { id: run.id });
+    expect(d.status, d.error ?? '').toBe('succeeded');
+    expect(answers()).toBe(2);
+    expect(d.phases[0]!.steps.map((s) => s.status)).toEqual(['done', 'done']);
+  }, 120_000);
 });

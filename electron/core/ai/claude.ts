@@ -19,6 +19,10 @@ let sdk: Sdk | null = null;
 async function loadSdk(): Promise<Sdk> {
   return (sdk ??= await import('@anthropic-ai/sdk'));
 }
+/** Load the SDK in this thread ahead of calls known to come (a playbook phase beginning): its first call then pays no load. */
+export function warmClaude(): void {
+  loadSdk().catch(() => undefined);
+}
 
 export type AiErrorKind =
   /** No ANTHROPIC_API_KEY in the secret store: the step waits for the person to add it. */

@@ -188,7 +188,12 @@ export const GTM_PLAYBOOK: PlaybookDefinitionInput = {
             'Plan tracking: UTM parameters and conversion events',
           ],
           outputs: [
-            { name: 'campaigns', path: 'demand-gen/campaigns.md' },
+            {
+              name: 'campaigns',
+              path: 'demand-gen/campaigns.md',
+              description:
+                'One section per campaign, so Baton can plan it: a heading "## Campaign: <name>" with the lines "Channel: …", "Audience: …", "Offer: …", "Budget: <amount>" and, when you can, "Leads: <target>" and "Expected ROI: <percent>", then the plan of the campaign',
+            },
             { name: 'landing-pages', path: 'demand-gen/landing-pages.md' },
             { name: 'ad-creative', path: 'demand-gen/ad-creative.md' },
             { name: 'email-sequences', path: 'demand-gen/email-sequences.md' },
@@ -257,7 +262,12 @@ export const GTM_PLAYBOOK: PlaybookDefinitionInput = {
             'Define the segments (high, mid and tech touch) and the business review template',
           ],
           outputs: [
-            { name: 'onboarding', path: 'customer-success/onboarding-playbook.md' },
+            {
+              name: 'onboarding',
+              path: 'customer-success/onboarding-playbook.md',
+              description:
+                'The milestones and success criteria, then the onboarding e-mails so Baton can send them as a sequence: per e-mail a heading "## Email <n>: <title>", a line "Delay: <n> days" (after the previous e-mail), a line "Subject: …", then the body in plain text',
+            },
             { name: 'health', path: 'customer-success/health-scoring.md' },
             { name: 'expansion', path: 'customer-success/expansion-playbook.md' },
             { name: 'churn', path: 'customer-success/churn-prevention.md' },

@@ -7,11 +7,15 @@
  * changed on both sides differently is a conflict, never an overwrite.
  */
 import * as fs from 'node:fs';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { structuredPatch } from 'diff';
 import git from 'isomorphic-git';
 import { listDocs, workspaceDir } from '../ai/workspace';
+import { withMainLock } from './lock';
+import { flushObjects, hashObject, parseCommit, parseTree, readBranchRef, readObject, serializeCommit, serializeTree, writeBranchRef, writeObject, type CommitObject } from './objects';
 
 export const MAIN = 'main';
 const AUTHOR = { name: 'Baton', email: 'playbooks@baton.local' };
@@ -36,6 +40,8 @@ const trees = new Map<string, Map<string, string>>();
 const g = (r: Repo) => ({ fs, dir: r.dir, gitdir: r.gitdir, cache: r.cache });
 
 export async function resolve(r: Repo, ref: string): Promise<string | null> {
+  const loose = readBranchRef(r.gitdir, ref);
+  if (loose || !existsSync(join(r.gitdir, 'packed-refs'))) return loose;
   try {
     return await git.resolveRef({ ...g(r), ref });
   } catch {
@@ -51,13 +57,14 @@ export async function flatTree(r: Repo, commit: string | null): Promise<Map<stri
   const hit = trees.get(key);
   if (hit) return new Map(hit);
   const walk = async (oid: string, prefix: string) => {
-    const { tree } = await git.readTree({ ...g(r), oid });
+    const loose = readObject(r.gitdir, oid);
+    const tree = loose ? parseTree(loose.content) : (await git.readTree({ ...g(r), oid })).tree;
     for (const e of tree) {
       if (e.type === 'tree') await walk(e.oid, `${prefix}${e.path}/`);
       else if (e.type === 'blob') out.set(`${prefix}${e.path}`, e.oid);
     }
   };
-  const c = await git.readCommit({ ...g(r), oid: commit });
+  const c = await readCommit(r, commit);
   await walk(c.commit.tree, '');
   if (trees.size > 2000) trees.clear();
   trees.set(key, new Map(out));
@@ -90,7 +97,7 @@ async function writeFlatTree(r: Repo, files: Map<string, string>): Promise<strin
     const sig = `${r.gitdir}:${tree.map((e) => `${e.mode} ${e.path} ${e.oid}`).sort().join('|')}`;
     const known = written.get(sig);
     if (known) return known;
-    const oid = await git.writeTree({ ...g(r), tree });
+    const oid = writeObject(r.gitdir, 'tree', serializeTree(tree));
     if (written.size > 5000) written.clear();
     written.set(sig, oid);
     return oid;
@@ -100,16 +107,34 @@ async function writeFlatTree(r: Repo, files: Map<string, string>): Promise<strin
 
 async function writeCommit(r: Repo, tree: string, parents: string[], message: string, at: number): Promise<string> {
   const who = { ...AUTHOR, timestamp: Math.floor(at / 1000), timezoneOffset: 0 };
-  return git.writeCommit({ ...g(r), commit: { message: message.endsWith('\n') ? message : `${message}\n`, tree, parent: parents, author: who, committer: who } });
+  const oid = writeObject(r.gitdir, 'commit', serializeCommit({ message: message.endsWith('\n') ? message : `${message}\n`, tree, parent: parents, author: who, committer: who }));
+  // Every object of the commit is on disk before anyone can reach it through a ref.
+  await flushObjects(r.gitdir);
+  return oid;
 }
 
+/** A commit, from its loose object (else through isomorphic-git: a packed one). */
+export async function readCommit(r: Repo, oid: string): Promise<{ oid: string; commit: CommitObject }> {
+  const loose = readObject(r.gitdir, oid);
+  if (loose) return { oid, commit: parseCommit(loose.content) };
+  const c = await git.readCommit({ ...g(r), oid });
+  return { oid: c.oid, commit: c.commit };
+}
+
+async function readBlobBytes(r: Repo, oid: string): Promise<Buffer> {
+  const loose = readObject(r.gitdir, oid);
+  if (loose) return loose.content;
+  return Buffer.from((await git.readBlob({ ...g(r), oid })).blob);
+}
+
+const writeBlob = (r: Repo, content: Buffer) => writeObject(r.gitdir, 'blob', content);
+
 async function setRef(r: Repo, branch: string, oid: string): Promise<void> {
-  await git.writeRef({ ...g(r), ref: `refs/heads/${branch}`, value: oid, force: true });
+  writeBranchRef(r.gitdir, branch, oid);
 }
 
 export async function readBlobText(r: Repo, oid: string): Promise<string> {
-  const { blob } = await git.readBlob({ ...g(r), oid });
-  return Buffer.from(blob).toString('utf8');
+  return (await readBlobBytes(r, oid)).toString('utf8');
 }
 
 /** The text of a file on a ref (null when absent). */
@@ -129,28 +154,28 @@ export async function readFileAt(r: Repo, ref: string, path: string): Promise<st
 export async function syncMain(dataDir: string, at: number): Promise<string> {
   const r = repoOf(dataDir);
   mkdirSync(r.dir, { recursive: true });
-  if (!existsSync(join(r.gitdir, 'HEAD'))) await git.init({ ...g(r), defaultBranch: MAIN });
-  const head = await resolve(r, MAIN);
-  const files = await flatTree(r, head);
-  const next = new Map(files);
-  let changed = false;
-  for (const d of listDocs(dataDir)) {
-    const content = readFileSync(join(r.dir, ...d.path.split('/')));
-    const { oid } = await git.hashBlob({ object: content });
-    if (files.get(d.path) !== oid) {
-      next.set(d.path, await git.writeBlob({ ...g(r), blob: content }));
-      changed = true;
+  return withMainLock(r.gitdir, 'commit the files changed outside playbooks', async () => {
+    if (!existsSync(join(r.gitdir, 'HEAD'))) await git.init({ ...g(r), defaultBranch: MAIN });
+    const head = await resolve(r, MAIN);
+    const files = await flatTree(r, head);
+    const next = new Map(files);
+    let changed = false;
+    for (const d of listDocs(dataDir)) {
+      const content = readFileSync(join(r.dir, ...d.path.split('/')));
+      const { oid } = hashObject('blob', content);
+      if (files.get(d.path) !== oid) {
+        next.set(d.path, writeBlob(r, content));
+        changed = true;
+      }
     }
-  }
-  // A file of main missing from the work tree is not recorded as deleted: it may be one another run's merge has
-  // committed and not yet written out; losing it would be worse than keeping a file deleted by hand.
-  if (head && !changed) return head;
-  const tree = await writeFlatTree(r, next);
-  const oid = await writeCommit(r, tree, head ? [head] : [], head ? '[baton] docs: changes made outside playbooks' : '[baton] workspace: first snapshot', at);
-  // Main moved meanwhile (a merge of another run): take the work tree again on top of it.
-  if ((await resolve(r, MAIN)) !== head) return syncMain(dataDir, at);
-  await setRef(r, MAIN, oid);
-  return oid;
+    // A file of main missing from the work tree is not recorded as deleted: a file deleted by hand stays in main
+    // rather than risking the loss of one a merge wrote.
+    if (head && !changed) return head;
+    const tree = await writeFlatTree(r, next);
+    const oid = await writeCommit(r, tree, head ? [head] : [], head ? '[baton] docs: changes made outside playbooks' : '[baton] workspace: first snapshot', at);
+    await setRef(r, MAIN, oid);
+    return oid;
+  });
 }
 
 /** Create (or reset) a branch at a commit. */
@@ -164,7 +189,7 @@ export async function commitFiles(dataDir: string, branch: string, files: Record
   const head = await resolve(r, branch);
   if (!head) throw new Error(`the workspace branch ${branch} does not exist`);
   const tree = await flatTree(r, head);
-  for (const [path, text] of Object.entries(files)) tree.set(path, await git.writeBlob({ ...g(r), blob: Buffer.from(text, 'utf8') }));
+  for (const [path, text] of Object.entries(files)) tree.set(path, writeBlob(r, Buffer.from(text, 'utf8')));
   const oid = await writeCommit(r, await writeFlatTree(r, tree), [head], message, at);
   await setRef(r, branch, oid);
   return oid;
@@ -185,8 +210,16 @@ export interface MergeConflict {
 export async function mergeBranch(
   dataDir: string,
   opts: { target: string; source: string; base: string; message: string; at: number; resolved?: Record<string, string>; theirsWins?: (path: string) => boolean },
-): Promise<{ oid: string; conflicts: [] } | { oid: null; conflicts: MergeConflict[] }> {
+): Promise<MergeResult> {
   const r = repoOf(dataDir);
+  // Main is written by several threads and processes: under its lock. A phase branch has one writer at a time.
+  if (opts.target === MAIN) return withMainLock(r.gitdir, `merge ${opts.source}`, () => mergeLocked(r, opts));
+  return mergeLocked(r, opts);
+}
+
+type MergeResult = { oid: string; conflicts: [] } | { oid: null; conflicts: MergeConflict[] };
+
+async function mergeLocked(r: Repo, opts: { target: string; source: string; base: string; message: string; at: number; resolved?: Record<string, string>; theirsWins?: (path: string) => boolean }): Promise<MergeResult> {
   const [t, s] = [await resolve(r, opts.target), await resolve(r, opts.source)];
   if (!t || !s) throw new Error(`cannot merge ${opts.source} into ${opts.target}: a branch is missing`);
   if (t === s) return { oid: t, conflicts: [] };
@@ -209,34 +242,63 @@ export async function mergeBranch(
     }
     const fix = opts.resolved?.[p];
     if (fix !== undefined) {
-      out.set(p, await git.writeBlob({ ...g(r), blob: Buffer.from(fix, 'utf8') }));
+      out.set(p, writeBlob(r, Buffer.from(fix, 'utf8')));
       continue;
     }
     conflicts.push({ path: p, ours: o ? await readBlobText(r, o) : '', theirs: th ? await readBlobText(r, th) : '' });
   }
   if (conflicts.length) return { oid: null, conflicts };
   const oid = await writeCommit(r, await writeFlatTree(r, out), [t, s], opts.message, opts.at);
-  // Another run may have moved the target meanwhile (two runs merging into main): merge again on top of it.
-  if ((await resolve(r, opts.target)) !== t) return mergeBranch(dataDir, opts);
   await setRef(r, opts.target, oid);
   return { oid, conflicts: [] };
 }
 
-/** Write the files that differ between two commits of main into the work tree (atomically per file). */
+/**
+ * Merge a branch into main under the main lock, with the work tree first
+ * committed (syncMain) and the merged files written into it before the lock
+ * is released: no other thread or process sees main ahead of the work tree.
+ */
+export async function mergeIntoMain(
+  dataDir: string,
+  opts: { source: string; base: string; message: string; at: number; resolved?: Record<string, string> },
+): Promise<{ m: MergeResult; changed: string[] }> {
+  const r = repoOf(dataDir);
+  return withMainLock(r.gitdir, `merge ${opts.source}`, async () => {
+    const before = await syncMain(dataDir, opts.at);
+    const m = await mergeBranch(dataDir, { ...opts, target: MAIN });
+    return { m, changed: m.oid ? await checkout(dataDir, before, m.oid) : [] };
+  });
+}
+
+/** Write the files that differ between two commits of main into the work tree (atomically per file, side by side). */
 export async function checkout(dataDir: string, from: string | null, to: string): Promise<string[]> {
   const r = repoOf(dataDir);
   const [a, b] = [await flatTree(r, from), await flatTree(r, to)];
-  const changed: string[] = [];
-  for (const [p, oid] of b) {
-    if (a.get(p) === oid) continue;
+  const changed = [...b].filter(([p, oid]) => a.get(p) !== oid);
+  const write = async ([p, oid]: [string, string]) => {
     const abs = join(r.dir, ...p.split('/'));
-    mkdirSync(dirname(abs), { recursive: true });
-    const tmp = `${abs}.tmp-${process.pid}-${Date.now()}`;
-    writeFileSync(tmp, (await git.readBlob({ ...g(r), oid })).blob);
-    renameSync(tmp, abs);
-    changed.push(p);
+    await mkdir(dirname(abs), { recursive: true });
+    const tmp = `${abs}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    await writeFile(tmp, await readBlobBytes(r, oid));
+    await rename(tmp, abs);
+  };
+  // At most 16 files at once (libuv's threads are shared with the rest of the process).
+  for (let i = 0; i < changed.length; i += 16) await Promise.all(changed.slice(i, i + 16).map(write));
+  return changed.map(([p]) => p);
+}
+
+/** Whether `ancestor` is reachable from `oid` (following every parent). */
+export async function isAncestor(r: Repo, ancestor: string, oid: string): Promise<boolean> {
+  const seen = new Set<string>();
+  const queue = [oid];
+  while (queue.length) {
+    const x = queue.pop()!;
+    if (x === ancestor) return true;
+    if (seen.has(x)) continue;
+    seen.add(x);
+    queue.push(...(await readCommit(r, x)).commit.parent);
   }
-  return changed;
+  return false;
 }
 
 export interface CommitInfo {
@@ -249,7 +311,7 @@ export interface CommitInfo {
   parents: string[];
 }
 
-function info(c: Awaited<ReturnType<typeof git.readCommit>>): CommitInfo {
+function info(c: { oid: string; commit: CommitObject }): CommitInfo {
   const m = /^\[([a-z0-9-]+)\] ([a-z0-9-]+):/.exec(c.commit.message);
   return {
     oid: c.oid,
@@ -263,17 +325,17 @@ function info(c: Awaited<ReturnType<typeof git.readCommit>>): CommitInfo {
 }
 
 /** Commits reachable from ref, newest first (every parent followed). */
-export async function walkLog(r: Repo, ref: string, limit: number): Promise<Awaited<ReturnType<typeof git.readCommit>>[]> {
+export async function walkLog(r: Repo, ref: string, limit: number): Promise<{ oid: string; commit: CommitObject }[]> {
   const head = await resolve(r, ref);
   if (!head) return [];
   const seen = new Set<string>();
   const queue = [head];
-  const out: Awaited<ReturnType<typeof git.readCommit>>[] = [];
+  const out: { oid: string; commit: CommitObject }[] = [];
   while (queue.length && out.length < 10_000) {
     const oid = queue.shift()!;
     if (seen.has(oid)) continue;
     seen.add(oid);
-    const c = await git.readCommit({ ...g(r), oid });
+    const c = await readCommit(r, oid);
     out.push(c);
     queue.push(...c.commit.parent);
   }
@@ -326,7 +388,7 @@ export function unifiedDiff(path: string, before: string, after: string): { diff
 export async function fileDiff(dataDir: string, path: string, commit: string, against?: string): Promise<{ base: string | null; diff: string; added: number; removed: number; commit: string }> {
   const r = repoOf(dataDir);
   const full = await git.expandOid({ ...g(r), oid: commit });
-  const c = await git.readCommit({ ...g(r), oid: full });
+  const c = await readCommit(r, full);
   const base = against ? await git.expandOid({ ...g(r), oid: against }) : (c.commit.parent[0] ?? null);
   const text = async (oid: string | null) => {
     const b = oid ? (await flatTree(r, oid)).get(path) : undefined;

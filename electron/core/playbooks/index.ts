@@ -4,17 +4,18 @@
  * repository (history and diffs per file).
  */
 import { randomBytes } from 'node:crypto';
-import { ApiError, playbooksOps, type OpOutput, type PlaybookDefinition, type PlaybookRunDetail, type PlaybookRunSummary, type PlaybookSummary } from '../../../shared/api';
+import { ApiError, playbooksEventTypes, playbooksOps, type OpOutput, type PlaybookDefinition, type PlaybookRunDetail, type PlaybookRunSummary, type PlaybookSummary } from '../../../shared/api';
 import type { HandlerMap } from '../api/types';
 import type { Core } from '../core';
 import { defineDomain } from '../domain';
-import { applyScoring, previewScoring } from './apply';
+import { applyCampaigns, applyScoring, applySequence, previewCampaigns, previewScoring, previewSequence } from './apply';
 import { GTM_PLAYBOOK } from './builtin';
 import { compilePlaybook, modeWorkflowId } from './compile';
 import { configSchema, estimate, modePlans, parsePlaybookText, planSteps, playbookJsonSchema, toYaml, validatePlaybookText } from './format';
 import { fileDiff, fileHistory, log, MAIN, syncMain } from './git';
 import { PLAYBOOK_NODES } from './nodes';
-import { phaseDiff, type GateState } from './runtime';
+import { phaseDiff, PLAYBOOK_BUDGET_EVENT, type GateState } from './runtime';
+import { publishEvent } from '../engine';
 import { PLAYBOOKS_STORE, type PlaybookRow, type RunRow } from './store';
 import { PlaybookDefinition as DefinitionSchema } from '../../../shared/api';
 
@@ -32,6 +33,8 @@ async function storePlaybook(core: Core, def: PlaybookDefinition, source: string
   for (const wf of compilePlaybook(def)) await core.call('workflows.import', { definition: wf as never, enable: true });
   st.put({ id: def.id, name: def.name, version: def.version, builtIn, format, source, definition: def, at: new Date().toISOString() });
   core.bus.emit('playbooks.changed', { id: def.id });
+  // Steps waiting for a role's budget check the new definition.
+  if (had) await publishEvent(core, { type: PLAYBOOK_BUDGET_EVENT, data: { playbookId: def.id } });
   return !had;
 }
 
@@ -327,8 +330,8 @@ export function playbooksHandlers(core: Core): HandlerMap<keyof typeof playbooks
       if (!p?.branch) throw new ApiError('not_found', `phaseId: phase "${phaseId}" of run ${runId} has no branch (it did not start)`, [{ path: 'phaseId', message: 'not started' }]);
       return { branch: p.branch, files: await phaseDiff(core.dataDir, p.base_commit, p.branch) };
     },
-    'playbooks.apply.preview': () => previewScoring(core),
-    'playbooks.apply': ({ proposed }) => applyScoring(core, proposed),
+    'playbooks.apply.preview': ({ kind, runId }) => (kind === 'sequence' ? previewSequence(core, runId) : kind === 'campaigns' ? previewCampaigns(core, runId) : previewScoring(core)),
+    'playbooks.apply': (i) => (i.kind === 'sequence' ? applySequence(core, i) : i.kind === 'campaigns' ? applyCampaigns(core, i) : applyScoring(core, i.proposed)),
     'workspace.history': async ({ path, ref, limit }) => {
       await syncMain(core.dataDir, core.now());
       return { path, commits: await fileHistory(core.dataDir, path, ref ?? MAIN, limit) };
@@ -363,6 +366,7 @@ export const playbooksDomain = defineDomain({
   id: 'playbooks',
   description: 'Agent-team playbooks: roles in phases with quality gates, execution modes and a conflict protocol, run as workflows; the workspace as a git repository.',
   ops: playbooksOps,
+  events: playbooksEventTypes,
   nodes: PLAYBOOK_NODES,
   requires: ['engine', 'ai'],
   create(core) {

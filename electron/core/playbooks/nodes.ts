@@ -5,12 +5,13 @@
  * waits, costs and approvals.
  */
 import { z } from 'zod';
+import { warmClaude } from '../ai/claude';
 import { aiSettings } from '../ai/env';
 import type { PreparedRequest } from '../ai/generate';
 import { runAi, suspended } from '../ai/node-support';
 import { defineNode, NodeError, type NodeContext, type NodeDef } from '../engine/registry';
 import { AI_STEP_TIMEOUT_MS } from '../engine/pool-limits';
-import { beginPhase, finishStep, iso, loadRun, mergePhase, phaseDiff, phaseOf, resolvePhase, roleOf, runGate, setPhaseStatus, stepInputs, type GateState } from './runtime';
+import { beginPhase, finishStep, iso, loadRun, mergePhase, phaseDiff, phaseOf, PLAYBOOK_BUDGET_EVENT, resolvePhase, roleBudgetWait, roleOf, runGate, setPhaseStatus, stepInputs, type GateState } from './runtime';
 
 const Id = z.string().min(1);
 const runIdOf = (ctx: NodeContext<unknown>) => (ctx.run.input as { playbookRun?: unknown } | null)?.playbookRun;
@@ -20,6 +21,8 @@ const phaseNode = defineNode({
   description: 'Begin a playbook phase: the workspace branch of the phase starts at main.',
   params: z.object({ phase: Id }).strict(),
   async run(ctx) {
+    // The phase's steps call Claude from this worker thread: the SDK loads meanwhile.
+    warmClaude();
     const rc = loadRun(ctx.env, runIdOf(ctx));
     const out = await beginPhase(rc, ctx.params.phase, ctx.run.id);
     return { output: out };
@@ -40,14 +43,11 @@ const inputsNode = defineNode({
     }
     const step = rc.def.phases.flatMap((p) => p.steps).find((s) => s.id === id)!;
     const role = roleOf(rc.def, step.role);
-    if (role.budgetUsd !== undefined) {
-      const spent = rc.st
-        .steps(rc.run.id)
-        .filter((s) => rc.def.phases.flatMap((p) => p.steps).find((x) => x.id === s.step_id)?.role === role.id)
-        .reduce((a, s) => a + s.cost_usd, 0);
-      if (spent >= role.budgetUsd) {
-        throw new NodeError(`Role "${role.name}" reached its budget of $${role.budgetUsd} in this run ($${spent.toFixed(4)} spent): raise roles[].budgetUsd of the playbook and retry the run.`, { retryable: false, code: 'role_budget' });
-      }
+    const wait = roleBudgetWait(rc, role.id);
+    if (wait) {
+      rc.env.emit('playbooks.run.updated', { runId: rc.run.id, playbookId: rc.run.playbook_id, status: 'waiting' });
+      // Checked again when the playbook is imported again (event playbooks.budget) and every hour.
+      return ctx.suspend({ waitingFor: wait, until: ctx.now() + 3_600_000, event: { type: PLAYBOOK_BUDGET_EVENT } });
     }
     const row = rc.st.step(rc.run.id, id);
     rc.st.setStep(rc.run.id, id, { status: 'running', started_at: row?.started_at ?? iso(ctx.env), attempts: Math.max(1, row?.attempts ?? 0) });

@@ -12,10 +12,8 @@ import type { AiEnv } from '../ai/env';
 import { runPrepared, type PreparedRequest } from '../ai/generate';
 import { dataBlock } from '../ai/prompt';
 import type { ThreadEnv } from '../env';
-import { branchAt, checkout, commitFiles, MAIN, mergeBranch, readFileAt, repoOf, resolve, syncMain, treeDiff } from './git';
+import { branchAt, commitFiles, isAncestor, MAIN, mergeBranch, mergeIntoMain, readFileAt, repoOf, resolve, syncMain, treeDiff } from './git';
 import { PLAYBOOKS_STORE, type PlaybooksStore, type RunRow, type StepRow } from './store';
-import git from 'isomorphic-git';
-import * as fs from 'node:fs';
 
 export const runBranch = (runId: string, phaseId: string) => `playbooks/${runId}/${phaseId}`;
 export const stepBranch = (runId: string, phaseId: string, stepId: string) => `playbooks/${runId}-steps/${phaseId}/${stepId}`;
@@ -116,6 +114,31 @@ export function setPhaseStatus(rc: RunCtx, phaseId: string, status: string, extr
   rc.st.setPhase(rc.run.id, phaseId, { status, ...extra });
   rc.env.emit('playbooks.phase.updated', { runId: rc.run.id, phaseId, status: status as never });
   emitRun(rc);
+}
+
+// ---------------------------------------------------------------- a role's budget
+
+/** The engine event that wakes steps waiting for their role's budget (the playbook imported again). */
+export const PLAYBOOK_BUDGET_EVENT = 'playbooks.budget';
+
+/**
+ * Why a role's next step must wait (its spend in this run reached its
+ * budgetUsd), or null. The budget is the playbook's current one when it is
+ * still installed (import it again with a higher budgetUsd to go on), else
+ * the run's copy.
+ */
+export function roleBudgetWait(rc: RunCtx, roleId: string): string | null {
+  const row = rc.st.get(rc.run.playbook_id);
+  const current = row ? rc.st.definitionOf(row).roles.find((r) => r.id === roleId) : undefined;
+  const role = current ?? roleOf(rc.def, roleId);
+  if (role.budgetUsd === undefined) return null;
+  const mine = new Set(rc.def.phases.flatMap((p) => p.steps.filter((s) => s.role === roleId).map((s) => s.id)));
+  const spent = rc.st
+    .steps(rc.run.id)
+    .filter((s) => mine.has(s.step_id))
+    .reduce((a, s) => a + s.cost_usd, 0);
+  if (spent < role.budgetUsd) return null;
+  return `Role "${role.name}" reached its budget of $${role.budgetUsd} in this run ($${spent.toFixed(4)} spent): raise roles[].budgetUsd of the playbook "${rc.def.name}" and import it again; the run then goes on by itself.`;
 }
 
 // ---------------------------------------------------------------- begin
@@ -314,7 +337,8 @@ export async function resolvePhase(rc: RunCtx, ai: AiEnv, phaseId: string, nodeI
       const head = await resolve(r, sb);
       const target = await resolve(r, branch);
       if (!head || !target) continue;
-      if (await git.isDescendent({ fs, gitdir: r.gitdir, dir: r.dir, oid: target, ancestor: head, depth: -1 }).catch(() => false)) continue;
+      // The step's commit is already in the phase branch (a resolve run again after a crash).
+      if (await isAncestor(r, head, target)) continue;
       const msg = `[baton] merge: ${s.id} into ${phaseId}`;
       // A role's status file is its latest state: the later step's wins; any other file changed twice is a conflict.
       const theirsWins = (p: string) => p.startsWith('status/');
@@ -508,13 +532,19 @@ export async function mergePhase(rc: RunCtx, ai: AiEnv | null, phaseId: string, 
   if (pr.merge_commit) return pr.merge_commit;
   const phase = phaseOf(rc.def, phaseId);
   const dataDir = rc.env.dataDir;
-  const before = await syncMain(dataDir, rc.env.now());
   const msg = `[baton] merge: phase ${phase.name} of ${rc.def.name} (run ${rc.run.id})`;
-  let m = await mergeBranch(dataDir, { target: MAIN, source: pr.branch!, base: pr.base_commit!, message: msg, at: rc.env.now() });
-  if (m.oid === null) {
+  // The merge and the work tree's update run under the main branch's lock; the Coordinator decides conflicts
+  // outside it (a model call), then the merge is tried again with the decisions.
+  const resolved: Record<string, string> = {};
+  let merged: Awaited<ReturnType<typeof mergeIntoMain>> | null = null;
+  for (let round = 0; round < 3; round++) {
+    const r = await mergeIntoMain(dataDir, { source: pr.branch!, base: pr.base_commit!, message: msg, at: rc.env.now(), resolved });
+    if (r.m.oid !== null) {
+      merged = r;
+      break;
+    }
     if (!ai) throw new Error('merge conflict without a Coordinator');
-    const resolved: Record<string, string> = {};
-    for (const c of m.conflicts) {
+    for (const c of r.m.conflicts) {
       const id = `${rc.run.id}-merge-${phaseId}-${c.path.replace(/[^A-Za-z0-9]+/g, '-')}`;
       const positions = [
         { role: 'workspace', position: `keep ${c.path} as it is on main (changed since the phase began)` },
@@ -528,10 +558,10 @@ export async function mergePhase(rc: RunCtx, ai: AiEnv | null, phaseId: string, 
       rc.st.decide(id, { choice: d.choice, rationale: d.rationale, path, decidedBy: rc.def.coordinator, decidedAt: iso(rc.env) }, []);
       rc.env.emit('playbooks.conflict.updated', { runId: rc.run.id, conflictId: id, status: 'decided' });
     }
-    m = await mergeBranch(dataDir, { target: MAIN, source: pr.branch!, base: pr.base_commit!, message: msg, at: rc.env.now(), resolved });
-    if (m.oid === null) throw new Error(`the merge of phase ${phaseId} still conflicts`);
   }
-  const changed = await checkout(dataDir, before, m.oid);
+  if (!merged || merged.m.oid === null) throw new Error(`the merge of phase ${phaseId} still conflicts after the Coordinator's decisions (main keeps changing the same files)`);
+  const m = merged.m;
+  const changed = merged.changed;
   rc.st.setPhase(rc.run.id, phaseId, { merge_commit: m.oid, finished_at: iso(rc.env) });
   setPhaseStatus(rc, phaseId, 'merged');
   rc.env.emit('workspace.committed', { commit: m.oid, branch: MAIN, paths: changed });

@@ -14,6 +14,7 @@ import { hashWith } from '../../api/nav';
 import { DataTable, type Column } from '../../components/DataTable';
 import { Card, ErrorPanel, PageHeader, QueryView, formatTime } from '../../components/ui';
 import { invalidate, useQuery } from '../../data/query';
+import { ApplyOutputs } from './Apply';
 import { Badge, PHASE_STATUS, PathText, RunBadge, minutes, usd } from './format';
 
 const STEP_TONE: Record<PlaybookRunStep['status'], string> = { pending: 'idle', skipped: 'idle', running: 'neutral', done: 'ok', failed: 'danger' };
@@ -115,6 +116,8 @@ export function RunView({ id, onBack }: { id: string; onBack: () => void }) {
             {r.phases.map((p) => (
               <PhaseCard key={p.id} phase={p} />
             ))}
+
+            {r.phases.some((p) => p.status === 'merged') ? <ApplyOutputs runId={r.id} /> : null}
 
             <Card title="Team status" id="pb-roles">
               <RoleTable roles={r.roles} />

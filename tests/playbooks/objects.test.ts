@@ -1,0 +1,63 @@
+/**
+ * The workspace's objects written synchronously are git's objects: the same
+ * ids isomorphic-git computes for the same blob, tree and commit, readable by
+ * it; and objects and refs isomorphic-git wrote are read back.
+ */
+import * as fs from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import git from 'isomorphic-git';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseCommit, parseTree, readBranchRef, readObject, serializeCommit, serializeTree, writeBranchRef, writeObject } from '../../electron/core/playbooks/objects';
+
+let dir: string | undefined;
+afterEach(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+describe('workspace objects', () => {
+  it('writes what isomorphic-git writes, and reads what it wrote', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'baton-objects-'));
+    const gitdir = join(dir, 'repo.git');
+    await git.init({ fs, gitdir, bare: true, defaultBranch: 'main' });
+    const text = Buffer.from('# Strategy\n\nÉté: fit first.\n', 'utf8');
+    const blob = writeObject(gitdir, 'blob', text);
+    expect(blob).toBe(await git.hashBlob({ object: text }).then((h) => h.oid));
+    const entries = [
+      { mode: '100644', path: 'b.md', oid: blob, type: 'blob' as const },
+      { mode: '100644', path: 'a-b.md', oid: blob, type: 'blob' as const },
+    ];
+    const sub = writeObject(gitdir, 'tree', serializeTree(entries));
+    // A directory "a" sorts as "a/", after "a-b.md" ('-' < '/').
+    const rootEntries = [
+      { mode: '040000', path: 'a', oid: sub, type: 'tree' as const },
+      { mode: '100644', path: 'a-b.md', oid: blob, type: 'blob' as const },
+    ];
+    const root = writeObject(gitdir, 'tree', serializeTree(rootEntries));
+    expect(root).toBe(await git.writeTree({ fs, gitdir, tree: rootEntries }));
+    const who = { name: 'Baton', email: 'playbooks@baton.local', timestamp: 1_800_000_000, timezoneOffset: 0 };
+    const commit = writeObject(gitdir, 'commit', serializeCommit({ tree: root, parent: [], author: who, committer: who, message: '[demand-gen] campaign: design\n' }));
+    expect(commit).toBe(await git.writeCommit({ fs, gitdir, commit: { tree: root, parent: [], author: who, committer: who, message: '[demand-gen] campaign: design\n' } }));
+    writeBranchRef(gitdir, 'playbooks/run/phase', commit);
+    expect(await git.resolveRef({ fs, gitdir, ref: 'playbooks/run/phase' })).toBe(commit);
+    const read = await git.readCommit({ fs, gitdir, oid: commit });
+    expect(read.commit.message).toBe('[demand-gen] campaign: design\n');
+    expect((await git.readTree({ fs, gitdir, oid: root })).tree.map((e) => e.path).sort()).toEqual(['a', 'a-b.md']);
+    expect(parseTree(readObject(gitdir, root)!.content).map((e) => e.path)).toEqual(['a-b.md', 'a']);
+    expect(Buffer.from((await git.readBlob({ fs, gitdir, oid: blob })).blob).toString('utf8')).toBe(text.toString('utf8'));
+
+    // Objects and refs isomorphic-git wrote, read here.
+    const theirBlob = await git.writeBlob({ fs, gitdir, blob: Buffer.from('theirs\n') });
+    const theirTree = await git.writeTree({ fs, gitdir, tree: [{ mode: '100644', path: 'x.md', oid: theirBlob, type: 'blob' }] });
+    const theirCommit = await git.writeCommit({ fs, gitdir, commit: { tree: theirTree, parent: [commit], author: who, committer: { ...who, timezoneOffset: -120 }, message: 'theirs\n' } });
+    await git.writeRef({ fs, gitdir, ref: 'refs/heads/main', value: theirCommit, force: true });
+    expect(readBranchRef(gitdir, 'main')).toBe(theirCommit);
+    expect(readBranchRef(gitdir, 'nope')).toBeNull();
+    const c = parseCommit(readObject(gitdir, theirCommit)!.content);
+    expect(c).toMatchObject({ tree: theirTree, parent: [commit], message: 'theirs\n', committer: { timezoneOffset: -120, timestamp: 1_800_000_000 } });
+    expect(parseTree(readObject(gitdir, theirTree)!.content)).toEqual([{ mode: '100644', path: 'x.md', oid: theirBlob, type: 'blob' }]);
+    expect(readObject(gitdir, '0'.repeat(40))).toBeNull();
+  });
+});
