@@ -22,6 +22,7 @@ import { monitoringEvents, monitoringOps } from './contract/monitoring';
 import { kpiEvents, kpiOps } from './contract/kpi';
 import { growthEvents, growthOps } from './contract/growth';
 import { playbooksEvents, playbooksOps } from './contract/playbooks';
+import { affiliateEvents, affiliateOps } from './contract/affiliate';
 
 export * from './contract/base';
 export * from './contract/system';
@@ -43,6 +44,7 @@ export * from './contract/monitoring';
 export * from './contract/kpi';
 export * from './contract/growth';
 export * from './contract/playbooks';
+export * from './contract/affiliate';
 
 export const operations = {
   ...systemOps,
@@ -62,6 +64,7 @@ export const operations = {
   ...kpiOps,
   ...growthOps,
   ...playbooksOps,
+  ...affiliateOps,
 } as const;
 
 export const events = {
@@ -82,6 +85,7 @@ export const events = {
   ...kpiEvents,
   ...growthEvents,
   ...playbooksEvents,
+  ...affiliateEvents,
 } as const;
 
 export type Operations = typeof operations;

@@ -13,3 +13,4 @@ export * from './reports';
 export * from './growth';
 export * from './playbooks';
 export * from './monitoring';
+export * from './affiliate';
