@@ -191,6 +191,8 @@ const DayRange = z
 
 const Page = { limit: z.number().int().min(1).max(1000).default(100), offset: z.number().int().min(0).default(0) };
 const Id = z.number().int().positive();
+/** A program by its id or its name. */
+const ProgramRef = z.union([z.number().int().positive().max(2 ** 31 - 1), Name]);
 
 export const affiliateOps = {
   'affiliate.programs.list': op('Affiliate programs with their number of links.', Empty, z.object({ programs: z.array(AffiliateProgram) })),
@@ -224,7 +226,7 @@ export const affiliateOps = {
     'Create a tracked link /go/<slug> to a destination, for a program (by id or name), optionally naming the content piece it appears in. The same slug and destination again returns the existing link.',
     z
       .object({
-        program: z.union([Id, Name]).describe('the program id, or its name'),
+        program: ProgramRef.describe('the program id, or its name'),
         destination: Destination,
         slug: Slug.optional().describe('default: made from the program and the destination'),
         content: ContentKey.optional().describe('the post URL or name of the content piece the link appears in'),
@@ -248,7 +250,7 @@ export const affiliateOps = {
         csv: z.string().min(1, 'the CSV is empty').max(64 * 1024 * 1024, 'at most 64 MB at once'),
         file: z.string().max(500).optional(),
         mapping: AffiliateMapping.optional(),
-        program: z.union([Id, Name]).optional().describe('the program of rows the file does not name one for (remembered for the source)'),
+        program: ProgramRef.optional().describe('the program of rows the file does not name one for (remembered for the source)'),
         currency: CurrencyCode.optional().describe('the currency of amounts when the CSV has no currency column (remembered for the source)'),
         dryRun: z.boolean().default(false),
       })
