@@ -9,6 +9,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Core } from '../../electron/core/core';
+import { engineOf } from '../../electron/core/engine';
 import { EnvSecretStore } from '../../electron/core/secrets';
 import { startServer, type BatonServer } from '../../electron/server';
 import { openTestCore } from '../helpers';
@@ -218,5 +219,58 @@ describe('affiliate commissions, EPC and ROI', () => {
     const ok = await core.call('affiliate.import', { source: 'X', csv: 'When,What\n2026-03-01,1\n', mapping: { date: 'When', commission: 'What' } });
     expect(ok).toMatchObject({ imported: 1, unmatched: 1 });
     expect((await core.call('affiliate.sources.list', {})).sources).toEqual([expect.objectContaining({ name: 'X', commissions: 1, mapping: expect.objectContaining({ date: 'When', commission: 'What' }) })]);
+  });
+});
+
+describe('affiliate in workflows', () => {
+  it('the affiliate.link node makes a tracked link once (a second run gives the same link), and a new commission starts a workflow on affiliate.commission', async () => {
+    rig = await affiliateRig();
+    const { core } = rig;
+    await core.call('affiliate.programs.save', { name: 'Acme', subIdParam: 'subid' });
+    await core.call('workflows.import', {
+      definition: {
+        id: 'post-links',
+        name: 'Links for a new post',
+        trigger: { type: 'manual' },
+        nodes: [{ id: 'link', type: 'affiliate.link', params: { program: 'Acme', destination: '=input.url', content: '=input.post' } }],
+      },
+      enable: true,
+    });
+    await core.call('workflows.import', {
+      definition: { id: 'on-sale', name: 'On a sale', trigger: { type: 'event', event: 'affiliate.commission' }, nodes: [{ id: 'say', type: 'log', params: { message: '=input.slug' } }] },
+      enable: true,
+    });
+    const input = { url: 'https://acme.example/products/studio-mic', post: 'https://blog.example/best-mics' };
+    const runs = [await core.call('runs.start', { workflow: 'post-links', input }), await core.call('runs.start', { workflow: 'post-links', input })];
+    await engineOf(core).drain();
+    const outs = [];
+    for (const r of runs) {
+      const got = await core.call('runs.get', { id: r.runId });
+      expect(got.status).toBe('succeeded');
+      outs.push(got.steps.find((st) => st.nodeId === 'link')!.output as { slug: string; created: boolean; trackedUrl: string; target: string });
+    }
+    expect(outs.map((o) => [o.slug, o.created])).toEqual([
+      ['acme-studio-mic', true],
+      ['acme-studio-mic', false],
+    ]);
+    expect(outs[0]!.trackedUrl).toBe(`${rig.base}/go/acme-studio-mic`);
+    expect(outs[0]!.target).toBe('https://acme.example/products/studio-mic?subid=acme-studio-mic');
+    expect((await core.call('affiliate.links.list', {})).total).toBe(1);
+
+    // A bad destination fails the step with the field named.
+    const bad = await core.call('runs.start', { workflow: 'post-links', input: { url: 'not a url' } });
+    await engineOf(core).drain();
+    const failed = await core.call('runs.get', { id: bad.runId });
+    expect(failed.status).toBe('failed');
+    expect(JSON.stringify(failed)).toMatch(/affiliate\.link: Invalid params: destination: use the full http\(s\) address/);
+
+    await core.call('affiliate.import', { source: 'Awin', csv: 'Date,Commission,Sub ID\n2026-03-02,12.50,acme-studio-mic\n2026-03-03,5.00,acme-studio-mic\n' });
+    await engineOf(core).drain();
+    const started = (await core.call('runs.list', { workflow: 'on-sale' })).runs;
+    expect(started.map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
+    // Importing it again starts nothing.
+    await core.call('affiliate.import', { source: 'Awin', csv: 'Date,Commission,Sub ID\n2026-03-02,12.50,acme-studio-mic\n2026-03-03,5.00,acme-studio-mic\n' });
+    await engineOf(core).drain();
+    expect((await core.call('runs.list', { workflow: 'on-sale' })).runs).toHaveLength(2);
   });
 });
