@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { AffiliateMapping, ClientKey } from '../shared/api';
 import { affFormOf, affMappingOf, daysOf, EMPTY_AFF_FORM } from '../renderer/src/pages/finance/affiliate/model';
-import { clientOptions } from '../renderer/src/pages/finance/clients';
+import { clientOptions } from '../renderer/src/pages/finance/model';
 
 describe('the Affiliate tab', () => {
   it('reads the page\'s months as days, the last day of the month included', () => {

@@ -4,7 +4,7 @@
  */
 import { useId, useMemo, useState } from 'react';
 import { useQuery } from '../../data/query';
-import { clientOptions } from './clients';
+import { clientOptions } from './model';
 
 export function ClientPicker({ label, value, onChange }: { label: string; value: { value: string; label: string } | null; onChange: (v: { value: string; label: string } | null) => void }) {
   const uid = useId();
