@@ -4,6 +4,7 @@
  *
  *   income   = billing (Stripe charges minus refunds, billingPayments)
  *            + imported money in (income categories, and uncategorised money in)
+ *            + approved and paid affiliate commissions (category "Affiliate", docs/affiliate.md)
  *   expenses = imported money out (expense categories, and uncategorised money out)
  *   ai       = Claude spend (USD; counted when the P&L is in USD)
  *   profit   = income - expenses - ai;  tax set-aside = max(0, profit) × finance.taxRate %
