@@ -132,6 +132,19 @@ test('a tracked link made on the page is followed in the browser, a commission C
     await expect(result).toContainText('Imported 0 of 3 rows from “Awin”; 2 already imported before');
     expect((await api<{ total: number }>('affiliate.commissions.list', {})).total).toBe(2);
     await axeClean(page);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await axeClean(page);
+    await page.emulateMedia({ colorScheme: 'light' });
+    // On a phone: the tab fits the width (tables stack, long addresses wrap).
+    await page.setViewportSize({ width: 390, height: 844 });
+    await expect(page.getByTestId('aff-total-epc')).toBeVisible();
+    type Win = { document: { documentElement: { scrollWidth: number; clientWidth: number } } };
+    const wide = await page.evaluate(() => {
+      const root = (globalThis as unknown as Win).document.documentElement;
+      return { scroll: root.scrollWidth, client: root.clientWidth };
+    });
+    expect(wide.scroll, 'the Affiliate tab scrolls sideways at 390 px').toBeLessThanOrEqual(wide.client);
+    await page.setViewportSize({ width: 1280, height: 800 });
 
     // The dashboard's affiliate tile: the numbers of kpi.summary for its range (the last 30 days).
     const range = { from: addDays(today, -29), to: today };

@@ -120,9 +120,9 @@ function StatsCard({ s, days }: { s: AffiliateStats; days: { from: string; to: s
           </dd>
         </div>
       </dl>
-      <div className="seg" role="group" aria-label="Show the table">
+      <div className="fin-seg" role="group" aria-label="Show the table">
         {(Object.keys(tables) as View[]).map((v) => (
-          <button key={v} type="button" className="seg-btn" aria-pressed={view === v} onClick={() => setView(v)}>
+          <button key={v} type="button" className="fin-seg-btn" aria-pressed={view === v} onClick={() => setView(v)}>
             {tables[v].label}
           </button>
         ))}
