@@ -9,6 +9,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Core } from '../../electron/core/core';
+import { guessAffiliateMapping, statusOf } from '../../electron/core/affiliate/import';
 import { engineOf } from '../../electron/core/engine';
 import { EnvSecretStore } from '../../electron/core/secrets';
 import { startServer, type BatonServer } from '../../electron/server';
@@ -272,5 +273,24 @@ describe('affiliate in workflows', () => {
     await core.call('affiliate.import', { source: 'Awin', csv: 'Date,Commission,Sub ID\n2026-03-02,12.50,acme-studio-mic\n2026-03-03,5.00,acme-studio-mic\n' });
     await engineOf(core).drain();
     expect((await core.call('runs.list', { workflow: 'on-sale' })).runs).toHaveLength(2);
+  });
+});
+
+describe('reading network exports', () => {
+  it('maps the networks\' words for a status, and refuses one it does not know', () => {
+    const cases: [string, string | null][] = [
+      ['Pending', 'pending'], ['Extended', 'pending'], ['open', 'pending'],
+      ['Approved', 'approved'], ['Locked', 'approved'], ['Confirmed', 'approved'], ['Unpaid', 'approved'], ['', 'approved'],
+      ['Paid', 'paid'], ['Closed', 'paid'],
+      ['Declined', 'reversed'], ['Rejected', 'reversed'], ['Void', 'reversed'], ['Reversed', 'reversed'],
+      ['weird', null],
+    ];
+    for (const [raw, want] of cases) expect(statusOf(raw), raw).toBe(want);
+  });
+
+  it('guesses the mapping of common exports from their headers', () => {
+    expect(guessAffiliateMapping(['Date', 'Ad Fees', 'Tracking ID', 'Price']).mapping).toMatchObject({ date: 'Date', commission: 'Ad Fees', subId: 'Tracking ID', sale: 'Price' });
+    expect(guessAffiliateMapping(['Action Date', 'Payout', 'SubId1', 'Action Id', 'Action Status', 'Landing Page']).mapping).toMatchObject({ date: 'Action Date', commission: 'Payout', subId: 'SubId1', transactionId: 'Action Id', status: 'Action Status', url: 'Landing Page' });
+    expect(guessAffiliateMapping(['When', 'What'])).toEqual({ mapping: null, missing: ['date', 'commission'] });
   });
 });

@@ -57,6 +57,7 @@ export function statusOf(raw: string): CommissionStatus | null {
   const s = raw.trim().toLowerCase();
   if (!s) return 'approved';
   if (/revers|declin|reject|void|cancel|refund|return|invalid|denied|fraud/.test(s)) return 'reversed';
+  if (/unpaid|not paid|to be paid/.test(s)) return 'approved';
   if (/paid|closed|settled|payout/.test(s)) return 'paid';
   if (/approv|lock|confirm|accept|valid|complete|cleared|final|earned|ship/.test(s)) return 'approved';
   if (/pend|open|new|extend|hold|process|wait|review|unconfirm|tentative/.test(s)) return 'pending';

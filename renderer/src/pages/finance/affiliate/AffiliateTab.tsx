@@ -25,12 +25,15 @@ export function AffiliateTab({ range }: { range: { from: string; to: string } })
   const links = useQuery('affiliate.links.list', { limit: 500 });
   const progs = programs.data?.programs ?? [];
   const contents = useMemo(() => [...new Set((links.data?.links ?? []).flatMap((l) => (l.content ? [l.content] : [])))].sort(), [links.data]);
+  // The site's pages (the growth domain reads them from the sitemap): offered as content pieces too.
+  const pages = useQuery('seo.pages', { limit: 500 });
+  const suggestions = useMemo(() => [...new Set([...contents, ...(pages.data?.rows ?? []).flatMap((p) => (p.goneAt ? [] : [p.url]))])], [contents, pages.data]);
   return (
     <div className="stack">
       <QueryView q={stats} what="Could not load the affiliate numbers" loading="Loading the affiliate numbers…">
         {(s) => <StatsCard s={s} days={days} />}
       </QueryView>
-      <LinksCard programs={progs} contents={contents} links={links} />
+      <LinksCard programs={progs} contents={suggestions} links={links} />
       <ImportCard programs={progs} />
       <ProgramsCard programs={progs} q={programs} />
       <CostsCard links={links.data?.links ?? []} programs={progs} contents={contents} days={days} />
