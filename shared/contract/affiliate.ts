@@ -321,6 +321,6 @@ export const affiliateEventTypes = {
 } as const;
 
 export const affiliateEvents = {
-  /** Programs, links, commissions or costs changed: the Finance page's Affiliate section reloads. */
-  'affiliate.changed': z.object({ source: z.enum(['programs', 'links', 'import', 'costs']) }),
+  /** Programs, links, commissions or costs changed, or links were followed (at most every 5 s): the Affiliate tab and the dashboard tile reload. */
+  'affiliate.changed': z.object({ source: z.enum(['programs', 'links', 'import', 'costs', 'clicks']) }),
 } as const;

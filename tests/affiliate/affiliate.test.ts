@@ -83,6 +83,13 @@ describe('affiliate links: the /go/<slug> redirect over real HTTP', () => {
     expect(mic.target).toBe('https://acme.example/studio-mic?aff=42&clickref=acme-mic');
     expect(desk.slug).toBe('acme-desk'); // made from the program and the destination
 
+    const pushes: string[] = [];
+    const pushed = new Promise<void>((ok) =>
+      r.core.bus.on('affiliate.changed', (p) => {
+        pushes.push(p.source);
+        if (p.source === 'clicks') ok();
+      }),
+    );
     // HEAD (a link checker): answered, not recorded.
     expect((await go(mic.trackedUrl, { 'user-agent': BROWSER }, 'HEAD')).status).toBe(302);
     const res = await go(mic.trackedUrl, { 'user-agent': BROWSER, referer: 'https://blog.example/best-mics' });
@@ -108,6 +115,9 @@ describe('affiliate links: the /go/<slug> redirect over real HTTP', () => {
       { machine: 1, reason: 'bot', user_agent: 'bot', referrer: null },
       { machine: 1, reason: 'prefetch', user_agent: 'desktop', referrer: null },
     ]);
+    // The window hears of the clicks once (at most every 5 s), not once per click.
+    await pushed;
+    expect(pushes.filter((p) => p === 'clicks')).toEqual(['clicks']);
     const listed = (await r.core.call('affiliate.links.list', {})).links.find((l) => l.id === mic.id)!;
     expect([listed.clicks, listed.machineClicks]).toEqual([2, 2]);
     // The same slug and destination again is the same link; the slug with another destination is refused, naming the field.

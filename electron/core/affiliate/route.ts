@@ -30,8 +30,19 @@ function refHost(referer: string | undefined): string | null {
   }
 }
 
+/** Followed links are pushed to the window at most this often (the tab and the dashboard tile reload). */
+const CLICKS_PUSH_MS = 5_000;
+
 export function goRoute(core: Core) {
   const st = () => affiliateStoreOf(core);
+  let pushTimer: NodeJS.Timeout | null = null;
+  const pushLater = () => {
+    pushTimer ??= setTimeout(() => {
+      pushTimer = null;
+      core.bus.emit('affiliate.changed', { source: 'clicks' });
+    }, CLICKS_PUSH_MS);
+    pushTimer.unref();
+  };
   return (req: PublicRequest): PublicResponse => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return { ...NOT_FOUND, status: 405, headers: { allow: 'GET, HEAD' } };
     const slug = req.path.replace(/^\/+|\/+$/g, '').toLowerCase();
@@ -45,6 +56,7 @@ export function goRoute(core: Core) {
       const at = new Date(now).toISOString();
       try {
         st().insertClick({ linkId: link.id, day: at.slice(0, 10), at, machine: reason !== null, reason, userAgent: who.userAgent, referrer: refHost(req.headers.referer) });
+        if (reason === null) pushLater();
       } catch (e) {
         core.log.error('affiliate: a click could not be recorded (the visitor was still sent on)', { error: e as Error });
       }

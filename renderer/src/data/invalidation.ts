@@ -33,7 +33,10 @@ export const INVALIDATES: { [E in EventName]?: Rule<E> } = {
   'crm.scoring.changed': ['scoring.rules.get'],
   'finance.changed': ['finance.pnl', 'finance.sources.list', 'finance.transactions.list', 'finance.categories.list', 'finance.rules.list'],
   // Commissions are P&L income and the dashboard's affiliate tile.
-  'affiliate.changed': ['affiliate.stats', 'affiliate.links.list', 'affiliate.programs.list', 'affiliate.sources.list', 'affiliate.commissions.list', 'affiliate.costs.list', 'finance.pnl', 'kpi.summary'],
+  'affiliate.changed': (p) =>
+    p.source === 'clicks'
+      ? ['affiliate.stats', 'affiliate.links.list', 'kpi.summary']
+      : ['affiliate.stats', 'affiliate.links.list', 'affiliate.programs.list', 'affiliate.sources.list', 'affiliate.commissions.list', 'affiliate.costs.list', 'finance.pnl', 'kpi.summary'],
   // Income from billing (charges, refunds) is in the P&L.
   'billing.changed': ['finance.pnl'],
   'growth.changed': (p) => growthOps(p.kind),
