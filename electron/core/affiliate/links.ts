@@ -5,6 +5,7 @@
  * program's sub-id parameter, so the network's export names the link again.
  */
 import { ApiError, type AffiliateLink, type AffiliateProgram, type OpInput } from '../../../shared/api';
+import { likeEscape } from '../crm/util';
 import type { ThreadEnv } from '../env';
 import { addRule } from '../finance/rules';
 import { financeStoreOf } from '../finance/store';
@@ -183,8 +184,8 @@ export function listLinks(env: ThreadEnv, i: OpInput<'affiliate.links.list'>): {
     args.push(i.content);
   }
   if (i.search?.trim()) {
-    conds.push(`(l.slug LIKE ? OR l.destination LIKE ? OR l.content LIKE ?)`);
-    const q = `%${i.search.trim()}%`;
+    conds.push(`(l.slug LIKE ? ESCAPE '\\' OR l.destination LIKE ? ESCAPE '\\' OR l.content LIKE ? ESCAPE '\\')`);
+    const q = `%${likeEscape(i.search.trim())}%`;
     args.push(q, q, q);
   }
   const where = `WHERE ${conds.join(' AND ')}`;
