@@ -23,6 +23,7 @@ export default defineConfig({
           'billing-bench': r('electron/core/billing/bench.ts'),
           'finance-bench': r('electron/core/finance/bench.ts'),
           'tracking-bench': r('electron/server/tracking-bench.ts'),
+          'affiliate-bench': r('electron/server/affiliate-bench.ts'),
           'growth-bench': r('electron/core/growth/bench.ts'),
         },
         output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },

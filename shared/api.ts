@@ -23,6 +23,7 @@ import { productsEvents, productsOps } from './contract/products';
 import { kpiEvents, kpiOps } from './contract/kpi';
 import { growthEvents, growthOps } from './contract/growth';
 import { playbooksEvents, playbooksOps } from './contract/playbooks';
+import { affiliateEvents, affiliateOps } from './contract/affiliate';
 
 export * from './contract/base';
 export * from './contract/system';
@@ -45,6 +46,7 @@ export * from './contract/products';
 export * from './contract/kpi';
 export * from './contract/growth';
 export * from './contract/playbooks';
+export * from './contract/affiliate';
 
 export const operations = {
   ...systemOps,
@@ -65,6 +67,7 @@ export const operations = {
   ...kpiOps,
   ...growthOps,
   ...playbooksOps,
+  ...affiliateOps,
 } as const;
 
 export const events = {
@@ -86,6 +89,7 @@ export const events = {
   ...kpiEvents,
   ...growthEvents,
   ...playbooksEvents,
+  ...affiliateEvents,
 } as const;
 
 export type Operations = typeof operations;

@@ -61,7 +61,7 @@ describe('public routes on the server', () => {
       handler: () => ({ status: 200, json: { ok: true } }),
       limits: { perIp: { perMinute: 600, burst: 100 }, global: { perMinute: 60, burst: 2 } },
     });
-    core.registerPublicRoute('go', (req): PublicResponse => {
+    core.registerPublicRoute('redir', (req): PublicResponse => {
       const to = req.query.get('to') ?? '';
       if (req.path === 'raw-header') return { status: 200, json: {}, headers: { 'X-Next': to } };
       if (req.path === 'cookie') return { status: 200, json: {}, headers: { 'Set-Cookie': 'a=b' } };
@@ -142,24 +142,24 @@ describe('public routes on the server', () => {
   });
 
   it('a redirect is re-serialized: CR/LF in the target cannot add a header; other schemes are refused', async () => {
-    const injected = await http(server.port, `/go/x?to=${encodeURIComponent('https://shop.example/thanks\r\nSet-Cookie: session=evil')}`);
+    const injected = await http(server.port, `/redir/x?to=${encodeURIComponent('https://shop.example/thanks\r\nSet-Cookie: session=evil')}`);
     expect(injected.status).toBe(500);
     expect(injected.headers['set-cookie']).toBeUndefined();
-    const encoded = await http(server.port, `/go/x?to=${encodeURIComponent('https://shop.example/a%0d%0aSet-Cookie:%20x=1')}`);
+    const encoded = await http(server.port, `/redir/x?to=${encodeURIComponent('https://shop.example/a%0d%0aSet-Cookie:%20x=1')}`);
     expect(encoded.status).toBe(302);
     expect(encoded.headers.location).toBe('https://shop.example/a%0d%0aSet-Cookie:%20x=1');
     expect(encoded.headers['set-cookie']).toBeUndefined();
-    const ok = await http(server.port, `/go/x?to=${encodeURIComponent('https://shop.example/thanks?a=1 b')}`);
+    const ok = await http(server.port, `/redir/x?to=${encodeURIComponent('https://shop.example/thanks?a=1 b')}`);
     expect(ok.headers.location).toBe('https://shop.example/thanks?a=1%20b');
     for (const bad of ['javascript:alert(1)', 'data:text/html,<script>1</script>', '//evil.example/', '/relative', 'https://user:pw@shop.example/']) {
-      const r = await http(server.port, `/go/x?to=${encodeURIComponent(bad)}`);
+      const r = await http(server.port, `/redir/x?to=${encodeURIComponent(bad)}`);
       expect(r.status, bad).toBe(500);
       expect(r.headers.location, bad).toBeUndefined();
     }
-    const header = await http(server.port, `/go/raw-header?to=${encodeURIComponent('a\r\nSet-Cookie: y=2')}`);
+    const header = await http(server.port, `/redir/raw-header?to=${encodeURIComponent('a\r\nSet-Cookie: y=2')}`);
     expect(header.status).toBe(500);
     expect(header.headers['set-cookie']).toBeUndefined();
-    expect((await http(server.port, '/go/cookie')).status).toBe(500); // the server owns Set-Cookie
+    expect((await http(server.port, '/redir/cookie')).status).toBe(500); // the server owns Set-Cookie
   });
 });
 

@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import { VERSION } from '../core/version';
 import { refuseRemoteFor } from './context';
+import { register as registerAffiliate } from './commands/affiliate';
 import { register as registerAi } from './commands/ai';
 import { register as registerApprovals } from './commands/approvals';
 import { register as registerBilling } from './commands/billing';
@@ -50,5 +51,5 @@ export function buildProgram(): Command {
   return program;
 }
 
-const COMMANDS: ((program: Command) => void)[] = [registerServe, registerSystem, registerContacts, registerEvents, registerDemo, registerWorkflow, registerRun, registerApprovals, registerEscalations, registerHooks, registerEmail, registerSequences, registerPipeline, registerSetup, registerAi, registerBilling, registerProducts, registerGrowth, registerPlaybook, registerMonitor];
+const COMMANDS: ((program: Command) => void)[] = [registerServe, registerSystem, registerContacts, registerEvents, registerDemo, registerWorkflow, registerRun, registerApprovals, registerEscalations, registerHooks, registerEmail, registerSequences, registerPipeline, registerSetup, registerAi, registerBilling, registerProducts, registerGrowth, registerPlaybook, registerMonitor, registerAffiliate];
 

@@ -5,6 +5,7 @@
  * in DOMAINS (and, when it has node types, one line in ./nodes.ts).
  */
 import { operations, type OpName } from '../../shared/api';
+import { affiliateDomain } from './affiliate';
 import { aiDomain } from './ai';
 import { billingDomain } from './billing';
 import { systemDomain } from './api/system';
@@ -28,7 +29,7 @@ import { trackingDomain } from './tracking';
 import { wordpressDomain } from './wordpress';
 
 /** Every domain, in the order they are composed (a domain comes after those it requires). */
-export const DOMAINS: readonly AnyDomain[] = [systemDomain, engineDomain, triggersDomain, crmDomain, aiDomain, salesDomain, trackingDomain, wordpressDomain, billingDomain, growthDomain, financeDomain, reportsDomain, kpiDomain, monitoringDomain, setupDomain, connectionDomain, playbooksDomain, productsDomain];
+export const DOMAINS: readonly AnyDomain[] = [systemDomain, engineDomain, triggersDomain, crmDomain, aiDomain, salesDomain, trackingDomain, wordpressDomain, billingDomain, growthDomain, financeDomain, affiliateDomain, reportsDomain, kpiDomain, monitoringDomain, setupDomain, connectionDomain, playbooksDomain, productsDomain];
 
 export async function openBaton(opts: CoreOptions, domains: readonly AnyDomain[] = DOMAINS): Promise<Core> {
   const core = await Core.open(opts);

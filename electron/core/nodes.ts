@@ -4,6 +4,7 @@
  * domains declare (electron/core/index.ts checks at startup that both agree),
  * and nothing else of the domains, so a worker loads only what nodes need.
  */
+import { AFFILIATE_NODES } from './affiliate/nodes';
 import { AI_NODES } from './ai/nodes';
 import { BILLING_NODES } from './billing/nodes';
 import { CRM_NODES } from './crm/nodes';
@@ -31,6 +32,7 @@ export const NODE_PACKS = [
   { domain: 'playbooks', nodes: PLAYBOOK_NODES },
   { domain: 'monitoring', nodes: MONITORING_NODES },
   { domain: 'products', nodes: PRODUCTS_NODES },
+  { domain: 'affiliate', nodes: AFFILIATE_NODES },
 ] as const;
 
 /** A registry of every node type (a worker thread's, or a test's). */

@@ -34,6 +34,9 @@ export const KPI_IDS = [
   'income',
   'expenses',
   'profit',
+  'affiliateRevenue',
+  'affiliateClicks',
+  'affiliateEpc',
 ] as const;
 export type KpiId = (typeof KPI_IDS)[number];
 export const KpiIdSchema = z.enum(KPI_IDS, { error: `use a KPI name: ${KPI_IDS.join(', ')}` });

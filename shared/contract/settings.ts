@@ -157,6 +157,12 @@ export const SETTINGS = {
   // Finance (docs/finance.md)
   'finance.currency': def(CurrencyCode.nullable(), 'Currency of the P&L', 'Money in other currencies is listed apart, not converted.', 'USD'),
   'finance.taxRate': def(z.number({ error: 'use a percentage such as 25' }).min(0, 'use 0 to 100 (%)').max(100, 'use 0 to 100 (%)').nullable(), 'Tax set-aside (%)', 'The share of each month\'s profit to put aside for taxes.', 0),
+  // Affiliate (docs/affiliate.md)
+  'affiliate.linkBase': def(
+    HttpUrl.nullable(),
+    'Address of tracked affiliate links',
+    'The base of the /go/<slug> links you put in your content, such as https://go.example.com (a proxy that forwards /go/ to Baton). Empty: the public address (server.publicUrl).',
+  ),
   // Monitoring (docs/monitoring.md): where alerts go beyond the tray
   'monitoring.siteUrl': def(HttpUrl.nullable(), 'Your website', 'What the uptime template checks and monitor.check / monitor.links read when they name no URL.'),
   'monitoring.email.enabled': def(z.boolean(), 'E-mail alerts', 'Alerts and recoveries by e-mail (through the SMTP settings).', false),

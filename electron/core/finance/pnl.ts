@@ -4,6 +4,7 @@
  *
  *   income   = billing (Stripe charges minus refunds, billingPayments)
  *            + imported money in (income categories, and uncategorised money in)
+ *            + approved and paid affiliate commissions (category "Affiliate", docs/affiliate.md)
  *   expenses = imported money out (expense categories, and uncategorised money out)
  *   ai       = Claude spend (USD; counted when the P&L is in USD)
  *   profit   = income - expenses - ai;  tax set-aside = max(0, profit) × finance.taxRate %
@@ -15,6 +16,7 @@
  */
 import Papa from 'papaparse';
 import type { OpInput, OpOutput, Pnl } from '../../../shared/api';
+import { affiliateIncome } from '../affiliate/stats';
 import { billingPayments } from '../billing/income';
 import { toMajor } from '../billing/money';
 import { clientNames } from '../crm/clients';
@@ -22,6 +24,9 @@ import type { ThreadEnv } from '../env';
 import { refreshAiSpend } from './ai';
 import { financeCurrency } from './import';
 import { financeStoreOf } from './store';
+
+/** The P&L category of affiliate commissions. */
+export const AFFILIATE_CATEGORY = 'Affiliate';
 
 const lastDay = (month: string) => {
   const [y, m] = month.split('-').map(Number) as [number, number];
@@ -132,6 +137,24 @@ export function pnl(env: ThreadEnv, q: { from: string; to: string; currency?: st
     const line = byMonth.get(p.month);
     if (line) line.billing += p.amount;
     if (p.client) client(p.client).income += p.amount;
+  }
+
+  // Affiliate commissions (approved or paid; docs/affiliate.md, "In the P&L"): imported income in the
+  // category "Affiliate". The networks' bank payouts are left out by a rule (category "Affiliate payouts", excluded).
+  for (const a of affiliateIncome(env, { from: dFrom, to: dTo })) {
+    if (a.currency !== currency) {
+      const o = other(a.currency);
+      o.transactions += a.commissions;
+      o.income += toMajor(a.amount, a.currency);
+      continue;
+    }
+    const line = byMonth.get(a.month);
+    if (!line) continue;
+    line.imported += a.amount;
+    const c = cats.get(AFFILIATE_CATEGORY) ?? { category: AFFILIATE_CATEGORY, kind: 'income' as const, amount: 0, transactions: 0 };
+    c.amount += a.amount;
+    c.transactions += a.commissions;
+    cats.set(AFFILIATE_CATEGORY, c);
   }
 
   // AI spend (USD).

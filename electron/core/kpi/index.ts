@@ -14,7 +14,7 @@ export const kpiDomain = defineDomain({
   description: 'Dashboard KPIs for any range with the previous period, what changed most, what failed and what waits: summaries for you.',
   ops: kpiOps,
   nodes: KPI_NODES,
-  requires: ['engine', 'crm', 'billing', 'finance'],
+  requires: ['engine', 'crm', 'billing', 'finance', 'affiliate'],
   settings: ['operator.email'],
   create(core) {
     return { handlers: { 'kpi.summary': (i) => readKpis(core, i) } };

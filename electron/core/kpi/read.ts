@@ -9,6 +9,7 @@
  * there; those calendar days are then read as the dashboard reads them (UTC).
  */
 import { DASHBOARD_TILES, KPI_IDS, type KpiId, type KpiRead, type KpiValue, type PERIODS } from '../../../shared/api';
+import { affiliateKpi } from '../affiliate/stats';
 import { usageReport } from '../ai/ledger';
 import { billingKpi } from '../billing/kpi';
 import { dashboard } from '../crm/kpi';
@@ -123,6 +124,9 @@ const DEFS: Record<KpiId, Def> = {
   income: { label: 'Income', unit: 'money', better: 'up' },
   expenses: { label: 'Expenses', unit: 'money', better: 'down' },
   profit: { label: 'Profit', unit: 'money', better: 'up' },
+  affiliateRevenue: { label: 'Affiliate revenue', unit: 'money', better: 'up' },
+  affiliateClicks: { label: 'Affiliate clicks', unit: 'count', better: 'up' },
+  affiliateEpc: { label: 'Affiliate EPC', unit: 'money', better: 'up' },
 };
 
 const fmtNum = (n: number, max = 2) => n.toLocaleString('en-US', { maximumFractionDigits: max });
@@ -167,6 +171,8 @@ export function readKpis(env: ThreadEnv, i: KpiReadInput = {}): KpiRead {
       cur: pnl(env, { from: range.from.slice(0, 7), to: range.to.slice(0, 7), days: range }),
       prev: pnl(env, { from: previousRange.from.slice(0, 7), to: previousRange.to.slice(0, 7), days: previousRange }),
     });
+  let aff: { cur: ReturnType<typeof affiliateKpi>; prev: ReturnType<typeof affiliateKpi> } | undefined;
+  const af = () => (aff ??= { cur: affiliateKpi(env, range.from, range.to), prev: affiliateKpi(env, previousRange.from, previousRange.to) });
   const billingMain = (pick: (c: ReturnType<typeof billingKpi>['currencies'][number]) => number): Raw => {
     const { cur, prev } = b();
     const currency = cur.currencies[0]?.currency ?? prev.currencies[0]?.currency ?? 'USD';
@@ -236,6 +242,12 @@ export function readKpis(env: ThreadEnv, i: KpiReadInput = {}): KpiRead {
         return { value: f().cur.totals.expenses, previous: f().prev.totals.expenses, currency: f().cur.currency };
       case 'profit':
         return { value: f().cur.totals.profit, previous: f().prev.totals.profit, currency: f().cur.currency };
+      case 'affiliateRevenue':
+        return { value: af().cur.revenue, previous: af().prev.revenue, currency: af().cur.currency };
+      case 'affiliateClicks':
+        return { value: af().cur.clicks, previous: af().prev.clicks };
+      case 'affiliateEpc':
+        return { value: af().cur.epc, previous: af().prev.epc, currency: af().cur.currency };
     }
   };
 

@@ -32,6 +32,11 @@ export const INVALIDATES: { [E in EventName]?: Rule<E> } = {
   'sales.enrollment.changed': ['sequences.enrollments', 'sequences.list'],
   'crm.scoring.changed': ['scoring.rules.get'],
   'finance.changed': ['finance.pnl', 'finance.sources.list', 'finance.transactions.list', 'finance.categories.list', 'finance.rules.list'],
+  // Commissions are P&L income and the dashboard's affiliate tile.
+  'affiliate.changed': (p) =>
+    p.source === 'clicks'
+      ? ['affiliate.stats', 'affiliate.links.list', 'kpi.summary']
+      : ['affiliate.stats', 'affiliate.links.list', 'affiliate.programs.list', 'affiliate.sources.list', 'affiliate.commissions.list', 'affiliate.costs.list', 'finance.pnl', 'kpi.summary'],
   // Income from billing (charges, refunds) is in the P&L.
   'billing.changed': ['finance.pnl'],
   'growth.changed': (p) => [...growthOps(p.kind), ...(p.engine && !CONTROL_KINDS.has(p.kind) ? (ENGINE_DATA[p.engine] ?? []) : [])],

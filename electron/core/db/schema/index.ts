@@ -14,3 +14,4 @@ export * from './growth';
 export * from './playbooks';
 export * from './monitoring';
 export * from './products';
+export * from './affiliate';

@@ -7,6 +7,7 @@ import { useApi, useEvent } from '../../api/hooks';
 import { PRESETS, presetRange, rangeProblem, useRange, utcDay } from '../../api/dashboardRange';
 import { PageHeader } from '../../components/ui';
 import { useQuery } from '../../data/query';
+import { AffiliateCard } from './AffiliateCard';
 import { BillingCard } from './BillingCard';
 import { EngagementCard, FunnelCard, TimeInStageCard, TrendCard } from './Cards';
 import { fmtRange, useLiveReload } from './format';
@@ -59,6 +60,7 @@ export function Dashboard() {
       <div className="stack">
         <KpiTiles kpi={kpi} auto={auto} approvals={approvals} escalations={groups} />
         <BillingCard />
+        <AffiliateCard />
         <div className="dash-grid">
           <TrendCard kpi={kpi} />
           <FunnelCard kpi={kpi} />

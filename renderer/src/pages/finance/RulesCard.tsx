@@ -6,6 +6,7 @@ import { useAction } from '../../api/hooks';
 import { DataTable, type Column } from '../../components/DataTable';
 import { Card, ErrorPanel, QueryView } from '../../components/ui';
 import { invalidate, useQuery } from '../../data/query';
+import { ClientPicker } from './ClientPicker';
 
 type Categories = OpOutput<'finance.categories.list'>['categories'];
 const KIND_LABEL: Record<(typeof CATEGORY_KINDS)[number], string> = { income: 'Income', expense: 'Expense', excluded: 'Left out (transfers, payouts)' };
@@ -16,10 +17,11 @@ export function RulesCard({ categories }: { categories: Categories }) {
   const [contains, setContains] = useState('');
   const [category, setCategory] = useState('');
   const [kind, setKind] = useState<(typeof CATEGORY_KINDS)[number]>('expense');
+  const [client, setClient] = useState<{ value: string; label: string } | null>(null);
   const [note, setNote] = useState<string | null>(null);
   const known = categories.find((c) => c.name.toLowerCase() === category.trim().toLowerCase());
   const after = () => invalidate('finance.rules.list', 'finance.pnl', 'finance.categories.list', 'finance.transactions.list');
-  const add = useAction(useCallback(() => call('finance.rules.add', { contains: contains.trim(), category: category.trim(), ...(known ? {} : { kind }) }), [contains, category, kind, known]));
+  const add = useAction(useCallback(() => call('finance.rules.add', { contains: contains.trim(), category: category.trim(), ...(known ? {} : { kind }), ...(client ? { client: client.value } : {}) }), [contains, category, kind, known, client]));
   const del = useAction(useCallback((id: number) => call('finance.rules.delete', { id }), []));
 
   const columns: Column<FinanceRule>[] = [
@@ -68,6 +70,7 @@ export function RulesCard({ categories }: { categories: Categories }) {
           if (out) {
             setNote(`Rule added; ${out.categorized} transaction${out.categorized === 1 ? '' : 's'} categorised.`);
             setContains('');
+            setClient(null);
             after();
           }
         }}
@@ -95,6 +98,7 @@ export function RulesCard({ categories }: { categories: Categories }) {
             ))}
           </select>
         </div>
+        <ClientPicker label="Client (optional)" value={client} onChange={setClient} />
         <div className="form-actions">
           <button type="submit" className="btn btn-primary" disabled={add.pending || contains.trim().length < 2 || !category.trim()}>
             Add rule

@@ -13,12 +13,14 @@ import { DataTable, type Column } from '../../components/DataTable';
 import { useHashQuery } from '../../components/hashQuery';
 import { Card, ErrorPanel, PageHeader, QueryView } from '../../components/ui';
 import { invalidate, useQuery } from '../../data/query';
+import { AffiliateTab } from './affiliate/AffiliateTab';
 import { ImportCard } from './ImportCard';
 import { PnlChart } from './PnlChart';
 import { RulesCard } from './RulesCard';
 import { fmtMoney, monthLabel, rangeFrom } from './model';
 import './finance.css';
 
+type Tab = 'pnl' | 'affiliate';
 type Month = Pnl['months'][number];
 type ClientLine = Pnl['clients'][number];
 type CategoryLine = Pnl['categories'][number];
@@ -30,9 +32,25 @@ export function Finance() {
   const sources = useQuery('finance.sources.list', {});
   const categories = useQuery('finance.categories.list', {});
   const uid = useId();
+  const tab: Tab = query.tab === 'affiliate' ? 'affiliate' : 'pnl';
+  const tabButton = (t: Tab, label: string) => (
+    <button
+      key={t}
+      type="button"
+      role="tab"
+      id={`finance-tab-${t}`}
+      aria-selected={tab === t}
+      aria-controls={`finance-panel-${t}`}
+      className="fin-tab"
+      tabIndex={tab === t ? 0 : -1}
+      onClick={() => setQuery({ ...query, tab: t === 'pnl' ? undefined : t })}
+    >
+      {label}
+    </button>
+  );
   return (
     <>
-      <PageHeader title="Finance" intro="Your profit and loss: income from billing and your bank, expenses, AI spend, and what to set aside for taxes, per month and per client." />
+      <PageHeader title="Finance" intro="Your profit and loss: income from billing, your bank and affiliate programs, expenses, AI spend, and what to set aside for taxes, per month and per client." />
       <div className="stack fin-page">
         <div className="filter-bar fin-range">
           <div>
@@ -44,6 +62,27 @@ export function Finance() {
             <input id={`${uid}-to`} type="month" value={range.to} min={range.from} onChange={(e) => e.target.value && setQuery({ ...query, to: e.target.value })} />
           </div>
         </div>
+        <div
+          className="fin-tabs"
+          role="tablist"
+          aria-label="Finance views"
+          onKeyDown={(e) => {
+            if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft' && e.key !== 'Home' && e.key !== 'End') return;
+            e.preventDefault();
+            const next: Tab = tab === 'pnl' ? 'affiliate' : 'pnl';
+            setQuery({ ...query, tab: next === 'pnl' ? undefined : next });
+            document.getElementById(`finance-tab-${next}`)?.focus();
+          }}
+        >
+          {tabButton('pnl', 'Profit and loss')}
+          {tabButton('affiliate', 'Affiliate')}
+        </div>
+        {tab === 'affiliate' ? (
+          <div role="tabpanel" id="finance-panel-affiliate" aria-labelledby="finance-tab-affiliate">
+            <AffiliateTab range={range} />
+          </div>
+        ) : (
+        <div role="tabpanel" id="finance-panel-pnl" aria-labelledby="finance-tab-pnl" className="stack">
         <QueryView q={pnl} what="Could not load the P&L" loading="Loading the P&L…">
           {(p) => (
             <>
@@ -69,6 +108,8 @@ export function Finance() {
         </QueryView>
         <ImportCard sources={sources.data?.sources ?? []} />
         <RulesCard categories={categories.data?.categories ?? []} />
+        </div>
+        )}
       </div>
     </>
   );

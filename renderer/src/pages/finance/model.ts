@@ -1,7 +1,7 @@
 /**
  * Pure helpers of the Finance page (no DOM): the month range, money, and the column-mapping
  * step of a CSV import (the file's header and first rows, the form's values from and to a
- * FinanceMapping).
+ * FinanceMapping), and the client picker's options (CRM companies and contacts as client keys).
  */
 import Papa from 'papaparse';
 import type { FinanceMapping } from '../../../../shared/api';
@@ -105,4 +105,44 @@ export function mappingOf(f: MappingForm): { mapping: FinanceMapping } | { missi
   if (f.account) mapping.account = f.account;
   if (f.currency) mapping.currency = f.currency;
   return { mapping };
+}
+
+/* ---- the client picker (companies and contacts as client keys) ---- */
+
+export interface ClientOption {
+  value: string;
+  label: string;
+  group: 'Companies' | 'Contacts';
+}
+
+interface CompanyLike {
+  id: number;
+  name: string | null;
+  domain: string | null;
+}
+interface ContactLike {
+  id: number;
+  email: string;
+  firstName: string | null;
+  lastName: string | null;
+  companyName: string | null;
+}
+
+export function companyLabel(c: CompanyLike): string {
+  const name = c.name?.trim() || c.domain || `Company ${c.id}`;
+  return c.domain && c.name?.trim() ? `${name} (${c.domain})` : name;
+}
+
+export function contactLabel(c: ContactLike): string {
+  const name = [c.firstName, c.lastName].filter((x) => x && x.trim()).join(' ');
+  return `${name ? `${name} <${c.email}>` : c.email}${c.companyName ? `, ${c.companyName}` : ''}`;
+}
+
+export function clientOptions(companies: readonly CompanyLike[], contacts: readonly ContactLike[], chosen?: { value: string; label: string } | null): ClientOption[] {
+  const out: ClientOption[] = [
+    ...companies.map((c): ClientOption => ({ value: `company:${c.id}`, label: companyLabel(c), group: 'Companies' })),
+    ...contacts.map((c): ClientOption => ({ value: `contact:${c.id}`, label: contactLabel(c), group: 'Contacts' })),
+  ];
+  if (chosen && chosen.value && !out.some((o) => o.value === chosen.value)) out.unshift({ value: chosen.value, label: chosen.label, group: chosen.value.startsWith('company:') ? 'Companies' : 'Contacts' });
+  return out;
 }

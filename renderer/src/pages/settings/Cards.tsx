@@ -25,6 +25,7 @@ const GENERAL_FIELDS: FieldSpec[] = [
   { key: 'brand.accentColor', kind: 'text' },
   { key: 'finance.currency', kind: 'text' },
   { key: 'finance.taxRate', kind: 'number' },
+  { key: 'affiliate.linkBase', kind: 'text', type: 'url' },
 ];
 
 export function GeneralCard() {

@@ -1,0 +1,734 @@
+/**
+ * The Finance page's Affiliate tab (docs/affiliate.md): EPC and ROI per link, program and content
+ * piece for the page's months (affiliate.stats), CSV export; programs; tracked links with their
+ * /go/<slug> address to copy; a network's commission CSV with its column mapping; costs.
+ * Lists come from the query cache, refreshed by `affiliate.changed` (data/invalidation.ts).
+ */
+import { useCallback, useId, useMemo, useRef, useState, type FormEvent } from 'react';
+import type { AffiliateImportResult, AffiliateStatLine, AffiliateStats, OpInput, OpOutput } from '../../../../../shared/api';
+import { DATE_FORMATS } from '../../../../../shared/api';
+import { call } from '../../../api/client';
+import { useAction, type Query } from '../../../api/hooks';
+import { DataTable, type Column } from '../../../components/DataTable';
+import { Card, ErrorPanel, QueryView } from '../../../components/ui';
+import { invalidate, useQuery } from '../../../data/query';
+import { csvPreview, fmtMoney } from '../model';
+import { AFF_COLUMNS, EMPTY_AFF_FORM, affFormOf, affMappingOf, daysOf, fmtEpc, fmtPct, type AffColumn, type AffMappingForm } from './model';
+
+const AFF_OPS = ['affiliate.stats', 'affiliate.links.list', 'affiliate.programs.list', 'affiliate.sources.list', 'affiliate.commissions.list', 'affiliate.costs.list', 'finance.pnl', 'kpi.summary'] as const;
+const refresh = () => invalidate(...AFF_OPS);
+
+export function AffiliateTab({ range }: { range: { from: string; to: string } }) {
+  const days = daysOf(range);
+  const stats = useQuery('affiliate.stats', days);
+  const programs = useQuery('affiliate.programs.list', {});
+  const links = useQuery('affiliate.links.list', { limit: 500 });
+  const progs = programs.data?.programs ?? [];
+  const contents = useMemo(() => [...new Set((links.data?.links ?? []).flatMap((l) => (l.content ? [l.content] : [])))].sort(), [links.data]);
+  // The site's pages (the growth domain reads them from the sitemap): offered as content pieces too.
+  const pages = useQuery('seo.pages', { limit: 500 });
+  const suggestions = useMemo(() => [...new Set([...contents, ...(pages.data?.rows ?? []).flatMap((p) => (p.goneAt ? [] : [p.url]))])], [contents, pages.data]);
+  return (
+    <div className="stack">
+      <QueryView q={stats} what="Could not load the affiliate numbers" loading="Loading the affiliate numbers…">
+        {(s) => <StatsCard s={s} days={days} />}
+      </QueryView>
+      <LinksCard programs={progs} contents={suggestions} links={links} />
+      <ImportCard programs={progs} />
+      <ProgramsCard programs={progs} q={programs} />
+      <CostsCard links={links.data?.links ?? []} programs={progs} contents={contents} days={days} />
+    </div>
+  );
+}
+
+/* ---------------- EPC and ROI ---------------- */
+
+type View = 'links' | 'programs' | 'content';
+
+function StatsCard({ s, days }: { s: AffiliateStats; days: { from: string; to: string } }) {
+  const [view, setView] = useState<View>('links');
+  const m = (n: number) => fmtMoney(n, s.currency);
+  const t = s.totals;
+  const common: Column<AffiliateStatLine>[] = [
+    { key: 'clicks', header: 'Clicks', className: 'num', cell: (r) => <span title={r.machineClicks ? `${r.machineClicks} more by bots and prefetches, not counted` : undefined}>{r.clicks.toLocaleString()}</span> },
+    { key: 'commissions', header: 'Sales', className: 'num', cell: (r) => r.commissions.toLocaleString() },
+    { key: 'revenue', header: 'Revenue', className: 'num', cell: (r) => <>{m(r.revenue)}{r.pending ? <span className="fact-sub muted"> ({m(r.pending)} pending)</span> : null}</> },
+    { key: 'epc', header: 'EPC', className: 'num', cell: (r) => <span data-testid="aff-epc" data-value={r.epc ?? ''}>{fmtEpc(r.epc, s.currency)}</span> },
+    { key: 'cost', header: 'Cost', className: 'num', cell: (r) => m(r.cost) },
+    { key: 'profit', header: 'Profit', className: 'num', cell: (r) => <span className={r.profit < 0 ? 'fin-neg' : undefined}>{m(r.profit)}</span> },
+    { key: 'roi', header: 'ROI', className: 'num', cell: (r) => fmtPct(r.roi) },
+  ];
+  const rowProps = (kind: View) => (r: AffiliateStatLine) => ({ 'data-testid': `aff-${kind}-row`, 'data-key': r.key });
+  const tables: Record<View, { label: string; node: React.ReactNode }> = {
+    links: {
+      label: 'Per link',
+      node: (
+        <DataTable
+          rows={s.links}
+          columns={[{ key: 'link', header: 'Link', primary: true, cell: (r) => <><code>/go/{r.slug}</code><span className="fact-sub muted"> {r.program}</span></> }, ...(common as Column<(typeof s.links)[number]>[])]}
+          rowKey={(r) => r.key}
+          label="EPC and ROI per link"
+          rowProps={rowProps('links')}
+        />
+      ),
+    },
+    programs: {
+      label: 'Per program',
+      node: <DataTable rows={s.programs} columns={[{ key: 'program', header: 'Program', primary: true, cell: (r) => r.label }, ...(common as Column<(typeof s.programs)[number]>[])]} rowKey={(r) => r.key} label="EPC and ROI per program" rowProps={rowProps('programs')} />,
+    },
+    content: {
+      label: 'Per content piece',
+      node: s.content.length ? (
+        <DataTable
+          rows={s.content}
+          columns={[{ key: 'content', header: 'Content', primary: true, cell: (r) => (/^https?:\/\//.test(r.label) ? <a href={r.label} target="_blank" rel="noreferrer noopener">{r.label}</a> : r.label) }, ...(common as Column<(typeof s.content)[number]>[])]}
+          rowKey={(r) => r.key}
+          label="EPC and ROI per content piece"
+          rowProps={rowProps('content')}
+        />
+      ) : (
+        <p className="muted">No link names the content piece it appears in yet.</p>
+      ),
+    },
+  };
+  return (
+    <Card title="Affiliate: EPC and ROI" id="affiliate-stats" actions={<ExportButton days={days} what={view} />}>
+      <dl className="facts facts-inline fin-totals" data-testid="aff-totals" data-currency={s.currency}>
+        <div>
+          <dt>Revenue</dt>
+          <dd data-testid="aff-revenue" data-value={t.revenue}>
+            {m(t.revenue)}
+            <span className="fact-sub muted">{t.pending ? `${m(t.pending)} still pending` : `${t.commissions} sale${t.commissions === 1 ? '' : 's'}`}</span>
+          </dd>
+        </div>
+        <div>
+          <dt>Clicks</dt>
+          <dd data-testid="aff-clicks" data-value={t.clicks}>
+            {t.clicks.toLocaleString()}
+            <span className="fact-sub muted">{t.machineClicks ? `${t.machineClicks} by bots left out` : 'people only'}</span>
+          </dd>
+        </div>
+        <div>
+          <dt>EPC</dt>
+          <dd data-testid="aff-total-epc" data-value={t.epc ?? ''}>
+            {fmtEpc(t.epc, s.currency)}
+            <span className="fact-sub muted">earnings per click</span>
+          </dd>
+        </div>
+        <div>
+          <dt>ROI</dt>
+          <dd data-testid="aff-roi" data-value={t.roi ?? ''}>
+            {fmtPct(t.roi)}
+            <span className="fact-sub muted">after {m(t.cost)} of costs</span>
+          </dd>
+        </div>
+      </dl>
+      <div className="fin-seg" role="group" aria-label="Show the table">
+        {(Object.keys(tables) as View[]).map((v) => (
+          <button key={v} type="button" className="fin-seg-btn" aria-pressed={view === v} onClick={() => setView(v)}>
+            {tables[v].label}
+          </button>
+        ))}
+      </div>
+      {tables[view].node}
+      {s.unmatched.commissions ? (
+        <p className="hint" data-testid="aff-unmatched">
+          {s.unmatched.commissions} sale{s.unmatched.commissions === 1 ? '' : 's'} ({m(s.unmatched.revenue)}) matched no link: in the totals, and in their program when the export named it.
+        </p>
+      ) : null}
+      {s.otherCurrencies.length ? <p className="hint">Not converted, left out: {s.otherCurrencies.map((o) => `${o.commissions} sale${o.commissions === 1 ? '' : 's'} in ${o.currency} (${fmtMoney(o.revenue, o.currency)})`).join('; ')}.</p> : null}
+      <p className="hint">EPC = revenue ÷ people’s clicks; ROI = (revenue − cost) ÷ cost. Revenue counts every sale not reversed, pending ones too; the P&L counts approved and paid ones.</p>
+    </Card>
+  );
+}
+
+function ExportButton({ days, what }: { days: { from: string; to: string }; what: OpInput<'affiliate.export'>['what'] }) {
+  const exp = useAction(useCallback(() => call('affiliate.export', { ...days, what }), [days, what]));
+  return (
+    <>
+      <button
+        type="button"
+        className="btn btn-small"
+        disabled={exp.pending}
+        onClick={async () => {
+          const out = await exp.run();
+          if (!out) return;
+          const url = URL.createObjectURL(new Blob([out.csv], { type: 'text/csv;charset=utf-8' }));
+          const a = document.createElement('a');
+          a.href = url;
+          a.download = out.filename;
+          a.click();
+          setTimeout(() => URL.revokeObjectURL(url), 1000);
+        }}
+      >
+        Export CSV
+      </button>
+      {exp.error ? <ErrorPanel what="The export failed" error={exp.error} /> : null}
+    </>
+  );
+}
+
+/* ---------------- links ---------------- */
+
+type Programs = OpOutput<'affiliate.programs.list'>['programs'];
+type Link = OpOutput<'affiliate.links.list'>['links'][number];
+
+function CopyButton({ text, label }: { text: string; label: string }) {
+  const [done, setDone] = useState<'copied' | 'failed' | null>(null);
+  return (
+    <>
+      <button
+        type="button"
+        className="btn btn-small"
+        aria-label={label}
+        onClick={async () => {
+          try {
+            await navigator.clipboard.writeText(text);
+            setDone('copied');
+          } catch {
+            setDone('failed');
+          }
+        }}
+      >
+        Copy
+      </button>
+      <span role="status" className="hint">
+        {done === 'copied' ? 'Copied.' : done === 'failed' ? 'Select the address and copy it.' : ''}
+      </span>
+    </>
+  );
+}
+
+function LinksCard({ programs, contents, links }: { programs: Programs; contents: string[]; links: Query<OpOutput<'affiliate.links.list'>> }) {
+  const uid = useId();
+  const [program, setProgram] = useState('');
+  const [destination, setDestination] = useState('');
+  const [slug, setSlug] = useState('');
+  const [content, setContent] = useState('');
+  const [made, setMade] = useState<Link | null>(null);
+  const chosen = program || (programs.length === 1 ? String(programs[0]!.id) : '');
+  const create = useAction(
+    useCallback(
+      () => call('affiliate.links.create', { program: Number(chosen), destination: destination.trim(), ...(slug.trim() ? { slug: slug.trim() } : {}), ...(content.trim() ? { content: content.trim() } : {}) }),
+      [chosen, destination, slug, content],
+    ),
+  );
+  const columns: Column<Link>[] = [
+    { key: 'slug', header: 'Tracked link', primary: true, cell: (r) => <code data-testid="aff-tracked-url">{r.trackedUrl}</code> },
+    { key: 'copy', header: <span className="sr-only">Copy</span>, label: 'Copy', cell: (r) => <CopyButton text={r.trackedUrl} label={`Copy the tracked link /go/${r.slug}`} /> },
+    { key: 'program', header: 'Program', cell: (r) => r.program },
+    { key: 'dest', header: 'Goes to', cell: (r) => <span className="fin-wrap">{r.target}</span> },
+    { key: 'content', header: 'In', cell: (r) => r.content ?? '–' },
+    { key: 'clicks', header: 'Clicks', className: 'num', cell: (r) => r.clicks.toLocaleString() },
+  ];
+  return (
+    <Card title="Tracked links" id="affiliate-links">
+      <p className="hint">Put the tracked address in your post or e-mail: each visit is counted (bots and prefetches apart) and sent on to the offer with your sub-id.</p>
+      <QueryView q={links} what="Could not load the links" loading="Loading the links…" isEmpty={(d) => d.links.length === 0} empty={<p className="muted">No tracked links yet.</p>}>
+        {(d) => <DataTable rows={d.links} columns={columns} rowKey={(r) => r.id} label="Tracked links" rowProps={(r) => ({ 'data-testid': 'aff-link-row', 'data-slug': r.slug })} />}
+      </QueryView>
+      {programs.length === 0 ? (
+        <p className="notice">Add a program first (below): a link belongs to one.</p>
+      ) : (
+        <form
+          className="fin-rule-form"
+          onSubmit={async (e: FormEvent) => {
+            e.preventDefault();
+            setMade(null);
+            const out = await create.run();
+            if (out) {
+              setMade(out.link);
+              setDestination('');
+              setSlug('');
+              refresh();
+            }
+          }}
+        >
+          <div className="fin-field">
+            <label htmlFor={`${uid}-prog`}>Program</label>
+            <select id={`${uid}-prog`} value={chosen} onChange={(e) => setProgram(e.target.value)}>
+              <option value="">Choose a program…</option>
+              {programs.map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.name}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="fin-field">
+            <label htmlFor={`${uid}-dest`}>Destination (your affiliate link)</label>
+            <input id={`${uid}-dest`} type="url" value={destination} onChange={(e) => setDestination(e.target.value)} placeholder="https://www.example.com/product?ref=you" autoComplete="off" />
+          </div>
+          <div className="fin-field">
+            <label htmlFor={`${uid}-slug`}>Short name (optional)</label>
+            <input id={`${uid}-slug`} value={slug} onChange={(e) => setSlug(e.target.value)} placeholder="e.g. best-mic" autoComplete="off" />
+          </div>
+          <div className="fin-field">
+            <label htmlFor={`${uid}-content`}>Appears in (post URL or name, optional)</label>
+            <input id={`${uid}-content`} list={`${uid}-contents`} value={content} onChange={(e) => setContent(e.target.value)} placeholder="https://blog.example.com/best-mics" autoComplete="off" />
+            <datalist id={`${uid}-contents`}>
+              {contents.map((c) => (
+                <option key={c} value={c} />
+              ))}
+            </datalist>
+          </div>
+          <div className="form-actions">
+            <button type="submit" className="btn btn-primary" disabled={create.pending || !chosen || !destination.trim()}>
+              Create link
+            </button>
+          </div>
+        </form>
+      )}
+      {create.error ? <ErrorPanel what="The link was not created" error={create.error} /> : null}
+      {made ? (
+        <p className="success" role="status" data-testid="aff-link-made">
+          Tracked link ready: <code>{made.trackedUrl}</code> <CopyButton text={made.trackedUrl} label={`Copy the new tracked link /go/${made.slug}`} />
+        </p>
+      ) : null}
+    </Card>
+  );
+}
+
+/* ---------------- programs ---------------- */
+
+function ProgramsCard({ programs, q }: { programs: Programs; q: Query<OpOutput<'affiliate.programs.list'>> }) {
+  const uid = useId();
+  const [f, setF] = useState({ name: '', network: '', commission: '', cookieDays: '', subIdParam: '', payoutMatch: '' });
+  const [note, setNote] = useState<string | null>(null);
+  const set = (k: keyof typeof f) => (e: { target: { value: string } }) => setF((x) => ({ ...x, [k]: e.target.value }));
+  const save = useAction(
+    useCallback(
+      () =>
+        call('affiliate.programs.save', {
+          name: f.name.trim(),
+          ...(f.network.trim() ? { network: f.network.trim() } : {}),
+          ...(f.commission.trim() ? { commission: f.commission.trim() } : {}),
+          ...(f.cookieDays.trim() ? { cookieDays: Number(f.cookieDays) } : {}),
+          ...(f.subIdParam.trim() ? { subIdParam: f.subIdParam.trim() } : {}),
+          ...(f.payoutMatch.trim() ? { payoutMatch: f.payoutMatch.trim() } : {}),
+        }),
+      [f],
+    ),
+  );
+  const columns: Column<Programs[number]>[] = [
+    { key: 'name', header: 'Program', primary: true, cell: (r) => r.name },
+    { key: 'network', header: 'Network', cell: (r) => r.network ?? '–' },
+    { key: 'commission', header: 'Commission', cell: (r) => r.commission ?? '–' },
+    { key: 'cookie', header: 'Cookie', cell: (r) => (r.cookieDays === null ? '–' : `${r.cookieDays} days`) },
+    { key: 'subid', header: 'Sub-id parameter', cell: (r) => (r.subIdParam ? <code>{r.subIdParam}</code> : '–') },
+    { key: 'payout', header: 'Bank payout text', cell: (r) => r.payoutMatch ?? '–' },
+    { key: 'links', header: 'Links', className: 'num', cell: (r) => r.links },
+  ];
+  return (
+    <Card title="Affiliate programs" id="affiliate-programs">
+      <QueryView q={q} what="Could not load the programs" loading="Loading the programs…" isEmpty={() => programs.length === 0} empty={<p className="muted">No programs yet.</p>}>
+        {() => <DataTable rows={programs} columns={columns} rowKey={(r) => r.id} label="Affiliate programs" rowProps={(r) => ({ 'data-testid': 'aff-program-row', 'data-program': r.id })} />}
+      </QueryView>
+      <form
+        className="fin-rule-form"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          setNote(null);
+          const out = await save.run();
+          if (out) {
+            setNote(`Program “${out.program.name}” saved${out.payoutRule ? '; its bank payouts are now left out of the P&L (a category rule)' : ''}.`);
+            setF({ name: '', network: '', commission: '', cookieDays: '', subIdParam: '', payoutMatch: '' });
+            refresh();
+            invalidate('finance.rules.list', 'finance.categories.list');
+          }
+        }}
+      >
+        <div className="fin-field">
+          <label htmlFor={`${uid}-name`}>Program name</label>
+          <input id={`${uid}-name`} value={f.name} onChange={set('name')} placeholder="e.g. Acme Audio" autoComplete="off" />
+        </div>
+        <div className="fin-field">
+          <label htmlFor={`${uid}-network`}>Network (optional)</label>
+          <input id={`${uid}-network`} value={f.network} onChange={set('network')} placeholder="Awin, Impact, Amazon…" autoComplete="off" />
+        </div>
+        <div className="fin-field">
+          <label htmlFor={`${uid}-commission`}>Commission (optional, for you)</label>
+          <input id={`${uid}-commission`} value={f.commission} onChange={set('commission')} placeholder="e.g. 8% of the sale" autoComplete="off" />
+        </div>
+        <div className="fin-field">
+          <label htmlFor={`${uid}-cookie`}>Cookie days (optional)</label>
+          <input id={`${uid}-cookie`} type="number" min={0} max={3650} value={f.cookieDays} onChange={set('cookieDays')} />
+        </div>
+        <div className="fin-field">
+          <label htmlFor={`${uid}-subid`}>Sub-id parameter (optional)</label>
+          <input id={`${uid}-subid`} value={f.subIdParam} onChange={set('subIdParam')} placeholder="subid, clickref, ascsubtag…" autoComplete="off" />
+        </div>
+        <div className="fin-field">
+          <label htmlFor={`${uid}-payout`}>Bank payout text (optional)</label>
+          <input id={`${uid}-payout`} value={f.payoutMatch} onChange={set('payoutMatch')} placeholder="e.g. AWIN LTD" autoComplete="off" />
+        </div>
+        <div className="form-actions">
+          <button type="submit" className="btn btn-primary" disabled={save.pending || !f.name.trim()}>
+            Add program
+          </button>
+        </div>
+      </form>
+      <p className="hint">With a sub-id parameter, each link sends its short name to the network, and the network’s export names the link again. The bank payout text keeps the network’s payouts out of the P&L, where the commissions are counted already.</p>
+      {save.error ? <ErrorPanel what="The program was not saved" error={save.error} /> : null}
+      {note ? (
+        <p className="success" role="status">
+          {note}
+        </p>
+      ) : null}
+    </Card>
+  );
+}
+
+/* ---------------- commission import ---------------- */
+
+const FIELD_LABEL: Record<AffColumn, { label: string; optional?: boolean }> = {
+  date: { label: 'Date' },
+  commission: { label: 'Commission (what you earn)' },
+  status: { label: 'Status', optional: true },
+  subId: { label: 'Sub-id (click reference)', optional: true },
+  transactionId: { label: 'Transaction id', optional: true },
+  program: { label: 'Program / advertiser', optional: true },
+  url: { label: 'Clicked or landing URL', optional: true },
+  sale: { label: 'Sale amount', optional: true },
+  currency: { label: 'Currency', optional: true },
+};
+
+function ImportCard({ programs }: { programs: Programs }) {
+  const uid = useId();
+  const sources = useQuery('affiliate.sources.list', {});
+  const [source, setSource] = useState('');
+  const [program, setProgram] = useState('');
+  const [file, setFile] = useState<{ name: string; text: string } | null>(null);
+  const [form, setForm] = useState<AffMappingForm>(EMPTY_AFF_FORM);
+  const [formFrom, setFormFrom] = useState<'source' | 'header' | 'none'>('none');
+  const [missing, setMissing] = useState<{ field: AffColumn; message: string }[]>([]);
+  const [result, setResult] = useState<AffiliateImportResult | null>(null);
+  const preview = useMemo(() => (file ? csvPreview(file.text) : null), [file]);
+  const started = useRef({ seq: 0, edits: 0 });
+  const list = useMemo(() => sources.data?.sources ?? [], [sources.data]);
+
+  const startForm = useCallback(
+    async (src: string, f: { name: string; text: string }) => {
+      const header = csvPreview(f.text).header;
+      const seq = ++started.current.seq;
+      const edits = started.current.edits;
+      const stale = () => seq !== started.current.seq || edits !== started.current.edits;
+      setResult(null);
+      setMissing([]);
+      const remembered = list.find((s) => s.name.toLowerCase() === src.trim().toLowerCase())?.mapping;
+      if (remembered) {
+        setForm(affFormOf(remembered, header));
+        setFormFrom('source');
+        return;
+      }
+      try {
+        const dry = await call('affiliate.import', { source: src.trim() || 'Imported', csv: f.text, file: f.name, dryRun: true });
+        if (stale()) return;
+        setForm(affFormOf(dry.mapping, header));
+        setFormFrom(dry.mappingFrom === 'source' ? 'source' : 'header');
+      } catch {
+        if (stale()) return;
+        setForm({ ...EMPTY_AFF_FORM });
+        setFormFrom('none');
+      }
+    },
+    [list],
+  );
+
+  const run = useAction(
+    useCallback(
+      async (dryRun: boolean) => {
+        if (!file) return null;
+        const m = affMappingOf(form);
+        if ('missing' in m) {
+          setMissing(m.missing);
+          return null;
+        }
+        setMissing([]);
+        const r = await call('affiliate.import', { source: source.trim(), csv: file.text, file: file.name, mapping: m.mapping, ...(program ? { program: Number(program) } : {}), dryRun });
+        if (!dryRun) refresh();
+        return r;
+      },
+      [file, form, source, program],
+    ),
+  );
+  const go = async (dryRun: boolean) => {
+    setResult(null);
+    const r = await run.run(dryRun);
+    if (r) setResult(r);
+  };
+  const setCol = (k: keyof AffMappingForm, v: string) => {
+    started.current.edits++;
+    setForm((f) => ({ ...f, [k]: v }));
+  };
+  const sourceOk = source.trim().length > 0;
+  return (
+    <Card title="Import commissions from a network" id="affiliate-import">
+      <div className="fin-import-head">
+        <div className="fin-field">
+          <label htmlFor={`${uid}-source`}>Source (the network or program the file comes from)</label>
+          <input
+            id={`${uid}-source`}
+            list={`${uid}-sources`}
+            value={source}
+            placeholder="e.g. Awin"
+            autoComplete="off"
+            onChange={(e) => setSource(e.target.value)}
+            onBlur={() => file && sourceOk && void startForm(source, file)}
+          />
+          <datalist id={`${uid}-sources`}>
+            {list.map((s) => (
+              <option key={s.id} value={s.name} />
+            ))}
+          </datalist>
+        </div>
+        <div className="fin-field">
+          <label htmlFor={`${uid}-program`}>Program of rows that name none (optional)</label>
+          <select id={`${uid}-program`} value={program} onChange={(e) => setProgram(e.target.value)}>
+            <option value="">(from the file, or none)</option>
+            {programs.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="fin-field">
+          <label htmlFor={`${uid}-file`}>CSV file</label>
+          <input
+            id={`${uid}-file`}
+            type="file"
+            accept=".csv,text/csv,text/plain"
+            data-testid="affiliate-file"
+            onChange={async (e) => {
+              const f = e.target.files?.[0];
+              if (!f) return;
+              const next = { name: f.name, text: await f.text() };
+              setFile(next);
+              await startForm(source, next);
+            }}
+          />
+        </div>
+      </div>
+      {!file ? <p className="hint">Export the transactions or commissions report of the network as CSV. Rows imported before are skipped; a status that changed (pending → approved) is updated.</p> : null}
+      {file && preview ? (
+        <section className="fin-mapping" aria-labelledby={`${uid}-map`} data-testid="affiliate-mapping">
+          <h3 id={`${uid}-map`}>Which column holds what</h3>
+          <p className="hint">
+            {formFrom === 'source'
+              ? 'The mapping remembered for this source. Change it if this export differs.'
+              : formFrom === 'header'
+                ? 'Guessed from the column names. Check it; the source remembers it after the import.'
+                : 'Choose the columns; the source remembers them after the import.'}
+          </p>
+          <div className="fin-mapping-grid">
+            {AFF_COLUMNS.map((k) => {
+              const id = `${uid}-col-${k}`;
+              const msg = missing.find((x) => x.field === k)?.message;
+              return (
+                <div className="fin-field" key={k}>
+                  <label htmlFor={id}>{FIELD_LABEL[k].label}</label>
+                  <select id={id} value={form[k]} aria-invalid={msg ? true : undefined} aria-describedby={msg ? `${id}-err` : undefined} onChange={(e) => setCol(k, e.target.value)}>
+                    <option value="">{FIELD_LABEL[k].optional ? '(none)' : 'Choose a column…'}</option>
+                    {preview.header.map((h) => (
+                      <option key={h} value={h}>
+                        {h}
+                      </option>
+                    ))}
+                  </select>
+                  {msg ? (
+                    <p id={`${id}-err`} className="field-error" data-testid="field-error">
+                      {msg}
+                    </p>
+                  ) : null}
+                </div>
+              );
+            })}
+            <div className="fin-field">
+              <label htmlFor={`${uid}-datefmt`}>Date format</label>
+              <select id={`${uid}-datefmt`} value={form.dateFormat} onChange={(e) => setCol('dateFormat', e.target.value)}>
+                {DATE_FORMATS.map((d) => (
+                  <option key={d} value={d}>
+                    {d === 'auto' ? 'Recognise' : d}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <div className="fin-field">
+              <label htmlFor={`${uid}-decimal`}>Decimal separator</label>
+              <select id={`${uid}-decimal`} value={form.decimal} onChange={(e) => setCol('decimal', e.target.value)}>
+                <option value="auto">Recognise</option>
+                <option value=".">1,234.56</option>
+                <option value=",">1.234,56</option>
+              </select>
+            </div>
+          </div>
+          {preview.rows.length ? (
+            <div className="table-wrap fin-sample">
+              <table className="table" aria-label={`The first rows of ${file.name}`}>
+                <thead>
+                  <tr>
+                    {preview.header.map((h, i) => (
+                      <th key={i} scope="col">
+                        {h}
+                      </th>
+                    ))}
+                  </tr>
+                </thead>
+                <tbody>
+                  {preview.rows.map((r, i) => (
+                    <tr key={i}>
+                      {preview.header.map((_h, j) => (
+                        <td key={j}>{r[j] ?? ''}</td>
+                      ))}
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          ) : null}
+          <div className="form-actions">
+            <button type="button" className="btn" disabled={run.pending || !sourceOk} onClick={() => void go(true)}>
+              Check
+            </button>
+            <button type="button" className="btn btn-primary" disabled={run.pending || !sourceOk} onClick={() => void go(false)}>
+              {run.pending ? 'Working…' : 'Import'}
+            </button>
+            {!sourceOk ? <span className="hint">Name the source first.</span> : null}
+          </div>
+        </section>
+      ) : null}
+      {run.error ? <ErrorPanel what="The file was not imported" error={run.error} /> : null}
+      {result ? (
+        <div className="fin-result" role="status" data-testid="affiliate-import-result" data-dry-run={result.dryRun ? 'true' : 'false'}>
+          <p className={result.invalidCount ? 'notice' : 'success'}>
+            {result.dryRun ? `Check only, nothing imported: ${result.imported} of ${result.rows} rows would be imported` : `Imported ${result.imported} of ${result.rows} rows from “${result.source}”`}
+            {result.updated ? `; ${result.updated} updated (status or amount changed)` : ''}
+            {result.duplicates ? `; ${result.duplicates} already imported before` : ''}
+            {result.invalidCount ? `; ${result.invalidCount} row${result.invalidCount === 1 ? '' : 's'} with errors, left out` : ''}. Matched: {result.matchedLinks} to a link, {result.matchedPrograms} to a program only, {result.unmatched} to nothing.
+          </p>
+          {result.invalid.length ? (
+            <ul className="fin-invalid" aria-label="Rows with errors">
+              {result.invalid.map((i) => (
+                <li key={i.line}>
+                  <strong>Line {i.line}:</strong> {i.reason}
+                </li>
+              ))}
+              {result.invalidCount > result.invalid.length ? <li className="muted">and {result.invalidCount - result.invalid.length} more</li> : null}
+            </ul>
+          ) : null}
+        </div>
+      ) : null}
+    </Card>
+  );
+}
+
+/* ---------------- costs ---------------- */
+
+function CostsCard({ links, programs, contents, days }: { links: Link[]; programs: Programs; contents: string[]; days: { from: string; to: string } }) {
+  const uid = useId();
+  const costs = useQuery('affiliate.costs.list', { ...days, limit: 200 });
+  const [f, setF] = useState({ date: days.to, amount: '', tag: '', note: '' });
+  const add = useAction(
+    useCallback(() => {
+      const [kind, ...rest] = f.tag.split(':');
+      const v = rest.join(':');
+      const tag = kind === 'link' ? { linkId: Number(v) } : kind === 'program' ? { programId: Number(v) } : { content: v };
+      return call('affiliate.costs.add', { date: f.date, amount: Number(f.amount), ...tag, ...(f.note.trim() ? { note: f.note.trim() } : {}) });
+    }, [f]),
+  );
+  const del = useAction(useCallback((id: number) => call('affiliate.costs.delete', { id }), []));
+  type Cost = OpOutput<'affiliate.costs.list'>['rows'][number];
+  const columns: Column<Cost>[] = [
+    { key: 'date', header: 'Date', primary: true, cell: (r) => r.date },
+    { key: 'amount', header: 'Amount', className: 'num', cell: (r) => fmtMoney(r.amount, r.currency) },
+    { key: 'for', header: 'For', cell: (r) => (r.slug ? `/go/${r.slug}` : (r.program ?? r.content ?? '–')) },
+    { key: 'note', header: 'Note', cell: (r) => r.note ?? '' },
+    {
+      key: 'actions',
+      header: <span className="sr-only">Actions</span>,
+      label: 'Actions',
+      className: 'dt-actions',
+      cell: (r) => (
+        <button
+          type="button"
+          className="btn btn-small btn-quiet"
+          aria-label={`Delete the cost of ${r.date}`}
+          disabled={del.pending}
+          onClick={async () => {
+            if (await del.run(r.id)) refresh();
+          }}
+        >
+          Delete
+        </button>
+      ),
+    },
+  ];
+  return (
+    <Card title="Costs (for ROI)" id="affiliate-costs">
+      <p className="hint">What a link, a program or a piece of content cost you: writing, video, ads, tools. ROI counts the costs dated in the months shown.</p>
+      <QueryView q={costs} what="Could not load the costs" loading="Loading the costs…" isEmpty={(d) => d.rows.length === 0} empty={<p className="muted">No costs in these months.</p>}>
+        {(d) => <DataTable rows={d.rows} columns={columns} rowKey={(r) => r.id} label="Costs" />}
+      </QueryView>
+      <form
+        className="fin-rule-form"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          if (await add.run()) {
+            setF((x) => ({ ...x, amount: '', note: '' }));
+            refresh();
+          }
+        }}
+      >
+        <div className="fin-field">
+          <label htmlFor={`${uid}-date`}>Date</label>
+          <input id={`${uid}-date`} type="date" value={f.date} onChange={(e) => setF((x) => ({ ...x, date: e.target.value }))} />
+        </div>
+        <div className="fin-field">
+          <label htmlFor={`${uid}-amount`}>Amount</label>
+          <input id={`${uid}-amount`} type="number" min={0} step="0.01" value={f.amount} onChange={(e) => setF((x) => ({ ...x, amount: e.target.value }))} />
+        </div>
+        <div className="fin-field">
+          <label htmlFor={`${uid}-tag`}>For</label>
+          <select id={`${uid}-tag`} value={f.tag} onChange={(e) => setF((x) => ({ ...x, tag: e.target.value }))}>
+            <option value="">Choose…</option>
+            {contents.length ? (
+              <optgroup label="Content">
+                {contents.map((c) => (
+                  <option key={c} value={`content:${c}`}>
+                    {c}
+                  </option>
+                ))}
+              </optgroup>
+            ) : null}
+            <optgroup label="Links">
+              {links.map((l) => (
+                <option key={l.id} value={`link:${l.id}`}>
+                  /go/{l.slug}
+                </option>
+              ))}
+            </optgroup>
+            <optgroup label="Programs">
+              {programs.map((p) => (
+                <option key={p.id} value={`program:${p.id}`}>
+                  {p.name}
+                </option>
+              ))}
+            </optgroup>
+          </select>
+        </div>
+        <div className="fin-field">
+          <label htmlFor={`${uid}-note`}>Note (optional)</label>
+          <input id={`${uid}-note`} value={f.note} onChange={(e) => setF((x) => ({ ...x, note: e.target.value }))} autoComplete="off" />
+        </div>
+        <div className="form-actions">
+          <button type="submit" className="btn btn-primary" disabled={add.pending || !f.tag || !f.amount || !f.date}>
+            Add cost
+          </button>
+        </div>
+      </form>
+      {add.error ? <ErrorPanel what="The cost was not added" error={add.error} /> : null}
+      {del.error ? <ErrorPanel what="The cost was not deleted" error={del.error} /> : null}
+    </Card>
+  );
+}
