@@ -485,6 +485,11 @@ export const crmOps = {
         companyId: z.number().int().positive().optional().describe("only the company's contacts (companies.list gives the ids)"),
         sort: z.object({ field: SortField, dir: z.enum(['asc', 'desc']).default('asc') }).strict().optional(),
         offset: z.number().int().min(0).default(0),
+        after: z
+          .object({ id: z.number().int().positive(), value: z.union([z.string(), z.number(), z.null()]) })
+          .strict()
+          .optional()
+          .describe("the page after this row (keyset): the previous page's last contact's id and its value of the sort field (its id when unsorted); no offset scan, so a deep page costs what the first does; use with offset 0"),
         limit: z.number().int().min(1).max(1000).default(100),
         deleted: z.boolean().default(false).describe('list soft-deleted contacts (restorable) instead of live ones'),
       })

@@ -120,4 +120,36 @@ describe('contacts', () => {
     const f = await core.call('contacts.list', { filter: { match: 'all', conditions: [{ kind: 'tag', op: 'has', tag: 'three' }, { kind: 'field', field: 'firstName', op: 'eq', value: 'Even' }] } });
     expect(f.total).toBe(5);
   });
+
+  it('pages by keyset (after the previous page\'s last row) in exactly the order offset pages give, NULLs and ties included', async () => {
+    // Ties (same last name, same score) and NULLs (no last name, no activity) on both sides of page boundaries.
+    for (let i = 0; i < 23; i++) {
+      await core.call('contacts.create', { email: `k${String(i).padStart(2, '0')}@keyset.test`, ...(i % 3 ? { lastName: ['Ames', 'Byrd', 'Cole'][i % 4 % 3] } : {}), stage: i % 5 ? 'lead' : 'mql' });
+    }
+    await core.call('contacts.delete', { id: 4 });
+    for (const id of [3, 8, 9, 15]) await core.call('events.ingest', { events: [{ type: 'email.replied', contactId: id }] });
+    const fields = ['id', 'email', 'lastName', 'score', 'stage', 'createdAt', 'lastActivityAt'] as const;
+    for (const field of [...fields, null]) {
+      for (const dir of ['asc', 'desc'] as const) {
+        for (const search of [undefined, 'keyset']) {
+          const base = { ...(field ? { sort: { field, dir } } : {}), ...(search ? { search } : {}) };
+          const all = await core.call('contacts.list', { ...base, limit: 1000 });
+          const seen: number[] = [];
+          let after: { id: number; value: string | number | null } | undefined;
+          for (;;) {
+            const r = await core.call('contacts.list', { ...base, limit: 5, ...(after ? { after } : {}) });
+            expect(r.total).toBe(all.total);
+            seen.push(...r.rows.map((c) => c.id));
+            if (r.rows.length < 5 || seen.length > all.rows.length) break; // (the second: a cursor that did not move on)
+            const last = r.rows[r.rows.length - 1]!;
+            after = { id: last.id, value: field ? (last[field] as string | number | null) : last.id };
+          }
+          expect(seen, `${field} ${dir} ${search}`).toEqual(all.rows.map((c) => c.id));
+          if (!field) break;
+        }
+      }
+    }
+    const both = await err(core.call('contacts.list', { offset: 5, after: { id: 1, value: 1 } }));
+    expect(both).toMatchObject({ code: 'invalid_input', message: expect.stringContaining('offset: give either offset or after') });
+  });
 });

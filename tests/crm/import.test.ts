@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Core } from '../../electron/core/core';
 import { exportContacts, importCsv } from '../../electron/core/crm/csv';
+import { getScoring, setScoring } from '../../electron/core/crm/scoring';
 import { ApiError } from '../../shared/api';
 import { openTestCore } from '../helpers';
 
@@ -136,5 +137,25 @@ describe('CSV import', () => {
     // the one e-mail index left is the live-rows unique one
     const idx = (core.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'contacts' AND sql LIKE '%(\`email\`)%'`).all() as { name: string }[]).map((x) => x.name);
     expect(idx).toEqual(['contacts_email_live']);
+  });
+
+  it('records each new contact once as of its commit: created, then its promotion, then a later row of the same file as an update', async () => {
+    const cfg = getScoring(core);
+    setScoring(core, { ...cfg, fit: [...cfg.fit, { id: 'vip', label: 'VIP', when: { kind: 'tag', op: 'has', tag: 'vip' }, points: 60 }] });
+    const r = await importCsv(core, 'email,first name,tags\nada@x.com,Ada,vip\nbob@x.com,Bob,\nADA@x.com,Ada2,\n');
+    expect(r).toMatchObject({ created: 2, updated: 1 });
+    const events = (core.db.prepare(`SELECT type, subject_id AS s, data FROM events WHERE subject_type = 'contact' ORDER BY id`).all() as { type: string; s: string; data: string }[]).map((e) => ({
+      type: e.type,
+      s: e.s,
+      d: JSON.parse(e.data) as Record<string, unknown>,
+    }));
+    const ada = events.filter((e) => e.s === '1');
+    expect(ada.map((e) => e.type)).toEqual(['contact.created', 'score.crossed', 'lifecycle.changed', 'contact.updated']);
+    // The contact as of the commit that created it (promoted by its score in that commit), written once.
+    expect(ada[0]!.d).toMatchObject({ id: 1, firstName: 'Ada', stage: 'mql', score: 60, tags: ['vip'], via: 'import', initialStage: 'lead', importId: r.importId });
+    expect(ada[3]!.d).toMatchObject({ firstName: 'Ada2', changes: { firstName: { from: 'Ada', to: 'Ada2' } } });
+    const bob = events.find((e) => e.s === '2')!;
+    expect(bob).toMatchObject({ type: 'contact.created', d: { id: 2, email: 'bob@x.com', firstName: 'Bob', stage: 'lead', score: 0, tags: [], company: null, via: 'import', initialStage: 'lead' } });
+    expect(Object.keys(bob.d).slice(-3)).toEqual(['via', 'initialStage', 'importId']);
   });
 });

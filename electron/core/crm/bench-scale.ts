@@ -126,6 +126,12 @@ export async function runScaleBench(opts: { quick?: boolean; root: string; log?:
     q('contacts.list page 1 (newest first)', () => listContacts(core, { offset: 0, limit: 100, deleted: false, sort: { field: 'createdAt', dir: 'desc' } }));
     q('contacts.list page 1, sorted by score', () => listContacts(core, { offset: 0, limit: 100, deleted: false, sort: { field: 'score', dir: 'desc' } }));
     q('contacts.list page at offset 50%', () => listContacts(core, { offset: Math.floor(live / 2), limit: 100, deleted: false, sort: { field: 'createdAt', dir: 'asc' } }));
+    // The same depth by keyset (the previous page's last row as the cursor, as the contacts table scrolls): no offset walk.
+    for (const sort of [{ field: 'createdAt', dir: 'asc' }, { field: 'score', dir: 'desc' }] as const) {
+      const prev = listContacts(core, { offset: Math.floor(live / 2) - 1, limit: 1, deleted: false, sort }).rows[0]!;
+      const after = { id: prev.id, value: prev[sort.field] };
+      q(`contacts.list page at 50% by keyset, sorted by ${sort.field} ${sort.dir}`, () => listContacts(core, { offset: 0, after, limit: 100, deleted: false, sort }));
+    }
     q('contacts.list search "lovelace"', () => listContacts(core, { offset: 0, limit: 100, deleted: false, search: 'lovelace' }));
     q('contacts.list search "ada lovelace"', () => listContacts(core, { offset: 0, limit: 100, deleted: false, search: 'ada lovelace' }));
     q('contacts.list search "zq" (2 letters: no index)', () => listContacts(core, { offset: 0, limit: 100, deleted: false, search: 'zq' }));

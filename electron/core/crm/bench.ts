@@ -211,3 +211,9 @@ export async function runCrmBench(opts: { quick?: boolean } = {}): Promise<Bench
 }
 
 export { runScaleBench } from './bench-scale';
+
+/**
+ * The pieces the CRM bench drives, for profiling one of them alone
+ * (`node --cpu-prof` on a small script that imports out/main/crm-bench.js).
+ */
+export const benchParts = { openBaton, EnvSecretStore, seedDemo, importCsv, exportContacts, getScoring, setScoring, listContacts, dashboard };

@@ -29,6 +29,8 @@ export interface ListInput {
   companyId?: number | undefined;
   sort?: { field: string; dir: 'asc' | 'desc' } | undefined;
   offset: number;
+  /** Keyset: the page after this row (its id and its value of the sort field). */
+  after?: { id: number; value: string | number | null } | undefined;
   limit: number;
   deleted: boolean;
 }
@@ -89,10 +91,49 @@ export function listContacts(core: Core, input: ListInput, now = new Date()) {
   const total = kept ?? (core.db.prepare(`SELECT COUNT(*) AS n FROM ${from} WHERE ${countWhere}`).get(...params) as { n: number }).n;
   const dir = input.sort?.dir === 'desc' ? 'DESC' : 'ASC';
   const sort = input.sort ? `${SORT_SQL[input.sort.field]} ${dir}, c.id ${dir}` : 'c.id ASC';
+  if (input.after) {
+    if (input.offset > 0) throw new ApiError('invalid_input', 'offset: give either offset or after (the keyset of the previous page), not both.', [{ path: 'offset', message: 'must be 0 with after' }]);
+    const ids = keysetIds(core, from, w, params, input.sort ? { col: SORT_SQL[input.sort.field]!, dir } : { col: 'c.id', dir: 'ASC' }, input.after, input.limit);
+    const rows = storeOf(core).stmt(`${CONTACT_SELECT} WHERE c.id IN (SELECT value FROM json_each(?)) ORDER BY ${sort}`).all(JSON.stringify(ids)) as ContactRow[];
+    return { total, rows: rows.map(toContact) };
+  }
   const rows = core.db
     .prepare(`${CONTACT_SELECT} WHERE c.id IN (SELECT c.id FROM ${from} WHERE ${w} ORDER BY ${sort} LIMIT ? OFFSET ?) ORDER BY ${sort}`)
     .all(...params, input.limit, input.offset) as ContactRow[];
   return { total, rows: rows.map(toContact) };
+}
+
+/**
+ * The ids of the page after `after` in the order `col dir, c.id dir`, through the sort column's index
+ * from the cursor on (never walking the rows before it). SQLite puts NULLs first in ascending order
+ * and last in descending order; a row-value range `(col, id) > (?, ?)` leaves NULLs out, so the rows on
+ * the other side of that boundary are a second range, read only when the first one ends within the page.
+ */
+function keysetIds(
+  core: Core,
+  from: string,
+  w: string,
+  params: unknown[],
+  s: { col: string; dir: 'ASC' | 'DESC' },
+  after: { id: number; value: string | number | null },
+  limit: number,
+): number[] {
+  const page = (cond: string, order: string, p: unknown[], n: number) =>
+    core.db.prepare(`SELECT c.id FROM ${from} WHERE ${w} AND ${cond} ORDER BY ${order} LIMIT ?`).pluck().all(...params, ...p, n) as number[];
+  const order = `${s.col} ${s.dir}, c.id ${s.dir}`;
+  if (s.col === 'c.id') return page(s.dir === 'ASC' ? 'c.id > ?' : 'c.id < ?', order, [after.id], limit);
+  const asc = s.dir === 'ASC';
+  // The cursor's side of the NULL boundary first: NULLs (by id), or the non-null range after the cursor.
+  const first =
+    after.value === null
+      ? page(`${s.col} IS NULL AND c.id ${asc ? '>' : '<'} ?`, `c.id ${s.dir}`, [after.id], limit)
+      : page(`(${s.col}, c.id) ${asc ? '>' : '<'} (?, ?)`, order, [after.value, after.id], limit);
+  if (first.length === limit) return first;
+  // Then the other side: ascending, after the NULLs come the non-null values; descending, after the non-null values the NULLs.
+  const rest = limit - first.length;
+  if (asc && after.value === null) return [...first, ...page(`${s.col} IS NOT NULL`, order, [], rest)];
+  if (!asc && after.value !== null) return [...first, ...page(`${s.col} IS NULL`, `c.id DESC`, [], rest)];
+  return first;
 }
 
 export function getContact(core: Core, id: number, timelineLimit = 100) {

@@ -333,6 +333,27 @@ async function* validRows(
   }
 }
 
+/**
+ * The rows in runs where no e-mail comes twice (a new run starts at a repeat), each written in its own
+ * transaction: a contact created in bulk has its contact.created event written at the end of its
+ * transaction, so a later row updating it must come in a later one. Never empty (the final flush of an
+ * empty batch still records the import).
+ */
+function distinctEmailRuns<T extends { v: ContactValues }>(rows: T[]): T[][] {
+  const runs: T[][] = [[]];
+  let seen = new Set<string>();
+  for (const r of rows) {
+    const email = r.v.fields.email!;
+    if (seen.has(email)) {
+      runs.push([]);
+      seen = new Set();
+    }
+    seen.add(email);
+    runs[runs.length - 1]!.push(r);
+  }
+  return runs;
+}
+
 const EMPTY_FILE = 'The file is empty: it needs a header row naming the columns (e.g. email,firstName,lastName). Nothing was imported.';
 
 /** A new import's id (in the data of every event it records). */
@@ -404,10 +425,13 @@ export async function importCsv(core: Core, input: Readable | string, opts: Impo
     else report.unchanged++;
     if (res.changed) changedIds.push(res.id);
   };
-  /** The end of a batch's transaction: search index, scores, contact events, segments; the last one records the import. */
-  const finishBatch = (final: boolean, at: string) => {
+  /**
+   * The end of a batch's transaction: search index, scores, contact events, segments; the last one records the import.
+   * The contact.created events of the batch's new contacts are written once scored, before any promotion.
+   */
+  const finishBatch = (final: boolean, at: string, created: { id: number; stage: string }[] = []) => {
     syncSearchIndex(core.db);
-    rescore(core, { ids: changedIds, pending });
+    rescore(core, { ids: changedIds, pending, beforePromote: (promoting) => store.recordCreated(pending, created, at, 'import', promoting) });
     if (!final) return;
     report.companiesCreated = stats.companiesCreated;
     // `id`, not `importId`: this event is the import itself, not one of its rows (which event triggers skip unless they opt in).
@@ -431,16 +455,20 @@ export async function importCsv(core: Core, input: Readable | string, opts: Impo
     const rows = batch;
     batch = [];
     if (!contended && rows.length > CONTENDED_BATCH && !lockIsFree(core.db)) contended = true;
-    // One transaction per part (the whole batch when alone); the final flush's last part records the import.
-    let i = 0;
-    do {
-      const size = contended ? CONTENDED_BATCH : rows.length;
-      const part = rows.slice(i, i + size);
-      i += size;
-      const last = final && i >= rows.length;
-      writeBatch(part, last);
-      if (contended && !last) await pause(CONTENDED_PAUSE_MS);
-    } while (i < rows.length);
+    // One transaction per part (the whole batch when alone, split where an e-mail comes again); the final flush's last part records the import.
+    const runs = distinctEmailRuns(rows);
+    for (let k = 0; k < runs.length; k++) {
+      const run = runs[k]!;
+      let i = 0;
+      do {
+        const size = contended ? CONTENDED_BATCH : run.length;
+        const part = run.slice(i, i + size);
+        i += size;
+        const last = final && k === runs.length - 1 && i >= run.length;
+        writeBatch(part, last);
+        if (contended && !last) await pause(CONTENDED_PAUSE_MS);
+      } while (i < run.length);
+    }
   };
   const writeBatch = (rows: { line: number; v: ContactValues }[], final: boolean) => {
     const before = { ...report, s: stats.companiesCreated };
@@ -454,8 +482,21 @@ export async function importCsv(core: Core, input: Readable | string, opts: Impo
         // Dedupe set-based: the batch's existing contacts in one statement, not one lookup per row.
         const found = store.liveByEmails([...new Set(rows.map((r) => r.v.fields.email!))]);
         known = new Map(rows.map((r) => [r.v.fields.email!, found.get(r.v.fields.email!) ?? null]));
-        for (const r of rows) writeRow(r, at);
-        finishBatch(final, at);
+        // New e-mails (each once in the part: flush splits at a repeat) are created in bulk; the others go row by row.
+        const fresh: ContactValues[] = [];
+        for (const r of rows) {
+          const email = r.v.fields.email!;
+          if (known.get(email) !== null) {
+            writeRow(r, at);
+            continue;
+          }
+          known.delete(email);
+          fresh.push(opts.source && r.v.fields.source === undefined ? { ...r.v, fields: { ...r.v.fields, source: opts.source } } : r.v);
+        }
+        const created = store.insertNew(pending, fresh, at, stats);
+        report.created += created.length;
+        for (const c of created) changedIds.push(c.id);
+        finishBatch(final, at, created);
       })();
     } catch (batchError) {
       if (storeFailureKind(batchError)) throw stopped(batchError, firstLine);

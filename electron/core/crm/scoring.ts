@@ -139,7 +139,22 @@ function cachedStatement(db: ThreadEnv['db'], sql: string): Statement {
  * the caller's transaction (with its `pending`), the new scores commit with the
  * change that caused them, and the caller's afterCommit announces crossings.
  */
-export function rescore(env: ThreadEnv, opts: { ids?: number[]; now?: Date; config?: Config; pending?: Pending; promote?: boolean } = {}): RescoreResult {
+export function rescore(
+  env: ThreadEnv,
+  opts: {
+    ids?: number[];
+    now?: Date;
+    config?: Config;
+    pending?: Pending;
+    promote?: boolean;
+    /**
+     * Called once the new scores are written and before any promotion, with the contacts about to be
+     * promoted (a bulk import records its contact.created events here: after the scores, before the
+     * promotions' lifecycle.changed).
+     */
+    beforePromote?: (promoting: ReadonlySet<number>) => void;
+  } = {},
+): RescoreResult {
   const t0 = performance.now();
   const config = opts.config ?? getScoring(env);
   const now = opts.now ?? new Date();
@@ -149,6 +164,7 @@ export function rescore(env: ThreadEnv, opts: { ids?: number[]; now?: Date; conf
   const ids = opts.ids ? [...new Set(opts.ids)] : undefined;
   if (ids && ids.length === 0) {
     // Nothing to score, but the caller's write may still have segment membership to settle.
+    opts.beforePromote?.(new Set());
     if (opts.pending) settle(env, opts.pending);
     return { rescored: 0, changed: 0, crossed: 0, durationMs: 0 };
   }
@@ -231,9 +247,10 @@ export function rescore(env: ThreadEnv, opts: { ids?: number[]; now?: Date; conf
     else for (const id of moved) touch(pending, id, 'field:score');
     // Driven by the temp table's changed rows (UPDATE … FROM let the planner scan all of contacts for one score).
     const changed = prepare(`UPDATE contacts SET score = (SELECT s.score FROM temp.crm_scores s WHERE s.id = contacts.id), scored_at = ? WHERE id IN (SELECT id FROM temp.crm_scores WHERE old != score)`).run(at).changes;
-    for (const c of crossings) {
+    const promoting = crossings.filter((c) => stageRank(c.score >= T.sql && c.old < T.sql ? 'sql' : 'mql') > stageRank(c.stage));
+    opts.beforePromote?.(new Set(promoting.map((c) => c.id)));
+    for (const c of promoting) {
       const to: Stage = c.score >= T.sql && c.old < T.sql ? 'sql' : 'mql';
-      if (stageRank(to) <= stageRank(c.stage)) continue;
       store.promote(pending, c.id, c.stage, to, 'score', at, { score: c.score, threshold: to === 'sql' ? T.sql : T.mql });
     }
     prepare(`DELETE FROM temp.crm_scores`).run();

@@ -170,6 +170,10 @@ export const EVENT_CONTACT_SQL = `json_object(
   'utm', json_object('source', c.utm_source, 'medium', c.utm_medium, 'campaign', c.utm_campaign, 'term', c.utm_term, 'content', c.utm_content),
   'timeZone', c.time_zone, 'consent', c.consent, 'custom', json(COALESCE(c.custom, '{}')))`;
 
+const INSERT_COLUMNS =
+  'email, first_name, last_name, phone, title, company_id, stage, source, utm_source, utm_medium, utm_campaign, utm_term, utm_content, time_zone, consent, consent_at, custom, created_at, updated_at';
+const INSERT_ROW = `(${Array.from({ length: 19 }, () => '?').join(', ')})`;
+
 export interface WriteResult {
   id: number;
   created: boolean;
@@ -488,6 +492,68 @@ export class CrmStore {
     p.changed.push({ contactId: id, change: 'updated' });
     p.rescore.add(id);
     return { id, created: false, changed: true };
+  }
+
+  /**
+   * Bulk create (a CSV import's new rows): what `write` does for a contact that does not exist yet,
+   * for many rows at once — companies resolved, the rows inserted (one prepared statement),
+   * the live count changed once, tags added — except the contact.created events, which the caller
+   * records afterwards with `recordCreated` (once the batch is scored, so each event is written once
+   * with the contact as of commit instead of written and then rewritten by `settle`).
+   * Every e-mail must be new: not a live contact, and not twice in `rows`.
+   */
+  insertNew(p: Pending, rows: ContactValues[], at: string, stats?: { companiesCreated: number }): { id: number; stage: string }[] {
+    const out: { id: number; stage: string }[] = [];
+    const insert = this.stmt(`INSERT INTO contacts (${INSERT_COLUMNS}) VALUES ${INSERT_ROW}`);
+    for (const v of rows) {
+      const f = v.fields;
+      const company = this.resolveCompany(v.companyName, v.companyDomain, f.email!);
+      if (company.created && stats) stats.companiesCreated++;
+      const stage = f.stage ?? 'lead';
+      const consent = f.consent ?? 'unknown';
+      const id = Number(
+        insert.run(
+          f.email!, f.firstName ?? null, f.lastName ?? null, f.phone ?? null, f.title ?? null, company.id, stage, f.source ?? null,
+          f.utmSource ?? null, f.utmMedium ?? null, f.utmCampaign ?? null, f.utmTerm ?? null, f.utmContent ?? null, f.timeZone ?? null,
+          consent, consent === 'unknown' ? null : at, JSON.stringify(v.custom ?? {}), at, at,
+        ).lastInsertRowid,
+      );
+      if (v.tags?.length) this.addTags(id, v.tags);
+      touch(p, id, '*');
+      p.changed.push({ contactId: id, change: 'created' });
+      out.push({ id, stage });
+    }
+    this.countContacts(out.length);
+    return out;
+  }
+
+  /**
+   * The contact.created events of contacts made by `insertNew`, in one statement, in id order, each with
+   * the contact as of now (`settle`'s form: the contact, then `via`, `initialStage`, `importId`). The
+   * contacts in `unsettled` (scoring is about to promote them) get the short form and go to `settle`.
+   */
+  recordCreated(p: Pending, created: { id: number; stage: string }[], at: string, via: Via, unsettled: ReadonlySet<number>): void {
+    if (created.length === 0) return;
+    const pairs = `'via', ?, 'initialStage', c.stage${p.importId ? `, 'importId', ?` : ''}`;
+    // The contact's object with these keys after its own: the text json_patch(contact, {via, …}) gives, without parsing both again.
+    const snapshot = `${EVENT_CONTACT_SQL.slice(0, EVENT_CONTACT_SQL.lastIndexOf(')'))}, ${pairs})`;
+    const rows = this.stmt(
+      `INSERT INTO events (at, type, subject_type, subject_id, data)
+       SELECT ?, 'contact.created', 'contact', CAST(c.id AS TEXT), CASE WHEN u.value IS NULL THEN ${snapshot} ELSE json_object(${pairs}) END
+       FROM contacts c LEFT JOIN companies co ON co.id = c.company_id LEFT JOIN json_each(?) u ON u.value = c.id
+       WHERE c.id IN (SELECT value FROM json_each(?)) ORDER BY c.id
+       RETURNING id, subject_id`,
+    )
+      .raw()
+      .all(at, via, ...(p.importId ? [p.importId] : []), via, ...(p.importId ? [p.importId] : []), JSON.stringify([...unsettled]), JSON.stringify(created.map((c) => c.id))) as [number, string][];
+    const stageOf = new Map(created.map((c) => [c.id, c.stage]));
+    for (const [id, sid] of rows) {
+      const contactId = Number(sid);
+      const initialStage = stageOf.get(contactId)!;
+      p.events.push({ id, type: 'contact.created', contactId, at, data: { via, initialStage, ...(p.importId ? { importId: p.importId } : {}) } });
+      p.rescore.add(contactId);
+      if (unsettled.has(contactId)) p.snapshots.push(id);
+    }
   }
 
   /** Move a contact to a later stage (scoring); records lifecycle.changed. */

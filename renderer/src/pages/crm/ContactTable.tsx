@@ -1,6 +1,6 @@
 /**
  * The contact table: a virtualised list over the API's `total` (100,000 rows and more),
- * loading pages of 200 by offset as they scroll into view. Pages are cached per query
+ * loading pages of 200 as they scroll into view: after a loaded page by keyset, else by offset. Pages are cached per query
  * (search, stage, segment, sort); answers for an older query are dropped.
  */
 import { useVirtualizer } from '@tanstack/react-virtual';
@@ -68,7 +68,12 @@ function useContactPages(input: ListInput) {
     c.pending.add(page);
     const { key: k, gen } = c;
     const current = () => cache.current.key === k && cache.current.gen === gen;
-    call('contacts.list', { ...(JSON.parse(k) as ListInput), offset: page * PAGE_SIZE, limit: PAGE_SIZE }).then(
+    const input = JSON.parse(k) as ListInput;
+    // Scrolling on: the page after a loaded one by keyset (no offset walk on the server); a jump: by offset.
+    const prev = c.pages.get(page - 1);
+    const last = prev?.length === PAGE_SIZE ? prev[PAGE_SIZE - 1] : undefined;
+    const where = last ? { after: { id: last.id, value: input.sort ? last[input.sort.field] : last.id } } : { offset: page * PAGE_SIZE };
+    call('contacts.list', { ...input, ...where, limit: PAGE_SIZE }).then(
       (r) => {
         if (!current()) return; // an older query or generation: dropped
         c.pending.delete(page);
