@@ -40,14 +40,14 @@ describe('monitoring nodes on the worker pool', () => {
   it('check, links and alert run in a worker thread', { timeout: 120_000 }, async () => {
     const tls = await startSite('https', 3);
     const hook = await startReceiver();
-    const t = await openTestCore({ host: 'server' });
+    const t = await openTestCore({ host: 'server', env: { BATON_SECRET_MONITORING_WEBHOOK_D: `${hook.url}/d` } });
     const engine = engineOf(t.core);
     engine.poolOptions = { jobsDir, workers: 1 };
     await engine.start('pool');
     expect(engine.mode).toBe('pool');
     const { core } = t;
     try {
-      await core.call('settings.set', { key: 'monitoring.webhooks', value: [{ url: `${hook.url}/d`, format: 'discord' }] });
+      await core.call('settings.set', { key: 'monitoring.webhooks', value: [{ id: 'd', format: 'discord' }] });
       await core.call('workflows.import', {
         definition: {
           id: 'watch',
