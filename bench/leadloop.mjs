@@ -13,10 +13,11 @@
 // 100,000 a minute, set before the server starts); the printed note says so.
 // Run it alone: node bench/run.mjs leadloop [--quick]
 // Profile the server: BENCH_SERVE_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" node bench/run.mjs leadloop --quick
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { call, cleanEnv, serve } from './lib/serve.mjs';
 import { fmt, percentile, sleep, target, tempDir } from './lib/util.mjs';
 
 export const title = 'Lead loop (form posts through crm-new-lead: upsert, score, branch, enroll)';
@@ -28,43 +29,6 @@ const DOMAIN = 'leads.bench.example';
 const SMTP_USER = 'mailer';
 
 const FORM_RATE = 100_000;
-
-function cleanEnv(extra = {}) {
-  const env = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('BATON_')) env[k] = v;
-  return { ...env, BATON_SECRETS: 'env', ...extra };
-}
-
-function serve(bin, data, env) {
-  return new Promise((resolve, reject) => {
-    // BENCH_SERVE_NODE_ARGS: node flags for the server process (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it).
-    const nodeArgs = (process.env.BENCH_SERVE_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    const child = spawn(process.execPath, [...nodeArgs, bin, '--data', data, '--json', 'serve', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stderr.on('data', (c) => (err += c));
-    child.stdout.on('data', (c) => {
-      out += c;
-      if (!out.includes('\n')) return;
-      const info = JSON.parse(out.split('\n')[0]);
-      resolve({
-        child,
-        url: info.url,
-        token: readFileSync(info.tokenFile, 'utf8').trim(),
-        stderr: () => err,
-        stop: () => new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : (child.once('exit', r), child.kill('SIGTERM')))),
-      });
-    });
-    child.once('exit', (code) => reject(new Error(`baton serve exited with ${code}: ${err}`)));
-  });
-}
-
-async function call(server, op, input) {
-  const r = await fetch(new URL(`api/v1/${op}`, server.url), { method: 'POST', headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' }, body: JSON.stringify(input) });
-  const body = await r.json();
-  if (!r.ok) throw new Error(`${op}: ${r.status} ${JSON.stringify(body)}`);
-  return body.result;
-}
 
 /** A real SMTP server (smtp-server, as the tests use) that accepts and counts every message. */
 async function startSmtp(require, password) {

@@ -9,10 +9,10 @@
 //   and as a sequential one (alternated; two warm-up rounds, then best of 3 each): the parallel wall time should be close to the longest
 //   branch, the sequential one close to the sum.
 // Run it alone: node bench/run.mjs playbooks [--quick]
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
+import { call, cleanEnv, serve } from './lib/serve.mjs';
 import { fmt, sleep, target, tempDir } from './lib/util.mjs';
 
 export const title = 'Playbooks (agent team on the engine: orchestration overhead, parallel vs sequential phases)';
@@ -20,41 +20,6 @@ export const order = 85;
 
 const TARGET_OVERHEAD_MS = 50;
 const DELAY_MS = 400;
-
-function cleanEnv(extra = {}) {
-  const env = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('BATON_')) env[k] = v;
-  return { ...env, BATON_SECRETS: 'env', ...extra };
-}
-
-function serve(bin, data, env) {
-  return new Promise((resolve, reject) => {
-    // BENCH_CPU_PROF=<dir>: a CPU profile of the server's main thread and of each worker thread (they inherit the flags).
-    const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
-    const child = spawn(process.execPath, [...prof, bin, '--data', data, '--json', 'serve', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stderr.on('data', (c) => (err += c));
-    child.stdout.on('data', (c) => {
-      out += c;
-      if (!out.includes('\n')) return;
-      const info = JSON.parse(out.split('\n')[0]);
-      resolve({
-        url: info.url,
-        token: readFileSync(info.tokenFile, 'utf8').trim(),
-        stop: () => new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : (child.once('exit', r), child.kill('SIGTERM')))),
-      });
-    });
-    child.once('exit', (code) => reject(new Error(`baton serve exited with ${code}: ${err}`)));
-  });
-}
-
-async function call(server, op, input) {
-  const r = await fetch(new URL(`api/v1/${op}`, server.url), { method: 'POST', headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' }, body: JSON.stringify(input) });
-  const body = await r.json();
-  if (!r.ok) throw new Error(`${op}: ${r.status} ${JSON.stringify(body)}`);
-  return body.result;
-}
 
 /** A Messages API that answers every tool call at once (or after `delay` ms): files for each output, passing reviews. */
 async function startMessages(key) {

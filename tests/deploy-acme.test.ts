@@ -12,25 +12,18 @@
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
-import { Agent, request as httpsRequest } from 'node:https';
+import { Agent } from 'node:https';
 import { connect } from 'node:tls';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyBuiltApp, type BuiltApp } from './support/built-app';
-import { CADDYFILE, freePort, lookupName, NAME, ROOT, serveAsUnit, startAcme, startNginx, stopChildren, unitDataFolder, until, type Acme } from './support/deploy';
+import { CADDYFILE, freePort, lookupName, NAME, plainHttpGet, proxyClient, ROOT, serveAsUnit, startAcme, startNginx, stopChildren, unitDataFolder, until, type Acme } from './support/deploy';
 import { tempDir } from './helpers';
 
 /** docs/server.md step 5, as written there (the test swaps the hooks' systemctl for a log and adds where the ACME server and files are). */
 const CERTBOT_STEP = `sudo certbot certonly --standalone -d baton.example.com \\
      --pre-hook 'systemctl stop nginx' --post-hook 'systemctl start nginx'`;
-
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
 
 describe('docs/server.md certificates: certbot and Caddy against a local ACME server, in front of the built baton serve', () => {
   let app: BuiltApp;
@@ -46,19 +39,7 @@ describe('docs/server.md certificates: certbot and Caddy against a local ACME se
   let le = '';
   let hooks = '';
 
-  function viaProxy(path: string, o: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Answer> {
-    return new Promise((ok, fail) => {
-      const req = httpsRequest({ host: NAME, servername: NAME, port: tlsPort, path, method: o.method ?? 'GET', agent, headers: o.headers }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => ok({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
-      });
-      req.on('error', fail);
-      req.end(o.body);
-    });
-  }
-  const api = (op: string, input: unknown, headers: Record<string, string> = { authorization: `Bearer ${token}` }) =>
-    viaProxy(`/api/v1/${op}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(input) });
+  const { viaProxy, api } = proxyClient(() => ({ tlsPort, agent, token }));
 
   /** The serial of the certificate the proxy presents for NAME, verified against the ACME server's root. */
   function servedSerial(): Promise<string> {
@@ -203,14 +184,7 @@ describe('docs/server.md certificates: certbot and Caddy against a local ACME se
     it('gets its own certificate from the ACME server (no certbot) and redirects plain http to https', async () => {
       expect(caddyLog).toContain('certificate obtained successfully');
       await servedSerial();
-      const r = await new Promise<Answer>((ok, fail) => {
-        const req = httpRequest({ host: '127.0.0.1', port: httpPort, path: '/api/v1/system.info?x=1', headers: { host: NAME } }, (res) => {
-          res.resume();
-          res.on('end', () => ok({ status: res.statusCode ?? 0, headers: res.headers, body: '' }));
-        });
-        req.on('error', fail);
-        req.end();
-      });
+      const r = await plainHttpGet(httpPort, '/api/v1/system.info?x=1');
       expect(r.status).toBe(308);
       expect(r.headers.location).toBe(`https://${NAME}/api/v1/system.info?x=1`);
     });

@@ -12,20 +12,14 @@
 import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { Agent, request as httpsRequest } from 'node:https';
+import { Agent } from 'node:https';
 import { join } from 'node:path';
 import { chromium } from '@playwright/test';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyBuiltApp, type BuiltApp } from './support/built-app';
-import { freePort, lookupName, NAME, parseUnit, ROOT, serveAsUnit as serve, SITE, startNginx, stopChildren, UNIT, until } from './support/deploy';
+import { freePort, lookupName, NAME, parseUnit, plainHttpGet, proxyClient, ROOT, serveAsUnit as serve, SITE, startNginx, stopChildren, UNIT, until, type Answer } from './support/deploy';
 import { tempDir } from './helpers';
-
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
 
 describe('docs/server.md recipe: baton.service behind resources/deploy/nginx.conf (real nginx, TLS)', () => {
   let app: BuiltApp;
@@ -39,21 +33,7 @@ describe('docs/server.md recipe: baton.service behind resources/deploy/nginx.con
   let token = '';
   let unit: Map<string, Map<string, string[]>>;
 
-  /** A request to the proxy over https, as a client on the internet makes it (SNI and Host NAME). */
-  function viaProxy(path: string, o: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<Answer> {
-    return new Promise((ok, fail) => {
-      const req = httpsRequest({ host: NAME, servername: NAME, port: tlsPort, path, method: o.method ?? 'GET', agent, headers: o.headers }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => ok({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
-      });
-      req.on('error', fail);
-      req.end(o.body);
-    });
-  }
-
-  const api = (op: string, input: unknown, headers: Record<string, string> = { authorization: `Bearer ${token}` }) =>
-    viaProxy(`/api/v1/${op}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(input) });
+  const { viaProxy, api } = proxyClient(() => ({ tlsPort, agent, token }));
 
   /** The loopback API of a `baton serve` (what `npx baton …` on the server itself reaches). */
   function local(port: number, tok: string, op: string, input: unknown): Promise<{ status: number; json: { result?: unknown; error?: { message: string } } }> {
@@ -149,14 +129,7 @@ describe('docs/server.md recipe: baton.service behind resources/deploy/nginx.con
   });
 
   it('plain http on the proxy only redirects to https', async () => {
-    const r = await new Promise<Answer>((ok, fail) => {
-      const req = httpRequest({ host: '127.0.0.1', port: httpPort, path: '/api/v1/system.info?x=1', headers: { host: NAME } }, (res) => {
-        res.resume();
-        res.on('end', () => ok({ status: res.statusCode ?? 0, headers: res.headers, body: '' }));
-      });
-      req.on('error', fail);
-      req.end();
-    });
+    const r = await plainHttpGet(httpPort, '/api/v1/system.info?x=1');
     expect(r.status).toBe(301);
     expect(r.headers.location).toBe(`https://${NAME}/api/v1/system.info?x=1`);
   });

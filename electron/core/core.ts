@@ -88,6 +88,12 @@ export interface RouteLimits {
 export type PublicRoute = PublicHandler | { handler: PublicHandler; limits: RouteLimits };
 
 /** Something that runs while a host is up (the engine's worker pool, the IMAP poller …). */
+/** See Core.registerSettingHook. */
+export interface SettingHook {
+  write?(value: unknown): Promise<{ value: unknown; stored?: () => Promise<void> }>;
+  read?(value: unknown): unknown;
+}
+
 export interface Service {
   name: string;
   start(): void | Promise<void>;
@@ -128,6 +134,7 @@ export class Core implements ThreadEnv {
   private handlers: Partial<Record<OpName, Handler<OpName>>> = {};
   private closers: (() => void | Promise<void>)[] = [];
   private services: Service[] = [];
+  private readonly settingHooks = new Map<string, SettingHook>();
   private started = false;
   private storeId: { dev: number; ino: number } | null = null;
   private storeWatch: NodeJS.Timeout | null = null;
@@ -402,6 +409,20 @@ export class Core implements ThreadEnv {
   setting<T>(key: string, fallback: T): T {
     const row = this.orm.select().from(settings).where(eq(settings.key, key)).get();
     return row ? (row.value as T) : fallback;
+  }
+
+  /**
+   * A domain's hook on one setting (at most one per key): `write` turns the validated value into
+   * what is stored (e.g. moves a token to the secret store) and may return work to do once it is
+   * stored; `read` turns the stored value into what `settings.get` returns.
+   */
+  registerSettingHook(key: string, hook: SettingHook): void {
+    if (this.settingHooks.has(key)) throw new Error(`The setting "${key}" has two hooks.`);
+    this.settingHooks.set(key, hook);
+  }
+
+  settingHook(key: string): SettingHook | undefined {
+    return this.settingHooks.get(key);
   }
 
   setSetting(key: string, value: unknown): void {

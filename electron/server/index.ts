@@ -18,12 +18,12 @@ import { ApiError } from '../../shared/api';
 import type { Core, PublicResponse, RouteLimits } from '../core/core';
 import { storeUnavailable } from '../core/db/errors';
 import { appRoot } from '../core/resources';
-import { uiOf } from '../core/remote';
+import { uiOf, type RemoteFile } from '../core/remote';
 import { storedPublicUrl } from '../../shared/contract/settings';
 import { allowedHosts, checkHostAndOrigin, isLoopback, publicHosts } from './guard';
 import { RateLimiter } from './ratelimit';
 import { loadOrCreateToken, tokenMatches } from './token';
-import { FILES_PREFIX, resolveWorkspaceFile } from './files';
+import { FILES_PREFIX, MAX_FILE_BYTES, resolveWorkspaceFile, workspacePathProblem } from './files';
 
 export { isLoopback } from './guard';
 export { loadOrCreateToken, readToken, tokenFile } from './token';
@@ -302,7 +302,7 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
   };
 
   /** GET /api/files/workspace/<path> (bearer token): a file of the workspace, for the window's previews (./files.ts). */
-  function handleFile(req: IncomingMessage, res: ServerResponse, raw: string): void {
+  async function handleFile(req: IncomingMessage, res: ServerResponse, raw: string): Promise<void> {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       sendError(res, 405, { code: 'method_not_allowed', message: `Use GET for ${FILES_PREFIX}<path>.` }, { Allow: 'GET, HEAD' });
       return;
@@ -310,6 +310,36 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
     if (!tokenMatches(bearerOf(req), token)) {
       sendError(res, 401, { code: 'unauthorized', message: `Missing or wrong bearer token. Send "Authorization: Bearer <token>"; the token is in ${tokenFile}.` }, { 'WWW-Authenticate': 'Bearer realm="baton"' });
       return;
+    }
+    // Attached to a remote server: the window shows its data, so the file is the remote's.
+    const bad = workspacePathProblem(raw);
+    if (!bad && ui.remoteFile) {
+      let r: RemoteFile | null;
+      try {
+        r = await ui.remoteFile(raw, MAX_FILE_BYTES);
+      } catch (e) {
+        sendError(res, 502, { code: 'unavailable', message: `The file is on the remote server the window is attached to, and it could not be fetched: ${(e as Error).message}` });
+        return;
+      }
+      if (r) {
+        if (!r.ok) {
+          sendError(res, r.status, { code: r.code, message: `${r.origin}: ${r.message}` });
+          return;
+        }
+        const name = (raw.split('/').pop() ?? 'file').replace(/[^A-Za-z0-9._ -]/g, '_');
+        res.writeHead(
+          200,
+          mergeHeaders(SECURITY_HEADERS, {
+            'Content-Type': r.type,
+            'Content-Length': String(r.bytes.length),
+            'Cache-Control': 'no-store',
+            'Content-Disposition': `inline; filename="${name}"`,
+            'Content-Security-Policy': "default-src 'none'; sandbox",
+          }),
+        );
+        res.end(req.method === 'HEAD' ? undefined : r.bytes);
+        return;
+      }
     }
     const f = resolveWorkspaceFile(core.dataDir, raw);
     if (!f.ok) {
@@ -494,7 +524,7 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
     }
     const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
     if (rawPath.startsWith(FILES_PREFIX)) {
-      handleFile(req, res, rawPath.slice(FILES_PREFIX.length));
+      await handleFile(req, res, rawPath.slice(FILES_PREFIX.length));
       return;
     }
     if (url.pathname === '/api' || url.pathname.startsWith('/api/')) {

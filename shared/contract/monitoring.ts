@@ -24,17 +24,48 @@ export type QuietHours = z.infer<typeof QuietHours>;
 export const WEBHOOK_FORMATS = ['slack', 'discord', 'ntfy', 'json'] as const;
 export const WebhookFormat = z.enum(WEBHOOK_FORMATS, { error: `use one of ${WEBHOOK_FORMATS.join(', ')}` });
 
-/** A webhook route: its address (a Slack or Discord incoming webhook, an ntfy topic URL, or any JSON receiver) and the payload format. */
+/** The secret that holds the address of the alert webhook `id` (the address of a Slack or Discord webhook is its token). */
+export const WEBHOOK_SECRET_PREFIX = 'MONITORING_WEBHOOK_';
+export const webhookSecretName = (id: string): string => WEBHOOK_SECRET_PREFIX + id.toUpperCase();
+export const WebhookId = z.string().regex(/^[a-z0-9]{1,16}$/, 'use 1 to 16 lower-case letters or digits, e.g. ops');
+const WebhookUrl = z.url({ protocol: /^https?$/, error: 'use the http(s) address of the webhook, e.g. https://hooks.slack.com/services/…' });
+
+/**
+ * A webhook route as given: the payload format, a name, quiet hours, and its address (a Slack or
+ * Discord incoming webhook, an ntfy topic URL, or any JSON receiver). The address holds a token,
+ * so it is never stored as a setting: `settings.set` moves it to the secret store
+ * (MONITORING_WEBHOOK_<ID>) and stores the rest under `id`. An entry without `url` keeps the
+ * address already stored for its `id`.
+ */
 export const AlertWebhook = z
   .object({
-    url: z.url({ protocol: /^https?$/, error: 'use the http(s) address of the webhook, e.g. https://hooks.slack.com/services/…' }),
+    id: WebhookId.optional(),
+    url: WebhookUrl.optional(),
     format: WebhookFormat,
     name: z.string().trim().min(1).max(100).optional(),
     quietHours: QuietHours.nullable().optional(),
   })
-  .strict();
+  .strict()
+  .refine((h) => h.url !== undefined || h.id !== undefined, { error: 'give the address of the webhook (url); it is kept in the secret store', path: ['url'] });
 export type AlertWebhook = z.infer<typeof AlertWebhook>;
-export const AlertWebhooks = z.array(AlertWebhook).max(10, 'at most 10 webhooks');
+export const AlertWebhooks = z
+  .array(AlertWebhook)
+  .max(10, 'at most 10 webhooks')
+  .refine((hs) => new Set(hs.filter((h) => h.id).map((h) => h.id)).size === hs.filter((h) => h.id).length, { error: 'two webhooks have the same id: give each its own' });
+/** A webhook as stored in settings: no address (it is in the secret store under its id). */
+export type StoredAlertWebhook = Omit<AlertWebhook, 'url' | 'id'> & { id: string; url?: undefined };
+
+/** A webhook as the Settings page and `baton monitor webhooks` show it: the host of its address only, never the address. */
+export const AlertWebhookInfo = z.object({
+  id: z.string(),
+  format: WebhookFormat,
+  name: z.string().nullable(),
+  quietHours: QuietHours.nullable(),
+  /** The host of the stored address, or null when no address is stored. */
+  host: z.string().nullable(),
+  secret: z.string(),
+});
+export type AlertWebhookInfo = z.infer<typeof AlertWebhookInfo>;
 
 export const AlertState = z.object({
   key: z.string(),
@@ -66,6 +97,11 @@ export const monitoringOps = {
     'The latest alert deliveries to the routes (e-mail, webhooks): sent, held for quiet hours (pending), dropped or failed.',
     z.object({ limit: z.number().int().min(1).max(500).default(50) }).strict(),
     z.object({ deliveries: z.array(AlertDelivery) }),
+  ),
+  'monitor.webhooks.list': op(
+    'The alert webhooks: format, name, quiet hours and the host of the address (the address itself holds a token: it stays in the secret store and is never returned).',
+    Empty,
+    z.object({ webhooks: z.array(AlertWebhookInfo), writable: z.boolean() }),
   ),
   'monitor.deliver': op(
     'Send the alert deliveries that are due now (held ones whose quiet hours ended, failed tries to retry), and delete finished ones older than 90 days. The background service does it every minute.',

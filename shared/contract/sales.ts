@@ -109,8 +109,12 @@ export const EmailStatus = z.object({
     lastSentAt: z.string().nullable(),
   }),
   imap: z.object({ configured: z.boolean(), host: z.string().nullable(), lastError: Problem, lastPollAt: z.string().nullable(), seen: z.number() }),
-  frequencyCapPerDay: z.number(),
+  /** The per-contact cap: `max` automated e-mails per contact in any `days` rolling days (email.frequencyCap, email.frequencyCapDays, email.frequencyCapAction). */
+  frequencyCap: z.object({ max: z.number().int(), days: z.number().int(), action: z.enum(['wait', 'drop']) }),
 });
+
+/** The period of the per-contact cap in words: "24 hours" for 1 day, else "7 days" (rolling). */
+export const capPeriod = (days: number): string => (days === 1 ? '24 hours' : `${days} days`);
 
 export const PipelineStage = z
   .object({
@@ -200,6 +204,8 @@ export const salesOps = {
       enrolled: z.number().int(),
       capped: z.number().int(),
       perContactCap: z.number().int(),
+      /** The cap's period in rolling days (email.frequencyCapDays). */
+      perContactCapDays: z.number().int(),
       skipped: z.array(z.object({ reason: z.string(), count: z.number().int(), contactIds: z.array(z.number().int()) })),
     })),
   'sequences.unenroll': op('End a contact\'s active enrollment(s) (one sequence or all).',

@@ -175,7 +175,7 @@ export const SETTINGS = {
   'monitoring.webhooks': def(
     AlertWebhooks.nullable(),
     'Alert webhooks',
-    'A list of { "url", "format": slack, discord, ntfy or json, "quietHours"?: { "start", "end" } }. Quiet hours as for e-mail.',
+    'A list of { "url", "format": slack, discord, ntfy or json, "name"?, "quietHours"?: { "start", "end" } }. The url holds a token: it is kept in the secret store (MONITORING_WEBHOOK_<ID>) and never shown again; an entry given with its "id" and no url keeps its address. Quiet hours as for e-mail.',
     [],
   ),
   // Data

@@ -33,10 +33,12 @@ export interface BillingRig {
   close(): Promise<void>;
 }
 
-export async function billingRig(opts: { key?: string | null; webhookSecret?: string | null; start?: number; settings?: Record<string, unknown> } = {}): Promise<BillingRig> {
+export async function billingRig(
+  opts: { key?: string | null; webhookSecret?: string | null; start?: number; settings?: Record<string, unknown>; secretEnv?: Record<string, string> } = {},
+): Promise<BillingRig> {
   const stripe = await startFakeStripe({ key: stripeKey() });
   const smtp = await startSmtp({ user: 'mailer', password: smtpPassword() });
-  const env: NodeJS.ProcessEnv = { BATON_SECRET_SMTP_PASSWORD: smtpPassword() };
+  const env: NodeJS.ProcessEnv = { ...opts.secretEnv, BATON_SECRET_SMTP_PASSWORD: smtpPassword() };
   const key = opts.key === undefined ? stripeKey() : opts.key;
   if (key !== null) env.BATON_SECRET_STRIPE_SECRET_KEY = key;
   const whsec = opts.webhookSecret === undefined ? webhookSecret() : opts.webhookSecret;

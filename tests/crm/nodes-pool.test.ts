@@ -4,43 +4,20 @@
  * creates a task in a worker thread; and a worker killed after a node's write committed, before the
  * step's result did, re-runs the step without applying the write twice.
  */
-import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Core } from '../../electron/core/core';
 import { engineOf, type Engine } from '../../electron/core/engine';
 import { startServer } from '../../electron/server';
 import { openTestCore } from '../helpers';
+import { builtPool, until } from '../support/pool';
 import { startSink } from '../engine/sink';
 
-const built = resolve(__dirname, '../../out/main/jobs/dispatcher.js');
-let install = '';
-let jobsDir = '';
-
-beforeAll(() => {
-  if (!existsSync(built)) throw new Error('Build first (npx electron-vite build): this test runs the built worker files');
-  install = join(mkdtempSync(join(tmpdir(), 'baton-crm-pool-')), 'app');
-  cpSync(resolve(__dirname, '../../out'), join(install, 'out'), { recursive: true });
-  symlinkSync(resolve(__dirname, '../../node_modules'), join(install, 'node_modules'), 'dir');
-  jobsDir = join(install, 'out', 'main', 'jobs');
-});
-afterAll(() => {
-  if (install) rmSync(resolve(install, '..'), { recursive: true, force: true });
-});
-
-async function until(what: string, fn: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
-  const t0 = Date.now();
-  while (!(await fn())) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const pool = builtPool('baton-crm-pool-');
 
 async function poolCore(): Promise<{ core: Core; engine: Engine; cleanup: () => Promise<void> }> {
   const t = await openTestCore({ host: 'server' });
   const engine = engineOf(t.core);
-  engine.poolOptions = { jobsDir, workers: 2 };
+  engine.poolOptions = { jobsDir: pool.jobsDir, workers: 2 };
   await engine.start('pool');
   return { core: t.core, engine, cleanup: t.cleanup };
 }

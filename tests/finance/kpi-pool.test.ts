@@ -4,41 +4,18 @@
  * a worker thread's own connection and gets the numbers the main thread's
  * operations give and the stored rows hold.
  */
-import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { engineOf } from '../../electron/core/engine';
 import { openTestCore } from '../helpers';
+import { builtPool, until } from '../support/pool';
 
-const built = resolve(__dirname, '../../out/main/jobs/dispatcher.js');
-let install = '';
-let jobsDir = '';
-
-beforeAll(() => {
-  if (!existsSync(built)) throw new Error('Build first (npx electron-vite build): this test runs the built worker files');
-  install = join(mkdtempSync(join(tmpdir(), 'baton-kpi-pool-')), 'app');
-  cpSync(resolve(__dirname, '../../out'), join(install, 'out'), { recursive: true });
-  symlinkSync(resolve(__dirname, '../../node_modules'), join(install, 'node_modules'), 'dir');
-  jobsDir = join(install, 'out', 'main', 'jobs');
-});
-afterAll(() => {
-  if (install) rmSync(resolve(install, '..'), { recursive: true, force: true });
-});
-
-async function until(what: string, fn: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
-  const t0 = Date.now();
-  while (!(await fn())) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const pool = builtPool('baton-kpi-pool-');
 
 describe('kpi.read on the worker pool', () => {
   it('reads in a worker thread what the operations read in the main thread', { timeout: 90_000 }, async () => {
     const t = await openTestCore({ host: 'server' });
     const engine = engineOf(t.core);
-    engine.poolOptions = { jobsDir, workers: 1 };
+    engine.poolOptions = { jobsDir: pool.jobsDir, workers: 1 };
     await engine.start('pool');
     expect(engine.mode).toBe('pool');
     const { core } = t;

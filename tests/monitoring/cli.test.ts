@@ -11,10 +11,12 @@ import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openBaton } from '../../electron/core';
 import { engineOf } from '../../electron/core/engine';
-import { EnvSecretStore } from '../../electron/core/secrets';
+import { EncryptedFileSecretStore } from '../../electron/core/secrets';
 import { tempDir } from '../helpers';
 import { startReceiver } from './sites';
 
+/** The CLI keeps secrets in the encrypted file of the data folder (the webhook's address goes there). */
+const PASSPHRASE = 'a long enough test passphrase';
 const BIN = join(resolve(import.meta.dirname, '../..'), 'bin', 'baton.js');
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -25,7 +27,7 @@ function baton(args: string[]): Promise<{ code: number | null; stdout: string; s
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('BATON_')) env[k] = v;
   return new Promise((done, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: tmpdir(), env: { ...env, BATON_SECRETS: 'env' } });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: tmpdir(), env: { ...env, BATON_SECRETS: 'file', BATON_SECRETS_PASSPHRASE: PASSPHRASE } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -48,11 +50,13 @@ describe('baton settings / baton monitor', () => {
     const bad = await baton(['settings', 'set', 'monitoring.email.quietHours', '{"start":"22:00","end":"25:00"}', '--data', dir]);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain('monitoring.email.quietHours (E-mail alerts: quiet hours): end: use HH:MM on a 24-hour clock, e.g. 22:00');
+    // The address holds a token: it went to the secret store, and is never printed back.
     const got = await baton(['settings', 'get', 'monitoring.webhooks', '--json', '--data', dir]);
-    expect(JSON.parse(got.stdout)).toEqual({ 'monitoring.webhooks': hooks });
+    expect(JSON.parse(got.stdout)).toEqual({ 'monitoring.webhooks': [{ id: 'ntfy', format: 'ntfy', quietHours: { start: '22:00', end: '07:00' } }] });
+    expect(got.stdout).not.toContain('ntfy-topic');
 
     // A workflow run raises a critical alert (critical goes out even in quiet hours).
-    const core = await openBaton({ dataDir: dir, host: 'cli', secrets: new EnvSecretStore({}, 'tests') });
+    const core = await openBaton({ dataDir: dir, host: 'cli', secrets: EncryptedFileSecretStore.open({ dataDir: dir, source: { kind: 'passphrase', passphrase: PASSPHRASE }, env: {} }) });
     try {
       await core.call('workflows.import', {
         definition: { id: 'raise', name: 'Raise', trigger: { type: 'manual' }, nodes: [{ id: 'a', type: 'monitor.alert', params: { key: 'uptime:https://shop.test/', failing: true, severity: 'critical', title: 'Shop down', detail: 'HTTP 503' } }], edges: [] },
@@ -71,6 +75,6 @@ describe('baton settings / baton monitor', () => {
     const text = await baton(['monitor', 'deliveries', '--data', dir]);
     expect(text.code, text.stderr).toBe(0);
     const cols = text.stdout.trim().split(/\s+/);
-    expect([...cols.slice(0, 5), ...cols.slice(6)]).toEqual(['1', 'sent', 'webhook:0', 'alert', 'due', 'Shop', 'down']);
+    expect([...cols.slice(0, 5), ...cols.slice(6)]).toEqual(['1', 'sent', 'webhook:ntfy', 'alert', 'due', 'Shop', 'down']);
   }, 120_000);
 });

@@ -45,7 +45,8 @@ describe('KPI-drop alerts', () => {
     const now = Date.now();
     const hook = await startReceiver();
     servers.push(hook);
-    rig = await billingRig({ start: now, settings: { 'monitoring.webhooks': [{ url: `${hook.url}/kpi`, format: 'json' }] } });
+    // The address of a webhook is a secret (here from the environment); the setting names it by id.
+    rig = await billingRig({ start: now, secretEnv: { BATON_SECRET_MONITORING_WEBHOOK_KPI: `${hook.url}/kpi` }, settings: { 'monitoring.webhooks': [{ id: 'kpi', format: 'json' }] } });
     const { core, clock } = rig;
     for (const n of [1, 2, 3, 4]) await core.call('contacts.create', { email: `lead${n}@example.com` });
     expect((await core.call('templates.install', { ids: ['kpi-drop-alert'], enable: true })).installed).toEqual([{ id: 'kpi-drop-alert', version: 1, enabled: true }]);

@@ -45,7 +45,9 @@ describe('monitor.links', () => {
     await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-    t = await openTestCore();
+    // The webhook's address is a secret (an environment variable here, set once the receiver runs below).
+    const secretEnv: NodeJS.ProcessEnv = {};
+    t = await openTestCore({ env: secretEnv });
     const { core } = t;
     await core.call('settings.set', { key: 'monitoring.siteUrl', value: `${base}/` });
     await core.call('workflows.import', {
@@ -70,7 +72,8 @@ describe('monitor.links', () => {
     PAGES['/private/admin'] = '<html><body>Admin</body></html>';
     const hook = await startReceiver();
     try {
-      await core.call('settings.set', { key: 'monitoring.webhooks', value: [{ url: `${hook.url}/qa`, format: 'json' }] });
+      secretEnv.BATON_SECRET_MONITORING_WEBHOOK_QA = `${hook.url}/qa`;
+      await core.call('settings.set', { key: 'monitoring.webhooks', value: [{ id: 'qa', format: 'json' }] });
       expect((await core.call('templates.install', { ids: ['website-qa'], enable: true })).installed).toEqual([{ id: 'website-qa', version: 1, enabled: true }]);
       const qa = async () => {
         const r = await core.call('runs.start', { workflow: 'website-qa', input: {} });

@@ -5,49 +5,26 @@
  * and reports an unreachable start page, and monitor.alert changes the alert's state and
  * sends its webhook from the worker's own connection.
  */
-import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { engineOf } from '../../electron/core/engine';
 import { openTestCore } from '../helpers';
+import { builtPool, until } from '../support/pool';
 import { startReceiver, startSite } from './sites';
 
-const built = resolve(__dirname, '../../out/main/jobs/dispatcher.js');
-let install = '';
-let jobsDir = '';
-
-beforeAll(() => {
-  if (!existsSync(built)) throw new Error('Build first (npx electron-vite build): this test runs the built worker files');
-  install = join(mkdtempSync(join(tmpdir(), 'baton-monitor-pool-')), 'app');
-  cpSync(resolve(__dirname, '../../out'), join(install, 'out'), { recursive: true });
-  symlinkSync(resolve(__dirname, '../../node_modules'), join(install, 'node_modules'), 'dir');
-  jobsDir = join(install, 'out', 'main', 'jobs');
-});
-afterAll(() => {
-  if (install) rmSync(resolve(install, '..'), { recursive: true, force: true });
-});
-
-async function until(what: string, fn: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
-  const t0 = Date.now();
-  while (!(await fn())) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const pool = builtPool('baton-monitor-pool-');
 
 describe('monitoring nodes on the worker pool', () => {
   it('check, links and alert run in a worker thread', { timeout: 120_000 }, async () => {
     const tls = await startSite('https', 3);
     const hook = await startReceiver();
-    const t = await openTestCore({ host: 'server' });
+    const t = await openTestCore({ host: 'server', env: { BATON_SECRET_MONITORING_WEBHOOK_D: `${hook.url}/d` } });
     const engine = engineOf(t.core);
-    engine.poolOptions = { jobsDir, workers: 1 };
+    engine.poolOptions = { jobsDir: pool.jobsDir, workers: 1 };
     await engine.start('pool');
     expect(engine.mode).toBe('pool');
     const { core } = t;
     try {
-      await core.call('settings.set', { key: 'monitoring.webhooks', value: [{ url: `${hook.url}/d`, format: 'discord' }] });
+      await core.call('settings.set', { key: 'monitoring.webhooks', value: [{ id: 'd', format: 'discord' }] });
       await core.call('workflows.import', {
         definition: {
           id: 'watch',

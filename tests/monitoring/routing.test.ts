@@ -23,8 +23,8 @@ afterEach(async () => {
 
 const ZONE = 'Europe/Paris';
 
-async function setup(settings: Record<string, unknown>, start: number) {
-  rig = await billingRig({ start, settings: { 'email.timeZone': ZONE, ...settings } });
+async function setup(settings: Record<string, unknown>, start: number, secretEnv: Record<string, string> = {}) {
+  rig = await billingRig({ start, secretEnv, settings: { 'email.timeZone': ZONE, ...settings } });
   await rig.core.call('workflows.import', {
     definition: {
       id: 'raise',
@@ -53,12 +53,18 @@ describe('alert webhooks', () => {
     await setup(
       {
         'monitoring.webhooks': [
-          { url: `${hook.url}/slack/T000/B000/XXXX`, format: 'slack' },
-          { url: `${hook.url}/discord/123/abc`, format: 'discord' },
-          { url: `${hook.url}/baton-alerts`, format: 'ntfy' },
+          { id: 'slack', format: 'slack' },
+          { id: 'discord', format: 'discord' },
+          { id: 'ntfy', format: 'ntfy' },
         ],
       },
       Date.now(),
+      // The addresses are secrets (from the environment here): the setting names them by id.
+      {
+        BATON_SECRET_MONITORING_WEBHOOK_SLACK: `${hook.url}/slack/T000/B000/XXXX`,
+        BATON_SECRET_MONITORING_WEBHOOK_DISCORD: `${hook.url}/discord/123/abc`,
+        BATON_SECRET_MONITORING_WEBHOOK_NTFY: `${hook.url}/baton-alerts`,
+      },
     );
     expect(await raise({ key: 'uptime:https://shop.test/', failing: true, severity: 'critical', title: 'Website down: https://shop.test/', detail: 'HTTP 503' })).toMatchObject({ change: 'fired' });
     const got = await hook.waitFor(3);
@@ -125,9 +131,10 @@ describe('quiet hours', () => {
         'monitoring.email.enabled': true,
         'monitoring.email.to': 'ops@solo.test',
         'monitoring.email.quietHours': { start: '22:00', end: '07:00' },
-        'monitoring.webhooks': [{ url: `${hook.url}/hook`, format: 'json', quietHours: { start: '22:00', end: '07:00' } }],
+        'monitoring.webhooks': [{ id: 'hook', format: 'json', quietHours: { start: '22:00', end: '07:00' } }],
       },
       night,
+      { BATON_SECRET_MONITORING_WEBHOOK_HOOK: `${hook.url}/hook` },
     );
     await raise({ key: 'a:critical', failing: true, severity: 'critical', title: 'Shop down' });
     await raise({ key: 'b:warning', failing: true, severity: 'warning', title: 'Shop slow' });
@@ -140,7 +147,7 @@ describe('quiet hours', () => {
     const rows = () => core.db.prepare(`SELECT alert_key AS key, kind, route, status, due_at AS dueAt FROM monitor_deliveries ORDER BY id`).all() as { key: string; kind: string; route: string; status: string; dueAt: number }[];
     expect(rows().filter((r) => r.key === 'b:warning')).toEqual([
       { key: 'b:warning', kind: 'alert', route: 'email', status: 'pending', dueAt: morning },
-      { key: 'b:warning', kind: 'alert', route: 'webhook:0', status: 'pending', dueAt: morning },
+      { key: 'b:warning', kind: 'alert', route: 'webhook:hook', status: 'pending', dueAt: morning },
     ]);
     expect(rows().filter((r) => r.key === 'c:info').map((r) => r.status)).toEqual(['dropped', 'dropped']);
 
@@ -183,7 +190,7 @@ describe('quiet hours', () => {
 
 describe('monitoring settings', () => {
   it('refuse bad values naming the field and the fix, and keep the stored value', async () => {
-    await setup({ 'monitoring.webhooks': [{ url: 'https://hooks.slack.com/services/T/B/C', format: 'slack' }] }, Date.now());
+    await setup({ 'monitoring.webhooks': [{ id: 'slack', format: 'slack' }] }, Date.now(), { BATON_SECRET_MONITORING_WEBHOOK_SLACK: 'https://hooks.slack.com/services/T/B/C' });
     const { core } = rig!;
     const refused = async (key: string, value: unknown) => {
       const e = await core.call('settings.set', { key, value }).then(
@@ -196,9 +203,10 @@ describe('monitoring settings', () => {
     expect(await refused('monitoring.webhooks', [{ url: 'https://example.com/hook', format: 'teams' }])).toMatch(/monitoring\.webhooks[\s\S]*format[\s\S]*use one of slack, discord, ntfy, json/);
     expect(await refused('monitoring.webhooks', [{ url: 'example.com/hook', format: 'slack' }])).toMatch(/url[\s\S]*use the http\(s\) address of the webhook/);
     expect(await refused('monitoring.webhooks', [{ url: 'https://x.test/', format: 'ntfy', quietHours: { start: '22:00', end: '7' } }])).toMatch(/quietHours[\s\S]*end[\s\S]*use HH:MM on a 24-hour clock/);
+    expect(await refused('monitoring.webhooks', [{ format: 'ntfy' }])).toMatch(/monitoring\.webhooks[\s\S]*0\.url: give the address of the webhook \(url\); it is kept in the secret store/);
     expect(await refused('monitoring.email.quietHours', { start: '08:00', end: '08:00' })).toMatch(/monitoring\.email\.quietHours[\s\S]*start and end are the same time/);
     expect(await refused('monitoring.email.to', 'not-an-address')).toMatch(/monitoring\.email\.to/);
     expect(await refused('monitoring.siteUrl', 'ftp://example.com')).toMatch(/monitoring\.siteUrl[\s\S]*http\(s\) address/);
-    expect((await core.call('settings.get', {})).settings['monitoring.webhooks']).toEqual([{ url: 'https://hooks.slack.com/services/T/B/C', format: 'slack' }]);
+    expect((await core.call('settings.get', {})).settings['monitoring.webhooks']).toEqual([{ id: 'slack', format: 'slack' }]);
   }, 120_000);
 });

@@ -86,16 +86,16 @@ describe('monitor.check', () => {
 
 describe('the uptime-check template', () => {
   it('fired by its schedule: alerts once when the site goes down (escalation, e-mail, webhook), stays quiet while down, and sends one recovery', async () => {
-    rig = await billingRig({ start: Date.now() });
     const site: Site = await startSite('http');
     const hook: Receiver = await startReceiver();
     servers.push(site, hook);
+    rig = await billingRig({ start: Date.now(), secretEnv: { BATON_SECRET_MONITORING_WEBHOOK_ALERTS: `${hook.url}/alerts` } });
     const { core, smtp, clock } = rig;
     for (const [k, v] of Object.entries({
       'monitoring.siteUrl': site.url,
       'monitoring.email.enabled': true,
       'monitoring.email.to': 'ops@solo.test',
-      'monitoring.webhooks': [{ url: `${hook.url}/alerts`, format: 'json' }],
+      'monitoring.webhooks': [{ id: 'alerts', format: 'json' }],
     }))
       await core.call('settings.set', { key: k, value: v });
     expect((await core.call('templates.install', { ids: ['uptime-check'], enable: true })).installed).toEqual([{ id: 'uptime-check', version: 1, enabled: true }]);

@@ -41,6 +41,7 @@ describe('enroll a segment in a sequence', () => {
       enrolled: 4,
       capped: 1,
       perContactCap: 1,
+      perContactCapDays: 1,
       sequence: { id: 'welcome', name: 'Welcome', enabled: true, firstStep: 'email', dailyCap: 50 },
       segment: { id: seg.id, name: 'Beta' },
     });

@@ -6,7 +6,8 @@
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest, type Agent } from 'node:https';
 import { createServer, type AddressInfo, type LookupFunction } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { BuiltApp } from './built-app';
@@ -286,4 +287,46 @@ export async function startAcme(children: ChildProcess[], o: { dir: string; http
       return r.body;
     },
   };
+}
+
+/** An HTTP answer read whole. */
+export interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/**
+ * Requests to the reverse proxy over https as a client on the internet makes them (SNI and Host
+ * NAME, the test's CA in `agent`), and the API of the Baton behind it with its token by default.
+ * `conn` is read at each request (the tests learn the ports and token in beforeAll).
+ */
+export function proxyClient(conn: () => { tlsPort: number; agent: Agent; token: string }) {
+  function viaProxy(path: string, o: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<Answer> {
+    const { tlsPort, agent } = conn();
+    return new Promise((ok, fail) => {
+      const req = httpsRequest({ host: NAME, servername: NAME, port: tlsPort, path, method: o.method ?? 'GET', agent, headers: o.headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => ok({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+      });
+      req.on('error', fail);
+      req.end(o.body);
+    });
+  }
+  const api = (op: string, input: unknown, headers: Record<string, string> = { authorization: `Bearer ${conn().token}` }) =>
+    viaProxy(`/api/v1/${op}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(input) });
+  return { viaProxy, api };
+}
+
+/** A plain-http GET of `path` on the proxy's http port with Host NAME (what a redirect to https answers). */
+export function plainHttpGet(port: number, path: string): Promise<Answer> {
+  return new Promise((ok, fail) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, headers: { host: NAME } }, (res) => {
+      res.resume();
+      res.on('end', () => ok({ status: res.statusCode ?? 0, headers: res.headers, body: '' }));
+    });
+    req.on('error', fail);
+    req.end();
+  });
 }

@@ -1,5 +1,6 @@
 /** `baton email status|messages|poll|suppress|unsuppress` (docs/email.md). */
 import type { Command } from 'commander';
+import { capPeriod } from '../../../shared/api';
 import { print, withApi } from '../context';
 
 export function register(program: Command): void {
@@ -14,7 +15,7 @@ export function register(program: Command): void {
           s.smtp.lastError ? `  last error ${s.smtp.lastError.at}: ${s.smtp.lastError.message}\n  ${s.smtp.lastError.hint}` : `  last sent: ${s.smtp.lastSentAt ?? 'never'}`,
           `IMAP: ${s.imap.configured ? `${s.imap.host}, last poll ${s.imap.lastPollAt ?? 'never'}, ${s.imap.seen} messages seen` : 'not set up (email.imap.host)'}`,
           s.imap.lastError ? `  last error ${s.imap.lastError.at}: ${s.imap.lastError.message}\n  ${s.imap.lastError.hint}` : '',
-          `Frequency cap: ${s.frequencyCapPerDay} automated e-mails per contact per day`,
+          `Frequency cap: ${s.frequencyCap.max} automated e-mail${s.frequencyCap.max === 1 ? '' : 's'} per contact in any ${capPeriod(s.frequencyCap.days)} (email.frequencyCap, email.frequencyCapDays); over it: ${s.frequencyCap.action === 'drop' ? 'dropped' : 'wait'}`,
         ]
           .filter(Boolean)
           .join('\n'),

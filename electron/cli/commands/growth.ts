@@ -222,9 +222,19 @@ export function register(program: Command): void {
     .description('The seed targets against what the data shows; exits 1 when one is not met.')
     .action(async (_o: unknown, cmd: Command) => {
       const r = await withCore(cmd, (core) => core.call('growth.report', {}));
-      print(cmd, r, () => [...r.targets.map((t) => `${t.met ? 'met    ' : 'NOT MET'}  ${t.engine.padEnd(9)} ${t.name}: ${t.actual} ${t.unit} (target ${t.target})`), r.allMet ? 'Every target met.' : 'Some targets are not met.'].join('\n'));
+      print(cmd, r, () => seedReportLines(r).join('\n'));
       if (!r.allMet) process.exitCode = 1;
     });
+}
+
+/** The seed targets, one a line: PASS or FAIL, the engine, the target and the measured figure. */
+export function seedReportLines(r: { targets: { engine: string; name: string; target: number; actual: number; unit: string; met: boolean }[]; allMet: boolean }): string[] {
+  const num = (v: number) => v.toLocaleString('en-US', { maximumFractionDigits: 2 });
+  const failed = r.targets.filter((t) => !t.met).length;
+  return [
+    ...r.targets.map((t) => `${t.met ? 'PASS' : 'FAIL'}  ${t.engine.padEnd(9)} ${t.name}: ${num(t.actual)} ${t.unit} (target >= ${num(t.target)})`),
+    r.allMet ? `All ${r.targets.length} seed targets PASS.` : `${failed} of ${r.targets.length} seed targets FAIL.`,
+  ];
 }
 
 function learningLines(l: { id: number; engine: string; subject: string; confidence: number; whatWorked: string; whatDidNot: string; evidence: { runIds: string[]; deltas: unknown[] }; expiresAt: string | null; createdAt: string; score?: number }): string {

@@ -1,6 +1,7 @@
 /** `baton sequences list|save|enroll|unenroll|enrollments|tick` (docs/sequences.md). */
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
+import { capPeriod, type OpOutput } from '../../../shared/api';
 import { CliExit, print, withApi } from '../context';
 
 const ids = (v: string, prev: number[] = []) => {
@@ -45,13 +46,7 @@ export function register(program: Command): void {
     .option('--dry-run', 'change nothing, only report')
     .action(async (sequenceId: string, segmentId: number, o: { dryRun?: boolean }, cmd: Command) => {
       const r = await withApi(cmd, (core) => core.call('sequences.enrollSegment', { sequenceId, segmentId, dryRun: !!o.dryRun }));
-      print(cmd, r, () =>
-        [
-          `${r.dryRun ? 'Would enroll' : 'Enrolled'} ${r.enrolled} of ${r.matched} contacts of "${r.segment.name}" in "${r.sequence.name}".`,
-          ...r.skipped.map((s) => `${s.count} skipped: ${s.reason}`),
-          ...(r.capped ? [`${r.capped} wait for the per-contact cap (${r.perContactCap} e-mails a day).`] : []),
-        ].join('\n'),
-      );
+      print(cmd, r, () => enrollSegmentLines(r).join('\n'));
     });
   sq.command('unenroll')
     .description('End a contact\'s active enrollment(s).')
@@ -74,4 +69,13 @@ export function register(program: Command): void {
       const r = await withApi(cmd, (core) => core.call('sequences.tick', {}));
       print(cmd, r, () => `${r.events} events, ${r.sent} sent, ${r.deferred} deferred, ${r.failed} failed, ${r.completed} completed, ${r.exited} exited`);
     });
+}
+
+/** What `baton sequences enroll-segment` prints: who is (or would be) enrolled, who skipped and why, who waits for the per-contact cap. */
+export function enrollSegmentLines(r: OpOutput<'sequences.enrollSegment'>): string[] {
+  return [
+    `${r.dryRun ? 'Would enroll' : 'Enrolled'} ${r.enrolled} of ${r.matched} contacts of "${r.segment.name}" in "${r.sequence.name}".`,
+    ...r.skipped.map((s) => `${s.count} skipped: ${s.reason}`),
+    ...(r.capped ? [`${r.capped} wait for the per-contact cap (${r.perContactCap} e-mail${r.perContactCap === 1 ? '' : 's'} per contact in any ${capPeriod(r.perContactCapDays)}).`] : []),
+  ];
 }

@@ -39,9 +39,9 @@ export function systemHandlers(core: Core): HandlerMap<keyof typeof systemOps> {
     'backups.cancelRestore': () => ({ cancelled: cancelRestore(core.dataDir) }),
     'settings.get': () => {
       const rows = core.orm.select().from(settings).all();
-      return { settings: Object.fromEntries(rows.map((r) => [r.key, r.value])) };
+      return { settings: Object.fromEntries(rows.map((r) => [r.key, core.settingHook(r.key)?.read?.(r.value) ?? r.value])) };
     },
-    'settings.set': ({ key, value }) => {
+    'settings.set': async ({ key, value }) => {
       if (value === undefined) throw new ApiError('invalid_input', 'value: required', [{ path: 'value', message: 'required' }]);
       // A key Baton does not know is a typo: storing it would silently do nothing.
       const def = knownSetting(key);
@@ -54,10 +54,13 @@ export function systemHandlers(core: Core): HandlerMap<keyof typeof systemOps> {
         const message = r.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ` : '') + i.message).join('; ');
         throw new ApiError('invalid_input', `${key} (${def.label}): ${message}`, [{ path: key, message }]);
       }
-      const stored: unknown = r.data;
+      // A domain's hook may keep part of the value elsewhere (a token in the secret store).
+      const hooked = await core.settingHook(key)?.write?.(r.data);
+      const stored: unknown = hooked ? hooked.value : r.data;
       // null clears a setting back to its default (the readers fall back when the row is absent).
       if (stored === null) core.orm.delete(settings).where(eq(settings.key, key)).run();
       else core.setSetting(key, stored);
+      await hooked?.stored?.();
       core.bus.emit('settings.changed', { key });
       return { ok: true as const };
     },

@@ -147,7 +147,7 @@ export function importTransactions(env: ThreadEnv, input: OpInput<'finance.impor
     if (!input.dryRun) st.recordImport({ id: importId!, sourceId, file: input.file ?? null, rows: rows.length, imported, duplicates, invalid: invalidCount, errors: invalid });
   };
   if (input.dryRun) run();
-  else env.db.transaction(run)();
+  else st.write(run);
   return {
     importId,
     source: known?.name ?? input.source.trim(),

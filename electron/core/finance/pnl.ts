@@ -12,7 +12,8 @@
  * Rows in an "excluded" category (transfers between own accounts, Stripe
  * payouts that billing already counts) are left out. Per client: its billing
  * income and imported income tagged to it, minus expenses tagged to it, minus
- * the AI spend of its runs. Every sum is SQL over covering indexes.
+ * the AI spend of its runs. Whole months are read from the monthly summary
+ * (finance_monthly, kept by FinanceStore.write); a range of days sums its rows.
  */
 import Papa from 'papaparse';
 import type { OpInput, OpOutput, Pnl } from '../../../shared/api';
@@ -81,19 +82,30 @@ export function pnl(env: ThreadEnv, q: { from: string; to: string; currency?: st
   const kinds = new Map((st.stmt('SELECT name, kind FROM finance_categories').all() as { name: string; kind: string }[]).map((c) => [c.name, c.kind]));
   const kindOf = (category: string | null, pos: number) => (category === null ? (pos ? 'income' : 'expense') : (kinds.get(category) ?? (pos ? 'income' : 'expense')));
 
-  // Imported money: month × category × sign, and per client. One pass over the covering index
-  // (currency, date, category, client, amount) grouped in its own order (no sort of the rows):
-  // a line per day × category × client, folded into months here.
+  // Imported money: month × category × client × sign. Whole months come from the monthly summary
+  // (finance_monthly, kept equal to the rows by FinanceStore.write: a few hundred lines for years of
+  // transactions); a range of days (kpi.read's week) sums its rows over the covering index
+  // (currency, date, category, client, amount), grouped in the index's own order.
   const cats = new Map<string, { category: string; kind: 'income' | 'expense'; amount: number; transactions: number }>();
   let excluded = 0;
-  const rows = st
-    .stmt(
-      `SELECT date, category, client, SUM(amount) AS s, SUM(max(amount, 0)) AS sp, COUNT(*) AS n, SUM(amount > 0) AS np
-       FROM finance_transactions
-       WHERE currency = ? AND date >= ? AND date <= ? GROUP BY date, category, client`,
-    )
-    .raw()
-    .all(currency, dFrom, dTo) as [date: string, category: string | null, client: string | null, s: number, sp: number, n: number, np: number][];
+  const rows = (
+    q.days
+      ? st
+          .stmt(
+            `SELECT substr(date, 1, 7), category, client, SUM(amount) AS s, SUM(max(amount, 0)) AS sp, COUNT(*) AS n, SUM(amount > 0) AS np
+             FROM finance_transactions
+             WHERE currency = ? AND date >= ? AND date <= ? GROUP BY date, category, client`,
+          )
+          .raw()
+          .all(currency, dFrom, dTo)
+      : st
+          .stmt(
+            `SELECT month, nullif(category, ''), nullif(client, ''), amount AS s, CASE WHEN positive THEN amount ELSE 0 END AS sp, n, CASE WHEN positive THEN n ELSE 0 END AS np
+             FROM finance_monthly WHERE currency = ? AND month >= ? AND month <= ?`,
+          )
+          .raw()
+          .all(currency, q.from, q.to)
+  ) as [month: string, category: string | null, client: string | null, s: number, sp: number, n: number, np: number][];
   const add = (m: string, category: string | null, clientKey: string | null, pos: number, s: number, n: number) => {
     const kind = kindOf(category, pos);
     if (clientKey !== null) {
@@ -114,8 +126,7 @@ export function pnl(env: ThreadEnv, q: { from: string; to: string; currency?: st
     c.transactions += n;
     cats.set(name, c);
   };
-  for (const [date, category, clientKey, s, sp, n, np] of rows) {
-    const m = date.slice(0, 7);
+  for (const [m, category, clientKey, s, sp, n, np] of rows) {
     if (np) add(m, category, clientKey, 1, sp, np);
     if (n > np) add(m, category, clientKey, 0, s - sp, n - np);
   }
@@ -175,15 +186,24 @@ export function pnl(env: ThreadEnv, q: { from: string; to: string; currency?: st
     if (r.client) client(r.client).ai += r.usd * 100;
   }
 
-  const oc = st
-    .stmt(
-      // Below and above the P&L's currency: two range searches of the index, not a scan of every row.
-      `SELECT currency, COUNT(*) AS n, COALESCE(SUM(CASE WHEN amount > 0 THEN amount END), 0) AS inc, COALESCE(SUM(CASE WHEN amount < 0 THEN -amount END), 0) AS exp
-       FROM (SELECT currency, amount FROM finance_transactions WHERE currency < ? AND date >= ? AND date <= ?
-             UNION ALL SELECT currency, amount FROM finance_transactions WHERE currency > ? AND date >= ? AND date <= ?)
-       GROUP BY currency`,
-    )
-    .all(currency, dFrom, dTo, currency, dFrom, dTo) as { currency: string; n: number; inc: number; exp: number }[];
+  const oc = (
+    q.days
+      ? st
+          .stmt(
+            // Below and above the P&L's currency: two range searches of the index, not a scan of every row.
+            `SELECT currency, COUNT(*) AS n, COALESCE(SUM(CASE WHEN amount > 0 THEN amount END), 0) AS inc, COALESCE(SUM(CASE WHEN amount < 0 THEN -amount END), 0) AS exp
+             FROM (SELECT currency, amount FROM finance_transactions WHERE currency < ? AND date >= ? AND date <= ?
+                   UNION ALL SELECT currency, amount FROM finance_transactions WHERE currency > ? AND date >= ? AND date <= ?)
+             GROUP BY currency`,
+          )
+          .all(currency, dFrom, dTo, currency, dFrom, dTo)
+      : st
+          .stmt(
+            `SELECT currency, SUM(n) AS n, SUM(CASE WHEN positive THEN amount ELSE 0 END) AS inc, SUM(CASE WHEN positive THEN 0 ELSE -amount END) AS exp
+             FROM finance_monthly WHERE currency <> ? AND month >= ? AND month <= ? GROUP BY currency`,
+          )
+          .all(currency, q.from, q.to)
+  ) as { currency: string; n: number; inc: number; exp: number }[];
   for (const r of oc) {
     const o = other(r.currency);
     o.transactions += r.n;

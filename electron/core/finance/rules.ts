@@ -18,7 +18,7 @@ export function matchRule(rules: RuleRow[], description: string): RuleRow | unde
 /** Re-run the rules over every transaction not categorised by hand; returns how many got a rule's category. */
 export function applyRules(env: ThreadEnv): number {
   const st = financeStoreOf(env);
-  return env.db.transaction(() => {
+  return st.write(() => {
     const rules = st.rules();
     const rows = st.stmt(`SELECT id, description, category, category_by, client, client_by FROM finance_transactions WHERE category_by IS NOT 'manual' OR client_by IS NOT 'manual'`).all() as {
       id: number;
@@ -28,18 +28,17 @@ export function applyRules(env: ThreadEnv): number {
       client: string | null;
       client_by: string | null;
     }[];
-    const set = st.stmt(`UPDATE finance_transactions SET category = ?, category_by = ?, client = ?, client_by = ? WHERE id = ?`);
     let n = 0;
     for (const r of rows) {
       const rule = matchRule(rules, r.description);
       // What was set by hand stays; what a rule set follows the rules.
       const [category, categoryBy] = r.category_by === 'manual' ? [r.category, r.category_by] : rule ? [rule.category, 'rule'] : [null, null];
       const [client, clientBy] = r.client_by === 'manual' ? [r.client, r.client_by] : rule?.client ? [rule.client, 'rule'] : [null, null];
-      if (category !== r.category || categoryBy !== r.category_by || client !== r.client || clientBy !== r.client_by) set.run(category, categoryBy, client, clientBy, r.id);
+      if (category !== r.category || categoryBy !== r.category_by || client !== r.client || clientBy !== r.client_by) st.updateTransaction(r.id, { category, categoryBy, client, clientBy });
       if (rule && r.category_by !== 'manual') n++;
     }
     return n;
-  })();
+  });
 }
 
 function ruleOut(env: ThreadEnv, r: RuleRow, names?: Map<string, string>): FinanceRule {
@@ -101,30 +100,24 @@ export function deleteRule(env: ThreadEnv, id: number): { deleted: boolean; cate
 export function updateTransactions(env: ThreadEnv, i: OpInput<'finance.transactions.update'>): { updated: number } {
   if (i.client) requireClient(env, i.client);
   const st = financeStoreOf(env);
-  return env.db.transaction(() => {
+  return st.write(() => {
     let category: string | null | undefined = i.category;
     if (typeof category === 'string') {
       const had = st.category(category);
       if (!had) throw new ApiError('not_found', `category: there is no category "${category}" (create it with finance.categories.set, or add a rule naming it with its kind)`, [{ path: 'category', message: 'no such category' }]);
       category = had.name;
     }
-    const sets: string[] = [];
-    const args: unknown[] = [];
-    if (category !== undefined) {
-      sets.push('category = ?', 'category_by = ?');
-      args.push(category, category === null ? null : 'manual');
-    }
-    if (i.client !== undefined) {
-      sets.push('client = ?', 'client_by = ?');
-      args.push(i.client, i.client === null ? null : 'manual');
-    }
-    const stmt = st.stmt(`UPDATE finance_transactions SET ${sets.join(', ')} WHERE id = ?`);
+    const set: Parameters<typeof st.updateTransaction>[1] = {};
+    if (category !== undefined) Object.assign(set, { category, categoryBy: category === null ? null : 'manual' });
+    if (i.client !== undefined) Object.assign(set, { client: i.client, clientBy: i.client === null ? null : 'manual' });
     let n = 0;
-    for (const id of i.ids) n += stmt.run(...args, id).changes;
-    if (n < i.ids.length) {
-      const missing = i.ids.filter((id) => !st.stmt('SELECT 1 FROM finance_transactions WHERE id = ?').get(id));
-      if (missing.length) throw new ApiError('not_found', `ids: no transaction ${missing.slice(0, 10).join(', ')} (nothing was changed)`, [{ path: 'ids', message: 'no such transaction' }]);
+    const missing: number[] = [];
+    for (const id of i.ids) {
+      if (st.updateTransaction(id, set)) n++;
+      else missing.push(id);
     }
+    // Thrown inside the write: nothing was changed.
+    if (missing.length) throw new ApiError('not_found', `ids: no transaction ${missing.slice(0, 10).join(', ')} (nothing was changed)`, [{ path: 'ids', message: 'no such transaction' }]);
     return { updated: n };
-  })();
+  });
 }

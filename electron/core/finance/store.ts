@@ -52,9 +52,83 @@ export interface NewTransaction {
   line: number;
 }
 
+/** One line of the monthly summary a write moves: [currency, month, category, client, positive]. */
+type SummaryKey = string;
+interface SummaryDelta {
+  currency: string;
+  month: string;
+  category: string;
+  client: string;
+  positive: number;
+  amount: number;
+  n: number;
+}
+/** The fields of a stored transaction the summary depends on. */
+interface Summed {
+  date: string;
+  amount: number;
+  currency: string;
+  category: string | null;
+  client: string | null;
+}
+
 export class FinanceStore {
   private cache = new Map<string, Statement>();
+  /** The summary changes of the write in progress (FinanceStore.write), applied at its end. */
+  private delta: Map<SummaryKey, SummaryDelta> | null = null;
   constructor(readonly db: Sqlite) {}
+
+  /**
+   * THE write path of finance_transactions: `fn` inserts, updates and deletes transactions with
+   * insert / updateTransaction / deleteTransaction, and the monthly summary (finance_monthly, what
+   * the P&L reads) moves by the same amounts in the same transaction. Those methods refuse to run
+   * outside it, so no row changes without its summary. Nested calls join the outer write.
+   */
+  write<T>(fn: () => T): T {
+    if (this.delta) return fn();
+    return this.db.transaction(() => {
+      this.delta = new Map();
+      try {
+        const out = fn();
+        this.flushSummary();
+        return out;
+      } finally {
+        this.delta = null;
+      }
+    })();
+  }
+
+  private mustWrite(): Map<SummaryKey, SummaryDelta> {
+    if (!this.delta) throw new Error('finance_transactions may only change inside FinanceStore.write (the P&L summary would drift)');
+    return this.delta;
+  }
+
+  private track(t: Summed, sign: 1 | -1): void {
+    const delta = this.mustWrite();
+    const positive = t.amount > 0 ? 1 : 0;
+    const month = t.date.slice(0, 7);
+    const category = t.category ?? '';
+    const client = t.client ?? '';
+    const key = `${t.currency}\u0000${month}\u0000${category}\u0000${client}\u0000${positive}`;
+    const d = delta.get(key);
+    if (d) {
+      d.amount += sign * t.amount;
+      d.n += sign;
+    } else delta.set(key, { currency: t.currency, month, category, client, positive, amount: sign * t.amount, n: sign });
+  }
+
+  private flushSummary(): void {
+    const upsert = this.stmt(
+      `INSERT INTO finance_monthly (currency, month, category, client, positive, amount, n) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(currency, month, category, client, positive) DO UPDATE SET amount = amount + excluded.amount, n = n + excluded.n`,
+    );
+    const drop = this.stmt('DELETE FROM finance_monthly WHERE currency = ? AND month = ? AND category = ? AND client = ? AND positive = ? AND n = 0');
+    for (const d of this.delta!.values()) {
+      if (d.n === 0 && d.amount === 0) continue;
+      upsert.run(d.currency, d.month, d.category, d.client, d.positive, d.amount, d.n);
+      if (d.n < 0) drop.run(d.currency, d.month, d.category, d.client, d.positive);
+    }
+  }
 
   stmt(sql: string): Statement {
     let s = this.cache.get(sql);
@@ -88,14 +162,52 @@ export class FinanceStore {
   hasHash(hash: string): boolean {
     return this.stmt('SELECT 1 FROM finance_transactions WHERE hash = ?').get(hash) !== undefined;
   }
-  /** Insert unless the hash is there; true when inserted. */
+  /** Insert unless the hash is there (inside `write`); true when inserted. */
   insert(t: NewTransaction): boolean {
-    return (
+    this.mustWrite();
+    const inserted =
       this.stmt(
         `INSERT INTO finance_transactions (source_id, import_id, date, amount, currency, description, account, category, category_by, client, client_by, hash, line)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(hash) DO NOTHING`,
-      ).run(t.sourceId, t.importId, t.date, t.amount, t.currency, t.description, t.account, t.category, t.category === null ? null : 'rule', t.client, t.client === null ? null : 'rule', t.hash, t.line).changes > 0
-    );
+      ).run(t.sourceId, t.importId, t.date, t.amount, t.currency, t.description, t.account, t.category, t.category === null ? null : 'rule', t.client, t.client === null ? null : 'rule', t.hash, t.line).changes > 0;
+    if (inserted) this.track(t, 1);
+    return inserted;
+  }
+
+  private summed(id: number): Summed | undefined {
+    return this.stmt('SELECT date, amount, currency, category, client FROM finance_transactions WHERE id = ?').get(id) as Summed | undefined;
+  }
+
+  /** Change the category and/or client of a transaction (inside `write`); false when there is no such row. */
+  updateTransaction(id: number, set: { category?: string | null; categoryBy?: string | null; client?: string | null; clientBy?: string | null }): boolean {
+    this.mustWrite();
+    const old = this.summed(id);
+    if (!old) return false;
+    const cols: string[] = [];
+    const args: unknown[] = [];
+    for (const [k, col] of [['category', 'category'], ['categoryBy', 'category_by'], ['client', 'client'], ['clientBy', 'client_by']] as const) {
+      if (set[k] === undefined) continue;
+      cols.push(`${col} = ?`);
+      args.push(set[k]);
+    }
+    if (!cols.length) return true;
+    this.stmt(`UPDATE finance_transactions SET ${cols.join(', ')} WHERE id = ?`).run(...args, id);
+    const now = { ...old, category: set.category === undefined ? old.category : set.category, client: set.client === undefined ? old.client : set.client };
+    if (now.category !== old.category || now.client !== old.client) {
+      this.track(old, -1);
+      this.track(now, 1);
+    }
+    return true;
+  }
+
+  /** Delete a transaction (inside `write`); false when there is no such row. */
+  deleteTransaction(id: number): boolean {
+    this.mustWrite();
+    const old = this.summed(id);
+    if (!old) return false;
+    this.stmt('DELETE FROM finance_transactions WHERE id = ?').run(id);
+    this.track(old, -1);
+    return true;
   }
   recordImport(r: { id: string; sourceId: number; file: string | null; rows: number; imported: number; duplicates: number; invalid: number; errors: unknown[] }): void {
     this.stmt('INSERT INTO finance_imports (id, source_id, file, rows, imported, duplicates, invalid, errors) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(

@@ -7,7 +7,7 @@
  * sent when due by `deliverDue` (the node right after, then the service every
  * minute): a crash between the two never loses or doubles an alert's queueing.
  */
-import { AlertWebhooks, QuietHours, type AlertSeverity, type AlertWebhook } from '../../../shared/contract/monitoring';
+import { AlertWebhooks, QuietHours, webhookSecretName, type AlertSeverity, type AlertWebhook } from '../../../shared/contract/monitoring';
 import type { ThreadEnv } from '../env';
 import { deliver, MailError } from '../sales/mail';
 
@@ -58,18 +58,32 @@ function parsed<T>(schema: { safeParse(v: unknown): { success: true; data: T } |
   return r.success ? r.data : fallback;
 }
 
-/** The routes configured now: "email" when e-mail alerts are on, "webhook:<n>" per webhook. */
+/** The route id of a webhook: "webhook:<id>" (a webhook stored before ids existed: its position). */
+const webhookRoute = (h: AlertWebhook, i: number) => `webhook:${h.id ?? i}`;
+
+function webhooks(env: ThreadEnv): AlertWebhook[] {
+  return parsed(AlertWebhooks, env.setting<unknown>('monitoring.webhooks', []) ?? [], []);
+}
+
+/** The routes configured now: "email" when e-mail alerts are on, "webhook:<id>" per webhook. */
 export function routes(env: ThreadEnv): Route[] {
   const out: Route[] = [];
   if (env.setting<boolean>('monitoring.email.enabled', false) === true) out.push({ id: 'email', quiet: parsed(QuietHours.nullable(), env.setting('monitoring.email.quietHours', null), null) });
-  const hooks = parsed(AlertWebhooks, env.setting<unknown>('monitoring.webhooks', []) ?? [], []);
-  hooks.forEach((h, i) => out.push({ id: `webhook:${i}`, quiet: h.quietHours ?? null }));
+  webhooks(env).forEach((h, i) => out.push({ id: webhookRoute(h, i), quiet: h.quietHours ?? null }));
   return out;
 }
 
-function webhookOf(env: ThreadEnv, route: string): AlertWebhook | null {
-  const i = Number(route.slice('webhook:'.length));
-  return parsed(AlertWebhooks, env.setting<unknown>('monitoring.webhooks', []) ?? [], [])[i] ?? null;
+/** The webhook of a route and its address (from the secret store; an address still in settings where the store is read-only). */
+async function webhookOf(env: ThreadEnv, route: string): Promise<{ hook: AlertWebhook; url: string } | null> {
+  const hooks = webhooks(env);
+  const i = hooks.findIndex((h, j) => webhookRoute(h, j) === route);
+  const hook = hooks[i];
+  if (!hook) return null;
+  if (hook.url) return { hook, url: hook.url };
+  const secret = webhookSecretName(hook.id!);
+  const url = await env.secrets.get(secret);
+  if (!url) throw new Error(`the address of the webhook "${hook.name ?? hook.id}" is not in the secret store (${secret}): give it again in Settings > Monitoring alerts`);
+  return { hook, url };
 }
 
 const toMin = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
@@ -240,13 +254,14 @@ async function send(env: ThreadEnv, id: number, route: string, m: AlertMessage):
     if (r.status !== 'sent') throw new Error(`the e-mail was not sent (${r.status === 'skipped' ? r.reason : 'deferred'})`);
     return;
   }
-  const hook = webhookOf(env, route);
-  if (!hook) throw new Error(`${route} is no longer in monitoring.webhooks`);
+  const found = await webhookOf(env, route);
+  if (!found) throw new Error(`${route} is no longer in monitoring.webhooks`);
+  const { hook, url } = found;
   const req = webhookRequest(hook.format, m);
-  const res = await fetch(hook.url, { method: 'POST', headers: req.headers, body: req.body, signal: AbortSignal.timeout(15_000) });
+  const res = await fetch(url, { method: 'POST', headers: req.headers, body: req.body, signal: AbortSignal.timeout(15_000) });
   await res.arrayBuffer().catch(() => undefined);
   // The address may hold a token (Slack, Discord): errors name the host only.
-  if (!res.ok) throw new Error(`${hook.format} webhook at ${new URL(hook.url).host} answered HTTP ${res.status}`);
+  if (!res.ok) throw new Error(`${hook.format} webhook at ${new URL(url).host} answered HTTP ${res.status}`);
 }
 
 /** Finished deliveries (sent, dropped, failed) are kept this long, then deleted (the alert states stay). */

@@ -4,12 +4,13 @@
  * (monitor.kpi), and alerts (monitor.alert) that fire once until they recover,
  * routed beyond the tray to e-mail and webhooks (Slack, Discord, ntfy, JSON),
  * each route with quiet hours. A service sends held and retried deliveries
- * every minute.
+ * every minute. Webhook addresses (tokens) live in the secret store (./webhooks.ts).
  */
-import { monitoringEventTypes, monitoringOps, type AlertDelivery } from '../../../shared/api';
+import { monitoringEventTypes, monitoringOps, type AlertDelivery, type AlertWebhook } from '../../../shared/api';
 import { defineDomain } from '../domain';
 import { deliverDue, pruneDeliveries, type AlertMessage } from './alerts';
 import { MONITORING_NODES } from './nodes';
+import { listWebhooks, migrateWebhooks, readWebhooks, writeWebhooks } from './webhooks';
 
 const TICK_MS = 60_000;
 
@@ -21,7 +22,13 @@ export const monitoringDomain = defineDomain({
   nodes: MONITORING_NODES,
   requires: ['engine', 'sales', 'kpi'],
   settings: ['monitoring.siteUrl', 'monitoring.email.enabled', 'monitoring.email.to', 'monitoring.email.quietHours', 'monitoring.webhooks'],
-  create(core) {
+  async create(core) {
+    core.registerSettingHook('monitoring.webhooks', { write: (v) => writeWebhooks(core, v as AlertWebhook[] | null), read: readWebhooks });
+    try {
+      await migrateWebhooks(core);
+    } catch (e) {
+      core.log.warn('monitoring: could not move the webhook addresses to the secret store; they stay in settings until the next start', { error: (e as Error).message });
+    }
     let timer: NodeJS.Timeout | null = null;
     let running: Promise<unknown> | null = null;
     const tick = () => {
@@ -63,6 +70,7 @@ export const monitoringDomain = defineDomain({
             sentAt: r.sent_at,
           })),
         }),
+        'monitor.webhooks.list': () => listWebhooks(core),
         'monitor.deliver': async () => {
           const r = await deliverDue(core);
           pruneDeliveries(core);

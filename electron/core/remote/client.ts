@@ -116,6 +116,51 @@ export class RemoteClient {
     throw ApiError.from(err as Parameters<typeof ApiError.from>[0]);
   }
 
+  /**
+   * A workspace file of the remote (`GET <base>/api/files/<path>`, the same route the window's
+   * previews use locally), `raw` still percent-encoded. The remote's own refusals (404, 403, 400)
+   * come back as its status and message; a failure of the connection is a RemoteError.
+   */
+  async fetchFile(raw: string, maxBytes: number): Promise<{ ok: true; type: string; bytes: Buffer } | { ok: false; status: number; code: string; message: string }> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.base}/api/files/${raw}`, {
+        headers: { authorization: `Bearer ${this.opts.token}` },
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 30_000),
+      });
+    } catch (e) {
+      throw remoteErrorFromNetwork(this.origin, e);
+    }
+    if (res.status >= 300 && res.status < 400) {
+      await res.body?.cancel();
+      throw remoteErrorFromStatus(this.origin, res.status, `it redirects to ${res.headers.get('location') ?? 'another address'}; Baton only talks to the address it was given`);
+    }
+    if (res.status === 401) {
+      await res.body?.cancel();
+      throw remoteErrorFromStatus(this.origin, 401);
+    }
+    if (!res.ok) {
+      const body = (await res.json().catch(() => null)) as { error?: { code?: unknown; message?: unknown } } | null;
+      const err = body?.error;
+      if (!err || typeof err.message !== 'string') throw remoteErrorFromStatus(this.origin, res.status);
+      return { ok: false, status: res.status, code: typeof err.code === 'string' ? err.code : 'unavailable', message: err.message };
+    }
+    const length = Number(res.headers.get('content-length') ?? '0');
+    if (length > maxBytes) {
+      await res.body?.cancel();
+      return { ok: false, status: 403, code: 'forbidden', message: `The file is larger than ${maxBytes / 1024 / 1024} MB.` };
+    }
+    let bytes: Buffer;
+    try {
+      bytes = Buffer.from(await res.arrayBuffer());
+    } catch (e) {
+      throw remoteErrorFromNetwork(this.origin, e);
+    }
+    if (bytes.length > maxBytes) return { ok: false, status: 403, code: 'forbidden', message: `The file is larger than ${maxBytes / 1024 / 1024} MB.` };
+    return { ok: true, type: res.headers.get('content-type') ?? 'application/octet-stream', bytes };
+  }
+
   get eventsUrl(): string {
     return this.base.replace(/^http/, 'ws') + '/api/v1/events';
   }

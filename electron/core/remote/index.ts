@@ -37,10 +37,15 @@ interface Stored {
   attached: boolean;
 }
 
+/** A workspace file of the remote the window is attached to (RemoteClient.fetchFile). */
+export type RemoteFile = Awaited<ReturnType<RemoteClient['fetchFile']>> & { origin: string };
+
 /** What a host's UI surface needs: call an operation, hear the events. */
 export interface UiSurface {
   call(name: string, input: unknown): Promise<unknown>;
   readonly bus: Pick<EventBus, 'on' | 'onAny'>;
+  /** While attached to a remote: its workspace file (the window's previews); null: serve this computer's. */
+  remoteFile?(raw: string, maxBytes: number): Promise<RemoteFile | null>;
 }
 
 export class RemoteGateway implements UiSurface {
@@ -88,6 +93,12 @@ export class RemoteGateway implements UiSurface {
   async call(name: string, input: unknown): Promise<unknown> {
     if (!this.link || isLocalOnlyOp(name)) return this.core.call(name, input);
     return this.link.call(name, input);
+  }
+
+  async remoteFile(raw: string, maxBytes: number): Promise<RemoteFile | null> {
+    const link = this.link;
+    if (!link) return null;
+    return { ...(await link.fetchFile(raw, maxBytes)), origin: link.origin };
   }
 
   status(): WindowConnection {

@@ -7,8 +7,7 @@
 import type { ThreadEnv } from '../env';
 import { segmentContactIds } from '../crm/segments';
 import { emitEnrollment, enrollTx, getSequence, sequenceState } from './enrollments';
-import { DEFAULT_FREQUENCY_CAP, recentSends } from './mail';
-import { setting } from './state';
+import { frequencyCapOf, recentSends } from './mail';
 
 export interface SegmentEnrollment {
   sequence: { id: string; name: string; enabled: boolean; firstStep: 'email' | 'wait' | 'task'; dailyCap: number };
@@ -16,9 +15,10 @@ export interface SegmentEnrollment {
   dryRun: boolean;
   matched: number;
   enrolled: number;
-  /** Of the enrolled: contacts that already got the per-contact cap of e-mails in the last 24 h (their first e-mail waits for a free slot). */
+  /** Of the enrolled: contacts that already got the per-contact cap of e-mails in its period (their first e-mail waits for a free slot). */
   capped: number;
   perContactCap: number;
+  perContactCapDays: number;
   /** The skipped contacts grouped by reason, largest group first (a few contact ids of each). */
   skipped: { reason: string; count: number; contactIds: number[] }[];
 }
@@ -35,7 +35,7 @@ export function enrollSegment(env: ThreadEnv, sequenceId: string, segmentId: num
   if (!state) getSequence(env, sequenceId); // throws the not-found error naming sequenceId
   const def = state!.def;
   const seg = segmentContactIds(env, segmentId, new Date(now));
-  const cap = Math.max(1, Number(setting(env.db, 'email.frequencyCap', DEFAULT_FREQUENCY_CAP)) || DEFAULT_FREQUENCY_CAP);
+  const { max: cap, days } = frequencyCapOf(env.db);
   let r: { enrolled: number[]; skipped: { contactId: number; reason: string }[] } = { enrolled: [], skipped: [] };
   let capped = 0;
   const firstStep = def.steps[0]!.type;
@@ -44,7 +44,7 @@ export function enrollSegment(env: ThreadEnv, sequenceId: string, segmentId: num
       r = enrollTx(env, def, seg.ids, now);
       if (firstStep === 'email') {
         const cids = env.db.prepare(`SELECT contact_id FROM enrollments WHERE id IN (SELECT value FROM json_each(?))`).pluck().all(JSON.stringify(r.enrolled)) as number[];
-        capped = cids.filter((cid) => recentSends(env.db, cid, now).length >= cap).length;
+        capped = cids.filter((cid) => recentSends(env.db, cid, now, days).length >= cap).length;
       }
       if (dryRun) throw new DryRun();
     })();
@@ -62,6 +62,7 @@ export function enrollSegment(env: ThreadEnv, sequenceId: string, segmentId: num
     enrolled: r.enrolled.length,
     capped,
     perContactCap: cap,
+    perContactCapDays: days,
     skipped: [...groups].map(([reason, ids]) => ({ reason, count: ids.length, contactIds: ids.slice(0, 20) })).sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason)),
   };
 }

@@ -13,7 +13,7 @@ import { defineDomain } from '../domain';
 import { SALES_NODES } from './nodes';
 import { imapSettings, pollImap } from './imap';
 import { optOut } from './optout';
-import { DEFAULT_FREQUENCY_CAP, SMTP_PASSWORD, smtpSettings, verifySmtp } from './mail';
+import { frequencyCapOf, SMTP_PASSWORD, smtpSettings, verifySmtp } from './mail';
 import { getPipeline, scanStale, setPipeline } from './pipeline';
 import { initCursor, processEvents } from './reactor';
 import { DEFAULT_RULES, getRules, setRules } from './rules';
@@ -105,7 +105,7 @@ export function salesHandlers(core: Core): HandlerMap<keyof typeof salesOps> {
           lastSentAt: getState<string | null>(core.db, 'smtp.lastSentAt', null),
         },
         imap: { configured: !!i.host, host: i.host, lastError: problem(getState(core.db, 'imap.lastError', null)), lastPollAt: getState<string | null>(core.db, 'imap.lastPollAt', null), seen: getState<number>(core.db, 'imap.seen', 0) },
-        frequencyCapPerDay: Number(setting(core.db, 'email.frequencyCap', DEFAULT_FREQUENCY_CAP)),
+        frequencyCap: frequencyCapOf(core.db),
       };
     },
     'email.verify': () => verifySmtp(core.db, core.secrets),

@@ -15,6 +15,7 @@
  * SAME Message-ID on the next try; receivers and Baton's own reply matching see
  * one message id, never a new message.
  */
+import { capPeriod } from '../../../shared/contract/sales';
 import { createHash } from 'node:crypto';
 import { lazyRequire } from '../lazy';
 import { parseStored } from '../db/integrity';
@@ -189,6 +190,15 @@ export function suppressionOf(db: Sqlite, email: string): string | null {
 
 /** Automated e-mails sent to a contact in the 24 h before `now`, oldest first (ms). */
 /** The contact's sent e-mails (any workflow, sequence or engine) within the last `days` rolling days. */
+/** The per-contact cap as set: `max` automated e-mails per contact in any `days` rolling days, and what happens over it. */
+export function frequencyCapOf(db: Sqlite): { max: number; days: number; action: 'wait' | 'drop' } {
+  return {
+    max: Math.max(1, Number(setting(db, 'email.frequencyCap', DEFAULT_FREQUENCY_CAP)) || DEFAULT_FREQUENCY_CAP),
+    days: Math.max(1, Number(setting(db, 'email.frequencyCapDays', 1)) || 1),
+    action: setting<string>(db, 'email.frequencyCapAction', 'wait') === 'drop' ? 'drop' : 'wait',
+  };
+}
+
 export function recentSends(db: Sqlite, contactId: number, now: number, days = 1): number[] {
   return (db.prepare(`SELECT sent_at FROM email_messages WHERE contact_id = ? AND status = 'sent' AND sent_at > ? ORDER BY sent_at`).all(contactId, now - days * 86_400_000) as { sent_at: number }[]).map(
     (r) => r.sent_at,
@@ -223,11 +233,10 @@ export async function deliver(env: MailEnv, m: OutgoingEmail): Promise<DeliverRe
   if (m.kind === 'marketing' && contact?.custom && parseStored<Record<string, unknown>>(contact.custom, 'contacts.custom', m.contactId).doNotEmail === true) return skip('suppressed:manual');
 
   if (m.kind === 'marketing' && contact) {
-    const cap = Math.max(1, Number(setting(db, 'email.frequencyCap', DEFAULT_FREQUENCY_CAP)) || DEFAULT_FREQUENCY_CAP);
-    const days = Math.max(1, Number(setting(db, 'email.frequencyCapDays', 1)) || 1);
+    const { max: cap, days, action } = frequencyCapOf(db);
     const sends = recentSends(db, contact.id, now, days);
     if (sends.length >= cap) {
-      if (setting<string>(db, 'email.frequencyCapAction', 'wait') === 'drop') return skip(`frequency_cap: ${sends.length} e-mail${sends.length === 1 ? '' : 's'} sent to this contact in the last ${days === 1 ? '24 hours' : `${days} days`} (email.frequencyCap ${cap})`);
+      if (action === 'drop') return skip(`frequency_cap: ${sends.length} e-mail${sends.length === 1 ? '' : 's'} sent to this contact in the last ${capPeriod(days)} (email.frequencyCap ${cap})`);
       return { status: 'deferred', reason: 'frequency_cap', until: (sends[sends.length - cap] as number) + days * 86_400_000 + 1000 };
     }
   }

@@ -103,6 +103,28 @@ export const financeTransactions = sqliteTable(
   ],
 );
 
+/**
+ * The P&L's monthly summary of finance_transactions: per currency, month, category, client and
+ * sign (money in > 0, else out), the sum of the amounts and the number of rows. Kept equal to
+ * the rows by FinanceStore.write (electron/core/finance/store.ts), in the same transaction as
+ * every insert, update and delete of a transaction. '' = no category / no client.
+ */
+export const financeMonthly = sqliteTable(
+  'finance_monthly',
+  {
+    currency: text('currency').notNull(),
+    /** YYYY-MM */
+    month: text('month').notNull(),
+    category: text('category').notNull(),
+    client: text('client').notNull(),
+    /** 1: money in (amount > 0); 0: money out (and zero amounts). */
+    positive: integer('positive').notNull(),
+    amount: integer('amount').notNull(),
+    n: integer('n').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.currency, t.month, t.category, t.client, t.positive] })],
+);
+
 /** Categories: income, expense, or excluded (transfers between own accounts, Stripe payouts already counted from billing). */
 export const financeCategories = sqliteTable('finance_categories', {
   name: text('name').primaryKey(),

@@ -5,6 +5,7 @@ import { call } from '../../api/client';
 import { useAction, useApi, useEvent } from '../../api/hooks';
 import { KeySavedPrompt } from '../../components/AiRelease';
 import { Card, ErrorPanel, formatTime } from '../../components/ui';
+import { WebhooksEditor } from './MonitoringWebhooks';
 import { SecretField, SettingsForm, useSettings, type FieldSpec } from './SettingsForm';
 import './settings.css';
 
@@ -407,7 +408,6 @@ const MONITORING_FIELDS: FieldSpec[] = [
   { key: 'monitoring.email.enabled', kind: 'bool' },
   { key: 'monitoring.email.to', kind: 'text', type: 'email' },
   { key: 'monitoring.email.quietHours', kind: 'json' },
-  { key: 'monitoring.webhooks', kind: 'json' },
 ];
 
 /** Monitoring (docs/monitoring.md): the site the uptime and link checks read, and where alerts go beyond the tray. */
@@ -416,6 +416,7 @@ export function MonitoringCard() {
     <Card title="Monitoring alerts" id="settings-monitoring">
       <p className="muted">Uptime, broken links and KPI drops raise an escalation in the tray; these send them by e-mail and to chat webhooks too, once per alert until it recovers.</p>
       <SettingsForm testId="monitoring-form" fields={MONITORING_FIELDS} saveLabel="Save monitoring settings" />
+      <WebhooksEditor />
     </Card>
   );
 }
