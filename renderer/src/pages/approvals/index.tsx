@@ -7,18 +7,18 @@
  */
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useCallback, useEffect, useId, useMemo, useRef, useState, useSyncExternalStore, type FormEvent, type KeyboardEvent as ReactKeyboardEvent } from 'react';
-import type { ApiError, Approval, ApprovalPriority, ApprovalStatus } from '../../../shared/api';
-import { call, useSession } from '../api/client';
-import { toApiError } from '../api/errors';
-import { useApi, useConnection, useEvent } from '../api/hooks';
-import { useHashQuery } from '../components/hashQuery';
-import { ErrorPanel, Loading, PageHeader, formatTime } from '../components/ui';
-import { age, changes, deliveryLabel, describePayload, formatConfidence, getAt, nextPending, setAt, timeLeft, viewOf, type SortKey } from './approvals/model';
-import { AiPanel, EditDiff, Preview } from './approvals/Preview';
-import { pdfOf } from './approvals/pdf/model';
-import { PdfPreview } from './approvals/pdf/PdfPreview';
-import { enqueue, useDecisionQueue } from './approvals/queue';
-import { DECIDED_BY, flushNow, onQueueSent, startQueueSync } from './approvals/sync';
+import type { ApiError, Approval, ApprovalPriority, ApprovalStatus } from '../../../../shared/api';
+import { call, useSession } from '../../api/client';
+import { toApiError } from '../../api/errors';
+import { useApi, useConnection, useEvent } from '../../api/hooks';
+import { useHashQuery } from '../../components/hashQuery';
+import { ErrorPanel, Loading, PageHeader, formatTime } from '../../components/ui';
+import { age, changes, deliveryLabel, describePayload, formatConfidence, getAt, nextPending, setAt, timeLeft, viewOf, type SortKey } from './model';
+import { AiPanel, EditDiff, Preview } from './Preview';
+import { pdfOf } from './pdf/model';
+import { PdfPreview } from './pdf/PdfPreview';
+import { enqueue, useDecisionQueue } from './queue';
+import { DECIDED_BY, flushNow, onQueueSent, startQueueSync } from './sync';
 import './approvals.css';
 
 startQueueSync();

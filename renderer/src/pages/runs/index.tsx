@@ -1,13 +1,13 @@
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
-import { RunStatus, isTestWorkflowId, realWorkflowId, type ApiError, type OpInput, type RunDetail, type RunSummary, type StepDetail } from '../../../shared/api';
-import { call } from '../api/client';
-import { toApiError } from '../api/errors';
-import { useAction, useApi, useConnection, useEvent } from '../api/hooks';
-import { hashWith } from '../api/nav';
-import { useHashQuery, type HashQuery, type SetHashQuery } from '../components/hashQuery';
-import { Card, EmptyState, ErrorPanel, Loading, PageHeader } from '../components/ui';
-import { JsonBlock, StatusBadge, duration, shortTime, useInterval, useThrottled } from './workflows/bits';
-import './workflows/workflows.css';
+import { RunStatus, isTestWorkflowId, realWorkflowId, type ApiError, type OpInput, type RunDetail, type RunSummary, type StepDetail } from '../../../../shared/api';
+import { call } from '../../api/client';
+import { toApiError } from '../../api/errors';
+import { useAction, useApi, useConnection, useEvent } from '../../api/hooks';
+import { hashWith } from '../../api/nav';
+import { useHashQuery, type HashQuery, type SetHashQuery } from '../../components/hashQuery';
+import { Card, EmptyState, ErrorPanel, Loading, PageHeader } from '../../components/ui';
+import { JsonBlock, StatusBadge, duration, shortTime, useInterval, useThrottled } from '../workflows/bits';
+import '../workflows/workflows.css';
 
 const FILTER_KEYS = ['workflow', 'status', 'from', 'to'] as const;
 

@@ -1,19 +1,19 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { create } from 'zustand';
-import { SECRET_NAME_RULE, type ApiError, type BackupInfo, type SystemInfo } from '../../../shared/api';
-import { call, signOut, usesToken } from '../api/client';
-import { useAction, useApi, useEvent } from '../api/hooks';
-import { ConnectionStatus } from '../components/ConnectionStatus';
-import { Card, ErrorPanel, Loading, PageHeader, baseName, formatBytes, formatTime } from '../components/ui';
-import { AiCard, EmailCard, EngineCard, GeneralCard, MonitoringCard, NotificationsCard, TrackingCard } from './settings/Cards';
-import { EscalationRulesCard } from './config/EscalationRules';
-import { FormsCard } from './config/Forms';
-import { WebhooksCard } from './config/Webhooks';
-import { ServerCard } from './settings/ServerCard';
-import { ConnectionsCard } from './settings/ConnectionsCard';
-import { SectionNav, useScrollToSection, useSettingsSection } from './settings/SectionNav';
-import { WordPressCard } from './settings/WordPressCard';
-import { fieldErrorsFromIssues, secretNameProblem, validateSecretForm, type SecretFormErrors } from '../api/secretForm';
+import { SECRET_NAME_RULE, type ApiError, type BackupInfo, type SystemInfo } from '../../../../shared/api';
+import { call, signOut, usesToken } from '../../api/client';
+import { useAction, useApi, useEvent } from '../../api/hooks';
+import { ConnectionStatus } from '../../components/ConnectionStatus';
+import { Card, ErrorPanel, Loading, PageHeader, baseName, formatBytes, formatTime } from '../../components/ui';
+import { AiCard, EmailCard, EngineCard, GeneralCard, MonitoringCard, NotificationsCard, TrackingCard } from './Cards';
+import { EscalationRulesCard } from '../config/EscalationRules';
+import { FormsCard } from '../config/Forms';
+import { WebhooksCard } from '../config/Webhooks';
+import { ServerCard } from './ServerCard';
+import { ConnectionsCard } from './ConnectionsCard';
+import { SectionNav, useScrollToSection, useSettingsSection } from './SectionNav';
+import { WordPressCard } from './WordPressCard';
+import { fieldErrorsFromIssues, secretNameProblem, validateSecretForm, type SecretFormErrors } from '../../api/secretForm';
 
 const HOSTS: Record<SystemInfo['host'], string> = { electron: 'Desktop app', server: 'Headless server (baton serve)', cli: 'Command line' };
 

@@ -5,16 +5,16 @@
  * Settings; "Finish" (or "Skip setup") stores setup.completed.
  */
 import { useState, type ChangeEvent } from 'react';
-import type { ApiError, ImportPreview, ImportReport } from '../../../shared/api';
-import { call } from '../api/client';
-import { useAction, useApi } from '../api/hooks';
-import { useNav } from '../api/nav';
-import { KeySavedPrompt } from '../components/AiRelease';
-import { ErrorPanel, Loading, PageHeader } from '../components/ui';
-import { PublicAddressForm } from './settings/ServerCard';
-import { ImportWorkflows } from './crm/ImportCsv';
-import { SecretField, SettingsForm } from './settings/SettingsForm';
-import { broughtText, TemplateNeeds, TemplateSummary } from './workflows/templateParts';
+import type { ApiError, ImportPreview, ImportReport } from '../../../../shared/api';
+import { call } from '../../api/client';
+import { useAction, useApi } from '../../api/hooks';
+import { useNav } from '../../api/nav';
+import { KeySavedPrompt } from '../../components/AiRelease';
+import { ErrorPanel, Loading, PageHeader } from '../../components/ui';
+import { PublicAddressForm } from '../settings/ServerCard';
+import { ImportWorkflows } from '../crm/ImportCsv';
+import { SecretField, SettingsForm } from '../settings/SettingsForm';
+import { broughtText, TemplateNeeds, TemplateSummary } from '../workflows/templateParts';
 import './setup.css';
 
 const STEPS = ['Where your data lives', 'Your time zone', 'E-mail (optional)', 'Claude (optional)', 'Public address (optional)', 'Something to look at', 'Example workflows'] as const;
