@@ -1,6 +1,6 @@
 /** The Contacts page's view-model: what its address opens and how the view tabs move with the keyboard. */
 import { describe, expect, it } from 'vitest';
-import { positive, readAddress, tabKeyTarget } from '../renderer/src/pages/crm/contactsView';
+import { positive, readAddress, tabKeyTarget } from '../renderer/src/pages/crm/model';
 
 const addr = (q: string) => {
   const p = new URLSearchParams(q);

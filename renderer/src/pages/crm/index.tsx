@@ -7,7 +7,7 @@ import { ContactTable } from './ContactTable';
 import { ImportCsv } from './ImportCsv';
 import { ScoringRules } from './ScoringRules';
 import { Segments } from './Segments';
-import { readAddress, tabKeyTarget, VIEWS, type View } from './contactsView';
+import { readAddress, tabKeyTarget, VIEWS, type View } from './model';
 import { useHashParams } from './useHashParams';
 import './crm.css';
 import './contact-edit.css';

@@ -1,6 +1,7 @@
 /** The Runs page's view-model (no DOM): the filters in the address -> the list's input, paging merges, usage text. */
 import { RunStatus, type OpInput, type RunSummary } from '../../../../shared/api';
-import type { HashQuery } from '../../components/hashQuery';
+/** The address's query (components/hashQuery's HashQuery, without its DOM). */
+type HashQuery = Record<string, string>;
 
 export const FILTER_KEYS = ['workflow', 'status', 'from', 'to'] as const;
 
