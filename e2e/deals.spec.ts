@@ -5,22 +5,9 @@
  * keyboard; the stored deal, read through the API, is what was typed. A deal is also created from
  * a contact's page.
  */
-import AxeBuilder from '@axe-core/playwright';
-import type { Page } from '@playwright/test';
+import { axe } from './axe';
 import { expect, openPage, test } from './fixtures';
 import { freshServer } from './fresh';
-
-/** axe-core on part of the page, light and dark: no critical or serious violation. */
-async function axe(page: Page, selector: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const scheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme: scheme });
-    const r = await new AxeBuilder({ page }).include(selector).analyze();
-    found.push(...r.violations.filter((v) => v.impact === 'critical' || v.impact === 'serious').map((v) => `${selector} ${scheme}: ${v.id} at ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`));
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-  return found;
-}
 
 test('a deal is created on the pipeline, edited and noted in its panel, moved with Move to; bad input named and nothing stored; New deal from a contact', async ({ page }) => {
   test.setTimeout(150_000);

@@ -4,22 +4,9 @@
  * saved), the preview's scores equal to what saving then stores, the rule edited and deleted; each
  * save re-scores (the contact's stored score moves with it).
  */
-import AxeBuilder from '@axe-core/playwright';
-import type { Page } from '@playwright/test';
+import { axe } from './axe';
 import { expect, openPage, test } from './fixtures';
 import { freshServer } from './fresh';
-
-/** axe-core on part of the page, light and dark: no critical or serious violation. */
-async function axe(page: Page, selector: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const scheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme: scheme });
-    const r = await new AxeBuilder({ page }).include(selector).analyze();
-    found.push(...r.violations.filter((v) => v.impact === 'critical' || v.impact === 'serious').map((v) => `${selector} ${scheme}: ${v.id} at ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`));
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-  return found;
-}
 
 test('scoring rules are added, previewed, edited and deleted with the form; bad values named, nothing saved; saving re-scores', async ({ page }) => {
   test.setTimeout(150_000);

@@ -5,22 +5,9 @@
  * enrollments read through the API are the segment's contacts minus the skipped ones, and no
  * e-mail was recorded by enrolling.
  */
-import AxeBuilder from '@axe-core/playwright';
-import type { Page } from '@playwright/test';
+import { axe } from './axe';
 import { expect, openPage, test } from './fixtures';
 import { freshServer } from './fresh';
-
-/** axe-core on part of the page, light and dark: no critical or serious violation. */
-async function axe(page: Page, selector: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const scheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme: scheme });
-    const r = await new AxeBuilder({ page }).include(selector).analyze();
-    found.push(...r.violations.filter((v) => v.impact === 'critical' || v.impact === 'serious').map((v) => `${selector} ${scheme}: ${v.id} at ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`));
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-  return found;
-}
 
 test('a segment is enrolled in a sequence from the window: preview with skip reasons, confirm, nothing sent at once', async ({ page }) => {
   test.setTimeout(120_000);

@@ -4,7 +4,7 @@
 // opened in Chromium against `baton serve`, one node dragged while Chrome's CPU profiler samples
 // the page (CDP Profiler), then the functions with the most self time and the most total time.
 // Build first (`npx electron-vite build`; a build with `minify: false` gives readable names).
-//   node scripts/profile-ui-editor.mjs [--moves 150] [--top 30] [--out profile.cpuprofile]
+//   node scripts/profile-ui-editor.mjs [--moves 150] [--top 30] [--out profile.cpuprofile] [--trace trace.json]
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +20,7 @@ const arg = (name, fallback) => {
 const moves = Number(arg('moves', 150));
 const top = Number(arg('top', 30));
 const out = arg('out', null);
+const traceOut = arg('trace', null);
 
 const { chromium } = await import('@playwright/test');
 const { dir, cleanup } = tempDir('baton-profile-editor-');
@@ -99,6 +100,8 @@ try {
   console.log(`viewport after the drag ${await transform()}`);
   await page.mouse.up();
   if (out) writeFileSync(out, JSON.stringify(profile));
+  // The timeline events as a trace file (chrome://tracing, Perfetto, or DevTools' Performance panel).
+  if (traceOut) writeFileSync(traceOut, JSON.stringify({ traceEvents }));
 
   // Self time per sample, and total time by walking each sampled node's parents.
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));

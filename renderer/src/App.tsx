@@ -5,7 +5,7 @@ import { ErrorBoundary } from './components/ErrorBoundary';
 import { SignIn } from './components/SignIn';
 import { Toasts } from './components/Toasts';
 import { Dashboard } from './pages/dashboard';
-import { Setup, WelcomeBanner } from './pages/Setup';
+import { Setup, WelcomeBanner } from './pages/setup';
 import { PAGES, hashOf, useNav, type PageId } from './api/nav';
 import { mayLeave } from './api/leaveGuard';
 import { Loading } from './components/ui';
@@ -14,9 +14,9 @@ import { SmallScreenTabBar } from './components/TabBar';
 // The dashboard comes with the first load; every other page is its own chunk, fetched on first visit
 // (a smaller first bundle: a faster first paint when served over the network).
 const page = <K extends string>(load: () => Promise<Record<K, ComponentType>>, name: K) => lazy(() => load().then((m) => ({ default: m[name] })));
-const Approvals = page(() => import('./pages/Approvals'), 'Approvals');
+const Approvals = page(() => import('./pages/approvals'), 'Approvals');
 const Billing = page(() => import('./pages/Billing'), 'Billing');
-const Contacts = page(() => import('./pages/Contacts'), 'Contacts');
+const Contacts = page(() => import('./pages/crm'), 'Contacts');
 const Finance = page(() => import('./pages/finance'), 'Finance');
 const Growth = page(() => import('./pages/growth'), 'Growth');
 const Escalations = page(() => import('./pages/escalations'), 'Escalations');
@@ -25,10 +25,10 @@ const Documents = page(() => import('./pages/documents'), 'Documents');
 const Playbooks = page(() => import('./pages/playbooks'), 'Playbooks');
 const Products = page(() => import('./pages/products'), 'Products');
 const Pipeline = page(() => import('./pages/pipeline'), 'Pipeline');
-const Runs = page(() => import('./pages/Runs'), 'Runs');
+const Runs = page(() => import('./pages/runs'), 'Runs');
 const Sequences = page(() => import('./pages/sequences'), 'Sequences');
-const Settings = page(() => import('./pages/Settings'), 'Settings');
-const Workflows = page(() => import('./pages/Workflows'), 'Workflows');
+const Settings = page(() => import('./pages/settings'), 'Settings');
+const Workflows = page(() => import('./pages/workflows'), 'Workflows');
 
 const VIEWS: Record<PageId, ComponentType> = {
   dashboard: Dashboard,

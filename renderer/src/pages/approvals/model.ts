@@ -2,7 +2,7 @@
  * Pure helpers of the Approvals inbox (no DOM): what a payload looks like to its
  * recipient, which fields can be edited, the diff of edits, times, sorting and filters.
  */
-import type { Approval, ApprovalPriority } from '../../../../shared/api';
+import type { Approval, ApprovalPriority, ApprovalStatus } from '../../../../shared/api';
 
 export type Preview =
   | { kind: 'email'; to: string | null; subject: string; html: string | null; text: string | null }
@@ -212,3 +212,11 @@ export function deliveryLabel(a: Pick<Approval, 'status' | 'delivery'>): { text:
       return null;
   }
 }
+
+export const PRIORITY_LABEL: Record<ApprovalPriority, string> = { high: 'High', normal: 'Normal', low: 'Low' };
+export const STATUS_LABEL: Record<ApprovalStatus, string> = { pending: 'Pending', approved: 'Approved', rejected: 'Rejected', expired: 'Expired', cancelled: 'Cancelled' };
+
+/** What the detail pane shows: the approval, the reject form, or the editor. */
+export type Mode = { kind: 'view' } | { kind: 'reject' } | { kind: 'edit' };
+/** A notice above the detail (a queued decision, a failure). */
+export type Note = { id: string; tone: 'warn' | 'ok' | 'danger'; text: string };

@@ -1,29 +1,17 @@
 import { useState } from 'react';
-import { PageHeader } from '../components/ui';
-import { Companies } from './crm/Companies';
-import { ContactDetail } from './crm/ContactDetail';
-import { ContactForm } from './crm/ContactForm';
-import { ContactTable } from './crm/ContactTable';
-import { ImportCsv } from './crm/ImportCsv';
-import { ScoringRules } from './crm/ScoringRules';
-import { Segments } from './crm/Segments';
-import { useHashParams } from './crm/useHashParams';
-import './crm/crm.css';
-import './crm/contact-edit.css';
-import './crm/segments.css';
-
-const VIEWS = [
-  { id: 'list', label: 'All contacts' },
-  { id: 'companies', label: 'Companies' },
-  { id: 'segments', label: 'Segments' },
-  { id: 'scoring', label: 'Scoring rules' },
-] as const;
-type View = (typeof VIEWS)[number]['id'];
-
-const positive = (v: string | null): number | null => {
-  const n = Number(v);
-  return v !== null && Number.isInteger(n) && n > 0 ? n : null;
-};
+import { PageHeader } from '../../components/ui';
+import { Companies } from './Companies';
+import { ContactDetail } from './ContactDetail';
+import { ContactForm } from './ContactForm';
+import { ContactTable } from './ContactTable';
+import { ImportCsv } from './ImportCsv';
+import { ScoringRules } from './ScoringRules';
+import { Segments } from './Segments';
+import { readAddress, tabKeyTarget, VIEWS, type View } from './model';
+import { useHashParams } from './useHashParams';
+import './crm.css';
+import './contact-edit.css';
+import './segments.css';
 
 /**
  * The address: `#/contacts` (the list; `segment=ID`, `company=ID` narrow it; `id=ID` opens a
@@ -32,14 +20,7 @@ const positive = (v: string | null): number | null => {
  */
 export function Contacts() {
   const [params, go] = useHashParams('contacts');
-  const id = positive(params.get('id'));
-  const segmentId = positive(params.get('segment'));
-  const companyId = positive(params.get('company'));
-  const rawView = params.get('view');
-  const view: View = VIEWS.some((v) => v.id === rawView) ? (rawView as View) : 'list';
-  const shown: View = id !== null ? 'list' : view;
-  const segParam = params.get('seg');
-  const editing = segParam === 'new' ? 'new' : positive(segParam);
+  const { id, segmentId, companyId, shown, editing } = readAddress((k) => params.get(k));
   const [importing, setImporting] = useState(false);
   const [creating, setCreating] = useState(false);
   const [refreshToken, setRefreshToken] = useState(0);
@@ -105,11 +86,9 @@ export function Contacts() {
         role="tablist"
         aria-label="Contacts views"
         onKeyDown={(e) => {
-          const i = VIEWS.findIndex((v) => v.id === shown);
-          const to = e.key === 'ArrowRight' ? i + 1 : e.key === 'ArrowLeft' ? i - 1 : e.key === 'Home' ? 0 : e.key === 'End' ? VIEWS.length - 1 : null;
-          if (to === null) return;
+          const next = tabKeyTarget(shown, e.key);
+          if (next === null) return;
           e.preventDefault();
-          const next = VIEWS[(to + VIEWS.length) % VIEWS.length]!.id;
           openView(next);
           document.getElementById(`contacts-tab-${next}`)?.focus();
         }}

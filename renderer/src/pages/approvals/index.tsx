@@ -6,106 +6,27 @@
  * unreachable.
  */
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { memo, useCallback, useEffect, useId, useMemo, useRef, useState, useSyncExternalStore, type FormEvent, type KeyboardEvent as ReactKeyboardEvent } from 'react';
-import type { ApiError, Approval, ApprovalPriority, ApprovalStatus } from '../../../shared/api';
-import { call, useSession } from '../api/client';
-import { toApiError } from '../api/errors';
-import { useApi, useConnection, useEvent } from '../api/hooks';
-import { useHashQuery } from '../components/hashQuery';
-import { ErrorPanel, Loading, PageHeader, formatTime } from '../components/ui';
-import { age, changes, deliveryLabel, describePayload, formatConfidence, getAt, nextPending, setAt, timeLeft, viewOf, type SortKey } from './approvals/model';
-import { AiPanel, EditDiff, Preview } from './approvals/Preview';
-import { pdfOf } from './approvals/pdf/model';
-import { PdfPreview } from './approvals/pdf/PdfPreview';
-import { enqueue, useDecisionQueue } from './approvals/queue';
-import { DECIDED_BY, flushNow, onQueueSent, startQueueSync } from './approvals/sync';
+import { useCallback, useEffect, useId, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import type { Approval, ApprovalPriority } from '../../../../shared/api';
+import { call } from '../../api/client';
+import { toApiError } from '../../api/errors';
+import { useApi, useConnection, useEvent } from '../../api/hooks';
+import { useHashQuery } from '../../components/hashQuery';
+import { ErrorPanel, Loading, PageHeader } from '../../components/ui';
+import { nextPending, PRIORITY_LABEL, STATUS_LABEL, viewOf, type Mode, type Note, type SortKey } from './model';
+
+
+
+import { enqueue, useDecisionQueue } from './queue';
+import { Detail } from './Detail';
+import { Row, Shortcuts } from './List';
+import { useApprovalList, type StatusFilter } from './useApprovalList';
+import { DECIDED_BY, flushNow, onQueueSent, startQueueSync } from './sync';
 import './approvals.css';
 
 startQueueSync();
 
-type StatusFilter = ApprovalStatus | 'all';
-const PAGE = 1000;
 const ROW_HEIGHT = 72;
-
-interface ListState {
-  items: Approval[];
-  loading: boolean;
-  error: ApiError | null;
-  pending: number | null;
-  /** Pages still loading after the first one. */
-  more: boolean;
-}
-
-/** Every approval matching the server-side filters, page by page (1000 a call). */
-function useApprovalList(status: StatusFilter, workflow: string) {
-  const [state, setState] = useState<ListState>({ items: [], loading: true, error: null, pending: null, more: false });
-  const [nonce, setNonce] = useState(0);
-  const epoch = useConnection((s) => s.epoch);
-  const firstEpoch = useRef(epoch);
-  const refetchEpoch = epoch > Math.max(1, firstEpoch.current) ? epoch : 0;
-  const transport = useSession((s) => s.transport);
-  /** Approvals decided while this page was open: they stay in the pending view (with their outcome) across reloads. */
-  const decidedHere = useRef(new Map<string, Approval>());
-
-  useEffect(() => {
-    if (!transport) return;
-    let live = true;
-    setState((s) => ({ ...s, loading: true, error: null }));
-    (async () => {
-      let cursor: string | undefined;
-      const all: Approval[] = [];
-      for (;;) {
-        const page = await call('approvals.list', { status, limit: PAGE, ...(workflow ? { workflow } : {}), ...(cursor ? { cursor } : {}) });
-        if (!live) return;
-        all.push(...page.approvals);
-        cursor = page.nextCursor ?? undefined;
-        let items = all;
-        if (!cursor && status === 'pending' && decidedHere.current.size) {
-          const ids = new Set(all.map((a) => a.id));
-          items = [...all, ...[...decidedHere.current.values()].filter((a) => !ids.has(a.id) && (!workflow || a.workflowId === workflow))];
-        }
-        setState({ items: [...items], loading: false, error: null, pending: page.pending, more: cursor !== undefined });
-        if (!cursor) return;
-      }
-    })().catch((e: unknown) => live && setState((s) => ({ ...s, loading: false, more: false, error: toApiError(e) })));
-    return () => {
-      live = false;
-    };
-  }, [status, workflow, nonce, refetchEpoch, transport]);
-
-  const reload = useCallback(() => setNonce((n) => n + 1), []);
-  /**
-   * Replace rows by id. "created": add new ones that match the filters; "mine": decisions made on
-   * this page, kept in a pending view (even when a reload dropped them meanwhile); "changed": only replace.
-   */
-  const upsert = useCallback(
-    (list: Approval[], kind: 'created' | 'changed' | 'mine') =>
-      setState((s) => {
-        if (kind === 'mine') for (const a of list) if (a.status !== 'pending') decidedHere.current.set(a.id, a);
-        const byId = new Map(list.map((a) => [a.id, a]));
-        const items = s.items.map((a) => {
-          const b = byId.get(a.id);
-          if (!b) return a;
-          byId.delete(a.id);
-          if (decidedHere.current.has(b.id)) decidedHere.current.set(b.id, b);
-          return b;
-        });
-        for (const a of byId.values()) {
-          if (workflow && a.workflowId !== workflow) continue;
-          if ((kind === 'created' && (status === 'all' || a.status === status)) || (kind === 'mine' && (status === 'pending' || status === 'all' || a.status === status))) items.push(a);
-        }
-        return { ...s, items };
-      }),
-    [status, workflow],
-  );
-  const setPending = useCallback((n: number) => setState((s) => ({ ...s, pending: n })), []);
-  /** Drop the decided rows from a pending view. */
-  const hideDecided = useCallback(() => {
-    decidedHere.current.clear();
-    if (status === 'pending') setState((s) => ({ ...s, items: s.items.filter((a) => a.status === 'pending') }));
-  }, [status]);
-  return { ...state, reload, upsert, setPending, hideDecided };
-}
 
 function isTyping(t: EventTarget | null): boolean {
   const el = t as HTMLElement | null;
@@ -116,10 +37,6 @@ function isTyping(t: EventTarget | null): boolean {
   return false;
 }
 
-const PRIORITY_LABEL: Record<ApprovalPriority, string> = { high: 'High', normal: 'Normal', low: 'Low' };
-const STATUS_LABEL: Record<ApprovalStatus, string> = { pending: 'Pending', approved: 'Approved', rejected: 'Rejected', expired: 'Expired', cancelled: 'Cancelled' };
-
-type Mode = { kind: 'view' } | { kind: 'reject' } | { kind: 'edit' };
 
 /** The width at which approvals.css stacks the panes: there the list and the detail take turns. */
 const NARROW = '(max-width: 900px)';
@@ -129,7 +46,6 @@ function subscribeNarrow(onChange: () => void): () => void {
   return () => m.removeEventListener('change', onChange);
 }
 const useNarrow = () => useSyncExternalStore(subscribeNarrow, () => window.matchMedia(NARROW).matches);
-type Note = { id: string; tone: 'warn' | 'ok' | 'danger'; text: string };
 
 export function Approvals() {
   const [status, setStatus] = useState<StatusFilter>('pending');
@@ -587,308 +503,5 @@ export function Approvals() {
         </div>
       )}
     </div>
-  );
-}
-
-function Shortcuts() {
-  return (
-    <aside className="ap-keys" aria-label="Keyboard shortcuts" data-testid="shortcuts">
-      <span className="ap-keys-title">Keys:</span>
-      <span>
-        <kbd>j</kbd>/<kbd>k</kbd> next/previous
-      </span>
-      <span>
-        <kbd>a</kbd> approve
-      </span>
-      <span>
-        <kbd>r</kbd> reject
-      </span>
-      <span>
-        <kbd>e</kbd> edit
-      </span>
-      <span>
-        <kbd>x</kbd> select
-      </span>
-      <span>
-        <kbd>Esc</kbd> cancel
-      </span>
-    </aside>
-  );
-}
-
-function StatusBadge({ a, busy, queued }: { a: Approval; busy?: 'approve' | 'reject' | undefined; queued: boolean }) {
-  if (queued) return <span className="ap-pill ap-tone-warn">saved — sends when connected</span>;
-  if (busy) return <span className="ap-pill ap-tone-neutral">{busy === 'approve' ? 'approving…' : 'rejecting…'}</span>;
-  if (a.status === 'pending') return null;
-  const d = deliveryLabel(a);
-  return (
-    <span className={`ap-pill ${d && (d.tone === 'warn' || d.tone === 'danger') ? `ap-tone-${d.tone}` : `ap-status-${a.status}`}`}>
-      {STATUS_LABEL[a.status]}
-      {d ? ` · ${d.text}` : ''}
-    </span>
-  );
-}
-
-const Row = memo(function Row(props: {
-  a: Approval;
-  top: number;
-  now: number;
-  active: boolean;
-  selected: boolean;
-  busy?: 'approve' | 'reject' | undefined;
-  queued: boolean;
-  onOpen: (id: string) => void;
-  onToggle: (id: string) => void;
-}) {
-  const { a, now } = props;
-  const left = a.status === 'pending' ? timeLeft(a.expiresAt, now) : null;
-  return (
-    <li className={`ap-row${props.active ? ' is-active' : ''}${a.status !== 'pending' || props.queued ? ' is-done' : ''}`} style={{ transform: `translateY(${props.top}px)` }} data-testid="approval-row" data-id={a.id} data-status={a.status}>
-      <input type="checkbox" className="ap-row-check" checked={props.selected} disabled={a.status !== 'pending'} onChange={() => props.onToggle(a.id)} aria-label={`Select “${a.title}”`} />
-      <button type="button" className="ap-row-main" aria-current={props.active ? 'true' : undefined} onClick={() => props.onOpen(a.id)}>
-        <span className="ap-row-top">
-          <span className={`ap-pri ap-pri-${a.priority}`} title={`${PRIORITY_LABEL[a.priority]} priority`}>
-            <span className="sr-only">{PRIORITY_LABEL[a.priority]} priority</span>
-          </span>
-          <span className="ap-row-title">{a.title}</span>
-          {a.confidence !== null ? <span className="ap-conf" title="AI confidence">{formatConfidence(a.confidence)}</span> : null}
-        </span>
-        {a.status === 'pending' && !props.queued && !props.busy ? (
-          <span className="ap-row-meta">
-            {a.priority === 'high' ? <span className="ap-pill ap-tone-danger">High</span> : null}
-            <span className="ap-row-wf">{a.workflowName}</span>
-            <span>{age(a.createdAt, now)}</span>
-            {left ? <span className={left.urgent ? 'ap-urgent' : undefined}>{left.label}</span> : null}
-          </span>
-        ) : (
-          <span className="ap-row-meta">
-            <StatusBadge a={a} busy={props.busy} queued={props.queued} />
-          </span>
-        )}
-      </button>
-    </li>
-  );
-});
-
-function Detail(props: {
-  a: Approval;
-  now: number;
-  mode: Mode;
-  setMode: (m: Mode) => void;
-  busy?: 'approve' | 'reject' | undefined;
-  queued: { decision: 'approve' | 'reject'; savedAt: string } | null;
-  note: Note | null;
-  onApprove: (payload?: unknown) => void;
-  onReject: (reason: string) => void;
-  /** Small screens: back to the list. */
-  onBack?: (() => void) | undefined;
-}) {
-  const { a, now, mode } = props;
-  const shown = a.status === 'approved' && a.decidedPayload !== null && a.decidedPayload !== undefined ? a.decidedPayload : a.payload;
-  const d = useMemo(() => describePayload(shown), [shown]);
-  const pdf = useMemo(() => pdfOf(shown), [shown]);
-  const left = timeLeft(a.expiresAt, now);
-  const pending = a.status === 'pending' && !props.queued && !props.busy;
-  const delivery = deliveryLabel(a);
-  return (
-    <article className="ap-detail" data-testid="detail" data-id={a.id}>
-      {props.onBack ? (
-        <button type="button" className="btn btn-quiet ap-back" onClick={props.onBack}>
-          <span aria-hidden="true">←</span> Back to the list
-        </button>
-      ) : null}
-      <header className="ap-detail-head">
-        <h2 data-testid="detail-title">{a.title}</h2>
-        <dl className="ap-meta">
-          <div>
-            <dt>Workflow</dt>
-            <dd>{a.workflowName}</dd>
-          </div>
-          <div>
-            <dt>Priority</dt>
-            <dd>
-              <span className={`ap-pri-label ap-pri-${a.priority}`}>{PRIORITY_LABEL[a.priority]}</span>
-            </dd>
-          </div>
-          <div>
-            <dt>Waiting</dt>
-            <dd title={formatTime(a.createdAt)}>{age(a.createdAt, now)}</dd>
-          </div>
-          <div>
-            <dt>Expires</dt>
-            <dd title={a.expiresAt ? formatTime(a.expiresAt) : undefined}>{a.status !== 'pending' ? '—' : left ? left.label : 'never'}</dd>
-          </div>
-          <div>
-            <dt>AI confidence</dt>
-            <dd>{formatConfidence(a.confidence)}</dd>
-          </div>
-        </dl>
-        {a.reason ? <p className="ap-reason">{a.reason}</p> : null}
-      </header>
-
-      {props.note ? (
-        <p className={`ap-banner ap-tone-${props.note.tone}`} role="status" data-testid="detail-note">
-          {props.note.text}
-        </p>
-      ) : null}
-
-      {props.queued ? (
-        <p className="ap-banner ap-tone-warn" role="status" data-testid="decision-state">
-          {props.queued.decision === 'approve' ? 'Approved' : 'Rejected'} on this device — saved, sends when connected.
-        </p>
-      ) : a.status !== 'pending' ? (
-        <div className="ap-decision" data-testid="decision-state">
-          <p>
-            <span className={`ap-pill ap-status-${a.status}`}>{STATUS_LABEL[a.status]}</span>{' '}
-            {a.decidedBy ? (
-              <>
-                by <strong data-testid="decided-by">{a.decidedBy}</strong>
-              </>
-            ) : null}
-            {a.decidedAt ? <> · {formatTime(a.decidedAt)}</> : null}
-            {delivery ? (
-              <>
-                {' '}
-                · <span className={`ap-pill ap-tone-${delivery.tone}`} data-testid="delivery">{delivery.text}</span>
-              </>
-            ) : null}
-          </p>
-          {a.decisionReason ? <p>Reason: {a.decisionReason}</p> : null}
-          {a.deliveryDetail ? <p className="muted ap-delivery-detail">{a.deliveryDetail}</p> : null}
-        </div>
-      ) : null}
-
-      {mode.kind === 'reject' && pending ? <RejectForm onCancel={() => props.setMode({ kind: 'view' })} onReject={props.onReject} /> : null}
-      {mode.kind === 'edit' && pending ? (
-        <EditForm a={a} onCancel={() => props.setMode({ kind: 'view' })} onApprove={props.onApprove} />
-      ) : (
-        <>
-          {pending && mode.kind === 'view' ? (
-            <div className="ap-actions" role="group" aria-label="Decide" data-testid="decide-bar">
-              <button type="button" className="btn btn-primary" onClick={() => props.onApprove()}>
-                Approve <kbd>a</kbd>
-              </button>
-              <button type="button" className="btn" onClick={() => props.setMode({ kind: 'edit' })}>
-                Edit <kbd>e</kbd>
-              </button>
-              <button type="button" className="btn" onClick={() => props.setMode({ kind: 'reject' })}>
-                Reject <kbd>r</kbd>
-              </button>
-            </div>
-          ) : null}
-          {d.ai ? <AiPanel ai={d.ai} /> : null}
-          <section className="ap-section" aria-labelledby="ap-preview-title">
-            <h3 id="ap-preview-title">{a.status === 'approved' && shown !== a.payload ? 'As approved (edited)' : 'As the recipient will see it'}</h3>
-            <Preview preview={d.preview} />
-          </section>
-          {pdf ? <PdfPreview pdf={pdf} /> : null}
-          {a.status === 'approved' && a.decidedPayload !== null && a.decidedPayload !== undefined ? <EditDiff before={a.payload} after={a.decidedPayload} label="Edits made before approving" /> : null}
-        </>
-      )}
-    </article>
-  );
-}
-
-function RejectForm({ onCancel, onReject }: { onCancel: () => void; onReject: (reason: string) => void }) {
-  const [reason, setReason] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const id = useId();
-  const submit = (e?: FormEvent) => {
-    e?.preventDefault();
-    if (!reason.trim()) {
-      setError('Give a reason: the workflow and its history keep it.');
-      return;
-    }
-    onReject(reason.trim());
-  };
-  const keys = (e: ReactKeyboardEvent) => {
-    if (e.key === 'Escape') {
-      e.preventDefault();
-      onCancel();
-    } else if (e.key === 'Enter' && !e.shiftKey) submit(e as unknown as FormEvent);
-  };
-  return (
-    <form className="ap-form" onSubmit={submit} aria-label="Reject">
-      <label htmlFor={id}>Reason for rejecting</label>
-      <textarea id={id} rows={3} value={reason} autoFocus maxLength={2000} onChange={(e) => setReason(e.target.value)} onKeyDown={keys} aria-invalid={error ? true : undefined} aria-describedby={`${id}-hint`} />
-      <p id={`${id}-hint`} className={error ? 'field-error' : 'hint'}>
-        {error ?? 'Enter rejects, Shift+Enter adds a line, Esc cancels.'}
-      </p>
-      <div className="form-actions">
-        <button type="submit" className="btn btn-danger">
-          Reject
-        </button>
-        <button type="button" className="btn btn-quiet" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
-    </form>
-  );
-}
-
-function EditForm({ a, onCancel, onApprove }: { a: Approval; onCancel: () => void; onApprove: (payload: unknown) => void }) {
-  const d = useMemo(() => describePayload(a.payload), [a.payload]);
-  const fields = d.fields;
-  const [values, setValues] = useState<string[]>(() => (fields ?? []).map((f) => String(getAt(a.payload, f.path) ?? '')));
-  const [json, setJson] = useState(() => JSON.stringify(a.payload, null, 2));
-  const id = useId();
-  const parsed = useMemo((): { ok: true; value: unknown } | { ok: false; error: string } => {
-    if (fields) return { ok: true, value: fields.reduce<unknown>((acc, f, i) => setAt(acc, f.path, values[i] ?? ''), a.payload) };
-    try {
-      return { ok: true, value: JSON.parse(json) as unknown };
-    } catch (e) {
-      return { ok: false, error: `Not valid JSON: ${(e as Error).message}` };
-    }
-  }, [fields, values, json, a.payload]);
-  const changed = parsed.ok && changes(a.payload, parsed.value).length > 0;
-  const submit = (e?: FormEvent) => {
-    e?.preventDefault();
-    if (parsed.ok) onApprove(parsed.value);
-  };
-  const keys = (e: ReactKeyboardEvent) => {
-    if (e.key === 'Escape') {
-      e.preventDefault();
-      onCancel();
-    } else if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) submit(e as unknown as FormEvent);
-  };
-  return (
-    <form className="ap-form" onSubmit={submit} aria-label="Edit, then approve" onKeyDown={keys}>
-      {fields ? (
-        fields.map((f, i) => (
-          <div className="ap-field" key={f.path.join('.')}>
-            <label htmlFor={`${id}-${i}`}>{f.label}</label>
-            {f.multiline ? (
-              <textarea id={`${id}-${i}`} rows={6} value={values[i]} autoFocus={i === fields.length - 1} onChange={(e) => setValues((v) => v.map((x, j) => (j === i ? e.target.value : x)))} />
-            ) : (
-              <input id={`${id}-${i}`} type="text" value={values[i]} onChange={(e) => setValues((v) => v.map((x, j) => (j === i ? e.target.value : x)))} />
-            )}
-          </div>
-        ))
-      ) : (
-        <div className="ap-field">
-          <label htmlFor={`${id}-json`}>Payload (JSON)</label>
-          <textarea id={`${id}-json`} className="ap-json" rows={14} value={json} autoFocus spellCheck={false} onChange={(e) => setJson(e.target.value)} aria-invalid={parsed.ok ? undefined : true} aria-describedby={`${id}-err`} />
-          <p id={`${id}-err`} className={parsed.ok ? 'hint' : 'field-error'}>
-            {parsed.ok ? 'Edit the data the next steps receive.' : parsed.error}
-          </p>
-        </div>
-      )}
-      <p className="hint">Ctrl+Enter approves with your edits, Esc cancels.</p>
-      <div className="form-actions">
-        <button type="submit" className="btn btn-primary" disabled={!parsed.ok}>
-          {changed ? 'Approve with edits' : 'Approve unchanged'}
-        </button>
-        <button type="button" className="btn btn-quiet" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
-      {parsed.ok ? <EditDiff before={a.payload} after={parsed.value} label="Your edits" /> : null}
-      {parsed.ok && changed ? (
-        <section className="ap-section" aria-labelledby={`${id}-pv`}>
-          <h3 id={`${id}-pv`}>Preview with your edits</h3>
-          <Preview preview={describePayload(parsed.value).preview} />
-        </section>
-      ) : null}
-    </form>
   );
 }
