@@ -1,6 +1,6 @@
 /** The Contacts page's view-model: what its address opens and how the view tabs move with the keyboard. */
 import { describe, expect, it } from 'vitest';
-import { positive, readAddress, tabKeyTarget } from '../renderer/src/pages/crm/model';
+import { capPeriod, positive, readAddress, tabKeyTarget } from '../renderer/src/pages/crm/model';
 
 const addr = (q: string) => {
   const p = new URLSearchParams(q);
@@ -34,5 +34,12 @@ describe('view tabs keyboard', () => {
     expect(tabKeyTarget('segments', 'Home')).toBe('list');
     expect(tabKeyTarget('companies', 'End')).toBe('scoring');
     expect(tabKeyTarget('list', 'a')).toBeNull();
+  });
+});
+
+describe('per-contact cap wording', () => {
+  it('names the cap period the setting gives, not always a day', () => {
+    expect(capPeriod(1)).toBe('in the last 24 hours');
+    expect(capPeriod(7)).toBe('in the last 7 days');
   });
 });

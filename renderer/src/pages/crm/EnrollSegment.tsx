@@ -14,6 +14,7 @@ import { hashWith } from '../../api/nav';
 import { ErrorPanel, Loading } from '../../components/ui';
 import { useQuery } from '../../data/query';
 import { plural } from './format';
+import { capPeriod } from './model';
 
 type Result = OpOutput<'sequences.enrollSegment'>;
 
@@ -107,7 +108,7 @@ export function EnrollSegment({ segment, onCancel, onDone }: { segment: { id: nu
           ) : null}
           {r.capped ? (
             <p data-testid="segment-enroll-capped">
-              {plural(r.capped, 'contact')} of them already got {r.perContactCap} e-mails in the last 24 hours (the per-contact cap, Settings → E-mail): their first e-mail
+              {plural(r.capped, 'contact')} of them already got {r.perContactCap} e-mails {capPeriod(r.perContactCapDays)} (the per-contact cap, Settings → E-mail): their first e-mail
               waits until that allows another.
             </p>
           ) : null}

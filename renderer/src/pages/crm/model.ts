@@ -43,3 +43,8 @@ export function tabKeyTarget(shown: View, key: string): View | null {
   if (to === null) return null;
   return VIEWS[(to + VIEWS.length) % VIEWS.length]!.id;
 }
+
+/** The per-contact cap's period in words: "in the last 24 hours" for one day, "in the last N days" otherwise. */
+export function capPeriod(days: number): string {
+  return days <= 1 ? 'in the last 24 hours' : `in the last ${days} days`;
+}
