@@ -119,6 +119,12 @@ export const SETTINGS = {
     'Lead-capture posts accepted per minute on /hooks/forms (bursts up to a fifth of it, at least 60); more get 429 with Retry-After. Each visitor stays limited to 10 a minute. Restart to apply.',
     300,
   ),
+  'hooks.perMinute': def(
+    z.number().int('use a whole number').min(60, 'at least 60').max(6_000_000, 'at most 6000000').nullable(),
+    'Webhook requests a minute, all callers together',
+    'Requests accepted per minute on /hooks/<slug> (bursts up to a twelfth of it); more get 429 with Retry-After. Each caller address stays limited to 6000 a minute. Restart to apply.',
+    60_000,
+  ),
   // WordPress (docs/ai.md: the wordpress.publish node)
   'wordpress.siteUrl': def(HttpUrl.nullable(), 'WordPress site address', 'The site\'s address, e.g. https://blog.example.com (its REST API is under /wp-json).'),
   'wordpress.user': def(z.string().trim().min(1, 'give the WordPress user name').max(200).nullable(), 'WordPress user name', 'The user the application password belongs to.'),

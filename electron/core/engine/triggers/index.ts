@@ -92,6 +92,11 @@ export const HOOK_LIMITS: RouteLimits = {
   global: { perMinute: 60_000, burst: 5_000 },
 };
 
+/** The webhook route's limits with the route-wide rate of the setting hooks.perMinute (read at start; default 60,000). */
+export function hookLimits(perMinute: number): RouteLimits {
+  return { ...HOOK_LIMITS, global: { perMinute, burst: Math.max(5, Math.floor(perMinute / 12)) } };
+}
+
 /** How long POST /hooks/<slug> may use a hook secret it read (a change made by another process applies after it). */
 export const HOOK_SECRET_TTL_MS = 1000;
 
@@ -109,7 +114,7 @@ export const triggersDomain = defineDomain({
   description: 'Schedules (cron with IANA time zones, catch-up), webhooks at /hooks/<slug>, nightly maintenance.',
   ops: triggersOps,
   requires: ['engine'],
-  settings: ['backup.keep', 'maintenance.enabled', 'maintenance.cron', 'maintenance.timezone'],
+  settings: ['backup.keep', 'maintenance.enabled', 'maintenance.cron', 'maintenance.timezone', 'hooks.perMinute'],
   create(core) {
     return registerTriggers(core);
   },
@@ -306,7 +311,7 @@ function registerTriggers(core: Core) {
   };
   return {
     handlers,
-    routes: { hooks: { handler: hooks, limits: HOOK_LIMITS } },
+    routes: { hooks: { handler: hooks, limits: hookLimits(core.setting<number>('hooks.perMinute', 60_000)) } },
     services: [{ name: 'scheduler', start: () => scheduler.start(), stop: () => scheduler.stop() }],
     onClose: () => {
       offDamaged();

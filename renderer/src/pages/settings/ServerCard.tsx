@@ -9,6 +9,7 @@ export const SERVER_FIELDS: FieldSpec[] = [
   { key: 'server.port', kind: 'number' },
   { key: 'server.trustProxy', kind: 'bool' },
   { key: 'forms.perMinute', kind: 'number' },
+  { key: 'hooks.perMinute', kind: 'number' },
 ];
 
 export function ServerCard() {
