@@ -35,6 +35,8 @@ export const STRIPE_EVENT_TYPES = [
   'charge.succeeded',
   'charge.failed',
   'charge.refunded',
+  'checkout.session.completed',
+  'checkout.session.async_payment_succeeded',
 ] as const;
 
 const Day = z.iso.date({ error: 'use a date such as 2025-03-01' });
