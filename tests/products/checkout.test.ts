@@ -12,6 +12,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { billingPayments } from '../../electron/core/billing/income';
 import { engineOf } from '../../electron/core/engine';
+import { badBillingEvents } from '../billing/rig';
 import { productsRig, type ProductsRig } from './rig';
 
 let rig: ProductsRig | null = null;
@@ -71,6 +72,8 @@ describe('products: one-time sales through Stripe Checkout', () => {
     expect((await rig.deliver(rig.stripe.refund(charge))).status).toBe(200);
     await engineOf(core).drain();
     expect((await core.call('products.grants.list', {})).rows[0]).toMatchObject({ status: 'revoked', revokeReason: 'refund' });
+    // payment.succeeded and charge.refunded hold the data their types declare.
+    expect(badBillingEvents(core)).toEqual([]);
   });
 
   it('an unpaid session grants nothing until async_payment_succeeded; line items are read page by page', async () => {
@@ -100,6 +103,7 @@ describe('products: one-time sales through Stripe Checkout', () => {
     expect(grants.rows[0]).toMatchObject({ productId: 'seo-course', email: 'grace@buyer.test' });
     expect((await smtp.waitFor(2))[0]!.parsed.subject).toBe('Your access to SEO course');
     expect(payments(rig)).toEqual([{ saleId: session.payment_intent, priceIds: JSON.stringify([...others.map((o) => o.price), price.id]) }]);
+    expect(badBillingEvents(core)).toEqual([]);
   });
 
   it('a session whose invoice records the payment (invoice creation on) grants once, by the invoice', async () => {

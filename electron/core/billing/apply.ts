@@ -498,11 +498,16 @@ export class Applier {
       checkoutSessionId: row.id,
       paymentIntentId: row.payment_intent,
       invoiceId: null,
+      invoiceNumber: null,
       subscriptionId: null,
       amount: toMajor(minor, row.currency),
       amountMinor: minor,
       currency: row.currency,
       amountText: amountText(minor, row.currency),
+      hostedInvoiceUrl: null,
+      attemptCount: 1,
+      dueDate: null,
+      nextPaymentAttempt: null,
       priceIds,
     });
     this.recorded++;
