@@ -106,6 +106,44 @@ describe('products: one-time sales through Stripe Checkout', () => {
     expect(badBillingEvents(core)).toEqual([]);
   });
 
+  it('line items Stripe refuses to read: 5xx, nothing stored; the redelivery grants', async () => {
+    rig = await productsRig();
+    const { core } = rig;
+    const { price } = await setup(rig);
+    rig.advance(60_000);
+    const done = rig.stripe.checkout({ email: 'mary@buyer.test', lines: [{ price: price.id }] });
+    const session = done.data.object as { id: string };
+    rig.stripe.deny.add('line_items');
+    expect((await rig.deliver(done)).status).toBe(500);
+    expect(core.db.prepare('SELECT COUNT(*) AS n FROM billing_events WHERE id = ?').get(done.id)).toEqual({ n: 0 });
+    expect(core.db.prepare('SELECT COUNT(*) AS n FROM billing_checkouts WHERE id = ?').get(session.id)).toEqual({ n: 0 });
+    rig.stripe.deny.delete('line_items');
+    expect((await rig.deliver(done)).body).toMatchObject({ outcome: 'applied', recorded: 1 });
+    await engineOf(core).drain();
+    expect((await core.call('products.grants.list', {})).total).toBe(1);
+  });
+
+  it('a missed Checkout webhook is healed by the reconcile: the line items are read and the sale grants once', async () => {
+    rig = await productsRig();
+    const { core, smtp } = rig;
+    const { price } = await setup(rig);
+    rig.advance(60_000);
+    const done = rig.stripe.checkout({ email: 'katherine@buyer.test', lines: [{ price: price.id }] });
+    const session = done.data.object as { id: string; payment_intent: string };
+    rig.advance(60_000);
+    await core.call('billing.reconcile', {});
+    expect(rig.stripe.requests.filter((q) => q.path === `/v1/checkout/sessions/${session.id}/line_items`)).toHaveLength(1);
+    // The webhook arrives late: a duplicate of what the reconcile applied.
+    expect((await rig.deliver(done)).body).toMatchObject({ outcome: 'duplicate', recorded: 0 });
+    await core.call('billing.reconcile', {});
+    await engineOf(core).drain();
+    const grants = await core.call('products.grants.list', {});
+    expect(grants.total).toBe(1);
+    expect(grants.rows[0]).toMatchObject({ productId: 'seo-course', email: 'katherine@buyer.test' });
+    expect((await smtp.waitFor(2))[0]!.parsed.subject).toBe('Your access to SEO course');
+    expect(payments(rig)).toEqual([{ saleId: session.payment_intent, priceIds: JSON.stringify([price.id]) }]);
+  });
+
   it('a session whose invoice records the payment (invoice creation on) grants once, by the invoice', async () => {
     rig = await productsRig();
     const { core } = rig;

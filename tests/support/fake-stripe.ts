@@ -52,7 +52,7 @@ export interface FakeStripe {
   clock: { now: number | null };
   requests: FakeStripeRequest[];
   events: Stripe.Event[];
-  /** Lists (kinds) answered with 403, as for a restricted key without that permission. */
+  /** Lists (kinds, or "line_items" for Checkout Sessions' line items) answered with 403, as for a restricted key without that permission. */
   deny: Set<string>;
   customer(p: { email: string | null; name?: string | null; created?: number }): Stripe.Customer;
   product(p: { name: string; created?: number }): Stripe.Product;
@@ -582,6 +582,7 @@ export async function startFakeStripe(opts: { key: string; livemode?: boolean } 
     if (key !== opts.key) return stripeError(res, 401, `Invalid API Key provided: ${masked(key)}`);
     const li = /^\/v1\/checkout\/sessions\/([A-Za-z0-9_]+)\/line_items$/.exec(u.pathname);
     if (li && req.method === 'GET') {
+      if (deny.has('line_items')) return send(res, 403, { error: { type: 'invalid_request_error', message: `The provided key '${masked(key)}' does not have the required permissions for this endpoint on account 'acct_fake'. Having the 'rak_checkout_session_read' permission would allow this request to continue.` } });
       if (!sessions.has(li[1]!)) return stripeError(res, 404, `No such checkout.session: '${li[1]}'`, { code: 'resource_missing', param: 'session' });
       return send(res, 200, lineItems(li[1]!, u.searchParams, u.pathname));
     }
