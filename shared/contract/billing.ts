@@ -35,6 +35,8 @@ export const STRIPE_EVENT_TYPES = [
   'charge.succeeded',
   'charge.failed',
   'charge.refunded',
+  'checkout.session.completed',
+  'checkout.session.async_payment_succeeded',
 ] as const;
 
 const Day = z.iso.date({ error: 'use a date such as 2025-03-01' });
@@ -195,7 +197,8 @@ export const billingEvents = {
 } as const;
 
 const Base = {
-  customerId: z.string(),
+  /** The Stripe customer; null for a Checkout sale without one (the buyer's contact comes from the session's e-mail). */
+  customerId: z.string().nullable(),
   contactId: z.number().int(),
   email: z.string().nullable(),
   name: z.string().nullable(),
@@ -221,6 +224,14 @@ const PaymentData = z
     priceIds: z.array(z.string()).optional(),
   })
   .passthrough();
+/** payment.succeeded: an invoice's payment, or a one-time Checkout sale (no invoice: invoiceId null, saleId its payment intent). */
+const PaidData = PaymentData.extend({
+  invoiceId: z.string().nullable(),
+  /** What products grant a sale once by: the payment intent (or the session) of a Checkout sale; absent for an invoice (its invoiceId). */
+  saleId: z.string().optional(),
+  checkoutSessionId: z.string().optional(),
+  paymentIntentId: z.string().nullable().optional(),
+}).passthrough();
 const SubscriptionData = z
   .object({
     ...Base,
@@ -259,7 +270,7 @@ const RefundData = z
  * failed attempt, its payment, a subscription's start …), whatever the source.
  */
 export const billingEventTypes = {
-  'payment.succeeded': eventType('An invoice was paid (Stripe invoice.paid).', PaymentData, 'contact'),
+  'payment.succeeded': eventType('A payment succeeded: an invoice was paid (Stripe invoice.paid), or a one-time Checkout sale without an invoice was paid (checkout.session.completed or async_payment_succeeded).', PaidData, 'contact'),
   'payment.failed': eventType('A payment attempt of an invoice failed (Stripe invoice.payment_failed); once per attempt.', PaymentData, 'contact'),
   'invoice.overdue': eventType('An open invoice is past its due date and unpaid (found by the billing scan); once per invoice.', PaymentData.extend({ daysOverdue: z.number().int() }), 'contact'),
   'subscription.started': eventType('A subscription became active or trialing.', SubscriptionData, 'contact'),

@@ -83,7 +83,7 @@ describe('a key that is missing or wrong', () => {
     rig.stripe.deny.add('invoices');
     const e = await fails(rig.core.call('billing.reconcile', {}));
     expect(e.message).toMatch(/The key in STRIPE_SECRET_KEY may not read this \(listing invoices:/);
-    expect(e.message).toContain('read access to customers, products, prices, subscriptions, invoices, charges and events');
+    expect(e.message).toContain('read access to customers, products, prices, subscriptions, invoices, charges, Checkout Sessions and events');
     expect(counts(rig)).toEqual(Object.fromEntries(TABLES.map((t) => [t, 0])));
   });
 });

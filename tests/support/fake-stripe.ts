@@ -10,6 +10,8 @@
  *   status=all or canceled, as Stripe does), events' `types[]`.
  * - GET /v1/<list>/<id>; POST /v1/subscriptions/<id> (pause_collection), with
  *   Idempotency-Key replay.
+ * - GET /v1/checkout/sessions/<id>/line_items: a session's line items
+ *   (`limit`, `starting_after`, `has_more`), as Stripe pages them.
  * - Bearer key auth: a wrong key is Stripe's 401; `deny` makes a list a 403
  *   (a restricted key without that permission).
  * - Every change records an event (`customer.created`, `invoice.payment_failed`
@@ -50,7 +52,7 @@ export interface FakeStripe {
   clock: { now: number | null };
   requests: FakeStripeRequest[];
   events: Stripe.Event[];
-  /** Lists (kinds) answered with 403, as for a restricted key without that permission. */
+  /** Lists (kinds, or "line_items" for Checkout Sessions' line items) answered with 403, as for a restricted key without that permission. */
   deny: Set<string>;
   customer(p: { email: string | null; name?: string | null; created?: number }): Stripe.Customer;
   product(p: { name: string; created?: number }): Stripe.Product;
@@ -58,7 +60,18 @@ export interface FakeStripe {
   subscription(p: { customer: string; price: string; quantity?: number; status?: Stripe.Subscription.Status; created?: number }): Stripe.Subscription;
   /** A finalized subscription invoice (open), for amount (minor units). */
   invoice(p: { customer: string; subscription?: string | null; price?: string; amount: number; currency?: string; status?: Stripe.Invoice.Status; dueDate?: number | null; created?: number; collection?: 'charge_automatically' | 'send_invoice' }): Stripe.Invoice;
-  charge(p: { customer: string; amount: number; currency?: string; status?: Stripe.Charge.Status; created?: number }): Stripe.Charge;
+  charge(p: { customer: string | null; amount: number; currency?: string; status?: Stripe.Charge.Status; created?: number; paymentIntent?: string }): Stripe.Charge;
+  /**
+   * A Checkout Session (mode=payment) for line items, completed: records
+   * checkout.session.completed (returned). Paid (default): its charge too
+   * (charge.succeeded, the same payment intent). `unpaid`: a delayed method,
+   * paid later by payCheckout. `invoice`: invoice_creation was on (an invoice id is set).
+   */
+  checkout(p: { customer?: string | null; email: string; name?: string | null; lines: { price: string; quantity?: number }[]; paymentStatus?: 'paid' | 'unpaid'; invoice?: string | null }): Stripe.Event;
+  /** A delayed payment of a Checkout Session succeeds: its charge, then checkout.session.async_payment_succeeded (returned). */
+  payCheckout(sessionId: string): Stripe.Event;
+  /** A Checkout Session by id. */
+  session(id: string): Stripe.Checkout.Session;
   /** A failed payment attempt: attempt_count + 1, next retry in 3 days; records invoice.payment_failed. */
   failPayment(invoiceId: string): Stripe.Event;
   /** The invoice is paid (a succeeded charge too); records charge.succeeded and invoice.paid (returned). */
@@ -307,7 +320,7 @@ export async function startFakeStripe(opts: { key: string; livemode?: boolean } 
       paid: status === 'succeeded',
       refunded: false,
       captured: status === 'succeeded',
-      payment_intent: newId('pi'),
+      payment_intent: p.paymentIntent ?? newId('pi'),
       livemode,
       metadata: {},
       receipt_email: null,
@@ -318,6 +331,69 @@ export async function startFakeStripe(opts: { key: string; livemode?: boolean } 
     put('charges', o as unknown as Stored['obj']);
     emit(status === 'failed' ? 'charge.failed' : 'charge.succeeded', o);
     return o as Stripe.Charge;
+  };
+
+  const sessions = new Map<string, { session: Stripe.Checkout.Session; lines: Stripe.LineItem[] }>();
+  const checkout: FakeStripe['checkout'] = (p) => {
+    const lines = p.lines.map((l) => {
+      const pr = find<Stripe.Price>('prices', l.price);
+      const qty = l.quantity ?? 1;
+      const total = (pr.unit_amount ?? 0) * qty;
+      const li: Pick<Stripe.LineItem, 'id' | 'object' | 'amount_discount' | 'amount_subtotal' | 'amount_tax' | 'amount_total' | 'currency' | 'description' | 'price' | 'quantity'> = {
+        id: newId('li'),
+        object: 'item',
+        amount_discount: 0,
+        amount_subtotal: total,
+        amount_tax: 0,
+        amount_total: total,
+        currency: pr.currency,
+        description: null,
+        price: clone(pr),
+        quantity: qty,
+      };
+      return li as Stripe.LineItem;
+    });
+    const amount = lines.reduce((t, l) => t + l.amount_total, 0);
+    const paid = (p.paymentStatus ?? 'paid') === 'paid';
+    const cs = {
+      id: newId('cs_test'),
+      object: 'checkout.session',
+      created: now(),
+      mode: 'payment',
+      status: 'complete',
+      payment_status: paid ? 'paid' : 'unpaid',
+      amount_subtotal: amount,
+      amount_total: amount,
+      currency: lines[0]?.currency ?? 'usd',
+      customer: p.customer ?? null,
+      customer_email: null,
+      customer_details: { email: p.email, name: p.name ?? null, phone: null, address: null, tax_exempt: 'none', tax_ids: [] },
+      invoice: p.invoice ?? null,
+      payment_intent: newId('pi'),
+      payment_link: null,
+      subscription: null,
+      livemode,
+      metadata: {},
+      url: null,
+    } as unknown as Stripe.Checkout.Session;
+    sessions.set(cs.id, { session: cs, lines });
+    if (paid) charge({ customer: p.customer ?? null, amount, currency: cs.currency!, paymentIntent: cs.payment_intent as string });
+    return emit('checkout.session.completed', cs);
+  };
+  const payCheckout: FakeStripe['payCheckout'] = (id) => {
+    const s = sessions.get(id);
+    if (!s) throw new Error(`fake stripe: no checkout session ${id}`);
+    s.session.payment_status = 'paid';
+    charge({ customer: (s.session.customer as string | null) ?? null, amount: s.session.amount_total ?? 0, currency: s.session.currency!, paymentIntent: s.session.payment_intent as string });
+    return emit('checkout.session.async_payment_succeeded', s.session);
+  };
+  const lineItems = (id: string, q: URLSearchParams, path: string): unknown => {
+    const all = sessions.get(id)!.lines;
+    const limit = Math.min(100, Math.max(1, q.has('limit') ? Number(q.get('limit')) : 10));
+    const after = q.get('starting_after');
+    const start = after ? all.findIndex((l) => l.id === after) + 1 : 0;
+    const data = all.slice(start, start + limit);
+    return { object: 'list', data, has_more: start + limit < all.length, url: path };
   };
 
   const failPayment: FakeStripe['failPayment'] = (id) => {
@@ -504,6 +580,12 @@ export async function startFakeStripe(opts: { key: string; livemode?: boolean } 
     requests.push({ method: req.method ?? 'GET', path: u.pathname, query: Object.fromEntries(u.searchParams), key, idempotencyKey: idemKey, body });
     if (!key) return send(res, 401, { error: { type: 'invalid_request_error', message: "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY')." } });
     if (key !== opts.key) return stripeError(res, 401, `Invalid API Key provided: ${masked(key)}`);
+    const li = /^\/v1\/checkout\/sessions\/([A-Za-z0-9_]+)\/line_items$/.exec(u.pathname);
+    if (li && req.method === 'GET') {
+      if (deny.has('line_items')) return send(res, 403, { error: { type: 'invalid_request_error', message: `The provided key '${masked(key)}' does not have the required permissions for this endpoint on account 'acct_fake'. Having the 'rak_checkout_session_read' permission would allow this request to continue.` } });
+      if (!sessions.has(li[1]!)) return stripeError(res, 404, `No such checkout.session: '${li[1]}'`, { code: 'resource_missing', param: 'session' });
+      return send(res, 200, lineItems(li[1]!, u.searchParams, u.pathname));
+    }
     const m = /^\/v1\/([a-z_]+)(?:\/([A-Za-z0-9_]+))?$/.exec(u.pathname);
     const kind = m?.[1] as Kind | undefined;
     if (!m || !kind || !KINDS.includes(kind)) return stripeError(res, 404, `Unrecognized request URL (${req.method}: ${u.pathname}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`);
@@ -572,6 +654,9 @@ export async function startFakeStripe(opts: { key: string; livemode?: boolean } 
     pay,
     refund,
     updateSubscription,
+    checkout,
+    payCheckout,
+    session: (id) => clone(sessions.get(id)!.session),
     get: (kind, id) => clone(find(kind, id)),
     lastEvent: (type) => {
       for (let i = events.length - 1; i >= 0; i--) if (events[i]!.type === type) return events[i]!;

@@ -25,7 +25,7 @@ import { rescore } from '../crm/scoring';
 import { newPending, storeOf, type CrmStore, type Pending } from '../crm/store';
 import { emailDomain, isFreeMail } from '../crm/util';
 import { amountText, monthly, toMajor } from './money';
-import { billingStoreOf, type BillingStore, type ChargeRow, type CustomerRow, type InvoiceRow, type SubscriptionRow } from './store';
+import { billingStoreOf, type BillingStore, type ChargeRow, type CheckoutRow, type CustomerRow, type InvoiceRow, type SubscriptionRow } from './store';
 
 export interface ApplyOptions {
   source: 'webhook' | 'reconcile';
@@ -35,6 +35,8 @@ export interface ApplyOptions {
   baseline: boolean;
   /** The Stripe event that carries the object (invoice.payment_failed says an attempt failed). */
   eventType?: string;
+  /** A Checkout Session's line items' prices (read with checkout.sessions.listLineItems before the transaction). */
+  priceIds?: string[];
 }
 
 export type Outcome = 'applied' | 'stale' | 'ignored';
@@ -110,6 +112,8 @@ export class Applier {
         return this.invoice(obj as Stripe.Invoice, o);
       case 'charge':
         return this.charge(obj as Stripe.Charge, o);
+      case 'checkout.session':
+        return this.checkout(obj as Stripe.Checkout.Session, o);
       default:
         return 'ignored';
     }
@@ -151,8 +155,15 @@ export class Applier {
     return l.contactId;
   }
 
-  private record(type: string, customerId: string | null, o: ApplyOptions, data: Record<string, unknown>): void {
-    if (o.baseline || !customerId) return;
+  private record(type: string, customerId: string | null, o: ApplyOptions, data: Record<string, unknown>, guest?: { contactId: number; email: string | null }): void {
+    if (o.baseline) return;
+    if (!customerId && guest) {
+      // A Checkout sale without a Stripe customer: the buyer's contact from the session's e-mail.
+      this.crm.recordEvent(this.pending, type, guest.contactId, new Date(o.asOf * 1000).toISOString(), { customerId: null, contactId: guest.contactId, email: guest.email, name: null, ...data });
+      this.recorded++;
+      return;
+    }
+    if (!customerId) return;
     const cu = this.store.customer(customerId);
     const contactId = cu ? this.contactOf(cu) : null;
     if (!cu || contactId === null) {
@@ -162,6 +173,15 @@ export class Applier {
     }
     this.crm.recordEvent(this.pending, type, contactId, new Date(o.asOf * 1000).toISOString(), { customerId, contactId, email: cu.email, name: cu.name, ...data });
     this.recorded++;
+  }
+
+  /** The buyer of a charge without a Stripe customer: the contact of the Checkout Session it paid. */
+  private guestOf(ch: ChargeRow): { contactId: number; email: string | null } | undefined {
+    if (ch.customer_id || !ch.payment_intent) return undefined;
+    const cs = this.store.stmt('SELECT contact_id, email FROM billing_checkouts WHERE payment_intent = ? AND contact_id IS NOT NULL LIMIT 1').get(ch.payment_intent) as { contact_id: number; email: string | null } | undefined;
+    if (!cs) return undefined;
+    const c = this.crm.row(cs.contact_id);
+    return c && !c.deleted_at ? { contactId: c.id, email: cs.email } : undefined;
   }
 
   /** Move the customer's contact forward in the funnel (customer on a payment or a start, churned when nothing bills any more). */
@@ -416,8 +436,83 @@ export class Applier {
         currency: row.currency,
         amountText: amountText(delta, row.currency),
         fullyRefunded: row.amount_refunded >= row.amount,
-      });
+      }, this.guestOf(row));
     }
+    return 'applied';
+  }
+
+  /**
+   * A Checkout Session (checkout.session.completed / async_payment_succeeded):
+   * a one-time sale (mode=payment) without an invoice records
+   * payment.succeeded once, when its payment_status is paid, with the prices
+   * of its line items (`o.priceIds`) and the payment intent as the sale id.
+   * A session with an invoice (invoice_creation, or a subscription) records
+   * nothing here: its invoice.paid does. The money is its charge (billing_charges).
+   */
+  checkout(cs: Stripe.Checkout.Session, o: ApplyOptions): Outcome {
+    const old = this.store.checkout(cs.id);
+    const rank = (st: string) => (st === 'paid' || st === 'no_payment_required' ? 1 : 0);
+    if (old && !fresh(old.as_of, o.asOf, () => rank(cs.payment_status) >= rank(old.payment_status))) return 'stale';
+    const details = cs.customer_details;
+    const rawEmail = details?.email ?? cs.customer_email ?? null;
+    const email = rawEmail ? normaliseEmail(rawEmail) : null;
+    const name = details?.name ?? null;
+    const customerId = idOf(cs.customer as string | { id: string } | null);
+    this.ensureCustomer(customerId, { email, name, livemode: cs.livemode });
+    const cu = customerId ? this.store.customer(customerId) : undefined;
+    const contactId = old?.contact_id ?? (cu ? this.contactOf(cu) : this.link(email, name).contactId);
+    const priceIds = o.priceIds ?? (old ? (JSON.parse(old.price_ids) as string[]) : []);
+    const row: CheckoutRow = {
+      id: cs.id,
+      payment_intent: idOf(cs.payment_intent as string | { id: string } | null),
+      customer_id: customerId,
+      email,
+      contact_id: contactId,
+      mode: cs.mode,
+      payment_status: old && rank(old.payment_status) > rank(cs.payment_status) ? old.payment_status : cs.payment_status,
+      invoice_id: idOf(cs.invoice as string | { id: string } | null),
+      amount_total: cs.amount_total ?? 0,
+      currency: cs.currency ?? 'usd',
+      price_ids: JSON.stringify(priceIds),
+      paid_recorded: old?.paid_recorded ?? 0,
+      created: cs.created,
+      as_of: o.asOf,
+    };
+    const pays = !o.baseline && cs.mode === 'payment' && row.invoice_id === null && cs.payment_status === 'paid' && !row.paid_recorded;
+    if (pays) row.paid_recorded = 1;
+    this.store.putCheckout(row);
+    if (!pays) return 'applied';
+    if (contactId === null) {
+      this.unlinked++;
+      this.core.log.warn('billing: a Checkout payment was not recorded: the session has no customer e-mail (no CRM contact)', { session: cs.id });
+      return 'applied';
+    }
+    const at = new Date(o.asOf * 1000).toISOString();
+    const minor = row.amount_total;
+    this.crm.recordEvent(this.pending, 'payment.succeeded', contactId, at, {
+      customerId,
+      contactId,
+      email,
+      name,
+      saleId: row.payment_intent ?? row.id,
+      checkoutSessionId: row.id,
+      paymentIntentId: row.payment_intent,
+      invoiceId: null,
+      invoiceNumber: null,
+      subscriptionId: null,
+      amount: toMajor(minor, row.currency),
+      amountMinor: minor,
+      currency: row.currency,
+      amountText: amountText(minor, row.currency),
+      hostedInvoiceUrl: null,
+      attemptCount: 1,
+      dueDate: null,
+      nextPaymentAttempt: null,
+      priceIds,
+    });
+    this.recorded++;
+    const c = this.crm.row(contactId);
+    if (c && !c.deleted_at) this.crm.promote(this.pending, c.id, c.stage as Stage, 'customer', 'stripe', at);
     return 'applied';
   }
 }

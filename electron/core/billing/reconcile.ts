@@ -24,7 +24,7 @@ import type { Core } from '../core';
 import { Applier } from './apply';
 import { billingStoreOf } from './store';
 import { BillingError, explain, requireKey, stripeClient } from './stripe';
-import { applyEvent, fetchCustomer, unknownCustomer } from './webhook';
+import { applyEvent, checkoutPriceIds, fetchCustomer, paidCheckout, unknownCustomer } from './webhook';
 
 /** Cursors start this far before the time of the last reconcile: Stripe's lists are eventually consistent. */
 export const CURSOR_OVERLAP_S = 300;
@@ -114,11 +114,17 @@ async function run(core: Core): Promise<ReconcileResult> {
         const c = await fetchCustomer(core, id);
         if (c) customers.push(c);
       }
+      // Paid one-time Checkout Sessions: their line items' prices are read before the transaction.
+      const sold = new Map<string, string[]>();
+      for (const ev of missed) {
+        const cs = paidCheckout(core, ev);
+        if (cs && !store.hasEvent(ev.id)) sold.set(ev.id, await checkoutPriceIds(core, cs.id));
+      }
       for (let i = 0; i < missed.length; i += PAGE) {
         const applier = new Applier(core);
         core.db.transaction(() => {
           if (i === 0) for (const c of customers) applier.customer(c, { source: 'reconcile', asOf: startedAt, baseline: false });
-          for (const ev of missed.slice(i, i + PAGE)) if (applyEvent(applier, ev, 'reconcile') === 'applied') counts.events++;
+          for (const ev of missed.slice(i, i + PAGE)) if (applyEvent(applier, ev, 'reconcile', sold.has(ev.id) ? { priceIds: sold.get(ev.id)! } : {}) === 'applied') counts.events++;
           applier.settle();
         })();
         applier.announce();

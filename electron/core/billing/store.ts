@@ -93,6 +93,23 @@ export interface ChargeRow {
   created: number;
   as_of: number;
 }
+export interface CheckoutRow {
+  id: string;
+  payment_intent: string | null;
+  customer_id: string | null;
+  email: string | null;
+  contact_id: number | null;
+  mode: string;
+  payment_status: string;
+  invoice_id: string | null;
+  amount_total: number;
+  currency: string;
+  /** JSON array of price ids. */
+  price_ids: string;
+  paid_recorded: number;
+  created: number;
+  as_of: number;
+}
 
 const cols = <T extends object>(row: T): { names: string; marks: string; sets: string; values: unknown[] } => {
   const keys = Object.keys(row);
@@ -163,6 +180,12 @@ export class BillingStore {
   }
   putCharge(r: ChargeRow): void {
     this.upsert('billing_charges', r);
+  }
+  checkout(id: string): CheckoutRow | undefined {
+    return this.stmt('SELECT * FROM billing_checkouts WHERE id = ?').get(id) as CheckoutRow | undefined;
+  }
+  putCheckout(r: CheckoutRow): void {
+    this.upsert('billing_checkouts', r);
   }
 
   /** Record a Stripe event id; false when it was handled before (nothing to do). */

@@ -27,7 +27,7 @@ export class BillingError extends Error {
   }
 }
 
-const HOW_TO_STORE = `Stripe Dashboard → Developers → API keys: copy the secret key (sk_live_… or sk_test_…, or a restricted key rk_… with read access to customers, products, prices, subscriptions, invoices, charges and events), then store it on the Billing page or with: baton secrets set ${STRIPE_SECRET_KEY}`;
+const HOW_TO_STORE = `Stripe Dashboard → Developers → API keys: copy the secret key (sk_live_… or sk_test_…, or a restricted key rk_… with read access to customers, products, prices, subscriptions, invoices, charges, Checkout Sessions and events), then store it on the Billing page or with: baton secrets set ${STRIPE_SECRET_KEY}`;
 
 /** What kind of key it is, from its prefix (never the key itself). */
 export function keyMode(key: string | null): string | null {
@@ -98,7 +98,7 @@ export function explain(e: unknown, what: string): BillingError {
       return new BillingError(`Stripe refused the key in ${STRIPE_SECRET_KEY} while ${what} (${said}). ${HOW_TO_STORE}. Nothing was stored.`, 'auth', false);
     case 'StripePermissionError':
       return new BillingError(
-        `The key in ${STRIPE_SECRET_KEY} may not read this (${what}: ${said}). Give the restricted key read access to customers, products, prices, subscriptions, invoices, charges and events in Stripe Dashboard → Developers → API keys, or use the secret key. Nothing was stored.`,
+        `The key in ${STRIPE_SECRET_KEY} may not read this (${what}: ${said}). Give the restricted key read access to customers, products, prices, subscriptions, invoices, charges, Checkout Sessions and events in Stripe Dashboard → Developers → API keys, or use the secret key. Nothing was stored.`,
         'permission',
         false,
       );

@@ -12,14 +12,14 @@ import { STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET } from '../../../shared/api';
 import type { Core, PublicRequest, PublicResponse } from '../core';
 import { Applier, type Outcome } from './apply';
 import { billingStoreOf } from './store';
-import { keyProblem, stripeClient, stripeWebhooks } from './stripe';
+import { explain, keyProblem, requireKey, stripeClient, stripeWebhooks } from './stripe';
 
 /** Claim the event id and apply its object (inside the caller's transaction). */
-export function applyEvent(applier: Applier, ev: Stripe.Event, source: 'webhook' | 'reconcile'): Outcome | 'duplicate' {
+export function applyEvent(applier: Applier, ev: Stripe.Event, source: 'webhook' | 'reconcile', extra: { priceIds?: string[] } = {}): Outcome | 'duplicate' {
   const store = applier.store;
   if (!store.claimEvent(ev.id, ev.type, ev.created, source)) return 'duplicate';
   const obj = (ev.data as { object?: { object?: string; id?: string } } | undefined)?.object;
-  const out = obj ? applier.object(obj, { source, asOf: ev.created, baseline: false, eventType: ev.type }) : 'ignored';
+  const out = obj ? applier.object(obj, { source, asOf: ev.created, baseline: false, eventType: ev.type, ...extra }) : 'ignored';
   if (out !== 'applied') store.eventOutcome(ev.id, out);
   return out;
 }
@@ -27,7 +27,7 @@ export function applyEvent(applier: Applier, ev: Stripe.Event, source: 'webhook'
 /** The customer an event's object belongs to, when the mirror does not know it yet. */
 export function unknownCustomer(core: Core, ev: Stripe.Event): string | null {
   const obj = (ev.data as { object?: { object?: string; customer?: unknown } }).object;
-  if (!obj || !['subscription', 'invoice', 'charge'].includes(obj.object ?? '')) return null;
+  if (!obj || !['subscription', 'invoice', 'charge', 'checkout.session'].includes(obj.object ?? '')) return null;
   const c = obj.customer;
   const id = typeof c === 'string' ? c : c && typeof c === 'object' && typeof (c as { id?: unknown }).id === 'string' ? (c as { id: string }).id : null;
   return id && !billingStoreOf(core).customer(id) ? id : null;
@@ -51,17 +51,44 @@ export async function fetchCustomer(core: Core, id: string): Promise<Stripe.Cust
   }
 }
 
+/** A paid one-time Checkout Session (no invoice) whose line items name the prices sold: it records payment.succeeded. */
+export function paidCheckout(core: Core, ev: Stripe.Event): Stripe.Checkout.Session | null {
+  if (ev.type !== 'checkout.session.completed' && ev.type !== 'checkout.session.async_payment_succeeded') return null;
+  const cs = ev.data.object as Stripe.Checkout.Session;
+  if (cs.object !== 'checkout.session' || cs.mode !== 'payment' || cs.payment_status !== 'paid' || cs.invoice) return null;
+  return billingStoreOf(core).checkout(cs.id)?.paid_recorded ? null : cs;
+}
+
+/**
+ * The prices of a Checkout Session's line items, every page
+ * (checkout.sessions.listLineItems). Throws a BillingError: the webhook then
+ * answers 5xx with nothing stored, and Stripe delivers it again.
+ */
+export async function checkoutPriceIds(core: Core, sessionId: string): Promise<string[]> {
+  const key = await requireKey(core);
+  const stripe = await stripeClient(core, key, { timeoutMs: 10_000, retries: 1 });
+  const ids = new Set<string>();
+  try {
+    for await (const item of stripe.checkout.sessions.listLineItems(sessionId, { limit: 100 })) if (item.price?.id) ids.add(item.price.id);
+  } catch (e) {
+    throw explain(e, `reading the line items of Checkout Session ${sessionId}`);
+  }
+  return [...ids];
+}
+
 /** Verify, then apply one event delivered by Stripe. */
 export async function receiveEvent(core: Core, ev: Stripe.Event): Promise<{ outcome: Outcome | 'duplicate'; recorded: number }> {
   const store = billingStoreOf(core);
   if (store.hasEvent(ev.id)) return { outcome: 'duplicate', recorded: 0 };
   const missing = unknownCustomer(core, ev);
   const customer = missing ? await fetchCustomer(core, missing) : null;
+  const session = paidCheckout(core, ev);
+  const extra = session ? { priceIds: await checkoutPriceIds(core, session.id) } : {};
   const applier = new Applier(core);
   let outcome = 'ignored' as Outcome | 'duplicate';
   core.db.transaction(() => {
     if (customer) applier.customer(customer, { source: 'webhook', asOf: Math.floor(core.now() / 1000), baseline: false });
-    outcome = applyEvent(applier, ev, 'webhook');
+    outcome = applyEvent(applier, ev, 'webhook', extra);
     store.setState('lastWebhookAt', new Date(core.now()).toISOString());
     applier.settle();
   })();

@@ -144,6 +144,38 @@ export const billingCharges = sqliteTable(
   (t) => [index('billing_charges_created').on(t.created), index('billing_charges_customer').on(t.customerId)],
 );
 
+/**
+ * Checkout Sessions of one-time sales (mode=payment, no invoice): the sale
+ * that records payment.succeeded once (`paid_recorded`). The money itself is
+ * the session's charge in billing_charges (what finance counts); these rows
+ * are never summed as income.
+ */
+export const billingCheckouts = sqliteTable(
+  'billing_checkouts',
+  {
+    id: text('id').primaryKey(),
+    paymentIntent: text('payment_intent'),
+    customerId: text('customer_id'),
+    /** customer_details.email, normalised. */
+    email: text('email'),
+    contactId: integer('contact_id').references(() => contacts.id, { onDelete: 'set null' }),
+    mode: text('mode').notNull(),
+    /** paid | unpaid | no_payment_required */
+    paymentStatus: text('payment_status').notNull(),
+    /** The invoice Checkout created (invoice_creation): that invoice records the payment instead. */
+    invoiceId: text('invoice_id'),
+    amountTotal: integer('amount_total').notNull(),
+    currency: text('currency').notNull(),
+    /** JSON array of the Stripe price ids of its line items. */
+    priceIds: text('price_ids').notNull().default('[]'),
+    paidRecorded: integer('paid_recorded', { mode: 'boolean' }).notNull().default(false),
+    created: integer('created').notNull(),
+    asOf: integer('as_of').notNull(),
+    updatedAt: text('updated_at').notNull().default(now),
+  },
+  (t) => [index('billing_checkouts_payment_intent').on(t.paymentIntent), index('billing_checkouts_customer').on(t.customerId)],
+);
+
 /** Every Stripe event Baton has handled (webhook or reconcile): an event id is applied once. */
 export const billingEventLedger = sqliteTable(
   'billing_events',

@@ -23,7 +23,7 @@ export default defineNode({
     .object({
       /** The product; default: the products sold through the payment's prices (input.priceIds). */
       productId: ex(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use a product id such as course-seo')).optional(),
-      /** The sale; default: the Stripe invoice (input.invoiceId). */
+      /** The sale; default: input.saleId (a Checkout payment's payment intent), else the Stripe invoice (input.invoiceId). */
       saleId: ex(z.string().min(1)).optional(),
       /** The buyer; default: input.contactId (the run's contact). */
       contactId: ex(z.number().int().positive()).optional(),
@@ -38,7 +38,7 @@ export default defineNode({
   async run(ctx) {
     const p = ctx.params;
     const input = obj(ctx.run.input);
-    const saleId = String(p.saleId ?? input.invoiceId ?? '');
+    const saleId = String(p.saleId ?? input.saleId ?? input.invoiceId ?? '');
     if (!saleId) throw new NodeError('access.grant: no sale id: give saleId (e.g. "=input.invoiceId")', { retryable: false, code: 'bad_param' });
     const contactId = Number(p.contactId ?? input.contactId ?? ctx.run.subject);
     if (!Number.isInteger(contactId) || contactId <= 0) throw new NodeError('access.grant: no buyer: give contactId (e.g. "=input.contactId")', { retryable: false, code: 'bad_param' });
