@@ -75,19 +75,21 @@ describe('content.calendar.move', () => {
   });
 });
 
-describe('the Unscheduled list (briefed entries without a day)', () => {
-  it('content.calendar lists them apart; content.calendar.move schedules one into a free slot (it becomes scheduled and leaves the list); a taken slot, a past day or an unknown channel is refused and it stays unscheduled', async () => {
+describe('the Unscheduled list (ideas and briefs without a day)', () => {
+  it('content.calendar lists them apart (briefs first); content.calendar.move schedules one into a free slot (it becomes scheduled and leaves the list); a taken slot, a past day or an unknown channel is refused and it stays unscheduled', async () => {
     t = await openTestCore();
     const core = t.core;
     const range = { from: dayOf(core, -1), to: dayOf(core, 14) };
     const busy = entry(core, 'Already there', 'blog', 'scheduled', dayOf(core, 2));
     const a = entry(core, 'Brief without a day', 'blog', 'briefed', null);
     const b = entry(core, 'Another brief', 'newsletter', 'briefed', null);
-    entry(core, 'Raw idea', 'blog', 'idea', null);
+    const raw = entry(core, 'Raw idea', 'linkedin', 'idea', null);
+    entry(core, 'Dropped one', 'blog', 'dropped', null);
     const cal = await core.call('content.calendar', range);
     expect(cal.unscheduled.map((e) => [e.id, e.status, e.day])).toEqual([
-      [a, 'briefed', null],
       [b, 'briefed', null],
+      [a, 'briefed', null],
+      [raw, 'idea', null],
     ]);
     expect(cal.entries.map((e) => e.id)).toEqual([busy]);
 
@@ -96,15 +98,18 @@ describe('the Unscheduled list (briefed entries without a day)', () => {
     expect(taken?.message).toBe(`${dayOf(core, 2)} already has "Already there" on blog (one slot per channel and day); the next free day is ${dayOf(core, 3)}.`);
     expect((await failure(core.call('content.calendar.move', { id: a, day: dayOf(core, -1) })))?.issues?.[0]?.path).toBe('day');
     expect((await failure(core.call('content.calendar.move', { id: a, day: dayOf(core, 3), channel: 'tiktok' })))?.issues?.[0]?.path).toBe('channel');
-    expect((await core.call('content.calendar', range)).unscheduled.map((e) => e.id)).toEqual([a, b]);
+    expect((await core.call('content.calendar', range)).unscheduled.map((e) => e.id)).toEqual([b, a, raw]);
 
     const scheduled = await core.call('content.calendar.move', { id: a, day: dayOf(core, 3) });
     expect(scheduled).toMatchObject({ id: a, day: dayOf(core, 3), channel: 'blog', status: 'scheduled' });
     const after = await core.call('content.calendar', range);
-    expect(after.unscheduled.map((e) => e.id)).toEqual([b]);
+    expect(after.unscheduled.map((e) => e.id)).toEqual([b, raw]);
     expect(after.entries.map((e) => `${e.id}:${e.status}@${e.day}`)).toEqual([`${busy}:scheduled@${dayOf(core, 2)}`, `${a}:scheduled@${dayOf(core, 3)}`]);
     // Now scheduled, the slot is taken for the next one.
     expect((await failure(core.call('content.calendar.move', { id: b, day: dayOf(core, 3), channel: 'blog' })))?.code).toBe('conflict');
+    // A raw idea is scheduled the same way, onto another channel.
+    expect(await core.call('content.calendar.move', { id: raw, day: dayOf(core, 3), channel: 'newsletter' })).toMatchObject({ status: 'scheduled', channel: 'newsletter', day: dayOf(core, 3) });
+    expect((await core.call('content.calendar', range)).unscheduled.map((e) => e.id)).toEqual([b]);
   });
 });
 

@@ -307,9 +307,9 @@ export function calendar(db: Sqlite, from: string, to: string): CalendarEntry[] 
   return (db.prepare(`${IDEA_SELECT} WHERE i.day >= ? AND i.day <= ? ORDER BY i.day, i.channel, i.id`).all(from, to) as IdeaRow[]).map(entryOut);
 }
 
-/** Briefed entries without a day (the calendar's Unscheduled list), oldest first. */
+/** Ideas and briefs without a day (the calendar's Unscheduled list): briefs first, then the newest ideas. */
 export function unscheduled(db: Sqlite, limit = 200): CalendarEntry[] {
-  return (db.prepare(`${IDEA_SELECT} WHERE i.day IS NULL AND i.status = 'briefed' ORDER BY i.created_at, i.id LIMIT ?`).all(limit) as IdeaRow[]).map(entryOut);
+  return (db.prepare(`${IDEA_SELECT} WHERE i.day IS NULL AND i.status IN ('idea','briefed') ORDER BY (i.status = 'briefed') DESC, i.created_at DESC, i.id DESC LIMIT ?`).all(limit) as IdeaRow[]).map(entryOut);
 }
 
 /** The next day from `from` on which the channel has no entry (one slot per channel and day). */

@@ -263,8 +263,8 @@ export function growthHandlers(core: Core): HandlerMap<keyof typeof growthOps> {
       if (!channels.includes(ch)) throw new ApiError('invalid_input', `"${ch}" is not a channel of the calendar (${channels.join(', ')}).`, [{ path: 'channel', message: 'unknown channel' }]);
       const taken = core.db.prepare(`SELECT id, title FROM growth_ideas WHERE channel = ? AND day = ? AND id <> ? AND status IN ('scheduled','produced')`).get(ch, day, id) as { id: number; title: string } | undefined;
       if (taken) throw new ApiError('conflict', `${day} already has "${taken.title}" on ${ch} (one slot per channel and day); the next free day is ${freeSlot(core.db, ch, day)}.`);
-      // A briefed entry without a day is scheduled by this (the calendar's Unscheduled list); others keep their status.
-      const status = cur.status === 'briefed' && cur.day === null ? 'scheduled' : cur.status;
+      // An idea or brief without a day is scheduled by this (the calendar's Unscheduled list); others keep their status.
+      const status = cur.day === null && (cur.status === 'briefed' || cur.status === 'idea') ? 'scheduled' : cur.status;
       core.db.prepare('UPDATE growth_ideas SET day = ?, channel = ?, status = ? WHERE id = ?').run(day, ch, status, id);
       core.bus.emit('growth.changed', { engine: 'content', kind: 'calendar' });
       return idea(core.db, id)!;

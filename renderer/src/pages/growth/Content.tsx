@@ -4,7 +4,7 @@
  * channels, one slot per channel and day. An entry is rescheduled by dragging it to another
  * slot (HTML5 drag and drop) or, from the keyboard, with its "Move" control (a day and a
  * channel); both call content.calendar.move, which refuses a taken slot, a past day or an
- * unknown channel with the reason shown here. Beside it, the Unscheduled list: briefed entries
+ * unknown channel with the reason shown here. Beside it, the Unscheduled list: ideas and briefs
  * without a day, each dragged onto a slot or scheduled with its "Schedule…" control (the same
  * operation; the entry becomes scheduled).
  */
@@ -188,7 +188,7 @@ function CalendarCard() {
                 <h3 id="growth-unscheduled-h">Unscheduled ({d.unscheduled.length})</h3>
                 {lanes.length ? (
                   <>
-                    <p className="muted growth-small">Briefed, no day yet. Drag one onto a slot, or use its Schedule button.</p>
+                    <p className="muted growth-small">Ideas and briefs with no day yet. Drag one onto a slot, or use its Schedule button.</p>
                     {lanes.map((g) => (
                       <div key={g.channel} className="growth-unscheduled-lane">
                         <h4>{g.channel}</h4>
@@ -199,7 +199,7 @@ function CalendarCard() {
                     ))}
                   </>
                 ) : (
-                  <p className="muted growth-small">Every brief has a day.</p>
+                  <p className="muted growth-small">Every idea and brief has a day.</p>
                 )}
               </section>
             </div>

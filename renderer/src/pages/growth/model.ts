@@ -1,7 +1,7 @@
 /**
  * Pure helpers of the Content calendar (no DOM): the entries per slot (channel and day), the
  * first free day of a channel (what the Unscheduled list's "Schedule…" form offers), and the
- * unscheduled entries grouped by channel in the calendar's channel order.
+ * unscheduled entries (ideas and briefs without a day) grouped by channel in the calendar's channel order.
  */
 import type { CalendarEntry } from '../../../../shared/api';
 
