@@ -4,7 +4,9 @@
  * Finance page's Affiliate tab; the browser follows the tracked address and lands on the offer
  * with the sub-id; a network's commission CSV whose columns the header does not name is mapped
  * in the mapping step (missing columns named, bad rows named by line, the same file again adds
- * nothing); EPC on the page and on the dashboard's tile equal the API. The category rule form
+ * nothing); EPC on the page and on the dashboard's tile equal the API; the program and the link are
+ * edited on the page (a bad destination refused by name, the slug kept), the link archived and
+ * unarchived. The category rule form
  * picks its client from the CRM. axe finds nothing serious.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -145,6 +147,40 @@ test('a tracked link made on the page is followed in the browser, a commission C
     });
     expect(wide.scroll, 'the Affiliate tab scrolls sideways at 390 px').toBeLessThanOrEqual(wide.client);
     await page.setViewportSize({ width: 1280, height: 800 });
+
+    // Edited on the page: the program's network; the link's destination and content piece (its slug stays); archived and back.
+    await programs.getByRole('button', { name: 'Edit the program Acme Audio' }).click();
+    await expect(programs.getByLabel('Program name')).toHaveValue('Acme Audio');
+    await programs.getByLabel('Network (optional)').fill('Awin UK');
+    await programs.getByRole('button', { name: 'Save program' }).click();
+    await expect(page.getByTestId('aff-program-row')).toContainText('Awin UK');
+    await expect(programs.getByRole('button', { name: 'Add program' })).toBeVisible();
+    const linkRow = page.locator('[data-testid="aff-link-row"][data-slug="acme-mic"]');
+    await links.getByRole('button', { name: 'Edit /go/acme-mic' }).click();
+    const edit = page.getByTestId('aff-link-edit');
+    await edit.getByLabel('New destination').fill('studio-mic');
+    await edit.getByRole('button', { name: 'Save link' }).click();
+    await expect(edit.getByRole('alert')).toContainText('destination');
+    await expect(edit.getByRole('alert')).toContainText('use the full http(s) address');
+    await edit.getByLabel('New destination').fill(`${offer.origin}/studio-mic?aff=43`);
+    await edit.getByLabel('Content piece (empty for none)').fill('https://blog.example/mic-review');
+    await edit.getByRole('button', { name: 'Save link' }).click();
+    await expect(edit).toHaveCount(0);
+    await expect(linkRow).toContainText(`${offer.origin}/studio-mic?aff=43&clickref=acme-mic`);
+    await expect(linkRow).toContainText('https://blog.example/mic-review');
+    await expect(linkRow.getByTestId('aff-tracked-url')).toHaveText(`${base}/go/acme-mic`);
+    await links.getByRole('button', { name: 'Archive /go/acme-mic' }).click();
+    await expect(linkRow).toHaveCount(0);
+    await page.getByTestId('aff-archived').locator('summary').click();
+    const archivedRow = page.locator('[data-testid="aff-archived-row"][data-slug="acme-mic"]');
+    await expect(archivedRow).toBeVisible();
+    await axeClean(page);
+    await archivedRow.getByRole('button', { name: 'Unarchive /go/acme-mic' }).click();
+    await expect(linkRow).toBeVisible();
+    await expect(archivedRow).toHaveCount(0);
+    const after = await api<{ links: { slug: string; destination: string; content: string | null; archived: boolean }[] }>('affiliate.links.list', {});
+    expect(after.links).toEqual([expect.objectContaining({ slug: 'acme-mic', destination: `${offer.origin}/studio-mic?aff=43`, content: 'https://blog.example/mic-review', archived: false })]);
+    expect((await api<{ programs: { name: string; network: string | null }[] }>('affiliate.programs.list')).programs).toEqual([expect.objectContaining({ name: 'Acme Audio', network: 'Awin UK' })]);
 
     // The dashboard's affiliate tile: the numbers of kpi.summary for its range (the last 30 days).
     const range = { from: addDays(today, -29), to: today };

@@ -14,7 +14,8 @@
  *   us is a won link; a reply in the IMAP mailbox -> the next cycle learns the reply rates.
  * - Trend content: a feed added on the page -> its rising phrase EMERGING -> ideas, briefs into
  *   the content calendar -> an entry dragged to another slot, another moved with the keyboard's
- *   "Move" control, a taken slot refused with the reason -> three days later the due pieces are
+ *   "Move" control, a taken slot refused with the reason, unscheduled ideas dragged onto a slot and
+ *   scheduled with the "Schedule" control -> three days later the due pieces are
  *   produced as WordPress drafts and the engine learns per channel.
  * Each waits on state (the page or the API), never on a fixed delay.
  */
@@ -24,6 +25,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
+import Database from 'better-sqlite3';
 import type { Page } from '@playwright/test';
 import type { OpInput, OpName, OpOutput } from '../shared/api';
 import { startFakeAnthropic, type FakeAnthropic, type RecordedRequest, type Reply } from '../tests/support/fake-anthropic';
@@ -380,6 +382,31 @@ test('trend content: a feed added on the page, trends, ideas and briefs into the
   await page.locator(`[data-testid="calendar-entry"][data-id="${blog[1]!.id}"]`).dragTo(slot(plus(3), 'newsletter'));
   await expect(page.getByTestId('calendar-problem')).toContainText(`${plus(3)} already has`);
   expect((await cal()).find((e) => e.id === blog[1]!.id)).toMatchObject({ day: blog[1]!.day, channel: 'blog' });
+
+  // Unscheduled: an idea without a day (the cycle briefed and scheduled all of its own, so one is
+  // written into the database here) is scheduled from the keyboard, five days out (not due below).
+  const db = new Database(join(dataDir, 'baton.db'), { timeout: 10_000 });
+  const add = db.prepare(`INSERT INTO growth_ideas (title, angle, channel, status, created_at) VALUES (?, '', 'blog', 'idea', ?)`);
+  add.run('Grants for renters', new Date(now - 60_000).toISOString());
+  add.run('Heat pump myths', new Date(now).toISOString());
+  db.close();
+  await page.reload();
+  const waiting = (await api('content.calendar', { from: plus(0), to: plus(13) })).unscheduled;
+  expect(waiting.map((e) => e.title)).toEqual(['Heat pump myths', 'Grants for renters']);
+  // The first dragged onto a slot.
+  await page.getByTestId('calendar-unscheduled').locator(`[data-testid="calendar-entry"][data-id="${waiting[0]!.id}"]`).dragTo(slot(plus(6), 'blog'));
+  await expect(slot(plus(6), 'blog').getByTestId('calendar-entry')).toHaveAttribute('data-id', String(waiting[0]!.id));
+  expect((await cal()).find((e) => e.id === waiting[0]!.id)).toMatchObject({ day: plus(6), channel: 'blog', status: 'scheduled' });
+  waiting.shift();
+  const idea = page.getByTestId('calendar-unscheduled').locator(`[data-testid="calendar-entry"][data-id="${waiting[0]!.id}"]`);
+  await idea.getByRole('button', { name: /^Schedule ".*" on a day and channel$/ }).click();
+  const sform = idea.getByRole('form');
+  await sform.getByLabel('Day').fill(plus(5));
+  await sform.getByLabel('Channel').selectOption('newsletter');
+  await sform.getByRole('button', { name: 'Schedule' }).press('Enter');
+  await expect(slot(plus(5), 'newsletter').getByTestId('calendar-entry')).toHaveAttribute('data-id', String(waiting[0]!.id));
+  await expect(idea).toHaveCount(0);
+  expect((await cal()).find((e) => e.id === waiting[0]!.id)).toMatchObject({ day: plus(5), channel: 'newsletter', status: 'scheduled' });
   await axeClean(page);
   // On a phone the calendar scrolls in its own box, not the page.
   await page.setViewportSize({ width: 390, height: 844 });

@@ -1,7 +1,7 @@
 /** The Finance page's pure helpers for the Affiliate tab (the months' days, the commission mapping step) and the rule form's client picker. */
 import { describe, expect, it } from 'vitest';
-import { AffiliateMapping, ClientKey } from '../shared/api';
-import { affFormOf, affMappingOf, daysOf, EMPTY_AFF_FORM } from '../renderer/src/pages/finance/affiliate/model';
+import { AffiliateMapping, affiliateOps, ClientKey } from '../shared/api';
+import { affFormOf, affMappingOf, daysOf, EMPTY_AFF_FORM, EMPTY_PROGRAM_FORM, programFormOf, programInput } from '../renderer/src/pages/finance/affiliate/model';
 import { clientOptions } from '../renderer/src/pages/finance/model';
 
 describe('the Affiliate tab', () => {
@@ -49,5 +49,15 @@ describe('the client picker of the category rule form', () => {
     const o = clientOptions([], contacts.slice(1), { value: 'company:3', label: 'Acme (acme.test)' });
     expect(o[0]).toEqual({ value: 'company:3', label: 'Acme (acme.test)', group: 'Companies' });
     expect(clientOptions(companies, [], { value: 'company:3', label: 'old label' }).filter((x) => x.value === 'company:3')).toHaveLength(1);
+  });
+
+  it('sends a new program without its empty fields, and an edited one with emptied fields as null (cleared), as the contract takes them', () => {
+    const add = programInput({ ...EMPTY_PROGRAM_FORM, name: ' Acme ', network: 'Awin' }, null);
+    expect(add).toEqual({ name: 'Acme', network: 'Awin' });
+    const form = programFormOf({ id: 4, name: 'Acme', network: 'Awin', commission: null, cookieDays: 30, subIdParam: 'clickref', payoutMatch: null, notes: null, links: 2 });
+    expect(form).toEqual({ ...EMPTY_PROGRAM_FORM, name: 'Acme', network: 'Awin', cookieDays: '30', subIdParam: 'clickref' });
+    const edit = programInput({ ...form, network: '', cookieDays: '45' }, 4);
+    expect(edit).toEqual({ id: 4, name: 'Acme', network: null, commission: null, cookieDays: 45, subIdParam: 'clickref', payoutMatch: null });
+    expect(affiliateOps['affiliate.programs.save'].input.safeParse(edit).success).toBe(true);
   });
 });

@@ -558,8 +558,12 @@ export const growthOps = {
   'content.refresh': op('Fetch every feed now and recompute lifecycles; one failing feed never stops the others.', Empty, z.object({ sources: z.array(Source), trends: z.number().int() })),
   'content.trending': op('Trends by relevance, with lifecycle and velocity.', z.object({ lifecycle: z.enum(['EMERGING', 'PEAK', 'DECLINING', 'STEADY']).optional(), minRelevance: z.number().min(0).max(1).optional(), series: z.boolean().default(false), ...Page }).strict(), z.object({ total: z.number().int(), rows: z.array(TrendRow) })),
   'content.ideas': op('Content ideas and briefs, newest first.', z.object({ status: z.enum(['idea', 'briefed', 'scheduled', 'produced', 'dropped']).optional(), ...Page }).strict(), z.object({ total: z.number().int(), rows: z.array(CalendarEntry) })),
-  'content.calendar': op('The content calendar between two days: one slot per channel and day.', z.object({ from: Day, to: Day }).strict(), z.object({ channels: z.array(z.string()), entries: z.array(CalendarEntry) })),
-  'content.calendar.move': op('Reschedule a calendar entry (drag and drop, or Move to): another day (today or later) and/or channel; a taken slot, a past day or an unknown channel is refused.', z.object({ id: z.number().int().positive(), day: Day, channel: z.string().min(1).max(40).optional() }).strict(), CalendarEntry),
+  'content.calendar': op(
+    'The content calendar between two days: one slot per channel and day; and the ideas and briefs that have no day yet (unscheduled: briefs first, then the newest ideas; at most 200).',
+    z.object({ from: Day, to: Day }).strict(),
+    z.object({ channels: z.array(z.string()), entries: z.array(CalendarEntry), unscheduled: z.array(CalendarEntry) }),
+  ),
+  'content.calendar.move': op('Reschedule a calendar entry (drag and drop, or Move to), or schedule an idea or brief that has no day yet (it becomes scheduled): another day (today or later) and/or channel; a taken slot, a past day or an unknown channel is refused.', z.object({ id: z.number().int().positive(), day: Day, channel: z.string().min(1).max(40).optional() }).strict(), CalendarEntry),
   // link building
   'links.opportunities': op('Link opportunities by score (gap analysis: domains linking to competitors, not to us).', z.object({ status: z.enum(['new', 'queued', 'outreach', 'replied', 'won', 'lost']).optional(), type: z.enum(['guest_post', 'resource_page', 'broken_link', 'mention']).optional(), ...Page }).strict(), z.object({ total: z.number().int(), rows: z.array(Opportunity) })),
   'links.outreachQueue': op('Prospects queued, contacted or who replied, with their sequence enrollment.', z.object(Page).strict(), z.object({ total: z.number().int(), rows: z.array(Opportunity) })),

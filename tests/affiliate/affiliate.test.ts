@@ -308,3 +308,43 @@ describe('reading network exports', () => {
     expect(guessAffiliateMapping(['When', 'What'])).toEqual({ mapping: null, missing: ['date', 'commission'] });
   });
 });
+
+describe('editing and archiving (what the Affiliate tab calls)', () => {
+  it('changes a link\'s destination and content piece under the same slug, archives and unarchives it (still redirecting), edits a program clearing a field; refusals name the field and change nothing', async () => {
+    rig = await affiliateRig();
+    const { core, base } = rig;
+    const fail = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e as { code: string; message: string; issues?: { path: string }[] });
+    const { program } = await core.call('affiliate.programs.save', { name: 'Acme', network: 'Awin', subIdParam: 'clickref', cookieDays: 30 });
+    const { link } = await core.call('affiliate.links.create', { program: program.id, destination: 'https://shop.example/mic', slug: 'acme-mic', content: 'https://blog.example/a' });
+
+    const edited = await core.call('affiliate.links.update', { id: link.id, destination: 'https://shop.example/mic-2', content: null });
+    expect(edited.link).toMatchObject({ slug: 'acme-mic', destination: 'https://shop.example/mic-2', content: null, trackedUrl: `${base}/go/acme-mic` });
+    expect((await go(`${base}/go/acme-mic`)).headers.get('location')).toBe('https://shop.example/mic-2?clickref=acme-mic');
+
+    const bad = await fail(core.call('affiliate.links.update', { id: link.id, destination: 'shop.example/x' }));
+    expect(bad?.code).toBe('invalid_input');
+    expect(bad?.issues?.[0]?.path).toBe('destination');
+    expect(bad?.message).toMatch(/full http\(s\) address/);
+    const missing = await fail(core.call('affiliate.links.update', { id: 9999, archived: true }));
+    expect(missing?.code).toBe('not_found');
+    expect(missing?.message).toMatch(/^id: there is no link 9999/);
+    expect((await core.call('affiliate.links.list', {})).links.map((l) => l.destination)).toEqual(['https://shop.example/mic-2']);
+
+    await core.call('affiliate.links.update', { id: link.id, archived: true });
+    expect((await core.call('affiliate.links.list', {})).total).toBe(0);
+    expect((await core.call('affiliate.links.list', { archived: true })).links.map((l) => [l.slug, l.archived])).toEqual([['acme-mic', true]]);
+    expect((await go(`${base}/go/acme-mic`)).status).toBe(302);
+    await core.call('affiliate.links.update', { id: link.id, archived: false });
+    expect((await core.call('affiliate.links.list', {})).links.map((l) => [l.slug, l.archived])).toEqual([['acme-mic', false]]);
+
+    const saved = await core.call('affiliate.programs.save', { id: program.id, name: 'Acme Audio', network: null, cookieDays: 45 });
+    expect(saved.program).toMatchObject({ id: program.id, name: 'Acme Audio', network: null, cookieDays: 45, subIdParam: 'clickref' });
+    await core.call('affiliate.programs.save', { name: 'Other' });
+    const taken = await fail(core.call('affiliate.programs.save', { id: program.id, name: 'other' }));
+    expect(taken?.code).toBe('conflict');
+    expect(taken?.issues?.[0]?.path).toBe('name');
+    const badSub = await fail(core.call('affiliate.programs.save', { id: program.id, name: 'Acme Audio', subIdParam: 'click ref' }));
+    expect(badSub?.issues?.[0]?.path).toBe('subIdParam');
+    expect((await core.call('affiliate.programs.list', {})).programs.find((p) => p.id === program.id)).toMatchObject({ name: 'Acme Audio', subIdParam: 'clickref' });
+  });
+});

@@ -307,6 +307,11 @@ export function calendar(db: Sqlite, from: string, to: string): CalendarEntry[] 
   return (db.prepare(`${IDEA_SELECT} WHERE i.day >= ? AND i.day <= ? ORDER BY i.day, i.channel, i.id`).all(from, to) as IdeaRow[]).map(entryOut);
 }
 
+/** Ideas and briefs without a day (the calendar's Unscheduled list): briefs first, then the newest ideas. */
+export function unscheduled(db: Sqlite, limit = 200): CalendarEntry[] {
+  return (db.prepare(`${IDEA_SELECT} WHERE i.day IS NULL AND i.status IN ('idea','briefed') ORDER BY (i.status = 'briefed') DESC, i.created_at DESC, i.id DESC LIMIT ?`).all(limit) as IdeaRow[]).map(entryOut);
+}
+
 /** The next day from `from` on which the channel has no entry (one slot per channel and day). */
 export function freeSlot(db: Sqlite, channel: string, from: string): string {
   const taken = new Set(db.prepare(`SELECT day FROM growth_ideas WHERE channel = ? AND day >= ? AND status IN ('scheduled','produced')`).pluck().all(channel, from) as string[]);

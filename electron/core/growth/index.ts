@@ -14,7 +14,7 @@ import type { Core, Service } from '../core';
 import { defineDomain } from '../domain';
 import { brandDocs } from '../ai/workspace';
 import { campaignRows, importCampaigns, memoriesOf, patternsOf, roiOf } from './campaigns';
-import { brandVocabulary, calendar, freeSlot, idea, ideas, importTrends, isWideTrends, markSourceFailing, recomputeTrends, storeFeed, trendRow } from './content';
+import { brandVocabulary, calendar, freeSlot, idea, ideas, importTrends, isWideTrends, markSourceFailing, recomputeTrends, storeFeed, trendRow, unscheduled } from './content';
 import { ensureEngines, engineStates, health, runEngine, setPriorities, settleFinishedCycles, start, status, stop } from './controller';
 import { FIELDS, parseCsv, rememberMapping, requireFields, resolveMapping } from './csv';
 import { fetchFeed } from './feeds';
@@ -250,7 +250,7 @@ export function growthHandlers(core: Core): HandlerMap<keyof typeof growthOps> {
     'content.ideas': ({ status: st, limit, offset }) => ideas(core.db, st, limit, offset),
     'content.calendar': ({ from, to }) => {
       if (from > to) throw new ApiError('invalid_input', 'from must be on or before to.', [{ path: 'to', message: 'before from' }]);
-      return { channels: contentSettings(core).channels, entries: calendar(core.db, from, to) };
+      return { channels: contentSettings(core).channels, entries: calendar(core.db, from, to), unscheduled: unscheduled(core.db) };
     },
     'content.calendar.move': ({ id, day, channel }) => {
       const cur = idea(core.db, id);
@@ -263,7 +263,9 @@ export function growthHandlers(core: Core): HandlerMap<keyof typeof growthOps> {
       if (!channels.includes(ch)) throw new ApiError('invalid_input', `"${ch}" is not a channel of the calendar (${channels.join(', ')}).`, [{ path: 'channel', message: 'unknown channel' }]);
       const taken = core.db.prepare(`SELECT id, title FROM growth_ideas WHERE channel = ? AND day = ? AND id <> ? AND status IN ('scheduled','produced')`).get(ch, day, id) as { id: number; title: string } | undefined;
       if (taken) throw new ApiError('conflict', `${day} already has "${taken.title}" on ${ch} (one slot per channel and day); the next free day is ${freeSlot(core.db, ch, day)}.`);
-      core.db.prepare('UPDATE growth_ideas SET day = ?, channel = ? WHERE id = ?').run(day, ch, id);
+      // An idea or brief without a day is scheduled by this (the calendar's Unscheduled list); others keep their status.
+      const status = cur.day === null && (cur.status === 'briefed' || cur.status === 'idea') ? 'scheduled' : cur.status;
+      core.db.prepare('UPDATE growth_ideas SET day = ?, channel = ?, status = ? WHERE id = ?').run(day, ch, status, id);
       core.bus.emit('growth.changed', { engine: 'content', kind: 'calendar' });
       return idea(core.db, id)!;
     },

@@ -4,7 +4,9 @@
  * channels, one slot per channel and day. An entry is rescheduled by dragging it to another
  * slot (HTML5 drag and drop) or, from the keyboard, with its "Move" control (a day and a
  * channel); both call content.calendar.move, which refuses a taken slot, a past day or an
- * unknown channel with the reason shown here.
+ * unknown channel with the reason shown here. Beside it, the Unscheduled list: ideas and briefs
+ * without a day, each dragged onto a slot or scheduled with its "Schedule…" control (the same
+ * operation; the entry becomes scheduled).
  */
 import { useState, type FormEvent } from 'react';
 import type { OpOutput } from '../../../../shared/api';
@@ -13,6 +15,7 @@ import { toApiError } from '../../api/errors';
 import { DataTable, type Column } from '../../components/DataTable';
 import { Card, QueryView, formatTime } from '../../components/ui';
 import { invalidate, useQuery } from '../../data/query';
+import { firstFreeDay, slotsOf, unscheduledByChannel } from './model';
 
 type Entry = OpOutput<'content.calendar'>['entries'][number];
 type Trend = OpOutput<'content.trending'>['rows'][number];
@@ -60,7 +63,7 @@ function CalendarCard() {
     if (e.day === day && e.channel === channel) return true;
     try {
       const r = await call('content.calendar.move', { id: e.id, day, channel });
-      setSaid(`Moved "${r.title}" to ${r.channel} on ${dayLabel(r.day ?? day)}.`);
+      setSaid(`${e.day === null ? 'Scheduled' : 'Moved'} "${r.title}" to ${r.channel} on ${dayLabel(r.day ?? day)}.`);
       invalidate(...CONTENT_OPS);
       return true;
     } catch (err) {
@@ -98,92 +101,108 @@ function CalendarCard() {
       </p>
       <QueryView q={q} what="Could not load the calendar" loading="Loading the calendar…">
         {(d) => {
-          const bySlot = new Map<string, Entry[]>();
-          for (const e of d.entries) {
-            if (!e.day) continue;
-            const k = `${e.channel}@${e.day}`;
-            bySlot.set(k, [...(bySlot.get(k) ?? []), e]);
-          }
-          const byId = new Map(d.entries.map((e) => [e.id, e]));
+          const bySlot = slotsOf(d.entries);
+          const byId = new Map([...d.entries, ...d.unscheduled].map((e) => [e.id, e]));
           const channels = [...new Set([...d.channels, ...d.entries.map((e) => e.channel)])];
+          const cardProps = (e: Entry) => ({
+            e,
+            today,
+            channels: d.channels,
+            moving: moving === e.id,
+            onMoving: (on: boolean) => setMoving(on ? e.id : null),
+            onDragStart: () => setDragging(e.id),
+            onDragEnd: () => {
+              setDragging(null);
+              setOver(null);
+            },
+            onMove: move,
+          });
+          const lanes = unscheduledByChannel(d.unscheduled, d.channels);
           return (
-            <>
-              {Array.from({ length: WEEKS }, (_, w) => {
-                const monday = addDays(start, w * 7);
-                const days = Array.from({ length: 7 }, (_, i) => addDays(monday, i));
-                return (
-                  <div key={monday} className="growth-calendar-scroll" role="region" aria-label={`Week of ${dayLabel(monday)}`} tabIndex={0}>
-                    <table className="growth-calendar" data-testid="calendar-week" data-week={monday}>
-                      <caption>Week of {dayLabel(monday)}</caption>
-                      <thead>
-                        <tr>
-                          <th scope="col">Channel</th>
-                          {days.map((day) => (
-                            <th key={day} scope="col" className={day === today ? 'growth-today' : undefined} aria-current={day === today ? 'date' : undefined}>
-                              {dayLabel(day)}
-                            </th>
-                          ))}
-                        </tr>
-                      </thead>
-                      <tbody>
-                        {channels.map((ch) => (
-                          <tr key={ch}>
-                            <th scope="row">{ch}</th>
-                            {days.map((day) => {
-                              const key = `${ch}@${day}`;
-                              const past = day < today;
-                              const droppable = !past && dragging !== null;
-                              return (
-                                <td
-                                  key={day}
-                                  data-testid="calendar-slot"
-                                  data-day={day}
-                                  data-channel={ch}
-                                  className={[past ? 'growth-slot-past' : '', over === key ? 'growth-slot-over' : ''].filter(Boolean).join(' ') || undefined}
-                                  onDragOver={(ev) => {
-                                    if (!droppable) return;
-                                    ev.preventDefault();
-                                    ev.dataTransfer.dropEffect = 'move';
-                                    if (over !== key) setOver(key);
-                                  }}
-                                  onDragLeave={() => setOver((o) => (o === key ? null : o))}
-                                  onDrop={(ev) => {
-                                    ev.preventDefault();
-                                    setOver(null);
-                                    const id = Number(ev.dataTransfer.getData('text/plain')) || dragging;
-                                    setDragging(null);
-                                    const e = id ? byId.get(id) : undefined;
-                                    if (e && !past) void move(e, day, ch);
-                                  }}
-                                >
-                                  {(bySlot.get(key) ?? []).map((e) => (
-                                    <EntryCard
-                                      key={e.id}
-                                      e={e}
-                                      today={today}
-                                      channels={d.channels}
-                                      moving={moving === e.id}
-                                      onMoving={(on) => setMoving(on ? e.id : null)}
-                                      onDragStart={() => setDragging(e.id)}
-                                      onDragEnd={() => {
-                                        setDragging(null);
-                                        setOver(null);
-                                      }}
-                                      onMove={move}
-                                    />
-                                  ))}
-                                </td>
-                              );
-                            })}
+            <div className="growth-calendar-layout">
+              <div className="growth-calendar-weeks">
+                {Array.from({ length: WEEKS }, (_, w) => {
+                  const monday = addDays(start, w * 7);
+                  const days = Array.from({ length: 7 }, (_, i) => addDays(monday, i));
+                  return (
+                    <div key={monday} className="growth-calendar-scroll" role="region" aria-label={`Week of ${dayLabel(monday)}`} tabIndex={0}>
+                      <table className="growth-calendar" data-testid="calendar-week" data-week={monday}>
+                        <caption>Week of {dayLabel(monday)}</caption>
+                        <thead>
+                          <tr>
+                            <th scope="col">Channel</th>
+                            {days.map((day) => (
+                              <th key={day} scope="col" className={day === today ? 'growth-today' : undefined} aria-current={day === today ? 'date' : undefined}>
+                                {dayLabel(day)}
+                              </th>
+                            ))}
                           </tr>
+                        </thead>
+                        <tbody>
+                          {channels.map((ch) => (
+                            <tr key={ch}>
+                              <th scope="row">{ch}</th>
+                              {days.map((day) => {
+                                const key = `${ch}@${day}`;
+                                const past = day < today;
+                                const droppable = !past && dragging !== null;
+                                return (
+                                  <td
+                                    key={day}
+                                    data-testid="calendar-slot"
+                                    data-day={day}
+                                    data-channel={ch}
+                                    className={[past ? 'growth-slot-past' : '', over === key ? 'growth-slot-over' : ''].filter(Boolean).join(' ') || undefined}
+                                    onDragOver={(ev) => {
+                                      if (!droppable) return;
+                                      ev.preventDefault();
+                                      ev.dataTransfer.dropEffect = 'move';
+                                      if (over !== key) setOver(key);
+                                    }}
+                                    onDragLeave={() => setOver((o) => (o === key ? null : o))}
+                                    onDrop={(ev) => {
+                                      ev.preventDefault();
+                                      setOver(null);
+                                      const id = Number(ev.dataTransfer.getData('text/plain')) || dragging;
+                                      setDragging(null);
+                                      const e = id ? byId.get(id) : undefined;
+                                      if (e && !past) void move(e, day, ch);
+                                    }}
+                                  >
+                                    {(bySlot.get(key) ?? []).map((e) => (
+                                      <EntryCard key={e.id} {...cardProps(e)} />
+                                    ))}
+                                  </td>
+                                );
+                              })}
+                            </tr>
+                          ))}
+                        </tbody>
+                      </table>
+                    </div>
+                  );
+                })}
+                {d.entries.length === 0 ? <p className="muted">Nothing scheduled in these weeks: the content engine schedules its briefs here.</p> : null}
+              </div>
+              <section className="growth-unscheduled" aria-labelledby="growth-unscheduled-h" data-testid="calendar-unscheduled">
+                <h3 id="growth-unscheduled-h">Unscheduled ({d.unscheduled.length})</h3>
+                {lanes.length ? (
+                  <>
+                    <p className="muted growth-small">Ideas and briefs with no day yet. Drag one onto a slot, or use its Schedule button.</p>
+                    {lanes.map((g) => (
+                      <div key={g.channel} className="growth-unscheduled-lane">
+                        <h4>{g.channel}</h4>
+                        {g.entries.map((e) => (
+                          <EntryCard key={e.id} {...cardProps(e)} defaultDay={firstFreeDay(d.entries, e.channel, today)} />
                         ))}
-                      </tbody>
-                    </table>
-                  </div>
-                );
-              })}
-              {d.entries.length === 0 ? <p className="muted">Nothing scheduled in these weeks: the content engine schedules its briefs here.</p> : null}
-            </>
+                      </div>
+                    ))}
+                  </>
+                ) : (
+                  <p className="muted growth-small">Every idea and brief has a day.</p>
+                )}
+              </section>
+            </div>
           );
         }}
       </QueryView>
@@ -191,9 +210,10 @@ function CalendarCard() {
   );
 }
 
-function EntryCard({ e, today, channels, moving, onMoving, onDragStart, onDragEnd, onMove }: { e: Entry; today: string; channels: string[]; moving: boolean; onMoving: (on: boolean) => void; onDragStart: () => void; onDragEnd: () => void; onMove: (e: Entry, day: string, channel: string) => Promise<boolean> }) {
+function EntryCard({ e, today, channels, moving, onMoving, onDragStart, onDragEnd, onMove, defaultDay }: { e: Entry; today: string; channels: string[]; moving: boolean; onMoving: (on: boolean) => void; onDragStart: () => void; onDragEnd: () => void; onMove: (e: Entry, day: string, channel: string) => Promise<boolean>; defaultDay?: string }) {
   const movable = e.status === 'scheduled' || e.status === 'briefed' || e.status === 'idea';
-  const [day, setDay] = useState(e.day && e.day >= today ? e.day : today);
+  const verb = e.day === null ? 'Schedule' : 'Move';
+  const [day, setDay] = useState(e.day && e.day >= today ? e.day : (defaultDay ?? today));
   const [channel, setChannel] = useState(e.channel);
   const formId = `calendar-move-${e.id}`;
   const submit = async (ev: FormEvent) => {
@@ -226,7 +246,7 @@ function EntryCard({ e, today, channels, moving, onMoving, onDragStart, onDragEn
       ) : null}
       {movable ? (
         moving ? (
-          <form id={formId} className="growth-move" onSubmit={(ev) => void submit(ev)} aria-label={`Move "${e.title}"`}>
+          <form id={formId} className="growth-move" onSubmit={(ev) => void submit(ev)} aria-label={`${verb} "${e.title}"`}>
             <label>
               Day
               <input type="date" value={day} min={today} required onChange={(ev) => setDay(ev.target.value)} />
@@ -243,7 +263,7 @@ function EntryCard({ e, today, channels, moving, onMoving, onDragStart, onDragEn
             </label>
             <span className="row-actions">
               <button type="submit" className="btn btn-small btn-primary">
-                Move
+                {verb}
               </button>
               <button type="button" className="btn btn-small" onClick={() => onMoving(false)}>
                 Cancel
@@ -251,8 +271,8 @@ function EntryCard({ e, today, channels, moving, onMoving, onDragStart, onDragEn
             </span>
           </form>
         ) : (
-          <button type="button" className="btn btn-small btn-quiet" aria-label={`Move "${e.title}" to another day or channel`} onClick={() => onMoving(true)}>
-            Move…
+          <button type="button" className="btn btn-small btn-quiet" aria-label={e.day === null ? `Schedule "${e.title}" on a day and channel` : `Move "${e.title}" to another day or channel`} onClick={() => onMoving(true)}>
+            {verb}…
           </button>
         )
       ) : null}

@@ -13,7 +13,7 @@ import { DataTable, type Column } from '../../../components/DataTable';
 import { Card, ErrorPanel, QueryView } from '../../../components/ui';
 import { invalidate, useQuery } from '../../../data/query';
 import { csvPreview, fmtMoney } from '../model';
-import { AFF_COLUMNS, EMPTY_AFF_FORM, affFormOf, affMappingOf, daysOf, fmtEpc, fmtPct, type AffColumn, type AffMappingForm } from './model';
+import { AFF_COLUMNS, EMPTY_AFF_FORM, EMPTY_PROGRAM_FORM, affFormOf, affMappingOf, daysOf, fmtEpc, fmtPct, programFormOf, programInput, type AffColumn, type AffMappingForm, type ProgramForm } from './model';
 
 const AFF_OPS = ['affiliate.stats', 'affiliate.links.list', 'affiliate.programs.list', 'affiliate.sources.list', 'affiliate.commissions.list', 'affiliate.costs.list', 'finance.pnl', 'kpi.summary'] as const;
 const refresh = () => invalidate(...AFF_OPS);
@@ -206,6 +206,15 @@ function LinksCard({ programs, contents, links }: { programs: Programs; contents
   const [slug, setSlug] = useState('');
   const [content, setContent] = useState('');
   const [made, setMade] = useState<Link | null>(null);
+  const [editing, setEditing] = useState<Link | null>(null);
+  const archived = useQuery('affiliate.links.list', { archived: true, limit: 500 });
+  const archive = useAction(useCallback((id: number, on: boolean) => call('affiliate.links.update', { id, archived: on }), []));
+  const setArchived = async (r: Link, on: boolean) => {
+    if (await archive.run(r.id, on)) {
+      if (editing?.id === r.id) setEditing(null);
+      refresh();
+    }
+  };
   const chosen = program || (programs.length === 1 ? String(programs[0]!.id) : '');
   const create = useAction(
     useCallback(
@@ -221,12 +230,54 @@ function LinksCard({ programs, contents, links }: { programs: Programs; contents
     { key: 'content', header: 'In', cell: (r) => r.content ?? '–' },
     { key: 'clicks', header: 'Clicks', className: 'num', cell: (r) => r.clicks.toLocaleString() },
   ];
+  const active: Column<Link>[] = [
+    ...columns,
+    {
+      key: 'actions',
+      header: <span className="sr-only">Actions</span>,
+      label: 'Actions',
+      className: 'dt-actions',
+      cell: (r) => (
+        <>
+          <button type="button" className="btn btn-small" aria-label={`Edit /go/${r.slug}`} onClick={() => setEditing(r)}>
+            Edit
+          </button>
+          <button type="button" className="btn btn-small btn-quiet" aria-label={`Archive /go/${r.slug}`} disabled={archive.pending} onClick={() => void setArchived(r, true)}>
+            Archive
+          </button>
+        </>
+      ),
+    },
+  ];
+  const archivedColumns: Column<Link>[] = [
+    ...columns,
+    {
+      key: 'actions',
+      header: <span className="sr-only">Actions</span>,
+      label: 'Actions',
+      className: 'dt-actions',
+      cell: (r) => (
+        <button type="button" className="btn btn-small" aria-label={`Unarchive /go/${r.slug}`} disabled={archive.pending} onClick={() => void setArchived(r, false)}>
+          Unarchive
+        </button>
+      ),
+    },
+  ];
   return (
     <Card title="Tracked links" id="affiliate-links">
       <p className="hint">Put the tracked address in your post or e-mail: each visit is counted (bots and prefetches apart) and sent on to the offer with your sub-id.</p>
       <QueryView q={links} what="Could not load the links" loading="Loading the links…" isEmpty={(d) => d.links.length === 0} empty={<p className="muted">No tracked links yet.</p>}>
-        {(d) => <DataTable rows={d.links} columns={columns} rowKey={(r) => r.id} label="Tracked links" rowProps={(r) => ({ 'data-testid': 'aff-link-row', 'data-slug': r.slug })} />}
+        {(d) => <DataTable rows={d.links} columns={active} rowKey={(r) => r.id} label="Tracked links" rowProps={(r) => ({ 'data-testid': 'aff-link-row', 'data-slug': r.slug })} />}
       </QueryView>
+      {editing ? <LinkEditForm key={editing.id} link={editing} contents={contents} onDone={() => setEditing(null)} /> : null}
+      {archive.error ? <ErrorPanel what="The link was not changed" error={archive.error} /> : null}
+      <details className="aff-archived" data-testid="aff-archived">
+        <summary>Archived links ({archived.data?.total ?? 0})</summary>
+        <p className="hint">An archived link still redirects; it only leaves the lists.</p>
+        <QueryView q={archived} what="Could not load the archived links" loading="Loading the archived links…" isEmpty={(d) => d.links.length === 0} empty={<p className="muted">No archived links.</p>}>
+          {(d) => <DataTable rows={d.links} columns={archivedColumns} rowKey={(r) => r.id} label="Archived links" rowProps={(r) => ({ 'data-testid': 'aff-archived-row', 'data-slug': r.slug })} />}
+        </QueryView>
+      </details>
       {programs.length === 0 ? (
         <p className="notice">Add a program first (below): a link belongs to one.</p>
       ) : (
@@ -289,27 +340,74 @@ function LinksCard({ programs, contents, links }: { programs: Programs; contents
   );
 }
 
+/** Change a link's destination and content piece; its short name (/go/<slug>) stays, so addresses already shared keep working. */
+function LinkEditForm({ link, contents, onDone }: { link: Link; contents: string[]; onDone: () => void }) {
+  const uid = useId();
+  const [destination, setDestination] = useState(link.destination);
+  const [content, setContent] = useState(link.content ?? '');
+  const save = useAction(useCallback(() => call('affiliate.links.update', { id: link.id, destination: destination.trim(), content: content.trim() || null }), [link.id, destination, content]));
+  return (
+    <form
+      className="fin-rule-form"
+      noValidate
+      aria-labelledby={`${uid}-h`}
+      data-testid="aff-link-edit"
+      onSubmit={async (e: FormEvent) => {
+        e.preventDefault();
+        if (await save.run()) {
+          refresh();
+          onDone();
+        }
+      }}
+    >
+      <h3 id={`${uid}-h`}>
+        Edit /go/{link.slug}
+      </h3>
+      <p className="hint">The short name stays: addresses already shared keep working.</p>
+      <div className="fin-field">
+        <label htmlFor={`${uid}-dest`}>New destination</label>
+        <input id={`${uid}-dest`} type="url" value={destination} onChange={(e) => setDestination(e.target.value)} autoComplete="off" />
+      </div>
+      <div className="fin-field">
+        <label htmlFor={`${uid}-content`}>Content piece (empty for none)</label>
+        <input id={`${uid}-content`} list={`${uid}-contents`} value={content} onChange={(e) => setContent(e.target.value)} autoComplete="off" />
+        <datalist id={`${uid}-contents`}>
+          {contents.map((c) => (
+            <option key={c} value={c} />
+          ))}
+        </datalist>
+      </div>
+      <div className="form-actions">
+        <button type="submit" className="btn btn-primary" disabled={save.pending || !destination.trim()}>
+          Save link
+        </button>
+        <button type="button" className="btn" onClick={onDone}>
+          Cancel
+        </button>
+      </div>
+      {save.error ? <ErrorPanel what="The link was not saved" error={save.error} /> : null}
+    </form>
+  );
+}
+
 /* ---------------- programs ---------------- */
 
 function ProgramsCard({ programs, q }: { programs: Programs; q: Query<OpOutput<'affiliate.programs.list'>> }) {
   const uid = useId();
-  const [f, setF] = useState({ name: '', network: '', commission: '', cookieDays: '', subIdParam: '', payoutMatch: '' });
+  const [f, setF] = useState<ProgramForm>(EMPTY_PROGRAM_FORM);
+  const [editId, setEditId] = useState<number | null>(null);
   const [note, setNote] = useState<string | null>(null);
-  const set = (k: keyof typeof f) => (e: { target: { value: string } }) => setF((x) => ({ ...x, [k]: e.target.value }));
-  const save = useAction(
-    useCallback(
-      () =>
-        call('affiliate.programs.save', {
-          name: f.name.trim(),
-          ...(f.network.trim() ? { network: f.network.trim() } : {}),
-          ...(f.commission.trim() ? { commission: f.commission.trim() } : {}),
-          ...(f.cookieDays.trim() ? { cookieDays: Number(f.cookieDays) } : {}),
-          ...(f.subIdParam.trim() ? { subIdParam: f.subIdParam.trim() } : {}),
-          ...(f.payoutMatch.trim() ? { payoutMatch: f.payoutMatch.trim() } : {}),
-        }),
-      [f],
-    ),
-  );
+  const set = (k: keyof ProgramForm) => (e: { target: { value: string } }) => setF((x) => ({ ...x, [k]: e.target.value }));
+  const save = useAction(useCallback(() => call('affiliate.programs.save', programInput(f, editId)), [f, editId]));
+  const startEdit = (p: Programs[number]) => {
+    setNote(null);
+    setEditId(p.id);
+    setF(programFormOf(p));
+  };
+  const stopEdit = () => {
+    setEditId(null);
+    setF(EMPTY_PROGRAM_FORM);
+  };
   const columns: Column<Programs[number]>[] = [
     { key: 'name', header: 'Program', primary: true, cell: (r) => r.name },
     { key: 'network', header: 'Network', cell: (r) => r.network ?? '–' },
@@ -318,6 +416,17 @@ function ProgramsCard({ programs, q }: { programs: Programs; q: Query<OpOutput<'
     { key: 'subid', header: 'Sub-id parameter', cell: (r) => (r.subIdParam ? <code>{r.subIdParam}</code> : '–') },
     { key: 'payout', header: 'Bank payout text', cell: (r) => r.payoutMatch ?? '–' },
     { key: 'links', header: 'Links', className: 'num', cell: (r) => r.links },
+    {
+      key: 'actions',
+      header: <span className="sr-only">Actions</span>,
+      label: 'Actions',
+      className: 'dt-actions',
+      cell: (r) => (
+        <button type="button" className="btn btn-small" aria-label={`Edit the program ${r.name}`} onClick={() => startEdit(r)}>
+          Edit
+        </button>
+      ),
+    },
   ];
   return (
     <Card title="Affiliate programs" id="affiliate-programs">
@@ -332,12 +441,16 @@ function ProgramsCard({ programs, q }: { programs: Programs; q: Query<OpOutput<'
           const out = await save.run();
           if (out) {
             setNote(`Program “${out.program.name}” saved${out.payoutRule ? '; its bank payouts are now left out of the P&L (a category rule)' : ''}.`);
-            setF({ name: '', network: '', commission: '', cookieDays: '', subIdParam: '', payoutMatch: '' });
+            stopEdit();
             refresh();
             invalidate('finance.rules.list', 'finance.categories.list');
           }
         }}
+        aria-label={editId === null ? 'Add a program' : `Edit the program ${programs.find((p) => p.id === editId)?.name ?? ''}`}
+        data-testid="aff-program-form"
+        data-editing={editId ?? ''}
       >
+        {editId !== null ? <p className="hint">Editing a program: an emptied field is cleared.</p> : null}
         <div className="fin-field">
           <label htmlFor={`${uid}-name`}>Program name</label>
           <input id={`${uid}-name`} value={f.name} onChange={set('name')} placeholder="e.g. Acme Audio" autoComplete="off" />
@@ -364,8 +477,13 @@ function ProgramsCard({ programs, q }: { programs: Programs; q: Query<OpOutput<'
         </div>
         <div className="form-actions">
           <button type="submit" className="btn btn-primary" disabled={save.pending || !f.name.trim()}>
-            Add program
+            {editId === null ? 'Add program' : 'Save program'}
           </button>
+          {editId !== null ? (
+            <button type="button" className="btn" onClick={stopEdit}>
+              Cancel
+            </button>
+          ) : null}
         </div>
       </form>
       <p className="hint">With a sub-id parameter, each link sends its short name to the network, and the network’s export names the link again. The bank payout text keeps the network’s payouts out of the P&L, where the commissions are counted already.</p>

@@ -3,7 +3,7 @@
  * range, and the column-mapping step of a commission CSV (the form's values from and to an
  * AffiliateMapping).
  */
-import type { AffiliateMapping } from '../../../../../shared/api';
+import type { AffiliateMapping, AffiliateProgram, OpInput } from '../../../../../shared/api';
 
 /** The days of a month range: the first of `from` to the last of `to`. */
 export function daysOf(range: { from: string; to: string }): { from: string; to: string } {
@@ -52,3 +52,25 @@ export function fmtEpc(n: number | null, currency: string): string {
   }
 }
 export const fmtPct = (n: number | null) => (n === null ? '–' : `${n.toLocaleString(undefined, { maximumFractionDigits: 1 })}%`);
+
+/** The program form: text per field. */
+export type ProgramForm = { name: string; network: string; commission: string; cookieDays: string; subIdParam: string; payoutMatch: string };
+export const EMPTY_PROGRAM_FORM: ProgramForm = { name: '', network: '', commission: '', cookieDays: '', subIdParam: '', payoutMatch: '' };
+
+/** A stored program as the form shows it (for editing). */
+export function programFormOf(p: AffiliateProgram): ProgramForm {
+  return { name: p.name, network: p.network ?? '', commission: p.commission ?? '', cookieDays: p.cookieDays === null ? '' : String(p.cookieDays), subIdParam: p.subIdParam ?? '', payoutMatch: p.payoutMatch ?? '' };
+}
+
+/**
+ * The form as affiliate.programs.save takes it. A new program leaves empty fields out; an edit
+ * (`id`) sends an emptied field as null, so it is cleared instead of kept.
+ */
+export function programInput(f: ProgramForm, id: number | null): OpInput<'affiliate.programs.save'> {
+  const text = (v: string) => (v.trim() ? v.trim() : id === null ? undefined : null);
+  const cookie = f.cookieDays.trim() ? Number(f.cookieDays) : id === null ? undefined : null;
+  const out: OpInput<'affiliate.programs.save'> = { ...(id === null ? {} : { id }), name: f.name.trim() };
+  const fields = { network: text(f.network), commission: text(f.commission), cookieDays: cookie, subIdParam: text(f.subIdParam), payoutMatch: text(f.payoutMatch) };
+  for (const [k, v] of Object.entries(fields)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}
