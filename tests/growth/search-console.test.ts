@@ -195,3 +195,66 @@ describe('Search Console client', () => {
     expect(sc.seen.length).toBe(seenBefore);
   });
 });
+
+/** Google's OAuth token endpoint stand-in: a refresh_token grant for the known client gives TOKEN; anything else is invalid_grant. */
+async function fakeTokenEndpoint(refreshToken: string) {
+  const grants: URLSearchParams[] = [];
+  const server: Server = createServer((req, res) => {
+    let data = '';
+    req.on('data', (c: Buffer) => (data += c.toString()));
+    req.on('end', () => {
+      const form = new URLSearchParams(data);
+      grants.push(form);
+      const ok = req.method === 'POST' && form.get('grant_type') === 'refresh_token' && form.get('refresh_token') === refreshToken && form.get('client_id') === 'baton-test.apps.googleusercontent.com' && form.get('client_secret') === 'client-secret';
+      res.writeHead(ok ? 200 : 400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(ok ? { access_token: TOKEN, expires_in: 3599, token_type: 'Bearer', scope: 'https://www.googleapis.com/auth/webmasters.readonly' } : { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/token`, grants, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+describe('Search Console credentials with a refresh token', () => {
+  it('an authorized_user file: the client trades its refresh token for an access token, so the sync keeps working after an hour; a revoked one is named, a bad file names its missing fields', async () => {
+    sc = await fakeSearchConsole(() => ROWS);
+    const REFRESH = ['1', '//refresh', String(process.pid)].join('');
+    const oauth = await fakeTokenEndpoint(REFRESH);
+    try {
+      const file = (refresh: string) => JSON.stringify({ type: 'authorized_user', client_id: 'baton-test.apps.googleusercontent.com', client_secret: 'client-secret', refresh_token: refresh, token_uri: oauth.url });
+      let core = await rig(file(REFRESH));
+      const r = await core.call('seo.searchConsole.sync', {});
+      expect(r).toMatchObject({ site: SITE, rows: 3, queries: 2 });
+      // The refresh grant went to the token endpoint, and Search Console saw the access token it gave.
+      expect(oauth.grants.map((g) => g.get('grant_type'))).toEqual(['refresh_token']);
+      expect(sc.seen.at(-1)!.auth).toBe(`Bearer ${TOKEN}`);
+      await t!.cleanup();
+
+      core = await rig(file('revoked'));
+      const revoked = await core.call('seo.searchConsole.sync', {}).then(
+        () => null,
+        (e: unknown) => e as { message: string },
+      );
+      expect(revoked?.message).toMatch(/^Google refused the refresh token in SEARCH_CONSOLE_TOKEN \(400: invalid_grant\)\. Re-authorize/);
+      expect(revoked?.message).not.toContain('revoked"');
+      expect((core.db.prepare('SELECT COUNT(*) AS n FROM growth_ranks').get() as { n: number }).n).toBe(0);
+      await t!.cleanup();
+
+      core = await rig(JSON.stringify({ type: 'authorized_user', client_id: 'x' }));
+      const bad = await core.call('seo.searchConsole.sync', {}).then(
+        () => null,
+        (e: unknown) => e as { message: string },
+      );
+      expect(bad?.message).toMatch(/^SEARCH_CONSOLE_TOKEN: the credentials file has no client_secret, refresh_token\. Store an authorized_user file/);
+      await t!.cleanup();
+
+      core = await rig('{not json');
+      const notJson = await core.call('seo.searchConsole.sync', {}).then(
+        () => null,
+        (e: unknown) => e as { message: string },
+      );
+      expect(notJson?.message).toMatch(/starts with \{ but is not valid JSON/);
+    } finally {
+      await oauth.close();
+    }
+  });
+});

@@ -53,6 +53,24 @@ export function searchConsoleRoot(url: string): string {
   return url.replace(/\/+$/, '').replace(/\/webmasters\/v3$/, '') + '/';
 }
 
+/** The secret's credential: a bare OAuth access token, or an `authorized_user` JSON (the file `gcloud auth application-default login` writes) whose refresh token keeps the sync working after the access token expires. */
+export type SearchConsoleCredential = { kind: 'access'; token: string } | { kind: 'refresh'; clientId: string; clientSecret: string; refreshToken: string; tokenUri: string | null };
+
+export function searchConsoleCredential(secret: string): SearchConsoleCredential {
+  const t = secret.trim();
+  if (!t.startsWith('{')) return { kind: 'access', token: t };
+  let j: Record<string, unknown>;
+  try {
+    j = JSON.parse(t) as Record<string, unknown>;
+  } catch {
+    throw new SearchConsoleError(`${SEARCH_CONSOLE_TOKEN_SECRET} starts with { but is not valid JSON: store either an OAuth access token or an authorized_user credentials file (client_id, client_secret, refresh_token).`, null);
+  }
+  const missing = ['client_id', 'client_secret', 'refresh_token'].filter((k) => typeof j[k] !== 'string' || !(j[k] as string));
+  if (j.type !== undefined && j.type !== 'authorized_user') throw new SearchConsoleError(`${SEARCH_CONSOLE_TOKEN_SECRET} holds credentials of type ${String(j.type)}; Baton reads an OAuth access token or an authorized_user credentials file (client_id, client_secret, refresh_token).`, null);
+  if (missing.length) throw new SearchConsoleError(`${SEARCH_CONSOLE_TOKEN_SECRET}: the credentials file has no ${missing.join(', ')}. Store an authorized_user file with client_id, client_secret and refresh_token, or a bare OAuth access token.`, null);
+  return { kind: 'refresh', clientId: j.client_id as string, clientSecret: j.client_secret as string, refreshToken: j.refresh_token as string, tokenUri: typeof j.token_uri === 'string' && j.token_uri ? j.token_uri : null };
+}
+
 /** What a failed call of the client (a GaxiosError) carries, whatever its shape. */
 interface ClientFailure {
   message?: string;
@@ -74,8 +92,23 @@ function detailOf(data: unknown): string {
 export async function querySearchAnalytics(o: { baseUrl: string; site: string; token: string; startDate: string; endDate: string; maxRows?: number; signal?: AbortSignal }): Promise<SearchConsoleRow[]> {
   // Loaded on first use: the client and its auth library are large and most runs never sync.
   const { searchconsole, auth } = await import('@googleapis/searchconsole');
-  const oauth = new auth.OAuth2();
-  oauth.setCredentials({ access_token: o.token });
+  const cred = searchConsoleCredential(o.token);
+  const oauth = cred.kind === 'access' ? new auth.OAuth2() : new auth.OAuth2({ clientId: cred.clientId, clientSecret: cred.clientSecret, ...(cred.tokenUri ? { endpoints: { oauth2TokenUrl: cred.tokenUri } } : {}) });
+  oauth.setCredentials(cred.kind === 'access' ? { access_token: cred.token } : { refresh_token: cred.refreshToken });
+  if (cred.kind === 'refresh') {
+    // A fresh access token now, so that a refused refresh token is named as such (not as Search Console's answer).
+    try {
+      await oauth.getAccessToken();
+    } catch (e) {
+      const f = e as ClientFailure;
+      const status = f.response?.status;
+      const detail = f.response?.data && typeof f.response.data === 'object' ? String((f.response.data as { error?: unknown }).error ?? '') : '';
+      throw new SearchConsoleError(
+        `Google refused the refresh token in ${SEARCH_CONSOLE_TOKEN_SECRET} (${status ?? f.message ?? 'no answer'}${detail ? `: ${detail}` : ''}). Re-authorize (for example gcloud auth application-default login --scopes=https://www.googleapis.com/auth/webmasters.readonly) and store the new credentials file with npx baton secrets set ${SEARCH_CONSOLE_TOKEN_SECRET} < the-file.json.`,
+        status ?? null,
+      );
+    }
+  }
   const rootUrl = searchConsoleRoot(o.baseUrl);
   const client = searchconsole({ version: 'v1', auth: oauth, rootUrl });
   const max = o.maxRows ?? 200_000;
