@@ -1,5 +1,6 @@
 import { chmodSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:http';
+import { connect as netConnect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,6 +79,31 @@ describe('headless server', () => {
     const big = await api(server, 'settings.set', { key: 'big.value', value: 'x'.repeat(70 * 1024) });
     expect(big.status).toBe(413);
     expect((await api(server, 'settings.get', {})).json().result.settings['big.value']).toBeUndefined();
+  });
+
+  it('after a 413 the rest of the body is read and dropped: a sender still writing it (a reverse proxy) gets the answer, and the connection serves the next request', async () => {
+    const sock = netConnect(server.port, '127.0.0.1');
+    await new Promise<void>((r) => sock.once('connect', () => r()));
+    let got = '';
+    let closed = false;
+    sock.on('data', (c: Buffer) => (got += c.toString('latin1')));
+    sock.on('close', () => (closed = true));
+    sock.on('error', () => (closed = true));
+    const size = 300 * 1024;
+    sock.write(`POST /api/v1/settings.set HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nAuthorization: Bearer ${server.token}\r\nContent-Type: application/json\r\nContent-Length: ${size}\r\n\r\n`);
+    sock.write(Buffer.alloc(16 * 1024, 0x20));
+    // The 413 comes before the body is all sent (its declared length is over the limit) ...
+    await waitFor(() => got.includes('\r\n\r\n') || closed, 30_000);
+    expect(got.split('\r\n')[0]).toBe('HTTP/1.1 413 Payload Too Large');
+    expect(got.toLowerCase()).not.toContain('connection: close');
+    // ... and the sender goes on writing it: nothing is reset, and the same connection answers the next request.
+    for (let sent = 16 * 1024; sent < size; sent += 32 * 1024) sock.write(Buffer.alloc(Math.min(32 * 1024, size - sent), 0x20));
+    got = '';
+    sock.write(`POST /api/v1/system.info HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nContent-Length: 0\r\n\r\n`);
+    await waitFor(() => got.includes('\r\n\r\n') || closed, 30_000);
+    expect(closed).toBe(false);
+    expect(got.split('\r\n')[0]).toBe('HTTP/1.1 401 Unauthorized');
+    sock.destroy();
   });
 
   it('pushes core events over the WebSocket and removes the listener on close', async () => {

@@ -227,6 +227,28 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
+/** How much of a refused body is still read (and dropped) after its 413, so the sender gets the answer. */
+const DRAIN_LIMIT = 8 * 1024 * 1024;
+
+/**
+ * Read and drop the rest of a refused request's body (up to DRAIN_LIMIT, then the connection is
+ * closed). Closing a connection while the client, or a reverse proxy in front, is still sending
+ * the body makes the kernel reset it, and the sender may see the reset instead of the 413 (Caddy
+ * then answers 502). False when the declared length is over the limit: that connection is closed.
+ */
+function drainBody(req: IncomingMessage): boolean {
+  if (req.complete) return true;
+  if (Number(req.headers['content-length'] ?? '0') > DRAIN_LIMIT) return false;
+  let seen = 0;
+  req.removeAllListeners('data');
+  req.on('data', (c: Buffer) => {
+    seen += c.length;
+    if (seen > DRAIN_LIMIT) req.socket.destroy();
+  });
+  req.resume();
+  return true;
+}
+
 function tooLarge(limit: number): HttpError {
   return new HttpError(413, 'too_large', `The request body is larger than ${Math.round(limit / 1024)} KiB.`);
 }
@@ -549,7 +571,9 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
       if (e instanceof ApiError) {
         sendError(res, e.status, e.toBody());
       } else if (e instanceof HttpError) {
-        sendError(res, e.status, { code: e.code, message: e.message }, { Connection: 'close' });
+        // A 413 keeps the connection while the rest of the body is dropped (drainBody); others close it.
+        const keep = e.status === 413 && drainBody(req);
+        sendError(res, e.status, { code: e.code, message: e.message }, keep ? {} : { Connection: 'close' });
       } else if (storeUnavailable(e)) {
         // The store was busy past the timeout or the disk is full: 503 naming it, not an internal error.
         const u = storeUnavailable(e, 'Nothing was stored.')!;
