@@ -29,7 +29,7 @@ test('an alert webhook is added write-only: the page and settings.get show its h
     await expect(form.getByRole('button', { name: 'Add webhook' })).toBeDisabled();
     await form.getByLabel('Webhook address').fill(`https://hooks.slack.com/services/T000/B000/${token}`);
     await form.getByLabel('Format').selectOption('slack');
-    await form.getByLabel('Name').fill('Team');
+    await form.getByLabel('Webhook name').fill('Team');
     await form.getByRole('button', { name: 'Add webhook' }).click();
     await expect(form.getByRole('status')).toHaveText('Webhook added; its address is in the secret store.');
     const row = form.getByRole('row', { name: /Team/ });

@@ -117,7 +117,7 @@ export function WebhooksEditor() {
             </select>
           </div>
           <div className="field">
-            <label htmlFor={`${id}-name`}>Name</label>
+            <label htmlFor={`${id}-name`}>Webhook name</label>
             <input id={`${id}-name`} value={draft.name} onChange={(e) => setDraft({ ...draft, name: e.target.value })} />
           </div>
           <div className="field">
