@@ -13,6 +13,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { cleanEnv, serve } from './lib/serve.mjs';
 import { fmt, percentile, sleep, target, tempDir } from './lib/util.mjs';
 
 export const title = 'Concurrent writers and idle CPU (baton serve + CLI processes)';
@@ -46,12 +47,6 @@ const EVERY_MINUTE = {
   edges: [],
 };
 
-function cleanEnv() {
-  const env = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('BATON_')) env[k] = v;
-  return { ...env, BATON_SECRETS: 'env' };
-}
-
 function baton(bin, args) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
@@ -61,28 +56,6 @@ function baton(bin, args) {
     child.stderr.on('data', (c) => (stderr += c));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-function serve(bin, data) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, '--data', data, '--json', 'serve', '--port', '0'], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stderr.on('data', (c) => (err += c));
-    child.stdout.on('data', (c) => {
-      out += c;
-      if (!out.includes('\n')) return;
-      const info = JSON.parse(out.split('\n')[0]);
-      resolve({
-        child,
-        url: info.url,
-        token: readFileSync(info.tokenFile, 'utf8').trim(),
-        stderr: () => err,
-        stop: () => new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : (child.once('exit', r), child.kill('SIGTERM')))),
-      });
-    });
-    child.once('exit', (code) => reject(new Error(`baton serve exited with ${code}: ${err}`)));
   });
 }
 
@@ -162,7 +135,7 @@ export async function run(ctx) {
     writeFileSync(join(t.dir, 'five.json'), JSON.stringify(FIVE));
     const imp = await baton(bin, ['--data', data, 'workflow', 'import', join(t.dir, 'five.json')]);
     if (imp.code !== 0) throw new Error(`workflow import failed: ${imp.stderr}`);
-    const server = await serve(bin, data);
+    const server = await serve(bin, data, cleanEnv());
     const db = new Database(join(data, 'baton.db'), { readonly: true });
     db.pragma('busy_timeout = 5000');
     try {
@@ -244,7 +217,7 @@ export async function run(ctx) {
         const r = await baton(bin, ['--data', data, 'workflow', 'import', join(d.dir, 'wf.json')]);
         if (r.code !== 0) throw new Error(`workflow import failed: ${r.stderr}`);
       }
-      const server = await serve(bin, data);
+      const server = await serve(bin, data, cleanEnv());
       try {
         // Workers retire after 15 s without work: wait until the thread count stops falling.
         const started = procStat(server.child.pid).threads;
