@@ -31,11 +31,12 @@ test('with the OS keychain, a secret is saved from Settings, listed by name only
     await page.goto(`${server.url}#token=${server.token}`);
     await openPage(page, 'Settings');
     await expect(page.getByTestId('secret-backend')).toHaveText('OS keychain');
-    // The only secret at first is the one Baton makes itself where secrets can be stored: the
-    // key that signs tracked links.
+    // The only secrets at first are the ones Baton makes itself where secrets can be stored: the
+    // keys that sign tracked links and product magic links.
     const list = page.getByRole('list', { name: 'Stored secrets' });
-    await expect(list.getByRole('listitem')).toHaveCount(1);
+    await expect(list.getByRole('listitem')).toHaveCount(2);
     await expect(list).toContainText('TRACKING_KEY');
+    await expect(list).toContainText('PRODUCT_LINK_KEY');
 
     const value = ['e2e', 'secret', String(Date.now())].join('-');
     await page.getByLabel('Name', { exact: true }).fill('E2E_TOKEN');
@@ -49,7 +50,7 @@ test('with the OS keychain, a secret is saved from Settings, listed by name only
 
     await page.getByRole('button', { name: 'Delete E2E_TOKEN' }).click();
     await page.getByRole('button', { name: 'Delete', exact: true }).click();
-    await expect(list.getByRole('listitem')).toHaveCount(1);
+    await expect(list.getByRole('listitem')).toHaveCount(2);
     await expect(list).not.toContainText('E2E_TOKEN');
   } finally {
     await server?.stop();
