@@ -266,5 +266,6 @@ describe('remote connection on real servers', () => {
     expect(existsSync(keyFile)).toBe(false);
     const viaEnvDoctor = await execFileAsync(process.execPath, [join(import.meta.dirname, '..', 'bin', 'baton.js'), 'doctor'], { env: { ...process.env, BATON_URL: base, BATON_TOKEN: server!.token } }).catch((e: { code?: number; stderr?: string }) => e);
     expect(viaEnvDoctor).toMatchObject({ code: 2, stderr: expect.stringContaining('unset BATON_URL') });
-  });
+    // Twelve CLI processes one after another: each starts Node and loads the CLI, seconds apiece on a loaded machine.
+  }, 120_000);
 });
