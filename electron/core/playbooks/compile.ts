@@ -1,7 +1,7 @@
 /**
  * A playbook compiles to workflows of the durable engine (docs/playbooks.md,
- * "How a playbook runs"): one workflow per phase (open -> per step
- * playbook.inputs -> ai.generate -> playbook.commit, chained for a sequential
+ * "How a playbook runs"): one workflow per phase (open -> per step one
+ * playbook.step (inputs, the Claude call, the commit), chained for a sequential
  * phase, fanned out and joined for a parallel one -> playbook.resolve ->
  * playbook.gate) and one workflow per mode (its phases as subworkflows, in
  * order, then playbook.finish).
@@ -9,9 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { PlaybookDefinition, PlaybookPhase, WorkflowDefinitionInput } from '../../../shared/api';
 import { stepDeps } from './format';
-import { roleOf, stepAnswerSchema, stepPrompt } from './runtime';
-
-const raw = (s: string) => `{% raw %}${s}{% endraw %}`;
+import { roleOf } from './runtime';
 
 function base(playbookId: string): string {
   return `pb-${playbookId.slice(0, 30).replace(/-+$/, '')}-${createHash('sha1').update(playbookId).digest('hex').slice(0, 6)}`;
@@ -26,33 +24,15 @@ export function compilePhase(def: PlaybookDefinition, phase: PlaybookPhase): Wor
   const nodes: Node[] = [{ id: 'open', type: 'playbook.phase', params: { phase: phase.id } }];
   const edges: Edge[] = [];
   const n = (k: number) => `s${k}`;
+  // One durable step per playbook step: inputs, the Claude call and the commit (playbook.step).
   phase.steps.forEach((s, k) => {
-    const role = roleOf(def, s.role);
-    nodes.push(
-      { id: `${n(k)}_in`, type: 'playbook.inputs', name: `${s.title}: inputs`, params: { step: s.id } },
-      {
-        id: n(k),
-        type: 'ai.generate',
-        name: `${role.name}: ${s.title}`,
-        params: {
-          system: raw(role.systemPrompt),
-          prompt: raw(stepPrompt(def, phase, s)),
-          data: { inputs: `=steps.${n(k)}_in.data` },
-          output: 'json',
-          schema: stepAnswerSchema(s),
-          maxTokens: 16_000,
-          ...(role.model ? { model: role.model } : {}),
-        },
-      },
-      { id: `${n(k)}_out`, type: 'playbook.commit', name: `${s.title}: commit`, params: { step: s.id, from: n(k) } },
-    );
-    edges.push({ from: `${n(k)}_in`, to: n(k), branch: 'run' }, { from: `${n(k)}_in`, to: `${n(k)}_out`, branch: 'skip' }, { from: n(k), to: `${n(k)}_out` });
+    nodes.push({ id: n(k), type: 'playbook.step', name: `${roleOf(def, s.role).name}: ${s.title}`, params: { step: s.id } });
   });
   const idx = new Map(phase.steps.map((s, k) => [s.id, k]));
   if (phase.execution === 'sequential') {
-    edges.push({ from: 'open', to: `${n(0)}_in` });
-    for (let k = 1; k < phase.steps.length; k++) edges.push({ from: `${n(k - 1)}_out`, to: `${n(k)}_in` });
-    edges.push({ from: `${n(phase.steps.length - 1)}_out`, to: 'resolve' });
+    edges.push({ from: 'open', to: n(0) });
+    for (let k = 1; k < phase.steps.length; k++) edges.push({ from: n(k - 1), to: n(k) });
+    edges.push({ from: n(phase.steps.length - 1), to: 'resolve' });
   } else {
     const deps = stepDeps(phase);
     const needed = new Set([...deps.values()].flat());
@@ -60,9 +40,9 @@ export function compilePhase(def: PlaybookDefinition, phase: PlaybookPhase): Wor
     edges.push({ from: 'open', to: 'fanout' });
     phase.steps.forEach((s, k) => {
       const d = deps.get(s.id) ?? [];
-      if (!d.length) edges.push({ from: 'fanout', to: `${n(k)}_in` });
-      for (const dep of d) edges.push({ from: `${n(idx.get(dep)!)}_out`, to: `${n(k)}_in` });
-      if (!needed.has(s.id)) edges.push({ from: `${n(k)}_out`, to: 'join' });
+      if (!d.length) edges.push({ from: 'fanout', to: n(k) });
+      for (const dep of d) edges.push({ from: n(idx.get(dep)!), to: n(k) });
+      if (!needed.has(s.id)) edges.push({ from: n(k), to: 'join' });
     });
     edges.push({ from: 'join', to: 'resolve' });
   }

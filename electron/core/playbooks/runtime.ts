@@ -9,10 +9,10 @@ import { z } from 'zod';
 import type { PlaybookDefinition, PlaybookGateItemResult, PlaybookPhase, PlaybookRole, PlaybookStep } from '../../../shared/api';
 import { callClaude, type ClaudeTool } from '../ai/claude';
 import type { AiEnv } from '../ai/env';
-import { runPrepared, type PreparedRequest } from '../ai/generate';
+import { runPrepared, type GenerateSpec, type PreparedRequest } from '../ai/generate';
 import { dataBlock } from '../ai/prompt';
 import type { ThreadEnv } from '../env';
-import { branchAt, commitFiles, isAncestor, MAIN, mergeBranch, mergeIntoMain, readFileAt, repoOf, resolve, syncMain, treeDiff } from './git';
+import { branchAt, commitFiles, commitFilesOnce, isAncestor, MAIN, mergeBranch, mergeIntoMain, readFileAt, repoOf, resolve, syncMain, treeDiff } from './git';
 import { PLAYBOOKS_STORE, type PlaybooksStore, type RunRow, type StepRow } from './store';
 
 export const runBranch = (runId: string, phaseId: string) => `playbooks/${runId}/${phaseId}`;
@@ -199,7 +199,7 @@ export async function stepInputs(rc: RunCtx, stepId: string): Promise<Record<str
 
 // ---------------------------------------------------------------- commit
 
-export function statusFile(rc: RunCtx, role: string, phaseId: string, status: StepAnswer['status'], outputs: string[]): { path: string; text: string } {
+export function statusFile(updated: string, role: string, phaseId: string, status: StepAnswer['status'], outputs: string[]): { path: string; text: string } {
   const lines = [
     `role: ${role}`,
     `phase: ${phaseId}`,
@@ -210,62 +210,103 @@ export function statusFile(rc: RunCtx, role: string, phaseId: string, status: St
     `blockers: ${status.blockers.length ? '' : 'none'}`,
     ...status.blockers.map((b) => `  - ${JSON.stringify(b)}`),
     `next: ${JSON.stringify(status.next)}`,
-    `updated: ${iso(rc.env)}`,
+    `updated: ${updated}`,
   ];
   return { path: `status/${role}.md`, text: `${lines.join('\n')}\n` };
 }
 
 /** Commit a step's answer: its outputs and its status file, one commit with the role's convention. */
-export async function commitStep(rc: RunCtx, stepId: string, answer: StepAnswer, branch: string, note = ''): Promise<string> {
+export async function commitStep(rc: RunCtx, stepId: string, answer: Pick<StepAnswer, 'files' | 'status'>, branch: string, note = '', at = rc.env.now(), once = false): Promise<string> {
   const { phase, step } = stepOf(rc.def, stepId);
   const files: Record<string, string> = {};
   for (const o of step.outputs) files[o.path] = answer.files[o.name] ?? '';
-  const sf = statusFile(rc, step.role, phase.id, answer.status, step.outputs.map((o) => o.path));
+  const sf = statusFile(new Date(at).toISOString(), step.role, phase.id, answer.status, step.outputs.map((o) => o.path));
   files[sf.path] = sf.text;
   const msg = `[${tagOf(rc.def, step.role)}] ${step.action}: ${step.title.charAt(0).toLowerCase()}${step.title.slice(1)}${note}`;
-  return commitFiles(rc.env.dataDir, branch, files, msg, rc.env.now());
+  return (once ? commitFilesOnce : commitFiles)(rc.env.dataDir, branch, files, msg, at);
 }
 
-/** After the step's ai.generate: store and commit its answer, record its conflict. */
-export async function finishStep(rc: RunCtx, stepId: string, gen: { data?: unknown; request?: PreparedRequest; costUsd?: number }): Promise<{ commit: string; conflict: string | null }> {
+/** The request of a step: the role's system prompt, the step's task, its inputs quoted as untrusted data, the answer's schema. */
+export function stepSpec(rc: RunCtx, stepId: string, inputs: Record<string, unknown>): GenerateSpec {
+  const { phase, step } = stepOf(rc.def, stepId);
+  const role = roleOf(rc.def, step.role);
+  return {
+    // Literal text, not templates: the playbook's words are never evaluated.
+    system: raw(role.systemPrompt),
+    prompt: raw(stepPrompt(rc.def, phase, step)),
+    data: { inputs },
+    output: 'json',
+    schema: stepAnswerSchema(step),
+    maxTokens: 16_000,
+    ...(role.model ? { model: role.model } : {}),
+  };
+}
+const raw = (s: string) => `{% raw %}${s}{% endraw %}`;
+
+/**
+ * A step's answer is recorded before anything is committed (files, status
+ * fields, the request for later revisions, its cost, its conflict), in one
+ * transaction: the step run again after a crash commits this answer, without
+ * asking Claude again. `finished_at` is the commit's time, so the commit made
+ * from it is the same object whichever attempt makes it.
+ */
+export function recordAnswer(rc: RunCtx, stepId: string, gen: { data?: unknown; request?: PreparedRequest; costUsd?: number }): StepAnswer {
+  const { phase, step } = stepOf(rc.def, stepId);
+  const answer = StepAnswer.parse(gen.data);
+  const at = iso(rc.env);
+  const conflict = answer.conflict ? `${rc.run.id}-${stepId}` : null;
+  rc.st.db.transaction(() => {
+    rc.st.setStep(rc.run.id, stepId, {
+      files: JSON.stringify(answer.files),
+      role_status: JSON.stringify(answer.status),
+      request: gen.request ? JSON.stringify(gen.request) : null,
+      finished_at: at,
+    });
+    rc.st.addCost(rc.run.id, stepId, gen.costUsd ?? 0);
+    if (answer.conflict && conflict) {
+      rc.st.insertConflict({
+        id: conflict,
+        run_id: rc.run.id,
+        phase_id: phase.id,
+        step_id: stepId,
+        kind: 'positions',
+        raised_by: step.role,
+        topic: answer.conflict.topic,
+        positions: JSON.stringify([
+          { role: step.role, position: answer.conflict.yourPosition },
+          { role: answer.conflict.withRole, position: answer.conflict.theirPosition },
+        ]),
+        files: JSON.stringify(answer.conflict.files),
+        raised_at: at,
+      });
+    }
+  })();
+  if (conflict) rc.env.emit('playbooks.conflict.updated', { runId: rc.run.id, conflictId: conflict, status: 'open' });
+  return answer;
+}
+
+/** A step whose answer is recorded and not committed yet (running, with files). */
+export const answered = (row: StepRow | undefined): boolean => !!row && row.status === 'running' && row.files !== null && !row.commit_oid;
+
+/**
+ * Commit a step's recorded answer (its outputs and status file, one commit
+ * with the role's convention), exactly once: when an earlier attempt already
+ * moved the branch to this very commit (a crash before the row said so), that
+ * commit is kept and nothing is written again.
+ */
+export async function finishStep(rc: RunCtx, stepId: string): Promise<{ commit: string; conflict: string | null }> {
   const { phase, step } = stepOf(rc.def, stepId);
   const row = rc.st.step(rc.run.id, stepId)!;
-  if (row.status === 'done' && row.commit_oid) return { commit: row.commit_oid, conflict: null };
-  const answer = StepAnswer.parse(gen.data);
+  const conflict = rc.st.conflicts(rc.run.id).find((c) => c.id === `${rc.run.id}-${stepId}`)?.id ?? null;
+  if (row.status === 'done' && row.commit_oid) return { commit: row.commit_oid, conflict };
+  if (!answered(row)) throw new Error(`step ${stepId} has no recorded answer to commit`);
+  const answer = { files: JSON.parse(row.files!) as Record<string, string>, status: JSON.parse(row.role_status!) as StepAnswer['status'] };
   const branch = phase.execution === 'sequential' ? runBranch(rc.run.id, phase.id) : stepBranch(rc.run.id, phase.id, stepId);
   if (phase.execution === 'parallel' && !(await resolve(repoOf(rc.env.dataDir), branch))) {
     await branchAt(rc.env.dataDir, branch, rc.st.phase(rc.run.id, phase.id)!.base_commit!);
   }
-  const commit = await commitStep(rc, stepId, answer, branch);
-  rc.st.setStep(rc.run.id, stepId, {
-    status: 'done',
-    files: JSON.stringify(answer.files),
-    role_status: JSON.stringify(answer.status),
-    request: gen.request ? JSON.stringify(gen.request) : null,
-    commit_oid: commit,
-    finished_at: iso(rc.env),
-  });
-  rc.st.addCost(rc.run.id, stepId, gen.costUsd ?? 0);
-  let conflict: string | null = null;
-  if (answer.conflict) {
-    conflict = `${rc.run.id}-${stepId}`;
-    rc.st.insertConflict({
-      id: conflict,
-      run_id: rc.run.id,
-      phase_id: phase.id,
-      step_id: stepId,
-      kind: 'positions',
-      raised_by: step.role,
-      topic: answer.conflict.topic,
-      positions: JSON.stringify([
-        { role: step.role, position: answer.conflict.yourPosition },
-        { role: answer.conflict.withRole, position: answer.conflict.theirPosition },
-      ]),
-      files: JSON.stringify(answer.conflict.files),
-      raised_at: iso(rc.env),
-    });
-    rc.env.emit('playbooks.conflict.updated', { runId: rc.run.id, conflictId: conflict, status: 'open' });
-  }
+  const commit = await commitStep(rc, stepId, answer, branch, '', Date.parse(row.finished_at!), true);
+  rc.st.setStep(rc.run.id, stepId, { status: 'done', commit_oid: commit });
   rc.env.emit('workspace.committed', { commit, branch, paths: step.outputs.map((o) => o.path) });
   emitRun(rc);
   return { commit, conflict };

@@ -129,7 +129,8 @@ export class PlaybooksStore {
     return this.stmt('SELECT * FROM playbook_runs WHERE playbook_id = ? ORDER BY started_at DESC, rowid DESC LIMIT 1').get(playbookId) as RunRow | undefined;
   }
   setRun(id: string, f: Partial<Pick<RunRow, 'status' | 'waiting_for' | 'workflow_run_id' | 'error' | 'finished_at'>>): void {
-    for (const [k, v] of Object.entries(f)) this.stmt(`UPDATE playbook_runs SET ${k} = ? WHERE id = ?`).run(v, id);
+    const keys = Object.keys(f);
+    if (keys.length) this.stmt(`UPDATE playbook_runs SET ${keys.map((k) => `${k} = ?`).join(', ')} WHERE id = ?`).run(...Object.values(f), id);
   }
 
   // phases
@@ -143,7 +144,8 @@ export class PlaybooksStore {
     return this.stmt('SELECT * FROM playbook_phases WHERE run_id = ?').all(runId) as PhaseRow[];
   }
   setPhase(runId: string, phaseId: string, f: Partial<Omit<PhaseRow, 'run_id' | 'phase_id'>>): void {
-    for (const [k, v] of Object.entries(f)) this.stmt(`UPDATE playbook_phases SET ${k} = ? WHERE run_id = ? AND phase_id = ?`).run(v, runId, phaseId);
+    const keys = Object.keys(f);
+    if (keys.length) this.stmt(`UPDATE playbook_phases SET ${keys.map((k) => `${k} = ?`).join(', ')} WHERE run_id = ? AND phase_id = ?`).run(...Object.values(f), runId, phaseId);
   }
 
   // steps
@@ -157,7 +159,9 @@ export class PlaybooksStore {
     return this.stmt('SELECT * FROM playbook_steps WHERE run_id = ?').all(runId) as StepRow[];
   }
   setStep(runId: string, stepId: string, f: Partial<Omit<StepRow, 'run_id' | 'step_id' | 'phase_id'>>): void {
-    for (const [k, v] of Object.entries(f)) this.stmt(`UPDATE playbook_steps SET ${k} = ? WHERE run_id = ? AND step_id = ?`).run(v, runId, stepId);
+    // One statement (one write) for all the fields.
+    const keys = Object.keys(f);
+    if (keys.length) this.stmt(`UPDATE playbook_steps SET ${keys.map((k) => `${k} = ?`).join(', ')} WHERE run_id = ? AND step_id = ?`).run(...Object.values(f), runId, stepId);
   }
   addCost(runId: string, stepId: string, usd: number): void {
     this.stmt('UPDATE playbook_steps SET cost_usd = round(cost_usd + ?, 8) WHERE run_id = ? AND step_id = ?').run(usd, runId, stepId);
