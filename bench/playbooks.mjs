@@ -42,7 +42,7 @@ export async function startMessages(key) {
       if (tool === 'answer') {
         const names = Object.keys(b.tools[0].input_schema.properties.files.properties);
         input = { files: Object.fromEntries(names.map((n) => [n, `# ${n}\n\nWritten for the bench.\n`])), status: { task: 'bench', status: 'complete', blockers: [], next: 'none' } };
-      } else if (tool === 'submit_gate_review') input = { pass: true, evidence: '"Written for the bench."', notes: '', confidence: 0.99 };
+      } else if (tool === 'submit_review') input = { pass: true, issues: [], evidence: '"Written for the bench."', confidence: 0.99 };
       else if (tool === 'decide') input = { choice: 'first', rationale: 'bench', keep: 'first' };
       if (state.delay) await sleep(state.delay);
       state.calls++;

@@ -46,8 +46,9 @@ export function compilePhase(def: PlaybookDefinition, phase: PlaybookPhase): Wor
     });
     edges.push({ from: 'join', to: 'resolve' });
   }
-  nodes.push({ id: 'resolve', type: 'playbook.resolve', name: 'Conflicts: the Coordinator decides', params: { phase: phase.id } }, { id: 'gate', type: 'playbook.gate', name: `Quality gate: ${phase.name}`, params: { phase: phase.id } });
-  edges.push({ from: 'resolve', to: 'gate' });
+  nodes.push({ id: 'resolve', type: 'playbook.resolve', name: 'Conflicts: the Coordinator decides', params: { phase: phase.id } }, { id: 'gate', type: 'playbook.gate', name: `Quality gate: ${phase.name}`, params: { phase: phase.id, ...(phase.gate ? { reviewed: true } : {}) } });
+  if (!phase.gate) edges.push({ from: 'resolve', to: 'gate' });
+  else gateRounds(def, phase, nodes, edges);
   return {
     id: phaseWorkflowId(def, phase.id),
     name: `Playbook ${def.name}: ${phase.name}`,
@@ -57,6 +58,50 @@ export function compilePhase(def: PlaybookDefinition, phase: PlaybookPhase): Wor
     edges,
     settings: { reenroll: true, escalateOnFailure: 'warning' },
   } as WorkflowDefinitionInput;
+}
+
+/**
+ * The quality gate's checklist: per round, per item, `g<r>_<k>_in`
+ * (playbook.gate.item: the item's files on the phase branch; "done" when it
+ * passed earlier, or a file is missing or empty) then `g<r>_<k>` (ai.review of
+ * those files, quoted as untrusted data, no approval of its own); the items of
+ * a round run side by side. `g<r>` (playbook.gate.round) records the verdicts
+ * and sends failures back to their roles ("fix": the next round reviews them
+ * again), up to maxRetries rounds; then `gate` merges or asks one approval.
+ */
+function gateRounds(def: PlaybookDefinition, phase: PlaybookPhase, nodes: Node[], edges: Edge[]): void {
+  const gate = phase.gate!;
+  const rounds = gate.maxRetries + 1;
+  const instructions = [
+    `You are the quality gate of phase "${phase.name}" of the playbook "${def.name}": a team of AI agents wrote the files in the data block.`,
+    'Judge only the one checklist item against those files. In evidence, quote the words of the files your verdict rests on; in issues, say what the responsible role must fix.',
+  ].join(' ');
+  for (let r = 0; r < rounds; r++) {
+    const round = `g${r}`;
+    gate.items.forEach((it, k) => {
+      const check = `${round}_${k}_in`;
+      const review = `${round}_${k}`;
+      nodes.push(
+        { id: check, type: 'playbook.gate.item', name: `Gate item ${it.id}${r ? ` (round ${r + 1})` : ''}: files`, params: { phase: phase.id, item: it.id, round: r } },
+        {
+          id: review,
+          type: 'ai.review',
+          name: `Gate item ${it.id}${r ? ` (round ${r + 1})` : ''}`,
+          params: {
+            data: { files: `=steps.${check}.files` },
+            checklist: [it.check],
+            instructions,
+            approval: false,
+            maxRevisions: 0,
+            ...(gate.minConfidence !== undefined ? { threshold: gate.minConfidence } : {}),
+          },
+        },
+      );
+      edges.push({ from: r ? `g${r - 1}` : 'resolve', to: check, ...(r ? { branch: 'fix' } : {}) }, { from: check, to: review, branch: 'review' }, { from: check, to: round, branch: 'done' }, { from: review, to: round });
+    });
+    nodes.push({ id: round, type: 'playbook.gate.round', name: `Quality gate: ${phase.name}, round ${r + 1}`, params: { phase: phase.id, round: r } });
+    edges.push({ from: round, to: 'gate', ...(r < rounds - 1 ? { branch: 'done' } : {}) });
+  }
 }
 
 export function compileMode(def: PlaybookDefinition, modeId: string): WorkflowDefinitionInput {

@@ -11,7 +11,7 @@ import { prepareGenerate, runPrepared, storedRequest, type PreparedRequest } fro
 import { runAi, suspended, templateScope } from '../ai/node-support';
 import { defineNode, NodeError, type NodeContext, type NodeDef, type Suspend } from '../engine/registry';
 import { AI_STEP_TIMEOUT_MS } from '../engine/pool-limits';
-import { answered, beginPhase, finishStep, iso, recordAnswer, stepSpec, type RunCtx, loadRun, mergePhase, phaseDiff, phaseOf, PLAYBOOK_BUDGET_EVENT, resolvePhase, roleBudgetWait, roleOf, runGate, setPhaseStatus, stepInputs, type GateState } from './runtime';
+import { answered, beginPhase, finishStep, gateItemFiles, gateOutcome, gateRound, iso, recordAnswer, stepSpec, type RunCtx, loadRun, mergePhase, phaseDiff, phaseOf, PLAYBOOK_BUDGET_EVENT, resolvePhase, roleBudgetWait, roleOf, runGate, setPhaseStatus, stepInputs, type GateState } from './runtime';
 
 const Id = z.string().min(1);
 const runIdOf = (ctx: NodeContext<unknown>) => (ctx.run.input as { playbookRun?: unknown } | null)?.playbookRun;
@@ -141,11 +141,39 @@ const resolveNode = defineNode({
   },
 });
 
+/** A gate item's files for its review (branch "review"), or "done": it passed in an earlier round, a file is missing or empty, or none of its steps ran. */
+const gateItemNode = defineNode({
+  type: 'playbook.gate.item',
+  description: "Read a quality gate checklist item's files on the phase branch for its ai.review; \"done\" when it already passed, a file is missing or empty, or its steps did not run.",
+  params: z.object({ phase: Id, item: Id, round: z.number().int().min(0) }).strict(),
+  branches: ['review', 'done'],
+  async run(ctx) {
+    const rc = loadRun(ctx.env, runIdOf(ctx));
+    const r = await gateItemFiles(rc, ctx.params.phase, ctx.params.item, ctx.params.round);
+    return r.review ? { output: { files: r.files }, branch: 'review' } : { output: r, branch: 'done' };
+  },
+});
+
+/** A round of the gate: the verdicts recorded per item; failures back to their roles ("fix") while rounds remain. */
+const gateRoundNode = defineNode({
+  type: 'playbook.gate.round',
+  timeoutMs: AI_STEP_TIMEOUT_MS,
+  description: "Record a quality gate round's verdicts per checklist item; send the failing items back to their roles (branch fix) while rounds remain.",
+  params: z.object({ phase: Id, round: z.number().int().min(0) }).strict(),
+  branches: ['fix', 'done'],
+  async run(ctx) {
+    const rc = loadRun(ctx.env, runIdOf(ctx));
+    const r = await runAi(ctx, (ai) => gateRound(rc, ai, ctx.params.phase, ctx.params.round, ctx.steps(), ctx.node.id));
+    if (suspended(r)) return r;
+    return { output: r, branch: r.fix ? 'fix' : 'done' };
+  },
+});
+
 const gateNode = defineNode({
   type: 'playbook.gate',
   timeoutMs: AI_STEP_TIMEOUT_MS,
   description: 'The quality gate of a playbook phase: each checklist item judged with evidence, failures back to their role, then one approval when needed; merges the phase into main.',
-  params: z.object({ phase: Id }).strict(),
+  params: z.object({ phase: Id, reviewed: z.boolean().optional() }).strict(),
   async run(ctx) {
     const rc = loadRun(ctx.env, runIdOf(ctx));
     const phaseId = ctx.params.phase;
@@ -172,7 +200,8 @@ const gateNode = defineNode({
     const r = await runAi(ctx, async (ai) => {
       if (!phase.gate) return { merged: await mergePhase(rc, ai, phaseId, ctx.node.id), gate: null };
       const threshold = phase.gate.minConfidence ?? aiSettings(ai).confidenceThreshold;
-      const g = await runGate(rc, ai, phaseId, threshold, ctx.node.id);
+      // reviewed: the checklist was judged by the gate rounds before (ai.review per item); else (workflows compiled before) here.
+      const g = ctx.params.reviewed ? gateOutcome(rc, phaseId, threshold) : await runGate(rc, ai, phaseId, threshold, ctx.node.id);
       if (g.outcome === 'passed') return { merged: await mergePhase(rc, ai, phaseId, ctx.node.id), gate: g };
       return { merged: null, gate: g, threshold };
     });
@@ -215,4 +244,4 @@ const finishNode = defineNode({
   },
 });
 
-export const PLAYBOOK_NODES = [phaseNode, stepNode, inputsNode, commitNode, resolveNode, gateNode, finishNode] as NodeDef[];
+export const PLAYBOOK_NODES = [phaseNode, stepNode, inputsNode, commitNode, resolveNode, gateItemNode, gateRoundNode, gateNode, finishNode] as NodeDef[];

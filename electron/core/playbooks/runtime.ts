@@ -553,6 +553,13 @@ export async function runGate(rc: RunCtx, ai: AiEnv, phaseId: string, threshold:
     items = items.map((x) => (x.result === 'fail' ? { ...x, result: null } : x));
     save('reviewing');
   }
+  return concludeGate(items, round, threshold, save);
+}
+
+type GateOutcome = { outcome: 'passed' | 'ask'; reason: string; items: PlaybookGateItemResult[]; confidence: number | null };
+
+/** All items pass with confidence >= threshold: "passed"; else "ask" (one approval), with the reason naming the failing items. */
+function concludeGate(items: PlaybookGateItemResult[], round: number, threshold: number, save: (status: string) => void): GateOutcome {
   const confidence = items.length ? Math.min(...items.map((x) => x.confidence ?? 1)) : null;
   const failing = items.filter((x) => x.result !== 'pass');
   const low = items.filter((x) => x.result === 'pass' && (x.confidence ?? 1) < threshold);
@@ -565,6 +572,99 @@ export async function runGate(rc: RunCtx, ai: AiEnv, phaseId: string, threshold:
     : `The reviewer's confidence ${confidence} is below the threshold ${threshold}.`;
   save('waiting_approval');
   return { outcome: 'ask', reason, items, confidence };
+}
+
+// ---------------------------------------------------------------- the gate, one ai.review per checklist item (compile.ts gateRounds)
+
+function gateStateOf(rc: RunCtx, phaseId: string): GateState {
+  return JSON.parse(rc.st.phase(rc.run.id, phaseId)?.gate ?? '{}') as GateState;
+}
+function saveGate(rc: RunCtx, phaseId: string, state: GateState, status: string): void {
+  rc.st.setPhase(rc.run.id, phaseId, { gate: JSON.stringify({ ...state, status } satisfies GateState) });
+  rc.env.emit('playbooks.gate.updated', { runId: rc.run.id, phaseId, status: status as never, approvalId: null });
+}
+/** The checklist items judged in this run (those with files of steps that ran), as they stand. */
+function gateItems(rc: RunCtx, phase: PlaybookPhase, state: GateState): PlaybookGateItemResult[] {
+  return (
+    state.items ??
+    phase
+      .gate!.items.filter((it) => itemFiles(rc, phase, it).length > 0)
+      .map((it) => ({ id: it.id, check: it.check, role: it.role, result: null, confidence: null, evidence: '', notes: '', attempts: 0, files: itemFiles(rc, phase, it).map((f) => f.path) }))
+  );
+}
+
+export type GateItemCheck = { review: true; files: Record<string, string> } | { review: false; skipped?: true; passed?: true; missing?: string[] };
+
+/** What an item's ai.review reads: its files on the phase branch; or why it needs no review this round. */
+export async function gateItemFiles(rc: RunCtx, phaseId: string, itemId: string, round: number): Promise<GateItemCheck> {
+  const phase = phaseOf(rc.def, phaseId);
+  const def = phase.gate!.items.find((x) => x.id === itemId)!;
+  const refs = itemFiles(rc, phase, def);
+  if (!refs.length) return { review: false, skipped: true };
+  if (round === 0 && rc.st.phase(rc.run.id, phaseId)?.status !== 'gate') setPhaseStatus(rc, phaseId, 'gate');
+  if (round > 0 && gateStateOf(rc, phaseId).items?.find((x) => x.id === itemId)?.result === 'pass') return { review: false, passed: true };
+  const r = repoOf(rc.env.dataDir);
+  const branch = runBranch(rc.run.id, phaseId);
+  const files: Record<string, string> = {};
+  const missing: string[] = [];
+  for (const f of refs) {
+    const text = await readFileAt(r, branch, f.path);
+    if (text === null || !text.trim()) missing.push(f.path);
+    else files[f.path] = text;
+  }
+  return missing.length ? { review: false, missing } : { review: true, files };
+}
+
+/**
+ * Record a round's verdicts (the ai.review of each item, or its missing
+ * files); while rounds remain, the failing items go back to their roles with
+ * the reviewer's notes and the next round reviews them again.
+ */
+export async function gateRound(rc: RunCtx, ai: AiEnv, phaseId: string, round: number, steps: Record<string, unknown>, nodeId: string): Promise<{ fix: boolean; failing: string[] }> {
+  const phase = phaseOf(rc.def, phaseId);
+  const gate = phase.gate!;
+  const state = gateStateOf(rc, phaseId);
+  // Run again after this round's fixes were made (a crash before the engine recorded it): nothing twice.
+  if ((state.round ?? 0) > round) return { fix: true, failing: [] };
+  let items = gateItems(rc, phase, state);
+  for (const [i, it] of items.entries()) {
+    const k = gate.items.findIndex((x) => x.id === it.id);
+    const check = steps[`g${round}_${k}_in`] as (GateItemCheck & { files?: unknown }) | undefined;
+    const review = steps[`g${round}_${k}`] as { review?: { pass: boolean; issues: string[]; confidence: number; evidence?: string }; costUsd?: number } | undefined;
+    const missing = check && 'missing' in check ? check.missing : undefined;
+    let next: PlaybookGateItemResult | null = null;
+    if (missing?.length) {
+      next = { ...it, result: 'fail', confidence: 1, evidence: '', notes: missing.map((m) => `${m} is missing or empty: write it.`).join(' '), attempts: round + 1 };
+    } else if (review?.review) {
+      const v = review.review;
+      next = { ...it, result: v.pass ? 'pass' : 'fail', confidence: v.confidence, evidence: v.evidence ?? '', notes: v.pass ? '' : v.issues.join(' ') || 'The reviewer found the item not met.', attempts: round + 1 };
+      const owner = itemFiles(rc, phase, gate.items[k]!)[0]?.step;
+      if (owner && it.attempts <= round) rc.st.addCost(rc.run.id, owner, review.costUsd ?? 0);
+    }
+    if (next) items = items.map((x, j) => (j === i ? next : x));
+  }
+  saveGate(rc, phaseId, { ...state, round, items }, 'reviewing');
+  const failing = items.filter((x) => x.result === 'fail');
+  if (!failing.length || round >= gate.maxRetries) return { fix: false, failing: failing.map((f) => f.id) };
+  // Back to the responsible roles with the reviewer's notes.
+  const byStep = new Map<string, string[]>();
+  for (const f of failing) {
+    const def = gate.items.find((x) => x.id === f.id)!;
+    const owner = itemFiles(rc, phase, def).find((x) => phase.steps.find((s) => s.id === x.step)?.role === f.role)?.step ?? itemFiles(rc, phase, def)[0]?.step;
+    if (!owner) continue;
+    byStep.set(owner, [...(byStep.get(owner) ?? []), `Quality gate item "${f.check}" failed: ${f.notes}`]);
+  }
+  for (const [sid, notes] of byStep) await reviseStep(rc, ai, sid, notes, ' (quality gate fixes)', nodeId);
+  saveGate(rc, phaseId, { ...state, round: round + 1, items: items.map((x) => (x.result === 'fail' ? { ...x, result: null } : x)) }, 'reviewing');
+  return { fix: true, failing: failing.map((f) => f.id) };
+}
+
+/** After the last round: passed (merge) or ask (one approval), as runGate concludes. */
+export function gateOutcome(rc: RunCtx, phaseId: string, threshold: number): GateOutcome {
+  const phase = phaseOf(rc.def, phaseId);
+  const state = gateStateOf(rc, phaseId);
+  const items = gateItems(rc, phase, state);
+  return concludeGate(items, state.round ?? 0, threshold, (status) => saveGate(rc, phaseId, { ...state, items, threshold }, status));
 }
 
 /** Merge the phase branch into main (a merge commit) and write its files into the work tree. */
