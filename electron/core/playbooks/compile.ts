@@ -15,6 +15,9 @@ function base(playbookId: string): string {
   return `pb-${playbookId.slice(0, 30).replace(/-+$/, '')}-${createHash('sha1').update(playbookId).digest('hex').slice(0, 6)}`;
 }
 export const phaseWorkflowId = (def: PlaybookDefinition, phaseId: string) => `${base(def.id)}-p${def.phases.findIndex((p) => p.id === phaseId)}`;
+/** Bumped when compiled workflows change shape (2: one playbook.step per step, one ai.review per gate item): the built-in playbook is compiled again. */
+export const COMPILER_VERSION = 2;
+export const compiledMark = `(compiled ${COMPILER_VERSION}; edit the playbook, not this workflow)`;
 export const modeWorkflowId = (def: PlaybookDefinition, modeId: string) => `${base(def.id)}-m${def.modes.findIndex((m) => m.id === modeId)}`;
 
 type Node = WorkflowDefinitionInput['nodes'][number];
@@ -52,7 +55,7 @@ export function compilePhase(def: PlaybookDefinition, phase: PlaybookPhase): Wor
   return {
     id: phaseWorkflowId(def, phase.id),
     name: `Playbook ${def.name}: ${phase.name}`,
-    description: `Phase "${phase.name}" of the playbook ${def.id} (compiled; edit the playbook, not this workflow).`,
+    description: `Phase "${phase.name}" of the playbook ${def.id} ${compiledMark}.`,
     trigger: { type: 'manual' },
     nodes,
     edges,
@@ -115,7 +118,7 @@ export function compileMode(def: PlaybookDefinition, modeId: string): WorkflowDe
   return {
     id: modeWorkflowId(def, modeId),
     name: `Playbook ${def.name}: ${mode.name}`,
-    description: `Mode "${mode.name}" of the playbook ${def.id} (compiled; edit the playbook, not this workflow).`,
+    description: `Mode "${mode.name}" of the playbook ${def.id} ${compiledMark}.`,
     trigger: { type: 'manual' },
     nodes,
     edges,

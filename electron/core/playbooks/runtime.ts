@@ -134,7 +134,7 @@ export function roleBudgetWait(rc: RunCtx, roleId: string): string | null {
   if (role.budgetUsd === undefined) return null;
   const mine = new Set(rc.def.phases.flatMap((p) => p.steps.filter((s) => s.role === roleId).map((s) => s.id)));
   const spent = rc.st
-    .steps(rc.run.id)
+    .stepCosts(rc.run.id)
     .filter((s) => mine.has(s.step_id))
     .reduce((a, s) => a + s.cost_usd, 0);
   if (spent < role.budgetUsd) return null;
