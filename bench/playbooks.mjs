@@ -3,8 +3,9 @@
 // @anthropic-ai/sdk). Figures:
 // - the built-in go-to-market playbook in full mode against a server that answers at once:
 //   wall time, model calls, and the orchestration overhead per step (run wall time minus the
-//   time the model server spent, divided by the steps; each step is inputs -> ai.generate ->
-//   commit, plus its share of the phase merges and gate reviews);
+//   time the model server spent, divided by the steps; each step is one durable step (inputs,
+//   the Claude call, the commit), plus its share of the phase merges and gate reviews), and the
+//   server's CPU time per step (all its threads) with the load average;
 // - a playbook of one phase of 4 steps, each answer delayed 400 ms, run as a parallel phase
 //   and as a sequential one (alternated; two warm-up rounds, then best of 3 each): the parallel wall time should be close to the longest
 //   branch, the sequential one close to the sum.
@@ -25,10 +26,9 @@ const DELAY_MS = 400;
 
 /** A Messages API that answers every tool call at once (or after `delay` ms): files for each output, passing reviews. */
 export async function startMessages(key) {
-  const state = { calls: 0, busyMs: 0, delay: 0, log: [] };
+  const state = { calls: 0, busyMs: 0, delay: 0 };
   const server = createServer((req, res) => {
     const t0 = performance.now();
-    state.log.push(['in', t0]);
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', async () => {
