@@ -3,15 +3,18 @@
 // @anthropic-ai/sdk). Figures:
 // - the built-in go-to-market playbook in full mode against a server that answers at once:
 //   wall time, model calls, and the orchestration overhead per step (run wall time minus the
-//   time the model server spent, divided by the steps; each step is inputs -> ai.generate ->
-//   commit, plus its share of the phase merges and gate reviews);
+//   time the model server spent, divided by the steps; each step is one durable step (inputs,
+//   the Claude call, the commit), plus its share of the phase merges and gate reviews), and the
+//   server's CPU time per step (all its threads) with the load average;
 // - a playbook of one phase of 4 steps, each answer delayed 400 ms, run as a parallel phase
 //   and as a sequential one (alternated; two warm-up rounds, then best of 3 each): the parallel wall time should be close to the longest
 //   branch, the sequential one close to the sum.
 // Run it alone: node bench/run.mjs playbooks [--quick]
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { treeCpuSeconds } from './lib/proc.mjs';
 import { call, cleanEnv, serve } from './lib/serve.mjs';
 import { fmt, sleep, target, tempDir } from './lib/util.mjs';
 
@@ -22,7 +25,7 @@ const TARGET_OVERHEAD_MS = 50;
 const DELAY_MS = 400;
 
 /** A Messages API that answers every tool call at once (or after `delay` ms): files for each output, passing reviews. */
-async function startMessages(key) {
+export async function startMessages(key) {
   const state = { calls: 0, busyMs: 0, delay: 0 };
   const server = createServer((req, res) => {
     const t0 = performance.now();
@@ -39,7 +42,7 @@ async function startMessages(key) {
       if (tool === 'answer') {
         const names = Object.keys(b.tools[0].input_schema.properties.files.properties);
         input = { files: Object.fromEntries(names.map((n) => [n, `# ${n}\n\nWritten for the bench.\n`])), status: { task: 'bench', status: 'complete', blockers: [], next: 'none' } };
-      } else if (tool === 'submit_gate_review') input = { pass: true, evidence: '"Written for the bench."', notes: '', confidence: 0.99 };
+      } else if (tool === 'submit_review') input = { pass: true, issues: [], evidence: '"Written for the bench."', confidence: 0.99 };
       else if (tool === 'decide') input = { choice: 'first', rationale: 'bench', keep: 'first' };
       if (state.delay) await sleep(state.delay);
       state.calls++;
@@ -63,7 +66,7 @@ async function runToEnd(server, input) {
   }
 }
 
-const fanPlaybook = (execution) => ({
+export const fanPlaybook = (execution) => ({
   id: `bench-${execution}`,
   name: `Bench ${execution}`,
   coordinator: 'lead',
@@ -96,17 +99,22 @@ export async function run(ctx) {
     // 1. The full go-to-market playbook, answers at once.
     const runs = ctx?.quick ? 1 : 3;
     let best = null;
+    const all = [];
     for (let i = 0; i < runs; i++) {
       const calls0 = messages.state.calls;
       const busy0 = messages.state.busyMs;
+      const cpu0 = treeCpuSeconds(server.child.pid);
       const r = await runToEnd(server, { playbookId: 'go-to-market', mode: 'full', config });
+      const cpu = treeCpuSeconds(server.child.pid) - cpu0;
       const steps = r.detail.phases.flatMap((p) => p.steps).filter((s) => s.status === 'done').length;
-      const m = { ms: r.ms, steps, calls: messages.state.calls - calls0, busy: messages.state.busyMs - busy0 };
+      const m = { ms: r.ms, steps, calls: messages.state.calls - calls0, busy: messages.state.busyMs - busy0, cpuMs: cpu * 1000 };
+      all.push(m);
       if (!best || m.ms < best.ms) best = m;
     }
     const overhead = (best.ms - best.busy) / best.steps;
     lines.push(`  go-to-market, full mode: ${best.steps} steps, ${best.calls} model calls (steps, gate reviews), ${fmt(best.ms)} ms wall (best of ${runs})`);
-    lines.push(`  orchestration overhead per step (wall minus model server time, / steps): ${fmt(overhead, 1)} ms`);
+    lines.push(`  orchestration overhead per step (wall minus model server time, / steps): ${fmt(overhead, 1)} ms (each run: ${all.map((m) => fmt((m.ms - m.busy) / m.steps, 0)).join(', ')} ms)`);
+    lines.push(`  CPU per step (the server process, all its threads, / steps): ${all.map((m) => fmt(m.cpuMs / m.steps, 1)).join(', ')} ms; load average ${loadavg()[0].toFixed(1)}`);
     lines.push(target(`overhead per step < ${TARGET_OVERHEAD_MS} ms beyond the model call`, overhead < TARGET_OVERHEAD_MS, `${fmt(overhead, 1)} ms`));
 
     // 2. Parallel vs sequential phase, each answer taking DELAY_MS.
@@ -125,7 +133,7 @@ export async function run(ctx) {
     }
     messages.state.delay = 0;
     lines.push(`  one phase of 4 steps, answers after ${DELAY_MS} ms: parallel ${fmt(par.ms)} ms, sequential ${fmt(seq.ms)} ms (longest branch ${DELAY_MS} ms, sum ${4 * DELAY_MS} ms)`);
-    lines.push(`  parallel / sequential wall time: ${fmt(par.ms / seq.ms, 2)}; parallel / longest branch: ${fmt(par.ms / DELAY_MS, 2)}`);
+    lines.push(`  parallel / sequential wall time: ${fmt(par.ms / seq.ms, 2)}; parallel / longest branch: ${fmt(par.ms / DELAY_MS, 2)}; load average ${loadavg()[0].toFixed(1)}`);
     lines.push(target('parallel phase close to the longest branch (< 2x of it, under half the sequential time)', par.ms < 2 * DELAY_MS + 400 && par.ms < seq.ms / 2, `${fmt(par.ms)} ms`));
   } finally {
     await server?.stop();

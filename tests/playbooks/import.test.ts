@@ -84,6 +84,21 @@ describe('playbook import', () => {
     expect(JSON.stringify(schema)).toContain('estimatedMinutes');
   }, 60_000);
 
+  it('the built-in playbook compiled by an older compiler is compiled again: one playbook.step per step, one ai.review per gate item', async () => {
+    rig = await playbookRig();
+    await rig.core.call('playbooks.list', {});
+    const id = (await rig.core.call('workflows.list', {})).workflows.find((w) => w.name === 'Playbook Go-to-market team: Strategy & Foundation')!.id;
+    // As a database written by the compiler before: the old description.
+    rig.core.db.prepare('UPDATE workflows SET description = ? WHERE id = ?').run('Phase "Strategy & Foundation" of the playbook go-to-market (compiled; edit the playbook, not this workflow).', id);
+    await rig.core.call('playbooks.list', {});
+    const wf = (await rig.core.call('workflows.get', { id })).definition as { description: string; nodes: { type: string }[] };
+    expect(wf.description).toContain('(compiled 2; edit the playbook, not this workflow)');
+    const types = wf.nodes.map((n) => n.type);
+    expect(types.filter((t) => t === 'playbook.step')).toHaveLength(3);
+    expect(types).not.toContain('playbook.inputs');
+    expect(types.filter((t) => t === 'ai.review')).toHaveLength(7 * 2);
+  });
+
   it('imports a YAML playbook, compiles it, and orders sibling steps by their inputs', async () => {
     rig = await playbookRig();
     const r = await rig.core.call('playbooks.import', { text: stringify(small()) });

@@ -32,7 +32,7 @@ describe('playbook JSON Schema and the built-in playbook', () => {
     expect(e.sequential).toBe(30 + 180 + 300 + 40);
     // Phase 4: the strategy refinement reads the analysis, so it runs after it (a sibling dependency).
     const phase4 = compilePlaybook(d).find((w) => w.id.endsWith('-p3'))!;
-    expect(phase4.edges).toEqual(expect.arrayContaining([{ from: 's0_out', to: 's1_in' }]));
+    expect(phase4.edges).toEqual(expect.arrayContaining([{ from: 's0', to: 's1' }]));
     expect(planSteps(d, 'single-agent', 'growth-analyst')).toEqual(['analytics-foundation', 'dashboards', 'performance-analysis']);
   });
 });

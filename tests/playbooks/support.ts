@@ -16,6 +16,8 @@ export const CONFIG = {
 export interface Script {
   /** Gate items (by their check text fragment) that fail on their first review. */
   failOnce?: string[];
+  /** Gate items (by their check text fragment) that fail on every review. */
+  failAlways?: string[];
   /** Gate items (by check text fragment) reviewed with low confidence (an approval). */
   lowConfidence?: string[];
   /** Steps (by title) that raise a conflict on their first answer. */
@@ -38,13 +40,15 @@ export function scriptTeam(claude: FakeAnthropic, script: Script = {}): { review
   claude.respond((req): Reply => {
     const tool = req.body.tool_choice?.name;
     const text = textOf(req);
-    if (tool === 'submit_gate_review') {
-      const check = /Checklist item: "([^"]+)"/.exec(text)?.[1] ?? '';
+    if (tool === 'submit_review') {
+      // One ai.review per checklist item: its one item is the checklist's first line.
+      const check = /Checklist \(from the business owner\):\n1\. ([^\n]+)/.exec(text)?.[1] ?? '';
       const n = (reviews.get(check) ?? 0) + 1;
       reviews.set(check, n);
-      if (script.failOnce?.some((f) => check.includes(f)) && n === 1) return { json: { pass: false, evidence: '"Paid search: 2000 EUR"', notes: 'The channel budgets add up to 3500 EUR, not 3000 EUR.', confidence: 0.9 } };
-      if (script.lowConfidence?.some((f) => check.includes(f))) return { json: { pass: true, evidence: '"Module 1: discovery"', notes: '', confidence: 0.4 } };
-      return { json: { pass: true, evidence: '"quoted from the file"', notes: '', confidence: 0.95 } };
+      if (script.failAlways?.some((f) => check.includes(f))) return { json: { pass: false, evidence: '"Paid search: 2000 EUR"', issues: [`Still wrong (review ${n}): the budgets add up to 3500 EUR, not 3000 EUR.`], confidence: 0.9 } };
+      if (script.failOnce?.some((f) => check.includes(f)) && n === 1) return { json: { pass: false, evidence: '"Paid search: 2000 EUR"', issues: ['The channel budgets add up to 3500 EUR, not 3000 EUR.'], confidence: 0.9 } };
+      if (script.lowConfidence?.some((f) => check.includes(f))) return { json: { pass: true, evidence: '"Module 1: discovery"', issues: [], confidence: 0.4 } };
+      return { json: { pass: true, evidence: '"quoted from the file"', issues: [], confidence: 0.95 } };
     }
     if (tool === 'decide') return { json: { choice: 'Score leads on fit first, engagement second, as the Pipeline Manager proposes.', rationale: 'Deals close from fit; engagement alone filled the pipeline with students.', keep: 'synthesis' } };
     if (tool === 'answer') {

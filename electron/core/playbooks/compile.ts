@@ -1,7 +1,7 @@
 /**
  * A playbook compiles to workflows of the durable engine (docs/playbooks.md,
- * "How a playbook runs"): one workflow per phase (open -> per step
- * playbook.inputs -> ai.generate -> playbook.commit, chained for a sequential
+ * "How a playbook runs"): one workflow per phase (open -> per step one
+ * playbook.step (inputs, the Claude call, the commit), chained for a sequential
  * phase, fanned out and joined for a parallel one -> playbook.resolve ->
  * playbook.gate) and one workflow per mode (its phases as subworkflows, in
  * order, then playbook.finish).
@@ -9,14 +9,15 @@
 import { createHash } from 'node:crypto';
 import type { PlaybookDefinition, PlaybookPhase, WorkflowDefinitionInput } from '../../../shared/api';
 import { stepDeps } from './format';
-import { roleOf, stepAnswerSchema, stepPrompt } from './runtime';
-
-const raw = (s: string) => `{% raw %}${s}{% endraw %}`;
+import { roleOf } from './runtime';
 
 function base(playbookId: string): string {
   return `pb-${playbookId.slice(0, 30).replace(/-+$/, '')}-${createHash('sha1').update(playbookId).digest('hex').slice(0, 6)}`;
 }
 export const phaseWorkflowId = (def: PlaybookDefinition, phaseId: string) => `${base(def.id)}-p${def.phases.findIndex((p) => p.id === phaseId)}`;
+/** Bumped when compiled workflows change shape (2: one playbook.step per step, one ai.review per gate item): the built-in playbook is compiled again. */
+export const COMPILER_VERSION = 2;
+export const compiledMark = `(compiled ${COMPILER_VERSION}; edit the playbook, not this workflow)`;
 export const modeWorkflowId = (def: PlaybookDefinition, modeId: string) => `${base(def.id)}-m${def.modes.findIndex((m) => m.id === modeId)}`;
 
 type Node = WorkflowDefinitionInput['nodes'][number];
@@ -26,33 +27,15 @@ export function compilePhase(def: PlaybookDefinition, phase: PlaybookPhase): Wor
   const nodes: Node[] = [{ id: 'open', type: 'playbook.phase', params: { phase: phase.id } }];
   const edges: Edge[] = [];
   const n = (k: number) => `s${k}`;
+  // One durable step per playbook step: inputs, the Claude call and the commit (playbook.step).
   phase.steps.forEach((s, k) => {
-    const role = roleOf(def, s.role);
-    nodes.push(
-      { id: `${n(k)}_in`, type: 'playbook.inputs', name: `${s.title}: inputs`, params: { step: s.id } },
-      {
-        id: n(k),
-        type: 'ai.generate',
-        name: `${role.name}: ${s.title}`,
-        params: {
-          system: raw(role.systemPrompt),
-          prompt: raw(stepPrompt(def, phase, s)),
-          data: { inputs: `=steps.${n(k)}_in.data` },
-          output: 'json',
-          schema: stepAnswerSchema(s),
-          maxTokens: 16_000,
-          ...(role.model ? { model: role.model } : {}),
-        },
-      },
-      { id: `${n(k)}_out`, type: 'playbook.commit', name: `${s.title}: commit`, params: { step: s.id, from: n(k) } },
-    );
-    edges.push({ from: `${n(k)}_in`, to: n(k), branch: 'run' }, { from: `${n(k)}_in`, to: `${n(k)}_out`, branch: 'skip' }, { from: n(k), to: `${n(k)}_out` });
+    nodes.push({ id: n(k), type: 'playbook.step', name: `${roleOf(def, s.role).name}: ${s.title}`, params: { step: s.id } });
   });
   const idx = new Map(phase.steps.map((s, k) => [s.id, k]));
   if (phase.execution === 'sequential') {
-    edges.push({ from: 'open', to: `${n(0)}_in` });
-    for (let k = 1; k < phase.steps.length; k++) edges.push({ from: `${n(k - 1)}_out`, to: `${n(k)}_in` });
-    edges.push({ from: `${n(phase.steps.length - 1)}_out`, to: 'resolve' });
+    edges.push({ from: 'open', to: n(0) });
+    for (let k = 1; k < phase.steps.length; k++) edges.push({ from: n(k - 1), to: n(k) });
+    edges.push({ from: n(phase.steps.length - 1), to: 'resolve' });
   } else {
     const deps = stepDeps(phase);
     const needed = new Set([...deps.values()].flat());
@@ -60,23 +43,68 @@ export function compilePhase(def: PlaybookDefinition, phase: PlaybookPhase): Wor
     edges.push({ from: 'open', to: 'fanout' });
     phase.steps.forEach((s, k) => {
       const d = deps.get(s.id) ?? [];
-      if (!d.length) edges.push({ from: 'fanout', to: `${n(k)}_in` });
-      for (const dep of d) edges.push({ from: `${n(idx.get(dep)!)}_out`, to: `${n(k)}_in` });
-      if (!needed.has(s.id)) edges.push({ from: `${n(k)}_out`, to: 'join' });
+      if (!d.length) edges.push({ from: 'fanout', to: n(k) });
+      for (const dep of d) edges.push({ from: n(idx.get(dep)!), to: n(k) });
+      if (!needed.has(s.id)) edges.push({ from: n(k), to: 'join' });
     });
     edges.push({ from: 'join', to: 'resolve' });
   }
-  nodes.push({ id: 'resolve', type: 'playbook.resolve', name: 'Conflicts: the Coordinator decides', params: { phase: phase.id } }, { id: 'gate', type: 'playbook.gate', name: `Quality gate: ${phase.name}`, params: { phase: phase.id } });
-  edges.push({ from: 'resolve', to: 'gate' });
+  nodes.push({ id: 'resolve', type: 'playbook.resolve', name: 'Conflicts: the Coordinator decides', params: { phase: phase.id } }, { id: 'gate', type: 'playbook.gate', name: `Quality gate: ${phase.name}`, params: { phase: phase.id, ...(phase.gate ? { reviewed: true } : {}) } });
+  if (!phase.gate) edges.push({ from: 'resolve', to: 'gate' });
+  else gateRounds(def, phase, nodes, edges);
   return {
     id: phaseWorkflowId(def, phase.id),
     name: `Playbook ${def.name}: ${phase.name}`,
-    description: `Phase "${phase.name}" of the playbook ${def.id} (compiled; edit the playbook, not this workflow).`,
+    description: `Phase "${phase.name}" of the playbook ${def.id} ${compiledMark}.`,
     trigger: { type: 'manual' },
     nodes,
     edges,
     settings: { reenroll: true, escalateOnFailure: 'warning' },
   } as WorkflowDefinitionInput;
+}
+
+/**
+ * The quality gate's checklist: per round, per item, `g<r>_<k>_in`
+ * (playbook.gate.item: the item's files on the phase branch; "done" when it
+ * passed earlier, or a file is missing or empty) then `g<r>_<k>` (ai.review of
+ * those files, quoted as untrusted data, no approval of its own); the items of
+ * a round run side by side. `g<r>` (playbook.gate.round) records the verdicts
+ * and sends failures back to their roles ("fix": the next round reviews them
+ * again), up to maxRetries rounds; then `gate` merges or asks one approval.
+ */
+function gateRounds(def: PlaybookDefinition, phase: PlaybookPhase, nodes: Node[], edges: Edge[]): void {
+  const gate = phase.gate!;
+  const rounds = gate.maxRetries + 1;
+  const instructions = [
+    `You are the quality gate of phase "${phase.name}" of the playbook "${def.name}": a team of AI agents wrote the files in the data block.`,
+    'Judge only the one checklist item against those files. In evidence, quote the words of the files your verdict rests on; in issues, say what the responsible role must fix.',
+  ].join(' ');
+  for (let r = 0; r < rounds; r++) {
+    const round = `g${r}`;
+    gate.items.forEach((it, k) => {
+      const check = `${round}_${k}_in`;
+      const review = `${round}_${k}`;
+      nodes.push(
+        { id: check, type: 'playbook.gate.item', name: `Gate item ${it.id}${r ? ` (round ${r + 1})` : ''}: files`, params: { phase: phase.id, item: it.id, round: r } },
+        {
+          id: review,
+          type: 'ai.review',
+          name: `Gate item ${it.id}${r ? ` (round ${r + 1})` : ''}`,
+          params: {
+            data: { files: `=steps.${check}.files` },
+            checklist: [it.check],
+            instructions,
+            approval: false,
+            maxRevisions: 0,
+            ...(gate.minConfidence !== undefined ? { threshold: gate.minConfidence } : {}),
+          },
+        },
+      );
+      edges.push({ from: r ? `g${r - 1}` : 'resolve', to: check, ...(r ? { branch: 'fix' } : {}) }, { from: check, to: review, branch: 'review' }, { from: check, to: round, branch: 'done' }, { from: review, to: round });
+    });
+    nodes.push({ id: round, type: 'playbook.gate.round', name: `Quality gate: ${phase.name}, round ${r + 1}`, params: { phase: phase.id, round: r } });
+    edges.push({ from: round, to: 'gate', ...(r < rounds - 1 ? { branch: 'done' } : {}) });
+  }
 }
 
 export function compileMode(def: PlaybookDefinition, modeId: string): WorkflowDefinitionInput {
@@ -90,7 +118,7 @@ export function compileMode(def: PlaybookDefinition, modeId: string): WorkflowDe
   return {
     id: modeWorkflowId(def, modeId),
     name: `Playbook ${def.name}: ${mode.name}`,
-    description: `Mode "${mode.name}" of the playbook ${def.id} (compiled; edit the playbook, not this workflow).`,
+    description: `Mode "${mode.name}" of the playbook ${def.id} ${compiledMark}.`,
     trigger: { type: 'manual' },
     nodes,
     edges,

@@ -195,6 +195,27 @@ export async function commitFiles(dataDir: string, branch: string, files: Record
   return oid;
 }
 
+/**
+ * commitFiles, once: when the branch's head already is this commit (the same
+ * files, message and time on top of its parent: an earlier attempt moved the
+ * ref, then crashed before recording it), the head is returned and nothing is
+ * written. A commit is a pure function of its parent, tree, message and time.
+ */
+export async function commitFilesOnce(dataDir: string, branch: string, files: Record<string, string>, message: string, at: number): Promise<string> {
+  const r = repoOf(dataDir);
+  const head = await resolve(r, branch);
+  if (head) {
+    const c = (await readCommit(r, head)).commit;
+    const msg = message.endsWith('\n') ? message : `${message}\n`;
+    if (c.parent.length === 1 && c.message === msg && c.author.timestamp === Math.floor(at / 1000)) {
+      const tree = await flatTree(r, c.parent[0]!);
+      for (const [path, text] of Object.entries(files)) tree.set(path, writeBlob(r, Buffer.from(text, 'utf8')));
+      if ((await writeFlatTree(r, tree)) === c.tree) return head;
+    }
+  }
+  return commitFiles(dataDir, branch, files, message, at);
+}
+
 export interface MergeConflict {
   path: string;
   ours: string;

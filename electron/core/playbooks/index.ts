@@ -10,7 +10,7 @@ import type { Core } from '../core';
 import { defineDomain } from '../domain';
 import { applyCampaigns, applyScoring, applySequence, previewCampaigns, previewScoring, previewSequence } from './apply';
 import { GTM_PLAYBOOK } from './builtin';
-import { compilePlaybook, modeWorkflowId } from './compile';
+import { compiledMark, compilePlaybook, modeWorkflowId, phaseWorkflowId } from './compile';
 import { configSchema, estimate, modePlans, parsePlaybookText, planSteps, playbookJsonSchema, toYaml, validatePlaybookText } from './format';
 import { fileDiff, fileHistory, log, MAIN, syncMain } from './git';
 import { PLAYBOOK_NODES } from './nodes';
@@ -272,7 +272,8 @@ const installing = new WeakMap<Core, Promise<void>>();
 function ensureBuiltIn(core: Core): Promise<void> {
   const def = DefinitionSchema.parse(GTM_PLAYBOOK);
   const had = core.get(PLAYBOOKS_STORE).get(def.id);
-  if (had && had.definition === JSON.stringify(def)) return Promise.resolve();
+  // Unchanged, and compiled by this version of the compiler: nothing to do.
+  if (had && had.definition === JSON.stringify(def) && core.get(PLAYBOOKS_STORE).workflowDescription(phaseWorkflowId(def, def.phases[0]!.id))?.includes(compiledMark)) return Promise.resolve();
   let p = installing.get(core);
   if (!p) {
     p = storePlaybook(core, def, toYaml(GTM_PLAYBOOK), 'yaml', true)

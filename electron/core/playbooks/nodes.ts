@@ -7,11 +7,11 @@
 import { z } from 'zod';
 import { warmClaude } from '../ai/claude';
 import { aiSettings } from '../ai/env';
-import type { PreparedRequest } from '../ai/generate';
-import { runAi, suspended } from '../ai/node-support';
-import { defineNode, NodeError, type NodeContext, type NodeDef } from '../engine/registry';
+import { prepareGenerate, runPrepared, storedRequest, type PreparedRequest } from '../ai/generate';
+import { runAi, suspended, templateScope } from '../ai/node-support';
+import { defineNode, NodeError, type NodeContext, type NodeDef, type Suspend } from '../engine/registry';
 import { AI_STEP_TIMEOUT_MS } from '../engine/pool-limits';
-import { beginPhase, finishStep, iso, loadRun, mergePhase, phaseDiff, phaseOf, PLAYBOOK_BUDGET_EVENT, resolvePhase, roleBudgetWait, roleOf, runGate, setPhaseStatus, stepInputs, type GateState } from './runtime';
+import { answered, beginPhase, finishStep, gateItemFiles, gateOutcome, gateRound, iso, recordAnswer, stepSpec, type RunCtx, loadRun, mergePhase, phaseDiff, phaseOf, PLAYBOOK_BUDGET_EVENT, resolvePhase, roleBudgetWait, roleOf, runGate, setPhaseStatus, stepInputs, type GateState } from './runtime';
 
 const Id = z.string().min(1);
 const runIdOf = (ctx: NodeContext<unknown>) => (ctx.run.input as { playbookRun?: unknown } | null)?.playbookRun;
@@ -29,9 +29,72 @@ const phaseNode = defineNode({
   },
 });
 
+/** The step's row says running (its attempts, its start), or the step waits for its role's budget. */
+function startStep(ctx: NodeContext<unknown>, rc: RunCtx, id: string): Suspend | null {
+  const step = rc.def.phases.flatMap((p) => p.steps).find((s) => s.id === id)!;
+  const wait = roleBudgetWait(rc, roleOf(rc.def, step.role).id);
+  if (wait) {
+    rc.env.emit('playbooks.run.updated', { runId: rc.run.id, playbookId: rc.run.playbook_id, status: 'waiting' });
+    // Checked again when the playbook is imported again (event playbooks.budget) and every hour.
+    return ctx.suspend({ waitingFor: wait, until: ctx.now() + 3_600_000, event: { type: PLAYBOOK_BUDGET_EVENT } });
+  }
+  const row = rc.st.step(rc.run.id, id);
+  rc.st.setStep(rc.run.id, id, { status: 'running', started_at: row?.started_at ?? iso(ctx.env), attempts: Math.max(1, row?.attempts ?? 0) });
+  rc.env.emit('playbooks.run.updated', { runId: rc.run.id, playbookId: rc.run.playbook_id, status: 'running' });
+  return null;
+}
+
+async function commitOrFail(rc: RunCtx, id: string): Promise<{ commit: string; conflict: string | null }> {
+  try {
+    return await finishStep(rc, id);
+  } catch (e) {
+    rc.st.setStep(rc.run.id, id, { status: 'failed', error: (e as Error).message });
+    throw e;
+  }
+}
+
+/**
+ * One playbook step as one durable step: its inputs, the role's Claude call
+ * (inputs quoted as untrusted data; the AI client's ledger, budget waits and
+ * key waits as ai.generate), the answer recorded, then committed. Run again
+ * (a retry, a crash of its worker), it goes on where it was: a recorded
+ * answer is committed without a new call, a commit already made is kept.
+ */
+const stepNode = defineNode({
+  type: 'playbook.step',
+  timeoutMs: AI_STEP_TIMEOUT_MS,
+  description: "Run a playbook step: gather its inputs, ask Claude as its role, commit the answer with the role's commit convention (once).",
+  params: z.object({ step: Id }).strict(),
+  async run(ctx) {
+    const rc = loadRun(ctx.env, runIdOf(ctx));
+    const id = ctx.params.step;
+    if (!rc.plan.has(id)) {
+      rc.st.setStep(rc.run.id, id, { status: 'skipped' });
+      return { output: { skipped: true } };
+    }
+    const row = rc.st.step(rc.run.id, id);
+    if (!(row?.status === 'done' && row.commit_oid) && !answered(row)) {
+      const wait = startStep(ctx, rc, id);
+      if (wait) return wait;
+      const g = await runAi(ctx, async (ai) => {
+        const spec = stepSpec(rc, id, await stepInputs(rc, id));
+        const request = await prepareGenerate(ai, spec, templateScope(ctx, undefined));
+        const out = await runPrepared(ai, request, { runId: ctx.run.id, nodeId: ctx.node.id, workflowId: ctx.run.workflowId });
+        return { ...out, request: storedRequest(request) };
+      });
+      if (suspended(g)) return g;
+      recordAnswer(rc, id, g);
+    }
+    const done = await commitOrFail(rc, id);
+    const r = rc.st.step(rc.run.id, id)!;
+    return { output: { ...done, costUsd: r.cost_usd } };
+  },
+});
+
+/** Kept for workflows compiled before playbook.step (their runs may still be going): the inputs of a step. */
 const inputsNode = defineNode({
   type: 'playbook.inputs',
-  description: 'Gather a playbook step\'s inputs (workspace files, earlier outputs, config); "skip" when the mode does not run the step.',
+  description: 'Gather a playbook step\'s inputs (workflows compiled before playbook.step); "skip" when the mode does not run the step.',
   params: z.object({ step: Id }).strict(),
   branches: ['run', 'skip'],
   async run(ctx) {
@@ -41,36 +104,27 @@ const inputsNode = defineNode({
       rc.st.setStep(rc.run.id, id, { status: 'skipped' });
       return { output: { skipped: true }, branch: 'skip' };
     }
-    const step = rc.def.phases.flatMap((p) => p.steps).find((s) => s.id === id)!;
-    const role = roleOf(rc.def, step.role);
-    const wait = roleBudgetWait(rc, role.id);
-    if (wait) {
-      rc.env.emit('playbooks.run.updated', { runId: rc.run.id, playbookId: rc.run.playbook_id, status: 'waiting' });
-      // Checked again when the playbook is imported again (event playbooks.budget) and every hour.
-      return ctx.suspend({ waitingFor: wait, until: ctx.now() + 3_600_000, event: { type: PLAYBOOK_BUDGET_EVENT } });
-    }
-    const row = rc.st.step(rc.run.id, id);
-    rc.st.setStep(rc.run.id, id, { status: 'running', started_at: row?.started_at ?? iso(ctx.env), attempts: Math.max(1, row?.attempts ?? 0) });
-    rc.env.emit('playbooks.run.updated', { runId: rc.run.id, playbookId: rc.run.playbook_id, status: 'running' });
+    const wait = startStep(ctx, rc, id);
+    if (wait) return wait;
     return { output: { data: await stepInputs(rc, id) }, branch: 'run' };
   },
 });
 
+/** Kept for workflows compiled before playbook.step: commit the answer of the step's ai.generate. */
 const commitNode = defineNode({
   type: 'playbook.commit',
-  description: 'Commit a playbook step\'s answer (its outputs and status file) with the role\'s commit convention; record a conflict it raises.',
+  description: "Commit a playbook step's answer (workflows compiled before playbook.step) with the role's commit convention; record a conflict it raises.",
   params: z.object({ step: Id, from: Id }).strict(),
   async run(ctx) {
     const rc = loadRun(ctx.env, runIdOf(ctx));
     if (!rc.plan.has(ctx.params.step)) return { output: { skipped: true } };
-    const gen = ctx.steps()[ctx.params.from] as { data?: unknown; request?: PreparedRequest; costUsd?: number } | undefined;
-    if (!gen) throw new NodeError(`no answer of ${ctx.params.from} in this run`, { retryable: false });
-    try {
-      return { output: await finishStep(rc, ctx.params.step, gen) };
-    } catch (e) {
-      rc.st.setStep(rc.run.id, ctx.params.step, { status: 'failed', error: (e as Error).message });
-      throw e;
+    const row = rc.st.step(rc.run.id, ctx.params.step);
+    if (!(row?.status === 'done' && row.commit_oid) && !answered(row)) {
+      const gen = ctx.steps()[ctx.params.from] as { data?: unknown; request?: PreparedRequest; costUsd?: number } | undefined;
+      if (!gen) throw new NodeError(`no answer of ${ctx.params.from} in this run`, { retryable: false });
+      recordAnswer(rc, ctx.params.step, gen);
     }
+    return { output: await commitOrFail(rc, ctx.params.step) };
   },
 });
 
@@ -87,11 +141,39 @@ const resolveNode = defineNode({
   },
 });
 
+/** A gate item's files for its review (branch "review"), or "done": it passed in an earlier round, a file is missing or empty, or none of its steps ran. */
+const gateItemNode = defineNode({
+  type: 'playbook.gate.item',
+  description: "Read a quality gate checklist item's files on the phase branch for its ai.review; \"done\" when it already passed, a file is missing or empty, or its steps did not run.",
+  params: z.object({ phase: Id, item: Id, round: z.number().int().min(0) }).strict(),
+  branches: ['review', 'done'],
+  async run(ctx) {
+    const rc = loadRun(ctx.env, runIdOf(ctx));
+    const r = await gateItemFiles(rc, ctx.params.phase, ctx.params.item, ctx.params.round);
+    return r.review ? { output: { files: r.files }, branch: 'review' } : { output: r, branch: 'done' };
+  },
+});
+
+/** A round of the gate: the verdicts recorded per item; failures back to their roles ("fix") while rounds remain. */
+const gateRoundNode = defineNode({
+  type: 'playbook.gate.round',
+  timeoutMs: AI_STEP_TIMEOUT_MS,
+  description: "Record a quality gate round's verdicts per checklist item; send the failing items back to their roles (branch fix) while rounds remain.",
+  params: z.object({ phase: Id, round: z.number().int().min(0) }).strict(),
+  branches: ['fix', 'done'],
+  async run(ctx) {
+    const rc = loadRun(ctx.env, runIdOf(ctx));
+    const r = await runAi(ctx, (ai) => gateRound(rc, ai, ctx.params.phase, ctx.params.round, ctx.steps(), ctx.node.id));
+    if (suspended(r)) return r;
+    return { output: r, branch: r.fix ? 'fix' : 'done' };
+  },
+});
+
 const gateNode = defineNode({
   type: 'playbook.gate',
   timeoutMs: AI_STEP_TIMEOUT_MS,
   description: 'The quality gate of a playbook phase: each checklist item judged with evidence, failures back to their role, then one approval when needed; merges the phase into main.',
-  params: z.object({ phase: Id }).strict(),
+  params: z.object({ phase: Id, reviewed: z.boolean().optional() }).strict(),
   async run(ctx) {
     const rc = loadRun(ctx.env, runIdOf(ctx));
     const phaseId = ctx.params.phase;
@@ -118,7 +200,8 @@ const gateNode = defineNode({
     const r = await runAi(ctx, async (ai) => {
       if (!phase.gate) return { merged: await mergePhase(rc, ai, phaseId, ctx.node.id), gate: null };
       const threshold = phase.gate.minConfidence ?? aiSettings(ai).confidenceThreshold;
-      const g = await runGate(rc, ai, phaseId, threshold, ctx.node.id);
+      // reviewed: the checklist was judged by the gate rounds before (ai.review per item); else (workflows compiled before) here.
+      const g = ctx.params.reviewed ? gateOutcome(rc, phaseId, threshold) : await runGate(rc, ai, phaseId, threshold, ctx.node.id);
       if (g.outcome === 'passed') return { merged: await mergePhase(rc, ai, phaseId, ctx.node.id), gate: g };
       return { merged: null, gate: g, threshold };
     });
@@ -161,4 +244,4 @@ const finishNode = defineNode({
   },
 });
 
-export const PLAYBOOK_NODES = [phaseNode, inputsNode, commitNode, resolveNode, gateNode, finishNode] as NodeDef[];
+export const PLAYBOOK_NODES = [phaseNode, stepNode, inputsNode, commitNode, resolveNode, gateItemNode, gateRoundNode, gateNode, finishNode] as NodeDef[];

@@ -9,10 +9,10 @@ import { z } from 'zod';
 import type { PlaybookDefinition, PlaybookGateItemResult, PlaybookPhase, PlaybookRole, PlaybookStep } from '../../../shared/api';
 import { callClaude, type ClaudeTool } from '../ai/claude';
 import type { AiEnv } from '../ai/env';
-import { runPrepared, type PreparedRequest } from '../ai/generate';
+import { runPrepared, type GenerateSpec, type PreparedRequest } from '../ai/generate';
 import { dataBlock } from '../ai/prompt';
 import type { ThreadEnv } from '../env';
-import { branchAt, commitFiles, isAncestor, MAIN, mergeBranch, mergeIntoMain, readFileAt, repoOf, resolve, syncMain, treeDiff } from './git';
+import { branchAt, commitFiles, commitFilesOnce, isAncestor, MAIN, mergeBranch, mergeIntoMain, readFileAt, repoOf, resolve, syncMain, treeDiff } from './git';
 import { PLAYBOOKS_STORE, type PlaybooksStore, type RunRow, type StepRow } from './store';
 
 export const runBranch = (runId: string, phaseId: string) => `playbooks/${runId}/${phaseId}`;
@@ -134,7 +134,7 @@ export function roleBudgetWait(rc: RunCtx, roleId: string): string | null {
   if (role.budgetUsd === undefined) return null;
   const mine = new Set(rc.def.phases.flatMap((p) => p.steps.filter((s) => s.role === roleId).map((s) => s.id)));
   const spent = rc.st
-    .steps(rc.run.id)
+    .stepCosts(rc.run.id)
     .filter((s) => mine.has(s.step_id))
     .reduce((a, s) => a + s.cost_usd, 0);
   if (spent < role.budgetUsd) return null;
@@ -199,7 +199,7 @@ export async function stepInputs(rc: RunCtx, stepId: string): Promise<Record<str
 
 // ---------------------------------------------------------------- commit
 
-export function statusFile(rc: RunCtx, role: string, phaseId: string, status: StepAnswer['status'], outputs: string[]): { path: string; text: string } {
+export function statusFile(updated: string, role: string, phaseId: string, status: StepAnswer['status'], outputs: string[]): { path: string; text: string } {
   const lines = [
     `role: ${role}`,
     `phase: ${phaseId}`,
@@ -210,62 +210,103 @@ export function statusFile(rc: RunCtx, role: string, phaseId: string, status: St
     `blockers: ${status.blockers.length ? '' : 'none'}`,
     ...status.blockers.map((b) => `  - ${JSON.stringify(b)}`),
     `next: ${JSON.stringify(status.next)}`,
-    `updated: ${iso(rc.env)}`,
+    `updated: ${updated}`,
   ];
   return { path: `status/${role}.md`, text: `${lines.join('\n')}\n` };
 }
 
 /** Commit a step's answer: its outputs and its status file, one commit with the role's convention. */
-export async function commitStep(rc: RunCtx, stepId: string, answer: StepAnswer, branch: string, note = ''): Promise<string> {
+export async function commitStep(rc: RunCtx, stepId: string, answer: Pick<StepAnswer, 'files' | 'status'>, branch: string, note = '', at = rc.env.now(), once = false): Promise<string> {
   const { phase, step } = stepOf(rc.def, stepId);
   const files: Record<string, string> = {};
   for (const o of step.outputs) files[o.path] = answer.files[o.name] ?? '';
-  const sf = statusFile(rc, step.role, phase.id, answer.status, step.outputs.map((o) => o.path));
+  const sf = statusFile(new Date(at).toISOString(), step.role, phase.id, answer.status, step.outputs.map((o) => o.path));
   files[sf.path] = sf.text;
   const msg = `[${tagOf(rc.def, step.role)}] ${step.action}: ${step.title.charAt(0).toLowerCase()}${step.title.slice(1)}${note}`;
-  return commitFiles(rc.env.dataDir, branch, files, msg, rc.env.now());
+  return (once ? commitFilesOnce : commitFiles)(rc.env.dataDir, branch, files, msg, at);
 }
 
-/** After the step's ai.generate: store and commit its answer, record its conflict. */
-export async function finishStep(rc: RunCtx, stepId: string, gen: { data?: unknown; request?: PreparedRequest; costUsd?: number }): Promise<{ commit: string; conflict: string | null }> {
+/** The request of a step: the role's system prompt, the step's task, its inputs quoted as untrusted data, the answer's schema. */
+export function stepSpec(rc: RunCtx, stepId: string, inputs: Record<string, unknown>): GenerateSpec {
+  const { phase, step } = stepOf(rc.def, stepId);
+  const role = roleOf(rc.def, step.role);
+  return {
+    // Literal text, not templates: the playbook's words are never evaluated.
+    system: raw(role.systemPrompt),
+    prompt: raw(stepPrompt(rc.def, phase, step)),
+    data: { inputs },
+    output: 'json',
+    schema: stepAnswerSchema(step),
+    maxTokens: 16_000,
+    ...(role.model ? { model: role.model } : {}),
+  };
+}
+const raw = (s: string) => `{% raw %}${s}{% endraw %}`;
+
+/**
+ * A step's answer is recorded before anything is committed (files, status
+ * fields, the request for later revisions, its cost, its conflict), in one
+ * transaction: the step run again after a crash commits this answer, without
+ * asking Claude again. `finished_at` is the commit's time, so the commit made
+ * from it is the same object whichever attempt makes it.
+ */
+export function recordAnswer(rc: RunCtx, stepId: string, gen: { data?: unknown; request?: PreparedRequest; costUsd?: number }): StepAnswer {
+  const { phase, step } = stepOf(rc.def, stepId);
+  const answer = StepAnswer.parse(gen.data);
+  const at = iso(rc.env);
+  const conflict = answer.conflict ? `${rc.run.id}-${stepId}` : null;
+  rc.st.db.transaction(() => {
+    rc.st.setStep(rc.run.id, stepId, {
+      files: JSON.stringify(answer.files),
+      role_status: JSON.stringify(answer.status),
+      request: gen.request ? JSON.stringify(gen.request) : null,
+      finished_at: at,
+    });
+    rc.st.addCost(rc.run.id, stepId, gen.costUsd ?? 0);
+    if (answer.conflict && conflict) {
+      rc.st.insertConflict({
+        id: conflict,
+        run_id: rc.run.id,
+        phase_id: phase.id,
+        step_id: stepId,
+        kind: 'positions',
+        raised_by: step.role,
+        topic: answer.conflict.topic,
+        positions: JSON.stringify([
+          { role: step.role, position: answer.conflict.yourPosition },
+          { role: answer.conflict.withRole, position: answer.conflict.theirPosition },
+        ]),
+        files: JSON.stringify(answer.conflict.files),
+        raised_at: at,
+      });
+    }
+  })();
+  if (conflict) rc.env.emit('playbooks.conflict.updated', { runId: rc.run.id, conflictId: conflict, status: 'open' });
+  return answer;
+}
+
+/** A step whose answer is recorded and not committed yet (running, with files). */
+export const answered = (row: StepRow | undefined): boolean => !!row && row.status === 'running' && row.files !== null && !row.commit_oid;
+
+/**
+ * Commit a step's recorded answer (its outputs and status file, one commit
+ * with the role's convention), exactly once: when an earlier attempt already
+ * moved the branch to this very commit (a crash before the row said so), that
+ * commit is kept and nothing is written again.
+ */
+export async function finishStep(rc: RunCtx, stepId: string): Promise<{ commit: string; conflict: string | null }> {
   const { phase, step } = stepOf(rc.def, stepId);
   const row = rc.st.step(rc.run.id, stepId)!;
-  if (row.status === 'done' && row.commit_oid) return { commit: row.commit_oid, conflict: null };
-  const answer = StepAnswer.parse(gen.data);
+  const conflict = rc.st.conflicts(rc.run.id).find((c) => c.id === `${rc.run.id}-${stepId}`)?.id ?? null;
+  if (row.status === 'done' && row.commit_oid) return { commit: row.commit_oid, conflict };
+  if (!answered(row)) throw new Error(`step ${stepId} has no recorded answer to commit`);
+  const answer = { files: JSON.parse(row.files!) as Record<string, string>, status: JSON.parse(row.role_status!) as StepAnswer['status'] };
   const branch = phase.execution === 'sequential' ? runBranch(rc.run.id, phase.id) : stepBranch(rc.run.id, phase.id, stepId);
   if (phase.execution === 'parallel' && !(await resolve(repoOf(rc.env.dataDir), branch))) {
     await branchAt(rc.env.dataDir, branch, rc.st.phase(rc.run.id, phase.id)!.base_commit!);
   }
-  const commit = await commitStep(rc, stepId, answer, branch);
-  rc.st.setStep(rc.run.id, stepId, {
-    status: 'done',
-    files: JSON.stringify(answer.files),
-    role_status: JSON.stringify(answer.status),
-    request: gen.request ? JSON.stringify(gen.request) : null,
-    commit_oid: commit,
-    finished_at: iso(rc.env),
-  });
-  rc.st.addCost(rc.run.id, stepId, gen.costUsd ?? 0);
-  let conflict: string | null = null;
-  if (answer.conflict) {
-    conflict = `${rc.run.id}-${stepId}`;
-    rc.st.insertConflict({
-      id: conflict,
-      run_id: rc.run.id,
-      phase_id: phase.id,
-      step_id: stepId,
-      kind: 'positions',
-      raised_by: step.role,
-      topic: answer.conflict.topic,
-      positions: JSON.stringify([
-        { role: step.role, position: answer.conflict.yourPosition },
-        { role: answer.conflict.withRole, position: answer.conflict.theirPosition },
-      ]),
-      files: JSON.stringify(answer.conflict.files),
-      raised_at: iso(rc.env),
-    });
-    rc.env.emit('playbooks.conflict.updated', { runId: rc.run.id, conflictId: conflict, status: 'open' });
-  }
+  const commit = await commitStep(rc, stepId, answer, branch, '', Date.parse(row.finished_at!), true);
+  rc.st.setStep(rc.run.id, stepId, { status: 'done', commit_oid: commit });
   rc.env.emit('workspace.committed', { commit, branch, paths: step.outputs.map((o) => o.path) });
   emitRun(rc);
   return { commit, conflict };
@@ -512,6 +553,13 @@ export async function runGate(rc: RunCtx, ai: AiEnv, phaseId: string, threshold:
     items = items.map((x) => (x.result === 'fail' ? { ...x, result: null } : x));
     save('reviewing');
   }
+  return concludeGate(items, round, threshold, save);
+}
+
+type GateOutcome = { outcome: 'passed' | 'ask'; reason: string; items: PlaybookGateItemResult[]; confidence: number | null };
+
+/** All items pass with confidence >= threshold: "passed"; else "ask" (one approval), with the reason naming the failing items. */
+function concludeGate(items: PlaybookGateItemResult[], round: number, threshold: number, save: (status: string) => void): GateOutcome {
   const confidence = items.length ? Math.min(...items.map((x) => x.confidence ?? 1)) : null;
   const failing = items.filter((x) => x.result !== 'pass');
   const low = items.filter((x) => x.result === 'pass' && (x.confidence ?? 1) < threshold);
@@ -524,6 +572,99 @@ export async function runGate(rc: RunCtx, ai: AiEnv, phaseId: string, threshold:
     : `The reviewer's confidence ${confidence} is below the threshold ${threshold}.`;
   save('waiting_approval');
   return { outcome: 'ask', reason, items, confidence };
+}
+
+// ---------------------------------------------------------------- the gate, one ai.review per checklist item (compile.ts gateRounds)
+
+function gateStateOf(rc: RunCtx, phaseId: string): GateState {
+  return JSON.parse(rc.st.phase(rc.run.id, phaseId)?.gate ?? '{}') as GateState;
+}
+function saveGate(rc: RunCtx, phaseId: string, state: GateState, status: string): void {
+  rc.st.setPhase(rc.run.id, phaseId, { gate: JSON.stringify({ ...state, status } satisfies GateState) });
+  rc.env.emit('playbooks.gate.updated', { runId: rc.run.id, phaseId, status: status as never, approvalId: null });
+}
+/** The checklist items judged in this run (those with files of steps that ran), as they stand. */
+function gateItems(rc: RunCtx, phase: PlaybookPhase, state: GateState): PlaybookGateItemResult[] {
+  return (
+    state.items ??
+    phase
+      .gate!.items.filter((it) => itemFiles(rc, phase, it).length > 0)
+      .map((it) => ({ id: it.id, check: it.check, role: it.role, result: null, confidence: null, evidence: '', notes: '', attempts: 0, files: itemFiles(rc, phase, it).map((f) => f.path) }))
+  );
+}
+
+export type GateItemCheck = { review: true; files: Record<string, string> } | { review: false; skipped?: true; passed?: true; missing?: string[] };
+
+/** What an item's ai.review reads: its files on the phase branch; or why it needs no review this round. */
+export async function gateItemFiles(rc: RunCtx, phaseId: string, itemId: string, round: number): Promise<GateItemCheck> {
+  const phase = phaseOf(rc.def, phaseId);
+  const def = phase.gate!.items.find((x) => x.id === itemId)!;
+  const refs = itemFiles(rc, phase, def);
+  if (!refs.length) return { review: false, skipped: true };
+  if (round === 0 && rc.st.phase(rc.run.id, phaseId)?.status !== 'gate') setPhaseStatus(rc, phaseId, 'gate');
+  if (round > 0 && gateStateOf(rc, phaseId).items?.find((x) => x.id === itemId)?.result === 'pass') return { review: false, passed: true };
+  const r = repoOf(rc.env.dataDir);
+  const branch = runBranch(rc.run.id, phaseId);
+  const files: Record<string, string> = {};
+  const missing: string[] = [];
+  for (const f of refs) {
+    const text = await readFileAt(r, branch, f.path);
+    if (text === null || !text.trim()) missing.push(f.path);
+    else files[f.path] = text;
+  }
+  return missing.length ? { review: false, missing } : { review: true, files };
+}
+
+/**
+ * Record a round's verdicts (the ai.review of each item, or its missing
+ * files); while rounds remain, the failing items go back to their roles with
+ * the reviewer's notes and the next round reviews them again.
+ */
+export async function gateRound(rc: RunCtx, ai: AiEnv, phaseId: string, round: number, steps: Record<string, unknown>, nodeId: string): Promise<{ fix: boolean; failing: string[] }> {
+  const phase = phaseOf(rc.def, phaseId);
+  const gate = phase.gate!;
+  const state = gateStateOf(rc, phaseId);
+  // Run again after this round's fixes were made (a crash before the engine recorded it): nothing twice.
+  if ((state.round ?? 0) > round) return { fix: true, failing: [] };
+  let items = gateItems(rc, phase, state);
+  for (const [i, it] of items.entries()) {
+    const k = gate.items.findIndex((x) => x.id === it.id);
+    const check = steps[`g${round}_${k}_in`] as (GateItemCheck & { files?: unknown }) | undefined;
+    const review = steps[`g${round}_${k}`] as { review?: { pass: boolean; issues: string[]; confidence: number; evidence?: string }; costUsd?: number } | undefined;
+    const missing = check && 'missing' in check ? check.missing : undefined;
+    let next: PlaybookGateItemResult | null = null;
+    if (missing?.length) {
+      next = { ...it, result: 'fail', confidence: 1, evidence: '', notes: missing.map((m) => `${m} is missing or empty: write it.`).join(' '), attempts: round + 1 };
+    } else if (review?.review) {
+      const v = review.review;
+      next = { ...it, result: v.pass ? 'pass' : 'fail', confidence: v.confidence, evidence: v.evidence ?? '', notes: v.pass ? '' : v.issues.join(' ') || 'The reviewer found the item not met.', attempts: round + 1 };
+      const owner = itemFiles(rc, phase, gate.items[k]!)[0]?.step;
+      if (owner && it.attempts <= round) rc.st.addCost(rc.run.id, owner, review.costUsd ?? 0);
+    }
+    if (next) items = items.map((x, j) => (j === i ? next : x));
+  }
+  saveGate(rc, phaseId, { ...state, round, items }, 'reviewing');
+  const failing = items.filter((x) => x.result === 'fail');
+  if (!failing.length || round >= gate.maxRetries) return { fix: false, failing: failing.map((f) => f.id) };
+  // Back to the responsible roles with the reviewer's notes.
+  const byStep = new Map<string, string[]>();
+  for (const f of failing) {
+    const def = gate.items.find((x) => x.id === f.id)!;
+    const owner = itemFiles(rc, phase, def).find((x) => phase.steps.find((s) => s.id === x.step)?.role === f.role)?.step ?? itemFiles(rc, phase, def)[0]?.step;
+    if (!owner) continue;
+    byStep.set(owner, [...(byStep.get(owner) ?? []), `Quality gate item "${f.check}" failed: ${f.notes}`]);
+  }
+  for (const [sid, notes] of byStep) await reviseStep(rc, ai, sid, notes, ' (quality gate fixes)', nodeId);
+  saveGate(rc, phaseId, { ...state, round: round + 1, items: items.map((x) => (x.result === 'fail' ? { ...x, result: null } : x)) }, 'reviewing');
+  return { fix: true, failing: failing.map((f) => f.id) };
+}
+
+/** After the last round: passed (merge) or ask (one approval), as runGate concludes. */
+export function gateOutcome(rc: RunCtx, phaseId: string, threshold: number): GateOutcome {
+  const phase = phaseOf(rc.def, phaseId);
+  const state = gateStateOf(rc, phaseId);
+  const items = gateItems(rc, phase, state);
+  return concludeGate(items, state.round ?? 0, threshold, (status) => saveGate(rc, phaseId, { ...state, items, threshold }, status));
 }
 
 /** Merge the phase branch into main (a merge commit) and write its files into the work tree. */

@@ -107,9 +107,17 @@ export class PlaybooksStore {
   delete(id: string): boolean {
     return this.stmt('DELETE FROM playbooks WHERE id = ? AND built_in = 0').run(id).changes > 0;
   }
+  /** A stored definition, parsed once per thread while its text is the same (every playbook node loads its run's). Read only. */
   definitionOf(row: { definition: string; id: string }, table = 'playbooks'): PlaybookDefinition {
-    return parseStored<PlaybookDefinition>(row.definition, `${table}.definition`, row.id);
+    const key = `${table}:${row.id}`;
+    const hit = this.defs.get(key);
+    if (hit && hit.text === row.definition) return hit.def;
+    const def = parseStored<PlaybookDefinition>(row.definition, `${table}.definition`, row.id);
+    if (this.defs.size > 200) this.defs.clear();
+    this.defs.set(key, { text: row.definition, def });
+    return def;
   }
+  private defs = new Map<string, { text: string; def: PlaybookDefinition }>();
 
   // runs
   insertRun(r: Omit<RunRow, 'waiting_for' | 'workflow_run_id' | 'error' | 'finished_at'>): void {
@@ -129,7 +137,8 @@ export class PlaybooksStore {
     return this.stmt('SELECT * FROM playbook_runs WHERE playbook_id = ? ORDER BY started_at DESC, rowid DESC LIMIT 1').get(playbookId) as RunRow | undefined;
   }
   setRun(id: string, f: Partial<Pick<RunRow, 'status' | 'waiting_for' | 'workflow_run_id' | 'error' | 'finished_at'>>): void {
-    for (const [k, v] of Object.entries(f)) this.stmt(`UPDATE playbook_runs SET ${k} = ? WHERE id = ?`).run(v, id);
+    const keys = Object.keys(f);
+    if (keys.length) this.stmt(`UPDATE playbook_runs SET ${keys.map((k) => `${k} = ?`).join(', ')} WHERE id = ?`).run(...Object.values(f), id);
   }
 
   // phases
@@ -143,7 +152,8 @@ export class PlaybooksStore {
     return this.stmt('SELECT * FROM playbook_phases WHERE run_id = ?').all(runId) as PhaseRow[];
   }
   setPhase(runId: string, phaseId: string, f: Partial<Omit<PhaseRow, 'run_id' | 'phase_id'>>): void {
-    for (const [k, v] of Object.entries(f)) this.stmt(`UPDATE playbook_phases SET ${k} = ? WHERE run_id = ? AND phase_id = ?`).run(v, runId, phaseId);
+    const keys = Object.keys(f);
+    if (keys.length) this.stmt(`UPDATE playbook_phases SET ${keys.map((k) => `${k} = ?`).join(', ')} WHERE run_id = ? AND phase_id = ?`).run(...Object.values(f), runId, phaseId);
   }
 
   // steps
@@ -156,8 +166,14 @@ export class PlaybooksStore {
   steps(runId: string): StepRow[] {
     return this.stmt('SELECT * FROM playbook_steps WHERE run_id = ?').all(runId) as StepRow[];
   }
+  /** What each step of a run has cost (without its files and request). */
+  stepCosts(runId: string): { step_id: string; cost_usd: number }[] {
+    return this.stmt('SELECT step_id, cost_usd FROM playbook_steps WHERE run_id = ?').all(runId) as { step_id: string; cost_usd: number }[];
+  }
   setStep(runId: string, stepId: string, f: Partial<Omit<StepRow, 'run_id' | 'step_id' | 'phase_id'>>): void {
-    for (const [k, v] of Object.entries(f)) this.stmt(`UPDATE playbook_steps SET ${k} = ? WHERE run_id = ? AND step_id = ?`).run(v, runId, stepId);
+    // One statement (one write) for all the fields.
+    const keys = Object.keys(f);
+    if (keys.length) this.stmt(`UPDATE playbook_steps SET ${keys.map((k) => `${k} = ?`).join(', ')} WHERE run_id = ? AND step_id = ?`).run(...Object.values(f), runId, stepId);
   }
   addCost(runId: string, stepId: string, usd: number): void {
     this.stmt('UPDATE playbook_steps SET cost_usd = round(cost_usd + ?, 8) WHERE run_id = ? AND step_id = ?').run(usd, runId, stepId);
@@ -187,6 +203,9 @@ export class PlaybooksStore {
   }
 
   // engine tables (read only)
+  workflowDescription(id: string): string | null {
+    return (this.stmt('SELECT description FROM workflows WHERE id = ?').get(id) as { description: string | null } | undefined)?.description ?? null;
+  }
   engineRun(id: string): { status: string; error: string | null } | undefined {
     return this.stmt('SELECT status, error FROM runs WHERE id = ?').get(id) as { status: string; error: string | null } | undefined;
   }

@@ -276,7 +276,13 @@ function Gate({ phase: p }: { phase: PlaybookRunPhase }) {
                 ))}
               </div>
               {i.evidence ? <blockquote className="pb-evidence">{i.evidence}</blockquote> : null}
-              {i.notes ? <p className="pb-notes">Reviewer: {i.notes}</p> : null}
+              {i.result === 'fail' ? (
+                <p className="pb-notes" data-testid="gate-item-reason">
+                  <strong>{g.status === 'passed' || g.status === 'approved' ? 'Failed' : 'Blocks the merge'}:</strong> {i.notes || 'the reviewer found it not met.'}
+                </p>
+              ) : i.notes ? (
+                <p className="pb-notes">Reviewer: {i.notes}</p>
+              ) : null}
             </div>
           </li>
         ))}
