@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Core } from '../../electron/core/core';
-import { explainScore, rescore } from '../../electron/core/crm/scoring';
+import { explainScore, getScoring, rescore, scanServesDataRules } from '../../electron/core/crm/scoring';
 import { ApiError, type EventPayload, type ScoringConfigInput } from '../../shared/api';
 import { openTestCore } from '../helpers';
 
@@ -155,5 +155,50 @@ describe('lead scoring', () => {
     for (const id of promoted) expect(full.find((c) => c.id === id)!.stage).toBe('mql');
     const rows = core.db.prepare(`SELECT CAST(subject_id AS INTEGER) AS id FROM events WHERE type = 'score.crossed' AND id > ? ORDER BY 1`).all(lastEvent) as { id: number }[];
     expect(rows.map((x) => x.id)).toEqual(promoted);
+  });
+
+  it('rules with a data condition read their events in one scan of the table when they are much of it, by rowid when few: the same scores either way', async () => {
+    let seed = 11;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const ids: number[] = [];
+    for (let i = 0; i < 30; i++) ids.push((await core.call('contacts.create', { email: `s${i}@acme.io`, title: i % 2 ? 'CEO' : null })).id);
+    const events = [];
+    for (let i = 0; i < 300; i++) {
+      const opened = rnd() < 0.5;
+      const at = new Date(Date.now() - Math.floor(rnd() * 120) * 86_400_000 - 60_000).toISOString();
+      const data = opened ? { machine: rnd() < 0.3 } : { url: rnd() < 0.5 ? 'https://acme.io/pricing' : 'https://acme.io/blog' };
+      events.push({ contactId: ids[Math.floor(rnd() * ids.length)]!, type: opened ? 'email.opened' : 'page.visited', at, data });
+    }
+    for (let i = 0; i < events.length; i += 100) await core.call('events.ingest', { events: events.slice(i, i + 100) });
+    await core.call('scoring.rules.set', {
+      config: {
+        ...rules,
+        behavior: [
+          { id: 'opened', event: 'email.opened', where: { path: 'machine', op: 'eq', value: false }, points: 2, repeatable: true, cap: 12, withinDays: 60 },
+          { id: 'pricing', event: 'page.visited', where: { path: 'url', op: 'contains', value: '/pricing' }, points: 5, repeatable: true, cap: 20, withinDays: 90 },
+          { id: 'pricing-once', event: 'page.visited', where: { path: 'url', op: 'contains', value: '/pricing' }, points: 3 },
+          { id: 'visited', event: 'page.visited', points: 1, repeatable: true, cap: 4, withinDays: 30 },
+        ],
+      },
+    });
+    const config = getScoring(core);
+    const dataRules = config.behavior.filter((r) => r.where);
+    const now = new Date();
+    const scores = () => core.db.prepare(`SELECT id, score FROM contacts ORDER BY id`).all() as { id: number; score: number }[];
+    // The rules' candidates are most of the events: one scan of the table.
+    expect(scanServesDataRules(core.db, dataRules, now)).toBe(true);
+    core.db.prepare(`UPDATE contacts SET score = -1000`).run();
+    rescore(core, { now, promote: false });
+    const byScan = scores();
+    for (const c of byScan) expect({ id: c.id, score: explainScore(core, c.id, now).total }).toEqual(c);
+    expect(byScan.some((c) => c.score > 20)).toBe(true);
+    // Many events no rule reads: the candidates are a small part, read by rowid; the scores are the same.
+    const other = [];
+    for (let i = 0; i < 4000; i++) other.push({ contactId: ids[i % ids.length]!, type: 'email.sent', at: new Date(Date.now() - 3_600_000).toISOString() });
+    for (let i = 0; i < other.length; i += 100) await core.call('events.ingest', { events: other.slice(i, i + 100) });
+    expect(scanServesDataRules(core.db, dataRules, now)).toBe(false);
+    core.db.prepare(`UPDATE contacts SET score = -1000`).run();
+    rescore(core, { now, promote: false });
+    expect(scores()).toEqual(byScan);
   });
 });

@@ -272,8 +272,8 @@ interface ParseState {
   mapping: Record<string, string>;
 }
 
-/** The CSV's rows as cells (papaparse, streaming), from a stream (a file) or a string. */
-function openCsv(input: Readable | string): { cells: AsyncIterable<string[]>; destroy: () => void } {
+/** The CSV's rows as cells (papaparse, streaming), from a stream (a file) or a string, in arrays of the rows parsed so far. */
+function openCsv(input: Readable | string): { cells: AsyncIterable<string[][]>; destroy: () => void } {
   const source = typeof input === 'string' ? Readable.from(pieces(input)) : input;
   if (typeof input !== 'string') source.setEncoding('utf8');
   const parser = Papa.parse(Papa.NODE_STREAM_INPUT, { header: false, skipEmptyLines: false }) as unknown as NodeJS.ReadWriteStream;
@@ -282,54 +282,103 @@ function openCsv(input: Readable | string): { cells: AsyncIterable<string[]>; de
   const chunks = Readable.from(rechunk(source as AsyncIterable<string>));
   chunks.on('error', (e) => parser.emit('error', e));
   chunks.pipe(parser as unknown as Writable);
-  return { cells: parser as AsyncIterable<string[]>, destroy: () => source.destroy() };
+  return { cells: rowBatches(parser as unknown as Readable), destroy: () => source.destroy() };
 }
 
-/** The valid rows as contact values with their line; invalid rows go to `invalid` with their line and why. */
+/** Rows handed on at once, at most. */
+const ROWS_AT_ONCE = 4096;
+
+/**
+ * The rows of an object-mode stream in arrays: all it holds (up to ROWS_AT_ONCE) read at once, one wait
+ * when it holds none. Iterating it row by row (`for await` on the stream) cost a promise and a
+ * microtask hop per row, and the garbage of each: ~40% of parsing a 100,000-row file.
+ */
+async function* rowBatches(stream: Readable): AsyncGenerator<string[][]> {
+  let ended = false;
+  let failed: { error: unknown } | null = null;
+  let wake: (() => void) | null = null;
+  const onReadable = () => wake?.();
+  const onEnd = () => {
+    ended = true;
+    wake?.();
+  };
+  const onError = (error: unknown) => {
+    failed = { error };
+    wake?.();
+  };
+  stream.on('readable', onReadable);
+  stream.on('end', onEnd);
+  stream.on('error', onError);
+  try {
+    for (;;) {
+      if (failed) throw (failed as { error: unknown }).error;
+      const rows: string[][] = [];
+      let row: string[] | null;
+      while (rows.length < ROWS_AT_ONCE && (row = stream.read() as string[] | null) !== null) rows.push(row);
+      if (rows.length) {
+        yield rows;
+        continue;
+      }
+      if (ended) return;
+      await new Promise<void>((resolve) => (wake = resolve));
+      wake = null;
+    }
+  } finally {
+    stream.off('readable', onReadable);
+    stream.off('end', onEnd);
+    stream.off('error', onError);
+  }
+}
+
+/** The valid rows as contact values with their line, in arrays; invalid rows go to `invalid` with their line and why. */
 async function* validRows(
-  cellRows: AsyncIterable<string[]>,
+  cellBatches: AsyncIterable<string[][]>,
   map: Record<string, string> | undefined,
   st: ParseState,
   invalid: (line: number, reason: string) => void,
-): AsyncGenerator<{ line: number; v: ContactValues }> {
+): AsyncGenerator<{ line: number; v: ContactValues }[]> {
   let columns: { index: number; target: string }[] = [];
-  for await (const cells of cellRows) {
-    const rowLine = st.line;
-    let nl = 0;
-    let size = 0;
-    for (const c of cells) {
-      size += c.length;
-      for (let i = c.indexOf('\n'); i !== -1; i = c.indexOf('\n', i + 1)) nl++;
+  for await (const batch of cellBatches) {
+    const valid: { line: number; v: ContactValues }[] = [];
+    for (const cells of batch) {
+      const rowLine = st.line;
+      let nl = 0;
+      let size = 0;
+      for (const c of cells) {
+        size += c.length;
+        for (let i = c.indexOf('\n'); i !== -1; i = c.indexOf('\n', i + 1)) nl++;
+      }
+      st.line += 1 + nl;
+      if (cells.length === 1 && cells[0]!.trim() === '') continue; // blank line
+      if (!st.header) {
+        const header = cells.map((h, i) => (i === 0 ? h.replace(/^\uFEFF/, '') : h).trim());
+        const mapping = resolveMapping(header, map);
+        st.header = header;
+        st.mapping = Object.fromEntries(header.map((h) => [h, mapping[h] ?? '']));
+        columns = header.map((h, index) => ({ index, target: mapping[h] ?? '' })).filter((c) => c.target !== '');
+        continue;
+      }
+      st.rows++;
+      if (size > MAX_ROW_CHARS) {
+        invalid(rowLine, `the row is ${(size / 1024 / 1024).toFixed(1)} MB long; rows may be at most 1 MB`);
+        continue;
+      }
+      if (cells.length !== st.header.length) {
+        invalid(rowLine, `the row has ${cells.length} columns but the header has ${st.header.length}${cells.length > st.header.length ? ' (an unquoted comma?)' : ''}`);
+        continue;
+      }
+      if (cells.some((c) => c.includes('\uFFFD'))) {
+        invalid(rowLine, 'the row contains bytes that are not valid UTF-8 (save the file as UTF-8 and import it again)');
+        continue;
+      }
+      const v = rowValues(cells, columns);
+      if (typeof v === 'string') {
+        invalid(rowLine, v);
+        continue;
+      }
+      valid.push({ line: rowLine, v });
     }
-    st.line += 1 + nl;
-    if (cells.length === 1 && cells[0]!.trim() === '') continue; // blank line
-    if (!st.header) {
-      const header = cells.map((h, i) => (i === 0 ? h.replace(/^\uFEFF/, '') : h).trim());
-      const mapping = resolveMapping(header, map);
-      st.header = header;
-      st.mapping = Object.fromEntries(header.map((h) => [h, mapping[h] ?? '']));
-      columns = header.map((h, index) => ({ index, target: mapping[h] ?? '' })).filter((c) => c.target !== '');
-      continue;
-    }
-    st.rows++;
-    if (size > MAX_ROW_CHARS) {
-      invalid(rowLine, `the row is ${(size / 1024 / 1024).toFixed(1)} MB long; rows may be at most 1 MB`);
-      continue;
-    }
-    if (cells.length !== st.header.length) {
-      invalid(rowLine, `the row has ${cells.length} columns but the header has ${st.header.length}${cells.length > st.header.length ? ' (an unquoted comma?)' : ''}`);
-      continue;
-    }
-    if (cells.some((c) => c.includes('\uFFFD'))) {
-      invalid(rowLine, 'the row contains bytes that are not valid UTF-8 (save the file as UTF-8 and import it again)');
-      continue;
-    }
-    const v = rowValues(cells, columns);
-    if (typeof v === 'string') {
-      invalid(rowLine, v);
-      continue;
-    }
-    yield { line: rowLine, v };
+    if (valid.length) yield valid;
   }
 }
 
@@ -539,10 +588,11 @@ export async function importCsv(core: Core, input: Readable | string, opts: Impo
     // A bigger page cache: each batch's random index inserts stay in memory until its commit.
     await withBigCacheAsync(core.db, () =>
       store.withCompanyCacheAsync(async () => {
-        for await (const r of validRows(csv.cells, opts.map, st, invalid)) {
-          report.rows = st.rows;
-          batch.push(r);
-          if (batch.length >= BATCH) await flush();
+        for await (const rows of validRows(csv.cells, opts.map, st, invalid)) {
+          for (const r of rows) {
+            batch.push(r);
+            if (batch.length >= BATCH) await flush();
+          }
         }
         report.rows = st.rows;
         report.mapping = st.mapping;
@@ -590,9 +640,11 @@ export async function previewCsv(core: Core, input: Readable | string, opts: Imp
     emails = [];
   };
   try {
-    for await (const r of validRows(csv.cells, opts.map, st, invalid)) {
-      emails.push(r.v.fields.email!);
-      if (emails.length >= BATCH) lookUp();
+    for await (const rows of validRows(csv.cells, opts.map, st, invalid)) {
+      for (const r of rows) {
+        emails.push(r.v.fields.email!);
+        if (emails.length >= BATCH) lookUp();
+      }
     }
     lookUp();
   } catch (e) {

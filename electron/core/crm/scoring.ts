@@ -11,7 +11,7 @@ import { LIVE_SCAN, conditionSql, eventWhereSql } from './filter';
 import { afterCommit } from './publish';
 import { settle } from './segments';
 import { newPending, storeOf, touch, type Pending } from './store';
-import { daysAgoIso, nowIso } from './util';
+import { daysAgoIso, nowIso, withBigCache } from './util';
 import { parseStored } from '../db/integrity';
 import type { Statement } from 'better-sqlite3';
 
@@ -103,6 +103,37 @@ function decaySql(d: Config['decay'], params: unknown[], now: Date): string {
   return `(CASE WHEN ${days} >= ${d.afterDays} THEN ${d.max === undefined ? p : `MIN(${p}, ${d.max})`} ELSE 0 END)`;
 }
 
+/** `type = ? [AND at >= ?]`: the index range of a behaviour rule's events (`plus` = '+': not through the index). */
+function ruleRangeSql(r: BehaviorRule, now: Date, params: unknown[], plus = ''): string {
+  params.push(r.event);
+  if (r.withinDays === undefined) return `${plus}type = ?`;
+  params.push(daysAgoIso(now, r.withinDays));
+  return `${plus}type = ? AND ${plus}at >= ?`;
+}
+
+/**
+ * A sequential scan of the events table costs about a twelfth of reading as many rows by rowid
+ * (measured: 0.06 µs per event scanned, 0.8 µs per row looked up, 1M events).
+ */
+const SCAN_PER_LOOKUP = 12;
+/** The page cache of a re-score of everyone (KiB). */
+const RESCORE_CACHE_KIB = 128 * 1024;
+
+/**
+ * Whether one scan of the events table is cheaper than reading the candidate events of the rules with
+ * a data condition by rowid: their candidates are counted from the covering index (no rows read).
+ */
+export function scanServesDataRules(db: ThreadEnv['db'], rules: BehaviorRule[], now: Date): boolean {
+  let candidates = 0;
+  for (const r of rules) {
+    const p: unknown[] = [];
+    candidates += cachedStatement(db, `SELECT COUNT(*) FROM events WHERE ${ruleRangeSql(r, now, p)}`).pluck().get(...p) as number;
+  }
+  // Two subqueries: each MIN / MAX alone is one step of the rowid B-tree (together they scan the table).
+  const size = (cachedStatement(db, `SELECT COALESCE((SELECT MAX(id) FROM events) - (SELECT MIN(id) FROM events) + 1, 0)`).pluck().get() as number) || 0;
+  return candidates * SCAN_PER_LOOKUP >= size;
+}
+
 export interface RescoreResult {
   rescored: number;
   changed: number;
@@ -186,22 +217,31 @@ export function rescore(
     cte = `WITH b AS MATERIALIZED (SELECT CAST(subject_id AS INTEGER) AS cid, ${cols.join(', ')} FROM events WHERE ${where} GROUP BY subject_id) `;
     beh.forEach((r, i) => behTerms.push(behaviorPointsSql(r, `COALESCE(b.r${i}, 0)`)));
   } else if (beh.length > 0) {
-    // Everyone: per rule, one range of the (type, at, subject_type, subject_id) index gives the
-    // matching events' contacts without reading event rows, grouped per contact into that rule's
-    // points; a rule with a data condition reads its events' rows, in rowid order. (One pass over
-    // the whole table grouped by contact sorted every event with its data: several times slower.)
-    const perRule = beh.map((r) => {
-      const range = ['type = ?'];
-      params.push(r.event);
-      if (r.withinDays !== undefined) {
-        range.push('at >= ?');
-        params.push(daysAgoIso(now, r.withinDays));
-      }
-      const pts = behaviorPointsSql(r, 'COUNT(*)');
-      if (!r.where) return `SELECT subject_id AS sid, ${pts} AS pts FROM events WHERE ${range.join(' AND ')} AND +subject_type = 'contact' GROUP BY subject_id`;
-      const inner = `SELECT rowid FROM events WHERE ${range.join(' AND ')}`;
-      return `SELECT subject_id AS sid, ${pts} AS pts FROM events WHERE rowid IN (${inner}) AND +subject_type = 'contact' AND ${eventWhereSql(r.where, params)} GROUP BY subject_id`;
-    });
+    // Everyone: a rule without a data condition counts its events per contact from one range of the
+    // (type, at, subject_type, subject_id) index, without reading event rows. The rules with a data
+    // condition must read their events' rows: when those are a large part of the table, one sequential
+    // scan of it serves them all (a count per rule, one GROUP BY); when few, each rule reads its rows
+    // by rowid (in rowid order). Measured on 1M events: the scan costs ~0.06 µs per event of the table,
+    // a rowid lookup ~0.8 µs per row read. (One pass over the whole table grouped by contact, every event
+    // sorted with its data, was several times slower.)
+    const dataRules = beh.filter((r) => r.where);
+    const rangeOf = (r: BehaviorRule, p: unknown[], plus = '') => ruleRangeSql(r, now, p, plus);
+    const scanAll = dataRules.length > 0 && scanServesDataRules(db, dataRules, now);
+    const perRule = beh
+      .filter((r) => !scanAll || !r.where)
+      .map((r) => {
+        const range = rangeOf(r, params);
+        const pts = behaviorPointsSql(r, 'COUNT(*)');
+        if (!r.where) return `SELECT subject_id AS sid, ${pts} AS pts FROM events WHERE ${range} AND +subject_type = 'contact' GROUP BY subject_id`;
+        return `SELECT subject_id AS sid, ${pts} AS pts FROM events WHERE rowid IN (SELECT rowid FROM events WHERE ${range}) AND +subject_type = 'contact' AND ${eventWhereSql(r.where, params)} GROUP BY subject_id`;
+      });
+    if (scanAll) {
+      // Each rule's count is a SUM over the scanned rows (its data condition evaluated once per candidate
+      // row); the WHERE keeps the candidates of any rule (`+`: the table is scanned, not the index).
+      const counts = dataRules.map((r) => behaviorPointsSql(r, `SUM(CASE WHEN ${rangeOf(r, params)} AND ${eventWhereSql(r.where!, params)} THEN 1 ELSE 0 END)`));
+      const candidates = dataRules.map((r) => `(${rangeOf(r, params, '+')})`);
+      perRule.push(`SELECT subject_id AS sid, ${counts.join(' + ')} AS pts FROM events WHERE +subject_type = 'contact' AND (${candidates.join(' OR ')}) GROUP BY subject_id`);
+    }
     cte = `WITH b AS MATERIALIZED (SELECT CAST(sid AS INTEGER) AS cid, SUM(pts) AS pts FROM (${perRule.join(' UNION ALL ')}) GROUP BY sid) `;
     behTerms.push('COALESCE(b.pts, 0)');
   }
@@ -227,7 +267,10 @@ export function rescore(
   const T = config.thresholds;
   const pending = opts.pending ?? newPending();
   const crossings: { id: number; old: number; score: number; stage: Stage }[] = [];
-  const result = db.transaction(() => {
+  // Everyone: a bigger page cache while the scores of all contacts are read and written (the UPDATE
+  // dirties every page of the contacts table and of its score index; a small cache spills them mid-way).
+  const inCache = <R>(fn: () => R): R => (ids ? fn() : withBigCache(db, fn, RESCORE_CACHE_KIB));
+  const result = inCache(() => db.transaction(() => {
     if (!scoreTables.has(db)) {
       db.exec(`CREATE TEMP TABLE IF NOT EXISTS crm_scores (id INTEGER PRIMARY KEY, old INTEGER, score INTEGER, stage TEXT)`);
       scoreTables.add(db);
@@ -257,7 +300,7 @@ export function rescore(
     // Last in the write's transaction: contact events get the contact as of commit, segments move.
     settle(env, pending);
     return { rescored, changed };
-  })();
+  })());
   const crossed = crossings.filter((c) => stageRank(c.score >= T.sql && c.old < T.sql ? 'sql' : 'mql') > stageRank(c.stage));
   const announce = () => {
     for (const c of crossed) {
