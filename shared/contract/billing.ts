@@ -231,6 +231,8 @@ const PaidData = PaymentData.extend({
   saleId: z.string().optional(),
   checkoutSessionId: z.string().optional(),
   paymentIntentId: z.string().nullable().optional(),
+  /** A Checkout sale that cost nothing (a 100 % coupon: Stripe's payment_status no_payment_required, amount 0): no charge, no payment intent (saleId is the session). */
+  free: z.boolean().optional(),
 }).passthrough();
 const SubscriptionData = z
   .object({
@@ -270,7 +272,7 @@ const RefundData = z
  * failed attempt, its payment, a subscription's start …), whatever the source.
  */
 export const billingEventTypes = {
-  'payment.succeeded': eventType('A payment succeeded: an invoice was paid (Stripe invoice.paid), or a one-time Checkout sale without an invoice was paid (checkout.session.completed or async_payment_succeeded).', PaidData, 'contact'),
+  'payment.succeeded': eventType('A payment succeeded: an invoice was paid (Stripe invoice.paid), or a one-time Checkout sale without an invoice was paid, or completed for free with a 100 % coupon (checkout.session.completed or async_payment_succeeded; free: true, amount 0).', PaidData, 'contact'),
   'payment.failed': eventType('A payment attempt of an invoice failed (Stripe invoice.payment_failed); once per attempt.', PaymentData, 'contact'),
   'invoice.overdue': eventType('An open invoice is past its due date and unpaid (found by the billing scan); once per invoice.', PaymentData.extend({ daysOverdue: z.number().int() }), 'contact'),
   'subscription.started': eventType('A subscription became active or trialing.', SubscriptionData, 'contact'),
