@@ -104,6 +104,22 @@ describe('products: one-time sales through Stripe Checkout', () => {
     // Nothing was charged: no income.
     const day = new Date(rig.clock.now).toISOString().slice(0, 10);
     expect(billingPayments(core, { from: day, to: day })).toEqual([]);
+    // The Billing page's list: the buyer's contact, the product, free, granted.
+    const contactId = (core.db.prepare(`SELECT id FROM contacts WHERE email = 'free@buyer.test'`).get() as { id: number }).id;
+    const listed = await core.call('billing.checkouts.list', {});
+    expect(listed.total).toBe(1);
+    expect(listed.rows[0]).toMatchObject({
+      id: session.id,
+      email: 'free@buyer.test',
+      name: 'Fran Free',
+      contactId,
+      paymentStatus: 'no_payment_required',
+      free: true,
+      amount: { currency: 'USD', amount: 0 },
+      products: ['SEO course'],
+      recorded: true,
+      granted: [{ grantId: grants.rows[0]!.id, productId: 'seo-course', productName: 'SEO course', status: 'active' }],
+    });
     expect(badBillingEvents(core)).toEqual([]);
   });
 
@@ -136,6 +152,9 @@ describe('products: one-time sales through Stripe Checkout', () => {
     await engineOf(core).drain();
     expect((await core.call('products.grants.list', {})).total).toBe(0);
     expect(payments(rig)).toEqual([]);
+    // Listed as awaiting its payment, nothing granted; filtered by status.
+    expect((await core.call('billing.checkouts.list', {})).rows).toMatchObject([{ id: session.id, paymentStatus: 'unpaid', free: false, recorded: false, granted: [], amount: { amount: 199 + 119 } }]);
+    expect((await core.call('billing.checkouts.list', { status: 'paid' })).total).toBe(0);
 
     rig.advance(3_600_000);
     const paid = rig.stripe.payCheckout(session.id);
@@ -147,6 +166,7 @@ describe('products: one-time sales through Stripe Checkout', () => {
     const grants = await core.call('products.grants.list', {});
     expect(grants.total).toBe(1);
     expect(grants.rows[0]).toMatchObject({ productId: 'seo-course', email: 'grace@buyer.test' });
+    expect((await core.call('billing.checkouts.list', { status: 'paid' })).rows).toMatchObject([{ id: session.id, recorded: true, granted: [{ productId: 'seo-course', status: 'active' }] }]);
     expect((await smtp.waitFor(2))[0]!.parsed.subject).toBe('Your access to SEO course');
     expect(payments(rig)).toEqual([{ saleId: session.payment_intent, priceIds: JSON.stringify([...others.map((o) => o.price), price.id]) }]);
     expect(badBillingEvents(core)).toEqual([]);
