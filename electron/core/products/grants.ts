@@ -169,7 +169,8 @@ export function importSales(core: Core, i: { csv: string; mapping: ImportMapping
   const engine = engineOf(core);
   let granted = 0;
   let started = 0;
-  core.db.transaction(() => {
+  // The engine store's transaction (IMMEDIATE, on the same connection): the runs' run.updated go out after the commit.
+  engine.store.tx(() => {
     for (const g of good) {
       const contactId = contactFor(crm, p, g.email, g.name, 'import');
       const r = insertGrant(core.db, { product: g.product, contactId, email: g.email, source: 'csv', saleId: g.saleId, importId, at: core.now() });
@@ -202,7 +203,7 @@ export function importSales(core: Core, i: { csv: string; mapping: ImportMapping
         if (!run.deduplicated) started++;
       }
     }
-  })();
+  });
   afterCommit(core, p);
   if (started) engine.wake();
   if (granted) core.bus.emit('products.changed', { productId: null });
