@@ -353,6 +353,8 @@ test('trend content: a feed added on the page, trends, ideas and briefs into the
   // Four briefs in the calendar, one slot per channel and day, from tomorrow.
   const entries = page.locator('[data-testid="calendar-entry"][data-status="scheduled"]');
   await expect(entries).toHaveCount(4);
+  // At 1280 px a whole week shows, Monday to Sunday: neither a week's box nor the page scrolls sideways.
+  expect(await weekOverflow(page), 'a week scrolls sideways at 1280 px').toEqual([]);
   const cal = async () => (await api('content.calendar', { from: isoDay(now - 14 * DAY), to: isoDay(now + 30 * DAY) })).entries;
   const scheduled = await cal();
   const blog = scheduled.filter((e) => e.channel === 'blog').sort((a, b) => a.day!.localeCompare(b.day!));
@@ -413,7 +415,14 @@ test('trend content: a feed added on the page, trends, ideas and briefs into the
   await axeClean(page);
   const sideways = await page.locator('html').evaluate((h) => (h as unknown as { scrollWidth: number }).scrollWidth - (h as unknown as { clientWidth: number }).clientWidth);
   expect(sideways, 'sideways scroll at 390 px').toBeLessThanOrEqual(0);
+  // Usable on a phone: the week scrolls in its own box (focusable, labelled), Sunday's slots reachable by scrolling it.
+  const week = page.getByRole('region', { name: /^Week of / }).first();
+  await expect(week).toHaveAttribute('tabindex', '0');
+  const sunday = week.locator('[data-testid="calendar-slot"]').last();
+  await sunday.scrollIntoViewIfNeeded();
+  await expect(sunday).toBeInViewport();
   await page.setViewportSize({ width: 1280, height: 860 });
+  expect(await weekOverflow(page), 'a week scrolls sideways at 1280 px').toEqual([]);
 
   // Three days later (the server's clock moves): every piece is due; the cycle writes, reviews and
   // publishes them as WordPress drafts, and learns per channel.
@@ -428,3 +437,26 @@ test('trend content: a feed added on the page, trends, ideas and briefs into the
   await expect(page.locator('[data-testid="calendar-entry"][data-status="produced"]')).toHaveCount(4);
   expect(wp.posts.filter((p) => p.status === 'draft')).toHaveLength(4);
 });
+
+/**
+ * The weeks of the content calendar that do not show whole: each week's box scrolls sideways, or
+ * its Sunday column ends past the box or the window; plus the page itself when it is wider than the window.
+ */
+async function weekOverflow(page: Page): Promise<string[]> {
+  await expect(page.getByTestId('calendar-week').first()).toBeVisible();
+  return page.evaluate(() => {
+    type Box = { scrollWidth: number; clientWidth: number; getAttribute(n: string): string | null; getBoundingClientRect(): { right: number }; querySelector(s: string): Box | null };
+    const w = globalThis as unknown as { innerWidth: number; document: { documentElement: Box; querySelectorAll(s: string): Iterable<Box> } };
+    const out: string[] = [];
+    const html = w.document.documentElement;
+    if (html.scrollWidth > html.clientWidth) out.push(`the page: ${html.scrollWidth} px in ${html.clientWidth}`);
+    for (const box of w.document.querySelectorAll('.growth-calendar-scroll')) {
+      const name = box.getAttribute('aria-label') ?? '?';
+      if (box.scrollWidth > box.clientWidth) out.push(`${name}: ${box.scrollWidth} px in ${box.clientWidth}`);
+      const sunday = box.querySelector('thead th:last-child');
+      const right = sunday?.getBoundingClientRect().right ?? Infinity;
+      if (right > box.getBoundingClientRect().right + 1 || right > w.innerWidth) out.push(`${name}: Sunday ends at ${Math.round(right)} px`);
+    }
+    return out;
+  });
+}

@@ -7,7 +7,9 @@
  * arrive, module 2 arrives by the workers' timer a few seconds later, the
  * license check and magic link answer over HTTP; the grant is revoked on the
  * page and both fail at once; a CSV of sales is imported twice from the page
- * and grants once.
+ * and grants once. A Checkout session made free by a 100 % coupon grants too and
+ * shows, granted, in the Billing page's Checkout sessions; a CSV imported with
+ * "Start the drip" (the dialog saying what it starts) is delivered like a live sale.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -117,6 +119,45 @@ test('a product made on the page: a payment grants a license key, modules arrive
     await expect(page.getByTestId('products-import-result')).toContainText('Granted 0 of 2 row(s); 1 already granted');
     expect((await api<{ total: number }>('products.grants.list')).total).toBe(2);
     expect(smtp.messages).toHaveLength(3);
+
+    // A Checkout session made free by a 100 % coupon grants like a paid one; the Billing page lists it, granted.
+    const free = stripe.checkout({ email: 'free@buyer.test', name: 'Fran Free', lines: [{ price: price.id }], percentOff: 100 });
+    const freeId = (free.data.object as { id: string }).id;
+    expect((await stripe.deliver(free, hook, WHSEC)).body).toMatchObject({ outcome: 'applied', recorded: 1 });
+    const freeMail = await smtp.waitFor(4, 90_000);
+    expect(freeMail[3]!.to).toEqual(['free@buyer.test']);
+    expect(freeMail[3]!.parsed.subject).toBe('Your access to Plugin Pro');
+    await openPage(page, 'Billing');
+    const session = page.locator(`[data-testid="billing-checkout-row"][data-session="${freeId}"]`);
+    await expect(session).toHaveAttribute('data-status', 'no_payment_required');
+    await expect(session).toContainText('free (coupon)');
+    await expect(session).toContainText('Plugin Pro');
+    await expect(session).toHaveAttribute('data-granted', 'yes');
+    const buyer = session.getByRole('link', { name: 'Fran Free' });
+    await expect(buyer).toHaveAttribute('href', /^#\/contacts\?id=\d+$/);
+
+    // Imported sales start the drip only when the import asks: the dialog says what will start, then it is delivered like a live sale.
+    await smtp.waitFor(6, 90_000); // the free buyer's two modules
+    await openPage(page, 'Products');
+    writeFileSync(csv, 'order,buyer\nP-3,hedy@buyer.test\n');
+    await page.getByLabel('CSV file').setInputFiles(csv);
+    await page.getByLabel('E-mail column').fill('buyer');
+    await page.getByLabel('Order id column').fill('order');
+    await page.getByLabel('Product of every row').selectOption('plugin-pro');
+    await page.getByRole('button', { name: 'Check (dry run)' }).click();
+    await expect(page.getByTestId('products-import-drip')).toContainText('Nothing will be e-mailed');
+    await page.getByLabel('Start the drip for these sales').check();
+    await page.getByRole('button', { name: 'Check (dry run)' }).click();
+    await expect(page.getByTestId('products-import-drip')).toContainText('This import will start "Products: grant access, drip the modules, then the upsell" for 1 sale, as for a live sale (Plugin Pro: 1 sale, the access e-mail, 2 module e-mails');
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await expect(page.getByTestId('products-import-result')).toContainText('Granted 1 of 1 row(s)');
+    await expect(page.getByTestId('products-import-drip')).toContainText('Started 1 delivery run(s).');
+    const hedy = (await smtp.waitFor(9, 90_000)).slice(6);
+    expect(hedy.map((m) => [m.to[0], m.parsed.subject])).toEqual([
+      ['hedy@buyer.test', 'Your access to Plugin Pro'],
+      ['hedy@buyer.test', 'Plugin Pro: Getting started'],
+      ['hedy@buyer.test', 'Plugin Pro: Advanced'],
+    ]);
   } finally {
     await server?.stop();
     await stripe.close();

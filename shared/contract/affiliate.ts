@@ -143,8 +143,10 @@ export const AffiliateStatLine = z.object({
   revenue: z.number(),
   /** Of the revenue: still pending at the network. */
   pending: z.number(),
-  /** Costs tagged to it (for a program and a content piece: with the costs of their links). */
+  /** Costs tagged to it (for a program and a content piece: with the costs of their links), AI spend included. */
   cost: z.number(),
+  /** Of the cost: the AI spend of the runs that made its links (docs/affiliate.md, "AI spend"); in USD, so only when the stats are in USD (else under otherCurrencies). */
+  aiCost: z.number(),
   /** revenue / clicks; null without clicks. */
   epc: z.number().nullable(),
   /** revenue - cost. */

@@ -165,6 +165,31 @@ const InvoiceRow = z.object({
   created: z.string(),
 });
 export type BillingInvoiceRow = z.infer<typeof InvoiceRow>;
+/** A Checkout Session as the Billing page lists it (docs/billing.md, "Checkout sessions"). */
+const CheckoutRow = z.object({
+  id: z.string(),
+  created: z.string(),
+  /** The buyer's e-mail (customer_details) and, when linked, the CRM contact's name. */
+  email: z.string().nullable(),
+  name: z.string().nullable(),
+  contactId: z.number().int().nullable(),
+  customerId: z.string().nullable(),
+  /** payment (one-time) or subscription / setup. */
+  mode: z.string(),
+  /** Stripe's payment_status: paid, unpaid (a delayed method), no_payment_required (free with a coupon). */
+  paymentStatus: z.string(),
+  amount: Money,
+  /** Paid with a 100 % coupon: nothing was charged. */
+  free: z.boolean(),
+  /** What it sold: the Stripe products of its line items' prices (the price id when the price is not mirrored). */
+  products: z.array(z.string()),
+  /** Billing recorded its payment.succeeded (a sale without an invoice); a session with an invoice is recorded by its invoice. */
+  recorded: z.boolean(),
+  invoiceId: z.string().nullable(),
+  /** The products access was granted for through this sale (Products), none when nothing was granted. */
+  granted: z.array(z.object({ grantId: z.number().int(), productId: z.string(), productName: z.string(), status: z.string() })),
+});
+export type BillingCheckoutRow = z.infer<typeof CheckoutRow>;
 
 export const billingOps = {
   'billing.status': op('Whether Stripe is connected (keys stored, never shown), the webhook address, the last reconcile and what is mirrored.', Empty, BillingStatus),
@@ -183,6 +208,11 @@ export const billingOps = {
     'Mirrored subscriptions, newest first.',
     z.object({ status: z.string().regex(/^[a-z_]{1,32}$/, 'use a Stripe subscription status such as active').optional(), customerId: z.string().max(255).optional(), ...Page }).strict(),
     z.object({ total: z.number().int(), rows: z.array(SubscriptionRow) }),
+  ),
+  'billing.checkouts.list': op(
+    'Mirrored Checkout Sessions (one-time sales through Checkout and Payment Links), newest first, with what each sold and whether access was granted for it.',
+    z.object({ status: z.enum(['paid', 'unpaid', 'no_payment_required']).optional(), ...Page }).strict(),
+    z.object({ total: z.number().int(), rows: z.array(CheckoutRow) }),
   ),
   'billing.invoices.list': op(
     'Mirrored invoices, newest first (status "failed": open invoices whose payment failed).',
@@ -231,6 +261,8 @@ const PaidData = PaymentData.extend({
   saleId: z.string().optional(),
   checkoutSessionId: z.string().optional(),
   paymentIntentId: z.string().nullable().optional(),
+  /** A Checkout sale that cost nothing (a 100 % coupon: Stripe's payment_status no_payment_required, amount 0): no charge, no payment intent (saleId is the session). */
+  free: z.boolean().optional(),
 }).passthrough();
 const SubscriptionData = z
   .object({
@@ -270,7 +302,7 @@ const RefundData = z
  * failed attempt, its payment, a subscription's start …), whatever the source.
  */
 export const billingEventTypes = {
-  'payment.succeeded': eventType('A payment succeeded: an invoice was paid (Stripe invoice.paid), or a one-time Checkout sale without an invoice was paid (checkout.session.completed or async_payment_succeeded).', PaidData, 'contact'),
+  'payment.succeeded': eventType('A payment succeeded: an invoice was paid (Stripe invoice.paid), or a one-time Checkout sale without an invoice was paid, or completed for free with a 100 % coupon (checkout.session.completed or async_payment_succeeded; free: true, amount 0).', PaidData, 'contact'),
   'payment.failed': eventType('A payment attempt of an invoice failed (Stripe invoice.payment_failed); once per attempt.', PaymentData, 'contact'),
   'invoice.overdue': eventType('An open invoice is past its due date and unpaid (found by the billing scan); once per invoice.', PaymentData.extend({ daysOverdue: z.number().int() }), 'contact'),
   'subscription.started': eventType('A subscription became active or trialing.', SubscriptionData, 'contact'),

@@ -66,7 +66,7 @@ export const SeoSettings = z
   })
   .strict();
 export type SeoSettings = z.infer<typeof SeoSettings>;
-/** The secret holding the Search Console credentials (scope webmasters.readonly): an OAuth access token, or an authorized_user credentials file whose refresh token keeps the sync working. */
+/** The secret holding the Search Console credentials (scope webmasters.readonly): an OAuth access token, an authorized_user credentials file whose refresh token keeps the sync working, or a service account key file (JSON) whose key signs for an access token. */
 export const SEARCH_CONSOLE_TOKEN_SECRET = 'SEARCH_CONSOLE_TOKEN';
 
 /** `growth.content` */

@@ -125,6 +125,22 @@ export const ImportMapping = z
   .strict();
 export type ImportMapping = z.infer<typeof ImportMapping>;
 
+/**
+ * What a sales import starts (docs/products.md, "Starting the drip for imported sales"): nothing
+ * unless the import asks for it (startDrip), then a run of each enabled delivery workflow per new grant.
+ */
+export const ImportDrip = z.object({
+  /** Whether this import starts the drip (its startDrip). */
+  requested: z.boolean(),
+  /** One sentence for the import dialog and the CLI: what will start (or why nothing will). */
+  summary: z.string(),
+  /** The enabled delivery workflows (on payment.succeeded, with access.grant and product.drip) a grant starts. */
+  workflows: z.array(z.object({ id: z.string(), name: z.string() })),
+  /** Runs started (0 for a dry run or when startDrip is off). */
+  started: z.number().int(),
+});
+export type ImportDrip = z.infer<typeof ImportDrip>;
+
 export const ImportResult = z.object({
   dryRun: z.boolean(),
   importId: z.string().nullable(),
@@ -134,6 +150,7 @@ export const ImportResult = z.object({
   duplicates: z.number().int(),
   skipped: z.number().int(),
   errors: z.array(z.object({ line: z.number().int(), field: z.string(), message: z.string() })),
+  drip: ImportDrip,
 });
 export type ImportResult = z.infer<typeof ImportResult>;
 
@@ -186,6 +203,11 @@ export const productsOps = {
         /** The product of every row (instead of a product column). */
         productId: Slug.optional(),
         dryRun: z.boolean().default(false),
+        /**
+         * Start each new grant's delivery like a live sale (the enabled delivery workflows: the
+         * access e-mail, the modules over days, the upsell). Default false: an import e-mails nobody.
+         */
+        startDrip: z.boolean().default(false),
       })
       .strict()
       .refine((i) => i.productId !== undefined || i.mapping.product !== undefined, { error: 'give productId, or map a product column (mapping.product)', path: ['productId'] }),

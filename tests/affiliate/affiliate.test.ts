@@ -14,6 +14,7 @@ import { engineOf } from '../../electron/core/engine';
 import { EnvSecretStore } from '../../electron/core/secrets';
 import { startServer, type BatonServer } from '../../electron/server';
 import { openTestCore } from '../helpers';
+import { startFakeAnthropic } from '../support/fake-anthropic';
 
 const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
 
@@ -222,8 +223,8 @@ describe('affiliate commissions, EPC and ROI', () => {
 
     // CSV export of the table.
     const csv = await core.call('affiliate.export', { from: '2026-03-01', to: '2026-03-31', what: 'links' });
-    expect(csv.csv.split('\n')[0]).toBe('Link,Tracked URL,Program,Content,Revenue (USD),Pending,Commissions,Clicks,Machine clicks,EPC,Cost,Profit,ROI %,Conversion %');
-    expect(csv.csv).toContain(`acme-cam,${r.base}/go/acme-cam,Acme,https://blog.example/best-mics,20,0,1,2,0,10,5,15,300,50`);
+    expect(csv.csv.split('\n')[0]).toBe('Link,Tracked URL,Program,Content,Revenue (USD),Pending,Commissions,Clicks,Machine clicks,EPC,Cost,Of which AI,Profit,ROI %,Conversion %');
+    expect(csv.csv).toContain(`acme-cam,${r.base}/go/acme-cam,Acme,https://blog.example/best-mics,20,0,1,2,0,10,5,0,15,300,50`);
   });
 
   it('refuses a file without the needed columns, naming them, and a mapping naming a column the file lacks; nothing is written', async () => {
@@ -287,6 +288,103 @@ describe('affiliate in workflows', () => {
     await core.call('affiliate.import', { source: 'Awin', csv: 'Date,Commission,Sub ID\n2026-03-02,12.50,acme-studio-mic\n2026-03-03,5.00,acme-studio-mic\n' });
     await engineOf(core).drain();
     expect((await core.call('runs.list', { workflow: 'on-sale' })).runs).toHaveLength(2);
+  });
+});
+
+describe('AI spend in ROI', () => {
+  it('charges the Claude spend of the run that made links (its forEach bodies included) to those links, split equally, in link, program and content ROI', async () => {
+    const key = ['test', 'anthropic', 'key', String(process.pid)].join('-');
+    const claude = await startFakeAnthropic({ apiKey: key });
+    const t = await openTestCore({ host: 'server', secrets: new EnvSecretStore({ BATON_SECRET_ANTHROPIC_API_KEY: key }, 'tests') });
+    try {
+      const { core } = t;
+      const engine = engineOf(core);
+      let now = Date.parse('2026-03-02T10:00:00Z');
+      engine.clock = () => now;
+      core.clock = () => now;
+      // Known prices: $3 per million input tokens, $15 per million output tokens.
+      for (const [k, v] of Object.entries({ 'ai.baseUrl': claude.url, 'ai.maxRetries': 0, 'ai.dailyCapUsd': 1000, 'ai.model': 'claude-sonnet-4-6', 'ai.prices': { 'claude-sonnet-4-6': { inputPerMTok: 3, outputPerMTok: 15 } } })) await core.call('settings.set', { key: k, value: v });
+      claude.respond((req) => ({ text: 'A post.', usage: JSON.stringify(req.body.messages).includes('first line') ? { input_tokens: 100_000, output_tokens: 10_000 } : { input_tokens: 1_000_000, output_tokens: 100_000 } }));
+      const acmeId = (await core.call('affiliate.programs.save', { name: 'Acme', subIdParam: 'subid' })).program.id;
+      await core.call('affiliate.programs.save', { name: 'Other' });
+      await core.call('workflows.import', {
+        definition: {
+          id: 'post-with-links',
+          name: 'Write a post and its links',
+          trigger: { type: 'manual' },
+          nodes: [
+            { id: 'write', type: 'ai.generate', params: { prompt: 'Write a post about {{ input.topic }}.' } },
+            {
+              id: 'links',
+              type: 'forEach',
+              params: {
+                items: '=input.links',
+                concurrency: 1,
+                body: {
+                  nodes: [
+                    { id: 'line', type: 'ai.generate', params: { prompt: 'Write a first line for {{ input.item.url }}.' } },
+                    { id: 'link', type: 'affiliate.link', params: { program: '=input.item.program', destination: '=input.item.url', content: '=input.item.post' } },
+                  ],
+                  edges: [{ from: 'line', to: 'link' }],
+                },
+              },
+            },
+          ],
+          edges: [{ from: 'write', to: 'links' }],
+        },
+        enable: true,
+      });
+      await core.call('workflows.import', { definition: { id: 'just-write', name: 'Write only', trigger: { type: 'manual' }, nodes: [{ id: 'write', type: 'ai.generate', params: { prompt: 'Write a note.' } }] }, enable: true });
+      const run = async (workflow: string, input: unknown) => {
+        const { runId } = await core.call('runs.start', { workflow, input });
+        await engine.drain();
+        const got = await core.call('runs.get', { id: runId });
+        expect(got.status, JSON.stringify(got.steps.filter((x) => x.status !== 'succeeded'))).toBe('succeeded');
+        return runId;
+      };
+      const mics = 'https://blog.example/best-mics';
+      const r1 = await run('post-with-links', { topic: 'mics', links: [{ program: 'Acme', url: 'https://acme.example/mic', post: mics }, { program: 'Other', url: 'https://other.example/mic', post: mics }] });
+      const r2 = await run('post-with-links', { topic: 'cams', links: [{ program: 'Acme', url: 'https://acme.example/cam', post: 'https://blog.example/cams' }] });
+      await run('just-write', {});
+      // A run the next day: outside the range asked below.
+      now += 86_400_000;
+      await run('post-with-links', { topic: 'desks', links: [{ program: 'Acme', url: 'https://acme.example/desk', post: 'https://blog.example/desks' }] });
+      // A cost tagged by hand adds to the AI spend.
+      await core.call('affiliate.costs.add', { date: '2026-03-02', amount: 1, currency: 'USD', programId: acmeId });
+
+      // The expected shares, from the usage ledger: each run's own calls and its forEach bodies'.
+      const spendOf = (root: string) =>
+        (
+          core.db
+            .prepare(`SELECT SUM(u.cost_usd) AS usd FROM ai_usage u JOIN runs r ON r.id = u.run_id WHERE r.id = ? OR r.parent_run_id = ?`)
+            .get(root, root) as { usd: number }
+        ).usd;
+      const cents1 = Math.round(spendOf(r1) * 100);
+      const cents2 = Math.round(spendOf(r2) * 100);
+      // 1M in + 100k out at $3/$15 = $4.50 per post, 100k in + 10k out = $0.45 per first line.
+      expect([cents1, cents2]).toEqual([450 + 2 * 45, 450 + 45]);
+      const s = await core.call('affiliate.stats', { from: '2026-03-02', to: '2026-03-02' });
+      const byUrl = (url: string) => s.links.find((l) => (core.db.prepare('SELECT destination FROM affiliate_links WHERE id = ?').get(l.linkId) as { destination: string }).destination === url)!;
+      expect(byUrl('https://acme.example/mic')).toMatchObject({ aiCost: cents1 / 2 / 100, cost: cents1 / 2 / 100 });
+      expect(byUrl('https://other.example/mic')).toMatchObject({ aiCost: cents1 / 2 / 100 });
+      expect(byUrl('https://acme.example/cam')).toMatchObject({ aiCost: cents2 / 100, roi: -100 });
+      expect(byUrl('https://acme.example/desk')).toMatchObject({ aiCost: 0, cost: 0, roi: null });
+      const acme = s.programs.find((p) => p.label === 'Acme')!;
+      expect(acme).toMatchObject({ aiCost: (cents1 / 2 + cents2) / 100, cost: (cents1 / 2 + cents2 + 100) / 100 });
+      expect(s.programs.find((p) => p.label === 'Other')).toMatchObject({ aiCost: cents1 / 2 / 100 });
+      expect(s.content.find((c) => c.key === mics)).toMatchObject({ aiCost: cents1 / 100, links: 2 });
+      // The run that made no link charges nobody; the totals hold the shares once.
+      expect(s.totals).toMatchObject({ aiCost: (cents1 + cents2) / 100, cost: (cents1 + cents2 + 100) / 100 });
+      // In another currency the AI spend (USD) is counted apart, not converted.
+      const eur = await core.call('affiliate.stats', { from: '2026-03-02', to: '2026-03-02', currency: 'EUR' });
+      expect(eur.totals.aiCost).toBe(0);
+      expect(eur.otherCurrencies.find((o) => o.currency === 'USD')).toMatchObject({ cost: (cents1 + cents2 + 100) / 100 });
+      const csv = await core.call('affiliate.export', { from: '2026-03-02', to: '2026-03-02', what: 'programs' });
+      expect(csv.csv).toContain(`Acme,,0,0,0,0,0,,${(cents1 / 2 + cents2 + 100) / 100},${(cents1 / 2 + cents2) / 100},`);
+    } finally {
+      await t.cleanup();
+      await claude.close();
+    }
   });
 });
 

@@ -10,6 +10,7 @@
  * - the token stays in the secret store (never in the database file);
  * - 401 says re-authorize, 403 says the site is not verified; nothing is written then.
  */
+import { generateKeyPairSync, verify, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -253,6 +254,100 @@ describe('Search Console credentials with a refresh token', () => {
         (e: unknown) => e as { message: string },
       );
       expect(notJson?.message).toMatch(/starts with \{ but is not valid JSON/);
+    } finally {
+      await oauth.close();
+    }
+  });
+});
+
+/**
+ * Google's token endpoint stand-in for a service account: a jwt-bearer grant whose assertion is
+ * signed (RS256) by the service account's private key, issued by its e-mail for the Search
+ * Console scope, gives TOKEN; anything else is invalid_grant (as Google answers a deleted key).
+ */
+async function fakeJwtTokenEndpoint(publicKey: KeyObject, email: string) {
+  const grants: { grantType: string | null; claims: Record<string, unknown> | null; kid: string | null }[] = [];
+  const server: Server = createServer((req, res) => {
+    let data = '';
+    req.on('data', (c: Buffer) => (data += c.toString()));
+    req.on('end', () => {
+      const form = new URLSearchParams(data);
+      const [h, p, sig] = (form.get('assertion') ?? '').split('.');
+      const signed = !!(h && p && sig) && verify('RSA-SHA256', Buffer.from(`${h}.${p}`), publicKey, Buffer.from(sig!, 'base64url'));
+      const claims = p ? (JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>) : null;
+      const header = h ? (JSON.parse(Buffer.from(h, 'base64url').toString()) as { kid?: string }) : null;
+      grants.push({ grantType: form.get('grant_type'), claims, kid: header?.kid ?? null });
+      const ok = req.method === 'POST' && form.get('grant_type') === 'urn:ietf:params:oauth:grant-type:jwt-bearer' && signed && claims?.iss === email && claims?.scope === 'https://www.googleapis.com/auth/webmasters.readonly';
+      res.writeHead(ok ? 200 : 400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(ok ? { access_token: TOKEN, expires_in: 3599, token_type: 'Bearer' } : { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/token`, grants, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+describe('Search Console credentials with a service account key', () => {
+  it('a service_account key file: google-auth-library signs a JWT with its key, the token endpoint trades it for an access token of the read-only scope, and the sync reads through the official client; a key Google refuses, a property the account was not added to and a bad file are named', async () => {
+    sc = await fakeSearchConsole(() => ROWS);
+    const EMAIL = 'baton-seo@baton-test.iam.gserviceaccount.com';
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const oauth = await fakeJwtTokenEndpoint(publicKey, EMAIL);
+    try {
+      const keyFile = (over: Record<string, unknown> = {}) =>
+        JSON.stringify({ type: 'service_account', project_id: 'baton-test', private_key_id: 'kid-1', private_key: pem, client_email: EMAIL, client_id: '1234567890', token_uri: oauth.url, ...over }, null, 2);
+      let core = await rig(keyFile());
+      const r = await core.call('seo.searchConsole.sync', {});
+      expect(r).toMatchObject({ site: SITE, rows: 3, queries: 2 });
+      // One jwt-bearer grant, signed by the key (checked with its public key), for the read-only scope.
+      expect(oauth.grants).toHaveLength(1);
+      expect(oauth.grants[0]).toMatchObject({ grantType: 'urn:ietf:params:oauth:grant-type:jwt-bearer', claims: { iss: EMAIL, scope: 'https://www.googleapis.com/auth/webmasters.readonly' } });
+      // Search Console saw the access token the endpoint gave, from the official client.
+      expect(sc.seen.at(-1)!.auth).toBe(`Bearer ${TOKEN}`);
+      expect(sc.seen.at(-1)!.userAgent).toMatch(/google-api-nodejs-client\/\d+\.\d+\.\d+/);
+      expect((core.db.prepare('SELECT COUNT(*) AS n FROM growth_ranks').get() as { n: number }).n).toBe(2);
+      // The key stays in the secret store: not in the database file.
+      core.db.pragma('wal_checkpoint(TRUNCATE)');
+      expect(readFileSync(join(t!.dir, 'baton.db')).includes(Buffer.from('PRIVATE KEY'))).toBe(false);
+      await t!.cleanup();
+
+      // A key the token endpoint refuses (another key pair: the signature does not verify): named, nothing written.
+      const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+      core = await rig(keyFile({ private_key: other }));
+      const refused = await core.call('seo.searchConsole.sync', {}).then(
+        () => null,
+        (e: unknown) => e as { message: string },
+      );
+      expect(refused?.message).toMatch(/^Google refused the service account key in SEARCH_CONSOLE_TOKEN \(400: invalid_grant: Invalid JWT Signature\.\)\. The key may be deleted or disabled: make a new JSON key for baton-seo@/);
+      expect(refused?.message).not.toContain('PRIVATE KEY');
+      expect((core.db.prepare('SELECT COUNT(*) AS n FROM growth_ranks').get() as { n: number }).n).toBe(0);
+      await t!.cleanup();
+
+      // A property the service account was not added to: 403 says to add its e-mail as a user.
+      core = await rig(keyFile(), 'https://not-mine.example/');
+      const e403 = await core.call('seo.searchConsole.sync', {}).then(
+        () => null,
+        (e: unknown) => e as { message: string },
+      );
+      expect(e403?.message).toContain(`for the service account ${EMAIL} (403`);
+      expect(e403?.message).toContain(`add ${EMAIL} as a user of the property`);
+      await t!.cleanup();
+
+      // A key file missing its key, or with something else in it: the fields are named.
+      core = await rig(JSON.stringify({ type: 'service_account', client_email: EMAIL }));
+      const missing = await core.call('seo.searchConsole.sync', {}).then(
+        () => null,
+        (e: unknown) => e as { message: string },
+      );
+      expect(missing?.message).toMatch(/^SEARCH_CONSOLE_TOKEN: the service account key file has no private_key\./);
+      await t!.cleanup();
+      core = await rig(keyFile({ private_key: 'not a key' }));
+      const notPem = await core.call('seo.searchConsole.sync', {}).then(
+        () => null,
+        (e: unknown) => e as { message: string },
+      );
+      expect(notPem?.message).toMatch(/private_key is not a PEM private key/);
+      expect(oauth.grants).toHaveLength(3);
     } finally {
       await oauth.close();
     }

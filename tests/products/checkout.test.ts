@@ -76,6 +76,68 @@ describe('products: one-time sales through Stripe Checkout', () => {
     expect(badBillingEvents(core)).toEqual([]);
   });
 
+  it('a session paid with a 100 % coupon (no_payment_required, total 0) grants like a paid one, once, by its session id', async () => {
+    rig = await productsRig();
+    const { core, smtp } = rig;
+    const { price } = await setup(rig);
+    rig.advance(60_000);
+    const done = rig.stripe.checkout({ email: 'Free@Buyer.test', name: 'Fran Free', lines: [{ price: price.id }], percentOff: 100 });
+    const session = done.data.object as { id: string; payment_intent: string | null; payment_status: string; amount_total: number };
+    expect(session).toMatchObject({ payment_intent: null, payment_status: 'no_payment_required', amount_total: 0 });
+    // Stripe makes no charge for it.
+    expect(rig.stripe.events.some((e) => e.type === 'charge.succeeded')).toBe(false);
+    expect((await rig.deliver(done)).body).toMatchObject({ outcome: 'applied', recorded: 1 });
+    expect(rig.stripe.requests.filter((q) => q.path === `/v1/checkout/sessions/${session.id}/line_items`)).toHaveLength(1);
+    expect((await rig.deliver(done)).body).toMatchObject({ outcome: 'duplicate', recorded: 0 });
+    await engineOf(core).drain();
+
+    const grants = await core.call('products.grants.list', {});
+    expect(grants.total).toBe(1);
+    expect(grants.rows[0]).toMatchObject({ productId: 'seo-course', email: 'free@buyer.test', source: 'stripe', saleId: session.id, status: 'active' });
+    const [welcome] = await smtp.waitFor(2);
+    expect(welcome!.to).toEqual(['free@buyer.test']);
+    expect(welcome!.parsed.subject).toBe('Your access to SEO course');
+    expect(welcome!.parsed.text).toContain(grants.rows[0]!.licenseKey!);
+    const ev = core.db.prepare(`SELECT json_extract(data, '$.saleId') AS saleId, json_extract(data, '$.amountMinor') AS amountMinor, json_extract(data, '$.free') AS free FROM events WHERE type = 'payment.succeeded'`).all();
+    expect(ev).toEqual([{ saleId: session.id, amountMinor: 0, free: 1 }]);
+    expect(core.db.prepare('SELECT payment_status, amount_total, payment_intent, paid_recorded FROM billing_checkouts WHERE id = ?').get(session.id)).toEqual({ payment_status: 'no_payment_required', amount_total: 0, payment_intent: null, paid_recorded: 1 });
+    // Nothing was charged: no income.
+    const day = new Date(rig.clock.now).toISOString().slice(0, 10);
+    expect(billingPayments(core, { from: day, to: day })).toEqual([]);
+    // The Billing page's list: the buyer's contact, the product, free, granted.
+    const contactId = (core.db.prepare(`SELECT id FROM contacts WHERE email = 'free@buyer.test'`).get() as { id: number }).id;
+    const listed = await core.call('billing.checkouts.list', {});
+    expect(listed.total).toBe(1);
+    expect(listed.rows[0]).toMatchObject({
+      id: session.id,
+      email: 'free@buyer.test',
+      name: 'Fran Free',
+      contactId,
+      paymentStatus: 'no_payment_required',
+      free: true,
+      amount: { currency: 'USD', amount: 0 },
+      products: ['SEO course'],
+      recorded: true,
+      granted: [{ grantId: grants.rows[0]!.id, productId: 'seo-course', productName: 'SEO course', status: 'active' }],
+    });
+    expect(badBillingEvents(core)).toEqual([]);
+  });
+
+  it('a missed free Checkout webhook is healed by the reconcile and grants once', async () => {
+    rig = await productsRig();
+    const { core } = rig;
+    const { price } = await setup(rig);
+    rig.advance(60_000);
+    const done = rig.stripe.checkout({ email: 'gift@buyer.test', lines: [{ price: price.id }], percentOff: 100 });
+    const session = done.data.object as { id: string };
+    rig.advance(60_000);
+    await core.call('billing.reconcile', {});
+    expect((await rig.deliver(done)).body).toMatchObject({ outcome: 'duplicate', recorded: 0 });
+    await engineOf(core).drain();
+    const grants = await core.call('products.grants.list', {});
+    expect(grants.rows.map((g) => [g.email, g.saleId])).toEqual([['gift@buyer.test', session.id]]);
+  });
+
   it('an unpaid session grants nothing until async_payment_succeeded; line items are read page by page', async () => {
     rig = await productsRig();
     const { core, smtp } = rig;
@@ -90,6 +152,9 @@ describe('products: one-time sales through Stripe Checkout', () => {
     await engineOf(core).drain();
     expect((await core.call('products.grants.list', {})).total).toBe(0);
     expect(payments(rig)).toEqual([]);
+    // Listed as awaiting its payment, nothing granted; filtered by status.
+    expect((await core.call('billing.checkouts.list', {})).rows).toMatchObject([{ id: session.id, paymentStatus: 'unpaid', free: false, recorded: false, granted: [], amount: { amount: 199 + 119 } }]);
+    expect((await core.call('billing.checkouts.list', { status: 'paid' })).total).toBe(0);
 
     rig.advance(3_600_000);
     const paid = rig.stripe.payCheckout(session.id);
@@ -101,6 +166,7 @@ describe('products: one-time sales through Stripe Checkout', () => {
     const grants = await core.call('products.grants.list', {});
     expect(grants.total).toBe(1);
     expect(grants.rows[0]).toMatchObject({ productId: 'seo-course', email: 'grace@buyer.test' });
+    expect((await core.call('billing.checkouts.list', { status: 'paid' })).rows).toMatchObject([{ id: session.id, recorded: true, granted: [{ productId: 'seo-course', status: 'active' }] }]);
     expect((await smtp.waitFor(2))[0]!.parsed.subject).toBe('Your access to SEO course');
     expect(payments(rig)).toEqual([{ saleId: session.payment_intent, priceIds: JSON.stringify([...others.map((o) => o.price), price.id]) }]);
     expect(badBillingEvents(core)).toEqual([]);

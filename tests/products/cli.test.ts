@@ -56,7 +56,13 @@ describe('baton products', () => {
     expect(wrongCol.code).not.toBe(0);
     expect(wrongCol.stderr).toContain('The CSV has no column "E-mail" (mapping.email). Its columns: Order, Email.');
     const dry = await run('products', 'import', csv, '--email', 'Email', '--sale', 'Order', '--product', 'plugin', '--dry-run');
-    expect(dry.stdout).toBe('Dry run: would grant 1 of 2 row(s); 0 already granted, 0 refunded row(s) skipped, 1 bad row(s).\n  line 3, Email: "nope" is not an e-mail address\n');
+    expect(dry.stdout).toBe(
+      'Dry run: would grant 1 of 2 row(s); 0 already granted, 0 refunded row(s) skipped, 1 bad row(s).\n  line 3, Email: "nope" is not an e-mail address\nNothing will be e-mailed: the buyers get license keys and links, and no drip starts (tick "Start the drip" to deliver these sales like live ones).\n',
+    );
+    // Asked to start the drip with no delivery workflow enabled: refused, naming the option.
+    const noDrip = await run('products', 'import', csv, '--email', 'Email', '--sale', 'Order', '--product', 'plugin', '--start-drip');
+    expect(noDrip.code).not.toBe(0);
+    expect(noDrip.stderr).toContain('startDrip: No drip can start: no enabled workflow delivers products');
     const first = await run('products', 'import', csv, '--email', 'Email', '--sale', 'Order', '--product', 'plugin');
     expect(first.stdout).toContain('Granted 1 of 2 row(s)');
     const again = await run('products', 'import', csv, '--email', 'Email', '--sale', 'Order', '--product', 'plugin', '--json');

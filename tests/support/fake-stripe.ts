@@ -66,8 +66,10 @@ export interface FakeStripe {
    * checkout.session.completed (returned). Paid (default): its charge too
    * (charge.succeeded, the same payment intent). `unpaid`: a delayed method,
    * paid later by payCheckout. `invoice`: invoice_creation was on (an invoice id is set).
+   * `percentOff`: a coupon on every line; at 100 the total is 0 and, as Stripe
+   * does, the session is `no_payment_required` with no payment intent and no charge.
    */
-  checkout(p: { customer?: string | null; email: string; name?: string | null; lines: { price: string; quantity?: number }[]; paymentStatus?: 'paid' | 'unpaid'; invoice?: string | null }): Stripe.Event;
+  checkout(p: { customer?: string | null; email: string; name?: string | null; lines: { price: string; quantity?: number }[]; paymentStatus?: 'paid' | 'unpaid'; invoice?: string | null; percentOff?: number }): Stripe.Event;
   /** A delayed payment of a Checkout Session succeeds: its charge, then checkout.session.async_payment_succeeded (returned). */
   payCheckout(sessionId: string): Stripe.Event;
   /** A Checkout Session by id. */
@@ -338,12 +340,14 @@ export async function startFakeStripe(opts: { key: string; livemode?: boolean } 
     const lines = p.lines.map((l) => {
       const pr = find<Stripe.Price>('prices', l.price);
       const qty = l.quantity ?? 1;
-      const total = (pr.unit_amount ?? 0) * qty;
+      const subtotal = (pr.unit_amount ?? 0) * qty;
+      const discount = Math.round((subtotal * (p.percentOff ?? 0)) / 100);
+      const total = subtotal - discount;
       const li: Pick<Stripe.LineItem, 'id' | 'object' | 'amount_discount' | 'amount_subtotal' | 'amount_tax' | 'amount_total' | 'currency' | 'description' | 'price' | 'quantity'> = {
         id: newId('li'),
         object: 'item',
-        amount_discount: 0,
-        amount_subtotal: total,
+        amount_discount: discount,
+        amount_subtotal: subtotal,
         amount_tax: 0,
         amount_total: total,
         currency: pr.currency,
@@ -354,22 +358,25 @@ export async function startFakeStripe(opts: { key: string; livemode?: boolean } 
       return li as Stripe.LineItem;
     });
     const amount = lines.reduce((t, l) => t + l.amount_total, 0);
-    const paid = (p.paymentStatus ?? 'paid') === 'paid';
+    const subtotal = lines.reduce((t, l) => t + l.amount_subtotal, 0);
+    const free = amount === 0 && subtotal > 0;
+    const paid = !free && (p.paymentStatus ?? 'paid') === 'paid';
     const cs = {
       id: newId('cs_test'),
       object: 'checkout.session',
       created: now(),
       mode: 'payment',
       status: 'complete',
-      payment_status: paid ? 'paid' : 'unpaid',
-      amount_subtotal: amount,
+      payment_status: free ? 'no_payment_required' : paid ? 'paid' : 'unpaid',
+      amount_subtotal: subtotal,
       amount_total: amount,
+      total_details: { amount_discount: subtotal - amount, amount_shipping: 0, amount_tax: 0 },
       currency: lines[0]?.currency ?? 'usd',
       customer: p.customer ?? null,
       customer_email: null,
       customer_details: { email: p.email, name: p.name ?? null, phone: null, address: null, tax_exempt: 'none', tax_ids: [] },
       invoice: p.invoice ?? null,
-      payment_intent: newId('pi'),
+      payment_intent: free ? null : newId('pi'),
       payment_link: null,
       subscription: null,
       livemode,

@@ -91,14 +91,16 @@ export function register(program: Command): void {
     .option('--name <column>', 'the column with the buyer\'s name')
     .option('--refunded <column>', 'a column saying a sale was refunded (such rows are skipped)')
     .option('--dry-run', 'check and count, write nothing')
-    .action(async (file: string, o: { email: string; sale: string; product?: string; productColumn?: string; name?: string; refunded?: string; dryRun?: boolean }, cmd: Command) => {
+    .option('--start-drip', 'deliver each new sale like a live one (the enabled delivery workflow: access e-mail, modules over days, upsell); off by default')
+    .action(async (file: string, o: { email: string; sale: string; product?: string; productColumn?: string; name?: string; refunded?: string; dryRun?: boolean; startDrip?: boolean }, cmd: Command) => {
       const csv = readText(file, 'the CSV file');
       const mapping = { email: o.email, saleId: o.sale, ...(o.productColumn ? { product: o.productColumn } : {}), ...(o.name ? { name: o.name } : {}), ...(o.refunded ? { refunded: o.refunded } : {}) };
-      const r = await withApi(cmd, (core) => core.call('products.import', { csv, mapping, ...(o.product ? { productId: o.product } : {}), dryRun: !!o.dryRun }));
+      const r = await withApi(cmd, (core) => core.call('products.import', { csv, mapping, ...(o.product ? { productId: o.product } : {}), dryRun: !!o.dryRun, startDrip: !!o.startDrip }));
       print(cmd, r, () =>
         [
           `${r.dryRun ? 'Dry run: would grant' : 'Granted'} ${r.granted} of ${r.rows} row(s); ${r.duplicates} already granted, ${r.skipped} refunded row(s) skipped, ${r.errors.length} bad row(s).`,
           ...r.errors.map((e) => `  line ${e.line}, ${e.field}: ${e.message}`),
+          r.drip.summary + (r.dryRun || !r.drip.requested ? '' : ` Started ${r.drip.started} run(s).`),
         ].join('\n'),
       );
     });

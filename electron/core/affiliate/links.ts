@@ -132,7 +132,12 @@ export function saveProgram(env: ThreadEnv, i: OpInput<'affiliate.programs.save'
   return { program: programOut(p), payoutRule };
 }
 
-export function createLink(env: ThreadEnv, i: OpInput<'affiliate.links.create'>): { link: AffiliateLink; created: boolean } {
+/**
+ * Make a link (or give the existing one: same slug, or same program and destination).
+ * `runId`: the top-level run of the workflow step that makes it; that run's AI spend is
+ * charged to the links it made (stats.ts). An existing link keeps the run it had.
+ */
+export function createLink(env: ThreadEnv, i: OpInput<'affiliate.links.create'>, runId: string | null = null): { link: AffiliateLink; created: boolean } {
   const st = affiliateStoreOf(env);
   const base = linkBase(env);
   return env.db.transaction(() => {
@@ -151,7 +156,7 @@ export function createLink(env: ThreadEnv, i: OpInput<'affiliate.links.create'>)
         throw new ApiError('conflict', `slug: /go/${slug} is taken by a link to ${had.destination} (${had.program}); choose another slug`, [{ path: 'slug', message: 'taken' }]);
       }
     }
-    const id = Number(st.stmt('INSERT INTO affiliate_links (program_id, slug, destination, content, note) VALUES (?, ?, ?, ?, ?)').run(program.id, slug, i.destination, i.content ?? null, i.note ?? null).lastInsertRowid);
+    const id = Number(st.stmt('INSERT INTO affiliate_links (program_id, slug, destination, content, note, run_id) VALUES (?, ?, ?, ?, ?, ?)').run(program.id, slug, i.destination, i.content ?? null, i.note ?? null, runId).lastInsertRowid);
     return { link: linkOut(st.link(id)!, base), created: true };
   })();
 }

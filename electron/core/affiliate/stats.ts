@@ -6,7 +6,8 @@
  *   clicks     = people's clicks on /go/<slug> in the range (machine clicks apart)
  *   revenue    = commissions dated in the range, not reversed (pending ones included, shown apart)
  *   cost       = costs dated in the range tagged to it (a program's and a content piece's
- *                include the costs tagged to their links)
+ *                include the costs tagged to their links), plus the AI spend in the range
+ *                of the runs that made its links (split equally among a run's links)
  *   EPC        = revenue / clicks                     (null without clicks)
  *   profit     = revenue - cost
  *   ROI        = (revenue - cost) / cost × 100 %      (null without costs)
@@ -23,7 +24,7 @@ import { toMajor } from '../billing/money';
 import type { ThreadEnv } from '../env';
 import { financeCurrency } from '../finance/import';
 import { linkBase, trackedUrl } from './links';
-import { affiliateStoreOf } from './store';
+import { affiliateStoreOf, type LinkRow } from './store';
 
 interface Acc {
   clicks: number;
@@ -32,8 +33,10 @@ interface Acc {
   revenue: number;
   pending: number;
   cost: number;
+  /** Of cost: AI spend (USD cents). */
+  ai: number;
 }
-const acc = (): Acc => ({ clicks: 0, machine: 0, commissions: 0, revenue: 0, pending: 0, cost: 0 });
+const acc = (): Acc => ({ clicks: 0, machine: 0, commissions: 0, revenue: 0, pending: 0, cost: 0, ai: 0 });
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
 function line(key: string, label: string, a: Acc, currency: string): AffiliateStatLine {
@@ -48,6 +51,7 @@ function line(key: string, label: string, a: Acc, currency: string): AffiliateSt
     revenue,
     pending: toMajor(a.pending, currency),
     cost,
+    aiCost: toMajor(a.ai, currency),
     epc: a.clicks ? round2(revenue / a.clicks) : null,
     profit: round2(revenue - cost),
     roi: a.cost ? Math.round(((a.revenue - a.cost) / a.cost) * 1000) / 10 : null,
@@ -148,6 +152,46 @@ export function affiliateStats(env: ThreadEnv, q: { from: string; to: string; cu
     for (const a of targets) a.cost += r.amount;
   }
 
+  // AI spend (docs/affiliate.md, "AI spend"): the usage ledger's calls in the range of each run that
+  // made links (the affiliate.link step records its top-level run), its forEach bodies and
+  // sub-workflows included, split equally among the links it made, each share counted like a cost
+  // tagged to that link (the link, its program, its content piece). The ledger is in USD.
+  const spend = st
+    .stmt(
+      `WITH RECURSIVE tree(root, id) AS (
+         SELECT DISTINCT run_id, run_id FROM affiliate_links WHERE run_id IS NOT NULL
+         UNION ALL SELECT tree.root, r.id FROM runs r JOIN tree ON r.parent_run_id = tree.id)
+       SELECT tree.root, SUM(u.cost_usd) AS usd FROM tree JOIN ai_usage u ON u.run_id = tree.id WHERE u.day >= ? AND u.day <= ? GROUP BY tree.root`,
+    )
+    .all(q.from, q.to) as { root: string; usd: number }[];
+  if (spend.length) {
+    const byRun = new Map<string, LinkRow[]>();
+    for (const l of links) if (l.run_id) byRun.set(l.run_id, [...(byRun.get(l.run_id) ?? []), l]);
+    for (const r of spend) {
+      const made = byRun.get(r.root) ?? [];
+      const cents = Math.round(r.usd * 100);
+      if (!made.length || cents <= 0) continue;
+      if (currency !== 'USD') {
+        other('USD').cost += cents;
+        continue;
+      }
+      // Whole cents per link; the remainder to the first links, so the shares add up to the run's spend.
+      const share = Math.floor(cents / made.length);
+      made.forEach((l, i) => {
+        const c = share + (i < cents - share * made.length ? 1 : 0);
+        const targets = [total, get(byLink, l.id), get(byProgram, l.program_id)];
+        if (l.content) {
+          targets.push(content(l.content));
+          content(l.content).links.add(l.id);
+        }
+        for (const a of targets) {
+          a.cost += c;
+          a.ai += c;
+        }
+      });
+    }
+  }
+
   // Every live link and program is listed (a link without clicks yet too); archived ones when they had activity.
   for (const l of links) {
     if (l.archived_at === null) {
@@ -217,8 +261,8 @@ export function exportAffiliateCsv(env: ThreadEnv, q: OpInput<'affiliate.export'
     for (const r of rows) data.push([r.date, toMajor(r.amount, r.currency), r.currency, r.status, r.sale === null ? null : toMajor(r.sale, r.currency), r.sub_id, r.transaction_id, r.program, r.slug, r.content, r.source]);
   } else {
     const s = affiliateStats(env, q);
-    const head = [`Revenue (${s.currency})`, 'Pending', 'Commissions', 'Clicks', 'Machine clicks', 'EPC', 'Cost', 'Profit', 'ROI %', 'Conversion %'];
-    const nums = (l: AffiliateStatLine) => [l.revenue, l.pending, l.commissions, l.clicks, l.machineClicks, l.epc, l.cost, l.profit, l.roi, l.conversion];
+    const head = [`Revenue (${s.currency})`, 'Pending', 'Commissions', 'Clicks', 'Machine clicks', 'EPC', 'Cost', 'Of which AI', 'Profit', 'ROI %', 'Conversion %'];
+    const nums = (l: AffiliateStatLine) => [l.revenue, l.pending, l.commissions, l.clicks, l.machineClicks, l.epc, l.cost, l.aiCost, l.profit, l.roi, l.conversion];
     if (what === 'links') {
       data = [['Link', 'Tracked URL', 'Program', 'Content', ...head]];
       for (const l of s.links) data.push([l.slug, l.trackedUrl, l.program, l.content, ...nums(l)]);

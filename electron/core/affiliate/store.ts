@@ -27,11 +27,12 @@ export interface LinkRow {
   destination: string;
   content: string | null;
   note: string | null;
+  run_id: string | null;
   archived_at: string | null;
   created_at: string;
 }
 
-const LINK_SELECT = `SELECT l.id, l.program_id, p.name AS program, p.sub_id_param, l.slug, l.destination, l.content, l.note, l.archived_at, l.created_at
+const LINK_SELECT = `SELECT l.id, l.program_id, p.name AS program, p.sub_id_param, l.slug, l.destination, l.content, l.note, l.run_id, l.archived_at, l.created_at
   FROM affiliate_links l JOIN affiliate_programs p ON p.id = l.program_id`;
 
 export class AffiliateStore {

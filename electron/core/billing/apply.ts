@@ -73,6 +73,18 @@ function fresh(rowAsOf: number, asOf: number, forward: () => boolean): boolean {
   return forward();
 }
 
+/**
+ * Whether a one-time Checkout Session (mode=payment, no invoice) is a completed
+ * sale: paid, or free (a 100 % discount: amount_total 0, payment_status
+ * no_payment_required; Stripe makes no payment intent and no charge for it).
+ */
+export function checkoutSold(cs: Pick<Stripe.Checkout.Session, 'mode' | 'payment_status' | 'amount_total' | 'invoice'>): 'paid' | 'free' | null {
+  if (cs.mode !== 'payment' || cs.invoice) return null;
+  if (cs.payment_status === 'paid') return 'paid';
+  if (cs.payment_status === 'no_payment_required' && (cs.amount_total ?? 0) === 0) return 'free';
+  return null;
+}
+
 export class Applier {
   readonly store: BillingStore;
   readonly crm: CrmStore;
@@ -444,7 +456,9 @@ export class Applier {
   /**
    * A Checkout Session (checkout.session.completed / async_payment_succeeded):
    * a one-time sale (mode=payment) without an invoice records
-   * payment.succeeded once, when its payment_status is paid, with the prices
+   * payment.succeeded once, when its payment_status is paid — or
+   * no_payment_required with amount_total 0 (a 100 % coupon: `free: true`,
+   * amount 0, the session id as the sale id) — with the prices
    * of its line items (`o.priceIds`) and the payment intent as the sale id.
    * A session with an invoice (invoice_creation, or a subscription) records
    * nothing here: its invoice.paid does. The money is its charge (billing_charges).
@@ -478,7 +492,8 @@ export class Applier {
       created: cs.created,
       as_of: o.asOf,
     };
-    const pays = !o.baseline && cs.mode === 'payment' && row.invoice_id === null && cs.payment_status === 'paid' && !row.paid_recorded;
+    const sold = row.invoice_id === null ? checkoutSold(cs) : null;
+    const pays = !o.baseline && sold !== null && !row.paid_recorded;
     if (pays) row.paid_recorded = 1;
     this.store.putCheckout(row);
     if (!pays) return 'applied';
@@ -509,6 +524,7 @@ export class Applier {
       dueDate: null,
       nextPaymentAttempt: null,
       priceIds,
+      ...(sold === 'free' ? { free: true } : {}),
     });
     this.recorded++;
     const c = this.crm.row(contactId);

@@ -11,7 +11,7 @@ import { billingEventTypes, billingOps, STRIPE_EVENT_TYPES, STRIPE_SECRET_KEY, S
 import type { HandlerMap } from '../api/types';
 import type { Core, Service } from '../core';
 import { defineDomain } from '../domain';
-import { billingKpi, listCustomers, listInvoices, listSubscriptions } from './kpi';
+import { billingKpi, listCheckouts, listCustomers, listInvoices, listSubscriptions } from './kpi';
 import { BILLING_NODES } from './nodes';
 import { reconcile, scanOverdue } from './reconcile';
 import { billingStoreOf } from './store';
@@ -58,6 +58,7 @@ export function billingHandlers(core: Core): HandlerMap<keyof typeof billingOps>
     'billing.customers.list': (i) => listCustomers(core, i),
     'billing.subscriptions.list': (i) => listSubscriptions(core, i),
     'billing.invoices.list': (i) => listInvoices(core, i),
+    'billing.checkouts.list': (i) => listCheckouts(core, i),
   };
 }
 

@@ -240,3 +240,77 @@ export function listInvoices(core: Core, i: OpInput<'billing.invoices.list'>): O
     })),
   };
 }
+
+/**
+ * Checkout Sessions, newest first: the buyer (and the contact), the Stripe
+ * products of their line items, the amount, the payment status, and the
+ * grants the products domain made for the sale (matched by the sale id a
+ * grant keeps: the payment intent, the session for a free one, the invoice
+ * when Checkout created one).
+ */
+export function listCheckouts(core: Core, i: OpInput<'billing.checkouts.list'>): OpOutput<'billing.checkouts.list'> {
+  const st = billingStoreOf(core);
+  const where = i.status ? 'WHERE k.payment_status = ?' : '';
+  const args: unknown[] = i.status ? [i.status] : [];
+  const total = (st.stmt(`SELECT COUNT(*) AS n FROM billing_checkouts k ${where}`).get(...args) as { n: number }).n;
+  const rows = st
+    .stmt(
+      `SELECT k.*, TRIM(COALESCE(c.first_name, '') || ' ' || COALESCE(c.last_name, '')) AS contact_name, cu.name AS customer_name
+       FROM billing_checkouts k LEFT JOIN contacts c ON c.id = k.contact_id LEFT JOIN billing_customers cu ON cu.id = k.customer_id
+       ${where} ORDER BY k.created DESC, k.id LIMIT ? OFFSET ?`,
+    )
+    .all(...args, i.limit ?? 50, i.offset ?? 0) as {
+    id: string;
+    payment_intent: string | null;
+    customer_id: string | null;
+    email: string | null;
+    contact_id: number | null;
+    mode: string;
+    payment_status: string;
+    invoice_id: string | null;
+    amount_total: number;
+    currency: string;
+    price_ids: string;
+    paid_recorded: number;
+    created: number;
+    contact_name: string | null;
+    customer_name: string | null;
+  }[];
+  const product = st.stmt('SELECT COALESCE(pd.name, pr.product_id) AS name FROM billing_prices pr LEFT JOIN billing_products pd ON pd.id = pr.product_id WHERE pr.id = ?');
+  const grants = st.stmt(
+    `SELECT g.id, g.product_id, COALESCE(p.name, g.product_id) AS name, g.status FROM product_grants g LEFT JOIN products p ON p.id = g.product_id
+     WHERE g.source = 'stripe' AND g.sale_id IN (?, ?) ORDER BY g.id`,
+  );
+  const parse = (s: string): string[] => {
+    try {
+      const v = JSON.parse(s) as unknown;
+      return Array.isArray(v) ? v.map(String) : [];
+    } catch {
+      return [];
+    }
+  };
+  return {
+    total,
+    rows: rows.map((r) => {
+      const names = [...new Set(parse(r.price_ids).map((id) => (product.get(id) as { name: string | null } | undefined)?.name ?? id))];
+      const sale = r.invoice_id ?? r.payment_intent ?? r.id;
+      const g = grants.all(sale, r.id) as { id: number; product_id: string; name: string; status: string }[];
+      return {
+        id: r.id,
+        created: iso(r.created) ?? '',
+        email: r.email,
+        name: r.contact_name || r.customer_name || null,
+        contactId: r.contact_id,
+        customerId: r.customer_id,
+        mode: r.mode,
+        paymentStatus: r.payment_status,
+        amount: { currency: r.currency.toUpperCase(), amount: toMajor(r.amount_total, r.currency) },
+        free: r.payment_status === 'no_payment_required' && r.amount_total === 0,
+        products: names,
+        recorded: r.paid_recorded === 1,
+        invoiceId: r.invoice_id,
+        granted: g.map((x) => ({ grantId: x.id, productId: x.product_id, productName: x.name, status: x.status })),
+      };
+    }),
+  };
+}

@@ -10,7 +10,7 @@
 import type Stripe from 'stripe';
 import { STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET } from '../../../shared/api';
 import type { Core, PublicRequest, PublicResponse } from '../core';
-import { Applier, type Outcome } from './apply';
+import { Applier, checkoutSold, type Outcome } from './apply';
 import { billingStoreOf } from './store';
 import { explain, keyProblem, requireKey, stripeClient, stripeWebhooks } from './stripe';
 
@@ -51,11 +51,11 @@ export async function fetchCustomer(core: Core, id: string): Promise<Stripe.Cust
   }
 }
 
-/** A paid one-time Checkout Session (no invoice) whose line items name the prices sold: it records payment.succeeded. */
+/** A paid (or free) one-time Checkout Session (no invoice) whose line items name the prices sold: it records payment.succeeded. */
 export function paidCheckout(core: Core, ev: Stripe.Event): Stripe.Checkout.Session | null {
   if (ev.type !== 'checkout.session.completed' && ev.type !== 'checkout.session.async_payment_succeeded') return null;
   const cs = ev.data.object as Stripe.Checkout.Session;
-  if (cs.object !== 'checkout.session' || cs.mode !== 'payment' || cs.payment_status !== 'paid' || cs.invoice) return null;
+  if (cs.object !== 'checkout.session' || !checkoutSold(cs)) return null;
   return billingStoreOf(core).checkout(cs.id)?.paid_recorded ? null : cs;
 }
 

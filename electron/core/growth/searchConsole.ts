@@ -1,7 +1,8 @@
 /**
  * The Search Console client (docs/growth.md): searchanalytics.query of the Search Console API
  * through Google's official client (@googleapis/searchconsole, the per-API package of
- * googleapis), with an OAuth2 client holding the access token, dimensions query and page,
+ * googleapis), with an OAuth2 client holding the access token (or refreshing it), or a JWT client
+ * signing with a service account's key (google-auth-library), dimensions query and page,
  * 25,000 rows a page, paged by startRow. The token is the secret SEARCH_CONSOLE_TOKEN
  * (keychain), never a setting; the API's root address is the setting growth.seo
  * searchConsoleUrl (tests point it at a local server). Its rows feed the rank snapshots
@@ -36,7 +37,8 @@ export interface SearchConsoleRow {
 
 const PAGE = 25_000;
 
-function fixOf(status: number, site: string, detail: string): string {
+function fixOf(status: number, site: string, detail: string, serviceAccount: string | null = null): string {
+  if (status === 403 && serviceAccount) return `Search Console refused access to the site ${site} for the service account ${serviceAccount} (403${detail ? `: ${detail}` : ''}). In Search Console → Settings → Users and permissions, add ${serviceAccount} as a user of the property (Restricted is enough), or set growth.seo searchConsoleSite to a property it was added to.`;
   if (status === 401) return `Search Console refused the access token (401${detail ? `: ${detail}` : ''}). Re-authorize: get a new OAuth access token with the scope https://www.googleapis.com/auth/webmasters.readonly and store it with printf %s "$TOKEN" | npx baton secrets set ${SEARCH_CONSOLE_TOKEN_SECRET}.`;
   if (status === 403) return `Search Console refused access to the site ${site} (403${detail ? `: ${detail}` : ''}). The site is not verified for the Google account of the token: verify it in Search Console, or set growth.seo searchConsoleSite to a property you own (https://example.com/ or sc-domain:example.com).`;
   if (status === 404) return `Search Console has no site ${site} (404${detail ? `: ${detail}` : ''}): set growth.seo searchConsoleSite to the property exactly as Search Console lists it (https://example.com/ or sc-domain:example.com).`;
@@ -53,8 +55,24 @@ export function searchConsoleRoot(url: string): string {
   return url.replace(/\/+$/, '').replace(/\/webmasters\/v3$/, '') + '/';
 }
 
-/** The secret's credential: a bare OAuth access token, or an `authorized_user` JSON (the file `gcloud auth application-default login` writes) whose refresh token keeps the sync working after the access token expires. */
-export type SearchConsoleCredential = { kind: 'access'; token: string } | { kind: 'refresh'; clientId: string; clientSecret: string; refreshToken: string; tokenUri: string | null };
+/** The scope Baton asks for: Search Console, read only. */
+export const SEARCH_CONSOLE_SCOPE = 'https://www.googleapis.com/auth/webmasters.readonly';
+/** Where Google's service account keys send their token requests (their token_uri). */
+const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
+
+/**
+ * The secret's credential: a bare OAuth access token; an `authorized_user` JSON (the file
+ * `gcloud auth application-default login` writes) whose refresh token keeps the sync working
+ * after the access token expires; or a `service_account` key JSON (Google Cloud console → IAM →
+ * Service accounts → Keys → Add key → JSON) whose private key signs a JWT that Google's token
+ * endpoint trades for an access token, with the scope webmasters.readonly.
+ */
+export type SearchConsoleCredential =
+  | { kind: 'access'; token: string }
+  | { kind: 'refresh'; clientId: string; clientSecret: string; refreshToken: string; tokenUri: string | null }
+  | { kind: 'service'; email: string; key: string; keyId: string | null; tokenUri: string | null };
+
+const KINDS = 'an OAuth access token, an authorized_user credentials file (client_id, client_secret, refresh_token) or a service account key file (type service_account, client_email, private_key)';
 
 export function searchConsoleCredential(secret: string): SearchConsoleCredential {
   const t = secret.trim();
@@ -63,11 +81,19 @@ export function searchConsoleCredential(secret: string): SearchConsoleCredential
   try {
     j = JSON.parse(t) as Record<string, unknown>;
   } catch {
-    throw new SearchConsoleError(`${SEARCH_CONSOLE_TOKEN_SECRET} starts with { but is not valid JSON: store either an OAuth access token or an authorized_user credentials file (client_id, client_secret, refresh_token).`, null);
+    throw new SearchConsoleError(`${SEARCH_CONSOLE_TOKEN_SECRET} starts with { but is not valid JSON: store ${KINDS}.`, null);
   }
-  const missing = ['client_id', 'client_secret', 'refresh_token'].filter((k) => typeof j[k] !== 'string' || !(j[k] as string));
-  if (j.type !== undefined && j.type !== 'authorized_user') throw new SearchConsoleError(`${SEARCH_CONSOLE_TOKEN_SECRET} holds credentials of type ${String(j.type)}; Baton reads an OAuth access token or an authorized_user credentials file (client_id, client_secret, refresh_token).`, null);
-  if (missing.length) throw new SearchConsoleError(`${SEARCH_CONSOLE_TOKEN_SECRET}: the credentials file has no ${missing.join(', ')}. Store an authorized_user file with client_id, client_secret and refresh_token, or a bare OAuth access token.`, null);
+  const str = (k: string) => (typeof j[k] === 'string' && j[k] ? (j[k] as string) : null);
+  if (j.type === 'service_account') {
+    const lacking = ['client_email', 'private_key'].filter((k) => !str(k));
+    if (lacking.length) throw new SearchConsoleError(`${SEARCH_CONSOLE_TOKEN_SECRET}: the service account key file has no ${lacking.join(', ')}. Store the whole JSON key Google Cloud gives (IAM → Service accounts → Keys → Add key → JSON) with npx baton secrets set ${SEARCH_CONSOLE_TOKEN_SECRET} < key.json.`, null);
+    const key = str('private_key')!;
+    if (!/-----BEGIN (RSA )?PRIVATE KEY-----/.test(key)) throw new SearchConsoleError(`${SEARCH_CONSOLE_TOKEN_SECRET}: the service account key file's private_key is not a PEM private key (-----BEGIN PRIVATE KEY-----). Store the JSON key file exactly as Google Cloud gave it.`, null);
+    return { kind: 'service', email: str('client_email')!, key, keyId: str('private_key_id'), tokenUri: str('token_uri') };
+  }
+  const missing = ['client_id', 'client_secret', 'refresh_token'].filter((k) => !str(k));
+  if (j.type !== undefined && j.type !== 'authorized_user') throw new SearchConsoleError(`${SEARCH_CONSOLE_TOKEN_SECRET} holds credentials of type ${String(j.type)}; Baton reads ${KINDS}.`, null);
+  if (missing.length) throw new SearchConsoleError(`${SEARCH_CONSOLE_TOKEN_SECRET}: the credentials file has no ${missing.join(', ')}. Store an authorized_user file with client_id, client_secret and refresh_token, a service account key file, or a bare OAuth access token.`, null);
   return { kind: 'refresh', clientId: j.client_id as string, clientSecret: j.client_secret as string, refreshToken: j.refresh_token as string, tokenUri: typeof j.token_uri === 'string' && j.token_uri ? j.token_uri : null };
 }
 
@@ -93,8 +119,35 @@ export async function querySearchAnalytics(o: { baseUrl: string; site: string; t
   // Loaded on first use: the client and its auth library are large and most runs never sync.
   const { searchconsole, auth } = await import('@googleapis/searchconsole');
   const cred = searchConsoleCredential(o.token);
-  const oauth = cred.kind === 'access' ? new auth.OAuth2() : new auth.OAuth2({ clientId: cred.clientId, clientSecret: cred.clientSecret, ...(cred.tokenUri ? { endpoints: { oauth2TokenUrl: cred.tokenUri } } : {}) });
-  oauth.setCredentials(cred.kind === 'access' ? { access_token: cred.token } : { refresh_token: cred.refreshToken });
+  let oauth: InstanceType<typeof auth.OAuth2> | InstanceType<typeof auth.JWT>;
+  if (cred.kind === 'service') {
+    // google-auth-library's JWT: the key signs an assertion (RS256) that the token endpoint trades for an access token of this scope.
+    const jwt = new auth.JWT({ email: cred.email, key: cred.key, ...(cred.keyId ? { keyId: cred.keyId } : {}), scopes: [SEARCH_CONSOLE_SCOPE] });
+    // The key file names its token endpoint (token_uri, Google's in every key Google issues); the client's token library always posts to Google's, so a key naming another one (a proxy, a test) is sent there.
+    if (cred.tokenUri && cred.tokenUri !== GOOGLE_TOKEN_URL) {
+      const to = cred.tokenUri;
+      jwt.transporter.interceptors.request.add({ resolved: (c) => Promise.resolve(String(c.url) === GOOGLE_TOKEN_URL ? Object.assign(c, { url: new URL(to) }) : c) });
+    }
+    try {
+      await jwt.authorize();
+    } catch (e) {
+      const f = e as ClientFailure;
+      const status = f.response?.status;
+      const data = f.response?.data && typeof f.response.data === 'object' ? (f.response.data as { error?: unknown; error_description?: unknown }) : null;
+      const detail = data ? [data.error, data.error_description].filter((x) => typeof x === 'string' && x).join(': ') : '';
+      throw new SearchConsoleError(
+        status
+          ? `Google refused the service account key in ${SEARCH_CONSOLE_TOKEN_SECRET} (${status}${detail ? `: ${detail}` : ''}). The key may be deleted or disabled: make a new JSON key for ${cred.email} (Google Cloud console → IAM → Service accounts → Keys) and store it with npx baton secrets set ${SEARCH_CONSOLE_TOKEN_SECRET} < key.json.`
+          : `Could not get an access token for the service account ${cred.email} in ${SEARCH_CONSOLE_TOKEN_SECRET}: ${f.message ?? String(e)}. Check the connection to ${cred.tokenUri ?? GOOGLE_TOKEN_URL} and that private_key is the key file's own.`,
+        status ?? null,
+      );
+    }
+    oauth = jwt;
+  } else {
+    const o2 = cred.kind === 'access' ? new auth.OAuth2() : new auth.OAuth2({ clientId: cred.clientId, clientSecret: cred.clientSecret, ...(cred.tokenUri ? { endpoints: { oauth2TokenUrl: cred.tokenUri } } : {}) });
+    o2.setCredentials(cred.kind === 'access' ? { access_token: cred.token } : { refresh_token: cred.refreshToken });
+    oauth = o2;
+  }
   if (cred.kind === 'refresh') {
     // A fresh access token now, so that a refused refresh token is named as such (not as Search Console's answer).
     try {
@@ -124,7 +177,7 @@ export async function querySearchAnalytics(o: { baseUrl: string; site: string; t
     } catch (e) {
       const f = e as ClientFailure;
       const status = f.response?.status ?? (typeof f.status === 'number' ? f.status : undefined);
-      if (status) throw new SearchConsoleError(fixOf(status, o.site, detailOf(f.response?.data)), status);
+      if (status) throw new SearchConsoleError(fixOf(status, o.site, detailOf(f.response?.data), cred.kind === 'service' ? cred.email : null), status);
       throw new SearchConsoleError(`Could not reach Search Console at ${new URL(rootUrl).origin}: ${f.message ?? String(e)}. Check the connection (or the setting growth.seo searchConsoleUrl).`, null);
     }
     for (const r of rows) {
@@ -171,7 +224,7 @@ export async function syncSearchConsole(
 ): Promise<{ site: string; startDate: string; endDate: string; rows: number; queries: number; imported: number; ms: number } | null> {
   if (!s.searchConsoleSite) return null;
   const token = await env.secrets.get(SEARCH_CONSOLE_TOKEN_SECRET);
-  if (!token) throw new SearchConsoleError(`No Search Console token: store an OAuth access token (scope https://www.googleapis.com/auth/webmasters.readonly) with printf %s "$TOKEN" | npx baton secrets set ${SEARCH_CONSOLE_TOKEN_SECRET} (or clear growth.seo searchConsoleSite).`, null);
+  if (!token) throw new SearchConsoleError(`No Search Console token: store an OAuth access token (scope https://www.googleapis.com/auth/webmasters.readonly) with printf %s "$TOKEN" | npx baton secrets set ${SEARCH_CONSOLE_TOKEN_SECRET}, or a service account key file with npx baton secrets set ${SEARCH_CONSOLE_TOKEN_SECRET} < key.json (or clear growth.seo searchConsoleSite).`, null);
   const t0 = performance.now();
   const endDate = dayOf(now - 86_400_000);
   const startDate = dayOf(now - s.searchConsoleDays * 86_400_000);

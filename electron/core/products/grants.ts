@@ -5,9 +5,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import Papa from 'papaparse';
-import { ApiError, EMAIL_RE, normaliseEmail, type ImportMapping, type ImportResult } from '../../../shared/api';
+import { ApiError, EMAIL_RE, normaliseEmail, type ImportDrip, type ImportMapping, type ImportResult } from '../../../shared/api';
 import type { Core } from '../core';
 import { afterCommit } from '../crm/publish';
+import { engineOf } from '../engine';
+import { loadDefinition } from '../engine/compile';
+import type { Sqlite } from '../db/open';
 import { newPending, storeOf, type CrmStore, type Pending } from '../crm/store';
 import { emailDomain, isFreeMail } from '../crm/util';
 import { grantEventData, grantRow, insertGrant, productByIdOrName, productRow, revokeGrant, type GrantRow, type ProductValue } from './store';
@@ -57,6 +60,41 @@ export function revokeByHand(core: Core, id: number, reason: string): GrantRow {
   return g;
 }
 
+/**
+ * The delivery workflows an imported sale can start (docs/products.md): the
+ * enabled workflows on payment.succeeded that grant (access.grant) and drip
+ * (product.drip), as the product-delivery template does.
+ */
+export function deliveryWorkflows(db: Sqlite): { id: string; name: string; version: number }[] {
+  const rows = db
+    .prepare(`SELECT id, name, current_version AS version FROM workflows WHERE enabled = 1 AND trigger_type = 'event' AND trigger_key = 'payment.succeeded' ORDER BY name, id`)
+    .all() as { id: string; name: string; version: number }[];
+  return rows.filter((w) => {
+    const types = new Set(loadDefinition(db, w.id, w.version).nodes.map((n) => n.type));
+    return types.has('access.grant') && types.has('product.drip');
+  });
+}
+
+const sales = (n: number) => `${n.toLocaleString('en-US')} sale${n === 1 ? '' : 's'}`;
+const days = (d: number) => `${Number(d.toFixed(2))} day${d === 1 ? '' : 's'}`;
+
+/** What the import starts, in one sentence (the dialog shows it before anything is written). */
+function dripPlan(db: Sqlite, startDrip: boolean, fresh: { product: ProductValue }[]): Omit<ImportDrip, 'started'> {
+  const workflows = deliveryWorkflows(db);
+  const wf = workflows.map((w) => ({ id: w.id, name: w.name }));
+  if (!startDrip) return { requested: false, workflows: wf, summary: 'Nothing will be e-mailed: the buyers get license keys and links, and no drip starts (tick "Start the drip" to deliver these sales like live ones).' };
+  if (!workflows.length) return { requested: true, workflows: wf, summary: 'No drip can start: no enabled workflow delivers products (install and enable the template product-delivery, then import again, or import without "Start the drip").' };
+  if (!fresh.length) return { requested: true, workflows: wf, summary: 'No drip will start: this import grants no new sale.' };
+  const per = new Map<string, { product: ProductValue; n: number }>();
+  for (const g of fresh) per.set(g.product.id, { product: g.product, n: (per.get(g.product.id)?.n ?? 0) + 1 });
+  const what = [...per.values()].map(({ product: p, n }) => {
+    const last = p.modules.reduce((m, x) => Math.max(m, x.afterDays), 0);
+    const mods = p.modules.length ? `${p.modules.length} module e-mail${p.modules.length === 1 ? '' : 's'}${last > 0 ? ` over ${days(last)}` : ''}` : 'no module e-mails';
+    return `${p.name}: ${sales(n)}, the access e-mail, ${mods}${p.upsell ? ', then its upsell' : ''}`;
+  });
+  return { requested: true, workflows: wf, summary: `This import will start ${workflows.map((w) => `"${w.name}"`).join(' and ')} for ${sales(fresh.length)}, as for a live sale (${what.join('; ')}).` };
+}
+
 const TRUE = /^(1|true|yes|y|refunded|refund|chargeback|canceled|cancelled)$/i;
 
 /**
@@ -67,7 +105,7 @@ const TRUE = /^(1|true|yes|y|refunded|refund|chargeback|canceled|cancelled)$/i;
  * one transaction; a dry run writes nothing. Events carry importId: workflows
  * on access.granted skip them unless their trigger includes imported rows.
  */
-export function importSales(core: Core, i: { csv: string; mapping: ImportMapping; productId?: string | undefined; dryRun: boolean }): ImportResult {
+export function importSales(core: Core, i: { csv: string; mapping: ImportMapping; productId?: string | undefined; dryRun: boolean; startDrip?: boolean | undefined }): ImportResult {
   const parsed = Papa.parse<string[]>(i.csv.replace(/^\uFEFF/, ''), { header: false, skipEmptyLines: false });
   const rows = parsed.data;
   const header = (rows[0] ?? []).map((h) => String(h).trim());
@@ -118,22 +156,56 @@ export function importSales(core: Core, i: { csv: string; mapping: ImportMapping
   });
 
   const exists = core.db.prepare(`SELECT 1 FROM product_grants WHERE product_id = ? AND source = 'csv' AND sale_id = ?`);
-  const duplicates = good.filter((g) => exists.get(g.product.id, g.saleId)).length;
-  if (i.dryRun) return { dryRun: true, importId: null, rows: total, granted: good.length - duplicates, duplicates, skipped, errors };
+  const fresh = good.filter((g) => !exists.get(g.product.id, g.saleId));
+  const duplicates = good.length - fresh.length;
+  const startDrip = i.startDrip === true;
+  const plan = dripPlan(core.db, startDrip, fresh);
+  if (i.dryRun) return { dryRun: true, importId: null, rows: total, granted: fresh.length, duplicates, skipped, errors, drip: { ...plan, started: 0 } };
+  // Asked to start the drip and nothing can: refused before anything is written (not a silent "granted, no e-mail").
+  if (startDrip && fresh.length && !plan.workflows.length) throw new ApiError('invalid_input', `startDrip: ${plan.summary}`, [{ path: 'startDrip', message: 'no enabled workflow delivers products' }]);
   const importId = randomUUID();
   const crm = storeOf(core);
   const p = newPending();
+  const engine = engineOf(core);
   let granted = 0;
-  core.db.transaction(() => {
+  let started = 0;
+  // The engine store's transaction (IMMEDIATE, on the same connection): the runs' run.updated go out after the commit.
+  engine.store.tx(() => {
     for (const g of good) {
       const contactId = contactFor(crm, p, g.email, g.name, 'import');
       const r = insertGrant(core.db, { product: g.product, contactId, email: g.email, source: 'csv', saleId: g.saleId, importId, at: core.now() });
       if (!r.created) continue;
       granted++;
       crm.recordEvent(p, 'access.granted', contactId, new Date(core.now()).toISOString(), grantEventData(core.db, r.row));
+      if (!startDrip) continue;
+      // The delivery of a live sale, in the same transaction as the grant: a grant never loses its drip, and never gets two.
+      for (const w of plan.workflows) {
+        const run = engine.store.startRunTx({
+          workflow: w.id,
+          input: {
+            contactId,
+            email: g.email,
+            name: g.name,
+            customerId: null,
+            invoiceId: null,
+            subscriptionId: null,
+            saleId: g.saleId,
+            priceIds: g.product.priceIds,
+            grantId: r.row.id,
+            productId: g.product.id,
+            source: 'csv',
+            importId,
+          },
+          trigger: { type: 'api', detail: { source: 'products.import', importId, grantId: r.row.id } },
+          idempotencyKey: `products.import:${r.row.id}:${w.id}`,
+          subject: String(contactId),
+        });
+        if (!run.deduplicated) started++;
+      }
     }
-  })();
+  });
   afterCommit(core, p);
+  if (started) engine.wake();
   if (granted) core.bus.emit('products.changed', { productId: null });
-  return { dryRun: false, importId: granted ? importId : null, rows: total, granted, duplicates, skipped, errors };
+  return { dryRun: false, importId: granted ? importId : null, rows: total, granted, duplicates, skipped, errors, drip: { ...plan, started } };
 }

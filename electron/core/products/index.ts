@@ -77,7 +77,7 @@ export const productsDomain = defineDomain({
   ops: productsOps,
   events: productsEventTypes,
   nodes: PRODUCTS_NODES,
-  requires: ['crm', 'sales', 'billing'],
+  requires: ['engine', 'crm', 'sales', 'billing'],
   create(core) {
     return {
       handlers: productsHandlers(core),

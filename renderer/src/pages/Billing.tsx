@@ -11,6 +11,7 @@ import { useHashQuery } from '../components/hashQuery';
 import { Card, EmptyState, ErrorPanel, Loading, PageHeader, QueryView, formatTime } from '../components/ui';
 import { SecretField } from './settings/SettingsForm';
 import './billing/billing.css';
+import { CheckoutSessions } from './billing/CheckoutSessions';
 
 const fmtMoney = (n: number, currency: string) => {
   try {
@@ -69,6 +70,7 @@ export function Billing() {
                 {(d) => <InvoiceTable rows={d.rows} total={d.total} />}
               </QueryView>
             </Card>
+            <CheckoutSessions />
             <Card title="Subscriptions" id="billing-subscriptions">
               <QueryView q={subs} what="Could not load the subscriptions" loading="Loading subscriptions…" isEmpty={(d) => d.rows.length === 0} empty={<p className="muted">No subscriptions yet.</p>}>
                 {(d) => (

@@ -9,7 +9,8 @@ import { createLink } from '../links';
  * new post a content workflow publishes. Idempotent: the same slug (or, without
  * one, the same program and destination) gives the existing link, so a retried
  * or replayed step makes no second link. Output: the link, with `trackedUrl` to
- * put in the content, and `created`.
+ * put in the content, and `created`. A new link records the run that made it
+ * (its top-level run): that run's AI spend is charged to it in the ROI.
  */
 export default defineNode({
   type: 'affiliate.link',
@@ -39,7 +40,17 @@ export default defineNode({
         },
         'params',
       );
-      const r = createLink(ctx.env, input);
+      // The top-level run (this step may run in a forEach body or a sub-workflow): its AI spend is charged to the links it made.
+      const root =
+        (
+          ctx.db
+            .prepare(
+              `WITH RECURSIVE up(id, parent) AS (SELECT id, parent_run_id FROM runs WHERE id = ? UNION ALL SELECT r.id, r.parent_run_id FROM runs r JOIN up ON r.id = up.parent)
+               SELECT id FROM up WHERE parent IS NULL LIMIT 1`,
+            )
+            .get(ctx.run.id) as { id: string } | undefined
+        )?.id ?? ctx.run.id;
+      const r = createLink(ctx.env, input, root);
       if (r.created) ctx.env.emit('affiliate.changed', { source: 'links' });
       return { output: { ...r.link, created: r.created } };
     } catch (e) {

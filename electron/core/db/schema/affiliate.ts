@@ -63,11 +63,17 @@ export const affiliateLinks = sqliteTable(
     /** The content piece it appears in: a post's URL or a name. */
     content: text('content'),
     note: text('note'),
+    /**
+     * The run that made it (the `affiliate.link` step of a content workflow; its top-level run when
+     * the step ran in a forEach body or a sub-workflow): that run's AI spend is charged to its links
+     * in the ROI (docs/affiliate.md, "AI spend"). Null for links made by hand.
+     */
+    runId: text('run_id'),
     archivedAt: text('archived_at'),
     createdAt: text('created_at').notNull().default(now),
     updatedAt: text('updated_at').notNull().default(now),
   },
-  (t) => [uniqueIndex('affiliate_links_slug').on(t.slug), index('affiliate_links_program').on(t.programId), index('affiliate_links_content').on(t.content)],
+  (t) => [uniqueIndex('affiliate_links_slug').on(t.slug), index('affiliate_links_program').on(t.programId), index('affiliate_links_content').on(t.content), index('affiliate_links_run').on(t.runId)],
 );
 
 /** One followed link. `machine` = 1 for a bot, a link checker or a prefetch (not counted in EPC). */

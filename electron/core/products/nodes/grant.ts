@@ -15,6 +15,8 @@ const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object'
  * link to its access page, for the welcome e-mail. Branch "granted" for a new
  * grant; "existing" when the sale (or, for a subscription's renewal invoice,
  * the subscription) was granted before: nothing new, no second welcome.
+ * A run started by a CSV import that asked for the drip (input source "csv"
+ * and grantId) delivers that imported grant: branch "granted", no new grant.
  */
 export default defineNode({
   type: 'access.grant',
@@ -49,6 +51,37 @@ export default defineNode({
     if (!priceIds.length && subscriptionId) {
       const s = ctx.db.prepare('SELECT price_id FROM billing_subscriptions WHERE id = ?').get(subscriptionId) as { price_id: string | null } | undefined;
       if (s?.price_id) priceIds = [s.price_id];
+    }
+    // An imported sale whose import asked to start its delivery (products.import startDrip): the run
+    // names the grant the import made; it is delivered like a live sale's new grant (once: one run per grant).
+    const imported = input.source === 'csv' && typeof input.grantId === 'number' ? grantRow(ctx.db, input.grantId) : undefined;
+    if (imported && imported.source === 'csv' && (!p.productId || p.productId === imported.product_id)) {
+      const product = productRow(ctx.db, imported.product_id);
+      if (!product) return { output: { granted: false, reason: `the product ${imported.product_id} was deleted` }, branch: 'none' };
+      if (imported.status !== 'active') return { output: { granted: false, grantId: imported.id, reason: `the imported grant ${imported.id} is revoked (${imported.revoke_reason ?? 'no reason'})` }, branch: 'none' };
+      const key = keyBytes(await ctx.secrets.get(PRODUCT_LINK_KEY));
+      if (!key) throw new NodeError(`access.grant: ${new LinkKeyMissing().message}`, { retryable: false, code: 'no_link_key' });
+      const link = accessUrl(ctx.db, key, imported.id, ctx.now(), product.linkDays);
+      return {
+        output: {
+          granted: true,
+          created: false,
+          imported: true,
+          grantId: imported.id,
+          grantIds: [imported.id],
+          productId: product.id,
+          productName: product.name,
+          access: product.access,
+          status: imported.status,
+          licenseKey: imported.license_key,
+          accessUrl: link.url,
+          expiresAt: new Date(link.expiresAt).toISOString(),
+          modules: product.modules.length,
+          contactId,
+          email: contact.email,
+        },
+        branch: 'granted',
+      };
     }
     const products = p.productId ? [productRow(ctx.db, String(p.productId))].filter((x) => x !== undefined) : productsForPrices(ctx.db, priceIds);
     if (p.productId && !products.length) throw new NodeError(`access.grant: there is no product ${String(p.productId)} (Products lists them)`, { retryable: false, code: 'no_product' });

@@ -120,88 +120,90 @@ function CalendarCard() {
           const lanes = unscheduledByChannel(d.unscheduled, d.channels);
           return (
             <div className="growth-calendar-layout">
-              <div className="growth-calendar-weeks">
-                {Array.from({ length: WEEKS }, (_, w) => {
-                  const monday = addDays(start, w * 7);
-                  const days = Array.from({ length: 7 }, (_, i) => addDays(monday, i));
-                  return (
-                    <div key={monday} className="growth-calendar-scroll" role="region" aria-label={`Week of ${dayLabel(monday)}`} tabIndex={0}>
-                      <table className="growth-calendar" data-testid="calendar-week" data-week={monday}>
-                        <caption>Week of {dayLabel(monday)}</caption>
-                        <thead>
-                          <tr>
-                            <th scope="col">Channel</th>
-                            {days.map((day) => (
-                              <th key={day} scope="col" className={day === today ? 'growth-today' : undefined} aria-current={day === today ? 'date' : undefined}>
-                                {dayLabel(day)}
-                              </th>
-                            ))}
-                          </tr>
-                        </thead>
-                        <tbody>
-                          {channels.map((ch) => (
-                            <tr key={ch}>
-                              <th scope="row">{ch}</th>
-                              {days.map((day) => {
-                                const key = `${ch}@${day}`;
-                                const past = day < today;
-                                const droppable = !past && dragging !== null;
-                                return (
-                                  <td
-                                    key={day}
-                                    data-testid="calendar-slot"
-                                    data-day={day}
-                                    data-channel={ch}
-                                    className={[past ? 'growth-slot-past' : '', over === key ? 'growth-slot-over' : ''].filter(Boolean).join(' ') || undefined}
-                                    onDragOver={(ev) => {
-                                      if (!droppable) return;
-                                      ev.preventDefault();
-                                      ev.dataTransfer.dropEffect = 'move';
-                                      if (over !== key) setOver(key);
-                                    }}
-                                    onDragLeave={() => setOver((o) => (o === key ? null : o))}
-                                    onDrop={(ev) => {
-                                      ev.preventDefault();
-                                      setOver(null);
-                                      const id = Number(ev.dataTransfer.getData('text/plain')) || dragging;
-                                      setDragging(null);
-                                      const e = id ? byId.get(id) : undefined;
-                                      if (e && !past) void move(e, day, ch);
-                                    }}
-                                  >
-                                    {(bySlot.get(key) ?? []).map((e) => (
-                                      <EntryCard key={e.id} {...cardProps(e)} />
-                                    ))}
-                                  </td>
-                                );
-                              })}
+              <div className="growth-calendar-grid">
+                <div className="growth-calendar-weeks">
+                  {Array.from({ length: WEEKS }, (_, w) => {
+                    const monday = addDays(start, w * 7);
+                    const days = Array.from({ length: 7 }, (_, i) => addDays(monday, i));
+                    return (
+                      <div key={monday} className="growth-calendar-scroll" role="region" aria-label={`Week of ${dayLabel(monday)}`} tabIndex={0}>
+                        <table className="growth-calendar" data-testid="calendar-week" data-week={monday}>
+                          <caption>Week of {dayLabel(monday)}</caption>
+                          <thead>
+                            <tr>
+                              <th scope="col">Channel</th>
+                              {days.map((day) => (
+                                <th key={day} scope="col" className={day === today ? 'growth-today' : undefined} aria-current={day === today ? 'date' : undefined}>
+                                  {dayLabel(day)}
+                                </th>
+                              ))}
                             </tr>
-                          ))}
-                        </tbody>
-                      </table>
-                    </div>
-                  );
-                })}
-                {d.entries.length === 0 ? <p className="muted">Nothing scheduled in these weeks: the content engine schedules its briefs here.</p> : null}
-              </div>
-              <section className="growth-unscheduled" aria-labelledby="growth-unscheduled-h" data-testid="calendar-unscheduled">
-                <h3 id="growth-unscheduled-h">Unscheduled ({d.unscheduled.length})</h3>
-                {lanes.length ? (
-                  <>
-                    <p className="muted growth-small">Ideas and briefs with no day yet. Drag one onto a slot, or use its Schedule button.</p>
-                    {lanes.map((g) => (
-                      <div key={g.channel} className="growth-unscheduled-lane">
-                        <h4>{g.channel}</h4>
-                        {g.entries.map((e) => (
-                          <EntryCard key={e.id} {...cardProps(e)} defaultDay={firstFreeDay(d.entries, e.channel, today)} />
-                        ))}
+                          </thead>
+                          <tbody>
+                            {channels.map((ch) => (
+                              <tr key={ch}>
+                                <th scope="row">{ch}</th>
+                                {days.map((day) => {
+                                  const key = `${ch}@${day}`;
+                                  const past = day < today;
+                                  const droppable = !past && dragging !== null;
+                                  return (
+                                    <td
+                                      key={day}
+                                      data-testid="calendar-slot"
+                                      data-day={day}
+                                      data-channel={ch}
+                                      className={[past ? 'growth-slot-past' : '', over === key ? 'growth-slot-over' : ''].filter(Boolean).join(' ') || undefined}
+                                      onDragOver={(ev) => {
+                                        if (!droppable) return;
+                                        ev.preventDefault();
+                                        ev.dataTransfer.dropEffect = 'move';
+                                        if (over !== key) setOver(key);
+                                      }}
+                                      onDragLeave={() => setOver((o) => (o === key ? null : o))}
+                                      onDrop={(ev) => {
+                                        ev.preventDefault();
+                                        setOver(null);
+                                        const id = Number(ev.dataTransfer.getData('text/plain')) || dragging;
+                                        setDragging(null);
+                                        const e = id ? byId.get(id) : undefined;
+                                        if (e && !past) void move(e, day, ch);
+                                      }}
+                                    >
+                                      {(bySlot.get(key) ?? []).map((e) => (
+                                        <EntryCard key={e.id} {...cardProps(e)} />
+                                      ))}
+                                    </td>
+                                  );
+                                })}
+                              </tr>
+                            ))}
+                          </tbody>
+                        </table>
                       </div>
-                    ))}
-                  </>
-                ) : (
-                  <p className="muted growth-small">Every idea and brief has a day.</p>
-                )}
-              </section>
+                    );
+                  })}
+                  {d.entries.length === 0 ? <p className="muted">Nothing scheduled in these weeks: the content engine schedules its briefs here.</p> : null}
+                </div>
+                <section className="growth-unscheduled" aria-labelledby="growth-unscheduled-h" data-testid="calendar-unscheduled">
+                  <h3 id="growth-unscheduled-h">Unscheduled ({d.unscheduled.length})</h3>
+                  {lanes.length ? (
+                    <>
+                      <p className="muted growth-small">Ideas and briefs with no day yet. Drag one onto a slot, or use its Schedule button.</p>
+                      {lanes.map((g) => (
+                        <div key={g.channel} className="growth-unscheduled-lane">
+                          <h4>{g.channel}</h4>
+                          {g.entries.map((e) => (
+                            <EntryCard key={e.id} {...cardProps(e)} defaultDay={firstFreeDay(d.entries, e.channel, today)} />
+                          ))}
+                        </div>
+                      ))}
+                    </>
+                  ) : (
+                    <p className="muted growth-small">Every idea and brief has a day.</p>
+                  )}
+                </section>
+              </div>
             </div>
           );
         }}

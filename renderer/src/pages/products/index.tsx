@@ -296,16 +296,17 @@ function ImportCard({ products, onDone }: { products: Product[]; onDone: () => v
   const [sale, setSale] = useState('order_id');
   const [productCol, setProductCol] = useState('');
   const [productId, setProductId] = useState('');
+  const [startDrip, setStartDrip] = useState(false);
   const [result, setResult] = useState<ImportResult | null>(null);
   const go = useAction(async (dryRun: boolean) => {
-    const r = await call('products.import', { csv, mapping: { email, saleId: sale, ...(productCol ? { product: productCol } : {}) }, ...(productId ? { productId } : {}), dryRun });
+    const r = await call('products.import', { csv, mapping: { email, saleId: sale, ...(productCol ? { product: productCol } : {}) }, ...(productId ? { productId } : {}), dryRun, startDrip });
     setResult(r);
     if (!dryRun) onDone();
   });
   return (
     <Card title="Import sales (CSV)" id="products-import">
       <div className="products-form">
-      <p className="muted">Sales from Gumroad, Podia, Teachable …: one grant per sale, never twice. Imported sales e-mail nobody.</p>
+      <p className="muted">Sales from Gumroad, Podia, Teachable …: one grant per sale, never twice. Imported sales e-mail nobody unless you tick "Start the drip".</p>
       <div className="field">
         <label htmlFor="products-import-file">CSV file</label>
         <input id="products-import-file" type="file" accept=".csv,text/csv" onChange={(e) => void e.target.files?.[0]?.text().then(setCsv)} />
@@ -333,6 +334,22 @@ function ImportCard({ products, onDone }: { products: Product[]; onDone: () => v
         <label htmlFor="products-import-product-col">Product column (id or name)</label>
         <input id="products-import-product-col" value={productCol} onChange={(e) => setProductCol(e.target.value)} />
       </div>
+      <div className="field">
+        <label>
+          <input
+            type="checkbox"
+            checked={startDrip}
+            onChange={(e) => {
+              setStartDrip(e.target.checked);
+              setResult(null);
+            }}
+          />{' '}
+          Start the drip for these sales
+        </label>
+        <p className="hint">
+          Off (the default): nothing is e-mailed. On: each new sale is delivered like a live one by your enabled delivery workflow (the access e-mail, the modules over days, the upsell). Check (dry run) says exactly what will start.
+        </p>
+      </div>
       <div className="row-actions">
         <button type="button" className="btn" disabled={!csv || go.pending} onClick={() => void go.run(true)}>
           Check (dry run)
@@ -346,6 +363,10 @@ function ImportCard({ products, onDone }: { products: Product[]; onDone: () => v
         <div role="status" data-testid="products-import-result">
           <p>
             {result.dryRun ? 'Would grant' : 'Granted'} {result.granted} of {result.rows} row(s); {result.duplicates} already granted, {result.skipped} refunded, {result.errors.length} bad.
+          </p>
+          <p data-testid="products-import-drip">
+            {result.drip.summary}
+            {!result.dryRun && result.drip.requested ? ` Started ${result.drip.started} delivery run(s).` : ''}
           </p>
           {result.errors.length ? (
             <ul>

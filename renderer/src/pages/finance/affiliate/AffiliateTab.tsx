@@ -54,7 +54,7 @@ function StatsCard({ s, days }: { s: AffiliateStats; days: { from: string; to: s
     { key: 'commissions', header: 'Sales', className: 'num', cell: (r) => r.commissions.toLocaleString() },
     { key: 'revenue', header: 'Revenue', className: 'num', cell: (r) => <>{m(r.revenue)}{r.pending ? <span className="fact-sub muted"> ({m(r.pending)} pending)</span> : null}</> },
     { key: 'epc', header: 'EPC', className: 'num', cell: (r) => <span data-testid="aff-epc" data-value={r.epc ?? ''}>{fmtEpc(r.epc, s.currency)}</span> },
-    { key: 'cost', header: 'Cost', className: 'num', cell: (r) => m(r.cost) },
+    { key: 'cost', header: 'Cost', className: 'num', cell: (r) => <>{m(r.cost)}{r.aiCost ? <span className="fact-sub muted" data-testid="aff-ai-cost"> (AI {m(r.aiCost)})</span> : null}</> },
     { key: 'profit', header: 'Profit', className: 'num', cell: (r) => <span className={r.profit < 0 ? 'fin-neg' : undefined}>{m(r.profit)}</span> },
     { key: 'roi', header: 'ROI', className: 'num', cell: (r) => fmtPct(r.roi) },
   ];
@@ -119,7 +119,9 @@ function StatsCard({ s, days }: { s: AffiliateStats; days: { from: string; to: s
           <dt>ROI</dt>
           <dd data-testid="aff-roi" data-value={t.roi ?? ''}>
             {fmtPct(t.roi)}
-            <span className="fact-sub muted">after {m(t.cost)} of costs</span>
+            <span className="fact-sub muted">
+              after {m(t.cost)} of costs{t.aiCost ? `, ${m(t.aiCost)} of them AI` : ''}
+            </span>
           </dd>
         </div>
       </dl>
@@ -137,7 +139,10 @@ function StatsCard({ s, days }: { s: AffiliateStats; days: { from: string; to: s
         </p>
       ) : null}
       {s.otherCurrencies.length ? <p className="hint">Not converted, left out: {s.otherCurrencies.map((o) => `${o.commissions} sale${o.commissions === 1 ? '' : 's'} in ${o.currency} (${fmtMoney(o.revenue, o.currency)})`).join('; ')}.</p> : null}
-      <p className="hint">EPC = revenue ÷ people’s clicks; ROI = (revenue − cost) ÷ cost. Revenue counts every sale not reversed, pending ones too; the P&L counts approved and paid ones.</p>
+      <p className="hint">
+        EPC = revenue ÷ people’s clicks; ROI = (revenue − cost) ÷ cost. Revenue counts every sale not reversed, pending ones too; the P&L counts approved and paid ones. Cost includes the AI spend of the workflow
+        runs that made the links (shared equally among the links a run made).
+      </p>
     </Card>
   );
 }
