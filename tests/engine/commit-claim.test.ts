@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { harness, wf, type EngineHarness } from './util';
 
@@ -63,5 +64,34 @@ describe('commit claims the next batch in the same transaction', () => {
     const next = ex.store.commit(await Promise.all(first.map((s) => ex.execute(s))), 'w-test', 0);
     expect(next.map((s) => [s.runId, s.nodeId])).toEqual([[runs[0], 'b']]);
     expect(rows().filter((r) => r.status === 'ready').map((r) => r.run_id)).toEqual([runs[1]]);
+  });
+});
+
+describe('a pass with nothing to do takes no write lock', () => {
+  it('nothing ready and no timer due: the pass reads that and ends, while another connection holds the write lock', async () => {
+    // A timer that is not due yet (a wait until an hour from now).
+    await h.importWf(wf('later', [{ id: 'w', type: 'wait', params: { duration: '1h' } }]));
+    const waiting = await h.run('later');
+    expect((await h.detail(waiting)).status).toBe('waiting');
+    const other = new Database(h.core.dbFile);
+    const busy = h.core.db.pragma('busy_timeout', { simple: true }) as number;
+    // No waiting for the lock: a pass that tried to take it would fail at once with SQLITE_BUSY.
+    h.core.db.pragma('busy_timeout = 0');
+    try {
+      other.exec('BEGIN IMMEDIATE');
+      expect(await h.engine.executor.pass()).toBe(0);
+      other.exec('COMMIT');
+      // With work to do the pass does take it (and runs the steps).
+      const runId = h.engine.startRun({ workflow: 'two', input: { n: 1 } }).runId;
+      other.exec('BEGIN IMMEDIATE');
+      await expect(h.engine.executor.pass()).rejects.toMatchObject({ code: 'SQLITE_BUSY' });
+      other.exec('COMMIT');
+      expect(await h.engine.executor.pass()).toBe(2);
+      expect((await h.detail(runId)).status).toBe('succeeded');
+    } finally {
+      if (other.inTransaction) other.exec('ROLLBACK');
+      other.close();
+      h.core.db.pragma(`busy_timeout = ${busy}`);
+    }
   });
 });

@@ -83,6 +83,8 @@ export class Executor {
 
   constructor(private readonly o: ExecutorOptions) {
     this.store = new EngineStore(o.db, () => this.o.clock(), o.emit, o.nodes);
+    const tr = o.inflight;
+    if (tr) this.store.onTx = (inside) => tr.inStore(inside);
     this.batchSize = o.batchSize ?? 256;
     this.stepTimeoutMs = o.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
   }

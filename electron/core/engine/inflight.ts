@@ -8,13 +8,15 @@
  * were running when a worker ran out of memory.
  *
  * Layout (Float64): [0] the worker's last event-loop tick (ms epoch), [1] the
- * number of slots of the current batch, then per slot: step id (0 = finished),
+ * number of slots of the current batch, [2] since when (ms epoch) the worker is
+ * in a store transaction (waiting for the write lock or holding it; 0: not),
+ * then per slot: step id (0 = finished),
  * deadline (ms epoch), started at (ms epoch), limit (ms: the timeout in force).
  * A slot is written deadline first and id last; the watchdog acts only on what
  * it read the same way twice (see pool.ts), so a torn read never kills a worker.
  */
 
-const HEADER = 2;
+const HEADER = 3;
 const FIELDS = 4;
 /** Slots per worker: a batch larger than this runs in chunks (claims are 256; successors can add more). */
 export const INFLIGHT_SLOTS = 2048;
@@ -86,6 +88,11 @@ export class InflightWriter {
   batch(n: number): void {
     this.a[1] = n;
   }
+  /** The worker begins a store transaction (it may wait for the write lock), or ended it (`false`). */
+  inStore(on: boolean, now = Date.now()): void {
+    this.a[2] = on ? now : 0;
+    if (!on) this.a[0] = now;
+  }
   begin(slot: number, stepId: number, startedAt: number, limitMs: number): void {
     const o = HEADER + slot * FIELDS;
     this.a[o + 1] = startedAt + limitMs;
@@ -123,6 +130,10 @@ export class InflightReader {
   }
   get lastTick(): number {
     return this.a[0] ?? 0;
+  }
+  /** Since when the worker is in a store transaction (ms epoch), or 0. */
+  get inStoreSince(): number {
+    return this.a[2] ?? 0;
   }
   /** The steps running now (not finished) of the current batch. */
   running(): InflightStep[] {

@@ -469,7 +469,10 @@ export class WorkerPool {
         this.end(name, { reason: 'timeout', timeouts: confirmed });
         continue;
       }
-      const stalled = now - st.reader.lastTick > STALL_MS;
+      // A worker in a store transaction (waiting for the write lock behind the other workers, the main
+      // thread or another process, or committing a large batch) is not stuck: a spare would wait for the
+      // same lock, and handing back its claims would only waste the work it is committing.
+      const stalled = now - st.reader.lastTick > STALL_MS && st.reader.inStoreSince === 0;
       if (stalled) {
         this.cover(st);
         this.handBackHeld(st, running);

@@ -92,6 +92,8 @@ export class EngineStore {
   eventsInserted = 0;
   /** The engine's tables, by table (typed methods; the SQL is the repository's). */
   readonly repo: EngineRepo;
+  /** Told when an outermost transaction begins (true) and ends (a worker's watchdog record, inflight.ts). */
+  onTx: ((inside: boolean) => void) | null = null;
 
   constructor(
     private readonly db: Sqlite,
@@ -123,12 +125,15 @@ export class EngineStore {
     }
     this.depth = 1;
     let out: T;
+    this.onTx?.(true);
     try {
       out = this.db.transaction(fn).immediate();
     } catch (e) {
       this.depth = 0;
       this.pending = [];
       throw e;
+    } finally {
+      this.onTx?.(false);
     }
     this.depth = 0;
     const events = this.pending;
@@ -254,6 +259,8 @@ export class EngineStore {
    * claimed alone (`suspects`: false for the commit's top-up, which joins a batch).
    */
   claim(workerId: string, limit: number, suspects = true): ClaimedStep[] {
+    // Nothing ready (a worker woken for work another one took): known from a read, without the write lock.
+    if (this.depth === 0 && !this.repo.steps.anyReady()) return [];
     const now = this.clock();
     return this.tx(() => {
       if (suspects) {
@@ -657,6 +664,10 @@ export class EngineStore {
    * Each timer is deleted in the same transaction as its effect, so a crash fires it again or not at all.
    */
   fireTimers(batch = 2000, budgetMs = 200): number {
+    // Most passes find no timer due: a read says so without taking the write lock (a BEGIN IMMEDIATE per
+    // pass, which the other workers and the main thread's group commit would wait for).
+    const next = this.repo.timers.nextDueAt();
+    if (next === null || next > this.clock()) return 0;
     const t0 = Date.now();
     let total = 0;
     for (;;) {

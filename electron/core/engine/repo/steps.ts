@@ -59,6 +59,7 @@ const SQL = {
   releaseInstance: `UPDATE steps SET status = 'ready', claimed_by = NULL WHERE status = 'running' AND claimed_by LIKE ? || ':%'`,
   releaseOrphans: `UPDATE steps SET status = 'ready', claimed_by = NULL WHERE status = 'running' AND (claimed_by IS NULL OR substr(claimed_by, 1, instr(claimed_by, ':') - 1) NOT IN (SELECT id FROM engine_instances))`,
   readyCount: `SELECT COUNT(*) AS n FROM steps WHERE status = 'ready'`,
+  anyReady: `SELECT 1 AS y FROM steps WHERE status = 'ready' LIMIT 1`,
   stop: `UPDATE steps SET status = 'skipped', claimed_by = NULL, finished_at = ?, error = ?, wait_event = NULL, waiting_for = NULL WHERE run_id = ? AND node_id = ? RETURNING id`,
   reopenFailed: `UPDATE steps SET status = 'ready', attempts = 0, deaths = 0, error = NULL, state = NULL, resume = NULL, claimed_by = NULL, finished_at = NULL, wait_event = NULL, waiting_for = NULL
           WHERE run_id = ? AND (status = 'cancelled' OR (status = 'failed' AND (branch IS NULL OR branch <> 'error')))`,
@@ -175,6 +176,11 @@ export class StepsRepo {
 
   readyCount(): number {
     return (this.#s.readyCount.get() as { n: number }).n;
+  }
+
+  /** Whether any step is ready (a read: no write lock). */
+  anyReady(): boolean {
+    return this.#s.anyReady.get() !== undefined;
   }
 
   // ---- results (guarded by the claim: false when the step is no longer `workerId`'s running step) ---------
