@@ -474,6 +474,9 @@ export type KpiDashboard = z.infer<typeof KpiDashboard>;
 const Id = z.object({ id: z.number().int().positive() }).strict();
 const SortField = z.enum(['id', 'email', 'firstName', 'lastName', 'score', 'stage', 'createdAt', 'updatedAt', 'lastActivityAt']);
 
+/** How far the contacts table counts a list's matches (contacts.list totalUpTo): beyond it, "1,000+ match". */
+export const CONTACT_TABLE_TOTAL_UP_TO = 1000;
+
 export const crmOps = {
   'contacts.list': op(
     'Contacts page by page: filter (segment conditions), search (email or name), sort; total for a virtualised list.',
