@@ -7,6 +7,7 @@ import { maintenance } from '../../electron/core/crm';
 import { syncSearchIndex } from '../../electron/core/crm/store';
 import { countFilter } from '../../electron/core/crm/segments';
 import { likeEscape } from '../../electron/core/crm/util';
+import type { Filter } from '../../shared/api';
 import { openTestCore } from '../helpers';
 
 let core: Core;
@@ -194,6 +195,13 @@ describe('contacts search', () => {
       }
     }
     expect(wide).toBeGreaterThan(0); // the wide paths ran
+    // With a condition on the company (the list joins companies): the stream joins them too.
+    const acme = await core.call('contacts.create', { email: 'ada@acme.io', firstName: 'Ada', lastName: 'Lovelace', companyName: 'Acme' });
+    const byCompany: Filter = { match: 'all', conditions: [{ kind: 'field', field: 'companyName', op: 'eq', value: 'Acme' }] };
+    for (const totalUpTo of [undefined, 1000]) {
+      const r = listContacts(core, { search: 'lovelace', filter: byCompany, offset: 0, limit: 100, deleted: false, totalUpTo });
+      expect({ totalUpTo, total: r.total, ids: r.rows.map((c) => c.id) }).toEqual({ totalUpTo, total: 1, ids: [acme.id] });
+    }
   });
 
   it('the index and its triggers exist after the migrations; queries use the indexes', () => {
