@@ -93,6 +93,32 @@ test('the table shows the API total, scrolls to the end, sorts and searches like
   await expect(app.getByRole('table', { name: 'Contacts' })).toBeVisible();
 });
 
+test('a search matching more than 1,000 contacts says "1,000+ contacts match"; scrolling to the end counts them all', async ({ app, baton }) => {
+  test.setTimeout(120_000);
+  await ensureDemo(3000);
+  // Every e-mail has an @: the API's exact count (no totalUpTo) is the yardstick.
+  const all = await baton.api('contacts.list', { search: '@', limit: 1 });
+  expect(all.total).toBeGreaterThan(1000);
+  const capped = await baton.api('contacts.list', { search: '@', limit: 1, totalUpTo: 1000 });
+  expect({ total: capped.total, totalCapped: capped.totalCapped }).toEqual({ total: 1000, totalCapped: true });
+  await openPage(app, 'Contacts');
+  await app.getByRole('searchbox', { name: 'Search' }).fill('@');
+  const count = app.getByTestId('contact-total');
+  await expect(count).toHaveAttribute('data-capped', 'true');
+  await expect(count).toHaveAttribute('data-total', '1000');
+  await expect(count).toContainText('1,000+ contacts match');
+  // The end of the first 1,000: the table asks for the exact count, and the last match can be reached.
+  const body = app.locator('.ct-body');
+  const toEnd = () => body.evaluate((el) => ((el as unknown as { scrollTop: number }).scrollTop = (el as unknown as { scrollHeight: number }).scrollHeight));
+  await toEnd();
+  await expect(count).toHaveAttribute('data-total', String(all.total));
+  await expect(count).not.toHaveAttribute('data-capped', 'true');
+  await expect(count).toHaveText(`${all.total.toLocaleString('en-US')} contacts match`);
+  const last = (await baton.api('contacts.list', { search: '@', offset: all.total - 1, limit: 1 })).rows[0]!;
+  await toEnd();
+  await expect(row(app, all.total - 1)).toContainText(last.email);
+});
+
 test('importing a CSV imports the valid rows and reports the bad one with its line and reason; a segment filters the table', async ({ app, baton }) => {
   const segment = await baton.api('segments.save', { name: `E2E import ${stamp}`, filter: { conditions: [{ kind: 'tag', op: 'has', tag: `e2e-${stamp}` }] } });
   await openPage(app, 'Contacts');

@@ -474,6 +474,9 @@ export type KpiDashboard = z.infer<typeof KpiDashboard>;
 const Id = z.object({ id: z.number().int().positive() }).strict();
 const SortField = z.enum(['id', 'email', 'firstName', 'lastName', 'score', 'stage', 'createdAt', 'updatedAt', 'lastActivityAt']);
 
+/** How far the contacts table counts a list's matches (contacts.list totalUpTo): beyond it, "1,000+ match". */
+export const CONTACT_TABLE_TOTAL_UP_TO = 1000;
+
 export const crmOps = {
   'contacts.list': op(
     'Contacts page by page: filter (segment conditions), search (email or name), sort; total for a virtualised list.',
@@ -492,9 +495,16 @@ export const crmOps = {
           .describe("the page after this row (keyset): the previous page's last contact's id and its value of the sort field (its id when unsorted); no offset scan, so a deep page costs what the first does; use with offset 0"),
         limit: z.number().int().min(1).max(1000).default(100),
         deleted: z.boolean().default(false).describe('list soft-deleted contacts (restorable) instead of live ones'),
+        totalUpTo: z
+          .number()
+          .int()
+          .min(1)
+          .max(1_000_000)
+          .optional()
+          .describe('count the matches only up to this many: when there are more, total is this number and totalCapped is true (a wide search answers without reading every match)'),
       })
       .strict(),
-    z.object({ total: z.number().int(), rows: z.array(Contact) }),
+    z.object({ total: z.number().int(), totalCapped: z.boolean().describe('total is a lower bound: more contacts match (only with totalUpTo)'), rows: z.array(Contact) }),
   ),
   'contacts.get': op(
     'One contact with its score explanation and activity timeline (newest first).',

@@ -2,11 +2,12 @@
 // what the plain LIKE scan it replaced returned, and the index must follow every write.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Core } from '../../electron/core/core';
-import { listContacts, purgeDeleted, searchSql } from '../../electron/core/crm/contacts';
+import { listContacts, purgeDeleted, searchSql, WIDE_SEARCH } from '../../electron/core/crm/contacts';
 import { maintenance } from '../../electron/core/crm';
 import { syncSearchIndex } from '../../electron/core/crm/store';
 import { countFilter } from '../../electron/core/crm/segments';
 import { likeEscape } from '../../electron/core/crm/util';
+import type { Filter } from '../../shared/api';
 import { openTestCore } from '../helpers';
 
 let core: Core;
@@ -137,6 +138,70 @@ describe('contacts search', () => {
     const indexed = (core.db.prepare(`SELECT COUNT(*) AS n FROM contacts_search WHERE contacts_search MATCH '"countess"'`).get() as { n: number }).n;
     expect(indexed).toBe(0);
     for (const q of ['hopper', 'grace', 'example', 'other', 'augusta']) expect(newSearch(q)).toEqual(oldSearch(q));
+  });
+
+  it('a wide search: the streamed page, the capped count and the sort-index walk give what the straightforward query gives', async () => {
+    // 2,600 contacts, half of them "Lovelace" in some case (more than WIDE_SEARCH), imported (indexed), then
+    // new ones (not indexed yet), renamed ones (queued), deleted ones, and scores and dates that sort.
+    const rows = ['email,first name,last name'];
+    for (let i = 0; i < 2600; i++) rows.push(`p${i}@${i % 2 ? 'example.com' : 'love.io'},${['Ada', 'Grace', 'Lin'][i % 3]},${i % 2 ? ['Lovelace', 'LOVELACE', 'lovelaceson'][i % 3] : 'Hopper'}`);
+    await core.call('contacts.import', { csv: rows.join('\n') + '\n' });
+    core.db.prepare(`UPDATE contacts SET score = (id * 37) % 101, created_at = strftime('%Y-%m-%dT%H:%M:%fZ', '2026-01-01', '+' || ((id * 7919) % 500) || ' minutes')`).run();
+    for (let i = 0; i < 30; i++) await core.call('contacts.create', { email: `new${i}@x.io`, firstName: 'New', lastName: i % 2 ? 'Lovelace' : 'Other' });
+    const some = (core.db.prepare(`SELECT id FROM contacts ORDER BY id LIMIT 40`).pluck().all() as number[]);
+    for (const id of some.slice(0, 20)) await core.call('contacts.update', { id, set: { lastName: id % 2 ? 'Hopper' : 'Lovelace' } });
+    for (const id of some.slice(20)) await core.call('contacts.delete', { id });
+    expect((core.db.prepare(`SELECT COUNT(*) AS n FROM contacts_search_pending`).get() as { n: number }).n).toBeGreaterThan(0);
+
+    const col: Record<string, string> = { id: 'c.id', email: 'c.email', lastName: 'c.last_name', score: 'c.score', createdAt: 'c.created_at', stage: 'c.stage' };
+    /** The reference: a LIKE scan with the sort, no index. */
+    const plain = (q: string, deleted: boolean, sort?: { field: string; dir: 'asc' | 'desc' }) => {
+      const like = `%${likeEscape(q)}%`;
+      const live = deleted ? 'c.deleted_at IS NOT NULL AND c.merged_into IS NULL' : 'c.deleted_at IS NULL';
+      const order = sort ? `${col[sort.field]} ${sort.dir}, c.id ${sort.dir}` : 'c.id ASC';
+      return core.db
+        .prepare(`SELECT c.id FROM contacts c NOT INDEXED WHERE ${live} AND (c.email LIKE ? ESCAPE '\\' OR c.first_name LIKE ? ESCAPE '\\' OR c.last_name LIKE ? ESCAPE '\\') ORDER BY ${order}`)
+        .pluck()
+        .all(like, like, like) as number[];
+    };
+    let wide = 0;
+    for (const q of ['lovelace', 'LOVE', 'lovelaceson', 'hopper', 'new']) {
+      for (const deleted of [false, true]) {
+        for (const sort of [undefined, { field: 'id', dir: 'desc' }, { field: 'createdAt', dir: 'desc' }, { field: 'createdAt', dir: 'asc' }, { field: 'score', dir: 'desc' }, { field: 'email', dir: 'asc' }, { field: 'lastName', dir: 'asc' }] as const) {
+          const all = plain(q, deleted, sort);
+          if (all.length > WIDE_SEARCH) wide++;
+          for (const totalUpTo of [undefined, 10, 1000, 5000]) {
+            const label = { q, deleted, sort, totalUpTo };
+            const first = listContacts(core, { search: q, deleted, sort, offset: 0, limit: 100, totalUpTo });
+            const capped = totalUpTo !== undefined && all.length > totalUpTo;
+            expect({ ...label, total: first.total, capped: first.totalCapped }).toEqual({ ...label, total: capped ? totalUpTo : all.length, capped });
+            expect({ ...label, ids: first.rows.map((c) => c.id) }).toEqual({ ...label, ids: all.slice(0, 100) });
+          }
+          // A deep page by offset, and the pages after it by keyset, up to the end.
+          const mid = Math.floor(all.length / 2);
+          const byOffset = listContacts(core, { search: q, deleted, sort, offset: mid, limit: 50, totalUpTo: 1000 });
+          expect({ q, deleted, sort, ids: byOffset.rows.map((c) => c.id) }).toEqual({ q, deleted, sort, ids: all.slice(mid, mid + 50) });
+          let last = byOffset.rows.at(-1);
+          let at = mid + byOffset.rows.length;
+          while (last) {
+            const after = { id: last.id, value: sort ? (last as unknown as Record<string, string | number | null>)[sort.field]! : last.id };
+            const next = listContacts(core, { search: q, deleted, sort, offset: 0, after, limit: 400, totalUpTo: 1000 });
+            expect({ q, deleted, sort, at, ids: next.rows.map((c) => c.id) }).toEqual({ q, deleted, sort, at, ids: all.slice(at, at + 400) });
+            at += next.rows.length;
+            last = next.rows.length === 400 ? next.rows.at(-1) : undefined;
+          }
+          expect(at).toBe(all.length);
+        }
+      }
+    }
+    expect(wide).toBeGreaterThan(0); // the wide paths ran
+    // With a condition on the company (the list joins companies): the stream joins them too.
+    const acme = await core.call('contacts.create', { email: 'ada@acme.io', firstName: 'Ada', lastName: 'Lovelace', companyName: 'Acme' });
+    const byCompany: Filter = { match: 'all', conditions: [{ kind: 'field', field: 'companyName', op: 'eq', value: 'Acme' }] };
+    for (const totalUpTo of [undefined, 1000]) {
+      const r = listContacts(core, { search: 'lovelace', filter: byCompany, offset: 0, limit: 100, deleted: false, totalUpTo });
+      expect({ totalUpTo, total: r.total, ids: r.rows.map((c) => c.id) }).toEqual({ totalUpTo, total: 1, ids: [acme.id] });
+    }
   });
 
   it('the index and its triggers exist after the migrations; queries use the indexes', () => {

@@ -33,6 +33,8 @@ export interface ListInput {
   after?: { id: number; value: string | number | null } | undefined;
   limit: number;
   deleted: boolean;
+  /** Count matches only up to this many: more answer `total` = this with `totalCapped` true. */
+  totalUpTo?: number | undefined;
 }
 
 /**
@@ -43,64 +45,127 @@ export interface ListInput {
  * plus the contacts changed or created since its last sync, then the exact LIKE condition decides;
  * shorter terms are a LIKE scan.
  */
-export function searchSql(q: string): { sql: string; params: unknown[] } {
+function searchParts(q: string): { exact: { sql: string; params: unknown[] }; match: string | null } {
   const like = `%${likeEscape(q)}%`;
   const exact = q.includes(' ')
     ? { sql: `(c.email LIKE ? ESCAPE '\\' OR (c.first_name || ' ' || c.last_name) LIKE ? ESCAPE '\\')`, params: [like, like] }
     : { sql: `(c.email LIKE ? ESCAPE '\\' OR c.first_name LIKE ? ESCAPE '\\' OR c.last_name LIKE ? ESCAPE '\\')`, params: [like, like, like] };
-  if ([...q].length < 3) return exact;
-  // Candidates: the index, plus the contacts changed or created since it was last brought up to date.
-  const candidates = `SELECT rowid FROM contacts_search WHERE contacts_search MATCH ? UNION ALL SELECT id FROM contacts_search_pending UNION ALL SELECT id FROM contacts WHERE id > ${SEARCH_INDEXED_SQL}`;
-  return { sql: `c.id IN (${candidates}) AND ${exact.sql}`, params: [`"${q.replace(/"/g, '""')}"`, ...exact.params] };
+  return { exact, match: [...q].length < 3 ? null : `"${q.replace(/"/g, '""')}"` };
 }
+
+/** Candidates: the index, plus the contacts changed or created since it was last brought up to date. */
+const CANDIDATES = `SELECT rowid FROM contacts_search WHERE contacts_search MATCH ? UNION ALL SELECT id FROM contacts_search_pending UNION ALL SELECT id FROM contacts WHERE id > ${SEARCH_INDEXED_SQL}`;
+
+export function searchSql(q: string): { sql: string; params: unknown[] } {
+  const { exact, match } = searchParts(q);
+  if (match === null) return exact;
+  return { sql: `c.id IN (${CANDIDATES}) AND ${exact.sql}`, params: [match, ...exact.params] };
+}
+
+/**
+ * The same candidates as a stream `k` in id order (`dir`), from an id on when given: a merge of the
+ * index's rowid order, the queue and the new contacts (SQLite's MERGE (UNION), which also drops an id
+ * found twice), never all materialised. Joined first (CROSS JOIN keeps that order), a page reads
+ * candidates' rows only until it is full, and a count up to a cap stops at the cap.
+ */
+function candidateStream(match: string, dir: 'ASC' | 'DESC', afterId?: number): { sql: string; params: unknown[] } {
+  const b = afterId === undefined ? '' : dir === 'ASC' ? ' > ?' : ' < ?';
+  const p = afterId === undefined ? [] : [afterId, afterId, afterId];
+  return {
+    sql: `(SELECT rowid AS id FROM contacts_search WHERE contacts_search MATCH ?${b && ` AND rowid${b}`}
+      UNION SELECT id FROM contacts_search_pending${b && ` WHERE id${b}`}
+      UNION SELECT id FROM contacts WHERE id > ${SEARCH_INDEXED_SQL}${b && ` AND id${b}`} ORDER BY 1 ${dir}) k`,
+    params: [match, ...p],
+  };
+}
+
+/**
+ * A search matching more contacts than this is wide: a page sorted by a column with a live-row index
+ * walks that index and keeps the entries that are candidates (a few thousand entries for 100 rows)
+ * instead of reading and sorting every match.
+ */
+export const WIDE_SEARCH = 1000;
+/** Sort fields with a live-row index (contacts_live_*, contacts_email_live). */
+const LIVE_SORT_INDEX = new Set(['email', 'score', 'stage', 'createdAt', 'updatedAt', 'lastActivityAt']);
 
 /** A filter that is one comparison on a column of a live-row index (contacts_live_*), as filterSql writes it. */
 const INDEXED_COMPARISON = /^\(\(c\.(stage|score|created_at|updated_at|last_activity_at) (=|IN|>=|<=|>|<) (\?|\((\?, )*\?\))\)\)$/;
 
 export function listContacts(core: Core, input: ListInput, now = new Date()) {
-  const where = [input.deleted ? 'c.deleted_at IS NOT NULL AND c.merged_into IS NULL' : 'c.deleted_at IS NULL'];
-  const params: unknown[] = [];
+  const base = [input.deleted ? 'c.deleted_at IS NOT NULL AND c.merged_into IS NULL' : 'c.deleted_at IS NULL'];
+  const baseParams: unknown[] = [];
   for (const f of [input.filter, input.segmentId !== undefined ? segmentFilter(core, input.segmentId) : undefined]) {
     if (!f) continue;
     const s = filterSql(f, now);
     if (s.sql === '1') continue; // an empty filter matches everyone
-    where.push(s.sql);
-    params.push(...s.params);
+    base.push(s.sql);
+    baseParams.push(...s.params);
   }
   if (input.companyId !== undefined) {
-    where.push('c.company_id = ?');
-    params.push(input.companyId);
+    base.push('c.company_id = ?');
+    baseParams.push(input.companyId);
   }
   const q = input.search?.trim();
-  if (q) {
-    const s = searchSql(q);
-    where.push(s.sql);
-    params.push(...s.params);
+  const search = q ? searchParts(q) : null;
+  const where = [...base];
+  const params = [...baseParams];
+  if (search) {
+    where.push(search.match === null ? search.exact.sql : `c.id IN (${CANDIDATES}) AND ${search.exact.sql}`);
+    params.push(...(search.match === null ? [] : [search.match]), ...search.exact.params);
   }
   const w = where.join(' AND ');
   // Join companies only when a condition needs them; page through ids first (an index-only walk
   // over the live-row sort indexes), then load the page's rows.
   const from = /\bco\./.test(w) ? 'contacts c LEFT JOIN companies co ON co.id = c.company_id' : 'contacts c';
-  // One comparison on a column with a live-row index (stage = 'mql', score >= 20): that index counts it
-  // (a range of entries); anything else reads the table once (LIVE_SCAN), never row by row through an index.
-  const indexed = where.length === 2 && INDEXED_COMPARISON.test(where[1]!);
-  const countWhere = input.deleted ? w : [liveForCount(where.length > 1 && !indexed), ...where.slice(1)].join(' AND ');
+  // A search through the index as a stream in id order: the conditions other than the candidates.
+  const match = search?.match ?? null;
+  const streamWhere = match === null ? '' : [...base, search!.exact.sql].join(' AND ');
+  const streamParams = match === null ? [] : [...baseParams, ...search!.exact.params];
+  const streamed = (k: { sql: string; params: unknown[] }, tail: string, tailParams: unknown[]) =>
+    core.db.prepare(`SELECT c.id FROM ${k.sql} CROSS JOIN ${from} WHERE c.id = k.id AND ${streamWhere} ${tail}`).pluck().all(...k.params, ...streamParams, ...tailParams) as number[];
+
+  let total: number;
+  let totalCapped = false;
   // No condition but live/trash: the count the triggers keep (migration 0022), not a walk over every row.
   const kept =
     where.length === 1 ? (storeOf(core).stmt(`SELECT n FROM crm_counts WHERE key = ?`).get(input.deleted ? 'contacts.deleted' : 'contacts.live') as { n: number } | undefined)?.n : undefined;
-  const total = kept ?? (core.db.prepare(`SELECT COUNT(*) AS n FROM ${from} WHERE ${countWhere}`).get(...params) as { n: number }).n;
+  if (kept !== undefined) total = kept;
+  else if (input.totalUpTo !== undefined) {
+    // Counted up to the cap (+1 to know there are more): a wide search stops at the cap instead of reading every match.
+    const n =
+      match !== null
+        ? streamed(candidateStream(match, 'ASC'), 'LIMIT ?', [input.totalUpTo + 1]).length
+        : (core.db.prepare(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${from} WHERE ${w} LIMIT ?)`).get(...params, input.totalUpTo + 1) as { n: number }).n;
+    totalCapped = n > input.totalUpTo;
+    total = Math.min(n, input.totalUpTo);
+  } else {
+    // One comparison on a column with a live-row index (stage = 'mql', score >= 20): that index counts it
+    // (a range of entries); anything else reads the table once (LIVE_SCAN), never row by row through an index.
+    const indexed = where.length === 2 && INDEXED_COMPARISON.test(where[1]!);
+    const countWhere = input.deleted ? w : [liveForCount(where.length > 1 && !indexed), ...where.slice(1)].join(' AND ');
+    total = (core.db.prepare(`SELECT COUNT(*) AS n FROM ${from} WHERE ${countWhere}`).get(...params) as { n: number }).n;
+  }
   const dir = input.sort?.dir === 'desc' ? 'DESC' : 'ASC';
   const sort = input.sort ? `${SORT_SQL[input.sort.field]} ${dir}, c.id ${dir}` : 'c.id ASC';
-  if (input.after) {
-    if (input.offset > 0) throw new ApiError('invalid_input', 'offset: give either offset or after (the keyset of the previous page), not both.', [{ path: 'offset', message: 'must be 0 with after' }]);
-    const ids = keysetIds(core, from, w, params, input.sort ? { col: SORT_SQL[input.sort.field]!, dir } : { col: 'c.id', dir: 'ASC' }, input.after, input.limit);
-    const rows = storeOf(core).stmt(`${CONTACT_SELECT} WHERE c.id IN (SELECT value FROM json_each(?)) ORDER BY ${sort}`).all(JSON.stringify(ids)) as ContactRow[];
-    return { total, rows: rows.map(toContact) };
-  }
-  const rows = core.db
-    .prepare(`${CONTACT_SELECT} WHERE c.id IN (SELECT c.id FROM ${from} WHERE ${w} ORDER BY ${sort} LIMIT ? OFFSET ?) ORDER BY ${sort}`)
-    .all(...params, input.limit, input.offset) as ContactRow[];
-  return { total, rows: rows.map(toContact) };
+  if (input.after && input.offset > 0)
+    throw new ApiError('invalid_input', 'offset: give either offset or after (the keyset of the previous page), not both.', [{ path: 'offset', message: 'must be 0 with after' }]);
+  const load = (ids: number[]) => storeOf(core).stmt(`${CONTACT_SELECT} WHERE c.id IN (SELECT value FROM json_each(?)) ORDER BY ${sort}`).all(JSON.stringify(ids)) as ContactRow[];
+  let ids: number[];
+  if (match !== null && (!input.sort || input.sort.field === 'id')) {
+    // In id order: the candidates' stream, from the keyset's id on; the page stops reading once full.
+    ids = streamed(candidateStream(match, input.sort ? dir : 'ASC', input.after?.id), `ORDER BY k.id ${input.sort ? dir : 'ASC'} LIMIT ? OFFSET ?`, [input.limit, input.offset]);
+  } else if (match !== null && !input.deleted && LIVE_SORT_INDEX.has(input.sort!.field) && (totalCapped || total > WIDE_SEARCH)) {
+    // A wide search sorted by an indexed column: walk that index (the unary + keeps the planner off the id lookup).
+    const walk = [...base, `+c.id IN (${CANDIDATES}) AND ${search!.exact.sql}`].join(' AND ');
+    ids = page(core, from, walk, params, input, sort, dir);
+  } else ids = page(core, from, w, params, input, sort, dir);
+  return { total, totalCapped, rows: load(ids).map(toContact) };
+}
+
+/** The page's ids: by keyset (`after`) through keysetIds, else by offset. */
+function page(core: Core, from: string, w: string, params: unknown[], input: ListInput, sort: string, dir: 'ASC' | 'DESC'): number[] {
+  if (input.after) return keysetIds(core, from, w, params, input.sort ? { col: SORT_SQL[input.sort.field]!, dir } : { col: 'c.id', dir: 'ASC' }, input.after, input.limit);
+  return core.db.prepare(`SELECT c.id FROM ${from} WHERE ${w} ORDER BY ${sort} LIMIT ? OFFSET ?`).pluck().all(...params, input.limit, input.offset) as number[];
 }
 
 /**

@@ -111,13 +111,21 @@ function numbers(core: ThreadEnv, from: string, to: string): KpiDashboard['curre
   const dealsWon = get('deals_won');
   const end = dayAdd(to, 1) + 'T00:00:00.000Z';
   // Deals open at the end of the range, by their current stage (deals closed since then: "closed since").
+  // The ones still open: kpi_open_deals (by the day they opened; migration 0030); the ones closed since:
+  // a range of the won / lost indexes (deals_won_since, deals_lost_since) from the end of the range on.
   const pipeline = store
     .stmt(
-      `SELECT CASE WHEN (won_at IS NOT NULL OR lost_at IS NOT NULL) THEN 'closed since' ELSE stage END AS stage, currency, COUNT(*) AS count, SUM(value) AS value
-       FROM deals WHERE opened_at < ? AND (won_at IS NULL OR won_at >= ?) AND (lost_at IS NULL OR lost_at >= ?)
-       GROUP BY 1, 2 ORDER BY 1, 2`,
+      `SELECT * FROM (
+         SELECT stage, currency, SUM(n) AS count, SUM(value) AS value FROM kpi_open_deals WHERE day <= ? GROUP BY stage, currency HAVING SUM(n) > 0
+         UNION ALL
+         SELECT 'closed since', currency, COUNT(*), SUM(value) FROM (
+           SELECT currency, value FROM deals WHERE won_at >= ? AND (lost_at IS NULL OR lost_at >= ?) AND opened_at < ?
+           UNION ALL
+           SELECT currency, value FROM deals WHERE lost_at >= ? AND won_at IS NULL AND opened_at < ?)
+         GROUP BY currency
+       ) ORDER BY 1, 2`,
     )
-    .all(end, end, end) as { stage: string; currency: string; count: number; value: number }[];
+    .all(to, end, end, end, end, end) as { stage: string; currency: string; count: number; value: number }[];
   return {
     newLeads,
     reachedMql,

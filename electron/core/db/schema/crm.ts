@@ -152,7 +152,31 @@ export const deals = sqliteTable(
     index('deals_open_stage')
       .on(t.stage, t.openedAt)
       .where(sql`won_at IS NULL AND lost_at IS NULL`),
+    // The dashboard's deals closed since a date (pipeline "closed since") and won in a range (sales cycle): a range of these.
+    index('deals_won_since')
+      .on(t.wonAt, t.lostAt, t.openedAt, t.currency, t.value)
+      .where(sql`won_at IS NOT NULL`),
+    index('deals_lost_since')
+      .on(t.lostAt, t.wonAt, t.openedAt, t.currency, t.value)
+      .where(sql`lost_at IS NOT NULL`),
   ],
+);
+
+/**
+ * The open deals by stage, currency and the UTC day they opened (how many, their value): the
+ * dashboard's pipeline at a date sums the days before it. Kept by triggers on `deals` (every writer
+ * of a deal, in its own statement), filled from the deals at the migration (0030, its last block).
+ */
+export const kpiOpenDeals = sqliteTable(
+  'kpi_open_deals',
+  {
+    stage: text('stage').notNull(),
+    currency: text('currency').notNull(),
+    day: text('day').notNull(),
+    n: integer('n').notNull().default(0),
+    value: real('value').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.stage, t.currency, t.day] })],
 );
 
 /** The owner's notes on a deal (the deal panel), newest last. */

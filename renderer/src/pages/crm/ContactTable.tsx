@@ -1,11 +1,13 @@
 /**
  * The contact table: a virtualised list over the API's `total` (100,000 rows and more),
  * loading pages of 200 as they scroll into view: after a loaded page by keyset, else by offset. Pages are cached per query
- * (search, stage, segment, sort); answers for an older query are dropped.
+ * (search, stage, segment, sort); answers for an older query are dropped. A list's total is counted up to 1,000
+ * (contacts.list totalUpTo: a wide search answers without reading every match) and shown as "1,000+" when there are
+ * more; scrolling to the end of those asks for the exact count, so every match can be reached.
  */
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useId, useReducer, useRef, useState, type MouseEvent } from 'react';
-import { STAGES, type ApiError, type Contact, type OpInput, type Stage } from '../../../../shared/api';
+import { CONTACT_TABLE_TOTAL_UP_TO, STAGES, type ApiError, type Contact, type OpInput, type Stage } from '../../../../shared/api';
 import { call } from '../../api/client';
 import { toApiError } from '../../api/errors';
 import { useApi, useConnection, useEvent } from '../../api/hooks';
@@ -45,13 +47,16 @@ interface Cache {
   key: string;
   gen: number;
   total: number | null;
+  /** `total` is a lower bound (more match); `exact`: ask for the exact count from now on. */
+  capped: boolean;
+  exact: boolean;
   pages: Map<number, Contact[]>;
   /** The previous generation's pages, shown until fresh ones arrive (no flicker on refresh). */
   stale: Map<number, Contact[]>;
   pending: Set<number>;
   error: ApiError | null;
 }
-const freshCache = (key: string): Cache => ({ key, gen: 0, total: null, pages: new Map(), stale: new Map(), pending: new Set(), error: null });
+const freshCache = (key: string): Cache => ({ key, gen: 0, total: null, capped: false, exact: false, pages: new Map(), stale: new Map(), pending: new Set(), error: null });
 
 type ListInput = OpInput<'contacts.list'>;
 
@@ -73,17 +78,39 @@ function useContactPages(input: ListInput) {
     const prev = c.pages.get(page - 1);
     const last = prev?.length === PAGE_SIZE ? prev[PAGE_SIZE - 1] : undefined;
     const where = last ? { after: { id: last.id, value: input.sort ? last[input.sort.field] : last.id } } : { offset: page * PAGE_SIZE };
-    call('contacts.list', { ...input, ...where, limit: PAGE_SIZE }).then(
+    call('contacts.list', { ...input, ...where, limit: PAGE_SIZE, ...(c.exact ? {} : { totalUpTo: CONTACT_TABLE_TOTAL_UP_TO }) }).then(
       (r) => {
         if (!current()) return; // an older query or generation: dropped
         c.pending.delete(page);
         c.pages.set(page, r.rows);
         c.total = r.total;
+        c.capped = r.totalCapped;
         bump();
       },
       (e: unknown) => {
         if (!current()) return;
         c.pending.delete(page);
+        c.error = toApiError(e);
+        bump();
+      },
+    );
+  }, []);
+
+  /** The end of a capped total is in view: count every match (once per query), and do so for the pages after. */
+  const countAll = useCallback(() => {
+    const c = cache.current;
+    if (c.exact || !c.capped) return;
+    c.exact = true;
+    const { key: k, gen } = c;
+    call('contacts.list', { ...(JSON.parse(k) as ListInput), offset: 0, limit: 1 }).then(
+      (r) => {
+        if (cache.current.key !== k || cache.current.gen !== gen) return;
+        c.total = r.total;
+        c.capped = false;
+        bump();
+      },
+      (e: unknown) => {
+        if (cache.current.key !== k || cache.current.gen !== gen) return;
         c.error = toApiError(e);
         bump();
       },
@@ -102,7 +129,17 @@ function useContactPages(input: ListInput) {
   }, []);
 
   const c = cache.current;
-  return { key, total: c.total, error: c.error, gen: c.gen, row: (i: number) => (c.pages.get(Math.floor(i / PAGE_SIZE)) ?? c.stale.get(Math.floor(i / PAGE_SIZE)))?.[i % PAGE_SIZE], ensure, refresh };
+  return {
+    key,
+    total: c.total,
+    capped: c.capped,
+    error: c.error,
+    gen: c.gen,
+    row: (i: number) => (c.pages.get(Math.floor(i / PAGE_SIZE)) ?? c.stale.get(Math.floor(i / PAGE_SIZE)))?.[i % PAGE_SIZE],
+    ensure,
+    refresh,
+    countAll,
+  };
 }
 
 export function ContactTable({
@@ -142,12 +179,13 @@ export function ContactTable({
   const items = virtualizer.getVirtualItems();
   const first = items[0]?.index ?? 0;
   const last = items[items.length - 1]?.index ?? 0;
-  const { ensure, refresh, key, gen } = pages;
+  const { ensure, refresh, countAll, key, gen } = pages;
 
   // Load the pages the visible rows fall on (the first page gives the total).
   useEffect(() => {
     if (pages.total === null) ensure(0);
     else if (total > 0) for (let p = Math.floor(first / PAGE_SIZE); p <= Math.floor(last / PAGE_SIZE); p++) ensure(p);
+    if (pages.capped && last >= total - PAGE_SIZE) countAll();
   });
   // A new query starts at the top.
   useEffect(() => {
@@ -251,8 +289,16 @@ export function ContactTable({
         ) : null}
       </div>
       {companyId !== null ? <CompanyFilter id={companyId} onClear={() => onFilter({ segmentId, companyId: null })} /> : null}
-      <p className="ct-count" aria-live="polite" data-testid="contact-total" data-total={pages.total ?? ''}>
-        {pages.total === null ? 'Counting contacts…' : showDeleted ? `${plural(total, 'deleted contact')}` : filtered ? `${plural(total, 'contact')} match` : plural(total, 'contact')}
+      <p className="ct-count" aria-live="polite" data-testid="contact-total" data-total={pages.total ?? ''} data-capped={pages.capped ? 'true' : undefined}>
+        {pages.total === null
+          ? 'Counting contacts…'
+          : pages.capped
+            ? `${total.toLocaleString()}+ ${showDeleted ? 'deleted contacts' : 'contacts'} match (more than ${total.toLocaleString()}; scroll to the end to count them all)`
+            : showDeleted
+              ? `${plural(total, 'deleted contact')}`
+              : filtered
+                ? `${plural(total, 'contact')} match`
+                : plural(total, 'contact')}
       </p>
       {pages.error ? (
         <ErrorPanel what="Could not load contacts" error={pages.error} onRetry={refresh} />
