@@ -87,7 +87,8 @@ const CHUNK = 25;
 /**
  * Run every due step (by the given clock). The claims of a chunk of due enrollments and their steps
  * that send nothing (a wait, a task, a step deferred to the send window or by a cap, an ending)
- * commit together; each e-mail is sent after that commit, on its own, as before.
+ * commit together; a chunk ends at an enrollment with an e-mail to send now, which is sent after
+ * that commit, on its own, as before (so the next enrollments' daily caps count it).
  */
 export async function tickSequences(core: Core, now: number, limit = 500): Promise<TickResult> {
   const res: TickResult = { sent: 0, deferred: 0, failed: 0, completed: 0, exited: 0 };
@@ -98,14 +99,19 @@ export async function tickSequences(core: Core, now: number, limit = 500): Promi
   ).all(now, limit) as (EnrollmentRow & { definition: string })[];
   const globalCap = Number(setting(core.db, 'sequences.dailyCap', 1000)) || 1000;
   const claim = prep(core.db, `UPDATE enrollments SET next_at = ? WHERE id = ? AND status = 'active' AND next_at = ?`);
-  for (let i = 0; i < due.length; i += CHUNK) {
+  let i = 0;
+  while (i < due.length) {
     const steps: { id: number; send: (() => Promise<void>) | null }[] = [];
     core.db.transaction(() => {
-      for (const row of due.slice(i, i + CHUNK)) {
+      for (let n = 0; n < CHUNK && i < due.length; n++) {
+        const row = due[i++]!;
         // Claim: only one process runs this step.
         if (!claim.run(now + LEASE_MS, row.id, row.next_at).changes) continue;
         const def = parseDef(row.definition, row.sequence_id);
-        steps.push({ id: row.id, send: advance(core, def, row, now, globalCap, res, row.step_index, 60) });
+        const send = advance(core, def, row, now, globalCap, res, row.step_index, 60);
+        steps.push({ id: row.id, send });
+        // The enrollments after an e-mail are planned after it is sent: the daily caps count it.
+        if (send) break;
       }
     })();
     for (const s of steps) {
