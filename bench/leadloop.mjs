@@ -16,6 +16,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { call, cleanEnv, serve } from './lib/serve.mjs';
 import { fmt, percentile, sleep, target, tempDir } from './lib/util.mjs';
@@ -80,6 +81,22 @@ async function idleRss(pid) {
   return procMem(pid);
 }
 
+/** CPU time (ms, user + system) of a thread or a whole process from its /proc stat line. */
+function statCpuMs(path) {
+  const stat = readFileSync(path, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime, USER_HZ 100
+}
+
+/**
+ * CPU time of the server (ms): the main thread (its tid is the pid) and the whole process (every
+ * thread, those that ended included: the workers, libuv's pool, V8's GC helpers). Measurable even
+ * when the machine is loaded, unlike wall-clock rates.
+ */
+function serverCpu(pid) {
+  return { main: statCpuMs(`/proc/${pid}/task/${pid}/stat`), total: statCpuMs(`/proc/${pid}/stat`) };
+}
+
 const lead = (i, domain = DOMAIN) => {
   const hot = i % 10 === 0;
   const email = `lead${i}@${domain}`;
@@ -135,6 +152,7 @@ export async function run(ctx) {
     const accepted = [];
     let next = 0;
     let dropped = 0;
+    const cpu0 = serverCpu(server.child.pid);
     const t0 = performance.now();
     let lastAccepted = t0;
     await Promise.all(
@@ -181,6 +199,7 @@ export async function run(ctx) {
       state = doneSql.get(`%@${DOMAIN}`);
     }
     const endAt = performance.now();
+    const cpu1 = serverCpu(server.child.pid);
     const endSeconds = (endAt - t0) / 1000;
     const done = (state.hot ?? 0) + (state.enrolled ?? 0);
     const runs = Object.fromEntries(runsSql.all().map((r) => [r.status, r.n]));
@@ -199,6 +218,7 @@ export async function run(ctx) {
     if (imported.created !== N) throw new Error(`contacts.import created ${imported.created} of ${N}: ${JSON.stringify(imported).slice(0, 500)}`);
     const apiLatencies = [];
     let apiNext = 0;
+    const apiCpu0 = serverCpu(server.child.pid);
     const a0 = performance.now();
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
@@ -226,6 +246,7 @@ export async function run(ctx) {
       apiState = apiDoneSql.get(`%@${API_DOMAIN}`);
     }
     const apiSeconds = (performance.now() - a0) / 1000;
+    const apiCpu1 = serverCpu(server.child.pid);
     const apiDone = (apiState.hot ?? 0) + (apiState.enrolled ?? 0);
     const apiRuns = Object.fromEntries(runsSql.all().map((r) => [r.status, r.n]));
 
@@ -233,6 +254,11 @@ export async function run(ctx) {
     const mailsAtEnd = smtp.state.messages;
 
     // ---- figures ----------------------------------------------------------------------------------
+    const perLead = (a, b, n) => {
+      const main = (b.main - a.main) / n;
+      const total = (b.total - a.total) / n;
+      return `${fmt(total, 2)} ms in all = ${fmt(main, 2)} ms main thread + ${fmt(total - main, 2)} ms workers and other threads`;
+    };
     const statuses = [...status.entries()].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${fmt(n)} × ${s}`).join(', ');
     const limited = status.get(429) ?? 0;
     const endToEnd = done / endSeconds;
@@ -241,9 +267,11 @@ export async function run(ctx) {
       `  accepted: ${fmt(accepted.length)} (${fmt(hotAccepted)} hot) = ${fmt(accepted.length / postSeconds)} submissions/s; POST latency p50 ${fmt(percentile(latencies, 50), 1)} ms, p99 ${fmt(percentile(latencies, 99), 1)} ms (all answers)`,
       `  loop done for ${fmt(done)} of ${fmt(accepted.length)} accepted (${fmt(state.stored)} stored, ${fmt(state.scored)} scored, ${fmt(state.hot)} hot with a deal, ${fmt(state.enrolled)} enrolled in nurture; ${fmt(alerts)} hot-lead alerts; runs ${JSON.stringify(runs)}) ${fmt(endSeconds, 2)} s after the first post`,
       `  end to end: ${fmt(endToEnd, 1)} leads/s (leads done / time until the last one was done); the last lead was done ${fmt(endAt - lastAccepted)} ms after its post was answered; MQL threshold ${thresholds.mql}`,
+      `  server CPU per lead (form posts until the loop was done): ${perLead(cpu0, cpu1, done)}; load average ${loadavg().map((l) => fmt(l, 1)).join(' ')}`,
       `  SMTP: ${fmt(mails)} nurture e-mails accepted by the local SMTP server 2 s after the loop was done (the sequence sends on its tick, inside its sending window)`,
       `  the workflow alone (runs.start over the API, ${CONCURRENCY} at a time, contacts imported first, no form event: cold leads get no form points): ${fmt(N)} runs started in ${fmt(apiStartSeconds, 2)} s (${fmt(N / apiStartSeconds)} starts/s, p50 ${fmt(percentile(apiLatencies, 50), 1)} ms, p99 ${fmt(percentile(apiLatencies, 99), 1)} ms)`,
       `    done for ${fmt(apiDone)} of ${fmt(N)} (${fmt(apiState.hot)} hot with a deal, ${fmt(apiState.enrolled)} enrolled) in ${fmt(apiSeconds, 2)} s = ${fmt(apiDone / apiSeconds, 1)} leads/s; runs of crm-new-lead in all: ${JSON.stringify(apiRuns)}`,
+      `    server CPU per lead: ${perLead(apiCpu0, apiCpu1, apiDone)}`,
       `  idle RSS of baton serve: ${fmt(before.rssMb, 1)} MB before, ${fmt(after.rssMb, 1)} MB after (ratio ${fmt(after.rssMb / before.rssMb, 2)}; threads ${before.threads} / ${after.threads}; workers retired, ${fmt(mailsAtEnd)} nurture e-mails at the SMTP server by then)`,
     );
     if (limited > 0)
@@ -256,7 +284,7 @@ export async function run(ctx) {
       target(`the workflow alone: ${fmt(N)} leads >= ${TARGET_LEADS_PER_SEC} leads/s`, apiDone === N && N / apiSeconds >= TARGET_LEADS_PER_SEC, `${fmt(apiDone / apiSeconds, 1)} leads/s, ${fmt(apiDone)} of ${fmt(N)} done, ${fmt(apiState.hot)} of ${fmt(N / 10)} hot`),
       target('idle RSS unchanged (after/before <= 1.10)', after.rssMb / before.rssMb <= 1.1, `${fmt(after.rssMb / before.rssMb, 2)}`),
     );
-    if (ctx?.results) Object.assign(ctx.results, { leadloopAcceptedPerSec: accepted.length / postSeconds, leadloopLeadsPerSec: endToEnd, leadloopWorkflowLeadsPerSec: apiDone / apiSeconds, leadloopRssRatio: after.rssMb / before.rssMb });
+    if (ctx?.results) Object.assign(ctx.results, { leadloopCpuMsPerLead: (cpu1.total - cpu0.total) / done, leadloopAcceptedPerSec: accepted.length / postSeconds, leadloopLeadsPerSec: endToEnd, leadloopWorkflowLeadsPerSec: apiDone / apiSeconds, leadloopRssRatio: after.rssMb / before.rssMb });
   } finally {
     db?.close();
     await server?.stop();

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
+import type { Statement } from 'better-sqlite3';
 import { join } from 'node:path';
-import { eq } from 'drizzle-orm';
 import {
   ApiError,
   type EventName,
@@ -17,7 +17,7 @@ import type { Handler, HandlerMap } from './api/types';
 import { backupToRestore, lastVerifiedBackup, privateBackups } from './backup';
 import { EventBus } from './bus';
 import { storeUnavailable } from './db/errors';
-import { isCorruption, StoredDataError } from './db/integrity';
+import { isCorruption, parseStored, StoredDataError } from './db/integrity';
 import { loadMigrations, schemaVersion } from './db/migrate';
 import { CorruptDatabaseError, makePrivate, openStore, type Orm, type Sqlite } from './db/open';
 import { settings } from './db/schema';
@@ -407,9 +407,12 @@ export class Core implements ThreadEnv {
   }
 
   setting<T>(key: string, fallback: T): T {
-    const row = this.orm.select().from(settings).where(eq(settings.key, key)).get();
-    return row ? (row.value as T) : fallback;
+    // A statement prepared once: the sales tick and the event reactor read settings for every lead.
+    const v = (this.readSetting ??= this.db.prepare('SELECT value FROM settings WHERE key = ?').pluck()).get(key) as string | undefined;
+    return v === undefined ? fallback : parseStored<T>(v, 'settings.value');
   }
+
+  private readSetting: Statement | null = null;
 
   /**
    * A domain's hook on one setting (at most one per key): `write` turns the validated value into

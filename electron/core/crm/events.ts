@@ -9,11 +9,11 @@ import { jsonTooDeep, shortPath, tooDeepMessage } from '../../../shared/contract
 import { durationMs } from '../../../shared/contract/workflow';
 import type { Core, PublicRequest, PublicResponse } from '../core';
 import { storeUnavailable } from '../db/errors';
-import { RUN_ANSWERS, responseToPublic } from '../engine';
+import { ENGINE, engineOf, RUN_ANSWERS, responseToPublic } from '../engine';
 import { rowValues } from './csv';
 import { afterCommit } from './publish';
 import { rescore } from './scoring';
-import { newPending, storeOf } from './store';
+import { newPending, storeOf, type ContactValues, type Pending } from './store';
 import { isoAt, nowIso } from './util';
 import { parseStored } from '../db/integrity';
 
@@ -117,10 +117,15 @@ export function getForm(core: Core, slug: string): FormDefT | null {
   return r ? formOf(r) : null;
 }
 
-/** A form submission: create or update the contact, tag it, record form.submitted (eventId: that row). */
-export function submitForm(core: Core, slug: string, body: Record<string, unknown>): { contactId: number; created: boolean; eventId: number } {
-  const form = getForm(core, slug);
-  if (!form) throw new ApiError('not_found', `There is no form "${slug}".`);
+interface Submission {
+  slug: string;
+  form: FormDefT;
+  v: ContactValues;
+  submitted: Record<string, string>;
+}
+
+/** A submission checked against its form (the field mapping, the contact fields' rules); nothing is written. */
+function checkSubmission(form: FormDefT, slug: string, body: Record<string, unknown>): Submission {
   const names = Object.keys(form.fields);
   const cells = names.map((k) => (body[k] === undefined || body[k] === null ? '' : String(body[k])));
   const v = rowValues(cells, names.map((k, index) => ({ index, target: form.fields[k]! })));
@@ -132,21 +137,56 @@ export function submitForm(core: Core, slug: string, body: Record<string, unknow
   v.tags = [...new Set([...(v.tags ?? []), ...form.tags])];
   const submitted: Record<string, string> = {};
   for (const [k, val] of Object.entries(body)) if (val !== null && val !== undefined) submitted[k] = String(val).slice(0, 2000);
+  return { slug, form, v, submitted };
+}
+
+/** The writes of one submission, inside the caller's transaction. */
+function writeSubmission(core: Core, p: Pending, s: Submission): { contactId: number; created: boolean; eventId: number } {
   const store = storeOf(core);
-  const p = newPending();
-  let result = { contactId: 0, created: false };
-  let eventId = 0;
-  core.db.transaction(() => {
-    const existing = store.byEmail(v.fields.email!);
-    if (!existing) v.fields.source = form.source ?? `form:${slug}`;
-    const w = store.write(p, v, { mode: 'upsert', reason: `form:${slug}` });
-    eventId = store.recordEvent(p, 'form.submitted', w.id, nowIso(), { form: slug, email: v.fields.email, fields: submitted });
-    result = { contactId: w.id, created: w.created };
-    rescore(core, { ids: [...p.rescore], pending: p });
-  })();
+  const v: ContactValues = { ...s.v, fields: { ...s.v.fields } };
+  const existing = store.byEmail(v.fields.email!);
+  if (!existing) v.fields.source = s.form.source ?? `form:${s.slug}`;
+  const w = store.write(p, v, { mode: 'upsert', reason: `form:${s.slug}` });
+  const eventId = store.recordEvent(p, 'form.submitted', w.id, nowIso(), { form: s.slug, email: v.fields.email, fields: s.submitted });
+  rescore(core, { ids: [...p.rescore], pending: p });
+  return { contactId: w.id, created: w.created, eventId };
+}
+
+function afterSubmission(core: Core, p: Pending, s: Submission, r: { contactId: number; created: boolean }): void {
   afterCommit(core, p);
-  core.bus.emit('crm.form.submitted', { form: slug, ...result });
-  return { ...result, eventId };
+  core.bus.emit('crm.form.submitted', { form: s.slug, contactId: r.contactId, created: r.created });
+}
+
+/** A form submission: create or update the contact, tag it, record form.submitted (eventId: that row). */
+export function submitForm(core: Core, slug: string, body: Record<string, unknown>): { contactId: number; created: boolean; eventId: number } {
+  const form = getForm(core, slug);
+  if (!form) throw new ApiError('not_found', `There is no form "${slug}".`);
+  const s = checkSubmission(form, slug, body);
+  const p = newPending();
+  const r = core.db.transaction(() => writeSubmission(core, p, s))();
+  afterSubmission(core, p, s, r);
+  return r;
+}
+
+/**
+ * A form post joins the engine's group commit (engine.ts, "Group commit"): the posts (and webhook
+ * starts) of one turn of the event loop are written in ONE transaction, each in its own savepoint,
+ * and the wait for a worker's write lock does not block the event loop. The promise settles only
+ * after that commit, so a visitor answered "thank you" has the submission stored, as with
+ * submitForm; their form.submitted events are then dispatched together. Without an engine (a
+ * host that has none): submitForm's own transaction.
+ */
+async function submitGrouped(core: Core, s: Submission): Promise<{ contactId: number; created: boolean; eventId: number }> {
+  if (!core.has(ENGINE)) {
+    const p = newPending();
+    const r = core.db.transaction(() => writeSubmission(core, p, s))();
+    afterSubmission(core, p, s, r);
+    return r;
+  }
+  const p = newPending();
+  const r = await engineOf(core).writeGrouped(() => writeSubmission(core, p, s));
+  afterSubmission(core, p, s, r);
+  return r;
 }
 
 const MAX_BODY = 64 * 1024;
@@ -221,7 +261,7 @@ export function formsRoute(core: Core) {
       if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(slug)) throw new ApiError('not_found', `There is no form "${slug}".`);
       const form = getForm(core, slug);
       if (!form) throw new ApiError('not_found', `There is no form "${slug}".`);
-      const { eventId } = submitForm(core, slug, parseBody(req));
+      const { eventId } = await submitGrouped(core, checkSubmission(form, slug, parseBody(req)));
       const answer = await workflowAnswer(core, form, eventId).catch((e: unknown) => {
         core.log.error('form: waiting for its respond workflow failed', { form: slug, error: e as Error });
         return null;

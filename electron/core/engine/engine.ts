@@ -39,6 +39,15 @@ function alive(pid: number): boolean {
   }
 }
 
+/** An entry of the group commit: a run to start (`o`, `check`) or another domain's write (`write`). */
+interface GroupedWrite {
+  o: StartRunOptions | null;
+  check: (() => boolean) | undefined;
+  write?: () => unknown;
+  resolve: (r: unknown) => void;
+  reject: (e: unknown) => void;
+}
+
 export class Engine {
   readonly instanceId = `i_${randomBytes(5).toString('hex')}`;
   readonly store: EngineStore;
@@ -292,7 +301,19 @@ export class Engine {
    */
   startRunGrouped(o: StartRunOptions, check?: () => boolean): Promise<StartRunResult | null> {
     return new Promise((resolve, reject) => {
-      this.startQueue.push({ o, check, resolve, reject });
+      this.startQueue.push({ o, check, resolve: resolve as (r: unknown) => void, reject });
+      if (this.startQueue.length === 1 && !this.startWaiting) setImmediate(() => this.flushStarts());
+    });
+  }
+
+  /**
+   * Another domain's write joins the same group commit (a form post: its contact, event and score):
+   * `write` runs inside the group's transaction in its own savepoint, and the promise settles with its
+   * value after the commit (rejects with what it threw, or with the commit's error).
+   */
+  writeGrouped<T>(write: () => T): Promise<T> {
+    return new Promise((resolve, reject) => {
+      this.startQueue.push({ o: null, write, check: undefined, resolve: resolve as (r: unknown) => void, reject });
       if (this.startQueue.length === 1 && !this.startWaiting) setImmediate(() => this.flushStarts());
     });
   }
@@ -301,9 +322,9 @@ export class Engine {
   private startWaiting: number | null = null;
   private releaseIntent: (() => void) | null = null;
 
-  private startQueue: { o: StartRunOptions; check: (() => boolean) | undefined; resolve: (r: StartRunResult | null) => void; reject: (e: unknown) => void }[] = [];
+  private startQueue: GroupedWrite[] = [];
 
-  private startOne: ((b: { o: StartRunOptions; check: (() => boolean) | undefined }) => StartRunResult | null) | null = null;
+  private startOne: ((b: GroupedWrite) => unknown) | null = null;
 
   private flushStarts(): void {
     const batch = this.startQueue;
@@ -316,9 +337,9 @@ export class Engine {
       for (const b of batch) b.reject(new ApiError('unavailable', 'Baton is shutting down: nothing was stored. Send it again once it is back.'));
       return;
     }
-    const out: ({ ok: true; r: StartRunResult | null } | { ok: false; e: unknown })[] = [];
+    const out: ({ ok: true; r: unknown } | { ok: false; e: unknown })[] = [];
     // A savepoint per start (better-sqlite3 nests a transaction function as one): a start that throws rolls back only its own writes.
-    const one = (this.startOne ??= this.core.db.transaction((b: { o: StartRunOptions; check: (() => boolean) | undefined }) => (b.check && !b.check() ? null : this.store.startRunTx(b.o))));
+    const one = (this.startOne ??= this.core.db.transaction((b: GroupedWrite) => (b.write ? b.write() : b.check && !b.check() ? null : this.store.startRunTx(b.o!))));
     const write = () => {
       for (const b of batch) {
         try {
@@ -358,7 +379,7 @@ export class Engine {
     batch.forEach((b, i) => {
       const x = out[i]!;
       if (x.ok) {
-        if (x.r && !x.r.deduplicated) started++;
+        if (!b.write && x.r && !(x.r as StartRunResult).deduplicated) started++;
         b.resolve(x.r);
       } else b.reject(x.e);
     });

@@ -55,9 +55,17 @@ export const engineDomain = defineDomain({
     core.provide(RUN_ANSWERS, answers);
     // Rows appended by any domain of this process are dispatched now, not at the next heartbeat
     // (one-shot CLI commands leave them to the running host).
+    // Appends of one turn of the event loop (a burst of form posts, the workers' messages) share one
+    // dispatch pass: one read of the backlog and one transaction starting their runs, not one per append.
+    let queued = false;
     core.onEventsAppended(() => {
-      if (!core.isStarted) return;
-      void engine.dispatchEvents().catch((e: unknown) => core.log.error('event dispatch failed', { error: e as Error }));
+      if (!core.isStarted || queued) return;
+      queued = true;
+      setImmediate(() => {
+        queued = false;
+        if (!core.isStarted) return;
+        void engine.dispatchEvents().catch((e: unknown) => core.log.error('event dispatch failed', { error: e as Error }));
+      });
     });
     return {
       handlers: { ...engineHandlers(core, engine), ...editorHandlers(core, engine) },

@@ -15,6 +15,7 @@
  * SAME Message-ID on the next try; receivers and Baton's own reply matching see
  * one message id, never a new message.
  */
+import { prep } from './prep';
 import { capPeriod } from '../../../shared/contract/sales';
 import { createHash } from 'node:crypto';
 import { lazyRequire } from '../lazy';
@@ -178,13 +179,12 @@ interface ContactRow {
 }
 
 export function loadContact(db: Sqlite, id: number): ContactRow | undefined {
-  return db
-    .prepare(`SELECT c.*, co.name AS company_name, co.domain AS company_domain FROM contacts c LEFT JOIN companies co ON co.id = c.company_id WHERE c.id = ?`)
+  return prep(db, `SELECT c.*, co.name AS company_name, co.domain AS company_domain FROM contacts c LEFT JOIN companies co ON co.id = c.company_id WHERE c.id = ?`)
     .get(id) as ContactRow | undefined;
 }
 
 export function suppressionOf(db: Sqlite, email: string): string | null {
-  const r = db.prepare('SELECT reason FROM suppressions WHERE email = ?').get(email.toLowerCase()) as { reason: string } | undefined;
+  const r = prep(db, 'SELECT reason FROM suppressions WHERE email = ?').get(email.toLowerCase()) as { reason: string } | undefined;
   return r ? r.reason : null;
 }
 
@@ -200,7 +200,7 @@ export function frequencyCapOf(db: Sqlite): { max: number; days: number; action:
 }
 
 export function recentSends(db: Sqlite, contactId: number, now: number, days = 1): number[] {
-  return (db.prepare(`SELECT sent_at FROM email_messages WHERE contact_id = ? AND status = 'sent' AND sent_at > ? ORDER BY sent_at`).all(contactId, now - days * 86_400_000) as { sent_at: number }[]).map(
+  return (prep(db, `SELECT sent_at FROM email_messages WHERE contact_id = ? AND status = 'sent' AND sent_at > ? ORDER BY sent_at`).all(contactId, now - days * 86_400_000) as { sent_at: number }[]).map(
     (r) => r.sent_at,
   );
 }
@@ -208,7 +208,7 @@ export function recentSends(db: Sqlite, contactId: number, now: number, days = 1
 export async function deliver(env: MailEnv, m: OutgoingEmail): Promise<DeliverResult> {
   const { db } = env;
   const now = env.now();
-  const existing = db.prepare('SELECT status, message_id, to_addr, subject, skip_reason FROM email_messages WHERE key = ?').get(m.key) as
+  const existing = prep(db, 'SELECT status, message_id, to_addr, subject, skip_reason FROM email_messages WHERE key = ?').get(m.key) as
     | { status: string; message_id: string; to_addr: string; subject: string; skip_reason: string | null }
     | undefined;
   if (existing?.status === 'sent') return { status: 'sent', messageId: existing.message_id, to: existing.to_addr, subject: existing.subject, replayed: true };
@@ -222,7 +222,8 @@ export async function deliver(env: MailEnv, m: OutgoingEmail): Promise<DeliverRe
   const cfg = smtpConfig(db);
   const messageId = existing?.message_id ?? messageIdFor(m.key, cfg.from);
   const skip = (reason: string): DeliverResult => {
-    db.prepare(
+    prep(
+      db,
       `INSERT INTO email_messages (key, message_id, contact_id, to_addr, subject, kind, status, skip_reason, run_id, enrollment_id, sequence_id)
        VALUES (?, ?, ?, ?, '', ?, 'skipped', ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET status = 'skipped', skip_reason = excluded.skip_reason`,
     ).run(m.key, messageId, m.contactId, to, m.kind, reason, m.runId ?? null, m.enrollmentId ?? null, m.sequenceId ?? null);
@@ -245,7 +246,7 @@ export async function deliver(env: MailEnv, m: OutgoingEmail): Promise<DeliverRe
   const unsubscribeUrl = `${publicBaseUrl(db, (k, f) => setting(db, k, f))}/u/${unsubToken}`;
   const scope = {
     contact: contact
-      ? contactScope({ ...contact, tags: (db.prepare('SELECT tag FROM contact_tags WHERE contact_id = ? ORDER BY tag').all(contact.id) as { tag: string }[]).map((t) => t.tag) })
+      ? contactScope({ ...contact, tags: (prep(db, 'SELECT tag FROM contact_tags WHERE contact_id = ? ORDER BY tag').all(contact.id) as { tag: string }[]).map((t) => t.tag) })
       : contactScope({ id: 0, email: to, first_name: null, last_name: null }),
     sender: { name: cfg.fromName, email: cfg.from },
     unsubscribe_url: unsubscribeUrl,
@@ -267,7 +268,8 @@ export async function deliver(env: MailEnv, m: OutgoingEmail): Promise<DeliverRe
   // Engagement tracking (docs/tracking.md): signed click links and the open pixel, when the tracking settings say so.
   if (marketing && contact) ({ html, text } = await trackEmail({ db, secrets: env.secrets }, { messageId, contactId: contact.id, html, text, keep: [unsubscribeUrl] }));
 
-  db.prepare(
+  prep(
+    db,
     `INSERT INTO email_messages (key, message_id, contact_id, to_addr, subject, kind, status, attempts, run_id, enrollment_id, sequence_id)
      VALUES (?, ?, ?, ?, ?, ?, 'sending', 1, ?, ?, ?)
      ON CONFLICT(key) DO UPDATE SET status = 'sending', attempts = attempts + 1, subject = excluded.subject, to_addr = excluded.to_addr`,
@@ -297,7 +299,7 @@ export async function deliver(env: MailEnv, m: OutgoingEmail): Promise<DeliverRe
     // Stored (email_messages, email.status) and raised: a server that quotes the password it got is scrubbed.
     const message = scrubText(`SMTP ${cfg.host}:${cfg.port}: ${err.message}`);
     const hint = hintFor(err, cfg);
-    db.prepare(`UPDATE email_messages SET status = 'failed', last_error = ? WHERE key = ?`).run(message.slice(0, 1000), m.key);
+    prep(db, `UPDATE email_messages SET status = 'failed', last_error = ? WHERE key = ?`).run(message.slice(0, 1000), m.key);
     recordSmtpError(db, env.now(), message, hint);
     const permanent = err.code === 'EENVELOPE' && (err.responseCode ?? 0) >= 500;
     throw new MailError(`${message}. ${hint}`, !permanent, err.code === 'EAUTH' ? 'smtp_auth' : permanent ? 'smtp_rejected' : 'smtp_unavailable');
@@ -305,10 +307,10 @@ export async function deliver(env: MailEnv, m: OutgoingEmail): Promise<DeliverRe
     transport.close();
   }
   const sentAt = env.now();
-  db.prepare(`UPDATE email_messages SET status = 'sent', sent_at = ?, last_error = NULL WHERE key = ?`).run(sentAt, m.key);
+  prep(db, `UPDATE email_messages SET status = 'sent', sent_at = ?, last_error = NULL WHERE key = ?`).run(sentAt, m.key);
   setState(db, 'smtp.lastSentAt', new Date(sentAt).toISOString());
   if (contact) {
-    db.prepare(`INSERT INTO events (at, type, subject_type, subject_id, data) VALUES (?, 'email.sent', 'contact', ?, ?)`).run(
+    prep(db, `INSERT INTO events (at, type, subject_type, subject_id, data) VALUES (?, 'email.sent', 'contact', ?, ?)`).run(
       new Date(sentAt).toISOString(),
       String(contact.id),
       JSON.stringify({ messageId, subject: r.subject, sequenceId: m.sequenceId ?? null, runId: m.runId ?? null }),

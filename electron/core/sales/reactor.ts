@@ -5,6 +5,7 @@
  * goal), suppressions, pipeline (deal at SQL / demo request, stage moves) and
  * the escalation rules.
  */
+import { prep } from './prep';
 import type { Core } from '../core';
 import { ensureDeal, moveOnEvent } from './pipeline';
 import { addTask, getRules, raise } from './rules';
@@ -22,7 +23,7 @@ interface Ev {
 
 export function initCursor(core: Core): void {
   if (getState<number | null>(core.db, 'events.cursor', null) !== null) return;
-  const max = (core.db.prepare('SELECT COALESCE(MAX(id), 0) AS m FROM events').get() as { m: number }).m;
+  const max = (prep(core.db, 'SELECT COALESCE(MAX(id), 0) AS m FROM events').get() as { m: number }).m;
   setState(core.db, 'events.cursor', max);
 }
 
@@ -72,12 +73,13 @@ function employees(c: ContactInfo): number | null {
 /** Process new events (up to `limit`); returns how many were read. */
 export function processEvents(core: Core, now: number, limit = 1000): number {
   const from = getState<number>(core.db, 'events.cursor', 0);
-  const events = core.db.prepare(`SELECT id, type, subject_type, subject_id, data FROM events WHERE id > ? ORDER BY id LIMIT ?`).all(from, limit) as (Ev & { subject_type: string | null })[];
+  const events = prep(core.db, `SELECT id, type, subject_type, subject_id, data FROM events WHERE id > ? ORDER BY id LIMIT ?`).all(from, limit) as (Ev & { subject_type: string | null })[];
   if (!events.length) return 0;
   const last = events[events.length - 1]!.id;
   const rules = getRules(core).filter((r) => r.enabled);
   const pipeline = getPipeline(core);
-  const contactStmt = core.db.prepare(
+  const contactStmt = prep(
+    core.db,
     `SELECT c.id, c.email, c.first_name, c.last_name, c.score, c.stage, c.custom, co.name AS company_name, co.custom AS company_custom
      FROM contacts c LEFT JOIN companies co ON co.id = c.company_id WHERE c.id = ? AND c.deleted_at IS NULL`,
   );
@@ -93,7 +95,7 @@ export function processEvents(core: Core, now: number, limit = 1000): number {
       // Suppressions from events recorded elsewhere (POST /events, CLI).
       if (name === 'email.unsubscribed' || name === 'email.complained' || (name === 'email.bounced' && data.hard !== false)) {
         const reason = name === 'email.unsubscribed' ? 'unsubscribed' : name === 'email.complained' ? 'complained' : 'bounced';
-        core.db.prepare(`INSERT OR IGNORE INTO suppressions (email, reason, source) VALUES (?, ?, ?)`).run(c.email, reason, `event:${ev.id}`);
+        prep(core.db, `INSERT OR IGNORE INTO suppressions (email, reason, source) VALUES (?, ?, ?)`).run(c.email, reason, `event:${ev.id}`);
       }
       // Sequences: exit on the sequence's exit events, complete on its goal.
       exitEnrollments(core, contactId, name, now, (_, def) => def.exitOn.includes(name) && !(name === 'email.replied' && data.autoReply === true));

@@ -3,6 +3,7 @@
  * task). Kept apart from pipeline.ts (escalations, the stale-deal scan: main thread) so the engine's
  * worker threads load only this for the crm.deal.* nodes.
  */
+import { prep } from './prep';
 import { PipelineConfig } from '../../../shared/api';
 import type { ThreadEnv } from '../env';
 import { addTask } from './tasks';
@@ -22,19 +23,18 @@ export function getPipeline(env: ThreadEnv): PipelineConfig {
 }
 
 export function contactName(env: ThreadEnv, contactId: number): string {
-  const c = env.db.prepare('SELECT email, first_name, last_name FROM contacts WHERE id = ?').get(contactId) as { email: string; first_name: string | null; last_name: string | null } | undefined;
+  const c = prep(env.db, 'SELECT email, first_name, last_name FROM contacts WHERE id = ?').get(contactId) as { email: string; first_name: string | null; last_name: string | null } | undefined;
   if (!c) return `contact ${contactId}`;
   return [c.first_name, c.last_name].filter(Boolean).join(' ') || c.email;
 }
 
 export function openDeal(env: ThreadEnv, contactId: number): { id: number; stage: string } | undefined {
-  return env.db.prepare(`SELECT id, stage FROM deals WHERE contact_id = ? AND won_at IS NULL AND lost_at IS NULL ORDER BY id DESC LIMIT 1`).get(contactId) as { id: number; stage: string } | undefined;
+  return prep(env.db, `SELECT id, stage FROM deals WHERE contact_id = ? AND won_at IS NULL AND lost_at IS NULL ORDER BY id DESC LIMIT 1`).get(contactId) as { id: number; stage: string } | undefined;
 }
 
 /** A deal entered a stage: its stage clock restarts and the stage's task (if any) is created, once per deal and stage. */
 export function enteredStage(env: ThreadEnv, dealId: number, stage: string, contactId: number | null, now: number, cfg: PipelineConfig): void {
-  env.db
-    .prepare(`INSERT INTO deal_stages (deal_id, stage, entered_at) VALUES (?, ?, ?) ON CONFLICT(deal_id) DO UPDATE SET stage = excluded.stage, entered_at = excluded.entered_at, stale_alerted_at = NULL`)
+  prep(env.db, `INSERT INTO deal_stages (deal_id, stage, entered_at) VALUES (?, ?, ?) ON CONFLICT(deal_id) DO UPDATE SET stage = excluded.stage, entered_at = excluded.entered_at, stale_alerted_at = NULL`)
     .run(dealId, stage, now);
   const st = cfg.stages.find((s) => s.id === stage);
   if (st?.task) addTask(env, { title: st.task.replace(/\{\{\s*name\s*\}\}/g, contactId === null ? `deal ${dealId}` : contactName(env, contactId)), contactId, dealId, source: `pipeline:${stage}`, key: `deal:${dealId}:${stage}` });

@@ -3,6 +3,7 @@
  * escalation rules and the crm.task.create node; listed and completed in the window (Pipeline > Tasks,
  * the contact page), over the API and with `npx baton pipeline tasks|done`.
  */
+import { prep } from './prep';
 import { ApiError } from '../../../shared/api';
 import type { ThreadEnv } from '../env';
 
@@ -39,7 +40,7 @@ export const toTask = (r: TaskRow) => ({
 });
 export type TaskView = ReturnType<typeof toTask>;
 
-const taskById = (env: ThreadEnv, id: number) => env.db.prepare(`${TASK_SELECT} WHERE t.id = ?`).get(id) as TaskRow | undefined;
+const taskById = (env: ThreadEnv, id: number) => prep(env.db, `${TASK_SELECT} WHERE t.id = ?`).get(id) as TaskRow | undefined;
 
 /**
  * Tasks, filtered by status, contact or deal. Open ones come by due date (soonest first, undated last),
@@ -58,12 +59,12 @@ export function listTasks(env: ThreadEnv, i: { status?: 'open' | 'done' | undefi
     args.push(v);
   }
   const order = i.status === 'open' ? `t.due_at IS NULL, t.due_at, t.id DESC` : 't.id DESC';
-  const rows = env.db.prepare(`${TASK_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ?`).all(...args, i.limit) as TaskRow[];
+  const rows = prep(env.db, `${TASK_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ?`).all(...args, i.limit) as TaskRow[];
   return rows.map(toTask);
 }
 
 export function completeTask(env: ThreadEnv, id: number): TaskView {
-  const r = env.db.prepare(`UPDATE tasks SET status = 'done', done_at = COALESCE(done_at, strftime('%Y-%m-%dT%H:%M:%fZ','now')) WHERE id = ? RETURNING id, contact_id`).get(id) as
+  const r = prep(env.db, `UPDATE tasks SET status = 'done', done_at = COALESCE(done_at, strftime('%Y-%m-%dT%H:%M:%fZ','now')) WHERE id = ? RETURNING id, contact_id`).get(id) as
     | { id: number; contact_id: number | null }
     | undefined;
   if (!r) throw new ApiError('not_found', `id: no task with id ${id}.`, [{ path: 'id', message: 'no such task' }]);
@@ -73,18 +74,17 @@ export function completeTask(env: ThreadEnv, id: number): TaskView {
 
 /** A new open task (`key` dedupes: the same key creates one task; the existing one is returned). */
 export function createTask(env: ThreadEnv, t: { title: string; contactId: number | null; dealId: number | null; source: string; key: string | null; dueAt: string | null }): { task: TaskView; created: boolean } {
-  const ins = env.db
-    .prepare(`INSERT OR IGNORE INTO tasks (title, contact_id, deal_id, source, key, due_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`)
+  const ins = prep(env.db, `INSERT OR IGNORE INTO tasks (title, contact_id, deal_id, source, key, due_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`)
     .get(t.title, t.contactId, t.dealId, t.source, t.key, t.dueAt) as { id: number } | undefined;
   if (ins) return { task: toTask(taskById(env, ins.id)!), created: true };
-  return { task: toTask(env.db.prepare(`${TASK_SELECT} WHERE t.key = ?`).get(t.key) as TaskRow), created: false };
+  return { task: toTask(prep(env.db, `${TASK_SELECT} WHERE t.key = ?`).get(t.key) as TaskRow), created: false };
 }
 
 /** A task added by hand (the window, the API): checked contact and deal, no dedupe key. */
 export function createManualTask(env: ThreadEnv, t: { title: string; contactId?: number | undefined; dealId?: number | undefined; dueAt?: string | undefined }): TaskView {
-  if (t.contactId !== undefined && !env.db.prepare(`SELECT 1 FROM contacts WHERE id = ? AND deleted_at IS NULL`).get(t.contactId))
+  if (t.contactId !== undefined && !prep(env.db, `SELECT 1 FROM contacts WHERE id = ? AND deleted_at IS NULL`).get(t.contactId))
     throw new ApiError('not_found', `contactId: no contact with id ${t.contactId}.`, [{ path: 'contactId', message: 'no such contact' }]);
-  const deal = t.dealId === undefined ? undefined : (env.db.prepare(`SELECT contact_id FROM deals WHERE id = ?`).get(t.dealId) as { contact_id: number | null } | undefined);
+  const deal = t.dealId === undefined ? undefined : (prep(env.db, `SELECT contact_id FROM deals WHERE id = ?`).get(t.dealId) as { contact_id: number | null } | undefined);
   if (t.dealId !== undefined && !deal) throw new ApiError('not_found', `dealId: no deal with id ${t.dealId}.`, [{ path: 'dealId', message: 'no such deal' }]);
   const contactId = t.contactId ?? deal?.contact_id ?? null;
   const { task } = createTask(env, { title: t.title, contactId, dealId: t.dealId ?? null, source: 'you', key: null, dueAt: t.dueAt ? new Date(t.dueAt).toISOString() : null });
@@ -94,7 +94,7 @@ export function createManualTask(env: ThreadEnv, t: { title: string; contactId?:
 
 /** A task from a rule, a pipeline stage or a sequence step; the same key creates one task. */
 export function addTask(env: ThreadEnv, t: { title: string; contactId?: number | null; dealId?: number | null; source: string; key: string }): boolean {
-  const r = env.db.prepare(`INSERT OR IGNORE INTO tasks (title, contact_id, deal_id, source, key) VALUES (?, ?, ?, ?, ?) RETURNING id`).get(t.title, t.contactId ?? null, t.dealId ?? null, t.source, t.key) as
+  const r = prep(env.db, `INSERT OR IGNORE INTO tasks (title, contact_id, deal_id, source, key) VALUES (?, ?, ?, ?, ?) RETURNING id`).get(t.title, t.contactId ?? null, t.dealId ?? null, t.source, t.key) as
     | { id: number }
     | undefined;
   if (r) env.emit('sales.task.changed', { id: r.id, status: 'open', contactId: t.contactId ?? null });

@@ -35,9 +35,19 @@ const opts = { strictVariables: true, strictFilters: true, cache: 500 } as const
 let engines: { html: Liquid; text: Liquid } | null = null;
 const enginesOf = () => (engines ??= { html: new (liquidjs().Liquid)({ ...opts, outputEscape: 'escape' }), text: new (liquidjs().Liquid)(opts) });
 
+/** Parsed templates per engine (a parsed template renders any number of times): a task title or a sequence e-mail is parsed once, not for every lead. */
+const parsedCache = new WeakMap<Liquid, Map<string, Template[]>>();
+
 function parse(engine: Liquid, src: string, field: string): Template[] {
+  let m = parsedCache.get(engine);
+  if (!m) parsedCache.set(engine, (m = new Map()));
+  const hit = m.get(src);
+  if (hit) return hit;
   try {
-    return engine.parse(src);
+    const tpl = engine.parse(src);
+    if (m.size >= 200) m.clear();
+    m.set(src, tpl);
+    return tpl;
   } catch (e) {
     throw new TemplateError(`${field}: the template does not parse: ${(e as Error).message.split('\n')[0]}`, field);
   }
