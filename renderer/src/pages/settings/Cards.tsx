@@ -57,15 +57,7 @@ const SMTP: FieldSpec[] = [
   { key: 'email.fromName', kind: 'text' },
   { key: 'email.frequencyCap', kind: 'number' },
   { key: 'email.frequencyCapDays', kind: 'number' },
-  {
-    key: 'email.frequencyCapAction',
-    kind: 'select',
-    options: [
-      { value: '', label: 'Default (wait)' },
-      { value: 'wait', label: 'wait until under the cap' },
-      { value: 'drop', label: 'drop the e-mail (the run says why)' },
-    ],
-  },
+  { key: 'email.frequencyCapAction', kind: 'select' },
   { key: 'email.bookingUrl', kind: 'text', type: 'url' },
   { key: 'email.leadMagnetUrl', kind: 'text', type: 'url' },
   { key: 'email.smtp.secure', kind: 'bool' },
@@ -280,15 +272,7 @@ export function NotificationsCard() {
         testId="notifications-form"
         fields={[
           { key: 'notifications.enabled', kind: 'bool' },
-          {
-            key: 'notifications.minSeverity',
-            kind: 'select',
-            options: [
-              { value: 'info', label: 'Everything (info and up)' },
-              { value: 'warning', label: 'Warnings and critical' },
-              { value: 'critical', label: 'Critical only' },
-            ],
-          },
+          { key: 'notifications.minSeverity', kind: 'select' },
           { key: 'notifications.sound', kind: 'bool' },
           { key: 'notifications.approvals', kind: 'bool' },
         ]}
@@ -370,27 +354,12 @@ export function EngineCard() {
   );
 }
 
-const MODES = [
-  { value: '', label: 'Default (auto)' },
-  { value: 'auto', label: 'auto: only when the public address reaches the internet' },
-  { value: 'on', label: 'on' },
-  { value: 'off', label: 'off' },
-];
 const TRACKING_FIELDS: FieldSpec[] = [
-  { key: 'tracking.clicks', kind: 'select', options: MODES },
-  { key: 'tracking.opens', kind: 'select', options: MODES },
+  { key: 'tracking.clicks', kind: 'select' },
+  { key: 'tracking.opens', kind: 'select' },
   { key: 'tracking.machineOpenSeconds', kind: 'number' },
   { key: 'tracking.allowedOrigins', kind: 'list' },
-  {
-    key: 'tracking.siteStorage',
-    kind: 'select',
-    options: [
-      { value: '', label: 'Default' },
-      { value: 'off', label: 'off: never beyond the tab' },
-      { value: 'after-consent', label: 'after consent (baton.consent(true))' },
-      { value: 'on', label: 'on' },
-    ],
-  },
+  { key: 'tracking.siteStorage', kind: 'select' },
 ];
 
 /** Engagement tracking (docs/tracking.md): clicks and opens in e-mails, and the site snippet. */
