@@ -7,7 +7,7 @@ import { fmtMoney, INVOICE_FILTERS, invoiceDate, invoiceStatus, type InvoiceFilt
 export function InvoicesCard({ invoices, filter, onFilter }: { invoices: ReturnType<typeof useApi<'billing.invoices.list'>>; filter: InvoiceFilter | undefined; onFilter: (f: string) => void }) {
   return (
     <Card title="Invoices" id="billing-invoices">
-      <div className="billing-toolbar">
+      <div className="list-toolbar">
         <label htmlFor="billing-invoice-filter">Show</label>
         <select id="billing-invoice-filter" value={filter ?? ''} onChange={(e) => onFilter(e.target.value)}>
           {INVOICE_FILTERS.map((f) => (
