@@ -1,6 +1,7 @@
 /** The Invoices card: a status filter kept in the address (#/billing?invoices=failed) and the newest 50. */
 import type { OpOutput } from '../../../../shared/api';
 import type { useApi } from '../../api/hooks';
+import { DataTable, type Column } from '../../components/DataTable';
 import { Card, QueryView } from '../../components/ui';
 import { fmtMoney, INVOICE_FILTERS, invoiceDate, invoiceStatus, type InvoiceFilter } from './model';
 
@@ -24,49 +25,43 @@ export function InvoicesCard({ invoices, filter, onFilter }: { invoices: ReturnT
   );
 }
 
-function InvoiceTable({ rows, total }: { rows: OpOutput<'billing.invoices.list'>['rows']; total: number }) {
+type Invoice = OpOutput<'billing.invoices.list'>['rows'][number];
+const INVOICE_COLUMNS: Column<Invoice>[] = [
+  { key: 'number', header: 'Invoice', primary: true, cell: (r) => r.number ?? r.id },
+  { key: 'client', header: 'Client', cell: (r) => r.name ?? r.email ?? r.customerId ?? '–' },
+  {
+    key: 'status',
+    header: 'Status',
+    cell: (r) => {
+      const st = invoiceStatus(r);
+      return (
+        <>
+          <span className={st.className}>{st.text}</span>
+          {st.recovered ? <span className="muted"> recovered</span> : null}
+        </>
+      );
+    },
+  },
+  { key: 'amount', header: 'Amount', className: 'num', cell: (r) => fmtMoney(r.amountDue.amount, r.amountDue.currency) },
+  { key: 'date', header: 'Date', cell: (r) => invoiceDate(r) },
+  {
+    key: 'link',
+    header: 'Link',
+    cell: (r) =>
+      r.hostedInvoiceUrl ? (
+        <a href={r.hostedInvoiceUrl} target="_blank" rel="noreferrer noopener">
+          Open in Stripe
+        </a>
+      ) : (
+        '–'
+      ),
+  },
+];
+
+function InvoiceTable({ rows, total }: { rows: Invoice[]; total: number }) {
   return (
     <>
-      <table className="table" aria-label="Invoices">
-        <thead>
-          <tr>
-            <th scope="col">Invoice</th>
-            <th scope="col">Client</th>
-            <th scope="col">Status</th>
-            <th scope="col" className="num">
-              Amount
-            </th>
-            <th scope="col">Date</th>
-            <th scope="col">Link</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((r) => {
-            const st = invoiceStatus(r);
-            return (
-              <tr key={r.id} data-testid="billing-invoice-row" data-status={r.status} data-invoice={r.id}>
-                <td>{r.number ?? r.id}</td>
-                <td>{r.name ?? r.email ?? r.customerId ?? '–'}</td>
-                <td>
-                  <span className={st.className}>{st.text}</span>
-                  {st.recovered ? <span className="muted"> recovered</span> : null}
-                </td>
-                <td className="num">{fmtMoney(r.amountDue.amount, r.amountDue.currency)}</td>
-                <td>{invoiceDate(r)}</td>
-                <td>
-                  {r.hostedInvoiceUrl ? (
-                    <a href={r.hostedInvoiceUrl} target="_blank" rel="noreferrer noopener">
-                      Open in Stripe
-                    </a>
-                  ) : (
-                    '–'
-                  )}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <DataTable rows={rows} columns={INVOICE_COLUMNS} rowKey={(r) => r.id} label="Invoices" rowProps={(r) => ({ 'data-testid': 'billing-invoice-row', 'data-status': r.status, 'data-invoice': r.id })} />
       {total > rows.length ? <p className="hint">The {rows.length} newest of {total}.</p> : null}
     </>
   );
