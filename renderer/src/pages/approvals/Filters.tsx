@@ -18,16 +18,7 @@ export function Filters({ value, onChange }: { value: FilterState; onChange: (pa
   const id = useId();
   return (
     <div className="ap-toolbar" role="search" aria-label="Filter approvals">
-      <div>
-        <label htmlFor={`${id}-status`}>Status</label>
-        <select id={`${id}-status`} value={value.status} onChange={(e) => onChange({ status: e.target.value as StatusFilter })}>
-          {STATUS_FILTERS.map((s) => (
-            <option key={s.value} value={s.value}>
-              {s.label}
-            </option>
-          ))}
-        </select>
-      </div>
+      <Choice id={`${id}-status`} label="Status" value={value.status} options={STATUS_FILTERS} onChange={(status) => onChange({ status })} />
       <div>
         <label htmlFor={`${id}-wf`}>Workflow</label>
         <select id={`${id}-wf`} value={value.workflow} onChange={(e) => onChange({ workflow: e.target.value })}>
@@ -44,30 +35,28 @@ export function Filters({ value, onChange }: { value: FilterState; onChange: (pa
           ))}
         </select>
       </div>
-      <div>
-        <label htmlFor={`${id}-pri`}>Priority</label>
-        <select id={`${id}-pri`} value={value.priority} onChange={(e) => onChange({ priority: e.target.value as ApprovalPriority | 'any' })}>
-          {PRIORITY_FILTERS.map((p) => (
-            <option key={p.value} value={p.value}>
-              {p.label}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div>
-        <label htmlFor={`${id}-sort`}>Sort</label>
-        <select id={`${id}-sort`} value={value.sort} onChange={(e) => onChange({ sort: e.target.value as SortKey })}>
-          {SORTS.map((s) => (
-            <option key={s.value} value={s.value}>
-              {s.label}
-            </option>
-          ))}
-        </select>
-      </div>
+      <Choice id={`${id}-pri`} label="Priority" value={value.priority} options={PRIORITY_FILTERS} onChange={(priority) => onChange({ priority })} />
+      <Choice id={`${id}-sort`} label="Sort" value={value.sort} options={SORTS} onChange={(sort) => onChange({ sort })} />
       <div className="ap-search">
         <label htmlFor={`${id}-q`}>Search</label>
         <input id={`${id}-q`} type="search" value={value.q} placeholder="Title or workflow" onChange={(e) => onChange({ q: e.target.value })} />
       </div>
+    </div>
+  );
+}
+
+/** A labelled select of fixed options. */
+function Choice<T extends string>({ id, label, value, options, onChange }: { id: string; label: string; value: T; options: readonly { value: T; label: string }[]; onChange: (v: T) => void }) {
+  return (
+    <div>
+      <label htmlFor={id}>{label}</label>
+      <select id={id} value={value} onChange={(e) => onChange(e.target.value as T)}>
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
     </div>
   );
 }
