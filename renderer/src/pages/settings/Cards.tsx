@@ -2,11 +2,12 @@
 import { useId, useState, type FormEvent } from 'react';
 import { SETTINGS, settingProblem, type ApiError, type PriceTable } from '../../../../shared/api';
 import { call } from '../../api/client';
-import { useAction, useApi, useEvent } from '../../api/hooks';
+import { useApi, useEvent } from '../../api/hooks';
 import { KeySavedPrompt } from '../../components/AiRelease';
 import { Card, ErrorPanel, formatTime } from '../../components/ui';
 import { WebhooksEditor } from './MonitoringWebhooks';
 import { SecretField, SettingsForm, useSettings, type FieldSpec } from './SettingsForm';
+import { TestConnection } from './TestConnection';
 import './settings.css';
 
 function timeZones(): string[] {
@@ -72,12 +73,12 @@ const IMAP: FieldSpec[] = [
   { key: 'email.imap.rejectUnauthorized', kind: 'bool' },
 ];
 
+const verifySmtp = () => call('email.verify', {});
+
 export function EmailCard() {
   const status = useApi('email.status', {});
   const secrets = useSecretNames();
   useEvent('settings.changed', () => status.reload());
-  const verify = useAction(() => call('email.verify', {}));
-  const [result, setResult] = useState<{ ok: boolean; message: string; hint: string | null } | null>(null);
   const names = secrets.data?.names ?? [];
   const writable = secrets.data?.backend.writable ?? false;
   const s = status.data;
@@ -94,26 +95,7 @@ export function EmailCard() {
       ) : null}
       <SettingsForm testId="smtp-form" fields={SMTP} saveLabel="Save SMTP settings" />
       <SecretField name="SMTP_PASSWORD" label="SMTP password" stored={names.includes('SMTP_PASSWORD')} writable={writable} onSaved={secrets.reload} />
-      <div className="form-actions">
-        <button
-          type="button"
-          className="btn"
-          disabled={verify.pending}
-          onClick={async () => {
-            setResult(null);
-            const r = await verify.run();
-            if (r) setResult(r);
-          }}
-        >
-          {verify.pending ? 'Testing…' : 'Test SMTP connection'}
-        </button>
-        {result ? (
-          <span className={result.ok ? 'success' : 'field-error'} role="status" data-testid="smtp-verify">
-            {result.message} {result.hint}
-          </span>
-        ) : null}
-      </div>
-      {verify.error ? <ErrorPanel what="Could not test the connection" error={verify.error} /> : null}
+      <TestConnection label="Test SMTP connection" what="Could not test the connection" testId="smtp-verify" check={verifySmtp} />
       <h3>Replies and bounces (IMAP)</h3>
       {s?.imap.lastError ? (
         <div className="notice" role="status">
