@@ -1,7 +1,28 @@
 /** The Approvals inbox's pure helpers: how payloads render and edit, the diff of edits, sorting, the local decision queue. */
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Approval } from '../shared/api';
-import { changes, describePayload, nextPending, setAt, span, timeLeft, viewOf } from '../renderer/src/pages/approvals/model';
+import {
+  announce,
+  bulkIds,
+  bulkNote,
+  changes,
+  deliveriesToWatch,
+  describePayload,
+  emptyTitle,
+  isTyping,
+  listTitle,
+  moveIndex,
+  nextPending,
+  selectionOf,
+  setAt,
+  shortcutOf,
+  span,
+  STATUS_FILTERS,
+  timeLeft,
+  toggled,
+  viewOf,
+  without,
+} from '../renderer/src/pages/approvals/model';
 import { enqueue, flushQueue, useDecisionQueue } from '../renderer/src/pages/approvals/queue';
 
 describe('describePayload', () => {
@@ -55,6 +76,79 @@ describe('times and order', () => {
     expect(viewOf(rows, { priority: 'high', q: 'inv', sort: 'newest' }).map((a) => a.id)).toEqual(['c']);
     expect(nextPending(rows, 2)).toBe(1);
     expect(nextPending(rows, 0, (a) => a.id === 'b')).toBe(2);
+  });
+});
+
+describe('the inbox page', () => {
+  const mk = (id: string, extra: Partial<Approval> = {}): Approval => ({
+    id, runId: `r${id}`, workflowId: 'w', workflowName: 'W', nodeId: 'ask', title: id, payload: null, confidence: null, reason: null, status: 'pending',
+    decidedPayload: null, decidedBy: null, decidedAt: null, decisionReason: null, expiresAt: null, createdAt: '2025-03-01T10:00:00Z', priority: 'normal', delivery: null, deliveryDetail: null,
+    ...extra,
+  });
+  const rows = [mk('a'), mk('b', { status: 'approved', delivery: 'running' }), mk('c'), mk('d', { status: 'rejected', delivery: 'delivered' }), mk('e', { status: 'approved', delivery: 'queued', runId: 'rc' })];
+
+  it('selection: ticks only pending rows not saved on this device, select all, bulk ids and the bulk notice', () => {
+    const queued = new Set(['c']);
+    const sel = selectionOf(rows, new Set(['a', 'b', 'c']), queued);
+    expect(sel.pendingShown.map((a) => a.id)).toEqual(['a']);
+    expect(sel.allSelected).toBe(true);
+    expect(sel.selectedCount).toBe(2); // a and c: pending and ticked
+    expect(selectionOf(rows, new Set(), queued).allSelected).toBe(false);
+    expect(selectionOf([mk('d', { status: 'approved' })], new Set(), new Set()).allSelected).toBe(false);
+    expect(bulkIds(rows, new Set(['a', 'b', 'c']), queued)).toEqual(['a']);
+    expect(bulkNote(2, 2, [])).toEqual({ id: 'bulk', tone: 'ok', text: 'Approved 2 of 2.' });
+    expect(bulkNote(1, 5, ['x was approved.', 'y', 'z', 'w']).text).toBe('Approved 1 of 5. 4 kept an earlier decision: x was approved. y z');
+    expect([...toggled(new Set(['a']), 'a')]).toEqual([]);
+    expect([...toggled(new Set(['a']), 'b')]).toEqual(['a', 'b']);
+    expect(without({ a: 1, b: 2, c: 3 }, ['a', 'c'])).toEqual({ b: 2 });
+  });
+
+  it('headings, the empty list, the screen-reader line and the status filter options', () => {
+    expect(listTitle('pending', 5, 3)).toBe('3 to decide');
+    expect(listTitle('approved', 7, 0)).toBe('7 approved shown');
+    expect(listTitle('all', 7, 2)).toBe('7 shown');
+    expect(emptyTitle('pending', 0)).toBe('Nothing waits for you.');
+    expect(emptyTitle('approved', 0)).toBe('No approvals here.');
+    expect(emptyTitle('pending', 3)).toBe('Nothing matches these filters.');
+    expect(announce(null, -1, 0)).toBe('');
+    expect(announce(mk('Offer', { priority: 'high' }), 1, 4)).toBe('Offer, 2 of 4, High priority');
+    expect(announce(mk('Old', { status: 'expired' }), 0, 1)).toBe('Old, 1 of 1, Expired');
+    expect(STATUS_FILTERS.map((s) => s.value)).toEqual(['pending', 'approved', 'rejected', 'expired', 'cancelled', 'all']);
+  });
+
+  it('watches the deliveries that may still change: of one run, or any in progress', () => {
+    expect(deliveriesToWatch(rows).map((a) => a.id)).toEqual(['b', 'e']);
+    expect(deliveriesToWatch(rows, 'rc').map((a) => a.id)).toEqual(['e']);
+    expect(deliveriesToWatch(rows, 'ra')).toEqual([]); // pending: nothing delivered yet
+    expect(deliveriesToWatch(Array.from({ length: 80 }, (_, i) => mk(`x${i}`, { status: 'approved', delivery: 'running' }))).length).toBe(50);
+  });
+
+  it('shortcuts: none while typing or with a modifier, only Escape while editing, decisions only when one can act', () => {
+    const key = (k: string, target: object | null = { tagName: 'DIV' }, mods: Partial<{ ctrlKey: boolean; metaKey: boolean; altKey: boolean; defaultPrevented: boolean }> = {}) => ({
+      key: k, ctrlKey: false, metaKey: false, altKey: false, defaultPrevented: false, target, ...mods,
+    });
+    const view = { mode: { kind: 'view' } as const, hasActive: true, canAct: true };
+    expect(shortcutOf(key('j'), view)).toBe('next');
+    expect(shortcutOf(key('k'), view)).toBe('previous');
+    expect(shortcutOf(key('a'), view)).toBe('approve');
+    expect(shortcutOf(key('a'), { ...view, canAct: false })).toBeNull();
+    expect(shortcutOf(key('r'), { ...view, canAct: false })).toBeNull();
+    expect(shortcutOf(key('x'), { ...view, canAct: false })).toBe('toggle');
+    expect(shortcutOf(key('x'), { ...view, hasActive: false })).toBeNull();
+    expect(shortcutOf(key('a', null, { ctrlKey: true }), view)).toBeNull();
+    expect(shortcutOf(key('a', { tagName: 'INPUT', type: 'search' }), view)).toBeNull();
+    expect(shortcutOf(key('a', { tagName: 'INPUT', type: 'checkbox' }), view)).toBe('approve');
+    expect(shortcutOf(key('j', { tagName: 'DIV', isContentEditable: true }), view)).toBeNull();
+    expect(shortcutOf(key('j'), { ...view, mode: { kind: 'edit' } })).toBeNull();
+    expect(shortcutOf(key('Escape'), { ...view, mode: { kind: 'reject' } })).toBe('cancel');
+    expect(shortcutOf(key('q'), view)).toBeNull();
+    expect(isTyping({ tagName: 'TEXTAREA' })).toBe(true);
+    expect(isTyping({ tagName: 'SELECT' })).toBe(true);
+    expect(isTyping(null)).toBe(false);
+    expect(moveIndex(-1, 1, 3)).toBe(1);
+    expect(moveIndex(2, 1, 3)).toBe(2);
+    expect(moveIndex(0, -1, 3)).toBe(0);
+    expect(moveIndex(0, 1, 0)).toBe(-1);
   });
 });
 

@@ -15,7 +15,7 @@ import { SmallScreenTabBar } from './components/TabBar';
 // (a smaller first bundle: a faster first paint when served over the network).
 const page = <K extends string>(load: () => Promise<Record<K, ComponentType>>, name: K) => lazy(() => load().then((m) => ({ default: m[name] })));
 const Approvals = page(() => import('./pages/approvals'), 'Approvals');
-const Billing = page(() => import('./pages/Billing'), 'Billing');
+const Billing = page(() => import('./pages/billing'), 'Billing');
 const Contacts = page(() => import('./pages/crm'), 'Contacts');
 const Finance = page(() => import('./pages/finance'), 'Finance');
 const Growth = page(() => import('./pages/growth'), 'Growth');

@@ -42,9 +42,22 @@ export interface SettingDef {
   help?: string;
   /** The value used while the setting is unset (shown as the placeholder). */
   defaultValue?: unknown;
+  /** A setting of a few named values: each value and its words, in the order a form lists them (every form's select uses these). */
+  options?: readonly SettingOption[];
+}
+export interface SettingOption {
+  value: string;
+  label: string;
 }
 
-const def = (schema: z.ZodType, label: string, help?: string, defaultValue?: unknown): SettingDef => ({ schema, label, help, defaultValue });
+const def = (schema: z.ZodType, label: string, help?: string, defaultValue?: unknown, options?: readonly SettingOption[]): SettingDef => ({ schema, label, help, defaultValue, ...(options ? { options } : {}) });
+
+/** tracking.clicks and tracking.opens take the same modes. */
+const TRACKING_MODE_OPTIONS: readonly SettingOption[] = [
+  { value: 'auto', label: 'auto: only when the public address reaches the internet' },
+  { value: 'on', label: 'on' },
+  { value: 'off', label: 'off' },
+];
 
 export const SETTINGS = {
   // General
@@ -60,7 +73,10 @@ export const SETTINGS = {
   'email.fromName': def(z.string().trim().max(200).nullable(), 'Sender name'),
   'email.frequencyCap': def(z.number().int('use a whole number').min(1, 'at least 1').max(100, 'at most 100').nullable(), 'Automated e-mails per contact per period, at most', 'Counted across every workflow, sequence and growth engine that e-mails the contact (marketing e-mails; transactional ones are not capped).', 3),
   'email.frequencyCapDays': def(z.number().int('use a whole number').min(1, 'at least 1 day').max(90, 'at most 90 days').nullable(), 'Frequency cap period (rolling days)', 'The cap counts the e-mails sent to a contact over this many rolling days.', 1),
-  'email.frequencyCapAction': def(z.enum(['wait', 'drop'], { error: 'use wait or drop' }).nullable(), 'Over the cap', 'wait: the later e-mail waits until the contact is under the cap again; drop: it is not sent (the run says why).', 'wait'),
+  'email.frequencyCapAction': def(z.enum(['wait', 'drop'], { error: 'use wait or drop' }).nullable(), 'Over the cap', 'wait: the later e-mail waits until the contact is under the cap again; drop: it is not sent (the run says why).', 'wait', [
+    { value: 'wait', label: 'wait until under the cap' },
+    { value: 'drop', label: 'drop the e-mail (the run says why)' },
+  ]),
   'email.bookingUrl': def(HttpUrl.nullable(), 'Booking link', 'Used by templates as {{ booking_url }}.'),
   'email.leadMagnetUrl': def(HttpUrl.nullable(), 'Lead magnet link', 'The download your lead-magnet form promises (a guide, a checklist); used by templates as {{ lead_magnet_url }}.'),
   // Incoming e-mail
@@ -79,7 +95,11 @@ export const SETTINGS = {
   'ai.baseUrl': def(HttpUrl.nullable(), 'API base URL', 'Leave empty for Anthropic\'s API.'),
   // Notifications
   'notifications.enabled': def(z.boolean(), 'Notify me of escalations', undefined, true),
-  'notifications.minSeverity': def(z.enum(['info', 'warning', 'critical'], { error: 'use info, warning or critical' }), 'Lowest severity that notifies', undefined, 'warning'),
+  'notifications.minSeverity': def(z.enum(['info', 'warning', 'critical'], { error: 'use info, warning or critical' }), 'Lowest severity that notifies', undefined, 'warning', [
+    { value: 'info', label: 'Everything (info and up)' },
+    { value: 'warning', label: 'Warnings and critical' },
+    { value: 'critical', label: 'Critical only' },
+  ]),
   'notifications.sound': def(z.boolean(), 'Play a sound', undefined, true),
   'notifications.quietHours': def(z.object({ start: HHMM, end: HHMM }).strict().nullable(), 'Quiet hours (only critical alerts notify)'),
   'notifications.approvals': def(z.boolean(), 'Notify me of new approvals', undefined, true),
@@ -135,8 +155,9 @@ export const SETTINGS = {
     'Track clicks in e-mails',
     'Links in marketing e-mails go through a signed redirect at the public address. auto: only when the public address reaches the internet; on; off.',
     'auto',
+    TRACKING_MODE_OPTIONS,
   ),
-  'tracking.opens': def(TrackingMode.nullable(), 'Track opens (pixel)', 'A 1x1 image in marketing e-mails. Opens by mail-privacy proxies are recorded as machine opens and not scored. auto, on or off.', 'auto'),
+  'tracking.opens': def(TrackingMode.nullable(), 'Track opens (pixel)', 'A 1x1 image in marketing e-mails. Opens by mail-privacy proxies are recorded as machine opens and not scored. auto, on or off.', 'auto', TRACKING_MODE_OPTIONS),
   'tracking.machineOpenSeconds': def(
     z.number().int('use a whole number of seconds').min(0, 'at least 0').max(3600, 'at most 3600').nullable(),
     'Opens this soon after the send are machine opens (seconds)',
@@ -154,6 +175,11 @@ export const SETTINGS = {
     'Site snippet: remember a contact beyond the tab',
     'off: no cookies or storage beyond the tab (sessionStorage); after-consent: after your page calls baton.consent(true); on: always (your consent banner must cover it).',
     'off',
+    [
+      { value: 'off', label: 'off: never beyond the tab' },
+      { value: 'after-consent', label: 'after consent (baton.consent(true))' },
+      { value: 'on', label: 'on' },
+    ],
   ),
   // You and your brand (summaries to you; client reports)
   'operator.email': def(Email.nullable(), 'Your e-mail address', 'Summaries for you (the weekly summary) go here. Empty: the sender address (email.from).'),

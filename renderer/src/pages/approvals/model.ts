@@ -220,3 +220,134 @@ export const STATUS_LABEL: Record<ApprovalStatus, string> = { pending: 'Pending'
 export type Mode = { kind: 'view' } | { kind: 'reject' } | { kind: 'edit' };
 /** A notice above the detail (a queued decision, a failure). */
 export type Note = { id: string; tone: 'warn' | 'ok' | 'danger'; text: string };
+
+// ---- the inbox page's own logic (filters, selection, shortcuts, live updates) ----
+
+/** The status filter: one status, or every one. */
+export type StatusFilter = ApprovalStatus | 'all';
+/** The options of the toolbar's selects, in the order shown. */
+export const STATUS_FILTERS: { value: StatusFilter; label: string }[] = [
+  ...(['pending', 'approved', 'rejected', 'expired', 'cancelled'] as const).map((s) => ({ value: s, label: STATUS_LABEL[s] })),
+  { value: 'all', label: 'All' },
+];
+export const PRIORITY_FILTERS: { value: ApprovalPriority | 'any'; label: string }[] = [
+  { value: 'any', label: 'Any' },
+  ...(['high', 'normal', 'low'] as const).map((p) => ({ value: p, label: PRIORITY_LABEL[p] })),
+];
+export const SORTS: { value: SortKey; label: string }[] = [
+  { value: 'newest', label: 'Newest first' },
+  { value: 'oldest', label: 'Oldest first' },
+  { value: 'expiry', label: 'Expires soonest' },
+  { value: 'priority', label: 'Priority' },
+];
+
+/** A copy of the set with `id` added, or removed when it was there. */
+export function toggled(s: ReadonlySet<string>, id: string): Set<string> {
+  const n = new Set(s);
+  if (n.has(id)) n.delete(id);
+  else n.add(id);
+  return n;
+}
+
+/** A copy of the record without these keys. */
+export function without<T>(r: Record<string, T>, ids: Iterable<string>): Record<string, T> {
+  const copy = { ...r };
+  for (const id of ids) delete copy[id];
+  return copy;
+}
+
+/** The list's selection as shown: the pending rows one can tick, whether all are ticked, how many are. */
+export function selectionOf(rows: Approval[], selected: ReadonlySet<string>, queued: ReadonlySet<string>) {
+  const pendingShown = rows.filter((a) => a.status === 'pending' && !queued.has(a.id));
+  return {
+    pendingShown,
+    allSelected: pendingShown.length > 0 && pendingShown.every((a) => selected.has(a.id)),
+    selectedCount: rows.filter((a) => selected.has(a.id) && a.status === 'pending').length,
+  };
+}
+
+/** The ids a bulk approve sends: ticked, shown, pending and not already saved on this device. */
+export function bulkIds(rows: Approval[], selected: ReadonlySet<string>, queued: ReadonlySet<string>): string[] {
+  return rows.filter((a) => selected.has(a.id) && a.status === 'pending' && !queued.has(a.id)).map((a) => a.id);
+}
+
+/** The notice after a bulk approve: how many were approved, and those that kept an earlier decision. */
+export function bulkNote(done: number, total: number, already: string[]): Note {
+  return { id: 'bulk', tone: already.length ? 'warn' : 'ok', text: `Approved ${done} of ${total}.${already.length ? ` ${already.length} kept an earlier decision: ${already.slice(0, 3).join(' ')}` : ''}` };
+}
+
+/** The list's heading: "3 to decide", "12 approved shown". */
+export function listTitle(status: StatusFilter, shown: number, pendingShown: number): string {
+  return status === 'pending' ? `${pendingShown} to decide` : status === 'all' ? `${shown} shown` : `${shown} ${STATUS_LABEL[status].toLowerCase()} shown`;
+}
+
+/** What the empty list says: nothing matches the filters, nothing waits, or nothing here. */
+export function emptyTitle(status: StatusFilter, loaded: number): string {
+  return loaded ? 'Nothing matches these filters.' : status === 'pending' ? 'Nothing waits for you.' : 'No approvals here.';
+}
+
+/** What a screen reader hears when a row becomes active. */
+export function announce(a: Approval | null, index: number, count: number): string {
+  if (!a) return '';
+  return `${a.title}, ${index + 1} of ${count}, ${a.status === 'pending' ? `${PRIORITY_LABEL[a.priority]} priority` : STATUS_LABEL[a.status]}`;
+}
+
+/** Decided approvals whose delivery may still change (of one run, or of any run): fetch them again. */
+export function deliveriesToWatch(items: Approval[], runId?: string): Approval[] {
+  if (runId !== undefined) return items.filter((a) => a.runId === runId && a.status !== 'pending' && a.delivery !== 'delivered' && a.delivery !== 'failed');
+  return items.filter((a) => a.status !== 'pending' && (a.delivery === 'running' || a.delivery === 'queued')).slice(0, 50);
+}
+
+/** The element a key press came from, as much of it as the shortcuts look at. */
+export interface KeyTarget {
+  tagName?: string;
+  isContentEditable?: boolean;
+  type?: string;
+}
+
+/** A key pressed in a field that takes text is typing, not a shortcut. */
+export function isTyping(el: KeyTarget | null): boolean {
+  if (!el || !el.tagName) return false;
+  if (el.isContentEditable) return true;
+  if (el.tagName === 'TEXTAREA' || el.tagName === 'SELECT') return true;
+  if (el.tagName === 'INPUT') return !['checkbox', 'radio', 'button', 'submit', 'reset'].includes(el.type ?? '');
+  return false;
+}
+
+export type Shortcut = 'next' | 'previous' | 'approve' | 'reject' | 'edit' | 'toggle' | 'cancel';
+
+/**
+ * The shortcut a key press means, or null: none with a modifier, while typing, or (but Escape) while
+ * rejecting or editing; approve, reject and edit only on an approval one can decide, select on any.
+ */
+export function shortcutOf(
+  e: { key: string; ctrlKey: boolean; metaKey: boolean; altKey: boolean; defaultPrevented: boolean; target: KeyTarget | null },
+  s: { mode: Mode; hasActive: boolean; canAct: boolean },
+): Shortcut | null {
+  if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented || isTyping(e.target)) return null;
+  if (s.mode.kind !== 'view' && e.key !== 'Escape') return null;
+  switch (e.key) {
+    case 'j':
+      return 'next';
+    case 'k':
+      return 'previous';
+    case 'a':
+      return s.canAct ? 'approve' : null;
+    case 'r':
+      return s.canAct ? 'reject' : null;
+    case 'e':
+      return s.canAct ? 'edit' : null;
+    case 'x':
+      return s.hasActive ? 'toggle' : null;
+    case 'Escape':
+      return 'cancel';
+    default:
+      return null;
+  }
+}
+
+/** The row `delta` rows from the active one (the first when none is), kept inside the list; -1 on an empty list. */
+export function moveIndex(active: number, delta: number, count: number): number {
+  if (!count) return -1;
+  return Math.min(count - 1, Math.max(0, (active < 0 ? 0 : active) + delta));
+}

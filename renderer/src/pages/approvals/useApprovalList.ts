@@ -1,10 +1,10 @@
 /** The Approvals list's data: every approval matching the server-side filters, kept live. */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { Approval, ApprovalStatus, ApiError } from '../../../../shared/api';
+import type { Approval, ApiError } from '../../../../shared/api';
 import { call, useSession } from '../../api/client';
 import { toApiError } from '../../api/errors';
 import { useConnection } from '../../api/hooks';
-export type StatusFilter = ApprovalStatus | 'all';
+import type { StatusFilter } from './model';
 const PAGE = 1000;
 
 interface ListState {

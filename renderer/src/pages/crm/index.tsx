@@ -7,7 +7,8 @@ import { ContactTable } from './ContactTable';
 import { ImportCsv } from './ImportCsv';
 import { ScoringRules } from './ScoringRules';
 import { Segments } from './Segments';
-import { readAddress, tabKeyTarget, VIEWS, type View } from './model';
+import { Tabs } from '../../components/Tabs';
+import { readAddress, VIEWS, type View } from './model';
 import { useHashParams } from './useHashParams';
 import './crm.css';
 import './contact-edit.css';
@@ -32,21 +33,6 @@ export function Contacts() {
   const filters = { segment: segmentId, company: companyId };
   const openView = (v: View) => go(v === 'list' ? filters : { view: v });
 
-  const tab = (v: View, label: string) => (
-    <button
-      key={v}
-      type="button"
-      role="tab"
-      id={`contacts-tab-${v}`}
-      aria-selected={shown === v}
-      aria-controls={`contacts-panel-${v}`}
-      className="crm-tab"
-      tabIndex={shown === v ? 0 : -1}
-      onClick={() => openView(v)}
-    >
-      {label}
-    </button>
-  );
 
   return (
     <>
@@ -81,20 +67,7 @@ export function Contacts() {
           <ImportCsv onImported={refresh} onClose={() => setImporting(false)} />
         </div>
       ) : null}
-      <div
-        className="crm-tabs"
-        role="tablist"
-        aria-label="Contacts views"
-        onKeyDown={(e) => {
-          const next = tabKeyTarget(shown, e.key);
-          if (next === null) return;
-          e.preventDefault();
-          openView(next);
-          document.getElementById(`contacts-tab-${next}`)?.focus();
-        }}
-      >
-        {VIEWS.map((v) => tab(v.id, v.label))}
-      </div>
+      <Tabs tabs={VIEWS} value={shown} onChange={openView} idPrefix="contacts" label="Contacts views" />
       <div role="tabpanel" id="contacts-panel-list" aria-labelledby="contacts-tab-list" hidden={shown !== 'list'}>
         {id !== null ? <ContactDetail key={id} id={id} onBack={() => go(filters)} /> : null}
         <div hidden={id !== null}>

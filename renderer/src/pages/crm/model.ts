@@ -1,5 +1,7 @@
 /** The Contacts page's view-model (no DOM): its views, what its address says, the tab keyboard. */
 
+import { nextTab } from '../../components/tabs';
+
 export const VIEWS = [
   { id: 'list', label: 'All contacts' },
   { id: 'companies', label: 'Companies' },
@@ -38,10 +40,11 @@ export function readAddress(get: (key: string) => string | null): ContactsAddres
 
 /** The tab a key moves to from `shown` (arrows wrap, Home, End), or null for any other key. */
 export function tabKeyTarget(shown: View, key: string): View | null {
-  const i = VIEWS.findIndex((v) => v.id === shown);
-  const to = key === 'ArrowRight' ? i + 1 : key === 'ArrowLeft' ? i - 1 : key === 'Home' ? 0 : key === 'End' ? VIEWS.length - 1 : null;
-  if (to === null) return null;
-  return VIEWS[(to + VIEWS.length) % VIEWS.length]!.id;
+  return nextTab(
+    VIEWS.map((v) => v.id),
+    shown,
+    key,
+  );
 }
 
 /** The per-contact cap's period in words: "in the last 24 hours" for one day, "in the last N days" otherwise. */

@@ -11,16 +11,22 @@ import { call } from '../../api/client';
 import { useAction } from '../../api/hooks';
 import { DataTable, type Column } from '../../components/DataTable';
 import { useHashQuery } from '../../components/hashQuery';
+import { Tabs } from '../../components/Tabs';
 import { Card, ErrorPanel, PageHeader, QueryView } from '../../components/ui';
 import { invalidate, useQuery } from '../../data/query';
 import { AffiliateTab } from './affiliate/AffiliateTab';
+import { CsvExportButton } from './ExportButton';
 import { ImportCard } from './ImportCard';
 import { PnlChart } from './PnlChart';
 import { RulesCard } from './RulesCard';
 import { fmtMoney, monthLabel, rangeFrom } from './model';
 import './finance.css';
 
-type Tab = 'pnl' | 'affiliate';
+const TABS = [
+  { id: 'pnl', label: 'Profit and loss' },
+  { id: 'affiliate', label: 'Affiliate' },
+] as const;
+type Tab = (typeof TABS)[number]['id'];
 type Month = Pnl['months'][number];
 type ClientLine = Pnl['clients'][number];
 type CategoryLine = Pnl['categories'][number];
@@ -33,21 +39,6 @@ export function Finance() {
   const categories = useQuery('finance.categories.list', {});
   const uid = useId();
   const tab: Tab = query.tab === 'affiliate' ? 'affiliate' : 'pnl';
-  const tabButton = (t: Tab, label: string) => (
-    <button
-      key={t}
-      type="button"
-      role="tab"
-      id={`finance-tab-${t}`}
-      aria-selected={tab === t}
-      aria-controls={`finance-panel-${t}`}
-      className="fin-tab"
-      tabIndex={tab === t ? 0 : -1}
-      onClick={() => setQuery({ ...query, tab: t === 'pnl' ? undefined : t })}
-    >
-      {label}
-    </button>
-  );
   return (
     <>
       <PageHeader title="Finance" intro="Your profit and loss: income from billing, your bank and affiliate programs, expenses, AI spend, and what to set aside for taxes, per month and per client." />
@@ -62,21 +53,14 @@ export function Finance() {
             <input id={`${uid}-to`} type="month" value={range.to} min={range.from} onChange={(e) => e.target.value && setQuery({ ...query, to: e.target.value })} />
           </div>
         </div>
-        <div
+        <Tabs
+          tabs={TABS}
+          value={tab}
+          onChange={(t) => setQuery({ ...query, tab: t === 'pnl' ? undefined : t })}
+          idPrefix="finance"
+          label="Finance views"
           className="fin-tabs"
-          role="tablist"
-          aria-label="Finance views"
-          onKeyDown={(e) => {
-            if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft' && e.key !== 'Home' && e.key !== 'End') return;
-            e.preventDefault();
-            const next: Tab = tab === 'pnl' ? 'affiliate' : 'pnl';
-            setQuery({ ...query, tab: next === 'pnl' ? undefined : next });
-            document.getElementById(`finance-tab-${next}`)?.focus();
-          }}
-        >
-          {tabButton('pnl', 'Profit and loss')}
-          {tabButton('affiliate', 'Affiliate')}
-        </div>
+        />
         {tab === 'affiliate' ? (
           <div role="tabpanel" id="finance-panel-affiliate" aria-labelledby="finance-tab-affiliate">
             <AffiliateTab range={range} />
@@ -264,27 +248,5 @@ function CategoryTable({ p }: { p: Pnl }) {
 
 function ExportButton({ range, what }: { range: { from: string; to: string }; what: OpInput<'finance.export'>['what'] }) {
   const { from, to } = range;
-  const exp = useAction(useCallback(() => call('finance.export', { from, to, what }), [from, to, what]));
-  return (
-    <>
-      <button
-        type="button"
-        className="btn btn-small"
-        disabled={exp.pending}
-        onClick={async () => {
-          const out = await exp.run();
-          if (!out) return;
-          const url = URL.createObjectURL(new Blob([out.csv], { type: 'text/csv;charset=utf-8' }));
-          const a = document.createElement('a');
-          a.href = url;
-          a.download = out.filename;
-          a.click();
-          setTimeout(() => URL.revokeObjectURL(url), 1000);
-        }}
-      >
-        Export CSV
-      </button>
-      {exp.error ? <ErrorPanel what="The export failed" error={exp.error} /> : null}
-    </>
-  );
+  return <CsvExportButton load={useCallback(() => call('finance.export', { from, to, what }), [from, to, what])} />;
 }

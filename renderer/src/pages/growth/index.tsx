@@ -14,6 +14,7 @@ import { toApiError } from '../../api/errors';
 import { hashWith } from '../../api/nav';
 import { DataTable, type Column } from '../../components/DataTable';
 import { useHashQuery } from '../../components/hashQuery';
+import { Tabs } from '../../components/Tabs';
 import { Card, PageHeader, QueryView, formatTime } from '../../components/ui';
 import { invalidate, useQuery } from '../../data/query';
 import { ContentPanel } from './Content';
@@ -80,26 +81,7 @@ export function Growth() {
   return (
     <>
       <PageHeader title="Growth" intro="Four engines that analyze, plan, execute and learn: SEO, trend content, link building and campaigns. Each cycle plans with what the earlier ones learned." />
-      <div
-        className="growth-tabs"
-        role="tablist"
-        aria-label="Growth views"
-        onKeyDown={(e) => {
-          const i = TABS.findIndex((t) => t.id === tab);
-          const to = e.key === 'ArrowRight' ? i + 1 : e.key === 'ArrowLeft' ? i - 1 : e.key === 'Home' ? 0 : e.key === 'End' ? TABS.length - 1 : null;
-          if (to === null) return;
-          e.preventDefault();
-          const next = TABS[(to + TABS.length) % TABS.length]!.id;
-          open(next);
-          document.getElementById(`growth-tab-${next}`)?.focus();
-        }}
-      >
-        {TABS.map((t) => (
-          <button key={t.id} type="button" role="tab" id={`growth-tab-${t.id}`} aria-selected={tab === t.id} aria-controls={`growth-panel-${t.id}`} tabIndex={tab === t.id ? 0 : -1} className="growth-tab" onClick={() => open(t.id)}>
-            {t.label}
-          </button>
-        ))}
-      </div>
+      <Tabs tabs={TABS} value={tab} onChange={open} idPrefix="growth" label="Growth views" />
       {panel('engines', <EnginesPanel />)}
       {panel('content', <ContentPanel />)}
       {panel('links', <LinksPanel />)}

@@ -9,6 +9,7 @@ import type { ImportResult, OpOutput, Product } from '../../../../shared/api';
 import { call } from '../../api/client';
 import { useAction } from '../../api/hooks';
 import { useQuery } from '../../data/query';
+import { DataTable, type Column } from '../../components/DataTable';
 import { Card, ErrorPanel, PageHeader, QueryView } from '../../components/ui';
 import './products.css';
 
@@ -93,48 +94,13 @@ export function Products() {
           <QueryView q={products} what="Could not load the products" loading="Loading products…" isEmpty={(d) => d.products.length === 0} empty={<p className="muted">No products yet: add one with New product.</p>}>
             {(d) => (
               <div className="products-table-wrap">
-              <table className="table" aria-label="Products">
-                <thead>
-                  <tr>
-                    <th scope="col">Product</th>
-                    <th scope="col">Access</th>
-                    <th scope="col">Stripe prices</th>
-                    <th scope="col" className="num">
-                      Modules
-                    </th>
-                    <th scope="col" className="num">
-                      Active grants
-                    </th>
-                    <th scope="col">
-                      <span className="sr-only">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {d.products.map((p) => (
-                    <tr key={p.id} data-testid="product-row">
-                      <td>
-                        {p.name} <span className="muted">{p.id}</span>
-                      </td>
-                      <td>{p.access === 'license' ? 'License key' : 'Magic link'}</td>
-                      <td>{p.prices.map((x) => `${x.product ?? x.id}${x.amountText ? ` (${x.amountText})` : ' (not mirrored)'}`).join(', ') || '–'}</td>
-                      <td className="num">{p.modules.length}</td>
-                      <td className="num">{p.grants.active}</td>
-                      <td>
-                        <button type="button" className="btn" onClick={() => setDraft(draftOf(p))} aria-label={`Edit ${p.name}`}>
-                          Edit
-                        </button>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+                <DataTable rows={d.products} columns={productColumns((p) => setDraft(draftOf(p)))} rowKey={(p) => p.id} label="Products" rowProps={() => ({ 'data-testid': 'product-row' })} />
               </div>
             )}
           </QueryView>
         </Card>
         <Card title="Grants" id="products-grants">
-          <div className="products-toolbar">
+          <div className="list-toolbar">
             <label htmlFor="products-grant-filter">Show</label>
             <select id="products-grant-filter" value={status} onChange={(e) => setStatus(e.target.value as '' | 'active')}>
               <option value="">All grants</option>
@@ -219,7 +185,36 @@ function Editor({ draft, onClose, onSaved }: { draft: Draft; onClose: () => void
   );
 }
 
-function GrantTable({ rows, onChanged }: { rows: OpOutput<'products.grants.list'>['rows']; onChanged: () => void }) {
+const productColumns = (onEdit: (p: Product) => void): Column<Product>[] => [
+  {
+    key: 'product',
+    header: 'Product',
+    primary: true,
+    cell: (p) => (
+      <>
+        {p.name} <span className="muted">{p.id}</span>
+      </>
+    ),
+  },
+  { key: 'access', header: 'Access', cell: (p) => (p.access === 'license' ? 'License key' : 'Magic link') },
+  { key: 'prices', header: 'Stripe prices', cell: (p) => p.prices.map((x) => `${x.product ?? x.id}${x.amountText ? ` (${x.amountText})` : ' (not mirrored)'}`).join(', ') || '–' },
+  { key: 'modules', header: 'Modules', className: 'num', cell: (p) => p.modules.length },
+  { key: 'grants', header: 'Active grants', className: 'num', cell: (p) => p.grants.active },
+  {
+    key: 'actions',
+    header: <span className="sr-only">Actions</span>,
+    label: 'Actions',
+    cell: (p) => (
+      <button type="button" className="btn" onClick={() => onEdit(p)} aria-label={`Edit ${p.name}`}>
+        Edit
+      </button>
+    ),
+  },
+];
+
+type Grant = OpOutput<'products.grants.list'>['rows'][number];
+
+function GrantTable({ rows, onChanged }: { rows: Grant[]; onChanged: () => void }) {
   const [revoking, setRevoking] = useState<number | null>(null);
   const [reason, setReason] = useState('refund');
   const revoke = useAction(async (id: number) => {
@@ -227,65 +222,60 @@ function GrantTable({ rows, onChanged }: { rows: OpOutput<'products.grants.list'
     setRevoking(null);
     onChanged();
   });
+  const columns: Column<Grant>[] = [
+    { key: 'buyer', header: 'Buyer', primary: true, cell: (g) => g.email },
+    {
+      key: 'product',
+      header: 'Product',
+      cell: (g) => (
+        <>
+          {g.productName}
+          {g.licenseKey ? <div className="muted">{g.licenseKey}</div> : null}
+        </>
+      ),
+    },
+    { key: 'sale', header: 'Sale', cell: (g) => `${g.source}: ${g.saleId}` },
+    {
+      key: 'status',
+      header: 'Status',
+      cell: (g) => (
+        <>
+          <span className={g.status === 'active' ? 'badge badge-ok' : 'badge badge-neutral'}>{g.status}</span>
+          {g.revokeReason ? <span className="muted"> {g.revokeReason}</span> : null}
+        </>
+      ),
+    },
+    { key: 'released', header: 'Released', cell: (g) => `${g.released} of ${g.modules}` },
+    {
+      key: 'actions',
+      header: <span className="sr-only">Actions</span>,
+      label: 'Actions',
+      cell: (g) =>
+        g.status !== 'active' ? null : revoking === g.id ? (
+          <form
+            className="products-revoke"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void revoke.run(g.id);
+            }}
+          >
+            <label htmlFor={`revoke-reason-${g.id}`}>Reason</label>
+            <input id={`revoke-reason-${g.id}`} value={reason} onChange={(e) => setReason(e.target.value)} />
+            <button type="submit" className="btn btn-danger" disabled={revoke.pending}>
+              Revoke access
+            </button>
+            {revoke.error ? <p className="field-error">{revoke.error.message}</p> : null}
+          </form>
+        ) : (
+          <button type="button" className="btn" onClick={() => setRevoking(g.id)} aria-label={`Revoke ${g.email}'s access to ${g.productName}`}>
+            Revoke
+          </button>
+        ),
+    },
+  ];
   return (
     <div className="products-table-wrap">
-    <table className="table" aria-label="Grants">
-      <thead>
-        <tr>
-          <th scope="col">Buyer</th>
-          <th scope="col">Product</th>
-          <th scope="col">Sale</th>
-          <th scope="col">Status</th>
-          <th scope="col">Released</th>
-          <th scope="col">
-            <span className="sr-only">Actions</span>
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((g) => (
-          <tr key={g.id} data-testid="grant-row" data-status={g.status}>
-            <td>{g.email}</td>
-            <td>
-              {g.productName}
-              {g.licenseKey ? <div className="muted">{g.licenseKey}</div> : null}
-            </td>
-            <td>
-              {g.source}: {g.saleId}
-            </td>
-            <td>
-              <span className={g.status === 'active' ? 'badge badge-ok' : 'badge badge-neutral'}>{g.status}</span>
-              {g.revokeReason ? <span className="muted"> {g.revokeReason}</span> : null}
-            </td>
-            <td>
-              {g.released} of {g.modules}
-            </td>
-            <td>
-              {g.status !== 'active' ? null : revoking === g.id ? (
-                <form
-                  className="products-revoke"
-                  onSubmit={(e) => {
-                    e.preventDefault();
-                    void revoke.run(g.id);
-                  }}
-                >
-                  <label htmlFor={`revoke-reason-${g.id}`}>Reason</label>
-                  <input id={`revoke-reason-${g.id}`} value={reason} onChange={(e) => setReason(e.target.value)} />
-                  <button type="submit" className="btn btn-danger" disabled={revoke.pending}>
-                    Revoke access
-                  </button>
-                  {revoke.error ? <p className="field-error">{revoke.error.message}</p> : null}
-                </form>
-              ) : (
-                <button type="button" className="btn" onClick={() => setRevoking(g.id)} aria-label={`Revoke ${g.email}'s access to ${g.productName}`}>
-                  Revoke
-                </button>
-              )}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+      <DataTable rows={rows} columns={columns} rowKey={(g) => g.id} label="Grants" rowProps={(g) => ({ 'data-testid': 'grant-row', 'data-status': g.status })} />
     </div>
   );
 }

@@ -1,10 +1,44 @@
 /** Recent automated e-mails and the suppression list (add with a reason, remove). */
 import { useId, useState } from 'react';
-import { SUPPRESSION_REASONS, salesOps } from '../../../../shared/api';
+import { SUPPRESSION_REASONS, salesOps, type OpOutput } from '../../../../shared/api';
 import { call } from '../../api/client';
 import { useAction, useApi, useEvent } from '../../api/hooks';
 import { hashWith } from '../../api/nav';
+import { DataTable, type Column } from '../../components/DataTable';
 import { Card, ErrorPanel, QueryView, formatTime } from '../../components/ui';
+
+type Message = OpOutput<'email.messages'>['messages'][number];
+const EMAIL_COLUMNS: Column<Message>[] = [
+  { key: 'to', header: 'To', primary: true, cell: (m) => (m.contactId ? <a href={hashWith('contacts', { id: m.contactId })}>{m.to}</a> : m.to) },
+  { key: 'subject', header: 'Subject', className: 'seq-subject', cell: (m) => m.subject },
+  {
+    key: 'status',
+    header: 'Status',
+    cell: (m) => (
+      <>
+        <span className={`badge ${m.status === 'sent' ? 'badge-ok' : m.status === 'failed' ? 'seq-badge-danger' : 'badge-warn'}`}>{m.status}</span>
+        {m.attempts > 1 ? <span className="muted"> · {m.attempts} tries</span> : null}
+      </>
+    ),
+  },
+  {
+    key: 'why',
+    header: 'Skip reason / error',
+    cell: (m) => (
+      <>
+        {m.skipReason ? <code>{m.skipReason}</code> : null}
+        {m.lastError ? <span className="seq-error-text">{m.lastError}</span> : null}
+        {!m.skipReason && !m.lastError ? <span className="muted">–</span> : null}
+      </>
+    ),
+  },
+  {
+    key: 'from',
+    header: 'From',
+    cell: (m) => (m.sequenceId ? <a href={hashWith('sequences', { id: m.sequenceId })}>{m.sequenceId}</a> : m.runId ? <a href={hashWith('runs', { run: m.runId })}>run</a> : <span className="muted">–</span>),
+  },
+  { key: 'sent', header: 'Sent', cell: (m) => (m.sentAt ? <time dateTime={m.sentAt}>{formatTime(m.sentAt)}</time> : <span className="muted">–</span>) },
+];
 
 export function RecentEmails() {
   const list = useApi('email.messages', { limit: 50 });
@@ -25,37 +59,7 @@ export function RecentEmails() {
       >
         {() => (
           <div className="seq-table-wrap">
-            <table className="table" aria-label="Recent e-mails">
-              <thead>
-                <tr>
-                  <th scope="col">To</th>
-                  <th scope="col">Subject</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Skip reason / error</th>
-                  <th scope="col">From</th>
-                  <th scope="col">Sent</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((m) => (
-                  <tr key={m.id} data-testid="email-row">
-                    <td>{m.contactId ? <a href={hashWith('contacts', { id: m.contactId })}>{m.to}</a> : m.to}</td>
-                    <td className="seq-subject">{m.subject}</td>
-                    <td>
-                      <span className={`badge ${m.status === 'sent' ? 'badge-ok' : m.status === 'failed' ? 'seq-badge-danger' : 'badge-warn'}`}>{m.status}</span>
-                      {m.attempts > 1 ? <span className="muted"> · {m.attempts} tries</span> : null}
-                    </td>
-                    <td>
-                      {m.skipReason ? <code>{m.skipReason}</code> : null}
-                      {m.lastError ? <span className="seq-error-text">{m.lastError}</span> : null}
-                      {!m.skipReason && !m.lastError ? <span className="muted">–</span> : null}
-                    </td>
-                    <td>{m.sequenceId ? <a href={hashWith('sequences', { id: m.sequenceId })}>{m.sequenceId}</a> : m.runId ? <a href={hashWith('runs', { run: m.runId })}>run</a> : <span className="muted">–</span>}</td>
-                    <td>{m.sentAt ? <time dateTime={m.sentAt}>{formatTime(m.sentAt)}</time> : <span className="muted">–</span>}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <DataTable rows={rows} columns={EMAIL_COLUMNS} rowKey={(m) => m.id} label="Recent e-mails" rowProps={() => ({ 'data-testid': 'email-row' })} />
           </div>
         )}
       </QueryView>
@@ -153,38 +157,29 @@ export function Suppressions() {
       >
         {() => (
           <div className="seq-table-wrap">
-            <table className="table" aria-label="Suppressed addresses">
-              <thead>
-                <tr>
-                  <th scope="col">Address</th>
-                  <th scope="col">Reason</th>
-                  <th scope="col">Source</th>
-                  <th scope="col">Added</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((s) => (
-                  <tr key={s.email} data-testid="suppression-row" data-email={s.email}>
-                    <td>{s.email}</td>
-                    <td>
-                      <span className={`badge ${s.reason === 'manual' ? 'badge-neutral' : 'badge-warn'}`}>{s.reason}</span>
-                    </td>
-                    <td>{s.source ?? <span className="muted">–</span>}</td>
-                    <td>
-                      <time dateTime={s.createdAt}>{formatTime(s.createdAt)}</time>
-                    </td>
-                    <td className="seq-actions-cell">
-                      <button type="button" className="btn" disabled={remove.pending} onClick={() => void remove.run(s.email)} aria-label={`Remove ${s.email}`}>
-                        Remove
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <DataTable
+              rows={rows}
+              label="Suppressed addresses"
+              rowKey={(x) => x.email}
+              rowProps={(x) => ({ 'data-testid': 'suppression-row', 'data-email': x.email })}
+              columns={[
+                { key: 'email', header: 'Address', primary: true, cell: (x) => x.email },
+                { key: 'reason', header: 'Reason', cell: (x) => <span className={`badge ${x.reason === 'manual' ? 'badge-neutral' : 'badge-warn'}`}>{x.reason}</span> },
+                { key: 'source', header: 'Source', cell: (x) => x.source ?? <span className="muted">–</span> },
+                { key: 'added', header: 'Added', cell: (x) => <time dateTime={x.createdAt}>{formatTime(x.createdAt)}</time> },
+                {
+                  key: 'actions',
+                  header: <span className="sr-only">Actions</span>,
+                  label: 'Actions',
+                  className: 'seq-actions-cell',
+                  cell: (x) => (
+                    <button type="button" className="btn" disabled={remove.pending} onClick={() => void remove.run(x.email)} aria-label={`Remove ${x.email}`}>
+                      Remove
+                    </button>
+                  ),
+                },
+              ]}
+            />
           </div>
         )}
       </QueryView>

@@ -2,11 +2,12 @@
 import { useId, useState, type FormEvent } from 'react';
 import { SETTINGS, settingProblem, type ApiError, type PriceTable } from '../../../../shared/api';
 import { call } from '../../api/client';
-import { useAction, useApi, useEvent } from '../../api/hooks';
+import { useApi, useEvent } from '../../api/hooks';
 import { KeySavedPrompt } from '../../components/AiRelease';
 import { Card, ErrorPanel, formatTime } from '../../components/ui';
 import { WebhooksEditor } from './MonitoringWebhooks';
 import { SecretField, SettingsForm, useSettings, type FieldSpec } from './SettingsForm';
+import { TestConnection } from './TestConnection';
 import './settings.css';
 
 function timeZones(): string[] {
@@ -57,15 +58,7 @@ const SMTP: FieldSpec[] = [
   { key: 'email.fromName', kind: 'text' },
   { key: 'email.frequencyCap', kind: 'number' },
   { key: 'email.frequencyCapDays', kind: 'number' },
-  {
-    key: 'email.frequencyCapAction',
-    kind: 'select',
-    options: [
-      { value: '', label: 'Default (wait)' },
-      { value: 'wait', label: 'wait until under the cap' },
-      { value: 'drop', label: 'drop the e-mail (the run says why)' },
-    ],
-  },
+  { key: 'email.frequencyCapAction', kind: 'select' },
   { key: 'email.bookingUrl', kind: 'text', type: 'url' },
   { key: 'email.leadMagnetUrl', kind: 'text', type: 'url' },
   { key: 'email.smtp.secure', kind: 'bool' },
@@ -80,12 +73,12 @@ const IMAP: FieldSpec[] = [
   { key: 'email.imap.rejectUnauthorized', kind: 'bool' },
 ];
 
+const verifySmtp = () => call('email.verify', {});
+
 export function EmailCard() {
   const status = useApi('email.status', {});
   const secrets = useSecretNames();
   useEvent('settings.changed', () => status.reload());
-  const verify = useAction(() => call('email.verify', {}));
-  const [result, setResult] = useState<{ ok: boolean; message: string; hint: string | null } | null>(null);
   const names = secrets.data?.names ?? [];
   const writable = secrets.data?.backend.writable ?? false;
   const s = status.data;
@@ -102,26 +95,7 @@ export function EmailCard() {
       ) : null}
       <SettingsForm testId="smtp-form" fields={SMTP} saveLabel="Save SMTP settings" />
       <SecretField name="SMTP_PASSWORD" label="SMTP password" stored={names.includes('SMTP_PASSWORD')} writable={writable} onSaved={secrets.reload} />
-      <div className="form-actions">
-        <button
-          type="button"
-          className="btn"
-          disabled={verify.pending}
-          onClick={async () => {
-            setResult(null);
-            const r = await verify.run();
-            if (r) setResult(r);
-          }}
-        >
-          {verify.pending ? 'Testing…' : 'Test SMTP connection'}
-        </button>
-        {result ? (
-          <span className={result.ok ? 'success' : 'field-error'} role="status" data-testid="smtp-verify">
-            {result.message} {result.hint}
-          </span>
-        ) : null}
-      </div>
-      {verify.error ? <ErrorPanel what="Could not test the connection" error={verify.error} /> : null}
+      <TestConnection label="Test SMTP connection" what="Could not test the connection" testId="smtp-verify" check={verifySmtp} />
       <h3>Replies and bounces (IMAP)</h3>
       {s?.imap.lastError ? (
         <div className="notice" role="status">
@@ -280,15 +254,7 @@ export function NotificationsCard() {
         testId="notifications-form"
         fields={[
           { key: 'notifications.enabled', kind: 'bool' },
-          {
-            key: 'notifications.minSeverity',
-            kind: 'select',
-            options: [
-              { value: 'info', label: 'Everything (info and up)' },
-              { value: 'warning', label: 'Warnings and critical' },
-              { value: 'critical', label: 'Critical only' },
-            ],
-          },
+          { key: 'notifications.minSeverity', kind: 'select' },
           { key: 'notifications.sound', kind: 'bool' },
           { key: 'notifications.approvals', kind: 'bool' },
         ]}
@@ -370,27 +336,12 @@ export function EngineCard() {
   );
 }
 
-const MODES = [
-  { value: '', label: 'Default (auto)' },
-  { value: 'auto', label: 'auto: only when the public address reaches the internet' },
-  { value: 'on', label: 'on' },
-  { value: 'off', label: 'off' },
-];
 const TRACKING_FIELDS: FieldSpec[] = [
-  { key: 'tracking.clicks', kind: 'select', options: MODES },
-  { key: 'tracking.opens', kind: 'select', options: MODES },
+  { key: 'tracking.clicks', kind: 'select' },
+  { key: 'tracking.opens', kind: 'select' },
   { key: 'tracking.machineOpenSeconds', kind: 'number' },
   { key: 'tracking.allowedOrigins', kind: 'list' },
-  {
-    key: 'tracking.siteStorage',
-    kind: 'select',
-    options: [
-      { value: '', label: 'Default' },
-      { value: 'off', label: 'off: never beyond the tab' },
-      { value: 'after-consent', label: 'after consent (baton.consent(true))' },
-      { value: 'on', label: 'on' },
-    ],
-  },
+  { key: 'tracking.siteStorage', kind: 'select' },
 ];
 
 /** Engagement tracking (docs/tracking.md): clicks and opens in e-mails, and the site snippet. */

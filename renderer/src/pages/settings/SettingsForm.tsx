@@ -4,12 +4,12 @@ import { SETTINGS, type ApiError, type SettingKey } from '../../../../shared/api
 import { call } from '../../api/client';
 import { useApi, useEvent } from '../../api/hooks';
 import { ErrorPanel, Loading } from '../../components/ui';
-import { draftOf, draftProblem, parseDraft, placeholderOf, type Draft, type FieldKind } from './settingsForm';
+import { draftOf, draftProblem, parseDraft, placeholderOf, selectOptions, type Draft, type FieldKind } from './settingsForm';
 
 export interface FieldSpec {
   key: SettingKey;
+  /** `select`: its options come from the setting's metadata (selectOptions). */
   kind: FieldKind;
-  options?: { value: string; label: string }[];
   /** input type for text fields (email, url, time…) */
   type?: string;
   list?: string;
@@ -105,7 +105,7 @@ export function SettingsForm({ fields, saveLabel = 'Save', children, onSaved, te
               <label htmlFor={id}>{def.label}</label>
               {f.kind === 'select' ? (
                 <select id={id} name={f.key} value={String(value(f.key))} onChange={(e) => set(e.target.value)} aria-describedby={describedBy}>
-                  {f.options?.map((o) => (
+                  {selectOptions(f.key).map((o) => (
                     <option key={o.value} value={o.value}>
                       {o.label}
                     </option>

@@ -58,3 +58,14 @@ export function placeholderOf(key: SettingKey): string {
   const d = (SETTINGS[key] as { defaultValue?: unknown }).defaultValue;
   return d === undefined || d === null || typeof d === 'boolean' || Array.isArray(d) ? '' : String(d);
 }
+
+/**
+ * The options of a setting's select, from its metadata (shared/contract/settings.ts): a setting
+ * that may be unset first offers "Default (…)" (the empty value, which clears it).
+ */
+export function selectOptions(key: SettingKey): { value: string; label: string }[] {
+  const def = SETTINGS[key] as { options?: readonly { value: string; label: string }[]; defaultValue?: unknown };
+  const options = def.options ?? [];
+  const clearable = settingProblem(key, null) === null;
+  return clearable ? [{ value: '', label: def.defaultValue === undefined || def.defaultValue === null ? 'Default' : `Default (${String(def.defaultValue)})` }, ...options] : [...options];
+}

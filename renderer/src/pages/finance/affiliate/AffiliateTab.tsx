@@ -4,15 +4,16 @@
  * /go/<slug> address to copy; a network's commission CSV with its column mapping; costs.
  * Lists come from the query cache, refreshed by `affiliate.changed` (data/invalidation.ts).
  */
-import { useCallback, useId, useMemo, useRef, useState, type FormEvent } from 'react';
-import type { AffiliateImportResult, AffiliateStatLine, AffiliateStats, OpInput, OpOutput } from '../../../../../shared/api';
-import { DATE_FORMATS } from '../../../../../shared/api';
+import { useCallback, useId, useMemo, useState, type FormEvent } from 'react';
+import type { AffiliateImportResult, AffiliateMapping, AffiliateStatLine, AffiliateStats, OpInput, OpOutput } from '../../../../../shared/api';
 import { call } from '../../../api/client';
 import { useAction, type Query } from '../../../api/hooks';
 import { DataTable, type Column } from '../../../components/DataTable';
 import { Card, ErrorPanel, QueryView } from '../../../components/ui';
 import { invalidate, useQuery } from '../../../data/query';
-import { csvPreview, fmtMoney } from '../model';
+import { CsvExportButton } from '../ExportButton';
+import { ColumnSelect, ImportOutcome, MappingSection, NumberFormats, SourceAndFile, useCsvImport, type CsvFile } from '../CsvImport';
+import { fmtMoney } from '../model';
 import { AFF_COLUMNS, EMPTY_AFF_FORM, EMPTY_PROGRAM_FORM, affFormOf, affMappingOf, daysOf, fmtEpc, fmtPct, programFormOf, programInput, type AffColumn, type AffMappingForm, type ProgramForm } from './model';
 
 const AFF_OPS = ['affiliate.stats', 'affiliate.links.list', 'affiliate.programs.list', 'affiliate.sources.list', 'affiliate.commissions.list', 'affiliate.costs.list', 'finance.pnl', 'kpi.summary'] as const;
@@ -125,9 +126,9 @@ function StatsCard({ s, days }: { s: AffiliateStats; days: { from: string; to: s
           </dd>
         </div>
       </dl>
-      <div className="fin-seg" role="group" aria-label="Show the table">
+      <div className="seg fin-seg" role="group" aria-label="Show the table">
         {(Object.keys(tables) as View[]).map((v) => (
-          <button key={v} type="button" className="fin-seg-btn" aria-pressed={view === v} onClick={() => setView(v)}>
+          <button key={v} type="button" className="seg-btn" aria-pressed={view === v} onClick={() => setView(v)}>
             {tables[v].label}
           </button>
         ))}
@@ -148,29 +149,7 @@ function StatsCard({ s, days }: { s: AffiliateStats; days: { from: string; to: s
 }
 
 function ExportButton({ days, what }: { days: { from: string; to: string }; what: OpInput<'affiliate.export'>['what'] }) {
-  const exp = useAction(useCallback(() => call('affiliate.export', { ...days, what }), [days, what]));
-  return (
-    <>
-      <button
-        type="button"
-        className="btn btn-small"
-        disabled={exp.pending}
-        onClick={async () => {
-          const out = await exp.run();
-          if (!out) return;
-          const url = URL.createObjectURL(new Blob([out.csv], { type: 'text/csv;charset=utf-8' }));
-          const a = document.createElement('a');
-          a.href = url;
-          a.download = out.filename;
-          a.click();
-          setTimeout(() => URL.revokeObjectURL(url), 1000);
-        }}
-      >
-        Export CSV
-      </button>
-      {exp.error ? <ErrorPanel what="The export failed" error={exp.error} /> : null}
-    </>
-  );
+  return <CsvExportButton load={useCallback(() => call('affiliate.export', { ...days, what }), [days, what])} />;
 }
 
 /* ---------------- links ---------------- */
@@ -516,95 +495,27 @@ const FIELD_LABEL: Record<AffColumn, { label: string; optional?: boolean }> = {
   currency: { label: 'Currency', optional: true },
 };
 
+const guessAff = (source: string, f: CsvFile) => call('affiliate.import', { source, csv: f.text, file: f.name, dryRun: true });
+
 function ImportCard({ programs }: { programs: Programs }) {
   const uid = useId();
   const sources = useQuery('affiliate.sources.list', {});
-  const [source, setSource] = useState('');
   const [program, setProgram] = useState('');
-  const [file, setFile] = useState<{ name: string; text: string } | null>(null);
-  const [form, setForm] = useState<AffMappingForm>(EMPTY_AFF_FORM);
-  const [formFrom, setFormFrom] = useState<'source' | 'header' | 'none'>('none');
-  const [missing, setMissing] = useState<{ field: AffColumn; message: string }[]>([]);
-  const [result, setResult] = useState<AffiliateImportResult | null>(null);
-  const preview = useMemo(() => (file ? csvPreview(file.text) : null), [file]);
-  const started = useRef({ seq: 0, edits: 0 });
   const list = useMemo(() => sources.data?.sources ?? [], [sources.data]);
-
-  const startForm = useCallback(
-    async (src: string, f: { name: string; text: string }) => {
-      const header = csvPreview(f.text).header;
-      const seq = ++started.current.seq;
-      const edits = started.current.edits;
-      const stale = () => seq !== started.current.seq || edits !== started.current.edits;
-      setResult(null);
-      setMissing([]);
-      const remembered = list.find((s) => s.name.toLowerCase() === src.trim().toLowerCase())?.mapping;
-      if (remembered) {
-        setForm(affFormOf(remembered, header));
-        setFormFrom('source');
-        return;
-      }
-      try {
-        const dry = await call('affiliate.import', { source: src.trim() || 'Imported', csv: f.text, file: f.name, dryRun: true });
-        if (stale()) return;
-        setForm(affFormOf(dry.mapping, header));
-        setFormFrom(dry.mappingFrom === 'source' ? 'source' : 'header');
-      } catch {
-        if (stale()) return;
-        setForm({ ...EMPTY_AFF_FORM });
-        setFormFrom('none');
-      }
+  const send = useCallback(
+    async (source: string, f: CsvFile, mapping: AffiliateMapping, dryRun: boolean) => {
+      const r = await call('affiliate.import', { source, csv: f.text, file: f.name, mapping, ...(program ? { program: Number(program) } : {}), dryRun });
+      if (!dryRun) refresh();
+      return r;
     },
-    [list],
+    [program],
   );
-
-  const run = useAction(
-    useCallback(
-      async (dryRun: boolean) => {
-        if (!file) return null;
-        const m = affMappingOf(form);
-        if ('missing' in m) {
-          setMissing(m.missing);
-          return null;
-        }
-        setMissing([]);
-        const r = await call('affiliate.import', { source: source.trim(), csv: file.text, file: file.name, mapping: m.mapping, ...(program ? { program: Number(program) } : {}), dryRun });
-        if (!dryRun) refresh();
-        return r;
-      },
-      [file, form, source, program],
-    ),
-  );
-  const go = async (dryRun: boolean) => {
-    setResult(null);
-    const r = await run.run(dryRun);
-    if (r) setResult(r);
-  };
-  const setCol = (k: keyof AffMappingForm, v: string) => {
-    started.current.edits++;
-    setForm((f) => ({ ...f, [k]: v }));
-  };
-  const sourceOk = source.trim().length > 0;
+  const imp = useCsvImport<AffMappingForm, AffiliateMapping, AffiliateImportResult>({ sources: list, empty: EMPTY_AFF_FORM, formOf: affFormOf, mappingOf: affMappingOf, guess: guessAff, send });
+  const { form, set } = imp;
+  const result = imp.result;
   return (
     <Card title="Import commissions from a network" id="affiliate-import">
-      <div className="fin-import-head">
-        <div className="fin-field">
-          <label htmlFor={`${uid}-source`}>Source (the network or program the file comes from)</label>
-          <input
-            id={`${uid}-source`}
-            list={`${uid}-sources`}
-            value={source}
-            placeholder="e.g. Awin"
-            autoComplete="off"
-            onChange={(e) => setSource(e.target.value)}
-            onBlur={() => file && sourceOk && void startForm(source, file)}
-          />
-          <datalist id={`${uid}-sources`}>
-            {list.map((s) => (
-              <option key={s.id} value={s.name} />
-            ))}
-          </datalist>
-        </div>
+      <SourceAndFile uid={uid} imp={imp} label="Source (the network or program the file comes from)" placeholder="e.g. Awin" testId="affiliate" sources={list}>
         <div className="fin-field">
           <label htmlFor={`${uid}-program`}>Program of rows that name none (optional)</label>
           <select id={`${uid}-program`} value={program} onChange={(e) => setProgram(e.target.value)}>
@@ -616,131 +527,22 @@ function ImportCard({ programs }: { programs: Programs }) {
             ))}
           </select>
         </div>
-        <div className="fin-field">
-          <label htmlFor={`${uid}-file`}>CSV file</label>
-          <input
-            id={`${uid}-file`}
-            type="file"
-            accept=".csv,text/csv,text/plain"
-            data-testid="affiliate-file"
-            onChange={async (e) => {
-              const f = e.target.files?.[0];
-              if (!f) return;
-              const next = { name: f.name, text: await f.text() };
-              setFile(next);
-              await startForm(source, next);
-            }}
-          />
-        </div>
-      </div>
-      {!file ? <p className="hint">Export the transactions or commissions report of the network as CSV. Rows imported before are skipped; a status that changed (pending → approved) is updated.</p> : null}
-      {file && preview ? (
-        <section className="fin-mapping" aria-labelledby={`${uid}-map`} data-testid="affiliate-mapping">
-          <h3 id={`${uid}-map`}>Which column holds what</h3>
-          <p className="hint">
-            {formFrom === 'source'
-              ? 'The mapping remembered for this source. Change it if this export differs.'
-              : formFrom === 'header'
-                ? 'Guessed from the column names. Check it; the source remembers it after the import.'
-                : 'Choose the columns; the source remembers them after the import.'}
-          </p>
-          <div className="fin-mapping-grid">
-            {AFF_COLUMNS.map((k) => {
-              const id = `${uid}-col-${k}`;
-              const msg = missing.find((x) => x.field === k)?.message;
-              return (
-                <div className="fin-field" key={k}>
-                  <label htmlFor={id}>{FIELD_LABEL[k].label}</label>
-                  <select id={id} value={form[k]} aria-invalid={msg ? true : undefined} aria-describedby={msg ? `${id}-err` : undefined} onChange={(e) => setCol(k, e.target.value)}>
-                    <option value="">{FIELD_LABEL[k].optional ? '(none)' : 'Choose a column…'}</option>
-                    {preview.header.map((h) => (
-                      <option key={h} value={h}>
-                        {h}
-                      </option>
-                    ))}
-                  </select>
-                  {msg ? (
-                    <p id={`${id}-err`} className="field-error" data-testid="field-error">
-                      {msg}
-                    </p>
-                  ) : null}
-                </div>
-              );
-            })}
-            <div className="fin-field">
-              <label htmlFor={`${uid}-datefmt`}>Date format</label>
-              <select id={`${uid}-datefmt`} value={form.dateFormat} onChange={(e) => setCol('dateFormat', e.target.value)}>
-                {DATE_FORMATS.map((d) => (
-                  <option key={d} value={d}>
-                    {d === 'auto' ? 'Recognise' : d}
-                  </option>
-                ))}
-              </select>
-            </div>
-            <div className="fin-field">
-              <label htmlFor={`${uid}-decimal`}>Decimal separator</label>
-              <select id={`${uid}-decimal`} value={form.decimal} onChange={(e) => setCol('decimal', e.target.value)}>
-                <option value="auto">Recognise</option>
-                <option value=".">1,234.56</option>
-                <option value=",">1.234,56</option>
-              </select>
-            </div>
-          </div>
-          {preview.rows.length ? (
-            <div className="table-wrap fin-sample">
-              <table className="table" aria-label={`The first rows of ${file.name}`}>
-                <thead>
-                  <tr>
-                    {preview.header.map((h, i) => (
-                      <th key={i} scope="col">
-                        {h}
-                      </th>
-                    ))}
-                  </tr>
-                </thead>
-                <tbody>
-                  {preview.rows.map((r, i) => (
-                    <tr key={i}>
-                      {preview.header.map((_h, j) => (
-                        <td key={j}>{r[j] ?? ''}</td>
-                      ))}
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          ) : null}
-          <div className="form-actions">
-            <button type="button" className="btn" disabled={run.pending || !sourceOk} onClick={() => void go(true)}>
-              Check
-            </button>
-            <button type="button" className="btn btn-primary" disabled={run.pending || !sourceOk} onClick={() => void go(false)}>
-              {run.pending ? 'Working…' : 'Import'}
-            </button>
-            {!sourceOk ? <span className="hint">Name the source first.</span> : null}
-          </div>
-        </section>
-      ) : null}
-      {run.error ? <ErrorPanel what="The file was not imported" error={run.error} /> : null}
+      </SourceAndFile>
+      {!imp.file ? <p className="hint">Export the transactions or commissions report of the network as CSV. Rows imported before are skipped; a status that changed (pending → approved) is updated.</p> : null}
+      <MappingSection uid={uid} imp={imp} testId="affiliate">
+        {AFF_COLUMNS.map((k) => (
+          <ColumnSelect key={k} id={`${uid}-col-${k}`} label={FIELD_LABEL[k].label} optional={FIELD_LABEL[k].optional} header={imp.preview?.header ?? []} value={form[k]} problem={imp.problem(k)} onChange={(v) => set(k, v)} />
+        ))}
+        <NumberFormats uid={uid} dateFormat={form.dateFormat} decimal={form.decimal} onDateFormat={(v) => set('dateFormat', v)} onDecimal={(v) => set('decimal', v)} />
+      </MappingSection>
+      {imp.error ? <ErrorPanel what="The file was not imported" error={imp.error} /> : null}
       {result ? (
-        <div className="fin-result" role="status" data-testid="affiliate-import-result" data-dry-run={result.dryRun ? 'true' : 'false'}>
-          <p className={result.invalidCount ? 'notice' : 'success'}>
-            {result.dryRun ? `Check only, nothing imported: ${result.imported} of ${result.rows} rows would be imported` : `Imported ${result.imported} of ${result.rows} rows from “${result.source}”`}
-            {result.updated ? `; ${result.updated} updated (status or amount changed)` : ''}
-            {result.duplicates ? `; ${result.duplicates} already imported before` : ''}
-            {result.invalidCount ? `; ${result.invalidCount} row${result.invalidCount === 1 ? '' : 's'} with errors, left out` : ''}. Matched: {result.matchedLinks} to a link, {result.matchedPrograms} to a program only, {result.unmatched} to nothing.
-          </p>
-          {result.invalid.length ? (
-            <ul className="fin-invalid" aria-label="Rows with errors">
-              {result.invalid.map((i) => (
-                <li key={i.line}>
-                  <strong>Line {i.line}:</strong> {i.reason}
-                </li>
-              ))}
-              {result.invalidCount > result.invalid.length ? <li className="muted">and {result.invalidCount - result.invalid.length} more</li> : null}
-            </ul>
-          ) : null}
-        </div>
+        <ImportOutcome testId="affiliate" dryRun={result.dryRun} invalid={result.invalid} invalidCount={result.invalidCount}>
+          {result.dryRun ? `Check only, nothing imported: ${result.imported} of ${result.rows} rows would be imported` : `Imported ${result.imported} of ${result.rows} rows from “${result.source}”`}
+          {result.updated ? `; ${result.updated} updated (status or amount changed)` : ''}
+          {result.duplicates ? `; ${result.duplicates} already imported before` : ''}
+          {result.invalidCount ? `; ${result.invalidCount} row${result.invalidCount === 1 ? '' : 's'} with errors, left out` : ''}. Matched: {result.matchedLinks} to a link, {result.matchedPrograms} to a program only, {result.unmatched} to nothing.
+        </ImportOutcome>
       ) : null}
     </Card>
   );

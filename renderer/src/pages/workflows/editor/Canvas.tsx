@@ -511,6 +511,10 @@ function CanvasInner() {
         minZoom={0.1}
         maxZoom={1.5}
         zoomOnDoubleClick={false}
+        // No auto-pan while a node is dragged near the edge: on a 200-node workflow each auto-pan frame is a pan
+        // and a node update, each notifying React Flow's ~1,350 store subscribers (docs/bench.md). Pan by dragging
+        // the background or scrolling; Fit view brings everything back.
+        autoPanOnNodeDrag={false}
         proOptions={{ hideAttribution: true }}
         colorMode="system"
         ariaLabelConfig={{ 'node.a11yDescription.default': 'Press Enter to edit the node, Space to select it, then the arrow keys move it; Delete removes it.' }}
