@@ -28,13 +28,14 @@
  *   worker dies a second time, instead of being handed back for ever;
  * - stop() gives the workers STOP_GRACE_MS, then ends the ones still busy.
  */
-import Bree from 'bree';
+import type Bree from 'bree';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { EventName } from '../../../shared/api';
 import { backupToRestore } from '../backup';
+import { lazyRequire } from '../lazy';
 import { CorruptDatabaseError, writeIntentOf } from '../db/open';
 import type { Engine } from './engine';
 import { processSecrets } from '../secrets/scrub';
@@ -152,13 +153,24 @@ export function defaultJobsDir(): string {
  * always absolute files (checked before start), so workers are created from
  * the file, never eval'd.
  */
-class FileBree extends Bree {
-  onWorker: ((name: string, w: Worker) => void) | null = null;
-  override createWorker = (filename: string, options: Partial<WorkerOptions>): Worker => {
-    const w = new Worker(filename, { ...options, eval: false });
-    this.onWorker?.((options.workerData as { job?: { name?: string } } | undefined)?.job?.name ?? '', w);
-    return w;
+interface FileBree extends Bree {
+  onWorker: ((name: string, w: Worker) => void) | null;
+}
+type FileBreeCtor = new (config: ConstructorParameters<typeof Bree>[0]) => FileBree;
+
+// Bree (and its dependencies) load when the pool starts, not with the engine's module.
+const breeLib = lazyRequire<typeof Bree>('bree');
+let FileBreeClass: FileBreeCtor | null = null;
+function fileBreeClass(): FileBreeCtor {
+  FileBreeClass ??= class extends breeLib() {
+    onWorker: ((name: string, w: Worker) => void) | null = null;
+    override createWorker = (filename: string, options: Partial<WorkerOptions>): Worker => {
+      const w = new Worker(filename, { ...options, eval: false });
+      this.onWorker?.((options.workerData as { job?: { name?: string } } | undefined)?.job?.name ?? '', w);
+      return w;
+    };
   };
+  return FileBreeClass;
 }
 
 export class WorkerPool {
@@ -240,7 +252,7 @@ export class WorkerPool {
         },
       };
     });
-    this.bree = new FileBree({
+    this.bree = new (fileBreeClass())({
       root: false,
       jobs,
       logger: quiet as never,
