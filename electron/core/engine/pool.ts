@@ -51,6 +51,7 @@ import {
   STALL_MS,
   STOP_GRACE_MS,
   WATCHDOG_MS,
+  WORKERS_AFTER_START_MS,
   WORKER_DEATHS_TO_FAIL,
 } from './pool-limits';
 import type { StepError } from './store';
@@ -178,6 +179,8 @@ export class WorkerPool {
   private stopping = false;
   private wakePending = false;
   private watchdog: NodeJS.Timeout | null = null;
+  /** The workers' first start when the pool started with nothing to do (start()). */
+  private lateStart: NodeJS.Timeout | null = null;
   private scanPending = false;
   /** Workers that retired for lack of work (not crashed): started again by ensure(). */
   private readonly retired = new Set<string>();
@@ -275,7 +278,18 @@ export class WorkerPool {
     // Every secret value the main thread learns (a step asked for it, a secret was stored) reaches every
     // worker's scrubber, so a value one worker used and another worker's remote echoes is still replaced.
     this.offSecrets = processSecrets.onAdd((n, value) => this.broadcast({ type: 'secrets', entries: [[n, value]] }));
-    for (let i = 0; i < this.opts.workers; i++) await this.runWorker(`engine-worker-${i}`);
+    if (this.engine.hasWorkSoon()) for (let i = 0; i < this.opts.workers; i++) await this.runWorker(`engine-worker-${i}`);
+    else {
+      // Nothing to do yet: the workers start a moment later, so a starting host answers its first
+      // requests before N threads load the engine beside it (docs/bench.md, "Memory and start"), or
+      // at once when work comes first (ensure(), as for workers that retired while idle).
+      for (let i = 0; i < this.opts.workers; i++) this.retired.add(`engine-worker-${i}`);
+      this.lateStart = setTimeout(() => {
+        this.lateStart = null;
+        this.ensure();
+      }, WORKERS_AFTER_START_MS);
+      this.lateStart.unref();
+    }
     this.watchdog = setInterval(() => this.scan(false), WATCHDOG_MS);
     this.watchdog.unref();
   }
@@ -634,6 +648,8 @@ export class WorkerPool {
     this.offSecrets = null;
     if (this.watchdog) clearInterval(this.watchdog);
     this.watchdog = null;
+    if (this.lateStart) clearTimeout(this.lateStart);
+    this.lateStart = null;
     if (!this.bree) return;
     const workers = this.workers;
     const gone = async (ms: number) => {
