@@ -94,6 +94,8 @@ export interface WorkerData {
 export interface PoolOptions {
   workers: number;
   jobsDir?: string;
+  /** A pool that starts with nothing to do starts its workers this long after (default WORKERS_AFTER_START_MS), or at the first work. */
+  lateStartMs?: number;
   idleExitMs?: number;
   /** Heap limit per worker thread, MB (setting engine.workerHeapMb). */
   heapMb?: number;
@@ -287,7 +289,7 @@ export class WorkerPool {
       this.lateStart = setTimeout(() => {
         this.lateStart = null;
         this.ensure();
-      }, WORKERS_AFTER_START_MS);
+      }, this.opts.lateStartMs ?? WORKERS_AFTER_START_MS);
       this.lateStart.unref();
     }
     this.watchdog = setInterval(() => this.scan(false), WATCHDOG_MS);
