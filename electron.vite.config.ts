@@ -48,6 +48,8 @@ export default defineConfig({
       outDir: r('out/renderer'),
       // electron-vite leaves the renderer unminified; browsers reach it over the network too (baton serve).
       minify: process.env.BATON_NO_MINIFY ? false : true,
+      // Electron's Chromium and every browser Baton supports preload modules natively: no polyfill in the first bundle.
+      modulePreload: { polyfill: false },
       rollupOptions: { input: r('renderer/index.html') },
     },
   },

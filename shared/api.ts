@@ -24,6 +24,7 @@ import { kpiEvents, kpiOps } from './contract/kpi';
 import { growthEvents, growthOps } from './contract/growth';
 import { playbooksEvents, playbooksOps } from './contract/playbooks';
 import { affiliateEvents, affiliateOps } from './contract/affiliate';
+import type { EVENT_NAMES } from './contract/eventNames';
 
 export * from './contract/base';
 export * from './contract/system';
@@ -111,3 +112,8 @@ export interface Transport {
   call<N extends OpName>(name: N, input: OpInput<N>): Promise<OpOutput<N>>;
   on<E extends EventName>(event: E, cb: (payload: EventPayload<E>) => void): () => void;
 }
+
+// shared/contract/eventNames.ts lists every event name for code that must not load the schemas (the
+// renderer's first bundle): this fails to typecheck when a name is missing there or is not an event.
+type UnlistedEvent = Exclude<EventName, (typeof EVENT_NAMES)[number]>;
+export const EVENT_NAMES_COMPLETE: [UnlistedEvent] extends [never] ? true : { missingFromEventNames: UnlistedEvent } = true;

@@ -13,10 +13,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { basename, join } from 'node:path';
 import sirv from 'sirv';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 import { ApiError } from '../../shared/api';
 import type { Core, PublicResponse, RouteLimits } from '../core/core';
 import { storeUnavailable } from '../core/db/errors';
+import { lazyRequire } from '../core/lazy';
 import { appRoot } from '../core/resources';
 import { uiOf, type RemoteFile } from '../core/remote';
 import { storedPublicUrl } from '../../shared/contract/settings';
@@ -24,6 +25,8 @@ import { allowedHosts, checkHostAndOrigin, isLoopback, publicHosts } from './gua
 import { RateLimiter } from './ratelimit';
 import { loadOrCreateToken, tokenMatches } from './token';
 import { FILES_PREFIX, MAX_FILE_BYTES, resolveWorkspaceFile, workspacePathProblem } from './files';
+
+const wsLib = lazyRequire<typeof import('ws')>('ws');
 
 export { isLoopback } from './guard';
 export { loadOrCreateToken, readToken, tokenFile } from './token';
@@ -593,11 +596,14 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
     const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
     return offered.find((p) => p.startsWith('baton.') && tokenMatches(p.slice('baton.'.length), token)) ?? null;
   };
-  const wss = new WebSocketServer({
-    noServer: true,
-    maxPayload: 64 * 1024,
-    handleProtocols: (protocols) => [...protocols].find((p) => p.startsWith('baton.') && tokenMatches(p.slice('baton.'.length), token)) ?? false,
-  });
+  // ws loads with the first event stream, not before the server answers.
+  let wss: WebSocketServer | null = null;
+  const wssOf = (): WebSocketServer =>
+    (wss ??= new (wsLib().WebSocketServer)({
+      noServer: true,
+      maxPayload: 64 * 1024,
+      handleProtocols: (protocols) => [...protocols].find((p) => p.startsWith('baton.') && tokenMatches(p.slice('baton.'.length), token)) ?? false,
+    }));
   const clients = new Set<WebSocket>();
 
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
@@ -611,7 +617,7 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
         message: `Missing or wrong token: offer the subprotocol "baton.<token>"; the token is in ${tokenFile}.`,
       });
     }
-    wss.handleUpgrade(req, socket, head, (ws) => {
+    wssOf().handleUpgrade(req, socket, head, (ws) => {
       clients.add(ws);
       const off = ui.bus.onAny((event, payload) => {
         if (ws.readyState !== ws.OPEN) return;
@@ -681,7 +687,7 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
           };
           check();
         });
-        wss.close();
+        wss?.close();
         offSettings();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

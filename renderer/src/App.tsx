@@ -2,53 +2,51 @@ import { lazy, Suspense, type ComponentType } from 'react';
 import { signOut, usesToken, useSession } from './api/client';
 import { ConnectionStatus } from './components/ConnectionStatus';
 import { ErrorBoundary } from './components/ErrorBoundary';
-import { SignIn } from './components/SignIn';
-import { Toasts } from './components/Toasts';
-import { Dashboard } from './pages/dashboard';
-import { Setup, WelcomeBanner } from './pages/setup';
 import { PAGES, hashOf, useNav, type PageId } from './api/nav';
 import { mayLeave } from './api/leaveGuard';
 import { Loading } from './components/ui';
-import { SmallScreenTabBar } from './components/TabBar';
 
-// The dashboard comes with the first load; every other page is its own chunk, fetched on first visit
-// (a smaller first bundle: a faster first paint when served over the network).
-const page = <K extends string>(load: () => Promise<Record<K, ComponentType>>, name: K) => lazy(() => load().then((m) => ({ default: m[name] })));
-const Approvals = page(() => import('./pages/approvals'), 'Approvals');
-const Billing = page(() => import('./pages/billing'), 'Billing');
-const Contacts = page(() => import('./pages/crm'), 'Contacts');
-const Finance = page(() => import('./pages/finance'), 'Finance');
-const Growth = page(() => import('./pages/growth'), 'Growth');
-const Escalations = page(() => import('./pages/escalations'), 'Escalations');
-const Tasks = page(() => import('./pages/tasks'), 'Tasks');
-const Documents = page(() => import('./pages/documents'), 'Documents');
-const Playbooks = page(() => import('./pages/playbooks'), 'Playbooks');
-const Products = page(() => import('./pages/products'), 'Products');
-const Pipeline = page(() => import('./pages/pipeline'), 'Pipeline');
-const Runs = page(() => import('./pages/runs'), 'Runs');
-const Sequences = page(() => import('./pages/sequences'), 'Sequences');
-const Settings = page(() => import('./pages/settings'), 'Settings');
-const Workflows = page(() => import('./pages/workflows'), 'Workflows');
+// The first bundle holds React and the shell (sidebar, session, connection): every page, the dashboard
+// too, is its own chunk, and so are the parts of the shell that can paint a moment later (the toasts,
+// the small-screen tab bar, the welcome banner, the sign-in form). A smaller first bundle: a faster
+// first paint when served over the network (docs/bench.md, "Memory and start"). main.tsx starts
+// fetching the page of the address before the first render, so a page does not wait for the shell.
+const lazyNamed = <K extends string, P extends object = object>(load: () => Promise<Record<K, ComponentType<P>>>, name: K) => lazy(() => load().then((m) => ({ default: m[name] })));
+const SignIn = lazyNamed(() => import('./components/SignIn'), 'SignIn');
+const Toasts = lazyNamed(() => import('./components/Toasts'), 'Toasts');
+const WelcomeBanner = lazyNamed(() => import('./pages/setup/WelcomeBanner'), 'WelcomeBanner');
+const SmallScreenTabBar = lazyNamed(() => import('./components/TabBar'), 'SmallScreenTabBar');
 
-const VIEWS: Record<PageId, ComponentType> = {
-  dashboard: Dashboard,
-  approvals: Approvals,
-  workflows: Workflows,
-  runs: Runs,
-  contacts: Contacts,
-  pipeline: Pipeline,
-  tasks: Tasks,
-  escalations: Escalations,
-  sequences: Sequences,
-  growth: Growth,
-  billing: Billing,
-  products: Products,
-  finance: Finance,
-  playbooks: Playbooks,
-  documents: Documents,
-  settings: Settings,
-  setup: Setup,
+/** Each page's chunk, resolving to its component. */
+const PAGE_CHUNKS: Record<PageId, () => Promise<ComponentType>> = {
+  dashboard: () => import('./pages/dashboard').then((m) => m.Dashboard),
+  approvals: () => import('./pages/approvals').then((m) => m.Approvals),
+  workflows: () => import('./pages/workflows').then((m) => m.Workflows),
+  runs: () => import('./pages/runs').then((m) => m.Runs),
+  contacts: () => import('./pages/crm').then((m) => m.Contacts),
+  pipeline: () => import('./pages/pipeline').then((m) => m.Pipeline),
+  tasks: () => import('./pages/tasks').then((m) => m.Tasks),
+  escalations: () => import('./pages/escalations').then((m) => m.Escalations),
+  sequences: () => import('./pages/sequences').then((m) => m.Sequences),
+  growth: () => import('./pages/growth').then((m) => m.Growth),
+  billing: () => import('./pages/billing').then((m) => m.Billing),
+  products: () => import('./pages/products').then((m) => m.Products),
+  finance: () => import('./pages/finance').then((m) => m.Finance),
+  playbooks: () => import('./pages/playbooks').then((m) => m.Playbooks),
+  documents: () => import('./pages/documents').then((m) => m.Documents),
+  settings: () => import('./pages/settings').then((m) => m.Settings),
+  setup: () => import('./pages/setup').then((m) => m.Setup),
 };
+
+const VIEWS = {} as Record<PageId, ComponentType>;
+for (const id of Object.keys(PAGE_CHUNKS) as PageId[]) VIEWS[id] = lazy(() => PAGE_CHUNKS[id]().then((c) => ({ default: c })));
+
+/** Start fetching a page's chunk (main.tsx, for the page of the address, before the first render). */
+export function preloadPage(id: PageId): void {
+  PAGE_CHUNKS[id]().catch(() => {
+    // the render that needs it shows the error (ErrorBoundary)
+  });
+}
 
 const ICONS: Record<PageId, string> = {
   dashboard: 'M3 13h8V3H3zm0 8h8v-6H3zm10 0h8V11h-8zm0-18v6h8V3z',
@@ -74,7 +72,12 @@ export function App() {
   const status = useSession((s) => s.status);
   const page = useNav((s) => s.page);
   const go = useNav((s) => s.go);
-  if (status === 'signin') return <SignIn />;
+  if (status === 'signin')
+    return (
+      <Suspense fallback={null}>
+        <SignIn />
+      </Suspense>
+    );
   const View = VIEWS[page];
   return (
     <div className="shell">
@@ -122,14 +125,20 @@ export function App() {
       </aside>
       <main id="main" className="content" tabIndex={-1}>
         <ErrorBoundary key={page} what={`The ${PAGES.find((p) => p.id === page)?.label ?? ''} page`}>
-          {page === 'dashboard' ? <WelcomeBanner /> : null}
+          {page === 'dashboard' ? (
+            <Suspense fallback={null}>
+              <WelcomeBanner />
+            </Suspense>
+          ) : null}
           <Suspense fallback={<Loading label="Opening the page…" />}>
             <View />
           </Suspense>
         </ErrorBoundary>
       </main>
-      <SmallScreenTabBar page={page} icons={ICONS} />
-      <Toasts />
+      <Suspense fallback={null}>
+        <SmallScreenTabBar page={page} icons={ICONS} />
+        <Toasts />
+      </Suspense>
     </div>
   );
 }

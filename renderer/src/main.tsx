@@ -6,8 +6,7 @@ import type { BatonBridge } from './api/ipcTransport';
 import { aliasOf, hashOf, hashShowsPage, pageFromHash, useNav } from './api/nav';
 import { hashForTarget } from './api/navigate';
 import { leaveGuard, mayLeave } from './api/leaveGuard';
-import { App } from './App';
-import { startQueries } from './data/query';
+import { App, preloadPage } from './App';
 import './styles.css';
 
 declare global {
@@ -33,7 +32,8 @@ boot({
   WebSocket: window.WebSocket as unknown as WebSocketCtor,
   bridge: window.baton,
 });
-startQueries();
+// The query cache comes with the first page that uses it (its own chunk, like the pages).
+void import('./data/query').then((m) => m.startQueries());
 // Back online, or back to the tab: try the event stream now instead of waiting for the backoff.
 window.addEventListener('online', retryConnection);
 document.addEventListener('visibilitychange', () => {
@@ -54,6 +54,7 @@ const fromAddress = () => {
   useNav.setState({ page: pageFromHash(window.location.hash) });
 };
 fromAddress();
+preloadPage(useNav.getState().page);
 // Back/forward or a typed address away from a view with unsaved changes asks first; "stay" puts the address back
 // (registered before any page's listener, so the pages never see the refused address).
 const refused = (e: Event): boolean => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ApiError, type ApiIssue } from './errors';
 
 /** One operation of the API: what it takes, what it gives back. */
 export interface OpDef<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
@@ -14,59 +15,8 @@ export function op<I extends z.ZodType, O extends z.ZodType>(description: string
 export const Empty = z.object({}).strict();
 export const Ok = z.object({ ok: z.literal(true) });
 
-export type ApiErrorCode =
-  | 'invalid_input'
-  | 'not_found'
-  | 'conflict'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'unavailable'
-  | 'corrupt_database'
-  | 'internal';
-
-export const statusOf: Record<ApiErrorCode, number> = {
-  invalid_input: 400,
-  unauthorized: 401,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  unavailable: 503,
-  /** The store is damaged (SQLITE_CORRUPT, stored JSON that no longer parses): the message names the backup to restore. */
-  corrupt_database: 503,
-  internal: 500,
-};
-
-export interface ApiIssue {
-  path: string;
-  message: string;
-}
-
-/** The one error shape every host returns: `{ error: { code, message, issues? } }`. */
-export interface ApiErrorBody {
-  code: ApiErrorCode;
-  message: string;
-  issues?: ApiIssue[];
-}
-
-export class ApiError extends Error {
-  readonly code: ApiErrorCode;
-  readonly issues?: ApiIssue[];
-  constructor(code: ApiErrorCode, message: string, issues?: ApiIssue[]) {
-    super(message);
-    this.name = 'ApiError';
-    this.code = code;
-    if (issues) this.issues = issues;
-  }
-  get status(): number {
-    return statusOf[this.code];
-  }
-  toBody(): ApiErrorBody {
-    return this.issues ? { code: this.code, message: this.message, issues: this.issues } : { code: this.code, message: this.message };
-  }
-  static from(body: ApiErrorBody): ApiError {
-    return new ApiError(body.code, body.message, body.issues);
-  }
-}
+// The error shapes carry no zod: the renderer's first bundle imports them without the contract.
+export { ApiError, statusOf, type ApiErrorBody, type ApiErrorCode, type ApiIssue } from './errors';
 
 /** zod issues -> `[{ path: 'nodes.3.params.url', message }]`, the form every host reports. */
 export function issuesOf(error: z.ZodError): ApiIssue[] {

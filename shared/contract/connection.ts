@@ -157,11 +157,8 @@ export function remoteBackoffMs(failures: number, rand: number = Math.random()):
   return Math.round(base * (0.8 + 0.4 * rand));
 }
 
-/** Whether `next` is at least as new as `prev` (a restarted host starts a new boot, so its state always wins). */
-export function isNewerConnection(prev: Pick<WindowConnection, 'revision'> | null, next: Pick<WindowConnection, 'revision'>): boolean {
-  if (!prev || prev.revision.boot !== next.revision.boot) return true;
-  return next.revision.seq >= prev.revision.seq;
-}
+// No zod in it: the renderer's first bundle uses it without the contract.
+export { isNewerConnection } from './revision';
 
 /** Operations the host answers itself even while attached (they choose the connection). */
 export function isLocalOnlyOp(name: string): boolean {

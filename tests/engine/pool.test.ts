@@ -35,10 +35,10 @@ async function until(what: string, fn: () => boolean | Promise<boolean>, ms = 40
   }
 }
 
-async function poolCore(workers = 2, idleExitMs?: number): Promise<{ core: Core; engine: Engine; cleanup: () => Promise<void> }> {
+async function poolCore(workers = 2, idleExitMs?: number, lateStartMs?: number): Promise<{ core: Core; engine: Engine; cleanup: () => Promise<void> }> {
   const t = await openTestCore({ host: 'server' });
   const engine = engineOf(t.core);
-  engine.poolOptions = { jobsDir, workers, ...(idleExitMs !== undefined ? { idleExitMs } : {}) };
+  engine.poolOptions = { jobsDir, workers, ...(idleExitMs !== undefined ? { idleExitMs } : {}), ...(lateStartMs !== undefined ? { lateStartMs } : {}) };
   await engine.start('pool');
   return { core: t.core, engine, cleanup: t.cleanup };
 }
@@ -46,6 +46,28 @@ async function poolCore(workers = 2, idleExitMs?: number): Promise<{ core: Core;
 const count = (core: Core, status: string) => (core.db.prepare('SELECT COUNT(*) AS n FROM runs WHERE status = ?').get(status) as { n: number }).n;
 
 describe('worker pool (Bree, built files, install path with spaces and parentheses)', () => {
+  it('started with nothing to do, the workers come a moment later, or at once for the first work', { timeout: 90_000 }, async () => {
+    const first = await poolCore(2);
+    try {
+      // No thread loads the engine while the host is still starting.
+      expect(first.engine.pool?.live).toBe(0);
+      await until('both workers, a moment after the start', () => first.engine.pool?.live === 2);
+    } finally {
+      await first.cleanup();
+    }
+    // The late start far away: only the work itself can start a worker.
+    const second = await poolCore(2, undefined, 10 * 60_000);
+    try {
+      expect(second.engine.pool?.live).toBe(0);
+      await second.core.call('workflows.import', { definition: wf('first-work', [{ id: 's', type: 'set', params: { values: { ok: true } } }]) });
+      await second.core.call('runs.start', { workflow: 'first-work', input: {} });
+      await until('the first run to succeed', () => count(second.core, 'succeeded') === 1);
+      expect(second.engine.pool?.live).toBeGreaterThan(0);
+    } finally {
+      await second.cleanup();
+    }
+  });
+
   it('runs many runs on the workers, events reach core.bus, approvals resume', { timeout: 60_000 }, async () => {
     expect(jobsDir).toMatch(/ \(x86\) /);
     const { core, engine, cleanup } = await poolCore(2);

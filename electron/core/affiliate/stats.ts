@@ -18,13 +18,16 @@
  * or only to the program). Per content piece: the links naming it. Totals: all
  * clicks, all commissions (unmatched ones too), all costs.
  */
-import Papa from 'papaparse';
+import { lazyRequire } from '../lazy';
 import type { AffiliateStatLine, AffiliateStats, OpInput, OpOutput } from '../../../shared/api';
 import { toMajor } from '../billing/money';
 import type { ThreadEnv } from '../env';
 import { financeCurrency } from '../finance/import';
 import { linkBase, trackedUrl } from './links';
 import { affiliateStoreOf, type LinkRow } from './store';
+
+// Loaded on first use: a CSV import or export, not the start (docs/bench.md, "Memory and start").
+const papa = lazyRequire<typeof import('papaparse')>('papaparse');
 
 interface Acc {
   clicks: number;
@@ -275,5 +278,5 @@ export function exportAffiliateCsv(env: ThreadEnv, q: OpInput<'affiliate.export'
     }
     data.push(['Total', ...(what === 'programs' || what === 'content' ? [null] : [null, null, null]), ...nums(s.totals)]);
   }
-  return { filename: `baton-affiliate-${what}-${q.from}-to-${q.to}.csv`, csv: Papa.unparse(data, { newline: '\n', escapeFormulae: true }) + '\n', rows: data.length - 1 };
+  return { filename: `baton-affiliate-${what}-${q.from}-to-${q.to}.csv`, csv: papa().unparse(data, { newline: '\n', escapeFormulae: true }) + '\n', rows: data.length - 1 };
 }

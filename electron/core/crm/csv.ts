@@ -14,7 +14,7 @@
  * with a StoreUnavailableError naming how many rows earlier batches committed,
  * and importing the file again finishes it without duplicates.
  */
-import Papa from 'papaparse';
+import { lazyRequire } from '../lazy';
 import { once } from 'node:events';
 import { Readable, type Writable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
@@ -25,6 +25,9 @@ import { importPlan } from './import-plan';
 import { rescore } from './scoring';
 import { CONTACT_SELECT, newPending, storeOf, syncSearchIndex, toContact, type ColumnField, type ContactRow, type ContactValues } from './store';
 import { withBigCacheAsync } from './util';
+
+// Loaded on first use: a CSV import or export, not the start (docs/bench.md, "Memory and start").
+const papa = lazyRequire<typeof import('papaparse')>('papaparse');
 
 /**
  * Rows per write transaction. Each commit writes every index page the batch touched (e-mail and
@@ -276,7 +279,7 @@ interface ParseState {
 function openCsv(input: Readable | string): { cells: AsyncIterable<string[][]>; destroy: () => void } {
   const source = typeof input === 'string' ? Readable.from(pieces(input)) : input;
   if (typeof input !== 'string') source.setEncoding('utf8');
-  const parser = Papa.parse(Papa.NODE_STREAM_INPUT, { header: false, skipEmptyLines: false }) as unknown as NodeJS.ReadWriteStream;
+  const parser = papa().parse(papa().NODE_STREAM_INPUT, { header: false, skipEmptyLines: false }) as unknown as NodeJS.ReadWriteStream;
   unthrottle(parser);
   // papaparse re-reads an unfinished row from its start on every chunk: big chunks keep a long row from costing O(n²).
   const chunks = Readable.from(rechunk(source as AsyncIterable<string>));
@@ -672,7 +675,7 @@ export async function exportContacts(core: Core, out: Writable, format: 'csv' | 
   };
   let last = 0;
   let n = 0;
-  if (format === 'csv') await write(Papa.unparse([EXPORT_COLUMNS as unknown as string[]]) + '\r\n');
+  if (format === 'csv') await write(papa().unparse([EXPORT_COLUMNS as unknown as string[]]) + '\r\n');
   else await write('[');
   for (;;) {
     const rows = store.stmt(`${CONTACT_SELECT} WHERE c.deleted_at IS NULL AND c.id > ? ORDER BY c.id LIMIT 1000`).all(last) as ContactRow[];
@@ -688,7 +691,7 @@ export async function exportContacts(core: Core, out: Writable, format: 'csv' | 
           return val ?? '';
         }),
       );
-      await write(Papa.unparse(data, { header: false }) + '\r\n');
+      await write(papa().unparse(data, { header: false }) + '\r\n');
     } else {
       await write(contacts.map((c, i) => (n + i === 0 ? '\n' : ',\n') + JSON.stringify(c)).join(''));
     }

@@ -6,7 +6,8 @@
  * shows the messages an import would give.
  */
 import { createHash } from 'node:crypto';
-import jsonata from 'jsonata';
+import type jsonata from 'jsonata';
+import { lazyRequire } from '../lazy';
 import { ApiError, ScheduleTrigger, testWorkflowId, type ExpressionResult, type ValidationIssue } from '../../../shared/api';
 import { describeCron } from '../../../shared/cron';
 import type { Core } from '../core';
@@ -16,6 +17,9 @@ import type { Engine } from './engine';
 import { nextFireAfter } from './triggers/schedule';
 import { triggerIssues, validateWorkflow } from './validate';
 import { subworkflowCycle, subworkflowCycleMessage } from './workflows';
+
+// Loaded with the first expression, not at start (every worker thread would carry it too).
+const jsonataLib = lazyRequire<typeof import('jsonata')>('jsonata');
 
 /** Limits of expressions.evaluate: a preview must answer quickly whatever is typed. */
 export const PREVIEW_TIMEOUT_MS = 1000;
@@ -89,7 +93,7 @@ export async function evaluatePreview(expression: string, scope: unknown, clock:
   if (!expression.trim()) return { ok: false, error: { message: 'give an expression, e.g. input.score > 50' }, truncated: false };
   let expr: jsonata.Expression;
   try {
-    expr = jsonata(expression, { timeout: PREVIEW_TIMEOUT_MS, stack: PREVIEW_MAX_DEPTH });
+    expr = jsonataLib()(expression, { timeout: PREVIEW_TIMEOUT_MS, stack: PREVIEW_MAX_DEPTH });
   } catch (e) {
     const err = e as { message?: string; position?: number };
     return { ok: false, error: { message: err.message ?? String(e), ...(typeof err.position === 'number' ? { position: err.position } : {}) }, truncated: false };

@@ -59,7 +59,7 @@ export class Engine {
   private heartbeat: NodeJS.Timeout | null = null;
   private dispatching: Promise<DispatchResult> | null = null;
   /** Options for the pool (tests point jobsDir at a copied build, set a small heap limit …). */
-  poolOptions: { jobsDir?: string; workers?: number; idleExitMs?: number; heapMb?: number; spares?: number } = {};
+  poolOptions: { jobsDir?: string; workers?: number; idleExitMs?: number; lateStartMs?: number; heapMb?: number; spares?: number } = {};
 
   constructor(readonly core: Core) {
     const emit = (name: EventName, payload: unknown) => core.bus.emit(name, payload as never);
@@ -135,6 +135,7 @@ export class Engine {
         stepTimeoutMs: this.executor.stepTimeoutMs,
         ...(this.poolOptions.jobsDir ? { jobsDir: this.poolOptions.jobsDir } : {}),
         ...(this.poolOptions.idleExitMs !== undefined ? { idleExitMs: this.poolOptions.idleExitMs } : {}),
+        ...(this.poolOptions.lateStartMs !== undefined ? { lateStartMs: this.poolOptions.lateStartMs } : {}),
         ...(this.poolOptions.spares !== undefined ? { spares: this.poolOptions.spares } : {}),
       });
       await this.pool.start();

@@ -9,7 +9,11 @@
  * literal leading "="). Some params are expressions by nature (condition.if,
  * switch.value, filters): those are written without "=".
  */
-import jsonata from 'jsonata';
+import type jsonata from 'jsonata';
+import { lazyRequire } from '../lazy';
+
+// Loaded with the first expression, not at start (every worker thread would carry it too).
+const jsonataLib = lazyRequire<typeof import('jsonata')>('jsonata');
 
 export class ExpressionError extends Error {
   constructor(
@@ -51,7 +55,7 @@ export function compileExpression(src: string, limits?: EvalLimits): Compiled {
   if (hit) return hit;
   let expr: jsonata.Expression;
   try {
-    expr = limits ? jsonata(src, { timeout: limits.timeoutMs, stack: limits.depth }) : jsonata(src);
+    expr = limits ? jsonataLib()(src, { timeout: limits.timeoutMs, stack: limits.depth }) : jsonataLib()(src);
   } catch (e) {
     const err = e as { message?: string; position?: number };
     throw new ExpressionError(src, err.message ?? String(e), err.position);

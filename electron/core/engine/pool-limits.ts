@@ -39,3 +39,9 @@ export const ABORT_GRACE_MS = 1_000;
 export const STOP_GRACE_MS = 1_000;
 /** A step whose worker died this many times while running it fails instead of running again. */
 export const WORKER_DEATHS_TO_FAIL = 2;
+
+/**
+ * A pool that starts with nothing to do starts its workers this long after (or at the first work):
+ * a starting host answers its first requests before the threads load the engine beside it.
+ */
+export const WORKERS_AFTER_START_MS = 1_000;

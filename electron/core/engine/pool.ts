@@ -28,13 +28,14 @@
  *   worker dies a second time, instead of being handed back for ever;
  * - stop() gives the workers STOP_GRACE_MS, then ends the ones still busy.
  */
-import Bree from 'bree';
+import type Bree from 'bree';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { EventName } from '../../../shared/api';
 import { backupToRestore } from '../backup';
+import { lazyRequire } from '../lazy';
 import { CorruptDatabaseError, writeIntentOf } from '../db/open';
 import type { Engine } from './engine';
 import { processSecrets } from '../secrets/scrub';
@@ -50,6 +51,7 @@ import {
   STALL_MS,
   STOP_GRACE_MS,
   WATCHDOG_MS,
+  WORKERS_AFTER_START_MS,
   WORKER_DEATHS_TO_FAIL,
 } from './pool-limits';
 import type { StepError } from './store';
@@ -92,6 +94,8 @@ export interface WorkerData {
 export interface PoolOptions {
   workers: number;
   jobsDir?: string;
+  /** A pool that starts with nothing to do starts its workers this long after (default WORKERS_AFTER_START_MS), or at the first work. */
+  lateStartMs?: number;
   idleExitMs?: number;
   /** Heap limit per worker thread, MB (setting engine.workerHeapMb). */
   heapMb?: number;
@@ -152,13 +156,24 @@ export function defaultJobsDir(): string {
  * always absolute files (checked before start), so workers are created from
  * the file, never eval'd.
  */
-class FileBree extends Bree {
-  onWorker: ((name: string, w: Worker) => void) | null = null;
-  override createWorker = (filename: string, options: Partial<WorkerOptions>): Worker => {
-    const w = new Worker(filename, { ...options, eval: false });
-    this.onWorker?.((options.workerData as { job?: { name?: string } } | undefined)?.job?.name ?? '', w);
-    return w;
+interface FileBree extends Bree {
+  onWorker: ((name: string, w: Worker) => void) | null;
+}
+type FileBreeCtor = new (config: ConstructorParameters<typeof Bree>[0]) => FileBree;
+
+// Bree (and its dependencies) load when the pool starts, not with the engine's module.
+const breeLib = lazyRequire<typeof Bree>('bree');
+let FileBreeClass: FileBreeCtor | null = null;
+function fileBreeClass(): FileBreeCtor {
+  FileBreeClass ??= class extends breeLib() {
+    onWorker: ((name: string, w: Worker) => void) | null = null;
+    override createWorker = (filename: string, options: Partial<WorkerOptions>): Worker => {
+      const w = new Worker(filename, { ...options, eval: false });
+      this.onWorker?.((options.workerData as { job?: { name?: string } } | undefined)?.job?.name ?? '', w);
+      return w;
+    };
   };
+  return FileBreeClass;
 }
 
 export class WorkerPool {
@@ -166,6 +181,8 @@ export class WorkerPool {
   private stopping = false;
   private wakePending = false;
   private watchdog: NodeJS.Timeout | null = null;
+  /** The workers' first start when the pool started with nothing to do (start()). */
+  private lateStart: NodeJS.Timeout | null = null;
   private scanPending = false;
   /** Workers that retired for lack of work (not crashed): started again by ensure(). */
   private readonly retired = new Set<string>();
@@ -240,7 +257,7 @@ export class WorkerPool {
         },
       };
     });
-    this.bree = new FileBree({
+    this.bree = new (fileBreeClass())({
       root: false,
       jobs,
       logger: quiet as never,
@@ -263,7 +280,18 @@ export class WorkerPool {
     // Every secret value the main thread learns (a step asked for it, a secret was stored) reaches every
     // worker's scrubber, so a value one worker used and another worker's remote echoes is still replaced.
     this.offSecrets = processSecrets.onAdd((n, value) => this.broadcast({ type: 'secrets', entries: [[n, value]] }));
-    for (let i = 0; i < this.opts.workers; i++) await this.runWorker(`engine-worker-${i}`);
+    if (this.engine.hasWorkSoon()) for (let i = 0; i < this.opts.workers; i++) await this.runWorker(`engine-worker-${i}`);
+    else {
+      // Nothing to do yet: the workers start a moment later, so a starting host answers its first
+      // requests before N threads load the engine beside it (docs/bench.md, "Memory and start"), or
+      // at once when work comes first (ensure(), as for workers that retired while idle).
+      for (let i = 0; i < this.opts.workers; i++) this.retired.add(`engine-worker-${i}`);
+      this.lateStart = setTimeout(() => {
+        this.lateStart = null;
+        this.ensure();
+      }, this.opts.lateStartMs ?? WORKERS_AFTER_START_MS);
+      this.lateStart.unref();
+    }
     this.watchdog = setInterval(() => this.scan(false), WATCHDOG_MS);
     this.watchdog.unref();
   }
@@ -625,6 +653,8 @@ export class WorkerPool {
     this.offSecrets = null;
     if (this.watchdog) clearInterval(this.watchdog);
     this.watchdog = null;
+    if (this.lateStart) clearTimeout(this.lateStart);
+    this.lateStart = null;
     if (!this.bree) return;
     const workers = this.workers;
     const gone = async (ms: number) => {

@@ -6,9 +6,12 @@
  * its line in the file (the header is line 1; a quoted field spanning lines
  * counts its lines) and what is wrong.
  */
-import Papa from 'papaparse';
+import { lazyRequire } from '../lazy';
 import { ApiError, FinanceMapping, type FinanceMapping as Mapping } from '../../../shared/api';
 import { minorDigits } from '../billing/money';
+
+// Loaded on first use: a CSV import or export, not the start (docs/bench.md, "Memory and start").
+const papa = lazyRequire<typeof import('papaparse')>('papaparse');
 
 /** Header name (lower case, letters and digits only) -> what it holds, for the guessed mapping. */
 const GUESS: Record<string, keyof Mapping | 'description2'> = {
@@ -61,7 +64,7 @@ export interface CsvRows {
 
 /** Split the CSV: the first non-blank row is the header. */
 export function readCsv(text: string): CsvRows {
-  const parsed = Papa.parse<string[]>(text.replace(/^\uFEFF/, ''), { header: false, skipEmptyLines: false });
+  const parsed = papa().parse<string[]>(text.replace(/^\uFEFF/, ''), { header: false, skipEmptyLines: false });
   let line = 1;
   let header: string[] | null = null;
   const rows: CsvRows['rows'] = [];

@@ -15,7 +15,7 @@
  * the AI spend of its runs. Whole months are read from the monthly summary
  * (finance_monthly, kept by FinanceStore.write); a range of days sums its rows.
  */
-import Papa from 'papaparse';
+import { lazyRequire } from '../lazy';
 import type { OpInput, OpOutput, Pnl } from '../../../shared/api';
 import { affiliateIncome } from '../affiliate/stats';
 import { billingPayments } from '../billing/income';
@@ -25,6 +25,9 @@ import type { ThreadEnv } from '../env';
 import { refreshAiSpend } from './ai';
 import { financeCurrency } from './import';
 import { financeStoreOf } from './store';
+
+// Loaded on first use: a CSV import or export, not the start (docs/bench.md, "Memory and start").
+const papa = lazyRequire<typeof import('papaparse')>('papaparse');
 
 /** The P&L category of affiliate commissions. */
 export const AFFILIATE_CATEGORY = 'Affiliate';
@@ -289,5 +292,5 @@ export function exportCsv(env: ThreadEnv, q: OpInput<'finance.export'>): OpOutpu
       for (const c of p.clients) data.push([c.client, c.name, c.income, c.expenses, c.ai, c.profit]);
     }
   }
-  return { filename: name, csv: Papa.unparse(data, { newline: '\n', escapeFormulae: true }) + '\n', rows: data.length - 1 };
+  return { filename: name, csv: papa().unparse(data, { newline: '\n', escapeFormulae: true }) + '\n', rows: data.length - 1 };
 }

@@ -5,11 +5,14 @@
  * once (the mapping dialog) is remembered for exports with the same headers.
  * Parsing is papaparse; numbers accept "1,200", "12 %", "$1.20", "-".
  */
-import Papa from 'papaparse';
+import { lazyRequire } from '../lazy';
 import { createHash } from 'node:crypto';
 import { ApiError } from '../../../shared/contract/base';
 import type { GrowthImportKind } from '../../../shared/contract/growth';
 import type { GrowthStore } from './store';
+
+// Loaded on first use: a CSV import or export, not the start (docs/bench.md, "Memory and start").
+const papa = lazyRequire<typeof import('papaparse')>('papaparse');
 
 export interface FieldSpec {
   name: string;
@@ -83,7 +86,7 @@ export interface ParsedCsv {
 
 /** Parse CSV text (header row first; BOM, quotes, embedded newlines). An empty or header-only file is refused. */
 export function parseCsv(text: string): ParsedCsv {
-  const r = Papa.parse<string[]>(text.replace(/^\uFEFF/, ''), { header: false, skipEmptyLines: 'greedy' });
+  const r = papa().parse<string[]>(text.replace(/^\uFEFF/, ''), { header: false, skipEmptyLines: 'greedy' });
   const [head, ...rows] = r.data;
   if (!head || !head.length) throw new ApiError('invalid_input', 'The file has no header row: the first line must name the columns.', [{ path: 'csv', message: 'no header row' }]);
   return { headers: head.map((h) => String(h ?? '').trim()), rows };

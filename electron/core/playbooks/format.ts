@@ -6,9 +6,12 @@
  * the folders the role writes, modes/scenarios naming what exists. Every
  * problem names the step and the field.
  */
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { lazyRequire } from '../lazy';
 import { z } from 'zod';
 import { ApiError, issuesOf, PlaybookDefinition, type ApiIssue, type PlaybookModePlan, type PlaybookPhase, type PlaybookStep } from '../../../shared/api';
+
+// Loaded with the first playbook read or written, not at start.
+const yamlLib = lazyRequire<typeof import('yaml')>('yaml');
 
 export type Format = 'yaml' | 'json';
 
@@ -19,7 +22,7 @@ export function detectFormat(text: string, format?: Format): Format {
 /** Parse the text; a syntax error is one issue at (root) with the line. */
 function parseText(text: string, format: Format): { value: unknown } | { issues: ApiIssue[] } {
   try {
-    return { value: format === 'json' ? (JSON.parse(text) as unknown) : (parseYaml(text, { maxAliasCount: 100 }) as unknown) };
+    return { value: format === 'json' ? (JSON.parse(text) as unknown) : (yamlLib().parse(text, { maxAliasCount: 100 }) as unknown) };
   } catch (e) {
     return { issues: [{ path: '(root)', message: `the ${format.toUpperCase()} does not parse: ${(e as Error).message.split('\n')[0]}` }] };
   }
@@ -197,7 +200,7 @@ export function parsePlaybookText(text: string, format?: Format): { definition: 
 }
 
 export function toYaml(value: unknown): string {
-  return stringifyYaml(value, { lineWidth: 0 });
+  return yamlLib().stringify(value, { lineWidth: 0 });
 }
 
 /** The steps a mode runs (with a chosen role for single-agent modes), in playbook order. */

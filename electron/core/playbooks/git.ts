@@ -11,11 +11,14 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import { structuredPatch } from 'diff';
-import git from 'isomorphic-git';
 import { listDocs, workspaceDir } from '../ai/workspace';
+import { lazyRequire } from '../lazy';
 import { withMainLock } from './lock';
 import { flushObjects, hashObject, parseCommit, parseTree, readBranchRef, readObject, serializeCommit, serializeTree, writeBranchRef, writeObject, type CommitObject } from './objects';
+
+// Loaded with the first workspace operation, not at start (a host that runs no playbook never needs them).
+const gitLib = lazyRequire<typeof import('isomorphic-git')>('isomorphic-git');
+const diffLib = lazyRequire<typeof import('diff')>('diff');
 
 export const MAIN = 'main';
 const AUTHOR = { name: 'Baton', email: 'playbooks@baton.local' };
@@ -43,7 +46,7 @@ export async function resolve(r: Repo, ref: string): Promise<string | null> {
   const loose = readBranchRef(r.gitdir, ref);
   if (loose || !existsSync(join(r.gitdir, 'packed-refs'))) return loose;
   try {
-    return await git.resolveRef({ ...g(r), ref });
+    return await gitLib().resolveRef({ ...g(r), ref });
   } catch {
     return null;
   }
@@ -58,7 +61,7 @@ export async function flatTree(r: Repo, commit: string | null): Promise<Map<stri
   if (hit) return new Map(hit);
   const walk = async (oid: string, prefix: string) => {
     const loose = readObject(r.gitdir, oid);
-    const tree = loose ? parseTree(loose.content) : (await git.readTree({ ...g(r), oid })).tree;
+    const tree = loose ? parseTree(loose.content) : (await gitLib().readTree({ ...g(r), oid })).tree;
     for (const e of tree) {
       if (e.type === 'tree') await walk(e.oid, `${prefix}${e.path}/`);
       else if (e.type === 'blob') out.set(`${prefix}${e.path}`, e.oid);
@@ -117,14 +120,14 @@ async function writeCommit(r: Repo, tree: string, parents: string[], message: st
 export async function readCommit(r: Repo, oid: string): Promise<{ oid: string; commit: CommitObject }> {
   const loose = readObject(r.gitdir, oid);
   if (loose) return { oid, commit: parseCommit(loose.content) };
-  const c = await git.readCommit({ ...g(r), oid });
+  const c = await gitLib().readCommit({ ...g(r), oid });
   return { oid: c.oid, commit: c.commit };
 }
 
 async function readBlobBytes(r: Repo, oid: string): Promise<Buffer> {
   const loose = readObject(r.gitdir, oid);
   if (loose) return loose.content;
-  return Buffer.from((await git.readBlob({ ...g(r), oid })).blob);
+  return Buffer.from((await gitLib().readBlob({ ...g(r), oid })).blob);
 }
 
 const writeBlob = (r: Repo, content: Buffer) => writeObject(r.gitdir, 'blob', content);
@@ -155,7 +158,7 @@ export async function syncMain(dataDir: string, at: number): Promise<string> {
   const r = repoOf(dataDir);
   mkdirSync(r.dir, { recursive: true });
   return withMainLock(r.gitdir, 'commit the files changed outside playbooks', async () => {
-    if (!existsSync(join(r.gitdir, 'HEAD'))) await git.init({ ...g(r), defaultBranch: MAIN });
+    if (!existsSync(join(r.gitdir, 'HEAD'))) await gitLib().init({ ...g(r), defaultBranch: MAIN });
     const head = await resolve(r, MAIN);
     const files = await flatTree(r, head);
     const next = new Map(files);
@@ -390,7 +393,7 @@ export async function log(dataDir: string, ref: string, limit: number): Promise<
 
 export function unifiedDiff(path: string, before: string, after: string): { diff: string; added: number; removed: number } {
   if (before === after) return { diff: '', added: 0, removed: 0 };
-  const p = structuredPatch(`a/${path}`, `b/${path}`, before, after, '', '', { context: 3 });
+  const p = diffLib().structuredPatch(`a/${path}`, `b/${path}`, before, after, '', '', { context: 3 });
   let added = 0;
   let removed = 0;
   const lines = [`--- a/${path}`, `+++ b/${path}`];
@@ -408,9 +411,9 @@ export function unifiedDiff(path: string, before: string, after: string): { diff
 /** The diff of a file at commit against its first parent (or `against`). */
 export async function fileDiff(dataDir: string, path: string, commit: string, against?: string): Promise<{ base: string | null; diff: string; added: number; removed: number; commit: string }> {
   const r = repoOf(dataDir);
-  const full = await git.expandOid({ ...g(r), oid: commit });
+  const full = await gitLib().expandOid({ ...g(r), oid: commit });
   const c = await readCommit(r, full);
-  const base = against ? await git.expandOid({ ...g(r), oid: against }) : (c.commit.parent[0] ?? null);
+  const base = against ? await gitLib().expandOid({ ...g(r), oid: against }) : (c.commit.parent[0] ?? null);
   const text = async (oid: string | null) => {
     const b = oid ? (await flatTree(r, oid)).get(path) : undefined;
     return b ? readBlobText(r, b) : '';

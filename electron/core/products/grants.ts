@@ -4,7 +4,7 @@
  * announced after the commit (crm/publish.ts).
  */
 import { randomUUID } from 'node:crypto';
-import Papa from 'papaparse';
+import { lazyRequire } from '../lazy';
 import { ApiError, EMAIL_RE, normaliseEmail, type ImportDrip, type ImportMapping, type ImportResult } from '../../../shared/api';
 import type { Core } from '../core';
 import { afterCommit } from '../crm/publish';
@@ -14,6 +14,9 @@ import type { Sqlite } from '../db/open';
 import { newPending, storeOf, type CrmStore, type Pending } from '../crm/store';
 import { emailDomain, isFreeMail } from '../crm/util';
 import { grantEventData, grantRow, insertGrant, productByIdOrName, productRow, revokeGrant, type GrantRow, type ProductValue } from './store';
+
+// Loaded on first use: a CSV import or export, not the start (docs/bench.md, "Memory and start").
+const papa = lazyRequire<typeof import('papaparse')>('papaparse');
 
 /** The live contact of an e-mail: found, else created (source "product"). */
 function contactFor(crm: CrmStore, p: Pending, email: string, name: string | null, reason: 'import' | 'manual'): number {
@@ -106,7 +109,7 @@ const TRUE = /^(1|true|yes|y|refunded|refund|chargeback|canceled|cancelled)$/i;
  * on access.granted skip them unless their trigger includes imported rows.
  */
 export function importSales(core: Core, i: { csv: string; mapping: ImportMapping; productId?: string | undefined; dryRun: boolean; startDrip?: boolean | undefined }): ImportResult {
-  const parsed = Papa.parse<string[]>(i.csv.replace(/^\uFEFF/, ''), { header: false, skipEmptyLines: false });
+  const parsed = papa().parse<string[]>(i.csv.replace(/^\uFEFF/, ''), { header: false, skipEmptyLines: false });
   const rows = parsed.data;
   const header = (rows[0] ?? []).map((h) => String(h).trim());
   const errors: ImportResult['errors'] = [];

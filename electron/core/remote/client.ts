@@ -7,7 +7,8 @@
  * is about the connection becomes a RemoteError naming the problem
  * (shared/contract/connection.ts decides which is which).
  */
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
+import { lazyRequire } from '../lazy';
 import {
   ApiError,
   classifyRemoteFailure,
@@ -19,6 +20,9 @@ import {
   type EventName,
   type RemoteProblem,
 } from '../../../shared/api';
+
+// Loaded when a window attaches to a remote server, not at start.
+const wsLib = lazyRequire<typeof WebSocket>('ws');
 
 /** A failure of the connection itself (not of the operation): code `unavailable`, with the problem. */
 export class RemoteError extends ApiError {
@@ -243,7 +247,7 @@ export class RemoteLink extends RemoteClient {
     let failure: RemoteError | null = null;
     let ws: WebSocket;
     try {
-      ws = new WebSocket(this.eventsUrl, [`baton.${this.opts.token}`], { handshakeTimeout: 15_000, followRedirects: false, perMessageDeflate: false });
+      ws = new (wsLib())(this.eventsUrl, [`baton.${this.opts.token}`], { handshakeTimeout: 15_000, followRedirects: false, perMessageDeflate: false });
     } catch (e) {
       this.fail(remoteErrorFromNetwork(this.origin, e));
       return;

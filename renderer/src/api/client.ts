@@ -4,7 +4,8 @@
  * the token from `#token=…`, storage, or the sign-in screen.
  */
 import { create } from 'zustand';
-import { isNewerConnection, type EventName, type EventPayload, type OpInput, type OpName, type OpOutput, type Transport, type WindowConnection } from '../../../shared/api';
+import type { EventName, EventPayload, OpInput, OpName, OpOutput, Transport, WindowConnection } from '../../../shared/api';
+import { isNewerConnection } from '../../../shared/contract/revision';
 import { connectionStore } from './connection';
 import { HttpTransport, type WebSocketCtor } from './httpTransport';
 import { IpcTransport, type BatonBridge } from './ipcTransport';

@@ -3,7 +3,7 @@
  * the HTTP error envelope, network failures, and errors that crossed Electron IPC.
  * Pure (no DOM): unit-tested in tests/renderer-client.test.ts.
  */
-import { ApiError, statusOf, type ApiErrorBody, type ApiErrorCode, type ApiIssue } from '../../../shared/api';
+import { ApiError, statusOf, type ApiErrorBody, type ApiErrorCode, type ApiIssue } from '../../../shared/contract/errors';
 
 const CODES = new Set(Object.keys(statusOf));
 

@@ -4,7 +4,8 @@
  * subprotocol `baton.<token>`), reconnecting with backoff. No DOM types here so
  * tests can run it in Node against real servers.
  */
-import { events, isEventName, type EventName, type EventPayload, type OpInput, type OpName, type OpOutput, type Transport } from '../../../shared/api';
+import type { EventName, EventPayload, OpInput, OpName, OpOutput, Transport } from '../../../shared/api';
+import type { parseEventMessage } from './eventMessage';
 import { backoffMs, type ConnEvent } from './connection';
 import { errorFromHttp, errorFromNetwork } from './errors';
 
@@ -35,6 +36,19 @@ export interface HttpTransportOptions {
 type Listener = (payload: unknown) => void;
 
 export const SUBPROTOCOL_PREFIX = 'baton.';
+
+let parser: typeof parseEventMessage | null = null;
+let parserLoad: Promise<typeof parseEventMessage> | null = null;
+function loadParser(): Promise<typeof parseEventMessage> {
+  parserLoad ??= import('./eventMessage').then(
+    (m) => (parser = m.parseEventMessage),
+    (e: unknown) => {
+      parserLoad = null;
+      throw e;
+    },
+  );
+  return parserLoad;
+}
 
 export class HttpTransport implements Transport {
   private readonly base: string;
@@ -150,6 +164,8 @@ export class HttpTransport implements Transport {
     let opened = false;
     ws.onopen = () => {
       opened = true;
+      // Fetch the event schemas now, before the first event needs them.
+      loadParser().catch(() => {});
       this.failures = 0;
       this.opts.onConnection?.({ type: 'open' });
     };
@@ -176,8 +192,35 @@ export class HttpTransport implements Transport {
     }, delay);
   }
 
+  /**
+   * Events that arrived before the event schemas were loaded (the first ones), in order. The
+   * schemas come in their own chunk with the first event (./eventMessage.ts), so the first
+   * bundle holds no zod; every event is still checked before a listener sees it.
+   */
+  private waiting: unknown[] = [];
+
   private dispatch(data: unknown): void {
-    const msg = parseEventMessage(data);
+    if (parser && this.waiting.length === 0) {
+      this.deliver(parser(data));
+      return;
+    }
+    this.waiting.push(data);
+    if (this.waiting.length > 1) return; // the load is under way: it delivers these in order
+    loadParser().then(
+      (parse) => {
+        const queued = this.waiting;
+        this.waiting = [];
+        for (const d of queued) this.deliver(parse(d));
+      },
+      (e: unknown) => {
+        // The chunk did not load (the server went away mid-load): drop these, try again with the next event.
+        this.waiting = [];
+        console.error('could not load the event schemas', e);
+      },
+    );
+  }
+
+  private deliver(msg: ReturnType<typeof parseEventMessage>): void {
     if (!msg) return;
     const set = this.listeners.get(msg.event);
     if (!set) return;
@@ -189,23 +232,4 @@ export class HttpTransport implements Transport {
       }
     }
   }
-}
-
-/** `{ event, payload }` with a known event and a payload that matches its schema, else null. */
-export function parseEventMessage(data: unknown): { event: EventName; payload: unknown } | null {
-  let msg: unknown;
-  try {
-    msg = JSON.parse(typeof data === 'string' ? data : String(data));
-  } catch {
-    return null;
-  }
-  if (!msg || typeof msg !== 'object') return null;
-  const { event, payload } = msg as { event?: unknown; payload?: unknown };
-  if (typeof event !== 'string' || !isEventName(event)) return null;
-  const parsed = events[event].safeParse(payload);
-  if (!parsed.success) {
-    console.warn(`ignored a malformed ${event} event`);
-    return null;
-  }
-  return { event, payload: parsed.data };
 }

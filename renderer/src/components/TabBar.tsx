@@ -6,7 +6,7 @@ import { useEffect, useState, useSyncExternalStore } from 'react';
 import { mayLeave } from '../api/leaveGuard';
 import { PAGES, hashOf, useNav, type PageId } from '../api/nav';
 import { useQuery } from '../data/query';
-import { NEEDS_INPUT } from '../pages/dashboard/NeedsYou';
+import { NEEDS_INPUT } from '../pages/dashboard/model';
 
 const TABS: PageId[] = ['dashboard', 'approvals', 'pipeline', 'tasks'];
 

@@ -4,7 +4,8 @@
  * transport, refetched by push events (./invalidation.ts) and after a reconnect.
  */
 import { useCallback, useMemo, useRef, useSyncExternalStore } from 'react';
-import { events as EVENTS, type EventName, type OpInput, type OpName, type OpOutput } from '../../../shared/api';
+import type { OpInput, OpName, OpOutput } from '../../../shared/api';
+import { EVENT_NAMES } from '../../../shared/contract/eventNames';
 import { call, on, useSession } from '../api/client';
 import { connectionStore } from '../api/connection';
 import { toApiError } from '../api/errors';
@@ -33,7 +34,7 @@ export function startQueries(): void {
     queryCache.setFetcher((op, input) => call(op as OpName, input as never));
     let pending = new Set<string>();
     let timer: ReturnType<typeof setTimeout> | null = null;
-    for (const name of Object.keys(EVENTS) as EventName[]) {
+    for (const name of EVENT_NAMES) {
       offs.push(
         on(name, (payload) => {
           for (const op of invalidatedBy(name, payload as never)) pending.add(op);

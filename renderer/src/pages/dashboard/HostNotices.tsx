@@ -4,11 +4,11 @@
  * a form or a webhook needs the internet), and the one-time move of the data
  * folder (shown until dismissed).
  */
-import { reachabilityWarning } from '../../../../shared/api';
+import { reachabilityWarning } from '../../../../shared/contract/address';
 import { call } from '../../api/client';
 import { useAction, useApi, useEvent } from '../../api/hooks';
 import { useNav } from '../../api/nav';
-import { useSettings } from '../settings/SettingsForm';
+import { useSettings } from '../settings/useSettings';
 import './host-notices.css';
 
 export function HostNotices() {

@@ -13,10 +13,9 @@ import { useToasts } from '../../api/toasts';
 import { NotificationPermissionButton, SEVERITY_ICON, SEVERITY_LABEL, runHref } from '../../components/Toasts';
 import { ErrorPanel, Loading, formatTime } from '../../components/ui';
 import { invalidate, useQuery } from '../../data/query';
-import { groupTitle, needsYou, type Critical } from './model';
+import { groupTitle, needsYou, NEEDS_INPUT, type Critical } from './model';
 
-/** The inputs the strip loads (the KPI tiles read the same cache entries). */
-export const NEEDS_INPUT = { approvals: { limit: 5 }, groups: { limit: 8 } } as const;
+export { NEEDS_INPUT };
 
 export function NeedsYou() {
   const approvals = useQuery('approvals.list', NEEDS_INPUT.approvals);

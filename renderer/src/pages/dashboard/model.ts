@@ -7,6 +7,9 @@
  */
 import type { Approval, EngineStatus, EscalationGroup, WorkflowSummary } from '../../../../shared/api';
 
+/** The inputs the strip loads (the KPI tiles and the small-screen tab bar read the same cache entries). */
+export const NEEDS_INPUT = { approvals: { limit: 5 }, groups: { limit: 8 } } as const;
+
 /** A workflow fails every run: at least this many finished in 7 days, none succeeded. */
 export const FAILING_RUNS = 3;
 

@@ -2,7 +2,7 @@
 import { useEffect, useId, useMemo, useState, type FormEvent, type ReactNode } from 'react';
 import { SETTINGS, type ApiError, type SettingKey } from '../../../../shared/api';
 import { call } from '../../api/client';
-import { useApi, useEvent } from '../../api/hooks';
+import { useSettings } from './useSettings';
 import { ErrorPanel, Loading } from '../../components/ui';
 import { draftOf, draftProblem, parseDraft, placeholderOf, selectOptions, type Draft, type FieldKind } from './settingsForm';
 
@@ -17,11 +17,7 @@ export interface FieldSpec {
 }
 
 /** The stored settings, live (settings.changed reloads). */
-export function useSettings() {
-  const q = useApi('settings.get', {});
-  useEvent('settings.changed', () => q.reload());
-  return q;
-}
+export { useSettings };
 
 export function SettingsForm({ fields, saveLabel = 'Save', children, onSaved, testId }: { fields: FieldSpec[]; saveLabel?: string; children?: ReactNode; onSaved?: () => void; testId?: string }) {
   const q = useSettings();
