@@ -9,6 +9,7 @@
  * exactly as a Search Console CSV export does (importRanks): per query the best position
  * among its pages, with that page, the clicks and the impressions.
  */
+import { createPrivateKey } from 'node:crypto';
 import { SEARCH_CONSOLE_TOKEN_SECRET } from '../../../shared/contract/growth';
 import type { Sqlite } from '../db/open';
 import { importRanks, type ImportCounts } from './seo';
@@ -88,7 +89,7 @@ export function searchConsoleCredential(secret: string): SearchConsoleCredential
     const lacking = ['client_email', 'private_key'].filter((k) => !str(k));
     if (lacking.length) throw new SearchConsoleError(`${SEARCH_CONSOLE_TOKEN_SECRET}: the service account key file has no ${lacking.join(', ')}. Store the whole JSON key Google Cloud gives (IAM → Service accounts → Keys → Add key → JSON) with npx baton secrets set ${SEARCH_CONSOLE_TOKEN_SECRET} < key.json.`, null);
     const key = str('private_key')!;
-    if (!/-----BEGIN (RSA )?PRIVATE KEY-----/.test(key)) throw new SearchConsoleError(`${SEARCH_CONSOLE_TOKEN_SECRET}: the service account key file's private_key is not a PEM private key (-----BEGIN PRIVATE KEY-----). Store the JSON key file exactly as Google Cloud gave it.`, null);
+    if (!isPemPrivateKey(key)) throw new SearchConsoleError(`${SEARCH_CONSOLE_TOKEN_SECRET}: the service account key file's private_key is not a PEM private key. Store the JSON key file exactly as Google Cloud gave it.`, null);
     return { kind: 'service', email: str('client_email')!, key, keyId: str('private_key_id'), tokenUri: str('token_uri') };
   }
   const missing = ['client_id', 'client_secret', 'refresh_token'].filter((k) => !str(k));
@@ -232,4 +233,14 @@ export async function syncSearchConsole(
   const iso = new Date(now).toISOString();
   const c = env.db.transaction(() => storeSearchConsoleRows(env.db, rows, endDate, iso))();
   return { site: s.searchConsoleSite, startDate, endDate, rows: rows.length, queries: c.queries, imported: c.imported, ms: Math.round(performance.now() - t0) };
+}
+
+/** Whether Node's crypto reads `pem` as a PEM private key (what a Google service account key file holds). */
+function isPemPrivateKey(pem: string): boolean {
+  try {
+    createPrivateKey({ key: pem, format: 'pem' });
+    return true;
+  } catch {
+    return false;
+  }
 }
