@@ -461,6 +461,19 @@ export interface GateState {
   threshold?: number;
 }
 
+/** The failed gate items back to the steps that wrote their files (the item's role first), one revision per step with every note for it. */
+async function sendBackToRoles(rc: RunCtx, ai: AiEnv, phase: PlaybookPhase, failing: { id: string; role: string; check: string; notes: string }[], nodeId: string): Promise<void> {
+  const gate = phase.gate!;
+  const byStep = new Map<string, string[]>();
+  for (const f of failing) {
+    const def = gate.items.find((x) => x.id === f.id)!;
+    const owner = itemFiles(rc, phase, def).find((x) => phase.steps.find((s) => s.id === x.step)?.role === f.role)?.step ?? itemFiles(rc, phase, def)[0]?.step;
+    if (!owner) continue;
+    byStep.set(owner, [...(byStep.get(owner) ?? []), `Quality gate item "${f.check}" failed: ${f.notes}`]);
+  }
+  for (const [sid, notes] of byStep) await reviseStep(rc, ai, sid, notes, ' (quality gate fixes)', nodeId);
+}
+
 /** Which files a gate item judges (its outputs, else every output of its role in the phase), only of steps that ran. */
 export function itemFiles(rc: RunCtx, phase: PlaybookPhase, item: { role: string; outputs?: string[] | undefined }): { step: string; path: string }[] {
   const refs = item.outputs ?? phase.steps.filter((s) => s.role === item.role).flatMap((s) => s.outputs.map((o) => `${s.id}.${o.name}`));
@@ -541,14 +554,7 @@ export async function runGate(rc: RunCtx, ai: AiEnv, phaseId: string, threshold:
     const failing = items.filter((x) => x.result === 'fail');
     if (!failing.length || round >= gate.maxRetries) break;
     // Back to the responsible roles with the reviewer's notes.
-    const byStep = new Map<string, string[]>();
-    for (const f of failing) {
-      const def = gate.items.find((x) => x.id === f.id)!;
-      const owner = itemFiles(rc, phase, def).find((x) => phase.steps.find((s) => s.id === x.step)?.role === f.role)?.step ?? itemFiles(rc, phase, def)[0]?.step;
-      if (!owner) continue;
-      byStep.set(owner, [...(byStep.get(owner) ?? []), `Quality gate item "${f.check}" failed: ${f.notes}`]);
-    }
-    for (const [sid, notes] of byStep) await reviseStep(rc, ai, sid, notes, ' (quality gate fixes)', nodeId);
+    await sendBackToRoles(rc, ai, phase, failing, nodeId);
     round++;
     items = items.map((x) => (x.result === 'fail' ? { ...x, result: null } : x));
     save('reviewing');
@@ -647,14 +653,7 @@ export async function gateRound(rc: RunCtx, ai: AiEnv, phaseId: string, round: n
   const failing = items.filter((x) => x.result === 'fail');
   if (!failing.length || round >= gate.maxRetries) return { fix: false, failing: failing.map((f) => f.id) };
   // Back to the responsible roles with the reviewer's notes.
-  const byStep = new Map<string, string[]>();
-  for (const f of failing) {
-    const def = gate.items.find((x) => x.id === f.id)!;
-    const owner = itemFiles(rc, phase, def).find((x) => phase.steps.find((s) => s.id === x.step)?.role === f.role)?.step ?? itemFiles(rc, phase, def)[0]?.step;
-    if (!owner) continue;
-    byStep.set(owner, [...(byStep.get(owner) ?? []), `Quality gate item "${f.check}" failed: ${f.notes}`]);
-  }
-  for (const [sid, notes] of byStep) await reviseStep(rc, ai, sid, notes, ' (quality gate fixes)', nodeId);
+  await sendBackToRoles(rc, ai, phase, failing, nodeId);
   saveGate(rc, phaseId, { ...state, round: round + 1, items: items.map((x) => (x.result === 'fail' ? { ...x, result: null } : x)) }, 'reviewing');
   return { fix: true, failing: failing.map((f) => f.id) };
 }
