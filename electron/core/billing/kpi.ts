@@ -16,7 +16,7 @@ import type { Core } from '../core';
 import type { ThreadEnv } from '../env';
 import { likeEscape } from '../crm/util';
 import { toMajor } from './money';
-import { billingStoreOf } from './store';
+import { billingStoreOf, type CheckoutRow } from './store';
 
 const BILLING = `status IN ('active', 'past_due') AND pause_behavior IS NULL`;
 const sec = (day: string, end = false) => Math.floor(Date.parse(`${day}T${end ? '23:59:59' : '00:00:00'}Z`) / 1000);
@@ -259,23 +259,7 @@ export function listCheckouts(core: Core, i: OpInput<'billing.checkouts.list'>):
        FROM billing_checkouts k LEFT JOIN contacts c ON c.id = k.contact_id LEFT JOIN billing_customers cu ON cu.id = k.customer_id
        ${where} ORDER BY k.created DESC, k.id LIMIT ? OFFSET ?`,
     )
-    .all(...args, i.limit ?? 50, i.offset ?? 0) as {
-    id: string;
-    payment_intent: string | null;
-    customer_id: string | null;
-    email: string | null;
-    contact_id: number | null;
-    mode: string;
-    payment_status: string;
-    invoice_id: string | null;
-    amount_total: number;
-    currency: string;
-    price_ids: string;
-    paid_recorded: number;
-    created: number;
-    contact_name: string | null;
-    customer_name: string | null;
-  }[];
+    .all(...args, i.limit ?? 50, i.offset ?? 0) as (CheckoutRow & { contact_name: string | null; customer_name: string | null })[];
   const product = st.stmt('SELECT COALESCE(pd.name, pr.product_id) AS name FROM billing_prices pr LEFT JOIN billing_products pd ON pd.id = pr.product_id WHERE pr.id = ?');
   const grants = st.stmt(
     `SELECT g.id, g.product_id, COALESCE(p.name, g.product_id) AS name, g.status FROM product_grants g LEFT JOIN products p ON p.id = g.product_id
