@@ -39,7 +39,10 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 function rss(now: number): string {
   const items: string[] = [];
   for (let d = 13; d >= 0; d--) {
-    const date = new Date(now - d * DAY - 3_600_000).toUTCString();
+    // An hour before the same time d days ago, but never before that UTC day began (just after midnight
+    // an hour earlier would move the item to the day before, and the trend's days with it).
+    const at = now - d * DAY;
+    const date = new Date(Math.max(at - (at % DAY), at - 3_600_000)).toUTCString();
     const cats = d < 7 ? ['AI agents', 'AI agents', 'AI agents'] : ['Spreadsheets', 'Spreadsheets', 'Spreadsheets'];
     cats.forEach((c, k) => items.push(`<item><title>${esc(`${c} for small firms, part ${d}-${k}`)}</title><link>https://news.test/${d}/${k}</link><pubDate>${date}</pubDate><category>${esc(c)}</category></item>`));
   }
