@@ -14,6 +14,8 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Core } from '../../electron/core/core';
 import { engineOf } from '../../electron/core/engine';
+import { markReplies } from '../../electron/core/growth/links';
+import { handleInbound } from '../../electron/core/sales/imap';
 import { EnvSecretStore } from '../../electron/core/secrets';
 import { fakeKey } from '../ai/setup';
 import { openTestCore } from '../helpers';
@@ -108,6 +110,29 @@ describe('link-building engine', () => {
     expect(bySubject['action:broken_link']!.whatDidNot).toContain('0 of 3 prospects replied');
     expect(bySubject['action:resource_page']!.whatWorked).toContain('2 of 3 prospects replied');
     expect(bySubject['action:resource_page']!.evidence.runIds).toEqual([c1.runId]);
+
+    // b1 answers the outreach e-mail. Its Date header is the prospect's clock, in whole
+    // seconds, and reads before the outreach: it still counts, because it answers the outreach.
+    const b1 = contacted.rows.find((o) => o.contactEmail === 'editor@b1.example')!;
+    const opp = core.db.prepare('SELECT outreach_at, enrollment_id FROM growth_opportunities WHERE id = ?').get(b1.id) as { outreach_at: string; enrollment_id: number };
+    expect(opp.enrollment_id).toBeGreaterThan(0);
+    core.db
+      .prepare(`INSERT INTO email_messages (key, message_id, contact_id, to_addr, subject, status, enrollment_id, sent_at) VALUES ('outreach-b1', '<outreach-b1@baton.test>', ?, 'editor@b1.example', 'Your plumbing list', 'sent', ?, ?)`)
+      .run(b1.contactId, opp.enrollment_id, Date.parse(opp.outreach_at));
+    const reply = [
+      'From: Editor <editor@b1.example>',
+      'To: sam@solo.test',
+      'Subject: Re: Your plumbing list',
+      'Message-ID: <reply-b1@b1.example>',
+      'In-Reply-To: <outreach-b1@baton.test>',
+      `Date: ${new Date(Date.parse(opp.outreach_at) - 2000).toUTCString()}`,
+      '',
+      'Sure, send it over.',
+    ].join('\r\n');
+    await handleInbound(core, Buffer.from(reply), 'fallback-b1', { seen: 0, unsubscribes: 0, replies: 0, autoReplies: 0, bounces: 0, complaints: 0, unmatched: 0 });
+    expect(markReplies(core.db, new Date().toISOString())).toBe(1);
+    const replied = core.db.prepare('SELECT status, replied_at FROM growth_opportunities WHERE id = ?').get(b1.id) as { status: string; replied_at: string };
+    expect(replied).toEqual({ status: 'replied', replied_at: opp.outreach_at });
 
     // Cycle N+1: new prospects of both kinds arrive by import; the learning reorders them.
     await core.call('growth.import', { kind: 'links.backlinks', owner: 'rival.example', csv: competitor(['b4', 'b5'], true) });

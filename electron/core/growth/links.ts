@@ -130,14 +130,20 @@ export function recordCheck(db: Sqlite, id: number, target: string, status: numb
   return broken;
 }
 
-/** Replies: an email.replied event on a contacted prospect's contact since the outreach. */
+/**
+ * Replies: an email.replied event on a contacted prospect's contact that answers
+ * one of the outreach e-mails, or arrived after the outreach. A reply's time is
+ * its Date header: whole seconds, on the prospect's clock, so it can read a little
+ * earlier than `outreach_at` although it answers the outreach.
+ */
 export function markReplies(db: Sqlite, iso: string): number {
+  const reply = `e.type = 'email.replied' AND e.subject_type = 'contact' AND e.subject_id = CAST(growth_opportunities.contact_id AS TEXT)
+    AND (e.at >= growth_opportunities.outreach_at OR json_extract(e.data, '$.messageId') IN (
+      SELECT m.message_id FROM email_messages m WHERE m.enrollment_id = growth_opportunities.enrollment_id))`;
   return db
     .prepare(
-      `UPDATE growth_opportunities SET status = 'replied', replied_at = (
-         SELECT MIN(e.at) FROM events e WHERE e.type = 'email.replied' AND e.subject_type = 'contact' AND e.subject_id = CAST(growth_opportunities.contact_id AS TEXT) AND e.at >= growth_opportunities.outreach_at), updated_at = ?
-       WHERE status = 'outreach' AND contact_id IS NOT NULL AND EXISTS (
-         SELECT 1 FROM events e WHERE e.type = 'email.replied' AND e.subject_type = 'contact' AND e.subject_id = CAST(growth_opportunities.contact_id AS TEXT) AND e.at >= growth_opportunities.outreach_at)`,
+      `UPDATE growth_opportunities SET status = 'replied', replied_at = (SELECT MAX(MIN(e.at), growth_opportunities.outreach_at) FROM events e WHERE ${reply}), updated_at = ?
+       WHERE status = 'outreach' AND contact_id IS NOT NULL AND EXISTS (SELECT 1 FROM events e WHERE ${reply})`,
     )
     .run(iso).changes;
 }
