@@ -1,5 +1,5 @@
 /** Small building blocks shared by the pages. */
-import { useEffect, useRef, type ReactNode } from 'react';
+import { useEffect, useRef, type HTMLAttributes, type ReactNode } from 'react';
 import type { ApiError } from '../../../shared/api';
 
 let navigatedYet = false;
@@ -43,6 +43,15 @@ export function Card({ title, children, actions, id }: { title: string; children
 }
 
 /** An honest "not yet": what will appear here and when. */
+/** A small status pill (styles.css .badge): ok green, warn amber, danger red, neutral accent. */
+export function Badge({ tone, children, ...rest }: { tone: 'ok' | 'warn' | 'danger' | 'neutral'; children: ReactNode } & HTMLAttributes<HTMLSpanElement> & Record<`data-${string}`, string>) {
+  return (
+    <span className={`badge badge-${tone}`} {...rest}>
+      {children}
+    </span>
+  );
+}
+
 export function EmptyState({ title, children, icon }: { title: string; children: ReactNode; icon?: string }) {
   return (
     <div className="empty">

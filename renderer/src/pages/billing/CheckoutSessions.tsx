@@ -9,7 +9,7 @@
 import { useCallback } from 'react';
 import type { OpOutput } from '../../../../shared/api';
 import { useApi, useEvent } from '../../api/hooks';
-import { Card, QueryView } from '../../components/ui';
+import { Badge, Card, QueryView } from '../../components/ui';
 
 type Row = OpOutput<'billing.checkouts.list'>['rows'][number];
 
@@ -23,10 +23,10 @@ const fmtMoney = (n: number, currency: string) => {
 const fmtDay = (iso: string) => new Date(iso).toLocaleDateString(undefined, { day: 'numeric', month: 'short', year: 'numeric' });
 
 function PaymentStatus({ r }: { r: Row }) {
-  if (r.free) return <span className="badge badge-ok">free (coupon)</span>;
-  if (r.paymentStatus === 'paid') return <span className="badge badge-ok">paid</span>;
-  if (r.paymentStatus === 'unpaid') return <span className="badge badge-warn">awaiting payment</span>;
-  return <span className="badge badge-neutral">{r.paymentStatus.replace(/_/g, ' ')}</span>;
+  if (r.free) return <Badge tone="ok">free (coupon)</Badge>;
+  if (r.paymentStatus === 'paid') return <Badge tone="ok">paid</Badge>;
+  if (r.paymentStatus === 'unpaid') return <Badge tone="warn">awaiting payment</Badge>;
+  return <Badge tone="neutral">{r.paymentStatus.replace(/_/g, ' ')}</Badge>;
 }
 
 function Granted({ r }: { r: Row }) {
@@ -34,11 +34,11 @@ function Granted({ r }: { r: Row }) {
     return (
       <>
         {r.granted.map((g) => (
-          <span key={g.grantId} className={g.status === 'active' ? 'badge badge-ok' : 'badge badge-neutral'} title={`Grant ${g.grantId}`}>
+          <Badge key={g.grantId} tone={g.status === 'active' ? 'ok' : 'neutral'} title={`Grant ${g.grantId}`}>
             {g.status === 'active' ? '✓ ' : ''}
             {g.productName}
             {g.status === 'active' ? '' : ` (${g.status})`}
-          </span>
+          </Badge>
         ))}
       </>
     );

@@ -16,7 +16,7 @@ const EMAIL_COLUMNS: Column<Message>[] = [
     header: 'Status',
     cell: (m) => (
       <>
-        <span className={`badge ${m.status === 'sent' ? 'badge-ok' : m.status === 'failed' ? 'seq-badge-danger' : 'badge-warn'}`}>{m.status}</span>
+        <span className={`badge ${m.status === 'sent' ? 'badge-ok' : m.status === 'failed' ? 'badge-danger' : 'badge-warn'}`}>{m.status}</span>
         {m.attempts > 1 ? <span className="muted"> · {m.attempts} tries</span> : null}
       </>
     ),

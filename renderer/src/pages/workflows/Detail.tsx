@@ -5,7 +5,7 @@ import { call } from '../../api/client';
 import { hashWith } from '../../api/nav';
 import { useAction, useApi, useEvent } from '../../api/hooks';
 import { Card, ErrorPanel, Loading, PageHeader } from '../../components/ui';
-import { JsonBlock, StatusBadge, downloadJson, duration, parseJson, percent, shortTime, triggerText, useThrottled } from './bits';
+import { EnabledBadge, JsonBlock, StatusBadge, downloadJson, duration, parseJson, percent, shortTime, triggerText, useThrottled } from './bits';
 import { EMPTY_STATS, WorkflowGraph, type GraphEdge, type GraphNode } from './WorkflowGraph';
 import { VersionDiff } from './VersionDiff';
 
@@ -155,9 +155,7 @@ export function WorkflowDetail({ id, onBack }: { id: string; onBack: () => void 
             <div>
               <dt>Status</dt>
               <dd>
-                <span className={w.enabled ? 'badge badge-ok' : 'badge badge-warn'} data-testid="wf-enabled">
-                  {w.enabled ? 'Enabled' : 'Disabled'}
-                </span>
+                <EnabledBadge enabled={w.enabled} />
                 {w.activeRuns ? <span className="muted"> · {w.activeRuns} active</span> : null}
               </dd>
             </div>

@@ -7,7 +7,7 @@ import { useAction, useApi, useEvent } from '../../api/hooks';
 import { toApiError } from '../../api/errors';
 import { Card, EmptyState, ErrorPanel, Loading, PageHeader } from '../../components/ui';
 import { WorkflowTabs } from './Gallery';
-import { StatusBadge, parseJson, percent, shortTime, triggerText, useInterval, useThrottled } from './bits';
+import { EnabledBadge, StatusBadge, parseJson, percent, shortTime, triggerText, useInterval, useThrottled } from './bits';
 
 // ---- the list ---------------------------------------------------------------
 
@@ -132,9 +132,7 @@ function WorkflowRow({ w, onOpen, onStarted, onChanged }: { w: WorkflowSummary; 
         ) : null}
       </td>
       <td>
-        <span className={w.enabled ? 'badge badge-ok' : 'badge badge-warn'} data-testid="wf-enabled">
-          {w.enabled ? 'Enabled' : 'Disabled'}
-        </span>
+        <EnabledBadge enabled={w.enabled} />
         {w.activeRuns ? <div className="muted small">{w.activeRuns} active</div> : null}
       </td>
       <td>

@@ -1,5 +1,6 @@
 /** Small pieces shared by the Workflows and Runs pages: status badges, times, JSON. */
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { Badge } from '../../components/ui';
 import type { RunStatus, StepStatus, Trigger } from '../../../../shared/api';
 
 const LABEL: Record<RunStatus | StepStatus, string> = {
@@ -28,6 +29,15 @@ export function StatusBadge({ status, testId }: { status: RunStatus | StepStatus
     <span className={`st-badge st-${status}`} data-testid={testId} data-status={status}>
       <span aria-hidden="true">{ICON[status]}</span> {LABEL[status]}
     </span>
+  );
+}
+
+/** Whether a workflow runs on its trigger (the list's and the detail's Status). */
+export function EnabledBadge({ enabled }: { enabled: boolean }) {
+  return (
+    <Badge tone={enabled ? 'ok' : 'warn'} data-testid="wf-enabled">
+      {enabled ? 'Enabled' : 'Disabled'}
+    </Badge>
   );
 }
 
