@@ -20,11 +20,11 @@ export function ClientPicker({ label, value, onChange }: { label: string; value:
       <label htmlFor={`${uid}-find`} className="sr-only">
         Find a client by name, domain or e-mail
       </label>
-      <input id={`${uid}-find`} type="search" value={search} placeholder="Find a company or contact…" autoComplete="off" onChange={(e) => setSearch(e.target.value)} />
+      <input className="control" id={`${uid}-find`} type="search" value={search} placeholder="Find a company or contact…" autoComplete="off" onChange={(e) => setSearch(e.target.value)} />
       <label htmlFor={`${uid}-pick`} className="sr-only">
         {label}
       </label>
-      <select
+      <select className="control"
         id={`${uid}-pick`}
         data-testid="client-picker"
         value={value?.value ?? ''}

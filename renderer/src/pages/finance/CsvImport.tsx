@@ -140,7 +140,7 @@ export function SourceAndFile({ uid, imp, label, placeholder, testId, sources, c
     <div className="fin-import-head">
       <div className="fin-field">
         <label htmlFor={`${uid}-source`}>{label}</label>
-        <input id={`${uid}-source`} list={`${uid}-sources`} value={imp.source} placeholder={placeholder} autoComplete="off" onChange={(e) => imp.setSource(e.target.value)} onBlur={imp.sourceDone} />
+        <input className="control" id={`${uid}-source`} list={`${uid}-sources`} value={imp.source} placeholder={placeholder} autoComplete="off" onChange={(e) => imp.setSource(e.target.value)} onBlur={imp.sourceDone} />
         <datalist id={`${uid}-sources`}>
           {sources.map((s) => (
             <option key={s.id} value={s.name} />
@@ -150,7 +150,7 @@ export function SourceAndFile({ uid, imp, label, placeholder, testId, sources, c
       {children}
       <div className="fin-field">
         <label htmlFor={`${uid}-file`}>CSV file</label>
-        <input
+        <input className="control"
           id={`${uid}-file`}
           type="file"
           accept=".csv,text/csv,text/plain"
@@ -170,7 +170,7 @@ export function ColumnSelect({ id, label, optional, header, value, problem, onCh
   return (
     <div className="fin-field">
       <label htmlFor={id}>{label}</label>
-      <select id={id} value={value} aria-invalid={problem ? true : undefined} aria-describedby={problem ? `${id}-err` : undefined} onChange={(e) => onChange(e.target.value)}>
+      <select className="control" id={id} value={value} aria-invalid={problem ? true : undefined} aria-describedby={problem ? `${id}-err` : undefined} onChange={(e) => onChange(e.target.value)}>
         <option value="">{optional ? '(none)' : 'Choose a column…'}</option>
         {header.map((h) => (
           <option key={h} value={h}>
@@ -196,7 +196,7 @@ export function NumberFormats({ uid, dateFormat, decimal, onDateFormat, onDecima
     <>
       <div className="fin-field">
         <label htmlFor={`${uid}-datefmt`}>Date format</label>
-        <select id={`${uid}-datefmt`} value={dateFormat} onChange={(e) => onDateFormat(e.target.value as DateFormat)}>
+        <select className="control" id={`${uid}-datefmt`} value={dateFormat} onChange={(e) => onDateFormat(e.target.value as DateFormat)}>
           {DATE_FORMATS.map((d) => (
             <option key={d} value={d}>
               {d === 'auto' ? 'Recognise' : d}
@@ -206,7 +206,7 @@ export function NumberFormats({ uid, dateFormat, decimal, onDateFormat, onDecima
       </div>
       <div className="fin-field">
         <label htmlFor={`${uid}-decimal`}>Decimal separator</label>
-        <select id={`${uid}-decimal`} value={decimal} onChange={(e) => onDecimal(e.target.value as Decimal)}>
+        <select className="control" id={`${uid}-decimal`} value={decimal} onChange={(e) => onDecimal(e.target.value as Decimal)}>
           <option value="auto">Recognise</option>
           <option value=".">1,234.56</option>
           <option value=",">1.234,56</option>

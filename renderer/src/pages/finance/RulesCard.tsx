@@ -77,11 +77,11 @@ export function RulesCard({ categories }: { categories: Categories }) {
       >
         <div className="fin-field">
           <label htmlFor={`${uid}-contains`}>Description contains</label>
-          <input id={`${uid}-contains`} value={contains} onChange={(e) => setContains(e.target.value)} placeholder="e.g. ADOBE" autoComplete="off" />
+          <input className="control" id={`${uid}-contains`} value={contains} onChange={(e) => setContains(e.target.value)} placeholder="e.g. ADOBE" autoComplete="off" />
         </div>
         <div className="fin-field">
           <label htmlFor={`${uid}-cat`}>Category</label>
-          <input id={`${uid}-cat`} list={`${uid}-cats`} value={category} onChange={(e) => setCategory(e.target.value)} placeholder="e.g. Software" autoComplete="off" />
+          <input className="control" id={`${uid}-cat`} list={`${uid}-cats`} value={category} onChange={(e) => setCategory(e.target.value)} placeholder="e.g. Software" autoComplete="off" />
           <datalist id={`${uid}-cats`}>
             {categories.map((c) => (
               <option key={c.name} value={c.name} />
@@ -90,7 +90,7 @@ export function RulesCard({ categories }: { categories: Categories }) {
         </div>
         <div className="fin-field">
           <label htmlFor={`${uid}-kind`}>Kind{known ? ' (of the existing category)' : ''}</label>
-          <select id={`${uid}-kind`} value={known ? known.kind : kind} disabled={!!known} onChange={(e) => setKind(e.target.value as typeof kind)}>
+          <select className="control" id={`${uid}-kind`} value={known ? known.kind : kind} disabled={!!known} onChange={(e) => setKind(e.target.value as typeof kind)}>
             {CATEGORY_KINDS.map((k) => (
               <option key={k} value={k}>
                 {KIND_LABEL[k]}

@@ -46,11 +46,11 @@ export function Finance() {
         <div className="filter-bar fin-range">
           <div>
             <label htmlFor={`${uid}-from`}>From</label>
-            <input id={`${uid}-from`} type="month" value={range.from} max={range.to} onChange={(e) => e.target.value && setQuery({ ...query, from: e.target.value })} />
+            <input className="control" id={`${uid}-from`} type="month" value={range.from} max={range.to} onChange={(e) => e.target.value && setQuery({ ...query, from: e.target.value })} />
           </div>
           <div>
             <label htmlFor={`${uid}-to`}>To</label>
-            <input id={`${uid}-to`} type="month" value={range.to} min={range.from} onChange={(e) => e.target.value && setQuery({ ...query, to: e.target.value })} />
+            <input className="control" id={`${uid}-to`} type="month" value={range.to} min={range.from} onChange={(e) => e.target.value && setQuery({ ...query, to: e.target.value })} />
           </div>
         </div>
         <Tabs
@@ -185,7 +185,7 @@ function TaxRate({ rate }: { rate: number }) {
       }}
     >
       <label htmlFor={`${uid}-tax`}>Tax set-aside (%)</label>
-      <input id={`${uid}-tax`} type="number" min={0} max={100} step="0.5" value={value} onChange={(e) => setValue(e.target.value)} />
+      <input className="control" id={`${uid}-tax`} type="number" min={0} max={100} step="0.5" value={value} onChange={(e) => setValue(e.target.value)} />
       <button type="submit" className="btn btn-small" disabled={save.pending || value.trim() === ''}>
         Save
       </button>

@@ -82,7 +82,7 @@ export function ImportCard({ onImported }: { onImported: () => void }) {
           <label htmlFor={`${id}-kind`}>What it holds</label>
           <select
             id={`${id}-kind`}
-            className="growth-select"
+            className="control growth-select"
             value={kind}
             onChange={(e) => {
               setKind(e.target.value as GrowthImportKind);
@@ -100,12 +100,12 @@ export function ImportCard({ onImported }: { onImported: () => void }) {
         {kind === 'links.backlinks' ? (
           <div className="growth-field">
             <label htmlFor={`${id}-owner`}>Whose backlinks</label>
-            <input id={`${id}-owner`} value={owner} onChange={(e) => setOwner(e.target.value)} placeholder="empty: ours; else the competitor's domain" />
+            <input id={`${id}-owner`} className="control" value={owner} onChange={(e) => setOwner(e.target.value)} placeholder="empty: ours; else the competitor's domain" />
           </div>
         ) : null}
         <div className="growth-field">
           <label htmlFor={`${id}-file`}>CSV file</label>
-          <input key={kind} id={`${id}-file`} type="file" accept=".csv,text/csv,text/plain" onChange={(e) => void readFile(e.target.files?.[0])} />
+          <input key={kind} id={`${id}-file`} className="control" type="file" accept=".csv,text/csv,text/plain" onChange={(e) => void readFile(e.target.files?.[0])} />
         </div>
       </div>
       {preview ? (
@@ -124,7 +124,7 @@ export function ImportCard({ onImported }: { onImported: () => void }) {
                     {f.name}
                     {f.required ? ' (required)' : ''} <span className="muted">{f.description}</span>
                   </label>
-                  <select id={`${id}-map-${f.name}`} className="growth-select" value={mapping[f.name] ?? ''} onChange={(e) => setMapping((m) => ({ ...m, [f.name]: e.target.value }))}>
+                  <select id={`${id}-map-${f.name}`} className="control growth-select" value={mapping[f.name] ?? ''} onChange={(e) => setMapping((m) => ({ ...m, [f.name]: e.target.value }))}>
                     <option value="">(none)</option>
                     {preview.headers.map((h) => (
                       <option key={h} value={h}>

@@ -312,7 +312,7 @@ function HealthCard({ budget, locks }: { budget: OpOutput<'growth.status'>['budg
 
 function EngineSelect({ id, value, onChange, all }: { id: string; value: string; onChange: (v: string) => void; all?: boolean }) {
   return (
-    <select id={id} className="growth-select" value={value} onChange={(e) => onChange(e.target.value)}>
+    <select id={id} className="control growth-select" value={value} onChange={(e) => onChange(e.target.value)}>
       {all ? <option value="">All engines</option> : null}
       {ENGINES.map((e) => (
         <option key={e} value={e}>

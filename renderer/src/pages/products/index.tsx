@@ -132,7 +132,7 @@ function Editor({ draft, onClose, onSaved }: { draft: Draft; onClose: () => void
   const field = (k: keyof Draft, label: string, path: string, opts: { multiline?: boolean; hint?: string } = {}) => (
     <div className="field">
       <label htmlFor={`product-${k}`}>{label}</label>
-      {opts.multiline ? <textarea id={`product-${k}`} rows={4} value={d[k]} onChange={set(k)} /> : <input id={`product-${k}`} value={d[k]} onChange={set(k)} />}
+      {opts.multiline ? <textarea id={`product-${k}`} className="control" rows={4} value={d[k]} onChange={set(k)} /> : <input id={`product-${k}`} value={d[k]} onChange={set(k)} />}
       {opts.hint ? <p className="hint">{opts.hint}</p> : null}
       {issue(path) ? (
         <p className="field-error" role="alert">
@@ -154,7 +154,7 @@ function Editor({ draft, onClose, onSaved }: { draft: Draft; onClose: () => void
         {field('name', 'Name', 'product.name')}
         <div className="field">
           <label htmlFor="product-access">Access</label>
-          <select id="product-access" value={d.access} onChange={set('access')}>
+          <select id="product-access" className="control" value={d.access} onChange={set('access')}>
             <option value="link">Magic link</option>
             <option value="license">License key (and magic link)</option>
           </select>
@@ -311,7 +311,7 @@ function ImportCard({ products, onDone }: { products: Product[]; onDone: () => v
       </div>
       <div className="field">
         <label htmlFor="products-import-product">Product of every row</label>
-        <select id="products-import-product" value={productId} onChange={(e) => setProductId(e.target.value)}>
+        <select id="products-import-product" className="control" value={productId} onChange={(e) => setProductId(e.target.value)}>
           <option value="">From a column</option>
           {products.map((p) => (
             <option key={p.id} value={p.id}>

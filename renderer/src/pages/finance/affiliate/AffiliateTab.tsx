@@ -281,7 +281,7 @@ function LinksCard({ programs, contents, links }: { programs: Programs; contents
         >
           <div className="fin-field">
             <label htmlFor={`${uid}-prog`}>Program</label>
-            <select id={`${uid}-prog`} value={chosen} onChange={(e) => setProgram(e.target.value)}>
+            <select className="control" id={`${uid}-prog`} value={chosen} onChange={(e) => setProgram(e.target.value)}>
               <option value="">Choose a program…</option>
               {programs.map((p) => (
                 <option key={p.id} value={p.id}>
@@ -292,15 +292,15 @@ function LinksCard({ programs, contents, links }: { programs: Programs; contents
           </div>
           <div className="fin-field">
             <label htmlFor={`${uid}-dest`}>Destination (your affiliate link)</label>
-            <input id={`${uid}-dest`} type="url" value={destination} onChange={(e) => setDestination(e.target.value)} placeholder="https://www.example.com/product?ref=you" autoComplete="off" />
+            <input className="control" id={`${uid}-dest`} type="url" value={destination} onChange={(e) => setDestination(e.target.value)} placeholder="https://www.example.com/product?ref=you" autoComplete="off" />
           </div>
           <div className="fin-field">
             <label htmlFor={`${uid}-slug`}>Short name (optional)</label>
-            <input id={`${uid}-slug`} value={slug} onChange={(e) => setSlug(e.target.value)} placeholder="e.g. best-mic" autoComplete="off" />
+            <input className="control" id={`${uid}-slug`} value={slug} onChange={(e) => setSlug(e.target.value)} placeholder="e.g. best-mic" autoComplete="off" />
           </div>
           <div className="fin-field">
             <label htmlFor={`${uid}-content`}>Appears in (post URL or name, optional)</label>
-            <input id={`${uid}-content`} list={`${uid}-contents`} value={content} onChange={(e) => setContent(e.target.value)} placeholder="https://blog.example.com/best-mics" autoComplete="off" />
+            <input className="control" id={`${uid}-content`} list={`${uid}-contents`} value={content} onChange={(e) => setContent(e.target.value)} placeholder="https://blog.example.com/best-mics" autoComplete="off" />
             <datalist id={`${uid}-contents`}>
               {contents.map((c) => (
                 <option key={c} value={c} />
@@ -350,11 +350,11 @@ function LinkEditForm({ link, contents, onDone }: { link: Link; contents: string
       <p className="hint">The short name stays: addresses already shared keep working.</p>
       <div className="fin-field">
         <label htmlFor={`${uid}-dest`}>New destination</label>
-        <input id={`${uid}-dest`} type="url" value={destination} onChange={(e) => setDestination(e.target.value)} autoComplete="off" />
+        <input className="control" id={`${uid}-dest`} type="url" value={destination} onChange={(e) => setDestination(e.target.value)} autoComplete="off" />
       </div>
       <div className="fin-field">
         <label htmlFor={`${uid}-content`}>Content piece (empty for none)</label>
-        <input id={`${uid}-content`} list={`${uid}-contents`} value={content} onChange={(e) => setContent(e.target.value)} autoComplete="off" />
+        <input className="control" id={`${uid}-content`} list={`${uid}-contents`} value={content} onChange={(e) => setContent(e.target.value)} autoComplete="off" />
         <datalist id={`${uid}-contents`}>
           {contents.map((c) => (
             <option key={c} value={c} />
@@ -437,27 +437,27 @@ function ProgramsCard({ programs, q }: { programs: Programs; q: Query<OpOutput<'
         {editId !== null ? <p className="hint">Editing a program: an emptied field is cleared.</p> : null}
         <div className="fin-field">
           <label htmlFor={`${uid}-name`}>Program name</label>
-          <input id={`${uid}-name`} value={f.name} onChange={set('name')} placeholder="e.g. Acme Audio" autoComplete="off" />
+          <input className="control" id={`${uid}-name`} value={f.name} onChange={set('name')} placeholder="e.g. Acme Audio" autoComplete="off" />
         </div>
         <div className="fin-field">
           <label htmlFor={`${uid}-network`}>Network (optional)</label>
-          <input id={`${uid}-network`} value={f.network} onChange={set('network')} placeholder="Awin, Impact, Amazon…" autoComplete="off" />
+          <input className="control" id={`${uid}-network`} value={f.network} onChange={set('network')} placeholder="Awin, Impact, Amazon…" autoComplete="off" />
         </div>
         <div className="fin-field">
           <label htmlFor={`${uid}-commission`}>Commission (optional, for you)</label>
-          <input id={`${uid}-commission`} value={f.commission} onChange={set('commission')} placeholder="e.g. 8% of the sale" autoComplete="off" />
+          <input className="control" id={`${uid}-commission`} value={f.commission} onChange={set('commission')} placeholder="e.g. 8% of the sale" autoComplete="off" />
         </div>
         <div className="fin-field">
           <label htmlFor={`${uid}-cookie`}>Cookie days (optional)</label>
-          <input id={`${uid}-cookie`} type="number" min={0} max={3650} value={f.cookieDays} onChange={set('cookieDays')} />
+          <input className="control" id={`${uid}-cookie`} type="number" min={0} max={3650} value={f.cookieDays} onChange={set('cookieDays')} />
         </div>
         <div className="fin-field">
           <label htmlFor={`${uid}-subid`}>Sub-id parameter (optional)</label>
-          <input id={`${uid}-subid`} value={f.subIdParam} onChange={set('subIdParam')} placeholder="subid, clickref, ascsubtag…" autoComplete="off" />
+          <input className="control" id={`${uid}-subid`} value={f.subIdParam} onChange={set('subIdParam')} placeholder="subid, clickref, ascsubtag…" autoComplete="off" />
         </div>
         <div className="fin-field">
           <label htmlFor={`${uid}-payout`}>Bank payout text (optional)</label>
-          <input id={`${uid}-payout`} value={f.payoutMatch} onChange={set('payoutMatch')} placeholder="e.g. AWIN LTD" autoComplete="off" />
+          <input className="control" id={`${uid}-payout`} value={f.payoutMatch} onChange={set('payoutMatch')} placeholder="e.g. AWIN LTD" autoComplete="off" />
         </div>
         <div className="form-actions">
           <button type="submit" className="btn btn-primary" disabled={save.pending || !f.name.trim()}>
@@ -518,7 +518,7 @@ function ImportCard({ programs }: { programs: Programs }) {
       <SourceAndFile uid={uid} imp={imp} label="Source (the network or program the file comes from)" placeholder="e.g. Awin" testId="affiliate" sources={list}>
         <div className="fin-field">
           <label htmlFor={`${uid}-program`}>Program of rows that name none (optional)</label>
-          <select id={`${uid}-program`} value={program} onChange={(e) => setProgram(e.target.value)}>
+          <select className="control" id={`${uid}-program`} value={program} onChange={(e) => setProgram(e.target.value)}>
             <option value="">(from the file, or none)</option>
             {programs.map((p) => (
               <option key={p.id} value={p.id}>
@@ -607,15 +607,15 @@ function CostsCard({ links, programs, contents, days }: { links: Link[]; program
       >
         <div className="fin-field">
           <label htmlFor={`${uid}-date`}>Date</label>
-          <input id={`${uid}-date`} type="date" value={f.date} onChange={(e) => setF((x) => ({ ...x, date: e.target.value }))} />
+          <input className="control" id={`${uid}-date`} type="date" value={f.date} onChange={(e) => setF((x) => ({ ...x, date: e.target.value }))} />
         </div>
         <div className="fin-field">
           <label htmlFor={`${uid}-amount`}>Amount</label>
-          <input id={`${uid}-amount`} type="number" min={0} step="0.01" value={f.amount} onChange={(e) => setF((x) => ({ ...x, amount: e.target.value }))} />
+          <input className="control" id={`${uid}-amount`} type="number" min={0} step="0.01" value={f.amount} onChange={(e) => setF((x) => ({ ...x, amount: e.target.value }))} />
         </div>
         <div className="fin-field">
           <label htmlFor={`${uid}-tag`}>For</label>
-          <select id={`${uid}-tag`} value={f.tag} onChange={(e) => setF((x) => ({ ...x, tag: e.target.value }))}>
+          <select className="control" id={`${uid}-tag`} value={f.tag} onChange={(e) => setF((x) => ({ ...x, tag: e.target.value }))}>
             <option value="">Choose…</option>
             {contents.length ? (
               <optgroup label="Content">
@@ -644,7 +644,7 @@ function CostsCard({ links, programs, contents, days }: { links: Link[]; program
         </div>
         <div className="fin-field">
           <label htmlFor={`${uid}-note`}>Note (optional)</label>
-          <input id={`${uid}-note`} value={f.note} onChange={(e) => setF((x) => ({ ...x, note: e.target.value }))} autoComplete="off" />
+          <input className="control" id={`${uid}-note`} value={f.note} onChange={(e) => setF((x) => ({ ...x, note: e.target.value }))} autoComplete="off" />
         </div>
         <div className="form-actions">
           <button type="submit" className="btn btn-primary" disabled={add.pending || !f.tag || !f.amount || !f.date}>
