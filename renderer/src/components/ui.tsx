@@ -90,6 +90,25 @@ export function ErrorPanel({ what, error, onRetry }: { what: string; error: ApiE
   );
 }
 
+/** An editor's buttons with its "Saved" line (or a note while nothing is saved), then what went wrong saving. */
+export function SaveActions({ children, saved, note, failure, what }: { children: ReactNode; saved: ReactNode; note?: ReactNode; failure: ApiError | null; what: string }) {
+  return (
+    <>
+      <div className="form-actions">
+        {children}
+        {saved ? (
+          <span className="success" role="status">
+            {saved}
+          </span>
+        ) : (
+          (note ?? null)
+        )}
+      </div>
+      {failure ? <ErrorPanel what={what} error={failure} /> : null}
+    </>
+  );
+}
+
 export function Loading({ label }: { label: string }) {
   return (
     <p className="loading" role="status">

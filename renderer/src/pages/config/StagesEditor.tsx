@@ -3,7 +3,7 @@ import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { ApiError } from '../../../../shared/api';
 import { call } from '../../api/client';
 import { useApi } from '../../api/hooks';
-import { ErrorPanel, Loading } from '../../components/ui';
+import { ErrorPanel, Loading, SaveActions } from '../../components/ui';
 import { checkPipeline, issuesAt, messageAt, moveItem, newStage, pipelineDraft, slugify, type Issue, type PipelineDraft, type StageDraft } from './model';
 import './config.css';
 
@@ -214,7 +214,18 @@ export function StagesEditor({ onSaved, onClose, dealsKey = '' }: { onSaved: () 
         </div>
       </fieldset>
 
-      <div className="form-actions">
+      <SaveActions
+        saved={saved && 'Saved.'}
+        note={
+          touched && issues.length ? (
+            <span className="field-error" role="status" data-testid="stages-problems">
+              {issues.length === 1 ? '1 problem' : `${issues.length} problems`} to fix before saving: {issues.map((x) => x.path).join(', ')}
+            </span>
+          ) : null
+        }
+        failure={failure}
+        what="The pipeline was not saved"
+      >
         <button type="submit" className="btn btn-primary" disabled={pending}>
           {pending ? 'Saving…' : 'Save pipeline'}
         </button>
@@ -231,17 +242,7 @@ export function StagesEditor({ onSaved, onClose, dealsKey = '' }: { onSaved: () 
         >
           {touched ? 'Cancel' : 'Close'}
         </button>
-        {saved ? (
-          <span className="success" role="status">
-            Saved.
-          </span>
-        ) : touched && issues.length ? (
-          <span className="field-error" role="status" data-testid="stages-problems">
-            {issues.length === 1 ? '1 problem' : `${issues.length} problems`} to fix before saving: {issues.map((x) => x.path).join(', ')}
-          </span>
-        ) : null}
-      </div>
-      {failure ? <ErrorPanel what="The pipeline was not saved" error={failure} /> : null}
+      </SaveActions>
       {issuesAt(show, '(root)').length ? <p className="field-error">{messageAt(show, '(root)')}</p> : null}
     </form>
   );

@@ -8,7 +8,7 @@ import { publicAddress, type ApiError, type HookInfo, type HookSecretRole } from
 import { call } from '../../api/client';
 import { useAction, useApi, useEvent } from '../../api/hooks';
 import { Card, ErrorPanel, Loading } from '../../components/ui';
-import { useSettings } from '../settings/SettingsForm';
+import { WriteOnlyField, useSettings } from '../settings/SettingsForm';
 import { applyPreset, authDraft, checkAuth, describeAuth, HMAC_PRESETS, HOOK_KINDS, hookUrl, messageAt, type AuthDraft, type HmacDraft, type Issue } from './model';
 import './config.css';
 
@@ -115,44 +115,17 @@ function roleHelp(hook: HookInfo, role: HookSecretRole): string {
 }
 
 function HookSecret({ hook, role, name, stored, onSaved }: { hook: HookInfo; role: HookSecretRole; name: string; stored: boolean; onSaved: () => void }) {
-  const [value, setValue] = useState('');
-  const [saved, setSaved] = useState(false);
-  const save = useAction(async () => {
-    await call('hooks.setSecret', { slug: hook.slug, role, value });
-    setValue('');
-    setSaved(true);
-    onSaved();
-  });
-  const id = useId();
   const label = ROLE_LABEL[role];
-  function submit(e: FormEvent) {
-    e.preventDefault();
-    setSaved(false);
-    if (value) void save.run();
-  }
   return (
-    <form className="secret-field" onSubmit={submit} noValidate>
-      <div className="field">
-        <label htmlFor={id}>
-          {label} <span className={stored ? 'badge badge-ok' : 'badge badge-neutral'}>{stored ? 'stored' : 'not set'}</span>
-        </label>
-        <div className="inline-input">
-          <input id={id} type="password" value={value} autoComplete="new-password" onChange={(e) => setValue(e.target.value)} aria-describedby={`${id}-help`} placeholder={stored ? '•••••••• (enter a new value to replace)' : ''} />
-          <button type="submit" className="btn" disabled={!value || save.pending}>
-            {stored ? 'Replace' : 'Save'}
-          </button>
-        </div>
-        <p id={`${id}-help`} className="hint">
-          {roleHelp(hook, role)} Write-only: kept as {name}, never shown again.
-        </p>
-        {saved ? (
-          <span className="success" role="status">
-            Saved the {label.toLowerCase()} of /hooks/{hook.slug}.
-          </span>
-        ) : null}
-      </div>
-      {save.error ? <ErrorPanel what={`Could not save the ${label.toLowerCase()}`} error={save.error} /> : null}
-    </form>
+    <WriteOnlyField
+      label={label}
+      stored={stored}
+      help={`${roleHelp(hook, role)} Write-only: kept as ${name}, never shown again.`}
+      savedText={`Saved the ${label.toLowerCase()} of /hooks/${hook.slug}.`}
+      what={`Could not save the ${label.toLowerCase()}`}
+      store={(value) => call('hooks.setSecret', { slug: hook.slug, role, value })}
+      onSaved={onSaved}
+    />
   );
 }
 

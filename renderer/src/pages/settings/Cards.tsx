@@ -4,9 +4,9 @@ import { SETTINGS, settingProblem, type ApiError, type PriceTable } from '../../
 import { call } from '../../api/client';
 import { useApi, useEvent } from '../../api/hooks';
 import { KeySavedPrompt } from '../../components/AiRelease';
-import { Card, ErrorPanel, formatTime } from '../../components/ui';
+import { Card, ErrorPanel, SaveActions, formatTime } from '../../components/ui';
 import { WebhooksEditor } from './MonitoringWebhooks';
-import { SecretField, SettingsForm, useSettings, type FieldSpec } from './SettingsForm';
+import { SecretField, SettingsCard, SettingsForm, useSettings, type FieldSpec } from './SettingsForm';
 import { TestConnection } from './TestConnection';
 import './settings.css';
 
@@ -32,15 +32,14 @@ const GENERAL_FIELDS: FieldSpec[] = [
 
 export function GeneralCard() {
   return (
-    <Card title="General" id="settings-general">
-      <SettingsForm testId="general-form" fields={GENERAL_FIELDS} />
+    <SettingsCard title="General" id="settings-general" testId="general-form" fields={GENERAL_FIELDS}>
       <datalist id="tz-list">
         {timeZones().map((z) => (
           <option key={z} value={z} />
         ))}
       </datalist>
       <p className="hint">This computer's time zone: {Intl.DateTimeFormat().resolvedOptions().timeZone}.</p>
-    </Card>
+    </SettingsCard>
   );
 }
 
@@ -229,38 +228,30 @@ function PricesEditor({ prices, onSaved }: { prices: PriceTable; onSaved: () => 
       <p className={problem && rows ? 'field-error' : 'hint'} aria-live="polite">
         {problem && rows ? `ai.prices: ${problem}` : 'Costs in the usage ledger are computed from this table.'}
       </p>
-      <div className="form-actions">
+      <SaveActions saved={saved && 'Saved.'} failure={failure} what="Could not save the prices">
         <button type="button" className="btn" onClick={() => setRows([...shown, { model: '', input: '', output: '' }])}>
           Add a model
         </button>
         <button type="submit" className="btn btn-primary" disabled={!rows || !!problem}>
           Save prices
         </button>
-        {saved ? (
-          <span className="success" role="status">
-            Saved.
-          </span>
-        ) : null}
-      </div>
-      {failure ? <ErrorPanel what="Could not save the prices" error={failure} /> : null}
+      </SaveActions>
     </form>
   );
 }
 
+const NOTIFICATION_FIELDS: FieldSpec[] = [
+  { key: 'notifications.enabled', kind: 'bool' },
+  { key: 'notifications.minSeverity', kind: 'select' },
+  { key: 'notifications.sound', kind: 'bool' },
+  { key: 'notifications.approvals', kind: 'bool' },
+];
+
 export function NotificationsCard() {
   return (
-    <Card title="Notifications" id="settings-notifications">
-      <SettingsForm
-        testId="notifications-form"
-        fields={[
-          { key: 'notifications.enabled', kind: 'bool' },
-          { key: 'notifications.minSeverity', kind: 'select' },
-          { key: 'notifications.sound', kind: 'bool' },
-          { key: 'notifications.approvals', kind: 'bool' },
-        ]}
-      />
+    <SettingsCard title="Notifications" id="settings-notifications" testId="notifications-form" fields={NOTIFICATION_FIELDS}>
       <QuietHours />
-    </Card>
+    </SettingsCard>
   );
 }
 
@@ -304,17 +295,11 @@ function QuietHours() {
           {problem ? `notifications.quietHours: ${problem}` : 'Leave both empty for no quiet hours. Times are this computer\'s local time.'}
         </p>
       </fieldset>
-      <div className="form-actions">
+      <SaveActions saved={saved && 'Saved.'} failure={failure} what="Could not save quiet hours">
         <button type="submit" className="btn btn-primary" disabled={!draft || !!problem}>
           Save quiet hours
         </button>
-        {saved ? (
-          <span className="success" role="status">
-            Saved.
-          </span>
-        ) : null}
-      </div>
-      {failure ? <ErrorPanel what="Could not save quiet hours" error={failure} /> : null}
+      </SaveActions>
     </form>
   );
 }
@@ -329,10 +314,14 @@ const ENGINE_FIELDS: FieldSpec[] = [
 /** The workflow engine's limits (docs/engine.md, "Limits"); the step timeout and worker memory apply when the engine next starts. */
 export function EngineCard() {
   return (
-    <Card title="Workflow engine" id="settings-engine">
-      <p className="muted">Limits every workflow runs under. The step timeout and the worker memory apply when Baton next starts.</p>
-      <SettingsForm testId="engine-form" fields={ENGINE_FIELDS} saveLabel="Save engine limits" />
-    </Card>
+    <SettingsCard
+      title="Workflow engine"
+      id="settings-engine"
+      intro="Limits every workflow runs under. The step timeout and the worker memory apply when Baton next starts."
+      testId="engine-form"
+      fields={ENGINE_FIELDS}
+      saveLabel="Save engine limits"
+    />
   );
 }
 
@@ -347,10 +336,14 @@ const TRACKING_FIELDS: FieldSpec[] = [
 /** Engagement tracking (docs/tracking.md): clicks and opens in e-mails, and the site snippet. */
 export function TrackingCard() {
   return (
-    <Card title="Engagement tracking" id="settings-tracking">
-      <p className="muted">Clicks and opens in marketing e-mails, and the websites the site snippet may record visits from (several origins: separate them with commas).</p>
-      <SettingsForm testId="tracking-form" fields={TRACKING_FIELDS} saveLabel="Save tracking settings" />
-    </Card>
+    <SettingsCard
+      title="Engagement tracking"
+      id="settings-tracking"
+      intro="Clicks and opens in marketing e-mails, and the websites the site snippet may record visits from (several origins: separate them with commas)."
+      testId="tracking-form"
+      fields={TRACKING_FIELDS}
+      saveLabel="Save tracking settings"
+    />
   );
 }
 
@@ -364,10 +357,15 @@ const MONITORING_FIELDS: FieldSpec[] = [
 /** Monitoring (docs/monitoring.md): the site the uptime and link checks read, and where alerts go beyond the tray. */
 export function MonitoringCard() {
   return (
-    <Card title="Monitoring alerts" id="settings-monitoring">
-      <p className="muted">Uptime, broken links and KPI drops raise an escalation in the tray; these send them by e-mail and to chat webhooks too, once per alert until it recovers.</p>
-      <SettingsForm testId="monitoring-form" fields={MONITORING_FIELDS} saveLabel="Save monitoring settings" />
+    <SettingsCard
+      title="Monitoring alerts"
+      id="settings-monitoring"
+      intro="Uptime, broken links and KPI drops raise an escalation in the tray; these send them by e-mail and to chat webhooks too, once per alert until it recovers."
+      testId="monitoring-form"
+      fields={MONITORING_FIELDS}
+      saveLabel="Save monitoring settings"
+    >
       <WebhooksEditor />
-    </Card>
+    </SettingsCard>
   );
 }

@@ -8,7 +8,7 @@ import { useId, useState, type FormEvent } from 'react';
 import { SETTINGS, WEBHOOK_FORMATS, settingProblem, type AlertWebhookInfo, type ApiError } from '../../../../shared/api';
 import { call } from '../../api/client';
 import { useApi, useEvent } from '../../api/hooks';
-import { ErrorPanel } from '../../components/ui';
+import { ErrorPanel, SaveActions } from '../../components/ui';
 
 type Format = (typeof WEBHOOK_FORMATS)[number];
 
@@ -135,17 +135,11 @@ export function WebhooksEditor() {
             : `Write-only: the address (a Slack or Discord address is its token) is kept in the secret store and never shown again, only its host. ${q.data && !q.data.writable ? 'This secret store is read-only: set BATON_SECRET_MONITORING_WEBHOOK_<ID> where Baton starts.' : ''}`}
         </p>
       </fieldset>
-      <div className="form-actions">
+      <SaveActions saved={saved} failure={failure} what="Could not save the webhooks">
         <button type="submit" className="btn btn-primary" disabled={pending || !typed || !!problem}>
           Add webhook
         </button>
-        {saved ? (
-          <span className="success" role="status">
-            {saved}
-          </span>
-        ) : null}
-      </div>
-      {failure ? <ErrorPanel what="Could not save the webhooks" error={failure} /> : null}
+      </SaveActions>
     </form>
   );
 }

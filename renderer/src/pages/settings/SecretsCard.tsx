@@ -4,7 +4,7 @@ import { SECRET_NAME_RULE, type ApiError } from '../../../../shared/api';
 import { call } from '../../api/client';
 import { useAction, useApi, useEvent } from '../../api/hooks';
 import { fieldErrorsFromIssues, secretNameProblem, validateSecretForm, type SecretFormErrors } from '../../api/secretForm';
-import { Card, ErrorPanel, Loading } from '../../components/ui';
+import { Card, ErrorPanel, Loading, SaveActions } from '../../components/ui';
 
 export function SecretsCard() {
   const list = useApi('secrets.list', {});
@@ -161,17 +161,11 @@ function SecretForm({ writable, existing, onSaved }: { writable: boolean; existi
           </p>
         </div>
       </div>
-      <div className="form-actions">
+      <SaveActions saved={saved && `Saved ${saved}.`} failure={failure} what="Could not save the secret">
         <button type="submit" className="btn btn-primary">
           Save secret
         </button>
-        {saved ? (
-          <span className="success" role="status">
-            Saved {saved}.
-          </span>
-        ) : null}
-      </div>
-      {failure ? <ErrorPanel what="Could not save the secret" error={failure} /> : null}
+      </SaveActions>
     </form>
   );
 }

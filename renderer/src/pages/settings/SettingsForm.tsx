@@ -3,7 +3,7 @@ import { useEffect, useId, useMemo, useState, type FormEvent, type ReactNode } f
 import { SETTINGS, type ApiError, type SettingKey } from '../../../../shared/api';
 import { call } from '../../api/client';
 import { useSettings } from './useSettings';
-import { ErrorPanel, Loading } from '../../components/ui';
+import { Badge, Card, ErrorPanel, Loading, SaveActions } from '../../components/ui';
 import { draftOf, draftProblem, parseDraft, placeholderOf, selectOptions, type Draft, type FieldKind } from './settingsForm';
 
 export interface FieldSpec {
@@ -19,7 +19,25 @@ export interface FieldSpec {
 /** The stored settings, live (settings.changed reloads). */
 export { useSettings };
 
-export function SettingsForm({ fields, saveLabel = 'Save', children, onSaved, testId }: { fields: FieldSpec[]; saveLabel?: string; children?: ReactNode; onSaved?: () => void; testId?: string }) {
+interface SettingsFormProps {
+  fields: FieldSpec[];
+  saveLabel?: string;
+  onSaved?: () => void;
+  testId?: string;
+}
+
+/** A Settings section's card: a short muted intro, its settings form, then whatever else the section holds. */
+export function SettingsCard({ title, id, intro, children, ...form }: SettingsFormProps & { title: string; id: string; intro?: ReactNode; children?: ReactNode }) {
+  return (
+    <Card title={title} id={id}>
+      {intro ? <p className="muted">{intro}</p> : null}
+      <SettingsForm {...form} />
+      {children}
+    </Card>
+  );
+}
+
+export function SettingsForm({ fields, saveLabel = 'Save', onSaved, testId }: SettingsFormProps) {
   const q = useSettings();
   const stored = q.data?.settings;
   const initial = useMemo(() => Object.fromEntries(fields.map((f) => [f.key, draftOf(f.kind, stored?.[f.key] ?? (f.kind === 'bool' ? (SETTINGS[f.key] as { defaultValue?: unknown }).defaultValue : undefined))])), [fields, stored]);
@@ -139,26 +157,56 @@ export function SettingsForm({ fields, saveLabel = 'Save', children, onSaved, te
           );
         })}
       </div>
-      {children}
-      <div className="form-actions">
+      <SaveActions
+        saved={saved && 'Saved.'}
+        note={changed.length > 0 ? <span className="muted">{invalid ? 'Fix the fields marked above to save.' : `${changed.length} unsaved change${changed.length === 1 ? '' : 's'}`}</span> : null}
+        failure={failure}
+        what="Could not save the settings"
+      >
         <button type="submit" className="btn btn-primary" disabled={pending || changed.length === 0 || invalid}>
           {pending ? 'Saving…' : saveLabel}
         </button>
-        {saved ? (
-          <span className="success" role="status">
-            Saved.
-          </span>
-        ) : changed.length > 0 ? (
-          <span className="muted">{invalid ? 'Fix the fields marked above to save.' : `${changed.length} unsaved change${changed.length === 1 ? '' : 's'}`}</span>
-        ) : null}
-      </div>
-      {failure ? <ErrorPanel what="Could not save the settings" error={failure} /> : null}
+      </SaveActions>
     </form>
   );
 }
 
 /** A write-only secret field (the value goes to the keychain, never comes back). */
 export function SecretField({ name, label, stored, writable, onSaved }: { name: string; label: string; stored: boolean; writable: boolean; onSaved: () => void }) {
+  return (
+    <WriteOnlyField
+      label={label}
+      inputName={name}
+      stored={stored}
+      help={writable ? `Write-only: kept as the secret ${name}, never shown again.` : `This backend is read-only: set BATON_SECRET_${name} where Baton starts.`}
+      savedText={`Saved ${name}.`}
+      what={`Could not save ${name}`}
+      store={(value) => call('secrets.set', { name, value })}
+      onSaved={onSaved}
+    />
+  );
+}
+
+/** A password-like field whose value is stored (`store`) and never shown again: "stored" or "not set", Save or Replace. */
+export function WriteOnlyField({
+  label,
+  inputName,
+  stored,
+  help,
+  savedText,
+  what,
+  store,
+  onSaved,
+}: {
+  label: string;
+  inputName?: string;
+  stored: boolean;
+  help: ReactNode;
+  savedText: string;
+  what: string;
+  store: (value: string) => Promise<unknown>;
+  onSaved: () => void;
+}) {
   const [value, setValue] = useState('');
   const [state, setState] = useState<{ error: ApiError | null; saved: boolean; pending: boolean }>({ error: null, saved: false, pending: false });
   const id = useId();
@@ -167,7 +215,7 @@ export function SecretField({ name, label, stored, writable, onSaved }: { name: 
     if (!value) return;
     setState({ error: null, saved: false, pending: true });
     try {
-      await call('secrets.set', { name, value });
+      await store(value);
       setValue('');
       setState({ error: null, saved: true, pending: false });
       onSaved();
@@ -179,24 +227,24 @@ export function SecretField({ name, label, stored, writable, onSaved }: { name: 
     <form className="secret-field" onSubmit={save} noValidate>
       <div className="field">
         <label htmlFor={id}>
-          {label} <span className={stored ? 'badge badge-ok' : 'badge badge-neutral'}>{stored ? 'stored' : 'not set'}</span>
+          {label} <Badge tone={stored ? 'ok' : 'neutral'}>{stored ? 'stored' : 'not set'}</Badge>
         </label>
         <div className="inline-input">
-          <input id={id} name={name} type="password" value={value} autoComplete="new-password" placeholder={stored ? '•••••••• (enter a new value to replace)' : ''} onChange={(e) => setValue(e.target.value)} aria-describedby={`${id}-help`} />
+          <input id={id} name={inputName} type="password" value={value} autoComplete="new-password" placeholder={stored ? '•••••••• (enter a new value to replace)' : ''} onChange={(e) => setValue(e.target.value)} aria-describedby={`${id}-help`} />
           <button type="submit" className="btn" disabled={!value || state.pending}>
             {stored ? 'Replace' : 'Save'}
           </button>
         </div>
         <p id={`${id}-help`} className="hint">
-          {writable ? `Write-only: kept as the secret ${name}, never shown again.` : `This backend is read-only: set BATON_SECRET_${name} where Baton starts.`}
+          {help}
         </p>
         {state.saved ? (
           <span className="success" role="status">
-            Saved {name}.
+            {savedText}
           </span>
         ) : null}
       </div>
-      {state.error ? <ErrorPanel what={`Could not save ${name}`} error={state.error} /> : null}
+      {state.error ? <ErrorPanel what={what} error={state.error} /> : null}
     </form>
   );
 }

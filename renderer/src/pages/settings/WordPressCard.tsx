@@ -6,8 +6,7 @@ import { useState } from 'react';
 import { WORDPRESS_PASSWORD_SECRET } from '../../../../shared/api';
 import { call } from '../../api/client';
 import { useApi, useEvent } from '../../api/hooks';
-import { Card } from '../../components/ui';
-import { SecretField, SettingsForm, type FieldSpec } from './SettingsForm';
+import { SecretField, SettingsCard, type FieldSpec } from './SettingsForm';
 import { TestConnection } from './TestConnection';
 
 const FIELDS: FieldSpec[] = [
@@ -26,11 +25,19 @@ export function WordPressCard() {
   const saved = () => setSaves((n) => n + 1);
   const names = secrets.data?.names ?? [];
   return (
-    <Card title="WordPress" id="settings-wordpress">
-      <p className="muted">
-        Where the <code>wordpress.publish</code> step posts drafts and articles. In WordPress, create an application password under Users → Profile → Application Passwords.
-      </p>
-      <SettingsForm testId="wordpress-form" fields={FIELDS} saveLabel="Save WordPress settings" onSaved={saved} />
+    <SettingsCard
+      title="WordPress"
+      id="settings-wordpress"
+      intro={
+        <>
+          Where the <code>wordpress.publish</code> step posts drafts and articles. In WordPress, create an application password under Users → Profile → Application Passwords.
+        </>
+      }
+      testId="wordpress-form"
+      fields={FIELDS}
+      saveLabel="Save WordPress settings"
+      onSaved={saved}
+    >
       <SecretField
         name={WORDPRESS_PASSWORD_SECRET}
         label="Application password"
@@ -42,6 +49,6 @@ export function WordPressCard() {
         }}
       />
       <TestConnection label="Test connection" what="Could not test the WordPress connection" testId="wordpress-verify" check={verifyWordPress} resetKey={saves} />
-    </Card>
+    </SettingsCard>
   );
 }
