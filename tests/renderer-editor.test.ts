@@ -27,6 +27,7 @@ import {
   sameDefinition,
   triggerPosition,
   edgeKey,
+  workflowIdFor,
   type Draft,
 } from '../renderer/src/pages/workflows/editor/model';
 import { anyModeOf, convertAny, fieldsOf, getPath, setPath, storeLiteral, literalText, widgetFor, type JsonSchema, type ExpressionSpec } from '../renderer/src/pages/workflows/editor/paramSchema';
@@ -81,6 +82,12 @@ describe('history', () => {
 });
 
 describe('the draft', () => {
+  it('proposes a workflow id from its name: lower case, accents and signs dropped, at most 63 characters', () => {
+    expect(workflowIdFor('Lead follow-up!')).toBe('lead-follow-up');
+    expect(workflowIdFor('  Café Réservé  ')).toBe('cafe-reserve');
+    expect(workflowIdFor('x'.repeat(80))).toHaveLength(63);
+  });
+
   const build = (): Draft => {
     let d: Draft = { ...emptyDraft(), id: 'lead-router', name: 'Lead router', trigger: { type: 'event', event: 'form.submitted' } };
     d = addNode(d, 'set', info('set'), { x: 0, y: 0 }).draft;

@@ -35,15 +35,15 @@ export function splitList(s: string): string[] {
     .filter(Boolean);
 }
 
-/** A readable id from a name: "Demo booked!" -> "demo-booked". */
-export function slugify(name: string): string {
+/** A readable id from a name, at most `max` characters: "Demo booked!" -> "demo-booked". */
+export function slugify(name: string, max = 64): string {
   return name
     .toLowerCase()
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
-    .slice(0, 64);
+    .slice(0, max);
 }
 
 /** Move item i one place up (-1) or down (+1); out of range changes nothing. */

@@ -8,6 +8,7 @@
 import { NodeId, WorkflowId, type NodeTypeInfo, type Trigger, type ValidationIssue } from '../../../../../shared/api';
 import { canConnect, type ConnectResult, type GraphEdgeLike } from '../../../../../shared/graph';
 import { layeredLayout } from '../../../api/graphLayout';
+import { slugify } from '../../config/model';
 
 export interface Position {
   x: number;
@@ -155,13 +156,7 @@ export function nodeIdFor(type: string, taken: Iterable<string>): string {
 
 /** "Lead follow-up!" -> "lead-follow-up" (a valid workflow id when it is long enough). */
 export function workflowIdFor(name: string): string {
-  return name
-    .toLowerCase()
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 63);
+  return slugify(name, 63);
 }
 
 /** Why a node id cannot be used, or null. */
