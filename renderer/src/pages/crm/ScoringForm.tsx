@@ -7,7 +7,7 @@
  * across everyone (`scoring.preview`, nothing stored); **Save and re-score** saves and re-scores
  * every contact (`scoring.rules.set`).
  */
-import { useMemo, useState, type ReactNode } from 'react';
+import { useMemo, useState, type HTMLAttributes, type ReactNode } from 'react';
 import { FIELD_OPS, type ApiIssue, type OpOutput } from '../../../../shared/api';
 import { call } from '../../api/client';
 import { issuesAt } from '../../api/issues';
@@ -137,18 +137,7 @@ export function ScoringForm({ config, onSaved }: { config: Config; onSaved: (r: 
       </fieldset>
 
       {shown && issues.length ? (
-        <div className="error-panel" role="alert" data-testid="scoring-problems">
-          <div>
-            <strong>Not saved: {plural(issues.length, 'problem')} to fix</strong>
-            <ul>
-              {issues.map((x) => (
-                <li key={x.path + x.message}>
-                  <code>{x.path}</code>: {x.message}
-                </li>
-              ))}
-            </ul>
-          </div>
-        </div>
+        <NotSaved issues={issues} data-testid="scoring-problems" />
       ) : null}
       {save.error ? <ErrorPanel what="Could not save the rules" error={save.error} /> : null}
       {prev.error ? <ErrorPanel what="Could not preview the rules" error={prev.error} /> : null}
@@ -398,5 +387,23 @@ function PreviewTable({ p }: { p: Preview }) {
         </table>
       </div>
     </section>
+  );
+}
+
+/** "Not saved: N problems to fix" with each problem's path (the scoring form's and the segment rules' check). */
+export function NotSaved({ issues, className, ...rest }: { issues: readonly Pick<ApiIssue, 'path' | 'message'>[] } & HTMLAttributes<HTMLDivElement> & Record<`data-${string}`, string>) {
+  return (
+    <div className={className ? `error-panel ${className}` : 'error-panel'} role="alert" {...rest}>
+      <div>
+        <strong>Not saved: {plural(issues.length, 'problem')} to fix</strong>
+        <ul>
+          {issues.map((x) => (
+            <li key={x.path + x.message}>
+              <code>{x.path}</code>: {x.message}
+            </li>
+          ))}
+        </ul>
+      </div>
+    </div>
   );
 }

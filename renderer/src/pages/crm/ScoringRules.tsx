@@ -9,7 +9,7 @@ import { call } from '../../api/client';
 import { useAction, useApi } from '../../api/hooks';
 import { ErrorPanel, Loading } from '../../components/ui';
 import { plural } from './format';
-import { ScoringForm } from './ScoringForm';
+import { NotSaved, ScoringForm } from './ScoringForm';
 
 type Config = OpOutput<'scoring.rules.get'>;
 type SetResult = OpOutput<'scoring.rules.set'>;
@@ -151,18 +151,7 @@ export function ScoringRules({ onSaved }: { onSaved: () => void }) {
           }}
         />
         {shownIssues.length ? (
-          <div className="error-panel sr-errors" role="alert" id={`${ids}-errors`}>
-            <div>
-              <strong>Not saved: {plural(shownIssues.length, 'problem')} to fix</strong>
-              <ul>
-                {shownIssues.map((i) => (
-                  <li key={i.path + i.message}>
-                    <code>{i.path}</code>: {i.message}
-                  </li>
-                ))}
-              </ul>
-            </div>
-          </div>
+          <NotSaved issues={shownIssues} className="sr-errors" id={`${ids}-errors`} />
         ) : save.error ? (
           <ErrorPanel what="Could not save the rules" error={save.error} />
         ) : null}
