@@ -34,7 +34,8 @@ beforeAll(() => {
 afterAll(() => data.cleanup());
 
 describe('baton workflow / run / approvals / escalations', () => {
-  it('imports, lists, runs with --wait, decides an approval, shows and lists runs', async () => {
+  // Eleven CLI processes in a row: minutes on a loaded 2-core machine.
+  it('imports, lists, runs with --wait, decides an approval, shows and lists runs', { timeout: 180_000 }, async () => {
     const file = join(data.dir, 'wf.json');
     writeFileSync(
       file,
@@ -58,8 +59,8 @@ describe('baton workflow / run / approvals / escalations', () => {
     const list = await baton('workflow', 'list');
     expect(list.stdout).toMatch(/^on +greet +v1 +manual/m);
 
-    // no server: the run waits in the store; --wait runs it here until it blocks on the approval (timeout)
-    const started = await baton('--json', 'run', 'start', 'greet', '--input', '{"name":"Ada"}', '--wait', '--timeout', '1');
+    // no server: the run waits in the store; --wait runs it here until it blocks on the approval
+    const started = await baton('--json', 'run', 'start', 'greet', '--input', '{"name":"Ada"}', '--wait');
     expect(started.code).toBe(0);
     const run = started.json() as { id: string; status: string };
     expect(run.status).toBe('waiting');
@@ -82,8 +83,9 @@ describe('baton workflow / run / approvals / escalations', () => {
     // so run the queue with a new --wait run of a trivial workflow
     const shown = await baton('run', 'show', run.id);
     expect(shown.stdout).toMatch(/ask \(approval\)/);
-    const fin = await baton('--json', 'run', 'start', 'greet', '--input', '{"name":"Bob"}', '--wait', '--timeout', '1');
+    const fin = await baton('--json', 'run', 'start', 'greet', '--input', '{"name":"Bob"}', '--wait');
     expect(fin.code).toBe(0);
+    expect(fin.json()).toMatchObject({ status: 'waiting' });
     const after = (await baton('--json', 'run', 'show', run.id)).json() as { status: string; output: unknown };
     expect(after).toMatchObject({ status: 'succeeded', output: { sent: 'Hi Ada!' } });
     const runs = (await baton('--json', 'run', 'list', '--workflow', 'greet')).json() as { runs: unknown[] };
@@ -104,7 +106,7 @@ describe('baton workflow / run / approvals / escalations', () => {
     expect(list.workflows.map((w) => w.id)).not.toContain('broken');
   });
 
-  it('a failed run exits 1 with --wait, raises an escalation that can be acknowledged, and can be retried', async () => {
+  it('a failed run exits 1 with --wait, raises an escalation that can be acknowledged, and can be retried', { timeout: 120_000 }, async () => {
     const file = join(data.dir, 'fail.json');
     writeFileSync(file, JSON.stringify({ id: 'fails', name: 'Fails', nodes: [{ id: 'boom', type: 'transform', params: { expression: 'input.a + "x"' } }] }));
     expect((await baton('workflow', 'import', file)).code).toBe(0);

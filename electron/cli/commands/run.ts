@@ -15,6 +15,9 @@ function json(value: string): unknown {
 
 const FINISHED = ['succeeded', 'failed', 'cancelled'];
 
+/** A run that waits for a person's approval: nothing `run start --wait` does here moves it on. */
+const waitsForApproval = (d: RunDetail) => d.status === 'waiting' && d.steps.some((s) => s.status === 'waiting' && s.waitingFor === 'approval');
+
 function line(r: RunSummary): string {
   return `${r.id}  ${r.workflowId}  ${r.status}${r.phase ? `/${r.phase}` : ''}  ${r.createdAt}${r.error ? `  ${r.error.nodeId ? `${r.error.nodeId}: ` : ''}${r.error.message}` : ''}`;
 }
@@ -38,7 +41,7 @@ export function register(program: Command): void {
     .argument('<workflow>', 'workflow id')
     .option('--input <json>', 'run input (JSON)', json)
     .option('--key <key>', 'idempotency key: a second start with the same key returns the first run')
-    .option('--wait', 'wait until the run finishes and print it')
+    .option('--wait', 'wait until the run finishes and print it; without a running Baton, also when it waits for an approval and no other run is running')
     .option('--timeout <seconds>', 'with --wait: give up after this long (the run goes on)', (v) => Number(v))
     .action(async (workflow: string, o: { input?: unknown; key?: string; wait?: boolean; timeout?: number }, cmd: Command) => {
       // A remote server runs its engine itself.
@@ -51,6 +54,9 @@ export function register(program: Command): void {
         for (;;) {
           const d = await api.call('runs.get', { id: started.runId });
           if (FINISHED.includes(d.status)) return { started, final: d };
+          // Run here, a run waiting for an approval waits for a person: stop once the other runs this
+          // command has moved on are done too.
+          if (!served && waitsForApproval(d) && (await api.call('runs.list', { status: 'running', limit: 1 })).runs.length === 0) return { started, final: d };
           if (o.timeout !== undefined && Date.now() - t0 > o.timeout * 1000) return { started, final: d };
           await new Promise((r) => setTimeout(r, 100));
         }
