@@ -12,6 +12,7 @@
 // Run it alone: node bench/run.mjs playbooks [--quick]
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
+import WebSocket from 'ws';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { treeCpuSeconds } from './lib/proc.mjs';
@@ -55,14 +56,41 @@ export async function startMessages(key) {
   return { url: `http://127.0.0.1:${server.address().port}`, state, close: () => new Promise((r) => server.close(() => r())) };
 }
 
-async function runToEnd(server, input) {
+/**
+ * The server's push events (/api/v1/events), as the window gets them: a run's end is awaited on its
+ * playbooks.run.updated event, not by asking for the run's detail every few ms (each of those requests
+ * costs the server CPU and would be counted as orchestration overhead).
+ */
+export async function eventsOf(server) {
+  const ws = new WebSocket(new URL('api/v1/events', server.url.replace(/^http/, 'ws')), [`baton.${server.token}`]);
+  const seen = new Map();
+  let wake = () => undefined;
+  ws.on('message', (m) => {
+    const { event, payload } = JSON.parse(String(m));
+    if (event !== 'playbooks.run.updated') return;
+    seen.set(payload.runId, payload.status);
+    wake();
+  });
+  await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)));
+  return {
+    /** Resolves at the run's next status event, or after `ms` (a status without an event is then read through the API). */
+    next: (ms) => new Promise((r) => ((wake = r), setTimeout(r, ms))),
+    status: (runId) => seen.get(runId),
+    close: () => ws.close(),
+  };
+}
+
+export async function runToEnd(server, events, input) {
   const t0 = performance.now();
   const { run } = await call(server, 'playbooks.start', input);
   for (;;) {
-    const d = await call(server, 'playbooks.run', { id: run.id });
-    if (d.status === 'succeeded') return { ms: performance.now() - t0, detail: d };
-    if (d.status === 'failed' || d.status === 'cancelled' || (d.status === 'waiting' && d.waitingFor)) throw new Error(`playbook run ${d.status}: ${d.error ?? d.waitingFor}`);
-    await sleep(20);
+    const st = events.status(run.id);
+    if (st === 'succeeded' || st === 'failed' || st === 'cancelled' || st === 'waiting' || st === undefined) {
+      const d = await call(server, 'playbooks.run', { id: run.id });
+      if (d.status === 'succeeded') return { ms: performance.now() - t0, detail: d };
+      if (d.status === 'failed' || d.status === 'cancelled' || (d.status === 'waiting' && d.waitingFor)) throw new Error(`playbook run ${d.status}: ${d.error ?? d.waitingFor}`);
+    }
+    await events.next(1000);
   }
 }
 
@@ -91,9 +119,11 @@ export async function run(ctx) {
   const messages = await startMessages(key);
   const t = tempDir('baton-bench-playbooks-');
   let server = null;
+  let events = null;
   try {
     server = await serve(bin, t.dir, cleanEnv({ BATON_SECRET_ANTHROPIC_API_KEY: key }));
     for (const [k, v] of Object.entries({ 'ai.baseUrl': messages.url, 'ai.maxRetries': 0, 'ai.dailyCapUsd': 1000 })) await call(server, 'settings.set', { key: k, value: v });
+    events = await eventsOf(server);
     const config = { businessContext: 'Bench', targetCustomer: 'Bench', goals: 'Bench', budget: '1000 EUR' };
 
     // 1. The full go-to-market playbook, answers at once.
@@ -104,7 +134,7 @@ export async function run(ctx) {
       const calls0 = messages.state.calls;
       const busy0 = messages.state.busyMs;
       const cpu0 = treeCpuSeconds(server.child.pid);
-      const r = await runToEnd(server, { playbookId: 'go-to-market', mode: 'full', config });
+      const r = await runToEnd(server, events, { playbookId: 'go-to-market', mode: 'full', config });
       const cpu = treeCpuSeconds(server.child.pid) - cpu0;
       const steps = r.detail.phases.flatMap((p) => p.steps).filter((s) => s.status === 'done').length;
       const m = { ms: r.ms, steps, calls: messages.state.calls - calls0, busy: messages.state.busyMs - busy0, cpuMs: cpu * 1000 };
@@ -125,8 +155,8 @@ export async function run(ctx) {
     let seq = null;
     // Two warm-up rounds first: every worker thread loads the SDK and the git library on its first step.
     for (let i = 0; i < 5; i++) {
-      const p = await runToEnd(server, { playbookId: 'bench-parallel', mode: 'all', config: {} });
-      const q = await runToEnd(server, { playbookId: 'bench-sequential', mode: 'all', config: {} });
+      const p = await runToEnd(server, events, { playbookId: 'bench-parallel', mode: 'all', config: {} });
+      const q = await runToEnd(server, events, { playbookId: 'bench-sequential', mode: 'all', config: {} });
       if (i < 2) continue;
       if (!par || p.ms < par.ms) par = p;
       if (!seq || q.ms < seq.ms) seq = q;
@@ -136,6 +166,7 @@ export async function run(ctx) {
     lines.push(`  parallel / sequential wall time: ${fmt(par.ms / seq.ms, 2)}; parallel / longest branch: ${fmt(par.ms / DELAY_MS, 2)}; load average ${loadavg()[0].toFixed(1)}`);
     lines.push(target('parallel phase close to the longest branch (< 2x of it, under half the sequential time)', par.ms < 2 * DELAY_MS + 400 && par.ms < seq.ms / 2, `${fmt(par.ms)} ms`));
   } finally {
+    events?.close();
     await server?.stop();
     await messages.close();
     t.cleanup();

@@ -40,7 +40,7 @@ describe('workspace objects', () => {
     const who = { name: 'Baton', email: 'playbooks@baton.local', timestamp: 1_800_000_000, timezoneOffset: 0 };
     const commit = writeObject(gitdir, 'commit', serializeCommit({ tree: root, parent: [], author: who, committer: who, message: '[demand-gen] campaign: design\n' }));
     expect(commit).toBe(await git.writeCommit({ fs, gitdir, commit: { tree: root, parent: [], author: who, committer: who, message: '[demand-gen] campaign: design\n' } }));
-    writeBranchRef(gitdir, 'playbooks/run/phase', commit);
+    await writeBranchRef(gitdir, 'playbooks/run/phase', commit);
     expect(await git.resolveRef({ fs, gitdir, ref: 'playbooks/run/phase' })).toBe(commit);
     const read = await git.readCommit({ fs, gitdir, oid: commit });
     expect(read.commit.message).toBe('[demand-gen] campaign: design\n');

@@ -9,12 +9,11 @@
 import * as fs from 'node:fs';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { listDocs, workspaceDir } from '../ai/workspace';
 import { lazyRequire } from '../lazy';
 import { withMainLock } from './lock';
-import { flushObjects, hashObject, parseCommit, parseTree, readBranchRef, readObject, serializeCommit, serializeTree, writeBranchRef, writeObject, type CommitObject } from './objects';
+import { flushObjects, hashObject, tmpPath, parseCommit, parseTree, readBranchRef, readObject, serializeCommit, serializeTree, writeBranchRef, writeObject, type CommitObject } from './objects';
 
 // Loaded with the first workspace operation, not at start (a host that runs no playbook never needs them).
 const gitLib = lazyRequire<typeof import('isomorphic-git')>('isomorphic-git');
@@ -116,11 +115,18 @@ async function writeCommit(r: Repo, tree: string, parents: string[], message: st
   return oid;
 }
 
+/** Commits never change: parsed ones are kept (bounded) per thread. */
+const commits = new Map<string, CommitObject>();
+
 /** A commit, from its loose object (else through isomorphic-git: a packed one). */
 export async function readCommit(r: Repo, oid: string): Promise<{ oid: string; commit: CommitObject }> {
+  const key = `${r.gitdir}:${oid}`;
+  const hit = commits.get(key);
+  if (hit) return { oid, commit: hit };
   const loose = readObject(r.gitdir, oid);
-  if (loose) return { oid, commit: parseCommit(loose.content) };
-  const c = await gitLib().readCommit({ ...g(r), oid });
+  const c = loose ? { oid, commit: parseCommit(loose.content) } : await gitLib().readCommit({ ...g(r), oid });
+  if (commits.size > 5000) commits.clear();
+  commits.set(key, c.commit);
   return { oid: c.oid, commit: c.commit };
 }
 
@@ -133,7 +139,7 @@ async function readBlobBytes(r: Repo, oid: string): Promise<Buffer> {
 const writeBlob = (r: Repo, content: Buffer) => writeObject(r.gitdir, 'blob', content);
 
 async function setRef(r: Repo, branch: string, oid: string): Promise<void> {
-  writeBranchRef(r.gitdir, branch, oid);
+  await writeBranchRef(r.gitdir, branch, oid);
 }
 
 export async function readBlobText(r: Repo, oid: string): Promise<string> {
@@ -186,10 +192,10 @@ export async function branchAt(dataDir: string, branch: string, oid: string): Pr
   await setRef(repoOf(dataDir), branch, oid);
 }
 
-/** One commit of files (path -> text) on a branch; returns the commit id. */
-export async function commitFiles(dataDir: string, branch: string, files: Record<string, string>, message: string, at: number): Promise<string> {
+/** One commit of files (path -> text) on a branch (a missing branch starts at `start`); returns the commit id. */
+export async function commitFiles(dataDir: string, branch: string, files: Record<string, string>, message: string, at: number, start?: string): Promise<string> {
   const r = repoOf(dataDir);
-  const head = await resolve(r, branch);
+  const head = (await resolve(r, branch)) ?? start;
   if (!head) throw new Error(`the workspace branch ${branch} does not exist`);
   const tree = await flatTree(r, head);
   for (const [path, text] of Object.entries(files)) tree.set(path, writeBlob(r, Buffer.from(text, 'utf8')));
@@ -204,7 +210,7 @@ export async function commitFiles(dataDir: string, branch: string, files: Record
  * ref, then crashed before recording it), the head is returned and nothing is
  * written. A commit is a pure function of its parent, tree, message and time.
  */
-export async function commitFilesOnce(dataDir: string, branch: string, files: Record<string, string>, message: string, at: number): Promise<string> {
+export async function commitFilesOnce(dataDir: string, branch: string, files: Record<string, string>, message: string, at: number, start?: string): Promise<string> {
   const r = repoOf(dataDir);
   const head = await resolve(r, branch);
   if (head) {
@@ -216,7 +222,7 @@ export async function commitFilesOnce(dataDir: string, branch: string, files: Re
       if ((await writeFlatTree(r, tree)) === c.tree) return head;
     }
   }
-  return commitFiles(dataDir, branch, files, message, at);
+  return commitFiles(dataDir, branch, files, message, at, start);
 }
 
 export interface MergeConflict {
@@ -302,7 +308,7 @@ export async function checkout(dataDir: string, from: string | null, to: string)
   const write = async ([p, oid]: [string, string]) => {
     const abs = join(r.dir, ...p.split('/'));
     await mkdir(dirname(abs), { recursive: true });
-    const tmp = `${abs}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    const tmp = tmpPath(abs);
     await writeFile(tmp, await readBlobBytes(r, oid));
     await rename(tmp, abs);
   };
@@ -311,14 +317,19 @@ export async function checkout(dataDir: string, from: string | null, to: string)
   return changed.map(([p]) => p);
 }
 
-/** Whether `ancestor` is reachable from `oid` (following every parent). */
-export async function isAncestor(r: Repo, ancestor: string, oid: string): Promise<boolean> {
+/**
+ * Whether `ancestor` is reachable from `oid` (following every parent). With
+ * `since` (a commit `ancestor` descends from), the walk does not go past it:
+ * nothing older can lead back to `ancestor`, and the search costs the commits
+ * made since, not the whole history of the workspace.
+ */
+export async function isAncestor(r: Repo, ancestor: string, oid: string, since?: string): Promise<boolean> {
   const seen = new Set<string>();
   const queue = [oid];
   while (queue.length) {
     const x = queue.pop()!;
     if (x === ancestor) return true;
-    if (seen.has(x)) continue;
+    if (seen.has(x) || x === since) continue;
     seen.add(x);
     queue.push(...(await readCommit(r, x)).commit.parent);
   }
