@@ -36,7 +36,7 @@ export function repoOf(dataDir: string): Repo {
   return { dir: workspaceDir(dataDir), gitdir, cache };
 }
 
-/** Commits never change: their flattened trees are kept (bounded) per thread. */
+/** Trees never change: each one's flattened files (path -> blob oid) are kept (bounded) per thread, so a new commit reads only the folders it changed. */
 const trees = new Map<string, Map<string, string>>();
 
 const g = (r: Repo) => ({ fs, dir: r.dir, gitdir: r.gitdir, cache: r.cache });
@@ -53,23 +53,22 @@ export async function resolve(r: Repo, ref: string): Promise<string | null> {
 
 /** path -> blob oid of a commit's tree. */
 export async function flatTree(r: Repo, commit: string | null): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  if (!commit) return out;
-  const key = `${r.gitdir}:${commit}`;
+  if (!commit) return new Map();
+  return new Map(await flatSubtree(r, (await readCommit(r, commit)).commit.tree));
+}
+
+async function flatSubtree(r: Repo, oid: string): Promise<Map<string, string>> {
+  const key = `${r.gitdir}:${oid}`;
   const hit = trees.get(key);
-  if (hit) return new Map(hit);
-  const walk = async (oid: string, prefix: string) => {
-    const loose = readObject(r.gitdir, oid);
-    const tree = loose ? parseTree(loose.content) : (await gitLib().readTree({ ...g(r), oid })).tree;
-    for (const e of tree) {
-      if (e.type === 'tree') await walk(e.oid, `${prefix}${e.path}/`);
-      else if (e.type === 'blob') out.set(`${prefix}${e.path}`, e.oid);
-    }
-  };
-  const c = await readCommit(r, commit);
-  await walk(c.commit.tree, '');
-  if (trees.size > 2000) trees.clear();
-  trees.set(key, new Map(out));
+  if (hit) return hit;
+  const loose = readObject(r.gitdir, oid);
+  const out = new Map<string, string>();
+  for (const e of loose ? parseTree(loose.content) : (await gitLib().readTree({ ...g(r), oid })).tree) {
+    if (e.type === 'blob') out.set(e.path, e.oid);
+    else if (e.type === 'tree') for (const [p, b] of await flatSubtree(r, e.oid)) out.set(`${e.path}/${p}`, b);
+  }
+  if (trees.size > 5000) trees.clear();
+  trees.set(key, out);
   return out;
 }
 
@@ -104,7 +103,10 @@ async function writeFlatTree(r: Repo, files: Map<string, string>): Promise<strin
     written.set(sig, oid);
     return oid;
   };
-  return write(root);
+  const oid = await write(root);
+  // The next step reads this commit's files: they are these.
+  trees.set(`${r.gitdir}:${oid}`, new Map(files));
+  return oid;
 }
 
 async function writeCommit(r: Repo, tree: string, parents: string[], message: string, at: number): Promise<string> {
