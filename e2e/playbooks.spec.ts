@@ -2,7 +2,8 @@
  * Agent-team playbooks as a person meets them, on real components: `baton serve` (the real
  * engine and Bree workers) with the real Anthropic SDK talking to a local server speaking the
  * Messages API, scripted like a team (tests/playbooks/support.ts): a gate item failing once and
- * fixed by its role, a conflict the Coordinator decides, one gate below the confidence threshold.
+ * fixed by its role, a conflict the Coordinator decides, one gate below the confidence threshold
+ * with an item that keeps failing after its role's fix (shown as blocking the merge).
  * In the window: an import refused naming the step and the field; the built-in go-to-market
  * playbook started in full mode from its page (a required field left empty is named first); the
  * run page following the phases live; the waiting gate's link to its approval in the inbox,
@@ -35,6 +36,8 @@ function scriptTeam(claude: FakeAnthropic) {
       const n = (reviews.get(check) ?? 0) + 1;
       reviews.set(check, n);
       if (check.includes('add up to the monthly budget') && n === 1) return { json: { pass: false, evidence: '"Paid search: 2000 EUR"', issues: ['The channel budgets add up to 3500 EUR, not 3000 EUR.'], confidence: 0.9 } };
+      // Keeps failing after its role's fix: it blocks the Execution merge until the operator approves.
+      if (check.includes('The pipeline review ends with coaching actions')) return { json: { pass: false, evidence: '"Review: deals by stage"', issues: [`Review ${n}: the sample review ends without coaching actions.`], confidence: 0.9 } };
       if (check.includes('Training covers the whole sales process')) return { json: { pass: true, evidence: '"Module 1: discovery"', issues: [], confidence: 0.4 } };
       return { json: { pass: true, evidence: '"quoted from the file"', issues: [], confidence: 0.95 } };
     }
@@ -153,6 +156,12 @@ test('a playbook from the window: import refused naming the field, full run with
     // The waiting gate links to its approval; approve it in the inbox.
     const executionGate = page.locator('[data-testid="phase"][data-phase="execution"] [data-testid="gate"]');
     await expect(executionGate.getByTestId('gate-item').filter({ hasText: 'Training covers the whole sales process' })).toContainText('confidence 40%');
+    // The item still failing after its role's fix blocks the merge, with the reviewer's reason from the last round.
+    const blocking = executionGate.getByTestId('gate-item').filter({ hasText: 'The pipeline review ends with coaching actions' });
+    await expect(blocking).toHaveAttribute('data-result', 'fail');
+    await expect(blocking).toContainText('reviewed 2 times');
+    await expect(blocking.getByTestId('gate-item-reason')).toHaveText('Blocks the merge: Review 2: the sample review ends without coaching actions.');
+    await expect(executionGate.getByTestId('gate-item-reason')).toHaveCount(1);
     await executionGate.getByTestId('gate-approval-link').click();
     await expect(page.getByRole('heading', { level: 1, name: 'Approvals' })).toBeVisible();
     const detail = page.getByTestId('detail');
@@ -164,6 +173,8 @@ test('a playbook from the window: import refused naming the field, full run with
     await expect(run).toHaveAttribute('data-status', 'succeeded', { timeout: 180_000 });
     for (const id of ['strategy', 'pipeline-building', 'execution', 'analysis']) await expect(chip(id)).toHaveAttribute('data-status', 'merged');
     await expect(page.locator('[data-testid="phase"][data-phase="execution"] [data-testid="gate"]')).toHaveAttribute('data-status', 'approved');
+    // Approved: the item is kept as failed, no longer blocking.
+    await expect(executionGate.getByTestId('gate-item-reason')).toHaveText('Failed: Review 2: the sample review ends without coaching actions.');
     await expect(page.getByTestId('run-status').first()).toHaveText('Finished');
     await shootSchemes(page, 'playbook-run-finished', true);
 

@@ -132,7 +132,7 @@ describe('a playbook step run again after a crash commits its output once', () =
 
     // 2. The answer was recorded, the branch not moved yet: the same commit object is made again.
     undo();
-    writeBranchRef(repo.gitdir, branch, parent);
+    await writeBranchRef(repo.gitdir, branch, parent);
     expect((await finishStep(rc, 'fast')).commit).toBe(commit);
     expect(await resolve(repo, branch)).toBe(commit);
     expect(await chain(repo, commit, 2)).toEqual([commit, parent]);

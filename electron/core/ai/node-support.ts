@@ -14,8 +14,7 @@
  */
 import { dirname } from 'node:path';
 import { and, eq } from 'drizzle-orm';
-import { events, settings } from '../db/schema';
-import type { Orm } from '../db/open';
+import { events } from '../db/schema';
 import { NodeError, type NodeContext, type Suspend } from '../engine/registry';
 import { AiStepError } from './claude';
 import { ANTHROPIC_KEY, localDay, type AiEnv } from './env';
@@ -35,15 +34,11 @@ interface AiWaitState {
   aiWait?: 'key' | 'budget';
 }
 
-export function readSetting<T>(orm: Orm, key: string, fallback: T): T {
-  const row = orm.select({ value: settings.value }).from(settings).where(eq(settings.key, key)).get();
-  return row ? (row.value as T) : fallback;
-}
-
 export function nodeAiEnv(ctx: NodeContext<unknown>): AiEnv {
   return {
     orm: ctx.orm,
-    setting: (k, f) => readSetting(ctx.orm, k, f),
+    // The thread's prepared statement: an AI call reads the ten ai.* settings, more than once (not a query built each time).
+    setting: (k, f) => ctx.env.setting(k, f),
     secrets: ctx.secrets,
     log: ctx.log,
     // The store lives at <data>/baton.db in every thread.
@@ -96,7 +91,7 @@ export function suspended<T>(r: T | Suspend): r is Suspend {
 }
 
 function keyWaitHours(ctx: NodeContext<unknown>): number {
-  return Number(readSetting(ctx.orm, 'ai.keyWaitHours', DEFAULT_KEY_WAIT_HOURS)) || DEFAULT_KEY_WAIT_HOURS;
+  return Number(ctx.env.setting('ai.keyWaitHours', DEFAULT_KEY_WAIT_HOURS)) || DEFAULT_KEY_WAIT_HOURS;
 }
 
 const KEY_DECISION = ' Once the key is saved you choose whether the waiting AI steps run (Settings > AI, the Dashboard, or baton ai release run|discard).';

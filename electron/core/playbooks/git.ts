@@ -9,12 +9,11 @@
 import * as fs from 'node:fs';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { listDocs, workspaceDir } from '../ai/workspace';
 import { lazyRequire } from '../lazy';
 import { withMainLock } from './lock';
-import { flushObjects, hashObject, parseCommit, parseTree, readBranchRef, readObject, serializeCommit, serializeTree, writeBranchRef, writeObject, type CommitObject } from './objects';
+import { flushObjects, hashObject, tmpPath, parseCommit, parseTree, readBranchRef, readObject, serializeCommit, serializeTree, writeBranchRef, writeObject, type CommitObject } from './objects';
 
 // Loaded with the first workspace operation, not at start (a host that runs no playbook never needs them).
 const gitLib = lazyRequire<typeof import('isomorphic-git')>('isomorphic-git');
@@ -37,7 +36,7 @@ export function repoOf(dataDir: string): Repo {
   return { dir: workspaceDir(dataDir), gitdir, cache };
 }
 
-/** Commits never change: their flattened trees are kept (bounded) per thread. */
+/** Trees never change: each one's flattened files (path -> blob oid) are kept (bounded) per thread, so a new commit reads only the folders it changed. */
 const trees = new Map<string, Map<string, string>>();
 
 const g = (r: Repo) => ({ fs, dir: r.dir, gitdir: r.gitdir, cache: r.cache });
@@ -54,23 +53,22 @@ export async function resolve(r: Repo, ref: string): Promise<string | null> {
 
 /** path -> blob oid of a commit's tree. */
 export async function flatTree(r: Repo, commit: string | null): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  if (!commit) return out;
-  const key = `${r.gitdir}:${commit}`;
+  if (!commit) return new Map();
+  return new Map(await flatSubtree(r, (await readCommit(r, commit)).commit.tree));
+}
+
+async function flatSubtree(r: Repo, oid: string): Promise<Map<string, string>> {
+  const key = `${r.gitdir}:${oid}`;
   const hit = trees.get(key);
-  if (hit) return new Map(hit);
-  const walk = async (oid: string, prefix: string) => {
-    const loose = readObject(r.gitdir, oid);
-    const tree = loose ? parseTree(loose.content) : (await gitLib().readTree({ ...g(r), oid })).tree;
-    for (const e of tree) {
-      if (e.type === 'tree') await walk(e.oid, `${prefix}${e.path}/`);
-      else if (e.type === 'blob') out.set(`${prefix}${e.path}`, e.oid);
-    }
-  };
-  const c = await readCommit(r, commit);
-  await walk(c.commit.tree, '');
-  if (trees.size > 2000) trees.clear();
-  trees.set(key, new Map(out));
+  if (hit) return hit;
+  const loose = readObject(r.gitdir, oid);
+  const out = new Map<string, string>();
+  for (const e of loose ? parseTree(loose.content) : (await gitLib().readTree({ ...g(r), oid })).tree) {
+    if (e.type === 'blob') out.set(e.path, e.oid);
+    else if (e.type === 'tree') for (const [p, b] of await flatSubtree(r, e.oid)) out.set(`${e.path}/${p}`, b);
+  }
+  if (trees.size > 5000) trees.clear();
+  trees.set(key, out);
   return out;
 }
 
@@ -105,7 +103,10 @@ async function writeFlatTree(r: Repo, files: Map<string, string>): Promise<strin
     written.set(sig, oid);
     return oid;
   };
-  return write(root);
+  const oid = await write(root);
+  // The next step reads this commit's files: they are these.
+  trees.set(`${r.gitdir}:${oid}`, new Map(files));
+  return oid;
 }
 
 async function writeCommit(r: Repo, tree: string, parents: string[], message: string, at: number): Promise<string> {
@@ -116,11 +117,18 @@ async function writeCommit(r: Repo, tree: string, parents: string[], message: st
   return oid;
 }
 
+/** Commits never change: parsed ones are kept (bounded) per thread. */
+const commits = new Map<string, CommitObject>();
+
 /** A commit, from its loose object (else through isomorphic-git: a packed one). */
 export async function readCommit(r: Repo, oid: string): Promise<{ oid: string; commit: CommitObject }> {
+  const key = `${r.gitdir}:${oid}`;
+  const hit = commits.get(key);
+  if (hit) return { oid, commit: hit };
   const loose = readObject(r.gitdir, oid);
-  if (loose) return { oid, commit: parseCommit(loose.content) };
-  const c = await gitLib().readCommit({ ...g(r), oid });
+  const c = loose ? { oid, commit: parseCommit(loose.content) } : await gitLib().readCommit({ ...g(r), oid });
+  if (commits.size > 5000) commits.clear();
+  commits.set(key, c.commit);
   return { oid: c.oid, commit: c.commit };
 }
 
@@ -133,7 +141,7 @@ async function readBlobBytes(r: Repo, oid: string): Promise<Buffer> {
 const writeBlob = (r: Repo, content: Buffer) => writeObject(r.gitdir, 'blob', content);
 
 async function setRef(r: Repo, branch: string, oid: string): Promise<void> {
-  writeBranchRef(r.gitdir, branch, oid);
+  await writeBranchRef(r.gitdir, branch, oid);
 }
 
 export async function readBlobText(r: Repo, oid: string): Promise<string> {
@@ -186,10 +194,10 @@ export async function branchAt(dataDir: string, branch: string, oid: string): Pr
   await setRef(repoOf(dataDir), branch, oid);
 }
 
-/** One commit of files (path -> text) on a branch; returns the commit id. */
-export async function commitFiles(dataDir: string, branch: string, files: Record<string, string>, message: string, at: number): Promise<string> {
+/** One commit of files (path -> text) on a branch (a missing branch starts at `start`); returns the commit id. */
+export async function commitFiles(dataDir: string, branch: string, files: Record<string, string>, message: string, at: number, start?: string): Promise<string> {
   const r = repoOf(dataDir);
-  const head = await resolve(r, branch);
+  const head = (await resolve(r, branch)) ?? start;
   if (!head) throw new Error(`the workspace branch ${branch} does not exist`);
   const tree = await flatTree(r, head);
   for (const [path, text] of Object.entries(files)) tree.set(path, writeBlob(r, Buffer.from(text, 'utf8')));
@@ -204,7 +212,7 @@ export async function commitFiles(dataDir: string, branch: string, files: Record
  * ref, then crashed before recording it), the head is returned and nothing is
  * written. A commit is a pure function of its parent, tree, message and time.
  */
-export async function commitFilesOnce(dataDir: string, branch: string, files: Record<string, string>, message: string, at: number): Promise<string> {
+export async function commitFilesOnce(dataDir: string, branch: string, files: Record<string, string>, message: string, at: number, start?: string): Promise<string> {
   const r = repoOf(dataDir);
   const head = await resolve(r, branch);
   if (head) {
@@ -216,7 +224,7 @@ export async function commitFilesOnce(dataDir: string, branch: string, files: Re
       if ((await writeFlatTree(r, tree)) === c.tree) return head;
     }
   }
-  return commitFiles(dataDir, branch, files, message, at);
+  return commitFiles(dataDir, branch, files, message, at, start);
 }
 
 export interface MergeConflict {
@@ -302,7 +310,7 @@ export async function checkout(dataDir: string, from: string | null, to: string)
   const write = async ([p, oid]: [string, string]) => {
     const abs = join(r.dir, ...p.split('/'));
     await mkdir(dirname(abs), { recursive: true });
-    const tmp = `${abs}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    const tmp = tmpPath(abs);
     await writeFile(tmp, await readBlobBytes(r, oid));
     await rename(tmp, abs);
   };
@@ -311,14 +319,19 @@ export async function checkout(dataDir: string, from: string | null, to: string)
   return changed.map(([p]) => p);
 }
 
-/** Whether `ancestor` is reachable from `oid` (following every parent). */
-export async function isAncestor(r: Repo, ancestor: string, oid: string): Promise<boolean> {
+/**
+ * Whether `ancestor` is reachable from `oid` (following every parent). With
+ * `since` (a commit `ancestor` descends from), the walk does not go past it:
+ * nothing older can lead back to `ancestor`, and the search costs the commits
+ * made since, not the whole history of the workspace.
+ */
+export async function isAncestor(r: Repo, ancestor: string, oid: string, since?: string): Promise<boolean> {
   const seen = new Set<string>();
   const queue = [oid];
   while (queue.length) {
     const x = queue.pop()!;
     if (x === ancestor) return true;
-    if (seen.has(x)) continue;
+    if (seen.has(x) || x === since) continue;
     seen.add(x);
     queue.push(...(await readCommit(r, x)).commit.parent);
   }

@@ -215,15 +215,15 @@ export function statusFile(updated: string, role: string, phaseId: string, statu
   return { path: `status/${role}.md`, text: `${lines.join('\n')}\n` };
 }
 
-/** Commit a step's answer: its outputs and its status file, one commit with the role's convention. */
-export async function commitStep(rc: RunCtx, stepId: string, answer: Pick<StepAnswer, 'files' | 'status'>, branch: string, note = '', at = rc.env.now(), once = false): Promise<string> {
+/** Commit a step's answer: its outputs and its status file, one commit with the role's convention (a missing branch starts at `start`). */
+export async function commitStep(rc: RunCtx, stepId: string, answer: Pick<StepAnswer, 'files' | 'status'>, branch: string, note = '', at = rc.env.now(), once = false, start?: string): Promise<string> {
   const { phase, step } = stepOf(rc.def, stepId);
   const files: Record<string, string> = {};
   for (const o of step.outputs) files[o.path] = answer.files[o.name] ?? '';
   const sf = statusFile(new Date(at).toISOString(), step.role, phase.id, answer.status, step.outputs.map((o) => o.path));
   files[sf.path] = sf.text;
   const msg = `[${tagOf(rc.def, step.role)}] ${step.action}: ${step.title.charAt(0).toLowerCase()}${step.title.slice(1)}${note}`;
-  return (once ? commitFilesOnce : commitFiles)(rc.env.dataDir, branch, files, msg, at);
+  return (once ? commitFilesOnce : commitFiles)(rc.env.dataDir, branch, files, msg, at, start);
 }
 
 /** The request of a step: the role's system prompt, the step's task, its inputs quoted as untrusted data, the answer's schema. */
@@ -301,11 +301,11 @@ export async function finishStep(rc: RunCtx, stepId: string): Promise<{ commit: 
   if (row.status === 'done' && row.commit_oid) return { commit: row.commit_oid, conflict };
   if (!answered(row)) throw new Error(`step ${stepId} has no recorded answer to commit`);
   const answer = { files: JSON.parse(row.files!) as Record<string, string>, status: JSON.parse(row.role_status!) as StepAnswer['status'] };
-  const branch = phase.execution === 'sequential' ? runBranch(rc.run.id, phase.id) : stepBranch(rc.run.id, phase.id, stepId);
-  if (phase.execution === 'parallel' && !(await resolve(repoOf(rc.env.dataDir), branch))) {
-    await branchAt(rc.env.dataDir, branch, rc.st.phase(rc.run.id, phase.id)!.base_commit!);
-  }
-  const commit = await commitStep(rc, stepId, answer, branch, '', Date.parse(row.finished_at!), true);
+  const parallel = phase.execution === 'parallel';
+  const branch = parallel ? stepBranch(rc.run.id, phase.id, stepId) : runBranch(rc.run.id, phase.id);
+  // A parallel step's branch starts at the phase's base with the step's commit: one ref write, not two.
+  const start = parallel ? rc.st.phase(rc.run.id, phase.id)!.base_commit! : undefined;
+  const commit = await commitStep(rc, stepId, answer, branch, '', Date.parse(row.finished_at!), true, start);
   rc.st.setStep(rc.run.id, stepId, { status: 'done', commit_oid: commit });
   rc.env.emit('workspace.committed', { commit, branch, paths: step.outputs.map((o) => o.path) });
   emitRun(rc);
@@ -378,8 +378,8 @@ export async function resolvePhase(rc: RunCtx, ai: AiEnv, phaseId: string, nodeI
       const head = await resolve(r, sb);
       const target = await resolve(r, branch);
       if (!head || !target) continue;
-      // The step's commit is already in the phase branch (a resolve run again after a crash).
-      if (await isAncestor(r, head, target)) continue;
+      // The step's commit is already in the phase branch (a resolve run again after a crash). Step branches start at the phase's base.
+      if (await isAncestor(r, head, target, pr.base_commit!)) continue;
       const msg = `[baton] merge: ${s.id} into ${phaseId}`;
       // A role's status file is its latest state: the later step's wins; any other file changed twice is a conflict.
       const theirsWins = (p: string) => p.startsWith('status/');
