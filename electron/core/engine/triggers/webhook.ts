@@ -127,18 +127,8 @@ function parseBody(req: PublicRequest): { ok: true; value: unknown } | { ok: fal
   return { ok: true, value: text };
 }
 
-/** The secret-store name of a route's secret, worked out once per (cached) route. */
-const secretBases = new WeakMap<HookTarget, { slug: string; base: string }>();
-function secretBaseOf(slug: string, target: HookTarget): string {
-  const hit = secretBases.get(target);
-  if (hit?.slug === slug) return hit.base;
-  const base = hookSecretName(slug);
-  secretBases.set(target, { slug, base });
-  return base;
-}
-
 function authInput(engine: HookEngine, slug: string, target: HookTarget, req: PublicRequest, fresh = false) {
-  const base = secretBaseOf(slug, target);
+  const base = hookSecretName(slug);
   return {
     slug,
     auth: target.auth ?? DEFAULT_AUTH,
