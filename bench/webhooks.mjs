@@ -25,7 +25,7 @@ export async function run(ctx) {
     `  3-step workflow, ${r.workers} workers, ${r.concurrency} requests in flight (HTTP keep-alive, the client in ${r.client === 'process' ? 'its own process' : 'this process'}):`,
     line('accepted (onReceived, 202 with the run id once the run is stored)', r.accepted),
     `  completed: the ${fmt(r.completed.runs)} accepted runs all succeeded ${fmt(r.completed.seconds, 2)} s after the first request = ${fmt(r.completed.perSec)} completed runs/s`,
-    `  CPU time of the server process (HTTP, main thread and workers) per accepted and completed run: ${fmt(r.completed.cpuUsPerRun)} µs (${fmt(2e6 / r.completed.cpuUsPerRun)} runs/s if it had both cores to itself; the client's own CPU not counted)`,
+    `  CPU time of the server process (HTTP, main thread and workers) per accepted and completed run: ${fmt(r.completed.cpuUsPerRun)} µs (${fmt(2e6 / r.completed.cpuUsPerRun)} runs/s if it had both cores to itself; the client's own CPU not counted)${r.completed.mainCpuUsPerRun === null ? '' : `, of which the main thread (HTTP, auth, group commit) ${fmt(r.completed.mainCpuUsPerRun)} µs`}`,
     line('answered (lastNode, 200 with the run output)', r.answered),
     `  answered / accepted: ${fmt(r.answered.perSec / r.accepted.perSec, 2)}x the requests/s, p50 latency ${fmt(r.answered.p50 / r.accepted.p50, 1)}x`,
     target('>= 3,000 completed runs/s at concurrency 10', r.completed.perSec >= 3000, `${fmt(r.completed.perSec)} runs/s`),

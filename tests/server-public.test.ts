@@ -117,6 +117,23 @@ describe('public routes on the server', () => {
     expect(core.publicRouteLimits.get('u')).toMatchObject({ bodyLimit: 4 * 1024 });
   });
 
+  it('a route\'s limits are merged once, and again when its declared limits change', async () => {
+    const fresh = await startServer(core, { port: 0, closeCore: false });
+    const declared = core.publicRouteLimits.get('tiny')!;
+    try {
+      const body = `{"pad":"${'x'.repeat(200)}"}`;
+      const send = () => http(fresh.port, '/tiny/x', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      expect((await send()).status).toBe(413);
+      core.publicRouteLimits.set('tiny', { ...declared, bodyLimit: 1000 });
+      expect((await send()).status).toBe(200);
+      core.publicRouteLimits.set('tiny', declared);
+      expect((await send()).status).toBe(413);
+    } finally {
+      core.publicRouteLimits.set('tiny', declared);
+      await fresh.close();
+    }
+  });
+
   it('413 over the route\'s body limit and 415 for a content type it does not take, before the handler', async () => {
     const fresh = await startServer(core, { port: 0, closeCore: false });
     try {

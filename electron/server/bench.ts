@@ -8,7 +8,7 @@
  * - answered: responseMode lastNode (200 with the run's output once the workers finished it).
  * Each figure: requests/s over the whole batch, and p50/p99 latency of one request.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openBaton } from '../core/index';
@@ -37,7 +37,7 @@ export interface WebhookBenchResult {
   client: 'process' | 'in-process';
   accepted: WebhookFigure;
   /** The accepted runs: from the first request until the last of them succeeded; CPU time of this process (all threads) per run. */
-  completed: { runs: number; seconds: number; perSec: number; cpuUsPerRun: number };
+  completed: { runs: number; seconds: number; perSec: number; cpuUsPerRun: number; mainCpuUsPerRun: number | null };
   answered: WebhookFigure;
 }
 
@@ -61,6 +61,17 @@ function flow(slug: string, responseMode: 'onReceived' | 'lastNode') {
     ],
     settings: { escalateOnFailure: 'none' },
   };
+}
+
+/** CPU time of the calling thread alone (µs; Linux /proc, else null): the main thread's share of the process's. */
+function threadCpuUs(): number | null {
+  try {
+    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1e6) / 100;
+  } catch {
+    return null;
+  }
 }
 
 function pct(sorted: number[], p: number): number {
@@ -140,10 +151,12 @@ export async function runWebhookBench(opts: WebhookBenchOptions = {}): Promise<W
     await drive(`${server.url}hooks/accept`, 200, 202);
     await settle('bench-accept', 200);
     const cpu0 = process.cpuUsage();
+    const main0 = threadCpuUs();
     const accepted = await drive(`${server.url}hooks/accept`, n, 202);
     // The accepted runs finish before the answered figure is taken (they would compete for the workers).
     await settle('bench-accept', 200 + n);
     const cpu = process.cpuUsage(cpu0);
+    const main1 = threadCpuUs();
     const last = (core.db.prepare(`SELECT MAX(finished_at) AS t FROM runs WHERE workflow_id = 'bench-accept'`).get() as { t: string }).t;
     const completedSeconds = (Date.parse(last) - accepted.firstAt) / 1000;
     const answered = await drive(`${server.url}hooks/answer`, n, 200);
@@ -155,7 +168,7 @@ export async function runWebhookBench(opts: WebhookBenchOptions = {}): Promise<W
       concurrency,
       client: opts.loadScript ? 'process' : 'in-process',
       accepted: acc,
-      completed: { runs: n, seconds: completedSeconds, perSec: n / completedSeconds, cpuUsPerRun: (cpu.user + cpu.system) / n },
+      completed: { runs: n, seconds: completedSeconds, perSec: n / completedSeconds, cpuUsPerRun: (cpu.user + cpu.system) / n, mainCpuUsPerRun: main0 === null || main1 === null ? null : (main1 - main0) / n },
       answered: ans,
     };
   } finally {

@@ -135,17 +135,31 @@ function mergeHeaders(...maps: Record<string, string>[]): Record<string, string>
   return Object.fromEntries(out.values());
 }
 
-function send(res: ServerResponse, status: number, body: string | Uint8Array, headers: Record<string, string>): void {
+/** The headers of every JSON answer, merged once (most answers add none: a 202 from a webhook). */
+const JSON_HEADERS = mergeHeaders(SECURITY_HEADERS, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+
+/**
+ * Answer with `base` (already merged, SECURITY_HEADERS first) and then `headers`, and the body's length
+ * (no caller's map holds a Content-Length: public routes may not set it, see RESERVED_HEADERS).
+ */
+function send(res: ServerResponse, status: number, body: string | Uint8Array, headers: Record<string, string>, base = SECURITY_HEADERS): void {
   if (res.headersSent) {
     res.end();
     return;
   }
-  res.writeHead(status, mergeHeaders(SECURITY_HEADERS, { 'Content-Length': String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength) }, headers));
+  const all = isEmpty(headers) ? { ...base } : mergeHeaders(base, headers);
+  all['Content-Length'] = String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
+  res.writeHead(status, all);
   res.end(body);
 }
 
+function isEmpty(o: Record<string, string>): boolean {
+  for (const _ in o) return false;
+  return true;
+}
+
 function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
-  send(res, status, JSON.stringify(value), mergeHeaders({ 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' }, headers));
+  send(res, status, JSON.stringify(value), headers, JSON_HEADERS);
 }
 
 function sendError(res: ServerResponse, status: number, error: ErrorBody, headers: Record<string, string> = {}): void {
@@ -443,12 +457,24 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
     return local && !opts.trustProxy ? null : peer;
   }
 
+  /** A route's limits over the defaults, merged once per route (until its declared limits change). */
+  const mergedLimits = new Map<string, { declared: RouteLimits | undefined; limits: RouteLimits & typeof DEFAULT_ROUTE_LIMITS & { bodyLimit: number } }>();
+  function limitsOf(prefix: string) {
+    const declared = core.publicRouteLimits.get(prefix);
+    const hit = mergedLimits.get(prefix);
+    if (hit && hit.declared === declared) return hit.limits;
+    const limits = { ...DEFAULT_ROUTE_LIMITS, bodyLimit, ...declared };
+    mergedLimits.set(prefix, { declared, limits });
+    return limits;
+  }
+
   async function handlePublic(req: IncomingMessage, res: ServerResponse, url: URL, prefix: string): Promise<boolean> {
     const handler = core.publicRoutes.get(prefix);
     if (!handler) return false;
-    const limits = { ...DEFAULT_ROUTE_LIMITS, bodyLimit, ...core.publicRouteLimits.get(prefix) };
+    const limits = limitsOf(prefix);
+    const client = clientOf(req);
     // Rate limits come first: a flood costs one bucket lookup per request, no body is read.
-    const verdict = limiter.check(prefix, clientOf(req), limits);
+    const verdict = limiter.check(prefix, client, limits);
     if (!verdict.ok) {
       core.log.warn('public route rate-limited', { route: `/${prefix}`, scope: verdict.scope, retryAfter: verdict.retryAfter });
       sendError(
@@ -467,14 +493,17 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
     }
     const body = await readBody(req, limits.bodyLimit);
     const headers: Record<string, string | undefined> = {};
-    for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    for (const k in req.headers) {
+      const v = req.headers[k];
+      headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    }
     const out: PublicResponse = await handler({
       method: req.method ?? 'GET',
       path: url.pathname.slice(prefix.length + 2),
       query: url.searchParams,
       headers,
       body,
-      ip: (clientOf(req) ?? req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''),
+      ip: (client ?? req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''),
     });
     const extra = safeRouteHeaders(out.headers ?? {});
     if (out.redirect !== undefined) {
@@ -543,11 +572,11 @@ export async function startServer(core: Core, opts: ServerOptions = {}): Promise
       sendError(res, 403, { code: 'forbidden', message: guard.message });
       return;
     }
-    if (unsafePath((req.url ?? '/').split('?')[0] ?? '/')) {
+    const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
+    if (unsafePath(rawPath)) {
       sendError(res, 400, { code: 'invalid_input', message: 'The path may not contain "..", "." segments, backslashes or NUL.' });
       return;
     }
-    const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
     if (rawPath.startsWith(FILES_PREFIX)) {
       await handleFile(req, res, rawPath.slice(FILES_PREFIX.length));
       return;
