@@ -14,7 +14,7 @@ const asciiOnly: Plugin = {
   name: 'ascii-only',
   // Once every chunk is final (vite's own esbuild pass in renderChunk writes the characters back).
   generateBundle(_, bundle) {
-    for (const c of Object.values(bundle)) if (c.type === 'chunk') c.code = c.code.replace(/[^\x00-\x7f]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    for (const c of Object.values(bundle)) if (c.type === 'chunk') c.code = c.code.replace(/[\u0080-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
   },
 };
 
