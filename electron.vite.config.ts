@@ -25,7 +25,9 @@ export default defineConfig({
     plugins: [asciiOnly],
     build: {
       outDir: 'out/main',
-      externalizeDeps: true,
+      // zod and drizzle-orm are bundled (tree-shaken into the chunks): loaded from node_modules they were 206 ES
+      // module files to resolve, read and compile at every start, and in every worker.
+      externalizeDeps: { exclude: ['zod', 'drizzle-orm'] },
       rollupOptions: {
         input: {
           index: r('electron/main/index.ts'),
