@@ -95,6 +95,8 @@ describe('composition errors fail at startup, naming what is wrong', () => {
   });
   it('a node type the worker threads do not know', async () => {
     expect(await composeFails([base('a', { nodes: [node('x.secret')] })])).toMatch(/Node types a:x.secret are not listed in electron\/core\/nodes.ts/);
+    // A type nodes.ts lists under another domain is not the same type.
+    expect(await composeFails([base('a', { nodes: [node('condition')] })])).toMatch(/Node types a:condition are not listed/);
   });
 });
 
