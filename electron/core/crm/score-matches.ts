@@ -1,0 +1,79 @@
+/**
+ * The events that meet a scoring rule's data condition (`where` on the event's JSON data), kept as
+ * events are written, so a re-score of everyone counts them from one index range instead of reading
+ * and parsing the JSON of every candidate event (most of a re-score's time before: docs/bench.md).
+ *
+ * crm_score_conditions lists the conditions kept (those of the rules last used to re-score everyone);
+ * crm_score_matches holds one row per (condition, matching contact event). Triggers on the events
+ * table, generated from the conditions (their values written in as SQL literals), insert, move and
+ * delete the rows in the transaction that writes the event, whoever writes it. A condition new to the
+ * rules is filled from the events table once, when the rules are first used to re-score everyone.
+ */
+import type { ThreadEnv } from '../env';
+import { eventWhereSql } from './filter';
+import type { ScoringConfig } from '../../../shared/api';
+
+type BehaviorRule = ScoringConfig['behavior'][number];
+type Db = ThreadEnv['db'];
+
+const TRIGGERS = ['crm_score_matches_insert', 'crm_score_matches_update', 'crm_score_matches_delete'];
+
+/** A rule's data condition as stored (and compared): its event type and `where`, in a fixed order. */
+export const conditionKey = (r: BehaviorRule): string => JSON.stringify([r.event, r.where!.path, r.where!.op, r.where!.value ?? null]);
+
+/** `sql` (with `?` placeholders, as filter.ts compiles) with each parameter written as an SQL literal by SQLite's quote(). */
+function inline(db: Db, sql: string, params: unknown[]): string {
+  const parts = sql.split('?');
+  if (parts.length !== params.length + 1) throw new Error(`score matches: ${parts.length - 1} placeholders for ${params.length} values`);
+  const quote = db.prepare('SELECT quote(?)').pluck();
+  return parts.reduce((out, p, i) => out + (i === 0 ? '' : (quote.get(params[i - 1]) as string)) + p, '');
+}
+
+/** The condition of rule `r` on the row `row` (`new` or the events table itself) as SQL with literals. */
+function matchSql(db: Db, r: BehaviorRule, row: string): string {
+  const params: unknown[] = [r.event];
+  const where = eventWhereSql(r.where!, params, `${row}data`);
+  return inline(db, `${row}type = ? AND ${row}subject_type = 'contact' AND ${row}subject_id IS NOT NULL AND ${where}`, params);
+}
+
+/**
+ * Make crm_score_matches hold exactly the conditions of `rules` (those with a data condition): fill
+ * the new ones from the events table, drop the others, and rewrite the triggers when the set changed.
+ * Returns each condition's id by key. Call inside the re-score's transaction.
+ */
+export function syncScoreMatches(db: Db, rules: BehaviorRule[]): Map<string, number> {
+  const wanted = new Map<string, BehaviorRule>();
+  for (const r of rules) if (r.where) wanted.set(conditionKey(r), r);
+  const kept = new Map((db.prepare(`SELECT key, id FROM crm_score_conditions`).raw().all() as [string, number][]).map(([k, id]) => [k, id]));
+  let changed = false;
+  for (const [key, id] of kept) {
+    if (wanted.has(key)) continue;
+    db.prepare(`DELETE FROM crm_score_matches WHERE cond = ?`).run(id);
+    db.prepare(`DELETE FROM crm_score_conditions WHERE id = ?`).run(id);
+    kept.delete(key);
+    changed = true;
+  }
+  for (const [key, r] of wanted) {
+    if (kept.has(key)) continue;
+    const id = Number(db.prepare(`INSERT INTO crm_score_conditions (key) VALUES (?)`).run(key).lastInsertRowid);
+    db.prepare(`INSERT INTO crm_score_matches (cond, at, contact_id, event_id) SELECT ?, at, CAST(subject_id AS INTEGER), id FROM events WHERE ${matchSql(db, r, '')}`).run(id);
+    kept.set(key, id);
+    changed = true;
+  }
+  if (changed) writeTriggers(db, [...kept].map(([key, id]) => ({ id, rule: wanted.get(key)! })));
+  return kept;
+}
+
+function writeTriggers(db: Db, conds: { id: number; rule: BehaviorRule }[]): void {
+  for (const t of TRIGGERS) db.exec(`DROP TRIGGER IF EXISTS ${t}`);
+  if (conds.length === 0) return;
+  const types = inline(db, [...new Set(conds.map((c) => c.rule.event))].map(() => '?').join(', '), [...new Set(conds.map((c) => c.rule.event))]);
+  const ids = conds.map((c) => c.id).join(', ');
+  const insert = conds.map((c) => `INSERT INTO crm_score_matches (cond, at, contact_id, event_id) SELECT ${c.id}, new.at, CAST(new.subject_id AS INTEGER), new.id WHERE ${matchSql(db, c.rule, 'new.')};`).join('\n  ');
+  // The row of a match is found by its whole key: the event's old values.
+  const remove = `DELETE FROM crm_score_matches WHERE cond IN (${ids}) AND at = old.at AND contact_id = CAST(old.subject_id AS INTEGER) AND event_id = old.id;`;
+  const ours = (row: string) => `(${row}.subject_type = 'contact' AND ${row}.subject_id IS NOT NULL AND ${row}.type IN (${types}))`;
+  db.exec(`CREATE TRIGGER crm_score_matches_insert AFTER INSERT ON events WHEN ${ours('new')} BEGIN\n  ${insert}\nEND`);
+  db.exec(`CREATE TRIGGER crm_score_matches_update AFTER UPDATE OF type, at, subject_type, subject_id, data ON events WHEN ${ours('old')} OR ${ours('new')} BEGIN\n  ${remove}\n  ${insert}\nEND`);
+  db.exec(`CREATE TRIGGER crm_score_matches_delete AFTER DELETE ON events WHEN ${ours('old')} BEGIN\n  ${remove}\nEND`);
+}
