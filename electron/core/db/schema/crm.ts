@@ -231,12 +231,15 @@ export const crmCounts = sqliteTable('crm_counts', {
 export const crmScoreConditions = sqliteTable('crm_score_conditions', {
   id: integer('id').primaryKey(),
   key: text('key').notNull().unique(),
+  /** The events up to this id are in crm_score_matches (a re-score of everyone adds the newer ones first). */
+  upto: integer('upto').notNull().default(0),
 });
 
 /**
- * One row per contact event that meets a kept condition, written by triggers on events (generated from the
- * conditions) in the event's own transaction; a re-score of everyone counts a rule's contacts from its range
- * (cond, at >= window start). WITHOUT ROWID (hand-written in migration 0032): the key is the only index.
+ * One row per contact event that meets a kept condition: added by a re-score of everyone (the events past
+ * the condition's `upto`), moved and removed by triggers on events (generated from the conditions) in the
+ * transaction that updates or deletes the event; a re-score of everyone counts a rule's contacts from its
+ * range (cond, at >= window start). WITHOUT ROWID (hand-written in migration 0032): the key is the only index.
  */
 export const crmScoreMatches = sqliteTable(
   'crm_score_matches',
