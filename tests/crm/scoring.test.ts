@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Core } from '../../electron/core/core';
-import { explainScore, getScoring, rescore, scanServesDataRules } from '../../electron/core/crm/scoring';
+import { explainScore, rescore } from '../../electron/core/crm/scoring';
 import { ApiError, type EventPayload, type ScoringConfigInput } from '../../shared/api';
 import { openTestCore } from '../helpers';
 
@@ -157,48 +157,90 @@ describe('lead scoring', () => {
     expect(rows.map((x) => x.id)).toEqual(promoted);
   });
 
-  it('rules with a data condition read their events in one scan of the table when they are much of it, by rowid when few: the same scores either way', async () => {
+  it('rules with a data condition count the kept matches: filled from the events at first use and with the new events at each re-score of everyone, kept by triggers as events are moved and deleted, the same scores as explainScore', async () => {
     let seed = 11;
     const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     const ids: number[] = [];
     for (let i = 0; i < 30; i++) ids.push((await core.call('contacts.create', { email: `s${i}@acme.io`, title: i % 2 ? 'CEO' : null })).id);
-    const events = [];
-    for (let i = 0; i < 300; i++) {
-      const opened = rnd() < 0.5;
-      const at = new Date(Date.now() - Math.floor(rnd() * 120) * 86_400_000 - 60_000).toISOString();
-      const data = opened ? { machine: rnd() < 0.3 } : { url: rnd() < 0.5 ? 'https://acme.io/pricing' : 'https://acme.io/blog' };
-      events.push({ contactId: ids[Math.floor(rnd() * ids.length)]!, type: opened ? 'email.opened' : 'page.visited', at, data });
-    }
-    for (let i = 0; i < events.length; i += 100) await core.call('events.ingest', { events: events.slice(i, i + 100) });
-    await core.call('scoring.rules.set', {
-      config: {
-        ...rules,
-        behavior: [
-          { id: 'opened', event: 'email.opened', where: { path: 'machine', op: 'eq', value: false }, points: 2, repeatable: true, cap: 12, withinDays: 60 },
-          { id: 'pricing', event: 'page.visited', where: { path: 'url', op: 'contains', value: '/pricing' }, points: 5, repeatable: true, cap: 20, withinDays: 90 },
-          { id: 'pricing-once', event: 'page.visited', where: { path: 'url', op: 'contains', value: '/pricing' }, points: 3 },
-          { id: 'visited', event: 'page.visited', points: 1, repeatable: true, cap: 4, withinDays: 30 },
-        ],
-      },
-    });
-    const config = getScoring(core);
-    const dataRules = config.behavior.filter((r) => r.where);
-    const now = new Date();
-    const scores = () => core.db.prepare(`SELECT id, score FROM contacts ORDER BY id`).all() as { id: number; score: number }[];
-    // The rules' candidates are most of the events: one scan of the table.
-    expect(scanServesDataRules(core.db, dataRules, now)).toBe(true);
-    core.db.prepare(`UPDATE contacts SET score = -1000`).run();
-    rescore(core, { now, promote: false });
-    const byScan = scores();
-    for (const c of byScan) expect({ id: c.id, score: explainScore(core, c.id, now).total }).toEqual(c);
-    expect(byScan.some((c) => c.score > 20)).toBe(true);
-    // Many events no rule reads: the candidates are a small part, read by rowid; the scores are the same.
-    const other = [];
-    for (let i = 0; i < 4000; i++) other.push({ contactId: ids[i % ids.length]!, type: 'email.sent', at: new Date(Date.now() - 3_600_000).toISOString() });
-    for (let i = 0; i < other.length; i += 100) await core.call('events.ingest', { events: other.slice(i, i + 100) });
-    expect(scanServesDataRules(core.db, dataRules, now)).toBe(false);
-    core.db.prepare(`UPDATE contacts SET score = -1000`).run();
-    rescore(core, { now, promote: false });
-    expect(scores()).toEqual(byScan);
+    const randomEvents = (n: number) => {
+      const out = [];
+      for (let i = 0; i < n; i++) {
+        const opened = rnd() < 0.5;
+        const at = new Date(Date.now() - Math.floor(rnd() * 120) * 86_400_000 - 60_000).toISOString();
+        const data = opened ? (rnd() < 0.2 ? {} : { machine: rnd() < 0.3 }) : { url: rnd() < 0.5 ? 'https://acme.io/pricing' : 'https://acme.io/blog' };
+        out.push({ contactId: ids[Math.floor(rnd() * ids.length)]!, type: opened ? ('email.opened' as const) : ('page.visited' as const), at, data });
+      }
+      return out;
+    };
+    const ingest = async (events: ReturnType<typeof randomEvents>) => {
+      for (let i = 0; i < events.length; i += 100) await core.call('events.ingest', { events: events.slice(i, i + 100) });
+    };
+    await ingest(randomEvents(300));
+    const opened = { id: 'opened', event: 'email.opened', where: { path: 'machine', op: 'eq', value: false }, points: 2, repeatable: true, cap: 12, withinDays: 60 } as const;
+    const pricing = { id: 'pricing', event: 'page.visited', where: { path: 'url', op: 'contains', value: '/pricing' }, points: 5, repeatable: true, cap: 20, withinDays: 90 } as const;
+    const config: ScoringConfigInput = {
+      ...rules,
+      behavior: [opened, pricing, { ...pricing, id: 'pricing-once', points: 3, repeatable: false, cap: undefined, withinDays: undefined }, { id: 'visited', event: 'page.visited', points: 1, repeatable: true, cap: 4, withinDays: 30 }],
+    };
+    // The kept matches, and the same read straight from the events (their JSON parsed here).
+    const kept = () =>
+      core.db.prepare(`SELECT c.key, m.contact_id AS contact, m.event_id AS event, m.at FROM crm_score_matches m JOIN crm_score_conditions c ON c.id = m.cond ORDER BY 1, m.event_id`).all();
+    const fromEvents = () => {
+      const conds = core.db.prepare(`SELECT key FROM crm_score_conditions ORDER BY key`).pluck().all() as string[];
+      const events = core.db.prepare(`SELECT id, at, type, subject_id, data FROM events WHERE subject_type = 'contact' ORDER BY id`).all() as { id: number; at: string; type: string; subject_id: string; data: string | null }[];
+      return conds.flatMap((key) => {
+        const [event, path, op, value] = JSON.parse(key) as [string, string, string, unknown];
+        const meets = (v: unknown) => (op === 'eq' && value === false ? !v : op === 'contains' ? typeof v === 'string' && v.includes(String(value)) : v === value);
+        return events.filter((e) => e.type === event && meets((JSON.parse(e.data ?? '{}') as Record<string, unknown>)[path])).map((e) => ({ key, contact: Number(e.subject_id), event: e.id, at: e.at }));
+      });
+    };
+    const scores = () => core.db.prepare(`SELECT id, score FROM contacts WHERE deleted_at IS NULL ORDER BY id`).all() as { id: number; score: number }[];
+    const everyoneAsExplained = () => {
+      const now = new Date();
+      core.db.prepare(`UPDATE contacts SET score = -1000`).run();
+      rescore(core, { now, promote: false });
+      const s = scores();
+      for (const c of s) expect({ id: c.id, score: explainScore(core, c.id, now).total }).toEqual(c);
+      return s;
+    };
+
+    // First use: each condition filled from the events already stored (two rules share one condition).
+    expect(kept()).toEqual([]);
+    await core.call('scoring.rules.set', { config });
+    expect(core.db.prepare(`SELECT COUNT(*) FROM crm_score_conditions`).pluck().get()).toBe(2);
+    expect(kept().length).toBeGreaterThan(50);
+    expect(kept()).toEqual(fromEvents());
+    expect(everyoneAsExplained().some((c) => c.score > 20)).toBe(true);
+
+    // New events (through the per-contact path) cost nothing more to write: the next re-score of everyone adds their matches first.
+    await ingest(randomEvents(200));
+    expect(kept().length).toBeLessThan(fromEvents().length);
+    everyoneAsExplained();
+    expect(kept()).toEqual(fromEvents());
+
+    // A merge moves the source's events (and so their matches) to the target; a deleted event's match goes.
+    await core.call('contacts.merge', { targetId: ids[0]!, sourceId: ids[1]! });
+    const aMatch = core.db.prepare(`SELECT event_id FROM crm_score_matches m JOIN crm_score_conditions c ON c.id = m.cond WHERE c.key LIKE '["email.opened"%' LIMIT 1`).pluck().get() as number;
+    core.db.prepare(`DELETE FROM events WHERE id = ?`).run(aMatch);
+    core.db.prepare(`DELETE FROM events WHERE id = (SELECT MAX(event_id) FROM crm_score_matches)`).run();
+    expect(kept()).toEqual(fromEvents());
+    expect(kept().some((m) => (m as { contact: number }).contact === ids[1])).toBe(false);
+    everyoneAsExplained();
+    ids.splice(1, 1);
+    // Events written and then changed before the next re-score of everyone: their matches once, as they are now.
+    await ingest(randomEvents(100));
+    core.db.prepare(`UPDATE events SET data = '{"url":"/pricing"}' WHERE id = (SELECT MAX(id) FROM events WHERE type = 'page.visited')`).run();
+    core.db.prepare(`UPDATE events SET data = '{"machine":1}' WHERE id = (SELECT MAX(id) FROM events WHERE type = 'email.opened')`).run();
+    everyoneAsExplained();
+    expect(kept()).toEqual(fromEvents());
+
+    // A preview with another condition keeps nothing of it; new rules drop the conditions no longer used and fill the new one.
+    await core.call('scoring.preview', { config: { ...config, behavior: [{ ...pricing, where: { path: 'url', op: 'contains', value: '/blog' } }] } });
+    expect(core.db.prepare(`SELECT COUNT(*) FROM crm_score_conditions`).pluck().get()).toBe(2);
+    await core.call('scoring.rules.set', { config: { ...config, behavior: [opened, { ...pricing, where: { path: 'url', op: 'contains', value: '/blog' } }] } });
+    expect((core.db.prepare(`SELECT key FROM crm_score_conditions ORDER BY key`).pluck().all() as string[]).map((k) => JSON.parse(k)[3])).toEqual([false, '/blog']);
+    await ingest(randomEvents(100));
+    everyoneAsExplained();
+    expect(kept()).toEqual(fromEvents());
   });
 });

@@ -9,6 +9,7 @@ import type { Core } from '../core';
 import type { ThreadEnv } from '../env';
 import { LIVE_SCAN, conditionSql, eventWhereSql } from './filter';
 import { afterCommit } from './publish';
+import { conditionKey, syncScoreMatches } from './score-matches';
 import { settle } from './segments';
 import { newPending, storeOf, touch, type Pending } from './store';
 import { daysAgoIso, nowIso, withBigCache } from './util';
@@ -103,35 +104,47 @@ function decaySql(d: Config['decay'], params: unknown[], now: Date): string {
   return `(CASE WHEN ${days} >= ${d.afterDays} THEN ${d.max === undefined ? p : `MIN(${p}, ${d.max})`} ELSE 0 END)`;
 }
 
-/** `type = ? [AND at >= ?]`: the index range of a behaviour rule's events (`plus` = '+': not through the index). */
-function ruleRangeSql(r: BehaviorRule, now: Date, params: unknown[], plus = ''): string {
+/** `type = ? [AND at >= ?]`: the index range of a behaviour rule's events. */
+function ruleRangeSql(r: BehaviorRule, now: Date, params: unknown[]): string {
   params.push(r.event);
-  if (r.withinDays === undefined) return `${plus}type = ?`;
+  if (r.withinDays === undefined) return `type = ?`;
   params.push(daysAgoIso(now, r.withinDays));
-  return `${plus}type = ? AND ${plus}at >= ?`;
+  return `type = ? AND at >= ?`;
 }
 
-/**
- * A sequential scan of the events table costs about a twelfth of reading as many rows by rowid
- * (measured: 0.06 µs per event scanned, 0.8 µs per row looked up, 1M events).
- */
-const SCAN_PER_LOOKUP = 12;
 /** The page cache of a re-score of everyone (KiB). */
 const RESCORE_CACHE_KIB = 128 * 1024;
 
 /**
- * Whether one scan of the events table is cheaper than reading the candidate events of the rules with
- * a data condition by rowid: their candidates are counted from the covering index (no rows read).
+ * Everyone's behaviour points by contact id (index = id). Each rule lists its events' contacts from one
+ * index range, without reading an event row: a rule without a data condition from the events'
+ * (type, at, subject) index, a rule with one from the kept matches of its condition (score-matches.ts).
+ * The counts are taken in typed arrays: no sort (the per-rule GROUP BYs, their UNION and its GROUP BY
+ * were most of a re-score, docs/bench.md).
  */
-export function scanServesDataRules(db: ThreadEnv['db'], rules: BehaviorRule[], now: Date): boolean {
-  let candidates = 0;
+function everyoneBehaviorPoints(db: ThreadEnv['db'], rules: BehaviorRule[], now: Date, conds: Map<string, number>, size: number): Float64Array {
+  const pts = new Float64Array(size);
+  const n = new Int32Array(size);
   for (const r of rules) {
-    const p: unknown[] = [];
-    candidates += cachedStatement(db, `SELECT COUNT(*) FROM events WHERE ${ruleRangeSql(r, now, p)}`).pluck().get(...p) as number;
+    const params: unknown[] = [];
+    let sql: string;
+    if (r.where) {
+      params.push(conds.get(conditionKey(r)));
+      sql = `SELECT contact_id FROM crm_score_matches WHERE cond = ?`;
+      if (r.withinDays !== undefined) {
+        sql += ' AND at >= ?';
+        params.push(daysAgoIso(now, r.withinDays));
+      }
+    } else sql = `SELECT CAST(subject_id AS INTEGER) FROM events WHERE ${ruleRangeSql(r, now, params)} AND +subject_type = 'contact'`;
+    const ids = cachedStatement(db, sql).pluck().all(...params) as (number | null)[];
+    for (const id of ids) if (id !== null && id > 0 && id < size) n[id]++;
+    for (const id of ids) {
+      if (id === null || !(id > 0 && id < size) || n[id] === 0) continue;
+      pts[id] += behaviorPoints(r, n[id]);
+      n[id] = 0;
+    }
   }
-  // Two subqueries: each MIN / MAX alone is one step of the rowid B-tree (together they scan the table).
-  const size = (cachedStatement(db, `SELECT COALESCE((SELECT MAX(id) FROM events) - (SELECT MIN(id) FROM events) + 1, 0)`).pluck().get() as number) || 0;
-  return candidates * SCAN_PER_LOOKUP >= size;
+  return pts;
 }
 
 export interface RescoreResult {
@@ -141,8 +154,10 @@ export interface RescoreResult {
   durationMs: number;
 }
 
-/** Connections that have the temp table of rescore. */
+/** Connections that have the temp table and the crm_behavior_points function of rescore. */
 const scoreTables = new WeakSet<object>();
+/** Per connection, everyone's behaviour points during a re-score of everyone (read by crm_behavior_points(id)). */
+const behaviorPointsOf = new WeakMap<object, Float64Array>();
 /** Per connection, rescore's statements by SQL text (the text depends on the rules and the number of ids, not on the values: the same few recur). */
 const statements = new WeakMap<object, Map<string, Statement>>();
 const STATEMENTS_KEPT = 64;
@@ -217,33 +232,8 @@ export function rescore(
     cte = `WITH b AS MATERIALIZED (SELECT CAST(subject_id AS INTEGER) AS cid, ${cols.join(', ')} FROM events WHERE ${where} GROUP BY subject_id) `;
     beh.forEach((r, i) => behTerms.push(behaviorPointsSql(r, `COALESCE(b.r${i}, 0)`)));
   } else if (beh.length > 0) {
-    // Everyone: a rule without a data condition counts its events per contact from one range of the
-    // (type, at, subject_type, subject_id) index, without reading event rows. The rules with a data
-    // condition must read their events' rows: when those are a large part of the table, one sequential
-    // scan of it serves them all (a count per rule, one GROUP BY); when few, each rule reads its rows
-    // by rowid (in rowid order). Measured on 1M events: the scan costs ~0.06 µs per event of the table,
-    // a rowid lookup ~0.8 µs per row read. (One pass over the whole table grouped by contact, every event
-    // sorted with its data, was several times slower.)
-    const dataRules = beh.filter((r) => r.where);
-    const rangeOf = (r: BehaviorRule, p: unknown[], plus = '') => ruleRangeSql(r, now, p, plus);
-    const scanAll = dataRules.length > 0 && scanServesDataRules(db, dataRules, now);
-    const perRule = beh
-      .filter((r) => !scanAll || !r.where)
-      .map((r) => {
-        const range = rangeOf(r, params);
-        const pts = behaviorPointsSql(r, 'COUNT(*)');
-        if (!r.where) return `SELECT subject_id AS sid, ${pts} AS pts FROM events WHERE ${range} AND +subject_type = 'contact' GROUP BY subject_id`;
-        return `SELECT subject_id AS sid, ${pts} AS pts FROM events WHERE rowid IN (SELECT rowid FROM events WHERE ${range}) AND +subject_type = 'contact' AND ${eventWhereSql(r.where, params)} GROUP BY subject_id`;
-      });
-    if (scanAll) {
-      // Each rule's count is a SUM over the scanned rows (its data condition evaluated once per candidate
-      // row); the WHERE keeps the candidates of any rule (`+`: the table is scanned, not the index).
-      const counts = dataRules.map((r) => behaviorPointsSql(r, `SUM(CASE WHEN ${rangeOf(r, params)} AND ${eventWhereSql(r.where!, params)} THEN 1 ELSE 0 END)`));
-      const candidates = dataRules.map((r) => `(${rangeOf(r, params, '+')})`);
-      perRule.push(`SELECT subject_id AS sid, ${counts.join(' + ')} AS pts FROM events WHERE +subject_type = 'contact' AND (${candidates.join(' OR ')}) GROUP BY subject_id`);
-    }
-    cte = `WITH b AS MATERIALIZED (SELECT CAST(sid AS INTEGER) AS cid, SUM(pts) AS pts FROM (${perRule.join(' UNION ALL ')}) GROUP BY sid) `;
-    behTerms.push('COALESCE(b.pts, 0)');
+    // Everyone: the points are counted in JS (everyoneBehaviorPoints) and read per contact by the SELECT.
+    behTerms.push('crm_behavior_points(c.id)');
   }
   const terms: string[] = [];
   for (const r of config.fit) terms.push(`(CASE WHEN ${conditionSql(r.when, now, params)} THEN ${r.points} ELSE 0 END)`);
@@ -262,7 +252,7 @@ export function rescore(
     where += ` AND c.id IN (${idIn('value')})`;
     params.push(...idParams(false));
   }
-  const select = `${cte}SELECT c.id, c.score, CAST(${total} AS INTEGER), c.stage FROM contacts c LEFT JOIN companies co ON co.id = c.company_id ${beh.length ? 'LEFT JOIN b ON b.cid = c.id' : ''} ${adjJoin} WHERE ${where}`;
+  const select = `${cte}SELECT c.id, c.score, CAST(${total} AS INTEGER), c.stage FROM contacts c LEFT JOIN companies co ON co.id = c.company_id ${cte ? 'LEFT JOIN b ON b.cid = c.id' : ''} ${adjJoin} WHERE ${where}`;
 
   const T = config.thresholds;
   const pending = opts.pending ?? newPending();
@@ -273,11 +263,25 @@ export function rescore(
   const result = inCache(() => db.transaction(() => {
     if (!scoreTables.has(db)) {
       db.exec(`CREATE TEMP TABLE IF NOT EXISTS crm_scores (id INTEGER PRIMARY KEY, old INTEGER, score INTEGER, stage TEXT)`);
+      db.function('crm_behavior_points', { deterministic: true }, (id) => {
+        const pts = behaviorPointsOf.get(db);
+        return pts && typeof id === 'number' && id > 0 && id < pts.length ? pts[id]! : 0;
+      });
       scoreTables.add(db);
+    }
+    if (!ids && beh.length > 0) {
+      const conds = syncScoreMatches(db, beh);
+      const size = ((cachedStatement(db, `SELECT MAX(id) FROM contacts`).pluck().get() as number | null) ?? 0) + 1;
+      behaviorPointsOf.set(db, everyoneBehaviorPoints(db, beh, now, conds, size));
     }
     const prepare = (sql: string) => cachedStatement(db, sql);
     prepare(`DELETE FROM temp.crm_scores`).run();
-    const rescored = prepare(`INSERT INTO temp.crm_scores (id, old, score, stage) ${select}`).run(...params).changes;
+    let rescored: number;
+    try {
+      rescored = prepare(`INSERT INTO temp.crm_scores (id, old, score, stage) ${select}`).run(...params).changes;
+    } finally {
+      behaviorPointsOf.delete(db);
+    }
     const crossRows = prepare(
         `SELECT id, old, score, stage FROM temp.crm_scores
          WHERE (score >= ? AND old < ? AND stage IN ('subscriber', 'lead', 'mql'))

@@ -223,3 +223,31 @@ export const crmCounts = sqliteTable('crm_counts', {
   key: text('key').primaryKey(),
   n: integer('n').notNull().default(0),
 });
+
+/**
+ * Scoring rules' data conditions whose matching events are kept in crm_score_matches (crm/score-matches.ts):
+ * those of the rules last used to re-score everyone. `key`: the condition (event type, path, op, value) as JSON.
+ */
+export const crmScoreConditions = sqliteTable('crm_score_conditions', {
+  id: integer('id').primaryKey(),
+  key: text('key').notNull().unique(),
+  /** The events up to this id are in crm_score_matches (a re-score of everyone adds the newer ones first). */
+  upto: integer('upto').notNull().default(0),
+});
+
+/**
+ * One row per contact event that meets a kept condition: added by a re-score of everyone (the events past
+ * the condition's `upto`), moved and removed by triggers on events (generated from the conditions) in the
+ * transaction that updates or deletes the event; a re-score of everyone counts a rule's contacts from its
+ * range (cond, at >= window start). WITHOUT ROWID (hand-written in migration 0032): the key is the only index.
+ */
+export const crmScoreMatches = sqliteTable(
+  'crm_score_matches',
+  {
+    cond: integer('cond').notNull(),
+    at: text('at').notNull(),
+    contactId: integer('contact_id').notNull(),
+    eventId: integer('event_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.cond, t.at, t.contactId, t.eventId] })],
+);
