@@ -49,6 +49,17 @@ export interface EvalLimits {
 export const MAIN_THREAD_LIMITS: EvalLimits = { timeoutMs: 1_000, depth: 2_000 };
 
 /** Compile (cached) or throw ExpressionError with the parser's message and position. */
+/** $now() and $millis() of a clock: made once per clock (an executor's), not per evaluation. */
+const bindingsByClock = new WeakMap<() => number, Record<string, () => unknown>>();
+function bindingsOf(clock: () => number): Record<string, () => unknown> {
+  let b = bindingsByClock.get(clock);
+  if (!b) {
+    b = { now: () => new Date(clock()).toISOString(), millis: () => clock() };
+    bindingsByClock.set(clock, b);
+  }
+  return b;
+}
+
 export function compileExpression(src: string, limits?: EvalLimits): Compiled {
   const key = limits ? `${limits.timeoutMs}/${limits.depth}\u0000${src}` : src;
   const hit = cache.get(key);
@@ -64,11 +75,7 @@ export function compileExpression(src: string, limits?: EvalLimits): Compiled {
     src,
     async evaluate(scope, clock) {
       try {
-        const bindings = {
-          now: () => new Date(clock()).toISOString(),
-          millis: () => clock(),
-        };
-        const v = await expr.evaluate(scope, bindings);
+        const v = await expr.evaluate(scope, bindingsOf(clock));
         return normalise(v);
       } catch (e) {
         if (e instanceof ExpressionError) throw e;
