@@ -4,11 +4,12 @@
  * run inside the caller's transaction: a node wraps them in `ctx.once`, so the write and the record
  * that it was done commit together, and calls `afterCommit(env, p)` once that has committed.
  */
-import { ApiError, type Contact } from '../../../shared/api';
+import { ApiError, type Contact, type ScoringConfig } from '../../../shared/api';
 import type { ThreadEnv } from '../env';
 import { openDealsOf } from './deals';
-import { rescore } from './scoring';
-import { inSegment } from './segments';
+import { filterDeps } from './filter';
+import { getScoring, rescore } from './scoring';
+import { inSegment, settle } from './segments';
 import { COLUMN_FIELDS, FIELD_COLUMN, storeOf, type ContactRow, type ContactValues, type Pending, type WriteResult } from './store';
 import { nowIso } from './util';
 
@@ -40,7 +41,35 @@ export function contactOf(env: ThreadEnv, id: number): Contact {
 /** Fields that record where a contact came from: filled when empty, never overwritten (first touch). */
 const ATTRIBUTION = ['source', 'utmSource', 'utmMedium', 'utmCampaign', 'utmTerm', 'utmContent'] as const;
 
-/** Create the contact with this e-mail or update it with the given (non-empty) values, then re-score it. */
+/** What the scoring rules read, as `touch` keys (`field:title`, `tag:vip`, `event:form.submitted` …), per rules object. */
+const reads = new WeakMap<ScoringConfig, Set<string>>();
+function scoringReads(config: ScoringConfig): Set<string> {
+  let keys = reads.get(config);
+  if (!keys) {
+    keys = filterDeps({ match: 'all', conditions: config.fit.map((r) => r.when) }).keys;
+    for (const r of config.behavior) keys.add(`event:${r.event}`);
+    keys.add('event:score.adjusted');
+    if (config.decay) keys.add('field:lastActivityAt').add('field:createdAt');
+    reads.set(config, keys);
+  }
+  return keys;
+}
+
+/**
+ * Re-score the contact when the write changed something the scoring rules read (a new contact
+ * always); else only settle the write (its events' data, segments): a tag or a field no rule reads
+ * leaves the score as it is, and scores that move with time alone (decay, "within N days") are
+ * brought up to date by the scheduled re-score, as for contacts nobody writes.
+ */
+function rescoreIfRead(env: ThreadEnv, p: Pending, id: number): void {
+  const t = p.touched.get(id);
+  const config = getScoring(env);
+  const keys = scoringReads(config);
+  if (t === '*' || (t && [...t].some((k) => keys.has(k)))) rescore(env, { ids: [id], pending: p, config });
+  else settle(env, p);
+}
+
+/** Create the contact with this e-mail or update it with the given (non-empty) values, then re-score it (rescoreIfRead). */
 export function upsertContact(env: ThreadEnv, p: Pending, v: ContactValues, via: Via): WriteResult {
   const store = storeOf(env);
   const existing = store.byEmail(v.fields.email!);
@@ -49,14 +78,14 @@ export function upsertContact(env: ThreadEnv, p: Pending, v: ContactValues, via:
     for (const f of ATTRIBUTION) if ((existing as unknown as Record<string, unknown>)[FIELD_COLUMN[f]] !== null) delete values.fields[f];
   } else values.fields.source ??= `workflow:${via.workflowId}`;
   const w = store.write(p, values, { mode: 'upsert', reason: `workflow:${via.workflowId}`, existing: existing ?? null });
-  rescore(env, { ids: [w.id], pending: p });
+  rescoreIfRead(env, p, w.id);
   return w;
 }
 
-/** Change a live contact (null clears a field), then re-score it. */
+/** Change a live contact (null clears a field), then re-score it (rescoreIfRead). */
 export function patchContact(env: ThreadEnv, p: Pending, id: number, v: ContactValues, reason: string): WriteResult {
   const w = storeOf(env).write(p, v, { mode: 'patch', id, reason });
-  rescore(env, { ids: [id], pending: p });
+  rescoreIfRead(env, p, id);
   return w;
 }
 
@@ -93,13 +122,13 @@ export function adjustScore(env: ThreadEnv, p: Pending, id: number, points: numb
   return { before, after: store.liveRow(id, 'contactId').score, crossed };
 }
 
-/** An event on the contact's timeline (scoring rules and segments count it; workflows start on it), then re-score. */
+/** An event on the contact's timeline (scoring rules and segments count it; workflows start on it), then re-score (rescoreIfRead). */
 export function recordContactEvent(env: ThreadEnv, p: Pending, id: number, type: string, data: Record<string, unknown> | null): { id: number; at: string } {
   const store = storeOf(env);
   store.liveRow(id, 'contactId');
   const at = nowIso();
   const eventId = store.recordEvent(p, type, id, at, data);
-  rescore(env, { ids: [id], pending: p });
+  rescoreIfRead(env, p, id);
   return { id: eventId, at };
 }
 

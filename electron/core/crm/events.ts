@@ -146,7 +146,7 @@ function writeSubmission(core: Core, p: Pending, s: Submission): { contactId: nu
   const v: ContactValues = { ...s.v, fields: { ...s.v.fields } };
   const existing = store.byEmail(v.fields.email!);
   if (!existing) v.fields.source = s.form.source ?? `form:${s.slug}`;
-  const w = store.write(p, v, { mode: 'upsert', reason: `form:${s.slug}` });
+  const w = store.write(p, v, { mode: 'upsert', reason: `form:${s.slug}`, existing: existing ?? null });
   const eventId = store.recordEvent(p, 'form.submitted', w.id, nowIso(), { form: s.slug, email: v.fields.email, fields: s.submitted });
   rescore(core, { ids: [...p.rescore], pending: p });
   return { contactId: w.id, created: w.created, eventId };

@@ -207,6 +207,21 @@ function apply(env: ThreadEnv, p: Pending, seg: LiveSegment, d: { entered: numbe
 }
 
 /**
+ * The contact.created / contact.updated events listed by id (JSON) get the contact as of now in their
+ * data; contact.updated keeps its `changes` as they are (a merge patch would drop their null values).
+ * One statement driven by the listed ids (rowid lookups, a correlated subquery per event: `+type`
+ * keeps the planner from walking the type index, every event of that type, instead; UPDATE … FROM
+ * let it scan tables).
+ */
+const SNAPSHOT_SQL = `UPDATE events SET data = (
+    SELECT CASE events.type
+      WHEN 'contact.created' THEN json_patch(${EVENT_CONTACT_SQL}, COALESCE(events.data, '{}'))
+      ELSE json_set(json_patch(${EVENT_CONTACT_SQL}, json_remove(COALESCE(events.data, '{}'), '$.changes')), '$.changes', json_extract(events.data, '$.changes'))
+    END
+    FROM ${FROM} WHERE c.id = CAST(events.subject_id AS INTEGER))
+  WHERE id IN (${IDS}) AND +type IN ('contact.created', 'contact.updated')`;
+
+/**
  * Finish a CRM write inside its transaction (rescore calls it last; afterCommit, in a
  * transaction of its own, for a write that did not): the contact.created / contact.updated
  * events it recorded get the contact as of now in their data (score included), and the
@@ -217,14 +232,7 @@ export function settle(env: ThreadEnv, p: Pending): void {
   if (p.snapshots.length) {
     const list = JSON.stringify(p.snapshots);
     p.snapshots = [];
-    // Driven by the listed event ids (a correlated subquery per event: UPDATE … FROM let the planner scan tables).
-    const set = (expr: string) =>
-      `UPDATE events SET data = (SELECT ${expr} FROM ${FROM} WHERE c.id = CAST(events.subject_id AS INTEGER)) WHERE id IN (${IDS}) AND type = ?`;
-    store.stmt(set(`json_patch(${EVENT_CONTACT_SQL}, COALESCE(events.data, '{}'))`)).run(list, 'contact.created');
-    // contact.updated keeps its `changes` as they are (a merge patch would drop their null values).
-    store
-      .stmt(set(`json_set(json_patch(${EVENT_CONTACT_SQL}, json_remove(COALESCE(events.data, '{}'), '$.changes')), '$.changes', json_extract(events.data, '$.changes'))`))
-      .run(list, 'contact.updated');
+    store.stmt(SNAPSHOT_SQL).run(list);
   }
   if (p.touched.size === 0 && p.reconcile.size === 0) return;
   const segs = liveSegments(env);

@@ -47,8 +47,7 @@ export function ensureDeal(core: Core, contactId: number, why: string, now: numb
 }
 
 /** An event on a contact: move its open deal forward when the event is a later stage's entry criterion. */
-export function moveOnEvent(core: Core, contactId: number, event: string, now: number): { dealId: number; from: string; to: string } | null {
-  const cfg = getPipeline(core);
+export function moveOnEvent(core: Core, contactId: number, event: string, now: number, cfg = getPipeline(core)): { dealId: number; from: string; to: string } | null {
   const target = cfg.stages.findIndex((s) => s.enterOn.includes(event));
   if (target < 0) return null;
   const deal = openDeal(core, contactId);

@@ -13,7 +13,8 @@ const Text = z.string().optional();
  * Create the contact with this e-mail, or update it: `fields` (contact fields by name, values or
  * expressions), `source` and `utm` (first touch: set when the contact is created or has none, never
  * overwritten), `custom` fields (free-form names) and `tags` (added). Empty values leave what is
- * stored. The contact is re-scored in the same transaction, and the write is recorded with it
+ * stored. The contact is re-scored in the same transaction when the write changed what the scoring
+ * rules read (rescoreIfRead in automation.ts), and the write is recorded with it
  * (ctx.once): a retry or a crash never applies it twice, and the output (`created`) is the same on
  * replay. A value that is not valid (no e-mail, a bad e-mail, an unknown stage …) fails the step with
  * the reason and writes nothing.
