@@ -137,10 +137,10 @@ function everyoneBehaviorPoints(db: ThreadEnv['db'], rules: BehaviorRule[], now:
       }
     } else sql = `SELECT CAST(subject_id AS INTEGER) FROM events WHERE ${ruleRangeSql(r, now, params)} AND +subject_type = 'contact'`;
     const ids = cachedStatement(db, sql).pluck().all(...params) as (number | null)[];
-    for (const id of ids) if (id !== null && id > 0 && id < size) n[id]++;
+    for (const id of ids) if (id !== null && id > 0 && id < size) n[id]!++;
     for (const id of ids) {
       if (id === null || !(id > 0 && id < size) || n[id] === 0) continue;
-      pts[id] += behaviorPoints(r, n[id]);
+      pts[id]! += behaviorPoints(r, n[id]!);
       n[id] = 0;
     }
   }
