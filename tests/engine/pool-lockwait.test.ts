@@ -30,11 +30,11 @@ afterEach(async () => {
   }
 });
 
-async function until(what: string, fn: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
+async function until(what: string, fn: () => boolean | Promise<boolean>, ms = 60_000, everyMs = 10): Promise<void> {
   const t0 = Date.now();
   while (!(await fn())) {
     if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }
 
@@ -51,9 +51,10 @@ describe('a worker waiting for the write lock', () => {
     await core.call('workflows.import', {
       definition: wf('lockwait', [
         { id: 'first', type: 'log', params: { message: 'first' } },
-        // Its params take a moment to evaluate (a sort calling back 400 x log 400 times: ~0.1-0.3 s, no event-loop
-        // turn), so the test sees the step running and takes the lock before its ctx.once write begins.
-        { id: 'record', type: 'crm.event.record', params: { email: 'wait@x.test', name: 'lock.waited', data: { n: '=$count($sort([1..400], function($a, $b){ $a < $b }))' } } },
+        // Its params take a moment to evaluate (a sort calling back 2000 x log 2000 times: ~35 ms warm on a quiet
+        // machine, well under the one-second busy limit on a loaded one; no event-loop turn), so the test, looking
+        // every millisecond, sees the step running and takes the lock before its ctx.once write begins.
+        { id: 'record', type: 'crm.event.record', params: { email: 'wait@x.test', name: 'lock.waited', data: { n: '=$count($sort([1..2000], function($a, $b){ $a < $b }))' } } },
       ]),
     });
     const engine = engineOf(core);
@@ -94,7 +95,7 @@ describe('a worker waiting for the write lock', () => {
       const { runId } = await core.call('runs.start', { workflow: 'lockwait', input: {} });
       // The `record` step is running (claimed, its params being evaluated) when the lock is taken.
       const recordRunning = () => (core.db.prepare(`SELECT status FROM steps WHERE run_id = ? AND node_id = 'record'`).get(runId) as { status: string } | undefined)?.status === 'running';
-      await until('the record step to run', recordRunning, 30_000);
+      await until('the record step to run', recordRunning, 30_000, 1);
       Atomics.store(go, 0, 1);
       Atomics.notify(go, 0);
       await done;
