@@ -396,7 +396,10 @@ test('trend content: a feed added on the page, trends, ideas and briefs into the
   await page.reload();
   const waiting = (await api('content.calendar', { from: plus(0), to: plus(13) })).unscheduled;
   expect(waiting.map((e) => e.title)).toEqual(['Heat pump myths', 'Grants for renters']);
-  // The first dragged onto a slot.
+  // The first dragged onto a slot. Six days out can be next week's box, below this week's: a tall window
+  // keeps the Unscheduled panel and that slot on screen, as a drag that must scroll the page midway is not
+  // what this checks.
+  await page.setViewportSize({ width: 1280, height: 1800 });
   await page.getByTestId('calendar-unscheduled').locator(`[data-testid="calendar-entry"][data-id="${waiting[0]!.id}"]`).dragTo(slot(plus(6), 'blog'));
   await expect(slot(plus(6), 'blog').getByTestId('calendar-entry')).toHaveAttribute('data-id', String(waiting[0]!.id));
   expect((await cal()).find((e) => e.id === waiting[0]!.id)).toMatchObject({ day: plus(6), channel: 'blog', status: 'scheduled' });
